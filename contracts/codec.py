@@ -1,0 +1,310 @@
+"""The one canonical encoding: msgpack of fixed-order arrays derived from frozen dataclasses.
+
+A record type is a frozen dataclass whose fields are annotated with the types below.
+`encode` turns a record into an array of its fields in declaration order; `decode`
+accepts exactly the bytes `encode` would produce and nothing else: no trailing bytes,
+no floats, no maps, no missing or extra fields, no out-of-range integers, no
+non-minimal msgpack forms. So `digest(record)` is the same on every node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+import msgpack
+
+from contracts.errors import CodecError
+
+T = TypeVar("T")
+
+MAX_INPUT_BYTES = 1 << 20  # default bound on any decoded input
+
+
+@dataclass(frozen=True)
+class IntRange:
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class Size:
+    """Bounds on a length: bytes, characters of a str, items of a tuple."""
+
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A str restricted to a fixed set of values (an enumeration on the wire)."""
+
+    values: frozenset[str]
+
+
+U32 = Annotated[int, IntRange(0, 2**32 - 1)]
+U64 = Annotated[int, IntRange(0, 2**64 - 1)]
+MAX_FEN = 10**16  # 100 trillion yuan: far above any real claim, far below 2**63
+Fen = Annotated[int, IntRange(0, MAX_FEN)]
+TimeMs = Annotated[int, IntRange(0, 2**63 - 1)]
+Height = Annotated[int, IntRange(0, 2**63 - 1)]
+Hash32 = Annotated[bytes, Size(32, 32)]
+Sig64 = Annotated[bytes, Size(64, 64)]
+Name = Annotated[str, Size(1, 64)]
+Text = Annotated[str, Size(0, 512)]
+
+
+# ---------------------------------------------------------------- field codecs
+# A field codec is a pair (to_wire, from_wire). to_wire checks the value (an
+# out-of-range value is a local bug, reported with the same codes); from_wire
+# checks what came off the wire and builds the Python value.
+
+ToWire = Callable[[Any, str], Any]
+FromWire = Callable[[Any, str], Any]
+
+
+def _fail(code: str, path: str, message: str) -> CodecError:
+    return CodecError(f"codec.{code}", f"{path}: {message}")
+
+
+def _int_codec(bounds: IntRange | None) -> tuple[ToWire, FromWire]:
+    lo, hi = (bounds.lo, bounds.hi) if bounds else (-(2**63), 2**64 - 1)
+
+    def check(value: Any, path: str) -> int:
+        if type(value) is not int:
+            raise _fail("type", path, f"expected an integer, got {type(value).__name__}")
+        if not lo <= value <= hi:
+            raise _fail("range", path, f"{value} is outside [{lo}, {hi}]")
+        return value
+
+    return check, check
+
+
+def _bool_codec() -> tuple[ToWire, FromWire]:
+    def check(value: Any, path: str) -> bool:
+        if type(value) is not bool:
+            raise _fail("type", path, f"expected a boolean, got {type(value).__name__}")
+        return value
+
+    return check, check
+
+
+def _bytes_codec(size: Size | None) -> tuple[ToWire, FromWire]:
+    lo, hi = (size.lo, size.hi) if size else (0, MAX_INPUT_BYTES)
+
+    def check(value: Any, path: str) -> bytes:
+        if type(value) is not bytes:
+            raise _fail("type", path, f"expected bytes, got {type(value).__name__}")
+        if not lo <= len(value) <= hi:
+            raise _fail("size", path, f"length {len(value)} is outside [{lo}, {hi}]")
+        return value
+
+    return check, check
+
+
+def _str_codec(size: Size | None, one_of: OneOf | None) -> tuple[ToWire, FromWire]:
+    lo, hi = (size.lo, size.hi) if size else (0, 4096)
+
+    def check(value: Any, path: str) -> str:
+        if type(value) is not str:
+            raise _fail("type", path, f"expected a string, got {type(value).__name__}")
+        if not lo <= len(value) <= hi:
+            raise _fail("size", path, f"length {len(value)} is outside [{lo}, {hi}]")
+        if one_of is not None and value not in one_of.values:
+            allowed = ", ".join(sorted(one_of.values))
+            raise _fail("value", path, f"{value!r} is not one of: {allowed}")
+        return value
+
+    return check, check
+
+
+def _tuple_codec(item: tuple[ToWire, FromWire], size: Size | None) -> tuple[ToWire, FromWire]:
+    item_to, item_from = item
+    lo, hi = (size.lo, size.hi) if size else (0, 1024)
+
+    def to_wire(value: Any, path: str) -> list:
+        if type(value) is not tuple:
+            raise _fail("type", path, f"expected a tuple, got {type(value).__name__}")
+        if not lo <= len(value) <= hi:
+            raise _fail("size", path, f"{len(value)} items is outside [{lo}, {hi}]")
+        return [item_to(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    def from_wire(value: Any, path: str) -> tuple:
+        if type(value) is not list:
+            raise _fail("type", path, f"expected an array, got {type(value).__name__}")
+        if not lo <= len(value) <= hi:
+            raise _fail("size", path, f"{len(value)} items is outside [{lo}, {hi}]")
+        return tuple(item_from(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+    return to_wire, from_wire
+
+
+def _optional_codec(inner: tuple[ToWire, FromWire]) -> tuple[ToWire, FromWire]:
+    inner_to, inner_from = inner
+
+    def to_wire(value: Any, path: str) -> Any:
+        return None if value is None else inner_to(value, path)
+
+    def from_wire(value: Any, path: str) -> Any:
+        return None if value is None else inner_from(value, path)
+
+    return to_wire, from_wire
+
+
+def _record_codec(cls: type) -> tuple[ToWire, FromWire]:
+    compiled = _compiled(cls)
+    return compiled.to_wire, compiled.from_wire
+
+
+def _field_codec(annotation: Any) -> tuple[ToWire, FromWire]:
+    constraints: tuple = ()
+    if get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        constraints = tuple(extra)
+
+    def constraint(kind: type) -> Any:
+        return next((c for c in constraints if isinstance(c, kind)), None)
+
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) != 1 or len(get_args(annotation)) != 2:
+            raise TypeError(f"only `X | None` unions are encodable, not {annotation}")
+        return _optional_codec(_field_codec(args[0]))
+    if origin is tuple:
+        args = get_args(annotation)
+        if len(args) != 2 or args[1] is not Ellipsis:
+            raise TypeError(f"only homogeneous tuple[X, ...] is encodable, not {annotation}")
+        return _tuple_codec(_field_codec(args[0]), constraint(Size))
+    if annotation is bool:
+        return _bool_codec()
+    if annotation is int:
+        return _int_codec(constraint(IntRange))
+    if annotation is bytes:
+        return _bytes_codec(constraint(Size))
+    if annotation is str:
+        return _str_codec(constraint(Size), constraint(OneOf))
+    if isinstance(annotation, type) and is_dataclass(annotation):
+        return _record_codec(annotation)
+    raise TypeError(f"no canonical encoding for {annotation!r}")
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    to_wire: ToWire
+    from_wire: FromWire
+
+
+_COMPILED: dict[type, _Compiled] = {}
+
+
+def _compiled(cls: type) -> _Compiled:
+    """The codec of a record type, built once from its field annotations."""
+    found = _COMPILED.get(cls)
+    if found is not None:
+        return found
+    if not (is_dataclass(cls) and cls.__dataclass_params__.frozen):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__} must be a frozen dataclass to be encodable")
+    hints = get_type_hints(cls, include_extras=True)
+    names = [f.name for f in fields(cls)]
+    name = cls.__name__
+    # Placeholder first, so that a record type may refer to itself through a tuple.
+    slots: list[tuple[ToWire, FromWire]] = []
+    count = len(names)
+
+    def to_wire(value: Any, path: str = name) -> list:
+        if type(value) is not cls:
+            raise _fail("type", path, f"expected {name}, got {type(value).__name__}")
+        return [
+            codec[0](getattr(value, field), f"{path}.{field}")
+            for field, codec in zip(names, slots, strict=True)
+        ]
+
+    def from_wire(value: Any, path: str = name) -> Any:
+        if type(value) is not list:
+            raise _fail("type", path, f"expected an array for {name}, got {type(value).__name__}")
+        if len(value) != count:
+            raise _fail("field_count", path, f"{name} has {count} fields, got {len(value)}")
+        return cls(
+            *(
+                codec[1](item, f"{path}.{field}")
+                for field, codec, item in zip(names, slots, value, strict=True)
+            )
+        )
+
+    compiled = _Compiled(to_wire, from_wire)
+    _COMPILED[cls] = compiled
+    try:
+        slots.extend(_field_codec(hints[field]) for field in names)
+    except Exception:
+        del _COMPILED[cls]
+        raise
+    return compiled
+
+
+# ---------------------------------------------------------------- public API
+
+
+def to_wire(record: Any) -> list:
+    """The record as nested msgpack-ready lists (checked against its field types)."""
+    return _compiled(type(record)).to_wire(record, type(record).__name__)
+
+
+def encode(record: Any) -> bytes:
+    """The canonical bytes of a record."""
+    return msgpack.packb(to_wire(record), use_bin_type=True)
+
+
+def decode(cls: type[T], data: bytes, max_bytes: int = MAX_INPUT_BYTES) -> T:
+    """The record of type `cls` whose canonical bytes are `data`; `CodecError` otherwise."""
+    if type(data) is not bytes:
+        raise CodecError("codec.type", f"{cls.__name__}: expected bytes to decode")
+    if len(data) > max_bytes:
+        raise CodecError("codec.too_long", f"{cls.__name__}: {len(data)} bytes exceeds {max_bytes}")
+    try:
+        wire = msgpack.unpackb(
+            data,
+            raw=False,
+            use_list=True,
+            strict_map_key=True,
+            max_buffer_size=max_bytes,
+            max_str_len=max_bytes,
+            max_bin_len=max_bytes,
+            max_array_len=max_bytes,
+            max_map_len=max_bytes,
+            max_ext_len=0,
+        )
+    except msgpack.ExtraData as e:
+        raise CodecError("codec.trailing_bytes", f"{cls.__name__}: bytes after the record") from e
+    except (ValueError, msgpack.UnpackException, UnicodeDecodeError, RecursionError) as e:
+        # ValueError covers truncated input, map/ext limits and invalid UTF-8.
+        raise CodecError("codec.malformed", f"{cls.__name__}: not valid msgpack ({e})") from e
+    record = _compiled(cls).from_wire(wire, cls.__name__)
+    if msgpack.packb(wire, use_bin_type=True) != data:
+        raise CodecError(
+            "codec.non_canonical", f"{cls.__name__}: valid but not the canonical encoding"
+        )
+    return record
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def digest(record: Any) -> bytes:
+    """`sha256(encode(record))`: the identity of a record on every node."""
+    return sha256(encode(record))
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready view of a record for people and HTTP clients: bytes as hex."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    return value

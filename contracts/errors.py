@@ -1,0 +1,24 @@
+"""Errors with a stable code (what clients and tests match on) and a sentence for people."""
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger reports to a client."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class CodecError(LedgerError):
+    """Bytes that are not the canonical encoding of the expected type."""
+
+
+class Rejected(LedgerError):
+    """A transaction that breaks a rule of the ledger; it changes nothing."""
+
+
+def require(condition: bool, code: str, message: str) -> None:
+    """Raise `Rejected(code, message)` unless `condition` holds."""
+    if not condition:
+        raise Rejected(code, message)

@@ -1,0 +1,100 @@
+"""Governance: which version of each contract is in force, from which height.
+
+Rules change by adding a contract module with a new version beside the old one; the
+agency then activates the new version from a future height. Until that height the old
+version applies, after it only the new one, so every node replays history exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from contracts.codec import U32, Hash32, Height, Name, Size
+from contracts.contract import Context, Operation
+from contracts.errors import require
+from contracts.membership import require_active
+from contracts.state import Overlay, Reader, get_record, put_record
+
+NAME = "governance"
+VERSION = 1
+
+MAX_ACTIVATIONS = 256
+
+
+@dataclass(frozen=True)
+class Activation:
+    version: U32
+    code_hash: Hash32
+    from_height: Height
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The activations of one contract, in ascending version and height."""
+
+    contract: Name
+    activations: Annotated[tuple[Activation, ...], Size(1, MAX_ACTIVATIONS)]
+
+
+@dataclass(frozen=True)
+class Activate:
+    agency: Hash32
+    contract: Name
+    version: U32
+    code_hash: Hash32
+    from_height: Height
+
+
+def schedule_key(contract: str) -> bytes:
+    return b"g/" + contract.encode()
+
+
+def get_schedule(state: Reader, contract: str) -> Schedule | None:
+    return get_record(state, schedule_key(contract), Schedule)
+
+
+def active_activation(state: Reader, contract: str, height: int) -> Activation | None:
+    """The version of `contract` in force at `height`, if any."""
+    schedule = get_schedule(state, contract)
+    if schedule is None:
+        return None
+    current = None
+    for activation in schedule.activations:
+        if activation.from_height <= height:
+            current = activation
+    return current
+
+
+def write_schedule(state: Overlay, schedule: Schedule) -> None:
+    put_record(state, schedule_key(schedule.contract), schedule)
+
+
+def activate(ctx: Context, body: Activate) -> None:
+    require_active(ctx.state, body.agency, "agency")
+    runs = ctx.registry.get(body.contract, body.version)
+    require(
+        runs is not None and runs.code_hash == body.code_hash,
+        "governance.unknown_contract",
+        f"this node does not run {body.contract} v{body.version} with that code hash",
+    )
+    require(
+        body.from_height > ctx.height,
+        "governance.height_not_future",
+        "a version is activated from a future height",
+    )
+    schedule = get_schedule(ctx.state, body.contract)
+    previous = schedule.activations if schedule else ()
+    require(
+        not previous
+        or (body.version > previous[-1].version and body.from_height > previous[-1].from_height),
+        "governance.not_newer",
+        "a new activation needs a higher version and a later height than the last one",
+    )
+    require(len(previous) < MAX_ACTIVATIONS, "governance.too_many", "too many activations")
+    activation = Activation(body.version, body.code_hash, body.from_height)
+    write_schedule(ctx.state, Schedule(body.contract, (*previous, activation)))
+    ctx.emit("contract.activated", body.code_hash, body.agency)
+
+
+OPERATIONS = (Operation("activate", Activate, lambda b: (b.agency,), activate),)

@@ -1,0 +1,321 @@
+"""Issuance (申请, 确权, 开具; §001-三(一)(二)): apply → confirm → approve → a voucher.
+
+The creditor applies, naming the debtor and the terms with the basis contract's
+reference and document hash. The debtor confirms the debt (确权) within 30 days of the
+application by ledger time, or the application lapses. The agency then reviews and
+approves it, and the voucher is issued to the creditor. A basis document backs at most
+one live application or voucher: the same receivable is not financed twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Annotated
+
+from contracts.codec import Fen, Hash32, Height, OneOf, Size, TimeMs, U32
+from contracts.contract import Context, Operation
+from contracts.errors import Rejected, require
+from contracts.membership import require_active
+from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.vouchers import Voucher, issued_voucher_id, write_voucher
+
+NAME = "issuance"
+VERSION = 1
+
+DAY_MS = 86_400_000
+CONFIRMATION_WINDOW_MS = 30 * DAY_MS  # 《保障中小企业款项支付条例》: confirm within 30 days
+MAX_EXTENSION_DAYS = 3650
+
+APPLICATION_STATUSES = frozenset(
+    {"applied", "confirmed", "issued", "lapsed", "rejected", "withdrawn"}
+)
+Reason = Annotated[str, Size(0, 512)]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the voucher will say, as the creditor applies for it."""
+
+    debtor: Hash32
+    amount_fen: Fen
+    due_ms: TimeMs
+    asset_offset: bool
+    consumption_offset: bool
+    extension_days: U32
+    basis_ref: Annotated[str, Size(1, 256)]
+    basis_sha256: Hash32
+
+
+@dataclass(frozen=True)
+class Application:
+    id: Hash32
+    creditor: Hash32
+    terms: Terms
+    status: Annotated[str, OneOf(APPLICATION_STATUSES)]
+    applied_at_ms: TimeMs
+    applied_height: Height
+    confirm_by_ms: TimeMs
+    confirmed_at_ms: TimeMs | None
+    decided_at_ms: TimeMs | None  # issued, rejected, withdrawn or lapsed
+    voucher: Hash32 | None
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Apply:
+    creditor: Hash32
+    terms: Terms
+
+
+@dataclass(frozen=True)
+class Confirm:
+    debtor: Hash32
+    application: Hash32
+
+
+@dataclass(frozen=True)
+class Approve:
+    agency: Hash32
+    application: Hash32
+
+
+@dataclass(frozen=True)
+class Reject:
+    agency: Hash32
+    application: Hash32
+    reason: Annotated[str, Size(1, 512)]
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    creditor: Hash32
+    application: Hash32
+
+
+# ------------------------------------------------------------------ state keys
+
+
+def application_key(application_id: bytes) -> bytes:
+    return b"a/" + application_id
+
+
+def creditor_index_key(creditor: bytes, application_id: bytes) -> bytes:
+    return b"ac/" + creditor + application_id
+
+
+def debtor_index_key(debtor: bytes, application_id: bytes) -> bytes:
+    return b"ad/" + debtor + application_id
+
+
+def basis_key(basis_sha256: bytes) -> bytes:
+    return b"ab/" + basis_sha256
+
+
+def deadline_key(confirm_by_ms: int, application_id: bytes) -> bytes:
+    return b"aq/" + confirm_by_ms.to_bytes(8, "big") + application_id
+
+
+def get_application(state: Reader, application_id: bytes) -> Application | None:
+    return get_record(state, application_key(application_id), Application)
+
+
+def load_application(state: Reader, application_id: bytes) -> Application:
+    application = get_application(state, application_id)
+    if application is None:
+        raise Rejected("issuance.unknown_application", f"no application {application_id.hex()}")
+    return application
+
+
+def with_status(application: Application, status: str, time_ms: int, **changes) -> Application:
+    if status in ("issued", "rejected", "withdrawn", "lapsed"):
+        changes["decided_at_ms"] = time_ms
+    return replace(application, status=status, **changes)
+
+
+def close(state: Overlay, application: Application) -> None:
+    """Free the basis document and drop the confirmation deadline of a closed application."""
+    state.delete(basis_key(application.terms.basis_sha256))
+    state.delete(deadline_key(application.confirm_by_ms, application.id))
+
+
+# ------------------------------------------------------------------ operations
+
+
+def apply(ctx: Context, body: Apply) -> None:
+    terms = body.terms
+    require_active(ctx.state, body.creditor)
+    require_active(ctx.state, terms.debtor)
+    require(terms.debtor != body.creditor, "issuance.self_dealing", "creditor and debtor differ")
+    require(terms.amount_fen > 0, "issuance.bad_amount", "the amount must be at least 1 fen")
+    require(
+        terms.due_ms > ctx.time_ms,
+        "issuance.due_in_past",
+        "the due date must lie after the ledger time of application",
+    )
+    require(
+        terms.asset_offset or terms.consumption_offset,
+        "issuance.no_settlement_method",
+        "choose asset offset, consumption offset or both",
+    )
+    require(
+        terms.extension_days <= MAX_EXTENSION_DAYS,
+        "issuance.bad_extension",
+        f"an extension clause is at most {MAX_EXTENSION_DAYS} days",
+    )
+    require(
+        ctx.state.get(basis_key(terms.basis_sha256)) is None,
+        "issuance.duplicate_basis",
+        "this basis document already backs an application or a voucher",
+    )
+    confirm_by_ms = ctx.time_ms + CONFIRMATION_WINDOW_MS
+    application = Application(
+        id=ctx.tx_id,
+        creditor=body.creditor,
+        terms=terms,
+        status="applied",
+        applied_at_ms=ctx.time_ms,
+        applied_height=ctx.height,
+        confirm_by_ms=confirm_by_ms,
+        confirmed_at_ms=None,
+        decided_at_ms=None,
+        voucher=None,
+        reason="",
+    )
+    put_record(ctx.state, application_key(application.id), application)
+    ctx.state.put(creditor_index_key(body.creditor, application.id), b"")
+    ctx.state.put(debtor_index_key(terms.debtor, application.id), b"")
+    ctx.state.put(basis_key(terms.basis_sha256), application.id)
+    ctx.state.put(deadline_key(confirm_by_ms, application.id), b"")
+    ctx.emit("application.submitted", application.id, body.creditor, terms.debtor)
+
+
+def confirm(ctx: Context, body: Confirm) -> None:
+    application = load_application(ctx.state, body.application)
+    require(
+        application.terms.debtor == body.debtor,
+        "issuance.not_debtor",
+        "only the debtor named in the application confirms it",
+    )
+    require_active(ctx.state, body.debtor)
+    require(
+        application.status != "lapsed" and ctx.time_ms <= application.confirm_by_ms,
+        "issuance.confirmation_lapsed",
+        "the 30 days for confirmation have passed; the creditor must apply again",
+    )
+    require(
+        application.status == "applied",
+        "issuance.not_awaiting_confirmation",
+        f"the application is {application.status}",
+    )
+    updated = with_status(application, "confirmed", ctx.time_ms, confirmed_at_ms=ctx.time_ms)
+    put_record(ctx.state, application_key(application.id), updated)
+    ctx.state.delete(deadline_key(application.confirm_by_ms, application.id))
+    ctx.emit("application.confirmed", application.id, application.creditor, body.debtor)
+
+
+def approve(ctx: Context, body: Approve) -> None:
+    require_active(ctx.state, body.agency, "agency")
+    application = load_application(ctx.state, body.application)
+    require(
+        application.status == "confirmed",
+        "issuance.not_confirmed",
+        f"only a confirmed application is approved; this one is {application.status}",
+    )
+    terms = application.terms
+    require(
+        terms.due_ms > ctx.time_ms,
+        "issuance.due_in_past",
+        "the due date has passed; the application cannot be issued",
+    )
+    require_active(ctx.state, application.creditor)
+    require_active(ctx.state, terms.debtor)
+    voucher_id = issued_voucher_id(application.id)
+    write_voucher(
+        ctx.state,
+        Voucher(
+            id=voucher_id,
+            origin=voucher_id,
+            parent=None,
+            application=application.id,
+            debtor=terms.debtor,
+            holder=application.creditor,
+            amount_fen=terms.amount_fen,
+            due_ms=terms.due_ms,
+            asset_offset=terms.asset_offset,
+            consumption_offset=terms.consumption_offset,
+            extension_days=terms.extension_days,
+            basis_ref=terms.basis_ref,
+            basis_sha256=terms.basis_sha256,
+            created_at_ms=ctx.time_ms,
+            created_height=ctx.height,
+            status="active",
+        ),
+    )
+    updated = with_status(application, "issued", ctx.time_ms, voucher=voucher_id)
+    put_record(ctx.state, application_key(application.id), updated)
+    # The basis stays taken: it now backs the voucher.
+    ctx.emit("voucher.issued", voucher_id, application.creditor, terms.debtor, body.agency)
+
+
+def reject(ctx: Context, body: Reject) -> None:
+    require_active(ctx.state, body.agency, "agency")
+    application = load_application(ctx.state, body.application)
+    require(
+        application.status in ("applied", "confirmed"),
+        "issuance.already_decided",
+        f"the application is {application.status}",
+    )
+    updated = with_status(application, "rejected", ctx.time_ms, reason=body.reason)
+    put_record(ctx.state, application_key(application.id), updated)
+    close(ctx.state, application)
+    ctx.emit(
+        "application.rejected", application.id, application.creditor, application.terms.debtor
+    )
+
+
+def withdraw(ctx: Context, body: Withdraw) -> None:
+    application = load_application(ctx.state, body.application)
+    require(
+        application.creditor == body.creditor,
+        "issuance.not_creditor",
+        "only the creditor who applied withdraws an application",
+    )
+    require(
+        application.status in ("applied", "confirmed"),
+        "issuance.already_decided",
+        f"the application is {application.status}",
+    )
+    updated = with_status(application, "withdrawn", ctx.time_ms)
+    put_record(ctx.state, application_key(application.id), updated)
+    close(ctx.state, application)
+    ctx.emit(
+        "application.withdrawn", application.id, application.creditor, application.terms.debtor
+    )
+
+
+def end_block(ctx: Context) -> None:
+    """Lapse every application whose confirmation deadline passed before this block's time."""
+    lapsed: list[bytes] = []
+    for key, _ in ctx.state.scan(b"aq/"):
+        confirm_by_ms = int.from_bytes(key[3:11], "big")
+        if confirm_by_ms >= ctx.time_ms:
+            break
+        lapsed.append(key[11:])
+    for application_id in lapsed:
+        application = load_application(ctx.state, application_id)
+        assert application.status == "applied", "only unconfirmed applications are queued"
+        updated = with_status(application, "lapsed", ctx.time_ms)
+        put_record(ctx.state, application_key(application_id), updated)
+        close(ctx.state, application)
+        ctx.emit(
+            "application.lapsed", application_id, application.creditor, application.terms.debtor
+        )
+
+
+OPERATIONS = (
+    Operation("apply", Apply, lambda b: (b.creditor,), apply),
+    Operation("confirm", Confirm, lambda b: (b.debtor,), confirm),
+    Operation("approve", Approve, lambda b: (b.agency,), approve),
+    Operation("reject", Reject, lambda b: (b.agency,), reject),
+    Operation("withdraw", Withdraw, lambda b: (b.creditor,), withdraw),
+)

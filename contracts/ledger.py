@@ -1,0 +1,174 @@
+"""How a transaction is checked and applied, how a block ends, and the genesis state.
+
+`check_transaction` is what needs no state (decoding, chain, contract, signatures): a
+node does it once, on arrival. `apply_transaction` runs the operation's rules against
+the state at ledger time and either changes the state or raises and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from contracts import governance, membership
+from contracts.codec import Hash32, Name, Size, TimeMs, decode
+from contracts.contract import Context, Contract, Event, Operation, Registry
+from contracts.errors import LedgerError, Rejected
+from contracts.state import MemoryStore, Overlay
+from contracts.tx import (
+    MAX_BODY_BYTES,
+    Transaction,
+    check_signatures,
+    decode_transaction,
+    payload_id,
+)
+
+NO_TX = bytes(32)  # the tx id end-of-block steps run under
+
+
+@dataclass(frozen=True)
+class BlockInfo:
+    chain_id: str
+    height: int
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class CheckedTx:
+    """A transaction whose envelope and signatures were verified, decoded once."""
+
+    tx: Transaction
+    raw: bytes
+    id: bytes
+    contract: Contract
+    operation: Operation
+    body: Any
+
+
+def resolve(registry: Registry, tx: Transaction) -> tuple[Contract, Operation, Any]:
+    """The contract, operation and decoded body a transaction invokes."""
+    ref = tx.payload.contract
+    contract = registry.get(ref.name, ref.version)
+    if contract is None or contract.code_hash != ref.code_hash:
+        raise LedgerError(
+            "tx.unknown_contract",
+            f"this node does not run {ref.name} v{ref.version} with code hash "
+            f"{ref.code_hash.hex()[:16]}…",
+        )
+    operation = contract.operations.get(tx.payload.operation)
+    if operation is None:
+        raise LedgerError(
+            "tx.unknown_operation", f"{ref.name} v{ref.version} has no operation "
+            f"{tx.payload.operation!r}"
+        )
+    body = decode(operation.body, tx.payload.body, max_bytes=MAX_BODY_BYTES)
+    return contract, operation, body
+
+
+def check_transaction(
+    registry: Registry, chain_id: str, raw: bytes, next_height: int
+) -> CheckedTx:
+    """Everything about a transaction that needs no state. Raises `LedgerError`."""
+    tx = decode_transaction(raw)
+    payload = tx.payload
+    if payload.chain_id != chain_id:
+        raise LedgerError(
+            "tx.wrong_chain", f"signed for chain {payload.chain_id!r}, this is {chain_id!r}"
+        )
+    if payload.expiry_height < next_height:
+        raise LedgerError(
+            "tx.expired", f"expired at height {payload.expiry_height}; the next is {next_height}"
+        )
+    contract, operation, body = resolve(registry, tx)
+    check_signatures(tx, operation.signers(body))
+    return CheckedTx(tx, raw, payload_id(payload), contract, operation, body)
+
+
+def applied_key(tx_id: bytes) -> bytes:
+    return b"t/" + tx_id
+
+
+def apply_transaction(
+    registry: Registry, state: Overlay, checked: CheckedTx, block: BlockInfo
+) -> list[Event]:
+    """Apply one checked transaction to `state` at `block`; on any error nothing changes."""
+    payload = checked.tx.payload
+    if payload.expiry_height < block.height:
+        raise Rejected("tx.expired", f"expired at height {payload.expiry_height}")
+    if state.get(applied_key(checked.id)) is not None:
+        raise Rejected("tx.replay", "this transaction is already on the ledger")
+    active = governance.active_activation(state, checked.contract.name, block.height)
+    if (
+        active is None
+        or active.version != checked.contract.version
+        or active.code_hash != checked.contract.code_hash
+    ):
+        in_force = f"v{active.version}" if active else "no version"
+        raise Rejected(
+            "tx.contract_inactive",
+            f"{checked.contract.name} v{checked.contract.version} is not in force at height "
+            f"{block.height} ({in_force} is)",
+        )
+    scratch = state.child()
+    ctx = Context(
+        state=scratch,
+        height=block.height,
+        time_ms=block.time_ms,
+        tx_id=checked.id,
+        signers=frozenset(s.signer for s in checked.tx.signatures),
+        registry=registry,
+    )
+    checked.operation.apply(ctx, checked.body)
+    scratch.put(applied_key(checked.id), b"")
+    scratch.commit()
+    return ctx.events
+
+
+def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Event]:
+    """The deterministic end-of-block steps (lapses, due dates), in contract-name order."""
+    events: list[Event] = []
+    for name in registry.names():
+        active = governance.active_activation(state, name, block.height)
+        if active is None:
+            continue
+        contract = registry.get(name, active.version)
+        assert contract is not None, f"{name} v{active.version} is in force but not run here"
+        if contract.end_block is None:
+            continue
+        ctx = Context(state, block.height, block.time_ms, NO_TX, frozenset(), registry)
+        contract.end_block(ctx)
+        events.extend(ctx.events)
+    return events
+
+
+# ------------------------------------------------------------------ genesis
+
+
+@dataclass(frozen=True)
+class GenesisMember:
+    address: Hash32
+    name: membership.MemberName
+    roles: membership.Roles
+
+
+@dataclass(frozen=True)
+class Genesis:
+    chain_id: Name
+    time_ms: TimeMs
+    members: Annotated[tuple[GenesisMember, ...], Size(1, 4096)]
+
+
+def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, bytes | None]]:
+    """The state before block 1: the genesis members, and version 1 of every contract."""
+    state = Overlay(MemoryStore())
+    for m in genesis.members:
+        membership.check_roles(m.roles)
+        record = membership.Member(m.address, m.name, m.roles, "active", genesis.time_ms, 0, "")
+        membership.write_member(state, record)
+    if not any("agency" in m.roles for m in genesis.members):
+        raise LedgerError("genesis.no_agency", "the genesis members must include an agency")
+    for name in registry.names():
+        first = registry.first(name)
+        activation = governance.Activation(first.version, first.code_hash, 0)
+        governance.write_schedule(state, governance.Schedule(name, (activation,)))
+    return state.changes()

@@ -1,0 +1,161 @@
+"""Membership (会员注册, §001-二): the agency admits members with roles and can suspend them.
+
+Only active members may sign transactions that change their rights, hold or receive
+vouchers. Genesis members come from network.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from contracts.codec import Hash32, Height, OneOf, Size, Text, TimeMs, decode
+from contracts.contract import Context, Operation
+from contracts.errors import Rejected, require
+from contracts.state import Overlay, Reader, get_record, put_record
+
+NAME = "membership"
+VERSION = 1
+
+ROLES = ("acquirer", "agency", "bank", "enterprise", "merchant", "regulator")
+Role = Annotated[str, OneOf(frozenset(ROLES))]
+Roles = Annotated[tuple[Role, ...], Size(1, len(ROLES))]
+MemberName = Annotated[str, Size(1, 128)]
+Status = Annotated[str, OneOf(frozenset({"active", "suspended"}))]
+
+
+@dataclass(frozen=True)
+class Member:
+    address: Hash32
+    name: MemberName
+    roles: Roles
+    status: Status
+    admitted_at_ms: TimeMs
+    admitted_height: Height
+    note: Text  # why it was suspended, if it was
+
+
+@dataclass(frozen=True)
+class Admit:
+    agency: Hash32
+    member: Hash32
+    name: MemberName
+    roles: Roles
+
+
+@dataclass(frozen=True)
+class Suspend:
+    agency: Hash32
+    member: Hash32
+    reason: Annotated[str, Size(1, 512)]
+
+
+@dataclass(frozen=True)
+class Reinstate:
+    agency: Hash32
+    member: Hash32
+
+
+def member_key(address: bytes) -> bytes:
+    return b"m/" + address
+
+
+def get_member(state: Reader, address: bytes) -> Member | None:
+    return get_record(state, member_key(address), Member)
+
+
+def require_active(state: Reader, address: bytes, role: str | None = None) -> Member:
+    """The active member at `address`, holding `role` if one is named; `Rejected` otherwise."""
+    member = get_member(state, address)
+    if member is None:
+        raise Rejected("membership.not_member", f"{address.hex()} is not a member")
+    require(
+        member.status == "active",
+        "membership.suspended",
+        f"member {member.name} ({address.hex()[:16]}…) is suspended",
+    )
+    if role is not None:
+        require(
+            role in member.roles,
+            "membership.missing_role",
+            f"member {member.name} does not have the role {role}",
+        )
+    return member
+
+
+def check_roles(roles: tuple[str, ...]) -> None:
+    require(
+        list(roles) == sorted(set(roles)),
+        "membership.bad_roles",
+        "roles must be listed once each, in alphabetical order",
+    )
+
+
+def write_member(state: Overlay, member: Member) -> None:
+    put_record(state, member_key(member.address), member)
+
+
+def admit(ctx: Context, body: Admit) -> None:
+    require_active(ctx.state, body.agency, "agency")
+    require(
+        get_member(ctx.state, body.member) is None,
+        "membership.already_member",
+        f"{body.member.hex()} is already a member",
+    )
+    check_roles(body.roles)
+    write_member(
+        ctx.state,
+        Member(body.member, body.name, body.roles, "active", ctx.time_ms, ctx.height, ""),
+    )
+    ctx.emit("member.admitted", body.member, body.member, body.agency)
+
+
+def active_agencies(state: Reader) -> int:
+    count = 0
+    for _, raw in state.scan(b"m/"):
+        member = decode(Member, raw)
+        if member.status == "active" and "agency" in member.roles:
+            count += 1
+    return count
+
+
+def suspend(ctx: Context, body: Suspend) -> None:
+    require_active(ctx.state, body.agency, "agency")
+    member = require_active(ctx.state, body.member)
+    if "agency" in member.roles:
+        require(
+            active_agencies(ctx.state) > 1,
+            "membership.last_agency",
+            "the last active agency member cannot be suspended",
+        )
+    write_member(
+        ctx.state,
+        Member(
+            member.address, member.name, member.roles, "suspended",
+            member.admitted_at_ms, member.admitted_height, body.reason,
+        ),
+    )
+    ctx.emit("member.suspended", body.member, body.member, body.agency)
+
+
+def reinstate(ctx: Context, body: Reinstate) -> None:
+    require_active(ctx.state, body.agency, "agency")
+    member = get_member(ctx.state, body.member)
+    if member is None:
+        raise Rejected("membership.not_member", f"{body.member.hex()} is not a member")
+    require(member.status == "suspended", "membership.not_suspended", "member is not suspended")
+    write_member(
+        ctx.state,
+        Member(
+            member.address, member.name, member.roles, "active",
+            member.admitted_at_ms, member.admitted_height, "",
+        ),
+    )
+    ctx.emit("member.reinstated", body.member, body.member, body.agency)
+
+
+OPERATIONS = (
+    Operation("admit", Admit, lambda b: (b.agency, b.member), admit),
+    Operation("suspend", Suspend, lambda b: (b.agency,), suspend),
+    Operation("reinstate", Reinstate, lambda b: (b.agency,), reinstate),
+)

@@ -1,0 +1,99 @@
+"""The transaction envelope and its signatures.
+
+A transaction names the chain, the contract it invokes (name, version and the sha256
+of that contract's source, so every signer agrees on the exact rules), the operation,
+the operation's body (canonical bytes of the operation's record), an expiry height and
+a nonce. Signers sign the domain-tagged canonical bytes of that payload; the payload's
+sha256 is the transaction id, so adding signatures never changes the id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from contracts.codec import U32, U64, Hash32, Name, Sig64, Size, decode, encode, sha256
+from contracts.errors import LedgerError
+from contracts.identity import verify
+
+TX_DOMAIN = b"claimledger/tx/v1\x00"
+MAX_TX_BYTES = 64 * 1024
+MAX_BODY_BYTES = 48 * 1024
+MAX_SIGNATURES = 8
+
+
+@dataclass(frozen=True)
+class ContractRef:
+    name: Name
+    version: U32
+    code_hash: Hash32
+
+
+@dataclass(frozen=True)
+class Payload:
+    chain_id: Name
+    contract: ContractRef
+    operation: Name
+    body: Annotated[bytes, Size(0, MAX_BODY_BYTES)]
+    expiry_height: U64
+    nonce: U64
+
+
+@dataclass(frozen=True)
+class Signature:
+    signer: Hash32
+    signature: Sig64
+
+
+@dataclass(frozen=True)
+class Transaction:
+    payload: Payload
+    signatures: Annotated[tuple[Signature, ...], Size(0, MAX_SIGNATURES)]
+
+
+def payload_id(payload: Payload) -> bytes:
+    return sha256(encode(payload))
+
+
+def signing_bytes(payload: Payload) -> bytes:
+    """What a signer signs: the domain tag, then the payload's canonical bytes."""
+    return TX_DOMAIN + encode(payload)
+
+
+def decode_transaction(raw: bytes) -> Transaction:
+    return decode(Transaction, raw, max_bytes=MAX_TX_BYTES)
+
+
+def add_signature(tx: Transaction, signer_address: bytes, signature: bytes) -> Transaction:
+    """The transaction with one more signature, kept in canonical (ascending signer) order."""
+    others = [s for s in tx.signatures if s.signer != signer_address]
+    signatures = sorted([*others, Signature(signer_address, signature)], key=lambda s: s.signer)
+    return Transaction(tx.payload, tuple(signatures))
+
+
+def check_signatures(tx: Transaction, required: tuple[bytes, ...]) -> None:
+    """Every required signer signed, nobody else did, each signature verifies, in canonical order.
+
+    Raises `LedgerError` with `tx.unsorted_signatures`, `tx.unexpected_signature`,
+    `tx.missing_signature` or `tx.bad_signature`.
+    """
+    signers = [s.signer for s in tx.signatures]
+    if any(a >= b for a, b in zip(signers, signers[1:], strict=False)):
+        raise LedgerError(
+            "tx.unsorted_signatures", "signatures must be sorted by signer, each signer once"
+        )
+    wanted = set(required)
+    extra = [s.hex() for s in signers if s not in wanted]
+    if extra:
+        raise LedgerError("tx.unexpected_signature", f"not a required signer: {', '.join(extra)}")
+    missing = sorted(wanted - set(signers))
+    if missing:
+        raise LedgerError(
+            "tx.missing_signature", f"still to sign: {', '.join(a.hex() for a in missing)}"
+        )
+    message = signing_bytes(tx.payload)
+    for s in tx.signatures:
+        if not verify(s.signer, message, s.signature):
+            raise LedgerError(
+                "tx.bad_signature", f"the signature of {s.signer.hex()} does not verify"
+            )
