@@ -270,7 +270,6 @@ def decode(cls: type[T], data: bytes, max_bytes: int = MAX_INPUT_BYTES) -> T:
             raw=False,
             use_list=True,
             strict_map_key=True,
-            max_buffer_size=max_bytes,
             max_str_len=max_bytes,
             max_bin_len=max_bytes,
             max_array_len=max_bytes,

@@ -11,16 +11,21 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from contracts import governance, membership
-from contracts.codec import Hash32, Name, Size, TimeMs, decode
+from contracts.codec import Hash32, Name, Size, TimeMs, decode, encode
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
 from contracts.state import MemoryStore, Overlay
+from contracts.identity import KeyPair
 from contracts.tx import (
     MAX_BODY_BYTES,
+    ContractRef,
+    Payload,
     Transaction,
+    add_signature,
     check_signatures,
     decode_transaction,
     payload_id,
+    signing_bytes,
 )
 
 NO_TX = bytes(32)  # the tx id end-of-block steps run under
@@ -172,3 +177,50 @@ def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, byt
         activation = governance.Activation(first.version, first.code_hash, 0)
         governance.write_schedule(state, governance.Schedule(name, (activation,)))
     return state.changes()
+
+
+# ------------------------------------------------------------------ building transactions
+
+
+def operation_of(registry: Registry, contract: str, operation: str, version: int | None = None):
+    """The (contract, operation) a client means, the latest version unless one is named."""
+    found = registry.get(contract, version) if version is not None else None
+    if version is None and contract in registry.names():
+        found = registry.latest(contract)
+    if found is None or operation not in found.operations:
+        raise LedgerError("tx.unknown_operation", f"no operation {contract}.{operation}")
+    return found, found.operations[operation]
+
+
+def make_transaction(
+    registry: Registry,
+    chain_id: str,
+    contract: str,
+    operation: str,
+    body: Any,
+    expiry_height: int,
+    nonce: int,
+    version: int | None = None,
+) -> Transaction:
+    """An unsigned transaction invoking `contract.operation` with `body`."""
+    found, op = operation_of(registry, contract, operation, version)
+    if type(body) is not op.body:
+        raise TypeError(f"{contract}.{operation} takes a {op.body.__name__}")
+    payload = Payload(
+        chain_id=chain_id,
+        contract=ContractRef(found.name, found.version, found.code_hash),
+        operation=operation,
+        body=encode(body),
+        expiry_height=expiry_height,
+        nonce=nonce,
+    )
+    return Transaction(payload, ())
+
+
+def required_signers(registry: Registry, tx: Transaction) -> tuple[bytes, ...]:
+    _, operation, body = resolve(registry, tx)
+    return tuple(sorted(set(operation.signers(body))))
+
+
+def sign_transaction(tx: Transaction, key: KeyPair) -> Transaction:
+    return add_signature(tx, key.address, key.sign(signing_bytes(tx.payload)))
