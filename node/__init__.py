@@ -1,0 +1,1 @@
+"""The node process: storage, mempool, block production and execution, HTTP API."""

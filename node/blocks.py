@@ -1,0 +1,99 @@
+"""Blocks, their headers, transaction Merkle roots and the records kept with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, digest, sha256
+from contracts.contract import Event
+from contracts.tx import MAX_TX_BYTES
+
+MAX_BLOCK_TXS = 10_000
+ZERO_HASH = bytes(32)
+
+
+@dataclass(frozen=True)
+class Header:
+    chain_id: Name
+    height: Height
+    prev_hash: Hash32
+    time_ms: TimeMs
+    proposer: Hash32
+    tx_root: Hash32  # Merkle root over sha256 of each transaction's full bytes
+    tx_count: U32
+    state_root: Hash32  # the state commitment after executing this block
+    validators_hash: Hash32
+
+
+@dataclass(frozen=True)
+class Block:
+    header: Header
+    txs: Annotated[tuple[Annotated[bytes, Size(1, MAX_TX_BYTES)], ...], Size(0, MAX_BLOCK_TXS)]
+
+    @property
+    def id(self) -> bytes:
+        return block_id(self.header)
+
+
+@dataclass(frozen=True)
+class Validator:
+    key: Hash32
+    power: U32
+
+
+@dataclass(frozen=True)
+class ValidatorSet:
+    validators: Annotated[tuple[Validator, ...], Size(1, 1024)]
+
+
+@dataclass(frozen=True)
+class TxRecord:
+    """Where a committed transaction is and what it did."""
+
+    tx_id: Hash32
+    height: Height
+    index: U32
+    events: Annotated[tuple[Event, ...], Size(0, 1024)]
+
+
+@dataclass(frozen=True)
+class BlockEvents:
+    """What the end-of-block step did (lapses, due dates)."""
+
+    height: Height
+    events: Annotated[tuple[Event, ...], Size(0, 1 << 20)]
+
+
+@dataclass(frozen=True)
+class Head:
+    height: Height
+    block_id: Hash32
+    state_root: Hash32
+    time_ms: TimeMs
+
+
+def block_id(header: Header) -> bytes:
+    return digest(header)
+
+
+def validators_hash(powers: dict[bytes, int]) -> bytes:
+    members = tuple(Validator(k, p) for k, p in sorted(powers.items()))
+    return digest(ValidatorSet(members))
+
+
+def merkle_root(leaves: list[bytes]) -> bytes:
+    """Merkle root with RFC 6962 prefixes (leaf 0x00, node 0x01); an odd node moves up as is."""
+    if not leaves:
+        return sha256(b"")
+    level = [sha256(b"\x00" + leaf) for leaf in leaves]
+    while len(level) > 1:
+        paired = [sha256(b"\x01" + level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def tx_root(raw_txs: list[bytes] | tuple[bytes, ...]) -> bytes:
+    return merkle_root([sha256(raw) for raw in raw_txs])

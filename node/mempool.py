@@ -1,0 +1,94 @@
+"""The mempool: transactions checked on arrival, waiting for a block.
+
+On arrival a transaction is decoded, its envelope and signatures verified (once: the
+block path reuses the checked object), and its rules dry-run against the state after
+everything already pending, so a client hears at once that a rule refuses it. After a
+block is committed the remaining transactions are re-run against the new state.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from contracts.errors import LedgerError
+from contracts.ledger import BlockInfo, CheckedTx, apply_transaction, check_transaction
+from contracts.state import Overlay
+from node.chain import Chain
+
+MAX_REJECTED_KEPT = 10_000
+
+
+class Mempool:
+    def __init__(self, chain: Chain, max_txs: int) -> None:
+        self.chain = chain
+        self.max_txs = max_txs
+        self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
+        self.rejected: OrderedDict[bytes, LedgerError] = OrderedDict()
+        self.overlay = Overlay(chain.store)
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def _remember_rejection(self, tx_id: bytes, error: LedgerError) -> None:
+        self.rejected[tx_id] = error
+        self.rejected.move_to_end(tx_id)
+        while len(self.rejected) > MAX_REJECTED_KEPT:
+            self.rejected.popitem(last=False)
+
+    def submit(self, raw: bytes, wall_ms: int) -> tuple[CheckedTx, bool]:
+        """Check and admit a transaction; returns it and whether it was new.
+
+        Raises `LedgerError`: envelope and signature codes, `tx.replay` for one already on
+        the ledger, `mempool.full`, or the code of the rule that refuses it.
+        """
+        head = self.chain.head
+        checked = check_transaction(self.chain.registry, self.chain.chain_id, raw, head.height + 1)
+        if checked.id in self.pending:
+            return self.pending[checked.id], False
+        if self.chain.store.tx_record(checked.id) is not None:
+            raise LedgerError("tx.replay", "this transaction is already on the ledger")
+        if len(self.pending) >= self.max_txs:
+            raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
+        info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
+        try:
+            apply_transaction(self.chain.registry, self.overlay, checked, info)
+        except LedgerError as e:
+            self._remember_rejection(checked.id, e)
+            raise
+        self.rejected.pop(checked.id, None)
+        self.pending[checked.id] = checked
+        return checked, True
+
+    def batch(self, max_txs: int) -> list[CheckedTx]:
+        """The oldest pending transactions, in arrival order."""
+        out = []
+        for checked in self.pending.values():
+            if len(out) >= max_txs:
+                break
+            out.append(checked)
+        return out
+
+    def after_commit(self, included: list[CheckedTx],
+                     failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
+        """Drop what the block took or refused; re-run the rest on the new state."""
+        for checked in included:
+            self.pending.pop(checked.id, None)
+        for checked, error in failed:
+            self.pending.pop(checked.id, None)
+            self._remember_rejection(checked.id, error)
+        head = self.chain.head
+        info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
+        self.overlay = Overlay(self.chain.store)
+        for tx_id, checked in list(self.pending.items()):
+            try:
+                apply_transaction(self.chain.registry, self.overlay, checked, info)
+            except LedgerError as e:
+                del self.pending[tx_id]
+                self._remember_rejection(tx_id, e)
+
+    def status(self, tx_id: bytes) -> tuple[str, LedgerError | None]:
+        if tx_id in self.pending:
+            return "pending", None
+        if tx_id in self.rejected:
+            return "rejected", self.rejected[tx_id]
+        return "unknown", None

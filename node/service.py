@@ -1,0 +1,125 @@
+"""A running node: its chain, mempool and key, block production and shutdown.
+
+In this release a network has one validator, which produces a block whenever
+transactions wait (after a short gathering interval) and an empty block when ledger
+time has stood still for the configured idle interval. Its blocks carry a commit
+certificate signed by that validator, the format the BFT network fills with more votes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from consensus.certificate import make_certificate
+from contracts.contract import Registry, default_registry
+from contracts.errors import LedgerError
+from contracts.identity import KeyPair
+from node.blocks import Head
+from node.chain import Chain
+from node.config import NetworkConfig, NodeEntry
+from node.mempool import Mempool
+from node.store import Store
+
+log = logging.getLogger("claimledger.node")
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class Identity:
+    role: str  # "validator" or "observer"
+    entry: NodeEntry
+
+
+def identify(config: NetworkConfig, key: KeyPair) -> Identity:
+    found = config.node_by_key(key.address)
+    if found is None:
+        raise LedgerError(
+            "config.unknown_node",
+            f"the node key {key.address.hex()} is neither a validator nor an observer in "
+            "network.toml",
+        )
+    return Identity(*found)
+
+
+class Node:
+    def __init__(
+        self,
+        config: NetworkConfig,
+        data_dir: Path,
+        key: KeyPair,
+        registry: Registry | None = None,
+    ) -> None:
+        self.config = config
+        self.key = key
+        self.identity = identify(config, key)
+        self.registry = registry or default_registry()
+        self.store = Store(data_dir / "ledger")
+        try:
+            self.chain = Chain(self.store, self.registry, config)
+        except Exception:
+            self.store.close()
+            raise
+        self.mempool = Mempool(self.chain, config.timing.max_mempool_txs)
+        self.committed = asyncio.Event()  # set and replaced at every commit
+        self._stopping = asyncio.Event()
+
+    @property
+    def is_validator(self) -> bool:
+        return self.identity.role == "validator"
+
+    @property
+    def name(self) -> str:
+        return self.identity.entry.name
+
+    def produce(self, now_ms: int) -> Head:
+        """Build, certify and commit one block from the pending transactions."""
+        chain = self.chain
+        batch = self.mempool.batch(self.config.timing.max_block_txs)
+        run = chain.execute(batch, chain.next_time_ms(now_ms))
+        block = chain.make_block(run, self.key.address)
+        certificate = make_certificate(
+            chain.chain_id, block.header.height, 0, block.id, {self.key.address: self.key.sign}
+        )
+        head = chain.commit(block, certificate, run)
+        self.mempool.after_commit(run.included, run.failed, now_ms)
+        for checked, error in run.failed:
+            log.info("left out %s: %s", checked.id.hex()[:16], error.code)
+        log.info(
+            "committed height=%d txs=%d id=%s", head.height, len(run.included),
+            head.block_id.hex()[:16],
+        )
+        self.committed.set()
+        self.committed = asyncio.Event()
+        return head
+
+    async def run_producer(self) -> None:
+        timing = self.config.timing
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(
+                    self._stopping.wait(), timeout=timing.block_interval_ms / 1000
+                )
+            except TimeoutError:
+                pass
+            if self._stopping.is_set():
+                break
+            now = wall_ms()
+            idle = now - self.chain.head.time_ms >= timing.empty_block_interval_ms
+            if len(self.mempool) or idle:
+                self.produce(now)
+
+    async def wait_stopped(self) -> None:
+        await self._stopping.wait()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def close(self) -> None:
+        self.store.close()
