@@ -1,0 +1,315 @@
+"""The local network: keys, node processes, demo data. Run through `scripts/devnet`."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from contracts import issuance  # noqa: E402
+from contracts.codec import encode  # noqa: E402
+from contracts.contract import default_registry  # noqa: E402
+from contracts.identity import KeyPair  # noqa: E402
+from contracts.keystore import seal, unseal  # noqa: E402
+from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
+from contracts.tx import payload_id  # noqa: E402
+
+PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
+CHINA = timezone(timedelta(hours=8))
+DEMO_CONTRACT = (
+    "钢材供货合同 HT-2026-0815\n甲方: 华远建设 (Huayuan Construction)\n乙方: 明达钢铁 (Mingda Steel)\n"
+    "金额: 人民币壹佰贰拾伍万元整 (¥1,250,000.00)\n双方同意以非货币方式清偿 (资产抵付/消费抵付)。\n"
+)
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# ------------------------------------------------------------------ keys and config
+
+
+def load_or_make_key(path: Path, name: str) -> KeyPair:
+    if path.exists():
+        return unseal(json.loads(path.read_text()), PASSPHRASE)
+    key = KeyPair.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(seal(key, PASSPHRASE, name), indent=1))
+    path.chmod(0o600)
+    return key
+
+
+def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
+                  member_keys: dict[str, KeyPair]) -> None:
+    """The template with every empty key and address filled in."""
+    lines = []
+    name = handle = None
+    for line in template.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[["):
+            name = handle = None
+        elif stripped.startswith("name ="):
+            name = tomllib.loads(stripped)["name"]
+        elif stripped.startswith("handle ="):
+            handle = tomllib.loads(stripped)["handle"]
+        elif stripped == 'key = ""' and name in node_keys:
+            line = f'key = "{node_keys[name].address.hex()}"'
+        elif stripped == 'address = ""' and handle in member_keys:
+            line = f'address = "{member_keys[handle].address.hex()}"'
+        lines.append(line)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ------------------------------------------------------------------ HTTP
+
+
+def http(url: str, body: dict | None = None, timeout: float = 10) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read())
+
+
+def wait_up(api: str, seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return http(f"{api}/v1/status", timeout=1)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the node at {api} did not come up; see its log") from None
+            time.sleep(0.2)
+
+
+def submit(api: str, tx) -> dict:
+    answer = http(f"{api}/v1/txs", {"tx": encode(tx).hex()})
+    if "error" in answer:
+        raise SystemExit(f"demo transaction refused: {answer['error']}")
+    for _ in range(20):
+        result = http(f"{api}/v1/txs/{answer['id']}?wait_ms=3000")
+        if result["status"] != "pending":
+            break
+    if result["status"] != "committed":
+        raise SystemExit(f"demo transaction not committed: {result}")
+    return result
+
+
+# ------------------------------------------------------------------ demo data
+
+
+def load_demo(api: str, keys: dict[str, KeyPair]) -> dict:
+    registry = default_registry()
+    status = http(f"{api}/v1/status")
+    chain_id, height = status["chain_id"], status["height"]
+
+    def tx(contract: str, operation: str, body, *signers: KeyPair):
+        unsigned = make_transaction(registry, chain_id, contract, operation, body,
+                                    height + 100_000, int.from_bytes(os.urandom(7), "big"))
+        for key in signers:
+            unsigned = sign_transaction(unsigned, key)
+        return unsigned
+
+    due = datetime.now(CHINA).date() + timedelta(days=180)
+    due_ms = int(datetime(due.year, due.month, due.day, tzinfo=CHINA).timestamp() * 1000) \
+        + issuance.DAY_MS
+    terms = issuance.Terms(
+        debtor=keys["core"].address, amount_fen=125_000_000, due_ms=due_ms,
+        asset_offset=True, consumption_offset=True, extension_days=90,
+        basis_ref="HT-2026-0815 钢材供货合同",
+        basis_sha256=hashlib.sha256(DEMO_CONTRACT.encode()).digest(),
+    )
+    apply_tx = tx("issuance", "apply", issuance.Apply(keys["mingda"].address, terms),
+                  keys["mingda"])
+    submit(api, apply_tx)
+    application = payload_id(apply_tx.payload)
+    submit(api, tx("issuance", "confirm", issuance.Confirm(keys["core"].address, application),
+                   keys["core"]))
+    approved = submit(api, tx("issuance", "approve",
+                              issuance.Approve(keys["agency"].address, application),
+                              keys["agency"]))
+    voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
+    # A second application, waiting for the core enterprise's confirmation (确权).
+    pending_terms = issuance.Terms(
+        debtor=keys["core"].address, amount_fen=38_000_000, due_ms=due_ms,
+        asset_offset=False, consumption_offset=True, extension_days=0,
+        basis_ref="HT-2026-0902 水泥供货合同",
+        basis_sha256=hashlib.sha256(b"HT-2026-0902 cement supply contract").digest(),
+    )
+    pending_tx = tx("issuance", "apply", issuance.Apply(keys["xinhe"].address, pending_terms),
+                    keys["xinhe"])
+    submit(api, pending_tx)
+    return {"application": application.hex(), "voucher": voucher,
+            "pending_application": payload_id(pending_tx.payload).hex()}
+
+
+# ------------------------------------------------------------------ start and stop
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def start(directory: Path, detach: bool) -> None:
+    state_file = directory / "devnet.json"
+    if state_file.exists():
+        previous = json.loads(state_file.read_text())
+        if any(alive(n["pid"]) for n in previous["nodes"]):
+            raise SystemExit(f"a devnet is already running from {directory}; "
+                             f"stop it with: scripts/devnet stop --dir {directory}")
+    template = ROOT / "network.toml"
+    raw = tomllib.loads(template.read_text(encoding="utf-8"))
+    keys_dir = directory / "keys"
+    node_keys = {v["name"]: load_or_make_key(keys_dir / f"node-{v['name']}.json", v["name"])
+                 for v in raw["validators"] + raw.get("observers", [])}
+    member_keys = {m["handle"]: load_or_make_key(keys_dir / f"{m['handle']}.json", m["name"])
+                   for m in raw["members"]}
+    network = directory / "network.toml"
+    write_network(template, network, node_keys, member_keys)
+    (directory / "logs").mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
+    nodes = []
+    for entry in raw["validators"]:
+        name = entry["name"]
+        log = directory / "logs" / f"{name}.log"
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "claimledger-node"), "run",
+             "--network", str(network), "--data", str(directory / "nodes" / name),
+             "--key", str(keys_dir / f"node-{name}.json")],
+            env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        nodes.append({"name": name, "role": "validator", "api": f"http://{entry['api']}",
+                      "pid": process.pid, "log": str(log)})
+    try:
+        for n in nodes:
+            wait_up(n["api"])
+        api = nodes[0]["api"]
+        holder = member_keys["mingda"].address.hex()
+        existing = http(f"{api}/v1/vouchers?holder={holder}").get("vouchers")
+        demo = None
+        if existing:  # a restart: the chain kept its demo data
+            previous = json.loads(state_file.read_text()) if state_file.exists() else {}
+            demo = previous.get("demo") or {"voucher": existing[0]["id"],
+                                            "application": existing[0]["application"],
+                                            "pending_application": "(none)"}
+        else:
+            say("loading demo data …")
+            demo = load_demo(api, member_keys)
+    except BaseException:
+        for n in nodes:
+            os.kill(n["pid"], signal.SIGTERM)
+        raise
+    members = [
+        {"handle": m["handle"], "name": m["name"], "roles": m["roles"],
+         "address": member_keys[m["handle"]].address.hex(),
+         "key_file": str((keys_dir / f"{m['handle']}.json").resolve())}
+        for m in raw["members"]
+    ]
+    state = {"chain_id": raw["chain_id"], "dir": str(directory.resolve()),
+             "network": str(network.resolve()), "passphrase": PASSPHRASE,
+             "nodes": nodes, "members": members, "demo": demo}
+    state_file.write_text(json.dumps(state, indent=2, ensure_ascii=False))
+    guide(state)
+    if detach:
+        return
+    follow(state)
+
+
+def guide(state: dict) -> None:
+    api = state["nodes"][0]["api"]
+    by = {m["handle"]: m for m in state["members"]}
+    say(f"\nClaimledger devnet '{state['chain_id']}' is up.")
+    for n in state["nodes"]:
+        say(f"  {n['role']:<10} {n['name']:<14} {n['api']}/v1/status   log {n['log']}")
+    say("\nMembers (key stores, passphrase 'devnet'):")
+    for m in state["members"]:
+        say(f"  {m['handle']:<10} {m['address'][:16]}…  {m['name']}")
+    say(f"\nDemo voucher {state['demo']['voucher']} (¥1,250,000.00) held by Mingda Steel;")
+    say(f"application {state['demo']['pending_application']} awaits the core enterprise's "
+        "confirmation.\n")
+    say("Try the wallet:")
+    say(f"  export CLAIMLEDGER_NODE={api} CLAIMLEDGER_PASSPHRASE=devnet")
+    say(f"  .venv/bin/claimledger-wallet --key {by['mingda']['key_file']} vouchers")
+    say(f"  .venv/bin/claimledger-wallet --key {by['core']['key_file']} "
+        f"confirm {state['demo']['pending_application']}")
+    say(f"  .venv/bin/claimledger-wallet --key {by['agency']['key_file']} "
+        f"approve {state['demo']['pending_application']}")
+    say(f"  curl {api}/v1/vouchers/{state['demo']['voucher']}")
+    say(f"  scripts/devnet stop --dir {state['dir']}\n")
+
+
+def follow(state: dict) -> None:
+    api = state["nodes"][0]["api"]
+    say("Committed blocks (Ctrl-C stops the network):")
+    seen = -1
+    try:
+        while True:
+            try:
+                height = http(f"{api}/v1/status", timeout=2)["height"]
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                say("  node is not answering; see its log")
+                height = seen
+            for h in range(max(seen + 1, height - 20), height + 1):
+                block = http(f"{api}/v1/blocks/{h}")
+                header = block["header"]
+                at = datetime.fromtimestamp(header["time_ms"] / 1000, UTC).astimezone(CHINA)
+                say(f"  #{h:<6} {at:%H:%M:%S} txs={header['tx_count']:<4} id={block['id'][:16]}")
+            seen = max(seen, height)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        say("\nstopping …")
+        stop(Path(state["dir"]))
+
+
+def stop(directory: Path) -> None:
+    state_file = directory / "devnet.json"
+    if not state_file.exists():
+        raise SystemExit(f"no devnet.json in {directory}: nothing to stop")
+    nodes = json.loads(state_file.read_text())["nodes"]
+    for n in nodes:
+        if alive(n["pid"]):
+            os.kill(n["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while any(alive(n["pid"]) for n in nodes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for n in nodes:
+        if alive(n["pid"]):
+            os.kill(n["pid"], signal.SIGKILL)
+    say(f"devnet in {directory} stopped")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="scripts/devnet", description=__doc__)
+    parser.add_argument("action", nargs="?", choices=["start", "stop"], default="start")
+    parser.add_argument("--detach", action="store_true", help="return once the network is up")
+    parser.add_argument("--dir", type=Path, default=ROOT / ".devnet", help="state directory")
+    args = parser.parse_args()
+    if args.action == "stop":
+        stop(args.dir)
+    else:
+        args.dir.mkdir(parents=True, exist_ok=True)
+        start(args.dir, args.detach)
+
+
+if __name__ == "__main__":
+    main()
