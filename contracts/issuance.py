@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Annotated
 
-from contracts.codec import Fen, Hash32, Height, OneOf, Size, TimeMs, U32
+from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active

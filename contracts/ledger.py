@@ -14,8 +14,8 @@ from contracts import governance, membership
 from contracts.codec import Hash32, Name, Size, TimeMs, decode, encode
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
-from contracts.state import MemoryStore, Overlay
 from contracts.identity import KeyPair
+from contracts.state import MemoryStore, Overlay
 from contracts.tx import (
     MAX_BODY_BYTES,
     ContractRef,

@@ -10,6 +10,7 @@ sha256 is the transaction id, so adding signatures never changes the id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Annotated
 
 from contracts.codec import U32, U64, Hash32, Name, Sig64, Size, decode, encode, sha256
@@ -78,7 +79,7 @@ def check_signatures(tx: Transaction, required: tuple[bytes, ...]) -> None:
     `tx.missing_signature` or `tx.bad_signature`.
     """
     signers = [s.signer for s in tx.signatures]
-    if any(a >= b for a, b in zip(signers, signers[1:], strict=False)):
+    if any(a >= b for a, b in pairwise(signers)):
         raise LedgerError(
             "tx.unsorted_signatures", "signatures must be sorted by signer, each signer once"
         )

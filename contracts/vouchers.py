@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import Fen, Hash32, Height, OneOf, Size, TimeMs, U32, sha256
+from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, sha256
 from contracts.state import Overlay, Reader, get_record, put_record
 
 VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled"})

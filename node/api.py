@@ -225,7 +225,9 @@ def lineage(node: Node, voucher: Voucher) -> list[str]:
     return list(reversed(chain))
 
 
-def page(node: Node, prefix: bytes, after: bytes | None, limit: int) -> tuple[list[bytes], str | None]:
+def page(
+    node: Node, prefix: bytes, after: bytes | None, limit: int
+) -> tuple[list[bytes], str | None]:
     """Ids under an index prefix, after a cursor, at most `limit`, and the next cursor."""
     start = prefix + after + b"\x00" if after else prefix
     ids = []
@@ -335,7 +337,8 @@ async def list_vouchers(request: web.Request) -> web.Response:
     debtor = address_param(request, "debtor")
     status = request.query.get("status")
     if status is not None and status not in VOUCHER_STATUSES:
-        raise bad_request("bad_parameter", f"status is one of {', '.join(sorted(VOUCHER_STATUSES))}")
+        allowed = ", ".join(sorted(VOUCHER_STATUSES))
+        raise bad_request("bad_parameter", f"status is one of {allowed}")
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     after = request.query.get("after")
     cursor = hex_id(after, "after") if after else None

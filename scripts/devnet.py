@@ -30,7 +30,8 @@ from contracts.tx import payload_id  # noqa: E402
 PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
 CHINA = timezone(timedelta(hours=8))
 DEMO_CONTRACT = (
-    "钢材供货合同 HT-2026-0815\n甲方: 华远建设 (Huayuan Construction)\n乙方: 明达钢铁 (Mingda Steel)\n"
+    "钢材供货合同 HT-2026-0815\n甲方: 华远建设 (Huayuan Construction)\n"
+    "乙方: 明达钢铁 (Mingda Steel)\n"
     "金额: 人民币壹佰贰拾伍万元整 (¥1,250,000.00)\n双方同意以非货币方式清偿 (资产抵付/消费抵付)。\n"
 )
 
