@@ -54,8 +54,8 @@ def load_or_make_key(path: Path, name: str) -> KeyPair:
 
 
 def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
-                  member_keys: dict[str, KeyPair]) -> None:
-    """The template with every empty key and address filled in."""
+                  member_keys: dict[str, KeyPair], apis: dict[str, str]) -> None:
+    """The template with every empty key and address filled in, and the API addresses."""
     lines = []
     name = handle = None
     for line in template.read_text(encoding="utf-8").splitlines():
@@ -68,6 +68,8 @@ def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
             handle = tomllib.loads(stripped)["handle"]
         elif stripped == 'key = ""' and name in node_keys:
             line = f'key = "{node_keys[name].address.hex()}"'
+        elif stripped.startswith("api =") and name in apis:
+            line = f'api = "{apis[name]}"'
         elif stripped == 'address = ""' and handle in member_keys:
             line = f'address = "{member_keys[handle].address.hex()}"'
         lines.append(line)
@@ -170,7 +172,7 @@ def alive(pid: int) -> bool:
     return True
 
 
-def start(directory: Path, detach: bool) -> None:
+def start(directory: Path, detach: bool, port: int | None) -> None:
     state_file = directory / "devnet.json"
     if state_file.exists():
         previous = json.loads(state_file.read_text())
@@ -184,8 +186,12 @@ def start(directory: Path, detach: bool) -> None:
                  for v in raw["validators"] + raw.get("observers", [])}
     member_keys = {m["handle"]: load_or_make_key(keys_dir / f"{m['handle']}.json", m["name"])
                    for m in raw["members"]}
+    if port is not None:  # validators' APIs on consecutive ports from --port
+        for i, v in enumerate(raw["validators"]):
+            v["api"] = f"127.0.0.1:{port + i}"
+    apis = {v["name"]: v["api"] for v in raw["validators"]}
     network = directory / "network.toml"
-    write_network(template, network, node_keys, member_keys)
+    write_network(template, network, node_keys, member_keys, apis)
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
     nodes = []
@@ -304,12 +310,14 @@ def main() -> None:
     parser.add_argument("action", nargs="?", choices=["start", "stop"], default="start")
     parser.add_argument("--detach", action="store_true", help="return once the network is up")
     parser.add_argument("--dir", type=Path, default=ROOT / ".devnet", help="state directory")
+    parser.add_argument("--port", type=int, default=None,
+                        help="first validator's API port (default: from network.toml)")
     args = parser.parse_args()
     if args.action == "stop":
         stop(args.dir)
     else:
         args.dir.mkdir(parents=True, exist_ok=True)
-        start(args.dir, args.detach)
+        start(args.dir, args.detach, args.port)
 
 
 if __name__ == "__main__":

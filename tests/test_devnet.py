@@ -1,0 +1,66 @@
+"""scripts/devnet, the README's first command: up with demo data, then stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.process
+def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
+    directory = tmp_path / "devnet"
+    port = free_port()
+    up = subprocess.run(
+        [str(ROOT / "scripts" / "devnet"), "--detach", "--dir", str(directory),
+         "--port", str(port)],
+        capture_output=True, text=True, timeout=120,
+    )
+    state_file = directory / "devnet.json"
+    try:
+        assert up.returncode == 0, up.stderr
+        state = json.loads(state_file.read_text())
+        assert state["nodes"][0]["api"] == f"http://127.0.0.1:{port}"
+        creditor = next(m for m in state["members"] if m["handle"] == "mingda")
+        listed = subprocess.run(
+            [sys.executable, "-m", "wallet.cli", "--node", state["nodes"][0]["api"],
+             "--json", "vouchers", "--holder", creditor["address"]],
+            capture_output=True, text=True, timeout=60, cwd=ROOT,
+            env={**os.environ, "CLAIMLEDGER_PASSPHRASE": state["passphrase"]},
+        )
+        assert listed.returncode == 0, listed.stderr
+        vouchers = json.loads(listed.stdout)
+        vouchers = vouchers["vouchers"] if isinstance(vouchers, dict) else vouchers
+        demo = [v for v in vouchers if v["id"] == state["demo"]["voucher"]]
+        assert demo and demo[0]["amount_fen"] == 125_000_000
+        assert demo[0]["holder"] == creditor["address"]
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "devnet"), "stop", "--dir", str(directory)],
+                       capture_output=True, timeout=60)
+    pids = [n["pid"] for n in json.loads(state_file.read_text())["nodes"]]
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in pids)
