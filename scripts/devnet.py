@@ -165,6 +165,11 @@ def load_demo(api: str, keys: dict[str, KeyPair]) -> dict:
 
 
 def alive(pid: int) -> bool:
+    try:  # reap it first if it is our own child (the foreground devnet's nodes)
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except OSError:
