@@ -315,7 +315,7 @@ async def get_block(request: web.Request) -> web.Response:
         height = int(request.match_info["height"])
     except ValueError:
         raise bad_request("bad_height", "a height is a non-negative integer") from None
-    block = node.store.block(height) if height >= 0 else None
+    block = node.store.block(height) if 0 <= height <= node.chain.head.height else None
     if block is None:
         raise not_found(f"no block at height {height} (head is {node.chain.head.height})")
     return web.json_response(block_view(node, block))

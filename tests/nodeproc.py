@@ -1,0 +1,316 @@
+"""Run a real `claimledger-node` on 127.0.0.1 from a test's tmp_path, and talk to it.
+
+`make_network` writes fresh keys (a validator, members agency/core/supplier) and a
+network.toml with a free port; `NodeProcess` starts the node as a subprocess, waits for
+GET /v1/status, and stops it with SIGTERM or SIGKILL. `running` is the context manager
+fixtures use: the process is always gone when it exits. The transaction helpers are
+plain functions so in-process tests can build the same transactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contracts import issuance
+from contracts.codec import encode
+from contracts.contract import default_registry
+from contracts.identity import KeyPair
+from contracts.keystore import seal
+from contracts.ledger import make_transaction, sign_transaction
+from contracts.tx import Transaction, payload_id
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_BIN = ROOT / ".venv" / "bin" / "claimledger-node"
+PASSPHRASE = "node-test-passphrase"
+MEMBER_ROLES = {"agency": ("agency",), "core": ("enterprise",), "supplier": ("enterprise",)}
+DAY_MS = issuance.DAY_MS
+FAR_EXPIRY = 1_000_000_000
+REGISTRY = default_registry()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# ------------------------------------------------------------------ network directory
+
+
+def network_toml(
+    chain_id: str,
+    validator: KeyPair,
+    members: dict[str, KeyPair],
+    port: int,
+    genesis_ms: int,
+    block_interval_ms: int = 50,
+    empty_block_interval_ms: int = 10_000,
+    observers: dict[str, KeyPair] | None = None,
+) -> str:
+    lines = [
+        f'chain_id = "{chain_id}"',
+        f"genesis_time = {genesis_ms}",
+        "fee_rate_bp = 0",
+        "",
+        "[timing]",
+        f"block_interval_ms = {block_interval_ms}",
+        f"empty_block_interval_ms = {empty_block_interval_ms}",
+        "",
+        "[[validators]]",
+        'name = "validator"',
+        f'key = "{validator.address.hex()}"',
+        f'api = "127.0.0.1:{port}"',
+        "power = 1",
+    ]
+    for name, key in (observers or {}).items():
+        lines += ["", "[[observers]]", f'name = "{name}"', f'key = "{key.address.hex()}"',
+                  'api = "127.0.0.1:1"']
+    for name, key in members.items():
+        roles = ", ".join(f'"{r}"' for r in MEMBER_ROLES[name])
+        lines += ["", "[[members]]", f'name = "{name}"', f"roles = [{roles}]",
+                  f'address = "{key.address.hex()}"']
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Network:
+    root: Path
+    chain_id: str
+    port: int
+    genesis_ms: int
+    validator: KeyPair
+    members: dict[str, KeyPair]
+    network_file: Path
+    key_file: Path
+    data_dir: Path
+    logs: list[Path] = field(default_factory=list)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def write_network(self, path: Path, chain_id: str) -> Path:
+        """Another network.toml with the same keys and port but `chain_id`."""
+        path.write_text(network_toml(chain_id, self.validator, self.members, self.port,
+                                     self.genesis_ms), encoding="utf-8")
+        return path
+
+
+def make_network(root: Path, chain_id: str = "claimledger-test") -> Network:
+    root.mkdir(parents=True, exist_ok=True)
+    validator = KeyPair.generate()
+    members = {name: KeyPair.generate() for name in MEMBER_ROLES}
+    key_file = root / "validator-key.json"
+    key_file.write_text(json.dumps(seal(validator, PASSPHRASE, "validator")), encoding="utf-8")
+    net = Network(
+        root=root, chain_id=chain_id, port=free_port(), genesis_ms=now_ms() - 60_000,
+        validator=validator, members=members, network_file=root / "network.toml",
+        key_file=key_file, data_dir=root / "data",
+    )
+    net.write_network(net.network_file, chain_id)
+    return net
+
+
+# ------------------------------------------------------------------ the process
+
+
+class NodeProcess:
+    """One run of `claimledger-node run`; its stderr goes to its own log file."""
+
+    def __init__(self, net: Network, network_file: Path | None = None) -> None:
+        self.net = net
+        self.network_file = network_file or net.network_file
+        self.log = net.root / f"node-run-{len(net.logs) + 1}.log"
+        net.logs.append(self.log)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> NodeProcess:
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(NODE_BIN), "run", "--network", str(self.network_file),
+                 "--data", str(self.net.data_dir), "--key", str(self.net.key_file)],
+                env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                raise AssertionError(f"the node exited before answering:\n{self.stderr()}")
+            try:
+                reply = request(f"{self.net.api}/v1/status", timeout=1)
+                if reply.status == 200:
+                    return reply.json()
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the node did not answer in {timeout}s:\n{self.stderr()}")
+            time.sleep(0.05)
+
+    def wait_exit(self, timeout: float = 30) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
+
+    def stop(self, timeout: float = 10) -> int:
+        """SIGTERM, then SIGKILL if it does not stop within `timeout` seconds."""
+        assert self.process is not None
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        return self.kill()
+
+    def kill(self) -> int:
+        assert self.process is not None
+        if self.alive():
+            self.process.send_signal(signal.SIGKILL)
+        return self.process.wait(timeout=10)
+
+
+@contextmanager
+def running(net: Network, network_file: Path | None = None) -> Iterator[NodeProcess]:
+    """A started node that answers /v1/status; killed on the way out whatever happens."""
+    node = NodeProcess(net, network_file).start()
+    try:
+        node.wait_ready()
+        yield node
+    finally:
+        if node.alive():
+            node.kill()
+
+
+# ------------------------------------------------------------------ HTTP
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def error_code(self) -> str:
+        document = self.json()
+        assert set(document) == {"error"}, document
+        assert set(document["error"]) == {"code", "message"}, document
+        assert document["error"]["message"], document
+        return document["error"]["code"]
+
+
+def request(url: str, method: str = "GET", body: bytes | None = None,
+            content_type: str = "application/json", timeout: float = 10) -> Reply:
+    headers = {} if body is None else {"Content-Type": content_type}
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return Reply(response.status, response.read(), dict(response.headers))
+    except urllib.error.HTTPError as e:
+        return Reply(e.code, e.read(), dict(e.headers))
+
+
+def get(api: str, path: str, timeout: float = 10) -> Reply:
+    return request(api + path, timeout=timeout)
+
+
+def post_tx(api: str, tx: Transaction | bytes) -> Reply:
+    raw = tx if isinstance(tx, bytes) else encode(tx)
+    return request(f"{api}/v1/txs", "POST", json.dumps({"tx": raw.hex()}).encode())
+
+
+def wait_committed(api: str, tx_id: str, timeout: float = 15) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        view = get(api, f"/v1/txs/{tx_id}?wait_ms=1000").json()
+        if view.get("status") != "pending" or time.monotonic() > deadline:
+            assert view.get("status") == "committed", view
+            return view
+
+
+def commit(api: str, tx: Transaction) -> dict:
+    reply = post_tx(api, tx)
+    assert reply.status == 202, reply.body
+    return wait_committed(api, reply.json()["id"])
+
+
+# ------------------------------------------------------------------ transactions
+
+
+def build_tx(chain_id: str, contract: str, operation: str, body: Any, *signers: KeyPair,
+             expiry_height: int = FAR_EXPIRY, nonce: int | None = None) -> Transaction:
+    nonce = int.from_bytes(os.urandom(7), "big") if nonce is None else nonce
+    tx = make_transaction(REGISTRY, chain_id, contract, operation, body, expiry_height, nonce)
+    for key in signers:
+        tx = sign_transaction(tx, key)
+    return tx
+
+
+def tx_id(tx: Transaction) -> bytes:
+    return payload_id(tx.payload)
+
+
+def terms(debtor: KeyPair, due_ms: int, basis: str = "HT-TEST-0001",
+          amount_fen: int = 1_000_000) -> issuance.Terms:
+    return issuance.Terms(
+        debtor=debtor.address, amount_fen=amount_fen, due_ms=due_ms,
+        asset_offset=True, consumption_offset=False, extension_days=0,
+        basis_ref=basis, basis_sha256=hashlib.sha256(basis.encode()).digest(),
+    )
+
+
+def apply_tx(chain_id: str, members: dict[str, KeyPair], due_ms: int,
+             basis: str = "HT-TEST-0001", **kw: Any) -> Transaction:
+    body = issuance.Apply(members["supplier"].address, terms(members["core"], due_ms, basis))
+    return build_tx(chain_id, "issuance", "apply", body, members["supplier"], **kw)
+
+
+def confirm_tx(chain_id: str, members: dict[str, KeyPair], application: bytes,
+               signer: str = "core", **kw: Any) -> Transaction:
+    body = issuance.Confirm(members[signer].address, application)
+    return build_tx(chain_id, "issuance", "confirm", body, members[signer], **kw)
+
+
+def approve_tx(chain_id: str, members: dict[str, KeyPair], application: bytes,
+               **kw: Any) -> Transaction:
+    body = issuance.Approve(members["agency"].address, application)
+    return build_tx(chain_id, "issuance", "approve", body, members["agency"], **kw)
+
+
+def issue_voucher(net: Network, basis: str = "HT-TEST-0001") -> tuple[bytes, str]:
+    """Apply, confirm and approve over HTTP; the application id and the voucher id."""
+    apply = apply_tx(net.chain_id, net.members, now_ms() + 180 * DAY_MS, basis)
+    commit(net.api, apply)
+    application = tx_id(apply)
+    commit(net.api, confirm_tx(net.chain_id, net.members, application))
+    approved = commit(net.api, approve_tx(net.chain_id, net.members, application))
+    voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
+    return application, voucher
