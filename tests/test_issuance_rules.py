@@ -193,6 +193,21 @@ def test_suspended_member_cannot_apply_or_confirm() -> None:
     assert ledger.refused(apply_tx(ledger, "supplier2", basis="x")) == "membership.suspended"
 
 
+def random_tx(ledger: Ledger, op: str, pick: int, days: int, target: bytes):
+    if op == "apply":
+        return apply_tx(ledger, ["supplier", "supplier2"][pick % 2], basis=f"B{pick}",
+                        amount_fen=days * 100)
+    if op == "confirm":
+        return confirm_tx(ledger, target)
+    if op == "approve":
+        return approve_tx(ledger, target)
+    if op == "reject":
+        return ledger.tx("issuance", "reject",
+                         issuance.Reject(ledger.addr("agency"), target, "no"), "agency")
+    return ledger.tx("issuance", "withdraw",
+                     issuance.Withdraw(ledger.addr("supplier"), target), "supplier")
+
+
 operation = st.sampled_from(["apply", "confirm", "approve", "reject", "withdraw", "wait"])
 
 
@@ -205,20 +220,10 @@ def test_any_sequence_keeps_issuance_invariants(steps: list[tuple[str, int, int]
     applications: list[bytes] = []
     for op, pick, days in steps:
         target = applications[pick % len(applications)] if applications else bytes(32)
-        body = {
-            "apply": lambda: apply_tx(ledger, ["supplier", "supplier2"][pick % 2],
-                                      basis=f"B{pick}", amount_fen=days * 100),
-            "confirm": lambda: confirm_tx(ledger, target),
-            "approve": lambda: approve_tx(ledger, target),
-            "reject": lambda: ledger.tx("issuance", "reject", issuance.Reject(
-                ledger.addr("agency"), target, "no"), "agency"),
-            "withdraw": lambda: ledger.tx("issuance", "withdraw", issuance.Withdraw(
-                ledger.addr("supplier"), target), "supplier"),
-        }
         if op == "wait":
             ledger.block(advance_ms=days * DAY_MS)
             continue
-        tx = body[op]()
+        tx = random_tx(ledger, op, pick, days, target)
         try:
             ledger.block(tx, advance_ms=days * 3_600_000)
         except LedgerError:  # a refusal is fine; anything else fails the test
