@@ -33,6 +33,17 @@ def parse_address(text: str) -> bytes:
     return address
 
 
+def parse_hash(text: str, what: str, code: str) -> bytes:
+    """A 32-byte id written as 64 hex digits; `LedgerError(code)` naming `what` otherwise."""
+    try:
+        value = bytes.fromhex(text.strip())
+    except ValueError:
+        value = b""
+    if len(value) != 32:
+        raise LedgerError(code, f"{what} must be 64 hex digits")
+    return value
+
+
 def short(address: bytes) -> str:
     """An abbreviation for tables: the first 8 and last 4 hex digits."""
     h = address.hex()

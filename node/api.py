@@ -16,7 +16,7 @@ from aiohttp import web
 
 from contracts.codec import decode, to_json
 from contracts.errors import LedgerError, Rejected
-from contracts.identity import parse_address
+from contracts.identity import parse_address, parse_hash
 from contracts.issuance import Application, application_key
 from contracts.ledger import resolve
 from contracts.membership import Member, member_key
@@ -106,13 +106,12 @@ def not_found(message: str) -> LedgerError:
 
 
 def hex_id(text: str, what: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 32:
-        raise bad_request("bad_id", f"{what} must be 64 hex digits")
-    return value
+    return parse_hash(text, what, "request.bad_id")
+
+
+def cursor_param(request: web.Request) -> bytes | None:
+    after = request.query.get("after")
+    return None if after is None else hex_id(after, "after")
 
 
 def int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
@@ -340,8 +339,7 @@ async def list_vouchers(request: web.Request) -> web.Response:
         allowed = ", ".join(sorted(VOUCHER_STATUSES))
         raise bad_request("bad_parameter", f"status is one of {allowed}")
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    after = request.query.get("after")
-    cursor = hex_id(after, "after") if after else None
+    cursor = cursor_param(request)
     if holder is None and debtor is None:
         raise bad_request("missing_parameter", "give holder=ADDRESS or debtor=ADDRESS")
     prefix = holder_index_key(holder, b"") if holder else debtor_index_key(debtor, b"")
@@ -376,8 +374,7 @@ async def get_member(request: web.Request) -> web.Response:
 async def list_members(request: web.Request) -> web.Response:
     node = request.app[NODE]
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    after = request.query.get("after")
-    ids, next_cursor = page(node, b"m/", hex_id(after, "after") if after else None, limit)
+    ids, next_cursor = page(node, b"m/", cursor_param(request), limit)
     members = [to_json(decode(Member, node.store.get(member_key(a)) or b"")) for a in ids]
     return web.json_response({"members": members, "next": next_cursor})
 
@@ -399,8 +396,7 @@ async def list_applications(request: web.Request) -> web.Response:
         raise bad_request("missing_parameter", "give creditor=ADDRESS or debtor=ADDRESS")
     prefix = b"ac/" + creditor if creditor else b"ad/" + (debtor or b"")
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    after = request.query.get("after")
-    ids, next_cursor = page(node, prefix, hex_id(after, "after") if after else None, limit)
+    ids, next_cursor = page(node, prefix, cursor_param(request), limit)
     found = [
         to_json(decode(Application, node.store.get(application_key(i)) or b"")) for i in ids
     ]

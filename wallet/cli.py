@@ -21,7 +21,7 @@ from contracts import issuance, membership
 from contracts.codec import encode, to_json
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair, parse_address, short
+from contracts.identity import KeyPair, parse_address, parse_hash, short
 from contracts.ledger import make_transaction, required_signers, resolve, sign_transaction
 from contracts.tx import Transaction, decode_transaction, payload_id
 from wallet.client import Client
@@ -65,13 +65,7 @@ def show_date(ms: int) -> str:
 
 
 def hex32(text: str, what: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 32:
-        raise LedgerError("wallet.bad_id", f"{what} must be 64 hex digits")
-    return value
+    return parse_hash(text, what, "wallet.bad_id")
 
 
 # ------------------------------------------------------------------ the wallet
