@@ -121,13 +121,18 @@ async def run(args: argparse.Namespace) -> dict:
             start = time.perf_counter()
             await asyncio.gather(*(client() for _ in range(args.clients)))
             submit_s = time.perf_counter() - start
+            while True:  # every transaction is in a block once the mempool is empty
+                async with http.get(f"{api}/v1/status") as r:
+                    if (await r.json())["mempool"] == 0:
+                        break
+                await asyncio.sleep(0.01)
+            elapsed = time.perf_counter() - start
             for tx in txs:  # commit time as a client sees it, by polling each
                 tx_id = payload_id(tx.payload)
                 async with http.get(f"{api}/v1/txs/{tx_id.hex()}?wait_ms=30000") as r:
                     view = await r.json()
                     assert view["status"] == "committed", view
                     latencies.append(time.perf_counter() - submitted[tx_id])
-            elapsed = time.perf_counter() - start
             async with http.get(f"{api}/v1/status") as r:
                 final = await r.json()
         process.terminate()
@@ -141,7 +146,7 @@ async def run(args: argparse.Namespace) -> dict:
             "blocks": final["height"] - status["height"],
             "submit_s": round(submit_s, 3),
             "committed_tps": round(args.txs / elapsed, 1),
-            "latency_upper_bound_s": {  # polled after all were submitted: an upper bound
+            "latency_upper_bound_s": {  # polled one by one after all were submitted
                 "p50": round(latencies[len(latencies) // 2], 3),
                 "max": round(latencies[-1], 3),
             },
