@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -42,6 +42,7 @@ MAX_WAIT_MS = 30_000
 MAX_LINEAGE = 10_000
 
 NODE = web.AppKey("node", Node)
+T = TypeVar("T")
 
 STATUS_BY_CODE = {
     "tx.replay": 409,
@@ -323,10 +324,7 @@ async def get_block(request: web.Request) -> web.Response:
 async def get_voucher_route(request: web.Request) -> web.Response:
     node = request.app[NODE]
     voucher_id = hex_id(request.match_info["id"], "a voucher id")
-    raw = node.store.get(voucher_key(voucher_id))
-    if raw is None:
-        raise not_found(f"no voucher {voucher_id.hex()}")
-    voucher = decode(Voucher, raw)
+    voucher = stored(node, voucher_key(voucher_id), Voucher, f"no voucher {voucher_id.hex()}")
     return web.json_response({**to_json(voucher), "lineage": lineage(node, voucher)})
 
 
@@ -362,30 +360,34 @@ async def list_vouchers(request: web.Request) -> web.Response:
     return web.json_response({"vouchers": out[:limit], "next": next_cursor})
 
 
-async def get_member(request: web.Request) -> web.Response:
-    node = request.app[NODE]
-    address = parse_address(request.match_info["address"])
-    raw = node.store.get(member_key(address))
+def stored(node: Node, key: bytes, cls: type[T], missing: str) -> T:
+    """The record stored at a state key, or a 404 saying what is missing."""
+    raw = node.store.get(key)
     if raw is None:
-        raise not_found(f"{address.hex()} is not a member")
-    return web.json_response(to_json(decode(Member, raw)))
+        raise not_found(missing)
+    return decode(cls, raw)
+
+
+async def get_member(request: web.Request) -> web.Response:
+    address = parse_address(request.match_info["address"])
+    member = stored(request.app[NODE], member_key(address), Member,
+                    f"{address.hex()} is not a member")
+    return web.json_response(to_json(member))
 
 
 async def list_members(request: web.Request) -> web.Response:
     node = request.app[NODE]
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     ids, next_cursor = page(node, b"m/", cursor_param(request), limit)
-    members = [to_json(decode(Member, node.store.get(member_key(a)) or b"")) for a in ids]
+    members = [to_json(stored(node, member_key(a), Member, "member")) for a in ids]
     return web.json_response({"members": members, "next": next_cursor})
 
 
 async def get_application(request: web.Request) -> web.Response:
-    node = request.app[NODE]
     application_id = hex_id(request.match_info["id"], "an application id")
-    raw = node.store.get(application_key(application_id))
-    if raw is None:
-        raise not_found(f"no application {application_id.hex()}")
-    return web.json_response(to_json(decode(Application, raw)))
+    application = stored(request.app[NODE], application_key(application_id), Application,
+                         f"no application {application_id.hex()}")
+    return web.json_response(to_json(application))
 
 
 async def list_applications(request: web.Request) -> web.Response:
@@ -397,9 +399,8 @@ async def list_applications(request: web.Request) -> web.Response:
     prefix = b"ac/" + creditor if creditor else b"ad/" + (debtor or b"")
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     ids, next_cursor = page(node, prefix, cursor_param(request), limit)
-    found = [
-        to_json(decode(Application, node.store.get(application_key(i)) or b"")) for i in ids
-    ]
+    found = [to_json(stored(node, application_key(i), Application, "application"))
+             for i in ids]
     return web.json_response({"applications": found, "next": next_cursor})
 
 
