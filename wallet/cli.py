@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from contracts import issuance, membership
 from contracts.codec import encode, to_json
@@ -60,8 +60,13 @@ def parse_due(text: str) -> int:
     return int(end.timestamp()) * 1000
 
 
-def show_date(ms: int) -> str:
+def show_time(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def show_due(due_ms: int) -> str:
+    """The day a voucher is due by: due at 24:00 of that day, China Standard Time."""
+    return datetime.fromtimestamp((due_ms - 1) / 1000, CHINA).strftime("%Y-%m-%d")
 
 
 def hex32(text: str, what: str) -> bytes:
@@ -385,11 +390,12 @@ def vouchers(w: Wallet, holder: str | None, debtor: str | None) -> None:
     found = w.client.vouchers(holder, debtor)
 
     def table(console: Console) -> None:
-        t = Table("voucher", "holder", "debtor", "amount", "due", "status")
+        t = Table("voucher", "holder", "debtor", Column("amount", justify="right", no_wrap=True),
+                  Column("due by", no_wrap=True), "status")
         for v in found["vouchers"]:
-            t.add_row(v["id"][:16], short(bytes.fromhex(v["holder"])),
+            t.add_row(v["id"][:10], short(bytes.fromhex(v["holder"])),
                       short(bytes.fromhex(v["debtor"])), yuan(v["amount_fen"]),
-                      show_date(v["due_ms"]), v["status"])
+                      show_due(v["due_ms"]), v["status"])
         console.print(t)
 
     w.emit(found, table)
@@ -406,12 +412,14 @@ def applications(w: Wallet, creditor: str | None, debtor: str | None) -> None:
     found = w.client.applications(creditor, debtor)
 
     def table(console: Console) -> None:
-        t = Table("application", "creditor", "debtor", "amount", "status", "confirm by")
+        t = Table("application", "creditor", "debtor",
+                  Column("amount", justify="right", no_wrap=True), "status",
+                  Column("confirm by (CST)", no_wrap=True))
         for a in found["applications"]:
-            t.add_row(a["id"][:16], short(bytes.fromhex(a["creditor"])),
+            t.add_row(a["id"][:10], short(bytes.fromhex(a["creditor"])),
                       short(bytes.fromhex(a["terms"]["debtor"])),
                       yuan(a["terms"]["amount_fen"]), a["status"],
-                      show_date(a["confirm_by_ms"]))
+                      show_time(a["confirm_by_ms"]))
         console.print(t)
 
     w.emit(found, table)
