@@ -104,6 +104,20 @@ class Registry:
 
 def default_registry() -> Registry:
     """Every contract module this release runs."""
-    from contracts import governance, issuance, membership
+    from contracts import (
+        acquisition,
+        extension,
+        fees,
+        governance,
+        issuance,
+        membership,
+        payment,
+        pledge,
+        redemption,
+        transfer,
+    )
 
-    return Registry.from_modules([governance, membership, issuance])
+    return Registry.from_modules([
+        governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
+        payment, extension,
+    ])

@@ -17,7 +17,13 @@ from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.state import Overlay, Reader, get_record, put_record
-from contracts.vouchers import Voucher, issued_voucher_id, write_voucher
+from contracts.vouchers import (
+    Voucher,
+    get_debtor_record,
+    issue,
+    issued_voucher_id,
+    write_debtor_record,
+)
 
 NAME = "issuance"
 VERSION = 1
@@ -25,6 +31,7 @@ VERSION = 1
 DAY_MS = 86_400_000
 CONFIRMATION_WINDOW_MS = 30 * DAY_MS  # 《保障中小企业款项支付条例》: confirm within 30 days
 MAX_EXTENSION_DAYS = 3650
+MAX_EXTENSIONS = 12
 
 APPLICATION_STATUSES = frozenset(
     {"applied", "confirmed", "issued", "lapsed", "rejected", "withdrawn"}
@@ -41,7 +48,8 @@ class Terms:
     due_ms: TimeMs
     asset_offset: bool
     consumption_offset: bool
-    extension_days: U32
+    extension_days: U32  # 展期条款: days per extension, 0 for no extension clause
+    extension_max: U32  # how many times the unsettled claim may extend
     basis_ref: Annotated[str, Size(1, 256)]
     basis_sha256: Hash32
 
@@ -158,9 +166,14 @@ def apply(ctx: Context, body: Apply) -> None:
         "choose asset offset, consumption offset or both",
     )
     require(
-        terms.extension_days <= MAX_EXTENSION_DAYS,
+        terms.extension_days <= MAX_EXTENSION_DAYS and terms.extension_max <= MAX_EXTENSIONS,
         "issuance.bad_extension",
-        f"an extension clause is at most {MAX_EXTENSION_DAYS} days",
+        f"an extension clause is at most {MAX_EXTENSION_DAYS} days, {MAX_EXTENSIONS} times",
+    )
+    require(
+        (terms.extension_days == 0) == (terms.extension_max == 0),
+        "issuance.bad_extension",
+        "an extension clause gives both the days per extension and how many times",
     )
     require(
         ctx.state.get(basis_key(terms.basis_sha256)) is None,
@@ -210,6 +223,11 @@ def confirm(ctx: Context, body: Confirm) -> None:
     updated = with_status(application, "confirmed", ctx.time_ms, confirmed_at_ms=ctx.time_ms)
     put_record(ctx.state, application_key(application.id), updated)
     ctx.state.delete(deadline_key(application.confirm_by_ms, application.id))
+    record = get_debtor_record(ctx.state, body.debtor)
+    write_debtor_record(ctx.state, replace(
+        record, confirmations=record.confirmations + 1,
+        confirmation_delay_ms=record.confirmation_delay_ms
+        + ctx.time_ms - application.applied_at_ms))
     ctx.emit("application.confirmed", application.id, application.creditor, body.debtor)
 
 
@@ -230,7 +248,7 @@ def approve(ctx: Context, body: Approve) -> None:
     require_active(ctx.state, application.creditor)
     require_active(ctx.state, terms.debtor)
     voucher_id = issued_voucher_id(application.id)
-    write_voucher(
+    issue(
         ctx.state,
         Voucher(
             id=voucher_id,
@@ -244,11 +262,20 @@ def approve(ctx: Context, body: Approve) -> None:
             asset_offset=terms.asset_offset,
             consumption_offset=terms.consumption_offset,
             extension_days=terms.extension_days,
+            extension_max=terms.extension_max,
+            extensions_used=0,
+            overdue_since_ms=None,
             basis_ref=terms.basis_ref,
             basis_sha256=terms.basis_sha256,
+            cause="issue",
+            created_by=ctx.tx_id,
             created_at_ms=ctx.time_ms,
             created_height=ctx.height,
             status="active",
+            ended_by=None,
+            pledge=None,
+            reserved_by=None,
+            commitments=(),
         ),
     )
     updated = with_status(application, "issued", ctx.time_ms, voucher=voucher_id)
@@ -307,6 +334,10 @@ def end_block(ctx: Context) -> None:
         updated = with_status(application, "lapsed", ctx.time_ms)
         put_record(ctx.state, application_key(application_id), updated)
         close(ctx.state, application)
+        # The 30-day rule: a debtor that let a confirmation lapse confirmed late.
+        record = get_debtor_record(ctx.state, application.terms.debtor)
+        write_debtor_record(ctx.state, replace(
+            record, late_confirmations=record.late_confirmations + 1))
         ctx.emit(
             "application.lapsed", application_id, application.creditor, application.terms.debtor
         )

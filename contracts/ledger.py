@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from contracts import governance, membership
-from contracts.codec import Hash32, Name, Size, TimeMs, decode, encode
+from contracts import fees, governance, membership
+from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
 from contracts.identity import KeyPair
@@ -161,6 +161,7 @@ class Genesis:
     chain_id: Name
     time_ms: TimeMs
     members: Annotated[tuple[GenesisMember, ...], Size(1, 4096)]
+    fee_rate_bp: U32 = 0  # the service fee on transfers and pledges, until the agency sets one
 
 
 def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, bytes | None]]:
@@ -172,6 +173,8 @@ def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, byt
         membership.write_member(state, record)
     if not any("agency" in m.roles for m in genesis.members):
         raise LedgerError("genesis.no_agency", "the genesis members must include an agency")
+    rate = genesis.fee_rate_bp
+    fees.write_schedule(state, fees.Schedule(rate, rate, genesis.time_ms, 0))
     for name in registry.names():
         first = registry.first(name)
         activation = governance.Activation(first.version, first.code_hash, 0)

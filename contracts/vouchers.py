@@ -1,19 +1,42 @@
-"""The voucher (债权凭证) as a ledger state, and its indices by holder and by debtor.
+"""The voucher (债权凭证) as ledger states, and every write that creates or ends one.
 
 Vouchers are UTXO-like: each state has an id, and a change of holder or amount consumes
 it and creates new states that point to their parent and to their origin (the issued
 voucher), so lineage is always traceable and a claim is never spent twice.
+
+Every contract changes vouchers only through the functions here (`issue`, `replace_with`,
+`cancel`, `update`), which keep the indices and the running totals in step:
+  v/<id>                         the voucher state
+  vh/<holder><id>, vd/<debtor><id>     every state a holder held / of a debtor (history)
+  vhl/<holder><id>, vdl/<debtor><id>   live (active) states only
+  vc/<parent><child>             descendants
+  vq/<due_ms:8><id>              live states by due date, for the end-of-block step
+  vov/<id>, vex/<id>             live states that are overdue / extended
+  o/<origin>                     the origin's face value, redeemed and set-off totals
+  dr/<debtor>                    the debtor's record (outstanding, confirmations, overdue)
+  hl/<holder>                    what a holder holds in all
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
-from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, sha256
+from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, sha256
+from contracts.errors import Rejected, require
+from contracts.membership import require_active
 from contracts.state import Overlay, Reader, get_record, put_record
 
 VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled"})
+CAUSES = frozenset({
+    "issue", "transfer", "split", "remainder", "merchant_payment", "acquisition",
+    "enforcement", "redemption_remainder",
+})
+MAX_COMMITMENTS = 8
+MAX_PARTS = 16  # new states one operation may create
+
+BasisRef = Annotated[str, Size(1, 256)]
+Commitments = Annotated[tuple[Hash32, ...], Size(0, MAX_COMMITMENTS)]
 
 
 @dataclass(frozen=True)
@@ -25,15 +48,65 @@ class Voucher:
     debtor: Hash32
     holder: Hash32
     amount_fen: Fen  # what the debtor still owes on this state
-    due_ms: TimeMs  # 清偿期限, ledger time
+    due_ms: TimeMs  # 清偿期限, ledger time; moves on with each extension
     asset_offset: bool  # settled by the debtor's assets (资产抵付)
     consumption_offset: bool  # settled by consumption (消费抵付)
-    extension_days: U32  # 展期条款: 0 means no extension clause
-    basis_ref: Annotated[str, Size(1, 256)]
+    extension_days: U32  # 展期条款: days per extension, 0 means no extension clause
+    extension_max: U32  # how many extensions the clause allows
+    extensions_used: U32
+    overdue_since_ms: TimeMs | None  # 逾期: due passed with no extension left
+    basis_ref: BasisRef
     basis_sha256: Hash32
+    cause: Annotated[str, OneOf(CAUSES)]  # how this state came to be
+    created_by: Hash32  # the transaction that created it
     created_at_ms: TimeMs
     created_height: Height
     status: Annotated[str, OneOf(VOUCHER_STATUSES)]
+    ended_by: Hash32 | None  # the transaction that consumed or cancelled it
+    pledge: Hash32 | None  # the active pledge registration on it, if any
+    reserved_by: Hash32 | None  # a redemption request waiting for the debtor
+    commitments: Commitments  # acquisition commitments that travel with the claim
+
+
+@dataclass(frozen=True)
+class Origin:
+    """An issued voucher as a whole: live parts add up to face − redeemed − set off."""
+
+    id: Hash32
+    debtor: Hash32
+    face_fen: Fen
+    redeemed_fen: Fen
+    setoff_fen: Fen
+    due_ms: TimeMs  # the latest due date of its live parts
+    extensions: U32
+    overdue_since_ms: TimeMs | None
+    live_parts: U32
+
+
+@dataclass(frozen=True)
+class DebtorRecord:
+    """What regulators and banks read about a debtor (the late-payer list's inputs)."""
+
+    debtor: Hash32
+    vouchers_issued: U32
+    issued_fen: U64
+    outstanding_fen: U64
+    redeemed_fen: U64
+    confirmations: U32  # 确权 given in time
+    confirmation_delay_ms: U64  # summed over those confirmations
+    late_confirmations: U32  # applications left unconfirmed past 30 days (the 30-day rule)
+    extended_vouchers: U32  # extensions, counted once per issued voucher and due date
+    overdue_vouchers: U32  # issued vouchers that became overdue (逾期)
+
+
+@dataclass(frozen=True)
+class HolderTotals:
+    holder: Hash32
+    held_fen: U64
+    live_parts: U32
+
+
+# ------------------------------------------------------------------ keys
 
 
 def voucher_key(voucher_id: bytes) -> bytes:
@@ -48,29 +121,303 @@ def debtor_index_key(debtor: bytes, voucher_id: bytes) -> bytes:
     return b"vd/" + debtor + voucher_id
 
 
+def live_holder_key(holder: bytes, voucher_id: bytes) -> bytes:
+    return b"vhl/" + holder + voucher_id
+
+
+def live_debtor_key(debtor: bytes, voucher_id: bytes) -> bytes:
+    return b"vdl/" + debtor + voucher_id
+
+
+def child_key(parent: bytes, child: bytes) -> bytes:
+    return b"vc/" + parent + child
+
+
+def due_key(due_ms: int, voucher_id: bytes) -> bytes:
+    return b"vq/" + due_ms.to_bytes(8, "big") + voucher_id
+
+
+def overdue_key(voucher_id: bytes) -> bytes:
+    return b"vov/" + voucher_id
+
+
+def extended_key(voucher_id: bytes) -> bytes:
+    return b"vex/" + voucher_id
+
+
+def origin_key(origin: bytes) -> bytes:
+    return b"o/" + origin
+
+
+def debtor_record_key(debtor: bytes) -> bytes:
+    return b"dr/" + debtor
+
+
+def holder_totals_key(holder: bytes) -> bytes:
+    return b"hl/" + holder
+
+
 def issued_voucher_id(application_id: bytes) -> bytes:
     return sha256(b"claimledger/voucher/issue\x00" + application_id)
+
+
+def part_id(tx_id: bytes, parent: bytes, index: int) -> bytes:
+    """The id of the `index`-th state a transaction creates from `parent`."""
+    return sha256(b"claimledger/voucher/part\x00" + tx_id + parent + bytes([index]))
+
+
+# ------------------------------------------------------------------ reads
 
 
 def get_voucher(state: Reader, voucher_id: bytes) -> Voucher | None:
     return get_record(state, voucher_key(voucher_id), Voucher)
 
 
-def write_voucher(state: Overlay, voucher: Voucher) -> None:
-    """Store a voucher state and keep the holder and debtor indices in step with it."""
-    previous = get_voucher(state, voucher.id)
-    if previous is not None and previous.holder != voucher.holder:
-        state.delete(holder_index_key(previous.holder, voucher.id))
-    put_record(state, voucher_key(voucher.id), voucher)
-    state.put(holder_index_key(voucher.holder, voucher.id), b"")
-    state.put(debtor_index_key(voucher.debtor, voucher.id), b"")
+def get_origin(state: Reader, origin: bytes) -> Origin | None:
+    return get_record(state, origin_key(origin), Origin)
+
+
+def get_debtor_record(state: Reader, debtor: bytes) -> DebtorRecord:
+    found = get_record(state, debtor_record_key(debtor), DebtorRecord)
+    return found or DebtorRecord(debtor, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def get_holder_totals(state: Reader, holder: bytes) -> HolderTotals:
+    found = get_record(state, holder_totals_key(holder), HolderTotals)
+    return found or HolderTotals(holder, 0, 0)
+
+
+def _ids(state: Reader, prefix: bytes) -> list[bytes]:
+    return [key[len(prefix):] for key, _ in state.scan(prefix)]
 
 
 def voucher_ids_by_holder(state: Reader, holder: bytes) -> list[bytes]:
-    prefix = b"vh/" + holder
-    return [key[len(prefix):] for key, _ in state.scan(prefix)]
+    return _ids(state, b"vh/" + holder)
 
 
 def voucher_ids_by_debtor(state: Reader, debtor: bytes) -> list[bytes]:
-    prefix = b"vd/" + debtor
-    return [key[len(prefix):] for key, _ in state.scan(prefix)]
+    return _ids(state, b"vd/" + debtor)
+
+
+def live_ids_by_holder(state: Reader, holder: bytes) -> list[bytes]:
+    return _ids(state, b"vhl/" + holder)
+
+
+def live_ids_by_debtor(state: Reader, debtor: bytes) -> list[bytes]:
+    return _ids(state, b"vdl/" + debtor)
+
+
+def children_ids(state: Reader, parent: bytes) -> list[bytes]:
+    return _ids(state, b"vc/" + parent)
+
+
+def load_live(state: Reader, voucher_id: bytes) -> Voucher:
+    """The active voucher state `voucher_id`; `Rejected` if unknown, consumed or cancelled."""
+    voucher = get_voucher(state, voucher_id)
+    if voucher is None:
+        raise Rejected("voucher.unknown", f"no voucher {voucher_id.hex()}")
+    require(
+        voucher.status != "cancelled",
+        "voucher.cancelled",
+        "the voucher was cancelled (注销): it is fully settled",
+    )
+    require(
+        voucher.status == "active",
+        "voucher.consumed",
+        "this voucher state was replaced by newer ones; use its live parts",
+    )
+    return voucher
+
+
+def load_held(state: Reader, voucher_id: bytes, holder: bytes) -> Voucher:
+    """A live voucher held by `holder`, who must be an active member, not reserved."""
+    voucher = load_live(state, voucher_id)
+    require(voucher.holder == holder, "voucher.not_holder",
+            "only the voucher's holder may do this")
+    require_active(state, holder)
+    require(
+        voucher.reserved_by is None,
+        "voucher.reserved",
+        "a redemption request waits for the debtor; cancel it first",
+    )
+    return voucher
+
+
+def require_can_hold(state: Reader, address: bytes) -> None:
+    """Only active members other than pure regulators hold claims."""
+    member = require_active(state, address)
+    require(
+        any(role != "regulator" for role in member.roles),
+        "membership.cannot_hold",
+        f"member {member.name} is a regulator and does not hold claims",
+    )
+
+
+def require_amount(amount_fen: int, available_fen: int) -> None:
+    require(amount_fen > 0, "voucher.bad_amount", "an amount is at least 1 fen")
+    require(
+        amount_fen <= available_fen,
+        "voucher.over_amount",
+        f"the voucher holds {available_fen} fen, less than {amount_fen}",
+    )
+
+
+# ------------------------------------------------------------------ writes
+
+
+def _put(state: Overlay, voucher: Voucher) -> None:
+    put_record(state, voucher_key(voucher.id), voucher)
+
+
+def _add_totals(state: Overlay, voucher: Voucher, sign: int) -> None:
+    totals = get_holder_totals(state, voucher.holder)
+    put_record(state, holder_totals_key(voucher.holder), HolderTotals(
+        voucher.holder, totals.held_fen + sign * voucher.amount_fen, totals.live_parts + sign))
+    record = get_debtor_record(state, voucher.debtor)
+    put_record(state, debtor_record_key(voucher.debtor), replace(
+        record, outstanding_fen=record.outstanding_fen + sign * voucher.amount_fen))
+    origin = get_origin(state, voucher.origin)
+    assert origin is not None, "a voucher's origin is recorded"
+    put_record(state, origin_key(origin.id), replace(
+        origin, live_parts=origin.live_parts + sign))
+
+
+def _go_live(state: Overlay, voucher: Voucher) -> None:
+    assert voucher.status == "active" and voucher.amount_fen > 0
+    _put(state, voucher)
+    state.put(holder_index_key(voucher.holder, voucher.id), b"")
+    state.put(debtor_index_key(voucher.debtor, voucher.id), b"")
+    state.put(live_holder_key(voucher.holder, voucher.id), b"")
+    state.put(live_debtor_key(voucher.debtor, voucher.id), b"")
+    if voucher.overdue_since_ms is None:
+        state.put(due_key(voucher.due_ms, voucher.id), b"")
+    else:
+        state.put(overdue_key(voucher.id), b"")
+    if voucher.extensions_used:
+        state.put(extended_key(voucher.id), b"")
+    _add_totals(state, voucher, +1)
+
+
+def _end(state: Overlay, voucher: Voucher, status: str, tx_id: bytes) -> Voucher:
+    """Take a live state out of circulation."""
+    assert voucher.status == "active"
+    assert voucher.pledge is None, "a pledge ends before its voucher state does"
+    state.delete(live_holder_key(voucher.holder, voucher.id))
+    state.delete(live_debtor_key(voucher.debtor, voucher.id))
+    state.delete(due_key(voucher.due_ms, voucher.id))
+    state.delete(overdue_key(voucher.id))
+    state.delete(extended_key(voucher.id))
+    _add_totals(state, voucher, -1)
+    ended = replace(voucher, status=status, ended_by=tx_id, reserved_by=None)
+    _put(state, ended)
+    return ended
+
+
+def issue(state: Overlay, voucher: Voucher) -> None:
+    """A newly issued voucher: its origin record and the debtor's record start here."""
+    assert voucher.origin == voucher.id and voucher.parent is None
+    put_record(state, origin_key(voucher.id), Origin(
+        voucher.id, voucher.debtor, voucher.amount_fen, 0, 0, voucher.due_ms, 0, None, 0))
+    record = get_debtor_record(state, voucher.debtor)
+    put_record(state, debtor_record_key(voucher.debtor), replace(
+        record, vouchers_issued=record.vouchers_issued + 1,
+        issued_fen=record.issued_fen + voucher.amount_fen))
+    _go_live(state, voucher)
+
+
+def replace_with(
+    state: Overlay,
+    voucher: Voucher,
+    parts: list[tuple[bytes, int, str]],
+    tx_id: bytes,
+    time_ms: int,
+    height: int,
+) -> list[Voucher]:
+    """Consume `voucher` and create `parts` (holder, amount, cause) from it, in order.
+
+    The parts may add up to less than the voucher only through `reduce_origin` (a
+    redemption or a set-off), never to more. Each part keeps the debtor, the terms and
+    the commitments; a part going to the acquirer of a commitment leaves it behind.
+    """
+    assert 0 < len(parts) <= MAX_PARTS
+    assert sum(amount for _, amount, _ in parts) <= voucher.amount_fen
+    _end(state, voucher, "consumed", tx_id)
+    created = []
+    for index, (holder, amount_fen, cause) in enumerate(parts):
+        child = replace(
+            voucher,
+            id=part_id(tx_id, voucher.id, index),
+            parent=voucher.id,
+            holder=holder,
+            amount_fen=amount_fen,
+            cause=cause,
+            created_by=tx_id,
+            created_at_ms=time_ms,
+            created_height=height,
+            status="active",
+            ended_by=None,
+            pledge=None,
+            reserved_by=None,
+        )
+        _go_live(state, child)
+        state.put(child_key(voucher.id, child.id), b"")
+        created.append(child)
+    return created
+
+
+def cancel(state: Overlay, voucher: Voucher, tx_id: bytes) -> Voucher:
+    """注销: the state is fully settled and leaves circulation with no successor."""
+    return _end(state, voucher, "cancelled", tx_id)
+
+
+def update(state: Overlay, voucher: Voucher, **changes) -> Voucher:
+    """Change what is not the holder or the amount (pledge, reservation, commitments)."""
+    assert voucher.status == "active"
+    assert not {"holder", "amount_fen", "status", "id", "origin", "due_ms"} & changes.keys()
+    updated = replace(voucher, **changes)
+    _put(state, updated)
+    return updated
+
+
+def reduce_origin(state: Overlay, voucher: Voucher, amount_fen: int, how: str) -> None:
+    """Record that the debtor settled `amount_fen` of an origin (redeemed or set off)."""
+    origin = get_origin(state, voucher.origin)
+    assert origin is not None and amount_fen > 0
+    if how == "redeemed":
+        origin = replace(origin, redeemed_fen=origin.redeemed_fen + amount_fen)
+        record = get_debtor_record(state, voucher.debtor)
+        put_record(state, debtor_record_key(voucher.debtor), replace(
+            record, redeemed_fen=record.redeemed_fen + amount_fen))
+    else:
+        assert how == "setoff"
+        origin = replace(origin, setoff_fen=origin.setoff_fen + amount_fen)
+    put_record(state, origin_key(origin.id), origin)
+
+
+def move_due(state: Overlay, voucher: Voucher, due_ms: int) -> Voucher:
+    """Extend a live state's due date by its extension clause (展期)."""
+    assert voucher.status == "active" and due_ms > voucher.due_ms
+    state.delete(due_key(voucher.due_ms, voucher.id))
+    state.put(due_key(due_ms, voucher.id), b"")
+    state.put(extended_key(voucher.id), b"")
+    updated = replace(voucher, due_ms=due_ms, extensions_used=voucher.extensions_used + 1)
+    _put(state, updated)
+    return updated
+
+
+def mark_overdue(state: Overlay, voucher: Voucher, time_ms: int) -> Voucher:
+    """逾期: the due date passed with no extension left."""
+    assert voucher.status == "active" and voucher.overdue_since_ms is None
+    state.delete(due_key(voucher.due_ms, voucher.id))
+    state.put(overdue_key(voucher.id), b"")
+    updated = replace(voucher, overdue_since_ms=time_ms)
+    _put(state, updated)
+    return updated
+
+
+def write_origin(state: Overlay, origin: Origin) -> None:
+    put_record(state, origin_key(origin.id), origin)
+
+
+def write_debtor_record(state: Overlay, record: DebtorRecord) -> None:
+    put_record(state, debtor_record_key(record.debtor), record)

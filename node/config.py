@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from contracts.errors import LedgerError
+from contracts.fees import MAX_RATE_BP
 from contracts.identity import parse_address
 from contracts.ledger import Genesis, GenesisMember
 from contracts.membership import ROLES
@@ -106,9 +107,13 @@ def parse_network(text: str) -> NetworkConfig:
     if not validators:
         raise _fail("at least one validator is needed")
     timing = raw.get("timing", {})
+    fee_rate_bp = raw.get("fee_rate_bp", 0)
+    if type(fee_rate_bp) is not int or not 0 <= fee_rate_bp <= MAX_RATE_BP:
+        raise _fail(f"fee_rate_bp is an integer number of basis points in 0..{MAX_RATE_BP}")
     return NetworkConfig(
         chain_id=str(chain_id),
-        genesis=Genesis(str(chain_id), _time_ms(raw.get("genesis_time", 0)), tuple(members)),
+        genesis=Genesis(str(chain_id), _time_ms(raw.get("genesis_time", 0)), tuple(members),
+                        fee_rate_bp),
         validators=validators,
         observers=_nodes(raw.get("observers", []), "observer"),
         timing=Timing(
@@ -117,7 +122,7 @@ def parse_network(text: str) -> NetworkConfig:
             max_block_txs=int(timing.get("max_block_txs", 2_000)),
             max_mempool_txs=int(timing.get("max_mempool_txs", 20_000)),
         ),
-        fee_rate_bp=int(raw.get("fee_rate_bp", 0)),
+        fee_rate_bp=fee_rate_bp,
     )
 
 

@@ -133,7 +133,7 @@ def load_demo(api: str, keys: dict[str, KeyPair]) -> dict:
         + issuance.DAY_MS
     terms = issuance.Terms(
         debtor=keys["core"].address, amount_fen=125_000_000, due_ms=due_ms,
-        asset_offset=True, consumption_offset=True, extension_days=90,
+        asset_offset=True, consumption_offset=True, extension_days=90, extension_max=2,
         basis_ref="HT-2026-0815 钢材供货合同",
         basis_sha256=hashlib.sha256(DEMO_CONTRACT.encode()).digest(),
     )
@@ -150,7 +150,7 @@ def load_demo(api: str, keys: dict[str, KeyPair]) -> dict:
     # A second application, waiting for the core enterprise's confirmation (确权).
     pending_terms = issuance.Terms(
         debtor=keys["core"].address, amount_fen=38_000_000, due_ms=due_ms,
-        asset_offset=False, consumption_offset=True, extension_days=0,
+        asset_offset=False, consumption_offset=True, extension_days=0, extension_max=0,
         basis_ref="HT-2026-0902 水泥供货合同",
         basis_sha256=hashlib.sha256(b"HT-2026-0902 cement supply contract").digest(),
     )

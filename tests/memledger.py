@@ -28,17 +28,19 @@ DAY_MS = 86_400_000
 ROLES = {
     "agency": ("agency",), "agency2": ("agency",), "core": ("enterprise",),
     "supplier": ("enterprise",), "supplier2": ("enterprise",), "bank": ("bank",),
-    "merchant": ("merchant",), "regulator": ("regulator",),
+    "merchant": ("merchant",), "regulator": ("regulator",), "bank2": ("bank",),
+    "acquirer": ("acquirer",), "supplier3": ("enterprise",),
 }
 
 
 class Ledger:
-    def __init__(self, registry: Registry | None = None) -> None:
+    def __init__(self, registry: Registry | None = None, fee_rate_bp: int = 0) -> None:
         self.registry = registry or default_registry()
         self.keys = {name: KeyPair.generate() for name in ROLES}
         members = tuple(GenesisMember(self.keys[n].address, n, r) for n, r in ROLES.items())
         self.store = MemoryStore()
-        self.store.apply(genesis_state(self.registry, Genesis(CHAIN, GENESIS_MS, members)))
+        genesis = Genesis(CHAIN, GENESIS_MS, members, fee_rate_bp)
+        self.store.apply(genesis_state(self.registry, genesis))
         self.height = 0
         self.time_ms = GENESIS_MS
         self.nonce = 0

@@ -282,7 +282,7 @@ def terms(debtor: KeyPair, due_ms: int, basis: str = "HT-TEST-0001",
           amount_fen: int = 1_000_000) -> issuance.Terms:
     return issuance.Terms(
         debtor=debtor.address, amount_fen=amount_fen, due_ms=due_ms,
-        asset_offset=True, consumption_offset=False, extension_days=0,
+        asset_offset=True, consumption_offset=False, extension_days=0, extension_max=0,
         basis_ref=basis, basis_sha256=hashlib.sha256(basis.encode()).digest(),
     )
 

@@ -52,7 +52,8 @@ outers = st.builds(
 )
 terms = st.builds(
     issuance.Terms, hash32, st.integers(0, 10**16), st.integers(0, 2**63 - 1), st.booleans(),
-    st.booleans(), st.integers(0, 2**32 - 1), st.text(min_size=1, max_size=256), hash32,
+    st.booleans(), st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1),
+    st.text(min_size=1, max_size=256), hash32,
 )
 transactions = st.builds(
     Transaction,

@@ -22,7 +22,7 @@ YEAR_MS = 365 * DAY_MS
 def terms(ledger: Ledger, amount_fen: int = 125_000_000, basis: str = "HT-1", **changes):
     values = dict(debtor=ledger.addr("core"), amount_fen=amount_fen,
                   due_ms=ledger.time_ms + YEAR_MS, asset_offset=True, consumption_offset=False,
-                  extension_days=90, basis_ref=basis,
+                  extension_days=90, extension_max=2, basis_ref=basis,
                   basis_sha256=sha256(basis.encode()).digest())
     values.update(changes)
     return issuance.Terms(**values)

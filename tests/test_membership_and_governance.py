@@ -94,7 +94,7 @@ def test_new_version_applies_from_its_activation_height_and_the_old_one_before()
 
     def apply(version: int, basis: str):
         terms = issuance.Terms(ledger.addr("core"), 100, ledger.time_ms + 10**10, True, False,
-                               0, basis, basis.encode().ljust(32, b"."))
+                               0, 0, basis, basis.encode().ljust(32, b"."))
         return ledger.tx("issuance", "apply", issuance.Apply(ledger.addr("supplier"), terms),
                          "supplier", version=version)
 

@@ -294,14 +294,16 @@ def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int) -> None
 @click.option("--asset", is_flag=True, help="settled by the debtor's assets (资产抵付)")
 @click.option("--consumption", is_flag=True, help="settled by consumption (消费抵付)")
 @click.option("--extension-days", type=click.IntRange(0, issuance.MAX_EXTENSION_DAYS),
-              default=0, help="extension clause (展期), 0 for none")
+              default=0, help="extension clause (展期): days per extension, 0 for none")
+@click.option("--extensions", "extension_max", type=click.IntRange(0, issuance.MAX_EXTENSIONS),
+              default=None, help="how many times it may extend (default 1 with a clause)")
 @click.option("--basis-ref", required=True, help="the basis contract's reference")
 @click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--basis-sha256", help="the basis document's sha256 (hex)")
 @tx_options
 @pass_wallet
 def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumption: bool,
-          extension_days: int, basis_ref: str, basis_file: Path | None,
+          extension_days: int, extension_max: int | None, basis_ref: str, basis_file: Path | None,
           basis_sha256: str | None, out: Path | None, expires_in: int) -> None:
     """The creditor applies for a voucher against DEBTOR."""
     if (basis_file is None) == (basis_sha256 is None):
@@ -309,7 +311,9 @@ def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumptio
     digest = (hashlib.sha256(basis_file.read_bytes()).digest() if basis_file
               else hex32(basis_sha256 or "", "--basis-sha256"))
     terms = issuance.Terms(parse_address(debtor), parse_yuan(amount), parse_due(due), asset,
-                           consumption, extension_days, basis_ref, digest)
+                           consumption, extension_days,
+                           (1 if extension_days else 0) if extension_max is None
+                           else extension_max, basis_ref, digest)
     w.transact("issuance", "apply", issuance.Apply(w.address(), terms), out, expires_in)
 
 

@@ -1,0 +1,218 @@
+"""Acquisition commitments (附带锁定期的收购服务, §001-三(四)).
+
+An acquirer, commissioned by the holder (both sign), commits to buy a voucher's claim
+at a price per 10,000 fen of claim, after a lock time and until an expiry. The
+commitment travels with the claim: every later state descending from that voucher
+carries it, so after a split each part may be sold pro rata. After the lock the
+current holder may exercise it: the claim (all or part) passes to the acquirer, and
+the price and payment reference are recorded; the cash moves outside the ledger. The
+acquirer may withdraw only before the lock ends.
+  q/<commitment>                     the commitment
+  qv/<voucher><commitment>           commitments made on a voucher state
+  qa/<acquirer><commitment>          an acquirer's commitments
+  qx/<commitment><exercise tx>       each sale: claim bought and price
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Annotated
+
+from contracts import fees
+from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, TimeMs
+from contracts.contract import Context, Operation
+from contracts.errors import Rejected, require
+from contracts.membership import require_active
+from contracts.pledge import clear_for
+from contracts.state import Reader, get_record, put_record
+from contracts.transfer import with_pledgee
+from contracts.vouchers import (
+    MAX_COMMITMENTS,
+    load_held,
+    replace_with,
+    require_amount,
+    update,
+)
+
+NAME = "acquisition"
+VERSION = 1
+
+PER_FEN = 10_000  # prices are quoted per 10,000 fen (¥100) of claim
+COMMITMENT_STATUSES = frozenset({"open", "withdrawn"})
+Ref = Annotated[str, Size(0, 256)]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    id: Hash32
+    acquirer: Hash32
+    voucher: Hash32  # the state it was made on; its descendants carry it
+    origin: Hash32
+    price_per_10000_fen: U32  # price per 10,000 fen of claim
+    lock_until_ms: TimeMs
+    expires_ms: TimeMs
+    terms_ref: Ref
+    status: Annotated[str, OneOf(COMMITMENT_STATUSES)]
+    committed_at_ms: TimeMs
+    exercised_fen: U64  # claim bought so far
+    paid_fen: U64  # price owed for it so far
+
+
+@dataclass(frozen=True)
+class Sale:
+    """One exercise of a commitment: which part was sold, by whom, at what price."""
+
+    commitment: Hash32
+    voucher: Hash32  # the part sold
+    seller: Hash32
+    claim_fen: Fen
+    price_fen: Fen
+    payment_ref: Ref
+    time_ms: TimeMs
+
+
+@dataclass(frozen=True)
+class Commit:
+    acquirer: Hash32
+    holder: Hash32
+    voucher: Hash32
+    price_per_10000_fen: U32
+    lock_until_ms: TimeMs
+    expires_ms: TimeMs
+    terms_ref: Ref
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    acquirer: Hash32
+    commitment: Hash32
+
+
+@dataclass(frozen=True)
+class Exercise:
+    holder: Hash32
+    voucher: Hash32
+    commitment: Hash32
+    amount_fen: Fen
+    payment_ref: Ref
+    pledgee: Hash32 | None
+
+
+def commitment_key(commitment_id: bytes) -> bytes:
+    return b"q/" + commitment_id
+
+
+def by_voucher_key(voucher: bytes, commitment_id: bytes) -> bytes:
+    return b"qv/" + voucher + commitment_id
+
+
+def by_acquirer_key(acquirer: bytes, commitment_id: bytes) -> bytes:
+    return b"qa/" + acquirer + commitment_id
+
+
+def exercise_key(commitment_id: bytes, tx_id: bytes) -> bytes:
+    return b"qx/" + commitment_id + tx_id
+
+
+def get_commitment(state: Reader, commitment_id: bytes) -> Commitment | None:
+    return get_record(state, commitment_key(commitment_id), Commitment)
+
+
+def load_commitment(state: Reader, commitment_id: bytes) -> Commitment:
+    found = get_commitment(state, commitment_id)
+    if found is None:
+        raise Rejected("acquisition.unknown", f"no commitment {commitment_id.hex()}")
+    return found
+
+
+def price_for(claim_fen: int, price_per_10000_fen: int) -> int:
+    """The price of `claim_fen` of claim, rounded down to the fen."""
+    return claim_fen * price_per_10000_fen // PER_FEN
+
+
+# ------------------------------------------------------------------ operations
+
+
+def commit(ctx: Context, body: Commit) -> None:
+    voucher = load_held(ctx.state, body.voucher, body.holder)
+    require_active(ctx.state, body.acquirer, "acquirer")
+    require(body.acquirer != body.holder, "acquisition.self",
+            "an acquirer does not commit to buy its own claim")
+    require(0 < body.price_per_10000_fen <= PER_FEN, "acquisition.bad_price",
+            "the price per 10,000 fen of claim lies in 1..10,000 fen (no premium on par)")
+    require(body.lock_until_ms > ctx.time_ms, "acquisition.lock_in_past",
+            "the lock ends after the ledger time")
+    require(body.expires_ms > body.lock_until_ms, "acquisition.bad_expiry",
+            "the commitment expires after its lock ends")
+    require(len(voucher.commitments) < MAX_COMMITMENTS, "acquisition.too_many",
+            f"a voucher carries at most {MAX_COMMITMENTS} commitments")
+    commitment = Commitment(
+        id=ctx.tx_id, acquirer=body.acquirer, voucher=voucher.id, origin=voucher.origin,
+        price_per_10000_fen=body.price_per_10000_fen, lock_until_ms=body.lock_until_ms,
+        expires_ms=body.expires_ms, terms_ref=body.terms_ref, status="open",
+        committed_at_ms=ctx.time_ms, exercised_fen=0, paid_fen=0,
+    )
+    put_record(ctx.state, commitment_key(commitment.id), commitment)
+    ctx.state.put(by_voucher_key(voucher.id, commitment.id), b"")
+    ctx.state.put(by_acquirer_key(body.acquirer, commitment.id), b"")
+    update(ctx.state, voucher, commitments=(*voucher.commitments, commitment.id))
+    ctx.emit("acquisition.committed", commitment.id, body.acquirer, body.holder, voucher.debtor)
+
+
+def withdraw(ctx: Context, body: Withdraw) -> None:
+    commitment = load_commitment(ctx.state, body.commitment)
+    require(commitment.acquirer == body.acquirer, "acquisition.not_acquirer",
+            "only the acquirer withdraws its commitment")
+    require(commitment.status == "open", "acquisition.withdrawn", "the commitment is withdrawn")
+    require(
+        ctx.time_ms < commitment.lock_until_ms,
+        "acquisition.locked",
+        "the lock has ended: holders may now exercise, and the commitment stands",
+    )
+    put_record(ctx.state, commitment_key(commitment.id), replace(commitment, status="withdrawn"))
+    ctx.emit("acquisition.withdrawn", commitment.id, body.acquirer)
+
+
+def exercise(ctx: Context, body: Exercise) -> None:
+    voucher = load_held(ctx.state, body.voucher, body.holder)
+    require(body.commitment in voucher.commitments, "acquisition.not_on_voucher",
+            "this commitment does not cover this voucher")
+    commitment = load_commitment(ctx.state, body.commitment)
+    require(commitment.status == "open", "acquisition.withdrawn", "the commitment is withdrawn")
+    require(
+        ctx.time_ms >= commitment.lock_until_ms,
+        "acquisition.locked",
+        "the lock period has not ended; exercise after it",
+    )
+    require(ctx.time_ms < commitment.expires_ms, "acquisition.expired",
+            "the commitment has expired")
+    require(commitment.acquirer != body.holder, "acquisition.self",
+            "the acquirer already holds this claim")
+    require_active(ctx.state, commitment.acquirer, "acquirer")
+    require_amount(body.amount_fen, voucher.amount_fen)
+    voucher = clear_for(ctx, voucher, body.pledgee, "acquisition")
+    price_fen = price_for(body.amount_fen, commitment.price_per_10000_fen)
+    parts = [(commitment.acquirer, body.amount_fen, "acquisition")]
+    if body.amount_fen < voucher.amount_fen:
+        parts.append((voucher.holder, voucher.amount_fen - body.amount_fen, "remainder"))
+    sold, *_ = replace_with(ctx.state, voucher, parts, ctx.tx_id, ctx.time_ms, ctx.height)
+    # The acquirer's part no longer needs its own promise; other commitments travel on.
+    update(ctx.state, sold, commitments=tuple(c for c in sold.commitments if c != commitment.id))
+    put_record(ctx.state, commitment_key(commitment.id), replace(
+        commitment, exercised_fen=commitment.exercised_fen + body.amount_fen,
+        paid_fen=commitment.paid_fen + price_fen))
+    put_record(ctx.state, exercise_key(commitment.id, ctx.tx_id), Sale(
+        commitment.id, sold.id, body.holder, body.amount_fen, price_fen, body.payment_ref,
+        ctx.time_ms))
+    fees.charge(ctx, body.holder, "transfer", body.amount_fen)
+    ctx.emit("acquisition.exercised", commitment.id, body.holder, commitment.acquirer,
+             voucher.debtor)
+    ctx.emit("voucher.transferred", sold.id, body.holder, commitment.acquirer, voucher.debtor)
+
+
+OPERATIONS = (
+    Operation("commit", Commit, lambda b: (b.acquirer, b.holder), commit),
+    Operation("withdraw", Withdraw, lambda b: (b.acquirer,), withdraw),
+    Operation("exercise", Exercise,
+              lambda b: with_pledgee((b.holder,), b.pledgee), exercise),
+)
