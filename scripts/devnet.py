@@ -19,13 +19,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from contracts import issuance  # noqa: E402
+from contracts import (  # noqa: E402
+    acquisition,
+    fees,
+    issuance,
+    payment,
+    pledge,
+    redemption,
+    transfer,
+)
 from contracts.codec import encode  # noqa: E402
 from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import seal, unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
-from contracts.tx import payload_id  # noqa: E402
 
 PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
 CHINA = timezone(timedelta(hours=8))
@@ -89,12 +96,20 @@ def http(url: str, body: dict | None = None, timeout: float = 10) -> dict:
         return json.loads(e.read())
 
 
-def wait_up(api: str, seconds: float = 30) -> dict:
+def wait_up(api: str, process: subprocess.Popen | None = None, log: Path | None = None,
+            seconds: float = 30) -> dict:
     deadline = time.monotonic() + seconds
     while True:
         try:
             return http(f"{api}/v1/status", timeout=1)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if process is not None and process.poll() is not None:
+                last = log.read_text(errors="replace").strip().splitlines()[-1:] if log else []
+                hint = ""
+                if last and "store.other_network" in last[0]:
+                    hint = ("\nthe data directory holds a chain of other rules or another "
+                            "network; remove it (or use --dir) to start afresh")
+                raise SystemExit(f"the node at {api} exited: {' '.join(last)}{hint}") from None
             if time.monotonic() > deadline:
                 raise SystemExit(f"the node at {api} did not come up; see its log") from None
             time.sleep(0.2)
@@ -116,49 +131,122 @@ def submit(api: str, tx) -> dict:
 # ------------------------------------------------------------------ demo data
 
 
-def load_demo(api: str, keys: dict[str, KeyPair]) -> dict:
+def subjects(result: dict, kind: str) -> list[str]:
+    return [e["subject"] for e in result["events"] if e["kind"] == kind]
+
+
+def day_end_ms(days_ahead: int) -> int:
+    """24:00 China time, `days_ahead` days from today: how the wallet reads a due date."""
+    day = datetime.now(CHINA).date() + timedelta(days=days_ahead)
+    return int(datetime(day.year, day.month, day.day, tzinfo=CHINA).timestamp() * 1000) \
+        + issuance.DAY_MS
+
+
+def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
+    """Every lifecycle operation once, so a newcomer finds each of them on the ledger."""
     registry = default_registry()
     status = http(f"{api}/v1/status")
     chain_id, height = status["chain_id"], status["height"]
+    a = {handle: key.address for handle, key in keys.items()}
 
-    def tx(contract: str, operation: str, body, *signers: KeyPair):
+    def run(contract: str, operation: str, body, *signers: str) -> dict:
         unsigned = make_transaction(registry, chain_id, contract, operation, body,
                                     height + 100_000, int.from_bytes(os.urandom(7), "big"))
-        for key in signers:
-            unsigned = sign_transaction(unsigned, key)
-        return unsigned
+        for handle in signers:
+            unsigned = sign_transaction(unsigned, keys[handle])
+        return submit(api, unsigned)
 
-    due = datetime.now(CHINA).date() + timedelta(days=180)
-    due_ms = int(datetime(due.year, due.month, due.day, tzinfo=CHINA).timestamp() * 1000) \
-        + issuance.DAY_MS
-    terms = issuance.Terms(
-        debtor=keys["core"].address, amount_fen=125_000_000, due_ms=due_ms,
-        asset_offset=True, consumption_offset=True, extension_days=90, extension_max=2,
-        basis_ref="HT-2026-0815 钢材供货合同",
-        basis_sha256=hashlib.sha256(DEMO_CONTRACT.encode()).digest(),
-    )
-    apply_tx = tx("issuance", "apply", issuance.Apply(keys["mingda"].address, terms),
-                  keys["mingda"])
-    submit(api, apply_tx)
-    application = payload_id(apply_tx.payload)
-    submit(api, tx("issuance", "confirm", issuance.Confirm(keys["core"].address, application),
-                   keys["core"]))
-    approved = submit(api, tx("issuance", "approve",
-                              issuance.Approve(keys["agency"].address, application),
-                              keys["agency"]))
-    voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
-    # A second application, waiting for the core enterprise's confirmation (确权).
+    def issue(creditor: str, amount_fen: int, due_ms: int, ext_days: int, ext_max: int,
+              basis_ref: str, document: bytes, asset: bool = True) -> tuple[str, str]:
+        terms = issuance.Terms(
+            debtor=a["core"], amount_fen=amount_fen, due_ms=due_ms, asset_offset=asset,
+            consumption_offset=True, extension_days=ext_days, extension_max=ext_max,
+            basis_ref=basis_ref, basis_sha256=hashlib.sha256(document).digest(),
+        )
+        applied = run("issuance", "apply", issuance.Apply(a[creditor], terms), creditor)
+        application = bytes.fromhex(applied["id"])
+        run("issuance", "confirm", issuance.Confirm(a["core"], application), "core")
+        approved = run("issuance", "approve", issuance.Approve(a["agency"], application),
+                       "agency")
+        return application.hex(), subjects(approved, "voucher.issued")[0]
+
+    now_ms = int(time.time() * 1000)
+    # Two small vouchers that fall due within seconds: one extends, one goes overdue.
+    _, extending = issue("xinhe", 8_000_000, now_ms + soon_s * 1000, 30, 1,
+                         "HT-2026-0701 水泥供货合同 (due now, 30-day extension clause)",
+                         b"HT-2026-0701 cement supply contract")
+    _, overdue = issue("mingda", 5_000_000, now_ms + soon_s * 1000, 0, 0,
+                       "HT-2026-0702 钢材供货合同 (due now, no extension clause)",
+                       b"HT-2026-0702 steel supply contract")
+    # The main demo voucher: ¥1,250,000.00 of Huayuan Construction to Mingda Steel.
+    application, voucher = issue("mingda", 125_000_000, day_end_ms(180), 90, 2,
+                                 "HT-2026-0815 钢材供货合同", DEMO_CONTRACT.encode())
+    # Mingda passes ¥300,000 upstream to Xinhe Cement (流转; the debtor is notified, a fee owed).
+    moved = run("transfer", "transfer", transfer.Transfer(
+        a["mingda"], bytes.fromhex(voucher), a["xinhe"], 30_000_000, None), "mingda")
+    xinhe_part = subjects(moved, "voucher.transferred")[0]
+    mingda_rest = subjects(moved, "voucher.remainder")[0]
+    # Xinhe pledges its part to the bank for a loan (质押登记).
+    pledged = run("pledge", "create", pledge.Create(
+        a["xinhe"], a["bank"], bytes.fromhex(xinhe_part), 25_000_000, day_end_ms(90),
+        "LOAN-2026-1124-001 流动资金贷款"), "xinhe", "bank")
+    # Mingda splits the rest: ¥600,000 for an acquirer, ¥350,000 to spend.
+    split = run("transfer", "split", transfer.Split(
+        a["mingda"], bytes.fromhex(mingda_rest), (60_000_000, 35_000_000), None), "mingda")
+    for_sale, to_spend = subjects(split, "voucher.split")
+    committed = run("acquisition", "commit", acquisition.Commit(
+        a["acquirer"], a["mingda"], bytes.fromhex(for_sale), 9_500, day_end_ms(60),
+        day_end_ms(180), "收购协议 SG-2026-017: 95% of face after a 60-day lock"),
+        "acquirer", "mingda")
+    # Mingda pays the merchant ¥150,000 for building supplies (抵付货款).
+    paid = run("payment", "pay", payment.Pay(
+        a["mingda"], bytes.fromhex(to_spend), a["merchant"], 15_000_000,
+        "ORDER-LH-88231 钢筋 40 吨", None), "mingda", "merchant")
+    merchant_part = subjects(paid, "voucher.transferred")[0]
+    mingda_small = subjects(paid, "voucher.remainder")[0]
+    # Huayuan lists what it settles with (资产抵付 / 消费抵付).
+    flat = run("redemption", "publish", redemption.Publish(
+        a["core"], "asset", "华远花园 3-1201, 98 m² flat with title transfer", 118_000_000),
+        "core")
+    materials = run("redemption", "publish", redemption.Publish(
+        a["core"], "consumption", "华远建材商城: building materials, up to ¥100,000", 10_000_000),
+        "core")
+    # The merchant redeems ¥100,000 of its part; ¥50,000 keeps circulating.
+    asked = run("redemption", "request", redemption.Ask(
+        a["merchant"], bytes.fromhex(merchant_part), bytes.fromhex(materials["id"]),
+        10_000_000, None), "merchant")
+    accepted = run("redemption", "accept", redemption.Accept(
+        a["core"], bytes.fromhex(asked["id"]), "", ""), "core")
+    merchant_rest = subjects(accepted, "voucher.remainder")[0]
+    # A pledge released by the bank (解除质押), and a fee payment the agency recorded.
+    second = run("pledge", "create", pledge.Create(
+        a["mingda"], a["bank"], bytes.fromhex(mingda_small), 20_000_000, day_end_ms(30),
+        "LOAN-2026-1124-002"), "mingda", "bank")
+    run("pledge", "release", pledge.Release(a["bank"], bytes.fromhex(second["id"])), "bank")
+    run("fees", "record_payment", fees.RecordPayment(
+        a["agency"], a["mingda"], 150, "BANK-TRANSFER 2026-11-24 fee"), "agency")
+    # An application waiting for the core enterprise's confirmation (确权).
     pending_terms = issuance.Terms(
-        debtor=keys["core"].address, amount_fen=38_000_000, due_ms=due_ms,
+        debtor=a["core"], amount_fen=38_000_000, due_ms=day_end_ms(180),
         asset_offset=False, consumption_offset=True, extension_days=0, extension_max=0,
         basis_ref="HT-2026-0902 水泥供货合同",
         basis_sha256=hashlib.sha256(b"HT-2026-0902 cement supply contract").digest(),
     )
-    pending_tx = tx("issuance", "apply", issuance.Apply(keys["xinhe"].address, pending_terms),
-                    keys["xinhe"])
-    submit(api, pending_tx)
-    return {"application": application.hex(), "voucher": voucher,
-            "pending_application": payload_id(pending_tx.payload).hex()}
+    pending = run("issuance", "apply", issuance.Apply(a["xinhe"], pending_terms), "xinhe")
+    # Let the two small vouchers fall due: an end-of-block step extends one, marks one overdue.
+    deadline = time.monotonic() + soon_s + 15
+    while time.monotonic() < deadline:
+        found = http(f"{api}/v1/vouchers/{overdue}")
+        if found.get("overdue_since_ms") is not None:
+            break
+        time.sleep(0.5)
+    return {
+        "application": application, "voucher": voucher, "pending_application": pending["id"],
+        "xinhe_part": xinhe_part, "pledge": pledged["id"], "for_sale": for_sale,
+        "commitment": committed["id"], "merchant_part": merchant_rest,
+        "offers": [flat["id"], materials["id"]], "redemption": asked["id"],
+        "extending": extending, "overdue": overdue,
+    }
 
 
 # ------------------------------------------------------------------ start and stop
@@ -200,6 +288,7 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
     nodes = []
+    processes: list[subprocess.Popen] = []
     for entry in raw["validators"]:
         name = entry["name"]
         log = directory / "logs" / f"{name}.log"
@@ -212,9 +301,10 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
         )
         nodes.append({"name": name, "role": "validator", "api": f"http://{entry['api']}",
                       "pid": process.pid, "log": str(log)})
+        processes.append(process)
     try:
-        for n in nodes:
-            wait_up(n["api"])
+        for n, process in zip(nodes, processes, strict=True):
+            wait_up(n["api"], process, Path(n["log"]))
         api = nodes[0]["api"]
         holder = member_keys["mingda"].address.hex()
         existing = http(f"{api}/v1/vouchers?holder={holder}").get("vouchers")
@@ -256,8 +346,16 @@ def guide(state: dict) -> None:
     say("\nMembers (key stores, passphrase 'devnet'):")
     for m in state["members"]:
         say(f"  {m['handle']:<10} {m['address'][:16]}…  {m['name']}")
-    say(f"\nDemo voucher {state['demo']['voucher']} (¥1,250,000.00) held by Mingda Steel;")
-    say(f"application {state['demo']['pending_application']} awaits the core enterprise's "
+    demo = state["demo"]
+    say("\nDemo data: every lifecycle operation once.")
+    say(f"  voucher {demo['voucher']}")
+    say("    ¥1,250,000.00 of Huayuan to Mingda Steel: ¥300,000 passed to Xinhe and pledged")
+    say(f"    to the bank (pledge {demo['pledge'][:16]}…), the rest split;")
+    say(f"    ¥600,000 under an acquisition commitment ({demo['commitment'][:16]}…), ¥150,000 paid")
+    say("    to the merchant, who redeemed ¥100,000 against Huayuan's building-materials offer;")
+    say(f"  voucher {demo['extending'][:16]}… fell due and extended 30 days (展期);")
+    say(f"  voucher {demo['overdue'][:16]}… fell due with no extension clause: overdue (逾期);")
+    say(f"  application {demo['pending_application']} awaits the core enterprise's "
         "confirmation.\n")
     say("Try the wallet:")
     say(f"  export CLAIMLEDGER_NODE={api} CLAIMLEDGER_PASSPHRASE=devnet")

@@ -56,6 +56,9 @@ def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
         demo = [v for v in vouchers if v["id"] == state["demo"]["voucher"]]
         assert demo and demo[0]["amount_fen"] == 125_000_000
         assert demo[0]["holder"] == creditor["address"]
+        assert demo[0]["status"] == "consumed"  # the demo passed it on, split and spent it
+        overdue = [v for v in vouchers if v["id"] == state["demo"]["overdue"]]
+        assert overdue and overdue[0]["overdue_since_ms"] is not None
     finally:
         subprocess.run([str(ROOT / "scripts" / "devnet"), "stop", "--dir", str(directory)],
                        capture_output=True, timeout=60)
