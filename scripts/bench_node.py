@@ -96,7 +96,7 @@ async def run(args: argparse.Namespace) -> dict:
             txs = []
             for i in range(args.txs):
                 terms = issuance.Terms(
-                    keys["core"].address, 100_000 + i, 1 << 62, True, False, 0, f"B-{i}",
+                    keys["core"].address, 100_000 + i, 1 << 62, True, False, 0, 0, f"B-{i}",
                     sha256(f"basis {i}".encode()),
                 )
                 tx = make_transaction(registry, "bench", "issuance", "apply",
