@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
+from itertools import islice
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from contracts import acquisition, fees, pledge, redemption
 from contracts.codec import decode, to_json
 from contracts.errors import LedgerError, Rejected
 from contracts.identity import parse_address, parse_hash
@@ -23,15 +26,25 @@ from contracts.membership import Member, member_key
 from contracts.tx import MAX_TX_BYTES, Transaction, decode_transaction, payload_id
 from contracts.vouchers import (
     VOUCHER_STATUSES,
+    Origin,
     Voucher,
+    child_key,
     debtor_index_key,
+    extended_key,
+    get_debtor_record,
+    get_holder_totals,
     get_voucher,
     holder_index_key,
+    live_debtor_key,
+    live_holder_key,
+    origin_key,
+    overdue_key,
     voucher_key,
 )
 from node.blocks import Block
 from node.openapi import openapi_document
 from node.service import Node, wall_ms
+from node.store import CURSOR_BYTES, AddressedEvent
 
 log = logging.getLogger("claimledger.api")
 
@@ -40,6 +53,12 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 MAX_WAIT_MS = 30_000
 MAX_LINEAGE = 10_000
+MAX_TREE_NODES = 10_000  # descendants shown by /lineage
+MAX_TREE_DEPTH = 100  # levels of nesting in that tree: JSON parsers have depth limits
+MAX_CHILDREN = 1_000  # one operation creates at most 16; a bound all the same
+MAX_SCAN = 10 * MAX_PAGE  # index entries one filtered page may examine
+STANDINGS = {"overdue": overdue_key(b""), "extended": extended_key(b"")}
+CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
 NODE = web.AppKey("node", Node)
 T = TypeVar("T")
@@ -133,6 +152,48 @@ def address_param(request: web.Request, name: str) -> bytes | None:
     return None if text is None else parse_address(text)
 
 
+def id_param(request: web.Request, name: str) -> bytes | None:
+    text = request.query.get(name)
+    return None if text is None else hex_id(text, name)
+
+
+def choice_param(request: web.Request, name: str, allowed: frozenset[str] | set[str]
+                 ) -> str | None:
+    value = request.query.get(name)
+    if value is not None and value not in allowed:
+        raise bad_request("bad_parameter", f"{name} is one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def hex_cursor_param(request: web.Request, size: int) -> bytes | None:
+    """A cursor that is not an id (`size` bytes as hex); `request.bad_parameter` otherwise."""
+    text = request.query.get("after")
+    if text is None:
+        return None
+    try:
+        value = bytes.fromhex(text.strip())
+    except ValueError:
+        value = b""
+    if len(value) != size:
+        raise bad_request("bad_parameter", f"after must be {2 * size} hex digits")
+    return value
+
+
+def only_one(**given: bytes | None) -> tuple[str, bytes]:
+    """The one parameter given among several exclusive ones."""
+    present = [(name, value) for name, value in given.items() if value is not None]
+    names = " or ".join(f"{name}=" for name in given)
+    if not present:
+        raise bad_request("missing_parameter", f"give one of {names}")
+    if len(present) > 1:
+        raise bad_request("bad_parameter", f"give only one of {names}")
+    return present[0]
+
+
+def require_member(node: Node, address: bytes) -> Member:
+    return stored(node, member_key(address), Member, f"{address.hex()} is not a member")
+
+
 # ---------------------------------------------------------------- views
 
 
@@ -213,16 +274,58 @@ def block_view(node: Node, block: Block) -> dict[str, Any]:
     }
 
 
-def lineage(node: Node, voucher: Voucher) -> list[str]:
-    """Ids from the origin down to this voucher state's parent."""
-    chain: list[str] = []
+def ancestors(node: Node, voucher: Voucher) -> list[Voucher]:
+    """The states from the origin down to this voucher state's parent (at most MAX_LINEAGE,
+    the nearest ones, if the line is longer)."""
+    chain: list[Voucher] = []
     current = voucher
     while current.parent is not None and len(chain) < MAX_LINEAGE:
         parent = get_voucher(node.store, current.parent)
         assert parent is not None, "a voucher's parent is stored"
-        chain.append(parent.id.hex())
+        chain.append(parent)
         current = parent
     return list(reversed(chain))
+
+
+def lineage(node: Node, voucher: Voucher) -> list[str]:
+    """Ids from the origin down to this voucher state's parent."""
+    return [v.id.hex() for v in ancestors(node, voucher)]
+
+
+def children_of(node: Node, voucher_id: bytes) -> list[bytes]:
+    prefix = child_key(voucher_id, b"")
+    return [key[len(prefix):] for key, _ in islice(node.store.scan(prefix), MAX_CHILDREN)]
+
+
+def descendant_tree(node: Node, root: Voucher) -> tuple[list[dict[str, Any]], bool]:
+    """The states descending from `root`, breadth first, as nested {voucher, children}.
+
+    At most MAX_TREE_NODES nodes and MAX_TREE_DEPTH levels; a node whose children are
+    left out carries "truncated": true, and so does the answer.
+    """
+    top: list[dict[str, Any]] = []
+    queue: deque[tuple[bytes, dict[str, Any] | None, int]] = deque([(root.id, None, 0)])
+    count = 0
+    truncated = False
+    while queue:
+        voucher_id, entry, depth = queue.popleft()
+        child_ids = children_of(node, voucher_id)
+        if child_ids and (count + len(child_ids) > MAX_TREE_NODES or depth >= MAX_TREE_DEPTH):
+            truncated = True
+            if entry is not None:
+                entry["truncated"] = True
+            if count >= MAX_TREE_NODES:
+                continue  # no room left: only mark the nodes that have children
+            child_ids = child_ids[:MAX_TREE_NODES - count] if depth < MAX_TREE_DEPTH else []
+        siblings = top if entry is None else entry["children"]
+        for child_id in child_ids:
+            child = get_voucher(node.store, child_id)
+            assert child is not None, "an indexed child is stored"
+            node_entry: dict[str, Any] = {"voucher": to_json(child), "children": []}
+            siblings.append(node_entry)
+            count += 1
+            queue.append((child_id, node_entry, depth + 1))
+    return top, truncated
 
 
 def page(
@@ -238,6 +341,30 @@ def page(
     more = len(ids) > limit
     ids = ids[:limit]
     return ids, (ids[-1].hex() if more and ids else None)
+
+
+def filtered_page(
+    node: Node, prefix: bytes, after: bytes | None, limit: int,
+    keep: Callable[[bytes], T | None],
+) -> tuple[list[T], str | None]:
+    """Like `page`, keeping what `keep` returns for each key suffix (None drops it).
+
+    At most MAX_SCAN index entries are examined, so a page may hold fewer than `limit`
+    items and still have a `next` cursor: the last suffix examined.
+    """
+    start = prefix + after + b"\x00" if after else prefix
+    out: list[T] = []
+    examined = 0
+    last = b""
+    for key, _ in node.store.scan(prefix, start):
+        if len(out) >= limit or examined >= MAX_SCAN:
+            return out, last.hex()
+        examined += 1
+        last = key[len(prefix):]
+        item = keep(last)
+        if item is not None:
+            out.append(item)
+    return out, None
 
 
 # ---------------------------------------------------------------- handlers
@@ -325,39 +452,62 @@ async def get_voucher_route(request: web.Request) -> web.Response:
     node = request.app[NODE]
     voucher_id = hex_id(request.match_info["id"], "a voucher id")
     voucher = stored(node, voucher_key(voucher_id), Voucher, f"no voucher {voucher_id.hex()}")
-    return web.json_response({**to_json(voucher), "lineage": lineage(node, voucher)})
+    origin = stored(node, origin_key(voucher.origin), Origin, "origin")
+    return web.json_response({
+        **to_json(voucher),
+        "lineage": lineage(node, voucher),
+        "children": [c.hex() for c in children_of(node, voucher.id)],
+        "origin_record": to_json(origin),
+    })
+
+
+async def get_voucher_lineage(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    voucher_id = hex_id(request.match_info["id"], "a voucher id")
+    voucher = stored(node, voucher_key(voucher_id), Voucher, f"no voucher {voucher_id.hex()}")
+    line = ancestors(node, voucher)
+    tree, truncated = descendant_tree(node, voucher)
+    cut_above = bool(line) and line[0].parent is not None
+    return web.json_response({
+        "ancestors": [to_json(v) for v in line],
+        "voucher": to_json(voucher),
+        "descendants": tree,
+        "truncated": truncated or cut_above,
+    })
 
 
 async def list_vouchers(request: web.Request) -> web.Response:
     node = request.app[NODE]
     holder = address_param(request, "holder")
     debtor = address_param(request, "debtor")
-    status = request.query.get("status")
-    if status is not None and status not in VOUCHER_STATUSES:
-        allowed = ", ".join(sorted(VOUCHER_STATUSES))
-        raise bad_request("bad_parameter", f"status is one of {allowed}")
+    status = choice_param(request, "status", VOUCHER_STATUSES)
+    standing = choice_param(request, "standing", set(STANDINGS))
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     cursor = cursor_param(request)
-    if holder is None and debtor is None:
-        raise bad_request("missing_parameter", "give holder=ADDRESS or debtor=ADDRESS")
-    prefix = holder_index_key(holder, b"") if holder else debtor_index_key(debtor, b"")
-    out = []
-    next_cursor = None
-    # Filters apply after the index; the cursor walks the index so paging stays exact.
-    while True:
-        ids, next_cursor = page(node, prefix, cursor, limit)
-        for voucher_id in ids:
-            voucher = get_voucher(node.store, voucher_id)
-            assert voucher is not None, "an indexed voucher is stored"
-            if debtor is not None and voucher.debtor != debtor:
-                continue
-            if status is not None and voucher.status != status:
-                continue
-            out.append(to_json(voucher))
-        if next_cursor is None or len(out) >= limit:
-            break
-        cursor = bytes.fromhex(next_cursor)
-    return web.json_response({"vouchers": out[:limit], "next": next_cursor})
+    if standing is not None:
+        if status not in (None, "active"):
+            raise bad_request("bad_parameter", "standing lists live (active) states only")
+        prefix = STANDINGS[standing]
+    elif holder is None and debtor is None:
+        raise bad_request("missing_parameter", "give holder=ADDRESS, debtor=ADDRESS or standing=")
+    elif status == "active":  # the live indices: no walk over history
+        prefix = live_holder_key(holder, b"") if holder else live_debtor_key(debtor, b"")
+    else:
+        prefix = holder_index_key(holder, b"") if holder else debtor_index_key(debtor, b"")
+
+    def keep(voucher_id: bytes) -> dict[str, Any] | None:
+        voucher = get_voucher(node.store, voucher_id)
+        assert voucher is not None, "an indexed voucher is stored"
+        if holder is not None and voucher.holder != holder:
+            return None
+        if debtor is not None and voucher.debtor != debtor:
+            return None
+        if status is not None and voucher.status != status:
+            return None
+        return to_json(voucher)
+
+    found, next_cursor = filtered_page(node, prefix, cursor, limit, keep)
+    return web.json_response({"vouchers": found, "next": next_cursor})
 
 
 def stored(node: Node, key: bytes, cls: type[T], missing: str) -> T:
@@ -404,6 +554,228 @@ async def list_applications(request: web.Request) -> web.Response:
     return web.json_response({"applications": found, "next": next_cursor})
 
 
+async def get_holder(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    address = parse_address(request.match_info["address"])
+    require_member(node, address)
+    return web.json_response(to_json(get_holder_totals(node.store, address)))
+
+
+async def get_debtor(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    address = parse_address(request.match_info["address"])
+    require_member(node, address)
+    record = get_debtor_record(node.store, address)
+    average = (record.confirmation_delay_ms // record.confirmations
+               if record.confirmations else None)
+    return web.json_response({**to_json(record), "average_confirmation_delay_ms": average})
+
+
+async def get_origin(request: web.Request) -> web.Response:
+    origin_id = hex_id(request.match_info["id"], "an origin id")
+    origin = stored(request.app[NODE], origin_key(origin_id), Origin,
+                    f"no issued voucher {origin_id.hex()}")
+    return web.json_response(to_json(origin))
+
+
+# ---------------------------------------------------------------- pledges
+
+
+async def list_pledges(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    name, key = only_one(voucher=id_param(request, "voucher"),
+                         origin=id_param(request, "origin"), bank=address_param(request, "bank"))
+    status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    by = {"voucher": pledge.by_voucher_key, "origin": pledge.by_origin_key,
+          "bank": pledge.by_bank_key}
+    prefix = by[name](key, b"")
+
+    def keep(pledge_id: bytes) -> dict[str, Any] | None:
+        found = stored(node, pledge.pledge_key(pledge_id), pledge.Pledge, "pledge")
+        return to_json(found) if status is None or found.status == status else None
+
+    found, next_cursor = filtered_page(node, prefix, cursor_param(request), limit, keep)
+    return web.json_response({"pledges": found, "next": next_cursor})
+
+
+async def get_pledge(request: web.Request) -> web.Response:
+    pledge_id = hex_id(request.match_info["id"], "a pledge id")
+    found = stored(request.app[NODE], pledge.pledge_key(pledge_id), pledge.Pledge,
+                   f"no pledge {pledge_id.hex()}")
+    return web.json_response(to_json(found))
+
+
+# ---------------------------------------------------------------- acquisition commitments
+
+
+def commitment_view(commitment: acquisition.Commitment, now_ms: int) -> dict[str, Any]:
+    """The commitment and whether a holder may exercise it at the head's ledger time."""
+    exercisable = (commitment.status == "open"
+                   and commitment.lock_until_ms <= now_ms < commitment.expires_ms)
+    return {**to_json(commitment), "exercisable": exercisable}
+
+
+def load_commitment_view(node: Node, commitment_id: bytes) -> dict[str, Any]:
+    found = stored(node, acquisition.commitment_key(commitment_id), acquisition.Commitment,
+                   f"no commitment {commitment_id.hex()}")
+    return commitment_view(found, node.chain.head.time_ms)
+
+
+async def list_commitments(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    name, key = only_one(voucher=id_param(request, "voucher"),
+                         acquirer=address_param(request, "acquirer"))
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    cursor = cursor_param(request)
+    if name == "acquirer":
+        ids, next_cursor = page(node, acquisition.by_acquirer_key(key, b""), cursor, limit)
+    else:
+        # The commitments a voucher state carries (at most MAX_COMMITMENTS), in its order.
+        voucher = stored(node, voucher_key(key), Voucher, f"no voucher {key.hex()}")
+        carried = list(voucher.commitments)
+        if cursor is None:
+            start = 0
+        elif cursor in carried:
+            start = carried.index(cursor) + 1
+        else:
+            start = len(carried)  # not a cursor this voucher gave: nothing follows it
+        ids = carried[start:start + limit]
+        more = start + limit < len(carried)
+        next_cursor = ids[-1].hex() if more and ids else None
+    views = [load_commitment_view(node, i) for i in ids]
+    return web.json_response({"commitments": views, "next": next_cursor})
+
+
+async def get_commitment(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    commitment_id = hex_id(request.match_info["id"], "a commitment id")
+    view = load_commitment_view(node, commitment_id)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    prefix = acquisition.exercise_key(commitment_id, b"")
+    tx_ids, next_cursor = page(node, prefix, cursor_param(request), limit)
+    sales = [
+        {"tx_id": tx_id.hex(),
+         **to_json(stored(node, prefix + tx_id, acquisition.Sale, "sale"))}
+        for tx_id in tx_ids
+    ]
+    return web.json_response({**view, "sales": sales, "next": next_cursor})
+
+
+# ---------------------------------------------------------------- offers and redemptions
+
+
+async def list_offers(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    debtor = address_param(request, "debtor")
+    if debtor is None:
+        raise bad_request("missing_parameter", "give debtor=ADDRESS")
+    status = choice_param(request, "status", redemption.OFFER_STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+
+    def keep(offer_id: bytes) -> dict[str, Any] | None:
+        offer = stored(node, redemption.offer_key(offer_id), redemption.Offer, "offer")
+        return to_json(offer) if status is None or offer.status == status else None
+
+    found, next_cursor = filtered_page(node, redemption.debtor_offer_key(debtor, b""),
+                                       cursor_param(request), limit, keep)
+    return web.json_response({"offers": found, "next": next_cursor})
+
+
+async def get_offer(request: web.Request) -> web.Response:
+    offer_id = hex_id(request.match_info["id"], "an offer id")
+    offer = stored(request.app[NODE], redemption.offer_key(offer_id), redemption.Offer,
+                   f"no offer {offer_id.hex()}")
+    return web.json_response(to_json(offer))
+
+
+async def list_redemptions(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    name, address = only_one(holder=address_param(request, "holder"),
+                             debtor=address_param(request, "debtor"))
+    status = choice_param(request, "status", redemption.REQUEST_STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    by = {"holder": redemption.holder_request_key, "debtor": redemption.debtor_request_key}
+    prefix = by[name](address, b"")
+
+    def keep(request_id: bytes) -> dict[str, Any] | None:
+        found = stored(node, redemption.request_key(request_id), redemption.Request,
+                       "redemption request")
+        return to_json(found) if status is None or found.status == status else None
+
+    found, next_cursor = filtered_page(node, prefix, cursor_param(request), limit, keep)
+    return web.json_response({"redemptions": found, "next": next_cursor})
+
+
+async def get_redemption(request: web.Request) -> web.Response:
+    request_id = hex_id(request.match_info["id"], "a redemption request id")
+    found = stored(request.app[NODE], redemption.request_key(request_id), redemption.Request,
+                   f"no redemption request {request_id.hex()}")
+    return web.json_response(to_json(found))
+
+
+# ---------------------------------------------------------------- fees
+
+
+async def get_fee_schedule(request: web.Request) -> web.Response:
+    return web.json_response(to_json(fees.get_schedule(request.app[NODE].store)))
+
+
+async def get_fee_account(request: web.Request) -> web.Response:
+    """A member's fee account and a page of its charges and payments, oldest first.
+
+    The cursor is the charge's key suffix: its height (8 bytes, big-endian) and its
+    transaction id, as 80 hex digits; each charge carries it as `cursor`.
+    """
+    node = request.app[NODE]
+    address = parse_address(request.match_info["address"])
+    require_member(node, address)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    after = hex_cursor_param(request, CHARGE_CURSOR_BYTES)
+    prefix = b"fc/" + address
+    suffixes, next_cursor = page(node, prefix, after, limit)
+    charges = [
+        {**to_json(stored(node, prefix + suffix, fees.Charge, "charge")),
+         "height": int.from_bytes(suffix[:8], "big"), "cursor": suffix.hex()}
+        for suffix in suffixes
+    ]
+    account = fees.get_account(node.store, address)
+    return web.json_response({**to_json(account), "owed_fen": account.owed_fen,
+                              "charges": charges, "next": next_cursor})
+
+
+# ---------------------------------------------------------------- events
+
+
+def event_view(event: AddressedEvent) -> dict[str, Any]:
+    return {"cursor": event.cursor.hex(), **to_json(event)}
+
+
+async def get_events(request: web.Request) -> web.Response:
+    """Events addressed to a member, oldest first; waits up to wait_ms for the next one."""
+    node = request.app[NODE]
+    address = address_param(request, "address")
+    if address is None:
+        raise bad_request("missing_parameter", "give address=ADDRESS")
+    after = hex_cursor_param(request, CURSOR_BYTES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    wait_ms = int_param(request, "wait_ms", 0, 0, MAX_WAIT_MS)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_ms / 1000
+    while True:
+        events, next_cursor = node.store.events_for(address, after, limit)
+        remaining = deadline - loop.time()
+        if events or remaining <= 0:
+            return web.json_response({
+                "events": [event_view(e) for e in events],
+                "next": None if next_cursor is None else next_cursor.hex(),
+            })
+        try:
+            await asyncio.wait_for(node.committed.wait(), timeout=remaining)
+        except TimeoutError:
+            pass
+
+
 async def get_openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -418,6 +790,21 @@ def make_app(node: Node) -> web.Application:
         web.get("/v1/blocks/{height}", get_block),
         web.get("/v1/vouchers", list_vouchers),
         web.get("/v1/vouchers/{id}", get_voucher_route),
+        web.get("/v1/vouchers/{id}/lineage", get_voucher_lineage),
+        web.get("/v1/holders/{address}", get_holder),
+        web.get("/v1/debtors/{address}", get_debtor),
+        web.get("/v1/origins/{id}", get_origin),
+        web.get("/v1/pledges", list_pledges),
+        web.get("/v1/pledges/{id}", get_pledge),
+        web.get("/v1/commitments", list_commitments),
+        web.get("/v1/commitments/{id}", get_commitment),
+        web.get("/v1/offers", list_offers),
+        web.get("/v1/offers/{id}", get_offer),
+        web.get("/v1/redemptions", list_redemptions),
+        web.get("/v1/redemptions/{id}", get_redemption),
+        web.get("/v1/fees", get_fee_schedule),
+        web.get("/v1/fees/{address}", get_fee_account),
+        web.get("/v1/events", get_events),
         web.get("/v1/members", list_members),
         web.get("/v1/members/{address}", get_member),
         web.get("/v1/applications", list_applications),

@@ -34,6 +34,211 @@ PAGING = [
 ]
 
 OBJECT = {"type": "object"}
+INT = {"type": "integer"}
+STR = {"type": "string"}
+BOOL = {"type": "boolean"}
+NEXT = {"type": ["string", "null"],
+        "description": "cursor of the next page (pass as `after`); null at the end"}
+HEX32_OR_NULL = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
+INT_OR_NULL = {"type": ["integer", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _page(key: str, item: str, description: str) -> dict:
+    return _json({"type": "object", "required": [key, "next"], "properties": {
+        key: {"type": "array", "items": _ref(item)}, "next": NEXT}}, description)
+
+
+def _record(required: list[str], **properties: dict) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _get(summary: str, parameters: list, ok: dict, *errors: int, description: str = "") -> dict:
+    operation = {"summary": summary, "parameters": parameters,
+                 "responses": {"200": ok, **_errors(*errors)}}
+    if description:
+        operation["description"] = description
+    return {"get": operation}
+
+
+VOUCHER_FIELDS = {
+    "id": HEX32, "origin": HEX32, "parent": HEX32_OR_NULL, "application": HEX32,
+    "debtor": HEX32, "holder": HEX32, "amount_fen": INT, "due_ms": INT,
+    "asset_offset": BOOL, "consumption_offset": BOOL, "extension_days": INT,
+    "extension_max": INT, "extensions_used": INT, "overdue_since_ms": INT_OR_NULL,
+    "basis_ref": STR, "basis_sha256": HEX32, "cause": STR, "created_by": HEX32,
+    "created_at_ms": INT, "created_height": INT,
+    "status": {"enum": ["active", "consumed", "cancelled"]},
+    "ended_by": HEX32_OR_NULL, "pledge": HEX32_OR_NULL, "reserved_by": HEX32_OR_NULL,
+    "commitments": {"type": "array", "items": HEX32},
+}
+
+LIFECYCLE_SCHEMAS = {
+    "VoucherState": _record(["id", "origin", "holder", "debtor", "amount_fen", "status"],
+                            **VOUCHER_FIELDS),
+    "Origin": _record(
+        ["id", "debtor", "face_fen", "redeemed_fen", "setoff_fen", "live_parts"],
+        id=HEX32, debtor=HEX32, face_fen=INT, redeemed_fen=INT, setoff_fen=INT, due_ms=INT,
+        extensions=INT, overdue_since_ms=INT_OR_NULL, live_parts=INT),
+    "Lineage": _record(
+        ["ancestors", "voucher", "descendants", "truncated"],
+        ancestors={"type": "array", "items": _ref("VoucherState"),
+                   "description": "from the issued voucher down to the parent"},
+        voucher=_ref("VoucherState"),
+        descendants={"type": "array", "items": _ref("TreeNode")},
+        truncated={"type": "boolean",
+                   "description": "true when the tree (at most 10,000 nodes, 100 levels) "
+                   "or the ancestors (at most 10,000) were cut"}),
+    "TreeNode": _record(
+        ["voucher", "children"], voucher=_ref("VoucherState"),
+        children={"type": "array", "items": _ref("TreeNode")},
+        truncated={"type": "boolean", "description": "present when children were left out"}),
+    "HolderTotals": _record(["holder", "held_fen", "live_parts"],
+                            holder=HEX32, held_fen=INT, live_parts=INT),
+    "DebtorRecord": _record(
+        ["debtor", "outstanding_fen", "vouchers_issued", "issued_fen", "redeemed_fen"],
+        debtor=HEX32, vouchers_issued=INT, issued_fen=INT, outstanding_fen=INT,
+        redeemed_fen=INT, confirmations=INT, confirmation_delay_ms=INT,
+        late_confirmations=INT, extended_vouchers=INT, overdue_vouchers=INT,
+        average_confirmation_delay_ms={
+            "type": ["integer", "null"],
+            "description": "confirmation_delay_ms / confirmations rounded down; null "
+            "before the first confirmation"}),
+    "Pledge": _record(
+        ["id", "registration_no", "voucher", "pledgor", "bank", "secured_fen", "status"],
+        id=HEX32, registration_no=STR, voucher=HEX32, origin=HEX32, pledgor=HEX32, bank=HEX32,
+        secured_fen=INT, loan_due_ms=INT, loan_ref=STR,
+        status={"enum": ["active", "released", "enforced"]}, registered_at_ms=INT,
+        ended_at_ms=INT_OR_NULL, ended_by=HEX32_OR_NULL, end_reason=STR),
+    "Commitment": _record(
+        ["id", "acquirer", "voucher", "price_per_10000_fen", "status", "exercisable"],
+        id=HEX32, acquirer=HEX32, voucher=HEX32, origin=HEX32, price_per_10000_fen=INT,
+        lock_until_ms=INT, expires_ms=INT, terms_ref=STR,
+        status={"enum": ["open", "withdrawn"]}, committed_at_ms=INT, exercised_fen=INT,
+        paid_fen=INT,
+        exercisable={"type": "boolean", "description": "open, lock ended and not expired at "
+                     "the head's ledger time"}),
+    "Sale": _record(
+        ["tx_id", "commitment", "voucher", "seller", "claim_fen", "price_fen"],
+        tx_id=HEX32, commitment=HEX32, voucher=HEX32, seller=HEX32, claim_fen=INT,
+        price_fen=INT, payment_ref=STR, time_ms=INT),
+    "Offer": _record(
+        ["id", "debtor", "kind", "description", "price_fen", "status"],
+        id=HEX32, debtor=HEX32, kind={"enum": ["asset", "consumption"]}, description=STR,
+        price_fen=INT, status={"enum": ["listed", "withdrawn"]}, listed_at_ms=INT,
+        updated_at_ms=INT),
+    "Redemption": _record(
+        ["id", "voucher", "holder", "debtor", "offer", "price_fen", "status"],
+        id=HEX32, voucher=HEX32, holder=HEX32, debtor=HEX32, offer=HEX32, price_fen=INT,
+        status={"enum": ["requested", "accepted", "declined", "cancelled"]},
+        requested_at_ms=INT, decided_at_ms=INT_OR_NULL, reduced_fen=INT, shortfall_fen=INT,
+        title_ref=STR, shortfall_ref=STR, remainder=HEX32_OR_NULL, reason=STR),
+    "FeeSchedule": _record(["transfer_bp", "pledge_bp"], transfer_bp=INT, pledge_bp=INT,
+                           set_at_ms=INT, set_height=INT),
+    "Charge": _record(
+        ["member", "tx_id", "kind", "fee_fen", "height", "cursor"],
+        member=HEX32, tx_id=HEX32, kind={"enum": ["transfer", "pledge", "payment"]},
+        base_fen=INT, rate_bp=INT,
+        fee_fen={"type": "integer", "description": "for a payment: the amount paid"},
+        time_ms=INT, reference=STR, height=INT,
+        cursor={"type": "string", "pattern": "^[0-9a-f]{80}$",
+                "description": "height (8 bytes big-endian) + transaction id"}),
+    "FeeAccount": _record(
+        ["member", "charged_fen", "paid_fen", "owed_fen", "charges", "next"],
+        member=HEX32, charged_fen=INT, paid_fen=INT, owed_fen=INT,
+        charges={"type": "array", "items": _ref("Charge")}, next=NEXT),
+    "Event": _record(
+        ["cursor", "height", "seq", "time_ms", "tx_id", "kind", "subject", "parties"],
+        cursor={"type": "string", "pattern": "^[0-9a-f]{24}$",
+                "description": "height (8 bytes big-endian) + seq (4 bytes big-endian)"},
+        height=INT, seq={"type": "integer", "description": "place among the block's events"},
+        time_ms=INT, tx_id=HEX32_OR_NULL, kind=STR, subject=HEX32,
+        parties={"type": "array", "items": HEX32}),
+}
+
+STATUS_FILTER = "only records with this status"
+
+
+def lifecycle_paths() -> dict[str, Any]:
+    id_ = _path_id
+    address = _path_id("address", "member address")
+    return {
+        "/v1/vouchers/{id}/lineage": _get(
+            "A voucher state with every ancestor state and the tree of its descendants",
+            [id_("id", "voucher id")], _json(_ref("Lineage"), "lineage"), 400, 404),
+        "/v1/holders/{address}": _get(
+            "What a member holds: live claim in fen and number of live parts",
+            [address], _json(_ref("HolderTotals"), "holder totals"), 400, 404),
+        "/v1/debtors/{address}": _get(
+            "A debtor's record: outstanding, issued, redeemed, confirmations, lateness",
+            [address], _json(_ref("DebtorRecord"), "debtor record"), 400, 404),
+        "/v1/origins/{id}": _get(
+            "An issued voucher as a whole: face value, redeemed, set off, live parts",
+            [id_("id", "id of the issued voucher")], _json(_ref("Origin"), "origin"), 400, 404),
+        "/v1/pledges": _get(
+            "The pledge registry by voucher state, by issued voucher or by bank (one of them)",
+            [_query("voucher", "voucher state id"), _query("origin", "issued voucher id"),
+             _query("bank", "bank address"),
+             _query("status", STATUS_FILTER, {"enum": ["active", "released", "enforced"]}),
+             *PAGING],
+            _page("pledges", "Pledge", "a page of pledges"), 400),
+        "/v1/pledges/{id}": _get(
+            "A pledge registration", [id_("id", "pledge id (the create transaction's id)")],
+            _json(_ref("Pledge"), "pledge"), 400, 404),
+        "/v1/commitments": _get(
+            "Acquisition commitments a voucher state carries, or an acquirer's (one of them)",
+            [_query("voucher", "voucher state id"), _query("acquirer", "acquirer address"),
+             *PAGING],
+            _page("commitments", "Commitment", "a page of commitments"), 400, 404),
+        "/v1/commitments/{id}": _get(
+            "An acquisition commitment and a page of its sales",
+            [id_("id", "commitment id (the commit transaction's id)"), *PAGING],
+            _json({"allOf": [_ref("Commitment"), {"type": "object", "properties": {
+                "sales": {"type": "array", "items": _ref("Sale")}, "next": NEXT}}]},
+                "commitment with sales"), 400, 404,
+            description="`after` is the exercise transaction id of the last sale seen."),
+        "/v1/offers": _get(
+            "A debtor's redemption offers",
+            [_query("debtor", "debtor address (required)"),
+             _query("status", STATUS_FILTER, {"enum": ["listed", "withdrawn"]}), *PAGING],
+            _page("offers", "Offer", "a page of offers"), 400),
+        "/v1/offers/{id}": _get(
+            "A redemption offer", [id_("id", "offer id (the publish transaction's id)")],
+            _json(_ref("Offer"), "offer"), 400, 404),
+        "/v1/redemptions": _get(
+            "Redemption requests by holder or by debtor (one of them)",
+            [_query("holder", "holder address"), _query("debtor", "debtor address"),
+             _query("status", STATUS_FILTER,
+                    {"enum": ["requested", "accepted", "declined", "cancelled"]}), *PAGING],
+            _page("redemptions", "Redemption", "a page of redemption requests"), 400),
+        "/v1/redemptions/{id}": _get(
+            "A redemption request", [id_("id", "request id (the request transaction's id)")],
+            _json(_ref("Redemption"), "redemption request"), 400, 404),
+        "/v1/fees": _get("The fee schedule in force", [],
+                         _json(_ref("FeeSchedule"), "fee schedule")),
+        "/v1/fees/{address}": _get(
+            "A member's fee account and a page of its charges and payments, oldest first",
+            [address, *PAGING], _json(_ref("FeeAccount"), "fee account"), 400, 404,
+            description="`after` is a charge's `cursor`: its height (8 bytes, big-endian) "
+            "and transaction id, 80 hex digits."),
+        "/v1/events": _get(
+            "Events addressed to a member, oldest first",
+            [_query("address", "member address (required)"),
+             _query("after", "an event's `cursor` (24 hex digits): events after it"),
+             _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 1000}),
+             _query("wait_ms", "if no event follows the cursor, wait up to this long for "
+                    "the next block that brings one", {"type": "integer", "minimum": 0,
+                                                       "maximum": 30000})],
+            _page("events", "Event", "a page of events"), 400,
+            description="An event is listed for each address among its parties. The cursor "
+            "is the block height (8 bytes, big-endian) and the event's sequence number in "
+            "that block (4 bytes, big-endian: transactions' events in order, then the "
+            "end-of-block step's). `next` is null once the stream is read to its end; to "
+            "follow it, pass the last event's `cursor` as `after` with wait_ms."),
+    }
 
 
 def openapi_document() -> dict[str, Any]:
@@ -87,18 +292,24 @@ def openapi_document() -> dict[str, Any]:
                               **_errors(400, 404)},
             }},
             "/v1/vouchers": {"get": {
-                "summary": "Vouchers by holder or by debtor, optionally by status",
+                "summary": "Vouchers by holder or by debtor, optionally by status; or live "
+                "overdue or extended states (standing), optionally by holder or debtor",
+                "description": "status=active reads the live indices. A page may hold fewer "
+                "than `limit` vouchers and still have a `next` cursor when filters apply.",
                 "parameters": [_query("holder", "holder address"),
                                _query("debtor", "debtor address"),
-                               _query("status", "active, consumed or cancelled"), *PAGING],
+                               _query("status", "active, consumed or cancelled"),
+                               _query("standing", "live states that are overdue or extended",
+                                      {"enum": ["overdue", "extended"]}), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "vouchers": {"type": "array",
-                                 "items": {"$ref": "#/components/schemas/Voucher"}},
+                                 "items": {"$ref": "#/components/schemas/VoucherState"}},
                     "next": {"type": ["string", "null"]}}}, "a page of vouchers"),
                     **_errors(400)},
             }},
             "/v1/vouchers/{id}": {"get": {
-                "summary": "A voucher state with its lineage back to the issued voucher",
+                "summary": "A voucher state with its lineage back to the issued voucher, its "
+                "direct children and its origin record",
                 "parameters": [_path_id("id", "voucher id")],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Voucher"}, "voucher"),
                               **_errors(400, 404)},
@@ -132,6 +343,7 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_path_id("id", "application id (the apply transaction's id)")],
                 "responses": {"200": _json(OBJECT, "application"), **_errors(400, 404)},
             }},
+            **lifecycle_paths(),
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": _json(OBJECT, "OpenAPI document")},
@@ -156,16 +368,18 @@ def openapi_document() -> dict[str, Any]:
             "Block": {"type": "object", "required": ["id", "header", "txs"], "properties": {
                 "id": HEX32, "header": OBJECT, "txs": {"type": "array", "items": HEX32},
                 "certificate": {"type": ["object", "null"]}, "events": {"type": "array"}}},
-            "Voucher": {"type": "object", "required": ["id", "holder", "debtor", "amount_fen"],
-                        "properties": {
-                            "id": HEX32, "origin": HEX32, "holder": HEX32, "debtor": HEX32,
-                            "amount_fen": {"type": "integer"}, "due_ms": {"type": "integer"},
-                            "status": {"type": "string"},
-                            "lineage": {"type": "array", "items": HEX32}}},
+            "Voucher": {"allOf": [_ref("VoucherState"), {"type": "object", "required": [
+                "lineage", "children", "origin_record"], "properties": {
+                "lineage": {"type": "array", "items": HEX32,
+                            "description": "ancestor ids, from the issued voucher down to "
+                            "the parent"},
+                "children": {"type": "array", "items": HEX32},
+                "origin_record": _ref("Origin")}}]},
             "Member": {"type": "object", "required": ["address", "name", "roles", "status"],
                        "properties": {
                            "address": HEX32, "name": {"type": "string"},
                            "roles": {"type": "array", "items": {"type": "string"}},
                            "status": {"enum": ["active", "suspended"]}}},
+            **LIFECYCLE_SCHEMAS,
         }},
     }
