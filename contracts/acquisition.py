@@ -195,7 +195,7 @@ def exercise(ctx: Context, body: Exercise) -> None:
     parts = [(commitment.acquirer, body.amount_fen, "acquisition")]
     if body.amount_fen < voucher.amount_fen:
         parts.append((voucher.holder, voucher.amount_fen - body.amount_fen, "remainder"))
-    sold, *_ = replace_with(ctx.state, voucher, parts, ctx.tx_id, ctx.time_ms, ctx.height)
+    sold, *rest = replace_with(ctx.state, voucher, parts, ctx.tx_id, ctx.time_ms, ctx.height)
     # The acquirer's part no longer needs its own promise; other commitments travel on.
     update(ctx.state, sold, commitments=tuple(c for c in sold.commitments if c != commitment.id))
     put_record(ctx.state, commitment_key(commitment.id), replace(
@@ -208,6 +208,8 @@ def exercise(ctx: Context, body: Exercise) -> None:
     ctx.emit("acquisition.exercised", commitment.id, body.holder, commitment.acquirer,
              voucher.debtor)
     ctx.emit("voucher.transferred", sold.id, body.holder, commitment.acquirer, voucher.debtor)
+    for remainder in rest:
+        ctx.emit("voucher.remainder", remainder.id, body.holder, voucher.debtor)
 
 
 OPERATIONS = (

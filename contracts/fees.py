@@ -118,8 +118,11 @@ def charge(ctx: Context, member: bytes, kind: str, base_fen: int) -> int:
     account = get_account(ctx.state, member)
     put_record(ctx.state, account_key(member),
                replace(account, charged_fen=account.charged_fen + fee_fen))
-    put_record(ctx.state, charge_key(member, ctx.height, ctx.tx_id),
+    key = charge_key(member, ctx.height, ctx.tx_id)
+    assert ctx.state.get(key) is None, "a transaction charges a member at most once"
+    put_record(ctx.state, key,
                Charge(member, ctx.tx_id, kind, base_fen, rate_bp, fee_fen, ctx.time_ms, ""))
+    ctx.emit("fees.charged", ctx.tx_id, member)
     return fee_fen
 
 
@@ -148,7 +151,7 @@ def record_payment(ctx: Context, body: RecordPayment) -> None:
     put_record(ctx.state, charge_key(body.member, ctx.height, ctx.tx_id),
                Charge(body.member, ctx.tx_id, "payment", 0, 0, body.amount_fen, ctx.time_ms,
                       body.reference))
-    ctx.emit("fees.paid", body.member, body.member, body.agency)
+    ctx.emit("fees.paid", ctx.tx_id, body.member, body.agency)
 
 
 OPERATIONS = (

@@ -213,7 +213,7 @@ def enforce(ctx: Context, body: Enforce) -> None:
     created = replace_with(ctx.state, voucher, parts, ctx.tx_id, ctx.time_ms, ctx.height)
     ctx.emit("pledge.enforced", pledge.id, pledge.pledgor, pledge.bank, voucher.debtor)
     for part in created:
-        ctx.emit("voucher.transferred" if part.holder == pledge.bank else "voucher.created",
+        ctx.emit("voucher.transferred" if part.holder == pledge.bank else "voucher.remainder",
                  part.id, part.holder, voucher.holder, voucher.debtor)
 
 

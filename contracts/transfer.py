@@ -64,12 +64,10 @@ def move_part(ctx: Context, body_holder: bytes, voucher_id: bytes, to: bytes, am
     if amount_fen < voucher.amount_fen:
         parts.append((voucher.holder, voucher.amount_fen - amount_fen, "remainder"))
     moved, *rest = replace_with(ctx.state, voucher, parts, ctx.tx_id, ctx.time_ms, ctx.height)
-    fee_fen = fees.charge(ctx, voucher.holder, "transfer", amount_fen)
     ctx.emit("voucher.transferred", moved.id, voucher.holder, to, voucher.debtor)
     for remainder in rest:
-        ctx.emit("voucher.remainder", remainder.id, voucher.holder)
-    if fee_fen:
-        ctx.emit("fees.charged", ctx.tx_id, voucher.holder)
+        ctx.emit("voucher.remainder", remainder.id, voucher.holder, voucher.debtor)
+    fees.charge(ctx, voucher.holder, "transfer", amount_fen)
     return moved.id
 
 
