@@ -9,28 +9,44 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
+from rich.tree import Tree
 
-from contracts import issuance, membership
+from contracts import (
+    acquisition,
+    fees,
+    issuance,
+    membership,
+    payment,
+    pledge,
+    redemption,
+    transfer,
+)
 from contracts.codec import encode, to_json
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair, parse_address, parse_hash, short
 from contracts.ledger import make_transaction, required_signers, resolve, sign_transaction
 from contracts.tx import Transaction, decode_transaction, payload_id
+from contracts.vouchers import VOUCHER_STATUSES
 from wallet.client import Client
 from wallet.keys import read_address, read_key_store, write_key_store
 
 DRAFT_FORMAT = "claimledger-draft/1"
 CHINA = timezone(timedelta(hours=8))
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COMMIT_WAIT_S = 60
+WIDE = 160  # columns of human output that goes to a file or pipe
 YUAN = re.compile(r"^(\d{1,14})(?:\.(\d{1,2}))?$")
+DATE_HELP = ("YYYY-MM-DD (24:00 China time) or a date-time with offset, "
+             "e.g. 2026-11-24T20:00:05+08:00")
 
 
 # ------------------------------------------------------------------ parsing and showing
@@ -51,13 +67,36 @@ def yuan(fen: int) -> str:
 
 
 def parse_due(text: str) -> int:
-    """A due date YYYY-MM-DD: due at 24:00 China Standard Time of that day, in ms."""
+    """A date YYYY-MM-DD, meaning 24:00 China Standard Time of that day, or an exact ISO
+    date-time with its offset (2026-11-24T20:00:05+08:00); in ms since 1970 UTC."""
+    text = text.strip()
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise LedgerError("wallet.bad_date", f"{text!r} is not a date YYYY-MM-DD") from None
-    end = datetime(day.year, day.month, day.day, tzinfo=CHINA) + timedelta(days=1)
-    return int(end.timestamp()) * 1000
+        day = None
+    if day is not None:
+        end = datetime(day.year, day.month, day.day, tzinfo=CHINA) + timedelta(days=1)
+        return int(end.timestamp()) * 1000
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise LedgerError("wallet.bad_date",
+                          f"{text!r} is not a date YYYY-MM-DD nor a date-time with an offset "
+                          "like 2026-11-24T20:00:05+08:00")
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def parse_amounts(text: str) -> tuple[int, ...]:
+    """Amounts in yuan separated by commas ("300000,950000.50"), no thousands separators."""
+    amounts = tuple(parse_yuan(part) for part in text.split(","))
+    for amount_fen in amounts:
+        if amount_fen == 0:
+            raise LedgerError("wallet.bad_amount",
+                              f"{text!r}: every part is at least ¥0.01 (write amounts without "
+                              "thousands separators, separated by commas)")
+    return amounts
 
 
 def show_time(ms: int) -> str:
@@ -65,8 +104,11 @@ def show_time(ms: int) -> str:
 
 
 def show_due(due_ms: int) -> str:
-    """The day a voucher is due by: due at 24:00 of that day, China Standard Time."""
-    return datetime.fromtimestamp((due_ms - 1) / 1000, CHINA).strftime("%Y-%m-%d")
+    """The day a voucher is due by (due at 24:00 of that day, China Standard Time), or the
+    exact time to the second when it falls due at another time of day."""
+    if due_ms % 1000 == 0 and (due_ms // 1000 + 8 * 3600) % 86_400 == 0:
+        return datetime.fromtimestamp((due_ms - 1) / 1000, CHINA).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(due_ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def hex32(text: str, what: str) -> bytes:
@@ -101,7 +143,10 @@ class Wallet:
         if self.as_json:
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            human(Console())
+            console = Console()
+            if not console.is_terminal:  # redirected: no terminal width to fit, so no cuts
+                console.width = max(console.width, WIDE)
+            human(console)
 
     # -------------------------------------------------------------- transactions
 
@@ -173,12 +218,101 @@ class Wallet:
         self.emit(view, lambda c: show_tx(c, view))
 
 
+def subjects(view: dict, kind: str) -> list[str]:
+    """The subjects of a committed transaction's events of one kind, in order."""
+    return [e["subject"] for e in view.get("events", []) if e["kind"] == kind]
+
+
+def addr(hex_address: str | None) -> str:
+    return short(bytes.fromhex(hex_address)) if hex_address else "-"
+
+
+def what_happened(view: dict) -> str | None:
+    """One sentence for people on what a committed transaction did."""
+    if view.get("status") != "committed" or not isinstance(view.get("body"), dict):
+        return None
+    b = view["body"]
+    op = f"{view['contract']['name']}.{view['operation']}"
+
+    def first(kind: str) -> str:
+        found = subjects(view, kind)
+        return found[0] if found else "?"
+
+    def remainder() -> str:
+        rest = subjects(view, "voucher.remainder")
+        return f"; remainder {rest[0]}" if rest else "; nothing remains"
+
+    if op == "issuance.apply":
+        return f"application {view['id']} submitted; the debtor confirms it next"
+    if op == "issuance.confirm":
+        return "confirmed (确权); the agency reviews and approves it next"
+    if op == "issuance.approve":
+        return f"voucher {first('voucher.issued')} issued"
+    if op == "transfer.transfer":
+        return (f"transferred {yuan(b['amount_fen'])} to {addr(b['to'])}; new part "
+                f"{first('voucher.transferred')}{remainder()}")
+    if op == "transfer.split":
+        parts = zip(subjects(view, "voucher.split"), b["amounts_fen"], strict=False)
+        return "split into " + ", ".join(f"{p} ({yuan(a)})" for p, a in parts)
+    if op == "pledge.create":
+        return (f"pledge {first('pledge.registered')} registered: {addr(b['holder'])} pledged "
+                f"voucher {b['voucher']} to bank {addr(b['bank'])}, securing "
+                f"{yuan(b['secured_fen'])} until {show_due(b['loan_due_ms'])}")
+    if op == "pledge.release":
+        return f"pledge {b['pledge']} released (解除质押)"
+    if op == "pledge.enforce":
+        kept = subjects(view, "voucher.remainder")
+        return (f"pledge {b['pledge']} enforced: the bank holds part "
+                f"{first('voucher.transferred')}"
+                + (f"; the pledgor keeps {kept[0]}" if kept else ""))
+    if op == "acquisition.commit":
+        return (f"commitment {first('acquisition.committed')}: {addr(b['acquirer'])} buys at "
+                f"¥{b['price_per_10000_fen']:,} per ¥10,000 of claim from "
+                f"{show_due(b['lock_until_ms'])} until {show_due(b['expires_ms'])}")
+    if op == "acquisition.withdraw":
+        return f"commitment {b['commitment']} withdrawn"
+    if op == "acquisition.exercise":
+        return (f"sold {yuan(b['amount_fen'])} of claim under commitment {b['commitment']}; "
+                f"the acquirer's part {first('voucher.transferred')}{remainder()}")
+    if op == "redemption.publish":
+        return (f"offer {first('offer.published')} published: {b['kind']}, "
+                f"{b['description']}, {yuan(b['price_fen'])}")
+    if op == "redemption.change":
+        return f"offer {b['offer']} now: {b['description']}, {yuan(b['price_fen'])}"
+    if op == "redemption.withdraw_offer":
+        return f"offer {b['offer']} withdrawn"
+    if op == "redemption.request":
+        return (f"redemption request {first('redemption.requested')}: {yuan(b['price_fen'])} "
+                f"against offer {b['offer']}; voucher {b['voucher']} is reserved until the "
+                "debtor decides")
+    if op == "redemption.accept":
+        rest = subjects(view, "voucher.remainder")
+        return (f"request {b['request']} accepted; "
+                + (f"the remainder {rest[0]} keeps circulating" if rest
+                   else "the voucher is fully settled and cancelled (注销)"))
+    if op == "redemption.decline":
+        return f"request {b['request']} declined: {b['reason']}"
+    if op == "redemption.cancel":
+        return f"request {b['request']} cancelled; the voucher is free again"
+    if op == "payment.pay":
+        return (f"paid {yuan(b['amount_fen'])} to merchant {addr(b['merchant'])} for order "
+                f"{b['order_ref']}; merchant's part {first('voucher.transferred')}{remainder()}")
+    if op == "fees.set_schedule":
+        return f"fee schedule: transfers {b['transfer_bp']} bp, pledges {b['pledge_bp']} bp"
+    if op == "fees.record_payment":
+        return f"recorded {yuan(b['amount_fen'])} of fees paid by {addr(b['member'])}"
+    return None
+
+
 def show_tx(console: Console, view: dict) -> None:
     console.print(f"[bold]{view.get('operation', 'transaction')}[/bold] {view['id']}: "
                   f"{view['status']}" + (f" at height {view['height']}" if "height" in view
                                          else ""))
+    sentence = what_happened(view)
+    if sentence:
+        console.print(sentence, markup=False, soft_wrap=True)
     for event in view.get("events", []):
-        console.print(f"  {event['kind']}: {event['subject']}")
+        console.print(f"  {event['kind']}: {event['subject']}", markup=False, soft_wrap=True)
 
 
 pass_wallet = click.make_pass_decorator(Wallet)
@@ -242,8 +376,9 @@ def address(w: Wallet) -> None:
 def status(w: Wallet) -> None:
     """The node's chain, height and state root."""
     s = w.client.status()
-    w.emit(s, lambda c: c.print(f"{s['chain_id']} height {s['height']} node {s['node']} "
-                                f"({s['role']}) state root {s['state_root']}"))
+    w.emit(s, lambda c: c.print(f"{s['chain_id']} height {s['height']} ledger time "
+                                f"{show_time(s['time_ms'])} node {s['node']} ({s['role']}) "
+                                f"state root {s['state_root']}", soft_wrap=True))
 
 
 # ------------------------------------------------------------------ membership
@@ -290,7 +425,7 @@ def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int) -> None
 @main.command()
 @click.option("--debtor", required=True, help="the debtor's address")
 @click.option("--amount", required=True, help="in yuan, e.g. 1250000.00")
-@click.option("--due", required=True, help="due date YYYY-MM-DD (24:00 China time)")
+@click.option("--due", required=True, help="due date: " + DATE_HELP)
 @click.option("--asset", is_flag=True, help="settled by the debtor's assets (资产抵付)")
 @click.option("--consumption", is_flag=True, help="settled by consumption (消费抵付)")
 @click.option("--extension-days", type=click.IntRange(0, issuance.MAX_EXTENSION_DAYS),
@@ -344,6 +479,335 @@ application_verb("withdraw", lambda me, a, _: issuance.Withdraw(me, a),
                  "The creditor withdraws its application.")
 
 
+def optional_address(text: str | None) -> bytes | None:
+    return None if text is None else parse_address(text)
+
+
+def voucher_id(text: str) -> bytes:
+    return hex32(text, "a voucher id")
+
+
+def pledgee_option(f: Callable) -> Callable:
+    return click.option("--pledgee", metavar="BANK",
+                        help="the bank the voucher is pledged to: it co-signs, the pledge ends")(f)
+
+
+# ------------------------------------------------------------------ circulation
+
+
+@main.command("transfer")
+@click.argument("voucher")
+@click.option("--to", "to", required=True, help="the transferee's address")
+@click.option("--amount", required=True, help="in yuan; the rest stays with you as a new part")
+@pledgee_option
+@tx_options
+@pass_wallet
+def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, pledgee: str | None,
+                  out: Path | None, expires_in: int) -> None:
+    """Transfer all or part of VOUCHER to another member (流转); the debtor is notified."""
+    body = transfer.Transfer(w.address(), voucher_id(voucher), parse_address(to),
+                             parse_yuan(amount), optional_address(pledgee))
+    w.transact("transfer", "transfer", body, out, expires_in)
+
+
+@main.command("split")
+@click.argument("voucher")
+@click.option("--amounts", required=True,
+              help="the parts in yuan, comma separated (no thousands separators); "
+                   "they add up to the voucher")
+@pledgee_option
+@tx_options
+@pass_wallet
+def split_verb(w: Wallet, voucher: str, amounts: str, pledgee: str | None, out: Path | None,
+               expires_in: int) -> None:
+    """Split VOUCHER into parts you keep (to pledge, pay or transfer them separately)."""
+    body = transfer.Split(w.address(), voucher_id(voucher), parse_amounts(amounts),
+                          optional_address(pledgee))
+    w.transact("transfer", "split", body, out, expires_in)
+
+
+# ------------------------------------------------------------------ pledges
+
+
+@main.command("pledge")
+@click.argument("voucher")
+@click.option("--bank", required=True, help="the pledgee bank's address")
+@click.option("--secured", required=True, help="the loan amount the pledge secures, in yuan")
+@click.option("--loan-due", required=True, help="the loan's due date: " + DATE_HELP)
+@click.option("--loan-ref", required=True, help="the loan contract's reference")
+@tx_options
+@pass_wallet
+def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan_due: str,
+                loan_ref: str, out: Path | None, expires_in: int) -> None:
+    """Pledge VOUCHER to a bank (质押); you and the bank sign, so draft it with --out."""
+    body = pledge.Create(w.address(), parse_address(bank), voucher_id(voucher),
+                         parse_yuan(secured), parse_due(loan_due), loan_ref)
+    w.transact("pledge", "create", body, out, expires_in)
+
+
+@main.command("release")
+@click.argument("pledge_id")
+@tx_options
+@pass_wallet
+def release_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int) -> None:
+    """The bank releases its pledge PLEDGE_ID (解除质押)."""
+    body = pledge.Release(w.address(), hex32(pledge_id, "a pledge id"))
+    w.transact("pledge", "release", body, out, expires_in)
+
+
+@main.command("enforce")
+@click.argument("pledge_id")
+@tx_options
+@pass_wallet
+def enforce_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int) -> None:
+    """After the loan fell due, the bank takes the secured claim of PLEDGE_ID."""
+    body = pledge.Enforce(w.address(), hex32(pledge_id, "a pledge id"))
+    w.transact("pledge", "enforce", body, out, expires_in)
+
+
+# ------------------------------------------------------------------ acquisition
+
+
+@main.command("commit")
+@click.argument("voucher")
+@click.option("--holder", required=True, help="the voucher's holder, who co-signs")
+@click.option("--price-per-10000", "price", required=True, type=click.IntRange(1, 10_000),
+              help="yuan paid per ¥10,000 of claim (9600 is 96% of face)")
+@click.option("--lock-until", required=True, help="no sale before: " + DATE_HELP)
+@click.option("--expires", required=True, help="no sale after: " + DATE_HELP)
+@click.option("--terms-ref", default="", help="the acquisition agreement's reference")
+@tx_options
+@pass_wallet
+def commit_verb(w: Wallet, voucher: str, holder: str, price: int, lock_until: str,
+                expires: str, terms_ref: str, out: Path | None, expires_in: int) -> None:
+    """The acquirer commits to buy VOUCHER's claim after a lock (收购承诺); the holder co-signs."""
+    body = acquisition.Commit(w.address(), parse_address(holder), voucher_id(voucher), price,
+                              parse_due(lock_until), parse_due(expires), terms_ref)
+    w.transact("acquisition", "commit", body, out, expires_in)
+
+
+@main.command("uncommit")
+@click.argument("commitment_id")
+@tx_options
+@pass_wallet
+def uncommit_verb(w: Wallet, commitment_id: str, out: Path | None, expires_in: int) -> None:
+    """The acquirer withdraws COMMITMENT_ID, before its lock ends."""
+    body = acquisition.Withdraw(w.address(), hex32(commitment_id, "a commitment id"))
+    w.transact("acquisition", "withdraw", body, out, expires_in)
+
+
+@main.command("exercise")
+@click.argument("voucher")
+@click.option("--commitment", required=True, help="the commitment the voucher carries")
+@click.option("--amount", help="claim to sell, in yuan (default: all of the voucher)")
+@click.option("--payment-ref", required=True, help="reference of the acquirer's payment")
+@pledgee_option
+@tx_options
+@pass_wallet
+def exercise_verb(w: Wallet, voucher: str, commitment: str, amount: str | None,
+                  payment_ref: str, pledgee: str | None, out: Path | None,
+                  expires_in: int) -> None:
+    """After the lock, sell VOUCHER's claim (all or part) to the committed acquirer."""
+    vid = voucher_id(voucher)
+    amount_fen = (w.client.voucher(vid.hex())["amount_fen"] if amount is None
+                  else parse_yuan(amount))
+    body = acquisition.Exercise(w.address(), vid, hex32(commitment, "a commitment id"),
+                                amount_fen, payment_ref, optional_address(pledgee))
+    w.transact("acquisition", "exercise", body, out, expires_in)
+
+
+# ------------------------------------------------------------------ offers and redemption
+
+
+@main.group("offer")
+def offer_group() -> None:
+    """The debtor's offers of assets or consumption it settles claims with."""
+
+
+@offer_group.command("publish")
+@click.option("--kind", required=True, type=click.Choice(sorted(redemption.OFFER_KINDS)))
+@click.option("--description", required=True)
+@click.option("--price", required=True, help="in yuan")
+@tx_options
+@pass_wallet
+def offer_publish(w: Wallet, kind: str, description: str, price: str, out: Path | None,
+                  expires_in: int) -> None:
+    """Publish an offer (资产抵付 asset, or 消费抵付 consumption) as the debtor."""
+    body = redemption.Publish(w.address(), kind, description, parse_yuan(price))
+    w.transact("redemption", "publish", body, out, expires_in)
+
+
+@offer_group.command("change")
+@click.argument("offer_id")
+@click.option("--description", help="(default: unchanged)")
+@click.option("--price", help="in yuan (default: unchanged)")
+@tx_options
+@pass_wallet
+def offer_change(w: Wallet, offer_id: str, description: str | None, price: str | None,
+                 out: Path | None, expires_in: int) -> None:
+    """Change the description or price of your offer OFFER_ID."""
+    oid = hex32(offer_id, "an offer id")
+    listed = w.client.offer(oid.hex()) if description is None or price is None else {}
+    body = redemption.Change(
+        w.address(), oid, listed["description"] if description is None else description,
+        listed["price_fen"] if price is None else parse_yuan(price))
+    w.transact("redemption", "change", body, out, expires_in)
+
+
+@offer_group.command("withdraw")
+@click.argument("offer_id")
+@tx_options
+@pass_wallet
+def offer_withdraw(w: Wallet, offer_id: str, out: Path | None, expires_in: int) -> None:
+    """Withdraw your offer OFFER_ID."""
+    body = redemption.WithdrawOffer(w.address(), hex32(offer_id, "an offer id"))
+    w.transact("redemption", "withdraw_offer", body, out, expires_in)
+
+
+@main.command("redeem")
+@click.argument("voucher")
+@click.option("--offer", "offer_id", required=True, help="the debtor's offer")
+@click.option("--price", help="the agreed price in yuan (default: the offer's price)")
+@pledgee_option
+@tx_options
+@pass_wallet
+def redeem_verb(w: Wallet, voucher: str, offer_id: str, price: str | None,
+                pledgee: str | None, out: Path | None, expires_in: int) -> None:
+    """Ask the debtor to settle VOUCHER with one of its offers (抵付); it is reserved meanwhile."""
+    oid = hex32(offer_id, "an offer id")
+    price_fen = w.client.offer(oid.hex())["price_fen"] if price is None else parse_yuan(price)
+    body = redemption.Ask(w.address(), voucher_id(voucher), oid, price_fen,
+                          optional_address(pledgee))
+    w.transact("redemption", "request", body, out, expires_in)
+
+
+@main.group("redemption")
+def redemption_group() -> None:
+    """Redemption requests: the debtor accepts or declines, the holder may cancel."""
+
+
+@redemption_group.command("accept")
+@click.argument("request_id")
+@click.option("--title-ref", default="", help="title transfer registration (asset offers)")
+@click.option("--shortfall-ref", default="",
+              help="the holder's money payment, when the price exceeds the claim")
+@tx_options
+@pass_wallet
+def redemption_accept(w: Wallet, request_id: str, title_ref: str, shortfall_ref: str,
+                      out: Path | None, expires_in: int) -> None:
+    """The debtor accepts REQUEST_ID: the claim is reduced by the price."""
+    body = redemption.Accept(w.address(), hex32(request_id, "a request id"), title_ref,
+                             shortfall_ref)
+    w.transact("redemption", "accept", body, out, expires_in)
+
+
+@redemption_group.command("decline")
+@click.argument("request_id")
+@click.option("--reason", required=True)
+@tx_options
+@pass_wallet
+def redemption_decline(w: Wallet, request_id: str, reason: str, out: Path | None,
+                       expires_in: int) -> None:
+    """The debtor declines REQUEST_ID; the voucher is free again."""
+    body = redemption.Decline(w.address(), hex32(request_id, "a request id"), reason)
+    w.transact("redemption", "decline", body, out, expires_in)
+
+
+@redemption_group.command("cancel")
+@click.argument("request_id")
+@tx_options
+@pass_wallet
+def redemption_cancel(w: Wallet, request_id: str, out: Path | None, expires_in: int) -> None:
+    """The holder cancels its request REQUEST_ID before the debtor decides."""
+    body = redemption.Cancel(w.address(), hex32(request_id, "a request id"))
+    w.transact("redemption", "cancel", body, out, expires_in)
+
+
+# ------------------------------------------------------------------ merchant payment
+
+
+@main.command("pay")
+@click.argument("voucher")
+@click.option("--merchant", required=True, help="the merchant's address")
+@click.option("--amount", required=True, help="in yuan; the rest stays with you")
+@click.option("--order", required=True, help="the order or invoice reference")
+@pledgee_option
+@tx_options
+@pass_wallet
+def pay_verb(w: Wallet, voucher: str, merchant: str, amount: str, order: str,
+             pledgee: str | None, out: Path | None, expires_in: int) -> None:
+    """Pay a merchant with part of VOUCHER (抵付货款): draft with --out, sign it, hand the file
+    to the merchant, who runs `accept FILE`."""
+    body = payment.Pay(w.address(), voucher_id(voucher), parse_address(merchant),
+                       parse_yuan(amount), order, optional_address(pledgee))
+    w.transact("payment", "pay", body, out, expires_in)
+
+
+# ------------------------------------------------------------------ fees
+
+
+@main.group("fees")
+def fees_group() -> None:
+    """The service fee schedule and members' fee accounts."""
+
+
+@fees_group.command("schedule")
+@click.option("--transfer-bp", required=True, type=click.IntRange(0, fees.MAX_RATE_BP),
+              help="basis points of each amount changing holder")
+@click.option("--pledge-bp", required=True, type=click.IntRange(0, fees.MAX_RATE_BP),
+              help="basis points of each claim pledged")
+@tx_options
+@pass_wallet
+def fees_schedule(w: Wallet, transfer_bp: int, pledge_bp: int, out: Path | None,
+                  expires_in: int) -> None:
+    """The agency sets the fee schedule."""
+    body = fees.SetSchedule(w.address(), transfer_bp, pledge_bp)
+    w.transact("fees", "set_schedule", body, out, expires_in)
+
+
+@fees_group.command("paid")
+@click.argument("member_address")
+@click.option("--amount", required=True, help="in yuan")
+@click.option("--ref", "reference", required=True, help="the payment's reference")
+@tx_options
+@pass_wallet
+def fees_paid(w: Wallet, member_address: str, amount: str, reference: str, out: Path | None,
+              expires_in: int) -> None:
+    """The agency records that MEMBER paid fees (outside the ledger)."""
+    body = fees.RecordPayment(w.address(), parse_address(member_address), parse_yuan(amount),
+                              reference)
+    w.transact("fees", "record_payment", body, out, expires_in)
+
+
+@fees_group.command("show")
+@click.argument("member_address", required=False)
+@pass_wallet
+def fees_show(w: Wallet, member_address: str | None) -> None:
+    """The fee schedule, and MEMBER's fee account (default: yours, with --key)."""
+    schedule = w.client.fee_schedule()
+    member = (parse_address(member_address) if member_address
+              else w.address() if w.key_path else None)
+    account = None if member is None else w.client.fee_account(member.hex())
+
+    def show(console: Console) -> None:
+        console.print(f"fee schedule: transfers {schedule['transfer_bp']} bp, pledges "
+                      f"{schedule['pledge_bp']} bp (set at height {schedule['set_height']})")
+        if account is None:
+            return
+        console.print(f"{short(member or b'')}: charged {yuan(account['charged_fen'])}, paid "
+                      f"{yuan(account['paid_fen'])}, owes {yuan(account['owed_fen'])}")
+        t = Table(Column("time", no_wrap=True), "kind", money("on"), money("rate"),
+                  money("fee / paid"), "tx", "reference")
+        for c in account["charges"]:
+            t.add_row(show_time(c["time_ms"]), c["kind"], yuan(c["base_fen"]),
+                      f"{c['rate_bp']} bp", yuan(c["fee_fen"]), c["tx_id"][:10],
+                      escape(c["reference"]))
+        console.print(t)
+        more(console, account)
+
+    w.emit({"schedule": schedule, "account": account}, show)
+
+
 # ------------------------------------------------------------------ drafts
 
 
@@ -380,29 +844,354 @@ def submit(w: Wallet, file: Path, no_wait: bool) -> None:
     w.submit_and_wait(w.read_draft(file), wait=not no_wait)
 
 
+def payment_text(w: Wallet, tx: Transaction, body: payment.Pay) -> str:
+    """What a merchant accepts, decoded from the transaction's bytes."""
+    lines = [
+        f"Payment {payload_id(tx.payload).hex()} on {tx.payload.chain_id}:",
+        f"  payer     {body.payer.hex()}",
+        f"  amount    {yuan(body.amount_fen)}",
+        f"  order     {body.order_ref}",
+        f"  voucher   {body.voucher.hex()}",
+    ]
+    if body.pledgee is not None:
+        lines.append(f"  pledgee   {body.pledgee.hex()} (the bank co-signs; its pledge ends)")
+    try:  # the claim behind it, as the node knows it; the check itself is the ledger's
+        v = w.client.voucher(body.voucher.hex())
+        payer = w.client.member(body.payer.hex())
+        debtor = w.client.member(v["debtor"])
+        lines[1] += f" ({payer['name']})"
+        held = ("held by the payer" if v["holder"] == body.payer.hex()
+                else f"held by {v['holder']}, not the payer")
+        lines.append(f"  debtor    {debtor['name']}, due by {show_due(v['due_ms'])}")
+        lines.append(f"  claim     {yuan(v['amount_fen'])}, {v['status']}, {held}"
+                     + (f", {standing(v)}" if standing(v) else ""))
+    except LedgerError as e:
+        lines.append(f"  (the node did not describe the voucher: {e.code})")
+    lines.append(f"  expires at height {tx.payload.expiry_height}")
+    return "\n".join(lines)
+
+
+@main.command("accept")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="accept without asking")
+@pass_wallet
+def accept_payment(w: Wallet, file: Path, yes: bool) -> None:
+    """The merchant accepts the payment draft FILE: shows it, signs it and submits it."""
+    tx = w.read_draft(file)
+    contract, _, body = resolve(w.registry, tx)
+    if (contract.name, tx.payload.operation) != ("payment", "pay"):
+        raise LedgerError("wallet.not_a_payment",
+                          f"{file} is a {contract.name}.{tx.payload.operation} draft, "
+                          "not a merchant payment; use `sign` for other drafts")
+    me = w.address()
+    if body.merchant != me:
+        raise LedgerError("wallet.not_the_merchant",
+                          f"the payment is to merchant {body.merchant.hex()}, not to {me.hex()}")
+    click.echo(payment_text(w, tx, body), err=True)
+    if not yes:
+        click.confirm("Accept this payment?", abort=True, err=True)
+    signed = sign_transaction(tx, w.key())
+    w.write_draft(file, signed)
+    have = {s.signer for s in signed.signatures}
+    missing = [a.hex() for a in required_signers(w.registry, signed) if a not in have]
+    if missing:
+        w.emit({"id": payload_id(tx.payload).hex(), "missing_signers": missing},
+               lambda c: c.print(f"accepted and signed; not submitted: still to sign "
+                                 f"{', '.join(missing)}, then `submit {file}`"))
+        return
+    w.submit_and_wait(signed, wait=True)
+
+
 # ------------------------------------------------------------------ queries
+
+
+def one_of(**filters: str | None) -> tuple[str, str] | None:
+    """The one filter given (name, value), None if none; refuses more than one."""
+    given = [(k, v) for k, v in filters.items() if v is not None]
+    if len(given) > 1:
+        raise LedgerError("wallet.one_filter",
+                          "give one of " + ", ".join(f"--{k}" for k in filters))
+    return given[0] if given else None
+
+
+def standing(v: dict) -> str:
+    marks = []
+    if v.get("overdue_since_ms") is not None:
+        marks.append("overdue")
+    if v.get("extensions_used"):
+        marks.append(f"extended ×{v['extensions_used']}")
+    if v.get("pledge"):
+        marks.append("pledged")
+    if v.get("reserved_by"):
+        marks.append("reserved")
+    if v.get("commitments"):
+        marks.append("commitment")
+    return ", ".join(marks)
+
+
+def money(header: str) -> Column:
+    return Column(header, justify="right", no_wrap=True)
+
+
+def fixed(header: str) -> Column:
+    return Column(header, no_wrap=True)
+
+
+def voucher_table(vouchers: list[dict]) -> Table:
+    t = Table(fixed("voucher"), fixed("holder"), fixed("debtor"), money("amount"),
+              fixed("due by"), "status", "standing")
+    for v in vouchers:
+        t.add_row(v["id"][:10], addr(v["holder"]), addr(v["debtor"]), yuan(v["amount_fen"]),
+                  show_due(v["due_ms"]), v["status"], standing(v))
+    return t
+
+
+def more(console: Console, found: dict) -> None:
+    if found.get("next"):
+        console.print(f"(more after {found['next']})")
 
 
 @main.command()
 @click.option("--holder", help="holder address (default: yours)")
 @click.option("--debtor", help="debtor address")
+@click.option("--status", type=click.Choice(sorted(VOUCHER_STATUSES)),
+              help="only states in this status (default: every state, history included)")
 @pass_wallet
-def vouchers(w: Wallet, holder: str | None, debtor: str | None) -> None:
-    """Vouchers by holder or by debtor."""
+def vouchers(w: Wallet, holder: str | None, debtor: str | None, status: str | None) -> None:
+    """Voucher states by holder or by debtor."""
     if holder is None and debtor is None:
         holder = w.address().hex()
-    found = w.client.vouchers(holder, debtor)
+    found = w.client.vouchers(holder, debtor, status=status)
 
     def table(console: Console) -> None:
-        t = Table("voucher", "holder", "debtor", Column("amount", justify="right", no_wrap=True),
-                  Column("due by", no_wrap=True), "status")
-        for v in found["vouchers"]:
-            t.add_row(v["id"][:10], short(bytes.fromhex(v["holder"])),
-                      short(bytes.fromhex(v["debtor"])), yuan(v["amount_fen"]),
-                      show_due(v["due_ms"]), v["status"])
-        console.print(t)
+        console.print(voucher_table(found["vouchers"]))
+        more(console, found)
 
     w.emit(found, table)
+
+
+@main.command()
+@click.option("--holder", help="a holder's address (default: yours)")
+@click.option("--debtor", help="a debtor's address")
+@pass_wallet
+def outstanding(w: Wallet, holder: str | None, debtor: str | None) -> None:
+    """What is owed: a holder's live claims, or a debtor's outstanding vouchers."""
+    which = one_of(holder=holder, debtor=debtor) or ("holder", w.address().hex())
+    who = parse_address(which[1]).hex()
+    if which[0] == "holder":
+        totals = w.client.holder(who)
+        live = w.client.vouchers(holder=who, status="active")
+        headline = (f"{short(bytes.fromhex(who))} holds {yuan(totals['held_fen'])} in "
+                    f"{totals['live_parts']} live parts")
+    else:
+        totals = w.client.debtor(who)
+        live = w.client.vouchers(debtor=who, status="active")
+        headline = (f"{short(bytes.fromhex(who))} owes {yuan(totals['outstanding_fen'])} "
+                    f"outstanding of {yuan(totals['issued_fen'])} issued on "
+                    f"{totals['vouchers_issued']} vouchers")
+    data = {which[0]: who, "totals": totals, **live}
+
+    def table(console: Console) -> None:
+        console.print(headline, markup=False)
+        console.print(voucher_table(live["vouchers"]))
+        more(console, live)
+
+    w.emit(data, table)
+
+
+def voucher_label(v: dict, bold: bool = False) -> str:
+    text = (f"{v['id'][:16]}  {yuan(v['amount_fen'])}  holder {addr(v['holder'])}  "
+            f"{v['cause']}  {v['status']}")
+    extra = standing(v)
+    text += f"  ({extra})" if extra else ""
+    return f"[bold]{escape(text)}[/bold]" if bold else escape(text)
+
+
+@main.command()
+@click.argument("voucher")
+@pass_wallet
+def lineage(w: Wallet, voucher: str) -> None:
+    """VOUCHER's ancestors back to its issue, and every part descended from it, as a tree."""
+    found = w.client.lineage(voucher_id(voucher).hex())
+
+    def add(parent: Tree, entries: list[dict]) -> None:
+        for entry in entries:
+            add(parent.add(voucher_label(entry["voucher"])), entry.get("children", []))
+
+    def tree(console: Console) -> None:
+        root: Tree | None = None
+        node: Tree | None = None
+        for v in found["ancestors"]:
+            node = Tree(voucher_label(v)) if node is None else node.add(voucher_label(v))
+            root = root or node
+        here = voucher_label(found["voucher"], bold=True)
+        mine = Tree(here) if node is None else node.add(here)
+        add(mine, found["descendants"])
+        console.print(root or mine)
+        if found.get("truncated"):
+            console.print("(the tree is longer than the node shows at once)")
+
+    w.emit(found, tree)
+
+
+def listing_verb(found: dict, key: str, columns: list[str | Column],
+                 row: Callable[[dict], list[str]]) -> Callable[[Console], None]:
+    def table(console: Console) -> None:
+        t = Table(*columns)
+        for item in found[key]:
+            t.add_row(*row(item))
+        console.print(t)
+        more(console, found)
+
+    return table
+
+
+@main.command()
+@click.option("--voucher", help="a voucher id")
+@click.option("--origin", help="an issued voucher's id: pledges on any of its parts")
+@click.option("--bank", help="a bank's address (default: yours)")
+@pass_wallet
+def pledges(w: Wallet, voucher: str | None, origin: str | None, bank: str | None) -> None:
+    """The pledge registry (质押登记) by voucher, by issued voucher or by bank."""
+    which = one_of(voucher=voucher, origin=origin, bank=bank) or ("bank", w.address().hex())
+    found = w.client.pledges(**{which[0]: hex32(which[1], f"--{which[0]}").hex()})
+    w.emit(found, listing_verb(
+        found, "pledges",
+        ["registration", "pledge", "voucher", "pledgor", "bank", money("secured"),
+         Column("loan due", no_wrap=True), "status"],
+        lambda p: [p["registration_no"], p["id"][:10], p["voucher"][:10], addr(p["pledgor"]),
+                   addr(p["bank"]), yuan(p["secured_fen"]), show_due(p["loan_due_ms"]),
+                   p["status"]]))
+
+
+@main.command()
+@click.option("--voucher", help="a voucher id: commitments it carries")
+@click.option("--acquirer", help="an acquirer's address (default: yours)")
+@pass_wallet
+def commitments(w: Wallet, voucher: str | None, acquirer: str | None) -> None:
+    """Acquisition commitments by voucher or by acquirer."""
+    which = one_of(voucher=voucher, acquirer=acquirer) or ("acquirer", w.address().hex())
+    found = w.client.commitments(**{which[0]: hex32(which[1], f"--{which[0]}").hex()})
+    w.emit(found, listing_verb(
+        found, "commitments",
+        ["commitment", "acquirer", "voucher", money("per ¥10,000"),
+         Column("lock until", no_wrap=True), Column("expires", no_wrap=True),
+         money("bought"), "status"],
+        lambda q: [q["id"][:10], addr(q["acquirer"]), q["voucher"][:10],
+                   f"¥{q['price_per_10000_fen']:,}", show_due(q["lock_until_ms"]),
+                   show_due(q["expires_ms"]), yuan(q["exercised_fen"]), q["status"]]))
+
+
+@main.command()
+@click.option("--debtor", help="a debtor's address (default: yours)")
+@pass_wallet
+def offers(w: Wallet, debtor: str | None) -> None:
+    """A debtor's offers of assets and consumption."""
+    found = w.client.offers(debtor=(parse_address(debtor) if debtor else w.address()).hex())
+    w.emit(found, listing_verb(
+        found, "offers", ["offer", "debtor", "kind", "description", money("price"), "status"],
+        lambda o: [o["id"][:10], addr(o["debtor"]), o["kind"], escape(o["description"]),
+                   yuan(o["price_fen"]), o["status"]]))
+
+
+def standing_verb(name: str, doc: str) -> None:
+    @click.option("--debtor", help="a debtor's address (default: every debtor)")
+    @pass_wallet
+    def verb(w: Wallet, debtor: str | None) -> None:
+        found = w.client.vouchers(debtor=None if debtor is None else parse_address(debtor).hex(),
+                                  status="active", standing=name)
+
+        def table(console: Console) -> None:
+            console.print(voucher_table(found["vouchers"]))
+            more(console, found)
+
+        w.emit(found, table)
+
+    verb.__doc__ = doc
+    main.command(name)(verb)
+
+
+standing_verb("overdue", "Live vouchers past their due date with no extension left (逾期).")
+standing_verb("extended", "Live vouchers whose due date moved by their extension clause (展期).")
+
+
+@main.command()
+@click.argument("debtor")
+@pass_wallet
+def record(w: Wallet, debtor: str) -> None:
+    """A debtor's record: what it issued and owes, confirmation delays, overdue and extended."""
+    r = w.client.debtor(parse_address(debtor).hex())
+
+    def show(console: Console) -> None:
+        delay = r.get("average_confirmation_delay_ms")
+        t = Table("", money(""), show_header=False, box=None)
+        t.add_row("vouchers issued", f"{r['vouchers_issued']} ({yuan(r['issued_fen'])})")
+        t.add_row("outstanding", yuan(r["outstanding_fen"]))
+        t.add_row("redeemed", yuan(r["redeemed_fen"]))
+        t.add_row("confirmations in time", str(r["confirmations"]))
+        t.add_row("average confirmation delay",
+                  "-" if delay is None else f"{delay / issuance.DAY_MS:.2f} days")
+        t.add_row("late confirmations (30-day rule)", str(r["late_confirmations"]))
+        t.add_row("vouchers extended", str(r["extended_vouchers"]))
+        t.add_row("vouchers overdue", str(r["overdue_vouchers"]))
+        console.print(t)
+
+    w.emit(r, show)
+
+
+@main.command()
+@click.option("--holder", help="a holder's address (default: yours)")
+@click.option("--debtor", help="a debtor's address")
+@pass_wallet
+def redemptions(w: Wallet, holder: str | None, debtor: str | None) -> None:
+    """Redemption requests by holder or by debtor."""
+    which = one_of(holder=holder, debtor=debtor) or ("holder", w.address().hex())
+    found = w.client.redemptions(**{which[0]: parse_address(which[1]).hex()})
+    w.emit(found, listing_verb(
+        found, "redemptions",
+        ["request", "voucher", "holder", "debtor", "offer", money("price"), money("reduced"),
+         "status"],
+        lambda r: [r["id"][:10], r["voucher"][:10], addr(r["holder"]), addr(r["debtor"]),
+                   r["offer"][:10], yuan(r["price_fen"]), yuan(r["reduced_fen"]),
+                   r["status"]]))
+
+
+def event_line(e: dict) -> str:
+    at = datetime.fromtimestamp(e["time_ms"] / 1000, CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    return (f"{at}  #{e['height']:<7} {e['kind']:<24} {e['subject']}"
+            + (f"  tx {e['tx_id'][:16]}" if e.get("tx_id") else "  (end of block)"))
+
+
+@main.command()
+@click.option("--address", "who", help="whose events (default: yours)")
+@click.option("--after", help="a cursor: only events after it")
+@click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True,
+              help="events per page")
+@click.option("--follow", is_flag=True, help="keep printing new events as blocks commit")
+@pass_wallet
+def events(w: Wallet, who: str | None, after: str | None, limit: int, follow: bool) -> None:
+    """The events addressed to a member: transfers it is party to, pledges, due dates..."""
+    address = (parse_address(who) if who else w.address()).hex()
+    if not follow:
+        found = w.client.events(address, after, limit)
+
+        def lines(console: Console) -> None:
+            for e in found["events"]:
+                console.print(event_line(e), markup=False, soft_wrap=True)
+            if found["next"]:
+                console.print(f"(more: events --after {found['next']})")
+
+        w.emit(found, lines)
+        return
+    cursor = after
+    try:
+        while True:  # until interrupted: following is what was asked for
+            found = w.client.events(address, cursor, limit, wait_ms=25_000)
+            for e in found["events"]:
+                click.echo(json.dumps(e, ensure_ascii=False) if w.as_json else event_line(e))
+                cursor = e["cursor"]
+    except KeyboardInterrupt:
+        pass
 
 
 @main.command()

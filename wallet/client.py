@@ -10,6 +10,8 @@ from typing import Any
 
 from contracts.errors import LedgerError
 
+MAX_PAGES = 100  # a bound on how many pages one listing follows
+
 
 class Client:
     def __init__(self, base_url: str, timeout_s: float = 40) -> None:
@@ -34,6 +36,28 @@ class Client:
         except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
             raise LedgerError("node.unreachable", f"cannot reach {self.base_url}: {e}") from None
 
+    def listing(self, path: str, key: str, max_items: int, **query: Any) -> dict:
+        """Up to `max_items` of a paged listing, following `next`; `next` is where it stopped.
+
+        Fields beside the list (an account, totals) are taken from the first page.
+        """
+        assert max_items > 0
+        first: dict | None = None
+        items: list = []
+        after = None
+        for _ in range(MAX_PAGES):
+            answer = self._call(path, **query, after=after,
+                                limit=min(max_items - len(items), 1000))
+            first = first or answer
+            items.extend(answer[key])
+            after = answer.get("next")
+            if after is None or len(items) >= max_items:
+                break
+        assert first is not None
+        return {**first, key: items[:max_items], "next": after}
+
+    # -------------------------------------------------------------- chain
+
     def status(self) -> dict:
         return self._call("/v1/status")
 
@@ -43,11 +67,77 @@ class Client:
     def tx(self, tx_id: str, wait_ms: int = 0) -> dict:
         return self._call(f"/v1/txs/{tx_id}", wait_ms=wait_ms or None)
 
-    def vouchers(self, holder: str | None, debtor: str | None) -> dict:
-        return self._call("/v1/vouchers", holder=holder, debtor=debtor)
+    def events(self, address: str, after: str | None, limit: int, wait_ms: int = 0) -> dict:
+        return self._call("/v1/events", address=address, after=after, limit=limit,
+                          wait_ms=wait_ms or None)
+
+    # -------------------------------------------------------------- members and issuance
+
+    def member(self, address: str) -> dict:
+        return self._call(f"/v1/members/{address}")
 
     def applications(self, creditor: str | None, debtor: str | None) -> dict:
         return self._call("/v1/applications", creditor=creditor, debtor=debtor)
 
-    def member(self, address: str) -> dict:
-        return self._call(f"/v1/members/{address}")
+    # -------------------------------------------------------------- vouchers
+
+    def voucher(self, voucher_id: str) -> dict:
+        return self._call(f"/v1/vouchers/{voucher_id}")
+
+    def lineage(self, voucher_id: str) -> dict:
+        return self._call(f"/v1/vouchers/{voucher_id}/lineage")
+
+    def vouchers(self, holder: str | None = None, debtor: str | None = None,
+                 status: str | None = None, standing: str | None = None,
+                 max_items: int = 1000) -> dict:
+        return self.listing("/v1/vouchers", "vouchers", max_items, holder=holder,
+                            debtor=debtor, status=status, standing=standing)
+
+    def holder(self, address: str) -> dict:
+        return self._call(f"/v1/holders/{address}")
+
+    def debtor(self, address: str) -> dict:
+        return self._call(f"/v1/debtors/{address}")
+
+    def origin(self, origin_id: str) -> dict:
+        return self._call(f"/v1/origins/{origin_id}")
+
+    # -------------------------------------------------------------- pledges and acquisition
+
+    def pledges(self, voucher: str | None = None, origin: str | None = None,
+                bank: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/pledges", "pledges", max_items, voucher=voucher,
+                            origin=origin, bank=bank)
+
+    def pledge(self, pledge_id: str) -> dict:
+        return self._call(f"/v1/pledges/{pledge_id}")
+
+    def commitments(self, voucher: str | None = None, acquirer: str | None = None,
+                    max_items: int = 1000) -> dict:
+        return self.listing("/v1/commitments", "commitments", max_items, voucher=voucher,
+                            acquirer=acquirer)
+
+    def commitment(self, commitment_id: str) -> dict:
+        return self._call(f"/v1/commitments/{commitment_id}")
+
+    # -------------------------------------------------------------- redemption and fees
+
+    def offers(self, debtor: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/offers", "offers", max_items, debtor=debtor)
+
+    def offer(self, offer_id: str) -> dict:
+        return self._call(f"/v1/offers/{offer_id}")
+
+    def redemptions(self, holder: str | None = None, debtor: str | None = None,
+                    max_items: int = 1000) -> dict:
+        return self.listing("/v1/redemptions", "redemptions", max_items, holder=holder,
+                            debtor=debtor)
+
+    def redemption(self, request_id: str) -> dict:
+        return self._call(f"/v1/redemptions/{request_id}")
+
+    def fee_schedule(self) -> dict:
+        return self._call("/v1/fees")
+
+    def fee_account(self, address: str, max_items: int = 1000) -> dict:
+        return self.listing(f"/v1/fees/{address}", "charges", max_items)
