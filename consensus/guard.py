@@ -1,0 +1,152 @@
+"""The signing guard: the only way the consensus signs, and never twice differently.
+
+Every proposal and vote is signed here. Before the signature exists, the guard appends
+what it is about to sign — (height, round, step, value id, POL round) — to its log and
+syncs it. It refuses to sign a message whose (height, round, step) is below the last one
+it signed, or equal to it with different content. After a crash the log tells it where
+it was, so a restarted validator can never sign a conflicting message: the failure the
+CometBFT signing-state bugs (#5695, #6031) show when that state is lost or stale.
+
+Steps order as the protocol moves: proposal < prevote < precommit within a round. The
+log also gives back the lock: a validator's lock at a height is its last precommit for a
+value there (L36-L41 lock exactly when they precommit a value), so a restart keeps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import msgpack
+
+from consensus.certificate import PRECOMMIT, PREVOTE, Signer, vote_bytes
+from consensus.messages import NIL, proposal_bytes
+from consensus.wal import Wal, WalCorrupt
+
+PROPOSAL_STEP = 0  # votes use their type: PREVOTE = 1, PRECOMMIT = 2
+MAX_RECORDS = 1024  # the log is rewritten to its last two records beyond this
+
+
+class SignRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Signed:
+    """One signed message, as the log records it."""
+
+    height: int
+    round: int
+    step: int  # PROPOSAL_STEP, PREVOTE or PRECOMMIT
+    value_id: bytes  # NIL for a nil vote
+    pol_round: int = -1  # a proposal's POL round; -1 for votes
+
+    @property
+    def position(self) -> tuple[int, int, int]:
+        return (self.height, self.round, self.step)
+
+    def encode(self) -> bytes:
+        return msgpack.packb(
+            [self.step, self.height, self.round, self.value_id, self.pol_round],
+            use_bin_type=True,
+        )
+
+    @classmethod
+    def decode(cls, payload: bytes) -> Signed:
+        try:
+            step, height, round_, value_id, pol_round = msgpack.unpackb(payload, raw=False)
+        except (ValueError, TypeError, msgpack.UnpackException) as e:
+            raise WalCorrupt("wal.bad_record", "a checksummed record does not parse") from e
+        ok = (
+            step in (PROPOSAL_STEP, PREVOTE, PRECOMMIT)
+            and type(height) is int and height >= 0
+            and type(round_) is int and round_ >= 0
+            and type(value_id) is bytes
+            and type(pol_round) is int
+            and (-1 <= pol_round < round_ if step == PROPOSAL_STEP else pol_round == -1)
+        )
+        if not ok:
+            raise WalCorrupt("wal.bad_record", "a checksummed record has a bad field")
+        return cls(height, round_, step, value_id, pol_round)
+
+
+class SigningGuard:
+    def __init__(
+        self, chain_id: str, signer: Signer, wal: Wal, max_records: int = MAX_RECORDS
+    ) -> None:
+        assert max_records >= 2
+        self._chain_id = chain_id
+        self._signer = signer
+        self._wal = wal
+        self._max_records = max_records
+        self.last: Signed | None = None
+        self._lock: Signed | None = None  # last precommit for a value at last.height
+        records = [Signed.decode(p) for p in wal.records()]
+        for record in records:
+            if self.last is not None and record.position <= self.last.position:
+                raise WalCorrupt("wal.out_of_order", "signed steps in the log go backwards")
+            self._remember(record)
+        self._records = len(records)
+
+    def lock(self, height: int) -> tuple[int, bytes] | None:
+        """(round, value id) of the lock this validator held at `height`, if any."""
+        if self._lock is None or self._lock.height != height:
+            return None
+        return (self._lock.round, self._lock.value_id)
+
+    def resume_round(self, height: int) -> int:
+        """Where a validator restarting at `height` begins: past every round it signed in."""
+        if self.last is None or self.last.height != height:
+            return 0
+        return self.last.round + 1
+
+    def sign_proposal(self, height: int, round_: int, value_id: bytes, pol_round: int) -> bytes:
+        assert value_id != NIL and -1 <= pol_round < round_
+        record = Signed(height, round_, PROPOSAL_STEP, value_id, pol_round)
+        message = proposal_bytes(self._chain_id, height, round_, value_id, pol_round)
+        return self._sign(record, message)
+
+    def sign_vote(self, type_: int, height: int, round_: int, value_id: bytes) -> bytes:
+        assert type_ in (PREVOTE, PRECOMMIT)
+        record = Signed(height, round_, type_, value_id)
+        return self._sign(record, vote_bytes(self._chain_id, type_, height, round_, value_id))
+
+    def _sign(self, record: Signed, message: bytes) -> bytes:
+        last = self.last
+        if last is not None and record.position < last.position:
+            raise SignRefused(
+                "sign.regression",
+                f"asked to sign {record.position}, already signed {last.position}",
+            )
+        if last is not None and record.position == last.position:
+            if record != last:
+                raise SignRefused(
+                    "sign.conflict", f"already signed something else at {last.position}"
+                )
+            return self._signer(message)  # the very same message again
+        # Written and synced before the signature exists: a crash after this line keeps
+        # the record, a crash before it leaves nothing signed.
+        self._wal.append(record.encode())
+        self._wal.sync()
+        self._records += 1
+        self._remember(record)
+        if self._records > self._max_records:
+            self._compact()
+        return self._signer(message)
+
+    def _remember(self, record: Signed) -> None:
+        if self.last is not None and record.height != self.last.height:
+            self._lock = None
+        if record.step == PRECOMMIT and record.value_id != NIL:
+            self._lock = record
+        self.last = record
+
+    def _compact(self) -> None:
+        assert self.last is not None
+        keep = [self.last]
+        if self._lock is not None and self._lock != self.last:
+            keep.insert(0, self._lock)
+        self._wal.rewrite([r.encode() for r in keep])
+        self._records = len(keep)
