@@ -7,7 +7,7 @@ import hashlib
 from consensus.certificate import PRECOMMIT, PREVOTE, Certificate, verify_certificate
 from consensus.keeper import Reached, Threshold, VoteKeeper
 from consensus.messages import NIL, Vote
-from consensus.sim import CHAIN_ID, _sim_signer, sim_verify
+from consensus.sim import CHAIN_ID, sim_signer, sim_verify
 from consensus.validators import ValidatorSet
 
 H = 3
@@ -20,7 +20,7 @@ FOUR = ValidatorSet.from_powers({k: 1 for k in KEYS})
 
 def vote(who: bytes, value: bytes, type_: int = PREVOTE, round_: int = 0) -> Vote:
     unsigned = Vote(type_, H, round_, value, who, b"")
-    return Vote(type_, H, round_, value, who, _sim_signer(who)(unsigned.sign_bytes(CHAIN_ID)))
+    return Vote(type_, H, round_, value, who, sim_signer(who)(unsigned.sign_bytes(CHAIN_ID)))
 
 
 def kinds(reached: tuple[Reached, ...]) -> list[Threshold]:
