@@ -36,7 +36,7 @@ from consensus.certificate import (
 from consensus.core import Step, TimeoutKind
 from consensus.guard import SigningGuard, SignRefused
 from consensus.keeper import Equivocation, Reached, Threshold, VoteKeeper
-from consensus.messages import NIL, Message, Proposal, Vote
+from consensus.messages import NIL, Message, Proposal, Vote, well_formed
 from consensus.timeouts import TimeoutConfig
 from consensus.validators import ValidatorSet
 
@@ -275,16 +275,14 @@ class Driver:
     # -- checking what arrives ----------------------------------------------------------
 
     def _on_proposal(self, p: Proposal, out: list[Action]) -> None:
-        if not self.height <= p.height <= self.height + 1:
+        if not well_formed(p):
+            out.append(Rejected(p, "consensus.malformed"))
+        elif not self.height <= p.height <= self.height + 1:
             return  # an old height, or one we cannot check yet
-        if p.proposer not in self.validators:
+        elif p.proposer not in self.validators:
             out.append(Rejected(p, "consensus.unknown_validator"))
         elif p.proposer != self.validators.proposer(p.height, p.round):
             out.append(Rejected(p, "consensus.wrong_proposer"))
-        elif p.value_id == NIL:
-            out.append(Rejected(p, "consensus.malformed"))
-        elif not -1 <= p.pol_round < p.round:
-            out.append(Rejected(p, "consensus.bad_pol_round"))
         elif not self._verify(p.proposer, p.sign_bytes(self.chain_id), p.signature):
             out.append(Rejected(p, "consensus.bad_signature"))
         elif p.height > self.height:
@@ -293,9 +291,11 @@ class Driver:
             self._admit_proposal(p, out)
 
     def _on_vote(self, v: Vote, out: list[Action]) -> None:
-        if not self.height <= v.height <= self.height + 1:
+        if not well_formed(v):
+            out.append(Rejected(v, "consensus.malformed"))
+        elif not self.height <= v.height <= self.height + 1:
             return
-        if v.validator not in self.validators:
+        elif v.validator not in self.validators:
             out.append(Rejected(v, "consensus.unknown_validator"))
         elif not self._verify(v.validator, v.sign_bytes(self.chain_id), v.signature):
             out.append(Rejected(v, "consensus.bad_signature"))

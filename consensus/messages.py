@@ -97,35 +97,39 @@ def _is_bytes(x: object, size: int) -> bool:
     return type(x) is bytes and len(x) == size
 
 
+def well_formed(message: Message) -> bool:
+    """Every field of the right type and within its bound."""
+    if isinstance(message, Proposal):
+        return (
+            _is_int(message.height, 0, MAX_HEIGHT)
+            and _is_int(message.round, 0, MAX_ROUND)
+            and _is_bytes(message.value_id, VALUE_ID_BYTES)
+            and _is_int(message.pol_round, -1, message.round - 1)
+            and _is_bytes(message.proposer, KEY_BYTES)
+            and _is_bytes(message.signature, SIGNATURE_BYTES)
+        )
+    return (
+        _is_int(message.type, PREVOTE, PRECOMMIT)
+        and _is_int(message.height, 0, MAX_HEIGHT)
+        and _is_int(message.round, 0, MAX_ROUND)
+        and (message.value_id == NIL or _is_bytes(message.value_id, VALUE_ID_BYTES))
+        and _is_bytes(message.validator, KEY_BYTES)
+        and _is_bytes(message.signature, SIGNATURE_BYTES)
+    )
+
+
 def message_from_wire(wire: object) -> Message:
     """Parse a decoded proposal or vote, checking every field's type and bound."""
     if not (isinstance(wire, list) and len(wire) == 7 and wire[0] in (TAG_PROPOSAL, TAG_VOTE)):
         raise MessageError("consensus.malformed", "expected a tagged 7-field message")
+    message: Message
     if wire[0] == TAG_PROPOSAL:
-        _, height, round_, value_id, pol_round, proposer, signature = wire
-        ok = (
-            _is_int(height, 0, MAX_HEIGHT)
-            and _is_int(round_, 0, MAX_ROUND)
-            and _is_bytes(value_id, VALUE_ID_BYTES)
-            and _is_int(pol_round, -1, MAX_ROUND)
-            and _is_bytes(proposer, KEY_BYTES)
-            and _is_bytes(signature, SIGNATURE_BYTES)
-        )
-        if not ok:
-            raise MessageError("consensus.malformed", "bad field in proposal")
-        return Proposal(height, round_, value_id, pol_round, proposer, signature)
-    _, type_, height, round_, value_id, validator, signature = wire
-    ok = (
-        type_ in (PREVOTE, PRECOMMIT)
-        and _is_int(height, 0, MAX_HEIGHT)
-        and _is_int(round_, 0, MAX_ROUND)
-        and (value_id == NIL or _is_bytes(value_id, VALUE_ID_BYTES))
-        and _is_bytes(validator, KEY_BYTES)
-        and _is_bytes(signature, SIGNATURE_BYTES)
-    )
-    if not ok:
-        raise MessageError("consensus.malformed", "bad field in vote")
-    return Vote(type_, height, round_, value_id, validator, signature)
+        message = Proposal(*wire[1:])
+    else:
+        message = Vote(*wire[1:])
+    if not well_formed(message):
+        raise MessageError("consensus.malformed", f"bad field in {type(message).__name__}")
+    return message
 
 
 def encode_message(message: Message) -> bytes:

@@ -325,3 +325,17 @@ def test_messages_round_trip_through_the_wire_and_malformed_ones_are_refused():
     with pytest.raises(MessageError) as e:
         decode_message(bytes(600))
     assert e.value.code == "consensus.too_large"
+
+
+def test_a_malformed_message_is_dropped_and_reported_not_a_crash():
+    driver = make_driver(KEYS[0])
+    driver.start()
+    vote = signed_vote(KEYS[1], PREVOTE, 1, 0, V)
+    for bad in (
+        replace(vote, type=3), replace(vote, type=True), replace(vote, value_id=b"short"),
+        replace(vote, round=-1), replace(vote, signature=b""),
+    ):
+        assert driver.handle(bad) == [Rejected(bad, "consensus.malformed")]
+    proposal = signed_proposal(1, 0, V)
+    for bad in (replace(proposal, value_id=NIL), replace(proposal, pol_round=0)):
+        assert driver.handle(bad) == [Rejected(bad, "consensus.malformed")]
