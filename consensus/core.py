@@ -14,9 +14,10 @@ stale timeout, a message for another round) returns the state unchanged and no a
 Departures from the paper, each for a reason:
 - A round is entered in two steps: `MoveToRound` leaves the old round (L55, L65) and the
   driver answers with `StartRound`, telling the core whether it proposes (L11).
-- The proposer asks the application for a value (`GetValue`) and is told it later, so it
-  also schedules the propose timeout (L18): an application that never answers cannot
-  stall the round.
+- The proposer schedules the propose timeout too, as CometBFT does (L11-L21 give it only
+  to the others). It asks the application for a value (`GetValue`) and is told it later;
+  an application that never answers, or a re-proposal whose polka it no longer holds
+  (after a restart), must not stall the round.
 - Deciding (L49) ends the core's work on a height; the driver starts the next height
   with a fresh state (L52-L54).
 """
@@ -257,11 +258,10 @@ def apply(state: State, inp: Input) -> Transition:
         # application's (L18, answered by ValueToPropose).
         case StartRound(proposer=True) if this_round and s.step is Step.UNSTARTED:
             s = replace(s, step=Step.PROPOSE)
+            timeout = ScheduleTimeout(TimeoutKind.PROPOSE, h, s.round)
             if s.valid_value is not None:
-                return _to(s, Propose(h, s.round, s.valid_value, s.valid_round))
-            return _to(
-                s, GetValue(h, s.round), ScheduleTimeout(TimeoutKind.PROPOSE, h, s.round)
-            )
+                return _to(s, Propose(h, s.round, s.valid_value, s.valid_round), timeout)
+            return _to(s, GetValue(h, s.round), timeout)
 
         # L11-L13, L20-L21: someone else proposes; wait for it at most timeoutPropose.
         case StartRound(proposer=False) if this_round and s.step is Step.UNSTARTED:

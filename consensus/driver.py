@@ -18,6 +18,19 @@ Bounds: votes are kept for the current height only; messages from rounds beyond
 `round + round_horizon` are not stored (their round still counts for the skip rule);
 at most `MAX_PROPOSALS_PER_ROUND` proposals per round are kept; messages for the next
 height wait in a buffer of bounded size; everything older is dropped.
+
+How a node drives it:
+1. Open its signing log (`FileWal`) and guard, and build the driver at the height after
+   its last stored block; `start()`. After a crash the guard's log puts the driver back
+   at the round and step it had signed last, with its lock, and resends that message.
+2. Feed `Proposal` and `Vote` from peers (`messages.decode_message`), `Timeout` when a
+   timer fires, `ProposeValue` once it has built what `RequestValue` asked for,
+   `Validity` once it has executed what `ValidateValue` named (fetching the block if it
+   only has the id), `Commit` when block sync brings a certificate for this height.
+3. Carry out the actions in order. `Decided` means: write the block with its
+   certificate, synced, before anything after it. `Broadcast` messages are already in
+   the signing log. `Rejected`, `EquivocationFound` and `SigningRefused` are reports.
+4. While no block is decided, send `rebroadcast()` again every so often.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from dataclasses import dataclass
 
 from consensus import core
 from consensus.certificate import (
+    PRECOMMIT,
     PREVOTE,
     Certificate,
     CertificateError,
@@ -34,7 +48,7 @@ from consensus.certificate import (
     verify_certificate,
 )
 from consensus.core import Step, TimeoutKind
-from consensus.guard import SigningGuard, SignRefused
+from consensus.guard import PROPOSAL_STEP, SigningGuard, SignRefused
 from consensus.keeper import Equivocation, Reached, Threshold, VoteKeeper
 from consensus.messages import NIL, Message, Proposal, Vote, well_formed
 from consensus.timeouts import TimeoutConfig
@@ -228,24 +242,36 @@ class Driver:
     # -- what the node feeds in ---------------------------------------------------------
 
     def start(self) -> list[Action]:
-        """Begin at the height given (L10); a restarted validator resumes past its log."""
+        """Begin at the height given (L10), or, after a restart, where the log says."""
         assert not self._started
         self._started = True
-        if self._guard is not None:
-            lock = self._guard.lock(self.height)
-            resume = self._guard.resume_round(self.height)
-            if lock is not None:
-                round_, value = lock
-                self._state = core.State(
-                    self.height, resume, locked_value=value, locked_round=round_,
-                    valid_value=value, valid_round=round_,
-                )
-                self._validity[value] = True  # we precommitted it, so we judged it valid
-            else:
-                self._state = core.State(self.height, resume)
         out: list[Action] = []
+        if self._guard is not None:
+            self._resume(self._guard, out)
         self._advance(out)
         return out
+
+    def _resume(self, guard: SigningGuard, out: list[Action]) -> None:
+        """Take up the round and step of the last message signed at this height, with
+        the lock (the last precommit for a value), and send that message again: it may
+        never have left, and the others may need it to finish the round."""
+        last = guard.last
+        if last is None or last.height != self.height:
+            return  # a fresh height: round 0 (or a log ahead of the store: sign nothing)
+        lock = guard.lock(self.height)
+        locked_round, locked_value = lock if lock is not None else (-1, None)
+        step = _RESUMED_STEP[last.step]
+        self._state = core.State(
+            self.height, last.round, step, locked_value=locked_value,
+            locked_round=locked_round, valid_value=locked_value, valid_round=locked_round,
+        )
+        if locked_value is not None:
+            self._validity[locked_value] = True  # we precommitted it: we judged it valid
+        if last.step == PROPOSAL_STEP:
+            self._act(core.Propose(last.height, last.round, last.value_id, last.pol_round), out)
+            self._act(core.ScheduleTimeout(TimeoutKind.PROPOSE, last.height, last.round), out)
+        else:
+            self._act(core.CastVote(last.step, last.height, last.round, last.value_id), out)
 
     def handle(self, event: Event) -> list[Action]:
         assert self._started, "start() first"
@@ -509,6 +535,8 @@ class Driver:
             else:
                 self._admit_vote(message, out)
 
+
+_RESUMED_STEP = {PROPOSAL_STEP: Step.PROPOSE, PREVOTE: Step.PREVOTE, PRECOMMIT: Step.PRECOMMIT}
 
 _TIMEOUTS = {
     TimeoutKind.PROPOSE: core.TimeoutPropose,

@@ -5,7 +5,8 @@ what it is about to sign — (height, round, step, value id, POL round) — to i
 syncs it. It refuses to sign a message whose (height, round, step) is below the last one
 it signed, or equal to it with different content. After a crash the log tells it where
 it was, so a restarted validator can never sign a conflicting message: the failure the
-CometBFT signing-state bugs (#5695, #6031) show when that state is lost or stale.
+CometBFT signing-state bugs (#5695, #6031) show when that state is lost or stale. It
+resumes where `last` says and may sign that very message again, to send it again.
 
 Steps order as the protocol moves: proposal < prevote < precommit within a round. The
 log also gives back the lock: a validator's lock at a height is its last precommit for a
@@ -95,12 +96,6 @@ class SigningGuard:
         if self._lock is None or self._lock.height != height:
             return None
         return (self._lock.round, self._lock.value_id)
-
-    def resume_round(self, height: int) -> int:
-        """Where a validator restarting at `height` begins: past every round it signed in."""
-        if self.last is None or self.last.height != height:
-            return 0
-        return self.last.round + 1
 
     def sign_proposal(self, height: int, round_: int, value_id: bytes, pol_round: int) -> bytes:
         assert value_id != NIL and -1 <= pol_round < round_

@@ -57,7 +57,7 @@ def test_l11_proposer_without_a_valid_value_asks_the_application_and_waits_at_mo
 def test_l16_proposer_with_a_valid_value_proposes_it_with_its_valid_round():
     state = State(H, 3, **locked_on(V, 1))
     t = apply(state, StartRound(3, proposer=True))
-    assert t.actions == (Propose(H, 3, V, 1),)
+    assert t.actions == (Propose(H, 3, V, 1), ScheduleTimeout(TimeoutKind.PROPOSE, H, 3))
     assert t.state.step is Step.PROPOSE
 
 

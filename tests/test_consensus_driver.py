@@ -270,21 +270,58 @@ def test_votes_for_the_next_height_wait_for_it():
     assert [a.height for a in actions if isinstance(a, Decided)] == [2]
 
 
-def test_a_restarted_validator_resumes_past_what_it_signed_and_keeps_its_lock():
+def restarted_after(*signed: tuple) -> tuple[Driver, list[Action]]:
+    """A validator that signed `signed` (guard calls), crashed and started again."""
     wal = MemoryWal()
     guard = SigningGuard(CHAIN, sim_signer(KEYS[0]), wal)
-    guard.sign_vote(PREVOTE, 1, 0, V)
-    guard.sign_vote(PRECOMMIT, 1, 0, V)
-    restarted = make_driver(KEYS[0], height=1, wal=MemoryWal(bytes(wal.data)))
-    actions = restarted.start()
-    assert restarted.round == 1
-    assert restarted.state.locked_value == V
-    assert any(isinstance(a, EnteredRound) and a.round == 1 for a in actions)
-    # L26: locked on V, it prevotes nil for a fresh W.
-    restarted.handle(signed_proposal(1, 1, W))
-    actions = restarted.handle(Validity(1, W, True))
+    for method, *args in signed:
+        getattr(guard, method)(*args)
+    driver = make_driver(KEYS[0], height=1, wal=MemoryWal(bytes(wal.data)))
+    return driver, driver.start()
+
+
+def test_a_restarted_validator_resumes_its_step_keeps_its_lock_and_resends_its_last_vote():
+    driver, actions = restarted_after(
+        ("sign_vote", PREVOTE, 1, 0, V), ("sign_vote", PRECOMMIT, 1, 0, V)
+    )
+    assert (driver.round, driver.state.step) == (0, Step.PRECOMMIT)
+    assert driver.state.locked_value == V
+    sent = [a.message for a in actions if isinstance(a, Broadcast)]
+    assert sent == [signed_vote(KEYS[0], PRECOMMIT, 1, 0, V)]
+    # L65 takes it to round 1, where, locked on V, it prevotes nil for a fresh W (L26).
+    driver.handle(Timeout(TimeoutKind.PRECOMMIT, 1, 0))
+    assert driver.round == 1
+    driver.handle(signed_proposal(1, 1, W))
+    actions = driver.handle(Validity(1, W, True))
     votes = [a.message for a in actions if isinstance(a, Broadcast)]
     assert [(v.type, v.round, v.value_id) for v in votes] == [(PREVOTE, 1, NIL)]
+
+
+def test_a_validator_restarted_after_prevoting_can_still_precommit_that_round():
+    driver, _ = restarted_after(("sign_vote", PREVOTE, 1, 0, V))
+    assert (driver.round, driver.state.step) == (0, Step.PREVOTE)
+    driver.handle(signed_proposal(1, 0, V))
+    driver.handle(Validity(1, V, True))
+    actions = []
+    for key in KEYS[1:3]:
+        actions += driver.handle(signed_vote(key, PREVOTE, 1, 0, V))
+    votes = [a.message for a in actions if isinstance(a, Broadcast)]
+    assert [(v.type, v.value_id) for v in votes] == [(PRECOMMIT, V)]  # L36
+    assert driver.state.locked_value == V
+
+
+def test_a_proposer_restarted_after_proposing_sends_the_same_proposal_and_waits():
+    key = VALIDATORS.proposer(1, 3)
+    wal = MemoryWal()
+    guard = SigningGuard(CHAIN, sim_signer(key), wal)
+    guard.sign_proposal(1, 3, V, -1)
+    driver = make_driver(key, height=1, wal=MemoryWal(bytes(wal.data)))
+    actions = driver.start()
+    assert Broadcast(signed_proposal(1, 3, V)) in actions
+    assert StartTimer(Timeout(TimeoutKind.PROPOSE, 1, 3), 4500) in actions
+    # Its own proposal counts as valid: it prevotes it at once (L24).
+    votes = [a.message for a in actions if isinstance(a, Broadcast) and isinstance(a.message, Vote)]
+    assert [(v.type, v.round, v.value_id) for v in votes] == [(PREVOTE, 3, V)]
 
 
 def test_a_validator_whose_log_is_ahead_of_its_store_signs_nothing_there():

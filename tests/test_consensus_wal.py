@@ -206,8 +206,8 @@ def test_a_restarted_guard_refuses_what_it_would_have_conflicted_with(tmp_path: 
         restarted.sign_vote(PREVOTE, 4, 1, NIL)
     with pytest.raises(SignRefused):
         restarted.sign_proposal(4, 1, W, -1)
-    assert restarted.resume_round(4) == 2
-    assert restarted.resume_round(5) == 0
+    assert restarted.last == Signed(4, 1, PREVOTE, V)
+    assert restarted.sign_vote(PREVOTE, 4, 1, V) == signer(vote_bytes(CHAIN, PREVOTE, 4, 1, V))
     wal.close()
 
 
