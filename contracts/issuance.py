@@ -307,6 +307,7 @@ def withdraw(ctx: Context, body: Withdraw) -> None:
         "issuance.not_creditor",
         "only the creditor who applied withdraws an application",
     )
+    require_active(ctx.state, body.creditor)
     require(
         application.status in ("applied", "confirmed"),
         "issuance.already_decided",

@@ -279,6 +279,7 @@ def decline(ctx: Context, body: Decline) -> None:
     request = _open_request(ctx, body.request)
     require(request.debtor == body.debtor, "redemption.not_debtor",
             "only the voucher's debtor declines its redemption")
+    require_active(ctx.state, body.debtor)
     _close(ctx, request, "declined", reason=body.reason)
     ctx.emit("redemption.declined", request.id, request.holder, request.debtor)
 
@@ -287,6 +288,7 @@ def cancel_request(ctx: Context, body: Cancel) -> None:
     request = _open_request(ctx, body.request)
     require(request.holder == body.holder, "redemption.not_holder",
             "only the holder who asked cancels a request")
+    require_active(ctx.state, body.holder)
     _close(ctx, request, "cancelled")
     ctx.emit("redemption.cancelled", request.id, request.holder, request.debtor)
 

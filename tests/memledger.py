@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.codec import encode
+from contracts import issuance
+from contracts.codec import encode, sha256
 from contracts.contract import Event, Registry, default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
@@ -21,6 +22,7 @@ from contracts.ledger import (
 )
 from contracts.state import MemoryStore, Overlay
 from contracts.tx import Transaction, payload_id
+from contracts.vouchers import issued_voucher_id
 
 CHAIN = "rules-test"
 GENESIS_MS = 1_800_000_000_000
@@ -34,9 +36,15 @@ ROLES = {
 
 
 class Ledger:
-    def __init__(self, registry: Registry | None = None, fee_rate_bp: int = 0) -> None:
+    def __init__(self, registry: Registry | None = None, fee_rate_bp: int = 0,
+                 key_seed: bytes | None = None) -> None:
+        """Fresh random keys, or keys derived from `key_seed` for a run that replays exactly."""
         self.registry = registry or default_registry()
-        self.keys = {name: KeyPair.generate() for name in ROLES}
+        self.keys = {
+            name: KeyPair.generate() if key_seed is None
+            else KeyPair(sha256(key_seed + name.encode()))
+            for name in ROLES
+        }
         members = tuple(GenesisMember(self.keys[n].address, n, r) for n, r in ROLES.items())
         self.store = MemoryStore()
         genesis = Genesis(CHAIN, GENESIS_MS, members, fee_rate_bp)
@@ -49,10 +57,11 @@ class Ledger:
         return self.keys[name].address
 
     def tx(self, contract: str, operation: str, body: Any, *signers: str,
-           version: int | None = None) -> Transaction:
+           version: int | None = None, expiry_height: int | None = None) -> Transaction:
         self.nonce += 1
+        expiry = self.height + 1000 if expiry_height is None else expiry_height
         tx = make_transaction(self.registry, CHAIN, contract, operation, body,
-                              self.height + 1000, self.nonce, version)
+                              expiry, self.nonce, version)
         for name in signers:
             tx = sign_transaction(tx, self.keys[name])
         return tx
@@ -71,11 +80,11 @@ class Ledger:
         self.store.apply(overlay.changes())
         return events
 
-    def refused(self, tx: Transaction, advance_ms: int = 1000) -> str:
-        """The error code with which a block holding only `tx` is refused; nothing changes."""
+    def refused(self, *txs: Transaction, advance_ms: int = 1000) -> str:
+        """The error code with which a block holding `txs` is refused; nothing changes."""
         before = dict(self.store.items)
         try:
-            self.block(tx, advance_ms=advance_ms)
+            self.block(*txs, advance_ms=advance_ms)
         except LedgerError as e:
             self.height -= 1
             self.time_ms -= advance_ms
@@ -87,3 +96,24 @@ class Ledger:
         tx = self.tx(contract, operation, body, *signers)
         self.block(tx)
         return payload_id(tx.payload)
+
+    def issue(self, amount_fen: int = 1_000_000, creditor: str = "supplier",
+              debtor: str = "core", due_in_ms: int = 365 * DAY_MS, asset: bool = True,
+              consumption: bool = True, extension_days: int = 0,
+              extension_max: int = 0) -> bytes:
+        """Apply, confirm and approve in one block; the issued voucher's id."""
+        basis = f"HT-{self.nonce}"
+        terms = issuance.Terms(
+            self.addr(debtor), amount_fen, self.time_ms + due_in_ms, asset, consumption,
+            extension_days, extension_max, basis, sha256(basis.encode()))
+        apply = self.tx("issuance", "apply", issuance.Apply(self.addr(creditor), terms),
+                        creditor)
+        application = payload_id(apply.payload)
+        self.block(
+            apply,
+            self.tx("issuance", "confirm", issuance.Confirm(self.addr(debtor), application),
+                    debtor),
+            self.tx("issuance", "approve", issuance.Approve(self.addr("agency"), application),
+                    "agency"),
+        )
+        return issued_voucher_id(application)

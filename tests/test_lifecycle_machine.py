@@ -1,0 +1,1219 @@
+"""Random sequences of every lifecycle operation keep the ledger's promises (hypothesis).
+
+The machine drives the in-memory ledger with issue, transfer, split, pledge, release,
+enforce, acquisition commit/withdraw/exercise, offers, redemption requests and their
+decisions, merchant payments, fee schedules, suspensions, and ledger time crossing due
+dates, lock ends and loan due dates. Each attempt is built valid from a model of the
+ledger and then, now and then, broken in exactly one way, so the model knows the code it
+must be refused with; a refusal must change nothing. Now and then the attempt is also
+signed by the wrong keys first, which must be refused at check time with a `tx.*` code.
+
+After every step the ledger's own records are checked against each other (each origin's
+live parts add up to what the debtor still owes on it, one holder per live part in
+exactly one live index, holder and debtor totals, one active pledge per voucher, waiting
+requests and reservations) and against the model. After every block, every voucher
+state that left circulation or lost its pledge did so with the signature of the member
+whose right it was: its holder, its bank, or the debtor settling the holder's request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from contracts import acquisition, fees, issuance, membership, payment, pledge, redemption
+from contracts import transfer as transfers
+from contracts.codec import decode, encode, sha256
+from contracts.errors import LedgerError
+from contracts.issuance import DAY_MS
+from contracts.ledger import check_transaction
+from contracts.state import Reader
+from contracts.tx import Transaction, payload_id
+from contracts.vouchers import (
+    MAX_COMMITMENTS,
+    DebtorRecord,
+    HolderTotals,
+    Origin,
+    Voucher,
+    issued_voucher_id,
+    part_id,
+)
+from tests.memledger import CHAIN, ROLES, Ledger
+
+NAMES = tuple(ROLES)
+BANKS = ("bank", "bank2")
+DEBTORS = ("core", "supplier3")
+CREDITORS = ("supplier", "supplier2")
+ACQUIRER = "acquirer"
+MERCHANT = "merchant"
+FEE_BP = 5
+UNKNOWN = sha256(b"no such record")
+BLOCK_MS = 1000
+
+
+# ------------------------------------------------------------------ the model
+
+
+@dataclass
+class ModelVoucher:
+    holder: str
+    debtor: str
+    amount_fen: int
+    origin: bytes
+    asset: bool
+    consumption: bool
+    due_ms: int
+    extension_days: int
+    extension_max: int
+    extensions_used: int = 0
+    overdue: bool = False
+    status: str = "active"
+    pledge: bytes | None = None
+    reserved_by: bytes | None = None
+    commitments: tuple[bytes, ...] = ()
+
+
+@dataclass
+class ModelPledge:
+    voucher: bytes
+    pledgor: str
+    bank: str
+    secured_fen: int
+    loan_due_ms: int
+    status: str = "active"
+
+
+@dataclass
+class ModelCommitment:
+    acquirer: str
+    price_per_10000_fen: int
+    lock_until_ms: int
+    expires_ms: int
+    status: str = "open"
+    exercised_fen: int = 0
+    paid_fen: int = 0
+
+
+@dataclass
+class ModelOffer:
+    debtor: str
+    kind: str
+    price_fen: int
+    status: str = "listed"
+
+
+@dataclass
+class ModelRequest:
+    voucher: bytes
+    holder: str
+    debtor: str
+    offer: bytes
+    price_fen: int
+    status: str = "requested"
+
+
+@dataclass
+class Attempt:
+    """One transaction, the code it must be refused with (None: accepted) and its effect."""
+
+    contract: str
+    operation: str
+    body: Any
+    signers: tuple[str, ...]
+    expect: str | None
+    effect: Callable[[bytes], None]  # the model's change, given the transaction id
+    advance_ms: int = BLOCK_MS
+
+
+def records(state: Reader, prefix: bytes, cls: type) -> list:
+    return [decode(cls, raw) for _, raw in state.scan(prefix)]
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ledger = Ledger(fee_rate_bp=FEE_BP, key_seed=b"lifecycle machine")
+        self.name_of = {self.ledger.addr(n): n for n in NAMES}
+        self.member_status = dict.fromkeys(NAMES, "active")
+        self.vouchers: dict[bytes, ModelVoucher] = {}
+        self.face: dict[bytes, int] = {}
+        self.redeemed: dict[bytes, int] = {}
+        self.pledges: dict[bytes, ModelPledge] = {}
+        self.commitments: dict[bytes, ModelCommitment] = {}
+        self.offers: dict[bytes, ModelOffer] = {}
+        self.requests: dict[bytes, ModelRequest] = {}
+        self.fee_bp = (FEE_BP, FEE_BP)
+        self.charged: dict[str, int] = {}
+
+    # -------------------------------------------------------------- model queries
+
+    def address(self, who: str | bytes | None) -> bytes | None:
+        if who is None or isinstance(who, bytes):
+            return who
+        return self.ledger.addr(who)
+
+    def active(self, name: str) -> bool:
+        return self.member_status[name] == "active"
+
+    def can_hold(self, name: str) -> bool:
+        return self.active(name) and ROLES[name] != ("regulator",)
+
+    def live(self) -> list[bytes]:
+        return [i for i, v in self.vouchers.items() if v.status == "active"]
+
+    def held(self) -> list[bytes]:
+        """Live vouchers whose holder may act on them: active holder, no waiting request."""
+        return [i for i in self.live() if self.vouchers[i].reserved_by is None
+                and self.active(self.vouchers[i].holder)]
+
+    def movable(self) -> list[bytes]:
+        """Held vouchers that may move now, with their bank's consent if pledged."""
+        return [i for i in self.held() if self.vouchers[i].pledge is None
+                or self.active(self.pledges[self.vouchers[i].pledge].bank)]
+
+    def bank_of(self, voucher: ModelVoucher) -> str | None:
+        return None if voucher.pledge is None else self.pledges[voucher.pledge].bank
+
+    @staticmethod
+    def pick(data: st.DataObject, items: list) -> Any:
+        return data.draw(st.sampled_from(items)) if items else None
+
+    @staticmethod
+    def amount(data: st.DataObject, available_fen: int) -> int:
+        """The whole claim or a part of it."""
+        if data.draw(st.booleans()):
+            return available_fen
+        return data.draw(st.integers(1, available_fen))
+
+    @staticmethod
+    def up_to(data: st.DataObject, lo: int, hi: int) -> int:
+        """A value in lo..hi, often hi itself: the last moment before a limit."""
+        if data.draw(st.booleans()):
+            return hi
+        return data.draw(st.integers(lo, hi))
+
+    @staticmethod
+    def price(data: st.DataObject, claim_fen: int) -> int:
+        """A redemption price below, equal to or above the claim."""
+        relation = data.draw(st.sampled_from(["below", "equal", "above"]))
+        if relation == "below" and claim_fen > 1:
+            return data.draw(st.integers(1, claim_fen - 1))
+        if relation == "above":
+            return claim_fen + data.draw(st.integers(1, claim_fen))
+        return claim_fen
+
+    @staticmethod
+    def mutation(data: st.DataObject, options: list[str]) -> str | None:
+        """Mostly none, so the ledger grows; otherwise one of the applicable breakages."""
+        if not options or data.draw(st.integers(0, 2)) > 0:
+            return None
+        return data.draw(st.sampled_from(options))
+
+    # -------------------------------------------------------------- breakages shared by rules
+
+    def voucher_breakages(self) -> list[str]:
+        found = ["unknown voucher", "not the holder"]
+        statuses = {v.status for v in self.vouchers.values()}
+        found += [f"{s} voucher" for s in ("consumed", "cancelled") if s in statuses]
+        if any(not self.active(self.vouchers[i].holder) for i in self.live()):
+            found.append("suspended holder")
+        if any(self.vouchers[i].reserved_by and self.active(self.vouchers[i].holder)
+               for i in self.live()):
+            found.append("reserved voucher")
+        return found
+
+    def break_voucher(self, data: st.DataObject, kind: str, p: dict,
+                      holder_key: str = "holder") -> str:
+        """Point `p` at a voucher its holder field may not act on; the code load_held gives."""
+        if kind == "unknown voucher":
+            p["voucher"] = UNKNOWN
+            return "voucher.unknown"
+        if kind == "not the holder":
+            holder = self.vouchers[p["voucher"]].holder
+            p[holder_key] = self.pick(data, [n for n in NAMES if n != holder])
+            return "voucher.not_holder"
+        if kind in ("consumed voucher", "cancelled voucher"):
+            status = kind.split()[0]
+            choices = [i for i, v in self.vouchers.items() if v.status == status]
+            code = f"voucher.{status}"
+        elif kind == "suspended holder":
+            choices = [i for i in self.live() if not self.active(self.vouchers[i].holder)]
+            code = "membership.suspended"
+        else:
+            assert kind == "reserved voucher"
+            choices = [i for i in self.live() if self.vouchers[i].reserved_by
+                       and self.active(self.vouchers[i].holder)]
+            code = "voucher.reserved"
+        p["voucher"] = self.pick(data, choices)
+        p[holder_key] = self.vouchers[p["voucher"]].holder
+        return code
+
+    @staticmethod
+    def pledgee_breakages(voucher: ModelVoucher) -> list[str]:
+        if voucher.pledge is None:
+            return ["needless pledgee"]
+        return ["no pledgee", "wrong bank"]
+
+    def break_pledgee(self, data: st.DataObject, kind: str, p: dict) -> str:
+        if kind == "needless pledgee":
+            p["pledgee"] = self.pick(data, list(BANKS))
+            return "pledge.not_pledged"
+        if kind == "no pledgee":
+            p["pledgee"] = None
+            return "voucher.pledged"
+        assert kind == "wrong bank"
+        p["pledgee"] = self.pick(data, [b for b in BANKS if b != p["pledgee"]])
+        return "pledge.wrong_bank"
+
+    def break_amount(self, kind: str, p: dict, available_fen: int, key: str = "amount") -> str:
+        if kind == "zero amount":
+            p[key] = 0
+            return "voucher.bad_amount"
+        assert kind == "amount over"
+        p[key] = available_fen + 1
+        return "voucher.over_amount"
+
+    # -------------------------------------------------------------- model changes
+
+    def charge(self, name: str, fee_fen: int) -> None:
+        self.charged[name] = self.charged.get(name, 0) + fee_fen
+
+    def end_pledge(self, voucher: ModelVoucher, status: str) -> None:
+        if voucher.pledge is not None:
+            self.pledges[voucher.pledge].status = status
+            voucher.pledge = None
+
+    def replace_with(self, tx_id: bytes, voucher_id: bytes,
+                     parts: list[tuple[str, int]]) -> list[bytes]:
+        parent = self.vouchers[voucher_id]
+        assert parent.pledge is None and sum(a for _, a in parts) <= parent.amount_fen
+        parent.status = "consumed"
+        created = []
+        for index, (holder, amount_fen) in enumerate(parts):
+            child_id = part_id(tx_id, voucher_id, index)
+            self.vouchers[child_id] = replace(
+                parent, holder=holder, amount_fen=amount_fen, status="active", pledge=None,
+                reserved_by=None)
+            created.append(child_id)
+        return created
+
+    def move(self, tx_id: bytes, voucher_id: bytes, to: str, amount_fen: int) -> list[bytes]:
+        """A change of holder of `amount_fen` (transfer, payment, sale): the rest stays."""
+        voucher = self.vouchers[voucher_id]
+        self.end_pledge(voucher, "released")
+        parts = [(to, amount_fen)]
+        if amount_fen < voucher.amount_fen:
+            parts.append((voucher.holder, voucher.amount_fen - amount_fen))
+        self.charge(voucher.holder, fees.fee_for(amount_fen, self.fee_bp[0]))
+        return self.replace_with(tx_id, voucher_id, parts)
+
+    def end_block(self, time_ms: int) -> None:
+        for voucher in self.vouchers.values():
+            if voucher.status != "active" or voucher.overdue or voucher.due_ms >= time_ms:
+                continue
+            if voucher.extension_days and voucher.extensions_used < voucher.extension_max:
+                voucher.due_ms += voucher.extension_days * DAY_MS
+                voucher.extensions_used += 1
+            else:
+                voucher.overdue = True
+
+    # -------------------------------------------------------------- submitting
+
+    def try_wrong_signers(self, data: st.DataObject, attempt: Attempt) -> None:
+        """The same operation signed by the wrong keys is refused before any rule runs."""
+        required = sorted(set(attempt.signers))
+        outsiders = [n for n in NAMES if n not in required]
+        kind = data.draw(st.sampled_from(["drop", "add", "swap"]))
+        signers = list(required)
+        if kind in ("drop", "swap"):
+            signers.remove(data.draw(st.sampled_from(required)))
+        if kind in ("add", "swap"):
+            signers.append(data.draw(st.sampled_from(outsiders)))
+        code = "tx.missing_signature" if kind == "drop" else "tx.unexpected_signature"
+        tx = self.ledger.tx(attempt.contract, attempt.operation, attempt.body, *signers)
+        with pytest.raises(LedgerError) as refused:
+            check_transaction(self.ledger.registry, CHAIN, encode(tx), self.ledger.height + 1)
+        assert refused.value.code == code
+        event(f"wrong signers: {code}")
+
+    def submit(self, data: st.DataObject, attempt: Attempt) -> None:
+        if data.draw(st.integers(0, 3)) == 0:
+            self.try_wrong_signers(data, attempt)
+        tx = self.ledger.tx(attempt.contract, attempt.operation, attempt.body, *attempt.signers)
+        name = f"{attempt.contract}.{attempt.operation}"
+        if attempt.expect is not None:
+            code = self.ledger.refused(tx, advance_ms=attempt.advance_ms)  # asserts no change
+            assert code == attempt.expect, f"{name} refused with {code}, not {attempt.expect}"
+            event(f"{name}: {code}")
+            return
+        tx_id = payload_id(tx.payload)
+        self.commit_block([tx], attempt.advance_ms, lambda: attempt.effect(tx_id))
+        consented = getattr(attempt.body, "pledgee", None) is not None
+        event(f"{name}: accepted" + (" with the bank's consent" if consented else ""))
+
+    def commit_block(self, txs: list[Transaction], advance_ms: int,
+                     effect: Callable[[], None]) -> None:
+        before = {v.id: v for v in records(self.ledger.store, b"v/", Voucher)
+                  if v.status == "active"}
+        signers = {s.signer for tx in txs for s in tx.signatures}
+        try:
+            self.ledger.block(*txs, advance_ms=advance_ms)
+        except LedgerError as e:
+            raise AssertionError(f"refused with {e.code}, though valid by the model") from e
+        effect()
+        self.end_block(self.ledger.time_ms)
+        self.check_consent(before, signers)
+
+    def check_consent(self, before: dict[bytes, Voucher], signers: set[bytes]) -> None:
+        """A state left circulation or lost its pledge only with the right signatures."""
+        state = self.ledger.store
+        for voucher_id, old in before.items():
+            new = decode(Voucher, state.get(b"v/" + voucher_id))
+            if old.pledge is not None and (new.status != "active" or new.pledge != old.pledge):
+                registered = pledge.get_pledge(state, old.pledge)
+                assert registered is not None and registered.bank in signers, \
+                    "a pledged voucher moved or was freed without its bank"
+            if new.status == "active":
+                continue
+            by_bank = old.pledge is not None and pledge.get_pledge(
+                state, old.pledge).status == "enforced"
+            request = old.reserved_by and redemption.get_request(state, old.reserved_by)
+            settled = bool(request) and request.status == "accepted" \
+                and request.holder == old.holder and request.debtor in signers
+            assert old.holder in signers or by_bank or settled, \
+                "a voucher state left circulation without its holder's consent"
+
+    # -------------------------------------------------------------- issue
+
+    def issue(self, data: st.DataObject) -> None:
+        creditor = self.pick(data, [c for c in CREDITORS if self.active(c)])
+        debtor = self.pick(data, [d for d in DEBTORS if self.active(d)])
+        if creditor is None or debtor is None:
+            return
+        amount_fen = data.draw(st.integers(1, 2_000_000))
+        due_ms = self.ledger.time_ms + BLOCK_MS + data.draw(st.integers(1, 120 * DAY_MS))
+        extension_days, extension_max = data.draw(
+            st.sampled_from([(0, 0), (0, 0), (7, 1), (30, 2), (15, 3)]))
+        asset, consumption = data.draw(
+            st.sampled_from([(True, False), (False, True), (True, True)]))
+        basis = f"HT-{self.ledger.nonce}"
+        terms = issuance.Terms(self.ledger.addr(debtor), amount_fen, due_ms, asset, consumption,
+                               extension_days, extension_max, basis, sha256(basis.encode()))
+        apply = self.ledger.tx("issuance", "apply",
+                               issuance.Apply(self.ledger.addr(creditor), terms), creditor)
+        application = payload_id(apply.payload)
+        confirm = self.ledger.tx("issuance", "confirm",
+                                 issuance.Confirm(self.ledger.addr(debtor), application), debtor)
+        approve = self.ledger.tx("issuance", "approve",
+                                 issuance.Approve(self.ledger.addr("agency"), application),
+                                 "agency")
+        voucher_id = issued_voucher_id(application)
+
+        def effect() -> None:
+            self.vouchers[voucher_id] = ModelVoucher(
+                creditor, debtor, amount_fen, voucher_id, asset, consumption, due_ms,
+                extension_days, extension_max)
+            self.face[voucher_id] = amount_fen
+            self.redeemed[voucher_id] = 0
+
+        self.commit_block([apply, confirm, approve], BLOCK_MS, effect)
+        event("issuance: accepted")
+
+    @initialize(data=st.data())
+    def start_with_two_vouchers(self, data: st.DataObject) -> None:
+        self.issue(data)
+        self.issue(data)
+
+    @rule(data=st.data())
+    def issue_voucher(self, data: st.DataObject) -> None:
+        self.issue(data)
+
+    # -------------------------------------------------------------- transfer and split
+
+    @rule(data=st.data())
+    def transfer(self, data: st.DataObject) -> None:
+        voucher_id = self.pick(data, self.movable())
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        to = self.pick(data, [n for n in NAMES
+                              if n not in (v.holder, v.debtor) and self.can_hold(n)])
+        if to is None:
+            return
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id, to=to,
+                                 amount=self.amount(data, v.amount_fen),
+                                 pledgee=self.bank_of(v))
+        options = [*self.voucher_breakages(), "to self", "to debtor", "to non-member",
+                   "zero amount", "amount over", *self.pledgee_breakages(v)]
+        if self.active("regulator"):
+            options.append("to regulator")
+        suspended = [n for n in NAMES if n not in (v.holder, v.debtor) and not self.active(n)]
+        if suspended:
+            options.append("to suspended")
+        kind = self.mutation(data, options)
+        expect = None
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen)
+        elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
+            expect = self.break_pledgee(data, kind, p)
+        elif kind is not None:
+            p["to"], expect = {
+                "to self": (v.holder, "transfer.to_self"),
+                "to debtor": (v.debtor, "transfer.to_debtor"),
+                "to non-member": (UNKNOWN, "membership.not_member"),
+                "to regulator": ("regulator", "membership.cannot_hold"),
+                "to suspended": (self.pick(data, suspended), "membership.suspended"),
+            }[kind]
+        body = transfers.Transfer(self.address(p["holder"]), p["voucher"], self.address(p["to"]),
+                                  p["amount"], self.address(p["pledgee"]))
+        signers = (p["holder"],) if p["pledgee"] is None else (p["holder"], p["pledgee"])
+        self.submit(data, Attempt(
+            "transfer", "transfer", body, signers, expect,
+            lambda tx_id: self.move(tx_id, voucher_id, to, p["amount"])))
+
+    @rule(data=st.data())
+    def spend_twice_in_one_block(self, data: st.DataObject) -> None:
+        """Two transfers of one voucher in one block: the second finds it consumed."""
+        voucher_id = self.pick(data, [i for i in self.movable()
+                                      if self.vouchers[i].pledge is None])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        targets = [n for n in NAMES if n not in (v.holder, v.debtor) and self.can_hold(n)]
+        if not targets:
+            return
+        txs = [self.ledger.tx("transfer", "transfer", transfers.Transfer(
+            self.ledger.addr(v.holder), voucher_id, self.ledger.addr(self.pick(data, targets)),
+            self.amount(data, v.amount_fen), None), v.holder) for _ in range(2)]
+        assert self.ledger.refused(*txs) == "voucher.consumed"  # and nothing changed
+        event("transfer.transfer twice in a block: voucher.consumed")
+
+    @rule(data=st.data())
+    def split(self, data: st.DataObject) -> None:
+        voucher_id = self.pick(data, [i for i in self.movable()
+                                      if self.vouchers[i].amount_fen >= 2])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        count = data.draw(st.integers(2, min(4, v.amount_fen)))
+        cuts = sorted(data.draw(st.lists(st.integers(1, v.amount_fen - 1), min_size=count - 1,
+                                         max_size=count - 1, unique=True)))
+        amounts = [b - a for a, b in zip([0, *cuts], [*cuts, v.amount_fen], strict=True)]
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id, amounts=amounts,
+                                 pledgee=self.bank_of(v))
+        options = [*self.voucher_breakages(), "zero part", "parts above",
+                   *self.pledgee_breakages(v)]
+        if max(amounts) > 1:
+            options.append("parts below")
+        kind = self.mutation(data, options)
+        expect = None
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
+            expect = self.break_pledgee(data, kind, p)
+        elif kind == "zero part":
+            p["amounts"] = [0, *amounts[1:]]
+            expect = "voucher.bad_amount"
+        elif kind == "parts above":
+            p["amounts"] = [*amounts[:-1], amounts[-1] + 1]
+            expect = "voucher.parts_mismatch"
+        elif kind == "parts below":
+            index = amounts.index(max(amounts))
+            p["amounts"] = [a - (i == index) for i, a in enumerate(amounts)]
+            expect = "voucher.parts_mismatch"
+        body = transfers.Split(self.address(p["holder"]), p["voucher"], tuple(p["amounts"]),
+                               self.address(p["pledgee"]))
+        signers = (p["holder"],) if p["pledgee"] is None else (p["holder"], p["pledgee"])
+
+        def effect(tx_id: bytes) -> None:
+            self.end_pledge(v, "released")
+            self.replace_with(tx_id, voucher_id, [(v.holder, a) for a in amounts])
+
+        self.submit(data, Attempt("transfer", "split", body, signers, expect, effect))
+
+    # -------------------------------------------------------------- merchant payment
+
+    @rule(data=st.data())
+    def pay_merchant(self, data: st.DataObject) -> None:
+        voucher_id = self.pick(data, [i for i in self.movable()
+                                      if MERCHANT not in (self.vouchers[i].holder,
+                                                          self.vouchers[i].debtor)])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id, merchant=MERCHANT,
+                                 amount=self.amount(data, v.amount_fen),
+                                 pledgee=self.bank_of(v))
+        expect = None if self.active(MERCHANT) else "membership.suspended"
+        non_merchants = [n for n in NAMES if "merchant" not in ROLES[n] and self.active(n)]
+        options = [] if expect else [
+            *self.voucher_breakages(), "zero amount", "amount over", "not a merchant",
+            *self.pledgee_breakages(v)]
+        kind = self.mutation(data, options)
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen)
+        elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
+            expect = self.break_pledgee(data, kind, p)
+        elif kind == "not a merchant":
+            p["merchant"] = self.pick(data, non_merchants)
+            expect = "membership.missing_role"
+        body = payment.Pay(self.address(p["holder"]), p["voucher"], self.address(p["merchant"]),
+                           p["amount"], "order 1", self.address(p["pledgee"]))
+        signers = (p["holder"], p["merchant"])
+        if p["pledgee"] is not None:
+            signers = (*signers, p["pledgee"])
+        self.submit(data, Attempt(
+            "payment", "pay", body, signers, expect,
+            lambda tx_id: self.move(tx_id, voucher_id, MERCHANT, p["amount"])))
+
+    # -------------------------------------------------------------- pledge
+
+    @rule(data=st.data())
+    def pledge_voucher(self, data: st.DataObject) -> None:
+        voucher_id = self.pick(data, [i for i in self.held() if self.vouchers[i].pledge is None])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        bank = self.pick(data, [b for b in BANKS if self.active(b) and b != v.holder])
+        if bank is None:
+            return
+        block_ms = self.ledger.time_ms + BLOCK_MS
+        p: dict[str, Any] = dict(
+            holder=v.holder, voucher=voucher_id, bank=bank,
+            secured=self.amount(data, v.amount_fen),
+            loan_due=block_ms + data.draw(st.integers(1, 150 * DAY_MS)))
+        pledged = [i for i in self.held() if self.vouchers[i].pledge is not None
+                   and self.vouchers[i].holder != bank]
+        non_banks = [n for n in NAMES if "bank" not in ROLES[n] and self.active(n)]
+        options = [*self.voucher_breakages(), "not a bank", "zero amount", "amount over",
+                   "loan due now"]
+        if pledged:
+            options.append("already pledged")
+        if any(not self.active(b) for b in BANKS):
+            options.append("suspended bank")
+        if "bank" in ROLES[v.holder]:
+            options.append("to itself")
+        kind = self.mutation(data, options)
+        expect = None
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen, "secured")
+        elif kind == "already pledged":
+            p["voucher"] = self.pick(data, pledged)
+            p["holder"] = self.vouchers[p["voucher"]].holder
+            expect = "voucher.pledged"
+        elif kind == "not a bank":
+            p["bank"] = self.pick(data, non_banks)
+            expect = "membership.missing_role"
+        elif kind == "suspended bank":
+            p["bank"] = self.pick(data, [b for b in BANKS if not self.active(b)])
+            expect = "membership.suspended"
+        elif kind == "to itself":
+            p["bank"] = v.holder
+            expect = "pledge.self"
+        elif kind == "loan due now":
+            p["loan_due"] = block_ms - data.draw(st.integers(0, DAY_MS))
+            expect = "pledge.loan_due_in_past"
+        body = pledge.Create(self.address(p["holder"]), self.address(p["bank"]), p["voucher"],
+                             p["secured"], p["loan_due"], "LOAN-1")
+
+        def effect(tx_id: bytes) -> None:
+            self.pledges[tx_id] = ModelPledge(voucher_id, v.holder, bank, p["secured"],
+                                              p["loan_due"])
+            v.pledge = tx_id
+            self.charge(v.holder, fees.fee_for(v.amount_fen, self.fee_bp[1]))
+
+        self.submit(data, Attempt("pledge", "create", body, (p["holder"], p["bank"]), expect,
+                                  effect))
+
+    def pledge_breakages(self, data: st.DataObject, p: dict, kind: str | None) -> str | None:
+        """Breakages of a bank's release or enforcement, checked before anything else."""
+        if kind == "not the pledgee":
+            p["bank"] = self.pick(data, [n for n in NAMES if n != p["bank"]])
+            return "pledge.not_pledgee"
+        if kind == "unknown pledge":
+            p["pledge"] = UNKNOWN
+            return "pledge.unknown"
+        if kind == "ended pledge":
+            p["pledge"] = self.pick(data, self.ended_pledges())
+            p["bank"] = self.pledges[p["pledge"]].bank
+            return "pledge.not_active"
+        if kind == "suspended bank":
+            p["pledge"] = self.pick(data, self.active_pledges(bank_active=False))
+            p["bank"] = self.pledges[p["pledge"]].bank
+            return "membership.suspended"
+        return None
+
+    def active_pledges(self, bank_active: bool = True) -> list[bytes]:
+        return [i for i, pl in self.pledges.items()
+                if pl.status == "active" and self.active(pl.bank) == bank_active]
+
+    def ended_pledges(self) -> list[bytes]:
+        return [i for i, pl in self.pledges.items()
+                if pl.status != "active" and self.active(pl.bank)]
+
+    def pledge_options(self) -> list[str]:
+        options = ["not the pledgee", "unknown pledge"]
+        if self.ended_pledges():
+            options.append("ended pledge")
+        if self.active_pledges(bank_active=False):
+            options.append("suspended bank")
+        return options
+
+    @rule(data=st.data())
+    def release(self, data: st.DataObject) -> None:
+        pledge_id = self.pick(data, self.active_pledges())
+        if pledge_id is None:
+            return self.pledge_voucher(data)  # nothing to act on yet: make it
+        registered = self.pledges[pledge_id]
+        p: dict[str, Any] = dict(bank=registered.bank, pledge=pledge_id)
+        expect = self.pledge_breakages(data, p, self.mutation(data, self.pledge_options()))
+        body = pledge.Release(self.address(p["bank"]), p["pledge"])
+
+        def effect(tx_id: bytes) -> None:
+            registered.status = "released"
+            self.vouchers[registered.voucher].pledge = None
+
+        self.submit(data, Attempt("pledge", "release", body, (p["bank"],), expect, effect))
+
+    @rule(data=st.data())
+    def enforce(self, data: st.DataObject) -> None:
+        pledge_id = self.pick(data, self.active_pledges())
+        if pledge_id is None:
+            return self.pledge_voucher(data)  # nothing to act on yet: make it
+        registered = self.pledges[pledge_id]
+        now_ms = self.ledger.time_ms
+        p: dict[str, Any] = dict(bank=registered.bank, pledge=pledge_id)
+        advance_ms = max(BLOCK_MS, registered.loan_due_ms - now_ms
+                         + data.draw(st.integers(1, 3 * DAY_MS)))
+        options = self.pledge_options()
+        if registered.loan_due_ms > now_ms:
+            options.append("loan not due")
+        kind = self.mutation(data, options)
+        expect = self.pledge_breakages(data, p, kind)
+        if kind == "loan not due":
+            advance_ms = registered.loan_due_ms - now_ms  # the last instant before it falls due
+            expect = "pledge.loan_not_due"
+        body = pledge.Enforce(self.address(p["bank"]), p["pledge"])
+
+        def effect(tx_id: bytes) -> None:
+            v = self.vouchers[registered.voucher]
+            self.end_pledge(v, "enforced")
+            taken_fen = min(registered.secured_fen, v.amount_fen)
+            parts = [(registered.bank, taken_fen)]
+            if taken_fen < v.amount_fen:
+                parts.append((v.holder, v.amount_fen - taken_fen))
+            self.replace_with(tx_id, registered.voucher, parts)
+
+        self.submit(data, Attempt("pledge", "enforce", body, (p["bank"],), expect, effect,
+                                  advance_ms))
+
+    # -------------------------------------------------------------- acquisition
+
+    @rule(data=st.data())
+    def commit(self, data: st.DataObject) -> None:
+        voucher_id = self.pick(data, [
+            i for i in self.held() if self.vouchers[i].holder != ACQUIRER
+            and len(self.vouchers[i].commitments) < MAX_COMMITMENTS])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        block_ms = self.ledger.time_ms + BLOCK_MS
+        lock_ms = block_ms + data.draw(st.integers(1, 40 * DAY_MS))
+        p: dict[str, Any] = dict(
+            acquirer=ACQUIRER, holder=v.holder, voucher=voucher_id,
+            price=data.draw(st.integers(1, acquisition.PER_FEN)), lock=lock_ms,
+            expires=lock_ms + data.draw(st.integers(1, 40 * DAY_MS)))
+        expect = None if self.active(ACQUIRER) else "membership.suspended"
+        non_acquirers = [n for n in NAMES if "acquirer" not in ROLES[n] and self.active(n)]
+        options = [] if expect else [*self.voucher_breakages(), "not an acquirer", "free",
+                                     "above par", "lock now", "expires at lock"]
+        kind = self.mutation(data, options)
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind == "not an acquirer":
+            p["acquirer"] = self.pick(data, non_acquirers)
+            expect = "membership.missing_role"
+        elif kind in ("free", "above par"):
+            p["price"] = 0 if kind == "free" else acquisition.PER_FEN + 1
+            expect = "acquisition.bad_price"
+        elif kind == "lock now":
+            p["lock"] = block_ms - data.draw(st.integers(0, DAY_MS))
+            expect = "acquisition.lock_in_past"
+        elif kind == "expires at lock":
+            p["expires"] = p["lock"] - data.draw(st.integers(0, DAY_MS))
+            expect = "acquisition.bad_expiry"
+        body = acquisition.Commit(self.address(p["acquirer"]), self.address(p["holder"]),
+                                  p["voucher"], p["price"], p["lock"], p["expires"], "terms")
+
+        def effect(tx_id: bytes) -> None:
+            self.commitments[tx_id] = ModelCommitment(ACQUIRER, p["price"], p["lock"],
+                                                      p["expires"])
+            v.commitments = (*v.commitments, tx_id)
+
+        self.submit(data, Attempt("acquisition", "commit", body, (p["acquirer"], p["holder"]),
+                                  expect, effect))
+
+    @rule(data=st.data())
+    def withdraw_commitment(self, data: st.DataObject) -> None:
+        now_ms = self.ledger.time_ms
+        commitment_id = self.pick(data, [
+            i for i, c in self.commitments.items()
+            if c.status == "open" and c.lock_until_ms > now_ms + BLOCK_MS])
+        if commitment_id is None:
+            return self.commit(data)  # nothing to act on yet: make it
+        c = self.commitments[commitment_id]
+        p: dict[str, Any] = dict(acquirer=c.acquirer, commitment=commitment_id)
+        advance_ms = BLOCK_MS
+        withdrawn = [i for i, x in self.commitments.items() if x.status == "withdrawn"]
+        expect = None if self.active(c.acquirer) else "membership.suspended"
+        options = [] if expect else ["not the acquirer", "unknown commitment", "lock ended"]
+        if withdrawn and not expect:
+            options.append("withdrawn")
+        kind = self.mutation(data, options)
+        if kind == "not the acquirer":
+            p["acquirer"] = self.pick(data, [n for n in NAMES if n != c.acquirer])
+            expect = "acquisition.not_acquirer"
+        elif kind == "unknown commitment":
+            p["commitment"] = UNKNOWN
+            expect = "acquisition.unknown"
+        elif kind == "withdrawn":
+            p["commitment"] = self.pick(data, withdrawn)
+            p["acquirer"] = self.commitments[p["commitment"]].acquirer
+            expect = "acquisition.withdrawn"
+        elif kind == "lock ended":
+            advance_ms = c.lock_until_ms - now_ms + data.draw(st.integers(0, DAY_MS))
+            expect = "acquisition.locked"
+        body = acquisition.Withdraw(self.address(p["acquirer"]), p["commitment"])
+
+        def effect(tx_id: bytes) -> None:
+            c.status = "withdrawn"
+
+        self.submit(data, Attempt("acquisition", "withdraw", body, (p["acquirer"],), expect,
+                                  effect, advance_ms))
+
+    @rule(data=st.data())
+    def exercise(self, data: st.DataObject) -> None:
+        now_ms = self.ledger.time_ms
+        choices = [
+            (i, c) for i in self.movable() for c in self.vouchers[i].commitments
+            if self.commitments[c].status == "open" and self.commitments[c].expires_ms > now_ms + 1
+            and self.commitments[c].acquirer != self.vouchers[i].holder
+            and self.active(self.commitments[c].acquirer)]
+        if not choices:
+            return self.commit(data)  # nothing to act on yet: make it
+        voucher_id, commitment_id = self.pick(data, choices)
+        v, c = self.vouchers[voucher_id], self.commitments[commitment_id]
+        block_ms = data.draw(st.integers(max(c.lock_until_ms, now_ms + 1), c.expires_ms - 1))
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id, commitment=commitment_id,
+                                 amount=self.amount(data, v.amount_fen),
+                                 pledgee=self.bank_of(v), time=block_ms)
+        withdrawn_here = [x for x in v.commitments if self.commitments[x].status == "withdrawn"]
+        options = [*self.voucher_breakages(), "not on voucher", "expired", "zero amount",
+                   "amount over", *self.pledgee_breakages(v)]
+        if withdrawn_here:
+            options.append("withdrawn")
+        if c.lock_until_ms > now_ms + 1:
+            options.append("locked")
+        kind = self.mutation(data, options)
+        expect = None
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen)
+        elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
+            expect = self.break_pledgee(data, kind, p)
+        elif kind == "not on voucher":
+            others = [x for x in self.commitments if x not in v.commitments]
+            p["commitment"] = self.pick(data, [UNKNOWN, *others])
+            expect = "acquisition.not_on_voucher"
+        elif kind == "withdrawn":
+            p["commitment"] = self.pick(data, withdrawn_here)
+            expect = "acquisition.withdrawn"
+        elif kind == "locked":
+            p["time"] = self.up_to(data, now_ms + 1, c.lock_until_ms - 1)
+            expect = "acquisition.locked"
+        elif kind == "expired":
+            p["time"] = c.expires_ms + data.draw(st.integers(0, DAY_MS))
+            expect = "acquisition.expired"
+        body = acquisition.Exercise(self.address(p["holder"]), p["voucher"], p["commitment"],
+                                    p["amount"], "wire", self.address(p["pledgee"]))
+        signers = (p["holder"],) if p["pledgee"] is None else (p["holder"], p["pledgee"])
+
+        def effect(tx_id: bytes) -> None:
+            sold, *_ = self.move(tx_id, voucher_id, c.acquirer, p["amount"])
+            self.vouchers[sold].commitments = tuple(
+                x for x in self.vouchers[sold].commitments if x != commitment_id)
+            c.exercised_fen += p["amount"]
+            c.paid_fen += acquisition.price_for(p["amount"], c.price_per_10000_fen)
+
+        self.submit(data, Attempt("acquisition", "exercise", body, signers, expect, effect,
+                                  p["time"] - now_ms))
+
+    # -------------------------------------------------------------- offers and redemption
+
+    @rule(data=st.data())
+    def publish_offer(self, data: st.DataObject) -> None:
+        debtor = self.pick(data, list(DEBTORS))
+        kind = self.pick(data, ["asset", "consumption"])
+        price_fen = data.draw(st.integers(1, 2_000_000))
+        expect = None if self.active(debtor) else "membership.suspended"
+        if self.mutation(data, [] if expect else ["free"]):
+            price_fen, expect = 0, "redemption.bad_price"
+        body = redemption.Publish(self.ledger.addr(debtor), kind, f"{kind} offer", price_fen)
+
+        def effect(tx_id: bytes) -> None:
+            self.offers[tx_id] = ModelOffer(debtor, kind, price_fen)
+
+        self.submit(data, Attempt("redemption", "publish", body, (debtor,), expect, effect))
+
+    @rule(data=st.data())
+    def manage_offer(self, data: st.DataObject) -> None:
+        offer_id = self.pick(data, [i for i, o in self.offers.items()
+                                    if o.status == "listed" and self.active(o.debtor)])
+        if offer_id is None:
+            return self.publish_offer(data)  # nothing to act on yet: make it
+        offer = self.offers[offer_id]
+        operation = self.pick(data, ["change", "withdraw_offer"])
+        p: dict[str, Any] = dict(debtor=offer.debtor, offer=offer_id,
+                                 price=data.draw(st.integers(1, 2_000_000)))
+        withdrawn = [i for i, o in self.offers.items() if o.status == "withdrawn"]
+        options = ["not the debtor", "unknown offer"]
+        options += ["withdrawn"] if withdrawn else []
+        options += ["free"] if operation == "change" else []
+        kind = self.mutation(data, options)
+        expect = None
+        if kind == "not the debtor":
+            p["debtor"] = self.pick(data, [n for n in NAMES if n != offer.debtor])
+            expect = "redemption.not_debtor"
+        elif kind == "unknown offer":
+            p["offer"] = UNKNOWN
+            expect = "redemption.unknown_offer"
+        elif kind == "withdrawn":
+            p["offer"] = self.pick(data, withdrawn)
+            p["debtor"] = self.offers[p["offer"]].debtor
+            expect = "redemption.offer_withdrawn"
+        elif kind == "free":
+            p["price"] = 0
+            expect = "redemption.bad_price"
+        debtor = self.address(p["debtor"])
+        if operation == "change":
+            body: Any = redemption.Change(debtor, p["offer"], "changed", p["price"])
+        else:
+            body = redemption.WithdrawOffer(debtor, p["offer"])
+
+        def effect(tx_id: bytes) -> None:
+            if operation == "change":
+                offer.price_fen = p["price"]
+            else:
+                offer.status = "withdrawn"
+
+        self.submit(data, Attempt("redemption", operation, body, (p["debtor"],), expect, effect))
+
+    def allowed(self, voucher: ModelVoucher, offer: ModelOffer) -> bool:
+        return voucher.asset if offer.kind == "asset" else voucher.consumption
+
+    @rule(data=st.data())
+    def request_redemption(self, data: st.DataObject) -> None:
+        listed = [i for i, o in self.offers.items() if o.status == "listed"]
+        choices = [(v, o) for v in self.movable() for o in listed
+                   if self.offers[o].debtor == self.vouchers[v].debtor
+                   and self.allowed(self.vouchers[v], self.offers[o])]
+        if not choices:
+            return self.publish_offer(data)  # nothing to act on yet: make it
+        voucher_id, offer_id = self.pick(data, choices)
+        v = self.vouchers[voucher_id]
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id, offer=offer_id,
+                                 price=self.price(data, v.amount_fen),
+                                 pledgee=self.bank_of(v))
+        others = [o for o in listed if self.offers[o].debtor != v.debtor]
+        withdrawn = [i for i, o in self.offers.items() if o.status == "withdrawn"]
+        not_allowed = [o for o in listed if self.offers[o].debtor == v.debtor
+                       and not self.allowed(v, self.offers[o])]
+        options = [*self.voucher_breakages(), "unknown offer", "free",
+                   *self.pledgee_breakages(v)]
+        options += ["other debtor's offer"] if others else []
+        options += ["withdrawn offer"] if withdrawn else []
+        options += ["method not allowed"] if not_allowed else []
+        kind = self.mutation(data, options)
+        expect = None
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
+            expect = self.break_pledgee(data, kind, p)
+        elif kind == "unknown offer":
+            p["offer"] = UNKNOWN
+            expect = "redemption.unknown_offer"
+        elif kind == "free":
+            p["price"] = 0
+            expect = "redemption.bad_price"
+        elif kind == "other debtor's offer":
+            p["offer"] = self.pick(data, others)
+            expect = "redemption.wrong_debtor"
+        elif kind == "withdrawn offer":
+            p["offer"] = self.pick(data, withdrawn)
+            expect = "redemption.offer_withdrawn"
+        elif kind == "method not allowed":
+            p["offer"] = self.pick(data, not_allowed)
+            expect = "redemption.method_not_allowed"
+        body = redemption.Ask(self.address(p["holder"]), p["voucher"], p["offer"], p["price"],
+                              self.address(p["pledgee"]))
+        signers = (p["holder"],) if p["pledgee"] is None else (p["holder"], p["pledgee"])
+
+        def effect(tx_id: bytes) -> None:
+            self.end_pledge(v, "released")
+            self.requests[tx_id] = ModelRequest(voucher_id, v.holder, v.debtor, offer_id,
+                                                p["price"])
+            v.reserved_by = tx_id
+
+        self.submit(data, Attempt("redemption", "request", body, signers, expect, effect))
+
+    @rule(data=st.data())
+    def decide_redemption(self, data: st.DataObject) -> None:
+        request_id = self.pick(data, [i for i, r in self.requests.items()
+                                      if r.status == "requested"])
+        if request_id is None:
+            return self.request_redemption(data)  # nothing to act on yet: make it
+        r = self.requests[request_id]
+        v = self.vouchers[r.voucher]
+        asset = self.offers[r.offer].kind == "asset"
+        shortfall = r.price_fen > v.amount_fen
+        operation = self.pick(data, ["accept", "accept", "decline", "cancel"])
+        signer_key = "holder" if operation == "cancel" else "debtor"
+        p: dict[str, Any] = dict(holder=r.holder, debtor=r.debtor, request=request_id,
+                                 title="FC-1" if asset else "",
+                                 shortfall_ref="BANK-1" if shortfall else "")
+        # The signer must be active; accepting also needs the holder to be.
+        expect = None
+        if not self.active(p[signer_key]) or (operation == "accept"
+                                              and not self.active(r.holder)):
+            expect = "membership.suspended"
+        decided = [i for i, x in self.requests.items() if x.status != "requested"]
+        options = [] if expect else ["not the signer", "unknown request"]
+        options += ["decided"] if decided and not expect else []
+        if operation == "accept" and not expect:
+            options += ["no title"] if asset else []
+            options += ["no shortfall reference"] if shortfall else []
+        kind = self.mutation(data, options)
+        if kind == "not the signer":
+            p[signer_key] = self.pick(data, [n for n in NAMES if n != p[signer_key]])
+            expect = "redemption.not_holder" if operation == "cancel" else "redemption.not_debtor"
+        elif kind == "unknown request":
+            p["request"] = UNKNOWN
+            expect = "redemption.unknown_request"
+        elif kind == "decided":
+            p["request"] = self.pick(data, decided)
+            p["holder"] = self.requests[p["request"]].holder
+            p["debtor"] = self.requests[p["request"]].debtor
+            expect = "redemption.already_decided"
+        elif kind == "no title":
+            p["title"] = ""
+            expect = "redemption.title_ref_required"
+        elif kind == "no shortfall reference":
+            p["shortfall_ref"] = ""
+            expect = "redemption.shortfall_ref_required"
+        holder, debtor = self.address(p["holder"]), self.address(p["debtor"])
+        body: Any = {
+            "accept": lambda: redemption.Accept(debtor, p["request"], p["title"],
+                                                p["shortfall_ref"]),
+            "decline": lambda: redemption.Decline(debtor, p["request"], "not available"),
+            "cancel": lambda: redemption.Cancel(holder, p["request"]),
+        }[operation]()
+
+        def effect(tx_id: bytes) -> None:
+            v.reserved_by = None
+            if operation != "accept":
+                r.status = "declined" if operation == "decline" else "cancelled"
+                return
+            r.status = "accepted"
+            event("redemption.accept: " + ("shortfall" if shortfall else "no shortfall"))
+            reduced_fen = min(r.price_fen, v.amount_fen)
+            self.redeemed[v.origin] += reduced_fen
+            if reduced_fen < v.amount_fen:
+                self.replace_with(tx_id, r.voucher, [(v.holder, v.amount_fen - reduced_fen)])
+            else:
+                v.status = "cancelled"
+
+        self.submit(data, Attempt("redemption", operation, body, (p[signer_key],), expect,
+                                  effect))
+
+    # -------------------------------------------------------------- members, fees, time
+
+    @rule(data=st.data())
+    def suspend_or_reinstate(self, data: st.DataObject) -> None:
+        name = self.pick(data, [n for n in NAMES if "agency" not in ROLES[n]])
+        suspending = self.active(name)
+        expect = None
+        if self.mutation(data, ["the other way round"]):
+            suspending = not suspending
+            expect = "membership.suspended" if suspending else "membership.not_suspended"
+        agency, member = self.ledger.addr("agency"), self.ledger.addr(name)
+        if suspending:
+            body: Any = membership.Suspend(agency, member, "under review")
+        else:
+            body = membership.Reinstate(agency, member)
+
+        def effect(tx_id: bytes) -> None:
+            self.member_status[name] = "suspended" if suspending else "active"
+
+        self.submit(data, Attempt("membership", "suspend" if suspending else "reinstate", body,
+                                  ("agency",), expect, effect))
+
+    @rule(data=st.data())
+    def set_fee_schedule(self, data: st.DataObject) -> None:
+        rates = [data.draw(st.integers(0, 50)), data.draw(st.integers(0, 50))]
+        agency = "agency"
+        expect = None
+        kind = self.mutation(data, ["rate too high", "not the agency"])
+        if kind == "rate too high":
+            rates[data.draw(st.integers(0, 1))] = fees.MAX_RATE_BP + 1
+            expect = "fees.bad_rate"
+        elif kind == "not the agency":
+            agency = self.pick(data, [n for n in NAMES
+                                      if "agency" not in ROLES[n] and self.active(n)])
+            expect = "membership.missing_role"
+        body = fees.SetSchedule(self.ledger.addr(agency), rates[0], rates[1])
+
+        def effect(tx_id: bytes) -> None:
+            self.fee_bp = (rates[0], rates[1])
+
+        self.submit(data, Attempt("fees", "set_schedule", body, (agency,), expect, effect))
+
+    @rule(data=st.data())
+    def advance_time(self, data: st.DataObject) -> None:
+        """A block with no transactions, often landing next to a due date or a lock end."""
+        now_ms = self.ledger.time_ms
+        marks = [v.due_ms for v in self.vouchers.values()
+                 if v.status == "active" and not v.overdue]
+        marks += [t for c in self.commitments.values() if c.status == "open"
+                  for t in (c.lock_until_ms, c.expires_ms)]
+        marks += [pl.loan_due_ms for pl in self.pledges.values() if pl.status == "active"]
+        marks = sorted(m for m in marks if m > now_ms)
+        if marks and data.draw(st.booleans()):
+            target = data.draw(st.sampled_from(marks)) + data.draw(st.sampled_from([-1, 0, 1]))
+            advance_ms = max(1, target - now_ms)
+        else:
+            advance_ms = data.draw(st.integers(1, 45 * DAY_MS))
+        self.commit_block([], advance_ms, lambda: None)
+
+    # -------------------------------------------------------------- invariants
+
+    @invariant()
+    def ledger_keeps_its_promises(self) -> None:
+        state = self.ledger.store
+        states = {v.id: v for v in records(state, b"v/", Voucher)}
+        live = [v for v in states.values() if v.status == "active"]
+        origins = records(state, b"o/", Origin)
+
+        # Amounts are conserved: live parts add up to face − redeemed − set off.
+        for origin in origins:
+            parts = [v for v in live if v.origin == origin.id]
+            assert sum(v.amount_fen for v in parts) == \
+                origin.face_fen - origin.redeemed_fen - origin.setoff_fen
+            assert origin.live_parts == len(parts)
+            assert (origin.face_fen, origin.redeemed_fen, origin.setoff_fen) == (
+                self.face[origin.id], self.redeemed[origin.id], 0)
+        assert all(v.amount_fen > 0 for v in live)
+
+        # One holder per live part, in exactly that holder's live index and no other.
+        by_holder = sorted(key[4:] for key, _ in state.scan(b"vhl/"))
+        assert by_holder == sorted(v.holder + v.id for v in live)
+        by_debtor = sorted(key[4:] for key, _ in state.scan(b"vdl/"))
+        assert by_debtor == sorted(v.debtor + v.id for v in live)
+        history = {key[3:] for key, _ in state.scan(b"vh/")}
+        assert all(v.holder + v.id in history for v in states.values())
+
+        # Holder totals and debtor records are the sums of live parts.
+        totals = {t.holder: t for t in records(state, b"hl/", HolderTotals)}
+        for address in {v.holder for v in live} | set(totals):
+            held = [v.amount_fen for v in live if v.holder == address]
+            assert (totals[address].held_fen, totals[address].live_parts) == (
+                sum(held), len(held))
+        for record in records(state, b"dr/", DebtorRecord):
+            mine = [o for o in origins if o.debtor == record.debtor]
+            assert record.outstanding_fen == sum(
+                v.amount_fen for v in live if v.debtor == record.debtor)
+            assert record.redeemed_fen == sum(o.redeemed_fen for o in mine)
+            assert (record.vouchers_issued, record.issued_fen) == (
+                len(mine), sum(o.face_fen for o in mine))
+            # Extensions and overdue count once per issued voucher, however many parts.
+            lineage = {o.id: [v for v in states.values() if v.origin == o.id] for o in mine}
+            assert record.extended_vouchers == sum(
+                max(v.extensions_used for v in vs) for vs in lineage.values())
+            assert record.overdue_vouchers == sum(
+                any(v.overdue_since_ms is not None for v in vs) for vs in lineage.values())
+
+        # At most one active pledge per voucher, each on a live voucher that points back.
+        pledges = {pl.id: pl for pl in records(state, b"p/", pledge.Pledge)}
+        active = [pl for pl in pledges.values() if pl.status == "active"]
+        assert len({pl.voucher for pl in active}) == len(active)
+        for pl in active:
+            assert states[pl.voucher].status == "active"
+            assert states[pl.voucher].pledge == pl.id
+        for v in live:
+            if v.pledge is not None:
+                assert pledges[v.pledge].status == "active" and pledges[v.pledge].voucher == v.id
+            assert v.pledge is None or v.reserved_by is None
+
+        # A waiting request reserves its live voucher, and only it does.
+        requests = {r.id: r for r in records(state, b"rq/", redemption.Request)}
+        for r in requests.values():
+            if r.status == "requested":
+                assert states[r.voucher].status == "active"
+                assert states[r.voucher].reserved_by == r.id
+        for v in live:
+            if v.reserved_by is not None:
+                assert requests[v.reserved_by].status == "requested"
+
+        self.ledger_matches_model(states, pledges, requests)
+
+    def ledger_matches_model(self, states: dict, pledges: dict, requests: dict) -> None:
+        state = self.ledger.store
+        assert set(states) == set(self.vouchers)
+        for voucher_id, m in self.vouchers.items():
+            v = states[voucher_id]
+            assert (self.name_of[v.holder], self.name_of[v.debtor], v.amount_fen, v.origin) == (
+                m.holder, m.debtor, m.amount_fen, m.origin)
+            assert (v.status, v.pledge, v.reserved_by, v.commitments) == (
+                m.status, m.pledge, m.reserved_by, m.commitments)
+            assert (v.due_ms, v.extensions_used, v.overdue_since_ms is not None) == (
+                m.due_ms, m.extensions_used, m.overdue)
+        assert {i: pl.status for i, pl in pledges.items()} == {
+            i: pl.status for i, pl in self.pledges.items()}
+        assert {i: r.status for i, r in requests.items()} == {
+            i: r.status for i, r in self.requests.items()}
+        for commitment_id, m in self.commitments.items():
+            c = acquisition.get_commitment(state, commitment_id)
+            assert c is not None
+            assert (c.status, c.exercised_fen, c.paid_fen) == (
+                m.status, m.exercised_fen, m.paid_fen)
+        for offer_id, o in self.offers.items():
+            found = redemption.get_offer(state, offer_id)
+            assert found is not None and (found.status, found.price_fen) == (o.status, o.price_fen)
+        for name in NAMES:
+            member = membership.get_member(state, self.ledger.addr(name))
+            assert member is not None and member.status == self.member_status[name]
+            assert fees.get_account(state, self.ledger.addr(name)).charged_fen == \
+                self.charged.get(name, 0)
+
+
+LifecycleMachine.TestCase.settings = settings(
+    max_examples=100,
+    stateful_step_count=50,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestLifecycle = LifecycleMachine.TestCase
