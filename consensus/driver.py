@@ -50,7 +50,15 @@ from consensus.certificate import (
 from consensus.core import Step, TimeoutKind
 from consensus.guard import PROPOSAL_STEP, SigningGuard, SignRefused
 from consensus.keeper import Equivocation, Reached, Threshold, VoteKeeper
-from consensus.messages import NIL, Message, Proposal, Vote, well_formed
+from consensus.messages import (
+    NIL,
+    Message,
+    Proposal,
+    Vote,
+    decode_votes,
+    encode_votes,
+    well_formed,
+)
 from consensus.timeouts import TimeoutConfig
 from consensus.validators import ValidatorSet
 
@@ -253,25 +261,34 @@ class Driver:
 
     def _resume(self, guard: SigningGuard, out: list[Action]) -> None:
         """Take up the round and step of the last message signed at this height, with
-        the lock (the last precommit for a value), and send that message again: it may
-        never have left, and the others may need it to finish the round."""
+        the lock (the last precommit for a value) and its polka, and send what was signed
+        in the last rounds again: it may never have left, and the others may need it to
+        finish the round (the paper assumes every message sent is delivered)."""
         last = guard.last
         if last is None or last.height != self.height:
             return  # a fresh height: round 0 (or a log ahead of the store: sign nothing)
         lock = guard.lock(self.height)
-        locked_round, locked_value = lock if lock is not None else (-1, None)
+        locked_round, locked_value = (-1, None) if lock is None else (lock.round, lock.value_id)
         step = _RESUMED_STEP[last.step]
         self._state = core.State(
             self.height, last.round, step, locked_value=locked_value,
             locked_round=locked_round, valid_value=locked_value, valid_round=locked_round,
         )
-        if locked_value is not None:
-            self._validity[locked_value] = True  # we precommitted it: we judged it valid
-        if last.step == PROPOSAL_STEP:
-            self._act(core.Propose(last.height, last.round, last.value_id, last.pol_round), out)
+        if lock is not None:
+            self._validity[lock.value_id] = True  # we precommitted it: we judged it valid
+            # The polka behind the lock, so that we can show it again (L28).
+            for vote in decode_votes(lock.polka):
+                if self._verify(vote.validator, vote.sign_bytes(self.chain_id), vote.signature):
+                    self._admit_vote(vote, out)
+        for r in guard.recent(self.height):
+            again: core.Action = (
+                core.Propose(r.height, r.round, r.value_id, r.pol_round)
+                if r.step == PROPOSAL_STEP
+                else core.CastVote(r.step, r.height, r.round, r.value_id)
+            )
+            self._act(again, out)
+        if step is Step.PROPOSE:
             self._act(core.ScheduleTimeout(TimeoutKind.PROPOSE, last.height, last.round), out)
-        else:
-            self._act(core.CastVote(last.step, last.height, last.round, last.value_id), out)
 
     def handle(self, event: Event) -> list[Action]:
         assert self._started, "start() first"
@@ -479,7 +496,10 @@ class Driver:
                 if self.me is not None:
                     out.append(RequestValue(h, r))
             case core.CastVote(type=t, height=h, round=r, value_id=v):
-                signature = self._sign(lambda g: g.sign_vote(t, h, r, v), out)
+                polka = b""
+                if t == PRECOMMIT and v != NIL:  # L40: the lock keeps its proof (guard)
+                    polka = encode_votes(self._keeper.votes(r, PREVOTE, v))
+                signature = self._sign(lambda g: g.sign_vote(t, h, r, v, polka), out)
                 if signature is not None:
                     assert self.me is not None
                     vote = Vote(t, h, r, v, self.me, signature)

@@ -11,11 +11,14 @@ resumes where `last` says and may sign that very message again, to send it again
 Steps order as the protocol moves: proposal < prevote < precommit within a round. The
 log also gives back the lock: a validator's lock at a height is its last precommit for a
 value there (L36-L41 lock exactly when they precommit a value), so a restart keeps it.
+That record also carries the polka the lock rests on (the prevotes, opaque here): a lock
+kept without its proof would hold the validator to a value it can no longer show anyone,
+and other validators only follow a re-proposal with its polka (L28).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgpack
 
@@ -24,7 +27,7 @@ from consensus.messages import NIL, proposal_bytes
 from consensus.wal import Wal, WalCorrupt
 
 PROPOSAL_STEP = 0  # votes use their type: PREVOTE = 1, PRECOMMIT = 2
-MAX_RECORDS = 1024  # the log is rewritten to its last two records beyond this
+MAX_RECORDS = 1024  # beyond this the log is rewritten to its last rounds and lock
 
 
 class SignRefused(Exception):
@@ -43,6 +46,7 @@ class Signed:
     step: int  # PROPOSAL_STEP, PREVOTE or PRECOMMIT
     value_id: bytes  # NIL for a nil vote
     pol_round: int = -1  # a proposal's POL round; -1 for votes
+    polka: bytes = field(default=b"", compare=False)  # a lock's prevotes; not signed
 
     @property
     def position(self) -> tuple[int, int, int]:
@@ -50,14 +54,16 @@ class Signed:
 
     def encode(self) -> bytes:
         return msgpack.packb(
-            [self.step, self.height, self.round, self.value_id, self.pol_round],
+            [self.step, self.height, self.round, self.value_id, self.pol_round, self.polka],
             use_bin_type=True,
         )
 
     @classmethod
     def decode(cls, payload: bytes) -> Signed:
         try:
-            step, height, round_, value_id, pol_round = msgpack.unpackb(payload, raw=False)
+            step, height, round_, value_id, pol_round, polka = msgpack.unpackb(
+                payload, raw=False
+            )
         except (ValueError, TypeError, msgpack.UnpackException) as e:
             raise WalCorrupt("wal.bad_record", "a checksummed record does not parse") from e
         ok = (
@@ -67,23 +73,25 @@ class Signed:
             and type(value_id) is bytes
             and type(pol_round) is int
             and (-1 <= pol_round < round_ if step == PROPOSAL_STEP else pol_round == -1)
+            and type(polka) is bytes
         )
         if not ok:
             raise WalCorrupt("wal.bad_record", "a checksummed record has a bad field")
-        return cls(height, round_, step, value_id, pol_round)
+        return cls(height, round_, step, value_id, pol_round, polka)
 
 
 class SigningGuard:
     def __init__(
         self, chain_id: str, signer: Signer, wal: Wal, max_records: int = MAX_RECORDS
     ) -> None:
-        assert max_records >= 2
+        assert max_records >= 8, "room for the last two rounds and the lock"
         self._chain_id = chain_id
         self._signer = signer
         self._wal = wal
         self._max_records = max_records
         self.last: Signed | None = None
         self._lock: Signed | None = None  # last precommit for a value at last.height
+        self._recent: list[Signed] = []  # last.height, rounds last.round - 1 and up: ≤ 6
         records = [Signed.decode(p) for p in wal.records()]
         for record in records:
             if self.last is not None and record.position <= self.last.position:
@@ -91,11 +99,18 @@ class SigningGuard:
             self._remember(record)
         self._records = len(records)
 
-    def lock(self, height: int) -> tuple[int, bytes] | None:
-        """(round, value id) of the lock this validator held at `height`, if any."""
+    def lock(self, height: int) -> Signed | None:
+        """The precommit that locked this validator at `height`, with its polka, if any."""
         if self._lock is None or self._lock.height != height:
             return None
-        return (self._lock.round, self._lock.value_id)
+        return self._lock
+
+    def recent(self, height: int) -> tuple[Signed, ...]:
+        """What was signed at `height` in the last two rounds signed in, oldest first:
+        a restarted validator sends these again, as peers may never have had them."""
+        if self.last is None or self.last.height != height:
+            return ()
+        return tuple(self._recent)
 
     def sign_proposal(self, height: int, round_: int, value_id: bytes, pol_round: int) -> bytes:
         assert value_id != NIL and -1 <= pol_round < round_
@@ -103,24 +118,28 @@ class SigningGuard:
         message = proposal_bytes(self._chain_id, height, round_, value_id, pol_round)
         return self._sign(record, message)
 
-    def sign_vote(self, type_: int, height: int, round_: int, value_id: bytes) -> bytes:
+    def sign_vote(
+        self, type_: int, height: int, round_: int, value_id: bytes, polka: bytes = b""
+    ) -> bytes:
+        """`polka`: for a precommit of a value, the prevotes it locks on, kept with it."""
         assert type_ in (PREVOTE, PRECOMMIT)
-        record = Signed(height, round_, type_, value_id)
+        assert not polka or (type_ == PRECOMMIT and value_id != NIL)
+        record = Signed(height, round_, type_, value_id, polka=polka)
         return self._sign(record, vote_bytes(self._chain_id, type_, height, round_, value_id))
 
     def _sign(self, record: Signed, message: bytes) -> bytes:
         last = self.last
+        if record in self._recent:
+            return self._signer(message)  # the very same message again, to resend it
         if last is not None and record.position < last.position:
             raise SignRefused(
                 "sign.regression",
                 f"asked to sign {record.position}, already signed {last.position}",
             )
         if last is not None and record.position == last.position:
-            if record != last:
-                raise SignRefused(
-                    "sign.conflict", f"already signed something else at {last.position}"
-                )
-            return self._signer(message)  # the very same message again
+            raise SignRefused(
+                "sign.conflict", f"already signed something else at {last.position}"
+            )
         # Written and synced before the signature exists: a crash after this line keeps
         # the record, a crash before it leaves nothing signed.
         self._wal.append(record.encode())
@@ -137,11 +156,16 @@ class SigningGuard:
         if record.step == PRECOMMIT and record.value_id != NIL:
             self._lock = record
         self.last = record
+        self._recent = [
+            r for r in self._recent
+            if r.height == record.height and r.round >= record.round - 1
+        ] + [record]
+        assert len(self._recent) <= 6
 
     def _compact(self) -> None:
         assert self.last is not None
-        keep = [self.last]
-        if self._lock is not None and self._lock != self.last:
+        keep = list(self._recent)
+        if self._lock is not None and self._lock not in keep:
             keep.insert(0, self._lock)
         self._wal.rewrite([r.encode() for r in keep])
         self._records = len(keep)

@@ -145,3 +145,23 @@ def decode_message(data: bytes, max_bytes: int = 512) -> Message:
     except (ValueError, TypeError, msgpack.UnpackException) as e:
         raise MessageError("consensus.malformed", "not a msgpack message") from e
     return message_from_wire(wire)
+
+
+def encode_votes(votes: tuple[Vote, ...]) -> bytes:
+    """Votes as one msgpack array, as the signing log keeps a lock's polka."""
+    return msgpack.packb([v.to_wire() for v in votes], use_bin_type=True)
+
+
+def decode_votes(data: bytes) -> tuple[Vote, ...]:
+    if not data:
+        return ()
+    try:
+        wire = msgpack.unpackb(data, raw=False)
+    except (ValueError, TypeError, msgpack.UnpackException) as e:
+        raise MessageError("consensus.malformed", "not a msgpack list of votes") from e
+    if not isinstance(wire, list):
+        raise MessageError("consensus.malformed", "not a list of votes")
+    votes = tuple(message_from_wire(w) for w in wire)
+    if not all(isinstance(v, Vote) for v in votes):
+        raise MessageError("consensus.malformed", "a proposal among votes")
+    return votes  # type: ignore[return-value]

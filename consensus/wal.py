@@ -3,7 +3,7 @@
 Format. A log is a sequence of records, nothing else (no file header):
 
     record  = length  crc  payload
-    length  = u32 big-endian, 1..MAX_RECORD_BYTES, the payload's size
+    length  = u32 big-endian, 1..MAX_RECORD_BYTES (256 KiB), the payload's size
     crc     = u32 big-endian, CRC-32 (zlib) of the 4 length bytes followed by the payload
     payload = `length` bytes, opaque here (the signing guard writes msgpack arrays)
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 HEADER = struct.Struct(">II")
-MAX_RECORD_BYTES = 4096
+MAX_RECORD_BYTES = 1 << 18  # a lock's polka from 1024 validators fits
 
 
 class WalCorrupt(Exception):
@@ -39,7 +39,7 @@ class WalCorrupt(Exception):
 
 
 def encode_record(payload: bytes) -> bytes:
-    assert 0 < len(payload) <= MAX_RECORD_BYTES, "a record holds 1..4096 bytes"
+    assert 0 < len(payload) <= MAX_RECORD_BYTES, "a record holds 1 byte to 256 KiB"
     length = struct.pack(">I", len(payload))
     return length + struct.pack(">I", zlib.crc32(length + payload)) + payload
 

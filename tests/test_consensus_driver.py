@@ -280,14 +280,16 @@ def restarted_after(*signed: tuple) -> tuple[Driver, list[Action]]:
     return driver, driver.start()
 
 
-def test_a_restarted_validator_resumes_its_step_keeps_its_lock_and_resends_its_last_vote():
+def test_a_restarted_validator_resumes_its_step_keeps_its_lock_and_resends_its_votes():
     driver, actions = restarted_after(
         ("sign_vote", PREVOTE, 1, 0, V), ("sign_vote", PRECOMMIT, 1, 0, V)
     )
     assert (driver.round, driver.state.step) == (0, Step.PRECOMMIT)
     assert driver.state.locked_value == V
     sent = [a.message for a in actions if isinstance(a, Broadcast)]
-    assert sent == [signed_vote(KEYS[0], PRECOMMIT, 1, 0, V)]
+    assert sent == [
+        signed_vote(KEYS[0], PREVOTE, 1, 0, V), signed_vote(KEYS[0], PRECOMMIT, 1, 0, V)
+    ]
     # L65 takes it to round 1, where, locked on V, it prevotes nil for a fresh W (L26).
     driver.handle(Timeout(TimeoutKind.PRECOMMIT, 1, 0))
     assert driver.round == 1
@@ -295,6 +297,22 @@ def test_a_restarted_validator_resumes_its_step_keeps_its_lock_and_resends_its_l
     actions = driver.handle(Validity(1, W, True))
     votes = [a.message for a in actions if isinstance(a, Broadcast)]
     assert [(v.type, v.round, v.value_id) for v in votes] == [(PREVOTE, 1, NIL)]
+
+
+def test_a_restarted_validator_can_still_show_the_polka_its_lock_rests_on():
+    driver = make_driver(KEYS[0])
+    driver.start()
+    driver.handle(signed_proposal(1, 0, V))
+    driver.handle(Validity(1, V, True))
+    for key in KEYS[1:3]:
+        driver.handle(signed_vote(key, PREVOTE, 1, 0, V))
+    assert driver.state.locked_value == V  # L36, with its own prevote and two others
+    wal = driver._guard._wal
+    restarted = make_driver(KEYS[0], height=1, wal=MemoryWal(bytes(wal.data)))
+    restarted.start()
+    shown = [b.message for b in restarted.rebroadcast()]
+    polka = {m.validator for m in shown if isinstance(m, Vote) and m.type == PREVOTE}
+    assert polka == set(KEYS[:3])
 
 
 def test_a_validator_restarted_after_prevoting_can_still_precommit_that_round():

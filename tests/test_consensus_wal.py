@@ -182,6 +182,20 @@ def test_the_guard_signs_the_same_message_again():
         guard.sign_proposal(1, 2, V, 1)  # the same value with another POL round conflicts
 
 
+def test_the_guard_signs_again_what_it_signed_in_the_last_two_rounds_only():
+    guard = SigningGuard(CHAIN, signer, MemoryWal())
+    old = guard.sign_vote(PREVOTE, 1, 0, V)
+    guard.sign_vote(PREVOTE, 1, 1, NIL)
+    recent = guard.sign_vote(PRECOMMIT, 1, 1, NIL)
+    guard.sign_vote(PREVOTE, 1, 2, W)
+    assert guard.sign_vote(PRECOMMIT, 1, 1, NIL) == recent
+    assert [s.position for s in guard.recent(1)] == [(1, 1, 1), (1, 1, 2), (1, 2, 1)]
+    with pytest.raises(SignRefused):
+        guard.sign_vote(PREVOTE, 1, 0, V)  # too old to be kept: refused, though the same
+    assert old
+    assert guard.recent(2) == ()
+
+
 def test_the_guard_never_goes_backwards():
     guard = SigningGuard(CHAIN, signer, MemoryWal())
     guard.sign_vote(PRECOMMIT, 2, 1, NIL)
@@ -215,13 +229,15 @@ def test_a_restarted_guard_gives_back_the_lock(tmp_path: Path):
     path = tmp_path / "signing.wal"
     wal = FileWal(path)
     guard = SigningGuard(CHAIN, signer, wal)
-    guard.sign_vote(PRECOMMIT, 4, 1, V)  # L36-L41: precommitting V locks it
+    guard.sign_vote(PRECOMMIT, 4, 1, V, polka=b"the prevotes")  # L36-L41: V is locked
     guard.sign_vote(PREVOTE, 4, 2, NIL)
     guard.sign_vote(PRECOMMIT, 4, 2, NIL)
     wal.close()
     wal = FileWal(path)
     restarted = SigningGuard(CHAIN, signer, wal)
-    assert restarted.lock(4) == (1, V)
+    lock = restarted.lock(4)
+    assert lock is not None
+    assert (lock.round, lock.value_id, lock.polka) == (1, V, b"the prevotes")
     assert restarted.lock(5) is None
     wal.close()
 
@@ -245,14 +261,15 @@ def test_the_log_is_compacted_to_the_last_step_and_the_lock(tmp_path: Path):
     path = tmp_path / "signing.wal"
     wal = FileWal(path)
     guard = SigningGuard(CHAIN, signer, wal, max_records=8)
-    guard.sign_vote(PRECOMMIT, 1, 0, V)
+    guard.sign_vote(PRECOMMIT, 1, 0, V, polka=b"the prevotes")
     for round_ in range(1, 10):
         guard.sign_vote(PREVOTE, 1, round_, NIL)
     wal.close()
     wal = FileWal(path)
     assert len(wal.records()) <= 8
     restarted = SigningGuard(CHAIN, signer, wal)
-    assert restarted.lock(1) == (0, V)
+    assert restarted.lock(1) == Signed(1, 0, PRECOMMIT, V)
+    assert restarted.lock(1).polka == b"the prevotes"
     assert restarted.last == Signed(1, 9, PREVOTE, NIL)
     wal.close()
 
