@@ -41,25 +41,31 @@ def end_block(ctx: Context) -> None:
     for voucher_id in due:
         voucher = get_voucher(ctx.state, voucher_id)
         assert voucher is not None and voucher.status == "active"
-        origin = get_origin(ctx.state, voucher.origin)
-        assert origin is not None
-        record = get_debtor_record(ctx.state, voucher.debtor)
-        if voucher.extension_days and voucher.extensions_used < voucher.extension_max:
+        # After a long pause of the chain a state may owe several extensions at once.
+        while voucher.due_ms < ctx.time_ms and voucher.extension_days \
+                and voucher.extensions_used < voucher.extension_max:
             new_due_ms = voucher.due_ms + voucher.extension_days * DAY_MS
-            move_due(ctx.state, voucher, new_due_ms)
-            if origin.due_ms < new_due_ms:  # the first part of this origin to extend
+            voucher = move_due(ctx.state, voucher, new_due_ms)
+            origin = get_origin(ctx.state, voucher.origin)
+            assert origin is not None
+            if origin.due_ms < new_due_ms:  # the first part of this origin to extend so far
                 write_origin(ctx.state, replace(
                     origin, due_ms=new_due_ms, extensions=origin.extensions + 1))
+                record = get_debtor_record(ctx.state, voucher.debtor)
                 write_debtor_record(ctx.state, replace(
                     record, extended_vouchers=record.extended_vouchers + 1))
             ctx.emit("voucher.extended", voucher.id, voucher.holder, voucher.debtor)
-        else:
-            mark_overdue(ctx.state, voucher, ctx.time_ms)
-            if origin.overdue_since_ms is None:  # the first part of this origin to go overdue
-                write_origin(ctx.state, replace(origin, overdue_since_ms=ctx.time_ms))
-                write_debtor_record(ctx.state, replace(
-                    record, overdue_vouchers=record.overdue_vouchers + 1))
-            ctx.emit("voucher.overdue", voucher.id, voucher.holder, voucher.debtor)
+        if voucher.due_ms >= ctx.time_ms:
+            continue
+        mark_overdue(ctx.state, voucher, ctx.time_ms)
+        origin = get_origin(ctx.state, voucher.origin)
+        assert origin is not None
+        if origin.overdue_since_ms is None:  # the first part of this origin to go overdue
+            write_origin(ctx.state, replace(origin, overdue_since_ms=ctx.time_ms))
+            record = get_debtor_record(ctx.state, voucher.debtor)
+            write_debtor_record(ctx.state, replace(
+                record, overdue_vouchers=record.overdue_vouchers + 1))
+        ctx.emit("voucher.overdue", voucher.id, voucher.holder, voucher.debtor)
 
 
 OPERATIONS = ()

@@ -315,12 +315,14 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def end_block(self, time_ms: int) -> None:
         for voucher in self.vouchers.values():
-            if voucher.status != "active" or voucher.overdue or voucher.due_ms >= time_ms:
+            if voucher.status != "active" or voucher.overdue:
                 continue
-            if voucher.extension_days and voucher.extensions_used < voucher.extension_max:
+            # After a long pause a state takes every extension it owes in one block.
+            while voucher.due_ms < time_ms and voucher.extension_days \
+                    and voucher.extensions_used < voucher.extension_max:
                 voucher.due_ms += voucher.extension_days * DAY_MS
                 voucher.extensions_used += 1
-            else:
+            if voucher.due_ms < time_ms:
                 voucher.overdue = True
 
     # -------------------------------------------------------------- submitting

@@ -930,6 +930,26 @@ def test_extension_clause_extends_as_often_as_allowed_then_overdue_counted_once(
     assert get_debtor_record(ledger.store, debtor).overdue_vouchers == 1
 
 
+def test_after_a_long_pause_a_voucher_takes_every_extension_it_owes_in_one_block() -> None:
+    ledger = Ledger()
+    v = ledger.issue(900_000, due_in_ms=10 * DAY_MS, extension_days=10, extension_max=3)
+    due_ms = voucher(ledger, v).due_ms
+    debtor = ledger.addr("core")
+    # The chain stood still for 15 days past the due date: two extensions are owed at once.
+    events = ledger.block(advance_ms=at(ledger, due_ms + 15 * DAY_MS))
+    assert [e.kind for e in events] == ["voucher.extended"] * 2
+    assert (voucher(ledger, v).due_ms, voucher(ledger, v).extensions_used) == (
+        due_ms + 20 * DAY_MS, 2)
+    assert voucher(ledger, v).overdue_since_ms is None
+    assert get_debtor_record(ledger.store, debtor).extended_vouchers == 2
+    # Another 40 days: the last extension runs out within the pause, so it is overdue now.
+    events = ledger.block(advance_ms=40 * DAY_MS)
+    assert [e.kind for e in events] == ["voucher.extended", "voucher.overdue"]
+    assert voucher(ledger, v).overdue_since_ms == ledger.time_ms
+    record = get_debtor_record(ledger.store, debtor)
+    assert (record.extended_vouchers, record.overdue_vouchers) == (3, 1)
+
+
 def test_voucher_without_extension_clause_goes_overdue_at_once() -> None:
     ledger = Ledger()
     v = ledger.issue(500_000, due_in_ms=5 * DAY_MS)
