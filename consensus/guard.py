@@ -6,7 +6,8 @@ syncs it. It refuses to sign a message whose (height, round, step) is below the 
 it signed, or equal to it with different content. After a crash the log tells it where
 it was, so a restarted validator can never sign a conflicting message: the failure the
 CometBFT signing-state bugs (#5695, #6031) show when that state is lost or stale. It
-resumes where `last` says and may sign that very message again, to send it again.
+resumes where `last` says, and may sign again exactly what it signed in its last two
+rounds (`recent`), to send it again.
 
 Steps order as the protocol moves: proposal < prevote < precommit within a round. The
 log also gives back the lock: a validator's lock at a height is its last precommit for a
@@ -14,6 +15,12 @@ value there (L36-L41 lock exactly when they precommit a value), so a restart kee
 That record also carries the polka the lock rests on (the prevotes, opaque here): a lock
 kept without its proof would hold the validator to a value it can no longer show anyone,
 and other validators only follow a re-proposal with its polka (L28).
+
+A record's payload (see `consensus.wal` for the framing) is the msgpack array
+    [step, height, round, value_id, pol_round, polka]
+step 0 proposal, 1 prevote, 2 precommit; value_id empty for nil; pol_round -1 but for
+proposals; polka empty but for precommits of a value (then a msgpack array of votes).
+Records only go forward in (height, round, step); a log that goes back is refused.
 """
 
 from __future__ import annotations
