@@ -142,6 +142,11 @@ def day_end_ms(days_ahead: int) -> int:
         + issuance.DAY_MS
 
 
+DEMO_KEYS = ("application", "voucher", "pending_application", "xinhe_part", "pledge",
+             "for_sale", "commitment", "merchant_part", "offers", "redemption", "extending",
+             "overdue")
+
+
 def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     """Every lifecycle operation once, so a newcomer finds each of them on the ledger."""
     registry = default_registry()
@@ -311,9 +316,10 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
         demo = None
         if existing:  # a restart: the chain kept its demo data
             previous = json.loads(state_file.read_text()) if state_file.exists() else {}
-            demo = previous.get("demo") or {"voucher": existing[0]["id"],
-                                            "application": existing[0]["application"],
-                                            "pending_application": "(none)"}
+            demo = previous.get("demo")
+            if not demo or "overdue" not in demo:  # devnet.json lost, or from an old release
+                demo = dict.fromkeys(DEMO_KEYS, "(unknown)") | {
+                    "voucher": existing[0]["id"], "application": existing[0]["application"]}
         else:
             say("loading demo data …")
             demo = load_demo(api, member_keys)
@@ -358,13 +364,17 @@ def guide(state: dict) -> None:
     say(f"  application {demo['pending_application']} awaits the core enterprise's "
         "confirmation.\n")
     say("Try the wallet:")
+    wallet = ".venv/bin/claimledger-wallet --key"
     say(f"  export CLAIMLEDGER_NODE={api} CLAIMLEDGER_PASSPHRASE=devnet")
-    say(f"  .venv/bin/claimledger-wallet --key {by['mingda']['key_file']} vouchers")
-    say(f"  .venv/bin/claimledger-wallet --key {by['core']['key_file']} "
-        f"confirm {state['demo']['pending_application']}")
-    say(f"  .venv/bin/claimledger-wallet --key {by['agency']['key_file']} "
-        f"approve {state['demo']['pending_application']}")
-    say(f"  curl {api}/v1/vouchers/{state['demo']['voucher']}")
+    say(f"  {wallet} {by['mingda']['key_file']} outstanding")
+    say(f"  {wallet} {by['mingda']['key_file']} lineage {demo['voucher']}")
+    say(f"  {wallet} {by['core']['key_file']} record {by['core']['address']}")
+    say(f"  {wallet} {by['core']['key_file']} events")
+    say(f"  {wallet} {by['bank']['key_file']} pledges")
+    say(f"  {wallet} {by['mingda']['key_file']} overdue")
+    say(f"  {wallet} {by['core']['key_file']} confirm {demo['pending_application']}")
+    say(f"  {wallet} {by['agency']['key_file']} approve {demo['pending_application']}")
+    say(f"  curl {api}/v1/vouchers/{demo['voucher']}/lineage")
     say(f"  scripts/devnet stop --dir {state['dir']}\n")
 
 
