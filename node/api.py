@@ -61,6 +61,7 @@ STANDINGS = {"overdue": overdue_key(b""), "extended": extended_key(b"")}
 CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
 NODE = web.AppKey("node", Node)
+PeerRoute = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
 
 STATUS_BY_CODE = {
@@ -416,7 +417,9 @@ async def post_tx(request: web.Request) -> web.Response:
             "observer.read_only", "this is a read-only observer node; submit to a validator"
         )
     raw = await read_submission(request)
-    checked, _ = node.mempool.submit(raw, wall_ms())
+    checked, new = node.mempool.submit(raw, wall_ms())
+    if new and node.on_submit is not None:
+        node.on_submit(raw)
     return web.json_response({"id": checked.id.hex(), "status": "pending"}, status=202)
 
 
@@ -780,7 +783,9 @@ async def get_openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
-def make_app(node: Node) -> web.Application:
+def make_app(node: Node, peer_route: PeerRoute | None = None) -> web.Application:
+    """`peer_route`: the websocket handler of the node's peer links (`GET /v1/peer`),
+    mounted only when the node links to peers."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
     app[NODE] = node
     app.add_routes([
@@ -811,4 +816,6 @@ def make_app(node: Node) -> web.Application:
         web.get("/v1/applications/{id}", get_application),
         web.get("/v1/openapi.json", get_openapi),
     ])
+    if peer_route is not None:
+        app.router.add_get("/v1/peer", peer_route)
     return app

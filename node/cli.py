@@ -18,6 +18,7 @@ from contracts.keystore import unseal
 from node.api import make_app
 from node.config import load_network
 from node.service import Node
+from node.validator import Replication
 
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 
@@ -37,8 +38,9 @@ def split_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-async def serve(node: Node, host: str, port: int) -> None:
-    runner = web.AppRunner(make_app(node), access_log=None)
+async def serve(node: Node, data_dir: Path, host: str, port: int) -> None:
+    replication = Replication(node, data_dir)
+    runner = web.AppRunner(make_app(node, replication.peers.accept), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -49,12 +51,14 @@ async def serve(node: Node, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)
+    replication.start()
     try:
-        if node.is_validator:
-            await node.run_producer()
+        if node.is_validator and not replication.consensus:
+            await node.run_producer()  # the only validator makes the blocks alone
         else:
             await node.wait_stopped()
     finally:
+        await replication.stop()
         await runner.cleanup()
         node.close()
 
@@ -93,7 +97,7 @@ def run(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Pat
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     host, port = split_address(api_address or node.identity.entry.api)
-    asyncio.run(serve(node, host, port))
+    asyncio.run(serve(node, data_dir, host, port))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,13 @@ class Timing:
     empty_block_interval_ms: int  # the longest ledger time stands still without a block
     max_block_txs: int
     max_mempool_txs: int
+    # BFT consensus (networks of more than one validator); see node/validator.py.
+    timeout_propose_ms: int = 3000  # propose step; grows by timeout_delta_ms each round
+    timeout_vote_ms: int = 1000  # prevote and precommit steps; grow likewise
+    timeout_delta_ms: int = 500
+    clock_drift_ms: int = 1000  # how far ahead of a validator's clock a block time may be
+    message_delay_ms: int = 500  # added to clock_drift_ms for the proposal's travel time
+    sync_batch_blocks: int = 64  # blocks per block sync request
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,12 @@ def parse_network(text: str) -> NetworkConfig:
             empty_block_interval_ms=int(timing.get("empty_block_interval_ms", 10_000)),
             max_block_txs=int(timing.get("max_block_txs", 2_000)),
             max_mempool_txs=int(timing.get("max_mempool_txs", 20_000)),
+            timeout_propose_ms=int(timing.get("timeout_propose_ms", 3000)),
+            timeout_vote_ms=int(timing.get("timeout_vote_ms", 1000)),
+            timeout_delta_ms=int(timing.get("timeout_delta_ms", 500)),
+            clock_drift_ms=int(timing.get("clock_drift_ms", 1000)),
+            message_delay_ms=int(timing.get("message_delay_ms", 500)),
+            sync_batch_blocks=max(1, int(timing.get("sync_batch_blocks", 64))),
         ),
         fee_rate_bp=fee_rate_bp,
     )

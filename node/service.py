@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,9 @@ class Node:
             raise
         self.mempool = Mempool(self.chain, config.timing.max_mempool_txs)
         self.committed = asyncio.Event()  # set and replaced at every commit
+        # Hooks of the peer wiring (node.validator): a new transaction, a new head.
+        self.on_submit: Callable[[bytes], None] | None = None
+        self.on_commit: Callable[[int], None] | None = None
         self._stopping = asyncio.Event()
 
     @property
@@ -97,6 +101,8 @@ class Node:
         )
         self.committed.set()
         self.committed = asyncio.Event()
+        if self.on_commit is not None:
+            self.on_commit(head.height)
         return head
 
     async def run_producer(self) -> None:

@@ -128,6 +128,60 @@ def make_network(root: Path, chain_id: str = "claimledger-test") -> Network:
     return net
 
 
+# ------------------------------------------------------------------ several nodes
+
+CLUSTER_TIMING = {
+    "block_interval_ms": 50, "empty_block_interval_ms": 2_000, "timeout_propose_ms": 300,
+    "timeout_vote_ms": 200, "timeout_delta_ms": 100, "message_delay_ms": 200,
+}
+
+
+def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
+                 observers: dict[str, tuple[KeyPair, int]], members: dict[str, KeyPair],
+                 genesis_ms: int, timing: dict[str, int]) -> str:
+    lines = [f'chain_id = "{chain_id}"', f"genesis_time = {genesis_ms}", "fee_rate_bp = 0",
+             "", "[timing]", *(f"{k} = {v}" for k, v in timing.items())]
+    for table, nodes in (("validators", validators), ("observers", observers)):
+        for name, (key, port) in nodes.items():
+            lines += ["", f"[[{table}]]", f'name = "{name}"', f'key = "{key.address.hex()}"',
+                      f'api = "127.0.0.1:{port}"', "power = 1"]
+    for name, key in members.items():
+        roles = ", ".join(f'"{r}"' for r in MEMBER_ROLES[name])
+        lines += ["", "[[members]]", f'name = "{name}"', f"roles = [{roles}]",
+                  f'address = "{key.address.hex()}"']
+    return "\n".join(lines) + "\n"
+
+
+def make_cluster(root: Path, validators: int = 4, observers: int = 0,
+                 chain_id: str = "claimledger-bft-test",
+                 timing: dict[str, int] | None = None) -> list[Network]:
+    """One shared network.toml for `validators` validators and `observers` observers,
+    each with its own key file, data directory and free port; validators come first.
+    Each `Network` of the list can be started with `NodeProcess`."""
+    root.mkdir(parents=True, exist_ok=True)
+    members = {name: KeyPair.generate() for name in MEMBER_ROLES}
+    genesis_ms = now_ms() - 60_000
+    names = [f"validator-{i}" for i in range(validators)] + \
+            [f"observer-{i}" for i in range(observers)]
+    keys = {name: (KeyPair.generate(), free_port()) for name in names}
+    network_file = root / "network.toml"
+    network_file.write_text(cluster_toml(
+        chain_id, {n: keys[n] for n in names[:validators]},
+        {n: keys[n] for n in names[validators:]}, members, genesis_ms,
+        {**CLUSTER_TIMING, **(timing or {})}), encoding="utf-8")
+    out = []
+    for name in names:
+        key, port = keys[name]
+        home = root / name
+        home.mkdir()
+        key_file = home / "key.json"
+        key_file.write_text(json.dumps(seal(key, PASSPHRASE, name)), encoding="utf-8")
+        out.append(Network(root=home, chain_id=chain_id, port=port, genesis_ms=genesis_ms,
+                           validator=key, members=members, network_file=network_file,
+                           key_file=key_file, data_dir=home / "data"))
+    return out
+
+
 # ------------------------------------------------------------------ the process
 
 

@@ -1,0 +1,402 @@
+"""Consensus and block sync of a node in a network of several validators.
+
+`Replication` ties a node's chain and mempool to its peer links:
+
+- Consensus (validators): a `consensus.Driver` per height, fed with the proposals and
+  votes of peers, its timers (asyncio, dropped when the height changes) and the
+  application's answers; its signing log is DATA/consensus.wal. A proposal travels with
+  its block (frame "proposal": [proposal wire, block bytes]); votes are frames "vote".
+  A block is executed once, when it is built or validated, and the result is kept by
+  block id until the height is decided. A validator judges a proposed block invalid
+  when it does not execute exactly, or when its time lies more than clock_drift_ms +
+  message_delay_ms ahead of its own clock (proposer-based timestamps).
+- Empty blocks: at a new height, round 0 waits (its proposer does not build, the others
+  do not start the propose timeout) while the mempool is empty and ledger time has not
+  stood still for empty_block_interval_ms; later rounds never wait.
+- Transactions submitted to a validator are sent to the other validators (frame "tx").
+- Block sync (every node): heads are exchanged on connect and after each commit (frame
+  "status"); a node behind asks for at most sync_batch_blocks blocks (frame
+  "get_blocks" [from, to]) and gets frame "blocks" [[block bytes, certificate wire],
+  ...]. Each certificate is verified against the validator set before the block is
+  executed; a block that fails either is refused with its code and the link is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from consensus.certificate import Certificate, CertificateError
+from consensus.driver import (
+    Action,
+    Broadcast,
+    Decided,
+    Driver,
+    EquivocationFound,
+    Event,
+    ProposeValue,
+    Rejected,
+    RequestValue,
+    SigningRefused,
+    StartTimer,
+    Timeout,
+    ValidateValue,
+    Validity,
+)
+from consensus.guard import SigningGuard
+from consensus.messages import MessageError, Proposal, Vote, message_from_wire
+from consensus.timeouts import TimeoutConfig
+from consensus.validators import ValidatorSet
+from consensus.wal import FileWal
+from contracts.codec import encode
+from contracts.errors import LedgerError
+from contracts.identity import verify
+from node.blocks import Block
+from node.chain import Execution, InvalidBlock
+from node.peers import Link, PeerError, Peers
+from node.service import Node, wall_ms
+
+log = logging.getLogger("claimledger.consensus")
+
+KINDS = frozenset({"proposal", "vote", "tx", "status", "get_blocks", "blocks"})
+TICK_S = 0.02
+REBROADCAST_MS = 1000
+MAX_BLOCKS_KEPT = 16  # proposed blocks kept per height
+
+
+class Replication:
+    def __init__(self, node: Node, data_dir: Path) -> None:
+        self.node = node
+        self.chain = node.chain
+        self.config = node.config
+        timing = self.config.timing
+        self.timing = timing
+        self.peers = Peers(self.config, node.key, KINDS, self.on_frame)
+        self.peers.on_connect = self.on_connect
+        self.peer_heights: dict[bytes, int] = {}
+        self.requested: dict[bytes, float] = {}  # peer -> loop time of the last request
+        self.validators = ValidatorSet.from_powers(self.config.validator_powers())
+        self.timeouts = TimeoutConfig(
+            propose_ms=timing.timeout_propose_ms, propose_delta_ms=timing.timeout_delta_ms,
+            prevote_ms=timing.timeout_vote_ms, prevote_delta_ms=timing.timeout_delta_ms,
+            precommit_ms=timing.timeout_vote_ms, precommit_delta_ms=timing.timeout_delta_ms,
+        )
+        # With one validator the node's producer makes the blocks (node.service); the
+        # consensus runs when there are several.
+        self.consensus = node.is_validator and len(self.validators) > 1
+        self.guard: SigningGuard | None = None
+        self.wal: FileWal | None = None
+        if self.consensus:
+            self.wal = FileWal(data_dir / "consensus.wal")
+            self.guard = SigningGuard(self.chain.chain_id, node.key.sign, self.wal)
+        self.driver: Driver | None = None
+        self.blocks: dict[bytes, Block] = {}
+        self.runs: dict[bytes, Execution] = {}
+        self.wanted: set[bytes] = set()  # value ids the driver asked about, block unseen
+        self.timers: list[asyncio.TimerHandle] = []
+        self.gated: list[StartTimer] = []  # round-0 propose timers waiting for work
+        self.request: RequestValue | None = None
+        self.last_progress_ms = wall_ms()
+        self._task: asyncio.Task | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self.consensus:
+            self._new_driver()
+        self.node.on_submit = self.on_submit
+        self.node.on_commit = self.on_commit
+        self.peers.start()
+        self._task = asyncio.create_task(self._ticker())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._cancel_timers()
+        await self.peers.stop()
+        if self.wal is not None:
+            self.wal.close()
+
+    def _new_driver(self) -> None:
+        self._cancel_timers()
+        self.blocks = {k: b for k, b in self.blocks.items()
+                       if b.header.height > self.chain.head.height}
+        self.runs = {}
+        self.wanted = set()
+        self.request = None
+        self.driver = Driver(
+            chain_id=self.chain.chain_id, validators=self.validators, verify=verify,
+            height=self.chain.head.height + 1, timeouts=self.timeouts,
+            me=self.node.key.address, guard=self.guard,
+        )
+        self.run(self.driver.start())
+
+    def _cancel_timers(self) -> None:
+        for handle in self.timers:
+            handle.cancel()
+        self.timers = []
+        self.gated = []
+
+    # ------------------------------------------------------------------ the driver
+
+    def feed(self, event: Event) -> None:
+        if self.driver is None:
+            return
+        self.run(self.driver.handle(event))
+
+    def run(self, actions: list[Action]) -> None:
+        for action in actions:
+            match action:
+                case Broadcast(message=message):
+                    self._broadcast(message)
+                case StartTimer(timeout=timeout, duration_ms=ms):
+                    if timeout.round == 0 and timeout.kind.name == "PROPOSE" and \
+                            not self._work_waiting():
+                        self.gated.append(action)
+                    else:
+                        self._start_timer(timeout, ms)
+                case RequestValue():
+                    self.request = action
+                case ValidateValue(value_id=value_id):
+                    block = self.blocks.get(value_id)
+                    if block is None:
+                        self.wanted.add(value_id)
+                    else:
+                        self._validate(block)
+                case Decided():
+                    self._decided(action)
+                case Rejected(code=code):
+                    log.info("rejected a consensus message: %s", code)
+                case EquivocationFound():
+                    log.warning("equivocation: %s", action.evidence)
+                case SigningRefused(code=code, message=message):
+                    log.warning("signing refused: %s: %s", code, message)
+                case _:
+                    pass
+
+    def _start_timer(self, timeout: Timeout, ms: int) -> None:
+        loop = asyncio.get_running_loop()
+        self.timers.append(loop.call_later(ms / 1000, self.feed, timeout))
+
+    def _broadcast(self, message: Proposal | Vote) -> None:
+        if isinstance(message, Proposal):
+            block = self.blocks.get(message.value_id)
+            if block is None:
+                return
+            self.peers.broadcast("proposal", [message.to_wire(), encode(block)],
+                                 validators_only=True)
+        else:
+            self.peers.broadcast("vote", message.to_wire(), validators_only=True)
+
+    def _work_waiting(self) -> bool:
+        idle = wall_ms() - self.chain.head.time_ms >= self.timing.empty_block_interval_ms
+        return len(self.node.mempool) > 0 or idle
+
+    def _propose(self) -> None:
+        request, self.request = self.request, None
+        assert request is not None and self.driver is not None
+        if (request.height, request.round) != (self.driver.height, self.driver.round):
+            return
+        now = wall_ms()
+        batch = self.node.mempool.batch(self.timing.max_block_txs)
+        run = self.chain.execute(batch, self.chain.next_time_ms(now))
+        block = self.chain.make_block(run, self.node.key.address)
+        self.blocks[block.id] = block
+        self.runs[block.id] = run
+        self.feed(ProposeValue(request.height, request.round, block.id))
+
+    def _validate(self, block: Block) -> None:
+        assert self.driver is not None
+        value_id = block.id
+        self.wanted.discard(value_id)
+        if block.header.height != self.driver.height:
+            return
+        valid = True
+        limit = wall_ms() + self.timing.clock_drift_ms + self.timing.message_delay_ms
+        if block.header.time_ms > limit:
+            log.info("block %s is %d ms ahead of this clock", value_id.hex()[:16],
+                     block.header.time_ms - wall_ms())
+            valid = False
+        elif value_id not in self.runs:
+            try:
+                self.runs[value_id] = self.chain.validate_block(block)
+            except LedgerError as e:
+                log.info("invalid block %s: %s", value_id.hex()[:16], e.code)
+                valid = False
+        self.feed(Validity(block.header.height, value_id, valid))
+
+    def _decided(self, decided: Decided) -> None:
+        block = self.blocks.get(decided.value_id)
+        assert block is not None, "a decided block was validated, so it is known"
+        run = self.runs.get(decided.value_id)
+        if run is None:
+            run = self.chain.validate_block(block)
+        self._commit(block, decided.certificate, run)
+        # The driver has moved to the next height already: drop this height's state.
+        self._cancel_timers()
+        self.blocks = {k: b for k, b in self.blocks.items()
+                       if b.header.height > self.chain.head.height}
+        self.runs = {}
+        self.wanted = set()
+        self.request = None
+
+    def _commit(self, block: Block, certificate: Certificate, run: Execution) -> None:
+        node = self.node
+        head = self.chain.commit(block, certificate, run)
+        node.mempool.after_commit(run.included, run.failed, wall_ms())
+        log.info("committed height=%d round=%d txs=%d id=%s", head.height,
+                 certificate.round, len(run.included), head.block_id.hex()[:16])
+        node.committed.set()
+        node.committed = asyncio.Event()
+        self.on_commit(head.height)
+
+    def on_commit(self, height: int) -> None:
+        self.last_progress_ms = wall_ms()
+        self.peers.broadcast("status", [height])
+
+    async def _ticker(self) -> None:
+        last_rebroadcast = wall_ms()
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                self._tick(last_rebroadcast)
+                now = wall_ms()
+                if self.driver is not None and now - last_rebroadcast >= REBROADCAST_MS:
+                    last_rebroadcast = now
+                    if now - self.last_progress_ms >= REBROADCAST_MS:
+                        self.run(list(self.driver.rebroadcast()))
+            except Exception:
+                log.exception("consensus tick failed")
+
+    def _tick(self, _: int) -> None:
+        if self.driver is None:
+            return
+        work = self._work_waiting()
+        if self.gated and work:
+            gated, self.gated = self.gated, []
+            for timer in gated:
+                self._start_timer(timer.timeout, timer.duration_ms)
+        request = self.request
+        if request is not None and (request.round > 0 or work):
+            ready = wall_ms() - self.chain.head.time_ms >= self.timing.block_interval_ms
+            if ready or request.round > 0:
+                self._propose()
+
+    # ------------------------------------------------------------------ transactions
+
+    def on_submit(self, raw: bytes) -> None:
+        self.peers.broadcast("tx", raw, validators_only=True)
+
+    # ------------------------------------------------------------------ frames
+
+    def on_connect(self, link: Link) -> None:
+        link.send("status", [self.chain.head.height])
+
+    async def on_frame(self, link: Link, kind: str, payload: object) -> None:
+        try:
+            if kind == "vote" or kind == "proposal":
+                if self.driver is not None and link.peer in self.validators:
+                    self._on_consensus(kind, payload)
+            elif kind == "tx":
+                if self.node.is_validator and isinstance(payload, bytes):
+                    try:
+                        self.node.mempool.submit(payload, wall_ms())
+                    except LedgerError:
+                        pass
+            elif kind == "status":
+                self._on_status(link, payload)
+            elif kind == "get_blocks":
+                self._on_get_blocks(link, payload)
+            elif kind == "blocks":
+                self._on_blocks(link, payload)
+        except (MessageError, CertificateError, LedgerError) as e:
+            code = getattr(e, "code", "peer.bad_frame")
+            log.warning("refused a %s frame from %s: %s", kind, link.name, code)
+            raise PeerError(code, str(e)) from e
+
+    def _on_consensus(self, kind: str, payload: object) -> None:
+        if kind == "vote":
+            message = message_from_wire(payload)
+            if not isinstance(message, Vote):
+                raise MessageError("consensus.malformed", "a vote frame holds a proposal")
+            self.feed(message)
+            return
+        if not (isinstance(payload, list) and len(payload) == 2
+                and isinstance(payload[1], bytes)):
+            raise MessageError("consensus.malformed", "a proposal frame is [proposal, block]")
+        message = message_from_wire(payload[0])
+        if not isinstance(message, Proposal):
+            raise MessageError("consensus.malformed", "a proposal frame holds a vote")
+        assert self.driver is not None
+        if not self.driver.height <= message.height <= self.driver.height + 1:
+            return
+        block = self.chain.decode_block(payload[1])
+        if block.id != message.value_id or block.header.height != message.height:
+            raise MessageError("consensus.block_mismatch", "the block is not the proposed one")
+        kept = sum(1 for b in self.blocks.values() if b.header.height == message.height)
+        if block.id not in self.blocks and kept < MAX_BLOCKS_KEPT:
+            self.blocks[block.id] = block
+        self.feed(message)
+        if block.id in self.wanted:
+            self._validate(block)
+
+    def _on_status(self, link: Link, payload: object) -> None:
+        if not (isinstance(payload, list) and len(payload) == 1 and type(payload[0]) is int):
+            raise PeerError("peer.bad_frame", "status is [height]")
+        self.peer_heights[link.peer] = payload[0]
+        self._maybe_request(link)
+
+    def _maybe_request(self, link: Link) -> None:
+        mine = self.chain.head.height
+        theirs = self.peer_heights.get(link.peer, 0)
+        if theirs <= mine:
+            return
+        now = asyncio.get_running_loop().time()
+        if now - self.requested.get(link.peer, 0.0) < 2.0:
+            return
+        self.requested[link.peer] = now
+        to = min(theirs, mine + self.timing.sync_batch_blocks)
+        link.send("get_blocks", [mine + 1, to])
+
+    def _on_get_blocks(self, link: Link, payload: object) -> None:
+        if not (isinstance(payload, list) and len(payload) == 2
+                and all(type(x) is int for x in payload)):
+            raise PeerError("peer.bad_frame", "get_blocks is [from, to]")
+        start, end = payload
+        end = min(end, start + self.timing.sync_batch_blocks - 1, self.chain.head.height)
+        out = []
+        store = self.node.store
+        for height in range(max(start, 1), end + 1):
+            raw = store.block_bytes(height)
+            certificate = store.certificate(height)
+            if raw is None or certificate is None:
+                break
+            out.append([raw, certificate.to_wire()])
+        link.send("blocks", out)
+
+    def _on_blocks(self, link: Link, payload: object) -> None:
+        if not isinstance(payload, list):
+            raise PeerError("peer.bad_frame", "blocks is a list")
+        self.requested.pop(link.peer, None)
+        advanced = False
+        for item in payload:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], bytes)):
+                raise PeerError("peer.bad_frame", "a block entry is [block, certificate]")
+            block = self.chain.decode_block(item[0])
+            certificate = Certificate.from_wire(item[1])
+            if block.header.height != self.chain.head.height + 1:
+                continue
+            try:
+                self.chain.verify_certificate(block, certificate)
+                run = self.chain.validate_block(block)
+            except InvalidBlock as e:
+                log.warning("refused block %d from %s: %s", block.header.height, link.name,
+                            e.code)
+                raise
+            self._commit(block, certificate, run)
+            advanced = True
+        if advanced and self.driver is not None:
+            self._new_driver()
+        self._maybe_request(link)
