@@ -130,6 +130,7 @@ def make_network(root: Path, chain_id: str = "claimledger-test") -> Network:
 
 # ------------------------------------------------------------------ several nodes
 
+CLUSTER_MEMBERS = {**MEMBER_ROLES, "supplier2": ("enterprise",)}
 CLUSTER_TIMING = {
     "block_interval_ms": 50, "empty_block_interval_ms": 2_000, "timeout_propose_ms": 300,
     "timeout_vote_ms": 200, "timeout_delta_ms": 100, "message_delay_ms": 200,
@@ -146,7 +147,7 @@ def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
             lines += ["", f"[[{table}]]", f'name = "{name}"', f'key = "{key.address.hex()}"',
                       f'api = "127.0.0.1:{port}"', "power = 1"]
     for name, key in members.items():
-        roles = ", ".join(f'"{r}"' for r in MEMBER_ROLES[name])
+        roles = ", ".join(f'"{r}"' for r in CLUSTER_MEMBERS[name])
         lines += ["", "[[members]]", f'name = "{name}"', f"roles = [{roles}]",
                   f'address = "{key.address.hex()}"']
     return "\n".join(lines) + "\n"
@@ -159,7 +160,7 @@ def make_cluster(root: Path, validators: int = 4, observers: int = 0,
     each with its own key file, data directory and free port; validators come first.
     Each `Network` of the list can be started with `NodeProcess`."""
     root.mkdir(parents=True, exist_ok=True)
-    members = {name: KeyPair.generate() for name in MEMBER_ROLES}
+    members = {name: KeyPair.generate() for name in CLUSTER_MEMBERS}
     genesis_ms = now_ms() - 60_000
     names = [f"validator-{i}" for i in range(validators)] + \
             [f"observer-{i}" for i in range(observers)]
