@@ -1,9 +1,10 @@
 """A running node: its chain, mempool and key, block production and shutdown.
 
-In this release a network has one validator, which produces a block whenever
+A network of one validator runs the producer here: it makes a block whenever
 transactions wait (after a short gathering interval) and an empty block when ledger
-time has stood still for the configured idle interval. Its blocks carry a commit
-certificate signed by that validator, the format the BFT network fills with more votes.
+time has stood still for the configured idle interval, with a commit certificate signed
+by that validator alone. With several validators the blocks come from the BFT
+consensus instead (node.validator), in the same format with more precommits.
 """
 
 from __future__ import annotations

@@ -284,17 +284,19 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
                  for v in raw["validators"] + raw.get("observers", [])}
     member_keys = {m["handle"]: load_or_make_key(keys_dir / f"{m['handle']}.json", m["name"])
                    for m in raw["members"]}
-    if port is not None:  # validators' APIs on consecutive ports from --port
-        for i, v in enumerate(raw["validators"]):
-            v["api"] = f"127.0.0.1:{port + i}"
-    apis = {v["name"]: v["api"] for v in raw["validators"]}
+    entries = [("validator", v) for v in raw["validators"]] + \
+              [("observer", o) for o in raw.get("observers", [])]
+    if port is not None:  # validators', then observers' APIs on consecutive ports
+        for i, (_, entry) in enumerate(entries):
+            entry["api"] = f"127.0.0.1:{port + i}"
+    apis = {entry["name"]: entry["api"] for _, entry in entries}
     network = directory / "network.toml"
     write_network(template, network, node_keys, member_keys, apis)
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
     nodes = []
     processes: list[subprocess.Popen] = []
-    for entry in raw["validators"]:
+    for role, entry in entries:
         name = entry["name"]
         log = directory / "logs" / f"{name}.log"
         process = subprocess.Popen(
@@ -304,7 +306,7 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
             env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        nodes.append({"name": name, "role": "validator", "api": f"http://{entry['api']}",
+        nodes.append({"name": name, "role": role, "api": f"http://{entry['api']}",
                       "pid": process.pid, "log": str(log)})
         processes.append(process)
     try:
