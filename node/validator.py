@@ -229,7 +229,13 @@ class Replication:
 
     def _decided(self, decided: Decided) -> None:
         block = self.blocks.get(decided.value_id)
-        assert block is not None, "a decided block was validated, so it is known"
+        if block is None:
+            # Decided on a lock taken before a restart, whose block this process never
+            # saw: stay at this height and let block sync bring the block.
+            log.warning("decided block %s at height %d is unknown here; syncing it",
+                        decided.value_id.hex()[:16], decided.height)
+            self._new_driver()
+            return
         run = self.runs.get(decided.value_id)
         if run is None:
             run = self.chain.validate_block(block)
@@ -315,6 +321,11 @@ class Replication:
             code = getattr(e, "code", "peer.bad_frame")
             log.warning("refused a %s frame from %s: %s", kind, link.name, code)
             raise PeerError(code, str(e)) from e
+        except PeerError:
+            raise
+        except Exception as e:  # a bug must cost one link, never the node or its redialling
+            log.exception("handling a %s frame from %s failed", kind, link.name)
+            raise PeerError("peer.internal", repr(e)) from e
 
     def _on_consensus(self, kind: str, payload: object) -> None:
         if kind == "vote":
