@@ -253,6 +253,14 @@ def openapi_document() -> dict[str, Any]:
             '{"error": {"code", "message"}} with a stable code.',
         },
         "paths": {
+            "/v1/peer": {"get": {
+                "summary": "Link between the nodes of network.toml (not for clients)",
+                "description": "A websocket. Both ends prove the key network.toml lists for "
+                "them, then exchange msgpack frames [kind, payload]: consensus messages, "
+                "transactions, heads and blocks with their certificates. Any other caller "
+                "is refused.",
+                "responses": {"101": {"description": "switching to the websocket"}},
+            }},
             "/v1/status": {"get": {
                 "summary": "Chain id, this node, head height, block id and state root",
                 "responses": {"200": _json({"$ref": "#/components/schemas/Status"}, "status")},

@@ -13,7 +13,8 @@
 - Empty blocks: at a new height, round 0 waits (its proposer does not build, the others
   do not start the propose timeout) while the mempool is empty and ledger time has not
   stood still for empty_block_interval_ms; later rounds never wait.
-- Transactions submitted to a validator are sent to the other validators (frame "tx").
+- Transactions submitted to a validator are sent to the other validators (frame "tx"),
+  and its pending ones again to a validator whose link comes up.
 - Block sync (every node): heads are exchanged on connect and after each commit (frame
   "status"); a node behind asks for at most sync_batch_blocks blocks (frame
   "get_blocks" [from, to]) and gets frame "blocks" [[block bytes, certificate wire],
@@ -63,6 +64,7 @@ KINDS = frozenset({"proposal", "vote", "tx", "status", "get_blocks", "blocks"})
 TICK_S = 0.02
 REBROADCAST_MS = 1000
 MAX_BLOCKS_KEPT = 16  # proposed blocks kept per height
+MAX_TXS_ON_CONNECT = 5_000  # pending transactions sent to a peer when a link comes up
 
 
 class Replication:
@@ -205,6 +207,8 @@ class Replication:
         block = self.chain.make_block(run, self.node.key.address)
         self.blocks[block.id] = block
         self.runs[block.id] = run
+        log.debug("proposing height=%d round=%d txs=%d", request.height, request.round,
+                  len(run.included))
         self.feed(ProposeValue(request.height, request.round, block.id))
 
     def _validate(self, block: Block) -> None:
@@ -299,6 +303,10 @@ class Replication:
 
     def on_connect(self, link: Link) -> None:
         link.send("status", [self.chain.head.height])
+        if self.node.is_validator and link.peer in self.validators:
+            # What was submitted while the link was down has not reached the peer.
+            for checked in self.node.mempool.batch(MAX_TXS_ON_CONNECT):
+                link.send("tx", checked.raw)
 
     async def on_frame(self, link: Link, kind: str, payload: object) -> None:
         try:
@@ -309,8 +317,8 @@ class Replication:
                 if self.node.is_validator and isinstance(payload, bytes):
                     try:
                         self.node.mempool.submit(payload, wall_ms())
-                    except LedgerError:
-                        pass
+                    except LedgerError as e:
+                        log.debug("a transaction from %s is refused: %s", link.name, e.code)
             elif kind == "status":
                 self._on_status(link, payload)
             elif kind == "get_blocks":
