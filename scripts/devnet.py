@@ -33,6 +33,7 @@ from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import seal, unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
+from contracts.tx import payload_id  # noqa: E402
 
 PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
 CHINA = timezone(timedelta(hours=8))
@@ -115,17 +116,25 @@ def wait_up(api: str, process: subprocess.Popen | None = None, log: Path | None 
             time.sleep(0.2)
 
 
-def submit(api: str, tx) -> dict:
-    answer = http(f"{api}/v1/txs", {"tx": encode(tx).hex()})
-    if "error" in answer:
-        raise SystemExit(f"demo transaction refused: {answer['error']}")
-    for _ in range(20):
-        result = http(f"{api}/v1/txs/{answer['id']}?wait_ms=3000")
-        if result["status"] != "pending":
-            break
-    if result["status"] != "committed":
-        raise SystemExit(f"demo transaction not committed: {result}")
-    return result
+def submit(api: str, *txs) -> list[dict]:
+    """Submit `txs` in order (the mempool accepts one that builds on another pending one),
+    then wait until each is committed."""
+    ids = []
+    for tx in txs:
+        answer = http(f"{api}/v1/txs", {"tx": encode(tx).hex()})
+        if "error" in answer:
+            raise SystemExit(f"demo transaction refused: {answer['error']}")
+        ids.append(answer["id"])
+    results = []
+    for tx_id in ids:
+        for _ in range(20):
+            result = http(f"{api}/v1/txs/{tx_id}?wait_ms=3000")
+            if result["status"] != "pending":
+                break
+        if result["status"] != "committed":
+            raise SystemExit(f"demo transaction not committed: {result}")
+        results.append(result)
+    return results
 
 
 # ------------------------------------------------------------------ demo data
@@ -154,12 +163,15 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     chain_id, height = status["chain_id"], status["height"]
     a = {handle: key.address for handle, key in keys.items()}
 
-    def run(contract: str, operation: str, body, *signers: str) -> dict:
+    def signed(contract: str, operation: str, body, *signers: str):
         unsigned = make_transaction(registry, chain_id, contract, operation, body,
                                     height + 100_000, int.from_bytes(os.urandom(7), "big"))
         for handle in signers:
             unsigned = sign_transaction(unsigned, keys[handle])
-        return submit(api, unsigned)
+        return unsigned
+
+    def run(contract: str, operation: str, body, *signers: str) -> dict:
+        return submit(api, signed(contract, operation, body, *signers))[0]
 
     def issue(creditor: str, amount_fen: int, due_ms: int, ext_days: int, ext_max: int,
               basis_ref: str, document: bytes, asset: bool = True) -> tuple[str, str]:
@@ -168,11 +180,15 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
             consumption_offset=True, extension_days=ext_days, extension_max=ext_max,
             basis_ref=basis_ref, basis_sha256=hashlib.sha256(document).digest(),
         )
-        applied = run("issuance", "apply", issuance.Apply(a[creditor], terms), creditor)
-        application = bytes.fromhex(applied["id"])
-        run("issuance", "confirm", issuance.Confirm(a["core"], application), "core")
-        approved = run("issuance", "approve", issuance.Approve(a["agency"], application),
-                       "agency")
+        # Apply, confirm and approve go in together: a voucher due within seconds is
+        # issued in the next block or two, however slow the network is to commit each.
+        apply = signed("issuance", "apply", issuance.Apply(a[creditor], terms), creditor)
+        application = payload_id(apply.payload)
+        *_, approved = submit(
+            api, apply,
+            signed("issuance", "confirm", issuance.Confirm(a["core"], application), "core"),
+            signed("issuance", "approve", issuance.Approve(a["agency"], application), "agency"),
+        )
         return application.hex(), subjects(approved, "voucher.issued")[0]
 
     now_ms = int(time.time() * 1000)
@@ -327,7 +343,8 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
             demo = load_demo(api, member_keys)
     except BaseException:
         for n in nodes:
-            os.kill(n["pid"], signal.SIGTERM)
+            if alive(n["pid"]):
+                os.kill(n["pid"], signal.SIGTERM)
         raise
     members = [
         {"handle": m["handle"], "name": m["name"], "roles": m["roles"],
