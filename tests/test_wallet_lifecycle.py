@@ -24,6 +24,7 @@ from contracts.identity import KeyPair
 from contracts.issuance import DAY_MS
 from contracts.keystore import seal
 from contracts.ledger import make_transaction
+from tests.nodeproc import free_port_block
 from wallet.cli import Wallet, main, parse_amounts, parse_due, show_due
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def test_voucher_lifecycle_through_the_wallet(tmp_path: Path) -> None:
     directory = tmp_path / "devnet"
     up = subprocess.run(
         [str(ROOT / "scripts" / "devnet"), "--detach", "--dir", str(directory),
-         "--port", str(free_port())],
+         "--port", str(free_port_block(5))],
         capture_output=True, text=True, timeout=120,
     )
     try:
