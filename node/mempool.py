@@ -23,6 +23,7 @@ class Mempool:
         self.chain = chain
         self.max_txs = max_txs
         self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
+        self.by_raw: dict[bytes, CheckedTx] = {}  # the same, by the bytes that were checked
         self.rejected: OrderedDict[bytes, LedgerError] = OrderedDict()
         self.overlay = Overlay(chain.store)
 
@@ -57,7 +58,17 @@ class Mempool:
             raise
         self.rejected.pop(checked.id, None)
         self.pending[checked.id] = checked
+        self.by_raw[checked.raw] = checked
         return checked, True
+
+    def checked(self, raw: bytes) -> CheckedTx | None:
+        """The pending transaction with exactly these bytes, already verified, if any."""
+        return self.by_raw.get(raw)
+
+    def _drop(self, tx_id: bytes) -> None:
+        checked = self.pending.pop(tx_id, None)
+        if checked is not None:
+            self.by_raw.pop(checked.raw, None)
 
     def batch(self, max_txs: int) -> list[CheckedTx]:
         """The oldest pending transactions, in arrival order."""
@@ -72,9 +83,9 @@ class Mempool:
                      failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
         """Drop what the block took or refused; re-run the rest on the new state."""
         for checked in included:
-            self.pending.pop(checked.id, None)
+            self._drop(checked.id)
         for checked, error in failed:
-            self.pending.pop(checked.id, None)
+            self._drop(checked.id)
             self._remember_rejection(checked.id, error)
         head = self.chain.head
         info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
@@ -83,7 +94,7 @@ class Mempool:
             try:
                 apply_transaction(self.chain.registry, self.overlay, checked, info)
             except LedgerError as e:
-                del self.pending[tx_id]
+                self._drop(tx_id)
                 self._remember_rejection(tx_id, e)
 
     def status(self, tx_id: bytes) -> tuple[str, LedgerError | None]:

@@ -34,6 +34,7 @@ from consensus.driver import (
     Broadcast,
     Decided,
     Driver,
+    EnteredRound,
     EquivocationFound,
     Event,
     ProposeValue,
@@ -175,8 +176,10 @@ class Replication:
                     log.warning("equivocation: %s", action.evidence)
                 case SigningRefused(code=code, message=message):
                     log.warning("signing refused: %s: %s", code, message)
+                case EnteredRound():
+                    pass  # a report: timers and requests for the round come as their own actions
                 case _:
-                    pass
+                    raise AssertionError(f"unhandled consensus action {action!r}")
 
     def _start_timer(self, timeout: Timeout, ms: int) -> None:
         loop = asyncio.get_running_loop()
@@ -225,7 +228,8 @@ class Replication:
             valid = False
         elif value_id not in self.runs:
             try:
-                self.runs[value_id] = self.chain.validate_block(block)
+                self.runs[value_id] = self.chain.validate_block(
+                    block, self.node.mempool.checked)
             except LedgerError as e:
                 log.info("invalid block %s: %s", value_id.hex()[:16], e.code)
                 valid = False
@@ -242,7 +246,7 @@ class Replication:
             return
         run = self.runs.get(decided.value_id)
         if run is None:
-            run = self.chain.validate_block(block)
+            run = self.chain.validate_block(block, self.node.mempool.checked)
         self._commit(block, decided.certificate, run)
         # The driver has moved to the next height already: drop this height's state.
         self._cancel_timers()
@@ -409,7 +413,7 @@ class Replication:
                 continue
             try:
                 self.chain.verify_certificate(block, certificate)
-                run = self.chain.validate_block(block)
+                run = self.chain.validate_block(block, self.node.mempool.checked)
             except InvalidBlock as e:
                 log.warning("refused block %d from %s: %s", block.header.height, link.name,
                             e.code)

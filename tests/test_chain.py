@@ -17,6 +17,7 @@ from contracts.identity import KeyPair
 from contracts.issuance import Confirm, get_application
 from contracts.tx import Transaction
 from contracts.vouchers import get_voucher, issued_voucher_id
+from node import chain as chain_module
 from node.blocks import ZERO_HASH, Block, Head, tx_root
 from node.chain import Chain, InvalidBlock
 from node.config import NetworkConfig, parse_network
@@ -190,6 +191,27 @@ def test_a_fresh_node_with_the_same_genesis_replays_every_block_to_the_same_stat
     assert follower.chain.head == producer.chain.head
     voucher = get_voucher(follower.store, issued_voucher_id(application))
     assert voucher is not None and voucher.holder == net.members["supplier"].address
+
+
+def test_a_block_of_transactions_the_mempool_verified_is_not_verified_again(
+    net: Net, producer: Node, follower: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply = apply_tx(CHAIN_ID, net.members, DUE)
+    submit(producer, apply, T0 + SEC)
+    submit(follower, apply, T0 + SEC)  # the follower heard of it too, and checked it then
+    producer.produce(T0 + SEC)
+    block = producer.store.block(1)
+    assert block is not None and len(block.txs) == 1
+
+    verified: list[bytes] = []
+    real = chain_module.check_transaction
+    monkeypatch.setattr(chain_module, "check_transaction",
+                        lambda *a: verified.append(a[2]) or real(*a))
+    run = follower.chain.validate_block(block, follower.mempool.checked)
+    assert verified == [] and run.state_root == block.header.state_root
+    # Bytes the mempool never saw (another signature set would differ) are verified.
+    follower.chain.validate_block(block)
+    assert verified == [block.txs[0]]
 
 
 def test_a_tampered_block_is_refused_and_changes_nothing(
