@@ -15,6 +15,7 @@ from contracts.fees import MAX_RATE_BP
 from contracts.identity import parse_address
 from contracts.ledger import Genesis, GenesisMember
 from contracts.membership import ROLES
+from node.blocks import MAX_BLOCK_TXS
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,28 @@ def _time_ms(value: object) -> int:
     raise _fail("genesis_time must be an offset date-time or milliseconds since 1970")
 
 
+# [timing] in network.toml: name → (default, lowest, highest); all integers.
+TIMING_BOUNDS = {
+    "block_interval_ms": (100, 1, 60_000),
+    "empty_block_interval_ms": (10_000, 1, 3_600_000),
+    "max_block_txs": (2_000, 1, MAX_BLOCK_TXS),
+    "max_mempool_txs": (20_000, 1, 10_000_000),
+    "timeout_propose_ms": (3000, 1, 600_000),
+    "timeout_vote_ms": (1000, 1, 600_000),
+    "timeout_delta_ms": (500, 0, 600_000),
+    "clock_drift_ms": (1000, 0, 60_000),
+    "message_delay_ms": (500, 0, 60_000),
+    "sync_batch_blocks": (64, 1, 1024),
+}
+
+
+def _int_in(table: dict, name: str, default: int, lo: int, hi: int, where: str = "") -> int:
+    value = table.get(name, default)
+    if type(value) is not int or not lo <= value <= hi:
+        raise _fail(f"{where}{name} must be an integer in {lo}..{hi}, not {value!r}")
+    return value
+
+
 def _key(entry: dict, field: str, where: str) -> bytes:
     text = entry.get(field, "")
     if not text:
@@ -114,27 +137,17 @@ def parse_network(text: str) -> NetworkConfig:
     if not validators:
         raise _fail("at least one validator is needed")
     timing = raw.get("timing", {})
-    fee_rate_bp = raw.get("fee_rate_bp", 0)
-    if type(fee_rate_bp) is not int or not 0 <= fee_rate_bp <= MAX_RATE_BP:
-        raise _fail(f"fee_rate_bp is an integer number of basis points in 0..{MAX_RATE_BP}")
+    if not isinstance(timing, dict):
+        raise _fail("[timing] must be a table")
+    fee_rate_bp = _int_in(raw, "fee_rate_bp", 0, 0, MAX_RATE_BP)
     return NetworkConfig(
         chain_id=str(chain_id),
         genesis=Genesis(str(chain_id), _time_ms(raw.get("genesis_time", 0)), tuple(members),
                         fee_rate_bp),
         validators=validators,
         observers=_nodes(raw.get("observers", []), "observer"),
-        timing=Timing(
-            block_interval_ms=int(timing.get("block_interval_ms", 100)),
-            empty_block_interval_ms=int(timing.get("empty_block_interval_ms", 10_000)),
-            max_block_txs=int(timing.get("max_block_txs", 2_000)),
-            max_mempool_txs=int(timing.get("max_mempool_txs", 20_000)),
-            timeout_propose_ms=int(timing.get("timeout_propose_ms", 3000)),
-            timeout_vote_ms=int(timing.get("timeout_vote_ms", 1000)),
-            timeout_delta_ms=int(timing.get("timeout_delta_ms", 500)),
-            clock_drift_ms=int(timing.get("clock_drift_ms", 1000)),
-            message_delay_ms=int(timing.get("message_delay_ms", 500)),
-            sync_batch_blocks=max(1, int(timing.get("sync_batch_blocks", 64))),
-        ),
+        timing=Timing(**{name: _int_in(timing, name, default, lo, hi, "timing.")
+                         for name, (default, lo, hi) in TIMING_BOUNDS.items()}),
         fee_rate_bp=fee_rate_bp,
     )
 
