@@ -111,13 +111,15 @@ def default_registry() -> Registry:
         governance,
         issuance,
         membership,
+        obligations,
         payment,
         pledge,
         redemption,
+        setoff,
         transfer,
     )
 
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
-        payment, extension,
+        payment, obligations, setoff, extension,
     ])

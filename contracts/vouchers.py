@@ -30,7 +30,7 @@ from contracts.state import Overlay, Reader, get_record, put_record
 VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled"})
 CAUSES = frozenset({
     "issue", "transfer", "split", "remainder", "merchant_payment", "acquisition",
-    "enforcement", "redemption_remainder",
+    "enforcement", "redemption_remainder", "setoff_remainder",
 })
 MAX_COMMITMENTS = 8
 MAX_PARTS = 16  # new states one operation may create
