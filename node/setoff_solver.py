@@ -4,17 +4,22 @@ Given debts (confirmed obligations and unpledged vouchers, each owed by a debtor
 creditor), the best set-off clears the most debt while no member's net position
 (owed to it − owed by it) changes. With r the debt that remains on each arc this is a
 min-cost flow: 0 ≤ r ≤ owed, cost 1 per unit of r, each member's net position as its
-supply; set-off = owed − r, a circulation. OR-Tools' min-cost flow solves it in
-integers. Then each (debtor, creditor) pair's set-off is split onto its debts in the
-order given (the caller passes them sorted by due date, then id), so every node that
-computes a plan from the same state gets the same split. The result is checked before
-it is returned: a circulation, within every debt, within every member's limit.
+supply; set-off s = owed − r is then a circulation. Substituting r = owed − s gives the
+same problem as a circulation: 0 ≤ s ≤ owed, cost −1 per unit set off, no supplies.
+OR-Tools' min-cost flow (integers) solves that form, which it does about a quarter
+faster on the benchmark's graphs. Arcs that cannot lie on a loop are pruned first:
+members without both incoming and outgoing debts are dropped, repeatedly.
+
+Each (debtor, creditor) pair's set-off is split onto its debts in the order given (the
+caller passes them sorted by due date, then id), so every node that computes a plan
+from the same state gets the same split. The result is checked before it is returned:
+a circulation, within every debt, within every member's limit.
 
 A member's standing limit (never more than X fen per round) bounds what it clears: the
-debt it owes that is set off (equal to the debt owed to it that is set off). In the
-flow this is a lower bound on the debt it keeps owing, out_owed − X, put on an arc
-from the member to a copy of it that carries its outgoing arcs, and removed by the
-usual shift of supplies. A member with limit 0 (opted out) is left out of the graph.
+debt it owes that is set off (equal to the debt owed to it that is set off). Such a
+member is split in two, its incoming arcs ending at the first, its outgoing arcs
+leaving the second, joined by an arc of capacity X. A member with limit 0 (opted out)
+is left out of the graph.
 
 Amounts are int64 numpy arrays; the total debt must stay below 2**62 fen (so no sum
 overflows), which is far above any real economy.
@@ -22,12 +27,15 @@ overflows), which is far above any real economy.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
 MAX_TOTAL_FEN = 1 << 62
+MAX_MEMBERS = (1 << 31) - 2  # the solver numbers nodes in int32, a limited member twice
+WHOLE_PASSES = 8
 
 
 class SetoffError(Exception):
@@ -77,9 +85,13 @@ def _aggregate(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray, mem
 
 
 def _prune(tails: np.ndarray, heads: np.ndarray, members: int) -> np.ndarray:
-    """Which arcs can lie on a cycle: both ends owe and are owed, repeated until stable."""
+    """Which arcs can lie on a loop: both ends owe and are owed, repeated until stable.
+
+    A few whole-array passes drop the bulk; what is left is peeled one member at a time
+    from a queue, so a long chain costs time in proportion to its length, not its square.
+    """
     keep = np.ones(len(tails), dtype=bool)
-    while True:
+    for _ in range(WHOLE_PASSES):
         has_out = np.zeros(members, dtype=bool)
         has_in = np.zeros(members, dtype=bool)
         has_out[tails[keep]] = True
@@ -89,6 +101,34 @@ def _prune(tails: np.ndarray, heads: np.ndarray, members: int) -> np.ndarray:
         if still.sum() == keep.sum():
             return keep
         keep = still
+    out_degree = np.bincount(tails[keep], minlength=members)
+    in_degree = np.bincount(heads[keep], minlength=members)
+    by_tail = np.argsort(tails, kind="stable")
+    by_head = np.argsort(heads, kind="stable")
+    tail_start = np.searchsorted(tails[by_tail], np.arange(members + 1))
+    head_start = np.searchsorted(heads[by_head], np.arange(members + 1))
+    dead = ((out_degree == 0) | (in_degree == 0)) & ((out_degree > 0) | (in_degree > 0))
+    queue = deque(np.flatnonzero(dead).tolist())
+    queued = dead.copy()
+    while queue:
+        member = queue.popleft()
+        for arc in by_tail[tail_start[member]:tail_start[member + 1]].tolist():
+            if keep[arc]:
+                keep[arc] = False
+                head = heads[arc]
+                in_degree[head] -= 1
+                if in_degree[head] == 0 and not queued[head]:
+                    queued[head] = True
+                    queue.append(head)
+        for arc in by_head[head_start[member]:head_start[member + 1]].tolist():
+            if keep[arc]:
+                keep[arc] = False
+                tail = tails[arc]
+                out_degree[tail] -= 1
+                if out_degree[tail] == 0 and not queued[tail]:
+                    queued[tail] = True
+                    queue.append(tail)
+    return keep
 
 
 def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
@@ -102,6 +142,8 @@ def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
     debtor = _as_int64(debtor, "debtor")
     creditor = _as_int64(creditor, "creditor")
     amount = _as_int64(amount, "amount")
+    if not 0 <= members <= MAX_MEMBERS:
+        raise SetoffError(f"members number 0 to {MAX_MEMBERS}")
     if not len(debtor) == len(creditor) == len(amount):
         raise SetoffError("debtor, creditor and amount differ in length")
     if len(amount) and (amount.min() < 0 or min(debtor.min(), creditor.min()) < 0
@@ -119,8 +161,8 @@ def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
     if limit is None:
         limit = np.full(members, -1, dtype=np.int64)
     limit = _as_int64(limit, "limit")
-    if len(limit) != members:
-        raise SetoffError("one limit per member")
+    if len(limit) != members or (members and limit.min() < -1):
+        raise SetoffError("one limit per member: -1 (none), 0 (opted out) or fen")
 
     # Opted-out members and empty debts take no part.
     usable = (limit[debtor] != 0) & (limit[creditor] != 0) & (amount > 0)
@@ -132,42 +174,34 @@ def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
     if len(arcs) == 0:
         return Solution(setoff, 0, total_fen, bound_fen, 0, 0)
 
-    # Number the members on kept arcs 0..n-1; a limited member gets a copy n.. that
-    # carries its outgoing arcs.
+    # Number the members on kept arcs 0..n-1; a limited member's outgoing arcs leave
+    # from a copy of it, n.., joined to it by an arc of capacity its limit.
     ends = np.unique(np.r_[tails[arcs], heads[arcs]])
     node_of = np.full(members, -1, dtype=np.int64)
     node_of[ends] = np.arange(len(ends))
     t, h, cap = node_of[tails[arcs]], node_of[heads[arcs]], owed[arcs]
-    out_owed = np.zeros(len(ends), dtype=np.int64)
-    np.add.at(out_owed, t, cap)
-    in_owed = np.zeros(len(ends), dtype=np.int64)
-    np.add.at(in_owed, h, cap)
-    supply = out_owed - in_owed
     node_limit = limit[ends]
-    limited = np.flatnonzero((node_limit > 0) & (node_limit < out_owed))
+    limited = np.flatnonzero(node_limit > 0)
     copy_of = np.full(len(ends), -1, dtype=np.int64)
     copy_of[limited] = len(ends) + np.arange(len(limited))
     tail_nodes = np.where(copy_of[t] >= 0, copy_of[t], t)
-    lower = out_owed[limited] - node_limit[limited]
-    supply = np.r_[supply, np.zeros(len(limited), dtype=np.int64)]
-    supply[limited] -= lower
-    supply[copy_of[limited]] = lower
+    nodes = len(ends) + len(limited)
 
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(
         tail_nodes.astype(np.int32), h.astype(np.int32), cap,
-        np.ones(len(arcs), dtype=np.int64))
+        np.full(len(arcs), -1, dtype=np.int64))
     if len(limited):
         solver.add_arcs_with_capacity_and_unit_cost(
             limited.astype(np.int32), copy_of[limited].astype(np.int32),
-            out_owed[limited] - lower, np.zeros(len(limited), dtype=np.int64))
-    solver.set_nodes_supplies(np.arange(len(supply), dtype=np.int32), supply)
+            node_limit[limited], np.zeros(len(limited), dtype=np.int64))
+    solver.set_nodes_supplies(np.arange(nodes, dtype=np.int32),
+                              np.zeros(nodes, dtype=np.int64))
     status = solver.solve()
     if status != solver.OPTIMAL:
         raise SetoffError(f"the min-cost flow solver answered {status!r}")
-    remaining = solver.flows(np.arange(len(arcs), dtype=np.int32))
     pair_setoff = np.zeros(len(owed), dtype=np.int64)
-    pair_setoff[arcs] = cap - remaining
+    pair_setoff[arcs] = solver.flows(np.arange(len(arcs), dtype=np.int32))
 
     # Split each pair's set-off onto its debts in the order given.
     amount_sorted = amount[index][order]
