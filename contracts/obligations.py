@@ -180,6 +180,7 @@ def reduce_by_setoff(ctx: Context, obligation: Obligation, amount_fen: int) -> O
     assert obligation.status == LIVE and 0 < amount_fen <= obligation.amount_fen
     left = obligation.amount_fen - amount_fen
     changed = replace(obligation, amount_fen=left, setoff_fen=obligation.setoff_fen + amount_fen)
+    ctx.emit("obligation.set_off", obligation.id, obligation.creditor, obligation.debtor)
     if left == 0:
         return _end(ctx, changed, "cleared", "cleared by set-off")
     _put(ctx.state, changed)

@@ -212,24 +212,6 @@ def _leg(state: Reader, reduction: Reduction) -> Leg:
     return Leg(reduction.kind, reduction.id, debtor, creditor, reduction.amount_fen)
 
 
-def _loops(legs: list[Leg]) -> list[set[bytes]]:
-    """The members of each connected part of the legs (each part is a set of loops)."""
-    parent: dict[bytes, bytes] = {}
-
-    def root(member: bytes) -> bytes:
-        while parent.setdefault(member, member) != member:
-            parent[member] = parent[parent[member]]
-            member = parent[member]
-        return member
-
-    for leg in legs:
-        parent[root(leg.debtor)] = root(leg.creditor)
-    parts: dict[bytes, set[bytes]] = defaultdict(set)
-    for member in sorted(parent):
-        parts[root(member)].add(member)
-    return list(parts.values())
-
-
 def check_reductions(state: Reader, reductions: tuple[Reduction, ...]) -> list[Leg]:
     """The legs of a valid round; `Rejected` naming the first rule it breaks."""
     require(0 < len(reductions) <= MAX_REDUCTIONS, "setoff.size",
@@ -251,10 +233,14 @@ def check_reductions(state: Reader, reductions: tuple[Reduction, ...]) -> list[L
                 f"member {member.hex()} would be cleared of {cleared_of[member]} fen it owes "
                 f"and {cleared_to[member]} fen owed to it: its net position changes by "
                 f"{-change} fen")
-    for part in _loops(legs):
-        require(len(part) >= MIN_LOOP_MEMBERS, "setoff.bilateral",
-                "every loop of a round joins 3 or more members (三个以上主体); "
-                f"{len(part)} members set off directly between themselves")
+    # A loop of two members needs debts both ways between them; without such a pair every
+    # loop the round can be read as joins 3 or more members.
+    pairs = {(leg.debtor, leg.creditor) for leg in legs}
+    for debtor, creditor in sorted(pairs):
+        require((creditor, debtor) not in pairs, "setoff.bilateral",
+                f"members {debtor.hex()} and {creditor.hex()} would be cleared of debts to "
+                "each other both ways: two members set off directly; a round's loops join 3 "
+                "or more members (三个以上主体)")
     for member in members:
         vouchers.require_can_hold(state, member)
         limit = get_limit(state, member)
@@ -387,6 +373,8 @@ def consent(ctx: Context, body: Consent) -> None:
 
 def refuse(ctx: Context, body: Refuse) -> None:
     round_ = _open_round_of_member(ctx, body.round, body.member)
+    require(body.member not in round_.consented, "setoff.already_consented",
+            "a member that consented is bound by it until the round executes or lapses")
     _close(ctx, round_, "refused", body.reason, refused_by=body.member)
 
 

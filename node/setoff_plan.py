@@ -8,7 +8,8 @@ contract accepts: each connected part of the set-off with 3 or more members is a
 when it fits one (contracts.setoff.MAX_MEMBERS, MAX_REDUCTIONS); a larger part is
 decomposed into loops, packed into rounds that share no debt; what does not fit now is
 deferred to a later plan. Parts of two members are bilateral (the parties set off
-directly) and are reported, not proposed.
+directly) and are reported, not proposed; so is any part of the set-off that runs both
+ways between two members, taken off before the rounds are cut.
 """
 
 from __future__ import annotations
@@ -102,6 +103,31 @@ def solve(graph: Graph) -> tuple[Solution, list[bytes]]:
     return optimal_setoff(debtor, creditor, amount, len(members), limit), members
 
 
+def _without_bilateral(legs: list[tuple[Debt, int]]) -> tuple[list[tuple[Debt, int]], int]:
+    """The set-off less what two members would clear of debts to each other both ways.
+
+    Taking the same amount off both directions between two members keeps a circulation;
+    what is left has no loop of two members, which a round may not hold (三个以上主体).
+    Each pair keeps its earliest debts' reductions, as the solver's split does.
+    """
+    by_pair: dict[tuple[bytes, bytes], list[tuple[Debt, int]]] = defaultdict(list)
+    for debt, amount in legs:
+        by_pair[(debt.debtor, debt.creditor)].append((debt, amount))
+    total = {pair: sum(amount for _, amount in pair_legs) for pair, pair_legs in by_pair.items()}
+    bilateral_fen = 0
+    kept: list[tuple[Debt, int]] = []
+    for (debtor, creditor), pair_legs in by_pair.items():
+        both_ways = min(total[(debtor, creditor)], total.get((creditor, debtor), 0))
+        bilateral_fen += both_ways
+        left = total[(debtor, creditor)] - both_ways
+        for debt, amount in pair_legs:
+            take = min(amount, left)
+            left -= take
+            if take:
+                kept.append((debt, take))
+    return kept, bilateral_fen
+
+
 def _parts(legs: list[tuple[Debt, int]]) -> list[list[tuple[Debt, int]]]:
     """The legs grouped by connected part of the members they join, in a fixed order."""
     parent: dict[bytes, bytes] = {}
@@ -171,8 +197,9 @@ def plan(state: Reader, exclude: frozenset[bytes] = frozenset(),
     solution, _ = solve(graph)
     result = Plan(solution.total_fen, solution.bound_fen, solution.cleared_fen,
                   members=solution.members, arcs=solution.arcs)
-    legs = [(debt, int(amount)) for debt, amount in zip(graph.debts, solution.setoff_fen,
-                                                          strict=True) if amount > 0]
+    legs, result.bilateral_fen = _without_bilateral(
+        [(debt, int(amount)) for debt, amount in zip(graph.debts, solution.setoff_fen,
+                                                     strict=True) if amount > 0])
     for part in _parts(legs):
         part_fen = sum(amount for _, amount in part)
         if len(_members(part)) < setoff.MIN_LOOP_MEMBERS:
@@ -203,19 +230,17 @@ def _pack(result: Plan, part: list[tuple[Debt, int]], max_rounds: int) -> None:
             result.deferred_fen += loop_fen
             continue
         if taken:
-            (index,) = taken
-            if _fits(rounds[index] + loop):
-                rounds[index] += loop
+            (target,) = taken
+            if not _fits(rounds[target] + loop):
+                result.deferred_fen += loop_fen
                 continue
+        elif len(result.rounds) + len(rounds) >= max_rounds:
             result.deferred_fen += loop_fen
             continue
-        if len(result.rounds) + len(rounds) >= max_rounds:
-            result.deferred_fen += loop_fen
-            continue
-        target = next((i for i, r in enumerate(rounds) if _fits(r + loop)), None)
-        if target is None:
-            rounds.append([])
-            target = len(rounds) - 1
+        else:
+            target = next((i for i, r in enumerate(rounds) if _fits(r + loop)), len(rounds))
+            if target == len(rounds):
+                rounds.append([])
         rounds[target] += loop
         for debt, _ in loop:
             owner[debt.id] = target
