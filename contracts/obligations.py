@@ -9,6 +9,7 @@ contract makes here.
   ob/<id>                        the obligation
   obc/<creditor><id>, obd/<debtor><id>   every obligation of a creditor / a debtor
   obl/<id>                       confirmed obligations with something still owed
+  obh/<creditor><debtor><basis sha256>   the last obligation on a basis document
 """
 
 from __future__ import annotations
@@ -129,6 +130,10 @@ def live_key(obligation_id: bytes) -> bytes:
     return b"obl/" + obligation_id
 
 
+def basis_key(creditor: bytes, debtor: bytes, basis_sha256: bytes) -> bytes:
+    return b"obh/" + creditor + debtor + basis_sha256
+
+
 def get_obligation(state: Reader, obligation_id: bytes) -> Obligation | None:
     return get_record(state, obligation_key(obligation_id), Obligation)
 
@@ -195,6 +200,14 @@ def submit(ctx: Context, body: Submit) -> None:
     require_can_hold(ctx.state, body.creditor)
     require_can_hold(ctx.state, body.debtor)
     require(body.amount_fen > 0, "obligation.bad_amount", "an obligation is at least 1 fen")
+    key = basis_key(body.creditor, body.debtor, body.basis_sha256)
+    earlier = ctx.state.get(key)
+    if earlier is not None:
+        previous = load_obligation(ctx.state, earlier)
+        require(previous.status not in ("pending", LIVE), "obligation.duplicate",
+                f"obligation {earlier.hex()} on the same basis document is {previous.status}; "
+                "one debt is uploaded once")
+    ctx.state.put(key, ctx.tx_id)
     obligation = Obligation(
         id=ctx.tx_id, creditor=body.creditor, debtor=body.debtor, face_fen=body.amount_fen,
         amount_fen=body.amount_fen, setoff_fen=0, reduced_fen=0, due_ms=body.due_ms,

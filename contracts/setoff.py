@@ -382,6 +382,8 @@ def set_limit(ctx: Context, body: SetLimit) -> None:
     require_active(ctx.state, body.member)
     require(not (body.opted_out and body.max_fen_per_round is not None), "setoff.bad_limit",
             "a member either opts out or names a limit per round")
+    require(body.max_fen_per_round != 0, "setoff.bad_limit",
+            "a limit is at least 1 fen a round; to take no part, opt out")
     put_record(ctx.state, limit_key(body.member),
                Limit(body.member, body.opted_out, body.max_fen_per_round, ctx.time_ms))
     ctx.emit("setoff.limit_set", body.member, body.member)

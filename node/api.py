@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from contracts import acquisition, fees, pledge, redemption
+from contracts import acquisition, fees, obligations, pledge, redemption, setoff
 from contracts.codec import decode, to_json
 from contracts.errors import LedgerError, Rejected
 from contracts.identity import parse_address, parse_hash
@@ -41,6 +41,7 @@ from contracts.vouchers import (
     overdue_key,
     voucher_key,
 )
+from node import setoff_plan
 from node.blocks import Block
 from node.openapi import openapi_document
 from node.service import Node, wall_ms
@@ -60,7 +61,10 @@ MAX_SCAN = 10 * MAX_PAGE  # index entries one filtered page may examine
 STANDINGS = {"overdue": overdue_key(b""), "extended": extended_key(b"")}
 CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
+MAX_EXCLUDE = 1000  # members one plan request may leave out
+
 NODE = web.AppKey("node", Node)
+PLAN_GATE = web.AppKey("setoff_plan_gate", asyncio.Lock)  # one plan solved at a time
 PeerRoute = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
 
@@ -747,6 +751,186 @@ async def get_fee_account(request: web.Request) -> web.Response:
                               "charges": charges, "next": next_cursor})
 
 
+# ---------------------------------------------------------------- obligations
+
+
+def obligation_view(node: Node, obligation: obligations.Obligation) -> dict[str, Any]:
+    """The obligation and the open set-off round it is in, if any."""
+    in_round = setoff.open_round_of(node.store, obligation.id)
+    return {**to_json(obligation), "open_round": None if in_round is None else in_round.hex()}
+
+
+async def list_obligations(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    name, address = only_one(creditor=address_param(request, "creditor"),
+                             debtor=address_param(request, "debtor"))
+    status = choice_param(request, "status", obligations.STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    by = {"creditor": obligations.creditor_key, "debtor": obligations.debtor_key}
+    prefix = by[name](address, b"")
+
+    def keep(obligation_id: bytes) -> dict[str, Any] | None:
+        found = stored(node, obligations.obligation_key(obligation_id),
+                       obligations.Obligation, "obligation")
+        return obligation_view(node, found) if status is None or found.status == status \
+            else None
+
+    found, next_cursor = filtered_page(node, prefix, cursor_param(request), limit, keep)
+    return web.json_response({"obligations": found, "next": next_cursor})
+
+
+async def get_obligation(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    obligation_id = hex_id(request.match_info["id"], "an obligation id")
+    found = stored(node, obligations.obligation_key(obligation_id), obligations.Obligation,
+                   f"no obligation {obligation_id.hex()}")
+    return web.json_response(obligation_view(node, found))
+
+
+# ---------------------------------------------------------------- set-off
+
+
+def round_asks(round_: setoff.Round, only: bytes | None) -> list[dict[str, Any]]:
+    """Per member of the round (or only `only`): the legs it is cleared of (as debtor) and
+    cleared to (as creditor), with their totals; the two are equal by the contract's rule."""
+    of: dict[bytes, list[setoff.Leg]] = {m: [] for m in round_.members}
+    to: dict[bytes, list[setoff.Leg]] = {m: [] for m in round_.members}
+    for leg in round_.legs:
+        of[leg.debtor].append(leg)
+        to[leg.creditor].append(leg)
+    return [
+        {"member": member.hex(),
+         "cleared_of": to_json(of[member]),
+         "cleared_of_fen": sum(leg.amount_fen for leg in of[member]),
+         "cleared_to": to_json(to[member]),
+         "cleared_to_fen": sum(leg.amount_fen for leg in to[member])}
+        for member in round_.members if only is None or member == only
+    ]
+
+
+def round_view(round_: setoff.Round, member: bytes | None) -> dict[str, Any]:
+    """The round as recorded, who has yet to consent, its figures and what it asks of whom.
+
+    remaining_fen is the debt of the agency's graph the round leaves; bound_fen that
+    graph's net internal debt, below which no set-off goes; gap_fen the distance to it.
+    """
+    remaining_fen = round_.graph_total_fen - round_.cleared_fen
+    return {
+        **to_json(round_),
+        "waiting_for": [m.hex() for m in round_.members if m not in round_.consented],
+        "remaining_fen": remaining_fen,
+        "bound_fen": round_.graph_bound_fen,
+        "gap_fen": remaining_fen - round_.graph_bound_fen,
+        "asks": round_asks(round_, member),
+    }
+
+
+def load_round(node: Node, round_id: bytes) -> setoff.Round:
+    return stored(node, setoff.round_key(round_id), setoff.Round,
+                  f"no set-off round {round_id.hex()}")
+
+
+async def list_setoff_rounds(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    member = address_param(request, "member")
+    status = choice_param(request, "status", setoff.ROUND_STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    if member is not None:
+        prefix = setoff.member_round_key(member, b"")
+    elif status is None:
+        raise bad_request("missing_parameter", "give member=ADDRESS or status=open")
+    elif status != "open":
+        raise bad_request("bad_parameter", "without member=, only status=open is listed")
+    else:
+        prefix = setoff.open_key(b"")
+
+    def keep(round_id: bytes) -> dict[str, Any] | None:
+        found = load_round(node, round_id)
+        return round_view(found, member) if status is None or found.status == status else None
+
+    found, next_cursor = filtered_page(node, prefix, cursor_param(request), limit, keep)
+    return web.json_response({"rounds": found, "next": next_cursor})
+
+
+async def get_setoff_round(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    round_id = hex_id(request.match_info["id"], "a round id")
+    member = address_param(request, "member")
+    return web.json_response(round_view(load_round(node, round_id), member))
+
+
+def exclude_param(request: web.Request) -> frozenset[bytes]:
+    """`exclude=ADDR,ADDR` (or the parameter repeated): members a plan leaves out."""
+    texts = [part for value in request.query.getall("exclude", []) if value.strip()
+             for part in value.split(",")]
+    if len(texts) > MAX_EXCLUDE:
+        raise bad_request("bad_parameter", f"exclude names at most {MAX_EXCLUDE} members")
+    return frozenset(parse_address(text) for text in texts)
+
+
+def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any]:
+    debts = {debt.id: debt for debt in graph.debts}
+    rounds = []
+    for reductions in plan.rounds:
+        parties = [debts[r.id] for r in reductions]
+        rounds.append({
+            "reductions": [{**to_json(r), "debtor": d.debtor.hex(), "creditor": d.creditor.hex()}
+                           for r, d in zip(reductions, parties, strict=True)],
+            "members": sorted({d.debtor.hex() for d in parties} | {d.creditor.hex()
+                                                                    for d in parties}),
+            "cleared_fen": sum(r.amount_fen for r in reductions),
+        })
+    remaining_fen = plan.total_fen - plan.cleared_fen
+    return {
+        "total_fen": plan.total_fen, "bound_fen": plan.bound_fen,
+        "cleared_fen": plan.cleared_fen, "remaining_fen": remaining_fen,
+        "gap_fen": remaining_fen - plan.bound_fen,
+        "in_rounds_fen": sum(r["cleared_fen"] for r in rounds),
+        "bilateral_fen": plan.bilateral_fen, "deferred_fen": plan.deferred_fen,
+        "debts": len(graph.debts), "members": plan.members, "arcs": plan.arcs,
+        "rounds": rounds,
+    }
+
+
+async def get_setoff_plan(request: web.Request) -> web.Response:
+    """The optimal set-off of the state at the head, cut into rounds the contract accepts.
+
+    The debts are read on the event loop, so between two committed blocks; the solver
+    runs in a worker thread on what was read, one plan at a time.
+    """
+    node = request.app[NODE]
+    exclude = exclude_param(request)
+    async with request.app[PLAN_GATE]:
+        head = node.chain.head
+        graph = setoff_plan.collect(node.store, exclude)
+        plan = await asyncio.get_running_loop().run_in_executor(
+            None, setoff_plan.plan_of, graph)
+    return web.json_response({
+        "height": head.height, "block_id": head.block_id.hex(), "time_ms": head.time_ms,
+        "exclude": sorted(member.hex() for member in exclude),
+        **plan_view(plan, graph),
+    })
+
+
+async def get_setoff_limit(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    member = parse_address(request.match_info["member"])
+    require_member(node, member)
+    limit = setoff.get_limit(node.store, member)
+    if limit is None:
+        return web.json_response({"member": member.hex(), "opted_out": False,
+                                  "max_fen_per_round": None, "set_at_ms": None})
+    return web.json_response(to_json(limit))
+
+
+async def get_setoff_totals(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    raw = node.store.get(b"srn")
+    proposed = 0 if raw is None else int.from_bytes(raw, "big")
+    return web.json_response({**to_json(setoff.get_totals(node.store)),
+                              "rounds_proposed": proposed})
+
+
 # ---------------------------------------------------------------- events
 
 
@@ -788,6 +972,7 @@ def make_app(node: Node, peer_route: PeerRoute | None = None) -> web.Application
     mounted only when the node links to peers."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
     app[NODE] = node
+    app[PLAN_GATE] = asyncio.Lock()
     app.add_routes([
         web.get("/v1/status", get_status),
         web.post("/v1/txs", post_tx),
@@ -809,6 +994,13 @@ def make_app(node: Node, peer_route: PeerRoute | None = None) -> web.Application
         web.get("/v1/redemptions/{id}", get_redemption),
         web.get("/v1/fees", get_fee_schedule),
         web.get("/v1/fees/{address}", get_fee_account),
+        web.get("/v1/obligations", list_obligations),
+        web.get("/v1/obligations/{id}", get_obligation),
+        web.get("/v1/setoff/rounds", list_setoff_rounds),
+        web.get("/v1/setoff/rounds/{id}", get_setoff_round),
+        web.get("/v1/setoff/plan", get_setoff_plan),
+        web.get("/v1/setoff/limits/{member}", get_setoff_limit),
+        web.get("/v1/setoff/totals", get_setoff_totals),
         web.get("/v1/events", get_events),
         web.get("/v1/members", list_members),
         web.get("/v1/members/{address}", get_member),

@@ -241,6 +241,139 @@ def lifecycle_paths() -> dict[str, Any]:
     }
 
 
+OBLIGATION_STATUSES = ["pending", "confirmed", "declined", "retracted", "settled", "withdrawn",
+                       "cleared"]
+ROUND_STATUSES = ["open", "executed", "refused", "lapsed", "failed"]
+LEG = _record(["kind", "id", "debtor", "creditor", "amount_fen"],
+              kind={"enum": ["obligation", "voucher"]}, id=HEX32, debtor=HEX32,
+              creditor={**HEX32, "description": "the obligation's creditor or the voucher's "
+                        "holder"},
+              amount_fen={"type": "integer", "description": "what the round clears of it"})
+
+SETOFF_SCHEMAS = {
+    "Obligation": _record(
+        ["id", "creditor", "debtor", "face_fen", "amount_fen", "status", "open_round"],
+        id=HEX32, creditor=HEX32, debtor=HEX32,
+        face_fen={"type": "integer", "description": "as submitted"},
+        amount_fen={"type": "integer", "description": "what is still owed"},
+        setoff_fen={"type": "integer", "description": "cleared by set-off rounds so far"},
+        reduced_fen={"type": "integer", "description": "reduced by both parties so far"},
+        due_ms=INT, basis_ref=STR, basis_sha256=HEX32, status={"enum": OBLIGATION_STATUSES},
+        submitted_at_ms=INT, confirmed_at_ms=INT_OR_NULL, ended_at_ms=INT_OR_NULL,
+        ended_by=HEX32_OR_NULL, note=STR,
+        open_round={**HEX32_OR_NULL, "description": "the open set-off round it is in"}),
+    "SetoffLeg": LEG,
+    "SetoffAsk": _record(
+        ["member", "cleared_of", "cleared_of_fen", "cleared_to", "cleared_to_fen"],
+        member=HEX32,
+        cleared_of={"type": "array", "items": _ref("SetoffLeg"),
+                    "description": "legs where the member is the debtor"},
+        cleared_of_fen=INT,
+        cleared_to={"type": "array", "items": _ref("SetoffLeg"),
+                    "description": "legs where the member is the creditor"},
+        cleared_to_fen={"type": "integer", "description": "equal to cleared_of_fen: a round "
+                        "leaves every net position as it was"}),
+    "SetoffRound": _record(
+        ["id", "round_no", "agency", "legs", "members", "consented", "waiting_for", "status",
+         "deadline_ms", "cleared_fen", "graph_total_fen", "remaining_fen", "bound_fen",
+         "gap_fen", "asks"],
+        id=HEX32, round_no=STR, agency=HEX32,
+        legs={"type": "array", "items": _ref("SetoffLeg")},
+        members={"type": "array", "items": HEX32},
+        consented={"type": "array", "items": HEX32},
+        waiting_for={"type": "array", "items": HEX32,
+                     "description": "members that have not consented"},
+        status={"enum": ROUND_STATUSES}, deadline_ms=INT, proposed_at_ms=INT,
+        ended_at_ms=INT_OR_NULL, ended_by=HEX32_OR_NULL, refused_by=HEX32_OR_NULL,
+        note={"type": "string", "description": "the refusal's reason or why execution failed"},
+        cleared_fen={"type": "integer", "description": "the sum of the legs"},
+        graph_total_fen={"type": "integer", "description": "all debt in the agency's graph "
+                         "when it proposed the round, as it stated"},
+        graph_bound_fen=INT,
+        remaining_fen={"type": "integer", "description": "graph_total_fen - cleared_fen"},
+        bound_fen={"type": "integer", "description": "the graph's net internal debt: no "
+                   "set-off leaves less (= graph_bound_fen)"},
+        gap_fen={"type": "integer", "description": "remaining_fen - bound_fen"},
+        asks={"type": "array", "items": _ref("SetoffAsk"),
+              "description": "per member (or only the `member` asked about)"}),
+    "SetoffPlanRound": _record(
+        ["reductions", "members", "cleared_fen"],
+        reductions={"type": "array", "items": _record(
+            ["kind", "id", "amount_fen"], kind={"enum": ["obligation", "voucher"]}, id=HEX32,
+            amount_fen=INT, debtor=HEX32, creditor=HEX32),
+            "description": "sorted by (kind, id), as a propose transaction takes them"},
+        members={"type": "array", "items": HEX32}, cleared_fen=INT),
+    "SetoffPlan": _record(
+        ["height", "total_fen", "bound_fen", "cleared_fen", "remaining_fen", "rounds"],
+        height={"type": "integer", "description": "the head the debts were read at"},
+        block_id=HEX32, time_ms=INT, exclude={"type": "array", "items": HEX32},
+        total_fen={"type": "integer", "description": "all debt that may be set off now"},
+        bound_fen={"type": "integer", "description": "its net internal debt: what no "
+                   "set-off can go below"},
+        cleared_fen={"type": "integer", "description": "the optimum: the most that can be "
+                     "cleared with every net position unchanged"},
+        remaining_fen=INT, gap_fen={"type": "integer", "description": "remaining - bound"},
+        in_rounds_fen={"type": "integer", "description": "what the rounds below clear"},
+        bilateral_fen={"type": "integer", "description": "set-off between two members only, "
+                       "left to them"},
+        deferred_fen={"type": "integer", "description": "did not fit this plan's rounds"},
+        debts=INT, members={"type": "integer", "description": "members on possible loops"},
+        arcs={"type": "integer", "description": "(debtor, creditor) pairs on possible loops"},
+        rounds={"type": "array", "items": _ref("SetoffPlanRound")}),
+    "SetoffLimit": _record(
+        ["member", "opted_out", "max_fen_per_round"],
+        member=HEX32, opted_out=BOOL,
+        max_fen_per_round={"type": ["integer", "null"], "description": "null: no limit"},
+        set_at_ms={"type": ["integer", "null"], "description": "null: never set"}),
+    "SetoffTotals": _record(["rounds_executed", "cleared_fen"], rounds_executed=INT,
+                            cleared_fen=INT, rounds_proposed=INT),
+}
+
+
+def setoff_paths() -> dict[str, Any]:
+    return {
+        "/v1/obligations": _get(
+            "Obligations uploaded for set-off, by creditor or by debtor (one of them)",
+            [_query("creditor", "creditor address"), _query("debtor", "debtor address"),
+             _query("status", STATUS_FILTER, {"enum": OBLIGATION_STATUSES}), *PAGING],
+            _page("obligations", "Obligation", "a page of obligations"), 400),
+        "/v1/obligations/{id}": _get(
+            "An obligation", [_path_id("id", "obligation id (the submit transaction's id)")],
+            _json(_ref("Obligation"), "obligation"), 400, 404),
+        "/v1/setoff/rounds": _get(
+            "Set-off rounds concerning a member (its own debts, or proposed by it), or every "
+            "open round",
+            [_query("member", "member address"),
+             _query("status", STATUS_FILTER + "; without member= only open",
+                    {"enum": ROUND_STATUSES}), *PAGING],
+            _page("rounds", "SetoffRound", "a page of rounds, in round id order"), 400,
+            description="With member=, each round's `asks` holds that member's only."),
+        "/v1/setoff/rounds/{id}": _get(
+            "A set-off round: legs, members, consents, result figures and what it asks of "
+            "each member",
+            [_path_id("id", "round id (the propose transaction's id)"),
+             _query("member", "only this member's entry in `asks`")],
+            _json(_ref("SetoffRound"), "round"), 400, 404),
+        "/v1/setoff/plan": _get(
+            "The optimal set-off of the debts now, cut into rounds the contract accepts",
+            [_query("exclude", "addresses to leave out, comma separated (or the parameter "
+                    "repeated), at most 1000")],
+            _json(_ref("SetoffPlan"), "plan"), 400,
+            description="Confirmed obligations and live vouchers that are not pledged, not "
+            "reserved and in no open round, between active members that did not opt out. "
+            "The optimum comes from a min-cost flow; each connected part of it with 3 or more "
+            "members is a round. Debts are read at one head; the solver runs beside the "
+            "node, one plan at a time."),
+        "/v1/setoff/limits/{member}": _get(
+            "A member's standing set-off limit",
+            [_path_id("member", "member address")], _json(_ref("SetoffLimit"), "limit"),
+            400, 404),
+        "/v1/setoff/totals": _get(
+            "Set-off rounds executed and what they cleared in all", [],
+            _json(_ref("SetoffTotals"), "totals")),
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -352,6 +485,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _json(OBJECT, "application"), **_errors(400, 404)},
             }},
             **lifecycle_paths(),
+            **setoff_paths(),
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": _json(OBJECT, "OpenAPI document")},
@@ -389,5 +523,6 @@ def openapi_document() -> dict[str, Any]:
                            "roles": {"type": "array", "items": {"type": "string"}},
                            "status": {"enum": ["active", "suspended"]}}},
             **LIFECYCLE_SCHEMAS,
+            **SETOFF_SCHEMAS,
         }},
     }

@@ -79,7 +79,10 @@ def collect(state: Reader, exclude: frozenset[bytes] = frozenset()) -> Graph:
             continue
         debts.append(Debt("voucher", v.id, v.debtor, v.holder, v.amount_fen, v.due_ms))
     able: dict[bytes, bool] = {}
-    debts = [d for d in debts if d.debtor not in exclude and d.creditor not in exclude
+    # A voucher that came to its own debtor (an enforcing bank, an acquirer that is the
+    # debtor) is not a debt between two members.
+    debts = [d for d in debts if d.debtor != d.creditor
+             and d.debtor not in exclude and d.creditor not in exclude
              and _holds_claims(state, d.debtor, able) and _holds_claims(state, d.creditor, able)]
     debts.sort(key=lambda d: (d.due_ms, d.id))
     limits: dict[bytes, int] = {}
@@ -193,7 +196,14 @@ def _fits(legs: list[tuple[Debt, int]]) -> bool:
 def plan(state: Reader, exclude: frozenset[bytes] = frozenset(),
          max_rounds: int = 100) -> Plan:
     """The optimal set-off of what `state` holds, cut into rounds the contract accepts."""
-    graph = collect(state, exclude)
+    return plan_of(collect(state, exclude), max_rounds)
+
+
+def plan_of(graph: Graph, max_rounds: int = 100) -> Plan:
+    """The optimal set-off of a collected graph, cut into rounds the contract accepts.
+
+    Reads no state, so it may run in another thread than the one that collected.
+    """
     solution, _ = solve(graph)
     result = Plan(solution.total_fen, solution.bound_fen, solution.cleared_fen,
                   members=solution.members, arcs=solution.arcs)

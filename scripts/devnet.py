@@ -13,6 +13,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,9 +24,11 @@ from contracts import (  # noqa: E402
     acquisition,
     fees,
     issuance,
+    obligations,
     payment,
     pledge,
     redemption,
+    setoff,
     transfer,
 )
 from contracts.codec import encode  # noqa: E402
@@ -33,7 +36,7 @@ from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import seal, unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
-from contracts.tx import payload_id  # noqa: E402
+from contracts.tx import Transaction, payload_id  # noqa: E402
 
 PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
 CHINA = timezone(timedelta(hours=8))
@@ -140,6 +143,10 @@ def submit(api: str, *txs) -> list[dict]:
 # ------------------------------------------------------------------ demo data
 
 
+def fen_text(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
 def subjects(result: dict, kind: str) -> list[str]:
     return [e["subject"] for e in result["events"] if e["kind"] == kind]
 
@@ -153,7 +160,8 @@ def day_end_ms(days_ahead: int) -> int:
 
 DEMO_KEYS = ("application", "voucher", "pending_application", "xinhe_part", "pledge",
              "for_sale", "commitment", "merchant_part", "offers", "redemption", "extending",
-             "overdue")
+             "overdue", "obligations", "setoff_round", "setoff_remainder")
+SETOFF_FEN = 5_000_000  # what the demo's set-off round clears on each of its three legs
 
 
 def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
@@ -254,6 +262,19 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         basis_sha256=hashlib.sha256(b"HT-2026-0902 cement supply contract").digest(),
     )
     pending = run("issuance", "apply", issuance.Apply(a["xinhe"], pending_terms), "xinhe")
+    # Debts that close a loop with Huayuan's voucher to Xinhe (the extending one): Xinhe
+    # owes Mingda for rebar, Mingda owes Huayuan for site services. Uploaded by each
+    # creditor and confirmed by each debtor, while the small vouchers fall due.
+    rebar = signed("obligation", "submit", obligations.Submit(
+        a["mingda"], a["xinhe"], SETOFF_FEN, day_end_ms(60), "INV-MD-2026-1107 钢筋 12 吨",
+        hashlib.sha256(b"INV-MD-2026-1107 rebar invoice").digest()), "mingda")
+    services = signed("obligation", "submit", obligations.Submit(
+        a["core"], a["mingda"], SETOFF_FEN, day_end_ms(45), "HY-SVC-2026-031 场地及吊装服务",
+        hashlib.sha256(b"HY-SVC-2026-031 site services invoice").digest()), "core")
+    loop = [payload_id(rebar.payload), payload_id(services.payload)]
+    submit(api, rebar, services,
+           signed("obligation", "confirm", obligations.Confirm(a["xinhe"], loop[0]), "xinhe"),
+           signed("obligation", "confirm", obligations.Confirm(a["mingda"], loop[1]), "mingda"))
     # Let the two small vouchers fall due: an end-of-block step extends one, marks one overdue.
     deadline = time.monotonic() + soon_s + 15
     while time.monotonic() < deadline:
@@ -261,13 +282,38 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         if found.get("overdue_since_ms") is not None:
             break
         time.sleep(0.5)
+    round_id, remainder = setoff_round(api, signed, a)
     return {
         "application": application, "voucher": voucher, "pending_application": pending["id"],
         "xinhe_part": xinhe_part, "pledge": pledged["id"], "for_sale": for_sale,
         "commitment": committed["id"], "merchant_part": merchant_rest,
         "offers": [flat["id"], materials["id"]], "redemption": asked["id"],
-        "extending": extending, "overdue": overdue,
+        "extending": extending, "overdue": overdue, "obligations": [i.hex() for i in loop],
+        "setoff_round": round_id, "setoff_remainder": remainder,
     }
+
+
+def setoff_round(api: str, signed: Callable[..., Transaction], a: dict[str, bytes]
+                 ) -> tuple[str, str]:
+    """The agency proposes the plan's round (债权债务闭环抵销) and its three members consent;
+    the last consent executes it. The round's id and the voucher's remainder."""
+    plan = http(f"{api}/v1/setoff/plan")
+    if "error" in plan or len(plan["rounds"]) != 1:
+        raise SystemExit(f"demo set-off plan: expected one round, got {plan}")
+    (planned,) = plan["rounds"]
+    if len(planned["reductions"]) != 3 or planned["cleared_fen"] != 3 * SETOFF_FEN:
+        raise SystemExit(f"demo set-off plan: expected three legs, got {planned}")
+    reductions = tuple(setoff.Reduction(r["kind"], bytes.fromhex(r["id"]), r["amount_fen"])
+                       for r in planned["reductions"])
+    deadline_ms = http(f"{api}/v1/status")["time_ms"] + 48 * 3_600_000
+    (proposed,) = submit(api, signed("setoff", "propose", setoff.Propose(
+        a["agency"], reductions, deadline_ms, plan["total_fen"], plan["bound_fen"]), "agency"))
+    round_id = bytes.fromhex(proposed["id"])
+    *_, executed = submit(api, *(signed("setoff", "consent", setoff.Consent(a[who], round_id),
+                                        who) for who in ("xinhe", "mingda", "core")))
+    if "setoff.executed" not in [e["kind"] for e in executed["events"]]:
+        raise SystemExit(f"demo set-off round did not execute: {executed}")
+    return proposed["id"], subjects(executed, "voucher.remainder")[0]
 
 
 # ------------------------------------------------------------------ start and stop
@@ -335,7 +381,7 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
         if existing:  # a restart: the chain kept its demo data
             previous = json.loads(state_file.read_text()) if state_file.exists() else {}
             demo = previous.get("demo")
-            if not demo or "overdue" not in demo:  # devnet.json lost, or from an old release
+            if not demo or not set(DEMO_KEYS) <= demo.keys():  # devnet.json lost or old
                 demo = dict.fromkeys(DEMO_KEYS, "(unknown)") | {
                     "voucher": existing[0]["id"], "application": existing[0]["application"]}
         else:
@@ -381,7 +427,12 @@ def guide(state: dict) -> None:
     say(f"  voucher {demo['extending'][:16]}… fell due and extended 30 days (展期);")
     say(f"  voucher {demo['overdue'][:16]}… fell due with no extension clause: overdue (逾期);")
     say(f"  application {demo['pending_application']} awaits the core enterprise's "
-        "confirmation.\n")
+        "confirmation;")
+    say(f"  set-off round {demo['setoff_round']}")
+    say("    (债权债务闭环抵销): Huayuan owed Xinhe through that extended voucher, Xinhe owed")
+    say("    Mingda for rebar, Mingda owed Huayuan for site services; the agency proposed")
+    say(f"    the plan's round, all three consented, {fen_text(SETOFF_FEN)} was cleared on each")
+    say(f"    leg, and the voucher's remainder {demo['setoff_remainder'][:16]}… circulates on.\n")
     say("Try the wallet:")
     wallet = ".venv/bin/claimledger-wallet --key"
     say(f"  export CLAIMLEDGER_NODE={api} CLAIMLEDGER_PASSPHRASE=devnet")
@@ -393,6 +444,9 @@ def guide(state: dict) -> None:
     say(f"  {wallet} {by['mingda']['key_file']} overdue")
     say(f"  {wallet} {by['core']['key_file']} confirm {demo['pending_application']}")
     say(f"  {wallet} {by['agency']['key_file']} approve {demo['pending_application']}")
+    say(f"  {wallet} {by['mingda']['key_file']} obligations")
+    say(f"  {wallet} {by['xinhe']['key_file']} setoff round {demo['setoff_round']}")
+    say(f"  {wallet} {by['agency']['key_file']} setoff plan")
     say(f"  curl {api}/v1/vouchers/{demo['voucher']}/lineage")
     say(f"  scripts/devnet stop --dir {state['dir']}\n")
 

@@ -866,3 +866,26 @@ def test_a_loop_through_a_pledged_voucher_is_not_planned_and_not_accepted() -> N
         ("voucher", free, 100_000), ("obligation", t.supplier_owes, 100_000),
         ("obligation", t.supplier2_owes, 100_000)))
     assert ledger.refused(propose_tx(ledger, t.legs(100_000))) == "voucher.pledged"
+
+
+def test_the_same_basis_document_backs_one_live_obligation_between_two_members() -> None:
+    ledger = Ledger()
+    basis = "INV-TWICE"
+    body = obligations.Submit(ledger.addr("supplier"), ledger.addr("core"), 500_000,
+                              ledger.time_ms + 90 * DAY_MS, basis, sha256(basis.encode()))
+    first = ledger.tx("obligation", "submit", body, "supplier")
+    ledger.block(first)
+    again = ledger.tx("obligation", "submit", body, "supplier")
+    assert ledger.refused(again) == "obligation.duplicate"
+    # Once the first is declined, the document may back a corrected upload.
+    ledger.block(ledger.tx("obligation", "decline", obligations.Decline(
+        ledger.addr("core"), payload_id(first.payload), "wrong amount"), "core"))
+    ledger.block(ledger.tx("obligation", "submit", body, "supplier"))
+
+
+def test_a_limit_of_zero_is_refused_in_favour_of_opting_out() -> None:
+    ledger = Ledger()
+    assert ledger.refused(limit_tx(ledger, "core", False, 0)) == "setoff.bad_limit"
+    assert ledger.refused(limit_tx(ledger, "core", True, 5)) == "setoff.bad_limit"
+    ledger.block(limit_tx(ledger, "core", True, None))
+    assert setoff.get_limit(ledger.store, ledger.addr("core")).opted_out

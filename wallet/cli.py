@@ -24,9 +24,11 @@ from contracts import (
     fees,
     issuance,
     membership,
+    obligations,
     payment,
     pledge,
     redemption,
+    setoff,
     transfer,
 )
 from contracts.codec import encode, to_json
@@ -115,6 +117,14 @@ def hex32(text: str, what: str) -> bytes:
     return parse_hash(text, what, "wallet.bad_id")
 
 
+def basis_digest(basis_file: Path | None, basis_sha256: str | None) -> bytes:
+    """The basis document's sha256: of --basis-file, or as --basis-sha256 gives it."""
+    if (basis_file is None) == (basis_sha256 is None):
+        raise LedgerError("wallet.basis", "give exactly one of --basis-file and --basis-sha256")
+    return (hashlib.sha256(basis_file.read_bytes()).digest() if basis_file
+            else hex32(basis_sha256 or "", "--basis-sha256"))
+
+
 # ------------------------------------------------------------------ the wallet
 
 
@@ -150,12 +160,17 @@ class Wallet:
 
     # -------------------------------------------------------------- transactions
 
+    def new_transaction(self, contract: str, operation: str, body: Any, expires_in: int,
+                        status: dict | None = None) -> Transaction:
+        """An unsigned transaction on the node's chain, expiring `expires_in` blocks on."""
+        status = status or self.client.status()
+        return make_transaction(self.registry, status["chain_id"], contract, operation, body,
+                                status["height"] + expires_in,
+                                int.from_bytes(os.urandom(8), "big") >> 1)
+
     def transact(self, contract: str, operation: str, body: Any, out: Path | None,
                  expires_in: int) -> None:
-        status = self.client.status()
-        tx = make_transaction(self.registry, status["chain_id"], contract, operation, body,
-                              status["height"] + expires_in,
-                              int.from_bytes(os.urandom(8), "big") >> 1)
+        tx = self.new_transaction(contract, operation, body, expires_in)
         if out is not None:
             self.write_draft(out, tx)
             self.emit({"draft": str(out), "id": payload_id(tx.payload).hex(),
@@ -204,17 +219,22 @@ class Wallet:
                 "operation": p.operation, "body": to_json(body),
                 "expiry_height": p.expiry_height}
 
-    def submit_and_wait(self, tx: Transaction, wait: bool) -> None:
-        answer = self.client.submit(encode(tx))
-        tx_id = answer["id"]
-        view = answer
+    def commit(self, tx: Transaction) -> dict:
+        """Submit a signed transaction and wait for its commit (at most COMMIT_WAIT_S); its
+        view. A refusal raises the ledger's error."""
+        view = self.client.submit(encode(tx))
+        tx_id = view["id"]
         deadline = time.monotonic() + COMMIT_WAIT_S
-        while wait and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             view = self.client.tx(tx_id, wait_ms=5000)
             if view["status"] == "rejected":
                 raise LedgerError(view["error"]["code"], view["error"]["message"])
             if view["status"] == "committed":
                 break
+        return view
+
+    def submit_and_wait(self, tx: Transaction, wait: bool) -> None:
+        view = self.commit(tx) if wait else self.client.submit(encode(tx))
         self.emit(view, lambda c: show_tx(c, view))
 
 
@@ -301,6 +321,54 @@ def what_happened(view: dict) -> str | None:
         return f"fee schedule: transfers {b['transfer_bp']} bp, pledges {b['pledge_bp']} bp"
     if op == "fees.record_payment":
         return f"recorded {yuan(b['amount_fen'])} of fees paid by {addr(b['member'])}"
+    if op.startswith("obligation."):
+        return obligation_sentence(view["operation"], b, view["id"])
+    if op.startswith("setoff."):
+        return setoff_sentence(view, b)
+    return None
+
+
+def obligation_sentence(operation: str, b: dict, tx_id: str) -> str | None:
+    if operation == "submit":
+        return (f"obligation {tx_id} submitted: {addr(b['debtor'])} owes {addr(b['creditor'])} "
+                f"{yuan(b['amount_fen'])}, due by {show_due(b['due_ms'])}; the debtor confirms "
+                "it next")
+    sentences = {
+        "confirm": "confirmed; it counts now, and set-off rounds may clear it",
+        "decline": f"declined: {b.get('reason')}",
+        "retract": "retracted by the creditor",
+        "settle": f"settled outside the ledger ({b.get('reference')})",
+        "reduce": f"reduced by {yuan(b.get('by_fen', 0))}: {b.get('reason')}",
+        "withdraw": f"withdrawn by both parties: {b.get('reason')}",
+    }
+    return f"obligation {b['obligation']} {sentences[operation]}" \
+        if operation in sentences else None
+
+
+def setoff_sentence(view: dict, b: dict) -> str | None:
+    operation = view["operation"]
+    if operation == "propose":
+        cleared = sum(r["amount_fen"] for r in b["reductions"])
+        return (f"set-off round {view['id']} proposed: clears {yuan(cleared)} on "
+                f"{len(b['reductions'])} debts; every member consents by "
+                f"{show_time(b['deadline_ms'])}")
+    if operation == "consent":
+        ended = [e["kind"] for e in view.get("events", [])
+                 if e["kind"] in ("setoff.executed", "setoff.failed")]
+        if "setoff.executed" in ended:
+            return f"consented to round {b['round']}: the last consent, the round executed"
+        if ended:
+            return (f"consented to round {b['round']}: the last consent, but a debt changed "
+                    "meanwhile and the round failed with nothing changed")
+        return f"consented to round {b['round']}; it waits for the other members"
+    if operation == "refuse":
+        return f"refused round {b['round']}: {b['reason']}; nothing changes"
+    if operation == "set_limit":
+        if b["opted_out"]:
+            return "opted out of set-off: no round may clear your debts"
+        if b["max_fen_per_round"] is None:
+            return "set-off limit removed"
+        return f"set-off limit: at most {yuan(b['max_fen_per_round'])} cleared per round"
     return None
 
 
@@ -441,10 +509,7 @@ def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumptio
           extension_days: int, extension_max: int | None, basis_ref: str, basis_file: Path | None,
           basis_sha256: str | None, out: Path | None, expires_in: int) -> None:
     """The creditor applies for a voucher against DEBTOR."""
-    if (basis_file is None) == (basis_sha256 is None):
-        raise LedgerError("wallet.basis", "give exactly one of --basis-file and --basis-sha256")
-    digest = (hashlib.sha256(basis_file.read_bytes()).digest() if basis_file
-              else hex32(basis_sha256 or "", "--basis-sha256"))
+    digest = basis_digest(basis_file, basis_sha256)
     terms = issuance.Terms(parse_address(debtor), parse_yuan(amount), parse_due(due), asset,
                            consumption, extension_days,
                            (1 if extension_days else 0) if extension_max is None
@@ -806,6 +871,410 @@ def fees_show(w: Wallet, member_address: str | None) -> None:
         more(console, account)
 
     w.emit({"schedule": schedule, "account": account}, show)
+
+
+# ------------------------------------------------------------------ obligations
+
+
+@main.group("obligation")
+def obligation_group() -> None:
+    """Obligations members owe each other, uploaded for set-off: the creditor submits, the
+    debtor confirms; a confirmed one changes only with both signing."""
+
+
+def obligation_id(text: str) -> bytes:
+    return hex32(text, "an obligation id")
+
+
+@obligation_group.command("submit")
+@click.option("--debtor", required=True, help="who owes you")
+@click.option("--amount", required=True, help="in yuan, e.g. 120000.00")
+@click.option("--due", required=True, help="due date: " + DATE_HELP)
+@click.option("--basis-ref", required=True, help="the basis contract's or invoice's reference")
+@click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="the basis document (its sha256 is recorded)")
+@click.option("--basis-sha256", help="the basis document's sha256 (hex)")
+@tx_options
+@pass_wallet
+def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: str,
+                      basis_file: Path | None, basis_sha256: str | None, out: Path | None,
+                      expires_in: int) -> None:
+    """As the creditor, upload what DEBTOR owes you; it counts once the debtor confirms."""
+    body = obligations.Submit(w.address(), parse_address(debtor), parse_yuan(amount),
+                              parse_due(due), basis_ref, basis_digest(basis_file, basis_sha256))
+    w.transact("obligation", "submit", body, out, expires_in)
+
+
+@obligation_group.command("confirm")
+@click.argument("obligation")
+@tx_options
+@pass_wallet
+def obligation_confirm(w: Wallet, obligation: str, out: Path | None, expires_in: int) -> None:
+    """As the debtor, confirm you owe OBLIGATION."""
+    body = obligations.Confirm(w.address(), obligation_id(obligation))
+    w.transact("obligation", "confirm", body, out, expires_in)
+
+
+@obligation_group.command("decline")
+@click.argument("obligation")
+@click.option("--reason", required=True)
+@tx_options
+@pass_wallet
+def obligation_decline(w: Wallet, obligation: str, reason: str, out: Path | None,
+                       expires_in: int) -> None:
+    """As the debtor, say you do not owe OBLIGATION."""
+    body = obligations.Decline(w.address(), obligation_id(obligation), reason)
+    w.transact("obligation", "decline", body, out, expires_in)
+
+
+@obligation_group.command("retract")
+@click.argument("obligation")
+@tx_options
+@pass_wallet
+def obligation_retract(w: Wallet, obligation: str, out: Path | None, expires_in: int) -> None:
+    """As the creditor, take back OBLIGATION before the debtor confirms it."""
+    body = obligations.Retract(w.address(), obligation_id(obligation))
+    w.transact("obligation", "retract", body, out, expires_in)
+
+
+def parties(w: Wallet, obligation: str) -> tuple[bytes, bytes, bytes]:
+    """The obligation's id, creditor and debtor, as the node records them."""
+    oid = obligation_id(obligation)
+    found = w.client.obligation(oid.hex())
+    return oid, bytes.fromhex(found["creditor"]), bytes.fromhex(found["debtor"])
+
+
+@obligation_group.command("settle")
+@click.argument("obligation")
+@click.option("--reference", required=True, help="the payment's reference")
+@tx_options
+@pass_wallet
+def obligation_settle(w: Wallet, obligation: str, reference: str, out: Path | None,
+                      expires_in: int) -> None:
+    """Both parties say OBLIGATION was paid outside the ledger; draft with --out, both sign."""
+    oid, creditor, debtor = parties(w, obligation)
+    w.transact("obligation", "settle", obligations.Settle(creditor, debtor, oid, reference),
+               out, expires_in)
+
+
+@obligation_group.command("reduce")
+@click.argument("obligation")
+@click.option("--by", "by", required=True, help="in yuan; something must stay owed")
+@click.option("--reason", required=True)
+@tx_options
+@pass_wallet
+def obligation_reduce(w: Wallet, obligation: str, by: str, reason: str, out: Path | None,
+                      expires_in: int) -> None:
+    """Both parties reduce OBLIGATION by an amount; draft with --out, both sign."""
+    by_fen = parse_yuan(by)
+    oid, creditor, debtor = parties(w, obligation)
+    body = obligations.Reduce(creditor, debtor, oid, by_fen, reason)
+    w.transact("obligation", "reduce", body, out, expires_in)
+
+
+@obligation_group.command("withdraw")
+@click.argument("obligation")
+@click.option("--reason", required=True)
+@tx_options
+@pass_wallet
+def obligation_withdraw(w: Wallet, obligation: str, reason: str, out: Path | None,
+                        expires_in: int) -> None:
+    """Both parties take a confirmed OBLIGATION out of the ledger; draft with --out, both sign."""
+    oid, creditor, debtor = parties(w, obligation)
+    w.transact("obligation", "withdraw", obligations.Withdraw(creditor, debtor, oid, reason),
+               out, expires_in)
+
+
+def obligation_table(found: list[dict]) -> Table:
+    t = Table(fixed("obligation"), fixed("creditor"), fixed("debtor"), money("face"),
+              money("owed"), money("set off"), fixed("due by"), "status", fixed("open round"))
+    for o in found:
+        t.add_row(o["id"][:10], addr(o["creditor"]), addr(o["debtor"]), yuan(o["face_fen"]),
+                  yuan(o["amount_fen"]), yuan(o["setoff_fen"]), show_due(o["due_ms"]),
+                  o["status"], (o.get("open_round") or "-")[:10])
+    return t
+
+
+def owed_fen(found: list[dict]) -> int:
+    return sum(o["amount_fen"] for o in found if o["status"] == obligations.LIVE)
+
+
+@main.command("obligations")
+@click.option("--creditor", help="a creditor's address")
+@click.option("--debtor", help="a debtor's address")
+@click.option("--status", type=click.Choice(sorted(obligations.STATUSES)),
+              help="only obligations in this status")
+@pass_wallet
+def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
+                     status: str | None) -> None:
+    """Obligations by creditor or by debtor (default: what you owe and what you are owed)."""
+    which = one_of(creditor=creditor, debtor=debtor)
+    if which is not None:
+        found = w.client.obligations(**{which[0]: parse_address(which[1]).hex()}, status=status)
+
+        def table(console: Console) -> None:
+            console.print(obligation_table(found["obligations"]))
+            console.print(f"confirmed and still owed: {yuan(owed_fen(found['obligations']))}")
+            more(console, found)
+
+        w.emit(found, table)
+        return
+    me = w.address().hex()
+    owe = w.client.obligations(debtor=me, status=status)
+    owed = w.client.obligations(creditor=me, status=status)
+
+    def tables(console: Console) -> None:
+        for title, found in (("you owe", owe), ("owed to you", owed)):
+            console.print(f"[bold]{title}[/bold]: {yuan(owed_fen(found['obligations']))} "
+                          "confirmed and still owed")
+            console.print(obligation_table(found["obligations"]))
+            more(console, found)
+
+    w.emit({"address": me, "as_debtor": owe, "as_creditor": owed}, tables)
+
+
+# ------------------------------------------------------------------ set-off
+
+
+@main.group("setoff")
+def setoff_group() -> None:
+    """Multilateral set-off (债权债务闭环抵销): the agency proposes rounds from the optimal
+    plan, every member concerned consents, the last consent executes the round."""
+
+
+def exclusions(texts: tuple[str, ...]) -> list[str]:
+    """--exclude values (repeated, or comma separated) as checked addresses."""
+    return sorted({parse_address(part).hex() for text in texts for part in text.split(",")})
+
+
+def round_id(text: str) -> bytes:
+    return hex32(text, "a round id")
+
+
+@setoff_group.command("limit")
+@click.option("--max", "max_yuan", help="clear at most this much of your debts per round, "
+              "in yuan")
+@click.option("--opt-out", is_flag=True, help="no round may clear your debts")
+@click.option("--no-limit", is_flag=True, help="remove your limit")
+@tx_options
+@pass_wallet
+def setoff_limit(w: Wallet, max_yuan: str | None, opt_out: bool, no_limit: bool,
+                 out: Path | None, expires_in: int) -> None:
+    """Your standing set-off limit: set it with one option, or show it with none."""
+    chosen = [name for name, given in (("--max", max_yuan is not None), ("--opt-out", opt_out),
+                                       ("--no-limit", no_limit)) if given]
+    if len(chosen) > 1:
+        raise LedgerError("wallet.one_limit", "give one of --max, --opt-out and --no-limit")
+    if not chosen:
+        limit = w.client.setoff_limit(w.address().hex())
+        w.emit(limit, lambda c: c.print(limit_text(limit)))
+        return
+    max_fen = None if max_yuan is None else parse_yuan(max_yuan)
+    if max_fen == 0:
+        raise LedgerError("wallet.bad_amount", "a limit is at least ¥0.01; to take part in no "
+                          "round, use --opt-out")
+    body = setoff.SetLimit(w.address(), opt_out, max_fen)
+    w.transact("setoff", "set_limit", body, out, expires_in)
+
+
+def limit_text(limit: dict) -> str:
+    if limit["opted_out"]:
+        return "opted out of set-off"
+    if limit["max_fen_per_round"] is None:
+        return "no set-off limit"
+    return f"at most {yuan(limit['max_fen_per_round'])} cleared per round"
+
+
+def figures_table(rows: list[tuple[str, str]]) -> Table:
+    t = Table("", money(""), show_header=False, box=None)
+    for label, value in rows:
+        t.add_row(label, value)
+    return t
+
+
+def plan_rounds_table(plan: dict) -> Table:
+    t = Table(money("#"), fixed("kind"), fixed("debt"), fixed("debtor"), fixed("creditor"),
+              money("clear"))
+    for number, r in enumerate(plan["rounds"], 1):
+        for x in r["reductions"]:
+            t.add_row(str(number), x["kind"], x["id"][:10], addr(x.get("debtor")),
+                      addr(x.get("creditor")), yuan(x["amount_fen"]))
+    return t
+
+
+def show_plan(console: Console, plan: dict) -> None:
+    console.print(f"set-off plan at height {plan['height']} "
+                  f"({show_time(plan['time_ms'])}): {plan['debts']} debts")
+    console.print(figures_table([
+        ("debt in the graph", yuan(plan["total_fen"])),
+        ("optimum cleared", yuan(plan["cleared_fen"])),
+        ("remaining", yuan(plan["remaining_fen"])),
+        ("bound (net internal debt)", yuan(plan["bound_fen"])),
+        ("gap to the bound", yuan(plan["gap_fen"])),
+        ("in rounds of 3+ members", f"{yuan(plan['in_rounds_fen'])} in "
+                                    f"{len(plan['rounds'])} round"
+                                    + ("" if len(plan["rounds"]) == 1 else "s")),
+        ("bilateral, left to the parties", yuan(plan["bilateral_fen"])),
+        ("deferred to a later plan", yuan(plan["deferred_fen"])),
+    ]))
+    if plan["rounds"]:
+        console.print(plan_rounds_table(plan))
+
+
+@setoff_group.command("plan")
+@click.option("--exclude", multiple=True, metavar="ADDR",
+              help="leave a member out (repeat it, or separate addresses by commas)")
+@pass_wallet
+def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
+    """The optimal set-off of the debts now, and the rounds it would propose."""
+    plan = w.client.setoff_plan(exclusions(exclude))
+    w.emit(plan, lambda c: show_plan(c, plan))
+
+
+@setoff_group.command("propose")
+@click.option("--exclude", multiple=True, metavar="ADDR",
+              help="leave a member out (repeat it, or separate addresses by commas)")
+@click.option("--hours", type=click.IntRange(1, setoff.MAX_CONSENT_MS // 3_600_000),
+              default=48, show_default=True,
+              help="consent deadline: this long after the ledger's latest block time")
+@click.option("--expires-in", type=click.IntRange(1, 10_000_000), default=100_000,
+              show_default=True, help="blocks until each transaction expires")
+@pass_wallet
+def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int) -> None:
+    """As the agency, propose the plan's rounds: one transaction per round."""
+    plan = w.client.setoff_plan(exclusions(exclude))
+    status = w.client.status()
+    deadline_ms = status["time_ms"] + hours * 3_600_000
+    me = w.key()
+    proposed: list[dict] = []
+    for number, r in enumerate(plan["rounds"], 1):
+        reductions = tuple(setoff.Reduction(x["kind"], bytes.fromhex(x["id"]), x["amount_fen"])
+                           for x in r["reductions"])
+        body = setoff.Propose(me.address, reductions, deadline_ms, plan["total_fen"],
+                              plan["bound_fen"])
+        tx = sign_transaction(w.new_transaction("setoff", "propose", body, expires_in, status),
+                              me)
+        try:
+            view = w.commit(tx)
+        except LedgerError as e:
+            done = ", ".join(p["id"] for p in proposed) or "none"
+            raise LedgerError(e.code, f"{e.message} (round {number} of {len(plan['rounds'])}; "
+                              f"proposed before it: {done})") from None
+        proposed.append({"id": view["id"], "status": view["status"],
+                         "height": view.get("height"), "cleared_fen": r["cleared_fen"],
+                         "members": r["members"]})
+
+    def show(console: Console) -> None:
+        show_plan(console, plan)
+        if not proposed:
+            console.print("nothing to propose: no loop of 3 or more members can be cleared")
+        for p in proposed:
+            console.print(f"round {p['id']} proposed ({p['status']}): clears "
+                          f"{yuan(p['cleared_fen'])} among {len(p['members'])} members, "
+                          f"consent by {show_time(deadline_ms)}", soft_wrap=True)
+
+    w.emit({"plan": plan, "deadline_ms": deadline_ms, "proposed": proposed}, show)
+
+
+def ask_text(r: dict, member: str | None) -> str:
+    """What a round asks of one member: what it is cleared of and to, and its consent."""
+    ask = next((a for a in r.get("asks", []) if a["member"] == member), None)
+    if ask is None:
+        return "proposed it" if member == r["agency"] else "-"
+    consent = ("consented" if member in r["consented"]
+               else "consent awaited" if r["status"] == "open" else "did not consent")
+    return (f"owes {yuan(ask['cleared_of_fen'])} less, is owed "
+            f"{yuan(ask['cleared_to_fen'])} less; {consent}")
+
+
+@setoff_group.command("rounds")
+@click.option("--member", help="whose rounds (default: yours)")
+@click.option("--open", "only_open", is_flag=True, help="only rounds waiting for consents")
+@pass_wallet
+def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
+    """Set-off rounds concerning you (or --member), and what each asks of you."""
+    who = (parse_address(member).hex() if member
+           else w.address().hex() if w.key_path or not only_open else None)
+    found = w.client.setoff_rounds(member=who, status="open" if only_open else None)
+
+    def table(console: Console) -> None:
+        t = Table(fixed("round"), fixed("id"), "status", fixed("consent by"), money("clears"),
+                  money("consented"), "asks of " + (addr(who) if who else "-"))
+        for r in found["rounds"]:
+            t.add_row(r["round_no"], r["id"][:10], r["status"], show_time(r["deadline_ms"]),
+                      yuan(r["cleared_fen"]), f"{len(r['consented'])}/{len(r['members'])}",
+                      ask_text(r, who))
+        console.print(t)
+        more(console, found)
+
+    w.emit(found, table)
+
+
+@setoff_group.command("round")
+@click.argument("round_", metavar="ROUND")
+@click.option("--member", help="show only what the round asks of this member")
+@pass_wallet
+def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
+    """ROUND's result: cleared, remaining, bound, its legs, and who has yet to consent."""
+    r = w.client.setoff_round(round_id(round_).hex(),
+                              None if member is None else parse_address(member).hex())
+
+    def show(console: Console) -> None:
+        console.print(f"round {r['round_no']} {r['id']}: [bold]{r['status']}[/bold]",
+                      soft_wrap=True)
+        console.print(f"proposed by {addr(r['agency'])} at {show_time(r['proposed_at_ms'])}; "
+                      f"consent by {show_time(r['deadline_ms'])}"
+                      + (f"; ended {show_time(r['ended_at_ms'])}" if r["ended_at_ms"] else ""))
+        if r["note"]:
+            console.print(f"note: {r['note']}", markup=False)
+        cleared = {"executed": "cleared", "open": "clears once all consent"}.get(
+            r["status"], "would have cleared")
+        console.print(figures_table([
+            (cleared, yuan(r["cleared_fen"])),
+            ("debt in the agency's graph", yuan(r["graph_total_fen"])),
+            ("remaining", yuan(r["remaining_fen"])),
+            ("bound (net internal debt)", yuan(r["bound_fen"])),
+            ("gap to the bound", yuan(r["gap_fen"])),
+            ("members", f"{len(r['members'])}, consented {len(r['consented'])}"),
+            ("waiting for", ", ".join(addr(m) for m in r["waiting_for"]) or "-"),
+        ]))
+        legs = Table(fixed("kind"), fixed("debt"), fixed("debtor"), fixed("creditor"),
+                     money("cleared"))
+        for leg in r["legs"]:
+            legs.add_row(leg["kind"], leg["id"][:10], addr(leg["debtor"]),
+                         addr(leg["creditor"]), yuan(leg["amount_fen"]))
+        console.print(legs)
+        asks = Table(fixed("member"), money("cleared of (owed by it)"),
+                     money("cleared to (owed to it)"), "consent")
+        for a in r["asks"]:
+            asks.add_row(addr(a["member"]), yuan(a["cleared_of_fen"]),
+                         yuan(a["cleared_to_fen"]),
+                         "given" if a["member"] in r["consented"] else "-")
+        console.print(asks)
+
+    w.emit(r, show)
+
+
+@setoff_group.command("consent")
+@click.argument("round_", metavar="ROUND")
+@tx_options
+@pass_wallet
+def setoff_consent(w: Wallet, round_: str, out: Path | None, expires_in: int) -> None:
+    """Consent to ROUND; the last member's consent executes it."""
+    body = setoff.Consent(w.address(), round_id(round_))
+    w.transact("setoff", "consent", body, out, expires_in)
+
+
+@setoff_group.command("refuse")
+@click.argument("round_", metavar="ROUND")
+@click.option("--reason", required=True)
+@tx_options
+@pass_wallet
+def setoff_refuse(w: Wallet, round_: str, reason: str, out: Path | None,
+                  expires_in: int) -> None:
+    """Refuse ROUND: it ends with nothing changed."""
+    body = setoff.Refuse(w.address(), round_id(round_), reason)
+    w.transact("setoff", "refuse", body, out, expires_in)
 
 
 # ------------------------------------------------------------------ drafts

@@ -141,3 +141,30 @@ class Client:
 
     def fee_account(self, address: str, max_items: int = 1000) -> dict:
         return self.listing(f"/v1/fees/{address}", "charges", max_items)
+
+    # -------------------------------------------------------------- obligations and set-off
+
+    def obligations(self, creditor: str | None = None, debtor: str | None = None,
+                    status: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/obligations", "obligations", max_items, creditor=creditor,
+                            debtor=debtor, status=status)
+
+    def obligation(self, obligation_id: str) -> dict:
+        return self._call(f"/v1/obligations/{obligation_id}")
+
+    def setoff_rounds(self, member: str | None = None, status: str | None = None,
+                      max_items: int = 1000) -> dict:
+        return self.listing("/v1/setoff/rounds", "rounds", max_items, member=member,
+                            status=status)
+
+    def setoff_round(self, round_id: str, member: str | None = None) -> dict:
+        return self._call(f"/v1/setoff/rounds/{round_id}", member=member)
+
+    def setoff_plan(self, exclude: list[str]) -> dict:
+        return self._call("/v1/setoff/plan", exclude=",".join(exclude) or None)
+
+    def setoff_limit(self, member: str) -> dict:
+        return self._call(f"/v1/setoff/limits/{member}")
+
+    def setoff_totals(self) -> dict:
+        return self._call("/v1/setoff/totals")

@@ -1,0 +1,176 @@
+"""A set-off round through `claimledger-wallet`, each member a separate process with its own
+key store, against a node process: obligations uploaded and confirmed (one reduced by both
+parties through a co-signed draft), the agency proposes the plan's round, the three
+members consent, and the round executes: every debt is reduced by exactly its leg."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contracts.identity import KeyPair
+from contracts.keystore import seal
+from tests.nodeproc import (
+    PASSPHRASE,
+    Network,
+    get,
+    issue_voucher,
+    make_network,
+    running,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Members:
+    """The wallet run by one member or another, one process per command."""
+
+    def __init__(self, net: Network, keys: dict[str, Path]) -> None:
+        self.api = net.api
+        self.keys = keys
+        self.a = {name: key.address.hex() for name, key in net.members.items()}
+
+    def run(self, who: str | None, *args: str, as_json: bool = True
+            ) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "wallet.cli", "--node", self.api]
+        command += ["--json"] if as_json else []
+        command += [] if who is None else ["--key", str(self.keys[who])]
+        return subprocess.run(
+            [*command, *args], capture_output=True, text=True, timeout=90, cwd=ROOT,
+            env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
+        )
+
+    def ok(self, who: str | None, *args: str) -> dict:
+        result = self.run(who, *args)
+        assert result.returncode == 0, f"{args}: {result.stderr}"
+        return json.loads(result.stdout)
+
+    def refused(self, who: str | None, *args: str) -> str:
+        result = self.run(who, *args)
+        assert result.returncode == 1, result.stdout
+        assert "Traceback" not in result.stderr
+        return result.stderr
+
+
+def network_with_second_supplier(root: Path) -> tuple[Network, dict[str, Path]]:
+    """A one-validator network whose members are agency, core, supplier and supplier2,
+    and a key store file for each."""
+    net = make_network(root)
+    supplier2 = KeyPair.generate()
+    with net.network_file.open("a", encoding="utf-8") as f:
+        f.write(f'\n[[members]]\nname = "supplier2"\nroles = ["enterprise"]\n'
+                f'address = "{supplier2.address.hex()}"\n')
+    net.members["supplier2"] = supplier2
+    keys = {}
+    for name, key in net.members.items():
+        keys[name] = root / f"{name}.json"
+        keys[name].write_text(json.dumps(seal(key, PASSPHRASE, name)))
+    return net, keys
+
+
+def event(view: dict, kind: str) -> str:
+    (found,) = [e["subject"] for e in view["events"] if e["kind"] == kind]
+    return found
+
+
+@pytest.mark.process
+def test_members_clear_a_loop_of_debts_through_the_wallet(tmp_path: Path) -> None:
+    net, keys = network_with_second_supplier(tmp_path / "net")
+    m = Members(net, keys)
+    a = m.a
+    basis = tmp_path / "invoice.pdf"
+    basis.write_bytes(b"cement delivery note 2026-11")
+    with running(net):
+        # The loop: core owes supplier ¥10,000 through a voucher; supplier owes supplier2
+        # ¥4,000 and supplier2 owes core ¥3,000 through obligations they upload.
+        _, voucher = issue_voucher(net)
+        owed_to_2 = m.ok("supplier2", "obligation", "submit", "--debtor", a["supplier"],
+                         "--amount", "4000", "--due", "2099-03-31", "--basis-ref", "INV-77",
+                         "--basis-file", str(basis))["id"]
+        owed_to_core = m.ok("core", "obligation", "submit", "--debtor", a["supplier2"],
+                            "--amount", "3,000.00", "--due", "2099-03-31", "--basis-ref",
+                            "RENT-2026-Q4", "--basis-sha256", "ab" * 32)["id"]
+        # Only its debtor confirms an obligation.
+        assert "obligation.not_debtor" in m.refused("core", "obligation", "confirm", owed_to_2)
+        m.ok("supplier", "obligation", "confirm", owed_to_2)
+        m.ok("supplier2", "obligation", "confirm", owed_to_core)
+
+        # Both parties reduce the first obligation by ¥500: drafted, each signs, submitted.
+        assert "wallet.needs_cosigners" in m.refused(
+            "supplier2", "obligation", "reduce", owed_to_2, "--by", "500", "--reason", "returns")
+        draft = tmp_path / "reduce.json"
+        m.ok("supplier2", "obligation", "reduce", owed_to_2, "--by", "500", "--reason",
+             "returned bags", "--out", str(draft))
+        m.ok("supplier2", "sign", str(draft), "--yes")
+        m.ok("supplier", "sign", str(draft), "--yes")
+        assert m.ok(None, "submit", str(draft))["status"] == "committed"
+        mine = m.ok("supplier", "obligations")
+        assert [(o["id"], o["amount_fen"], o["status"]) for o in
+                mine["as_debtor"]["obligations"]] == [(owed_to_2, 350_000, "confirmed")]
+        assert mine["as_creditor"]["obligations"] == []
+
+        # The plan: one round of three members clearing ¥3,000 on each leg.
+        plan = m.ok(None, "setoff", "plan")
+        (planned,) = plan["rounds"]
+        assert sorted(planned["members"]) == sorted([a["core"], a["supplier"], a["supplier2"]])
+        assert {(x["kind"], x["id"], x["amount_fen"]) for x in planned["reductions"]} == {
+            ("voucher", voucher, 300_000), ("obligation", owed_to_2, 300_000),
+            ("obligation", owed_to_core, 300_000)}
+        assert (plan["total_fen"], plan["cleared_fen"], plan["bound_fen"]) == (
+            1_650_000, 900_000, 700_000)
+
+        proposed = m.ok("agency", "setoff", "propose", "--hours", "2")
+        (round_,) = [p["id"] for p in proposed["proposed"]]
+        # The agency is not a member of the round: it cannot consent to it.
+        assert "setoff.not_concerned" in m.refused("agency", "setoff", "consent", round_)
+        m.ok("supplier", "setoff", "consent", round_)
+        m.ok("supplier2", "setoff", "consent", round_)
+        (waiting,) = m.ok("core", "setoff", "rounds", "--open")["rounds"]
+        assert waiting["id"] == round_ and waiting["waiting_for"] == [a["core"]]
+        (ask,) = waiting["asks"]
+        assert ask["member"] == a["core"] and ask["cleared_of_fen"] == ask["cleared_to_fen"] \
+            == 300_000
+        executed = m.ok("core", "setoff", "consent", round_)
+        assert [e["kind"] for e in executed["events"]][-1] == "setoff.executed"
+
+        shown = m.ok(None, "setoff", "round", round_)
+        assert (shown["status"], shown["waiting_for"]) == ("executed", [])
+        assert (shown["cleared_fen"], shown["remaining_fen"], shown["bound_fen"],
+                shown["gap_fen"]) == (900_000, 750_000, 700_000, 50_000)
+        legs = {leg["id"]: leg["amount_fen"] for leg in shown["legs"]}
+        human = m.run(None, "setoff", "round", round_, as_json=False)
+        assert human.returncode == 0 and "executed" in human.stdout
+        assert "¥7,500.00" in human.stdout and "¥7,000.00" in human.stdout  # remaining, bound
+
+        # Every debt went down by exactly its leg.
+        by_id = {o["id"]: o for o in m.ok(None, "obligations", "--creditor", a["supplier2"])
+                 ["obligations"] + m.ok(None, "obligations", "--creditor", a["core"])
+                 ["obligations"]}
+        assert (by_id[owed_to_2]["amount_fen"], by_id[owed_to_2]["setoff_fen"],
+                by_id[owed_to_2]["status"]) == (350_000 - legs[owed_to_2], 300_000, "confirmed")
+        assert (by_id[owed_to_core]["amount_fen"], by_id[owed_to_core]["status"]) == (
+            300_000 - legs[owed_to_core], "cleared")
+        (rest,) = m.ok(None, "vouchers", "--holder", a["supplier"], "--status",
+                       "active")["vouchers"]
+        assert (rest["parent"], rest["amount_fen"], rest["cause"]) == (
+            voucher, 1_000_000 - legs[voucher], "setoff_remainder")
+        assert get(net.api, f"/v1/origins/{voucher}").json()["setoff_fen"] == legs[voucher]
+        assert get(net.api, "/v1/setoff/totals").json()["cleared_fen"] == 900_000
+        # Nothing is left to clear, and a round that executed takes no more consents.
+        assert m.ok(None, "setoff", "plan")["rounds"] == []
+        assert "setoff.not_open" in m.refused("supplier", "setoff", "consent", round_)
+
+        # Bad input is refused with its code, by the node and by the wallet.
+        reply = get(net.api, "/v1/setoff/plan?exclude=not-an-address")
+        assert reply.status == 400 and reply.error_code() == "address.malformed"
+        assert "address.malformed" in m.refused(None, "setoff", "plan", "--exclude", "zz")
+        assert "wallet.bad_amount" in m.refused(
+            "core", "obligation", "submit", "--debtor", a["supplier"], "--amount", "12.345",
+            "--due", "2099-03-31", "--basis-ref", "X", "--basis-sha256", "ab" * 32)
+        assert "wallet.one_limit" in m.refused("core", "setoff", "limit", "--max", "100",
+                                               "--opt-out")
