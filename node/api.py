@@ -65,7 +65,6 @@ MAX_EXCLUDE = 1000  # members one plan request may leave out
 
 NODE = web.AppKey("node", Node)
 PLAN_GATE = web.AppKey("setoff_plan_gate", asyncio.Lock)  # one plan solved at a time
-PeerRoute = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
 
 STATUS_BY_CODE = {
@@ -73,6 +72,8 @@ STATUS_BY_CODE = {
     "mempool.full": 503,
     "observer.read_only": 403,
     "not_found": 404,
+    "store.corrupt": 503,
+    "store.write_failed": 503,
 }
 
 
@@ -967,9 +968,8 @@ async def get_openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
-def make_app(node: Node, peer_route: PeerRoute | None = None) -> web.Application:
-    """`peer_route`: the websocket handler of the node's peer links (`GET /v1/peer`),
-    mounted only when the node links to peers."""
+def make_app(node: Node) -> web.Application:
+    """The HTTP API (peer links have their own TLS listener, node/peers.py)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
     app[NODE] = node
     app[PLAN_GATE] = asyncio.Lock()
@@ -1008,6 +1008,4 @@ def make_app(node: Node, peer_route: PeerRoute | None = None) -> web.Application
         web.get("/v1/applications/{id}", get_application),
         web.get("/v1/openapi.json", get_openapi),
     ])
-    if peer_route is not None:
-        app.router.add_get("/v1/peer", peer_route)
     return app

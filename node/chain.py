@@ -3,6 +3,11 @@
 A block is executed once against the state after its parent, on an overlay; its
 result (state changes, transaction records, end-of-block events, state root) is kept
 and written in one batch when the block is committed.
+
+A store is checked whenever a chain opens it, cheaply: the head names the block it
+claims, the last `STARTUP_CHECK_BLOCKS` blocks link by hash, fit this chain and carry
+certificates that verify against the validator set, and the head block's transactions
+have their records. `verify_all` checks everything (the `verify-store` command).
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from consensus.certificate import Certificate, CertificateError, verify_certificate
-from contracts.codec import decode
+from contracts.codec import CodecError, decode, encode
 from contracts.contract import Registry
 from contracts.errors import LedgerError
 from contracts.identity import verify
@@ -24,7 +30,8 @@ from contracts.ledger import (
     end_block,
     genesis_state,
 )
-from contracts.state import Overlay, next_state_root
+from contracts.state import MemoryStore, Overlay, Reader, next_state_root
+from contracts.tx import decode_transaction, payload_id
 from node.blocks import (
     ZERO_HASH,
     Block,
@@ -37,9 +44,18 @@ from node.blocks import (
     validators_hash,
 )
 from node.config import NetworkConfig
-from node.store import Store, StoreError
+from node.store import (
+    KEY_SPACES,
+    MAX_BLOCK_BYTES,
+    Store,
+    StoreCorrupt,
+    StoreError,
+    addressed_events,
+)
 
 log = logging.getLogger("claimledger.chain")
+
+STARTUP_CHECK_BLOCKS = 16  # blocks back from the head that every start checks
 
 
 class InvalidBlock(LedgerError):
@@ -58,6 +74,38 @@ class Execution:
     failed: list[tuple[CheckedTx, LedgerError]] = field(default_factory=list)
     block_events: BlockEvents | None = None
     state_root: bytes = ZERO_HASH
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    """What `Chain.verify_all` read and found right."""
+
+    height: int
+    block_id: bytes
+    state_root: bytes
+    txs: int
+    keys: dict[str, int]  # per key space
+
+
+def execute_on(
+    registry: Registry, chain_id: str, state: Reader, parent_root: bytes, height: int,
+    txs: list[CheckedTx], time_ms: int,
+) -> Execution:
+    """Apply `txs` in order on an overlay of `state` (the state after block `height - 1`,
+    whose state root is `parent_root`); failing ones are left out and reported."""
+    info = BlockInfo(chain_id, height, time_ms)
+    run = Execution(height, time_ms, Overlay(state))
+    for checked in txs:
+        try:
+            events = apply_transaction(registry, run.overlay, checked, info)
+        except LedgerError as e:
+            run.failed.append((checked, e))
+            continue
+        run.records.append(TxRecord(checked.id, height, len(run.included), tuple(events)))
+        run.included.append(checked)
+    run.block_events = BlockEvents(height, tuple(end_block(registry, run.overlay, info)))
+    run.state_root = next_state_root(parent_root, run.overlay.changes())
+    return run
 
 
 class Chain:
@@ -104,8 +152,158 @@ class Chain:
                 f"{stored.hex()[:16]}…, network.toml gives {expected.hex()[:16]}…)",
             )
         head = self.store.head()
-        assert head is not None, "a store with a genesis has a head"
+        if head is None:
+            raise StoreCorrupt("the store has a genesis but no head")
+        self.check_recent(head, STARTUP_CHECK_BLOCKS)
         return head
+
+    # ----------------------------------------------------------------- integrity
+
+    def check_block(self, height: int, records: bool) -> Block:
+        """The stored block at `height`, checked against the store around it: its header
+        belongs to this chain, its transactions match its root, the id index and its
+        end-of-block events are there, its certificate verifies against the validator set
+        (genesis: it is the genesis the store names), and with `records` each transaction
+        has its record. `StoreCorrupt` names the first thing that does not hold."""
+        store = self.store
+        block = store.block(height)
+        if block is None:
+            raise StoreCorrupt(f"block {height} is missing")
+        h = block.header
+        if (h.height, h.chain_id, h.validators_hash) != (height, self.chain_id,
+                                                         self.validators_hash):
+            raise StoreCorrupt(f"block {height}'s header does not belong to this chain")
+        if h.tx_count != len(block.txs) or h.tx_root != tx_root(block.txs):
+            raise StoreCorrupt(f"block {height}'s transactions do not match its header")
+        if store.height_of(block.id) != height:
+            raise StoreCorrupt(f"the block id index does not lead to block {height}")
+        events = store.block_events(height)
+        if events is None or events.height != height:
+            raise StoreCorrupt(f"the end-of-block events of block {height} are missing")
+        if height == 0:
+            if block.id != store.genesis_id() or h.prev_hash != ZERO_HASH:
+                raise StoreCorrupt("block 0 is not the genesis the store names")
+        else:
+            certificate = store.certificate(height)
+            if certificate is None:
+                raise StoreCorrupt(f"the certificate of block {height} is missing")
+            try:
+                self.verify_certificate(block, certificate)
+            except InvalidBlock as e:
+                raise StoreCorrupt(
+                    f"the certificate of block {height} does not verify: {e.code}") from e
+        if records:
+            for index, raw in enumerate(block.txs):
+                try:
+                    tx_id = payload_id(decode_transaction(raw).payload)
+                except CodecError as e:
+                    raise StoreCorrupt(
+                        f"transaction {index} of block {height} does not decode") from e
+                record = store.tx_record(tx_id)
+                if record is None or (record.height, record.index) != (height, index):
+                    raise StoreCorrupt(f"the record of transaction {tx_id.hex()[:16]}… "
+                                       f"(block {height}) is missing or elsewhere")
+        return block
+
+    @staticmethod
+    def check_link(parent: Block, child: Block) -> None:
+        if child.header.prev_hash != parent.id or child.header.time_ms <= parent.header.time_ms:
+            raise StoreCorrupt(f"block {child.header.height} does not follow block "
+                               f"{parent.header.height}")
+
+    def check_recent(self, head: Head, depth: int) -> None:
+        """The checks of every start: the head names its block, state root and time, and
+        the last `depth` blocks pass `check_block` and link by hash (records of the head
+        block's transactions only). Bounded work: a few reads and certificates per block."""
+        assert depth >= 1
+        block = self.check_block(head.height, records=True)
+        h = block.header
+        if (block.id, h.state_root, h.time_ms) != (head.block_id, head.state_root, head.time_ms):
+            raise StoreCorrupt(f"the head does not describe block {head.height}")
+        for height in range(head.height - 1, max(head.height - depth, -1), -1):
+            parent = self.check_block(height, records=False)
+            self.check_link(parent, block)
+            block = parent
+
+    def verify_all(self) -> StoreReport:
+        """Check everything the store holds; `StoreCorrupt` at the first fault.
+
+        Every key is read once with its checksum; every block from genesis passes
+        `check_block` with its records and links to its parent; every block is executed
+        again from genesis in memory, and its state root, transaction records and
+        end-of-block events must be the stored ones; the events addressed to members must
+        be exactly those blocks' events; the state after the head must be the stored state,
+        key for key; and no key space holds more or fewer keys than that.
+        """
+        store = self.store
+        keys = store.count_keys()
+        unknown = sorted(set(keys) - KEY_SPACES)
+        if unknown:
+            raise StoreCorrupt(f"keys outside the store's key spaces: {', '.join(unknown)}")
+        head = self.head
+        genesis, changes = self.genesis()
+        state = MemoryStore()
+        state.apply(changes)
+        root = genesis.header.state_root
+        block = self.check_block(0, records=True)
+        if block.id != genesis.id:
+            raise StoreCorrupt("block 0 is not this network's genesis")
+        addressed = txs = 0
+        for height in range(head.height + 1):
+            records: list[TxRecord] = []
+            block_events = store.block_events(0)
+            if height > 0:
+                parent, block = block, self.check_block(height, records=True)
+                self.check_link(parent, block)
+                run = self._replay(state, root, block)
+                state.apply(run.overlay.changes())
+                root = run.state_root
+                records, block_events = run.records, run.block_events
+                txs += len(records)
+            assert block_events is not None
+            for event in addressed_events(height, block.header.time_ms, records, block_events):
+                value = encode(event)
+                for party in set(event.parties):
+                    if store.event_bytes(party, event.cursor) != value:
+                        raise StoreCorrupt(f"an event of block {height} is missing from "
+                                           "its members' streams")
+                    addressed += 1
+        if (block.id, root) != (head.block_id, head.state_root):
+            raise StoreCorrupt("executing the chain again does not reach the head")
+        ours = sorted(state.items.items())
+        for mine, stored in zip_longest(ours, store.scan(b"")):
+            if mine != stored:
+                key = (mine or stored or (b"",))[0]
+                raise StoreCorrupt(f"state key {key.hex()[:32]} differs from what executing "
+                                   "the chain gives")
+        expected = {"b/": head.height + 1, "c/": head.height, "e/": head.height + 1,
+                    "i/": head.height + 1, "x/": txs, "ev/": addressed, "s/": len(ours),
+                    "meta/": 2}
+        for space, count in expected.items():
+            if keys.get(space, 0) != count:
+                raise StoreCorrupt(f"{keys.get(space, 0)} keys in {space}, expected {count}")
+        return StoreReport(head.height, head.block_id, head.state_root, txs, keys)
+
+    def _replay(self, state: MemoryStore, root: bytes, block: Block) -> Execution:
+        """Execute a stored block again on `state`: it must give what the store holds."""
+        store = self.store
+        h = block.header
+        try:
+            txs = [check_transaction(self.registry, self.chain_id, raw, h.height)
+                   for raw in block.txs]
+        except LedgerError as e:
+            raise StoreCorrupt(f"a transaction of block {h.height} fails: {e.code}") from e
+        run = execute_on(self.registry, self.chain_id, state, root, h.height, txs, h.time_ms)
+        if run.failed:
+            raise StoreCorrupt(f"a transaction of block {h.height} fails when executed "
+                               f"again: {run.failed[0][1].code}")
+        if run.state_root != h.state_root:
+            raise StoreCorrupt(f"executing block {h.height} again gives another state root")
+        if any(store.tx_record(r.tx_id) != r for r in run.records) or \
+                store.block_events(h.height) != run.block_events:
+            raise StoreCorrupt(f"the records of block {h.height} are not what executing it "
+                               "gives")
+        return run
 
     # ----------------------------------------------------------------- execution
 
@@ -115,20 +313,8 @@ class Chain:
 
     def execute(self, txs: list[CheckedTx], time_ms: int) -> Execution:
         """Apply `txs` in order on top of the head; failing ones are left out and reported."""
-        height = self.head.height + 1
-        info = BlockInfo(self.chain_id, height, time_ms)
-        run = Execution(height, time_ms, Overlay(self.store))
-        for checked in txs:
-            try:
-                events = apply_transaction(self.registry, run.overlay, checked, info)
-            except LedgerError as e:
-                run.failed.append((checked, e))
-                continue
-            run.records.append(TxRecord(checked.id, height, len(run.included), tuple(events)))
-            run.included.append(checked)
-        run.block_events = BlockEvents(height, tuple(end_block(self.registry, run.overlay, info)))
-        run.state_root = next_state_root(self.head.state_root, run.overlay.changes())
-        return run
+        return execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
+                          self.head.height + 1, txs, time_ms)
 
     def make_block(self, run: Execution, proposer: bytes) -> Block:
         raw = tuple(c.raw for c in run.included)
@@ -201,4 +387,4 @@ class Chain:
         return self.store.block(height)
 
     def decode_block(self, raw: bytes) -> Block:
-        return decode(Block, raw, max_bytes=64 << 20)
+        return decode(Block, raw, max_bytes=MAX_BLOCK_BYTES)

@@ -1,26 +1,66 @@
-"""`claimledger-node`: run a node of the network described by network.toml."""
+"""`claimledger-node`: run a node of the network described by network.toml, check its
+store (`verify-store`), or rebuild a damaged store from its peers (`resync`).
+
+Exit codes (stable): 0 done or stopped cleanly; 1 bad configuration, key or passphrase,
+or a store that cannot be opened (in use); 2 bad usage; 3 `store.corrupt`, the store
+fails a check at start or a read at run time (the node served nothing wrong: it stops);
+4 `store.write_failed`, the disk refused a write (full): the last block is stored whole
+or not at all; 5 `resync.failed`, the peers did not bring the store up to their head.
+The last line on stderr is `Error: <code>: <sentence>`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
 import os
 import signal
+import socket
 import sys
+import time
 from pathlib import Path
 
 import click
 from aiohttp import web
 
+from contracts.contract import default_registry
 from contracts.errors import LedgerError
+from contracts.identity import KeyPair
 from contracts.keystore import unseal
 from node.api import make_app
-from node.config import load_network
-from node.service import Node
+from node.chain import Chain
+from node.config import NetworkConfig, load_network
+from node.service import Node, identify
+from node.store import Store, StoreError, StoreFault
 from node.validator import Replication
 
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
+EXIT_STORE_CORRUPT = 3
+EXIT_WRITE_FAILED = 4
+EXIT_RESYNC_FAILED = 5
+FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED}
+FAULT_HINTS = {
+    "store.corrupt": "rebuild the store from the peers with `claimledger-node resync` "
+                     "(same --network, --data and --key; it keeps the damaged store aside)",
+    "store.write_failed": "free disk space and start the node again: it resumes from its "
+                          "last whole block",
+}
+RESYNC_STALL_S = 60
+
+
+class Failure(click.ClickException):
+    """`Error: <code>: <sentence>` on stderr and a stable exit code."""
+
+    def __init__(self, code: str, message: str, exit_code: int) -> None:
+        super().__init__(f"{code}: {message}")
+        self.exit_code = exit_code
+
+
+def fault_exit(fault: StoreFault) -> Failure:
+    return Failure(fault.code, f"{fault.message}; {FAULT_HINTS[fault.code]}",
+                   FAULT_EXITS[fault.code])
 
 
 def read_passphrase(passphrase_file: Path | None) -> str:
@@ -38,12 +78,41 @@ def split_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-async def serve(node: Node, data_dir: Path, host: str, port: int) -> None:
-    replication = Replication(node, data_dir)
-    runner = web.AppRunner(make_app(node, replication.peers.accept), access_log=None)
+async def listen_for_peers(node: Node, replication: Replication, data_dir: Path,
+                           peer_address: str | None) -> None:
+    """A validator serves its peer links over TLS on its peer address (an observer only
+    dials)."""
+    address = peer_address or node.identity.entry.peer
+    if node.is_validator or peer_address:
+        peer_host, peer_port = split_address(address)
+        await replication.peers.listen(peer_host, peer_port, data_dir / "tls")
+        logging.getLogger("claimledger.node").info("peer links over TLS on %s", address)
+
+
+def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes, str]:
+    """`NAME=HOST:PORT` options as peer key -> address."""
+    by_name = {entry.name: entry.key for entry in config.validators}
+    out = {}
+    for route in routes:
+        name, _, address = route.partition("=")
+        if name not in by_name:
+            raise click.BadParameter(f"{name!r} is not a validator of network.toml",
+                                     param_hint="--peer-route")
+        split_address(address)
+        out[by_name[name]] = address
+    return out
+
+
+async def serve(node: Node, data_dir: Path, host: str, port: int,
+                peer_address: str | None = None,
+                routes: dict[bytes, str] | None = None) -> StoreFault | None:
+    """Serve until stopped; the store fault that stopped the node, if one did."""
+    replication = Replication(node, data_dir, routes=routes)
+    runner = web.AppRunner(make_app(node), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
+    await listen_for_peers(node, replication, data_dir, peer_address)
     logging.getLogger("claimledger.node").info(
         "%s (%s) serving http://%s:%d/v1/status at height %d",
         node.name, node.identity.role, host, port, node.chain.head.height,
@@ -61,6 +130,37 @@ async def serve(node: Node, data_dir: Path, host: str, port: int) -> None:
         await replication.stop()
         await runner.cleanup()
         node.close()
+    return node.fault
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def load_node_key(network_path: Path, key_path: Path,
+                  passphrase_file: Path | None) -> tuple[NetworkConfig, KeyPair]:
+    try:
+        config = load_network(network_path)
+        document = json.loads(key_path.read_text(encoding="utf-8"))
+        return config, unseal(document, read_passphrase(passphrase_file))
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    except (OSError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+def open_node(config: NetworkConfig, data_dir: Path, key: KeyPair) -> Node:
+    try:
+        return Node(config, data_dir, key)
+    except StoreFault as e:
+        raise fault_exit(e) from None
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    except (OSError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
 
 
 @click.group()
@@ -79,25 +179,182 @@ def main() -> None:
               help=f"file holding the key store passphrase (else ${PASSPHRASE_ENV}, else a prompt)")
 @click.option("--api", "api_address", default=None,
               help="HOST:PORT for the HTTP API (default: this node's entry in network.toml)")
+@click.option("--peer", "peer_address", default=None,
+              help="HOST:PORT for TLS peer links (default: this node's entry in network.toml)")
+@click.option("--peer-route", "peer_routes", multiple=True, metavar="NAME=HOST:PORT",
+              help="dial the peer NAME at HOST:PORT instead of its network.toml address "
+                   "(a proxy; its certificate is still pinned to its key)")
 @click.option("--log-level", default="INFO", show_default=True)
 def run(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Path | None,
-        api_address: str | None, log_level: str) -> None:
-    """Run a node until SIGTERM or Ctrl-C."""
-    logging.basicConfig(
-        level=log_level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+        api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
+        log_level: str) -> None:
+    """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
+    configure_logging(log_level)
+    config, key = load_node_key(network_path, key_path, passphrase_file)
+    routes = parse_routes(config, peer_routes)
+    node = open_node(config, data_dir, key)
+    host, port = split_address(api_address or node.identity.entry.api)
+    fault = asyncio.run(serve(node, data_dir, host, port, peer_address, routes))
+    if fault is not None:
+        raise fault_exit(fault)
+
+
+@main.command("verify-store")
+@click.option("--network", "network_path", type=click.Path(path_type=Path), required=True,
+              help="network.toml of the node's network")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True,
+              help="the node's data directory (stopped node)")
+@click.option("--log-level", default="WARNING", show_default=True)
+def verify_store(network_path: Path, data_dir: Path, log_level: str) -> None:
+    """Check the whole store of a stopped node: every key's checksum, every block's links
+    and certificate, and every block executed again from genesis (exit 0 or 3)."""
+    configure_logging(log_level)
     try:
         config = load_network(network_path)
-        document = json.loads(key_path.read_text(encoding="utf-8"))
-        key = unseal(document, read_passphrase(passphrase_file))
-        node = Node(config, data_dir, key)
+        store = Store(data_dir / "ledger", create=False)
+    except StoreFault as e:
+        raise fault_exit(e) from None
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
-    except (OSError, ValueError) as e:
-        raise click.ClickException(str(e)) from None
-    host, port = split_address(api_address or node.identity.entry.api)
-    asyncio.run(serve(node, data_dir, host, port))
+    try:
+        if store.genesis_id() is None:
+            raise click.ClickException(f"store.empty: {data_dir / 'ledger'} holds no chain")
+        chain = Chain(store, default_registry(), config)
+        started = time.monotonic()
+        report = chain.verify_all()
+    except StoreFault as e:
+        raise fault_exit(e) from None
+    except StoreError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    finally:
+        store.close()
+    keys = sum(report.keys.values())
+    click.echo(f"store ok: height {report.height}, block {report.block_id.hex()}, state root "
+               f"{report.state_root.hex()}, {report.txs} transactions, {keys} keys "
+               f"({time.monotonic() - started:.1f} s)")
+
+
+def set_aside(ledger: Path, data_dir: Path) -> Path | None:
+    """Rename a store to DATA/store.corrupt-<UTC time>; never delete it."""
+    if not ledger.exists():
+        return None
+    lock = ledger / "LOCK"
+    if lock.exists():
+        with lock.open("rb+") as f:  # LevelDB's own lock: held while a node runs
+            try:
+                fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise click.ClickException(
+                    f"store.in_use: {ledger} is open in a running node; stop it first"
+                ) from None
+            fcntl.lockf(f, fcntl.LOCK_UN)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = data_dir / f"store.corrupt-{stamp}"
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = data_dir / f"store.corrupt-{stamp}-{suffix}"
+    os.rename(ledger, target)
+    return target
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror}") from None
+
+
+async def sync_from_peers(node: Node, data_dir: Path, host: str, port: int,
+                          stall_s: float) -> None:
+    """Block sync alone until the store reaches the head the peers report; `Failure`
+    when no block comes for `stall_s` seconds or the process is told to stop."""
+    replication = Replication(node, data_dir, sync_only=True)
+    # Validators whose keys sort before this node's dial it: serve their links.
+    await replication.peers.listen(host, port, data_dir / "tls")
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, node.stop)
+    log = logging.getLogger("claimledger.resync")
+    replication.start()
+    try:
+        height, progress_at = node.chain.head.height, loop.time()
+        while not node.stopping:
+            target = replication.sync_target()
+            head = node.chain.head.height
+            if target is not None and head >= target:
+                log.info("caught up with the peers' head at height %d", head)
+                return
+            if head > height:
+                height, progress_at = head, loop.time()
+            elif loop.time() - progress_at > stall_s:
+                heard = "no validator reported its head" if target is None else \
+                    f"the peers report height {target}"
+                raise Failure("resync.failed", f"no block came for {stall_s:g} s at height "
+                              f"{head} ({len(replication.peers.links)} peers linked, "
+                              f"{heard}); the store keeps the blocks verified so far",
+                              EXIT_RESYNC_FAILED)
+            try:
+                await asyncio.wait_for(node.wait_stopped(), timeout=0.1)
+            except TimeoutError:
+                pass
+        if node.fault is None:
+            raise Failure("resync.failed", f"interrupted at height {node.chain.head.height}; "
+                          "the store keeps the blocks verified so far", EXIT_RESYNC_FAILED)
+    finally:
+        await replication.stop()
+
+
+@main.command()
+@click.option("--network", "network_path", type=click.Path(path_type=Path), required=True,
+              help="network.toml with keys filled in")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True,
+              help="data directory whose DATA/ledger is damaged")
+@click.option("--key", "key_path", type=click.Path(path_type=Path), required=True,
+              help="the node's key store file")
+@click.option("--passphrase-file", type=click.Path(path_type=Path), default=None,
+              help=f"file holding the key store passphrase (else ${PASSPHRASE_ENV}, else a prompt)")
+@click.option("--peer", "peer_address", default=None,
+              help="HOST:PORT where peers reach this node over TLS (default: its entry in "
+                   "network.toml)")
+@click.option("--stall-s", default=RESYNC_STALL_S, show_default=True, type=click.IntRange(1),
+              help="give up when no block comes for this many seconds")
+@click.option("--log-level", default="INFO", show_default=True)
+def resync(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Path | None,
+           peer_address: str | None, stall_s: int, log_level: str) -> None:
+    """Rebuild a damaged store from the peers: move it aside (DATA/store.corrupt-<time>),
+    start again at genesis, and fetch, verify and execute every block up to the peers'
+    head. DATA/consensus.wal stays: a validator never signs twice. Then exit 0."""
+    configure_logging(log_level)
+    config, key = load_node_key(network_path, key_path, passphrase_file)
+    try:
+        identity = identify(config, key)
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    if not any(v.key != key.address for v in config.validators):
+        raise Failure("resync.failed", "this node is the network's only validator: there "
+                      "is no peer to resync from", EXIT_RESYNC_FAILED)
+    host, port = split_address(peer_address or identity.entry.peer)
+    check_port_free(host, port)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    aside = set_aside(data_dir / "ledger", data_dir)
+    log = logging.getLogger("claimledger.resync")
+    if aside is not None:
+        log.warning("moved the damaged store to %s", aside)
+    node = open_node(config, data_dir, key)
+    try:
+        asyncio.run(sync_from_peers(node, data_dir, host, port, stall_s))
+    finally:
+        node.close()
+    if node.fault is not None:
+        raise fault_exit(node.fault)
+    head = node.chain.head
+    kept = f"; the damaged store is kept at {aside}" if aside is not None else ""
+    click.echo(f"resynced to height {head.height} (block {head.block_id.hex()}, state root "
+               f"{head.state_root.hex()}), every certificate verified and every block "
+               f"executed{kept}; start the node with `claimledger-node run`")
 
 
 if __name__ == "__main__":

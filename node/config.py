@@ -24,6 +24,7 @@ class NodeEntry:
     key: bytes  # the node's Ed25519 public key
     api: str  # host:port of its HTTP API
     power: int
+    peer: str = ""  # host:port of its TLS peer links (validators)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def _nodes(raw: list, kind: str) -> tuple[NodeEntry, ...]:
                 key=_key(item, "key", f"{kind} {name}"),
                 api=str(item.get("api", "")),
                 power=int(item.get("power", 1)),
+                peer=str(item.get("peer", "")),
             )
         )
     return tuple(entries)
@@ -136,6 +138,11 @@ def parse_network(text: str) -> NetworkConfig:
     validators = _nodes(raw.get("validators", []), "validator")
     if not validators:
         raise _fail("at least one validator is needed")
+    for entry in validators:
+        if not entry.peer:
+            raise _fail(f"validator {entry.name} has no peer address (host:port of its "
+                        "TLS peer links)")
+
     timing = raw.get("timing", {})
     if not isinstance(timing, dict):
         raise _fail("[timing] must be a table")

@@ -1,30 +1,40 @@
-"""Peer links: authenticated websockets between the nodes listed in network.toml.
+"""Peer links: authenticated websockets over TLS between the nodes listed in network.toml.
 
-Every node serves `GET /v1/peer` (a websocket) on its API address. A validator dials
-every validator whose key sorts after its own, and an observer dials every validator,
-so each pair of nodes shares one link. Both ends prove they hold the key network.toml
+Every validator serves `GET /v1/peer` (a websocket) over TLS on its peer address, with
+a certificate for its own node key (node/tls.py). A validator dials every validator
+whose key sorts after its own, and an observer dials every validator, so each pair of
+nodes shares one link. The dialling end accepts only the certificate of the node key
+network.toml lists for the peer (pinned). Both ends prove they hold the key network.toml
 lists for them by signing the other's fresh challenge (with the chain id and both keys,
 under a domain tag); an unknown key, a wrong chain or a bad signature closes the link.
 
 After the handshake, frames are msgpack arrays `[kind, payload]` of at most
 `MAX_FRAME_BYTES`; a frame that does not parse, or of an unknown kind, closes that link
-and nothing else. What a frame means is the node's business: the link hands
-`(peer key, kind, payload)` to a handler.
+and nothing else. So does a flood (more frames than a token bucket allows: a burst
+the size of a full mempool, then a steady rate far above an honest peer's) and a replay
+(many copies of frames the link already carried). What a frame means is the node's
+business: the link hands `(peer key, kind, payload)` to a handler.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
+import ssl
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 import msgpack
 from aiohttp import web
 
 from contracts.identity import KeyPair, verify
+from node import tls
 from node.config import NetworkConfig
 
 log = logging.getLogger("claimledger.peers")
@@ -35,6 +45,10 @@ MAX_QUEUED_FRAMES = 10_000  # per link: a slow peer is cut off, never buffered w
 HANDSHAKE_TIMEOUT_S = 5
 RECONNECT_S = 0.5
 NONCE_BYTES = 32
+FRAME_BURST = 100_000  # frames a link may send at once (a full mempool on connect)
+FRAME_RATE_PER_S = 20_000  # and then per second
+REPLAY_WINDOW = 4096  # recent frames of a link remembered by digest
+MAX_REPLAYS = 1024  # copies of remembered frames before the link is cut off
 
 Handler = Callable[["Link", str, object], Awaitable[None]]
 
@@ -65,6 +79,40 @@ def unpack(data: bytes) -> tuple[str, object]:
     if not (isinstance(frame, list) and len(frame) == 2 and isinstance(frame[0], str)):
         raise PeerError("peer.bad_frame", "a frame is [kind, payload]")
     return frame[0], frame[1]
+
+
+@dataclass
+class Budget:
+    """What an incoming link may still send: a token bucket of frames and a replay count."""
+
+    burst: int = FRAME_BURST
+    rate_per_s: int = FRAME_RATE_PER_S
+    tokens: float = float(FRAME_BURST)
+    last_s: float = field(default_factory=time.monotonic)
+    recent: deque = field(default_factory=lambda: deque(maxlen=REPLAY_WINDOW))
+    seen: dict = field(default_factory=dict)  # digest -> copies in `recent`
+    replays: int = 0
+
+    def spend(self, data: bytes) -> None:
+        """Count one incoming frame; `PeerError` when the peer floods or replays."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last_s) * self.rate_per_s)
+        self.last_s = now
+        if self.tokens < 1:
+            raise PeerError("peer.flood", f"more than {self.rate_per_s} frames a second")
+        self.tokens -= 1
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        if digest in self.seen:
+            self.replays += 1
+            if self.replays > MAX_REPLAYS:
+                raise PeerError("peer.replay", f"{self.replays} frames sent again")
+        if len(self.recent) == self.recent.maxlen:
+            old = self.recent[0]
+            self.seen[old] -= 1
+            if not self.seen[old]:
+                del self.seen[old]
+        self.recent.append(digest)
+        self.seen[digest] = self.seen.get(digest, 0) + 1
 
 
 @dataclass
@@ -99,17 +147,35 @@ class Peers:
     """The links of one node, and the tasks that keep its outgoing ones up."""
 
     def __init__(self, config: NetworkConfig, key: KeyPair, kinds: frozenset[str],
-                 handler: Handler) -> None:
+                 handler: Handler, routes: dict[bytes, str] | None = None,
+                 budget: Callable[[], Budget] = Budget) -> None:
+        """`routes` overrides the address dialled for a peer (a proxy, in fault tests)."""
+        self.budget = budget
         self.config = config
         self.key = key
         self.kinds = kinds
         self.handler = handler
         self.known = {e.key: e for e in (*config.validators, *config.observers)}
         self.validators = {e.key for e in config.validators}
+        self.routes = {e.key: e.peer for e in config.validators} | (routes or {})
         self.links: dict[bytes, Link] = {}
         self.on_connect: Callable[[Link], None] | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self._client_tls = tls.client_context()
+        self._runner: web.AppRunner | None = None
+
+    async def listen(self, host: str, port: int, tls_dir: Path) -> None:
+        """Serve `/v1/peer` over TLS with a certificate for this node's key."""
+        me = self.config.node_by_key(self.key.address)
+        name = me[1].name if me else "node"
+        cert_path, key_path = tls.write_certificate(self.key, name, tls_dir)
+        app = web.Application(client_max_size=1024)
+        app.router.add_get("/v1/peer", self.accept)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port,
+                          ssl_context=tls.server_context(cert_path, key_path)).start()
 
     # ------------------------------------------------------------------ sending
 
@@ -142,20 +208,26 @@ class Peers:
             link.closed = True
             await link.ws.close()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     async def _keep_dialling(self, target: bytes) -> None:
         entry = self.known[target]
-        url = f"http://{entry.api}/v1/peer"
+        url = f"https://{self.routes[target]}/v1/peer"
         async with aiohttp.ClientSession() as session:
             while not self._stopping:
                 try:
                     async with session.ws_connect(
                         url, max_msg_size=MAX_FRAME_BYTES, heartbeat=5,
-                        timeout=aiohttp.ClientWSTimeout(ws_close=2),
+                        timeout=aiohttp.ClientWSTimeout(ws_close=2), ssl=self._client_tls,
                     ) as ws:
+                        tls.check_pinned(ws.get_extra_info("ssl_object"), target)
                         link = await self._client_handshake(ws, target)
                         await self._serve_link(link)
-                except (aiohttp.ClientError, OSError, TimeoutError, PeerError) as e:
+                except tls.TlsError as e:
+                    log.warning("refused the peer at %s for %s: %s", url, entry.name, e)
+                except (aiohttp.ClientError, OSError, TimeoutError, PeerError,
+                        ssl.SSLError) as e:
                     log.debug("link to %s: %s", entry.name, e)
                 except asyncio.CancelledError:
                     raise
@@ -241,15 +313,19 @@ class Peers:
         pump = asyncio.create_task(link.pump())
         if self.on_connect is not None:
             self.on_connect(link)
+        budget = self.budget()
         try:
             async for message in link.ws:
                 if link.closed:
                     break
                 if message.type != aiohttp.WSMsgType.BINARY:
                     if message.type == aiohttp.WSMsgType.ERROR:
+                        log.warning("closing the link to %s: %s", link.name,
+                                    link.ws.exception())
                         break
                     continue
                 try:
+                    budget.spend(message.data)
                     kind, payload = unpack(message.data)
                     if kind not in self.kinds:
                         raise PeerError("peer.bad_frame", f"unknown kind {kind!r}")

@@ -5,6 +5,9 @@ transactions wait (after a short gathering interval) and an empty block when led
 time has stood still for the configured idle interval, with a commit certificate signed
 by that validator alone. With several validators the blocks come from the BFT
 consensus instead (node.validator), in the same format with more precommits.
+
+A store fault (a read that fails its checksum, a write the disk refuses) stops the node:
+`fail` keeps the fault, logs it and stops; the command line exits with its code.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from node.blocks import Head
 from node.chain import Chain
 from node.config import NetworkConfig, NodeEntry
 from node.mempool import Mempool
-from node.store import Store
+from node.store import Store, StoreFault
 
 log = logging.getLogger("claimledger.node")
 
@@ -63,6 +66,8 @@ class Node:
         self.identity = identify(config, key)
         self.registry = registry or default_registry()
         self.store = Store(data_dir / "ledger")
+        self.fault: StoreFault | None = None
+        self.store.on_fault = self.fail
         try:
             self.chain = Chain(self.store, self.registry, config)
         except Exception:
@@ -120,13 +125,27 @@ class Node:
             now = wall_ms()
             idle = now - self.chain.head.time_ms >= timing.empty_block_interval_ms
             if len(self.mempool) or idle:
-                self.produce(now)
+                try:
+                    self.produce(now)
+                except StoreFault:
+                    break  # `fail` has stopped the node
 
     async def wait_stopped(self) -> None:
         await self._stopping.wait()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
     def stop(self) -> None:
         self._stopping.set()
+
+    def fail(self, fault: StoreFault) -> None:
+        """Stop because the store cannot be trusted or written: nothing more is served."""
+        if self.fault is None:
+            self.fault = fault
+            log.critical("%s: %s; the node stops", fault.code, fault.message)
+        self.stop()
 
     def close(self) -> None:
         self.store.close()

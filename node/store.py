@@ -11,23 +11,36 @@ Key spaces (one byte-prefix each):
   meta/head, meta/genesis  the last committed block; the genesis block id
 Every block's writes go in one synced write batch: after a crash the store holds whole
 blocks or none.
+
+Faults. Reads verify LevelDB's checksums; a read that meets a bad checksum (or bytes that
+do not decode) raises `StoreCorrupt`, a batch the disk refuses (full, I/O error) raises
+`StoreWriteFailed`, and LevelDB keeps a failed batch out whole. Either fault is kept: from
+then on every call raises it again, so nothing more is read or written, and `on_fault`
+tells the node to stop. Beside the LevelDB files, `HEAD_MARK` names the last head this
+store committed (rewritten after each batch, not synced): LevelDB takes a cut-short log
+for a crash and opens without the blocks in it, so a store whose head lies behind its
+mark has lost committed blocks and is refused at open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgpack
 import plyvel
 
-from consensus.certificate import Certificate
+from consensus.certificate import Certificate, CertificateError
 from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, decode, encode
 from contracts.contract import Event
-from contracts.errors import LedgerError
+from contracts.errors import CodecError, LedgerError
 from node.blocks import Block, BlockEvents, Head, TxRecord
+
+log = logging.getLogger("claimledger.store")
 
 STATE = b"s/"
 HEAD = b"meta/head"
@@ -35,6 +48,9 @@ GENESIS = b"meta/genesis"
 EVENTS = b"ev/"
 MAX_BLOCK_BYTES = 64 << 20
 CURSOR_BYTES = 12  # height:8 + seq:4
+KEY_SPACES = frozenset({"s/", "b/", "c/", "e/", "i/", "x/", "ev/", "meta/"})
+T = TypeVar("T")
+HEAD_MARK = "claimledger-head"  # in the LevelDB directory; LevelDB ignores names not its own
 
 
 def _h(height: int) -> bytes:
@@ -43,6 +59,28 @@ def _h(height: int) -> bytes:
 
 class StoreError(LedgerError):
     pass
+
+
+class StoreFault(StoreError):
+    """The store cannot be trusted or written any more: the node must stop."""
+
+
+class StoreCorrupt(StoreFault):
+    def __init__(self, message: str) -> None:
+        super().__init__("store.corrupt", message)
+
+
+class StoreWriteFailed(StoreFault):
+    def __init__(self, message: str) -> None:
+        super().__init__("store.write_failed", message)
+
+
+@dataclass(frozen=True)
+class HeadMark:
+    """The last head a store committed, kept outside LevelDB (see `HEAD_MARK`)."""
+
+    height: Height
+    block_id: Hash32
 
 
 @dataclass(frozen=True)
@@ -66,7 +104,7 @@ def event_cursor(height: int, seq: int) -> bytes:
     return _h(height) + seq.to_bytes(4, "big")
 
 
-def _block_events(
+def addressed_events(
     height: int, time_ms: int, records: list[TxRecord], block_events: BlockEvents
 ) -> Iterator[AddressedEvent]:
     """Every event of a block in stream order: its transactions', then the end-of-block's."""
@@ -80,61 +118,176 @@ def _block_events(
                              event.parties)
 
 
+def _text(error: Exception) -> str:
+    """LevelDB's own words for an error (plyvel hands them over as bytes)."""
+    arg = error.args[0] if error.args else error
+    return arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+
+
+BY_HEIGHT = {b"b": "block", b"c": "the certificate of block", b"e": "the events of block"}
+
+
+def _describe(key: bytes) -> str:
+    """A key as people read it: `block 12`, `the certificate of block 12`, `s/7631…`."""
+    space, slash, rest = key.partition(b"/")
+    if not slash:
+        return key.decode("ascii", "replace")
+    if space in BY_HEIGHT and len(rest) == 8:
+        return f"{BY_HEIGHT[space]} {int.from_bytes(rest, 'big')}"
+    return f"{space.decode('ascii', 'replace')}/{rest.hex()[:24]}…"
+
+
 class Store:
     """A LevelDB database opened with checksum verification on every read."""
 
-    def __init__(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, create: bool = True) -> None:
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = plyvel.DB(str(path), create_if_missing=True, paranoid_checks=True)
-        except plyvel.Error as e:  # corruption or a lock held by another process
-            raise StoreError("store.unavailable", f"cannot open the store at {path}: {e}") from e
-        self._read = {"verify_checksums": True}
+            self.db = plyvel.DB(str(path), create_if_missing=create, paranoid_checks=True)
+        except plyvel.CorruptionError as e:
+            raise StoreCorrupt(f"LevelDB refuses to open {path}: {_text(e)}") from e
+        except plyvel.Error as e:  # a lock held by another process, no store there
+            raise StoreError("store.unavailable",
+                             f"cannot open the store at {path}: {_text(e)}") from e
+        self.path = path
+        self.fault: StoreFault | None = None
+        self.on_fault: Callable[[StoreFault], None] | None = None
+        try:
+            self._check_mark()
+        except StoreFault:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
 
+    # ----------------------------------------------------------------- faults
+
+    def _fail(self, fault: StoreFault) -> StoreFault:
+        """Keep the first fault (every later call raises it) and report it once."""
+        if self.fault is None:
+            self.fault = fault
+            if self.on_fault is not None:
+                self.on_fault(fault)
+        return fault
+
+    def _check(self) -> None:
+        fault = self.fault
+        if fault is not None:
+            raise type(fault)(fault.message)
+
+    def _get(self, key: bytes) -> bytes | None:
+        self._check()
+        try:
+            return self.db.get(key, verify_checksums=True)
+        except plyvel.Error as e:
+            raise self._fail(StoreCorrupt(f"reading {_describe(key)} failed: {_text(e)}")) from e
+
+    def _items(self, start: bytes, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Keys >= `start` that begin with `prefix`, checksums verified."""
+        self._check()
+        try:
+            with self.db.iterator(start=start, verify_checksums=True) as it:
+                for key, value in it:
+                    if not key.startswith(prefix):
+                        return
+                    yield key, value
+        except plyvel.Error as e:
+            message = f"reading keys from {_describe(start)} on failed: {_text(e)}"
+            raise self._fail(StoreCorrupt(message)) from e
+
+    def _record(self, cls: type[T], key: bytes) -> T | None:
+        raw = self._get(key)
+        if raw is None:
+            return None
+        try:
+            return decode(cls, raw, max_bytes=MAX_BLOCK_BYTES)
+        except CodecError as e:
+            message = f"the record at {_describe(key)} does not decode: {e.code}"
+            raise self._fail(StoreCorrupt(message)) from e
+
+    # ----------------------------------------------------------------- head mark
+
+    def _check_mark(self) -> None:
+        try:
+            raw = (self.path / HEAD_MARK).read_bytes()
+        except FileNotFoundError:
+            return  # a new store, or one from before the mark
+        try:
+            mark = decode(HeadMark, raw)
+        except CodecError:
+            log.warning("the head mark of %s is unreadable (a crash while it was written?); "
+                        "not checked this time", self.path)
+            return
+        head = self.head()
+        if head is None or head.height < mark.height:
+            held = "no block" if head is None else f"block {head.height}"
+            raise StoreCorrupt(
+                f"the store holds {held} but committed block {mark.height} "
+                f"({mark.block_id.hex()[:16]}…) before: LevelDB lost committed blocks "
+                "(a cut-short or damaged log file)")
+        block = self.block(mark.height)
+        if block is None or block.id != mark.block_id:
+            raise StoreCorrupt(f"block {mark.height} is not the block this store committed "
+                               f"({mark.block_id.hex()[:16]}…)")
+
+    def _write_mark(self, head: Head) -> None:
+        """Name the new head beside LevelDB; not synced, so the mark may lag, never lead."""
+        temporary = self.path / (HEAD_MARK + ".tmp")
+        try:
+            temporary.write_bytes(encode(HeadMark(head.height, head.block_id)))
+            os.replace(temporary, self.path / HEAD_MARK)
+        except OSError as e:
+            message = (f"block {head.height} is stored, but writing {HEAD_MARK} beside it "
+                       f"failed: {e.strerror or e}")
+            raise self._fail(StoreWriteFailed(message)) from e
+
     # ----------------------------------------------------------------- state reader
 
     def get(self, key: bytes) -> bytes | None:
-        return self.db.get(STATE + key, **self._read)
+        return self._get(STATE + key)
 
     def scan(self, prefix: bytes, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
-        lower = STATE + max(prefix, start)
         cut = len(STATE)
-        with self.db.iterator(start=lower, **self._read) as it:
-            for key, value in it:
-                if not key.startswith(STATE + prefix):
-                    break
-                yield key[cut:], value
+        for key, value in self._items(STATE + max(prefix, start), STATE + prefix):
+            yield key[cut:], value
 
     # ----------------------------------------------------------------- chain
 
     def head(self) -> Head | None:
-        raw = self.db.get(HEAD, **self._read)
-        return None if raw is None else decode(Head, raw)
+        return self._record(Head, HEAD)
 
     def genesis_id(self) -> bytes | None:
-        return self.db.get(GENESIS, **self._read)
+        return self._get(GENESIS)
 
     def block(self, height: int) -> Block | None:
-        raw = self.db.get(b"b/" + _h(height), **self._read)
-        return None if raw is None else decode(Block, raw, max_bytes=MAX_BLOCK_BYTES)
+        return self._record(Block, b"b/" + _h(height))
 
     def block_bytes(self, height: int) -> bytes | None:
-        return self.db.get(b"b/" + _h(height), **self._read)
+        return self._get(b"b/" + _h(height))
+
+    def height_of(self, block_id: bytes) -> int | None:
+        """The height of a stored block, by its id."""
+        raw = self._get(b"i/" + block_id)
+        return None if raw is None else int.from_bytes(raw, "big")
 
     def certificate(self, height: int) -> Certificate | None:
-        raw = self.db.get(b"c/" + _h(height), **self._read)
-        return None if raw is None else Certificate.from_wire(msgpack.unpackb(raw, raw=False))
+        key = b"c/" + _h(height)
+        raw = self._get(key)
+        if raw is None:
+            return None
+        try:
+            return Certificate.from_wire(msgpack.unpackb(raw, raw=False))
+        except (CertificateError, ValueError, msgpack.UnpackException) as e:
+            message = f"the certificate at {_describe(key)} does not decode: {e}"
+            raise self._fail(StoreCorrupt(message)) from e
 
     def block_events(self, height: int) -> BlockEvents | None:
-        raw = self.db.get(b"e/" + _h(height), **self._read)
-        return None if raw is None else decode(BlockEvents, raw, max_bytes=MAX_BLOCK_BYTES)
+        return self._record(BlockEvents, b"e/" + _h(height))
 
     def tx_record(self, tx_id: bytes) -> TxRecord | None:
-        raw = self.db.get(b"x/" + tx_id, **self._read)
-        return None if raw is None else decode(TxRecord, raw)
+        return self._record(TxRecord, b"x/" + tx_id)
 
     def events_for(
         self, address: bytes, after_cursor: bytes | None, limit: int
@@ -151,14 +304,35 @@ class Store:
         # is at or after cursor + 0x00.
         start = prefix + after_cursor + b"\x00" if after_cursor is not None else prefix
         found: list[AddressedEvent] = []
-        with self.db.iterator(start=start, **self._read) as it:
-            for key, value in it:
-                if not key.startswith(prefix):
-                    break
-                if len(found) == limit:
-                    return found, found[-1].cursor
+        for key, value in self._items(start, prefix):
+            if len(found) == limit:
+                return found, found[-1].cursor
+            try:
                 found.append(decode(AddressedEvent, value))
+            except CodecError as e:
+                message = f"the event at {_describe(key)} does not decode: {e.code}"
+                raise self._fail(StoreCorrupt(message)) from e
         return found, None
+
+    def event_bytes(self, party: bytes, cursor: bytes) -> bytes | None:
+        """The stored bytes of one event in `party`'s stream."""
+        return self._get(EVENTS + party + cursor)
+
+    def count_keys(self) -> dict[str, int]:
+        """Every key of the database read once, checksums verified, counted by key space
+        (the bytes up to the first '/'; a key without one counts under itself)."""
+        self._check()
+        counts: dict[str, int] = {}
+        try:
+            with self.db.iterator(verify_checksums=True, fill_cache=False) as it:
+                for key, _ in it:
+                    space, slash, _ = key.partition(b"/")
+                    name = space.decode("ascii", "replace") + slash.decode()
+                    counts[name] = counts.get(name, 0) + 1
+        except plyvel.Error as e:
+            message = f"reading every key failed: {_text(e)}"
+            raise self._fail(StoreCorrupt(message)) from e
+        return counts
 
     def commit_block(
         self,
@@ -170,27 +344,39 @@ class Store:
         head: Head,
         genesis: bool = False,
     ) -> None:
-        """Write everything a block brings in one synced batch."""
+        """Write everything a block brings in one synced batch: all of it or, when the
+        disk refuses, none of it and `StoreWriteFailed`."""
+        self._check()
         height = _h(block.header.height)
-        with self.db.write_batch(transaction=True, sync=True) as batch:
-            batch.put(b"b/" + height, encode(block))
-            if certificate is not None:
-                batch.put(b"c/" + height, msgpack.packb(certificate.to_wire(), use_bin_type=True))
-            batch.put(b"e/" + height, encode(block_events))
-            batch.put(b"i/" + head.block_id, height)
-            for record in records:
-                batch.put(b"x/" + record.tx_id, encode(record))
-            events = _block_events(block.header.height, block.header.time_ms, records,
-                                   block_events)
-            for event in events:
-                value = encode(event)
-                for party in event.parties:
-                    batch.put(EVENTS + party + event.cursor, value)
-            for key, value in changes:
-                if value is None:
-                    batch.delete(STATE + key)
-                else:
-                    batch.put(STATE + key, value)
-            batch.put(HEAD, encode(head))
-            if genesis:
-                batch.put(GENESIS, head.block_id)
+        batch = self.db.write_batch(sync=True)
+        batch.put(b"b/" + height, encode(block))
+        if certificate is not None:
+            batch.put(b"c/" + height, msgpack.packb(certificate.to_wire(), use_bin_type=True))
+        batch.put(b"e/" + height, encode(block_events))
+        batch.put(b"i/" + head.block_id, height)
+        for record in records:
+            batch.put(b"x/" + record.tx_id, encode(record))
+        events = addressed_events(block.header.height, block.header.time_ms, records,
+                               block_events)
+        for event in events:
+            value = encode(event)
+            for party in event.parties:
+                batch.put(EVENTS + party + event.cursor, value)
+        for key, value in changes:
+            if value is None:
+                batch.delete(STATE + key)
+            else:
+                batch.put(STATE + key, value)
+        batch.put(HEAD, encode(head))
+        if genesis:
+            batch.put(GENESIS, head.block_id)
+        try:
+            batch.write()
+        except plyvel.CorruptionError as e:
+            message = f"LevelDB refused block {block.header.height}: {_text(e)}"
+            raise self._fail(StoreCorrupt(message)) from e
+        except plyvel.Error as e:
+            message = (f"writing block {block.header.height} failed (is the disk full?): "
+                       f"{_text(e)}; LevelDB keeps a batch whole or not at all")
+            raise self._fail(StoreWriteFailed(message)) from e
+        self._write_mark(head)

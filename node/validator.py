@@ -20,12 +20,17 @@
   "get_blocks" [from, to]) and gets frame "blocks" [[block bytes, certificate wire],
   ...]. Each certificate is verified against the validator set before the block is
   executed; a block that fails either is refused with its code and the link is closed.
+- Resync (`sync_only`): block sync alone, for a node rebuilding its store from genesis
+  (`claimledger-node resync`): no consensus, its signing log left alone, no transactions
+  taken; `sync_target` says which head counts as caught up.
+- A write to the signing log that fails (a full disk) stops the node like a store fault.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from consensus.certificate import Certificate, CertificateError
@@ -58,6 +63,7 @@ from node.blocks import Block
 from node.chain import Execution, InvalidBlock
 from node.peers import Link, PeerError, Peers
 from node.service import Node, wall_ms
+from node.store import StoreFault, StoreWriteFailed
 
 log = logging.getLogger("claimledger.consensus")
 
@@ -69,13 +75,14 @@ MAX_TXS_ON_CONNECT = 5_000  # pending transactions sent to a peer when a link co
 
 
 class Replication:
-    def __init__(self, node: Node, data_dir: Path) -> None:
+    def __init__(self, node: Node, data_dir: Path, sync_only: bool = False,
+                 routes: dict[bytes, str] | None = None) -> None:
         self.node = node
         self.chain = node.chain
         self.config = node.config
         timing = self.config.timing
         self.timing = timing
-        self.peers = Peers(self.config, node.key, KINDS, self.on_frame)
+        self.peers = Peers(self.config, node.key, KINDS, self.on_frame, routes)
         self.peers.on_connect = self.on_connect
         self.peer_heights: dict[bytes, int] = {}
         self.requested: dict[bytes, float] = {}  # peer -> loop time of the last request
@@ -87,7 +94,8 @@ class Replication:
         )
         # With one validator the node's producer makes the blocks (node.service); the
         # consensus runs when there are several.
-        self.consensus = node.is_validator and len(self.validators) > 1
+        self.sync_only = sync_only
+        self.consensus = node.is_validator and len(self.validators) > 1 and not sync_only
         self.guard: SigningGuard | None = None
         self.wal: FileWal | None = None
         if self.consensus:
@@ -134,7 +142,7 @@ class Replication:
             height=self.chain.head.height + 1, timeouts=self.timeouts,
             me=self.node.key.address, guard=self.guard,
         )
-        self.run(self.driver.start())
+        self._drive(self.driver.start)
 
     def _cancel_timers(self) -> None:
         for handle in self.timers:
@@ -147,7 +155,23 @@ class Replication:
     def feed(self, event: Event) -> None:
         if self.driver is None:
             return
-        self.run(self.driver.handle(event))
+        driver = self.driver
+        self._drive(lambda: driver.handle(event))
+
+    def _drive(self, step: Callable[[], list[Action]]) -> None:
+        """Run the driver's answer to one input. A write to the signing log that fails (a
+        full disk) stops the node before anything is signed; so does a store fault."""
+        try:
+            actions = step()
+        except OSError as e:
+            self.node.fail(StoreWriteFailed(
+                f"writing {self.wal.path if self.wal else 'the signing log'} failed: "
+                f"{e.strerror or e}"))
+            return
+        try:
+            self.run(actions)
+        except StoreFault:
+            pass  # the store has stopped the node
 
     def run(self, actions: list[Action]) -> None:
         for action in actions:
@@ -230,6 +254,8 @@ class Replication:
             try:
                 self.runs[value_id] = self.chain.validate_block(
                     block, self.node.mempool.checked)
+            except StoreFault:
+                raise  # not the block's fault: the node stops and votes nothing
             except LedgerError as e:
                 log.info("invalid block %s: %s", value_id.hex()[:16], e.code)
                 valid = False
@@ -281,6 +307,8 @@ class Replication:
                     last_rebroadcast = now
                     if now - self.last_progress_ms >= REBROADCAST_MS:
                         self.run(list(self.driver.rebroadcast()))
+            except StoreFault:
+                pass  # the store has stopped the node
             except Exception:
                 log.exception("consensus tick failed")
 
@@ -307,7 +335,7 @@ class Replication:
 
     def on_connect(self, link: Link) -> None:
         link.send("status", [self.chain.head.height])
-        if self.node.is_validator and link.peer in self.validators:
+        if self.node.is_validator and not self.sync_only and link.peer in self.validators:
             # What was submitted while the link was down has not reached the peer.
             for checked in self.node.mempool.batch(MAX_TXS_ON_CONNECT):
                 link.send("tx", checked.raw)
@@ -318,7 +346,7 @@ class Replication:
                 if self.driver is not None and link.peer in self.validators:
                     self._on_consensus(kind, payload)
             elif kind == "tx":
-                if self.node.is_validator and isinstance(payload, bytes):
+                if self.node.is_validator and not self.sync_only and isinstance(payload, bytes):
                     try:
                         self.node.mempool.submit(payload, wall_ms())
                     except LedgerError as e:
@@ -364,6 +392,19 @@ class Replication:
         self.feed(message)
         if block.id in self.wanted:
             self._validate(block)
+
+    def sync_target(self) -> int | None:
+        """The head a resync catches up with: the highest one the other validators
+        reported, once f + 1 of them did (all of them when there are fewer); None before.
+        f + 1 reports include an honest validator's, so a few faulty ones cannot end a
+        resync early (a report too high only makes it wait)."""
+        me = self.node.key.address
+        others = [v.key for v in self.config.validators if v.key != me]
+        heard = [self.peer_heights[k] for k in others if k in self.peer_heights]
+        needed = min(len(others), (len(self.config.validators) - 1) // 3 + 1)
+        if not heard or len(heard) < needed:
+            return None
+        return max(heard)
 
     def _on_status(self, link: Link, payload: object) -> None:
         if not (isinstance(payload, list) and len(payload) == 1 and type(payload[0]) is int):

@@ -70,7 +70,7 @@ async def run(args: argparse.Namespace) -> dict:
         f'chain_id = "bench"\ngenesis_time = 1700000000000\n'
         f"[timing]\nblock_interval_ms = 50\nmax_block_txs = 2000\nmax_mempool_txs = 50000\n"
         f'[[validators]]\nname = "v"\nkey = "{keys["node"].address.hex()}"\n'
-        f'api = "127.0.0.1:{port}"\n'
+        f'api = "127.0.0.1:{port}"\npeer = "127.0.0.1:{free_port()}"\n'
         + "".join(
             f'[[members]]\nname = "{n}"\nroles = ["{r}"]\naddress = "{keys[n].address.hex()}"\n'
             for n, r in (("agency", "agency"), ("core", "enterprise"), ("supplier", "enterprise"))

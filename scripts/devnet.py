@@ -65,8 +65,10 @@ def load_or_make_key(path: Path, name: str) -> KeyPair:
 
 
 def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
-                  member_keys: dict[str, KeyPair], apis: dict[str, str]) -> None:
-    """The template with every empty key and address filled in, and the API addresses."""
+                  member_keys: dict[str, KeyPair], apis: dict[str, str],
+                  peers: dict[str, str]) -> None:
+    """The template with every empty key and address filled in, and the API and peer
+    addresses."""
     lines = []
     name = handle = None
     for line in template.read_text(encoding="utf-8").splitlines():
@@ -81,6 +83,8 @@ def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
             line = f'key = "{node_keys[name].address.hex()}"'
         elif stripped.startswith("api =") and name in apis:
             line = f'api = "{apis[name]}"'
+        elif stripped.startswith("peer =") and name in peers:
+            line = f'peer = "{peers[name]}"'
         elif stripped == 'address = ""' and handle in member_keys:
             line = f'address = "{member_keys[handle].address.hex()}"'
         lines.append(line)
@@ -348,12 +352,15 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
                    for m in raw["members"]}
     entries = [("validator", v) for v in raw["validators"]] + \
               [("observer", o) for o in raw.get("observers", [])]
-    if port is not None:  # validators', then observers' APIs on consecutive ports
+    if port is not None:  # validators', then observers' APIs, then validators' peer links
         for i, (_, entry) in enumerate(entries):
             entry["api"] = f"127.0.0.1:{port + i}"
+        for i, validator in enumerate(raw["validators"]):
+            validator["peer"] = f"127.0.0.1:{port + len(entries) + i}"
     apis = {entry["name"]: entry["api"] for _, entry in entries}
+    peers = {v["name"]: v["peer"] for v in raw["validators"]}
     network = directory / "network.toml"
-    write_network(template, network, node_keys, member_keys, apis)
+    write_network(template, network, node_keys, member_keys, apis, peers)
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
     nodes = []

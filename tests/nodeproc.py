@@ -19,7 +19,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +80,7 @@ def network_toml(
     block_interval_ms: int = 50,
     empty_block_interval_ms: int = 10_000,
     observers: dict[str, KeyPair] | None = None,
+    peer_port: int = 0,
 ) -> str:
     lines = [
         f'chain_id = "{chain_id}"',
@@ -94,6 +95,7 @@ def network_toml(
         'name = "validator"',
         f'key = "{validator.address.hex()}"',
         f'api = "127.0.0.1:{port}"',
+        f'peer = "127.0.0.1:{peer_port or port + 1}"',
         "power = 1",
     ]
     for name, key in (observers or {}).items():
@@ -118,6 +120,7 @@ class Network:
     key_file: Path
     data_dir: Path
     logs: list[Path] = field(default_factory=list)
+    peer_port: int = 0  # its TLS peer links (validators)
 
     @property
     def api(self) -> str:
@@ -126,7 +129,8 @@ class Network:
     def write_network(self, path: Path, chain_id: str) -> Path:
         """Another network.toml with the same keys and port but `chain_id`."""
         path.write_text(network_toml(chain_id, self.validator, self.members, self.port,
-                                     self.genesis_ms), encoding="utf-8")
+                                     self.genesis_ms, peer_port=self.peer_port),
+                        encoding="utf-8")
         return path
 
 
@@ -139,7 +143,7 @@ def make_network(root: Path, chain_id: str = "claimledger-test") -> Network:
     net = Network(
         root=root, chain_id=chain_id, port=free_port(), genesis_ms=now_ms() - 60_000,
         validator=validator, members=members, network_file=root / "network.toml",
-        key_file=key_file, data_dir=root / "data",
+        key_file=key_file, data_dir=root / "data", peer_port=free_port(),
     )
     net.write_network(net.network_file, chain_id)
     return net
@@ -156,13 +160,18 @@ CLUSTER_TIMING = {
 
 def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
                  observers: dict[str, tuple[KeyPair, int]], members: dict[str, KeyPair],
-                 genesis_ms: int, timing: dict[str, int]) -> str:
+                 genesis_ms: int, timing: dict[str, int],
+                 peer_ports: dict[str, int] | None = None) -> str:
+    """Validators' TLS peer links on `peer_ports` (default: each API port + 1)."""
     lines = [f'chain_id = "{chain_id}"', f"genesis_time = {genesis_ms}", "fee_rate_bp = 0",
              "", "[timing]", *(f"{k} = {v}" for k, v in timing.items())]
     for table, nodes in (("validators", validators), ("observers", observers)):
         for name, (key, port) in nodes.items():
             lines += ["", f"[[{table}]]", f'name = "{name}"', f'key = "{key.address.hex()}"',
                       f'api = "127.0.0.1:{port}"', "power = 1"]
+            if table == "validators":
+                peer = (peer_ports or {}).get(name, port + 1)
+                lines.append(f'peer = "127.0.0.1:{peer}"')
     for name, key in members.items():
         roles = ", ".join(f'"{r}"' for r in CLUSTER_MEMBERS[name])
         lines += ["", "[[members]]", f'name = "{name}"', f"roles = [{roles}]",
@@ -182,11 +191,12 @@ def make_cluster(root: Path, validators: int = 4, observers: int = 0,
     names = [f"validator-{i}" for i in range(validators)] + \
             [f"observer-{i}" for i in range(observers)]
     keys = {name: (KeyPair.generate(), free_port()) for name in names}
+    peer_ports = {name: free_port() for name in names[:validators]}
     network_file = root / "network.toml"
     network_file.write_text(cluster_toml(
         chain_id, {n: keys[n] for n in names[:validators]},
         {n: keys[n] for n in names[validators:]}, members, genesis_ms,
-        {**CLUSTER_TIMING, **(timing or {})}), encoding="utf-8")
+        {**CLUSTER_TIMING, **(timing or {})}, peer_ports), encoding="utf-8")
     out = []
     for name in names:
         key, port = keys[name]
@@ -196,7 +206,8 @@ def make_cluster(root: Path, validators: int = 4, observers: int = 0,
         key_file.write_text(json.dumps(seal(key, PASSPHRASE, name)), encoding="utf-8")
         out.append(Network(root=home, chain_id=chain_id, port=port, genesis_ms=genesis_ms,
                            validator=key, members=members, network_file=network_file,
-                           key_file=key_file, data_dir=home / "data"))
+                           key_file=key_file, data_dir=home / "data",
+                           peer_port=peer_ports.get(name, 0)))
     return out
 
 
@@ -213,14 +224,15 @@ class NodeProcess:
         net.logs.append(self.log)
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> NodeProcess:
+    def start(self, preexec_fn: Callable[[], None] | None = None) -> NodeProcess:
+        """`preexec_fn` runs in the child before the node starts (e.g. to set a limit)."""
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [str(NODE_BIN), "run", "--network", str(self.network_file),
                  "--data", str(self.net.data_dir), "--key", str(self.net.key_file)],
                 env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=preexec_fn,
             )
         return self
 
@@ -265,6 +277,19 @@ class NodeProcess:
         if self.alive():
             self.process.send_signal(signal.SIGKILL)
         return self.process.wait(timeout=10)
+
+
+def node_command(net: Network, command: str, *extra: str, key: bool = True,
+                 timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `claimledger-node COMMAND --network … --data … [--key …] EXTRA…` to its end."""
+    args = [str(NODE_BIN), command, "--network", str(net.network_file),
+            "--data", str(net.data_dir)]
+    if key:
+        args += ["--key", str(net.key_file)]
+    return subprocess.run(
+        [*args, *extra], env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+    )
 
 
 @contextmanager

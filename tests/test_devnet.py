@@ -34,7 +34,7 @@ def alive(pid: int) -> bool:
 @pytest.mark.process
 def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
     directory = tmp_path / "devnet"
-    port = free_port_block(5)  # four validators and an observer
+    port = free_port_block(9)  # four validators and an observer, the validators' peer links
     up = subprocess.run(
         [str(ROOT / "scripts" / "devnet"), "--detach", "--dir", str(directory),
          "--port", str(port)],

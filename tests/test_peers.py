@@ -1,16 +1,21 @@
-"""Peer links: the handshake proves each node's key, strangers and garbage are cut off."""
+"""Peer links: TLS pinned to node keys, the handshake proves each node's key, strangers,
+garbage, floods and replays are cut off."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import ssl
+import tempfile
+from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from contracts.identity import KeyPair
+from node import tls
 from node.config import NetworkConfig, NodeEntry, Timing
-from node.peers import Link, Peers, handshake_bytes, pack, unpack
+from node.peers import MAX_FRAME_BYTES, Budget, Link, Peers, handshake_bytes, pack, unpack
 from tests.nodeproc import free_port
 
 CHAIN = "claimledger-peers-test"
@@ -19,7 +24,7 @@ CHAIN = "claimledger-peers-test"
 def config(validators: dict[str, tuple[KeyPair, int]],
            observers: dict[str, tuple[KeyPair, int]] | None = None) -> NetworkConfig:
     def entries(nodes: dict[str, tuple[KeyPair, int]]) -> tuple[NodeEntry, ...]:
-        return tuple(NodeEntry(name, key.address, f"127.0.0.1:{port}", 1)
+        return tuple(NodeEntry(name, key.address, "127.0.0.1:1", 1, f"127.0.0.1:{port}")
                      for name, (key, port) in nodes.items())
 
     return NetworkConfig(CHAIN, None, entries(validators),  # type: ignore[arg-type]
@@ -27,30 +32,30 @@ def config(validators: dict[str, tuple[KeyPair, int]],
 
 
 class Endpoint:
-    """A `Peers` behind its own aiohttp server, recording the frames it receives."""
+    """A `Peers` listening on its own TLS port, recording the frames it receives."""
 
-    def __init__(self, cfg: NetworkConfig, key: KeyPair, port: int) -> None:
+    def __init__(self, cfg: NetworkConfig, key: KeyPair, port: int,
+                 budget: type[Budget] | None = None) -> None:
         self.received: list[tuple[str, str, object]] = []
-        self.peers = Peers(cfg, key, frozenset({"ping"}), self.handle)
+        self.peers = Peers(cfg, key, frozenset({"ping"}), self.handle,
+                           **({"budget": budget} if budget else {}))
         self.port = port
-        self.runner: web.AppRunner | None = None
+        self.tls_dir = Path(tempfile.mkdtemp(prefix="peer-tls-"))
 
     async def handle(self, link: Link, kind: str, payload: object) -> None:
         self.received.append((link.name, kind, payload))
 
     async def start(self) -> Endpoint:
-        app = web.Application()
-        app.router.add_get("/v1/peer", self.peers.accept)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        await self.peers.listen("127.0.0.1", self.port, self.tls_dir)
         self.peers.start()
         return self
 
     async def stop(self) -> None:
         await self.peers.stop()
-        assert self.runner is not None
-        await self.runner.cleanup()
+
+
+def peer_url(port: int) -> str:
+    return f"https://127.0.0.1:{port}/v1/peer"
 
 
 async def eventually(condition, timeout_s: float = 10) -> None:
@@ -87,7 +92,7 @@ async def test_a_key_not_in_network_toml_is_refused(three) -> None:
     stranger = KeyPair.generate()
     try:
         async with aiohttp.ClientSession() as session, \
-                session.ws_connect(f"http://127.0.0.1:{port}/v1/peer") as ws:
+                session.ws_connect(peer_url(port), ssl=tls.client_context()) as ws:
             await ws.send_bytes(pack("hello", [CHAIN, stranger.address, bytes(32)]))
             reply = await ws.receive()
             assert unpack(reply.data) == ("refused", "peer.unknown_key")
@@ -104,7 +109,7 @@ async def test_a_node_that_cannot_sign_for_its_key_is_refused(three) -> None:
     impostor = KeyPair.generate()
     try:
         async with aiohttp.ClientSession() as session, \
-                session.ws_connect(f"http://127.0.0.1:{port}/v1/peer") as ws:
+                session.ws_connect(peer_url(port), ssl=tls.client_context()) as ws:
             await ws.send_bytes(pack("hello", [CHAIN, b_key.address, bytes(32)]))
             kind, (peer, challenge, _proof) = unpack((await ws.receive()).data)
             assert kind == "welcome" and peer == key.address
@@ -123,7 +128,7 @@ async def test_wrong_chain_is_refused(three) -> None:
     end = await Endpoint(cfg, key, port).start()
     try:
         async with aiohttp.ClientSession() as session, \
-                session.ws_connect(f"http://127.0.0.1:{port}/v1/peer") as ws:
+                session.ws_connect(peer_url(port), ssl=tls.client_context()) as ws:
             await ws.send_bytes(pack("hello", ["other-chain", nodes["b"][0].address,
                                                bytes(32)]))
             assert unpack((await ws.receive()).data) == ("refused", "peer.wrong_chain")
@@ -150,3 +155,117 @@ async def test_a_malformed_frame_closes_only_that_link(three) -> None:
     finally:
         for end in ends.values():
             await end.stop()
+
+
+async def test_links_are_tls_with_the_certificate_of_the_node_key(three) -> None:
+    cfg, nodes = three
+    key, port = nodes["a"]
+    end = await Endpoint(cfg, key, port).start()
+    try:
+        async with aiohttp.ClientSession() as session, \
+                session.ws_connect(peer_url(port), ssl=tls.client_context()) as ws:
+            ssl_object = ws.get_extra_info("ssl_object")
+            assert ssl_object.version() == "TLSv1.3"
+            tls.check_pinned(ssl_object, key.address)
+            with pytest.raises(tls.TlsError) as refused:
+                tls.check_pinned(ssl_object, nodes["b"][0].address)
+            assert refused.value.code == "peer.tls_key_mismatch"
+        # Plain HTTP on the peer port gets no websocket.
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientError):
+                await session.ws_connect(f"http://127.0.0.1:{port}/v1/peer")
+    finally:
+        await end.stop()
+
+
+async def test_a_server_without_the_pinned_key_is_never_linked(three, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="claimledger.peers")
+    # An impostor listens at b's peer address with a certificate for its own key: a dials
+    # it, sees the wrong certificate and never sends it a frame.
+    cfg, nodes = three
+    impostor = KeyPair.generate()
+    seen: list[str] = []
+
+    async def record(link: Link, kind: str, payload: object) -> None:
+        seen.append(kind)
+
+    fake = Peers(cfg, impostor, frozenset({"ping"}), record)
+    await fake.listen("127.0.0.1", nodes["b"][1], Path(tempfile.mkdtemp(prefix="peer-tls-")))
+    end = await Endpoint(cfg, nodes["a"][0], nodes["a"][1]).start()
+    try:
+        await eventually(lambda: "peer.tls_key_mismatch" in caplog.text)
+        assert nodes["b"][0].address not in end.peers.links
+        assert not fake.links and not seen
+    finally:
+        await end.stop()
+        await fake.stop()
+
+
+class SmallBudget(Budget):
+    def __init__(self) -> None:
+        super().__init__(burst=50, rate_per_s=10, tokens=50.0)
+
+
+async def test_a_flooding_peer_is_cut_off_and_the_others_keep_going(three, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="claimledger.peers")
+    cfg, nodes = three
+    ends = {name: await Endpoint(cfg, key, port, SmallBudget).start()
+            for name, (key, port) in nodes.items()}
+    try:
+        for end in ends.values():
+            await eventually(lambda end=end: len(end.peers.links) == 2)
+        a, c = nodes["a"][0].address, nodes["c"][0].address
+        link = ends["b"].peers.links[a]
+        for i in range(200):  # far over a burst of 50
+            await link.ws.send_bytes(pack("ping", i))
+        await eventually(lambda: "peer.flood" in caplog.text)
+        assert len([r for r in ends["a"].received if r[0] == "b"]) <= 60
+        ends["a"].peers.send(c, "ping", "still here")
+        await eventually(lambda: ("a", "ping", "still here") in ends["c"].received)
+    finally:
+        for end in ends.values():
+            await end.stop()
+
+
+async def test_a_peer_replaying_frames_is_cut_off(three, caplog, monkeypatch) -> None:
+    caplog.set_level(logging.WARNING, logger="claimledger.peers")
+    monkeypatch.setattr("node.peers.MAX_REPLAYS", 20)
+    cfg, nodes = three
+    ends = {name: await Endpoint(cfg, key, port).start() for name, (key, port) in nodes.items()}
+    try:
+        for end in ends.values():
+            await eventually(lambda end=end: len(end.peers.links) == 2)
+        link = ends["b"].peers.links[nodes["a"][0].address]
+        for _ in range(40):
+            await link.ws.send_bytes(pack("ping", "the same old vote"))
+        await eventually(lambda: "peer.replay" in caplog.text)
+        assert len([r for r in ends["a"].received if r[0] == "b"]) <= 21
+    finally:
+        for end in ends.values():
+            await end.stop()
+
+
+async def test_an_oversized_frame_closes_the_link(three, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="claimledger.peers")
+    cfg, nodes = three
+    ends = {name: await Endpoint(cfg, key, port).start() for name, (key, port) in nodes.items()}
+    try:
+        for end in ends.values():
+            await eventually(lambda end=end: len(end.peers.links) == 2)
+        a, b = nodes["a"][0].address, nodes["b"][0].address
+        link = ends["b"].peers.links[a]
+        await link.ws.send_bytes(pack("ping", bytes(MAX_FRAME_BYTES + 1)))
+        await eventually(lambda: b not in ends["a"].peers.links
+                         or ends["a"].peers.links[b].closed)
+        assert not any(r[0] == "b" for r in ends["a"].received)
+    finally:
+        for end in ends.values():
+            await end.stop()
+
+
+def test_certificates_carry_the_node_key_and_the_key_file_is_private() -> None:
+    key = KeyPair.generate()
+    cert_path, key_path = tls.write_certificate(key, "a", Path(tempfile.mkdtemp()))
+    der = ssl.PEM_cert_to_DER_cert(cert_path.read_text())
+    assert tls.certificate_key(der) == key.address
+    assert key_path.stat().st_mode & 0o777 == 0o600

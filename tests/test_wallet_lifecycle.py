@@ -105,7 +105,7 @@ def test_voucher_lifecycle_through_the_wallet(tmp_path: Path) -> None:
     directory = tmp_path / "devnet"
     up = subprocess.run(
         [str(ROOT / "scripts" / "devnet"), "--detach", "--dir", str(directory),
-         "--port", str(free_port_block(5))],
+         "--port", str(free_port_block(9))],
         capture_output=True, text=True, timeout=120,
     )
     try:
