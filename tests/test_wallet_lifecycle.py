@@ -5,6 +5,7 @@ the other goes overdue. And the wallet's own checks that need no node."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -239,6 +240,49 @@ def scenario(net: Devnet, tmp: Path) -> None:
     assert record["overdue_vouchers"] == record_before["overdue_vouchers"] + 1 >= 1
     assert record["extended_vouchers"] == record_before["extended_vouchers"] + 1 >= 1
     assert record["vouchers_issued"] == record_before["vouchers_issued"] + 2
+
+    setoff_round(net)
+
+
+def setoff_round(net: Devnet) -> None:
+    """Mingda owes Xinhe and Xinhe owes the core, which owes Mingda through vouchers: the
+    agency proposes the plan, every member concerned consents from its own key store, and
+    each debt goes down by exactly its leg."""
+    a = net.a
+    handle_of = {address: handle for handle, address in a.items()}
+    owed: dict[str, tuple[str, int]] = {}
+    for debtor, creditor, amount in (("mingda", "xinhe", "200000"), ("xinhe", "core", "150000")):
+        submitted = net.ok(creditor, "obligation", "submit", "--debtor", a[debtor],
+                           "--amount", amount, "--due", "2027-03-31",
+                           "--basis-ref", f"PO-LIFE-{debtor}", "--basis-sha256",
+                           hashlib.sha256(f"{debtor}-{creditor}".encode()).hexdigest())
+        obligation = subject(submitted, "obligation.submitted")
+        net.ok(debtor, "obligation", "confirm", obligation)
+        owed[obligation] = (creditor, int(amount) * 100)
+    proposed = net.ok("agency", "setoff", "propose", "--hours", "1")["proposed"]
+    assert proposed, "the plan proposes the loop"
+    for p in proposed:
+        assert p["status"] == "committed"
+        for member in p["members"]:
+            net.ok(handle_of[member], "setoff", "consent", p["id"])
+    legs: dict[str, dict] = {}
+    for p in proposed:
+        result = net.ok(None, "setoff", "round", p["id"])
+        assert result["status"] == "executed", result
+        assert result["cleared_fen"] == sum(leg["amount_fen"] for leg in result["legs"]) > 0
+        legs.update({leg["id"]: leg for leg in result["legs"]})
+    for obligation, (creditor, before_fen) in owed.items():
+        assert obligation in legs, "both uploaded obligations are in the loop"
+        listed = {o["id"]: o for o in net.ok(
+            None, "obligations", "--creditor", a[creditor])["obligations"]}
+        assert listed[obligation]["amount_fen"] == before_fen - legs[obligation]["amount_fen"]
+        assert listed[obligation]["setoff_fen"] == legs[obligation]["amount_fen"]
+    vouchers = [leg for leg in legs.values() if leg["kind"] == "voucher"]
+    assert any(leg["debtor"] == a["core"] and leg["creditor"] == a["mingda"]
+               for leg in vouchers), "a voucher of the core held by Mingda closes the loop"
+    for leg in vouchers:  # each voucher state set off was replaced by its remainder
+        assert net.ok(None, "lineage", leg["id"])["voucher"]["status"] in (
+            "consumed", "cancelled")
 
 
 # ------------------------------------------------------------------ no node needed
