@@ -1,7 +1,12 @@
 """The key store format: an Ed25519 seed sealed with a passphrase (argon2id + secretbox).
 
 Pure functions from a document (a JSON-ready dict) to a key pair and back; reading and
-writing files, and asking for the passphrase, are the callers' business.
+writing files, and asking for the passphrase, are the callers' business. Neither the seed
+nor the passphrase ever appears in an error message: they are never logged.
+
+A key store file is written with mode 0600 (only its owner reads it). A caller that reads
+one checks its mode with `unsafe_mode_warning`: like ssh with a private key, a file that
+others may read or write is worth a warning and a way to fix it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from contracts.identity import KeyPair
 FORMAT = "claimledger-keystore/1"
 OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
 MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+FILE_MODE = 0o600
+UNSAFE_MODE_BITS = 0o077  # any permission for the group or for others
 
 
 def _box(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> nacl.secret.SecretBox:
@@ -58,9 +65,19 @@ def unseal(document: dict, passphrase: str) -> KeyPair:
         raise LedgerError("keystore.bad_format", f"not a valid key store ({e})") from e
     try:
         seed = box.decrypt(sealed)
-    except nacl.exceptions.CryptoError as e:
-        raise LedgerError("keystore.wrong_passphrase", "wrong passphrase for this key store") from e
+    except nacl.exceptions.CryptoError:
+        raise LedgerError("keystore.wrong_passphrase",
+                          "the passphrase does not decrypt this key store") from None
     key = KeyPair(seed)
     if key.address != address:
         raise LedgerError("keystore.bad_format", "the key does not match the stored address")
     return key
+
+
+def unsafe_mode_warning(where: str, mode: int) -> str | None:
+    """`keystore.unsafe_mode` and what to do, when the file mode `mode` of the key store at
+    `where` lets its group or others read or write it; None when only its owner may."""
+    if mode & UNSAFE_MODE_BITS == 0:
+        return None
+    return (f"keystore.unsafe_mode: {where} has mode {mode & 0o777:04o}, so other users may "
+            f"read or change it; run `chmod 600 {where}` to keep it to yourself")

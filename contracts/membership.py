@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import Hash32, Height, OneOf, Size, Text, TimeMs, decode
+from contracts.codec import Hash32, Height, OneOf, Size, Text, TimeMs
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.state import Overlay, Reader, get_record, put_record
@@ -91,8 +91,24 @@ def check_roles(roles: tuple[str, ...]) -> None:
     )
 
 
+def role_key(role: str, address: bytes) -> bytes:
+    return b"mr/" + role.encode() + b"/" + address
+
+
 def write_member(state: Overlay, member: Member) -> None:
+    """The member, and the index of active members by role (`mr/<role>/<address>`)."""
     put_record(state, member_key(member.address), member)
+    for role in member.roles:
+        if member.status == "active":
+            state.put(role_key(role, member.address), b"")
+        else:
+            state.delete(role_key(role, member.address))
+
+
+def active_with_role(state: Reader, role: str) -> list[bytes]:
+    """Addresses of the active members holding `role`, in ascending order."""
+    prefix = b"mr/" + role.encode() + b"/"
+    return [key[len(prefix):] for key, _ in state.scan(prefix)]
 
 
 def admit(ctx: Context, body: Admit) -> None:
@@ -111,12 +127,7 @@ def admit(ctx: Context, body: Admit) -> None:
 
 
 def active_agencies(state: Reader) -> int:
-    count = 0
-    for _, raw in state.scan(b"m/"):
-        member = decode(Member, raw)
-        if member.status == "active" and "agency" in member.roles:
-            count += 1
-    return count
+    return len(active_with_role(state, "agency"))
 
 
 def suspend(ctx: Context, body: Suspend) -> None:

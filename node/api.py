@@ -2,6 +2,14 @@
 
 Nothing a client sends can crash the node: every handler's failures become a JSON error
 with a stable code and the right status; unexpected ones are logged and answered 500.
+Every answer is described by the OpenAPI document (node/openapi.py).
+
+Submissions are admitted per client (its IP address) through a token bucket: a burst,
+then a steady rate (`SubmitLimit`, given to `make_app`); past it the client is answered
+429 `submit.rate_limited` with Retry-After, while other clients go on. The defaults let
+one client submit as fast as a node verifies (the benchmarks send thousands a second
+from 127.0.0.1); an operator exposed to many clients gives a lower rate. The mempool's
+own bound answers 503 `mempool.full` with Retry-After.
 """
 
 from __future__ import annotations
@@ -9,8 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
+import math
+import re
+import time
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -19,7 +31,6 @@ from aiohttp import web
 from contracts import acquisition, fees, obligations, pledge, redemption, setoff
 from contracts.codec import decode, to_json
 from contracts.errors import LedgerError, Rejected
-from contracts.identity import parse_address, parse_hash
 from contracts.issuance import Application, application_key
 from contracts.ledger import resolve
 from contracts.membership import Member, member_key
@@ -63,9 +74,78 @@ CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
 MAX_EXCLUDE = 1000  # members one plan request may leave out
 
+HEX32_TEXT = re.compile(r"[0-9a-fA-F]{64}")
+HEX_TEXT = re.compile(r"(?:[0-9a-fA-F]{2})*")
+INTEGER_TEXT = re.compile(r"-?[0-9]{1,18}")
+HEIGHT_TEXT = re.compile(r"[0-9]+")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SubmitLimit:
+    """How fast one client may submit: `burst` transactions at once, then `rate_per_s`
+    a second; at most `max_clients` clients are remembered (the idlest are forgotten)."""
+
+    rate_per_s: int = 10_000
+    burst: int = 50_000
+    max_clients: int = 10_000
+
+    def __post_init__(self) -> None:
+        if min(self.rate_per_s, self.burst, self.max_clients) < 1:
+            raise ValueError("rate_per_s, burst and max_clients are at least 1")
+
+
+class ClientBuckets:
+    """A token bucket per client, in least recently seen order.
+
+    A bucket idle long enough to have filled up again says nothing, so it is forgotten;
+    beyond `max_clients` the idlest bucket is forgotten too (that client starts afresh
+    with a full bucket). The table never holds more than `max_clients` entries.
+    """
+
+    def __init__(self, limit: SubmitLimit, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.clock = clock
+        self.refill_s = limit.burst / limit.rate_per_s
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # tokens, at_s
+
+    def __len__(self) -> int:
+        return len(self.buckets)
+
+    def take(self, client: str) -> float:
+        """Spend one of the client's tokens: 0 if it had one, else the seconds until it
+        has one (nothing is spent then)."""
+        now = self.clock()
+        tokens, at = self.buckets.pop(client, (float(self.limit.burst), now))
+        tokens = min(float(self.limit.burst), tokens + (now - at) * self.limit.rate_per_s)
+        wait_s = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait_s = (1 - tokens) / self.limit.rate_per_s
+        self.buckets[client] = (tokens, now)
+        self._forget_idle(now)
+        assert len(self.buckets) <= self.limit.max_clients
+        return wait_s
+
+    def _forget_idle(self, now: float) -> None:
+        while self.buckets:
+            _, (_, at) = next(iter(self.buckets.items()))
+            if len(self.buckets) <= self.limit.max_clients and now - at < self.refill_s:
+                return
+            self.buckets.popitem(last=False)
+
+
+def remote_address(request: web.Request) -> str:
+    """The client a submission is counted against: the peer's IP address."""
+    return request.remote or ""
+
+
 NODE = web.AppKey("node", Node)
 PLAN_GATE = web.AppKey("setoff_plan_gate", asyncio.Lock)  # one plan solved at a time
-T = TypeVar("T")
+SUBMIT_BUCKETS = web.AppKey("submit_buckets", ClientBuckets)
+CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
 
 STATUS_BY_CODE = {
     "tx.replay": 409,
@@ -132,7 +212,18 @@ def not_found(message: str) -> LedgerError:
 
 
 def hex_id(text: str, what: str) -> bytes:
-    return parse_hash(text, what, "request.bad_id")
+    """A 32-byte id written as 64 hex digits; `request.bad_id` otherwise."""
+    if not HEX32_TEXT.fullmatch(text):
+        raise LedgerError("request.bad_id", f"{what} must be 64 hex digits")
+    return bytes.fromhex(text)
+
+
+def address_of(text: str) -> bytes:
+    """A member address written as 64 hex digits; `address.malformed` otherwise."""
+    if not HEX32_TEXT.fullmatch(text):
+        raise LedgerError("address.malformed",
+                          f"{text[:80]!r} is not an address (64 hex digits)")
+    return bytes.fromhex(text)
 
 
 def cursor_param(request: web.Request) -> bytes | None:
@@ -144,10 +235,9 @@ def int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -
     text = request.query.get(name)
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise bad_request("bad_parameter", f"{name} must be an integer") from None
+    if not INTEGER_TEXT.fullmatch(text):
+        raise bad_request("bad_parameter", f"{name} must be an integer in [{lo}, {hi}]")
+    value = int(text)
     if not lo <= value <= hi:
         raise bad_request("bad_parameter", f"{name} must lie in [{lo}, {hi}]")
     return value
@@ -155,7 +245,7 @@ def int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -
 
 def address_param(request: web.Request, name: str) -> bytes | None:
     text = request.query.get(name)
-    return None if text is None else parse_address(text)
+    return None if text is None else address_of(text)
 
 
 def id_param(request: web.Request, name: str) -> bytes | None:
@@ -176,13 +266,9 @@ def hex_cursor_param(request: web.Request, size: int) -> bytes | None:
     text = request.query.get("after")
     if text is None:
         return None
-    try:
-        value = bytes.fromhex(text.strip())
-    except ValueError:
-        value = b""
-    if len(value) != size:
+    if len(text) != 2 * size or not HEX_TEXT.fullmatch(text):
         raise bad_request("bad_parameter", f"after must be {2 * size} hex digits")
-    return value
+    return bytes.fromhex(text)
 
 
 def only_one(**given: bytes | None) -> tuple[str, bytes]:
@@ -398,21 +484,40 @@ async def get_status(request: web.Request) -> web.Response:
 
 
 async def read_submission(request: web.Request) -> bytes:
-    body = await request.read()
+    try:
+        body = await request.read()
+    except web.RequestPayloadError:  # e.g. a Content-Encoding that does not decode
+        raise bad_request("bad_body", "the body could not be read as sent (its "
+                          "Content-Encoding or chunking is broken)") from None
     if request.content_type in ("application/msgpack", "application/octet-stream"):
         return body
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting deeper than Python's
         raise bad_request("bad_json", "the body is not valid JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("tx"), str):
         raise bad_request("bad_json", 'expected {"tx": "<hex of the signed transaction>"}')
     if len(document["tx"]) > 2 * MAX_TX_BYTES:
         raise LedgerError("codec.too_long", f"a transaction is at most {MAX_TX_BYTES} bytes")
-    try:
-        return bytes.fromhex(document["tx"])
-    except ValueError:
-        raise bad_request("bad_hex", "tx must be the transaction's bytes in hex") from None
+    if not HEX_TEXT.fullmatch(document["tx"]):
+        raise bad_request("bad_hex", "tx must be the transaction's bytes in hex")
+    return bytes.fromhex(document["tx"])
+
+
+def rate_limited(request: web.Request) -> web.Response | None:
+    """The 429 answer for a client past its submission budget, or None to go on."""
+    buckets = request.app[SUBMIT_BUCKETS]
+    wait_s = buckets.take(request.app[CLIENT_KEY](request))
+    if wait_s <= 0:
+        return None
+    retry_s = max(1, math.ceil(wait_s))
+    limit = buckets.limit
+    return error_response(
+        429, "submit.rate_limited",
+        f"this client submits more than {limit.rate_per_s} transactions a second (burst "
+        f"{limit.burst}); retry in {retry_s} s",
+        **{"Retry-After": str(retry_s)},
+    )
 
 
 async def post_tx(request: web.Request) -> web.Response:
@@ -421,6 +526,9 @@ async def post_tx(request: web.Request) -> web.Response:
         raise LedgerError(
             "observer.read_only", "this is a read-only observer node; submit to a validator"
         )
+    refused = rate_limited(request)  # before the body is read or a signature checked
+    if refused is not None:
+        return refused
     raw = await read_submission(request)
     checked, new = node.mempool.submit(raw, wall_ms())
     if new and node.on_submit is not None:
@@ -446,13 +554,14 @@ async def get_tx(request: web.Request) -> web.Response:
 
 async def get_block(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    try:
-        height = int(request.match_info["height"])
-    except ValueError:
-        raise bad_request("bad_height", "a height is a non-negative integer") from None
-    block = node.store.block(height) if 0 <= height <= node.chain.head.height else None
+    text = request.match_info["height"]
+    if not HEIGHT_TEXT.fullmatch(text):
+        raise bad_request("bad_height", "a height is a non-negative integer")
+    head = node.chain.head.height
+    height = int(text) if len(text) <= 20 else head + 1  # more digits: beyond any head
+    block = node.store.block(height) if height <= head else None
     if block is None:
-        raise not_found(f"no block at height {height} (head is {node.chain.head.height})")
+        raise not_found(f"no block at height {text[:40]} (head is {head})")
     return web.json_response(block_view(node, block))
 
 
@@ -527,7 +636,7 @@ def stored(node: Node, key: bytes, cls: type[T], missing: str) -> T:
 
 
 async def get_member(request: web.Request) -> web.Response:
-    address = parse_address(request.match_info["address"])
+    address = address_of(request.match_info["address"])
     member = stored(request.app[NODE], member_key(address), Member,
                     f"{address.hex()} is not a member")
     return web.json_response(to_json(member))
@@ -564,14 +673,14 @@ async def list_applications(request: web.Request) -> web.Response:
 
 async def get_holder(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    address = parse_address(request.match_info["address"])
+    address = address_of(request.match_info["address"])
     require_member(node, address)
     return web.json_response(to_json(get_holder_totals(node.store, address)))
 
 
 async def get_debtor(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    address = parse_address(request.match_info["address"])
+    address = address_of(request.match_info["address"])
     require_member(node, address)
     record = get_debtor_record(node.store, address)
     average = (record.confirmation_delay_ms // record.confirmations
@@ -736,7 +845,7 @@ async def get_fee_account(request: web.Request) -> web.Response:
     transaction id, as 80 hex digits; each charge carries it as `cursor`.
     """
     node = request.app[NODE]
-    address = parse_address(request.match_info["address"])
+    address = address_of(request.match_info["address"])
     require_member(node, address)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     after = hex_cursor_param(request, CHARGE_CURSOR_BYTES)
@@ -862,11 +971,11 @@ async def get_setoff_round(request: web.Request) -> web.Response:
 
 def exclude_param(request: web.Request) -> frozenset[bytes]:
     """`exclude=ADDR,ADDR` (or the parameter repeated): members a plan leaves out."""
-    texts = [part for value in request.query.getall("exclude", []) if value.strip()
+    texts = [part for value in request.query.getall("exclude", []) if value
              for part in value.split(",")]
     if len(texts) > MAX_EXCLUDE:
         raise bad_request("bad_parameter", f"exclude names at most {MAX_EXCLUDE} members")
-    return frozenset(parse_address(text) for text in texts)
+    return frozenset(address_of(text) for text in texts)
 
 
 def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any]:
@@ -915,7 +1024,7 @@ async def get_setoff_plan(request: web.Request) -> web.Response:
 
 async def get_setoff_limit(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    member = parse_address(request.match_info["member"])
+    member = address_of(request.match_info["member"])
     require_member(node, member)
     limit = setoff.get_limit(node.store, member)
     if limit is None:
@@ -968,11 +1077,18 @@ async def get_openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
-def make_app(node: Node) -> web.Application:
-    """The HTTP API (peer links have their own TLS listener, node/peers.py)."""
+def make_app(node: Node, submit_limit: SubmitLimit | None = None,
+             client_key: Callable[[web.Request], str] = remote_address) -> web.Application:
+    """The HTTP API (peer links have their own TLS listener, node/peers.py).
+
+    `submit_limit` bounds each client's submissions (default `SubmitLimit()`);
+    `client_key` names the client a request counts against (default its IP address).
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
     app[NODE] = node
     app[PLAN_GATE] = asyncio.Lock()
+    app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
+    app[CLIENT_KEY] = client_key
     app.add_routes([
         web.get("/v1/status", get_status),
         web.post("/v1/txs", post_tx),

@@ -4,6 +4,10 @@ On arrival a transaction is decoded, its envelope and signatures verified (once:
 block path reuses the checked object), and its rules dry-run against the state after
 everything already pending, so a client hears at once that a rule refuses it. After a
 block is committed the remaining transactions are re-run against the new state.
+
+The mempool is bounded twice: by count (`max_mempool_txs` of network.toml) and by the
+bytes it holds, so a flood of large transactions cannot exhaust memory either; when full
+it refuses with `mempool.full` and the API tells the client to retry.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from contracts.state import Overlay
 from node.chain import Chain
 
 MAX_REJECTED_KEPT = 10_000
+MAX_MEMPOOL_BYTES = 128 * 1024 * 1024  # thousands of the largest transactions
 
 
 class Mempool:
-    def __init__(self, chain: Chain, max_txs: int) -> None:
+    def __init__(self, chain: Chain, max_txs: int, max_bytes: int = MAX_MEMPOOL_BYTES) -> None:
+        assert max_txs >= 1 and max_bytes >= 1
         self.chain = chain
         self.max_txs = max_txs
+        self.max_bytes = max_bytes
+        self.bytes = 0  # of the pending transactions' raw forms
         self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
         self.by_raw: dict[bytes, CheckedTx] = {}  # the same, by the bytes that were checked
         self.rejected: OrderedDict[bytes, LedgerError] = OrderedDict()
@@ -48,7 +56,7 @@ class Mempool:
             return self.pending[checked.id], False
         if self.chain.store.tx_record(checked.id) is not None:
             raise LedgerError("tx.replay", "this transaction is already on the ledger")
-        if len(self.pending) >= self.max_txs:
+        if len(self.pending) >= self.max_txs or self.bytes + len(checked.raw) > self.max_bytes:
             raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
         info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
         try:
@@ -59,6 +67,7 @@ class Mempool:
         self.rejected.pop(checked.id, None)
         self.pending[checked.id] = checked
         self.by_raw[checked.raw] = checked
+        self.bytes += len(checked.raw)
         return checked, True
 
     def checked(self, raw: bytes) -> CheckedTx | None:
@@ -69,6 +78,8 @@ class Mempool:
         checked = self.pending.pop(tx_id, None)
         if checked is not None:
             self.by_raw.pop(checked.raw, None)
+            self.bytes -= len(checked.raw)
+            assert self.bytes >= 0
 
     def batch(self, max_txs: int) -> list[CheckedTx]:
         """The oldest pending transactions, in arrival order."""

@@ -2,36 +2,72 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from contracts.tx import MAX_TX_BYTES
+
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+# What the API takes in a path or a query: 64 hex digits, either case.
+HEX32_IN = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
 ERROR = {"$ref": "#/components/schemas/Error"}
+RETRY_AFTER = {"Retry-After": {
+    "description": "seconds to wait before trying again", "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
 
 
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+ERROR_TEXT = {
+    400: "bad input: request.*, codec.*, address.malformed, tx.* (signature, chain, "
+         "contract, expiry)",
+    403: "observer.read_only: this node takes no submissions",
+    404: "not_found",
+    409: "tx.replay: already on the ledger",
+    413: "request.too_large: the body exceeds 256 KiB",
+    422: "a rule of the ledger refuses it (issuance.*, membership.*, ...)",
+    429: "submit.rate_limited: this client submits faster than the node allows; retry "
+         "after Retry-After seconds",
+    503: "store.corrupt or store.write_failed: the node stopped serving its store",
+}
+
+
 def _errors(*statuses: int) -> dict:
-    text = {400: "bad input", 403: "read-only node", 404: "not found", 409: "replay",
-            413: "body too large", 422: "a rule refuses it", 503: "mempool full, retry"}
-    return {str(s): _json(ERROR, text[s]) for s in statuses}
+    """Error answers; every operation that reads the store may also answer 503."""
+    out = {str(s): _json(ERROR, ERROR_TEXT[s]) for s in statuses}
+    if "429" in out:
+        out["429"]["headers"] = RETRY_AFTER
+    out.setdefault("503", _json(ERROR, ERROR_TEXT[503]))
+    return out
 
 
-def _path_id(name: str, description: str) -> dict:
+def _path_id(name: str, description: str, schema: dict | None = None) -> dict:
     return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string"}}
+            "schema": schema or HEX32_IN}
 
 
-def _query(name: str, description: str, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
+def _query(name: str, description: str, schema: dict | None = None,
+           required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema or HEX32_IN}
 
 
-PAGING = [
-    _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 1000}),
-    _query("after", "cursor: the `next` of the previous page"),
-]
+def _cursor(digits: int, description: str) -> dict:
+    return _query("after", description,
+                  {"type": "string", "pattern": f"^[0-9a-fA-F]{{{digits}}}$"})
+
+
+LIMIT = _query("limit", "page size (default 100)",
+               {"type": "integer", "minimum": 1, "maximum": 1000})
+PAGING = [LIMIT, _cursor(64, "cursor: the `next` of the previous page")]
+WAIT_MS = {"type": "integer", "minimum": 0, "maximum": 30000}
+
+
+def _enum(values: Iterable[str]) -> dict:
+    return {"type": "string", "enum": sorted(values)}
+
 
 OBJECT = {"type": "object"}
 INT = {"type": "integer"}
@@ -182,7 +218,7 @@ def lifecycle_paths() -> dict[str, Any]:
             "The pledge registry by voucher state, by issued voucher or by bank (one of them)",
             [_query("voucher", "voucher state id"), _query("origin", "issued voucher id"),
              _query("bank", "bank address"),
-             _query("status", STATUS_FILTER, {"enum": ["active", "released", "enforced"]}),
+             _query("status", STATUS_FILTER, _enum(["active", "released", "enforced"])),
              *PAGING],
             _page("pledges", "Pledge", "a page of pledges"), 400),
         "/v1/pledges/{id}": _get(
@@ -202,8 +238,8 @@ def lifecycle_paths() -> dict[str, Any]:
             description="`after` is the exercise transaction id of the last sale seen."),
         "/v1/offers": _get(
             "A debtor's redemption offers",
-            [_query("debtor", "debtor address (required)"),
-             _query("status", STATUS_FILTER, {"enum": ["listed", "withdrawn"]}), *PAGING],
+            [_query("debtor", "debtor address", required=True),
+             _query("status", STATUS_FILTER, _enum(["listed", "withdrawn"])), *PAGING],
             _page("offers", "Offer", "a page of offers"), 400),
         "/v1/offers/{id}": _get(
             "A redemption offer", [id_("id", "offer id (the publish transaction's id)")],
@@ -212,7 +248,7 @@ def lifecycle_paths() -> dict[str, Any]:
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),
              _query("status", STATUS_FILTER,
-                    {"enum": ["requested", "accepted", "declined", "cancelled"]}), *PAGING],
+                    _enum(["requested", "accepted", "declined", "cancelled"])), *PAGING],
             _page("redemptions", "Redemption", "a page of redemption requests"), 400),
         "/v1/redemptions/{id}": _get(
             "A redemption request", [id_("id", "request id (the request transaction's id)")],
@@ -221,17 +257,17 @@ def lifecycle_paths() -> dict[str, Any]:
                          _json(_ref("FeeSchedule"), "fee schedule")),
         "/v1/fees/{address}": _get(
             "A member's fee account and a page of its charges and payments, oldest first",
-            [address, *PAGING], _json(_ref("FeeAccount"), "fee account"), 400, 404,
+            [address, LIMIT, _cursor(80, "a charge's `cursor`: charges after it")],
+            _json(_ref("FeeAccount"), "fee account"), 400, 404,
             description="`after` is a charge's `cursor`: its height (8 bytes, big-endian) "
             "and transaction id, 80 hex digits."),
         "/v1/events": _get(
             "Events addressed to a member, oldest first",
-            [_query("address", "member address (required)"),
-             _query("after", "an event's `cursor` (24 hex digits): events after it"),
-             _query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 1000}),
+            [_query("address", "member address", required=True),
+             _cursor(24, "an event's `cursor` (24 hex digits): events after it"),
+             LIMIT,
              _query("wait_ms", "if no event follows the cursor, wait up to this long for "
-                    "the next block that brings one", {"type": "integer", "minimum": 0,
-                                                       "maximum": 30000})],
+                    "the next block that brings one", WAIT_MS)],
             _page("events", "Event", "a page of events"), 400,
             description="An event is listed for each address among its parties. The cursor "
             "is the block height (8 bytes, big-endian) and the event's sequence number in "
@@ -335,7 +371,7 @@ def setoff_paths() -> dict[str, Any]:
         "/v1/obligations": _get(
             "Obligations uploaded for set-off, by creditor or by debtor (one of them)",
             [_query("creditor", "creditor address"), _query("debtor", "debtor address"),
-             _query("status", STATUS_FILTER, {"enum": OBLIGATION_STATUSES}), *PAGING],
+             _query("status", STATUS_FILTER, _enum(OBLIGATION_STATUSES)), *PAGING],
             _page("obligations", "Obligation", "a page of obligations"), 400),
         "/v1/obligations/{id}": _get(
             "An obligation", [_path_id("id", "obligation id (the submit transaction's id)")],
@@ -345,7 +381,7 @@ def setoff_paths() -> dict[str, Any]:
             "open round",
             [_query("member", "member address"),
              _query("status", STATUS_FILTER + "; without member= only open",
-                    {"enum": ROUND_STATUSES}), *PAGING],
+                    _enum(ROUND_STATUSES)), *PAGING],
             _page("rounds", "SetoffRound", "a page of rounds, in round id order"), 400,
             description="With member=, each round's `asks` holds that member's only."),
         "/v1/setoff/rounds/{id}": _get(
@@ -357,7 +393,8 @@ def setoff_paths() -> dict[str, Any]:
         "/v1/setoff/plan": _get(
             "The optimal set-off of the debts now, cut into rounds the contract accepts",
             [_query("exclude", "addresses to leave out, comma separated (or the parameter "
-                    "repeated), at most 1000")],
+                    "repeated), at most 1000",
+                    {"type": "string", "pattern": "^([0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*)?$"})],
             _json(_ref("SetoffPlan"), "plan"), 400,
             description="Confirmed obligations and live vouchers that are not pledged, not "
             "reserved and in no open round, between active members that did not opt out. "
@@ -382,37 +419,43 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "description": "Receivable claim vouchers (应收账款债权凭证) on a permissioned "
             "ledger. Money is integer fen; times are ledger milliseconds since 1970 UTC; "
-            "ids, addresses and bytes are lowercase hex. Errors are "
-            '{"error": {"code", "message"}} with a stable code.',
+            "ids, addresses and bytes are lowercase hex in answers (either case in paths and "
+            "queries). Errors are "
+            '{"error": {"code", "message"}} with a stable code. Validators link to '
+            "each other over TLS websockets at /v1/peer on their peer address, not on this "
+            "API.",
         },
         "paths": {
-            "/v1/peer": {"get": {
-                "summary": "Link between the nodes of network.toml (not for clients)",
-                "description": "A websocket. Both ends prove the key network.toml lists for "
-                "them, then exchange msgpack frames [kind, payload]: consensus messages, "
-                "transactions, heads and blocks with their certificates. Any other caller "
-                "is refused.",
-                "responses": {"101": {"description": "switching to the websocket"}},
-            }},
             "/v1/status": {"get": {
                 "summary": "Chain id, this node, head height, block id and state root",
-                "responses": {"200": _json({"$ref": "#/components/schemas/Status"}, "status")},
+                "responses": {"200": _json({"$ref": "#/components/schemas/Status"}, "status"),
+                              **_errors()},
             }},
             "/v1/txs": {"post": {
                 "summary": "Submit a signed transaction",
                 "description": "JSON {\"tx\": hex} or the raw canonical bytes as "
-                "application/msgpack. Checked on arrival: 202 means it is pending.",
+                "application/msgpack. Checked on arrival: 202 means it is pending. Each "
+                "client (by IP address) may submit a burst, then a steady rate; past that "
+                "it is answered 429 with Retry-After. A full mempool answers 503 "
+                "mempool.full with Retry-After.",
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {
                         "type": "object", "required": ["tx"],
-                        "properties": {"tx": {"type": "string"}}}},
+                        "properties": {"tx": {
+                            "type": "string", "pattern": "^([0-9a-fA-F]{2})*$",
+                            "maxLength": 2 * MAX_TX_BYTES,
+                            "description": "the signed transaction's canonical bytes"}}}},
                     "application/msgpack": {"schema": {"type": "string",
                                                        "format": "binary"}},
                 }},
                 "responses": {
                     "202": _json({"type": "object", "required": ["id", "status"], "properties": {
                         "id": HEX32, "status": {"const": "pending"}}}, "accepted, pending"),
-                    **_errors(400, 403, 409, 413, 422, 503),
+                    **_errors(400, 403, 409, 413, 422, 429),
+                    "503": {**_json(ERROR, "mempool.full (retry after Retry-After seconds), "
+                                    "or store.corrupt / store.write_failed"),
+                            "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
+                                                        "required": False}}},
                 },
             }},
             "/v1/txs/{id}": {"get": {
@@ -420,15 +463,15 @@ def openapi_document() -> dict[str, Any]:
                 "result",
                 "parameters": [
                     _path_id("id", "transaction id"),
-                    _query("wait_ms", "wait up to this long while it is pending",
-                           {"type": "integer", "minimum": 0, "maximum": 30000}),
+                    _query("wait_ms", "wait up to this long while it is pending", WAIT_MS),
                 ],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Tx"}, "the tx"),
                               **_errors(400, 404)},
             }},
             "/v1/blocks/{height}": {"get": {
                 "summary": "A block: header, transaction ids, commit certificate, events",
-                "parameters": [_path_id("height", "block height")],
+                "parameters": [_path_id("height", "block height",
+                                        {"type": "integer", "minimum": 0})],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Block"}, "block"),
                               **_errors(400, 404)},
             }},
@@ -439,9 +482,10 @@ def openapi_document() -> dict[str, Any]:
                 "than `limit` vouchers and still have a `next` cursor when filters apply.",
                 "parameters": [_query("holder", "holder address"),
                                _query("debtor", "debtor address"),
-                               _query("status", "active, consumed or cancelled"),
+                               _query("status", "active, consumed or cancelled",
+                                      _enum(["active", "consumed", "cancelled"])),
                                _query("standing", "live states that are overdue or extended",
-                                      {"enum": ["overdue", "extended"]}), *PAGING],
+                                      _enum(["overdue", "extended"])), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "vouchers": {"type": "array",
                                  "items": {"$ref": "#/components/schemas/VoucherState"}},

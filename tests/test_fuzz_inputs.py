@@ -388,15 +388,11 @@ def _post_tx(api: OnItsLoop, body: bytes, *headers: tuple[str, str]) -> tuple[in
     return api.loop.run_until_complete(api.target.send(request))
 
 
-@pytest.mark.xfail(strict=True, reason="node/api.py read_submission: json.loads raises "
-                   "RecursionError on deep nesting, which the middleware answers 500")
 def test_deeply_nested_json_submission_is_refused_with_400(api: OnItsLoop) -> None:
     status, _, raw = _post_tx(api, b"[" * 100_000)
     assert status == 400, raw[:200]
 
 
-@pytest.mark.xfail(strict=True, reason="node/api.py read_submission: request.read() raises "
-                   "aiohttp's RequestPayloadError on an undecodable Content-Encoding: 500")
 def test_submission_with_an_undecodable_content_encoding_is_refused_with_400(
         api: OnItsLoop) -> None:
     status, _, raw = _post_tx(api, b'{"tx": "00"}', ("Content-Encoding", "deflate"))

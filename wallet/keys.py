@@ -1,4 +1,10 @@
-"""Key store files: one member key each, sealed with a passphrase, mode 0600."""
+"""Key store files: one member key each, sealed with a passphrase, mode 0600.
+
+A key store that its group or others may read still opens, with a warning on stderr
+that says how to fix it (`keystore.unsafe_mode`); a wrong passphrase is the error
+`keystore.wrong_passphrase` naming the file. The seed and the passphrase are never
+printed or logged.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import click
 
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from contracts.keystore import seal, unseal
+from contracts.keystore import FILE_MODE, seal, unsafe_mode_warning, unseal
 
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 
@@ -21,28 +27,67 @@ def passphrase(confirm: bool = False) -> str:
     return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
 
 
+def passphrase_source() -> str:
+    return f"${PASSPHRASE_ENV}" if PASSPHRASE_ENV in os.environ else "the prompt"
+
+
 def write_key_store(path: Path, key: KeyPair, name: str) -> None:
+    """A new key store file at `path`, mode 0600 from its creation on (whatever the umask)."""
     if path.exists():
         raise LedgerError("keystore.exists", f"{path} exists; refusing to overwrite a key")
     document = seal(key, passphrase(confirm=True), name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
+        os.fchmod(f.fileno(), FILE_MODE)
         json.dump(document, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def read_address(path: Path) -> bytes:
     """The address a key store holds, without asking for its passphrase."""
-    return bytes.fromhex(_document(path)["address"])
+    try:
+        address = bytes.fromhex(_document(path)["address"])
+    except (TypeError, ValueError):
+        address = b""
+    if len(address) != 32:
+        raise LedgerError("keystore.bad_format", f"{path} holds no valid address")
+    return address
 
 
 def read_key_store(path: Path) -> KeyPair:
-    return unseal(_document(path), passphrase())
+    """The key in the key store at `path`, opened with the passphrase."""
+    document = _document(path)
+    warn_if_unsafe(path)
+    try:
+        return unseal(document, passphrase())
+    except LedgerError as e:
+        if e.code != "keystore.wrong_passphrase":
+            raise
+        raise LedgerError(
+            e.code, f"the passphrase from {passphrase_source()} does not open {path}; "
+            f"give the one it was created with",
+        ) from None
+
+
+def warn_if_unsafe(path: Path) -> None:
+    """A warning on stderr when others than the owner may read or write the key store."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # it was just read; a vanished file fails where it is used
+    warning = unsafe_mode_warning(str(path), mode)
+    if warning is not None:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _document(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise LedgerError("keystore.unreadable", f"cannot read {path}: {e.strerror}") from e
     except ValueError as e:
         raise LedgerError("keystore.bad_format", f"{path} is not a key store") from e
+    if not isinstance(document, dict) or "address" not in document:
+        raise LedgerError("keystore.bad_format", f"{path} is not a key store")
+    return document

@@ -1,0 +1,227 @@
+"""Every answer of the HTTP API matches its OpenAPI document, whatever a client sends.
+
+A node on a temporary LevelDB holds the lifecycle scenario of test_api_lifecycle (issued,
+transferred, pledged, redeemed, extended and overdue vouchers, a commitment with a sale,
+offers, fees), a cycle of obligations in an open set-off round, a pending and a rejected
+transaction, and serves its API on 127.0.0.1 from a background thread. Schemathesis
+generates requests from the document, valid and invalid, for every operation and checks
+each answer: no 5xx, a documented status code and content type, a body matching the
+documented schema, and a 4xx for data the document calls invalid. The ledger's own
+records are then read through every route and checked against the document the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+import urllib.request
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import schemathesis
+from aiohttp import web
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from contracts import issuance, obligations, setoff
+from contracts.codec import encode
+from contracts.errors import LedgerError
+from contracts.vouchers import get_voucher
+from node.api import make_app
+from node.openapi import openapi_document
+from tests.nodeproc import DAY_MS, tx_id
+from tests.test_api_lifecycle import SEC, T0, World, build_scenario, terms
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_headers_conformance, response_schema_conformance, negative_data_rejection]
+MAX_EXAMPLES = 20  # per operation, for the fuzzing phase; the file runs in about 15 s
+T = TypeVar("T")
+
+# Raw transaction bytes, as the document's application/msgpack body says.
+schemathesis.serializer.alias("application/msgpack", "application/octet-stream")
+schema = schemathesis.openapi.from_dict(openapi_document())
+
+
+class ServedApi:
+    """The demo node's API on a real socket, served by an event loop in its own thread."""
+
+    def __init__(self, world: World) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="api", daemon=True)
+        self.thread.start()
+        self.runner = web.AppRunner(make_app(world.node), access_log=None)
+        self.url = self._call(self._start())
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+    async def _start(self) -> str:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self.runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    def close(self) -> None:
+        self._call(self.runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+def add_setoff_round(w: World) -> None:
+    """supplier -> core -> supplier2 -> supplier owe each other 800.00 (confirmed), the
+    agency proposes a round clearing the loop, core consents; supplier sets a limit."""
+    at = T0 + 22 * DAY_MS
+    loop = [("supplier", "core"), ("supplier2", "supplier"), ("core", "supplier2")]
+    submits = [
+        w.tx("obligation", "submit", obligations.Submit(
+            w.addr(creditor), w.addr(debtor), 80_000, at + 60 * DAY_MS, f"OB-{n}",
+            hashlib.sha256(f"OB-{n}".encode()).digest()), creditor)
+        for n, (creditor, debtor) in enumerate(loop)
+    ]
+    w.block(at, *submits)
+    w.block(at + SEC, *(w.tx("obligation", "confirm", obligations.Confirm(
+        w.addr(debtor), tx_id(tx)), debtor) for tx, (_, debtor) in zip(submits, loop,
+                                                                       strict=True)))
+    reductions = tuple(sorted((setoff.Reduction("obligation", tx_id(tx), 80_000)
+                               for tx in submits), key=lambda r: (r.kind, r.id)))
+    proposed = w.tx("setoff", "propose", setoff.Propose(
+        w.addr("agency"), reductions, at + DAY_MS, 240_000, 0), "agency")
+    w.block(at + 2 * SEC, proposed)
+    w.block(at + 3 * SEC,
+            w.tx("setoff", "consent", setoff.Consent(w.addr("core"), tx_id(proposed)), "core"),
+            w.tx("setoff", "set_limit", setoff.SetLimit(w.addr("supplier"), False, 500_000),
+                 "supplier"))
+    w.ids["OB"] = tx_id(submits[0])
+    w.ids["round"] = tx_id(proposed)
+
+
+def add_pending_and_rejected(w: World) -> None:
+    """One transaction waits in the mempool; one was refused by a rule on arrival."""
+    at = T0 + 23 * DAY_MS
+    pending = w.tx("issuance", "apply", issuance.Apply(
+        w.addr("supplier"), terms(w, 10_000, at + 90 * DAY_MS, "HT-PENDING")), "supplier")
+    w.node.mempool.submit(encode(pending), at)
+    w.ids["pending"] = tx_id(pending)
+    refused = w.tx("issuance", "confirm", issuance.Confirm(w.addr("core"), b"\x07" * 32), "core")
+    with pytest.raises(LedgerError):
+        w.node.mempool.submit(encode(refused), at)
+    w.ids["rejected"] = tx_id(refused)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    w = World(tmp_path_factory.mktemp("openapi"))
+    try:
+        build_scenario(w)
+        add_setoff_round(w)
+        add_pending_and_rejected(w)
+        yield w
+    finally:
+        w.close()
+
+
+@pytest.fixture(scope="module")
+def served(world: World) -> Iterator[ServedApi]:
+    api = ServedApi(world)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+def test_the_node_serves_the_document_the_checks_use(served: ServedApi) -> None:
+    with urllib.request.urlopen(f"{served.url}/v1/openapi.json", timeout=10) as reply:
+        assert json.loads(reply.read()) == openapi_document()
+    assert "/v1/peer" not in openapi_document()["paths"]  # it lives on the TLS peer listener
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_every_generated_request_gets_a_documented_answer(
+        case: schemathesis.Case, served: ServedApi) -> None:
+    wait_ms = (case.query or {}).get("wait_ms")
+    if isinstance(wait_ms, int) and 0 <= wait_ms <= 30_000:
+        case.query["wait_ms"] = min(wait_ms, 50)  # as valid, and no block will come
+    elif isinstance(wait_ms, str) and wait_ms.isdecimal() and int(wait_ms) <= 30_000:
+        case.query["wait_ms"] = str(min(int(wait_ms), 50))
+    case.call_and_validate(base_url=served.url, checks=CHECKS, timeout=10)
+
+
+def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    """(route, path parameters, query) reading records the demo ledger holds."""
+    a, i = w.hex, (lambda name: w.ids[name].hex())
+    head = w.node.chain.head.height
+    issued = get_voucher(w.node.store, w.ids["VA"])
+    assert issued is not None
+    application = issued.application
+    return [
+        ("/v1/status", {}, {}),
+        ("/v1/openapi.json", {}, {}),
+        ("/v1/txs/{id}", {"id": i("transfer")}, {}),
+        ("/v1/txs/{id}", {"id": i("pending")}, {"wait_ms": "0"}),
+        ("/v1/txs/{id}", {"id": i("rejected")}, {}),
+        ("/v1/blocks/{height}", {"height": "0"}, {}),
+        ("/v1/blocks/{height}", {"height": str(head)}, {}),
+        ("/v1/blocks/{height}", {"height": str(w.heights["overdue"])}, {}),
+        ("/v1/vouchers", {}, {"holder": a("supplier"), "limit": "1"}),
+        ("/v1/vouchers", {}, {"debtor": a("core"), "status": "active"}),
+        ("/v1/vouchers", {}, {"standing": "overdue"}),
+        ("/v1/vouchers", {}, {"standing": "extended", "holder": a("supplier")}),
+        ("/v1/vouchers/{id}", {"id": i("VA")}, {}),
+        ("/v1/vouchers/{id}", {"id": i("T1rr")}, {}),
+        ("/v1/vouchers/{id}/lineage", {"id": i("VA")}, {}),
+        ("/v1/vouchers/{id}/lineage", {"id": i("S")}, {}),
+        ("/v1/members", {}, {"limit": "2"}),
+        ("/v1/members/{address}", {"address": a("bank")}, {}),
+        ("/v1/applications", {}, {"creditor": a("supplier")}),
+        ("/v1/applications/{id}", {"id": application.hex()}, {}),
+        ("/v1/holders/{address}", {"address": a("supplier2")}, {}),
+        ("/v1/debtors/{address}", {"address": a("core")}, {}),
+        ("/v1/origins/{id}", {"id": i("VA")}, {}),
+        ("/v1/pledges", {}, {"bank": a("bank")}),
+        ("/v1/pledges", {}, {"origin": i("VA"), "status": "active"}),
+        ("/v1/pledges/{id}", {"id": i("P")}, {}),
+        ("/v1/commitments", {}, {"acquirer": a("acquirer")}),
+        ("/v1/commitments", {}, {"voucher": i("T1rr")}),
+        ("/v1/commitments/{id}", {"id": i("C")}, {}),
+        ("/v1/offers", {}, {"debtor": a("core")}),
+        ("/v1/offers/{id}", {"id": i("O2")}, {}),
+        ("/v1/redemptions", {}, {"holder": a("supplier2")}),
+        ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
+        ("/v1/fees", {}, {}),
+        ("/v1/fees/{address}", {"address": a("supplier")}, {}),
+        ("/v1/events", {}, {"address": a("core"), "limit": "3"}),
+        ("/v1/obligations", {}, {"creditor": a("supplier")}),
+        ("/v1/obligations/{id}", {"id": i("OB")}, {}),
+        ("/v1/setoff/rounds", {}, {"status": "open"}),
+        ("/v1/setoff/rounds", {}, {"member": a("core")}),
+        ("/v1/setoff/rounds/{id}", {"id": i("round")}, {"member": a("supplier")}),
+        ("/v1/setoff/plan", {}, {"exclude": a("bank")}),
+        ("/v1/setoff/limits/{member}", {"member": a("supplier")}, {}),
+        ("/v1/setoff/limits/{member}", {"member": a("core")}, {}),
+        ("/v1/setoff/totals", {}, {}),
+    ]
+
+
+def test_the_ledgers_records_read_as_the_document_describes(
+        world: World, served: ServedApi) -> None:
+    reads = known_reads(world)
+    documented = {path for path, item in openapi_document()["paths"].items() if "get" in item}
+    assert documented == {route for route, _, _ in reads}  # every read route is covered
+    for route, path_parameters, query in reads:
+        case = schema[route]["GET"].Case(path_parameters=path_parameters, query=query)
+        response = case.call_and_validate(base_url=served.url, checks=CHECKS, timeout=10)
+        assert response.status_code == 200, (route, query, response.text)
