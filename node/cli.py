@@ -28,7 +28,7 @@ from aiohttp import web
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from contracts.keystore import unseal
+from contracts.keystore import unsafe_mode_warning, unseal
 from node.api import make_app
 from node.chain import Chain
 from node.config import NetworkConfig, load_network
@@ -145,6 +145,9 @@ def load_node_key(network_path: Path, key_path: Path,
     try:
         config = load_network(network_path)
         document = json.loads(key_path.read_text(encoding="utf-8"))
+        warning = unsafe_mode_warning(str(key_path), key_path.stat().st_mode)
+        if warning is not None:
+            click.echo(f"warning: {warning}", err=True)
         return config, unseal(document, read_passphrase(passphrase_file))
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None

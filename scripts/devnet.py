@@ -59,8 +59,9 @@ def load_or_make_key(path: Path, name: str) -> KeyPair:
         return unseal(json.loads(path.read_text()), PASSPHRASE)
     key = KeyPair.generate()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(seal(key, PASSPHRASE, name), indent=1))
-    path.chmod(0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(seal(key, PASSPHRASE, name), indent=1))
     return key
 
 
