@@ -180,9 +180,11 @@ async def test_links_are_tls_with_the_certificate_of_the_node_key(three) -> None
 
 async def test_a_server_without_the_pinned_key_is_never_linked(three, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="claimledger.peers")
-    # An impostor listens at b's peer address with a certificate for its own key: a dials
-    # it, sees the wrong certificate and never sends it a frame.
+    # An impostor listens at the peer address of the validator the other one dials (keys
+    # sort: the lower dials the higher) with a certificate for its own key: the dialler
+    # sees the wrong certificate and never sends it a frame.
     cfg, nodes = three
+    dialler, dialled = sorted((nodes["a"], nodes["b"]), key=lambda node: node[0].address)
     impostor = KeyPair.generate()
     seen: list[str] = []
 
@@ -190,11 +192,11 @@ async def test_a_server_without_the_pinned_key_is_never_linked(three, caplog) ->
         seen.append(kind)
 
     fake = Peers(cfg, impostor, frozenset({"ping"}), record)
-    await fake.listen("127.0.0.1", nodes["b"][1], Path(tempfile.mkdtemp(prefix="peer-tls-")))
-    end = await Endpoint(cfg, nodes["a"][0], nodes["a"][1]).start()
+    await fake.listen("127.0.0.1", dialled[1], Path(tempfile.mkdtemp(prefix="peer-tls-")))
+    end = await Endpoint(cfg, dialler[0], dialler[1]).start()
     try:
         await eventually(lambda: "peer.tls_key_mismatch" in caplog.text)
-        assert nodes["b"][0].address not in end.peers.links
+        assert dialled[0].address not in end.peers.links
         assert not fake.links and not seen
     finally:
         await end.stop()

@@ -461,9 +461,14 @@ def test_every_planned_round_executes_and_clears_what_the_plan_says(
         kept = vouchers.get_voucher(ledger.store, v)
         assert kept is not None and kept.status == "active"
 
+    # The rounds and the bilateral part were one optimum: what is left clears no more
+    # than that bilateral part (rounds plus a better rest would beat the optimum). Among
+    # equal optima the solver may net a part bilaterally that another optimum clears
+    # through a loop of 3: a fresh plan then proposes it, within the same bound.
     fresh = plan(ledger.store)
-    assert (fresh.cleared_fen, fresh.bilateral_fen, fresh.rounds) == (
-        found.bilateral_fen, found.bilateral_fen, [])
+    assert fresh.cleared_fen == found.bilateral_fen
+    assert sum(r.amount_fen for rd in fresh.rounds for r in rd) + fresh.bilateral_fen \
+        == fresh.cleared_fen
 
 
 # ------------------------------------------------------------------ found defects
