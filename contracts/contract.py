@@ -1,9 +1,11 @@
 """What a contract is, the context an operation runs in, and the registry of contracts.
 
 A contract is a module with `NAME`, `VERSION`, `OPERATIONS` and optionally
-`end_block(ctx)`. Its code hash is the sha256 of the module's source file, so a
-transaction pins the exact rules it was signed for. Rules change by adding a module
-with a new version beside the old one; both stay registered so history replays.
+`end_block(ctx)` and `MAX_BODY_BYTES` (a larger bound on its operations' bodies than
+contracts.tx.MAX_BODY_BYTES, for a contract that carries bulk data). Its code hash is
+the sha256 of the module's source file, so a transaction pins the exact rules it was
+signed for. Rules change by adding a module with a new version beside the old one; both
+stay registered so history replays.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Annotated, Any
 
 from contracts.codec import Hash32, Name, Size
 from contracts.state import Overlay
+from contracts.tx import MAX_BODY_BYTES, MAX_LARGE_BODY_BYTES
 
 
 @dataclass(frozen=True)
@@ -60,16 +63,20 @@ class Contract:
     code_hash: bytes
     operations: dict[str, Operation]
     end_block: Callable[[Context], None] | None
+    max_body_bytes: int = MAX_BODY_BYTES  # the largest operation body it takes
 
 
 def contract_from_module(module: ModuleType) -> Contract:
     source = Path(module.__file__ or "").read_bytes()
+    max_body_bytes = getattr(module, "MAX_BODY_BYTES", MAX_BODY_BYTES)
+    assert MAX_BODY_BYTES <= max_body_bytes <= MAX_LARGE_BODY_BYTES, module.NAME
     return Contract(
         name=module.NAME,
         version=module.VERSION,
         code_hash=hashlib.sha256(source).digest(),
         operations={op.name: op for op in module.OPERATIONS},
         end_block=getattr(module, "end_block", None),
+        max_body_bytes=max_body_bytes,
     )
 
 
@@ -106,6 +113,7 @@ def default_registry() -> Registry:
     """Every contract module this release runs."""
     from contracts import (
         acquisition,
+        documents,
         extension,
         fees,
         governance,
@@ -121,5 +129,5 @@ def default_registry() -> Registry:
 
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
-        payment, obligations, setoff, extension,
+        payment, obligations, setoff, extension, documents,
     ])

@@ -4,7 +4,9 @@ The creditor applies, naming the debtor and the terms with the basis contract's
 reference and document hash. The debtor confirms the debt (确权) within 30 days of the
 application by ledger time, or the application lapses. The agency then reviews and
 approves it, and the voucher is issued to the creditor. A basis document backs at most
-one live application or voucher: the same receivable is not financed twice.
+one live application or voucher: the same receivable is not financed twice. The
+application may name confidential documents (the basis contract, invoices, delivery
+notes) attached beforehand and sealed to both parties (contracts.documents).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated
 
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs
 from contracts.contract import Context, Operation
+from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.state import Overlay, Reader, get_record, put_record
@@ -73,6 +76,7 @@ class Application:
 class Apply:
     creditor: Hash32
     terms: Terms
+    documents: Documents = ()  # sha256s of attached documents it rests on
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ def apply(ctx: Context, body: Apply) -> None:
         "issuance.duplicate_basis",
         "this basis document already backs an application or a voucher",
     )
+    require_documents(ctx.state, body.documents, (body.creditor, terms.debtor))
     confirm_by_ms = ctx.time_ms + CONFIRMATION_WINDOW_MS
     application = Application(
         id=ctx.tx_id,

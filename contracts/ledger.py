@@ -17,7 +17,6 @@ from contracts.errors import LedgerError, Rejected
 from contracts.identity import KeyPair
 from contracts.state import MemoryStore, Overlay
 from contracts.tx import (
-    MAX_BODY_BYTES,
     ContractRef,
     Payload,
     Transaction,
@@ -66,7 +65,13 @@ def resolve(registry: Registry, tx: Transaction) -> tuple[Contract, Operation, A
             "tx.unknown_operation", f"{ref.name} v{ref.version} has no operation "
             f"{tx.payload.operation!r}"
         )
-    body = decode(operation.body, tx.payload.body, max_bytes=MAX_BODY_BYTES)
+    size = len(tx.payload.body)
+    if size > contract.max_body_bytes:
+        raise LedgerError(
+            "tx.body_too_large", f"an operation body of {ref.name} is at most "
+            f"{contract.max_body_bytes} bytes; this one has {size}"
+        )
+    body = decode(operation.body, tx.payload.body, max_bytes=contract.max_body_bytes)
     return contract, operation, body
 
 

@@ -1,7 +1,8 @@
 """Obligations members owe each other, uploaded for set-off (§001-三(六)).
 
 The creditor submits an obligation (debtor, amount in fen, due date, the basis by
-reference and document sha256); it counts only once the debtor confirms it. Before
+reference and document sha256, and any confidential documents attached beforehand and
+sealed to both parties); it counts only once the debtor confirms it. Before
 that the debtor may decline it and the creditor may retract it. A confirmed obligation
 changes only with both signing: settled outside the ledger, reduced, or withdrawn. A
 set-off round reduces it through `reduce_by_setoff`, the one write the set-off
@@ -19,6 +20,7 @@ from typing import Annotated
 
 from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs
 from contracts.contract import Context, Operation
+from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.state import Overlay, Reader, get_record, put_record
 from contracts.vouchers import BasisRef, require_can_hold
@@ -66,6 +68,7 @@ class Submit:
     due_ms: TimeMs
     basis_ref: BasisRef
     basis_sha256: Hash32
+    documents: Documents = ()  # sha256s of attached documents it rests on
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,7 @@ def submit(ctx: Context, body: Submit) -> None:
     require_can_hold(ctx.state, body.creditor)
     require_can_hold(ctx.state, body.debtor)
     require(body.amount_fen > 0, "obligation.bad_amount", "an obligation is at least 1 fen")
+    require_documents(ctx.state, body.documents, (body.creditor, body.debtor))
     key = basis_key(body.creditor, body.debtor, body.basis_sha256)
     earlier = ctx.state.get(key)
     if earlier is not None:

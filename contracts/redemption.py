@@ -7,7 +7,9 @@ accepts (after checking holder and status), declines, or the holder cancels. On
 acceptance the claim is reduced by the price: if the claim exceeds it, the remainder
 stays with the holder and keeps circulating; if it falls short, the holder pays the
 difference in money, recorded by reference. A voucher reduced to zero is cancelled
-(注销). An asset's title transfer is recorded by its registration number.
+(注销). An asset's title transfer is recorded by its registration number. A request may
+name confidential documents (a delivery note, an invoice) attached beforehand and sealed
+to the holder and the debtor.
   r/<offer>, rd/<debtor><offer>          offers and the debtor's list
   rq/<request>                           redemption requests
   rqh/<holder><request>, rqd/<debtor><request>
@@ -20,6 +22,7 @@ from typing import Annotated
 
 from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs
 from contracts.contract import Context, Operation
+from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
@@ -104,6 +107,7 @@ class Ask:
     offer: Hash32
     price_fen: Fen
     pledgee: Hash32 | None
+    documents: Documents = ()  # sha256s of attached documents it rests on
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,7 @@ def ask(ctx: Context, body: Ask) -> None:
     require(allowed, "redemption.method_not_allowed",
             f"the voucher is not settled by {offer.kind} offset")
     require(body.price_fen > 0, "redemption.bad_price", "a price is at least 1 fen")
+    require_documents(ctx.state, body.documents, (body.holder, voucher.debtor))
     voucher = clear_for(ctx, voucher, body.pledgee, "redemption")
     request = Request(
         id=ctx.tx_id, voucher=voucher.id, holder=body.holder, debtor=voucher.debtor,

@@ -18,8 +18,15 @@ from contracts.errors import LedgerError
 from contracts.identity import verify
 
 TX_DOMAIN = b"claimledger/tx/v1\x00"
+# An ordinary operation's body is at most MAX_BODY_BYTES, so its transaction stays within
+# MAX_TX_BYTES. A contract that carries bulk data (a sealed document) declares a larger
+# body bound of its own (`MAX_BODY_BYTES` in its module), at most MAX_LARGE_BODY_BYTES;
+# the envelope's codec and `decode_transaction` take the largest bound, and
+# `contracts.ledger.resolve` holds each contract to its own.
 MAX_TX_BYTES = 64 * 1024
 MAX_BODY_BYTES = 48 * 1024
+MAX_LARGE_BODY_BYTES = (4 << 20) + (512 << 10)  # a 4 MiB document, sealed, with room to spare
+MAX_LARGE_TX_BYTES = MAX_LARGE_BODY_BYTES + 16 * 1024  # the rest of the envelope, signatures
 MAX_SIGNATURES = 8
 
 
@@ -35,7 +42,7 @@ class Payload:
     chain_id: Name
     contract: ContractRef
     operation: Name
-    body: Annotated[bytes, Size(0, MAX_BODY_BYTES)]
+    body: Annotated[bytes, Size(0, MAX_LARGE_BODY_BYTES)]
     expiry_height: U64
     nonce: U64
 
@@ -62,7 +69,9 @@ def signing_bytes(payload: Payload) -> bytes:
 
 
 def decode_transaction(raw: bytes) -> Transaction:
-    return decode(Transaction, raw, max_bytes=MAX_TX_BYTES)
+    """The transaction whose canonical bytes are `raw` (at most MAX_LARGE_TX_BYTES); the
+    body's bound for its contract is checked where the contract is known."""
+    return decode(Transaction, raw, max_bytes=MAX_LARGE_TX_BYTES)
 
 
 def add_signature(tx: Transaction, signer_address: bytes, signature: bytes) -> Transaction:

@@ -10,6 +10,12 @@ then a steady rate (`SubmitLimit`, given to `make_app`); past it the client is a
 one client submit as fast as a node verifies (the benchmarks send thousands a second
 from 127.0.0.1); an operator exposed to many clients gives a lower rate. The mempool's
 own bound answers 503 `mempool.full` with Retry-After.
+
+A body is at most MAX_BODY_BYTES: the hex of the largest transaction (a sealed 4 MiB
+document) in JSON; raw bytes (application/msgpack) take half as much. Bodies over
+SMALL_BODY_BYTES are read at most LARGE_READS at a time, so concurrent uploads cannot
+hold more than a bounded amount of memory; past that a client is answered 503
+`submit.busy` with Retry-After.
 """
 
 from __future__ import annotations
@@ -28,13 +34,13 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from contracts import acquisition, fees, obligations, pledge, redemption, setoff
+from contracts import acquisition, documents, fees, obligations, pledge, redemption, setoff
 from contracts.codec import decode, to_json
 from contracts.errors import LedgerError, Rejected
 from contracts.issuance import Application, application_key
 from contracts.ledger import resolve
-from contracts.membership import Member, member_key
-from contracts.tx import MAX_TX_BYTES, Transaction, decode_transaction, payload_id
+from contracts.membership import ROLES, Member, member_key
+from contracts.tx import MAX_LARGE_TX_BYTES, Transaction, decode_transaction, payload_id
 from contracts.vouchers import (
     VOUCHER_STATUSES,
     Origin,
@@ -60,7 +66,9 @@ from node.store import CURSOR_BYTES, AddressedEvent
 
 log = logging.getLogger("claimledger.api")
 
-MAX_BODY_BYTES = 256 * 1024
+MAX_BODY_BYTES = 2 * MAX_LARGE_TX_BYTES + 64 * 1024  # the largest transaction as JSON hex
+SMALL_BODY_BYTES = 256 * 1024  # any ordinary transaction, even as JSON hex
+LARGE_READS = 4  # bodies over SMALL_BODY_BYTES read at once
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 MAX_WAIT_MS = 30_000
@@ -145,11 +153,13 @@ def remote_address(request: web.Request) -> str:
 NODE = web.AppKey("node", Node)
 PLAN_GATE = web.AppKey("setoff_plan_gate", asyncio.Lock)  # one plan solved at a time
 SUBMIT_BUCKETS = web.AppKey("submit_buckets", ClientBuckets)
+LARGE_READ_GATE = web.AppKey("large_read_gate", asyncio.Semaphore)
 CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
 
 STATUS_BY_CODE = {
     "tx.replay": 409,
     "mempool.full": 503,
+    "submit.busy": 503,
     "observer.read_only": 403,
     "not_found": 404,
     "store.corrupt": 503,
@@ -178,7 +188,7 @@ async def errors_as_json(
     try:
         return await handler(request)
     except LedgerError as e:
-        headers = {"Retry-After": "1"} if e.code == "mempool.full" else {}
+        headers = {"Retry-After": "1"} if e.code in ("mempool.full", "submit.busy") else {}
         return error_response(status_of(e), e.code, e.message, **headers)
     except web.HTTPRequestEntityTooLarge:
         return error_response(
@@ -300,11 +310,16 @@ def tx_view(node: Node, tx: Transaction) -> dict[str, Any]:
         "nonce": payload.nonce,
         "signers": [s.signer.hex() for s in tx.signatures],
     }
+    body = None
     try:
         _, _, body = resolve(node.registry, tx)
         view["body"] = to_json(body)
     except LedgerError:
         view["body"] = None
+    if isinstance(body, documents.Attach):
+        # Megabytes of ciphertext stay out of transaction views: GET /v1/documents has them.
+        view["body"]["envelope"] = {"ciphertext_bytes": len(body.envelope.ciphertext),
+                                    "readers": [k.reader.hex() for k in body.envelope.keys]}
     return view
 
 
@@ -497,8 +512,9 @@ async def read_submission(request: web.Request) -> bytes:
         raise bad_request("bad_json", "the body is not valid JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("tx"), str):
         raise bad_request("bad_json", 'expected {"tx": "<hex of the signed transaction>"}')
-    if len(document["tx"]) > 2 * MAX_TX_BYTES:
-        raise LedgerError("codec.too_long", f"a transaction is at most {MAX_TX_BYTES} bytes")
+    if len(document["tx"]) > 2 * MAX_LARGE_TX_BYTES:
+        raise LedgerError("codec.too_long",
+                          f"a transaction is at most {MAX_LARGE_TX_BYTES} bytes")
     if not HEX_TEXT.fullmatch(document["tx"]):
         raise bad_request("bad_hex", "tx must be the transaction's bytes in hex")
     return bytes.fromhex(document["tx"])
@@ -529,7 +545,16 @@ async def post_tx(request: web.Request) -> web.Response:
     refused = rate_limited(request)  # before the body is read or a signature checked
     if refused is not None:
         return refused
-    raw = await read_submission(request)
+    length = request.content_length
+    if length is not None and length <= SMALL_BODY_BYTES:
+        raw = await read_submission(request)
+    else:
+        gate = request.app[LARGE_READ_GATE]
+        if gate.locked():
+            raise LedgerError("submit.busy", f"{LARGE_READS} large transactions are being "
+                              "received; retry in a moment")
+        async with gate:
+            raw = await read_submission(request)
     checked, new = node.mempool.submit(raw, wall_ms())
     if new and node.on_submit is not None:
         node.on_submit(raw)
@@ -644,10 +669,32 @@ async def get_member(request: web.Request) -> web.Response:
 
 async def list_members(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    role = choice_param(request, "role", set(ROLES))
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    ids, next_cursor = page(node, b"m/", cursor_param(request), limit)
+    # With role=, the index of active members by role (contracts.membership, mr/).
+    prefix = b"m/" if role is None else b"mr/" + role.encode() + b"/"
+    ids, next_cursor = page(node, prefix, cursor_param(request), limit)
     members = [to_json(stored(node, member_key(a), Member, "member")) for a in ids]
     return web.json_response({"members": members, "next": next_cursor})
+
+
+async def get_document(request: web.Request) -> web.Response:
+    """A confidential document's attachment record and, unless envelope=false, its sealed
+    envelope (ciphertext and sealed keys) read from the attach transaction's block."""
+    node = request.app[NODE]
+    sha256 = hex_id(request.match_info["sha256"], "a document's sha256")
+    with_envelope = choice_param(request, "envelope", {"true", "false"}) != "false"
+    attachment = stored(node, documents.attachment_key(sha256), documents.Attachment,
+                        f"no document {sha256.hex()} is attached")
+    view = to_json(attachment)
+    if with_envelope:
+        record = node.store.tx_record(attachment.tx_id)
+        block = None if record is None else node.store.block(record.height)
+        assert record is not None and block is not None, "an attachment's block is stored"
+        _, _, body = resolve(node.registry, decode_transaction(block.txs[record.index]))
+        assert isinstance(body, documents.Attach) and body.sha256 == sha256
+        view["envelope"] = to_json(body.envelope)
+    return web.json_response(view)
 
 
 async def get_application(request: web.Request) -> web.Response:
@@ -1088,6 +1135,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     app[NODE] = node
     app[PLAN_GATE] = asyncio.Lock()
     app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
+    app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)
     app[CLIENT_KEY] = client_key
     app.add_routes([
         web.get("/v1/status", get_status),
@@ -1122,6 +1170,10 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/members/{address}", get_member),
         web.get("/v1/applications", list_applications),
         web.get("/v1/applications/{id}", get_application),
+        web.get("/v1/documents/{sha256}", get_document),
         web.get("/v1/openapi.json", get_openapi),
     ])
+    from node.explorer import add_explorer  # it builds on this module's helpers
+
+    add_explorer(app)  # the regulator's explorer at /explorer/ and the reads it needs
     return app

@@ -7,10 +7,16 @@ from typing import Annotated
 
 from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, digest, sha256
 from contracts.contract import Event
-from contracts.tx import MAX_TX_BYTES
+from contracts.tx import MAX_LARGE_TX_BYTES
 
 MAX_BLOCK_TXS = 10_000
+# The transactions of one block add up to at most this many bytes, so that a block, in a
+# consensus proposal or a block sync frame, stays well within a peer frame
+# (node.peers.MAX_FRAME_BYTES, 16 MiB) with its header and certificate: two documents of
+# the largest size and plenty of ordinary transactions.
+MAX_BLOCK_TX_BYTES = 12 << 20
 ZERO_HASH = bytes(32)
+assert MAX_LARGE_TX_BYTES <= MAX_BLOCK_TX_BYTES
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,8 @@ class Header:
 @dataclass(frozen=True)
 class Block:
     header: Header
-    txs: Annotated[tuple[Annotated[bytes, Size(1, MAX_TX_BYTES)], ...], Size(0, MAX_BLOCK_TXS)]
+    txs: Annotated[tuple[Annotated[bytes, Size(1, MAX_LARGE_TX_BYTES)], ...],
+                   Size(0, MAX_BLOCK_TXS)]  # adding up to at most MAX_BLOCK_TX_BYTES
 
     @property
     def id(self) -> bytes:

@@ -33,6 +33,7 @@ from contracts.ledger import (
 from contracts.state import MemoryStore, Overlay, Reader, next_state_root
 from contracts.tx import decode_transaction, payload_id
 from node.blocks import (
+    MAX_BLOCK_TX_BYTES,
     ZERO_HASH,
     Block,
     BlockEvents,
@@ -318,6 +319,7 @@ class Chain:
 
     def make_block(self, run: Execution, proposer: bytes) -> Block:
         raw = tuple(c.raw for c in run.included)
+        assert sum(len(r) for r in raw) <= MAX_BLOCK_TX_BYTES, "the batch was cut to fit"
         header = Header(
             chain_id=self.chain_id,
             height=run.height,
@@ -353,6 +355,10 @@ class Chain:
                 raise InvalidBlock("block.bad_header", f"header field {name} is wrong")
         if h.time_ms <= self.head.time_ms:
             raise InvalidBlock("block.bad_time", "block time is not after its parent's")
+        size = sum(len(raw) for raw in block.txs)
+        if size > MAX_BLOCK_TX_BYTES:
+            raise InvalidBlock("block.too_large", f"the transactions add up to {size} bytes; "
+                               f"a block holds at most {MAX_BLOCK_TX_BYTES}")
         txs = [checked(raw) or check_transaction(self.registry, self.chain_id, raw, h.height)
                for raw in block.txs]
         run = self.execute(txs, h.time_ms)

@@ -7,7 +7,8 @@ block is committed the remaining transactions are re-run against the new state.
 
 The mempool is bounded twice: by count (`max_mempool_txs` of network.toml) and by the
 bytes it holds, so a flood of large transactions cannot exhaust memory either; when full
-it refuses with `mempool.full` and the API tells the client to retry.
+it refuses with `mempool.full` and the API tells the client to retry. Its byte budget
+holds some 28 of the largest (document) transactions, or thousands of ordinary ones.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from contracts.state import Overlay
 from node.chain import Chain
 
 MAX_REJECTED_KEPT = 10_000
-MAX_MEMPOOL_BYTES = 128 * 1024 * 1024  # thousands of the largest transactions
+MAX_MEMPOOL_BYTES = 128 * 1024 * 1024
 
 
 class Mempool:
@@ -81,13 +82,21 @@ class Mempool:
             self.bytes -= len(checked.raw)
             assert self.bytes >= 0
 
-    def batch(self, max_txs: int) -> list[CheckedTx]:
-        """The oldest pending transactions, in arrival order."""
+    def batch(self, max_txs: int, max_bytes: int) -> list[CheckedTx]:
+        """The oldest pending transactions, in arrival order: at most `max_txs` of them and
+        `max_bytes` of their raw forms, and at least the oldest one if it fits alone.
+
+        The batch ends at the first transaction that does not fit: one after it may rest
+        on it (an application on the document attached just before) and must not go first.
+        """
+        assert max_txs >= 1 and max_bytes >= 1
         out = []
+        size = 0
         for checked in self.pending.values():
-            if len(out) >= max_txs:
+            if len(out) >= max_txs or size + len(checked.raw) > max_bytes:
                 break
             out.append(checked)
+            size += len(checked.raw)
         return out
 
     def after_commit(self, included: list[CheckedTx],

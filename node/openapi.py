@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from contracts.tx import MAX_TX_BYTES
+from contracts.documents import MAX_DOCUMENT_BYTES
+from contracts.membership import ROLES
+from contracts.tx import MAX_LARGE_TX_BYTES
 
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # What the API takes in a path or a query: 64 hex digits, either case.
@@ -26,7 +28,8 @@ ERROR_TEXT = {
     403: "observer.read_only: this node takes no submissions",
     404: "not_found",
     409: "tx.replay: already on the ledger",
-    413: "request.too_large: the body exceeds 256 KiB",
+    413: "request.too_large: the body exceeds the hex of the largest transaction in JSON "
+         f"(2 x {MAX_LARGE_TX_BYTES} bytes + 64 KiB)",
     422: "a rule of the ledger refuses it (issuance.*, membership.*, ...)",
     429: "submit.rate_limited: this client submits faster than the node allows; retry "
          "after Retry-After seconds",
@@ -411,6 +414,96 @@ def setoff_paths() -> dict[str, Any]:
     }
 
 
+PAGE_FILES = ["app.js", "index.html", "style.css"]  # node/explorer.py serves these only
+EXPLORER_SCHEMAS = {
+    "OverviewBlock": _record(
+        ["height", "time_ms", "tx_count", "proposer"],
+        height=INT, time_ms=INT, tx_count=INT, proposer=HEX32),
+    "Overview": _record(
+        ["chain_id", "node", "role", "height", "block_id", "time_ms", "blocks", "validators",
+         "latest_certificate", "debtors", "setoff"],
+        chain_id=STR, node=STR, role={"enum": ["validator", "observer"]}, height=INT,
+        block_id=HEX32, time_ms=INT,
+        blocks={"type": "array", "items": _ref("OverviewBlock"),
+                "description": "the last `blocks` blocks, newest first"},
+        validators={"type": "array", "items": _record(
+            ["name", "key", "power", "last_signed_height", "signed_latest"],
+            name=STR, key=HEX32, power=INT,
+            last_signed_height={"type": ["integer", "null"], "description": "the highest "
+                                "of those blocks whose certificate holds its precommit"},
+            signed_latest={"type": "boolean",
+                           "description": "its precommit is in the head's certificate"})},
+        latest_certificate={"type": ["object", "null"], "required": [
+            "height", "round", "signers"], "properties": {
+            "height": INT, "round": INT, "signers": {"type": "array", "items": HEX32}},
+            "description": "the newest certificate among those blocks (genesis has none)"},
+        debtors=_record(
+            ["debtors", "complete", "outstanding_fen", "issued_fen", "redeemed_fen",
+             "vouchers_issued", "late_confirmations", "extended_vouchers", "overdue_vouchers"],
+            debtors={"type": "integer", "description": "debtor records added up"},
+            complete={"type": "boolean",
+                      "description": "false when there were more than 10,000 of them"},
+            outstanding_fen=INT, issued_fen=INT, redeemed_fen=INT, vouchers_issued=INT,
+            late_confirmations=INT, extended_vouchers=INT, overdue_vouchers=INT),
+        setoff=_ref("SetoffTotals")),
+    "FeeAccountSummary": _record(["member", "charged_fen", "paid_fen", "owed_fen"],
+                                 member=HEX32, charged_fen=INT, paid_fen=INT, owed_fen=INT),
+}
+REGISTRY_TEXT = ("Every record of one kind, in key order ({order}), after the cursor `after`. "
+                 "A page reads at most `limit` records; with `status=` at most 10,000 are "
+                 "examined, so a page may be short and still carry a `next`.")
+
+
+def explorer_paths() -> dict[str, Any]:
+    """The regulator's explorer (a web page) and the reads it needs beside the API's."""
+
+    def registry(summary: str, key: str, item: str, order: str, *statuses: str) -> dict:
+        status = ([_query("status", STATUS_FILTER, _enum(statuses))] if statuses else [])
+        return _get(summary, [*status, *PAGING], _page(key, item, f"a page of {key}"), 400,
+                    description=REGISTRY_TEXT.format(order=order))
+
+    page = {"description": "the page", "content": {"text/html": {"schema": STR}}}
+    return {
+        "/explorer/": _get("The explorer: a read-only web page over this API", [], page,
+                           description="A single-page app (hash routes: #/overview, "
+                           "#/voucher/ID, #/pledges, #/commitments, #/overdue, #/debtors, "
+                           "#/setoff, #/fees) that reads the routes below."),
+        "/explorer/{file}": _get(
+            "A file of the explorer page",
+            [_path_id("file", "the file's name", {"type": "string", "enum": PAGE_FILES})],
+            {"description": "the file", "content": {
+                "text/html": {"schema": STR}, "text/javascript": {"schema": STR},
+                "text/css": {"schema": STR}}}, 404),
+        "/v1/overview": _get(
+            "The head, the last blocks' times and transaction counts, the validators' last "
+            "signatures, and the debtors' totals",
+            [_query("blocks", "how many blocks back from the head to read (default 120)",
+                    {"type": "integer", "minimum": 1, "maximum": 1000})],
+            _json(_ref("Overview"), "overview"), 400,
+            description="Blocks are read by height from the head down (headers and "
+            "certificates only; a block read once is kept, so a later overview reads only "
+            "newer blocks). The debtors' totals add up the debtor records, one per debtor, "
+            "once per block."),
+        "/v1/registry/debtors": registry(
+            "Every debtor's record: outstanding, confirmations and their delay, late "
+            "confirmations, extended and overdue vouchers", "debtors", "DebtorRecord",
+            "by debtor address"),
+        "/v1/registry/pledges": registry(
+            "The whole pledge registry", "pledges", "Pledge", "by pledge id",
+            "active", "released", "enforced"),
+        "/v1/registry/commitments": registry(
+            "Every acquisition commitment", "commitments", "Commitment", "by commitment id",
+            "open", "withdrawn"),
+        "/v1/registry/rounds": registry(
+            "Every set-off round, whatever its status", "rounds", "SetoffRound",
+            "by round id; `round_no` and `proposed_at_ms` give the order they came in",
+            *ROUND_STATUSES),
+        "/v1/registry/fees": registry(
+            "Every member's fee account: charged, paid, owed", "accounts",
+            "FeeAccountSummary", "by member address"),
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -437,13 +530,17 @@ def openapi_document() -> dict[str, Any]:
                 "application/msgpack. Checked on arrival: 202 means it is pending. Each "
                 "client (by IP address) may submit a burst, then a steady rate; past that "
                 "it is answered 429 with Retry-After. A full mempool answers 503 "
-                "mempool.full with Retry-After.",
+                "mempool.full with Retry-After. A transaction is at most 64 KiB, except a "
+                f"document attachment (at most {MAX_LARGE_TX_BYTES} bytes: a sealed document "
+                f"of up to {MAX_DOCUMENT_BYTES} bytes), best sent as raw bytes; bodies over "
+                "256 KiB are received a few at a time, and past that answered 503 "
+                "submit.busy with Retry-After.",
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {
                         "type": "object", "required": ["tx"],
                         "properties": {"tx": {
                             "type": "string", "pattern": "^([0-9a-fA-F]{2})*$",
-                            "maxLength": 2 * MAX_TX_BYTES,
+                            "maxLength": 2 * MAX_LARGE_TX_BYTES,
                             "description": "the signed transaction's canonical bytes"}}}},
                     "application/msgpack": {"schema": {"type": "string",
                                                        "format": "binary"}},
@@ -452,7 +549,8 @@ def openapi_document() -> dict[str, Any]:
                     "202": _json({"type": "object", "required": ["id", "status"], "properties": {
                         "id": HEX32, "status": {"const": "pending"}}}, "accepted, pending"),
                     **_errors(400, 403, 409, 413, 422, 429),
-                    "503": {**_json(ERROR, "mempool.full (retry after Retry-After seconds), "
+                    "503": {**_json(ERROR, "mempool.full or submit.busy (retry after "
+                                    "Retry-After seconds), "
                                     "or store.corrupt / store.write_failed"),
                             "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
                                                         "required": False}}},
@@ -500,8 +598,10 @@ def openapi_document() -> dict[str, Any]:
                               **_errors(400, 404)},
             }},
             "/v1/members": {"get": {
-                "summary": "Members, in address order",
-                "parameters": PAGING,
+                "summary": "Members, in address order; or the active members with a role",
+                "parameters": [_query("role", "only active members with this role (e.g. "
+                                      "the agency and the regulators a document is sealed "
+                                      "to)", _enum(ROLES)), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "members": {"type": "array",
                                 "items": {"$ref": "#/components/schemas/Member"}},
@@ -528,8 +628,21 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_path_id("id", "application id (the apply transaction's id)")],
                 "responses": {"200": _json(OBJECT, "application"), **_errors(400, 404)},
             }},
+            "/v1/documents/{sha256}": _get(
+                "A confidential document: who attached it, its parties and readers, and its "
+                "sealed envelope",
+                [_path_id("sha256", "the sha256 of the document's plaintext"),
+                 _query("envelope", "false: the record only, without the envelope",
+                        _enum(["true", "false"]))],
+                _json(_ref("Document"), "attachment"), 400, 404,
+                description="The ledger keeps the ciphertext only: the document was "
+                "encrypted once with a fresh key, sealed to each reader's X25519 key "
+                "(derived from its Ed25519 address) with a sealed box. A reader opens its "
+                "sealed key, decrypts and checks the sha256 (claimledger-wallet document "
+                "get)."),
             **lifecycle_paths(),
             **setoff_paths(),
+            **explorer_paths(),
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": _json(OBJECT, "OpenAPI document")},
@@ -566,7 +679,28 @@ def openapi_document() -> dict[str, Any]:
                            "address": HEX32, "name": {"type": "string"},
                            "roles": {"type": "array", "items": {"type": "string"}},
                            "status": {"enum": ["active", "suspended"]}}},
+            "Document": _record(
+                ["sha256", "owner", "label", "parties", "readers", "size", "height", "tx_id"],
+                sha256={**HEX32, "description": "of the plaintext"},
+                owner={**HEX32, "description": "the member that attached it"}, label=STR,
+                parties={"type": "array", "items": HEX32},
+                readers={"type": "array", "items": HEX32,
+                         "description": "the parties, every active agency and regulator when "
+                         "it was attached"},
+                size={"type": "integer", "description": "ciphertext bytes"},
+                height=INT, tx_id={**HEX32, "description": "the attach transaction"},
+                attached_at_ms=INT,
+                envelope=_record(
+                    ["ciphertext", "keys"],
+                    ciphertext={"type": "string", "pattern": "^([0-9a-f]{2})*$",
+                                "description": "nonce (24 bytes), then the secretbox "
+                                "ciphertext"},
+                    keys={"type": "array", "items": _record(
+                        ["reader", "sealed"], reader=HEX32,
+                        sealed={"type": "string", "pattern": "^[0-9a-f]{160}$",
+                                "description": "the document key sealed to the reader"})})),
             **LIFECYCLE_SCHEMAS,
             **SETOFF_SCHEMAS,
+            **EXPLORER_SCHEMAS,
         }},
     }

@@ -23,7 +23,7 @@ from consensus.certificate import make_certificate
 from contracts.contract import Registry, default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from node.blocks import Head
+from node.blocks import MAX_BLOCK_TX_BYTES, Head
 from node.chain import Chain
 from node.config import NetworkConfig, NodeEntry
 from node.mempool import Mempool
@@ -91,7 +91,7 @@ class Node:
     def produce(self, now_ms: int) -> Head:
         """Build, certify and commit one block from the pending transactions."""
         chain = self.chain
-        batch = self.mempool.batch(self.config.timing.max_block_txs)
+        batch = self.mempool.batch(self.config.timing.max_block_txs, MAX_BLOCK_TX_BYTES)
         run = chain.execute(batch, chain.next_time_ms(now_ms))
         block = chain.make_block(run, self.key.address)
         certificate = make_certificate(

@@ -18,8 +18,9 @@
 - Block sync (every node): heads are exchanged on connect and after each commit (frame
   "status"); a node behind asks for at most sync_batch_blocks blocks (frame
   "get_blocks" [from, to]) and gets frame "blocks" [[block bytes, certificate wire],
-  ...]. Each certificate is verified against the validator set before the block is
-  executed; a block that fails either is refused with its code and the link is closed.
+  ...], as many of them as fit SYNC_FRAME_BYTES (at least one). Each certificate is
+  verified against the validator set before the block is executed; a block that fails
+  either is refused with its code and the link is closed.
 - Resync (`sync_only`): block sync alone, for a node rebuilding its store from genesis
   (`claimledger-node resync`): no consensus, its signing log left alone, no transactions
   taken; `sync_target` says which head counts as caught up.
@@ -59,9 +60,9 @@ from consensus.wal import FileWal
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import verify
-from node.blocks import Block
+from node.blocks import MAX_BLOCK_TX_BYTES, Block
 from node.chain import Execution, InvalidBlock
-from node.peers import Link, PeerError, Peers
+from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, pack
 from node.service import Node, wall_ms
 from node.store import StoreFault, StoreWriteFailed
 
@@ -72,6 +73,11 @@ TICK_S = 0.02
 REBROADCAST_MS = 1000
 MAX_BLOCKS_KEPT = 16  # proposed blocks kept per height
 MAX_TXS_ON_CONNECT = 5_000  # pending transactions sent to a peer when a link comes up
+# A frame keeps this much room beside its blocks' transactions: headers, certificates (a
+# precommit of each of up to 1,024 validators), the msgpack around them.
+FRAME_ROOM_BYTES = 1 << 20
+SYNC_FRAME_BYTES = MAX_FRAME_BYTES - FRAME_ROOM_BYTES  # blocks and certificates per frame
+assert MAX_BLOCK_TX_BYTES + FRAME_ROOM_BYTES <= MAX_FRAME_BYTES  # a proposal frame fits
 
 
 class Replication:
@@ -229,7 +235,7 @@ class Replication:
         if (request.height, request.round) != (self.driver.height, self.driver.round):
             return
         now = wall_ms()
-        batch = self.node.mempool.batch(self.timing.max_block_txs)
+        batch = self.node.mempool.batch(self.timing.max_block_txs, MAX_BLOCK_TX_BYTES)
         run = self.chain.execute(batch, self.chain.next_time_ms(now))
         block = self.chain.make_block(run, self.node.key.address)
         self.blocks[block.id] = block
@@ -337,7 +343,8 @@ class Replication:
         link.send("status", [self.chain.head.height])
         if self.node.is_validator and not self.sync_only and link.peer in self.validators:
             # What was submitted while the link was down has not reached the peer.
-            for checked in self.node.mempool.batch(MAX_TXS_ON_CONNECT):
+            mempool = self.node.mempool
+            for checked in mempool.batch(MAX_TXS_ON_CONNECT, mempool.max_bytes):
                 link.send("tx", checked.raw)
 
     async def on_frame(self, link: Link, kind: str, payload: object) -> None:
@@ -431,13 +438,18 @@ class Replication:
         start, end = payload
         end = min(end, start + self.timing.sync_batch_blocks - 1, self.chain.head.height)
         out = []
+        size = 0
         store = self.node.store
         for height in range(max(start, 1), end + 1):
             raw = store.block_bytes(height)
             certificate = store.certificate(height)
             if raw is None or certificate is None:
                 break
-            out.append([raw, certificate.to_wire()])
+            entry = [raw, certificate.to_wire()]
+            size += len(raw) + len(pack("", entry[1])) + 16  # the array around them
+            if out and size > SYNC_FRAME_BYTES:
+                break  # the peer asks again from where this frame ends
+            out.append(entry)
         link.send("blocks", out)
 
     def _on_blocks(self, link: Link, payload: object) -> None:

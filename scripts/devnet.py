@@ -422,6 +422,10 @@ def guide(state: dict) -> None:
     say(f"\nClaimledger devnet '{state['chain_id']}' is up.")
     for n in state["nodes"]:
         say(f"  {n['role']:<10} {n['name']:<14} {n['api']}/v1/status   log {n['log']}")
+    desk = next((n for n in state["nodes"] if n["role"] == "observer"), state["nodes"][0])
+    say("\nExplorer (read-only web pages, served by every node):")
+    say(f"  explorer: {desk['api']}/explorer/   the regulator's desk ({desk['name']})")
+    say(f"  explorer: {api}/explorer/   on a validator ({state['nodes'][0]['name']})")
     say("\nMembers (key stores, passphrase 'devnet'):")
     for m in state["members"]:
         say(f"  {m['handle']:<10} {m['address'][:16]}…  {m['name']}")

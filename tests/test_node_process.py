@@ -13,7 +13,7 @@ import pytest
 from contracts.codec import encode
 from contracts.ledger import sign_transaction
 from contracts.tx import ContractRef, Signature, Transaction
-from node.api import make_app
+from node.api import MAX_BODY_BYTES, make_app
 from tests.nodeproc import (
     DAY_MS,
     Network,
@@ -156,8 +156,8 @@ BAD_INPUT: dict[str, tuple[BadCase, int, str]] = {
         lambda n, t: post_tx(n.api, confirm_tx(n.chain_id, n.members, tx_id(t),
                                                signer="supplier")),
         422, "issuance.not_debtor"),
-    "body over 256 KiB": (
-        lambda n, t: raw_post(n, b'{"tx": "' + b"00" * 150_000 + b'"}'), 413,
+    "body over the limit": (
+        lambda n, t: raw_post(n, b'{"tx": "' + b"00" * (MAX_BODY_BYTES // 2) + b'"}'), 413,
         "request.too_large"),
     "unknown route": (lambda n, t: get(n.api, "/v1/nothing-here"), 404, "not_found"),
     "wrong method": (

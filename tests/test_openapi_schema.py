@@ -33,7 +33,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from contracts import issuance, obligations, setoff
+from contracts import documents, issuance, obligations, setoff
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.vouchers import get_voucher
@@ -107,6 +107,17 @@ def add_setoff_round(w: World) -> None:
     w.ids["round"] = tx_id(proposed)
 
 
+def add_document(w: World) -> None:
+    """supplier attaches a confidential document sealed to itself, core and the agency."""
+    plaintext = "供货合同 HT-DOC-1: rebar, 120 t".encode()
+    parties = tuple(sorted((w.addr("supplier"), w.addr("core"))))
+    envelope = documents.seal(plaintext, documents.readers_for(w.node.store, parties))
+    sha256 = hashlib.sha256(plaintext).digest()
+    w.block(T0 + 22 * DAY_MS + 10 * SEC, w.tx("document", "attach", documents.Attach(
+        w.addr("supplier"), sha256, "basis contract HT-DOC-1", parties, envelope), "supplier"))
+    w.ids["doc"] = sha256
+
+
 def add_pending_and_rejected(w: World) -> None:
     """One transaction waits in the mempool; one was refused by a rule on arrival."""
     at = T0 + 23 * DAY_MS
@@ -126,6 +137,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     try:
         build_scenario(w)
         add_setoff_round(w)
+        add_document(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -185,6 +197,9 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/vouchers/{id}/lineage", {"id": i("VA")}, {}),
         ("/v1/vouchers/{id}/lineage", {"id": i("S")}, {}),
         ("/v1/members", {}, {"limit": "2"}),
+        ("/v1/members", {}, {"role": "agency"}),
+        ("/v1/documents/{sha256}", {"sha256": i("doc")}, {}),
+        ("/v1/documents/{sha256}", {"sha256": i("doc")}, {"envelope": "false"}),
         ("/v1/members/{address}", {"address": a("bank")}, {}),
         ("/v1/applications", {}, {"creditor": a("supplier")}),
         ("/v1/applications/{id}", {"id": application.hex()}, {}),
@@ -213,6 +228,14 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/setoff/limits/{member}", {"member": a("supplier")}, {}),
         ("/v1/setoff/limits/{member}", {"member": a("core")}, {}),
         ("/v1/setoff/totals", {}, {}),
+        ("/explorer/", {}, {}),
+        ("/explorer/{file}", {"file": "app.js"}, {}),
+        ("/v1/overview", {}, {"blocks": "5"}),
+        ("/v1/registry/debtors", {}, {"limit": "1"}),
+        ("/v1/registry/pledges", {}, {"status": "active"}),
+        ("/v1/registry/commitments", {}, {}),
+        ("/v1/registry/rounds", {}, {"status": "open"}),
+        ("/v1/registry/fees", {}, {"limit": "2"}),
     ]
 
 

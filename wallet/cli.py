@@ -21,6 +21,7 @@ from rich.tree import Tree
 
 from contracts import (
     acquisition,
+    documents,
     fees,
     issuance,
     membership,
@@ -125,6 +126,36 @@ def basis_digest(basis_file: Path | None, basis_sha256: str | None) -> bytes:
             else hex32(basis_sha256 or "", "--basis-sha256"))
 
 
+def read_document(path: Path) -> bytes:
+    """A document's bytes, at most documents.MAX_DOCUMENT_BYTES (`document.too_large`)."""
+    try:
+        with path.open("rb") as f:
+            plaintext = f.read(documents.MAX_DOCUMENT_BYTES + 1)
+    except OSError as e:
+        raise LedgerError("wallet.unreadable", f"cannot read {path}: {e.strerror}") from e
+    documents.check_size(len(plaintext))
+    return plaintext
+
+
+def envelope_of(found: dict) -> documents.Envelope:
+    """The sealed envelope of a document, as GET /v1/documents gives it."""
+    try:
+        envelope = found["envelope"]
+        return documents.Envelope(
+            bytes.fromhex(envelope["ciphertext"]),
+            tuple(documents.SealedKey(bytes.fromhex(k["reader"]), bytes.fromhex(k["sealed"]))
+                  for k in envelope["keys"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise LedgerError("document.tampered", "the node's answer holds no valid envelope") from e
+
+
+def show_documents(console: Console, attached: list[dict]) -> None:
+    for d in attached:
+        how = "attached already, reused" if d["reused"] else f"attached by {d['tx']}"
+        console.print(f"document {d['sha256']} ({d['label']}): {how}", markup=False,
+                      soft_wrap=True)
+
+
 # ------------------------------------------------------------------ the wallet
 
 
@@ -169,14 +200,24 @@ class Wallet:
                                 int.from_bytes(os.urandom(8), "big") >> 1)
 
     def transact(self, contract: str, operation: str, body: Any, out: Path | None,
-                 expires_in: int) -> None:
+                 expires_in: int, attached: list[dict] | None = None) -> None:
+        """Submit the operation signed by you and wait for its commit, or with `out` write
+        an unsigned draft. `attached`: the documents it names (`attach_documents`), shown
+        with the result."""
         tx = self.new_transaction(contract, operation, body, expires_in)
         if out is not None:
             self.write_draft(out, tx)
-            self.emit({"draft": str(out), "id": payload_id(tx.payload).hex(),
-                       "required_signers": [a.hex() for a in required_signers(self.registry, tx)]},
-                      lambda c: c.print(f"draft written to {out}; each required signer runs "
-                                        f"`claimledger-wallet sign {out}`, then `submit {out}`"))
+            draft = {"draft": str(out), "id": payload_id(tx.payload).hex(),
+                     "required_signers": [a.hex() for a in required_signers(self.registry, tx)]}
+            if attached:
+                draft["documents"] = attached
+
+            def show(c: Console) -> None:
+                show_documents(c, attached or [])
+                c.print(f"draft written to {out}; each required signer runs "
+                        f"`claimledger-wallet sign {out}`, then `submit {out}`")
+
+            self.emit(draft, show)
             return
         required = required_signers(self.registry, tx)
         mine = self.key()
@@ -187,7 +228,7 @@ class Wallet:
                 "this transaction must be signed by " + ", ".join(a.hex() for a in required)
                 + "; draft it with --out FILE, then `sign FILE` with each key and `submit FILE`",
             )
-        self.submit_and_wait(sign_transaction(tx, mine), wait=True)
+        self.submit_and_wait(sign_transaction(tx, mine), wait=True, attached=attached)
 
     def write_draft(self, path: Path, tx: Transaction) -> None:
         document = {
@@ -222,8 +263,12 @@ class Wallet:
     def commit(self, tx: Transaction) -> dict:
         """Submit a signed transaction and wait for its commit (at most COMMIT_WAIT_S); its
         view. A refusal raises the ledger's error."""
-        view = self.client.submit(encode(tx))
-        tx_id = view["id"]
+        return self.wait_committed(self.client.submit(encode(tx))["id"])
+
+    def wait_committed(self, tx_id: str) -> dict:
+        """The view of a submitted transaction once committed (or after COMMIT_WAIT_S);
+        a refusal raises the ledger's error."""
+        view: dict = {"id": tx_id, "status": "pending"}
         deadline = time.monotonic() + COMMIT_WAIT_S
         while time.monotonic() < deadline:
             view = self.client.tx(tx_id, wait_ms=5000)
@@ -233,9 +278,98 @@ class Wallet:
                 break
         return view
 
-    def submit_and_wait(self, tx: Transaction, wait: bool) -> None:
+    def submit_and_wait(self, tx: Transaction, wait: bool,
+                        attached: list[dict] | None = None) -> None:
         view = self.commit(tx) if wait else self.client.submit(encode(tx))
-        self.emit(view, lambda c: show_tx(c, view))
+        if attached:
+            view = {**view, "documents": attached}
+
+        def show(c: Console) -> None:
+            show_documents(c, attached or [])
+            show_tx(c, view)
+
+        self.emit(view, show)
+
+    # -------------------------------------------------------------- documents
+
+    def readers(self, parties: tuple[bytes, ...]) -> list[bytes]:
+        """Whom a document is sealed to: the parties, every active agency and regulator."""
+        readers = set(parties)
+        for role in documents.READER_ROLES:
+            found = self.client.members(role=role)["members"]
+            readers.update(bytes.fromhex(m["address"]) for m in found)
+        return sorted(readers)
+
+    def attach_documents(self, files: tuple[Path, ...], labels: tuple[str, ...],
+                         parties: tuple[bytes, ...], expires_in: int,
+                         wait: bool = False) -> list[dict]:
+        """Attach each file, sealed to the parties, the agency and every regulator, signed
+        by you (a party); a document attached already for these parties is reused. The
+        attachments are submitted before the operation that names them, so they are
+        committed in the same block or earlier; with `wait`, once committed. Sizes are
+        checked before anything is sent."""
+        if not files:
+            if labels:
+                raise LedgerError("wallet.document_label", "--document-label names a --document")
+            return []
+        if len(labels) > len(files):
+            raise LedgerError("wallet.document_label",
+                              "more --document-label than --document (one label each, in order)")
+        if len(files) > documents.MAX_PER_TRANSACTION:
+            raise LedgerError("document.too_many", f"a transaction names at most "
+                              f"{documents.MAX_PER_TRANSACTION} documents")
+        for path in files:
+            documents.check_size(path.stat().st_size)
+        contents = []
+        for path in files:
+            plaintext = read_document(path)
+            contents.append((plaintext, hashlib.sha256(plaintext).digest()))
+        if len({sha for _, sha in contents}) < len(contents):
+            raise LedgerError("document.repeated", "the same document is given twice")
+        me = self.key()
+        assert me.address in parties
+        readers: list[bytes] | None = None
+        status = self.client.status()
+        out: list[dict] = []
+        for index, (path, (plaintext, sha256)) in enumerate(zip(files, contents, strict=True)):
+            label = labels[index] if index < len(labels) else path.name[:128]
+            found = self.known_document(sha256, parties)
+            if found is not None:
+                out.append({"sha256": sha256.hex(), "label": found["label"], "reused": True,
+                            "tx": found["tx_id"]})
+                continue
+            readers = readers or self.readers(parties)
+            body = documents.Attach(me.address, sha256, label, tuple(sorted(set(parties))),
+                                    documents.seal(plaintext, readers))
+            tx = sign_transaction(
+                self.new_transaction("document", "attach", body, expires_in, status), me)
+            view = self.client.submit(encode(tx))
+            out.append({"sha256": sha256.hex(), "label": label, "reused": False,
+                        "tx": view["id"]})
+        if wait:
+            for entry in out:
+                if not entry["reused"]:
+                    self.wait_committed(entry["tx"])
+        return out
+
+    def known_document(self, sha256: bytes, parties: tuple[bytes, ...]) -> dict | None:
+        """The attachment of `sha256` if it may back a transaction of `parties`; None if
+        it is not attached; `document.exists` if it is, for others."""
+        try:
+            found = self.client.document(sha256.hex(), envelope=False)
+        except LedgerError as e:
+            if e.code == "not_found":
+                return None
+            raise
+        sealed_to = set(found["parties"])
+        if found["owner"] not in {p.hex() for p in parties} or \
+                not {p.hex() for p in parties} <= sealed_to:
+            raise LedgerError(
+                "document.exists",
+                f"document {sha256.hex()} is attached already by {found['owner']} for "
+                f"{', '.join(found['parties'])}; it cannot back a transaction of these "
+                "parties (a document is attached once)")
+        return found
 
 
 def subjects(view: dict, kind: str) -> list[str]:
@@ -321,6 +455,10 @@ def what_happened(view: dict) -> str | None:
         return f"fee schedule: transfers {b['transfer_bp']} bp, pledges {b['pledge_bp']} bp"
     if op == "fees.record_payment":
         return f"recorded {yuan(b['amount_fen'])} of fees paid by {addr(b['member'])}"
+    if op == "document.attach":
+        readers = b["envelope"].get("readers", [])
+        return (f"document {b['sha256']} ({b['label']}) attached, sealed to {len(readers)} "
+                "readers")
     if op.startswith("obligation."):
         return obligation_sentence(view["operation"], b, view["id"])
     if op.startswith("setoff."):
@@ -416,6 +554,18 @@ def tx_options(f: Callable) -> Callable:
                         show_default=True, help="blocks until the transaction expires")(f)
 
 
+def document_options(f: Callable) -> Callable:
+    f = click.option("--document-label", "document_labels", multiple=True, metavar="TEXT",
+                     help="what a --document is, for its readers (one per --document, in "
+                     "order; default: the file's name)")(f)
+    return click.option(
+        "--document", "document_files", multiple=True,
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        help="a confidential document (basis contract, invoice, delivery note) encrypted and "
+        "sealed to the parties, the agency and every regulator; repeatable, at most "
+        f"{documents.MAX_PER_TRANSACTION}, each at most 4 MiB")(f)
+
+
 # ------------------------------------------------------------------ keys
 
 
@@ -503,18 +653,24 @@ def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int) -> None
 @click.option("--basis-ref", required=True, help="the basis contract's reference")
 @click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--basis-sha256", help="the basis document's sha256 (hex)")
+@document_options
 @tx_options
 @pass_wallet
 def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumption: bool,
           extension_days: int, extension_max: int | None, basis_ref: str, basis_file: Path | None,
-          basis_sha256: str | None, out: Path | None, expires_in: int) -> None:
-    """The creditor applies for a voucher against DEBTOR."""
+          basis_sha256: str | None, document_files: tuple[Path, ...],
+          document_labels: tuple[str, ...], out: Path | None, expires_in: int) -> None:
+    """The creditor applies for a voucher against DEBTOR, with its documents sealed to both
+    parties, the agency and the regulators (attached first, signed by you)."""
     digest = basis_digest(basis_file, basis_sha256)
     terms = issuance.Terms(parse_address(debtor), parse_yuan(amount), parse_due(due), asset,
                            consumption, extension_days,
                            (1 if extension_days else 0) if extension_max is None
                            else extension_max, basis_ref, digest)
-    w.transact("issuance", "apply", issuance.Apply(w.address(), terms), out, expires_in)
+    attached = w.attach_documents(document_files, document_labels,
+                                  (w.address(), terms.debtor), expires_in, wait=out is not None)
+    body = issuance.Apply(w.address(), terms, tuple(bytes.fromhex(d["sha256"]) for d in attached))
+    w.transact("issuance", "apply", body, out, expires_in, attached)
 
 
 def application_verb(name: str, make: Callable[[bytes, bytes, dict], Any], doc: str,
@@ -734,16 +890,27 @@ def offer_withdraw(w: Wallet, offer_id: str, out: Path | None, expires_in: int) 
 @click.option("--offer", "offer_id", required=True, help="the debtor's offer")
 @click.option("--price", help="the agreed price in yuan (default: the offer's price)")
 @pledgee_option
+@document_options
 @tx_options
 @pass_wallet
 def redeem_verb(w: Wallet, voucher: str, offer_id: str, price: str | None,
-                pledgee: str | None, out: Path | None, expires_in: int) -> None:
-    """Ask the debtor to settle VOUCHER with one of its offers (抵付); it is reserved meanwhile."""
+                pledgee: str | None, document_files: tuple[Path, ...],
+                document_labels: tuple[str, ...], out: Path | None, expires_in: int) -> None:
+    """Ask the debtor to settle VOUCHER with one of its offers (抵付); it is reserved meanwhile.
+    Documents are sealed to you, the debtor, the agency and the regulators."""
+    for path in document_files:  # before anything is sent, even a question
+        documents.check_size(path.stat().st_size)
     oid = hex32(offer_id, "an offer id")
+    vid = voucher_id(voucher)
     price_fen = w.client.offer(oid.hex())["price_fen"] if price is None else parse_yuan(price)
-    body = redemption.Ask(w.address(), voucher_id(voucher), oid, price_fen,
-                          optional_address(pledgee))
-    w.transact("redemption", "request", body, out, expires_in)
+    attached: list[dict] = []
+    if document_files or document_labels:
+        debtor = bytes.fromhex(w.client.voucher(vid.hex())["debtor"])
+        attached = w.attach_documents(document_files, document_labels, (w.address(), debtor),
+                                      expires_in, wait=out is not None)
+    body = redemption.Ask(w.address(), vid, oid, price_fen, optional_address(pledgee),
+                          tuple(bytes.fromhex(d["sha256"]) for d in attached))
+    w.transact("redemption", "request", body, out, expires_in, attached)
 
 
 @main.group("redemption")
@@ -894,15 +1061,22 @@ def obligation_id(text: str) -> bytes:
 @click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="the basis document (its sha256 is recorded)")
 @click.option("--basis-sha256", help="the basis document's sha256 (hex)")
+@document_options
 @tx_options
 @pass_wallet
 def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: str,
-                      basis_file: Path | None, basis_sha256: str | None, out: Path | None,
-                      expires_in: int) -> None:
-    """As the creditor, upload what DEBTOR owes you; it counts once the debtor confirms."""
-    body = obligations.Submit(w.address(), parse_address(debtor), parse_yuan(amount),
-                              parse_due(due), basis_ref, basis_digest(basis_file, basis_sha256))
-    w.transact("obligation", "submit", body, out, expires_in)
+                      basis_file: Path | None, basis_sha256: str | None,
+                      document_files: tuple[Path, ...], document_labels: tuple[str, ...],
+                      out: Path | None, expires_in: int) -> None:
+    """As the creditor, upload what DEBTOR owes you; it counts once the debtor confirms.
+    Documents are sealed to both parties, the agency and the regulators."""
+    owed_by = parse_address(debtor)
+    attached = w.attach_documents(document_files, document_labels, (w.address(), owed_by),
+                                  expires_in, wait=out is not None)
+    body = obligations.Submit(w.address(), owed_by, parse_yuan(amount), parse_due(due),
+                              basis_ref, basis_digest(basis_file, basis_sha256),
+                              tuple(bytes.fromhex(d["sha256"]) for d in attached))
+    w.transact("obligation", "submit", body, out, expires_in, attached)
 
 
 @obligation_group.command("confirm")
@@ -1694,6 +1868,77 @@ def member(w: Wallet, member_address: str) -> None:
     """A member's name, roles and status."""
     m = w.client.member(parse_address(member_address).hex())
     w.emit(m, lambda c: c.print(f"{m['name']}  roles {', '.join(m['roles'])}  {m['status']}"))
+
+
+# ------------------------------------------------------------------ documents
+
+
+@main.group("document")
+def document_group() -> None:
+    """Confidential documents: sealed to the parties of a transaction, the agency and every
+    regulator; the ledger keeps the ciphertext and the sha256 of the plaintext."""
+
+
+def document_hash(text: str) -> bytes:
+    return hex32(text, "a document's sha256")
+
+
+@document_group.command("get")
+@click.argument("sha256")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="where to write the document (mode 0600)")
+@pass_wallet
+def document_get(w: Wallet, sha256: str, out: Path) -> None:
+    """Decrypt the document SHA256 with your key, check its hash and write it to --out."""
+    digest = document_hash(sha256)
+    me = w.address()
+    record = w.client.document(digest.hex(), envelope=False)
+    if me.hex() not in record["readers"]:  # said before megabytes are fetched
+        raise LedgerError("document.not_reader",
+                          f"{me.hex()} is not a recipient of document {digest.hex()}: it was "
+                          "sealed only to its parties, the agency and the regulators")
+    found = w.client.document(digest.hex())
+    if found["sha256"] != digest.hex():
+        raise LedgerError("document.hash_mismatch", "the node answered for another document")
+    plaintext = documents.open_envelope(envelope_of(found), digest, w.key())
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(plaintext)
+    except OSError as e:
+        raise LedgerError("wallet.unwritable", f"cannot write {out}: {e.strerror}") from e
+    w.emit({"sha256": digest.hex(), "label": found["label"], "out": str(out),
+            "bytes": len(plaintext)},
+           lambda c: c.print(f"{found['label']}: {len(plaintext):,} bytes, sha256 checked, "
+                             f"written to {out}", markup=False, soft_wrap=True))
+
+
+@document_group.command("show")
+@click.argument("sha256")
+@pass_wallet
+def document_show(w: Wallet, sha256: str) -> None:
+    """Who attached the document SHA256, its parties and readers, and whether you are one
+    (with --key)."""
+    found = w.client.document(document_hash(sha256).hex(), envelope=False)
+    me = w.address().hex() if w.key_path else None
+    view = {**found, "you_are_reader": None if me is None else me in found["readers"]}
+
+    def show(console: Console) -> None:
+        console.print(f"[bold]{escape(found['label'])}[/bold] {found['sha256']}",
+                      soft_wrap=True)
+        console.print(f"attached by {found['owner']} at height {found['height']} "
+                      f"({show_time(found['attached_at_ms'])}), tx {found['tx_id']}; "
+                      f"{found['size']:,} bytes of ciphertext", soft_wrap=True)
+        t = Table("reader", "party")
+        for reader in found["readers"]:
+            mark = " (you)" if reader == me else ""
+            t.add_row(reader + mark, "yes" if reader in found["parties"] else "")
+        console.print(t)
+        if me is not None:
+            console.print("you are a reader: `document get` decrypts it" if view[
+                "you_are_reader"] else "you are not a recipient of this document")
+
+    w.emit(view, show)
 
 
 @main.group()

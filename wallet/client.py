@@ -18,12 +18,14 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
 
-    def _call(self, path: str, body: dict | None = None, **query: Any) -> Any:
+    def _call(self, path: str, body: dict | None = None, raw: bytes | None = None,
+              **query: Any) -> Any:
+        """GET, or POST `body` as JSON or `raw` bytes as application/msgpack."""
         params = {k: v for k, v in query.items() if v is not None}
         url = self.base_url + path + ("?" + urllib.parse.urlencode(params) if params else "")
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data,
-                                         headers={"Content-Type": "application/json"})
+        data = raw if raw is not None else None if body is None else json.dumps(body).encode()
+        content_type = "application/json" if raw is None else "application/msgpack"
+        request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 return json.loads(response.read())
@@ -62,7 +64,8 @@ class Client:
         return self._call("/v1/status")
 
     def submit(self, raw: bytes) -> dict:
-        return self._call("/v1/txs", {"tx": raw.hex()})
+        """Post a signed transaction's canonical bytes as they are (half the size of hex)."""
+        return self._call("/v1/txs", raw=raw)
 
     def tx(self, tx_id: str, wait_ms: int = 0) -> dict:
         return self._call(f"/v1/txs/{tx_id}", wait_ms=wait_ms or None)
@@ -75,6 +78,15 @@ class Client:
 
     def member(self, address: str) -> dict:
         return self._call(f"/v1/members/{address}")
+
+    def members(self, role: str | None = None, max_items: int = 10_000) -> dict:
+        """Members; with `role`, the active members holding it."""
+        return self.listing("/v1/members", "members", max_items, role=role)
+
+    def document(self, sha256: str, envelope: bool = True) -> dict:
+        """A document's attachment record, with its sealed envelope unless `envelope` is
+        False."""
+        return self._call(f"/v1/documents/{sha256}", envelope=None if envelope else "false")
 
     def applications(self, creditor: str | None, debtor: str | None) -> dict:
         return self._call("/v1/applications", creditor=creditor, debtor=debtor)

@@ -1,0 +1,344 @@
+"""The regulator's explorer: a read-only web page at /explorer/ and the JSON it needs.
+
+The page (node/explorer/: index.html, app.js, style.css) is a static single-page app
+that reads the JSON API; every node serves it, an observer being the regulator's desk.
+Besides the files, this module adds the reads the API lacked, each bounded:
+
+  GET /v1/overview                  the head, the last N blocks' times and transaction
+                                    counts, who signed them, and the debtors' totals
+  GET /v1/registry/debtors          every debtor record (dr/), paged
+  GET /v1/registry/pledges          every pledge registration (p/), paged
+  GET /v1/registry/commitments      every acquisition commitment (q/), paged
+  GET /v1/registry/rounds           every set-off round (sr/), paged
+  GET /v1/registry/fees             every fee account (fa/), paged
+
+A registry pages over one key space holding one record per item, in key order (the
+address or the id), so a page reads `limit` records however long the chain is; a
+`status=` filter examines at most MAX_SCAN records per page, like the API's other
+filtered lists. The overview reads N blocks back from the head by height (headers only)
+and their certificates, keeping what it read (committed blocks never change), so a
+later overview reads only the blocks committed since; its debtors' totals sum the debtor
+records once per block.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgpack
+from aiohttp import web
+
+from contracts import acquisition, fees, pledge, setoff
+from contracts.codec import decode, to_json
+from contracts.errors import CodecError
+from contracts.vouchers import DebtorRecord
+from node.api import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    MAX_SCAN,
+    NODE,
+    choice_param,
+    commitment_view,
+    cursor_param,
+    int_param,
+    not_found,
+    round_view,
+)
+from node.blocks import Header
+from node.service import Node
+
+T = TypeVar("T")
+
+STATIC_DIR = Path(__file__).resolve().parent / "explorer"
+# The files the page is made of, and their content types: nothing else is served.
+FILES = {
+    "index.html": "text/html",
+    "app.js": "text/javascript",
+    "style.css": "text/css",
+}
+# Same origin only: no inline script, nothing fetched from elsewhere.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+DEFAULT_BLOCKS = 120
+MAX_BLOCKS = 1000  # blocks one overview reads back from the head
+MAX_DEBTORS_SUMMED = MAX_SCAN  # debtor records the overview's totals add up
+MAX_CACHED_BLOCKS = 2 * MAX_BLOCKS  # block summaries kept between overviews
+
+
+@dataclass(frozen=True)
+class DebtorTotals:
+    """The debtor records added up, at one head."""
+
+    block_id: bytes
+    debtors: int
+    complete: bool  # False when there were more than MAX_DEBTORS_SUMMED records
+    outstanding_fen: int
+    issued_fen: int
+    redeemed_fen: int
+    vouchers_issued: int
+    late_confirmations: int
+    extended_vouchers: int
+    overdue_vouchers: int
+
+
+class TotalsCache:
+    """The debtors' totals of the latest head asked about (recomputed once per block)."""
+
+    def __init__(self) -> None:
+        self.totals: DebtorTotals | None = None
+
+
+@dataclass(frozen=True)
+class BlockSummary:
+    """What the overview shows of one committed block, and who signed its certificate."""
+
+    time_ms: int
+    tx_count: int
+    proposer: bytes
+    round: int | None  # None: no certificate (genesis)
+    signers: tuple[bytes, ...]
+
+
+class SummaryCache:
+    """Summaries of the blocks read lately. A committed block never changes, so a block
+    read once is not read again while it stays among the newest MAX_CACHED_BLOCKS read."""
+
+    def __init__(self) -> None:
+        self.by_height: dict[int, BlockSummary] = {}
+
+    def get(self, node: Node, height: int) -> BlockSummary:
+        found = self.by_height.get(height)
+        if found is None:
+            found = self.by_height[height] = summary_at(node, height)
+            if len(self.by_height) > 2 * MAX_CACHED_BLOCKS:  # keep the newest, in one go
+                kept = sorted(self.by_height)[-MAX_CACHED_BLOCKS:]
+                self.by_height = {h: self.by_height[h] for h in kept}
+        return found
+
+
+TOTALS = web.AppKey("explorer_debtor_totals", TotalsCache)
+SUMMARIES = web.AppKey("explorer_block_summaries", SummaryCache)
+
+
+# ---------------------------------------------------------------- the page's files
+
+
+def _file_response(name: str) -> web.Response:
+    try:
+        body = (STATIC_DIR / name).read_bytes()
+    except OSError:
+        raise not_found(f"the explorer's {name} is not installed with this node") from None
+    return web.Response(body=body, content_type=FILES[name], charset="utf-8",
+                        headers=PAGE_HEADERS)
+
+
+async def get_page(request: web.Request) -> web.Response:
+    return _file_response("index.html")
+
+
+async def get_file(request: web.Request) -> web.Response:
+    name = request.match_info["file"]
+    if name not in FILES:
+        raise not_found(f"the explorer has no file {name[:80]!r}")
+    return _file_response(name)
+
+
+# ---------------------------------------------------------------- overview
+
+
+def header_at(node: Node, height: int) -> Header:
+    """A stored block's header, read without decoding its transactions."""
+    raw = node.store.block_bytes(height)
+    assert raw is not None, "every height up to the head holds a block"
+    try:
+        unpacker = msgpack.Unpacker(io.BytesIO(raw), raw=False)
+        if unpacker.read_array_header() == 2:
+            wire = unpacker.unpack()
+            return decode(Header, msgpack.packb(wire, use_bin_type=True))
+    except (CodecError, ValueError, msgpack.UnpackException):
+        pass
+    block = node.store.block(height)  # decodes in full: a damaged record stops the node
+    assert block is not None
+    return block.header
+
+
+def summary_at(node: Node, height: int) -> BlockSummary:
+    header = header_at(node, height)
+    certificate = node.store.certificate(height)
+    if certificate is None:
+        return BlockSummary(header.time_ms, header.tx_count, header.proposer, None, ())
+    return BlockSummary(header.time_ms, header.tx_count, header.proposer, certificate.round,
+                        tuple(sorted(p.validator for p in certificate.precommits)))
+
+
+def debtor_totals(node: Node) -> DebtorTotals:
+    """The sums over the debtor records (one key per debtor), at the head."""
+    block_id = node.chain.head.block_id
+    counted = 0
+    sums = dict.fromkeys(("outstanding_fen", "issued_fen", "redeemed_fen", "vouchers_issued",
+                          "late_confirmations", "extended_vouchers", "overdue_vouchers"), 0)
+    complete = True
+    for _, value in node.store.scan(b"dr/"):
+        if counted == MAX_DEBTORS_SUMMED:
+            complete = False
+            break
+        record = decode(DebtorRecord, value)
+        counted += 1
+        for name in sums:
+            sums[name] += getattr(record, name)
+    return DebtorTotals(block_id, counted, complete, **sums)
+
+
+def cached_debtor_totals(request: web.Request) -> DebtorTotals:
+    cache = request.app[TOTALS]
+    head_id = request.app[NODE].chain.head.block_id
+    if cache.totals is None or cache.totals.block_id != head_id:
+        cache.totals = debtor_totals(request.app[NODE])
+    return cache.totals
+
+
+async def get_overview(request: web.Request) -> web.Response:
+    """The head, the last `blocks` blocks (newest first) and who signed them.
+
+    Each validator's `last_signed_height` is the highest of those blocks whose commit
+    certificate holds its precommit (null if none does); `latest_certificate` is the
+    head's. Everything is read by height from the head down, `blocks` blocks at most, and
+    only those an earlier overview did not read (block headers, not their transactions).
+    """
+    node = request.app[NODE]
+    count = int_param(request, "blocks", DEFAULT_BLOCKS, 1, MAX_BLOCKS)
+    head = node.chain.head
+    summaries = request.app[SUMMARIES]
+    blocks = []
+    last_signed: dict[bytes, int] = {}
+    latest = None
+    for height in range(head.height, max(-1, head.height - count), -1):
+        block = summaries.get(node, height)
+        blocks.append({"height": height, "time_ms": block.time_ms,
+                       "tx_count": block.tx_count, "proposer": block.proposer.hex()})
+        if block.round is None:
+            continue
+        if latest is None:
+            latest = {"height": height, "round": block.round,
+                      "signers": [s.hex() for s in block.signers]}
+        for signer in block.signers:
+            last_signed.setdefault(signer, height)
+    totals = cached_debtor_totals(request)
+    raw_rounds = node.store.get(b"srn")
+    signers = set(latest["signers"]) if latest else set()
+    return web.json_response({
+        "chain_id": node.chain.chain_id,
+        "node": node.name,
+        "role": node.identity.role,
+        "height": head.height,
+        "block_id": head.block_id.hex(),
+        "time_ms": head.time_ms,
+        "blocks": blocks,
+        "validators": [
+            {"name": v.name, "key": v.key.hex(), "power": v.power,
+             "last_signed_height": last_signed.get(v.key),
+             "signed_latest": v.key.hex() in signers}
+            for v in node.config.validators
+        ],
+        "latest_certificate": latest,
+        "debtors": {k: v for k, v in to_json(totals).items() if k != "block_id"},
+        "setoff": {**to_json(setoff.get_totals(node.store)),
+                   "rounds_proposed": 0 if raw_rounds is None
+                   else int.from_bytes(raw_rounds, "big")},
+    })
+
+
+# ---------------------------------------------------------------- registries
+
+
+def registry_page(
+    request: web.Request, prefix: bytes, cls: type[T],
+    view: Callable[[T], dict[str, Any]], keep: Callable[[T], bool] = lambda _: True,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Records of one key space (one record per item), in key order after `after`.
+
+    At most `limit` records are kept and MAX_SCAN examined, so a page filtered by `keep`
+    may be short and still carry a `next` cursor.
+    """
+    node = request.app[NODE]
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    after = cursor_param(request)
+    start = prefix + after + b"\x00" if after else prefix
+    out: list[dict[str, Any]] = []
+    examined = 0
+    last = b""
+    for key, value in node.store.scan(prefix, start):
+        if len(out) >= limit or examined >= MAX_SCAN:
+            return out, last.hex()
+        examined += 1
+        last = key[len(prefix):]
+        record = decode(cls, value)
+        if keep(record):
+            out.append(view(record))
+    return out, None
+
+
+async def list_debtor_records(request: web.Request) -> web.Response:
+    def view(record: DebtorRecord) -> dict[str, Any]:
+        average = (record.confirmation_delay_ms // record.confirmations
+                   if record.confirmations else None)
+        return {**to_json(record), "average_confirmation_delay_ms": average}
+
+    found, next_cursor = registry_page(request, b"dr/", DebtorRecord, view)
+    return web.json_response({"debtors": found, "next": next_cursor})
+
+
+async def list_all_pledges(request: web.Request) -> web.Response:
+    status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
+    found, next_cursor = registry_page(request, b"p/", pledge.Pledge, to_json,
+                                       lambda p: status in (None, p.status))
+    return web.json_response({"pledges": found, "next": next_cursor})
+
+
+async def list_all_commitments(request: web.Request) -> web.Response:
+    status = choice_param(request, "status", acquisition.COMMITMENT_STATUSES)
+    now_ms = request.app[NODE].chain.head.time_ms
+    found, next_cursor = registry_page(
+        request, b"q/", acquisition.Commitment, lambda c: commitment_view(c, now_ms),
+        lambda c: status in (None, c.status))
+    return web.json_response({"commitments": found, "next": next_cursor})
+
+
+async def list_all_rounds(request: web.Request) -> web.Response:
+    status = choice_param(request, "status", setoff.ROUND_STATUSES)
+    found, next_cursor = registry_page(
+        request, b"sr/", setoff.Round, lambda r: round_view(r, None),
+        lambda r: status in (None, r.status))
+    return web.json_response({"rounds": found, "next": next_cursor})
+
+
+async def list_fee_accounts(request: web.Request) -> web.Response:
+    def view(account: fees.Account) -> dict[str, Any]:
+        return {**to_json(account), "owed_fen": account.owed_fen}
+
+    found, next_cursor = registry_page(request, b"fa/", fees.Account, view)
+    return web.json_response({"accounts": found, "next": next_cursor})
+
+
+def add_explorer(app: web.Application) -> None:
+    """Serve the explorer at /explorer/ and register the reads it needs."""
+    app[TOTALS] = TotalsCache()
+    app[SUMMARIES] = SummaryCache()
+    app.add_routes([
+        web.get("/explorer/", get_page),
+        web.get("/explorer/{file}", get_file),
+        web.get("/v1/overview", get_overview),
+        web.get("/v1/registry/debtors", list_debtor_records),
+        web.get("/v1/registry/pledges", list_all_pledges),
+        web.get("/v1/registry/commitments", list_all_commitments),
+        web.get("/v1/registry/rounds", list_all_rounds),
+        web.get("/v1/registry/fees", list_fee_accounts),
+    ])

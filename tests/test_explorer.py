@@ -1,0 +1,453 @@
+"""The regulator's explorer in a real headless Chromium, on the devnet and its demo data.
+
+One devnet for the module (scripts/devnet --detach on free ports): four validators and
+the regulator's observer, with the demo scenario that fills every page. Each page is
+opened from the observer in Debian's Chromium, driven by its chromedriver through
+selenium, and checked for what the ledger holds: the height, the validators, a debtor's
+name, the lineage tree's nodes, the demo pledge, commitment, overdue and extended
+vouchers, the set-off round's cleared amount, fees owed. A search by voucher id lands on
+its lineage. A full-page screenshot of each page is kept in test-artifacts/explorer/.
+The JSON routes the explorer added are checked against the same ledger.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.nodeproc import free_port_block, get
+
+pytestmark = pytest.mark.process
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "explorer"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PAGE_WAIT_S = 20
+SETOFF_CLEARED = "¥150,000.00"  # the demo round: three legs of ¥50,000.00
+
+
+def fen_text(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+# ------------------------------------------------------------------ the devnet
+
+
+@pytest.fixture(scope="module")
+def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    directory = tmp_path_factory.mktemp("explorer") / "devnet"
+    port = free_port_block(9)  # four validators and an observer, the validators' peer links
+    devnet_cmd = str(ROOT / "scripts" / "devnet")
+    up = subprocess.run([devnet_cmd, "--detach", "--dir", str(directory), "--port", str(port)],
+                        capture_output=True, text=True, timeout=180)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        state = json.loads((directory / "devnet.json").read_text())
+        state["stdout"] = up.stdout
+        yield state
+    finally:
+        subprocess.run([devnet_cmd, "stop", "--dir", str(directory)], capture_output=True,
+                       timeout=60)
+
+
+def observer(devnet: dict[str, Any]) -> str:
+    return next(n["api"] for n in devnet["nodes"] if n["role"] == "observer")
+
+
+def read(api: str, path: str) -> Any:
+    reply = get(api, path)
+    assert reply.status == 200, (path, reply.body[:300])
+    return reply.json()
+
+
+def member(devnet: dict[str, Any], handle: str) -> dict[str, Any]:
+    return next(m for m in devnet["members"] if m["handle"] == handle)
+
+
+# ------------------------------------------------------------------ the browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        message = "Debian's chromium and chromium-driver are missing (scripts/test installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1400,1000", "--lang=zh-CN"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The driver's path is given, so selenium never looks for (or downloads) one.
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(PAGE_WAIT_S)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def open_page(driver: Any, api: str, route: str, key: str | None = None) -> Any:
+    """Load /explorer/#/ROUTE afresh and wait until the page says it has rendered; the
+    page's root element. A page that met an error fails the test with its message."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = route.split("/")[0]
+    driver.get("about:blank")
+    driver.get(f"{api}/explorer/#/{route}")
+
+    def rendered(d: Any) -> Any:
+        view = d.find_element(By.ID, "view")
+        if view.get_attribute("data-ready") != page:
+            return False
+        return key is None or view.get_attribute("data-key") == key
+
+    WebDriverWait(driver, PAGE_WAIT_S).until(rendered)
+    view = driver.find_element(By.ID, "view")
+    error = view.get_attribute("data-error")
+    assert error is None, view.text
+    return view
+
+
+def no_script_errors(driver: Any) -> None:
+    """No script error since the last look (a 404 the page expects is the network's)."""
+    severe = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and e.get("source") != "network"]
+    assert not severe, severe
+
+
+def screenshot(driver: Any, name: str) -> Path:
+    """The whole page (beyond the window) as a PNG in the artifact folder."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+    })
+    path = ARTIFACTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(shot["data"]))
+    assert path.stat().st_size > 10_000  # a rendered page, not a blank one
+    return path
+
+
+def by_css(root: Any, selector: str) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return root.find_elements(By.CSS_SELECTOR, selector)
+
+
+# ------------------------------------------------------------------ the devnet prints it
+
+
+def test_the_devnet_prints_the_explorer_of_the_regulator_and_of_a_validator(
+        devnet: dict[str, Any]) -> None:
+    printed = re.findall(r"explorer:? +(http://127\.0\.0\.1:\d+/explorer/)", devnet["stdout"])
+    assert f"{observer(devnet)}/explorer/" in printed
+    assert f"{devnet['nodes'][0]['api']}/explorer/" in printed
+
+
+def test_every_node_serves_the_page_and_nothing_but_its_files(devnet: dict[str, Any]) -> None:
+    for node in devnet["nodes"]:
+        page = get(node["api"], "/explorer/")
+        assert page.status == 200
+        assert page.headers["Content-Type"].startswith("text/html")
+        assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+        assert b"/explorer/app.js" in page.body
+    api = observer(devnet)
+    assert get(api, "/explorer/app.js").headers["Content-Type"].startswith("text/javascript")
+    assert get(api, "/explorer/style.css").headers["Content-Type"].startswith("text/css")
+    for name in ("missing.js", "..%2Fapi.py", "%2E%2E"):
+        reply = get(api, f"/explorer/{name}")
+        assert reply.status == 404 and reply.error_code() == "not_found"
+
+
+def test_an_installed_node_carries_the_page_files() -> None:
+    import tomllib
+
+    from node.explorer import FILES, STATIC_DIR
+    from node.openapi import openapi_document
+
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["node"]
+    for name in FILES:
+        assert (STATIC_DIR / name).is_file()
+        assert any(Path("explorer", name).match(pattern) for pattern in package_data), name
+    assert sorted(FILES) == sorted(p.name for p in STATIC_DIR.iterdir())
+    (parameter,) = openapi_document()["paths"]["/explorer/{file}"]["get"]["parameters"]
+    assert parameter["schema"]["enum"] == sorted(FILES)
+
+
+def test_the_overview_reads_a_committed_block_once_and_keeps_a_bounded_number(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from node import explorer
+
+    reads: list[int] = []
+
+    def summary_at(node: object, height: int) -> explorer.BlockSummary:
+        reads.append(height)
+        return explorer.BlockSummary(height, 0, bytes(32), 0, ())
+
+    monkeypatch.setattr(explorer, "summary_at", summary_at)
+    monkeypatch.setattr(explorer, "MAX_CACHED_BLOCKS", 100)
+    cache = explorer.SummaryCache()
+    for head in range(2000):  # a node whose overview (80 blocks) is read at every block
+        for height in range(head, max(-1, head - 80), -1):
+            assert cache.get(None, height).time_ms == height  # type: ignore[arg-type]
+        assert len(cache.by_height) <= 200
+    assert sorted(reads) == list(range(2000))  # each block read once
+
+
+# ------------------------------------------------------------------ the JSON it reads
+
+
+def test_the_overview_reads_the_last_blocks_and_who_signed_them(devnet: dict[str, Any]) -> None:
+    api = observer(devnet)
+    overview = read(api, "/v1/overview?blocks=3")
+    heights = [b["height"] for b in overview["blocks"]]
+    assert heights == [overview["height"] - i for i in range(3)]
+    assert all(b["tx_count"] >= 0 and b["time_ms"] > 0 for b in overview["blocks"])
+    keys = {v["key"] for v in overview["validators"]}
+    assert len(keys) == 4
+    signers = set(overview["latest_certificate"]["signers"])
+    assert signers <= keys and len(signers) >= 3  # 2f + 1 of 4
+    for validator in overview["validators"]:
+        assert validator["signed_latest"] == (validator["key"] in signers)
+        if validator["signed_latest"]:
+            assert validator["last_signed_height"] == overview["height"]
+    core = member(devnet, "core")["address"]
+    record = read(api, f"/v1/debtors/{core}")
+    assert overview["debtors"]["debtors"] == 1 and overview["debtors"]["complete"]
+    assert overview["debtors"]["outstanding_fen"] == record["outstanding_fen"]
+    assert overview["debtors"]["overdue_vouchers"] == 1
+    assert overview["setoff"]["rounds_executed"] == 1
+    assert get(api, "/v1/overview?blocks=1001").error_code() == "request.bad_parameter"
+
+
+def test_the_registries_page_through_every_record(devnet: dict[str, Any]) -> None:
+    api = observer(devnet)
+    seen, after, pages = [], None, 0
+    while True:
+        page = read(api, "/v1/registry/fees?limit=1" + (f"&after={after}" if after else ""))
+        seen += [a["member"] for a in page["accounts"]]
+        pages += 1
+        after = page["next"]
+        if after is None:
+            break
+    assert pages <= len(seen) + 1 and len(seen) == len(set(seen)) == 2  # Mingda and Xinhe
+    mingda = member(devnet, "mingda")["address"]
+    account = read(api, f"/v1/fees/{mingda}")
+    listed = next(a for a in read(api, "/v1/registry/fees")["accounts"] if a["member"] == mingda)
+    assert listed["owed_fen"] == account["owed_fen"] > 0
+    active = read(api, "/v1/registry/pledges?status=active")["pledges"]
+    released = read(api, "/v1/registry/pledges?status=released")["pledges"]
+    assert [p["id"] for p in active] == [devnet["demo"]["pledge"]] and len(released) == 1
+    (commitment,) = read(api, "/v1/registry/commitments")["commitments"]
+    assert commitment["id"] == devnet["demo"]["commitment"]
+    (executed,) = read(api, "/v1/registry/rounds?status=executed")["rounds"]
+    assert executed["id"] == devnet["demo"]["setoff_round"]
+    assert read(api, "/v1/registry/rounds?status=open")["rounds"] == []
+    core = member(devnet, "core")["address"]
+    (debtor,) = read(api, "/v1/registry/debtors")["debtors"]
+    assert debtor == read(api, f"/v1/debtors/{core}")
+
+
+# ------------------------------------------------------------------ the pages
+
+
+def test_overview_shows_the_height_the_validators_and_outstanding_per_debtor(
+        devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    height_before = read(api, "/v1/status")["height"]
+    view = open_page(browser, api, "overview")
+    shown = int(by_css(view, "#card-height .value")[0].text.replace(",", ""))
+    assert shown >= height_before
+    text = view.text
+    for validator in ("agency-node", "citybank-node", "provbank-node", "core-node"):
+        assert validator in text
+    core = member(devnet, "core")
+    record = read(api, f"/v1/debtors/{core['address']}")
+    assert by_css(view, "#card-outstanding .value")[0].text == fen_text(record["outstanding_fen"])
+    chart = by_css(view, "#debtor-chart")[0]
+    assert "Huayuan Construction" in chart.text
+    assert fen_text(record["outstanding_fen"]) in chart.text
+    assert by_css(view, "#rate-chart svg rect")  # the per-minute bars
+    assert "regulator-node" in browser.find_element("id", "node-info").text
+    no_script_errors(browser)
+    screenshot(browser, "overview")
+
+
+def lineage_ids(api: str, voucher: str) -> tuple[set[str], set[str]]:
+    """Every state of the voucher's issue (through the lineage route), and the live ones."""
+    found = read(api, f"/v1/vouchers/{voucher}")
+    lineage = read(api, f"/v1/vouchers/{found['origin']}/lineage")
+    states = [lineage["voucher"]]
+    stack = list(lineage["descendants"])
+    while stack:
+        node = stack.pop()
+        states.append(node["voucher"])
+        stack += node["children"]
+    return {v["id"] for v in states}, {v["id"] for v in states if v["status"] == "active"}
+
+
+def test_the_lineage_tree_draws_every_part_of_the_demo_voucher(
+        devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    demo = devnet["demo"]
+    view = open_page(browser, api, f"voucher/{demo['voucher']}", key=demo["voucher"])
+    every, live = lineage_ids(api, demo["voucher"])
+    drawn = by_css(view, "#tree svg g.node.voucher")
+    assert {g.get_attribute("data-voucher") for g in drawn} == every
+    assert len(every) >= 8  # issue, transfer, remainders, splits, payment, redemption
+    assert {g.get_attribute("data-voucher") for g in drawn
+            if "active" in g.get_attribute("class").split()} == live
+    (focus,) = by_css(view, "#tree svg g.node.focus")
+    assert focus.get_attribute("data-voucher") == demo["voucher"]
+    assert len(by_css(view, "#tree svg path.edge")) == len(every) - 1
+    tree_text = by_css(view, "#tree svg")[0].get_attribute("textContent")
+    pledge = read(api, f"/v1/pledges/{demo['pledge']}")
+    assert pledge["registration_no"] in tree_text  # the pledged part carries its pledge
+    assert "¥1,250,000.00" in tree_text and "Mingda Steel" in tree_text
+    steps = view.text
+    assert "确权 Confirmed by the debtor" in steps and "商户支付 Merchant payment" in steps
+    assert "Bank: City Commercial Bank" in steps  # the pledge's co-signer
+    no_script_errors(browser)
+    screenshot(browser, "voucher-lineage")
+
+
+def test_a_search_by_voucher_id_lands_on_its_lineage(
+        devnet: dict[str, Any], browser: Any) -> None:
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    api = observer(devnet)
+    target = devnet["demo"]["xinhe_part"]
+    open_page(browser, api, "overview")
+    box = browser.find_element("id", "search")
+    box.send_keys(target.upper(), Keys.ENTER)  # ids are taken in either case
+
+    def landed(d: Any) -> bool:
+        view = d.find_element("id", "view")
+        return view.get_attribute("data-key") == target and view.get_attribute("data-ready") \
+            == "voucher"
+
+    WebDriverWait(browser, PAGE_WAIT_S).until(landed)
+    assert browser.execute_script("return location.hash") == f"#/voucher/{target}"
+    view = browser.find_element("id", "view")
+    assert by_css(view, "#voucher-id")[0].text == target
+    (focus,) = by_css(view, "#tree svg g.node.focus")
+    assert focus.get_attribute("data-voucher") == target
+    screenshot(browser, "search-result")
+    box = browser.find_element("id", "search")
+    box.clear()
+    box.send_keys("ab" * 32, Keys.ENTER)
+    message = browser.find_element("id", "search-message")
+    WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: message.is_displayed())
+    assert "No voucher with this id" in message.text
+    no_script_errors(browser)
+
+
+def test_the_pledge_registry_shows_the_demo_pledge(devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    pledge = read(api, f"/v1/pledges/{devnet['demo']['pledge']}")
+    view = open_page(browser, api, "pledges")
+    row = next(r for r in by_css(view, "tbody tr") if pledge["registration_no"] in r.text)
+    assert fen_text(pledge["secured_fen"]) in row.text
+    assert "City Commercial Bank" in row.text and "Xinhe Cement" in row.text
+    assert "In force" in row.text
+    assert len(by_css(view, "tbody tr")) == 2  # and the one the bank released
+    no_script_errors(browser)
+    screenshot(browser, "pledges")
+
+
+def test_the_commitments_page_shows_the_demo_commitment(
+        devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    view = open_page(browser, api, "commitments")
+    (row,) = by_css(view, "tbody tr")
+    assert "Regional Asset Management" in row.text and "¥95.00 / ¥100.00" in row.text
+    no_script_errors(browser)
+    screenshot(browser, "commitments")
+
+
+def test_the_overdue_page_lists_the_overdue_and_the_extended_parts(
+        devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    demo = devnet["demo"]
+    view = open_page(browser, api, "overdue")
+    overdue = {a.get_attribute("title") for a in by_css(view, "#overdue-list tbody a")}
+    extended = {a.get_attribute("title") for a in by_css(view, "#extended-list tbody a")}
+    assert overdue == {demo["overdue"]}
+    # The extended voucher went into the set-off round: its remainder is the live part.
+    assert extended == {demo["setoff_remainder"]}
+    assert "Huayuan Construction" in view.text
+    no_script_errors(browser)
+    screenshot(browser, "overdue")
+
+
+def test_the_debtors_page_flags_the_debtor_with_an_overdue_voucher(
+        devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    core = member(devnet, "core")
+    record = read(api, f"/v1/debtors/{core['address']}")
+    view = open_page(browser, api, "debtors")
+    (row,) = by_css(view, "#debtor-table tbody tr")
+    assert "Huayuan Construction" in row.text
+    assert fen_text(record["outstanding_fen"]) in row.text
+    assert fen_text(record["redeemed_fen"]) in row.text
+    assert "flag" in row.get_attribute("class").split()  # one overdue voucher
+    no_script_errors(browser)
+    screenshot(browser, "debtors")
+
+
+def test_the_setoff_page_shows_the_demo_rounds_cleared_amount(
+        devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    view = open_page(browser, api, "setoff")
+    round_ = read(api, f"/v1/setoff/rounds/{devnet['demo']['setoff_round']}")
+    assert fen_text(round_["cleared_fen"]) == SETOFF_CLEARED
+    (row,) = by_css(view, "#round-table tbody > tr")
+    assert round_["round_no"] in row.text and SETOFF_CLEARED in row.text
+    assert fen_text(round_["bound_fen"]) in row.text
+    chart = by_css(view, "#setoff-chart svg")[0]
+    assert SETOFF_CLEARED in chart.get_attribute("textContent")
+    assert by_css(chart, "rect.bar-cleared") and by_css(chart, "rect.bar-bound")
+    assert SETOFF_CLEARED in by_css(view, "#card-setoff-cleared .value")[0].text
+    no_script_errors(browser)
+    screenshot(browser, "setoff")
+
+
+def test_the_fees_page_shows_what_each_member_owes(devnet: dict[str, Any], browser: Any) -> None:
+    api = observer(devnet)
+    mingda = member(devnet, "mingda")
+    account = read(api, f"/v1/fees/{mingda['address']}")
+    view = open_page(browser, api, "fees")
+    row = next(r for r in by_css(view, "#fee-table tbody tr") if "Mingda Steel" in r.text)
+    assert fen_text(account["owed_fen"]) in row.text and fen_text(account["paid_fen"]) in row.text
+    owed = sum(a["owed_fen"] for a in read(api, "/v1/registry/fees")["accounts"])
+    assert by_css(view, "#card-fees-owed .value")[0].text == fen_text(owed)
+    no_script_errors(browser)
+    screenshot(browser, "fees")
+
+
+def test_a_validator_serves_the_same_explorer(devnet: dict[str, Any], browser: Any) -> None:
+    api = devnet["nodes"][0]["api"]
+    view = open_page(browser, api, "overview")
+    assert "agency-node" in browser.find_element("id", "node-info").text
+    assert "Validator" in browser.find_element("id", "node-info").text
+    assert by_css(view, "#card-height .value")
+    no_script_errors(browser)
