@@ -333,6 +333,8 @@ class Peers:
                 except PeerError as e:
                     log.warning("closing the link to %s: %s", link.name, e)
                     break
+        except ConnectionResetError as e:  # the transport went away under the link
+            log.info("the link to %s was reset: %s", link.name, e)
         finally:
             link.closed = True
             pump.cancel()

@@ -319,6 +319,10 @@ class Replication:
                 log.exception("consensus tick failed")
 
     def _tick(self, _: int) -> None:
+        # A block request lost with a closing link is asked again: a node behind must not
+        # wait for a status frame that peers without a quorum will never send.
+        for link in list(self.peers.links.values()):
+            self._maybe_request(link)
         if self.driver is None:
             return
         work = self._work_waiting()
@@ -340,6 +344,7 @@ class Replication:
     # ------------------------------------------------------------------ frames
 
     def on_connect(self, link: Link) -> None:
+        self.requested.pop(link.peer, None)  # a request on the link it replaces is lost
         link.send("status", [self.chain.head.height])
         if self.node.is_validator and not self.sync_only and link.peer in self.validators:
             # What was submitted while the link was down has not reached the peer.

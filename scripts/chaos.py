@@ -103,6 +103,7 @@ DELAY_MS = (50, 500)
 
 WORKERS = 16
 RESUBMIT_S = 10.0  # a workflow's transactions go to another validator after this
+RETRY_S = 1.0  # after a refusal (mempool full, rate limited) or no answer
 WORKFLOW_TIMEOUT_S = 120.0
 DRAIN_S = 45.0  # how long the last workflows may take once the load stops
 CONVERGE_S = 120.0
@@ -971,19 +972,23 @@ class Run:
                 await asyncio.sleep(0.5)
                 continue
             name = self.rng.choice(live)
-            await self.submit(http, name, waiting)
+            if not await self.submit(http, name, waiting):
+                await asyncio.sleep(RETRY_S)  # refused or unanswered: no hammering
             await self.poll(http, name, waiting, min(deadline, time.monotonic() + RESUBMIT_S))
 
     async def submit(self, http: aiohttp.ClientSession, name: str,
-                     entries: list[TxEntry]) -> None:
+                     entries: list[TxEntry]) -> bool:
+        """Submit in order until one is refused (the later ones depend on it); whether
+        the first one was taken."""
         api = self.cluster.members[name].net.api
-        for entry in entries:
+        for i, entry in enumerate(entries):
             status, document = await http_json(http, "POST", f"{api}/v1/txs", entry.raw)
             if status == 202 or (status == 409 and error_code(document) == "tx.replay"):
                 entry.accepted = True
                 continue
             self.refusals[f"{status}:{error_code(document)}"] += 1
-            return  # the later ones depend on this one
+            return i > 0
+        return True
 
     async def poll(self, http: aiohttp.ClientSession, name: str, entries: list[TxEntry],
                    until: float) -> None:

@@ -341,12 +341,6 @@ def test_a_one_minute_chaos_run_loses_nothing_forks_nothing_and_stays_live(
 
 
 @pytest.mark.process
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "node/validator.py: block sync asks a peer only when a status frame comes, at most once "
-    "in 2 s per peer, and forgets no request: validator-2, paused 10 s, asks on its dying "
-    "links as it resumes, the new links' status frames fall in the 2 s, validator-0 is "
-    "killed, the others stop committing (no quorum without validator-2) and send no more "
-    "status; validator-2 never asks again and the chain halts with one validator down"))
 def test_a_validator_resumed_behind_catches_up_while_another_one_is_down(
         tmp_path: Path) -> None:
     schedule = [chaos.Fault(0, "pause", ("validator-2",), 5.0, 15.0),
