@@ -362,7 +362,7 @@ class Simulation:
                 node.decided[h] = (v, cert)  # a synced write before anything else
                 self._digest.update(b"decide/%d/%d/" % (node.index, h) + v)
             case EnteredRound():
-                pass
+                pass  # rounds show in the messages the node sends; nothing to record
             case Rejected(code=code):
                 self.observed[code] += 1
             case EquivocationFound():

@@ -12,6 +12,7 @@ The last line on stderr is `Error: <code>: <sentence>`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import logging
@@ -299,10 +300,8 @@ async def sync_from_peers(node: Node, data_dir: Path, host: str, port: int,
                               f"{head} ({len(replication.peers.links)} peers linked, "
                               f"{heard}); the store keeps the blocks verified so far",
                               EXIT_RESYNC_FAILED)
-            try:
+            with contextlib.suppress(TimeoutError):  # a tenth of a second between looks
                 await asyncio.wait_for(node.wait_stopped(), timeout=0.1)
-            except TimeoutError:
-                pass
         if node.fault is None:
             raise Failure("resync.failed", f"interrupted at height {node.chain.head.height}; "
                           "the store keeps the blocks verified so far", EXIT_RESYNC_FAILED)

@@ -65,6 +65,7 @@ class Node:
         self.key = key
         self.identity = identify(config, key)
         self.registry = registry or default_registry()
+        self._stopping = asyncio.Event()  # before the store: a fault at start stops the node
         self.store = Store(data_dir / "ledger")
         self.fault: StoreFault | None = None
         self.store.on_fault = self.fail
@@ -78,7 +79,6 @@ class Node:
         # Hooks of the peer wiring (node.validator): a new transaction, a new head.
         self.on_submit: Callable[[bytes], None] | None = None
         self.on_commit: Callable[[int], None] | None = None
-        self._stopping = asyncio.Event()
 
     @property
     def is_validator(self) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from contracts import obligations, setoff, vouchers
-from contracts.membership import get_member
+from contracts.errors import Rejected
 from contracts.state import Reader
 from node.setoff_solver import Solution, optimal_setoff
 
@@ -54,10 +54,13 @@ class Plan:
 
 
 def _holds_claims(state: Reader, address: bytes, cache: dict[bytes, bool]) -> bool:
+    """Whether the contract would let `address` take part (vouchers.require_can_hold)."""
     if address not in cache:
-        member = get_member(state, address)
-        cache[address] = member is not None and member.status == "active" and any(
-            role != "regulator" for role in member.roles)
+        try:
+            vouchers.require_can_hold(state, address)
+            cache[address] = True
+        except Rejected:
+            cache[address] = False
     return cache[address]
 
 

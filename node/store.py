@@ -38,7 +38,7 @@ from consensus.certificate import Certificate, CertificateError
 from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, decode, encode
 from contracts.contract import Event
 from contracts.errors import CodecError, LedgerError
-from node.blocks import Block, BlockEvents, Head, TxRecord
+from node.blocks import Block, BlockEvents, Head, Header, TxRecord
 
 log = logging.getLogger("claimledger.store")
 
@@ -266,6 +266,28 @@ class Store:
 
     def block_bytes(self, height: int) -> bytes | None:
         return self._get(b"b/" + _h(height))
+
+    def header(self, height: int) -> Header | None:
+        """A stored block's header, decoded from its own bytes without its transactions.
+
+        A block is the canonical array [header, txs]: the header's canonical bytes are the
+        first item's span, found by skipping it.
+        """
+        key = b"b/" + _h(height)
+        raw = self._get(key)
+        if raw is None:
+            return None
+        try:
+            unpacker = msgpack.Unpacker(raw=False, max_buffer_size=len(raw))
+            unpacker.feed(raw)
+            if unpacker.read_array_header() != 2:
+                raise CodecError("codec.field_count", "a block is [header, txs]")
+            start = unpacker.tell()
+            unpacker.skip()
+            return decode(Header, raw[start:unpacker.tell()])
+        except (CodecError, ValueError, msgpack.UnpackException) as e:
+            message = f"the block at {_describe(key)} has no readable header: {e}"
+            raise self._fail(StoreCorrupt(message)) from e
 
     def height_of(self, block_id: bytes) -> int | None:
         """The height of a stored block, by its id."""

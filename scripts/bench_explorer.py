@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +118,7 @@ class Ledger:
 
 
 def build(ledger: Ledger, target_txs: int) -> None:
-    for _ in voucher_units(ledger, target_txs):
-        pass
+    submit_voucher_units(ledger, target_txs)
     ledger.flush()
     for paid in range(20):  # fee payments the agency recorded
         ledger.submit(ledger.tx("fees", "record_payment", fees.RecordPayment(
@@ -131,8 +129,8 @@ def build(ledger: Ledger, target_txs: int) -> None:
         ledger.produce()
 
 
-def voucher_units(ledger: Ledger, target_txs: int) -> Iterator[int]:
-    """Submit issue-and-pass-on units until `target_txs` were submitted; yields the count."""
+def submit_voucher_units(ledger: Ledger, target_txs: int) -> None:
+    """Submit issue-and-pass-on units until `target_txs` were submitted."""
     submitted = 0
     unit = 0
     while submitted < target_txs:
@@ -180,7 +178,6 @@ def voucher_units(ledger: Ledger, target_txs: int) -> Iterator[int]:
             ledger.submit(tx)
         submitted += len(txs)
         unit += 1
-        yield submitted
 
 
 class Served:

@@ -382,7 +382,7 @@ class Proxy:
                         break
                     await queue.put((loop.time() + self.delay_ms / 1000, data))
             except OSError:
-                pass
+                pass  # the connection went away: this direction ends like a clean close
             await queue.put(None)
 
         reader = asyncio.create_task(read())

@@ -732,7 +732,7 @@ class CodecTarget:
         return {"record_types": len(self.types), "corpus": len(self.corpus)}
 
     async def close(self) -> None:
-        pass
+        """The decoder targets hold no node and nothing to close."""
 
 
 class TxTarget:

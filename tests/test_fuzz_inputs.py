@@ -445,7 +445,7 @@ class Fragile:
         return {}
 
     async def close(self) -> None:
-        pass
+        """Nothing to close."""
 
 
 def test_a_crash_is_counted_saved_and_replayable(

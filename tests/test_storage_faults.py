@@ -221,6 +221,25 @@ def test_a_bad_block_read_at_run_time_stops_the_node_and_everything_after(
         node.close()
 
 
+def test_a_header_is_read_alone_and_a_malformed_block_is_corruption(tmp_path: Path) -> None:
+    net = make_network(tmp_path / "net")
+    height = 2 * STARTUP_CHECK_BLOCKS  # start checks the last blocks, not block 2
+    build_chain(net, height=height, txs=2)
+    with raw_db(ledger(net)) as db:  # block 2 becomes bytes that are no [header, txs]
+        db.put(block_key(2), b"\x91\xc0")
+    node = Node(load_network(net.network_file), net.data_dir, net.validator)
+    try:
+        for h in (1, 3, height):
+            block = node.store.block(h)
+            assert block is not None and node.store.header(h) == block.header
+        assert node.store.header(height + 1) is None
+        with pytest.raises(StoreCorrupt) as corrupt:
+            node.store.header(2)
+        assert corrupt.value.code == "store.corrupt" and node.stopping
+    finally:
+        node.close()
+
+
 def test_an_api_read_that_meets_corruption_answers_503_and_the_node_exits_3(
     tmp_path: Path,
 ) -> None:
@@ -483,3 +502,13 @@ def test_resync_needs_another_validator(tmp_path: Path) -> None:
     assert done.returncode == EXIT_RESYNC_FAILED, done.stderr
     assert "only validator" in last_line(done.stderr)
     assert not list(net.data_dir.glob("store.corrupt-*"))
+
+
+def test_a_corrupt_store_met_at_start_stops_the_node_before_it_serves(tmp_path: Path) -> None:
+    net = make_network(tmp_path / "net")
+    build_chain(net, height=4, txs=2)
+    with raw_db(ledger(net)) as db:  # a recent block the start check reads
+        db.put(block_key(3), b"\x91\xc0")
+    with pytest.raises(StoreCorrupt) as corrupt:
+        Node(load_network(net.network_file), net.data_dir, net.validator)
+    assert corrupt.value.code == "store.corrupt"
