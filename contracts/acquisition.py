@@ -15,11 +15,11 @@ acquirer may withdraw only before the lock ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
 from contracts import fees
-from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, TimeMs
+from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active

@@ -10,8 +10,7 @@ share its due date, so they extend or go overdue together.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from contracts.codec import replace
 from contracts.contract import Context
 from contracts.issuance import DAY_MS
 from contracts.vouchers import (

@@ -10,10 +10,10 @@ pledges the claim. Fees are paid outside the ledger; the agency records payments
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs
+from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import get_member, require_active

@@ -11,10 +11,10 @@ notes) attached beforehand and sealed to both parties (contracts.documents).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs
+from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require

@@ -14,11 +14,11 @@ releases a pledge (解除质押), or after the loan's due date enforces it (债�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
 from contracts import fees
-from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs
+from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active

@@ -17,10 +17,10 @@ to the holder and the debtor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs
+from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require

@@ -23,12 +23,12 @@ meantime ends it with nothing changed. A debt is in at most one open round.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Annotated
 
 from contracts import obligations, vouchers
-from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, Text, TimeMs
+from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Protocol, TypeVar
 
+import msgpack
+
 from contracts.codec import Hash32, Size, decode, encode, sha256
 
 T = TypeVar("T")
@@ -50,22 +52,51 @@ class MemoryStore:
 
 
 class Overlay:
-    """Writes buffered over a parent reader; `commit` pushes them into a parent overlay."""
+    """Writes buffered over a parent reader; `commit` pushes them into a parent overlay.
+
+    Beside the bytes of each write the overlay keeps the record they encode when it has
+    it (written with `put_record`, or read once with `get_record`), so a record read by
+    every transaction of a block (a holder's totals, the fee schedule, a member) is
+    decoded once, not once per transaction. Records are frozen, so sharing them is safe.
+    A record is still encoded when it is written: a value out of its type's range fails
+    the transaction that writes it, nothing later.
+    """
 
     def __init__(self, parent: Reader) -> None:
         self.parent = parent
         self.writes: dict[bytes, bytes | None] = {}
+        self.records: dict[bytes, object] = {}  # the decoded form of some of `writes`
 
     def get(self, key: bytes) -> bytes | None:
         if key in self.writes:
             return self.writes[key]
         return self.parent.get(key)
 
+    def record(self, key: bytes, cls: type[T]) -> T | None:
+        """The record at `key`, decoded at most once along the overlay chain."""
+        if key in self.writes:
+            found = self.records.get(key)
+            if type(found) is cls:
+                return found  # type: ignore[return-value]
+            raw = self.writes[key]
+            if raw is None:
+                return None
+            found = decode(cls, raw)
+            self.records[key] = found
+            return found
+        return get_record(self.parent, key, cls)
+
     def put(self, key: bytes, value: bytes) -> None:
         self.writes[key] = value
+        self.records.pop(key, None)
+
+    def put_record(self, key: bytes, record: object) -> None:
+        self.writes[key] = encode(record)
+        self.records[key] = record
 
     def delete(self, key: bytes) -> None:
         self.writes[key] = _DELETED
+        self.records.pop(key, None)
 
     def scan(self, prefix: bytes, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
         lower = max(prefix, start)
@@ -83,9 +114,17 @@ class Overlay:
 
     def commit(self) -> None:
         """Push this overlay's writes into its parent, which must be an overlay."""
-        assert isinstance(self.parent, Overlay), "only a child overlay can be committed"
-        self.parent.writes.update(self.writes)
+        parent = self.parent
+        assert isinstance(parent, Overlay), "only a child overlay can be committed"
+        parent.writes.update(self.writes)
+        records = self.records
+        for key in self.writes:
+            if key in records:
+                parent.records[key] = records[key]
+            else:
+                parent.records.pop(key, None)
         self.writes = {}
+        self.records = {}
 
     def changes(self) -> list[tuple[bytes, bytes | None]]:
         """The writes in key order: what a block commits and what its state root covers."""
@@ -93,18 +132,23 @@ class Overlay:
 
 
 def get_record(state: Reader, key: bytes, cls: type[T]) -> T | None:
+    """The record of type `cls` at `key`, or None; decoded once where the reader keeps
+    records (an overlay, the node's store)."""
+    record = getattr(state, "record", None)
+    if record is not None:
+        return record(key, cls)
     raw = state.get(key)
     return None if raw is None else decode(cls, raw)
 
 
 def put_record(state: Overlay, key: bytes, record: object) -> None:
-    state.put(key, encode(record))
+    state.put_record(key, record)
 
 
 @dataclass(frozen=True)
 class Change:
-    key: Annotated[bytes, Size(1, 1024)]
-    value: Annotated[bytes, Size(0, 1 << 24)] | None
+    key: Annotated[bytes, Size(1, 1024)]  # = _MAX_KEY_BYTES
+    value: Annotated[bytes, Size(0, 1 << 24)] | None  # = _MAX_VALUE_BYTES
 
 
 @dataclass(frozen=True)
@@ -120,7 +164,22 @@ class StateRootInput:
 
 def next_state_root(previous_root: bytes, changes: list[tuple[bytes, bytes | None]]) -> bytes:
     """The state commitment after a block: a hash chain over each block's sorted changes."""
-    change_set = ChangeSet(tuple(Change(k, v) for k, v in changes))
     return sha256(b"claimledger/state/v1\x00" + encode(
-        StateRootInput(previous_root, sha256(encode(change_set)))
+        StateRootInput(previous_root, sha256(change_set_bytes(changes)))
     ))
+
+
+def change_set_bytes(changes: list[tuple[bytes, bytes | None]]) -> bytes:
+    """`encode(ChangeSet(...))` of the changes, written directly: a block changes thousands
+    of keys, and building a record per change only to encode it costs more than the rest
+    of the state root."""
+    assert len(changes) <= _MAX_CHANGES
+    for key, value in changes:
+        assert type(key) is bytes and 1 <= len(key) <= _MAX_KEY_BYTES, key
+        assert value is None or (type(value) is bytes and len(value) <= _MAX_VALUE_BYTES)
+    return msgpack.packb([[[k, v] for k, v in changes]], use_bin_type=True)
+
+
+_MAX_KEY_BYTES = 1024
+_MAX_VALUE_BYTES = 1 << 24
+_MAX_CHANGES = 1 << 24

@@ -19,10 +19,10 @@ Every contract changes vouchers only through the functions here (`issue`, `repla
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, sha256
+from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, replace, sha256
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.state import Overlay, Reader, get_record, put_record

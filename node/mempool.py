@@ -1,9 +1,18 @@
 """The mempool: transactions checked on arrival, waiting for a block.
 
-On arrival a transaction is decoded, its envelope and signatures verified (once: the
-block path reuses the checked object), and its rules dry-run against the state after
-everything already pending, so a client hears at once that a rule refuses it. After a
-block is committed the remaining transactions are re-run against the new state.
+On arrival a transaction is decoded and its envelope and signatures verified (once: the
+block path reuses the checked object). While the mempool is short its rules are also
+dry-run against the state after everything already pending, so a client hears at once
+that a rule refuses it; after each block the remaining transactions are run again on
+the new state (a recheck) and those that now fail are dropped with their code.
+
+Under load that recheck would cost more than the blocks themselves (every pending
+transaction run again after every block), so it is bounded: when more than
+`RECHECK_MAX_TXS` remain after a block, the mempool stops dry-running and holds what
+arrives as verified but unchecked, and the block decides. A transaction the block
+refuses is dropped with its code (`GET /v1/txs/{id}` answers `rejected`). Once a block
+leaves at most `RECHECK_MAX_TXS` behind, they are run again and dry-runs resume.
+Execution in a block is what counts either way: the mempool's view only answers early.
 
 The mempool is bounded twice: by count (`max_mempool_txs` of network.toml) and by the
 bytes it holds, so a flood of large transactions cannot exhaust memory either; when full
@@ -22,6 +31,7 @@ from node.chain import Chain
 
 MAX_REJECTED_KEPT = 10_000
 MAX_MEMPOOL_BYTES = 128 * 1024 * 1024
+RECHECK_MAX_TXS = 500  # pending transactions run again after a block; beyond: unchecked
 
 
 class Mempool:
@@ -34,7 +44,9 @@ class Mempool:
         self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
         self.by_raw: dict[bytes, CheckedTx] = {}  # the same, by the bytes that were checked
         self.rejected: OrderedDict[bytes, LedgerError] = OrderedDict()
-        self.overlay = Overlay(chain.store)
+        # The state after every pending transaction, while dry-runs are on; None while the
+        # mempool holds more than a recheck may run again (see the module's docstring).
+        self.overlay: Overlay | None = Overlay(chain.store)
 
     def __len__(self) -> int:
         return len(self.pending)
@@ -59,12 +71,16 @@ class Mempool:
             raise LedgerError("tx.replay", "this transaction is already on the ledger")
         if len(self.pending) >= self.max_txs or self.bytes + len(checked.raw) > self.max_bytes:
             raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
-        info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
-        try:
-            apply_transaction(self.chain.registry, self.overlay, checked, info)
-        except LedgerError as e:
-            self._remember_rejection(checked.id, e)
-            raise
+        if self.overlay is None and not self.pending:
+            self.overlay = Overlay(self.chain.store)
+        if self.overlay is not None:
+            info = BlockInfo(self.chain.chain_id, head.height + 1,
+                             self.chain.next_time_ms(wall_ms))
+            try:
+                apply_transaction(self.chain.registry, self.overlay, checked, info)
+            except LedgerError as e:
+                self._remember_rejection(checked.id, e)
+                raise
         self.rejected.pop(checked.id, None)
         self.pending[checked.id] = checked
         self.by_raw[checked.raw] = checked
@@ -99,14 +115,23 @@ class Mempool:
             size += len(checked.raw)
         return out
 
+    @property
+    def dry_running(self) -> bool:
+        """Whether arrivals are dry-run against the pending state (not under load)."""
+        return self.overlay is not None
+
     def after_commit(self, included: list[CheckedTx],
                      failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
-        """Drop what the block took or refused; re-run the rest on the new state."""
+        """Drop what the block took or refused; run the rest again on the new state when
+        few enough remain (`RECHECK_MAX_TXS`), else leave them unchecked."""
         for checked in included:
             self._drop(checked.id)
         for checked, error in failed:
             self._drop(checked.id)
             self._remember_rejection(checked.id, error)
+        if len(self.pending) > RECHECK_MAX_TXS:
+            self.overlay = None
+            return
         head = self.chain.head
         info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
         self.overlay = Overlay(self.chain.store)

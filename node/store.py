@@ -48,6 +48,7 @@ GENESIS = b"meta/genesis"
 EVENTS = b"ev/"
 MAX_BLOCK_BYTES = 64 << 20
 CURSOR_BYTES = 12  # height:8 + seq:4
+MAX_CACHED_RECORDS = 100_000  # decoded state records a store keeps (then it starts afresh)
 KEY_SPACES = frozenset({"s/", "b/", "c/", "e/", "i/", "x/", "ev/", "meta/"})
 T = TypeVar("T")
 HEAD_MARK = "claimledger-head"  # in the LevelDB directory; LevelDB ignores names not its own
@@ -144,13 +145,19 @@ class Store:
         if create:
             path.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = plyvel.DB(str(path), create_if_missing=create, paranoid_checks=True)
+            # A bloom filter spares a disk read for most keys that are not there (every
+            # new transaction's replay check asks for one).
+            self.db = plyvel.DB(str(path), create_if_missing=create, paranoid_checks=True,
+                                bloom_filter_bits=10, lru_cache_size=32 << 20)
         except plyvel.CorruptionError as e:
             raise StoreCorrupt(f"LevelDB refuses to open {path}: {_text(e)}") from e
         except plyvel.Error as e:  # a lock held by another process, no store there
             raise StoreError("store.unavailable",
                              f"cannot open the store at {path}: {_text(e)}") from e
         self.path = path
+        # State records decoded from verified reads, by key; a committed block drops the
+        # keys it changes. Blocks read the same counters and members over and over.
+        self._records: dict[bytes, object] = {}
         self.fault: StoreFault | None = None
         self.on_fault: Callable[[StoreFault], None] | None = None
         try:
@@ -247,6 +254,20 @@ class Store:
 
     def get(self, key: bytes) -> bytes | None:
         return self._get(STATE + key)
+
+    def record(self, key: bytes, cls: type[T]) -> T | None:
+        """The state record at `key`, decoded once while it stays unchanged."""
+        found = self._records.get(key)
+        if type(found) is cls:
+            return found  # type: ignore[return-value]
+        raw = self.get(key)
+        if raw is None:
+            return None
+        found = decode(cls, raw)
+        if len(self._records) >= MAX_CACHED_RECORDS:
+            self._records.clear()
+        self._records[key] = found
+        return found
 
     def scan(self, prefix: bytes, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
         cut = len(STATE)
@@ -401,4 +422,6 @@ class Store:
             message = (f"writing block {block.header.height} failed (is the disk full?): "
                        f"{_text(e)}; LevelDB keeps a batch whole or not at all")
             raise self._fail(StoreWriteFailed(message)) from e
+        for key, _ in changes:
+            self._records.pop(key, None)
         self._write_mark(head)

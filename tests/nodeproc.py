@@ -161,9 +161,10 @@ CLUSTER_TIMING = {
 def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
                  observers: dict[str, tuple[KeyPair, int]], members: dict[str, KeyPair],
                  genesis_ms: int, timing: dict[str, int],
-                 peer_ports: dict[str, int] | None = None) -> str:
+                 peer_ports: dict[str, int] | None = None, fee_rate_bp: int = 0) -> str:
     """Validators' TLS peer links on `peer_ports` (default: each API port + 1)."""
-    lines = [f'chain_id = "{chain_id}"', f"genesis_time = {genesis_ms}", "fee_rate_bp = 0",
+    lines = [f'chain_id = "{chain_id}"', f"genesis_time = {genesis_ms}",
+             f"fee_rate_bp = {fee_rate_bp}",
              "", "[timing]", *(f"{k} = {v}" for k, v in timing.items())]
     for table, nodes in (("validators", validators), ("observers", observers)):
         for name, (key, port) in nodes.items():
@@ -181,7 +182,7 @@ def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
 
 def make_cluster(root: Path, validators: int = 4, observers: int = 0,
                  chain_id: str = "claimledger-bft-test",
-                 timing: dict[str, int] | None = None) -> list[Network]:
+                 timing: dict[str, int] | None = None, fee_rate_bp: int = 0) -> list[Network]:
     """One shared network.toml for `validators` validators and `observers` observers,
     each with its own key file, data directory and free port; validators come first.
     Each `Network` of the list can be started with `NodeProcess`."""
@@ -196,7 +197,7 @@ def make_cluster(root: Path, validators: int = 4, observers: int = 0,
     network_file.write_text(cluster_toml(
         chain_id, {n: keys[n] for n in names[:validators]},
         {n: keys[n] for n in names[validators:]}, members, genesis_ms,
-        {**CLUSTER_TIMING, **(timing or {})}, peer_ports), encoding="utf-8")
+        {**CLUSTER_TIMING, **(timing or {})}, peer_ports, fee_rate_bp), encoding="utf-8")
     out = []
     for name in names:
         key, port = keys[name]
