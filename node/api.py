@@ -16,6 +16,12 @@ document) in JSON; raw bytes (application/msgpack) take half as much. Bodies ove
 SMALL_BODY_BYTES are read at most LARGE_READS at a time, so concurrent uploads cannot
 hold more than a bounded amount of memory; past that a client is answered 503
 `submit.busy` with Retry-After.
+
+POST /v1/txs/batch takes up to MAX_BATCH_TXS ordinary transactions in a body of at most
+MAX_BATCH_BODY_BYTES and answers, in the order sent, whether each is pending or the
+error POST /v1/txs would have given it. It costs the client one token per transaction,
+all or nothing. A few batches are read and checked at once (BATCH_SLOTS), a bounded
+number wait for their turn, and past that a client is answered 503 `submit.busy`.
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ import math
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
+import msgpack
 from aiohttp import web
 
 from contracts import acquisition, documents, fees, obligations, pledge, redemption, setoff
@@ -60,15 +68,18 @@ from contracts.vouchers import (
 )
 from node import setoff_plan
 from node.blocks import Block
-from node.openapi import openapi_document
+from node.openapi import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, openapi_document
 from node.service import Node, wall_ms
-from node.store import CURSOR_BYTES, AddressedEvent
+from node.store import CURSOR_BYTES, AddressedEvent, StoreFault
 
 log = logging.getLogger("claimledger.api")
 
 MAX_BODY_BYTES = 2 * MAX_LARGE_TX_BYTES + 64 * 1024  # the largest transaction as JSON hex
 SMALL_BODY_BYTES = 256 * 1024  # any ordinary transaction, even as JSON hex
 LARGE_READS = 4  # bodies over SMALL_BODY_BYTES read at once
+BATCH_SLOTS = 4  # batches read and checked at once
+MAX_BATCH_WAITING = 64  # batches waiting for a slot; past that submit.busy
+BATCH_YIELD_EVERY = 100  # transactions checked between two turns of the event loop
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 MAX_WAIT_MS = 30_000
@@ -121,17 +132,25 @@ class ClientBuckets:
     def __len__(self) -> int:
         return len(self.buckets)
 
-    def take(self, client: str) -> float:
-        """Spend one of the client's tokens: 0 if it had one, else the seconds until it
-        has one (nothing is spent then)."""
+    def take(self, client: str, n: int = 1) -> float:
+        """Spend `n` of the client's tokens: 0 if it had them, else the seconds until it
+        has them (nothing is spent then). More than the burst never fits at once."""
+        return self._charge(client, n, spend=True)
+
+    def wait_s(self, client: str, n: int = 1) -> float:
+        """The seconds until the client has `n` tokens (0: it has them); spends nothing."""
+        return self._charge(client, n, spend=False)
+
+    def _charge(self, client: str, n: int, spend: bool) -> float:
+        assert n >= 1
         now = self.clock()
         tokens, at = self.buckets.pop(client, (float(self.limit.burst), now))
         tokens = min(float(self.limit.burst), tokens + (now - at) * self.limit.rate_per_s)
         wait_s = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait_s = (1 - tokens) / self.limit.rate_per_s
+        if tokens < n:
+            wait_s = (n - tokens) / self.limit.rate_per_s
+        elif spend:
+            tokens -= n
         self.buckets[client] = (tokens, now)
         self._forget_idle(now)
         assert len(self.buckets) <= self.limit.max_clients
@@ -145,6 +164,33 @@ class ClientBuckets:
             self.buckets.popitem(last=False)
 
 
+class BatchGate:
+    """At most `slots` batches are read and checked at once and at most `waiting` more
+    wait for a slot (holding no more than their socket buffers); past that a client is
+    answered 503 `submit.busy`. So batches hold a bounded amount of memory and time."""
+
+    def __init__(self, slots: int, waiting: int) -> None:
+        assert slots >= 1 and waiting >= 0
+        self.slots = asyncio.Semaphore(slots)
+        self.max_waiting = waiting
+        self.waiting = 0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self.slots.locked() and self.waiting >= self.max_waiting:
+            raise LedgerError("submit.busy", f"{self.max_waiting} batches are waiting to be "
+                              "received; retry in a moment")
+        self.waiting += 1
+        try:
+            await self.slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self.slots.release()
+
+
 def remote_address(request: web.Request) -> str:
     """The client a submission is counted against: the peer's IP address."""
     return request.remote or ""
@@ -154,6 +200,7 @@ NODE = web.AppKey("node", Node)
 PLAN_GATE = web.AppKey("setoff_plan_gate", asyncio.Lock)  # one plan solved at a time
 SUBMIT_BUCKETS = web.AppKey("submit_buckets", ClientBuckets)
 LARGE_READ_GATE = web.AppKey("large_read_gate", asyncio.Semaphore)
+BATCH_GATE = web.AppKey("batch_gate", BatchGate)
 CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
 
 STATUS_BY_CODE = {
@@ -162,6 +209,7 @@ STATUS_BY_CODE = {
     "submit.busy": 503,
     "observer.read_only": 403,
     "not_found": 404,
+    "request.too_large": 413,
     "store.corrupt": 503,
     "store.write_failed": 503,
 }
@@ -520,20 +568,23 @@ async def read_submission(request: web.Request) -> bytes:
     return bytes.fromhex(document["tx"])
 
 
-def rate_limited(request: web.Request) -> web.Response | None:
-    """The 429 answer for a client past its submission budget, or None to go on."""
+def rate_limited(request: web.Request, n: int = 1, spend: bool = True) -> web.Response | None:
+    """The 429 answer for a client without `n` tokens of its submission budget, or None
+    to go on (the tokens are spent then, unless `spend` is false)."""
     buckets = request.app[SUBMIT_BUCKETS]
-    wait_s = buckets.take(request.app[CLIENT_KEY](request))
+    client = request.app[CLIENT_KEY](request)
+    wait_s = buckets.take(client, n) if spend else buckets.wait_s(client, n)
     if wait_s <= 0:
         return None
     retry_s = max(1, math.ceil(wait_s))
     limit = buckets.limit
-    return error_response(
-        429, "submit.rate_limited",
-        f"this client submits more than {limit.rate_per_s} transactions a second (burst "
-        f"{limit.burst}); retry in {retry_s} s",
-        **{"Retry-After": str(retry_s)},
-    )
+    message = (f"this client submits more than {limit.rate_per_s} transactions a second "
+               f"(burst {limit.burst}); retry in {retry_s} s")
+    if n > limit.burst:
+        message = (f"a batch of {n} transactions is more than this client's burst of "
+                   f"{limit.burst}; send smaller batches")
+    return error_response(429, "submit.rate_limited", message,
+                          **{"Retry-After": str(retry_s)})
 
 
 async def post_tx(request: web.Request) -> web.Response:
@@ -559,6 +610,128 @@ async def post_tx(request: web.Request) -> web.Response:
     if new and node.on_submit is not None:
         node.on_submit(raw)
     return web.json_response({"id": checked.id.hex(), "status": "pending"}, status=202)
+
+
+# ---------------------------------------------------------------- batch submission
+
+
+async def read_bounded(request: web.Request, max_bytes: int) -> bytes:
+    """The body, refused with 413 `request.too_large` past `max_bytes` (as decoded, so a
+    compressed body cannot expand beyond it either) before more of it is read."""
+    too_large = LedgerError("request.too_large",
+                            f"a batch body is at most {max_bytes} bytes; split the batch")
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise too_large
+    body = bytearray()
+    try:
+        while chunk := await request.content.readany():
+            body += chunk
+            if len(body) > max_bytes:
+                raise too_large
+    except web.RequestPayloadError:
+        raise bad_request("bad_body", "the body could not be read as sent (its "
+                          "Content-Encoding or chunking is broken)") from None
+    return bytes(body)
+
+
+def msgpack_batch(body: bytes) -> list[bytes]:
+    """The transactions of a msgpack array of byte strings; the array's length is read
+    (and bounded) before any element is decoded."""
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, max_ext_len=0,
+                                max_buffer_size=max(1, len(body)))
+    unpacker.feed(body)
+    try:
+        count = unpacker.read_array_header()
+        if count > MAX_BATCH_TXS:
+            raise bad_request("too_many_txs",
+                              f"a batch holds at most {MAX_BATCH_TXS} transactions, not {count}")
+        items = [unpacker.unpack() for _ in range(count)]
+    except (ValueError, msgpack.UnpackException, UnicodeDecodeError, RecursionError):
+        raise bad_request("bad_msgpack", "the body is not one msgpack array of byte "
+                          "strings") from None
+    if unpacker.tell() != len(body):
+        raise bad_request("bad_msgpack", "the body holds more than one msgpack array")
+    for i, item in enumerate(items):
+        if not isinstance(item, bytes):
+            raise bad_request("bad_batch", f"element {i} is not a byte string (msgpack bin)")
+    return items
+
+
+def json_batch(body: bytes) -> list[bytes]:
+    """The transactions of {"txs": ["<hex>", ...]}."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise bad_request("bad_json", "the body is not valid JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("txs"), list):
+        raise bad_request("bad_json", 'expected {"txs": ["<hex of a signed transaction>", '
+                          "...]}")
+    texts = document["txs"]
+    if len(texts) > MAX_BATCH_TXS:
+        raise bad_request("too_many_txs",
+                          f"a batch holds at most {MAX_BATCH_TXS} transactions, not {len(texts)}")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise bad_request("bad_batch", f"txs[{i}] is not a string")
+        if not HEX_TEXT.fullmatch(text):
+            raise bad_request("bad_hex", f"txs[{i}] must be a transaction's bytes in hex")
+    return [bytes.fromhex(text) for text in texts]
+
+
+def id_of(raw: bytes) -> str | None:
+    """The id of the transaction these bytes encode, if they decode."""
+    try:
+        return payload_id(decode_transaction(raw).payload).hex()
+    except LedgerError:
+        return None
+
+
+async def post_tx_batch(request: web.Request) -> web.Response:
+    """Submit up to MAX_BATCH_TXS transactions, each checked as POST /v1/txs checks one;
+    the answer says for each, in the order sent, whether it is pending or why not."""
+    node = request.app[NODE]
+    if not node.is_validator:
+        raise LedgerError(
+            "observer.read_only", "this is a read-only observer node; submit to a validator"
+        )
+    refused = rate_limited(request, spend=False)  # nothing read for a client out of tokens
+    if refused is not None:
+        return refused
+    async with request.app[BATCH_GATE].slot():
+        body = await read_bounded(request, MAX_BATCH_BODY_BYTES)
+        if request.content_type in ("application/msgpack", "application/octet-stream"):
+            raws = msgpack_batch(body)
+        else:
+            raws = json_batch(body)
+        refused = rate_limited(request, max(1, len(raws)))  # before any signature check
+        if refused is not None:
+            return refused
+        results: list[dict[str, Any]] = []
+        admitted: list[bytes] = []
+        try:
+            for i, raw in enumerate(raws):
+                if i and i % BATCH_YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # consensus and other requests go on meanwhile
+                try:
+                    checked, new = node.mempool.submit(raw, wall_ms())
+                except StoreFault:
+                    raise
+                except LedgerError as e:
+                    results.append({"id": id_of(raw),
+                                    "error": {"code": e.code, "message": e.message}})
+                    continue
+                if new:
+                    admitted.append(raw)
+                results.append({"id": checked.id.hex(), "status": "pending"})
+        finally:
+            # What got in is gossiped even if the client went away: one "txs" frame.
+            if node.on_submit is not None:
+                for raw in admitted:
+                    node.on_submit(raw)
+    assert len(results) == len(raws)
+    full = any(r.get("error", {}).get("code") == "mempool.full" for r in results)
+    return web.json_response({"results": results},
+                             headers={"Retry-After": "1"} if full else None)
 
 
 async def get_tx(request: web.Request) -> web.Response:
@@ -1136,10 +1309,12 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     app[PLAN_GATE] = asyncio.Lock()
     app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)
+    app[BATCH_GATE] = BatchGate(BATCH_SLOTS, MAX_BATCH_WAITING)
     app[CLIENT_KEY] = client_key
     app.add_routes([
         web.get("/v1/status", get_status),
         web.post("/v1/txs", post_tx),
+        web.post("/v1/txs/batch", post_tx_batch),
         web.get("/v1/txs/{id}", get_tx),
         web.get("/v1/blocks/{height}", get_block),
         web.get("/v1/vouchers", list_vouchers),

@@ -9,6 +9,11 @@ from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
 
+# POST /v1/txs/batch: transactions and body bytes (ordinary transactions, 64 KiB at
+# most each); node.api enforces what this document promises.
+MAX_BATCH_TXS = 1_000
+MAX_BATCH_BODY_BYTES = 4 << 20
+
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # What the API takes in a path or a query: 64 hex digits, either case.
 HEX32_IN = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
@@ -504,6 +509,54 @@ def explorer_paths() -> dict[str, Any]:
     }
 
 
+def tx_batch_operation() -> dict[str, Any]:
+    """POST /v1/txs/batch: many signed transactions, an answer for each in the order sent."""
+    outcome = {"oneOf": [
+        _record(["id", "status"], id=HEX32, status={"const": "pending"}),
+        _record(["id", "error"], id={**HEX32_OR_NULL, "description": "null when the "
+                                     "bytes do not decode as a transaction"},
+                error=_record(["code", "message"], code=STR, message=STR)),
+    ]}
+    return {
+        "summary": "Submit up to 1,000 signed transactions at once",
+        "description": "JSON {\"txs\": [hex, ...]} or, as application/msgpack, one msgpack "
+        f"array of byte strings (bin): at most {MAX_BATCH_TXS} transactions and "
+        f"{MAX_BATCH_BODY_BYTES} bytes of body (ordinary transactions; a document "
+        "attachment goes to POST /v1/txs). Each is checked as POST /v1/txs checks one, in "
+        "the order sent, and `results` says for each, in that order, that it is pending "
+        "(sent again, it is still pending) or the error POST /v1/txs would have answered "
+        "(tx.bad_signature, tx.wrong_chain, tx.replay, mempool.full, a rule's code...); "
+        "when one met mempool.full the answer carries Retry-After. A body that is not one "
+        "array of byte strings (request.bad_msgpack, request.bad_json, request.bad_batch, "
+        "request.bad_hex) or holds too many (request.too_many_txs) is refused whole, "
+        "nothing admitted. A batch of n costs the client n tokens of its submission "
+        "budget (at least one), all or nothing: without them it is answered 429. A few "
+        "batches are received at once, some more wait, and past that 503 submit.busy.",
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _record(["txs"], txs={
+                "type": "array", "maxItems": MAX_BATCH_TXS,
+                "items": {"type": "string", "pattern": "^([0-9a-fA-F]{2})*$",
+                          "description": "a signed transaction's canonical bytes"}})},
+            "application/msgpack": {"schema": {"type": "string", "format": "binary",
+                                               "description": "a msgpack array of bin"}},
+        }},
+        "responses": {
+            "200": {**_json(_record(["results"], results={"type": "array",
+                                                          "items": outcome}),
+                            "the outcome of each transaction, in the order sent"),
+                    "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
+                                                "required": False}}},
+            **_errors(400, 403, 429),
+            "413": _json(ERROR, "request.too_large: the body exceeds "
+                         f"{MAX_BATCH_BODY_BYTES} bytes"),
+            "503": {**_json(ERROR, "submit.busy (retry after Retry-After seconds), or "
+                            "store.corrupt / store.write_failed"),
+                    "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
+                                                "required": False}}},
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -556,6 +609,7 @@ def openapi_document() -> dict[str, Any]:
                                                         "required": False}}},
                 },
             }},
+            "/v1/txs/batch": {"post": tx_batch_operation()},
             "/v1/txs/{id}": {"get": {
                 "summary": "A transaction's status (pending, committed, rejected), block and "
                 "result",

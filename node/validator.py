@@ -13,8 +13,13 @@
 - Empty blocks: at a new height, round 0 waits (its proposer does not build, the others
   do not start the propose timeout) while the mempool is empty and ledger time has not
   stood still for empty_block_interval_ms; later rounds never wait.
-- Transactions submitted to a validator are sent to the other validators (frame "tx"),
-  and its pending ones again to a validator whose link comes up.
+- Transactions submitted to a validator are sent to the other validators in batches
+  (frame "txs": [raw transaction, ...]): what is submitted in one turn of the event loop
+  goes in one frame, sent at the end of that turn (no added latency), or earlier once
+  MAX_TXS_PER_FRAME transactions or TXS_FRAME_BYTES bytes wait. Its pending ones go
+  again, in such frames, to a validator whose link comes up. A refused transaction is
+  logged and the link goes on; a frame that is not a list of at most MAX_TXS_PER_FRAME
+  byte strings closes the link.
 - Block sync (every node): heads are exchanged on connect and after each commit (frame
   "status"); a node behind asks for at most sync_batch_blocks blocks (frame
   "get_blocks" [from, to]) and gets frame "blocks" [[block bytes, certificate wire],
@@ -31,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from consensus.certificate import Certificate, CertificateError
@@ -60,6 +65,7 @@ from consensus.wal import FileWal
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import verify
+from contracts.tx import MAX_LARGE_TX_BYTES
 from node.blocks import MAX_BLOCK_TX_BYTES, Block
 from node.chain import Execution, InvalidBlock
 from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, pack
@@ -68,16 +74,47 @@ from node.store import StoreFault, StoreWriteFailed
 
 log = logging.getLogger("claimledger.consensus")
 
-KINDS = frozenset({"proposal", "vote", "tx", "status", "get_blocks", "blocks"})
+KINDS = frozenset({"proposal", "vote", "txs", "status", "get_blocks", "blocks"})
 TICK_S = 0.02
 REBROADCAST_MS = 1000
 MAX_BLOCKS_KEPT = 16  # proposed blocks kept per height
 MAX_TXS_ON_CONNECT = 5_000  # pending transactions sent to a peer when a link comes up
+MAX_TXS_PER_FRAME = 1_000  # transactions in one "txs" frame
+TXS_FRAME_BYTES = 1 << 20  # a "txs" frame is sent once its transactions reach this size
+TXS_YIELD_EVERY = 100  # transactions of a frame admitted between two turns of the loop
 # A frame keeps this much room beside its blocks' transactions: headers, certificates (a
 # precommit of each of up to 1,024 validators), the msgpack around them.
 FRAME_ROOM_BYTES = 1 << 20
 SYNC_FRAME_BYTES = MAX_FRAME_BYTES - FRAME_ROOM_BYTES  # blocks and certificates per frame
 assert MAX_BLOCK_TX_BYTES + FRAME_ROOM_BYTES <= MAX_FRAME_BYTES  # a proposal frame fits
+# A "txs" frame holds under TXS_FRAME_BYTES, then one more transaction of any size.
+assert TXS_FRAME_BYTES + MAX_LARGE_TX_BYTES + FRAME_ROOM_BYTES <= MAX_FRAME_BYTES
+
+
+def tx_frames(raws: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The transactions cut into "txs" frames, in order: each frame at most
+    MAX_TXS_PER_FRAME of them, closed once it reaches TXS_FRAME_BYTES."""
+    frame: list[bytes] = []
+    size = 0
+    for raw in raws:
+        frame.append(raw)
+        size += len(raw)
+        if len(frame) >= MAX_TXS_PER_FRAME or size >= TXS_FRAME_BYTES:
+            yield frame
+            frame, size = [], 0
+    if frame:
+        yield frame
+
+
+def txs_of(payload: object) -> list[bytes]:
+    """The transactions of a "txs" frame; `PeerError` peer.bad_frame if it is not a list
+    of at most MAX_TXS_PER_FRAME byte strings."""
+    if not isinstance(payload, list) or len(payload) > MAX_TXS_PER_FRAME:
+        raise PeerError("peer.bad_frame",
+                        f"txs is a list of at most {MAX_TXS_PER_FRAME} transactions")
+    if not all(isinstance(raw, bytes) for raw in payload):
+        raise PeerError("peer.bad_frame", "each transaction of a txs frame is bytes")
+    return payload
 
 
 class Replication:
@@ -116,6 +153,9 @@ class Replication:
         self.request: RequestValue | None = None
         self.last_progress_ms = wall_ms()
         self._task: asyncio.Task | None = None
+        self.outgoing: list[bytes] = []  # submitted transactions for the next "txs" frame
+        self.outgoing_bytes = 0
+        self._flush: asyncio.Handle | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -132,6 +172,9 @@ class Replication:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self._cancel_timers()
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
         await self.peers.stop()
         if self.wal is not None:
             self.wal.close()
@@ -339,7 +382,24 @@ class Replication:
     # ------------------------------------------------------------------ transactions
 
     def on_submit(self, raw: bytes) -> None:
-        self.peers.broadcast("tx", raw, validators_only=True)
+        """Gossip a transaction the mempool took in: it joins the next "txs" frame, sent
+        at the end of this turn of the event loop, or now if the frame is full."""
+        self.outgoing.append(raw)
+        self.outgoing_bytes += len(raw)
+        if len(self.outgoing) >= MAX_TXS_PER_FRAME or self.outgoing_bytes >= TXS_FRAME_BYTES:
+            self.flush_txs()
+        elif self._flush is None:
+            self._flush = asyncio.get_running_loop().call_soon(self.flush_txs)
+
+    def flush_txs(self) -> None:
+        """Send the transactions gossip holds, in one "txs" frame to each validator."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        txs, self.outgoing, self.outgoing_bytes = self.outgoing, [], 0
+        if txs:
+            assert len(txs) <= MAX_TXS_PER_FRAME
+            self.peers.broadcast("txs", txs, validators_only=True)
 
     # ------------------------------------------------------------------ frames
 
@@ -349,20 +409,17 @@ class Replication:
         if self.node.is_validator and not self.sync_only and link.peer in self.validators:
             # What was submitted while the link was down has not reached the peer.
             mempool = self.node.mempool
-            for checked in mempool.batch(MAX_TXS_ON_CONNECT, mempool.max_bytes):
-                link.send("tx", checked.raw)
+            pending = mempool.batch(MAX_TXS_ON_CONNECT, mempool.max_bytes)
+            for frame in tx_frames(checked.raw for checked in pending):
+                link.send("txs", frame)
 
     async def on_frame(self, link: Link, kind: str, payload: object) -> None:
         try:
             if kind == "vote" or kind == "proposal":
                 if self.driver is not None and link.peer in self.validators:
                     self._on_consensus(kind, payload)
-            elif kind == "tx":
-                if self.node.is_validator and not self.sync_only and isinstance(payload, bytes):
-                    try:
-                        self.node.mempool.submit(payload, wall_ms())
-                    except LedgerError as e:
-                        log.debug("a transaction from %s is refused: %s", link.name, e.code)
+            elif kind == "txs":
+                await self._on_txs(link, txs_of(payload))
             elif kind == "status":
                 self._on_status(link, payload)
             elif kind == "get_blocks":
@@ -378,6 +435,21 @@ class Replication:
         except Exception as e:  # a bug must cost one link, never the node or its redialling
             log.exception("handling a %s frame from %s failed", kind, link.name)
             raise PeerError("peer.internal", repr(e)) from e
+
+    async def _on_txs(self, link: Link, txs: list[bytes]) -> None:
+        """Admit a peer's transactions to the mempool, in order; a refusal (one already
+        here or committed, a rule) is the peer's view of an older state, not a fault."""
+        if not self.node.is_validator or self.sync_only:
+            return
+        for i, raw in enumerate(txs):
+            if i and i % TXS_YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # consensus goes on while a large frame is checked
+            try:
+                self.node.mempool.submit(raw, wall_ms())
+            except StoreFault:
+                return  # the store has stopped the node
+            except LedgerError as e:
+                log.debug("a transaction from %s is refused: %s", link.name, e.code)
 
     def _on_consensus(self, kind: str, payload: object) -> None:
         if kind == "vote":

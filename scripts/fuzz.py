@@ -816,8 +816,9 @@ class FrameTarget:
             world.addr("agency"), world.addr("bank"), 7, f"FUZZ-{self.rebuilds}"),
             world.nonce + self.rebuilds)
         checked = check_transaction(world.registry, CHAIN_ID, encode(fresh), height)
-        frames = [pack("tx", encode(tx)) for tx in world.txs[:4]]
-        frames += [pack("tx", encode(fresh)), pack("status", [height - 1]),
+        frames = [pack("txs", [encode(tx) for tx in world.txs[:4]]),
+                  pack("txs", [encode(world.txs[0])])]
+        frames += [pack("txs", [encode(fresh)]), pack("status", [height - 1]),
                    pack("status", [height + 3]), pack("get_blocks", [1, height - 1]),
                    pack("get_blocks", [height - 2, 2**63 - 1])]
         first = None
@@ -1051,7 +1052,7 @@ class ApiTarget:
         return self._text(rng)
 
     def _body(self, rng: random.Random, mutator: Mutator) -> tuple[bytes, str]:
-        choice = rng.randrange(10)
+        choice = rng.randrange(11)
         if choice <= 2:
             raw = rng.choice(self.fresh_txs + self.tx_corpus)
             raw = mutator.mutate(raw) if rng.random() < 0.7 else raw
@@ -1072,6 +1073,12 @@ class ApiTarget:
             return b'{"tx": "' + rng.randbytes(16) + b'"}', "application/json"
         if choice == 8:
             return rng.randbytes(rng.randint(0, 64)), rng.choice(CONTENT_TYPES)
+        if choice == 9:  # batches (POST /v1/txs/batch), of sound and mutated transactions
+            raws = [rng.choice(self.fresh_txs + self.tx_corpus) for _ in range(rng.randint(0, 6))]
+            raws = [mutator.mutate(raw) if rng.random() < 0.3 else raw for raw in raws]
+            if rng.random() < 0.5:
+                return msgpack.packb(raws, use_bin_type=True), "application/msgpack"
+            return json.dumps({"txs": [raw.hex() for raw in raws]}).encode(), "application/json"
         return b"", rng.choice(CONTENT_TYPES)
 
     def _request(self, rng: random.Random, mutator: Mutator) -> ApiRequest:

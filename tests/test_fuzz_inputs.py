@@ -286,6 +286,8 @@ def test_the_frame_decoder_refuses_garbage_with_a_peer_code(data: bytes) -> None
         lambda f: pack(*f)),
     st.tuples(st.just("blocks"), st.lists(st.tuples(st.binary(max_size=60), WIRE).map(list),
                                           max_size=3)).map(lambda f: pack(*f)),
+    st.tuples(st.just("txs"), st.lists(st.binary(max_size=200) | WIRE, max_size=4)).map(
+        lambda f: pack(*f)),
     st.tuples(st.just("vote"), st.lists(LEAVES, min_size=7, max_size=7)).map(
         lambda f: pack(*f)),
     st.tuples(st.just("proposal"), st.tuples(st.lists(LEAVES, min_size=7, max_size=7),
