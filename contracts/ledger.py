@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from contracts import fees, governance, membership
-from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode
+from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode, sha256
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
 from contracts.identity import KeyPair
 from contracts.state import MemoryStore, Overlay
 from contracts.tx import (
+    TX_DOMAIN,
     ContractRef,
     Payload,
     Transaction,
     add_signature,
     check_signatures,
     decode_transaction,
-    payload_id,
     signing_bytes,
 )
 
@@ -90,8 +90,9 @@ def check_transaction(
             "tx.expired", f"expired at height {payload.expiry_height}; the next is {next_height}"
         )
     contract, operation, body = resolve(registry, tx)
-    check_signatures(tx, operation.signers(body))
-    return CheckedTx(tx, raw, payload_id(payload), contract, operation, body)
+    payload_bytes = encode(payload)  # once, for both the id and the signed message
+    check_signatures(tx, operation.signers(body), TX_DOMAIN + payload_bytes)
+    return CheckedTx(tx, raw, sha256(payload_bytes), contract, operation, body)
 
 
 def applied_key(tx_id: bytes) -> bytes:

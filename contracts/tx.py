@@ -81,8 +81,10 @@ def add_signature(tx: Transaction, signer_address: bytes, signature: bytes) -> T
     return Transaction(tx.payload, tuple(signatures))
 
 
-def check_signatures(tx: Transaction, required: tuple[bytes, ...]) -> None:
+def check_signatures(tx: Transaction, required: tuple[bytes, ...],
+                     message: bytes | None = None) -> None:
     """Every required signer signed, nobody else did, each signature verifies, in canonical order.
+    `message` is `signing_bytes(tx.payload)` when the caller has it already.
 
     Raises `LedgerError` with `tx.unsorted_signatures`, `tx.unexpected_signature`,
     `tx.missing_signature` or `tx.bad_signature`.
@@ -101,7 +103,8 @@ def check_signatures(tx: Transaction, required: tuple[bytes, ...]) -> None:
         raise LedgerError(
             "tx.missing_signature", f"still to sign: {', '.join(a.hex() for a in missing)}"
         )
-    message = signing_bytes(tx.payload)
+    if message is None:
+        message = signing_bytes(tx.payload)
     for s in tx.signatures:
         if not verify(s.signer, message, s.signature):
             raise LedgerError(

@@ -270,19 +270,35 @@ def _put(state: Overlay, voucher: Voucher) -> None:
 
 
 def _add_totals(state: Overlay, voucher: Voucher, sign: int) -> None:
-    totals = get_holder_totals(state, voucher.holder)
-    put_record(state, holder_totals_key(voucher.holder), HolderTotals(
-        voucher.holder, totals.held_fen + sign * voucher.amount_fen, totals.live_parts + sign))
-    record = get_debtor_record(state, voucher.debtor)
-    put_record(state, debtor_record_key(voucher.debtor), replace(
-        record, outstanding_fen=record.outstanding_fen + sign * voucher.amount_fen))
-    origin = get_origin(state, voucher.origin)
-    assert origin is not None, "a voucher's origin is recorded"
-    put_record(state, origin_key(origin.id), replace(
-        origin, live_parts=origin.live_parts + sign))
+    _write_totals(state, {voucher.holder: (sign * voucher.amount_fen, sign)},
+                  {voucher.debtor: sign * voucher.amount_fen}, {voucher.origin: sign})
 
 
-def _go_live(state: Overlay, voucher: Voucher) -> None:
+def _write_totals(state: Overlay, holders: dict[bytes, tuple[int, int]],
+                  debtors: dict[bytes, int], origins: dict[bytes, int]) -> None:
+    """Add what changed (fen and live parts per holder, outstanding fen per debtor, live
+    parts per origin) to the records that keep the totals; a total that does not change
+    is not written (a whole transfer leaves the debtor's and the origin's as they were)."""
+    for holder in sorted(holders):
+        fen, parts = holders[holder]
+        if fen or parts:
+            totals = get_holder_totals(state, holder)
+            put_record(state, holder_totals_key(holder), HolderTotals(
+                holder, totals.held_fen + fen, totals.live_parts + parts))
+    for debtor in sorted(debtors):
+        if debtors[debtor]:
+            record = get_debtor_record(state, debtor)
+            put_record(state, debtor_record_key(debtor), replace(
+                record, outstanding_fen=record.outstanding_fen + debtors[debtor]))
+    for origin_id in sorted(origins):
+        if origins[origin_id]:
+            origin = get_origin(state, origin_id)
+            assert origin is not None, "a voucher's origin is recorded"
+            put_record(state, origin_key(origin_id), replace(
+                origin, live_parts=origin.live_parts + origins[origin_id]))
+
+
+def _go_live(state: Overlay, voucher: Voucher, totals: bool = True) -> None:
     assert voucher.status == "active" and voucher.amount_fen > 0
     _put(state, voucher)
     state.put(holder_index_key(voucher.holder, voucher.id), b"")
@@ -295,19 +311,26 @@ def _go_live(state: Overlay, voucher: Voucher) -> None:
         state.put(overdue_key(voucher.id), b"")
     if voucher.extensions_used:
         state.put(extended_key(voucher.id), b"")
-    _add_totals(state, voucher, +1)
+    if totals:
+        _add_totals(state, voucher, +1)
 
 
-def _end(state: Overlay, voucher: Voucher, status: str, tx_id: bytes) -> Voucher:
+def _end(state: Overlay, voucher: Voucher, status: str, tx_id: bytes,
+         totals: bool = True) -> Voucher:
     """Take a live state out of circulation."""
     assert voucher.status == "active"
     assert voucher.pledge is None, "a pledge ends before its voucher state does"
     state.delete(live_holder_key(voucher.holder, voucher.id))
     state.delete(live_debtor_key(voucher.debtor, voucher.id))
-    state.delete(due_key(voucher.due_ms, voucher.id))
-    state.delete(overdue_key(voucher.id))
-    state.delete(extended_key(voucher.id))
-    _add_totals(state, voucher, -1)
+    # Exactly the index keys `_go_live`, `move_due` and `mark_overdue` keep for it.
+    if voucher.overdue_since_ms is None:
+        state.delete(due_key(voucher.due_ms, voucher.id))
+    else:
+        state.delete(overdue_key(voucher.id))
+    if voucher.extensions_used:
+        state.delete(extended_key(voucher.id))
+    if totals:
+        _add_totals(state, voucher, -1)
     ended = replace(voucher, status=status, ended_by=tx_id, reserved_by=None)
     _put(state, ended)
     return ended
@@ -341,7 +364,8 @@ def replace_with(
     """
     assert 0 < len(parts) <= MAX_PARTS
     assert sum(amount for _, amount, _ in parts) <= voucher.amount_fen
-    _end(state, voucher, "consumed", tx_id)
+    _end(state, voucher, "consumed", tx_id, totals=False)
+    holders = {voucher.holder: (-voucher.amount_fen, -1)}
     created = []
     for index, (holder, amount_fen, cause) in enumerate(parts):
         child = replace(
@@ -359,9 +383,14 @@ def replace_with(
             pledge=None,
             reserved_by=None,
         )
-        _go_live(state, child)
+        _go_live(state, child, totals=False)
         state.put(child_key(voucher.id, child.id), b"")
+        fen, count = holders.get(holder, (0, 0))
+        holders[holder] = (fen + amount_fen, count + 1)
         created.append(child)
+    moved_fen = sum(amount for _, amount, _ in parts)
+    _write_totals(state, holders, {voucher.debtor: moved_fen - voucher.amount_fen},
+                  {voucher.origin: len(parts) - 1})
     return created
 
 

@@ -74,6 +74,7 @@ class Execution:
     records: list[TxRecord] = field(default_factory=list)
     failed: list[tuple[CheckedTx, LedgerError]] = field(default_factory=list)
     block_events: BlockEvents | None = None
+    changes: list[tuple[bytes, bytes | None]] = field(default_factory=list)  # sorted by key
     state_root: bytes = ZERO_HASH
 
 
@@ -105,7 +106,8 @@ def execute_on(
         run.records.append(TxRecord(checked.id, height, len(run.included), tuple(events)))
         run.included.append(checked)
     run.block_events = BlockEvents(height, tuple(end_block(registry, run.overlay, info)))
-    run.state_root = next_state_root(parent_root, run.overlay.changes())
+    run.changes = run.overlay.changes()
+    run.state_root = next_state_root(parent_root, run.changes)
     return run
 
 
@@ -257,7 +259,7 @@ class Chain:
                 parent, block = block, self.check_block(height, records=True)
                 self.check_link(parent, block)
                 run = self._replay(state, root, block)
-                state.apply(run.overlay.changes())
+                state.apply(run.changes)
                 root = run.state_root
                 records, block_events = run.records, run.block_events
                 txs += len(records)
@@ -384,7 +386,7 @@ class Chain:
         head = Head(run.height, block.id, run.state_root, run.time_ms)
         assert run.block_events is not None
         self.store.commit_block(
-            block, certificate, run.records, run.block_events, run.overlay.changes(), head
+            block, certificate, run.records, run.block_events, run.changes, head
         )
         self.head = head
         return head

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import click
+import uvloop
 from aiohttp import web
 
 from contracts.contract import default_registry
@@ -189,16 +190,21 @@ def main() -> None:
               help="dial the peer NAME at HOST:PORT instead of its network.toml address "
                    "(a proxy; its certificate is still pinned to its key)")
 @click.option("--log-level", default="INFO", show_default=True)
+@click.option("--event-loop", type=click.Choice(["uvloop", "asyncio"]), default="uvloop",
+              show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
+              help="uvloop (libuv) or the standard library's loop (also from "
+                   "$CLAIMLEDGER_EVENT_LOOP)")
 def run(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Path | None,
         api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
-        log_level: str) -> None:
+        log_level: str, event_loop: str) -> None:
     """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
     configure_logging(log_level)
     config, key = load_node_key(network_path, key_path, passphrase_file)
     routes = parse_routes(config, peer_routes)
     node = open_node(config, data_dir, key)
     host, port = split_address(api_address or node.identity.entry.api)
-    fault = asyncio.run(serve(node, data_dir, host, port, peer_address, routes))
+    main = serve(node, data_dir, host, port, peer_address, routes)
+    fault = uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
     if fault is not None:
         raise fault_exit(fault)
 

@@ -1,18 +1,24 @@
 """The mempool: transactions checked on arrival, waiting for a block.
 
 On arrival a transaction is decoded and its envelope and signatures verified (once: the
-block path reuses the checked object). While the mempool is short its rules are also
-dry-run against the state after everything already pending, so a client hears at once
-that a rule refuses it; after each block the remaining transactions are run again on
-the new state (a recheck) and those that now fail are dropped with their code.
+block path reuses the checked object). A transaction a client submits through this
+node's API is also dry-run against the state after the pending transactions this node
+took from its own clients, so the client hears at once that a rule refuses it, and a
+transaction resting on one just submitted here (an application on the document
+attached before it) is accepted; after each block those are run again on the new state
+(a recheck) and the ones that now fail are dropped with their code.
 
-Under load that recheck would cost more than the blocks themselves (every pending
-transaction run again after every block), so it is bounded: when more than
-`RECHECK_MAX_TXS` remain after a block, the mempool stops dry-running and holds what
-arrives as verified but unchecked, and the block decides. A transaction the block
-refuses is dropped with its code (`GET /v1/txs/{id}` answers `rejected`). Once a block
-leaves at most `RECHECK_MAX_TXS` behind, they are run again and dry-runs resume.
-Execution in a block is what counts either way: the mempool's view only answers early.
+Transactions gossiped by other validators are not dry-run here: their entry validator
+answered for them, and the block decides (each validator executing each transaction
+once per block, not three times). A conflict between transactions that entered through
+different validators is settled by the block: the later one fails there and is dropped
+with its code (`GET /v1/txs/{id}` answers `rejected`).
+
+Under load the recheck would cost more than the blocks themselves, so it is bounded:
+when more than `RECHECK_MAX_TXS` of the node's own transactions remain after a block,
+dry-runs stop and what arrives is held verified but unchecked until a block leaves at
+most that many behind. Execution in a block is what counts either way: the mempool's
+view only answers early.
 
 The mempool is bounded twice: by count (`max_mempool_txs` of network.toml) and by the
 bytes it holds, so a flood of large transactions cannot exhaust memory either; when full
@@ -31,7 +37,7 @@ from node.chain import Chain
 
 MAX_REJECTED_KEPT = 10_000
 MAX_MEMPOOL_BYTES = 128 * 1024 * 1024
-RECHECK_MAX_TXS = 500  # pending transactions run again after a block; beyond: unchecked
+RECHECK_MAX_TXS = 500  # own pending transactions run again after a block; beyond: unchecked
 
 
 class Mempool:
@@ -44,8 +50,9 @@ class Mempool:
         self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
         self.by_raw: dict[bytes, CheckedTx] = {}  # the same, by the bytes that were checked
         self.rejected: OrderedDict[bytes, LedgerError] = OrderedDict()
-        # The state after every pending transaction, while dry-runs are on; None while the
-        # mempool holds more than a recheck may run again (see the module's docstring).
+        self.own: set[bytes] = set()  # pending ids submitted through this node's API
+        # The state after the pending transactions in `own`, while dry-runs are on; None
+        # while more of them wait than a recheck may run again (the module's docstring).
         self.overlay: Overlay | None = Overlay(chain.store)
 
     def __len__(self) -> int:
@@ -57,8 +64,9 @@ class Mempool:
         while len(self.rejected) > MAX_REJECTED_KEPT:
             self.rejected.popitem(last=False)
 
-    def submit(self, raw: bytes, wall_ms: int) -> tuple[CheckedTx, bool]:
-        """Check and admit a transaction; returns it and whether it was new.
+    def submit(self, raw: bytes, wall_ms: int, own: bool = True) -> tuple[CheckedTx, bool]:
+        """Check and admit a transaction; returns it and whether it was new. `own`: a
+        client submitted it here (dry-run it); else a peer gossiped it (do not).
 
         Raises `LedgerError`: envelope and signature codes, `tx.replay` for one already on
         the ledger, `mempool.full`, or the code of the rule that refuses it.
@@ -71,9 +79,9 @@ class Mempool:
             raise LedgerError("tx.replay", "this transaction is already on the ledger")
         if len(self.pending) >= self.max_txs or self.bytes + len(checked.raw) > self.max_bytes:
             raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
-        if self.overlay is None and not self.pending:
+        if self.overlay is None and not self.own:
             self.overlay = Overlay(self.chain.store)
-        if self.overlay is not None:
+        if own and self.overlay is not None:
             info = BlockInfo(self.chain.chain_id, head.height + 1,
                              self.chain.next_time_ms(wall_ms))
             try:
@@ -83,6 +91,8 @@ class Mempool:
                 raise
         self.rejected.pop(checked.id, None)
         self.pending[checked.id] = checked
+        if own:
+            self.own.add(checked.id)
         self.by_raw[checked.raw] = checked
         self.bytes += len(checked.raw)
         return checked, True
@@ -93,6 +103,7 @@ class Mempool:
 
     def _drop(self, tx_id: bytes) -> None:
         checked = self.pending.pop(tx_id, None)
+        self.own.discard(tx_id)
         if checked is not None:
             self.by_raw.pop(checked.raw, None)
             self.bytes -= len(checked.raw)
@@ -122,20 +133,22 @@ class Mempool:
 
     def after_commit(self, included: list[CheckedTx],
                      failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
-        """Drop what the block took or refused; run the rest again on the new state when
-        few enough remain (`RECHECK_MAX_TXS`), else leave them unchecked."""
+        """Drop what the block took or refused; run this node's own remaining ones again
+        on the new state when few enough remain (`RECHECK_MAX_TXS`), else leave them
+        unchecked."""
         for checked in included:
             self._drop(checked.id)
         for checked, error in failed:
             self._drop(checked.id)
             self._remember_rejection(checked.id, error)
-        if len(self.pending) > RECHECK_MAX_TXS:
+        if len(self.own) > RECHECK_MAX_TXS:
             self.overlay = None
             return
         head = self.chain.head
         info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
         self.overlay = Overlay(self.chain.store)
-        for tx_id, checked in list(self.pending.items()):
+        for tx_id in [i for i in self.pending if i in self.own]:
+            checked = self.pending[tx_id]
             try:
                 apply_transaction(self.chain.registry, self.overlay, checked, info)
             except LedgerError as e:

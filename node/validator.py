@@ -445,7 +445,7 @@ class Replication:
             if i and i % TXS_YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # consensus goes on while a large frame is checked
             try:
-                self.node.mempool.submit(raw, wall_ms())
+                self.node.mempool.submit(raw, wall_ms(), own=False)
             except StoreFault:
                 return  # the store has stopped the node
             except LedgerError as e:

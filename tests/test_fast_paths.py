@@ -220,3 +220,23 @@ def test_under_load_the_mempool_admits_without_dry_run_and_the_block_decides(
         pool.submit(encode(confirm_tx(CHAIN_ID, members, tx_id(applies[2]),
                                       signer="supplier")), T0 + 3 * SEC)
     assert e.value.code == "issuance.not_debtor"
+
+
+def test_a_gossiped_transaction_is_not_dry_run_here_and_the_block_decides(node: Node) -> None:
+    members = members_of(node)
+    pool = node.mempool
+    apply = apply_tx(CHAIN_ID, members, DUE)
+    pool.submit(encode(apply), T0 + SEC)  # a client's: dry-run
+    not_debtor = confirm_tx(CHAIN_ID, members, tx_id(apply), signer="supplier")
+    with pytest.raises(LedgerError):  # from a client: refused at once
+        pool.submit(encode(not_debtor), T0 + SEC)
+    _, new = pool.submit(encode(not_debtor), T0 + SEC, own=False)  # from a peer: held
+    assert new and pool.status(tx_id(not_debtor)) == ("pending", None)
+    assert pool.own == {tx_id(apply)}
+
+    head = node.produce(T0 + 2 * SEC)
+    block = node.store.block(head.height)
+    assert block is not None and block.txs == (encode(apply),)
+    status, error = pool.status(tx_id(not_debtor))
+    assert status == "rejected" and error is not None and error.code == "issuance.not_debtor"
+    assert len(pool) == 0 and not pool.own
