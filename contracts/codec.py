@@ -94,6 +94,7 @@ def _int_codec(bounds: IntRange | None) -> tuple[ToWire, FromWire]:
             raise _fail("range", path, f"{value} is outside [{lo}, {hi}]")
         return value
 
+    check.inline = f"type({{v}}) is not int or not {lo} <= {{v}} <= {hi}"  # type: ignore[attr-defined]
     return check, check
 
 
@@ -103,6 +104,7 @@ def _bool_codec() -> tuple[ToWire, FromWire]:
             raise _fail("type", path, f"expected a boolean, got {type(value).__name__}")
         return value
 
+    check.inline = "type({v}) is not bool"  # type: ignore[attr-defined]
     return check, check
 
 
@@ -116,6 +118,7 @@ def _bytes_codec(size: Size | None) -> tuple[ToWire, FromWire]:
             raise _fail("size", path, f"length {len(value)} is outside [{lo}, {hi}]")
         return value
 
+    check.inline = f"type({{v}}) is not bytes or not {lo} <= len({{v}}) <= {hi}"  # type: ignore[attr-defined]
     return check, check
 
 
@@ -132,6 +135,8 @@ def _str_codec(size: Size | None, one_of: OneOf | None) -> tuple[ToWire, FromWir
             raise _fail("value", path, f"{value!r} is not one of: {allowed}")
         return value
 
+    if one_of is None:  # an enumeration keeps its own check
+        check.inline = f"type({{v}}) is not str or not {lo} <= len({{v}}) <= {hi}"  # type: ignore[attr-defined]
     return check, check
 
 
@@ -165,6 +170,10 @@ def _optional_codec(inner: tuple[ToWire, FromWire]) -> tuple[ToWire, FromWire]:
     def from_wire(value: Any, path: str) -> Any:
         return None if value is None else inner_from(value, path)
 
+    inline = getattr(inner_to, "inline", None)
+    if inline is not None and inner_to is inner_from:
+        condition = f"{{v}} is not None and ({inline})"
+        to_wire.inline = from_wire.inline = condition  # type: ignore[attr-defined]
     return to_wire, from_wire
 
 
@@ -225,27 +234,58 @@ def _compiled(cls: type) -> _Compiled:
     hints = get_type_hints(cls, include_extras=True)
     names = [f.name for f in fields(cls)]
     name = cls.__name__
-    # Placeholder first, so that a record type may refer to itself through a tuple.
-    slots: list[tuple[ToWire, FromWire]] = []
-    count = len(names)
+    # A record type may refer to itself through a tuple: while its fields' codecs are
+    # built, it is registered as a trampoline to the functions made below.
+    made: list[Callable] = []
+    _COMPILED[cls] = _Compiled(lambda v, path=name: made[0](v, path),
+                               lambda v, path=name: made[1](v, path))
+    try:
+        slots = [_field_codec(hints[field]) for field in names]
+    except Exception:
+        del _COMPILED[cls]
+        raise
+    to_wire, from_wire = _generate(cls, names, slots)
+    made.extend((to_wire, from_wire))
+    compiled = _Compiled(to_wire, from_wire)
+    _COMPILED[cls] = compiled
+    return compiled
 
-    # The two functions are generated per record type: one call per field with its
-    # path built lazily, and the record made without the dataclass __init__ (which sets
-    # each field of a frozen dataclass through object.__setattr__).
-    env: dict[str, Any] = {"cls": cls, "name": name, "count": count, "list": list,
+
+def _generate(cls: type, names: list[str], slots: list[tuple[ToWire, FromWire]]
+              ) -> tuple[ToWire, FromWire]:
+    """The record's two functions, written out as Python for its fields: a scalar field
+    is checked inline (its check function runs, and raises with the field's path, only
+    when the inline test fails); a nested field calls its codec with a lazily built
+    path; the record is made without the dataclass __init__ (which sets each field of a
+    frozen dataclass through object.__setattr__)."""
+    name = cls.__name__
+    env: dict[str, Any] = {"cls": cls, "name": name, "count": len(names), "list": list,
                            "new": object.__new__, "_fail": _fail, "slots": slots}
-    to_items = ", ".join(f"slots[{i}][0](d[{f!r}], (path, {'.' + f!r}))"
-                         for i, f in enumerate(names))
-    from_items = ", ".join(f"{f!r}: slots[{i}][1](value[{i}], (path, {'.' + f!r}))"
-                           for i, f in enumerate(names))
-    make_record = (f"record = cls(**{{{from_items}}})" if hasattr(cls, "__post_init__") else
-                   f"record = new(cls); record.__dict__.update({{{from_items}}})")
+    to_lines, from_lines = [], []
+    for i, field in enumerate(names):
+        path = f"(path, {'.' + field!r})"
+        for lines, side, fetch in ((to_lines, 0, f"d[{field!r}]"),
+                                   (from_lines, 1, f"value[{i}]")):
+            lines.append(f"    v{i} = {fetch}")
+            inline = getattr(slots[i][side], "inline", None)
+            if inline is not None:
+                lines.append(f"    if {inline.format(v=f'v{i}')}:")
+                lines.append(f"        slots[{i}][{side}](v{i}, {path})")
+                lines.append("        raise AssertionError('an inline check disagrees')")
+            else:
+                lines.append(f"    v{i} = slots[{i}][{side}](v{i}, {path})")
+    values = ", ".join(f"v{i}" for i in range(len(names)))
+    items = ", ".join(f"{field!r}: v{i}" for i, field in enumerate(names))
+    make = (f"record = cls(**{{{items}}})" if hasattr(cls, "__post_init__") else
+            f"record = new(cls)\n    record.__dict__.update({{{items}}})")
+    newline = "\n"
     source = f"""
 def to_wire(value, path=name):
     if type(value) is not cls:
         raise _fail("type", path, f"expected {{name}}, got {{type(value).__name__}}")
     d = value.__dict__
-    return [{to_items}]
+{newline.join(to_lines)}
+    return [{values}]
 
 def from_wire(value, path=name):
     if type(value) is not list:
@@ -253,20 +293,12 @@ def from_wire(value, path=name):
                     f"expected an array for {{name}}, got {{type(value).__name__}}")
     if len(value) != count:
         raise _fail("field_count", path, f"{{name}} has {{count}} fields, got {{len(value)}}")
-    {make_record}
+{newline.join(from_lines)}
+    {make}
     return record
 """
     exec(compile(source, f"<codec of {name}>", "exec"), env)
-    to_wire, from_wire = env["to_wire"], env["from_wire"]
-
-    compiled = _Compiled(to_wire, from_wire)
-    _COMPILED[cls] = compiled
-    try:
-        slots.extend(_field_codec(hints[field]) for field in names)
-    except Exception:
-        del _COMPILED[cls]
-        raise
-    return compiled
+    return env["to_wire"], env["from_wire"]
 
 
 # ---------------------------------------------------------------- public API

@@ -8,6 +8,7 @@ behind. Keys and values are bytes; values are canonical encodings of records.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Protocol, TypeVar
@@ -66,6 +67,13 @@ class Overlay:
         self.parent = parent
         self.writes: dict[bytes, bytes | None] = {}
         self.records: dict[bytes, object] = {}  # the decoded form of some of `writes`
+        self._keys: list[bytes] | None = []  # `writes`' keys in order; None: to sort again
+
+    def _written_keys(self) -> list[bytes]:
+        """The written keys in ascending order, sorted again only after a new key."""
+        if self._keys is None:
+            self._keys = sorted(self.writes)
+        return self._keys
 
     def get(self, key: bytes) -> bytes | None:
         if key in self.writes:
@@ -87,22 +95,33 @@ class Overlay:
         return get_record(self.parent, key, cls)
 
     def put(self, key: bytes, value: bytes) -> None:
+        if key not in self.writes:
+            self._keys = None
         self.writes[key] = value
         self.records.pop(key, None)
 
     def put_record(self, key: bytes, record: object) -> None:
-        self.writes[key] = encode(record)
+        raw = encode(record)
+        if key not in self.writes:
+            self._keys = None
+        self.writes[key] = raw
         self.records[key] = record
 
     def delete(self, key: bytes) -> None:
+        if key not in self.writes:
+            self._keys = None
         self.writes[key] = _DELETED
         self.records.pop(key, None)
 
     def scan(self, prefix: bytes, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
         lower = max(prefix, start)
-        mine = sorted(
-            (k, v) for k, v in self.writes.items() if k.startswith(prefix) and k >= lower
-        )
+        keys = self._written_keys()
+        mine = []
+        for i in range(bisect_left(keys, lower), len(keys)):
+            key = keys[i]
+            if not key.startswith(prefix):
+                break
+            mine.append((key, self.writes[key]))
         written = {k for k, _ in mine}
         theirs = ((k, v) for k, v in self.parent.scan(prefix, start) if k not in written)
         for key, value in heapq.merge(mine, theirs, key=lambda kv: kv[0]):
@@ -116,6 +135,8 @@ class Overlay:
         """Push this overlay's writes into its parent, which must be an overlay."""
         parent = self.parent
         assert isinstance(parent, Overlay), "only a child overlay can be committed"
+        if parent._keys is not None and not self.writes.keys() <= parent.writes.keys():
+            parent._keys = None
         parent.writes.update(self.writes)
         records = self.records
         for key in self.writes:
@@ -125,10 +146,12 @@ class Overlay:
                 parent.records.pop(key, None)
         self.writes = {}
         self.records = {}
+        self._keys = []
 
     def changes(self) -> list[tuple[bytes, bytes | None]]:
         """The writes in key order: what a block commits and what its state root covers."""
-        return sorted(self.writes.items())
+        writes = self.writes
+        return [(key, writes[key]) for key in self._written_keys()]
 
 
 def get_record(state: Reader, key: bytes, cls: type[T]) -> T | None:
@@ -172,12 +195,11 @@ def next_state_root(previous_root: bytes, changes: list[tuple[bytes, bytes | Non
 def change_set_bytes(changes: list[tuple[bytes, bytes | None]]) -> bytes:
     """`encode(ChangeSet(...))` of the changes, written directly: a block changes thousands
     of keys, and building a record per change only to encode it costs more than the rest
-    of the state root."""
+    of the state root. msgpack writes each (key, value) tuple as the array [key, value]."""
     assert len(changes) <= _MAX_CHANGES
-    for key, value in changes:
-        assert type(key) is bytes and 1 <= len(key) <= _MAX_KEY_BYTES, key
-        assert value is None or (type(value) is bytes and len(value) <= _MAX_VALUE_BYTES)
-    return msgpack.packb([[[k, v] for k, v in changes]], use_bin_type=True)
+    assert all(1 <= len(k) <= _MAX_KEY_BYTES and (v is None or len(v) <= _MAX_VALUE_BYTES)
+               for k, v in changes)
+    return msgpack.packb([changes], use_bin_type=True)
 
 
 _MAX_KEY_BYTES = 1024

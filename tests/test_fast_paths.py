@@ -240,3 +240,40 @@ def test_a_gossiped_transaction_is_not_dry_run_here_and_the_block_decides(node: 
     status, error = pool.status(tx_id(not_debtor))
     assert status == "rejected" and error is not None and error.code == "issuance.not_debtor"
     assert len(pool) == 0 and not pool.own
+
+
+keys = st.binary(min_size=1, max_size=3, )
+operations = st.lists(st.tuples(st.sampled_from(["put", "delete", "child_put", "scan"]), keys,
+                                st.binary(max_size=4)), max_size=60)
+
+
+@given(st.dictionaries(keys, st.binary(max_size=4), max_size=20), operations)
+@settings(max_examples=300)
+def test_an_overlay_scans_and_lists_changes_as_a_plain_dictionary_would(
+    base: dict[bytes, bytes], ops: list[tuple[str, bytes, bytes]]
+) -> None:
+    overlay = Overlay(MemoryStore(base))
+    model = dict(base)
+    written: dict[bytes, bytes | None] = {}
+    for op, key, value in ops:
+        if op == "put":
+            overlay.put(key, value)
+            model[key], written[key] = value, value
+        elif op == "delete":
+            overlay.delete(key)
+            model.pop(key, None)
+            written[key] = None
+        elif op == "child_put":
+            child = overlay.child()
+            child.put(key, value)
+            child.delete(key + b"\x00")
+            child.commit()
+            model[key], written[key] = value, value
+            model.pop(key + b"\x00", None)
+            written[key + b"\x00"] = None
+        prefix = key[:1]
+        expected = sorted((k, v) for k, v in model.items() if k.startswith(prefix))
+        assert list(overlay.scan(prefix)) == expected
+        start = key
+        assert list(overlay.scan(prefix, start)) == [kv for kv in expected if kv[0] >= start]
+    assert overlay.changes() == sorted(written.items())
