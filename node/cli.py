@@ -203,6 +203,7 @@ def run(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Pat
     routes = parse_routes(config, peer_routes)
     node = open_node(config, data_dir, key)
     host, port = split_address(api_address or node.identity.entry.api)
+    logging.getLogger("claimledger.node").debug("running on the %s event loop", event_loop)
     main = serve(node, data_dir, host, port, peer_address, routes)
     fault = uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
     if fault is not None:

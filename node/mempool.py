@@ -54,6 +54,7 @@ class Mempool:
         # The state after the pending transactions in `own`, while dry-runs are on; None
         # while more of them wait than a recheck may run again (the module's docstring).
         self.overlay: Overlay | None = Overlay(chain.store)
+        self.recheck_due = False  # a block was committed; own ones to run again (`recheck`)
 
     def __len__(self) -> int:
         return len(self.pending)
@@ -79,6 +80,8 @@ class Mempool:
             raise LedgerError("tx.replay", "this transaction is already on the ledger")
         if len(self.pending) >= self.max_txs or self.bytes + len(checked.raw) > self.max_bytes:
             raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
+        if own and self.recheck_due:
+            self.recheck(wall_ms)
         if self.overlay is None and not self.own:
             self.overlay = Overlay(self.chain.store)
         if own and self.overlay is not None:
@@ -129,21 +132,32 @@ class Mempool:
     @property
     def dry_running(self) -> bool:
         """Whether arrivals are dry-run against the pending state (not under load)."""
-        return self.overlay is not None
+        return self.overlay is not None or self.recheck_due
 
     def after_commit(self, included: list[CheckedTx],
-                     failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
-        """Drop what the block took or refused; run this node's own remaining ones again
-        on the new state when few enough remain (`RECHECK_MAX_TXS`), else leave them
-        unchecked."""
+                     failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int,
+                     defer: bool = False) -> None:
+        """Drop what the block took or refused; then run this node's own remaining ones
+        again on the new state when few enough remain (`RECHECK_MAX_TXS`), else leave
+        them unchecked. `defer`: the caller runs `recheck` itself a little later (a
+        validator, once it has proposed: the recheck is off the consensus's path); an
+        own submission before then runs it first."""
         for checked in included:
             self._drop(checked.id)
         for checked, error in failed:
             self._drop(checked.id)
             self._remember_rejection(checked.id, error)
-        if len(self.own) > RECHECK_MAX_TXS:
-            self.overlay = None
+        self.overlay = None
+        self.recheck_due = len(self.own) <= RECHECK_MAX_TXS
+        if not defer:
+            self.recheck(wall_ms)
+
+    def recheck(self, wall_ms: int) -> None:
+        """Run the own pending transactions again on the committed state, if a block
+        asked for it; those that now fail are dropped with their code."""
+        if not self.recheck_due:
             return
+        self.recheck_due = False
         head = self.chain.head
         info = BlockInfo(self.chain.chain_id, head.height + 1, self.chain.next_time_ms(wall_ms))
         self.overlay = Overlay(self.chain.store)

@@ -334,7 +334,7 @@ class Replication:
     def _commit(self, block: Block, certificate: Certificate, run: Execution) -> None:
         node = self.node
         head = self.chain.commit(block, certificate, run)
-        node.mempool.after_commit(run.included, run.failed, wall_ms())
+        node.mempool.after_commit(run.included, run.failed, wall_ms(), defer=True)
         log.info("committed height=%d round=%d txs=%d id=%s", head.height,
                  certificate.round, len(run.included), head.block_id.hex()[:16])
         node.committed.set()
@@ -351,6 +351,7 @@ class Replication:
             await asyncio.sleep(TICK_S)
             try:
                 self._tick(last_rebroadcast)
+                self.node.mempool.recheck(wall_ms())  # after a proposal, off its path
                 now = wall_ms()
                 if self.driver is not None and now - last_rebroadcast >= REBROADCAST_MS:
                     last_rebroadcast = now
