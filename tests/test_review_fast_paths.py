@@ -339,8 +339,9 @@ def test_the_store_reads_one_key_as_two_record_types_each_as_its_bytes_decode(
     assert store.record(b"missing", HolderTotals) is None
 
 
-@pytest.mark.xfail(strict=True, reason="review: Store.record hands out a cached record after "
-                   "a fault, where every other read raises the fault (node/store.py:258-262)")
+@pytest.mark.xfail(strict=True, reason=(
+    "review: Store.record hands out a cached record after a fault, where every other read "
+    "raises the fault (a cache hit skips Store._check)"))
 def test_a_faulted_store_answers_no_record_from_its_cache(store: Store) -> None:
     store.db.put(b"s/k", encode(HolderTotals(HOLDERS[0], 5, 1)))
     assert store.record(b"k", HolderTotals) is not None
@@ -438,7 +439,7 @@ def test_a_transaction_gossiped_first_is_pending_when_a_client_sends_it_too(node
 @pytest.mark.xfail(strict=True, raises=LedgerError, reason=(
     "review: a transaction gossiped here first and then submitted by its client stays out "
     "of the dry-run state, so the client's next transaction resting on it is refused "
-    "(node/mempool.py:76-77 returns before the dry-run and never adds it to `own`)"))
+    "(Mempool.submit returns early for an id already pending: no dry-run, not added to `own`)"))
 def test_a_client_may_rest_a_transaction_on_one_it_sent_here_after_a_peer_did(
     node: Node
 ) -> None:
