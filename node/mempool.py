@@ -28,12 +28,15 @@ holds some 28 of the largest (document) transactions, or thousands of ordinary o
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 
 from contracts.errors import LedgerError
 from contracts.ledger import BlockInfo, CheckedTx, apply_transaction, check_transaction
 from contracts.state import Overlay
 from node.chain import Chain
+
+log = logging.getLogger("claimledger.mempool")
 
 MAX_REJECTED_KEPT = 10_000
 MAX_MEMPOOL_BYTES = 128 * 1024 * 1024
@@ -75,6 +78,8 @@ class Mempool:
         head = self.chain.head
         checked = check_transaction(self.chain.registry, self.chain.chain_id, raw, head.height + 1)
         if checked.id in self.pending:
+            if own and checked.id not in self.own:
+                self._adopt(checked.id, wall_ms)
             return self.pending[checked.id], False
         if self.chain.store.tx_record(checked.id) is not None:
             raise LedgerError("tx.replay", "this transaction is already on the ledger")
@@ -99,6 +104,23 @@ class Mempool:
         self.by_raw[checked.raw] = checked
         self.bytes += len(checked.raw)
         return checked, True
+
+    def _adopt(self, tx_id: bytes, wall_ms: int) -> None:
+        """A client submits here one a peer gossiped first: from now on it is this node's
+        own, in the dry-run state, so the client's next transaction may rest on it. One
+        that fails there stays pending (the block decides) and a recheck drops it."""
+        self.own.add(tx_id)
+        if self.recheck_due:
+            self.recheck(wall_ms)  # runs it with the others
+        elif self.overlay is not None:
+            head = self.chain.head
+            info = BlockInfo(self.chain.chain_id, head.height + 1,
+                             self.chain.next_time_ms(wall_ms))
+            try:
+                apply_transaction(self.chain.registry, self.overlay, self.pending[tx_id], info)
+            except LedgerError as e:
+                log.debug("%s, first gossiped here, fails its dry-run: %s",
+                          tx_id.hex()[:16], e.code)
 
     def checked(self, raw: bytes) -> CheckedTx | None:
         """The pending transaction with exactly these bytes, already verified, if any."""

@@ -257,6 +257,7 @@ class Store:
 
     def record(self, key: bytes, cls: type[T]) -> T | None:
         """The state record at `key`, decoded once while it stays unchanged."""
+        self._check()
         found = self._records.get(key)
         if type(found) is cls:
             return found  # type: ignore[return-value]

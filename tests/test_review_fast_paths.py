@@ -12,8 +12,8 @@ way it replaced.
   dropped, and after deletes.
 - The mempool's own set: what this node's clients submitted, and nothing else.
 
-Two tests are strict xfails: defects the review found, each named in its reason; they
-pass (and the mark goes) once the defect is fixed.
+Two tests protect fixes of defects the review found: a cached record is never served
+after a store fault, and a client may rest a transaction on one a peer gossiped first.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from hypothesis.stateful import invariant
 from consensus.certificate import make_certificate
 from contracts import vouchers
 from contracts.codec import U32, U64, Hash32, decode, encode, sha256
-from contracts.errors import CodecError, LedgerError
+from contracts.errors import CodecError
 from contracts.identity import KeyPair
 from contracts.state import MemoryStore, Overlay, get_record, put_record
 from contracts.tx import Transaction
@@ -339,9 +339,6 @@ def test_the_store_reads_one_key_as_two_record_types_each_as_its_bytes_decode(
     assert store.record(b"missing", HolderTotals) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "review: Store.record hands out a cached record after a fault, where every other read "
-    "raises the fault (a cache hit skips Store._check)"))
 def test_a_faulted_store_answers_no_record_from_its_cache(store: Store) -> None:
     store.db.put(b"s/k", encode(HolderTotals(HOLDERS[0], 5, 1)))
     assert store.record(b"k", HolderTotals) is not None
@@ -436,10 +433,6 @@ def test_a_transaction_gossiped_first_is_pending_when_a_client_sends_it_too(node
     check_pool(node)
 
 
-@pytest.mark.xfail(strict=True, raises=LedgerError, reason=(
-    "review: a transaction gossiped here first and then submitted by its client stays out "
-    "of the dry-run state, so the client's next transaction resting on it is refused "
-    "(Mempool.submit returns early for an id already pending: no dry-run, not added to `own`)"))
 def test_a_client_may_rest_a_transaction_on_one_it_sent_here_after_a_peer_did(
     node: Node
 ) -> None:
