@@ -76,15 +76,21 @@ class Mempool:
         the ledger, `mempool.full`, or the code of the rule that refuses it.
         """
         head = self.chain.head
-        checked = check_transaction(self.chain.registry, self.chain.chain_id, raw, head.height + 1)
-        if checked.id in self.pending:
-            if own and checked.id not in self.own:
-                self._adopt(checked.id, wall_ms)
-            return self.pending[checked.id], False
+        known = self.by_raw.get(raw)  # the same bytes again: no second check
+        if known is None:
+            # A full mempool refuses before any decoding or signature check: a client
+            # retrying a large batch against it costs a lookup per transaction.
+            if len(self.pending) >= self.max_txs or self.bytes + len(raw) > self.max_bytes:
+                raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
+            checked = check_transaction(self.chain.registry, self.chain.chain_id, raw,
+                                        head.height + 1)
+            known = self.pending.get(checked.id)  # the same transaction in other bytes
+        if known is not None:
+            if own and known.id not in self.own:
+                self._adopt(known.id, wall_ms)
+            return known, False
         if self.chain.store.tx_record(checked.id) is not None:
             raise LedgerError("tx.replay", "this transaction is already on the ledger")
-        if len(self.pending) >= self.max_txs or self.bytes + len(checked.raw) > self.max_bytes:
-            raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
         if own and self.recheck_due:
             self.recheck(wall_ms)
         if self.overlay is None and not self.own:

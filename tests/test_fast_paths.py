@@ -277,3 +277,32 @@ def test_an_overlay_scans_and_lists_changes_as_a_plain_dictionary_would(
         start = key
         assert list(overlay.scan(prefix, start)) == [kv for kv in expected if kv[0] >= start]
     assert overlay.changes() == sorted(written.items())
+
+
+def test_a_full_mempool_refuses_before_decoding_and_a_repeat_is_not_checked_again(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = members_of(node)
+    pool = node.mempool
+    checks: list[bytes] = []
+    real_check = mempool_module.check_transaction
+
+    def counting(registry, chain_id, raw, height):  # type: ignore[no-untyped-def]
+        checks.append(raw)
+        return real_check(registry, chain_id, raw, height)
+
+    monkeypatch.setattr(mempool_module, "check_transaction", counting)
+    monkeypatch.setattr(pool, "max_txs", 2)
+    first, second, third = (encode(apply_tx(CHAIN_ID, members, DUE, basis=f"HT-{i}"))
+                            for i in range(3))
+    pool.submit(first, T0 + SEC)
+    pool.submit(second, T0 + SEC)
+    assert len(checks) == 2
+    _, new = pool.submit(first, T0 + SEC)  # the same bytes: pending, not checked again
+    assert not new and len(checks) == 2
+    with pytest.raises(LedgerError) as e:
+        pool.submit(third, T0 + SEC)
+    assert e.value.code == "mempool.full" and len(checks) == 2  # refused unverified
+    with pytest.raises(LedgerError) as e:
+        pool.submit(b"\x00not a transaction", T0 + SEC)
+    assert e.value.code == "mempool.full"
