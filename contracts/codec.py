@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
@@ -306,12 +307,26 @@ def from_wire(value, path=name):
 
 def to_wire(record: Any) -> list:
     """The record as nested msgpack-ready lists (checked against its field types)."""
-    return _compiled(type(record)).to_wire(record, type(record).__name__)
+    cls = type(record)
+    return (_COMPILED.get(cls) or _compiled(cls)).to_wire(record, cls.__name__)
+
+
+def _pack(wire: Any) -> bytes:
+    """msgpack.packb(wire, use_bin_type=True) with a packer kept per thread (packb makes
+    a new one on every call)."""
+    packer = getattr(_PACKERS, "packer", None)
+    if packer is None:
+        packer = _PACKERS.packer = msgpack.Packer(use_bin_type=True)
+    return packer.pack(wire)
+
+
+_PACKERS = threading.local()
 
 
 def encode(record: Any) -> bytes:
     """The canonical bytes of a record."""
-    return msgpack.packb(to_wire(record), use_bin_type=True)
+    cls = type(record)
+    return _pack((_COMPILED.get(cls) or _compiled(cls)).to_wire(record, cls.__name__))
 
 
 def decode(cls: type[T], data: bytes, max_bytes: int = MAX_INPUT_BYTES) -> T:
@@ -337,8 +352,8 @@ def decode(cls: type[T], data: bytes, max_bytes: int = MAX_INPUT_BYTES) -> T:
     except (ValueError, msgpack.UnpackException, UnicodeDecodeError, RecursionError) as e:
         # ValueError covers truncated input, map/ext limits and invalid UTF-8.
         raise CodecError("codec.malformed", f"{cls.__name__}: not valid msgpack ({e})") from e
-    record = _compiled(cls).from_wire(wire, cls.__name__)
-    if msgpack.packb(wire, use_bin_type=True) != data:
+    record = (_COMPILED.get(cls) or _compiled(cls)).from_wire(wire, cls.__name__)
+    if _pack(wire) != data:
         raise CodecError(
             "codec.non_canonical", f"{cls.__name__}: valid but not the canonical encoding"
         )
