@@ -10,6 +10,8 @@ stay registered so history replays.
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,14 +68,58 @@ class Contract:
     max_body_bytes: int = MAX_BODY_BYTES  # the largest operation body it takes
 
 
+CONTRACTS_DIR = Path(__file__).resolve().parent
+
+
+def _imported_contract_modules(source: bytes) -> set[str]:
+    """The modules of this package a module's source imports (`contracts.x`)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "contracts":
+                names.update(alias.name for alias in node.names)
+            elif node.module.startswith("contracts."):
+                names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[1] for alias in node.names
+                         if alias.name.startswith("contracts."))
+    return {name for name in names if (CONTRACTS_DIR / f"{name}.py").is_file()}
+
+
+def code_hash(module: ModuleType) -> bytes:
+    """sha256 of a contract module's source and, in name order, of every module of this
+    package it imports, directly or through others: the rules a contract runs include
+    the shared ones it calls (voucher states, totals, the codec, state overlays), so a
+    change there is a new code hash too. Computed once per module file and process."""
+    return _code_hash(module.__file__ or "")
+
+
+@functools.cache
+def _code_hash(path: str) -> bytes:
+    own = Path(path).read_bytes()
+    sources: dict[str, bytes] = {}
+    waiting = sorted(_imported_contract_modules(own))
+    while waiting:
+        name = waiting.pop()
+        if name in sources:
+            continue
+        sources[name] = (CONTRACTS_DIR / f"{name}.py").read_bytes()
+        waiting.extend(sorted(_imported_contract_modules(sources[name]) - set(sources)))
+    digest = hashlib.sha256(b"claimledger/contract/v1\x00" + own)
+    for name in sorted(sources):
+        source = sources[name]
+        digest.update(b"\x00" + name.encode() + b"\x00" + len(source).to_bytes(8, "big"))
+        digest.update(source)
+    return digest.digest()
+
+
 def contract_from_module(module: ModuleType) -> Contract:
-    source = Path(module.__file__ or "").read_bytes()
     max_body_bytes = getattr(module, "MAX_BODY_BYTES", MAX_BODY_BYTES)
     assert MAX_BODY_BYTES <= max_body_bytes <= MAX_LARGE_BODY_BYTES, module.NAME
     return Contract(
         name=module.NAME,
         version=module.VERSION,
-        code_hash=hashlib.sha256(source).digest(),
+        code_hash=code_hash(module),
         operations={op.name: op for op in module.OPERATIONS},
         end_block=getattr(module, "end_block", None),
         max_body_bytes=max_body_bytes,
