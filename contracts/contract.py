@@ -10,9 +10,9 @@ stay registered so history replays.
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,19 +71,21 @@ class Contract:
 CONTRACTS_DIR = Path(__file__).resolve().parent
 
 
-def _imported_contract_modules(source: bytes) -> set[str]:
-    """The modules of this package a module's source imports (`contracts.x`)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module == "contracts":
-                names.update(alias.name for alias in node.names)
-            elif node.module.startswith("contracts."):
-                names.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[1] for alias in node.names
-                         if alias.name.startswith("contracts."))
-    return {name for name in names if (CONTRACTS_DIR / f"{name}.py").is_file()}
+_FROM_SUBMODULE = re.compile(rb"^[ \t]*(?:from|import) contracts\.(\w+)", re.M)
+_FROM_PACKAGE = re.compile(rb"^[ \t]*from contracts import (\([^)]*\)|[^\n]*)", re.M)
+
+
+@functools.cache
+def _imported_contract_modules(source: bytes) -> frozenset[str]:
+    """The modules of this package a module's source imports (`contracts.x`), read from
+    its import lines (isort's forms: `from contracts.x import ...`, `from contracts
+    import (x, y)`); a word that names no module file is left out."""
+    names = {m[1] for m in _FROM_SUBMODULE.finditer(source)}
+    for m in _FROM_PACKAGE.finditer(source):
+        listed = re.sub(rb"#[^\n]*|\bas\s+\w+", b"", m[1])
+        names.update(re.findall(rb"\w+", listed))
+    return frozenset(name.decode() for name in names
+                     if (CONTRACTS_DIR / f"{name.decode()}.py").is_file())
 
 
 def code_hash(module: ModuleType) -> bytes:

@@ -87,17 +87,22 @@ def compact(path: Path) -> None:
     db.close()
 
 
-def flip_byte_of(path: Path, needle: bytes) -> Path:
-    """Flip one byte inside the first occurrence of `needle` in the store's table files
-    (hashes do not compress, so they appear as they are)."""
+def flip_byte_of(path: Path, needle: bytes) -> list[Path]:
+    """Flip one byte inside every occurrence of `needle` in the store's table files
+    (hashes do not compress, so they appear as they are). Every one: a table a
+    compaction left behind may hold it too until LevelDB deletes that file."""
+    flipped = []
     for table in sorted(path.glob("*.ldb")):
         data = bytearray(table.read_bytes())
         at = data.find(needle)
-        if at >= 0:
+        while at >= 0:
             data[at + len(needle) // 2] ^= 0xFF
+            at = data.find(needle, at + len(needle))
+        if table.read_bytes() != bytes(data):
             table.write_bytes(bytes(data))
-            return table
-    raise AssertionError("the bytes are in no table file")
+            flipped.append(table)
+    assert flipped, "the bytes are in no table file"
+    return flipped
 
 
 def block_key(height: int) -> bytes:
