@@ -109,6 +109,10 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
                 peer_address: str | None = None,
                 routes: dict[bytes, str] | None = None) -> StoreFault | None:
     """Serve until stopped; the store fault that stopped the node, if one did."""
+    # Before anything answers: a client that saw the API up may stop the node at once.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, node.stop)
     replication = Replication(node, data_dir, routes=routes)
     runner = web.AppRunner(make_app(node), access_log=None)
     await runner.setup()
@@ -119,9 +123,6 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
         "%s (%s) serving http://%s:%d/v1/status at height %d",
         node.name, node.identity.role, host, port, node.chain.head.height,
     )
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, node.stop)
     replication.start()
     try:
         if node.is_validator and not replication.consensus:
