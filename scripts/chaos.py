@@ -56,13 +56,10 @@ sys.path.insert(0, str(ROOT))
 
 from consensus.certificate import CertificateError, verify_certificate  # noqa: E402
 from contracts.codec import encode  # noqa: E402
-from contracts.identity import KeyPair, verify  # noqa: E402
-from contracts.keystore import seal  # noqa: E402
+from contracts.identity import verify  # noqa: E402
 from contracts.tx import decode_transaction, payload_id  # noqa: E402
 from node.store import Store  # noqa: E402
 from tests.nodeproc import (  # noqa: E402
-    CLUSTER_MEMBERS,
-    CLUSTER_TIMING,
     DAY_MS,
     NODE_BIN,
     PASSPHRASE,
@@ -70,9 +67,9 @@ from tests.nodeproc import (  # noqa: E402
     NodeProcess,
     apply_tx,
     approve_tx,
-    cluster_toml,
     confirm_tx,
     free_port_block,
+    make_cluster,
     now_ms,
     tx_id,
 )
@@ -621,33 +618,13 @@ def build_network(root: Path, validators: int = VALIDATORS,
     """Keys and one network.toml with every port in one block below the ephemeral range
     (a restarted node binds its ports again; no outgoing connection may hold one).
     Returns the networks (validators first), the peer ports and the first proxy port."""
-    root.mkdir(parents=True, exist_ok=True)
-    names = [f"validator-{i}" for i in range(validators)] + \
-            [f"observer-{i}" for i in range(observers)]
+    nodes = validators + observers
     proxies = validators * (validators - 1) + observers * validators
-    base = free_port_block(len(names) + validators + proxies)
-    members = {name: KeyPair.generate() for name in CLUSTER_MEMBERS}
-    keys = {name: (KeyPair.generate(), base + i) for i, name in enumerate(names)}
-    peer_ports = {name: base + len(names) + i for i, name in enumerate(names[:validators])}
-    genesis_ms = now_ms() - 60_000
-    chain_id = "claimledger-chaos"
-    network_file = root / "network.toml"
-    network_file.write_text(cluster_toml(
-        chain_id, {n: keys[n] for n in names[:validators]},
-        {n: keys[n] for n in names[validators:]}, members, genesis_ms, CLUSTER_TIMING,
-        peer_ports), encoding="utf-8")
-    nets = []
-    for name in names:
-        key, port = keys[name]
-        home = root / name
-        home.mkdir()
-        key_file = home / "key.json"
-        key_file.write_text(json.dumps(seal(key, PASSPHRASE, name)), encoding="utf-8")
-        nets.append(Network(root=home, chain_id=chain_id, port=port, genesis_ms=genesis_ms,
-                            validator=key, members=members, network_file=network_file,
-                            key_file=key_file, data_dir=home / "data",
-                            peer_port=peer_ports.get(name, 0)))
-    return nets, peer_ports, base + len(names) + validators
+    base = free_port_block(nodes + validators + proxies)
+    nets = make_cluster(root, validators, observers, chain_id="claimledger-chaos",
+                        port_base=base)
+    peer_ports = {n.root.name: n.peer_port for n in nets[:validators]}
+    return nets, peer_ports, base + nodes + validators
 
 
 class Cluster:

@@ -32,6 +32,8 @@ from contracts.identity import KeyPair
 from contracts.keystore import seal
 from contracts.ledger import make_transaction, sign_transaction
 from contracts.tx import Transaction, payload_id
+from node.config import parse_network
+from node.service import Node
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / ".venv" / "bin" / "claimledger-node"
@@ -149,6 +151,31 @@ def make_network(root: Path, chain_id: str = "claimledger-test") -> Network:
     return net
 
 
+# ------------------------------------------------------------------ a node in process
+
+
+@dataclass
+class LocalNode:
+    """A node opened in this process (no API, no peers: its mempool and producer are
+    driven by hand) and the keys of its genesis members."""
+
+    node: Node
+    members: dict[str, KeyPair]
+
+
+@contextmanager
+def local_node(root: Path, chain_id: str, genesis_ms: int) -> Iterator[LocalNode]:
+    members = {name: KeyPair.generate() for name in MEMBER_ROLES}
+    validator = KeyPair.generate()
+    config = parse_network(network_toml(chain_id, validator, members, port=1,
+                                        genesis_ms=genesis_ms))
+    node = Node(config, root / "node", validator)
+    try:
+        yield LocalNode(node, members)
+    finally:
+        node.close()
+
+
 # ------------------------------------------------------------------ several nodes
 
 CLUSTER_MEMBERS = {**MEMBER_ROLES, "supplier2": ("enterprise",)}
@@ -182,17 +209,23 @@ def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
 
 def make_cluster(root: Path, validators: int = 4, observers: int = 0,
                  chain_id: str = "claimledger-bft-test",
-                 timing: dict[str, int] | None = None, fee_rate_bp: int = 0) -> list[Network]:
+                 timing: dict[str, int] | None = None, fee_rate_bp: int = 0,
+                 port_base: int | None = None) -> list[Network]:
     """One shared network.toml for `validators` validators and `observers` observers,
     each with its own key file, data directory and free port; validators come first.
-    Each `Network` of the list can be started with `NodeProcess`."""
+    Each `Network` of the list can be started with `NodeProcess`. With `port_base`, the
+    API ports are port_base, port_base + 1, … and the validators' peer ports follow."""
     root.mkdir(parents=True, exist_ok=True)
     members = {name: KeyPair.generate() for name in CLUSTER_MEMBERS}
     genesis_ms = now_ms() - 60_000
     names = [f"validator-{i}" for i in range(validators)] + \
             [f"observer-{i}" for i in range(observers)]
-    keys = {name: (KeyPair.generate(), free_port()) for name in names}
-    peer_ports = {name: free_port() for name in names[:validators]}
+    if port_base is None:
+        ports = [free_port() for _ in range(len(names) + validators)]
+    else:
+        ports = list(range(port_base, port_base + len(names) + validators))
+    keys = {name: (KeyPair.generate(), ports[i]) for i, name in enumerate(names)}
+    peer_ports = {name: ports[len(names) + i] for i, name in enumerate(names[:validators])}
     network_file = root / "network.toml"
     network_file.write_text(cluster_toml(
         chain_id, {n: keys[n] for n in names[:validators]},

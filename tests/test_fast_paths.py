@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from contracts.codec import decode, encode, replace
 from contracts.errors import CodecError, LedgerError
-from contracts.identity import KeyPair
 from contracts.issuance import Application, application_key
 from contracts.state import (
     Change,
@@ -29,14 +28,12 @@ from contracts.state import (
 )
 from contracts.vouchers import HolderTotals, Voucher
 from node import mempool as mempool_module
-from node.config import parse_network
-from node.service import Node
 from tests.nodeproc import (
     DAY_MS,
-    MEMBER_ROLES,
+    LocalNode,
     apply_tx,
     confirm_tx,
-    network_toml,
+    local_node,
     tx_id,
 )
 
@@ -157,22 +154,14 @@ def test_the_change_set_written_directly_is_the_canonical_encoding(
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
-    members = {name: KeyPair.generate() for name in MEMBER_ROLES}
-    validator = KeyPair.generate()
-    config = parse_network(network_toml(CHAIN_ID, validator, members, port=1, genesis_ms=T0))
-    node = Node(config, tmp_path / "node", validator)
-    node.test_members = members  # type: ignore[attr-defined]
-    yield node
-    node.close()
+def local(tmp_path: Path) -> Iterator[LocalNode]:
+    with local_node(tmp_path, CHAIN_ID, T0) as made:
+        yield made
 
 
-def members_of(node: Node) -> dict[str, KeyPair]:
-    return node.test_members  # type: ignore[attr-defined]
 
-
-def test_the_store_forgets_a_decoded_record_when_a_block_changes_it(node: Node) -> None:
-    members = members_of(node)
+def test_the_store_forgets_a_decoded_record_when_a_block_changes_it(local: LocalNode) -> None:
+    node, members = local.node, local.members
     apply = apply_tx(CHAIN_ID, members, DUE)
     node.mempool.submit(encode(apply), T0 + SEC)
     node.produce(T0 + SEC)
@@ -188,10 +177,10 @@ def test_the_store_forgets_a_decoded_record_when_a_block_changes_it(node: Node) 
 
 
 def test_under_load_the_mempool_admits_without_dry_run_and_the_block_decides(
-    node: Node, monkeypatch: pytest.MonkeyPatch
+    local: LocalNode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    node, members = local.node, local.members
     monkeypatch.setattr(mempool_module, "RECHECK_MAX_TXS", 2)
-    members = members_of(node)
     pool = node.mempool
     applies = [apply_tx(CHAIN_ID, members, DUE, basis=f"HT-{i}") for i in range(4)]
     for tx in applies:
@@ -222,8 +211,8 @@ def test_under_load_the_mempool_admits_without_dry_run_and_the_block_decides(
     assert e.value.code == "issuance.not_debtor"
 
 
-def test_a_gossiped_transaction_is_not_dry_run_here_and_the_block_decides(node: Node) -> None:
-    members = members_of(node)
+def test_a_gossiped_transaction_is_not_dry_run_here_and_the_block_decides(local: LocalNode) -> None:
+    node, members = local.node, local.members
     pool = node.mempool
     apply = apply_tx(CHAIN_ID, members, DUE)
     pool.submit(encode(apply), T0 + SEC)  # a client's: dry-run
@@ -280,9 +269,9 @@ def test_an_overlay_scans_and_lists_changes_as_a_plain_dictionary_would(
 
 
 def test_a_full_mempool_refuses_before_decoding_and_a_repeat_is_not_checked_again(
-    node: Node, monkeypatch: pytest.MonkeyPatch
+    local: LocalNode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    members = members_of(node)
+    node, members = local.node, local.members
     pool = node.mempool
     checks: list[bytes] = []
     real_check = mempool_module.check_transaction

@@ -33,7 +33,6 @@ from consensus.certificate import make_certificate
 from contracts import vouchers
 from contracts.codec import U32, U64, Hash32, decode, encode, sha256
 from contracts.errors import CodecError
-from contracts.identity import KeyPair
 from contracts.state import MemoryStore, Overlay, get_record, put_record
 from contracts.tx import Transaction
 from contracts.vouchers import (
@@ -50,10 +49,9 @@ from contracts.vouchers import (
     overdue_key,
     part_id,
 )
-from node.config import parse_network
 from node.service import Node
 from node.store import Store, StoreCorrupt
-from tests.nodeproc import DAY_MS, MEMBER_ROLES, apply_tx, confirm_tx, network_toml, tx_id
+from tests.nodeproc import DAY_MS, LocalNode, apply_tx, confirm_tx, local_node, tx_id
 from tests.test_lifecycle_machine import LifecycleMachine
 
 T0 = 1_800_000_000_000
@@ -359,14 +357,9 @@ NOT_AWAITING = "issuance.not_awaiting_confirmation"
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
-    members = {name: KeyPair.generate() for name in MEMBER_ROLES}
-    validator = KeyPair.generate()
-    config = parse_network(network_toml(CHAIN_ID, validator, members, port=1, genesis_ms=T0))
-    node = Node(config, tmp_path / "node", validator)
-    node.test_members = members  # type: ignore[attr-defined]
-    yield node
-    node.close()
+def local(tmp_path: Path) -> Iterator[LocalNode]:
+    with local_node(tmp_path, CHAIN_ID, T0) as made:
+        yield made
 
 
 def check_pool(node: Node) -> None:
@@ -389,8 +382,8 @@ def commit_only(node: Node, txs: list[Transaction], now_ms: int) -> None:
     node.mempool.after_commit(run.included, run.failed, now_ms)
 
 
-def test_own_set_follows_every_way_out_of_the_pool(node: Node) -> None:
-    members = node.test_members  # type: ignore[attr-defined]
+def test_own_set_follows_every_way_out_of_the_pool(local: LocalNode) -> None:
+    node, members = local.node, local.members
     pool = node.mempool
     apply = apply_tx(CHAIN_ID, members, DUE)
     pool.submit(encode(apply), T0 + SEC)
@@ -419,8 +412,10 @@ def test_own_set_follows_every_way_out_of_the_pool(node: Node) -> None:
     check_pool(node)
 
 
-def test_a_transaction_gossiped_first_is_pending_when_a_client_sends_it_too(node: Node) -> None:
-    members = node.test_members  # type: ignore[attr-defined]
+def test_a_transaction_gossiped_first_is_pending_when_a_client_sends_it_too(
+    local: LocalNode,
+) -> None:
+    node, members = local.node, local.members
     pool = node.mempool
     apply = apply_tx(CHAIN_ID, members, DUE)
     pool.submit(encode(apply), T0 + SEC, own=False)
@@ -434,9 +429,9 @@ def test_a_transaction_gossiped_first_is_pending_when_a_client_sends_it_too(node
 
 
 def test_a_client_may_rest_a_transaction_on_one_it_sent_here_after_a_peer_did(
-    node: Node
+    local: LocalNode
 ) -> None:
-    members = node.test_members  # type: ignore[attr-defined]
+    node, members = local.node, local.members
     pool = node.mempool
     apply = apply_tx(CHAIN_ID, members, DUE)
     pool.submit(encode(apply), T0 + SEC, own=False)  # the client's first try went elsewhere
