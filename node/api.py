@@ -855,17 +855,18 @@ async def get_document(request: web.Request) -> web.Response:
     """A confidential document's attachment record and, unless envelope=false, its sealed
     envelope (ciphertext and sealed keys) read from the attach transaction's block."""
     node = request.app[NODE]
-    sha256 = hex_id(request.match_info["sha256"], "a document's sha256")
+    document = hex_id(request.match_info["id"], "a document id")
     with_envelope = choice_param(request, "envelope", {"true", "false"}) != "false"
-    attachment = stored(node, documents.attachment_key(sha256), documents.Attachment,
-                        f"no document {sha256.hex()} is attached")
+    attachment = documents.get_attachment(node.store, document)
+    if attachment is None:
+        raise not_found(f"no document {document.hex()} is attached")
     view = to_json(attachment)
     if with_envelope:
         record = node.store.tx_record(attachment.tx_id)
         block = None if record is None else node.store.block(record.height)
         assert record is not None and block is not None, "an attachment's block is stored"
         _, _, body = resolve(node.registry, decode_transaction(block.txs[record.index]))
-        assert isinstance(body, documents.Attach) and body.sha256 == sha256
+        assert isinstance(body, documents.Attach) and body.commitment == attachment.commitment
         view["envelope"] = to_json(body.envelope)
     return web.json_response(view)
 
@@ -1345,7 +1346,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/members/{address}", get_member),
         web.get("/v1/applications", list_applications),
         web.get("/v1/applications/{id}", get_application),
-        web.get("/v1/documents/{sha256}", get_document),
+        web.get("/v1/documents/{id}", get_document),
         web.get("/v1/openapi.json", get_openapi),
     ])
     from node.explorer import add_explorer  # it builds on this module's helpers

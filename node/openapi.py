@@ -682,18 +682,21 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_path_id("id", "application id (the apply transaction's id)")],
                 "responses": {"200": _json(OBJECT, "application"), **_errors(400, 404)},
             }},
-            "/v1/documents/{sha256}": _get(
-                "A confidential document: who attached it, its parties and readers, and its "
-                "sealed envelope",
-                [_path_id("sha256", "the sha256 of the document's plaintext"),
+            "/v1/documents/{id}": _get(
+                "A confidential document: who attached it, its commitment, parties and "
+                "readers, and its sealed envelope",
+                [_path_id("id", "the document's id (sha256 of a domain tag, the owner and "
+                          "the commitment), as the transactions resting on it name it"),
                  _query("envelope", "false: the record only, without the envelope",
                         _enum(["true", "false"]))],
                 _json(_ref("Document"), "attachment"), 400, 404,
-                description="The ledger keeps the ciphertext only: the document was "
-                "encrypted once with a fresh key, sealed to each reader's X25519 key "
-                "(derived from its Ed25519 address) with a sealed box. A reader opens its "
-                "sealed key, decrypts and checks the sha256 (claimledger-wallet document "
-                "get)."),
+                description="The ledger keeps the ciphertext only, and nothing an outsider "
+                "could test a guess against: the document, its label and a 32-byte salt "
+                "were padded to a size class, encrypted once with a fresh key, and that key "
+                "sealed to each reader's X25519 key (derived from its Ed25519 address) with a "
+                "sealed box. The commitment is sha256 of a domain tag, the salt and the "
+                "plaintext. A reader opens its sealed key, decrypts, strips the padding and "
+                "checks the commitment and the id (claimledger-wallet document get)."),
             **lifecycle_paths(),
             **setoff_paths(),
             **explorer_paths(),
@@ -734,21 +737,27 @@ def openapi_document() -> dict[str, Any]:
                            "roles": {"type": "array", "items": {"type": "string"}},
                            "status": {"enum": ["active", "suspended"]}}},
             "Document": _record(
-                ["sha256", "owner", "label", "parties", "readers", "size", "height", "tx_id"],
-                sha256={**HEX32, "description": "of the plaintext"},
-                owner={**HEX32, "description": "the member that attached it"}, label=STR,
+                ["id", "owner", "commitment", "parties", "readers", "size", "height",
+                 "tx_id"],
+                id={**HEX32, "description": "sha256 of a domain tag, the owner and the "
+                    "commitment: another member's attachment never takes it"},
+                owner={**HEX32, "description": "the member that attached it"},
+                commitment={**HEX32, "description": "sha256 of a domain tag, a salt known "
+                            "only to the readers, and the plaintext"},
                 parties={"type": "array", "items": HEX32},
                 readers={"type": "array", "items": HEX32,
                          "description": "the parties, every active agency and regulator when "
                          "it was attached"},
-                size={"type": "integer", "description": "ciphertext bytes"},
+                size={"type": "integer", "description": "ciphertext bytes: the document "
+                      "padded to a size class (4 KiB, 8 KiB, ... 2 MiB, or 4 MiB + 4 KiB)"},
                 height=INT, tx_id={**HEX32, "description": "the attach transaction"},
                 attached_at_ms=INT,
                 envelope=_record(
                     ["ciphertext", "keys"],
                     ciphertext={"type": "string", "pattern": "^([0-9a-f]{2})*$",
                                 "description": "nonce (24 bytes), then the secretbox "
-                                "ciphertext"},
+                                "ciphertext of the padded contents (salt, label, "
+                                "document)"},
                     keys={"type": "array", "items": _record(
                         ["reader", "sealed"], reader=HEX32,
                         sealed={"type": "string", "pattern": "^[0-9a-f]{160}$",

@@ -1,11 +1,15 @@
-"""Confidential documents: sealed to exactly the parties, the agency and every regulator.
+"""Confidential documents: sealed to exactly the parties, the agency and every regulator,
+and shown on the ledger by nothing an outsider could guess them from.
 
-The rules run on the in-memory ledger: who the readers must be, one attachment per
-document, applications, obligations and redemption requests resting only on documents
-sealed to their parties, and the size bounds. The cryptography is checked with members'
-real keys: a member that is not a reader cannot open a document, a tampered envelope or
-a wrong hash is detected, the regulator opens every document. A node process then runs
-the wallet's verbs end to end, from `apply --document` to `document get`.
+The rules run on the in-memory ledger: who the readers must be, one attachment per id,
+an id that is its owner's (nobody can squat it), applications, obligations and
+redemption requests resting only on documents sealed to their parties, padded sizes and
+the size bounds. What the ledger shows is searched for the plaintext's hash, its size and
+its label, and an outsider's guessing attack on an invoice's price is run against it. The
+cryptography is checked with members' real keys: a member that is not a reader cannot
+open a document, a tampered envelope or a wrong commitment is detected, the regulator
+opens every document. A node process then runs the wallet's verbs end to end, from
+`apply --document` to `document get`, and the files the wallet writes are 0600.
 """
 
 from __future__ import annotations
@@ -13,15 +17,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import nacl.public
+import nacl.secret
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from click.testing import CliRunner
 
 from contracts import documents, issuance, membership, obligations, redemption
-from contracts.codec import CodecError, decode, encode
+from contracts.codec import CodecError, decode, encode, to_json
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import seal
@@ -49,11 +58,13 @@ from tests.nodeproc import (
     wait_committed,
 )
 from tests.test_wallet_e2e import ok, wallet
-from wallet.cli import envelope_of
+from wallet.cli import Wallet, envelope_of, main
+from wallet.files import write_private
 
 CONTRACT = "钢材供货合同 HT-2026-0901: 1,200 t rebar, ¥1,250,000.00".encode()
 INVOICE = b"VAT invoice 0441-2026-000917: 1,250,000.00 CNY"
 DELIVERY = b"delivery note DN-7781: 1,200 t received in full"
+LABEL = "basis contract HT-2026-0901"
 
 
 def sha(data: bytes) -> bytes:
@@ -66,18 +77,37 @@ def parties_of(ledger: Ledger, *names: str) -> tuple[bytes, ...]:
 
 def attach(ledger: Ledger, owner: str, plaintext: bytes, *others: str,
            readers: list[bytes] | None = None, parties: tuple[bytes, ...] | None = None,
-           digest: bytes | None = None) -> Transaction:
-    """`owner` attaches `plaintext`, by default for itself and `others`, sealed to the
-    readers the rules want."""
+           commitment: bytes | None = None, label: str = LABEL) -> Transaction:
+    """`owner` attaches `plaintext` as its wallet does, by default for itself and
+    `others`, sealed to the readers the rules want; or under another `commitment`."""
     parties = parties_of(ledger, owner, *others) if parties is None else parties
     readers = documents.readers_for(ledger.store, parties) if readers is None else readers
-    body = documents.Attach(ledger.addr(owner), digest or sha(plaintext), "basis contract",
-                            parties, documents.seal(plaintext, readers))
+    body = documents.attach_body(ledger.keys[owner], plaintext, label, parties, readers)
+    body = replace(body, parties=parties)  # as given, sorted or not
+    if commitment is not None:
+        body = replace(body, commitment=commitment)
     return ledger.tx("document", "attach", body, owner)
 
 
+def body_of(tx: Transaction) -> documents.Attach:
+    return decode(documents.Attach, tx.payload.body, max_bytes=documents.MAX_BODY_BYTES)
+
+
 def envelope_in(tx: Transaction) -> documents.Envelope:
-    return decode(documents.Attach, tx.payload.body, max_bytes=documents.MAX_BODY_BYTES).envelope
+    return body_of(tx).envelope
+
+
+def doc(tx: Transaction) -> bytes:
+    """The id of the document an attach transaction attaches."""
+    body = body_of(tx)
+    return documents.document_id(body.owner, body.commitment)
+
+
+def opened(tx: Transaction, key: KeyPair,
+           envelope: documents.Envelope | None = None) -> documents.Contents:
+    body = body_of(tx)
+    return documents.open_envelope(envelope or body.envelope, doc(tx), body.owner,
+                                   body.commitment, key)
 
 
 def apply_tx(ledger: Ledger, docs: tuple[bytes, ...], creditor: str = "supplier",
@@ -102,14 +132,16 @@ def test_an_attachment_records_its_parties_and_exactly_its_readers() -> None:
     ledger = Ledger()
     tx = attach(ledger, "supplier", CONTRACT, "core")
     events = ledger.block(tx)
-    found = documents.get_attachment(ledger.store, sha(CONTRACT))
+    found = documents.get_attachment(ledger.store, doc(tx))
     assert found is not None
     readers = parties_of(ledger, "supplier", "core", "agency", "agency2", "regulator")
-    assert (found.owner, found.parties, found.readers) == (
-        ledger.addr("supplier"), parties_of(ledger, "supplier", "core"), readers)
+    assert (found.id, found.owner, found.commitment, found.parties, found.readers) == (
+        doc(tx), ledger.addr("supplier"), body_of(tx).commitment,
+        parties_of(ledger, "supplier", "core"), readers)
     assert (found.size, found.height, found.tx_id) == (
-        len(CONTRACT) + documents.BOX_OVERHEAD, ledger.height, payload_id(tx.payload))
-    assert [(e.kind, e.parties) for e in events] == [("document.attached", readers)]
+        4096 + documents.BOX_OVERHEAD, ledger.height, payload_id(tx.payload))
+    assert [(e.kind, e.subject, e.parties) for e in events] == [
+        ("document.attached", doc(tx), readers)]
     # The state keeps the record; the ciphertext lies only in the block's transaction.
     ciphertext = envelope_in(tx).ciphertext
     assert not any(ciphertext in v or CONTRACT in v for v in ledger.store.items.values())
@@ -133,8 +165,7 @@ def test_readers_must_be_exactly_the_parties_the_agencies_and_the_regulators(
 
 def test_sealed_keys_are_sorted_by_reader_each_once() -> None:
     ledger = Ledger()
-    tx = attach(ledger, "supplier", CONTRACT, "core")
-    body = decode(documents.Attach, tx.payload.body, max_bytes=documents.MAX_BODY_BYTES)
+    body = body_of(attach(ledger, "supplier", CONTRACT, "core"))
     envelope = replace(body.envelope, keys=tuple(reversed(body.envelope.keys)))
     swapped = ledger.tx("document", "attach", replace(body, envelope=envelope), "supplier")
     assert ledger.refused(swapped) == "document.unsorted"
@@ -154,14 +185,50 @@ def test_a_suspended_regulator_is_no_longer_sealed_to_and_a_new_one_is() -> None
         "agency", "regulator2")
     tx = attach(ledger, "supplier", CONTRACT, "core")
     ledger.block(tx)
-    readers = documents.get_attachment(ledger.store, sha(CONTRACT)).readers  # type: ignore
+    readers = documents.get_attachment(ledger.store, doc(tx)).readers  # type: ignore
     assert newcomer.address in readers and ledger.addr("regulator") not in readers
 
 
-def test_a_document_is_attached_once() -> None:
+def test_a_member_attaches_a_document_once_and_another_member_attaches_its_own() -> None:
     ledger = Ledger()
-    ledger.block(attach(ledger, "supplier", CONTRACT, "core"))
-    assert ledger.refused(attach(ledger, "supplier2", CONTRACT, "core")) == "document.exists"
+    first = attach(ledger, "supplier", CONTRACT, "core")
+    ledger.block(first)
+    again = attach(ledger, "supplier", CONTRACT, "core", label="the same contract again")
+    assert doc(again) == doc(first)  # the same file for the same parties: the same id
+    assert ledger.refused(again) == "document.exists"
+    # The same file attached by another member is another document, under its own id.
+    theirs = attach(ledger, "supplier2", CONTRACT, "core")
+    ledger.block(theirs)
+    assert doc(theirs) != doc(first)
+    # The same file for other parties is another document too (sealed to other readers).
+    other_parties = attach(ledger, "supplier", CONTRACT, "supplier3")
+    ledger.block(other_parties)
+    assert doc(other_parties) != doc(first)
+
+
+def test_attach_under_anothers_commitment_does_not_block_the_owner() -> None:
+    # supplier2 copies the commitment of supplier's pending attachment (and its envelope,
+    # parties and all) and gets into a block first: it lands under supplier2's own id,
+    # and supplier's attachment and the application resting on it go through after it.
+    ledger = Ledger()
+    owners = attach(ledger, "supplier", CONTRACT, "core")
+    squatter = ledger.tx("document", "attach", replace(
+        body_of(owners), owner=ledger.addr("supplier2"),
+        parties=parties_of(ledger, "supplier", "supplier2", "core"),
+        envelope=envelope_in(attach(ledger, "supplier2", b"garbage", "supplier", "core"))),
+        "supplier2")
+    ledger.block(squatter)
+    assert doc(squatter) != doc(owners)
+    assert documents.get_attachment(ledger.store, doc(owners)) is None
+    ledger.block(owners, apply_tx(ledger, (doc(owners),)))
+    found = documents.get_attachment(ledger.store, doc(owners))
+    assert found is not None and found.owner == ledger.addr("supplier")
+    # Nor can the squatter's attachment stand for the owner's document.
+    assert ledger.refused(apply_tx(ledger, (doc(squatter),), basis="HT-OTHER")) == \
+        "document.outsider"
+    # Whatever id a body would claim, the contract derives it from the signer.
+    again = ledger.tx("document", "attach", replace(body_of(squatter)), "supplier2")
+    assert ledger.refused(again) == "document.exists"
 
 
 def test_the_member_attaching_is_one_of_the_sorted_parties() -> None:
@@ -181,25 +248,26 @@ def test_an_application_names_only_attached_documents() -> None:
 
 def test_every_party_must_be_among_the_documents_parties() -> None:
     ledger = Ledger()
-    ledger.block(attach(ledger, "supplier", CONTRACT, "supplier2"))  # not sealed to core
-    assert ledger.refused(apply_tx(ledger, (sha(CONTRACT),))) == "document.not_party"
-    assert ledger.refused(submit_tx(ledger, (sha(CONTRACT),))) == "document.not_party"
+    tx = attach(ledger, "supplier", CONTRACT, "supplier2")  # not sealed to core
+    ledger.block(tx)
+    assert ledger.refused(apply_tx(ledger, (doc(tx),))) == "document.not_party"
+    assert ledger.refused(submit_tx(ledger, (doc(tx),))) == "document.not_party"
 
 
 def test_a_document_attached_by_an_outsider_does_not_count() -> None:
-    # supplier2 attaches something under the hash of supplier's contract, naming supplier
-    # and core among its parties: supplier's application cannot rest on it.
+    # supplier2 attaches something naming supplier and core among its parties: supplier's
+    # application cannot rest on it.
     ledger = Ledger()
-    ledger.block(attach(ledger, "supplier2", b"not the contract", "supplier", "core",
-                        digest=sha(CONTRACT)))
-    assert ledger.refused(apply_tx(ledger, (sha(CONTRACT),))) == "document.outsider"
+    tx = attach(ledger, "supplier2", b"not the contract", "supplier", "core")
+    ledger.block(tx)
+    assert ledger.refused(apply_tx(ledger, (doc(tx),))) == "document.outsider"
 
 
 def test_a_transaction_names_each_document_once_and_at_most_eight() -> None:
     ledger = Ledger()
-    ledger.block(attach(ledger, "supplier", CONTRACT, "core"))
-    assert ledger.refused(apply_tx(ledger, (sha(CONTRACT), sha(CONTRACT)))) == \
-        "document.repeated"
+    tx = attach(ledger, "supplier", CONTRACT, "core")
+    ledger.block(tx)
+    assert ledger.refused(apply_tx(ledger, (doc(tx), doc(tx)))) == "document.repeated"
     with pytest.raises(CodecError) as e:
         apply_tx(ledger, tuple(sha(bytes([i])) for i in range(9)))
     assert e.value.code == "codec.size"
@@ -209,11 +277,11 @@ def test_application_obligation_and_redemption_rest_on_documents_sealed_to_their
         ) -> None:
     ledger = Ledger()
     # The attachments and the application naming them go in one block, in that order.
-    ledger.block(attach(ledger, "supplier", CONTRACT, "core"),
-                 attach(ledger, "supplier", INVOICE, "core"),
-                 apply_tx(ledger, (sha(CONTRACT), sha(INVOICE))))
+    contract = attach(ledger, "supplier", CONTRACT, "core")
+    invoice = attach(ledger, "supplier", INVOICE, "core")
+    ledger.block(contract, invoice, apply_tx(ledger, (doc(contract), doc(invoice))))
     # The same invoice backs an obligation between the same parties: attached once.
-    ledger.block(submit_tx(ledger, (sha(INVOICE),)))
+    ledger.block(submit_tx(ledger, (doc(invoice),)))
     voucher = ledger.issue(1_000_000)
     offer = ledger.run("redemption", "publish", redemption.Publish(
         ledger.addr("core"), "consumption", "building materials", 400_000), "core")
@@ -222,13 +290,96 @@ def test_application_obligation_and_redemption_rest_on_documents_sealed_to_their
         return ledger.tx("redemption", "request", redemption.Ask(
             ledger.addr("supplier"), voucher, offer, 400_000, None, docs), "supplier")
 
-    ledger.block(attach(ledger, "supplier", DELIVERY, "supplier2"))  # not the debtor's
-    assert ledger.refused(ask((sha(DELIVERY),))) == "document.not_party"
-    note = b"delivery note DN-7782"
-    asked = ask((sha(note),))
-    ledger.block(attach(ledger, "supplier", note, "core"), asked)
+    delivery = attach(ledger, "supplier", DELIVERY, "supplier2")  # not the debtor's
+    ledger.block(delivery)
+    assert ledger.refused(ask((doc(delivery),))) == "document.not_party"
+    note = attach(ledger, "supplier", b"delivery note DN-7782", "core")
+    asked = ask((doc(note),))
+    ledger.block(note, asked)
     request = redemption.get_request(ledger.store, payload_id(asked.payload))
     assert request is not None and request.status == "requested"
+
+
+# ------------------------------------------------------------------ what the ledger shows
+
+
+def shown(ledger: Ledger, tx: Transaction, events: list) -> tuple[bytes, str]:
+    """Everything the ledger and the API show of an attachment to anyone: the transaction's
+    bytes as blocks carry them, every state value, the events, and the JSON of the record
+    and of the transaction's view (as node.api gives them)."""
+    raw = encode(tx) + b"".join(ledger.store.items.values()) + b"".join(map(encode, events))
+    found = documents.get_attachment(ledger.store, doc(tx))
+    body = to_json(body_of(tx))
+    body["envelope"] = {"ciphertext_bytes": len(envelope_in(tx).ciphertext)}
+    text = json.dumps([to_json(found), body, to_json(events)], ensure_ascii=False)
+    return raw, text
+
+
+def test_ledger_record_shows_no_plaintext_hash_size_or_label() -> None:
+    ledger = Ledger()
+    tx = attach(ledger, "supplier", CONTRACT, "core", label=LABEL)
+    events = ledger.block(tx)
+    raw, text = shown(ledger, tx, events)
+    for secret in (sha(CONTRACT), LABEL.encode(), CONTRACT):
+        assert secret not in raw and secret.hex() not in text
+    assert LABEL not in text
+    # Sizes: every document up to 4 KiB less its framing shows the same size, and larger
+    # ones show their power-of-two class, never their own length.
+    found = documents.get_attachment(ledger.store, doc(tx))
+    assert found is not None and found.size == 4096 + documents.BOX_OVERHEAD
+    sizes = {}
+    for length in (0, 1, 100, 3000, 4000, 5000, 70_000, 3_000_000):
+        tx = attach(ledger, "supplier", os.urandom(length), "core")
+        sizes[length] = len(envelope_in(tx).ciphertext) - documents.BOX_OVERHEAD
+    assert sizes == {0: 4096, 1: 4096, 100: 4096, 3000: 4096, 4000: 4096, 5000: 8192,
+                     70_000: 131_072, 3_000_000: documents.TOP_PADDED_BYTES}
+    # The reader sees all of it after decrypting.
+    contents = opened(attach(ledger, "supplier", CONTRACT, "core"), ledger.keys["core"])
+    assert (contents.label, contents.plaintext) == (LABEL, CONTRACT)
+
+
+def test_an_unpadded_envelope_is_refused() -> None:
+    ledger = Ledger()
+    body = body_of(attach(ledger, "supplier", CONTRACT, "core"))
+    readers = [k.reader for k in body.envelope.keys]
+    unpadded = replace(body.envelope, ciphertext=body.envelope.ciphertext[:-1])
+    for envelope in (unpadded, replace(unpadded, keys=tuple(
+            documents.SealedKey(r, bytes(documents.SEALED_KEY_BYTES)) for r in readers))):
+        tx = ledger.tx("document", "attach", replace(body, envelope=envelope), "supplier")
+        assert ledger.refused(tx) == "document.unpadded"
+
+
+def invoice(price_fen: int) -> bytes:
+    """A templated invoice: everything but its price is known to an outsider."""
+    return (f"VAT invoice 0441-2026-000917\nseller: Hebei Rebar Co.\nbuyer: Jinan Core "
+            f"Works\n1,200 t rebar HRB400\ntotal: {price_fen // 100}.{price_fen % 100:02d} "
+            "CNY\n").encode()
+
+
+def guess_price(raw: bytes, text: str, candidates: range) -> list[int]:
+    """The outsider's attack: every candidate price whose invoice's sha256 appears in what
+    the ledger shows (in bytes, or in hex in the API's JSON)."""
+    windows = {raw[i:i + 32] for i in range(len(raw) - 31)}
+    return [p for p in candidates if (h := sha(invoice(p))) in windows or h.hex() in text]
+
+
+def test_guessing_an_invoice_price_from_the_ledger_fails() -> None:
+    price_fen = 125_000_037
+    candidates = range(124_990_000, 125_010_000)  # ¥100 either side, to the fen
+    ledger = Ledger()
+    tx = attach(ledger, "supplier", invoice(price_fen), "core", label="invoice 0441")
+    events = ledger.block(tx)
+    raw, text = shown(ledger, tx, events)
+    assert guess_price(raw, text, candidates) == []
+    # Nor does the size tell one candidate from another: all pad to the same class.
+    size = documents.get_attachment(ledger.store, doc(tx)).size  # type: ignore[union-attr]
+    assert {len(envelope_in(attach(ledger, "supplier", invoice(p), "core",
+                                   label="invoice 0441")).ciphertext)
+            for p in (candidates[0], price_fen, candidates[-1], 1, 10**12)} == {size}
+    # The same attack finds the price at once where the plaintext's sha256 is shown, as
+    # the records of document v1 did.
+    assert guess_price(raw + sha(invoice(price_fen)), text, candidates) == [price_fen]
+    assert guess_price(raw, text + sha(invoice(price_fen)).hex(), candidates) == [price_fen]
 
 
 # ------------------------------------------------------------------ sizes
@@ -236,7 +387,9 @@ def test_application_obligation_and_redemption_rest_on_documents_sealed_to_their
 
 def test_a_document_over_4_mib_is_refused_before_it_is_sealed() -> None:
     with pytest.raises(LedgerError) as e:
-        documents.seal(bytes(documents.MAX_DOCUMENT_BYTES + 1), [KeyPair.generate().address])
+        documents.seal(documents.Contents(bytes(32), "scan",
+                                          bytes(documents.MAX_DOCUMENT_BYTES + 1)),
+                       [KeyPair.generate().address])
     assert e.value.code == "document.too_large"
 
 
@@ -271,13 +424,14 @@ def test_a_block_takes_transactions_up_to_its_byte_budget_in_arrival_order(
         parties = tuple(sorted((supplier.address, core.address)))
         readers = documents.readers_for(node.store, parties)
         big = [os.urandom(documents.MAX_DOCUMENT_BYTES) for _ in range(3)]
-        txs = [build_tx(chain_id, "document", "attach", documents.Attach(
-            supplier.address, sha(p), f"scan {i}", parties, documents.seal(p, readers)),
-            supplier) for i, p in enumerate(big)]
+        bodies = [documents.attach_body(supplier, p, f"scan {i}", parties, readers)
+                  for i, p in enumerate(big)]
+        txs = [build_tx(chain_id, "document", "attach", body, supplier) for body in bodies]
         terms = issuance.Terms(core.address, 100, now_ms() + 90 * DAY_MS, True, False, 0, 0,
                                "HT-B", sha(b"HT-B"))
         txs.append(build_tx(chain_id, "issuance", "apply", issuance.Apply(
-            supplier.address, terms, tuple(sha(p) for p in big)), supplier))
+            supplier.address, terms, tuple(documents.document_id(b.owner, b.commitment)
+                                           for b in bodies)), supplier))
         for tx in txs:
             node.mempool.submit(encode(tx), now_ms())
         # Two documents fill the block; the third and the application resting on all
@@ -314,9 +468,9 @@ async def test_large_uploads_are_received_a_few_at_a_time(tmp_path: Path) -> Non
         supplier, core = members["supplier"], members["core"]
         parties = tuple(sorted((supplier.address, core.address)))
         scan = os.urandom(1 << 20)
-        envelope = documents.seal(scan, documents.readers_for(node.store, parties))
-        large = encode(build_tx(chain_id, "document", "attach", documents.Attach(
-            supplier.address, sha(scan), "scan", parties, envelope), supplier))
+        large = encode(build_tx(chain_id, "document", "attach", documents.attach_body(
+            supplier, scan, "scan", parties, documents.readers_for(node.store, parties)),
+            supplier))
         terms = issuance.Terms(core.address, 100, now_ms() + 90 * DAY_MS, True, False, 0, 0,
                                "HT-U", sha(b"HT-U"))
         small = encode(build_tx(chain_id, "issuance", "apply", issuance.Apply(
@@ -342,9 +496,10 @@ async def test_large_uploads_are_received_a_few_at_a_time(tmp_path: Path) -> Non
 
 def test_a_member_not_among_the_readers_cannot_open_a_document() -> None:
     ledger = Ledger()
-    envelope = envelope_in(attach(ledger, "supplier", CONTRACT, "core"))
+    tx = attach(ledger, "supplier", CONTRACT, "core")
+    envelope = envelope_in(tx)
     with pytest.raises(LedgerError) as e:
-        documents.open_envelope(envelope, sha(CONTRACT), ledger.keys["supplier2"])
+        opened(tx, ledger.keys["supplier2"])
     assert e.value.code == "document.not_reader"
     # Naming itself under another reader's sealed key does not help: only that reader's
     # private key opens it.
@@ -353,20 +508,23 @@ def test_a_member_not_among_the_readers_cannot_open_a_document() -> None:
                                      documents.SealedKey(ledger.addr("supplier2"),
                                                          core_key.sealed)))
     with pytest.raises(LedgerError) as e:
-        documents.open_envelope(forged, sha(CONTRACT), ledger.keys["supplier2"])
+        opened(tx, ledger.keys["supplier2"], forged)
     assert e.value.code == "document.tampered"
 
 
-def test_every_reader_opens_the_document() -> None:
+def test_every_reader_opens_the_document_and_its_label() -> None:
     ledger = Ledger()
-    envelope = envelope_in(attach(ledger, "supplier", CONTRACT, "core"))
+    tx = attach(ledger, "supplier", CONTRACT, "core")
     for name in ("supplier", "core", "agency", "agency2", "regulator"):
-        assert documents.open_envelope(envelope, sha(CONTRACT), ledger.keys[name]) == CONTRACT
+        contents = opened(tx, ledger.keys[name])
+        assert (contents.plaintext, contents.label) == (CONTRACT, LABEL)
+        assert documents.commitment_of(contents.salt, CONTRACT) == body_of(tx).commitment
 
 
 def test_a_tampered_envelope_is_detected() -> None:
     ledger = Ledger()
-    envelope = envelope_in(attach(ledger, "supplier", CONTRACT, "core"))
+    tx = attach(ledger, "supplier", CONTRACT, "core")
+    envelope = envelope_in(tx)
     flipped = bytearray(envelope.ciphertext)
     flipped[len(flipped) // 2] ^= 1
     for damaged in (
@@ -376,20 +534,46 @@ def test_a_tampered_envelope_is_detected() -> None:
             if k.reader == ledger.addr("core") else k for k in envelope.keys)),
     ):
         with pytest.raises(LedgerError) as e:
-            documents.open_envelope(damaged, sha(CONTRACT), ledger.keys["core"])
+            opened(tx, ledger.keys["core"], damaged)
         assert e.value.code == "document.tampered"
 
 
-def test_a_document_that_is_not_the_one_its_hash_names_is_detected() -> None:
-    # The contract cannot read an envelope: an owner may seal other bytes under a hash.
-    # Every reader finds out on opening it.
+def test_a_document_that_is_not_the_one_its_commitment_names_is_detected() -> None:
+    # The contract cannot read an envelope: an owner may seal other bytes under a
+    # commitment. Every reader finds out on opening it.
     ledger = Ledger()
-    tx = attach(ledger, "supplier", b"some other contract", "core", digest=sha(CONTRACT))
+    honest = attach(ledger, "supplier", CONTRACT, "core")
+    tx = attach(ledger, "supplier", b"some other contract", "core",
+                commitment=body_of(honest).commitment)
     ledger.block(tx)
     for name in ("core", "regulator"):
         with pytest.raises(LedgerError) as e:
-            documents.open_envelope(envelope_in(tx), sha(CONTRACT), ledger.keys[name])
+            opened(tx, ledger.keys[name])
         assert e.value.code == "document.hash_mismatch"
+    # Nor does a record whose id is not its owner's and commitment's pass (a node
+    # answering for another document).
+    body = body_of(honest)
+    with pytest.raises(LedgerError) as e:
+        documents.open_envelope(body.envelope, doc(tx), ledger.addr("supplier2"),
+                                body.commitment, ledger.keys["core"])
+    assert e.value.code == "document.hash_mismatch"
+
+
+def test_an_envelope_without_padding_is_detected_by_its_readers() -> None:
+    ledger = Ledger()
+    parties = parties_of(ledger, "supplier", "core")
+    readers = documents.readers_for(ledger.store, parties)
+    key = os.urandom(documents.KEY_BYTES)
+    bare = documents.Envelope(
+        bytes(nacl.secret.SecretBox(key).encrypt(bytes(4096))),
+        tuple(documents.SealedKey(r, nacl.public.SealedBox(nacl.public.PublicKey(
+            documents.x25519_public(r))).encrypt(key)) for r in readers))
+    tx = ledger.tx("document", "attach", documents.Attach(
+        ledger.addr("supplier"), sha(b"x"), parties, bare), "supplier")
+    ledger.block(tx)  # the contract cannot tell: the size is a padded one
+    with pytest.raises(LedgerError) as e:
+        opened(tx, ledger.keys["core"])
+    assert e.value.code == "document.malformed"
 
 
 def test_the_regulator_opens_every_document() -> None:
@@ -402,10 +586,66 @@ def test_the_regulator_opens_every_document() -> None:
     }
     ledger.block(*attached.values())
     for plaintext, tx in attached.items():
-        found = documents.get_attachment(ledger.store, sha(plaintext))
+        found = documents.get_attachment(ledger.store, doc(tx))
         assert found is not None and ledger.addr("regulator") in found.readers
-        assert documents.open_envelope(envelope_in(tx), sha(plaintext),
-                                       ledger.keys["regulator"]) == plaintext
+        assert opened(tx, ledger.keys["regulator"]).plaintext == plaintext
+
+
+# ------------------------------------------------------------------ the files the wallet writes
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """A umask that lets everyone read new files, as many shells have."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_private_files_are_0600_new_or_overwritten(tmp_path: Path, loose_umask: None) -> None:
+    new = tmp_path / "new.pdf"
+    write_private(new, b"sealed to a few")
+    assert (new.read_bytes(), mode(new)) == (b"sealed to a few", 0o600)
+    existing = tmp_path / "existing.pdf"
+    existing.write_bytes(b"an older, longer file")
+    existing.chmod(0o644)
+    linked = tmp_path / "hard-link"
+    os.link(existing, linked)
+    write_private(existing, b"new")
+    assert (existing.read_bytes(), mode(existing)) == (b"new", 0o600)
+    # A hard link to the old file keeps the old bytes: nothing is written through it.
+    assert linked.read_bytes() == b"an older, longer file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.pdf", "hard-link",
+                                                          "new.pdf"]
+    with pytest.raises(LedgerError) as e:
+        write_private(tmp_path / "no such dir" / "x", b"")
+    assert e.value.code == "wallet.unwritable"
+
+
+def test_signed_draft_is_0600(tmp_path: Path, loose_umask: None) -> None:
+    ledger = Ledger()
+    store = tmp_path / "supplier.json"
+    store.write_text(json.dumps(seal(ledger.keys["supplier"], PASSPHRASE, "supplier")))
+    store.chmod(0o600)
+    tx = ledger.tx("document", "attach", body_of(attach(ledger, "supplier", INVOICE, "core")))
+    w = Wallet("http://127.0.0.1:1", store, as_json=True)
+    unsigned = tmp_path / "draft.json"
+    w.write_draft(unsigned, tx)
+    assert mode(unsigned) == 0o600
+    # A draft handed over by a path that kept 0644 is 0600 once signed.
+    unsigned.chmod(0o644)
+    result = CliRunner().invoke(main, ["--node", "http://127.0.0.1:1", "--key", str(store),
+                                       "--json", "sign", str(unsigned), "--yes"],
+                                env={"CLAIMLEDGER_PASSPHRASE": PASSPHRASE})
+    assert result.exit_code == 0, result.output
+    assert mode(unsigned) == 0o600
+    assert w.read_draft(unsigned).signatures[0].signer == ledger.addr("supplier")
 
 
 # ------------------------------------------------------------------ a node and the wallet
@@ -438,8 +678,8 @@ def test_documents_through_the_wallet_on_a_node(tmp_path: Path) -> None:
     files.mkdir()
     contract = files / "contract.pdf"
     contract.write_bytes(CONTRACT + os.urandom(20_000))
-    invoice = files / "invoice.txt"
-    invoice.write_bytes(INVOICE)
+    invoice_file = files / "invoice.txt"
+    invoice_file.write_bytes(INVOICE)
     with running(net):
         api = net.api
         keys = {name: key_file(tmp_path, name, key) for name, key in net.members.items()}
@@ -449,46 +689,61 @@ def test_documents_through_the_wallet_on_a_node(tmp_path: Path) -> None:
                                     admit(net, "Xinhe Cement", "enterprise"))
         core = net.members["core"].address.hex()
 
-        # The creditor applies with two documents: attached first, then named.
+        # The creditor applies with two documents: attached first, then named by their ids.
         applied = ok(wallet(api, keys["supplier"], "apply", "--debtor", core,
                             "--amount", "1250000.00", "--due", "2099-06-30", "--asset",
                             "--basis-ref", "HT-2026-0901", "--basis-file", str(contract),
                             "--document", str(contract), "--document-label", "basis contract",
-                            "--document", str(invoice)))
+                            "--document", str(invoice_file)))
         assert applied["status"] == "committed"
-        digests = [sha(contract.read_bytes()).hex(), sha(INVOICE).hex()]
-        assert [(d["sha256"], d["label"], d["reused"]) for d in applied["documents"]] == [
-            (digests[0], "basis contract", False), (digests[1], "invoice.txt", False)]
-        assert applied["body"]["documents"] == digests
+        ids = [d["id"] for d in applied["documents"]]
+        assert [(d["label"], d["reused"]) for d in applied["documents"]] == [
+            ("basis contract", False), ("invoice.txt", False)]
+        assert applied["body"]["documents"] == ids
 
-        # The node holds ciphertext only, and says so in the transaction's view.
-        reply = get(api, f"/v1/documents/{digests[1]}")
-        assert reply.status == 200 and INVOICE not in reply.body
-        assert INVOICE.hex().encode() not in reply.body
-        readers = reply.json()["readers"]
+        # The node holds ciphertext only, and shows no hash, size or label of the files.
+        reply = get(api, f"/v1/documents/{ids[1]}")
+        assert reply.status == 200
+        for secret in (INVOICE, INVOICE.hex().encode(), sha(INVOICE).hex().encode(),
+                       b"invoice.txt"):
+            assert secret not in reply.body
+        record = reply.json()
+        assert record["id"] == ids[1] and record["size"] == 4096 + documents.BOX_OVERHEAD
+        readers = record["readers"]
         assert len(readers) == 4  # supplier, core, the agency, the regulator
         attach_view = get(api, f"/v1/txs/{applied['documents'][0]['tx']}").json()
         assert attach_view["body"]["envelope"]["ciphertext_bytes"] == \
-            contract.stat().st_size + documents.BOX_OVERHEAD
+            32768 + documents.BOX_OVERHEAD  # 20 KiB and more: the 32 KiB class
+        assert "label" not in attach_view["body"] and "sha256" not in attach_view["body"]
         assert get(api, f"/v1/documents/{'ab' * 32}").status == 404
 
-        # The debtor and the regulator open both, byte for byte.
+        # The debtor and the regulator open both, byte for byte, into files 0600: a new
+        # one, and one that was there with a looser mode.
         for reader in ("core", "regulator"):
-            for digest, original in zip(digests, (contract, invoice), strict=True):
-                out = tmp_path / f"{reader}-{digest[:8]}"
-                got = ok(wallet(api, keys[reader], "document", "get", digest,
+            for document, original in zip(ids, (contract, invoice_file), strict=True):
+                out = tmp_path / f"{reader}-{document[:8]}"
+                if reader == "regulator":
+                    out.write_bytes(b"an older file, readable by all")
+                    out.chmod(0o644)
+                got = ok(wallet(api, keys[reader], "document", "get", document,
                                 "--out", str(out)))
                 assert got["bytes"] == original.stat().st_size
+                assert got["sha256"] == sha(original.read_bytes()).hex()
                 assert out.read_bytes() == original.read_bytes()
                 assert out.stat().st_mode & 0o777 == 0o600
+        # A reader's `document show` gives the label, the size and the sha256.
+        shown_to_core = ok(wallet(api, keys["core"], "document", "show", ids[1]))
+        assert (shown_to_core["label"], shown_to_core["bytes"], shown_to_core["sha256"]) == (
+            "invoice.txt", len(INVOICE), sha(INVOICE).hex())
 
-        # A member that is no party is told it is not a recipient.
-        refused = wallet(api, keys["outsider"], "document", "get", digests[0],
+        # A member that is no party is told it is not a recipient, and sees no label.
+        refused = wallet(api, keys["outsider"], "document", "get", ids[0],
                          "--out", str(tmp_path / "stolen"))
         assert "not a recipient" in failed(refused, "document.not_reader")
         assert not (tmp_path / "stolen").exists()
-        shown = ok(wallet(api, keys["outsider"], "document", "show", digests[0]))
+        shown = ok(wallet(api, keys["outsider"], "document", "show", ids[0]))
         assert shown["you_are_reader"] is False and shown["readers"] == readers
+        assert "label" not in shown and "sha256" not in shown
 
         # Over 4 MiB: refused by the wallet before anything is sent (no node listens here).
         too_big = files / "scan.tiff"
@@ -499,19 +754,23 @@ def test_documents_through_the_wallet_on_a_node(tmp_path: Path) -> None:
                          "--document", str(too_big))
         failed(refused, "document.too_large")
 
-        # A 4 MiB document goes through, and the invoice already attached is reused.
+        # A 4 MiB document goes through, and the invoice already attached for the same
+        # parties is found by its id and reused, with its sealed label.
         largest = files / "scan-4mib.tiff"
         largest.write_bytes(os.urandom(documents.MAX_DOCUMENT_BYTES))
         started = time.monotonic()
         submitted = ok(wallet(api, keys["supplier"], "obligation", "submit", "--debtor", core,
                               "--amount", "500.00", "--due", "2099-01-31", "--basis-ref",
-                              "INV-0441", "--basis-file", str(invoice),
-                              "--document", str(largest), "--document", str(invoice)))
+                              "INV-0441", "--basis-file", str(invoice_file),
+                              "--document", str(largest), "--document", str(invoice_file),
+                              "--document-label", "scan", "--document-label", "relabelled"))
         elapsed_s = time.monotonic() - started
         assert submitted["status"] == "committed"
-        assert [d["reused"] for d in submitted["documents"]] == [False, True]
+        assert [(d["reused"], d["label"]) for d in submitted["documents"]] == [
+            (False, "scan"), (True, "invoice.txt")]
+        assert submitted["documents"][1]["id"] == ids[1]
         out = tmp_path / "core-scan"
-        ok(wallet(api, keys["core"], "document", "get", sha(largest.read_bytes()).hex(),
+        ok(wallet(api, keys["core"], "document", "get", submitted["documents"][0]["id"],
                   "--out", str(out)))
         assert out.read_bytes() == largest.read_bytes()
         print(f"a 4 MiB document sealed, submitted and committed in {elapsed_s:.2f} s")
@@ -531,11 +790,20 @@ def test_documents_through_the_wallet_on_a_node(tmp_path: Path) -> None:
         note.write_bytes(DELIVERY)
         asked = ok(wallet(api, keys["supplier"], "redeem", voucher, "--offer", offer,
                           "--document", str(note), "--document-label", "handover note"))
-        assert asked["status"] == "committed" and asked["body"]["documents"] == [
-            sha(DELIVERY).hex()]
-        record = get(api, f"/v1/documents/{sha(DELIVERY).hex()}?envelope=false").json()
-        assert "envelope" not in record and record["label"] == "handover note"
+        (note_id,) = [d["id"] for d in asked["documents"]]
+        assert asked["status"] == "committed" and asked["body"]["documents"] == [note_id]
+        record = get(api, f"/v1/documents/{note_id}?envelope=false").json()
+        assert "envelope" not in record and "label" not in record
         assert sorted(record["parties"]) == sorted([core, net.members["supplier"].address.hex()])
+        assert ok(wallet(api, keys["core"], "document", "show", note_id))["label"] == \
+            "handover note"
+
+        # A draft written with --out, whatever the umask, is 0600.
+        draft = tmp_path / "draft.json"
+        ok(wallet(api, keys["supplier"], "obligation", "submit", "--debtor", core,
+                  "--amount", "1.00", "--due", "2099-01-31", "--basis-ref", "INV-D",
+                  "--basis-sha256", "22" * 32, "--out", str(draft)))
+        assert draft.stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.process
@@ -550,9 +818,10 @@ def test_documents_travel_in_proposals_and_block_sync(tmp_path: Path) -> None:
     parties = tuple(sorted((supplier.address, core.address)))
     readers = sorted({*parties, members["agency"].address})
     scans = [os.urandom(documents.MAX_DOCUMENT_BYTES) for _ in range(5)]
-    txs = [build_tx(observer.chain_id, "document", "attach", documents.Attach(
-        supplier.address, sha(scan), f"scan {i}", parties, documents.seal(scan, readers)),
-        supplier) for i, scan in enumerate(scans)]
+    bodies = [documents.attach_body(supplier, scan, f"scan {i}", parties, readers)
+              for i, scan in enumerate(scans)]
+    txs = [build_tx(observer.chain_id, "document", "attach", body, supplier)
+           for body in bodies]
     procs = [NodeProcess(net).start() for net in nets[:4]]
     try:
         for proc in procs:
@@ -573,9 +842,10 @@ def test_documents_travel_in_proposals_and_block_sync(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, procs[-1].stderr()[-3000:]
             time.sleep(0.2)
         for net in (validators[3], observer):
-            found = get(net.api, f"/v1/documents/{sha(scans[4]).hex()}", timeout=30).json()
-            envelope = envelope_of(found)
-            assert documents.open_envelope(envelope, sha(scans[4]), core) == scans[4]
+            last_id = documents.document_id(supplier.address, bodies[4].commitment)
+            found = get(net.api, f"/v1/documents/{last_id.hex()}", timeout=30).json()
+            assert documents.open_envelope(envelope_of(found), last_id, supplier.address,
+                                           bodies[4].commitment, core).plaintext == scans[4]
     finally:
         for proc in procs:
             if proc.alive():

@@ -111,11 +111,10 @@ def add_document(w: World) -> None:
     """supplier attaches a confidential document sealed to itself, core and the agency."""
     plaintext = "供货合同 HT-DOC-1: rebar, 120 t".encode()
     parties = tuple(sorted((w.addr("supplier"), w.addr("core"))))
-    envelope = documents.seal(plaintext, documents.readers_for(w.node.store, parties))
-    sha256 = hashlib.sha256(plaintext).digest()
-    w.block(T0 + 22 * DAY_MS + 10 * SEC, w.tx("document", "attach", documents.Attach(
-        w.addr("supplier"), sha256, "basis contract HT-DOC-1", parties, envelope), "supplier"))
-    w.ids["doc"] = sha256
+    body = documents.attach_body(w.keys["supplier"], plaintext, "basis contract HT-DOC-1",
+                                 parties, documents.readers_for(w.node.store, parties))
+    w.block(T0 + 22 * DAY_MS + 10 * SEC, w.tx("document", "attach", body, "supplier"))
+    w.ids["doc"] = documents.document_id(body.owner, body.commitment)
 
 
 def add_pending_and_rejected(w: World) -> None:
@@ -198,8 +197,8 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/vouchers/{id}/lineage", {"id": i("S")}, {}),
         ("/v1/members", {}, {"limit": "2"}),
         ("/v1/members", {}, {"role": "agency"}),
-        ("/v1/documents/{sha256}", {"sha256": i("doc")}, {}),
-        ("/v1/documents/{sha256}", {"sha256": i("doc")}, {"envelope": "false"}),
+        ("/v1/documents/{id}", {"id": i("doc")}, {}),
+        ("/v1/documents/{id}", {"id": i("doc")}, {"envelope": "false"}),
         ("/v1/members/{address}", {"address": a("bank")}, {}),
         ("/v1/applications", {}, {"creditor": a("supplier")}),
         ("/v1/applications/{id}", {"id": application.hex()}, {}),

@@ -9,6 +9,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from contracts.ledger import make_transaction, required_signers, resolve, sign_t
 from contracts.tx import Transaction, decode_transaction, payload_id
 from contracts.vouchers import VOUCHER_STATUSES
 from wallet.client import Client
+from wallet.files import write_private
 from wallet.keys import read_address, read_key_store, write_key_store
 
 DRAFT_FORMAT = "claimledger-draft/1"
@@ -152,7 +154,7 @@ def envelope_of(found: dict) -> documents.Envelope:
 def show_documents(console: Console, attached: list[dict]) -> None:
     for d in attached:
         how = "attached already, reused" if d["reused"] else f"attached by {d['tx']}"
-        console.print(f"document {d['sha256']} ({d['label']}): {how}", markup=False,
+        console.print(f"document {d['id']} ({d['label']}): {how}", markup=False,
                       soft_wrap=True)
 
 
@@ -238,7 +240,7 @@ class Wallet:
             "required_signers": [a.hex() for a in required_signers(self.registry, tx)],
             "signed_by": [s.signer.hex() for s in tx.signatures],
         }
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_private(path, json.dumps(document, ensure_ascii=False, indent=2).encode())
 
     def read_draft(self, path: Path) -> Transaction:
         try:
@@ -304,10 +306,10 @@ class Wallet:
                          parties: tuple[bytes, ...], expires_in: int,
                          wait: bool = False) -> list[dict]:
         """Attach each file, sealed to the parties, the agency and every regulator, signed
-        by you (a party); a document attached already for these parties is reused. The
-        attachments are submitted before the operation that names them, so they are
-        committed in the same block or earlier; with `wait`, once committed. Sizes are
-        checked before anything is sent."""
+        by you (a party); a file you attached already for these same parties is reused
+        (its id is the same: see documents.derive_salt). The attachments are submitted
+        before the operation that names them, so they are committed in the same block or
+        earlier; with `wait`, once committed. Sizes are checked before anything is sent."""
         if not files:
             if labels:
                 raise LedgerError("wallet.document_label", "--document-label names a --document")
@@ -320,31 +322,32 @@ class Wallet:
                               f"{documents.MAX_PER_TRANSACTION} documents")
         for path in files:
             documents.check_size(path.stat().st_size)
-        contents = []
-        for path in files:
-            plaintext = read_document(path)
-            contents.append((plaintext, hashlib.sha256(plaintext).digest()))
-        if len({sha for _, sha in contents}) < len(contents):
+        contents = [read_document(path) for path in files]
+        if len(set(contents)) < len(contents):
             raise LedgerError("document.repeated", "the same document is given twice")
         me = self.key()
         assert me.address in parties
+        parties = tuple(sorted(set(parties)))
         readers: list[bytes] | None = None
         status = self.client.status()
         out: list[dict] = []
-        for index, (path, (plaintext, sha256)) in enumerate(zip(files, contents, strict=True)):
+        for index, (path, plaintext) in enumerate(zip(files, contents, strict=True)):
             label = labels[index] if index < len(labels) else path.name[:128]
-            found = self.known_document(sha256, parties)
+            salt = documents.derive_salt(me, parties, plaintext)
+            document = documents.document_id(
+                me.address, documents.commitment_of(salt, plaintext))
+            found = self.own_document(document)
             if found is not None:
-                out.append({"sha256": sha256.hex(), "label": found["label"], "reused": True,
-                            "tx": found["tx_id"]})
+                out.append({"id": document.hex(), "label": found.label, "reused": True,
+                            "tx": found.tx_id})
                 continue
             readers = readers or self.readers(parties)
-            body = documents.Attach(me.address, sha256, label, tuple(sorted(set(parties))),
-                                    documents.seal(plaintext, readers))
+            body = documents.attach_body(me, plaintext, label, parties, readers)
+            assert documents.document_id(me.address, body.commitment) == document
             tx = sign_transaction(
                 self.new_transaction("document", "attach", body, expires_in, status), me)
             view = self.client.submit(encode(tx))
-            out.append({"sha256": sha256.hex(), "label": label, "reused": False,
+            out.append({"id": document.hex(), "label": label, "reused": False,
                         "tx": view["id"]})
         if wait:
             for entry in out:
@@ -352,24 +355,47 @@ class Wallet:
                     self.wait_committed(entry["tx"])
         return out
 
-    def known_document(self, sha256: bytes, parties: tuple[bytes, ...]) -> dict | None:
-        """The attachment of `sha256` if it may back a transaction of `parties`; None if
-        it is not attached; `document.exists` if it is, for others."""
+    def own_document(self, document: bytes) -> OwnDocument | None:
+        """Your attachment `document`, opened (its label is in the envelope), or None if
+        it is not attached. Only you can have attached under this id."""
         try:
-            found = self.client.document(sha256.hex(), envelope=False)
+            found = self.client.document(document.hex())
         except LedgerError as e:
             if e.code == "not_found":
                 return None
             raise
-        sealed_to = set(found["parties"])
-        if found["owner"] not in {p.hex() for p in parties} or \
-                not {p.hex() for p in parties} <= sealed_to:
-            raise LedgerError(
-                "document.exists",
-                f"document {sha256.hex()} is attached already by {found['owner']} for "
-                f"{', '.join(found['parties'])}; it cannot back a transaction of these "
-                "parties (a document is attached once)")
-        return found
+        contents = open_document(document, found, self.key())
+        return OwnDocument(found["tx_id"], contents.label)
+
+    def open_document(self, document: bytes) -> documents.Contents:
+        """The contents of `document`, for a reader: `document.not_reader` before
+        megabytes are fetched."""
+        me = self.address()
+        record = self.client.document(document.hex(), envelope=False)
+        if me.hex() not in record["readers"]:
+            raise LedgerError("document.not_reader",
+                              f"{me.hex()} is not a recipient of document {document.hex()}: "
+                              "it was sealed only to its parties, the agency and the "
+                              "regulators")
+        return open_document(document, self.client.document(document.hex()), self.key())
+
+
+@dataclass(frozen=True)
+class OwnDocument:
+    tx_id: str
+    label: str
+
+
+def open_document(document: bytes, found: dict, key: KeyPair) -> documents.Contents:
+    """The contents of a node's answer for `document`, checked: the id is the owner's and
+    the commitment's (so the node cannot answer for another document), and the
+    decrypted document matches the commitment."""
+    try:
+        owner = bytes.fromhex(found["owner"])
+        commitment = bytes.fromhex(found["commitment"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise LedgerError("document.tampered", "the node's answer holds no valid record") from e
+    return documents.open_envelope(envelope_of(found), document, owner, commitment, key)
 
 
 def subjects(view: dict, kind: str) -> list[str]:
@@ -457,7 +483,7 @@ def what_happened(view: dict) -> str | None:
         return f"recorded {yuan(b['amount_fen'])} of fees paid by {addr(b['member'])}"
     if op == "document.attach":
         readers = b["envelope"].get("readers", [])
-        return (f"document {b['sha256']} ({b['label']}) attached, sealed to {len(readers)} "
+        return (f"document {first('document.attached')} attached, sealed to {len(readers)} "
                 "readers")
     if op.startswith("obligation."):
         return obligation_sentence(view["operation"], b, view["id"])
@@ -556,13 +582,14 @@ def tx_options(f: Callable) -> Callable:
 
 def document_options(f: Callable) -> Callable:
     f = click.option("--document-label", "document_labels", multiple=True, metavar="TEXT",
-                     help="what a --document is, for its readers (one per --document, in "
-                     "order; default: the file's name)")(f)
+                     help="what a --document is, sealed with it for its readers (one per "
+                     "--document, in order; default: the file's name)")(f)
     return click.option(
         "--document", "document_files", multiple=True,
         type=click.Path(path_type=Path, exists=True, dir_okay=False),
-        help="a confidential document (basis contract, invoice, delivery note) encrypted and "
-        "sealed to the parties, the agency and every regulator; repeatable, at most "
+        help="a confidential document (basis contract, invoice, delivery note) padded, "
+        "encrypted and sealed to the parties, the agency and every regulator, and named by "
+        "its document id; repeatable, at most "
         f"{documents.MAX_PER_TRANSACTION}, each at most 4 MiB")(f)
 
 
@@ -669,7 +696,7 @@ def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumptio
                            else extension_max, basis_ref, digest)
     attached = w.attach_documents(document_files, document_labels,
                                   (w.address(), terms.debtor), expires_in, wait=out is not None)
-    body = issuance.Apply(w.address(), terms, tuple(bytes.fromhex(d["sha256"]) for d in attached))
+    body = issuance.Apply(w.address(), terms, tuple(bytes.fromhex(d["id"]) for d in attached))
     w.transact("issuance", "apply", body, out, expires_in, attached)
 
 
@@ -909,7 +936,7 @@ def redeem_verb(w: Wallet, voucher: str, offer_id: str, price: str | None,
         attached = w.attach_documents(document_files, document_labels, (w.address(), debtor),
                                       expires_in, wait=out is not None)
     body = redemption.Ask(w.address(), vid, oid, price_fen, optional_address(pledgee),
-                          tuple(bytes.fromhex(d["sha256"]) for d in attached))
+                          tuple(bytes.fromhex(d["id"]) for d in attached))
     w.transact("redemption", "request", body, out, expires_in, attached)
 
 
@@ -1075,7 +1102,7 @@ def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: 
                                   expires_in, wait=out is not None)
     body = obligations.Submit(w.address(), owed_by, parse_yuan(amount), parse_due(due),
                               basis_ref, basis_digest(basis_file, basis_sha256),
-                              tuple(bytes.fromhex(d["sha256"]) for d in attached))
+                              tuple(bytes.fromhex(d["id"]) for d in attached))
     w.transact("obligation", "submit", body, out, expires_in, attached)
 
 
@@ -1876,59 +1903,58 @@ def member(w: Wallet, member_address: str) -> None:
 @main.group("document")
 def document_group() -> None:
     """Confidential documents: sealed to the parties of a transaction, the agency and every
-    regulator; the ledger keeps the ciphertext and the sha256 of the plaintext."""
+    regulator. The ledger keeps the padded ciphertext and a salted commitment, and names
+    a document by an id derived from its owner and that commitment; its label, size and
+    hash are seen only by its readers."""
 
 
-def document_hash(text: str) -> bytes:
-    return hex32(text, "a document's sha256")
+def document_id(text: str) -> bytes:
+    return hex32(text, "a document id")
 
 
 @document_group.command("get")
-@click.argument("sha256")
+@click.argument("document")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="where to write the document (mode 0600)")
+              help="where to write the document (mode 0600, an existing file's too)")
 @pass_wallet
-def document_get(w: Wallet, sha256: str, out: Path) -> None:
-    """Decrypt the document SHA256 with your key, check its hash and write it to --out."""
-    digest = document_hash(sha256)
-    me = w.address()
-    record = w.client.document(digest.hex(), envelope=False)
-    if me.hex() not in record["readers"]:  # said before megabytes are fetched
-        raise LedgerError("document.not_reader",
-                          f"{me.hex()} is not a recipient of document {digest.hex()}: it was "
-                          "sealed only to its parties, the agency and the regulators")
-    found = w.client.document(digest.hex())
-    if found["sha256"] != digest.hex():
-        raise LedgerError("document.hash_mismatch", "the node answered for another document")
-    plaintext = documents.open_envelope(envelope_of(found), digest, w.key())
-    try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(plaintext)
-    except OSError as e:
-        raise LedgerError("wallet.unwritable", f"cannot write {out}: {e.strerror}") from e
-    w.emit({"sha256": digest.hex(), "label": found["label"], "out": str(out),
-            "bytes": len(plaintext)},
-           lambda c: c.print(f"{found['label']}: {len(plaintext):,} bytes, sha256 checked, "
-                             f"written to {out}", markup=False, soft_wrap=True))
+def document_get(w: Wallet, document: str, out: Path) -> None:
+    """Decrypt DOCUMENT (its id, as the transactions resting on it name it) with your key,
+    check it against its commitment and write it to --out."""
+    digest = document_id(document)
+    contents = w.open_document(digest)
+    write_private(out, contents.plaintext)
+    w.emit({"id": digest.hex(), "label": contents.label, "out": str(out),
+            "bytes": len(contents.plaintext),
+            "sha256": hashlib.sha256(contents.plaintext).hexdigest()},
+           lambda c: c.print(f"{contents.label}: {len(contents.plaintext):,} bytes, "
+                             f"commitment checked, written to {out}", markup=False,
+                             soft_wrap=True))
 
 
 @document_group.command("show")
-@click.argument("sha256")
+@click.argument("document")
 @pass_wallet
-def document_show(w: Wallet, sha256: str) -> None:
-    """Who attached the document SHA256, its parties and readers, and whether you are one
-    (with --key)."""
-    found = w.client.document(document_hash(sha256).hex(), envelope=False)
+def document_show(w: Wallet, document: str) -> None:
+    """Who attached DOCUMENT, its parties and readers, whether you are one (with --key),
+    and to a reader its label and the sha256 of its contents."""
+    digest = document_id(document)
+    found = w.client.document(digest.hex(), envelope=False)
     me = w.address().hex() if w.key_path else None
     view = {**found, "you_are_reader": None if me is None else me in found["readers"]}
+    if view["you_are_reader"]:
+        contents = w.open_document(digest)
+        view.update(label=contents.label, bytes=len(contents.plaintext),
+                    sha256=hashlib.sha256(contents.plaintext).hexdigest())
+        view.pop("envelope", None)
 
     def show(console: Console) -> None:
-        console.print(f"[bold]{escape(found['label'])}[/bold] {found['sha256']}",
-                      soft_wrap=True)
+        title = escape(view["label"]) if "label" in view else "(sealed)"
+        console.print(f"[bold]{title}[/bold] {found['id']}", soft_wrap=True)
+        if "sha256" in view:
+            console.print(f"{view['bytes']:,} bytes, sha256 {view['sha256']}", soft_wrap=True)
         console.print(f"attached by {found['owner']} at height {found['height']} "
                       f"({show_time(found['attached_at_ms'])}), tx {found['tx_id']}; "
-                      f"{found['size']:,} bytes of ciphertext", soft_wrap=True)
+                      f"{found['size']:,} bytes of padded ciphertext", soft_wrap=True)
         t = Table("reader", "party")
         for reader in found["readers"]:
             mark = " (you)" if reader == me else ""

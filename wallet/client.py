@@ -83,10 +83,11 @@ class Client:
         """Members; with `role`, the active members holding it."""
         return self.listing("/v1/members", "members", max_items, role=role)
 
-    def document(self, sha256: str, envelope: bool = True) -> dict:
-        """A document's attachment record, with its sealed envelope unless `envelope` is
-        False."""
-        return self._call(f"/v1/documents/{sha256}", envelope=None if envelope else "false")
+    def document(self, document_id: str, envelope: bool = True) -> dict:
+        """A document's attachment record (by its id, hex), with its sealed envelope unless
+        `envelope` is False."""
+        return self._call(f"/v1/documents/{document_id}",
+                          envelope=None if envelope else "false")
 
     def applications(self, creditor: str | None, debtor: str | None) -> dict:
         return self._call("/v1/applications", creditor=creditor, debtor=debtor)
