@@ -80,7 +80,8 @@ MAX_PER_TRANSACTION = 8  # documents one application, obligation or request name
 READER_ROLES = ("agency", "regulator")
 COMMITMENT_DOMAIN = b"claimledger/document/commitment/v2\x00"
 ID_DOMAIN = b"claimledger/document/id/v2\x00"
-SALT_PERSON = b"claimledger-salt"  # BLAKE2b personalisation: 16 bytes
+SALT_PERSON = b"claimledger-salt"  # BLAKE2b personalisations: 16 bytes
+BASIS_PERSON = b"claimledger-basi"
 
 Label = Annotated[str, Size(1, 128)]
 # What an application, an obligation or a redemption request names: document ids.
@@ -150,6 +151,22 @@ def derive_salt(key: KeyPair, parties: tuple[bytes, ...], plaintext: bytes) -> b
     message = len(parties).to_bytes(1, "big") + b"".join(sorted(parties)) + plaintext
     return nacl.hash.blake2b(message, digest_size=SALT_BYTES, key=key.seed,
                              person=SALT_PERSON, encoder=nacl.encoding.RawEncoder)
+
+
+def basis_digest(key: KeyPair, creditor: bytes, debtor: bytes, plaintext: bytes) -> bytes:
+    """The digest of a basis document that an application or an obligation of `creditor`
+    on `debtor` records (its `basis_sha256` field): a BLAKE2b keyed with the X25519
+    secret the two share, over both addresses and the document. Either party computes it
+    with its own key (`key` is one of them) and gets the same value, so the same file for
+    the same creditor and debtor is the same digest and the ledger still refuses to
+    finance it twice; nobody else can compute it, so nobody can test a guessed contract
+    against it, as anyone could against a plain sha256."""
+    require(key.address in (creditor, debtor), "document.not_party",
+            "a basis digest is computed by the creditor or the debtor")
+    other = debtor if key.address == creditor else creditor
+    shared = nacl.bindings.crypto_scalarmult(x25519_private(key), x25519_public(other))
+    return nacl.hash.blake2b(creditor + debtor + plaintext, digest_size=32, key=shared,
+                             person=BASIS_PERSON, encoder=nacl.encoding.RawEncoder)
 
 
 # ------------------------------------------------------------------ the cryptography

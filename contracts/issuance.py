@@ -1,7 +1,9 @@
 """Issuance (申请, 确权, 开具; §001-三(一)(二)): apply → confirm → approve → a voucher.
 
 The creditor applies, naming the debtor and the terms with the basis contract's
-reference and document hash. The debtor confirms the debt (确权) within 30 days of the
+reference and digest (contracts.documents.basis_digest: keyed by the creditor and the
+debtor, so that only they can compute it and nobody can test a guessed contract
+against it). The debtor confirms the debt (确权) within 30 days of the
 application by ledger time, or the application lapses. The agency then reviews and
 approves it, and the voucher is issued to the creditor. A basis document backs at most
 one live application or voucher: the same receivable is not financed twice. The
@@ -54,7 +56,7 @@ class Terms:
     extension_days: U32  # 展期条款: days per extension, 0 for no extension clause
     extension_max: U32  # how many times the unsettled claim may extend
     basis_ref: Annotated[str, Size(1, 256)]
-    basis_sha256: Hash32
+    basis_sha256: Hash32  # the basis digest (documents.basis_digest), under its v1 name
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class Application:
 class Apply:
     creditor: Hash32
     terms: Terms
-    documents: Documents = ()  # sha256s of attached documents it rests on
+    documents: Documents = ()  # ids of attached documents it rests on
 
 
 @dataclass(frozen=True)

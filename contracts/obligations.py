@@ -1,8 +1,9 @@
 """Obligations members owe each other, uploaded for set-off (§001-三(六)).
 
 The creditor submits an obligation (debtor, amount in fen, due date, the basis by
-reference and document sha256, and any confidential documents attached beforehand and
-sealed to both parties); it counts only once the debtor confirms it. Before
+reference and document digest (contracts.documents.basis_digest: keyed by the two
+parties, so only they can compute it), and any confidential documents attached
+beforehand and sealed to both parties); it counts only once the debtor confirms it. Before
 that the debtor may decline it and the creditor may retract it. A confirmed obligation
 changes only with both signing: settled outside the ledger, reduced, or withdrawn. A
 set-off round reduces it through `reduce_by_setoff`, the one write the set-off
@@ -10,7 +11,7 @@ contract makes here.
   ob/<id>                        the obligation
   obc/<creditor><id>, obd/<debtor><id>   every obligation of a creditor / a debtor
   obl/<id>                       confirmed obligations with something still owed
-  obh/<creditor><debtor><basis sha256>   the last obligation on a basis document
+  obh/<creditor><debtor><basis digest>   the last obligation on a basis document
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ class Submit:
     amount_fen: Fen
     due_ms: TimeMs
     basis_ref: BasisRef
-    basis_sha256: Hash32
-    documents: Documents = ()  # sha256s of attached documents it rests on
+    basis_sha256: Hash32  # the basis digest (documents.basis_digest), under its v1 name
+    documents: Documents = ()  # ids of attached documents it rests on
 
 
 @dataclass(frozen=True)

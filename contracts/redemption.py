@@ -107,7 +107,7 @@ class Ask:
     offer: Hash32
     price_fen: Fen
     pledgee: Hash32 | None
-    documents: Documents = ()  # sha256s of attached documents it rests on
+    documents: Documents = ()  # ids of attached documents it rests on
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import signal
@@ -22,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from contracts import (  # noqa: E402
     acquisition,
+    documents,
     fees,
     issuance,
     obligations,
@@ -183,6 +183,10 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
             unsigned = sign_transaction(unsigned, keys[handle])
         return unsigned
 
+    def basis(creditor: str, debtor: str, document: bytes) -> bytes:
+        """The basis digest the creditor's wallet records (keyed by the two parties)."""
+        return documents.basis_digest(keys[creditor], a[creditor], a[debtor], document)
+
     def run(contract: str, operation: str, body, *signers: str) -> dict:
         return submit(api, signed(contract, operation, body, *signers))[0]
 
@@ -191,7 +195,7 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         terms = issuance.Terms(
             debtor=a["core"], amount_fen=amount_fen, due_ms=due_ms, asset_offset=asset,
             consumption_offset=True, extension_days=ext_days, extension_max=ext_max,
-            basis_ref=basis_ref, basis_sha256=hashlib.sha256(document).digest(),
+            basis_ref=basis_ref, basis_sha256=basis(creditor, "core", document),
         )
         # Apply, confirm and approve go in together: a voucher due within seconds is
         # issued in the next block or two, however slow the network is to commit each.
@@ -264,7 +268,7 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         debtor=a["core"], amount_fen=38_000_000, due_ms=day_end_ms(180),
         asset_offset=False, consumption_offset=True, extension_days=0, extension_max=0,
         basis_ref="HT-2026-0902 水泥供货合同",
-        basis_sha256=hashlib.sha256(b"HT-2026-0902 cement supply contract").digest(),
+        basis_sha256=basis("xinhe", "core", b"HT-2026-0902 cement supply contract"),
     )
     pending = run("issuance", "apply", issuance.Apply(a["xinhe"], pending_terms), "xinhe")
     # Debts that close a loop with Huayuan's voucher to Xinhe (the extending one): Xinhe
@@ -272,10 +276,10 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     # creditor and confirmed by each debtor, while the small vouchers fall due.
     rebar = signed("obligation", "submit", obligations.Submit(
         a["mingda"], a["xinhe"], SETOFF_FEN, day_end_ms(60), "INV-MD-2026-1107 钢筋 12 吨",
-        hashlib.sha256(b"INV-MD-2026-1107 rebar invoice").digest()), "mingda")
+        basis("mingda", "xinhe", b"INV-MD-2026-1107 rebar invoice")), "mingda")
     services = signed("obligation", "submit", obligations.Submit(
         a["core"], a["mingda"], SETOFF_FEN, day_end_ms(45), "HY-SVC-2026-031 场地及吊装服务",
-        hashlib.sha256(b"HY-SVC-2026-031 site services invoice").digest()), "core")
+        basis("core", "mingda", b"HY-SVC-2026-031 site services invoice")), "core")
     loop = [payload_id(rebar.payload), payload_id(services.payload)]
     submit(api, rebar, services,
            signed("obligation", "confirm", obligations.Confirm(a["xinhe"], loop[0]), "xinhe"),

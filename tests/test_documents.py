@@ -382,6 +382,48 @@ def test_guessing_an_invoice_price_from_the_ledger_fails() -> None:
     assert guess_price(raw, text + sha(invoice(price_fen)).hex(), candidates) == [price_fen]
 
 
+def test_basis_digest_is_the_parties_own_and_no_outsider_can_test_a_guess() -> None:
+    ledger = Ledger()
+    supplier, core = ledger.addr("supplier"), ledger.addr("core")
+    price_fen = 125_000_037
+    contract = invoice(price_fen)
+    by_creditor = documents.basis_digest(ledger.keys["supplier"], supplier, core, contract)
+    # The debtor computes the same with its own key, and can check it before confirming.
+    assert documents.basis_digest(ledger.keys["core"], supplier, core, contract) == by_creditor
+    # An outsider has neither key: with its own it gets something else, and no plain
+    # hash of a candidate is what the ledger records.
+    with pytest.raises(LedgerError) as e:
+        documents.basis_digest(ledger.keys["supplier2"], supplier, core, contract)
+    assert e.value.code == "document.not_party"
+    outsider = ledger.addr("supplier2")
+    assert documents.basis_digest(ledger.keys["supplier2"], outsider, core, contract) != \
+        by_creditor
+    candidates = range(price_fen - 10_000, price_fen + 10_000)
+    assert [p for p in candidates if sha(invoice(p)) == by_creditor] == []
+    # Another direction or another pair is another digest.
+    assert documents.basis_digest(ledger.keys["supplier"], core, supplier, contract) != \
+        by_creditor
+
+
+def test_a_basis_document_still_backs_one_application_of_its_parties() -> None:
+    # Against double financing: the same file for the same creditor and debtor is the
+    # same digest, whichever of them computed it.
+    ledger = Ledger()
+    supplier, core = ledger.addr("supplier"), ledger.addr("core")
+
+    def apply_on(key: str, ref: str) -> Transaction:
+        terms = issuance.Terms(core, 125_000_000, ledger.time_ms + 180 * DAY_MS, True,
+                               False, 0, 0, ref, documents.basis_digest(
+                                   ledger.keys[key], supplier, core, CONTRACT))
+        return ledger.tx("issuance", "apply", issuance.Apply(supplier, terms), "supplier")
+
+    ledger.block(apply_on("supplier", "HT-2026-0901"))
+    assert ledger.refused(apply_on("supplier", "HT-2026-0901 again")) == \
+        "issuance.duplicate_basis"
+    assert ledger.refused(apply_on("core", "HT-2026-0901 as the debtor has it")) == \
+        "issuance.duplicate_basis"
+
+
 # ------------------------------------------------------------------ sizes
 
 
@@ -700,6 +742,13 @@ def test_documents_through_the_wallet_on_a_node(tmp_path: Path) -> None:
         assert [(d["label"], d["reused"]) for d in applied["documents"]] == [
             ("basis contract", False), ("invoice.txt", False)]
         assert applied["body"]["documents"] == ids
+        # The basis digest is keyed by the two parties: the debtor's wallet gives the same,
+        # and it is not the file's sha256, which anyone could test a guess against.
+        basis = applied["body"]["terms"]["basis_sha256"]
+        assert basis != sha(contract.read_bytes()).hex()
+        assert ok(wallet(api, keys["core"], "basis", "digest", str(contract), "--creditor",
+                         net.members["supplier"].address.hex(), "--debtor", core)) == {
+            "basis_sha256": basis}
 
         # The node holds ciphertext only, and shows no hash, size or label of the files.
         reply = get(api, f"/v1/documents/{ids[1]}")

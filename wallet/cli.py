@@ -120,12 +120,21 @@ def hex32(text: str, what: str) -> bytes:
     return parse_hash(text, what, "wallet.bad_id")
 
 
-def basis_digest(basis_file: Path | None, basis_sha256: str | None) -> bytes:
-    """The basis document's sha256: of --basis-file, or as --basis-sha256 gives it."""
+def basis_digest(w: Wallet, basis_file: Path | None, basis_sha256: str | None,
+                 creditor: bytes, debtor: bytes) -> bytes:
+    """The basis digest an application or obligation records: of --basis-file, keyed by
+    the creditor and the debtor (documents.basis_digest; either computes it with its
+    own key), or as --basis-sha256 gives it (a digest computed before, e.g. by
+    `basis digest`)."""
     if (basis_file is None) == (basis_sha256 is None):
         raise LedgerError("wallet.basis", "give exactly one of --basis-file and --basis-sha256")
-    return (hashlib.sha256(basis_file.read_bytes()).digest() if basis_file
-            else hex32(basis_sha256 or "", "--basis-sha256"))
+    if basis_file is None:
+        return hex32(basis_sha256 or "", "--basis-sha256")
+    try:
+        plaintext = basis_file.read_bytes()
+    except OSError as e:
+        raise LedgerError("wallet.unreadable", f"cannot read {basis_file}: {e.strerror}") from e
+    return documents.basis_digest(w.key(), creditor, debtor, plaintext)
 
 
 def read_document(path: Path) -> bytes:
@@ -580,6 +589,11 @@ def tx_options(f: Callable) -> Callable:
                         show_default=True, help="blocks until the transaction expires")(f)
 
 
+BASIS_FILE_HELP = ("the basis document: its digest keyed by you and the debtor is recorded "
+                   "(only the two of you can compute it; `basis digest` shows it)")
+BASIS_DIGEST_HELP = "a basis digest computed before with `basis digest` (hex)"
+
+
 def document_options(f: Callable) -> Callable:
     f = click.option("--document-label", "document_labels", multiple=True, metavar="TEXT",
                      help="what a --document is, sealed with it for its readers (one per "
@@ -678,8 +692,9 @@ def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int) -> None
 @click.option("--extensions", "extension_max", type=click.IntRange(0, issuance.MAX_EXTENSIONS),
               default=None, help="how many times it may extend (default 1 with a clause)")
 @click.option("--basis-ref", required=True, help="the basis contract's reference")
-@click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--basis-sha256", help="the basis document's sha256 (hex)")
+@click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help=BASIS_FILE_HELP)
+@click.option("--basis-sha256", help=BASIS_DIGEST_HELP)
 @document_options
 @tx_options
 @pass_wallet
@@ -689,7 +704,7 @@ def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumptio
           document_labels: tuple[str, ...], out: Path | None, expires_in: int) -> None:
     """The creditor applies for a voucher against DEBTOR, with its documents sealed to both
     parties, the agency and the regulators (attached first, signed by you)."""
-    digest = basis_digest(basis_file, basis_sha256)
+    digest = basis_digest(w, basis_file, basis_sha256, w.address(), parse_address(debtor))
     terms = issuance.Terms(parse_address(debtor), parse_yuan(amount), parse_due(due), asset,
                            consumption, extension_days,
                            (1 if extension_days else 0) if extension_max is None
@@ -1086,8 +1101,8 @@ def obligation_id(text: str) -> bytes:
 @click.option("--due", required=True, help="due date: " + DATE_HELP)
 @click.option("--basis-ref", required=True, help="the basis contract's or invoice's reference")
 @click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="the basis document (its sha256 is recorded)")
-@click.option("--basis-sha256", help="the basis document's sha256 (hex)")
+              help=BASIS_FILE_HELP)
+@click.option("--basis-sha256", help=BASIS_DIGEST_HELP)
 @document_options
 @tx_options
 @pass_wallet
@@ -1101,7 +1116,8 @@ def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: 
     attached = w.attach_documents(document_files, document_labels, (w.address(), owed_by),
                                   expires_in, wait=out is not None)
     body = obligations.Submit(w.address(), owed_by, parse_yuan(amount), parse_due(due),
-                              basis_ref, basis_digest(basis_file, basis_sha256),
+                              basis_ref,
+                              basis_digest(w, basis_file, basis_sha256, w.address(), owed_by),
                               tuple(bytes.fromhex(d["id"]) for d in attached))
     w.transact("obligation", "submit", body, out, expires_in, attached)
 
@@ -1965,6 +1981,24 @@ def document_show(w: Wallet, document: str) -> None:
                 "you_are_reader"] else "you are not a recipient of this document")
 
     w.emit(view, show)
+
+
+@main.group("basis")
+def basis_group() -> None:
+    """Basis documents: the digest applications and obligations record."""
+
+
+@basis_group.command("digest")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--creditor", required=True, help="the creditor's address")
+@click.option("--debtor", required=True, help="the debtor's address")
+@pass_wallet
+def basis_digest_command(w: Wallet, file: Path, creditor: str, debtor: str) -> None:
+    """The digest of the basis document FILE between CREDITOR and DEBTOR, as either of them
+    computes it with its key: compare it with an application's or obligation's
+    basis_sha256 before confirming."""
+    digest = basis_digest(w, file, None, parse_address(creditor), parse_address(debtor))
+    w.emit({"basis_sha256": digest.hex()}, lambda c: c.print(digest.hex()))
 
 
 @main.group()
