@@ -107,13 +107,16 @@ def _get(summary: str, parameters: list, ok: dict, *errors: int, description: st
         operation["description"] = description
     return {"get": operation}
 
+# Under its v1 name: the wallet records a digest keyed by the creditor and the debtor.
+BASIS_DIGEST = {**HEX32, "description": "the basis document's digest, keyed by the creditor "
+                "and the debtor (only they can compute it; contracts.documents.basis_digest)"}
 
 VOUCHER_FIELDS = {
     "id": HEX32, "origin": HEX32, "parent": HEX32_OR_NULL, "application": HEX32,
     "debtor": HEX32, "holder": HEX32, "amount_fen": INT, "due_ms": INT,
     "asset_offset": BOOL, "consumption_offset": BOOL, "extension_days": INT,
     "extension_max": INT, "extensions_used": INT, "overdue_since_ms": INT_OR_NULL,
-    "basis_ref": STR, "basis_sha256": HEX32, "cause": STR, "created_by": HEX32,
+    "basis_ref": STR, "basis_sha256": BASIS_DIGEST, "cause": STR, "created_by": HEX32,
     "created_at_ms": INT, "created_height": INT,
     "status": {"enum": ["active", "consumed", "cancelled"]},
     "ended_by": HEX32_OR_NULL, "pledge": HEX32_OR_NULL, "reserved_by": HEX32_OR_NULL,
@@ -302,7 +305,7 @@ SETOFF_SCHEMAS = {
         amount_fen={"type": "integer", "description": "what is still owed"},
         setoff_fen={"type": "integer", "description": "cleared by set-off rounds so far"},
         reduced_fen={"type": "integer", "description": "reduced by both parties so far"},
-        due_ms=INT, basis_ref=STR, basis_sha256=HEX32, status={"enum": OBLIGATION_STATUSES},
+        due_ms=INT, basis_ref=STR, basis_sha256=BASIS_DIGEST, status={"enum": OBLIGATION_STATUSES},
         submitted_at_ms=INT, confirmed_at_ms=INT_OR_NULL, ended_at_ms=INT_OR_NULL,
         ended_by=HEX32_OR_NULL, note=STR,
         open_round={**HEX32_OR_NULL, "description": "the open set-off round it is in"}),
