@@ -6,7 +6,10 @@ debtor, so that only they can compute it and nobody can test a guessed contract
 against it). The debtor confirms the debt (确权) within 30 days of the
 application by ledger time, or the application lapses. The agency then reviews and
 approves it, and the voucher is issued to the creditor. A basis document backs at most
-one live application or voucher: the same receivable is not financed twice. The
+one confirmed application or voucher: the same receivable is not financed twice. The
+basis is taken when the debtor confirms, not when a creditor applies: an application
+anyone may submit, with a basis digest copied from someone else's pending one, would
+otherwise hold the basis and block the real application for 30 days. The
 application may name confidential documents (the basis contract, invoices, delivery
 notes) attached beforehand and sealed to both parties (contracts.documents).
 """
@@ -147,8 +150,11 @@ def with_status(application: Application, status: str, time_ms: int, **changes) 
 
 
 def close(state: Overlay, application: Application) -> None:
-    """Free the basis document and drop the confirmation deadline of a closed application."""
-    state.delete(basis_key(application.terms.basis_sha256))
+    """Free the basis document, if this application holds it, and drop the confirmation
+    deadline of a closed application."""
+    key = basis_key(application.terms.basis_sha256)
+    if state.get(key) == application.id:
+        state.delete(key)
     state.delete(deadline_key(application.confirm_by_ms, application.id))
 
 
@@ -184,7 +190,7 @@ def apply(ctx: Context, body: Apply) -> None:
     require(
         ctx.state.get(basis_key(terms.basis_sha256)) is None,
         "issuance.duplicate_basis",
-        "this basis document already backs an application or a voucher",
+        "this basis document already backs a confirmed application or a voucher",
     )
     require_documents(ctx.state, body.documents, (body.creditor, terms.debtor))
     confirm_by_ms = ctx.time_ms + CONFIRMATION_WINDOW_MS
@@ -204,7 +210,6 @@ def apply(ctx: Context, body: Apply) -> None:
     put_record(ctx.state, application_key(application.id), application)
     ctx.state.put(creditor_index_key(body.creditor, application.id), b"")
     ctx.state.put(debtor_index_key(terms.debtor, application.id), b"")
-    ctx.state.put(basis_key(terms.basis_sha256), application.id)
     ctx.state.put(deadline_key(confirm_by_ms, application.id), b"")
     ctx.emit("application.submitted", application.id, body.creditor, terms.debtor)
 
@@ -227,6 +232,13 @@ def confirm(ctx: Context, body: Confirm) -> None:
         "issuance.not_awaiting_confirmation",
         f"the application is {application.status}",
     )
+    basis = basis_key(application.terms.basis_sha256)
+    require(
+        ctx.state.get(basis) is None,
+        "issuance.duplicate_basis",
+        "this basis document already backs a confirmed application or a voucher",
+    )
+    ctx.state.put(basis, application.id)
     updated = with_status(application, "confirmed", ctx.time_ms, confirmed_at_ms=ctx.time_ms)
     put_record(ctx.state, application_key(application.id), updated)
     ctx.state.delete(deadline_key(application.confirm_by_ms, application.id))

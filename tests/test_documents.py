@@ -405,7 +405,7 @@ def test_basis_digest_is_the_parties_own_and_no_outsider_can_test_a_guess() -> N
         by_creditor
 
 
-def test_a_basis_document_still_backs_one_application_of_its_parties() -> None:
+def test_a_basis_document_still_backs_one_confirmed_application_of_its_parties() -> None:
     # Against double financing: the same file for the same creditor and debtor is the
     # same digest, whichever of them computed it.
     ledger = Ledger()
@@ -417,7 +417,9 @@ def test_a_basis_document_still_backs_one_application_of_its_parties() -> None:
                                    ledger.keys[key], supplier, core, CONTRACT))
         return ledger.tx("issuance", "apply", issuance.Apply(supplier, terms), "supplier")
 
-    ledger.block(apply_on("supplier", "HT-2026-0901"))
+    first = apply_on("supplier", "HT-2026-0901")
+    ledger.block(first, ledger.tx("issuance", "confirm", issuance.Confirm(
+        core, payload_id(first.payload)), "core"))
     assert ledger.refused(apply_on("supplier", "HT-2026-0901 again")) == \
         "issuance.duplicate_basis"
     assert ledger.refused(apply_on("core", "HT-2026-0901 as the debtor has it")) == \

@@ -88,26 +88,49 @@ def test_apply_needs_members_on_both_sides() -> None:
     assert ledger.refused(apply_tx(ledger, debtor=stranger)) == "membership.not_member"
 
 
-def test_same_basis_document_cannot_back_two_applications_until_freed() -> None:
+def test_same_basis_document_cannot_back_two_confirmed_applications_until_freed() -> None:
     ledger = Ledger()
     first = applied(ledger)
+    ledger.block(confirm_tx(ledger, first))
     assert ledger.refused(apply_tx(ledger, "supplier2")) == "issuance.duplicate_basis"
     ledger.run("issuance", "withdraw", issuance.Withdraw(ledger.addr("supplier"), first),
                "supplier")
     ledger.block(apply_tx(ledger, "supplier2"))  # freed by the withdrawal
 
 
+def test_two_pending_applications_on_one_basis_are_confirmed_once() -> None:
+    ledger = Ledger()
+    first, second = applied(ledger), applied(ledger)
+    ledger.block(confirm_tx(ledger, first))
+    assert ledger.refused(confirm_tx(ledger, second)) == "issuance.duplicate_basis"
+    # The unconfirmed one closing leaves the confirmed one's basis taken.
+    ledger.run("issuance", "withdraw", issuance.Withdraw(ledger.addr("supplier"), second),
+               "supplier")
+    assert ledger.refused(apply_tx(ledger, "supplier2")) == "issuance.duplicate_basis"
+
+
+def test_an_application_copying_a_basis_digest_does_not_block_the_creditor() -> None:
+    # supplier2 applies first with the basis digest of supplier's pending application:
+    # it holds nothing until the debtor confirms, so supplier's application is confirmed.
+    ledger = Ledger()
+    ledger.block(apply_tx(ledger, "supplier2"))
+    application = applied(ledger)
+    ledger.block(confirm_tx(ledger, application))
+    assert get_application(ledger.store, application).status == "confirmed"
+
+
 def test_basis_is_freed_by_rejection_and_by_lapse_but_not_by_issue() -> None:
     ledger = Ledger()
     rejected = applied(ledger, basis="R")
+    ledger.block(confirm_tx(ledger, rejected))
     ledger.run("issuance", "reject",
                issuance.Reject(ledger.addr("agency"), rejected, "basis contract unsigned"),
                "agency")
     assert get_application(ledger.store, rejected).reason == "basis contract unsigned"
-    applied(ledger, basis="R")
+    ledger.block(confirm_tx(ledger, applied(ledger, basis="R")))
     applied(ledger, basis="L")
     ledger.block(advance_ms=CONFIRMATION_WINDOW_MS + 1)
-    applied(ledger, basis="L")  # the lapsed one freed it
+    ledger.block(confirm_tx(ledger, applied(ledger, basis="L")))  # the lapsed one held nothing
     issued = applied(ledger, basis="I")
     ledger.block(confirm_tx(ledger, issued))
     ledger.block(approve_tx(ledger, issued))
@@ -215,7 +238,8 @@ operation = st.sampled_from(["apply", "confirm", "approve", "reject", "withdraw"
 @given(steps=st.lists(st.tuples(operation, st.integers(0, 5), st.integers(1, 40)),
                       max_size=25))
 def test_any_sequence_keeps_issuance_invariants(steps: list[tuple[str, int, int]]) -> None:
-    """Vouchers exist only for issued applications, with their amount; a basis backs one."""
+    """Vouchers exist only for issued applications, with their amount; a basis backs one
+    confirmed application or voucher, and the basis index names it."""
     ledger = Ledger()
     applications: list[bytes] = []
     for op, pick, days in steps:
@@ -235,8 +259,9 @@ def test_any_sequence_keeps_issuance_invariants(steps: list[tuple[str, int, int]
     live_bases: dict[bytes, int] = {}
     for application_id in applications:
         a = get_application(ledger.store, application_id)
-        if a.status in ("applied", "confirmed", "issued"):
+        if a.status in ("confirmed", "issued"):
             live_bases[a.terms.basis_sha256] = live_bases.get(a.terms.basis_sha256, 0) + 1
+            assert ledger.store.get(issuance.basis_key(a.terms.basis_sha256)) == a.id
         if a.status == "applied":
             assert ledger.time_ms <= a.confirm_by_ms
         if a.status == "issued":
