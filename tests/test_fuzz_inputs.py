@@ -395,10 +395,10 @@ def test_deeply_nested_json_submission_is_refused_with_400(api: OnItsLoop) -> No
     assert status == 400, raw[:200]
 
 
-def test_submission_with_an_undecodable_content_encoding_is_refused_with_400(
-        api: OnItsLoop) -> None:
+def test_submission_with_a_content_encoding_is_refused_with_415(api: OnItsLoop) -> None:
     status, _, raw = _post_tx(api, b'{"tx": "00"}', ("Content-Encoding", "deflate"))
-    assert status == 400, raw[:200]
+    assert status == 415, raw[:200]
+    assert json.loads(raw)["error"]["code"] == "request.encoding_refused"
 
 
 # ------------------------------------------------------------------ scripts/fuzz
