@@ -203,6 +203,7 @@ NODE = web.AppKey("node", Node)
 SUBMIT_BUCKETS = web.AppKey("submit_buckets", ClientBuckets)
 LARGE_READ_GATE = web.AppKey("large_read_gate", asyncio.Semaphore)
 BATCH_GATE = web.AppKey("batch_gate", BatchGate)
+API_LOG = web.AppKey("api_log", logging.Logger)
 CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
 
 STATUS_BY_CODE = {
@@ -272,7 +273,8 @@ async def errors_as_json(
     except asyncio.CancelledError:
         raise
     except Exception:
-        log.exception("unexpected error in %s %s", request.method, request.path)
+        request.app[API_LOG].exception("unexpected error in %s %s", request.method,
+                                       request.path[:200])
         return error_response(500, "internal", "the node failed to answer; this is a bug")
 
 
@@ -1381,7 +1383,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
     app[NODE] = node
     app[FRONT_LIMITS] = front_limits or FrontLimits()
-    throttled_logger(log.name, app[FRONT_LIMITS])  # a bug any client can trigger, once a burst
+    app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach
     app[PLANNER] = Planner()
     app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)

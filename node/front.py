@@ -267,7 +267,8 @@ class LogThrottle(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         kind = (record.name, str(record.msg), type(exc).__name__)
         if isinstance(exc, HttpProcessingError):
-            record.msg = f"{record.msg}: {type(exc).__name__}: {str(exc)[:200]}"
+            said = " ".join(str(exc).split())[:200]  # one line, whatever the client sent
+            record.msg = f"{record.msg}: {type(exc).__name__}: {said}"
             record.exc_info = None
             record.exc_text = None
             record.levelno, record.levelname = logging.INFO, "INFO"
@@ -288,8 +289,12 @@ class LogThrottle(logging.Filter):
 
 
 def throttled_logger(name: str, limits: FrontLimits) -> logging.Logger:
-    """The logger `name` with a `LogThrottle` on it (added once)."""
-    logger = logging.getLogger(name)
-    if not any(isinstance(f, LogThrottle) for f in logger.filters):
-        logger.addFilter(LogThrottle(limits.log_burst, limits.log_window_s))
+    """A logger of its own under the name `name`, with a `LogThrottle` of these limits.
+
+    Not the registered logger of that name (which would share one throttle among every
+    app in the process): a child of it, so its records reach the same handlers.
+    """
+    logger = logging.Logger(name)
+    logger.parent = logging.getLogger(name)
+    logger.addFilter(LogThrottle(limits.log_burst, limits.log_window_s))
     return logger
