@@ -13,9 +13,10 @@ own bound answers 503 `mempool.full` with Retry-After.
 
 A body is at most MAX_BODY_BYTES: the hex of the largest transaction (a sealed 4 MiB
 document) in JSON; raw bytes (application/msgpack) take half as much. Bodies over
-SMALL_BODY_BYTES are read at most LARGE_READS at a time, so concurrent uploads cannot
-hold more than a bounded amount of memory; past that a client is answered 503
-`submit.busy` with Retry-After.
+SMALL_BODY_BYTES are read at most LARGE_READS at a time (LARGE_READS_PER_CLIENT from one
+client), so concurrent uploads cannot hold more than a bounded amount of memory; past
+that a client is answered 503 `submit.busy` with Retry-After. A body must keep arriving
+at the front's minimum rate (node/front.py), so a trickling client frees its slot soon.
 
 POST /v1/txs/batch takes up to MAX_BATCH_TXS ordinary transactions in a body of at most
 MAX_BATCH_BODY_BYTES and answers, in the order sent, whether each is pending or the
@@ -32,7 +33,7 @@ import logging
 import math
 import re
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ log = logging.getLogger("claimledger.api")
 MAX_BODY_BYTES = 2 * MAX_LARGE_TX_BYTES + 64 * 1024  # the largest transaction as JSON hex
 SMALL_BODY_BYTES = 256 * 1024  # any ordinary transaction, even as JSON hex
 LARGE_READS = 4  # bodies over SMALL_BODY_BYTES read at once
+LARGE_READS_PER_CLIENT = 2  # of those, from one client: one client cannot hold them all
 BATCH_SLOTS = 4  # batches read and checked at once
 MAX_BATCH_WAITING = 64  # batches waiting for a slot; past that submit.busy
 BATCH_YIELD_EVERY = 100  # transactions checked between two turns of the event loop
@@ -202,6 +204,7 @@ def remote_address(request: web.Request) -> str:
 NODE = web.AppKey("node", Node)
 SUBMIT_BUCKETS = web.AppKey("submit_buckets", ClientBuckets)
 LARGE_READ_GATE = web.AppKey("large_read_gate", asyncio.Semaphore)
+LARGE_READERS = web.AppKey("large_readers", Counter)  # large bodies being read, by client
 BATCH_GATE = web.AppKey("batch_gate", BatchGate)
 API_LOG = web.AppKey("api_log", logging.Logger)
 CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
@@ -638,8 +641,19 @@ async def post_tx(request: web.Request) -> web.Response:
         if gate.locked():
             raise LedgerError("submit.busy", f"{LARGE_READS} large transactions are being "
                               "received; retry in a moment")
-        async with gate:
-            raw = await read_submission(request, MAX_BODY_BYTES)
+        readers = request.app[LARGE_READERS]
+        client = request.app[CLIENT_KEY](request)
+        if readers[client] >= LARGE_READS_PER_CLIENT:
+            raise LedgerError("submit.busy", f"this client is sending {readers[client]} large "
+                              "transactions already; send the next when one is received")
+        readers[client] += 1
+        try:
+            async with gate:
+                raw = await read_submission(request, MAX_BODY_BYTES)
+        finally:
+            readers[client] -= 1
+            if not readers[client]:
+                del readers[client]
     checked, new = node.mempool.submit(raw, wall_ms())
     if new and node.on_submit is not None:
         node.on_submit(raw)
@@ -1387,6 +1401,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     app[PLANNER] = Planner()
     app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)
+    app[LARGE_READERS] = Counter()
     app[BATCH_GATE] = BatchGate(BATCH_SLOTS, MAX_BATCH_WAITING)
     app[CLIENT_KEY] = client_key
     app.add_routes([

@@ -180,9 +180,9 @@ def test_hex_bytes_takes_hex_digits_only() -> None:
 # ------------------------------------------------------------------ slow bodies
 
 
-async def trickle_body(port: int, length: int) -> bytes:
+async def trickle_body(port: int, length: int, source: str = "127.0.0.1") -> bytes:
     """POST a body of `length` bytes a byte every 50 ms; the answer once one comes."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     writer.write(f"POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                  f"Content-Length: {length}\r\n\r\n".encode() + b'{"tx": "')
     try:
@@ -195,27 +195,45 @@ async def trickle_body(port: int, length: int) -> bytes:
         writer.close()
 
 
+LARGE = json.dumps({"tx": "00" * (SMALL_BODY_BYTES // 2 + 1000)}).encode()
+assert len(LARGE) > SMALL_BODY_BYTES
+
+
 async def test_trickling_bodies_time_out_and_free_the_large_upload_slots(
         tmp_path: Path) -> None:
     limits = FrontLimits(body_grace_s=1.5, min_body_bytes_per_s=2_000)
-    large = json.dumps({"tx": "00" * (SMALL_BODY_BYTES // 2 + 1000)}).encode()
-    assert len(large) > SMALL_BODY_BYTES
     async with api_client(tmp_path, limits) as client:
         port = client.server.port
-        tricklers = [asyncio.ensure_future(trickle_body(port, len(large)))
-                     for _ in range(LARGE_READS)]
+        tricklers = [asyncio.ensure_future(trickle_body(port, len(LARGE), f"127.0.0.{2 + i}"))
+                     for i in range(LARGE_READS)]
         await asyncio.sleep(0.5)
-        busy = await client.post("/v1/txs", data=large,
+        busy = await client.post("/v1/txs", data=LARGE,
                                  headers={"Content-Type": "application/json"})
         assert busy.status == 503 and await error_of(busy) == "submit.busy"  # slots held
         answers = await asyncio.wait_for(asyncio.gather(*tricklers), timeout=20)
         for answer in answers:
             assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
             assert b"request.body_timeout" in answer
-        again = await client.post("/v1/txs", data=large,
+        again = await client.post("/v1/txs", data=LARGE,
                                   headers={"Content-Type": "application/json"})
         assert again.status == 400  # read and checked: zeros are no transaction
         assert (await error_of(again)).startswith("codec.")
+
+
+async def test_one_client_holds_at_most_its_share_of_the_large_upload_slots(
+        tmp_path: Path) -> None:
+    limits = FrontLimits(body_grace_s=1.5, min_body_bytes_per_s=2_000)
+    async with api_client(tmp_path, limits) as client:
+        port = client.server.port
+        held = [asyncio.ensure_future(trickle_body(port, len(LARGE), "127.0.0.2"))
+                for _ in range(api.LARGE_READS_PER_CLIENT)]
+        await asyncio.sleep(0.5)
+        third = await asyncio.wait_for(trickle_body(port, len(LARGE), "127.0.0.2"), timeout=5)
+        assert third.startswith(b"HTTP/1.1 503") and b"submit.busy" in third
+        other = await client.post("/v1/txs", data=LARGE,  # another client still gets in
+                                  headers={"Content-Type": "application/json"})
+        assert other.status == 400 and (await error_of(other)).startswith("codec.")
+        await asyncio.wait_for(asyncio.gather(*held), timeout=20)
 
 
 async def test_a_body_arriving_at_the_minimum_rate_is_read(tmp_path: Path) -> None:
