@@ -69,7 +69,14 @@ from contracts.vouchers import (
 )
 from node import setoff_plan
 from node.blocks import Block
-from node.front import FRONT_LIMITS, FrontLimits, read_body, refuse_encoded_body, throttled_logger
+from node.front import (
+    FRONT_LIMITS,
+    FrontLimits,
+    answer_deadline,
+    read_body,
+    refuse_encoded_body,
+    throttled_logger,
+)
 from node.openapi import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, openapi_document
 from node.service import Node, wall_ms
 from node.store import CURSOR_BYTES, AddressedEvent, StateSnapshot, StoreFault
@@ -1394,7 +1401,9 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     `front_limits` what one connection may cost (node/front.py, default `FrontLimits()`;
     served with node.front.start_front, which applies its connection limits).
     """
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
+    # The deadline outermost: it sends every answer, error answers included.
+    app = web.Application(client_max_size=MAX_BODY_BYTES,
+                          middlewares=[answer_deadline, errors_as_json])
     app[NODE] = node
     app[FRONT_LIMITS] = front_limits or FrontLimits()
     app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach

@@ -17,6 +17,9 @@ Every limit below holds before a handler sees the request, or while it reads the
   `request.encoding_refused`) and the server never decompresses. Transactions are
   signatures, hashes and ciphertext, which do not compress, so no client gains by it,
   while a few kilobytes of gzip expand to megabytes before any size check could see them;
+- answers: a client that does not take its answer within `answer_grace_s` plus its
+  length at `min_answer_bytes_per_s` is cut off (`answer_deadline`): a client that never
+  reads would otherwise hold the answer's bytes and its connection for ever;
 - logs: what an anonymous request can make the node log goes through `LogThrottle`:
   a client's malformed HTTP is one line without a traceback, and a burst of lines of
   one kind is cut to a few, then one summary of how many were left out.
@@ -28,7 +31,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,15 +53,18 @@ class FrontLimits:
     body_grace_s: float = 10.0  # a body may start slowly ...
     min_body_bytes_per_s: int = 64 * 1024  # ... but then keeps up this rate on average
     linger_s: float = 2.0  # unread body bytes drained after an answer, then the link closes
+    answer_grace_s: float = 10.0  # a client takes its answer within this ...
+    min_answer_bytes_per_s: int = 64 * 1024  # ... plus its length at this rate
     max_connections: int = 1024
     max_connections_per_address: int = 32
     log_burst: int = 10  # log lines of one kind let through at once ...
     log_window_s: float = 60.0  # ... per this window; the rest summarised
 
     def __post_init__(self) -> None:
-        if min(self.head_timeout_s, self.body_grace_s, self.log_window_s) <= 0:
+        if min(self.head_timeout_s, self.body_grace_s, self.answer_grace_s,
+               self.log_window_s) <= 0:
             raise ValueError("timeouts and the log window are positive")
-        if min(self.min_body_bytes_per_s, self.max_connections,
+        if min(self.min_body_bytes_per_s, self.min_answer_bytes_per_s, self.max_connections,
                self.max_connections_per_address, self.log_burst) < 1 or self.linger_s < 0:
             raise ValueError("rates, connection caps and the log burst are at least 1")
         if self.max_connections_per_address > self.max_connections:
@@ -111,6 +117,31 @@ async def read_body(request: web.Request, max_bytes: int, too_large: str) -> byt
     except web.RequestPayloadError:
         raise LedgerError("request.bad_body", "the body could not be read as sent (its "
                           "chunking is broken)") from None
+
+
+@web.middleware
+async def answer_deadline(
+    request: web.Request,
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Send the handler's answer here, under a deadline: aiohttp would wait for a client
+    that stops reading for ever, holding the answer in memory. Past the deadline the
+    connection is dropped (aiohttp then takes the client for gone)."""
+    response = await handler(request)
+    limits = request.app.get(FRONT_LIMITS) or FrontLimits()
+    length = response.content_length or 0
+    deadline_s = limits.answer_grace_s + length / limits.min_answer_bytes_per_s
+    try:
+        async with asyncio.timeout(deadline_s):
+            await response.prepare(request)
+            await response.write_eof()
+    except TimeoutError:
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        log.info("cut off %s after %.0f s: it did not take its answer to %s %s",
+                 request.remote, deadline_s, request.method, request.path[:100])
+    return response
 
 
 # ---------------------------------------------------------------- connections

@@ -21,6 +21,7 @@ from types import ModuleType
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from contracts.identity import KeyPair
@@ -28,7 +29,7 @@ from contracts.tx import MAX_LARGE_TX_BYTES
 from node import api, setoff_plan
 from node.api import LARGE_READS, MAX_BATCH_BODY_BYTES, SMALL_BODY_BYTES, make_app
 from node.config import parse_network
-from node.front import FrontLimits, LogThrottle, start_front
+from node.front import FrontLimits, FrontSite, LogThrottle, start_front
 from node.service import Node
 from tests.nodeproc import MEMBER_ROLES, get, make_network, network_toml, now_ms, running
 
@@ -61,15 +62,26 @@ async def api_client(root: Path, limits: FrontLimits | None = None
 class Front:
     node: Node
     port: int
+    site: FrontSite
+
+
+BIG_ANSWER = b"x" * (32 * MiB)
+
+
+async def big_answer(request: web.Request) -> web.Response:
+    return web.Response(body=BIG_ANSWER)
 
 
 @asynccontextmanager
 async def front(root: Path, limits: FrontLimits) -> AsyncIterator[Front]:
-    """The API served as the node serves it (node.front.start_front) on 127.0.0.1."""
+    """The API served as the node serves it (node.front.start_front) on 127.0.0.1, with
+    one more route: GET /big answers 32 MiB."""
     node = new_node(root)
-    runner, site = await start_front(make_app(node, front_limits=limits), "127.0.0.1", 0)
+    app = make_app(node, front_limits=limits)
+    app.router.add_get("/big", big_answer)
+    runner, site = await start_front(app, "127.0.0.1", 0)
     try:
-        yield Front(node, site.port_bound)
+        yield Front(node, site.port_bound, site)
     finally:
         await runner.cleanup()
         node.close()
@@ -296,6 +308,35 @@ async def test_a_long_poll_is_not_cut_by_the_head_deadline(tmp_path: Path) -> No
         async with http.get(f"http://127.0.0.1:{f.port}/v1/events",
                             params={"address": address, "wait_ms": "1000"}) as response:
             assert response.status == 200 and (await response.json())["events"] == []
+
+
+async def test_a_client_that_does_not_take_its_answer_is_cut_off(tmp_path: Path) -> None:
+    limits = FrontLimits(answer_grace_s=0.5, min_answer_bytes_per_s=256 * MiB)
+    async with front(tmp_path, limits) as f:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", f.port))
+        sock.setblocking(False)
+        reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.sleep(3)  # not reading: the node's send buffers fill up
+        received, cut = 0, False
+        try:
+            while chunk := await asyncio.wait_for(reader.read(1 << 20), timeout=5):
+                received += len(chunk)
+            cut = True
+        except ConnectionError:
+            cut = True
+        writer.close()
+        assert cut and received < len(BIG_ANSWER)
+        assert f.site.counts.total == 0  # and the connection no longer counts
+
+
+async def test_a_client_that_reads_gets_a_large_answer_whole(tmp_path: Path) -> None:
+    limits = FrontLimits(answer_grace_s=5, min_answer_bytes_per_s=1 * MiB)
+    async with front(tmp_path, limits) as f, aiohttp.ClientSession() as http, \
+            http.get(f"http://127.0.0.1:{f.port}/big") as response:
+        assert len(await response.read()) == len(BIG_ANSWER)
 
 
 # ------------------------------------------------------------------ connection caps
