@@ -102,7 +102,6 @@ STANDINGS = {"overdue": overdue_key(b""), "extended": extended_key(b"")}
 CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
 MAX_EXCLUDE = 1000  # members one plan request may leave out
-MAX_PLAN_DEBTS = 200_000  # live obligations and vouchers one plan may read
 PLAN_CACHE_ENTRIES = 32  # plans kept, by (head block id, exclusions)
 MAX_PLAN_TURNS = 4  # computations for other exclusions a plan request waits through
 
@@ -1264,7 +1263,7 @@ def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any
 
 def plan_answer(state: StateSnapshot, exclude: frozenset[bytes]) -> dict[str, Any]:
     """A plan's answer, less the head: reads and solves, so it runs in a worker thread."""
-    graph = setoff_plan.collect(state, exclude, MAX_PLAN_DEBTS)
+    graph = setoff_plan.collect(state, exclude, setoff_plan.MAX_PLAN_DEBTS)
     return plan_view(setoff_plan.plan_of(graph), graph)
 
 
@@ -1331,7 +1330,8 @@ PLANNER = web.AppKey("setoff_planner", Planner)
 
 async def get_setoff_plan(request: web.Request) -> web.Response:
     """The optimal set-off of the state at the head, cut into rounds the contract accepts
-    (see `Planner`); 503 `setoff.plan_too_large` past MAX_PLAN_DEBTS live debts."""
+    (see `Planner`); 503 `setoff.plan_too_large` past setoff_plan.MAX_PLAN_DEBTS live
+    debts."""
     exclude = exclude_param(request)
     return web.json_response(await request.app[PLANNER].answer(request.app[NODE], exclude))
 

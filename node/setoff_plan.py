@@ -24,6 +24,8 @@ from contracts.errors import LedgerError, Rejected
 from contracts.state import Reader
 from node.setoff_solver import Solution, optimal_setoff
 
+MAX_PLAN_DEBTS = 200_000  # live obligations and vouchers a plan of the API may read
+
 
 @dataclass(frozen=True)
 class Debt:

@@ -236,6 +236,19 @@ async def plan_twice(c: Client) -> list[str]:
     return [await c.get("/v1/setoff/plan"), await c.get("/v1/setoff/plan")]
 
 
+async def status_while_planning(c: Client) -> dict[str, Any]:
+    """How long /v1/status takes while a plan is computed: the event loop's share."""
+    plan = asyncio.ensure_future(c.get("/v1/setoff/plan"))
+    latencies = []
+    while not plan.done():
+        started = time.perf_counter()
+        await c.get("/v1/status")
+        latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(0.01)
+    return {"plan": await plan, "status_answers": len(latencies),
+            "status_max_s": round(max(latencies, default=0), 3)}
+
+
 SHAPES: dict[str, Shape] = {
     "post_tx.gzip_bomb_9kb": lambda c: c.post("/v1/txs", tx_bomb(), GZIP_JSON),
     "post_tx.largest_hex_body_9mb": lambda c: c.post("/v1/txs", json.dumps(
@@ -257,6 +270,7 @@ SHAPES: dict[str, Shape] = {
     "explorer.page": lambda c: c.get("/explorer/"),
     "setoff_plan.twice_at_one_head": plan_twice,
     "setoff_plan.100_excluded": lambda c: c.get("/v1/setoff/plan?" + EXCLUDE_100),
+    "setoff_plan.status_meanwhile": status_while_planning,
     "events.32_long_polls_3s": lambda c: long_polls(c, 32),
     "slow.32_trickled_heads": lambda c: trickled_heads(c.node, 32),
     "slow.4_trickled_bodies": lambda c: trickled_bodies(c.node, 4),
@@ -300,8 +314,9 @@ async def trickled_heads(node: NodeUnderTest, count: int) -> dict[str, Any]:
 
 
 async def trickled_bodies(node: NodeUnderTest, count: int) -> dict[str, Any]:
-    """`count` large uploads at 10 bytes a second: how long they hold the upload slots,
-    and what a real large upload gets meanwhile (capped at 40 s here)."""
+    """`count` large uploads from one client at 10 bytes a second: how long they hold
+    the upload slots, and what a real large upload of another client gets meanwhile
+    (capped at 40 s here)."""
     length = 1_000_000
 
     async def one() -> tuple[float, str]:
@@ -327,7 +342,8 @@ async def trickled_bodies(node: NodeUnderTest, count: int) -> dict[str, Any]:
     tasks = [asyncio.ensure_future(one()) for _ in range(count)]
     await asyncio.sleep(1.0)
     large = json.dumps({"tx": "00" * 150_000}).encode()
-    async with aiohttp.ClientSession() as http, http.post(
+    another_client = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+    async with aiohttp.ClientSession(connector=another_client) as http, http.post(
             node.api + "/v1/txs", data=large,
             headers={"Content-Type": "application/json"}) as response:
         meanwhile = await answer_of(response)

@@ -528,7 +528,7 @@ async def test_a_plan_reads_off_the_event_loop_once_per_head(
 
 async def test_a_plan_over_too_many_debts_is_refused_with_a_code(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api, "MAX_PLAN_DEBTS", 5)
+    monkeypatch.setattr(setoff_plan, "MAX_PLAN_DEBTS", 5)
     async with ledger_with_vouchers(tmp_path) as (_, client):
         response = await client.get("/v1/setoff/plan")
         assert response.status == 503
