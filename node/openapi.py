@@ -415,8 +415,8 @@ def setoff_paths() -> dict[str, Any]:
             "members is a round. Debts are read from a snapshot of one head beside the node, "
             "one plan at a time, and the answer is kept per head and exclusions. Past "
             f"{MAX_PLAN_DEBTS:,} live obligations and vouchers it answers 503 "
-            "setoff.plan_too_large; while plans for other exclusions keep the solver busy, 503 setoff.plan_busy "
-            "with Retry-After."),
+            "setoff.plan_too_large; while plans for other exclusions keep the solver busy, "
+            "503 setoff.plan_busy with Retry-After."),
         "/v1/setoff/limits/{member}": _get(
             "A member's standing set-off limit",
             [_path_id("member", "member address")], _json(_ref("SetoffLimit"), "limit"),
