@@ -71,6 +71,7 @@ from node import setoff_plan
 from node.blocks import Block
 from node.front import (
     FRONT_LIMITS,
+    FRONT_LOG,
     FrontLimits,
     answer_deadline,
     read_body,
@@ -1407,6 +1408,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     app[NODE] = node
     app[FRONT_LIMITS] = front_limits or FrontLimits()
     app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach
+    app[FRONT_LOG] = throttled_logger("claimledger.http", app[FRONT_LIMITS])
     app[PLANNER] = Planner()
     app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)

@@ -1,6 +1,6 @@
 """The API's front door: what one client without a key may cost the node, bounded.
 
-Every limit below holds before a handler sees the request, or while it reads the body:
+Every limit below holds from a connection's first byte to the last of its answer:
 
 - connections: at most `max_connections_per_address` open at once from one address and
   `max_connections` in all; a connection past either is closed at once, before a byte
@@ -72,6 +72,7 @@ class FrontLimits:
 
 
 FRONT_LIMITS = web.AppKey("front_limits", FrontLimits)
+FRONT_LOG = web.AppKey("front_log", logging.Logger)  # throttled (see throttled_logger)
 
 
 # ---------------------------------------------------------------- request bodies
@@ -139,8 +140,9 @@ async def answer_deadline(
         transport = request.transport
         if transport is not None:
             transport.abort()
-        log.info("cut off %s after %.0f s: it did not take its answer to %s %s",
-                 request.remote, deadline_s, request.method, request.path[:100])
+        request.app.get(FRONT_LOG, log).info(
+            "cut off %s after %.0f s: it did not take its answer to %s %s",
+            request.remote, deadline_s, request.method, request.path[:100])
     return response
 
 
