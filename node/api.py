@@ -1263,8 +1263,12 @@ def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any
 
 
 def plan_answer(state: StateSnapshot, exclude: frozenset[bytes]) -> dict[str, Any]:
-    """A plan's answer, less the head: reads and solves, so it runs in a worker thread."""
-    graph = setoff_plan.collect(state, exclude, setoff_plan.MAX_PLAN_DEBTS)
+    """A plan's answer, less the head: reads and solves, so it runs in a worker thread,
+    which closes the snapshot when done with it (nothing else may close it under it)."""
+    try:
+        graph = setoff_plan.collect(state, exclude, setoff_plan.MAX_PLAN_DEBTS)
+    finally:
+        state.close()
     return plan_view(setoff_plan.plan_of(graph), graph)
 
 
@@ -1309,8 +1313,6 @@ class Planner:
                 None, plan_answer, snapshot, exclude)
         except StoreFault as fault:
             raise node.store.report(fault) from fault
-        finally:
-            snapshot.close()
         self.computed += 1
         answer = {"height": head.height, "block_id": head.block_id.hex(),
                   "time_ms": head.time_ms, "exclude": sorted(m.hex() for m in exclude),
