@@ -13,9 +13,10 @@ own bound answers 503 `mempool.full` with Retry-After.
 
 A body is at most MAX_BODY_BYTES: the hex of the largest transaction (a sealed 4 MiB
 document) in JSON; raw bytes (application/msgpack) take half as much. Bodies over
-SMALL_BODY_BYTES are read at most LARGE_READS at a time, so concurrent uploads cannot
-hold more than a bounded amount of memory; past that a client is answered 503
-`submit.busy` with Retry-After.
+SMALL_BODY_BYTES are read at most LARGE_READS at a time (LARGE_READS_PER_CLIENT from one
+client), so concurrent uploads cannot hold more than a bounded amount of memory; past
+that a client is answered 503 `submit.busy` with Retry-After. A body must keep arriving
+at the front's minimum rate (node/front.py), so a trickling client frees its slot soon.
 
 POST /v1/txs/batch takes up to MAX_BATCH_TXS ordinary transactions in a body of at most
 MAX_BATCH_BODY_BYTES and answers, in the order sent, whether each is pending or the
@@ -32,9 +33,9 @@ import logging
 import math
 import re
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
@@ -68,15 +69,25 @@ from contracts.vouchers import (
 )
 from node import setoff_plan
 from node.blocks import Block
+from node.front import (
+    FRONT_LIMITS,
+    FRONT_LOG,
+    FrontLimits,
+    answer_deadline,
+    read_body,
+    refuse_encoded_body,
+    throttled_logger,
+)
 from node.openapi import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, openapi_document
 from node.service import Node, wall_ms
-from node.store import CURSOR_BYTES, AddressedEvent, StoreFault
+from node.store import CURSOR_BYTES, AddressedEvent, StateSnapshot, StoreFault
 
 log = logging.getLogger("claimledger.api")
 
 MAX_BODY_BYTES = 2 * MAX_LARGE_TX_BYTES + 64 * 1024  # the largest transaction as JSON hex
 SMALL_BODY_BYTES = 256 * 1024  # any ordinary transaction, even as JSON hex
 LARGE_READS = 4  # bodies over SMALL_BODY_BYTES read at once
+LARGE_READS_PER_CLIENT = 2  # of those, from one client: one client cannot hold them all
 BATCH_SLOTS = 4  # batches read and checked at once
 MAX_BATCH_WAITING = 64  # batches waiting for a slot; past that submit.busy
 BATCH_YIELD_EVERY = 100  # transactions checked between two turns of the event loop
@@ -92,9 +103,10 @@ STANDINGS = {"overdue": overdue_key(b""), "extended": extended_key(b"")}
 CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
 MAX_EXCLUDE = 1000  # members one plan request may leave out
+PLAN_CACHE_ENTRIES = 32  # plans kept, by (head block id, exclusions)
+MAX_PLAN_TURNS = 4  # computations for other exclusions a plan request waits through
 
-HEX32_TEXT = re.compile(r"[0-9a-fA-F]{64}")
-HEX_TEXT = re.compile(r"(?:[0-9a-fA-F]{2})*")
+HEX32_TEXT = re.compile(r"[0-9a-fA-F]{64}")  # a fixed length: never more than 64 steps
 INTEGER_TEXT = re.compile(r"-?[0-9]{1,18}")
 HEIGHT_TEXT = re.compile(r"[0-9]+")
 
@@ -197,10 +209,11 @@ def remote_address(request: web.Request) -> str:
 
 
 NODE = web.AppKey("node", Node)
-PLAN_GATE = web.AppKey("setoff_plan_gate", asyncio.Lock)  # one plan solved at a time
 SUBMIT_BUCKETS = web.AppKey("submit_buckets", ClientBuckets)
 LARGE_READ_GATE = web.AppKey("large_read_gate", asyncio.Semaphore)
+LARGE_READERS = web.AppKey("large_readers", Counter)  # large bodies being read, by client
 BATCH_GATE = web.AppKey("batch_gate", BatchGate)
+API_LOG = web.AppKey("api_log", logging.Logger)
 CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
 
 STATUS_BY_CODE = {
@@ -212,7 +225,16 @@ STATUS_BY_CODE = {
     "request.too_large": 413,
     "store.corrupt": 503,
     "store.write_failed": 503,
+    "request.encoding_refused": 415,
+    "request.body_timeout": 408,
+    "setoff.plan_too_large": 503,
+    "setoff.plan_busy": 503,
 }
+RETRY_CODES = frozenset({"mempool.full", "submit.busy", "setoff.plan_busy"})
+# Answers to a body the node stops reading: the connection closes after them, so the
+# rest of that body is not read (beyond FrontLimits.linger_s of draining).
+CLOSING_CODES = frozenset({"request.too_large", "request.encoding_refused",
+                           "request.body_timeout", "request.bad_body"})
 
 
 def error_response(status: int, code: str, message: str, **headers: str) -> web.Response:
@@ -234,14 +256,21 @@ async def errors_as_json(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     try:
+        if request.body_exists:
+            refuse_encoded_body(request)  # on every route, read or not: nothing inflates
         return await handler(request)
     except LedgerError as e:
-        headers = {"Retry-After": "1"} if e.code in ("mempool.full", "submit.busy") else {}
-        return error_response(status_of(e), e.code, e.message, **headers)
+        headers = {"Retry-After": "1"} if e.code in RETRY_CODES else {}
+        response = error_response(status_of(e), e.code, e.message, **headers)
+        if e.code in CLOSING_CODES:
+            response.force_close()
+        return response
     except web.HTTPRequestEntityTooLarge:
-        return error_response(
+        response = error_response(
             413, "request.too_large", f"the request body exceeds {MAX_BODY_BYTES} bytes"
         )
+        response.force_close()
+        return response
     except web.HTTPNotFound:
         return error_response(404, "not_found", f"no route {request.method} {request.path}")
     except web.HTTPMethodNotAllowed as e:
@@ -254,7 +283,8 @@ async def errors_as_json(
     except asyncio.CancelledError:
         raise
     except Exception:
-        log.exception("unexpected error in %s %s", request.method, request.path)
+        request.app[API_LOG].exception("unexpected error in %s %s", request.method,
+                                       request.path[:200])
         return error_response(500, "internal", "the node failed to answer; this is a bug")
 
 
@@ -267,6 +297,21 @@ def bad_request(code: str, message: str) -> LedgerError:
 
 def not_found(message: str) -> LedgerError:
     return LedgerError("not_found", message)
+
+
+def hex_bytes(text: str, max_bytes: int) -> bytes | None:
+    """The bytes `text` spells in hex digits (either case, nothing else), or None.
+
+    No regular expression: the length is checked first, then bytes.fromhex (linear, in
+    C) decodes; it skips whitespace between bytes, which the length comparison catches.
+    """
+    if len(text) > 2 * max_bytes or len(text) % 2 or not text.isascii():
+        return None
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        return None
+    return raw if 2 * len(raw) == len(text) else None
 
 
 def hex_id(text: str, what: str) -> bytes:
@@ -324,9 +369,10 @@ def hex_cursor_param(request: web.Request, size: int) -> bytes | None:
     text = request.query.get("after")
     if text is None:
         return None
-    if len(text) != 2 * size or not HEX_TEXT.fullmatch(text):
+    raw = hex_bytes(text, size)
+    if raw is None or len(raw) != size:
         raise bad_request("bad_parameter", f"after must be {2 * size} hex digits")
-    return bytes.fromhex(text)
+    return raw
 
 
 def only_one(**given: bytes | None) -> tuple[str, bytes]:
@@ -546,12 +592,9 @@ async def get_status(request: web.Request) -> web.Response:
     })
 
 
-async def read_submission(request: web.Request) -> bytes:
-    try:
-        body = await request.read()
-    except web.RequestPayloadError:  # e.g. a Content-Encoding that does not decode
-        raise bad_request("bad_body", "the body could not be read as sent (its "
-                          "Content-Encoding or chunking is broken)") from None
+async def read_submission(request: web.Request, max_bytes: int) -> bytes:
+    body = await read_body(request, max_bytes, f"a transaction's body is at most {max_bytes} "
+                           "bytes (the largest transaction, as JSON hex)")
     if request.content_type in ("application/msgpack", "application/octet-stream"):
         return body
     try:
@@ -563,9 +606,10 @@ async def read_submission(request: web.Request) -> bytes:
     if len(document["tx"]) > 2 * MAX_LARGE_TX_BYTES:
         raise LedgerError("codec.too_long",
                           f"a transaction is at most {MAX_LARGE_TX_BYTES} bytes")
-    if not HEX_TEXT.fullmatch(document["tx"]):
+    raw = hex_bytes(document["tx"], MAX_LARGE_TX_BYTES)
+    if raw is None:
         raise bad_request("bad_hex", "tx must be the transaction's bytes in hex")
-    return bytes.fromhex(document["tx"])
+    return raw
 
 
 def rate_limited(request: web.Request, n: int = 1, spend: bool = True) -> web.Response | None:
@@ -598,14 +642,25 @@ async def post_tx(request: web.Request) -> web.Response:
         return refused
     length = request.content_length
     if length is not None and length <= SMALL_BODY_BYTES:
-        raw = await read_submission(request)
+        raw = await read_submission(request, SMALL_BODY_BYTES)  # the length is enforced
     else:
         gate = request.app[LARGE_READ_GATE]
         if gate.locked():
             raise LedgerError("submit.busy", f"{LARGE_READS} large transactions are being "
                               "received; retry in a moment")
-        async with gate:
-            raw = await read_submission(request)
+        readers = request.app[LARGE_READERS]
+        client = request.app[CLIENT_KEY](request)
+        if readers[client] >= LARGE_READS_PER_CLIENT:
+            raise LedgerError("submit.busy", f"this client is sending {readers[client]} large "
+                              "transactions already; send the next when one is received")
+        readers[client] += 1
+        try:
+            async with gate:
+                raw = await read_submission(request, MAX_BODY_BYTES)
+        finally:
+            readers[client] -= 1
+            if not readers[client]:
+                del readers[client]
     checked, new = node.mempool.submit(raw, wall_ms())
     if new and node.on_submit is not None:
         node.on_submit(raw)
@@ -613,25 +668,6 @@ async def post_tx(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------- batch submission
-
-
-async def read_bounded(request: web.Request, max_bytes: int) -> bytes:
-    """The body, refused with 413 `request.too_large` past `max_bytes` (as decoded, so a
-    compressed body cannot expand beyond it either) before more of it is read."""
-    too_large = LedgerError("request.too_large",
-                            f"a batch body is at most {max_bytes} bytes; split the batch")
-    if request.content_length is not None and request.content_length > max_bytes:
-        raise too_large
-    body = bytearray()
-    try:
-        while chunk := await request.content.readany():
-            body += chunk
-            if len(body) > max_bytes:
-                raise too_large
-    except web.RequestPayloadError:
-        raise bad_request("bad_body", "the body could not be read as sent (its "
-                          "Content-Encoding or chunking is broken)") from None
-    return bytes(body)
 
 
 def msgpack_batch(body: bytes) -> list[bytes]:
@@ -670,12 +706,15 @@ def json_batch(body: bytes) -> list[bytes]:
     if len(texts) > MAX_BATCH_TXS:
         raise bad_request("too_many_txs",
                           f"a batch holds at most {MAX_BATCH_TXS} transactions, not {len(texts)}")
+    raws = []
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise bad_request("bad_batch", f"txs[{i}] is not a string")
-        if not HEX_TEXT.fullmatch(text):
+        raw = hex_bytes(text, MAX_BATCH_BODY_BYTES)
+        if raw is None:
             raise bad_request("bad_hex", f"txs[{i}] must be a transaction's bytes in hex")
-    return [bytes.fromhex(text) for text in texts]
+        raws.append(raw)
+    return raws
 
 
 def id_of(raw: bytes) -> str | None:
@@ -698,7 +737,8 @@ async def post_tx_batch(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     async with request.app[BATCH_GATE].slot():
-        body = await read_bounded(request, MAX_BATCH_BODY_BYTES)
+        body = await read_body(request, MAX_BATCH_BODY_BYTES, f"a batch body is at most "
+                               f"{MAX_BATCH_BODY_BYTES} bytes; split the batch")
         if request.content_type in ("application/msgpack", "application/octet-stream"):
             raws = msgpack_batch(body)
         else:
@@ -1223,24 +1263,81 @@ def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any
     }
 
 
-async def get_setoff_plan(request: web.Request) -> web.Response:
-    """The optimal set-off of the state at the head, cut into rounds the contract accepts.
+def plan_answer(state: StateSnapshot, exclude: frozenset[bytes]) -> dict[str, Any]:
+    """A plan's answer, less the head: reads and solves, so it runs in a worker thread,
+    which closes the snapshot when done with it (nothing else may close it under it)."""
+    try:
+        graph = setoff_plan.collect(state, exclude, setoff_plan.MAX_PLAN_DEBTS)
+    finally:
+        state.close()
+    return plan_view(setoff_plan.plan_of(graph), graph)
 
-    The debts are read on the event loop, so between two committed blocks; the solver
-    runs in a worker thread on what was read, one plan at a time.
+
+class Planner:
+    """Set-off plans of the head: one computed at a time, in a worker thread, from a
+    snapshot of the state taken between two blocks; answers kept per (head block id,
+    exclusions), so asking again costs nothing until the next block.
+
+    A computation runs to its end even if the client that started it went away (its
+    thread could not be stopped anyway), and requests for the same exclusions share it.
     """
-    node = request.app[NODE]
-    exclude = exclude_param(request)
-    async with request.app[PLAN_GATE]:
+
+    def __init__(self) -> None:
+        self.cache: OrderedDict[tuple[bytes, frozenset[bytes]], dict[str, Any]] = OrderedDict()
+        self.job: asyncio.Future[dict[str, Any]] | None = None
+        self.job_exclude: frozenset[bytes] | None = None
+        self.computed = 0  # plans computed (the rest were answered from the cache)
+
+    async def answer(self, node: Node, exclude: frozenset[bytes]) -> dict[str, Any]:
+        for _ in range(MAX_PLAN_TURNS):
+            key = (node.chain.head.block_id, exclude)
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                return self.cache[key]
+            if self.job is None or self.job.done():
+                self.job = asyncio.ensure_future(self._compute(node, exclude))
+                self.job.add_done_callback(_retrieved)  # no "never retrieved" log lines
+                self.job_exclude = exclude
+            job = self.job
+            if self.job_exclude == exclude:
+                return await asyncio.shield(job)  # the head when it started, or newer
+            with suppress(LedgerError):  # another request's plan: wait for the solver
+                await asyncio.shield(job)
+        raise LedgerError("setoff.plan_busy", "set-off plans for other exclusions are being "
+                          "computed; retry in a moment")
+
+    async def _compute(self, node: Node, exclude: frozenset[bytes]) -> dict[str, Any]:
         head = node.chain.head
-        graph = setoff_plan.collect(node.store, exclude)
-        plan = await asyncio.get_running_loop().run_in_executor(
-            None, setoff_plan.plan_of, graph)
-    return web.json_response({
-        "height": head.height, "block_id": head.block_id.hex(), "time_ms": head.time_ms,
-        "exclude": sorted(member.hex() for member in exclude),
-        **plan_view(plan, graph),
-    })
+        snapshot = node.store.snapshot()  # taken with the head: no block commits between
+        try:
+            view = await asyncio.get_running_loop().run_in_executor(
+                None, plan_answer, snapshot, exclude)
+        except StoreFault as fault:
+            raise node.store.report(fault) from fault
+        self.computed += 1
+        answer = {"height": head.height, "block_id": head.block_id.hex(),
+                  "time_ms": head.time_ms, "exclude": sorted(m.hex() for m in exclude),
+                  **view}
+        self.cache[(head.block_id, exclude)] = answer
+        while len(self.cache) > PLAN_CACHE_ENTRIES:
+            self.cache.popitem(last=False)
+        return answer
+
+
+def _retrieved(job: asyncio.Future[Any]) -> None:
+    if not job.cancelled():
+        job.exception()
+
+
+PLANNER = web.AppKey("setoff_planner", Planner)
+
+
+async def get_setoff_plan(request: web.Request) -> web.Response:
+    """The optimal set-off of the state at the head, cut into rounds the contract accepts
+    (see `Planner`); 503 `setoff.plan_too_large` past setoff_plan.MAX_PLAN_DEBTS live
+    debts."""
+    exclude = exclude_param(request)
+    return web.json_response(await request.app[PLANNER].answer(request.app[NODE], exclude))
 
 
 async def get_setoff_limit(request: web.Request) -> web.Response:
@@ -1299,17 +1396,26 @@ async def get_openapi(request: web.Request) -> web.Response:
 
 
 def make_app(node: Node, submit_limit: SubmitLimit | None = None,
-             client_key: Callable[[web.Request], str] = remote_address) -> web.Application:
+             client_key: Callable[[web.Request], str] = remote_address,
+             front_limits: FrontLimits | None = None) -> web.Application:
     """The HTTP API (peer links have their own TLS listener, node/peers.py).
 
     `submit_limit` bounds each client's submissions (default `SubmitLimit()`);
-    `client_key` names the client a request counts against (default its IP address).
+    `client_key` names the client a request counts against (default its IP address);
+    `front_limits` what one connection may cost (node/front.py, default `FrontLimits()`;
+    served with node.front.start_front, which applies its connection limits).
     """
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
+    # The deadline outermost: it sends every answer, error answers included.
+    app = web.Application(client_max_size=MAX_BODY_BYTES,
+                          middlewares=[answer_deadline, errors_as_json])
     app[NODE] = node
-    app[PLAN_GATE] = asyncio.Lock()
+    app[FRONT_LIMITS] = front_limits or FrontLimits()
+    app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach
+    app[FRONT_LOG] = throttled_logger("claimledger.http", app[FRONT_LIMITS])
+    app[PLANNER] = Planner()
     app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)
+    app[LARGE_READERS] = Counter()
     app[BATCH_GATE] = BatchGate(BATCH_SLOTS, MAX_BATCH_WAITING)
     app[CLIENT_KEY] = client_key
     app.add_routes([

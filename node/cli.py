@@ -25,7 +25,6 @@ from pathlib import Path
 
 import click
 import uvloop
-from aiohttp import web
 
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
@@ -34,6 +33,7 @@ from contracts.keystore import unsafe_mode_warning, unseal
 from node.api import make_app
 from node.chain import Chain
 from node.config import NetworkConfig, load_network
+from node.front import FrontLimits, start_front
 from node.service import Node, identify
 from node.store import Store, StoreError, StoreFault
 from node.validator import Replication
@@ -107,17 +107,18 @@ def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes, 
 
 async def serve(node: Node, data_dir: Path, host: str, port: int,
                 peer_address: str | None = None,
-                routes: dict[bytes, str] | None = None) -> StoreFault | None:
-    """Serve until stopped; the store fault that stopped the node, if one did."""
+                routes: dict[bytes, str] | None = None,
+                front_limits: FrontLimits | None = None) -> StoreFault | None:
+    """Serve until stopped; the store fault that stopped the node, if one did.
+
+    `front_limits` bounds what one API client may cost (default `FrontLimits()`)."""
     # Before anything answers: a client that saw the API up may stop the node at once.
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)
     replication = Replication(node, data_dir, routes=routes)
-    runner = web.AppRunner(make_app(node), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    # Behind the front's limits: connection caps, head and body deadlines (node/front.py).
+    runner, _ = await start_front(make_app(node, front_limits=front_limits), host, port)
     await listen_for_peers(node, replication, data_dir, peer_address)
     logging.getLogger("claimledger.node").info(
         "%s (%s) serving http://%s:%d/v1/status at height %d",

@@ -8,6 +8,7 @@ from typing import Any
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
+from node.setoff_plan import MAX_PLAN_DEBTS
 
 # POST /v1/txs/batch: transactions and body bytes (ordinary transactions, 64 KiB at
 # most each); node.api enforces what this document promises.
@@ -32,9 +33,13 @@ ERROR_TEXT = {
          "contract, expiry)",
     403: "observer.read_only: this node takes no submissions",
     404: "not_found",
+    408: "request.body_timeout: the body came slower than the node's minimum rate (after a "
+         "grace of seconds); the connection is closed",
     409: "tx.replay: already on the ledger",
     413: "request.too_large: the body exceeds the hex of the largest transaction in JSON "
          f"(2 x {MAX_LARGE_TX_BYTES} bytes + 64 KiB)",
+    415: "request.encoding_refused: a body with a Content-Encoding other than identity; "
+         "bodies are taken uncompressed",
     422: "a rule of the ledger refuses it (issuance.*, membership.*, ...)",
     429: "submit.rate_limited: this client submits faster than the node allows; retry "
          "after Retry-After seconds",
@@ -410,8 +415,11 @@ def setoff_paths() -> dict[str, Any]:
             description="Confirmed obligations and live vouchers that are not pledged, not "
             "reserved and in no open round, between active members that did not opt out. "
             "The optimum comes from a min-cost flow; each connected part of it with 3 or more "
-            "members is a round. Debts are read at one head; the solver runs beside the "
-            "node, one plan at a time."),
+            "members is a round. Debts are read from a snapshot of one head beside the node, "
+            "one plan at a time, and the answer is kept per head and exclusions. Past "
+            f"{MAX_PLAN_DEBTS:,} live obligations and vouchers it answers 503 "
+            "setoff.plan_too_large; while plans for other exclusions keep the solver busy, "
+            "503 setoff.plan_busy with Retry-After."),
         "/v1/setoff/limits/{member}": _get(
             "A member's standing set-off limit",
             [_path_id("member", "member address")], _json(_ref("SetoffLimit"), "limit"),
@@ -549,7 +557,7 @@ def tx_batch_operation() -> dict[str, Any]:
                             "the outcome of each transaction, in the order sent"),
                     "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
                                                 "required": False}}},
-            **_errors(400, 403, 429),
+            **_errors(400, 403, 408, 415, 429),
             "413": _json(ERROR, "request.too_large: the body exceeds "
                          f"{MAX_BATCH_BODY_BYTES} bytes"),
             "503": {**_json(ERROR, "submit.busy (retry after Retry-After seconds), or "
@@ -604,7 +612,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {
                     "202": _json({"type": "object", "required": ["id", "status"], "properties": {
                         "id": HEX32, "status": {"const": "pending"}}}, "accepted, pending"),
-                    **_errors(400, 403, 409, 413, 422, 429),
+                    **_errors(400, 403, 408, 409, 413, 415, 422, 429),
                     "503": {**_json(ERROR, "mempool.full or submit.busy (retry after "
                                     "Retry-After seconds), "
                                     "or store.corrupt / store.write_failed"),

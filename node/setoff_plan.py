@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from contracts import obligations, setoff, vouchers
-from contracts.errors import Rejected
+from contracts.errors import LedgerError, Rejected
 from contracts.state import Reader
 from node.setoff_solver import Solution, optimal_setoff
+
+MAX_PLAN_DEBTS = 200_000  # live obligations and vouchers a plan of the API may read
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,35 @@ def _holds_claims(state: Reader, address: bytes, cache: dict[bytes, bool]) -> bo
     return cache[address]
 
 
-def collect(state: Reader, exclude: frozenset[bytes] = frozenset()) -> Graph:
-    """Every debt a round may use now, and every member's standing limit."""
+def collect(state: Reader, exclude: frozenset[bytes] = frozenset(),
+            max_debts: int | None = None) -> Graph:
+    """Every debt a round may use now, and every member's standing limit.
+
+    With `max_debts`, reading more live obligations and vouchers than that stops with
+    `setoff.plan_too_large` (the time and memory of a plan grow with them).
+    """
     debts: list[Debt] = []
-    for obligation_id in obligations.live_ids(state):
+    read = 0
+
+    def count() -> None:
+        nonlocal read
+        read += 1
+        if max_debts is not None and read > max_debts:
+            raise LedgerError("setoff.plan_too_large",
+                              f"the ledger holds more than {max_debts} live obligations "
+                              "and vouchers: more than one plan request may read")
+
+    live = obligations.live_key(b"")  # live_ids, read one at a time under the bound
+    for key, _ in state.scan(live):
+        count()
+        obligation_id = key[len(live):]
         if setoff.open_round_of(state, obligation_id) is not None:
             continue
         o = obligations.get_obligation(state, obligation_id)
         assert o is not None and o.status == obligations.LIVE
         debts.append(Debt("obligation", o.id, o.debtor, o.creditor, o.amount_fen, o.due_ms))
     for key, _ in state.scan(b"vhl/"):
+        count()
         voucher_id = key[-32:]
         v = vouchers.get_voucher(state, voucher_id)
         assert v is not None and v.status == "active"

@@ -275,6 +275,17 @@ class Store:
         for key, value in self._items(STATE + max(prefix, start), STATE + prefix):
             yield key[cut:], value
 
+    def snapshot(self) -> StateSnapshot:
+        """The state as it is now, readable from any thread while blocks commit (a LevelDB
+        snapshot); close it when done."""
+        self._check()
+        return StateSnapshot(self.db.snapshot())
+
+    def report(self, fault: StoreFault) -> StoreFault:
+        """Keep a fault met outside the store's own calls (a snapshot read in a worker
+        thread): from then on the store refuses every call, and the node stops."""
+        return self._fail(fault)
+
     # ----------------------------------------------------------------- chain
 
     def head(self) -> Head | None:
@@ -426,3 +437,36 @@ class Store:
         for key, _ in changes:
             self._records.pop(key, None)
         self._write_mark(head)
+
+
+class StateSnapshot:
+    """The ledger state at one moment (a `contracts.state.Reader`), checksums verified.
+
+    Its reads raise StoreCorrupt and nothing else: they may run in a worker thread, so
+    the caller reports a fault to the store (`Store.report`) back on the event loop.
+    """
+
+    def __init__(self, snapshot: plyvel.Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def get(self, key: bytes) -> bytes | None:
+        try:
+            return self._snapshot.get(STATE + key, verify_checksums=True)
+        except plyvel.Error as e:
+            raise StoreCorrupt(f"reading {_describe(STATE + key)} failed: {_text(e)}") from e
+
+    def scan(self, prefix: bytes, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
+        cut = len(STATE)
+        first = STATE + max(prefix, start)
+        try:
+            with self._snapshot.iterator(start=first, verify_checksums=True) as it:
+                for key, value in it:
+                    if not key.startswith(STATE + prefix):
+                        return
+                    yield key[cut:], value
+        except plyvel.Error as e:
+            message = f"reading keys from {_describe(first)} on failed: {_text(e)}"
+            raise StoreCorrupt(message) from e
+
+    def close(self) -> None:
+        self._snapshot.close()

@@ -28,7 +28,13 @@ field's value; an array made longer or shorter; bytes nested inside mutated in t
   document) with path parameters, query strings, bodies and headers drawn from the ids
   of that ledger and mutated, through aiohttp's in-process test server. A plain-text 400
   from aiohttp's HTTP parser (a request line over 8190 bytes, an unknown
-  Content-Encoding), before any route sees the request, is counted apart.
+  Content-Encoding), before any route sees the request, is counted apart. A few requests
+  take a hostile shape and go to the node's own front (node.front.start_front, with
+  short deadlines) on 127.0.0.1 instead: a compressed body (a gzip or deflate bomb, or
+  any coding; it must be refused 415 `request.encoding_refused`), a head trickled a line
+  at a time (the connection must be closed) and a body trickled a byte at a time (it
+  must be answered below 500, 408 `request.body_timeout` where the route reads it, and
+  the connection closed).
 
 The report gives, per target, inputs, accepted, refusals by error code, crashes by kind
 (exception type and the place it was raised), the rate, and the resident set size before
@@ -46,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
 import logging
 import os
@@ -57,6 +64,7 @@ import tempfile
 import time
 import traceback
 import types
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -73,6 +81,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
 from consensus.certificate import PRECOMMIT, PREVOTE, make_certificate, vote_bytes  # noqa: E402
@@ -107,6 +116,7 @@ from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
 from node.api import make_app  # noqa: E402
 from node.blocks import Block, tx_root  # noqa: E402
 from node.config import parse_network  # noqa: E402
+from node.front import FrontLimits, start_front  # noqa: E402
 from node.openapi import openapi_document  # noqa: E402
 from node.peers import Link, PeerError, pack, unpack  # noqa: E402
 from node.service import Node  # noqa: E402
@@ -139,6 +149,11 @@ MAX_REPRODUCERS_PER_KIND = 5
 MAX_HISTORY_BLOCKS = 8  # blocks in the corpus's block sync answer
 MAX_CRASH_KINDS = 100
 REQUEST_TIMEOUT_S = 40
+# The front the hostile shapes meet: short deadlines, so a trickle costs the run little.
+FUZZ_FRONT = FrontLimits(head_timeout_s=0.3, body_grace_s=0.3, min_body_bytes_per_s=16_384,
+                         linger_s=0.2)
+SHAPES = {"compressed": 0.02, "slow_head": 0.002, "slow_body": 0.002}  # share of requests
+SLOW_BOUND_S = 10 * FUZZ_FRONT.head_timeout_s + 5  # a trickled link must be closed by then
 
 
 class InvariantBroken(AssertionError):
@@ -950,15 +965,17 @@ class ApiRequest:
     path: str  # percent-encoded, with its query string
     body: bytes
     headers: tuple[tuple[str, str], ...]
+    shape: str = "plain"  # or one of SHAPES: sent to the node's front, see ApiTarget.run
 
     def to_json(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "body_hex": self.body.hex(),
-                "headers": [list(h) for h in self.headers]}
+                "headers": [list(h) for h in self.headers], "shape": self.shape}
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> ApiRequest:
         return cls(document["method"], document["path"], bytes.fromhex(document["body_hex"]),
-                   tuple((k, v) for k, v in document["headers"]))
+                   tuple((k, v) for k, v in document["headers"]),
+                   document.get("shape", "plain"))
 
 
 ADDRESS_PARAMS = {"address", "holder", "debtor", "creditor", "bank", "acquirer", "member"}
@@ -979,6 +996,8 @@ class ApiTarget:
     def __init__(self, seed: int, root: Path) -> None:
         self.world = World(seed, root)
         self.client: TestClient | None = None
+        self.front: tuple[web.AppRunner, int] | None = None
+        self.session: aiohttp.ClientSession | None = None
         self.status: Counter[int] = Counter()
         app = make_app(self.world.node)
         self.app = app
@@ -1012,6 +1031,17 @@ class ApiTarget:
                                      connector=aiohttp.TCPConnector(force_close=True))
             await self.client.start_server()
         return self.client
+
+    async def _front(self) -> tuple[aiohttp.ClientSession, int]:
+        """The node's own front on 127.0.0.1 (no inflating, deadlines) and a session."""
+        if self.front is None:
+            runner, site = await start_front(
+                make_app(self.world.node, front_limits=FUZZ_FRONT), "127.0.0.1", 0)
+            self.front = (runner, site.port_bound)
+            self.session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(force_close=True), auto_decompress=False)
+        assert self.session is not None
+        return self.session, self.front[1]
 
     # ---------------------------------------------------------------- request parts
 
@@ -1106,7 +1136,28 @@ class ApiTarget:
         if method != "HEAD" and rng.random() < 0.03:
             # (aiohttp answers a HEAD it cannot decode with a body the client refuses.)
             headers.append(("Content-Encoding", rng.choice(("gzip", "deflate", "br", "x"))))
+        draw = rng.random()
+        for shape, share in SHAPES.items():
+            if draw < share and method != "HEAD":
+                return self._shaped(rng, shape, method, path, body, headers)
+            draw -= share
         return ApiRequest(method, path, body, tuple(headers))
+
+    def _shaped(self, rng: random.Random, shape: str, method: str, path: str, body: bytes,
+                headers: list[tuple[str, str]]) -> ApiRequest:
+        headers = [h for h in headers if h[0] != "Content-Encoding"]
+        if shape == "compressed":
+            if rng.random() < 0.5:  # a bomb: megabytes of hex once inflated
+                inflated = b'{"tx": "' + b"00" * rng.choice((1 << 20, 5 << 20)) + b'"}'
+            else:
+                inflated = body or b'{"tx": "00"}'
+            coding = rng.choice(("gzip", "deflate", "br", "x-bomb", "gzip, identity"))
+            body = gzip.compress(inflated) if coding != "deflate" else zlib.compress(inflated)
+            headers.append(("Content-Encoding", coding))
+        elif shape == "slow_body":
+            method = rng.choice(("POST", "POST", method))
+            body = body or b'{"tx": "' + b"00" * rng.randint(1, 200_000) + b'"}'
+        return ApiRequest(method, path, body, tuple(headers), shape)
 
     def cases(self, rng: random.Random, count: int) -> Iterator[Case]:
         corpus = self.tx_corpus + self.fresh_txs
@@ -1126,8 +1177,75 @@ class ApiTarget:
         ) as response:
             return response.status, response.content_type, await response.read()
 
+    async def send_to_front(self, request: ApiRequest) -> tuple[int, str, bytes]:
+        """Status, content type and body of the front's answer (nothing inflated)."""
+        session, port = await self._front()
+        async with session.request(
+            request.method, f"http://127.0.0.1:{port}{request.path}", data=request.body,
+            headers=dict(request.headers), skip_auto_headers={"Content-Type"},
+            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
+        ) as response:
+            return response.status, response.content_type, await response.read()
+
+    async def trickle(self, request: ApiRequest) -> tuple[bytes, bool]:
+        """Send the head (slow_head: a header line every 50 ms, never ending it) or the
+        body (slow_body: a byte every 50 ms) to the front: what it answered, and whether
+        it closed the connection within SLOW_BOUND_S."""
+        _, port = await self._front()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = f"{request.method} {request.path} HTTP/1.1\r\nHost: fuzz\r\n".encode()
+        head += b"".join(f"{k}: {v}\r\n".encode() for k, v in request.headers)
+        if request.shape == "slow_body":
+            head += f"Content-Length: {len(request.body) + 1_000_000}\r\n\r\n".encode()
+            head += request.body[:64]
+        answer = b""
+        deadline = time.monotonic() + SLOW_BOUND_S
+        try:
+            writer.write(head)
+            while time.monotonic() < deadline:
+                writer.write(b"0" if request.shape == "slow_body" else b"X-Slow: 1\r\n")
+                try:
+                    chunk = await asyncio.wait_for(reader.read(65536), timeout=0.05)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    return answer, True
+                answer += chunk
+        except ConnectionError:
+            return answer, True
+        finally:
+            writer.close()
+        return answer, False
+
+    async def run_shaped(self, request: ApiRequest) -> str:
+        if request.shape == "compressed":
+            status, content_type, raw = await self.send_to_front(request)
+            self.status[status] += 1
+            if status == 400 and content_type == "text/plain":
+                return PARSER_REFUSED
+            code = json.loads(raw).get("error", {}).get("code") if raw[:1] == b"{" else None
+            if (status, code) != (415, "request.encoding_refused"):
+                raise InvariantBroken(f"a {dict(request.headers).get('Content-Encoding')} "
+                                      f"body to {request.path[:100]} answered {status} {code}")
+            return code
+        answer, closed = await self.trickle(request)
+        if not closed:
+            raise InvariantBroken(f"a {request.shape} connection to {request.path[:100]} "
+                                  f"stayed open {SLOW_BOUND_S} s")
+        if not answer:
+            return f"closed.{request.shape}"
+        status = int(answer.split(b" ", 2)[1])
+        self.status[status] += 1
+        if status >= 500:
+            raise ServerError(f"a {request.shape} request answered {answer[:300]!r}")
+        if b"request.body_timeout" in answer:
+            return "request.body_timeout"
+        return f"{request.shape}.{status}"
+
     async def run(self, case: Case) -> str:
         request = ApiRequest.from_json(json.loads(case[1]))
+        if request.shape != "plain":
+            return await self.run_shaped(request)
         status, content_type, raw = await self.send(request)
         self.status[status] += 1
         if status >= 500:
@@ -1162,6 +1280,10 @@ class ApiTarget:
     async def close(self) -> None:
         if self.client is not None:
             await self.client.close()
+        if self.session is not None:
+            await self.session.close()
+        if self.front is not None:
+            await self.front[0].cleanup()
         self.world.close()
 
 
