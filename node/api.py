@@ -5,11 +5,13 @@ with a stable code and the right status; unexpected ones are logged and answered
 Every answer is described by the OpenAPI document (node/openapi.py).
 
 Submissions are admitted per client (its IP address) through a token bucket: a burst,
-then a steady rate (`SubmitLimit`, given to `make_app`); past it the client is answered
-429 `submit.rate_limited` with Retry-After, while other clients go on. The defaults let
-one client submit as fast as a node verifies (the benchmarks send thousands a second
-from 127.0.0.1); an operator exposed to many clients gives a lower rate. The mempool's
-own bound answers 503 `mempool.full` with Retry-After.
+then a steady rate (`SubmitLimit`, from [limits] of network.toml); past it the client is
+answered 429 `submit.rate_limited` with Retry-After, while other clients go on. The
+defaults suit a node facing the internet (50 a second, a burst of 500: see
+`node.config.Limits`); benchmarks and load tests that send thousands a second from
+127.0.0.1 set higher limits in their network.toml. The mempool's own bound answers 503
+`mempool.full` with Retry-After; a member over its quota in the mempool, 429
+`mempool.member_quota` or `mempool.member_throttled` with Retry-After.
 
 A body is at most MAX_BODY_BYTES: the hex of the largest transaction (a sealed 4 MiB
 document) in JSON; raw bytes (application/msgpack) take half as much. Bodies over
@@ -68,6 +70,8 @@ from contracts.vouchers import (
 )
 from node import setoff_plan
 from node.blocks import Block
+from node.config import Limits
+from node.mempool import QuotaExceeded
 from node.openapi import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, openapi_document
 from node.service import Node, wall_ms
 from node.store import CURSOR_BYTES, AddressedEvent, StoreFault
@@ -104,15 +108,21 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class SubmitLimit:
     """How fast one client may submit: `burst` transactions at once, then `rate_per_s`
-    a second; at most `max_clients` clients are remembered (the idlest are forgotten)."""
+    a second; at most `max_clients` clients are remembered (the idlest are forgotten).
+    The defaults are [limits]' (`node.config.Limits`), fit for a node facing the internet."""
 
-    rate_per_s: int = 10_000
-    burst: int = 50_000
-    max_clients: int = 10_000
+    rate_per_s: int = Limits.submit_rate_per_s
+    burst: int = Limits.submit_burst
+    max_clients: int = Limits.max_clients
 
     def __post_init__(self) -> None:
         if min(self.rate_per_s, self.burst, self.max_clients) < 1:
             raise ValueError("rate_per_s, burst and max_clients are at least 1")
+
+    @classmethod
+    def of(cls, limits: Limits) -> SubmitLimit:
+        """The submission budget [limits] of network.toml gives."""
+        return cls(limits.submit_rate_per_s, limits.submit_burst, limits.max_clients)
 
 
 class ClientBuckets:
@@ -206,6 +216,8 @@ CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
 STATUS_BY_CODE = {
     "tx.replay": 409,
     "mempool.full": 503,
+    "mempool.member_quota": 429,
+    "mempool.member_throttled": 429,
     "submit.busy": 503,
     "observer.read_only": 403,
     "not_found": 404,
@@ -235,6 +247,8 @@ async def errors_as_json(
 ) -> web.StreamResponse:
     try:
         return await handler(request)
+    except QuotaExceeded as e:
+        return error_response(429, e.code, e.message, **{"Retry-After": str(e.retry_after_s)})
     except LedgerError as e:
         headers = {"Retry-After": "1"} if e.code in ("mempool.full", "submit.busy") else {}
         return error_response(status_of(e), e.code, e.message, **headers)
@@ -708,6 +722,7 @@ async def post_tx_batch(request: web.Request) -> web.Response:
             return refused
         results: list[dict[str, Any]] = []
         admitted: list[bytes] = []
+        retry_s = 0  # the longest wait one of them was told
         try:
             for i, raw in enumerate(raws):
                 if i and i % BATCH_YIELD_EVERY == 0:
@@ -719,6 +734,10 @@ async def post_tx_batch(request: web.Request) -> web.Response:
                 except LedgerError as e:
                     results.append({"id": id_of(raw),
                                     "error": {"code": e.code, "message": e.message}})
+                    if isinstance(e, QuotaExceeded):
+                        retry_s = max(retry_s, e.retry_after_s)
+                    elif e.code == "mempool.full":
+                        retry_s = max(retry_s, 1)
                     continue
                 if new:
                     admitted.append(raw)
@@ -729,9 +748,8 @@ async def post_tx_batch(request: web.Request) -> web.Response:
                 for raw in admitted:
                     node.on_submit(raw)
     assert len(results) == len(raws)
-    full = any(r.get("error", {}).get("code") == "mempool.full" for r in results)
     return web.json_response({"results": results},
-                             headers={"Retry-After": "1"} if full else None)
+                             headers={"Retry-After": str(retry_s)} if retry_s else None)
 
 
 async def get_tx(request: web.Request) -> web.Response:
@@ -1301,13 +1319,13 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
              client_key: Callable[[web.Request], str] = remote_address) -> web.Application:
     """The HTTP API (peer links have their own TLS listener, node/peers.py).
 
-    `submit_limit` bounds each client's submissions (default `SubmitLimit()`);
+    `submit_limit` bounds each client's submissions (default: the node's [limits]);
     `client_key` names the client a request counts against (default its IP address).
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
     app[NODE] = node
     app[PLAN_GATE] = asyncio.Lock()
-    app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
+    app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit.of(node.config.limits))
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)
     app[BATCH_GATE] = BatchGate(BATCH_SLOTS, MAX_BATCH_WAITING)
     app[CLIENT_KEY] = client_key

@@ -31,7 +31,7 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import unsafe_mode_warning, unseal
-from node.api import make_app
+from node.api import SubmitLimit, make_app
 from node.chain import Chain
 from node.config import NetworkConfig, load_network
 from node.service import Node, identify
@@ -114,7 +114,9 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)
     replication = Replication(node, data_dir, routes=routes)
-    runner = web.AppRunner(make_app(node), access_log=None)
+    # [limits] of network.toml: each client's budget here, each member's and peer's share
+    # in the mempool (node.service gives the mempool its part).
+    runner = web.AppRunner(make_app(node, SubmitLimit.of(node.config.limits)), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -74,7 +74,7 @@ class Node:
         except Exception:
             self.store.close()
             raise
-        self.mempool = Mempool(self.chain, config.timing.max_mempool_txs)
+        self.mempool = Mempool(self.chain, config.timing.max_mempool_txs, limits=config.limits)
         self.committed = asyncio.Event()  # set and replaced at every commit
         # Hooks of the peer wiring (node.validator): a new transaction, a new head.
         self.on_submit: Callable[[bytes], None] | None = None

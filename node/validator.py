@@ -439,18 +439,26 @@ class Replication:
 
     async def _on_txs(self, link: Link, txs: list[bytes]) -> None:
         """Admit a peer's transactions to the mempool, in order; a refusal (one already
-        here or committed, a rule) is the peer's view of an older state, not a fault."""
+        here or committed, a rule) is the peer's view of an older state, not a fault.
+        Gossip past the peer's share is dropped before it is decoded, and counted."""
         if not self.node.is_validator or self.sync_only:
             return
+        dropped = 0
         for i, raw in enumerate(txs):
             if i and i % TXS_YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # consensus goes on while a large frame is checked
             try:
-                self.node.mempool.submit(raw, wall_ms(), own=False)
+                self.node.mempool.submit(raw, wall_ms(), own=False, peer=link.peer)
             except StoreFault:
                 return  # the store has stopped the node
             except LedgerError as e:
-                log.debug("a transaction from %s is refused: %s", link.name, e.code)
+                if e.code == "mempool.peer_quota":
+                    dropped += 1
+                else:
+                    log.debug("a transaction from %s is refused: %s", link.name, e.code)
+        if dropped:
+            log.info("dropped %d of %d transactions from %s: past its share of the mempool",
+                     dropped, len(txs), link.name)
 
     def _on_consensus(self, kind: str, payload: object) -> None:
         if kind == "vote":
