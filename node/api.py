@@ -44,7 +44,16 @@ from typing import Any, TypeVar
 import msgpack
 from aiohttp import web
 
-from contracts import acquisition, documents, fees, obligations, pledge, redemption, setoff
+from contracts import (
+    acquisition,
+    documents,
+    evidence,
+    fees,
+    obligations,
+    pledge,
+    redemption,
+    setoff,
+)
 from contracts.codec import decode, to_json
 from contracts.errors import LedgerError, Rejected
 from contracts.issuance import Application, application_key
@@ -1311,6 +1320,32 @@ async def get_events(request: web.Request) -> web.Response:
             pass
 
 
+EVIDENCE_CURSOR_TEXT = re.compile(f"[0-9a-fA-F]{{{2 * evidence.KEY_BYTES}}}")
+
+
+async def list_evidence(request: web.Request) -> web.Response:
+    """Equivocations on the ledger (every one, or one validator's), in key order:
+    validator, height, round, step."""
+    node = request.app[NODE]
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    validator = request.query.get("validator")
+    prefix = evidence.PREFIX if validator is None else \
+        evidence.validator_prefix(address_of(validator))
+    after = request.query.get("after")
+    if after is not None and not EVIDENCE_CURSOR_TEXT.fullmatch(after):
+        raise bad_request("bad_cursor", f"after must be {2 * evidence.KEY_BYTES} hex digits "
+                          "(the `next` of the previous page)")
+    out: list[dict[str, Any]] = []
+    last = b""
+    for suffix, record in evidence.scan_evidence(
+            node.store, prefix, b"" if after is None else bytes.fromhex(after)):
+        if len(out) >= limit:
+            return web.json_response({"evidence": out, "next": last.hex()})
+        out.append(to_json(record))
+        last = suffix
+    return web.json_response({"evidence": out, "next": None})
+
+
 async def get_openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -1364,6 +1399,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/applications", list_applications),
         web.get("/v1/applications/{id}", get_application),
         web.get("/v1/documents/{sha256}", get_document),
+        web.get("/v1/evidence", list_evidence),
         web.get("/v1/openapi.json", get_openapi),
     ])
     from node.explorer import add_explorer  # it builds on this module's helpers

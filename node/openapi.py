@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
+from contracts import evidence
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
@@ -84,6 +86,8 @@ BOOL = {"type": "boolean"}
 NEXT = {"type": ["string", "null"],
         "description": "cursor of the next page (pass as `after`); null at the end"}
 HEX32_OR_NULL = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
+HEX_OR_EMPTY32 = {"type": "string", "pattern": "^([0-9a-f]{64})?$"}
+HEX_BYTES = {"type": "string", "pattern": "^([0-9a-f]{2})+$"}
 INT_OR_NULL = {"type": ["integer", "null"]}
 
 
@@ -682,6 +686,21 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_path_id("id", "application id (the apply transaction's id)")],
                 "responses": {"200": _json(OBJECT, "application"), **_errors(400, 404)},
             }},
+            "/v1/evidence": _get(
+                "Equivocations on the ledger: validators that signed two different votes "
+                "for one height, round and step",
+                [_query("validator", "only this validator's (its node key)"), LIMIT,
+                 _query("after", "cursor: the `next` of the previous page",
+                        {"type": "string",
+                         "pattern": f"^[0-9a-fA-F]{{{2 * evidence.KEY_BYTES}}}$"})],
+                _page("evidence", "Equivocation", "a page of equivocations"), 400,
+                description="In key order: validator, height, round, step. A proposer puts "
+                "the evidence its node found into its block; every node verifies both votes "
+                "(signatures for this chain, one validator of the set, one height, round "
+                "and step, two values) before the block is executed, and each step's "
+                "equivocation is kept once. `vote_a` and `vote_b` are the votes as signed "
+                "and sent (msgpack [1, type, height, round, value, validator, signature]); "
+                "anyone can verify them again against the vote sign bytes."),
             "/v1/documents/{sha256}": _get(
                 "A confidential document: who attached it, its parties and readers, and its "
                 "sealed envelope",
@@ -753,6 +772,16 @@ def openapi_document() -> dict[str, Any]:
                         ["reader", "sealed"], reader=HEX32,
                         sealed={"type": "string", "pattern": "^[0-9a-f]{160}$",
                                 "description": "the document key sealed to the reader"})})),
+            "Equivocation": _record(
+                [f.name for f in dataclass_fields(evidence.Equivocation)],
+                validator={**HEX32, "description": "the validator's node key"},
+                height=INT, round=INT, step=_enum(evidence.STEPS),
+                value_a={**HEX_OR_EMPTY32, "description": "the lower value (empty: nil)"},
+                value_b={**HEX_OR_EMPTY32, "description": "the other value"},
+                vote_a=HEX_BYTES, vote_b=HEX_BYTES,
+                included_height={"type": "integer",
+                                 "description": "the block that recorded it"},
+                included_time_ms=INT),
             **LIFECYCLE_SCHEMAS,
             **SETOFF_SCHEMAS,
             **EXPLORER_SCHEMAS,
