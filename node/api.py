@@ -551,6 +551,7 @@ def filtered_page(
 async def get_status(request: web.Request) -> web.Response:
     node = request.app[NODE]
     head = node.chain.head
+    mempool = node.mempool
     return web.json_response({
         "chain_id": node.chain.chain_id,
         "node": node.name,
@@ -562,8 +563,14 @@ async def get_status(request: web.Request) -> web.Response:
         "time_ms": head.time_ms,
         "genesis_id": (node.store.genesis_id() or b"").hex(),
         "mempool": len(node.mempool),
+        "evidence_pending": len(node.evidence),
+        # What each peer's gossip holds here, and what of it was dropped past its share
+        # or failed its rules in this node's blocks (since this node started).
         "validators": [
-            {"name": v.name, "key": v.key.hex(), "power": v.power}
+            {"name": v.name, "key": v.key.hex(), "power": v.power,
+             "gossip_pending": mempool.peer_load.get(v.key, (0, 0))[0],
+             "gossip_dropped": mempool.gossip_dropped.get(v.key, 0),
+             "gossip_failed": mempool.gossip_failed.get(v.key, 0)}
             for v in node.config.validators
         ],
     })

@@ -58,7 +58,7 @@ from collections import OrderedDict
 from contracts.errors import LedgerError
 from contracts.ledger import BlockInfo, CheckedTx, apply_transaction, check_transaction
 from contracts.state import Overlay
-from contracts.tx import MAX_LARGE_TX_BYTES
+from contracts.tx import MAX_LARGE_TX_BYTES, decode_transaction
 from node.chain import Chain
 from node.config import Limits
 
@@ -67,6 +67,7 @@ log = logging.getLogger("claimledger.mempool")
 MAX_REJECTED_KEPT = 10_000
 MAX_MEMPOOL_BYTES = 128 * 1024 * 1024
 RECHECK_MAX_TXS = 500  # own pending transactions run again after a block; beyond: unchecked
+INVARIANTS_MAX_TXS = 100  # after a block, the invariants are checked while at most this many wait
 MAX_PENALIZED = 100_000  # members or peers whose penalties are remembered (oldest forgiven)
 UNNAMED_PEER = b""  # gossip whose peer the caller did not name
 
@@ -185,6 +186,10 @@ class Mempool:
                 raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
             if not own:
                 self._gossip_room(peer, len(raw), wall_ms)  # before its signatures too
+            # Before the signatures are verified (a few microseconds against a hundred
+            # and more): a member over its quota is refused whether its signature holds
+            # or not, and only verified transactions ever count against a quota.
+            self._member_room(claimed_signers(raw), len(raw), wall_ms)
             checked = check_transaction(self.chain.registry, self.chain.chain_id, raw,
                                         head.height + 1)
             known = self.pending.get(checked.id)  # the same transaction in other bytes
@@ -194,7 +199,6 @@ class Mempool:
             return known, False
         if self.chain.store.tx_record(checked.id) is not None:
             raise LedgerError("tx.replay", "this transaction is already on the ledger")
-        self._member_room(checked, wall_ms)
         if own and self.recheck_due:
             self.recheck(wall_ms)
         if self.overlay is None and not self.own:
@@ -249,12 +253,11 @@ class Mempool:
             self.gossip_dropped[peer] = self.gossip_dropped.get(peer, 0) + 1
             raise QuotaExceeded("mempool.peer_quota", f"the peer's gossip fills {reason}", 1)
 
-    def _member_room(self, checked: CheckedTx, wall_ms: int) -> None:
-        """Refuse a transaction of a member over its quota, or whose failures in blocks
-        ate that quota for now (`QuotaExceeded`)."""
+    def _member_room(self, signers: list[bytes], size: int, wall_ms: int) -> None:
+        """Refuse a transaction of members one of which is over its quota, or whose
+        failures in blocks ate that quota for now (`QuotaExceeded`)."""
         limits = self.limits
-        size = len(checked.raw)
-        for signer in signers_of(checked):
+        for signer in signers:
             count, total = self.member_load.get(signer, (0, 0))
             penalty = self.member_penalties.of(signer, wall_ms)
             who = f"member {signer.hex()[:16]}…"
@@ -384,8 +387,8 @@ class Mempool:
             self._remember_rejection(checked.id, error)
         self.overlay = None
         self.recheck_due = len(self.own) <= RECHECK_MAX_TXS
-        if len(self.pending) <= RECHECK_MAX_TXS:
-            self.check_invariants()  # cheap while few wait; tests check it at any size
+        if len(self.pending) <= INVARIANTS_MAX_TXS:
+            self.check_invariants()  # ~1.5 ms then; tests check it at any size
         if not defer:
             self.recheck(wall_ms)
 
@@ -412,6 +415,15 @@ class Mempool:
         if tx_id in self.rejected:
             return "rejected", self.rejected[tx_id]
         return "unknown", None
+
+
+def claimed_signers(raw: bytes) -> list[bytes]:
+    """The members whose signatures a transaction's bytes carry, unverified; none if
+    they do not decode (`check_transaction` says why)."""
+    try:
+        return [s.signer for s in decode_transaction(raw).signatures]
+    except LedgerError:
+        return []
 
 
 def signers_of(checked: CheckedTx) -> list[bytes]:

@@ -253,3 +253,26 @@ async def test_the_api_answers_a_member_over_quota_429_with_its_code(tmp_path: P
             assert response.headers["Retry-After"] == "1"
         finally:
             await client.close()
+
+
+async def test_status_counts_each_peers_gossip_dropped_and_failed(tmp_path: Path) -> None:
+    limits = {"peer_share_percent": 25, "own_reserve_percent": 25}
+    with local_node(tmp_path, CHAIN, T0, limits=limits) as local:
+        node = local.node
+        node.mempool = mempool = Mempool(node.chain, 8, limits=node.config.limits)
+        peer = node.config.validators[0].key  # the status lists validators by key
+        for i in range(3):
+            try:
+                mempool.submit(core_apply(local.members, f"P-{i}"), now_ms(), own=False,
+                               peer=peer)
+            except LedgerError as e:
+                assert e.code == "mempool.peer_quota"
+        client = TestClient(TestServer(make_app(node)))
+        await client.start_server()
+        try:
+            status = await (await client.get("/v1/status")).json()
+            [validator] = status["validators"]
+            assert (validator["gossip_pending"], validator["gossip_dropped"],
+                    validator["gossip_failed"]) == (2, 1, 0)
+        finally:
+            await client.close()
