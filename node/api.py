@@ -439,6 +439,7 @@ def block_view(node: Node, block: Block) -> dict[str, Any]:
         "id": block.id.hex(),
         "header": to_json(block.header),
         "txs": [payload_id(decode_transaction(raw).payload).hex() for raw in block.txs],
+        "evidence": to_json(block.evidence),  # [{vote_a, vote_b}]: see GET /v1/evidence
         "certificate": None if certificate is None else {
             "height": certificate.height,
             "round": certificate.round,

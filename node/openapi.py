@@ -739,6 +739,9 @@ def openapi_document() -> dict[str, Any]:
                 "error": {"type": "object"}}},
             "Block": {"type": "object", "required": ["id", "header", "txs"], "properties": {
                 "id": HEX32, "header": OBJECT, "txs": {"type": "array", "items": HEX32},
+                "evidence": {"type": "array", "description": "equivocations this block "
+                             "recorded (see /v1/evidence)", "items": _record(
+                                 ["vote_a", "vote_b"], vote_a=HEX_BYTES, vote_b=HEX_BYTES)},
                 "certificate": {"type": ["object", "null"]}, "events": {"type": "array"}}},
             "Voucher": {"allOf": [_ref("VoucherState"), {"type": "object", "required": [
                 "lineage", "children", "origin_record"], "properties": {

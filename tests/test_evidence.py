@@ -313,6 +313,9 @@ async def test_evidence_reads_as_pages_and_as_the_document_describes(net: Networ
         mine = await (await client.get(
             f"/v1/evidence?validator={net.keys[3].address.hex()}")).json()
         assert [r["height"] for r in mine["evidence"]] == [2] and mine["next"] is None
+        block = await (await client.get("/v1/blocks/3")).json()
+        assert len(block["evidence"]) == 4
+        assert {e["vote_a"] for e in block["evidence"]} == {r["vote_a"] for r in seen}
         response = await client.get("/v1/evidence?after=00")
         assert response.status == 400
         assert (await response.json())["error"]["code"] == "request.bad_cursor"
