@@ -38,8 +38,10 @@ ERROR_TEXT = {
     413: "request.too_large: the body exceeds the hex of the largest transaction in JSON "
          f"(2 x {MAX_LARGE_TX_BYTES} bytes + 64 KiB)",
     422: "a rule of the ledger refuses it (issuance.*, membership.*, ...)",
-    429: "submit.rate_limited: this client submits faster than the node allows; retry "
-         "after Retry-After seconds",
+    429: "submit.rate_limited: this client submits faster than the node allows; "
+         "mempool.member_quota: a member that signed it has its share of the mempool "
+         "pending; mempool.member_throttled: that member's transactions failed their rules "
+         "in blocks lately; retry after Retry-After seconds",
     503: "store.corrupt or store.write_failed: the node stopped serving its store",
 }
 
@@ -586,8 +588,10 @@ def openapi_document() -> dict[str, Any]:
                 "description": "JSON {\"tx\": hex} or the raw canonical bytes as "
                 "application/msgpack. Checked on arrival: 202 means it is pending. Each "
                 "client (by IP address) may submit a burst, then a steady rate; past that "
-                "it is answered 429 with Retry-After. A full mempool answers 503 "
-                "mempool.full with Retry-After. A transaction is at most 64 KiB, except a "
+                "it is answered 429 with Retry-After, as is a transaction of a member over "
+                "its quota of pending transactions ([limits] of network.toml). A full "
+                "mempool answers 503 mempool.full with Retry-After. A transaction is at "
+                "most 64 KiB, except a "
                 f"document attachment (at most {MAX_LARGE_TX_BYTES} bytes: a sealed document "
                 f"of up to {MAX_DOCUMENT_BYTES} bytes), best sent as raw bytes; bodies over "
                 "256 KiB are received a few at a time, and past that answered 503 "
