@@ -5,11 +5,13 @@ with a stable code and the right status; unexpected ones are logged and answered
 Every answer is described by the OpenAPI document (node/openapi.py).
 
 Submissions are admitted per client (its IP address) through a token bucket: a burst,
-then a steady rate (`SubmitLimit`, given to `make_app`); past it the client is answered
-429 `submit.rate_limited` with Retry-After, while other clients go on. The defaults let
-one client submit as fast as a node verifies (the benchmarks send thousands a second
-from 127.0.0.1); an operator exposed to many clients gives a lower rate. The mempool's
-own bound answers 503 `mempool.full` with Retry-After.
+then a steady rate (`SubmitLimit`, from [limits] of network.toml); past it the client is
+answered 429 `submit.rate_limited` with Retry-After, while other clients go on. The
+defaults suit a node facing the internet (50 a second, a burst of 500: see
+`node.config.Limits`); benchmarks and load tests that send thousands a second from
+127.0.0.1 set higher limits in their network.toml. The mempool's own bound answers 503
+`mempool.full` with Retry-After; a member over its quota in the mempool, 429
+`mempool.member_quota` or `mempool.member_throttled` with Retry-After.
 
 A body is at most MAX_BODY_BYTES: the hex of the largest transaction (a sealed 4 MiB
 document) in JSON; raw bytes (application/msgpack) take half as much. Bodies over
@@ -43,7 +45,16 @@ from typing import Any, TypeVar
 import msgpack
 from aiohttp import web
 
-from contracts import acquisition, documents, fees, obligations, pledge, redemption, setoff
+from contracts import (
+    acquisition,
+    documents,
+    evidence,
+    fees,
+    obligations,
+    pledge,
+    redemption,
+    setoff,
+)
 from contracts.codec import decode, to_json
 from contracts.errors import LedgerError, Rejected
 from contracts.issuance import Application, application_key
@@ -69,6 +80,7 @@ from contracts.vouchers import (
 )
 from node import setoff_plan
 from node.blocks import Block
+from node.config import Limits
 from node.front import (
     FRONT_LIMITS,
     FRONT_LOG,
@@ -78,6 +90,7 @@ from node.front import (
     refuse_encoded_body,
     throttled_logger,
 )
+from node.mempool import QuotaExceeded
 from node.openapi import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, openapi_document
 from node.service import Node, wall_ms
 from node.store import CURSOR_BYTES, AddressedEvent, StateSnapshot, StoreFault
@@ -116,15 +129,21 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class SubmitLimit:
     """How fast one client may submit: `burst` transactions at once, then `rate_per_s`
-    a second; at most `max_clients` clients are remembered (the idlest are forgotten)."""
+    a second; at most `max_clients` clients are remembered (the idlest are forgotten).
+    The defaults are [limits]' (`node.config.Limits`), fit for a node facing the internet."""
 
-    rate_per_s: int = 10_000
-    burst: int = 50_000
-    max_clients: int = 10_000
+    rate_per_s: int = Limits.submit_rate_per_s
+    burst: int = Limits.submit_burst
+    max_clients: int = Limits.max_clients
 
     def __post_init__(self) -> None:
         if min(self.rate_per_s, self.burst, self.max_clients) < 1:
             raise ValueError("rate_per_s, burst and max_clients are at least 1")
+
+    @classmethod
+    def of(cls, limits: Limits) -> SubmitLimit:
+        """The submission budget [limits] of network.toml gives."""
+        return cls(limits.submit_rate_per_s, limits.submit_burst, limits.max_clients)
 
 
 class ClientBuckets:
@@ -219,6 +238,8 @@ CLIENT_KEY = web.AppKey("client_key", Callable[[web.Request], str])
 STATUS_BY_CODE = {
     "tx.replay": 409,
     "mempool.full": 503,
+    "mempool.member_quota": 429,
+    "mempool.member_throttled": 429,
     "submit.busy": 503,
     "observer.read_only": 403,
     "not_found": 404,
@@ -259,6 +280,8 @@ async def errors_as_json(
         if request.body_exists:
             refuse_encoded_body(request)  # on every route, read or not: nothing inflates
         return await handler(request)
+    except QuotaExceeded as e:
+        return error_response(429, e.code, e.message, **{"Retry-After": str(e.retry_after_s)})
     except LedgerError as e:
         headers = {"Retry-After": "1"} if e.code in RETRY_CODES else {}
         response = error_response(status_of(e), e.code, e.message, **headers)
@@ -462,6 +485,7 @@ def block_view(node: Node, block: Block) -> dict[str, Any]:
         "id": block.id.hex(),
         "header": to_json(block.header),
         "txs": [payload_id(decode_transaction(raw).payload).hex() for raw in block.txs],
+        "evidence": to_json(block.evidence),  # [{vote_a, vote_b}]: see GET /v1/evidence
         "certificate": None if certificate is None else {
             "height": certificate.height,
             "round": certificate.round,
@@ -574,6 +598,7 @@ def filtered_page(
 async def get_status(request: web.Request) -> web.Response:
     node = request.app[NODE]
     head = node.chain.head
+    mempool = node.mempool
     return web.json_response({
         "chain_id": node.chain.chain_id,
         "node": node.name,
@@ -585,8 +610,14 @@ async def get_status(request: web.Request) -> web.Response:
         "time_ms": head.time_ms,
         "genesis_id": (node.store.genesis_id() or b"").hex(),
         "mempool": len(node.mempool),
+        "evidence_pending": len(node.evidence),
+        # What each peer's gossip holds here, and what of it was dropped past its share
+        # or failed its rules in this node's blocks (since this node started).
         "validators": [
-            {"name": v.name, "key": v.key.hex(), "power": v.power}
+            {"name": v.name, "key": v.key.hex(), "power": v.power,
+             "gossip_pending": mempool.peer_load.get(v.key, (0, 0))[0],
+             "gossip_dropped": mempool.gossip_dropped.get(v.key, 0),
+             "gossip_failed": mempool.gossip_failed.get(v.key, 0)}
             for v in node.config.validators
         ],
     })
@@ -748,6 +779,7 @@ async def post_tx_batch(request: web.Request) -> web.Response:
             return refused
         results: list[dict[str, Any]] = []
         admitted: list[bytes] = []
+        retry_s = 0  # the longest wait one of them was told
         try:
             for i, raw in enumerate(raws):
                 if i and i % BATCH_YIELD_EVERY == 0:
@@ -759,6 +791,10 @@ async def post_tx_batch(request: web.Request) -> web.Response:
                 except LedgerError as e:
                     results.append({"id": id_of(raw),
                                     "error": {"code": e.code, "message": e.message}})
+                    if isinstance(e, QuotaExceeded):
+                        retry_s = max(retry_s, e.retry_after_s)
+                    elif e.code == "mempool.full":
+                        retry_s = max(retry_s, 1)
                     continue
                 if new:
                     admitted.append(raw)
@@ -769,9 +805,8 @@ async def post_tx_batch(request: web.Request) -> web.Response:
                 for raw in admitted:
                     node.on_submit(raw)
     assert len(results) == len(raws)
-    full = any(r.get("error", {}).get("code") == "mempool.full" for r in results)
     return web.json_response({"results": results},
-                             headers={"Retry-After": "1"} if full else None)
+                             headers={"Retry-After": str(retry_s)} if retry_s else None)
 
 
 async def get_tx(request: web.Request) -> web.Response:
@@ -1391,6 +1426,32 @@ async def get_events(request: web.Request) -> web.Response:
             pass
 
 
+EVIDENCE_CURSOR_TEXT = re.compile(f"[0-9a-fA-F]{{{2 * evidence.KEY_BYTES}}}")
+
+
+async def list_evidence(request: web.Request) -> web.Response:
+    """Equivocations on the ledger (every one, or one validator's), in key order:
+    validator, height, round, step."""
+    node = request.app[NODE]
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    validator = request.query.get("validator")
+    prefix = evidence.PREFIX if validator is None else \
+        evidence.validator_prefix(address_of(validator))
+    after = request.query.get("after")
+    if after is not None and not EVIDENCE_CURSOR_TEXT.fullmatch(after):
+        raise bad_request("bad_cursor", f"after must be {2 * evidence.KEY_BYTES} hex digits "
+                          "(the `next` of the previous page)")
+    out: list[dict[str, Any]] = []
+    last = b""
+    for suffix, record in evidence.scan_evidence(
+            node.store, prefix, b"" if after is None else bytes.fromhex(after)):
+        if len(out) >= limit:
+            return web.json_response({"evidence": out, "next": last.hex()})
+        out.append(to_json(record))
+        last = suffix
+    return web.json_response({"evidence": out, "next": None})
+
+
 async def get_openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -1400,7 +1461,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
              front_limits: FrontLimits | None = None) -> web.Application:
     """The HTTP API (peer links have their own TLS listener, node/peers.py).
 
-    `submit_limit` bounds each client's submissions (default `SubmitLimit()`);
+    `submit_limit` bounds each client's submissions (default: the node's [limits]);
     `client_key` names the client a request counts against (default its IP address);
     `front_limits` what one connection may cost (node/front.py, default `FrontLimits()`;
     served with node.front.start_front, which applies its connection limits).
@@ -1413,7 +1474,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach
     app[FRONT_LOG] = throttled_logger("claimledger.http", app[FRONT_LIMITS])
     app[PLANNER] = Planner()
-    app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit())
+    app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit.of(node.config.limits))
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)
     app[LARGE_READERS] = Counter()
     app[BATCH_GATE] = BatchGate(BATCH_SLOTS, MAX_BATCH_WAITING)
@@ -1453,6 +1514,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/applications", list_applications),
         web.get("/v1/applications/{id}", get_application),
         web.get("/v1/documents/{id}", get_document),
+        web.get("/v1/evidence", list_evidence),
         web.get("/v1/openapi.json", get_openapi),
     ])
     from node.explorer import add_explorer  # it builds on this module's helpers

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, digest, sha256
 from contracts.contract import Event
+from contracts.evidence import VoteBytes
 from contracts.tx import MAX_LARGE_TX_BYTES
 
 MAX_BLOCK_TXS = 10_000
@@ -16,6 +17,9 @@ MAX_BLOCK_TXS = 10_000
 # the largest size and plenty of ordinary transactions.
 MAX_BLOCK_TX_BYTES = 12 << 20
 ZERO_HASH = bytes(32)
+# Equivocations one block brings to the ledger: two signature checks each, a bound on
+# what a faulty proposer can make every node verify; more wait for the next blocks.
+MAX_BLOCK_EVIDENCE = 16
 assert MAX_LARGE_TX_BYTES <= MAX_BLOCK_TX_BYTES
 
 
@@ -30,6 +34,17 @@ class Header:
     tx_count: U32
     state_root: Hash32  # the state commitment after executing this block
     validators_hash: Hash32
+    evidence_root: Hash32  # Merkle root over sha256 of each evidence's canonical bytes
+
+
+@dataclass(frozen=True)
+class DuplicateVote:
+    """Evidence: two votes one validator signed for one height, round and step with
+    different values, as consensus sends them (consensus.messages wire bytes), the
+    vote for the lower value first (bytes order; nil is the lowest)."""
+
+    vote_a: VoteBytes
+    vote_b: VoteBytes
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,7 @@ class Block:
     header: Header
     txs: Annotated[tuple[Annotated[bytes, Size(1, MAX_LARGE_TX_BYTES)], ...],
                    Size(0, MAX_BLOCK_TXS)]  # adding up to at most MAX_BLOCK_TX_BYTES
+    evidence: Annotated[tuple[DuplicateVote, ...], Size(0, MAX_BLOCK_EVIDENCE)] = ()
 
     @property
     def id(self) -> bytes:
@@ -104,3 +120,7 @@ def merkle_root(leaves: list[bytes]) -> bytes:
 
 def tx_root(raw_txs: list[bytes] | tuple[bytes, ...]) -> bytes:
     return merkle_root([sha256(raw) for raw in raw_txs])
+
+
+def evidence_root(evidence: list[DuplicateVote] | tuple[DuplicateVote, ...]) -> bytes:
+    return merkle_root([digest(item) for item in evidence])

@@ -13,14 +13,15 @@ have their records. `verify_all` checks everything (the `verify-store` command).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from consensus.certificate import Certificate, CertificateError, verify_certificate
 from contracts.codec import CodecError, decode, encode
 from contracts.contract import Registry
-from contracts.errors import LedgerError
+from contracts.errors import LedgerError, Rejected
+from contracts.evidence import Equivocation, record_evidence
 from contracts.identity import verify
 from contracts.ledger import (
     BlockInfo,
@@ -37,14 +38,17 @@ from node.blocks import (
     ZERO_HASH,
     Block,
     BlockEvents,
+    DuplicateVote,
     Head,
     Header,
     TxRecord,
     block_id,
+    evidence_root,
     tx_root,
     validators_hash,
 )
 from node.config import NetworkConfig
+from node.evidence import EvidenceError, verify_duplicate_vote
 from node.store import (
     KEY_SPACES,
     MAX_BLOCK_BYTES,
@@ -73,6 +77,7 @@ class Execution:
     included: list[CheckedTx] = field(default_factory=list)
     records: list[TxRecord] = field(default_factory=list)
     failed: list[tuple[CheckedTx, LedgerError]] = field(default_factory=list)
+    evidence: list[Equivocation] = field(default_factory=list)  # recorded by this block
     block_events: BlockEvents | None = None
     changes: list[tuple[bytes, bytes | None]] = field(default_factory=list)  # sorted by key
     state_root: bytes = ZERO_HASH
@@ -91,10 +96,12 @@ class StoreReport:
 
 def execute_on(
     registry: Registry, chain_id: str, state: Reader, parent_root: bytes, height: int,
-    txs: list[CheckedTx], time_ms: int,
+    txs: list[CheckedTx], time_ms: int, evidence: Sequence[Equivocation] = (),
 ) -> Execution:
     """Apply `txs` in order on an overlay of `state` (the state after block `height - 1`,
-    whose state root is `parent_root`); failing ones are left out and reported."""
+    whose state root is `parent_root`); failing ones are left out and reported. Then
+    record `evidence` (verified equivocations): `Rejected` evidence.duplicate for one
+    the ledger holds already."""
     info = BlockInfo(chain_id, height, time_ms)
     run = Execution(height, time_ms, Overlay(state))
     for checked in txs:
@@ -105,7 +112,10 @@ def execute_on(
             continue
         run.records.append(TxRecord(checked.id, height, len(run.included), tuple(events)))
         run.included.append(checked)
-    run.block_events = BlockEvents(height, tuple(end_block(registry, run.overlay, info)))
+    found = [record_evidence(run.overlay, record) for record in evidence]
+    run.evidence = list(evidence)
+    run.block_events = BlockEvents(
+        height, tuple(found + end_block(registry, run.overlay, info)))
     run.changes = run.overlay.changes()
     run.state_root = next_state_root(parent_root, run.changes)
     return run
@@ -134,6 +144,7 @@ class Chain:
             tx_count=0,
             state_root=next_state_root(ZERO_HASH, changes),
             validators_hash=self.validators_hash,
+            evidence_root=evidence_root([]),
         )
         return Block(header, ()), changes
 
@@ -178,6 +189,8 @@ class Chain:
             raise StoreCorrupt(f"block {height}'s header does not belong to this chain")
         if h.tx_count != len(block.txs) or h.tx_root != tx_root(block.txs):
             raise StoreCorrupt(f"block {height}'s transactions do not match its header")
+        if h.evidence_root != evidence_root(block.evidence):
+            raise StoreCorrupt(f"block {height}'s evidence does not match its header")
         if store.height_of(block.id) != height:
             raise StoreCorrupt(f"the block id index does not lead to block {height}")
         events = store.block_events(height)
@@ -296,7 +309,12 @@ class Chain:
                    for raw in block.txs]
         except LedgerError as e:
             raise StoreCorrupt(f"a transaction of block {h.height} fails: {e.code}") from e
-        run = execute_on(self.registry, self.chain_id, state, root, h.height, txs, h.time_ms)
+        try:
+            evidence = self.verify_evidence(block)
+        except InvalidBlock as e:
+            raise StoreCorrupt(f"the evidence of block {h.height} fails: {e.code}") from e
+        run = execute_on(self.registry, self.chain_id, state, root, h.height, txs, h.time_ms,
+                         evidence)
         if run.failed:
             raise StoreCorrupt(f"a transaction of block {h.height} fails when executed "
                                f"again: {run.failed[0][1].code}")
@@ -314,13 +332,37 @@ class Chain:
         """Block time: the proposer's clock, and always after the parent's time."""
         return max(wall_ms, self.head.time_ms + 1)
 
-    def execute(self, txs: list[CheckedTx], time_ms: int) -> Execution:
-        """Apply `txs` in order on top of the head; failing ones are left out and reported."""
+    def execute(self, txs: list[CheckedTx], time_ms: int,
+                evidence: Sequence[Equivocation] = ()) -> Execution:
+        """Apply `txs` in order on top of the head; failing ones are left out and
+        reported; then record the verified `evidence`."""
         return execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
-                          self.head.height + 1, txs, time_ms)
+                          self.head.height + 1, txs, time_ms, evidence)
+
+    def verify_evidence(self, block: Block) -> list[Equivocation]:
+        """The records of a block's evidence, each verified (node.evidence); `InvalidBlock`
+        with the evidence.* code of the first that fails, or evidence.duplicate for one
+        step proven twice in the block."""
+        h = block.header
+        records = []
+        seen = set()
+        for item in block.evidence:
+            try:
+                record = verify_duplicate_vote(self.chain_id, self.config.validator_powers(),
+                                               verify, item, h.height, h.time_ms)
+            except EvidenceError as e:
+                raise InvalidBlock(e.code, e.message) from e
+            step = (record.validator, record.height, record.round, record.step)
+            if step in seen:
+                raise InvalidBlock("evidence.duplicate", "the block proves one validator's "
+                                   "equivocation at one step twice")
+            seen.add(step)
+            records.append(record)
+        return records
 
     def make_block(self, run: Execution, proposer: bytes) -> Block:
         raw = tuple(c.raw for c in run.included)
+        evidence = tuple(DuplicateVote(r.vote_a, r.vote_b) for r in run.evidence)
         assert sum(len(r) for r in raw) <= MAX_BLOCK_TX_BYTES, "the batch was cut to fit"
         header = Header(
             chain_id=self.chain_id,
@@ -332,8 +374,9 @@ class Chain:
             tx_count=len(raw),
             state_root=run.state_root,
             validators_hash=self.validators_hash,
+            evidence_root=evidence_root(evidence),
         )
-        return Block(header, raw)
+        return Block(header, raw, evidence)
 
     def validate_block(
         self, block: Block, checked: Callable[[bytes], CheckedTx | None] = lambda raw: None
@@ -351,6 +394,7 @@ class Chain:
             "validators_hash": self.validators_hash,
             "tx_count": len(block.txs),
             "tx_root": tx_root(block.txs),
+            "evidence_root": evidence_root(block.evidence),
         }
         for name, value in expected.items():
             if getattr(h, name) != value:
@@ -361,9 +405,13 @@ class Chain:
         if size > MAX_BLOCK_TX_BYTES:
             raise InvalidBlock("block.too_large", f"the transactions add up to {size} bytes; "
                                f"a block holds at most {MAX_BLOCK_TX_BYTES}")
+        evidence = self.verify_evidence(block)
         txs = [checked(raw) or check_transaction(self.registry, self.chain_id, raw, h.height)
                for raw in block.txs]
-        run = self.execute(txs, h.time_ms)
+        try:
+            run = self.execute(txs, h.time_ms, evidence)
+        except Rejected as e:  # evidence the ledger holds already
+            raise InvalidBlock(e.code, e.message) from e
         if run.failed:
             tx, error = run.failed[0]
             raise InvalidBlock("block.bad_tx", f"transaction {tx.id.hex()} fails: {error.code}")

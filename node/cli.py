@@ -30,7 +30,7 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import unsafe_mode_warning, unseal
-from node.api import make_app
+from node.api import SubmitLimit, make_app
 from node.chain import Chain
 from node.config import NetworkConfig, load_network
 from node.front import FrontLimits, start_front
@@ -117,8 +117,12 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)
     replication = Replication(node, data_dir, routes=routes)
-    # Behind the front's limits: connection caps, head and body deadlines (node/front.py).
-    runner, _ = await start_front(make_app(node, front_limits=front_limits), host, port)
+    # Behind the front's limits: connection caps, head and body deadlines (node/front.py);
+    # [limits] of network.toml: each client's budget here, each member's and peer's share
+    # in the mempool (node.service gives the mempool its part).
+    runner, _ = await start_front(
+        make_app(node, SubmitLimit.of(node.config.limits), front_limits=front_limits),
+        host, port)
     await listen_for_peers(node, replication, data_dir, peer_address)
     logging.getLogger("claimledger.node").info(
         "%s (%s) serving http://%s:%d/v1/status at height %d",

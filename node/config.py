@@ -15,6 +15,7 @@ from contracts.fees import MAX_RATE_BP
 from contracts.identity import parse_address
 from contracts.ledger import Genesis, GenesisMember
 from contracts.membership import ROLES
+from contracts.tx import MAX_LARGE_TX_BYTES
 from node.blocks import MAX_BLOCK_TXS
 
 
@@ -43,6 +44,53 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """[limits] in network.toml: how much one client, member or peer may ask of a node.
+
+    The defaults suit a node that faces the internet. 50 transactions a second per
+    client address (a burst of 500) is more than a member's back office sends by hand or
+    by batch job, and twenty such addresses still leave a validator, which verifies a few
+    thousand signatures a second, most of its time for blocks; benchmarks and load tests
+    set their own, higher limits. A member (counted against every member that signed a
+    transaction) holds at most 1,000 pending transactions or 16 MiB (three of the largest
+    document attachments): a wallet that floods fills its own quota, not the mempool.
+    Every transaction of a member that fails its rules in a block costs that member
+    `member_failure_cost_txs` of its quota, healing linearly within `failure_heal_s`, so
+    well-signed transactions that fail cannot keep mempools full. A peer's gossip holds at
+    most `peer_share_percent` of the mempool (its count and its bytes), all peers' gossip
+    together leaves `own_reserve_percent` to this node's own clients, and every gossiped
+    transaction that fails in a block costs its peer `peer_failure_cost_txs` of its share
+    likewise.
+    """
+
+    submit_rate_per_s: int = 50  # transactions a second per client address
+    submit_burst: int = 500  # submitted at once by one client address
+    max_clients: int = 10_000  # client addresses whose budgets are remembered
+    member_pending_txs: int = 1_000  # pending transactions one member signed
+    member_pending_bytes: int = 16 << 20  # ... and their bytes
+    member_failure_cost_txs: int = 10  # quota a transaction failing in a block costs
+    peer_share_percent: int = 25  # of the mempool (count and bytes) one peer's gossip holds
+    own_reserve_percent: int = 25  # of the mempool that gossip never fills
+    peer_failure_cost_txs: int = 10  # share a gossiped transaction failing in a block costs
+    failure_heal_s: int = 600  # a penalty as large as the whole quota heals in this time
+
+
+# [limits] in network.toml: name → (lowest, highest); the defaults are Limits'.
+LIMITS_BOUNDS = {
+    "submit_rate_per_s": (1, 1_000_000),
+    "submit_burst": (1, 10_000_000),
+    "max_clients": (1, 10_000_000),
+    "member_pending_txs": (1, 10_000_000),
+    "member_pending_bytes": (MAX_LARGE_TX_BYTES, 1 << 40),  # one document always fits
+    "member_failure_cost_txs": (0, 10_000_000),
+    "peer_share_percent": (1, 100),
+    "own_reserve_percent": (0, 99),
+    "peer_failure_cost_txs": (0, 10_000_000),
+    "failure_heal_s": (1, 86_400),
+}
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     chain_id: str
     genesis: Genesis
@@ -50,6 +98,7 @@ class NetworkConfig:
     observers: tuple[NodeEntry, ...]
     timing: Timing
     fee_rate_bp: int
+    limits: Limits = Limits()
 
     def node_by_key(self, key: bytes) -> tuple[str, NodeEntry] | None:
         for role, entries in (("validator", self.validators), ("observer", self.observers)):
@@ -156,7 +205,31 @@ def parse_network(text: str) -> NetworkConfig:
         timing=Timing(**{name: _int_in(timing, name, default, lo, hi, "timing.")
                          for name, (default, lo, hi) in TIMING_BOUNDS.items()}),
         fee_rate_bp=fee_rate_bp,
+        limits=parse_limits(raw.get("limits", {})),
     )
+
+
+def parse_limits(raw: object) -> Limits:
+    """[limits] of network.toml; `config.bad_limits` names a value out of bounds, an
+    unknown name or a burst below the rate."""
+    if not isinstance(raw, dict):
+        raise LedgerError("config.bad_limits", "[limits] must be a table")
+    unknown = sorted(set(raw) - set(LIMITS_BOUNDS))
+    if unknown:
+        raise LedgerError("config.bad_limits", f"limits.{unknown[0]} is not a limit; the "
+                          f"limits are {', '.join(LIMITS_BOUNDS)}")
+    values = {}
+    for name, (lo, hi) in LIMITS_BOUNDS.items():
+        value = raw.get(name, getattr(Limits, name))
+        if type(value) is not int or not lo <= value <= hi:
+            raise LedgerError("config.bad_limits",
+                              f"limits.{name} must be an integer in {lo}..{hi}, not {value!r}")
+        values[name] = value
+    limits = Limits(**values)
+    if limits.submit_burst < limits.submit_rate_per_s:
+        raise LedgerError("config.bad_limits", "limits.submit_burst must be at least "
+                          "limits.submit_rate_per_s (a second's worth)")
+    return limits
 
 
 def load_network(path: Path) -> NetworkConfig:

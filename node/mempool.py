@@ -24,31 +24,130 @@ The mempool is bounded twice: by count (`max_mempool_txs` of network.toml) and b
 bytes it holds, so a flood of large transactions cannot exhaust memory either; when full
 it refuses with `mempool.full` and the API tells the client to retry. Its byte budget
 holds some 28 of the largest (document) transactions, or thousands of ordinary ones.
+
+Within those bounds nobody may take more than a share ([limits] of network.toml,
+`node.config.Limits`), so that a faulty member or validator cannot fill mempools with
+well-signed transactions that fail their rules:
+
+- Each member (every signer of a transaction counts it) holds at most
+  `member_pending_txs` pending transactions and `member_pending_bytes` of them; past that
+  its next one is refused with `mempool.member_quota`, while other members go on.
+- Each transaction that fails its rules when a block executes it costs every member that
+  signed it `member_failure_cost_txs` of that quota; the cost heals linearly, a whole
+  quota's worth in `failure_heal_s`. A member whose quota its failures ate is refused
+  with `mempool.member_throttled` and told when to retry.
+- Gossip is held apart from this node's own clients' transactions: one peer's gossip
+  holds at most `peer_share_percent` of the mempool's count and bytes, all peers'
+  gossip together leaves `own_reserve_percent` of it to the own clients, and a gossiped
+  transaction that fails in a block costs its peer `peer_failure_cost_txs` of its share.
+  Gossip beyond a share is dropped before it is decoded (`mempool.peer_quota`) and
+  counted per peer (`gossip_dropped`). A peer's transaction that a client then submits
+  here becomes the node's own and leaves the peer's share.
+
+Failures at block time are seen by the node whose block left them out (its proposal or
+its single-validator producer), so penalties are each node's own view; they are not
+ledger state.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import OrderedDict
 
 from contracts.errors import LedgerError
 from contracts.ledger import BlockInfo, CheckedTx, apply_transaction, check_transaction
 from contracts.state import Overlay
+from contracts.tx import MAX_LARGE_TX_BYTES, decode_transaction
 from node.chain import Chain
+from node.config import Limits
 
 log = logging.getLogger("claimledger.mempool")
 
 MAX_REJECTED_KEPT = 10_000
 MAX_MEMPOOL_BYTES = 128 * 1024 * 1024
 RECHECK_MAX_TXS = 500  # own pending transactions run again after a block; beyond: unchecked
+INVARIANTS_MAX_TXS = 100  # after a block, the invariants are checked while at most this many wait
+MAX_PENALIZED = 100_000  # members or peers whose penalties are remembered (oldest forgiven)
+UNNAMED_PEER = b""  # gossip whose peer the caller did not name
+
+
+class QuotaExceeded(LedgerError):
+    """A member or peer over its share of the mempool; `retry_after_s` says when the
+    share has room again (at the latest: when transactions leave in blocks, sooner)."""
+
+    def __init__(self, code: str, message: str, retry_after_s: int) -> None:
+        super().__init__(code, message)
+        assert retry_after_s >= 1
+        self.retry_after_s = retry_after_s
+
+
+class Penalties:
+    """Penalty points per key (a member or a peer), healing linearly at `capacity`
+    points per `heal_ms`, never above `capacity`; at most MAX_PENALIZED keys."""
+
+    def __init__(self, capacity: int, heal_ms: int) -> None:
+        assert capacity >= 1 and heal_ms >= 1
+        self.capacity = capacity
+        self.heal_ms = heal_ms
+        self.points: OrderedDict[bytes, tuple[float, int]] = OrderedDict()  # points, at_ms
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def of(self, key: bytes, now_ms: int) -> int:
+        """The key's penalty now, in whole points (rounded up: a part still counts)."""
+        entry = self.points.get(key)
+        if entry is None:
+            return 0
+        points, at_ms = entry
+        left = points - max(0, now_ms - at_ms) * self.capacity / self.heal_ms
+        if left <= 0:
+            del self.points[key]
+            return 0
+        return math.ceil(left)
+
+    def add(self, key: bytes, cost: int, now_ms: int) -> None:
+        if cost <= 0:
+            return
+        points = min(self.capacity, self.of(key, now_ms) + cost)
+        self.points.pop(key, None)
+        self.points[key] = (float(points), now_ms)
+        while len(self.points) > MAX_PENALIZED:
+            self.points.popitem(last=False)
+
+    def heal_s(self, points: int) -> int:
+        """Seconds until a penalty is down by `points` (at least 1)."""
+        assert points >= 1
+        return max(1, math.ceil(points * self.heal_ms / self.capacity / 1000))
 
 
 class Mempool:
-    def __init__(self, chain: Chain, max_txs: int, max_bytes: int = MAX_MEMPOOL_BYTES) -> None:
+    def __init__(self, chain: Chain, max_txs: int, max_bytes: int = MAX_MEMPOOL_BYTES,
+                 limits: Limits | None = None) -> None:
         assert max_txs >= 1 and max_bytes >= 1
         self.chain = chain
         self.max_txs = max_txs
         self.max_bytes = max_bytes
+        self.limits = limits = limits or Limits()
+        # Shares, in transactions and bytes; at least one transaction of any size.
+        self.peer_max_txs = max(1, max_txs * limits.peer_share_percent // 100)
+        self.peer_max_bytes = max(MAX_LARGE_TX_BYTES,
+                                  max_bytes * limits.peer_share_percent // 100)
+        self.gossip_max_txs = max(1, max_txs * (100 - limits.own_reserve_percent) // 100)
+        self.gossip_max_bytes = max(self.peer_max_bytes,
+                                    max_bytes * (100 - limits.own_reserve_percent) // 100)
+        heal_ms = limits.failure_heal_s * 1000
+        self.member_penalties = Penalties(limits.member_pending_txs, heal_ms)
+        self.peer_penalties = Penalties(self.peer_max_txs, heal_ms)
+        # Pending per member that signed (count, bytes), per peer whose gossip is pending
+        # (count, bytes); keys with nothing pending are removed.
+        self.member_load: dict[bytes, tuple[int, int]] = {}
+        self.peer_load: dict[bytes, tuple[int, int]] = {}
+        self.source: dict[bytes, bytes] = {}  # pending gossiped id -> its peer (not own)
+        self.gossip_bytes = 0  # of the transactions in `source`
+        self.gossip_dropped: dict[bytes, int] = {}  # per peer: over its share or the reserve
+        self.gossip_failed: dict[bytes, int] = {}  # per peer: failed their rules in a block
         self.bytes = 0  # of the pending transactions' raw forms
         self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
         self.by_raw: dict[bytes, CheckedTx] = {}  # the same, by the bytes that were checked
@@ -68,12 +167,15 @@ class Mempool:
         while len(self.rejected) > MAX_REJECTED_KEPT:
             self.rejected.popitem(last=False)
 
-    def submit(self, raw: bytes, wall_ms: int, own: bool = True) -> tuple[CheckedTx, bool]:
+    def submit(self, raw: bytes, wall_ms: int, own: bool = True,
+               peer: bytes = UNNAMED_PEER) -> tuple[CheckedTx, bool]:
         """Check and admit a transaction; returns it and whether it was new. `own`: a
-        client submitted it here (dry-run it); else a peer gossiped it (do not).
+        client submitted it here (dry-run it); else `peer` gossiped it (do not).
 
         Raises `LedgerError`: envelope and signature codes, `tx.replay` for one already on
-        the ledger, `mempool.full`, or the code of the rule that refuses it.
+        the ledger, `mempool.full`, the peer's `mempool.peer_quota`, the member's
+        `mempool.member_quota` or `mempool.member_throttled` (`QuotaExceeded`), or the
+        code of the rule that refuses it.
         """
         head = self.chain.head
         known = self.by_raw.get(raw)  # the same bytes again: no second check
@@ -82,6 +184,12 @@ class Mempool:
             # retrying a large batch against it costs a lookup per transaction.
             if len(self.pending) >= self.max_txs or self.bytes + len(raw) > self.max_bytes:
                 raise LedgerError("mempool.full", "the mempool is full; retry in a moment")
+            if not own:
+                self._gossip_room(peer, len(raw), wall_ms)  # before its signatures too
+            # Before the signatures are verified (a few microseconds against a hundred
+            # and more): a member over its quota is refused whether its signature holds
+            # or not, and only verified transactions ever count against a quota.
+            self._member_room(claimed_signers(raw), len(raw), wall_ms)
             checked = check_transaction(self.chain.registry, self.chain.chain_id, raw,
                                         head.height + 1)
             known = self.pending.get(checked.id)  # the same transaction in other bytes
@@ -105,17 +213,81 @@ class Mempool:
                 raise
         self.rejected.pop(checked.id, None)
         self.pending[checked.id] = checked
+        size = len(checked.raw)
         if own:
             self.own.add(checked.id)
+        else:
+            self.source[checked.id] = peer
+            self.gossip_bytes += size
+            self._load(self.peer_load, peer, 1, size)
+        for signer in signers_of(checked):
+            self._load(self.member_load, signer, 1, size)
         self.by_raw[checked.raw] = checked
-        self.bytes += len(checked.raw)
+        self.bytes += size
         return checked, True
+
+    @staticmethod
+    def _load(loads: dict[bytes, tuple[int, int]], key: bytes, txs: int, size: int) -> None:
+        count, total = loads.get(key, (0, 0))
+        count, total = count + txs, total + size
+        assert count >= 0 and total >= 0
+        if count:
+            loads[key] = (count, total)
+        else:
+            assert total == 0
+            loads.pop(key, None)
+
+    def _gossip_room(self, peer: bytes, size: int, wall_ms: int) -> None:
+        """Refuse a peer's transaction past its share or the own clients' reserve (with
+        `mempool.peer_quota`, counted), before anything is decoded."""
+        count, total = self.peer_load.get(peer, (0, 0))
+        allowed = self.peer_max_txs - self.peer_penalties.of(peer, wall_ms)
+        reason = None
+        if count + 1 > allowed or total + size > self.peer_max_bytes:
+            reason = f"its share of this mempool ({allowed} transactions, " \
+                     f"{self.peer_max_bytes} bytes)"
+        elif len(self.source) + 1 > self.gossip_max_txs or \
+                self.gossip_bytes + size > self.gossip_max_bytes:
+            reason = "what gossip may hold beside this node's own clients' transactions"
+        if reason is not None:
+            self.gossip_dropped[peer] = self.gossip_dropped.get(peer, 0) + 1
+            raise QuotaExceeded("mempool.peer_quota", f"the peer's gossip fills {reason}", 1)
+
+    def _member_room(self, signers: list[bytes], size: int, wall_ms: int) -> None:
+        """Refuse a transaction of members one of which is over its quota, or whose
+        failures in blocks ate that quota for now (`QuotaExceeded`)."""
+        limits = self.limits
+        for signer in signers:
+            count, total = self.member_load.get(signer, (0, 0))
+            penalty = self.member_penalties.of(signer, wall_ms)
+            who = f"member {signer.hex()[:16]}…"
+            if total + size > limits.member_pending_bytes:
+                raise QuotaExceeded("mempool.member_quota", (
+                    f"{who} has {total} bytes of transactions pending; a member may have at "
+                    f"most {limits.member_pending_bytes}; retry once some are in blocks"), 1)
+            if count + 1 <= limits.member_pending_txs - penalty:
+                continue
+            if count + 1 > limits.member_pending_txs:
+                raise QuotaExceeded("mempool.member_quota", (
+                    f"{who} has {count} transactions pending; a member may have at most "
+                    f"{limits.member_pending_txs}; retry once some are in blocks"), 1)
+            over = count + 1 - (limits.member_pending_txs - penalty)
+            retry_s = self.member_penalties.heal_s(over)
+            raise QuotaExceeded("mempool.member_throttled", (
+                f"{who} is throttled: its transactions that failed their rules in blocks "
+                f"hold back {penalty} of its {limits.member_pending_txs} pending "
+                f"transactions ({count} pending); retry in {retry_s} s"), retry_s)
 
     def _adopt(self, tx_id: bytes, wall_ms: int) -> None:
         """A client submits here one a peer gossiped first: from now on it is this node's
         own, in the dry-run state, so the client's next transaction may rest on it. One
         that fails there stays pending (the block decides) and a recheck drops it."""
         self.own.add(tx_id)
+        peer = self.source.pop(tx_id, None)
+        if peer is not None:  # it leaves the peer's share
+            size = len(self.pending[tx_id].raw)
+            self.gossip_bytes -= size
+            self._load(self.peer_load, peer, -1, -size)
         if self.recheck_due:
             self.recheck(wall_ms)  # runs it with the others
         elif self.overlay is not None:
@@ -136,9 +308,46 @@ class Mempool:
         checked = self.pending.pop(tx_id, None)
         self.own.discard(tx_id)
         if checked is not None:
+            size = len(checked.raw)
             self.by_raw.pop(checked.raw, None)
-            self.bytes -= len(checked.raw)
+            self.bytes -= size
             assert self.bytes >= 0
+            peer = self.source.pop(tx_id, None)
+            if peer is not None:
+                self.gossip_bytes -= size
+                assert self.gossip_bytes >= 0
+                self._load(self.peer_load, peer, -1, -size)
+            for signer in signers_of(checked):
+                self._load(self.member_load, signer, -1, -size)
+
+    def penalize(self, failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
+        """Charge the members that signed transactions which failed their rules in a
+        block, and the peers that gossiped them (before they leave the mempool)."""
+        limits = self.limits
+        for checked, _ in failed:
+            for signer in signers_of(checked):
+                self.member_penalties.add(signer, limits.member_failure_cost_txs, wall_ms)
+            peer = self.source.get(checked.id)
+            if peer is not None:
+                self.peer_penalties.add(peer, limits.peer_failure_cost_txs, wall_ms)
+                self.gossip_failed[peer] = self.gossip_failed.get(peer, 0) + 1
+
+    def check_invariants(self) -> None:
+        """Assert that every count the mempool keeps agrees with what it holds: O(n)."""
+        assert len(self.pending) == len(self.by_raw) <= self.max_txs
+        assert self.bytes == sum(len(c.raw) for c in self.pending.values())
+        assert all(self.by_raw[c.raw] is c for c in self.pending.values())
+        assert self.own <= self.pending.keys() and self.source.keys() <= self.pending.keys()
+        assert not (self.own & self.source.keys())
+        assert self.gossip_bytes == sum(len(self.pending[i].raw) for i in self.source)
+        members: dict[bytes, tuple[int, int]] = {}
+        peers: dict[bytes, tuple[int, int]] = {}
+        for tx_id, checked in self.pending.items():
+            for signer in signers_of(checked):
+                self._load(members, signer, 1, len(checked.raw))
+            if tx_id in self.source:
+                self._load(peers, self.source[tx_id], 1, len(checked.raw))
+        assert members == self.member_load and peers == self.peer_load
 
     def batch(self, max_txs: int, max_bytes: int) -> list[CheckedTx]:
         """The oldest pending transactions, in arrival order: at most `max_txs` of them and
@@ -170,6 +379,7 @@ class Mempool:
         them unchecked. `defer`: the caller runs `recheck` itself a little later (a
         validator, once it has proposed: the recheck is off the consensus's path); an
         own submission before then runs it first."""
+        self.penalize(failed, wall_ms)
         for checked in included:
             self._drop(checked.id)
         for checked, error in failed:
@@ -177,6 +387,8 @@ class Mempool:
             self._remember_rejection(checked.id, error)
         self.overlay = None
         self.recheck_due = len(self.own) <= RECHECK_MAX_TXS
+        if len(self.pending) <= INVARIANTS_MAX_TXS:
+            self.check_invariants()  # ~1.5 ms then; tests check it at any size
         if not defer:
             self.recheck(wall_ms)
 
@@ -203,3 +415,17 @@ class Mempool:
         if tx_id in self.rejected:
             return "rejected", self.rejected[tx_id]
         return "unknown", None
+
+
+def claimed_signers(raw: bytes) -> list[bytes]:
+    """The members whose signatures a transaction's bytes carry, unverified; none if
+    they do not decode (`check_transaction` says why)."""
+    try:
+        return [s.signer for s in decode_transaction(raw).signatures]
+    except LedgerError:
+        return []
+
+
+def signers_of(checked: CheckedTx) -> list[bytes]:
+    """The members a transaction counts against: every one that signed it."""
+    return [s.signer for s in checked.tx.signatures]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
+from contracts import evidence
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
@@ -41,8 +43,10 @@ ERROR_TEXT = {
     415: "request.encoding_refused: a body with a Content-Encoding other than identity; "
          "bodies are taken uncompressed",
     422: "a rule of the ledger refuses it (issuance.*, membership.*, ...)",
-    429: "submit.rate_limited: this client submits faster than the node allows; retry "
-         "after Retry-After seconds",
+    429: "submit.rate_limited: this client submits faster than the node allows; "
+         "mempool.member_quota: a member that signed it has its share of the mempool "
+         "pending; mempool.member_throttled: that member's transactions failed their rules "
+         "in blocks lately; retry after Retry-After seconds",
     503: "store.corrupt or store.write_failed: the node stopped serving its store",
 }
 
@@ -89,6 +93,8 @@ BOOL = {"type": "boolean"}
 NEXT = {"type": ["string", "null"],
         "description": "cursor of the next page (pass as `after`); null at the end"}
 HEX32_OR_NULL = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
+HEX_OR_EMPTY32 = {"type": "string", "pattern": "^([0-9a-f]{64})?$"}
+HEX_BYTES = {"type": "string", "pattern": "^([0-9a-f]{2})+$"}
 INT_OR_NULL = {"type": ["integer", "null"]}
 
 
@@ -593,8 +599,10 @@ def openapi_document() -> dict[str, Any]:
                 "description": "JSON {\"tx\": hex} or the raw canonical bytes as "
                 "application/msgpack. Checked on arrival: 202 means it is pending. Each "
                 "client (by IP address) may submit a burst, then a steady rate; past that "
-                "it is answered 429 with Retry-After. A full mempool answers 503 "
-                "mempool.full with Retry-After. A transaction is at most 64 KiB, except a "
+                "it is answered 429 with Retry-After, as is a transaction of a member over "
+                "its quota of pending transactions ([limits] of network.toml). A full "
+                "mempool answers 503 mempool.full with Retry-After. A transaction is at "
+                "most 64 KiB, except a "
                 f"document attachment (at most {MAX_LARGE_TX_BYTES} bytes: a sealed document "
                 f"of up to {MAX_DOCUMENT_BYTES} bytes), best sent as raw bytes; bodies over "
                 "256 KiB are received a few at a time, and past that answered 503 "
@@ -693,6 +701,21 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_path_id("id", "application id (the apply transaction's id)")],
                 "responses": {"200": _json(OBJECT, "application"), **_errors(400, 404)},
             }},
+            "/v1/evidence": _get(
+                "Equivocations on the ledger: validators that signed two different votes "
+                "for one height, round and step",
+                [_query("validator", "only this validator's (its node key)"), LIMIT,
+                 _query("after", "cursor: the `next` of the previous page",
+                        {"type": "string",
+                         "pattern": f"^[0-9a-fA-F]{{{2 * evidence.KEY_BYTES}}}$"})],
+                _page("evidence", "Equivocation", "a page of equivocations"), 400,
+                description="In key order: validator, height, round, step. A proposer puts "
+                "the evidence its node found into its block; every node verifies both votes "
+                "(signatures for this chain, one validator of the set, one height, round "
+                "and step, two values) before the block is executed, and each step's "
+                "equivocation is kept once. `vote_a` and `vote_b` are the votes as signed "
+                "and sent (msgpack [1, type, height, round, value, validator, signature]); "
+                "anyone can verify them again against the vote sign bytes."),
             "/v1/documents/{id}": _get(
                 "A confidential document: who attached it, its commitment, parties and "
                 "readers, and its sealed envelope",
@@ -734,6 +757,9 @@ def openapi_document() -> dict[str, Any]:
                 "error": {"type": "object"}}},
             "Block": {"type": "object", "required": ["id", "header", "txs"], "properties": {
                 "id": HEX32, "header": OBJECT, "txs": {"type": "array", "items": HEX32},
+                "evidence": {"type": "array", "description": "equivocations this block "
+                             "recorded (see /v1/evidence)", "items": _record(
+                                 ["vote_a", "vote_b"], vote_a=HEX_BYTES, vote_b=HEX_BYTES)},
                 "certificate": {"type": ["object", "null"]}, "events": {"type": "array"}}},
             "Voucher": {"allOf": [_ref("VoucherState"), {"type": "object", "required": [
                 "lineage", "children", "origin_record"], "properties": {
@@ -773,6 +799,16 @@ def openapi_document() -> dict[str, Any]:
                         ["reader", "sealed"], reader=HEX32,
                         sealed={"type": "string", "pattern": "^[0-9a-f]{160}$",
                                 "description": "the document key sealed to the reader"})})),
+            "Equivocation": _record(
+                [f.name for f in dataclass_fields(evidence.Equivocation)],
+                validator={**HEX32, "description": "the validator's node key"},
+                height=INT, round=INT, step=_enum(evidence.STEPS),
+                value_a={**HEX_OR_EMPTY32, "description": "the lower value (empty: nil)"},
+                value_b={**HEX_OR_EMPTY32, "description": "the other value"},
+                vote_a=HEX_BYTES, vote_b=HEX_BYTES,
+                included_height={"type": "integer",
+                                 "description": "the block that recorded it"},
+                included_time_ms=INT),
             **LIFECYCLE_SCHEMAS,
             **SETOFF_SCHEMAS,
             **EXPLORER_SCHEMAS,

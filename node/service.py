@@ -22,10 +22,12 @@ from pathlib import Path
 from consensus.certificate import make_certificate
 from contracts.contract import Registry, default_registry
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair
+from contracts.evidence import Equivocation
+from contracts.identity import KeyPair, verify
 from node.blocks import MAX_BLOCK_TX_BYTES, Head
 from node.chain import Chain
 from node.config import NetworkConfig, NodeEntry
+from node.evidence import EvidencePool
 from node.mempool import Mempool
 from node.store import Store, StoreFault
 
@@ -74,7 +76,8 @@ class Node:
         except Exception:
             self.store.close()
             raise
-        self.mempool = Mempool(self.chain, config.timing.max_mempool_txs)
+        self.mempool = Mempool(self.chain, config.timing.max_mempool_txs, limits=config.limits)
+        self.evidence = EvidencePool()  # equivocations found, for this node's next block
         self.committed = asyncio.Event()  # set and replaced at every commit
         # Hooks of the peer wiring (node.validator): a new transaction, a new head.
         self.on_submit: Callable[[bytes], None] | None = None
@@ -92,13 +95,14 @@ class Node:
         """Build, certify and commit one block from the pending transactions."""
         chain = self.chain
         batch = self.mempool.batch(self.config.timing.max_block_txs, MAX_BLOCK_TX_BYTES)
-        run = chain.execute(batch, chain.next_time_ms(now_ms))
+        run = chain.execute(batch, *self.block_extras(now_ms))
         block = chain.make_block(run, self.key.address)
         certificate = make_certificate(
             chain.chain_id, block.header.height, 0, block.id, {self.key.address: self.key.sign}
         )
         head = chain.commit(block, certificate, run)
         self.mempool.after_commit(run.included, run.failed, now_ms)
+        self.evidence.after_commit(run.evidence)
         for checked, error in run.failed:
             log.info("left out %s: %s", checked.id.hex()[:16], error.code)
         log.info(
@@ -110,6 +114,14 @@ class Node:
         if self.on_commit is not None:
             self.on_commit(head.height)
         return head
+
+    def block_extras(self, now_ms: int) -> tuple[int, list[Equivocation]]:
+        """The time of a block this node makes now and the evidence it carries."""
+        chain = self.chain
+        time_ms = chain.next_time_ms(now_ms)
+        evidence = self.evidence.for_block(chain.chain_id, self.config.validator_powers(),
+                                           verify, chain.store, chain.head.height + 1, time_ms)
+        return time_ms, evidence
 
     async def run_producer(self) -> None:
         timing = self.config.timing

@@ -28,6 +28,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -303,8 +304,8 @@ class Store:
     def header(self, height: int) -> Header | None:
         """A stored block's header, decoded from its own bytes without its transactions.
 
-        A block is the canonical array [header, txs]: the header's canonical bytes are the
-        first item's span, found by skipping it.
+        A block is the canonical array [header, txs, evidence]: the header's canonical
+        bytes are the first item's span, found by skipping it.
         """
         key = b"b/" + _h(height)
         raw = self._get(key)
@@ -313,8 +314,8 @@ class Store:
         try:
             unpacker = msgpack.Unpacker(raw=False, max_buffer_size=len(raw))
             unpacker.feed(raw)
-            if unpacker.read_array_header() != 2:
-                raise CodecError("codec.field_count", "a block is [header, txs]")
+            if unpacker.read_array_header() != len(dataclass_fields(Block)):
+                raise CodecError("codec.field_count", "a block is [header, txs, evidence]")
             start = unpacker.tell()
             unpacker.skip()
             return decode(Header, raw[start:unpacker.tell()])

@@ -10,6 +10,12 @@
   block id until the height is decided. A validator judges a proposed block invalid
   when it does not execute exactly, or when its time lies more than clock_drift_ms +
   message_delay_ms ahead of its own clock (proposer-based timestamps).
+- Evidence: an equivocation the driver finds (two different votes of one validator for
+  one height, round and step) goes to the node's `EvidencePool`; the next block this
+  node proposes carries it, and every node verifies and records it (node/evidence.py).
+  Two different proposals of one proposer are logged only.
+- Transactions from peers count against the peer's share of the mempool (`peer` of
+  `Mempool.submit`): past it they are dropped before decoding, and counted.
 - Empty blocks: at a new height, round 0 waits (its proposer does not build, the others
   do not start the propose timeout) while the mempool is empty and ledger time has not
   stood still for empty_block_interval_ms; later rounds never wait.
@@ -245,8 +251,11 @@ class Replication:
                     self._decided(action)
                 case Rejected(code=code):
                     log.info("rejected a consensus message: %s", code)
-                case EquivocationFound():
-                    log.warning("equivocation: %s", action.evidence)
+                case EquivocationFound(evidence=evidence):
+                    log.warning("equivocation: %s", evidence)
+                    first, second = evidence.first, evidence.second
+                    if isinstance(first, Vote) and isinstance(second, Vote):
+                        self.node.evidence.add(first, second)  # for this node's next block
                 case SigningRefused(code=code, message=message):
                     log.warning("signing refused: %s: %s", code, message)
                 case EnteredRound():
@@ -279,7 +288,7 @@ class Replication:
             return
         now = wall_ms()
         batch = self.node.mempool.batch(self.timing.max_block_txs, MAX_BLOCK_TX_BYTES)
-        run = self.chain.execute(batch, self.chain.next_time_ms(now))
+        run = self.chain.execute(batch, *self.node.block_extras(now))
         block = self.chain.make_block(run, self.node.key.address)
         self.blocks[block.id] = block
         self.runs[block.id] = run
@@ -335,6 +344,7 @@ class Replication:
         node = self.node
         head = self.chain.commit(block, certificate, run)
         node.mempool.after_commit(run.included, run.failed, wall_ms(), defer=True)
+        node.evidence.after_commit(run.evidence)
         log.info("committed height=%d round=%d txs=%d id=%s", head.height,
                  certificate.round, len(run.included), head.block_id.hex()[:16])
         node.committed.set()
@@ -439,18 +449,26 @@ class Replication:
 
     async def _on_txs(self, link: Link, txs: list[bytes]) -> None:
         """Admit a peer's transactions to the mempool, in order; a refusal (one already
-        here or committed, a rule) is the peer's view of an older state, not a fault."""
+        here or committed, a rule) is the peer's view of an older state, not a fault.
+        Gossip past the peer's share is dropped before it is decoded, and counted."""
         if not self.node.is_validator or self.sync_only:
             return
+        dropped = 0
         for i, raw in enumerate(txs):
             if i and i % TXS_YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # consensus goes on while a large frame is checked
             try:
-                self.node.mempool.submit(raw, wall_ms(), own=False)
+                self.node.mempool.submit(raw, wall_ms(), own=False, peer=link.peer)
             except StoreFault:
                 return  # the store has stopped the node
             except LedgerError as e:
-                log.debug("a transaction from %s is refused: %s", link.name, e.code)
+                if e.code == "mempool.peer_quota":
+                    dropped += 1
+                else:
+                    log.debug("a transaction from %s is refused: %s", link.name, e.code)
+        if dropped:
+            log.info("dropped %d of %d transactions from %s: past its share of the mempool",
+                     dropped, len(txs), link.name)
 
     def _on_consensus(self, kind: str, payload: object) -> None:
         if kind == "vote":

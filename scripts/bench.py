@@ -58,6 +58,7 @@ from contracts.codec import encode  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from tests.nodeproc import (  # noqa: E402
     DAY_MS,
+    LOAD_LIMITS,
     Network,
     NodeProcess,
     approve_tx,
@@ -479,7 +480,8 @@ async def run(args: argparse.Namespace) -> dict:
         timing["max_mempool_txs"] = args.mempool
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="claimledger-bench-"))
     nets = make_cluster(work / "net", validators=args.validators, observers=1,
-                        chain_id="claimledger-bench", timing=timing, fee_rate_bp=fee_rate_bp)
+                        chain_id="claimledger-bench", timing=timing, fee_rate_bp=fee_rate_bp,
+                        limits=LOAD_LIMITS)  # clients send far past the internet defaults
     validators, observer = nets[:-1], nets[-1]
     procs = {n.root.name: NodeProcess(n).start() for n in validators}
     apis = [n.api for n in validators]

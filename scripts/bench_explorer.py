@@ -63,6 +63,9 @@ def network_text(validator: KeyPair, members: list[tuple[str, str, KeyPair]],
                  block_txs: int) -> str:
     lines = [f'chain_id = "{CHAIN_ID}"', f"genesis_time = {T0}", "fee_rate_bp = 5", "",
              "[timing]", f"max_block_txs = {block_txs}", "max_mempool_txs = 50000", "",
+             # The ledger is built by a few members, thousands of transactions a block.
+             "[limits]", "submit_rate_per_s = 100000", "submit_burst = 1000000",
+             "member_pending_txs = 1000000", "",
              "[[validators]]", 'name = "validator"', f'key = "{validator.address.hex()}"',
              'api = "127.0.0.1:1"', 'peer = "127.0.0.1:2"', "power = 1"]
     for name, role, key in members:

@@ -35,6 +35,7 @@ from contracts.identity import KeyPair, verify  # noqa: E402
 from contracts.keystore import seal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
 from contracts.tx import payload_id  # noqa: E402
+from tests.nodeproc import LOAD_LIMITS  # noqa: E402
 
 PASSPHRASE = "bench"
 
@@ -67,9 +68,11 @@ async def run(args: argparse.Namespace) -> dict:
     (work / "node.json").write_text(json.dumps(seal(keys["node"], PASSPHRASE)))
     port = free_port()
     (work / "network.toml").write_text(
-        f'chain_id = "bench"\ngenesis_time = 1700000000000\n'
-        f"[timing]\nblock_interval_ms = 50\nmax_block_txs = 2000\nmax_mempool_txs = 50000\n"
-        f'[[validators]]\nname = "v"\nkey = "{keys["node"].address.hex()}"\n'
+        'chain_id = "bench"\ngenesis_time = 1700000000000\n'
+        "[timing]\nblock_interval_ms = 50\nmax_block_txs = 2000\nmax_mempool_txs = 50000\n"
+        # One client address and three members send everything: far past the defaults.
+        + "[limits]\n" + "".join(f"{k} = {v}\n" for k, v in LOAD_LIMITS.items())
+        + f'[[validators]]\nname = "v"\nkey = "{keys["node"].address.hex()}"\n'
         f'api = "127.0.0.1:{port}"\npeer = "127.0.0.1:{free_port()}"\n'
         + "".join(
             f'[[members]]\nname = "{n}"\nroles = ["{r}"]\naddress = "{keys[n].address.hex()}"\n'

@@ -61,6 +61,7 @@ from contracts.tx import decode_transaction, payload_id  # noqa: E402
 from node.store import Store  # noqa: E402
 from tests.nodeproc import (  # noqa: E402
     DAY_MS,
+    LOAD_LIMITS,
     NODE_BIN,
     PASSPHRASE,
     Network,
@@ -622,7 +623,7 @@ def build_network(root: Path, validators: int = VALIDATORS,
     proxies = validators * (validators - 1) + observers * validators
     base = free_port_block(nodes + validators + proxies)
     nets = make_cluster(root, validators, observers, chain_id="claimledger-chaos",
-                        port_base=base)
+                        port_base=base, limits=LOAD_LIMITS)  # its load is past the defaults
     peer_ports = {n.root.name: n.peer_port for n in nets[:validators]}
     return nets, peer_ports, base + nodes + validators
 

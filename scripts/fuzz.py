@@ -495,6 +495,9 @@ def network_text(validators: Sequence[KeyPair], members: dict[str, KeyPair]) -> 
         f'chain_id = "{CHAIN_ID}"', f"genesis_time = {GENESIS_MS}", "fee_rate_bp = 0", "",
         "[timing]", "block_interval_ms = 50", "empty_block_interval_ms = 3600000",
         "timeout_propose_ms = 200", "timeout_vote_ms = 100", "timeout_delta_ms = 50",
+        # The fuzzer sends thousands of requests from 127.0.0.1: past the defaults.
+        "", "[limits]", "submit_rate_per_s = 100000", "submit_burst = 1000000",
+        "member_pending_txs = 1000000",
     ]
     for i, key in enumerate(validators):
         lines += ["", "[[validators]]", f'name = "validator-{i}"',

@@ -70,6 +70,23 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+# Tests and benchmarks send thousands of transactions a second from 127.0.0.1, signed by
+# a few members, and every validator gossips all of its clients' transactions: limits far
+# above the internet-facing defaults of [limits] (node.config.Limits), set explicitly.
+LOAD_LIMITS = {
+    "submit_rate_per_s": 100_000, "submit_burst": 1_000_000,
+    "member_pending_txs": 1_000_000, "member_pending_bytes": 1 << 34,
+    "peer_share_percent": 100, "own_reserve_percent": 0,
+}
+
+
+def limits_lines(limits: dict[str, int] | None) -> list[str]:
+    """A [limits] table (none for None: the defaults)."""
+    if limits is None:
+        return []
+    return ["", "[limits]", *(f"{k} = {v}" for k, v in limits.items())]
+
+
 # ------------------------------------------------------------------ network directory
 
 
@@ -83,6 +100,7 @@ def network_toml(
     empty_block_interval_ms: int = 10_000,
     observers: dict[str, KeyPair] | None = None,
     peer_port: int = 0,
+    limits: dict[str, int] | None = LOAD_LIMITS,
 ) -> str:
     lines = [
         f'chain_id = "{chain_id}"',
@@ -92,6 +110,7 @@ def network_toml(
         "[timing]",
         f"block_interval_ms = {block_interval_ms}",
         f"empty_block_interval_ms = {empty_block_interval_ms}",
+        *limits_lines(limits),
         "",
         "[[validators]]",
         'name = "validator"',
@@ -164,11 +183,12 @@ class LocalNode:
 
 
 @contextmanager
-def local_node(root: Path, chain_id: str, genesis_ms: int) -> Iterator[LocalNode]:
+def local_node(root: Path, chain_id: str, genesis_ms: int,
+               limits: dict[str, int] | None = LOAD_LIMITS) -> Iterator[LocalNode]:
     members = {name: KeyPair.generate() for name in MEMBER_ROLES}
     validator = KeyPair.generate()
     config = parse_network(network_toml(chain_id, validator, members, port=1,
-                                        genesis_ms=genesis_ms))
+                                        genesis_ms=genesis_ms, limits=limits))
     node = Node(config, root / "node", validator)
     try:
         yield LocalNode(node, members)
@@ -188,11 +208,14 @@ CLUSTER_TIMING = {
 def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
                  observers: dict[str, tuple[KeyPair, int]], members: dict[str, KeyPair],
                  genesis_ms: int, timing: dict[str, int],
-                 peer_ports: dict[str, int] | None = None, fee_rate_bp: int = 0) -> str:
-    """Validators' TLS peer links on `peer_ports` (default: each API port + 1)."""
+                 peer_ports: dict[str, int] | None = None, fee_rate_bp: int = 0,
+                 limits: dict[str, int] | None = LOAD_LIMITS) -> str:
+    """Validators' TLS peer links on `peer_ports` (default: each API port + 1); [limits]
+    from `limits` (None: the defaults)."""
     lines = [f'chain_id = "{chain_id}"', f"genesis_time = {genesis_ms}",
              f"fee_rate_bp = {fee_rate_bp}",
-             "", "[timing]", *(f"{k} = {v}" for k, v in timing.items())]
+             "", "[timing]", *(f"{k} = {v}" for k, v in timing.items()),
+             *limits_lines(limits)]
     for table, nodes in (("validators", validators), ("observers", observers)):
         for name, (key, port) in nodes.items():
             lines += ["", f"[[{table}]]", f'name = "{name}"', f'key = "{key.address.hex()}"',
@@ -210,11 +233,13 @@ def cluster_toml(chain_id: str, validators: dict[str, tuple[KeyPair, int]],
 def make_cluster(root: Path, validators: int = 4, observers: int = 0,
                  chain_id: str = "claimledger-bft-test",
                  timing: dict[str, int] | None = None, fee_rate_bp: int = 0,
-                 port_base: int | None = None) -> list[Network]:
+                 port_base: int | None = None,
+                 limits: dict[str, int] | None = LOAD_LIMITS) -> list[Network]:
     """One shared network.toml for `validators` validators and `observers` observers,
     each with its own key file, data directory and free port; validators come first.
     Each `Network` of the list can be started with `NodeProcess`. With `port_base`, the
-    API ports are port_base, port_base + 1, … and the validators' peer ports follow."""
+    API ports are port_base, port_base + 1, … and the validators' peer ports follow.
+    `limits`: its [limits] (default LOAD_LIMITS; None writes none: the defaults)."""
     root.mkdir(parents=True, exist_ok=True)
     members = {name: KeyPair.generate() for name in CLUSTER_MEMBERS}
     genesis_ms = now_ms() - 60_000
@@ -230,7 +255,8 @@ def make_cluster(root: Path, validators: int = 4, observers: int = 0,
     network_file.write_text(cluster_toml(
         chain_id, {n: keys[n] for n in names[:validators]},
         {n: keys[n] for n in names[validators:]}, members, genesis_ms,
-        {**CLUSTER_TIMING, **(timing or {})}, peer_ports, fee_rate_bp), encoding="utf-8")
+        {**CLUSTER_TIMING, **(timing or {})}, peer_ports, fee_rate_bp, limits),
+        encoding="utf-8")
     out = []
     for name in names:
         key, port = keys[name]

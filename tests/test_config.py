@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from node.config import TIMING_BOUNDS, parse_network
+from node.config import LIMITS_BOUNDS, TIMING_BOUNDS, Limits, parse_network
 from tests.nodeproc import MEMBER_ROLES, network_toml
 
 MEMBERS = {name: KeyPair.generate() for name in MEMBER_ROLES}
@@ -51,3 +54,48 @@ def test_a_timing_out_of_bounds_or_not_an_integer_is_refused(name: str, value: s
     with pytest.raises(LedgerError) as e:
         parse_network(with_timing(name, value))
     assert e.value.code == "config.invalid" and f"timing.{name}" in e.value.message
+
+
+def with_limits(*lines: str) -> str:
+    """The base network with a [limits] table of `lines` (and no other limits)."""
+    return network_toml("config-test", KeyPair.generate(), MEMBERS, port=1, genesis_ms=0,
+                        limits=None) + "\n[limits]\n" + "\n".join(lines) + "\n"
+
+
+def test_limits_are_read_and_the_rest_keep_their_defaults() -> None:
+    limits = parse_network(with_limits("submit_rate_per_s = 200", "submit_burst = 2000",
+                                       "peer_share_percent = 30")).limits
+    assert (limits.submit_rate_per_s, limits.submit_burst) == (200, 2000)
+    assert limits.peer_share_percent == 30
+    assert limits.member_pending_txs == Limits().member_pending_txs
+
+
+def test_the_repository_network_toml_states_the_defaults() -> None:
+    text = (Path(__file__).resolve().parent.parent / "network.toml").read_text()
+    assert tomllib.loads(text)["limits"] == {
+        name: getattr(Limits(), name) for name in LIMITS_BOUNDS}
+
+
+@pytest.mark.parametrize(("line", "named"), [
+    ("submit_rate_per_s = 0", "limits.submit_rate_per_s"),
+    ('submit_burst = "500"', "limits.submit_burst"),
+    ("member_pending_txs = -1", "limits.member_pending_txs"),
+    ("member_pending_bytes = 1024", "limits.member_pending_bytes"),  # below one document
+    ("peer_share_percent = 101", "limits.peer_share_percent"),
+    ("own_reserve_percent = 100", "limits.own_reserve_percent"),
+    ("failure_heal_s = 2.5", "limits.failure_heal_s"),
+    ("tx_per_second = 5", "limits.tx_per_second"),  # a misspelt name is not ignored
+    ("submit_rate_per_s = 100\nsubmit_burst = 10", "limits.submit_burst"),
+])
+def test_bad_limits_are_refused_naming_the_limit(line: str, named: str) -> None:
+    with pytest.raises(LedgerError) as e:
+        parse_network(with_limits(line))
+    assert e.value.code == "config.bad_limits" and named in e.value.message
+
+
+def test_limits_must_be_a_table() -> None:
+    text = network_toml("config-test", KeyPair.generate(), MEMBERS, port=1, genesis_ms=0,
+                        limits=None).replace("[timing]", "limits = 5\n\n[timing]")
+    with pytest.raises(LedgerError) as e:
+        parse_network(text)
+    assert e.value.code == "config.bad_limits"

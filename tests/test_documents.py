@@ -37,7 +37,7 @@ from contracts.keystore import seal
 from contracts.ledger import check_transaction
 from contracts.tx import MAX_BODY_BYTES, MAX_LARGE_TX_BYTES, MAX_TX_BYTES, Transaction, payload_id
 from node.api import LARGE_READ_GATE, LARGE_READS, make_app
-from node.blocks import MAX_BLOCK_TX_BYTES, Block, Header, tx_root
+from node.blocks import MAX_BLOCK_TX_BYTES, Block, Header, evidence_root, tx_root
 from node.chain import InvalidBlock
 from node.config import parse_network
 from node.service import Node
@@ -491,7 +491,7 @@ def test_a_block_takes_transactions_up_to_its_byte_budget_in_arrival_order(
         head = node.chain.head
         header = Header(chain_id, head.height + 1, head.block_id, head.time_ms + 1,
                         validator.address, tx_root(raws), 3, head.state_root,
-                        node.chain.validators_hash)
+                        node.chain.validators_hash, evidence_root([]))
         with pytest.raises(InvalidBlock) as e:
             node.chain.validate_block(Block(header, raws))
         assert e.value.code == "block.too_large"

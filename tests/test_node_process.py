@@ -13,7 +13,7 @@ import pytest
 from contracts.codec import encode
 from contracts.ledger import sign_transaction
 from contracts.tx import ContractRef, Signature, Transaction
-from node.api import MAX_BODY_BYTES, make_app
+from node.api import MAX_BODY_BYTES, SubmitLimit, make_app
 from tests.nodeproc import (
     DAY_MS,
     Network,
@@ -221,7 +221,7 @@ def test_openapi_lists_every_route_of_the_app(live: tuple[Network, NodeProcess])
     assert document["openapi"].startswith("3.")
     routes = {
         (route.resource.canonical, route.method.lower())
-        for route in make_app(None).router.routes()  # type: ignore[arg-type]
+        for route in make_app(None, SubmitLimit()).router.routes()  # type: ignore[arg-type]
         if route.method != "HEAD"
     }
     assert len(routes) >= 11
