@@ -166,7 +166,6 @@ def _own_listed_offer(ctx: Context, offer_id: bytes, debtor: bytes) -> Offer:
     require(offer.debtor == debtor, "redemption.not_debtor",
             "only the debtor who published an offer changes it")
     require(offer.status == "listed", "redemption.offer_withdrawn", "the offer was withdrawn")
-    require_active(ctx.state, debtor)
     return offer
 
 
@@ -250,7 +249,6 @@ def accept(ctx: Context, body: Accept) -> None:
     request = _open_request(ctx, body.request)
     require(request.debtor == body.debtor, "redemption.not_debtor",
             "only the voucher's debtor accepts its redemption")
-    require_active(ctx.state, body.debtor)
     require_active(ctx.state, request.holder)
     offer = get_offer(ctx.state, request.offer)
     assert offer is not None
@@ -284,7 +282,6 @@ def decline(ctx: Context, body: Decline) -> None:
     request = _open_request(ctx, body.request)
     require(request.debtor == body.debtor, "redemption.not_debtor",
             "only the voucher's debtor declines its redemption")
-    require_active(ctx.state, body.debtor)
     _close(ctx, request, "declined", reason=body.reason)
     ctx.emit("redemption.declined", request.id, request.holder, request.debtor)
 
@@ -293,7 +290,6 @@ def cancel_request(ctx: Context, body: Cancel) -> None:
     request = _open_request(ctx, body.request)
     require(request.holder == body.holder, "redemption.not_holder",
             "only the holder who asked cancels a request")
-    require_active(ctx.state, body.holder)
     _close(ctx, request, "cancelled")
     ctx.emit("redemption.cancelled", request.id, request.holder, request.debtor)
 
