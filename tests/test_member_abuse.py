@@ -19,6 +19,8 @@ from typing import get_type_hints
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contracts import (
     acquisition,
@@ -445,6 +447,52 @@ def test_creditor_cannot_flood_a_debtor_with_obligations() -> None:
         ledger.addr("core"), payload_id(waiting[2].payload)), "core"))
     assert obligations.pending_count(ledger.store, ledger.addr("supplier"),
                                      ledger.addr("core")) == cap - 1
+
+
+OBLIGATION_STEPS = st.lists(st.tuples(
+    st.sampled_from(["submit", "confirm", "decline", "retract", "settle"]),
+    st.sampled_from(["supplier", "supplier2"]), st.integers(0, 7)), max_size=30)
+
+
+def obligation_step(ledger: Ledger, op: str, creditor: str, target: bytes) -> Transaction:
+    me, core = ledger.addr(creditor), ledger.addr("core")
+    if op == "submit":
+        return submit_tx(ledger, creditor)
+    if op == "confirm":
+        return ledger.tx("obligation", "confirm", obligations.Confirm(core, target), "core")
+    if op == "decline":
+        return ledger.tx("obligation", "decline", obligations.Decline(core, target, "no"),
+                         "core")
+    if op == "retract":
+        return ledger.tx("obligation", "retract", obligations.Retract(me, target), creditor)
+    return ledger.tx("obligation", "settle", obligations.Settle(me, core, target, "wire"),
+                     creditor, "core")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=OBLIGATION_STEPS)
+def test_pending_obligations_are_counted_exactly(steps: list[tuple[str, str, int]]) -> None:
+    """The count a creditor's submissions are capped by is its obligations still waiting
+    for the debtor, whatever happened to the others."""
+    ledger = Ledger()
+    ids: list[bytes] = []
+    core = ledger.addr("core")
+    for op, creditor, pick in steps:
+        target = ids[pick % len(ids)] if ids else bytes(32)
+        tx = obligation_step(ledger, op, creditor, target)
+        try:
+            ledger.block(tx)
+        except LedgerError:
+            ledger.height -= 1
+            ledger.time_ms -= 1000
+            continue
+        if op == "submit":
+            ids.append(payload_id(tx.payload))
+    for creditor in ("supplier", "supplier2"):
+        waiting = [i for i in ids if (o := obligations.get_obligation(ledger.store, i))
+                   and o.creditor == ledger.addr(creditor) and o.status == "pending"]
+        assert obligations.pending_count(ledger.store, ledger.addr(creditor), core) == \
+            len(waiting)
 
 
 # ------------------------------------------------------------------ bounded end-of-block work

@@ -1334,8 +1334,8 @@ def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
 @click.option("--hours", type=click.IntRange(1, setoff.MAX_CONSENT_MS // 3_600_000),
               default=48, show_default=True,
               help="consent deadline: this long after the ledger's latest block time")
-@click.option("--expires-in", type=click.IntRange(1, 10_000_000), default=100_000,
-              show_default=True, help="blocks until each transaction expires")
+@click.option("--expires-in", type=click.IntRange(1, MAX_VALIDITY_BLOCKS), default=None,
+              help=f"blocks until each transaction expires (default {SUBMIT_EXPIRY_BLOCKS:,})")
 @pass_wallet
 def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int | None) -> None:
     """As the agency, propose the plan's rounds: one transaction per round."""
