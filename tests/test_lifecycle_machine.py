@@ -1240,6 +1240,14 @@ class LifecycleMachine(RuleBasedStateMachine):
         for v in live:
             if v.reserved_by is not None:
                 assert requests[v.reserved_by].status == "requested"
+        # A holder's waiting requests are counted per debtor (what caps them), exactly.
+        waiting: dict[tuple[bytes, bytes], int] = {}
+        for r in requests.values():
+            if r.status == "requested":
+                waiting[(r.holder, r.debtor)] = waiting.get((r.holder, r.debtor), 0) + 1
+        counted = {(key[4:36], key[36:]): int.from_bytes(raw, "big")
+                   for key, raw in state.scan(b"rqp/")}
+        assert counted == waiting
 
         self.ledger_matches_model(states, pledges, requests)
 

@@ -495,6 +495,44 @@ def test_pending_obligations_are_counted_exactly(steps: list[tuple[str, str, int
             len(waiting)
 
 
+def test_holder_cannot_flood_a_debtor_with_redemption_requests() -> None:
+    ledger = Ledger()
+    cap = redemption.MAX_OPEN_PER_DEBTOR
+    issued = ledger.issue(256_000)
+    ledger.block(ledger.tx("transfer", "split", transfers.Split(
+        ledger.addr("supplier"), issued, (16_000,) * 16, None), "supplier"))
+    sixteen = children_ids(ledger.store, issued)
+    ledger.block(*(ledger.tx("transfer", "split", transfers.Split(
+        ledger.addr("supplier"), p, (1_000,) * 16, None), "supplier") for p in sixteen))
+    parts = [c for p in sixteen for c in children_ids(ledger.store, p)]
+    offer = _offer(ledger)
+
+    def ask(part: bytes, holder: str = "supplier") -> Transaction:
+        return ledger.tx("redemption", "request", redemption.Ask(
+            ledger.addr(holder), part, offer, 100, None), holder)
+
+    asks = [ask(p) for p in parts[:cap]]
+    ledger.block(*asks)
+    assert ledger.refused(ask(parts[cap])) == "redemption.too_many_open"
+    # Another holder is not affected.
+    ledger.block(ledger.tx("transfer", "transfer", transfers.Transfer(
+        ledger.addr("supplier"), parts[cap + 1], ledger.addr("supplier2"), 1_000, None),
+        "supplier"))
+    moved = children_ids(ledger.store, parts[cap + 1])[0]
+    ledger.block(ask(moved, "supplier2"))
+    # A cancellation, a decline or an acceptance frees a place.
+    first, second, third = (payload_id(tx.payload) for tx in asks[:3])
+    ledger.block(ledger.tx("redemption", "cancel", redemption.Cancel(
+        ledger.addr("supplier"), first), "supplier"))
+    ledger.block(ask(parts[cap]))
+    ledger.block(ledger.tx("redemption", "decline", redemption.Decline(
+        ledger.addr("core"), second, "sold out"), "core"))
+    ledger.block(ledger.tx("redemption", "accept", redemption.Accept(
+        ledger.addr("core"), third, "", ""), "core"))
+    assert redemption.open_count(ledger.store, ledger.addr("supplier"), ledger.addr("core")) \
+        == cap - 2
+
+
 # ------------------------------------------------------------------ bounded end-of-block work
 
 
