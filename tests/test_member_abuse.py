@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import get_type_hints
 
@@ -52,6 +52,7 @@ from contracts.vouchers import children_ids, get_debtor_record, get_voucher
 from node.blocks import MAX_BLOCK_EVENTS_BYTES, MAX_EVENT_BYTES, BlockEvents
 from node.store import Store
 from tests.memledger import CHAIN, DAY_MS, Ledger
+from tests.test_api_lifecycle import T0, World, terms
 from wallet import cli
 
 YEAR_MS = 365 * DAY_MS
@@ -730,3 +731,44 @@ def test_wallet_drafts_a_debtors_decline_with_its_reason(
         "--reason", "x", "--expires-in", str(MAX_VALIDITY_BLOCKS + 1), "--out",
         str(tmp_path / "far.json")])
     assert too_far.exit_code == 2 and "--expires-in" in too_far.output
+
+
+# ------------------------------------------------------------------ through a node's API
+
+
+def test_node_shows_a_declined_application_and_refuses_what_the_rules_refuse(
+        tmp_path: Path) -> None:
+    w = World(tmp_path)  # an in-process node with its HTTP API
+    try:
+        application = w.tx("issuance", "apply", issuance.Apply(
+            w.addr("supplier"), terms(w, 1_000_000, T0 + 90 * DAY_MS, "FAKE-1")), "supplier")
+        w.block(T0 + 1_000, application)
+        w.block(T0 + 2_000, w.tx("issuance", "decline", issuance.Decline(
+            w.addr("core"), payload_id(application.payload), "no such delivery"), "core"))
+        found = w.ok(f"/v1/applications/{payload_id(application.payload).hex()}")
+        assert (found["status"], found["reason"], found["decided_at_ms"]) == (
+            "declined", "no such delivery", T0 + 2_000)
+        listed = w.ok("/v1/applications", debtor=w.hex("core"))["applications"]
+        assert [a["status"] for a in listed] == ["declined"]
+        assert w.ok(f"/v1/debtors/{w.hex('core')}")["late_confirmations"] == 0
+
+        w.block(T0 + 3_000, w.tx("membership", "suspend", membership.Suspend(
+            w.addr("agency"), w.addr("supplier"), "under review"), "agency"))
+        again = w.tx("issuance", "apply", issuance.Apply(
+            w.addr("supplier"), terms(w, 1_000_000, T0 + 90 * DAY_MS, "FAKE-1")), "supplier")
+        with pytest.raises(LedgerError) as refused:
+            w.node.mempool.submit(encode(again), T0 + 4_000)
+        assert refused.value.code == "membership.suspended"
+        far = w.tx("issuance", "apply", issuance.Apply(
+            w.addr("core"), terms(w, 1, T0 + 90 * DAY_MS, "FAR")), "core")
+        far = Transaction(replace(far.payload, expiry_height=2**64 - 1), ())
+        far = sign_transaction(far, w.keys["core"])
+
+        async def post() -> tuple[int, dict]:
+            response = await w.client.post("/v1/txs", json={"tx": encode(far).hex()})
+            return response.status, await response.json()
+
+        status, document = w.loop.run_until_complete(post())
+        assert (status, document["error"]["code"]) == (400, "tx.expiry_too_far")
+    finally:
+        w.close()

@@ -1873,12 +1873,13 @@ def applications(w: Wallet, creditor: str | None, debtor: str | None) -> None:
     def table(console: Console) -> None:
         t = Table("application", "creditor", "debtor",
                   Column("amount", justify="right", no_wrap=True), "status",
-                  Column("confirm by (CST)", no_wrap=True))
+                  Column("confirm by (CST)", no_wrap=True), "reason")
         for a in found["applications"]:
+            # The reason of a rejection or of the debtor's decline.
             t.add_row(a["id"][:10], short(bytes.fromhex(a["creditor"])),
                       short(bytes.fromhex(a["terms"]["debtor"])),
                       yuan(a["terms"]["amount_fen"]), a["status"],
-                      show_time(a["confirm_by_ms"]))
+                      show_time(a["confirm_by_ms"]), escape(a["reason"]))
         console.print(t)
 
     w.emit(found, table)
