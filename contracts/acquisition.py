@@ -163,7 +163,6 @@ def withdraw(ctx: Context, body: Withdraw) -> None:
     commitment = load_commitment(ctx.state, body.commitment)
     require(commitment.acquirer == body.acquirer, "acquisition.not_acquirer",
             "only the acquirer withdraws its commitment")
-    require_active(ctx.state, body.acquirer)
     require(commitment.status == "open", "acquisition.withdrawn", "the commitment is withdrawn")
     require(
         ctx.time_ms < commitment.lock_until_ms,

@@ -1,7 +1,9 @@
 """What a contract is, the context an operation runs in, and the registry of contracts.
 
 A contract is a module with `NAME`, `VERSION`, `OPERATIONS` and optionally
-`end_block(ctx)` and `MAX_BODY_BYTES` (a larger bound on its operations' bodies than
+`end_block(ctx)` with `MAX_END_BLOCK_EVENTS` (the most events that step emits in one
+block: its work per block is bounded, the rest waits for the next blocks), and
+`MAX_BODY_BYTES` (a larger bound on its operations' bodies than
 contracts.tx.MAX_BODY_BYTES, for a contract that carries bulk data). Its code hash is
 the sha256 of the module's source file, so a transaction pins the exact rules it was
 signed for. Rules change by adding a module with a new version beside the old one; both
@@ -66,9 +68,15 @@ class Contract:
     operations: dict[str, Operation]
     end_block: Callable[[Context], None] | None
     max_body_bytes: int = MAX_BODY_BYTES  # the largest operation body it takes
+    max_end_block_events: int = 0  # the most events its end_block emits in one block
 
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
+# The end-of-block steps of all contracts together emit at most this many events in one
+# block (each step declares its own bound; a registry whose bounds add up to more is
+# refused). The node stores a block's end-of-block events as one record, and reads it
+# back with the bound this gives (node.blocks.MAX_BLOCK_EVENTS_BYTES).
+MAX_BLOCK_EVENTS = 4096
 
 
 _FROM_SUBMODULE = re.compile(rb"^[ \t]*(?:from|import) contracts\.(\w+)", re.M)
@@ -118,13 +126,18 @@ def _code_hash(path: str) -> bytes:
 def contract_from_module(module: ModuleType) -> Contract:
     max_body_bytes = getattr(module, "MAX_BODY_BYTES", MAX_BODY_BYTES)
     assert MAX_BODY_BYTES <= max_body_bytes <= MAX_LARGE_BODY_BYTES, module.NAME
+    end_block = getattr(module, "end_block", None)
+    max_end_block_events = getattr(module, "MAX_END_BLOCK_EVENTS", 0)
+    assert (end_block is None) == (max_end_block_events == 0), \
+        f"{module.NAME}: an end_block step declares MAX_END_BLOCK_EVENTS > 0"
     return Contract(
         name=module.NAME,
         version=module.VERSION,
         code_hash=code_hash(module),
         operations={op.name: op for op in module.OPERATIONS},
-        end_block=getattr(module, "end_block", None),
+        end_block=end_block,
         max_body_bytes=max_body_bytes,
+        max_end_block_events=max_end_block_events,
     )
 
 
@@ -136,6 +149,11 @@ class Registry:
         for c in contracts:
             assert (c.name, c.version) not in self.by_key, f"{c.name} v{c.version} twice"
             self.by_key[(c.name, c.version)] = c
+        # One version of each contract runs a block's end: the largest bound of each counts.
+        worst = sum(max(c.max_end_block_events for c in self.by_key.values() if c.name == name)
+                    for name in self.names())
+        assert worst <= MAX_BLOCK_EVENTS, \
+            f"end-of-block steps may emit {worst} events a block, over {MAX_BLOCK_EVENTS}"
 
     @classmethod
     def from_modules(cls, modules: list[ModuleType]) -> Registry:

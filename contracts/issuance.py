@@ -12,6 +12,17 @@ anyone may submit, with a basis digest copied from someone else's pending one, w
 otherwise hold the basis and block the real application for 30 days. The
 application may name confidential documents (the basis contract, invoices, delivery
 notes) attached beforehand and sealed to both parties (contracts.documents).
+
+An application needs only the creditor's signature, so the debtor is protected from a
+creditor that applies for debts it does not owe: the debtor declines (with a reason, kept
+in the application; not a late confirmation, which only a lapse is), a creditor has at
+most MAX_PENDING_PER_DEBTOR applications waiting for one debtor, and the end-of-block
+step lapses at most MAX_LAPSES_PER_BLOCK applications, the rest in the next blocks.
+  a/<id>                         the application
+  ac/<creditor><id>, ad/<debtor><id>   every application of a creditor / against a debtor
+  ab/<basis digest>              the confirmed application or voucher a basis backs
+  aq/<confirm_by_ms:8><id>       applications waiting for the debtor, by deadline
+  ap/<creditor><debtor>          how many of the creditor's applications wait for the debtor
 """
 
 from __future__ import annotations
@@ -40,9 +51,15 @@ DAY_MS = 86_400_000
 CONFIRMATION_WINDOW_MS = 30 * DAY_MS  # 《保障中小企业款项支付条例》: confirm within 30 days
 MAX_EXTENSION_DAYS = 3650
 MAX_EXTENSIONS = 12
+# A creditor applies alone, so it could fill a debtor's queue: at most this many of one
+# creditor's applications wait for one debtor's confirmation at a time. A supplier's
+# month of invoices against one customer fits; a flood does not.
+MAX_PENDING_PER_DEBTOR = 200
+MAX_LAPSES_PER_BLOCK = 1_000  # the end-of-block step's bound; the rest lapse in the next blocks
+MAX_END_BLOCK_EVENTS = MAX_LAPSES_PER_BLOCK  # one `application.lapsed` each
 
 APPLICATION_STATUSES = frozenset(
-    {"applied", "confirmed", "issued", "lapsed", "rejected", "withdrawn"}
+    {"applied", "confirmed", "declined", "issued", "lapsed", "rejected", "withdrawn"}
 )
 Reason = Annotated[str, Size(0, 512)]
 
@@ -72,9 +89,9 @@ class Application:
     applied_height: Height
     confirm_by_ms: TimeMs
     confirmed_at_ms: TimeMs | None
-    decided_at_ms: TimeMs | None  # issued, rejected, withdrawn or lapsed
+    decided_at_ms: TimeMs | None  # issued, declined, rejected, withdrawn or lapsed
     voucher: Hash32 | None
-    reason: Reason
+    reason: Reason  # why the agency rejected it or the debtor declined it
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,15 @@ class Apply:
 class Confirm:
     debtor: Hash32
     application: Hash32
+
+
+@dataclass(frozen=True)
+class Decline:
+    """The debtor says it does not owe what the application claims (no 确权)."""
+
+    debtor: Hash32
+    application: Hash32
+    reason: Annotated[str, Size(1, 512)]
 
 
 @dataclass(frozen=True)
@@ -132,6 +158,26 @@ def deadline_key(confirm_by_ms: int, application_id: bytes) -> bytes:
     return b"aq/" + confirm_by_ms.to_bytes(8, "big") + application_id
 
 
+def pending_key(creditor: bytes, debtor: bytes) -> bytes:
+    return b"ap/" + creditor + debtor
+
+
+def pending_count(state: Reader, creditor: bytes, debtor: bytes) -> int:
+    """How many of `creditor`'s applications wait for `debtor`'s confirmation."""
+    raw = state.get(pending_key(creditor, debtor))
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def _count_pending(state: Overlay, application: Application, change: int) -> None:
+    key = pending_key(application.creditor, application.terms.debtor)
+    count = pending_count(state, application.creditor, application.terms.debtor) + change
+    assert 0 <= count <= MAX_PENDING_PER_DEBTOR
+    if count:
+        state.put(key, count.to_bytes(4, "big"))
+    else:
+        state.delete(key)
+
+
 def get_application(state: Reader, application_id: bytes) -> Application | None:
     return get_record(state, application_key(application_id), Application)
 
@@ -144,18 +190,26 @@ def load_application(state: Reader, application_id: bytes) -> Application:
 
 
 def with_status(application: Application, status: str, time_ms: int, **changes) -> Application:
-    if status in ("issued", "rejected", "withdrawn", "lapsed"):
+    if status in ("issued", "declined", "rejected", "withdrawn", "lapsed"):
         changes["decided_at_ms"] = time_ms
     return replace(application, status=status, **changes)
 
 
+def stop_waiting(state: Overlay, application: Application) -> None:
+    """The debtor no longer owes an answer: drop the deadline and the pending count."""
+    assert application.status == "applied"
+    state.delete(deadline_key(application.confirm_by_ms, application.id))
+    _count_pending(state, application, -1)
+
+
 def close(state: Overlay, application: Application) -> None:
-    """Free the basis document, if this application holds it, and drop the confirmation
-    deadline of a closed application."""
+    """Free the basis document, if this application holds it, and, if it still waited
+    for the debtor, stop waiting."""
     key = basis_key(application.terms.basis_sha256)
     if state.get(key) == application.id:
         state.delete(key)
-    state.delete(deadline_key(application.confirm_by_ms, application.id))
+    if application.status == "applied":
+        stop_waiting(state, application)
 
 
 # ------------------------------------------------------------------ operations
@@ -192,6 +246,12 @@ def apply(ctx: Context, body: Apply) -> None:
         "issuance.duplicate_basis",
         "this basis document already backs a confirmed application or a voucher",
     )
+    require(
+        pending_count(ctx.state, body.creditor, terms.debtor) < MAX_PENDING_PER_DEBTOR,
+        "issuance.too_many_pending",
+        f"{MAX_PENDING_PER_DEBTOR} of your applications already wait for this debtor's "
+        "confirmation; apply again once it has answered some",
+    )
     require_documents(ctx.state, body.documents, (body.creditor, terms.debtor))
     confirm_by_ms = ctx.time_ms + CONFIRMATION_WINDOW_MS
     application = Application(
@@ -211,17 +271,19 @@ def apply(ctx: Context, body: Apply) -> None:
     ctx.state.put(creditor_index_key(body.creditor, application.id), b"")
     ctx.state.put(debtor_index_key(terms.debtor, application.id), b"")
     ctx.state.put(deadline_key(confirm_by_ms, application.id), b"")
+    _count_pending(ctx.state, application, +1)
     ctx.emit("application.submitted", application.id, body.creditor, terms.debtor)
 
 
-def confirm(ctx: Context, body: Confirm) -> None:
-    application = load_application(ctx.state, body.application)
+def _awaiting_debtor(ctx: Context, application_id: bytes, debtor: bytes,
+                     answer: str) -> Application:
+    """An application that waits for `debtor`'s answer, within the 30 days."""
+    application = load_application(ctx.state, application_id)
     require(
-        application.terms.debtor == body.debtor,
+        application.terms.debtor == debtor,
         "issuance.not_debtor",
-        "only the debtor named in the application confirms it",
+        f"only the debtor named in the application {answer} it",
     )
-    require_active(ctx.state, body.debtor)
     require(
         application.status != "lapsed" and ctx.time_ms <= application.confirm_by_ms,
         "issuance.confirmation_lapsed",
@@ -232,6 +294,11 @@ def confirm(ctx: Context, body: Confirm) -> None:
         "issuance.not_awaiting_confirmation",
         f"the application is {application.status}",
     )
+    return application
+
+
+def confirm(ctx: Context, body: Confirm) -> None:
+    application = _awaiting_debtor(ctx, body.application, body.debtor, "confirms")
     basis = basis_key(application.terms.basis_sha256)
     require(
         ctx.state.get(basis) is None,
@@ -241,13 +308,24 @@ def confirm(ctx: Context, body: Confirm) -> None:
     ctx.state.put(basis, application.id)
     updated = with_status(application, "confirmed", ctx.time_ms, confirmed_at_ms=ctx.time_ms)
     put_record(ctx.state, application_key(application.id), updated)
-    ctx.state.delete(deadline_key(application.confirm_by_ms, application.id))
+    stop_waiting(ctx.state, application)
     record = get_debtor_record(ctx.state, body.debtor)
     write_debtor_record(ctx.state, replace(
         record, confirmations=record.confirmations + 1,
         confirmation_delay_ms=record.confirmation_delay_ms
         + ctx.time_ms - application.applied_at_ms))
     ctx.emit("application.confirmed", application.id, application.creditor, body.debtor)
+
+
+def decline(ctx: Context, body: Decline) -> None:
+    """The debtor refuses to confirm: the application closes with its reason, the basis
+    document is free again, and the debtor's record is not touched (an answer within
+    the 30 days is not a late confirmation)."""
+    application = _awaiting_debtor(ctx, body.application, body.debtor, "declines")
+    updated = with_status(application, "declined", ctx.time_ms, reason=body.reason)
+    put_record(ctx.state, application_key(application.id), updated)
+    close(ctx.state, application)
+    ctx.emit("application.declined", application.id, application.creditor, body.debtor)
 
 
 def approve(ctx: Context, body: Approve) -> None:
@@ -326,7 +404,6 @@ def withdraw(ctx: Context, body: Withdraw) -> None:
         "issuance.not_creditor",
         "only the creditor who applied withdraws an application",
     )
-    require_active(ctx.state, body.creditor)
     require(
         application.status in ("applied", "confirmed"),
         "issuance.already_decided",
@@ -341,11 +418,13 @@ def withdraw(ctx: Context, body: Withdraw) -> None:
 
 
 def end_block(ctx: Context) -> None:
-    """Lapse every application whose confirmation deadline passed before this block's time."""
+    """Lapse the applications whose confirmation deadline passed before this block's time,
+    earliest deadline first and at most MAX_LAPSES_PER_BLOCK; the rest stay queued for
+    the next blocks (nobody can confirm or decline them meanwhile: their 30 days are over)."""
     lapsed: list[bytes] = []
     for key, _ in ctx.state.scan(b"aq/"):
         confirm_by_ms = int.from_bytes(key[3:11], "big")
-        if confirm_by_ms >= ctx.time_ms:
+        if confirm_by_ms >= ctx.time_ms or len(lapsed) >= MAX_LAPSES_PER_BLOCK:
             break
         lapsed.append(key[11:])
     for application_id in lapsed:
@@ -366,6 +445,7 @@ def end_block(ctx: Context) -> None:
 OPERATIONS = (
     Operation("apply", Apply, lambda b: (b.creditor,), apply),
     Operation("confirm", Confirm, lambda b: (b.debtor,), confirm),
+    Operation("decline", Decline, lambda b: (b.debtor,), decline),
     Operation("approve", Approve, lambda b: (b.agency,), approve),
     Operation("reject", Reject, lambda b: (b.agency,), reject),
     Operation("withdraw", Withdraw, lambda b: (b.creditor,), withdraw),

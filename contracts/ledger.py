@@ -17,6 +17,7 @@ from contracts.errors import LedgerError, Rejected
 from contracts.identity import KeyPair
 from contracts.state import MemoryStore, Overlay
 from contracts.tx import (
+    MAX_VALIDITY_BLOCKS,
     TX_DOMAIN,
     ContractRef,
     Payload,
@@ -89,6 +90,12 @@ def check_transaction(
         raise LedgerError(
             "tx.expired", f"expired at height {payload.expiry_height}; the next is {next_height}"
         )
+    if payload.expiry_height > next_height + MAX_VALIDITY_BLOCKS:
+        raise LedgerError(
+            "tx.expiry_too_far",
+            f"expires at height {payload.expiry_height}, more than {MAX_VALIDITY_BLOCKS} "
+            f"blocks after the next ({next_height}); sign it again with a nearer expiry",
+        )
     contract, operation, body = resolve(registry, tx)
     payload_bytes = encode(payload)  # once, for both the id and the signed message
     check_signatures(tx, operation.signers(body), TX_DOMAIN + payload_bytes)
@@ -120,13 +127,15 @@ def apply_transaction(
             f"{checked.contract.name} v{checked.contract.version} is not in force at height "
             f"{block.height} ({in_force} is)",
         )
+    signers = frozenset(s.signer for s in checked.tx.signatures)
+    membership.require_signers_active(state, signers)
     scratch = state.child()
     ctx = Context(
         state=scratch,
         height=block.height,
         time_ms=block.time_ms,
         tx_id=checked.id,
-        signers=frozenset(s.signer for s in checked.tx.signatures),
+        signers=signers,
         registry=registry,
     )
     checked.operation.apply(ctx, checked.body)
@@ -136,7 +145,9 @@ def apply_transaction(
 
 
 def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Event]:
-    """The deterministic end-of-block steps (lapses, due dates), in contract-name order."""
+    """The deterministic end-of-block steps (lapses, due dates), in contract-name order.
+    Each does a bounded amount of work and leaves the rest for the next blocks, so the
+    events of all of them stay within contracts.contract.MAX_BLOCK_EVENTS."""
     events: list[Event] = []
     for name in registry.names():
         active = governance.active_activation(state, name, block.height)
@@ -148,6 +159,8 @@ def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Even
             continue
         ctx = Context(state, block.height, block.time_ms, NO_TX, frozenset(), registry)
         contract.end_block(ctx)
+        assert len(ctx.events) <= contract.max_end_block_events, \
+            f"{name}'s end of block emitted {len(ctx.events)} events, over its bound"
         events.extend(ctx.events)
     return events
 

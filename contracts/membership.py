@@ -1,11 +1,14 @@
 """Membership (会员注册, §001-二): the agency admits members with roles and can suspend them.
 
-Only active members may sign transactions that change their rights, hold or receive
-vouchers. Genesis members come from network.toml.
+Only active members may sign transactions, hold or receive vouchers. A suspended member
+signs nothing: `require_signers_active` is that rule, run once for every transaction
+before its operation (contracts.ledger.apply_transaction), so no operation can forget
+it. Genesis members come from network.toml.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -81,6 +84,24 @@ def require_active(state: Reader, address: bytes, role: str | None = None) -> Me
             f"member {member.name} does not have the role {role}",
         )
     return member
+
+
+def require_signers_active(state: Reader, signers: Iterable[bytes]) -> None:
+    """Every signer that is a member is active; `membership.suspended` otherwise.
+
+    A key that is not a member is left to the operation's own rules: admission is
+    co-signed by the key being admitted, and every other operation requires its signers
+    to be members where it needs them (`require_active`, `require_can_hold`). Reinstatement
+    is signed by the agency alone, so a suspended member is reinstated without signing.
+    """
+    for address in sorted(signers):
+        member = get_member(state, address)
+        if member is not None:
+            require(
+                member.status == "active",
+                "membership.suspended",
+                f"member {member.name} ({address.hex()[:16]}…) is suspended and signs nothing",
+            )
 
 
 def check_roles(roles: tuple[str, ...]) -> None:

@@ -7,11 +7,13 @@ beforehand and sealed to both parties); it counts only once the debtor confirms 
 that the debtor may decline it and the creditor may retract it. A confirmed obligation
 changes only with both signing: settled outside the ledger, reduced, or withdrawn. A
 set-off round reduces it through `reduce_by_setoff`, the one write the set-off
-contract makes here.
+contract makes here. A creditor submits alone, so it has at most MAX_PENDING_PER_DEBTOR
+obligations waiting for one debtor's answer: it cannot fill the debtor's list.
   ob/<id>                        the obligation
   obc/<creditor><id>, obd/<debtor><id>   every obligation of a creditor / a debtor
   obl/<id>                       confirmed obligations with something still owed
   obh/<creditor><debtor><basis digest>   the last obligation on a basis document
+  obp/<creditor><debtor>         how many of the creditor's obligations wait for the debtor
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ STATUSES = frozenset({
     "cleared",  # set-off rounds cleared all of it
 })
 LIVE = "confirmed"
+MAX_PENDING_PER_DEBTOR = 200  # a creditor's obligations waiting for one debtor's answer
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,25 @@ def basis_key(creditor: bytes, debtor: bytes, basis_sha256: bytes) -> bytes:
     return b"obh/" + creditor + debtor + basis_sha256
 
 
+def pending_key(creditor: bytes, debtor: bytes) -> bytes:
+    return b"obp/" + creditor + debtor
+
+
+def pending_count(state: Reader, creditor: bytes, debtor: bytes) -> int:
+    """How many of `creditor`'s obligations wait for `debtor` to confirm or decline."""
+    raw = state.get(pending_key(creditor, debtor))
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def _count_pending(state: Overlay, creditor: bytes, debtor: bytes, change: int) -> None:
+    count = pending_count(state, creditor, debtor) + change
+    assert 0 <= count <= MAX_PENDING_PER_DEBTOR
+    if count:
+        state.put(pending_key(creditor, debtor), count.to_bytes(4, "big"))
+    else:
+        state.delete(pending_key(creditor, debtor))
+
+
 def get_obligation(state: Reader, obligation_id: bytes) -> Obligation | None:
     return get_record(state, obligation_key(obligation_id), Obligation)
 
@@ -162,6 +184,12 @@ def live_ids(state: Reader) -> list[bytes]:
 
 
 def _put(state: Overlay, obligation: Obligation) -> None:
+    """Write the obligation, keeping the live index and the pending count in step."""
+    before = get_obligation(state, obligation.id)
+    was_pending = before is not None and before.status == "pending"
+    if was_pending != (obligation.status == "pending"):
+        _count_pending(state, obligation.creditor, obligation.debtor,
+                       1 if obligation.status == "pending" else -1)
     put_record(state, obligation_key(obligation.id), obligation)
     if obligation.status == LIVE:
         assert obligation.amount_fen > 0
@@ -212,6 +240,10 @@ def submit(ctx: Context, body: Submit) -> None:
         require(previous.status not in ("pending", LIVE), "obligation.duplicate",
                 f"obligation {earlier.hex()} on the same basis document is {previous.status}; "
                 "one debt is uploaded once")
+    require(pending_count(ctx.state, body.creditor, body.debtor) < MAX_PENDING_PER_DEBTOR,
+            "obligation.too_many_pending",
+            f"{MAX_PENDING_PER_DEBTOR} of your obligations already wait for this debtor's "
+            "answer; submit more once it has confirmed or declined some")
     ctx.state.put(key, ctx.tx_id)
     obligation = Obligation(
         id=ctx.tx_id, creditor=body.creditor, debtor=body.debtor, face_fen=body.amount_fen,

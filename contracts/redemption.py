@@ -9,10 +9,12 @@ stays with the holder and keeps circulating; if it falls short, the holder pays 
 difference in money, recorded by reference. A voucher reduced to zero is cancelled
 (注销). An asset's title transfer is recorded by its registration number. A request may
 name confidential documents (a delivery note, an invoice) attached beforehand and sealed
-to the holder and the debtor.
+to the holder and the debtor. A holder asks alone, and parts of a voucher are cheap to
+make, so a holder has at most MAX_OPEN_PER_DEBTOR requests waiting for one debtor.
   r/<offer>, rd/<debtor><offer>          offers and the debtor's list
   rq/<request>                           redemption requests
   rqh/<holder><request>, rqd/<debtor><request>
+  rqp/<holder><debtor>                   how many of the holder's requests wait for the debtor
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
-from contracts.state import Reader, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, put_record
 from contracts.transfer import with_pledgee
 from contracts.vouchers import (
     cancel,
@@ -45,6 +47,7 @@ OFFER_STATUSES = frozenset({"listed", "withdrawn"})
 REQUEST_STATUSES = frozenset({"requested", "accepted", "declined", "cancelled"})
 Description = Annotated[str, Size(1, 512)]
 Ref = Annotated[str, Size(0, 256)]
+MAX_OPEN_PER_DEBTOR = 200  # a holder's requests waiting for one debtor's decision
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,25 @@ def debtor_request_key(debtor: bytes, request_id: bytes) -> bytes:
     return b"rqd/" + debtor + request_id
 
 
+def open_key(holder: bytes, debtor: bytes) -> bytes:
+    return b"rqp/" + holder + debtor
+
+
+def open_count(state: Reader, holder: bytes, debtor: bytes) -> int:
+    """How many of `holder`'s requests wait for `debtor` to accept or decline."""
+    raw = state.get(open_key(holder, debtor))
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def _count_open(state: Overlay, request: Request, change: int) -> None:
+    count = open_count(state, request.holder, request.debtor) + change
+    assert 0 <= count <= MAX_OPEN_PER_DEBTOR
+    if count:
+        state.put(open_key(request.holder, request.debtor), count.to_bytes(4, "big"))
+    else:
+        state.delete(open_key(request.holder, request.debtor))
+
+
 def get_offer(state: Reader, offer_id: bytes) -> Offer | None:
     return get_record(state, offer_key(offer_id), Offer)
 
@@ -166,7 +188,6 @@ def _own_listed_offer(ctx: Context, offer_id: bytes, debtor: bytes) -> Offer:
     require(offer.debtor == debtor, "redemption.not_debtor",
             "only the debtor who published an offer changes it")
     require(offer.status == "listed", "redemption.offer_withdrawn", "the offer was withdrawn")
-    require_active(ctx.state, debtor)
     return offer
 
 
@@ -185,6 +206,7 @@ def _close(ctx: Context, request: Request, status: str, **changes) -> None:
     update(ctx.state, voucher, reserved_by=None)
     put_record(ctx.state, request_key(request.id), replace(
         request, status=status, decided_at_ms=ctx.time_ms, **changes))
+    _count_open(ctx.state, request, -1)
 
 
 # ------------------------------------------------------------------ offers
@@ -231,6 +253,10 @@ def ask(ctx: Context, body: Ask) -> None:
     require(allowed, "redemption.method_not_allowed",
             f"the voucher is not settled by {offer.kind} offset")
     require(body.price_fen > 0, "redemption.bad_price", "a price is at least 1 fen")
+    require(open_count(ctx.state, body.holder, voucher.debtor) < MAX_OPEN_PER_DEBTOR,
+            "redemption.too_many_open",
+            f"{MAX_OPEN_PER_DEBTOR} of your requests already wait for this debtor; ask again "
+            "once it has decided some (or cancel one)")
     require_documents(ctx.state, body.documents, (body.holder, voucher.debtor))
     voucher = clear_for(ctx, voucher, body.pledgee, "redemption")
     request = Request(
@@ -242,6 +268,7 @@ def ask(ctx: Context, body: Ask) -> None:
     put_record(ctx.state, request_key(request.id), request)
     ctx.state.put(holder_request_key(body.holder, request.id), b"")
     ctx.state.put(debtor_request_key(voucher.debtor, request.id), b"")
+    _count_open(ctx.state, request, +1)
     update(ctx.state, voucher, reserved_by=request.id)
     ctx.emit("redemption.requested", request.id, body.holder, voucher.debtor)
 
@@ -250,7 +277,6 @@ def accept(ctx: Context, body: Accept) -> None:
     request = _open_request(ctx, body.request)
     require(request.debtor == body.debtor, "redemption.not_debtor",
             "only the voucher's debtor accepts its redemption")
-    require_active(ctx.state, body.debtor)
     require_active(ctx.state, request.holder)
     offer = get_offer(ctx.state, request.offer)
     assert offer is not None
@@ -277,6 +303,7 @@ def accept(ctx: Context, body: Accept) -> None:
         request, status="accepted", decided_at_ms=ctx.time_ms, reduced_fen=reduced_fen,
         shortfall_fen=shortfall_fen, title_ref=body.title_ref,
         shortfall_ref=body.shortfall_ref, remainder=remainder))
+    _count_open(ctx.state, request, -1)
     ctx.emit("redemption.accepted", request.id, request.holder, request.debtor)
 
 
@@ -284,7 +311,6 @@ def decline(ctx: Context, body: Decline) -> None:
     request = _open_request(ctx, body.request)
     require(request.debtor == body.debtor, "redemption.not_debtor",
             "only the voucher's debtor declines its redemption")
-    require_active(ctx.state, body.debtor)
     _close(ctx, request, "declined", reason=body.reason)
     ctx.emit("redemption.declined", request.id, request.holder, request.debtor)
 
@@ -293,7 +319,6 @@ def cancel_request(ctx: Context, body: Cancel) -> None:
     request = _open_request(ctx, body.request)
     require(request.holder == body.holder, "redemption.not_holder",
             "only the holder who asked cancels a request")
-    require_active(ctx.state, body.holder)
     _close(ctx, request, "cancelled")
     ctx.emit("redemption.cancelled", request.id, request.holder, request.debtor)
 

@@ -41,7 +41,10 @@ MAX_REDUCTIONS = 512  # debts one round may reduce (keeps a proposal well inside
 MAX_MEMBERS = 60  # members one round may concern (each signs; an event names 64 at most)
 MIN_LOOP_MEMBERS = 3  # 三个以上主体
 MAX_CONSENT_MS = 30 * 24 * 3600 * 1000  # the longest a round stays open
-MAX_LAPSES_PER_BLOCK = 10_000
+# Rounds the end-of-block step lapses in one block: each frees up to MAX_REDUCTIONS debt
+# locks, so 100 is up to 51,200 deletions; the rest lapse in the next blocks.
+MAX_LAPSES_PER_BLOCK = 100
+MAX_END_BLOCK_EVENTS = MAX_LAPSES_PER_BLOCK  # one `setoff.lapsed` each
 
 KINDS = frozenset({"obligation", "voucher"})
 ROUND_STATUSES = frozenset({"open", "executed", "refused", "lapsed", "failed"})
@@ -356,7 +359,6 @@ def _open_round_of_member(ctx: Context, round_id: bytes, member: bytes) -> Round
             "the round's consent deadline has passed")
     require(member in round_.members, "setoff.not_concerned",
             "only members whose debts the round clears consent to it or refuse it")
-    require_active(ctx.state, member)
     return round_
 
 
@@ -390,7 +392,9 @@ def set_limit(ctx: Context, body: SetLimit) -> None:
 
 
 def end_block(ctx: Context) -> None:
-    """Rounds whose consent deadline passed without every consent lapse; nothing changes."""
+    """Rounds whose consent deadline passed without every consent lapse, earliest deadline
+    first and at most MAX_LAPSES_PER_BLOCK; nothing else changes. Until a round lapses no
+    member can consent to it (its deadline has passed)."""
     lapsed: list[bytes] = []
     for key, _ in ctx.state.scan(b"srd/"):
         if int.from_bytes(key[4:12], "big") >= ctx.time_ms or len(lapsed) >= MAX_LAPSES_PER_BLOCK:

@@ -28,6 +28,11 @@ MAX_BODY_BYTES = 48 * 1024
 MAX_LARGE_BODY_BYTES = (4 << 20) + (512 << 10)  # a 4 MiB document, sealed, with room to spare
 MAX_LARGE_TX_BYTES = MAX_LARGE_BODY_BYTES + 16 * 1024  # the rest of the envelope, signatures
 MAX_SIGNATURES = 8
+# How far ahead of the next block a transaction may expire. A signed transaction (a
+# co-signed draft above all) can be submitted by whoever holds its bytes until it expires,
+# so its life is bounded: 200,000 blocks is some 5.5 hours of blocks every 100 ms under
+# full load and some 11 days of idle blocks every 5 s. The wallet picks far less.
+MAX_VALIDITY_BLOCKS = 200_000
 
 
 @dataclass(frozen=True)

@@ -230,11 +230,11 @@ def load_live(state: Reader, voucher_id: bytes) -> Voucher:
 
 
 def load_held(state: Reader, voucher_id: bytes, holder: bytes) -> Voucher:
-    """A live voucher held by `holder`, who must be an active member, not reserved."""
+    """A live voucher held by `holder`, not reserved. The holder signs for what it does
+    with it, so it is active (contracts.membership.require_signers_active)."""
     voucher = load_live(state, voucher_id)
     require(voucher.holder == holder, "voucher.not_holder",
             "only the voucher's holder may do this")
-    require_active(state, holder)
     require(
         voucher.reserved_by is None,
         "voucher.reserved",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, digest, sha256
-from contracts.contract import Event
+from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, digest, encode, sha256
+from contracts.contract import MAX_BLOCK_EVENTS, Event
 from contracts.evidence import VoteBytes
 from contracts.tx import MAX_LARGE_TX_BYTES
 
@@ -85,7 +85,19 @@ class BlockEvents:
     """What the end-of-block step did (lapses, due dates)."""
 
     height: Height
-    events: Annotated[tuple[Event, ...], Size(0, 1 << 20)]
+    events: Annotated[tuple[Event, ...], Size(0, MAX_BLOCK_EVENTS)]
+
+
+def _largest_event() -> Event:
+    """An event as large as its type allows: the longest kind in 4-byte UTF-8 characters,
+    and every party it may name."""
+    return Event("\U0010ffff" * 64, bytes(32), tuple(bytes([i]) * 32 for i in range(64)))
+
+
+MAX_EVENT_BYTES = len(encode(_largest_event()))
+# The most bytes a stored BlockEvents takes (array headers, height, every event the
+# largest): the bound it is read back with, derived from the bound it is written with.
+MAX_BLOCK_EVENTS_BYTES = 32 + MAX_BLOCK_EVENTS * MAX_EVENT_BYTES
 
 
 @dataclass(frozen=True)

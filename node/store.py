@@ -39,7 +39,7 @@ from consensus.certificate import Certificate, CertificateError
 from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, decode, encode
 from contracts.contract import Event
 from contracts.errors import CodecError, LedgerError
-from node.blocks import Block, BlockEvents, Head, Header, TxRecord
+from node.blocks import MAX_BLOCK_EVENTS_BYTES, Block, BlockEvents, Head, Header, TxRecord
 
 log = logging.getLogger("claimledger.store")
 
@@ -205,12 +205,12 @@ class Store:
             message = f"reading keys from {_describe(start)} on failed: {_text(e)}"
             raise self._fail(StoreCorrupt(message)) from e
 
-    def _record(self, cls: type[T], key: bytes) -> T | None:
+    def _record(self, cls: type[T], key: bytes, max_bytes: int = MAX_BLOCK_BYTES) -> T | None:
         raw = self._get(key)
         if raw is None:
             return None
         try:
-            return decode(cls, raw, max_bytes=MAX_BLOCK_BYTES)
+            return decode(cls, raw, max_bytes=max_bytes)
         except CodecError as e:
             message = f"the record at {_describe(key)} does not decode: {e.code}"
             raise self._fail(StoreCorrupt(message)) from e
@@ -340,7 +340,7 @@ class Store:
             raise self._fail(StoreCorrupt(message)) from e
 
     def block_events(self, height: int) -> BlockEvents | None:
-        return self._record(BlockEvents, b"e/" + _h(height))
+        return self._record(BlockEvents, b"e/" + _h(height), MAX_BLOCK_EVENTS_BYTES)
 
     def tx_record(self, tx_id: bytes) -> TxRecord | None:
         return self._record(TxRecord, b"x/" + tx_id)

@@ -41,7 +41,7 @@ from contracts.codec import encode, sha256  # noqa: E402
 from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
-from contracts.tx import Transaction, payload_id  # noqa: E402
+from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id  # noqa: E402
 from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
 from node.api import make_app  # noqa: E402
 from node.config import parse_network  # noqa: E402
@@ -95,7 +95,8 @@ class Ledger:
 
     def tx(self, contract: str, operation: str, body: Any, *signers: KeyPair) -> Transaction:
         self.nonce += 1
-        tx = make_transaction(REGISTRY, CHAIN_ID, contract, operation, body, 10**9, self.nonce)
+        tx = make_transaction(REGISTRY, CHAIN_ID, contract, operation, body, MAX_VALIDITY_BLOCKS,
+                              self.nonce)
         for key in signers:
             tx = sign_transaction(tx, key)
         return tx

@@ -34,7 +34,7 @@ from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair, verify  # noqa: E402
 from contracts.keystore import seal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
-from contracts.tx import payload_id  # noqa: E402
+from contracts.tx import MAX_VALIDITY_BLOCKS, payload_id  # noqa: E402
 from tests.nodeproc import LOAD_LIMITS  # noqa: E402
 
 PASSPHRASE = "bench"
@@ -104,7 +104,7 @@ async def run(args: argparse.Namespace) -> dict:
                 )
                 tx = make_transaction(registry, "bench", "issuance", "apply",
                                       issuance.Apply(keys["supplier"].address, terms),
-                                      status["height"] + 1_000_000, i)
+                                      status["height"] + MAX_VALIDITY_BLOCKS, i)
                 txs.append(sign_transaction(tx, keys["supplier"]))
             signing_s = time.perf_counter() - signing_start
             bytes_before = disk_bytes(work / "data")

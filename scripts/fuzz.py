@@ -111,7 +111,7 @@ from contracts.ledger import (  # noqa: E402
     sign_transaction,
 )
 from contracts.state import Overlay  # noqa: E402
-from contracts.tx import Transaction, payload_id  # noqa: E402
+from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id  # noqa: E402
 from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
 from node.api import make_app  # noqa: E402
 from node.blocks import Block, tx_root  # noqa: E402
@@ -129,7 +129,7 @@ CHAIN_ID = "claimledger-fuzz"
 GENESIS_MS = 1_767_196_800_000  # 2026-01-01 00:00 +08:00: block times lie in the past
 DAY_MS = 86_400_000
 SEC_MS = 1000
-FAR_EXPIRY = 1_000_000_000
+FAR_EXPIRY = MAX_VALIDITY_BLOCKS  # within the validity window from any height
 MEMBERS = {
     "agency": "agency", "core": "enterprise", "supplier": "enterprise",
     "supplier2": "enterprise", "bank": "bank", "acquirer": "acquirer",

@@ -31,7 +31,7 @@ from contracts.contract import default_registry
 from contracts.identity import KeyPair
 from contracts.keystore import seal
 from contracts.ledger import make_transaction, sign_transaction
-from contracts.tx import Transaction, payload_id
+from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id
 from node.config import parse_network
 from node.service import Node
 
@@ -40,7 +40,7 @@ NODE_BIN = ROOT / ".venv" / "bin" / "claimledger-node"
 PASSPHRASE = "node-test-passphrase"
 MEMBER_ROLES = {"agency": ("agency",), "core": ("enterprise",), "supplier": ("enterprise",)}
 DAY_MS = issuance.DAY_MS
-FAR_EXPIRY = 1_000_000_000
+FAR_EXPIRY = MAX_VALIDITY_BLOCKS  # within the validity window from any height
 REGISTRY = default_registry()
 
 

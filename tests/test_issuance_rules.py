@@ -227,11 +227,15 @@ def random_tx(ledger: Ledger, op: str, pick: int, days: int, target: bytes):
     if op == "reject":
         return ledger.tx("issuance", "reject",
                          issuance.Reject(ledger.addr("agency"), target, "no"), "agency")
+    if op == "decline":
+        return ledger.tx("issuance", "decline",
+                         issuance.Decline(ledger.addr("core"), target, "not owed"), "core")
     return ledger.tx("issuance", "withdraw",
                      issuance.Withdraw(ledger.addr("supplier"), target), "supplier")
 
 
-operation = st.sampled_from(["apply", "confirm", "approve", "reject", "withdraw", "wait"])
+operation = st.sampled_from(["apply", "confirm", "approve", "reject", "withdraw", "decline",
+                             "wait"])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -239,7 +243,8 @@ operation = st.sampled_from(["apply", "confirm", "approve", "reject", "withdraw"
                       max_size=25))
 def test_any_sequence_keeps_issuance_invariants(steps: list[tuple[str, int, int]]) -> None:
     """Vouchers exist only for issued applications, with their amount; a basis backs one
-    confirmed application or voucher, and the basis index names it."""
+    confirmed application or voucher, and the basis index names it; exactly the
+    applications waiting for the debtor are queued and counted per creditor."""
     ledger = Ledger()
     applications: list[bytes] = []
     for op, pick, days in steps:
@@ -269,6 +274,13 @@ def test_any_sequence_keeps_issuance_invariants(steps: list[tuple[str, int, int]
             assert voucher.amount_fen == a.terms.amount_fen
             assert voucher.holder == a.creditor
     assert all(count == 1 for count in live_bases.values())
+    waiting = [get_application(ledger.store, i) for i in applications]
+    waiting = [a for a in waiting if a.status == "applied"]
+    assert sorted(key[11:] for key, _ in ledger.store.scan(b"aq/")) == sorted(
+        a.id for a in waiting)
+    for creditor in ("supplier", "supplier2"):
+        assert issuance.pending_count(ledger.store, ledger.addr(creditor), ledger.addr("core")) \
+            == sum(a.creditor == ledger.addr(creditor) for a in waiting)
     for _, raw in ledger.store.scan(b"v/"):
         voucher = decode(Voucher, raw)
         assert get_application(ledger.store, voucher.application).status == "issued"

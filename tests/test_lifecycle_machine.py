@@ -3,10 +3,13 @@
 The machine drives the in-memory ledger with issue, transfer, split, pledge, release,
 enforce, acquisition commit/withdraw/exercise, offers, redemption requests and their
 decisions, merchant payments, fee schedules, suspensions, and ledger time crossing due
-dates, lock ends and loan due dates. Each attempt is built valid from a model of the
-ledger and then, now and then, broken in exactly one way, so the model knows the code it
-must be refused with; a refusal must change nothing. Now and then the attempt is also
-signed by the wrong keys first, which must be refused at check time with a `tx.*` code.
+dates, lock ends and loan due dates. A suspended member signs nothing: any attempt it
+signs, in any family (obligations, issuance and set-off included), must be refused with
+`membership.suspended` before the operation's own rules run. Each attempt is built
+valid from a model of the ledger and then, now and then, broken in exactly one way, so
+the model knows the code it must be refused with; a refusal must change nothing. Now and
+then the attempt is also signed by the wrong keys first, which must be refused at check
+time with a `tx.*` code.
 
 After every step the ledger's own records are checked against each other (each origin's
 live parts add up to what the debtor still owes on it, one holder per live part in
@@ -27,7 +30,17 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from contracts import acquisition, fees, issuance, membership, payment, pledge, redemption
+from contracts import (
+    acquisition,
+    fees,
+    issuance,
+    membership,
+    obligations,
+    payment,
+    pledge,
+    redemption,
+    setoff,
+)
 from contracts import transfer as transfers
 from contracts.codec import decode, encode, sha256
 from contracts.errors import LedgerError
@@ -347,6 +360,9 @@ class LifecycleMachine(RuleBasedStateMachine):
     def submit(self, data: st.DataObject, attempt: Attempt) -> None:
         if data.draw(st.integers(0, 3)) == 0:
             self.try_wrong_signers(data, attempt)
+        if any(not self.active(n) for n in attempt.signers):
+            # A suspended member signs nothing: checked before any rule of the operation.
+            attempt = replace(attempt, expect="membership.suspended")
         tx = self.ledger.tx(attempt.contract, attempt.operation, attempt.body, *attempt.signers)
         name = f"{attempt.contract}.{attempt.operation}"
         if attempt.expect is not None:
@@ -1053,6 +1069,53 @@ class LifecycleMachine(RuleBasedStateMachine):
     # -------------------------------------------------------------- members, fees, time
 
     @rule(data=st.data())
+    def suspended_member_signs_nothing(self, data: st.DataObject) -> None:
+        """Whatever a suspended member signs, in any family, is refused before its rules run."""
+        name = self.pick(data, [n for n in NAMES if not self.active(n)])
+        if name is None:
+            return self.suspend_or_reinstate(data)
+        other = self.pick(data, [n for n in NAMES if n != name and self.active(n)
+                                 and ROLES[n] != ("regulator",)])
+        me, them = self.ledger.addr(name), self.ledger.addr(other or "agency")
+        held = [i for i in self.live() if self.vouchers[i].holder == name]
+        voucher_id = self.pick(data, held) or UNKNOWN
+        basis = f"SUSPENDED-{self.ledger.nonce}"
+        terms = issuance.Terms(them, 1_000, self.ledger.time_ms + 90 * DAY_MS, True, False, 0,
+                               0, basis, sha256(basis.encode()))
+        menu: dict[str, tuple[Any, tuple[str, ...]]] = {
+            "issuance.apply": (issuance.Apply(me, terms), (name,)),
+            "issuance.confirm": (issuance.Confirm(me, UNKNOWN), (name,)),
+            "issuance.decline": (issuance.Decline(me, UNKNOWN, "not owed"), (name,)),
+            "issuance.withdraw": (issuance.Withdraw(me, UNKNOWN), (name,)),
+            "obligation.submit": (obligations.Submit(me, them, 1_000, terms.due_ms, basis,
+                                                     terms.basis_sha256), (name,)),
+            "obligation.confirm": (obligations.Confirm(me, UNKNOWN), (name,)),
+            "obligation.decline": (obligations.Decline(me, UNKNOWN, "not owed"), (name,)),
+            "obligation.retract": (obligations.Retract(me, UNKNOWN), (name,)),
+            "obligation.settle": (obligations.Settle(me, them, UNKNOWN, "wire"),
+                                  (name, other or "agency")),
+            "obligation.reduce": (obligations.Reduce(them, me, UNKNOWN, 1, "discount"),
+                                  (name, other or "agency")),
+            "obligation.withdraw": (obligations.Withdraw(them, me, UNKNOWN, "error"),
+                                    (name, other or "agency")),
+            "transfer.transfer": (transfers.Transfer(me, voucher_id, them, 1, None), (name,)),
+            "pledge.release": (pledge.Release(me, UNKNOWN), (name,)),
+            "acquisition.withdraw": (acquisition.Withdraw(me, UNKNOWN), (name,)),
+            "redemption.publish": (redemption.Publish(me, "asset", "a flat", 1), (name,)),
+            "redemption.cancel": (redemption.Cancel(me, UNKNOWN), (name,)),
+            "setoff.consent": (setoff.Consent(me, UNKNOWN), (name,)),
+            "setoff.refuse": (setoff.Refuse(me, UNKNOWN, "no"), (name,)),
+            "setoff.set_limit": (setoff.SetLimit(me, True, None), (name,)),
+            "fees.set_schedule": (fees.SetSchedule(me, 1, 1), (name,)),
+            "membership.reinstate": (membership.Reinstate(me, me), (name,)),
+        }
+        operation = data.draw(st.sampled_from(sorted(menu)))
+        body, signers = menu[operation]
+        contract, op = operation.split(".")
+        self.submit(data, Attempt(contract, op, body, signers, "membership.suspended",
+                                  lambda tx_id: None))
+
+    @rule(data=st.data())
     def suspend_or_reinstate(self, data: st.DataObject) -> None:
         name = self.pick(data, [n for n in NAMES if "agency" not in ROLES[n]])
         suspending = self.active(name)
@@ -1177,6 +1240,14 @@ class LifecycleMachine(RuleBasedStateMachine):
         for v in live:
             if v.reserved_by is not None:
                 assert requests[v.reserved_by].status == "requested"
+        # A holder's waiting requests are counted per debtor (what caps them), exactly.
+        waiting: dict[tuple[bytes, bytes], int] = {}
+        for r in requests.values():
+            if r.status == "requested":
+                waiting[(r.holder, r.debtor)] = waiting.get((r.holder, r.debtor), 0) + 1
+        counted = {(key[4:36], key[36:]): int.from_bytes(raw, "big")
+                   for key, raw in state.scan(b"rqp/")}
+        assert counted == waiting
 
         self.ledger_matches_model(states, pledges, requests)
 

@@ -937,7 +937,8 @@ def test_after_a_long_pause_a_voucher_takes_every_extension_it_owes_in_one_block
     debtor = ledger.addr("core")
     # The chain stood still for 15 days past the due date: two extensions are owed at once.
     events = ledger.block(advance_ms=at(ledger, due_ms + 15 * DAY_MS))
-    assert [e.kind for e in events] == ["voucher.extended"] * 2
+    # One event tells holder and debtor; the state says how many extensions it took.
+    assert [e.kind for e in events] == ["voucher.extended"]
     assert (voucher(ledger, v).due_ms, voucher(ledger, v).extensions_used) == (
         due_ms + 20 * DAY_MS, 2)
     assert voucher(ledger, v).overdue_since_ms is None

@@ -38,7 +38,7 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair, parse_address, parse_hash, short
 from contracts.ledger import make_transaction, required_signers, resolve, sign_transaction
-from contracts.tx import Transaction, decode_transaction, payload_id
+from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, decode_transaction, payload_id
 from contracts.vouchers import VOUCHER_STATUSES
 from wallet.client import Client
 from wallet.files import write_private
@@ -202,20 +202,23 @@ class Wallet:
 
     # -------------------------------------------------------------- transactions
 
-    def new_transaction(self, contract: str, operation: str, body: Any, expires_in: int,
-                        status: dict | None = None) -> Transaction:
-        """An unsigned transaction on the node's chain, expiring `expires_in` blocks on."""
+    def new_transaction(self, contract: str, operation: str, body: Any, expires_in: int | None,
+                        status: dict | None = None, draft: bool = False) -> Transaction:
+        """An unsigned transaction on the node's chain, expiring `expires_in` blocks on
+        (None: SUBMIT_EXPIRY_BLOCKS, or DRAFT_EXPIRY_BLOCKS for a draft)."""
         status = status or self.client.status()
+        if expires_in is None:
+            expires_in = DRAFT_EXPIRY_BLOCKS if draft else SUBMIT_EXPIRY_BLOCKS
         return make_transaction(self.registry, status["chain_id"], contract, operation, body,
                                 status["height"] + expires_in,
                                 int.from_bytes(os.urandom(8), "big") >> 1)
 
     def transact(self, contract: str, operation: str, body: Any, out: Path | None,
-                 expires_in: int, attached: list[dict] | None = None) -> None:
+                 expires_in: int | None, attached: list[dict] | None = None) -> None:
         """Submit the operation signed by you and wait for its commit, or with `out` write
         an unsigned draft. `attached`: the documents it names (`attach_documents`), shown
         with the result."""
-        tx = self.new_transaction(contract, operation, body, expires_in)
+        tx = self.new_transaction(contract, operation, body, expires_in, draft=out is not None)
         if out is not None:
             self.write_draft(out, tx)
             draft = {"draft": str(out), "id": payload_id(tx.payload).hex(),
@@ -312,7 +315,7 @@ class Wallet:
         return sorted(readers)
 
     def attach_documents(self, files: tuple[Path, ...], labels: tuple[str, ...],
-                         parties: tuple[bytes, ...], expires_in: int,
+                         parties: tuple[bytes, ...], expires_in: int | None,
                          wait: bool = False) -> list[dict]:
         """Attach each file, sealed to the parties, the agency and every regulator, signed
         by you (a party); a file you attached already for these same parties is reused
@@ -435,6 +438,8 @@ def what_happened(view: dict) -> str | None:
         return f"application {view['id']} submitted; the debtor confirms it next"
     if op == "issuance.confirm":
         return "confirmed (确权); the agency reviews and approves it next"
+    if op == "issuance.decline":
+        return f"application {b['application']} declined: {b['reason']}"
     if op == "issuance.approve":
         return f"voucher {first('voucher.issued')} issued"
     if op == "transfer.transfer":
@@ -582,11 +587,23 @@ def main(ctx: click.Context, node: str, key_path: Path | None, as_json: bool) ->
     ctx.obj = Wallet(node, key_path, as_json)
 
 
+# How long a transaction the wallet makes stays valid, in blocks (at most the ledger's
+# MAX_VALIDITY_BLOCKS). One submitted at once commits within a few blocks or not at all,
+# so it lives briefly: a copy lost in transit cannot surface hours later. A draft waits
+# for its co-signers on other machines: some 3 days of idle blocks (every 5 s), some 80
+# minutes under full load (every 100 ms); --expires-in gives a signing round more.
+SUBMIT_EXPIRY_BLOCKS = 1_000
+DRAFT_EXPIRY_BLOCKS = 50_000
+assert SUBMIT_EXPIRY_BLOCKS < DRAFT_EXPIRY_BLOCKS <= MAX_VALIDITY_BLOCKS
+
+
 def tx_options(f: Callable) -> Callable:
     f = click.option("--out", type=click.Path(path_type=Path), default=None,
                      help="write an unsigned draft to FILE instead of submitting")(f)
-    return click.option("--expires-in", type=click.IntRange(1, 10_000_000), default=100_000,
-                        show_default=True, help="blocks until the transaction expires")(f)
+    return click.option(
+        "--expires-in", type=click.IntRange(1, MAX_VALIDITY_BLOCKS), default=None,
+        help=f"blocks until the transaction expires (default {SUBMIT_EXPIRY_BLOCKS:,}; "
+        f"{DRAFT_EXPIRY_BLOCKS:,} for a draft with --out; at most {MAX_VALIDITY_BLOCKS:,})")(f)
 
 
 BASIS_FILE_HELP = ("the basis document: its digest keyed by you and the debtor is recorded "
@@ -651,7 +668,7 @@ def status(w: Wallet) -> None:
 @tx_options
 @pass_wallet
 def admit(w: Wallet, member: str, name: str, roles: tuple[str, ...], out: Path | None,
-          expires_in: int) -> None:
+          expires_in: int | None) -> None:
     """The agency admits MEMBER (an address); the new member co-signs."""
     body = membership.Admit(w.address(), parse_address(member), name, tuple(sorted(set(roles))))
     w.transact("membership", "admit", body, out, expires_in)
@@ -662,7 +679,7 @@ def admit(w: Wallet, member: str, name: str, roles: tuple[str, ...], out: Path |
 @click.option("--reason", required=True)
 @tx_options
 @pass_wallet
-def suspend(w: Wallet, member: str, reason: str, out: Path | None, expires_in: int) -> None:
+def suspend(w: Wallet, member: str, reason: str, out: Path | None, expires_in: int | None) -> None:
     """The agency suspends MEMBER."""
     body = membership.Suspend(w.address(), parse_address(member), reason)
     w.transact("membership", "suspend", body, out, expires_in)
@@ -672,7 +689,7 @@ def suspend(w: Wallet, member: str, reason: str, out: Path | None, expires_in: i
 @click.argument("member")
 @tx_options
 @pass_wallet
-def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int) -> None:
+def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int | None) -> None:
     """The agency reinstates a suspended MEMBER."""
     body = membership.Reinstate(w.address(), parse_address(member))
     w.transact("membership", "reinstate", body, out, expires_in)
@@ -701,7 +718,7 @@ def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int) -> None
 def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumption: bool,
           extension_days: int, extension_max: int | None, basis_ref: str, basis_file: Path | None,
           basis_sha256: str | None, document_files: tuple[Path, ...],
-          document_labels: tuple[str, ...], out: Path | None, expires_in: int) -> None:
+          document_labels: tuple[str, ...], out: Path | None, expires_in: int | None) -> None:
     """The creditor applies for a voucher against DEBTOR, with its documents sealed to both
     parties, the agency and the regulators (attached first, signed by you)."""
     digest = basis_digest(w, basis_file, basis_sha256, w.address(), parse_address(debtor))
@@ -720,7 +737,7 @@ def application_verb(name: str, make: Callable[[bytes, bytes, dict], Any], doc: 
     @click.argument("application_id")
     @tx_options
     @pass_wallet
-    def verb(w: Wallet, application_id: str, out: Path | None, expires_in: int,
+    def verb(w: Wallet, application_id: str, out: Path | None, expires_in: int | None,
              reason: str = "") -> None:
         body = make(w.address(), hex32(application_id, "an application id"),
                     {"reason": reason})
@@ -734,6 +751,10 @@ def application_verb(name: str, make: Callable[[bytes, bytes, dict], Any], doc: 
 
 application_verb("confirm", lambda me, a, _: issuance.Confirm(me, a),
                  "The debtor confirms the debt of an application (确权).")
+application_verb("decline", lambda me, a, o: issuance.Decline(me, a, o["reason"]),
+                 "The debtor declines an application it does not owe (no 确权): it closes "
+                 "with your reason, which does not count as a late confirmation.",
+                 reason=True)
 application_verb("approve", lambda me, a, _: issuance.Approve(me, a),
                  "The agency approves a confirmed application: the voucher is issued.")
 application_verb("reject", lambda me, a, o: issuance.Reject(me, a, o["reason"]),
@@ -766,7 +787,7 @@ def pledgee_option(f: Callable) -> Callable:
 @tx_options
 @pass_wallet
 def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, pledgee: str | None,
-                  out: Path | None, expires_in: int) -> None:
+                  out: Path | None, expires_in: int | None) -> None:
     """Transfer all or part of VOUCHER to another member (流转); the debtor is notified."""
     body = transfer.Transfer(w.address(), voucher_id(voucher), parse_address(to),
                              parse_yuan(amount), optional_address(pledgee))
@@ -782,7 +803,7 @@ def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, pledgee: str | 
 @tx_options
 @pass_wallet
 def split_verb(w: Wallet, voucher: str, amounts: str, pledgee: str | None, out: Path | None,
-               expires_in: int) -> None:
+               expires_in: int | None) -> None:
     """Split VOUCHER into parts you keep (to pledge, pay or transfer them separately)."""
     body = transfer.Split(w.address(), voucher_id(voucher), parse_amounts(amounts),
                           optional_address(pledgee))
@@ -801,7 +822,7 @@ def split_verb(w: Wallet, voucher: str, amounts: str, pledgee: str | None, out: 
 @tx_options
 @pass_wallet
 def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan_due: str,
-                loan_ref: str, out: Path | None, expires_in: int) -> None:
+                loan_ref: str, out: Path | None, expires_in: int | None) -> None:
     """Pledge VOUCHER to a bank (质押); you and the bank sign, so draft it with --out."""
     body = pledge.Create(w.address(), parse_address(bank), voucher_id(voucher),
                          parse_yuan(secured), parse_due(loan_due), loan_ref)
@@ -812,7 +833,7 @@ def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan_due: str,
 @click.argument("pledge_id")
 @tx_options
 @pass_wallet
-def release_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int) -> None:
+def release_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int | None) -> None:
     """The bank releases its pledge PLEDGE_ID (解除质押)."""
     body = pledge.Release(w.address(), hex32(pledge_id, "a pledge id"))
     w.transact("pledge", "release", body, out, expires_in)
@@ -822,7 +843,7 @@ def release_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int) -
 @click.argument("pledge_id")
 @tx_options
 @pass_wallet
-def enforce_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int) -> None:
+def enforce_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int | None) -> None:
     """After the loan fell due, the bank takes the secured claim of PLEDGE_ID."""
     body = pledge.Enforce(w.address(), hex32(pledge_id, "a pledge id"))
     w.transact("pledge", "enforce", body, out, expires_in)
@@ -842,7 +863,7 @@ def enforce_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int) -
 @tx_options
 @pass_wallet
 def commit_verb(w: Wallet, voucher: str, holder: str, price: int, lock_until: str,
-                expires: str, terms_ref: str, out: Path | None, expires_in: int) -> None:
+                expires: str, terms_ref: str, out: Path | None, expires_in: int | None) -> None:
     """The acquirer commits to buy VOUCHER's claim after a lock (收购承诺); the holder co-signs."""
     body = acquisition.Commit(w.address(), parse_address(holder), voucher_id(voucher), price,
                               parse_due(lock_until), parse_due(expires), terms_ref)
@@ -853,7 +874,7 @@ def commit_verb(w: Wallet, voucher: str, holder: str, price: int, lock_until: st
 @click.argument("commitment_id")
 @tx_options
 @pass_wallet
-def uncommit_verb(w: Wallet, commitment_id: str, out: Path | None, expires_in: int) -> None:
+def uncommit_verb(w: Wallet, commitment_id: str, out: Path | None, expires_in: int | None) -> None:
     """The acquirer withdraws COMMITMENT_ID, before its lock ends."""
     body = acquisition.Withdraw(w.address(), hex32(commitment_id, "a commitment id"))
     w.transact("acquisition", "withdraw", body, out, expires_in)
@@ -869,7 +890,7 @@ def uncommit_verb(w: Wallet, commitment_id: str, out: Path | None, expires_in: i
 @pass_wallet
 def exercise_verb(w: Wallet, voucher: str, commitment: str, amount: str | None,
                   payment_ref: str, pledgee: str | None, out: Path | None,
-                  expires_in: int) -> None:
+                  expires_in: int | None) -> None:
     """After the lock, sell VOUCHER's claim (all or part) to the committed acquirer."""
     vid = voucher_id(voucher)
     amount_fen = (w.client.voucher(vid.hex())["amount_fen"] if amount is None
@@ -894,7 +915,7 @@ def offer_group() -> None:
 @tx_options
 @pass_wallet
 def offer_publish(w: Wallet, kind: str, description: str, price: str, out: Path | None,
-                  expires_in: int) -> None:
+                  expires_in: int | None) -> None:
     """Publish an offer (资产抵付 asset, or 消费抵付 consumption) as the debtor."""
     body = redemption.Publish(w.address(), kind, description, parse_yuan(price))
     w.transact("redemption", "publish", body, out, expires_in)
@@ -907,7 +928,7 @@ def offer_publish(w: Wallet, kind: str, description: str, price: str, out: Path 
 @tx_options
 @pass_wallet
 def offer_change(w: Wallet, offer_id: str, description: str | None, price: str | None,
-                 out: Path | None, expires_in: int) -> None:
+                 out: Path | None, expires_in: int | None) -> None:
     """Change the description or price of your offer OFFER_ID."""
     oid = hex32(offer_id, "an offer id")
     listed = w.client.offer(oid.hex()) if description is None or price is None else {}
@@ -921,7 +942,7 @@ def offer_change(w: Wallet, offer_id: str, description: str | None, price: str |
 @click.argument("offer_id")
 @tx_options
 @pass_wallet
-def offer_withdraw(w: Wallet, offer_id: str, out: Path | None, expires_in: int) -> None:
+def offer_withdraw(w: Wallet, offer_id: str, out: Path | None, expires_in: int | None) -> None:
     """Withdraw your offer OFFER_ID."""
     body = redemption.WithdrawOffer(w.address(), hex32(offer_id, "an offer id"))
     w.transact("redemption", "withdraw_offer", body, out, expires_in)
@@ -937,7 +958,7 @@ def offer_withdraw(w: Wallet, offer_id: str, out: Path | None, expires_in: int) 
 @pass_wallet
 def redeem_verb(w: Wallet, voucher: str, offer_id: str, price: str | None,
                 pledgee: str | None, document_files: tuple[Path, ...],
-                document_labels: tuple[str, ...], out: Path | None, expires_in: int) -> None:
+                document_labels: tuple[str, ...], out: Path | None, expires_in: int | None) -> None:
     """Ask the debtor to settle VOUCHER with one of its offers (抵付); it is reserved meanwhile.
     Documents are sealed to you, the debtor, the agency and the regulators."""
     for path in document_files:  # before anything is sent, even a question
@@ -968,7 +989,7 @@ def redemption_group() -> None:
 @tx_options
 @pass_wallet
 def redemption_accept(w: Wallet, request_id: str, title_ref: str, shortfall_ref: str,
-                      out: Path | None, expires_in: int) -> None:
+                      out: Path | None, expires_in: int | None) -> None:
     """The debtor accepts REQUEST_ID: the claim is reduced by the price."""
     body = redemption.Accept(w.address(), hex32(request_id, "a request id"), title_ref,
                              shortfall_ref)
@@ -981,7 +1002,7 @@ def redemption_accept(w: Wallet, request_id: str, title_ref: str, shortfall_ref:
 @tx_options
 @pass_wallet
 def redemption_decline(w: Wallet, request_id: str, reason: str, out: Path | None,
-                       expires_in: int) -> None:
+                       expires_in: int | None) -> None:
     """The debtor declines REQUEST_ID; the voucher is free again."""
     body = redemption.Decline(w.address(), hex32(request_id, "a request id"), reason)
     w.transact("redemption", "decline", body, out, expires_in)
@@ -991,7 +1012,7 @@ def redemption_decline(w: Wallet, request_id: str, reason: str, out: Path | None
 @click.argument("request_id")
 @tx_options
 @pass_wallet
-def redemption_cancel(w: Wallet, request_id: str, out: Path | None, expires_in: int) -> None:
+def redemption_cancel(w: Wallet, request_id: str, out: Path | None, expires_in: int | None) -> None:
     """The holder cancels its request REQUEST_ID before the debtor decides."""
     body = redemption.Cancel(w.address(), hex32(request_id, "a request id"))
     w.transact("redemption", "cancel", body, out, expires_in)
@@ -1009,7 +1030,7 @@ def redemption_cancel(w: Wallet, request_id: str, out: Path | None, expires_in: 
 @tx_options
 @pass_wallet
 def pay_verb(w: Wallet, voucher: str, merchant: str, amount: str, order: str,
-             pledgee: str | None, out: Path | None, expires_in: int) -> None:
+             pledgee: str | None, out: Path | None, expires_in: int | None) -> None:
     """Pay a merchant with part of VOUCHER (抵付货款): draft with --out, sign it, hand the file
     to the merchant, who runs `accept FILE`."""
     body = payment.Pay(w.address(), voucher_id(voucher), parse_address(merchant),
@@ -1033,7 +1054,7 @@ def fees_group() -> None:
 @tx_options
 @pass_wallet
 def fees_schedule(w: Wallet, transfer_bp: int, pledge_bp: int, out: Path | None,
-                  expires_in: int) -> None:
+                  expires_in: int | None) -> None:
     """The agency sets the fee schedule."""
     body = fees.SetSchedule(w.address(), transfer_bp, pledge_bp)
     w.transact("fees", "set_schedule", body, out, expires_in)
@@ -1046,7 +1067,7 @@ def fees_schedule(w: Wallet, transfer_bp: int, pledge_bp: int, out: Path | None,
 @tx_options
 @pass_wallet
 def fees_paid(w: Wallet, member_address: str, amount: str, reference: str, out: Path | None,
-              expires_in: int) -> None:
+              expires_in: int | None) -> None:
     """The agency records that MEMBER paid fees (outside the ledger)."""
     body = fees.RecordPayment(w.address(), parse_address(member_address), parse_yuan(amount),
                               reference)
@@ -1109,7 +1130,7 @@ def obligation_id(text: str) -> bytes:
 def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: str,
                       basis_file: Path | None, basis_sha256: str | None,
                       document_files: tuple[Path, ...], document_labels: tuple[str, ...],
-                      out: Path | None, expires_in: int) -> None:
+                      out: Path | None, expires_in: int | None) -> None:
     """As the creditor, upload what DEBTOR owes you; it counts once the debtor confirms.
     Documents are sealed to both parties, the agency and the regulators."""
     owed_by = parse_address(debtor)
@@ -1126,7 +1147,8 @@ def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: 
 @click.argument("obligation")
 @tx_options
 @pass_wallet
-def obligation_confirm(w: Wallet, obligation: str, out: Path | None, expires_in: int) -> None:
+def obligation_confirm(w: Wallet, obligation: str, out: Path | None,
+                       expires_in: int | None) -> None:
     """As the debtor, confirm you owe OBLIGATION."""
     body = obligations.Confirm(w.address(), obligation_id(obligation))
     w.transact("obligation", "confirm", body, out, expires_in)
@@ -1138,7 +1160,7 @@ def obligation_confirm(w: Wallet, obligation: str, out: Path | None, expires_in:
 @tx_options
 @pass_wallet
 def obligation_decline(w: Wallet, obligation: str, reason: str, out: Path | None,
-                       expires_in: int) -> None:
+                       expires_in: int | None) -> None:
     """As the debtor, say you do not owe OBLIGATION."""
     body = obligations.Decline(w.address(), obligation_id(obligation), reason)
     w.transact("obligation", "decline", body, out, expires_in)
@@ -1148,7 +1170,8 @@ def obligation_decline(w: Wallet, obligation: str, reason: str, out: Path | None
 @click.argument("obligation")
 @tx_options
 @pass_wallet
-def obligation_retract(w: Wallet, obligation: str, out: Path | None, expires_in: int) -> None:
+def obligation_retract(w: Wallet, obligation: str, out: Path | None,
+                       expires_in: int | None) -> None:
     """As the creditor, take back OBLIGATION before the debtor confirms it."""
     body = obligations.Retract(w.address(), obligation_id(obligation))
     w.transact("obligation", "retract", body, out, expires_in)
@@ -1167,7 +1190,7 @@ def parties(w: Wallet, obligation: str) -> tuple[bytes, bytes, bytes]:
 @tx_options
 @pass_wallet
 def obligation_settle(w: Wallet, obligation: str, reference: str, out: Path | None,
-                      expires_in: int) -> None:
+                      expires_in: int | None) -> None:
     """Both parties say OBLIGATION was paid outside the ledger; draft with --out, both sign."""
     oid, creditor, debtor = parties(w, obligation)
     w.transact("obligation", "settle", obligations.Settle(creditor, debtor, oid, reference),
@@ -1181,7 +1204,7 @@ def obligation_settle(w: Wallet, obligation: str, reference: str, out: Path | No
 @tx_options
 @pass_wallet
 def obligation_reduce(w: Wallet, obligation: str, by: str, reason: str, out: Path | None,
-                      expires_in: int) -> None:
+                      expires_in: int | None) -> None:
     """Both parties reduce OBLIGATION by an amount; draft with --out, both sign."""
     by_fen = parse_yuan(by)
     oid, creditor, debtor = parties(w, obligation)
@@ -1195,7 +1218,7 @@ def obligation_reduce(w: Wallet, obligation: str, by: str, reason: str, out: Pat
 @tx_options
 @pass_wallet
 def obligation_withdraw(w: Wallet, obligation: str, reason: str, out: Path | None,
-                        expires_in: int) -> None:
+                        expires_in: int | None) -> None:
     """Both parties take a confirmed OBLIGATION out of the ledger; draft with --out, both sign."""
     oid, creditor, debtor = parties(w, obligation)
     w.transact("obligation", "withdraw", obligations.Withdraw(creditor, debtor, oid, reason),
@@ -1276,7 +1299,7 @@ def round_id(text: str) -> bytes:
 @tx_options
 @pass_wallet
 def setoff_limit(w: Wallet, max_yuan: str | None, opt_out: bool, no_limit: bool,
-                 out: Path | None, expires_in: int) -> None:
+                 out: Path | None, expires_in: int | None) -> None:
     """Your standing set-off limit: set it with one option, or show it with none."""
     chosen = [name for name, given in (("--max", max_yuan is not None), ("--opt-out", opt_out),
                                        ("--no-limit", no_limit)) if given]
@@ -1354,10 +1377,10 @@ def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
 @click.option("--hours", type=click.IntRange(1, setoff.MAX_CONSENT_MS // 3_600_000),
               default=48, show_default=True,
               help="consent deadline: this long after the ledger's latest block time")
-@click.option("--expires-in", type=click.IntRange(1, 10_000_000), default=100_000,
-              show_default=True, help="blocks until each transaction expires")
+@click.option("--expires-in", type=click.IntRange(1, MAX_VALIDITY_BLOCKS), default=None,
+              help=f"blocks until each transaction expires (default {SUBMIT_EXPIRY_BLOCKS:,})")
 @pass_wallet
-def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int) -> None:
+def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int | None) -> None:
     """As the agency, propose the plan's rounds: one transaction per round."""
     plan = w.client.setoff_plan(exclusions(exclude))
     status = w.client.status()
@@ -1476,7 +1499,7 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
 @click.argument("round_", metavar="ROUND")
 @tx_options
 @pass_wallet
-def setoff_consent(w: Wallet, round_: str, out: Path | None, expires_in: int) -> None:
+def setoff_consent(w: Wallet, round_: str, out: Path | None, expires_in: int | None) -> None:
     """Consent to ROUND; the last member's consent executes it."""
     body = setoff.Consent(w.address(), round_id(round_))
     w.transact("setoff", "consent", body, out, expires_in)
@@ -1488,7 +1511,7 @@ def setoff_consent(w: Wallet, round_: str, out: Path | None, expires_in: int) ->
 @tx_options
 @pass_wallet
 def setoff_refuse(w: Wallet, round_: str, reason: str, out: Path | None,
-                  expires_in: int) -> None:
+                  expires_in: int | None) -> None:
     """Refuse ROUND: it ends with nothing changed."""
     body = setoff.Refuse(w.address(), round_id(round_), reason)
     w.transact("setoff", "refuse", body, out, expires_in)
@@ -1893,12 +1916,13 @@ def applications(w: Wallet, creditor: str | None, debtor: str | None) -> None:
     def table(console: Console) -> None:
         t = Table("application", "creditor", "debtor",
                   Column("amount", justify="right", no_wrap=True), "status",
-                  Column("confirm by (CST)", no_wrap=True))
+                  Column("confirm by (CST)", no_wrap=True), "reason")
         for a in found["applications"]:
+            # The reason of a rejection or of the debtor's decline.
             t.add_row(a["id"][:10], short(bytes.fromhex(a["creditor"])),
                       short(bytes.fromhex(a["terms"]["debtor"])),
                       yuan(a["terms"]["amount_fen"]), a["status"],
-                      show_time(a["confirm_by_ms"]))
+                      show_time(a["confirm_by_ms"]), escape(a["reason"]))
         console.print(t)
 
     w.emit(found, table)
