@@ -204,11 +204,9 @@ def _commitment(ledger: Ledger) -> bytes:
 
 def _attach(ledger: Ledger) -> Transaction:
     plaintext = f"invoice {ledger.nonce}".encode()
-    parties = tuple(sorted({ledger.addr("supplier"), ledger.addr("core")}))
-    body = documents.Attach(ledger.addr("supplier"), hashlib.sha256(plaintext).digest(),
-                            "invoice", parties,
-                            documents.seal(plaintext, documents.readers_for(ledger.store,
-                                                                            parties)))
+    parties = (ledger.addr("supplier"), ledger.addr("core"))
+    body = documents.attach_body(ledger.keys["supplier"], plaintext, "invoice", parties,
+                                 documents.readers_for(ledger.store, tuple(sorted(parties))))
     return ledger.tx("document", "attach", body, "supplier")
 
 
