@@ -125,7 +125,7 @@ class Replication:
         self.config = node.config
         timing = self.config.timing
         self.timing = timing
-        self.peers = Peers(self.config, node.key, KINDS, self.on_frame, routes)
+        self.peers = Peers(self.config, node.signer, KINDS, self.on_frame, routes)
         self.peers.on_connect = self.on_connect
         self.peer_heights: dict[bytes, int] = {}
         self.requested: dict[bytes, float] = {}  # peer -> loop time of the last request
@@ -143,7 +143,8 @@ class Replication:
         self.wal: FileWal | None = None
         if self.consensus:
             self.wal = FileWal(data_dir / "consensus.wal")
-            self.guard = SigningGuard(self.chain.chain_id, node.key.sign, self.wal)
+            self.guard = SigningGuard(self.chain.chain_id, node.signer.sign_consensus,
+                                      self.wal)
         self.driver: Driver | None = None
         self.blocks: dict[bytes, Block] = {}
         self.runs: dict[bytes, Execution] = {}
@@ -189,7 +190,7 @@ class Replication:
         self.driver = Driver(
             chain_id=self.chain.chain_id, validators=self.validators, verify=verify,
             height=self.chain.head.height + 1, timeouts=self.timeouts,
-            me=self.node.key.address, guard=self.guard,
+            me=self.node.address, guard=self.guard,
         )
         self._drive(self.driver.start)
 
@@ -280,7 +281,7 @@ class Replication:
         now = wall_ms()
         batch = self.node.mempool.batch(self.timing.max_block_txs, MAX_BLOCK_TX_BYTES)
         run = self.chain.execute(batch, self.chain.next_time_ms(now))
-        block = self.chain.make_block(run, self.node.key.address)
+        block = self.chain.make_block(run, self.node.address)
         self.blocks[block.id] = block
         self.runs[block.id] = run
         log.debug("proposing height=%d round=%d txs=%d", request.height, request.round,
@@ -483,7 +484,7 @@ class Replication:
         reported, once f + 1 of them did (all of them when there are fewer); None before.
         f + 1 reports include an honest validator's, so a few faulty ones cannot end a
         resync early (a report too high only makes it wait)."""
-        me = self.node.key.address
+        me = self.node.address
         others = [v.key for v in self.config.validators if v.key != me]
         heard = [self.peer_heights[k] for k in others if k in self.peer_heights]
         needed = min(len(others), (len(self.config.validators) - 1) // 3 + 1)
