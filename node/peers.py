@@ -39,6 +39,7 @@ node's business: the link hands `(peer key, kind, payload)` to a handler.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -227,6 +228,28 @@ class RefusalLog:
         self._last, self._unlogged = now, 0
 
 
+class QuietHttpLog(logging.Filter):
+    """The peer port's HTTP server reports a bad request (a header too long, not HTTP)
+    with a traceback: here it only counts as a refusal."""
+
+    def __init__(self, refusals: RefusalLog) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            self.refusals.note("peer.bad_http", "-")
+        return False
+
+
+def http_logger(refusals: RefusalLog) -> logging.Logger:
+    """A logger of the peer port's HTTP server of its own (not in the logging tree)."""
+    logger = logging.Logger("claimledger.peers.http")
+    logger.addFilter(QuietHttpLog(refusals))
+    logger.addHandler(logging.NullHandler())
+    return logger
+
+
 class Gate(asyncio.Protocol):
     """One incoming TCP connection: admitted under the caps, then TLS, then handed to
     the HTTP server; until its peer is authenticated it has a deadline and a byte budget."""
@@ -246,8 +269,7 @@ class Gate(asyncio.Protocol):
         self._task: asyncio.Task | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.tcp = transport
+        self.tcp = transport  # type: ignore[assignment]  # uvloop's is not a subclass
         peername = transport.get_extra_info("peername")
         self.address = str(peername[0]) if peername else "?"
         code = self.listener.admit(self)
@@ -267,7 +289,7 @@ class Gate(asyncio.Protocol):
         try:
             transport = await loop.start_tls(
                 self.tcp, self, self.listener.context, server_side=True,
-                ssl_handshake_timeout=self.limits.handshake_deadline_s)
+                ssl_handshake_timeout=self.limits.handshake_deadline_s + 1)  # ours first
         except (OSError, ssl.SSLError, TimeoutError, ConnectionError, RuntimeError):
             self.refuse("peer.tls_failed")
             return
@@ -342,12 +364,12 @@ class Listener:
     """The peer port: a TCP server whose connections pass through a `Gate` each."""
 
     def __init__(self, limits: PeerLimits, identity: tls.TlsIdentity,
-                 server: Callable[[], asyncio.Protocol]) -> None:
+                 server: Callable[[], asyncio.Protocol], refusals: RefusalLog) -> None:
         self.limits = limits
         self.identity = identity
         self.context = tls.server_context(identity)
         self.server = server
-        self.refusals = RefusalLog(limits.refusal_log_interval_s)
+        self.refusals = refusals
         self.pending_by_address: Counter[str] = Counter()
         self.gates: dict[asyncio.BaseTransport, Gate] = {}  # TLS transport -> its gate
         self.open: set[Gate] = set()
@@ -429,12 +451,14 @@ class Peers:
         limits = self.limits
         app = web.Application(client_max_size=limits.upgrade_body_bytes)
         app.router.add_get("/v1/peer", self.accept)
+        refusals = RefusalLog(limits.refusal_log_interval_s)
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, max_line_size=limits.header_line_bytes,
-            max_field_size=limits.header_line_bytes, max_headers=limits.max_headers)
+            max_field_size=limits.header_line_bytes, max_headers=limits.max_headers,
+            logger=http_logger(refusals))
         await self._runner.setup()
         assert self._runner.server is not None
-        self.listener = Listener(limits, self.make_identity(), self._runner.server)
+        self.listener = Listener(limits, self.make_identity(), self._runner.server, refusals)
         await self.listener.start(host, port)
         self._tasks.append(asyncio.create_task(self._renew_identity()))
 
@@ -569,8 +593,9 @@ class Peers:
             if gate.pending:
                 self.listener.refusals.note(code, gate.address)
             if not ws.closed:
-                await ws.send_bytes(pack("refused", code))
-                await ws.close()
+                with contextlib.suppress(ConnectionError, aiohttp.ClientError):
+                    await ws.send_bytes(pack("refused", code))
+                    await ws.close()
             return ws
         gate.authenticated()
         await self._serve_link(Link(peer, self.known[peer].name, ws,
