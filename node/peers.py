@@ -43,7 +43,9 @@ import contextlib
 import hashlib
 import logging
 import os
+import socket
 import ssl
+import struct
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
@@ -69,6 +71,7 @@ FRAME_RATE_PER_S = 20_000  # and then per second
 REPLAY_WINDOW = 4096  # recent frames of a link remembered by digest
 MAX_REPLAYS = 1024  # copies of remembered frames before the link is cut off
 LOGGED_CHARS = 160  # of any text a peer chose, in a log line
+LINGER_RESET = struct.pack("ii", 1, 0)  # close with a reset: no lingering state
 
 Handler = Callable[["Link", str, object], Awaitable[None]]
 
@@ -251,59 +254,49 @@ def http_logger(refusals: RefusalLog) -> logging.Logger:
 
 
 class Gate(asyncio.Protocol):
-    """One incoming TCP connection: admitted under the caps, then TLS, then handed to
-    the HTTP server; until its peer is authenticated it has a deadline and a byte budget."""
+    """One incoming connection, admitted under the caps: TLS, then the HTTP server; until
+    its peer is authenticated it has a deadline (from the TCP accept) and a byte budget."""
 
-    def __init__(self, listener: Listener) -> None:
+    def __init__(self, listener: Listener, address: str) -> None:
         self.listener = listener
         self.limits = listener.limits
-        self.address = "?"
+        self.address = address
         self.pending = False
-        self.tcp: asyncio.Transport | None = None
         self.transport: asyncio.Transport | None = None  # the TLS one
         self.handler: asyncio.Protocol | None = None
         self.identity: tls.TlsIdentity | None = None
         self.received = 0
-        self.early: list[bytes] = []  # what TLS delivered before start_tls returned
         self._deadline: asyncio.TimerHandle | None = None
         self._task: asyncio.Task | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.tcp = transport  # type: ignore[assignment]  # uvloop's is not a subclass
-        peername = transport.get_extra_info("peername")
-        self.address = str(peername[0]) if peername else "?"
-        code = self.listener.admit(self)
-        if code is not None:
-            self.listener.refusals.note(code, self.address)
-            transport.abort()  # before a byte is read
-            return
-        transport.pause_reading()  # start_tls takes the first byte
+    def start(self, sock: socket.socket) -> None:
+        """TLS over the accepted socket, within the deadline."""
         loop = asyncio.get_running_loop()
+        self.identity = self.listener.identity  # the certificate this handshake serves
         self._deadline = loop.call_later(self.limits.handshake_deadline_s, self.expire)
-        self._task = loop.create_task(self._start_tls())
+        self._task = loop.create_task(self._start_tls(sock))
 
-    async def _start_tls(self) -> None:
-        assert self.tcp is not None
+    async def _start_tls(self, sock: socket.socket) -> None:
         loop = asyncio.get_running_loop()
-        self.identity = self.listener.identity
         try:
-            transport = await loop.start_tls(
-                self.tcp, self, self.listener.context, server_side=True,
+            await loop.connect_accepted_socket(
+                lambda: self, sock, ssl=self.listener.context,
                 ssl_handshake_timeout=self.limits.handshake_deadline_s + 1)  # ours first
+        except asyncio.CancelledError:
+            sock.close()
+            raise
         except (OSError, ssl.SSLError, TimeoutError, ConnectionError, RuntimeError):
+            sock.close()
             self.refuse("peer.tls_failed")
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
+        if not self.pending:  # the deadline passed during the TLS handshake
+            transport.abort()  # type: ignore[attr-defined]
             return
-        if transport is None or not self.pending:
-            if transport is not None:
-                transport.abort()
-            return
-        self.transport = transport
         self.handler = self.listener.server()
         self.listener.gates[transport] = self
         self.handler.connection_made(transport)
-        early, self.early = self.early, []
-        for data in early:
-            self.handler.data_received(data)
 
     def data_received(self, data: bytes) -> None:
         if self.pending:
@@ -313,8 +306,6 @@ class Gate(asyncio.Protocol):
                 return
         if self.handler is not None:
             self.handler.data_received(data)
-        else:
-            self.early.append(data)  # within the byte budget
 
     def eof_received(self) -> bool | None:
         return self.handler.eof_received() if self.handler is not None else None
@@ -347,9 +338,10 @@ class Gate(asyncio.Protocol):
         if self.pending:
             self.listener.refusals.note(code, self.address)
         self._release()
-        for transport in (self.transport, self.tcp):
-            if transport is not None:
-                transport.abort()
+        if self.transport is not None:
+            self.transport.abort()
+        elif self._task is not None:
+            self._task.cancel()  # still in the TLS handshake
 
     def _release(self) -> None:
         if self._deadline is not None:
@@ -361,7 +353,8 @@ class Gate(asyncio.Protocol):
 
 
 class Listener:
-    """The peer port: a TCP server whose connections pass through a `Gate` each."""
+    """The peer port: it accepts TCP connections itself, so that a connection beyond the
+    caps is closed before a byte of it is read, and each one it admits gets a `Gate`."""
 
     def __init__(self, limits: PeerLimits, identity: tls.TlsIdentity,
                  server: Callable[[], asyncio.Protocol], refusals: RefusalLog) -> None:
@@ -373,7 +366,8 @@ class Listener:
         self.pending_by_address: Counter[str] = Counter()
         self.gates: dict[asyncio.BaseTransport, Gate] = {}  # TLS transport -> its gate
         self.open: set[Gate] = set()
-        self._server: asyncio.Server | None = None
+        self._socket: socket.socket | None = None
+        self._task: asyncio.Task | None = None
 
     @property
     def pending(self) -> int:
@@ -391,6 +385,7 @@ class Listener:
         return None
 
     def release(self, gate: Gate) -> None:
+        self.open.discard(gate)
         self.pending_by_address[gate.address] -= 1
         if self.pending_by_address[gate.address] <= 0:
             del self.pending_by_address[gate.address]
@@ -400,19 +395,48 @@ class Listener:
         self.identity = identity
 
     async def start(self, host: str, port: int) -> None:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        listening = socket.socket(family, kind, proto)
+        try:
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listening.bind(address)
+            listening.listen(self.limits.max_pending)
+            listening.setblocking(False)
+        except OSError:
+            listening.close()
+            raise
+        self._socket = listening
+        self._task = asyncio.create_task(self._accept())
+
+    async def _accept(self) -> None:
+        assert self._socket is not None
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: Gate(self), host, port,
-                                                reuse_address=True)
+        while True:
+            try:
+                sock, peer = await loop.sock_accept(self._socket)
+            except OSError as e:  # out of file descriptors: let some close first
+                log.warning("cannot accept a peer connection: %s", e)
+                await asyncio.sleep(0.1)
+                continue
+            gate = Gate(self, str(peer[0]) if peer else "?")
+            code = self.admit(gate)
+            if code is not None:
+                self.refusals.note(code, gate.address)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
+                sock.close()  # before a byte is read
+                continue
+            gate.start(sock)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._socket is not None:
+            self._socket.close()
         for gate in list(self.open):
-            if gate.pending:
-                gate.refuse("peer.stopping")
+            gate.refuse("peer.stopping")
         self.open.clear()
-        if self._server is not None:
-            await self._server.wait_closed()
 
 
 class Peers:
