@@ -71,6 +71,7 @@ FRAME_RATE_PER_S = 20_000  # and then per second
 REPLAY_WINDOW = 4096  # recent frames of a link remembered by digest
 MAX_REPLAYS = 1024  # copies of remembered frames before the link is cut off
 LOGGED_CHARS = 160  # of any text a peer chose, in a log line
+CLOSE_REFUSED_S = 0.5  # a refused stranger's websocket close, at most
 LINGER_RESET = struct.pack("ii", 1, 0)  # close with a reset: no lingering state
 
 Handler = Callable[["Link", str, object], Awaitable[None]]
@@ -328,6 +329,12 @@ class Gate(asyncio.Protocol):
 
     def authenticated(self) -> None:
         """The peer proved its key: no deadline, no byte budget, its slot is free."""
+        self._release()
+
+    def settle(self, code: str) -> None:
+        """The handshake failed with `code`: counted once; the caller closes."""
+        if self.pending:
+            self.listener.refusals.note(code, self.address)
         self._release()
 
     def expire(self) -> None:
@@ -614,12 +621,13 @@ class Peers:
             peer = await self._server_handshake(ws, gate.identity.tls_key)
         except (PeerError, TimeoutError) as e:
             code = e.code if isinstance(e, PeerError) else "peer.handshake_timeout"
-            if gate.pending:
-                self.listener.refusals.note(code, gate.address)
-            if not ws.closed:
-                with contextlib.suppress(ConnectionError, aiohttp.ClientError):
+            gate.settle(code)
+            if not ws.closed:  # say why, then close: briefly, a stranger need not answer
+                with contextlib.suppress(ConnectionError, aiohttp.ClientError, TimeoutError):
                     await ws.send_bytes(pack("refused", code))
-                    await ws.close()
+                    await asyncio.wait_for(ws.close(), CLOSE_REFUSED_S)
+            if gate.transport is not None:
+                gate.transport.abort()
             return ws
         gate.authenticated()
         await self._serve_link(Link(peer, self.known[peer].name, ws,
