@@ -212,23 +212,26 @@ class Link:
 
 
 class RefusalLog:
-    """Refusals of connections not yet authenticated, counted by code; at most one log
-    line per interval, so that a stranger cannot fill the log."""
+    """Refusals (of connections not yet authenticated, by default), counted by code; at
+    most one log line per interval, so that a peer or a stranger cannot fill the log."""
 
-    def __init__(self, interval_s: float) -> None:
+    def __init__(self, interval_s: float, logger: logging.Logger = log,
+                 what: str = "refused a peer connection from %s: %s",
+                 level: int = logging.WARNING) -> None:
         self.interval_s = interval_s
+        self.logger, self.what, self.level = logger, what, level
         self.counts: Counter[str] = Counter()
         self._last = -interval_s
         self._unlogged = 0
 
-    def note(self, code: str, address: str) -> None:
+    def note(self, code: str, who: str) -> None:
         self.counts[code] += 1
         now = time.monotonic()
         if now - self._last < self.interval_s:
             self._unlogged += 1
             return
-        more = f" ({self._unlogged} more refusals since the last line)" if self._unlogged else ""
-        log.warning("refused a peer connection from %s: %s%s", clip(address, 64), code, more)
+        more = f" ({self._unlogged} more since the last line)" if self._unlogged else ""
+        self.logger.log(self.level, self.what + "%s", clip(who, 64), clip(code, 64), more)
         self._last, self._unlogged = now, 0
 
 

@@ -68,7 +68,7 @@ from contracts.identity import verify
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.blocks import MAX_BLOCK_TX_BYTES, Block
 from node.chain import Execution, InvalidBlock
-from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, pack
+from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, RefusalLog, pack
 from node.service import Node, wall_ms
 from node.store import StoreFault, StoreWriteFailed
 
@@ -78,6 +78,7 @@ KINDS = frozenset({"proposal", "vote", "txs", "status", "get_blocks", "blocks"})
 TICK_S = 0.02
 REBROADCAST_MS = 1000
 MAX_BLOCKS_KEPT = 16  # proposed blocks kept per height
+REJECTION_LOG_INTERVAL_S = 10.0
 MAX_TXS_ON_CONNECT = 5_000  # pending transactions sent to a peer when a link comes up
 MAX_TXS_PER_FRAME = 1_000  # transactions in one "txs" frame
 TXS_FRAME_BYTES = 1 << 20  # a "txs" frame is sent once its transactions reach this size
@@ -157,6 +158,9 @@ class Replication:
         self.outgoing: list[bytes] = []  # submitted transactions for the next "txs" frame
         self.outgoing_bytes = 0
         self._flush: asyncio.Handle | None = None
+        # A faulty validator may send any number of bad votes: a line per interval.
+        self.rejections = RefusalLog(REJECTION_LOG_INTERVAL_S, log,
+                                     "rejected a consensus message from %s: %s", logging.INFO)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -245,7 +249,7 @@ class Replication:
                 case Decided():
                     self._decided(action)
                 case Rejected(code=code):
-                    log.info("rejected a consensus message: %s", code)
+                    self.rejections.note(code, "a peer")
                 case EquivocationFound():
                     log.warning("equivocation: %s", action.evidence)
                 case SigningRefused(code=code, message=message):
