@@ -444,9 +444,11 @@ class Listener:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._socket is not None:
             self._socket.close()
-        for gate in list(self.open):
+        for gate in list(self.open):  # strangers still in their handshake: no log line
+            gate.pending = False
             gate.refuse("peer.stopping")
         self.open.clear()
+        self.pending_by_address.clear()
 
 
 class Peers:

@@ -413,3 +413,21 @@ def test_no_key_lies_on_disk_after_a_node_ran(tmp_path: Path) -> None:
             data = path.read_bytes()
             assert seed not in data and seed.hex().encode() not in data, path
             assert b"PRIVATE KEY" not in data, path
+
+
+async def test_a_running_node_renews_its_tls_key_and_binding(two) -> None:
+    cfg, nodes = two
+    key, port = nodes["a"]
+    end = Endpoint(cfg, key, port)
+    end.peers.limits = PeerLimits(renew_s=0.2)
+    await end.start()
+    seen = set()
+    try:
+        for _ in range(3):
+            der = ssl.PEM_cert_to_DER_cert(await asyncio.to_thread(
+                ssl.get_server_certificate, ("127.0.0.1", port), timeout=5))
+            seen.add(tls.certificate_binding(der, CHAIN, key.address))
+            await asyncio.sleep(0.3)
+    finally:
+        await end.stop()
+    assert len(seen) == 3 and key.address not in seen
