@@ -14,6 +14,12 @@ CKM_EDDSA) stands behind the same four members: `address` from the token's publi
 object, each `sign_*` one signing call. Because every message carries its domain tag
 and each method accepts only its own, such a signer can enforce the same rule on its
 side (and a consensus signer can keep its own high-water mark of (height, round, step)).
+
+Backups: keep the key store file (it is sealed) and, apart from it, its passphrase; never
+a key in clear (the node writes none). Never put back an older DATA/consensus.wal: it is
+what keeps a validator from signing twice at a step, so a validator whose log was lost
+or rolled back stays out of consensus until the network is past every height it may have
+signed at, or gets a new node key.
 """
 
 from __future__ import annotations
