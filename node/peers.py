@@ -21,7 +21,8 @@ another TLS endpoint. An unknown key, a wrong chain or a bad signature closes th
 
 Before a link is authenticated it is a stranger and costs little (`PeerLimits`): at
 most `max_pending` such connections in all and `max_pending_per_address` per address
-(more are closed before a byte is read), `handshake_deadline_s` from the TCP accept to
+and `connections_per_s` new ones per address (more are closed before a byte is read,
+and before a TLS handshake is spent on them), `handshake_deadline_s` from the TCP accept to
 the last proof (TLS handshake and HTTP upgrade included), `preauth_bytes` in all that it
 may send after TLS (upgrade request and handshake frames), handshake frames of at most
 `handshake_frame_bytes`, small HTTP headers. Refusals are counted by code and logged at
@@ -86,6 +87,9 @@ class PeerLimits:
     preauth_bytes: int = 16 << 10  # all a stranger may send after TLS: upgrade and frames
     max_pending: int = 64  # connections not yet authenticated, in all
     max_pending_per_address: int = 4  # and from one IP address
+    connection_burst: int = 32  # new connections from one address at once (a TLS
+    connections_per_s: float = 16.0  # handshake each), then per second
+    tracked_addresses: int = 4096  # addresses whose connection rate is remembered
     upgrade_body_bytes: int = 1024  # client_max_size of the upgrade request (it has no body)
     header_line_bytes: int = 2048  # request line and each header
     max_headers: int = 16
@@ -374,6 +378,7 @@ class Listener:
         self.server = server
         self.refusals = refusals
         self.pending_by_address: Counter[str] = Counter()
+        self.rates: dict[str, tuple[float, float]] = {}  # address -> (tokens, when), LRU
         self.gates: dict[asyncio.BaseTransport, Gate] = {}  # TLS transport -> its gate
         self.open: set[Gate] = set()
         self._socket: socket.socket | None = None
@@ -389,10 +394,27 @@ class Listener:
             return "peer.too_many_pending"
         if self.pending_by_address[gate.address] >= self.limits.max_pending_per_address:
             return "peer.too_many_pending_from_address"
+        if not self._spend_connection(gate.address):
+            return "peer.connection_rate"
         self.pending_by_address[gate.address] += 1
         gate.pending = True
         self.open.add(gate)
         return None
+
+    def _spend_connection(self, address: str) -> bool:
+        """A token of the address's bucket of new connections, if one is left."""
+        limits = self.limits
+        now = time.monotonic()
+        tokens, last = self.rates.pop(address, (float(limits.connection_burst), now))
+        tokens = min(float(limits.connection_burst),
+                     tokens + (now - last) * limits.connections_per_s)
+        if len(self.rates) >= limits.tracked_addresses:  # the least recently seen goes
+            del self.rates[next(iter(self.rates))]
+        if tokens < 1:
+            self.rates[address] = (tokens, now)
+            return False
+        self.rates[address] = (tokens - 1, now)
+        return True
 
     def release(self, gate: Gate) -> None:
         self.open.discard(gate)

@@ -10,7 +10,8 @@ fresh node process for each scenario, as a stranger holding no key:
 - large: N connections at once finish TLS and the websocket upgrade, then each sends a
   frame header declaring M MiB and streams M MiB of zeros (no handshake at all);
 - silent_tcp: N TCP connections that send nothing;
-- silent_tls: N connections that finish the TLS handshake and send nothing.
+- silent_tls: N connections that finish the TLS handshake and send nothing;
+- churn: --churn TLS handshakes, 8 at a time, each connection dropped at once.
 
 For each: the validator's resident set size before, its peak during (sampled), the CPU
 seconds the node process spent, how many of the connections the node still held open
@@ -173,7 +174,20 @@ async def scenario(node: Validator, name: str, count: int, frame_mib: int,
     peak_task = sampler(node.pid, stop)
     started = time.monotonic()
     result: dict = {"connections": count}
-    if name == "large":
+    if name == "churn":  # TLS handshakes one after another, 8 at a time
+        async def churn(n: int) -> int:
+            done = 0
+            for _ in range(n):
+                opened = await connect(node.port, use_tls=True)
+                if opened is not None:
+                    opened[1].close()
+                    done += 1
+            return done
+        handshakes = sum(await asyncio.gather(*(churn(count // 8) for _ in range(8))))
+        result["tls_handshakes"] = handshakes
+        result["node_cpu_ms_per_handshake"] = round(
+            (cpu_s(node.pid) - cpu_before) * 1000 / max(1, handshakes), 3)
+    elif name == "large":
         sent = await asyncio.gather(*(large(node.port, frame_mib << 20) for _ in range(count)))
         result |= {"frame_mib": frame_mib, "upgraded": sum(1 for n in sent if n)}
     else:
@@ -206,7 +220,8 @@ async def measure(args: argparse.Namespace) -> dict:
     if not (root / ".git").exists():
         code = "(an exported tree, not a git checkout)"
     report: dict = {"root": str(root), "node_code": code, "scenarios": {}}
-    plan = [("large", args.large), ("silent_tcp", args.silent), ("silent_tls", args.silent)]
+    plan = [("large", args.large), ("silent_tcp", args.silent), ("silent_tls", args.silent),
+            ("churn", args.churn)]
     with tempfile.TemporaryDirectory(prefix="claimledger-abuse-") as tmp:
         for run, (name, count) in enumerate(plan):
             node = Validator(Path(tmp), root, run)
@@ -228,6 +243,8 @@ def main() -> int:
     parser.add_argument("--frame-mib", type=int, default=15, help="size of their frame (15)")
     parser.add_argument("--silent", type=int, default=200,
                         help="silent connections, TCP and TLS each (200)")
+    parser.add_argument("--churn", type=int, default=800,
+                        help="TLS handshakes made and dropped one after another (800)")
     parser.add_argument("--hold-s", type=float, default=7.0,
                         help="when silent connections are counted again (7)")
     args = parser.parse_args()

@@ -150,6 +150,30 @@ async def test_pending_connections_beyond_the_caps_are_closed_at_once(two) -> No
         await end.stop()
 
 
+async def test_new_connections_from_one_address_beyond_its_rate_are_closed_at_once(
+        two) -> None:
+    # Before: each new connection cost a TLS handshake, as many a second as one asked.
+    cfg, nodes = two
+    key, port = nodes["a"]
+    end = Endpoint(cfg, key, port)
+    end.peers.limits = PeerLimits(connection_burst=5, connections_per_s=0.5)
+    await end.start()
+    try:
+        shut = []
+        for _ in range(8):
+            reader, writer = await stranger(port, use_tls=False)
+            shut.append(await closed_within(reader, 0.2))
+            writer.close()
+            await eventually(lambda: end.peers.listener.pending == 0)
+        assert shut == [False] * 5 + [True] * 3
+        assert end.peers.listener.refusals.counts["peer.connection_rate"] == 3
+        reader, writer = await stranger(port, "127.0.0.3", use_tls=False)
+        assert not await closed_within(reader, 0.2)  # another address has its own
+        writer.close()
+    finally:
+        await end.stop()
+
+
 async def test_silent_and_slow_connections_are_closed_at_the_deadline(two) -> None:
     # Before: a TCP connection that sent nothing stayed for asyncio's 60 s TLS deadline,
     # and one that finished the upgrade had 5 s per handshake frame, renewed each time.
