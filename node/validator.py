@@ -68,7 +68,8 @@ from contracts.identity import verify
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.blocks import MAX_BLOCK_TX_BYTES, Block
 from node.chain import Execution, InvalidBlock
-from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, RefusalLog, pack
+from node.peer_gate import RefusalLog
+from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, pack
 from node.service import Node, wall_ms
 from node.store import StoreFault, StoreWriteFailed
 

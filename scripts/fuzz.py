@@ -119,7 +119,8 @@ from node.api import make_app  # noqa: E402
 from node.blocks import Block, tx_root  # noqa: E402
 from node.config import parse_network  # noqa: E402
 from node.openapi import openapi_document  # noqa: E402
-from node.peers import Link, PeerError, PeerLimits, pack, unpack  # noqa: E402
+from node.peer_gate import PeerLimits  # noqa: E402
+from node.peers import Link, PeerError, pack, unpack  # noqa: E402
 from node.service import Node  # noqa: E402
 from node.validator import KINDS, Replication  # noqa: E402
 

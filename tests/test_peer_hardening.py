@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.identity import KeyPair
 from node import tls
-from node.peers import Link, PeerLimits, Peers, RefusalLog, pack, unpack
+from node.peer_gate import PeerLimits, RefusalLog
+from node.peers import Link, Peers, pack, unpack
 from node.signer import TLS_BINDING_DOMAIN, LocalSigner, SignerError
 from tests.nodeproc import free_port, make_network, running
 from tests.test_peers import CHAIN, Endpoint, config, dialler_and_dialled, eventually, peer_url
