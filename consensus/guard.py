@@ -7,7 +7,8 @@ it signed, or equal to it with different content. After a crash the log tells it
 it was, so a restarted validator can never sign a conflicting message: the failure the
 CometBFT signing-state bugs (#5695, #6031) show when that state is lost or stale. It
 resumes where `last` says, and may sign again exactly what it signed in its last two
-rounds (`recent`), to send it again.
+rounds (`recent`), to send it again. The signer it is handed (the node's signer, which
+may stand for a remote signer or an HSM) is called only after the record is synced.
 
 Steps order as the protocol moves: proposal < prevote < precommit within a round. The
 log also gives back the lock: a validator's lock at a height is its last precommit for a

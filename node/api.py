@@ -603,7 +603,7 @@ async def get_status(request: web.Request) -> web.Response:
         "chain_id": node.chain.chain_id,
         "node": node.name,
         "role": node.identity.role,
-        "address": node.key.address.hex(),
+        "address": node.address.hex(),
         "height": head.height,
         "block_id": head.block_id.hex(),
         "state_root": head.state_root.hex(),

@@ -28,13 +28,14 @@ import uvloop
 
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair
 from contracts.keystore import unsafe_mode_warning, unseal
+from node import tls
 from node.api import SubmitLimit, make_app
 from node.chain import Chain
 from node.config import NetworkConfig, load_network
 from node.front import FrontLimits, start_front
 from node.service import Node, identify
+from node.signer import LocalSigner, NodeSigner
 from node.store import Store, StoreError, StoreFault
 from node.validator import Replication
 
@@ -80,14 +81,14 @@ def split_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-async def listen_for_peers(node: Node, replication: Replication, data_dir: Path,
+async def listen_for_peers(node: Node, replication: Replication,
                            peer_address: str | None) -> None:
     """A validator serves its peer links over TLS on its peer address (an observer only
-    dials)."""
+    dials), with a TLS key made now and kept in memory."""
     address = peer_address or node.identity.entry.peer
     if node.is_validator or peer_address:
         peer_host, peer_port = split_address(address)
-        await replication.peers.listen(peer_host, peer_port, data_dir / "tls")
+        await replication.peers.listen(peer_host, peer_port)
         logging.getLogger("claimledger.node").info("peer links over TLS on %s", address)
 
 
@@ -123,7 +124,7 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
     runner, _ = await start_front(
         make_app(node, SubmitLimit.of(node.config.limits), front_limits=front_limits),
         host, port)
-    await listen_for_peers(node, replication, data_dir, peer_address)
+    await listen_for_peers(node, replication, peer_address)
     logging.getLogger("claimledger.node").info(
         "%s (%s) serving http://%s:%d/v1/status at height %d",
         node.name, node.identity.role, host, port, node.chain.head.height,
@@ -149,23 +150,28 @@ def configure_logging(level: str) -> None:
 
 
 def load_node_key(network_path: Path, key_path: Path,
-                  passphrase_file: Path | None) -> tuple[NetworkConfig, KeyPair]:
+                  passphrase_file: Path | None) -> tuple[NetworkConfig, NodeSigner]:
+    """The network and a signer over the node key, unsealed from its key store: the node
+    key lives nowhere else (no copy on disk, in clear or not)."""
     try:
         config = load_network(network_path)
         document = json.loads(key_path.read_text(encoding="utf-8"))
         warning = unsafe_mode_warning(str(key_path), key_path.stat().st_mode)
         if warning is not None:
             click.echo(f"warning: {warning}", err=True)
-        return config, unseal(document, read_passphrase(passphrase_file))
+        return config, LocalSigner(unseal(document, read_passphrase(passphrase_file)))
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
 
 
-def open_node(config: NetworkConfig, data_dir: Path, key: KeyPair) -> Node:
+def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner) -> Node:
+    """The node over its store; a node key left in clear by earlier versions (DATA/tls)
+    is deleted first."""
     try:
-        return Node(config, data_dir, key)
+        tls.remove_legacy_files(data_dir)
+        return Node(config, data_dir, signer)
     except StoreFault as e:
         raise fault_exit(e) from None
     except LedgerError as e:
@@ -290,7 +296,7 @@ async def sync_from_peers(node: Node, data_dir: Path, host: str, port: int,
     when no block comes for `stall_s` seconds or the process is told to stop."""
     replication = Replication(node, data_dir, sync_only=True)
     # Validators whose keys sort before this node's dial it: serve their links.
-    await replication.peers.listen(host, port, data_dir / "tls")
+    await replication.peers.listen(host, port)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)

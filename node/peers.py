@@ -1,24 +1,40 @@
 """Peer links: authenticated websockets over TLS between the nodes listed in network.toml.
 
 Every validator serves `GET /v1/peer` (a websocket) over TLS on its peer address, with
-a certificate for its own node key (node/tls.py). A validator dials every validator
-whose key sorts after its own, and an observer dials every validator, so each pair of
-nodes shares one link. The dialling end accepts only the certificate of the node key
-network.toml lists for the peer (pinned). Both ends prove they hold the key network.toml
-lists for them by signing the other's fresh challenge (with the chain id and both keys,
-under a domain tag); an unknown key, a wrong chain or a bad signature closes the link.
+a fresh TLS key whose certificate the node key vouches for (node/tls.py). A validator
+dials every validator whose key sorts after its own, and an observer dials every
+validator, so each pair of nodes shares one link (a validator refuses a link from one it
+dials itself). The dialling end accepts only a certificate bound to the node key
+network.toml lists for the peer. Then both ends prove they hold the node key
+network.toml lists for them, in four frames:
+
+    dialler -> hello   [chain id, its key, its nonce]
+    server  -> welcome [its key, its nonce]
+    dialler -> proof   signature of ("client", chain, server nonce, dialler nonce, both
+                       keys, the server's TLS key)
+    server  -> proof   signature of ("server", chain, dialler nonce, server nonce, both
+                       keys, its TLS key)
+
+The server signs only for a peer that has proved its key: a stranger gets no signature
+to relay. Each proof names the server's TLS key, so it cannot be replayed through
+another TLS endpoint. An unknown key, a wrong chain or a bad signature closes the link.
+
+Before a link is authenticated it is a stranger, and node/peer_gate.py keeps what it
+can cost small (`PeerLimits`).
 
 After the handshake, frames are msgpack arrays `[kind, payload]` of at most
 `MAX_FRAME_BYTES`; a frame that does not parse, or of an unknown kind, closes that link
 and nothing else. So does a flood (more frames than a token bucket allows: a burst
-the size of a full mempool, then a steady rate far above an honest peer's) and a replay
-(many copies of frames the link already carried). What a frame means is the node's
-business: the link hands `(peer key, kind, payload)` to a handler.
+the size of a full mempool, then a steady rate far above an honest peer's), a replay
+(many copies of frames the link already carried) and a peer that does not read what it
+asked for (more than `max_queued_bytes` waiting for it). What a frame means is the
+node's business: the link hands `(peer key, kind, payload)` to a handler.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -27,7 +43,6 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import aiohttp
 import msgpack
@@ -36,19 +51,20 @@ from aiohttp import web
 from contracts.identity import KeyPair, verify
 from node import tls
 from node.config import NetworkConfig
+from node.peer_gate import Listener, PeerLimits, RefusalLog, clip, http_logger
+from node.signer import HANDSHAKE_DOMAIN, NodeSigner, as_signer
 
 log = logging.getLogger("claimledger.peers")
 
-HANDSHAKE_DOMAIN = b"claimledger/peer/v1\x00"
 MAX_FRAME_BYTES = 16 << 20  # a block of 2,000 transactions fits many times over
 MAX_QUEUED_FRAMES = 10_000  # per link: a slow peer is cut off, never buffered without bound
-HANDSHAKE_TIMEOUT_S = 5
 RECONNECT_S = 0.5
 NONCE_BYTES = 32
 FRAME_BURST = 100_000  # frames a link may send at once (a full mempool on connect)
 FRAME_RATE_PER_S = 20_000  # and then per second
 REPLAY_WINDOW = 4096  # recent frames of a link remembered by digest
 MAX_REPLAYS = 1024  # copies of remembered frames before the link is cut off
+CLOSE_REFUSED_S = 0.5  # a refused stranger's websocket close, at most
 
 Handler = Callable[["Link", str, object], Awaitable[None]]
 
@@ -60,10 +76,12 @@ class PeerError(Exception):
         self.message = message
 
 
-def handshake_bytes(chain_id: str, challenge: bytes, signer: bytes, verifier: bytes) -> bytes:
-    """What a node signs to prove its key: the other's challenge, both keys, the chain."""
+def handshake_bytes(role: str, chain_id: str, challenge: bytes, nonce: bytes, signer: bytes,
+                    verifier: bytes, tls_key: bytes) -> bytes:
+    """What a node signs to prove its key: its role, the other's challenge and its own
+    nonce, both keys, the chain and the server's TLS key."""
     return HANDSHAKE_DOMAIN + msgpack.packb(
-        [chain_id, challenge, signer, verifier], use_bin_type=True
+        [role, chain_id, challenge, nonce, signer, verifier, tls_key], use_bin_type=True
     )
 
 
@@ -124,35 +142,57 @@ class Link:
     ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED_FRAMES))
     closed: bool = False
+    max_queued_bytes: int = PeerLimits.max_queued_bytes
+    queued_bytes: int = 0
+    _closing: asyncio.Task | None = None
 
     def send(self, kind: str, payload: object) -> bool:
         """Queue a frame; a link whose queue is full is closed (the peer is too slow)."""
         if self.closed:
             return False
-        try:
-            self.queue.put_nowait(pack(kind, payload))
-        except asyncio.QueueFull:
-            log.warning("peer %s is not keeping up; closing its link", self.name)
-            self.closed = True
+        frame = pack(kind, payload)
+        if self.queued_bytes + len(frame) > self.max_queued_bytes:
+            self.cut(f"{self.queued_bytes + len(frame)} bytes wait for it")
             return False
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.cut(f"{self.queue.qsize()} frames wait for it")
+            return False
+        self.queued_bytes += len(frame)
         return True
+
+    def cut(self, why: str) -> None:
+        """Close a link whose peer does not read: drop what waits for it."""
+        log.warning("peer %s is not keeping up (%s); closing its link", self.name, why)
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queued_bytes = 0
+        if self.ws is not None and self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self.ws.close())
 
     async def pump(self) -> None:
         while not self.closed:
             frame = await self.queue.get()
+            self.queued_bytes -= len(frame)
             await self.ws.send_bytes(frame)
 
 
 class Peers:
     """The links of one node, and the tasks that keep its outgoing ones up."""
 
-    def __init__(self, config: NetworkConfig, key: KeyPair, kinds: frozenset[str],
+    def __init__(self, config: NetworkConfig, signer: NodeSigner | KeyPair,
+                 kinds: frozenset[str],
                  handler: Handler, routes: dict[bytes, str] | None = None,
-                 budget: Callable[[], Budget] = Budget) -> None:
+                 budget: Callable[[], Budget] = Budget,
+                 limits: PeerLimits | None = None) -> None:
         """`routes` overrides the address dialled for a peer (a proxy, in fault tests)."""
         self.budget = budget
+        self.limits = limits or PeerLimits()
         self.config = config
-        self.key = key
+        self.signer = as_signer(signer)
+        self.address = self.signer.address
         self.kinds = kinds
         self.handler = handler
         self.known = {e.key: e for e in (*config.validators, *config.observers)}
@@ -160,22 +200,37 @@ class Peers:
         self.routes = {e.key: e.peer for e in config.validators} | (routes or {})
         self.links: dict[bytes, Link] = {}
         self.on_connect: Callable[[Link], None] | None = None
+        self.listener: Listener | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
         self._client_tls = tls.client_context()
         self._runner: web.AppRunner | None = None
 
-    async def listen(self, host: str, port: int, tls_dir: Path) -> None:
-        """Serve `/v1/peer` over TLS with a certificate for this node's key."""
-        me = self.config.node_by_key(self.key.address)
-        name = me[1].name if me else "node"
-        cert_path, key_path = tls.write_certificate(self.key, name, tls_dir)
-        app = web.Application(client_max_size=1024)
+    def make_identity(self) -> tls.TlsIdentity:
+        me = self.config.node_by_key(self.address)
+        return tls.make_identity(self.signer, self.config.chain_id, me[1].name if me else "node")
+
+    async def listen(self, host: str, port: int) -> None:
+        """Serve `/v1/peer` over TLS with a fresh TLS key bound to this node's key."""
+        limits = self.limits
+        app = web.Application(client_max_size=limits.upgrade_body_bytes)
         app.router.add_get("/v1/peer", self.accept)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        refusals = RefusalLog(limits.refusal_log_interval_s)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, max_line_size=limits.header_line_bytes,
+            max_field_size=limits.header_line_bytes, max_headers=limits.max_headers,
+            logger=http_logger(refusals))
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port,
-                          ssl_context=tls.server_context(cert_path, key_path)).start()
+        assert self._runner.server is not None
+        self.listener = Listener(limits, self.make_identity(), self._runner.server, refusals)
+        await self.listener.start(host, port)
+        self._tasks.append(asyncio.create_task(self._renew_identity()))
+
+    async def _renew_identity(self) -> None:
+        while True:
+            await asyncio.sleep(self.limits.renew_s)
+            if self.listener is not None:
+                self.listener.renew(self.make_identity())
 
     # ------------------------------------------------------------------ sending
 
@@ -191,7 +246,7 @@ class Peers:
     # ------------------------------------------------------------------ dialling
 
     def dial_targets(self) -> list[bytes]:
-        me = self.key.address
+        me = self.address
         if me in self.validators:
             return sorted(k for k in self.validators if k > me)
         return sorted(self.validators)
@@ -204,6 +259,8 @@ class Peers:
         self._stopping = True
         for task in self._tasks:
             task.cancel()
+        if self.listener is not None:
+            await self.listener.stop()
         for link in list(self.links.values()):
             link.closed = True
             await link.ws.close()
@@ -214,21 +271,27 @@ class Peers:
     async def _keep_dialling(self, target: bytes) -> None:
         entry = self.known[target]
         url = f"https://{self.routes[target]}/v1/peer"
+        deadline_s = self.limits.handshake_deadline_s
         async with aiohttp.ClientSession() as session:
             while not self._stopping:
                 try:
-                    async with session.ws_connect(
+                    ws = await asyncio.wait_for(session.ws_connect(
                         url, max_msg_size=MAX_FRAME_BYTES, heartbeat=5,
                         timeout=aiohttp.ClientWSTimeout(ws_close=2), ssl=self._client_tls,
-                    ) as ws:
-                        tls.check_pinned(ws.get_extra_info("ssl_object"), target)
-                        link = await self._client_handshake(ws, target)
+                    ), deadline_s)
+                    try:
+                        tls_key = tls.check_binding(ws.get_extra_info("ssl_object"),
+                                                    self.config.chain_id, target)
+                        link = await asyncio.wait_for(
+                            self._client_handshake(ws, target, tls_key), deadline_s)
                         await self._serve_link(link)
+                    finally:
+                        await ws.close()
                 except tls.TlsError as e:
                     log.warning("refused the peer at %s for %s: %s", url, entry.name, e)
                 except (aiohttp.ClientError, OSError, TimeoutError, PeerError,
                         ssl.SSLError) as e:
-                    log.debug("link to %s: %s", entry.name, e)
+                    log.debug("link to %s: %s", entry.name, clip(e))
                 except asyncio.CancelledError:
                     raise
                 await asyncio.sleep(RECONNECT_S)
@@ -236,76 +299,106 @@ class Peers:
     # ------------------------------------------------------------------ handshakes
 
     async def _receive(self, ws) -> tuple[str, object]:
-        message = await asyncio.wait_for(ws.receive(), HANDSHAKE_TIMEOUT_S)
+        message = await asyncio.wait_for(ws.receive(), self.limits.handshake_deadline_s)
         if message.type != aiohttp.WSMsgType.BINARY:
             raise PeerError("peer.closed", "the peer closed the link during the handshake")
+        if len(message.data) > self.limits.handshake_frame_bytes:
+            raise PeerError("peer.handshake_frame_too_big",
+                            f"a handshake frame holds at most "
+                            f"{self.limits.handshake_frame_bytes} bytes")
         return unpack(message.data)
 
-    def _check_proof(self, peer: bytes, challenge: bytes, signature: object) -> None:
-        message = handshake_bytes(self.config.chain_id, challenge, peer, self.key.address)
+    def _check_proof(self, role: str, peer: bytes, mine: bytes, theirs: bytes,
+                     signature: object, tls_key: bytes) -> None:
+        message = handshake_bytes(role, self.config.chain_id, mine, theirs, peer,
+                                  self.address, tls_key)
         if not (isinstance(signature, bytes) and verify(peer, message, signature)):
             raise PeerError("peer.bad_proof", "the peer's handshake signature does not verify")
 
-    def _prove(self, challenge: bytes, peer: bytes) -> bytes:
-        return self.key.sign(handshake_bytes(self.config.chain_id, challenge,
-                                             self.key.address, peer))
+    def _prove(self, role: str, theirs: bytes, mine: bytes, peer: bytes,
+               tls_key: bytes) -> bytes:
+        return self.signer.sign_handshake(handshake_bytes(
+            role, self.config.chain_id, theirs, mine, self.address, peer, tls_key))
 
-    async def _client_handshake(self, ws, target: bytes) -> Link:
+    async def _client_handshake(self, ws, target: bytes, tls_key: bytes) -> Link:
         mine = os.urandom(NONCE_BYTES)
-        await ws.send_bytes(pack("hello", [self.config.chain_id, self.key.address, mine]))
+        await ws.send_bytes(pack("hello", [self.config.chain_id, self.address, mine]))
         kind, payload = await self._receive(ws)
         if kind == "refused":
-            raise PeerError("peer.refused", f"the peer refused us: {payload}")
-        if not (kind == "welcome" and isinstance(payload, list) and len(payload) == 3):
+            raise PeerError("peer.refused", f"the peer refused us: {clip(payload)}")
+        if not (kind == "welcome" and isinstance(payload, list) and len(payload) == 2):
             raise PeerError("peer.bad_handshake", "expected welcome")
-        peer, theirs, proof = payload
+        peer, theirs = payload
         if peer != target:
             raise PeerError("peer.unknown_key", "the peer answered with another key")
         if not (isinstance(theirs, bytes) and len(theirs) == NONCE_BYTES):
             raise PeerError("peer.bad_handshake", "bad challenge")
-        self._check_proof(peer, mine, proof)
-        await ws.send_bytes(pack("proof", self._prove(theirs, peer)))
-        return Link(peer, self.known[peer].name, ws)
+        await ws.send_bytes(pack("proof", self._prove("client", theirs, mine, peer, tls_key)))
+        kind, proof = await self._receive(ws)
+        if kind == "refused":
+            raise PeerError("peer.refused", f"the peer refused us: {clip(proof)}")
+        if kind != "proof":
+            raise PeerError("peer.bad_handshake", "expected proof")
+        self._check_proof("server", peer, mine, theirs, proof, tls_key)
+        return Link(peer, self.known[peer].name, ws, max_queued_bytes=self.limits.max_queued_bytes)
 
-    async def accept(self, request: web.Request) -> web.WebSocketResponse:
+    async def accept(self, request: web.Request) -> web.StreamResponse:
         """The `/v1/peer` route: authenticate an incoming link, then serve it."""
+        assert self.listener is not None
+        gate = self.listener.gates.get(request.transport)  # type: ignore[arg-type]
+        if gate is None or gate.identity is None:
+            raise web.HTTPForbidden(text="peer links come through the peer port")
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=5)
         await ws.prepare(request)
         try:
-            kind, payload = await self._receive(ws)
-            if not (kind == "hello" and isinstance(payload, list) and len(payload) == 3):
-                raise PeerError("peer.bad_handshake", "expected hello")
-            chain_id, peer, theirs = payload
-            if chain_id != self.config.chain_id:
-                raise PeerError("peer.wrong_chain", f"the peer runs chain {chain_id!r}")
-            if not (isinstance(peer, bytes) and peer in self.known and peer != self.key.address):
-                raise PeerError("peer.unknown_key", "the key is not a node of network.toml")
-            if peer not in self.validators and self.key.address not in self.validators:
-                raise PeerError("peer.unknown_key", "observers link only to validators")
-            if not (isinstance(theirs, bytes) and len(theirs) == NONCE_BYTES):
-                raise PeerError("peer.bad_handshake", "bad challenge")
-            mine = os.urandom(NONCE_BYTES)
-            await ws.send_bytes(pack("welcome", [self.key.address, mine,
-                                                 self._prove(theirs, peer)]))
-            kind, proof = await self._receive(ws)
-            if kind != "proof":
-                raise PeerError("peer.bad_handshake", "expected proof")
-            self._check_proof(peer, mine, proof)
+            peer = await self._server_handshake(ws, gate.identity.tls_key)
         except (PeerError, TimeoutError) as e:
-            code = e.code if isinstance(e, PeerError) else "peer.timeout"
-            log.warning("refused a peer link from %s: %s", request.remote, code)
-            if not ws.closed:
-                await ws.send_bytes(pack("refused", code))
-                await ws.close()
+            code = e.code if isinstance(e, PeerError) else "peer.handshake_timeout"
+            gate.settle(code)
+            if not ws.closed:  # say why, then close: briefly, a stranger need not answer
+                with contextlib.suppress(ConnectionError, aiohttp.ClientError, TimeoutError):
+                    await ws.send_bytes(pack("refused", code))
+                    await asyncio.wait_for(ws.close(), CLOSE_REFUSED_S)
+            if gate.transport is not None:
+                gate.transport.abort()
             return ws
-        await self._serve_link(Link(peer, self.known[peer].name, ws))
+        gate.authenticated()
+        await self._serve_link(Link(peer, self.known[peer].name, ws,
+                                    max_queued_bytes=self.limits.max_queued_bytes))
         return ws
+
+    async def _server_handshake(self, ws: web.WebSocketResponse, tls_key: bytes) -> bytes:
+        """The peer's key, once it has proved it; `PeerError` otherwise."""
+        kind, payload = await self._receive(ws)
+        if not (kind == "hello" and isinstance(payload, list) and len(payload) == 3):
+            raise PeerError("peer.bad_handshake", "expected hello")
+        chain_id, peer, theirs = payload
+        if chain_id != self.config.chain_id:
+            raise PeerError("peer.wrong_chain", "the peer runs another chain")
+        if not (isinstance(peer, bytes) and peer in self.known and peer != self.address):
+            raise PeerError("peer.unknown_key", "the key is not a node of network.toml")
+        me_validator = self.address in self.validators
+        if peer not in self.validators and not me_validator:
+            raise PeerError("peer.unknown_key", "observers link only to validators")
+        if peer in self.validators and me_validator and peer > self.address:
+            raise PeerError("peer.wrong_direction", "this node dials that peer itself")
+        if not (isinstance(theirs, bytes) and len(theirs) == NONCE_BYTES):
+            raise PeerError("peer.bad_handshake", "bad challenge")
+        mine = os.urandom(NONCE_BYTES)
+        await ws.send_bytes(pack("welcome", [self.address, mine]))
+        kind, proof = await self._receive(ws)
+        if kind != "proof":
+            raise PeerError("peer.bad_handshake", "expected proof")
+        self._check_proof("client", peer, mine, theirs, proof, tls_key)
+        await ws.send_bytes(pack("proof", self._prove("server", theirs, mine, peer, tls_key)))
+        return peer
 
     # ------------------------------------------------------------------ serving
 
     async def _serve_link(self, link: Link) -> None:
         previous = self.links.get(link.peer)
-        if previous is not None:  # the newer link wins; the old one is closed
+        if previous is not None:  # the newer link of the same key wins; the old one closes
+            log.info("a new link with %s replaces its previous one", link.name)
             previous.closed = True
             await previous.ws.close()
         self.links[link.peer] = link
@@ -321,17 +414,17 @@ class Peers:
                 if message.type != aiohttp.WSMsgType.BINARY:
                     if message.type == aiohttp.WSMsgType.ERROR:
                         log.warning("closing the link to %s: %s", link.name,
-                                    link.ws.exception())
+                                    clip(link.ws.exception()))
                         break
                     continue
                 try:
                     budget.spend(message.data)
                     kind, payload = unpack(message.data)
                     if kind not in self.kinds:
-                        raise PeerError("peer.bad_frame", f"unknown kind {kind!r}")
+                        raise PeerError("peer.bad_frame", f"unknown kind {clip(kind, 40)}")
                     await self.handler(link, kind, payload)
                 except PeerError as e:
-                    log.warning("closing the link to %s: %s", link.name, e)
+                    log.warning("closing the link to %s: %s", link.name, clip(e))
                     break
         except ConnectionResetError as e:  # the transport went away under the link
             log.info("the link to %s was reset: %s", link.name, e)

@@ -29,6 +29,7 @@ from node.chain import Chain
 from node.config import NetworkConfig, NodeEntry
 from node.evidence import EvidencePool
 from node.mempool import Mempool
+from node.signer import NodeSigner, as_signer
 from node.store import Store, StoreFault
 
 log = logging.getLogger("claimledger.node")
@@ -44,7 +45,7 @@ class Identity:
     entry: NodeEntry
 
 
-def identify(config: NetworkConfig, key: KeyPair) -> Identity:
+def identify(config: NetworkConfig, key: KeyPair | NodeSigner) -> Identity:
     found = config.node_by_key(key.address)
     if found is None:
         raise LedgerError(
@@ -60,12 +61,14 @@ class Node:
         self,
         config: NetworkConfig,
         data_dir: Path,
-        key: KeyPair,
+        key: KeyPair | NodeSigner,
         registry: Registry | None = None,
     ) -> None:
         self.config = config
-        self.key = key
-        self.identity = identify(config, key)
+        # The node key only through its signer (node/signer.py): a bare key pair is wrapped.
+        self.signer = as_signer(key)
+        self.address = self.signer.address
+        self.identity = identify(config, self.signer)
         self.registry = registry or default_registry()
         self._stopping = asyncio.Event()  # before the store: a fault at start stops the node
         self.store = Store(data_dir / "ledger")
@@ -96,9 +99,10 @@ class Node:
         chain = self.chain
         batch = self.mempool.batch(self.config.timing.max_block_txs, MAX_BLOCK_TX_BYTES)
         run = chain.execute(batch, *self.block_extras(now_ms))
-        block = chain.make_block(run, self.key.address)
+        block = chain.make_block(run, self.address)
         certificate = make_certificate(
-            chain.chain_id, block.header.height, 0, block.id, {self.key.address: self.key.sign}
+            chain.chain_id, block.header.height, 0, block.id,
+            {self.address: self.signer.sign_consensus},
         )
         head = chain.commit(block, certificate, run)
         self.mempool.after_commit(run.included, run.failed, now_ms)

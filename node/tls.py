@@ -1,30 +1,54 @@
-"""TLS for peer links: each node's certificate carries its own Ed25519 node key.
+"""TLS for peer links: a fresh TLS key per start, bound to the node key by a signature.
 
-A node makes a self-signed certificate for the key network.toml lists for it (no public
-CA, nothing to distribute), and serves its peer port over TLS 1.3 with it. A node
-dialling a peer accepts only a certificate whose public key is the key network.toml
-lists for that peer (pinning): a man in the middle cannot present it, so the link is
-private and its server end authentic. The dialling end then proves its own key by
-signing the server's challenge (node/peers.py); that proof cannot be relayed to another
-server, because it names the server's key and only the pinned server can read it.
+The node key never serves TLS and never lies on disk: it stays in the key store (and in
+the signer, node/signer.py). At each start (and each `RENEW_S`) a node makes a fresh
+Ed25519 TLS key in memory and a self-signed certificate for it that carries a binding:
+the node key's signature over (domain tag, chain id, node key, TLS public key, validity),
+in a certificate extension. A node dialling a peer checks, right after the TLS handshake,
+that the certificate's binding names the node key network.toml lists for that peer and
+verifies under it, and that its validity holds now: only a holder of that node key can
+make such a certificate, and only a holder of the TLS key it binds can finish the TLS
+handshake with it. A copy of the TLS key is worth nothing without the node key: the
+peer handshake (node/peers.py) still asks both ends for a node key signature.
+
+Python's ssl loads keys from files only: the TLS key goes encrypted (PKCS#8 under a
+random password held in memory) into an anonymous memory file (memfd; elsewhere a
+private temporary file, removed at once), is loaded, and the file is closed. Nothing of
+either key is left on disk. Earlier versions kept the node key's seed in DATA/tls/node.key;
+`remove_legacy_files` deletes it at start.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import os
+import secrets
+import shutil
 import ssl
+import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import msgpack
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
-from contracts.identity import KeyPair
+from contracts.identity import verify
+from node.signer import TLS_BINDING_DOMAIN, NodeSigner
 
-VALID_DAYS = 3650
-NOT_BEFORE = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+log = logging.getLogger("claimledger.tls")
+
+# An OID minted from a UUID (ITU-T X.667, arc 2.25): no registry needed, no collision.
+BINDING_OID = x509.ObjectIdentifier("2.25.237738535656549312556804199432502334081")
+BINDING_VERSION = 1
+VALID_S = 7 * 86_400  # a binding's lifetime
+RENEW_S = 86_400  # a running node makes a new TLS key and binding this often
+SKEW_S = 300  # a binding is dated this much earlier, for peers whose clocks lag
+MAX_CERTIFICATE_BYTES = 4096
 
 
 class TlsError(Exception):
@@ -34,51 +58,104 @@ class TlsError(Exception):
         self.message = message
 
 
-def certificate_pem(key: KeyPair, name: str) -> tuple[bytes, bytes]:
-    """A self-signed certificate for the node key, and that key, both PEM."""
-    private = Ed25519PrivateKey.from_private_bytes(key.seed)
+def binding_bytes(chain_id: str, node_key: bytes, tls_key: bytes, not_before_s: int,
+                  not_after_s: int) -> bytes:
+    """What the node key signs to vouch for a TLS key."""
+    return TLS_BINDING_DOMAIN + msgpack.packb(
+        [chain_id, node_key, tls_key, not_before_s, not_after_s], use_bin_type=True)
+
+
+@dataclass(frozen=True)
+class TlsIdentity:
+    """A TLS key (in memory only) and its certificate with the node key's binding."""
+
+    node_key: bytes
+    tls_key: bytes  # raw Ed25519 public key of `private`
+    private: Ed25519PrivateKey
+    certificate_pem: bytes
+    not_after_s: int
+
+    def __repr__(self) -> str:  # never print the private key
+        return f"TlsIdentity(node={self.node_key.hex()[:16]}, tls={self.tls_key.hex()[:16]})"
+
+
+def raw_public(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def make_identity(signer: NodeSigner, chain_id: str, name: str,
+                  now_s: int | None = None) -> TlsIdentity:
+    """A fresh TLS key and its certificate, bound to the node key through `signer`."""
+    now_s = int(time.time()) if now_s is None else now_s
+    not_before, not_after = now_s - SKEW_S, now_s + VALID_S
+    private = Ed25519PrivateKey.generate()
+    tls_key = raw_public(private.public_key())
+    node_key = signer.address
+    signature = signer.sign_tls_binding(
+        binding_bytes(chain_id, node_key, tls_key, not_before, not_after))
+    extension = msgpack.packb([BINDING_VERSION, node_key, not_before, not_after, signature],
+                              use_bin_type=True)
     subject = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{name[:32]} {key.address.hex()[:16]}"),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{name[:32]} {node_key.hex()[:16]}"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "claimledger node"),
     ])
+    when = datetime.datetime.fromtimestamp
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(subject)
         .public_key(private.public_key())
-        .serial_number(int.from_bytes(key.address[:16], "big") >> 1)
-        .not_valid_before(NOT_BEFORE)
-        .not_valid_after(NOT_BEFORE + datetime.timedelta(days=VALID_DAYS))
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(when(not_before, datetime.UTC))
+        .not_valid_after(when(not_after, datetime.UTC))
+        .add_extension(x509.UnrecognizedExtension(BINDING_OID, extension), critical=False)
         .sign(private, algorithm=None)
     )
-    key_pem = private.private_bytes(serialization.Encoding.PEM,
-                                    serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+    return TlsIdentity(node_key, tls_key, private,
+                       certificate.public_bytes(serialization.Encoding.PEM), not_after)
 
 
-def write_certificate(key: KeyPair, name: str, directory: Path) -> tuple[Path, Path]:
-    """The node's certificate and key files under `directory` (the key file mode 0600)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    cert_pem, key_pem = certificate_pem(key, name)
-    cert_path, key_path = directory / "node.crt", directory / "node.key"
-    cert_path.write_bytes(cert_pem)
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key_pem)
-    os.chmod(key_path, 0o600)
-    return cert_path, key_path
+def _load_into(context: ssl.SSLContext, identity: TlsIdentity) -> None:
+    """Load the identity's key and certificate through a file that never reaches a disk:
+    an anonymous memory file, the key in it encrypted under a password kept here."""
+    password = secrets.token_bytes(32)
+    key_pem = identity.private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password))
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("claimledger-tls", os.MFD_CLOEXEC)
+        try:
+            os.write(fd, identity.certificate_pem + key_pem)
+            context.load_cert_chain(f"/proc/self/fd/{fd}", password=password)
+        finally:
+            os.close(fd)
+        return
+    directory = tempfile.mkdtemp(prefix="claimledger-tls-")  # mode 0700
+    try:
+        path = Path(directory) / "tls.pem"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(identity.certificate_pem + key_pem)
+        context.load_cert_chain(path, password=password)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
-def server_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
+def server_context(identity: TlsIdentity) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
-    context.load_cert_chain(cert_path, key_path)
+    _load_into(context, identity)
     return context
 
 
+def renew(context: ssl.SSLContext, identity: TlsIdentity) -> None:
+    """Serve new connections with `identity` from now on (links up keep theirs)."""
+    _load_into(context, identity)
+
+
 def client_context() -> ssl.SSLContext:
-    """Accepts any certificate during the handshake; `pinned_key` checks it right after."""
+    """Accepts any certificate during the handshake; `check_binding` checks it right after
+    (TLS 1.3 has already made the server prove it holds the certificate's key)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     context.check_hostname = False
@@ -86,25 +163,66 @@ def client_context() -> ssl.SSLContext:
     return context
 
 
-def certificate_key(der: bytes | None) -> bytes:
-    """The raw Ed25519 public key a DER certificate carries; `TlsError` if it has none."""
+def certificate_binding(der: bytes | None, chain_id: str, expected: bytes,
+                        now_s: int | None = None) -> bytes:
+    """The TLS key of a DER certificate whose binding names `expected` (the node key
+    network.toml lists), verifies under it and holds at `now_s`; `TlsError` otherwise."""
     if not der:
         raise TlsError("peer.tls_no_certificate", "the peer presented no certificate")
+    if len(der) > MAX_CERTIFICATE_BYTES:
+        raise TlsError("peer.tls_bad_certificate", "the certificate is too large")
     try:
-        public = x509.load_der_x509_certificate(der).public_key()
+        certificate = x509.load_der_x509_certificate(der)
+        public = certificate.public_key()
     except ValueError as e:
-        raise TlsError("peer.tls_bad_certificate", f"unreadable certificate: {e}") from e
+        raise TlsError("peer.tls_bad_certificate", "unreadable certificate") from e
     if not isinstance(public, Ed25519PublicKey):
         raise TlsError("peer.tls_bad_certificate", "the certificate's key is not Ed25519")
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    try:
+        value = certificate.extensions.get_extension_for_oid(BINDING_OID).value
+        fields = msgpack.unpackb(value.value, raw=False, max_bin_len=128, max_array_len=8)
+    except (x509.ExtensionNotFound, ValueError, AttributeError, msgpack.UnpackException) as e:
+        raise TlsError("peer.tls_no_binding",
+                       "the certificate carries no node key binding") from e
+    if not (isinstance(fields, list) and len(fields) == 5 and fields[0] == BINDING_VERSION
+            and isinstance(fields[1], bytes) and type(fields[2]) is int
+            and type(fields[3]) is int and isinstance(fields[4], bytes)):
+        raise TlsError("peer.tls_no_binding", "the certificate's binding is malformed")
+    _, node_key, not_before, not_after, signature = fields
+    if node_key != expected:
+        raise TlsError("peer.tls_key_mismatch",
+                       f"the certificate is bound to node key {node_key.hex()[:16]}…, not "
+                       f"to the node key {expected.hex()[:16]}… network.toml lists")
+    tls_key = raw_public(public)
+    message = binding_bytes(chain_id, node_key, tls_key, not_before, not_after)
+    if not verify(expected, message, signature):
+        raise TlsError("peer.tls_bad_binding",
+                       "the binding does not verify under the node key for this TLS key")
+    now_s = int(time.time()) if now_s is None else now_s
+    if not not_before <= now_s <= not_after:
+        raise TlsError("peer.tls_expired", "the certificate's binding is not valid now")
+    return tls_key
 
 
-def check_pinned(ssl_object: ssl.SSLObject | None, expected: bytes) -> None:
-    """Refuse a link whose certificate does not carry the node key network.toml lists."""
+def check_binding(ssl_object: ssl.SSLObject | None, chain_id: str, expected: bytes) -> bytes:
+    """Refuse a link whose certificate is not bound to the node key network.toml lists;
+    the TLS key it binds (the handshake proofs name it)."""
     if ssl_object is None:
         raise TlsError("peer.tls_missing", "the link is not TLS")
-    found = certificate_key(ssl_object.getpeercert(binary_form=True))
-    if found != expected:
-        raise TlsError("peer.tls_key_mismatch",
-                       f"the certificate's key {found.hex()[:16]}… is not the node key "
-                       f"{expected.hex()[:16]}… network.toml lists")
+    return certificate_binding(ssl_object.getpeercert(binary_form=True), chain_id, expected)
+
+
+def remove_legacy_files(data_dir: Path) -> bool:
+    """Delete DATA/tls/node.key and node.crt that earlier versions left: the key file
+    holds the node key's seed in clear. Whether there was one."""
+    directory = data_dir / "tls"
+    key_file = directory / "node.key"
+    found = key_file.exists()
+    if found:
+        key_file.unlink()
+        log.warning("removed %s, which earlier versions wrote: it held the node key in "
+                    "clear; if it could have been copied, replace the node key", key_file)
+    (directory / "node.crt").unlink(missing_ok=True)
+    if directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+    return found

@@ -74,6 +74,7 @@ from contracts.identity import verify
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.blocks import MAX_BLOCK_TX_BYTES, Block
 from node.chain import Execution, InvalidBlock
+from node.peer_gate import RefusalLog
 from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, pack
 from node.service import Node, wall_ms
 from node.store import StoreFault, StoreWriteFailed
@@ -84,6 +85,7 @@ KINDS = frozenset({"proposal", "vote", "txs", "status", "get_blocks", "blocks"})
 TICK_S = 0.02
 REBROADCAST_MS = 1000
 MAX_BLOCKS_KEPT = 16  # proposed blocks kept per height
+REJECTION_LOG_INTERVAL_S = 10.0
 MAX_TXS_ON_CONNECT = 5_000  # pending transactions sent to a peer when a link comes up
 MAX_TXS_PER_FRAME = 1_000  # transactions in one "txs" frame
 TXS_FRAME_BYTES = 1 << 20  # a "txs" frame is sent once its transactions reach this size
@@ -131,7 +133,7 @@ class Replication:
         self.config = node.config
         timing = self.config.timing
         self.timing = timing
-        self.peers = Peers(self.config, node.key, KINDS, self.on_frame, routes)
+        self.peers = Peers(self.config, node.signer, KINDS, self.on_frame, routes)
         self.peers.on_connect = self.on_connect
         self.peer_heights: dict[bytes, int] = {}
         self.requested: dict[bytes, float] = {}  # peer -> loop time of the last request
@@ -149,7 +151,8 @@ class Replication:
         self.wal: FileWal | None = None
         if self.consensus:
             self.wal = FileWal(data_dir / "consensus.wal")
-            self.guard = SigningGuard(self.chain.chain_id, node.key.sign, self.wal)
+            self.guard = SigningGuard(self.chain.chain_id, node.signer.sign_consensus,
+                                      self.wal)
         self.driver: Driver | None = None
         self.blocks: dict[bytes, Block] = {}
         self.runs: dict[bytes, Execution] = {}
@@ -162,6 +165,9 @@ class Replication:
         self.outgoing: list[bytes] = []  # submitted transactions for the next "txs" frame
         self.outgoing_bytes = 0
         self._flush: asyncio.Handle | None = None
+        # A faulty validator may send any number of bad votes: a line per interval.
+        self.rejections = RefusalLog(REJECTION_LOG_INTERVAL_S, log,
+                                     "rejected a consensus message from %s: %s", logging.INFO)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -195,7 +201,7 @@ class Replication:
         self.driver = Driver(
             chain_id=self.chain.chain_id, validators=self.validators, verify=verify,
             height=self.chain.head.height + 1, timeouts=self.timeouts,
-            me=self.node.key.address, guard=self.guard,
+            me=self.node.address, guard=self.guard,
         )
         self._drive(self.driver.start)
 
@@ -250,7 +256,7 @@ class Replication:
                 case Decided():
                     self._decided(action)
                 case Rejected(code=code):
-                    log.info("rejected a consensus message: %s", code)
+                    self.rejections.note(code, "a peer")
                 case EquivocationFound(evidence=evidence):
                     log.warning("equivocation: %s", evidence)
                     first, second = evidence.first, evidence.second
@@ -289,7 +295,7 @@ class Replication:
         now = wall_ms()
         batch = self.node.mempool.batch(self.timing.max_block_txs, MAX_BLOCK_TX_BYTES)
         run = self.chain.execute(batch, *self.node.block_extras(now))
-        block = self.chain.make_block(run, self.node.key.address)
+        block = self.chain.make_block(run, self.node.address)
         self.blocks[block.id] = block
         self.runs[block.id] = run
         log.debug("proposing height=%d round=%d txs=%d", request.height, request.round,
@@ -501,7 +507,7 @@ class Replication:
         reported, once f + 1 of them did (all of them when there are fewer); None before.
         f + 1 reports include an honest validator's, so a few faulty ones cannot end a
         resync early (a report too high only makes it wait)."""
-        me = self.node.key.address
+        me = self.node.address
         others = [v.key for v in self.config.validators if v.key != me]
         heard = [self.peer_heights[k] for k in others if k in self.peer_heights]
         needed = min(len(others), (len(self.config.validators) - 1) // 3 + 1)

@@ -23,7 +23,13 @@ field's value; an array made longer or shorter; bytes nested inside mutated in t
   consensus driver: votes, proposals with their blocks, transactions, status, block sync;
   a tenth of the inputs are blocks with hostile contents signed by their rightful
   proposer or certified by a quorum. When the node commits a block (the corpus carries
-  quorums), the frames follow it to its new height.
+  quorums), the frames follow it to its new height. A share of the inputs are strangers
+  on the validator's real peer port (TLS, a handshake deadline of 0.3 s): a frame header
+  declaring up to 2**63 bytes and its first bytes before the handshake, a burst of
+  connections beyond the caps on pending ones, a slow handshake (the upgrade request a
+  byte at a time), garbage (or a mutated ClientHello) instead of TLS, mutated handshake
+  frames. Each must be closed within the deadline, the count of pending connections
+  must come back to zero, and a crash is a connection that outlives it.
 - api: every route of the HTTP app (read from its router, query names from the OpenAPI
   document) with path parameters, query strings, bodies and headers drawn from the ids
   of that ledger and mutated, through aiohttp's in-process test server. A plain-text 400
@@ -52,6 +58,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import json
 import logging
@@ -59,6 +66,9 @@ import os
 import random
 import re
 import resource
+import socket
+import ssl
+import struct
 import sys
 import tempfile
 import time
@@ -113,11 +123,13 @@ from contracts.ledger import (  # noqa: E402
 from contracts.state import Overlay  # noqa: E402
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id  # noqa: E402
 from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
+from node import tls  # noqa: E402
 from node.api import make_app  # noqa: E402
 from node.blocks import Block, tx_root  # noqa: E402
 from node.config import parse_network  # noqa: E402
 from node.front import FrontLimits, start_front  # noqa: E402
 from node.openapi import openapi_document  # noqa: E402
+from node.peer_gate import PeerLimits  # noqa: E402
 from node.peers import Link, PeerError, pack, unpack  # noqa: E402
 from node.service import Node  # noqa: E402
 from node.validator import KINDS, Replication  # noqa: E402
@@ -141,6 +153,13 @@ DEFAULT_API_INPUTS = 20_000
 SAMPLES_PER_TYPE = 4
 SIGNED_SHARE = 0.25  # of the tx target's inputs: well-typed, correctly signed bodies
 BYZANTINE_SHARE = 0.1  # of the frame target's: signed blocks with hostile contents
+PREAUTH_SHARE = 0.005  # of the frame target's: strangers on the real peer port
+PREAUTH_LIMITS = PeerLimits(handshake_deadline_s=0.3, max_pending=16, max_pending_per_address=4)
+PREAUTH_SHAPES = ("large_frame", "burst", "slow_handshake", "garbage_tls", "handshake_frame")
+PREAUTH_GRACE_S = 2.0  # beyond the deadline, for a loaded machine
+UPGRADE = (b"GET /v1/peer HTTP/1.1\r\nHost: peer\r\nUpgrade: websocket\r\n"
+           b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           b"Sec-WebSocket-Version: 13\r\n\r\n")
 YIELD_EVERY = 64  # frames between two turns of the event loop (timers, the ticker)
 MAX_MUTANT_BYTES = 1 << 18
 MAX_NESTED_MUTATION = 3  # bytes inside bytes (a tx in a block in a frame)
@@ -808,6 +827,52 @@ class TxTarget:
         self.world.close()
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ws_frame_header(length: int) -> bytes:
+    """A client's binary websocket frame header declaring `length` bytes (mask zero)."""
+    if length < 126:
+        return bytes([0x82, 0x80 | length]) + bytes(4)
+    if length < 1 << 16:
+        return bytes([0x82, 0x80 | 126]) + struct.pack(">H", length) + bytes(4)
+    return bytes([0x82, 0x80 | 127]) + struct.pack(">Q", length) + bytes(4)
+
+
+async def stranger(port: int, use_tls: bool = True
+                   ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.wait_for(asyncio.open_connection(
+        "127.0.0.1", port, ssl=tls.client_context() if use_tls else None), 5)
+
+
+async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
+    """Whether the server closes the connection within `seconds` (reading what it sends)."""
+    try:
+        async with asyncio.timeout(seconds):
+            while await reader.read(1 << 16):
+                pass
+    except TimeoutError:
+        return False
+    except (ConnectionError, ssl.SSLError):
+        pass
+    return True
+
+
+@cache
+def client_hello_sample() -> bytes:
+    """The first bytes a TLS client sends (a ClientHello), for garbage_tls to mutate."""
+    context = tls.client_context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    client = context.wrap_bio(incoming, outgoing)
+    with contextlib.suppress(ssl.SSLWantReadError):
+        client.do_handshake()
+    return outgoing.read()
+
+
+
 class FrameTarget:
     """A validator's peer link fed binary messages: `unpack`, the kind check, `on_frame`."""
 
@@ -916,7 +981,12 @@ class FrameTarget:
                 whole, inner = self._mutators(rng)
             frame = rng.choice(self.corpus)
             r = rng.random()
-            if r < BYZANTINE_SHARE:
+            if r < PREAUTH_SHARE:
+                shape = rng.randrange(len(PREAUTH_SHAPES))
+                body = rng.choice((whole.mutate(frame), rng.randbytes(rng.randint(0, 4096)),
+                                   client_hello_sample()))
+                yield "preauth", bytes([shape]) + rng.randbytes(8) + body
+            elif r < PREAUTH_SHARE + BYZANTINE_SHARE:
                 yield "byzantine", self.byzantine(rng, txs)
             elif r < 0.35:
                 yield "frame", whole.mutate(frame)
@@ -928,8 +998,13 @@ class FrameTarget:
     async def run(self, case: Case) -> str:
         if self.replication is None:
             self.replication = Replication(self.world.node, self.world.root)
+            self.replication.peers.limits = PREAUTH_LIMITS
+            self.peer_port = free_port()
+            await self.replication.peers.listen("127.0.0.1", self.peer_port)
             self.replication.start()
-        _, data = case
+        label, data = case
+        if label == "preauth":
+            return await self.preauth(data)
         try:
             # As the link's receive loop (Peers._serve_link) does with a binary message,
             # less its flood and replay budget: a fuzzer floods and repeats by design.
@@ -945,6 +1020,65 @@ class FrameTarget:
             while not self.link.queue.empty():
                 self.link.queue.get_nowait()
         return ACCEPTED
+
+    async def preauth(self, data: bytes) -> str:
+        """A stranger on the peer port in one of PREAUTH_SHAPES (data[0]), parameters
+        from data[1:9], bytes from data[9:]; the refusal codes it caused."""
+        assert self.replication is not None and self.replication.peers.listener is not None
+        listener = self.replication.peers.listener
+        shape = PREAUTH_SHAPES[data[0] % len(PREAUTH_SHAPES)]
+        knob = int.from_bytes(data[1:9], "big")
+        body = data[9:]
+        before = Counter(listener.refusals.counts)
+        limits = PREAUTH_LIMITS
+        deadline_s = limits.handshake_deadline_s + PREAUTH_GRACE_S
+        port = self.peer_port
+        opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        try:
+            if shape == "burst":
+                extra = 1 + knob % 8
+                count = limits.max_pending_per_address + extra
+                for _ in range(count):
+                    opened.append(await stranger(port, use_tls=False))
+                shut = await asyncio.gather(*(closed_within(r, 0.2) for r, _ in opened))
+                if sum(shut) < extra:
+                    raise InvariantBroken(f"{count} pending connections from one address, "
+                                          f"only {sum(shut)} closed at once")
+            else:
+                reader, writer = await stranger(port, use_tls=shape != "garbage_tls")
+                opened.append((reader, writer))
+                if shape == "garbage_tls":
+                    writer.write(body or b"\x00")
+                elif shape == "slow_handshake":
+                    for byte in UPGRADE[: 1 + knob % len(UPGRADE)]:
+                        writer.write(bytes([byte]))
+                        await asyncio.sleep(0.05)
+                        if writer.is_closing():
+                            break
+                else:
+                    writer.write(UPGRADE)
+                    if shape == "large_frame":
+                        declared = max(1, knob % (1 << 63))
+                        writer.write(ws_frame_header(declared) + body[: 1 << 15])
+                        writer.write(bytes(min(declared, 1 << 15)))
+                    else:
+                        writer.write(ws_frame_header(len(body)) + body)
+                with contextlib.suppress(ConnectionError, ssl.SSLError):
+                    await writer.drain()
+                if not await closed_within(reader, deadline_s):
+                    raise InvariantBroken(f"a stranger ({shape}) outlived the handshake "
+                                          f"deadline of {limits.handshake_deadline_s} s")
+        finally:
+            for _, writer in opened:
+                writer.close()
+        for _ in range(int(deadline_s / 0.02)):
+            if listener.pending == 0:
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise InvariantBroken(f"{listener.pending} connections still count as pending")
+        caused = listener.refusals.counts - before
+        return "+".join(sorted(caused)) or "peer.closed_quietly"
 
     def describe(self, case: Case) -> dict[str, Any]:
         return {"label": case[0], "input_hex": case[1].hex(),

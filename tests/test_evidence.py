@@ -64,7 +64,7 @@ class Network4:
         """The block node `by` proposes now, with the evidence its pool holds."""
         node = self.nodes[by]
         run = node.chain.execute([], *node.block_extras(now_ms()))
-        return node.chain.make_block(run, node.key.address)
+        return node.chain.make_block(run, node.address)
 
     def commit(self, block: Block) -> None:
         """Every node validates the block and commits it with three precommits."""

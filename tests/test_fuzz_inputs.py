@@ -325,6 +325,19 @@ def test_the_link_still_serves_after_hostile_frames(link: OnItsLoop) -> None:
     assert link.run("frame", pack("get_blocks", [1, height])) == fuzz.ACCEPTED
 
 
+@pytest.mark.parametrize("shape", fuzz.PREAUTH_SHAPES)
+def test_strangers_on_the_peer_port_are_closed_within_the_deadline(link: OnItsLoop,
+                                                                   shape: str) -> None:
+    # The target raises when a stranger's connection outlives the handshake deadline or
+    # still counts as pending after it; a large declared frame is cut by the byte budget.
+    index = fuzz.PREAUTH_SHAPES.index(shape)
+    knob = (1 << 62).to_bytes(8, "big")
+    outcome = link.run("preauth", bytes([index]) + knob + fuzz.client_hello_sample())
+    assert outcome.startswith("peer."), outcome
+    if shape == "large_frame":
+        assert "peer.preauth_bytes" in outcome
+
+
 # ------------------------------------------------------------------ every API route
 
 JSON = st.recursive(

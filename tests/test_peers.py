@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-import tempfile
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -16,6 +14,7 @@ from contracts.identity import KeyPair
 from node import tls
 from node.config import NetworkConfig, NodeEntry, Timing
 from node.peers import MAX_FRAME_BYTES, Budget, Link, Peers, handshake_bytes, pack, unpack
+from node.signer import LocalSigner
 from tests.nodeproc import free_port
 
 CHAIN = "claimledger-peers-test"
@@ -40,13 +39,12 @@ class Endpoint:
         self.peers = Peers(cfg, key, frozenset({"ping"}), self.handle,
                            **({"budget": budget} if budget else {}))
         self.port = port
-        self.tls_dir = Path(tempfile.mkdtemp(prefix="peer-tls-"))
 
     async def handle(self, link: Link, kind: str, payload: object) -> None:
         self.received.append((link.name, kind, payload))
 
     async def start(self) -> Endpoint:
-        await self.peers.listen("127.0.0.1", self.port, self.tls_dir)
+        await self.peers.listen("127.0.0.1", self.port)
         self.peers.start()
         return self
 
@@ -101,23 +99,49 @@ async def test_a_key_not_in_network_toml_is_refused(three) -> None:
         await end.stop()
 
 
+def dialler_and_dialled(nodes: dict[str, tuple[KeyPair, int]]) -> tuple[KeyPair, KeyPair, int]:
+    """Of a and b, the one that dials (the lower key), the other one and its port."""
+    low, high = sorted((nodes["a"], nodes["b"]), key=lambda node: node[0].address)
+    return low[0], high[0], high[1]
+
+
 async def test_a_node_that_cannot_sign_for_its_key_is_refused(three) -> None:
     cfg, nodes = three
-    key, port = nodes["a"]
+    claimed, key, port = dialler_and_dialled(nodes)
     end = await Endpoint(cfg, key, port).start()
-    b_key = nodes["b"][0]
     impostor = KeyPair.generate()
     try:
         async with aiohttp.ClientSession() as session, \
                 session.ws_connect(peer_url(port), ssl=tls.client_context()) as ws:
-            await ws.send_bytes(pack("hello", [CHAIN, b_key.address, bytes(32)]))
-            kind, (peer, challenge, _proof) = unpack((await ws.receive()).data)
+            tls_key = tls.check_binding(ws.get_extra_info("ssl_object"), CHAIN, key.address)
+            await ws.send_bytes(pack("hello", [CHAIN, claimed.address, bytes(32)]))
+            kind, (peer, challenge) = unpack((await ws.receive()).data)
             assert kind == "welcome" and peer == key.address
-            # Signed with a key that is not b's: the proof does not verify.
-            forged = impostor.sign(handshake_bytes(CHAIN, challenge, b_key.address, peer))
+            # Signed with a key that is not the claimed one: the proof does not verify.
+            forged = impostor.sign(handshake_bytes("client", CHAIN, challenge, bytes(32),
+                                                   claimed.address, peer, tls_key))
             await ws.send_bytes(pack("proof", forged))
             assert unpack((await ws.receive()).data) == ("refused", "peer.bad_proof")
-        assert b_key.address not in end.peers.links
+        assert claimed.address not in end.peers.links
+    finally:
+        await end.stop()
+
+
+async def test_a_stranger_gets_no_signature_of_the_node_key(three) -> None:
+    # Before: the welcome carried the server's proof over the stranger's challenge, a
+    # signature it could relay to another node as the client proof of this one.
+    cfg, nodes = three
+    claimed, key, port = dialler_and_dialled(nodes)
+    end = await Endpoint(cfg, key, port).start()
+    try:
+        async with aiohttp.ClientSession() as session, \
+                session.ws_connect(peer_url(port), ssl=tls.client_context()) as ws:
+            await ws.send_bytes(pack("hello", [CHAIN, claimed.address, bytes(32)]))
+            kind, welcome = unpack((await ws.receive()).data)
+            assert kind == "welcome"
+            assert welcome == [key.address, welcome[1]] and len(welcome[1]) == 32
+            await ws.send_bytes(pack("proof", bytes(64)))
+            assert unpack((await ws.receive()).data) == ("refused", "peer.bad_proof")
     finally:
         await end.stop()
 
@@ -166,10 +190,14 @@ async def test_links_are_tls_with_the_certificate_of_the_node_key(three) -> None
                 session.ws_connect(peer_url(port), ssl=tls.client_context()) as ws:
             ssl_object = ws.get_extra_info("ssl_object")
             assert ssl_object.version() == "TLSv1.3"
-            tls.check_pinned(ssl_object, key.address)
+            tls_key = tls.check_binding(ssl_object, CHAIN, key.address)
+            assert tls_key != key.address  # the node key never serves TLS
             with pytest.raises(tls.TlsError) as refused:
-                tls.check_pinned(ssl_object, nodes["b"][0].address)
+                tls.check_binding(ssl_object, CHAIN, nodes["b"][0].address)
             assert refused.value.code == "peer.tls_key_mismatch"
+            with pytest.raises(tls.TlsError) as refused:
+                tls.check_binding(ssl_object, "another-chain", key.address)
+            assert refused.value.code == "peer.tls_bad_binding"
         # Plain HTTP on the peer port gets no websocket.
         async with aiohttp.ClientSession() as session:
             with pytest.raises(aiohttp.ClientError):
@@ -192,7 +220,7 @@ async def test_a_server_without_the_pinned_key_is_never_linked(three, caplog) ->
         seen.append(kind)
 
     fake = Peers(cfg, impostor, frozenset({"ping"}), record)
-    await fake.listen("127.0.0.1", dialled[1], Path(tempfile.mkdtemp(prefix="peer-tls-")))
+    await fake.listen("127.0.0.1", dialled[1])
     end = await Endpoint(cfg, dialler[0], dialler[1]).start()
     try:
         await eventually(lambda: "peer.tls_key_mismatch" in caplog.text)
@@ -265,9 +293,13 @@ async def test_an_oversized_frame_closes_the_link(three, caplog) -> None:
             await end.stop()
 
 
-def test_certificates_carry_the_node_key_and_the_key_file_is_private() -> None:
+def test_certificates_carry_a_fresh_tls_key_bound_to_the_node_key() -> None:
     key = KeyPair.generate()
-    cert_path, key_path = tls.write_certificate(key, "a", Path(tempfile.mkdtemp()))
-    der = ssl.PEM_cert_to_DER_cert(cert_path.read_text())
-    assert tls.certificate_key(der) == key.address
-    assert key_path.stat().st_mode & 0o777 == 0o600
+    first = tls.make_identity(LocalSigner(key), CHAIN, "a")
+    second = tls.make_identity(LocalSigner(key), CHAIN, "a")
+    der = ssl.PEM_cert_to_DER_cert(first.certificate_pem.decode())
+    assert tls.certificate_binding(der, CHAIN, key.address) == first.tls_key
+    assert first.tls_key != second.tls_key != key.address
+    with pytest.raises(tls.TlsError) as expired:
+        tls.certificate_binding(der, CHAIN, key.address, now_s=first.not_after_s + 1)
+    assert expired.value.code == "peer.tls_expired"

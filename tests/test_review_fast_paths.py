@@ -375,9 +375,9 @@ def commit_only(node: Node, txs: list[Transaction], now_ms: int) -> None:
     checked = [node.mempool.checked(encode(tx)) for tx in txs]
     assert all(c is not None for c in checked)
     run = chain.execute(checked, chain.next_time_ms(now_ms))  # type: ignore[arg-type]
-    block = chain.make_block(run, node.key.address)
+    block = chain.make_block(run, node.address)
     certificate = make_certificate(chain.chain_id, block.header.height, 0, block.id,
-                                   {node.key.address: node.key.sign})
+                                   {node.address: node.signer.sign_consensus})
     chain.commit(block, certificate, run)
     node.mempool.after_commit(run.included, run.failed, now_ms)
 

@@ -221,7 +221,7 @@ async def three_linked(tmp_path: Path, c: Cluster
             validator(tmp_path, c, 2) as third:
         nodes = [a, b, third]
         for i, (_, replication) in enumerate(nodes):
-            await replication.peers.listen("127.0.0.1", c.peer_ports[i], tmp_path / f"tls{i}")
+            await replication.peers.listen("127.0.0.1", c.peer_ports[i])
         for _, replication in nodes:
             replication.peers.start()
         for _, replication in nodes:
