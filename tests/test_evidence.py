@@ -238,7 +238,7 @@ async def test_a_validator_signing_two_prevotes_is_on_every_ledger_once(
     try:
         for proc in procs:
             await asyncio.to_thread(proc.wait_ready)
-        await peers.listen("127.0.0.1", byzantine.peer_port, tmp_path / "byzantine-tls")
+        await peers.listen("127.0.0.1", byzantine.peer_port)
         peers.start()
         deadline = time.monotonic() + 30
         while len(peers.links) < 3 or not heights:
