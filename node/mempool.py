@@ -33,7 +33,8 @@ well-signed transactions that fail their rules:
   `member_pending_txs` pending transactions and `member_pending_bytes` of them; past that
   its next one is refused with `mempool.member_quota`, while other members go on.
 - Each transaction that fails its rules when a block executes it costs every member that
-  signed it `member_failure_cost_txs` of that quota; the cost heals linearly, a whole
+  signed it `member_failure_cost_txs` of that quota (one that expired while it waited
+  here costs nothing: that is this node's backlog); the cost heals linearly, a whole
   quota's worth in `failure_heal_s`. A member whose quota its failures ate is refused
   with `mempool.member_throttled` and told when to retry.
 - Gossip is held apart from this node's own clients' transactions: one peer's gossip
@@ -70,6 +71,9 @@ RECHECK_MAX_TXS = 500  # own pending transactions run again after a block; beyon
 INVARIANTS_MAX_TXS = 100  # after a block, the invariants are checked while at most this many wait
 MAX_PENALIZED = 100_000  # members or peers whose penalties are remembered (oldest forgiven)
 UNNAMED_PEER = b""  # gossip whose peer the caller did not name
+# Failures in a block that say how long a transaction waited here, not how its members
+# or the peer that gossiped it behave: a backlog of this node's must not throttle them.
+UNCHARGED_CODES = frozenset({"tx.expired"})
 
 
 class QuotaExceeded(LedgerError):
@@ -322,9 +326,12 @@ class Mempool:
 
     def penalize(self, failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
         """Charge the members that signed transactions which failed their rules in a
-        block, and the peers that gossiped them (before they leave the mempool)."""
+        block, and the peers that gossiped them (before they leave the mempool). One that
+        expired while it waited costs nothing (`UNCHARGED_CODES`)."""
         limits = self.limits
-        for checked, _ in failed:
+        for checked, error in failed:
+            if error.code in UNCHARGED_CODES:
+                continue
             for signer in signers_of(checked):
                 self.member_penalties.add(signer, limits.member_failure_cost_txs, wall_ms)
             peer = self.source.get(checked.id)

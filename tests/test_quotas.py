@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from consensus.certificate import make_certificate
 from contracts import issuance
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
+from contracts.tx import decode_transaction, payload_id
 from node.api import SUBMIT_BUCKETS, make_app
 from node.config import Limits, parse_network
 from node.mempool import Mempool
@@ -276,3 +278,40 @@ async def test_status_counts_each_peers_gossip_dropped_and_failed(tmp_path: Path
                     validator["gossip_failed"]) == (2, 1, 0)
         finally:
             await client.close()
+
+
+def commit_empty_block(local: LocalNode, at_ms: int) -> None:
+    """A block another validator proposed without this mempool's transactions."""
+    node, chain = local.node, local.node.chain
+    run = chain.execute([], chain.next_time_ms(at_ms))
+    block = chain.make_block(run, node.address)
+    certificate = make_certificate(chain.chain_id, block.header.height, 0, block.id,
+                                   {node.address: node.signer.sign_consensus})
+    chain.commit(block, certificate, run)
+    node.mempool.after_commit(run.included, run.failed, at_ms)
+
+
+def test_transactions_that_expire_while_they_wait_cost_no_quota(tmp_path: Path) -> None:
+    # Expiry says how long a transaction waited here, not how its members or peers
+    # behave: a backlog of this node's own must not throttle them.
+    limits = {"member_pending_txs": 10, "member_failure_cost_txs": 10,
+              "peer_failure_cost_txs": 10, "peer_share_percent": 50}
+    with local_node(tmp_path, CHAIN, T0, limits=limits) as local:
+        node = local.node
+        node.mempool = mempool = Mempool(node.chain, 40, limits=node.config.limits)
+        members, now, peer = local.members, now_ms(), b"p" * 32
+        expiring = [encode(apply_tx(CHAIN, members, DUE, f"E-{i}", expiry_height=1))
+                    for i in range(3)]
+        for raw in expiring:
+            mempool.submit(raw, now, own=False, peer=peer)
+        commit_empty_block(local, now)  # height 1 without them: now they have expired
+        node.produce(now + 1)  # height 2 leaves them out
+        assert len(mempool) == 0
+        assert {mempool.status(payload_id(decode_transaction(raw).payload))[1].code
+                for raw in expiring} == {"tx.expired"}
+        assert mempool.member_penalties.of(members["supplier"].address, now + 2) == 0
+        assert mempool.peer_penalties.of(peer, now + 2) == 0 and not mempool.gossip_failed
+        for i in range(10):  # the supplier's whole quota, the peer's whole share
+            mempool.submit(supplier_apply(members, f"AFTER-{i}"), now + 2, own=False,
+                           peer=peer)
+        mempool.check_invariants()
