@@ -301,6 +301,8 @@ class LogThrottle(logging.Filter):
         kind = (record.name, str(record.msg), type(exc).__name__)
         if isinstance(exc, HttpProcessingError):
             said = " ".join(str(exc).split())[:200]  # one line, whatever the client sent
+            if record.args:  # the template is formatted with them: its "%" stays text
+                said = said.replace("%", "%%")
             record.msg = f"{record.msg}: {type(exc).__name__}: {said}"
             record.exc_info = None
             record.exc_text = None

@@ -22,6 +22,7 @@ from types import ModuleType
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 from aiohttp.test_utils import TestClient, TestServer
 
 from contracts.identity import KeyPair
@@ -474,6 +475,21 @@ def test_log_throttle_summarises_what_it_left_out() -> None:
     later = record("boom")
     assert throttle.filter(later)
     assert "3 more like this left out" in later.getMessage()
+
+
+def test_a_client_s_percent_signs_reach_the_log_line_as_sent() -> None:
+    # What a client sent is put into the line's template, which logging then formats
+    # with the line's own arguments: its "%s" must stay text, not become a placeholder.
+    throttle = LogThrottle(burst=2, window_s=10)
+    sent = "GET /%s%d%(x)s HTTP/1.1"
+    error = BadHttpMessage(f"bad request line {sent!r}")
+    record = logging.LogRecord("aiohttp.server", logging.ERROR, __file__, 1,
+                               "Error handling request from %s", ("10.0.0.1",),
+                               (type(error), error, None))
+    assert throttle.filter(record)
+    line = record.getMessage()
+    assert line.startswith("Error handling request from 10.0.0.1: BadHttpMessage")
+    assert sent in line
 
 
 # ------------------------------------------------------------------ set-off plans
