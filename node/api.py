@@ -306,8 +306,9 @@ async def errors_as_json(
     except asyncio.CancelledError:
         raise
     except Exception:
+        # The path as sent (percent-encoded): decoded, a client's %0A would end the line.
         request.app[API_LOG].exception("unexpected error in %s %s", request.method,
-                                       request.path[:200])
+                                       request.raw_path[:200])
         return error_response(500, "internal", "the node failed to answer; this is a bug")
 
 

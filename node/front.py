@@ -142,7 +142,7 @@ async def answer_deadline(
             transport.abort()
         request.app.get(FRONT_LOG, log).info(
             "cut off %s after %.0f s: it did not take its answer to %s %s",
-            request.remote, deadline_s, request.method, request.path[:100])
+            request.remote, deadline_s, request.method, request.raw_path[:100])  # as sent
     return response
 
 

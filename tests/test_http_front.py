@@ -461,6 +461,24 @@ async def test_a_failing_route_logs_a_burst_then_stays_quiet(
     assert 1 <= len(logged) <= FrontLimits().log_burst
 
 
+async def test_a_path_a_client_chose_stays_on_its_log_line(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # %0A in a path decodes to a line break: logged decoded, a client writes log lines.
+    def broken(text: str) -> bytes:
+        raise RuntimeError("a bug any client can reach")
+
+    monkeypatch.setattr(api, "address_of", broken)
+    caplog.set_level(logging.ERROR, logger="claimledger.api")
+    async with api_client(tmp_path) as client:
+        forged = "x%0A2026-01-01 00:00:00,000 ERROR claimledger.node: forged%0D"
+        response = await client.get("/v1/setoff/limits/" + forged)
+        assert response.status == 500
+    logged = [r.getMessage() for r in caplog.records if r.name == "claimledger.api"]
+    assert len(logged) == 1 and "/v1/setoff/limits/x" in logged[0]
+    assert "\n" not in logged[0] and "\r" not in logged[0]
+
+
 def test_log_throttle_summarises_what_it_left_out() -> None:
     now = [0.0]
     throttle = LogThrottle(burst=2, window_s=10, clock=lambda: now[0])
