@@ -33,10 +33,11 @@ well-signed transactions that fail their rules:
   `member_pending_txs` pending transactions and `member_pending_bytes` of them; past that
   its next one is refused with `mempool.member_quota`, while other members go on.
 - Each transaction that fails its rules when a block executes it costs every member that
-  signed it `member_failure_cost_txs` of that quota (one that expired while it waited
-  here costs nothing: that is this node's backlog); the cost heals linearly, a whole
-  quota's worth in `failure_heal_s`. A member whose quota its failures ate is refused
-  with `mempool.member_throttled` and told when to retry.
+  signed it `member_failure_cost_txs` of that quota, once however often peers bring it
+  back (one that expired while it waited here costs nothing: that is this node's
+  backlog); the cost heals linearly, a whole quota's worth in `failure_heal_s`. A
+  member whose quota its failures ate is refused with `mempool.member_throttled` and
+  told when to retry.
 - Gossip is held apart from this node's own clients' transactions: one peer's gossip
   holds at most `peer_share_percent` of the mempool's count and bytes, all peers'
   gossip together leaves `own_reserve_percent` of it to the own clients, and a gossiped
@@ -156,6 +157,10 @@ class Mempool:
         self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
         self.by_raw: dict[bytes, CheckedTx] = {}  # the same, by the bytes that were checked
         self.rejected: OrderedDict[bytes, LedgerError] = OrderedDict()
+        # Transactions whose failure in a block its members paid for already: a peer may
+        # bring one back after each block (it stays well signed until it expires), and
+        # only the peer pays for that again. At most MAX_REJECTED_KEPT, the oldest forgotten.
+        self.charged: OrderedDict[bytes, None] = OrderedDict()
         self.own: set[bytes] = set()  # pending ids submitted through this node's API
         # The state after the pending transactions in `own`, while dry-runs are on; None
         # while more of them wait than a recheck may run again (the module's docstring).
@@ -327,13 +332,18 @@ class Mempool:
     def penalize(self, failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
         """Charge the members that signed transactions which failed their rules in a
         block, and the peers that gossiped them (before they leave the mempool). One that
-        expired while it waited costs nothing (`UNCHARGED_CODES`)."""
+        expired while it waited costs nothing (`UNCHARGED_CODES`); its members pay for one
+        transaction once, however often peers bring it back (`charged`)."""
         limits = self.limits
         for checked, error in failed:
             if error.code in UNCHARGED_CODES:
                 continue
-            for signer in signers_of(checked):
-                self.member_penalties.add(signer, limits.member_failure_cost_txs, wall_ms)
+            if checked.id not in self.charged:
+                self.charged[checked.id] = None
+                while len(self.charged) > MAX_REJECTED_KEPT:
+                    self.charged.popitem(last=False)
+                for signer in signers_of(checked):
+                    self.member_penalties.add(signer, limits.member_failure_cost_txs, wall_ms)
             peer = self.source.get(checked.id)
             if peer is not None:
                 self.peer_penalties.add(peer, limits.peer_failure_cost_txs, wall_ms)

@@ -315,3 +315,21 @@ def test_transactions_that_expire_while_they_wait_cost_no_quota(tmp_path: Path) 
             mempool.submit(supplier_apply(members, f"AFTER-{i}"), now + 2, own=False,
                            peer=peer)
         mempool.check_invariants()
+
+
+def test_a_failed_transaction_gossiped_again_costs_its_member_once(tmp_path: Path) -> None:
+    # A validator holds every transaction gossip brought it, those that failed included:
+    # bringing one back after each block must not keep its member throttled for ever.
+    limits = {"member_pending_txs": 100, "member_failure_cost_txs": 10,
+              "peer_failure_cost_txs": 10, "failure_heal_s": 600}
+    with local_node(tmp_path, CHAIN, T0, limits=limits) as local:
+        mempool, members, now, faulty = local.node.mempool, local.members, now_ms(), b"f" * 32
+        supplier = members["supplier"].address
+        failing = failing_apply(members, "REPLAYED")
+        for block in range(5):
+            mempool.submit(failing, now, own=False, peer=faulty)
+            local.node.produce(now)
+            assert len(mempool) == 0 and mempool.gossip_failed[faulty] == block + 1
+        assert mempool.member_penalties.of(supplier, now) == 10  # its one failure
+        assert mempool.peer_penalties.of(faulty, now) == 50  # every time it brought it
+        mempool.check_invariants()
