@@ -136,3 +136,11 @@ def tx_root(raw_txs: list[bytes] | tuple[bytes, ...]) -> bytes:
 
 def evidence_root(evidence: list[DuplicateVote] | tuple[DuplicateVote, ...]) -> bytes:
     return merkle_root([digest(item) for item in evidence])
+
+
+def body_matches_header(block: Block) -> bool:
+    """Whether the block's transactions and evidence are those its header commits to. Its
+    id is the header's hash alone, so a relay can pair a genuine header with another body."""
+    h = block.header
+    return (h.tx_count == len(block.txs) and h.tx_root == tx_root(block.txs)
+            and h.evidence_root == evidence_root(block.evidence))

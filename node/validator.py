@@ -72,7 +72,7 @@ from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import verify
 from contracts.tx import MAX_LARGE_TX_BYTES
-from node.blocks import MAX_BLOCK_TX_BYTES, Block
+from node.blocks import MAX_BLOCK_TX_BYTES, Block, body_matches_header
 from node.chain import Execution, InvalidBlock
 from node.peer_gate import RefusalLog
 from node.peers import MAX_FRAME_BYTES, Link, PeerError, Peers, pack
@@ -493,7 +493,11 @@ class Replication:
         if not self.driver.height <= message.height <= self.driver.height + 1:
             return
         block = self.chain.decode_block(payload[1])
-        if block.id != message.value_id or block.header.height != message.height:
+        # Checked before the block is kept under its id: a genuine header with a body of a
+        # relay's making (other transactions, forged evidence) would be judged invalid, and
+        # a value's validity is judged once a height, so the genuine block would be too.
+        if block.id != message.value_id or block.header.height != message.height \
+                or not body_matches_header(block):
             raise MessageError("consensus.block_mismatch", "the block is not the proposed one")
         kept = sum(1 for b in self.blocks.values() if b.header.height == message.height)
         if block.id not in self.blocks and kept < MAX_BLOCKS_KEPT:

@@ -13,16 +13,25 @@ from pathlib import Path
 import pytest
 
 from consensus.certificate import PRECOMMIT, PREVOTE, make_certificate, vote_bytes
-from consensus.messages import NIL, Vote, decode_message, encode_message
+from consensus.messages import (
+    NIL,
+    Proposal,
+    Vote,
+    decode_message,
+    encode_message,
+    proposal_bytes,
+)
+from consensus.validators import ValidatorSet
 from contracts import evidence
+from contracts.codec import encode
 from contracts.identity import KeyPair, verify
 from node.blocks import Block, DuplicateVote, evidence_root
 from node.chain import InvalidBlock
 from node.config import load_network, parse_network
 from node.evidence import MAX_EVIDENCE_AGE, duplicate_vote
-from node.peers import Link, Peers
+from node.peers import Link, PeerError, Peers
 from node.service import Node
-from node.validator import KINDS
+from node.validator import KINDS, Replication
 from tests.nodeproc import (
     CLUSTER_MEMBERS,
     CLUSTER_TIMING,
@@ -208,6 +217,42 @@ def test_evidence_older_than_the_bound_is_refused(net: Network4) -> None:
     with pytest.raises(EvidenceError) as refused:
         verify_duplicate_vote(CHAIN, powers, verify, item, 2 + MAX_EVIDENCE_AGE, 0)
     assert refused.value.code == "evidence.too_old"
+
+
+async def test_a_proposal_relayed_with_other_evidence_cannot_spoil_the_genuine_block(
+        net: Network4, tmp_path: Path) -> None:
+    # A block's id is its header's hash: a faulty validator can relay an honest proposal
+    # with a body of its own (forged evidence, a short frame that arrives first). Kept
+    # under that id, it would make this validator judge the honest block invalid for the
+    # whole height; refused as not the proposed block, the genuine one is judged.
+    validators = ValidatorSet.from_powers(net.nodes[0].config.validator_powers())
+    first = next(k for k in net.keys if k.address == validators.proposer(1, 0))
+    receiver = next(n for n in net.nodes[:3] if n.address != first.address)
+    faulty = next(k for k in net.keys if k.address not in (first.address, receiver.address))
+    (tmp_path / "replication").mkdir()
+    replication = Replication(receiver, tmp_path / "replication")
+    replication._new_driver()
+    assert replication.driver is not None
+    sent: list[object] = []
+    replication._broadcast = sent.append  # type: ignore[method-assign]
+    run = receiver.chain.execute([], receiver.chain.next_time_ms(now_ms()))
+    genuine = receiver.chain.make_block(run, first.address)
+    proposal = Proposal(1, 0, genuine.id, -1, first.address,
+                        first.sign(proposal_bytes(CHAIN, 1, 0, genuine.id, -1)))
+    byzantine = net.keys[3]
+    forged = duplicate_vote(vote(byzantine, 0, 0, b"\x01" * 32), vote(byzantine, 0, 0, NIL))
+    spoiled = Block(genuine.header, genuine.txs, (forged,))
+    assert spoiled.id == genuine.id
+    with pytest.raises(PeerError) as refused:
+        await replication.on_frame(Link(faulty.address, "faulty", None),  # type: ignore[arg-type]
+                                   "proposal", [proposal.to_wire(), encode(spoiled)])
+    assert refused.value.code == "consensus.block_mismatch"
+    await replication.on_frame(Link(first.address, "proposer", None),  # type: ignore[arg-type]
+                               "proposal", [proposal.to_wire(), encode(genuine)])
+    prevotes = [m for m in sent if isinstance(m, Vote) and m.type == PREVOTE]
+    assert [(v.height, v.round, v.value_id) for v in prevotes] == [(1, 0, genuine.id)]
+    replication._cancel_timers()
+    replication.wal.close()  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------ a real network
