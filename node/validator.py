@@ -47,6 +47,7 @@ from pathlib import Path
 
 from consensus.certificate import Certificate, CertificateError
 from consensus.driver import (
+    MAX_PROPOSALS_PER_ROUND,
     Action,
     Broadcast,
     Decided,
@@ -84,7 +85,7 @@ log = logging.getLogger("claimledger.consensus")
 KINDS = frozenset({"proposal", "vote", "txs", "status", "get_blocks", "blocks"})
 TICK_S = 0.02
 REBROADCAST_MS = 1000
-MAX_BLOCKS_KEPT = 16  # proposed blocks kept per height
+MAX_BLOCKS_KEPT = 16  # proposed blocks kept, of this height and the next (see `_keep`)
 REJECTION_LOG_INTERVAL_S = 10.0
 MAX_TXS_ON_CONNECT = 5_000  # pending transactions sent to a peer when a link comes up
 MAX_TXS_PER_FRAME = 1_000  # transactions in one "txs" frame
@@ -155,6 +156,7 @@ class Replication:
                                       self.wal)
         self.driver: Driver | None = None
         self.blocks: dict[bytes, Block] = {}
+        self.block_rounds: dict[bytes, tuple[int, int]] = {}  # kept block -> height, round
         self.runs: dict[bytes, Execution] = {}
         self.wanted: set[bytes] = set()  # value ids the driver asked about, block unseen
         self.timers: list[asyncio.TimerHandle] = []
@@ -297,6 +299,7 @@ class Replication:
         run = self.chain.execute(batch, *self.node.block_extras(now))
         block = self.chain.make_block(run, self.node.address)
         self.blocks[block.id] = block
+        self.block_rounds[block.id] = (request.height, request.round)
         self.runs[block.id] = run
         log.debug("proposing height=%d round=%d txs=%d", request.height, request.round,
                   len(run.included))
@@ -499,12 +502,36 @@ class Replication:
         if block.id != message.value_id or block.header.height != message.height \
                 or not body_matches_header(block):
             raise MessageError("consensus.block_mismatch", "the block is not the proposed one")
-        kept = sum(1 for b in self.blocks.values() if b.header.height == message.height)
-        if block.id not in self.blocks and kept < MAX_BLOCKS_KEPT:
-            self.blocks[block.id] = block
+        self._keep(message, block)
         self.feed(message)
         if block.id in self.wanted:
             self._validate(block)
+
+    def _keep(self, proposal: Proposal, block: Block) -> None:
+        """Keep a proposed block, to commit it once decided and to propose it again as a
+        valid value: only that of a proposal its round's proposer signed (the driver
+        refuses the others with their code), at most MAX_PROPOSALS_PER_ROUND a round (as
+        the driver keeps proposals) and MAX_BLOCKS_KEPT in all, the earliest (height,
+        round) first. Else blocks of proposals nobody signed, or a faulty proposer's many
+        blocks for its own later rounds, took the room of the current round's block, and
+        each height waited for block sync."""
+        if block.id in self.blocks:
+            return
+        if proposal.proposer != self.validators.proposer(proposal.height, proposal.round) \
+                or not verify(proposal.proposer, proposal.sign_bytes(self.chain.chain_id),
+                              proposal.signature):
+            return
+        where = (proposal.height, proposal.round)
+        self.block_rounds = {k: r for k, r in self.block_rounds.items() if k in self.blocks}
+        if sum(1 for r in self.block_rounds.values() if r == where) >= MAX_PROPOSALS_PER_ROUND:
+            return
+        if len(self.blocks) >= MAX_BLOCKS_KEPT:
+            latest = max(self.block_rounds, key=self.block_rounds.__getitem__, default=None)
+            if latest is None or self.block_rounds[latest] <= where:
+                return
+            del self.blocks[latest], self.block_rounds[latest]
+        self.blocks[block.id] = block
+        self.block_rounds[block.id] = where
 
     def sync_target(self) -> int | None:
         """The head a resync catches up with: the highest one the other validators

@@ -31,7 +31,7 @@ from node.config import load_network, parse_network
 from node.evidence import MAX_EVIDENCE_AGE, duplicate_vote
 from node.peers import Link, PeerError, Peers
 from node.service import Node
-from node.validator import KINDS, Replication
+from node.validator import KINDS, MAX_BLOCKS_KEPT, Replication
 from tests.nodeproc import (
     CLUSTER_MEMBERS,
     CLUSTER_TIMING,
@@ -251,6 +251,53 @@ async def test_a_proposal_relayed_with_other_evidence_cannot_spoil_the_genuine_b
                                "proposal", [proposal.to_wire(), encode(genuine)])
     prevotes = [m for m in sent if isinstance(m, Vote) and m.type == PREVOTE]
     assert [(v.height, v.round, v.value_id) for v in prevotes] == [(1, 0, genuine.id)]
+    replication._cancel_timers()
+    replication.wal.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("flood", ["unsigned", "own_rounds"])
+async def test_a_faulty_validator_cannot_crowd_the_proposed_block_out(
+        net: Network4, tmp_path: Path, flood: str) -> None:
+    # A validator keeps a bounded number of proposed blocks a height, to commit the one
+    # decided without fetching it again (and to propose it again as its valid value).
+    # Blocks of proposals nobody signed, or a faulty proposer's many blocks for its own
+    # later rounds, must not take the room of the block the current round's proposer
+    # proposes: each height would then wait for block sync.
+    validators = ValidatorSet.from_powers(net.nodes[0].config.validator_powers())
+    first = next(k for k in net.keys if k.address == validators.proposer(1, 0))
+    receiver = next(n for n in net.nodes[:3] if n.address != first.address)
+    later = next(r for r in range(1, 9) if validators.proposer(1, r) not in
+                 (first.address, receiver.address))
+    faulty = next(k for k in net.keys if k.address == validators.proposer(1, later))
+    (tmp_path / "replication").mkdir()
+    replication = Replication(receiver, tmp_path / "replication")
+    replication._new_driver()
+    sent: list[object] = []
+    replication._broadcast = sent.append  # type: ignore[method-assign]
+    start = receiver.chain.next_time_ms(now_ms())
+
+    def block_of(proposer: KeyPair, offset_ms: int) -> Block:
+        run = receiver.chain.execute([], start + offset_ms)
+        return receiver.chain.make_block(run, proposer.address)
+
+    for i in range(40):
+        junk = block_of(faulty, -1000 - i)
+        round_ = 0 if flood == "unsigned" else later
+        signature = bytes(64) if flood == "unsigned" else \
+            faulty.sign(proposal_bytes(CHAIN, 1, round_, junk.id, -1))
+        proposer = first.address if flood == "unsigned" else faulty.address
+        wire = Proposal(1, round_, junk.id, -1, proposer, signature).to_wire()
+        await replication.on_frame(Link(faulty.address, "faulty", None),  # type: ignore[arg-type]
+                                   "proposal", [wire, encode(junk)])
+    genuine = block_of(first, 0)
+    proposal = Proposal(1, 0, genuine.id, -1, first.address,
+                        first.sign(proposal_bytes(CHAIN, 1, 0, genuine.id, -1)))
+    await replication.on_frame(Link(first.address, "proposer", None),  # type: ignore[arg-type]
+                               "proposal", [proposal.to_wire(), encode(genuine)])
+    prevotes = [m for m in sent if isinstance(m, Vote) and m.type == PREVOTE]
+    assert [(v.height, v.round, v.value_id) for v in prevotes] == [(1, 0, genuine.id)]
+    assert replication.blocks.get(genuine.id) == genuine
+    assert len(replication.blocks) <= MAX_BLOCKS_KEPT
     replication._cancel_timers()
     replication.wal.close()  # type: ignore[union-attr]
 
