@@ -526,8 +526,10 @@ class Replication:
         if sum(1 for r in self.block_rounds.values() if r == where) >= MAX_PROPOSALS_PER_ROUND:
             return
         if len(self.blocks) >= MAX_BLOCKS_KEPT:
-            latest = max(self.block_rounds, key=self.block_rounds.__getitem__, default=None)
-            if latest is None or self.block_rounds[latest] <= where:
+            others = {k: r for k, r in self.block_rounds.items()  # never this node's own
+                      if self.blocks[k].header.proposer != self.node.address}
+            latest = max(others, key=others.__getitem__, default=None)
+            if latest is None or others[latest] <= where:
                 return
             del self.blocks[latest], self.block_rounds[latest]
         self.blocks[block.id] = block
