@@ -77,6 +77,9 @@ CONTRACTS_DIR = Path(__file__).resolve().parent
 # refused). The node stores a block's end-of-block events as one record, and reads it
 # back with the bound this gives (node.blocks.MAX_BLOCK_EVENTS_BYTES).
 MAX_BLOCK_EVENTS = 4096
+# Of these, the record of the equivocations a block carries (one event each, at most
+# node.blocks.MAX_BLOCK_EVIDENCE of them) is reserved apart from the contracts' steps.
+MAX_EVIDENCE_EVENTS = 16
 
 
 _FROM_SUBMODULE = re.compile(rb"^[ \t]*(?:from|import) contracts\.(\w+)", re.M)
@@ -152,8 +155,9 @@ class Registry:
         # One version of each contract runs a block's end: the largest bound of each counts.
         worst = sum(max(c.max_end_block_events for c in self.by_key.values() if c.name == name)
                     for name in self.names())
-        assert worst <= MAX_BLOCK_EVENTS, \
-            f"end-of-block steps may emit {worst} events a block, over {MAX_BLOCK_EVENTS}"
+        assert worst + MAX_EVIDENCE_EVENTS <= MAX_BLOCK_EVENTS, (
+            f"end-of-block steps may emit {worst} events a block, over the "
+            f"{MAX_BLOCK_EVENTS - MAX_EVIDENCE_EVENTS} left beside the evidence's")
 
     @classmethod
     def from_modules(cls, modules: list[ModuleType]) -> Registry:

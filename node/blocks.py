@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, digest, encode, sha256
-from contracts.contract import MAX_BLOCK_EVENTS, Event
+from contracts.contract import MAX_BLOCK_EVENTS, MAX_EVIDENCE_EVENTS, Event
 from contracts.evidence import VoteBytes
 from contracts.tx import MAX_LARGE_TX_BYTES
 
@@ -19,7 +19,7 @@ MAX_BLOCK_TX_BYTES = 12 << 20
 ZERO_HASH = bytes(32)
 # Equivocations one block brings to the ledger: two signature checks each, a bound on
 # what a faulty proposer can make every node verify; more wait for the next blocks.
-MAX_BLOCK_EVIDENCE = 16
+MAX_BLOCK_EVIDENCE = MAX_EVIDENCE_EVENTS  # each is one event of the block's record
 assert MAX_LARGE_TX_BYTES <= MAX_BLOCK_TX_BYTES
 
 

@@ -39,6 +39,7 @@ from contracts import transfer as transfers
 from contracts.codec import Size, encode
 from contracts.contract import (
     MAX_BLOCK_EVENTS,
+    MAX_EVIDENCE_EVENTS,
     Event,
     Registry,
     contract_from_module,
@@ -49,7 +50,7 @@ from contracts.identity import KeyPair
 from contracts.ledger import check_transaction, sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id
 from contracts.vouchers import children_ids, get_debtor_record, get_voucher
-from node.blocks import MAX_BLOCK_EVENTS_BYTES, MAX_EVENT_BYTES, BlockEvents
+from node.blocks import MAX_BLOCK_EVENTS_BYTES, MAX_BLOCK_EVIDENCE, MAX_EVENT_BYTES, BlockEvents
 from node.store import Store
 from tests.memledger import CHAIN, DAY_MS, Ledger
 from tests.test_api_lifecycle import T0, World, terms
@@ -631,13 +632,17 @@ def test_end_of_block_steps_declare_bounds_within_the_block_record() -> None:
     assert steps == {"extension": 2 * extension.MAX_PER_BLOCK,
                      "issuance": issuance.MAX_LAPSES_PER_BLOCK,
                      "setoff": setoff.MAX_LAPSES_PER_BLOCK}
-    assert sum(steps.values()) <= MAX_BLOCK_EVENTS
+    # The evidence a block carries records one event each, beside the contracts' steps.
+    assert MAX_BLOCK_EVIDENCE == MAX_EVIDENCE_EVENTS
+    assert sum(steps.values()) + MAX_EVIDENCE_EVENTS <= MAX_BLOCK_EVENTS
     assert extension.MAX_PER_BLOCK <= 1_000
 
 
 def test_a_registry_whose_end_of_block_steps_could_overflow_the_block_record_is_refused(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(issuance, "MAX_END_BLOCK_EVENTS", MAX_BLOCK_EVENTS)
+    # Bounds that fill the record all by themselves leave no room for a block's evidence.
+    monkeypatch.setattr(issuance, "MAX_END_BLOCK_EVENTS",
+                        MAX_BLOCK_EVENTS - MAX_EVIDENCE_EVENTS + 1)
     with pytest.raises(AssertionError, match="end-of-block steps may emit"):
         Registry([contract_from_module(m) for m in (issuance, extension)])
 
