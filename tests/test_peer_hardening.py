@@ -456,3 +456,33 @@ async def test_a_running_node_renews_its_tls_key_and_binding(two) -> None:
     finally:
         await end.stop()
     assert len(seen) == 3 and key.address not in seen
+
+
+async def test_a_failed_tls_renewal_is_logged_and_the_current_binding_serves_on(
+        two, caplog: pytest.LogCaptureFixture) -> None:
+    cfg, nodes = two
+    key, port = nodes["a"]
+    end = Endpoint(cfg, key, port)
+    end.peers.limits = PeerLimits(renew_s=0.2)
+    await end.start()
+    calls = []
+
+    def out_of_reach():  # a remote signer that no longer answers
+        calls.append(1)
+        raise OSError("the signer is out of reach")
+
+    try:
+        der = ssl.PEM_cert_to_DER_cert(await asyncio.to_thread(
+            ssl.get_server_certificate, ("127.0.0.1", port), timeout=5))
+        before = tls.certificate_binding(der, CHAIN, key.address)
+        end.peers.make_identity = out_of_reach
+        with caplog.at_level(logging.ERROR, logger="claimledger.peers"):
+            await asyncio.sleep(0.7)
+        der = ssl.PEM_cert_to_DER_cert(await asyncio.to_thread(
+            ssl.get_server_certificate, ("127.0.0.1", port), timeout=5))
+        assert tls.certificate_binding(der, CHAIN, key.address) == before
+    finally:
+        await end.stop()
+    assert calls, "the renewal ran"
+    assert any("renewing the peer port's TLS key failed" in r.getMessage()
+               for r in caplog.records)
