@@ -1360,6 +1360,17 @@ class Planner:
         return answer
 
 
+async def finish_plans(app: web.Application) -> None:
+    """On the way down, before the store closes: a plan still reading its snapshot in a
+    worker thread finishes first (its reads are bounded by MAX_PLAN_DEBTS), so no thread
+    reads a closed LevelDB."""
+    job = app[PLANNER].job
+    if job is not None and not job.done():
+        log.info("waiting for the set-off plan being computed before closing the store")
+        with suppress(Exception):
+            await asyncio.shield(job)
+
+
 def _retrieved(job: asyncio.Future[Any]) -> None:
     if not job.cancelled():
         job.exception()
@@ -1475,6 +1486,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach
     app[FRONT_LOG] = throttled_logger("claimledger.http", app[FRONT_LIMITS])
     app[PLANNER] = Planner()
+    app.on_cleanup.append(finish_plans)
     app[SUBMIT_BUCKETS] = ClientBuckets(submit_limit or SubmitLimit.of(node.config.limits))
     app[LARGE_READ_GATE] = asyncio.Semaphore(LARGE_READS)
     app[LARGE_READERS] = Counter()

@@ -569,6 +569,27 @@ async def test_a_plan_over_too_many_debts_is_refused_with_a_code(
         assert await error_of(response) == "setoff.plan_too_large"
 
 
+async def test_the_node_closes_its_store_only_after_a_plan_still_reading_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    finished: list[float] = []
+    collect = setoff_plan.collect
+
+    def slow(*args, **kwargs):
+        time.sleep(0.5)
+        graph = collect(*args, **kwargs)  # reads the snapshot after the client left
+        finished.append(time.monotonic())
+        return graph
+
+    monkeypatch.setattr(setoff_plan, "collect", slow)
+    async with ledger_with_vouchers(tmp_path) as (_, client):
+        asking = asyncio.ensure_future(client.get("/v1/setoff/plan"))
+        await asyncio.sleep(0.1)  # the plan is being read in its thread
+        asking.cancel()
+        await client.close()  # the app's cleanup, as the node's stop runs it
+        closed = time.monotonic()
+        assert finished and finished[0] <= closed
+
+
 async def test_concurrent_plan_requests_share_one_computation(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
