@@ -127,29 +127,30 @@ def generate(seed: int, members: int, obligations: int) -> Obligations:
 
 
 def aggregate_and_prune(g: Obligations) -> Arcs:
-    """The (debtor, creditor) pairs summed, then members lacking an incoming or an outgoing
-    arc dropped with their arcs, repeatedly, as the solver does before it solves."""
-    if len(g.amount) == 0:
+    """The (debtor, creditor) pairs summed (debts to oneself left out), then only the arcs
+    inside a strongly connected part kept (the others lie on no loop), as the solver does
+    before it solves."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    keep = g.debtor != g.creditor
+    debtor, creditor, amount = g.debtor[keep], g.creditor[keep], g.amount[keep]
+    if len(amount) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Arcs(empty, empty, empty, 0)
-    key = g.debtor * g.members + g.creditor
+    ids, dense = np.unique(np.r_[debtor, creditor], return_inverse=True)
+    n = len(ids)
+    key = dense[:len(debtor)] * n + dense[len(debtor):]
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    owed = np.add.reduceat(g.amount[order], starts)
-    tails, heads = sorted_key[starts] // g.members, sorted_key[starts] % g.members
-    keep = owed > 0
-    while True:
-        has_out = np.zeros(g.members, dtype=bool)
-        has_in = np.zeros(g.members, dtype=bool)
-        has_out[tails[keep]] = True
-        has_in[heads[keep]] = True
-        both = has_out & has_in
-        still = keep & both[tails] & both[heads]
-        if np.array_equal(still, keep):
-            break
-        keep = still
-    tails, heads, owed = tails[keep], heads[keep], owed[keep]
+    owed = np.add.reduceat(amount[order], starts)
+    tails, heads = sorted_key[starts] // n, sorted_key[starts] % n
+    tails, heads, owed = tails[owed > 0], heads[owed > 0], owed[owed > 0]
+    graph = csr_matrix((np.ones(len(tails)), (tails, heads)), shape=(n, n))
+    _, labels = connected_components(graph, directed=True, connection="strong")
+    inside = labels[tails] == labels[heads]
+    tails, heads, owed = ids[tails[inside]], ids[heads[inside]], owed[inside]
     return Arcs(tails, heads, owed, len(np.unique(np.r_[tails, heads])))
 
 

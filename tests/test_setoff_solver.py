@@ -224,34 +224,51 @@ def test_a_pair_s_set_off_goes_to_its_debts_in_the_order_given(debts: Debts,
     assert solve(debts, 3).setoff_fen.tolist() == expected
 
 
-@pytest.mark.parametrize(("debtor", "creditor", "amount", "members"), [
-    ([0, 1], [1, 0], [5], 2),  # lengths differ
-    ([0], [0], [5], 1),  # a member owing itself
-    ([0, 1], [1, 0], [5, -1], 2),  # a negative amount
-    ([0, 2], [1, 0], [5, 5], 2),  # a member outside 0..members-1
-    ([0, -1], [1, 0], [5, 5], 2),
+@pytest.mark.parametrize(("debtor", "creditor", "amount", "members", "code"), [
+    ([0, 1], [1, 0], [5], 2, "setoff.bad_length"),
+    ([0, 1], [1, 0], [5, -1], 2, "setoff.bad_amount"),
+    ([0, 2], [1, 0], [5, 5], 2, "setoff.bad_member"),  # outside 0..members-1
+    ([0, -1], [1, 0], [5, 5], 2, "setoff.bad_member"),
+    ([0, 1], [1, 0], [5, 5], -1, "setoff.bad_members"),
 ])
-def test_inputs_outside_the_model_are_refused(debtor: list[int], creditor: list[int],
-                                              amount: list[int], members: int) -> None:
-    with pytest.raises(SetoffError):
+def test_inputs_outside_the_model_are_refused_with_the_check_that_failed(
+        debtor: list[int], creditor: list[int], amount: list[int], members: int,
+        code: str) -> None:
+    with pytest.raises(SetoffError) as refused:
         optimal_setoff(np.array(debtor, dtype=np.int64), np.array(creditor, dtype=np.int64),
                        np.array(amount, dtype=np.int64), members)
+    assert refused.value.code == code
+    assert str(refused.value).startswith(code + ": ")
 
 
 def test_arrays_that_are_not_one_dimensional_integers_are_refused() -> None:
     one = np.array([0], dtype=np.int64)
-    with pytest.raises(SetoffError):
-        optimal_setoff(np.array([0.0]), np.array([1]), np.array([5]), 2)
-    with pytest.raises(SetoffError):
-        optimal_setoff(np.array([[0]]), np.array([[1]]), np.array([[5]]), 2)
-    with pytest.raises(SetoffError):
-        optimal_setoff(one, np.array([1]), np.array([5]), 2, np.array([-1]))  # one limit short
+    for args, code in (
+        ((np.array([0.0]), np.array([1]), np.array([5]), 2), "setoff.bad_array"),
+        ((np.array([[0]]), np.array([[1]]), np.array([[5]]), 2), "setoff.bad_array"),
+        ((one, np.array([1]), np.array([5]), 2, np.array([-1])), "setoff.bad_limit"),
+        ((one, np.array([1]), np.array([5]), 2, np.array([-1, -2])), "setoff.bad_limit"),
+        ((one, np.array([1]), np.array([5], dtype=np.uint64) << np.uint64(63), 2),
+         "setoff.bad_array"),
+    ):
+        with pytest.raises(SetoffError) as refused:
+            optimal_setoff(*args)
+        assert refused.value.code == code
 
 
 def test_a_total_reaching_2_62_fen_is_refused() -> None:
     huge = 1 << 61
-    with pytest.raises(SetoffError):
+    with pytest.raises(SetoffError) as refused:
         optimal_setoff(np.array([0, 1]), np.array([1, 0]), np.array([huge, huge]), 2)
+    assert refused.value.code == "setoff.too_large"
+
+
+def test_a_debt_a_member_owes_itself_is_dropped_and_counted_not_refused() -> None:
+    debts = [(0, 0, 5), (0, 1, 4), (1, 2, 4), (2, 2, 9), (2, 0, 4)]
+    solution = solve(debts, 3)
+    assert solution.setoff_fen.tolist() == [0, 4, 4, 0, 4]
+    assert (solution.cleared_fen, solution.total_fen, solution.self_debts) == (12, 26, 2)
+    assert solve([(1, 1, 7)], 2).setoff_fen.tolist() == [0]
 
 
 def test_the_check_refuses_what_is_not_a_set_off() -> None:
@@ -265,8 +282,13 @@ def test_the_check_refuses_what_is_not_a_set_off() -> None:
         (np.array([4, 4, 4]), np.array([-1, 3, -1])),  # over member 1's limit
         (np.array([1, 1, 1]), np.array([-1, 0, -1])),  # member 1 opted out
     ):
-        with pytest.raises(SetoffError):
+        with pytest.raises(SetoffError) as refused:
             check(debtor, creditor, amount, 3, limit, setoff_fen)
+        assert refused.value.code == "setoff.check_failed"
+    own = np.array([0, 1, 2]), np.array([0, 2, 1]), np.array([5, 1, 1])
+    check(*own, 3, no_limit, np.array([0, 1, 1]))
+    with pytest.raises(SetoffError, match="owes itself"):
+        check(*own, 3, no_limit, np.array([1, 1, 1]))
 
 
 # ------------------------------------------------------------------ properties on random graphs
