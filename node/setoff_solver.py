@@ -258,13 +258,16 @@ def _min_cost_flow(tails: np.ndarray, heads: np.ndarray, cap: np.ndarray, length
 
 
 def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
-                   members: int, limit: np.ndarray | None = None) -> Solution:
+                   members: int, limit: np.ndarray | None = None, *,
+                   limited: tuple[np.ndarray, np.ndarray] | None = None) -> Solution:
     """The set-off per debt that clears the most while every net position stays the same.
 
     `debtor[i]` owes `creditor[i]` `amount[i]` fen; members are numbered 0..members-1
     (any numbers in that range, however sparse). `limit[m]` is the most member m may
-    clear (-1: no limit, 0: opted out); without it, no member has a limit. Debts of the
-    same pair are set off in the order given; a debt a member owes itself is set off 0.
+    clear (-1: no limit, 0: opted out). With sparse numbers, `limited` = (member numbers,
+    their limits) says the same for the members named, without an array per member; one
+    of the two at most; without either, no member has a limit. Debts of the same pair are
+    set off in the order given; a debt a member owes itself is set off 0.
     """
     debtor = _as_int64(debtor, "debtor")
     creditor = _as_int64(creditor, "creditor")
@@ -284,8 +287,10 @@ def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
         _require(int(amount.max()) * len(amount) < MAX_TOTAL_FEN
                  or int(amount.astype(object).sum()) < MAX_TOTAL_FEN,
                  "setoff.too_large", "the total debt reaches 2**62 fen")
+    _require(limit is None or limited is None, "setoff.bad_limit",
+             "limits are given per member or for the members named, not both")
+    limit = None if limit is None else _as_int64(limit, "limit")
     if limit is not None:
-        limit = _as_int64(limit, "limit")
         _require(len(limit) == members and (members == 0 or int(limit.min()) >= -1),
                  "setoff.bad_limit", "one limit per member: -1 (none), 0 (opted out) or fen")
     total_fen = int(amount.sum()) if len(amount) else 0
@@ -295,8 +300,7 @@ def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
     member_ids, dense_debtor, dense_creditor = _dense(debtor, creditor, members)
     net = net_positions(dense_debtor, dense_creditor, amount, len(member_ids))
     bound_fen = int(net[net > 0].sum())
-    node_limit = (np.full(len(member_ids), -1, dtype=np.int64) if limit is None
-                  else limit[member_ids])
+    node_limit = _node_limits(member_ids, members, limit, limited)
     own = debtor == creditor
     usable = ~own & (amount > 0) & (node_limit[dense_debtor] != 0) \
         & (node_limit[dense_creditor] != 0)
@@ -331,13 +335,38 @@ def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
     return solution
 
 
+def _node_limits(member_ids: np.ndarray, members: int, limit: np.ndarray | None,
+                 limited: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """The limit of each member named (-1: none), from either form of `optimal_setoff`."""
+    if limit is not None:
+        return limit[member_ids]
+    node_limit = np.full(len(member_ids), -1, dtype=np.int64)
+    if limited is None:
+        return node_limit
+    _require(len(limited) == 2, "setoff.bad_limit", "limited is (member numbers, limits)")
+    who, fen = _as_int64(limited[0], "limited members"), _as_int64(limited[1], "limits")
+    _require(len(who) == len(fen), "setoff.bad_limit",
+             "limited members and their limits differ in length")
+    if len(who) == 0:
+        return node_limit
+    _require(int(who.min()) >= 0 and int(who.max()) < members and int(fen.min()) >= -1,
+             "setoff.bad_limit", "limited members lie in 0..members-1 and limits are -1, "
+             "0 (opted out) or fen")
+    _require(len(np.unique(who)) == len(who), "setoff.bad_limit",
+             "a member is given two limits")
+    at = np.minimum(np.searchsorted(member_ids, who), max(len(member_ids) - 1, 0))
+    named = (member_ids[at] == who) if len(member_ids) else np.zeros(len(who), dtype=bool)
+    node_limit[at[named]] = fen[named]
+    return node_limit
+
+
 def check(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray, members: int,
-          limit: np.ndarray | None, setoff: np.ndarray) -> None:
+          limit: np.ndarray | None, setoff: np.ndarray, *,
+          limited: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Raise `SetoffError` (setoff.check_failed) unless `setoff` is a circulation within
     every debt and limit that sets off nothing a member owes itself."""
     member_ids, dense_debtor, dense_creditor = _dense(debtor, creditor, members)
-    node_limit = (np.full(len(member_ids), -1, dtype=np.int64) if limit is None
-                  else limit[member_ids])
+    node_limit = _node_limits(member_ids, members, limit, limited)
     _check_dense(dense_debtor, dense_creditor, amount, member_ids, node_limit, setoff,
                  debtor == creditor)
 
