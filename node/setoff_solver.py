@@ -221,8 +221,10 @@ def _circulation(tails: np.ndarray, heads: np.ndarray, cap: np.ndarray, labels: 
     run_flow = np.zeros(len(ends), dtype=np.int64)
     alone = (run_tail == run_head) & (node_limit[run_tail] < 0)
     run_flow[alone] = run_cap[alone]
-    network = np.flatnonzero(~alone)
-    if len(network):
+    if not alone.any():  # no copies of arrays per arc when there is nothing to take out
+        run_flow = _min_cost_flow(run_tail, run_head, run_cap, run_length, node_limit)
+    elif not alone.all():
+        network = np.flatnonzero(~alone)
         run_flow[network] = _min_cost_flow(run_tail[network], run_head[network],
                                            run_cap[network], run_length[network], node_limit)
     run_of_start = np.zeros(arcs, dtype=np.int64)
@@ -322,9 +324,13 @@ def optimal_setoff(debtor: np.ndarray, creditor: np.ndarray, amount: np.ndarray,
         return Solution(setoff, 0, total_fen, bound_fen, 0, 0, self_debts)
 
     # 3-5 on those arcs; a member on none of them takes no part.
+    if len(arcs) < len(tails):
+        tails, heads, on_loop_owed = tails[arcs], heads[arcs], owed[arcs]
+    else:
+        on_loop_owed = owed
     pair_setoff = np.zeros(len(owed), dtype=np.int64)
-    pair_setoff[arcs] = _circulation(tails[arcs], heads[arcs], owed[arcs], labels, node_limit)
-    on_arcs = int(np.count_nonzero(np.bincount(tails[arcs], minlength=len(member_ids))))
+    pair_setoff[arcs] = _circulation(tails, heads, on_loop_owed, labels, node_limit)
+    on_arcs = int(np.count_nonzero(np.bincount(tails, minlength=len(member_ids))))
 
     # Split each pair's set-off onto its debts in the order given.
     amount_sorted = amount[index][order]
