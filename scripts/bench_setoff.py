@@ -19,9 +19,19 @@ For each (members, obligations) size it reports:
   Its time covers network_simplex only, not building the graph nor aggregating or pruning.
 - naive: cycle-by-cycle clearing by depth-first search (each cycle found is cleared by its
   smallest arc), until no cycle is left or --naive-seconds run out.
+- before (with --before REV): the solver as it was at git revision REV, on the same graph
+  in its own process, given --before-timeout seconds.
+
+Then the adversarial shapes (see SHAPES), each of --shape-size members or so, amounts
+uniform in 1 .. 10**9 fen: ours (time, peak RSS), the known optimum where there is one,
+networkx on the shapes small enough, and `before` as above. The goals: the supply-chain
+graph of 10**5 members / 10**6 obligations and a single loop of 10**5 members each within
+5 s; memory in proportion to the debts (extra RSS per obligation, on every shape alike).
 
     scripts/bench_setoff [--seed 1] [--sizes 1000:10000,...] [--quick] [--naive-seconds 60]
                          [--networkx-timeout 120] [--networkx-max-obligations 100000]
+                         [--shapes long_loop,...] [--shape-size 100000]
+                         [--before REV] [--before-timeout 60]
 """
 
 from __future__ import annotations
@@ -35,9 +45,11 @@ import os
 import platform
 import resource
 import shlex
+import subprocess
 import sys
 import time
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -49,7 +61,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from node.setoff_solver import net_positions, optimal_setoff  # noqa: E402
+from node.setoff_solver import check, net_positions, optimal_setoff  # noqa: E402
 
 PARETO_SHAPE = 1.3
 BACKWARD_SHARE = 0.2
@@ -61,19 +73,25 @@ AMOUNT_MAX_FEN = 1_000_000_000  # 10 million yuan
 DEFAULT_SIZES = ((1_000, 10_000), (10_000, 100_000), (100_000, 1_000_000))
 QUICK_SIZES = ((300, 3_000), (1_000, 10_000))
 GOAL_SIZE = (100_000, 1_000_000)
-GOAL_SECONDS = 10.0
+GOAL_SECONDS = 5.0
 GOAL_SPEEDUP = 50.0
+GOAL_LOOP_MEMBERS = 100_000
+SHAPE_FEN = 10**9  # amounts of the adversarial shapes: uniform in 1..SHAPE_FEN
+DEFAULT_SHAPE_SIZE = 100_000
+QUICK_SHAPE_SIZE = 2_000
 CHILD_MARGIN_SECONDS = 600.0  # generating, importing and checking, on top of the timed part
 
 
 @dataclass(frozen=True)
 class Obligations:
-    """`debtor[i]` owes `creditor[i]` `amount[i]` fen; members are 0..members-1 (int64)."""
+    """`debtor[i]` owes `creditor[i]` `amount[i]` fen; members are 0..members-1 (int64);
+    `limit` per member (-1: none) or None."""
 
     debtor: np.ndarray
     creditor: np.ndarray
     amount: np.ndarray
     members: int
+    limit: np.ndarray | None = None
 
     def digest(self) -> str:
         """A short hash of the arrays, to see that two processes generated the same graph."""
@@ -127,30 +145,127 @@ def generate(seed: int, members: int, obligations: int) -> Obligations:
 
 
 def aggregate_and_prune(g: Obligations) -> Arcs:
-    """The (debtor, creditor) pairs summed, then members lacking an incoming or an outgoing
-    arc dropped with their arcs, repeatedly, as the solver does before it solves."""
-    if len(g.amount) == 0:
+    """The (debtor, creditor) pairs summed (debts to oneself left out), then only the arcs
+    inside a strongly connected part kept (the others lie on no loop), as the solver does
+    before it solves."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    keep = g.debtor != g.creditor
+    debtor, creditor, amount = g.debtor[keep], g.creditor[keep], g.amount[keep]
+    if len(amount) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Arcs(empty, empty, empty, 0)
-    key = g.debtor * g.members + g.creditor
+    ids, dense = np.unique(np.r_[debtor, creditor], return_inverse=True)
+    n = len(ids)
+    key = dense[:len(debtor)] * n + dense[len(debtor):]
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    owed = np.add.reduceat(g.amount[order], starts)
-    tails, heads = sorted_key[starts] // g.members, sorted_key[starts] % g.members
-    keep = owed > 0
-    while True:
-        has_out = np.zeros(g.members, dtype=bool)
-        has_in = np.zeros(g.members, dtype=bool)
-        has_out[tails[keep]] = True
-        has_in[heads[keep]] = True
-        both = has_out & has_in
-        still = keep & both[tails] & both[heads]
-        if np.array_equal(still, keep):
-            break
-        keep = still
-    tails, heads, owed = tails[keep], heads[keep], owed[keep]
+    owed = np.add.reduceat(amount[order], starts)
+    tails, heads = sorted_key[starts] // n, sorted_key[starts] % n
+    tails, heads, owed = tails[owed > 0], heads[owed > 0], owed[owed > 0]
+    graph = csr_matrix((np.ones(len(tails)), (tails, heads)), shape=(n, n))
+    _, labels = connected_components(graph, directed=True, connection="strong")
+    inside = labels[tails] == labels[heads]
+    tails, heads, owed = ids[tails[inside]], ids[heads[inside]], owed[inside]
     return Arcs(tails, heads, owed, len(np.unique(np.r_[tails, heads])))
+
+
+def _ring(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return members, np.roll(members, -1)
+
+
+def _shape(rng: np.random.Generator, debtor: np.ndarray, creditor: np.ndarray,
+           members: int, limit: np.ndarray | None = None) -> Obligations:
+    amount = rng.integers(1, SHAPE_FEN, len(debtor), endpoint=True).astype(np.int64)
+    return Obligations(debtor.astype(np.int64), creditor.astype(np.int64), amount, members,
+                       limit)
+
+
+def shape_long_loop(rng: np.random.Generator, n: int) -> Obligations:
+    """One loop of n members: the optimum is n times its smallest debt."""
+    return _shape(rng, *_ring(np.arange(n)), n)
+
+
+def shape_limited_loop(rng: np.random.Generator, n: int) -> Obligations:
+    """One loop of n members, 1% of them limited to amounts of the same spread."""
+    limit = np.full(n, -1, dtype=np.int64)
+    some = rng.choice(n, max(1, n // 100), replace=False)
+    limit[some] = rng.integers(1, SHAPE_FEN, len(some), endpoint=True)
+    return _shape(rng, *_ring(np.arange(n)), n, limit)
+
+
+def shape_nested_loops(rng: np.random.Generator, n: int) -> Obligations:
+    """One loop of n members and n/10 chords back along it: loops inside loops that
+    share long stretches of arcs."""
+    tails, heads = _ring(np.arange(n))
+    chord_tail = rng.integers(0, n, n // 10)
+    chord_head = (chord_tail - rng.integers(2, max(3, n // 2), n // 10)) % n
+    return _shape(rng, np.r_[tails, chord_tail], np.r_[heads, chord_head], n)
+
+
+def shape_chain_into_loop(rng: np.random.Generator, n: int) -> Obligations:
+    """A chain of n members owing onwards into a loop of n members: only the loop clears."""
+    chain = np.arange(n, 2 * n)
+    tails, heads = _ring(np.arange(n))
+    return _shape(rng, np.r_[chain, tails], np.r_[np.r_[chain[1:], 0], heads], 2 * n)
+
+
+def shape_parallel_debts(rng: np.random.Generator, n: int) -> Obligations:
+    """A loop of n/100 members over which 10n debts are spread: many debts per pair."""
+    k = max(2, n // 100)
+    arc = rng.integers(0, k, 10 * n)
+    return _shape(rng, arc, (arc + 1) % k, k)
+
+
+def shape_sparse_members(rng: np.random.Generator, n: int) -> Obligations:
+    """The supply-chain graph of n members and 10n obligations, its members numbered by
+    distinct odd numbers below 2**62, of 2**62 members."""
+    g = generate(int(rng.integers(1 << 31)), n, 10 * n)
+    ids = np.unique(rng.integers(0, 1 << 61, 2 * n))[:n] * 2 + 1
+    while len(ids) < n:  # collisions: vanishingly rare, but the graph must be exact
+        ids = np.unique(np.r_[ids, rng.integers(0, 1 << 61, n) * 2 + 1])[:n]
+    return Obligations(ids[g.debtor], ids[g.creditor], g.amount, 1 << 62)
+
+
+def shape_self_debts(rng: np.random.Generator, n: int) -> Obligations:
+    """The supply-chain graph of n members and 10n obligations, a tenth of them turned
+    into debts a member owes itself."""
+    g = generate(int(rng.integers(1 << 31)), n, 10 * n)
+    own = rng.random(len(g.debtor)) < 0.1
+    return Obligations(g.debtor, np.where(own, g.debtor, g.creditor), g.amount, n)
+
+
+SHAPES: dict[str, Callable[[np.random.Generator, int], Obligations]] = {
+    "long_loop": shape_long_loop,
+    "limited_loop": shape_limited_loop,
+    "nested_loops": shape_nested_loops,
+    "chain_into_loop": shape_chain_into_loop,
+    "parallel_debts": shape_parallel_debts,
+    "sparse_members": shape_sparse_members,
+    "self_debts": shape_self_debts,
+}
+
+
+def generate_shape(shape: str, seed: int, size: int) -> Obligations:
+    if shape not in SHAPES:
+        raise ValueError(f"no shape {shape!r}; shapes: {', '.join(SHAPES)}")
+    if size < 3:
+        raise ValueError("a shape has at least 3 members")
+    return SHAPES[shape](np.random.default_rng(seed), size)
+
+
+def known_optimum(shape: str, g: Obligations) -> int | None:
+    """The optimum where the shape makes it plain: a single loop clears its smallest debt
+    (or limit) all the way round."""
+    if shape in ("long_loop", "limited_loop"):
+        limits = g.limit[g.limit >= 0] if g.limit is not None else g.amount[:0]
+        return len(g.amount) * int(min(g.amount.min(), limits.min(initial=SHAPE_FEN)))
+    if shape == "chain_into_loop":
+        ring = g.amount[len(g.amount) // 2:]
+        return len(ring) * int(ring.min())
+    return None
 
 
 def check_circulation(tails: np.ndarray, heads: np.ndarray, owed: np.ndarray,
@@ -159,6 +274,9 @@ def check_circulation(tails: np.ndarray, heads: np.ndarray, owed: np.ndarray,
     what it clears on the debts it owes equals what it clears on the debts owed to it."""
     if np.any(cleared < 0) or np.any(cleared > owed):
         raise AssertionError("an arc is cleared outside 0..owed")
+    if members > 2 * len(tails) + 1:  # sparse numbers: count on the members named
+        _, dense = np.unique(np.r_[tails, heads], return_inverse=True)
+        tails, heads, members = dense[:len(tails)], dense[len(tails):], int(dense.max()) + 1
     out = np.zeros(members, dtype=np.int64)
     np.add.at(out, tails, cleared)
     into = np.zeros(members, dtype=np.int64)
@@ -266,14 +384,14 @@ def networkx_setoff(arcs: Arcs) -> dict[str, Any]:
     import networkx as nx
 
     start = time.perf_counter()
-    out_owed = np.zeros(int(arcs.tails.max(initial=-1)) + int(arcs.heads.max(initial=-1)) + 2,
-                        dtype=np.int64)
+    ends, dense = np.unique(np.r_[arcs.tails, arcs.heads], return_inverse=True)
+    out_owed = np.zeros(len(ends), dtype=np.int64)
     in_owed = np.zeros_like(out_owed)
-    np.add.at(out_owed, arcs.tails, arcs.owed)
-    np.add.at(in_owed, arcs.heads, arcs.owed)
-    ends = np.unique(np.r_[arcs.tails, arcs.heads])
+    np.add.at(out_owed, dense[:len(arcs.tails)], arcs.owed)
+    np.add.at(in_owed, dense[len(arcs.tails):], arcs.owed)
     graph = nx.DiGraph()
-    graph.add_nodes_from((int(m), {"demand": int(in_owed[m] - out_owed[m])}) for m in ends)
+    graph.add_nodes_from((int(m), {"demand": int(i - o)})
+                         for m, i, o in zip(ends, in_owed, out_owed, strict=True))
     graph.add_edges_from((int(t), int(h), {"capacity": int(c), "weight": 1})
                          for t, h, c in zip(arcs.tails, arcs.heads, arcs.owed, strict=True))
     build_seconds = time.perf_counter() - start
@@ -285,7 +403,7 @@ def networkx_setoff(arcs: Arcs) -> dict[str, Any]:
     if int(remaining.sum()) != cost:
         raise AssertionError("networkx's cost is not the debt its flow leaves")
     cleared = arcs.owed - remaining
-    check_circulation(arcs.tails, arcs.heads, arcs.owed, cleared, len(out_owed))
+    check_circulation(arcs.tails, arcs.heads, arcs.owed, cleared, int(ends.max(initial=-1)) + 1)
     return {"cleared_fen": arcs.total_fen - int(cost), "seconds": seconds,
             "build_seconds": build_seconds}
 
@@ -312,12 +430,42 @@ def _reset_peak_rss() -> bool:
     return True
 
 
-def measure_ours(seed: int, members: int, obligations: int, digest: str,
-                 repeat: int) -> dict[str, Any]:
-    """In a fresh process: regenerate the graph, time `optimal_setoff`, check its answer."""
-    g = generate(seed, members, obligations)
+Spec = tuple[Any, ...]  # ("tiered", seed, members, obligations) | ("shape", name, seed, size)
+
+
+def build(spec: Spec) -> Obligations:
+    """The graph a spec names, the same in every process."""
+    if spec[0] == "tiered":
+        return generate(*spec[1:])
+    return generate_shape(*spec[1:])
+
+
+def git_solver_source(revision: str) -> str:
+    """node/setoff_solver.py as it was at a git revision of this checkout."""
+    done = subprocess.run(["git", "show", f"{revision}:node/setoff_solver.py"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode:
+        raise SystemExit(f"bench_setoff: git show {revision}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def load_solver(source: str | None) -> Callable[..., Any]:
+    """`optimal_setoff` from source text (another revision), or ours."""
+    if source is None:
+        return optimal_setoff
+    module = types.ModuleType("setoff_solver_before")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, "setoff_solver_before.py", "exec"), module.__dict__)
+    return module.optimal_setoff
+
+
+def measure_ours(spec: Spec, digest: str, repeat: int,
+                 source: str | None = None) -> dict[str, Any]:
+    """In a fresh process: rebuild the graph, time `optimal_setoff`, check its answer."""
+    g = build(spec)
     if g.digest() != digest:
         raise AssertionError("the child generated a different graph than the parent")
+    solve = load_solver(source)
     hwm_before = _status_kib("VmHWM")
     rss_before = _status_kib("VmRSS")
     reset = _reset_peak_rss()
@@ -325,13 +473,31 @@ def measure_ours(seed: int, members: int, obligations: int, digest: str,
     solution = None
     for _ in range(repeat):
         start = time.perf_counter()
-        solution = optimal_setoff(g.debtor, g.creditor, g.amount, g.members)
+        try:
+            solution = solve(g.debtor, g.creditor, g.amount, g.members, g.limit)
+        except Exception as e:
+            if source is None:
+                raise
+            return {"refused": f"{type(e).__name__}: {e}"}
         times.append(time.perf_counter() - start)
     assert solution is not None
     solver_peak = _status_kib("VmHWM")
-    check_circulation(g.debtor, g.creditor, g.amount, solution.setoff_fen, g.members)
-    net = net_positions(g.debtor, g.creditor, g.amount, g.members)
-    if solution.cleared_fen != int(solution.setoff_fen.sum()) \
+    setoff = solution.setoff_fen
+    check_circulation(g.debtor, g.creditor, g.amount, setoff, g.members)
+    if np.any(setoff[g.debtor == g.creditor]):
+        raise AssertionError("a debt a member owes itself was set off")
+    if g.limit is not None:
+        limited = g.limit >= 0
+        out = np.zeros(g.members, dtype=np.int64)
+        np.add.at(out, g.debtor, setoff)
+        if np.any(out[limited] > g.limit[limited]):
+            raise AssertionError("a member cleared over its limit")
+    if source is None:
+        check(g.debtor, g.creditor, g.amount, g.members, g.limit, setoff)
+    _, dense = np.unique(np.r_[g.debtor, g.creditor], return_inverse=True)
+    net = net_positions(dense[:len(g.debtor)], dense[len(g.debtor):], g.amount,
+                        int(dense.max(initial=-1)) + 1)
+    if solution.cleared_fen != int(setoff.sum()) \
             or solution.total_fen != int(g.amount.sum()) \
             or solution.bound_fen != int(net[net > 0].sum()) \
             or solution.total_fen - solution.cleared_fen < solution.bound_fen:
@@ -353,10 +519,28 @@ def measure_ours(seed: int, members: int, obligations: int, digest: str,
     }
 
 
-def measure_networkx(seed: int, members: int, obligations: int,
-                     digest: str) -> dict[str, Any]:
-    """In a fresh process: regenerate the graph, aggregate, prune, run networkx."""
-    g = generate(seed, members, obligations)
+def measure_before(spec: Spec, digest: str, args: argparse.Namespace,
+                   cleared: int) -> dict[str, Any] | str | None:
+    """The solver of --before on the same graph within --before-timeout, or None."""
+    if args.before_source is None:
+        return None
+    result = run_in_child(measure_ours, (spec, digest, 1, args.before_source),
+                          args.before_timeout)
+    if result is None:
+        return (f"timed out: no answer within --before-timeout {args.before_timeout} s "
+                "(process start included)")
+    if "error" in result:
+        return f"failed: {result['error']}"
+    if "refused" in result:
+        return f"refused the input: {result['refused']}"
+    return {"seconds": round(result["seconds"], 4), "cleared_fen": result["cleared_fen"],
+            "same_optimum": result["cleared_fen"] == cleared,
+            "solver_extra_rss_kib": result["solver_extra_rss_kib"]}
+
+
+def measure_networkx(spec: Spec, digest: str) -> dict[str, Any]:
+    """In a fresh process: rebuild the graph, aggregate, prune, run networkx."""
+    g = build(spec)
     if g.digest() != digest:
         raise AssertionError("the child generated a different graph than the parent")
     result = networkx_setoff(aggregate_and_prune(g))
@@ -412,7 +596,8 @@ def bench_size(seed: int, members: int, obligations: int, args: argparse.Namespa
                               "generate_seconds": round(generate_seconds, 4)}
 
     _progress(f"{members}:{obligations} ours")
-    ours = run_in_child(measure_ours, (seed, members, obligations, digest, args.repeat), None)
+    spec = ("tiered", seed, members, obligations)
+    ours = run_in_child(measure_ours, (spec, digest, args.repeat), None)
     if ours is None or "error" in ours:
         raise RuntimeError(f"our solver failed at {members}:{obligations}: {ours}")
     cleared, total, bound = ours["cleared_fen"], ours["total_fen"], ours["bound_fen"]
@@ -441,8 +626,7 @@ def bench_size(seed: int, members: int, obligations: int, args: argparse.Namespa
                               f"--networkx-max-obligations {args.networkx_max_obligations}")
     else:
         _progress(f"{members}:{obligations} networkx")
-        nx_result = run_in_child(measure_networkx, (seed, members, obligations, digest),
-                                 args.networkx_timeout)
+        nx_result = run_in_child(measure_networkx, (spec, digest), args.networkx_timeout)
         if nx_result is None:
             report["networkx"] = (f"timed out: no answer within --networkx-timeout "
                                   f"{args.networkx_timeout} s (process start included)")
@@ -457,6 +641,10 @@ def bench_size(seed: int, members: int, obligations: int, args: argparse.Namespa
                 "speedup": round(nx_result["seconds"] / ours["seconds"], 1),
                 "process_peak_rss_kib": nx_result["process_peak_rss_kib"],
             }
+
+    if args.before_source is not None:
+        _progress(f"{members}:{obligations} before")
+        report["before"] = measure_before(spec, digest, args, cleared)
 
     _progress(f"{members}:{obligations} naive")
     naive = naive_cycle_clearing(arcs, args.naive_seconds)
@@ -476,15 +664,82 @@ def bench_size(seed: int, members: int, obligations: int, args: argparse.Namespa
     return report
 
 
-def goals(sizes: list[dict[str, Any]]) -> dict[str, Any]:
-    """The goal lines: the largest size within 10 s; >= 50x networkx where it finished."""
+def bench_shape(shape: str, seed: int, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Every measurement for one adversarial shape, as a JSON-ready dict."""
+    g = generate_shape(shape, seed, size)
+    digest = g.digest()
+    spec = ("shape", shape, seed, size)
+    report: dict[str, Any] = {"shape": shape, "size": size, "obligations": len(g.amount),
+                              "member_numbers_below": g.members,
+                              "graph_digest": digest, "doc": SHAPES[shape].__doc__}
+    _progress(f"{shape} {size} ours")
+    ours = run_in_child(measure_ours, (spec, digest, args.repeat), None)
+    if ours is None or "error" in ours:
+        raise RuntimeError(f"our solver failed on {shape} {size}: {ours}")
+    known = known_optimum(shape, g)
+    if known is not None and known != ours["cleared_fen"]:
+        raise AssertionError(f"{shape}: cleared {ours['cleared_fen']}, the optimum is {known}")
+    report["ours"] = {
+        "seconds": round(ours["seconds"], 4),
+        "all_seconds": [round(x, 4) for x in ours["all_seconds"]],
+        "cleared_fen": ours["cleared_fen"],
+        "total_fen": ours["total_fen"],
+        "known_optimum_fen": known,
+        "arcs_on_loops": ours["arcs"],
+        "members_on_loops": ours["members"],
+        "solver_extra_rss_kib": ours["solver_extra_rss_kib"],
+        "solver_extra_bytes_per_obligation": round(
+            ours["solver_extra_rss_kib"] * 1024 / len(g.amount), 1)
+        if ours["solver_extra_rss_kib"] is not None and len(g.amount) else None,
+        "process_peak_rss_kib": ours["process_peak_rss_kib"],
+    }
+    if g.limit is not None:
+        report["networkx"] = "skipped: limits (the known optimum is checked instead)"
+    elif len(g.amount) > args.networkx_max_obligations:
+        report["networkx"] = (f"skipped: {len(g.amount)} obligations > "
+                              f"--networkx-max-obligations {args.networkx_max_obligations}")
+    else:
+        _progress(f"{shape} {size} networkx")
+        nx_result = run_in_child(measure_networkx, (spec, digest), args.networkx_timeout)
+        if nx_result is None:
+            report["networkx"] = (f"timed out: no answer within --networkx-timeout "
+                                  f"{args.networkx_timeout} s (process start included)")
+        elif "error" in nx_result:
+            report["networkx"] = f"failed: {nx_result['error']}"
+        else:
+            report["networkx"] = {"networkx_seconds": round(nx_result["seconds"], 4),
+                                  "same_optimum": nx_result["cleared_fen"] == ours["cleared_fen"]}
+    if args.before_source is not None:
+        _progress(f"{shape} {size} before")
+        report["before"] = measure_before(spec, digest, args, ours["cleared_fen"])
+    return report
+
+
+def goals(sizes: list[dict[str, Any]], shapes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The goal lines: the largest size within 5 s; a loop of 10**5 members within 5 s;
+    extra memory per obligation on every shape; >= 50x networkx where it finished."""
     out: dict[str, Any] = {}
+    loops = [r for r in shapes if r["shape"] == "long_loop"]
+    if loops:
+        top = max(loops, key=lambda r: r["size"])
+        out["long_loop_members"] = top["size"]
+        out["long_loop_is_goal_size"] = top["size"] == GOAL_LOOP_MEMBERS
+        out["long_loop_seconds"] = top["ours"]["seconds"]
+        out["long_loop_within_5s"] = top["ours"]["seconds"] <= GOAL_SECONDS
+    if shapes:
+        out["extra_bytes_per_obligation_by_shape"] = {
+            r["shape"]: r["ours"]["solver_extra_bytes_per_obligation"] for r in shapes}
+        solved = [r for r in shapes if isinstance(r.get("networkx"), dict)]
+        out["shapes_same_optimum_as_networkx"] = all(r["networkx"]["same_optimum"]
+                                                     for r in solved) if solved else None
+    if not sizes:
+        return out
     largest = max(sizes, key=lambda r: (r["obligations"], r["members"]))
     goal_run = (largest["members"], largest["obligations"]) == GOAL_SIZE
     out["largest_size"] = f"{largest['members']} members / {largest['obligations']} obligations"
     out["largest_is_goal_size"] = goal_run
     out["largest_seconds"] = largest["ours"]["seconds"]
-    out["largest_solved_within_10s"] = largest["ours"]["seconds"] <= GOAL_SECONDS
+    out["largest_solved_within_5s"] = largest["ours"]["seconds"] <= GOAL_SECONDS
     solved = [r for r in sizes if isinstance(r.get("networkx"), dict)]
     if solved:
         top = max(solved, key=lambda r: (r["obligations"], r["members"]))
@@ -538,12 +793,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--networkx-timeout", type=float, default=120.0,
                         help="seconds for networkx's whole process, start included")
     parser.add_argument("--networkx-max-obligations", type=int, default=100_000)
+    parser.add_argument("--shapes", default=",".join(SHAPES),
+                        help="adversarial shapes to run, or 'none': " + ",".join(SHAPES))
+    parser.add_argument("--shape-size", type=int,
+                        help=f"members of each shape (default {DEFAULT_SHAPE_SIZE}, "
+                             f"--quick {QUICK_SHAPE_SIZE})")
+    parser.add_argument("--before", metavar="REV",
+                        help="also run node/setoff_solver.py as it was at git revision REV")
+    parser.add_argument("--before-timeout", type=float, default=60.0,
+                        help="seconds for the --before solver's whole process, start included")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat is at least 1")
+    shapes = [] if args.shapes == "none" else [x for x in args.shapes.split(",") if x]
+    for shape in shapes:
+        if shape not in SHAPES:
+            parser.error(f"no shape {shape!r}; shapes: {', '.join(SHAPES)}")
+    shape_size = args.shape_size or (QUICK_SHAPE_SIZE if args.quick else DEFAULT_SHAPE_SIZE)
+    if shape_size < 3:
+        parser.error("--shape-size is at least 3")
+    args.before_source = git_solver_source(args.before) if args.before else None
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     results = [bench_size(args.seed, members, obligations, args)
                for members, obligations in sizes]
+    shape_results = [bench_shape(shape, args.seed, shape_size, args) for shape in shapes]
     report = {
         "benchmark": "optimal multilateral set-off",
         "command": shlex.join([sys.argv[0], *(sys.argv[1:] if argv is None else argv)]),
@@ -553,8 +826,10 @@ def main(argv: list[str] | None = None) -> int:
                   "backward_share": BACKWARD_SHARE,
                   "amount_fen": f"lognormal median {AMOUNT_MEDIAN_FEN} sigma {AMOUNT_SIGMA}, "
                                 f"clipped to {AMOUNT_MIN_FEN}..{AMOUNT_MAX_FEN}"},
+        "before": args.before,
         "sizes": results,
-        "goals": goals(results),
+        "shapes": shape_results,
+        "goals": goals(results, shape_results),
     }
     print(json.dumps(report, indent=2))
     return 0

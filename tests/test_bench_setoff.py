@@ -119,8 +119,10 @@ def _run(*args: str) -> dict:
 
 
 def test_script_reports_every_field(bench: ModuleType) -> None:
-    report = _run("--sizes", "200:2000", "--naive-seconds", "5", "--seed", "3")
+    report = _run("--sizes", "200:2000", "--naive-seconds", "5", "--shapes", "none",
+                  "--seed", "3")
     assert report["seed"] == 3 and report["command"].endswith("--seed 3")
+    assert report["shapes"] == [] and report["before"] is None
     assert report["machine"]["cpu_count"] >= 1 and report["machine"]["ortools"]
     [size] = report["sizes"]
     g = bench.generate(3, 200, 2000)
@@ -153,7 +155,54 @@ def test_script_reports_every_field(bench: ModuleType) -> None:
 
 
 def test_script_skips_networkx_above_its_limit() -> None:
-    report = _run("--sizes", "60:400", "--networkx-max-obligations", "100")
+    report = _run("--sizes", "60:400", "--networkx-max-obligations", "100", "--shapes", "none")
     assert report["sizes"][0]["networkx"].startswith("skipped: 400 obligations")
     assert report["goals"]["networkx_largest_solved"] is None
     assert report["goals"]["speedup_goal_50x_met"] is None
+
+
+def test_shapes_are_deterministic_and_what_their_names_say(bench: ModuleType) -> None:
+    for shape in bench.SHAPES:
+        a, b = bench.generate_shape(shape, 5, 60), bench.generate_shape(shape, 5, 60)
+        assert a.digest() == b.digest() != bench.generate_shape(shape, 6, 60).digest()
+        assert a.amount.min() >= 1 and a.amount.max() <= bench.SHAPE_FEN
+    ring = bench.generate_shape("long_loop", 1, 50)
+    assert ring.creditor.tolist() == [*range(1, 50), 0]
+    sparse = bench.generate_shape("sparse_members", 1, 50)
+    assert sparse.members == 1 << 62 and np.all(sparse.debtor % 2 == 1)
+    assert len(np.unique(np.r_[sparse.debtor, sparse.creditor])) <= 50
+    own = bench.generate_shape("self_debts", 1, 200)
+    assert 0.05 < np.mean(own.debtor == own.creditor) < 0.15
+    parallel = bench.generate_shape("parallel_debts", 1, 300)
+    assert len(parallel.amount) == 3000 and parallel.members == 3
+    with pytest.raises(ValueError, match="no shape"):
+        bench.generate_shape("spiral", 1, 50)
+
+
+def test_every_shape_s_optimum_is_the_known_one_and_networkx_s(bench: ModuleType) -> None:
+    for shape in bench.SHAPES:
+        g = bench.generate_shape(shape, 2, 80)
+        ours = optimal_setoff(g.debtor, g.creditor, g.amount, g.members, g.limit)
+        known = bench.known_optimum(shape, g)
+        assert known is None or known == ours.cleared_fen > 0, shape
+        if g.limit is None:
+            arcs = bench.aggregate_and_prune(g)
+            assert bench.networkx_setoff(arcs)["cleared_fen"] == ours.cleared_fen, shape
+
+
+def test_script_reports_shapes_and_the_solver_of_another_revision() -> None:
+    report = _run("--sizes", "60:400", "--shapes", "long_loop,self_debts", "--shape-size",
+                  "300", "--before", "HEAD", "--naive-seconds", "2")
+    assert report["before"] == "HEAD"
+    assert report["sizes"][0]["before"]["same_optimum"] is True
+    loop, own = report["shapes"]
+    assert (loop["shape"], loop["size"], loop["obligations"]) == ("long_loop", 300, 300)
+    assert loop["ours"]["cleared_fen"] == loop["ours"]["known_optimum_fen"]
+    assert loop["networkx"]["same_optimum"] is True
+    assert loop["before"]["same_optimum"] is True and own["before"]["same_optimum"] is True
+    assert own["ours"]["solver_extra_bytes_per_obligation"] is not None
+    goals = report["goals"]
+    assert goals["long_loop_members"] == 300 and goals["long_loop_is_goal_size"] is False
+    assert goals["long_loop_within_5s"] is True
+    assert goals["shapes_same_optimum_as_networkx"] is True
+    assert set(goals["extra_bytes_per_obligation_by_shape"]) == {"long_loop", "self_debts"}

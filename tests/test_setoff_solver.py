@@ -224,34 +224,51 @@ def test_a_pair_s_set_off_goes_to_its_debts_in_the_order_given(debts: Debts,
     assert solve(debts, 3).setoff_fen.tolist() == expected
 
 
-@pytest.mark.parametrize(("debtor", "creditor", "amount", "members"), [
-    ([0, 1], [1, 0], [5], 2),  # lengths differ
-    ([0], [0], [5], 1),  # a member owing itself
-    ([0, 1], [1, 0], [5, -1], 2),  # a negative amount
-    ([0, 2], [1, 0], [5, 5], 2),  # a member outside 0..members-1
-    ([0, -1], [1, 0], [5, 5], 2),
+@pytest.mark.parametrize(("debtor", "creditor", "amount", "members", "code"), [
+    ([0, 1], [1, 0], [5], 2, "setoff.bad_length"),
+    ([0, 1], [1, 0], [5, -1], 2, "setoff.bad_amount"),
+    ([0, 2], [1, 0], [5, 5], 2, "setoff.bad_member"),  # outside 0..members-1
+    ([0, -1], [1, 0], [5, 5], 2, "setoff.bad_member"),
+    ([0, 1], [1, 0], [5, 5], -1, "setoff.bad_members"),
 ])
-def test_inputs_outside_the_model_are_refused(debtor: list[int], creditor: list[int],
-                                              amount: list[int], members: int) -> None:
-    with pytest.raises(SetoffError):
+def test_inputs_outside_the_model_are_refused_with_the_check_that_failed(
+        debtor: list[int], creditor: list[int], amount: list[int], members: int,
+        code: str) -> None:
+    with pytest.raises(SetoffError) as refused:
         optimal_setoff(np.array(debtor, dtype=np.int64), np.array(creditor, dtype=np.int64),
                        np.array(amount, dtype=np.int64), members)
+    assert refused.value.code == code
+    assert str(refused.value).startswith(code + ": ")
 
 
 def test_arrays_that_are_not_one_dimensional_integers_are_refused() -> None:
     one = np.array([0], dtype=np.int64)
-    with pytest.raises(SetoffError):
-        optimal_setoff(np.array([0.0]), np.array([1]), np.array([5]), 2)
-    with pytest.raises(SetoffError):
-        optimal_setoff(np.array([[0]]), np.array([[1]]), np.array([[5]]), 2)
-    with pytest.raises(SetoffError):
-        optimal_setoff(one, np.array([1]), np.array([5]), 2, np.array([-1]))  # one limit short
+    for args, code in (
+        ((np.array([0.0]), np.array([1]), np.array([5]), 2), "setoff.bad_array"),
+        ((np.array([[0]]), np.array([[1]]), np.array([[5]]), 2), "setoff.bad_array"),
+        ((one, np.array([1]), np.array([5]), 2, np.array([-1])), "setoff.bad_limit"),
+        ((one, np.array([1]), np.array([5]), 2, np.array([-1, -2])), "setoff.bad_limit"),
+        ((one, np.array([1]), np.array([5], dtype=np.uint64) << np.uint64(63), 2),
+         "setoff.bad_array"),
+    ):
+        with pytest.raises(SetoffError) as refused:
+            optimal_setoff(*args)
+        assert refused.value.code == code
 
 
 def test_a_total_reaching_2_62_fen_is_refused() -> None:
     huge = 1 << 61
-    with pytest.raises(SetoffError):
+    with pytest.raises(SetoffError) as refused:
         optimal_setoff(np.array([0, 1]), np.array([1, 0]), np.array([huge, huge]), 2)
+    assert refused.value.code == "setoff.too_large"
+
+
+def test_a_debt_a_member_owes_itself_is_dropped_and_counted_not_refused() -> None:
+    debts = [(0, 0, 5), (0, 1, 4), (1, 2, 4), (2, 2, 9), (2, 0, 4)]
+    solution = solve(debts, 3)
+    assert solution.setoff_fen.tolist() == [0, 4, 4, 0, 4]
+    assert (solution.cleared_fen, solution.total_fen, solution.self_debts) == (12, 26, 2)
+    assert solve([(1, 1, 7)], 2).setoff_fen.tolist() == [0]
 
 
 def test_the_check_refuses_what_is_not_a_set_off() -> None:
@@ -265,8 +282,13 @@ def test_the_check_refuses_what_is_not_a_set_off() -> None:
         (np.array([4, 4, 4]), np.array([-1, 3, -1])),  # over member 1's limit
         (np.array([1, 1, 1]), np.array([-1, 0, -1])),  # member 1 opted out
     ):
-        with pytest.raises(SetoffError):
+        with pytest.raises(SetoffError) as refused:
             check(debtor, creditor, amount, 3, limit, setoff_fen)
+        assert refused.value.code == "setoff.check_failed"
+    own = np.array([0, 1, 2]), np.array([0, 2, 1]), np.array([5, 1, 1])
+    check(*own, 3, no_limit, np.array([0, 1, 1]))
+    with pytest.raises(SetoffError, match="owes itself"):
+        check(*own, 3, no_limit, np.array([1, 1, 1]))
 
 
 # ------------------------------------------------------------------ properties on random graphs
@@ -308,6 +330,165 @@ def test_a_pair_s_debts_are_cleared_in_the_order_given(graph: tuple[Debts, int])
             expected.append(min(amount, pair_fen))
             pair_fen -= expected[-1]
         assert [fen for _, fen in split] == expected
+
+
+# ------------------------------------------------------------------ adversarial shapes
+# The shapes that once made the flow crawl or the arrays grow with the member numbers,
+# small enough for networkx, with amounts of the widest spread.
+
+WIDE_FEN = 10**9
+
+
+def reference(debts: Debts, limit: dict[int, int] | None = None) -> int:
+    """networkx's optimum on the same debts, members renumbered 0..n-1, debts to oneself
+    left out (they change no net position, and the reference would count them cleared)."""
+    named = sorted({m for d, c, _ in debts for m in (d, c)})
+    number = {m: i for i, m in enumerate(named)}
+    dense = [(number[d], number[c], a) for d, c, a in debts if d != c]
+    if limit is None:
+        return networkx_optimum(dense, len(named))
+    return networkx_limited_optimum(dense, len(named),
+                                    [limit.get(m, -1) for m in named])
+
+
+def solve_sparse(debts: Debts, members: int, limit: dict[int, int] | None = None) -> Solution:
+    """Limits per member when the numbers are few, else for the members named."""
+    debtor, creditor, amount = arrays(debts)
+    limits, limited = None, None
+    if limit is not None and members <= 10_000:
+        limits = np.full(members, -1, dtype=np.int64)
+        limits[list(limit)] = list(limit.values())
+    elif limit is not None:
+        limited = (np.array(list(limit), dtype=np.int64),
+                   np.array(list(limit.values()), dtype=np.int64))
+    solution = optimal_setoff(debtor, creditor, amount, members, limits, limited=limited)
+    check(debtor, creditor, amount, members, limits, solution.setoff_fen, limited=limited)
+    return solution
+
+
+def loop(members: list[int], amounts: list[int]) -> Debts:
+    return [(m, members[(i + 1) % len(members)], a)
+            for i, (m, a) in enumerate(zip(members, amounts, strict=True))]
+
+
+def wide_amounts(seed: int, n: int) -> list[int]:
+    return np.random.default_rng(seed).integers(1, WIDE_FEN, n).tolist()
+
+
+def test_a_long_loop_clears_its_smallest_debt_all_the_way_round() -> None:
+    amounts = wide_amounts(1, 300)
+    solution = solve(loop(list(range(300)), amounts), 300)
+    assert solution.setoff_fen.tolist() == [min(amounts)] * 300
+    assert (solution.arcs, solution.members) == (300, 300)
+
+
+def test_a_long_chain_feeding_a_loop_clears_only_the_loop() -> None:
+    ring = loop(list(range(50)), wide_amounts(2, 50))
+    chain = [(50 + i, 51 + i, a) for i, a in enumerate(wide_amounts(3, 200))]
+    chain.append((250, 0, 7))  # the chain ends in the loop, and nothing leads back
+    tail = [(3, 300, 5), (300, 301, 5)]  # and a chain leaving the loop
+    debts = chain + ring + tail
+    solution = solve(debts, 302)
+    assert solution.cleared_fen == reference(debts) == 50 * min(a for *_, a in ring)
+    assert not solution.setoff_fen[:len(chain)].any() and not solution.setoff_fen[-2:].any()
+    assert (solution.arcs, solution.members) == (50, 50)
+
+
+def test_many_parallel_debts_of_a_long_loop_clear_in_the_order_given() -> None:
+    rng = np.random.default_rng(4)
+    ring = loop(list(range(40)), wide_amounts(5, 40))
+    parallel = [(*ring[int(i)][:2], int(a)) for i, a in
+                zip(rng.integers(0, 40, 2000), rng.integers(0, WIDE_FEN, 2000), strict=True)]
+    debts = ring + parallel
+    solution = solve(debts, 40)
+    assert solution.cleared_fen == reference(debts)
+    assert solution.arcs == 40
+    assert_a_set_off(debts, 40, solution)
+
+
+def test_members_given_as_huge_sparse_numbers_cost_what_their_debts_cost() -> None:
+    members = 1 << 62  # an array per member would not fit in any memory
+    named = np.random.default_rng(6).choice(1 << 61, 30, replace=False) * 2 + 1
+    ids = [int(m) for m in named]
+    debts = loop(ids[:20], wide_amounts(7, 20)) + loop(ids[15:], wide_amounts(8, 15)) \
+        + [(ids[0], ids[29], 5), (ids[3], ids[3], 9)]
+    solution = solve_sparse(debts, members)
+    assert solution.cleared_fen == reference(debts) > 0
+    assert solution.self_debts == 1 and solution.members == 30
+    with pytest.raises(SetoffError) as refused:
+        solve_sparse([(0, members, 5)], members)
+    assert refused.value.code == "setoff.bad_member"
+
+
+def test_debts_to_oneself_among_loops_are_dropped_and_the_rest_is_optimal() -> None:
+    debts = [*loop(list(range(6)), [9, 4, 7, 8, 6, 5]), (2, 2, 100), (0, 0, 1), (3, 0, 3)]
+    solution = solve(debts, 6)
+    assert solution.self_debts == 2
+    assert solution.setoff_fen[6:8].tolist() == [0, 0]
+    assert solution.cleared_fen == reference(debts)
+    assert_a_set_off(debts, 6, solution)
+
+
+def test_nested_loops_sharing_arcs_equal_networkx() -> None:
+    # A long loop 0..59 with chords that close shorter loops over shared stretches of it,
+    # and a loop that comes back to the same member through a run (60→61→62→10).
+    amounts = wide_amounts(9, 60)
+    debts = loop(list(range(60)), amounts)
+    debts += [(20, 5, 10**8), (45, 30, 3 * 10**8), (50, 12, 2 * 10**8), (58, 40, 10**9)]
+    debts += [(10, 60, 10**8), (60, 61, 5 * 10**7), (61, 62, 9 * 10**7), (62, 10, 10**8)]
+    solution = solve(debts, 63)
+    assert solution.cleared_fen == reference(debts)
+    assert_a_set_off(debts, 63, solution)
+
+
+@pytest.mark.parametrize("fen", [0, 1, 123_456, WIDE_FEN])
+def test_a_limited_member_on_a_long_loop_caps_it(fen: int) -> None:
+    amounts = wide_amounts(10, 200)
+    debts = loop(list(range(200)), amounts)
+    solution = solve_sparse(debts, 200, {77: fen})
+    assert solution.setoff_fen.tolist() == [min(fen, *amounts)] * 200
+    # The same member on a run of a larger part, and on a run back to itself.
+    more = [*debts, (150, 20, 10**8), (77, 201, 10**8), (201, 77, 3 * 10**8)]
+    for where in (77, 150, 201):
+        for limit in ({where: fen}, {where: fen, 20: 5 * 10**7}):
+            found = solve_sparse(more, 202, limit)
+            assert found.cleared_fen == reference(more, limit), (where, limit)
+
+
+@st.composite
+def shaped_graphs(draw: st.DrawFn) -> tuple[Debts, int, dict[int, int]]:
+    """Loops of random length over a few members (so runs, single loops and shared
+    stretches abound), random chords, parallel and self debts, sparse member numbers,
+    amounts up to 10**9 and a few limits."""
+    n = draw(st.integers(2, 24))
+    order = st.permutations(list(range(n)))
+    debts: Debts = []
+    for _ in range(draw(st.integers(1, 4))):
+        members = draw(order)[:draw(st.integers(2, n))]
+        debts += loop(members, draw(st.lists(st.integers(0, WIDE_FEN), min_size=len(members),
+                                             max_size=len(members))))
+    member = st.integers(0, n - 1)
+    debts += draw(st.lists(st.tuples(member, member, st.integers(0, WIDE_FEN)), max_size=6))
+    debts = draw(st.permutations(debts))
+    sparse = draw(st.booleans())
+    if sparse:
+        ids = draw(st.lists(st.integers(0, (1 << 62) - 1), min_size=n, max_size=n,
+                            unique=True))
+        debts = [(ids[d], ids[c], a) for d, c, a in debts]
+    limited = draw(st.dictionaries(st.sampled_from(sorted({d for d, _, _ in debts})),
+                                   st.integers(0, WIDE_FEN), max_size=3))
+    return debts, (1 << 62) if sparse else n, limited
+
+
+@settings(max_examples=300, deadline=None)
+@given(shaped_graphs())
+def test_adversarial_shapes_equal_networkx(graph: tuple[Debts, int, dict[int, int]]) -> None:
+    debts, members, limit = graph
+    free = solve_sparse(debts, members)
+    assert free.cleared_fen == reference(debts)
+    assert free.self_debts == sum(d == c for d, c, _ in debts)
+    limited = solve_sparse(debts, members, limit)
+    assert limited.cleared_fen == reference(debts, limit)
 
 
 # ------------------------------------------------------------------ the plan on a ledger
