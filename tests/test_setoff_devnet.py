@@ -225,6 +225,10 @@ def test_a_run_clears_the_mandated_members_loop_and_a_round_asks_the_member_with
         plan = m.ok(None, "setoff", "plan")
         assert (plan["run"]["optimum_fen"], plan["run"]["planned_fen"], plan["run"]["batches"],
                 plan["unmandated_fen"]) == (900_000, 900_000, 1, 300_000)
+        # Rounds come after the run: proposed first, they would lock the run's debts.
+        assert "wallet.run_first" in m.refused("agency", "setoff", "propose")
+        human = m.run(None, "setoff", "plan", as_json=False)
+        assert human.returncode == 0 and "run: planned" in human.stdout
 
         ran = m.ok("agency", "setoff", "run")
         assert ran["run"]["cleared_fen"] == 900_000 and ran["run"]["status"] == "closed"

@@ -1278,8 +1278,9 @@ def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
 
 @main.group("setoff")
 def setoff_group() -> None:
-    """Multilateral set-off (债权债务闭环抵销): the agency proposes rounds from the optimal
-    plan, every member concerned consents, the last consent executes the round."""
+    """Multilateral set-off (债权债务闭环抵销): members with a standing mandate are cleared
+    by the agency's runs; for the rest the agency proposes rounds from the optimal plan,
+    every member concerned consents, the last consent executes the round."""
 
 
 def exclusions(texts: tuple[str, ...]) -> list[str]:
@@ -1356,9 +1357,26 @@ def show_plan(console: Console, plan: dict) -> None:
                                     + ("" if len(plan["rounds"]) == 1 else "s")),
         ("bilateral, left to the parties", yuan(plan["bilateral_fen"])),
         ("deferred to a later plan", yuan(plan["deferred_fen"])),
+        *run_rows(plan),
     ]))
     if plan["rounds"]:
         console.print(plan_rounds_table(plan))
+
+
+def run_rows(plan: dict) -> list[tuple[str, str]]:
+    """The plan's run over members with a mandate, as figure rows (none without mandates)."""
+    run = plan.get("run")
+    if not run or not run["mandated_members"]:
+        return []
+    return [
+        (f"run: optimum over {run['mandated_members']} mandated members",
+         yuan(run["optimum_fen"])),
+        ("run: planned", f"{yuan(run['planned_fen'])} in {run['batches']} batch"
+                         + ("" if run["batches"] == 1 else "es")),
+        ("run: held back by per-run limits", yuan(run["held_by_limits_fen"])),
+        ("needs members without a mandate", yuan(plan["unmandated_fen"])),
+        ("rounds work on (after the run)", yuan(plan["rounds_optimum_fen"])),
+    ]
 
 
 @setoff_group.command("plan")
@@ -1383,6 +1401,12 @@ def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
 def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int | None) -> None:
     """As the agency, propose the plan's rounds: one transaction per round."""
     plan = w.client.setoff_plan(exclusions(exclude))
+    if plan.get("run", {}).get("batches"):
+        # The rounds are the optimum of what the run leaves; proposed first, they would
+        # lock debts the run's batches reduce.
+        raise LedgerError("wallet.run_first", "the plan holds a run over the debts of members "
+                          "with a mandate: execute it with `setoff run` first, then propose "
+                          "the rounds for the rest")
     status = w.client.status()
     deadline_ms = status["time_ms"] + hours * 3_600_000
     me = w.key()
