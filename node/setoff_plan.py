@@ -237,53 +237,67 @@ def _parts(legs: list[tuple[Debt, int]]) -> list[list[tuple[Debt, int]]]:
 
 
 def _loops(legs: LegList) -> list[LegList]:
-    """A circulation decomposed into loops (each a list of (debt, amount)), deterministically.
+    """A circulation decomposed into loops (each a list of (debt, amount)), deterministically
+    (see `_walk`)."""
+    number: dict[bytes, int] = {}
+    for debt, _ in legs:
+        number.setdefault(debt.debtor, len(number))
+        number.setdefault(debt.creditor, len(number))
+    return [[(legs[i][0], amount) for i in arcs] for arcs, amount in _walk(
+        [number[d.debtor] for d, _ in legs], [number[d.creditor] for d, _ in legs],
+        [amount for _, amount in legs], len(number))]
 
-    One walk: from each member in turn, follow debts with set-off left until the walk meets
-    a member it passed; the loop closed there is taken off with its smallest amount and the
-    walk goes on from that member. A member's debts are looked at through a cursor that only
-    moves forward, so the time is linear in the debts plus the loops' legs.
+
+def _walk(tails: list[int], heads: list[int], amounts: list[int], members: int
+          ) -> list[tuple[list[int], int]]:
+    """A circulation on arcs tails[i] -> heads[i] carrying amounts[i], decomposed into
+    simple loops: (the arcs in order, the amount on each).
+
+    One walk: from each member in turn (in the order first met), follow arcs with an amount
+    left until the walk meets a member it passed; the loop closed there is taken off with
+    its smallest amount and the walk goes on from that member. A member's arcs are looked
+    at through a cursor that only moves forward, so the time is linear in the arcs plus
+    the loops' legs.
     """
-    left = [amount for _, amount in legs]
-    out: dict[bytes, list[int]] = defaultdict(list)
-    for i, (debt, _) in enumerate(legs):
-        out[debt.debtor].append(i)
-    cursor = dict.fromkeys(out, 0)
-
-    def next_arc(member: bytes) -> int | None:
-        arcs, at = out[member], cursor[member]
-        while at < len(arcs) and not left[arcs[at]]:
-            at += 1
-        cursor[member] = at
-        return arcs[at] if at < len(arcs) else None
-
-    loops: list[LegList] = []
-    for start in sorted(out):
+    left = list(amounts)
+    out: list[list[int]] = [[] for _ in range(members)]
+    for i, tail in enumerate(tails):
+        out[tail].append(i)
+    cursor = [0] * members
+    on_path = [-1] * members  # where on the walk's path a member is, or -1
+    loops: list[tuple[list[int], int]] = []
+    for start in range(members):
         path_members = [start]
         path_arcs: list[int] = []
-        position = {start: 0}
+        on_path[start] = 0
         while True:
-            arc = next_arc(path_members[-1])
-            if arc is None:
+            member = path_members[-1]
+            arcs, at = out[member], cursor[member]
+            while at < len(arcs) and not left[arcs[at]]:
+                at += 1
+            cursor[member] = at
+            if at == len(arcs):
                 # A circulation never strands a walk: only its start runs out, with no path.
                 assert not path_arcs, "the set-off is not a circulation"
+                on_path[start] = -1
                 break
-            member = legs[arc][0].creditor
+            arc = arcs[at]
             path_arcs.append(arc)
-            if member not in position:
-                position[member] = len(path_members)
-                path_members.append(member)
+            head = heads[arc]
+            if on_path[head] < 0:
+                on_path[head] = len(path_members)
+                path_members.append(head)
                 continue
-            at = position[member]
-            cycle = path_arcs[at:]
+            closed_at = on_path[head]
+            cycle = path_arcs[closed_at:]
             amount = min(left[i] for i in cycle)
             for i in cycle:
                 left[i] -= amount
-            loops.append([(legs[i][0], amount) for i in cycle])
-            for gone in path_members[at + 1:]:
-                del position[gone]
-            del path_members[at + 1:]
-            del path_arcs[at:]
+            loops.append((cycle, amount))
+            for gone in path_members[closed_at + 1:]:
+                on_path[gone] = -1
+            del path_members[closed_at + 1:]
+            del path_arcs[closed_at:]
     assert not any(left), "the set-off is not a circulation"
     return loops
 
@@ -413,21 +427,33 @@ def _pack(result: Plan, part: LegList, max_rounds: int) -> None:
 def _batches(run: RunPlan, legs: LegList) -> None:
     """The run's set-off as batches of at most MAX_RUN_LEGS debts, each a circulation:
     its loops, in the order the walk found them (neighbours share debts), each added to
-    the open batch while the batch's debts stay within the bound."""
-    batch: dict[tuple[str, bytes], int] = {}
-    for loop in _loops(legs):
+    the open batch while the batch's debts stay within the bound. A loop is simple, so it
+    names each debt once."""
+    number: dict[bytes, int] = {}
+    for debt, _ in legs:
+        number.setdefault(debt.debtor, len(number))
+        number.setdefault(debt.creditor, len(number))
+    loops = _walk([number[d.debtor] for d, _ in legs], [number[d.creditor] for d, _ in legs],
+                  [amount for _, amount in legs], len(number))
+
+    def close(batch: dict[int, int]) -> None:
+        reductions = [setoff.Reduction(legs[i][0].kind, legs[i][0].id, fen)
+                      for i, fen in batch.items()]
+        run.batches.append(sorted(reductions, key=lambda r: (r.kind, r.id)))
+
+    batch: dict[int, int] = {}
+    for arcs, amount in loops:
         run.loops += 1
-        keys = [(d.kind, d.id) for d, _ in loop]
-        if len(set(keys)) > setoff.MAX_RUN_LEGS:
-            run.deferred_fen += sum(amount for _, amount in loop)
+        if len(arcs) > setoff.MAX_RUN_LEGS:
+            run.deferred_fen += amount * len(arcs)
             continue
-        if len(batch) + sum(1 for key in set(keys) if key not in batch) > setoff.MAX_RUN_LEGS:
-            run.batches.append([setoff.Reduction(k, i, a) for (k, i), a in sorted(batch.items())])
+        if len(batch) + sum(1 for i in arcs if i not in batch) > setoff.MAX_RUN_LEGS:
+            close(batch)
             batch = {}
-        for key, (_, amount) in zip(keys, loop, strict=True):
-            batch[key] = batch.get(key, 0) + amount
+        for i in arcs:
+            batch[i] = batch.get(i, 0) + amount
     if batch:
-        run.batches.append([setoff.Reduction(k, i, a) for (k, i), a in sorted(batch.items())])
+        close(batch)
 
 
 def _run_part(graph: Graph, result: Plan) -> np.ndarray:
