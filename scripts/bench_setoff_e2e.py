@@ -236,6 +236,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     node_key, agency = KeyPair.generate(), KeyPair.generate()
     keys = [KeyPair(sha256(b"e2e-member/%d" % i)) for i in range(args.members)]
     (work / "node.json").write_text(json.dumps(seal(node_key, PASSPHRASE)))
+    (work / "node.json").chmod(0o600)
     port = free_port()
     (work / "network.toml").write_text(
         f'chain_id = "{CHAIN}"\ngenesis_time = {int(time.time() * 1000) - 60_000}\n'
