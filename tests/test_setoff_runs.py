@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts import obligations, setoff
+from contracts import obligations, setoff, vouchers
+from contracts.codec import encode, replace
 from contracts.errors import CodecError, Rejected
 from contracts.setoff import Reduction
 from contracts.tx import Transaction, payload_id
@@ -403,3 +404,14 @@ def test_a_run_clears_exactly_its_batches_and_keeps_every_net_position(case) -> 
         assert ledger.refused(batch_tx(ledger, run_id, 99, reductions(
             ("obligation", ids[live[0]], 1)))) == "setoff.net_changed"
     assert debts_fen(ledger, *ids) == [owed[i] for i in range(len(ids))]
+
+
+def test_a_voucher_held_by_its_own_debtor_is_no_debt_to_clear() -> None:
+    t, run_id = mandated_triangle()
+    # Written straight into the state: a claim that came back to its debtor (an enforcing
+    # bank or an acquirer that is the debtor) is the case the rule guards.
+    held = get_voucher(t.ledger.store, t.voucher)
+    t.ledger.store.items[vouchers.voucher_key(t.voucher)] = encode(
+        replace(held, holder=held.debtor))
+    assert t.ledger.refused(batch_tx(t.ledger, run_id, 0, reductions(
+        ("voucher", t.voucher, 1)))) == "setoff.self_debt"
