@@ -237,15 +237,74 @@ def _parts(legs: list[tuple[Debt, int]]) -> list[list[tuple[Debt, int]]]:
 
 
 def _loops(legs: LegList) -> list[LegList]:
-    """A circulation decomposed into loops (each a list of (debt, amount)), deterministically
-    (see `_walk`)."""
+    """A circulation decomposed into loops (each a list of (debt, amount)), deterministically,
+    short ones first (see `_short_loops`)."""
     number: dict[bytes, int] = {}
     for debt, _ in legs:
         number.setdefault(debt.debtor, len(number))
         number.setdefault(debt.creditor, len(number))
-    return [[(legs[i][0], amount) for i in arcs] for arcs, amount in _walk(
+    return [[(legs[i][0], amount) for i in arcs] for arcs, amount in _short_loops(
         [number[d.debtor] for d, _ in legs], [number[d.creditor] for d, _ in legs],
         [amount for _, amount in legs], len(number))]
+
+
+SHORT_LOOP_HOPS = 6  # the longest loop the breadth-first search looks for
+SHORT_LOOP_BUDGET = 3_000_000  # arcs it may look at in all, so its time stays bounded
+
+
+def _short_loops(tails: list[int], heads: list[int], amounts: list[int], members: int
+                 ) -> list[tuple[list[int], int]]:
+    """A circulation decomposed into loops, short ones first: for each arc, largest amount
+    first, a breadth-first search over arcs with an amount left finds the shortest way
+    back from its head to its tail (at most SHORT_LOOP_HOPS arcs), and that loop is taken
+    off, as long as the search finds one and its budget lasts; what is left is decomposed
+    by `_walk`. Short loops concern few members and share few debts, so more of them fit
+    rounds; the budget keeps a plan's time bounded on dense graphs."""
+    left = list(amounts)
+    out: list[list[int]] = [[] for _ in range(members)]
+    for i, tail in enumerate(tails):
+        out[tail].append(i)
+    loops: list[tuple[list[int], int]] = []
+    spent = 0
+    for arc in sorted(range(len(tails)), key=lambda i: (-amounts[i], i)):
+        while left[arc] and spent < SHORT_LOOP_BUDGET:
+            target = tails[arc]
+            parent = {heads[arc]: -1}  # member -> the arc the search reached it by
+            frontier = [heads[arc]]
+            found = False
+            for _ in range(SHORT_LOOP_HOPS - 1):
+                reached = []
+                for member in frontier:
+                    for e in out[member]:
+                        spent += 1
+                        if not left[e] or e == arc or heads[e] in parent:
+                            continue
+                        parent[heads[e]] = e
+                        if heads[e] == target:
+                            found = True
+                            break
+                        reached.append(heads[e])
+                    if found:
+                        break
+                if found or not reached:
+                    break
+                frontier = reached
+            if not found:
+                break
+            cycle = [arc]
+            member = target
+            while parent[member] != -1:
+                cycle.append(parent[member])
+                member = tails[parent[member]]
+            cycle = [arc, *reversed(cycle[1:])]
+            amount = min(left[i] for i in cycle)
+            for i in cycle:
+                left[i] -= amount
+            loops.append((cycle, amount))
+    rest = [i for i in range(len(tails)) if left[i]]
+    loops += [([rest[j] for j in arcs], amount) for arcs, amount in _walk(
+        [tails[i] for i in rest], [heads[i] for i in rest], [left[i] for i in rest], members)]
+    return loops
 
 
 def _walk(tails: list[int], heads: list[int], amounts: list[int], members: int

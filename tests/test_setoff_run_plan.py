@@ -146,3 +146,13 @@ def test_the_walk_decomposes_a_circulation_into_simple_loops_adding_up_to_it() -
         for debt, fen in loop:
             cleared[debt.id] += fen
     assert cleared == {debt.id: fen for debt, fen in flow}
+
+
+def test_rounds_take_the_shortest_loops_first() -> None:
+    a, b, c, d = (bytes([i]) * 32 for i in range(1, 5))
+    flow = [(Debt("obligation", bytes([20 + i]) * 32, x, y, fen, 0), fen)
+            for i, (x, y, fen) in enumerate([(a, b, 2), (b, d, 1), (d, c, 1), (b, c, 1),
+                                             (c, a, 2)])]
+    loops = _loops(flow)
+    assert [len(loop) for loop in loops] == [3, 4]
+    assert {debt.creditor for debt, _ in loops[0]} == {a, b, c}
