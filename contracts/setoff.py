@@ -164,6 +164,7 @@ class Run:
     graph_total_fen: U64  # all debt in the agency's graph at opening, as it stated
     graph_bound_fen: U64  # that graph's net internal debt
     batches: U32
+    next_batch_no: U32  # one more than the highest batch number on the ledger
     legs: U32
     members: U32  # members the run cleared something of
     cleared_fen: U64
@@ -671,7 +672,7 @@ def open_run(ctx: Context, body: OpenRun) -> None:
     put_record(ctx.state, run_key(ctx.tx_id), Run(
         ctx.tx_id, f"RX{number:010d}", body.agency, "open", ctx.time_ms, body.closes_ms, None,
         body.planned_fen, body.optimum_fen, body.graph_total_fen, body.graph_bound_fen,
-        0, 0, 0, 0, 0))
+        0, 0, 0, 0, 0, 0))
     ctx.state.put(b"sxo", ctx.tx_id)
     totals = get_run_totals(ctx.state)
     put_record(ctx.state, b"sxt", replace(totals, runs=totals.runs + 1))
@@ -778,7 +779,8 @@ def run_batch(ctx: Context, body: RunBatch) -> None:
                                                                strict=True)),
         cleared_fen, ctx.time_ms))
     put_record(ctx.state, run_key(run.id), replace(
-        run, batches=run.batches + 1, legs=run.legs + len(legs),
+        run, batches=run.batches + 1, next_batch_no=max(run.next_batch_no, body.batch_no + 1),
+        legs=run.legs + len(legs),
         members=run.members + new_members, cleared_fen=run.cleared_fen + cleared_fen,
         bilateral_fen=run.bilateral_fen + bilateral_fen))
     totals = get_run_totals(ctx.state)

@@ -260,6 +260,9 @@ def test_a_batch_number_is_used_once() -> None:
     t, run_id = mandated_triangle()
     t.ledger.block(batch_tx(t.ledger, run_id, 7, t.legs(1)))
     assert t.ledger.refused(batch_tx(t.ledger, run_id, 7, t.legs(1))) == "setoff.batch_done"
+    t.ledger.block(batch_tx(t.ledger, run_id, 2, t.legs(1)))
+    run = run_of(t.ledger, run_id)
+    assert (run.batches, run.next_batch_no) == (2, 8)  # where a continued run numbers on
 
 
 def test_a_closed_or_timed_out_run_takes_no_batch() -> None:

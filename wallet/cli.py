@@ -1506,7 +1506,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
                               plan["total_fen"], plan["bound_fen"])
         run_id = w.commit(sign_transaction(
             w.new_transaction("setoff", "open_run", body, expires_in, status), me))["id"]
-    first = w.client.setoff_run(run_id)["batches"] if run_id else 0
+    first = w.client.setoff_run(run_id)["next_batch_no"] if run_id else 0
     results: list[dict] = []
     pending: list[tuple[int, str, int]] = []
 
