@@ -117,6 +117,7 @@ CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
 MAX_EXCLUDE = 1000  # members one plan request may leave out
 PLAN_CACHE_ENTRIES = 32  # plans kept, by (head block id, exclusions)
+PLAN_BATCHES_KEPT = 2  # of those, the newest that keep their run's batches
 MAX_PLAN_TURNS = 4  # computations for other exclusions a plan request waits through
 
 HEX32_TEXT = re.compile(r"[0-9a-fA-F]{64}")  # a fixed length: never more than 64 steps
@@ -1307,9 +1308,10 @@ def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph,
             "bilateral_fen": run.bilateral_fen, "loops": run.loops,
             "batches": len(run.batches), "legs": sum(len(b) for b in run.batches),
         },
-        # Compact, for the agency's `setoff run`: [kind, id, amount_fen] per reduction.
-        "run_batches": [[[r.kind, r.id.hex(), r.amount_fen] for r in batch]
-                        for batch in run.batches],
+        # For the agency's `setoff run`: [kind, id, amount_fen] per reduction, as JSON text
+        # encoded here, off the event loop, and kept as one string (see `Planner`).
+        "run_batches": json.dumps([[[r.kind, r.id.hex(), r.amount_fen] for r in batch]
+                                   for batch in run.batches], separators=(",", ":")),
         "unmandated_fen": plan.unmandated_fen, "rounds_optimum_fen": plan.rounds_optimum_fen,
         "seconds": {k: round(v, 3) for k, v in {**(seconds or {}), **plan.seconds}.items()},
     }
@@ -1344,9 +1346,12 @@ class Planner:
         self.job_exclude: frozenset[bytes] | None = None
         self.computed = 0  # plans computed (the rest were answered from the cache)
 
-    async def answer(self, node: Node, exclude: frozenset[bytes]) -> dict[str, Any]:
+    async def answer(self, node: Node, exclude: frozenset[bytes],
+                     with_batches: bool = False) -> dict[str, Any]:
         for _ in range(MAX_PLAN_TURNS):
             key = (node.chain.head.block_id, exclude)
+            if key in self.cache and with_batches and "run_batches" not in self.cache[key]:
+                del self.cache[key]  # its batches were let go: compute it again
             if key in self.cache:
                 self.cache.move_to_end(key)
                 return self.cache[key]
@@ -1377,6 +1382,11 @@ class Planner:
         self.cache[(head.block_id, exclude)] = answer
         while len(self.cache) > PLAN_CACHE_ENTRIES:
             self.cache.popitem(last=False)
+        # A run's batches take some 20 MB at 10^5 debts: only the newest plans keep them.
+        for key in list(self.cache)[:-PLAN_BATCHES_KEPT]:
+            if "run_batches" in self.cache[key]:
+                self.cache[key] = {k: v for k, v in self.cache[key].items()
+                                   if k != "run_batches"}
         return answer
 
 
@@ -1395,10 +1405,13 @@ async def get_setoff_plan(request: web.Request) -> web.Response:
     setoff_plan.MAX_PLAN_DEBTS live debts."""
     exclude = exclude_param(request)
     with_batches = choice_param(request, "run_batches", {"0", "1"}) == "1"
-    answer = await request.app[PLANNER].answer(request.app[NODE], exclude)
+    answer = await request.app[PLANNER].answer(request.app[NODE], exclude, with_batches)
+    summary = json.dumps({k: v for k, v in answer.items() if k != "run_batches"})
     if not with_batches:
-        answer = {k: v for k, v in answer.items() if k != "run_batches"}
-    return web.json_response(answer)
+        return web.Response(text=summary, content_type="application/json")
+    assert summary.endswith("}") and len(summary) > 2
+    return web.Response(text=f'{summary[:-1]}, "run_batches": {answer["run_batches"]}}}',
+                        content_type="application/json")
 
 
 def mandate_view(mandate: setoff.Mandate, time_ms: int) -> dict[str, Any]:
