@@ -12,13 +12,16 @@ most --batches-per-block, as a node executes them. Reported per size and variant
   debts between two mandated members; executed_fen: what the run cleared on the ledger;
   executed_share = executed / mandated optimum; and the rest with its reasons
   (held_by_limits_fen, deferred_fen: in loops longer than a batch; unmandated_fen: the
-  part of the whole optimum that needs a member without a mandate, left to rounds);
+  part of the whole optimum that needs a member without a mandate, left to rounds); a
+  third variant gives --limited-share of the members a per-run limit of ¥50,000, so that
+  what limits hold back shows (executed_of_planned: what the ledger took of the plan);
 - seconds of each step (collect, solve + plan, execute), batches, legs, blocks;
 - a check that every member's net position is the same before and after, and that the
   cleared debt equals what the debts went down by.
 
     scripts/bench_setoff_runs [--sizes 100:1000,1000:10000,10000:100000] [--seed 1]
-                              [--unmandated-share 0.1] [--batches-per-block 100]
+                              [--unmandated-share 0.1] [--limited-share 0.1]
+                              [--batches-per-block 100]
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ GENESIS_MS = 1_800_000_000_000
 DAY_MS = 86_400_000
 DEFAULT_SIZES = ((100, 1_000), (1_000, 10_000), (10_000, 100_000))
 NO_LIMIT_FEN = 10**15
+LIMIT_FEN = 5_000_000  # ¥50,000 a run: the per-run limit of the "some_limited" variant
 
 
 class Ledger:
@@ -137,13 +141,15 @@ def debt_total(ledger: Ledger) -> int:
 
 
 def one_variant(seed: int, members: int, count: int, unmandated_share: float,
-                batches_per_block: int) -> dict[str, Any]:
+                batches_per_block: int, limited_share: float = 0.0) -> dict[str, Any]:
     ledger = Ledger(members, seed)
     build(ledger, seed, members, count)
     rng = np.random.default_rng(seed + 7)
     without = set(np.flatnonzero(rng.random(members) < unmandated_share).tolist())
+    limited = set(np.flatnonzero(rng.random(members) < limited_share).tolist())
     mandates = [ledger.tx("mandate", setoff.SignMandate(
-        key.address, NO_LIMIT_FEN, ledger.time_ms + 30 * DAY_MS), key)
+        key.address, LIMIT_FEN if i in limited else NO_LIMIT_FEN,
+        ledger.time_ms + 30 * DAY_MS), key)
         for i, key in enumerate(ledger.keys) if i not in without]
     for start in range(0, len(mandates), 2_000):
         assert not ledger.block(mandates[start:start + 2_000])
@@ -182,6 +188,8 @@ def one_variant(seed: int, members: int, count: int, unmandated_share: float,
     return {
         "mandated_members": members - len(without),
         "members_without_mandate": len(without),
+        "members_with_a_limit": len(limited - without),
+        "executed_of_planned": round(executed / run.planned_fen, 6) if run.planned_fen else None,
         "optimum_fen": plan.cleared_fen,
         "mandated_optimum_fen": run.optimum_fen,
         "planned_fen": run.planned_fen,
@@ -224,14 +232,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES))
     parser.add_argument("--unmandated-share", type=float, default=0.1)
     parser.add_argument("--batches-per-block", type=int, default=100)
+    parser.add_argument("--limited-share", type=float, default=0.1,
+                        help="members whose mandate clears at most ¥50,000 a run (0: skip)")
     args = parser.parse_args(argv)
     sizes = []
     for members, count in args.sizes:
         entry: dict[str, Any] = {"members": members, "obligations": count}
-        for name, share in (("all_mandated", 0.0), ("some_without_mandate",
-                                                    args.unmandated_share)):
+        for name, share, limited in (("all_mandated", 0.0, 0.0),
+                                     ("some_without_mandate", args.unmandated_share, 0.0),
+                                     ("some_limited", 0.0, args.limited_share)):
+            if name == "some_limited" and not limited:
+                continue
             print(f"bench_setoff_runs: {members}:{count} {name}", file=sys.stderr, flush=True)
-            entry[name] = one_variant(args.seed, members, count, share, args.batches_per_block)
+            entry[name] = one_variant(args.seed, members, count, share, args.batches_per_block,
+                                      limited)
         entry["executed_share"] = entry["all_mandated"]["executed_share"]
         sizes.append(entry)
     report = {
