@@ -117,6 +117,7 @@ CHARGE_CURSOR_BYTES = 8 + 32  # fc/<member> suffix: height:8 + tx id
 
 MAX_EXCLUDE = 1000  # members one plan request may leave out
 PLAN_CACHE_ENTRIES = 32  # plans kept, by (head block id, exclusions)
+PLAN_BATCHES_KEPT = 2  # of those, the newest that keep their run's batches
 MAX_PLAN_TURNS = 4  # computations for other exclusions a plan request waits through
 
 HEX32_TEXT = re.compile(r"[0-9a-fA-F]{64}")  # a fixed length: never more than 64 steps
@@ -1275,7 +1276,8 @@ def exclude_param(request: web.Request) -> frozenset[bytes]:
     return frozenset(address_of(text) for text in texts)
 
 
-def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any]:
+def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph,
+              seconds: dict[str, float] | None = None) -> dict[str, Any]:
     debts = {debt.id: debt for debt in graph.debts}
     rounds = []
     for reductions in plan.rounds:
@@ -1288,6 +1290,7 @@ def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any
             "cleared_fen": sum(r.amount_fen for r in reductions),
         })
     remaining_fen = plan.total_fen - plan.cleared_fen
+    run = plan.run
     return {
         "total_fen": plan.total_fen, "bound_fen": plan.bound_fen,
         "cleared_fen": plan.cleared_fen, "remaining_fen": remaining_fen,
@@ -1296,17 +1299,37 @@ def plan_view(plan: setoff_plan.Plan, graph: setoff_plan.Graph) -> dict[str, Any
         "bilateral_fen": plan.bilateral_fen, "deferred_fen": plan.deferred_fen,
         "debts": len(graph.debts), "members": plan.members, "arcs": plan.arcs,
         "rounds": rounds,
+        "run": {
+            "open_run": graph.open_run.hex() if graph.open_run else None,
+            "mandated_members": run.mandated_members, "members": run.members,
+            "optimum_fen": run.optimum_fen, "planned_fen": run.planned_fen,
+            "planned_share": round(run.planned_fen / run.optimum_fen, 6)
+            if run.optimum_fen else None,
+            "held_by_limits_fen": run.held_by_limits_fen, "deferred_fen": run.deferred_fen,
+            "bilateral_fen": run.bilateral_fen, "loops": run.loops,
+            "batches": len(run.batches), "legs": sum(len(b) for b in run.batches),
+        },
+        # For the agency's `setoff run`: [kind, id, amount_fen] per reduction, as JSON text
+        # encoded here, off the event loop, and kept as one string (see `Planner`).
+        "run_batches": json.dumps([[[r.kind, r.id.hex(), r.amount_fen] for r in batch]
+                                   for batch in run.batches], separators=(",", ":")),
+        "unmandated_fen": plan.unmandated_fen, "rounds_optimum_fen": plan.rounds_optimum_fen,
+        "seconds": {k: round(v, 3) for k, v in {**(seconds or {}), **plan.seconds}.items()},
     }
 
 
-def plan_answer(state: StateSnapshot, exclude: frozenset[bytes]) -> dict[str, Any]:
+def plan_answer(state: StateSnapshot, exclude: frozenset[bytes],
+                time_ms: int | None = None) -> dict[str, Any]:
     """A plan's answer, less the head: reads and solves, so it runs in a worker thread,
-    which closes the snapshot when done with it (nothing else may close it under it)."""
+    which closes the snapshot when done with it (nothing else may close it under it).
+    Mandates count as they stand at ledger time `time_ms` (the head's)."""
+    started = time.perf_counter()
     try:
-        graph = setoff_plan.collect(state, exclude, setoff_plan.MAX_PLAN_DEBTS)
+        graph = setoff_plan.collect(state, exclude, setoff_plan.MAX_PLAN_DEBTS, time_ms)
     finally:
         state.close()
-    return plan_view(setoff_plan.plan_of(graph), graph)
+    collected = time.perf_counter() - started
+    return plan_view(setoff_plan.plan_of(graph), graph, {"collect": collected})
 
 
 class Planner:
@@ -1324,9 +1347,12 @@ class Planner:
         self.job_exclude: frozenset[bytes] | None = None
         self.computed = 0  # plans computed (the rest were answered from the cache)
 
-    async def answer(self, node: Node, exclude: frozenset[bytes]) -> dict[str, Any]:
+    async def answer(self, node: Node, exclude: frozenset[bytes],
+                     with_batches: bool = False) -> dict[str, Any]:
         for _ in range(MAX_PLAN_TURNS):
             key = (node.chain.head.block_id, exclude)
+            if key in self.cache and with_batches and "run_batches" not in self.cache[key]:
+                del self.cache[key]  # its batches were let go: compute it again
             if key in self.cache:
                 self.cache.move_to_end(key)
                 return self.cache[key]
@@ -1347,7 +1373,7 @@ class Planner:
         snapshot = node.store.snapshot()  # taken with the head: no block commits between
         try:
             view = await asyncio.get_running_loop().run_in_executor(
-                None, plan_answer, snapshot, exclude)
+                None, plan_answer, snapshot, exclude, head.time_ms)
         except StoreFault as fault:
             raise node.store.report(fault) from fault
         self.computed += 1
@@ -1357,6 +1383,11 @@ class Planner:
         self.cache[(head.block_id, exclude)] = answer
         while len(self.cache) > PLAN_CACHE_ENTRIES:
             self.cache.popitem(last=False)
+        # A run's batches take some 20 MB at 10^5 debts: only the newest plans keep them.
+        for key in list(self.cache)[:-PLAN_BATCHES_KEPT]:
+            if "run_batches" in self.cache[key]:
+                self.cache[key] = {k: v for k, v in self.cache[key].items()
+                                   if k != "run_batches"}
         return answer
 
 
@@ -1380,11 +1411,86 @@ PLANNER = web.AppKey("setoff_planner", Planner)
 
 
 async def get_setoff_plan(request: web.Request) -> web.Response:
-    """The optimal set-off of the state at the head, cut into rounds the contract accepts
-    (see `Planner`); 503 `setoff.plan_too_large` past setoff_plan.MAX_PLAN_DEBTS live
-    debts."""
+    """The optimal set-off of the state at the head: the run over mandated members' debts
+    and rounds for the rest (see `Planner`); the run's batches only with run_batches=1 (the
+    agency submits them; they are large); 503 `setoff.plan_too_large` past
+    setoff_plan.MAX_PLAN_DEBTS live debts."""
     exclude = exclude_param(request)
-    return web.json_response(await request.app[PLANNER].answer(request.app[NODE], exclude))
+    with_batches = choice_param(request, "run_batches", {"0", "1"}) == "1"
+    answer = await request.app[PLANNER].answer(request.app[NODE], exclude, with_batches)
+    summary = json.dumps({k: v for k, v in answer.items() if k != "run_batches"})
+    if not with_batches:
+        return web.Response(text=summary, content_type="application/json")
+    assert summary.endswith("}") and len(summary) > 2
+    return web.Response(text=f'{summary[:-1]}, "run_batches": {answer["run_batches"]}}}',
+                        content_type="application/json")
+
+
+def mandate_view(mandate: setoff.Mandate, time_ms: int) -> dict[str, Any]:
+    return {**to_json(mandate), "live": setoff.mandate_live(mandate, time_ms)}
+
+
+async def get_setoff_mandates(request: web.Request) -> web.Response:
+    """Every mandate a member signed, oldest first, and whether its latest stands now."""
+    node = request.app[NODE]
+    member = address_of(request.match_info["member"])
+    require_member(node, member)
+    now = node.chain.head.time_ms
+    mandates = setoff.mandates_of(node.store, member)
+    current = mandates[-1] if mandates else None
+    return web.json_response({
+        "member": member.hex(),
+        "live": setoff.mandate_live(current, now),
+        "mandates": [mandate_view(m, now) for m in mandates],
+    })
+
+
+def run_view(node: Node, run: setoff.Run, member: bytes | None) -> dict[str, Any]:
+    now = node.chain.head.time_ms
+    view = {**to_json(run), "open": run.status == "open" and now < run.closes_ms,
+            "executed_share": round(run.cleared_fen / run.optimum_fen, 6)
+            if run.optimum_fen else None}
+    if member is not None:
+        usage = setoff.get_usage(node.store, run.id, member)
+        view["usage"] = {"member": member.hex(), "cleared_of_fen": usage.cleared_of_fen,
+                         "cleared_to_fen": usage.cleared_to_fen, "batches": usage.batches}
+    return view
+
+
+def load_run(node: Node, run_id: bytes) -> setoff.Run:
+    return stored(node, setoff.run_key(run_id), setoff.Run, f"no set-off run {run_id.hex()}")
+
+
+async def list_setoff_runs(request: web.Request) -> web.Response:
+    """Runs in id order; with member=, the runs that cleared something of that member, each
+    with what it cleared of the member's debts and claims."""
+    node = request.app[NODE]
+    member = address_param(request, "member")
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    prefix = setoff.run_key(b"") if member is None else setoff.member_run_key(member, b"")
+    found, next_cursor = filtered_page(node, prefix, cursor_param(request), limit,
+                                       lambda run_id: run_view(node, load_run(node, run_id),
+                                                               member))
+    return web.json_response({"runs": found, "next": next_cursor})
+
+
+async def get_setoff_run(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    run_id = hex_id(request.match_info["id"], "a run id")
+    return web.json_response(run_view(node, load_run(node, run_id),
+                                      address_param(request, "member")))
+
+
+async def get_setoff_run_batch(request: web.Request) -> web.Response:
+    """One batch of a run: its legs (debts named as the run named them) and its figures."""
+    node = request.app[NODE]
+    run_id = hex_id(request.match_info["id"], "a run id")
+    number = request.match_info["number"]
+    if not number.isdigit() or int(number) >= 2**32:
+        raise bad_request("bad_parameter", "a batch number is 0 to 4294967295")
+    batch = stored(node, setoff.batch_key(run_id, int(number)), setoff.Batch,
+                   f"no batch {number} of run {run_id.hex()}")
+    return web.json_response(to_json(batch))
 
 
 async def get_setoff_limit(request: web.Request) -> web.Response:
@@ -1402,8 +1508,10 @@ async def get_setoff_totals(request: web.Request) -> web.Response:
     node = request.app[NODE]
     raw = node.store.get(b"srn")
     proposed = 0 if raw is None else int.from_bytes(raw, "big")
+    runs = setoff.get_run_totals(node.store)
     return web.json_response({**to_json(setoff.get_totals(node.store)),
-                              "rounds_proposed": proposed})
+                              "rounds_proposed": proposed, "runs": runs.runs,
+                              "run_batches": runs.batches, "run_cleared_fen": runs.cleared_fen})
 
 
 # ---------------------------------------------------------------- events
@@ -1521,6 +1629,10 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/setoff/plan", get_setoff_plan),
         web.get("/v1/setoff/limits/{member}", get_setoff_limit),
         web.get("/v1/setoff/totals", get_setoff_totals),
+        web.get("/v1/setoff/mandates/{member}", get_setoff_mandates),
+        web.get("/v1/setoff/runs", list_setoff_runs),
+        web.get("/v1/setoff/runs/{id}", get_setoff_run),
+        web.get("/v1/setoff/runs/{id}/batches/{number}", get_setoff_run_batch),
         web.get("/v1/events", get_events),
         web.get("/v1/members", list_members),
         web.get("/v1/members/{address}", get_member),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from contracts import evidence
+from contracts import evidence, setoff
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
@@ -377,14 +379,80 @@ SETOFF_SCHEMAS = {
         deferred_fen={"type": "integer", "description": "did not fit this plan's rounds"},
         debts=INT, members={"type": "integer", "description": "members on possible loops"},
         arcs={"type": "integer", "description": "(debtor, creditor) pairs on possible loops"},
-        rounds={"type": "array", "items": _ref("SetoffPlanRound")}),
+        rounds={"type": "array", "items": _ref("SetoffPlanRound")},
+        run=_ref("SetoffPlanRun"),
+        run_batches={"type": "array", "description": "with run_batches=1 only: the run's "
+                     "batches, each a list of [kind, id, amount_fen], as run_batch takes them",
+                     "items": {"type": "array", "items": {"type": "array"}}},
+        unmandated_fen={"type": "integer", "description": "the optimum less the run's "
+                        "optimum: what needs members without a mandate"},
+        rounds_optimum_fen={"type": "integer", "description": "the optimum of what the run "
+                            "leaves: what the rounds below work on (propose them after the "
+                            "run)"},
+        seconds={"type": "object", "description": "collect, solve, run, rounds"}),
     "SetoffLimit": _record(
         ["member", "opted_out", "max_fen_per_round"],
         member=HEX32, opted_out=BOOL,
         max_fen_per_round={"type": ["integer", "null"], "description": "null: no limit"},
         set_at_ms={"type": ["integer", "null"], "description": "null: never set"}),
     "SetoffTotals": _record(["rounds_executed", "cleared_fen"], rounds_executed=INT,
-                            cleared_fen=INT, rounds_proposed=INT),
+                            cleared_fen=INT, rounds_proposed=INT, runs=INT, run_batches=INT,
+                            run_cleared_fen=INT),
+}
+
+
+def _derived(cls: type, **extra: dict) -> dict:
+    """A record's schema from its dataclass fields (every field required, as to_json writes
+    them all), with `extra` properties a view adds."""
+    hints = typing.get_type_hints(cls)
+
+    def schema(hint: Any) -> dict:
+        if typing.get_origin(hint) in (types.UnionType, typing.Union):
+            (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+            found = schema(inner)
+            return {**found, "type": [found["type"], "null"]}
+        if typing.get_origin(hint) is typing.Annotated:
+            return schema(typing.get_args(hint)[0])
+        if typing.get_origin(hint) is tuple:
+            return {"type": "array"}
+        if hint is bytes:
+            return dict(HEX32)
+        return {bool: BOOL, int: INT, str: STR}[hint]
+
+    properties = {f.name: schema(hints[f.name]) for f in dataclass_fields(cls)}
+    return _record(list(properties), **properties, **extra)
+
+
+SETOFF_RUN_SCHEMAS = {
+    "SetoffMandate": _derived(setoff.Mandate, live={
+        "type": "boolean", "description": "standing and not expired at the head's time"}),
+    "SetoffMandates": _record(
+        ["member", "live", "mandates"], member=HEX32,
+        live={"type": "boolean", "description": "whether the latest mandate stands now"},
+        mandates={"type": "array", "items": _ref("SetoffMandate"),
+                  "description": "every mandate the member signed, oldest first"}),
+    "SetoffRun": _derived(
+        setoff.Run, open={"type": "boolean", "description": "takes batches now"},
+        executed_share={"type": ["number", "null"],
+                        "description": "cleared_fen / optimum_fen (a figure of the view, "
+                        "not of the ledger)"},
+        usage=_record(["member", "cleared_of_fen", "cleared_to_fen", "batches"],
+                      member=HEX32, cleared_of_fen=INT, cleared_to_fen=INT, batches=INT)),
+    "SetoffRunBatch": _derived(setoff.Batch),
+    "SetoffPlanRun": _record(
+        ["optimum_fen", "planned_fen", "held_by_limits_fen", "deferred_fen", "batches"],
+        open_run=HEX32_OR_NULL, mandated_members=INT, members=INT,
+        optimum_fen={"type": "integer", "description": "the optimum over debts between two "
+                     "members with a live mandate, no limit per run"},
+        planned_fen={"type": "integer", "description": "what the run's batches clear: that "
+                     "optimum within each member's per-run limit"},
+        planned_share={"type": ["number", "null"]},
+        held_by_limits_fen={"type": "integer", "description": "optimum_fen less what the "
+                            "per-run limits let through"},
+        deferred_fen={"type": "integer", "description": "in loops longer than a batch"},
+        bilateral_fen={"type": "integer", "description": "of planned_fen, what two members "
+                       "clear both ways (their mandates are the agreement)"},
+        loops=INT, batches=INT, legs=INT),
 }
 
 
@@ -416,13 +484,17 @@ def setoff_paths() -> dict[str, Any]:
             "The optimal set-off of the debts now, cut into rounds the contract accepts",
             [_query("exclude", "addresses to leave out, comma separated (or the parameter "
                     "repeated), at most 1000",
-                    {"type": "string", "pattern": "^([0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*)?$"})],
+                    {"type": "string", "pattern": "^([0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*)?$"}),
+             _query("run_batches", "1: include the run's batches", _enum(["0", "1"]))],
             _json(_ref("SetoffPlan"), "plan"), 400,
             description="Confirmed obligations and live vouchers that are not pledged, not "
             "reserved and in no open round, between active members that did not opt out. "
-            "The optimum comes from a min-cost flow; each connected part of it with 3 or more "
-            "members is a round. Debts are read from a snapshot of one head beside the node, "
-            "one plan at a time, and the answer is kept per head and exclusions. Past "
+            "The optimum comes from a min-cost flow. The run is the optimum over debts "
+            "between members with a live mandate, within their per-run limits, in batches "
+            "of at most 500 debts; the rounds are the optimum of what the run leaves, each "
+            "connected part with 3 or more members a round. Debts are read from a snapshot "
+            "of one head beside the node, one plan at a time, and the answer is kept per "
+            "head and exclusions. Past "
             f"{MAX_PLAN_DEBTS:,} live obligations and vouchers it answers 503 "
             "setoff.plan_too_large; while plans for other exclusions keep the solver busy, "
             "503 setoff.plan_busy with Retry-After."),
@@ -431,8 +503,26 @@ def setoff_paths() -> dict[str, Any]:
             [_path_id("member", "member address")], _json(_ref("SetoffLimit"), "limit"),
             400, 404),
         "/v1/setoff/totals": _get(
-            "Set-off rounds executed and what they cleared in all", [],
+            "Set-off rounds executed and what they cleared in all; runs, their batches and "
+            "what they cleared", [],
             _json(_ref("SetoffTotals"), "totals")),
+        "/v1/setoff/mandates/{member}": _get(
+            "Every set-off mandate a member signed, and whether the latest stands",
+            [_path_id("member", "member address")], _json(_ref("SetoffMandates"), "mandates"),
+            400, 404),
+        "/v1/setoff/runs": _get(
+            "Set-off runs in id order, or those that cleared something of a member",
+            [_query("member", "member address: its runs, each with its `usage`"), *PAGING],
+            _page("runs", "SetoffRun", "a page of runs"), 400),
+        "/v1/setoff/runs/{id}": _get(
+            "A set-off run: its figures and, with member=, what it cleared of that member",
+            [_path_id("id", "run id (the open_run transaction's id)"),
+             _query("member", "member address")], _json(_ref("SetoffRun"), "run"), 400, 404),
+        "/v1/setoff/runs/{id}/batches/{number}": _get(
+            "One batch of a run, with its legs",
+            [_path_id("id", "run id"),
+             _path_id("number", "batch number", {"type": "string", "pattern": "^[0-9]+$"})],
+            _json(_ref("SetoffRunBatch"), "batch"), 400, 404),
     }
 
 
@@ -811,6 +901,7 @@ def openapi_document() -> dict[str, Any]:
                 included_time_ms=INT),
             **LIFECYCLE_SCHEMAS,
             **SETOFF_SCHEMAS,
+            **SETOFF_RUN_SCHEMAS,
             **EXPLORER_SCHEMAS,
         }},
     }

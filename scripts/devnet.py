@@ -165,8 +165,9 @@ def day_end_ms(days_ahead: int) -> int:
 
 DEMO_KEYS = ("application", "voucher", "pending_application", "xinhe_part", "pledge",
              "for_sale", "commitment", "merchant_part", "offers", "redemption", "extending",
-             "overdue", "obligations", "setoff_round", "setoff_remainder")
+             "overdue", "obligations", "setoff_round", "setoff_remainder", "setoff_run")
 SETOFF_FEN = 5_000_000  # what the demo's set-off round clears on each of its three legs
+RUN_FEN = 2_000_000  # what the demo's set-off run clears on each of its three legs
 
 
 def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
@@ -291,6 +292,21 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         if found.get("overdue_since_ms") is not None:
             break
         time.sleep(0.5)
+    # Mingda, the merchant and the acquirer sign standing set-off mandates (抵销授权) and owe
+    # each other in a loop; the agency's run clears it without a round. Xinhe signs none:
+    # the loop through it is a round its members consent to, as before.
+    run_loop = [("merchant", "mingda", "LH-CANTEEN-2026-11 员工餐费"),
+                ("acquirer", "merchant", "SHOP-RENT-2026-Q4 店铺租金"),
+                ("mingda", "acquirer", "MD-SO-2026-1120 钢材采购")]
+    run_debts = [signed("obligation", "submit", obligations.Submit(
+        a[creditor], a[debtor], RUN_FEN, day_end_ms(60), ref,
+        basis(creditor, debtor, ref.encode())), creditor) for creditor, debtor, ref in run_loop]
+    submit(api, *run_debts, *(
+        signed("obligation", "confirm", obligations.Confirm(a[debtor], payload_id(tx.payload)),
+               debtor) for tx, (_, debtor, _) in zip(run_debts, run_loop, strict=True)),
+        *(signed("setoff", "mandate", setoff.SignMandate(a[who], RUN_FEN * 2, day_end_ms(180)),
+                 who) for who in ("mingda", "merchant", "acquirer")))
+    run_id = setoff_run(api, signed, a)
     round_id, remainder = setoff_round(api, signed, a)
     return {
         "application": application, "voucher": voucher, "pending_application": pending["id"],
@@ -298,8 +314,30 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         "commitment": committed["id"], "merchant_part": merchant_rest,
         "offers": [flat["id"], materials["id"]], "redemption": asked["id"],
         "extending": extending, "overdue": overdue, "obligations": [i.hex() for i in loop],
-        "setoff_round": round_id, "setoff_remainder": remainder,
+        "setoff_round": round_id, "setoff_remainder": remainder, "setoff_run": run_id,
     }
+
+
+def setoff_run(api: str, signed: Callable[..., Transaction], a: dict[str, bytes]) -> str:
+    """The agency runs the plan's set-off over the members with a mandate: opens a run,
+    submits its batch, closes it. The run's id."""
+    plan = http(f"{api}/v1/setoff/plan?run_batches=1")
+    if "error" in plan or plan["run"]["planned_fen"] != 3 * RUN_FEN:
+        raise SystemExit(f"demo set-off run: expected one loop of mandated members, got {plan}")
+    now_ms = http(f"{api}/v1/status")["time_ms"]
+    (opened,) = submit(api, signed("setoff", "open_run", setoff.OpenRun(
+        a["agency"], now_ms + 3_600_000, plan["run"]["planned_fen"], plan["run"]["optimum_fen"],
+        plan["total_fen"], plan["bound_fen"]), "agency"))
+    run_id = bytes.fromhex(opened["id"])
+    submit(api, *(signed("setoff", "run_batch", setoff.RunBatch(
+        a["agency"], run_id, number, tuple(setoff.Reduction(kind, bytes.fromhex(debt), fen)
+                                           for kind, debt, fen in batch)), "agency")
+        for number, batch in enumerate(plan["run_batches"])),
+        signed("setoff", "close_run", setoff.CloseRun(a["agency"], run_id), "agency"))
+    run = http(f"{api}/v1/setoff/runs/{opened['id']}")
+    if run.get("cleared_fen") != 3 * RUN_FEN:
+        raise SystemExit(f"demo set-off run did not clear its loop: {run}")
+    return opened["id"]
 
 
 def setoff_round(api: str, signed: Callable[..., Transaction], a: dict[str, bytes]
@@ -448,7 +486,10 @@ def guide(state: dict) -> None:
     say("    (债权债务闭环抵销): Huayuan owed Xinhe through that extended voucher, Xinhe owed")
     say("    Mingda for rebar, Mingda owed Huayuan for site services; the agency proposed")
     say(f"    the plan's round, all three consented, {fen_text(SETOFF_FEN)} was cleared on each")
-    say(f"    leg, and the voucher's remainder {demo['setoff_remainder'][:16]}… circulates on.\n")
+    say(f"    leg, and the voucher's remainder {demo['setoff_remainder'][:16]}… circulates on;")
+    say(f"  set-off run {demo['setoff_run']}")
+    say("    Mingda, the merchant and the acquirer signed standing mandates (抵销授权); the")
+    say(f"    agency's run cleared their loop, {fen_text(RUN_FEN)} on each leg, with no round.\n")
     say("Try the wallet:")
     wallet = ".venv/bin/claimledger-wallet --key"
     say(f"  export CLAIMLEDGER_NODE={api} CLAIMLEDGER_PASSPHRASE=devnet")
@@ -463,6 +504,8 @@ def guide(state: dict) -> None:
     say(f"  {wallet} {by['mingda']['key_file']} obligations")
     say(f"  {wallet} {by['xinhe']['key_file']} setoff round {demo['setoff_round']}")
     say(f"  {wallet} {by['agency']['key_file']} setoff plan")
+    say(f"  {wallet} {by['mingda']['key_file']} setoff mandate")
+    say(f"  curl {api}/v1/setoff/runs/{demo['setoff_run']}")
     say(f"  curl {api}/v1/vouchers/{demo['voucher']}/lineage")
     say(f"  scripts/devnet stop --dir {state['dir']}\n")
 

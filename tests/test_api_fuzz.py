@@ -20,9 +20,11 @@ ROUTES = ["/v1/status", "/v1/txs", "/v1/txs/{}", "/v1/blocks/{}", "/v1/vouchers"
           "/v1/vouchers/{}", "/v1/members", "/v1/members/{}", "/v1/applications",
           "/v1/applications/{}", "/v1/obligations", "/v1/obligations/{}",
           "/v1/setoff/rounds", "/v1/setoff/rounds/{}", "/v1/setoff/plan",
-          "/v1/setoff/limits/{}", "/v1/setoff/totals", "/v1/openapi.json", "/v1/{}", "/{}"]
+          "/v1/setoff/limits/{}", "/v1/setoff/totals", "/v1/setoff/mandates/{}",
+          "/v1/setoff/runs", "/v1/setoff/runs/{}", "/v1/setoff/runs/{0}/batches/{0}",
+          "/v1/openapi.json", "/v1/{}", "/{}"]
 PARAMS = ["holder", "debtor", "creditor", "status", "limit", "after", "wait_ms", "member",
-          "exclude"]
+          "exclude", "run_batches"]
 segment = st.one_of(st.text(max_size=70), st.binary(min_size=32, max_size=32).map(bytes.hex),
                     st.integers(-(2**70), 2**70).map(str))
 query = st.dictionaries(st.sampled_from(PARAMS), segment, max_size=3)

@@ -609,3 +609,28 @@ async def test_concurrent_plan_requests_share_one_computation(
         answers = await asyncio.gather(*(ask() for _ in range(8)))
         assert (await status).status == 200
         assert len(calls) == 1 and all(a == answers[0] for a in answers)
+
+
+async def test_only_the_newest_plans_keep_their_run_s_batches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    collect = setoff_plan.collect
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return collect(*args, **kwargs)
+
+    monkeypatch.setattr(setoff_plan, "collect", counted)
+    async with ledger_with_vouchers(tmp_path) as (ledger, client):
+        with_batches = await (await client.get("/v1/setoff/plan",
+                                               params={"run_batches": "1"})).json()
+        assert with_batches["run_batches"] == [] and with_batches["run"]["batches"] == 0
+        plain = await (await client.get("/v1/setoff/plan")).json()
+        assert "run_batches" not in plain and len(calls) == 1
+        for supplier in ledger.suppliers[:api.PLAN_BATCHES_KEPT]:  # newer plans, same head
+            await client.get("/v1/setoff/plan", params={"exclude": supplier.address.hex()})
+        assert len(calls) == 1 + api.PLAN_BATCHES_KEPT
+        await client.get("/v1/setoff/plan")  # still cached, without its batches
+        assert len(calls) == 1 + api.PLAN_BATCHES_KEPT
+        again = await (await client.get("/v1/setoff/plan", params={"run_batches": "1"})).json()
+        assert again["run_batches"] == [] and len(calls) == 2 + api.PLAN_BATCHES_KEPT

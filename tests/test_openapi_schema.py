@@ -107,6 +107,33 @@ def add_setoff_round(w: World) -> None:
     w.ids["round"] = tx_id(proposed)
 
 
+def add_setoff_run(w: World) -> None:
+    """The round's three members owe each other 500.00 more in the other direction; they
+    sign mandates and a run of the agency clears that loop in one batch."""
+    at = T0 + 22 * DAY_MS + 4 * SEC
+    loop = [("core", "supplier"), ("supplier", "supplier2"), ("supplier2", "core")]
+    submits = [
+        w.tx("obligation", "submit", obligations.Submit(
+            w.addr(creditor), w.addr(debtor), 50_000, at + 60 * DAY_MS, f"RUN-{n}",
+            hashlib.sha256(f"RUN-{n}".encode()).digest()), creditor)
+        for n, (creditor, debtor) in enumerate(loop)
+    ]
+    w.block(at, *submits, *(w.tx("setoff", "mandate", setoff.SignMandate(
+        w.addr(who), 1_000_000, at + 90 * DAY_MS), who) for who in ("core", "supplier",
+                                                                     "supplier2")))
+    w.block(at + SEC, *(w.tx("obligation", "confirm", obligations.Confirm(
+        w.addr(debtor), tx_id(tx)), debtor) for tx, (_, debtor) in zip(submits, loop,
+                                                                       strict=True)))
+    opened = w.tx("setoff", "open_run", setoff.OpenRun(
+        w.addr("agency"), at + DAY_MS, 150_000, 150_000, 150_000, 0), "agency")
+    w.block(at + 2 * SEC, opened)
+    reductions = tuple(sorted((setoff.Reduction("obligation", tx_id(tx), 50_000)
+                               for tx in submits), key=lambda r: (r.kind, r.id)))
+    w.block(at + 3 * SEC, w.tx("setoff", "run_batch", setoff.RunBatch(
+        w.addr("agency"), tx_id(opened), 0, reductions), "agency"))
+    w.ids["run"] = tx_id(opened)
+
+
 def add_document(w: World) -> None:
     """supplier attaches a confidential document sealed to itself, core and the agency."""
     plaintext = "供货合同 HT-DOC-1: rebar, 120 t".encode()
@@ -136,6 +163,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     try:
         build_scenario(w)
         add_setoff_round(w)
+        add_setoff_run(w)
         add_document(w)
         add_pending_and_rejected(w)
         yield w
@@ -227,6 +255,12 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/setoff/limits/{member}", {"member": a("supplier")}, {}),
         ("/v1/setoff/limits/{member}", {"member": a("core")}, {}),
         ("/v1/setoff/totals", {}, {}),
+        ("/v1/setoff/mandates/{member}", {"member": a("supplier")}, {}),
+        ("/v1/setoff/mandates/{member}", {"member": a("bank")}, {}),
+        ("/v1/setoff/runs", {}, {"limit": "2"}),
+        ("/v1/setoff/runs", {}, {"member": a("core")}),
+        ("/v1/setoff/runs/{id}", {"id": i("run")}, {"member": a("supplier2")}),
+        ("/v1/setoff/runs/{id}/batches/{number}", {"id": i("run"), "number": "0"}, {}),
         ("/explorer/", {}, {}),
         ("/explorer/{file}", {"file": "app.js"}, {}),
         ("/v1/overview", {}, {"blocks": "5"}),

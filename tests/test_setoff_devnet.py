@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,95 @@ def test_members_clear_a_loop_of_debts_through_the_wallet(tmp_path: Path) -> Non
             "--due", "2099-03-31", "--basis-ref", "X", "--basis-sha256", "ab" * 32)
         assert "wallet.one_limit" in m.refused("core", "setoff", "limit", "--max", "100",
                                                "--opt-out")
+
+
+def add_member(net: Network, keys: dict[str, Path], root: Path, name: str) -> None:
+    """One more genesis member with its key store file (before the network starts)."""
+    key = KeyPair.generate()
+    with net.network_file.open("a", encoding="utf-8") as f:
+        f.write(f'\n[[members]]\nname = "{name}"\nroles = ["enterprise"]\n'
+                f'address = "{key.address.hex()}"\n')
+    net.members[name] = key
+    keys[name] = root / f"{name}.json"
+    keys[name].write_text(json.dumps(seal(key, PASSPHRASE, name)))
+
+
+@pytest.mark.process
+def test_a_run_clears_the_mandated_members_loop_and_a_round_asks_the_member_without(
+        tmp_path: Path) -> None:
+    net, keys = network_with_second_supplier(tmp_path / "net")
+    add_member(net, keys, tmp_path / "net", "supplier3")
+    m = Members(net, keys)
+    a = m.a
+    until = (date.today() + timedelta(days=200)).isoformat()
+
+    def owe(debtor: str, creditor: str, yuan: str) -> str:
+        found = m.ok(creditor, "obligation", "submit", "--debtor", a[debtor], "--amount", yuan,
+                     "--due", "2099-03-31", "--basis-ref", f"INV-{debtor}-{creditor}",
+                     "--basis-sha256", "cd" * 32)["id"]
+        m.ok(debtor, "obligation", "confirm", found)
+        return found
+
+    with running(net):
+        # core owes supplier ¥10,000 (a voucher), supplier owes supplier2 ¥4,000, supplier2
+        # owes core ¥3,000: a loop of three members who sign mandates. supplier2 owes
+        # supplier3 ¥1,000 and supplier3 owes supplier ¥1,000: with ¥1,000 of supplier's debt
+        # to supplier2 they close a loop through supplier3, which signs no mandate.
+        _, voucher = issue_voucher(net)
+        to_2 = owe("supplier", "supplier2", "4000")
+        to_core = owe("supplier2", "core", "3000")
+        to_3 = owe("supplier2", "supplier3", "1000")
+        from_3 = owe("supplier3", "supplier", "1000")
+        for who in ("core", "supplier", "supplier2"):
+            m.ok(who, "setoff", "mandate", "--max", "5000", "--until", until)
+        shown = m.ok("supplier", "setoff", "mandate")
+        assert shown["live"] and shown["mandates"][-1]["max_fen_per_run"] == 500_000
+        assert "wallet.bad_mandate" in m.refused("core", "setoff", "mandate", "--max", "1")
+        assert "setoff.bad_expiry" in m.refused("core", "setoff", "mandate", "--max", "1",
+                                                "--until", "2099-01-01")
+
+        plan = m.ok(None, "setoff", "plan")
+        assert (plan["run"]["optimum_fen"], plan["run"]["planned_fen"], plan["run"]["batches"],
+                plan["unmandated_fen"]) == (900_000, 900_000, 1, 300_000)
+        # Rounds come after the run: proposed first, they would lock the run's debts.
+        assert "wallet.run_first" in m.refused("agency", "setoff", "propose")
+        human = m.run(None, "setoff", "plan", as_json=False)
+        assert human.returncode == 0 and "run: planned" in human.stdout
+
+        ran = m.ok("agency", "setoff", "run")
+        assert ran["run"]["cleared_fen"] == 900_000 and ran["run"]["status"] == "closed"
+        assert [b["status"] for b in ran["batches"]] == ["committed"]
+        run_id = ran["run"]["id"]
+        mine = get(net.api, f"/v1/setoff/runs/{run_id}?member={a['supplier']}").json()
+        assert mine["usage"]["cleared_of_fen"] == mine["usage"]["cleared_to_fen"] == 300_000
+        (listed,) = get(net.api, f"/v1/setoff/runs?member={a['core']}").json()["runs"]
+        assert listed["id"] == run_id
+        batch = get(net.api, f"/v1/setoff/runs/{run_id}/batches/0").json()
+        assert {leg["id"] for leg in batch["legs"]} == {voucher, to_2, to_core}
+        owed = {o["id"]: o["amount_fen"] for who in ("supplier2", "core", "supplier3",
+                                                     "supplier")
+                for o in m.ok(None, "obligations", "--creditor", a[who])["obligations"]}
+        assert (owed[to_2], owed[to_core], owed[to_3], owed[from_3]) == (
+            100_000, 0, 100_000, 100_000)
+
+        # What is left needs supplier3, which has no mandate: a round it consents to.
+        plan = m.ok(None, "setoff", "plan")
+        assert plan["run"]["batches"] == 0
+        (planned,) = plan["rounds"]
+        assert sorted(planned["members"]) == sorted([a["supplier"], a["supplier2"],
+                                                     a["supplier3"]])
+        (round_,) = [p["id"] for p in m.ok("agency", "setoff", "propose")["proposed"]]
+        for who in ("supplier", "supplier2"):
+            m.ok(who, "setoff", "consent", round_)
+        executed = m.ok("supplier3", "setoff", "consent", round_)
+        assert [e["kind"] for e in executed["events"]][-1] == "setoff.executed"
+        totals = get(net.api, "/v1/setoff/totals").json()
+        assert (totals["cleared_fen"], totals["run_cleared_fen"], totals["runs"]) == (
+            300_000, 900_000, 1)
+
+        # A revoked mandate keeps a member out of the next run.
+        m.ok("core", "setoff", "mandate", "--revoke")
+        mandates = get(net.api, f"/v1/setoff/mandates/{a['core']}").json()
+        assert not mandates["live"] and mandates["mandates"][-1]["status"] == "revoked"
+        human = m.run("core", "setoff", "mandate", as_json=False)
+        assert human.returncode == 0 and "revoked" in human.stdout

@@ -1278,8 +1278,9 @@ def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
 
 @main.group("setoff")
 def setoff_group() -> None:
-    """Multilateral set-off (债权债务闭环抵销): the agency proposes rounds from the optimal
-    plan, every member concerned consents, the last consent executes the round."""
+    """Multilateral set-off (债权债务闭环抵销): members with a standing mandate are cleared
+    by the agency's runs; for the rest the agency proposes rounds from the optimal plan,
+    every member concerned consents, the last consent executes the round."""
 
 
 def exclusions(texts: tuple[str, ...]) -> list[str]:
@@ -1356,9 +1357,26 @@ def show_plan(console: Console, plan: dict) -> None:
                                     + ("" if len(plan["rounds"]) == 1 else "s")),
         ("bilateral, left to the parties", yuan(plan["bilateral_fen"])),
         ("deferred to a later plan", yuan(plan["deferred_fen"])),
+        *run_rows(plan),
     ]))
     if plan["rounds"]:
         console.print(plan_rounds_table(plan))
+
+
+def run_rows(plan: dict) -> list[tuple[str, str]]:
+    """The plan's run over members with a mandate, as figure rows (none without mandates)."""
+    run = plan.get("run")
+    if not run or not run["mandated_members"]:
+        return []
+    return [
+        (f"run: optimum over {run['mandated_members']} mandated members",
+         yuan(run["optimum_fen"])),
+        ("run: planned", f"{yuan(run['planned_fen'])} in {run['batches']} batch"
+                         + ("" if run["batches"] == 1 else "es")),
+        ("run: held back by per-run limits", yuan(run["held_by_limits_fen"])),
+        ("needs members without a mandate", yuan(plan["unmandated_fen"])),
+        ("rounds work on (after the run)", yuan(plan["rounds_optimum_fen"])),
+    ]
 
 
 @setoff_group.command("plan")
@@ -1383,6 +1401,12 @@ def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
 def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int | None) -> None:
     """As the agency, propose the plan's rounds: one transaction per round."""
     plan = w.client.setoff_plan(exclusions(exclude))
+    if plan.get("run", {}).get("batches"):
+        # The rounds are the optimum of what the run leaves; proposed first, they would
+        # lock debts the run's batches reduce.
+        raise LedgerError("wallet.run_first", "the plan holds a run over the debts of members "
+                          "with a mandate: execute it with `setoff run` first, then propose "
+                          "the rounds for the rest")
     status = w.client.status()
     deadline_ms = status["time_ms"] + hours * 3_600_000
     me = w.key()
@@ -1414,6 +1438,131 @@ def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: 
                           f"consent by {show_time(deadline_ms)}", soft_wrap=True)
 
     w.emit({"plan": plan, "deadline_ms": deadline_ms, "proposed": proposed}, show)
+
+
+@setoff_group.command("mandate")
+@click.option("--max", "max_yuan", help="the most one run may clear of your debts, in yuan")
+@click.option("--until", help="the mandate expires then: " + DATE_HELP)
+@click.option("--revoke", is_flag=True, help="revoke your standing mandate")
+@tx_options
+@pass_wallet
+def setoff_mandate(w: Wallet, max_yuan: str | None, until: str | None, revoke: bool,
+                   out: Path | None, expires_in: int | None) -> None:
+    """Your standing set-off mandate (抵销授权): the agency's runs may clear your debts
+    against what is owed to you, at most --max per run, until --until; a new one replaces
+    the last. With --revoke, take it back; with no option, show your mandates."""
+    if revoke:
+        if max_yuan is not None or until is not None:
+            raise LedgerError("wallet.bad_mandate", "--revoke takes neither --max nor --until")
+        w.transact("setoff", "revoke_mandate", setoff.RevokeMandate(w.address()), out,
+                   expires_in)
+        return
+    if max_yuan is None and until is None:
+        found = w.client.setoff_mandates(w.address().hex())
+        w.emit(found, lambda c: c.print(mandates_text(found)))
+        return
+    if max_yuan is None or until is None:
+        raise LedgerError("wallet.bad_mandate", "a mandate names both --max and --until")
+    max_fen = parse_yuan(max_yuan)
+    if max_fen == 0:
+        raise LedgerError("wallet.bad_amount", "a mandate lets a run clear at least ¥0.01")
+    body = setoff.SignMandate(w.address(), max_fen, parse_due(until))
+    w.transact("setoff", "mandate", body, out, expires_in)
+
+
+def mandates_text(found: dict) -> str:
+    if not found["mandates"]:
+        return "no set-off mandate: rounds ask for your consent each time"
+    m = found["mandates"][-1]
+    state = "standing" if found["live"] else (
+        m["status"] if m["status"] != "standing" else "expired")
+    return (f"mandate #{m['number']} ({state}): a run clears at most "
+            f"{yuan(m['max_fen_per_run'])} of your debts, until {show_time(m['expires_ms'])}")
+
+
+@setoff_group.command("run")
+@click.option("--exclude", multiple=True, metavar="ADDR",
+              help="leave a member out (repeat it, or separate addresses by commas)")
+@click.option("--hours", type=click.IntRange(1, setoff.MAX_RUN_MS // 3_600_000), default=2,
+              show_default=True, help="the run closes this long after the latest block time")
+@click.option("--window", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="batches submitted before waiting for them to commit")
+@click.option("--expires-in", type=click.IntRange(1, MAX_VALIDITY_BLOCKS), default=None,
+              help=f"blocks until each transaction expires (default {SUBMIT_EXPIRY_BLOCKS:,})")
+@pass_wallet
+def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
+               expires_in: int | None) -> None:
+    """As the agency, execute the plan's run over the debts of members with a mandate:
+    open a run (or continue the open one), submit its batches (each a circulation, so every
+    prefix keeps each net position), wait for them to commit, and close it."""
+    plan = w.client.setoff_plan(exclusions(exclude), run_batches=True)
+    status = w.client.status()
+    me = w.key()
+    batches = plan["run_batches"]
+    run_id = plan["run"]["open_run"]
+    if run_id is None and batches:
+        body = setoff.OpenRun(me.address, status["time_ms"] + hours * 3_600_000,
+                              plan["run"]["planned_fen"], plan["run"]["optimum_fen"],
+                              plan["total_fen"], plan["bound_fen"])
+        run_id = w.commit(sign_transaction(
+            w.new_transaction("setoff", "open_run", body, expires_in, status), me))["id"]
+    first = w.client.setoff_run(run_id)["next_batch_no"] if run_id else 0
+    results: list[dict] = []
+    pending: list[tuple[int, str, int]] = []
+
+    def settle() -> None:
+        for number, tx_id, cleared_fen in pending:
+            try:
+                view = w.wait_committed(tx_id)
+                results.append({"batch": number, "id": tx_id, "status": view["status"],
+                                "height": view.get("height"), "cleared_fen": cleared_fen})
+            except LedgerError as e:  # a batch is a circulation: the others stand alone
+                results.append({"batch": number, "id": tx_id, "status": "rejected",
+                                "error": e.code, "message": e.message, "cleared_fen": 0})
+        pending.clear()
+
+    for offset, batch in enumerate(batches):
+        number = first + offset
+        reductions = tuple(setoff.Reduction(kind, bytes.fromhex(debt), fen)
+                           for kind, debt, fen in batch)
+        body = setoff.RunBatch(me.address, bytes.fromhex(run_id), number, reductions)
+        tx = sign_transaction(w.new_transaction("setoff", "run_batch", body, expires_in,
+                                                status), me)
+        pending.append((number, w.client.submit(encode(tx))["id"],
+                        sum(r.amount_fen for r in reductions)))
+        if len(pending) >= window:
+            settle()
+    settle()
+    if run_id is not None and batches:
+        w.commit(sign_transaction(w.new_transaction(
+            "setoff", "close_run", setoff.CloseRun(me.address, bytes.fromhex(run_id)),
+            expires_in, w.client.status()), me))
+    run = w.client.setoff_run(run_id) if run_id else None
+    result = {"plan": {k: v for k, v in plan.items() if k != "run_batches"}, "run": run,
+              "batches": results}
+
+    def show(console: Console) -> None:
+        figures = plan["run"]
+        if not batches:
+            console.print("nothing to run: no loop among members with a mandate")
+            return
+        console.print(figures_table([
+            ("members with a mandate", str(figures["mandated_members"])),
+            ("optimum over their debts", yuan(figures["optimum_fen"])),
+            ("held back by per-run limits", yuan(figures["held_by_limits_fen"])),
+            ("in loops longer than a batch", yuan(figures["deferred_fen"])),
+            ("planned in the run", f"{yuan(figures['planned_fen'])} in {len(batches)} "
+                                   f"batch{'es' if len(batches) != 1 else ''}"),
+            ("cleared on the ledger", yuan(run["cleared_fen"]) if run else "-"),
+            ("left to rounds (members without a mandate)", yuan(plan["unmandated_fen"])),
+        ]))
+        refused = [r for r in results if r["status"] == "rejected"]
+        codes = ", ".join(sorted({r["error"] for r in refused}))
+        console.print(f"run {run_id}: {len(results) - len(refused)} batches committed"
+                      + (f", {len(refused)} refused ({codes})" if refused else ""),
+                      soft_wrap=True)
+
+    w.emit(result, show)
 
 
 def ask_text(r: dict, member: str | None) -> str:

@@ -173,8 +173,18 @@ class Client:
     def setoff_round(self, round_id: str, member: str | None = None) -> dict:
         return self._call(f"/v1/setoff/rounds/{round_id}", member=member)
 
-    def setoff_plan(self, exclude: list[str]) -> dict:
-        return self._call("/v1/setoff/plan", exclude=",".join(exclude) or None)
+    def setoff_plan(self, exclude: list[str], run_batches: bool = False) -> dict:
+        return self._call("/v1/setoff/plan", exclude=",".join(exclude) or None,
+                          run_batches="1" if run_batches else None)
+
+    def setoff_mandates(self, member: str) -> dict:
+        return self._call(f"/v1/setoff/mandates/{member}")
+
+    def setoff_run(self, run_id: str, member: str | None = None) -> dict:
+        return self._call(f"/v1/setoff/runs/{run_id}", member=member)
+
+    def setoff_runs(self, member: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/setoff/runs", "runs", max_items, member=member)
 
     def setoff_limit(self, member: str) -> dict:
         return self._call(f"/v1/setoff/limits/{member}")
