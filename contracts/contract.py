@@ -58,6 +58,10 @@ class Operation:
     body: type
     signers: Callable[[Any], tuple[bytes, ...]]  # who must sign, read from the body alone
     apply: Callable[[Context, Any], None]
+    # At most this many of the operation in one block (0: only the block's own bounds).
+    # For operations whose work is far above an ordinary transaction's, so that one block
+    # stays quick to execute on every node whatever its proposer packs into it.
+    per_block: int = 0
 
 
 @dataclass(frozen=True)

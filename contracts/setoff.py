@@ -66,6 +66,10 @@ MAX_CONSENT_MS = 30 * 24 * 3600 * 1000  # the longest a round stays open
 # Rounds the end-of-block step lapses in one block: each frees up to MAX_REDUCTIONS debt
 # locks, so 100 is up to 51,200 deletions; the rest lapse in the next blocks.
 MAX_LAPSES_PER_BLOCK = 100
+# Run batches one block may carry: a batch of 500 reductions takes some 40 ms to check and
+# apply, so 25 keep a block near a second of work on every node (a run of 10^5 debts is a
+# few hundred batches, some twenty blocks).
+MAX_RUN_BATCHES_PER_BLOCK = 25
 MAX_END_BLOCK_EVENTS = MAX_LAPSES_PER_BLOCK  # one `setoff.lapsed` each
 # Debts one batch of a run reduces: a reduction encodes in at most 55 bytes, so a batch
 # stays well inside a body (contracts.tx.MAX_BODY_BYTES); each leg emits one event and
@@ -818,6 +822,7 @@ OPERATIONS = (
     Operation("mandate", SignMandate, lambda b: (b.member,), sign_mandate),
     Operation("revoke_mandate", RevokeMandate, lambda b: (b.member,), revoke_mandate),
     Operation("open_run", OpenRun, lambda b: (b.agency,), open_run),
-    Operation("run_batch", RunBatch, lambda b: (b.agency,), run_batch),
+    Operation("run_batch", RunBatch, lambda b: (b.agency,), run_batch,
+              per_block=MAX_RUN_BATCHES_PER_BLOCK),
     Operation("close_run", CloseRun, lambda b: (b.agency,), close_run),
 )

@@ -121,6 +121,21 @@ def execute_on(
     return run
 
 
+def check_per_block(txs: list[CheckedTx]) -> None:
+    """`InvalidBlock` block.too_many when a block holds more of an operation than its
+    `per_block` bound allows (a proposer that packs a block full of heavy work)."""
+    counted: dict[tuple[str, str], int] = {}
+    for checked in txs:
+        bound = checked.operation.per_block
+        if not bound:
+            continue
+        op = (checked.contract.name, checked.operation.name)
+        counted[op] = counted.get(op, 0) + 1
+        if counted[op] > bound:
+            raise InvalidBlock("block.too_many", f"a block holds at most {bound} "
+                               f"{op[0]}.{op[1]} transactions")
+
+
 class Chain:
     def __init__(self, store: Store, registry: Registry, config: NetworkConfig) -> None:
         self.store = store
@@ -408,6 +423,7 @@ class Chain:
         evidence = self.verify_evidence(block)
         txs = [checked(raw) or check_transaction(self.registry, self.chain_id, raw, h.height)
                for raw in block.txs]
+        check_per_block(txs)
         try:
             run = self.execute(txs, h.time_ms, evidence)
         except Rejected as e:  # evidence the ledger holds already

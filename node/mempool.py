@@ -372,13 +372,22 @@ class Mempool:
 
         The batch ends at the first transaction that does not fit: one after it may rest
         on it (an application on the document attached just before) and must not go first.
+        The same for an operation bounded per block (`Operation.per_block`): the batch
+        ends before the first one past its bound.
         """
         assert max_txs >= 1 and max_bytes >= 1
         out = []
         size = 0
+        counted: dict[tuple[str, str], int] = {}
         for checked in self.pending.values():
             if len(out) >= max_txs or size + len(checked.raw) > max_bytes:
                 break
+            bound = checked.operation.per_block
+            if bound:
+                op = (checked.contract.name, checked.operation.name)
+                if counted.get(op, 0) >= bound:
+                    break
+                counted[op] = counted.get(op, 0) + 1
             out.append(checked)
             size += len(checked.raw)
         return out

@@ -357,3 +357,43 @@ def test_a_tx_that_fails_in_its_block_is_left_out_and_reported_rejected(
     assert error is not None and error.code == "issuance.due_in_past"
     assert get_application(producer.store, tx_id(short)) is None
     assert len(producer.mempool) == 0
+
+
+# ------------------------------------------------------------------ heavy operations per block
+
+
+def test_an_operation_bounded_per_block_is_cut_by_the_proposer_and_refused_over_its_bound(
+    net: Net, producer: Node, follower: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two applications at most in a block (as set-off run batches are bounded, being heavy).
+    for node in (producer, follower):
+        contract = node.registry.latest("issuance")
+        monkeypatch.setitem(contract.operations, "apply",
+                            replace(contract.operations["apply"], per_block=2))
+    applies = [apply_tx(CHAIN_ID, net.members, DUE, basis=f"HT-PER-BLOCK-{i}")
+               for i in range(3)]
+    for tx in applies:
+        submit(producer, tx, T0 + SEC)
+    producer.produce(T0 + SEC)
+    first = producer.store.block(1)
+    assert first is not None and first.txs == tuple(encode(tx) for tx in applies[:2])
+    producer.produce(T0 + 2 * SEC)
+    second = producer.store.block(2)
+    assert second is not None and second.txs == (encode(applies[2]),)
+
+    # A proposer that packs three into one block: every other node refuses the block.
+    raw = tuple(encode(tx) for tx in applies)
+    packed = Block(replace(first.header, tx_root=tx_root(raw), tx_count=3), raw)
+    with pytest.raises(InvalidBlock) as e:
+        follower.chain.validate_block(packed)
+    assert e.value.code == "block.too_many"
+    assert follower.chain.validate_block(first).state_root == first.header.state_root
+
+
+def test_run_batches_are_bounded_per_block() -> None:
+    from contracts import setoff
+    from contracts.contract import default_registry
+
+    operation = default_registry().latest("setoff").operations["run_batch"]
+    assert operation.per_block == setoff.MAX_RUN_BATCHES_PER_BLOCK
+    assert 1 <= setoff.MAX_RUN_BATCHES_PER_BLOCK <= 50
