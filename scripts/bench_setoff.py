@@ -580,6 +580,18 @@ def run_in_child(task: Callable[..., dict[str, Any]], args: tuple[Any, ...],
         receive.close()
 
 
+def networkx_in_child(spec: Spec, digest: str, args: argparse.Namespace
+                      ) -> dict[str, Any] | str:
+    """networkx on the same problem in a fresh process: its result, or why there is none."""
+    result = run_in_child(measure_networkx, (spec, digest), args.networkx_timeout)
+    if result is None:
+        return (f"timed out: no answer within --networkx-timeout {args.networkx_timeout} s "
+                "(process start included)")
+    if "error" in result:
+        return f"failed: {result['error']}"
+    return result
+
+
 def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
@@ -626,21 +638,15 @@ def bench_size(seed: int, members: int, obligations: int, args: argparse.Namespa
                               f"--networkx-max-obligations {args.networkx_max_obligations}")
     else:
         _progress(f"{members}:{obligations} networkx")
-        nx_result = run_in_child(measure_networkx, (spec, digest), args.networkx_timeout)
-        if nx_result is None:
-            report["networkx"] = (f"timed out: no answer within --networkx-timeout "
-                                  f"{args.networkx_timeout} s (process start included)")
-        elif "error" in nx_result:
-            report["networkx"] = f"failed: {nx_result['error']}"
-        else:
-            report["networkx"] = {
-                "networkx_seconds": round(nx_result["seconds"], 4),
-                "networkx_build_seconds": round(nx_result["build_seconds"], 4),
-                "networkx_cleared_fen": nx_result["cleared_fen"],
-                "same_optimum": nx_result["cleared_fen"] == cleared,
-                "speedup": round(nx_result["seconds"] / ours["seconds"], 1),
-                "process_peak_rss_kib": nx_result["process_peak_rss_kib"],
-            }
+        nx_result = networkx_in_child(spec, digest, args)
+        report["networkx"] = nx_result if isinstance(nx_result, str) else {
+            "networkx_seconds": round(nx_result["seconds"], 4),
+            "networkx_build_seconds": round(nx_result["build_seconds"], 4),
+            "networkx_cleared_fen": nx_result["cleared_fen"],
+            "same_optimum": nx_result["cleared_fen"] == cleared,
+            "speedup": round(nx_result["seconds"] / ours["seconds"], 1),
+            "process_peak_rss_kib": nx_result["process_peak_rss_kib"],
+        }
 
     if args.before_source is not None:
         _progress(f"{members}:{obligations} before")
@@ -700,15 +706,10 @@ def bench_shape(shape: str, seed: int, size: int, args: argparse.Namespace) -> d
                               f"--networkx-max-obligations {args.networkx_max_obligations}")
     else:
         _progress(f"{shape} {size} networkx")
-        nx_result = run_in_child(measure_networkx, (spec, digest), args.networkx_timeout)
-        if nx_result is None:
-            report["networkx"] = (f"timed out: no answer within --networkx-timeout "
-                                  f"{args.networkx_timeout} s (process start included)")
-        elif "error" in nx_result:
-            report["networkx"] = f"failed: {nx_result['error']}"
-        else:
-            report["networkx"] = {"networkx_seconds": round(nx_result["seconds"], 4),
-                                  "same_optimum": nx_result["cleared_fen"] == ours["cleared_fen"]}
+        nx_result = networkx_in_child(spec, digest, args)
+        report["networkx"] = nx_result if isinstance(nx_result, str) else {
+            "networkx_seconds": round(nx_result["seconds"], 4),
+            "same_optimum": nx_result["cleared_fen"] == ours["cleared_fen"]}
     if args.before_source is not None:
         _progress(f"{shape} {size} before")
         report["before"] = measure_before(spec, digest, args, ours["cleared_fen"])
