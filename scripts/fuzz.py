@@ -133,6 +133,7 @@ from node.peer_gate import PeerLimits  # noqa: E402
 from node.peers import Link, PeerError, pack, unpack  # noqa: E402
 from node.service import Node  # noqa: E402
 from node.validator import KINDS, Replication  # noqa: E402
+from tests.nodeproc import closed_within  # noqa: E402
 
 TARGETS = ("codec", "tx", "frame", "api")
 ACCEPTED = "accepted"
@@ -846,19 +847,6 @@ async def stranger(port: int, use_tls: bool = True
                    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     return await asyncio.wait_for(asyncio.open_connection(
         "127.0.0.1", port, ssl=tls.client_context() if use_tls else None), 5)
-
-
-async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
-    """Whether the server closes the connection within `seconds` (reading what it sends)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while await reader.read(1 << 16):
-                pass
-    except TimeoutError:
-        return False
-    except (ConnectionError, ssl.SSLError):
-        pass
-    return True
 
 
 @cache

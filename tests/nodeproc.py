@@ -9,12 +9,14 @@ plain functions so in-process tests can build the same transactions.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import random
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -471,3 +473,17 @@ def issue_voucher(net: Network, basis: str = "HT-TEST-0001") -> tuple[bytes, str
     approved = commit(net.api, approve_tx(net.chain_id, net.members, application))
     voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
     return application, voucher
+
+
+async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
+    """Whether the server closes the connection within `seconds` (reading what it sends):
+    what the peer port's and the API's deadlines promise a stranger."""
+    try:
+        async with asyncio.timeout(seconds):
+            while await reader.read(1 << 16):
+                pass
+    except TimeoutError:
+        return False
+    except (ConnectionError, ssl.SSLError):
+        pass  # torn down mid-read: closed all the same
+    return True

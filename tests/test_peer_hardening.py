@@ -23,7 +23,7 @@ from node import tls
 from node.peer_gate import PeerLimits, RefusalLog
 from node.peers import Link, Peers, pack, unpack
 from node.signer import TLS_BINDING_DOMAIN, LocalSigner, SignerError
-from tests.nodeproc import free_port, make_network, running
+from tests.nodeproc import closed_within, free_port, make_network, running
 from tests.test_peers import CHAIN, Endpoint, config, dialler_and_dialled, eventually, peer_url
 
 FAST = PeerLimits(handshake_deadline_s=1.5)
@@ -41,19 +41,6 @@ async def stranger(port: int, source: str = "127.0.0.1", use_tls: bool = True):
     return await asyncio.open_connection(
         "127.0.0.1", port, ssl=tls.client_context() if use_tls else None,
         local_addr=(source, 0))
-
-
-async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
-    """Whether the server closes the connection within `seconds` (it sends nothing)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while await reader.read(1 << 16):
-                pass
-    except TimeoutError:
-        return False
-    except (ConnectionError, ssl.SSLError):
-        pass
-    return True
 
 
 async def upgraded(port: int, source: str = "127.0.0.1"):
