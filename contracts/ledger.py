@@ -77,10 +77,13 @@ def resolve(registry: Registry, tx: Transaction) -> tuple[Contract, Operation, A
 
 
 def check_transaction(
-    registry: Registry, chain_id: str, raw: bytes, next_height: int
+    registry: Registry, chain_id: str, raw: bytes, next_height: int,
+    decoded: Transaction | None = None,
 ) -> CheckedTx:
-    """Everything about a transaction that needs no state. Raises `LedgerError`."""
-    tx = decode_transaction(raw)
+    """Everything about a transaction that needs no state. Raises `LedgerError`.
+
+    `decoded`: `decode_transaction(raw)`, when the caller decoded it already."""
+    tx = decoded if decoded is not None else decode_transaction(raw)
     payload = tx.payload
     if payload.chain_id != chain_id:
         raise LedgerError(

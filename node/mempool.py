@@ -198,9 +198,10 @@ class Mempool:
             # Before the signatures are verified (a few microseconds against a hundred
             # and more): a member over its quota is refused whether its signature holds
             # or not, and only verified transactions ever count against a quota.
-            self._member_room(claimed_signers(raw), len(raw), wall_ms)
+            tx = decode_transaction(raw)  # once, for the quota and for the check
+            self._member_room([s.signer for s in tx.signatures], len(raw), wall_ms)
             checked = check_transaction(self.chain.registry, self.chain.chain_id, raw,
-                                        head.height + 1)
+                                        head.height + 1, decoded=tx)
             known = self.pending.get(checked.id)  # the same transaction in other bytes
         if known is not None:
             if own and known.id not in self.own:
@@ -441,15 +442,6 @@ class Mempool:
         if tx_id in self.rejected:
             return "rejected", self.rejected[tx_id]
         return "unknown", None
-
-
-def claimed_signers(raw: bytes) -> list[bytes]:
-    """The members whose signatures a transaction's bytes carry, unverified; none if
-    they do not decode (`check_transaction` says why)."""
-    try:
-        return [s.signer for s in decode_transaction(raw).signatures]
-    except LedgerError:
-        return []
 
 
 def signers_of(checked: CheckedTx) -> list[bytes]:

@@ -276,9 +276,9 @@ def test_a_full_mempool_refuses_before_decoding_and_a_repeat_is_not_checked_agai
     checks: list[bytes] = []
     real_check = mempool_module.check_transaction
 
-    def counting(registry, chain_id, raw, height):  # type: ignore[no-untyped-def]
+    def counting(registry, chain_id, raw, height, **decoded):  # type: ignore[no-untyped-def]
         checks.append(raw)
-        return real_check(registry, chain_id, raw, height)
+        return real_check(registry, chain_id, raw, height, **decoded)
 
     monkeypatch.setattr(mempool_module, "check_transaction", counting)
     monkeypatch.setattr(pool, "max_txs", 2)
