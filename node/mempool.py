@@ -74,7 +74,6 @@ MAX_PENALIZED = 100_000  # members or peers whose penalties are remembered (olde
 UNNAMED_PEER = b""  # gossip whose peer the caller did not name
 # Failures in a block that say how long a transaction waited here, not how its members
 # or the peer that gossiped it behave: a backlog of this node's must not throttle them.
-UNCHARGED_CODES = frozenset({"tx.expired"})
 
 
 class QuotaExceeded(LedgerError):
@@ -332,13 +331,11 @@ class Mempool:
 
     def penalize(self, failed: list[tuple[CheckedTx, LedgerError]], wall_ms: int) -> None:
         """Charge the members that signed transactions which failed their rules in a
-        block, and the peers that gossiped them (before they leave the mempool). One that
-        expired while it waited costs nothing (`UNCHARGED_CODES`); its members pay for one
-        transaction once, however often peers bring it back (`charged`)."""
+        block, and the peers that gossiped them (before they leave the mempool). Its
+        members pay for one transaction once, however often peers bring it back
+        (`charged`); one that expired while it waited never reaches a block (`batch`)."""
         limits = self.limits
-        for checked, error in failed:
-            if error.code in UNCHARGED_CODES:
-                continue
+        for checked, _ in failed:
             if checked.id not in self.charged:
                 self.charged[checked.id] = None
                 while len(self.charged) > MAX_REJECTED_KEPT:
@@ -374,13 +371,20 @@ class Mempool:
         The batch ends at the first transaction that does not fit: one after it may rest
         on it (an application on the document attached just before) and must not go first.
         The same for an operation bounded per block (`Operation.per_block`): the batch
-        ends before the first one past its bound.
+        ends before the first one past its bound. One that expired while it waited
+        leaves the mempool here (`tx.expired`), never reaching a block: the wait was
+        this node's, so it costs its members and its peer nothing.
         """
         assert max_txs >= 1 and max_bytes >= 1
         out = []
         size = 0
         counted: dict[tuple[str, str], int] = {}
+        next_height = self.chain.head.height + 1
+        expired = []
         for checked in self.pending.values():
+            if checked.tx.payload.expiry_height < next_height:
+                expired.append(checked)
+                continue
             if len(out) >= max_txs or size + len(checked.raw) > max_bytes:
                 break
             bound = checked.operation.per_block
@@ -391,6 +395,11 @@ class Mempool:
                 counted[op] = counted.get(op, 0) + 1
             out.append(checked)
             size += len(checked.raw)
+        for checked in expired:
+            self._drop(checked.id)
+            self._remember_rejection(checked.id, LedgerError(
+                "tx.expired", f"expired at height {checked.tx.payload.expiry_height} while "
+                "it waited in the mempool"))
         return out
 
     @property

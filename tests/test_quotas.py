@@ -307,6 +307,7 @@ def test_transactions_that_expire_while_they_wait_cost_no_quota(tmp_path: Path) 
         commit_empty_block(local, now)  # height 1 without them: now they have expired
         node.produce(now + 1)  # height 2 leaves them out
         assert len(mempool) == 0
+        assert node.store.block(2).txs == ()  # never proposed: no failure to charge
         assert {mempool.status(payload_id(decode_transaction(raw).payload))[1].code
                 for raw in expiring} == {"tx.expired"}
         assert mempool.member_penalties.of(members["supplier"].address, now + 2) == 0
