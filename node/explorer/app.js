@@ -1031,6 +1031,16 @@ let renderCount = 0;
 function showError(e) {
   const view = document.getElementById("view");
   const code = e instanceof ApiError ? e.code : "explorer.error";
+  if (e instanceof ApiError && e.status === 401) {
+    // No session (or it ended): only the agency and regulators sign in, from their wallet.
+    add(view, el("div", { class: "signin", id: "signin" },
+      el("h2", {}, T("请先登录", "Sign in first")),
+      el("p", {}, T("浏览器仅对服务机构和监管机构开放。请在钱包中运行以下命令，并在一分钟内打开它打印的一次性链接：",
+                    "The explorer is open to the agency and regulators only. Run this in your wallet and open the one-time link it prints within a minute:")),
+      el("pre", {}, "claimledger-wallet explorer"),
+      el("p", { class: "error", id: "error" }, `(${code}) ${e.message}`)));
+    return;
+  }
   add(view, el("p", { class: "error", id: "error" }, `${T("出错", "Error")} (${code}): ${e.message}`));
 }
 
