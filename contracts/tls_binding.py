@@ -14,6 +14,7 @@ node and the wallet share.
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 import time
 
@@ -101,3 +102,15 @@ def pinning_client_context() -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether `host` (a name or an address, IPv6 with or without brackets) names this
+    machine's loopback: the only place an API may be served, or reached, in plain HTTP."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
