@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from node.access_log import AccessLog, AccessLogConfig, access_logged
+from tests.nodeproc import NODE_BIN, PASSPHRASE, NodeProcess, get, make_network
 
 REGULATOR = bytes.fromhex("ab" * 32)
 
@@ -169,3 +172,28 @@ def test_per_request_cost_in_the_event_loop_is_small(tmp_path: Path) -> None:
 def test_config_bounds(tmp_path: Path, bad: dict) -> None:
     with pytest.raises(ValueError):
         AccessLogConfig(tmp_path / "a.log", **bad)
+
+
+@pytest.mark.process
+def test_a_node_run_with_access_log_logs_its_requests(tmp_path: Path) -> None:
+    net = make_network(tmp_path / "net")
+    path = tmp_path / "logs" / "access.log"
+    log = (net.root / "node.log").open("wb")
+    node = NodeProcess(net)
+    node.log = net.root / "node.log"
+    node.process = subprocess.Popen(
+        [str(NODE_BIN), "run", "--network", str(net.network_file), "--data",
+         str(net.data_dir), "--key", str(net.key_file), "--access-log", str(path),
+         "--access-log-max-bytes", "65536", "--access-log-backups", "3"],
+        env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}, stdin=subprocess.DEVNULL,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        node.wait_ready()
+        assert get(net.api, "/v1/vouchers/" + "00" * 32).status == 404
+    finally:
+        assert node.stop() == 0  # a clean stop writes what waits
+    found = lines(path)
+    assert {"/v1/status", "/v1/vouchers/{id}"} <= {line["route"] for line in found}
+    missing = next(line for line in found if line["route"] == "/v1/vouchers/{id}")
+    assert (missing["status"], missing["caller"]) == (404, None)
+    assert missing["bytes"] > 0
