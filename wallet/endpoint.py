@@ -87,12 +87,27 @@ class PinnedConnection(http.client.HTTPSConnection):
 
 
 class PinnedHandler(urllib.request.HTTPSHandler):
-    def __init__(self, pin: Pin) -> None:
+    """https to the nodes of `pins` (by host:port), each pinned to its node key; https
+    to any other address is refused (`node.not_pinned`)."""
+
+    def __init__(self, pins: dict[str, Pin]) -> None:
         super().__init__()
-        self.pin = pin
+        self.pins = pins
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(functools.partial(PinnedConnection, pin=self.pin), req)
+        pin = self.pins.get(req.host)
+        if pin is None:
+            raise LedgerError("node.not_pinned", f"{req.host} is no node-key API of "
+                              "network.toml: its certificate cannot be checked")
+        return self.do_open(functools.partial(PinnedConnection, pin=pin), req)
+
+
+def pinning_opener(network: Path) -> urllib.request.OpenerDirector:
+    """An opener for https to every node-key API of `network`, each pinned to its node's
+    key (scripts that talk to several nodes, as scripts/devnet --tls does)."""
+    chain_id, nodes = listed_nodes(network)
+    return urllib.request.build_opener(PinnedHandler(
+        {n.api: Pin(chain_id, n.key) for n in nodes if n.api_tls == "node-key"}))
 
 
 @dataclass(frozen=True)
@@ -134,8 +149,8 @@ def node_endpoint(node: str, network: Path | None = None,
     if parts.scheme != "https":
         raise LedgerError("wallet.bad_node", f"{url}: the node's URL is http or https")
     if listed is not None and listed.api_tls == "node-key":
-        pin = Pin(chain_id, listed.key)
-        return Endpoint(url, urllib.request.build_opener(PinnedHandler(pin)), pinned=True)
+        pins = {parts.netloc: Pin(chain_id, listed.key)}  # urllib's request.host
+        return Endpoint(url, urllib.request.build_opener(PinnedHandler(pins)), pinned=True)
     context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     return Endpoint(url, urllib.request.build_opener(urllib.request.HTTPSHandler(
         context=context)))
