@@ -114,3 +114,14 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# How a node's API is served (network.toml's api_tls): a certificate bound to the node
+# key, a CA-issued one, or plain HTTP (loopback only). See node/api_tls.py.
+API_TLS_MODES = ("node-key", "ca", "off")
+
+
+def default_api_tls(api: str) -> str:
+    """api_tls for an entry that leaves it out: plain HTTP on a loopback `api` address
+    (host:port; the devnet), a certificate bound to the node key on any other."""
+    return "off" if api and is_loopback_host(api.rpartition(":")[0]) else "node-key"

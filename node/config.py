@@ -15,7 +15,7 @@ from contracts.fees import MAX_RATE_BP
 from contracts.identity import parse_address
 from contracts.ledger import Genesis, GenesisMember
 from contracts.membership import ROLES
-from contracts.tls_binding import is_loopback_host
+from contracts.tls_binding import API_TLS_MODES, default_api_tls
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.blocks import MAX_BLOCK_TXS
 
@@ -160,12 +160,8 @@ def _key(entry: dict, field: str, where: str) -> bytes:
     return parse_address(text)
 
 
-API_TLS_MODES = ("node-key", "ca", "off")
-
-
 def _api_tls(item: dict, api: str, where: str) -> str:
-    host = api.rpartition(":")[0]
-    mode = item.get("api_tls", "off" if api and is_loopback_host(host) else "node-key")
+    mode = item.get("api_tls", default_api_tls(api))
     if mode not in API_TLS_MODES:
         raise _fail(f"{where}: api_tls must be one of {', '.join(API_TLS_MODES)}, "
                     f"not {mode!r}")

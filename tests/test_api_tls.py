@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
+from node.config import parse_network
 from tests.nodeproc import NODE_BIN, PASSPHRASE, Network, NodeProcess, make_network
 from wallet.client import Client
 from wallet.endpoint import node_endpoint
@@ -243,3 +244,18 @@ def test_a_ca_key_in_clear_or_a_wrong_passphrase_is_refused_at_start(tmp_path: P
         env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
         capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and "--api-cert" in missing.stderr
+
+
+def test_api_tls_is_plain_by_default_on_the_loopback_only() -> None:
+    def entry(api: str, extra: str = "") -> str:
+        key = KeyPair.generate().address.hex()
+        return (f'chain_id = "c"\n[[validators]]\nname = "v"\nkey = "{key}"\n'
+                f'api = "{api}"\npeer = "127.0.0.1:9"\n{extra}')
+
+    assert parse_network(entry("127.0.0.1:8701")).validators[0].api_tls == "off"
+    assert parse_network(entry("10.0.0.2:8701")).validators[0].api_tls == "node-key"
+    assert parse_network(entry("127.0.0.1:8701", 'api_tls = "ca"\n')).validators[0].api_tls \
+        == "ca"
+    with pytest.raises(LedgerError) as refused:
+        parse_network(entry("127.0.0.1:8701", 'api_tls = "none"\n'))
+    assert refused.value.code == "config.invalid" and "api_tls" in refused.value.message

@@ -15,6 +15,9 @@ how its API is served (`api_tls`):
 - "off": plain HTTP, which the wallet sends to a loopback address only (the devnet);
   a plain http URL elsewhere is refused (`node.plain_http_refused`): its answers could
   be anyone's and its requests read by anyone on the way.
+
+A name network.toml does not list is `wallet.unknown_node`; https through
+`pinning_opener` to an address it does not list as node-key is `node.not_pinned`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ from pathlib import Path
 
 from contracts.errors import LedgerError
 from contracts.identity import parse_address
-from contracts.tls_binding import certificate_binding, is_loopback_host, pinning_client_context
+from contracts.tls_binding import (
+    certificate_binding,
+    default_api_tls,
+    is_loopback_host,
+    pinning_client_context,
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,8 @@ class Pin:
 
 
 def listed_nodes(path: Path) -> tuple[str, list[ListedNode]]:
-    """The chain id and the nodes (validators and observers) of a network.toml, read
-    with the node's own parser's rules for the fields the wallet uses."""
+    """The chain id and the nodes (validators and observers) of a network.toml: the
+    fields a wallet uses (node/config.py parses the whole file for a node)."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
@@ -60,8 +68,7 @@ def listed_nodes(path: Path) -> tuple[str, list[ListedNode]]:
     nodes = []
     for item in [*raw.get("validators", []), *raw.get("observers", [])]:
         api = str(item.get("api", ""))
-        loopback = is_loopback_host(api.rpartition(":")[0])
-        mode = str(item.get("api_tls", "off" if api and loopback else "node-key"))
+        mode = str(item.get("api_tls", default_api_tls(api)))
         if item.get("key"):
             nodes.append(ListedNode(str(item.get("name", "")), parse_address(item["key"]),
                                     api, mode))
