@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,9 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.keystore import unsafe_mode_warning, unseal
 from node import tls
+from node.access_log import AccessLog, AccessLogConfig, access_logged
 from node.api import SubmitLimit, make_app
+from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
 from node.chain import Chain
 from node.config import NetworkConfig, load_network
 from node.front import FrontLimits, start_front
@@ -74,6 +77,23 @@ def read_passphrase(passphrase_file: Path | None) -> str:
     return click.prompt("Passphrase of the node key", hide_input=True)
 
 
+def ca_certificate(chain: Path | None, key: Path | None,
+                   passphrase_file: Path | None) -> CaCertificate | None:
+    """--api-cert and --api-key, with the key's passphrase from its file or the
+    environment (never an option's value: it would show in the process list)."""
+    if chain is None and key is None:
+        return None
+    if chain is None or key is None:
+        raise click.UsageError("--api-cert and --api-key go together")
+    if passphrase_file is not None:
+        passphrase = passphrase_file.read_text(encoding="utf-8").rstrip("\n")
+    elif CA_KEY_PASSPHRASE_ENV in os.environ:
+        passphrase = os.environ[CA_KEY_PASSPHRASE_ENV]
+    else:
+        passphrase = click.prompt("Passphrase of the API key", hide_input=True)
+    return CaCertificate(chain, key, passphrase)
+
+
 def split_address(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit():
@@ -106,28 +126,44 @@ def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes, 
     return out
 
 
+def where_in_network(node: Node) -> str:
+    """How an error names this node's entry of network.toml."""
+    return f"network.toml, [[{node.identity.role}s]] {node.name!r}"
+
+
 async def serve(node: Node, data_dir: Path, host: str, port: int,
                 peer_address: str | None = None,
                 routes: dict[bytes, str] | None = None,
-                front_limits: FrontLimits | None = None) -> StoreFault | None:
+                front_limits: FrontLimits | None = None,
+                ca_loaded: ssl.SSLContext | None = None,
+                access_log: AccessLogConfig | None = None) -> StoreFault | None:
     """Serve until stopped; the store fault that stopped the node, if one did.
 
-    `front_limits` bounds what one API client may cost (default `FrontLimits()`)."""
+    `front_limits` bounds what one API client may cost (default `FrontLimits()`); the
+    API is served as the node's api_tls says (node/api_tls.py; `ca_loaded`, from
+    check_api_tls, for "ca"), and
+    every request is logged to `access_log` when one is given."""
     # Before anything answers: a client that saw the API up may stop the node at once.
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)
+    api = api_tls(node.identity.entry.api_tls, ca_loaded, node.signer, node.config.chain_id,
+                  node.name)
     replication = Replication(node, data_dir, routes=routes)
     # Behind the front's limits: connection caps, head and body deadlines (node/front.py);
     # [limits] of network.toml: each client's budget here, each member's and peer's share
     # in the mempool (node.service gives the mempool its part).
-    runner, _ = await start_front(
-        make_app(node, SubmitLimit.of(node.config.limits), front_limits=front_limits),
-        host, port)
+    app = make_app(node, SubmitLimit.of(node.config.limits), front_limits=front_limits)
+    requests = None
+    if access_log is not None:
+        requests = AccessLog(access_log)
+        requests.start()
+        app.middlewares.insert(0, access_logged(requests))  # outermost: sees what is sent
+    runner, _ = await start_front(app, host, port, api.context)
     await listen_for_peers(node, replication, peer_address)
     logging.getLogger("claimledger.node").info(
-        "%s (%s) serving http://%s:%d/v1/status at height %d",
-        node.name, node.identity.role, host, port, node.chain.head.height,
+        "%s (%s) serving %s://%s:%d/v1/status at height %d",
+        node.name, node.identity.role, api.scheme, host, port, node.chain.head.height,
     )
     replication.start()
     try:
@@ -136,8 +172,11 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
         else:
             await node.wait_stopped()
     finally:
+        api.stop()
         await replication.stop()
         await runner.cleanup()
+        if requests is not None:
+            requests.close()
         node.close()
     return node.fault
 
@@ -201,6 +240,19 @@ def main() -> None:
 @click.option("--peer-route", "peer_routes", multiple=True, metavar="NAME=HOST:PORT",
               help="dial the peer NAME at HOST:PORT instead of its network.toml address "
                    "(a proxy; its certificate is still pinned to its key)")
+@click.option("--api-cert", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help='with api_tls = "ca": the API\'s CA-issued certificate chain (PEM, leaf '
+                   "first)")
+@click.option("--api-key", "api_key", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="with --api-cert: its private key, encrypted PKCS#8 (PEM)")
+@click.option("--api-key-passphrase-file", type=click.Path(path_type=Path), default=None,
+              help=f"file holding --api-key's passphrase (else ${CA_KEY_PASSPHRASE_ENV})")
+@click.option("--access-log", "access_log_path", type=click.Path(path_type=Path),
+              default=None, help="write a JSON line for every API request to this file")
+@click.option("--access-log-max-bytes", type=click.IntRange(4096), default=64 << 20,
+              show_default=True, help="roll the access log over before it passes this size")
+@click.option("--access-log-backups", type=click.IntRange(1, 1000), default=10,
+              show_default=True, help="rolled-over access log files kept (FILE.1 ... FILE.N)")
 @click.option("--log-level", default="INFO", show_default=True)
 @click.option("--event-loop", type=click.Choice(["uvloop", "asyncio"]), default="uvloop",
               show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
@@ -208,15 +260,27 @@ def main() -> None:
                    "$CLAIMLEDGER_EVENT_LOOP)")
 def run(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Path | None,
         api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
+        api_cert: Path | None, api_key: Path | None, api_key_passphrase_file: Path | None,
+        access_log_path: Path | None, access_log_max_bytes: int, access_log_backups: int,
         log_level: str, event_loop: str) -> None:
     """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
     configure_logging(log_level)
     config, key = load_node_key(network_path, key_path, passphrase_file)
     routes = parse_routes(config, peer_routes)
+    ca = ca_certificate(api_cert, api_key, api_key_passphrase_file)
+    access_log = None if access_log_path is None else AccessLogConfig(
+        access_log_path, access_log_max_bytes, access_log_backups)
     node = open_node(config, data_dir, key)
     host, port = split_address(api_address or node.identity.entry.api)
+    try:  # before anything starts: a plain listener off the loopback is refused at once
+        ca_loaded = check_api_tls(node.identity.entry.api_tls, host, where_in_network(node),
+                                  ca)
+    except LedgerError as e:
+        node.close()
+        raise click.ClickException(f"{e.code}: {e.message}") from None
     logging.getLogger("claimledger.node").debug("running on the %s event loop", event_loop)
-    main = serve(node, data_dir, host, port, peer_address, routes)
+    main = serve(node, data_dir, host, port, peer_address, routes, ca_loaded=ca_loaded,
+                 access_log=access_log)
     fault = uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
     if fault is not None:
         raise fault_exit(fault)

@@ -15,6 +15,7 @@ from contracts.fees import MAX_RATE_BP
 from contracts.identity import parse_address
 from contracts.ledger import Genesis, GenesisMember
 from contracts.membership import ROLES
+from contracts.tls_binding import API_TLS_MODES, default_api_tls
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.blocks import MAX_BLOCK_TXS
 
@@ -26,6 +27,11 @@ class NodeEntry:
     api: str  # host:port of its HTTP API
     power: int
     peer: str = ""  # host:port of its TLS peer links (validators)
+    # How its API is served and how wallets check it (API_TLS_MODES): "node-key", a
+    # certificate bound to the node key; "ca", a CA-issued certificate; "off", plain HTTP,
+    # on a loopback address only. Default: "off" on a loopback api address (the devnet),
+    # "node-key" elsewhere.
+    api_tls: str = "node-key"
 
 
 @dataclass(frozen=True)
@@ -154,17 +160,27 @@ def _key(entry: dict, field: str, where: str) -> bytes:
     return parse_address(text)
 
 
+def _api_tls(item: dict, api: str, where: str) -> str:
+    mode = item.get("api_tls", default_api_tls(api))
+    if mode not in API_TLS_MODES:
+        raise _fail(f"{where}: api_tls must be one of {', '.join(API_TLS_MODES)}, "
+                    f"not {mode!r}")
+    return str(mode)
+
+
 def _nodes(raw: list, kind: str) -> tuple[NodeEntry, ...]:
     entries = []
     for item in raw:
         name = item.get("name") or _fail(f"a {kind} has no name")
+        api = str(item.get("api", ""))
         entries.append(
             NodeEntry(
                 name=str(name),
                 key=_key(item, "key", f"{kind} {name}"),
-                api=str(item.get("api", "")),
+                api=api,
                 power=int(item.get("power", 1)),
                 peer=str(item.get("peer", "")),
+                api_tls=_api_tls(item, api, f"{kind} {name}"),
             )
         )
     return tuple(entries)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -227,8 +228,8 @@ class FrontSite(web.BaseSite):
     """A TCP site whose connections pass the front's caps (see `GuardedProtocol`)."""
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int,
-                 limits: FrontLimits) -> None:
-        super().__init__(runner)
+                 limits: FrontLimits, ssl_context: ssl.SSLContext | None = None) -> None:
+        super().__init__(runner, ssl_context=ssl_context)
         self.host = host
         self.port = port
         self.counts = ConnectionCounts(limits)
@@ -236,7 +237,8 @@ class FrontSite(web.BaseSite):
 
     @property
     def name(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self._ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     async def start(self) -> None:
         await super().start()
@@ -244,7 +246,11 @@ class FrontSite(web.BaseSite):
         assert server is not None
         self._server = await asyncio.get_running_loop().create_server(
             lambda: GuardedProtocol(self.counts, server, self.log), self.host, self.port,
-            reuse_address=True)
+            ssl=self._ssl_context, reuse_address=True,
+            # The handshake within the head's deadline: a client that never finishes it
+            # holds a connection slot no longer than one that never sends a request.
+            ssl_handshake_timeout=self.counts.limits.head_timeout_s
+            if self._ssl_context is not None else None)
 
     @property
     def port_bound(self) -> int:
@@ -265,14 +271,16 @@ def runner_options(limits: FrontLimits) -> dict[str, Any]:
     }
 
 
-async def start_front(app: web.Application, host: str, port: int
+async def start_front(app: web.Application, host: str, port: int,
+                      ssl_context: ssl.SSLContext | None = None
                       ) -> tuple[web.AppRunner, FrontSite]:
     """Serve `app` on host:port behind its front's limits (`FRONT_LIMITS`, set by
-    make_app); the runner to clean up and the site."""
+    make_app), over TLS with `ssl_context` (node/api_tls.py) or plain without; the
+    runner to clean up and the site."""
     limits = app[FRONT_LIMITS]
     runner = web.AppRunner(app, **runner_options(limits))
     await runner.setup()
-    site = FrontSite(runner, host, port, limits)
+    site = FrontSite(runner, host, port, limits, ssl_context)
     await site.start()
     return runner, site
 

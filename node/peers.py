@@ -227,21 +227,13 @@ class Peers:
         self._tasks.append(asyncio.create_task(self._renew_identity()))
 
     async def _renew_identity(self) -> None:
-        """A fresh TLS key and binding every `renew_s`. A renewal that fails (a remote
-        signer out of reach) is logged and tried again a minute later: the binding in use
-        stays valid for days, and its end must not come unannounced."""
-        delay_s = self.limits.renew_s
-        while True:
-            await asyncio.sleep(delay_s)
-            if self.listener is None:
-                continue
-            try:
+        """A fresh TLS key and binding every `renew_s` (see tls.keep_renewing)."""
+
+        def renew() -> None:
+            if self.listener is not None:
                 self.listener.renew(self.make_identity())
-                delay_s = self.limits.renew_s
-            except Exception as e:  # the old identity serves on; say why and try again
-                log.error("renewing the peer port's TLS key failed (the current binding "
-                          "serves on until it expires): %s", e)
-                delay_s = min(60.0, self.limits.renew_s)
+
+        await tls.keep_renewing(renew, self.limits.renew_s, "the peer port's")
 
     # ------------------------------------------------------------------ sending
 

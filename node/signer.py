@@ -29,9 +29,9 @@ from typing import Protocol
 from consensus.certificate import VOTE_DOMAIN
 from consensus.messages import PROPOSAL_DOMAIN
 from contracts.identity import KeyPair
+from contracts.tls_binding import TLS_BINDING_DOMAIN
 
 HANDSHAKE_DOMAIN = b"claimledger/peer/v2\x00"
-TLS_BINDING_DOMAIN = b"claimledger/tls-binding/v1\x00"
 
 
 class SignerError(Exception):

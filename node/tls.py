@@ -9,7 +9,9 @@ that the certificate's binding names the node key network.toml lists for that pe
 verifies under it, and that its validity holds now: only a holder of that node key can
 make such a certificate, and only a holder of the TLS key it binds can finish the TLS
 handshake with it. A copy of the TLS key is worth nothing without the node key: the
-peer handshake (node/peers.py) still asks both ends for a node key signature.
+peer handshake (node/peers.py) still asks both ends for a node key signature. The API
+serves the same kind of certificate (node/api_tls.py), and the wallet checks it the same
+way: the check itself lives in contracts/tls_binding.py, which both import.
 
 Python's ssl loads keys from files only: the TLS key goes encrypted (PKCS#8 under a
 random password held in memory) into an anonymous memory file (memfd; elsewhere a
@@ -20,6 +22,7 @@ either key is left on disk. Earlier versions kept the node key's seed in DATA/tl
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import os
@@ -28,41 +31,50 @@ import shutil
 import ssl
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import msgpack
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from contracts.identity import verify
-from node.signer import TLS_BINDING_DOMAIN, NodeSigner
+from contracts.tls_binding import (
+    BINDING_OID,
+    BINDING_VERSION,
+    MAX_CERTIFICATE_BYTES,
+    TlsError,
+    binding_bytes,
+    certificate_binding,
+    pinning_client_context,
+    raw_public,
+)
+from node.signer import NodeSigner
+
+# Checked in contracts/tls_binding.py (the wallet checks the same bindings); named here too.
+__all__ = [
+    "BINDING_OID",
+    "MAX_CERTIFICATE_BYTES",
+    "TlsError",
+    "TlsIdentity",
+    "binding_bytes",
+    "certificate_binding",
+    "check_binding",
+    "client_context",
+    "keep_renewing",
+    "make_identity",
+    "remove_legacy_files",
+    "renew",
+    "server_context",
+]
 
 log = logging.getLogger("claimledger.tls")
 
-# An OID minted from a UUID (ITU-T X.667, arc 2.25): no registry needed, no collision.
-BINDING_OID = x509.ObjectIdentifier("2.25.237738535656549312556804199432502334081")
-BINDING_VERSION = 1
 VALID_S = 7 * 86_400  # a binding's lifetime
 RENEW_S = 86_400  # a running node makes a new TLS key and binding this often
 SKEW_S = 300  # a binding is dated this much earlier, for peers whose clocks lag
-MAX_CERTIFICATE_BYTES = 4096
-
-
-class TlsError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-def binding_bytes(chain_id: str, node_key: bytes, tls_key: bytes, not_before_s: int,
-                  not_after_s: int) -> bytes:
-    """What the node key signs to vouch for a TLS key."""
-    return TLS_BINDING_DOMAIN + msgpack.packb(
-        [chain_id, node_key, tls_key, not_before_s, not_after_s], use_bin_type=True)
 
 
 @dataclass(frozen=True)
@@ -77,10 +89,6 @@ class TlsIdentity:
 
     def __repr__(self) -> str:  # never print the private key
         return f"TlsIdentity(node={self.node_key.hex()[:16]}, tls={self.tls_key.hex()[:16]})"
-
-
-def raw_public(public: Ed25519PublicKey) -> bytes:
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def make_identity(signer: NodeSigner, chain_id: str, name: str,
@@ -154,54 +162,8 @@ def renew(context: ssl.SSLContext, identity: TlsIdentity) -> None:
 
 
 def client_context() -> ssl.SSLContext:
-    """Accepts any certificate during the handshake; `check_binding` checks it right after
-    (TLS 1.3 has already made the server prove it holds the certificate's key)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def certificate_binding(der: bytes | None, chain_id: str, expected: bytes,
-                        now_s: int | None = None) -> bytes:
-    """The TLS key of a DER certificate whose binding names `expected` (the node key
-    network.toml lists), verifies under it and holds at `now_s`; `TlsError` otherwise."""
-    if not der:
-        raise TlsError("peer.tls_no_certificate", "the peer presented no certificate")
-    if len(der) > MAX_CERTIFICATE_BYTES:
-        raise TlsError("peer.tls_bad_certificate", "the certificate is too large")
-    try:
-        certificate = x509.load_der_x509_certificate(der)
-        public = certificate.public_key()
-    except ValueError as e:
-        raise TlsError("peer.tls_bad_certificate", "unreadable certificate") from e
-    if not isinstance(public, Ed25519PublicKey):
-        raise TlsError("peer.tls_bad_certificate", "the certificate's key is not Ed25519")
-    try:
-        value = certificate.extensions.get_extension_for_oid(BINDING_OID).value
-        fields = msgpack.unpackb(value.value, raw=False, max_bin_len=128, max_array_len=8)
-    except (x509.ExtensionNotFound, ValueError, AttributeError, msgpack.UnpackException) as e:
-        raise TlsError("peer.tls_no_binding",
-                       "the certificate carries no node key binding") from e
-    if not (isinstance(fields, list) and len(fields) == 5 and fields[0] == BINDING_VERSION
-            and isinstance(fields[1], bytes) and type(fields[2]) is int
-            and type(fields[3]) is int and isinstance(fields[4], bytes)):
-        raise TlsError("peer.tls_no_binding", "the certificate's binding is malformed")
-    _, node_key, not_before, not_after, signature = fields
-    if node_key != expected:
-        raise TlsError("peer.tls_key_mismatch",
-                       f"the certificate is bound to node key {node_key.hex()[:16]}…, not "
-                       f"to the node key {expected.hex()[:16]}… network.toml lists")
-    tls_key = raw_public(public)
-    message = binding_bytes(chain_id, node_key, tls_key, not_before, not_after)
-    if not verify(expected, message, signature):
-        raise TlsError("peer.tls_bad_binding",
-                       "the binding does not verify under the node key for this TLS key")
-    now_s = int(time.time()) if now_s is None else now_s
-    if not not_before <= now_s <= not_after:
-        raise TlsError("peer.tls_expired", "the certificate's binding is not valid now")
-    return tls_key
+    """Accepts any certificate during the handshake; `check_binding` checks it right after."""
+    return pinning_client_context()
 
 
 def check_binding(ssl_object: ssl.SSLObject | None, chain_id: str, expected: bytes) -> bytes:
@@ -210,6 +172,23 @@ def check_binding(ssl_object: ssl.SSLObject | None, chain_id: str, expected: byt
     if ssl_object is None:
         raise TlsError("peer.tls_missing", "the link is not TLS")
     return certificate_binding(ssl_object.getpeercert(binary_form=True), chain_id, expected)
+
+
+async def keep_renewing(renew: Callable[[], None], every_s: float, what: str) -> None:
+    """Call `renew` (a fresh TLS key and binding for `what`) every `every_s`, for ever. A
+    renewal that fails (a remote signer out of reach) is logged and tried again a minute
+    later: the binding in use stays valid for days, and its end must not come
+    unannounced."""
+    delay_s = every_s
+    while True:
+        await asyncio.sleep(delay_s)
+        try:
+            renew()
+            delay_s = every_s
+        except Exception as e:  # the old identity serves on; say why and try again
+            log.error("renewing %s TLS key failed (the current binding serves on until it "
+                      "expires): %s", what, e)
+            delay_s = min(60.0, every_s)
 
 
 def remove_legacy_files(data_dir: Path) -> bool:

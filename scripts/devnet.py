@@ -37,6 +37,7 @@ from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import seal, unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
 from contracts.tx import Transaction, payload_id  # noqa: E402
+from wallet.endpoint import pinning_opener  # noqa: E402
 
 PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
 CHINA = timezone(timedelta(hours=8))
@@ -67,9 +68,9 @@ def load_or_make_key(path: Path, name: str) -> KeyPair:
 
 def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
                   member_keys: dict[str, KeyPair], apis: dict[str, str],
-                  peers: dict[str, str]) -> None:
-    """The template with every empty key and address filled in, and the API and peer
-    addresses."""
+                  peers: dict[str, str], api_tls: str | None = None) -> None:
+    """The template with every empty key and address filled in, the API and peer
+    addresses, and every node's `api_tls` when one is given."""
     lines = []
     name = handle = None
     for line in template.read_text(encoding="utf-8").splitlines():
@@ -84,6 +85,8 @@ def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
             line = f'key = "{node_keys[name].address.hex()}"'
         elif stripped.startswith("api =") and name in apis:
             line = f'api = "{apis[name]}"'
+            if api_tls is not None:
+                line += f'\napi_tls = "{api_tls}"'
         elif stripped.startswith("peer =") and name in peers:
             line = f'peer = "{peers[name]}"'
         elif stripped == 'address = ""' and handle in member_keys:
@@ -379,7 +382,7 @@ def alive(pid: int) -> bool:
     return True
 
 
-def start(directory: Path, detach: bool, port: int | None) -> None:
+def start(directory: Path, detach: bool, port: int | None, tls: bool = False) -> None:
     state_file = directory / "devnet.json"
     if state_file.exists():
         previous = json.loads(state_file.read_text())
@@ -403,7 +406,10 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
     apis = {entry["name"]: entry["api"] for _, entry in entries}
     peers = {v["name"]: v["peer"] for v in raw["validators"]}
     network = directory / "network.toml"
-    write_network(template, network, node_keys, member_keys, apis, peers)
+    write_network(template, network, node_keys, member_keys, apis, peers,
+                  "node-key" if tls else None)
+    if tls:  # this script's own requests pin each node's certificate to its node key
+        urllib.request.install_opener(pinning_opener(network))
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
     nodes = []
@@ -418,7 +424,8 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
             env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        nodes.append({"name": name, "role": role, "api": f"http://{entry['api']}",
+        scheme = "https" if tls else "http"
+        nodes.append({"name": name, "role": role, "api": f"{scheme}://{entry['api']}",
                       "pid": process.pid, "log": str(log)})
         processes.append(process)
     try:
@@ -449,7 +456,7 @@ def start(directory: Path, detach: bool, port: int | None) -> None:
         for m in raw["members"]
     ]
     state = {"chain_id": raw["chain_id"], "dir": str(directory.resolve()),
-             "network": str(network.resolve()), "passphrase": PASSPHRASE,
+             "network": str(network.resolve()), "passphrase": PASSPHRASE, "tls": tls,
              "nodes": nodes, "members": members, "demo": demo}
     state_file.write_text(json.dumps(state, indent=2, ensure_ascii=False))
     guide(state)
@@ -466,6 +473,9 @@ def guide(state: dict) -> None:
         say(f"  {n['role']:<10} {n['name']:<14} {n['api']}/v1/status   log {n['log']}")
     desk = next((n for n in state["nodes"] if n["role"] == "observer"), state["nodes"][0])
     say("\nExplorer (read-only web pages, served by every node):")
+    if state.get("tls"):
+        say("  (over TLS with certificates bound to the node keys, which browsers do not know:")
+        say("  the browser warns; the wallet checks them against network.toml)")
     say(f"  explorer: {desk['api']}/explorer/   the regulator's desk ({desk['name']})")
     say(f"  explorer: {api}/explorer/   on a validator ({state['nodes'][0]['name']})")
     say("\nMembers (key stores, passphrase 'devnet'):")
@@ -492,7 +502,11 @@ def guide(state: dict) -> None:
     say(f"    agency's run cleared their loop, {fen_text(RUN_FEN)} on each leg, with no round.\n")
     say("Try the wallet:")
     wallet = ".venv/bin/claimledger-wallet --key"
-    say(f"  export CLAIMLEDGER_NODE={api} CLAIMLEDGER_PASSPHRASE=devnet")
+    if state.get("tls"):  # the wallet pins the node's certificate to its key
+        say(f"  export CLAIMLEDGER_NODE={state['nodes'][0]['name']} "
+            f"CLAIMLEDGER_NETWORK={state['network']} CLAIMLEDGER_PASSPHRASE=devnet")
+    else:
+        say(f"  export CLAIMLEDGER_NODE={api} CLAIMLEDGER_PASSPHRASE=devnet")
     say(f"  {wallet} {by['mingda']['key_file']} outstanding")
     say(f"  {wallet} {by['mingda']['key_file']} lineage {demo['voucher']}")
     say(f"  {wallet} {by['core']['key_file']} record {by['core']['address']}")
@@ -505,8 +519,9 @@ def guide(state: dict) -> None:
     say(f"  {wallet} {by['xinhe']['key_file']} setoff round {demo['setoff_round']}")
     say(f"  {wallet} {by['agency']['key_file']} setoff plan")
     say(f"  {wallet} {by['mingda']['key_file']} setoff mandate")
-    say(f"  curl {api}/v1/setoff/runs/{demo['setoff_run']}")
-    say(f"  curl {api}/v1/vouchers/{demo['voucher']}/lineage")
+    curl = "curl --insecure" if state.get("tls") else "curl"  # curl knows no node keys
+    say(f"  {curl} {api}/v1/setoff/runs/{demo['setoff_run']}")
+    say(f"  {curl} {api}/v1/vouchers/{demo['voucher']}/lineage")
     say(f"  scripts/devnet stop --dir {state['dir']}\n")
 
 
@@ -557,12 +572,15 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=ROOT / ".devnet", help="state directory")
     parser.add_argument("--port", type=int, default=None,
                         help="first validator's API port (default: from network.toml)")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve every node's API over TLS bound to its node key (the "
+                        "wallet pins it with --network); default: plain HTTP on 127.0.0.1")
     args = parser.parse_args()
     if args.action == "stop":
         stop(args.dir)
     else:
         args.dir.mkdir(parents=True, exist_ok=True)
-        start(args.dir, args.detach, args.port)
+        start(args.dir, args.detach, args.port, args.tls)
 
 
 if __name__ == "__main__":

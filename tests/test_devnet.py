@@ -69,3 +69,44 @@ def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(p) for p in pids)
+
+
+@pytest.mark.process
+def test_devnet_with_tls_serves_apis_the_wallet_pins(tmp_path: Path) -> None:
+    directory = tmp_path / "devnet"
+    port = free_port_block(9)
+    up = subprocess.run(
+        [str(ROOT / "scripts" / "devnet"), "--detach", "--tls", "--dir", str(directory),
+         "--port", str(port)],
+        capture_output=True, text=True, timeout=120,
+    )
+    state_file = directory / "devnet.json"
+    try:
+        assert up.returncode == 0, up.stderr
+        state = json.loads(state_file.read_text())
+        assert state["nodes"][0]["api"] == f"https://127.0.0.1:{port}"
+        assert "CLAIMLEDGER_NETWORK=" in up.stdout
+        creditor = next(m for m in state["members"] if m["handle"] == "mingda")
+
+        def wallet(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [sys.executable, "-m", "wallet.cli", "--json", *args],
+                capture_output=True, text=True, timeout=60, cwd=ROOT,
+                env={**os.environ, "CLAIMLEDGER_PASSPHRASE": state["passphrase"]})
+
+        listed = wallet("--network", state["network"], "--node", state["nodes"][0]["name"],
+                        "vouchers", "--holder", creditor["address"])
+        assert listed.returncode == 0, listed.stderr
+        vouchers = json.loads(listed.stdout)
+        vouchers = vouchers["vouchers"] if isinstance(vouchers, dict) else vouchers
+        assert state["demo"]["voucher"] in {v["id"] for v in vouchers}
+        # The regulator's observer too, by its name; without network.toml, no trust.
+        observer = next(n for n in state["nodes"] if n["role"] == "observer")
+        assert wallet("--network", state["network"], "--node", observer["name"],
+                      "status").returncode == 0
+        unpinned = wallet("--node", state["nodes"][0]["api"], "status")
+        assert unpinned.returncode == 1
+        assert "node.tls_unverified" in unpinned.stderr
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "devnet"), "stop", "--dir", str(directory)],
+                       capture_output=True, timeout=60)

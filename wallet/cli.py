@@ -41,6 +41,7 @@ from contracts.ledger import make_transaction, required_signers, resolve, sign_t
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, decode_transaction, payload_id
 from contracts.vouchers import VOUCHER_STATUSES
 from wallet.client import Client
+from wallet.endpoint import node_endpoint
 from wallet.files import write_private
 from wallet.keys import read_address, read_key_store, write_key_store
 
@@ -171,12 +172,22 @@ def show_documents(console: Console, attached: list[dict]) -> None:
 
 
 class Wallet:
-    def __init__(self, node: str, key_path: Path | None, as_json: bool) -> None:
-        self.client = Client(node)
+    def __init__(self, node: str, key_path: Path | None, as_json: bool,
+                 network: Path | None = None, ca_file: Path | None = None) -> None:
+        self.node, self.network, self.ca_file = node, network, ca_file
+        self._client: Client | None = None
         self.key_path = key_path
         self.as_json = as_json
         self.registry = default_registry()
         self._key: KeyPair | None = None
+
+    @property
+    def client(self) -> Client:
+        """The node's client, made at first use: verbs that only sign never resolve it."""
+        if self._client is None:
+            self._client = Client(endpoint=node_endpoint(self.node, self.network,
+                                                         self.ca_file))
+        return self._client
 
     def need_key_path(self) -> Path:
         if self.key_path is None:
@@ -577,14 +588,24 @@ class Main(click.Group):
 
 @click.group(cls=Main)
 @click.option("--node", envvar="CLAIMLEDGER_NODE", default="http://127.0.0.1:8701",
-              show_default=True, help="the node's API (or $CLAIMLEDGER_NODE)")
+              show_default=True, help="the node's name in network.toml or its API's URL "
+              "(or $CLAIMLEDGER_NODE); plain http to a loopback address only")
+@click.option("--network", "network_path", envvar="CLAIMLEDGER_NETWORK",
+              type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="network.toml: the wallet pins the node's TLS certificate to the node "
+              "key it lists (or $CLAIMLEDGER_NETWORK)")
+@click.option("--ca-file", envvar="CLAIMLEDGER_CA_FILE",
+              type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CA certificates (PEM) for a node whose api_tls is \"ca\" (default: the "
+              "system's; or $CLAIMLEDGER_CA_FILE)")
 @click.option("--key", "key_path", envvar="CLAIMLEDGER_KEY", type=click.Path(path_type=Path),
               help="your key store (or $CLAIMLEDGER_KEY)")
 @click.option("--json", "as_json", is_flag=True, help="JSON output for scripts")
 @click.pass_context
-def main(ctx: click.Context, node: str, key_path: Path | None, as_json: bool) -> None:
+def main(ctx: click.Context, node: str, network_path: Path | None, ca_file: Path | None,
+         key_path: Path | None, as_json: bool) -> None:
     """Sign and submit Claimledger transactions; query vouchers."""
-    ctx.obj = Wallet(node, key_path, as_json)
+    ctx.obj = Wallet(node, key_path, as_json, network_path, ca_file)
 
 
 # How long a transaction the wallet makes stays valid, in blocks (at most the ledger's

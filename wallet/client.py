@@ -9,13 +9,19 @@ import urllib.request
 from typing import Any
 
 from contracts.errors import LedgerError
+from wallet.endpoint import Endpoint, node_endpoint, unverified
 
 MAX_PAGES = 100  # a bound on how many pages one listing follows
 
 
 class Client:
-    def __init__(self, base_url: str, timeout_s: float = 40) -> None:
-        self.base_url = base_url.rstrip("/")
+    """Talks to the node at `base_url`, or at `endpoint` (wallet/endpoint.py: a node of
+    network.toml, its TLS certificate pinned to its node key)."""
+
+    def __init__(self, base_url: str = "", timeout_s: float = 40,
+                 endpoint: Endpoint | None = None) -> None:
+        self.endpoint = endpoint or node_endpoint(base_url)
+        self.base_url = self.endpoint.url
         self.timeout_s = timeout_s
 
     def _call(self, path: str, body: dict | None = None, raw: bytes | None = None,
@@ -27,7 +33,7 @@ class Client:
         content_type = "application/json" if raw is None else "application/msgpack"
         request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            with self.endpoint.opener.open(request, timeout=self.timeout_s) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as e:
             try:
@@ -35,7 +41,14 @@ class Client:
             except (ValueError, KeyError, TypeError):
                 raise LedgerError("node.http_error", f"{url} answered {e.code}") from None
             raise LedgerError(error["code"], error["message"]) from None
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
+        except urllib.error.URLError as e:
+            if unverified(e):
+                raise LedgerError("node.tls_unverified",
+                                  f"{self.base_url} presented a certificate that does not "
+                                  f"verify: {e.reason}; give --ca-file for a private CA, "
+                                  "or --network for a node whose key it lists") from None
+            raise LedgerError("node.unreachable", f"cannot reach {self.base_url}: {e}") from None
+        except (ConnectionError, TimeoutError) as e:
             raise LedgerError("node.unreachable", f"cannot reach {self.base_url}: {e}") from None
 
     def listing(self, path: str, key: str, max_items: int, **query: Any) -> dict:
