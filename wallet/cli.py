@@ -172,7 +172,7 @@ def show_documents(console: Console, attached: list[dict]) -> None:
 
 class Wallet:
     def __init__(self, node: str, key_path: Path | None, as_json: bool) -> None:
-        self.client = Client(node)
+        self.client = Client(node, signer=self.request_key)
         self.key_path = key_path
         self.as_json = as_json
         self.registry = default_registry()
@@ -190,6 +190,10 @@ class Wallet:
 
     def address(self) -> bytes:
         return read_address(self.need_key_path())
+
+    def request_key(self) -> KeyPair | None:
+        """The key that signs the wallet's requests to the node: yours, when given."""
+        return None if self.key_path is None else self.key()
 
     def emit(self, data: Any, human: Callable[[Console], None]) -> None:
         if self.as_json:
