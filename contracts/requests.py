@@ -149,7 +149,7 @@ def check_signature(credentials: Credentials, chain_id: str, method: str, target
     if not target.isascii() or not 0 < len(target) <= MAX_TARGET_CHARS:
         raise Unauthenticated("auth.bad_signature", "the request target is not ASCII or too "
                               "long, so it cannot be what was signed; percent-encode it")
-    if not _METHOD.fullmatch(method) or len(method) > MAX_METHOD_CHARS:
+    if len(method) > MAX_METHOD_CHARS or not _METHOD.fullmatch(method):
         raise Unauthenticated("auth.bad_signature", "the request method cannot be signed")
     signed = SignedRequest(chain_id, method, target, sha256(body), credentials.time_ms,
                            credentials.nonce)

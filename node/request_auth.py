@@ -172,12 +172,19 @@ class RequestVerifier:
         self.window_ms = window_ms
         self.clock_ms = clock_ms
         self.nonces = NonceMemory(window_ms, limits, known)
+        self._latest_ms = 0
+
+    def now_ms(self) -> int:
+        """The clock, never going back: the nonce memory forgets a nonce once a time has
+        passed, so a clock stepped back would make forgotten requests on time again."""
+        self._latest_ms = max(self._latest_ms, self.clock_ms())
+        return self._latest_ms
 
     def credentials(self, headers: Mapping[str, str]) -> Credentials:
         """The request's credentials if well formed and on time (`Unauthenticated`
         otherwise): what can be checked before its body is read."""
         credentials = parse_credentials(headers)
-        check_time(credentials.time_ms, self.clock_ms(), self.window_ms)
+        check_time(credentials.time_ms, self.now_ms(), self.window_ms)
         return credentials
 
     def verify(self, credentials: Credentials, method: str, target: str, body: bytes) -> bytes:
@@ -185,7 +192,7 @@ class RequestVerifier:
         new (then remembered); `Unauthenticated` or `Busy` otherwise."""
         check_signature(credentials, self.chain_id, method, target, body)
         # The clock is read again: the body may have taken seconds to arrive.
-        now_ms = self.clock_ms()
+        now_ms = self.now_ms()
         check_time(credentials.time_ms, now_ms, self.window_ms)
         self.nonces.remember(credentials.address, credentials.nonce, credentials.time_ms,
                              now_ms)

@@ -208,6 +208,19 @@ async def test_replayed_nonce_is_refused_within_the_window() -> None:
         assert await code_of(response) == (401, "auth.stale")
 
 
+async def test_a_clock_stepped_back_does_not_reopen_forgotten_nonces() -> None:
+    async with serving() as (client, clock, verifier):
+        headers = signed("GET", "/v1/vouchers")
+        assert (await client.get("/v1/vouchers", headers=headers)).status == 200
+        clock.now_ms += 10 * WINDOW_MS  # stepped forward: the nonce is forgotten ...
+        fresh = signed("GET", "/v1/vouchers", time_ms=clock.now_ms)
+        assert (await client.get("/v1/vouchers", headers=fresh)).status == 200
+        assert len(verifier.nonces) == 1
+        clock.now_ms = NOW_MS  # ... and back: the old request must not be on time again
+        response = await client.get("/v1/vouchers", headers=headers)
+        assert await code_of(response) == (401, "auth.stale")
+
+
 async def test_same_nonce_on_another_request_is_replayed() -> None:
     async with serving() as (client, _, _):
         nonce = bytes(NONCE_BYTES)
