@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.streams import StreamReader
 
-from contracts.errors import LedgerError, Unauthenticated
+from contracts.errors import Forbidden, LedgerError, Unauthenticated
 from contracts.requests import (
     AUTH_HEADERS,
     EXEMPT_PATHS,
@@ -72,6 +72,11 @@ class Busy(LedgerError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__("auth.busy", message)
         self.retry_after_s = retry_after_s
+
+
+# The HTTP status of each kind of refusal. read.forbidden is raised by the read rules in
+# handlers: the API's error middleware answers it with this status.
+AUTH_STATUS: dict[type[LedgerError], int] = {Unauthenticated: 401, Forbidden: 403, Busy: 503}
 
 
 def wall_ms() -> int:
@@ -222,9 +227,10 @@ def request_auth(verifier: RequestVerifier, *, max_body_bytes: int,
             request[CALLER] = verifier.verify(credentials, request.method, request.raw_path,
                                               body)
         except Unauthenticated as e:
-            return error_response(401, e, {"WWW-Authenticate": WWW_AUTHENTICATE})
+            return error_response(AUTH_STATUS[Unauthenticated], e,
+                                  {"WWW-Authenticate": WWW_AUTHENTICATE})
         except Busy as e:
-            return error_response(503, e, {"Retry-After": str(e.retry_after_s)})
+            return error_response(AUTH_STATUS[Busy], e, {"Retry-After": str(e.retry_after_s)})
         except LedgerError as e:
             if e.code not in BODY_STATUS:
                 raise
