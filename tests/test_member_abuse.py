@@ -699,7 +699,7 @@ def test_largest_end_of_block_record_reads_back(tmp_path: Path) -> None:
 class FakeNode:
     """Just enough of the node's API for the wallet to draft a transaction."""
 
-    def __init__(self, node: str) -> None:
+    def __init__(self, node: str, signer: object = None) -> None:
         self.node = node
 
     def status(self) -> dict:
