@@ -22,3 +22,12 @@ def require(condition: bool, code: str, message: str) -> None:
     """Raise `Rejected(code, message)` unless `condition` holds."""
     if not condition:
         raise Rejected(code, message)
+
+
+class Unauthenticated(LedgerError):
+    """A request that does not prove which member sent it, or that was sent before:
+    `auth.required`, `auth.bad_signature`, `auth.stale`, `auth.replayed` (HTTP 401)."""
+
+
+class Forbidden(LedgerError):
+    """A caller the read rules do not allow to see a record: `read.forbidden` (HTTP 403)."""

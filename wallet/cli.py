@@ -186,7 +186,8 @@ class Wallet:
         """The node's client, made at first use: verbs that only sign never resolve it."""
         if self._client is None:
             self._client = Client(endpoint=node_endpoint(self.node, self.network,
-                                                         self.ca_file))
+                                                         self.ca_file),
+                                  signer=self.request_key)
         return self._client
 
     def need_key_path(self) -> Path:
@@ -201,6 +202,10 @@ class Wallet:
 
     def address(self) -> bytes:
         return read_address(self.need_key_path())
+
+    def request_key(self) -> KeyPair | None:
+        """The key that signs the wallet's requests to the node: yours, when given."""
+        return None if self.key_path is None else self.key()
 
     def emit(self, data: Any, human: Callable[[Console], None]) -> None:
         if self.as_json:

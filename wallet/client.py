@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from contracts.errors import LedgerError
+from contracts.identity import KeyPair
+from contracts.requests import EXEMPT_PATHS, request_headers
 from wallet.endpoint import Endpoint, node_endpoint, unverified
 
 MAX_PAGES = 100  # a bound on how many pages one listing follows
@@ -19,10 +23,16 @@ class Client:
     network.toml, its TLS certificate pinned to its node key)."""
 
     def __init__(self, base_url: str = "", timeout_s: float = 40,
-                 endpoint: Endpoint | None = None) -> None:
+                 endpoint: Endpoint | None = None,
+                 signer: Callable[[], KeyPair | None] | None = None) -> None:
+        """`signer` gives the key that signs every request but status, health, metrics
+        and the OpenAPI document (contracts/requests.py); asked on the first such request,
+        so a command that reads only status never opens a key store. None: unsigned."""
         self.endpoint = endpoint or node_endpoint(base_url)
         self.base_url = self.endpoint.url
         self.timeout_s = timeout_s
+        self.signer = signer
+        self._chain_id: str | None = None  # the node's, from /v1/status, to sign with
 
     def _call(self, path: str, body: dict | None = None, raw: bytes | None = None,
               **query: Any) -> Any:
@@ -32,6 +42,7 @@ class Client:
         data = raw if raw is not None else None if body is None else json.dumps(body).encode()
         content_type = "application/json" if raw is None else "application/msgpack"
         request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
+        self._sign(request, path, data or b"")
         try:
             with self.endpoint.opener.open(request, timeout=self.timeout_s) as response:
                 return json.loads(response.read())
@@ -50,6 +61,18 @@ class Client:
             raise LedgerError("node.unreachable", f"cannot reach {self.base_url}: {e}") from None
         except (ConnectionError, TimeoutError) as e:
             raise LedgerError("node.unreachable", f"cannot reach {self.base_url}: {e}") from None
+
+    def _sign(self, request: urllib.request.Request, path: str, body: bytes) -> None:
+        key = None if path in EXEMPT_PATHS or self.signer is None else self.signer()
+        if key is None:
+            return
+        if self._chain_id is None:
+            self._chain_id = self.status()["chain_id"]
+        # The selector is the request target urllib sends, as the node will read it.
+        headers = request_headers(key, self._chain_id, request.get_method(), request.selector,
+                                  body, time.time_ns() // 1_000_000)
+        for name, value in headers.items():
+            request.add_header(name, value)
 
     def listing(self, path: str, key: str, max_items: int, **query: Any) -> dict:
         """Up to `max_items` of a paged listing, following `next`; `next` is where it stopped.
