@@ -22,3 +22,10 @@ def require(condition: bool, code: str, message: str) -> None:
     """Raise `Rejected(code, message)` unless `condition` holds."""
     if not condition:
         raise Rejected(code, message)
+
+
+class Forbidden(LedgerError):
+    """A read the ledger's rules do not allow this caller (contracts/access.py)."""
+
+    def __init__(self, message: str, code: str = "read.forbidden") -> None:
+        super().__init__(code, message)
