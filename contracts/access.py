@@ -97,13 +97,11 @@ def may_read_event(state: Reader, caller: Caller, event: Event) -> bool:
 
 
 def may_read_transaction(state: Reader, caller: Caller, seen: TxWithEvents) -> bool:
-    """A transaction (its body, signers and events) is its signers' and its events'
-    addressees' (a transferee, the debtor told of a transfer)."""
-    if caller.oversees:
-        return True
-    signers = [s.signer for s in seen.tx.signatures]
-    return caller.one_of(*signers) or any(may_read_event(state, caller, e)
-                                          for e in seen.events)
+    """A transaction (its body, signers and events) is its signers'. Its events'
+    addressees learn what concerns them from the events and read the records it wrote
+    by their own rules: a body may hold what an addressee does not read (a pledge's loan
+    terms, told to the debtor as `pledge.registered`)."""
+    return caller.oversees or caller.one_of(*(s.signer for s in seen.tx.signatures))
 
 
 def may_read_block(state: Reader, caller: Caller, block: object) -> bool:
@@ -121,13 +119,16 @@ def may_read_lineage(state: Reader, caller: Caller, voucher: vouchers.Voucher) -
     return may_read(state, caller, "voucher", voucher)
 
 
-READS = (
-    Read("lineage", ("holder", "debtor", "asked", "pledgee", "acquirer", *OVERSIGHT),
-         may_read_lineage, not_readers=("earlier_holder",)),
-    Read("block", ("member",), may_read_block),
-    Read("transaction", ("signer", "addressee", *OVERSIGHT), may_read_transaction),
-    Read("event", ("addressee",), may_read_event, not_readers=OVERSIGHT),
-)
+def own_reads(voucher: Row) -> tuple[Read, ...]:
+    """The rules of no family; the lineage's readers are the voucher's, whichever families
+    add to them."""
+    return (
+        Read("lineage", voucher.readers, may_read_lineage, voucher.not_readers),
+        Read("block", ("member",), may_read_block),
+        Read("transaction", ("signer", *OVERSIGHT), may_read_transaction,
+             not_readers=("addressee",)),
+        Read("event", ("addressee",), may_read_event, not_readers=OVERSIGHT),
+    )
 
 
 # ------------------------------------------------------------------ the table
@@ -162,16 +163,16 @@ def _family_name(module: Any) -> str:
     return module.__name__.rpartition(".")[2]
 
 
-def _assemble() -> tuple[Row, ...]:
+def _assemble(tables: list[tuple[str, tuple[Read, ...]]]) -> tuple[Row, ...]:
+    """Rows from (family, READS) tables: a kind's rules in table order, the first
+    family's the keeper."""
     declared: dict[str, list[tuple[str, Read]]] = {}
-    for module in (*FAMILIES, None):
-        reads = READS if module is None else module.READS
+    for family, reads in tables:
         for read in reads:
             assert read.kind.isidentifier(), read.kind
             assert set(read.readers) | set(read.not_readers) <= PARTIES.keys(), read
             assert read.rule.__doc__, f"{read.rule.__name__} says why in its docstring"
-            declared.setdefault(read.kind, []).append(
-                ("access" if module is None else _family_name(module), read))
+            declared.setdefault(read.kind, []).append((family, read))
     rows = []
     for kind, reads in declared.items():
         # In the vocabulary's order, so that a row reads the same whichever family adds.
@@ -183,7 +184,9 @@ def _assemble() -> tuple[Row, ...]:
     return tuple(rows)
 
 
-TABLE = _assemble()
+_FAMILY_TABLES = [(_family_name(m), m.READS) for m in FAMILIES]
+_VOUCHER = next(row for row in _assemble(_FAMILY_TABLES) if row.kind == "voucher")
+TABLE = _assemble([*_FAMILY_TABLES, ("access", own_reads(_VOUCHER))])
 ROWS = {row.kind: row for row in TABLE}
 
 
