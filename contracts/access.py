@@ -155,7 +155,7 @@ class Row:
 
     @property
     def why(self) -> str:
-        """The rules' docstrings, one paragraph each."""
+        """The rules' docstrings, joined into one paragraph."""
         return " ".join(" ".join((read.rule.__doc__ or "").split()) for read in self.rules)
 
 

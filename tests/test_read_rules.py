@@ -54,7 +54,7 @@ from tests.test_setoff_runs import batch_tx, mandate, open_run
 
 UNRELATED = "supplier3"  # a member that is no party to anything in the world
 ASKED = "merchant"  # asked by V's holder to accept a payment from it, and nothing else
-GENERIC = ("anonymous", "member", "asked", "agency", "regulator")
+GENERIC = access.CALLERS  # tried on every kind, besides the parties the table names
 
 
 @dataclass
