@@ -18,8 +18,9 @@ Not records, and read by anyone: the node's status and health, the OpenAPI docum
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts import (
     acquisition,
@@ -43,6 +44,8 @@ from contracts.identity import verify
 from contracts.ledger import resolve
 from contracts.state import Reader
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, decode_transaction, signing_bytes
+
+T = TypeVar("T")
 
 ANONYMOUS = Caller(address=None, member=False, agency=False, regulator=False)
 
@@ -203,6 +206,12 @@ def require_read(state: Reader, caller: Caller, kind: str, record: Any) -> None:
             f"{caller.address.hex()[:16]}…"
         raise Forbidden(f"{who} may not read this {kind.replace('_', ' ')}: it is read by "
                         f"{readers_text(ROWS[kind])}")
+
+
+def readable(state: Reader, caller: Caller, kind: str, records: Iterable[T]) -> list[T]:
+    """The records of `kind` among `records` that `caller` may read, in their order: a
+    listing's page, the states descending from a voucher in its lineage."""
+    return [record for record in records if may_read(state, caller, kind, record)]
 
 
 def readers_text(row: Row) -> str:

@@ -276,6 +276,21 @@ def test_the_parties_of_a_record_read_it_and_nobody_unrelated_does(world: World)
         assert access.may_read(state, stranger, row.kind, record) is (row.kind in public)
 
 
+def test_a_lineage_shows_each_descendant_only_to_who_reads_it(world: World) -> None:
+    """The creditor's issued state has two parts: the one it kept and the one it passed
+    on. It reads the first, not where the second went; the debtor reads both."""
+    ledger = world.ledger
+    state = ledger.store
+    issued = world.records["origin"].id
+    parts = [vouchers.get_voucher(state, i) for i in vouchers.children_ids(state, issued)]
+    assert {p.holder for p in parts} == {ledger.addr("supplier"), ledger.addr("supplier2")}
+    creditor = access.caller_of(state, ledger.addr("supplier"))
+    debtor = access.caller_of(state, ledger.addr("core"))
+    assert [p.holder for p in access.readable(state, creditor, "voucher", parts)] == \
+        [ledger.addr("supplier")]
+    assert access.readable(state, debtor, "voucher", parts) == parts
+
+
 def test_the_markdown_table_has_a_line_per_kind_in_table_order() -> None:
     text = access.table_markdown()
     lines = text.splitlines()
