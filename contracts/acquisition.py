@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import fees
+from contracts import fees, vouchers
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
@@ -210,6 +211,77 @@ def exercise(ctx: Context, body: Exercise) -> None:
     ctx.emit("voucher.transferred", sold.id, body.holder, commitment.acquirer, voucher.debtor)
     for remainder in rest:
         ctx.emit("voucher.remainder", remainder.id, body.holder, voucher.debtor)
+
+
+# ------------------------------------------------------------------ who may read
+
+# Voucher states one read of a commitment walks to find its carriers: the parts split
+# from the state it was made on. Past the bound a holder of a part far down reads the
+# commitment through its own voucher (the commitments a voucher carries).
+MAX_CARRIERS_WALKED = 4096
+
+
+def holds_carrier(state: Reader, caller: Caller, commitment: Commitment) -> bool:
+    """The caller holds a live state that carries `commitment`, or the state it was made
+    on (its holder commissioned it)."""
+    made_on = vouchers.get_voucher(state, commitment.voucher)
+    assert made_on is not None, "a commitment's voucher is stored"
+    if caller.one_of(made_on.holder):
+        return True
+    waiting = vouchers.children_ids(state, made_on.id)
+    walked = 0
+    while waiting and walked < MAX_CARRIERS_WALKED:
+        voucher = vouchers.get_voucher(state, waiting.pop())
+        assert voucher is not None, "an indexed child is stored"
+        walked += 1
+        if commitment.id not in voucher.commitments:
+            continue  # the part sold to the acquirer: nothing below it carries it
+        if voucher.status == "active" and caller.one_of(voucher.holder):
+            return True
+        waiting.extend(vouchers.children_ids(state, voucher.id))
+    return False
+
+
+def may_read_commitment(state: Reader, caller: Caller, commitment: Commitment) -> bool:
+    """A commitment is its acquirer's, the holder's that commissioned it, and that of every
+    later holder of a part that carries it, who may exercise it (§001-三(四)). Its
+    price is not the debtor's business: the debtor sees the commitment's id on its
+    vouchers and learns of it, nothing more."""
+    if caller.oversees or caller.one_of(commitment.acquirer):
+        return True
+    return caller.member and holds_carrier(state, caller, commitment)
+
+
+def may_read_sale(state: Reader, caller: Caller, sale: Sale) -> bool:
+    """A sale under a commitment (which part, at what price, paid how) is its seller's and
+    the acquirer's; the holders of other parts carrying the commitment do not read it."""
+    if caller.oversees or caller.one_of(sale.seller):
+        return True
+    commitment = get_commitment(state, sale.commitment)
+    assert commitment is not None, "a sale's commitment is stored"
+    return caller.one_of(commitment.acquirer)
+
+
+def acquirer_reads_voucher(state: Reader, caller: Caller, voucher: vouchers.Voucher) -> bool:
+    """The acquirer of an open commitment a voucher state carries reads the state: it has
+    promised to buy that claim."""
+    if not caller.member:
+        return False
+    for commitment_id in voucher.commitments:
+        commitment = get_commitment(state, commitment_id)
+        assert commitment is not None, "a carried commitment is stored"
+        if commitment.status == "open" and caller.one_of(commitment.acquirer):
+            return True
+    return False
+
+
+READS = (
+    Read("commitment", ("acquirer", "holder", *OVERSIGHT), may_read_commitment,
+         not_readers=("debtor", "earlier_holder")),
+    Read("sale", ("acquirer", "seller", *OVERSIGHT), may_read_sale,
+         not_readers=("debtor",)),
+    Read("voucher", ("acquirer",), acquirer_reads_voucher),
+)
 
 
 OPERATIONS = (

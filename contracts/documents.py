@@ -47,6 +47,7 @@ import nacl.hash
 import nacl.public
 import nacl.secret
 
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, CodecError, Hash32, Height, Size, TimeMs, decode, encode
 from contracts.contract import Context, Operation
 from contracts.errors import LedgerError, Rejected, require
@@ -328,6 +329,19 @@ def attach(ctx: Context, body: Attach) -> None:
         readers=tuple(readers), size=size, height=ctx.height, tx_id=ctx.tx_id,
         attached_at_ms=ctx.time_ms))
     ctx.emit("document.attached", document, *readers)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_document(state: Reader, caller: Caller, attachment: Attachment) -> bool:
+    """A confidential document, its attachment record and its sealed envelope, reach only
+    the parties of the transaction it supports, the agency and the regulators
+    (§000-四(一): 仅在参与机构之间定向传送); who attached what, and when, is theirs too."""
+    return caller.oversees or caller.one_of(*attachment.parties)
+
+
+READS = (Read("document", ("party", *OVERSIGHT), may_read_document),)
 
 
 OPERATIONS = (

@@ -30,4 +30,8 @@ class Unauthenticated(LedgerError):
 
 
 class Forbidden(LedgerError):
-    """A caller the read rules do not allow to see a record: `read.forbidden` (HTTP 403)."""
+    """A read the ledger's rules do not allow this caller (contracts/access.py):
+    `read.forbidden`, or `read.bad_draft` for a co-sign draft that grants nothing (HTTP 403)."""
+
+    def __init__(self, message: str, code: str = "read.forbidden") -> None:
+        super().__init__(code, message)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import Caller, Read
 from contracts.codec import U32, Hash32, Height, OneOf, Size, TimeMs, decode, sha256
 from contracts.contract import Event
 from contracts.errors import require
@@ -86,3 +87,15 @@ def scan_evidence(state: Reader, prefix: bytes = PREFIX,
     start = PREFIX + after + b"\x00" if after else prefix
     for key, value in state.scan(prefix, start):
         yield key[len(PREFIX):], decode(Equivocation, value)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_evidence(state: Reader, caller: Caller, record: Equivocation) -> bool:
+    """A validator's equivocation is every member's to see: each trusts the validators
+    with its records, and the evidence names a validator, no member's business."""
+    return caller.member
+
+
+READS = (Read("evidence", ("member",), may_read_evidence),)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
@@ -151,6 +152,26 @@ def record_payment(ctx: Context, body: RecordPayment) -> None:
                Charge(body.member, ctx.tx_id, "payment", 0, 0, body.amount_fen, ctx.time_ms,
                       body.reference))
     ctx.emit("fees.paid", ctx.tx_id, body.member, body.agency)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_fee_schedule(state: Reader, caller: Caller, schedule: Schedule) -> bool:
+    """The rates in force are every member's: every member pays them."""
+    return caller.member
+
+
+def may_read_fee_account(state: Reader, caller: Caller, record: Account | Charge) -> bool:
+    """A member's fee account and each charge and payment on it are its own business:
+    its charges trace every transfer and pledge it made."""
+    return caller.oversees or caller.one_of(record.member)
+
+
+READS = (
+    Read("fee_schedule", ("member",), may_read_fee_schedule),
+    Read("fee_account", ("self", *OVERSIGHT), may_read_fee_account),
+)
 
 
 OPERATIONS = (

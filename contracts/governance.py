@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import Caller, Read
 from contracts.codec import U32, Hash32, Height, Name, Size
 from contracts.contract import Context, Operation
 from contracts.errors import require
@@ -95,6 +96,18 @@ def activate(ctx: Context, body: Activate) -> None:
     activation = Activation(body.version, body.code_hash, body.from_height)
     write_schedule(ctx.state, Schedule(body.contract, (*previous, activation)))
     ctx.emit("contract.activated", body.code_hash, body.agency)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_contract_schedule(state: Reader, caller: Caller, schedule: Schedule) -> bool:
+    """Which version of each contract is in force, from which height, is every member's:
+    they are the rules it signs under."""
+    return caller.member
+
+
+READS = (Read("contract_schedule", ("member",), may_read_contract_schedule),)
 
 
 OPERATIONS = (Operation("activate", Activate, lambda b: (b.agency,), activate),)

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
@@ -440,6 +441,22 @@ def end_block(ctx: Context) -> None:
         ctx.emit(
             "application.lapsed", application_id, application.creditor, application.terms.debtor
         )
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_application(state: Reader, caller: Caller, application: Application) -> bool:
+    """An application is its creditor's and its debtor's, who apply and confirm. A later
+    holder of the voucher it became reads the voucher's terms and basis in its lineage,
+    not the application."""
+    return caller.oversees or caller.one_of(application.creditor, application.terms.debtor)
+
+
+READS = (
+    Read("application", ("creditor", "debtor", *OVERSIGHT), may_read_application,
+         not_readers=("holder",)),
+)
 
 
 OPERATIONS = (

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import Caller, Read
 from contracts.codec import Hash32, Height, OneOf, Size, Text, TimeMs
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
@@ -184,6 +185,18 @@ def reinstate(ctx: Context, body: Reinstate) -> None:
         ),
     )
     ctx.emit("member.reinstated", body.member, body.member, body.agency)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_member(state: Reader, caller: Caller, member: Member) -> bool:
+    """The member directory is open to every member: whom one deals with, and in which
+    roles, is what a member needs to know to transact at all."""
+    return caller.member
+
+
+READS = (Read("member", ("member",), may_read_member),)
 
 
 OPERATIONS = (

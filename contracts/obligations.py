@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
@@ -319,6 +320,22 @@ def withdraw(ctx: Context, body: Withdraw) -> None:
             f"the obligation is {obligation.status}; a pending one is retracted")
     _end(ctx, obligation, "withdrawn", body.reason)
     ctx.emit("obligation.withdrawn", obligation.id, obligation.creditor, obligation.debtor)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_obligation(state: Reader, caller: Caller, obligation: Obligation) -> bool:
+    """An obligation is its creditor's and its debtor's. The other members of a set-off
+    round that reduces it read the round's legs (amounts and parties), not the
+    obligation with its basis and notes."""
+    return caller.oversees or caller.one_of(obligation.creditor, obligation.debtor)
+
+
+READS = (
+    Read("obligation", ("creditor", "debtor", *OVERSIGHT), may_read_obligation,
+         not_readers=("round_member",)),
+)
 
 
 OPERATIONS = (

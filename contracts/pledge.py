@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from contracts import fees
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
@@ -215,6 +216,66 @@ def enforce(ctx: Context, body: Enforce) -> None:
     for part in created:
         ctx.emit("voucher.transferred" if part.holder == pledge.bank else "voucher.remainder",
                  part.id, part.holder, voucher.holder, voucher.debtor)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the registry shows every member of a pledge (登记公示, §000-三(五)): which
+    claim is pledged to which bank, under which number, since when, and whether it still
+    is; not the pledgor, nor the loan it secures."""
+
+    id: Hash32
+    registration_no: Annotated[str, Size(1, 32)]
+    voucher: Hash32
+    origin: Hash32
+    bank: Hash32
+    status: Annotated[str, OneOf(PLEDGE_STATUSES)]
+    registered_at_ms: TimeMs
+    ended_at_ms: TimeMs | None
+
+
+def notice_of(pledge: Pledge) -> Notice:
+    """The registry's public notice of a pledge."""
+    return Notice(pledge.id, pledge.registration_no, pledge.voucher, pledge.origin,
+                  pledge.bank, pledge.status, pledge.registered_at_ms, pledge.ended_at_ms)
+
+
+def may_read_pledge(state: Reader, caller: Caller, pledge: Pledge) -> bool:
+    """A registration with its loan (secured amount, loan due date and reference) is the
+    pledgor's and the bank's; a member the holder asked to co-sign on the pledged state
+    reads it to decide. The debtor learns of the pledge and reads its notice: the loan is
+    not its business."""
+    return caller.oversees or caller.one_of(pledge.pledgor, pledge.bank) \
+        or (caller.member and pledge.voucher in caller.asked)
+
+
+def may_read_pledge_notice(state: Reader, caller: Caller, notice: Notice) -> bool:
+    """Any member may ask whether a claim is pledged and to whom (the registry's public
+    notice, 登记公示), so that nobody takes or lends on a claim pledged already
+    (§002-(十四): 重复抵质押)."""
+    return caller.member
+
+
+def pledgee_reads_voucher(state: Reader, caller: Caller, voucher: Voucher) -> bool:
+    """The bank reads a voucher state while its pledge on it is active: it must see what
+    secures its loan. After a release the state is the holder's alone again; after an
+    enforcement the bank holds its part."""
+    if voucher.pledge is None or not caller.member:
+        return False
+    pledge = get_pledge(state, voucher.pledge)
+    assert pledge is not None, "a voucher's pledge is registered"
+    return caller.one_of(pledge.bank)
+
+
+READS = (
+    Read("pledge", ("pledgor", "pledgee", "asked", *OVERSIGHT), may_read_pledge,
+         not_readers=("debtor",)),
+    Read("pledge_notice", ("member",), may_read_pledge_notice),
+    Read("voucher", ("pledgee",), pledgee_reads_voucher),
+)
 
 
 OPERATIONS = (

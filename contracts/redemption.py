@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
@@ -321,6 +322,26 @@ def cancel_request(ctx: Context, body: Cancel) -> None:
             "only the holder who asked cancels a request")
     _close(ctx, request, "cancelled")
     ctx.emit("redemption.cancelled", request.id, request.holder, request.debtor)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_offer(state: Reader, caller: Caller, offer: Offer) -> bool:
+    """A debtor's offers (the assets and consumption it settles with) are listed for every
+    member: holders and whoever considers taking its claims choose from them."""
+    return caller.member
+
+
+def may_read_request(state: Reader, caller: Caller, request: Request) -> bool:
+    """A redemption request is the holder's and the debtor's, who agree its price."""
+    return caller.oversees or caller.one_of(request.holder, request.debtor)
+
+
+READS = (
+    Read("offer", ("member",), may_read_offer),
+    Read("redemption", ("holder", "debtor", *OVERSIGHT), may_read_request),
+)
 
 
 OPERATIONS = (

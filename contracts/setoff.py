@@ -50,6 +50,7 @@ from itertools import pairwise
 from typing import Annotated
 
 from contracts import obligations, vouchers
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
@@ -812,6 +813,71 @@ def end_block(ctx: Context) -> None:
     for round_id in lapsed:
         _close(ctx, load_round(ctx.state, round_id), "lapsed",
                "the consent deadline passed before every member consented")
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_round(state: Reader, caller: Caller, round_: Round) -> bool:
+    """A round is its members': each signs the set-off agreement of the whole loop
+    (§001-三(六)), so each reads every leg of it, amounts and parties."""
+    return caller.oversees or caller.one_of(*round_.members)
+
+
+def may_read_limit(state: Reader, caller: Caller, limit: Limit) -> bool:
+    """A member's standing limit or opt-out is its own."""
+    return caller.oversees or caller.one_of(limit.member)
+
+
+def may_read_mandate(state: Reader, caller: Caller, mandate: Mandate) -> bool:
+    """A member's mandates (抵销授权) and their limits are its own."""
+    return caller.oversees or caller.one_of(mandate.member)
+
+
+def may_read_run(state: Reader, caller: Caller, run: Run) -> bool:
+    """A run's record (its figures) is read by the members it cleared something of, and
+    what it cleared of each (its usage) by that member alone."""
+    if caller.oversees:
+        return True
+    return caller.member and caller.address is not None \
+        and state.get(member_run_key(caller.address, run.id)) is not None
+
+
+def may_read_usage(state: Reader, caller: Caller, usage: Usage) -> bool:
+    """What a run cleared of a member's debts and claims is that member's."""
+    return caller.oversees or caller.one_of(usage.member)
+
+
+def may_read_batch(state: Reader, caller: Caller, batch: Batch) -> bool:
+    """A batch of a run clears the debts of many members who did not sign it one by one
+    (their mandates stand for that): its legs are the agency's and the regulators'. A
+    member reads what the run did to its own debts on them and in its usage."""
+    return caller.oversees
+
+
+def may_read_setoff_totals(state: Reader, caller: Caller, totals: Totals | RunTotals) -> bool:
+    """How much debt rounds and runs cleared in all is every member's to know: it names
+    nobody."""
+    return caller.member
+
+
+def may_read_plan(state: Reader, caller: Caller, plan: object) -> bool:
+    """A set-off plan is computed over every member's live debts: it is the agency's,
+    which proposes rounds and runs from it, and the regulators'. A member learns what a
+    plan asks of it from the round it is asked to sign."""
+    return caller.oversees
+
+
+READS = (
+    Read("setoff_round", ("round_member", *OVERSIGHT), may_read_round),
+    Read("setoff_limit", ("self", *OVERSIGHT), may_read_limit),
+    Read("setoff_mandate", ("self", *OVERSIGHT), may_read_mandate),
+    Read("setoff_run", ("run_member", *OVERSIGHT), may_read_run),
+    Read("setoff_usage", ("self", *OVERSIGHT), may_read_usage, not_readers=("run_member",)),
+    Read("setoff_batch", OVERSIGHT, may_read_batch, not_readers=("run_member",)),
+    Read("setoff_totals", ("member",), may_read_setoff_totals),
+    Read("setoff_plan", OVERSIGHT, may_read_plan),
+)
 
 
 OPERATIONS = (

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, replace, sha256
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
@@ -450,3 +451,47 @@ def write_origin(state: Overlay, origin: Origin) -> None:
 
 def write_debtor_record(state: Overlay, record: DebtorRecord) -> None:
     put_record(state, debtor_record_key(record.debtor), record)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_voucher(state: Reader, caller: Caller, voucher: Voucher) -> bool:
+    """A voucher state is its holder's and its debtor's business. The debtor reads every
+    state of the claims it owes, current holders included: it is told of each transfer
+    (§001-三(三)) and checks the holder's identity before it settles (§001-三(五)). A
+    member the holder asked to co-sign on this state reads it to decide. A member that
+    held an earlier state of the claim does not read where the claim went after it."""
+    return caller.oversees or caller.one_of(voucher.holder, voucher.debtor) \
+        or (caller.member and voucher.id in caller.asked)
+
+
+def may_read_origin(state: Reader, caller: Caller, origin: Origin) -> bool:
+    """An issued voucher as a whole (face value, what was redeemed and set off, its live
+    parts) is its debtor's and its creditor's, the first holder: its totals tell what
+    the holders of the other parts did, which the holder of one part does not read."""
+    issued = get_voucher(state, origin.id)
+    assert issued is not None, "an origin's issued state is stored"
+    return caller.oversees or caller.one_of(origin.debtor, issued.holder)
+
+
+def may_read_holder_totals(state: Reader, caller: Caller, totals: HolderTotals) -> bool:
+    """What a member holds in all is its own business."""
+    return caller.oversees or caller.one_of(totals.holder)
+
+
+def may_read_debtor_record(state: Reader, caller: Caller, record: DebtorRecord) -> bool:
+    """A debtor's record (issued, outstanding, redeemed, confirmations and their delays,
+    extensions, overdue vouchers) is disclosed to every member, as acceptors' records
+    are (§002-(十一)) and as late payers are published (§002-(十九)): whoever takes,
+    lends on or buys a claim judges its debtor by it."""
+    return caller.member
+
+
+READS = (
+    Read("voucher", ("holder", "debtor", "asked", *OVERSIGHT), may_read_voucher,
+         not_readers=("earlier_holder",)),
+    Read("origin", ("debtor", "creditor", *OVERSIGHT), may_read_origin, not_readers=("holder",)),
+    Read("holder_totals", ("self", *OVERSIGHT), may_read_holder_totals, not_readers=("debtor",)),
+    Read("debtor_record", ("member",), may_read_debtor_record),
+)
