@@ -3,13 +3,14 @@
 `collect` takes what the contract lets be set off now (contracts.setoff.open_debts:
 confirmed obligations and live vouchers that are neither pledged nor reserved by a
 redemption request, and not already in an open round, between members who hold claims),
-with each member's limit (0: opted out). `plan` solves the optimum (node/setoff_solver.py) and cuts it into rounds the
-contract accepts: each connected part of the set-off with 3 or more members is a round
-when it fits one (contracts.setoff.MAX_MEMBERS, MAX_REDUCTIONS); a larger part is
-decomposed into loops, packed into rounds that share no debt; what does not fit now is
-deferred to a later plan. Parts of two members are bilateral (the parties set off
-directly) and are reported, not proposed; so is any part of the set-off that runs both
-ways between two members, taken off before the rounds are cut.
+with each member's limit (0: opted out). `plan` solves the optimum
+(node/setoff_solver.py) and cuts it into rounds the contract accepts: each connected
+part of the set-off with 3 or more members is a round when it fits one
+(contracts.setoff.MAX_MEMBERS, MAX_REDUCTIONS); a larger part is decomposed into loops,
+packed into rounds that share no debt; what does not fit now is deferred to a later
+plan. Parts of two members are bilateral (the parties set off directly) and are
+reported, not proposed; so is any part of the set-off that runs both ways between two
+members, taken off before the rounds are cut.
 
 Members with a live mandate come first: the optimum over the debts between two of them,
 within each one's per-run limit, is the run. Its set-off is decomposed into loops by

@@ -12,12 +12,8 @@ from contracts import evidence, setoff
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
+from node.http.submit import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
 from node.setoff_plan import MAX_PLAN_DEBTS
-
-# POST /v1/txs/batch: transactions and body bytes (ordinary transactions, 64 KiB at
-# most each); node.api enforces what this document promises.
-MAX_BATCH_TXS = 1_000
-MAX_BATCH_BODY_BYTES = 4 << 20
 
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # What the API takes in a path or a query: 64 hex digits, either case.
@@ -526,7 +522,7 @@ def setoff_paths() -> dict[str, Any]:
     }
 
 
-PAGE_FILES = ["app.js", "index.html", "style.css"]  # node/explorer.py serves these only
+PAGE_FILES = ["app.js", "index.html", "style.css"]  # node/http/explorer.py serves these only
 EXPLORER_SCHEMAS = {
     "OverviewBlock": _record(
         ["height", "time_ms", "tx_count", "proposer"],
