@@ -6,14 +6,29 @@ import types
 import typing
 from collections.abc import Iterable
 from dataclasses import fields as dataclass_fields
+from dataclasses import is_dataclass
 from typing import Any
 
-from contracts import evidence, setoff
+from contracts import (
+    acquisition,
+    documents,
+    evidence,
+    fees,
+    issuance,
+    membership,
+    obligations,
+    pledge,
+    redemption,
+    setoff,
+    vouchers,
+)
+from contracts.codec import IntRange, OneOf, Size
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.http.submit import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
 from node.setoff_plan import MAX_PLAN_DEBTS
+from node.store import AddressedEvent
 
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # What the API takes in a path or a query: 64 hex digits, either case.
@@ -116,29 +131,111 @@ def _get(summary: str, parameters: list, ok: dict, *errors: int, description: st
         operation["description"] = description
     return {"get": operation}
 
+
+# ---------------------------------------------------------------- records, derived
+# A record's schema is read from the annotations the codec reads (contracts/codec.py):
+# its fields in order, every one required (to_json writes them all), bytes as lowercase
+# hex of the stated size, integers within their range, a OneOf as an enum, `X | None` as
+# X or null, a tuple as an array, a record the API names elsewhere as a reference.
+
+NAMED_RECORDS: dict[type, str] = {}  # record type -> its name under components/schemas
+
+
+def _field_schema(hint: Any) -> dict:
+    """The JSON schema of a value of one field annotation, as to_json writes it."""
+    constraints: tuple = ()
+    if typing.get_origin(hint) is typing.Annotated:
+        hint, *extra = typing.get_args(hint)
+        constraints = tuple(extra)
+
+    def constraint(kind: type) -> Any:
+        return next((c for c in constraints if isinstance(c, kind)), None)
+
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        found = _field_schema(inner)
+        if "$ref" in found:
+            return {"anyOf": [found, {"type": "null"}]}
+        if "enum" in found:
+            return {**found, "type": [found["type"], "null"], "enum": [*found["enum"], None]}
+        return {**found, "type": [found["type"], "null"]}
+    if typing.get_origin(hint) is tuple:
+        (item, _) = typing.get_args(hint)
+        return {"type": "array", "items": _field_schema(item)}
+    if hint is bool:
+        return dict(BOOL)
+    if hint is int:
+        bounds = constraint(IntRange)
+        return dict(INT) if bounds is None else \
+            {**INT, "minimum": bounds.lo, "maximum": bounds.hi}
+    if hint is bytes:
+        size = constraint(Size)
+        if size is not None and size.lo == size.hi == 32:
+            return dict(HEX32)
+        digits = "*" if size is None else f"{{{size.lo},{size.hi}}}"
+        return {"type": "string", "pattern": f"^([0-9a-f]{{2}}){digits}$"}
+    if hint is str:
+        one_of = constraint(OneOf)
+        return dict(STR) if one_of is None else _enum(one_of.values)
+    if isinstance(hint, type) and is_dataclass(hint):
+        return _ref(NAMED_RECORDS[hint]) if hint in NAMED_RECORDS else _derived(hint)
+    raise TypeError(f"no JSON schema for {hint!r}")
+
+
+def _derived(cls: type, notes: dict[str, str | dict] | None = None,
+             required: Iterable[str] = (), **extra: dict) -> dict:
+    """A record's schema from its dataclass fields, with `notes` on some fields (a
+    description, or a schema to merge: a digest's meaning) and `extra` properties a view
+    adds (`required` names those among them it always writes)."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    properties = {f.name: _field_schema(hints[f.name]) for f in dataclass_fields(cls)}
+    for name, note in (notes or {}).items():
+        assert name in properties, f"{cls.__name__} has no field {name}"
+        properties[name] = {**properties[name],
+                            **({"description": note} if isinstance(note, str) else note)}
+    assert not set(required) - set(extra)
+    return _record([*properties, *required], **properties, **extra)
+
+
+def _named(name: str, cls: type, notes: dict[str, str | dict] | None = None,
+           required: Iterable[str] = (), **extra: dict) -> tuple[str, dict]:
+    """A record named under components/schemas, so other records refer to it."""
+    NAMED_RECORDS[cls] = name
+    return name, _derived(cls, notes, required, **extra)
+
 # Under its v1 name: the wallet records a digest keyed by the creditor and the debtor.
 BASIS_DIGEST = {**HEX32, "description": "the basis document's digest, keyed by the creditor "
                 "and the debtor (only they can compute it; contracts.documents.basis_digest)"}
 
-VOUCHER_FIELDS = {
-    "id": HEX32, "origin": HEX32, "parent": HEX32_OR_NULL, "application": HEX32,
-    "debtor": HEX32, "holder": HEX32, "amount_fen": INT, "due_ms": INT,
-    "asset_offset": BOOL, "consumption_offset": BOOL, "extension_days": INT,
-    "extension_max": INT, "extensions_used": INT, "overdue_since_ms": INT_OR_NULL,
-    "basis_ref": STR, "basis_sha256": BASIS_DIGEST, "cause": STR, "created_by": HEX32,
-    "created_at_ms": INT, "created_height": INT,
-    "status": {"enum": ["active", "consumed", "cancelled"]},
-    "ended_by": HEX32_OR_NULL, "pledge": HEX32_OR_NULL, "reserved_by": HEX32_OR_NULL,
-    "commitments": {"type": "array", "items": HEX32},
-}
-
-LIFECYCLE_SCHEMAS = {
-    "VoucherState": _record(["id", "origin", "holder", "debtor", "amount_fen", "status"],
-                            **VOUCHER_FIELDS),
-    "Origin": _record(
-        ["id", "debtor", "face_fen", "redeemed_fen", "setoff_fen", "live_parts"],
-        id=HEX32, debtor=HEX32, face_fen=INT, redeemed_fen=INT, setoff_fen=INT, due_ms=INT,
-        extensions=INT, overdue_since_ms=INT_OR_NULL, live_parts=INT),
+LIFECYCLE_SCHEMAS = dict([
+    _named("VoucherState", vouchers.Voucher, {"basis_sha256": BASIS_DIGEST}),
+    _named("Origin", vouchers.Origin),
+    _named("HolderTotals", vouchers.HolderTotals),
+    _named("DebtorRecord", vouchers.DebtorRecord, required=["average_confirmation_delay_ms"],
+           average_confirmation_delay_ms={
+               "type": ["integer", "null"],
+               "description": "confirmation_delay_ms / confirmations rounded down; null "
+               "before the first confirmation"}),
+    _named("Pledge", pledge.Pledge),
+    _named("Commitment", acquisition.Commitment, required=["exercisable"],
+           exercisable={"type": "boolean", "description": "open, lock ended and not expired "
+                        "at the head's ledger time"}),
+    _named("Sale", acquisition.Sale, required=["tx_id"], tx_id=HEX32),
+    _named("Offer", redemption.Offer),
+    _named("Redemption", redemption.Request),
+    _named("FeeSchedule", fees.Schedule),
+    _named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
+           required=["height", "cursor"], height=INT,
+           cursor={"type": "string", "pattern": "^[0-9a-f]{80}$",
+                   "description": "height (8 bytes big-endian) + transaction id"}),
+    _named("FeeAccount", fees.Account, required=["owed_fen", "charges", "next"],
+           owed_fen=INT, charges={"type": "array", "items": _ref("Charge")}, next=NEXT),
+    _named("Event", AddressedEvent, {"seq": "place among the block's events"},
+           required=["cursor"],
+           cursor={"type": "string", "pattern": "^[0-9a-f]{24}$",
+                   "description": "height (8 bytes big-endian) + seq (4 bytes big-endian)"}),
+])
+LIFECYCLE_SCHEMAS.update({
     "Lineage": _record(
         ["ancestors", "voucher", "descendants", "truncated"],
         ancestors={"type": "array", "items": _ref("VoucherState"),
@@ -152,68 +249,7 @@ LIFECYCLE_SCHEMAS = {
         ["voucher", "children"], voucher=_ref("VoucherState"),
         children={"type": "array", "items": _ref("TreeNode")},
         truncated={"type": "boolean", "description": "present when children were left out"}),
-    "HolderTotals": _record(["holder", "held_fen", "live_parts"],
-                            holder=HEX32, held_fen=INT, live_parts=INT),
-    "DebtorRecord": _record(
-        ["debtor", "outstanding_fen", "vouchers_issued", "issued_fen", "redeemed_fen"],
-        debtor=HEX32, vouchers_issued=INT, issued_fen=INT, outstanding_fen=INT,
-        redeemed_fen=INT, confirmations=INT, confirmation_delay_ms=INT,
-        late_confirmations=INT, extended_vouchers=INT, overdue_vouchers=INT,
-        average_confirmation_delay_ms={
-            "type": ["integer", "null"],
-            "description": "confirmation_delay_ms / confirmations rounded down; null "
-            "before the first confirmation"}),
-    "Pledge": _record(
-        ["id", "registration_no", "voucher", "pledgor", "bank", "secured_fen", "status"],
-        id=HEX32, registration_no=STR, voucher=HEX32, origin=HEX32, pledgor=HEX32, bank=HEX32,
-        secured_fen=INT, loan_due_ms=INT, loan_ref=STR,
-        status={"enum": ["active", "released", "enforced"]}, registered_at_ms=INT,
-        ended_at_ms=INT_OR_NULL, ended_by=HEX32_OR_NULL, end_reason=STR),
-    "Commitment": _record(
-        ["id", "acquirer", "voucher", "price_per_10000_fen", "status", "exercisable"],
-        id=HEX32, acquirer=HEX32, voucher=HEX32, origin=HEX32, price_per_10000_fen=INT,
-        lock_until_ms=INT, expires_ms=INT, terms_ref=STR,
-        status={"enum": ["open", "withdrawn"]}, committed_at_ms=INT, exercised_fen=INT,
-        paid_fen=INT,
-        exercisable={"type": "boolean", "description": "open, lock ended and not expired at "
-                     "the head's ledger time"}),
-    "Sale": _record(
-        ["tx_id", "commitment", "voucher", "seller", "claim_fen", "price_fen"],
-        tx_id=HEX32, commitment=HEX32, voucher=HEX32, seller=HEX32, claim_fen=INT,
-        price_fen=INT, payment_ref=STR, time_ms=INT),
-    "Offer": _record(
-        ["id", "debtor", "kind", "description", "price_fen", "status"],
-        id=HEX32, debtor=HEX32, kind={"enum": ["asset", "consumption"]}, description=STR,
-        price_fen=INT, status={"enum": ["listed", "withdrawn"]}, listed_at_ms=INT,
-        updated_at_ms=INT),
-    "Redemption": _record(
-        ["id", "voucher", "holder", "debtor", "offer", "price_fen", "status"],
-        id=HEX32, voucher=HEX32, holder=HEX32, debtor=HEX32, offer=HEX32, price_fen=INT,
-        status={"enum": ["requested", "accepted", "declined", "cancelled"]},
-        requested_at_ms=INT, decided_at_ms=INT_OR_NULL, reduced_fen=INT, shortfall_fen=INT,
-        title_ref=STR, shortfall_ref=STR, remainder=HEX32_OR_NULL, reason=STR),
-    "FeeSchedule": _record(["transfer_bp", "pledge_bp"], transfer_bp=INT, pledge_bp=INT,
-                           set_at_ms=INT, set_height=INT),
-    "Charge": _record(
-        ["member", "tx_id", "kind", "fee_fen", "height", "cursor"],
-        member=HEX32, tx_id=HEX32, kind={"enum": ["transfer", "pledge", "payment"]},
-        base_fen=INT, rate_bp=INT,
-        fee_fen={"type": "integer", "description": "for a payment: the amount paid"},
-        time_ms=INT, reference=STR, height=INT,
-        cursor={"type": "string", "pattern": "^[0-9a-f]{80}$",
-                "description": "height (8 bytes big-endian) + transaction id"}),
-    "FeeAccount": _record(
-        ["member", "charged_fen", "paid_fen", "owed_fen", "charges", "next"],
-        member=HEX32, charged_fen=INT, paid_fen=INT, owed_fen=INT,
-        charges={"type": "array", "items": _ref("Charge")}, next=NEXT),
-    "Event": _record(
-        ["cursor", "height", "seq", "time_ms", "tx_id", "kind", "subject", "parties"],
-        cursor={"type": "string", "pattern": "^[0-9a-f]{24}$",
-                "description": "height (8 bytes big-endian) + seq (4 bytes big-endian)"},
-        height=INT, seq={"type": "integer", "description": "place among the block's events"},
-        time_ms=INT, tx_id=HEX32_OR_NULL, kind=STR, subject=HEX32,
-        parties={"type": "array", "items": HEX32}),
-}
+})
 
 STATUS_FILTER = "only records with this status"
 
@@ -238,7 +274,7 @@ def lifecycle_paths() -> dict[str, Any]:
             "The pledge registry by voucher state, by issued voucher or by bank (one of them)",
             [_query("voucher", "voucher state id"), _query("origin", "issued voucher id"),
              _query("bank", "bank address"),
-             _query("status", STATUS_FILTER, _enum(["active", "released", "enforced"])),
+             _query("status", STATUS_FILTER, _enum(pledge.PLEDGE_STATUSES)),
              *PAGING],
             _page("pledges", "Pledge", "a page of pledges"), 400),
         "/v1/pledges/{id}": _get(
@@ -259,7 +295,7 @@ def lifecycle_paths() -> dict[str, Any]:
         "/v1/offers": _get(
             "A debtor's redemption offers",
             [_query("debtor", "debtor address", required=True),
-             _query("status", STATUS_FILTER, _enum(["listed", "withdrawn"])), *PAGING],
+             _query("status", STATUS_FILTER, _enum(redemption.OFFER_STATUSES)), *PAGING],
             _page("offers", "Offer", "a page of offers"), 400),
         "/v1/offers/{id}": _get(
             "A redemption offer", [id_("id", "offer id (the publish transaction's id)")],
@@ -268,7 +304,7 @@ def lifecycle_paths() -> dict[str, Any]:
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),
              _query("status", STATUS_FILTER,
-                    _enum(["requested", "accepted", "declined", "cancelled"])), *PAGING],
+                    _enum(redemption.REQUEST_STATUSES)), *PAGING],
             _page("redemptions", "Redemption", "a page of redemption requests"), 400),
         "/v1/redemptions/{id}": _get(
             "A redemption request", [id_("id", "request id (the request transaction's id)")],
@@ -297,28 +333,18 @@ def lifecycle_paths() -> dict[str, Any]:
     }
 
 
-OBLIGATION_STATUSES = ["pending", "confirmed", "declined", "retracted", "settled", "withdrawn",
-                       "cleared"]
-ROUND_STATUSES = ["open", "executed", "refused", "lapsed", "failed"]
-LEG = _record(["kind", "id", "debtor", "creditor", "amount_fen"],
-              kind={"enum": ["obligation", "voucher"]}, id=HEX32, debtor=HEX32,
-              creditor={**HEX32, "description": "the obligation's creditor or the voucher's "
-                        "holder"},
-              amount_fen={"type": "integer", "description": "what the round clears of it"})
-
-SETOFF_SCHEMAS = {
-    "Obligation": _record(
-        ["id", "creditor", "debtor", "face_fen", "amount_fen", "status", "open_round"],
-        id=HEX32, creditor=HEX32, debtor=HEX32,
-        face_fen={"type": "integer", "description": "as submitted"},
-        amount_fen={"type": "integer", "description": "what is still owed"},
-        setoff_fen={"type": "integer", "description": "cleared by set-off rounds so far"},
-        reduced_fen={"type": "integer", "description": "reduced by both parties so far"},
-        due_ms=INT, basis_ref=STR, basis_sha256=BASIS_DIGEST, status={"enum": OBLIGATION_STATUSES},
-        submitted_at_ms=INT, confirmed_at_ms=INT_OR_NULL, ended_at_ms=INT_OR_NULL,
-        ended_by=HEX32_OR_NULL, note=STR,
+SETOFF_SCHEMAS = dict([
+    _named("Obligation", obligations.Obligation, {
+        "face_fen": "as submitted", "amount_fen": "what is still owed",
+        "setoff_fen": "cleared by set-off rounds so far",
+        "reduced_fen": "reduced by both parties so far", "basis_sha256": BASIS_DIGEST},
+        required=["open_round"],
         open_round={**HEX32_OR_NULL, "description": "the open set-off round it is in"}),
-    "SetoffLeg": LEG,
+    _named("SetoffLeg", setoff.Leg, {
+        "creditor": "the obligation's creditor or the voucher's holder",
+        "amount_fen": "what the round clears of it"}),
+])
+SETOFF_SCHEMAS.update({
     "SetoffAsk": _record(
         ["member", "cleared_of", "cleared_of_fen", "cleared_to", "cleared_to_fen"],
         member=HEX32,
@@ -329,23 +355,15 @@ SETOFF_SCHEMAS = {
                     "description": "legs where the member is the creditor"},
         cleared_to_fen={"type": "integer", "description": "equal to cleared_of_fen: a round "
                         "leaves every net position as it was"}),
-    "SetoffRound": _record(
-        ["id", "round_no", "agency", "legs", "members", "consented", "waiting_for", "status",
-         "deadline_ms", "cleared_fen", "graph_total_fen", "remaining_fen", "bound_fen",
-         "gap_fen", "asks"],
-        id=HEX32, round_no=STR, agency=HEX32,
-        legs={"type": "array", "items": _ref("SetoffLeg")},
-        members={"type": "array", "items": HEX32},
-        consented={"type": "array", "items": HEX32},
+    "SetoffRound": _derived(
+        setoff.Round, {
+            "note": "the refusal's reason or why execution failed",
+            "cleared_fen": "the sum of the legs",
+            "graph_total_fen": "all debt in the agency's graph when it proposed the round, "
+            "as it stated"},
+        required=["waiting_for", "remaining_fen", "bound_fen", "gap_fen", "asks"],
         waiting_for={"type": "array", "items": HEX32,
                      "description": "members that have not consented"},
-        status={"enum": ROUND_STATUSES}, deadline_ms=INT, proposed_at_ms=INT,
-        ended_at_ms=INT_OR_NULL, ended_by=HEX32_OR_NULL, refused_by=HEX32_OR_NULL,
-        note={"type": "string", "description": "the refusal's reason or why execution failed"},
-        cleared_fen={"type": "integer", "description": "the sum of the legs"},
-        graph_total_fen={"type": "integer", "description": "all debt in the agency's graph "
-                         "when it proposed the round, as it stated"},
-        graph_bound_fen=INT,
         remaining_fen={"type": "integer", "description": "graph_total_fen - cleared_fen"},
         bound_fen={"type": "integer", "description": "the graph's net internal debt: no "
                    "set-off leaves less (= graph_bound_fen)"},
@@ -386,37 +404,13 @@ SETOFF_SCHEMAS = {
                             "leaves: what the rounds below work on (propose them after the "
                             "run)"},
         seconds={"type": "object", "description": "collect, solve, run, rounds"}),
-    "SetoffLimit": _record(
-        ["member", "opted_out", "max_fen_per_round"],
-        member=HEX32, opted_out=BOOL,
-        max_fen_per_round={"type": ["integer", "null"], "description": "null: no limit"},
-        set_at_ms={"type": ["integer", "null"], "description": "null: never set"}),
-    "SetoffTotals": _record(["rounds_executed", "cleared_fen"], rounds_executed=INT,
-                            cleared_fen=INT, rounds_proposed=INT, runs=INT, run_batches=INT,
-                            run_cleared_fen=INT),
-}
-
-
-def _derived(cls: type, **extra: dict) -> dict:
-    """A record's schema from its dataclass fields (every field required, as to_json writes
-    them all), with `extra` properties a view adds."""
-    hints = typing.get_type_hints(cls)
-
-    def schema(hint: Any) -> dict:
-        if typing.get_origin(hint) in (types.UnionType, typing.Union):
-            (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
-            found = schema(inner)
-            return {**found, "type": [found["type"], "null"]}
-        if typing.get_origin(hint) is typing.Annotated:
-            return schema(typing.get_args(hint)[0])
-        if typing.get_origin(hint) is tuple:
-            return {"type": "array"}
-        if hint is bytes:
-            return dict(HEX32)
-        return {bool: BOOL, int: INT, str: STR}[hint]
-
-    properties = {f.name: schema(hints[f.name]) for f in dataclass_fields(cls)}
-    return _record(list(properties), **properties, **extra)
+    "SetoffLimit": _derived(setoff.Limit, {
+        "max_fen_per_round": "null: no limit",
+        # A member that never set a limit is answered with null here.
+        "set_at_ms": {"type": ["integer", "null"], "description": "null: never set"}}),
+    "SetoffTotals": _derived(setoff.Totals, rounds_proposed=INT, runs=INT, run_batches=INT,
+                             run_cleared_fen=INT),
+})
 
 
 SETOFF_RUN_SCHEMAS = {
@@ -457,7 +451,7 @@ def setoff_paths() -> dict[str, Any]:
         "/v1/obligations": _get(
             "Obligations uploaded for set-off, by creditor or by debtor (one of them)",
             [_query("creditor", "creditor address"), _query("debtor", "debtor address"),
-             _query("status", STATUS_FILTER, _enum(OBLIGATION_STATUSES)), *PAGING],
+             _query("status", STATUS_FILTER, _enum(obligations.STATUSES)), *PAGING],
             _page("obligations", "Obligation", "a page of obligations"), 400),
         "/v1/obligations/{id}": _get(
             "An obligation", [_path_id("id", "obligation id (the submit transaction's id)")],
@@ -467,7 +461,7 @@ def setoff_paths() -> dict[str, Any]:
             "open round",
             [_query("member", "member address"),
              _query("status", STATUS_FILTER + "; without member= only open",
-                    _enum(ROUND_STATUSES)), *PAGING],
+                    _enum(setoff.ROUND_STATUSES)), *PAGING],
             _page("rounds", "SetoffRound", "a page of rounds, in round id order"), 400,
             description="With member=, each round's `asks` holds that member's only."),
         "/v1/setoff/rounds/{id}": _get(
@@ -598,14 +592,14 @@ def explorer_paths() -> dict[str, Any]:
             "by debtor address"),
         "/v1/registry/pledges": registry(
             "The whole pledge registry", "pledges", "Pledge", "by pledge id",
-            "active", "released", "enforced"),
+            *pledge.PLEDGE_STATUSES),
         "/v1/registry/commitments": registry(
             "Every acquisition commitment", "commitments", "Commitment", "by commitment id",
-            "open", "withdrawn"),
+            *acquisition.COMMITMENT_STATUSES),
         "/v1/registry/rounds": registry(
             "Every set-off round, whatever its status", "rounds", "SetoffRound",
             "by round id; `round_no` and `proposed_at_ms` give the order they came in",
-            *ROUND_STATUSES),
+            *setoff.ROUND_STATUSES),
         "/v1/registry/fees": registry(
             "Every member's fee account: charged, paid, owed", "accounts",
             "FeeAccountSummary", "by member address"),
@@ -740,9 +734,9 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_query("holder", "holder address"),
                                _query("debtor", "debtor address"),
                                _query("status", "active, consumed or cancelled",
-                                      _enum(["active", "consumed", "cancelled"])),
+                                      _enum(vouchers.VOUCHER_STATUSES)),
                                _query("standing", "live states that are overdue or extended",
-                                      _enum(["overdue", "extended"])), *PAGING],
+                                      _enum(vouchers.VOUCHER_STANDINGS)), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "vouchers": {"type": "array",
                                  "items": {"$ref": "#/components/schemas/VoucherState"}},
@@ -778,14 +772,15 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_query("creditor", "creditor address"),
                                _query("debtor", "debtor address"), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
-                    "applications": {"type": "array", "items": OBJECT},
+                    "applications": {"type": "array", "items": _ref("Application")},
                     "next": {"type": ["string", "null"]}}}, "a page of applications"),
                     **_errors(400)},
             }},
             "/v1/applications/{id}": {"get": {
                 "summary": "An issuance application and its status",
                 "parameters": [_path_id("id", "application id (the apply transaction's id)")],
-                "responses": {"200": _json(OBJECT, "application"), **_errors(400, 404)},
+                "responses": {"200": _json(_ref("Application"), "application"),
+                              **_errors(400, 404)},
             }},
             "/v1/evidence": _get(
                 "Equivocations on the ledger: validators that signed two different votes "
@@ -854,47 +849,27 @@ def openapi_document() -> dict[str, Any]:
                             "the parent"},
                 "children": {"type": "array", "items": HEX32},
                 "origin_record": _ref("Origin")}}]},
-            "Member": {"type": "object", "required": ["address", "name", "roles", "status"],
-                       "properties": {
-                           "address": HEX32, "name": {"type": "string"},
-                           "roles": {"type": "array", "items": {"type": "string"}},
-                           "status": {"enum": ["active", "suspended"]}}},
-            "Document": _record(
-                ["id", "owner", "commitment", "parties", "readers", "size", "height",
-                 "tx_id"],
-                id={**HEX32, "description": "sha256 of a domain tag, the owner and the "
-                    "commitment: another member's attachment never takes it"},
-                owner={**HEX32, "description": "the member that attached it"},
-                commitment={**HEX32, "description": "sha256 of a domain tag, a salt known "
-                            "only to the readers, and the plaintext"},
-                parties={"type": "array", "items": HEX32},
-                readers={"type": "array", "items": HEX32,
-                         "description": "the parties, every active agency and regulator when "
-                         "it was attached"},
-                size={"type": "integer", "description": "ciphertext bytes: the document "
-                      "padded to a size class (4 KiB, 8 KiB, ... 2 MiB, or 4 MiB + 4 KiB)"},
-                height=INT, tx_id={**HEX32, "description": "the attach transaction"},
-                attached_at_ms=INT,
-                envelope=_record(
-                    ["ciphertext", "keys"],
-                    ciphertext={"type": "string", "pattern": "^([0-9a-f]{2})*$",
-                                "description": "nonce (24 bytes), then the secretbox "
-                                "ciphertext of the padded contents (salt, label, "
-                                "document)"},
-                    keys={"type": "array", "items": _record(
-                        ["reader", "sealed"], reader=HEX32,
-                        sealed={"type": "string", "pattern": "^[0-9a-f]{160}$",
-                                "description": "the document key sealed to the reader"})})),
-            "Equivocation": _record(
-                [f.name for f in dataclass_fields(evidence.Equivocation)],
-                validator={**HEX32, "description": "the validator's node key"},
-                height=INT, round=INT, step=_enum(evidence.STEPS),
-                value_a={**HEX_OR_EMPTY32, "description": "the lower value (empty: nil)"},
-                value_b={**HEX_OR_EMPTY32, "description": "the other value"},
-                vote_a=HEX_BYTES, vote_b=HEX_BYTES,
-                included_height={"type": "integer",
-                                 "description": "the block that recorded it"},
-                included_time_ms=INT),
+            "Member": _derived(membership.Member),
+            "Application": _derived(issuance.Application),
+            "Document": _derived(
+                documents.Attachment, {
+                    "id": "sha256 of a domain tag, the owner and the commitment: another "
+                    "member's attachment never takes it",
+                    "owner": "the member that attached it",
+                    "commitment": "sha256 of a domain tag, a salt known only to the readers, "
+                    "and the plaintext",
+                    "readers": "the parties, every active agency and regulator when it was "
+                    "attached",
+                    "size": "ciphertext bytes: the document padded to a size class (4 KiB, "
+                    "8 KiB, ... 2 MiB, or 4 MiB + 4 KiB)",
+                    "tx_id": "the attach transaction"},
+                envelope=_derived(documents.Envelope, {
+                    "ciphertext": "nonce (24 bytes), then the secretbox ciphertext of the "
+                    "padded contents (salt, label, document)"})),
+            "Equivocation": _derived(evidence.Equivocation, {
+                "validator": "the validator's node key",
+                "value_a": "the lower value (empty: nil)", "value_b": "the other value",
+                "included_height": "the block that recorded it"}),
             **LIFECYCLE_SCHEMAS,
             **SETOFF_SCHEMAS,
             **SETOFF_RUN_SCHEMAS,
