@@ -24,7 +24,14 @@ from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
-from contracts.state import Reader, get_record, page_suffixes, put_record, records_page
+from contracts.state import (
+    Reader,
+    get_record,
+    page_suffixes,
+    put_record,
+    records_page,
+    with_status,
+)
 from contracts.transfer import with_pledgee
 from contracts.vouchers import (
     MAX_COMMITMENTS,
@@ -164,7 +171,7 @@ def all_commitments_page(state: Reader, after: bytes | None, limit: int,
                          status: str | None = None) -> tuple[list[Commitment], bytes | None]:
     """Every acquisition commitment, by id after `after`, only those with `status` if given."""
     return records_page(state, commitment_key(b""), Commitment, after, limit,
-                        lambda c: status in (None, c.status))
+                        with_status(status))
 
 
 def load_commitment(state: Reader, commitment_id: bytes) -> Commitment:

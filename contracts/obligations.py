@@ -26,7 +26,7 @@ from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
-from contracts.state import Overlay, Reader, filtered_page, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
 from contracts.vouchers import BasisRef, require_can_hold
 
 NAME = "obligation"
@@ -192,13 +192,7 @@ def obligations_page(state: Reader, after: bytes | None, limit: int, *,
     assert (creditor is None) != (debtor is None)
     prefix = creditor_key(creditor, b"") if creditor is not None \
         else debtor_key(debtor or b"", b"")
-
-    def keep(obligation_id: bytes) -> Obligation | None:
-        found = get_obligation(state, obligation_id)
-        assert found is not None, "an indexed obligation is stored"
-        return found if status is None or found.status == status else None
-
-    return filtered_page(state, prefix, after, limit, keep)
+    return indexed_page(state, prefix, after, limit, get_obligation, with_status(status))
 
 
 def iter_live_ids(state: Reader) -> Iterator[bytes]:

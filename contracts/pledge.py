@@ -25,10 +25,11 @@ from contracts.membership import require_active
 from contracts.state import (
     Overlay,
     Reader,
-    filtered_page,
     get_record,
+    indexed_page,
     put_record,
     records_page,
+    with_status,
 )
 from contracts.vouchers import Voucher, load_held, load_live, replace_with, require_amount, update
 
@@ -113,19 +114,13 @@ def pledges_page(state: Reader, after: bytes | None, limit: int, *,
     else:
         prefix = by_bank_key(bank or b"", b"")
 
-    def keep(pledge_id: bytes) -> Pledge | None:
-        found = get_pledge(state, pledge_id)
-        assert found is not None, "an indexed pledge is stored"
-        return found if status is None or found.status == status else None
-
-    return filtered_page(state, prefix, after, limit, keep)
+    return indexed_page(state, prefix, after, limit, get_pledge, with_status(status))
 
 
 def all_pledges_page(state: Reader, after: bytes | None, limit: int,
                      status: str | None = None) -> tuple[list[Pledge], bytes | None]:
     """Every pledge registration, by id after `after`, only those with `status` if given."""
-    return records_page(state, pledge_key(b""), Pledge, after, limit,
-                        lambda p: status in (None, p.status))
+    return records_page(state, pledge_key(b""), Pledge, after, limit, with_status(status))
 
 
 def load_pledge(state: Reader, pledge_id: bytes) -> Pledge:

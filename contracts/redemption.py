@@ -28,7 +28,7 @@ from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
-from contracts.state import Overlay, Reader, filtered_page, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
 from contracts.transfer import with_pledgee
 from contracts.vouchers import (
     cancel,
@@ -184,12 +184,8 @@ def get_request(state: Reader, request_id: bytes) -> Request | None:
 def offers_page(state: Reader, debtor: bytes, after: bytes | None, limit: int,
                 status: str | None = None) -> tuple[list[Offer], bytes | None]:
     """A debtor's offers, by id after `after`, only those with `status` if given."""
-    def keep(offer_id: bytes) -> Offer | None:
-        offer = get_offer(state, offer_id)
-        assert offer is not None, "an indexed offer is stored"
-        return offer if status is None or offer.status == status else None
-
-    return filtered_page(state, debtor_offer_key(debtor, b""), after, limit, keep)
+    return indexed_page(state, debtor_offer_key(debtor, b""), after, limit, get_offer,
+                        with_status(status))
 
 
 def requests_page(state: Reader, after: bytes | None, limit: int, *,
@@ -200,13 +196,7 @@ def requests_page(state: Reader, after: bytes | None, limit: int, *,
     assert (holder is None) != (debtor is None)
     prefix = holder_request_key(holder, b"") if holder is not None \
         else debtor_request_key(debtor or b"", b"")
-
-    def keep(request_id: bytes) -> Request | None:
-        found = get_request(state, request_id)
-        assert found is not None, "an indexed redemption request is stored"
-        return found if status is None or found.status == status else None
-
-    return filtered_page(state, prefix, after, limit, keep)
+    return indexed_page(state, prefix, after, limit, get_request, with_status(status))
 
 
 def _own_listed_offer(ctx: Context, offer_id: bytes, debtor: bytes) -> Offer:

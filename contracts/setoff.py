@@ -55,7 +55,15 @@ from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, Text, TimeMs, re
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
-from contracts.state import Overlay, Reader, filtered_page, get_record, put_record, records_page
+from contracts.state import (
+    Overlay,
+    Reader,
+    get_record,
+    indexed_page,
+    put_record,
+    records_page,
+    with_status,
+)
 
 NAME = "setoff"
 VERSION = 1
@@ -435,20 +443,13 @@ def rounds_page(state: Reader, after: bytes | None, limit: int, *,
     else:
         assert status == "open", "without a member only the open rounds are indexed"
         prefix = open_key(b"")
-
-    def keep(round_id: bytes) -> Round | None:
-        found = get_round(state, round_id)
-        assert found is not None, "an indexed round is stored"
-        return found if status is None or found.status == status else None
-
-    return filtered_page(state, prefix, after, limit, keep)
+    return indexed_page(state, prefix, after, limit, get_round, with_status(status))
 
 
 def all_rounds_page(state: Reader, after: bytes | None, limit: int,
                     status: str | None = None) -> tuple[list[Round], bytes | None]:
     """Every set-off round, by id after `after`, only those with `status` if given."""
-    return records_page(state, round_key(b""), Round, after, limit,
-                        lambda r: status in (None, r.status))
+    return records_page(state, round_key(b""), Round, after, limit, with_status(status))
 
 
 def rounds_proposed(state: Reader) -> int:
@@ -461,13 +462,7 @@ def runs_page(state: Reader, after: bytes | None, limit: int, member: bytes | No
               ) -> tuple[list[Run], bytes | None]:
     """Runs by id after `after`: every run, or those that cleared something of `member`."""
     prefix = run_key(b"") if member is None else member_run_key(member, b"")
-
-    def keep(run_id: bytes) -> Run:
-        found = get_run(state, run_id)
-        assert found is not None, "an indexed run is stored"
-        return found
-
-    return filtered_page(state, prefix, after, limit, keep)
+    return indexed_page(state, prefix, after, limit, get_run)
 
 
 def get_batch(state: Reader, run_id: bytes, batch_no: int) -> Batch | None:

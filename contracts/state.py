@@ -11,7 +11,7 @@ import heapq
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import msgpack
 
@@ -197,20 +197,7 @@ def filtered_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
     """Like `page_suffixes`, keeping what `keep` returns for each key suffix (None drops
     it). At most `max_scan` index entries are examined, so a page may hold fewer than
     `limit` items and still have a next cursor: the last suffix examined."""
-    assert limit >= 1 and max_scan >= 1
-    start = prefix + after + b"\x00" if after else prefix
-    out: list[T] = []
-    examined = 0
-    last = b""
-    for key, _ in state.scan(prefix, start):
-        if len(out) >= limit or examined >= max_scan:
-            return out, last
-        examined += 1
-        last = key[len(prefix):]
-        item = keep(last)
-        if item is not None:
-            out.append(item)
-    return out, None
+    return _scanned_page(state, prefix, after, limit, lambda suffix, _: keep(suffix), max_scan)
 
 
 def records_page(state: Reader, prefix: bytes, cls: type[T], after: bytes | None,
@@ -218,6 +205,35 @@ def records_page(state: Reader, prefix: bytes, cls: type[T], after: bytes | None
                  max_scan: int = MAX_SCAN) -> tuple[list[T], bytes | None]:
     """Records of one key space holding one record per item (not an index), in key order
     after `after`: like `filtered_page`, the values decoded as `cls` and kept by `keep`."""
+    def kept(_: bytes, value: bytes) -> T | None:
+        record = decode(cls, value)
+        return record if keep(record) else None
+
+    return _scanned_page(state, prefix, after, limit, kept, max_scan)
+
+
+def indexed_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
+                 load: Callable[[Reader, bytes], T | None],
+                 keep: Callable[[T], bool] = lambda _: True, max_scan: int = MAX_SCAN
+                 ) -> tuple[list[T], bytes | None]:
+    """The records an index names (its key suffixes are their ids), read with `load` and
+    kept by `keep`, paged as `filtered_page` pages."""
+    def kept(record_id: bytes) -> T | None:
+        record = load(state, record_id)
+        assert record is not None, "an indexed record is stored"
+        return record if keep(record) else None
+
+    return filtered_page(state, prefix, after, limit, kept, max_scan)
+
+
+def with_status(status: str | None) -> Callable[[Any], bool]:
+    """A `keep` for records with this status (every record if None)."""
+    return lambda record: status is None or record.status == status
+
+
+def _scanned_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
+                  keep: Callable[[bytes, bytes], T | None], max_scan: int
+                  ) -> tuple[list[T], bytes | None]:
     assert limit >= 1 and max_scan >= 1
     start = prefix + after + b"\x00" if after else prefix
     out: list[T] = []
@@ -228,9 +244,9 @@ def records_page(state: Reader, prefix: bytes, cls: type[T], after: bytes | None
             return out, last
         examined += 1
         last = key[len(prefix):]
-        record = decode(cls, value)
-        if keep(record):
-            out.append(record)
+        item = keep(last, value)
+        if item is not None:
+            out.append(item)
     return out, None
 
 

@@ -42,8 +42,8 @@ from contracts.membership import require_active
 from contracts.state import (
     Overlay,
     Reader,
-    filtered_page,
     get_record,
+    indexed_page,
     put_record,
     records_page,
 )
@@ -254,18 +254,11 @@ def vouchers_page(state: Reader, after: bytes | None, limit: int, *,
         prefix = live_debtor_key(debtor, b"") if status == "active" \
             else debtor_index_key(debtor, b"")
 
-    def keep(voucher_id: bytes) -> Voucher | None:
-        voucher = get_voucher(state, voucher_id)
-        assert voucher is not None, "an indexed voucher is stored"
-        if holder is not None and voucher.holder != holder:
-            return None
-        if debtor is not None and voucher.debtor != debtor:
-            return None
-        if status is not None and voucher.status != status:
-            return None
-        return voucher
+    def keep(voucher: Voucher) -> bool:
+        return holder in (None, voucher.holder) and debtor in (None, voucher.debtor) \
+            and status in (None, voucher.status)
 
-    return filtered_page(state, prefix, after, limit, keep)
+    return indexed_page(state, prefix, after, limit, get_voucher, keep)
 
 
 def first_children_ids(state: Reader, parent: bytes, most: int) -> list[bytes]:

@@ -44,8 +44,8 @@ from node.http.params import (
     choice_param,
     cursor_param,
     int_param,
-    next_text,
     not_found,
+    page_answer,
 )
 from node.http.setoff import round_view
 from node.http.vouchers import commitment_view, debtor_record_view, pledge_view
@@ -255,8 +255,7 @@ async def list_debtor_records(request: web.Request) -> web.Response:
     """Every debtor record, paged."""
     page, next_cursor = vouchers.debtor_records_page(request.app[NODE].store,
                                                      *registry_params(request))
-    return web.json_response({"debtors": [debtor_record_view(r) for r in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("debtors", [debtor_record_view(r) for r in page], next_cursor)
 
 
 async def list_all_pledges(request: web.Request) -> web.Response:
@@ -264,8 +263,7 @@ async def list_all_pledges(request: web.Request) -> web.Response:
     status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
     page, next_cursor = pledge.all_pledges_page(request.app[NODE].store,
                                                 *registry_params(request), status)
-    return web.json_response({"pledges": [pledge_view(p) for p in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("pledges", [pledge_view(p) for p in page], next_cursor)
 
 
 async def list_all_commitments(request: web.Request) -> web.Response:
@@ -275,8 +273,7 @@ async def list_all_commitments(request: web.Request) -> web.Response:
     page, next_cursor = acquisition.all_commitments_page(node.store, *registry_params(request),
                                                          status)
     now_ms = node.chain.head.time_ms
-    return web.json_response({"commitments": [commitment_view(c, now_ms) for c in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("commitments", [commitment_view(c, now_ms) for c in page], next_cursor)
 
 
 async def list_all_rounds(request: web.Request) -> web.Response:
@@ -284,15 +281,13 @@ async def list_all_rounds(request: web.Request) -> web.Response:
     status = choice_param(request, "status", setoff.ROUND_STATUSES)
     page, next_cursor = setoff.all_rounds_page(request.app[NODE].store,
                                                *registry_params(request), status)
-    return web.json_response({"rounds": [round_view(r, None) for r in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("rounds", [round_view(r, None) for r in page], next_cursor)
 
 
 async def list_fee_accounts(request: web.Request) -> web.Response:
     """Every fee account, paged."""
     page, next_cursor = fees.accounts_page(request.app[NODE].store, *registry_params(request))
-    return web.json_response({"accounts": [fee_account_view(a) for a in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("accounts", [fee_account_view(a) for a in page], next_cursor)
 
 
 def add_explorer(app: web.Application) -> None:

@@ -31,6 +31,7 @@ from node.http.params import (
     int_param,
     next_text,
     not_found,
+    page_answer,
     require_member,
 )
 
@@ -53,8 +54,7 @@ async def list_members(request: web.Request) -> web.Response:
     role = choice_param(request, "role", set(ROLES))
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = membership.members_page(node.store, cursor_param(request), limit, role)
-    return web.json_response({"members": [member_view(m) for m in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("members", [member_view(m) for m in page], next_cursor)
 
 
 # ---------------------------------------------------------------- applications
@@ -82,8 +82,7 @@ async def list_applications(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = issuance.applications_page(node.store, cursor_param(request), limit,
                                                    creditor=creditor, debtor=debtor)
-    return web.json_response({"applications": [application_view(a) for a in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("applications", [application_view(a) for a in page], next_cursor)
 
 
 # ---------------------------------------------------------------- documents

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -230,3 +230,9 @@ def require_member(node: Node, address: bytes) -> Member:
 def next_text(cursor: bytes | None) -> str | None:
     """A page's next cursor as the API writes it (hex; null at the end)."""
     return None if cursor is None else cursor.hex()
+
+
+def page_answer(name: str, views: list[dict[str, Any]], next_cursor: bytes | None
+                ) -> web.Response:
+    """A page of one kind of record: {name: [views], "next": the cursor or null}."""
+    return web.json_response({name: views, "next": next_text(next_cursor)})

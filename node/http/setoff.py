@@ -26,7 +26,7 @@ from node.http.params import (
     found,
     hex_id,
     int_param,
-    next_text,
+    page_answer,
     require_member,
 )
 from node.service import Node
@@ -85,8 +85,7 @@ async def list_setoff_rounds(request: web.Request) -> web.Response:
         raise bad_request("bad_parameter", "without member=, only status=open is listed")
     page, next_cursor = setoff.rounds_page(node.store, cursor_param(request), limit,
                                            member=member, status=status)
-    return web.json_response({"rounds": [round_view(r, member) for r in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("rounds", [round_view(r, member) for r in page], next_cursor)
 
 
 async def get_setoff_round(request: web.Request) -> web.Response:
@@ -157,8 +156,7 @@ async def list_setoff_runs(request: web.Request) -> web.Response:
     member = address_param(request, "member")
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = setoff.runs_page(node.store, cursor_param(request), limit, member)
-    return web.json_response({"runs": [run_view(node, r, member) for r in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("runs", [run_view(node, r, member) for r in page], next_cursor)
 
 
 async def get_setoff_run(request: web.Request) -> web.Response:

@@ -24,8 +24,8 @@ from node.http.params import (
     found,
     hex_id,
     int_param,
-    next_text,
     only_one,
+    page_answer,
 )
 from node.service import Node
 
@@ -50,8 +50,7 @@ async def list_offers(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = redemption.offers_page(node.store, debtor, cursor_param(request),
                                                limit, status)
-    return web.json_response({"offers": [offer_view(o) for o in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("offers", [offer_view(o) for o in page], next_cursor)
 
 
 async def get_offer(request: web.Request) -> web.Response:
@@ -71,8 +70,7 @@ async def list_redemptions(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = redemption.requests_page(node.store, cursor_param(request), limit,
                                                  status=status, **{name: address})
-    return web.json_response({"redemptions": [redemption_view(r) for r in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("redemptions", [redemption_view(r) for r in page], next_cursor)
 
 
 async def get_redemption(request: web.Request) -> web.Response:
@@ -101,8 +99,7 @@ async def list_obligations(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = obligations.obligations_page(node.store, cursor_param(request), limit,
                                                      status=status, **{name: address})
-    return web.json_response({"obligations": [obligation_view(node, o) for o in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("obligations", [obligation_view(node, o) for o in page], next_cursor)
 
 
 async def get_obligation(request: web.Request) -> web.Response:

@@ -30,6 +30,7 @@ from node.http.params import (
     int_param,
     next_text,
     only_one,
+    page_answer,
     require_member,
 )
 from node.service import Node
@@ -131,8 +132,7 @@ async def list_vouchers(request: web.Request) -> web.Response:
         raise bad_request("missing_parameter", "give holder=ADDRESS, debtor=ADDRESS or standing=")
     page, next_cursor = vouchers.vouchers_page(node.store, cursor, limit, holder=holder,
                                                debtor=debtor, status=status, standing=standing)
-    return web.json_response({"vouchers": [voucher_view(v) for v in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("vouchers", [voucher_view(v) for v in page], next_cursor)
 
 
 # ---------------------------------------------------------------- origins, holders, debtors
@@ -189,8 +189,7 @@ async def list_pledges(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = pledge.pledges_page(node.store, cursor_param(request), limit,
                                             status=status, **{name: key})
-    return web.json_response({"pledges": [pledge_view(p) for p in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("pledges", [pledge_view(p) for p in page], next_cursor)
 
 
 async def get_pledge(request: web.Request) -> web.Response:
@@ -235,8 +234,7 @@ async def list_commitments(request: web.Request) -> web.Response:
         page, next_cursor = acquisition.carried_commitments_page(
             node.store, load_voucher(node, key), cursor, limit)
     now_ms = node.chain.head.time_ms
-    return web.json_response({"commitments": [commitment_view(c, now_ms) for c in page],
-                              "next": next_text(next_cursor)})
+    return page_answer("commitments", [commitment_view(c, now_ms) for c in page], next_cursor)
 
 
 async def get_commitment(request: web.Request) -> web.Response:
