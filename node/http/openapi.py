@@ -1,36 +1,36 @@
-"""The OpenAPI 3.1 document of the HTTP API, served at /v1/openapi.json."""
+"""The OpenAPI 3.1 document of the HTTP API, served at /v1/openapi.json: every path,
+its parameters and answers; the record schemas are node/http/schemas.py's."""
 
 from __future__ import annotations
 
-import types
-import typing
-from collections.abc import Iterable
-from dataclasses import fields as dataclass_fields
-from dataclasses import is_dataclass
 from typing import Any
 
 from contracts import (
     acquisition,
-    documents,
     evidence,
-    fees,
-    issuance,
-    membership,
     obligations,
     pledge,
     redemption,
     setoff,
     vouchers,
 )
-from contracts.codec import IntRange, OneOf, Size
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
+from node.http.schemas import (
+    HEX32,
+    HEX32_OR_NULL,
+    NEXT,
+    OBJECT,
+    RECORD_SCHEMAS,
+    STR,
+    enum,
+    record,
+    ref,
+)
 from node.http.submit import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
 from node.setoff_plan import MAX_PLAN_DEBTS
-from node.store import AddressedEvent
 
-HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # What the API takes in a path or a query: 64 hex digits, either case.
 HEX32_IN = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -95,33 +95,9 @@ PAGING = [LIMIT, _cursor(64, "cursor: the `next` of the previous page")]
 WAIT_MS = {"type": "integer", "minimum": 0, "maximum": 30000}
 
 
-def _enum(values: Iterable[str]) -> dict:
-    return {"type": "string", "enum": sorted(values)}
-
-
-OBJECT = {"type": "object"}
-INT = {"type": "integer"}
-STR = {"type": "string"}
-BOOL = {"type": "boolean"}
-NEXT = {"type": ["string", "null"],
-        "description": "cursor of the next page (pass as `after`); null at the end"}
-HEX32_OR_NULL = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
-HEX_OR_EMPTY32 = {"type": "string", "pattern": "^([0-9a-f]{64})?$"}
-HEX_BYTES = {"type": "string", "pattern": "^([0-9a-f]{2})+$"}
-INT_OR_NULL = {"type": ["integer", "null"]}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 def _page(key: str, item: str, description: str) -> dict:
     return _json({"type": "object", "required": [key, "next"], "properties": {
-        key: {"type": "array", "items": _ref(item)}, "next": NEXT}}, description)
-
-
-def _record(required: list[str], **properties: dict) -> dict:
-    return {"type": "object", "required": required, "properties": properties}
+        key: {"type": "array", "items": ref(item)}, "next": NEXT}}, description)
 
 
 def _get(summary: str, parameters: list, ok: dict, *errors: int, description: str = "") -> dict:
@@ -132,125 +108,6 @@ def _get(summary: str, parameters: list, ok: dict, *errors: int, description: st
     return {"get": operation}
 
 
-# ---------------------------------------------------------------- records, derived
-# A record's schema is read from the annotations the codec reads (contracts/codec.py):
-# its fields in order, every one required (to_json writes them all), bytes as lowercase
-# hex of the stated size, integers within their range, a OneOf as an enum, `X | None` as
-# X or null, a tuple as an array, a record the API names elsewhere as a reference.
-
-NAMED_RECORDS: dict[type, str] = {}  # record type -> its name under components/schemas
-
-
-def _field_schema(hint: Any) -> dict:
-    """The JSON schema of a value of one field annotation, as to_json writes it."""
-    constraints: tuple = ()
-    if typing.get_origin(hint) is typing.Annotated:
-        hint, *extra = typing.get_args(hint)
-        constraints = tuple(extra)
-
-    def constraint(kind: type) -> Any:
-        return next((c for c in constraints if isinstance(c, kind)), None)
-
-    if typing.get_origin(hint) in (types.UnionType, typing.Union):
-        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
-        found = _field_schema(inner)
-        if "$ref" in found:
-            return {"anyOf": [found, {"type": "null"}]}
-        if "enum" in found:
-            return {**found, "type": [found["type"], "null"], "enum": [*found["enum"], None]}
-        return {**found, "type": [found["type"], "null"]}
-    if typing.get_origin(hint) is tuple:
-        (item, _) = typing.get_args(hint)
-        return {"type": "array", "items": _field_schema(item)}
-    if hint is bool:
-        return dict(BOOL)
-    if hint is int:
-        bounds = constraint(IntRange)
-        return dict(INT) if bounds is None else \
-            {**INT, "minimum": bounds.lo, "maximum": bounds.hi}
-    if hint is bytes:
-        size = constraint(Size)
-        if size is not None and size.lo == size.hi == 32:
-            return dict(HEX32)
-        digits = "*" if size is None else f"{{{size.lo},{size.hi}}}"
-        return {"type": "string", "pattern": f"^([0-9a-f]{{2}}){digits}$"}
-    if hint is str:
-        one_of = constraint(OneOf)
-        return dict(STR) if one_of is None else _enum(one_of.values)
-    if isinstance(hint, type) and is_dataclass(hint):
-        return _ref(NAMED_RECORDS[hint]) if hint in NAMED_RECORDS else _derived(hint)
-    raise TypeError(f"no JSON schema for {hint!r}")
-
-
-def _derived(cls: type, notes: dict[str, str | dict] | None = None,
-             required: Iterable[str] = (), **extra: dict) -> dict:
-    """A record's schema from its dataclass fields, with `notes` on some fields (a
-    description, or a schema to merge: a digest's meaning) and `extra` properties a view
-    adds (`required` names those among them it always writes)."""
-    hints = typing.get_type_hints(cls, include_extras=True)
-    properties = {f.name: _field_schema(hints[f.name]) for f in dataclass_fields(cls)}
-    for name, note in (notes or {}).items():
-        assert name in properties, f"{cls.__name__} has no field {name}"
-        properties[name] = {**properties[name],
-                            **({"description": note} if isinstance(note, str) else note)}
-    assert not set(required) - set(extra)
-    return _record([*properties, *required], **properties, **extra)
-
-
-def _named(name: str, cls: type, notes: dict[str, str | dict] | None = None,
-           required: Iterable[str] = (), **extra: dict) -> tuple[str, dict]:
-    """A record named under components/schemas, so other records refer to it."""
-    NAMED_RECORDS[cls] = name
-    return name, _derived(cls, notes, required, **extra)
-
-# Under its v1 name: the wallet records a digest keyed by the creditor and the debtor.
-BASIS_DIGEST = {**HEX32, "description": "the basis document's digest, keyed by the creditor "
-                "and the debtor (only they can compute it; contracts.documents.basis_digest)"}
-
-LIFECYCLE_SCHEMAS = dict([
-    _named("VoucherState", vouchers.Voucher, {"basis_sha256": BASIS_DIGEST}),
-    _named("Origin", vouchers.Origin),
-    _named("HolderTotals", vouchers.HolderTotals),
-    _named("DebtorRecord", vouchers.DebtorRecord, required=["average_confirmation_delay_ms"],
-           average_confirmation_delay_ms={
-               "type": ["integer", "null"],
-               "description": "confirmation_delay_ms / confirmations rounded down; null "
-               "before the first confirmation"}),
-    _named("Pledge", pledge.Pledge),
-    _named("Commitment", acquisition.Commitment, required=["exercisable"],
-           exercisable={"type": "boolean", "description": "open, lock ended and not expired "
-                        "at the head's ledger time"}),
-    _named("Sale", acquisition.Sale, required=["tx_id"], tx_id=HEX32),
-    _named("Offer", redemption.Offer),
-    _named("Redemption", redemption.Request),
-    _named("FeeSchedule", fees.Schedule),
-    _named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
-           required=["height", "cursor"], height=INT,
-           cursor={"type": "string", "pattern": "^[0-9a-f]{80}$",
-                   "description": "height (8 bytes big-endian) + transaction id"}),
-    _named("FeeAccount", fees.Account, required=["owed_fen", "charges", "next"],
-           owed_fen=INT, charges={"type": "array", "items": _ref("Charge")}, next=NEXT),
-    _named("Event", AddressedEvent, {"seq": "place among the block's events"},
-           required=["cursor"],
-           cursor={"type": "string", "pattern": "^[0-9a-f]{24}$",
-                   "description": "height (8 bytes big-endian) + seq (4 bytes big-endian)"}),
-])
-LIFECYCLE_SCHEMAS.update({
-    "Lineage": _record(
-        ["ancestors", "voucher", "descendants", "truncated"],
-        ancestors={"type": "array", "items": _ref("VoucherState"),
-                   "description": "from the issued voucher down to the parent"},
-        voucher=_ref("VoucherState"),
-        descendants={"type": "array", "items": _ref("TreeNode")},
-        truncated={"type": "boolean",
-                   "description": "true when the tree (at most 10,000 nodes, 100 levels) "
-                   "or the ancestors (at most 10,000) were cut"}),
-    "TreeNode": _record(
-        ["voucher", "children"], voucher=_ref("VoucherState"),
-        children={"type": "array", "items": _ref("TreeNode")},
-        truncated={"type": "boolean", "description": "present when children were left out"}),
-})
-
 STATUS_FILTER = "only records with this status"
 
 
@@ -260,26 +117,26 @@ def lifecycle_paths() -> dict[str, Any]:
     return {
         "/v1/vouchers/{id}/lineage": _get(
             "A voucher state with every ancestor state and the tree of its descendants",
-            [id_("id", "voucher id")], _json(_ref("Lineage"), "lineage"), 400, 404),
+            [id_("id", "voucher id")], _json(ref("Lineage"), "lineage"), 400, 404),
         "/v1/holders/{address}": _get(
             "What a member holds: live claim in fen and number of live parts",
-            [address], _json(_ref("HolderTotals"), "holder totals"), 400, 404),
+            [address], _json(ref("HolderTotals"), "holder totals"), 400, 404),
         "/v1/debtors/{address}": _get(
             "A debtor's record: outstanding, issued, redeemed, confirmations, lateness",
-            [address], _json(_ref("DebtorRecord"), "debtor record"), 400, 404),
+            [address], _json(ref("DebtorRecord"), "debtor record"), 400, 404),
         "/v1/origins/{id}": _get(
             "An issued voucher as a whole: face value, redeemed, set off, live parts",
-            [id_("id", "id of the issued voucher")], _json(_ref("Origin"), "origin"), 400, 404),
+            [id_("id", "id of the issued voucher")], _json(ref("Origin"), "origin"), 400, 404),
         "/v1/pledges": _get(
             "The pledge registry by voucher state, by issued voucher or by bank (one of them)",
             [_query("voucher", "voucher state id"), _query("origin", "issued voucher id"),
              _query("bank", "bank address"),
-             _query("status", STATUS_FILTER, _enum(pledge.PLEDGE_STATUSES)),
+             _query("status", STATUS_FILTER, enum(pledge.PLEDGE_STATUSES)),
              *PAGING],
             _page("pledges", "Pledge", "a page of pledges"), 400),
         "/v1/pledges/{id}": _get(
             "A pledge registration", [id_("id", "pledge id (the create transaction's id)")],
-            _json(_ref("Pledge"), "pledge"), 400, 404),
+            _json(ref("Pledge"), "pledge"), 400, 404),
         "/v1/commitments": _get(
             "Acquisition commitments a voucher state carries, or an acquirer's (one of them)",
             [_query("voucher", "voucher state id"), _query("acquirer", "acquirer address"),
@@ -288,33 +145,33 @@ def lifecycle_paths() -> dict[str, Any]:
         "/v1/commitments/{id}": _get(
             "An acquisition commitment and a page of its sales",
             [id_("id", "commitment id (the commit transaction's id)"), *PAGING],
-            _json({"allOf": [_ref("Commitment"), {"type": "object", "properties": {
-                "sales": {"type": "array", "items": _ref("Sale")}, "next": NEXT}}]},
+            _json({"allOf": [ref("Commitment"), {"type": "object", "properties": {
+                "sales": {"type": "array", "items": ref("Sale")}, "next": NEXT}}]},
                 "commitment with sales"), 400, 404,
             description="`after` is the exercise transaction id of the last sale seen."),
         "/v1/offers": _get(
             "A debtor's redemption offers",
             [_query("debtor", "debtor address", required=True),
-             _query("status", STATUS_FILTER, _enum(redemption.OFFER_STATUSES)), *PAGING],
+             _query("status", STATUS_FILTER, enum(redemption.OFFER_STATUSES)), *PAGING],
             _page("offers", "Offer", "a page of offers"), 400),
         "/v1/offers/{id}": _get(
             "A redemption offer", [id_("id", "offer id (the publish transaction's id)")],
-            _json(_ref("Offer"), "offer"), 400, 404),
+            _json(ref("Offer"), "offer"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),
              _query("status", STATUS_FILTER,
-                    _enum(redemption.REQUEST_STATUSES)), *PAGING],
+                    enum(redemption.REQUEST_STATUSES)), *PAGING],
             _page("redemptions", "Redemption", "a page of redemption requests"), 400),
         "/v1/redemptions/{id}": _get(
             "A redemption request", [id_("id", "request id (the request transaction's id)")],
-            _json(_ref("Redemption"), "redemption request"), 400, 404),
+            _json(ref("Redemption"), "redemption request"), 400, 404),
         "/v1/fees": _get("The fee schedule in force", [],
-                         _json(_ref("FeeSchedule"), "fee schedule")),
+                         _json(ref("FeeSchedule"), "fee schedule")),
         "/v1/fees/{address}": _get(
             "A member's fee account and a page of its charges and payments, oldest first",
             [address, LIMIT, _cursor(80, "a charge's `cursor`: charges after it")],
-            _json(_ref("FeeAccount"), "fee account"), 400, 404,
+            _json(ref("FeeAccount"), "fee account"), 400, 404,
             description="`after` is a charge's `cursor`: its height (8 bytes, big-endian) "
             "and transaction id, 80 hex digits."),
         "/v1/events": _get(
@@ -333,135 +190,22 @@ def lifecycle_paths() -> dict[str, Any]:
     }
 
 
-SETOFF_SCHEMAS = dict([
-    _named("Obligation", obligations.Obligation, {
-        "face_fen": "as submitted", "amount_fen": "what is still owed",
-        "setoff_fen": "cleared by set-off rounds so far",
-        "reduced_fen": "reduced by both parties so far", "basis_sha256": BASIS_DIGEST},
-        required=["open_round"],
-        open_round={**HEX32_OR_NULL, "description": "the open set-off round it is in"}),
-    _named("SetoffLeg", setoff.Leg, {
-        "creditor": "the obligation's creditor or the voucher's holder",
-        "amount_fen": "what the round clears of it"}),
-])
-SETOFF_SCHEMAS.update({
-    "SetoffAsk": _record(
-        ["member", "cleared_of", "cleared_of_fen", "cleared_to", "cleared_to_fen"],
-        member=HEX32,
-        cleared_of={"type": "array", "items": _ref("SetoffLeg"),
-                    "description": "legs where the member is the debtor"},
-        cleared_of_fen=INT,
-        cleared_to={"type": "array", "items": _ref("SetoffLeg"),
-                    "description": "legs where the member is the creditor"},
-        cleared_to_fen={"type": "integer", "description": "equal to cleared_of_fen: a round "
-                        "leaves every net position as it was"}),
-    "SetoffRound": _derived(
-        setoff.Round, {
-            "note": "the refusal's reason or why execution failed",
-            "cleared_fen": "the sum of the legs",
-            "graph_total_fen": "all debt in the agency's graph when it proposed the round, "
-            "as it stated"},
-        required=["waiting_for", "remaining_fen", "bound_fen", "gap_fen", "asks"],
-        waiting_for={"type": "array", "items": HEX32,
-                     "description": "members that have not consented"},
-        remaining_fen={"type": "integer", "description": "graph_total_fen - cleared_fen"},
-        bound_fen={"type": "integer", "description": "the graph's net internal debt: no "
-                   "set-off leaves less (= graph_bound_fen)"},
-        gap_fen={"type": "integer", "description": "remaining_fen - bound_fen"},
-        asks={"type": "array", "items": _ref("SetoffAsk"),
-              "description": "per member (or only the `member` asked about)"}),
-    "SetoffPlanRound": _record(
-        ["reductions", "members", "cleared_fen"],
-        reductions={"type": "array", "items": _record(
-            ["kind", "id", "amount_fen"], kind={"enum": ["obligation", "voucher"]}, id=HEX32,
-            amount_fen=INT, debtor=HEX32, creditor=HEX32),
-            "description": "sorted by (kind, id), as a propose transaction takes them"},
-        members={"type": "array", "items": HEX32}, cleared_fen=INT),
-    "SetoffPlan": _record(
-        ["height", "total_fen", "bound_fen", "cleared_fen", "remaining_fen", "rounds"],
-        height={"type": "integer", "description": "the head the debts were read at"},
-        block_id=HEX32, time_ms=INT, exclude={"type": "array", "items": HEX32},
-        total_fen={"type": "integer", "description": "all debt that may be set off now"},
-        bound_fen={"type": "integer", "description": "its net internal debt: what no "
-                   "set-off can go below"},
-        cleared_fen={"type": "integer", "description": "the optimum: the most that can be "
-                     "cleared with every net position unchanged"},
-        remaining_fen=INT, gap_fen={"type": "integer", "description": "remaining - bound"},
-        in_rounds_fen={"type": "integer", "description": "what the rounds below clear"},
-        bilateral_fen={"type": "integer", "description": "set-off between two members only, "
-                       "left to them"},
-        deferred_fen={"type": "integer", "description": "did not fit this plan's rounds"},
-        debts=INT, members={"type": "integer", "description": "members on possible loops"},
-        arcs={"type": "integer", "description": "(debtor, creditor) pairs on possible loops"},
-        rounds={"type": "array", "items": _ref("SetoffPlanRound")},
-        run=_ref("SetoffPlanRun"),
-        run_batches={"type": "array", "description": "with run_batches=1 only: the run's "
-                     "batches, each a list of [kind, id, amount_fen], as run_batch takes them",
-                     "items": {"type": "array", "items": {"type": "array"}}},
-        unmandated_fen={"type": "integer", "description": "the optimum less the run's "
-                        "optimum: what needs members without a mandate"},
-        rounds_optimum_fen={"type": "integer", "description": "the optimum of what the run "
-                            "leaves: what the rounds below work on (propose them after the "
-                            "run)"},
-        seconds={"type": "object", "description": "collect, solve, run, rounds"}),
-    "SetoffLimit": _derived(setoff.Limit, {
-        "max_fen_per_round": "null: no limit",
-        # A member that never set a limit is answered with null here.
-        "set_at_ms": {"type": ["integer", "null"], "description": "null: never set"}}),
-    "SetoffTotals": _derived(setoff.Totals, rounds_proposed=INT, runs=INT, run_batches=INT,
-                             run_cleared_fen=INT),
-})
-
-
-SETOFF_RUN_SCHEMAS = {
-    "SetoffMandate": _derived(setoff.Mandate, live={
-        "type": "boolean", "description": "standing and not expired at the head's time"}),
-    "SetoffMandates": _record(
-        ["member", "live", "mandates"], member=HEX32,
-        live={"type": "boolean", "description": "whether the latest mandate stands now"},
-        mandates={"type": "array", "items": _ref("SetoffMandate"),
-                  "description": "every mandate the member signed, oldest first"}),
-    "SetoffRun": _derived(
-        setoff.Run, open={"type": "boolean", "description": "takes batches now"},
-        executed_share={"type": ["number", "null"],
-                        "description": "cleared_fen / optimum_fen (a figure of the view, "
-                        "not of the ledger)"},
-        usage=_record(["member", "cleared_of_fen", "cleared_to_fen", "batches"],
-                      member=HEX32, cleared_of_fen=INT, cleared_to_fen=INT, batches=INT)),
-    "SetoffRunBatch": _derived(setoff.Batch),
-    "SetoffPlanRun": _record(
-        ["optimum_fen", "planned_fen", "held_by_limits_fen", "deferred_fen", "batches"],
-        open_run=HEX32_OR_NULL, mandated_members=INT, members=INT,
-        optimum_fen={"type": "integer", "description": "the optimum over debts between two "
-                     "members with a live mandate, no limit per run"},
-        planned_fen={"type": "integer", "description": "what the run's batches clear: that "
-                     "optimum within each member's per-run limit"},
-        planned_share={"type": ["number", "null"]},
-        held_by_limits_fen={"type": "integer", "description": "optimum_fen less what the "
-                            "per-run limits let through"},
-        deferred_fen={"type": "integer", "description": "in loops longer than a batch"},
-        bilateral_fen={"type": "integer", "description": "of planned_fen, what two members "
-                       "clear both ways (their mandates are the agreement)"},
-        loops=INT, batches=INT, legs=INT),
-}
-
-
 def setoff_paths() -> dict[str, Any]:
     return {
         "/v1/obligations": _get(
             "Obligations uploaded for set-off, by creditor or by debtor (one of them)",
             [_query("creditor", "creditor address"), _query("debtor", "debtor address"),
-             _query("status", STATUS_FILTER, _enum(obligations.STATUSES)), *PAGING],
+             _query("status", STATUS_FILTER, enum(obligations.STATUSES)), *PAGING],
             _page("obligations", "Obligation", "a page of obligations"), 400),
         "/v1/obligations/{id}": _get(
             "An obligation", [_path_id("id", "obligation id (the submit transaction's id)")],
-            _json(_ref("Obligation"), "obligation"), 400, 404),
+            _json(ref("Obligation"), "obligation"), 400, 404),
         "/v1/setoff/rounds": _get(
             "Set-off rounds concerning a member (its own debts, or proposed by it), or every "
             "open round",
             [_query("member", "member address"),
              _query("status", STATUS_FILTER + "; without member= only open",
-                    _enum(setoff.ROUND_STATUSES)), *PAGING],
+                    enum(setoff.ROUND_STATUSES)), *PAGING],
             _page("rounds", "SetoffRound", "a page of rounds, in round id order"), 400,
             description="With member=, each round's `asks` holds that member's only."),
         "/v1/setoff/rounds/{id}": _get(
@@ -469,14 +213,14 @@ def setoff_paths() -> dict[str, Any]:
             "each member",
             [_path_id("id", "round id (the propose transaction's id)"),
              _query("member", "only this member's entry in `asks`")],
-            _json(_ref("SetoffRound"), "round"), 400, 404),
+            _json(ref("SetoffRound"), "round"), 400, 404),
         "/v1/setoff/plan": _get(
             "The optimal set-off of the debts now, cut into rounds the contract accepts",
             [_query("exclude", "addresses to leave out, comma separated (or the parameter "
                     "repeated), at most 1000",
                     {"type": "string", "pattern": "^([0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*)?$"}),
-             _query("run_batches", "1: include the run's batches", _enum(["0", "1"]))],
-            _json(_ref("SetoffPlan"), "plan"), 400,
+             _query("run_batches", "1: include the run's batches", enum(["0", "1"]))],
+            _json(ref("SetoffPlan"), "plan"), 400,
             description="Confirmed obligations and live vouchers that are not pledged, not "
             "reserved and in no open round, between active members that did not opt out. "
             "The optimum comes from a min-cost flow. The run is the optimum over debts "
@@ -490,15 +234,15 @@ def setoff_paths() -> dict[str, Any]:
             "503 setoff.plan_busy with Retry-After."),
         "/v1/setoff/limits/{member}": _get(
             "A member's standing set-off limit",
-            [_path_id("member", "member address")], _json(_ref("SetoffLimit"), "limit"),
+            [_path_id("member", "member address")], _json(ref("SetoffLimit"), "limit"),
             400, 404),
         "/v1/setoff/totals": _get(
             "Set-off rounds executed and what they cleared in all; runs, their batches and "
             "what they cleared", [],
-            _json(_ref("SetoffTotals"), "totals")),
+            _json(ref("SetoffTotals"), "totals")),
         "/v1/setoff/mandates/{member}": _get(
             "Every set-off mandate a member signed, and whether the latest stands",
-            [_path_id("member", "member address")], _json(_ref("SetoffMandates"), "mandates"),
+            [_path_id("member", "member address")], _json(ref("SetoffMandates"), "mandates"),
             400, 404),
         "/v1/setoff/runs": _get(
             "Set-off runs in id order, or those that cleared something of a member",
@@ -507,50 +251,16 @@ def setoff_paths() -> dict[str, Any]:
         "/v1/setoff/runs/{id}": _get(
             "A set-off run: its figures and, with member=, what it cleared of that member",
             [_path_id("id", "run id (the open_run transaction's id)"),
-             _query("member", "member address")], _json(_ref("SetoffRun"), "run"), 400, 404),
+             _query("member", "member address")], _json(ref("SetoffRun"), "run"), 400, 404),
         "/v1/setoff/runs/{id}/batches/{number}": _get(
             "One batch of a run, with its legs",
             [_path_id("id", "run id"),
              _path_id("number", "batch number", {"type": "string", "pattern": "^[0-9]+$"})],
-            _json(_ref("SetoffRunBatch"), "batch"), 400, 404),
+            _json(ref("SetoffRunBatch"), "batch"), 400, 404),
     }
 
 
 PAGE_FILES = ["app.js", "index.html", "style.css"]  # node/http/explorer.py serves these only
-EXPLORER_SCHEMAS = {
-    "OverviewBlock": _record(
-        ["height", "time_ms", "tx_count", "proposer"],
-        height=INT, time_ms=INT, tx_count=INT, proposer=HEX32),
-    "Overview": _record(
-        ["chain_id", "node", "role", "height", "block_id", "time_ms", "blocks", "validators",
-         "latest_certificate", "debtors", "setoff"],
-        chain_id=STR, node=STR, role={"enum": ["validator", "observer"]}, height=INT,
-        block_id=HEX32, time_ms=INT,
-        blocks={"type": "array", "items": _ref("OverviewBlock"),
-                "description": "the last `blocks` blocks, newest first"},
-        validators={"type": "array", "items": _record(
-            ["name", "key", "power", "last_signed_height", "signed_latest"],
-            name=STR, key=HEX32, power=INT,
-            last_signed_height={"type": ["integer", "null"], "description": "the highest "
-                                "of those blocks whose certificate holds its precommit"},
-            signed_latest={"type": "boolean",
-                           "description": "its precommit is in the head's certificate"})},
-        latest_certificate={"type": ["object", "null"], "required": [
-            "height", "round", "signers"], "properties": {
-            "height": INT, "round": INT, "signers": {"type": "array", "items": HEX32}},
-            "description": "the newest certificate among those blocks (genesis has none)"},
-        debtors=_record(
-            ["debtors", "complete", "outstanding_fen", "issued_fen", "redeemed_fen",
-             "vouchers_issued", "late_confirmations", "extended_vouchers", "overdue_vouchers"],
-            debtors={"type": "integer", "description": "debtor records added up"},
-            complete={"type": "boolean",
-                      "description": "false when there were more than 10,000 of them"},
-            outstanding_fen=INT, issued_fen=INT, redeemed_fen=INT, vouchers_issued=INT,
-            late_confirmations=INT, extended_vouchers=INT, overdue_vouchers=INT),
-        setoff=_ref("SetoffTotals")),
-    "FeeAccountSummary": _record(["member", "charged_fen", "paid_fen", "owed_fen"],
-                                 member=HEX32, charged_fen=INT, paid_fen=INT, owed_fen=INT),
-}
 REGISTRY_TEXT = ("Every record of one kind, in key order ({order}), after the cursor `after`. "
                  "A page reads at most `limit` records; with `status=` at most 10,000 are "
                  "examined, so a page may be short and still carry a `next`.")
@@ -560,7 +270,7 @@ def explorer_paths() -> dict[str, Any]:
     """The regulator's explorer (a web page) and the reads it needs beside the API's."""
 
     def registry(summary: str, key: str, item: str, order: str, *statuses: str) -> dict:
-        status = ([_query("status", STATUS_FILTER, _enum(statuses))] if statuses else [])
+        status = ([_query("status", STATUS_FILTER, enum(statuses))] if statuses else [])
         return _get(summary, [*status, *PAGING], _page(key, item, f"a page of {key}"), 400,
                     description=REGISTRY_TEXT.format(order=order))
 
@@ -581,7 +291,7 @@ def explorer_paths() -> dict[str, Any]:
             "signatures, and the debtors' totals",
             [_query("blocks", "how many blocks back from the head to read (default 120)",
                     {"type": "integer", "minimum": 1, "maximum": 1000})],
-            _json(_ref("Overview"), "overview"), 400,
+            _json(ref("Overview"), "overview"), 400,
             description="Blocks are read by height from the head down (headers and "
             "certificates only; a block read once is kept, so a later overview reads only "
             "newer blocks). The debtors' totals add up the debtor records, one per debtor, "
@@ -609,10 +319,10 @@ def explorer_paths() -> dict[str, Any]:
 def tx_batch_operation() -> dict[str, Any]:
     """POST /v1/txs/batch: many signed transactions, an answer for each in the order sent."""
     outcome = {"oneOf": [
-        _record(["id", "status"], id=HEX32, status={"const": "pending"}),
-        _record(["id", "error"], id={**HEX32_OR_NULL, "description": "null when the "
+        record(["id", "status"], id=HEX32, status={"const": "pending"}),
+        record(["id", "error"], id={**HEX32_OR_NULL, "description": "null when the "
                                      "bytes do not decode as a transaction"},
-                error=_record(["code", "message"], code=STR, message=STR)),
+                error=record(["code", "message"], code=STR, message=STR)),
     ]}
     return {
         "summary": "Submit up to 1,000 signed transactions at once",
@@ -630,7 +340,7 @@ def tx_batch_operation() -> dict[str, Any]:
         "budget (at least one), all or nothing: without them it is answered 429. A few "
         "batches are received at once, some more wait, and past that 503 submit.busy.",
         "requestBody": {"required": True, "content": {
-            "application/json": {"schema": _record(["txs"], txs={
+            "application/json": {"schema": record(["txs"], txs={
                 "type": "array", "maxItems": MAX_BATCH_TXS,
                 "items": {"type": "string", "pattern": "^([0-9a-fA-F]{2})*$",
                           "description": "a signed transaction's canonical bytes"}})},
@@ -638,7 +348,7 @@ def tx_batch_operation() -> dict[str, Any]:
                                                "description": "a msgpack array of bin"}},
         }},
         "responses": {
-            "200": {**_json(_record(["results"], results={"type": "array",
+            "200": {**_json(record(["results"], results={"type": "array",
                                                           "items": outcome}),
                             "the outcome of each transaction, in the order sent"),
                     "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
@@ -734,9 +444,9 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_query("holder", "holder address"),
                                _query("debtor", "debtor address"),
                                _query("status", "active, consumed or cancelled",
-                                      _enum(vouchers.VOUCHER_STATUSES)),
+                                      enum(vouchers.VOUCHER_STATUSES)),
                                _query("standing", "live states that are overdue or extended",
-                                      _enum(vouchers.VOUCHER_STANDINGS)), *PAGING],
+                                      enum(vouchers.VOUCHER_STANDINGS)), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "vouchers": {"type": "array",
                                  "items": {"$ref": "#/components/schemas/VoucherState"}},
@@ -754,7 +464,7 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Members, in address order; or the active members with a role",
                 "parameters": [_query("role", "only active members with this role (e.g. "
                                       "the agency and the regulators a document is sealed "
-                                      "to)", _enum(ROLES)), *PAGING],
+                                      "to)", enum(ROLES)), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "members": {"type": "array",
                                 "items": {"$ref": "#/components/schemas/Member"}},
@@ -772,14 +482,14 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_query("creditor", "creditor address"),
                                _query("debtor", "debtor address"), *PAGING],
                 "responses": {"200": _json({"type": "object", "properties": {
-                    "applications": {"type": "array", "items": _ref("Application")},
+                    "applications": {"type": "array", "items": ref("Application")},
                     "next": {"type": ["string", "null"]}}}, "a page of applications"),
                     **_errors(400)},
             }},
             "/v1/applications/{id}": {"get": {
                 "summary": "An issuance application and its status",
                 "parameters": [_path_id("id", "application id (the apply transaction's id)")],
-                "responses": {"200": _json(_ref("Application"), "application"),
+                "responses": {"200": _json(ref("Application"), "application"),
                               **_errors(400, 404)},
             }},
             "/v1/evidence": _get(
@@ -803,8 +513,8 @@ def openapi_document() -> dict[str, Any]:
                 [_path_id("id", "the document's id (sha256 of a domain tag, the owner and "
                           "the commitment), as the transactions resting on it name it"),
                  _query("envelope", "false: the record only, without the envelope",
-                        _enum(["true", "false"]))],
-                _json(_ref("Document"), "attachment"), 400, 404,
+                        enum(["true", "false"]))],
+                _json(ref("Document"), "attachment"), 400, 404,
                 description="The ledger keeps the ciphertext only, and nothing an outsider "
                 "could test a guess against: the document, its label and a 32-byte salt "
                 "were padded to a size class, encrypted once with a fresh key, and that key "
@@ -820,59 +530,5 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _json(OBJECT, "OpenAPI document")},
             }},
         },
-        "components": {"schemas": {
-            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-            "Status": {"type": "object",
-                       "required": ["chain_id", "node", "role", "height", "state_root"],
-                       "properties": {
-                           "chain_id": {"type": "string"}, "node": {"type": "string"},
-                           "role": {"enum": ["validator", "observer"]},
-                           "height": {"type": "integer"}, "state_root": HEX32,
-                           "block_id": HEX32, "time_ms": {"type": "integer"}}},
-            "Tx": {"type": "object", "required": ["id", "status"], "properties": {
-                "id": HEX32, "status": {"enum": ["pending", "committed", "rejected"]},
-                "height": {"type": "integer"}, "operation": {"type": "string"},
-                "body": {"type": ["object", "null"]}, "events": {"type": "array"},
-                "error": {"type": "object"}}},
-            "Block": {"type": "object", "required": ["id", "header", "txs"], "properties": {
-                "id": HEX32, "header": OBJECT, "txs": {"type": "array", "items": HEX32},
-                "evidence": {"type": "array", "description": "equivocations this block "
-                             "recorded (see /v1/evidence)", "items": _record(
-                                 ["vote_a", "vote_b"], vote_a=HEX_BYTES, vote_b=HEX_BYTES)},
-                "certificate": {"type": ["object", "null"]}, "events": {"type": "array"}}},
-            "Voucher": {"allOf": [_ref("VoucherState"), {"type": "object", "required": [
-                "lineage", "children", "origin_record"], "properties": {
-                "lineage": {"type": "array", "items": HEX32,
-                            "description": "ancestor ids, from the issued voucher down to "
-                            "the parent"},
-                "children": {"type": "array", "items": HEX32},
-                "origin_record": _ref("Origin")}}]},
-            "Member": _derived(membership.Member),
-            "Application": _derived(issuance.Application),
-            "Document": _derived(
-                documents.Attachment, {
-                    "id": "sha256 of a domain tag, the owner and the commitment: another "
-                    "member's attachment never takes it",
-                    "owner": "the member that attached it",
-                    "commitment": "sha256 of a domain tag, a salt known only to the readers, "
-                    "and the plaintext",
-                    "readers": "the parties, every active agency and regulator when it was "
-                    "attached",
-                    "size": "ciphertext bytes: the document padded to a size class (4 KiB, "
-                    "8 KiB, ... 2 MiB, or 4 MiB + 4 KiB)",
-                    "tx_id": "the attach transaction"},
-                envelope=_derived(documents.Envelope, {
-                    "ciphertext": "nonce (24 bytes), then the secretbox ciphertext of the "
-                    "padded contents (salt, label, document)"})),
-            "Equivocation": _derived(evidence.Equivocation, {
-                "validator": "the validator's node key",
-                "value_a": "the lower value (empty: nil)", "value_b": "the other value",
-                "included_height": "the block that recorded it"}),
-            **LIFECYCLE_SCHEMAS,
-            **SETOFF_SCHEMAS,
-            **SETOFF_RUN_SCHEMAS,
-            **EXPLORER_SCHEMAS,
-        }},
+        "components": {"schemas": RECORD_SCHEMAS},
     }
