@@ -30,6 +30,7 @@ from contracts.state import (
     page_suffixes,
     put_record,
     records_page,
+    suffixed_records_page,
     with_status,
 )
 from contracts.transfer import with_pledgee
@@ -157,14 +158,7 @@ def sales_page(state: Reader, commitment_id: bytes, after: bytes | None, limit: 
                ) -> tuple[list[tuple[bytes, Sale]], bytes | None]:
     """The sales made under a commitment, each with the id of its transaction, by that id
     after `after`."""
-    prefix = exercise_key(commitment_id, b"")
-    tx_ids, next_cursor = page_suffixes(state, prefix, after, limit)
-    found = []
-    for tx_id in tx_ids:
-        sale = get_record(state, prefix + tx_id, Sale)
-        assert sale is not None
-        found.append((tx_id, sale))
-    return found, next_cursor
+    return suffixed_records_page(state, exercise_key(commitment_id, b""), Sale, after, limit)
 
 
 def all_commitments_page(state: Reader, after: bytes | None, limit: int,

@@ -21,9 +21,9 @@ from contracts.state import (
     Overlay,
     Reader,
     get_record,
-    page_suffixes,
     put_record,
     records_page,
+    suffixed_records_page,
 )
 
 NAME = "fees"
@@ -116,14 +116,8 @@ def charges_page(state: Reader, member: bytes, after: bytes | None, limit: int
                  ) -> tuple[list[tuple[bytes, Charge]], bytes | None]:
     """A member's charges and payments, oldest first, after the cursor `after`; each with
     its cursor (its height, 8 bytes big-endian, and its transaction id)."""
-    prefix = b"fc/" + member  # charge_key less the height and id
-    suffixes, next_cursor = page_suffixes(state, prefix, after, limit)
-    found = []
-    for suffix in suffixes:
-        charge = get_record(state, prefix + suffix, Charge)
-        assert charge is not None
-        found.append((suffix, charge))
-    return found, next_cursor
+    # charge_key less the height and the id
+    return suffixed_records_page(state, b"fc/" + member, Charge, after, limit)
 
 
 def charge_height(cursor: bytes) -> int:

@@ -191,6 +191,19 @@ def page_suffixes(state: Reader, prefix: bytes, after: bytes | None, limit: int
     return suffixes, (suffixes[-1] if more and suffixes else None)
 
 
+def suffixed_records_page(state: Reader, prefix: bytes, cls: type[T], after: bytes | None,
+                          limit: int) -> tuple[list[tuple[bytes, T]], bytes | None]:
+    """Records stored under `prefix` itself, each with its key suffix (its cursor), paged
+    as `page_suffixes` pages."""
+    suffixes, next_cursor = page_suffixes(state, prefix, after, limit)
+    found = []
+    for suffix in suffixes:
+        record = get_record(state, prefix + suffix, cls)
+        assert record is not None, "a listed key holds its record"
+        found.append((suffix, record))
+    return found, next_cursor
+
+
 def filtered_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
                   keep: Callable[[bytes], T | None], max_scan: int = MAX_SCAN
                   ) -> tuple[list[T], bytes | None]:
