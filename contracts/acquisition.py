@@ -25,10 +25,19 @@ from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
-from contracts.state import Reader, get_record, put_record
+from contracts.state import (
+    Reader,
+    get_record,
+    page_suffixes,
+    put_record,
+    records_page,
+    suffixed_records_page,
+    with_status,
+)
 from contracts.transfer import with_pledgee
 from contracts.vouchers import (
     MAX_COMMITMENTS,
+    Voucher,
     load_held,
     replace_with,
     require_amount,
@@ -117,6 +126,47 @@ def exercise_key(commitment_id: bytes, tx_id: bytes) -> bytes:
 
 def get_commitment(state: Reader, commitment_id: bytes) -> Commitment | None:
     return get_record(state, commitment_key(commitment_id), Commitment)
+
+
+def acquirer_commitments_page(state: Reader, acquirer: bytes, after: bytes | None, limit: int
+                              ) -> tuple[list[Commitment], bytes | None]:
+    """An acquirer's commitments, by id after `after`."""
+    ids, next_cursor = page_suffixes(state, by_acquirer_key(acquirer, b""), after, limit)
+    found = [get_commitment(state, i) for i in ids]
+    assert all(c is not None for c in found), "an indexed commitment is stored"
+    return found, next_cursor  # type: ignore[return-value]
+
+
+def carried_commitments_page(state: Reader, voucher: Voucher, after: bytes | None,
+                             limit: int) -> tuple[list[Commitment], bytes | None]:
+    """The commitments a voucher state carries (at most MAX_COMMITMENTS), in its order,
+    after the one `after` names (a cursor this voucher did not give: nothing follows)."""
+    carried = list(voucher.commitments)
+    if after is None:
+        start = 0
+    elif after in carried:
+        start = carried.index(after) + 1
+    else:
+        start = len(carried)
+    ids = carried[start:start + limit]
+    more = start + limit < len(carried)
+    found = [get_commitment(state, i) for i in ids]
+    assert all(c is not None for c in found), "a carried commitment is stored"
+    return found, (ids[-1] if more and ids else None)  # type: ignore[return-value]
+
+
+def sales_page(state: Reader, commitment_id: bytes, after: bytes | None, limit: int
+               ) -> tuple[list[tuple[bytes, Sale]], bytes | None]:
+    """The sales made under a commitment, each with the id of its transaction, by that id
+    after `after`."""
+    return suffixed_records_page(state, exercise_key(commitment_id, b""), Sale, after, limit)
+
+
+def all_commitments_page(state: Reader, after: bytes | None, limit: int,
+                         status: str | None = None) -> tuple[list[Commitment], bytes | None]:
+    """Every acquisition commitment, by id after `after`, only those with `status` if given."""
+    return records_page(state, commitment_key(b""), Commitment, after, limit,
+                        with_status(status))
 
 
 def load_commitment(state: Reader, commitment_id: bytes) -> Commitment:

@@ -18,7 +18,14 @@ from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, 
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import get_member, require_active
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import (
+    Overlay,
+    Reader,
+    get_record,
+    put_record,
+    records_page,
+    suffixed_records_page,
+)
 
 NAME = "fees"
 VERSION = 1
@@ -101,6 +108,28 @@ def write_schedule(state: Overlay, schedule: Schedule) -> None:
 
 def get_account(state: Reader, member: bytes) -> Account:
     return get_record(state, account_key(member), Account) or Account(member, 0, 0)
+
+
+CHARGE_CURSOR_BYTES = 8 + 32  # a charge's key suffix: height:8 + tx id
+
+
+def charges_page(state: Reader, member: bytes, after: bytes | None, limit: int
+                 ) -> tuple[list[tuple[bytes, Charge]], bytes | None]:
+    """A member's charges and payments, oldest first, after the cursor `after`; each with
+    its cursor (its height, 8 bytes big-endian, and its transaction id)."""
+    # charge_key less the height and the id
+    return suffixed_records_page(state, b"fc/" + member, Charge, after, limit)
+
+
+def charge_height(cursor: bytes) -> int:
+    """The height a charge's cursor names."""
+    return int.from_bytes(cursor[:8], "big")
+
+
+def accounts_page(state: Reader, after: bytes | None, limit: int
+                  ) -> tuple[list[Account], bytes | None]:
+    """Every member's fee account, by address after `after`."""
+    return records_page(state, account_key(b""), Account, after, limit)
 
 
 def fee_for(amount_fen: int, rate_bp: int) -> int:

@@ -36,7 +36,7 @@ from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, page_suffixes, put_record
 from contracts.vouchers import (
     Voucher,
     get_debtor_record,
@@ -181,6 +181,19 @@ def _count_pending(state: Overlay, application: Application, change: int) -> Non
 
 def get_application(state: Reader, application_id: bytes) -> Application | None:
     return get_record(state, application_key(application_id), Application)
+
+
+def applications_page(state: Reader, after: bytes | None, limit: int, *,
+                      creditor: bytes | None = None, debtor: bytes | None = None
+                      ) -> tuple[list[Application], bytes | None]:
+    """A creditor's or a debtor's applications (one of them is given), by id after `after`."""
+    assert (creditor is None) != (debtor is None)
+    prefix = creditor_index_key(creditor, b"") if creditor is not None \
+        else debtor_index_key(debtor or b"", b"")
+    ids, next_cursor = page_suffixes(state, prefix, after, limit)
+    found = [get_application(state, i) for i in ids]
+    assert all(a is not None for a in found), "an indexed application is stored"
+    return found, next_cursor  # type: ignore[return-value]
 
 
 def load_application(state: Reader, application_id: bytes) -> Application:

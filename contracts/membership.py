@@ -16,7 +16,7 @@ from contracts.caller import Caller, Read
 from contracts.codec import Hash32, Height, OneOf, Size, Text, TimeMs
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, page_suffixes, put_record
 
 NAME = "membership"
 VERSION = 1
@@ -131,6 +131,16 @@ def active_with_role(state: Reader, role: str) -> list[bytes]:
     """Addresses of the active members holding `role`, in ascending order."""
     prefix = b"mr/" + role.encode() + b"/"
     return [key[len(prefix):] for key, _ in state.scan(prefix)]
+
+
+def members_page(state: Reader, after: bytes | None, limit: int, role: str | None = None
+                 ) -> tuple[list[Member], bytes | None]:
+    """Members by address after `after`: every member, or the active ones holding `role`."""
+    prefix = member_key(b"") if role is None else role_key(role, b"")
+    addresses, next_cursor = page_suffixes(state, prefix, after, limit)
+    found = [get_member(state, address) for address in addresses]
+    assert all(m is not None for m in found), "an indexed member is stored"
+    return found, next_cursor  # type: ignore[return-value]
 
 
 def admit(ctx: Context, body: Admit) -> None:

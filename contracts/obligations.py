@@ -18,6 +18,7 @@ obligations waiting for one debtor's answer: it cannot fill the debtor's list.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -26,7 +27,7 @@ from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
 from contracts.vouchers import BasisRef, require_can_hold
 
 NAME = "obligation"
@@ -182,6 +183,24 @@ def load_live(state: Reader, obligation_id: bytes) -> Obligation:
 
 def live_ids(state: Reader) -> list[bytes]:
     return [key[4:] for key, _ in state.scan(b"obl/")]
+
+
+def obligations_page(state: Reader, after: bytes | None, limit: int, *,
+                     creditor: bytes | None = None, debtor: bytes | None = None,
+                     status: str | None = None) -> tuple[list[Obligation], bytes | None]:
+    """A creditor's or a debtor's obligations (one is given), by id after `after`, only
+    those with `status` if given."""
+    assert (creditor is None) != (debtor is None)
+    prefix = creditor_key(creditor, b"") if creditor is not None \
+        else debtor_key(debtor or b"", b"")
+    return indexed_page(state, prefix, after, limit, get_obligation, with_status(status))
+
+
+def iter_live_ids(state: Reader) -> Iterator[bytes]:
+    """The ids of the live (confirmed) obligations, read lazily."""
+    prefix = live_key(b"")
+    for key, _ in state.scan(prefix):
+        yield key[len(prefix):]
 
 
 def _put(state: Overlay, obligation: Obligation) -> None:

@@ -23,7 +23,15 @@ from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import (
+    Overlay,
+    Reader,
+    get_record,
+    indexed_page,
+    put_record,
+    records_page,
+    with_status,
+)
 from contracts.vouchers import Voucher, load_held, load_live, replace_with, require_amount, update
 
 NAME = "pledge"
@@ -91,6 +99,29 @@ def by_bank_key(bank: bytes, pledge_id: bytes) -> bytes:
 
 def get_pledge(state: Reader, pledge_id: bytes) -> Pledge | None:
     return get_record(state, pledge_key(pledge_id), Pledge)
+
+
+def pledges_page(state: Reader, after: bytes | None, limit: int, *,
+                 voucher: bytes | None = None, origin: bytes | None = None,
+                 bank: bytes | None = None, status: str | None = None
+                 ) -> tuple[list[Pledge], bytes | None]:
+    """The pledges of a voucher state, of an origin or of a bank (one is given), by id after
+    `after`, only those with `status` if given."""
+    assert [voucher, origin, bank].count(None) == 2
+    if voucher is not None:
+        prefix = by_voucher_key(voucher, b"")
+    elif origin is not None:
+        prefix = by_origin_key(origin, b"")
+    else:
+        prefix = by_bank_key(bank or b"", b"")
+
+    return indexed_page(state, prefix, after, limit, get_pledge, with_status(status))
+
+
+def all_pledges_page(state: Reader, after: bytes | None, limit: int,
+                     status: str | None = None) -> tuple[list[Pledge], bytes | None]:
+    """Every pledge registration, by id after `after`, only those with `status` if given."""
+    return records_page(state, pledge_key(b""), Pledge, after, limit, with_status(status))
 
 
 def load_pledge(state: Reader, pledge_id: bytes) -> Pledge:

@@ -29,7 +29,7 @@ from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
 from contracts.transfer import with_pledgee
 from contracts.vouchers import (
     cancel,
@@ -180,6 +180,24 @@ def get_offer(state: Reader, offer_id: bytes) -> Offer | None:
 
 def get_request(state: Reader, request_id: bytes) -> Request | None:
     return get_record(state, request_key(request_id), Request)
+
+
+def offers_page(state: Reader, debtor: bytes, after: bytes | None, limit: int,
+                status: str | None = None) -> tuple[list[Offer], bytes | None]:
+    """A debtor's offers, by id after `after`, only those with `status` if given."""
+    return indexed_page(state, debtor_offer_key(debtor, b""), after, limit, get_offer,
+                        with_status(status))
+
+
+def requests_page(state: Reader, after: bytes | None, limit: int, *,
+                  holder: bytes | None = None, debtor: bytes | None = None,
+                  status: str | None = None) -> tuple[list[Request], bytes | None]:
+    """A holder's or a debtor's redemption requests (one is given), by id after `after`,
+    only those with `status` if given."""
+    assert (holder is None) != (debtor is None)
+    prefix = holder_request_key(holder, b"") if holder is not None \
+        else debtor_request_key(debtor or b"", b"")
+    return indexed_page(state, prefix, after, limit, get_request, with_status(status))
 
 
 def _own_listed_offer(ctx: Context, offer_id: bytes, debtor: bytes) -> Offer:

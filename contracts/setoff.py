@@ -45,6 +45,7 @@ batch of the run reduced in part is followed to its remainder.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Annotated
@@ -55,7 +56,15 @@ from contracts.codec import U32, U64, Fen, Hash32, OneOf, Size, Text, TimeMs, re
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import (
+    Overlay,
+    Reader,
+    get_record,
+    indexed_page,
+    put_record,
+    records_page,
+    with_status,
+)
 
 NAME = "setoff"
 VERSION = 1
@@ -425,6 +434,111 @@ def current_voucher_id(state: Reader, run_id: bytes, voucher_id: bytes) -> bytes
     return state.get(remainder_key(run_id, voucher_id)) or voucher_id
 
 
+def rounds_page(state: Reader, after: bytes | None, limit: int, *,
+                member: bytes | None = None, status: str | None = None
+                ) -> tuple[list[Round], bytes | None]:
+    """A member's rounds (with `member`) or the open rounds (status="open" without it), by
+    id after `after`, only those with `status` if given."""
+    if member is not None:
+        prefix = member_round_key(member, b"")
+    else:
+        assert status == "open", "without a member only the open rounds are indexed"
+        prefix = open_key(b"")
+    return indexed_page(state, prefix, after, limit, get_round, with_status(status))
+
+
+def all_rounds_page(state: Reader, after: bytes | None, limit: int,
+                    status: str | None = None) -> tuple[list[Round], bytes | None]:
+    """Every set-off round, by id after `after`, only those with `status` if given."""
+    return records_page(state, round_key(b""), Round, after, limit, with_status(status))
+
+
+def rounds_proposed(state: Reader) -> int:
+    """How many rounds were ever proposed (the last round number given)."""
+    raw = state.get(b"srn")
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def runs_page(state: Reader, after: bytes | None, limit: int, member: bytes | None = None
+              ) -> tuple[list[Run], bytes | None]:
+    """Runs by id after `after`: every run, or those that cleared something of `member`."""
+    prefix = run_key(b"") if member is None else member_run_key(member, b"")
+    return indexed_page(state, prefix, after, limit, get_run)
+
+
+def get_batch(state: Reader, run_id: bytes, batch_no: int) -> Batch | None:
+    return get_record(state, batch_key(run_id, batch_no), Batch)
+
+
+# ------------------------------------------------------------------ what may take part
+
+
+@dataclass(frozen=True)
+class Debt:
+    """A debt a round or a run may reduce now."""
+
+    kind: str  # "obligation" | "voucher"
+    id: bytes
+    debtor: bytes
+    creditor: bytes
+    amount_fen: int
+    due_ms: int
+
+
+def voucher_refusal(voucher: vouchers.Voucher) -> Rejected | None:
+    """Why a live voucher state may not be set off now (pledged, reserved), or None."""
+    if voucher.pledge is not None:
+        return Rejected("voucher.pledged", f"voucher {voucher.id.hex()} is pledged; its bank "
+                        "has not agreed to a set-off")
+    if voucher.reserved_by is not None:
+        return Rejected("voucher.reserved", f"voucher {voucher.id.hex()} waits for its debtor "
+                        "on a redemption request")
+    return None
+
+
+def open_debts(state: Reader, read: Callable[[], None] = lambda: None) -> Iterator[Debt]:
+    """Every debt a set-off may take now: the live obligations, then the live vouchers that
+    are neither pledged nor reserved, none in an open round, each between two different
+    members who may hold claims (`vouchers.require_can_hold`), as `check_reductions` and
+    `check_run_batch` require. `read` is called once per live obligation or voucher read
+    (taking part or not), so a caller can bound the work."""
+    able: dict[bytes, bool] = {}
+
+    def may_hold(address: bytes) -> bool:
+        if address not in able:
+            try:
+                vouchers.require_can_hold(state, address)
+                able[address] = True
+            except Rejected:
+                able[address] = False
+        return able[address]
+
+    def takes_part(debt: Debt) -> bool:
+        # A voucher that came to its own debtor (an enforcing bank, an acquirer that is
+        # the debtor) is not a debt between two members.
+        return debt.debtor != debt.creditor and may_hold(debt.debtor) \
+            and may_hold(debt.creditor)
+
+    for obligation_id in obligations.iter_live_ids(state):
+        read()
+        if open_round_of(state, obligation_id) is not None:
+            continue
+        o = obligations.get_obligation(state, obligation_id)
+        assert o is not None and o.status == obligations.LIVE
+        debt = Debt("obligation", o.id, o.debtor, o.creditor, o.amount_fen, o.due_ms)
+        if takes_part(debt):
+            yield debt
+    for voucher_id in vouchers.live_voucher_ids(state):
+        read()
+        v = vouchers.get_voucher(state, voucher_id)
+        assert v is not None and v.status == "active"
+        if voucher_refusal(v) is not None or open_round_of(state, voucher_id) is not None:
+            continue
+        debt = Debt("voucher", v.id, v.debtor, v.holder, v.amount_fen, v.due_ms)
+        if takes_part(debt):
+            yield debt
+
+
 # ------------------------------------------------------------------ the check
 
 
@@ -435,10 +549,9 @@ def _leg(state: Reader, reduction: Reduction) -> Leg:
         debtor, creditor, owed_fen = obligation.debtor, obligation.creditor, obligation.amount_fen
     else:
         voucher = vouchers.load_live(state, reduction.id)
-        require(voucher.pledge is None, "voucher.pledged",
-                f"voucher {voucher.id.hex()} is pledged; its bank has not agreed to a set-off")
-        require(voucher.reserved_by is None, "voucher.reserved",
-                f"voucher {voucher.id.hex()} waits for its debtor on a redemption request")
+        refusal = voucher_refusal(voucher)
+        if refusal is not None:
+            raise refusal
         debtor, creditor, owed_fen = voucher.debtor, voucher.holder, voucher.amount_fen
     require(reduction.amount_fen <= owed_fen, "setoff.over_amount",
             f"{reduction.kind} {reduction.id.hex()} owes {owed_fen} fen, "

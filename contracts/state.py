@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import msgpack
 
@@ -166,6 +166,101 @@ def get_record(state: Reader, key: bytes, cls: type[T]) -> T | None:
 
 def put_record(state: Overlay, key: bytes, record: object) -> None:
     state.put_record(key, record)
+
+
+# ------------------------------------------------------------------ paged reads
+# A family's reads page over its own indices with these (contracts/vouchers.py, ...);
+# a cursor is the key suffix of the last item a page gave.
+
+MAX_SCAN = 10_000  # index entries one filtered page may examine
+
+
+def page_suffixes(state: Reader, prefix: bytes, after: bytes | None, limit: int
+                  ) -> tuple[list[bytes], bytes | None]:
+    """Key suffixes under `prefix` after the cursor `after`, at most `limit`, and the next
+    cursor (the last suffix given) if more follow."""
+    assert limit >= 1
+    start = prefix + after + b"\x00" if after else prefix
+    suffixes = []
+    for key, _ in state.scan(prefix, start):
+        suffixes.append(key[len(prefix):])
+        if len(suffixes) > limit:
+            break
+    more = len(suffixes) > limit
+    suffixes = suffixes[:limit]
+    return suffixes, (suffixes[-1] if more and suffixes else None)
+
+
+def suffixed_records_page(state: Reader, prefix: bytes, cls: type[T], after: bytes | None,
+                          limit: int) -> tuple[list[tuple[bytes, T]], bytes | None]:
+    """Records stored under `prefix` itself, each with its key suffix (its cursor), paged
+    as `page_suffixes` pages."""
+    suffixes, next_cursor = page_suffixes(state, prefix, after, limit)
+    found = []
+    for suffix in suffixes:
+        record = get_record(state, prefix + suffix, cls)
+        assert record is not None, "a listed key holds its record"
+        found.append((suffix, record))
+    return found, next_cursor
+
+
+def filtered_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
+                  keep: Callable[[bytes], T | None], max_scan: int = MAX_SCAN
+                  ) -> tuple[list[T], bytes | None]:
+    """Like `page_suffixes`, keeping what `keep` returns for each key suffix (None drops
+    it). At most `max_scan` index entries are examined, so a page may hold fewer than
+    `limit` items and still have a next cursor: the last suffix examined."""
+    return _scanned_page(state, prefix, after, limit, lambda suffix, _: keep(suffix), max_scan)
+
+
+def records_page(state: Reader, prefix: bytes, cls: type[T], after: bytes | None,
+                 limit: int, keep: Callable[[T], bool] = lambda _: True,
+                 max_scan: int = MAX_SCAN) -> tuple[list[T], bytes | None]:
+    """Records of one key space holding one record per item (not an index), in key order
+    after `after`: like `filtered_page`, the values decoded as `cls` and kept by `keep`."""
+    def kept(_: bytes, value: bytes) -> T | None:
+        record = decode(cls, value)
+        return record if keep(record) else None
+
+    return _scanned_page(state, prefix, after, limit, kept, max_scan)
+
+
+def indexed_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
+                 load: Callable[[Reader, bytes], T | None],
+                 keep: Callable[[T], bool] = lambda _: True, max_scan: int = MAX_SCAN
+                 ) -> tuple[list[T], bytes | None]:
+    """The records an index names (its key suffixes are their ids), read with `load` and
+    kept by `keep`, paged as `filtered_page` pages."""
+    def kept(record_id: bytes) -> T | None:
+        record = load(state, record_id)
+        assert record is not None, "an indexed record is stored"
+        return record if keep(record) else None
+
+    return filtered_page(state, prefix, after, limit, kept, max_scan)
+
+
+def with_status(status: str | None) -> Callable[[Any], bool]:
+    """A `keep` for records with this status (every record if None)."""
+    return lambda record: status is None or record.status == status
+
+
+def _scanned_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
+                  keep: Callable[[bytes, bytes], T | None], max_scan: int
+                  ) -> tuple[list[T], bytes | None]:
+    assert limit >= 1 and max_scan >= 1
+    start = prefix + after + b"\x00" if after else prefix
+    out: list[T] = []
+    examined = 0
+    last = b""
+    for key, value in state.scan(prefix, start):
+        if len(out) >= limit or examined >= max_scan:
+            return out, last
+        examined += 1
+        last = key[len(prefix):]
+        item = keep(last, value)
+        if item is not None:
+            out.append(item)
+    return out, None
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,35 @@ Every contract changes vouchers only through the functions here (`issue`, `repla
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Annotated
 
 from contracts.caller import OVERSIGHT, Caller, Read
-from contracts.codec import U32, U64, Fen, Hash32, Height, OneOf, Size, TimeMs, replace, sha256
+from contracts.codec import (
+    U32,
+    U64,
+    Fen,
+    Hash32,
+    Height,
+    OneOf,
+    Size,
+    TimeMs,
+    decode,
+    replace,
+    sha256,
+)
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
-from contracts.state import Overlay, Reader, get_record, put_record
+from contracts.state import (
+    Overlay,
+    Reader,
+    get_record,
+    indexed_page,
+    put_record,
+    records_page,
+)
 
 VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled"})
 CAUSES = frozenset({
@@ -210,6 +231,72 @@ def live_ids_by_debtor(state: Reader, debtor: bytes) -> list[bytes]:
 
 def children_ids(state: Reader, parent: bytes) -> list[bytes]:
     return _ids(state, b"vc/" + parent)
+
+
+VOUCHER_STANDINGS = frozenset({"overdue", "extended"})  # live states with a standing index
+
+
+def vouchers_page(state: Reader, after: bytes | None, limit: int, *,
+                  holder: bytes | None = None, debtor: bytes | None = None,
+                  status: str | None = None, standing: str | None = None
+                  ) -> tuple[list[Voucher], bytes | None]:
+    """A page of voucher states, by id after `after`: the live states of a standing, or a
+    holder's or a debtor's states (live ones only with status="active", from the live
+    index), each filtered by all that is given. At least one of `standing`, `holder` and
+    `debtor` is given; a `standing` lists live states only."""
+    if standing is not None:
+        assert standing in VOUCHER_STANDINGS and status in (None, "active")
+        prefix = overdue_key(b"") if standing == "overdue" else extended_key(b"")
+    elif holder is not None:
+        prefix = live_holder_key(holder, b"") if status == "active" \
+            else holder_index_key(holder, b"")
+    else:
+        assert debtor is not None, "a voucher list is of a standing, a holder or a debtor"
+        prefix = live_debtor_key(debtor, b"") if status == "active" \
+            else debtor_index_key(debtor, b"")
+
+    def keep(voucher: Voucher) -> bool:
+        return holder in (None, voucher.holder) and debtor in (None, voucher.debtor) \
+            and status in (None, voucher.status)
+
+    return indexed_page(state, prefix, after, limit, get_voucher, keep)
+
+
+def first_children_ids(state: Reader, parent: bytes, most: int) -> list[bytes]:
+    """The ids of the states split or transferred from `parent`, at most `most`."""
+    prefix = child_key(parent, b"")
+    return [key[len(prefix):] for key, _ in islice(state.scan(prefix), most)]
+
+
+def ancestors(state: Reader, voucher: Voucher, most: int) -> list[Voucher]:
+    """The states from the origin down to this state's parent (at most `most`, the nearest
+    ones, if the line is longer)."""
+    line: list[Voucher] = []
+    current = voucher
+    while current.parent is not None and len(line) < most:
+        parent = get_voucher(state, current.parent)
+        assert parent is not None, "a voucher's parent is stored"
+        line.append(parent)
+        current = parent
+    return list(reversed(line))
+
+
+def debtor_records_page(state: Reader, after: bytes | None, limit: int
+                        ) -> tuple[list[DebtorRecord], bytes | None]:
+    """Every debtor's record, by address after `after`."""
+    return records_page(state, debtor_record_key(b""), DebtorRecord, after, limit)
+
+
+def debtor_records(state: Reader) -> Iterator[DebtorRecord]:
+    """Every debtor's record, by address (the caller bounds how many it reads)."""
+    for _, value in state.scan(debtor_record_key(b"")):
+        yield decode(DebtorRecord, value)
+
+
+def live_voucher_ids(state: Reader) -> Iterator[bytes]:
+    """The ids of every live (active) voucher state, by holder then id, read lazily."""
+    for key, _ in state.scan(live_holder_key(b"", b"")):
+        yield key[-32:]
 
 
 def load_live(state: Reader, voucher_id: bytes) -> Voucher:

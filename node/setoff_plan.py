@@ -1,15 +1,16 @@
 """A set-off plan from the ledger's state: the debts, the optimum, a run and rounds.
 
-`collect` reads what may be set off now: confirmed obligations and live vouchers that
-are neither pledged (their bank has not agreed) nor reserved by a redemption request,
-and not already in an open round, between members who hold claims and did not opt
-out. `plan` solves the optimum (node/setoff_solver.py) and cuts it into rounds the
-contract accepts: each connected part of the set-off with 3 or more members is a round
-when it fits one (contracts.setoff.MAX_MEMBERS, MAX_REDUCTIONS); a larger part is
-decomposed into loops, packed into rounds that share no debt; what does not fit now is
-deferred to a later plan. Parts of two members are bilateral (the parties set off
-directly) and are reported, not proposed; so is any part of the set-off that runs both
-ways between two members, taken off before the rounds are cut.
+`collect` takes what the contract lets be set off now (contracts.setoff.open_debts:
+confirmed obligations and live vouchers that are neither pledged nor reserved by a
+redemption request, and not already in an open round, between members who hold claims),
+with each member's limit (0: opted out). `plan` solves the optimum
+(node/setoff_solver.py) and cuts it into rounds the contract accepts: each connected
+part of the set-off with 3 or more members is a round when it fits one
+(contracts.setoff.MAX_MEMBERS, MAX_REDUCTIONS); a larger part is decomposed into loops,
+packed into rounds that share no debt; what does not fit now is deferred to a later
+plan. Parts of two members are bilateral (the parties set off directly) and are
+reported, not proposed; so is any part of the set-off that runs both ways between two
+members, taken off before the rounds are cut.
 
 Members with a live mandate come first: the optimum over the debts between two of them,
 within each one's per-run limit, is the run. Its set-off is decomposed into loops by
@@ -29,24 +30,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from contracts import obligations, setoff, vouchers
-from contracts.errors import LedgerError, Rejected
+from contracts import setoff
+from contracts.errors import LedgerError
+from contracts.setoff import Debt
 from contracts.state import Reader
 from node.setoff_solver import Solution, optimal_setoff
 
 LegList = list[tuple["Debt", int]]
 
 MAX_PLAN_DEBTS = 200_000  # live obligations and vouchers a plan of the API may read
-
-
-@dataclass(frozen=True)
-class Debt:
-    kind: str  # "obligation" | "voucher"
-    id: bytes
-    debtor: bytes
-    creditor: bytes
-    amount_fen: int
-    due_ms: int
 
 
 @dataclass(frozen=True)
@@ -90,17 +82,6 @@ class Plan:
     seconds: dict[str, float] = field(default_factory=dict)  # solve, run, rounds
 
 
-def _holds_claims(state: Reader, address: bytes, cache: dict[bytes, bool]) -> bool:
-    """Whether the contract would let `address` take part (vouchers.require_can_hold)."""
-    if address not in cache:
-        try:
-            vouchers.require_can_hold(state, address)
-            cache[address] = True
-        except Rejected:
-            cache[address] = False
-    return cache[address]
-
-
 def collect(state: Reader, exclude: frozenset[bytes] = frozenset(),
             max_debts: int | None = None, time_ms: int | None = None) -> Graph:
     """Every debt a round may use now, every member's standing limit and, at ledger time
@@ -109,7 +90,6 @@ def collect(state: Reader, exclude: frozenset[bytes] = frozenset(),
     With `max_debts`, reading more live obligations and vouchers than that stops with
     `setoff.plan_too_large` (the time and memory of a plan grow with them).
     """
-    debts: list[Debt] = []
     read = 0
 
     def count() -> None:
@@ -120,30 +100,9 @@ def collect(state: Reader, exclude: frozenset[bytes] = frozenset(),
                               f"the ledger holds more than {max_debts} live obligations "
                               "and vouchers: more than one plan request may read")
 
-    live = obligations.live_key(b"")  # live_ids, read one at a time under the bound
-    for key, _ in state.scan(live):
-        count()
-        obligation_id = key[len(live):]
-        if setoff.open_round_of(state, obligation_id) is not None:
-            continue
-        o = obligations.get_obligation(state, obligation_id)
-        assert o is not None and o.status == obligations.LIVE
-        debts.append(Debt("obligation", o.id, o.debtor, o.creditor, o.amount_fen, o.due_ms))
-    for key, _ in state.scan(b"vhl/"):
-        count()
-        voucher_id = key[-32:]
-        v = vouchers.get_voucher(state, voucher_id)
-        assert v is not None and v.status == "active"
-        if v.pledge is not None or v.reserved_by is not None \
-                or setoff.open_round_of(state, voucher_id) is not None:
-            continue
-        debts.append(Debt("voucher", v.id, v.debtor, v.holder, v.amount_fen, v.due_ms))
-    able: dict[bytes, bool] = {}
-    # A voucher that came to its own debtor (an enforcing bank, an acquirer that is the
-    # debtor) is not a debt between two members.
-    debts = [d for d in debts if d.debtor != d.creditor
-             and d.debtor not in exclude and d.creditor not in exclude
-             and _holds_claims(state, d.debtor, able) and _holds_claims(state, d.creditor, able)]
+    # Which debts may take part is the contract's rule (contracts.setoff.open_debts).
+    debts = [d for d in setoff.open_debts(state, count)
+             if d.debtor not in exclude and d.creditor not in exclude]
     debts.sort(key=lambda d: (d.due_ms, d.id))
     limits: dict[bytes, int] = {}
     for member in sorted({d.debtor for d in debts} | {d.creditor for d in debts}):

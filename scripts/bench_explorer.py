@@ -43,9 +43,9 @@ from contracts.identity import KeyPair  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id  # noqa: E402
 from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
-from node.api import make_app  # noqa: E402
 from node.config import parse_network  # noqa: E402
-from node.explorer import header_at  # noqa: E402
+from node.http.app import make_app  # noqa: E402
+from node.http.explorer import header_at  # noqa: E402
 from node.service import Node  # noqa: E402
 
 CHAIN_ID = "claimledger-bench-explorer"

@@ -124,11 +124,11 @@ from contracts.state import Overlay  # noqa: E402
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id  # noqa: E402
 from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
 from node import tls  # noqa: E402
-from node.api import make_app  # noqa: E402
 from node.blocks import Block, tx_root  # noqa: E402
 from node.config import parse_network  # noqa: E402
 from node.front import FrontLimits, start_front  # noqa: E402
-from node.openapi import openapi_document  # noqa: E402
+from node.http.app import make_app  # noqa: E402
+from node.http.openapi import openapi_document  # noqa: E402
 from node.peer_gate import PeerLimits  # noqa: E402
 from node.peers import Link, PeerError, pack, unpack  # noqa: E402
 from node.service import Node  # noqa: E402

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.identity import KeyPair
-from node.api import make_app
 from node.config import parse_network
+from node.http.app import make_app
 from node.service import Node
 from tests.nodeproc import MEMBER_ROLES, network_toml, now_ms
 

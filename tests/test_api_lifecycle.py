@@ -28,9 +28,10 @@ from contracts.codec import encode
 from contracts.identity import KeyPair
 from contracts.tx import Transaction
 from contracts.vouchers import issued_voucher_id, part_id
-from node import api
-from node.api import make_app
 from node.config import parse_network
+from node.http import vouchers as http_vouchers
+from node.http.app import make_app
+from node.http.vouchers import commitment_view
 from node.service import Node
 from node.store import AddressedEvent, event_cursor
 from tests.nodeproc import DAY_MS, MEMBER_ROLES, build_tx, network_toml, tx_id
@@ -265,7 +266,7 @@ def test_lineage_route_gives_full_ancestors_and_the_descendant_tree(world: World
 def test_lineage_tree_is_cut_at_its_bounds_and_says_so(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "MAX_TREE_NODES", 2)
+    monkeypatch.setattr(http_vouchers, "MAX_TREE_NODES", 2)
     document = world.ok(f"/v1/vouchers/{h(world, 'VA')}/lineage")
     assert document["truncated"] is True
     tops = document["descendants"]
@@ -275,8 +276,8 @@ def test_lineage_tree_is_cut_at_its_bounds_and_says_so(
     r1 = next(t for t in tops if t["voucher"]["id"] == h(world, "R1"))
     assert "truncated" not in r1
 
-    monkeypatch.setattr(api, "MAX_TREE_NODES", 10_000)
-    monkeypatch.setattr(api, "MAX_TREE_DEPTH", 1)
+    monkeypatch.setattr(http_vouchers, "MAX_TREE_NODES", 10_000)
+    monkeypatch.setattr(http_vouchers, "MAX_TREE_DEPTH", 1)
     shallow = world.ok(f"/v1/vouchers/{h(world, 'T1')}/lineage")
     assert shallow["truncated"] is True
     assert shallow["descendants"][0]["children"] == []
@@ -422,10 +423,10 @@ def test_exercisable_only_between_lock_and_expiry_while_open() -> None:
         id=bytes(32), acquirer=bytes(32), voucher=bytes(32), origin=bytes(32),
         price_per_10000_fen=9_000, lock_until_ms=1_000, expires_ms=2_000, terms_ref="",
         status="open", committed_at_ms=0, exercised_fen=0, paid_fen=0)
-    assert [api.commitment_view(record, t)["exercisable"] for t in (999, 1_000, 1_999, 2_000)
+    assert [commitment_view(record, t)["exercisable"] for t in (999, 1_000, 1_999, 2_000)
             ] == [False, True, True, False]
     withdrawn = acquisition.Commitment(**{**record.__dict__, "status": "withdrawn"})
-    assert api.commitment_view(withdrawn, 1_500)["exercisable"] is False
+    assert commitment_view(withdrawn, 1_500)["exercisable"] is False
 
 
 def test_commitment_with_its_sales(world: World) -> None:

@@ -21,9 +21,16 @@ from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.tx import Signature, Transaction
-from node.api import SUBMIT_BUCKETS, BatchGate, ClientBuckets, SubmitLimit, make_app
 from node.config import NetworkConfig, parse_network
-from node.openapi import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
+from node.http.app import make_app
+from node.http.submit import (
+    MAX_BATCH_BODY_BYTES,
+    MAX_BATCH_TXS,
+    SUBMIT_BUCKETS,
+    BatchGate,
+    ClientBuckets,
+    SubmitLimit,
+)
 from node.service import Node
 from tests.nodeproc import (
     DAY_MS,

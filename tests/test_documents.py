@@ -36,10 +36,11 @@ from contracts.identity import KeyPair
 from contracts.keystore import seal
 from contracts.ledger import check_transaction
 from contracts.tx import MAX_BODY_BYTES, MAX_LARGE_TX_BYTES, MAX_TX_BYTES, Transaction, payload_id
-from node.api import LARGE_READ_GATE, LARGE_READS, make_app
 from node.blocks import MAX_BLOCK_TX_BYTES, Block, Header, evidence_root, tx_root
 from node.chain import InvalidBlock
 from node.config import parse_network
+from node.http.app import make_app
+from node.http.submit import LARGE_READ_GATE, LARGE_READS
 from node.service import Node
 from tests.memledger import CHAIN, DAY_MS, Ledger
 from tests.nodeproc import (
@@ -306,7 +307,7 @@ def test_application_obligation_and_redemption_rest_on_documents_sealed_to_their
 def shown(ledger: Ledger, tx: Transaction, events: list) -> tuple[bytes, str]:
     """Everything the ledger and the API show of an attachment to anyone: the transaction's
     bytes as blocks carry them, every state value, the events, and the JSON of the record
-    and of the transaction's view (as node.api gives them)."""
+    and of the transaction's view (as the HTTP API gives them)."""
     raw = encode(tx) + b"".join(ledger.store.items.values()) + b"".join(map(encode, events))
     found = documents.get_attachment(ledger.store, doc(tx))
     body = to_json(body_of(tx))

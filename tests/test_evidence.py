@@ -377,8 +377,8 @@ async def test_a_validator_signing_two_prevotes_is_on_every_ledger_once(
 async def test_evidence_reads_as_pages_and_as_the_document_describes(net: Network4) -> None:
     from aiohttp.test_utils import TestClient, TestServer
 
-    from node.api import make_app
-    from node.openapi import openapi_document
+    from node.http.app import make_app
+    from node.http.openapi import openapi_document
 
     net.commit(net.propose(0))
     net.commit(net.propose(0))

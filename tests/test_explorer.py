@@ -179,8 +179,8 @@ def test_every_node_serves_the_page_and_nothing_but_its_files(devnet: dict[str, 
 def test_an_installed_node_carries_the_page_files() -> None:
     import tomllib
 
-    from node.explorer import FILES, STATIC_DIR
-    from node.openapi import openapi_document
+    from node.http.explorer import FILES, STATIC_DIR
+    from node.http.openapi import openapi_document
 
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"]["node"]
@@ -194,7 +194,7 @@ def test_an_installed_node_carries_the_page_files() -> None:
 
 def test_the_overview_reads_a_committed_block_once_and_keeps_a_bounded_number(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from node import explorer
+    from node.http import explorer
 
     reads: list[int] = []
 

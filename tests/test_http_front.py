@@ -27,10 +27,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from contracts.identity import KeyPair
 from contracts.tx import MAX_LARGE_TX_BYTES
-from node import api, setoff_plan
-from node.api import LARGE_READS, MAX_BATCH_BODY_BYTES, SMALL_BODY_BYTES, make_app
+from node import setoff_plan
 from node.config import parse_network
 from node.front import FrontLimits, FrontSite, LogThrottle, start_front
+from node.http import chain, params, plan, setoff, submit
+from node.http.app import make_app
+from node.http.submit import LARGE_READS, MAX_BATCH_BODY_BYTES, SMALL_BODY_BYTES
 from node.service import Node
 from tests.nodeproc import MEMBER_ROLES, get, make_network, network_toml, now_ms, running
 
@@ -184,10 +186,10 @@ async def test_a_long_hex_string_costs_a_few_times_its_length(
 
 
 def test_hex_bytes_takes_hex_digits_only() -> None:
-    assert api.hex_bytes("00aBff", 3) == b"\x00\xab\xff"
+    assert params.hex_bytes("00aBff", 3) == b"\x00\xab\xff"
     for bad in ("0", "00 ff", " 00", "0x00", "gg", "٣٣", "00\n"):
-        assert api.hex_bytes(bad, 8) is None, bad
-    assert api.hex_bytes("00" * 9, 8) is None  # over the bound: nothing decoded
+        assert params.hex_bytes(bad, 8) is None, bad
+    assert params.hex_bytes("00" * 9, 8) is None  # over the bound: nothing decoded
 
 
 # ------------------------------------------------------------------ slow bodies
@@ -239,7 +241,7 @@ async def test_one_client_holds_at_most_its_share_of_the_large_upload_slots(
     async with api_client(tmp_path, limits) as client:
         port = client.server.port
         held = [asyncio.ensure_future(trickle_body(port, len(LARGE), "127.0.0.2"))
-                for _ in range(api.LARGE_READS_PER_CLIENT)]
+                for _ in range(submit.LARGE_READS_PER_CLIENT)]
         await asyncio.sleep(0.5)
         third = await asyncio.wait_for(trickle_body(port, len(LARGE), "127.0.0.2"), timeout=5)
         assert third.startswith(b"HTTP/1.1 503") and b"submit.busy" in third
@@ -451,7 +453,7 @@ async def test_a_failing_route_logs_a_burst_then_stays_quiet(
     def broken(node: Node, tx_id: bytes) -> dict:
         raise RuntimeError("a bug any client can reach")
 
-    monkeypatch.setattr(api, "tx_status", broken)
+    monkeypatch.setattr(chain, "tx_status", broken)
     caplog.set_level(logging.ERROR, logger="claimledger.api")
     async with api_client(tmp_path) as client:
         for _ in range(40):
@@ -468,7 +470,7 @@ async def test_a_path_a_client_chose_stays_on_its_log_line(
     def broken(text: str) -> bytes:
         raise RuntimeError("a bug any client can reach")
 
-    monkeypatch.setattr(api, "address_of", broken)
+    monkeypatch.setattr(setoff, "address_of", broken)
     caplog.set_level(logging.ERROR, logger="claimledger.api")
     async with api_client(tmp_path) as client:
         forged = "x%0A2026-01-01 00:00:00,000 ERROR claimledger.node: forged%0D"
@@ -627,10 +629,10 @@ async def test_only_the_newest_plans_keep_their_run_s_batches(
         assert with_batches["run_batches"] == [] and with_batches["run"]["batches"] == 0
         plain = await (await client.get("/v1/setoff/plan")).json()
         assert "run_batches" not in plain and len(calls) == 1
-        for supplier in ledger.suppliers[:api.PLAN_BATCHES_KEPT]:  # newer plans, same head
+        for supplier in ledger.suppliers[:plan.PLAN_BATCHES_KEPT]:  # newer plans, same head
             await client.get("/v1/setoff/plan", params={"exclude": supplier.address.hex()})
-        assert len(calls) == 1 + api.PLAN_BATCHES_KEPT
+        assert len(calls) == 1 + plan.PLAN_BATCHES_KEPT
         await client.get("/v1/setoff/plan")  # still cached, without its batches
-        assert len(calls) == 1 + api.PLAN_BATCHES_KEPT
+        assert len(calls) == 1 + plan.PLAN_BATCHES_KEPT
         again = await (await client.get("/v1/setoff/plan", params={"run_batches": "1"})).json()
-        assert again["run_batches"] == [] and len(calls) == 2 + api.PLAN_BATCHES_KEPT
+        assert again["run_batches"] == [] and len(calls) == 2 + plan.PLAN_BATCHES_KEPT

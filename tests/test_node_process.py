@@ -13,7 +13,9 @@ import pytest
 from contracts.codec import encode
 from contracts.ledger import sign_transaction
 from contracts.tx import ContractRef, Signature, Transaction
-from node.api import MAX_BODY_BYTES, SubmitLimit, make_app
+from node.http.app import make_app
+from node.http.params import MAX_BODY_BYTES
+from node.http.submit import SubmitLimit
 from tests.nodeproc import (
     DAY_MS,
     Network,

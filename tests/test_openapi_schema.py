@@ -37,8 +37,8 @@ from contracts import documents, issuance, obligations, setoff
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.vouchers import get_voucher
-from node.api import make_app
-from node.openapi import openapi_document
+from node.http.app import make_app
+from node.http.openapi import openapi_document
 from tests.nodeproc import DAY_MS, tx_id
 from tests.test_api_lifecycle import SEC, T0, World, build_scenario, terms
 

@@ -16,8 +16,9 @@ from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.tx import decode_transaction, payload_id
-from node.api import SUBMIT_BUCKETS, make_app
 from node.config import Limits, parse_network
+from node.http.app import make_app
+from node.http.submit import SUBMIT_BUCKETS
 from node.mempool import Mempool
 from node.service import Node
 from node.validator import Replication

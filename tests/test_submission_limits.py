@@ -14,8 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from contracts.codec import encode
 from contracts.identity import KeyPair
-from node.api import SUBMIT_BUCKETS, ClientBuckets, SubmitLimit, make_app
 from node.config import parse_network
+from node.http.app import make_app
+from node.http.submit import SUBMIT_BUCKETS, ClientBuckets, SubmitLimit
 from node.service import Node
 from tests.nodeproc import DAY_MS, MEMBER_ROLES, apply_tx, network_toml, now_ms, tx_id
 

@@ -21,8 +21,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from contracts.codec import encode
 from contracts.identity import KeyPair
 from contracts.tx import Transaction
-from node.api import make_app
 from node.config import NetworkConfig, parse_network
+from node.http.app import make_app
 from node.peers import Link, PeerError, pack, unpack
 from node.service import Node
 from node.validator import MAX_TXS_PER_FRAME, TXS_FRAME_BYTES, Replication, tx_frames

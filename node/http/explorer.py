@@ -6,16 +6,19 @@ Besides the files, this module adds the reads the API lacked, each bounded:
 
   GET /v1/overview                  the head, the last N blocks' times and transaction
                                     counts, who signed them, and the debtors' totals
-  GET /v1/registry/debtors          every debtor record (dr/), paged
-  GET /v1/registry/pledges          every pledge registration (p/), paged
-  GET /v1/registry/commitments      every acquisition commitment (q/), paged
-  GET /v1/registry/rounds           every set-off round (sr/), paged
-  GET /v1/registry/fees             every fee account (fa/), paged
+  GET /v1/registry/debtors          every debtor record, paged
+  GET /v1/registry/pledges          every pledge registration, paged
+  GET /v1/registry/commitments      every acquisition commitment, paged
+  GET /v1/registry/rounds           every set-off round, paged
+  GET /v1/registry/fees             every fee account, paged
 
 A registry pages over one key space holding one record per item, in key order (the
 address or the id), so a page reads `limit` records however long the chain is; a
 `status=` filter examines at most MAX_SCAN records per page, like the API's other
-filtered lists. The overview reads N blocks back from the head by height (headers only)
+filtered lists. The reads are the families' own (contracts.vouchers.debtor_records_page,
+contracts.pledge.all_pledges_page, ...), which own the keys.
+
+The overview reads N blocks back from the head by height (headers only)
 and their certificates, keeping what it read (committed blocks never change), so a
 later overview reads only the blocks committed since; its debtors' totals sum the debtor
 records once per block.
@@ -23,34 +26,32 @@ records once per block.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
 
 from aiohttp import web
 
-from contracts import acquisition, fees, pledge, setoff
-from contracts.codec import decode, to_json
-from contracts.vouchers import DebtorRecord
-from node.api import (
+from contracts import acquisition, fees, pledge, setoff, vouchers
+from contracts.codec import to_json
+from contracts.state import MAX_SCAN
+from node.blocks import Header
+from node.http.members import fee_account_view
+from node.http.params import (
     DEFAULT_PAGE,
     MAX_PAGE,
-    MAX_SCAN,
     NODE,
     choice_param,
-    commitment_view,
     cursor_param,
     int_param,
     not_found,
-    round_view,
+    page_answer,
 )
-from node.blocks import Header
+from node.http.setoff import round_view
+from node.http.vouchers import commitment_view, debtor_record_view, pledge_view
 from node.service import Node
 
-T = TypeVar("T")
-
-STATIC_DIR = Path(__file__).resolve().parent / "explorer"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "explorer"  # node/explorer/
 # The files the page is made of, and their content types: nothing else is served.
 FILES = {
     "index.html": "text/html",
@@ -174,11 +175,10 @@ def debtor_totals(node: Node) -> DebtorTotals:
     sums = dict.fromkeys(("outstanding_fen", "issued_fen", "redeemed_fen", "vouchers_issued",
                           "late_confirmations", "extended_vouchers", "overdue_vouchers"), 0)
     complete = True
-    for _, value in node.store.scan(b"dr/"):
+    for record in islice(vouchers.debtor_records(node.store), MAX_DEBTORS_SUMMED + 1):
         if counted == MAX_DEBTORS_SUMMED:
             complete = False
             break
-        record = decode(DebtorRecord, value)
         counted += 1
         for name in sums:
             sums[name] += getattr(record, name)
@@ -220,7 +220,6 @@ async def get_overview(request: web.Request) -> web.Response:
         for signer in block.signers:
             last_signed.setdefault(signer, height)
     totals = cached_debtor_totals(request)
-    raw_rounds = node.store.get(b"srn")
     signers = set(latest["signers"]) if latest else set()
     return web.json_response({
         "chain_id": node.chain.chain_id,
@@ -239,81 +238,56 @@ async def get_overview(request: web.Request) -> web.Response:
         "latest_certificate": latest,
         "debtors": {k: v for k, v in to_json(totals).items() if k != "block_id"},
         "setoff": {**to_json(setoff.get_totals(node.store)),
-                   "rounds_proposed": 0 if raw_rounds is None
-                   else int.from_bytes(raw_rounds, "big")},
+                   "rounds_proposed": setoff.rounds_proposed(node.store)},
     })
 
 
 # ---------------------------------------------------------------- registries
 
 
-def registry_page(
-    request: web.Request, prefix: bytes, cls: type[T],
-    view: Callable[[T], dict[str, Any]], keep: Callable[[T], bool] = lambda _: True,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Records of one key space (one record per item), in key order after `after`.
-
-    At most `limit` records are kept and MAX_SCAN examined, so a page filtered by `keep`
-    may be short and still carry a `next` cursor.
-    """
-    node = request.app[NODE]
+def registry_params(request: web.Request) -> tuple[bytes | None, int]:
+    """A registry page's cursor and size."""
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    after = cursor_param(request)
-    start = prefix + after + b"\x00" if after else prefix
-    out: list[dict[str, Any]] = []
-    examined = 0
-    last = b""
-    for key, value in node.store.scan(prefix, start):
-        if len(out) >= limit or examined >= MAX_SCAN:
-            return out, last.hex()
-        examined += 1
-        last = key[len(prefix):]
-        record = decode(cls, value)
-        if keep(record):
-            out.append(view(record))
-    return out, None
+    return cursor_param(request), limit
 
 
 async def list_debtor_records(request: web.Request) -> web.Response:
-    def view(record: DebtorRecord) -> dict[str, Any]:
-        average = (record.confirmation_delay_ms // record.confirmations
-                   if record.confirmations else None)
-        return {**to_json(record), "average_confirmation_delay_ms": average}
-
-    found, next_cursor = registry_page(request, b"dr/", DebtorRecord, view)
-    return web.json_response({"debtors": found, "next": next_cursor})
+    """Every debtor record, paged."""
+    page, next_cursor = vouchers.debtor_records_page(request.app[NODE].store,
+                                                     *registry_params(request))
+    return page_answer("debtors", [debtor_record_view(r) for r in page], next_cursor)
 
 
 async def list_all_pledges(request: web.Request) -> web.Response:
+    """Every pledge registration, paged."""
     status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
-    found, next_cursor = registry_page(request, b"p/", pledge.Pledge, to_json,
-                                       lambda p: status in (None, p.status))
-    return web.json_response({"pledges": found, "next": next_cursor})
+    page, next_cursor = pledge.all_pledges_page(request.app[NODE].store,
+                                                *registry_params(request), status)
+    return page_answer("pledges", [pledge_view(p) for p in page], next_cursor)
 
 
 async def list_all_commitments(request: web.Request) -> web.Response:
+    """Every acquisition commitment, paged."""
     status = choice_param(request, "status", acquisition.COMMITMENT_STATUSES)
-    now_ms = request.app[NODE].chain.head.time_ms
-    found, next_cursor = registry_page(
-        request, b"q/", acquisition.Commitment, lambda c: commitment_view(c, now_ms),
-        lambda c: status in (None, c.status))
-    return web.json_response({"commitments": found, "next": next_cursor})
+    node = request.app[NODE]
+    page, next_cursor = acquisition.all_commitments_page(node.store, *registry_params(request),
+                                                         status)
+    now_ms = node.chain.head.time_ms
+    return page_answer("commitments", [commitment_view(c, now_ms) for c in page], next_cursor)
 
 
 async def list_all_rounds(request: web.Request) -> web.Response:
+    """Every set-off round, paged."""
     status = choice_param(request, "status", setoff.ROUND_STATUSES)
-    found, next_cursor = registry_page(
-        request, b"sr/", setoff.Round, lambda r: round_view(r, None),
-        lambda r: status in (None, r.status))
-    return web.json_response({"rounds": found, "next": next_cursor})
+    page, next_cursor = setoff.all_rounds_page(request.app[NODE].store,
+                                               *registry_params(request), status)
+    return page_answer("rounds", [round_view(r, None) for r in page], next_cursor)
 
 
 async def list_fee_accounts(request: web.Request) -> web.Response:
-    def view(account: fees.Account) -> dict[str, Any]:
-        return {**to_json(account), "owed_fen": account.owed_fen}
-
-    found, next_cursor = registry_page(request, b"fa/", fees.Account, view)
-    return web.json_response({"accounts": found, "next": next_cursor})
+    """Every fee account, paged."""
+    page, next_cursor = fees.accounts_page(request.app[NODE].store, *registry_params(request))
+    return page_answer("accounts", [fee_account_view(a) for a in page], next_cursor)
 
 
 def add_explorer(app: web.Application) -> None:

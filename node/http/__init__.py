@@ -1,0 +1,7 @@
+"""The HTTP API (JSON under /v1), the regulator's explorer and the OpenAPI document.
+
+Imports run one way, from the route table down to the parameters: app -> explorer ->
+(vouchers, members, settlement, setoff, plan, chain, submit) -> params, and app ->
+openapi -> schemas (openapi also reads submit's bounds). Nothing here spells a storage
+key: the reads are contracts/' (tests/test_key_ownership.py).
+"""

@@ -1,0 +1,153 @@
+"""Members' records: the member directory, issuance applications, confidential documents
+and fees (the schedule, a member's account and its charges).
+
+Each handler answers with the record kind its name and its view function say; the reads
+are contracts/' (membership, issuance, documents, fees), which own the keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from contracts import documents, fees, issuance, membership
+from contracts.codec import to_json
+from contracts.ledger import resolve
+from contracts.membership import ROLES
+from contracts.tx import decode_transaction
+from node.http.params import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    NODE,
+    address_of,
+    address_param,
+    bad_request,
+    choice_param,
+    cursor_param,
+    found,
+    hex_cursor_param,
+    hex_id,
+    int_param,
+    next_text,
+    not_found,
+    page_answer,
+    require_member,
+)
+
+# ---------------------------------------------------------------- members
+
+
+def member_view(member: membership.Member) -> dict[str, Any]:
+    return to_json(member)
+
+
+async def get_member(request: web.Request) -> web.Response:
+    """A member."""
+    address = address_of(request.match_info["address"])
+    return web.json_response(member_view(require_member(request.app[NODE], address)))
+
+
+async def list_members(request: web.Request) -> web.Response:
+    """A page of members: all, or the active ones holding a role."""
+    node = request.app[NODE]
+    role = choice_param(request, "role", set(ROLES))
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = membership.members_page(node.store, cursor_param(request), limit, role)
+    return page_answer("members", [member_view(m) for m in page], next_cursor)
+
+
+# ---------------------------------------------------------------- applications
+
+
+def application_view(application: issuance.Application) -> dict[str, Any]:
+    return to_json(application)
+
+
+async def get_application(request: web.Request) -> web.Response:
+    """An issuance application."""
+    application_id = hex_id(request.match_info["id"], "an application id")
+    application = found(issuance.get_application(request.app[NODE].store, application_id),
+                        f"no application {application_id.hex()}")
+    return web.json_response(application_view(application))
+
+
+async def list_applications(request: web.Request) -> web.Response:
+    """A page of a creditor's or a debtor's issuance applications."""
+    node = request.app[NODE]
+    creditor = address_param(request, "creditor")
+    debtor = address_param(request, "debtor")
+    if (creditor is None) == (debtor is None):
+        raise bad_request("missing_parameter", "give creditor=ADDRESS or debtor=ADDRESS")
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = issuance.applications_page(node.store, cursor_param(request), limit,
+                                                   creditor=creditor, debtor=debtor)
+    return page_answer("applications", [application_view(a) for a in page], next_cursor)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def document_view(attachment: documents.Attachment,
+                  envelope: documents.Envelope | None) -> dict[str, Any]:
+    """A document's attachment record and, if given, its sealed envelope."""
+    view = to_json(attachment)
+    if envelope is not None:
+        view["envelope"] = to_json(envelope)
+    return view
+
+
+async def get_document(request: web.Request) -> web.Response:
+    """A confidential document's attachment record and, unless envelope=false, its sealed
+    envelope (ciphertext and sealed keys) read from the attach transaction's block."""
+    node = request.app[NODE]
+    document = hex_id(request.match_info["id"], "a document id")
+    with_envelope = choice_param(request, "envelope", {"true", "false"}) != "false"
+    attachment = documents.get_attachment(node.store, document)
+    if attachment is None:
+        raise not_found(f"no document {document.hex()} is attached")
+    envelope = None
+    if with_envelope:
+        record = node.store.tx_record(attachment.tx_id)
+        block = None if record is None else node.store.block(record.height)
+        assert record is not None and block is not None, "an attachment's block is stored"
+        _, _, body = resolve(node.registry, decode_transaction(block.txs[record.index]))
+        assert isinstance(body, documents.Attach) and body.commitment == attachment.commitment
+        envelope = body.envelope
+    return web.json_response(document_view(attachment, envelope))
+
+
+# ---------------------------------------------------------------- fees
+
+
+def fee_account_view(account: fees.Account) -> dict[str, Any]:
+    """A fee account and what it owes."""
+    return {**to_json(account), "owed_fen": account.owed_fen}
+
+
+def charge_view(cursor: bytes, charge: fees.Charge) -> dict[str, Any]:
+    """A charge or payment, its height and its cursor."""
+    return {**to_json(charge), "height": fees.charge_height(cursor), "cursor": cursor.hex()}
+
+
+async def get_fee_schedule(request: web.Request) -> web.Response:
+    """The fee schedule."""
+    return web.json_response(to_json(fees.get_schedule(request.app[NODE].store)))
+
+
+async def get_fee_account(request: web.Request) -> web.Response:
+    """A member's fee account and a page of its charges and payments, oldest first.
+
+    The cursor is the charge's key suffix: its height (8 bytes, big-endian) and its
+    transaction id, as 80 hex digits; each charge carries it as `cursor`.
+    """
+    node = request.app[NODE]
+    address = address_of(request.match_info["address"])
+    require_member(node, address)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    after = hex_cursor_param(request, fees.CHARGE_CURSOR_BYTES)
+    charges, next_cursor = fees.charges_page(node.store, address, after, limit)
+    account = fees.get_account(node.store, address)
+    return web.json_response({**fee_account_view(account),
+                              "charges": [charge_view(c, charge) for c, charge in charges],
+                              "next": next_text(next_cursor)})

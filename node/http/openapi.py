@@ -1,0 +1,534 @@
+"""The OpenAPI 3.1 document of the HTTP API, served at /v1/openapi.json: every path,
+its parameters and answers; the record schemas are node/http/schemas.py's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts import (
+    acquisition,
+    evidence,
+    obligations,
+    pledge,
+    redemption,
+    setoff,
+    vouchers,
+)
+from contracts.documents import MAX_DOCUMENT_BYTES
+from contracts.membership import ROLES
+from contracts.tx import MAX_LARGE_TX_BYTES
+from node.http.schemas import (
+    HEX32,
+    HEX32_OR_NULL,
+    NEXT,
+    OBJECT,
+    RECORD_SCHEMAS,
+    STR,
+    enum,
+    record,
+    ref,
+)
+from node.http.submit import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
+from node.setoff_plan import MAX_PLAN_DEBTS
+
+# What the API takes in a path or a query: 64 hex digits, either case.
+HEX32_IN = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
+ERROR = {"$ref": "#/components/schemas/Error"}
+RETRY_AFTER = {"Retry-After": {
+    "description": "seconds to wait before trying again", "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR_TEXT = {
+    400: "bad input: request.*, codec.*, address.malformed, tx.* (signature, chain, "
+         "contract, expiry)",
+    403: "observer.read_only: this node takes no submissions",
+    404: "not_found",
+    408: "request.body_timeout: the body came slower than the node's minimum rate (after a "
+         "grace of seconds); the connection is closed",
+    409: "tx.replay: already on the ledger",
+    413: "request.too_large: the body exceeds the hex of the largest transaction in JSON "
+         f"(2 x {MAX_LARGE_TX_BYTES} bytes + 64 KiB)",
+    415: "request.encoding_refused: a body with a Content-Encoding other than identity; "
+         "bodies are taken uncompressed",
+    422: "a rule of the ledger refuses it (issuance.*, membership.*, ...)",
+    429: "submit.rate_limited: this client submits faster than the node allows; "
+         "mempool.member_quota: a member that signed it has its share of the mempool "
+         "pending; mempool.member_throttled: that member's transactions failed their rules "
+         "in blocks lately; retry after Retry-After seconds",
+    503: "store.corrupt or store.write_failed: the node stopped serving its store",
+}
+
+
+def _errors(*statuses: int) -> dict:
+    """Error answers; every operation that reads the store may also answer 503."""
+    out = {str(s): _json(ERROR, ERROR_TEXT[s]) for s in statuses}
+    if "429" in out:
+        out["429"]["headers"] = RETRY_AFTER
+    out.setdefault("503", _json(ERROR, ERROR_TEXT[503]))
+    return out
+
+
+def _path_id(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema or HEX32_IN}
+
+
+def _query(name: str, description: str, schema: dict | None = None,
+           required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema or HEX32_IN}
+
+
+def _cursor(digits: int, description: str) -> dict:
+    return _query("after", description,
+                  {"type": "string", "pattern": f"^[0-9a-fA-F]{{{digits}}}$"})
+
+
+LIMIT = _query("limit", "page size (default 100)",
+               {"type": "integer", "minimum": 1, "maximum": 1000})
+PAGING = [LIMIT, _cursor(64, "cursor: the `next` of the previous page")]
+WAIT_MS = {"type": "integer", "minimum": 0, "maximum": 30000}
+
+
+def _page(key: str, item: str, description: str) -> dict:
+    return _json({"type": "object", "required": [key, "next"], "properties": {
+        key: {"type": "array", "items": ref(item)}, "next": NEXT}}, description)
+
+
+def _get(summary: str, parameters: list, ok: dict, *errors: int, description: str = "") -> dict:
+    operation = {"summary": summary, "parameters": parameters,
+                 "responses": {"200": ok, **_errors(*errors)}}
+    if description:
+        operation["description"] = description
+    return {"get": operation}
+
+
+STATUS_FILTER = "only records with this status"
+
+
+def lifecycle_paths() -> dict[str, Any]:
+    id_ = _path_id
+    address = _path_id("address", "member address")
+    return {
+        "/v1/vouchers/{id}/lineage": _get(
+            "A voucher state with every ancestor state and the tree of its descendants",
+            [id_("id", "voucher id")], _json(ref("Lineage"), "lineage"), 400, 404),
+        "/v1/holders/{address}": _get(
+            "What a member holds: live claim in fen and number of live parts",
+            [address], _json(ref("HolderTotals"), "holder totals"), 400, 404),
+        "/v1/debtors/{address}": _get(
+            "A debtor's record: outstanding, issued, redeemed, confirmations, lateness",
+            [address], _json(ref("DebtorRecord"), "debtor record"), 400, 404),
+        "/v1/origins/{id}": _get(
+            "An issued voucher as a whole: face value, redeemed, set off, live parts",
+            [id_("id", "id of the issued voucher")], _json(ref("Origin"), "origin"), 400, 404),
+        "/v1/pledges": _get(
+            "The pledge registry by voucher state, by issued voucher or by bank (one of them)",
+            [_query("voucher", "voucher state id"), _query("origin", "issued voucher id"),
+             _query("bank", "bank address"),
+             _query("status", STATUS_FILTER, enum(pledge.PLEDGE_STATUSES)),
+             *PAGING],
+            _page("pledges", "Pledge", "a page of pledges"), 400),
+        "/v1/pledges/{id}": _get(
+            "A pledge registration", [id_("id", "pledge id (the create transaction's id)")],
+            _json(ref("Pledge"), "pledge"), 400, 404),
+        "/v1/commitments": _get(
+            "Acquisition commitments a voucher state carries, or an acquirer's (one of them)",
+            [_query("voucher", "voucher state id"), _query("acquirer", "acquirer address"),
+             *PAGING],
+            _page("commitments", "Commitment", "a page of commitments"), 400, 404),
+        "/v1/commitments/{id}": _get(
+            "An acquisition commitment and a page of its sales",
+            [id_("id", "commitment id (the commit transaction's id)"), *PAGING],
+            _json({"allOf": [ref("Commitment"), {"type": "object", "properties": {
+                "sales": {"type": "array", "items": ref("Sale")}, "next": NEXT}}]},
+                "commitment with sales"), 400, 404,
+            description="`after` is the exercise transaction id of the last sale seen."),
+        "/v1/offers": _get(
+            "A debtor's redemption offers",
+            [_query("debtor", "debtor address", required=True),
+             _query("status", STATUS_FILTER, enum(redemption.OFFER_STATUSES)), *PAGING],
+            _page("offers", "Offer", "a page of offers"), 400),
+        "/v1/offers/{id}": _get(
+            "A redemption offer", [id_("id", "offer id (the publish transaction's id)")],
+            _json(ref("Offer"), "offer"), 400, 404),
+        "/v1/redemptions": _get(
+            "Redemption requests by holder or by debtor (one of them)",
+            [_query("holder", "holder address"), _query("debtor", "debtor address"),
+             _query("status", STATUS_FILTER,
+                    enum(redemption.REQUEST_STATUSES)), *PAGING],
+            _page("redemptions", "Redemption", "a page of redemption requests"), 400),
+        "/v1/redemptions/{id}": _get(
+            "A redemption request", [id_("id", "request id (the request transaction's id)")],
+            _json(ref("Redemption"), "redemption request"), 400, 404),
+        "/v1/fees": _get("The fee schedule in force", [],
+                         _json(ref("FeeSchedule"), "fee schedule")),
+        "/v1/fees/{address}": _get(
+            "A member's fee account and a page of its charges and payments, oldest first",
+            [address, LIMIT, _cursor(80, "a charge's `cursor`: charges after it")],
+            _json(ref("FeeAccount"), "fee account"), 400, 404,
+            description="`after` is a charge's `cursor`: its height (8 bytes, big-endian) "
+            "and transaction id, 80 hex digits."),
+        "/v1/events": _get(
+            "Events addressed to a member, oldest first",
+            [_query("address", "member address", required=True),
+             _cursor(24, "an event's `cursor` (24 hex digits): events after it"),
+             LIMIT,
+             _query("wait_ms", "if no event follows the cursor, wait up to this long for "
+                    "the next block that brings one", WAIT_MS)],
+            _page("events", "Event", "a page of events"), 400,
+            description="An event is listed for each address among its parties. The cursor "
+            "is the block height (8 bytes, big-endian) and the event's sequence number in "
+            "that block (4 bytes, big-endian: transactions' events in order, then the "
+            "end-of-block step's). `next` is null once the stream is read to its end; to "
+            "follow it, pass the last event's `cursor` as `after` with wait_ms."),
+    }
+
+
+def setoff_paths() -> dict[str, Any]:
+    return {
+        "/v1/obligations": _get(
+            "Obligations uploaded for set-off, by creditor or by debtor (one of them)",
+            [_query("creditor", "creditor address"), _query("debtor", "debtor address"),
+             _query("status", STATUS_FILTER, enum(obligations.STATUSES)), *PAGING],
+            _page("obligations", "Obligation", "a page of obligations"), 400),
+        "/v1/obligations/{id}": _get(
+            "An obligation", [_path_id("id", "obligation id (the submit transaction's id)")],
+            _json(ref("Obligation"), "obligation"), 400, 404),
+        "/v1/setoff/rounds": _get(
+            "Set-off rounds concerning a member (its own debts, or proposed by it), or every "
+            "open round",
+            [_query("member", "member address"),
+             _query("status", STATUS_FILTER + "; without member= only open",
+                    enum(setoff.ROUND_STATUSES)), *PAGING],
+            _page("rounds", "SetoffRound", "a page of rounds, in round id order"), 400,
+            description="With member=, each round's `asks` holds that member's only."),
+        "/v1/setoff/rounds/{id}": _get(
+            "A set-off round: legs, members, consents, result figures and what it asks of "
+            "each member",
+            [_path_id("id", "round id (the propose transaction's id)"),
+             _query("member", "only this member's entry in `asks`")],
+            _json(ref("SetoffRound"), "round"), 400, 404),
+        "/v1/setoff/plan": _get(
+            "The optimal set-off of the debts now, cut into rounds the contract accepts",
+            [_query("exclude", "addresses to leave out, comma separated (or the parameter "
+                    "repeated), at most 1000",
+                    {"type": "string", "pattern": "^([0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*)?$"}),
+             _query("run_batches", "1: include the run's batches", enum(["0", "1"]))],
+            _json(ref("SetoffPlan"), "plan"), 400,
+            description="Confirmed obligations and live vouchers that are not pledged, not "
+            "reserved and in no open round, between active members that did not opt out. "
+            "The optimum comes from a min-cost flow. The run is the optimum over debts "
+            "between members with a live mandate, within their per-run limits, in batches "
+            "of at most 500 debts; the rounds are the optimum of what the run leaves, each "
+            "connected part with 3 or more members a round. Debts are read from a snapshot "
+            "of one head beside the node, one plan at a time, and the answer is kept per "
+            "head and exclusions. Past "
+            f"{MAX_PLAN_DEBTS:,} live obligations and vouchers it answers 503 "
+            "setoff.plan_too_large; while plans for other exclusions keep the solver busy, "
+            "503 setoff.plan_busy with Retry-After."),
+        "/v1/setoff/limits/{member}": _get(
+            "A member's standing set-off limit",
+            [_path_id("member", "member address")], _json(ref("SetoffLimit"), "limit"),
+            400, 404),
+        "/v1/setoff/totals": _get(
+            "Set-off rounds executed and what they cleared in all; runs, their batches and "
+            "what they cleared", [],
+            _json(ref("SetoffTotals"), "totals")),
+        "/v1/setoff/mandates/{member}": _get(
+            "Every set-off mandate a member signed, and whether the latest stands",
+            [_path_id("member", "member address")], _json(ref("SetoffMandates"), "mandates"),
+            400, 404),
+        "/v1/setoff/runs": _get(
+            "Set-off runs in id order, or those that cleared something of a member",
+            [_query("member", "member address: its runs, each with its `usage`"), *PAGING],
+            _page("runs", "SetoffRun", "a page of runs"), 400),
+        "/v1/setoff/runs/{id}": _get(
+            "A set-off run: its figures and, with member=, what it cleared of that member",
+            [_path_id("id", "run id (the open_run transaction's id)"),
+             _query("member", "member address")], _json(ref("SetoffRun"), "run"), 400, 404),
+        "/v1/setoff/runs/{id}/batches/{number}": _get(
+            "One batch of a run, with its legs",
+            [_path_id("id", "run id"),
+             _path_id("number", "batch number", {"type": "string", "pattern": "^[0-9]+$"})],
+            _json(ref("SetoffRunBatch"), "batch"), 400, 404),
+    }
+
+
+PAGE_FILES = ["app.js", "index.html", "style.css"]  # node/http/explorer.py serves these only
+REGISTRY_TEXT = ("Every record of one kind, in key order ({order}), after the cursor `after`. "
+                 "A page reads at most `limit` records; with `status=` at most 10,000 are "
+                 "examined, so a page may be short and still carry a `next`.")
+
+
+def explorer_paths() -> dict[str, Any]:
+    """The regulator's explorer (a web page) and the reads it needs beside the API's."""
+
+    def registry(summary: str, key: str, item: str, order: str, *statuses: str) -> dict:
+        status = ([_query("status", STATUS_FILTER, enum(statuses))] if statuses else [])
+        return _get(summary, [*status, *PAGING], _page(key, item, f"a page of {key}"), 400,
+                    description=REGISTRY_TEXT.format(order=order))
+
+    page = {"description": "the page", "content": {"text/html": {"schema": STR}}}
+    return {
+        "/explorer/": _get("The explorer: a read-only web page over this API", [], page,
+                           description="A single-page app (hash routes: #/overview, "
+                           "#/voucher/ID, #/pledges, #/commitments, #/overdue, #/debtors, "
+                           "#/setoff, #/fees) that reads the routes below."),
+        "/explorer/{file}": _get(
+            "A file of the explorer page",
+            [_path_id("file", "the file's name", {"type": "string", "enum": PAGE_FILES})],
+            {"description": "the file", "content": {
+                "text/html": {"schema": STR}, "text/javascript": {"schema": STR},
+                "text/css": {"schema": STR}}}, 404),
+        "/v1/overview": _get(
+            "The head, the last blocks' times and transaction counts, the validators' last "
+            "signatures, and the debtors' totals",
+            [_query("blocks", "how many blocks back from the head to read (default 120)",
+                    {"type": "integer", "minimum": 1, "maximum": 1000})],
+            _json(ref("Overview"), "overview"), 400,
+            description="Blocks are read by height from the head down (headers and "
+            "certificates only; a block read once is kept, so a later overview reads only "
+            "newer blocks). The debtors' totals add up the debtor records, one per debtor, "
+            "once per block."),
+        "/v1/registry/debtors": registry(
+            "Every debtor's record: outstanding, confirmations and their delay, late "
+            "confirmations, extended and overdue vouchers", "debtors", "DebtorRecord",
+            "by debtor address"),
+        "/v1/registry/pledges": registry(
+            "The whole pledge registry", "pledges", "Pledge", "by pledge id",
+            *pledge.PLEDGE_STATUSES),
+        "/v1/registry/commitments": registry(
+            "Every acquisition commitment", "commitments", "Commitment", "by commitment id",
+            *acquisition.COMMITMENT_STATUSES),
+        "/v1/registry/rounds": registry(
+            "Every set-off round, whatever its status", "rounds", "SetoffRound",
+            "by round id; `round_no` and `proposed_at_ms` give the order they came in",
+            *setoff.ROUND_STATUSES),
+        "/v1/registry/fees": registry(
+            "Every member's fee account: charged, paid, owed", "accounts",
+            "FeeAccountSummary", "by member address"),
+    }
+
+
+def tx_batch_operation() -> dict[str, Any]:
+    """POST /v1/txs/batch: many signed transactions, an answer for each in the order sent."""
+    outcome = {"oneOf": [
+        record(["id", "status"], id=HEX32, status={"const": "pending"}),
+        record(["id", "error"], id={**HEX32_OR_NULL, "description": "null when the "
+                                     "bytes do not decode as a transaction"},
+                error=record(["code", "message"], code=STR, message=STR)),
+    ]}
+    return {
+        "summary": "Submit up to 1,000 signed transactions at once",
+        "description": "JSON {\"txs\": [hex, ...]} or, as application/msgpack, one msgpack "
+        f"array of byte strings (bin): at most {MAX_BATCH_TXS} transactions and "
+        f"{MAX_BATCH_BODY_BYTES} bytes of body (ordinary transactions; a document "
+        "attachment goes to POST /v1/txs). Each is checked as POST /v1/txs checks one, in "
+        "the order sent, and `results` says for each, in that order, that it is pending "
+        "(sent again, it is still pending) or the error POST /v1/txs would have answered "
+        "(tx.bad_signature, tx.wrong_chain, tx.replay, mempool.full, a rule's code...); "
+        "when one met mempool.full the answer carries Retry-After. A body that is not one "
+        "array of byte strings (request.bad_msgpack, request.bad_json, request.bad_batch, "
+        "request.bad_hex) or holds too many (request.too_many_txs) is refused whole, "
+        "nothing admitted. A batch of n costs the client n tokens of its submission "
+        "budget (at least one), all or nothing: without them it is answered 429. A few "
+        "batches are received at once, some more wait, and past that 503 submit.busy.",
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": record(["txs"], txs={
+                "type": "array", "maxItems": MAX_BATCH_TXS,
+                "items": {"type": "string", "pattern": "^([0-9a-fA-F]{2})*$",
+                          "description": "a signed transaction's canonical bytes"}})},
+            "application/msgpack": {"schema": {"type": "string", "format": "binary",
+                                               "description": "a msgpack array of bin"}},
+        }},
+        "responses": {
+            "200": {**_json(record(["results"], results={"type": "array",
+                                                          "items": outcome}),
+                            "the outcome of each transaction, in the order sent"),
+                    "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
+                                                "required": False}}},
+            **_errors(400, 403, 408, 415, 429),
+            "413": _json(ERROR, "request.too_large: the body exceeds "
+                         f"{MAX_BATCH_BODY_BYTES} bytes"),
+            "503": {**_json(ERROR, "submit.busy (retry after Retry-After seconds), or "
+                            "store.corrupt / store.write_failed"),
+                    "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
+                                                "required": False}}},
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Claimledger node API",
+            "version": "1",
+            "description": "Receivable claim vouchers (应收账款债权凭证) on a permissioned "
+            "ledger. Money is integer fen; times are ledger milliseconds since 1970 UTC; "
+            "ids, addresses and bytes are lowercase hex in answers (either case in paths and "
+            "queries). Errors are "
+            '{"error": {"code", "message"}} with a stable code. Validators link to '
+            "each other over TLS websockets at /v1/peer on their peer address, not on this "
+            "API.",
+        },
+        "paths": {
+            "/v1/status": {"get": {
+                "summary": "Chain id, this node, head height, block id and state root",
+                "responses": {"200": _json({"$ref": "#/components/schemas/Status"}, "status"),
+                              **_errors()},
+            }},
+            "/v1/txs": {"post": {
+                "summary": "Submit a signed transaction",
+                "description": "JSON {\"tx\": hex} or the raw canonical bytes as "
+                "application/msgpack. Checked on arrival: 202 means it is pending. Each "
+                "client (by IP address) may submit a burst, then a steady rate; past that "
+                "it is answered 429 with Retry-After, as is a transaction of a member over "
+                "its quota of pending transactions ([limits] of network.toml). A full "
+                "mempool answers 503 mempool.full with Retry-After. A transaction is at "
+                "most 64 KiB, except a "
+                f"document attachment (at most {MAX_LARGE_TX_BYTES} bytes: a sealed document "
+                f"of up to {MAX_DOCUMENT_BYTES} bytes), best sent as raw bytes; bodies over "
+                "256 KiB are received a few at a time, and past that answered 503 "
+                "submit.busy with Retry-After.",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {
+                        "type": "object", "required": ["tx"],
+                        "properties": {"tx": {
+                            "type": "string", "pattern": "^([0-9a-fA-F]{2})*$",
+                            "maxLength": 2 * MAX_LARGE_TX_BYTES,
+                            "description": "the signed transaction's canonical bytes"}}}},
+                    "application/msgpack": {"schema": {"type": "string",
+                                                       "format": "binary"}},
+                }},
+                "responses": {
+                    "202": _json({"type": "object", "required": ["id", "status"], "properties": {
+                        "id": HEX32, "status": {"const": "pending"}}}, "accepted, pending"),
+                    **_errors(400, 403, 408, 409, 413, 415, 422, 429),
+                    "503": {**_json(ERROR, "mempool.full or submit.busy (retry after "
+                                    "Retry-After seconds), "
+                                    "or store.corrupt / store.write_failed"),
+                            "headers": {"Retry-After": {**RETRY_AFTER["Retry-After"],
+                                                        "required": False}}},
+                },
+            }},
+            "/v1/txs/batch": {"post": tx_batch_operation()},
+            "/v1/txs/{id}": {"get": {
+                "summary": "A transaction's status (pending, committed, rejected), block and "
+                "result",
+                "parameters": [
+                    _path_id("id", "transaction id"),
+                    _query("wait_ms", "wait up to this long while it is pending", WAIT_MS),
+                ],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Tx"}, "the tx"),
+                              **_errors(400, 404)},
+            }},
+            "/v1/blocks/{height}": {"get": {
+                "summary": "A block: header, transaction ids, commit certificate, events",
+                "parameters": [_path_id("height", "block height",
+                                        {"type": "integer", "minimum": 0})],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Block"}, "block"),
+                              **_errors(400, 404)},
+            }},
+            "/v1/vouchers": {"get": {
+                "summary": "Vouchers by holder or by debtor, optionally by status; or live "
+                "overdue or extended states (standing), optionally by holder or debtor",
+                "description": "status=active reads the live indices. A page may hold fewer "
+                "than `limit` vouchers and still have a `next` cursor when filters apply.",
+                "parameters": [_query("holder", "holder address"),
+                               _query("debtor", "debtor address"),
+                               _query("status", "active, consumed or cancelled",
+                                      enum(vouchers.VOUCHER_STATUSES)),
+                               _query("standing", "live states that are overdue or extended",
+                                      enum(vouchers.VOUCHER_STANDINGS)), *PAGING],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "vouchers": {"type": "array",
+                                 "items": {"$ref": "#/components/schemas/VoucherState"}},
+                    "next": {"type": ["string", "null"]}}}, "a page of vouchers"),
+                    **_errors(400)},
+            }},
+            "/v1/vouchers/{id}": {"get": {
+                "summary": "A voucher state with its lineage back to the issued voucher, its "
+                "direct children and its origin record",
+                "parameters": [_path_id("id", "voucher id")],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Voucher"}, "voucher"),
+                              **_errors(400, 404)},
+            }},
+            "/v1/members": {"get": {
+                "summary": "Members, in address order; or the active members with a role",
+                "parameters": [_query("role", "only active members with this role (e.g. "
+                                      "the agency and the regulators a document is sealed "
+                                      "to)", enum(ROLES)), *PAGING],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "members": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/Member"}},
+                    "next": {"type": ["string", "null"]}}}, "a page of members"),
+                    **_errors(400)},
+            }},
+            "/v1/members/{address}": {"get": {
+                "summary": "A member: name, roles, status",
+                "parameters": [_path_id("address", "member address")],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Member"}, "member"),
+                              **_errors(400, 404)},
+            }},
+            "/v1/applications": {"get": {
+                "summary": "Issuance applications by creditor or by debtor",
+                "parameters": [_query("creditor", "creditor address"),
+                               _query("debtor", "debtor address"), *PAGING],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "applications": {"type": "array", "items": ref("Application")},
+                    "next": {"type": ["string", "null"]}}}, "a page of applications"),
+                    **_errors(400)},
+            }},
+            "/v1/applications/{id}": {"get": {
+                "summary": "An issuance application and its status",
+                "parameters": [_path_id("id", "application id (the apply transaction's id)")],
+                "responses": {"200": _json(ref("Application"), "application"),
+                              **_errors(400, 404)},
+            }},
+            "/v1/evidence": _get(
+                "Equivocations on the ledger: validators that signed two different votes "
+                "for one height, round and step",
+                [_query("validator", "only this validator's (its node key)"), LIMIT,
+                 _query("after", "cursor: the `next` of the previous page",
+                        {"type": "string",
+                         "pattern": f"^[0-9a-fA-F]{{{2 * evidence.KEY_BYTES}}}$"})],
+                _page("evidence", "Equivocation", "a page of equivocations"), 400,
+                description="In key order: validator, height, round, step. A proposer puts "
+                "the evidence its node found into its block; every node verifies both votes "
+                "(signatures for this chain, one validator of the set, one height, round "
+                "and step, two values) before the block is executed, and each step's "
+                "equivocation is kept once. `vote_a` and `vote_b` are the votes as signed "
+                "and sent (msgpack [1, type, height, round, value, validator, signature]); "
+                "anyone can verify them again against the vote sign bytes."),
+            "/v1/documents/{id}": _get(
+                "A confidential document: who attached it, its commitment, parties and "
+                "readers, and its sealed envelope",
+                [_path_id("id", "the document's id (sha256 of a domain tag, the owner and "
+                          "the commitment), as the transactions resting on it name it"),
+                 _query("envelope", "false: the record only, without the envelope",
+                        enum(["true", "false"]))],
+                _json(ref("Document"), "attachment"), 400, 404,
+                description="The ledger keeps the ciphertext only, and nothing an outsider "
+                "could test a guess against: the document, its label and a 32-byte salt "
+                "were padded to a size class, encrypted once with a fresh key, and that key "
+                "sealed to each reader's X25519 key (derived from its Ed25519 address) with a "
+                "sealed box. The commitment is sha256 of a domain tag, the salt and the "
+                "plaintext. A reader opens its sealed key, decrypts, strips the padding and "
+                "checks the commitment and the id (claimledger-wallet document get)."),
+            **lifecycle_paths(),
+            **setoff_paths(),
+            **explorer_paths(),
+            "/v1/openapi.json": {"get": {
+                "summary": "This document",
+                "responses": {"200": _json(OBJECT, "OpenAPI document")},
+            }},
+        },
+        "components": {"schemas": RECORD_SCHEMAS},
+    }

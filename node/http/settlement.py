@@ -1,0 +1,111 @@
+"""Settlement records: debtors' redemption offers, holders' redemption requests and
+obligations (the debts, besides vouchers, that set-off clears).
+
+Each handler answers with the record kind its name and its view function say; the reads
+are contracts/' (redemption, obligations), which own the keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from contracts import obligations, redemption, setoff
+from contracts.codec import to_json
+from node.http.params import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    NODE,
+    address_param,
+    bad_request,
+    choice_param,
+    cursor_param,
+    found,
+    hex_id,
+    int_param,
+    only_one,
+    page_answer,
+)
+from node.service import Node
+
+# ---------------------------------------------------------------- offers and redemptions
+
+
+def offer_view(offer: redemption.Offer) -> dict[str, Any]:
+    return to_json(offer)
+
+
+def redemption_view(request: redemption.Request) -> dict[str, Any]:
+    return to_json(request)
+
+
+async def list_offers(request: web.Request) -> web.Response:
+    """A page of a debtor's redemption offers."""
+    node = request.app[NODE]
+    debtor = address_param(request, "debtor")
+    if debtor is None:
+        raise bad_request("missing_parameter", "give debtor=ADDRESS")
+    status = choice_param(request, "status", redemption.OFFER_STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = redemption.offers_page(node.store, debtor, cursor_param(request),
+                                               limit, status)
+    return page_answer("offers", [offer_view(o) for o in page], next_cursor)
+
+
+async def get_offer(request: web.Request) -> web.Response:
+    """A redemption offer."""
+    offer_id = hex_id(request.match_info["id"], "an offer id")
+    offer = found(redemption.get_offer(request.app[NODE].store, offer_id),
+                  f"no offer {offer_id.hex()}")
+    return web.json_response(offer_view(offer))
+
+
+async def list_redemptions(request: web.Request) -> web.Response:
+    """A page of a holder's or a debtor's redemption requests."""
+    node = request.app[NODE]
+    name, address = only_one(holder=address_param(request, "holder"),
+                             debtor=address_param(request, "debtor"))
+    status = choice_param(request, "status", redemption.REQUEST_STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = redemption.requests_page(node.store, cursor_param(request), limit,
+                                                 status=status, **{name: address})
+    return page_answer("redemptions", [redemption_view(r) for r in page], next_cursor)
+
+
+async def get_redemption(request: web.Request) -> web.Response:
+    """A redemption request."""
+    request_id = hex_id(request.match_info["id"], "a redemption request id")
+    found_request = found(redemption.get_request(request.app[NODE].store, request_id),
+                          f"no redemption request {request_id.hex()}")
+    return web.json_response(redemption_view(found_request))
+
+
+# ---------------------------------------------------------------- obligations
+
+
+def obligation_view(node: Node, obligation: obligations.Obligation) -> dict[str, Any]:
+    """The obligation and the open set-off round it is in, if any."""
+    in_round = setoff.open_round_of(node.store, obligation.id)
+    return {**to_json(obligation), "open_round": None if in_round is None else in_round.hex()}
+
+
+async def list_obligations(request: web.Request) -> web.Response:
+    """A page of a creditor's or a debtor's obligations."""
+    node = request.app[NODE]
+    name, address = only_one(creditor=address_param(request, "creditor"),
+                             debtor=address_param(request, "debtor"))
+    status = choice_param(request, "status", obligations.STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = obligations.obligations_page(node.store, cursor_param(request), limit,
+                                                     status=status, **{name: address})
+    return page_answer("obligations", [obligation_view(node, o) for o in page], next_cursor)
+
+
+async def get_obligation(request: web.Request) -> web.Response:
+    """An obligation."""
+    node = request.app[NODE]
+    obligation_id = hex_id(request.match_info["id"], "an obligation id")
+    obligation = found(obligations.get_obligation(node.store, obligation_id),
+                       f"no obligation {obligation_id.hex()}")
+    return web.json_response(obligation_view(node, obligation))

@@ -1,0 +1,249 @@
+"""Voucher records: voucher states with their lineage, origins, holders' totals, debtors'
+records, the pledge registry and acquisition commitments with their sales.
+
+Each handler answers with the record kind its name and its view function say; the reads
+are contracts/' (vouchers, pledge, acquisition), which own the keys.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from aiohttp import web
+
+from contracts import acquisition, pledge, vouchers
+from contracts.codec import to_json
+from contracts.vouchers import VOUCHER_STANDINGS, VOUCHER_STATUSES, DebtorRecord, Voucher
+from node.http.params import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    NODE,
+    address_of,
+    address_param,
+    bad_request,
+    choice_param,
+    cursor_param,
+    found,
+    hex_id,
+    id_param,
+    int_param,
+    next_text,
+    only_one,
+    page_answer,
+    require_member,
+)
+from node.service import Node
+
+MAX_LINEAGE = 10_000
+MAX_TREE_NODES = 10_000  # descendants shown by /lineage
+MAX_TREE_DEPTH = 100  # levels of nesting in that tree: JSON parsers have depth limits
+MAX_CHILDREN = 1_000  # one operation creates at most 16; a bound all the same
+
+
+# ---------------------------------------------------------------- voucher states
+
+
+def voucher_view(voucher: Voucher) -> dict[str, Any]:
+    """A voucher state as the API shows it."""
+    return to_json(voucher)
+
+
+def load_voucher(node: Node, voucher_id: bytes) -> Voucher:
+    return found(vouchers.get_voucher(node.store, voucher_id), f"no voucher {voucher_id.hex()}")
+
+
+def children_of(node: Node, voucher_id: bytes) -> list[bytes]:
+    return vouchers.first_children_ids(node.store, voucher_id, MAX_CHILDREN)
+
+
+def descendant_tree(node: Node, root: Voucher) -> tuple[list[dict[str, Any]], bool]:
+    """The states descending from `root`, breadth first, as nested {voucher, children}.
+
+    At most MAX_TREE_NODES nodes and MAX_TREE_DEPTH levels; a node whose children are
+    left out carries "truncated": true, and so does the answer.
+    """
+    top: list[dict[str, Any]] = []
+    queue: deque[tuple[bytes, dict[str, Any] | None, int]] = deque([(root.id, None, 0)])
+    count = 0
+    truncated = False
+    while queue:
+        voucher_id, entry, depth = queue.popleft()
+        child_ids = children_of(node, voucher_id)
+        if child_ids and (count + len(child_ids) > MAX_TREE_NODES or depth >= MAX_TREE_DEPTH):
+            truncated = True
+            if entry is not None:
+                entry["truncated"] = True
+            if count >= MAX_TREE_NODES:
+                continue  # no room left: only mark the nodes that have children
+            child_ids = child_ids[:MAX_TREE_NODES - count] if depth < MAX_TREE_DEPTH else []
+        siblings = top if entry is None else entry["children"]
+        for child_id in child_ids:
+            child = vouchers.get_voucher(node.store, child_id)
+            assert child is not None, "an indexed child is stored"
+            node_entry: dict[str, Any] = {"voucher": voucher_view(child), "children": []}
+            siblings.append(node_entry)
+            count += 1
+            queue.append((child_id, node_entry, depth + 1))
+    return top, truncated
+
+
+async def get_voucher(request: web.Request) -> web.Response:
+    """A voucher state, the ids of its line and children, and its origin record."""
+    node = request.app[NODE]
+    voucher = load_voucher(node, hex_id(request.match_info["id"], "a voucher id"))
+    origin = found(vouchers.get_origin(node.store, voucher.origin), "origin")
+    return web.json_response({
+        **voucher_view(voucher),
+        "lineage": [v.id.hex() for v in vouchers.ancestors(node.store, voucher, MAX_LINEAGE)],
+        "children": [c.hex() for c in children_of(node, voucher.id)],
+        "origin_record": origin_view(origin),
+    })
+
+
+async def get_voucher_lineage(request: web.Request) -> web.Response:
+    """A voucher state with the states above it and the tree of states below it."""
+    node = request.app[NODE]
+    voucher = load_voucher(node, hex_id(request.match_info["id"], "a voucher id"))
+    line = vouchers.ancestors(node.store, voucher, MAX_LINEAGE)
+    tree, truncated = descendant_tree(node, voucher)
+    cut_above = bool(line) and line[0].parent is not None
+    return web.json_response({
+        "ancestors": [voucher_view(v) for v in line],
+        "voucher": voucher_view(voucher),
+        "descendants": tree,
+        "truncated": truncated or cut_above,
+    })
+
+
+async def list_vouchers(request: web.Request) -> web.Response:
+    """A page of voucher states of a holder, of a debtor or of a standing."""
+    node = request.app[NODE]
+    holder = address_param(request, "holder")
+    debtor = address_param(request, "debtor")
+    status = choice_param(request, "status", VOUCHER_STATUSES)
+    standing = choice_param(request, "standing", VOUCHER_STANDINGS)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    cursor = cursor_param(request)
+    if standing is not None:
+        if status not in (None, "active"):
+            raise bad_request("bad_parameter", "standing lists live (active) states only")
+    elif holder is None and debtor is None:
+        raise bad_request("missing_parameter", "give holder=ADDRESS, debtor=ADDRESS or standing=")
+    page, next_cursor = vouchers.vouchers_page(node.store, cursor, limit, holder=holder,
+                                               debtor=debtor, status=status, standing=standing)
+    return page_answer("vouchers", [voucher_view(v) for v in page], next_cursor)
+
+
+# ---------------------------------------------------------------- origins, holders, debtors
+
+
+def origin_view(origin: vouchers.Origin) -> dict[str, Any]:
+    return to_json(origin)
+
+
+def debtor_record_view(record: DebtorRecord) -> dict[str, Any]:
+    """A debtor's record and its average confirmation delay (null before the first)."""
+    average = (record.confirmation_delay_ms // record.confirmations
+               if record.confirmations else None)
+    return {**to_json(record), "average_confirmation_delay_ms": average}
+
+
+async def get_holder(request: web.Request) -> web.Response:
+    """A member's holder totals."""
+    node = request.app[NODE]
+    address = address_of(request.match_info["address"])
+    require_member(node, address)
+    return web.json_response(to_json(vouchers.get_holder_totals(node.store, address)))
+
+
+async def get_debtor(request: web.Request) -> web.Response:
+    """A member's debtor record."""
+    node = request.app[NODE]
+    address = address_of(request.match_info["address"])
+    require_member(node, address)
+    return web.json_response(debtor_record_view(vouchers.get_debtor_record(node.store, address)))
+
+
+async def get_origin(request: web.Request) -> web.Response:
+    """An issued voucher's origin record."""
+    origin_id = hex_id(request.match_info["id"], "an origin id")
+    origin = found(vouchers.get_origin(request.app[NODE].store, origin_id),
+                   f"no issued voucher {origin_id.hex()}")
+    return web.json_response(origin_view(origin))
+
+
+# ---------------------------------------------------------------- pledges
+
+
+def pledge_view(record: pledge.Pledge) -> dict[str, Any]:
+    return to_json(record)
+
+
+async def list_pledges(request: web.Request) -> web.Response:
+    """A page of pledges of a voucher state, an origin or a bank."""
+    node = request.app[NODE]
+    name, key = only_one(voucher=id_param(request, "voucher"),
+                         origin=id_param(request, "origin"), bank=address_param(request, "bank"))
+    status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = pledge.pledges_page(node.store, cursor_param(request), limit,
+                                            status=status, **{name: key})
+    return page_answer("pledges", [pledge_view(p) for p in page], next_cursor)
+
+
+async def get_pledge(request: web.Request) -> web.Response:
+    """A pledge."""
+    pledge_id = hex_id(request.match_info["id"], "a pledge id")
+    record = found(pledge.get_pledge(request.app[NODE].store, pledge_id),
+                   f"no pledge {pledge_id.hex()}")
+    return web.json_response(pledge_view(record))
+
+
+# ---------------------------------------------------------------- acquisition commitments
+
+
+def commitment_view(commitment: acquisition.Commitment, now_ms: int) -> dict[str, Any]:
+    """The commitment and whether a holder may exercise it at the head's ledger time."""
+    exercisable = (commitment.status == "open"
+                   and commitment.lock_until_ms <= now_ms < commitment.expires_ms)
+    return {**to_json(commitment), "exercisable": exercisable}
+
+
+def sale_view(tx_id: bytes, sale: acquisition.Sale) -> dict[str, Any]:
+    """A sale under a commitment and the transaction that made it."""
+    return {"tx_id": tx_id.hex(), **to_json(sale)}
+
+
+def load_commitment_view(node: Node, commitment_id: bytes) -> dict[str, Any]:
+    commitment = found(acquisition.get_commitment(node.store, commitment_id),
+                       f"no commitment {commitment_id.hex()}")
+    return commitment_view(commitment, node.chain.head.time_ms)
+
+
+async def list_commitments(request: web.Request) -> web.Response:
+    """A page of commitments of an acquirer or carried by a voucher state."""
+    node = request.app[NODE]
+    name, key = only_one(voucher=id_param(request, "voucher"),
+                         acquirer=address_param(request, "acquirer"))
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    cursor = cursor_param(request)
+    if name == "acquirer":
+        page, next_cursor = acquisition.acquirer_commitments_page(node.store, key, cursor, limit)
+    else:
+        page, next_cursor = acquisition.carried_commitments_page(
+            node.store, load_voucher(node, key), cursor, limit)
+    now_ms = node.chain.head.time_ms
+    return page_answer("commitments", [commitment_view(c, now_ms) for c in page], next_cursor)
+
+
+async def get_commitment(request: web.Request) -> web.Response:
+    """A commitment and a page of the sales made under it."""
+    node = request.app[NODE]
+    commitment_id = hex_id(request.match_info["id"], "a commitment id")
+    view = load_commitment_view(node, commitment_id)
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    sales, next_cursor = acquisition.sales_page(node.store, commitment_id,
+                                                cursor_param(request), limit)
+    return web.json_response({**view, "sales": [sale_view(t, s) for t, s in sales],
+                              "next": next_text(next_cursor)})
