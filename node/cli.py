@@ -31,11 +31,11 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.keystore import unsafe_mode_warning, unseal
 from node import tls
-from node.access_log import AccessLog, AccessLogConfig, access_logged
 from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
 from node.chain import Chain
 from node.config import NetworkConfig, load_network
 from node.front import FrontLimits, start_front
+from node.http.access_log import AccessLog, AccessLogConfig, access_logged
 from node.http.app import make_app
 from node.http.submit import SubmitLimit
 from node.service import Node, identify

@@ -8,7 +8,7 @@ from /proc: other work on the machine slows the clock less than it slows wall ti
 - ed25519: raw Ed25519 verifications per second on one core (pynacl's crypto_sign_open,
   as contracts.identity.verify calls it) of a message the size of a signed request's
   bytes: the bound a signed request cannot beat;
-- verify: microseconds per request through node.request_auth.RequestVerifier (parse the
+- verify: microseconds per request through node.http.auth.RequestVerifier (parse the
   four headers, check the time, sha256 of the body, the signature over the canonical
   bytes, the nonce memory), for a read (GET with a query, no body) and a 300-byte POST,
   each a fresh nonce, and that figure in raw verifications (`in_raw_verifications`);
@@ -52,7 +52,7 @@ from contracts.requests import (  # noqa: E402
     request_headers,
     signing_bytes,
 )
-from node.request_auth import NonceLimits, RequestVerifier, request_auth  # noqa: E402
+from node.http.auth import NonceLimits, RequestVerifier, request_auth  # noqa: E402
 
 CHAIN = "claimledger-bench"
 READ_TARGET = "/v1/vouchers?holder=" + "ab" * 32 + "&limit=100"

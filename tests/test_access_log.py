@@ -1,4 +1,4 @@
-"""The access log (node/access_log.py) on a small aiohttp app: one JSON line per request
+"""The access log (node/http/access_log.py) on a small aiohttp app: one JSON line per request
 with who read what, rotation at the stated size, and no line a client can forge."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from node.access_log import AccessLog, AccessLogConfig, access_logged
+from node.http.access_log import AccessLog, AccessLogConfig, access_logged
 from tests.nodeproc import NODE_BIN, PASSPHRASE, NodeProcess, get, make_network
 
 REGULATOR = bytes.fromhex("ab" * 32)

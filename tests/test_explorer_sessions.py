@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.sessions import ExplorerSessions, SessionError, SessionLimits
+from node.http.sessions import ExplorerSessions, SessionError, SessionLimits
 
 AGENCY = b"\x01" * 32
 REGULATOR = b"\x02" * 32

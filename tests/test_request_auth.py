@@ -31,7 +31,7 @@ from contracts.requests import (
     signing_bytes,
 )
 from node.front import read_body
-from node.request_auth import (
+from node.http.auth import (
     CALLER,
     Busy,
     NonceLimits,
@@ -395,7 +395,7 @@ def test_request_headers_refuse_a_target_that_cannot_be_sent_as_signed() -> None
 
 def test_answers_are_the_api_error_shape() -> None:
     # The shape clients parse (wallet/client.py): {"error": {"code", "message"}}.
-    from node.request_auth import error_response
+    from node.http.auth import error_response
 
     response = error_response(401, Unauthenticated("auth.required", "sign it"), {})
     assert json.loads(response.body) == {"error": {"code": "auth.required",

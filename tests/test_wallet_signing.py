@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import seal
-from node.request_auth import CALLER, RequestVerifier, request_auth
+from node.http.auth import CALLER, RequestVerifier, request_auth
 from wallet.cli import main
 from wallet.client import Client
 
