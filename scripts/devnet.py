@@ -478,6 +478,9 @@ def guide(state: dict) -> None:
         say("  the browser warns; the wallet checks them against network.toml)")
     say(f"  explorer: {desk['api']}/explorer/   the regulator's desk ({desk['name']})")
     say(f"  explorer: {api}/explorer/   on a validator ({state['nodes'][0]['name']})")
+    say("  Only the agency and regulators open it: sign in with a one-time link from the wallet")
+    say(f"  CLAIMLEDGER_PASSPHRASE=devnet .venv/bin/claimledger-wallet --node {desk['api']} "
+        f"--key {by['regulator']['key_file']} explorer")
     say("\nMembers (key stores, passphrase 'devnet'):")
     for m in state["members"]:
         say(f"  {m['handle']:<10} {m['address'][:16]}…  {m['name']}")

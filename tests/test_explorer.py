@@ -154,6 +154,77 @@ def by_css(root: Any, selector: str) -> list[Any]:
 # ------------------------------------------------------------------ the devnet prints it
 
 
+# ------------------------------------------------------------------ sign-in
+
+
+def sign_in_link(devnet: dict[str, Any], api: str, handle: str = "regulator"
+                 ) -> subprocess.CompletedProcess[str]:
+    """`claimledger-wallet explorer` as the member `handle`, against the node at `api`."""
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "claimledger-wallet"), "--json", "--node", api,
+         "--key", member(devnet, handle)["key_file"], "explorer"],
+        env={**os.environ, "CLAIMLEDGER_PASSPHRASE": devnet["passphrase"]},
+        capture_output=True, text=True, timeout=60)
+
+
+def sign_in(driver: Any, devnet: dict[str, Any], api: str) -> None:
+    """Open a fresh one-time link from the regulator's wallet: the browser's session."""
+    made = sign_in_link(devnet, api)
+    assert made.returncode == 0, made.stdout + made.stderr
+    driver.get(json.loads(made.stdout)["url"])
+
+
+@pytest.fixture(scope="module")
+def signed_in(devnet: dict[str, Any], browser: Any) -> Any:
+    """The module's browser, signed in on the observer as the regulator."""
+    sign_in(browser, devnet, observer(devnet))
+    return browser
+
+
+def test_the_explorer_is_refused_before_sign_in_and_opens_after(
+        devnet: dict[str, Any], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    api = observer(devnet)
+    browser.delete_all_cookies()
+    browser.get("about:blank")
+    browser.get(f"{api}/explorer/#/overview")
+    WebDriverWait(browser, PAGE_WAIT_S).until(
+        lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == "overview")
+    view = browser.find_element(By.ID, "view")
+    assert view.get_attribute("data-error") == "auth.required"
+    assert "claimledger-wallet explorer" in view.find_element(By.ID, "signin").text
+    assert get(api, "/v1/overview").status == 401  # nor without the page
+    screenshot(browser, "signed-out")
+
+    made = sign_in_link(devnet, api)
+    assert made.returncode == 0, made.stdout + made.stderr
+    url = json.loads(made.stdout)["url"]
+    browser.get(url)
+    cookie = browser.get_cookie("claimledger_session")
+    assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    view = open_page(browser, api, "overview")
+    assert view.find_elements(By.CSS_SELECTOR, "table")
+    browser.get(url)  # a link opens once
+    assert "unknown, used or expired" in browser.find_element(By.ID, "sign-in-message").text
+
+    browser.get(f"{api}/explorer/sign-out")
+    assert browser.get_cookie("claimledger_session") is None
+    browser.get(f"{api}/explorer/#/overview")
+    WebDriverWait(browser, PAGE_WAIT_S).until(
+        lambda d: d.find_element(By.ID, "view").get_attribute("data-error") == "auth.required")
+    sign_in(browser, devnet, api)  # the pages' tests go on signed in
+
+
+def test_only_the_agency_and_regulators_get_a_sign_in_link(devnet: dict[str, Any]) -> None:
+    api = observer(devnet)
+    assert sign_in_link(devnet, api, "agency").returncode == 0
+    refused = sign_in_link(devnet, api, "mingda")
+    assert refused.returncode != 0
+    assert "read.forbidden" in refused.stdout + refused.stderr
+
+
 def test_the_devnet_prints_the_explorer_of_the_regulator_and_of_a_validator(
         devnet: dict[str, Any]) -> None:
     printed = re.findall(r"explorer:? +(http://127\.0\.0\.1:\d+/explorer/)", devnet["stdout"])
@@ -270,7 +341,7 @@ def test_the_registries_page_through_every_record(devnet: dict[str, Any]) -> Non
 
 
 def test_overview_shows_the_height_the_validators_and_outstanding_per_debtor(
-        devnet: dict[str, Any], browser: Any) -> None:
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     height_before = read(api, "/v1/status")["height"]
     view = open_page(browser, api, "overview")
@@ -305,7 +376,7 @@ def lineage_ids(api: str, voucher: str) -> tuple[set[str], set[str]]:
 
 
 def test_the_lineage_tree_draws_every_part_of_the_demo_voucher(
-        devnet: dict[str, Any], browser: Any) -> None:
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     demo = devnet["demo"]
     view = open_page(browser, api, f"voucher/{demo['voucher']}", key=demo["voucher"])
@@ -330,7 +401,7 @@ def test_the_lineage_tree_draws_every_part_of_the_demo_voucher(
 
 
 def test_a_search_by_voucher_id_lands_on_its_lineage(
-        devnet: dict[str, Any], browser: Any) -> None:
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -361,7 +432,8 @@ def test_a_search_by_voucher_id_lands_on_its_lineage(
     no_script_errors(browser)
 
 
-def test_the_pledge_registry_shows_the_demo_pledge(devnet: dict[str, Any], browser: Any) -> None:
+def test_the_pledge_registry_shows_the_demo_pledge(
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     pledge = read(api, f"/v1/pledges/{devnet['demo']['pledge']}")
     view = open_page(browser, api, "pledges")
@@ -375,7 +447,7 @@ def test_the_pledge_registry_shows_the_demo_pledge(devnet: dict[str, Any], brows
 
 
 def test_the_commitments_page_shows_the_demo_commitment(
-        devnet: dict[str, Any], browser: Any) -> None:
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     view = open_page(browser, api, "commitments")
     (row,) = by_css(view, "tbody tr")
@@ -385,7 +457,7 @@ def test_the_commitments_page_shows_the_demo_commitment(
 
 
 def test_the_overdue_page_lists_the_overdue_and_the_extended_parts(
-        devnet: dict[str, Any], browser: Any) -> None:
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     demo = devnet["demo"]
     view = open_page(browser, api, "overdue")
@@ -400,7 +472,7 @@ def test_the_overdue_page_lists_the_overdue_and_the_extended_parts(
 
 
 def test_the_debtors_page_flags_the_debtor_with_an_overdue_voucher(
-        devnet: dict[str, Any], browser: Any) -> None:
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     core = member(devnet, "core")
     record = read(api, f"/v1/debtors/{core['address']}")
@@ -415,7 +487,7 @@ def test_the_debtors_page_flags_the_debtor_with_an_overdue_voucher(
 
 
 def test_the_setoff_page_shows_the_demo_rounds_cleared_amount(
-        devnet: dict[str, Any], browser: Any) -> None:
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     view = open_page(browser, api, "setoff")
     round_ = read(api, f"/v1/setoff/rounds/{devnet['demo']['setoff_round']}")
@@ -431,7 +503,8 @@ def test_the_setoff_page_shows_the_demo_rounds_cleared_amount(
     screenshot(browser, "setoff")
 
 
-def test_the_fees_page_shows_what_each_member_owes(devnet: dict[str, Any], browser: Any) -> None:
+def test_the_fees_page_shows_what_each_member_owes(
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
     api = observer(devnet)
     mingda = member(devnet, "mingda")
     account = read(api, f"/v1/fees/{mingda['address']}")
@@ -446,6 +519,7 @@ def test_the_fees_page_shows_what_each_member_owes(devnet: dict[str, Any], brows
 
 def test_a_validator_serves_the_same_explorer(devnet: dict[str, Any], browser: Any) -> None:
     api = devnet["nodes"][0]["api"]
+    sign_in(browser, devnet, api)  # each node keeps its own sessions
     view = open_page(browser, api, "overview")
     assert "agency-node" in browser.find_element("id", "node-info").text
     assert "Validator" in browser.find_element("id", "node-info").text

@@ -683,6 +683,25 @@ def status(w: Wallet) -> None:
                                 f"state root {s['state_root']}", soft_wrap=True))
 
 
+@main.command()
+@pass_wallet
+def explorer(w: Wallet) -> None:
+    """A one-time link that opens the node's explorer in a browser (agency and regulators).
+
+    The link holds a token good for one use within a minute, bound to --key's member;
+    opening it starts a browser session (ended by the page's sign-out, by 30 minutes
+    without a request, or after 8 hours)."""
+    if w.key_path is None:
+        raise LedgerError("wallet.no_key", "give --key FILE (or set CLAIMLEDGER_KEY): the "
+                          "explorer opens for the agency's or a regulator's key")
+    answer = w.client.explorer_sign_in()
+    url = w.client.base_url + answer["link"]
+    seconds = answer["expires_in_ms"] // 1000
+    w.emit({**answer, "url": url},
+           lambda c: c.print(f"Open within {seconds} s, once:\n{url}", soft_wrap=True,
+                             markup=False))
+
+
 # ------------------------------------------------------------------ membership
 
 

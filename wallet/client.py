@@ -103,6 +103,11 @@ class Client:
         """Post a signed transaction's canonical bytes as they are (half the size of hex)."""
         return self._call("/v1/txs", raw=raw)
 
+    def explorer_sign_in(self) -> dict:
+        """A one-time link that opens the explorer for the signing member (agency or
+        regulator): `link` (a path on this node), `expires_in_ms`."""
+        return self._call("/v1/explorer/sign-in", body={})
+
     def tx(self, tx_id: str, wait_ms: int = 0) -> dict:
         return self._call(f"/v1/txs/{tx_id}", wait_ms=wait_ms or None)
 

@@ -24,6 +24,11 @@ steps 1-3 with a fresh key per request; `known` (e.g. membership) keeps stranger
 share of the memory, so they cannot make the node refuse its members. One address may
 hold `max_per_caller` nonces, so one member key cannot fill it either.
 
+A browser holds no member key: the explorer's pages send instead the session cookie
+that a one-time sign-in link set (node/http/sessions.py). A GET or HEAD request without
+the four headers whose cookie names a live session is the session's member's; any other
+request, or a cookie of no live session, must be signed as above.
+
 Place it inside the API's error middleware (`[answer_deadline, errors_as_json,
 request_auth(...)]`); it answers its own refusals in the API's JSON error shape
 `{"error": {"code", "message"}}` wherever it stands.
@@ -53,6 +58,7 @@ from contracts.requests import (
     parse_credentials,
 )
 from node.front import read_body
+from node.http.sessions import COOKIE, SESSION_METHODS, SESSIONS
 
 CALLER = "caller"  # request[CALLER]: the authenticated member's address, or None
 
@@ -218,6 +224,14 @@ def request_auth(verifier: RequestVerifier, *, max_body_bytes: int,
         if resource is not None and resource.canonical in exempt_paths:
             request[CALLER] = None
             return await handler(request)
+        sessions = request.app.get(SESSIONS)
+        if (sessions is not None and request.method in SESSION_METHODS
+                and COOKIE in request.cookies
+                and not any(name in request.headers for name in AUTH_HEADERS)):
+            member = sessions.member_of(request.cookies[COOKIE], verifier.now_ms())
+            if member is not None:
+                request[CALLER] = member
+                return await handler(request)
         try:
             credentials = verifier.credentials(request.headers)
             body = b""

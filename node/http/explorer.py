@@ -12,6 +12,12 @@ Besides the files, this module adds the reads the API lacked, each bounded:
   GET /v1/registry/rounds           every set-off round, paged
   GET /v1/registry/fees             every fee account, paged
 
+Only the agency and regulators open it (node/http/sessions.py): their wallet asks
+`POST /v1/explorer/sign-in` (a signed request) for a one-time link; `GET
+/explorer/sign-in?token=` spends it and sets the session cookie the pages' requests then
+carry; `GET /explorer/sign-out` ends the session. The page's files hold no data and are
+served to anyone; every read they make is checked as any other.
+
 A registry pages over one key space holding one record per item, in key order (the
 address or the id), so a page reads `limit` records however long the chain is; a
 `status=` filter examines at most MAX_SCAN records per page, like the API's other
@@ -26,6 +32,8 @@ records once per block.
 
 from __future__ import annotations
 
+import html
+import time
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -33,7 +41,9 @@ from pathlib import Path
 from aiohttp import web
 
 from contracts import acquisition, fees, pledge, setoff, vouchers
+from contracts.access import caller_of
 from contracts.codec import to_json
+from contracts.errors import Forbidden
 from contracts.state import MAX_SCAN
 from node.blocks import Header
 from node.http.members import fee_account_view
@@ -47,6 +57,7 @@ from node.http.params import (
     not_found,
     page_answer,
 )
+from node.http.sessions import COOKIE, SESSIONS, ExplorerSessions, SessionError
 from node.http.setoff import round_view
 from node.http.vouchers import commitment_view, debtor_record_view, pledge_view
 from node.service import Node
@@ -147,6 +158,67 @@ async def get_file(request: web.Request) -> web.Response:
     if name not in FILES:
         raise not_found(f"the explorer has no file {name[:80]!r}")
     return _file_response(name)
+
+
+# ---------------------------------------------------------------- sign-in
+
+SIGN_IN_PATH = "/explorer/sign-in"
+# The answers that carry a token or set a session are never cached, nor sent on as a
+# Referer from the page they lead to.
+SIGN_IN_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                   "X-Content-Type-Options": "nosniff"}
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000  # sessions are the node's, not the ledger's
+
+
+async def post_sign_in(request: web.Request) -> web.Response:
+    """A one-time sign-in link for the signing member, if it is the agency or a regulator
+    (claimledger-wallet explorer asks for it)."""
+    address = request.get("caller")
+    caller = caller_of(request.app[NODE].store, address)
+    if address is None or not caller.oversees:
+        raise Forbidden("only the agency and regulators open the explorer")
+    token = request.app[SESSIONS].issue_link(address, now_ms())
+    limits = request.app[SESSIONS].limits
+    return web.json_response({"link": f"{SIGN_IN_PATH}?token={token}",
+                              "expires_in_ms": limits.link_ttl_ms,
+                              "session_ms": limits.session_ttl_ms,
+                              "idle_ms": limits.idle_ms}, headers=SIGN_IN_HEADERS)
+
+
+def _signed_out_page(status: int, message: str) -> web.Response:
+    """A page of one sentence (no script, nothing of the ledger) for a browser."""
+    text = html.escape(message)
+    body = ("<!doctype html><meta charset='utf-8'><title>Claimledger explorer</title>"
+            f"<p id='sign-in-message'>{text}</p>"
+            "<p>claimledger-wallet explorer</p>")
+    return web.Response(status=status, text=body, content_type="text/html",
+                        headers={**PAGE_HEADERS, **SIGN_IN_HEADERS})
+
+
+async def get_sign_in(request: web.Request) -> web.Response:
+    """Open a one-time link: its token spent, a session cookie set, on to the pages."""
+    token = request.query.get("token", "")[:128]
+    try:
+        session_id, _ = request.app[SESSIONS].redeem(token, now_ms())
+    except SessionError as e:
+        return _signed_out_page(403 if e.code == "session.bad_link" else 503, e.message)
+    response = web.HTTPSeeOther("/explorer/", headers=SIGN_IN_HEADERS)
+    response.set_cookie(COOKIE, session_id, path="/", httponly=True, samesite="Strict",
+                        secure=request.secure,
+                        max_age=request.app[SESSIONS].limits.session_ttl_ms // 1000)
+    return response
+
+
+async def get_sign_out(request: web.Request) -> web.Response:
+    """End the browser's session (if any) and forget its cookie."""
+    if COOKIE in request.cookies:
+        request.app[SESSIONS].end(request.cookies[COOKIE])
+    response = _signed_out_page(200, "Signed out. To sign in again, run in your wallet:")
+    response.del_cookie(COOKIE, path="/")
+    return response
 
 
 # ---------------------------------------------------------------- overview
@@ -294,9 +366,13 @@ def add_explorer(app: web.Application) -> None:
     """Serve the explorer at /explorer/ and register the reads it needs."""
     app[TOTALS] = TotalsCache()
     app[SUMMARIES] = SummaryCache()
+    app[SESSIONS] = ExplorerSessions()
     app.add_routes([
         web.get("/explorer/", get_page),
+        web.get(SIGN_IN_PATH, get_sign_in),  # before {file}, which would match it
+        web.get("/explorer/sign-out", get_sign_out),
         web.get("/explorer/{file}", get_file),
+        web.post("/v1/explorer/sign-in", post_sign_in),
         web.get("/v1/overview", get_overview),
         web.get("/v1/registry/debtors", list_debtor_records),
         web.get("/v1/registry/pledges", list_all_pledges),

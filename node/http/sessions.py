@@ -22,6 +22,8 @@ import secrets
 from dataclasses import dataclass
 from hashlib import sha256
 
+from aiohttp import web
+
 from contracts.errors import LedgerError
 
 LINK_TTL_MS = 60_000
@@ -30,6 +32,7 @@ IDLE_MS = 30 * 60_000
 MAX_LINKS = 256
 MAX_SESSIONS = 1024
 COOKIE = "claimledger_session"
+SESSION_METHODS = frozenset({"GET", "HEAD"})  # a session reads; it never writes
 
 
 class SessionError(LedgerError):
@@ -131,3 +134,6 @@ class ExplorerSessions:
         for key in [k for k, s in self._sessions.items()
                     if s.expires_ms <= now_ms or now_ms - s.seen_ms >= idle]:
             del self._sessions[key]
+
+
+SESSIONS = web.AppKey("explorer_sessions", ExplorerSessions)
