@@ -412,3 +412,13 @@ def test_later_holders_of_parts_carrying_a_commitment_read_it_and_earlier_ones_d
     assert reads("bank2")  # holds a live part that carries it
     assert not reads("supplier2")  # held a part, passed it on
     assert not reads("core")  # the debtor
+
+
+def test_the_readme_shows_the_read_rule_table_the_contracts_declare() -> None:
+    from pathlib import Path
+
+    from contracts.access import table_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert table_markdown().strip() in readme, "README's 'Who reads what' table is stale: " \
+        "paste contracts.access.table_markdown()"
