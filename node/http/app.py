@@ -16,6 +16,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from node.front import FRONT_LIMITS, FRONT_LOG, FrontLimits, answer_deadline, throttled_logger
+from node.http.auth import RequestVerifier, request_auth
 from node.http.chain import (
     get_block,
     get_events,
@@ -100,9 +101,12 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     `front_limits` what one connection may cost (node/front.py, default `FrontLimits()`;
     served with node.front.start_front, which applies its connection limits).
     """
+    # make_app(None) only lists the routes (tests/test_node_process.py).
+    verifier = RequestVerifier(node.chain.chain_id if node is not None else "")
     # The deadline outermost: it sends every answer, error answers included.
     app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[answer_deadline, errors_as_json])
+                          middlewares=[answer_deadline, errors_as_json,
+                                       request_auth(verifier, max_body_bytes=MAX_BODY_BYTES)])
     app[NODE] = node
     app[FRONT_LIMITS] = front_limits or FrontLimits()
     app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach
