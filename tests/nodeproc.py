@@ -1,7 +1,10 @@
 """Run a real `claimledger-node` on 127.0.0.1 from a test's tmp_path, and talk to it.
 
 `make_network` writes fresh keys (a validator, members agency/core/supplier) and a
-network.toml with a free port; `NodeProcess` starts the node as a subprocess, waits for
+network.toml with a free port, and registers the network's `Signer` (tests/signing.py)
+for its API: the HTTP helpers sign every request to it with the agency's key (which reads
+every record), or a member's own key for its event stream, unless told another key or
+`key=None` (unsigned); `NodeProcess` starts the node as a subprocess, waits for
 GET /v1/status, and stops it with SIGTERM or SIGKILL. `running` is the context manager
 fixtures use: the process is always gone when it exits. The transaction helpers are
 plain functions so in-process tests can build the same transactions.
@@ -20,6 +23,7 @@ import ssl
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +40,7 @@ from contracts.ledger import make_transaction, sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id
 from node.config import parse_network
 from node.service import Node
+from tests.signing import Signer
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / ".venv" / "bin" / "claimledger-node"
@@ -157,6 +162,31 @@ class Network:
         return path
 
 
+# The signer of each node's API by "host:port": the helpers below find a URL's signer here,
+# so that a test names a key only when the key matters to it. Filled by make_network and
+# make_cluster (and register_signer), for the life of the test process; ports are fresh.
+SIGNERS: dict[str, Signer] = {}
+DEFAULT = object()  # the `key` of the helpers below: the URL's registered signer decides
+
+
+def register_signer(api: str, signer: Signer) -> Signer:
+    """Sign requests to `api` (a base URL) with `signer`; returns it."""
+    SIGNERS[urllib.parse.urlsplit(api).netloc] = signer
+    return signer
+
+
+def signer_of(api: str) -> Signer:
+    """The signer registered for the node at `api` (any URL of it)."""
+    return SIGNERS[urllib.parse.urlsplit(api).netloc]
+
+
+def network_signer(net: Network) -> Signer:
+    """Reads as the agency (every record); each member and the validator read their own
+    events."""
+    return Signer.of(net.chain_id, net.members["agency"], [*net.members.values(),
+                                                           net.validator])
+
+
 def make_network(root: Path, chain_id: str = "claimledger-test") -> Network:
     root.mkdir(parents=True, exist_ok=True)
     validator = KeyPair.generate()
@@ -169,6 +199,7 @@ def make_network(root: Path, chain_id: str = "claimledger-test") -> Network:
         key_file=key_file, data_dir=root / "data", peer_port=free_port(),
     )
     net.write_network(net.network_file, chain_id)
+    register_signer(net.api, network_signer(net))
     return net
 
 
@@ -270,6 +301,10 @@ def make_cluster(root: Path, validators: int = 4, observers: int = 0,
                            validator=key, members=members, network_file=network_file,
                            key_file=key_file, data_dir=home / "data",
                            peer_port=peer_ports.get(name, 0)))
+    validator_keys = [key for key, _ in keys.values()]
+    for net in out:
+        register_signer(net.api, Signer.of(chain_id, members["agency"],
+                                           [*members.values(), *validator_keys]))
     return out
 
 
@@ -387,9 +422,21 @@ class Reply:
 
 
 def request(url: str, method: str = "GET", body: bytes | None = None,
-            content_type: str = "application/json", timeout: float = 10) -> Reply:
-    headers = {} if body is None else {"Content-Type": content_type}
-    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+            content_type: str = "application/json", timeout: float = 10,
+            key: Any = DEFAULT, headers: dict[str, str] | None = None) -> Reply:
+    """`method url` with `body`, signed as `key` says: DEFAULT by the URL's registered
+    signer (unsigned if none is registered), a KeyPair by that key for the signer's
+    chain, None not at all. `headers` are added (after the signature's: they may spoil it)."""
+    sent = {} if body is None else {"Content-Type": content_type}
+    req = urllib.request.Request(url, data=body, method=method, headers=sent)
+    if key is not None:
+        signer = SIGNERS.get(urllib.parse.urlsplit(url).netloc)
+        if signer is not None:
+            for name, value in signer.headers(method, req.selector, body or b"",
+                                              None if key is DEFAULT else key).items():
+                req.add_header(name, value)
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return Reply(response.status, response.read(), dict(response.headers))
@@ -397,13 +444,15 @@ def request(url: str, method: str = "GET", body: bytes | None = None,
         return Reply(e.code, e.read(), dict(e.headers))
 
 
-def get(api: str, path: str, timeout: float = 10) -> Reply:
-    return request(api + path, timeout=timeout)
+def get(api: str, path: str, timeout: float = 10, key: Any = DEFAULT) -> Reply:
+    """GET `path` of the node at `api`, signed as `request` says."""
+    return request(api + path, timeout=timeout, key=key)
 
 
-def post_tx(api: str, tx: Transaction | bytes) -> Reply:
+def post_tx(api: str, tx: Transaction | bytes, key: Any = DEFAULT) -> Reply:
+    """POST a transaction to /v1/txs, signed as `request` says."""
     raw = tx if isinstance(tx, bytes) else encode(tx)
-    return request(f"{api}/v1/txs", "POST", json.dumps({"tx": raw.hex()}).encode())
+    return request(f"{api}/v1/txs", "POST", json.dumps({"tx": raw.hex()}).encode(), key=key)
 
 
 def wait_committed(api: str, tx_id: str, timeout: float = 15) -> dict:

@@ -189,11 +189,13 @@ def test_a_node_run_with_access_log_logs_its_requests(tmp_path: Path) -> None:
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         node.wait_ready()
-        assert get(net.api, "/v1/vouchers/" + "00" * 32).status == 404
+        assert get(net.api, "/v1/vouchers/" + "00" * 32, key=net.members["core"]).status == 404
+        assert get(net.api, "/v1/vouchers/" + "11" * 32, key=None).status == 401
     finally:
         assert node.stop() == 0  # a clean stop writes what waits
     found = lines(path)
     assert {"/v1/status", "/v1/vouchers/{id}"} <= {line["route"] for line in found}
-    missing = next(line for line in found if line["route"] == "/v1/vouchers/{id}")
-    assert (missing["status"], missing["caller"]) == (404, None)
-    assert missing["bytes"] > 0
+    by_status = {line["status"]: line for line in found if line["route"] == "/v1/vouchers/{id}"}
+    assert by_status[404]["caller"] == net.members["core"].address.hex()
+    assert by_status[404]["bytes"] > 0
+    assert by_status[401]["caller"] is None  # nobody signed it
