@@ -8,15 +8,17 @@ event stream is read by that member alone (contracts/access.py, may_read_event).
 
 `signer.headers(method, target, body)` gives the four headers for urllib or any client;
 `aiohttp_signing(signer)` is a client middleware (ClientSession(middlewares=...),
-TestClient(..., middlewares=...)) that signs the exact target and body aiohttp sends.
+TestClient(..., middlewares=...)) that signs the exact target and body aiohttp sends;
+`signed_by(chain_id, members)` the keyword arguments that install it.
 """
 
 from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from aiohttp.client_middlewares import ClientMiddlewareType
@@ -81,3 +83,12 @@ def aiohttp_signing(signer: Signer, key: KeyPair | None = None) -> ClientMiddlew
         return await handler(request)
 
     return sign
+
+
+def signed_by(chain_id: str, members: Mapping[str, KeyPair], reader: str = "agency",
+              *others: KeyPair) -> dict[str, Any]:
+    """Keyword arguments for an aiohttp ClientSession or TestClient that sign every request
+    for `chain_id` as `members[reader]` (by default the agency, which reads every record),
+    and each member's (and `others`') event stream with its own key."""
+    signer = Signer.of(chain_id, members[reader], [*members.values(), *others])
+    return {"middlewares": (aiohttp_signing(signer),)}

@@ -35,6 +35,7 @@ from node.http.vouchers import commitment_view
 from node.service import Node
 from node.store import AddressedEvent, event_cursor
 from tests.nodeproc import DAY_MS, MEMBER_ROLES, build_tx, network_toml, tx_id
+from tests.signing import Signer, aiohttp_signing
 
 CHAIN_ID = "claimledger-api-lifecycle"
 T0 = 1_800_000_000_000
@@ -61,7 +62,10 @@ class World:
         config = parse_network(network_text(self.validator, self.keys))
         self.node = Node(config, root, self.validator)
         self.loop = asyncio.new_event_loop()
-        self.client = TestClient(TestServer(make_app(self.node)), loop=self.loop)
+        # Read as the agency, which reads every record; events as their addressee.
+        signer = Signer.of(CHAIN_ID, self.keys["agency"], self.keys.values())
+        self.client = TestClient(TestServer(make_app(self.node)), loop=self.loop,
+                                 middlewares=(aiohttp_signing(signer),))
         self.loop.run_until_complete(self.client.start_server())
         self.ids: dict[str, bytes] = {}
         self.heights: dict[str, int] = {}

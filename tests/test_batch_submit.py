@@ -41,6 +41,7 @@ from tests.nodeproc import (
     now_ms,
     tx_id,
 )
+from tests.signing import signed_by
 
 CHAIN = "batch-test"
 
@@ -95,7 +96,7 @@ async def ledger(tmp_path: Path, max_mempool_txs: int | None = None,
     app = make_app(node)
     if limit is not None:
         app[SUBMIT_BUCKETS] = ClientBuckets(limit, clock or FakeClock())
-    client = TestClient(TestServer(app))
+    client = TestClient(TestServer(app), **signed_by(CHAIN, members))
     await client.start_server()
     try:
         yield Ledger(node, client, members)
@@ -303,7 +304,7 @@ async def test_an_observer_refuses_batches(tmp_path: Path) -> None:
     validator, observer = KeyPair.generate(), KeyPair.generate()
     members = {name: KeyPair.generate() for name in MEMBER_ROLES}
     node = Node(config_for(validator, members, regulator=observer), tmp_path, observer)
-    client = TestClient(TestServer(make_app(node)))
+    client = TestClient(TestServer(make_app(node)), **signed_by(CHAIN, members))
     await client.start_server()
     try:
         tx = apply_tx(CHAIN, members, now_ms() + 100 * DAY_MS)

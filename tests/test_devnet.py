@@ -48,7 +48,8 @@ def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
         creditor = next(m for m in state["members"] if m["handle"] == "mingda")
         listed = subprocess.run(
             [sys.executable, "-m", "wallet.cli", "--node", state["nodes"][0]["api"],
-             "--json", "vouchers", "--holder", creditor["address"]],
+             "--key", creditor["key_file"], "--json", "vouchers", "--holder",
+             creditor["address"]],
             capture_output=True, text=True, timeout=60, cwd=ROOT,
             env={**os.environ, "CLAIMLEDGER_PASSPHRASE": state["passphrase"]},
         )
@@ -95,7 +96,8 @@ def test_devnet_with_tls_serves_apis_the_wallet_pins(tmp_path: Path) -> None:
                 env={**os.environ, "CLAIMLEDGER_PASSPHRASE": state["passphrase"]})
 
         listed = wallet("--network", state["network"], "--node", state["nodes"][0]["name"],
-                        "vouchers", "--holder", creditor["address"])
+                        "--key", creditor["key_file"], "vouchers", "--holder",
+                        creditor["address"])
         assert listed.returncode == 0, listed.stderr
         vouchers = json.loads(listed.stdout)
         vouchers = vouchers["vouchers"] if isinstance(vouchers, dict) else vouchers

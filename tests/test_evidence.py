@@ -41,6 +41,7 @@ from tests.nodeproc import (
     make_cluster,
     now_ms,
 )
+from tests.signing import signed_by
 
 CHAIN = "evidence-test"
 
@@ -58,7 +59,7 @@ class Network4:
     def __init__(self, root: Path) -> None:
         self.keys = [KeyPair.generate() for _ in range(4)]
         observer = KeyPair.generate()
-        members = {name: KeyPair.generate() for name in CLUSTER_MEMBERS}
+        self.members = members = {name: KeyPair.generate() for name in CLUSTER_MEMBERS}
         config = parse_network(cluster_toml(
             CHAIN, {f"v{i}": (k, 1) for i, k in enumerate(self.keys)}, {"obs": (observer, 1)},
             members, now_ms() - 60_000, CLUSTER_TIMING))
@@ -388,7 +389,8 @@ async def test_evidence_reads_as_pages_and_as_the_document_describes(net: Networ
     net.nodes[0].evidence.add(vote(net.keys[3], 2, 0, b"\x01" * 32),
                               vote(net.keys[3], 2, 0, NIL))
     net.commit(net.propose(0))
-    client = TestClient(TestServer(make_app(net.nodes[3])))  # the observer
+    client = TestClient(TestServer(make_app(net.nodes[3])),  # the observer
+                        **signed_by(CHAIN, net.members))
     await client.start_server()
     try:
         seen, after = [], ""

@@ -1,5 +1,7 @@
-"""What one client without a key may cost the node's API: compressed and oversized
-bodies, slow heads and bodies, too many connections, expensive plans, log floods."""
+"""What one client may cost the node's API: compressed and oversized bodies, slow heads
+and bodies, too many connections, expensive plans, log floods. Requests are signed by a
+member key (the agency's), as every route but status and health wants: what a client
+without a key costs is what a member's refused request costs, and less."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import aiohttp
 import pytest
@@ -34,25 +37,42 @@ from node.http import chain, params, plan, setoff, submit
 from node.http.app import make_app
 from node.http.submit import LARGE_READS, MAX_BATCH_BODY_BYTES, SMALL_BODY_BYTES
 from node.service import Node
-from tests.nodeproc import MEMBER_ROLES, get, make_network, network_toml, now_ms, running
+from tests.nodeproc import (
+    MEMBER_ROLES,
+    get,
+    make_network,
+    network_toml,
+    now_ms,
+    request,
+    running,
+)
+from tests.signing import Signer, aiohttp_signing
 
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 1 << 20
 
 
-def new_node(root: Path) -> Node:
+SIGNER = web.AppKey("test_signer", Signer)  # who the test's clients sign as
+
+
+def new_node(root: Path) -> tuple[Node, Signer]:
+    """A node and the signer of its agency (a member that reads every record)."""
     validator = KeyPair.generate()
     members = {name: KeyPair.generate() for name in MEMBER_ROLES}
-    return Node(parse_network(network_toml("front-test", validator, members, 1, now_ms())),
+    node = Node(parse_network(network_toml("front-test", validator, members, 1, now_ms())),
                 root, validator)
+    return node, Signer.of("front-test", members["agency"], members.values())
 
 
 @asynccontextmanager
 async def api_client(root: Path, limits: FrontLimits | None = None
                       ) -> AsyncIterator[TestClient]:
-    """The API on aiohttp's test server (the app's own limits, not the front's sockets)."""
-    node = new_node(root)
-    client = TestClient(TestServer(make_app(node, front_limits=limits)))
+    """The API on aiohttp's test server (the app's own limits, not the front's sockets),
+    and a client that signs as the agency (`client.app[SIGNER]`)."""
+    node, signer = new_node(root)
+    app = make_app(node, front_limits=limits)
+    app[SIGNER] = signer
+    client = TestClient(TestServer(app), middlewares=(aiohttp_signing(signer),))
     await client.start_server()
     try:
         yield client
@@ -66,6 +86,11 @@ class Front:
     node: Node
     port: int
     site: FrontSite
+    signer: Signer  # the agency's
+
+    def session(self, **kwargs: Any) -> aiohttp.ClientSession:
+        """An HTTP client that signs as the agency."""
+        return aiohttp.ClientSession(middlewares=(aiohttp_signing(self.signer),), **kwargs)
 
 
 BIG_ANSWER = b"x" * (32 * MiB)
@@ -79,12 +104,12 @@ async def big_answer(request: web.Request) -> web.Response:
 async def front(root: Path, limits: FrontLimits) -> AsyncIterator[Front]:
     """The API served as the node serves it (node.front.start_front) on 127.0.0.1, with
     one more route: GET /big answers 32 MiB."""
-    node = new_node(root)
+    node, signer = new_node(root)
     app = make_app(node, front_limits=limits)
     app.router.add_get("/big", big_answer)
     runner, site = await start_front(app, "127.0.0.1", 0)
     try:
-        yield Front(node, site.port_bound, site)
+        yield Front(node, site.port_bound, site, signer)
     finally:
         await runner.cleanup()
         node.close()
@@ -140,7 +165,7 @@ async def test_a_gzip_body_is_refused_415_and_never_inflated(tmp_path: Path, rou
 async def test_the_front_refuses_a_gzip_body_holding_no_more_than_it(
         tmp_path: Path, route: str) -> None:
     bomb = gzip_bomb()
-    async with front(tmp_path, FrontLimits()) as f, aiohttp.ClientSession() as http:
+    async with front(tmp_path, FrontLimits()) as f, f.session() as http:
         async def send() -> tuple[int, str]:
             async with http.post(f"http://127.0.0.1:{f.port}{route}", data=bomb, headers={
                     "Content-Type": "application/json", "Content-Encoding": "gzip"}) as response:
@@ -152,7 +177,7 @@ async def test_the_front_refuses_a_gzip_body_holding_no_more_than_it(
 
 
 async def test_the_front_never_inflates_even_an_unknown_coding(tmp_path: Path) -> None:
-    async with front(tmp_path, FrontLimits()) as f, aiohttp.ClientSession() as http:
+    async with front(tmp_path, FrontLimits()) as f, f.session() as http:
         for coding in ("gzip", "deflate", "br", "x-unknown", "identity, gzip"):
             async with http.post(f"http://127.0.0.1:{f.port}/v1/txs", data=gzip_bomb(),
                                  headers={"Content-Type": "application/json",
@@ -195,11 +220,16 @@ def test_hex_bytes_takes_hex_digits_only() -> None:
 # ------------------------------------------------------------------ slow bodies
 
 
-async def trickle_body(port: int, length: int, source: str = "127.0.0.1") -> bytes:
-    """POST a body of `length` bytes a byte every 50 ms; the answer once one comes."""
+async def trickle_body(port: int, signer: Signer, length: int, source: str = "127.0.0.1"
+                       ) -> bytes:
+    """POST a body of `length` bytes a byte every 50 ms, signed by `signer` (over the whole
+    body it would send); the answer once one comes."""
+    start = b'{"tx": "'
+    signed = "".join(f"{k}: {v}\r\n" for k, v in signer.headers(
+        "POST", "/v1/txs", start + b"0" * (length - len(start))).items())
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     writer.write(f"POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: {length}\r\n\r\n".encode() + b'{"tx": "')
+                 f"Content-Length: {length}\r\n{signed}\r\n".encode() + start)
     try:
         answer = asyncio.ensure_future(reader.read(4096))
         while not answer.done():
@@ -219,7 +249,8 @@ async def test_trickling_bodies_time_out_and_free_the_large_upload_slots(
     limits = FrontLimits(body_grace_s=1.5, min_body_bytes_per_s=2_000)
     async with api_client(tmp_path, limits) as client:
         port = client.server.port
-        tricklers = [asyncio.ensure_future(trickle_body(port, len(LARGE), f"127.0.0.{2 + i}"))
+        tricklers = [asyncio.ensure_future(trickle_body(port, client.app[SIGNER], len(LARGE),
+                                                   f"127.0.0.{2 + i}"))
                      for i in range(LARGE_READS)]
         await asyncio.sleep(0.5)
         busy = await client.post("/v1/txs", data=LARGE,
@@ -240,10 +271,12 @@ async def test_one_client_holds_at_most_its_share_of_the_large_upload_slots(
     limits = FrontLimits(body_grace_s=1.5, min_body_bytes_per_s=2_000)
     async with api_client(tmp_path, limits) as client:
         port = client.server.port
-        held = [asyncio.ensure_future(trickle_body(port, len(LARGE), "127.0.0.2"))
+        signer = client.app[SIGNER]
+        held = [asyncio.ensure_future(trickle_body(port, signer, len(LARGE), "127.0.0.2"))
                 for _ in range(submit.LARGE_READS_PER_CLIENT)]
         await asyncio.sleep(0.5)
-        third = await asyncio.wait_for(trickle_body(port, len(LARGE), "127.0.0.2"), timeout=5)
+        third = await asyncio.wait_for(trickle_body(port, signer, len(LARGE), "127.0.0.2"),
+                                       timeout=5)
         assert third.startswith(b"HTTP/1.1 503") and b"submit.busy" in third
         other = await client.post("/v1/txs", data=LARGE,  # another client still gets in
                                   headers={"Content-Type": "application/json"})
@@ -305,8 +338,7 @@ async def test_a_slow_head_an_idle_connection_and_an_idle_keep_alive_are_closed(
 
 
 async def test_a_long_poll_is_not_cut_by_the_head_deadline(tmp_path: Path) -> None:
-    async with front(tmp_path, FrontLimits(head_timeout_s=0.3)) as f, \
-            aiohttp.ClientSession() as http:
+    async with front(tmp_path, FrontLimits(head_timeout_s=0.3)) as f, f.session() as http:
         address = "00" * 32
         async with http.get(f"http://127.0.0.1:{f.port}/v1/events",
                             params={"address": address, "wait_ms": "1000"}) as response:
@@ -321,7 +353,8 @@ async def test_a_client_that_does_not_take_its_answer_is_cut_off(tmp_path: Path)
         sock.connect(("127.0.0.1", f.port))
         sock.setblocking(False)
         reader, writer = await asyncio.open_connection(sock=sock)
-        writer.write(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        signed = "".join(f"{k}: {v}\r\n" for k, v in f.signer.headers("GET", "/big").items())
+        writer.write(f"GET /big HTTP/1.1\r\nHost: x\r\n{signed}\r\n".encode())
         await asyncio.sleep(3)  # not reading: the node's send buffers fill up
         received, cut = 0, False
         try:
@@ -337,7 +370,7 @@ async def test_a_client_that_does_not_take_its_answer_is_cut_off(tmp_path: Path)
 
 async def test_a_client_that_reads_gets_a_large_answer_whole(tmp_path: Path) -> None:
     limits = FrontLimits(answer_grace_s=5, min_answer_bytes_per_s=1 * MiB)
-    async with front(tmp_path, limits) as f, aiohttp.ClientSession() as http, \
+    async with front(tmp_path, limits) as f, f.session() as http, \
             http.get(f"http://127.0.0.1:{f.port}/big") as response:
         assert len(await response.read()) == len(BIG_ANSWER)
 
@@ -414,20 +447,9 @@ def test_the_node_process_caps_connections_and_refuses_compressed_bodies(
                 s.close()
         time.sleep(0.3)
         assert get(net.api, "/v1/status").status == 200
-        request = urllib_request(net.api + "/v1/txs", gzip.compress(b'{"tx": "00"}'))
-        assert request == (415, "request.encoding_refused")
-
-
-def urllib_request(url: str, gzipped: bytes) -> tuple[int, str]:
-    import urllib.error
-    import urllib.request
-    req = urllib.request.Request(url, data=gzipped, method="POST", headers={
-        "Content-Type": "application/json", "Content-Encoding": "gzip"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())["error"]["code"]
+        reply = request(net.api + "/v1/txs", "POST", gzip.compress(b'{"tx": "00"}'),
+                        headers={"Content-Encoding": "gzip"})  # signed as the agency
+        assert (reply.status, reply.error_code()) == (415, "request.encoding_refused")
 
 
 # ------------------------------------------------------------------ logs
@@ -531,7 +553,8 @@ async def ledger_with_vouchers(root: Path) -> AsyncIterator[tuple[object, TestCl
     ledger = bench.Ledger(root, debtors=3, suppliers=6, block_txs=50)
     bench.submit_voucher_units(ledger, 60)
     ledger.flush()
-    client = TestClient(TestServer(make_app(ledger.node)))
+    signer = Signer.of(ledger.node.chain.chain_id, ledger.agency)
+    client = TestClient(TestServer(make_app(ledger.node)), middlewares=(aiohttp_signing(signer),))
     await client.start_server()
     try:
         yield ledger, client

@@ -33,6 +33,7 @@ from tests.nodeproc import (
     now_ms,
     terms,
 )
+from tests.signing import signed_by
 
 CHAIN = "quota-test"
 T0 = now_ms() - 60_000
@@ -236,7 +237,7 @@ async def test_the_peer_path_counts_gossip_against_the_link_it_came_by(
 
 async def test_the_api_answers_a_member_over_quota_429_with_its_code(tmp_path: Path) -> None:
     with local_node(tmp_path, CHAIN, T0, limits={"member_pending_txs": 2}) as local:
-        client = TestClient(TestServer(make_app(local.node)))
+        client = TestClient(TestServer(make_app(local.node)), **signed_by(CHAIN, local.members))
         await client.start_server()
         try:
             for i in range(2):
@@ -270,7 +271,7 @@ async def test_status_counts_each_peers_gossip_dropped_and_failed(tmp_path: Path
                                peer=peer)
             except LedgerError as e:
                 assert e.code == "mempool.peer_quota"
-        client = TestClient(TestServer(make_app(node)))
+        client = TestClient(TestServer(make_app(node)), **signed_by(CHAIN, local.members))
         await client.start_server()
         try:
             status = await (await client.get("/v1/status")).json()

@@ -19,6 +19,7 @@ from node.http.app import make_app
 from node.http.submit import SUBMIT_BUCKETS, ClientBuckets, SubmitLimit
 from node.service import Node
 from tests.nodeproc import DAY_MS, MEMBER_ROLES, apply_tx, network_toml, now_ms, tx_id
+from tests.signing import signed_by
 
 
 async def test_observer_refuses_submissions_but_serves_reads(tmp_path: Path) -> None:
@@ -28,7 +29,8 @@ async def test_observer_refuses_submissions_but_serves_reads(tmp_path: Path) -> 
         "observer-test", validator, members, 1, now_ms(), observers={"regulator": observer},
     ))
     node = Node(config, tmp_path, observer)
-    client = TestClient(TestServer(make_app(node)))
+    client = TestClient(TestServer(make_app(node)),
+                        **signed_by(node.chain.chain_id, members))
     await client.start_server()
     try:
         status = await (await client.get("/v1/status")).json()
@@ -50,7 +52,8 @@ async def test_full_mempool_answers_503_with_a_retry_hint(tmp_path: Path) -> Non
     config = parse_network(network_toml("mempool-test", validator, members, 1, now_ms()))
     config = replace(config, timing=replace(config.timing, max_mempool_txs=2))
     node = Node(config, tmp_path, validator)  # its producer is not running: nothing drains
-    client = TestClient(TestServer(make_app(node)))
+    client = TestClient(TestServer(make_app(node)),
+                        **signed_by(node.chain.chain_id, members))
     await client.start_server()
     due = now_ms() + 100 * DAY_MS
     try:
@@ -112,10 +115,13 @@ def test_a_submit_limit_needs_positive_numbers() -> None:
 
 
 @asynccontextmanager
-async def session_from(address: str) -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP client whose connections leave from `address` (127.0.0.x: all loopback)."""
+async def session_from(address: str, chain_id: str, members: dict[str, KeyPair]
+                       ) -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client whose connections leave from `address` (127.0.0.x: all loopback),
+    signing as the agency of `members`."""
     connector = aiohttp.TCPConnector(local_addr=(address, 0), force_close=True)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=connector,
+                                     **signed_by(chain_id, members)) as session:
         yield session
 
 
@@ -135,7 +141,7 @@ async def test_a_flooding_client_gets_429_while_another_gets_its_transactions_in
     honest = [apply_tx("flood-test", members, due, basis=f"HONEST-{i}") for i in range(3)]
     try:
         statuses = []
-        async with session_from("127.0.0.1") as flooder:
+        async with session_from("127.0.0.1", "flood-test", members) as flooder:
             for tx in flood:
                 async with flooder.post(server.make_url("/v1/txs"),
                                         json={"tx": encode(tx).hex()}) as response:
@@ -149,12 +155,12 @@ async def test_a_flooding_client_gets_429_while_another_gets_its_transactions_in
         assert int(retry_after) >= 1
         assert len(node.mempool) == 5  # the refused ones cost no signature check
         clock.now_s += 1  # a second later the flooder may send one more
-        async with session_from("127.0.0.1") as flooder:
+        async with session_from("127.0.0.1", "flood-test", members) as flooder:
             async with flooder.post(server.make_url("/v1/txs"),
                                     json={"tx": encode(flood[5]).hex()}) as response:
                 assert response.status == 202
 
-        async with session_from("127.0.0.2") as member:
+        async with session_from("127.0.0.2", "flood-test", members) as member:
             for tx in honest:
                 async with member.post(server.make_url("/v1/txs"),
                                        json={"tx": encode(tx).hex()}) as response:
@@ -179,7 +185,8 @@ async def test_a_mempool_full_of_bytes_answers_503_with_a_retry_hint(tmp_path: P
     due = now_ms() + 100 * DAY_MS
     first, second = (apply_tx("bytes-test", members, due, basis=f"B-{i}") for i in range(2))
     node.mempool.max_bytes = len(encode(first)) + len(encode(second)) // 2
-    client = TestClient(TestServer(make_app(node)))
+    client = TestClient(TestServer(make_app(node)),
+                        **signed_by(node.chain.chain_id, members))
     await client.start_server()
     try:
         response = await client.post("/v1/txs", json={"tx": encode(first).hex()})

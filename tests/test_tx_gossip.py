@@ -39,6 +39,7 @@ from tests.nodeproc import (
     request,
     tx_id,
 )
+from tests.signing import signed_by
 from tests.test_bft_network import started, wait_tx
 
 CHAIN = "gossip-test"
@@ -105,7 +106,7 @@ async def test_a_batch_submitted_in_one_request_goes_out_in_one_txs_frame(
     async with validator(tmp_path, c) as (node, replication):
         links = [fake_link(key, f"v{i}") for i, key in enumerate(c.keys) if i]
         replication.peers.links = {link.peer: link for link in links}
-        client = TestClient(TestServer(make_app(node)))
+        client = TestClient(TestServer(make_app(node)), **signed_by(CHAIN, c.members))
         await client.start_server()
         try:
             txs = c.applies(30)
@@ -244,7 +245,7 @@ async def test_a_batch_reaches_the_other_validators_over_their_links(tmp_path: P
     c = cluster()
     async with three_linked(tmp_path, c) as nodes:
         (a, _), (b, _), (third, _) = nodes
-        client = TestClient(TestServer(make_app(a)))
+        client = TestClient(TestServer(make_app(a)), **signed_by(CHAIN, c.members))
         await client.start_server()
         try:
             txs = c.applies(200)
