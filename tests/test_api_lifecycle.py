@@ -40,7 +40,8 @@ from tests.signing import Signer, aiohttp_signing
 CHAIN_ID = "claimledger-api-lifecycle"
 T0 = 1_800_000_000_000
 SEC = 1000
-EXTRA_ROLES = {"supplier2": "enterprise", "bank": "bank", "acquirer": "acquirer"}
+EXTRA_ROLES = {"supplier2": "enterprise", "bank": "bank", "acquirer": "acquirer",
+               "regulator": "regulator"}
 UNKNOWN = "ab" * 32
 
 
