@@ -40,7 +40,9 @@ field's value; an array made longer or shorter; bytes nested inside mutated in t
   any coding; it must be refused 415 `request.encoding_refused`), a head trickled a line
   at a time (the connection must be closed) and a body trickled a byte at a time (it
   must be answered below 500, 408 `request.body_timeout` where the route reads it, and
-  the connection closed).
+  the connection closed). Every request is signed as the regulator, who reads every
+  record (a member's event stream as that member), over the target and body as sent,
+  so that it reaches its route; unsigned requests are refused before any route runs.
 
 The report gives, per target, inputs, accepted, refusals by error code, crashes by kind
 (exception type and the place it was raised), the rate, and the resident set size before
@@ -134,6 +136,7 @@ from node.peers import Link, PeerError, pack, unpack  # noqa: E402
 from node.service import Node  # noqa: E402
 from node.validator import KINDS, Replication  # noqa: E402
 from tests.nodeproc import closed_within  # noqa: E402
+from tests.signing import Signer, aiohttp_signing  # noqa: E402
 
 TARGETS = ("codec", "tx", "frame", "api")
 ACCEPTED = "accepted"
@@ -1141,6 +1144,8 @@ class ApiTarget:
         self.generic_names = sorted({n for names in self.query_names.values() for n in names}
                                     | {"limit", "after", "wait_ms", "status", "x"})
         world = self.world
+        self.signer = Signer.of(CHAIN_ID, world.keys["regulator"],
+                                [*world.keys.values(), *world.validators])
         self.hex_pool = [h.hex() for h in world.hash_pool()]
         self.tx_corpus = [encode(tx) for tx in world.txs]
         self.fresh_txs = [encode(world.signed("fees", "record_payment", fees.RecordPayment(
@@ -1153,7 +1158,8 @@ class ApiTarget:
             # A connection per request: an answer the client cannot parse (a HEAD answered
             # with a body by the HTTP parser) must not spoil the next request.
             self.client = TestClient(TestServer(self.app),
-                                     connector=aiohttp.TCPConnector(force_close=True))
+                                     connector=aiohttp.TCPConnector(force_close=True),
+                                     middlewares=(aiohttp_signing(self.signer),))
             await self.client.start_server()
         return self.client
 
@@ -1164,7 +1170,8 @@ class ApiTarget:
                 make_app(self.world.node, front_limits=FUZZ_FRONT), "127.0.0.1", 0)
             self.front = (runner, site.port_bound)
             self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True), auto_decompress=False)
+                connector=aiohttp.TCPConnector(force_close=True), auto_decompress=False,
+                middlewares=(aiohttp_signing(self.signer),))
         assert self.session is not None
         return self.session, self.front[1]
 
@@ -1320,6 +1327,13 @@ class ApiTarget:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         head = f"{request.method} {request.path} HTTP/1.1\r\nHost: fuzz\r\n".encode()
         head += b"".join(f"{k}: {v}\r\n".encode() for k, v in request.headers)
+        if request.path.isascii() and request.path.startswith("/"):
+            # Signed over the whole body it would send: the node reads the body first.
+            start = request.body[:64]
+            whole = start + b"0" * (len(request.body) + 1_000_000 - len(start))
+            signed = self.signer.headers(request.method, request.path,
+                                         whole if request.shape == "slow_body" else b"")
+            head += b"".join(f"{k}: {v}\r\n".encode() for k, v in signed.items())
         if request.shape == "slow_body":
             head += f"Content-Length: {len(request.body) + 1_000_000}\r\n\r\n".encode()
             head += request.body[:64]
@@ -1384,6 +1398,8 @@ class ApiTarget:
             # aiohttp's HTTP parser refused the request before any route saw it: a
             # request line or header over 8190 bytes, an unknown Content-Encoding.
             return PARSER_REFUSED
+        if request.path.startswith("/explorer/") and content_type == "text/html":
+            return f"explorer.page_{status}"  # the sign-in's answers are for a browser
         try:
             document = json.loads(raw)
         except ValueError:

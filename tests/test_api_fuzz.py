@@ -15,6 +15,7 @@ from node.config import parse_network
 from node.http.app import make_app
 from node.service import Node
 from tests.nodeproc import MEMBER_ROLES, network_toml, now_ms
+from tests.signing import signed_by
 
 ROUTES = ["/v1/status", "/v1/txs", "/v1/txs/{}", "/v1/blocks/{}", "/v1/vouchers",
           "/v1/vouchers/{}", "/v1/members", "/v1/members/{}", "/v1/applications",
@@ -41,7 +42,10 @@ class Harness:
         config = parse_network(network_toml("fuzz", validator, members, 1, now_ms()))
         self.loop = asyncio.new_event_loop()
         self.node = Node(config, root, validator)
-        self.client = TestClient(TestServer(make_app(self.node)), loop=self.loop)
+        # Signed as the agency: random requests reach the handlers, not only the signature
+        # check (tests/test_openapi_schema.py sends them unsigned too).
+        self.client = TestClient(TestServer(make_app(self.node)), loop=self.loop,
+                                 **signed_by("fuzz", members))
         self.loop.run_until_complete(self.client.start_server())
 
     def request(self, method: str, path: str, params: dict, data: bytes, content_type: str):
