@@ -13,6 +13,7 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import seal, unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
+from contracts.requests import request_headers  # noqa: E402
 from contracts.tx import Transaction, payload_id  # noqa: E402
 from wallet.endpoint import pinning_opener  # noqa: E402
 
@@ -98,14 +100,36 @@ def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
 # ------------------------------------------------------------------ HTTP
 
 
-def http(url: str, body: dict | None = None, timeout: float = 10) -> dict:
+def http(url: str, body: dict | None = None, timeout: float = 10,
+         signer: Desk | None = None) -> dict:
+    """The JSON answer to GET `url` (POST `body` if given), signed by `signer`'s key if given
+    (every route but status, health, metrics and the OpenAPI document wants it)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    if signer is not None:
+        for name, value in request_headers(signer.key, signer.chain_id, request.get_method(),
+                                           request.selector, data or b"",
+                                           time.time_ns() // 1_000_000).items():
+            request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as e:
         return json.loads(e.read())
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A node's API as one member calls it: its requests signed with the member's key. The
+    devnet reads as the agency, which reads every record and runs the demo's set-off."""
+
+    url: str
+    chain_id: str
+    key: KeyPair
+
+    def call(self, path: str, body: dict | None = None, timeout: float = 10) -> dict:
+        """`http` of `path` on this node, signed."""
+        return http(self.url + path, body, timeout, self)
 
 
 def wait_up(api: str, process: subprocess.Popen | None = None, log: Path | None = None,
@@ -127,19 +151,19 @@ def wait_up(api: str, process: subprocess.Popen | None = None, log: Path | None 
             time.sleep(0.2)
 
 
-def submit(api: str, *txs) -> list[dict]:
+def submit(api: Desk, *txs) -> list[dict]:
     """Submit `txs` in order (the mempool accepts one that builds on another pending one),
     then wait until each is committed."""
     ids = []
     for tx in txs:
-        answer = http(f"{api}/v1/txs", {"tx": encode(tx).hex()})
+        answer = api.call("/v1/txs", {"tx": encode(tx).hex()})
         if "error" in answer:
             raise SystemExit(f"demo transaction refused: {answer['error']}")
         ids.append(answer["id"])
     results = []
     for tx_id in ids:
         for _ in range(20):
-            result = http(f"{api}/v1/txs/{tx_id}?wait_ms=3000")
+            result = api.call(f"/v1/txs/{tx_id}?wait_ms=3000")
             if result["status"] != "pending":
                 break
         if result["status"] != "committed":
@@ -173,10 +197,10 @@ SETOFF_FEN = 5_000_000  # what the demo's set-off round clears on each of its th
 RUN_FEN = 2_000_000  # what the demo's set-off run clears on each of its three legs
 
 
-def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
+def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     """Every lifecycle operation once, so a newcomer finds each of them on the ledger."""
     registry = default_registry()
-    status = http(f"{api}/v1/status")
+    status = api.call("/v1/status")
     chain_id, height = status["chain_id"], status["height"]
     a = {handle: key.address for handle, key in keys.items()}
 
@@ -291,7 +315,7 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     # Let the two small vouchers fall due: an end-of-block step extends one, marks one overdue.
     deadline = time.monotonic() + soon_s + 15
     while time.monotonic() < deadline:
-        found = http(f"{api}/v1/vouchers/{overdue}")
+        found = api.call(f"/v1/vouchers/{overdue}")
         if found.get("overdue_since_ms") is not None:
             break
         time.sleep(0.5)
@@ -321,13 +345,13 @@ def load_demo(api: str, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     }
 
 
-def setoff_run(api: str, signed: Callable[..., Transaction], a: dict[str, bytes]) -> str:
+def setoff_run(api: Desk, signed: Callable[..., Transaction], a: dict[str, bytes]) -> str:
     """The agency runs the plan's set-off over the members with a mandate: opens a run,
     submits its batch, closes it. The run's id."""
-    plan = http(f"{api}/v1/setoff/plan?run_batches=1")
+    plan = api.call("/v1/setoff/plan?run_batches=1")
     if "error" in plan or plan["run"]["planned_fen"] != 3 * RUN_FEN:
         raise SystemExit(f"demo set-off run: expected one loop of mandated members, got {plan}")
-    now_ms = http(f"{api}/v1/status")["time_ms"]
+    now_ms = api.call("/v1/status")["time_ms"]
     (opened,) = submit(api, signed("setoff", "open_run", setoff.OpenRun(
         a["agency"], now_ms + 3_600_000, plan["run"]["planned_fen"], plan["run"]["optimum_fen"],
         plan["total_fen"], plan["bound_fen"]), "agency"))
@@ -337,17 +361,17 @@ def setoff_run(api: str, signed: Callable[..., Transaction], a: dict[str, bytes]
                                            for kind, debt, fen in batch)), "agency")
         for number, batch in enumerate(plan["run_batches"])),
         signed("setoff", "close_run", setoff.CloseRun(a["agency"], run_id), "agency"))
-    run = http(f"{api}/v1/setoff/runs/{opened['id']}")
+    run = api.call(f"/v1/setoff/runs/{opened['id']}")
     if run.get("cleared_fen") != 3 * RUN_FEN:
         raise SystemExit(f"demo set-off run did not clear its loop: {run}")
     return opened["id"]
 
 
-def setoff_round(api: str, signed: Callable[..., Transaction], a: dict[str, bytes]
+def setoff_round(api: Desk, signed: Callable[..., Transaction], a: dict[str, bytes]
                  ) -> tuple[str, str]:
     """The agency proposes the plan's round (债权债务闭环抵销) and its three members consent;
     the last consent executes it. The round's id and the voucher's remainder."""
-    plan = http(f"{api}/v1/setoff/plan")
+    plan = api.call("/v1/setoff/plan")
     if "error" in plan or len(plan["rounds"]) != 1:
         raise SystemExit(f"demo set-off plan: expected one round, got {plan}")
     (planned,) = plan["rounds"]
@@ -355,7 +379,7 @@ def setoff_round(api: str, signed: Callable[..., Transaction], a: dict[str, byte
         raise SystemExit(f"demo set-off plan: expected three legs, got {planned}")
     reductions = tuple(setoff.Reduction(r["kind"], bytes.fromhex(r["id"]), r["amount_fen"])
                        for r in planned["reductions"])
-    deadline_ms = http(f"{api}/v1/status")["time_ms"] + 48 * 3_600_000
+    deadline_ms = api.call("/v1/status")["time_ms"] + 48 * 3_600_000
     (proposed,) = submit(api, signed("setoff", "propose", setoff.Propose(
         a["agency"], reductions, deadline_ms, plan["total_fen"], plan["bound_fen"]), "agency"))
     round_id = bytes.fromhex(proposed["id"])
@@ -431,9 +455,9 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
     try:
         for n, process in zip(nodes, processes, strict=True):
             wait_up(n["api"], process, Path(n["log"]))
-        api = nodes[0]["api"]
+        api = Desk(nodes[0]["api"], raw["chain_id"], member_keys["agency"])
         holder = member_keys["mingda"].address.hex()
-        existing = http(f"{api}/v1/vouchers?holder={holder}").get("vouchers")
+        existing = api.call(f"/v1/vouchers?holder={holder}").get("vouchers")
         demo = None
         if existing:  # a restart: the chain kept its demo data
             previous = json.loads(state_file.read_text()) if state_file.exists() else {}
@@ -462,7 +486,7 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
     guide(state)
     if detach:
         return
-    follow(state)
+    follow(state, api)
 
 
 def guide(state: dict) -> None:
@@ -522,25 +546,24 @@ def guide(state: dict) -> None:
     say(f"  {wallet} {by['xinhe']['key_file']} setoff round {demo['setoff_round']}")
     say(f"  {wallet} {by['agency']['key_file']} setoff plan")
     say(f"  {wallet} {by['mingda']['key_file']} setoff mandate")
+    # Every other route wants a request signed by a member key, which the wallet makes.
     curl = "curl --insecure" if state.get("tls") else "curl"  # curl knows no node keys
-    say(f"  {curl} {api}/v1/setoff/runs/{demo['setoff_run']}")
-    say(f"  {curl} {api}/v1/vouchers/{demo['voucher']}/lineage")
+    say(f"  {curl} {api}/v1/status   (status and health need no signature)")
     say(f"  scripts/devnet stop --dir {state['dir']}\n")
 
 
-def follow(state: dict) -> None:
-    api = state["nodes"][0]["api"]
+def follow(state: dict, api: Desk) -> None:
     say("Committed blocks (Ctrl-C stops the network):")
     seen = -1
     try:
         while True:
             try:
-                height = http(f"{api}/v1/status", timeout=2)["height"]
+                height = api.call("/v1/status", timeout=2)["height"]
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 say("  node is not answering; see its log")
                 height = seen
             for h in range(max(seen + 1, height - 20), height + 1):
-                block = http(f"{api}/v1/blocks/{h}")
+                block = api.call(f"/v1/blocks/{h}")
                 header = block["header"]
                 at = datetime.fromtimestamp(header["time_ms"] / 1000, UTC).astimezone(CHINA)
                 say(f"  #{h:<6} {at:%H:%M:%S} txs={header['tx_count']:<4} id={block['id'][:16]}")
