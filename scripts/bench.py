@@ -27,6 +27,12 @@ In the same run it measures Ed25519 verifications per second on one core with py
 `ratio = tps / bound_tps`. The result is JSON on stdout; progress goes to stderr.
 `--profile DIR` records validator 0 with py-spy during phase 1 (py-spy must be
 installed: `.venv/bin/pip install py-spy`).
+
+Every request is signed, as every API route but status wants, by the network's agency
+(tests/nodeproc.py registers it for each node): its cost is in the figures. The node
+remembers at most 20,000 nonces of one key (node/http/auth.py, NonceLimits), each for
+about a minute, so `--batch 0` past some 300 requests a second meets 503 `auth.busy`
+(retried like any 503).
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ from tests.nodeproc import (  # noqa: E402
     confirm_tx,
     make_cluster,
     now_ms,
+    signing_middleware,
     terms,
     tx_id,
 )
@@ -135,7 +142,7 @@ class Client:
         self.batch = batch
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=1),
-            timeout=aiohttp.ClientTimeout(total=60))
+            timeout=aiohttp.ClientTimeout(total=60), middlewares=(signing_middleware(),))
         self.retries = 0
         self.refused: dict[str, int] = {}
         self.accepted_at: dict[bytes, float] = {}  # raw -> when a node took it (202/pending)
@@ -204,7 +211,7 @@ async def get_json(session: aiohttp.ClientSession, url: str) -> dict:
 
 async def watch(api: str, seen: Seen, stop: asyncio.Event) -> None:
     """Read each block of `api` as it commits; note when each transaction was seen."""
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(middlewares=(signing_middleware(),)) as session:
         seen.height = (await get_json(session, f"{api}/v1/status"))["height"]
         while not stop.is_set():
             head = (await get_json(session, f"{api}/v1/status"))["height"]
@@ -443,7 +450,7 @@ def stop_profiler(profiler: subprocess.Popen | None) -> None:
 
 async def observer_sync(observer: Network, api: str, txs_in_chain: int) -> dict:
     """Start the fresh observer and time it until it holds the validators' head."""
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(middlewares=(signing_middleware(),)) as session:
         target = (await get_json(session, f"{api}/v1/status"))["height"]
         started = time.perf_counter()
         proc = NodeProcess(observer).start()
@@ -538,7 +545,7 @@ async def run(args: argparse.Namespace) -> dict:
         stop.set()
         await watcher
         txs_in_chain = sum(b[1] for b in seen.blocks)
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(middlewares=(signing_middleware(),)) as session:
             height = (await get_json(session, f"{apis[0]}/v1/status"))["height"]
             for h in range(1, height + 1):
                 if h <= seen.blocks[0][0] - 1:

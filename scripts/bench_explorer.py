@@ -5,7 +5,8 @@ the mempool and block production) of --txs transactions: core enterprises issue 
 to suppliers (apply, confirm, approve), each supplier passes a part on and that holder
 passes a part further (transfer), every tenth voucher is pledged to a bank, some fall due
 and go overdue or extend. It then serves the HTTP API on 127.0.0.1 and times every route
-the explorer reads (median and worst of --repeat answers), and beside them, as the bound
+the explorer reads (median and worst of --repeat answers, each request signed by the
+agency, signing included), and beside them, as the bound
 the pages stay clear of, one full scan of all voucher states. With --browser it also
 times each explorer page in headless Chromium until it has rendered.
 
@@ -28,6 +29,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from contracts.codec import encode, sha256  # noqa: E402
 from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
+from contracts.requests import request_headers  # noqa: E402
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id  # noqa: E402
 from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
 from node.config import parse_network  # noqa: E402
@@ -206,21 +209,38 @@ class Served:
         self.thread.join(timeout=10)
 
 
-def timed_get(url: str) -> tuple[float, int, Any]:
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: the agency (the explorer's reader, who reads every record) of a chain."""
+
+    chain_id: str
+    key: KeyPair
+
+    def request(self, url: str, method: str = "GET") -> urllib.request.Request:
+        """`method url`, signed now (with no body) over the target as sent."""
+        request = urllib.request.Request(url, method=method)
+        for name, value in request_headers(self.key, self.chain_id, method, request.selector,
+                                           b"", time.time_ns() // 1_000_000).items():
+            request.add_header(name, value)
+        return request
+
+
+def timed_get(url: str, reader: Reader) -> tuple[float, int, Any]:
+    """How long a signed GET of `url` took (ms, signing included), its size and JSON."""
     started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as reply:
+    with urllib.request.urlopen(reader.request(url), timeout=60) as reply:
         body = reply.read()
     elapsed_ms = (time.perf_counter() - started) * 1000
     return elapsed_ms, len(body), json.loads(body) if body[:1] in (b"{", b"[") else None
 
 
-def time_routes(url: str, routes: list[str], repeat: int) -> dict[str, Any]:
+def time_routes(url: str, reader: Reader, routes: list[str], repeat: int) -> dict[str, Any]:
     out = {}
     for route in routes:
         times = []
         size = 0
         for _ in range(repeat):
-            elapsed, size, _ = timed_get(url + route)
+            elapsed, size, _ = timed_get(url + route, reader)
             times.append(elapsed)
         out[route] = {"first_ms": round(times[0], 2),
                       "median_ms": round(statistics.median(times), 2),
@@ -228,8 +248,9 @@ def time_routes(url: str, routes: list[str], repeat: int) -> dict[str, Any]:
     return out
 
 
-def time_pages(url: str, pages: list[str], repeat: int) -> dict[str, Any]:
-    """Each page from a fresh load until it says it has rendered, in headless Chromium."""
+def time_pages(url: str, reader: Reader, pages: list[str], repeat: int) -> dict[str, Any]:
+    """Each page from a fresh load until it says it has rendered, in headless Chromium,
+    signed in as `reader` (a one-time link from POST /v1/explorer/sign-in)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -243,6 +264,9 @@ def time_pages(url: str, pages: list[str], repeat: int) -> dict[str, Any]:
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     out = {}
     try:
+        with urllib.request.urlopen(reader.request(url + "/v1/explorer/sign-in", "POST"),
+                                    timeout=60) as reply:
+            driver.get(url + json.loads(reply.read())["link"])  # sets the session cookie
         for route in pages:
             name = route.split("/")[0]
             times = []
@@ -294,8 +318,8 @@ def main() -> None:
         try:
             head = node.chain.head.height
             demo = next(k for k, _ in node.store.scan(b"vhl/"))[4 + 32:]  # a live part
-            origin = json.loads(urllib.request.urlopen(
-                f"{served.url}/v1/vouchers/{demo.hex()}").read())["origin"]
+            reader = Reader(node.chain.chain_id, ledger.agency)
+            origin = timed_get(f"{served.url}/v1/vouchers/{demo.hex()}", reader)[2]["origin"]
             routes = [
                 "/v1/status", "/v1/overview?blocks=600", "/v1/members?limit=1000",
                 "/v1/registry/debtors?limit=1000", "/v1/registry/pledges?limit=100",
@@ -315,12 +339,12 @@ def main() -> None:
                            "store_mib": round(sum(f.stat().st_size for f in work.rglob("*")
                                                   if f.is_file()) / 2**20, 1)},
                 "bound": {"full_scan_of_voucher_states_ms": round(scan_ms, 1)},
-                "routes": time_routes(served.url, routes, args.repeat),
+                "routes": time_routes(served.url, reader, routes, args.repeat),
             }
             if args.browser:
                 pages = ["overview", f"voucher/{demo.hex()}", "pledges", "commitments",
                          "overdue", "debtors", "setoff", "fees"]
-                report["pages"] = time_pages(served.url, pages, max(1, args.repeat // 2))
+                report["pages"] = time_pages(served.url, reader, pages, max(1, args.repeat // 2))
         finally:
             served.close()
             node.close()

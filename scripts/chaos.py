@@ -72,6 +72,7 @@ from tests.nodeproc import (  # noqa: E402
     free_port_block,
     make_cluster,
     now_ms,
+    signing_middleware,
     tx_id,
 )
 
@@ -1144,7 +1145,10 @@ class Run:
         assert main_task is not None
         loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
         connector = aiohttp.TCPConnector(limit=200)
-        async with aiohttp.ClientSession(connector=connector) as http:
+        # Every request signed by the network's agency (make_cluster registered it), which
+        # reads every record; status needs none.
+        async with aiohttp.ClientSession(connector=connector,
+                                         middlewares=(signing_middleware(),)) as http:
             try:
                 self.say(f"starting {len(cluster.members)} nodes and {len(cluster.proxies)} "
                          f"proxies in {self.work}")

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiohttp.client_middlewares import ClientMiddlewareType
+
 from contracts import issuance
 from contracts.codec import encode
 from contracts.contract import default_registry
@@ -40,7 +42,7 @@ from contracts.ledger import make_transaction, sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id
 from node.config import parse_network
 from node.service import Node
-from tests.signing import Signer
+from tests.signing import Signer, aiohttp_signing
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / ".venv" / "bin" / "claimledger-node"
@@ -178,6 +180,12 @@ def register_signer(api: str, signer: Signer) -> Signer:
 def signer_of(api: str) -> Signer:
     """The signer registered for the node at `api` (any URL of it)."""
     return SIGNERS[urllib.parse.urlsplit(api).netloc]
+
+
+def signing_middleware() -> ClientMiddlewareType:
+    """An aiohttp client middleware that signs each request with the signer registered for
+    its node (unsigned if none is)."""
+    return aiohttp_signing(SIGNERS.get)
 
 
 def network_signer(net: Network) -> Signer:

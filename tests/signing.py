@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,17 +69,22 @@ class Signer:
                                time.time_ns() // 1_000_000)
 
 
-def aiohttp_signing(signer: Signer, key: KeyPair | None = None) -> ClientMiddlewareType:
+def aiohttp_signing(signer: Signer | Callable[[str], Signer | None],
+                    key: KeyPair | None = None) -> ClientMiddlewareType:
     """An aiohttp client middleware signing every request with `signer` (and `key` if
-    given): the target is the one aiohttp puts on the request line (`raw_path_qs`), the
+    given), or with the signer `signer(host_and_port)` names for the request's node (none:
+    unsigned): the target is the one aiohttp puts on the request line (`raw_path_qs`), the
     body the bytes of its payload (a streamed body cannot be signed ahead: sign those
     by hand with `Signer.headers`)."""
 
     async def sign(request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        body = request.body
-        data = body if isinstance(body, bytes) else await body.as_bytes()
-        request.headers.update(signer.headers(request.method, request.url.raw_path_qs,
-                                              data, key))
+        chosen = signer if isinstance(signer, Signer) else signer(
+            f"{request.url.host}:{request.url.port}")
+        if chosen is not None:
+            body = request.body
+            data = body if isinstance(body, bytes) else await body.as_bytes()
+            request.headers.update(chosen.headers(request.method, request.url.raw_path_qs,
+                                                  data, key))
         return await handler(request)
 
     return sign
