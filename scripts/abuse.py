@@ -1,4 +1,4 @@
-"""What one anonymous client can cost a node, measured on a real node process.
+"""What one client can cost a node, measured on a real node process.
 
 Builds a one-validator ledger in process (scripts/bench_explorer.py's builder: vouchers
 issued, passed on and pledged; --txs transactions), starts `claimledger-node run` on it
@@ -8,6 +8,12 @@ what it held before (sampled every 5 ms from /proc) and the CPU seconds it spent
 
     .venv/bin/python scripts/abuse.py [--txs 30000] [--keep DIR] [--source DIR]
                                       [--only WORD,WORD]
+
+Every route but status and health wants a request signed by a member key. The shapes
+are sent signed by the agency, which reads every record (a member's event stream by that
+member), so each reaches its route: what a member's key can cost. The `anonymous.` shapes
+are the attacker without a key, unsigned on purpose: each must be refused 401
+`auth.required` before its body is read or its route runs (the run exits 1 otherwise).
 
 Each shape meets a freshly started node process, so memory freed by one shape and
 reused by the next is not hidden from the measure. With --source DIR the node runs from
@@ -49,6 +55,7 @@ from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import seal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
 from contracts.tx import MAX_LARGE_TX_BYTES  # noqa: E402
+from tests.signing import Signer, aiohttp_signing  # noqa: E402
 
 PASSPHRASE = "abuse-passphrase"
 MiB = 1 << 20
@@ -190,11 +197,12 @@ Shape = Callable[["Client"], Awaitable[Any]]
 
 
 class Client:
-    """One anonymous client of the node under test."""
+    """One client of the node under test: signing as `signer` says, or anonymous (None)."""
 
     def __init__(self, node: NodeUnderTest, http: aiohttp.ClientSession, voucher: str,
-                 holder: str) -> None:
+                 holder: str, signer: Signer | None) -> None:
         self.node, self.http, self.voucher, self.holder = node, http, voucher, holder
+        self.signer = signer
 
     async def post(self, path: str, data: bytes, headers: dict[str, str]) -> str:
         async with self.http.post(self.node.api + path, data=data, headers=headers) as r:
@@ -227,9 +235,27 @@ async def outsiders_batch(c: Client) -> str:
                         JSON_TYPE)
 
 
+async def last_event_cursor(c: Client, address: str) -> str | None:
+    """The cursor of the last event in `address`'s stream (paged, at most 100 pages)."""
+    last, after = None, ""
+    for _ in range(100):
+        async with c.http.get(f"{c.node.api}/v1/events?address={address}&limit=1000"
+                              f"{after}") as response:
+            page = await response.json()
+        if page.get("events"):
+            last = page["events"][-1]["cursor"]
+        if not page.get("next"):
+            return last
+        after = f"&after={page['next']}"
+    return last
+
+
 async def long_polls(c: Client, count: int) -> list[str]:
+    """`count` polls of the holder's own stream past its last event: each waits 3 s."""
+    cursor = await last_event_cursor(c, c.holder)
+    after = "" if cursor is None else f"&after={cursor}"
     return sorted(set(await asyncio.gather(*(
-        c.get(f"/v1/events?address={NOBODY}&wait_ms=3000") for _ in range(count)))))
+        c.get(f"/v1/events?address={c.holder}&wait_ms=3000{after}") for _ in range(count)))))
 
 
 async def plan_twice(c: Client) -> list[str]:
@@ -273,17 +299,46 @@ SHAPES: dict[str, Shape] = {
     "setoff_plan.status_meanwhile": status_while_planning,
     "events.32_long_polls_3s": lambda c: long_polls(c, 32),
     "slow.32_trickled_heads": lambda c: trickled_heads(c.node, 32),
-    "slow.4_trickled_bodies": lambda c: trickled_bodies(c.node, 4),
+    "slow.4_trickled_bodies": lambda c: trickled_bodies(c, 4),
     "connections.200_from_one_address": lambda c: connection_flood(c.node, 200),
+    # Without a key: refused 401 before any body is read or any route runs.
+    "anonymous.post_tx.largest_hex_body_9mb": lambda c: c.post("/v1/txs", json.dumps(
+        {"tx": "00" * (MAX_LARGE_TX_BYTES - 4096)}).encode(), JSON_TYPE),
+    "anonymous.get.vouchers_filtered_scan": lambda c: c.get(
+        f"/v1/vouchers?holder={c.holder}&status=cancelled&limit=1000"),
+    "anonymous.setoff_plan": lambda c: c.get("/v1/setoff/plan"),
+    "anonymous.events.32_long_polls": lambda c: long_polls_of(c, NOBODY, 32),
+    "anonymous.slow.4_trickled_bodies": lambda c: trickled_bodies(c, 4),
 }
+ANONYMOUS = "anonymous."  # shapes sent unsigned, each to be refused 401 auth.required
+REFUSED = "401 auth.required"
 
 
-async def run_shape(node: NodeUnderTest, shape: Shape, voucher: str,
-                    holder: str) -> dict[str, Any]:
+async def long_polls_of(c: Client, address: str, count: int) -> list[str]:
+    return sorted(set(await asyncio.gather(*(
+        c.get(f"/v1/events?address={address}&wait_ms=3000") for _ in range(count)))))
+
+
+def refused_as_anonymous(answer: Any) -> bool:
+    """Whether an anonymous shape's answer is its refusal: 401 auth.required every time."""
+    if isinstance(answer, str):
+        return answer == REFUSED
+    if isinstance(answer, list):
+        return bool(answer) and all(refused_as_anonymous(a) for a in answer)
+    if isinstance(answer, dict):  # trickled bodies: the answers' status lines
+        return bool(answer.get("answers")) and all(
+            a.startswith("HTTP/1.1 401") for a in answer["answers"])
+    return False
+
+
+async def run_shape(node: NodeUnderTest, shape: Shape, voucher: str, holder: str,
+                    signer: Signer | None) -> dict[str, Any]:
+    """`shape` measured, its requests signed by `signer` (None: anonymous)."""
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout,
+    signing = () if signer is None else (aiohttp_signing(signer),)
+    async with aiohttp.ClientSession(timeout=timeout, middlewares=signing,
                                      connector=aiohttp.TCPConnector(force_close=True)) as http:
-        client = Client(node, http, voucher, holder)
+        client = Client(node, http, voucher, holder, signer)
         await client.get("/v1/status")  # warm: the first answer's own costs are not counted
         return await measured(node, lambda: shape(client))
 
@@ -313,16 +368,21 @@ async def trickled_heads(node: NodeUnderTest, count: int) -> dict[str, Any]:
     return {"held_s_max": round(max(held), 1), "cut_at_30s": sum(h >= 30 for h in held)}
 
 
-async def trickled_bodies(node: NodeUnderTest, count: int) -> dict[str, Any]:
-    """`count` large uploads from one client at 10 bytes a second: how long they hold
-    the upload slots, and what a real large upload of another client gets meanwhile
-    (capped at 40 s here)."""
+async def trickled_bodies(c: Client, count: int) -> dict[str, Any]:
+    """`count` large uploads from one client at 10 bytes a second (signed over the whole
+    body they would send, if the client signs): how long they hold the upload slots, and
+    what a real large upload of another client gets meanwhile (capped at 40 s here)."""
+    node = c.node
     length = 1_000_000
+    start = b'{"tx": "'
+    signed = "" if c.signer is None else "".join(
+        f"{k}: {v}\r\n" for k, v in c.signer.headers(
+            "POST", "/v1/txs", start + b"0" * (length - len(start))).items())
 
     async def one() -> tuple[float, str]:
         reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
         writer.write(f"POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
-                     f"\r\nContent-Length: {length}\r\n\r\n".encode() + b'{"tx": "')
+                     f"\r\nContent-Length: {length}\r\n{signed}\r\n".encode() + start)
         started = time.monotonic()
         answer = b""
         try:
@@ -343,7 +403,9 @@ async def trickled_bodies(node: NodeUnderTest, count: int) -> dict[str, Any]:
     await asyncio.sleep(1.0)
     large = json.dumps({"tx": "00" * 150_000}).encode()
     another_client = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
-    async with aiohttp.ClientSession(connector=another_client) as http, http.post(
+    signing = () if c.signer is None else (aiohttp_signing(c.signer),)
+    async with aiohttp.ClientSession(connector=another_client, middlewares=signing) as http, \
+            http.post(
             node.api + "/v1/txs", data=large,
             headers={"Content-Type": "application/json"}) as response:
         meanwhile = await answer_of(response)
@@ -394,14 +456,17 @@ def build_ledger(work: Path, txs: int, bench: Any) -> None:
           file=sys.stderr)
 
 
-def ledger_facts(work: Path, bench: Any) -> tuple[str, str, int]:
-    """A live voucher, its holder and how many live vouchers there are."""
+def ledger_facts(work: Path, bench: Any) -> tuple[str, str, int, Signer]:
+    """A live voucher, its holder, how many live vouchers there are, and the signer of
+    the agency (each member's event stream signed by that member)."""
     ledger = bench.Ledger(work, 50, 200, 250)
     try:
         live = [key for key, _ in ledger.node.store.scan(b"vhl/")]
         voucher = live[0][4 + 32:]
         holder = live[0][4:4 + 32]
-        return voucher.hex(), holder.hex(), len(live)
+        signer = Signer.of(ledger.node.chain.chain_id, ledger.agency,
+                           [ledger.bank, *ledger.debtors, *ledger.suppliers])
+        return voucher.hex(), holder.hex(), len(live), signer
     finally:
         ledger.node.close()
 
@@ -420,23 +485,31 @@ def main() -> None:
     try:
         if not (work / "ledger").exists():
             build_ledger(work, args.txs, bench)
-        voucher, holder, live = ledger_facts(work, bench)
+        voucher, holder, live, signer = ledger_facts(work, bench)
         results: dict[str, Any] = {}
+        failed: list[str] = []
         for name, shape in SHAPES.items():
             if args.only and not any(word in name for word in args.only.split(",")):
                 continue
             node = NodeUnderTest(work, args.source.resolve())  # a fresh process per shape
             try:
-                results[name] = asyncio.run(run_shape(node, shape, voucher, holder))
+                anonymous = name.startswith(ANONYMOUS)
+                results[name] = asyncio.run(run_shape(node, shape, voucher, holder,
+                                                      None if anonymous else signer))
+                if anonymous and not refused_as_anonymous(results[name]["answer"]):
+                    failed.append(name)
                 results[name]["node_rss_mib_before"] = round(node.rss_before / MiB, 1)
             finally:
                 node.stop()
             print(f"{name}: {results[name]}", file=sys.stderr)
         print(json.dumps({"source": str(args.source.resolve()), "live_vouchers": live,
-                          "height": node.status["height"], "shapes": results}, indent=2))
+                          "height": node.status["height"], "shapes": results,
+                          "anonymous_not_refused": failed}, indent=2))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+    if failed:
+        raise SystemExit(f"answered a client without a key: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ from contracts.keystore import seal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
 from contracts.tx import payload_id  # noqa: E402
 from tests.nodeproc import LOAD_LIMITS  # noqa: E402
+from tests.signing import Signer, aiohttp_signing  # noqa: E402
 
 PASSPHRASE = "bench"
 CHAIN = "bench-e2e"
@@ -254,7 +255,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         stdout=log, stderr=log)
     api = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession() as http:
+        # The agency signs every request: it reads the plan and every transaction.
+        signing = aiohttp_signing(Signer.of(CHAIN, agency))
+        async with aiohttp.ClientSession(middlewares=(signing,)) as http:
             c = Client(http, api)
             for _ in range(300):
                 try:
