@@ -13,9 +13,9 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -118,8 +118,7 @@ def http(url: str, body: dict | None = None, timeout: float = 10,
         return json.loads(e.read())
 
 
-@dataclass(frozen=True)
-class Desk:
+class Desk(NamedTuple):  # (not a dataclass: tests load this file as a bare module)
     """A node's API as one member calls it: its requests signed with the member's key. The
     devnet reads as the agency, which reads every record and runs the demo's set-off."""
 

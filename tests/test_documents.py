@@ -58,6 +58,7 @@ from tests.nodeproc import (
     running,
     wait_committed,
 )
+from tests.signing import signed_by
 from tests.test_wallet_e2e import ok, wallet
 from wallet.cli import Wallet, envelope_of, main
 from wallet.files import write_private
@@ -507,7 +508,7 @@ async def test_large_uploads_are_received_a_few_at_a_time(tmp_path: Path) -> Non
     node = Node(parse_network(network_toml(chain_id, validator, members, 1, now_ms())),
                 tmp_path, validator)
     app = make_app(node)
-    client = TestClient(TestServer(app))
+    client = TestClient(TestServer(app), **signed_by(chain_id, members, "supplier"))
     await client.start_server()
     try:
         supplier, core = members["supplier"], members["core"]

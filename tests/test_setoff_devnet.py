@@ -109,14 +109,14 @@ def test_members_clear_a_loop_of_debts_through_the_wallet(tmp_path: Path) -> Non
              "returned bags", "--out", str(draft))
         m.ok("supplier2", "sign", str(draft), "--yes")
         m.ok("supplier", "sign", str(draft), "--yes")
-        assert m.ok(None, "submit", str(draft))["status"] == "committed"
+        assert m.ok("agency", "submit", str(draft))["status"] == "committed"
         mine = m.ok("supplier", "obligations")
         assert [(o["id"], o["amount_fen"], o["status"]) for o in
                 mine["as_debtor"]["obligations"]] == [(owed_to_2, 350_000, "confirmed")]
         assert mine["as_creditor"]["obligations"] == []
 
         # The plan: one round of three members clearing ¥3,000 on each leg.
-        plan = m.ok(None, "setoff", "plan")
+        plan = m.ok("agency", "setoff", "plan")
         (planned,) = plan["rounds"]
         assert sorted(planned["members"]) == sorted([a["core"], a["supplier"], a["supplier2"]])
         assert {(x["kind"], x["id"], x["amount_fen"]) for x in planned["reductions"]} == {
@@ -139,37 +139,37 @@ def test_members_clear_a_loop_of_debts_through_the_wallet(tmp_path: Path) -> Non
         executed = m.ok("core", "setoff", "consent", round_)
         assert [e["kind"] for e in executed["events"]][-1] == "setoff.executed"
 
-        shown = m.ok(None, "setoff", "round", round_)
+        shown = m.ok("agency", "setoff", "round", round_)
         assert (shown["status"], shown["waiting_for"]) == ("executed", [])
         assert (shown["cleared_fen"], shown["remaining_fen"], shown["bound_fen"],
                 shown["gap_fen"]) == (900_000, 750_000, 700_000, 50_000)
         legs = {leg["id"]: leg["amount_fen"] for leg in shown["legs"]}
-        human = m.run(None, "setoff", "round", round_, as_json=False)
+        human = m.run("agency", "setoff", "round", round_, as_json=False)
         assert human.returncode == 0 and "executed" in human.stdout
         assert "¥7,500.00" in human.stdout and "¥7,000.00" in human.stdout  # remaining, bound
 
         # Every debt went down by exactly its leg.
-        by_id = {o["id"]: o for o in m.ok(None, "obligations", "--creditor", a["supplier2"])
-                 ["obligations"] + m.ok(None, "obligations", "--creditor", a["core"])
+        by_id = {o["id"]: o for o in m.ok("agency", "obligations", "--creditor", a["supplier2"])
+                 ["obligations"] + m.ok("agency", "obligations", "--creditor", a["core"])
                  ["obligations"]}
         assert (by_id[owed_to_2]["amount_fen"], by_id[owed_to_2]["setoff_fen"],
                 by_id[owed_to_2]["status"]) == (350_000 - legs[owed_to_2], 300_000, "confirmed")
         assert (by_id[owed_to_core]["amount_fen"], by_id[owed_to_core]["status"]) == (
             300_000 - legs[owed_to_core], "cleared")
-        (rest,) = m.ok(None, "vouchers", "--holder", a["supplier"], "--status",
+        (rest,) = m.ok("agency", "vouchers", "--holder", a["supplier"], "--status",
                        "active")["vouchers"]
         assert (rest["parent"], rest["amount_fen"], rest["cause"]) == (
             voucher, 1_000_000 - legs[voucher], "setoff_remainder")
         assert get(net.api, f"/v1/origins/{voucher}").json()["setoff_fen"] == legs[voucher]
         assert get(net.api, "/v1/setoff/totals").json()["cleared_fen"] == 900_000
         # Nothing is left to clear, and a round that executed takes no more consents.
-        assert m.ok(None, "setoff", "plan")["rounds"] == []
+        assert m.ok("agency", "setoff", "plan")["rounds"] == []
         assert "setoff.not_open" in m.refused("supplier", "setoff", "consent", round_)
 
         # Bad input is refused with its code, by the node and by the wallet.
         reply = get(net.api, "/v1/setoff/plan?exclude=not-an-address")
         assert reply.status == 400 and reply.error_code() == "address.malformed"
-        assert "address.malformed" in m.refused(None, "setoff", "plan", "--exclude", "zz")
+        assert "address.malformed" in m.refused("agency", "setoff", "plan", "--exclude", "zz")
         assert "wallet.bad_amount" in m.refused(
             "core", "obligation", "submit", "--debtor", a["supplier"], "--amount", "12.345",
             "--due", "2099-03-31", "--basis-ref", "X", "--basis-sha256", "ab" * 32)
@@ -222,12 +222,12 @@ def test_a_run_clears_the_mandated_members_loop_and_a_round_asks_the_member_with
         assert "setoff.bad_expiry" in m.refused("core", "setoff", "mandate", "--max", "1",
                                                 "--until", "2099-01-01")
 
-        plan = m.ok(None, "setoff", "plan")
+        plan = m.ok("agency", "setoff", "plan")
         assert (plan["run"]["optimum_fen"], plan["run"]["planned_fen"], plan["run"]["batches"],
                 plan["unmandated_fen"]) == (900_000, 900_000, 1, 300_000)
         # Rounds come after the run: proposed first, they would lock the run's debts.
         assert "wallet.run_first" in m.refused("agency", "setoff", "propose")
-        human = m.run(None, "setoff", "plan", as_json=False)
+        human = m.run("agency", "setoff", "plan", as_json=False)
         assert human.returncode == 0 and "run: planned" in human.stdout
 
         ran = m.ok("agency", "setoff", "run")
@@ -242,12 +242,12 @@ def test_a_run_clears_the_mandated_members_loop_and_a_round_asks_the_member_with
         assert {leg["id"] for leg in batch["legs"]} == {voucher, to_2, to_core}
         owed = {o["id"]: o["amount_fen"] for who in ("supplier2", "core", "supplier3",
                                                      "supplier")
-                for o in m.ok(None, "obligations", "--creditor", a[who])["obligations"]}
+                for o in m.ok("agency", "obligations", "--creditor", a[who])["obligations"]}
         assert (owed[to_2], owed[to_core], owed[to_3], owed[from_3]) == (
             100_000, 0, 100_000, 100_000)
 
         # What is left needs supplier3, which has no mandate: a round it consents to.
-        plan = m.ok(None, "setoff", "plan")
+        plan = m.ok("agency", "setoff", "plan")
         assert plan["run"]["batches"] == 0
         (planned,) = plan["rounds"]
         assert sorted(planned["members"]) == sorted([a["supplier"], a["supplier2"],

@@ -57,7 +57,7 @@ def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
         assert refused.returncode == 1 and "wallet.not_a_signer" in refused.stderr
         signed = ok(wallet(api, keys["supplier"], "sign", str(draft), "--yes"))
         assert signed["missing_signers"] == []
-        applied = ok(wallet(api, None, "submit", str(draft)))
+        applied = ok(wallet(api, keys["supplier"], "submit", str(draft)))
         assert applied["status"] == "committed"
         application = applied["id"]
 
@@ -67,7 +67,7 @@ def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
         voucher_id = next(e["subject"] for e in approved["events"]
                           if e["kind"] == "voucher.issued")
 
-        listed = ok(wallet(api, None, "vouchers", "--holder", supplier))["vouchers"]
+        listed = ok(wallet(api, keys["supplier"], "vouchers", "--holder", supplier))["vouchers"]
         assert [(v["id"], v["amount_fen"], v["debtor"]) for v in listed] == [
             (voucher_id, 125_000_000, core)
         ]
@@ -83,8 +83,8 @@ def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
         assert ok(wallet(api, keys["agency"], "sign", str(admit), "--yes"))["missing_signers"] \
             == [address]
         ok(wallet(api, newcomer, "sign", str(admit), "--yes"))
-        assert ok(wallet(api, None, "submit", str(admit)))["status"] == "committed"
-        assert ok(wallet(api, None, "member", address))["roles"] == ["merchant"]
+        assert ok(wallet(api, newcomer, "submit", str(admit)))["status"] == "committed"
+        assert ok(wallet(api, newcomer, "member", address))["roles"] == ["merchant"]
 
         # Without --out, a transaction that needs co-signers is refused with a hint.
         alone = wallet(api, keys["agency"], "admit", core, "--name", "x", "--role", "bank")

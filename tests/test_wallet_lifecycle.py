@@ -76,7 +76,7 @@ class Devnet:
     def cosigned(self, draft: Path, *signers: str) -> dict:
         for who in signers:
             self.ok(who, "sign", str(draft), "--yes")
-        return self.ok(None, "submit", str(draft))
+        return self.ok(signers[0], "submit", str(draft))  # one who signed submits it
 
     def ledger_ms(self) -> int:
         return self.ok(None, "status")["time_ms"]
@@ -89,7 +89,7 @@ def subject(view: dict, kind: str) -> str:
 
 def live_parts(net: Devnet, origin: str) -> dict[str, dict]:
     """The live states descending from an issued voucher, by id."""
-    tree = net.ok(None, "lineage", origin)
+    tree = net.ok("agency", "lineage", origin)
     assert tree["voucher"]["id"] == origin and not tree["truncated"]
     found = {}
     stack = list(tree["descendants"])
@@ -120,7 +120,7 @@ def test_voucher_lifecycle_through_the_wallet(tmp_path: Path) -> None:
 
 def scenario(net: Devnet, tmp: Path) -> None:
     a = net.a
-    record_before = net.ok(None, "record", a["core"])
+    record_before = net.ok("agency", "record", a["core"])
 
     # Two vouchers of the core enterprise fall due within seconds: the first with an
     # extension clause (1 day, once), the second without. Due dates are exact times, late
@@ -142,7 +142,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
         net.ok("core", "confirm", application)
         issued.append(subject(net.ok("agency", "approve", application), "voucher.issued"))
     extending, overdue = issued
-    voucher = net.ok(None, "vouchers", "--holder", a["mingda"], "--status", "active")
+    voucher = net.ok("agency", "vouchers", "--holder", a["mingda"], "--status", "active")
     by_id = {v["id"]: v for v in voucher["vouchers"]}
     assert by_id[extending]["due_ms"] == due_extending_ms
     assert by_id[overdue]["due_ms"] == due_overdue_ms and by_id[overdue]["extension_days"] == 0
@@ -171,14 +171,14 @@ def scenario(net: Devnet, tmp: Path) -> None:
            "--loan-due", "2027-06-30", "--loan-ref", "LOAN-OTHER", "--out", str(again))
     net.ok("xinhe", "sign", str(again), "--yes")
     net.ok(str(bank2), "sign", str(again), "--yes")
-    assert "voucher.pledged" in net.refused(None, "submit", str(again))
+    assert "voucher.pledged" in net.refused("agency", "submit", str(again))
     # Nor does B transfer the pledged claim without the bank.
     assert "voucher.pledged" in net.refused(
         "xinhe", "transfer", xinhe_part, "--to", a["mingda"], "--amount", "1")
-    (registered,) = net.ok(None, "pledges", "--voucher", xinhe_part)["pledges"]
+    (registered,) = net.ok("agency", "pledges", "--voucher", xinhe_part)["pledges"]
     assert (registered["bank"], registered["status"]) == (a["bank"], "active")
     net.ok("bank", "release", pledge_id)
-    assert net.ok(None, "pledges", "--voucher", xinhe_part)["pledges"][0]["status"] \
+    assert net.ok("agency", "pledges", "--voucher", xinhe_part)["pledges"][0]["status"] \
         == "released"
 
     # B pays the merchant ¥150,000 of it: B drafts and signs, the merchant accepts.
@@ -196,11 +196,11 @@ def scenario(net: Devnet, tmp: Path) -> None:
     offer = subject(net.ok("core", "offer", "publish", "--kind", "consumption",
                            "--description", "华远建材商城 building materials",
                            "--price", "100000"), "offer.published")
-    assert offer in [o["id"] for o in net.ok(None, "offers", "--debtor", a["core"])["offers"]]
+    assert offer in [o["id"] for o in net.ok("agency", "offers", "--debtor", a["core"])["offers"]]
     request = net.ok("merchant", "redeem", merchant_part, "--offer", offer)["id"]
     accepted = net.ok("core", "redemption", "accept", request)
     merchant_rest = subject(accepted, "voucher.remainder")
-    (asked,) = [r for r in net.ok(None, "redemptions", "--holder", a["merchant"])["redemptions"]
+    (asked,) = [r for r in net.ok("agency", "redemptions", "--holder", a["merchant"])["redemptions"]
                 if r["id"] == request]
     assert (asked["status"], asked["reduced_fen"], asked["remainder"]) == (
         "accepted", 10_000_000, merchant_rest)
@@ -208,7 +208,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
     onward = net.ok("merchant", "transfer", merchant_rest, "--to", a["mingda"],
                     "--amount", "50000")
     mingda_rest = subject(onward, "voucher.transferred")
-    line = net.ok(None, "lineage", mingda_rest)
+    line = net.ok("agency", "lineage", mingda_rest)
     assert line["ancestors"][0]["id"] == extending
     assert [v["id"] for v in line["ancestors"]][-3:] == [xinhe_part, merchant_part,
                                                          merchant_rest]
@@ -228,15 +228,15 @@ def scenario(net: Devnet, tmp: Path) -> None:
         assert time.monotonic() < deadline, "ledger time did not pass the due date"
         time.sleep(0.5)
     extended = {v["id"]: v for v in
-                net.ok(None, "extended", "--debtor", a["core"])["vouchers"]}
+                net.ok("agency", "extended", "--debtor", a["core"])["vouchers"]}
     for part in parts:
         assert extended[part]["due_ms"] == due_extending_ms + DAY_MS
         assert extended[part]["extensions_used"] == 1
     overdue_now = {v["id"]: v for v in
-                   net.ok(None, "overdue", "--debtor", a["core"])["vouchers"]}
+                   net.ok("agency", "overdue", "--debtor", a["core"])["vouchers"]}
     assert overdue_now[overdue]["overdue_since_ms"] > due_overdue_ms
     assert not set(parts) & set(overdue_now)
-    record = net.ok(None, "record", a["core"])
+    record = net.ok("agency", "record", a["core"])
     assert record["overdue_vouchers"] == record_before["overdue_vouchers"] + 1 >= 1
     assert record["extended_vouchers"] == record_before["extended_vouchers"] + 1 >= 1
     assert record["vouchers_issued"] == record_before["vouchers_issued"] + 2
@@ -267,21 +267,21 @@ def setoff_round(net: Devnet) -> None:
             net.ok(handle_of[member], "setoff", "consent", p["id"])
     legs: dict[str, dict] = {}
     for p in proposed:
-        result = net.ok(None, "setoff", "round", p["id"])
+        result = net.ok("agency", "setoff", "round", p["id"])
         assert result["status"] == "executed", result
         assert result["cleared_fen"] == sum(leg["amount_fen"] for leg in result["legs"]) > 0
         legs.update({leg["id"]: leg for leg in result["legs"]})
     for obligation, (creditor, before_fen) in owed.items():
         assert obligation in legs, "both uploaded obligations are in the loop"
-        listed = {o["id"]: o for o in net.ok(
-            None, "obligations", "--creditor", a[creditor])["obligations"]}
+        listed = {o["id"]: o for o in net.ok(  # the creditor reads its own
+            creditor, "obligations", "--creditor", a[creditor])["obligations"]}
         assert listed[obligation]["amount_fen"] == before_fen - legs[obligation]["amount_fen"]
         assert listed[obligation]["setoff_fen"] == legs[obligation]["amount_fen"]
     vouchers = [leg for leg in legs.values() if leg["kind"] == "voucher"]
     assert any(leg["debtor"] == a["core"] and leg["creditor"] == a["mingda"]
                for leg in vouchers), "a voucher of the core held by Mingda closes the loop"
     for leg in vouchers:  # each voucher state set off was replaced by its remainder
-        assert net.ok(None, "lineage", leg["id"])["voucher"]["status"] in (
+        assert net.ok("agency", "lineage", leg["id"])["voucher"]["status"] in (
             "consumed", "cancelled")
 
 
