@@ -1,0 +1,516 @@
+"""Who may read what, tried route by route over HTTP: every route of the API, read by an
+anonymous client, an unrelated member, each kind of party of the record it answers with,
+a member asked to co-sign (presenting the draft in X-Claimledger-Draft), the agency and a
+regulator. Allowed callers get 200 and the record; every other one 403 `read.forbidden`,
+whose body carries nothing of the record.
+
+The ledger is tests/test_read_rules.py's world (one record of every kind, built by real
+signed transactions), replayed block by block, at the same ledger times, into a real
+node whose API runs in process. What each route answers with is declared once in
+node.http.app.ROUTE_READS; the callers each route is tried with, and who of them reads,
+come from contracts.access's table and the world's parties. A route of the app missing
+from the declaration, or one declared without a sample request here, fails the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from contracts import access
+from contracts.codec import encode, to_json
+from contracts.identity import KeyPair
+from contracts.requests import request_headers
+from contracts.tx import Transaction, payload_id
+from node.config import parse_network
+from node.http.app import ROUTE_READS, make_app
+from node.http.reads import DRAFT_HEADER
+from node.service import Node
+from tests import memledger, test_read_rules
+from tests.memledger import CHAIN, GENESIS_MS, ROLES
+from tests.nodeproc import (
+    LOAD_LIMITS,
+    limits_lines,
+)
+
+UNRELATED = test_read_rules.UNRELATED
+ASKED = test_read_rules.ASKED
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class RecordingLedger(memledger.Ledger):
+    """A rule-test ledger that also keeps each block's transactions and time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.blocks: list[tuple[tuple[Transaction, ...], int]] = []
+
+    def block(self, *txs: Transaction, advance_ms: int = 1000) -> list:
+        events = super().block(*txs, advance_ms=advance_ms)
+        self.blocks.append((txs, self.time_ms))
+        return events
+
+
+def network_text(ledger: memledger.Ledger, validator: KeyPair) -> str:
+    lines = [f'chain_id = "{CHAIN}"', f"genesis_time = {GENESIS_MS}", "fee_rate_bp = 10", "",
+             "[timing]", "block_interval_ms = 50", "empty_block_interval_ms = 10000",
+             *limits_lines(LOAD_LIMITS), "", "[[validators]]", 'name = "validator"',
+             f'key = "{validator.address.hex()}"', 'api = "127.0.0.1:1"',
+             'peer = "127.0.0.1:2"', "power = 1"]
+    for name, roles in ROLES.items():
+        role_text = ", ".join(f'"{r}"' for r in roles)
+        lines += ["", "[[members]]", f'name = "{name}"', f"roles = [{role_text}]",
+                  f'address = "{ledger.addr(name).hex()}"']
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Api:
+    """The rule tests' world on a node, its API in process, and signed reads of it."""
+
+    world: test_read_rules.World
+    node: Node
+    loop: asyncio.AbstractEventLoop
+    client: TestClient
+    keys: dict[str, KeyPair] = field(default_factory=dict)
+
+    def addr(self, name: str) -> bytes:
+        return self.keys[name].address
+
+    def get(self, path: str, who: str | None, headers: dict[str, str] | None = None
+            ) -> tuple[int, bytes]:
+        """GET `path` (with its query) signed by member `who` (None: unsigned)."""
+        sent = dict(headers or {})
+        if who is not None:
+            sent.update(request_headers(self.keys[who], CHAIN, "GET", path, b"",
+                                        int(time.time() * 1000)))
+
+        async def go() -> tuple[int, bytes]:
+            response = await self.client.get(path, headers=sent)
+            return response.status, await response.read()
+
+        return self.loop.run_until_complete(go())
+
+
+def build_api(root: Path) -> Api:
+    saved = test_read_rules.Ledger
+    test_read_rules.Ledger = RecordingLedger  # type: ignore[misc]
+    try:
+        world = test_read_rules.build_world()
+    finally:
+        test_read_rules.Ledger = saved  # type: ignore[misc]
+    ledger = world.ledger
+    assert isinstance(ledger, RecordingLedger)
+    node = replay(ledger, root)
+    loop = asyncio.new_event_loop()
+    client = TestClient(TestServer(make_app(node)), loop=loop)
+    loop.run_until_complete(client.start_server())
+    return Api(world, node, loop, client, dict(ledger.keys))
+
+
+def replay(ledger: RecordingLedger, root: Path) -> Node:
+    """A node holding the ledger's blocks: the same transactions at the same times."""
+    validator = KeyPair.generate()
+    node = Node(parse_network(network_text(ledger, validator)), root, validator)
+    for txs, at_ms in ledger.blocks:
+        for tx in txs:
+            node.mempool.submit(encode(tx), at_ms)
+        head = node.produce(at_ms)
+        for tx in txs:
+            record = node.store.tx_record(payload_id(tx.payload))
+            assert record is not None and record.height == head.height, tx.payload.operation
+    assert node.chain.head.height == ledger.height
+    return node
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    built = build_api(tmp_path_factory.mktemp("read-routes"))
+    try:
+        yield built
+    finally:
+        built.loop.run_until_complete(built.client.close())
+        built.node.close()
+        built.loop.close()
+
+
+# ------------------------------------------------------------------ what each route is asked
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One request to a route: the kind of record it should answer with (a row of the
+    table, the world's record of that kind), and for a listing the member it is scoped to
+    (the party of the record that lists it)."""
+
+    path: str
+    kind: str | None
+    scope: str | None = None  # a party kind of the record: the listing is that member's
+
+
+def samples(api: Api) -> dict[str, Sample]:
+    w = api.world
+    r = w.records
+
+    def a(name: str) -> str:
+        return api.addr(name).hex()
+
+    def party(kind: str, role: str) -> str:
+        return a(w.parties[kind][role])
+
+    v = r["voucher"]
+    transfer_id = payload_id(next(t for txs, _ in w.ledger.blocks for t in txs
+                                  if t.payload.operation == "transfer").payload)
+    run = r["setoff_run"]
+    return {
+        "GET /v1/status": Sample("/v1/status", None),
+        "POST /v1/txs": Sample("/v1/txs", None),
+        "POST /v1/txs/batch": Sample("/v1/txs/batch", None),
+        "GET /v1/txs/{id}": Sample(f"/v1/txs/{transfer_id.hex()}", "transaction"),
+        "GET /v1/blocks/{height}": Sample("/v1/blocks/2", "block"),
+        "GET /v1/vouchers": Sample(f"/v1/vouchers?holder={party('voucher', 'holder')}",
+                                   "voucher", "holder"),
+        "GET /v1/vouchers/{id}": Sample(f"/v1/vouchers/{v.id.hex()}", "voucher"),
+        "GET /v1/vouchers/{id}/lineage": Sample(f"/v1/vouchers/{v.id.hex()}/lineage",
+                                                "lineage"),
+        "GET /v1/holders/{address}": Sample(
+            f"/v1/holders/{party('holder_totals', 'self')}", "holder_totals"),
+        "GET /v1/debtors/{address}": Sample(f"/v1/debtors/{a('core')}", "debtor_record"),
+        "GET /v1/origins/{id}": Sample(f"/v1/origins/{r['origin'].id.hex()}", "origin"),
+        "GET /v1/pledges": Sample(f"/v1/pledges?bank={party('pledge', 'pledgee')}", "pledge",
+                                  "pledgee"),
+        "GET /v1/pledges/{id}": Sample(f"/v1/pledges/{r['pledge'].id.hex()}", "pledge"),
+        "GET /v1/commitments": Sample(
+            f"/v1/commitments?acquirer={party('commitment', 'acquirer')}", "commitment",
+            "acquirer"),
+        "GET /v1/commitments/{id}": Sample(f"/v1/commitments/{r['commitment'].id.hex()}",
+                                           "commitment"),
+        "GET /v1/offers": Sample(f"/v1/offers?debtor={a('core')}", "offer"),
+        "GET /v1/offers/{id}": Sample(f"/v1/offers/{r['offer'].id.hex()}", "offer"),
+        "GET /v1/redemptions": Sample(
+            f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
+            "holder"),
+        "GET /v1/redemptions/{id}": Sample(f"/v1/redemptions/{r['redemption'].id.hex()}",
+                                           "redemption"),
+        "GET /v1/fees": Sample("/v1/fees", "fee_schedule"),
+        "GET /v1/fees/{address}": Sample(f"/v1/fees/{party('fee_account', 'self')}",
+                                         "fee_account"),
+        "GET /v1/obligations": Sample(
+            f"/v1/obligations?creditor={party('obligation', 'creditor')}", "obligation",
+            "creditor"),
+        "GET /v1/obligations/{id}": Sample(f"/v1/obligations/{r['obligation'].id.hex()}",
+                                           "obligation"),
+        "GET /v1/setoff/rounds": Sample(
+            f"/v1/setoff/rounds?member={party('setoff_round', 'round_member')}",
+            "setoff_round", "round_member"),
+        "GET /v1/setoff/rounds/{id}": Sample(f"/v1/setoff/rounds/{r['setoff_round'].id.hex()}",
+                                             "setoff_round"),
+        "GET /v1/setoff/plan": Sample("/v1/setoff/plan", "setoff_plan"),
+        "GET /v1/setoff/limits/{member}": Sample(
+            f"/v1/setoff/limits/{party('setoff_limit', 'self')}", "setoff_limit"),
+        "GET /v1/setoff/totals": Sample("/v1/setoff/totals", "setoff_totals"),
+        "GET /v1/setoff/mandates/{member}": Sample(
+            f"/v1/setoff/mandates/{party('setoff_mandate', 'self')}", "setoff_mandate"),
+        "GET /v1/setoff/runs": Sample(
+            f"/v1/setoff/runs?member={party('setoff_run', 'run_member')}", "setoff_run",
+            "run_member"),
+        "GET /v1/setoff/runs/{id}": Sample(f"/v1/setoff/runs/{run.id.hex()}", "setoff_run"),
+        "GET /v1/setoff/runs/{id}/batches/{number}": Sample(
+            f"/v1/setoff/runs/{run.id.hex()}/batches/0", "setoff_batch"),
+        "GET /v1/events": Sample(f"/v1/events?address={party('event', 'addressee')}",
+                                 "event", "addressee"),
+        "GET /v1/members": Sample("/v1/members", "member"),
+        "GET /v1/members/{address}": Sample(f"/v1/members/{a('supplier')}", "member"),
+        "GET /v1/applications": Sample(
+            f"/v1/applications?creditor={party('application', 'creditor')}", "application",
+            "creditor"),
+        "GET /v1/applications/{id}": Sample(
+            f"/v1/applications/{r['application'].id.hex()}", "application"),
+        "GET /v1/documents/{id}": Sample(f"/v1/documents/{r['document'].id.hex()}",
+                                         "document"),
+        "GET /v1/evidence": Sample("/v1/evidence", "evidence"),
+        "GET /v1/openapi.json": Sample("/v1/openapi.json", None),
+        "GET /explorer/": Sample("/explorer/", None),
+        "GET /explorer/{file}": Sample("/explorer/app.js", None),
+        "GET /v1/overview": Sample("/v1/overview", "block"),
+        "GET /v1/registry/debtors": Sample("/v1/registry/debtors", "debtor_record"),
+        "GET /v1/registry/pledges": Sample("/v1/registry/pledges", "pledge"),
+        "GET /v1/registry/commitments": Sample("/v1/registry/commitments", "commitment"),
+        "GET /v1/registry/rounds": Sample("/v1/registry/rounds", "setoff_round"),
+        "GET /v1/registry/fees": Sample("/v1/registry/fees", "fee_account"),
+    }
+
+
+# ------------------------------------------------------------------ who is tried, who reads
+
+GENERIC = access.CALLERS  # anonymous, member, asked, agency, regulator
+
+
+def callers(api: Api, route: str, sample: Sample) -> list[tuple[str, str | None]]:
+    """(caller kind, member name or None for anonymous) for every caller tried."""
+    out: list[tuple[str, str | None]] = [("anonymous", None), ("member", UNRELATED),
+                                         ("asked", ASKED), ("agency", "agency"),
+                                         ("regulator", "regulator")]
+    if sample.kind is not None:
+        row = access.ROWS[sample.kind]
+        for party in (*row.readers, *row.not_readers):
+            name = api.world.parties.get(sample.kind, {}).get(party)
+            if party not in GENERIC and name is not None:
+                out.append((party, name))
+    if sample.scope is not None:
+        out.append(("scope", api.world.parties[sample.kind][sample.scope]))
+    return out
+
+
+def allowed(api: Api, route: str, sample: Sample, who: str, name: str | None) -> bool:
+    """What the table (and the route's reach) says of this caller."""
+    reads = ROUTE_READS[route]
+    if reads.reach == "open":
+        return True
+    if name is None:
+        return False
+    row = access.ROWS[sample.kind]
+    oversees = who in ("agency", "regulator") or name in ("agency", "regulator")
+    if reads.reach == "oversight":
+        return oversees
+    if reads.reach == "own":
+        scoped = api.world.parties[sample.kind][sample.scope]
+        return name == scoped or (oversees and "agency" in row.readers)
+    kinds = {who}
+    if name in ("agency", "regulator"):
+        kinds.add(name)
+    return "member" in row.readers or bool(kinds & set(row.readers))
+
+
+def headers_for(api: Api, who: str) -> dict[str, str]:
+    if who != "asked":
+        return {}
+    return {DRAFT_HEADER: encode(api.world.draft).hex()}
+
+
+def record_json(api: Api, kind: str) -> Any:
+    record = api.world.records[kind]
+    if record is None:
+        return None
+    if isinstance(record, access.TxWithEvents):
+        return {"id": payload_id(record.tx.payload).hex()}
+    if kind == "setoff_totals":  # the world's is the runs' totals, as the view names them
+        return {"runs": record.runs, "run_batches": record.batches,
+                "run_cleared_fen": record.cleared_fen}
+    return to_json(record)
+
+
+def contains(answer: Any, wanted: dict[str, Any]) -> bool:
+    """Whether some object in `answer` is the record `wanted`: it has every field of it,
+    with the same id, or the same addresses for a record kept per member (the world's
+    records were read while it was built: their figures may have moved on since)."""
+    identity = {k: v for k, v in wanted.items()
+                if k == "id" or ("id" not in wanted and isinstance(v, str)
+                                 and HEX64.fullmatch(v))}
+    if isinstance(answer, dict):
+        if set(wanted) <= set(answer) and all(answer[k] == v for k, v in identity.items()):
+            return True
+        return any(contains(v, wanted) for v in answer.values())
+    if isinstance(answer, list):
+        return any(contains(v, wanted) for v in answer)
+    return False
+
+
+def secrets_of(wanted: Any) -> set[str]:
+    """What a refusal must not show of a record: its ids and its amounts."""
+    found: set[str] = set()
+    if isinstance(wanted, dict):
+        for key, value in wanted.items():
+            if isinstance(value, int) and not isinstance(value, bool) and key.endswith("_fen") \
+                    and value > 0:
+                found.add(str(value))
+            else:
+                found |= secrets_of(value)
+    elif isinstance(wanted, list):
+        for value in wanted:
+            found |= secrets_of(value)
+    elif isinstance(wanted, str) and HEX64.fullmatch(wanted):
+        found.add(wanted)
+    return found
+
+
+@pytest.mark.parametrize("route", sorted(ROUTE_READS))
+def test_each_route_answers_each_caller_as_the_table_says(api: Api, route: str) -> None:
+    sample = samples(api)[route]
+    reads = ROUTE_READS[route]
+    if reads.reach == "write":
+        status, body = api.get(sample.path, None)  # a GET: the route is POST only
+        assert status in (401, 405), body
+        return
+    failures = []
+    for who, name in callers(api, route, sample):
+        status, body = api.get(sample.path, name, headers_for(api, who))
+        document = json.loads(body) if body.startswith((b"{", b"[")) else None
+        if allowed(api, route, sample, who, name):
+            if status != 200:
+                failures.append((who, name, status, body[:300]))
+                continue
+            # The world's equivocation is written beside its blocks, not by a transaction:
+            # the node holds none, and the evidence route is tried for who reads it only.
+            if sample.kind not in (None, "evidence") and reads.reach != "oversight":
+                wanted = record_json(api, sample.kind)
+                if isinstance(wanted, dict) and not contains(document, wanted):
+                    failures.append((who, name, "record missing", body[:300]))
+            continue
+        expected_status = 401 if name is None else 403
+        code = "auth.required" if name is None else "read.forbidden"
+        if status != expected_status or document is None \
+                or document.get("error", {}).get("code") != code:
+            failures.append((who, name, status, body[:300]))
+            continue
+        assert set(document) == {"error"} and set(document["error"]) == {"code", "message"}
+        sent = set(HEX64.findall(sample.path)) | ({api.addr(name).hex()} if name else set())
+        leaked = {s for s in secrets_of(record_json(api, sample.kind)) - sent
+                  if s in body.decode()}
+        if leaked:
+            failures.append((who, name, "leaked", leaked))
+    assert not failures, failures
+
+
+def test_every_route_of_the_app_is_declared_and_sampled(api: Api) -> None:
+    routes = set()
+    for route in api.client.app.router.routes():
+        if route.method != "HEAD":
+            routes.add(f"{route.method} {route.resource.canonical}")
+    assert routes == set(ROUTE_READS)
+    assert set(samples(api)) == set(ROUTE_READS)
+    for route, reads in ROUTE_READS.items():
+        assert all(kind in access.ROWS for kind in reads.kinds), route
+
+
+def test_anonymous_gets_401_auth_required_on_every_route_but_the_open_ones(api: Api) -> None:
+    for route, sample in samples(api).items():
+        method = route.partition(" ")[0]
+
+        async def go(method: str = method, path: str = sample.path) -> tuple[int, dict]:
+            response = await api.client.request(method, path, data=b"{}" if method == "POST"
+                                                else None)
+            return response.status, json.loads(await response.read()) \
+                if response.content_type == "application/json" else {}
+
+        status, document = api.loop.run_until_complete(go())
+        if ROUTE_READS[route].reach == "open":
+            assert status == 200, route
+        else:
+            assert status == 401, route
+            assert document["error"]["code"] == "auth.required", route
+
+
+def test_an_unrelated_member_reads_a_pledged_claims_notice_not_the_pledge(api: Api) -> None:
+    pledge = api.world.records["pledge"]
+    status, body = api.get(f"/v1/pledges?voucher={pledge.voucher.hex()}", UNRELATED)
+    assert status == 200
+    [row] = json.loads(body)["pledges"]
+    assert row["notice"] is True and row["bank"] == pledge.bank.hex()
+    assert "pledgor" not in row and str(pledge.secured_fen) not in body.decode()
+    status, body = api.get(f"/v1/pledges?voucher={pledge.voucher.hex()}", "bank")
+    [row] = json.loads(body)["pledges"]
+    assert row["pledgor"] == pledge.pledgor.hex() and "notice" not in row
+
+
+def test_a_lineage_and_a_voucher_view_show_only_the_states_the_caller_reads(api: Api) -> None:
+    """The creditor's issued state was split: the creditor reads the part it kept, not the
+    part it passed on; the debtor reads both. The later holder sees the chain of title
+    but not the first holder's origin record."""
+    issued = api.world.records["origin"].id.hex()
+    _, body = api.get(f"/v1/vouchers/{issued}/lineage", "supplier")
+    holders = {d["voucher"]["holder"] for d in json.loads(body)["descendants"]}
+    assert holders == {api.addr("supplier").hex()}
+    _, body = api.get(f"/v1/vouchers/{issued}/lineage", "core")
+    holders = {d["voucher"]["holder"] for d in json.loads(body)["descendants"]}
+    assert holders == {api.addr("supplier").hex(), api.addr("supplier2").hex()}
+    v = api.world.records["voucher"]
+    status, body = api.get(f"/v1/vouchers/{v.id.hex()}", "supplier2")
+    view = json.loads(body)
+    assert status == 200 and view["origin_record"] is None and issued in view["lineage"]
+    _, body = api.get(f"/v1/vouchers/{v.id.hex()}", "core")
+    assert json.loads(body)["origin_record"]["id"] == issued
+
+
+def test_listings_are_the_callers_own_unless_it_oversees(api: Api) -> None:
+    holder = api.addr("supplier2").hex()
+    for path in (f"/v1/vouchers?holder={holder}", "/v1/vouchers?standing=overdue",
+                 "/v1/setoff/rounds?status=open", "/v1/setoff/runs"):
+        status, body = api.get(path, "supplier")
+        assert status == 403 and json.loads(body)["error"]["code"] == "read.forbidden", path
+        assert api.get(path, "regulator")[0] == 200, path
+    status, body = api.get(f"/v1/events?address={holder}", "agency")
+    assert status == 403  # events go to their addressee only, the agency's included
+
+
+def test_a_draft_that_grants_nothing_is_refused_with_its_code(api: Api) -> None:
+    v = api.world.records["voucher"].id.hex()
+    status, body = api.get(f"/v1/vouchers/{v}", UNRELATED,
+                           {DRAFT_HEADER: encode(api.world.draft).hex()})
+    assert status == 403 and json.loads(body)["error"]["code"] == "read.bad_draft"
+    status, body = api.get(f"/v1/vouchers/{v}", ASKED, {DRAFT_HEADER: "zz"})
+    assert status == 400 and json.loads(body)["error"]["code"] == "request.bad_draft"
+    status, body = api.get(f"/v1/vouchers/{v}", ASKED, {DRAFT_HEADER: "00" * 4001})
+    assert status == 400
+
+
+def test_a_key_that_is_no_member_reads_its_events_only(api: Api) -> None:
+    stranger = KeyPair.generate()
+    api.keys["stranger"] = stranger
+    status, _ = api.get(f"/v1/members/{api.addr('supplier').hex()}", "stranger")
+    assert status == 403
+    status, _ = api.get(f"/v1/vouchers/{'ab' * 32}", "stranger")
+    assert status == 403  # not 404: a stranger learns nothing of what exists
+    status, body = api.get(f"/v1/events?address={stranger.address.hex()}", "stranger")
+    assert status == 200 and json.loads(body)["events"] == []
+
+
+def test_a_missing_record_is_404_for_a_member(api: Api) -> None:
+    status, body = api.get(f"/v1/vouchers/{'ab' * 32}", UNRELATED)
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_a_blocks_end_of_block_events_are_shown_to_their_addressees_only(
+        tmp_path: Path) -> None:
+    """A voucher falls overdue in the end-of-block step: its holder and its debtor see the
+    event in the block, an unrelated member sees the block without it."""
+    ledger = RecordingLedger()
+    ledger.issue(1_000_000, creditor="supplier", debtor="core", due_in_ms=memledger.DAY_MS)
+    events = ledger.block(advance_ms=2 * memledger.DAY_MS)
+    assert events, "the voucher falls due in this block"
+    node = replay(ledger, tmp_path / "node")
+    loop = asyncio.new_event_loop()
+    client = TestClient(TestServer(make_app(node)), loop=loop)
+    loop.run_until_complete(client.start_server())
+    try:
+        def block_events(name: str) -> list:
+            path = f"/v1/blocks/{ledger.height}"
+            headers = request_headers(ledger.keys[name], CHAIN, "GET", path, b"",
+                                      int(time.time() * 1000))
+
+            async def go() -> tuple[int, Any]:
+                response = await client.get(path, headers=headers)
+                return response.status, json.loads(await response.read())
+
+            status, document = loop.run_until_complete(go())
+            assert status == 200, document
+            return document["events"]
+
+        shown = [to_json(e) for e in events]
+        assert block_events("supplier") == shown
+        assert block_events("core") == shown
+        assert block_events(UNRELATED) == []
+        assert block_events("regulator") == []  # events are their addressees', not oversight's
+    finally:
+        loop.run_until_complete(client.close())
+        node.close()
+        loop.close()
