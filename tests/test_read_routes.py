@@ -18,6 +18,8 @@ import asyncio
 import json
 import re
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from contracts import access
 from contracts.codec import encode, to_json
+from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.requests import request_headers
 from contracts.tx import Transaction, payload_id
@@ -35,8 +38,8 @@ from node.config import parse_network
 from node.http.app import ROUTE_READS, make_app
 from node.http.reads import DRAFT_HEADER
 from node.service import Node
-from tests import memledger, test_read_rules
-from tests.memledger import CHAIN, GENESIS_MS, ROLES
+from tests import memledger, nodeproc, test_read_rules
+from tests.memledger import CHAIN, DAY_MS, GENESIS_MS, ROLES
 from tests.nodeproc import (
     LOAD_LIMITS,
     limits_lines,
@@ -514,3 +517,105 @@ def test_a_blocks_end_of_block_events_are_shown_to_their_addressees_only(
         loop.run_until_complete(client.close())
         node.close()
         loop.close()
+
+
+def test_a_pending_or_rejected_transaction_is_its_signers_and_oversights(
+        tmp_path: Path) -> None:
+    """Before a block holds it, a transaction is read by the same parties as after: its
+    signers, the agency and the regulators; a rejected one too, the node keeping who
+    signed what it rejected."""
+    ledger = RecordingLedger()
+    issued = ledger.issue(1_000_000, creditor="supplier", debtor="core")
+    node = replay(ledger, tmp_path / "node")
+    loop = asyncio.new_event_loop()
+    client = TestClient(TestServer(make_app(node)), loop=loop)
+    loop.run_until_complete(client.start_server())
+    try:
+        def read(path: str, name: str) -> tuple[int, dict]:
+            headers = request_headers(ledger.keys[name], CHAIN, "GET", path, b"",
+                                      int(time.time() * 1000))
+
+            async def go() -> tuple[int, dict]:
+                response = await client.get(path, headers=headers)
+                return response.status, json.loads(await response.read())
+
+            return loop.run_until_complete(go())
+
+        at_ms = ledger.time_ms + 1000
+        pending = test_read_rules.transfer_tx(ledger, issued, 1_000, to="supplier2")
+        node.mempool.submit(encode(pending), at_ms)
+        lost = test_read_rules.transfer_tx(ledger, b"\x07" * 32, 1_000, to="supplier2")
+        with pytest.raises(LedgerError):
+            node.mempool.submit(encode(lost), at_ms)
+        for tx, status in ((pending, "pending"), (lost, "rejected")):
+            path = f"/v1/txs/{payload_id(tx.payload).hex()}"
+            for name in ("supplier", "agency", "regulator"):
+                code, view = read(path, name)
+                assert code == 200 and view["status"] == status, (name, view)
+            for name in ("supplier2", "core", UNRELATED):  # its addressee and debtor too
+                code, view = read(path, name)
+                assert code == 403 and view["error"]["code"] == "read.forbidden", (name, view)
+    finally:
+        loop.run_until_complete(client.close())
+        node.close()
+        loop.close()
+
+
+# ------------------------------------------------------------------ a real node process
+
+
+def signed(api_url: str, chain_id: str, key: KeyPair | None, path: str, method: str = "GET",
+           body: bytes = b"") -> nodeproc.Reply:
+    """A request to a node process, signed by `key` (None: unsigned)."""
+    headers = {"Content-Type": "application/json"} if body else {}
+    if key is not None:
+        headers.update(request_headers(key, chain_id, method, path, body,
+                                       int(time.time() * 1000)))
+    request = urllib.request.Request(api_url + path, data=body or None, method=method,
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return nodeproc.Reply(response.status, response.read(), dict(response.headers))
+    except urllib.error.HTTPError as e:
+        return nodeproc.Reply(e.code, e.read(), dict(e.headers))
+
+
+def test_a_node_process_serves_a_voucher_to_its_parties_only(tmp_path: Path) -> None:
+    net = nodeproc.make_network(tmp_path, "read-routes-process")
+    members = net.members
+    with nodeproc.running(net):
+        def commit(tx: Transaction, key: KeyPair) -> dict:
+            body = json.dumps({"tx": encode(tx).hex()}).encode()
+            reply = signed(net.api, net.chain_id, key, "/v1/txs", "POST", body)
+            assert reply.status == 202, reply.body
+            path = f"/v1/txs/{nodeproc.tx_id(tx).hex()}?wait_ms=2000"
+            for _ in range(10):
+                view = signed(net.api, net.chain_id, key, path).json()
+                if view["status"] != "pending":
+                    break
+            assert view["status"] == "committed", view
+            return view
+
+        apply = nodeproc.apply_tx(net.chain_id, members, nodeproc.now_ms() + 180 * DAY_MS)
+        commit(apply, members["supplier"])
+        application = nodeproc.tx_id(apply)
+        commit(nodeproc.confirm_tx(net.chain_id, members, application), members["core"])
+        approved = commit(nodeproc.approve_tx(net.chain_id, members, application),
+                          members["agency"])
+        voucher = next(e["subject"] for e in approved["events"]
+                       if e["kind"] == "voucher.issued")
+        path = f"/v1/vouchers/{voucher}"
+
+        assert signed(net.api, net.chain_id, None, "/v1/status").status == 200
+        anonymous = signed(net.api, net.chain_id, None, path)
+        assert anonymous.status == 401 and anonymous.error_code() == "auth.required"
+        for holder_or_debtor_or_agency in ("supplier", "core", "agency"):
+            reply = signed(net.api, net.chain_id, members[holder_or_debtor_or_agency], path)
+            assert reply.status == 200 and reply.json()["id"] == voucher
+        stranger = signed(net.api, net.chain_id, KeyPair.generate(), path)
+        assert stranger.status == 403 and stranger.error_code() == "read.forbidden"
+        assert voucher not in stranger.body.decode()
+        # Someone else's transaction: the agency's approval is not the supplier's to read.
+        approval = f"/v1/txs/{approved['id']}"
+        reply = signed(net.api, net.chain_id, members["supplier"], approval)
+        assert reply.status == 403 and reply.error_code() == "read.forbidden"
