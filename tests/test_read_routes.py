@@ -35,6 +35,7 @@ from contracts.identity import KeyPair
 from contracts.requests import request_headers
 from contracts.tx import Transaction, payload_id
 from node.config import parse_network
+from node.http.access_log import AccessLog, AccessLogConfig, access_logged
 from node.http.app import ROUTE_READS, make_app
 from node.http.reads import DRAFT_HEADER
 from node.service import Node
@@ -559,6 +560,32 @@ def test_a_pending_or_rejected_transaction_is_its_signers_and_oversights(
         loop.run_until_complete(client.close())
         node.close()
         loop.close()
+
+
+def test_the_access_log_outside_names_who_read_and_who_was_refused(
+        api: Api, tmp_path: Path) -> None:
+    """As node/cli.py serves it: the access log outermost sees the caller the signature
+    check found, on answers and refusals alike; the regulator's reads are logged too."""
+    path = tmp_path / "access.log"
+    log = AccessLog(AccessLogConfig(path))
+    app = make_app(api.node)
+    app.middlewares.insert(0, access_logged(log))
+    log.start()
+    client = TestClient(TestServer(app), loop=api.loop)
+    api.loop.run_until_complete(client.start_server())
+    voucher = api.world.records["voucher"].id.hex()
+    route = f"/v1/vouchers/{voucher}"
+    try:
+        for name in ("regulator", UNRELATED, None):
+            headers = {} if name is None else request_headers(
+                api.keys[name], CHAIN, "GET", route, b"", int(time.time() * 1000))
+            api.loop.run_until_complete(client.get(route, headers=headers))
+    finally:
+        api.loop.run_until_complete(client.close())
+        log.close()
+    found = [json.loads(line) for line in path.read_text(encoding="ascii").splitlines()]
+    assert [(line["caller"], line["status"]) for line in found] == [
+        (api.addr("regulator").hex(), 200), (api.addr(UNRELATED).hex(), 403), (None, 401)]
 
 
 # ------------------------------------------------------------------ a real node process
