@@ -155,7 +155,9 @@ class Mempool:
         self.bytes = 0  # of the pending transactions' raw forms
         self.pending: OrderedDict[bytes, CheckedTx] = OrderedDict()
         self.by_raw: dict[bytes, CheckedTx] = {}  # the same, by the bytes that were checked
-        self.rejected: OrderedDict[bytes, LedgerError] = OrderedDict()
+        # Each with its signers: they, and the agency and regulators, read why (node/http).
+        self.rejected: OrderedDict[bytes, tuple[LedgerError, tuple[bytes, ...]]] = \
+            OrderedDict()
         # Transactions whose failure in a block its members paid for already: a peer may
         # bring one back after each block (it stays well signed until it expires), and
         # only the peer pays for that again. At most MAX_REJECTED_KEPT, the oldest forgotten.
@@ -169,8 +171,9 @@ class Mempool:
     def __len__(self) -> int:
         return len(self.pending)
 
-    def _remember_rejection(self, tx_id: bytes, error: LedgerError) -> None:
-        self.rejected[tx_id] = error
+    def _remember_rejection(self, checked: CheckedTx, error: LedgerError) -> None:
+        tx_id = checked.id
+        self.rejected[tx_id] = (error, tuple(signers_of(checked)))
         self.rejected.move_to_end(tx_id)
         while len(self.rejected) > MAX_REJECTED_KEPT:
             self.rejected.popitem(last=False)
@@ -218,7 +221,7 @@ class Mempool:
             try:
                 apply_transaction(self.chain.registry, self.overlay, checked, info)
             except LedgerError as e:
-                self._remember_rejection(checked.id, e)
+                self._remember_rejection(checked, e)
                 raise
         self.rejected.pop(checked.id, None)
         self.pending[checked.id] = checked
@@ -397,7 +400,7 @@ class Mempool:
             size += len(checked.raw)
         for checked in expired:
             self._drop(checked.id)
-            self._remember_rejection(checked.id, LedgerError(
+            self._remember_rejection(checked, LedgerError(
                 "tx.expired", f"expired at height {checked.tx.payload.expiry_height} while "
                 "it waited in the mempool"))
         return out
@@ -420,7 +423,7 @@ class Mempool:
             self._drop(checked.id)
         for checked, error in failed:
             self._drop(checked.id)
-            self._remember_rejection(checked.id, error)
+            self._remember_rejection(checked, error)
         self.overlay = None
         self.recheck_due = len(self.own) <= RECHECK_MAX_TXS
         if len(self.pending) <= INVARIANTS_MAX_TXS:
@@ -443,14 +446,19 @@ class Mempool:
                 apply_transaction(self.chain.registry, self.overlay, checked, info)
             except LedgerError as e:
                 self._drop(tx_id)
-                self._remember_rejection(tx_id, e)
+                self._remember_rejection(checked, e)
 
     def status(self, tx_id: bytes) -> tuple[str, LedgerError | None]:
         if tx_id in self.pending:
             return "pending", None
         if tx_id in self.rejected:
-            return "rejected", self.rejected[tx_id]
+            return "rejected", self.rejected[tx_id][0]
         return "unknown", None
+
+    def rejected_signers(self, tx_id: bytes) -> tuple[bytes, ...]:
+        """The signers of a transaction remembered as rejected (none if it is not)."""
+        entry = self.rejected.get(tx_id)
+        return () if entry is None else entry[1]
 
 
 def signers_of(checked: CheckedTx) -> list[bytes]:

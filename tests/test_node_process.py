@@ -14,6 +14,7 @@ from contracts.codec import encode
 from contracts.ledger import sign_transaction
 from contracts.tx import ContractRef, Signature, Transaction
 from node.http.app import make_app
+from node.http.auth import RequestVerifier
 from node.http.params import MAX_BODY_BYTES
 from node.http.submit import SubmitLimit
 from tests.nodeproc import (
@@ -223,7 +224,8 @@ def test_openapi_lists_every_route_of_the_app(live: tuple[Network, NodeProcess])
     assert document["openapi"].startswith("3.")
     routes = {
         (route.resource.canonical, route.method.lower())
-        for route in make_app(None, SubmitLimit()).router.routes()  # type: ignore[arg-type]
+        for route in make_app(None, SubmitLimit(),  # type: ignore[arg-type]
+                              verifier=RequestVerifier("routes")).router.routes()
         if route.method != "HEAD"
     }
     assert len(routes) >= 11

@@ -1,5 +1,10 @@
 """The HTTP API's application: JSON under /v1, every route and what it answers with.
 
+Every request but those to the open routes is signed by a member key (node/http/auth.py
+checks it before any handler runs); each handler then answers only what the ledger's read
+rules (contracts/access.py) let that member read. `ROUTE_READS` says, once for the whole
+API, which kinds of records each route answers with and how it is reached.
+
 The families of routes live beside this module: params (request parameters, error
 answers), submit (transactions), chain (status, blocks, transactions, events, evidence),
 vouchers, members, settlement, setoff and plan (the set-off plan), explorer (the
@@ -12,9 +17,12 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
+from contracts import membership
+from contracts.requests import EXEMPT_PATHS
 from node.front import FRONT_LIMITS, FRONT_LOG, FrontLimits, answer_deadline, throttled_logger
 from node.http.auth import RequestVerifier, request_auth
 from node.http.chain import (
@@ -87,26 +95,118 @@ from node.service import Node
 
 log = logging.getLogger("claimledger.api")
 
+# How a route is reached: open (no signature: it holds no member's business), write (a
+# signed submission; the transaction's own signatures decide), record (each record by
+# its rule), own (a listing: a member lists its own records, the agency and regulators
+# any), oversight (the agency's and the regulators' only).
+REACHES = ("open", "write", "record", "own", "oversight")
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What one route answers with: the kinds of records (rows of contracts.access.TABLE),
+    the first the route's own, the rest those its views mix in; and how it is reached."""
+
+    reach: str
+    kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        assert self.reach in REACHES, self.reach
+        assert (self.reach in ("open", "write")) == (not self.kinds), self
+
+
+# Every route of the API, "METHOD path" as the router spells it.
+ROUTE_READS: dict[str, Reads] = {
+    "GET /v1/status": Reads("open"),
+    "POST /v1/txs": Reads("write"),
+    "POST /v1/txs/batch": Reads("write"),
+    "GET /v1/txs/{id}": Reads("record", ("transaction", "event")),
+    "GET /v1/blocks/{height}": Reads("record", ("block", "event", "evidence")),
+    "GET /v1/vouchers": Reads("own", ("voucher",)),
+    "GET /v1/vouchers/{id}": Reads("record", ("voucher", "lineage", "origin")),
+    "GET /v1/vouchers/{id}/lineage": Reads("record", ("lineage", "voucher")),
+    "GET /v1/holders/{address}": Reads("record", ("holder_totals",)),
+    "GET /v1/debtors/{address}": Reads("record", ("debtor_record",)),
+    "GET /v1/origins/{id}": Reads("record", ("origin",)),
+    "GET /v1/pledges": Reads("own", ("pledge", "pledge_notice")),
+    "GET /v1/pledges/{id}": Reads("record", ("pledge",)),
+    "GET /v1/commitments": Reads("own", ("commitment", "voucher")),
+    "GET /v1/commitments/{id}": Reads("record", ("commitment", "sale")),
+    "GET /v1/offers": Reads("record", ("offer",)),
+    "GET /v1/offers/{id}": Reads("record", ("offer",)),
+    "GET /v1/redemptions": Reads("own", ("redemption",)),
+    "GET /v1/redemptions/{id}": Reads("record", ("redemption",)),
+    "GET /v1/fees": Reads("record", ("fee_schedule",)),
+    "GET /v1/fees/{address}": Reads("record", ("fee_account",)),
+    "GET /v1/obligations": Reads("own", ("obligation",)),
+    "GET /v1/obligations/{id}": Reads("record", ("obligation",)),
+    "GET /v1/setoff/rounds": Reads("own", ("setoff_round",)),
+    "GET /v1/setoff/rounds/{id}": Reads("record", ("setoff_round",)),
+    "GET /v1/setoff/plan": Reads("oversight", ("setoff_plan",)),
+    "GET /v1/setoff/limits/{member}": Reads("record", ("setoff_limit",)),
+    "GET /v1/setoff/totals": Reads("record", ("setoff_totals",)),
+    "GET /v1/setoff/mandates/{member}": Reads("record", ("setoff_mandate",)),
+    "GET /v1/setoff/runs": Reads("own", ("setoff_run", "setoff_usage")),
+    "GET /v1/setoff/runs/{id}": Reads("record", ("setoff_run", "setoff_usage")),
+    "GET /v1/setoff/runs/{id}/batches/{number}": Reads("record", ("setoff_batch",)),
+    "GET /v1/events": Reads("own", ("event",)),
+    "GET /v1/members": Reads("record", ("member",)),
+    "GET /v1/members/{address}": Reads("record", ("member",)),
+    "GET /v1/applications": Reads("own", ("application",)),
+    "GET /v1/applications/{id}": Reads("record", ("application",)),
+    "GET /v1/documents/{id}": Reads("record", ("document",)),
+    "GET /v1/evidence": Reads("record", ("evidence",)),
+    "GET /v1/openapi.json": Reads("open"),
+    # The explorer's static files hold no data: its pages read through /v1, signed in.
+    "GET /explorer/": Reads("open"),
+    "GET /explorer/{file}": Reads("open"),
+    # Sign-in: a one-time link for the agency or a regulator (signed), spent by a browser.
+    "POST /v1/explorer/sign-in": Reads("write"),
+    "GET /explorer/sign-in": Reads("open"),
+    "GET /explorer/sign-out": Reads("open"),
+    "GET /v1/overview": Reads("oversight", ("block", "debtor_record", "setoff_totals")),
+    "GET /v1/registry/debtors": Reads("oversight", ("debtor_record",)),
+    "GET /v1/registry/pledges": Reads("oversight", ("pledge",)),
+    "GET /v1/registry/commitments": Reads("oversight", ("commitment",)),
+    "GET /v1/registry/rounds": Reads("oversight", ("setoff_round",)),
+    "GET /v1/registry/fees": Reads("oversight", ("fee_account",)),
+}
+OPEN_PATHS = EXEMPT_PATHS | frozenset(
+    route.partition(" ")[2] for route, reads in ROUTE_READS.items() if reads.reach == "open")
+
+
+def member_verifier(node: Node) -> RequestVerifier:
+    """The node's request verifier: a key the state does not know as a member's is a
+    stranger's, whose nonces get the strangers' share of the memory only."""
+    def known(address: bytes) -> bool:
+        return membership.get_member(node.store, address) is not None
+
+    return RequestVerifier(node.chain.chain_id, known=known)
+
+
 async def get_openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
 def make_app(node: Node, submit_limit: SubmitLimit | None = None,
              client_key: Callable[[web.Request], str] = remote_address,
-             front_limits: FrontLimits | None = None) -> web.Application:
+             front_limits: FrontLimits | None = None,
+             verifier: RequestVerifier | None = None) -> web.Application:
     """The HTTP API (peer links have their own TLS listener, node/peers.py).
 
     `submit_limit` bounds each client's submissions (default: the node's [limits]);
     `client_key` names the client a request counts against (default its IP address);
     `front_limits` what one connection may cost (node/front.py, default `FrontLimits()`;
-    served with node.front.start_front, which applies its connection limits).
+    served with node.front.start_front, which applies its connection limits);
+    `verifier` checks signed requests (default `member_verifier(node)`).
     """
-    # make_app(None) only lists the routes (tests/test_node_process.py).
-    verifier = RequestVerifier(node.chain.chain_id if node is not None else "")
-    # The deadline outermost: it sends every answer, error answers included.
+    # The deadline outermost: it sends every answer, error answers included; then the
+    # error middleware, so that the signature check's refusals and the read rules' are
+    # JSON with their status (node/cli.py puts the access log outside all of them).
+    auth = request_auth(verifier or member_verifier(node), max_body_bytes=MAX_BODY_BYTES,
+                        exempt_paths=OPEN_PATHS)
     app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[answer_deadline, errors_as_json,
-                                       request_auth(verifier, max_body_bytes=MAX_BODY_BYTES)])
+                          middlewares=[answer_deadline, errors_as_json, auth])
     app[NODE] = node
     app[FRONT_LIMITS] = front_limits or FrontLimits()
     app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach

@@ -10,8 +10,10 @@ from typing import Any
 from aiohttp import web
 
 from contracts import documents, evidence
+from contracts.access import TxWithEvents, readable, require_read
+from contracts.caller import Caller
 from contracts.codec import to_json
-from contracts.errors import LedgerError
+from contracts.errors import Forbidden, LedgerError
 from contracts.ledger import resolve
 from contracts.tx import Transaction, decode_transaction, payload_id
 from node.blocks import Block
@@ -29,6 +31,7 @@ from node.http.params import (
     int_param,
     not_found,
 )
+from node.http.reads import reader
 from node.service import Node
 from node.store import CURSOR_BYTES, AddressedEvent
 
@@ -88,13 +91,15 @@ def tx_view(node: Node, tx: Transaction) -> dict[str, Any]:
     return view
 
 
-def committed_tx(node: Node, tx_id: bytes) -> dict[str, Any] | None:
+def committed_tx(node: Node, tx_id: bytes, caller: Caller) -> dict[str, Any] | None:
     record = node.store.tx_record(tx_id)
     if record is None:
         return None
     block = node.store.block(record.height)
     assert block is not None, "a committed transaction's block is stored"
-    view = tx_view(node, decode_transaction(block.txs[record.index]))
+    tx = decode_transaction(block.txs[record.index])
+    require_read(node.store, caller, "transaction", TxWithEvents(tx, record.events))
+    view = tx_view(node, tx)
     view.update(
         status="committed",
         height=record.height,
@@ -106,17 +111,27 @@ def committed_tx(node: Node, tx_id: bytes) -> dict[str, Any] | None:
     return view
 
 
-def tx_status(node: Node, tx_id: bytes) -> dict[str, Any]:
-    view = committed_tx(node, tx_id)
+def tx_status(node: Node, tx_id: bytes, caller: Caller) -> dict[str, Any]:
+    """A transaction as `caller` may read it: committed (with its events) or pending, by
+    the transaction's rule (its signers, the agency, the regulators); rejected, by the
+    same parties, the node keeping the signers of what it rejected but not its bytes."""
+    view = committed_tx(node, tx_id, caller)
     if view is not None:
         return view
     status, error = node.mempool.status(tx_id)
     if status == "pending":
-        view = tx_view(node, node.mempool.pending[tx_id].tx)
+        tx = node.mempool.pending[tx_id].tx
+        require_read(node.store, caller, "transaction", TxWithEvents(tx, ()))
+        view = tx_view(node, tx)
         view["status"] = "pending"
         return view
     if status == "rejected":
         assert error is not None
+        # contracts.access.may_read_transaction's parties, without the bytes it reads them
+        # from: the rejection's code and message may tell of the state the tx touched.
+        if not (caller.oversees or caller.one_of(*node.mempool.rejected_signers(tx_id))):
+            raise Forbidden("a rejected transaction is read by its signers, the agency and "
+                            "the regulators")
         return {
             "id": tx_id.hex(),
             "status": "rejected",
@@ -129,9 +144,10 @@ async def get_tx(request: web.Request) -> web.Response:
     node = request.app[NODE]
     tx_id = hex_id(request.match_info["id"], "a transaction id")
     wait_ms = int_param(request, "wait_ms", 0, 0, MAX_WAIT_MS)
+    caller = reader(request)
     deadline = asyncio.get_running_loop().time() + wait_ms / 1000
     while True:
-        view = tx_status(node, tx_id)
+        view = tx_status(node, tx_id, caller)
         remaining = deadline - asyncio.get_running_loop().time()
         if view["status"] != "pending" or remaining <= 0:
             return web.json_response(view)
@@ -141,10 +157,12 @@ async def get_tx(request: web.Request) -> web.Response:
             pass
 
 
-def block_view(node: Node, block: Block) -> dict[str, Any]:
+def block_view(node: Node, block: Block, caller: Caller) -> dict[str, Any]:
+    """The block as `caller` reads it: its end-of-block events are those addressed to it."""
     height = block.header.height
     certificate = node.store.certificate(height)
-    events = node.store.block_events(height)
+    stored = node.store.block_events(height)
+    events = readable(node.store, caller, "event", stored.events if stored else ())
     return {
         "id": block.id.hex(),
         "header": to_json(block.header),
@@ -159,12 +177,13 @@ def block_view(node: Node, block: Block) -> dict[str, Any]:
                 for p in certificate.precommits
             ],
         },
-        "events": to_json(events.events) if events else [],
+        "events": [to_json(e) for e in events],
     }
 
 
 async def get_block(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    caller = reader(request)
     text = request.match_info["height"]
     if not HEIGHT_TEXT.fullmatch(text):
         raise bad_request("bad_height", "a height is a non-negative integer")
@@ -173,7 +192,8 @@ async def get_block(request: web.Request) -> web.Response:
     block = node.store.block(height) if height <= head else None
     if block is None:
         raise not_found(f"no block at height {text[:40]} (head is {head})")
-    return web.json_response(block_view(node, block))
+    require_read(node.store, caller, "block", block)
+    return web.json_response(block_view(node, block, caller))
 
 
 # ---------------------------------------------------------------- events and evidence
@@ -184,20 +204,25 @@ def event_view(event: AddressedEvent) -> dict[str, Any]:
 
 
 async def get_events(request: web.Request) -> web.Response:
-    """Events addressed to a member, oldest first; waits up to wait_ms for the next one."""
+    """Events addressed to the caller, oldest first; waits up to wait_ms for the next one.
+    Each member reads its own stream only (the agency and the regulators too)."""
     node = request.app[NODE]
+    caller = reader(request, strangers=True)  # a validator key named in evidence reads its own
     address = address_param(request, "address")
     if address is None:
         raise bad_request("missing_parameter", "give address=ADDRESS")
+    if address != caller.address:
+        raise Forbidden("a member reads its own event stream only: give address=your address")
     after = hex_cursor_param(request, CURSOR_BYTES)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     wait_ms = int_param(request, "wait_ms", 0, 0, MAX_WAIT_MS)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_ms / 1000
     while True:
-        events, next_cursor = node.store.events_for(address, after, limit)
+        stored, next_cursor = node.store.events_for(address, after, limit)
+        events = readable(node.store, caller, "event", stored)
         remaining = deadline - loop.time()
-        if events or remaining <= 0:
+        if stored or remaining <= 0:
             return web.json_response({
                 "events": [event_view(e) for e in events],
                 "next": None if next_cursor is None else next_cursor.hex(),
@@ -215,6 +240,7 @@ async def list_evidence(request: web.Request) -> web.Response:
     """Equivocations on the ledger (every one, or one validator's), in key order:
     validator, height, round, step."""
     node = request.app[NODE]
+    caller = reader(request)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     validator = request.query.get("validator")
     prefix = evidence.PREFIX if validator is None else \
@@ -229,6 +255,7 @@ async def list_evidence(request: web.Request) -> web.Response:
             node.store, prefix, b"" if after is None else bytes.fromhex(after)):
         if len(out) >= limit:
             return web.json_response({"evidence": out, "next": last.hex()})
+        require_read(node.store, caller, "evidence", record)
         out.append(to_json(record))
         last = suffix
     return web.json_response({"evidence": out, "next": None})

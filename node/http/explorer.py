@@ -41,7 +41,7 @@ from pathlib import Path
 from aiohttp import web
 
 from contracts import acquisition, fees, pledge, setoff, vouchers
-from contracts.access import caller_of
+from contracts.access import readable
 from contracts.codec import to_json
 from contracts.errors import Forbidden
 from contracts.state import MAX_SCAN
@@ -57,6 +57,7 @@ from node.http.params import (
     not_found,
     page_answer,
 )
+from node.http.reads import oversight_only, reader
 from node.http.sessions import COOKIE, SESSIONS, ExplorerSessions, SessionError
 from node.http.setoff import round_view
 from node.http.vouchers import commitment_view, debtor_record_view, pledge_view
@@ -176,11 +177,10 @@ def now_ms() -> int:
 async def post_sign_in(request: web.Request) -> web.Response:
     """A one-time sign-in link for the signing member, if it is the agency or a regulator
     (claimledger-wallet explorer asks for it)."""
-    address = request.get("caller")
-    caller = caller_of(request.app[NODE].store, address)
-    if address is None or not caller.oversees:
+    caller = reader(request)
+    if caller.address is None or not caller.oversees:
         raise Forbidden("only the agency and regulators open the explorer")
-    token = request.app[SESSIONS].issue_link(address, now_ms())
+    token = request.app[SESSIONS].issue_link(caller.address, now_ms())
     limits = request.app[SESSIONS].limits
     return web.json_response({"link": f"{SIGN_IN_PATH}?token={token}",
                               "expires_in_ms": limits.link_ttl_ms,
@@ -273,6 +273,7 @@ async def get_overview(request: web.Request) -> web.Response:
     head's. Everything is read by height from the head down, `blocks` blocks at most, and
     only those an earlier overview did not read (block headers, not their transactions).
     """
+    oversight_only(reader(request), "the overview")
     node = request.app[NODE]
     count = int_param(request, "blocks", DEFAULT_BLOCKS, 1, MAX_BLOCKS)
     head = node.chain.head
@@ -318,24 +319,28 @@ async def get_overview(request: web.Request) -> web.Response:
 
 
 def registry_params(request: web.Request) -> tuple[bytes | None, int]:
-    """A registry page's cursor and size."""
+    """A registry page's cursor and size; the registries are the agency's and the
+    regulators' (`read.forbidden` for others)."""
+    oversight_only(reader(request), "a registry of every member's records")
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     return cursor_param(request), limit
 
 
 async def list_debtor_records(request: web.Request) -> web.Response:
     """Every debtor record, paged."""
-    page, next_cursor = vouchers.debtor_records_page(request.app[NODE].store,
-                                                     *registry_params(request))
-    return page_answer("debtors", [debtor_record_view(r) for r in page], next_cursor)
+    state = request.app[NODE].store
+    page, next_cursor = vouchers.debtor_records_page(state, *registry_params(request))
+    rows = readable(state, reader(request), "debtor_record", page)
+    return page_answer("debtors", [debtor_record_view(r) for r in rows], next_cursor)
 
 
 async def list_all_pledges(request: web.Request) -> web.Response:
     """Every pledge registration, paged."""
     status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
-    page, next_cursor = pledge.all_pledges_page(request.app[NODE].store,
-                                                *registry_params(request), status)
-    return page_answer("pledges", [pledge_view(p) for p in page], next_cursor)
+    state = request.app[NODE].store
+    page, next_cursor = pledge.all_pledges_page(state, *registry_params(request), status)
+    rows = readable(state, reader(request), "pledge", page)
+    return page_answer("pledges", [pledge_view(p) for p in rows], next_cursor)
 
 
 async def list_all_commitments(request: web.Request) -> web.Response:
@@ -345,21 +350,25 @@ async def list_all_commitments(request: web.Request) -> web.Response:
     page, next_cursor = acquisition.all_commitments_page(node.store, *registry_params(request),
                                                          status)
     now_ms = node.chain.head.time_ms
-    return page_answer("commitments", [commitment_view(c, now_ms) for c in page], next_cursor)
+    rows = readable(node.store, reader(request), "commitment", page)
+    return page_answer("commitments", [commitment_view(c, now_ms) for c in rows], next_cursor)
 
 
 async def list_all_rounds(request: web.Request) -> web.Response:
     """Every set-off round, paged."""
     status = choice_param(request, "status", setoff.ROUND_STATUSES)
-    page, next_cursor = setoff.all_rounds_page(request.app[NODE].store,
-                                               *registry_params(request), status)
-    return page_answer("rounds", [round_view(r, None) for r in page], next_cursor)
+    state = request.app[NODE].store
+    page, next_cursor = setoff.all_rounds_page(state, *registry_params(request), status)
+    rows = readable(state, reader(request), "setoff_round", page)
+    return page_answer("rounds", [round_view(r, None) for r in rows], next_cursor)
 
 
 async def list_fee_accounts(request: web.Request) -> web.Response:
     """Every fee account, paged."""
-    page, next_cursor = fees.accounts_page(request.app[NODE].store, *registry_params(request))
-    return page_answer("accounts", [fee_account_view(a) for a in page], next_cursor)
+    state = request.app[NODE].store
+    page, next_cursor = fees.accounts_page(state, *registry_params(request))
+    rows = readable(state, reader(request), "fee_account", page)
+    return page_answer("accounts", [fee_account_view(a) for a in rows], next_cursor)
 
 
 def add_explorer(app: web.Application) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from contracts import documents, fees, issuance, membership
+from contracts.access import may_read, readable, require_read
 from contracts.codec import to_json
 from contracts.ledger import resolve
 from contracts.membership import ROLES
@@ -34,6 +35,7 @@ from node.http.params import (
     page_answer,
     require_member,
 )
+from node.http.reads import own_listing, reader
 
 # ---------------------------------------------------------------- members
 
@@ -44,17 +46,23 @@ def member_view(member: membership.Member) -> dict[str, Any]:
 
 async def get_member(request: web.Request) -> web.Response:
     """A member."""
+    caller = reader(request)
+    node = request.app[NODE]
     address = address_of(request.match_info["address"])
-    return web.json_response(member_view(require_member(request.app[NODE], address)))
+    member = require_member(node, address)
+    require_read(node.store, caller, "member", member)
+    return web.json_response(member_view(member))
 
 
 async def list_members(request: web.Request) -> web.Response:
     """A page of members: all, or the active ones holding a role."""
     node = request.app[NODE]
+    caller = reader(request)
     role = choice_param(request, "role", set(ROLES))
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = membership.members_page(node.store, cursor_param(request), limit, role)
-    return page_answer("members", [member_view(m) for m in page], next_cursor)
+    rows = readable(node.store, caller, "member", page)
+    return page_answer("members", [member_view(m) for m in rows], next_cursor)
 
 
 # ---------------------------------------------------------------- applications
@@ -66,23 +74,29 @@ def application_view(application: issuance.Application) -> dict[str, Any]:
 
 async def get_application(request: web.Request) -> web.Response:
     """An issuance application."""
+    caller = reader(request)
+    state = request.app[NODE].store
     application_id = hex_id(request.match_info["id"], "an application id")
-    application = found(issuance.get_application(request.app[NODE].store, application_id),
+    application = found(issuance.get_application(state, application_id),
                         f"no application {application_id.hex()}")
+    require_read(state, caller, "application", application)
     return web.json_response(application_view(application))
 
 
 async def list_applications(request: web.Request) -> web.Response:
-    """A page of a creditor's or a debtor's issuance applications."""
+    """A page of a creditor's or a debtor's issuance applications (a member lists its own)."""
     node = request.app[NODE]
+    caller = reader(request)
     creditor = address_param(request, "creditor")
     debtor = address_param(request, "debtor")
     if (creditor is None) == (debtor is None):
         raise bad_request("missing_parameter", "give creditor=ADDRESS or debtor=ADDRESS")
+    own_listing(caller, creditor=creditor, debtor=debtor)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = issuance.applications_page(node.store, cursor_param(request), limit,
                                                    creditor=creditor, debtor=debtor)
-    return page_answer("applications", [application_view(a) for a in page], next_cursor)
+    rows = readable(node.store, caller, "application", page)
+    return page_answer("applications", [application_view(a) for a in rows], next_cursor)
 
 
 # ---------------------------------------------------------------- documents
@@ -101,11 +115,13 @@ async def get_document(request: web.Request) -> web.Response:
     """A confidential document's attachment record and, unless envelope=false, its sealed
     envelope (ciphertext and sealed keys) read from the attach transaction's block."""
     node = request.app[NODE]
+    caller = reader(request)
     document = hex_id(request.match_info["id"], "a document id")
     with_envelope = choice_param(request, "envelope", {"true", "false"}) != "false"
     attachment = documents.get_attachment(node.store, document)
     if attachment is None:
         raise not_found(f"no document {document.hex()} is attached")
+    require_read(node.store, caller, "document", attachment)
     envelope = None
     if with_envelope:
         record = node.store.tx_record(attachment.tx_id)
@@ -132,7 +148,11 @@ def charge_view(cursor: bytes, charge: fees.Charge) -> dict[str, Any]:
 
 async def get_fee_schedule(request: web.Request) -> web.Response:
     """The fee schedule."""
-    return web.json_response(to_json(fees.get_schedule(request.app[NODE].store)))
+    caller = reader(request)
+    state = request.app[NODE].store
+    schedule = fees.get_schedule(state)
+    require_read(state, caller, "fee_schedule", schedule)
+    return web.json_response(to_json(schedule))
 
 
 async def get_fee_account(request: web.Request) -> web.Response:
@@ -142,12 +162,16 @@ async def get_fee_account(request: web.Request) -> web.Response:
     transaction id, as 80 hex digits; each charge carries it as `cursor`.
     """
     node = request.app[NODE]
+    caller = reader(request)
     address = address_of(request.match_info["address"])
     require_member(node, address)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     after = hex_cursor_param(request, fees.CHARGE_CURSOR_BYTES)
-    charges, next_cursor = fees.charges_page(node.store, address, after, limit)
     account = fees.get_account(node.store, address)
+    require_read(node.store, caller, "fee_account", account)
+    charges, next_cursor = fees.charges_page(node.store, address, after, limit)
+    charges = [(c, charge) for c, charge in charges
+               if may_read(node.store, caller, "fee_account", charge)]
     return web.json_response({**fee_account_view(account),
                               "charges": [charge_view(c, charge) for c, charge in charges],
                               "next": next_text(next_cursor)})

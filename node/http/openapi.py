@@ -364,7 +364,48 @@ def tx_batch_operation() -> dict[str, Any]:
     }
 
 
+# Routes that hold no member's business: no signature, no read rule.
+OPEN_PATHS = frozenset({"/v1/status", "/v1/openapi.json", "/explorer/", "/explorer/{file}"})
+DRAFT = {"name": "X-Claimledger-Draft", "in": "header", "required": False,
+         "description": "A member asked to co-sign a transaction on a voucher state (a bank "
+         "on a pledge, an acquirer, a merchant on a payment) presents the draft it was asked "
+         "to sign: the transaction's canonical bytes in hex (at most 4000 bytes), signed by "
+         "the voucher's holder and not yet by the caller. It then reads what it needs to "
+         "decide: the voucher state, its lineage and its pledge. A draft that grants "
+         "nothing is answered 403 read.bad_draft; malformed hex 400 request.bad_draft.",
+         "schema": {"type": "string", "pattern": "^([0-9a-fA-F]{2})*$", "maxLength": 8000}}
+READ_ERRORS = {
+    "401": _json(ERROR, "auth.required, auth.bad_signature, auth.stale, auth.replayed: "
+                 "the request is not signed by a member key (X-Claimledger-Member, -Time, "
+                 "-Nonce, -Signature), or was sent before"),
+    "403": _json(ERROR, "read.forbidden: the ledger's read rules do not let the caller read "
+                 "this record or listing (a member lists its own records only); "
+                 "read.bad_draft: the X-Claimledger-Draft grants nothing"),
+}
+
+
+def with_read_access(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation but the open ones answers 401 unsigned and 403 when the read rules
+    refuse; every read takes a co-sign draft."""
+    for path, operations in paths.items():
+        if path in OPEN_PATHS:
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            responses["401"] = READ_ERRORS["401"]
+            if method == "get":
+                responses["403"] = READ_ERRORS["403"]
+                operation["parameters"] = [*operation.get("parameters", []), DRAFT]
+    return paths
+
+
 def openapi_document() -> dict[str, Any]:
+    document = _document()
+    with_read_access(document["paths"])
+    return document
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -376,7 +417,10 @@ def openapi_document() -> dict[str, Any]:
             "queries). Errors are "
             '{"error": {"code", "message"}} with a stable code. Validators link to '
             "each other over TLS websockets at /v1/peer on their peer address, not on this "
-            "API.",
+            "API. Every request but /v1/status, this document and the explorer's files is "
+            "signed by a member key (headers X-Claimledger-Member, -Time, -Nonce, "
+            "-Signature; the wallet adds them), and answers only what the ledger's read "
+            "rules let that member read (403 read.forbidden otherwise).",
         },
         "paths": {
             "/v1/status": {"get": {

@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from contracts.errors import LedgerError, Rejected
+from contracts.errors import LedgerError, Rejected, Unauthenticated
 from contracts.membership import Member, get_member
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.front import refuse_encoded_body
+from node.http.auth import AUTH_STATUS, WWW_AUTHENTICATE, Busy
 from node.mempool import QuotaExceeded
 from node.service import Node
 
@@ -72,6 +73,9 @@ def error_response(status: int, code: str, message: str, **headers: str) -> web.
 def status_of(error: LedgerError) -> int:
     if error.code in STATUS_BY_CODE:
         return STATUS_BY_CODE[error.code]
+    for kind, status in AUTH_STATUS.items():  # 401 who are you, 403 not yours, 503 busy
+        if isinstance(error, kind):
+            return status
     if isinstance(error, Rejected) and not error.code.startswith("tx."):
         return 422  # well-formed, but a rule of the ledger refuses it
     return 400
@@ -87,6 +91,12 @@ async def errors_as_json(
         return await handler(request)
     except QuotaExceeded as e:
         return error_response(429, e.code, e.message, **{"Retry-After": str(e.retry_after_s)})
+    except Busy as e:
+        return error_response(status_of(e), e.code, e.message,
+                              **{"Retry-After": str(e.retry_after_s)})
+    except Unauthenticated as e:
+        return error_response(status_of(e), e.code, e.message,
+                              **{"WWW-Authenticate": WWW_AUTHENTICATE})
     except LedgerError as e:
         headers = {"Retry-After": "1"} if e.code in RETRY_CODES else {}
         response = error_response(status_of(e), e.code, e.message, **headers)

@@ -13,10 +13,12 @@ from typing import Any
 
 from aiohttp import web
 
+from contracts.access import require_read
 from contracts.codec import to_json
 from contracts.errors import LedgerError
 from node import setoff_plan
 from node.http.params import NODE, address_of, bad_request, choice_param
+from node.http.reads import reader
 from node.service import Node
 from node.store import StateSnapshot, StoreFault
 
@@ -174,7 +176,10 @@ async def get_setoff_plan(request: web.Request) -> web.Response:
     """The optimal set-off of the state at the head: the run over mandated members' debts
     and rounds for the rest (see `Planner`); the run's batches only with run_batches=1 (the
     agency submits them; they are large); 503 `setoff.plan_too_large` past
-    setoff_plan.MAX_PLAN_DEBTS live debts."""
+    setoff_plan.MAX_PLAN_DEBTS live debts. The agency's and the regulators' only: checked
+    before anything is computed."""
+    # The rule reads no record (the plan is every member's debts): it is asked first.
+    require_read(request.app[NODE].store, reader(request), "setoff_plan", None)
     exclude = exclude_param(request)
     with_batches = choice_param(request, "run_batches", {"0", "1"}) == "1"
     answer = await request.app[PLANNER].answer(request.app[NODE], exclude, with_batches)

@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from contracts import setoff
+from contracts.access import readable, require_read
+from contracts.caller import Caller
 from contracts.codec import to_json
 from node.http.params import (
     DEFAULT_PAGE,
@@ -29,6 +31,7 @@ from node.http.params import (
     page_answer,
     require_member,
 )
+from node.http.reads import own_listing, reader
 from node.service import Node
 
 # ---------------------------------------------------------------- rounds
@@ -74,8 +77,10 @@ def load_round(node: Node, round_id: bytes) -> setoff.Round:
 
 
 async def list_setoff_rounds(request: web.Request) -> web.Response:
-    """A page of a member's rounds, or of the open rounds."""
+    """A page of a member's rounds (a member lists its own), or of the open rounds (the
+    agency's and the regulators')."""
     node = request.app[NODE]
+    caller = reader(request)
     member = address_param(request, "member")
     status = choice_param(request, "status", setoff.ROUND_STATUSES)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
@@ -83,28 +88,38 @@ async def list_setoff_rounds(request: web.Request) -> web.Response:
         raise bad_request("missing_parameter", "give member=ADDRESS or status=open")
     if member is None and status != "open":
         raise bad_request("bad_parameter", "without member=, only status=open is listed")
+    own_listing(caller, member=member)
     page, next_cursor = setoff.rounds_page(node.store, cursor_param(request), limit,
                                            member=member, status=status)
-    return page_answer("rounds", [round_view(r, member) for r in page], next_cursor)
+    rows = readable(node.store, caller, "setoff_round", page)
+    return page_answer("rounds", [round_view(r, member) for r in rows], next_cursor)
 
 
 async def get_setoff_round(request: web.Request) -> web.Response:
     """A round, with what it asks of each member (or of `member` only)."""
     node = request.app[NODE]
+    caller = reader(request)
     round_id = hex_id(request.match_info["id"], "a round id")
     member = address_param(request, "member")
-    return web.json_response(round_view(load_round(node, round_id), member))
+    round_ = load_round(node, round_id)
+    require_read(node.store, caller, "setoff_round", round_)
+    return web.json_response(round_view(round_, member))
 
 
 # ---------------------------------------------------------------- limits and mandates
 
 
 async def get_setoff_limit(request: web.Request) -> web.Response:
-    """A member's standing set-off limit."""
+    """A member's standing set-off limit (its own, or any for the agency and regulators)."""
     node = request.app[NODE]
+    caller = reader(request)
     member = address_of(request.match_info["member"])
     require_member(node, member)
     limit = setoff.get_limit(node.store, member)
+    if limit is not None:
+        require_read(node.store, caller, "setoff_limit", limit)
+    else:
+        own_listing(caller, member=member)  # none set: whether it is is the member's too
     if limit is None:
         return web.json_response({"member": member.hex(), "opted_out": False,
                                   "max_fen_per_round": None, "set_at_ms": None})
@@ -116,12 +131,17 @@ def mandate_view(mandate: setoff.Mandate, time_ms: int) -> dict[str, Any]:
 
 
 async def get_setoff_mandates(request: web.Request) -> web.Response:
-    """Every mandate a member signed, oldest first, and whether its latest stands now."""
+    """Every mandate a member signed, oldest first, and whether its latest stands now (its
+    own, or any member's for the agency and regulators)."""
     node = request.app[NODE]
+    caller = reader(request)
     member = address_of(request.match_info["member"])
     require_member(node, member)
+    own_listing(caller, member=member)
     now = node.chain.head.time_ms
     mandates = setoff.mandates_of(node.store, member)
+    for mandate in mandates:
+        require_read(node.store, caller, "setoff_mandate", mandate)
     current = mandates[-1] if mandates else None
     return web.json_response({
         "member": member.hex(),
@@ -133,13 +153,16 @@ async def get_setoff_mandates(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- runs
 
 
-def run_view(node: Node, run: setoff.Run, member: bytes | None) -> dict[str, Any]:
+def run_view(node: Node, run: setoff.Run, member: bytes | None, caller: Caller
+             ) -> dict[str, Any]:
+    """The run; with `member`, what it cleared of that member (`caller` reads it: its own)."""
     now = node.chain.head.time_ms
     view = {**to_json(run), "open": run.status == "open" and now < run.closes_ms,
             "executed_share": round(run.cleared_fen / run.optimum_fen, 6)
             if run.optimum_fen else None}
     if member is not None:
         usage = setoff.get_usage(node.store, run.id, member)
+        require_read(node.store, caller, "setoff_usage", usage)
         view["usage"] = {"member": member.hex(), "cleared_of_fen": usage.cleared_of_fen,
                          "cleared_to_fen": usage.cleared_to_fen, "batches": usage.batches}
     return view
@@ -151,20 +174,27 @@ def load_run(node: Node, run_id: bytes) -> setoff.Run:
 
 async def list_setoff_runs(request: web.Request) -> web.Response:
     """Runs in id order; with member=, the runs that cleared something of that member, each
-    with what it cleared of the member's debts and claims."""
+    with what it cleared of the member's debts and claims. A member lists its own; every
+    run, the agency and the regulators."""
     node = request.app[NODE]
+    caller = reader(request)
     member = address_param(request, "member")
+    own_listing(caller, member=member)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = setoff.runs_page(node.store, cursor_param(request), limit, member)
-    return page_answer("runs", [run_view(node, r, member) for r in page], next_cursor)
+    rows = readable(node.store, caller, "setoff_run", page)
+    return page_answer("runs", [run_view(node, r, member, caller) for r in rows], next_cursor)
 
 
 async def get_setoff_run(request: web.Request) -> web.Response:
     """A run, with what it cleared of `member` if given."""
     node = request.app[NODE]
+    caller = reader(request)
     run_id = hex_id(request.match_info["id"], "a run id")
-    return web.json_response(run_view(node, load_run(node, run_id),
-                                      address_param(request, "member")))
+    member = address_param(request, "member")
+    run = load_run(node, run_id)
+    require_read(node.store, caller, "setoff_run", run)
+    return web.json_response(run_view(node, run, member, caller))
 
 
 def batch_view(batch: setoff.Batch) -> dict[str, Any]:
@@ -174,12 +204,14 @@ def batch_view(batch: setoff.Batch) -> dict[str, Any]:
 async def get_setoff_run_batch(request: web.Request) -> web.Response:
     """One batch of a run: its legs (debts named as the run named them) and its figures."""
     node = request.app[NODE]
+    caller = reader(request)
     run_id = hex_id(request.match_info["id"], "a run id")
     number = request.match_info["number"]
     if not number.isdigit() or int(number) >= 2**32:
         raise bad_request("bad_parameter", "a batch number is 0 to 4294967295")
     batch = found(setoff.get_batch(node.store, run_id, int(number)),
                   f"no batch {number} of run {run_id.hex()}")
+    require_read(node.store, caller, "setoff_batch", batch)
     return web.json_response(batch_view(batch))
 
 
@@ -193,4 +225,8 @@ def totals_view(node: Node) -> dict[str, Any]:
 
 async def get_setoff_totals(request: web.Request) -> web.Response:
     """The ledger's set-off totals."""
+    caller = reader(request)
+    state = request.app[NODE].store
+    for totals in (setoff.get_totals(state), setoff.get_run_totals(state)):
+        require_read(state, caller, "setoff_totals", totals)
     return web.json_response(totals_view(request.app[NODE]))

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from contracts import obligations, redemption, setoff
+from contracts.access import readable, require_read
 from contracts.codec import to_json
 from node.http.params import (
     DEFAULT_PAGE,
@@ -27,6 +28,7 @@ from node.http.params import (
     only_one,
     page_answer,
 )
+from node.http.reads import own_listing, reader
 from node.service import Node
 
 # ---------------------------------------------------------------- offers and redemptions
@@ -41,8 +43,9 @@ def redemption_view(request: redemption.Request) -> dict[str, Any]:
 
 
 async def list_offers(request: web.Request) -> web.Response:
-    """A page of a debtor's redemption offers."""
+    """A page of a debtor's redemption offers (every member's to read)."""
     node = request.app[NODE]
+    caller = reader(request)
     debtor = address_param(request, "debtor")
     if debtor is None:
         raise bad_request("missing_parameter", "give debtor=ADDRESS")
@@ -50,34 +53,43 @@ async def list_offers(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = redemption.offers_page(node.store, debtor, cursor_param(request),
                                                limit, status)
-    return page_answer("offers", [offer_view(o) for o in page], next_cursor)
+    rows = readable(node.store, caller, "offer", page)
+    return page_answer("offers", [offer_view(o) for o in rows], next_cursor)
 
 
 async def get_offer(request: web.Request) -> web.Response:
     """A redemption offer."""
+    caller = reader(request)
+    state = request.app[NODE].store
     offer_id = hex_id(request.match_info["id"], "an offer id")
-    offer = found(redemption.get_offer(request.app[NODE].store, offer_id),
-                  f"no offer {offer_id.hex()}")
+    offer = found(redemption.get_offer(state, offer_id), f"no offer {offer_id.hex()}")
+    require_read(state, caller, "offer", offer)
     return web.json_response(offer_view(offer))
 
 
 async def list_redemptions(request: web.Request) -> web.Response:
-    """A page of a holder's or a debtor's redemption requests."""
+    """A page of a holder's or a debtor's redemption requests (a member lists its own)."""
     node = request.app[NODE]
+    caller = reader(request)
     name, address = only_one(holder=address_param(request, "holder"),
                              debtor=address_param(request, "debtor"))
+    own_listing(caller, **{name: address})
     status = choice_param(request, "status", redemption.REQUEST_STATUSES)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = redemption.requests_page(node.store, cursor_param(request), limit,
                                                  status=status, **{name: address})
-    return page_answer("redemptions", [redemption_view(r) for r in page], next_cursor)
+    rows = readable(node.store, caller, "redemption", page)
+    return page_answer("redemptions", [redemption_view(r) for r in rows], next_cursor)
 
 
 async def get_redemption(request: web.Request) -> web.Response:
     """A redemption request."""
+    caller = reader(request)
+    state = request.app[NODE].store
     request_id = hex_id(request.match_info["id"], "a redemption request id")
-    found_request = found(redemption.get_request(request.app[NODE].store, request_id),
+    found_request = found(redemption.get_request(state, request_id),
                           f"no redemption request {request_id.hex()}")
+    require_read(state, caller, "redemption", found_request)
     return web.json_response(redemption_view(found_request))
 
 
@@ -91,21 +103,26 @@ def obligation_view(node: Node, obligation: obligations.Obligation) -> dict[str,
 
 
 async def list_obligations(request: web.Request) -> web.Response:
-    """A page of a creditor's or a debtor's obligations."""
+    """A page of a creditor's or a debtor's obligations (a member lists its own)."""
     node = request.app[NODE]
+    caller = reader(request)
     name, address = only_one(creditor=address_param(request, "creditor"),
                              debtor=address_param(request, "debtor"))
+    own_listing(caller, **{name: address})
     status = choice_param(request, "status", obligations.STATUSES)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = obligations.obligations_page(node.store, cursor_param(request), limit,
                                                      status=status, **{name: address})
-    return page_answer("obligations", [obligation_view(node, o) for o in page], next_cursor)
+    rows = readable(node.store, caller, "obligation", page)
+    return page_answer("obligations", [obligation_view(node, o) for o in rows], next_cursor)
 
 
 async def get_obligation(request: web.Request) -> web.Response:
     """An obligation."""
     node = request.app[NODE]
+    caller = reader(request)
     obligation_id = hex_id(request.match_info["id"], "an obligation id")
     obligation = found(obligations.get_obligation(node.store, obligation_id),
                        f"no obligation {obligation_id.hex()}")
+    require_read(node.store, caller, "obligation", obligation)
     return web.json_response(obligation_view(node, obligation))

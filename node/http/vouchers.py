@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from contracts import acquisition, pledge, vouchers
+from contracts.access import may_read, readable, require_read
+from contracts.caller import Caller
 from contracts.codec import to_json
 from contracts.vouchers import VOUCHER_STANDINGS, VOUCHER_STATUSES, DebtorRecord, Voucher
 from node.http.params import (
@@ -33,6 +35,7 @@ from node.http.params import (
     page_answer,
     require_member,
 )
+from node.http.reads import own_listing, reader
 from node.service import Node
 
 MAX_LINEAGE = 10_000
@@ -53,12 +56,21 @@ def load_voucher(node: Node, voucher_id: bytes) -> Voucher:
     return found(vouchers.get_voucher(node.store, voucher_id), f"no voucher {voucher_id.hex()}")
 
 
-def children_of(node: Node, voucher_id: bytes) -> list[bytes]:
-    return vouchers.first_children_ids(node.store, voucher_id, MAX_CHILDREN)
+def children_of(node: Node, voucher_id: bytes, caller: Caller) -> list[Voucher]:
+    """The states made from `voucher_id` that `caller` may read (each by the voucher's
+    rule: a transferred part is its new holder's, not the seller's)."""
+    children = []
+    for child_id in vouchers.first_children_ids(node.store, voucher_id, MAX_CHILDREN):
+        child = vouchers.get_voucher(node.store, child_id)
+        assert child is not None, "an indexed child is stored"
+        children.append(child)
+    return readable(node.store, caller, "voucher", children)
 
 
-def descendant_tree(node: Node, root: Voucher) -> tuple[list[dict[str, Any]], bool]:
-    """The states descending from `root`, breadth first, as nested {voucher, children}.
+def descendant_tree(node: Node, root: Voucher, caller: Caller
+                    ) -> tuple[list[dict[str, Any]], bool]:
+    """The states descending from `root` that `caller` may read, breadth first, as nested
+    {voucher, children}; a state it may not read is left out with the states below it.
 
     At most MAX_TREE_NODES nodes and MAX_TREE_DEPTH levels; a node whose children are
     left out carries "truncated": true, and so does the answer.
@@ -69,44 +81,49 @@ def descendant_tree(node: Node, root: Voucher) -> tuple[list[dict[str, Any]], bo
     truncated = False
     while queue:
         voucher_id, entry, depth = queue.popleft()
-        child_ids = children_of(node, voucher_id)
-        if child_ids and (count + len(child_ids) > MAX_TREE_NODES or depth >= MAX_TREE_DEPTH):
+        children = children_of(node, voucher_id, caller)
+        if children and (count + len(children) > MAX_TREE_NODES or depth >= MAX_TREE_DEPTH):
             truncated = True
             if entry is not None:
                 entry["truncated"] = True
             if count >= MAX_TREE_NODES:
                 continue  # no room left: only mark the nodes that have children
-            child_ids = child_ids[:MAX_TREE_NODES - count] if depth < MAX_TREE_DEPTH else []
+            children = children[:MAX_TREE_NODES - count] if depth < MAX_TREE_DEPTH else []
         siblings = top if entry is None else entry["children"]
-        for child_id in child_ids:
-            child = vouchers.get_voucher(node.store, child_id)
-            assert child is not None, "an indexed child is stored"
+        for child in children:
             node_entry: dict[str, Any] = {"voucher": voucher_view(child), "children": []}
             siblings.append(node_entry)
             count += 1
-            queue.append((child_id, node_entry, depth + 1))
+            queue.append((child.id, node_entry, depth + 1))
     return top, truncated
 
 
 async def get_voucher(request: web.Request) -> web.Response:
-    """A voucher state, the ids of its line and children, and its origin record."""
+    """A voucher state, the ids of its line and of the children the caller may read, and
+    its origin record if the caller may read it (null otherwise: a later holder reads the
+    claim's chain of title, not the first holder's totals)."""
     node = request.app[NODE]
+    caller = reader(request)
     voucher = load_voucher(node, hex_id(request.match_info["id"], "a voucher id"))
+    require_read(node.store, caller, "voucher", voucher)
     origin = found(vouchers.get_origin(node.store, voucher.origin), "origin")
     return web.json_response({
         **voucher_view(voucher),
         "lineage": [v.id.hex() for v in vouchers.ancestors(node.store, voucher, MAX_LINEAGE)],
-        "children": [c.hex() for c in children_of(node, voucher.id)],
-        "origin_record": origin_view(origin),
+        "children": [c.id.hex() for c in children_of(node, voucher.id, caller)],
+        "origin_record": origin_view(origin)
+        if may_read(node.store, caller, "origin", origin) else None,
     })
 
 
 async def get_voucher_lineage(request: web.Request) -> web.Response:
     """A voucher state with the states above it and the tree of states below it."""
     node = request.app[NODE]
+    caller = reader(request)
     voucher = load_voucher(node, hex_id(request.match_info["id"], "a voucher id"))
+    require_read(node.store, caller, "lineage", voucher)
     line = vouchers.ancestors(node.store, voucher, MAX_LINEAGE)
-    tree, truncated = descendant_tree(node, voucher)
+    tree, truncated = descendant_tree(node, voucher, caller)
     cut_above = bool(line) and line[0].parent is not None
     return web.json_response({
         "ancestors": [voucher_view(v) for v in line],
@@ -117,8 +134,10 @@ async def get_voucher_lineage(request: web.Request) -> web.Response:
 
 
 async def list_vouchers(request: web.Request) -> web.Response:
-    """A page of voucher states of a holder, of a debtor or of a standing."""
+    """A page of voucher states of a holder, of a debtor or of a standing: a member lists
+    its own (holder= or debtor= its address), the agency and the regulators any."""
     node = request.app[NODE]
+    caller = reader(request)
     holder = address_param(request, "holder")
     debtor = address_param(request, "debtor")
     status = choice_param(request, "status", VOUCHER_STATUSES)
@@ -130,9 +149,11 @@ async def list_vouchers(request: web.Request) -> web.Response:
             raise bad_request("bad_parameter", "standing lists live (active) states only")
     elif holder is None and debtor is None:
         raise bad_request("missing_parameter", "give holder=ADDRESS, debtor=ADDRESS or standing=")
+    own_listing(caller, holder=holder, debtor=debtor)
     page, next_cursor = vouchers.vouchers_page(node.store, cursor, limit, holder=holder,
                                                debtor=debtor, status=status, standing=standing)
-    return page_answer("vouchers", [voucher_view(v) for v in page], next_cursor)
+    rows = readable(node.store, caller, "voucher", page)
+    return page_answer("vouchers", [voucher_view(v) for v in rows], next_cursor)
 
 
 # ---------------------------------------------------------------- origins, holders, debtors
@@ -152,24 +173,32 @@ def debtor_record_view(record: DebtorRecord) -> dict[str, Any]:
 async def get_holder(request: web.Request) -> web.Response:
     """A member's holder totals."""
     node = request.app[NODE]
+    caller = reader(request)
     address = address_of(request.match_info["address"])
     require_member(node, address)
-    return web.json_response(to_json(vouchers.get_holder_totals(node.store, address)))
+    totals = vouchers.get_holder_totals(node.store, address)
+    require_read(node.store, caller, "holder_totals", totals)
+    return web.json_response(to_json(totals))
 
 
 async def get_debtor(request: web.Request) -> web.Response:
     """A member's debtor record."""
     node = request.app[NODE]
+    caller = reader(request)
     address = address_of(request.match_info["address"])
     require_member(node, address)
-    return web.json_response(debtor_record_view(vouchers.get_debtor_record(node.store, address)))
+    record = vouchers.get_debtor_record(node.store, address)
+    require_read(node.store, caller, "debtor_record", record)
+    return web.json_response(debtor_record_view(record))
 
 
 async def get_origin(request: web.Request) -> web.Response:
     """An issued voucher's origin record."""
+    caller = reader(request)
+    state = request.app[NODE].store
     origin_id = hex_id(request.match_info["id"], "an origin id")
-    origin = found(vouchers.get_origin(request.app[NODE].store, origin_id),
-                   f"no issued voucher {origin_id.hex()}")
+    origin = found(vouchers.get_origin(state, origin_id), f"no issued voucher {origin_id.hex()}")
+    require_read(state, caller, "origin", origin)
     return web.json_response(origin_view(origin))
 
 
@@ -180,23 +209,43 @@ def pledge_view(record: pledge.Pledge) -> dict[str, Any]:
     return to_json(record)
 
 
+def notice_view(record: pledge.Pledge) -> dict[str, Any]:
+    """What the registry shows every member of a pledge (its public notice)."""
+    return {**to_json(pledge.notice_of(record)), "notice": True}
+
+
 async def list_pledges(request: web.Request) -> web.Response:
-    """A page of pledges of a voucher state, an origin or a bank."""
+    """A page of pledges of a voucher state, an origin or a bank (a bank lists its own).
+
+    By voucher= or origin=, any member asks the registry whether a claim is pledged and
+    to whom: a pledge the caller may not read as a party is answered as its public notice
+    (`"notice": true`: the claim, the bank, the number, the dates; no pledgor, no loan)."""
     node = request.app[NODE]
+    caller = reader(request)
     name, key = only_one(voucher=id_param(request, "voucher"),
                          origin=id_param(request, "origin"), bank=address_param(request, "bank"))
+    if name == "bank":
+        own_listing(caller, bank=key)
     status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = pledge.pledges_page(node.store, cursor_param(request), limit,
                                             status=status, **{name: key})
-    return page_answer("pledges", [pledge_view(p) for p in page], next_cursor)
+    views = []
+    for record in page:
+        if may_read(node.store, caller, "pledge", record):
+            views.append(pledge_view(record))
+        elif may_read(node.store, caller, "pledge_notice", pledge.notice_of(record)):
+            views.append(notice_view(record))
+    return page_answer("pledges", views, next_cursor)
 
 
 async def get_pledge(request: web.Request) -> web.Response:
     """A pledge."""
+    caller = reader(request)
+    state = request.app[NODE].store
     pledge_id = hex_id(request.match_info["id"], "a pledge id")
-    record = found(pledge.get_pledge(request.app[NODE].store, pledge_id),
-                   f"no pledge {pledge_id.hex()}")
+    record = found(pledge.get_pledge(state, pledge_id), f"no pledge {pledge_id.hex()}")
+    require_read(state, caller, "pledge", record)
     return web.json_response(pledge_view(record))
 
 
@@ -215,35 +264,45 @@ def sale_view(tx_id: bytes, sale: acquisition.Sale) -> dict[str, Any]:
     return {"tx_id": tx_id.hex(), **to_json(sale)}
 
 
-def load_commitment_view(node: Node, commitment_id: bytes) -> dict[str, Any]:
+def load_commitment_view(node: Node, commitment_id: bytes, caller: Caller) -> dict[str, Any]:
     commitment = found(acquisition.get_commitment(node.store, commitment_id),
                        f"no commitment {commitment_id.hex()}")
+    require_read(node.store, caller, "commitment", commitment)
     return commitment_view(commitment, node.chain.head.time_ms)
 
 
 async def list_commitments(request: web.Request) -> web.Response:
-    """A page of commitments of an acquirer or carried by a voucher state."""
+    """A page of commitments of an acquirer (its own) or carried by a voucher state (one
+    the caller may read)."""
     node = request.app[NODE]
+    caller = reader(request)
     name, key = only_one(voucher=id_param(request, "voucher"),
                          acquirer=address_param(request, "acquirer"))
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     cursor = cursor_param(request)
     if name == "acquirer":
+        own_listing(caller, acquirer=key)
         page, next_cursor = acquisition.acquirer_commitments_page(node.store, key, cursor, limit)
     else:
-        page, next_cursor = acquisition.carried_commitments_page(
-            node.store, load_voucher(node, key), cursor, limit)
+        voucher = load_voucher(node, key)
+        require_read(node.store, caller, "voucher", voucher)
+        page, next_cursor = acquisition.carried_commitments_page(node.store, voucher, cursor,
+                                                                 limit)
     now_ms = node.chain.head.time_ms
-    return page_answer("commitments", [commitment_view(c, now_ms) for c in page], next_cursor)
+    rows = readable(node.store, caller, "commitment", page)
+    return page_answer("commitments", [commitment_view(c, now_ms) for c in rows], next_cursor)
 
 
 async def get_commitment(request: web.Request) -> web.Response:
-    """A commitment and a page of the sales made under it."""
+    """A commitment and a page of the sales made under it that the caller may read (the
+    acquirer and the agency and regulators read all; a seller its own)."""
     node = request.app[NODE]
+    caller = reader(request)
     commitment_id = hex_id(request.match_info["id"], "a commitment id")
-    view = load_commitment_view(node, commitment_id)
+    view = load_commitment_view(node, commitment_id, caller)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     sales, next_cursor = acquisition.sales_page(node.store, commitment_id,
                                                 cursor_param(request), limit)
-    return web.json_response({**view, "sales": [sale_view(t, s) for t, s in sales],
+    shown = [(t, s) for t, s in sales if may_read(node.store, caller, "sale", s)]
+    return web.json_response({**view, "sales": [sale_view(t, s) for t, s in shown],
                               "next": next_text(next_cursor)})
