@@ -71,10 +71,12 @@ from node.http.submit import (
     LARGE_READERS,
     LARGE_READS,
     MAX_BATCH_WAITING,
+    SMALL_BODY_BYTES,
     SUBMIT_BUCKETS,
     BatchGate,
     ClientBuckets,
     SubmitLimit,
+    body_slot,
     post_tx,
     post_tx_batch,
     remote_address,
@@ -204,7 +206,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     # error middleware, so that the signature check's refusals and the read rules' are
     # JSON with their status (node/cli.py puts the access log outside all of them).
     auth = request_auth(verifier or member_verifier(node), max_body_bytes=MAX_BODY_BYTES,
-                        exempt_paths=OPEN_PATHS)
+                        exempt_paths=OPEN_PATHS, large_body=(SMALL_BODY_BYTES, body_slot))
     app = web.Application(client_max_size=MAX_BODY_BYTES,
                           middlewares=[answer_deadline, errors_as_json, auth])
     app[NODE] = node

@@ -42,6 +42,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -63,6 +64,7 @@ from node.http.sessions import COOKIE, SESSION_METHODS, SESSIONS
 CALLER = "caller"  # request[CALLER]: the authenticated member's address, or None
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BodySlot = Callable[[web.Request], AbstractAsyncContextManager[None]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 # What read_body refuses, as the API answers it; each closes the connection, so the rest
@@ -211,10 +213,14 @@ class RequestVerifier:
 
 
 def request_auth(verifier: RequestVerifier, *, max_body_bytes: int,
-                 exempt_paths: frozenset[str] = EXEMPT_PATHS) -> Middleware:
+                 exempt_paths: frozenset[str] = EXEMPT_PATHS,
+                 large_body: tuple[int, BodySlot] | None = None) -> Middleware:
     """A middleware that authenticates every request whose route is not in `exempt_paths`
     (matched on the route's canonical path, so the exemption follows the handler that
-    runs), reading a body of at most `max_body_bytes` (see the module's docstring)."""
+    runs), reading a body of at most `max_body_bytes` (see the module's docstring).
+    `large_body` = (bytes, slot): a body longer than that, or of unstated length, is read
+    inside `slot(request)` (the API's bound on large bodies read at once), so that the
+    signature check, which needs the whole body, cannot be used to hold more of them."""
     too_large = f"the request body exceeds {max_body_bytes} bytes"
 
     @web.middleware
@@ -236,7 +242,12 @@ def request_auth(verifier: RequestVerifier, *, max_body_bytes: int,
             credentials = verifier.credentials(request.headers)
             body = b""
             if request.body_exists:
-                body = await read_body(request, max_body_bytes, too_large)
+                length = request.content_length
+                if large_body is not None and (length is None or length > large_body[0]):
+                    async with large_body[1](request):
+                        body = await read_body(request, max_body_bytes, too_large)
+                else:
+                    body = await read_body(request, max_body_bytes, too_large)
                 keep_body(request, body)
             request[CALLER] = verifier.verify(credentials, request.method, request.raw_path,
                                               body)

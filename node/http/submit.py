@@ -32,7 +32,7 @@ import math
 import time
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,6 +214,38 @@ def rate_limited(request: web.Request, n: int = 1, spend: bool = True) -> web.Re
                           **{"Retry-After": str(retry_s)})
 
 
+@asynccontextmanager
+async def large_read_slot(request: web.Request) -> AsyncIterator[None]:
+    """A place among the LARGE_READS bodies read at once (LARGE_READS_PER_CLIENT of them
+    from one client), held while the body is read; else 503 `submit.busy`. The request
+    check (node/http/auth.py) reads a large body in one before it checks its signature."""
+    gate = request.app[LARGE_READ_GATE]
+    if gate.locked():
+        raise LedgerError("submit.busy", f"{LARGE_READS} large transactions are being "
+                          "received; retry in a moment")
+    readers = request.app[LARGE_READERS]
+    client = request.app[CLIENT_KEY](request)
+    if readers[client] >= LARGE_READS_PER_CLIENT:
+        raise LedgerError("submit.busy", f"this client is sending {readers[client]} large "
+                          "transactions already; send the next when one is received")
+    readers[client] += 1
+    try:
+        async with gate:
+            yield
+    finally:
+        readers[client] -= 1
+        if not readers[client]:
+            del readers[client]
+
+
+def body_slot(request: web.Request) -> AbstractAsyncContextManager[None]:
+    """Where a large body waits its turn to be read: a batch in the batch gate, any other
+    in a large read's place (node/http/auth.py reads bodies before the handlers)."""
+    if request.path == "/v1/txs/batch":
+        return request.app[BATCH_GATE].slot()
+    return large_read_slot(request)
+
+
 async def post_tx(request: web.Request) -> web.Response:
     node = request.app[NODE]
     if not node.is_validator:
@@ -227,23 +259,8 @@ async def post_tx(request: web.Request) -> web.Response:
     if length is not None and length <= SMALL_BODY_BYTES:
         raw = await read_submission(request, SMALL_BODY_BYTES)  # the length is enforced
     else:
-        gate = request.app[LARGE_READ_GATE]
-        if gate.locked():
-            raise LedgerError("submit.busy", f"{LARGE_READS} large transactions are being "
-                              "received; retry in a moment")
-        readers = request.app[LARGE_READERS]
-        client = request.app[CLIENT_KEY](request)
-        if readers[client] >= LARGE_READS_PER_CLIENT:
-            raise LedgerError("submit.busy", f"this client is sending {readers[client]} large "
-                              "transactions already; send the next when one is received")
-        readers[client] += 1
-        try:
-            async with gate:
-                raw = await read_submission(request, MAX_BODY_BYTES)
-        finally:
-            readers[client] -= 1
-            if not readers[client]:
-                del readers[client]
+        async with large_read_slot(request):
+            raw = await read_submission(request, MAX_BODY_BYTES)
     checked, new = node.mempool.submit(raw, wall_ms())
     if new and node.on_submit is not None:
         node.on_submit(raw)
