@@ -100,9 +100,10 @@ def _page(key: str, item: str, description: str) -> dict:
         key: {"type": "array", "items": ref(item)}, "next": NEXT}}, description)
 
 
-def _get(summary: str, parameters: list, ok: dict, *errors: int, description: str = "") -> dict:
+def _get(summary: str, parameters: list, ok: dict, *errors: int, description: str = "",
+         more: dict | None = None) -> dict:
     operation = {"summary": summary, "parameters": parameters,
-                 "responses": {"200": ok, **_errors(*errors)}}
+                 "responses": {"200": ok, **_errors(*errors), **(more or {})}}
     if description:
         operation["description"] = description
     return {"get": operation}
@@ -286,6 +287,30 @@ def explorer_paths() -> dict[str, Any]:
             {"description": "the file", "content": {
                 "text/html": {"schema": STR}, "text/javascript": {"schema": STR},
                 "text/css": {"schema": STR}}}, 404),
+        "/explorer/sign-in": _get(
+            "Open a one-time sign-in link: a session for the explorer's pages",
+            [_query("token", "the link's token (claimledger-wallet explorer)", STR)],
+            {"description": "unused: a live token is answered 303"}, 503,
+            description="A live token is spent and answered 303 to /explorer/ with the "
+            "session cookie (claimledger_session: HttpOnly, SameSite=Strict, Secure over "
+            "TLS); the pages' GET requests then carry it instead of a signature. An unknown, "
+            "used or expired token is answered 403 with a page that says so.",
+            more={"303": {"description": "signed in: on to /explorer/, the cookie set"},
+                  "403": {"description": "the token is unknown, used or expired",
+                          "content": {"text/html": {"schema": STR}}}}),
+        "/explorer/sign-out": _get("End the browser's explorer session", [], page),
+        "/v1/explorer/sign-in": {"post": {
+            "summary": "A one-time link that opens the explorer (the agency and regulators)",
+            "description": "Signed by the agency or a regulator (any other member: 403 "
+            "read.forbidden); the link is good for one use within expires_in_ms.",
+            "responses": {
+                "200": _json({"type": "object", "required": [
+                    "link", "expires_in_ms", "session_ms", "idle_ms"], "properties": {
+                    "link": STR, "expires_in_ms": {"type": "integer"},
+                    "session_ms": {"type": "integer"}, "idle_ms": {"type": "integer"}}},
+                    "the link, a path on this node"),
+                "403": READ_ERRORS["403"],
+                "503": _json(ERROR, "session.busy: too many links wait to be opened")}}},
         "/v1/overview": _get(
             "The head, the last blocks' times and transaction counts, the validators' last "
             "signatures, and the debtors' totals",
@@ -365,7 +390,8 @@ def tx_batch_operation() -> dict[str, Any]:
 
 
 # Routes that hold no member's business: no signature, no read rule.
-OPEN_PATHS = frozenset({"/v1/status", "/v1/openapi.json", "/explorer/", "/explorer/{file}"})
+OPEN_PATHS = frozenset({"/v1/status", "/v1/openapi.json", "/explorer/", "/explorer/{file}",
+                        "/explorer/sign-in", "/explorer/sign-out"})
 DRAFT = {"name": "X-Claimledger-Draft", "in": "header", "required": False,
          "description": "A member asked to co-sign a transaction on a voucher state (a bank "
          "on a pledge, an acquirer, a merchant on a payment) presents the draft it was asked "
@@ -384,6 +410,10 @@ READ_ERRORS = {
 }
 
 
+BAD_DRAFT = _json(ERROR, "request.bad_draft: the X-Claimledger-Draft header is not hex of "
+                  "at most 4000 bytes")
+
+
 def with_read_access(paths: dict[str, Any]) -> dict[str, Any]:
     """Every operation but the open ones answers 401 unsigned and 403 when the read rules
     refuse; every read takes a co-sign draft."""
@@ -395,6 +425,7 @@ def with_read_access(paths: dict[str, Any]) -> dict[str, Any]:
             responses["401"] = READ_ERRORS["401"]
             if method == "get":
                 responses["403"] = READ_ERRORS["403"]
+                responses.setdefault("400", BAD_DRAFT)
                 operation["parameters"] = [*operation.get("parameters", []), DRAFT]
     return paths
 
