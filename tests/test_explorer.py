@@ -23,7 +23,9 @@ from typing import Any
 
 import pytest
 
-from tests.nodeproc import free_port_block, get
+from contracts.keystore import unseal
+from tests.nodeproc import free_port_block, get, register_signer
+from tests.signing import Signer
 
 pytestmark = pytest.mark.process
 
@@ -53,6 +55,13 @@ def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         assert up.returncode == 0, up.stdout + up.stderr
         state = json.loads((directory / "devnet.json").read_text())
         state["stdout"] = up.stdout
+        # The JSON routes are read as the regulator, who reads everything but members'
+        # events; the browser reads through a session it signs in for.
+        keys = {m["handle"]: unseal(json.loads(Path(m["key_file"]).read_text()),
+                                    state["passphrase"]) for m in state["members"]}
+        signer = Signer.of(state["chain_id"], keys["regulator"], keys.values())
+        for node in state["nodes"]:
+            register_signer(node["api"], signer)
         yield state
     finally:
         subprocess.run([devnet_cmd, "stop", "--dir", str(directory)], capture_output=True,
@@ -195,7 +204,7 @@ def test_the_explorer_is_refused_before_sign_in_and_opens_after(
     view = browser.find_element(By.ID, "view")
     assert view.get_attribute("data-error") == "auth.required"
     assert "claimledger-wallet explorer" in view.find_element(By.ID, "signin").text
-    assert get(api, "/v1/overview").status == 401  # nor without the page
+    assert get(api, "/v1/overview", key=None).status == 401  # nor without the page
     screenshot(browser, "signed-out")
 
     made = sign_in_link(devnet, api)
