@@ -205,7 +205,7 @@ async def get_sign_in(request: web.Request) -> web.Response:
         session_id, _ = request.app[SESSIONS].redeem(token, now_ms())
     except SessionError as e:
         return _signed_out_page(403 if e.code == "session.bad_link" else 503, e.message)
-    response = web.HTTPSeeOther("/explorer/", headers=SIGN_IN_HEADERS)
+    response = web.Response(status=303, headers={**SIGN_IN_HEADERS, "Location": "/explorer/"})
     response.set_cookie(COOKIE, session_id, path="/", httponly=True, samesite="Strict",
                         secure=request.secure,
                         max_age=request.app[SESSIONS].limits.session_ttl_ms // 1000)
