@@ -26,7 +26,6 @@ from node.http.params import (
     bad_request,
     choice_param,
     cursor_param,
-    found,
     hex_cursor_param,
     hex_id,
     int_param,
@@ -35,7 +34,7 @@ from node.http.params import (
     page_answer,
     require_member,
 )
-from node.http.reads import own_listing, reader
+from node.http.reads import own_listing, reader, record_by_id
 
 # ---------------------------------------------------------------- members
 
@@ -74,12 +73,8 @@ def application_view(application: issuance.Application) -> dict[str, Any]:
 
 async def get_application(request: web.Request) -> web.Response:
     """An issuance application."""
-    caller = reader(request)
-    state = request.app[NODE].store
-    application_id = hex_id(request.match_info["id"], "an application id")
-    application = found(issuance.get_application(state, application_id),
-                        f"no application {application_id.hex()}")
-    require_read(state, caller, "application", application)
+    application = record_by_id(request, "application", "application",
+                               issuance.get_application)
     return web.json_response(application_view(application))
 
 

@@ -16,13 +16,19 @@ is a 404, a record the member may not read a 403).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from aiohttp import web
 
-from contracts.access import ANONYMOUS, asked_by_draft, caller_of
+from contracts.access import ANONYMOUS, asked_by_draft, caller_of, require_read
 from contracts.caller import Caller
 from contracts.errors import Forbidden
+from contracts.state import Reader
 from node.http.auth import CALLER
-from node.http.params import NODE, bad_request, hex_bytes
+from node.http.params import NODE, bad_request, found, hex_bytes, hex_id
+
+T = TypeVar("T")
 
 # A co-sign draft, as the member asked to sign it presents it: the transaction's canonical
 # bytes (the wallet's draft file) in hex. A co-signed operation's draft is a few hundred
@@ -65,6 +71,20 @@ def _build(request: web.Request) -> Caller:
     asked = asked_by_draft(state, draft, address, node.chain.head.height + 1,
                            registry=node.registry, chain_id=node.chain.chain_id)
     return caller_of(state, address, asked)
+
+
+def record_by_id(request: web.Request, kind: str, name: str,
+                 get: Callable[[Reader, bytes], T | None]) -> T:
+    """The record of `kind` (a row of the read-rule table) whose id is the path's {id}, if
+    the caller may read it: 400 for a malformed id, 404 when there is none (`name` says
+    what is missing), 403 when the rules refuse it."""
+    caller = reader(request)
+    state = request.app[NODE].store
+    article = "an" if name[0] in "aeiou" else "a"
+    record_id = hex_id(request.match_info["id"], f"{article} {name} id")
+    record = found(get(state, record_id), f"no {name} {record_id.hex()}")
+    require_read(state, caller, kind, record)
+    return record
 
 
 def oversight_only(caller: Caller, what: str) -> None:

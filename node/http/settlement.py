@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from contracts import obligations, redemption, setoff
-from contracts.access import readable, require_read
+from contracts.access import readable
 from contracts.codec import to_json
 from node.http.params import (
     DEFAULT_PAGE,
@@ -22,13 +22,11 @@ from node.http.params import (
     bad_request,
     choice_param,
     cursor_param,
-    found,
-    hex_id,
     int_param,
     only_one,
     page_answer,
 )
-from node.http.reads import own_listing, reader
+from node.http.reads import own_listing, reader, record_by_id
 from node.service import Node
 
 # ---------------------------------------------------------------- offers and redemptions
@@ -59,11 +57,7 @@ async def list_offers(request: web.Request) -> web.Response:
 
 async def get_offer(request: web.Request) -> web.Response:
     """A redemption offer."""
-    caller = reader(request)
-    state = request.app[NODE].store
-    offer_id = hex_id(request.match_info["id"], "an offer id")
-    offer = found(redemption.get_offer(state, offer_id), f"no offer {offer_id.hex()}")
-    require_read(state, caller, "offer", offer)
+    offer = record_by_id(request, "offer", "offer", redemption.get_offer)
     return web.json_response(offer_view(offer))
 
 
@@ -84,12 +78,8 @@ async def list_redemptions(request: web.Request) -> web.Response:
 
 async def get_redemption(request: web.Request) -> web.Response:
     """A redemption request."""
-    caller = reader(request)
-    state = request.app[NODE].store
-    request_id = hex_id(request.match_info["id"], "a redemption request id")
-    found_request = found(redemption.get_request(state, request_id),
-                          f"no redemption request {request_id.hex()}")
-    require_read(state, caller, "redemption", found_request)
+    found_request = record_by_id(request, "redemption", "redemption request",
+                                 redemption.get_request)
     return web.json_response(redemption_view(found_request))
 
 
@@ -119,10 +109,5 @@ async def list_obligations(request: web.Request) -> web.Response:
 
 async def get_obligation(request: web.Request) -> web.Response:
     """An obligation."""
-    node = request.app[NODE]
-    caller = reader(request)
-    obligation_id = hex_id(request.match_info["id"], "an obligation id")
-    obligation = found(obligations.get_obligation(node.store, obligation_id),
-                       f"no obligation {obligation_id.hex()}")
-    require_read(node.store, caller, "obligation", obligation)
-    return web.json_response(obligation_view(node, obligation))
+    obligation = record_by_id(request, "obligation", "obligation", obligations.get_obligation)
+    return web.json_response(obligation_view(request.app[NODE], obligation))

@@ -35,7 +35,7 @@ from node.http.params import (
     page_answer,
     require_member,
 )
-from node.http.reads import own_listing, reader
+from node.http.reads import own_listing, reader, record_by_id
 from node.service import Node
 
 MAX_LINEAGE = 10_000
@@ -194,11 +194,7 @@ async def get_debtor(request: web.Request) -> web.Response:
 
 async def get_origin(request: web.Request) -> web.Response:
     """An issued voucher's origin record."""
-    caller = reader(request)
-    state = request.app[NODE].store
-    origin_id = hex_id(request.match_info["id"], "an origin id")
-    origin = found(vouchers.get_origin(state, origin_id), f"no issued voucher {origin_id.hex()}")
-    require_read(state, caller, "origin", origin)
+    origin = record_by_id(request, "origin", "issued voucher", vouchers.get_origin)
     return web.json_response(origin_view(origin))
 
 
@@ -241,11 +237,7 @@ async def list_pledges(request: web.Request) -> web.Response:
 
 async def get_pledge(request: web.Request) -> web.Response:
     """A pledge."""
-    caller = reader(request)
-    state = request.app[NODE].store
-    pledge_id = hex_id(request.match_info["id"], "a pledge id")
-    record = found(pledge.get_pledge(state, pledge_id), f"no pledge {pledge_id.hex()}")
-    require_read(state, caller, "pledge", record)
+    record = record_by_id(request, "pledge", "pledge", pledge.get_pledge)
     return web.json_response(pledge_view(record))
 
 
