@@ -34,7 +34,7 @@ from node.http.params import (
     page_answer,
     require_member,
 )
-from node.http.reads import own_listing, reader, record_by_id
+from node.http.reads import member_record, own_listing, reader, record_by_id
 
 # ---------------------------------------------------------------- members
 
@@ -158,12 +158,9 @@ async def get_fee_account(request: web.Request) -> web.Response:
     """
     node = request.app[NODE]
     caller = reader(request)
-    address = address_of(request.match_info["address"])
-    require_member(node, address)
+    address, account = member_record(request, "fee_account", fees.get_account)
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     after = hex_cursor_param(request, fees.CHARGE_CURSOR_BYTES)
-    account = fees.get_account(node.store, address)
-    require_read(node.store, caller, "fee_account", account)
     charges, next_cursor = fees.charges_page(node.store, address, after, limit)
     charges = [(c, charge) for c, charge in charges
                if may_read(node.store, caller, "fee_account", charge)]

@@ -26,7 +26,15 @@ from contracts.caller import Caller
 from contracts.errors import Forbidden
 from contracts.state import Reader
 from node.http.auth import CALLER
-from node.http.params import NODE, bad_request, found, hex_bytes, hex_id
+from node.http.params import (
+    NODE,
+    address_of,
+    bad_request,
+    found,
+    hex_bytes,
+    hex_id,
+    require_member,
+)
 
 T = TypeVar("T")
 
@@ -85,6 +93,20 @@ def record_by_id(request: web.Request, kind: str, name: str,
     record = found(get(state, record_id), f"no {name} {record_id.hex()}")
     require_read(state, caller, kind, record)
     return record
+
+
+def member_record(request: web.Request, kind: str, get: Callable[[Reader, bytes], T],
+                  param: str = "address") -> tuple[bytes, T]:
+    """The member in the path's {param} and its record of `kind` (one kept per member), if
+    the caller may read it: 400 for a malformed address, 404 for one that is no member,
+    403 when the rules refuse it."""
+    caller = reader(request)
+    node = request.app[NODE]
+    address = address_of(request.match_info[param])
+    require_member(node, address)
+    record = get(node.store, address)
+    require_read(node.store, caller, kind, record)
+    return address, record
 
 
 def oversight_only(caller: Caller, what: str) -> None:

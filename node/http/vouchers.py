@@ -21,7 +21,6 @@ from node.http.params import (
     DEFAULT_PAGE,
     MAX_PAGE,
     NODE,
-    address_of,
     address_param,
     bad_request,
     choice_param,
@@ -33,9 +32,8 @@ from node.http.params import (
     next_text,
     only_one,
     page_answer,
-    require_member,
 )
-from node.http.reads import own_listing, reader, record_by_id
+from node.http.reads import member_record, own_listing, reader, record_by_id
 from node.service import Node
 
 MAX_LINEAGE = 10_000
@@ -172,23 +170,13 @@ def debtor_record_view(record: DebtorRecord) -> dict[str, Any]:
 
 async def get_holder(request: web.Request) -> web.Response:
     """A member's holder totals."""
-    node = request.app[NODE]
-    caller = reader(request)
-    address = address_of(request.match_info["address"])
-    require_member(node, address)
-    totals = vouchers.get_holder_totals(node.store, address)
-    require_read(node.store, caller, "holder_totals", totals)
+    _, totals = member_record(request, "holder_totals", vouchers.get_holder_totals)
     return web.json_response(to_json(totals))
 
 
 async def get_debtor(request: web.Request) -> web.Response:
     """A member's debtor record."""
-    node = request.app[NODE]
-    caller = reader(request)
-    address = address_of(request.match_info["address"])
-    require_member(node, address)
-    record = vouchers.get_debtor_record(node.store, address)
-    require_read(node.store, caller, "debtor_record", record)
+    _, record = member_record(request, "debtor_record", vouchers.get_debtor_record)
     return web.json_response(debtor_record_view(record))
 
 
