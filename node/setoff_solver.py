@@ -35,7 +35,8 @@ smaller excesses to push back: on the supply-chain graph of 10^6 debts the whole
 took 6.1-7.2 s of CPU against 7.1-7.4 s before, nearly all of it in the flow itself (such
 graphs have few runs to contract: one member in a hundred is one-in one-out). Handing the
 solver its arcs sorted by (tail, head) lays them out in memory in the order it walks
-them: the flow then takes 4.5-5.0 s instead of 5.6-5.9 s, the whole solve 4.8-5.8 s.
+them: the flow then takes 4.2-4.9 s instead of 5.6-5.9 s, the whole solve 4.1-4.9 s on
+the quiet machine (4.8-5.8 s while other work shares its 2 cores).
 
 Each (debtor, creditor) pair's set-off is split onto its debts in the order given (the
 caller passes them sorted by due date, then id), so every node that computes a plan
