@@ -38,10 +38,10 @@ from node.front import FrontLimits, start_front
 from node.http.access_log import AccessLog, AccessLogConfig, access_logged
 from node.http.app import make_app
 from node.http.submit import SubmitLimit
+from node.replication import Replication
 from node.service import Node, identify
 from node.signer import LocalSigner, NodeSigner
 from node.store import Store, StoreError, StoreFault
-from node.validator import Replication
 
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 EXIT_STORE_CORRUPT = 3

@@ -40,7 +40,7 @@ class Timing:
     empty_block_interval_ms: int  # the longest ledger time stands still without a block
     max_block_txs: int
     max_mempool_txs: int
-    # BFT consensus (networks of more than one validator); see node/validator.py.
+    # BFT consensus (networks of more than one validator); see node/replication/.
     timeout_propose_ms: int = 3000  # propose step; grows by timeout_delta_ms each round
     timeout_vote_ms: int = 1000  # prevote and precommit steps; grow likewise
     timeout_delta_ms: int = 500

@@ -4,7 +4,7 @@ A network of one validator runs the producer here: it makes a block whenever
 transactions wait (after a short gathering interval) and an empty block when ledger
 time has stood still for the configured idle interval, with a commit certificate signed
 by that validator alone. With several validators the blocks come from the BFT
-consensus instead (node.validator), in the same format with more precommits.
+consensus instead (node.replication), in the same format with more precommits.
 
 A store fault (a read that fails its checksum, a write the disk refuses) stops the node:
 `fail` keeps the fault, logs it and stops; the command line exits with its code.
@@ -82,7 +82,7 @@ class Node:
         self.mempool = Mempool(self.chain, config.timing.max_mempool_txs, limits=config.limits)
         self.evidence = EvidencePool()  # equivocations found, for this node's next block
         self.committed = asyncio.Event()  # set and replaced at every commit
-        # Hooks of the peer wiring (node.validator): a new transaction, a new head.
+        # Hooks of the peer wiring (node.replication): a new transaction, a new head.
         self.on_submit: Callable[[bytes], None] | None = None
         self.on_commit: Callable[[int], None] | None = None
 

@@ -133,8 +133,8 @@ from node.http.app import make_app  # noqa: E402
 from node.http.openapi import openapi_document  # noqa: E402
 from node.peer_gate import PeerLimits  # noqa: E402
 from node.peers import Link, PeerError, pack, unpack  # noqa: E402
+from node.replication import KINDS, Replication  # noqa: E402
 from node.service import Node  # noqa: E402
-from node.validator import KINDS, Replication  # noqa: E402
 from tests.nodeproc import closed_within  # noqa: E402
 from tests.signing import Signer, aiohttp_signing  # noqa: E402
 

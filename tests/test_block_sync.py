@@ -14,8 +14,8 @@ from contracts.codec import encode
 from contracts.identity import KeyPair
 from node.config import parse_network
 from node.peers import Link, PeerError
+from node.replication import Replication
 from node.service import Node
-from node.validator import Replication
 from tests.nodeproc import CLUSTER_TIMING, cluster_toml, now_ms
 
 

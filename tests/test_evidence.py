@@ -30,8 +30,9 @@ from node.chain import InvalidBlock
 from node.config import load_network, parse_network
 from node.evidence import MAX_EVIDENCE_AGE, duplicate_vote
 from node.peers import Link, PeerError, Peers
+from node.replication import KINDS, Replication
+from node.replication.consensus_loop import MAX_BLOCKS_KEPT
 from node.service import Node
-from node.validator import KINDS, MAX_BLOCKS_KEPT, Replication
 from tests.nodeproc import (
     CLUSTER_MEMBERS,
     CLUSTER_TIMING,
@@ -232,10 +233,12 @@ async def test_a_proposal_relayed_with_other_evidence_cannot_spoil_the_genuine_b
     faulty = next(k for k in net.keys if k.address not in (first.address, receiver.address))
     (tmp_path / "replication").mkdir()
     replication = Replication(receiver, tmp_path / "replication")
-    replication._new_driver()
+    consensus = replication.consensus_loop
+    assert consensus is not None
+    consensus.start()
     assert replication.driver is not None
     sent: list[object] = []
-    replication._broadcast = sent.append  # type: ignore[method-assign]
+    consensus._broadcast = sent.append  # type: ignore[method-assign]
     run = receiver.chain.execute([], receiver.chain.next_time_ms(now_ms()))
     genuine = receiver.chain.make_block(run, first.address)
     proposal = Proposal(1, 0, genuine.id, -1, first.address,
@@ -252,8 +255,8 @@ async def test_a_proposal_relayed_with_other_evidence_cannot_spoil_the_genuine_b
                                "proposal", [proposal.to_wire(), encode(genuine)])
     prevotes = [m for m in sent if isinstance(m, Vote) and m.type == PREVOTE]
     assert [(v.height, v.round, v.value_id) for v in prevotes] == [(1, 0, genuine.id)]
-    replication._cancel_timers()
-    replication.wal.close()  # type: ignore[union-attr]
+    consensus.stop()
+    consensus.close()
 
 
 @pytest.mark.parametrize("flood", ["unsigned", "own_rounds"])
@@ -272,9 +275,11 @@ async def test_a_faulty_validator_cannot_crowd_the_proposed_block_out(
     faulty = next(k for k in net.keys if k.address == validators.proposer(1, later))
     (tmp_path / "replication").mkdir()
     replication = Replication(receiver, tmp_path / "replication")
-    replication._new_driver()
+    consensus = replication.consensus_loop
+    assert consensus is not None
+    consensus.start()
     sent: list[object] = []
-    replication._broadcast = sent.append  # type: ignore[method-assign]
+    consensus._broadcast = sent.append  # type: ignore[method-assign]
     start = receiver.chain.next_time_ms(now_ms())
 
     def block_of(proposer: KeyPair, offset_ms: int) -> Block:
@@ -297,10 +302,10 @@ async def test_a_faulty_validator_cannot_crowd_the_proposed_block_out(
                                "proposal", [proposal.to_wire(), encode(genuine)])
     prevotes = [m for m in sent if isinstance(m, Vote) and m.type == PREVOTE]
     assert [(v.height, v.round, v.value_id) for v in prevotes] == [(1, 0, genuine.id)]
-    assert replication.blocks.get(genuine.id) == genuine
-    assert len(replication.blocks) <= MAX_BLOCKS_KEPT
-    replication._cancel_timers()
-    replication.wal.close()  # type: ignore[union-attr]
+    assert consensus.blocks.get(genuine.id) == genuine
+    assert len(consensus.blocks) <= MAX_BLOCKS_KEPT
+    consensus.stop()
+    consensus.close()
 
 
 # ------------------------------------------------------------------ a real network

@@ -33,7 +33,7 @@ from contracts.errors import CodecError, LedgerError
 from contracts.ledger import check_transaction
 from contracts.tx import Transaction, decode_transaction
 from node.peers import PeerError, pack, unpack
-from node.validator import KINDS
+from node.replication import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "fuzz.py"

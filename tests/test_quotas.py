@@ -20,8 +20,8 @@ from node.config import Limits, parse_network
 from node.http.app import make_app
 from node.http.submit import SUBMIT_BUCKETS
 from node.mempool import Mempool
+from node.replication import Replication
 from node.service import Node
-from node.validator import Replication
 from tests.nodeproc import (
     DAY_MS,
     MEMBER_ROLES,
@@ -229,7 +229,7 @@ async def test_the_peer_path_counts_gossip_against_the_link_it_came_by(
             name = "validator-x"
 
         frame = [core_apply(local.members, f"FRAME-{i}") for i in range(30)]
-        await replication._on_txs(FakeLink(), frame)  # type: ignore[arg-type]
+        await replication.gossip.on_txs(FakeLink(), frame)  # type: ignore[arg-type]
         assert mempool.peer_load[FakeLink.peer][0] == 10
         assert mempool.gossip_dropped[FakeLink.peer] == 20
         mempool.check_invariants()

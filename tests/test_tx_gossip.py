@@ -24,8 +24,9 @@ from contracts.tx import Transaction
 from node.config import NetworkConfig, parse_network
 from node.http.app import make_app
 from node.peers import Link, PeerError, pack, unpack
+from node.replication import Replication
+from node.replication.gossip import MAX_TXS_PER_FRAME, TXS_FRAME_BYTES, tx_frames
 from node.service import Node
-from node.validator import MAX_TXS_PER_FRAME, TXS_FRAME_BYTES, Replication, tx_frames
 from tests.nodeproc import (
     CLUSTER_MEMBERS,
     CLUSTER_TIMING,
@@ -87,7 +88,7 @@ async def validator(tmp_path: Path, c: Cluster, index: int = 0
     home = tmp_path / f"v{index}"
     node = Node(c.config, home, c.keys[index])
     replication = Replication(node, home)
-    node.on_submit = replication.on_submit  # as Replication.start wires it
+    node.on_submit = replication.gossip.on_submit  # as Replication.start wires it
     try:
         yield node, replication
     finally:
@@ -137,13 +138,13 @@ async def test_gossip_sends_a_frame_early_when_it_reaches_its_bound(tmp_path: Pa
         replication.peers.links = {link.peer: link}
         small = [i.to_bytes(4, "big") for i in range(MAX_TXS_PER_FRAME + 5)]
         for raw in small:
-            replication.on_submit(raw)
+            replication.gossip.on_submit(raw)
         assert frames_of(link) == [("txs", small[:MAX_TXS_PER_FRAME])]  # at once, when full
         await asyncio.sleep(0)
         assert frames_of(link) == [("txs", small[MAX_TXS_PER_FRAME:])]  # the rest, this turn
         large = [bytes([i]) * (TXS_FRAME_BYTES // 3 + 1) for i in range(4)]
         for raw in large:
-            replication.on_submit(raw)
+            replication.gossip.on_submit(raw)
         assert frames_of(link) == [("txs", large[:3])]  # over TXS_FRAME_BYTES with the third
         await asyncio.sleep(0)
         assert frames_of(link) == [("txs", large[3:])]
@@ -276,7 +277,7 @@ async def test_a_malformed_txs_frame_closes_only_that_link(
         # The link to the third validator still carries gossip.
         tx = c.applies(1)[0]
         third.node.mempool.submit(encode(tx), now_ms())
-        third.on_submit(encode(tx))
+        third.gossip.on_submit(encode(tx))
         await eventually(lambda: tx_id(tx) in a.node.mempool.pending)
 
 

@@ -1,0 +1,183 @@
+"""`Replication`: a node's peer links and the three parts that use them, wired together.
+
+The parts: the consensus loop (validators of a network of several, not in a resync;
+node.replication.consensus_loop), transaction gossip (node.replication.gossip) and block
+sync (every node; node.replication.sync). Written here once, for all of them:
+
+- the frames of a link, handed to the part they belong to; a frame a part refuses closes
+  the link with the refusal's code, and a bug costs the link, never the node;
+- the commit epilogue (`commit`), for a block consensus decided or block sync brought:
+  the new head stored, the mempool and evidence pool told, the node's waiters woken,
+  the peers sent the new head; the consensus then follows the head (`follow_head`);
+- the one place the validator set of a height is read (`validators_at`);
+- the ticker that drives the parts' timed work.
+
+Resync (`sync_only`): block sync alone, for a node rebuilding its store from genesis
+(`claimledger-node resync`): no consensus, its signing log left alone, no transactions
+taken; `sync_target` says which head counts as caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from consensus.certificate import Certificate, CertificateError
+from consensus.driver import Driver
+from consensus.messages import MessageError
+from consensus.validators import ValidatorSet
+from contracts.errors import LedgerError
+from node.blocks import Block
+from node.chain import Execution
+from node.peers import Link, PeerError, Peers
+from node.replication.consensus_loop import ConsensusLoop
+from node.replication.frames import KINDS
+from node.replication.gossip import TxGossip, txs_of
+from node.replication.sync import BlockSync
+from node.service import Node, wall_ms
+from node.store import StoreFault
+
+log = logging.getLogger("claimledger.consensus")
+
+TICK_S = 0.02
+
+
+class Replication:
+    """What a node does with its peers: consensus, transaction gossip, block sync."""
+
+    def __init__(self, node: Node, data_dir: Path, sync_only: bool = False,
+                 routes: dict[bytes, str] | None = None) -> None:
+        self.node = node
+        self.chain = node.chain
+        self.config = node.config
+        self.sync_only = sync_only
+        self._validators = ValidatorSet.from_powers(self.config.validator_powers())
+        self.peers = Peers(self.config, node.signer, KINDS, self.on_frame, routes)
+        self.peers.on_connect = self.on_connect
+        self.last_progress_ms = wall_ms()  # the last commit, here or by the producer
+        self.gossip = TxGossip(node, self.peers, sync_only)
+        self.sync = BlockSync(node, self.validators_at, self.commit, self.follow_head)
+        # With one validator the node's producer makes the blocks (node.service); the
+        # consensus runs when there are several.
+        several = len(self.validators_at(self.chain.head.height + 1)) > 1
+        self.consensus = node.is_validator and several and not sync_only
+        self.consensus_loop: ConsensusLoop | None = None
+        if self.consensus:
+            self.consensus_loop = ConsensusLoop(node, data_dir, self.peers,
+                                                self.validators_at, self.commit)
+        self._task: asyncio.Task | None = None
+
+    def validators_at(self, height: int) -> ValidatorSet:
+        """The validator set in force at `height`, for every reader of it here: the
+        driver of a height, the proposer a proposal is checked against, which links are
+        validators', the heads a resync waits for. Today the genesis set, at every
+        height."""
+        return self._validators
+
+    @property
+    def driver(self) -> Driver | None:
+        """The consensus driver of the current height, if this node runs consensus."""
+        return self.consensus_loop.driver if self.consensus_loop is not None else None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self.consensus_loop is not None:
+            self.consensus_loop.start()
+        self.node.on_submit = self.gossip.on_submit
+        self.node.on_commit = self.on_commit
+        self.peers.start()
+        self._task = asyncio.create_task(self._ticker())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self.consensus_loop is not None:
+            self.consensus_loop.stop()
+        self.gossip.stop()
+        await self.peers.stop()
+        if self.consensus_loop is not None:
+            self.consensus_loop.close()
+
+    # ------------------------------------------------------------------ commits
+
+    def commit(self, block: Block, certificate: Certificate, run: Execution) -> None:
+        """The commit epilogue, for a block consensus decided or block sync brought (its
+        certificate verified, its execution `run` kept from validating it)."""
+        node = self.node
+        head = self.chain.commit(block, certificate, run)
+        node.mempool.after_commit(run.included, run.failed, wall_ms(), defer=True)
+        node.evidence.after_commit(run.evidence)
+        log.info("committed height=%d round=%d txs=%d id=%s", head.height,
+                 certificate.round, len(run.included), head.block_id.hex()[:16])
+        node.committed.set()
+        node.committed = asyncio.Event()
+        self.on_commit(head.height)
+
+    def on_commit(self, height: int) -> None:
+        """A new head, committed here or by the node's own producer: tell the peers."""
+        self.last_progress_ms = wall_ms()
+        self.peers.broadcast("status", [height])
+
+    def follow_head(self) -> None:
+        """After block sync committed blocks: the consensus goes on from the new head."""
+        if self.consensus_loop is not None:
+            self.consensus_loop.follow_head()
+
+    def sync_target(self) -> int | None:
+        """The head a resync catches up with (`BlockSync.sync_target`)."""
+        return self.sync.sync_target()
+
+    # ------------------------------------------------------------------ time
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                # A block request lost with a closing link is asked again: a node behind
+                # must not wait for a status frame that peers without a quorum never send.
+                for link in list(self.peers.links.values()):
+                    self.sync.maybe_request(link)
+                if self.consensus_loop is not None:
+                    self.consensus_loop.tick()
+                self.node.mempool.recheck(wall_ms())  # after a proposal, off its path
+                if self.consensus_loop is not None:
+                    self.consensus_loop.rebroadcast_if_stalled(self.last_progress_ms)
+            except StoreFault:
+                pass  # the store has stopped the node
+            except Exception:
+                log.exception("consensus tick failed")
+
+    # ------------------------------------------------------------------ frames
+
+    def on_connect(self, link: Link) -> None:
+        self.sync.on_connect(link)
+        if link.peer in self.validators_at(self.chain.head.height + 1):
+            self.gossip.on_validator_linked(link)
+
+    async def on_frame(self, link: Link, kind: str, payload: object) -> None:
+        """Hand a frame of a link to its part; `PeerError` with the refusal's code closes
+        the link."""
+        try:
+            if kind == "vote" or kind == "proposal":
+                if self.consensus_loop is not None:
+                    self.consensus_loop.on_frame(link.peer, kind, payload)
+            elif kind == "txs":
+                await self.gossip.on_txs(link, txs_of(payload))
+            elif kind == "status":
+                self.sync.on_status(link, payload)
+            elif kind == "get_blocks":
+                self.sync.on_get_blocks(link, payload)
+            elif kind == "blocks":
+                self.sync.on_blocks(link, payload)
+        except (MessageError, CertificateError, LedgerError) as e:
+            code = getattr(e, "code", "peer.bad_frame")
+            log.warning("refused a %s frame from %s: %s", kind, link.name, code)
+            raise PeerError(code, str(e)) from e
+        except PeerError:
+            raise
+        except Exception as e:  # a bug must cost one link, never the node or its redialling
+            log.exception("handling a %s frame from %s failed", kind, link.name)
+            raise PeerError("peer.internal", repr(e)) from e
