@@ -72,3 +72,35 @@ async def test_a_genuine_certificate_is_followed(tmp_path: Path) -> None:
     assert follower.store.certificate(1) == cert
     source.close()
     follower.close()
+
+
+async def test_a_validator_behind_runs_its_consensus_from_the_synced_head(
+        tmp_path: Path) -> None:
+    # Also when a later block of the frame is refused: the blocks before it are
+    # committed, and a driver left at a committed height would wait there for the next
+    # frame of block sync.
+    config, keys, source, observer, block = world(tmp_path)
+    observer.close()
+    validator = Node(config, tmp_path / "v1", keys[1])
+    replication = Replication(validator, tmp_path / "v1")
+    consensus = replication.consensus_loop
+    assert consensus is not None
+    consensus.start()
+    assert replication.driver is not None and replication.driver.height == 1
+    quorum = {k.address: k.sign for k in keys[1:]}
+    first = make_certificate(config.chain_id, 1, 0, block.id, quorum)
+    source.chain.commit(block, first, source.chain.validate_block(block))
+    run = source.chain.execute([], source.chain.next_time_ms(now_ms()))
+    second = source.chain.make_block(run, keys[0].address)
+    short = make_certificate(config.chain_id, 2, 0, second.id,
+                             {k.address: k.sign for k in keys[:2]})
+    with pytest.raises(PeerError) as refused:
+        await replication.on_frame(link(), "blocks", [[encode(block), first.to_wire()],
+                                                      [encode(second), short.to_wire()]])
+    assert refused.value.code == "certificate.no_quorum"
+    assert validator.chain.head.height == 1
+    assert replication.driver is not None and replication.driver.height == 2
+    consensus.stop()
+    consensus.close()
+    source.close()
+    validator.close()

@@ -33,8 +33,9 @@ class BlockSync:
     """Heads of the peers, block requests out, blocks served and taken in.
 
     `commit` is the replication's commit epilogue, called for each block taken in;
-    `advanced` is called once after a frame's blocks were committed (the consensus
-    follows the new head then, not once a block)."""
+    `advanced` is called once after a frame's blocks were committed, also when a later
+    entry of the frame is refused (the consensus follows the new head then, not once a
+    block)."""
 
     def __init__(self, node: Node, validators_at: Callable[[int], ValidatorSet],
                  commit: Callable[[Block, Certificate, Execution], None],
