@@ -141,7 +141,7 @@ def wait_up(api: str, process: subprocess.Popen | None = None, log: Path | None 
             if process is not None and process.poll() is not None:
                 last = log.read_text(errors="replace").strip().splitlines()[-1:] if log else []
                 hint = ""
-                if last and "store.other_network" in last[0]:
+                if last and ("store.other_network" in last[0] or "genesis.mismatch" in last[0]):
                     hint = ("\nthe data directory holds a chain of other rules or another "
                             "network; remove it (or use --dir) to start afresh")
                 raise SystemExit(f"the node at {api} exited: {' '.join(last)}{hint}") from None
