@@ -66,7 +66,8 @@ def toml_string(text: str) -> str:
 def render_node_toml(name: str, api: str, peer: str | None, key_file: str = KEY_FILE,
                      passphrase_file: str | None = None, genesis: str = GENESIS_FILE,
                      data_dir: str = "data", dial: dict[str, str] | None = None,
-                     limits: dict[str, int] | None = None, log_level: str = "INFO") -> str:
+                     limits: dict[str, int] | None = None, log_level: str = "INFO",
+                     max_mempool_txs: int = 20_000, sync_batch_blocks: int = 64) -> str:
     """A node.toml with its fields explained; what is not given keeps its default."""
     peer_line = f"peer = {toml_string(peer)}" if peer else \
         '# peer = "0.0.0.0:8710"  # a validator\'s TLS peer links; an observer only dials'
@@ -79,8 +80,8 @@ def render_node_toml(name: str, api: str, peer: str | None, key_file: str = KEY_
         f"name = {toml_string(name)}  # as the genesis (or the node registry) lists it",
         f"data_dir = {toml_string(data_dir)}  # LevelDB lives in DATA/ledger",
         f"log_level = {toml_string(log_level)}  # DEBUG, INFO, WARNING, ERROR",
-        "max_mempool_txs = 20000  # pending transactions this node holds at most",
-        "sync_batch_blocks = 64   # blocks per block sync request",
+        f"max_mempool_txs = {max_mempool_txs}  # pending transactions it holds at most",
+        f"sync_batch_blocks = {sync_batch_blocks}  # blocks per block sync request",
         "",
         "[listen]",
         f"api = {toml_string(api)}  # the HTTP API (as the genesis lists it for wallets)",
