@@ -327,7 +327,7 @@ class Chain:
                                    "the chain gives")
         expected = {"b/": head.height + 1, "c/": head.height, "e/": head.height + 1,
                     "i/": head.height + 1, "x/": txs, "ev/": addressed, "s/": len(ours),
-                    "meta/": 2}
+                    "meta/": 2 + (store.genesis_hash() is not None)}  # head, genesis, hash
         for space, count in expected.items():
             if keys.get(space, 0) != count:
                 raise StoreCorrupt(f"{keys.get(space, 0)} keys in {space}, expected {count}")
