@@ -65,7 +65,8 @@ EXIT_RESYNC_FAILED = 5
 FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED}
 FAULT_HINTS = {
     "store.corrupt": "rebuild the store from the peers with `claimledger-node resync` "
-                     "(same --network, --data and --key; it keeps the damaged store aside)",
+                     "(same --home, or --network, --data and --key; it keeps the damaged "
+                     "store aside)",
     "store.write_failed": "free disk space and start the node again: it resumes from its "
                           "last whole block",
 }
@@ -623,16 +624,18 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
                    "not this new one: the network refuses this node until its operators "
                    "register the new key (a new genesis before the chain starts, a key "
                    "rotation after)")
-    click.echo("For the operators to register (a validator; an observer has no peer or "
-               "power), in network.toml before the genesis is written:")
+    observer = entry.role == "observer"
+    click.echo("For the operators to register: this entry of network.toml, from which "
+               "`claimledger-node genesis` writes the genesis (a validator has a peer "
+               "address and a power, an observer neither):")
     click.echo("")
-    click.echo("  [[validators]]  # or [[observers]]")
+    click.echo("  [[observers]]" if observer else "  [[validators]]  # or [[observers]]")
     click.echo(f'  name = "{name}"')
     click.echo(f'  key = "{address}"')
     click.echo(f'  api = "{api}"')
-    if peer:
+    if peer and not observer:
         click.echo(f'  peer = "{peer}"')
-    click.echo("  power = 1")
+        click.echo("  power = 1")
     click.echo('  operator = "<the handle of the member that runs this node>"')
     click.echo("")
     click.echo(f"Edit {home / home_files.NODE_TOML}, then start the node with: "
