@@ -46,28 +46,28 @@ ApiTls = Literal["node-key", "ca", "off"]  # contracts.tls_binding.API_TLS_MODES
 Role = Literal[ROLES]  # type: ignore[valid-type]
 
 
-def _ms(lo: int, hi: int) -> type[int]:
+def _bounded(lo: int, hi: int) -> type[int]:
     return Annotated[int, Field(ge=lo, le=hi)]  # type: ignore[return-value]
 
 
 class Parameters(Strict):
     """The chain's rules that are numbers: every validator must hold the same."""
 
-    fee_rate_bp: _ms(0, MAX_RATE_BP)  # service fee on transfers and pledges, basis points
-    block_interval_ms: _ms(1, 60_000)  # a validator gathers transactions this long
-    empty_block_interval_ms: _ms(1, 3_600_000)  # ledger time stands still no longer
-    max_block_txs: _ms(1, MAX_BLOCK_TXS)
-    timeout_propose_ms: _ms(1, 600_000)  # Tendermint's step timeouts ...
-    timeout_vote_ms: _ms(1, 600_000)
-    timeout_delta_ms: _ms(0, 600_000)  # ... grow by this each round
-    clock_drift_ms: _ms(0, 60_000)  # a block time this far ahead (plus the delay) is refused
-    message_delay_ms: _ms(0, 60_000)
+    fee_rate_bp: _bounded(0, MAX_RATE_BP)  # service fee on transfers and pledges, basis points
+    block_interval_ms: _bounded(1, 60_000)  # a validator gathers transactions this long
+    empty_block_interval_ms: _bounded(1, 3_600_000)  # ledger time stands still no longer
+    max_block_txs: _bounded(1, MAX_BLOCK_TXS)
+    timeout_propose_ms: _bounded(1, 600_000)  # Tendermint's step timeouts ...
+    timeout_vote_ms: _bounded(1, 600_000)
+    timeout_delta_ms: _bounded(0, 600_000)  # ... grow by this each round
+    clock_drift_ms: _bounded(0, 60_000)  # a block time this far ahead (plus the delay) is refused
+    message_delay_ms: _bounded(0, 60_000)
 
 
 class GenesisValidator(Strict):
     name: Name
     key: HexKey  # the node key (Ed25519 public key)
-    power: _ms(1, 1_000_000)
+    power: _bounded(1, 1_000_000)
     operator: HexKey  # the address of the genesis member that runs it
     peer: HostPort  # its TLS peer links
     api: HostPort
@@ -91,7 +91,7 @@ class GenesisMemberEntry(Strict):
 
 class ContractInForce(Strict):
     name: Name
-    version: _ms(1, 1_000_000)
+    version: _bounded(1, 1_000_000)
     code_hash: HexHash
 
 
@@ -109,7 +109,7 @@ def _rfc3339(text: str) -> datetime:
 class GenesisDocument(Strict):
     chain_id: Name
     genesis_time: str  # RFC 3339 with its offset: 2026-11-01T00:00:00+08:00
-    protocol_version: _ms(1, 1_000_000)
+    protocol_version: _bounded(1, 1_000_000)
     parameters: Parameters
     validators: Annotated[list[GenesisValidator], Field(min_length=1)]
     observers: list[GenesisObserver] = Field(default_factory=list)
