@@ -164,6 +164,7 @@ class Chain:
         return Block(header, ()), changes
 
     def _open(self) -> Head:
+        self._check_genesis_hash()
         block, changes = self.genesis()
         expected = block_id(block.header)
         stored = self.store.genesis_id()
@@ -172,6 +173,8 @@ class Chain:
             self.store.commit_block(
                 block, None, [], BlockEvents(0, ()), changes, head, genesis=True
             )
+            if self.config.genesis_hash:
+                self.store.record_genesis_hash(self.config.genesis_hash)
             log.info("initialised chain %s at genesis %s", self.chain_id, expected.hex())
             return head
         if stored != expected:
@@ -180,11 +183,26 @@ class Chain:
                 "this data directory holds another network's chain (genesis "
                 f"{stored.hex()[:16]}…, network.toml gives {expected.hex()[:16]}…)",
             )
+        if self.config.genesis_hash and self.store.genesis_hash() is None:
+            self.store.record_genesis_hash(self.config.genesis_hash)  # a store of before
         head = self.store.head()
         if head is None:
             raise StoreCorrupt("the store has a genesis but no head")
         self.check_recent(head, STARTUP_CHECK_BLOCKS)
         return head
+
+    def _check_genesis_hash(self) -> None:
+        """`genesis.mismatch` when the store was started with another genesis document:
+        even an edit that leaves block 0 alone (an address, a contract's hash) is
+        another network's document, and nodes must hold the same one byte for byte."""
+        kept, given = self.store.genesis_hash(), self.config.genesis_hash
+        if kept is not None and given and kept != given:
+            raise StoreError(
+                "genesis.mismatch",
+                f"this data directory was started with the genesis {kept.hex()}; the "
+                f"genesis given now is {given.hex()}. Every node of a network holds the "
+                "same genesis.json byte for byte: use the one it started with",
+            )
 
     # ----------------------------------------------------------------- integrity
 
@@ -309,7 +327,7 @@ class Chain:
                                    "the chain gives")
         expected = {"b/": head.height + 1, "c/": head.height, "e/": head.height + 1,
                     "i/": head.height + 1, "x/": txs, "ev/": addressed, "s/": len(ours),
-                    "meta/": 2}
+                    "meta/": 2 + (store.genesis_hash() is not None)}  # head, genesis, hash
         for space, count in expected.items():
             if keys.get(space, 0) != count:
                 raise StoreCorrupt(f"{keys.get(space, 0)} keys in {space}, expected {count}")

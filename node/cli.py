@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import importlib.metadata
 import json
 import logging
 import os
@@ -22,6 +23,8 @@ import socket
 import ssl
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -29,15 +32,27 @@ import uvloop
 
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
+from contracts.identity import KeyPair
 from contracts.keystore import unsafe_mode_warning, unseal
+from node import home as home_files
 from node import tls
 from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
 from node.chain import Chain
-from node.config import NetworkConfig, load_network
+from node.config import Limits, NetworkConfig, load_network
 from node.front import FrontLimits, start_front
+from node.genesis import (
+    PROTOCOL_VERSION,
+    encode_genesis,
+    genesis_hash,
+    load_genesis,
+    network_config,
+    parse_genesis,
+)
 from node.http.access_log import AccessLog, AccessLogConfig, access_logged
 from node.http.app import make_app
 from node.http.submit import SubmitLimit
+from node.network_template import read_plan
+from node.node_config import NodeSettings, load_node_config
 from node.replication import Replication
 from node.service import Node, identify
 from node.signer import LocalSigner, NodeSigner
@@ -50,7 +65,8 @@ EXIT_RESYNC_FAILED = 5
 FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED}
 FAULT_HINTS = {
     "store.corrupt": "rebuild the store from the peers with `claimledger-node resync` "
-                     "(same --network, --data and --key; it keeps the damaged store aside)",
+                     "(same --home, or --network, --data and --key; it keeps the damaged "
+                     "store aside)",
     "store.write_failed": "free disk space and start the node again: it resumes from its "
                           "last whole block",
 }
@@ -189,21 +205,64 @@ def configure_logging(level: str) -> None:
     )
 
 
-def load_node_key(network_path: Path, key_path: Path,
-                  passphrase_file: Path | None) -> tuple[NetworkConfig, NodeSigner]:
-    """The network and a signer over the node key, unsealed from its key store: the node
-    key lives nowhere else (no copy on disk, in clear or not)."""
+def unseal_node_key(key_path: Path, passphrase_file: Path | None) -> NodeSigner:
+    """A signer over the node key, unsealed from its key store: the node key lives
+    nowhere else (no copy on disk, in clear or not)."""
     try:
-        config = load_network(network_path)
         document = json.loads(key_path.read_text(encoding="utf-8"))
         warning = unsafe_mode_warning(str(key_path), key_path.stat().st_mode)
         if warning is not None:
             click.echo(f"warning: {warning}", err=True)
-        return config, LocalSigner(unseal(document, read_passphrase(passphrase_file)))
+        return LocalSigner(unseal(document, read_passphrase(passphrase_file)))
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where a command finds the network, the store and the key: a node's home
+    (node.toml and the genesis it names), or network.toml with --data and --key."""
+
+    config: NetworkConfig
+    data_dir: Path
+    key_path: Path | None
+    passphrase_file: Path | None
+    settings: NodeSettings | None = None
+
+
+def node_setup(home: Path | None, config_path: Path | None, network_path: Path | None,
+               data_dir: Path | None, key_path: Path | None,
+               passphrase_file: Path | None) -> Setup:
+    """The setup the options give; --data, --key and --passphrase-file override
+    node.toml's."""
+    try:
+        if home is not None or config_path is not None:
+            if network_path is not None:
+                raise click.UsageError("--network goes without --home and --config")
+            settings = load_node_config(config_path or home)  # type: ignore[arg-type]
+            document, hash_ = load_genesis(settings.genesis)
+            config = network_config(document, hash_, settings.max_mempool_txs,
+                                    settings.sync_batch_blocks, settings.limits,
+                                    default_registry())
+            return Setup(config, data_dir or settings.data_dir, key_path or settings.key_file,
+                         passphrase_file or settings.passphrase_file, settings)
+        if network_path is None or data_dir is None:
+            raise click.UsageError("give --home DIR (or --config DIR/node.toml), or "
+                                   "--network network.toml with --data (and --key)")
+        return Setup(load_network(network_path), data_dir, key_path, passphrase_file)
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+
+
+def check_name(setup: Setup, node: Node) -> None:
+    """node.toml's name must be the one the genesis gives this node's key."""
+    if setup.settings is not None and setup.settings.name != node.name:
+        node.close()
+        raise click.ClickException(
+            f"config.invalid: {setup.settings.path} names this node "
+            f"{setup.settings.name!r}, but the genesis lists its key as {node.name!r}")
 
 
 def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner) -> Node:
@@ -220,18 +279,57 @@ def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner) -> Node
         raise click.ClickException(str(e)) from None
 
 
+def release_version() -> str:
+    try:
+        return importlib.metadata.version("claimledger")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """--version: the release, its protocol version and the contract versions it runs."""
+    if not value or ctx.resilient_parsing:
+        return
+    registry = default_registry()
+    click.echo(f"claimledger-node {release_version()}")
+    click.echo(f"protocol {PROTOCOL_VERSION}")
+    for name in registry.names():
+        for (n, version), contract in sorted(registry.by_key.items()):
+            if n == name:
+                click.echo(f"contract {name} v{version} {contract.code_hash.hex()}")
+    ctx.exit()
+
+
 @click.group()
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=print_version, help="the release, protocol and contract versions")
 def main() -> None:
     """Run and inspect a Claimledger node."""
 
 
+def setup_options(command: Callable) -> Callable:
+    """--home / --config, or --network with --data and --key (node_setup)."""
+    for option in reversed([
+        click.option("--home", type=click.Path(path_type=Path, file_okay=False),
+                     default=None, help="the node's home (node.toml, genesis.json, key "
+                     "store), as `claimledger-node init` made it"),
+        click.option("--config", "config_path", type=click.Path(path_type=Path),
+                     default=None, help="node.toml, when it is not in --home"),
+        click.option("--network", "network_path", type=click.Path(path_type=Path),
+                     default=None, help="instead of --home: network.toml with keys filled "
+                     "in (its genesis is made from it), with --data and --key"),
+        click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+                     help="data directory (LevelDB lives in DATA/ledger); default: "
+                     "node.toml's"),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command()
-@click.option("--network", "network_path", type=click.Path(path_type=Path), required=True,
-              help="network.toml with keys filled in")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True,
-              help="data directory (LevelDB lives in DATA/ledger)")
-@click.option("--key", "key_path", type=click.Path(path_type=Path), required=True,
-              help="the node's key store file")
+@setup_options
+@click.option("--key", "key_path", type=click.Path(path_type=Path), default=None,
+              help="the node's key store file (default: node.toml's)")
 @click.option("--passphrase-file", type=click.Path(path_type=Path), default=None,
               help=f"file holding the key store passphrase (else ${PASSPHRASE_ENV}, else a prompt)")
 @click.option("--api", "api_address", default=None,
@@ -254,25 +352,40 @@ def main() -> None:
               show_default=True, help="roll the access log over before it passes this size")
 @click.option("--access-log-backups", type=click.IntRange(1, 1000), default=10,
               show_default=True, help="rolled-over access log files kept (FILE.1 ... FILE.N)")
-@click.option("--log-level", default="INFO", show_default=True)
+@click.option("--log-level", default=None, help="default: node.toml's, else INFO")
 @click.option("--event-loop", type=click.Choice(["uvloop", "asyncio"]), default="uvloop",
               show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
               help="uvloop (libuv) or the standard library's loop (also from "
                    "$CLAIMLEDGER_EVENT_LOOP)")
-def run(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Path | None,
+def run(home: Path | None, config_path: Path | None, network_path: Path | None,
+        data_dir: Path | None, key_path: Path | None, passphrase_file: Path | None,
         api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
         api_cert: Path | None, api_key: Path | None, api_key_passphrase_file: Path | None,
         access_log_path: Path | None, access_log_max_bytes: int, access_log_backups: int,
-        log_level: str, event_loop: str) -> None:
+        log_level: str | None, event_loop: str) -> None:
     """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
-    configure_logging(log_level)
-    config, key = load_node_key(network_path, key_path, passphrase_file)
+    setup = node_setup(home, config_path, network_path, data_dir, key_path, passphrase_file)
+    settings = setup.settings
+    configure_logging(log_level or (settings.log_level if settings else "INFO"))
+    if setup.key_path is None:
+        raise click.UsageError("--network needs --key (the node's key store file)")
+    key = unseal_node_key(setup.key_path, setup.passphrase_file)
+    config, data_dir = setup.config, setup.data_dir
+    if settings is not None:  # node.toml's, unless an option says otherwise
+        peer_routes = (*(f"{k}={v}" for k, v in settings.dial.items()), *peer_routes)
+        peer_address = peer_address or settings.peer
+        if api_cert is None and api_key is None:
+            api_cert, api_key = settings.api_cert, settings.api_key
+            api_key_passphrase_file = api_key_passphrase_file or \
+                settings.api_key_passphrase_file
     routes = parse_routes(config, peer_routes)
     ca = ca_certificate(api_cert, api_key, api_key_passphrase_file)
     access_log = None if access_log_path is None else AccessLogConfig(
         access_log_path, access_log_max_bytes, access_log_backups)
     node = open_node(config, data_dir, key)
-    host, port = split_address(api_address or node.identity.entry.api)
+    check_name(setup, node)
+    host, port = split_address(api_address or (settings.api if settings else None)
+                               or node.identity.entry.api)
     try:  # before anything starts: a plain listener off the loopback is refused at once
         ca_loaded = check_api_tls(node.identity.entry.api_tls, host, where_in_network(node),
                                   ca)
@@ -288,17 +401,16 @@ def run(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Pat
 
 
 @main.command("verify-store")
-@click.option("--network", "network_path", type=click.Path(path_type=Path), required=True,
-              help="network.toml of the node's network")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True,
-              help="the node's data directory (stopped node)")
+@setup_options
 @click.option("--log-level", default="WARNING", show_default=True)
-def verify_store(network_path: Path, data_dir: Path, log_level: str) -> None:
+def verify_store(home: Path | None, config_path: Path | None, network_path: Path | None,
+                 data_dir: Path | None, log_level: str) -> None:
     """Check the whole store of a stopped node: every key's checksum, every block's links
     and certificate, and every block executed again from genesis (exit 0 or 3)."""
     configure_logging(log_level)
+    setup = node_setup(home, config_path, network_path, data_dir, None, None)
+    config, data_dir = setup.config, setup.data_dir
     try:
-        config = load_network(network_path)
         store = Store(data_dir / "ledger", create=False)
     except StoreFault as e:
         raise fault_exit(e) from None
@@ -394,12 +506,9 @@ async def sync_from_peers(node: Node, data_dir: Path, host: str, port: int,
 
 
 @main.command()
-@click.option("--network", "network_path", type=click.Path(path_type=Path), required=True,
-              help="network.toml with keys filled in")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True,
-              help="data directory whose DATA/ledger is damaged")
-@click.option("--key", "key_path", type=click.Path(path_type=Path), required=True,
-              help="the node's key store file")
+@setup_options
+@click.option("--key", "key_path", type=click.Path(path_type=Path), default=None,
+              help="the node's key store file (default: node.toml's)")
 @click.option("--passphrase-file", type=click.Path(path_type=Path), default=None,
               help=f"file holding the key store passphrase (else ${PASSPHRASE_ENV}, else a prompt)")
 @click.option("--peer", "peer_address", default=None,
@@ -408,13 +517,20 @@ async def sync_from_peers(node: Node, data_dir: Path, host: str, port: int,
 @click.option("--stall-s", default=RESYNC_STALL_S, show_default=True, type=click.IntRange(1),
               help="give up when no block comes for this many seconds")
 @click.option("--log-level", default="INFO", show_default=True)
-def resync(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: Path | None,
+def resync(home: Path | None, config_path: Path | None, network_path: Path | None,
+           data_dir: Path | None, key_path: Path | None, passphrase_file: Path | None,
            peer_address: str | None, stall_s: int, log_level: str) -> None:
     """Rebuild a damaged store from the peers: move it aside (DATA/store.corrupt-<time>),
     start again at genesis, and fetch, verify and execute every block up to the peers'
     head. DATA/consensus.wal stays: a validator never signs twice. Then exit 0."""
     configure_logging(log_level)
-    config, key = load_node_key(network_path, key_path, passphrase_file)
+    setup = node_setup(home, config_path, network_path, data_dir, key_path, passphrase_file)
+    if setup.key_path is None:
+        raise click.UsageError("--network needs --key (the node's key store file)")
+    config, data_dir = setup.config, setup.data_dir
+    key = unseal_node_key(setup.key_path, setup.passphrase_file)
+    if setup.settings is not None:
+        peer_address = peer_address or setup.settings.peer
     try:
         identity = identify(config, key)
     except LedgerError as e:
@@ -430,6 +546,7 @@ def resync(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: 
     if aside is not None:
         log.warning("moved the damaged store to %s", aside)
     node = open_node(config, data_dir, key)
+    check_name(setup, node)
     try:
         asyncio.run(sync_from_peers(node, data_dir, host, port, stall_s))
     finally:
@@ -441,6 +558,114 @@ def resync(network_path: Path, data_dir: Path, key_path: Path, passphrase_file: 
     click.echo(f"resynced to height {head.height} (block {head.block_id.hex()}, state root "
                f"{head.state_root.hex()}), every certificate verified and every block "
                f"executed{kept}; start the node with `claimledger-node run`")
+
+
+def new_passphrase(passphrase_file: Path | None) -> str:
+    """The passphrase a new key store is sealed with: from its file, the environment,
+    or asked twice."""
+    if passphrase_file is not None or PASSPHRASE_ENV in os.environ:
+        return read_passphrase(passphrase_file)
+    return click.prompt("Passphrase for the new node key", hide_input=True,
+                        confirmation_prompt=True)
+
+
+@main.command()
+@click.option("--genesis", "genesis_path", type=click.Path(path_type=Path, dir_okay=False),
+              required=True, help="the network's genesis.json (copied into the home)")
+@click.option("--name", required=True, help="the node's name, as the genesis or the node "
+              "registry lists it")
+@click.option("--home", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="the directory to make (it must hold no node.toml yet)")
+@click.option("--passphrase-file", type=click.Path(path_type=Path), default=None,
+              help=f"file holding the new key store's passphrase (else ${PASSPHRASE_ENV}, "
+                   "else asked twice); node.toml refers to it when given")
+@click.option("--api", "api_address", default=None,
+              help="HOST:PORT for the API (default: the genesis's entry, else "
+                   f"{home_files.DEFAULT_API})")
+@click.option("--peer", "peer_address", default=None,
+              help="HOST:PORT for TLS peer links (default: the genesis's entry; else "
+                   f"{home_files.DEFAULT_PEER})")
+def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None,
+         api_address: str | None, peer_address: str | None) -> None:
+    """Make a node's home: a copy of the genesis, a new encrypted node key store and a
+    node.toml to edit; then print what the operators must register for this node."""
+    try:
+        data = genesis_path.read_bytes()
+        document = parse_genesis(data, str(genesis_path))
+        network_config(document, genesis_hash(data), 1, 1, Limits(), default_registry())
+    except OSError as e:
+        raise click.ClickException(f"config.invalid: cannot read {genesis_path}: "
+                                   f"{e.strerror}") from None
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    entry = home_files.listed(document, name)
+    api = api_address or entry.api or home_files.DEFAULT_API
+    peer = peer_address or entry.peer or (home_files.DEFAULT_PEER if not entry.role else None)
+    for text in (api, peer):
+        if text is not None:
+            split_address(text)
+    key = KeyPair.generate()
+    passphrase = new_passphrase(passphrase_file)
+    kept = str(passphrase_file.resolve()) if passphrase_file is not None else None
+    try:
+        home_files.write_home(home, data, name, home_files.render_node_toml(
+            name, api, peer, passphrase_file=kept), key, passphrase)
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    address = key.address.hex()
+    click.echo(f"made {home}: {home_files.GENESIS_FILE} (genesis "
+               f"{genesis_hash(data).hex()}), {home_files.KEY_FILE}, {home_files.NODE_TOML}")
+    click.echo(f"node key: {address}")
+    click.echo("")
+    if entry.role and entry.key == address:
+        click.echo(f"the genesis lists {name} as a {entry.role} with this key")
+    elif entry.role:
+        click.echo(f"the genesis lists {name} as a {entry.role} with the key {entry.key}, "
+                   "not this new one: the network refuses this node until its operators "
+                   "register the new key (a new genesis before the chain starts, a key "
+                   "rotation after)")
+    observer = entry.role == "observer"
+    click.echo("For the operators to register: this entry of network.toml, from which "
+               "`claimledger-node genesis` writes the genesis (a validator has a peer "
+               "address and a power, an observer neither):")
+    click.echo("")
+    click.echo("  [[observers]]" if observer else "  [[validators]]  # or [[observers]]")
+    click.echo(f'  name = "{name}"')
+    click.echo(f'  key = "{address}"')
+    click.echo(f'  api = "{api}"')
+    if peer and not observer:
+        click.echo(f'  peer = "{peer}"')
+        click.echo("  power = 1")
+    click.echo('  operator = "<the handle of the member that runs this node>"')
+    click.echo("")
+    click.echo(f"Edit {home / home_files.NODE_TOML}, then start the node with: "
+               f"claimledger-node run --home {home}")
+
+
+@main.command("genesis")
+@click.option("--network", "network_path", type=click.Path(path_type=Path, dir_okay=False),
+              required=True, help="network.toml with every key and address filled in")
+@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False),
+              required=True, help="the genesis.json to write (never over an existing one)")
+def make_genesis(network_path: Path, out_path: Path) -> None:
+    """Write the genesis document of the network network.toml plans, with the contract
+    versions of this release in force; print its genesis hash."""
+    try:
+        plan = read_plan(network_path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise click.ClickException(f"config.invalid: cannot read {network_path}: "
+                                   f"{e.strerror}") from None
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    data = encode_genesis(plan.genesis)
+    try:
+        with out_path.open("xb") as f:
+            f.write(data)
+    except FileExistsError:
+        raise click.ClickException(f"init.exists: {out_path} exists already; a network's "
+                                   "genesis is written once") from None
+    click.echo(f"wrote {out_path}: chain {plan.genesis.chain_id}, genesis hash "
+               f"{genesis_hash(data).hex()}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Key spaces (one byte-prefix each):
                            seq numbers a block's events (its transactions' in order, then
                            the end-of-block step's); height+seq is a member's stream cursor
   meta/head, meta/genesis  the last committed block; the genesis block id
+  meta/genesis_hash        sha256 of the genesis document the store was started with
 Every block's writes go in one synced write batch: after a crash the store holds whole
 blocks or none.
 
@@ -46,6 +47,7 @@ log = logging.getLogger("claimledger.store")
 STATE = b"s/"
 HEAD = b"meta/head"
 GENESIS = b"meta/genesis"
+GENESIS_HASH = b"meta/genesis_hash"
 EVENTS = b"ev/"
 MAX_BLOCK_BYTES = 64 << 20
 CURSOR_BYTES = 12  # height:8 + seq:4
@@ -294,6 +296,19 @@ class Store:
 
     def genesis_id(self) -> bytes | None:
         return self._get(GENESIS)
+
+    def genesis_hash(self) -> bytes | None:
+        """The genesis document's hash recorded at first start (node/genesis.py)."""
+        return self._get(GENESIS_HASH)
+
+    def record_genesis_hash(self, value: bytes) -> None:
+        """Keep the genesis document's hash (synced): every later start compares it."""
+        self._check()
+        try:
+            self.db.put(GENESIS_HASH, value, sync=True)
+        except plyvel.Error as e:
+            message = f"recording the genesis hash failed (is the disk full?): {_text(e)}"
+            raise self._fail(StoreWriteFailed(message)) from e
 
     def block(self, height: int) -> Block | None:
         return self._record(Block, b"b/" + _h(height))

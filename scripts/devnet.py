@@ -13,6 +13,7 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -39,6 +40,9 @@ from contracts.keystore import seal, unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
 from contracts.requests import request_headers  # noqa: E402
 from contracts.tx import Transaction, payload_id  # noqa: E402
+from node.genesis import encode_genesis  # noqa: E402
+from node.home import GENESIS_FILE, KEY_FILE, NODE_TOML, render_node_toml  # noqa: E402
+from node.network_template import read_plan  # noqa: E402
 from wallet.endpoint import pinning_opener  # noqa: E402
 
 PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
@@ -97,6 +101,26 @@ def write_network(template: Path, out: Path, node_keys: dict[str, KeyPair],
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def write_homes(directory: Path, network: Path, names: list[str]) -> Path:
+    """DIR/genesis.json, made from the filled-in network.toml as `claimledger-node
+    genesis` makes it, and each node's home DIR/<name> (its key store is there already):
+    a copy of the genesis and a node.toml with its addresses and the plan's limits."""
+    plan = read_plan(network.read_text(encoding="utf-8"))
+    data = encode_genesis(plan.genesis)
+    genesis = directory / GENESIS_FILE
+    genesis.write_bytes(data)
+    entries = {e.name: e for e in [*plan.genesis.validators, *plan.genesis.observers]}
+    for name in names:
+        home, entry = directory / name, entries[name]
+        home.mkdir(parents=True, exist_ok=True)
+        (home / GENESIS_FILE).write_bytes(data)
+        (home / NODE_TOML).write_text(render_node_toml(
+            name, entry.api, getattr(entry, "peer", None), limits=asdict(plan.limits),
+            max_mempool_txs=plan.max_mempool_txs, sync_batch_blocks=plan.sync_batch_blocks),
+            encoding="utf-8")
+    return genesis
+
+
 # ------------------------------------------------------------------ HTTP
 
 
@@ -141,7 +165,7 @@ def wait_up(api: str, process: subprocess.Popen | None = None, log: Path | None 
             if process is not None and process.poll() is not None:
                 last = log.read_text(errors="replace").strip().splitlines()[-1:] if log else []
                 hint = ""
-                if last and "store.other_network" in last[0]:
+                if last and ("store.other_network" in last[0] or "genesis.mismatch" in last[0]):
                     hint = ("\nthe data directory holds a chain of other rules or another "
                             "network; remove it (or use --dir) to start afresh")
                 raise SystemExit(f"the node at {api} exited: {' '.join(last)}{hint}") from None
@@ -414,8 +438,8 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
                              f"stop it with: scripts/devnet stop --dir {directory}")
     template = ROOT / "network.toml"
     raw = tomllib.loads(template.read_text(encoding="utf-8"))
-    keys_dir = directory / "keys"
-    node_keys = {v["name"]: load_or_make_key(keys_dir / f"node-{v['name']}.json", v["name"])
+    keys_dir = directory / "keys"  # the members' key stores; each node's is in its home
+    node_keys = {v["name"]: load_or_make_key(directory / v["name"] / KEY_FILE, v["name"])
                  for v in raw["validators"] + raw.get("observers", [])}
     member_keys = {m["handle"]: load_or_make_key(keys_dir / f"{m['handle']}.json", m["name"])
                    for m in raw["members"]}
@@ -428,11 +452,12 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
             validator["peer"] = f"127.0.0.1:{port + len(entries) + i}"
     apis = {entry["name"]: entry["api"] for _, entry in entries}
     peers = {v["name"]: v["peer"] for v in raw["validators"]}
-    network = directory / "network.toml"
+    network = directory / "network.toml"  # the plan with its keys: what the genesis says
     write_network(template, network, node_keys, member_keys, apis, peers,
                   "node-key" if tls else None)
+    genesis = write_homes(directory, network, [entry["name"] for _, entry in entries])
     if tls:  # this script's own requests pin each node's certificate to its node key
-        urllib.request.install_opener(pinning_opener(network))
+        urllib.request.install_opener(pinning_opener(genesis))
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
     nodes = []
@@ -442,8 +467,7 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
         log = directory / "logs" / f"{name}.log"
         process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "claimledger-node"), "run",
-             "--network", str(network), "--data", str(directory / "nodes" / name),
-             "--key", str(keys_dir / f"node-{name}.json")],
+             "--home", str(directory / name)],
             env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -479,7 +503,7 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
         for m in raw["members"]
     ]
     state = {"chain_id": raw["chain_id"], "dir": str(directory.resolve()),
-             "network": str(network.resolve()), "passphrase": PASSPHRASE, "tls": tls,
+             "network": str(genesis.resolve()), "passphrase": PASSPHRASE, "tls": tls,
              "nodes": nodes, "members": members, "demo": demo}
     state_file.write_text(json.dumps(state, indent=2, ensure_ascii=False))
     guide(state)
@@ -498,7 +522,7 @@ def guide(state: dict) -> None:
     say("\nExplorer (read-only web pages, served by every node):")
     if state.get("tls"):
         say("  (over TLS with certificates bound to the node keys, which browsers do not know:")
-        say("  the browser warns; the wallet checks them against network.toml)")
+        say("  the browser warns; the wallet checks them against genesis.json)")
     say(f"  explorer: {desk['api']}/explorer/   the regulator's desk ({desk['name']})")
     say(f"  explorer: {api}/explorer/   on a validator ({state['nodes'][0]['name']})")
     say("  Only the agency and regulators open it: sign in with a one-time link from the wallet")

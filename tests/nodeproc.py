@@ -13,6 +13,7 @@ plain functions so in-process tests can build the same transactions.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import os
@@ -36,11 +37,15 @@ from aiohttp.client_middlewares import ClientMiddlewareType
 from contracts import issuance
 from contracts.codec import encode
 from contracts.contract import default_registry
+from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import seal
 from contracts.ledger import make_transaction, sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id
 from node.config import parse_network
+from node.genesis import encode_genesis
+from node.home import GENESIS_FILE, NODE_TOML, render_node_toml
+from node.network_template import read_plan
 from node.service import Node
 from tests.signing import Signer, aiohttp_signing
 
@@ -319,8 +324,36 @@ def make_cluster(root: Path, validators: int = 4, observers: int = 0,
 # ------------------------------------------------------------------ the process
 
 
+def node_home(net: Network, network_file: Path | None = None) -> Path | None:
+    """The node's home (NET.root/home: genesis.json and node.toml; the key store and data
+    directory stay where they are), made afresh from `network_file` (default: the
+    network's) as an operator makes one: the genesis the network.toml plans, written by
+    the same code as `claimledger-node genesis`, and a node.toml with the node's listen
+    addresses, [limits], mempool and sync settings. None when network.toml does not read
+    (the node, started with --network, then reports it itself)."""
+    try:
+        plan = read_plan((network_file or net.network_file).read_text(encoding="utf-8"))
+    except LedgerError:
+        return None
+    mine = net.validator.address.hex()
+    entry = next((e for e in [*plan.genesis.validators, *plan.genesis.observers]
+                  if e.key == mine), None)
+    if entry is None:
+        return None  # a key the network does not list: --network says so
+    home = net.root / "home"
+    home.mkdir(exist_ok=True)
+    (home / GENESIS_FILE).write_bytes(encode_genesis(plan.genesis))
+    (home / NODE_TOML).write_text(render_node_toml(
+        entry.name, entry.api, getattr(entry, "peer", None), key_file=str(net.key_file),
+        data_dir=str(net.data_dir), limits=dataclasses.asdict(plan.limits),
+        max_mempool_txs=plan.max_mempool_txs, sync_batch_blocks=plan.sync_batch_blocks),
+        encoding="utf-8")
+    return home
+
+
 class NodeProcess:
-    """One run of `claimledger-node run`; its stderr goes to its own log file."""
+    """One run of `claimledger-node run --home` from the node's home (`node_home`); its
+    stderr goes to its own log file."""
 
     def __init__(self, net: Network, network_file: Path | None = None) -> None:
         self.net = net
@@ -331,10 +364,13 @@ class NodeProcess:
 
     def start(self, preexec_fn: Callable[[], None] | None = None) -> NodeProcess:
         """`preexec_fn` runs in the child before the node starts (e.g. to set a limit)."""
+        home = node_home(self.net, self.network_file)
+        where = ["--home", str(home)] if home is not None else [
+            "--network", str(self.network_file), "--data", str(self.net.data_dir),
+            "--key", str(self.net.key_file)]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [str(NODE_BIN), "run", "--network", str(self.network_file),
-                 "--data", str(self.net.data_dir), "--key", str(self.net.key_file)],
+                [str(NODE_BIN), "run", *where],
                 env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=preexec_fn,

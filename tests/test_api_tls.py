@@ -249,7 +249,9 @@ def test_a_ca_key_in_clear_or_a_wrong_passphrase_is_refused_at_start(tmp_path: P
 def test_api_tls_is_plain_by_default_on_the_loopback_only() -> None:
     def entry(api: str, extra: str = "") -> str:
         key = KeyPair.generate().address.hex()
-        return (f'chain_id = "c"\n[[validators]]\nname = "v"\nkey = "{key}"\n'
+        agency = KeyPair.generate().address.hex()  # a genesis has its members
+        return (f'chain_id = "c"\n[[members]]\nname = "a"\nroles = ["agency"]\n'
+                f'address = "{agency}"\n[[validators]]\nname = "v"\nkey = "{key}"\n'
                 f'api = "{api}"\npeer = "127.0.0.1:9"\n{extra}')
 
     assert parse_network(entry("127.0.0.1:8701")).validators[0].api_tls == "off"

@@ -279,7 +279,7 @@ def test_reopening_the_store_gives_the_same_head_and_the_chain_goes_on(net: Net)
     try:
         with pytest.raises(StoreError) as e:
             Chain(store, again.registry, other)
-        assert e.value.code == "store.other_network"
+        assert e.value.code == "genesis.mismatch"  # another network's genesis document
     finally:
         store.close()
 

@@ -9,7 +9,9 @@ import pytest
 
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from node.config import LIMITS_BOUNDS, TIMING_BOUNDS, Limits, parse_network
+from node.config import Limits, parse_network
+from node.network_template import PARAMETER_DEFAULTS
+from node.node_config import LimitsTable
 from tests.nodeproc import MEMBER_ROLES, network_toml
 
 MEMBERS = {name: KeyPair.generate() for name in MEMBER_ROLES}
@@ -32,7 +34,7 @@ def test_the_base_network_parses_with_its_timings_and_fee_rate() -> None:
     config = parse_network(with_line("fee_rate_bp = 0", "fee_rate_bp = 5"))
     assert config.fee_rate_bp == 5 and config.genesis.fee_rate_bp == 5
     assert config.timing.block_interval_ms == 50
-    assert config.timing.timeout_propose_ms == TIMING_BOUNDS["timeout_propose_ms"][0]
+    assert config.timing.timeout_propose_ms == PARAMETER_DEFAULTS["timeout_propose_ms"]
 
 
 @pytest.mark.parametrize("value", ["-1", "1001", '"5"', "2.5", "true"])
@@ -73,7 +75,7 @@ def test_limits_are_read_and_the_rest_keep_their_defaults() -> None:
 def test_the_repository_network_toml_states_the_defaults() -> None:
     text = (Path(__file__).resolve().parent.parent / "network.toml").read_text()
     assert tomllib.loads(text)["limits"] == {
-        name: getattr(Limits(), name) for name in LIMITS_BOUNDS}
+        name: getattr(Limits(), name) for name in LimitsTable.model_fields}
 
 
 @pytest.mark.parametrize(("line", "named"), [

@@ -597,8 +597,8 @@ class Main(click.Group):
               "(or $CLAIMLEDGER_NODE); plain http to a loopback address only")
 @click.option("--network", "network_path", envvar="CLAIMLEDGER_NETWORK",
               type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="network.toml: the wallet pins the node's TLS certificate to the node "
-              "key it lists (or $CLAIMLEDGER_NETWORK)")
+              help="the network's genesis.json (or its network.toml): the wallet pins the "
+              "node's TLS certificate to the node key it lists (or $CLAIMLEDGER_NETWORK)")
 @click.option("--ca-file", envvar="CLAIMLEDGER_CA_FILE",
               type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="CA certificates (PEM) for a node whose api_tls is \"ca\" (default: the "

@@ -1,8 +1,8 @@
 """Which node the wallet talks to, and how it knows it is that node.
 
-`--node` names a node of network.toml (`agency-node`) or gives its API's URL. With
-network.toml (`--network`, or $CLAIMLEDGER_NETWORK) the wallet knows each node's key and
-how its API is served (`api_tls`):
+`--node` names a node of network.toml (`agency-node`) or gives its API's URL. With the
+network's genesis.json, or its network.toml (`--network`, or $CLAIMLEDGER_NETWORK), the
+wallet knows each node's key and how its API is served (`api_tls`):
 
 - "node-key": the wallet speaks TLS and checks, right after the handshake and before a
   byte of the request leaves, that the certificate is bound to the node key network.toml
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import http.client
+import json
 import ssl
 import tomllib
 import urllib.error
@@ -59,19 +60,28 @@ class Pin:
 
 
 def listed_nodes(path: Path) -> tuple[str, list[ListedNode]]:
-    """The chain id and the nodes (validators and observers) of a network.toml: the
-    fields a wallet uses (node/config.py parses the whole file for a node)."""
+    """The chain id and the nodes (validators and observers) of a network's genesis.json
+    or of its network.toml: the fields a wallet uses (node/genesis.py and node/config.py
+    read the whole document for a node)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
+        text = path.read_text(encoding="utf-8")
+        # genesis.json is a JSON object; network.toml cannot start with "{".
+        raw = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
         raise LedgerError("wallet.bad_network", f"cannot read {path}: {e}") from None
+    if not isinstance(raw, dict):
+        raise LedgerError("wallet.bad_network", f"{path} is no genesis.json or network.toml")
     nodes = []
-    for item in [*raw.get("validators", []), *raw.get("observers", [])]:
-        api = str(item.get("api", ""))
-        mode = str(item.get("api_tls", default_api_tls(api)))
-        if item.get("key"):
-            nodes.append(ListedNode(str(item.get("name", "")), parse_address(item["key"]),
-                                    api, mode))
+    try:
+        for item in [*raw.get("validators", []), *raw.get("observers", [])]:
+            api = str(item.get("api", ""))
+            mode = str(item.get("api_tls", default_api_tls(api)))
+            if item.get("key"):
+                nodes.append(ListedNode(str(item.get("name", "")),
+                                        parse_address(item["key"]), api, mode))
+    except (AttributeError, TypeError) as e:
+        raise LedgerError("wallet.bad_network", f"{path}: a node entry is malformed "
+                          f"({e})") from None
     return str(raw.get("chain_id", "")), nodes
 
 
