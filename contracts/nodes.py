@@ -141,8 +141,11 @@ class RemoveObserver:
 # ------------------------------------------------------------------ keys and readers
 
 
+SETS = b"n/s/"  # the prefix of the validator sets' records
+
+
 def set_key(from_height: int) -> bytes:
-    return b"n/s/" + from_height.to_bytes(8, "big")
+    return SETS + from_height.to_bytes(8, "big")
 
 
 def observer_key(key: bytes) -> bytes:
@@ -159,7 +162,7 @@ def touched_key(key: bytes) -> bytes:
 
 def set_history(state: Reader) -> Iterator[NodeSet]:
     """Every validator set the chain has had or will have, by ascending `from_height`."""
-    for key, _ in state.scan(b"n/s/"):
+    for key, _ in state.scan(SETS):
         found = get_record(state, key, NodeSet)
         assert found is not None
         yield found

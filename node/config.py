@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from contracts import nodes
 from contracts.errors import LedgerError
 from contracts.fees import MAX_RATE_BP
 from contracts.identity import parse_address
@@ -212,16 +213,41 @@ def parse_network(text: str) -> NetworkConfig:
     if not isinstance(timing, dict):
         raise _fail("[timing] must be a table")
     fee_rate_bp = _int_in(raw, "fee_rate_bp", 0, 0, MAX_RATE_BP)
+    observers = _nodes(raw.get("observers", []), "observer")
+    registry = _genesis_registry(raw, members, validators, observers)
     return NetworkConfig(
         chain_id=str(chain_id),
         genesis=Genesis(str(chain_id), _time_ms(raw.get("genesis_time", 0)), tuple(members),
-                        fee_rate_bp),
+                        fee_rate_bp, *registry),
         validators=validators,
-        observers=_nodes(raw.get("observers", []), "observer"),
+        observers=observers,
         timing=Timing(**{name: _int_in(timing, name, default, lo, hi, "timing.")
                          for name, (default, lo, hi) in TIMING_BOUNDS.items()}),
         fee_rate_bp=fee_rate_bp,
         limits=parse_limits(raw.get("limits", {})),
+    )
+
+
+def _genesis_registry(raw: dict, members: list[GenesisMember],
+                      validators: tuple[NodeEntry, ...], observers: tuple[NodeEntry, ...]
+                      ) -> tuple[tuple[nodes.Validator, ...], tuple[nodes.Observer, ...]]:
+    """The node registry at genesis (contracts.nodes). A node's `operator` is the address
+    of the member that runs it; left out, the first agency member runs a validator and the
+    first regulator (else the agency) an observer."""
+    def first(role: str) -> bytes:
+        return next((m.address for m in members if role in m.roles), bytes(32))
+
+    def operator(kind: str, index: int, default: bytes) -> bytes:
+        text = raw[kind][index].get("operator", "")
+        return parse_address(text) if text else default
+
+    agency = first("agency")
+    overseer = first("regulator") if any("regulator" in m.roles for m in members) else agency
+    return (
+        tuple(nodes.Validator(v.key, v.power, v.peer, operator("validators", i, agency), v.name)
+              for i, v in enumerate(validators)),
+        tuple(nodes.Observer(o.key, operator("observers", i, overseer), o.name)
+              for i, o in enumerate(observers)),
     )
 
 
