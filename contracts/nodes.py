@@ -181,10 +181,8 @@ def set_at(state: Reader, height: int) -> NodeSet | None:
 
 def latest_set(state: Reader) -> NodeSet | None:
     """The set of the last change applied: what a new change is applied on top of."""
-    last = None
-    for last in set_history(state):  # noqa: B007 - the last one is wanted
-        pass
-    return last
+    history = list(set_history(state))
+    return history[-1] if history else None
 
 
 def get_observer(state: Reader, key: bytes) -> Observer | None:
@@ -339,16 +337,17 @@ def propose(ctx: Context, body: Propose) -> None:
     put_record(ctx.state, pending_key(ctx.tx_id), pending)
     for key in touched(body.change):
         ctx.state.put(touched_key(key), ctx.tx_id)
-    ctx.emit("node.change_proposed", ctx.tx_id, body.agency, *operators_of(ctx, body.change))
+    ctx.emit("node.change_proposed", ctx.tx_id, body.agency, *concerned(ctx.state, body.change))
 
 
-def operators_of(ctx: Context, change: Change) -> list[bytes]:
-    """Whom a change concerns: the operators of the set in force, and a newcomer's."""
-    in_force = set_at(ctx.state, ctx.height)
-    found = {v.operator for v in in_force.validators} if in_force else set()
+def concerned(state: Reader, change: Change) -> tuple[bytes, ...]:
+    """The operator of the node a change is about (a newcomer's, or the validator's): one
+    party, so that an event stays within its bound however large the set."""
     if change.kind == "add_validator":
-        found.add(change.operator)
-    return sorted(found)
+        return (change.operator,)
+    latest = latest_set(state)
+    found = validator_entry(latest, change.key) if latest is not None else None
+    return (found.operator,) if found is not None else ()
 
 
 def approve(ctx: Context, body: Approve) -> None:
@@ -366,6 +365,7 @@ def approve(ctx: Context, body: Approve) -> None:
     approvals = tuple(sorted((*pending.approvals, body.operator)))
     power = sum(v.power for v in in_force.validators if v.operator in approvals)
     ctx.emit("node.change_approved", pending.id, body.operator, pending.proposed_by)
+    about = concerned(ctx.state, pending.change)
     if 3 * power <= 2 * total_power(in_force):
         put_record(ctx.state, pending_key(pending.id), replace(pending, approvals=approvals))
         return
@@ -373,7 +373,7 @@ def approve(ctx: Context, body: Approve) -> None:
     validators = changed_set(ctx.state, pending.change)  # it must still fit the set
     from_height = ctx.height + APPLY_DELAY
     put_record(ctx.state, set_key(from_height), NodeSet(from_height, validators))
-    ctx.emit("node.change_applied", pending.id, pending.proposed_by, *approvals)
+    ctx.emit("node.change_applied", pending.id, pending.proposed_by, *about)
 
 
 def withdraw(ctx: Context, body: Withdraw) -> None:

@@ -172,8 +172,7 @@ class Chain:
             raise StoreCorrupt("the state holds no validator set")
 
     def _node_set_at(self, height: int) -> nodes.NodeSet:
-        head = getattr(self, "head", None)
-        if head is not None and height > head.height + nodes.APPLY_DELAY:
+        if height > self.head.height + nodes.APPLY_DELAY:
             raise InvalidBlock("block.unknown_validators", f"the validators of height {height} "
                                f"are not known before block {height - nodes.APPLY_DELAY}")
         found = self._sets[0]

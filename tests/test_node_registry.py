@@ -89,7 +89,10 @@ def test_an_added_validator_is_in_force_two_heights_after_the_approving_block() 
     proposal = proposed(ledger, add_change(ledger))
     ledger.block(approve(ledger, proposal, "agency"), approve(ledger, proposal, "bank"))
     assert nodes.get_pending(ledger.store, proposal) is not None  # 2 of 4: not yet
-    ledger.block(approve(ledger, proposal, "core"))
+    events = ledger.block(approve(ledger, proposal, "core"))
+    applied = [e for e in events if e.kind == "node.change_applied"]
+    assert [(e.subject, e.parties) for e in applied] == [
+        (proposal, tuple(sorted((ledger.addr("agency"), ledger.addr("bank")))))]
     applied_at = ledger.height
     assert node_key("bank3") not in in_force(ledger, applied_at)
     assert node_key("bank3") not in in_force(ledger, applied_at + 1)
