@@ -161,46 +161,49 @@ class Chain:
         self.registry = registry
         self.config = config
         self.chain_id = config.chain_id
-        self._sets: list[nodes.NodeSet] = []  # every set of the chain, by from_height
+        # Every set of the chain by from_height, with its consensus form and header hash.
+        self._sets: list[tuple[nodes.NodeSet, ValidatorSet, bytes]] = []
         self.head = self._open()
 
     # ----------------------------------------------------------------- validator sets
 
     def _load_sets(self, state: Reader) -> None:
-        self._sets = list(nodes.set_history(state))
+        self._sets = []
+        for node_set in nodes.set_history(state):
+            powers = {v.key: v.power for v in node_set.validators}
+            self._sets.append((node_set, ValidatorSet.from_powers(powers),
+                               validators_hash(powers)))
         if not self._sets:
             raise StoreCorrupt("the state holds no validator set")
 
-    def _node_set_at(self, height: int) -> nodes.NodeSet:
+    def _set_at(self, height: int) -> tuple[nodes.NodeSet, ValidatorSet, bytes]:
         if height > self.head.height + nodes.APPLY_DELAY:
             raise InvalidBlock("block.unknown_validators", f"the validators of height {height} "
                                f"are not known before block {height - nodes.APPLY_DELAY}")
         found = self._sets[0]
-        for node_set in self._sets:
-            if node_set.from_height > height:
+        for entry in self._sets:
+            if entry[0].from_height > height:
                 break
-            found = node_set
+            found = entry
         return found
 
     def validators_at(self, height: int) -> ValidatorSet:
         """The validator set in force at `height`, for every height up to head + 2;
         `InvalidBlock` block.unknown_validators beyond (a later block may still change it)."""
-        node_set = self._node_set_at(height)
-        return ValidatorSet.from_powers({v.key: v.power for v in node_set.validators})
+        return self._set_at(height)[1]
 
     def validators_hash_at(self, height: int) -> bytes:
         """The hash a header of `height` names as its `validators_hash`."""
-        node_set = self._node_set_at(height)
-        return validators_hash({v.key: v.power for v in node_set.validators})
+        return self._set_at(height)[2]
 
     def registry_entries(self, height: int | None = None) -> NodeEntries:
         """The node registry for links at `height` (default head + 1, the height this node
         works on): the validators in force there with their peer addresses and operators,
         those of later heights already decided, and the observers."""
         at = self.head.height + 1 if height is None else height
-        later = [s for s in self._sets if at < s.from_height]
+        later = [s for s, _, _ in self._sets if at < s.from_height]
         upcoming = {v.key: v for s in later for v in s.validators}
-        in_force = self._node_set_at(at).validators
+        in_force = self._set_at(at)[0].validators
         for v in in_force:
             upcoming.pop(v.key, None)
         return NodeEntries(at, in_force, tuple(upcoming[k] for k in sorted(upcoming)),
