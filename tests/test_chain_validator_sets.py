@@ -10,15 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from consensus.certificate import Certificate, make_certificate
+from consensus.certificate import PREVOTE, Certificate, make_certificate, vote_bytes
+from consensus.messages import NIL, Vote
 from contracts import nodes
+from contracts.codec import encode
 from contracts.contract import default_registry
-from contracts.identity import KeyPair
+from contracts.identity import KeyPair, verify
 from contracts.ledger import check_transaction
 from contracts.tx import Transaction
-from node.blocks import Block, validators_hash
+from node.blocks import Block, DuplicateVote, validators_hash
 from node.chain import Chain, InvalidBlock
 from node.config import parse_network
+from node.evidence import EvidenceError, duplicate_vote, verify_duplicate_vote
 from node.store import Store
 from tests.nodeproc import build_tx, tx_id
 
@@ -67,15 +70,10 @@ def world(tmp_path: Path) -> Iterator[World]:
 def next_block(w: World, *txs: Transaction) -> tuple[Block, object]:
     chain = w.chain
     height = chain.head.height + 1
-    checked = [check_transaction(REGISTRY, CHAIN_ID, tx_bytes(tx), height) for tx in txs]
+    checked = [check_transaction(REGISTRY, CHAIN_ID, encode(tx), height) for tx in txs]
     run = chain.execute(checked, T0 + height * SEC)
     assert not run.failed, [e.code for _, e in run.failed]
     return chain.make_block(run, w.validators[0].address), run
-
-
-def tx_bytes(tx: Transaction) -> bytes:
-    from contracts.codec import encode
-    return encode(tx)
 
 
 def certify(w: World, block: Block, *signers: KeyPair) -> Certificate:
@@ -143,7 +141,7 @@ def test_certificates_are_checked_against_the_set_in_force_at_each_height(world:
     propose, approve = change(w, remove)
     commit(w, [v1, v2, new], propose)  # 5
     commit(w, [v1, v2, new], approve)  # 6 applies: in force from 8
-    commit(w, [v0, v1, v2], )  # 7: v0 still in force
+    commit(w, [v0, v1, v2])  # 7: v0 still in force
     b8, run8 = next_block(w)
     with pytest.raises(InvalidBlock) as e:
         w.chain.verify_certificate(b8, certify(w, b8, v0, v1, v2))
@@ -216,3 +214,32 @@ def test_a_reopened_store_knows_every_height_s_set(world: World, tmp_path: Path)
     finally:
         store.close()
         w.store = Store(tmp_path / "other")
+
+
+def signed_prevote(key: KeyPair, height: int, value: bytes) -> Vote:
+    signature = key.sign(vote_bytes(CHAIN_ID, PREVOTE, height, 0, value))
+    return Vote(PREVOTE, height, 0, value, key.address, signature)
+
+
+def test_evidence_is_checked_against_the_set_of_the_votes_height(world: World) -> None:
+    """A validator removed from height 4 on can be proven to have equivocated at height 3,
+    not at height 4, where its votes count for nothing."""
+    w = world
+    v0, v1, v2 = w.validators
+    propose, approve = change(w, nodes.Change("remove_validator", v0.address))
+    commit(w, [v0, v1, v2], propose)
+    commit(w, [v0, v1, v2], approve)  # 2: v0 is out from 4
+    commit(w, [v0, v1, v2])  # 3
+    commit(w, [v1, v2])  # 4
+
+    def equivocation(height: int) -> DuplicateVote:
+        return duplicate_vote(signed_prevote(v0, height, b"\x01" * 32),
+                              signed_prevote(v0, height, NIL))
+
+    record = verify_duplicate_vote(CHAIN_ID, w.chain.powers_at, verify, equivocation(3), 5,
+                                   T0 + 5 * SEC)
+    assert (record.validator, record.height) == (v0.address, 3)
+    with pytest.raises(EvidenceError) as e:
+        verify_duplicate_vote(CHAIN_ID, w.chain.powers_at, verify, equivocation(4), 5,
+                              T0 + 5 * SEC)
+    assert e.value.code == "evidence.unknown_validator"
