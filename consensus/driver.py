@@ -14,6 +14,13 @@ true when a message arrives, when the application answers, or when the core's ow
 changes, so after each event the driver evaluates them all again (`_next_input`) until
 none applies; "for the first time" is remembered per (line, round).
 
+The validator set may change from one height to the next (a registry applied in the
+ledger, in force two heights later): the driver is given the set of each height
+(`validators`: a set for all heights, or a function height -> set) and asks it for the
+current height and, for messages it buffers, the next. A validator that is not in the
+set of a height follows it (votes nothing, proposes nothing) and takes part again at a
+height whose set holds its key.
+
 Bounds: votes are kept for the current height only; messages from rounds beyond
 `round + round_horizon` are not stored (their round still counts for the skip rule);
 at most `MAX_PROPOSALS_PER_ROUND` proposals per round are kept; messages for the next
@@ -189,12 +196,15 @@ Action = (
 )
 
 
+ValidatorsAt = Callable[[int], ValidatorSet]  # height -> the set in force there
+
+
 class Driver:
     def __init__(
         self,
         *,
         chain_id: str,
-        validators: ValidatorSet,
+        validators: ValidatorSet | ValidatorsAt,
         verify: Verifier,
         height: int,
         timeouts: TimeoutConfig | None = None,
@@ -202,18 +212,22 @@ class Driver:
         guard: SigningGuard | None = None,
         round_horizon: int = ROUND_HORIZON,
     ) -> None:
-        """`me` and `guard` make a validator; without them the driver only follows."""
+        """`me` and `guard` make a validator; without them the driver only follows.
+        `validators`: the set of every height, or the set of each height (known for the
+        current height and the next; a function of the height)."""
         assert (me is None) == (guard is None), "a validator needs its key and its guard"
-        assert me is None or me in validators
         assert round_horizon >= 1
         self.chain_id = chain_id
-        self.validators = validators
+        if isinstance(validators, ValidatorSet):
+            fixed = validators
+            self._validators_at: ValidatorsAt = lambda height: fixed
+        else:
+            self._validators_at = validators
         self._verify = verify
         self._timeouts = timeouts or TimeoutConfig()
         self.me = me
         self._guard = guard
         self._horizon = round_horizon
-        self._max_buffered = 4 * len(validators) + 8
         self._next_height: list[Message] = []
         self._started = False
         self._reset(height)
@@ -227,6 +241,16 @@ class Driver:
     @property
     def height(self) -> int:
         return self._state.height
+
+    @property
+    def validators(self) -> ValidatorSet:
+        """The validator set of the current height."""
+        return self._validators
+
+    @property
+    def votes_here(self) -> bool:
+        """This validator signs at the current height (its key is in the height's set)."""
+        return self.me is not None and self.me in self._validators
 
     @property
     def round(self) -> int:
@@ -322,9 +346,9 @@ class Driver:
             out.append(Rejected(p, "consensus.malformed"))
         elif not self.height <= p.height <= self.height + 1:
             return  # an old height, or one we cannot check yet
-        elif p.proposer not in self.validators:
+        elif p.proposer not in self._set_of(p.height):
             out.append(Rejected(p, "consensus.unknown_validator"))
-        elif p.proposer != self.validators.proposer(p.height, p.round):
+        elif p.proposer != self._set_of(p.height).proposer(p.height, p.round):
             out.append(Rejected(p, "consensus.wrong_proposer"))
         elif not self._verify(p.proposer, p.sign_bytes(self.chain_id), p.signature):
             out.append(Rejected(p, "consensus.bad_signature"))
@@ -338,7 +362,7 @@ class Driver:
             out.append(Rejected(v, "consensus.malformed"))
         elif not self.height <= v.height <= self.height + 1:
             return
-        elif v.validator not in self.validators:
+        elif v.validator not in self._set_of(v.height):
             out.append(Rejected(v, "consensus.unknown_validator"))
         elif not self._verify(v.validator, v.sign_bytes(self.chain_id), v.signature):
             out.append(Rejected(v, "consensus.bad_signature"))
@@ -362,6 +386,15 @@ class Driver:
         # L49: the certificate is 2f+1 precommits for the value; more than f of them are
         # correct, and they judged it valid before precommitting (L36).
         self._apply(core.ProposalAndPrecommitValue(cert.round, cert.block_id), out)
+
+    def _set_of(self, height: int) -> ValidatorSet:
+        """The set of the current height or the next (all the driver checks against)."""
+        if height == self.height:
+            return self._validators
+        assert height == self.height + 1
+        if self._next_validators is None:
+            self._next_validators = self._validators_at(height)
+        return self._next_validators
 
     def _buffer(self, message: Message) -> None:
         if len(self._next_height) < self._max_buffered:
@@ -524,8 +557,8 @@ class Driver:
                 raise AssertionError(f"unknown core action {action!r}")
 
     def _sign(self, sign: Callable[[SigningGuard], bytes], out: list[Action]) -> bytes | None:
-        if self._guard is None:
-            return None  # a follower signs nothing
+        if self._guard is None or not self.votes_here:
+            return None  # a follower signs nothing, nor a validator outside this height's set
         try:
             return sign(self._guard)
         except SignRefused as e:
@@ -533,8 +566,11 @@ class Driver:
             return None
 
     def _reset(self, height: int) -> None:
+        self._validators = self._validators_at(height)
+        self._next_validators: ValidatorSet | None = None  # asked for when first needed
+        self._max_buffered = 4 * len(self._validators) + 8
         self._state = core.State(height)
-        self._keeper = VoteKeeper(height, self.validators)
+        self._keeper = VoteKeeper(height, self._validators)
         self._proposals: dict[int, list[Proposal]] = {}
         self._validity: dict[bytes, bool] = {}
         self._asked: set[bytes] = set()

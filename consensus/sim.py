@@ -15,6 +15,15 @@ After the run it checks:
 - every decision carries a certificate that verifies;
 - liveness: once faults have healed, every correct validator decides further heights.
 
+With `changes`, the validator set changes during the run, as the ledger's node registry
+changes it: validators added, removed, their power changed and their keys rotated at
+heights drawn from the seed, known to every node as a function of the height (a
+schedule fixed before the run, as a chain fixes a set two heights ahead). Spare nodes
+run from the start and follow until a set names them; a removed validator follows from
+then on; a rotated key is a spare node taking over the old key's power (the operator
+starts the node again under the new key). Every check uses the set of its height, and
+no set ever gives the Byzantine validators a third of the power.
+
 Signatures here are keyed BLAKE2b, standing in for Ed25519 to keep runs fast; the
 consensus sees only the `Signer` and `Verifier` it is handed.
 """
@@ -85,11 +94,25 @@ TIMEOUT_PROFILES = (
 )
 
 
-Packet = Message | tuple[Certificate, ...]  # a consensus message, or certificates in order
+# A consensus message, certificates in order, or the height a node that votes nothing is at.
+Packet = Message | tuple[Certificate, ...] | int
 
 
-def replay_command(seed: int, validators: int) -> str:
-    return f"scripts/simulate --seeds 1 --from {seed} --validators {validators}"
+SPARES = 2  # nodes beyond the initial validators in a run with changing sets
+CHANGE_HEIGHTS = range(2, 14)  # heights from which a changed set may be in force
+MAX_CHANGE_POWER = 3
+
+
+def replay_command(seed: int, validators: int, changes: bool = False) -> str:
+    tail = " --changes all" if changes else ""
+    return f"scripts/simulate --seeds 1 --from {seed} --validators {validators}{tail}"
+
+
+def changes_for(seed: int, mode: str) -> bool:
+    """Whether a seed runs with changing validator sets: "off", "all", or "mix" (every
+    third seed)."""
+    assert mode in ("off", "mix", "all")
+    return mode == "all" or (mode == "mix" and seed % 3 == 2)
 
 
 def validators_for(seed: int) -> int:
@@ -169,6 +192,7 @@ class SimResult:
     sim_ms: int
     events: int
     digest: str
+    set_changes: int = 0  # validator set changes in force during the run
 
     @property
     def ok(self) -> bool:
@@ -176,15 +200,17 @@ class SimResult:
 
 
 class Simulation:
-    def __init__(self, seed: int, validators: int) -> None:
+    def __init__(self, seed: int, validators: int, changes: bool = False) -> None:
         assert validators in (4, 7), "the simulator runs 4 or 7 validators"
         self.seed = seed
         self.n = validators
         self.f = (validators - 1) // 3
+        self.changes = changes
         self.rng = random.Random(f"claimledger-sim/{seed}/{validators}")
         rng = self.rng
-        keys = [hashlib.sha256(b"sim-validator-%d" % i).digest() for i in range(validators)]
-        self.validators = ValidatorSet.from_powers({k: 1 for k in keys})
+        size = validators + (SPARES if changes else 0)
+        keys = [hashlib.sha256(b"sim-validator-%d" % i).digest() for i in range(size)]
+        self.validators = ValidatorSet.from_powers({k: 1 for k in keys[:validators]})
         byzantine = rng.choice([self.f, self.f, self.f, rng.randint(0, self.f)])
         bad = set(rng.sample(range(validators), byzantine))
         self.nodes = [
@@ -221,6 +247,51 @@ class Simulation:
         self._digest = hashlib.sha256()
         self.events = 0
         self.baseline: tuple[int, int] | None = None  # (time, height) once faults healed
+        # (from height, set), ascending: the set of a height is the last one from at or
+        # before it. A run without changes keeps its first set throughout.
+        self.schedule: list[tuple[int, ValidatorSet]] = [(FIRST_HEIGHT, self.validators)]
+        if changes:
+            self._plan_changes(keys, {keys[i] for i in bad})
+
+    # -- the validator sets ---------------------------------------------------------------
+
+    def set_at(self, height: int) -> ValidatorSet:
+        """The validator set in force at `height`, the same for every node."""
+        found = self.schedule[0][1]
+        for from_height, node_set in self.schedule:
+            if from_height > height:
+                break
+            found = node_set
+        return found
+
+    def _plan_changes(self, keys: list[bytes], bad: set[bytes]) -> None:
+        """Changes at heights drawn from the seed, each kept only if the set stays
+        non-empty and the Byzantine validators stay under a third of its power. Drawn
+        from a generator of their own, so the faults of a seed are the same with or
+        without changes."""
+        rng = random.Random(f"claimledger-sim-changes/{self.seed}/{self.n}")
+        heights = sorted(rng.sample(CHANGE_HEIGHTS, rng.randint(2, 4)))
+        powers = dict(self.validators.powers)
+        for height in heights:
+            kind = rng.choice(("add", "remove", "power", "rotate"))
+            new = dict(powers)
+            outside = [k for k in keys if k not in powers and k not in bad]
+            inside = sorted(powers)
+            key = rng.choice(inside)
+            if kind == "add" and outside:
+                new[rng.choice(outside)] = rng.randint(1, MAX_CHANGE_POWER)
+            elif kind == "remove" and len(inside) > 1:
+                del new[key]
+            elif kind == "power":
+                new[key] = rng.randint(1, MAX_CHANGE_POWER)
+            elif kind == "rotate" and outside:
+                new[rng.choice(outside)] = new.pop(key)
+            byzantine = sum(p for k, p in new.items() if k in bad)
+            if new == powers or 3 * byzantine >= sum(new.values()):
+                continue
+            powers = new
+            self.faults["set_" + kind] += 1
+            self.schedule.append((height, ValidatorSet.from_powers(powers)))
 
     # -- the plan -------------------------------------------------------------------------
 
@@ -230,9 +301,9 @@ class Simulation:
         for _ in range(rng.choice([0, 1, 1, 2])):
             start = rng.randrange(0, FAULT_WINDOW_MS - 200)
             end = min(start + rng.randrange(100, 1_500), FAULT_WINDOW_MS)
-            groups = [rng.randrange(2) for _ in range(self.n)]
+            groups = [rng.randrange(2) for _ in range(len(self.nodes))]
             if all(g == groups[0] for g in groups):
-                groups[rng.randrange(self.n)] ^= 1  # two sides, each with someone on it
+                groups[rng.randrange(len(self.nodes))] ^= 1  # two sides, each with someone
             self._at(start, "partition", (groups,))
             self._at(end, "heal", ())
         for _ in range(rng.choice([0, 1, 2, 3])):
@@ -276,6 +347,7 @@ class Simulation:
             sim_ms=self.now,
             events=self.events,
             digest=self._digest.hexdigest()[:16],
+            set_changes=len(self.schedule) - 1,
         )
 
     def _finished(self) -> bool:
@@ -326,7 +398,7 @@ class Simulation:
     def _start(self, node: _Node) -> None:
         guard = SigningGuard(CHAIN_ID, node.signer, node.wal)
         node.driver = Driver(
-            chain_id=CHAIN_ID, validators=self.validators, verify=sim_verify,
+            chain_id=CHAIN_ID, validators=self.set_at, verify=sim_verify,
             height=node.next_height, timeouts=self.timeouts, me=node.key, guard=guard,
         )
         self._carry_out(node, node.driver.start)
@@ -385,7 +457,7 @@ class Simulation:
         if isinstance(message, Proposal):
             self.proposed.add(message.value_id)
             self._round_values.setdefault((message.height, message.round), message.value_id)
-        peers = [i for i in range(self.n) if i != node.index]
+        peers = [i for i in range(len(self.nodes)) if i != node.index]
         if node.byzantine and self.rng.random() < self.equivocate_p:
             twin = self._twin(node, message)
             self.rng.shuffle(peers)
@@ -445,7 +517,7 @@ class Simulation:
                 self.faults["delay"] += 1
                 delay += rng.randrange(50, 400)
             sent = message
-            if rng.random() < self.corrupt_p and not isinstance(sent, tuple):
+            if rng.random() < self.corrupt_p and not isinstance(sent, tuple | int):
                 self.faults["corrupt"] += 1
                 signature = bytearray(sent.signature)
                 signature[rng.randrange(len(signature))] ^= 1 << rng.randrange(8)
@@ -458,6 +530,9 @@ class Simulation:
         node = self.nodes[target]
         if node.driver is None:
             return  # down
+        if isinstance(message, int):  # a node that votes nothing asks where it is
+            self._help_catch_up(node, source, message)
+            return
         if isinstance(message, tuple):
             for cert in message:
                 if node.driver is None:
@@ -508,6 +583,11 @@ class Simulation:
         if seen == node.seen_at_tick:
             for action in node.driver.rebroadcast():
                 self._broadcast(node, action.message)
+            if not node.driver.votes_here:
+                # It sends no votes that would tell the others it lags: it asks.
+                for i in range(len(self.nodes)):
+                    if i != index:
+                        self._send(index, i, seen)
         node.seen_at_tick = seen
         self._at(self.now + GOSSIP_MS, "gossip", (index, incarnation))
 
@@ -568,7 +648,7 @@ class Simulation:
                     )
                 try:
                     verify_certificate(
-                        cert, CHAIN_ID, height, value, self.validators.powers, sim_verify
+                        cert, CHAIN_ID, height, value, self.set_at(height).powers, sim_verify
                     )
                 except CertificateError as e:
                     self.violations.append(
@@ -588,6 +668,6 @@ def _with_signature(message: Message, signature: bytes) -> Message:
     )
 
 
-def run(seed: int, validators: int | None = None) -> SimResult:
-    """Run one seed; the same (seed, validators) always runs the same way."""
-    return Simulation(seed, validators or validators_for(seed)).run()
+def run(seed: int, validators: int | None = None, changes: bool = False) -> SimResult:
+    """Run one seed; the same (seed, validators, changes) always runs the same way."""
+    return Simulation(seed, validators or validators_for(seed), changes).run()

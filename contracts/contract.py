@@ -193,6 +193,7 @@ def default_registry() -> Registry:
         governance,
         issuance,
         membership,
+        nodes,
         obligations,
         payment,
         pledge,
@@ -203,5 +204,5 @@ def default_registry() -> Registry:
 
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
-        payment, obligations, setoff, extension, documents,
+        payment, obligations, setoff, extension, documents, nodes,
     ])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from contracts import fees, governance, membership
+from contracts import fees, governance, membership, nodes
 from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode, sha256
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
@@ -184,10 +184,15 @@ class Genesis:
     time_ms: TimeMs
     members: Annotated[tuple[GenesisMember, ...], Size(1, 4096)]
     fee_rate_bp: U32 = 0  # the service fee on transfers and pledges, until the agency sets one
+    # The node registry at genesis (contracts.nodes): the validators in force from
+    # height 0 and the observers. Empty only for rule tests that run no chain.
+    validators: Annotated[tuple[nodes.Validator, ...], Size(0, nodes.MAX_VALIDATORS)] = ()
+    observers: Annotated[tuple[nodes.Observer, ...], Size(0, nodes.MAX_OBSERVERS)] = ()
 
 
 def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, bytes | None]]:
-    """The state before block 1: the genesis members, and version 1 of every contract."""
+    """The state before block 1: the genesis members, the node registry, and version 1 of
+    every contract."""
     state = Overlay(MemoryStore())
     for m in genesis.members:
         membership.check_roles(m.roles)
@@ -195,6 +200,7 @@ def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, byt
         membership.write_member(state, record)
     if not any("agency" in m.roles for m in genesis.members):
         raise LedgerError("genesis.no_agency", "the genesis members must include an agency")
+    nodes.write_genesis(state, genesis.validators, genesis.observers)
     rate = genesis.fee_rate_bp
     fees.write_schedule(state, fees.Schedule(rate, rate, genesis.time_ms, 0))
     for name in registry.names():

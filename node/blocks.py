@@ -33,7 +33,8 @@ class Header:
     tx_root: Hash32  # Merkle root over sha256 of each transaction's full bytes
     tx_count: U32
     state_root: Hash32  # the state commitment after executing this block
-    validators_hash: Hash32
+    validators_hash: Hash32  # the set in force at this height (validators_hash())
+    next_validators_hash: Hash32  # the set in force at the next height
     evidence_root: Hash32  # Merkle root over sha256 of each evidence's canonical bytes
 
 

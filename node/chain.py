@@ -6,8 +6,15 @@ and written in one batch when the block is committed.
 
 A store is checked whenever a chain opens it, cheaply: the head names the block it
 claims, the last `STARTUP_CHECK_BLOCKS` blocks link by hash, fit this chain and carry
-certificates that verify against the validator set, and the head block's transactions
-have their records. `verify_all` checks everything (the `verify-store` command).
+certificates that verify against the validator set in force at their height, and the
+head block's transactions have their records. `verify_all` checks everything (the
+`verify-store` command).
+
+The validator set of each height comes from the node registry in the state
+(contracts.nodes): a change applied by block H is in force from H+2, so after block H
+the sets of every height up to H+2 are known. Every header carries the hash of its
+height's set and of the next height's; every certificate and every piece of evidence is
+checked against the set of its own height.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from consensus.certificate import Certificate, CertificateError, verify_certificate
+from consensus.validators import ValidatorSet
+from contracts import nodes
 from contracts.codec import CodecError, decode, encode
 from contracts.contract import Registry
 from contracts.errors import LedgerError, Rejected
@@ -65,6 +74,16 @@ STARTUP_CHECK_BLOCKS = 16  # blocks back from the head that every start checks
 
 class InvalidBlock(LedgerError):
     pass
+
+
+@dataclass(frozen=True)
+class NodeEntries:
+    """The node registry as peer links need it (Chain.registry_entries)."""
+
+    height: int  # the height these entries are for
+    validators: tuple[nodes.Validator, ...]  # in force at `height`, by key
+    upcoming: tuple[nodes.Validator, ...]  # in force at a later height only, by key
+    observers: tuple[nodes.Observer, ...]  # by key
 
 
 @dataclass
@@ -142,13 +161,72 @@ class Chain:
         self.registry = registry
         self.config = config
         self.chain_id = config.chain_id
-        self.validators_hash = validators_hash(config.validator_powers())
+        # Every set of the chain by from_height, with its consensus form and header hash.
+        self._sets: list[tuple[nodes.NodeSet, ValidatorSet, bytes]] = []
         self.head = self._open()
+
+    # ----------------------------------------------------------------- validator sets
+
+    def _load_sets(self, state: Reader) -> None:
+        self._sets = []
+        for node_set in nodes.set_history(state):
+            powers = {v.key: v.power for v in node_set.validators}
+            self._sets.append((node_set, ValidatorSet.from_powers(powers),
+                               validators_hash(powers)))
+        if not self._sets:
+            raise StoreCorrupt("the state holds no validator set")
+
+    def _set_at(self, height: int) -> tuple[nodes.NodeSet, ValidatorSet, bytes]:
+        if height > self.head.height + nodes.APPLY_DELAY:
+            raise InvalidBlock("block.unknown_validators", f"the validators of height {height} "
+                               f"are not known before block {height - nodes.APPLY_DELAY}")
+        found = self._sets[0]
+        for entry in self._sets:
+            if entry[0].from_height > height:
+                break
+            found = entry
+        return found
+
+    def validators_at(self, height: int) -> ValidatorSet:
+        """The validator set in force at `height`, for every height up to head + 2;
+        `InvalidBlock` block.unknown_validators beyond (a later block may still change it)."""
+        return self._set_at(height)[1]
+
+    def validators_hash_at(self, height: int) -> bytes:
+        """The hash a header of `height` names as its `validators_hash`."""
+        return self._set_at(height)[2]
+
+    def registry_entries(self, height: int | None = None) -> NodeEntries:
+        """The node registry for links at `height` (default head + 1, the height this node
+        works on): the validators in force there with their peer addresses and operators,
+        those of later heights already decided, and the observers."""
+        at = self.head.height + 1 if height is None else height
+        later = [s for s, _, _ in self._sets if at < s.from_height]
+        upcoming = {v.key: v for s in later for v in s.validators}
+        in_force = self._set_at(at)[0].validators
+        for v in in_force:
+            upcoming.pop(v.key, None)
+        return NodeEntries(at, in_force, tuple(upcoming[k] for k in sorted(upcoming)),
+                           tuple(nodes.observers(self.store)))
+
+    def node_role(self, key: bytes) -> str | None:
+        """What `key` is to this network now: "validator" (in force at head + 1 or at a
+        later height already decided), "observer", or None. For peer handshakes."""
+        return nodes.node_role(self.store, key, self.head.height + 1)
 
     # ----------------------------------------------------------------- genesis
 
     def genesis(self) -> tuple[Block, list[tuple[bytes, bytes | None]]]:
         changes = genesis_state(self.registry, self.config.genesis)
+        state = MemoryStore()
+        state.apply(changes)
+        at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
+        if at_zero is None or at_one is None:
+            raise LedgerError("genesis.no_validators", "the genesis names no validators")
+
+        def hashed(node_set: nodes.NodeSet) -> bytes:
+            return validators_hash({v.key: v.power for v in node_set.validators})
+
         header = Header(
             chain_id=self.chain_id,
             height=0,
@@ -158,7 +236,8 @@ class Chain:
             tx_root=tx_root([]),
             tx_count=0,
             state_root=next_state_root(ZERO_HASH, changes),
-            validators_hash=self.validators_hash,
+            validators_hash=hashed(at_zero),
+            next_validators_hash=hashed(at_one),
             evidence_root=evidence_root([]),
         )
         return Block(header, ()), changes
@@ -176,6 +255,7 @@ class Chain:
             if self.config.genesis_hash:
                 self.store.record_genesis_hash(self.config.genesis_hash)
             log.info("initialised chain %s at genesis %s", self.chain_id, expected.hex())
+            self._load_sets(self.store)
             return head
         if stored != expected:
             raise StoreError(
@@ -188,6 +268,8 @@ class Chain:
         head = self.store.head()
         if head is None:
             raise StoreCorrupt("the store has a genesis but no head")
+        self._load_sets(self.store)
+        self.head = head
         self.check_recent(head, STARTUP_CHECK_BLOCKS)
         return head
 
@@ -209,7 +291,8 @@ class Chain:
     def check_block(self, height: int, records: bool) -> Block:
         """The stored block at `height`, checked against the store around it: its header
         belongs to this chain, its transactions match its root, the id index and its
-        end-of-block events are there, its certificate verifies against the validator set
+        end-of-block events are there, its validator hashes are those of the sets in force at
+        its height and the next, its certificate verifies against its height's set
         (genesis: it is the genesis the store names), and with `records` each transaction
         has its record. `StoreCorrupt` names the first thing that does not hold."""
         store = self.store
@@ -217,9 +300,12 @@ class Chain:
         if block is None:
             raise StoreCorrupt(f"block {height} is missing")
         h = block.header
-        if (h.height, h.chain_id, h.validators_hash) != (height, self.chain_id,
-                                                         self.validators_hash):
+        if (h.height, h.chain_id) != (height, self.chain_id):
             raise StoreCorrupt(f"block {height}'s header does not belong to this chain")
+        if (h.validators_hash, h.next_validators_hash) != (
+                self.validators_hash_at(height), self.validators_hash_at(height + 1)):
+            raise StoreCorrupt(f"block {height}'s header names other validators than the "
+                               "registry's")
         if h.tx_count != len(block.txs) or h.tx_root != tx_root(block.txs):
             raise StoreCorrupt(f"block {height}'s transactions do not match its header")
         if h.evidence_root != evidence_root(block.evidence):
@@ -381,8 +467,8 @@ class Chain:
         seen = set()
         for item in block.evidence:
             try:
-                record = verify_duplicate_vote(self.chain_id, self.config.validator_powers(),
-                                               verify, item, h.height, h.time_ms)
+                record = verify_duplicate_vote(self.chain_id, self.powers_at, verify, item,
+                                               h.height, h.time_ms)
             except EvidenceError as e:
                 raise InvalidBlock(e.code, e.message) from e
             step = (record.validator, record.height, record.round, record.step)
@@ -392,6 +478,10 @@ class Chain:
             seen.add(step)
             records.append(record)
         return records
+
+    def powers_at(self, height: int) -> dict[bytes, int]:
+        """The voting power of each validator in force at `height` (evidence checks)."""
+        return dict(self.validators_at(height).powers)
 
     def make_block(self, run: Execution, proposer: bytes) -> Block:
         raw = tuple(c.raw for c in run.included)
@@ -406,7 +496,8 @@ class Chain:
             tx_root=tx_root(raw),
             tx_count=len(raw),
             state_root=run.state_root,
-            validators_hash=self.validators_hash,
+            validators_hash=self.validators_hash_at(run.height),
+            next_validators_hash=self.validators_hash_at(run.height + 1),
             evidence_root=evidence_root(evidence),
         )
         return Block(header, raw, evidence)
@@ -424,7 +515,8 @@ class Chain:
             "chain_id": self.chain_id,
             "height": self.head.height + 1,
             "prev_hash": self.head.block_id,
-            "validators_hash": self.validators_hash,
+            "validators_hash": self.validators_hash_at(self.head.height + 1),
+            "next_validators_hash": self.validators_hash_at(self.head.height + 2),
             "tx_count": len(block.txs),
             "tx_root": tx_root(block.txs),
             "evidence_root": evidence_root(block.evidence),
@@ -454,10 +546,12 @@ class Chain:
         return run
 
     def verify_certificate(self, block: Block, certificate: Certificate) -> None:
+        """`InvalidBlock` unless `certificate` finalises `block` by more than 2/3 of the
+        power in force at the block's height (known up to head + 2)."""
         try:
             verify_certificate(
                 certificate, self.chain_id, block.header.height, block.id,
-                self.config.validator_powers(), verify,
+                self.validators_at(block.header.height).powers, verify,
             )
         except CertificateError as e:
             raise InvalidBlock(e.code, e.message) from e
@@ -471,6 +565,8 @@ class Chain:
             block, certificate, run.records, run.block_events, run.changes, head
         )
         self.head = head
+        if any(key.startswith(nodes.SETS) for key, _ in run.changes):
+            self._load_sets(self.store)  # a change applied: the set of head + 2 is new
         return head
 
     def block(self, height: int) -> Block | None:

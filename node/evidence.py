@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from consensus.certificate import PRECOMMIT, PREVOTE
 from consensus.messages import MessageError, Vote, decode_message, encode_message
@@ -61,11 +61,13 @@ def _vote(raw: bytes, which: str) -> Vote:
     return vote
 
 
-def verify_duplicate_vote(chain_id: str, powers: dict[bytes, int], verify: Verifier,
-                          item: DuplicateVote, height: int, time_ms: int) -> Equivocation:
+def verify_duplicate_vote(chain_id: str, powers_at: Callable[[int], Mapping[bytes, int]],
+                          verify: Verifier, item: DuplicateVote, height: int,
+                          time_ms: int) -> Equivocation:
     """The record of `item` for a block at `height` (time `time_ms`); `EvidenceError`
     (evidence.malformed, .not_conflicting, .unknown_validator, .too_old, .future,
-    .bad_signature) unless it proves an equivocation of a validator of the set."""
+    .bad_signature) unless it proves an equivocation of a validator of the set in force
+    at the votes' height (`powers_at(height)`, known for every height before `height`)."""
     a, b = _vote(item.vote_a, "vote_a"), _vote(item.vote_b, "vote_b")
     if (a.validator, a.height, a.round, a.type) != (b.validator, b.height, b.round, b.type):
         raise EvidenceError("evidence.not_conflicting", "the two votes are not of one "
@@ -73,15 +75,15 @@ def verify_duplicate_vote(chain_id: str, powers: dict[bytes, int], verify: Verif
     if not a.value_id < b.value_id:
         raise EvidenceError("evidence.not_conflicting", "the two votes must name different "
                             "values, the lower one first")
-    if a.validator not in powers:
-        raise EvidenceError("evidence.unknown_validator",
-                            f"{a.validator.hex()[:16]}… is not a validator of this network")
     if a.height >= height:
         raise EvidenceError("evidence.future", f"evidence of height {a.height} in block "
                             f"{height}: only earlier heights")
     if a.height + MAX_EVIDENCE_AGE < height:
         raise EvidenceError("evidence.too_old", f"evidence of height {a.height} is more "
                             f"than {MAX_EVIDENCE_AGE} heights old")
+    if a.validator not in powers_at(a.height):
+        raise EvidenceError("evidence.unknown_validator", f"{a.validator.hex()[:16]}… is "
+                            f"not a validator at height {a.height}")
     for vote, which in ((a, "vote_a"), (b, "vote_b")):
         if not verify(vote.validator, vote.sign_bytes(chain_id), vote.signature):
             raise EvidenceError("evidence.bad_signature",
@@ -109,14 +111,16 @@ class EvidencePool:
         while len(self.items) > MAX_POOLED:
             self.items.popitem(last=False)
 
-    def for_block(self, chain_id: str, powers: dict[bytes, int], verify: Verifier,
-                  state: Reader, height: int, time_ms: int) -> list[Equivocation]:
+    def for_block(self, chain_id: str, powers_at: Callable[[int], Mapping[bytes, int]],
+                  verify: Verifier, state: Reader, height: int, time_ms: int
+                  ) -> list[Equivocation]:
         """What a block at `height` may carry: verified, not on the ledger yet, at most
         MAX_BLOCK_EVIDENCE; what no block may carry any more leaves the pool."""
         out: list[Equivocation] = []
         for key, item in list(self.items.items()):
             try:
-                record = verify_duplicate_vote(chain_id, powers, verify, item, height, time_ms)
+                record = verify_duplicate_vote(chain_id, powers_at, verify, item, height,
+                                               time_ms)
             except EvidenceError as e:
                 if e.code != "evidence.future":  # a later block may carry that one
                     log.info("dropped evidence against %s: %s", key[0].hex()[:16], e.code)

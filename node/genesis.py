@@ -26,6 +26,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from contracts import nodes
 from contracts.contract import Registry
 from contracts.errors import LedgerError
 from contracts.fees import MAX_RATE_BP
@@ -232,7 +233,13 @@ def network_config(document: GenesisDocument, hash_: bytes, max_mempool_txs: int
     )
     return NetworkConfig(
         chain_id=document.chain_id,
-        genesis=Genesis(document.chain_id, document.time_ms, members, p.fee_rate_bp),
+        genesis=Genesis(
+            document.chain_id, document.time_ms, members, p.fee_rate_bp,
+            tuple(nodes.Validator(parse_address(v.key), v.power, v.peer,
+                                  parse_address(v.operator), v.name)
+                  for v in document.validators),
+            tuple(nodes.Observer(parse_address(o.key), parse_address(o.operator), o.name)
+                  for o in document.observers)),
         validators=validators, observers=observers, timing=timing,
         fee_rate_bp=p.fee_rate_bp, limits=limits, genesis_hash=hash_,
     )

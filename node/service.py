@@ -123,8 +123,8 @@ class Node:
         """The time of a block this node makes now and the evidence it carries."""
         chain = self.chain
         time_ms = chain.next_time_ms(now_ms)
-        evidence = self.evidence.for_block(chain.chain_id, self.config.validator_powers(),
-                                           verify, chain.store, chain.head.height + 1, time_ms)
+        evidence = self.evidence.for_block(chain.chain_id, chain.powers_at, verify,
+                                           chain.store, chain.head.height + 1, time_ms)
         return time_ms, evidence
 
     async def run_producer(self) -> None:

@@ -1,11 +1,13 @@
 """Run the consensus simulator over many seeds. Run through `scripts/simulate`.
 
-    scripts/simulate --seeds N [--from S] [--validators 4|7] [--jobs J]
+    scripts/simulate --seeds N [--from S] [--validators 4|7] [--changes off|mix|all] [--jobs J]
 
 Each seed is a whole run: validators, faults and all, drawn from the seed, so a seed
-replays exactly. Progress goes to stderr, a JSON summary to stdout. A failing seed is
-printed with its violations and the command that replays it; the exit status is 1 if
-any seed failed.
+replays exactly. `--changes` mixes in runs whose validator set changes at heights drawn
+from the seed (validators added, removed, reweighed, keys rotated): "mix" (the default)
+for every third seed, "all" for every seed, "off" for none. Progress goes to stderr, a
+JSON summary to stdout. A failing seed is printed with its violations and the command
+that replays it; the exit status is 1 if any seed failed.
 """
 
 from __future__ import annotations
@@ -23,15 +25,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from consensus.sim import SimResult, replay_command, run, validators_for  # noqa: E402
+from consensus.sim import (  # noqa: E402
+    SimResult,
+    changes_for,
+    replay_command,
+    run,
+    validators_for,
+)
 
 
-def _run(job: tuple[int, int]) -> SimResult:
-    seed, validators = job
-    return run(seed, validators)
+def _run(job: tuple[int, int, bool]) -> SimResult:
+    seed, validators, changes = job
+    return run(seed, validators, changes)
 
 
-def _results(jobs: list[tuple[int, int]], workers: int) -> Iterator[SimResult]:
+def _results(jobs: list[tuple[int, int, bool]], workers: int) -> Iterator[SimResult]:
     if workers == 1:
         yield from map(_run, jobs)
         return
@@ -51,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="validators per run (default: 4 for even seeds, 7 for odd ones)",
     )
     parser.add_argument(
+        "--changes", choices=("off", "mix", "all"), default="mix",
+        help="runs with changing validator sets: every third seed (mix), all or none",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1,
         help="processes to run seeds in (default: one per CPU)",
     )
@@ -61,22 +73,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.monotonic()
     jobs = [
-        (seed, args.validators or validators_for(seed))
+        (seed, args.validators or validators_for(seed), changes_for(seed, args.changes))
         for seed in range(args.first, args.first + args.seeds)
     ]
     faults: Counter = Counter()
     observed: Counter = Counter()
     by_validators: Counter = Counter()
+    changing = 0
     failures: list[dict] = []
     decisions = 0
     every = max(1, args.seeds // 20)
     for done, result in enumerate(_results(jobs, min(args.jobs, args.seeds)), start=1):
         by_validators[str(result.validators)] += 1
+        changing += result.set_changes > 0
         decisions += result.decisions
         faults.update(result.faults)
         observed.update(result.observed)
         if not result.ok:
-            replay = replay_command(result.seed, result.validators)
+            replay = replay_command(result.seed, result.validators,
+                                    changes_for(result.seed, args.changes))
             failures.append({
                 "seed": result.seed, "validators": result.validators,
                 "violations": result.violations, "replay": replay,
@@ -95,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seeds_run": args.seeds,
         "first_seed": args.first,
         "runs_by_validators": dict(sorted(by_validators.items())),
+        "runs_with_set_changes": changing,
         "decisions": decisions,
         "faults_injected": dict(sorted(faults.items())),
         "observed": dict(sorted(observed.items())),

@@ -37,8 +37,10 @@ ROLES = {
 
 class Ledger:
     def __init__(self, registry: Registry | None = None, fee_rate_bp: int = 0,
-                 key_seed: bytes | None = None) -> None:
-        """Fresh random keys, or keys derived from `key_seed` for a run that replays exactly."""
+                 key_seed: bytes | None = None, validators: tuple = (),
+                 observers: tuple = ()) -> None:
+        """Fresh random keys, or keys derived from `key_seed` for a run that replays exactly.
+        `validators` and `observers` (contracts.nodes records) seed the node registry."""
         self.registry = registry or default_registry()
         self.keys = {
             name: KeyPair.generate() if key_seed is None
@@ -47,7 +49,7 @@ class Ledger:
         }
         members = tuple(GenesisMember(self.keys[n].address, n, r) for n, r in ROLES.items())
         self.store = MemoryStore()
-        genesis = Genesis(CHAIN, GENESIS_MS, members, fee_rate_bp)
+        genesis = Genesis(CHAIN, GENESIS_MS, members, fee_rate_bp, validators, observers)
         self.store.apply(genesis_state(self.registry, genesis))
         self.height = 0
         self.time_ms = GENESIS_MS

@@ -394,3 +394,46 @@ def test_a_malformed_message_is_dropped_and_reported_not_a_crash():
     proposal = signed_proposal(1, 0, V)
     for bad in (replace(proposal, value_id=NIL), replace(proposal, pol_round=0)):
         assert driver.handle(bad) == [Rejected(bad, "consensus.malformed")]
+
+
+# ------------------------------------------------------------------ changing sets
+
+
+def test_a_validator_outside_a_height_s_set_signs_nothing_there_and_votes_where_it_is_in() -> None:
+    """The set of height 2 drops KEYS[0] and adds a key of a fifth validator: at height 1
+    KEYS[0] prevotes, at height 2 it follows, and votes of height 2 are checked against
+    the set of height 2 (the newcomer's count, KEYS[0]'s are unknown)."""
+    newcomer = hashlib.sha256(b"driver-new").digest()
+    later = ValidatorSet.from_powers({k: 1 for k in (*KEYS[1:], newcomer)})
+
+    def validators_at(height: int) -> ValidatorSet:
+        return VALIDATORS if height < 2 else later
+
+    def driver(height: int) -> Driver:
+        guard = SigningGuard(CHAIN, sim_signer(KEYS[0]), MemoryWal())
+        return Driver(chain_id=CHAIN, validators=validators_at, verify=sim_verify,
+                      height=height, me=KEYS[0], guard=guard)
+
+    first = driver(1)
+    first.start()
+    assert first.votes_here and first.validators == VALIDATORS
+    out = first.handle(Timeout(TimeoutKind.PROPOSE, 1, 0))
+    assert any(isinstance(a, Broadcast) and isinstance(a.message, Vote) for a in out)
+    # A vote of height 2 by the newcomer is buffered, not refused: it is in height 2's set.
+    early = first.handle(signed_vote(newcomer, PREVOTE, 2, 0, NIL))
+    assert not any(isinstance(a, Rejected) for a in early)
+    removed = first.handle(signed_vote(KEYS[0], PREVOTE, 2, 0, NIL))
+    assert [a.code for a in removed if isinstance(a, Rejected)] == \
+        ["consensus.unknown_validator"]
+
+    second = driver(2)
+    second.start()
+    assert not second.votes_here and second.validators == later
+    out = second.handle(Timeout(TimeoutKind.PROPOSE, 2, 0))
+    assert not any(isinstance(a, Broadcast) for a in out)  # it follows: signs nothing
+    # It still decides with the others: a certificate of height 2's set.
+    value = value_for(2, 0)
+    cert = make_certificate(CHAIN, 2, 0, value, {k: sim_signer(k) for k in later.powers
+                                                  if k != KEYS[1]})
+    decided = second.handle(Commit(cert))
+    assert [a.height for a in decided if isinstance(a, Decided)] == [2]

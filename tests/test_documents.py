@@ -493,7 +493,8 @@ def test_a_block_takes_transactions_up_to_its_byte_budget_in_arrival_order(
         head = node.chain.head
         header = Header(chain_id, head.height + 1, head.block_id, head.time_ms + 1,
                         validator.address, tx_root(raws), 3, head.state_root,
-                        node.chain.validators_hash, evidence_root([]))
+                        node.chain.validators_hash_at(head.height + 1),
+                        node.chain.validators_hash_at(head.height + 2), evidence_root([]))
         with pytest.raises(InvalidBlock) as e:
             node.chain.validate_block(Block(header, raws))
         assert e.value.code == "block.too_large"

@@ -215,9 +215,9 @@ def test_evidence_older_than_the_bound_is_refused(net: Network4) -> None:
     byzantine = net.keys[3]
     item = duplicate_vote(vote(byzantine, 1, 0, b"\x01" * 32), vote(byzantine, 1, 0, NIL))
     powers = net.nodes[0].config.validator_powers()
-    verify_duplicate_vote(CHAIN, powers, verify, item, 1 + MAX_EVIDENCE_AGE, 0)
+    verify_duplicate_vote(CHAIN, lambda h: powers, verify, item, 1 + MAX_EVIDENCE_AGE, 0)
     with pytest.raises(EvidenceError) as refused:
-        verify_duplicate_vote(CHAIN, powers, verify, item, 2 + MAX_EVIDENCE_AGE, 0)
+        verify_duplicate_vote(CHAIN, lambda h: powers, verify, item, 2 + MAX_EVIDENCE_AGE, 0)
     assert refused.value.code == "evidence.too_old"
 
 
