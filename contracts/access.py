@@ -30,6 +30,7 @@ from contracts import (
     governance,
     issuance,
     membership,
+    nodes,
     obligations,
     pledge,
     redemption,
@@ -138,7 +139,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
-    obligations, setoff, evidence, governance,
+    obligations, setoff, evidence, governance, nodes,
 )
 
 

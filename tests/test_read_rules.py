@@ -25,6 +25,7 @@ from contracts import (
     governance,
     issuance,
     membership,
+    nodes,
     obligations,
     payment,
     pledge,
@@ -194,6 +195,7 @@ def build_world() -> World:
     ledger.store.apply(overlay.changes())
     record("evidence", next(r for _, r in evidence.scan_evidence(ledger.store)))
     record("contract_schedule", governance.get_schedule(ledger.store, "transfer"))
+    record("node", nodes.Observer(bytes(32), ledger.addr("regulator"), "regulator-node"))
     record("block", None)
 
     # V's holder asks the merchant to accept a payment from V (its bank co-signs too).
@@ -269,7 +271,7 @@ def test_the_parties_of_a_record_read_it_and_nobody_unrelated_does(world: World)
     stranger = caller(world, "member", {})
     public = {row.kind for row in access.TABLE if "member" in row.readers}
     assert public == {"member", "debtor_record", "pledge_notice", "offer", "fee_schedule",
-                      "setoff_totals", "evidence", "contract_schedule", "block"}
+                      "setoff_totals", "evidence", "contract_schedule", "block", "node"}
     for row in access.TABLE:
         record = world.records[row.kind]
         assert not access.may_read(state, access.ANONYMOUS, row.kind, record)
