@@ -34,11 +34,12 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import unsafe_mode_warning, unseal
+from contracts.tls_binding import is_loopback_host
 from node import home as home_files
 from node import tls
 from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
 from node.chain import Chain
-from node.config import Limits, NetworkConfig, load_network
+from node.config import Limits, NetworkConfig, NodeEntry, load_network
 from node.front import FrontLimits, start_front
 from node.genesis import (
     PROTOCOL_VERSION,
@@ -123,34 +124,37 @@ async def listen_for_peers(node: Node, replication: Replication,
     """A validator serves its peer links over TLS on its peer address (an observer only
     dials), with a TLS key made now and kept in memory."""
     address = peer_address or node.identity.entry.peer
-    if node.is_validator or peer_address:
+    if address and node.role != "observer":  # validators, and those the registry may add
         peer_host, peer_port = split_address(address)
         await replication.peers.listen(peer_host, peer_port)
         logging.getLogger("claimledger.node").info("peer links over TLS on %s", address)
 
 
-def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes, str]:
-    """`NAME=HOST:PORT` options as peer key -> address."""
+def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes | str, str]:
+    """`NAME=HOST:PORT` options as peer key -> address, or name -> address for a name the
+    genesis does not list (a validator the node registry adds later)."""
     by_name = {entry.name: entry.key for entry in config.validators}
-    out = {}
+    out: dict[bytes | str, str] = {}
     for route in routes:
         name, _, address = route.partition("=")
-        if name not in by_name:
-            raise click.BadParameter(f"{name!r} is not a validator of network.toml",
+        if not name:
+            raise click.BadParameter(f"{route!r} is not NAME=HOST:PORT",
                                      param_hint="--peer-route")
         split_address(address)
-        out[by_name[name]] = address
+        out[by_name.get(name, name)] = address
     return out
 
 
 def where_in_network(node: Node) -> str:
     """How an error names this node's entry of network.toml."""
+    if not node.identity.role:
+        return f"node.toml of {node.name!r}"
     return f"network.toml, [[{node.identity.role}s]] {node.name!r}"
 
 
 async def serve(node: Node, data_dir: Path, host: str, port: int,
                 peer_address: str | None = None,
-                routes: dict[bytes, str] | None = None,
+                routes: dict[bytes | str, str] | None = None,
                 front_limits: FrontLimits | None = None,
                 ca_loaded: ssl.SSLContext | None = None,
                 access_log: AccessLogConfig | None = None) -> StoreFault | None:
@@ -180,7 +184,7 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
     await listen_for_peers(node, replication, peer_address)
     logging.getLogger("claimledger.node").info(
         "%s (%s) serving %s://%s:%d/v1/status at height %d",
-        node.name, node.identity.role, api.scheme, host, port, node.chain.head.height,
+        node.name, node.describe_role(), api.scheme, host, port, node.chain.head.height,
     )
     replication.start()
     try:
@@ -256,8 +260,19 @@ def node_setup(home: Path | None, config_path: Path | None, network_path: Path |
         raise click.ClickException(f"{e.code}: {e.message}") from None
 
 
+def own_entry(settings: NodeSettings | None, key: NodeSigner) -> NodeEntry | None:
+    """This node's name and addresses from node.toml, for a key the genesis does not
+    list (a node the registry admits later, or a rotated key)."""
+    if settings is None:
+        return None
+    host = settings.api.rpartition(":")[0]
+    return NodeEntry(settings.name, key.address, settings.api, 0, settings.peer or "",
+                     "off" if is_loopback_host(host) else "node-key")
+
+
 def check_name(setup: Setup, node: Node) -> None:
-    """node.toml's name must be the one the genesis gives this node's key."""
+    """node.toml's name must be the one the genesis gives this node's key (a key the
+    genesis does not list goes by node.toml's name)."""
     if setup.settings is not None and setup.settings.name != node.name:
         node.close()
         raise click.ClickException(
@@ -265,12 +280,13 @@ def check_name(setup: Setup, node: Node) -> None:
             f"{setup.settings.name!r}, but the genesis lists its key as {node.name!r}")
 
 
-def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner) -> Node:
+def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner,
+              own: NodeEntry | None = None) -> Node:
     """The node over its store; a node key left in clear by earlier versions (DATA/tls)
-    is deleted first."""
+    is deleted first. `own`: node.toml's entry, for a key the genesis does not list."""
     try:
         tls.remove_legacy_files(data_dir)
-        return Node(config, data_dir, signer)
+        return Node(config, data_dir, signer, own=own)
     except StoreFault as e:
         raise fault_exit(e) from None
     except LedgerError as e:
@@ -382,7 +398,7 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
     ca = ca_certificate(api_cert, api_key, api_key_passphrase_file)
     access_log = None if access_log_path is None else AccessLogConfig(
         access_log_path, access_log_max_bytes, access_log_backups)
-    node = open_node(config, data_dir, key)
+    node = open_node(config, data_dir, key, own_entry(settings, key))
     check_name(setup, node)
     host, port = split_address(api_address or (settings.api if settings else None)
                                or node.identity.entry.api)

@@ -2233,5 +2233,10 @@ def tx_show(w: Wallet, tx_id: str) -> None:
     w.emit(view, lambda c: show_tx(c, view))
 
 
+from wallet.nodes_cli import governance_group, nodes_group  # noqa: E402  (built on the above)
+
+main.add_command(nodes_group)
+main.add_command(governance_group)
+
 if __name__ == "__main__":
     main()

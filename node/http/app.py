@@ -42,6 +42,7 @@ from node.http.members import (
     list_applications,
     list_members,
 )
+from node.http.nodes import get_nodes, list_proposals
 from node.http.openapi import openapi_document
 from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
@@ -158,6 +159,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/applications/{id}": Reads("record", ("application",)),
     "GET /v1/documents/{id}": Reads("record", ("document",)),
     "GET /v1/evidence": Reads("record", ("evidence",)),
+    "GET /v1/nodes": Reads("record", ("node",)),
+    "GET /v1/nodes/proposals": Reads("record", ("node",)),
     "GET /v1/openapi.json": Reads("open"),
     # The explorer's static files hold no data: its pages read through /v1, signed in.
     "GET /explorer/": Reads("open"),
@@ -260,6 +263,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/applications/{id}", get_application),
         web.get("/v1/documents/{id}", get_document),
         web.get("/v1/evidence", list_evidence),
+        web.get("/v1/nodes", get_nodes),
+        web.get("/v1/nodes/proposals", list_proposals),
         web.get("/v1/openapi.json", get_openapi),
     ])
     add_explorer(app)  # the regulator's explorer at /explorer/ and the reads it needs

@@ -44,7 +44,7 @@ async def get_status(request: web.Request) -> web.Response:
     return web.json_response({
         "chain_id": node.chain.chain_id,
         "node": node.name,
-        "role": node.identity.role,
+        "role": node.role or "follower",
         "address": node.address.hex(),
         "height": head.height,
         "block_id": head.block_id.hex(),

@@ -297,7 +297,7 @@ async def get_overview(request: web.Request) -> web.Response:
     return web.json_response({
         "chain_id": node.chain.chain_id,
         "node": node.name,
-        "role": node.identity.role,
+        "role": node.role or "follower",
         "height": head.height,
         "block_id": head.block_id.hex(),
         "time_ms": head.time_ms,
