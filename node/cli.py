@@ -43,6 +43,7 @@ from node.config import Limits, NetworkConfig, NodeEntry, load_network
 from node.front import FrontLimits, start_front
 from node.genesis import (
     PROTOCOL_VERSION,
+    GenesisDocument,
     encode_genesis,
     genesis_hash,
     load_genesis,
@@ -640,8 +641,41 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
                    "not this new one: the network refuses this node until its operators "
                    "register the new key (a new genesis before the chain starts, a key "
                    "rotation after)")
-    observer = entry.role == "observer"
-    click.echo("For the operators to register: this entry of network.toml, from which "
+    if not (entry.role and entry.key == address):
+        print_registration(document, name, address, api, peer, entry.role)
+    click.echo(f"Edit {home / home_files.NODE_TOML}, then start the node with: "
+               f"claimledger-node run --home {home}")
+
+
+def print_registration(document: GenesisDocument, name: str, address: str, api: str,
+                       peer: str | None, listed_as: str) -> None:
+    """What the operators submit for a node the chain does not know yet: the registry
+    transactions on a running chain (wallet command lines), or an entry of network.toml
+    before the genesis is written."""
+    wallet = (f"claimledger-wallet --network genesis.json --node "
+              f"{document.validators[0].name} --key AGENCY-KEY.json")
+    observer = listed_as == "observer"
+    click.echo("On a running chain, the node registry admits it (the node may start now: "
+               "it follows the chain and links once admitted).")
+    if not observer:
+        click.echo("As a validator: the agency proposes, then the operators of validators "
+                   "holding more than 2/3 of the power approve (in force two blocks after "
+                   "the approval that passes it):")
+        click.echo("")
+        click.echo(f"  {wallet} nodes propose add-validator --key {address} --power 1 "
+                   f"--peer {peer or home_files.DEFAULT_PEER} --operator OPERATOR-ADDRESS "
+                   f"--name {name}")
+        click.echo("  claimledger-wallet --network genesis.json --node VALIDATOR "
+                   "--key OPERATOR-KEY.json nodes approve PROPOSAL-ID   # each operator")
+        click.echo("")
+        click.echo("As an observer (run by the agency or a regulator), the agency alone:")
+    else:
+        click.echo("As an observer, the agency alone:")
+    click.echo("")
+    click.echo(f"  {wallet} nodes admit-observer --key {address} --operator "
+               f"OPERATOR-ADDRESS --name {name}")
+    click.echo("")
+    click.echo("Before the chain starts instead: this entry of network.toml, from which "
                "`claimledger-node genesis` writes the genesis (a validator has a peer "
                "address and a power, an observer neither):")
     click.echo("")
@@ -654,8 +688,6 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
         click.echo("  power = 1")
     click.echo('  operator = "<the handle of the member that runs this node>"')
     click.echo("")
-    click.echo(f"Edit {home / home_files.NODE_TOML}, then start the node with: "
-               f"claimledger-node run --home {home}")
 
 
 @main.command("genesis")

@@ -2233,10 +2233,8 @@ def tx_show(w: Wallet, tx_id: str) -> None:
     w.emit(view, lambda c: show_tx(c, view))
 
 
-from wallet.nodes_cli import governance_group, nodes_group  # noqa: E402  (built on the above)
-
-main.add_command(nodes_group)
-main.add_command(governance_group)
+import wallet.nodes_cli  # noqa: E402,F401  (adds `nodes` and `governance` to main)
 
 if __name__ == "__main__":
-    main()
+    from wallet.cli import main as registered  # as a script: the module's group has them all
+    registered()

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from contracts import governance, nodes
 from contracts.identity import parse_address
-from wallet.cli import Wallet, hex32, pass_wallet, show_time, tx_options
+from wallet.cli import Wallet, hex32, main, pass_wallet, show_time, tx_options
 
 DAY_MS = 86_400_000
 
@@ -211,3 +211,7 @@ def activate(w: Wallet, contract: str, version: int, code_hash: str, from_height
     body = governance.Activate(w.address(), contract, version,
                                hex32(code_hash, "a code hash"), from_height)
     w.transact("governance", "activate", body, out, expires_in)
+
+
+main.add_command(nodes_group)
+main.add_command(governance_group)
