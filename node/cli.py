@@ -549,7 +549,7 @@ def resync(home: Path | None, config_path: Path | None, network_path: Path | Non
     if setup.settings is not None:
         peer_address = peer_address or setup.settings.peer
     try:
-        identity = identify(config, key)
+        identity = identify(config, key, own_entry(setup.settings, key))
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
     if not any(v.key != key.address for v in config.validators):
@@ -562,7 +562,7 @@ def resync(home: Path | None, config_path: Path | None, network_path: Path | Non
     log = logging.getLogger("claimledger.resync")
     if aside is not None:
         log.warning("moved the damaged store to %s", aside)
-    node = open_node(config, data_dir, key)
+    node = open_node(config, data_dir, key, own_entry(setup.settings, key))
     check_name(setup, node)
     try:
         asyncio.run(sync_from_peers(node, data_dir, host, port, stall_s))

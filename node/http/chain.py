@@ -60,7 +60,7 @@ async def get_status(request: web.Request) -> web.Response:
              "gossip_pending": mempool.peer_load.get(v.key, (0, 0))[0],
              "gossip_dropped": mempool.gossip_dropped.get(v.key, 0),
              "gossip_failed": mempool.gossip_failed.get(v.key, 0)}
-            for v in node.config.validators
+            for v in node.chain.registry_entries().validators  # the registry's, in force
         ],
     })
 
