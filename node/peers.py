@@ -240,6 +240,7 @@ class Peers:
         self.peer_addresses: dict[bytes, str] = {}  # validator key -> its peer address
         self.validators: set[bytes] = set()  # in force or upcoming: consensus goes to them
         self.dialling: dict[bytes, asyncio.Task] = {}
+        self._closing: set[asyncio.Task] = set()
         self.unknown = RefusalLog(self.limits.refusal_log_interval_s, log,
                                   "refused the node key %s: peer.unknown_key, %s")
         self.links: dict[bytes, Link] = {}
@@ -333,7 +334,9 @@ class Peers:
                 log.warning("the node registry no longer lists %s: closing its link",
                             link.name)
                 link.closed = True
-                asyncio.get_running_loop().create_task(link.ws.close())
+                closing = asyncio.get_running_loop().create_task(link.ws.close())
+                self._closing.add(closing)  # held until done: a bare task may be collected
+                closing.add_done_callback(self._closing.discard)
 
     async def stop(self) -> None:
         self._stopping = True
