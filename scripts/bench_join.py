@@ -112,7 +112,13 @@ async def fill(apis: list[str], signer: Signer, raws: list[bytes], batch: int) -
 
 
 def status(api: str) -> dict:
-    return get(api, "/v1/status", timeout=10).json()
+    """The node's status; a node busy verifying a sync batch may answer late: asked again."""
+    for _ in range(30):
+        try:
+            return get(api, "/v1/status", timeout=10).json()
+        except (OSError, TimeoutError):
+            time.sleep(0.1)
+    raise AssertionError(f"{api} did not answer /v1/status for 5 minutes")
 
 
 def signers(api: str, height: int) -> set[str]:

@@ -63,10 +63,13 @@ OPERATORS = {"validator-0": "agency", "validator-1": "agency", "validator-2": "c
 # ------------------------------------------------------------------ helpers
 
 
-def wallet(net: Network, key: Path, *args: str) -> dict:
-    """`claimledger-wallet --json` against `net`'s API, signed with the key store `key`."""
+def wallet(net: Network | Path, key: Path, *args: str) -> dict:
+    """`claimledger-wallet --json` against `net`'s API (or, given the genesis, against
+    validator-0 by name, as the runbook does), signed with the key store `key`."""
+    node = ["--node", net.api] if isinstance(net, Network) else \
+        ["--network", str(net), "--node", "validator-0"]
     result = subprocess.run(
-        [sys.executable, "-m", "wallet.cli", "--node", net.api, "--json", "--key", str(key),
+        [sys.executable, "-m", "wallet.cli", *node, "--json", "--key", str(key),
          *args], capture_output=True, text=True, timeout=60, cwd=ROOT,
         env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE})
     assert result.returncode == 0, result.stderr
@@ -230,7 +233,7 @@ def test_nodes_join_rotate_and_leave_by_governance_under_load(tmp_path: Path) ->
                 bank.validator.address.hex(), "--power", "1", "--peer",
                 f"127.0.0.1:{bank.peer_port}", "--operator",
                 nets[0].members["supplier"].address.hex(), "--name", "bank-5")
-            listed = wallet(nets[0], wallets["core"], "nodes", "list")
+            listed = wallet(genesis, wallets["core"], "nodes", "list")
             assert [p["id"] for p in listed["proposals"]] == [proposal["id"]]
             h = approve_change(nets, wallets, proposal, ["agency", "core"])
             wait_until("the bank's precommits in a certificate after H+2", lambda: any(

@@ -174,7 +174,7 @@ class Replication:
             elif kind == "get_blocks":
                 self.sync.on_get_blocks(link, payload)
             elif kind == "blocks":
-                self.sync.on_blocks(link, payload)
+                await self.sync.on_blocks(link, payload)
         except (MessageError, CertificateError, LedgerError) as e:
             code = getattr(e, "code", "peer.bad_frame")
             log.warning("refused a %s frame from %s: %s", kind, link.name, code)
