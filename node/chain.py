@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
@@ -49,6 +50,7 @@ from node.blocks import (
 )
 from node.config import NetworkConfig
 from node.evidence import EvidenceError, verify_duplicate_vote
+from node.metrics import NodeMetrics
 from node.store import (
     KEY_SPACES,
     MAX_BLOCK_BYTES,
@@ -143,7 +145,16 @@ class Chain:
         self.config = config
         self.chain_id = config.chain_id
         self.validators_hash = validators_hash(config.validator_powers())
+        # The node's instruments (node/metrics.py), when a running node has them: the time
+        # of verifying and executing blocks, and each committed block.
+        self.metrics: NodeMetrics | None = None
         self.head = self._open()
+
+    def _timed(self, kind: str) -> AbstractContextManager[None]:
+        metrics = self.metrics
+        if metrics is None:
+            return nullcontext()
+        return metrics.timed(metrics.verification if kind == "verify" else metrics.execution)
 
     # ----------------------------------------------------------------- genesis
 
@@ -351,8 +362,9 @@ class Chain:
                 evidence: Sequence[Equivocation] = ()) -> Execution:
         """Apply `txs` in order on top of the head; failing ones are left out and
         reported; then record the verified `evidence`."""
-        return execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
-                          self.head.height + 1, txs, time_ms, evidence)
+        with self._timed("execute"):
+            return execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
+                              self.head.height + 1, txs, time_ms, evidence)
 
     def verify_evidence(self, block: Block) -> list[Equivocation]:
         """The records of a block's evidence, each verified (node.evidence); `InvalidBlock`
@@ -401,6 +413,24 @@ class Chain:
         `checked(raw)` gives a transaction this node already decoded and verified (its
         mempool), so a signature is verified once per node, not again in the block.
         """
+        with self._timed("verify"):
+            txs, evidence = self._verify_block(block, checked)
+        try:
+            run = self.execute(txs, block.header.time_ms, evidence)
+        except Rejected as e:  # evidence the ledger holds already
+            raise InvalidBlock(e.code, e.message) from e
+        if run.failed:
+            tx, error = run.failed[0]
+            raise InvalidBlock("block.bad_tx", f"transaction {tx.id.hex()} fails: {error.code}")
+        if run.state_root != block.header.state_root:
+            raise InvalidBlock("block.bad_state_root", "the state root does not match")
+        return run
+
+    def _verify_block(
+        self, block: Block, checked: Callable[[bytes], CheckedTx | None]
+    ) -> tuple[list[CheckedTx], list[Equivocation]]:
+        """What `validate_block` checks before it executes: the header against the head,
+        the size, the evidence and every transaction's signatures."""
         h = block.header
         expected = {
             "chain_id": self.chain_id,
@@ -424,23 +454,15 @@ class Chain:
         txs = [checked(raw) or check_transaction(self.registry, self.chain_id, raw, h.height)
                for raw in block.txs]
         check_per_block(txs)
-        try:
-            run = self.execute(txs, h.time_ms, evidence)
-        except Rejected as e:  # evidence the ledger holds already
-            raise InvalidBlock(e.code, e.message) from e
-        if run.failed:
-            tx, error = run.failed[0]
-            raise InvalidBlock("block.bad_tx", f"transaction {tx.id.hex()} fails: {error.code}")
-        if run.state_root != h.state_root:
-            raise InvalidBlock("block.bad_state_root", "the state root does not match")
-        return run
+        return txs, evidence
 
     def verify_certificate(self, block: Block, certificate: Certificate) -> None:
         try:
-            verify_certificate(
-                certificate, self.chain_id, block.header.height, block.id,
-                self.config.validator_powers(), verify,
-            )
+            with self._timed("verify"):
+                verify_certificate(
+                    certificate, self.chain_id, block.header.height, block.id,
+                    self.config.validator_powers(), verify,
+                )
         except CertificateError as e:
             raise InvalidBlock(e.code, e.message) from e
 
@@ -452,6 +474,9 @@ class Chain:
         self.store.commit_block(
             block, certificate, run.records, run.block_events, run.changes, head
         )
+        if self.metrics is not None:
+            self.metrics.committed(run.time_ms, self.head.time_ms, len(block.txs),
+                                   sum(len(raw) for raw in block.txs))
         self.head = head
         return head
 
