@@ -201,8 +201,9 @@ def load_node_key(network_path: Path, key_path: Path,
         config = load_network(network_path)
         document = json.loads(key_path.read_text(encoding="utf-8"))
         warning = unsafe_mode_warning(str(key_path), key_path.stat().st_mode)
-        if warning is not None:
-            click.echo(f"warning: {warning}", err=True)
+        if warning is not None:  # through the log: a line of its format (JSON or text)
+            logging.getLogger("claimledger.node").warning(
+                "%s", warning, extra={"code": "keystore.unsafe_mode"})
         return config, LocalSigner(unseal(document, read_passphrase(passphrase_file)))
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None

@@ -29,6 +29,7 @@ from node.http.schemas import (
     ref,
 )
 from node.http.submit import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
+from node.metrics import CONTENT_TYPE
 from node.setoff_plan import MAX_PLAN_DEBTS
 
 # What the API takes in a path or a query: 64 hex digits, either case.
@@ -419,7 +420,7 @@ def operator_paths() -> dict[str, Any]:
             "template, refusals by code, store size; no member address, no amount.",
             "responses": {
                 "200": {"description": "metrics", "content": {
-                    "text/plain; version=0.0.4; charset=utf-8": {
+                    CONTENT_TYPE: {
                         "schema": {"type": "string"}}}},
                 "403": _json(ERROR, "metrics.forbidden: the client is not on a loopback "
                              "or private network address")}}},
