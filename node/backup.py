@@ -47,6 +47,7 @@ ADMIN_SOCKET = "admin.sock"  # in the data directory
 MANIFEST = "backup.json"
 BATCH_BYTES = 4 << 20  # keys and values written to the copy per batch
 BACKUP_TIMEOUT_S = 3600
+MAX_SOCKET_PATH_BYTES = 107  # sun_path holds 108 bytes with the final NUL (Linux)
 
 
 class BackupError(LedgerError):
@@ -201,6 +202,24 @@ class AdminSocket:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        """Listen on DATA/admin.sock; a path too long for a Unix socket (over 107 bytes)
+        or one that cannot be bound leaves the node without online backups, said at
+        WARNING, never without its service."""
+        if len(os.fsencode(self.path)) > MAX_SOCKET_PATH_BYTES:
+            log.warning("no online backups: %s is longer than a Unix socket path may be "
+                        "(%d bytes); use a shorter data directory", self.path,
+                        MAX_SOCKET_PATH_BYTES)
+            return
+        try:
+            await self._listen()
+        except OSError as e:
+            log.warning("no online backups: cannot listen on %s: %s", self.path,
+                        e.strerror or e)
+            if self._runner is not None:
+                await self._runner.cleanup()
+                self._runner = None
+
+    async def _listen(self) -> None:
         app = web.Application()
         app[BACKUPS] = self.backups
         app.router.add_post("/backup", post_backup)
@@ -219,8 +238,8 @@ class AdminSocket:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.path.unlink(missing_ok=True)
         await self.backups.wait()
-        self.path.unlink(missing_ok=True)
 
 
 async def request_backup(data_dir: Path, out: Path,
