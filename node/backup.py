@@ -101,9 +101,13 @@ def copy_snapshot(snapshot: plyvel.Snapshot, target: Path) -> tuple[int, int]:
 def write_backup(snapshot: plyvel.Snapshot, head: Head, manifest: dict[str, Any],
                  out: Path) -> Manifest:
     """The copy at OUT/ledger, its head mark and OUT/backup.json; a copy cut short is
-    left at OUT/ledger.partial and never named ledger."""
+    left at OUT/ledger.partial and never named ledger. The snapshot is closed here, in the
+    thread that reads it, once it is read."""
     partial = out / "ledger.partial"
-    keys, size = copy_snapshot(snapshot, partial)
+    try:
+        keys, size = copy_snapshot(snapshot, partial)
+    finally:
+        snapshot.close()
     (partial / HEAD_MARK).write_bytes(encode(HeadMark(head.height, head.block_id)))
     os.replace(partial, out / "ledger")
     done = Manifest(**manifest, keys=keys, bytes=size)
@@ -128,7 +132,7 @@ class Backups:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.running: asyncio.Task | None = None
+        self.running: asyncio.Future | None = None
 
     async def make(self, out: Path) -> Manifest:
         node = self.node
@@ -137,33 +141,37 @@ class Backups:
         if node.stopping:
             raise BackupError("backup.stopping", "the node is stopping")
         prepare_target(out)
+        genesis_id = node.store.genesis_id() or b""
         # On the event loop, between two commits: the snapshot holds exactly this head.
         head = node.chain.head
         snapshot = node.store.db.snapshot()
         manifest = {
-            "chain_id": node.chain.chain_id,
-            "genesis_id": (node.store.genesis_id() or b"").hex(),
+            "chain_id": node.chain.chain_id, "genesis_id": genesis_id.hex(),
             "height": head.height, "block_id": head.block_id.hex(),
             "state_root": head.state_root.hex(), "time_ms": head.time_ms,
             "release": release_version(),
             "made_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         log.info("backing up height %d to %s", head.height, out)
-        self.running = asyncio.ensure_future(
+        # Busy until the thread ends, even if this request goes away first.
+        task = asyncio.ensure_future(
             asyncio.to_thread(write_backup, snapshot, head, manifest, out))
+        self.running = task
+        task.add_done_callback(self._finished)
         try:
-            done = await asyncio.shield(self.running)
+            done = await asyncio.shield(task)
         except plyvel.Error as e:
             raise BackupError("backup.failed", f"copying the store failed: {e}") from e
         except OSError as e:
             raise BackupError("backup.failed", f"writing {out} failed: {e.strerror or e}") \
                 from e
-        finally:
-            self.running = None
-            snapshot.close()
         log.info("backed up height %d to %s: %d keys, %d bytes", done.height, out,
                  done.keys, done.bytes)
         return done
+
+    def _finished(self, task: asyncio.Future) -> None:
+        if self.running is task:
+            self.running = None
 
     async def wait(self) -> None:
         """Until a running backup ends (before the store closes under it)."""

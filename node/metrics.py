@@ -11,9 +11,7 @@ code. Nothing here names a member or an amount: the figures are the node's own.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -109,14 +107,6 @@ class NodeMetrics:
         self.block_interval.observe(max(0, time_ms - parent_time_ms) / 1000)
         self.block_size.observe(tx_bytes)
         self.committed_txs.inc(txs)
-
-    @contextmanager
-    def timed(self, histogram: Histogram) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            histogram.observe(time.perf_counter() - started)
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

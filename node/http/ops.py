@@ -71,7 +71,8 @@ def measured() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]
         try:
             response = await handler(request)
         except web.HTTPException as e:
-            metrics.refusals.labels(bounded(f"http.{e.status}")).inc()
+            if e.status >= 400:
+                metrics.refusals.labels(bounded(f"http.{e.status}")).inc()
             raise
         finally:
             metrics.api_latency.labels(route_label(request), method).observe(
