@@ -305,7 +305,10 @@ class Peers:
                 except tls.TlsError as e:
                     log.warning("refused the peer at %s for %s: %s", url, entry.name, e)
                 except PeerError as e:
-                    self.dial_refusals.note(e.refusal, entry.name)
+                    if e.code == "peer.closed":  # going away (a restart), not a refusal
+                        log.debug("link to %s: %s", entry.name, clip(e))
+                    else:
+                        self.dial_refusals.note(e.refusal, entry.name)
                 except (aiohttp.ClientError, OSError, TimeoutError, ssl.SSLError) as e:
                     log.debug("link to %s: %s", entry.name, clip(e))
                 except asyncio.CancelledError:
