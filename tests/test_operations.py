@@ -16,12 +16,14 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts.contract import default_registry
 from contracts.identity import KeyPair
 from contracts.keystore import seal
 from contracts.tx import Transaction
+from node.http.app import make_app
 from node.metrics import CONTENT_TYPE
 from tests.nodeproc import (
     DAY_MS,
@@ -37,6 +39,7 @@ from tests.nodeproc import (
     free_port,
     get,
     issue_voucher,
+    local_node,
     make_cluster,
     make_network,
     network_toml,
@@ -331,3 +334,24 @@ def test_backup_of_a_running_node_under_load_restores_to_its_head(tmp_path: Path
         tx = apply_tx(net.chain_id, net.members, now_ms() + 90 * DAY_MS, "HT-AFTER-RESTORE")
         view = commit(restored.api, tx)
         assert view["height"] > manifest["height"]  # it goes on making blocks
+
+
+# ------------------------------------------------------------------ bounded labels
+
+
+async def test_metric_labels_stay_a_bounded_set_whatever_clients_send(tmp_path: Path) -> None:
+    """Paths and methods a client makes up share one label each: a scraper's series
+    cannot be multiplied from outside."""
+    with local_node(tmp_path, "claimledger-labels", now_ms() - 60_000) as local:
+        async with TestClient(TestServer(make_app(local.node))) as client:
+            for n in range(20):
+                assert (await client.get(f"/v1/nothing/{n}")).status == 401  # unsigned
+            assert (await client.get(f"/v1/blocks/{10**9}")).status == 401
+            await client.request("TRACE", "/v1/status")
+        text = local.node.metrics.exposition().decode()
+    assert 'route="unmatched"' in text and "/v1/nothing/" not in text
+    assert 'route="/v1/blocks/{height}"' in text and str(10**9) not in text
+    assert 'method="other"' in text and "TRACE" not in text
+    samples = {s.name + str(sorted(s.labels.items())): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    assert samples["claimledger_api_refusals_total[('code', 'auth.required')]"] >= 21
