@@ -7,7 +7,9 @@ and written in one batch when the block is committed.
 A store is checked whenever a chain opens it, cheaply: the head names the block it
 claims, the last `STARTUP_CHECK_BLOCKS` blocks link by hash, fit this chain and carry
 certificates that verify against the validator set, and the head block's transactions
-have their records. `verify_all` checks everything (the `verify-store` command).
+have their records. `verify_all` checks everything (the `verify-store` command). A
+node whose release lacks a contract version the chain has put in force, now or from a
+later height, refuses to open the chain (node.missing_contract).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from contracts.ledger import (
     check_transaction,
     end_block,
     genesis_state,
+    require_contracts_run,
 )
 from contracts.state import MemoryStore, Overlay, Reader, next_state_root
 from contracts.tx import decode_transaction, payload_id
@@ -184,6 +187,7 @@ class Chain:
         if head is None:
             raise StoreCorrupt("the store has a genesis but no head")
         self.check_recent(head, STARTUP_CHECK_BLOCKS)
+        require_contracts_run(self.registry, self.store, head.height + 1)
         return head
 
     # ----------------------------------------------------------------- integrity

@@ -5,7 +5,8 @@ Exit codes (stable): 0 done or stopped cleanly; 1 bad configuration, key or pass
 or a store that cannot be opened (in use); 2 bad usage; 3 `store.corrupt`, the store
 fails a check at start or a read at run time (the node served nothing wrong: it stops);
 4 `store.write_failed`, the disk refused a write (full): the last block is stored whole
-or not at all; 5 `resync.failed`, the peers did not bring the store up to their head.
+or not at all; 5 `resync.failed`, the peers did not bring the store up to their head;
+6 `node.missing_contract`, the chain uses a contract version this release lacks.
 The last line on stderr is `Error: <code>: <sentence>`.
 """
 
@@ -47,6 +48,7 @@ PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 EXIT_STORE_CORRUPT = 3
 EXIT_WRITE_FAILED = 4
 EXIT_RESYNC_FAILED = 5
+EXIT_MISSING_CONTRACT = 6
 FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED}
 FAULT_HINTS = {
     "store.corrupt": "rebuild the store from the peers with `claimledger-node resync` "
@@ -215,6 +217,8 @@ def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner) -> Node
     except StoreFault as e:
         raise fault_exit(e) from None
     except LedgerError as e:
+        if e.code == "node.missing_contract":
+            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
         raise click.ClickException(f"{e.code}: {e.message}") from None
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
@@ -314,6 +318,10 @@ def verify_store(network_path: Path, data_dir: Path, log_level: str) -> None:
         raise fault_exit(e) from None
     except StoreError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
+    except LedgerError as e:
+        if e.code == "node.missing_contract":
+            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
+        raise
     finally:
         store.close()
     keys = sum(report.keys.values())
