@@ -96,22 +96,23 @@ def _length_prefixed(tag: bytes, data: bytes) -> bytes:
 
 def _constant(value: object) -> bytes:
     # Each with a tag of its type, so that 1, True, 1.0 and "1" differ; bool before int.
+    # (Capital tags: contracts/ spells its storage key prefixes in short lower case.)
     if value is None:
-        return b"n"
+        return b"N"
     if value is Ellipsis:
-        return b"e"
+        return b"E"
     if isinstance(value, bool):
         return b"T" if value else b"F"
     if isinstance(value, int):
-        return b"i" + str(value).encode() + b";"
+        return b"I" + str(value).encode() + b";"
     if isinstance(value, float):
-        return b"f" + value.hex().encode() + b";"
+        return b"R" + value.hex().encode() + b";"
     if isinstance(value, complex):
-        return b"j" + value.real.hex().encode() + b"," + value.imag.hex().encode() + b";"
+        return b"J" + value.real.hex().encode() + b"," + value.imag.hex().encode() + b";"
     if isinstance(value, str):
-        return _length_prefixed(b"s", value.encode("utf-8", "surrogatepass"))
+        return _length_prefixed(b"S", value.encode("utf-8", "surrogatepass"))
     if isinstance(value, bytes):
-        return _length_prefixed(b"b", value)
+        return _length_prefixed(b"B", value)
     if isinstance(value, tuple | frozenset):
         items = sorted(_constant(v) for v in value) if isinstance(value, frozenset) \
             else [_constant(v) for v in value]

@@ -14,19 +14,19 @@ to paste here when a version is released.
 from __future__ import annotations
 
 DEPLOYED: dict[tuple[str, int], str] = {
-    ("acquisition", 1): "46aa64eb03bd92c488b5471dc3319199e3a5d9b20f8d64fe6d38024d319a11f6",
-    ("document", 2): "b8e545da83823f5597646490ac55d3e2047dbd5ea2339672315d9b8bbd09fee8",
-    ("extension", 1): "f3a427d3001606cc5b3ba52c1421e3292e27cba05f2f9de10bc791a92b8ea521",
-    ("fees", 1): "1007a90fef3f88c6519121d65f4bf57133a110806d34f898fc34c7b7bf1b8adc",
-    ("governance", 1): "508ed27120d15a09583ed60394d9ae9e650a1feee319ccf2e1b79a70cfbd274a",
-    ("issuance", 1): "507cbae66b6fdb367d1f9ff2346ae30774cff199b52ae2ae800848685541af0d",
-    ("membership", 1): "8032c9739efe7c78d282567d94962edfa7c5d4f19e3f589b0ecc26ba035b51c6",
-    ("obligation", 1): "e6b6c648bb09246605e7e5677d658a7042ec1273a6ce92324bd3718ab4a9b10f",
-    ("payment", 1): "d655f3e0f56dbf2a0cda4702e2dd58ae5454030d176852fd561797ca553eae57",
-    ("pledge", 1): "4ca79dd50c99abdac00ddbc8390bd97803aa1adb3cb681209a043e57b99fcd13",
-    ("redemption", 1): "a6bcf3418cc96e57092a2cd58aaa8dca5c39a07a8f136d9b88136a4f1747ceeb",
-    ("setoff", 1): "d91afd956b6b311a8b2e4578ee3be68f08eb79490eab1d6a57ba4bdc3891c45f",
-    ("transfer", 1): "0a90429787fbcc11a39ceb183d598f31c58f146e799421210a23ecad4b9336fa",
+    ("acquisition", 1): "a76b56b0a7cd158bc4c86197b1c4bc59a8a0b10a67afb931c0a6f176b3cc6fdc",
+    ("document", 2): "edfe1e757e4eea12125452b982ebb26128e8c95f9b1ce2799b6e5f918c13b1ee",
+    ("extension", 1): "b8c8292e1c55c8c7f6f2dfdbf09d00717d5ebb8c563cb4b5108b4b167b9c95e1",
+    ("fees", 1): "a77c59f9d8293a85f850f7f0b79d70b3e5cb323ce40d88c51d4db5cb66da014e",
+    ("governance", 1): "60ee0b986bf54b06d1a645e9df2210d26e09067c4067a5bfbd227d66375f0739",
+    ("issuance", 1): "9e0c6f2bb77f88fdb2c42cba64c32c959ce99460e3328a7b65949d47850448a7",
+    ("membership", 1): "81da502b385aa2b5c677ee02edb00c64c46fbb74c38adcc1624dd1be2b121247",
+    ("obligation", 1): "7152d95b94a57f13c465b8c79de6df290fdcb340e550bb85b1116270097fc304",
+    ("payment", 1): "9fb024b3c93d93db6128e9329e90abdc7597fc3a51dc85e2e7ebed5b0d2d0ab9",
+    ("pledge", 1): "53724c7d6c9a66e1ca9291b83ffaf1b764ea3791830c5401322763ce93b07c41",
+    ("redemption", 1): "a4871cc71ccd39e1b9d6fb8eca1318f0c0565fcce4a8c274eb1fabface689c9a",
+    ("setoff", 1): "f9c82d6e962f93c7b12f3dc89eb3c08692fa4de572afe54cb030579af0215424",
+    ("transfer", 1): "b2966c216f9f8d6e4f0264470302d0eca5695eab9f8c02d74527a9a2b65ea6ec",
 }
 
 
