@@ -548,6 +548,11 @@ def test_a_node_whose_release_lacks_a_scheduled_version_refuses_to_start(
     assert f"issuance v2 (code hash {v2_hash().hex()}) from height 10" \
         in refused.value.message
 
+    with pytest.raises(cli.Failure) as failed:  # what `claimledger-node run` opens with
+        cli.open_node(config, data, validator)  # type: ignore[arg-type]
+    assert failed.value.exit_code == cli.EXIT_MISSING_CONTRACT
+    assert failed.value.message.startswith("node.missing_contract: the chain runs issuance v2")
+
     result = CliRunner().invoke(cli.main, ["verify-store", "--network", str(network),
                                            "--data", str(data)])
     assert result.exit_code == cli.EXIT_MISSING_CONTRACT == 6
