@@ -3,6 +3,10 @@
 Rules change by adding a contract module with a new version beside the old one; the
 agency then activates the new version from a future height. Until that height the old
 version applies, after it only the new one, so every node replays history exactly.
+
+Keys: `g/<contract>` the schedule of each contract (the genesis state writes its first
+version); `gp/` the protocol version in force (contracts.protocol), which the genesis
+state writes and only governance changes.
 """
 
 from __future__ import annotations
