@@ -15,6 +15,8 @@ The validator set of each height comes from the node registry in the state
 the sets of every height up to H+2 are known. Every header carries the hash of its
 height's set and of the next height's; every certificate and every piece of evidence is
 checked against the set of its own height.
+A node whose release lacks a contract version the chain has put in force, now or from a
+later height, refuses to open the chain (node.missing_contract).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from contracts.ledger import (
     check_transaction,
     end_block,
     genesis_state,
+    require_contracts_run,
 )
 from contracts.state import MemoryStore, Overlay, Reader, next_state_root
 from contracts.tx import decode_transaction, payload_id
@@ -281,6 +284,7 @@ class Chain:
         self._load_sets(self.store)
         self.head = head
         self.check_recent(head, STARTUP_CHECK_BLOCKS)
+        require_contracts_run(self.registry, self.store, head.height + 1)
         return head
 
     def _check_genesis_hash(self) -> None:

@@ -7,7 +7,8 @@ fails a check at start or a read at run time (the node served nothing wrong: it 
 4 `store.write_failed`, the disk refused a write (full): the last block is stored whole
 or not at all; 5 `resync.failed`, the peers did not bring the store up to their head;
 6 `backup.*`, no backup was made (no node runs on the data directory, the target is not
-empty, ...).
+empty, ...); 7 `node.missing_contract`, the chain uses a contract version this release
+lacks.
 The last line on stderr is `Error: <code>: <sentence>`.
 """
 
@@ -65,6 +66,7 @@ EXIT_STORE_CORRUPT = 3
 EXIT_WRITE_FAILED = 4
 EXIT_RESYNC_FAILED = 5
 EXIT_BACKUP_FAILED = 6
+EXIT_MISSING_CONTRACT = 7
 FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED}
 FAULT_HINTS = {
     "store.corrupt": "rebuild the store from the peers with `claimledger-node resync` "
@@ -279,6 +281,8 @@ def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner) -> Node
     except StoreFault as e:
         raise fault_exit(e) from None
     except LedgerError as e:
+        if e.code == "node.missing_contract":
+            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
         raise click.ClickException(f"{e.code}: {e.message}") from None
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
@@ -435,6 +439,10 @@ def verify_store(home: Path | None, config_path: Path | None, network_path: Path
         raise fault_exit(e) from None
     except StoreError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
+    except LedgerError as e:
+        if e.code == "node.missing_contract":
+            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
+        raise
     finally:
         store.close()
     keys = sum(report.keys.values())
