@@ -17,9 +17,8 @@ from contracts.identity import parse_address, short
 from wallet.session import Wallet, pass_wallet
 from wallet.units import DATE_HELP, hex32, parse_due, parse_yuan, show_time, yuan
 from wallet.verbs.options import (
-    BASIS_DIGEST_HELP,
-    BASIS_FILE_HELP,
     basis_digest,
+    basis_options,
     document_options,
     tx_options,
 )
@@ -39,9 +38,7 @@ verbs = click.Group()
 @click.option("--extensions", "extension_max", type=click.IntRange(0, issuance.MAX_EXTENSIONS),
               default=None, help="how many times it may extend (default 1 with a clause)")
 @click.option("--basis-ref", required=True, help="the basis contract's reference")
-@click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help=BASIS_FILE_HELP)
-@click.option("--basis-sha256", help=BASIS_DIGEST_HELP)
+@basis_options
 @document_options
 @tx_options
 @pass_wallet

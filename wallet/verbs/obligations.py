@@ -16,9 +16,8 @@ from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
 from wallet.units import DATE_HELP, hex32, parse_due, parse_yuan, show_due, yuan
 from wallet.verbs.options import (
-    BASIS_DIGEST_HELP,
-    BASIS_FILE_HELP,
     basis_digest,
+    basis_options,
     document_options,
     one_of,
     tx_options,
@@ -43,9 +42,7 @@ def obligation_id(text: str) -> bytes:
 @click.option("--amount", required=True, help="in yuan, e.g. 120000.00")
 @click.option("--due", required=True, help="due date: " + DATE_HELP)
 @click.option("--basis-ref", required=True, help="the basis contract's or invoice's reference")
-@click.option("--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help=BASIS_FILE_HELP)
-@click.option("--basis-sha256", help=BASIS_DIGEST_HELP)
+@basis_options
 @document_options
 @tx_options
 @pass_wallet

@@ -25,9 +25,14 @@ def tx_options(f: Callable) -> Callable:
         f"{DRAFT_EXPIRY_BLOCKS:,} for a draft with --out; at most {MAX_VALIDITY_BLOCKS:,})")(f)
 
 
-BASIS_FILE_HELP = ("the basis document: its digest keyed by you and the debtor is recorded "
-                   "(only the two of you can compute it; `basis digest` shows it)")
-BASIS_DIGEST_HELP = "a basis digest computed before with `basis digest` (hex)"
+def basis_options(f: Callable) -> Callable:
+    """--basis-file and --basis-sha256: exactly one gives the digest `basis_digest` returns."""
+    f = click.option("--basis-sha256",
+                     help="a basis digest computed before with `basis digest` (hex)")(f)
+    return click.option(
+        "--basis-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        help="the basis document: its digest keyed by you and the debtor is recorded (only "
+        "the two of you can compute it; `basis digest` shows it)")(f)
 
 
 def document_options(f: Callable) -> Callable:
