@@ -268,10 +268,11 @@ def exercise(ctx: Context, body: Exercise) -> None:
 # Voucher states one read of a commitment walks to find its carriers: the parts split
 # from the state it was made on. Past the bound a holder of a part far down reads the
 # commitment through its own voucher (the commitments a voucher carries).
-MAX_CARRIERS_WALKED = 4096
+READ_MAX_CARRIERS_WALKED = 4096
 
 
-def holds_carrier(state: Reader, caller: Caller, commitment: Commitment) -> bool:
+def may_read_commitment_as_carrier_holder(state: Reader, caller: Caller,
+                                          commitment: Commitment) -> bool:
     """The caller holds a live state that carries `commitment`, or the state it was made
     on (its holder commissioned it)."""
     made_on = vouchers.get_voucher(state, commitment.voucher)
@@ -280,7 +281,7 @@ def holds_carrier(state: Reader, caller: Caller, commitment: Commitment) -> bool
         return True
     waiting = vouchers.children_ids(state, made_on.id)
     walked = 0
-    while waiting and walked < MAX_CARRIERS_WALKED:
+    while waiting and walked < READ_MAX_CARRIERS_WALKED:
         voucher = vouchers.get_voucher(state, waiting.pop())
         assert voucher is not None, "an indexed child is stored"
         walked += 1
@@ -299,7 +300,8 @@ def may_read_commitment(state: Reader, caller: Caller, commitment: Commitment) -
     vouchers and learns of it, nothing more."""
     if caller.oversees or caller.one_of(commitment.acquirer):
         return True
-    return caller.member and holds_carrier(state, caller, commitment)
+    return caller.member and may_read_commitment_as_carrier_holder(state, caller,
+                                                                   commitment)
 
 
 def may_read_sale(state: Reader, caller: Caller, sale: Sale) -> bool:
@@ -312,7 +314,8 @@ def may_read_sale(state: Reader, caller: Caller, sale: Sale) -> bool:
     return caller.one_of(commitment.acquirer)
 
 
-def acquirer_reads_voucher(state: Reader, caller: Caller, voucher: vouchers.Voucher) -> bool:
+def may_read_voucher_as_acquirer(state: Reader, caller: Caller,
+                                 voucher: vouchers.Voucher) -> bool:
     """The acquirer of an open commitment a voucher state carries reads the state: it has
     promised to buy that claim."""
     if not caller.member:
@@ -330,7 +333,7 @@ READS = (
          not_readers=("debtor", "earlier_holder")),
     Read("sale", ("acquirer", "seller", *OVERSIGHT), may_read_sale,
          not_readers=("debtor",)),
-    Read("voucher", ("acquirer",), acquirer_reads_voucher),
+    Read("voucher", ("acquirer",), may_read_voucher_as_acquirer),
 )
 
 

@@ -4,23 +4,25 @@ A contract is a module with `NAME`, `VERSION`, `OPERATIONS` and optionally
 `end_block(ctx)` with `MAX_END_BLOCK_EVENTS` (the most events that step emits in one
 block: its work per block is bounded, the rest waits for the next blocks), and
 `MAX_BODY_BYTES` (a larger bound on its operations' bodies than
-contracts.tx.MAX_BODY_BYTES, for a contract that carries bulk data). Its code hash is
-the sha256 of the module's source file, so a transaction pins the exact rules it was
-signed for. Rules change by adding a module with a new version beside the old one; both
-stay registered so history replays.
+contracts.tx.MAX_BODY_BYTES, for a contract that carries bulk data). Its code hash
+covers the module's own rules in a normalised form (contracts.code_identity: comments,
+docstrings, formatting and read rules left out), so a transaction pins the exact rules
+it was signed for; what all versions share is covered by contracts.protocol's
+PROTOCOL_VERSION instead. The hash of a deployed version never changes
+(contracts.deployed): rules change by adding a module with a new version beside the old
+one; both stay registered so history replays.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
 
+from contracts.code_identity import declared_identity, source_code_hash
 from contracts.codec import Hash32, Name, Size
 from contracts.state import Overlay
 from contracts.tx import MAX_BODY_BYTES, MAX_LARGE_BODY_BYTES
@@ -75,7 +77,6 @@ class Contract:
     max_end_block_events: int = 0  # the most events its end_block emits in one block
 
 
-CONTRACTS_DIR = Path(__file__).resolve().parent
 # The end-of-block steps of all contracts together emit at most this many events in one
 # block (each step declares its own bound; a registry whose bounds add up to more is
 # refused). The node stores a block's end-of-block events as one record, and reads it
@@ -86,48 +87,22 @@ MAX_BLOCK_EVENTS = 4096
 MAX_EVIDENCE_EVENTS = 16
 
 
-_FROM_SUBMODULE = re.compile(rb"^[ \t]*(?:from|import) contracts\.(\w+)", re.M)
-_FROM_PACKAGE = re.compile(rb"^[ \t]*from contracts import (\([^)]*\)|[^\n]*)", re.M)
-
-
-@functools.cache
-def _imported_contract_modules(source: bytes) -> frozenset[str]:
-    """The modules of this package a module's source imports (`contracts.x`), read from
-    its import lines (isort's forms: `from contracts.x import ...`, `from contracts
-    import (x, y)`); a word that names no module file is left out."""
-    names = {m[1] for m in _FROM_SUBMODULE.finditer(source)}
-    for m in _FROM_PACKAGE.finditer(source):
-        listed = re.sub(rb"#[^\n]*|\bas\s+\w+", b"", m[1])
-        names.update(re.findall(rb"\w+", listed))
-    return frozenset(name.decode() for name in names
-                     if (CONTRACTS_DIR / f"{name.decode()}.py").is_file())
-
-
 def code_hash(module: ModuleType) -> bytes:
-    """sha256 of a contract module's source and, in name order, of every module of this
-    package it imports, directly or through others: the rules a contract runs include
-    the shared ones it calls (voucher states, totals, the codec, state overlays), so a
-    change there is a new code hash too. Computed once per module file and process."""
-    return _code_hash(module.__file__ or "")
+    """The code hash of a contract module: its own rules, normalised
+    (contracts.code_identity), not the shared modules it imports. Computed once per
+    module file and process."""
+    path = module.__file__
+    assert path is not None, f"{module.__name__} is a contract module read from a file"
+    found, declared = _read_identity(path)
+    assert declared == (module.NAME, module.VERSION), \
+        f"{module.__name__}: NAME and VERSION are assigned once, as literals"
+    return found
 
 
 @functools.cache
-def _code_hash(path: str) -> bytes:
-    own = Path(path).read_bytes()
-    sources: dict[str, bytes] = {}
-    waiting = sorted(_imported_contract_modules(own))
-    while waiting:
-        name = waiting.pop()
-        if name in sources:
-            continue
-        sources[name] = (CONTRACTS_DIR / f"{name}.py").read_bytes()
-        waiting.extend(sorted(_imported_contract_modules(sources[name]) - set(sources)))
-    digest = hashlib.sha256(b"claimledger/contract/v1\x00" + own)
-    for name in sorted(sources):
-        source = sources[name]
-        digest.update(b"\x00" + name.encode() + b"\x00" + len(source).to_bytes(8, "big"))
-        digest.update(source)
-    return digest.digest()
+def _read_identity(path: str) -> tuple[bytes, tuple[str, int]]:
+    source = Path(path).read_bytes()
+    return source_code_hash(source), declared_identity(source)
 
 
 def contract_from_module(module: ModuleType) -> Contract:

@@ -3,6 +3,10 @@
 Rules change by adding a contract module with a new version beside the old one; the
 agency then activates the new version from a future height. Until that height the old
 version applies, after it only the new one, so every node replays history exactly.
+
+Keys: `g/<contract>` the schedule of each contract (the genesis state writes its first
+version); `gp/` the protocol version in force (contracts.protocol), which the genesis
+state writes and only governance changes.
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from contracts.caller import Caller, Read
-from contracts.codec import U32, Hash32, Height, Name, Size
+from contracts.codec import U32, Hash32, Height, Name, Size, decode
 from contracts.contract import Context, Operation
-from contracts.errors import require
+from contracts.errors import LedgerError, require
 from contracts.membership import require_active
 from contracts.state import Overlay, Reader, get_record, put_record
 
@@ -39,6 +43,13 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Protocol:
+    """The protocol version in force (contracts.protocol)."""
+
+    version: U32
+
+
+@dataclass(frozen=True)
 class Activate:
     agency: Hash32
     contract: Name
@@ -55,6 +66,11 @@ def get_schedule(state: Reader, contract: str) -> Schedule | None:
     return get_record(state, schedule_key(contract), Schedule)
 
 
+def schedules(state: Reader) -> list[Schedule]:
+    """Every contract's schedule, in contract-name order."""
+    return [decode(Schedule, raw) for _, raw in state.scan(schedule_key(""))]
+
+
 def active_activation(state: Reader, contract: str, height: int) -> Activation | None:
     """The version of `contract` in force at `height`, if any."""
     schedule = get_schedule(state, contract)
@@ -69,6 +85,23 @@ def active_activation(state: Reader, contract: str, height: int) -> Activation |
 
 def write_schedule(state: Overlay, schedule: Schedule) -> None:
     put_record(state, schedule_key(schedule.contract), schedule)
+
+
+def protocol_key() -> bytes:
+    return b"gp/"
+
+
+def write_protocol_version(state: Overlay, version: int) -> None:
+    put_record(state, protocol_key(), Protocol(version))
+
+
+def protocol_version(state: Reader) -> int:
+    """The protocol version in force in `state` (the genesis state writes the first)."""
+    record = get_record(state, protocol_key(), Protocol)
+    if record is None:
+        raise LedgerError("governance.no_protocol", "this state holds no protocol version: "
+                          "it was not made by this release's genesis")
+    return record.version
 
 
 def activate(ctx: Context, body: Activate) -> None:

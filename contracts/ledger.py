@@ -15,7 +15,8 @@ from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode, sha
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
 from contracts.identity import KeyPair
-from contracts.state import MemoryStore, Overlay
+from contracts.protocol import PROTOCOL_VERSION
+from contracts.state import MemoryStore, Overlay, Reader
 from contracts.tx import (
     MAX_VALIDITY_BLOCKS,
     TX_DOMAIN,
@@ -157,7 +158,8 @@ def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Even
         if active is None:
             continue
         contract = registry.get(name, active.version)
-        assert contract is not None, f"{name} v{active.version} is in force but not run here"
+        if contract is None or contract.code_hash != active.code_hash:
+            raise missing_contract(name, active)
         if contract.end_block is None:
             continue
         ctx = Context(state, block.height, block.time_ms, NO_TX, frozenset(), registry)
@@ -166,6 +168,29 @@ def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Even
             f"{name}'s end of block emitted {len(ctx.events)} events, over its bound"
         events.extend(ctx.events)
     return events
+
+
+def missing_contract(name: str, activation: governance.Activation) -> LedgerError:
+    """The error of a node that lacks the code of a contract version the chain uses."""
+    return LedgerError(
+        "node.missing_contract",
+        f"the chain runs {name} v{activation.version} (code hash "
+        f"{activation.code_hash.hex()}) from height {activation.from_height}, and this "
+        "node's release lacks that code: install a release that has it",
+    )
+
+
+def require_contracts_run(registry: Registry, state: Reader, height: int) -> None:
+    """`LedgerError` node.missing_contract unless `registry` runs every contract version
+    the governance schedules in `state` put in force at `height` or later (a node that
+    would otherwise stop, or fork, at the height a version it lacks takes over)."""
+    for schedule in governance.schedules(state):
+        in_force = [a for a in schedule.activations if a.from_height <= height][-1:]
+        coming = [a for a in schedule.activations if a.from_height > height]
+        for activation in in_force + coming:
+            runs = registry.get(schedule.contract, activation.version)
+            if runs is None or runs.code_hash != activation.code_hash:
+                raise missing_contract(schedule.contract, activation)
 
 
 # ------------------------------------------------------------------ genesis
@@ -191,9 +216,10 @@ class Genesis:
 
 
 def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, bytes | None]]:
-    """The state before block 1: the genesis members, the node registry, and version 1 of
-    every contract."""
+    """The state before block 1: the protocol version, the genesis members, the node
+    registry, and the first version of every contract."""
     state = Overlay(MemoryStore())
+    governance.write_protocol_version(state, PROTOCOL_VERSION)
     for m in genesis.members:
         membership.check_roles(m.roles)
         record = membership.Member(m.address, m.name, m.roles, "active", genesis.time_ms, 0, "")

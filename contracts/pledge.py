@@ -290,7 +290,7 @@ def may_read_pledge_notice(state: Reader, caller: Caller, notice: Notice) -> boo
     return caller.member
 
 
-def pledgee_reads_voucher(state: Reader, caller: Caller, voucher: Voucher) -> bool:
+def may_read_voucher_as_pledgee(state: Reader, caller: Caller, voucher: Voucher) -> bool:
     """The bank reads a voucher state while its pledge on it is active: it must see what
     secures its loan. After a release the state is the holder's alone again; after an
     enforcement the bank holds its part."""
@@ -305,7 +305,7 @@ READS = (
     Read("pledge", ("pledgor", "pledgee", "asked", *OVERSIGHT), may_read_pledge,
          not_readers=("debtor",)),
     Read("pledge_notice", ("member",), may_read_pledge_notice),
-    Read("voucher", ("pledgee",), pledgee_reads_voucher),
+    Read("voucher", ("pledgee",), may_read_voucher_as_pledgee),
 )
 
 

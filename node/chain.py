@@ -15,11 +15,14 @@ The validator set of each height comes from the node registry in the state
 the sets of every height up to H+2 are known. Every header carries the hash of its
 height's set and of the next height's; every certificate and every piece of evidence is
 checked against the set of its own height.
+A node whose release lacks a contract version the chain has put in force, now or from a
+later height, refuses to open the chain (node.missing_contract).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -39,6 +42,7 @@ from contracts.ledger import (
     check_transaction,
     end_block,
     genesis_state,
+    require_contracts_run,
 )
 from contracts.state import MemoryStore, Overlay, Reader, next_state_root
 from contracts.tx import decode_transaction, payload_id
@@ -58,6 +62,7 @@ from node.blocks import (
 )
 from node.config import NetworkConfig
 from node.evidence import EvidenceError, verify_duplicate_vote
+from node.metrics import NodeMetrics
 from node.store import (
     KEY_SPACES,
     MAX_BLOCK_BYTES,
@@ -163,6 +168,9 @@ class Chain:
         self.chain_id = config.chain_id
         # Every set of the chain by from_height, with its consensus form and header hash.
         self._sets: list[tuple[nodes.NodeSet, ValidatorSet, bytes]] = []
+        # The node's instruments (node/metrics.py), when a running node has them: the time
+        # of verifying and executing blocks, and each committed block.
+        self.metrics: NodeMetrics | None = None
         self.head = self._open()
 
     # ----------------------------------------------------------------- validator sets
@@ -213,6 +221,11 @@ class Chain:
         """What `key` is to this network now: "validator" (in force at head + 1 or at a
         later height already decided), "observer", or None. For peer handshakes."""
         return nodes.node_role(self.store, key, self.head.height + 1)
+
+    def _took(self, kind: str, started: float) -> None:
+        """Observe the seconds since `started` as block "verification" or "execution"."""
+        if self.metrics is not None:
+            getattr(self.metrics, kind).observe(time.perf_counter() - started)
 
     # ----------------------------------------------------------------- genesis
 
@@ -271,6 +284,7 @@ class Chain:
         self._load_sets(self.store)
         self.head = head
         self.check_recent(head, STARTUP_CHECK_BLOCKS)
+        require_contracts_run(self.registry, self.store, head.height + 1)
         return head
 
     def _check_genesis_hash(self) -> None:
@@ -455,8 +469,11 @@ class Chain:
                 evidence: Sequence[Equivocation] = ()) -> Execution:
         """Apply `txs` in order on top of the head; failing ones are left out and
         reported; then record the verified `evidence`."""
-        return execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
-                          self.head.height + 1, txs, time_ms, evidence)
+        started = time.perf_counter()
+        run = execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
+                         self.head.height + 1, txs, time_ms, evidence)
+        self._took("execution", started)
+        return run
 
     def verify_evidence(self, block: Block) -> list[Equivocation]:
         """The records of a block's evidence, each verified (node.evidence); `InvalidBlock`
@@ -511,6 +528,7 @@ class Chain:
         mempool), so a signature is verified once per node, not again in the block.
         """
         h = block.header
+        started = time.perf_counter()  # verification: all but executing the block
         expected = {
             "chain_id": self.chain_id,
             "height": self.head.height + 1,
@@ -534,6 +552,7 @@ class Chain:
         txs = [checked(raw) or check_transaction(self.registry, self.chain_id, raw, h.height)
                for raw in block.txs]
         check_per_block(txs)
+        self._took("verification", started)
         try:
             run = self.execute(txs, h.time_ms, evidence)
         except Rejected as e:  # evidence the ledger holds already
@@ -548,6 +567,7 @@ class Chain:
     def verify_certificate(self, block: Block, certificate: Certificate) -> None:
         """`InvalidBlock` unless `certificate` finalises `block` by more than 2/3 of the
         power in force at the block's height (known up to head + 2)."""
+        started = time.perf_counter()
         try:
             verify_certificate(
                 certificate, self.chain_id, block.header.height, block.id,
@@ -555,6 +575,7 @@ class Chain:
             )
         except CertificateError as e:
             raise InvalidBlock(e.code, e.message) from e
+        self._took("verification", started)
 
     def commit(self, block: Block, certificate: Certificate, run: Execution) -> Head:
         assert block.header.height == self.head.height + 1 == run.height
@@ -564,6 +585,9 @@ class Chain:
         self.store.commit_block(
             block, certificate, run.records, run.block_events, run.changes, head
         )
+        if self.metrics is not None:
+            self.metrics.committed(run.time_ms, self.head.time_ms, len(block.txs),
+                                   sum(len(raw) for raw in block.txs))
         self.head = head
         if any(key.startswith(nodes.SETS) for key, _ in run.changes):
             self._load_sets(self.store)  # a change applied: the set of head + 2 is new

@@ -5,7 +5,10 @@ Exit codes (stable): 0 done or stopped cleanly; 1 bad configuration, key or pass
 or a store that cannot be opened (in use); 2 bad usage; 3 `store.corrupt`, the store
 fails a check at start or a read at run time (the node served nothing wrong: it stops);
 4 `store.write_failed`, the disk refused a write (full): the last block is stored whole
-or not at all; 5 `resync.failed`, the peers did not bring the store up to their head.
+or not at all; 5 `resync.failed`, the peers did not bring the store up to their head;
+6 `backup.*`, no backup was made (no node runs on the data directory, the target is not
+empty, ...); 7 `node.missing_contract`, the chain uses a contract version this release
+lacks.
 The last line on stderr is `Error: <code>: <sentence>`.
 """
 
@@ -21,7 +24,6 @@ import os
 import signal
 import socket
 import ssl
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,8 +38,9 @@ from contracts.identity import KeyPair
 from contracts.keystore import unsafe_mode_warning, unseal
 from contracts.tls_binding import is_loopback_host
 from node import home as home_files
-from node import tls
+from node import logs, tls
 from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
+from node.backup import AdminSocket, BackupError, request_backup
 from node.chain import Chain
 from node.config import Limits, NetworkConfig, NodeEntry, load_network
 from node.front import FrontLimits, start_front
@@ -64,6 +67,8 @@ PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 EXIT_STORE_CORRUPT = 3
 EXIT_WRITE_FAILED = 4
 EXIT_RESYNC_FAILED = 5
+EXIT_BACKUP_FAILED = 6
+EXIT_MISSING_CONTRACT = 7
 FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED}
 FAULT_HINTS = {
     "store.corrupt": "rebuild the store from the peers with `claimledger-node resync` "
@@ -172,6 +177,8 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
     api = api_tls(node.identity.entry.api_tls, ca_loaded, node.signer, node.config.chain_id,
                   node.name)
     replication = Replication(node, data_dir, routes=routes)
+    node.replication = replication  # /v1/status, /ready and /metrics read its links
+    admin = AdminSocket(node, data_dir)  # DATA/admin.sock: `claimledger-node backup`
     # Behind the front's limits: connection caps, head and body deadlines (node/front.py);
     # [limits] of network.toml: each client's budget here, each member's and peer's share
     # in the mempool (node.service gives the mempool its part).
@@ -183,6 +190,7 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
         app.middlewares.insert(0, access_logged(requests))  # outermost: sees what is sent
     runner, _ = await start_front(app, host, port, api.context)
     await listen_for_peers(node, replication, peer_address)
+    await admin.start()
     logging.getLogger("claimledger.node").info(
         "%s (%s) serving %s://%s:%d/v1/status at height %d",
         node.name, node.describe_role(), api.scheme, host, port, node.chain.head.height,
@@ -195,6 +203,7 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
             await node.wait_stopped()
     finally:
         api.stop()
+        await admin.stop()  # waits for a backup being made: the store closes below
         await replication.stop()
         await runner.cleanup()
         if requests is not None:
@@ -203,11 +212,8 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
     return node.fault
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def configure_logging(level: str, log_format: str = "text") -> None:
+    logs.configure_logging(level, log_format)
 
 
 def unseal_node_key(key_path: Path, passphrase_file: Path | None) -> NodeSigner:
@@ -216,8 +222,9 @@ def unseal_node_key(key_path: Path, passphrase_file: Path | None) -> NodeSigner:
     try:
         document = json.loads(key_path.read_text(encoding="utf-8"))
         warning = unsafe_mode_warning(str(key_path), key_path.stat().st_mode)
-        if warning is not None:
-            click.echo(f"warning: {warning}", err=True)
+        if warning is not None:  # through the log: a line of its format (JSON or text)
+            logging.getLogger("claimledger.node").warning(
+                "%s", warning, extra={"code": "keystore.unsafe_mode"})
         return LocalSigner(unseal(document, read_passphrase(passphrase_file)))
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
@@ -291,6 +298,8 @@ def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner,
     except StoreFault as e:
         raise fault_exit(e) from None
     except LedgerError as e:
+        if e.code == "node.missing_contract":
+            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
         raise click.ClickException(f"{e.code}: {e.message}") from None
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
@@ -370,6 +379,10 @@ def setup_options(command: Callable) -> Callable:
 @click.option("--access-log-backups", type=click.IntRange(1, 1000), default=10,
               show_default=True, help="rolled-over access log files kept (FILE.1 ... FILE.N)")
 @click.option("--log-level", default=None, help="default: node.toml's, else INFO")
+@click.option("--log-format", type=click.Choice(logs.FORMATS), default="text",
+              show_default=True, envvar="CLAIMLEDGER_LOG_FORMAT",
+              help="text lines for people, or one JSON object per line (time, level, "
+                   "logger, message and fields; also from $CLAIMLEDGER_LOG_FORMAT)")
 @click.option("--event-loop", type=click.Choice(["uvloop", "asyncio"]), default="uvloop",
               show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
               help="uvloop (libuv) or the standard library's loop (also from "
@@ -379,11 +392,11 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
         api_cert: Path | None, api_key: Path | None, api_key_passphrase_file: Path | None,
         access_log_path: Path | None, access_log_max_bytes: int, access_log_backups: int,
-        log_level: str | None, event_loop: str) -> None:
+        log_level: str | None, log_format: str, event_loop: str) -> None:
     """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
     setup = node_setup(home, config_path, network_path, data_dir, key_path, passphrase_file)
     settings = setup.settings
-    configure_logging(log_level or (settings.log_level if settings else "INFO"))
+    configure_logging(log_level or (settings.log_level if settings else "INFO"), log_format)
     if setup.key_path is None:
         raise click.UsageError("--network needs --key (the node's key store file)")
     key = unseal_node_key(setup.key_path, setup.passphrase_file)
@@ -443,6 +456,10 @@ def verify_store(home: Path | None, config_path: Path | None, network_path: Path
         raise fault_exit(e) from None
     except StoreError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
+    except LedgerError as e:
+        if e.code == "node.missing_contract":
+            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
+        raise
     finally:
         store.close()
     keys = sum(report.keys.values())
@@ -714,6 +731,24 @@ def make_genesis(network_path: Path, out_path: Path) -> None:
                                    "genesis is written once") from None
     click.echo(f"wrote {out_path}: chain {plan.genesis.chain_id}, genesis hash "
                f"{genesis_hash(data).hex()}")
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
+              required=True, help="the data directory of the RUNNING node to back up")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              required=True, help="a new or empty directory: OUT/ledger and OUT/backup.json")
+def backup(data_dir: Path, out_dir: Path) -> None:
+    """Back up a running node's store while it runs: the node copies a consistent
+    snapshot of its store to OUT/ledger (through DATA/admin.sock) and names the head it
+    holds in OUT/backup.json. Never a key, nor the consensus signing log. Exit 0 or 6."""
+    try:
+        manifest = asyncio.run(request_backup(data_dir, out_dir.resolve()))
+    except BackupError as e:
+        raise Failure(e.code, e.message, EXIT_BACKUP_FAILED) from None
+    click.echo(f"backed up height {manifest['height']} (block {manifest['block_id']}, state "
+               f"root {manifest['state_root']}): {manifest['keys']} keys, "
+               f"{manifest['bytes']} bytes in {out_dir.resolve() / 'ledger'}")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,9 @@ class RefusalLog:
             self._unlogged += 1
             return
         more = f" ({self._unlogged} more since the last line)" if self._unlogged else ""
-        self.logger.log(self.level, self.what + "%s", clip(who, 64), clip(code, 64), more)
+        self.logger.log(self.level, self.what + "%s", clip(who, 64), clip(code, 64), more,
+                        extra={"code": clip(code, 64), "peer": clip(who, 64),
+                               "unlogged": self._unlogged})
         self._last, self._unlogged = now, 0
 
 

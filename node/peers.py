@@ -111,6 +111,13 @@ class PeerError(Exception):
         self.code = code
         self.message = message
 
+    @property
+    def refusal(self) -> str:
+        """The code a refusing peer sent (`peer.refused`), else this error's own code."""
+        if self.code == "peer.refused":
+            return self.message.rpartition(": ")[2]
+        return self.code
+
 
 def handshake_bytes(role: str, chain_id: str, challenge: bytes, nonce: bytes, signer: bytes,
                     verifier: bytes, tls_key: bytes) -> bytes:
@@ -250,6 +257,11 @@ class Peers:
         self._stopping = False
         self._client_tls = tls.client_context()
         self._runner: web.AppRunner | None = None
+        # A peer that refuses this node's link (its key not registered there, another
+        # chain): at WARNING with the reason, at most a line per interval however often
+        # the dialling repeats.
+        self.dial_refusals = RefusalLog(self.limits.refusal_log_interval_s, log,
+                                        "the peer %s refused this node's link: %s")
         self.read_registry()
 
     def make_identity(self) -> tls.TlsIdentity:
@@ -375,8 +387,12 @@ class Peers:
                         await ws.close()
                 except tls.TlsError as e:
                     log.warning("refused the peer at %s for %s: %s", url, name, e)
-                except (aiohttp.ClientError, OSError, TimeoutError, PeerError,
-                        ssl.SSLError) as e:
+                except PeerError as e:
+                    if e.code == "peer.closed":  # going away (a restart), not a refusal
+                        log.debug("link to %s: %s", name, clip(e))
+                    else:
+                        self.dial_refusals.note(e.refusal, name)
+                except (aiohttp.ClientError, OSError, TimeoutError, ssl.SSLError) as e:
                     log.debug("link to %s: %s", name, clip(e))
                 except asyncio.CancelledError:
                     raise

@@ -18,17 +18,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from consensus.certificate import make_certificate
 from contracts.contract import Registry, default_registry
 from contracts.errors import LedgerError
 from contracts.evidence import Equivocation
 from contracts.identity import KeyPair, verify
+from node import operations
 from node.blocks import MAX_BLOCK_TX_BYTES, Head
 from node.chain import Chain
 from node.config import NetworkConfig, NodeEntry
 from node.evidence import EvidencePool
 from node.mempool import Mempool
+from node.metrics import NodeMetrics
 from node.signer import NodeSigner, as_signer
 from node.store import Store, StoreFault
 
@@ -93,6 +96,12 @@ class Node:
             self.store.close()
             raise
         self.mempool = Mempool(self.chain, config.timing.max_mempool_txs, limits=config.limits)
+        # Its own metrics registry (node/metrics.py) and the peer wiring, once started
+        # (node.validator.Replication): /v1/status, /ready and /metrics read them.
+        self.metrics = NodeMetrics()
+        self.chain.metrics = self.metrics
+        self.replication: Any = None
+        operations.watch(self)
         self.evidence = EvidencePool()  # equivocations found, for this node's next block
         self.committed = asyncio.Event()  # set and replaced at every commit
         # Hooks of the peer wiring (node.replication): a new transaction, a new head.

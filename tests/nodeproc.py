@@ -387,13 +387,15 @@ class NodeProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def wait_ready(self, timeout: float = 30) -> dict:
+    def wait_ready(self, timeout: float = 30, path: str = "/v1/status") -> dict:
+        """The first 200 answer of `path` (/health: the node answers without reading its
+        state, which /v1/status does for the contract versions in force)."""
         deadline = time.monotonic() + timeout
         while True:
             if not self.alive():
                 raise AssertionError(f"the node exited before answering:\n{self.stderr()}")
             try:
-                reply = request(f"{self.net.api}/v1/status", timeout=1)
+                reply = request(f"{self.net.api}{path}", timeout=1)
                 if reply.status == 200:
                     return reply.json()
             except OSError:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from contracts import governance, issuance, membership
@@ -128,25 +125,3 @@ def test_activation_refusals(change: dict, code: str) -> None:
     values.update(change)
     tx = ledger.tx("governance", "activate", governance.Activate(**values), signer)
     assert ledger.refused(tx) == code
-
-
-def test_a_contracts_code_hash_covers_the_shared_modules_it_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """transfer.py is unchanged, but the voucher rules it calls change: a new hash."""
-    from contracts import contract as contract_module
-
-    original = contract_module.CONTRACTS_DIR
-
-    def hash_with(vouchers_suffix: bytes, where: Path) -> bytes:
-        shutil.copytree(original, where)
-        (where / "vouchers.py").write_bytes(
-            (where / "vouchers.py").read_bytes() + vouchers_suffix)
-        monkeypatch.setattr(contract_module, "CONTRACTS_DIR", where)
-        return contract_module._code_hash(str(where / "transfer.py"))
-
-    same = hash_with(b"", tmp_path / "a")
-    assert same == default_registry().get("transfer", 1).code_hash
-    changed = hash_with(b"\n# a changed rule\n", tmp_path / "b")
-    assert changed != same
-    assert hash_with(b"", tmp_path / "c") == same  # the path is not part of it

@@ -248,6 +248,9 @@ def samples(api: Api) -> dict[str, Sample]:
                                          "document"),
         "GET /v1/evidence": Sample("/v1/evidence", "evidence"),
         "GET /v1/openapi.json": Sample("/v1/openapi.json", None),
+        "GET /health": Sample("/health", None),
+        "GET /ready": Sample("/ready", None),
+        "GET /metrics": Sample("/metrics", None),  # the test's client is on 127.0.0.1
         "GET /explorer/": Sample("/explorer/", None),
         "GET /explorer/{file}": Sample("/explorer/app.js", None),
         "GET /v1/overview": Sample("/v1/overview", "block"),

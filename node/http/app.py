@@ -44,6 +44,7 @@ from node.http.members import (
 )
 from node.http.nodes import get_nodes, list_proposals
 from node.http.openapi import openapi_document
+from node.http.ops import get_health, get_metrics, get_ready, measured
 from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
 from node.http.setoff import (
@@ -162,6 +163,11 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/nodes": Reads("record", ("node",)),
     "GET /v1/nodes/proposals": Reads("record", ("node",)),
     "GET /v1/openapi.json": Reads("open"),
+    # The operator's: liveness and readiness (ok or a code), and the node's own figures
+    # for Prometheus (clients on a private address only: node/http/ops.py).
+    "GET /health": Reads("open"),
+    "GET /ready": Reads("open"),
+    "GET /metrics": Reads("open"),
     # The explorer's static files hold no data: its pages read through /v1, signed in.
     "GET /explorer/": Reads("open"),
     "GET /explorer/{file}": Reads("open"),
@@ -205,13 +211,14 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
     served with node.front.start_front, which applies its connection limits);
     `verifier` checks signed requests (default `member_verifier(node)`).
     """
-    # The deadline outermost: it sends every answer, error answers included; then the
+    # The metrics' timing outermost, then the deadline: it sends every answer, error
+    # answers included; then the
     # error middleware, so that the signature check's refusals and the read rules' are
     # JSON with their status (node/cli.py puts the access log outside all of them).
     auth = request_auth(verifier or member_verifier(node), max_body_bytes=MAX_BODY_BYTES,
                         exempt_paths=OPEN_PATHS, large_body=(SMALL_BODY_BYTES, body_slot))
     app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[answer_deadline, errors_as_json, auth])
+                          middlewares=[measured(), answer_deadline, errors_as_json, auth])
     app[NODE] = node
     app[FRONT_LIMITS] = front_limits or FrontLimits()
     app[API_LOG] = throttled_logger(log.name, app[FRONT_LIMITS])  # bugs any client may reach
@@ -266,6 +273,9 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/nodes", get_nodes),
         web.get("/v1/nodes/proposals", list_proposals),
         web.get("/v1/openapi.json", get_openapi),
+        web.get("/health", get_health),
+        web.get("/ready", get_ready),
+        web.get("/metrics", get_metrics),
     ])
     add_explorer(app)  # the regulator's explorer at /explorer/ and the reads it needs
     return app

@@ -17,6 +17,7 @@ from contracts.codec import to_json
 from contracts.errors import Forbidden, LedgerError
 from contracts.ledger import resolve
 from contracts.tx import Transaction, decode_transaction, payload_id
+from node import operations
 from node.blocks import Block
 from node.http.params import (
     DEFAULT_PAGE,
@@ -62,6 +63,9 @@ async def get_status(request: web.Request) -> web.Response:
              "gossip_failed": mempool.gossip_failed.get(v.key, 0)}
             for v in node.chain.registry_entries().validators  # the registry's, in force
         ],
+        # The operator's: release and protocol versions, contract versions in force, peer
+        # links, and whether this node is behind its peers (node/operations.py).
+        **operations.status_fields(node),
     })
 
 

@@ -29,6 +29,7 @@ from node.http.schemas import (
     ref,
 )
 from node.http.submit import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
+from node.metrics import CONTENT_TYPE
 from node.setoff_plan import MAX_PLAN_DEBTS
 
 # What the API takes in a path or a query: 64 hex digits, either case.
@@ -391,7 +392,39 @@ def tx_batch_operation() -> dict[str, Any]:
 
 # Routes that hold no member's business: no signature, no read rule.
 OPEN_PATHS = frozenset({"/v1/status", "/v1/openapi.json", "/explorer/", "/explorer/{file}",
-                        "/explorer/sign-in", "/explorer/sign-out"})
+                        "/explorer/sign-in", "/explorer/sign-out", "/health", "/ready",
+                        "/metrics"})
+OK = {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}}
+
+
+def operator_paths() -> dict[str, Any]:
+    """/health, /ready and /metrics (node/http/ops.py)."""
+    return {
+        "/health": {"get": {
+            "summary": "Liveness: the process is up and its store answers",
+            "responses": {"200": _json(OK, "healthy"), "503": _json(
+                ERROR, "the store fails (store.corrupt, store.write_failed, store.empty) or "
+                "the node is stopping (node.stopping)")}}},
+        "/ready": {"get": {
+            "summary": "Readiness: healthy, caught up with its peers and, for a validator, "
+                       "linked to validators holding more than 2/3 of the power",
+            "responses": {"200": _json(OK, "ready"), "503": _json(
+                ERROR, "node.catching_up (behind the peers' head, or no head reported "
+                "yet), node.no_quorum (a validator linked to too little power), or what "
+                "/health answers")}}},
+        "/metrics": {"get": {
+            "summary": "The node's metrics in Prometheus' text format",
+            "description": "Served to clients on a loopback or private network address "
+            "only. The node's own figures: height, rounds, blocks, transactions, mempool, "
+            "peers, sync lag, verification and execution time, API latency by route "
+            "template, refusals by code, store size; no member address, no amount.",
+            "responses": {
+                "200": {"description": "metrics", "content": {
+                    CONTENT_TYPE: {
+                        "schema": {"type": "string"}}}},
+                "403": _json(ERROR, "metrics.forbidden: the client is not on a loopback "
+                             "or private network address")}}},
+    }
 DRAFT = {"name": "X-Claimledger-Draft", "in": "header", "required": False,
          "description": "A member asked to co-sign a transaction on a voucher state (a bank "
          "on a pledge, an acquirer, a merchant on a payment) presents the draft it was asked "
@@ -448,7 +481,8 @@ def _document() -> dict[str, Any]:
             "queries). Errors are "
             '{"error": {"code", "message"}} with a stable code. Validators link to '
             "each other over TLS websockets at /v1/peer on their peer address, not on this "
-            "API. Every request but /v1/status, this document and the explorer's files is "
+            "API. Every request but /v1/status, /health, /ready, /metrics, this document "
+            "and the explorer's files is "
             "signed by a member key (headers X-Claimledger-Member, -Time, -Nonce, "
             "-Signature; the wallet adds them), and answers only what the ledger's read "
             "rules let that member read (403 read.forbidden otherwise).",
@@ -611,6 +645,7 @@ def _document() -> dict[str, Any]:
             **lifecycle_paths(),
             **setoff_paths(),
             **explorer_paths(),
+            **operator_paths(),
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": _json(OBJECT, "OpenAPI document")},

@@ -374,7 +374,39 @@ RECORD_SCHEMAS: dict[str, Any] = {
                    "chain_id": {"type": "string"}, "node": {"type": "string"},
                    "role": {"enum": ["validator", "observer", "follower"]},
                    "height": {"type": "integer"}, "state_root": HEX32,
-                   "block_id": HEX32, "time_ms": {"type": "integer"}}},
+                   "block_id": HEX32, "time_ms": {"type": "integer"},
+                   "version": {"type": "string", "description": "this release (package "
+                               "metadata)"},
+                   "protocol": {"type": "integer", "description": "the version of what "
+                                "every contract version shares: codec, state root, block "
+                                "format"},
+                   "contracts": {"type": "array", "description": "each contract's version "
+                                 "in force for the next block", "items": {
+                                     "type": "object",
+                                     "required": ["name", "version", "code_hash",
+                                                  "from_height"],
+                                     "properties": {
+                                         "name": {"type": "string"},
+                                         "version": {"type": "integer"},
+                                         "code_hash": HEX32,
+                                         "from_height": {"type": "integer"}}}},
+                   "peers": {"type": "object", "required": ["count", "links"],
+                             "properties": {
+                                 "count": {"type": "integer"},
+                                 "links": {"type": "array", "items": {
+                                     "type": "object",
+                                     "required": ["name", "key", "role", "direction"],
+                                     "properties": {
+                                         "name": {"type": "string"}, "key": HEX32,
+                                         "role": {"enum": ["validator", "observer"]},
+                                         "direction": {"enum": ["inbound", "outbound"]},
+                                         "height": {"type": ["integer", "null"],
+                                                    "description": "the head it last "
+                                                    "reported"}}}}}},
+                   "catching_up": {"type": "boolean", "description": "behind the head "
+                                   "the validators report (f + 1 of them)"},
+                   "sync_lag": {"type": "integer", "description": "blocks behind that "
+                                "head"}}},
     "Tx": {"type": "object", "required": ["id", "status"], "properties": {
         "id": HEX32, "status": {"enum": ["pending", "committed", "rejected"]},
         "height": {"type": "integer"}, "operation": {"type": "string"},

@@ -215,8 +215,10 @@ class ConsensusLoop:
                         self.node.evidence.add(first, second)  # for this node's next block
                 case SigningRefused(code=code, message=message):
                     log.warning("signing refused: %s: %s", code, message)
-                case EnteredRound():
-                    pass  # a report: timers and requests for the round come as their own actions
+                case EnteredRound(round=round_):
+                    # A report: timers and requests for the round come as their own actions.
+                    if round_ > 0:
+                        self.node.metrics.round_changes.inc()
                 case _:
                     raise AssertionError(f"unhandled consensus action {action!r}")
 

@@ -1,5 +1,5 @@
-"""`claimledger-wallet nodes …` and `governance activate`: the node registry and contract
-versions, from the agency's and the operators' wallets.
+"""The node registry and contract versions, from the agency's and the operators' wallets:
+`claimledger-wallet nodes …` and `claimledger-wallet governance activate`.
 
 Validator changes take two steps (contracts/nodes.py): the agency proposes one (`nodes
 propose add-validator|remove-validator|set-power|rotate-key`), and the operators of the
@@ -18,7 +18,9 @@ from rich.table import Table
 
 from contracts import governance, nodes
 from contracts.identity import parse_address
-from wallet.cli import Wallet, hex32, main, pass_wallet, show_time, tx_options
+from wallet.session import Wallet, pass_wallet
+from wallet.units import hex32, show_time
+from wallet.verbs.options import tx_options
 
 DAY_MS = 86_400_000
 
@@ -213,5 +215,5 @@ def activate(w: Wallet, contract: str, version: int, code_hash: str, from_height
     w.transact("governance", "activate", body, out, expires_in)
 
 
-main.add_command(nodes_group)
-main.add_command(governance_group)
+# The family's verbs, gathered here; wallet.cli adds each to its `main` group.
+verbs = click.Group(commands=[nodes_group, governance_group])

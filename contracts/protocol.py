@@ -1,0 +1,28 @@
+"""The protocol version: what every contract version shares and what decides consensus.
+
+A contract version's code hash covers its own rule module alone
+(contracts.code_identity). Everything else that decides whether nodes agree is covered
+by this one number instead:
+
+- contracts/codec.py: the canonical encoding of every record, body and message;
+- contracts/state.py: the state overlay, record storage and the state root;
+- contracts/tx.py: the transaction envelope, its signing bytes and bounds;
+- contracts/ledger.py: how a transaction is checked and applied, the end of a block,
+  the genesis state;
+- contracts/contract.py: what a contract is, its context and the registry's bounds;
+- contracts/code_identity.py: how a contract version's code hash is computed;
+- contracts/errors.py, contracts/identity.py: rejection, keys and signatures;
+- contracts/vouchers.py: voucher states and their indices, which several contracts
+  write; contracts/evidence.py: the record of equivocations a block carries;
+- node/blocks.py and node/chain.py: the block format, its hashes and roots, how a block
+  is executed and validated; consensus/: votes and commit certificates.
+
+A contract module that another contract imports (transfer imports pledge) is frozen by
+its own code hash (contracts/deployed.py), not by this number. A change to any of the
+modules above that could make two nodes disagree on a block is a new protocol version,
+and the protocol version changes only by governance. The genesis
+state holds the version a chain starts with (contracts.governance.protocol_version reads
+it), so the state root commits to it.
+"""
+
+PROTOCOL_VERSION = 1
