@@ -321,11 +321,16 @@ class Peers:
 
     def dial_targets(self) -> list[bytes]:
         """A validator dials the validators whose keys sort after its own; any other node
-        (an observer, a node not yet admitted) dials every validator."""
+        (an observer, a node not yet admitted) dials every validator. Never this node
+        under its old key: while a rotation is coming, the registry lists both keys at
+        this node's peer address."""
         me = self.address
+        mine = self.peer_addresses.get(me)
+        others = {k for k in self.validators
+                  if k != me and (mine is None or self.peer_addresses.get(k) != mine)}
         if me in self.validators:
-            return sorted(k for k in self.validators if k > me)
-        return sorted(k for k in self.validators if k != me)
+            return sorted(k for k in others if k > me)
+        return sorted(others)
 
     def start(self) -> None:
         self.refresh()
