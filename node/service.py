@@ -172,9 +172,26 @@ class Node:
                                            chain.store, chain.head.height + 1, time_ms)
         return time_ms, evidence
 
+    def producing_alone(self) -> bool:
+        """This node is the only validator at the next height: its producer's blocks,
+        certified by its signature alone, are valid there."""
+        return set(self.chain.validators_at(self.chain.head.height + 1).powers) == \
+            {self.address}
+
     async def run_producer(self) -> None:
+        """Make the blocks while this node is the only validator. When the registry adds
+        validators the producer stops before the height they count from (a block it
+        certified alone would not be valid there): the node then waits, and a restart
+        runs it with the consensus (node.replication) from its head."""
         timing = self.config.timing
         while not self._stopping.is_set():
+            if not self.producing_alone():
+                log.warning("the node registry makes %d validators from height %d: this "
+                            "node no longer makes blocks alone; restart it to run the "
+                            "consensus with them", len(self.chain.validators_at(
+                                self.chain.head.height + 1)), self.chain.head.height + 1)
+                await self._stopping.wait()
+                break
             try:
                 await asyncio.wait_for(
                     self._stopping.wait(), timeout=timing.block_interval_ms / 1000

@@ -19,6 +19,7 @@ committed, and every node holds the same blocks.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -30,18 +31,22 @@ from pathlib import Path
 
 import pytest
 
-from contracts import issuance
+from contracts import issuance, nodes
+from contracts.codec import encode
 from contracts.identity import KeyPair
 from contracts.keystore import seal, unseal
+from node.service import Node
 from tests.nodeproc import (
     DAY_MS,
     PASSPHRASE,
     ROOT,
     Network,
     NodeProcess,
+    apply_tx,
     build_tx,
     free_port,
     get,
+    local_node,
     make_cluster,
     now_ms,
     post_tx,
@@ -307,3 +312,44 @@ def test_nodes_join_rotate_and_leave_by_governance_under_load(tmp_path: Path) ->
         for proc in [*procs, *extra]:
             if proc.process is not None and proc.alive():
                 proc.kill()
+
+
+def test_a_lone_validator_stops_making_blocks_alone_once_a_second_one_counts(
+        tmp_path: Path) -> None:
+    """A network of one validator makes its blocks with its producer, certified by its
+    signature alone: once the registry adds a validator, a block so certified would not
+    be valid at the height it counts from, so the producer stops before it."""
+    with local_node(tmp_path, "claimledger-lone", now_ms() - 60_000) as local:
+        node, agency = local.node, local.members["agency"]
+        newcomer = KeyPair.generate()
+
+        def block_of(contract: str, operation: str, body: object) -> dict:
+            tx = build_tx(node.chain.chain_id, contract, operation, body, agency)
+            node.mempool.submit(encode(tx), now_ms())
+            node.produce(now_ms())
+            return node.store.tx_record(tx_id(tx))
+
+        change = nodes.Change("add_validator", newcomer.address, power=1,
+                              peer="127.0.0.1:1", operator=agency.address, name="second")
+        proposal = build_tx(node.chain.chain_id, "nodes", "propose", nodes.Propose(
+            agency.address, change, node.chain.head.time_ms + 86_400_000), agency)
+        node.mempool.submit(encode(proposal), now_ms())
+        node.produce(now_ms())
+        assert node.producing_alone()
+        applied = block_of("nodes", "approve", nodes.Approve(agency.address, tx_id(proposal)))
+        assert applied is not None and node.chain.head.height == applied.height
+        assert node.producing_alone()  # block H+1 still has the lone validator's set
+        node.produce(now_ms())
+        assert not node.producing_alone()  # H+2 counts the newcomer: no block made alone
+        waiting = apply_tx(node.chain.chain_id, local.members, now_ms() + 90 * DAY_MS)
+        node.mempool.submit(encode(waiting), now_ms())  # work a producer would take up
+        asyncio.run(asyncio.wait_for(stop_soon(node), 5))
+        assert node.chain.head.height == applied.height + 1
+
+
+async def stop_soon(node: Node) -> None:
+    """Run the producer until it has had a chance to make a block, then stop it."""
+    producing = asyncio.create_task(node.run_producer())
+    await asyncio.sleep(0.5)
+    node.stop()
+    await producing
