@@ -43,6 +43,7 @@ from contracts.vouchers import VOUCHER_STATUSES
 from wallet.client import Client
 from wallet.endpoint import node_endpoint
 from wallet.files import write_private
+from wallet.governance_cli import governance as governance_group
 from wallet.keys import read_address, read_key_store, write_key_store
 
 DRAFT_FORMAT = "claimledger-draft/1"
@@ -611,6 +612,9 @@ def main(ctx: click.Context, node: str, network_path: Path | None, ca_file: Path
          key_path: Path | None, as_json: bool) -> None:
     """Sign and submit Claimledger transactions; query vouchers."""
     ctx.obj = Wallet(node, key_path, as_json, network_path, ca_file)
+
+
+main.add_command(governance_group)  # wallet/governance_cli.py
 
 
 # How long a transaction the wallet makes stays valid, in blocks (at most the ledger's
