@@ -168,6 +168,19 @@ def test_a_node_stops_before_a_protocol_version_its_release_does_not_run(
         upgraded.close()
 
 
+def test_the_wallet_signs_only_versions_its_release_runs() -> None:
+    from click.testing import CliRunner
+
+    from wallet.cli import main
+
+    runner = CliRunner()
+    for args, named in ((["activate", "fees", "9", "--from-height", "100"], "fees v9"),
+                        (["protocol", "2", "--from-height", "100"], "protocol version 1")):
+        result = runner.invoke(main, ["--node", "http://127.0.0.1:1", "governance", *args])
+        assert result.exit_code == 1, result.output
+        assert "wallet.unknown_version" in result.output and named in result.output
+
+
 # ------------------------------------------------------------------ four processes
 
 FEES_V2 = '''"""Service fees, version 2: the agency may set rates up to 20% (version 1: 10%)."""
@@ -400,6 +413,10 @@ def test_a_rolling_upgrade_keeps_the_chain_and_the_old_release_stops_at_the_heig
         top = wait_height(nets[0], at + 5)
         for check in range(at - 3, top + 1):  # agreement before and after H
             assert len({block_id(net, check) for net in nets[:3]}) == 1, check
+        for check in (at, at + 1):  # the old node signed nothing at H or after
+            certificate = get(nets[0].api, f"/v1/blocks/{check}").json()["certificate"]
+            signers = {p["validator"] for p in certificate["precommits"]}
+            assert nets[3].validator.address.hex() not in signers and len(signers) == 3
 
         # The old node's store holds whole blocks up to H - 1, those of the network.
         command, env = release_command(release, "node")
