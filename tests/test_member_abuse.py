@@ -54,7 +54,7 @@ from node.blocks import MAX_BLOCK_EVENTS_BYTES, MAX_BLOCK_EVIDENCE, MAX_EVENT_BY
 from node.store import Store
 from tests.memledger import CHAIN, DAY_MS, Ledger
 from tests.test_api_lifecycle import T0, World, terms
-from wallet import cli
+from wallet import cli, session
 
 YEAR_MS = 365 * DAY_MS
 
@@ -708,7 +708,7 @@ class FakeNode:
 
 def test_wallet_drafts_a_debtors_decline_with_its_reason(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "Client", FakeNode)
+    monkeypatch.setattr(session, "Client", FakeNode)  # the Wallet makes its client there
     monkeypatch.setenv("CLAIMLEDGER_PASSPHRASE", "test passphrase")
     debtor = KeyPair.generate()
     key_file = tmp_path / "core.json"

@@ -142,7 +142,7 @@ def test_a_later_activation_needs_a_higher_version_and_a_later_height() -> None:
 def test_an_activation_is_valid_whatever_code_the_node_runs() -> None:
     """Whether a block is valid never depends on the code a node's release holds: a node
     of the release before accepts the block that schedules a version it lacks (its
-    wallet refused to sign it: wallet/governance_cli.py), or it forks at that block."""
+    wallet refused to sign it: wallet/verbs/governance.py), or it forks at that block."""
     new_release = Ledger(registry_with_v2(), key_seed=b"upgrade")
     old_release = Ledger(key_seed=b"upgrade")
     assert old_release.store.items == new_release.store.items

@@ -301,6 +301,16 @@ def wallet(release: Path | None, net: Network, key_file: Path,
                           env=env, cwd=release, capture_output=True, text=True, timeout=90)
 
 
+def fee_schedule(release: Path, net: Network, key_file: Path, rate_bp: int) -> dict:
+    """`claimledger-wallet fees schedule` of `release`: the contract it signed under."""
+    done = wallet(release, net, key_file, "fees", "schedule", "--transfer-bp", str(rate_bp),
+                  "--pledge-bp", str(rate_bp))
+    assert done.returncode == 0, done.stderr
+    view = json.loads(done.stdout)
+    assert view["status"] == "committed", view
+    return view["contract"]
+
+
 def fees_v2_tx(net: Network, transfer_bp: int, nonce: int) -> Transaction:
     """fees v2 set_schedule, signed by the agency: the test's release lacks fees v2, so the
     transaction is built from the new release's code hash."""
@@ -367,7 +377,7 @@ def test_a_rolling_upgrade_keeps_the_chain_and_the_old_release_stops_at_the_heig
         assert refused.returncode == 1 and "wallet.unknown_version" in refused.stderr
 
         # The agency activates fees v2 from the new release's wallet, from height H.
-        at = height(nets[0]) + 80
+        at = height(nets[0]) + 120
         activated = wallet(release, nets[0], agency_key, "governance", "activate", "fees",
                            "2", "--from-height", str(at))
         assert activated.returncode == 0, activated.stderr
@@ -389,8 +399,10 @@ def test_a_rolling_upgrade_keeps_the_chain_and_the_old_release_stops_at_the_heig
         assert shown.returncode == 0, shown.stderr
         assert json.loads(shown.stdout)["contracts_scheduled"][0]["from_height"] == at
 
-        # Before H a transaction under fees v2 is refused; its rates are not v1's.
+        # Before H a transaction under fees v2 is refused; the new release's wallet signs
+        # under the version in force, v1.
         assert refusal(nets[0], fees_v2_tx(nets[0], 1500, 1)) == "tx.contract_inactive"
+        assert fee_schedule(release, nets[1], agency_key, 5)["version"] == 1
 
         # The old node stops at H - 1, cleanly, naming the version; it never executes H.
         assert procs[3].wait_exit(timeout=90) == cli.EXIT_MISSING_CONTRACT
@@ -410,6 +422,10 @@ def test_a_rolling_upgrade_keeps_the_chain_and_the_old_release_stops_at_the_heig
             while get(net.api, "/v1/fees").json()["transfer_bp"] != 1500:
                 assert time.monotonic() < deadline, "fees v2 did not take"
                 time.sleep(0.2)
+        assert fee_schedule(release, nets[2], agency_key, 7)["version"] == 2
+        old_wallet = wallet(None, nets[0], agency_key, "fees", "schedule", "--transfer-bp",
+                            "7", "--pledge-bp", "7")
+        assert old_wallet.returncode == 1 and "wallet.unknown_version" in old_wallet.stderr
         top = wait_height(nets[0], at + 5)
         for check in range(at - 3, top + 1):  # agreement before and after H
             assert len({block_id(net, check) for net in nets[:3]}) == 1, check

@@ -1,5 +1,5 @@
-"""`claimledger-wallet governance`: the agency activates contract and protocol versions
-from a height; anyone shows which versions are in force and which are scheduled.
+"""Governance: the agency activates contract and protocol versions from a height; anyone
+shows which versions are in force and which are scheduled.
 
 The ledger cannot know whether a version exists: it records the (name, version, code
 hash) the agency signs. So the wallet checks before signing that its own release runs
@@ -11,7 +11,6 @@ validators installed it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -20,14 +19,11 @@ from rich.table import Table
 from contracts import governance as rules
 from contracts.errors import LedgerError
 from contracts.protocol import PROTOCOL_VERSION
-from contracts.tx import MAX_VALIDITY_BLOCKS
+from wallet.session import Wallet, pass_wallet
+from wallet.verbs.options import tx_options
 
-
-def _tx_options(f: Any) -> Any:
-    f = click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help="write an unsigned draft to FILE instead of submitting")(f)
-    return click.option("--expires-in", type=click.IntRange(1, MAX_VALIDITY_BLOCKS),
-                        default=None, help="blocks until the transaction expires")(f)
+# The family's verbs, gathered here; wallet.cli adds each to its `main` group.
+verbs = click.Group()
 
 
 def _check_height(status: dict, from_height: int) -> None:
@@ -38,7 +34,7 @@ def _check_height(status: dict, from_height: int) -> None:
                           f"{head + 1}, leaving the operators time to upgrade")
 
 
-@click.group("governance")
+@verbs.group("governance")
 def governance() -> None:
     """Contract and protocol versions: activate one from a height (agency), show them."""
 
@@ -48,9 +44,9 @@ def governance() -> None:
 @click.argument("version", type=click.IntRange(1, 2**32 - 1))
 @click.option("--from-height", type=click.IntRange(1), required=True,
               help="the first height the version is in force at (a future one)")
-@_tx_options
-@click.pass_obj
-def activate(w: Any, contract: str, version: int, from_height: int, out: Path | None,
+@tx_options
+@pass_wallet
+def activate(w: Wallet, contract: str, version: int, from_height: int, out: Path | None,
              expires_in: int | None) -> None:
     """The agency activates CONTRACT VERSION from --from-height, with the code hash of
     this wallet's release (refused when the release lacks that version). Nodes whose
@@ -73,9 +69,9 @@ def activate(w: Any, contract: str, version: int, from_height: int, out: Path | 
 @click.argument("version", type=click.IntRange(1, 2**32 - 1))
 @click.option("--from-height", type=click.IntRange(1), required=True,
               help="the first height the protocol version is in force at (a future one)")
-@_tx_options
-@click.pass_obj
-def protocol(w: Any, version: int, from_height: int, out: Path | None,
+@tx_options
+@pass_wallet
+def protocol(w: Wallet, version: int, from_height: int, out: Path | None,
              expires_in: int | None) -> None:
     """The agency puts protocol VERSION in force from --from-height. A release runs one
     protocol version: this wallet's must be VERSION (refused otherwise), and every node
@@ -91,8 +87,8 @@ def protocol(w: Any, version: int, from_height: int, out: Path | None,
 
 
 @governance.command("show")
-@click.pass_obj
-def show(w: Any) -> None:
+@pass_wallet
+def show(w: Wallet) -> None:
     """The contract and protocol versions in force for the next block, those scheduled
     for later heights, and what the node's own release lacks (from its /v1/status)."""
     status = w.client.status()

@@ -1,0 +1,300 @@
+"""The wallet a verb works with: your key, the node's client, drafts on disk, and
+transactions made, signed, submitted and waited for."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from contracts import documents
+from contracts.codec import encode, to_json
+from contracts.contract import default_registry
+from contracts.errors import LedgerError
+from contracts.identity import KeyPair
+from contracts.ledger import make_transaction, required_signers, resolve, sign_transaction
+from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, decode_transaction, payload_id
+from wallet.client import Client
+from wallet.endpoint import node_endpoint
+from wallet.envelopes import OwnDocument, open_document, read_document
+from wallet.files import write_private
+from wallet.keys import read_address, read_key_store
+from wallet.sentences import show_documents, show_tx
+
+DRAFT_FORMAT = "claimledger-draft/1"
+COMMIT_WAIT_S = 60
+WIDE = 160  # columns of human output that goes to a file or pipe
+
+# How long a transaction the wallet makes stays valid, in blocks (at most the ledger's
+# MAX_VALIDITY_BLOCKS). One submitted at once commits within a few blocks or not at all,
+# so it lives briefly: a copy lost in transit cannot surface hours later. A draft waits
+# for its co-signers on other machines: some 3 days of idle blocks (every 5 s), some 80
+# minutes under full load (every 100 ms); --expires-in gives a signing round more.
+SUBMIT_EXPIRY_BLOCKS = 1_000
+DRAFT_EXPIRY_BLOCKS = 50_000
+assert SUBMIT_EXPIRY_BLOCKS < DRAFT_EXPIRY_BLOCKS <= MAX_VALIDITY_BLOCKS
+
+
+class Wallet:
+    def __init__(self, node: str, key_path: Path | None, as_json: bool,
+                 network: Path | None = None, ca_file: Path | None = None) -> None:
+        self.node, self.network, self.ca_file = node, network, ca_file
+        self._client: Client | None = None
+        self.key_path = key_path
+        self.as_json = as_json
+        self.registry = default_registry()
+        self._key: KeyPair | None = None
+
+    @property
+    def client(self) -> Client:
+        """The node's client, made at first use: verbs that only sign never resolve it."""
+        if self._client is None:
+            self._client = Client(endpoint=node_endpoint(self.node, self.network,
+                                                         self.ca_file),
+                                  signer=self.request_key)
+        return self._client
+
+    def need_key_path(self) -> Path:
+        if self.key_path is None:
+            raise LedgerError("wallet.no_key", "give --key FILE (or set CLAIMLEDGER_KEY)")
+        return self.key_path
+
+    def key(self) -> KeyPair:
+        if self._key is None:
+            self._key = read_key_store(self.need_key_path())
+        return self._key
+
+    def address(self) -> bytes:
+        return read_address(self.need_key_path())
+
+    def request_key(self) -> KeyPair | None:
+        """The key that signs the wallet's requests to the node: yours, when given."""
+        return None if self.key_path is None else self.key()
+
+    def emit(self, data: Any, human: Callable[[Console], None]) -> None:
+        if self.as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            console = Console()
+            if not console.is_terminal:  # redirected: no terminal width to fit, so no cuts
+                console.width = max(console.width, WIDE)
+            human(console)
+
+    # -------------------------------------------------------------- transactions
+
+    def new_transaction(self, contract: str, operation: str, body: Any, expires_in: int | None,
+                        status: dict | None = None, draft: bool = False) -> Transaction:
+        """An unsigned transaction on the node's chain, expiring `expires_in` blocks on
+        (None: SUBMIT_EXPIRY_BLOCKS, or DRAFT_EXPIRY_BLOCKS for a draft)."""
+        status = status or self.client.status()
+        if expires_in is None:
+            expires_in = DRAFT_EXPIRY_BLOCKS if draft else SUBMIT_EXPIRY_BLOCKS
+        return make_transaction(self.registry, status["chain_id"], contract, operation, body,
+                                status["height"] + expires_in,
+                                int.from_bytes(os.urandom(8), "big") >> 1,
+                                self.version_in_force(status, contract))
+
+    def version_in_force(self, status: dict, contract: str) -> int | None:
+        """The version of `contract` to sign under: the one the node says is in force for
+        the next block (a release that adds a version runs the old one too, until the
+        agency's activation height), or this release's latest when the node does not say.
+        `wallet.unknown_version` when this release lacks the version in force."""
+        found = next((c for c in status.get("contracts", []) if c.get("name") == contract),
+                     None)
+        if found is None:
+            return None
+        runs = self.registry.get(contract, found["version"])
+        if runs is None or runs.code_hash.hex() != found["code_hash"]:
+            raise LedgerError(
+                "wallet.unknown_version",
+                f"the chain runs {contract} v{found['version']} (code hash "
+                f"{found['code_hash']}) from height {found['from_height']}; this wallet's "
+                "release lacks it: install a release that has it")
+        return found["version"]
+
+    def transact(self, contract: str, operation: str, body: Any, out: Path | None,
+                 expires_in: int | None, attached: list[dict] | None = None) -> None:
+        """Submit the operation signed by you and wait for its commit, or with `out` write
+        an unsigned draft. `attached`: the documents it names (`attach_documents`), shown
+        with the result."""
+        tx = self.new_transaction(contract, operation, body, expires_in, draft=out is not None)
+        if out is not None:
+            self.write_draft(out, tx)
+            draft = {"draft": str(out), "id": payload_id(tx.payload).hex(),
+                     "required_signers": [a.hex() for a in required_signers(self.registry, tx)]}
+            if attached:
+                draft["documents"] = attached
+
+            def show(c: Console) -> None:
+                show_documents(c, attached or [])
+                c.print(f"draft written to {out}; each required signer runs "
+                        f"`claimledger-wallet sign {out}`, then `submit {out}`")
+
+            self.emit(draft, show)
+            return
+        required = required_signers(self.registry, tx)
+        mine = self.key()
+        others = [a for a in required if a != mine.address]
+        if others or mine.address not in required:
+            raise LedgerError(
+                "wallet.needs_cosigners",
+                "this transaction must be signed by " + ", ".join(a.hex() for a in required)
+                + "; draft it with --out FILE, then `sign FILE` with each key and `submit FILE`",
+            )
+        self.submit_and_wait(sign_transaction(tx, mine), wait=True, attached=attached)
+
+    def write_draft(self, path: Path, tx: Transaction) -> None:
+        document = {
+            "format": DRAFT_FORMAT,
+            "tx": encode(tx).hex(),
+            "summary": self.summary(tx),
+            "required_signers": [a.hex() for a in required_signers(self.registry, tx)],
+            "signed_by": [s.signer.hex() for s in tx.signatures],
+        }
+        write_private(path, json.dumps(document, ensure_ascii=False, indent=2).encode())
+
+    def read_draft(self, path: Path) -> Transaction:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("format") != DRAFT_FORMAT:
+                raise ValueError("format")
+            return decode_transaction(bytes.fromhex(document["tx"]))
+        except OSError as e:
+            raise LedgerError("wallet.unreadable", f"cannot read {path}: {e.strerror}") from e
+        except (ValueError, KeyError, TypeError) as e:
+            raise LedgerError("wallet.bad_draft", f"{path} is not a transaction draft") from e
+
+    def summary(self, tx: Transaction) -> dict:
+        """What a transaction does, decoded from its bytes (never taken from a file's text)."""
+        _, _, body = resolve(self.registry, tx)
+        p = tx.payload
+        return {"id": payload_id(p).hex(), "chain_id": p.chain_id,
+                "contract": f"{p.contract.name} v{p.contract.version}",
+                "operation": p.operation, "body": to_json(body),
+                "expiry_height": p.expiry_height}
+
+    def commit(self, tx: Transaction) -> dict:
+        """Submit a signed transaction and wait for its commit (at most COMMIT_WAIT_S); its
+        view. A refusal raises the ledger's error."""
+        return self.wait_committed(self.client.submit(encode(tx))["id"])
+
+    def wait_committed(self, tx_id: str) -> dict:
+        """The view of a submitted transaction once committed (or after COMMIT_WAIT_S);
+        a refusal raises the ledger's error."""
+        view: dict = {"id": tx_id, "status": "pending"}
+        deadline = time.monotonic() + COMMIT_WAIT_S
+        while time.monotonic() < deadline:
+            view = self.client.tx(tx_id, wait_ms=5000)
+            if view["status"] == "rejected":
+                raise LedgerError(view["error"]["code"], view["error"]["message"])
+            if view["status"] == "committed":
+                break
+        return view
+
+    def submit_and_wait(self, tx: Transaction, wait: bool,
+                        attached: list[dict] | None = None) -> None:
+        view = self.commit(tx) if wait else self.client.submit(encode(tx))
+        if attached:
+            view = {**view, "documents": attached}
+
+        def show(c: Console) -> None:
+            show_documents(c, attached or [])
+            show_tx(c, view)
+
+        self.emit(view, show)
+
+    # -------------------------------------------------------------- documents
+
+    def readers(self, parties: tuple[bytes, ...]) -> list[bytes]:
+        """Whom a document is sealed to: the parties, every active agency and regulator."""
+        readers = set(parties)
+        for role in documents.READER_ROLES:
+            found = self.client.members(role=role)["members"]
+            readers.update(bytes.fromhex(m["address"]) for m in found)
+        return sorted(readers)
+
+    def attach_documents(self, files: tuple[Path, ...], labels: tuple[str, ...],
+                         parties: tuple[bytes, ...], expires_in: int | None,
+                         wait: bool = False) -> list[dict]:
+        """Attach each file, sealed to the parties, the agency and every regulator, signed
+        by you (a party); a file you attached already for these same parties is reused
+        (its id is the same: see documents.derive_salt). The attachments are submitted
+        before the operation that names them, so they are committed in the same block or
+        earlier; with `wait`, once committed. Sizes are checked before anything is sent."""
+        if not files:
+            if labels:
+                raise LedgerError("wallet.document_label", "--document-label names a --document")
+            return []
+        if len(labels) > len(files):
+            raise LedgerError("wallet.document_label",
+                              "more --document-label than --document (one label each, in order)")
+        if len(files) > documents.MAX_PER_TRANSACTION:
+            raise LedgerError("document.too_many", f"a transaction names at most "
+                              f"{documents.MAX_PER_TRANSACTION} documents")
+        for path in files:
+            documents.check_size(path.stat().st_size)
+        contents = [read_document(path) for path in files]
+        if len(set(contents)) < len(contents):
+            raise LedgerError("document.repeated", "the same document is given twice")
+        me = self.key()
+        assert me.address in parties
+        parties = tuple(sorted(set(parties)))
+        readers: list[bytes] | None = None
+        status = self.client.status()
+        out: list[dict] = []
+        for index, (path, plaintext) in enumerate(zip(files, contents, strict=True)):
+            label = labels[index] if index < len(labels) else path.name[:128]
+            salt = documents.derive_salt(me, parties, plaintext)
+            document = documents.document_id(
+                me.address, documents.commitment_of(salt, plaintext))
+            found = self.own_document(document)
+            if found is not None:
+                out.append({"id": document.hex(), "label": found.label, "reused": True,
+                            "tx": found.tx_id})
+                continue
+            readers = readers or self.readers(parties)
+            body = documents.attach_body(me, plaintext, label, parties, readers)
+            assert documents.document_id(me.address, body.commitment) == document
+            tx = sign_transaction(
+                self.new_transaction("document", "attach", body, expires_in, status), me)
+            view = self.client.submit(encode(tx))
+            out.append({"id": document.hex(), "label": label, "reused": False,
+                        "tx": view["id"]})
+        if wait:
+            for entry in out:
+                if not entry["reused"]:
+                    self.wait_committed(entry["tx"])
+        return out
+
+    def own_document(self, document: bytes) -> OwnDocument | None:
+        """Your attachment `document`, opened (its label is in the envelope), or None if
+        it is not attached. Only you can have attached under this id."""
+        try:
+            found = self.client.document(document.hex())
+        except LedgerError as e:
+            if e.code == "not_found":
+                return None
+            raise
+        contents = open_document(document, found, self.key())
+        return OwnDocument(found["tx_id"], contents.label)
+
+    def open_document(self, document: bytes) -> documents.Contents:
+        """The contents of `document`, for a reader: `document.not_reader` before
+        megabytes are fetched."""
+        me = self.address()
+        record = self.client.document(document.hex(), envelope=False)
+        if me.hex() not in record["readers"]:
+            raise LedgerError("document.not_reader",
+                              f"{me.hex()} is not a recipient of document {document.hex()}: "
+                              "it was sealed only to its parties, the agency and the "
+                              "regulators")
+        return open_document(document, self.client.document(document.hex()), self.key())
+
+
+pass_wallet = click.make_pass_decorator(Wallet)

@@ -1,0 +1,105 @@
+"""Confidential documents and basis digests: get and show a document, compute a digest."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from contracts.identity import parse_address
+from wallet.files import write_private
+from wallet.session import Wallet, pass_wallet
+from wallet.units import hex32, show_time
+from wallet.verbs.options import basis_digest
+
+# The family's verbs, gathered here; wallet.cli adds each to its `main` group.
+verbs = click.Group()
+
+
+@verbs.group("document")
+def document_group() -> None:
+    """Confidential documents: sealed to the parties of a transaction, the agency and every
+    regulator. The ledger keeps the padded ciphertext and a salted commitment, and names
+    a document by an id derived from its owner and that commitment; its label, size and
+    hash are seen only by its readers."""
+
+
+def document_id(text: str) -> bytes:
+    return hex32(text, "a document id")
+
+
+@document_group.command("get")
+@click.argument("document")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="where to write the document (mode 0600, an existing file's too)")
+@pass_wallet
+def document_get(w: Wallet, document: str, out: Path) -> None:
+    """Decrypt DOCUMENT (its id, as the transactions resting on it name it) with your key,
+    check it against its commitment and write it to --out."""
+    digest = document_id(document)
+    contents = w.open_document(digest)
+    write_private(out, contents.plaintext)
+    w.emit({"id": digest.hex(), "label": contents.label, "out": str(out),
+            "bytes": len(contents.plaintext),
+            "sha256": hashlib.sha256(contents.plaintext).hexdigest()},
+           lambda c: c.print(f"{contents.label}: {len(contents.plaintext):,} bytes, "
+                             f"commitment checked, written to {out}", markup=False,
+                             soft_wrap=True))
+
+
+@document_group.command("show")
+@click.argument("document")
+@pass_wallet
+def document_show(w: Wallet, document: str) -> None:
+    """Who attached DOCUMENT, its parties and readers, whether you are one (with --key),
+    and to a reader its label and the sha256 of its contents."""
+    digest = document_id(document)
+    found = w.client.document(digest.hex(), envelope=False)
+    me = w.address().hex() if w.key_path else None
+    view = {**found, "you_are_reader": None if me is None else me in found["readers"]}
+    if view["you_are_reader"]:
+        contents = w.open_document(digest)
+        view.update(label=contents.label, bytes=len(contents.plaintext),
+                    sha256=hashlib.sha256(contents.plaintext).hexdigest())
+        view.pop("envelope", None)
+
+    def show(console: Console) -> None:
+        title = escape(view["label"]) if "label" in view else "(sealed)"
+        console.print(f"[bold]{title}[/bold] {found['id']}", soft_wrap=True)
+        if "sha256" in view:
+            console.print(f"{view['bytes']:,} bytes, sha256 {view['sha256']}", soft_wrap=True)
+        console.print(f"attached by {found['owner']} at height {found['height']} "
+                      f"({show_time(found['attached_at_ms'])}), tx {found['tx_id']}; "
+                      f"{found['size']:,} bytes of padded ciphertext", soft_wrap=True)
+        t = Table("reader", "party")
+        for reader in found["readers"]:
+            mark = " (you)" if reader == me else ""
+            t.add_row(reader + mark, "yes" if reader in found["parties"] else "")
+        console.print(t)
+        if me is not None:
+            console.print("you are a reader: `document get` decrypts it" if view[
+                "you_are_reader"] else "you are not a recipient of this document")
+
+    w.emit(view, show)
+
+
+@verbs.group("basis")
+def basis_group() -> None:
+    """Basis documents: the digest applications and obligations record."""
+
+
+@basis_group.command("digest")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--creditor", required=True, help="the creditor's address")
+@click.option("--debtor", required=True, help="the debtor's address")
+@pass_wallet
+def basis_digest_command(w: Wallet, file: Path, creditor: str, debtor: str) -> None:
+    """The digest of the basis document FILE between CREDITOR and DEBTOR, as either of them
+    computes it with its key: compare it with an application's or obligation's
+    basis_sha256 before confirming."""
+    digest = basis_digest(w, file, None, parse_address(creditor), parse_address(debtor))
+    w.emit({"basis_sha256": digest.hex()}, lambda c: c.print(digest.hex()))
