@@ -134,6 +134,52 @@ def test_a_running_node_lacking_a_scheduled_version_warns_then_stops_before_it(
         upgraded.close()
 
 
+def test_a_node_syncing_blocks_stops_at_the_height_before_a_version_it_lacks(
+    tmp_path: Path,
+) -> None:
+    """Block sync's path: blocks made by a node of the new release, validated and
+    committed one by one by a node of the old release (node/replication/sync.py)."""
+    text, validator, members = lone_node(tmp_path)
+    config = parse_network(text)
+    new = Node(config, tmp_path / "new", validator, registry=registry_with_v2())
+    old = Node(config, tmp_path / "old", validator)
+    try:
+        activate = governance.Activate(members["agency"].address, "issuance", 2, v2_hash(), 4)
+        produce(new, build_tx("upgrade-test", "governance", "activate", activate,
+                              members["agency"]))
+        while new.chain.head.height < 6:
+            produce(new)
+        for height in (1, 2):
+            block = new.chain.block(height)
+            assert block is not None
+            old.chain.commit(block, new.store.certificate(height),  # type: ignore[arg-type]
+                             old.chain.validate_block(block))
+        block3 = new.chain.block(3)
+        assert block3 is not None
+        run = old.chain.validate_block(block3)
+        with pytest.raises(ReleaseBehind):
+            old.chain.commit(block3, new.store.certificate(3), run)  # type: ignore[arg-type]
+        assert old.chain.head.height == 3 and old.fault is not None
+        block4 = new.chain.block(4)
+        assert block4 is not None
+        with pytest.raises(StoreFault) as refused:
+            old.chain.validate_block(block4)  # never a verdict on block 4: the node stopped
+        assert refused.value.code == "node.missing_contract"
+        old.close()
+        # Its store holds blocks 1 to 3, whole; the new release goes on from there.
+        old = Node(config, tmp_path / "old", validator, registry=registry_with_v2())
+        assert old.chain.head.height == 3
+        for height in (4, 5, 6):
+            block = new.chain.block(height)
+            assert block is not None
+            old.chain.commit(block, new.store.certificate(height),  # type: ignore[arg-type]
+                             old.chain.validate_block(block))
+        assert old.chain.head == new.chain.head
+    finally:
+        new.close()
+        old.close()
+
+
 def test_a_node_stops_before_a_protocol_version_its_release_does_not_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
