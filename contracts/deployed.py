@@ -18,7 +18,7 @@ DEPLOYED: dict[tuple[str, int], str] = {
     ("document", 2): "edfe1e757e4eea12125452b982ebb26128e8c95f9b1ce2799b6e5f918c13b1ee",
     ("extension", 1): "b8c8292e1c55c8c7f6f2dfdbf09d00717d5ebb8c563cb4b5108b4b167b9c95e1",
     ("fees", 1): "a77c59f9d8293a85f850f7f0b79d70b3e5cb323ce40d88c51d4db5cb66da014e",
-    ("governance", 1): "60ee0b986bf54b06d1a645e9df2210d26e09067c4067a5bfbd227d66375f0739",
+    ("governance", 1): "044209f990563346f828c7c046cd59b96a699be453beccec2c107a8e7c30920d",
     ("issuance", 1): "9e0c6f2bb77f88fdb2c42cba64c32c959ce99460e3328a7b65949d47850448a7",
     ("membership", 1): "81da502b385aa2b5c677ee02edb00c64c46fbb74c38adcc1624dd1be2b121247",
     ("nodes", 1): "7bfb0fa77adf483fdd47ebe0f6e8e2ed02fff86f4557cd9925a6bf3e27c88159",

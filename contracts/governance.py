@@ -4,9 +4,19 @@ Rules change by adding a contract module with a new version beside the old one; 
 agency then activates the new version from a future height. Until that height the old
 version applies, after it only the new one, so every node replays history exactly.
 
+Whether an activation is valid depends on what the ledger knows only, never on the code
+a node runs: a node whose release lacks the version must still accept the block that
+schedules it (else it forks, or stalls, long before the version is in force). The
+agency's wallet checks before signing that its release runs the version with that code
+hash; a node lacking it warns from the commit that schedules it and stops before
+executing the first block under it (node/chain.py).
+
+The protocol version (contracts.protocol) changes the same way, by its own schedule: a
+release runs one protocol version, and a node stops before a height whose protocol
+version is not its release's.
+
 Keys: `g/<contract>` the schedule of each contract (the genesis state writes its first
-version); `gp/` the protocol version in force (contracts.protocol), which the genesis
-state writes and only governance changes.
+version); `gp/` the schedule of the protocol version (the genesis state writes the first).
 """
 
 from __future__ import annotations
@@ -43,10 +53,16 @@ class Schedule:
 
 
 @dataclass(frozen=True)
-class Protocol:
-    """The protocol version in force (contracts.protocol)."""
-
+class ProtocolActivation:
     version: U32
+    from_height: Height
+
+
+@dataclass(frozen=True)
+class ProtocolSchedule:
+    """The protocol versions (contracts.protocol), in ascending version and height."""
+
+    activations: Annotated[tuple[ProtocolActivation, ...], Size(1, MAX_ACTIVATIONS)]
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,13 @@ class Activate:
     contract: Name
     version: U32
     code_hash: Hash32
+    from_height: Height
+
+
+@dataclass(frozen=True)
+class ActivateProtocol:
+    agency: Hash32
+    version: U32
     from_height: Height
 
 
@@ -91,27 +114,42 @@ def protocol_key() -> bytes:
     return b"gp/"
 
 
+def is_schedule_key(key: bytes) -> bool:
+    """A key of a contract's schedule or of the protocol's (what a release must run)."""
+    return key.startswith(schedule_key("")) or key == protocol_key()
+
+
 def write_protocol_version(state: Overlay, version: int) -> None:
-    put_record(state, protocol_key(), Protocol(version))
+    """The genesis state's protocol schedule: `version` from height 0."""
+    put_record(state, protocol_key(), ProtocolSchedule((ProtocolActivation(version, 0),)))
 
 
-def protocol_version(state: Reader) -> int:
-    """The protocol version in force in `state` (the genesis state writes the first)."""
-    record = get_record(state, protocol_key(), Protocol)
+def protocol_schedule(state: Reader) -> ProtocolSchedule:
+    """The protocol versions of `state`'s chain, each from its height."""
+    record = get_record(state, protocol_key(), ProtocolSchedule)
     if record is None:
         raise LedgerError("governance.no_protocol", "this state holds no protocol version: "
                           "it was not made by this release's genesis")
-    return record.version
+    return record
+
+
+def protocol_activation(state: Reader, height: int) -> ProtocolActivation:
+    """The protocol version in force at `height`, with the height it is in force from."""
+    activations = protocol_schedule(state).activations
+    current = activations[0]
+    for activation in activations:
+        if activation.from_height <= height:
+            current = activation
+    return current
+
+
+def protocol_version(state: Reader, height: int) -> int:
+    """The protocol version in force at `height` (the genesis state writes the first)."""
+    return protocol_activation(state, height).version
 
 
 def activate(ctx: Context, body: Activate) -> None:
     require_active(ctx.state, body.agency, "agency")
-    runs = ctx.registry.get(body.contract, body.version)
-    require(
-        runs is not None and runs.code_hash == body.code_hash,
-        "governance.unknown_contract",
-        f"this node does not run {body.contract} v{body.version} with that code hash",
-    )
     require(
         body.from_height > ctx.height,
         "governance.height_not_future",
@@ -131,6 +169,25 @@ def activate(ctx: Context, body: Activate) -> None:
     ctx.emit("contract.activated", body.code_hash, body.agency)
 
 
+def activate_protocol(ctx: Context, body: ActivateProtocol) -> None:
+    require_active(ctx.state, body.agency, "agency")
+    require(
+        body.from_height > ctx.height,
+        "governance.height_not_future",
+        "a protocol version is activated from a future height",
+    )
+    previous = protocol_schedule(ctx.state).activations
+    require(
+        body.version > previous[-1].version and body.from_height > previous[-1].from_height,
+        "governance.not_newer",
+        "a new protocol version needs a higher version and a later height than the last one",
+    )
+    require(len(previous) < MAX_ACTIVATIONS, "governance.too_many", "too many activations")
+    activation = ProtocolActivation(body.version, body.from_height)
+    put_record(ctx.state, protocol_key(), ProtocolSchedule((*previous, activation)))
+    ctx.emit("protocol.activated", ctx.tx_id, body.agency)
+
+
 # ------------------------------------------------------------------ who may read
 
 
@@ -143,4 +200,7 @@ def may_read_contract_schedule(state: Reader, caller: Caller, schedule: Schedule
 READS = (Read("contract_schedule", ("member",), may_read_contract_schedule),)
 
 
-OPERATIONS = (Operation("activate", Activate, lambda b: (b.agency,), activate),)
+OPERATIONS = (
+    Operation("activate", Activate, lambda b: (b.agency,), activate),
+    Operation("activate_protocol", ActivateProtocol, lambda b: (b.agency,), activate_protocol),
+)

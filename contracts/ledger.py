@@ -151,9 +151,14 @@ def apply_transaction(
 def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Event]:
     """The deterministic end-of-block steps (lapses, due dates), in contract-name order.
     Each does a bounded amount of work and leaves the rest for the next blocks, so the
-    events of all of them stay within contracts.contract.MAX_BLOCK_EVENTS."""
+    events of all of them stay within contracts.contract.MAX_BLOCK_EVENTS.
+
+    The contracts are those the state schedules, not those `registry` happens to run: a
+    node lacking the version in force raises node.missing_contract rather than leave a
+    step out (a node stops before it gets here: node/chain.py)."""
     events: list[Event] = []
-    for name in registry.names():
+    for schedule in governance.schedules(state):
+        name = schedule.contract
         active = governance.active_activation(state, name, block.height)
         if active is None:
             continue
@@ -180,17 +185,77 @@ def missing_contract(name: str, activation: governance.Activation) -> LedgerErro
     )
 
 
-def require_contracts_run(registry: Registry, state: Reader, height: int) -> None:
-    """`LedgerError` node.missing_contract unless `registry` runs every contract version
-    the governance schedules in `state` put in force at `height` or later (a node that
-    would otherwise stop, or fork, at the height a version it lacks takes over)."""
+@dataclass(frozen=True)
+class ReleaseGap:
+    """A contract version, or a protocol version, that a chain puts in force from
+    `from_height` and a release does not run."""
+
+    code: str  # node.missing_contract or node.unsupported_protocol
+    from_height: int
+    version: int
+    contract: str | None = None  # None: the protocol version
+    code_hash: bytes | None = None
+    release_protocol: int = PROTOCOL_VERSION
+
+    def error(self) -> LedgerError:
+        """The error of a node that cannot execute `from_height` or later."""
+        if self.contract is None:
+            return LedgerError(
+                self.code, f"the chain runs protocol version {self.version} from height "
+                f"{self.from_height}, and this node's release runs protocol version "
+                f"{self.release_protocol}: install a release that runs it")
+        assert self.code_hash is not None
+        return missing_contract(self.contract, governance.Activation(
+            self.version, self.code_hash, self.from_height))
+
+    def warning(self) -> str:
+        """What an operator reads while the node still runs (before `from_height`)."""
+        if self.contract is None:
+            return (f"protocol version {self.version} is in force from height "
+                    f"{self.from_height}; this release runs protocol version "
+                    f"{self.release_protocol}: upgrade before then")
+        assert self.code_hash is not None
+        return (f"contract {self.contract} v{self.version} (code hash "
+                f"{self.code_hash.hex()}) is in force from height {self.from_height}; this "
+                "release lacks it: upgrade before then")
+
+
+def release_gap(registry: Registry, state: Reader, height: int,
+                protocol: int = PROTOCOL_VERSION) -> ReleaseGap | None:
+    """The first contract or protocol version, in force at `height` or scheduled later by
+    the governance schedules in `state`, that a release running `registry` and protocol
+    version `protocol` lacks (the earliest in force first); None when it lacks none."""
+    gaps: list[ReleaseGap] = []
     for schedule in governance.schedules(state):
         in_force = [a for a in schedule.activations if a.from_height <= height][-1:]
         coming = [a for a in schedule.activations if a.from_height > height]
         for activation in in_force + coming:
             runs = registry.get(schedule.contract, activation.version)
             if runs is None or runs.code_hash != activation.code_hash:
-                raise missing_contract(schedule.contract, activation)
+                gaps.append(ReleaseGap("node.missing_contract", activation.from_height,
+                                       activation.version, schedule.contract,
+                                       activation.code_hash, protocol))
+                break
+    activations = governance.protocol_schedule(state).activations
+    in_force_p = [a for a in activations if a.from_height <= height][-1:]
+    for activation in in_force_p + [a for a in activations if a.from_height > height]:
+        if activation.version != protocol:
+            gaps.append(ReleaseGap("node.unsupported_protocol", activation.from_height,
+                                   activation.version, release_protocol=protocol))
+            break
+    return min(gaps, key=lambda g: (g.from_height, g.contract or ""), default=None)
+
+
+def require_contracts_run(registry: Registry, state: Reader, height: int,
+                          protocol: int = PROTOCOL_VERSION) -> None:
+    """`LedgerError` node.missing_contract unless `registry` runs every contract version
+    the governance schedules in `state` put in force at `height` or later (a node that
+    would otherwise stop, or fork, at the height a version it lacks takes over);
+    node.unsupported_protocol unless every protocol version in force there is
+    `protocol`."""
+    gap = release_gap(registry, state, height, protocol)
+    if gap is not None:
+        raise gap.error()
 
 
 # ------------------------------------------------------------------ genesis

@@ -21,8 +21,14 @@ A contract module that another contract imports (transfer imports pledge) is fro
 its own code hash (contracts/deployed.py), not by this number. A change to any of the
 modules above that could make two nodes disagree on a block is a new protocol version,
 and the protocol version changes only by governance. The genesis
-state holds the version a chain starts with (contracts.governance.protocol_version reads
-it), so the state root commits to it.
+state holds the version a chain starts with, and the agency schedules a later one from a
+future height (governance.activate_protocol; contracts.governance.protocol_version(state,
+height) reads the version in force), so the state root commits to them.
+
+A release runs exactly this one version: a node stops before the first height under
+another (node.unsupported_protocol), and a release of the next version starts only on a
+store whose next height is under it. A release that ran both, choosing by height, would
+let nodes upgrade ahead of the height and replay history from genesis.
 """
 
 PROTOCOL_VERSION = 1

@@ -16,7 +16,13 @@ the sets of every height up to H+2 are known. Every header carries the hash of i
 height's set and of the next height's; every certificate and every piece of evidence is
 checked against the set of its own height.
 A node whose release lacks a contract version the chain has put in force, now or from a
-later height, refuses to open the chain (node.missing_contract).
+later height, refuses to open the chain (node.missing_contract; node.unsupported_protocol
+for a protocol version other than its release's). A running node that commits a block
+scheduling such a version (`release_gap`) logs a warning at that commit and every later
+one, and once its head is the height before the version takes over, it stops
+(`ReleaseBehind`, raised by the commit of that head and by any attempt to execute the next
+height): it never executes, or votes on, a block it cannot execute, and its store keeps
+whole blocks up to that head, from which the next release resumes.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from itertools import zip_longest
 
 from consensus.certificate import Certificate, CertificateError, verify_certificate
 from consensus.validators import ValidatorSet
-from contracts import nodes
+from contracts import governance, nodes
 from contracts.codec import CodecError, decode, encode
 from contracts.contract import Registry
 from contracts.errors import LedgerError, Rejected
@@ -38,12 +44,15 @@ from contracts.identity import verify
 from contracts.ledger import (
     BlockInfo,
     CheckedTx,
+    ReleaseGap,
     apply_transaction,
     check_transaction,
     end_block,
     genesis_state,
+    release_gap,
     require_contracts_run,
 )
+from contracts.protocol import PROTOCOL_VERSION
 from contracts.state import MemoryStore, Overlay, Reader, next_state_root
 from contracts.tx import decode_transaction, payload_id
 from node.blocks import (
@@ -69,6 +78,7 @@ from node.store import (
     Store,
     StoreCorrupt,
     StoreError,
+    StoreFault,
     addressed_events,
 )
 
@@ -79,6 +89,20 @@ STARTUP_CHECK_BLOCKS = 16  # blocks back from the head that every start checks
 
 class InvalidBlock(LedgerError):
     pass
+
+
+class ReleaseBehind(StoreFault):
+    """The next block is under a contract or protocol version this release does not run:
+    the node stops the way it does for a store fault (nothing more is read or written),
+    its store whole up to its head; a release that runs the version resumes from there."""
+
+    def __init__(self, message: str, code: str = "node.missing_contract") -> None:
+        super().__init__(code, message)
+
+
+class ProtocolBehind(ReleaseBehind):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "node.unsupported_protocol")
 
 
 @dataclass(frozen=True)
@@ -171,6 +195,10 @@ class Chain:
         # The node's instruments (node/metrics.py), when a running node has them: the time
         # of verifying and executing blocks, and each committed block.
         self.metrics: NodeMetrics | None = None
+        # The release's protocol version (one per release: contracts.protocol).
+        self.protocol = PROTOCOL_VERSION
+        # What the chain schedules that this release lacks (the earliest), if anything.
+        self.release_gap: ReleaseGap | None = None
         self.head = self._open()
 
     # ----------------------------------------------------------------- validator sets
@@ -284,7 +312,7 @@ class Chain:
         self._load_sets(self.store)
         self.head = head
         self.check_recent(head, STARTUP_CHECK_BLOCKS)
-        require_contracts_run(self.registry, self.store, head.height + 1)
+        require_contracts_run(self.registry, self.store, head.height + 1, self.protocol)
         return head
 
     def _check_genesis_hash(self) -> None:
@@ -468,7 +496,9 @@ class Chain:
     def execute(self, txs: list[CheckedTx], time_ms: int,
                 evidence: Sequence[Equivocation] = ()) -> Execution:
         """Apply `txs` in order on top of the head; failing ones are left out and
-        reported; then record the verified `evidence`."""
+        reported; then record the verified `evidence`. `ReleaseBehind` (the node stops)
+        when this release cannot execute the next height."""
+        self.require_release()
         started = time.perf_counter()
         run = execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
                          self.head.height + 1, txs, time_ms, evidence)
@@ -526,7 +556,10 @@ class Chain:
 
         `checked(raw)` gives a transaction this node already decoded and verified (its
         mempool), so a signature is verified once per node, not again in the block.
+        `ReleaseBehind` (the node stops) when this release cannot execute the next height:
+        never a verdict on the block.
         """
+        self.require_release()
         h = block.header
         started = time.perf_counter()  # verification: all but executing the block
         expected = {
@@ -591,7 +624,34 @@ class Chain:
         self.head = head
         if any(key.startswith(nodes.SETS) for key, _ in run.changes):
             self._load_sets(self.store)  # a change applied: the set of head + 2 is new
+        if any(governance.is_schedule_key(key) for key, _ in run.changes):
+            self.release_gap = release_gap(self.registry, self.store, head.height + 1,
+                                           self.protocol)
+        if self.release_gap is not None:
+            log.warning("%s", self.release_gap.warning(),
+                        extra={"code": "node.upgrade_needed"})
+            self.require_release()  # the block is committed; the next one is not for us
         return head
+
+    # ----------------------------------------------------------------- releases
+
+    def require_release(self) -> None:
+        """`ReleaseBehind` unless this release runs the contract and protocol versions in
+        force at the next height (head + 1). Raised once, it stops the node: the store
+        refuses everything after it."""
+        gap = self.release_gap
+        if gap is None or gap.from_height > self.head.height + 1:
+            return
+        error = gap.error()
+        fault = ProtocolBehind(error.message) if gap.contract is None \
+            else ReleaseBehind(error.message)
+        raise self.store.halt(fault)  # the node's `fail` logs it and stops
+
+    def blocks_to_upgrade(self) -> int | None:
+        """Blocks left before the first height this release cannot execute (0: the next
+        one), or None when it runs everything the chain schedules."""
+        gap = self.release_gap
+        return None if gap is None else max(0, gap.from_height - self.head.height - 1)
 
     def block(self, height: int) -> Block | None:
         return self.store.block(height)

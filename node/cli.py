@@ -8,7 +8,9 @@ fails a check at start or a read at run time (the node served nothing wrong: it 
 or not at all; 5 `resync.failed`, the peers did not bring the store up to their head;
 6 `backup.*`, no backup was made (no node runs on the data directory, the target is not
 empty, ...); 7 `node.missing_contract`, the chain uses a contract version this release
-lacks.
+lacks (at start, or a running node at the height before the version takes over: its store
+holds whole blocks up to there, and a release that has the version resumes from it);
+8 `node.unsupported_protocol`, the same for a protocol version other than this release's.
 The last line on stderr is `Error: <code>: <sentence>`.
 """
 
@@ -69,13 +71,20 @@ EXIT_WRITE_FAILED = 4
 EXIT_RESYNC_FAILED = 5
 EXIT_BACKUP_FAILED = 6
 EXIT_MISSING_CONTRACT = 7
-FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED}
+EXIT_UNSUPPORTED_PROTOCOL = 8
+FAULT_EXITS = {"store.corrupt": EXIT_STORE_CORRUPT, "store.write_failed": EXIT_WRITE_FAILED,
+               "node.missing_contract": EXIT_MISSING_CONTRACT,
+               "node.unsupported_protocol": EXIT_UNSUPPORTED_PROTOCOL}
+UPGRADE_HINT = ("the store holds every block up to the node's head, whole: start the node "
+                "again from a release that runs it (same --home), and it catches up")
 FAULT_HINTS = {
     "store.corrupt": "rebuild the store from the peers with `claimledger-node resync` "
                      "(same --home, or --network, --data and --key; it keeps the damaged "
                      "store aside)",
     "store.write_failed": "free disk space and start the node again: it resumes from its "
                           "last whole block",
+    "node.missing_contract": UPGRADE_HINT,
+    "node.unsupported_protocol": UPGRADE_HINT,
 }
 RESYNC_STALL_S = 60
 
@@ -298,8 +307,8 @@ def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner,
     except StoreFault as e:
         raise fault_exit(e) from None
     except LedgerError as e:
-        if e.code == "node.missing_contract":
-            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
+        if e.code in FAULT_EXITS:  # a release that lacks what the chain runs
+            raise Failure(e.code, e.message, FAULT_EXITS[e.code]) from None
         raise click.ClickException(f"{e.code}: {e.message}") from None
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
@@ -457,8 +466,8 @@ def verify_store(home: Path | None, config_path: Path | None, network_path: Path
     except StoreError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
     except LedgerError as e:
-        if e.code == "node.missing_contract":
-            raise Failure(e.code, e.message, EXIT_MISSING_CONTRACT) from None
+        if e.code in FAULT_EXITS:  # a release that lacks what the chain runs
+            raise Failure(e.code, e.message, FAULT_EXITS[e.code]) from None
         raise
     finally:
         store.close()

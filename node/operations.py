@@ -35,7 +35,7 @@ def release_version() -> str:
 
 def protocol_version() -> int:
     """The version of what every contract version shares and consensus decides (codec,
-    state root, block format)."""
+    state root, block format) this release runs."""
     try:
         from contracts.protocol import PROTOCOL_VERSION  # type: ignore[import-not-found]
     except ImportError:
@@ -43,17 +43,63 @@ def protocol_version() -> int:
     return int(PROTOCOL_VERSION)
 
 
+def protocol_view(node: Node) -> dict[str, Any]:
+    """The protocol version in force for the next block (the state's), this release's,
+    and those the agency scheduled for later heights."""
+    height = node.chain.head.height + 1
+    activations = governance.protocol_schedule(node.store).activations
+    return {"in_force": governance.protocol_version(node.store, height),
+            "release": protocol_version(),
+            "scheduled": [{"version": a.version, "from_height": a.from_height}
+                          for a in activations if a.from_height > height]}
+
+
 def contract_versions(node: Node) -> list[dict[str, Any]]:
     """Each contract's version in force for the next block: name, version, code hash and
     the height it is in force from (its governance schedule)."""
     height = node.chain.head.height + 1
     out = []
-    for name in node.registry.names():
-        active = governance.active_activation(node.store, name, height)
+    for schedule in governance.schedules(node.store):
+        active = governance.active_activation(node.store, schedule.contract, height)
         if active is not None:
-            out.append({"name": name, "version": active.version,
+            out.append({"name": schedule.contract, "version": active.version,
                         "code_hash": active.code_hash.hex(), "from_height": active.from_height})
     return out
+
+
+def scheduled_contracts(node: Node) -> list[dict[str, Any]]:
+    """The contract versions the agency activated from a later height than the next
+    block's, in height order, each with whether this release runs it."""
+    height = node.chain.head.height + 1
+    out = []
+    for schedule in governance.schedules(node.store):
+        for a in schedule.activations:
+            if a.from_height > height:
+                runs = node.registry.get(schedule.contract, a.version)
+                out.append({"name": schedule.contract, "version": a.version,
+                            "code_hash": a.code_hash.hex(), "from_height": a.from_height,
+                            "this_release_runs": runs is not None
+                            and runs.code_hash == a.code_hash})
+    return sorted(out, key=lambda a: (a["from_height"], a["name"]))
+
+
+# A node that lacks a version the chain schedules is not ready once fewer blocks than this
+# remain before it takes over: a load balancer sends clients elsewhere, an orchestrator
+# shows the operator what to do, while the node still serves and votes.
+UPGRADE_READY_BLOCKS = 1_000
+
+
+def upgrade_needed(node: Node) -> dict[str, Any] | None:
+    """What the chain schedules that this release lacks (the earliest), or None: the
+    contract (None for the protocol version), its version and code hash, the height it is
+    in force from, the blocks left before it and what to do."""
+    gap = node.chain.release_gap
+    if gap is None:
+        return None
+    return {"contract": gap.contract, "version": gap.version,
+            "code_hash": gap.code_hash.hex() if gap.code_hash is not None else None,
+            "from_height": gap.from_height, "blocks_left": node.chain.blocks_to_upgrade(),
+            "code": gap.code, "message": gap.warning()}
 
 
 def _replication(node: Node) -> Any:
@@ -143,11 +189,16 @@ def health(node: Node) -> Verdict:
 
 
 def readiness(node: Node) -> Verdict:
-    """Healthy, caught up with its peers and, for a validator of a network of several,
-    linked to validators that hold more than 2/3 of the power with itself."""
+    """Healthy, caught up with its peers, not within UPGRADE_READY_BLOCKS of a version
+    its release lacks and, for a validator of a network of several, linked to validators
+    that hold more than 2/3 of the power with itself."""
     healthy = health(node)
     if not healthy.ok:
         return healthy
+    left = node.chain.blocks_to_upgrade()
+    gap = node.chain.release_gap
+    if left is not None and gap is not None and left < UPGRADE_READY_BLOCKS:
+        return Verdict(False, "node.upgrade_needed", f"{gap.warning()} ({left} blocks left)")
     if node.is_validator and has_other_validators(node):
         linked, total = linked_power(node)
         if 3 * linked <= 2 * total:
@@ -172,8 +223,10 @@ def status_fields(node: Node) -> dict[str, Any]:
     peers = peer_views(node)
     return {
         "version": release_version(),
-        "protocol": protocol_version(),
+        "protocol": protocol_view(node),
         "contracts": contract_versions(node),
+        "contracts_scheduled": scheduled_contracts(node),
+        "upgrade_needed": upgrade_needed(node),
         "peers": {"count": len(peers), "links": peers},
         "catching_up": catching_up(node),
         "sync_lag": sync_lag(node),

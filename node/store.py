@@ -182,6 +182,12 @@ class Store:
                 self.on_fault(fault)
         return fault
 
+    def halt(self, fault: StoreFault) -> StoreFault:
+        """Refuse every later read and write with `fault`, found above the store (a block
+        this release cannot execute), and report it as a store fault is reported; returns
+        it, to raise. What the store holds stays as it is: whole blocks."""
+        return self._fail(fault)
+
     def _check(self) -> None:
         fault = self.fault
         if fault is not None:

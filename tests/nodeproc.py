@@ -22,6 +22,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -355,12 +356,54 @@ def node_home(net: Network, network_file: Path | None = None) -> Path | None:
     return home
 
 
+RELEASE_PACKAGES = ("consensus", "contracts", "node", "wallet")
+
+
+def make_release(root: Path, modules: dict[str, str], registered: tuple[str, ...] = ()
+                 ) -> Path:
+    """Another release of this source tree, as an operator would install it: a copy of
+    its packages under `root`, with `modules` added (path inside the tree -> source) and
+    the contract modules `registered` (names in `contracts`) added to its
+    contracts.contract.default_registry. Nodes and wallets run from it with
+    `release=` (NodeProcess, release_command)."""
+    import shutil
+
+    for package in RELEASE_PACKAGES:
+        shutil.copytree(ROOT / package, root / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for path, text in modules.items():
+        (root / path).write_text(text, encoding="utf-8")
+    if registered:
+        contract = root / "contracts" / "contract.py"
+        source = contract.read_text(encoding="utf-8")
+        anchor = "    return Registry.from_modules(["
+        assert source.count(anchor) == 1, "default_registry is where it was"
+        names = ", ".join(registered)
+        source = source.replace(anchor, f"    from contracts import {names}\n\n"
+                                f"    return Registry.from_modules([{names}, ")
+        contract.write_text(source, encoding="utf-8")
+    return root
+
+
+def release_command(release: Path | None, program: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run `program` ("node" or "wallet") of
+    `release` (None: this tree's installed console script)."""
+    env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
+    if release is None:
+        return [str(NODE_BIN.with_name(f"claimledger-{program}"))], env
+    env["PYTHONPATH"] = str(release)  # before the installed tree on sys.path
+    return [sys.executable, "-m", f"{program}.cli"], env
+
+
 class NodeProcess:
     """One run of `claimledger-node run --home` from the node's home (`node_home`); its
-    stderr goes to its own log file."""
+    stderr goes to its own log file. `release`: a directory of another release
+    (`make_release`) to run the node from, with the same home and data."""
 
-    def __init__(self, net: Network, network_file: Path | None = None) -> None:
+    def __init__(self, net: Network, network_file: Path | None = None,
+                 release: Path | None = None) -> None:
         self.net = net
+        self.release = release
         self.network_file = network_file or net.network_file
         self.log = net.root / f"node-run-{len(net.logs) + 1}.log"
         net.logs.append(self.log)
@@ -372,10 +415,10 @@ class NodeProcess:
         where = ["--home", str(home)] if home is not None else [
             "--network", str(self.network_file), "--data", str(self.net.data_dir),
             "--key", str(self.net.key_file)]
+        command, env = release_command(self.release, "node")
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [str(NODE_BIN), "run", *where],
-                env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
+                [*command, "run", *where], env=env, cwd=self.release,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=preexec_fn,
             )

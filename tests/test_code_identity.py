@@ -430,7 +430,7 @@ def test_the_genesis_holds_the_protocol_version_and_its_root_commits_to_it() -> 
     changes = genesis_state(REGISTRY, Genesis("protocol-test", 1_800_000_000_000, members))
     state = MemoryStore()
     state.apply(changes)
-    assert governance.protocol_version(state) == PROTOCOL_VERSION == 1
+    assert governance.protocol_version(state, 1) == PROTOCOL_VERSION == 1
     written = dict(changes)
     assert governance.protocol_key() in written
     other = Overlay(MemoryStore())
@@ -440,7 +440,7 @@ def test_the_genesis_holds_the_protocol_version_and_its_root_commits_to_it() -> 
     assert next_state_root(bytes(32), sorted(written.items())) \
         != next_state_root(bytes(32), changes)
     with pytest.raises(LedgerError) as refused:
-        governance.protocol_version(MemoryStore())
+        governance.protocol_version(MemoryStore(), 1)
     assert refused.value.code == "governance.no_protocol"
 
 

@@ -110,7 +110,8 @@ def test_status_health_ready_and_metrics_of_a_network(tmp_path: Path) -> None:
         issue_voucher(v0)
         status = get(v0.api, "/v1/status").json()
         assert status["version"] == metadata.version("claimledger")
-        assert status["protocol"] == 1
+        assert status["protocol"] == {"in_force": 1, "release": 1, "scheduled": []}
+        assert status["contracts_scheduled"] == [] and status["upgrade_needed"] is None
         registry = default_registry()
         in_force = {c["name"]: c for c in status["contracts"]}
         assert set(in_force) == set(registry.names())

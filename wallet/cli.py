@@ -24,6 +24,7 @@ from wallet.verbs import (
     documents,
     drafts,
     fees,
+    governance,
     issuance,
     keys,
     membership,
@@ -40,7 +41,7 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
 FAMILIES = (keys, membership, issuance, vouchers, redemption, fees, obligations, setoff,
-            drafts, queries, documents, nodes)
+            drafts, queries, documents, governance, nodes)
 
 
 class Main(click.Group):

@@ -97,7 +97,26 @@ class Wallet:
             expires_in = DRAFT_EXPIRY_BLOCKS if draft else SUBMIT_EXPIRY_BLOCKS
         return make_transaction(self.registry, status["chain_id"], contract, operation, body,
                                 status["height"] + expires_in,
-                                int.from_bytes(os.urandom(8), "big") >> 1)
+                                int.from_bytes(os.urandom(8), "big") >> 1,
+                                self.version_in_force(status, contract))
+
+    def version_in_force(self, status: dict, contract: str) -> int | None:
+        """The version of `contract` to sign under: the one the node says is in force for
+        the next block (a release that adds a version runs the old one too, until the
+        agency's activation height), or this release's latest when the node does not say.
+        `wallet.unknown_version` when this release lacks the version in force."""
+        found = next((c for c in status.get("contracts", []) if c.get("name") == contract),
+                     None)
+        if found is None:
+            return None
+        runs = self.registry.get(contract, found["version"])
+        if runs is None or runs.code_hash.hex() != found["code_hash"]:
+            raise LedgerError(
+                "wallet.unknown_version",
+                f"the chain runs {contract} v{found['version']} (code hash "
+                f"{found['code_hash']}) from height {found['from_height']}; this wallet's "
+                "release lacks it: install a release that has it")
+        return found["version"]
 
     def transact(self, contract: str, operation: str, body: Any, out: Path | None,
                  expires_in: int | None, attached: list[dict] | None = None) -> None:

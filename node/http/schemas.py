@@ -377,9 +377,43 @@ RECORD_SCHEMAS: dict[str, Any] = {
                    "block_id": HEX32, "time_ms": {"type": "integer"},
                    "version": {"type": "string", "description": "this release (package "
                                "metadata)"},
-                   "protocol": {"type": "integer", "description": "the version of what "
-                                "every contract version shares: codec, state root, block "
-                                "format"},
+                   "protocol": {"type": "object", "description": "the version of what "
+                                "every contract version shares (codec, state root, block "
+                                "format): in force for the next block (the state's), this "
+                                "release's, and those scheduled for later heights",
+                                "required": ["in_force", "release", "scheduled"],
+                                "properties": {
+                                    "in_force": {"type": "integer"},
+                                    "release": {"type": "integer"},
+                                    "scheduled": {"type": "array", "items": {
+                                        "type": "object",
+                                        "required": ["version", "from_height"],
+                                        "properties": {
+                                            "version": {"type": "integer"},
+                                            "from_height": {"type": "integer"}}}}}},
+                   "contracts_scheduled": {
+                       "type": "array", "description": "contract versions the agency "
+                       "activated from a later height, in height order", "items": {
+                           "type": "object",
+                           "required": ["name", "version", "code_hash", "from_height",
+                                        "this_release_runs"],
+                           "properties": {
+                               "name": {"type": "string"}, "version": {"type": "integer"},
+                               "code_hash": HEX32, "from_height": {"type": "integer"},
+                               "this_release_runs": {"type": "boolean"}}}},
+                   "upgrade_needed": {
+                       "type": ["object", "null"], "description": "the first contract "
+                       "version (contract null: protocol version) the chain schedules and "
+                       "this release lacks: the node stops before executing `from_height`",
+                       "required": ["contract", "version", "code_hash", "from_height",
+                                    "blocks_left", "code", "message"],
+                       "properties": {
+                           "contract": {"type": ["string", "null"]},
+                           "version": {"type": "integer"},
+                           "code_hash": {"type": ["string", "null"]},
+                           "from_height": {"type": "integer"},
+                           "blocks_left": {"type": "integer"},
+                           "code": {"type": "string"}, "message": {"type": "string"}}},
                    "contracts": {"type": "array", "description": "each contract's version "
                                  "in force for the next block", "items": {
                                      "type": "object",

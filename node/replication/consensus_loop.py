@@ -173,7 +173,11 @@ class ConsensusLoop:
 
     def _drive(self, step: Callable[[], list[Action]]) -> None:
         """Run the driver's answer to one input. A write to the signing log that fails (a
-        full disk) stops the node before anything is signed; so does a store fault."""
+        full disk) stops the node before anything is signed; so does a store fault. A
+        node that is stopping (a fault, a release that cannot execute the next height,
+        SIGTERM) signs nothing more."""
+        if self.node.stopping:
+            return
         try:
             actions = step()
         except OSError as e:

@@ -175,6 +175,8 @@ class Replication:
                 self.sync.on_get_blocks(link, payload)
             elif kind == "blocks":
                 await self.sync.on_blocks(link, payload)
+        except StoreFault:
+            return  # the node stops (Node.fail): no fault of the peer's
         except (MessageError, CertificateError, LedgerError) as e:
             code = getattr(e, "code", "peer.bad_frame")
             log.warning("refused a %s frame from %s: %s", kind, link.name, code)

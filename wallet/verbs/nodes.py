@@ -1,5 +1,5 @@
-"""The node registry and contract versions, from the agency's and the operators' wallets:
-`claimledger-wallet nodes …` and `claimledger-wallet governance activate`.
+"""The node registry, from the agency's and the operators' wallets: `claimledger-wallet
+nodes …`.
 
 Validator changes take two steps (contracts/nodes.py): the agency proposes one (`nodes
 propose add-validator|remove-validator|set-power|rotate-key`), and the operators of the
@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from contracts import governance, nodes
+from contracts import nodes
 from contracts.identity import parse_address
 from wallet.session import Wallet, pass_wallet
 from wallet.units import hex32, show_time
@@ -193,27 +193,5 @@ def remove_observer(w: Wallet, key: str, out: Path | None, expires_in: int | Non
     w.transact("nodes", "remove_observer", body, out, expires_in)
 
 
-@click.group("governance")
-def governance_group() -> None:
-    """Contract versions in force."""
-
-
-@governance_group.command("activate")
-@click.option("--contract", required=True, help="the contract's name")
-@click.option("--version", type=click.IntRange(1), required=True)
-@click.option("--code-hash", required=True, help="the version's code hash (claimledger-node "
-              "--version lists those of a release)")
-@click.option("--from-height", type=click.IntRange(1), required=True,
-              help="the first height the version is in force")
-@tx_options
-@pass_wallet
-def activate(w: Wallet, contract: str, version: int, code_hash: str, from_height: int,
-             out: Path | None, expires_in: int | None) -> None:
-    """The agency puts a contract version in force from a height."""
-    body = governance.Activate(w.address(), contract, version,
-                               hex32(code_hash, "a code hash"), from_height)
-    w.transact("governance", "activate", body, out, expires_in)
-
-
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
-verbs = click.Group(commands=[nodes_group, governance_group])
+verbs = click.Group(commands=[nodes_group])
