@@ -614,7 +614,9 @@ def new_passphrase(passphrase_file: Path | None) -> str:
 
 @main.command()
 @click.option("--genesis", "genesis_path", type=click.Path(path_type=Path, dir_okay=False),
-              required=True, help="the network's genesis.json (copied into the home)")
+              default=None, help="the network's genesis.json (copied into the home); left "
+              "out for a founding node, whose key the genesis is yet to list: put the "
+              "genesis.json in the home before the first run")
 @click.option("--name", required=True, help="the node's name, as the genesis or the node "
               "registry lists it")
 @click.option("--home", type=click.Path(path_type=Path, file_okay=False), required=True,
@@ -632,6 +634,9 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
          api_address: str | None, peer_address: str | None) -> None:
     """Make a node's home: a copy of the genesis, a new encrypted node key store and a
     node.toml to edit; then print what the operators must register for this node."""
+    if genesis_path is None:
+        founding_home(name, home, passphrase_file, api_address, peer_address)
+        return
     try:
         data = genesis_path.read_bytes()
         document = parse_genesis(data, str(genesis_path))
@@ -671,6 +676,40 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
         print_registration(document, name, address, api, peer, entry.role)
     click.echo(f"Edit {home / home_files.NODE_TOML}, then start the node with: "
                f"claimledger-node run --home {home}")
+
+
+def founding_home(name: str, home: Path, passphrase_file: Path | None,
+                  api_address: str | None, peer_address: str | None) -> None:
+    """`init` before the genesis exists: the key and node.toml of a founding node, and
+    its entry of network.toml for the agency, which writes the genesis from them."""
+    api = api_address or home_files.DEFAULT_API
+    peer = peer_address or home_files.DEFAULT_PEER
+    for text in (api, peer):
+        split_address(text)
+    key = KeyPair.generate()
+    passphrase = new_passphrase(passphrase_file)
+    kept = str(passphrase_file.resolve()) if passphrase_file is not None else None
+    try:
+        home_files.write_home(home, None, name, home_files.render_node_toml(
+            name, api, peer, passphrase_file=kept), key, passphrase)
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    click.echo(f"made {home}: {home_files.KEY_FILE}, {home_files.NODE_TOML}; no genesis yet")
+    click.echo(f"node key: {key.address.hex()}")
+    click.echo("")
+    click.echo("Send the agency this entry for the network's network.toml (an observer: "
+               "[[observers]], without peer and power); put the genesis.json it writes "
+               f"into {home} and compare its hash before the first run.")
+    click.echo("")
+    click.echo("  [[validators]]")
+    click.echo(f'  name = "{name}"')
+    click.echo(f'  key = "{key.address.hex()}"')
+    click.echo(f'  api = "{api}"  # where wallets reach it')
+    click.echo(f'  peer = "{peer}"  # where the other validators dial it')
+    click.echo("  power = 1")
+    click.echo('  operator = "<the handle of the member that runs this node>"')
+    click.echo("")
+    click.echo(f"Then start the node with: claimledger-node run --home {home}")
 
 
 def print_registration(document: GenesisDocument, name: str, address: str, api: str,

@@ -109,10 +109,10 @@ def render_node_toml(name: str, api: str, peer: str | None, key_file: str = KEY_
     return "\n".join(lines) + "\n"
 
 
-def write_home(home: Path, genesis_bytes: bytes, name: str, node_toml: str,
+def write_home(home: Path, genesis_bytes: bytes | None, name: str, node_toml: str,
                key: KeyPair | None = None, passphrase: str = "") -> None:
-    """Fill `home` (made if missing) with the genesis, node.toml and, when `key` is
-    given, a new key store sealed with `passphrase`. Refuses a home that has a node.toml
+    """Fill `home` (made if missing) with the genesis (when given), node.toml and, when
+    `key` is given, a new key store sealed with `passphrase`. Refuses a home that has a node.toml
     or a key store already: an operator's key is never overwritten."""
     home.mkdir(parents=True, exist_ok=True)
     for taken in (NODE_TOML, KEY_FILE):
@@ -121,5 +121,6 @@ def write_home(home: Path, genesis_bytes: bytes, name: str, node_toml: str,
                               "a new home and never overwrites a node's key or settings")
     if key is not None:
         write_key_store(home / KEY_FILE, key, passphrase, name)
-    (home / GENESIS_FILE).write_bytes(genesis_bytes)
+    if genesis_bytes is not None:  # a founding node gets the genesis once it is written
+        (home / GENESIS_FILE).write_bytes(genesis_bytes)
     (home / NODE_TOML).write_text(node_toml, encoding="utf-8")
