@@ -388,10 +388,11 @@ def setup_options(command: Callable) -> Callable:
 @click.option("--access-log-backups", type=click.IntRange(1, 1000), default=10,
               show_default=True, help="rolled-over access log files kept (FILE.1 ... FILE.N)")
 @click.option("--log-level", default=None, help="default: node.toml's, else INFO")
-@click.option("--log-format", type=click.Choice(logs.FORMATS), default="text",
-              show_default=True, envvar="CLAIMLEDGER_LOG_FORMAT",
+@click.option("--log-format", type=click.Choice(logs.FORMATS), default=None,
+              envvar="CLAIMLEDGER_LOG_FORMAT",
               help="text lines for people, or one JSON object per line (time, level, "
-                   "logger, message and fields; also from $CLAIMLEDGER_LOG_FORMAT)")
+                   "logger, message and fields; also from $CLAIMLEDGER_LOG_FORMAT); "
+                   "default: node.toml's log_format, else text")
 @click.option("--event-loop", type=click.Choice(["uvloop", "asyncio"]), default="uvloop",
               show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
               help="uvloop (libuv) or the standard library's loop (also from "
@@ -401,11 +402,12 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
         api_cert: Path | None, api_key: Path | None, api_key_passphrase_file: Path | None,
         access_log_path: Path | None, access_log_max_bytes: int, access_log_backups: int,
-        log_level: str | None, log_format: str, event_loop: str) -> None:
+        log_level: str | None, log_format: str | None, event_loop: str) -> None:
     """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
     setup = node_setup(home, config_path, network_path, data_dir, key_path, passphrase_file)
     settings = setup.settings
-    configure_logging(log_level or (settings.log_level if settings else "INFO"), log_format)
+    configure_logging(log_level or (settings.log_level if settings else "INFO"),
+                      log_format or (settings.log_format if settings else "text"))
     if setup.key_path is None:
         raise click.UsageError("--network needs --key (the node's key store file)")
     key = unseal_node_key(setup.key_path, setup.passphrase_file)

@@ -80,6 +80,7 @@ def render_node_toml(name: str, api: str, peer: str | None, key_file: str = KEY_
         f"name = {toml_string(name)}  # as the genesis (or the node registry) lists it",
         f"data_dir = {toml_string(data_dir)}  # LevelDB lives in DATA/ledger",
         f"log_level = {toml_string(log_level)}  # DEBUG, INFO, WARNING, ERROR",
+        'log_format = "text"  # or "json": one JSON object per line, for a log shipper',
         f"max_mempool_txs = {max_mempool_txs}  # pending transactions it holds at most",
         f"sync_batch_blocks = {sync_batch_blocks}  # blocks per block sync request",
         "",

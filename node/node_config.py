@@ -16,7 +16,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -94,6 +94,7 @@ class NodeToml(Strict):
     name: Name
     data_dir: str = "data"
     log_level: LogLevel = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for a shipper
     max_mempool_txs: MAX_MEMPOOL_TXS = 20_000  # type: ignore[valid-type]
     sync_batch_blocks: SYNC_BATCH_BLOCKS = 64  # type: ignore[valid-type]
     listen: Listen
@@ -113,6 +114,7 @@ class NodeSettings:
     name: str
     data_dir: Path
     log_level: str
+    log_format: str
     max_mempool_txs: int
     sync_batch_blocks: int
     api: str
@@ -142,7 +144,7 @@ def parse_node_config(text: str, path: Path) -> NodeSettings:
     cert = doc.api_certificate
     return NodeSettings(
         path=path, genesis=base / doc.genesis, name=doc.name, data_dir=base / doc.data_dir,
-        log_level=doc.log_level, max_mempool_txs=doc.max_mempool_txs,
+        log_level=doc.log_level, log_format=doc.log_format, max_mempool_txs=doc.max_mempool_txs,
         sync_batch_blocks=doc.sync_batch_blocks, api=doc.listen.api, peer=doc.listen.peer,
         key_file=base / doc.key.file, passphrase_file=at(doc.key.passphrase_file),
         dial=dict(doc.dial), api_cert=at(cert.cert if cert else None),

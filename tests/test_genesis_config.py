@@ -155,6 +155,10 @@ def test_node_toml_paths_are_taken_from_its_directory(tmp_path: Path) -> None:
     assert settings.passphrase_file == tmp_path / "secret" / "pass"
     assert (settings.api, settings.peer) == ("127.0.0.1:8700", "127.0.0.1:8701")
     assert settings.limits == Limits() and settings.max_mempool_txs == 20_000
+    assert settings.log_format == "text"
+    json_logs = parse_node_config(node_toml(**{'log_format = "text"': 'log_format = "json"'}),
+                                  tmp_path / "node.toml")
+    assert json_logs.log_format == "json"
 
 
 @pytest.mark.parametrize(("old", "new", "named"), [
@@ -164,6 +168,7 @@ def test_node_toml_paths_are_taken_from_its_directory(tmp_path: Path) -> None:
     ('api = "127.0.0.1:8700"', "api = 8700", "listen.api: Input should be a valid string"),
     ("[key]", "[key]\nfiel = 'x'", "key.fiel: Extra inputs are not permitted"),
     ('log_level = "INFO"', 'log_level = "LOUD"', "log_level: String should match"),
+    ('log_format = "text"', 'log_format = "xml"', "log_format: Input should be"),
 ])
 def test_a_mistake_in_node_toml_is_refused_naming_the_field(
         tmp_path: Path, old: str, new: str, named: str) -> None:
