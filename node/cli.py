@@ -651,17 +651,7 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
     entry = home_files.listed(document, name)
     api = api_address or entry.api or home_files.DEFAULT_API
     peer = peer_address or entry.peer or (home_files.DEFAULT_PEER if not entry.role else None)
-    for text in (api, peer):
-        if text is not None:
-            split_address(text)
-    key = KeyPair.generate()
-    passphrase = new_passphrase(passphrase_file)
-    kept = str(passphrase_file.resolve()) if passphrase_file is not None else None
-    try:
-        home_files.write_home(home, data, name, home_files.render_node_toml(
-            name, api, peer, passphrase_file=kept), key, passphrase)
-    except LedgerError as e:
-        raise click.ClickException(f"{e.code}: {e.message}") from None
+    key = make_home(home, data, name, api, peer, passphrase_file)
     address = key.address.hex()
     click.echo(f"made {home}: {home_files.GENESIS_FILE} (genesis "
                f"{genesis_hash(data).hex()}), {home_files.KEY_FILE}, {home_files.NODE_TOML}")
@@ -680,22 +670,30 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
                f"claimledger-node run --home {home}")
 
 
+def make_home(home: Path, genesis: bytes | None, name: str, api: str, peer: str | None,
+              passphrase_file: Path | None) -> KeyPair:
+    """A node's home with a new node key sealed under the passphrase; the key."""
+    for text in (api, peer):
+        if text is not None:
+            split_address(text)
+    key = KeyPair.generate()
+    passphrase = new_passphrase(passphrase_file)
+    kept = str(passphrase_file.resolve()) if passphrase_file is not None else None
+    try:
+        home_files.write_home(home, genesis, name, home_files.render_node_toml(
+            name, api, peer, passphrase_file=kept), key, passphrase)
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    return key
+
+
 def founding_home(name: str, home: Path, passphrase_file: Path | None,
                   api_address: str | None, peer_address: str | None) -> None:
     """`init` before the genesis exists: the key and node.toml of a founding node, and
     its entry of network.toml for the agency, which writes the genesis from them."""
     api = api_address or home_files.DEFAULT_API
     peer = peer_address or home_files.DEFAULT_PEER
-    for text in (api, peer):
-        split_address(text)
-    key = KeyPair.generate()
-    passphrase = new_passphrase(passphrase_file)
-    kept = str(passphrase_file.resolve()) if passphrase_file is not None else None
-    try:
-        home_files.write_home(home, None, name, home_files.render_node_toml(
-            name, api, peer, passphrase_file=kept), key, passphrase)
-    except LedgerError as e:
-        raise click.ClickException(f"{e.code}: {e.message}") from None
+    key = make_home(home, None, name, api, peer, passphrase_file)
     click.echo(f"made {home}: {home_files.KEY_FILE}, {home_files.NODE_TOML}; no genesis yet")
     click.echo(f"node key: {key.address.hex()}")
     click.echo("")
