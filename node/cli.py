@@ -38,15 +38,17 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import unsafe_mode_warning, unseal
+from contracts.tls_binding import is_loopback_host
 from node import home as home_files
 from node import logs, tls
 from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
 from node.backup import AdminSocket, BackupError, request_backup
 from node.chain import Chain
-from node.config import Limits, NetworkConfig, load_network
+from node.config import Limits, NetworkConfig, NodeEntry, load_network
 from node.front import FrontLimits, start_front
 from node.genesis import (
     PROTOCOL_VERSION,
+    GenesisDocument,
     encode_genesis,
     genesis_hash,
     load_genesis,
@@ -137,34 +139,37 @@ async def listen_for_peers(node: Node, replication: Replication,
     """A validator serves its peer links over TLS on its peer address (an observer only
     dials), with a TLS key made now and kept in memory."""
     address = peer_address or node.identity.entry.peer
-    if node.is_validator or peer_address:
+    if address and node.role != "observer":  # validators, and those the registry may add
         peer_host, peer_port = split_address(address)
         await replication.peers.listen(peer_host, peer_port)
         logging.getLogger("claimledger.node").info("peer links over TLS on %s", address)
 
 
-def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes, str]:
-    """`NAME=HOST:PORT` options as peer key -> address."""
+def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes | str, str]:
+    """`NAME=HOST:PORT` options as peer key -> address, or name -> address for a name the
+    genesis does not list (a validator the node registry adds later)."""
     by_name = {entry.name: entry.key for entry in config.validators}
-    out = {}
+    out: dict[bytes | str, str] = {}
     for route in routes:
         name, _, address = route.partition("=")
-        if name not in by_name:
-            raise click.BadParameter(f"{name!r} is not a validator of network.toml",
+        if not name:
+            raise click.BadParameter(f"{route!r} is not NAME=HOST:PORT",
                                      param_hint="--peer-route")
         split_address(address)
-        out[by_name[name]] = address
+        out[by_name.get(name, name)] = address
     return out
 
 
 def where_in_network(node: Node) -> str:
     """How an error names this node's entry of network.toml."""
+    if not node.identity.role:
+        return f"node.toml of {node.name!r}"
     return f"network.toml, [[{node.identity.role}s]] {node.name!r}"
 
 
 async def serve(node: Node, data_dir: Path, host: str, port: int,
                 peer_address: str | None = None,
-                routes: dict[bytes, str] | None = None,
+                routes: dict[bytes | str, str] | None = None,
                 front_limits: FrontLimits | None = None,
                 ca_loaded: ssl.SSLContext | None = None,
                 access_log: AccessLogConfig | None = None) -> StoreFault | None:
@@ -197,7 +202,7 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
     await admin.start()
     logging.getLogger("claimledger.node").info(
         "%s (%s) serving %s://%s:%d/v1/status at height %d",
-        node.name, node.identity.role, api.scheme, host, port, node.chain.head.height,
+        node.name, node.describe_role(), api.scheme, host, port, node.chain.head.height,
     )
     replication.start()
     try:
@@ -272,8 +277,19 @@ def node_setup(home: Path | None, config_path: Path | None, network_path: Path |
         raise click.ClickException(f"{e.code}: {e.message}") from None
 
 
+def own_entry(settings: NodeSettings | None, key: NodeSigner) -> NodeEntry | None:
+    """This node's name and addresses from node.toml, for a key the genesis does not
+    list (a node the registry admits later, or a rotated key)."""
+    if settings is None:
+        return None
+    host = settings.api.rpartition(":")[0]
+    return NodeEntry(settings.name, key.address, settings.api, 0, settings.peer or "",
+                     "off" if is_loopback_host(host) else "node-key")
+
+
 def check_name(setup: Setup, node: Node) -> None:
-    """node.toml's name must be the one the genesis gives this node's key."""
+    """node.toml's name must be the one the genesis gives this node's key (a key the
+    genesis does not list goes by node.toml's name)."""
     if setup.settings is not None and setup.settings.name != node.name:
         node.close()
         raise click.ClickException(
@@ -281,12 +297,13 @@ def check_name(setup: Setup, node: Node) -> None:
             f"{setup.settings.name!r}, but the genesis lists its key as {node.name!r}")
 
 
-def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner) -> Node:
+def open_node(config: NetworkConfig, data_dir: Path, signer: NodeSigner,
+              own: NodeEntry | None = None) -> Node:
     """The node over its store; a node key left in clear by earlier versions (DATA/tls)
-    is deleted first."""
+    is deleted first. `own`: node.toml's entry, for a key the genesis does not list."""
     try:
         tls.remove_legacy_files(data_dir)
-        return Node(config, data_dir, signer)
+        return Node(config, data_dir, signer, own=own)
     except StoreFault as e:
         raise fault_exit(e) from None
     except LedgerError as e:
@@ -404,7 +421,7 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
     ca = ca_certificate(api_cert, api_key, api_key_passphrase_file)
     access_log = None if access_log_path is None else AccessLogConfig(
         access_log_path, access_log_max_bytes, access_log_backups)
-    node = open_node(config, data_dir, key)
+    node = open_node(config, data_dir, key, own_entry(settings, key))
     check_name(setup, node)
     host, port = split_address(api_address or (settings.api if settings else None)
                                or node.identity.entry.api)
@@ -558,7 +575,7 @@ def resync(home: Path | None, config_path: Path | None, network_path: Path | Non
     if setup.settings is not None:
         peer_address = peer_address or setup.settings.peer
     try:
-        identity = identify(config, key)
+        identity = identify(config, key, own_entry(setup.settings, key))
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None
     if not any(v.key != key.address for v in config.validators):
@@ -571,7 +588,7 @@ def resync(home: Path | None, config_path: Path | None, network_path: Path | Non
     log = logging.getLogger("claimledger.resync")
     if aside is not None:
         log.warning("moved the damaged store to %s", aside)
-    node = open_node(config, data_dir, key)
+    node = open_node(config, data_dir, key, own_entry(setup.settings, key))
     check_name(setup, node)
     try:
         asyncio.run(sync_from_peers(node, data_dir, host, port, stall_s))
@@ -650,8 +667,41 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
                    "not this new one: the network refuses this node until its operators "
                    "register the new key (a new genesis before the chain starts, a key "
                    "rotation after)")
-    observer = entry.role == "observer"
-    click.echo("For the operators to register: this entry of network.toml, from which "
+    if not (entry.role and entry.key == address):
+        print_registration(document, name, address, api, peer, entry.role)
+    click.echo(f"Edit {home / home_files.NODE_TOML}, then start the node with: "
+               f"claimledger-node run --home {home}")
+
+
+def print_registration(document: GenesisDocument, name: str, address: str, api: str,
+                       peer: str | None, listed_as: str) -> None:
+    """What the operators submit for a node the chain does not know yet: the registry
+    transactions on a running chain (wallet command lines), or an entry of network.toml
+    before the genesis is written."""
+    wallet = (f"claimledger-wallet --network genesis.json --node "
+              f"{document.validators[0].name} --key AGENCY-KEY.json")
+    observer = listed_as == "observer"
+    click.echo("On a running chain, the node registry admits it (the node may start now: "
+               "it follows the chain and links once admitted).")
+    if not observer:
+        click.echo("As a validator: the agency proposes, then the operators of validators "
+                   "holding more than 2/3 of the power approve (in force two blocks after "
+                   "the approval that passes it):")
+        click.echo("")
+        click.echo(f"  {wallet} nodes propose add-validator --key {address} --power 1 "
+                   f"--peer {peer or home_files.DEFAULT_PEER} --operator OPERATOR-ADDRESS "
+                   f"--name {name}")
+        click.echo("  claimledger-wallet --network genesis.json --node VALIDATOR "
+                   "--key OPERATOR-KEY.json nodes approve PROPOSAL-ID   # each operator")
+        click.echo("")
+        click.echo("As an observer (run by the agency or a regulator), the agency alone:")
+    else:
+        click.echo("As an observer, the agency alone:")
+    click.echo("")
+    click.echo(f"  {wallet} nodes admit-observer --key {address} --operator "
+               f"OPERATOR-ADDRESS --name {name}")
+    click.echo("")
+    click.echo("Before the chain starts instead: this entry of network.toml, from which "
                "`claimledger-node genesis` writes the genesis (a validator has a peer "
                "address and a power, an observer neither):")
     click.echo("")
@@ -664,8 +714,6 @@ def init(genesis_path: Path, name: str, home: Path, passphrase_file: Path | None
         click.echo("  power = 1")
     click.echo('  operator = "<the handle of the member that runs this node>"')
     click.echo("")
-    click.echo(f"Edit {home / home_files.NODE_TOML}, then start the node with: "
-               f"claimledger-node run --home {home}")
 
 
 @main.command("genesis")

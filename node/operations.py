@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from contracts import governance
 from contracts.errors import LedgerError
+from contracts.nodes import Validator
 
 if TYPE_CHECKING:
     from node.service import Node
@@ -113,7 +114,7 @@ def peer_views(node: Node) -> list[dict[str, Any]]:
         return []
     peers = replication.peers
     dialled = set(peers.dial_targets())
-    validators = {v.key for v in node.config.validators}
+    validators = peers.validators  # the registry's, in force and coming
     out = []
     for key, link in sorted(peers.links.items()):
         out.append({"name": link.name, "key": key.hex(),
@@ -130,8 +131,13 @@ def peers_head(node: Node) -> int | None:
     return None if replication is None else replication.sync_target()
 
 
+def validators_now(node: Node) -> tuple[Validator, ...]:
+    """The validators the node registry has in force at the height after the head."""
+    return node.chain.registry_entries().validators
+
+
 def has_other_validators(node: Node) -> bool:
-    return any(v.key != node.address for v in node.config.validators)
+    return any(v.key != node.address for v in validators_now(node))
 
 
 def sync_lag(node: Node) -> int:
@@ -151,7 +157,7 @@ def linked_power(node: Node) -> tuple[int, int]:
     replication = _replication(node)
     links = replication.peers.links if replication is not None else {}
     total = linked = 0
-    for v in node.config.validators:
+    for v in validators_now(node):
         total += v.power
         if v.key == node.address or v.key in links:
             linked += v.power

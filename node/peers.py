@@ -1,12 +1,16 @@
-"""Peer links: authenticated websockets over TLS between the nodes listed in network.toml.
+"""Peer links: authenticated websockets over TLS between the nodes of the node registry.
 
 Every validator serves `GET /v1/peer` (a websocket) over TLS on its peer address, with
 a fresh TLS key whose certificate the node key vouches for (node/tls.py). A validator
 dials every validator whose key sorts after its own, and an observer dials every
 validator, so each pair of nodes shares one link (a validator refuses a link from one it
-dials itself). The dialling end accepts only a certificate bound to the node key
-network.toml lists for the peer. Then both ends prove they hold the node key
-network.toml lists for them, in four frames:
+dials itself). Who is a node is the node registry's word (contracts/nodes.py, read through
+a `Directory`: the chain), read again at each handshake and after each commit: a
+validator added by governance is dialled and accepted (from the block that decides it,
+so that it syncs before it votes), an observer admitted by a transaction links at once,
+and the links of a node the registry no longer lists are cut and it is refused. The
+dialling end accepts only a certificate bound to the node key the registry lists for the
+peer. Then both ends prove they hold their node keys, in four frames:
 
     dialler -> hello   [chain id, its key, its nonce]
     server  -> welcome [its key, its nonce]
@@ -17,7 +21,8 @@ network.toml lists for them, in four frames:
 
 The server signs only for a peer that has proved its key: a stranger gets no signature
 to relay. Each proof names the server's TLS key, so it cannot be replayed through
-another TLS endpoint. An unknown key, a wrong chain or a bad signature closes the link.
+another TLS endpoint. An unknown key, a wrong chain or a bad signature closes the link;
+an unknown key is logged at WARNING with its reason, a line per interval at most.
 
 Before a link is authenticated it is a stranger, and node/peer_gate.py keeps what it
 can cost small (`PeerLimits`).
@@ -43,13 +48,16 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import aiohttp
 import msgpack
 from aiohttp import web
 
+from contracts import nodes
 from contracts.identity import KeyPair, verify
 from node import tls
+from node.chain import NodeEntries
 from node.config import NetworkConfig
 from node.peer_gate import Listener, PeerLimits, RefusalLog, clip, http_logger
 from node.signer import HANDSHAKE_DOMAIN, NodeSigner, as_signer
@@ -67,6 +75,34 @@ MAX_REPLAYS = 1024  # copies of remembered frames before the link is cut off
 CLOSE_REFUSED_S = 0.5  # a refused stranger's websocket close, at most
 
 Handler = Callable[["Link", str, object], Awaitable[None]]
+
+
+class Directory(Protocol):
+    """The node registry as links read it (node.chain.Chain is one)."""
+
+    def node_role(self, key: bytes) -> str | None: ...
+
+    def registry_entries(self, height: int | None = None) -> NodeEntries: ...
+
+
+class GenesisDirectory:
+    """The configuration's nodes, for links without a chain (tests of the links alone)."""
+
+    def __init__(self, config: NetworkConfig) -> None:
+        nobody = bytes(32)
+        validators = (nodes.Validator(e.key, e.power, e.peer, nobody, e.name)
+                      for e in config.validators)
+        observers = (nodes.Observer(e.key, nobody, e.name) for e in config.observers)
+        self.entries = NodeEntries(0, tuple(sorted(validators, key=lambda v: v.key)), (),
+                                   tuple(sorted(observers, key=lambda o: o.key)))
+
+    def node_role(self, key: bytes) -> str | None:
+        if any(v.key == key for v in self.entries.validators):
+            return "validator"
+        return "observer" if any(o.key == key for o in self.entries.observers) else None
+
+    def registry_entries(self, height: int | None = None) -> NodeEntries:
+        return self.entries
 
 
 class PeerError(Exception):
@@ -191,10 +227,12 @@ class Peers:
 
     def __init__(self, config: NetworkConfig, signer: NodeSigner | KeyPair,
                  kinds: frozenset[str],
-                 handler: Handler, routes: dict[bytes, str] | None = None,
+                 handler: Handler, routes: dict[bytes | str, str] | None = None,
                  budget: Callable[[], Budget] = Budget,
-                 limits: PeerLimits | None = None) -> None:
-        """`routes` overrides the address dialled for a peer (a proxy, in fault tests)."""
+                 limits: PeerLimits | None = None,
+                 directory: Directory | None = None) -> None:
+        """`routes` overrides the address dialled for a peer (a proxy, in fault tests);
+        `directory` is the node registry (default: the genesis's nodes)."""
         self.budget = budget
         self.limits = limits or PeerLimits()
         self.config = config
@@ -202,9 +240,16 @@ class Peers:
         self.address = self.signer.address
         self.kinds = kinds
         self.handler = handler
-        self.known = {e.key: e for e in (*config.validators, *config.observers)}
-        self.validators = {e.key for e in config.validators}
-        self.routes = {e.key: e.peer for e in config.validators} | (routes or {})
+        self.directory: Directory = directory or GenesisDirectory(config)
+        # Key (or name, for a node the genesis does not list) -> address, over the registry's.
+        self.routes: dict[bytes | str, str] = dict(routes or {})
+        self.names: dict[bytes, str] = {}  # node key -> name, as the registry gives it
+        self.peer_addresses: dict[bytes, str] = {}  # validator key -> its peer address
+        self.validators: set[bytes] = set()  # in force or upcoming: consensus goes to them
+        self.dialling: dict[bytes, asyncio.Task] = {}
+        self._closing: set[asyncio.Task] = set()
+        self.unknown = RefusalLog(self.limits.refusal_log_interval_s, log,
+                                  "refused the node key %s: peer.unknown_key, %s")
         self.links: dict[bytes, Link] = {}
         self.on_connect: Callable[[Link], None] | None = None
         self.listener: Listener | None = None
@@ -217,10 +262,11 @@ class Peers:
         # the dialling repeats.
         self.dial_refusals = RefusalLog(self.limits.refusal_log_interval_s, log,
                                         "the peer %s refused this node's link: %s")
+        self.read_registry()
 
     def make_identity(self) -> tls.TlsIdentity:
-        me = self.config.node_by_key(self.address)
-        return tls.make_identity(self.signer, self.config.chain_id, me[1].name if me else "node")
+        return tls.make_identity(self.signer, self.config.chain_id,
+                                 self.names.get(self.address, "node"))
 
     async def listen(self, host: str, port: int) -> None:
         """Serve `/v1/peer` over TLS with a fresh TLS key bound to this node's key."""
@@ -260,35 +306,77 @@ class Peers:
 
     # ------------------------------------------------------------------ dialling
 
+    def name_of(self, key: bytes) -> str:
+        return self.names.get(key) or key.hex()[:16]
+
+    def read_registry(self) -> None:
+        """The registry's validators (in force and upcoming), their names and peer
+        addresses, as the directory gives them now."""
+        entries = self.directory.registry_entries()
+        validators = (*entries.validators, *entries.upcoming)
+        self.validators = {v.key for v in validators}
+        self.peer_addresses = {v.key: v.peer for v in validators}
+        self.names = {**{o.key: o.name for o in entries.observers},
+                      **{v.key: v.name for v in validators}}
+
     def dial_targets(self) -> list[bytes]:
+        """A validator dials the validators whose keys sort after its own; any other node
+        (an observer, a node not yet admitted) dials every validator. Never this node
+        under its old key: while a rotation is coming, the registry lists both keys at
+        this node's peer address."""
         me = self.address
+        mine = self.peer_addresses.get(me)
+        others = {k for k in self.validators
+                  if k != me and (mine is None or self.peer_addresses.get(k) != mine)}
         if me in self.validators:
-            return sorted(k for k in self.validators if k > me)
-        return sorted(self.validators)
+            return sorted(k for k in others if k > me)
+        return sorted(others)
 
     def start(self) -> None:
-        for target in self.dial_targets():
-            self._tasks.append(asyncio.create_task(self._keep_dialling(target)))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the registry again (after each commit): dial the validators it adds, stop
+        dialling those it drops, and cut the links of the nodes it no longer lists."""
+        if self._stopping:
+            return
+        self.read_registry()
+        targets = set(self.dial_targets())
+        for key in [k for k in self.dialling if k not in targets]:
+            self.dialling.pop(key).cancel()
+        for key in sorted(targets - self.dialling.keys()):
+            self.dialling[key] = asyncio.create_task(self._keep_dialling(key))
+        for link in list(self.links.values()):
+            if self.directory.node_role(link.peer) is None:
+                log.warning("the node registry no longer lists %s: closing its link",
+                            link.name)
+                link.closed = True
+                closing = asyncio.get_running_loop().create_task(link.ws.close())
+                self._closing.add(closing)  # held until done: a bare task may be collected
+                closing.add_done_callback(self._closing.discard)
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in self._tasks:
+        for task in (*self._tasks, *self.dialling.values()):
             task.cancel()
         if self.listener is not None:
             await self.listener.stop()
         for link in list(self.links.values()):
             link.closed = True
             await link.ws.close()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self.dialling.values(), return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
 
     async def _keep_dialling(self, target: bytes) -> None:
-        entry = self.known[target]
-        url = f"https://{self.routes[target]}/v1/peer"
         deadline_s = self.limits.handshake_deadline_s
         async with aiohttp.ClientSession() as session:
             while not self._stopping:
+                # Read each time: a validator's peer address may change in the registry.
+                name = self.name_of(target)
+                address = self.routes.get(target) or self.routes.get(name) \
+                    or self.peer_addresses.get(target)
+                url = f"https://{address}/v1/peer"
                 try:
                     ws = await asyncio.wait_for(session.ws_connect(
                         url, max_msg_size=MAX_FRAME_BYTES, heartbeat=5,
@@ -303,14 +391,14 @@ class Peers:
                     finally:
                         await ws.close()
                 except tls.TlsError as e:
-                    log.warning("refused the peer at %s for %s: %s", url, entry.name, e)
+                    log.warning("refused the peer at %s for %s: %s", url, name, e)
                 except PeerError as e:
                     if e.code == "peer.closed":  # going away (a restart), not a refusal
-                        log.debug("link to %s: %s", entry.name, clip(e))
+                        log.debug("link to %s: %s", name, clip(e))
                     else:
-                        self.dial_refusals.note(e.refusal, entry.name)
+                        self.dial_refusals.note(e.refusal, name)
                 except (aiohttp.ClientError, OSError, TimeoutError, ssl.SSLError) as e:
-                    log.debug("link to %s: %s", entry.name, clip(e))
+                    log.debug("link to %s: %s", name, clip(e))
                 except asyncio.CancelledError:
                     raise
                 await asyncio.sleep(RECONNECT_S)
@@ -359,7 +447,7 @@ class Peers:
         if kind != "proof":
             raise PeerError("peer.bad_handshake", "expected proof")
         self._check_proof("server", peer, mine, theirs, proof, tls_key)
-        return Link(peer, self.known[peer].name, ws, max_queued_bytes=self.limits.max_queued_bytes)
+        return Link(peer, self.name_of(peer), ws, max_queued_bytes=self.limits.max_queued_bytes)
 
     async def accept(self, request: web.Request) -> web.StreamResponse:
         """The `/v1/peer` route: authenticate an incoming link, then serve it."""
@@ -382,7 +470,7 @@ class Peers:
                 gate.transport.abort()
             return ws
         gate.authenticated()
-        await self._serve_link(Link(peer, self.known[peer].name, ws,
+        await self._serve_link(Link(peer, self.name_of(peer), ws,
                                     max_queued_bytes=self.limits.max_queued_bytes))
         return ws
 
@@ -394,12 +482,18 @@ class Peers:
         chain_id, peer, theirs = payload
         if chain_id != self.config.chain_id:
             raise PeerError("peer.wrong_chain", "the peer runs another chain")
-        if not (isinstance(peer, bytes) and peer in self.known and peer != self.address):
-            raise PeerError("peer.unknown_key", "the key is not a node of network.toml")
+        if not isinstance(peer, bytes) or peer == self.address:
+            raise PeerError("peer.bad_handshake", "a node key is 32 bytes, and not mine")
+        role = self.directory.node_role(peer)  # at each handshake: the registry now
+        if role is None:
+            self.unknown.note("the registry lists no such node (not admitted, or removed)",
+                              peer.hex())
+            raise PeerError("peer.unknown_key", "the node registry lists no node of this key")
         me_validator = self.address in self.validators
-        if peer not in self.validators and not me_validator:
+        if role != "validator" and not me_validator:
+            self.unknown.note("observers link only to validators", peer.hex())
             raise PeerError("peer.unknown_key", "observers link only to validators")
-        if peer in self.validators and me_validator and peer > self.address:
+        if role == "validator" and me_validator and peer > self.address:
             raise PeerError("peer.wrong_direction", "this node dials that peer itself")
         if not (isinstance(theirs, bytes) and len(theirs) == NONCE_BYTES):
             raise PeerError("peer.bad_handshake", "bad challenge")

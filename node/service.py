@@ -44,19 +44,28 @@ def wall_ms() -> int:
 
 @dataclass(frozen=True)
 class Identity:
-    role: str  # "validator" or "observer"
+    """How the genesis lists this node ("validator" or "observer"), or, for a node the
+    genesis does not list (a newcomer, a rotated key), "" and the entry its node.toml
+    gives. What the node is now is the registry's word: `Node.role`."""
+
+    role: str
     entry: NodeEntry
 
 
-def identify(config: NetworkConfig, key: KeyPair | NodeSigner) -> Identity:
+def identify(config: NetworkConfig, key: KeyPair | NodeSigner,
+             own: NodeEntry | None = None) -> Identity:
+    """The genesis's entry of `key`; else `own` (node.toml's name and addresses), for a
+    node the registry may admit later; `config.unknown_node` when neither."""
     found = config.node_by_key(key.address)
-    if found is None:
+    if found is not None:
+        return Identity(*found)
+    if own is None:
         raise LedgerError(
             "config.unknown_node",
             f"the node key {key.address.hex()} is neither a validator nor an observer in "
             "network.toml",
         )
-    return Identity(*found)
+    return Identity("", own)
 
 
 class Node:
@@ -66,12 +75,16 @@ class Node:
         data_dir: Path,
         key: KeyPair | NodeSigner,
         registry: Registry | None = None,
+        own: NodeEntry | None = None,
     ) -> None:
+        """`own`: this node's name and addresses when the genesis does not list its key
+        (node.toml's); the node then follows until the registry admits it."""
         self.config = config
         # The node key only through its signer (node/signer.py): a bare key pair is wrapped.
         self.signer = as_signer(key)
         self.address = self.signer.address
-        self.identity = identify(config, self.signer)
+        self.identity = identify(config, self.signer, own)
+        self._role: tuple[int, str] | None = None  # (head height, role) last read
         self.registry = registry or default_registry()
         self._stopping = asyncio.Event()  # before the store: a fault at start stops the node
         self.store = Store(data_dir / "ledger")
@@ -96,8 +109,31 @@ class Node:
         self.on_commit: Callable[[int], None] | None = None
 
     @property
+    def role(self) -> str:
+        """What the node registry makes this node for the height it works on:
+        "validator" (in force, or in a set already decided for a later height: it syncs
+        before it votes), "observer", or "" (not registered, or removed: it follows).
+        Read again after each new head."""
+        head = self.chain.head.height
+        if self._role is None or self._role[0] != head:
+            self._role = (head, self.chain.node_role(self.address) or "")
+        return self._role[1]
+
+    @property
     def is_validator(self) -> bool:
-        return self.identity.role == "validator"
+        return self.role == "validator"
+
+    def describe_role(self) -> str:
+        """The role in words, for the log at start and the status."""
+        role = self.role
+        if role == "validator":
+            here = self.chain.validators_at(self.chain.head.height + 1)
+            if self.address in here:
+                return f"validator at height {self.chain.head.height + 1}"
+            return "validator from a coming height (syncing first)"
+        if role == "observer":
+            return "observer"
+        return "not yet registered: waiting for admission (following the chain)"
 
     @property
     def name(self) -> str:
@@ -136,9 +172,26 @@ class Node:
                                            chain.store, chain.head.height + 1, time_ms)
         return time_ms, evidence
 
+    def producing_alone(self) -> bool:
+        """This node is the only validator at the next height: its producer's blocks,
+        certified by its signature alone, are valid there."""
+        return set(self.chain.validators_at(self.chain.head.height + 1).powers) == \
+            {self.address}
+
     async def run_producer(self) -> None:
+        """Make the blocks while this node is the only validator. When the registry adds
+        validators the producer stops before the height they count from (a block it
+        certified alone would not be valid there): the node then waits, and a restart
+        runs it with the consensus (node.replication) from its head."""
         timing = self.config.timing
         while not self._stopping.is_set():
+            if not self.producing_alone():
+                log.warning("the node registry makes %d validators from height %d: this "
+                            "node no longer makes blocks alone; restart it to run the "
+                            "consensus with them", len(self.chain.validators_at(
+                                self.chain.head.height + 1)), self.chain.head.height + 1)
+                await self._stopping.wait()
+                break
             try:
                 await asyncio.wait_for(
                     self._stopping.wait(), timeout=timing.block_interval_ms / 1000

@@ -157,6 +157,7 @@ class Network:
     data_dir: Path
     logs: list[Path] = field(default_factory=list)
     peer_port: int = 0  # its TLS peer links (validators)
+    home: Path | None = None  # a home made by `claimledger-node init`: run from it as it is
 
     @property
     def api(self) -> str:
@@ -331,7 +332,10 @@ def node_home(net: Network, network_file: Path | None = None) -> Path | None:
     network's) as an operator makes one: the genesis the network.toml plans, written by
     the same code as `claimledger-node genesis`, and a node.toml with the node's listen
     addresses, [limits], mempool and sync settings. None when network.toml does not read
-    (the node, started with --network, then reports it itself)."""
+    (the node, started with --network, then reports it itself). A network with a
+    `home` of its own (made by `init`) runs from it as it is."""
+    if net.home is not None:
+        return net.home
     try:
         plan = read_plan((network_file or net.network_file).read_text(encoding="utf-8"))
     except LedgerError:

@@ -328,6 +328,8 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/registry/rounds", {}, {"status": "open"}),
         ("/v1/registry/fees", {}, {"limit": "2"}),
         ("/v1/evidence", {}, {"limit": "2"}),  # none here: tests/test_evidence.py has some
+        ("/v1/nodes", {}, {}),
+        ("/v1/nodes/proposals", {}, {}),
     ]
 
 

@@ -234,7 +234,7 @@ def test_json_logs_and_a_peer_refusal_once_at_warning(
     refusals = [line for line in validator_lines if line.get("code") == "peer.unknown_key"]
     assert len(refusals) == 1, refusals
     assert refusals[0]["level"] == "WARNING" and "peer.unknown_key" in refusals[0]["message"]
-    assert any(line["message"].startswith("validator (validator) serving")
+    assert any(line["message"].startswith("validator (validator at height ")
                for line in validator_lines)
     dialler = [line for line in json_lines(newcomer.logs[-1])
                if line.get("code") == "peer.unknown_key"]

@@ -13,7 +13,16 @@ import pytest
 from contracts.identity import KeyPair
 from node import tls
 from node.config import NetworkConfig, NodeEntry, Timing
-from node.peers import MAX_FRAME_BYTES, Budget, Link, Peers, handshake_bytes, pack, unpack
+from node.peers import (
+    MAX_FRAME_BYTES,
+    Budget,
+    GenesisDirectory,
+    Link,
+    Peers,
+    handshake_bytes,
+    pack,
+    unpack,
+)
 from node.signer import LocalSigner
 from tests.nodeproc import free_port
 
@@ -81,6 +90,45 @@ async def test_validators_link_pairwise_and_exchange_frames(three) -> None:
     finally:
         for end in ends:
             await end.stop()
+
+
+class ChangingRegistry(GenesisDirectory):
+    """The node registry as a chain would answer it, with observers admitted and removed
+    by the test (as a transaction would)."""
+
+    def __init__(self, cfg: NetworkConfig) -> None:
+        super().__init__(cfg)
+        self.admitted: set[bytes] = set()
+
+    def node_role(self, key: bytes) -> str | None:
+        return "observer" if key in self.admitted else super().node_role(key)
+
+
+async def test_an_observer_links_once_admitted_and_is_cut_once_removed(three, caplog) -> None:
+    cfg, nodes = three
+    key, port = nodes["a"]
+    registry = ChangingRegistry(cfg)
+    validator = Peers(cfg, key, frozenset({"ping"}), lambda *_: asyncio.sleep(0),
+                      directory=registry)
+    await validator.listen("127.0.0.1", port)
+    validator.start()
+    newcomer = KeyPair.generate()
+    observer = Peers(cfg, newcomer, frozenset({"ping"}), lambda *_: asyncio.sleep(0))
+    try:
+        with caplog.at_level(logging.WARNING, logger="claimledger.peers"):
+            observer.start()  # it dials every validator of its registry (here: a, b, c)
+            await eventually(lambda: validator.listener.refusals.counts["peer.unknown_key"] > 0)
+        assert f"refused the node key {newcomer.address.hex()}: peer.unknown_key, the " \
+            "registry lists no such node" in caplog.text
+        assert newcomer.address not in validator.links
+        registry.admitted.add(newcomer.address)  # a transaction admits it: no restart
+        await eventually(lambda: newcomer.address in validator.links)
+        registry.admitted.clear()  # removed: the next block's refresh cuts its link
+        validator.refresh()
+        await eventually(lambda: newcomer.address not in validator.links)
+    finally:
+        await observer.stop()
+        await validator.stop()
 
 
 async def test_a_key_not_in_network_toml_is_refused(three) -> None:

@@ -28,6 +28,7 @@ from wallet.verbs import (
     issuance,
     keys,
     membership,
+    nodes,
     obligations,
     queries,
     redemption,
@@ -40,7 +41,7 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
 FAMILIES = (keys, membership, issuance, vouchers, redemption, fees, obligations, setoff,
-            drafts, queries, documents, governance)
+            drafts, queries, documents, governance, nodes)
 
 
 class Main(click.Group):

@@ -115,6 +115,14 @@ class Client:
         return self._call("/v1/events", address=address, after=after, limit=limit,
                           wait_ms=wait_ms or None)
 
+    def nodes(self) -> dict:
+        """The node registry: validators in force and coming, later sets, observers."""
+        return self._call("/v1/nodes")
+
+    def node_proposals(self) -> dict:
+        """The validator changes proposed and pending, with their approvals' power."""
+        return self._call("/v1/nodes/proposals")
+
     # -------------------------------------------------------------- members and issuance
 
     def member(self, address: str) -> dict:

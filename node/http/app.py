@@ -42,6 +42,7 @@ from node.http.members import (
     list_applications,
     list_members,
 )
+from node.http.nodes import get_nodes, list_proposals
 from node.http.openapi import openapi_document
 from node.http.ops import get_health, get_metrics, get_ready, measured
 from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
@@ -159,6 +160,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/applications/{id}": Reads("record", ("application",)),
     "GET /v1/documents/{id}": Reads("record", ("document",)),
     "GET /v1/evidence": Reads("record", ("evidence",)),
+    "GET /v1/nodes": Reads("record", ("node",)),
+    "GET /v1/nodes/proposals": Reads("record", ("node",)),
     "GET /v1/openapi.json": Reads("open"),
     # The operator's: liveness and readiness (ok or a code), and the node's own figures
     # for Prometheus (clients on a private address only: node/http/ops.py).
@@ -267,6 +270,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/applications/{id}", get_application),
         web.get("/v1/documents/{id}", get_document),
         web.get("/v1/evidence", list_evidence),
+        web.get("/v1/nodes", get_nodes),
+        web.get("/v1/nodes/proposals", list_proposals),
         web.get("/v1/openapi.json", get_openapi),
         web.get("/health", get_health),
         web.get("/ready", get_ready),

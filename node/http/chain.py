@@ -45,7 +45,7 @@ async def get_status(request: web.Request) -> web.Response:
     return web.json_response({
         "chain_id": node.chain.chain_id,
         "node": node.name,
-        "role": node.identity.role,
+        "role": node.role or "follower",
         "address": node.address.hex(),
         "height": head.height,
         "block_id": head.block_id.hex(),
@@ -61,7 +61,7 @@ async def get_status(request: web.Request) -> web.Response:
              "gossip_pending": mempool.peer_load.get(v.key, (0, 0))[0],
              "gossip_dropped": mempool.gossip_dropped.get(v.key, 0),
              "gossip_failed": mempool.gossip_failed.get(v.key, 0)}
-            for v in node.config.validators
+            for v in node.chain.registry_entries().validators  # the registry's, in force
         ],
         # The operator's: release and protocol versions, contract versions in force, peer
         # links, and whether this node is behind its peers (node/operations.py).

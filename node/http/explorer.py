@@ -297,7 +297,7 @@ async def get_overview(request: web.Request) -> web.Response:
     return web.json_response({
         "chain_id": node.chain.chain_id,
         "node": node.name,
-        "role": node.identity.role,
+        "role": node.role or "follower",
         "height": head.height,
         "block_id": head.block_id.hex(),
         "time_ms": head.time_ms,
@@ -306,7 +306,7 @@ async def get_overview(request: web.Request) -> web.Response:
             {"name": v.name, "key": v.key.hex(), "power": v.power,
              "last_signed_height": last_signed.get(v.key),
              "signed_latest": v.key.hex() in signers}
-            for v in node.config.validators
+            for v in node.chain.registry_entries().validators  # the registry's, in force
         ],
         "latest_certificate": latest,
         "debtors": {k: v for k, v in to_json(totals).items() if k != "block_id"},

@@ -631,6 +631,17 @@ def _document() -> dict[str, Any]:
                 "sealed box. The commitment is sha256 of a domain tag, the salt and the "
                 "plaintext. A reader opens its sealed key, decrypts, strips the padding and "
                 "checks the commitment and the id (claimledger-wallet document get)."),
+            "/v1/nodes": _get(
+                "The node registry: validators in force and coming, later sets, observers",
+                [], _json(ref("NodeRegistry"), "node registry"),
+                description="Validators change by governance (the agency proposes, the "
+                "operators of validators holding more than 2/3 of the power approve); a "
+                "change applied in block H is in force from H+2. Observers are admitted and "
+                "removed by the agency at once. Peer links read this registry at each "
+                "handshake."),
+            "/v1/nodes/proposals": _get(
+                "Proposed validator changes, with the power their approvals hold",
+                [], _json(ref("NodeProposals"), "pending changes")),
             **lifecycle_paths(),
             **setoff_paths(),
             **explorer_paths(),

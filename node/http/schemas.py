@@ -19,6 +19,7 @@ from contracts import (
     fees,
     issuance,
     membership,
+    nodes,
     obligations,
     pledge,
     redemption,
@@ -290,6 +291,44 @@ SETOFF_RUN_SCHEMAS = {
 }
 
 
+NODE_VALIDATOR = derived(nodes.Validator, {
+    "key": "the node key: what it signs votes and peer handshakes with",
+    "peer": "host:port of its TLS peer links",
+    "operator": "the member that runs it and approves changes for it"})
+NODE_SCHEMAS = {
+    "NodeRegistry": record(
+        ["height", "from_height", "total_power", "validators", "upcoming", "later_sets",
+         "observers"],
+        height={**INT, "description": "the height these are for: the one after the head"},
+        from_height={**INT_OR_NULL, "description": "the height the set in force holds from"},
+        total_power=INT,
+        validators={"type": "array", "items": {**NODE_VALIDATOR, "required": [
+            *NODE_VALIDATOR["required"], "until_height"], "properties": {
+            **NODE_VALIDATOR["properties"], "until_height": {
+                **INT_OR_NULL, "description": "the first height of a decided set "
+                "without it (removed, or its key rotated)"}}}},
+        upcoming={"type": "array", "items": {**NODE_VALIDATOR, "required": [
+            *NODE_VALIDATOR["required"], "from_height"], "properties": {
+            **NODE_VALIDATOR["properties"], "from_height": {
+                **INT, "description": "the height from which it votes"}}}},
+        later_sets={"type": "array", "items": record(
+            ["from_height", "total_power", "validators"], from_height=INT, total_power=INT,
+            validators={"type": "array", "items": NODE_VALIDATOR})},
+        observers={"type": "array", "items": derived(nodes.Observer)}),
+    "NodeProposals": record(
+        ["height", "proposals"], height=INT,
+        proposals={"type": "array", "items": derived(
+            nodes.Pending, {"approvals": "the operators that approved, sorted",
+                            "proposed_by": "the agency member that proposed it"},
+            required=["approved_power", "total_power", "needed_power", "expired"],
+            approved_power={**INT, "description": "the power of the validators in force "
+                            "whose operators approved"},
+            total_power=INT,
+            needed_power={**INT, "description": "more than two thirds of total_power"},
+            expired=BOOL)}),
+}
+
+
 EXPLORER_SCHEMAS = {
     "OverviewBlock": record(
         ["height", "time_ms", "tx_count", "proposer"],
@@ -297,7 +336,7 @@ EXPLORER_SCHEMAS = {
     "Overview": record(
         ["chain_id", "node", "role", "height", "block_id", "time_ms", "blocks", "validators",
          "latest_certificate", "debtors", "setoff"],
-        chain_id=STR, node=STR, role={"enum": ["validator", "observer"]}, height=INT,
+        chain_id=STR, node=STR, role={"enum": ["validator", "observer", "follower"]}, height=INT,
         block_id=HEX32, time_ms=INT,
         blocks={"type": "array", "items": ref("OverviewBlock"),
                 "description": "the last `blocks` blocks, newest first"},
@@ -333,7 +372,7 @@ RECORD_SCHEMAS: dict[str, Any] = {
                "required": ["chain_id", "node", "role", "height", "state_root"],
                "properties": {
                    "chain_id": {"type": "string"}, "node": {"type": "string"},
-                   "role": {"enum": ["validator", "observer"]},
+                   "role": {"enum": ["validator", "observer", "follower"]},
                    "height": {"type": "integer"}, "state_root": HEX32,
                    "block_id": HEX32, "time_ms": {"type": "integer"},
                    "version": {"type": "string", "description": "this release (package "
@@ -445,4 +484,5 @@ RECORD_SCHEMAS: dict[str, Any] = {
     **SETOFF_SCHEMAS,
     **SETOFF_RUN_SCHEMAS,
     **EXPLORER_SCHEMAS,
+    **NODE_SCHEMAS,
 }

@@ -126,8 +126,10 @@ class ConsensusLoop:
         process never saw, is replaced)."""
         if self.driver is None:
             return  # not started
-        if self.driver.height != self.chain.head.height + 1:
-            self._new_driver()
+        height = self.chain.head.height + 1
+        if self.driver.height != height or \
+                self.driver.validators != self.validators_at(height):
+            self._new_driver()  # behind, or its set read before the change was known
         else:
             self._end_height()
 
@@ -135,11 +137,18 @@ class ConsensusLoop:
         self._end_height()
         height = self.chain.head.height + 1
         self.driver = Driver(
-            chain_id=self.chain.chain_id, validators=self.validators_at(height),
+            chain_id=self.chain.chain_id, validators=self._known_set,
             verify=verify, height=height, timeouts=self.timeouts, me=self.node.address,
             guard=self.guard,
         )
         self._drive(self.driver.start)
+
+    def _known_set(self, height: int) -> ValidatorSet:
+        """The set of `height` for the driver, which moves to the next height when it
+        decides, before the block is committed here: a set not known yet (head + 3, or a
+        block this process never saw) is taken as the last one known, and `follow_head`
+        replaces the driver if the committed block changed it."""
+        return self.validators_at(min(height, self.chain.head.height + 2))
 
     def _end_height(self) -> None:
         """The per-height reset: timers, kept blocks up to the head, executions, the
@@ -322,8 +331,9 @@ class ConsensusLoop:
 
     def on_frame(self, peer: bytes, kind: str, payload: object) -> None:
         """A "vote" or "proposal" frame of a validator's link."""
-        if self.driver is None or peer not in self.validators_at(self.driver.height):
-            return
+        if self.driver is None or (peer not in self.driver.validators
+                                   and peer not in self._known_set(self.driver.height + 1)):
+            return  # a node not validating here or next: its votes count for nothing
         if kind == "vote":
             message = message_from_wire(payload)
             if not isinstance(message, Vote):
@@ -360,7 +370,7 @@ class ConsensusLoop:
         each height waited for block sync."""
         if block.id in self.blocks:
             return
-        proposer = self.validators_at(proposal.height).proposer(proposal.height,
+        proposer = self._known_set(proposal.height).proposer(proposal.height,
                                                                 proposal.round)
         if proposal.proposer != proposer \
                 or not verify(proposal.proposer, proposal.sign_bytes(self.chain.chain_id),

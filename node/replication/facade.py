@@ -47,21 +47,22 @@ class Replication:
     """What a node does with its peers: consensus, transaction gossip, block sync."""
 
     def __init__(self, node: Node, data_dir: Path, sync_only: bool = False,
-                 routes: dict[bytes, str] | None = None) -> None:
+                 routes: dict[bytes | str, str] | None = None) -> None:
         self.node = node
         self.chain = node.chain
         self.config = node.config
         self.sync_only = sync_only
-        self._validators = ValidatorSet.from_powers(self.config.validator_powers())
-        self.peers = Peers(self.config, node.signer, KINDS, self.on_frame, routes)
+        self.peers = Peers(self.config, node.signer, KINDS, self.on_frame, routes,
+                           directory=self.chain)
         self.peers.on_connect = self.on_connect
         self.last_progress_ms = wall_ms()  # the last commit, here or by the producer
         self.gossip = TxGossip(node, self.peers, sync_only)
         self.sync = BlockSync(node, self.validators_at, self.commit, self.follow_head)
         # With one validator the node's producer makes the blocks (node.service); the
-        # consensus runs when there are several.
+        # consensus runs when there are several, on every node that validates or may be
+        # made a validator by the registry (its driver signs nothing until then).
         several = len(self.validators_at(self.chain.head.height + 1)) > 1
-        self.consensus = node.is_validator and several and not sync_only
+        self.consensus = node.role != "observer" and several and not sync_only
         self.consensus_loop: ConsensusLoop | None = None
         if self.consensus:
             self.consensus_loop = ConsensusLoop(node, data_dir, self.peers,
@@ -71,9 +72,9 @@ class Replication:
     def validators_at(self, height: int) -> ValidatorSet:
         """The validator set in force at `height`, for every reader of it here: the
         driver of a height, the proposer a proposal is checked against, which links are
-        validators', the heads a resync waits for. Today the genesis set, at every
-        height."""
-        return self._validators
+        validators', the heads a resync waits for: the node registry's set of that
+        height (known up to head + 2)."""
+        return self.chain.validators_at(height)
 
     @property
     def driver(self) -> Driver | None:
@@ -117,8 +118,10 @@ class Replication:
         self.on_commit(head.height)
 
     def on_commit(self, height: int) -> None:
-        """A new head, committed here or by the node's own producer: tell the peers."""
+        """A new head, committed here or by the node's own producer: tell the peers, and
+        read the node registry again (its block may have changed who links and votes)."""
         self.last_progress_ms = wall_ms()
+        self.peers.refresh()
         self.peers.broadcast("status", [height])
 
     def follow_head(self) -> None:
@@ -154,7 +157,7 @@ class Replication:
 
     def on_connect(self, link: Link) -> None:
         self.sync.on_connect(link)
-        if link.peer in self.validators_at(self.chain.head.height + 1):
+        if link.peer in self.peers.validators:
             self.gossip.on_validator_linked(link)
 
     async def on_frame(self, link: Link, kind: str, payload: object) -> None:
@@ -171,7 +174,7 @@ class Replication:
             elif kind == "get_blocks":
                 self.sync.on_get_blocks(link, payload)
             elif kind == "blocks":
-                self.sync.on_blocks(link, payload)
+                await self.sync.on_blocks(link, payload)
         except StoreFault:
             return  # the node stops (Node.fail): no fault of the peer's
         except (MessageError, CertificateError, LedgerError) as e:

@@ -67,10 +67,15 @@ class TxGossip:
     def __init__(self, node: Node, peers: Peers, sync_only: bool) -> None:
         self.node = node
         self.peers = peers
-        self.active = node.is_validator and not sync_only  # takes and sends transactions
+        self.sync_only = sync_only
         self.outgoing: list[bytes] = []  # submitted transactions for the next "txs" frame
         self.outgoing_bytes = 0
         self._flush: asyncio.Handle | None = None
+
+    @property
+    def active(self) -> bool:
+        """Takes and sends transactions: a validator (as the registry says now)."""
+        return self.node.is_validator and not self.sync_only
 
     def on_submit(self, raw: bytes) -> None:
         """Gossip a transaction the mempool took in: it joins the next "txs" frame, sent

@@ -33,9 +33,8 @@ class BlockSync:
     """Heads of the peers, block requests out, blocks served and taken in.
 
     `commit` is the replication's commit epilogue, called for each block taken in;
-    `advanced` is called once after a frame's blocks were committed, also when a later
-    entry of the frame is refused (the consensus follows the new head then, not once a
-    block)."""
+    `advanced` is called after each block taken in, before the event loop takes another
+    turn (the consensus follows the new head at once)."""
 
     def __init__(self, node: Node, validators_at: Callable[[int], ValidatorSet],
                  commit: Callable[[Block, Certificate, Execution], None],
@@ -94,32 +93,31 @@ class BlockSync:
             out.append(entry)
         link.send("blocks", out)
 
-    def on_blocks(self, link: Link, payload: object) -> None:
+    async def on_blocks(self, link: Link, payload: object) -> None:
+        """Verify, execute and commit a frame's blocks in order, giving the event loop a
+        turn after each: a frame holds up to SYNC_FRAME_BYTES of blocks (seconds of
+        signature checks), and meanwhile the links' heartbeats, the API and the consensus
+        must go on, or a node catching up loses its links and answers nobody."""
         if not isinstance(payload, list):
             raise PeerError("peer.bad_frame", "blocks is a list")
         self.requested.pop(link.peer, None)
-        advanced = False
-        try:
-            for item in payload:
-                if not (isinstance(item, list) and len(item) == 2
-                        and isinstance(item[0], bytes)):
-                    raise PeerError("peer.bad_frame", "a block entry is [block, certificate]")
-                block = self.chain.decode_block(item[0])
-                certificate = Certificate.from_wire(item[1])
-                if block.header.height != self.chain.head.height + 1:
-                    continue
-                try:
-                    self.chain.verify_certificate(block, certificate)
-                    run = self.chain.validate_block(block, self.node.mempool.checked)
-                except InvalidBlock as e:
-                    log.warning("refused block %d from %s: %s", block.header.height,
-                                link.name, e.code)
-                    raise
-                self.commit(block, certificate, run)
-                advanced = True
-        finally:
-            if advanced:  # also when a later entry is refused: the head has moved
-                self.advanced()
+        for item in payload:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], bytes)):
+                raise PeerError("peer.bad_frame", "a block entry is [block, certificate]")
+            block = self.chain.decode_block(item[0])
+            certificate = Certificate.from_wire(item[1])
+            if block.header.height != self.chain.head.height + 1:
+                continue  # taken in already (from another link, meanwhile)
+            try:
+                self.chain.verify_certificate(block, certificate)
+                run = self.chain.validate_block(block, self.node.mempool.checked)
+            except InvalidBlock as e:
+                log.warning("refused block %d from %s: %s", block.header.height,
+                            link.name, e.code)
+                raise
+            self.commit(block, certificate, run)
+            self.advanced()  # before the turn: no driver decides a height synced here
+            await asyncio.sleep(0)  # the next block is checked against the head then
         self.maybe_request(link)
 
     def sync_target(self) -> int | None:
