@@ -157,6 +157,7 @@ def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes |
                                      param_hint="--peer-route")
         split_address(address)
         out[by_name.get(name, name)] = address
+        out[name] = address  # by name too: a validator whose key the registry rotates
     return out
 
 
