@@ -79,6 +79,8 @@ from tests.nodeproc import (  # noqa: E402
     free_port_block,
     make_cluster,
     now_ms,
+    register_signer,
+    signer_of,
     signing_middleware,
     tx_id,
 )
@@ -864,6 +866,7 @@ class Cluster:
                               validator=new_key_store(key_file, name),
                               members=template.members, network_file=template.network_file,
                               key_file=key_file, data_dir=home / "data", peer_port=peer)
+                register_signer(net.api, signer_of(template.api))  # the load signs to it
                 nets.append(net)
                 self.extra.append(name)
             peer_ports[JOINER] = port + 1
@@ -1082,6 +1085,7 @@ class Happened:
     note: str = ""
     height: int | None = None  # a membership change: the block that applied it ...
     undone_height: int | None = None  # ... and the one that undid it (remove, power, observe)
+    new_key: str = ""  # the key a join or a rotation brings in, in hex
 
 
 class ChangeFailed(Exception):
@@ -1167,6 +1171,9 @@ class Run:
             return
         if fault.kind == "kill":
             name = fault.target[0]
+            if cluster.members[name].state != "killed":  # another hand started it already
+                happened.note = f"not restarted: {name} is {cluster.members[name].state}"
+                return
             cluster.spawn(name)
             self.tasks.append(asyncio.create_task(self._note_ready(http, fault, name)))
         elif fault.kind == "pause":
@@ -1214,6 +1221,7 @@ class Run:
                     happened.ready_s = self.cluster.now_s()
             elif fault.kind == "join":
                 self.cluster.spawn(name)  # it follows until the change is in force
+                happened.new_key = member.net.validator.address.hex()
                 happened.height = await self.govern(http, self.addition(member))
                 member.in_set = True
                 self.power_log.append((self.cluster.now_s(), name, 1))
@@ -1253,6 +1261,7 @@ class Run:
         self.rotations += 1
         key_file = member.net.root / f"key-rotated-{self.rotations}.json"
         new = new_key_store(key_file, member.name)
+        happened.new_key = new.address.hex()
         happened.height = await self.govern(http, registry.Change(
             "rotate_key", old, new_key=new.address))
         await self.wait_height(http, happened.height + 1)
@@ -1556,6 +1565,7 @@ class Run:
         sets the first readable store holds, by the height they are in force from."""
         chains, failures, unreadable = {}, [], []
         self.validator_sets = []
+        self.first_signed: dict[str, int] = {}  # key -> the first certificate it is in
         for name, member in self.cluster.members.items():
             if not member.runs:
                 continue  # a node a membership change would have started
@@ -1588,6 +1598,10 @@ class Run:
                     try:
                         if certificate is None:
                             raise CertificateError("certificate.missing", "none stored")
+                        if not chains:  # one store is enough: the certificates agree
+                            for precommit in certificate.precommits:
+                                self.first_signed.setdefault(precommit.validator.hex(),
+                                                             height)
                         in_force = history[bisect.bisect_right(starts, height) - 1]
                         powers = {v.key: v.power for v in in_force.validators}
                         verify_certificate(certificate, self.cluster.chain_id, height,
@@ -1708,6 +1722,11 @@ class Run:
                           if change.kind != "observe" else h.height}
             if h.undone_height is not None:
                 entry |= {"undone_height": h.undone_height}
+            if h.new_key and h.height is not None:
+                signed = getattr(self, "first_signed", {}).get(h.new_key)
+                entry |= {"new_key_signed_from": signed}
+                if signed is None:
+                    h.note = h.note or "the new key signed no certificate"
             entry |= {k: v for k, v in (("applied_s", h.applied_s), ("ready_s", h.ready_s),
                                         ("undone_s", h.healed_s), ("note", h.note)) if v}
             membership.append(entry)
