@@ -1,7 +1,8 @@
 """A chaos run of a real network: faults from a seed, steady load, and a checker. Run
 through `scripts/chaos`.
 
-    scripts/chaos --minutes M --seed S [--rate W] [--work DIR] [--keep] [--quiet]
+    scripts/chaos --minutes M --seed S [--rate W] [--membership on|off] [--work DIR]
+                  [--keep] [--quiet]
 
 Four validators and an observer run as processes on 127.0.0.1. Every peer link goes
 through a fault-injecting TCP proxy run here (one per directed dialler -> peer pair; the
@@ -10,17 +11,30 @@ schedule drawn from the seed at a fixed step: it kills validators (SIGKILL) and 
 them, pauses processes (SIGSTOP / SIGCONT), and drops, delays or cuts one direction of
 links; usually at most f = 1 validator is faulty, sometimes f + 1 = 2 go down together
 (killed, or one killed and one paused) and the chain must halt without forking.
+With --membership on (the default) the nemesis also changes the members through the node
+registry, as operators do (the agency proposes, the validators' operator approves; in
+force two heights after the approving block): it removes a validator and adds it back,
+changes one's power, rotates one's key (the node restarts with a new key store once the
+new key is in force), admits an observer started from a fresh home and removes it, and
+adds a fifth validator started from a fresh home (Fault, make_schedule). Faulty power is
+counted against the set in force: a removed validator is not faulty, a new or re-added
+one is until it has caught up; no change is planned that would leave the set unable to
+reach 2/3.
 Meanwhile a load generator runs issuance workflows (apply, confirm, approve) against
 random live validators and notes every transaction the API reports committed, with its
 height.
 
 At the end everything is healed, the nodes converge and stop, and the checker reads
 every node's store: nothing reported committed is missing (at its height, on every
-node), no two nodes differ in block id or state root at any height, every commit
-certificate verifies against the validator set, `claimledger-node verify-store` passes
-on every node, and the chain advanced in every window of WINDOW_S seconds in which no
-more than f validators were faulty (killed, paused, or cut off), from GRACE_S before the
-window on (a delayed link is not a fault there). The report is one JSON
+node; a removed observer, stopped for good, is checked for forks only), no two nodes
+differ in block id or state root at any height, every commit certificate verifies
+against the validator set in force at its height (the registry in the node's store),
+`claimledger-node verify-store` passes on every node, every key a join or rotation
+brings in signs a certificate, and the chain advanced in every window of WINDOW_S seconds
+in which the faulty power (killed, paused, cut off, restarting or catching up) stayed
+within what the set in force tolerates, from GRACE_S before the window on (a delayed
+link is not a fault there). The report, with the membership changes and the heights
+that applied and undid them, and the validator sets by height, is one JSON
 on stdout; the exit status is 1 if any check fails. The run directory (node logs, stores,
 report.json) is kept when a check fails, or with --keep / --work. The nodes run a copy
 of consensus/, contracts/ and node/ taken at the start (DIR/code), so a restart late in

@@ -1,8 +1,11 @@
 """scripts/chaos: its fault-injecting proxy, its schedule, its checker, and a short run.
 
-The proxy is driven against a local echo server; the checker is fed chains with a fork,
-a lost transaction and a stuck head, and must report each; the short run starts the real
-network of four validators and an observer under load and faults from a fixed seed.
+The proxy is driven against a local echo server; the schedule's membership changes keep
+the set in force able to reach 2/3; the checker is fed chains with a fork, a lost
+transaction and a stuck head, and must report each, and counts a removed validator as
+out and a new one as faulty until it has caught up; the short run starts the real
+network of four validators and an observer under load, faults and membership changes
+from a fixed seed.
 """
 
 from __future__ import annotations
@@ -472,6 +475,9 @@ def test_a_one_minute_chaos_run_loses_nothing_forks_nothing_and_stays_live(
     assert report["faults_injected"]["f+1_episodes"] >= 1
     assert report["liveness"]["f_plus_1_stretches"], report["liveness"]
     assert report["transactions"]["committed"] > 100
+    changes = report["membership_changes"]  # carried out, in force, undone where planned
+    assert changes and all("applied_height" in c and "note" not in c for c in changes), changes
+    assert len(report["validator_sets"]) > 1, report["validator_sets"]
     assert report["final_height"] > 0 and report["ok"] and code == 0, report["failures"]
 
 
