@@ -495,3 +495,18 @@ def test_a_validator_resumed_behind_catches_up_while_another_one_is_down(
         run.cluster.kill_all()
     assert report["liveness"]["violations"] == [], report["liveness"]
     assert report["transactions"]["lost"] == 0 and report["forks"] == 0
+
+
+def test_a_peer_route_holds_for_the_validator_name_after_its_key_is_rotated(
+        tmp_path: Path) -> None:
+    from node.cli import parse_routes
+    from node.config import load_network
+    from tests.nodeproc import make_cluster
+
+    nets = make_cluster(tmp_path, validators=2)
+    config = load_network(nets[0].network_file)
+    routes = parse_routes(config, ("validator-1=127.0.0.1:7001", "validator-4=127.0.0.1:7002"))
+    # By its genesis key, and by name: the registry keeps the name when the key changes.
+    assert routes[nets[1].validator.address] == "127.0.0.1:7001"
+    assert routes["validator-1"] == "127.0.0.1:7001"
+    assert routes["validator-4"] == "127.0.0.1:7002"  # a validator the registry adds later
