@@ -1768,7 +1768,7 @@ class Run:
                 "<->".join(fault.target)
             happened = {k: v for k, v in asdict(self.happened[fault.id]).items() if v}
             schedule.append({**entry, **happened})
-        final = min((len(c) - 1 for c in chains.values()), default=0)
+        final = min((len(c) - 1 for n, c in chains.items() if n not in retired), default=0)
         return {
             "seed": self.args.seed,
             "minutes": self.args.minutes,
