@@ -146,8 +146,9 @@ async def listen_for_peers(node: Node, replication: Replication,
 
 
 def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes | str, str]:
-    """`NAME=HOST:PORT` options as peer key -> address, or name -> address for a name the
-    genesis does not list (a validator the node registry adds later)."""
+    """`NAME=HOST:PORT` options as name -> address (a validator the node registry adds
+    later, or whose key it rotates), and as genesis key -> address for a name the genesis
+    lists."""
     by_name = {entry.name: entry.key for entry in config.validators}
     out: dict[bytes | str, str] = {}
     for route in routes:
@@ -157,6 +158,7 @@ def parse_routes(config: NetworkConfig, routes: tuple[str, ...]) -> dict[bytes |
                                      param_hint="--peer-route")
         split_address(address)
         out[by_name.get(name, name)] = address
+        out[name] = address  # by name too: a validator whose key the registry rotates
     return out
 
 

@@ -1,7 +1,8 @@
 """A chaos run of a real network: faults from a seed, steady load, and a checker. Run
 through `scripts/chaos`.
 
-    scripts/chaos --minutes M --seed S [--rate W] [--work DIR] [--keep] [--quiet]
+    scripts/chaos --minutes M --seed S [--rate W] [--membership on|off] [--work DIR]
+                  [--keep] [--quiet]
 
 Four validators and an observer run as processes on 127.0.0.1. Every peer link goes
 through a fault-injecting TCP proxy run here (one per directed dialler -> peer pair; the
@@ -10,17 +11,30 @@ schedule drawn from the seed at a fixed step: it kills validators (SIGKILL) and 
 them, pauses processes (SIGSTOP / SIGCONT), and drops, delays or cuts one direction of
 links; usually at most f = 1 validator is faulty, sometimes f + 1 = 2 go down together
 (killed, or one killed and one paused) and the chain must halt without forking.
+With --membership on (the default) the nemesis also changes the members through the node
+registry, as operators do (the agency proposes, the validators' operator approves; in
+force two heights after the approving block): it removes a validator and adds it back,
+changes one's power, rotates one's key (the node restarts with a new key store once the
+new key is in force), admits an observer started from a fresh home and removes it, and
+adds a fifth validator started from a fresh home (Fault, make_schedule). Faulty power is
+counted against the set in force: a removed validator is not faulty, a new or re-added
+one is until it has caught up; no change is planned that would leave the set unable to
+reach 2/3.
 Meanwhile a load generator runs issuance workflows (apply, confirm, approve) against
 random live validators and notes every transaction the API reports committed, with its
 height.
 
 At the end everything is healed, the nodes converge and stop, and the checker reads
 every node's store: nothing reported committed is missing (at its height, on every
-node), no two nodes differ in block id or state root at any height, every commit
-certificate verifies against the validator set, `claimledger-node verify-store` passes
-on every node, and the chain advanced in every window of WINDOW_S seconds in which no
-more than f validators were faulty (killed, paused, or cut off), from GRACE_S before the
-window on (a delayed link is not a fault there). The report is one JSON
+node; a removed observer, stopped for good, is checked for forks only), no two nodes
+differ in block id or state root at any height, every commit certificate verifies
+against the validator set in force at its height (the registry in the node's store),
+`claimledger-node verify-store` passes on every node, every key a join or rotation
+brings in signs a certificate, and the chain advanced in every window of WINDOW_S seconds
+in which the faulty power (killed, paused, cut off, restarting or catching up) stayed
+within what the set in force tolerates, from GRACE_S before the window on (a delayed
+link is not a fault there). The report, with the membership changes and the heights
+that applied and undid them, and the validator sets by height, is one JSON
 on stdout; the exit status is 1 if any check fails. The run directory (node logs, stores,
 report.json) is kept when a check fails, or with --keep / --work. The nodes run a copy
 of consensus/, contracts/ and node/ taken at the start (DIR/code), so a restart late in
@@ -33,6 +47,7 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -55,9 +70,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from consensus.certificate import CertificateError, verify_certificate  # noqa: E402
+from contracts import nodes as registry  # noqa: E402
 from contracts.codec import encode  # noqa: E402
-from contracts.identity import verify  # noqa: E402
+from contracts.identity import KeyPair, verify  # noqa: E402
+from contracts.keystore import seal  # noqa: E402
 from contracts.tx import decode_transaction, payload_id  # noqa: E402
+from node.genesis import encode_genesis  # noqa: E402
+from node.home import GENESIS_FILE, NODE_TOML, render_node_toml  # noqa: E402
+from node.network_template import read_plan  # noqa: E402
 from node.store import Store  # noqa: E402
 from tests.nodeproc import (  # noqa: E402
     DAY_MS,
@@ -68,10 +88,13 @@ from tests.nodeproc import (  # noqa: E402
     NodeProcess,
     apply_tx,
     approve_tx,
+    build_tx,
     confirm_tx,
     free_port_block,
     make_cluster,
     now_ms,
+    register_signer,
+    signer_of,
     signing_middleware,
     tx_id,
 )
@@ -94,17 +117,33 @@ DURATION_S = {"kill": (4.0, 14.0), "pause": (3.0, 10.0), "drop": (3.0, 12.0),
 EPISODE_S = (4.0, 10.0)
 # After a fault ends the nemesis waits this long before counting the target healthy
 # (a killed node starts, opens its store and catches up; links redial).
-RECOVERY_S = {"kill": 4.0, "pause": 2.0, "drop": 1.5, "delay": 0.5, "cut": 1.5}
+# After a membership change's end the planner counts the set as changing this long yet:
+# the undoing transactions commit, a restarted or new node starts and catches up.
+RECOVERY_S = {"kill": 4.0, "pause": 2.0, "drop": 1.5, "delay": 0.5, "cut": 1.5,
+              "remove": 6.0, "power": 4.0, "rotate": 6.0, "observe": 2.0, "join": 8.0}
 MIN_FAULT_S = 2.0
 P_NEW = 0.6  # a new fault at a step (after every kind has been injected once)
 EPISODE_EVERY_S = 150.0  # an f + 1 episode about this often, when nothing else runs
 DELAY_MS = (50, 500)
+# Membership changes: the agency proposes, the operators approve (the agency operates
+# every validator here), and the change is in force two heights after the approval.
+MEMBERSHIP_KINDS = ("remove", "power", "rotate", "observe", "join")
+CHANGE_S = {"remove": (6.0, 12.0), "power": (6.0, 12.0), "rotate": (6.0, 8.0),
+            "observe": (6.0, 15.0), "join": (6.0, 8.0)}
+CHANGED_POWER = 2
+JOINER = f"validator-{VALIDATORS}"  # the new validator a `join` adds
+NEW_OBSERVER = f"observer-{OBSERVERS}"  # the observer an `observe` admits
+MEMBERSHIP_DEFAULT = "on"
+P_CHANGE = 0.05  # a new change at a step (after the first ones)
+MEMBERSHIP_SHORT = 2  # the changes a run shorter than MEMBERSHIP_ALL_S starts with
+MEMBERSHIP_ALL_S = 150.0
 
 WORKERS = 16
 RESUBMIT_S = 10.0  # a workflow's transactions go to another validator after this
 RETRY_S = 1.0  # after a refusal (mempool full, rate limited) or no answer
 WORKFLOW_TIMEOUT_S = 120.0
 DRAIN_S = 45.0  # how long the last workflows may take once the load stops
+CHANGE_COMMIT_S = 30.0  # how long a registry transaction may take to commit
 CONVERGE_S = 120.0
 READY_S = 60.0
 PROXY_CHUNK = 1 << 16
@@ -118,8 +157,13 @@ UP, DOWN = "up", "down"  # through a proxy: dialler -> peer, peer -> dialler
 
 @dataclass(frozen=True)
 class Fault:
-    """One planned fault. `target` is (node,) for kill and pause, (a, b) for a link:
-    drop and delay act on both directions, cut stops the bytes from a to b."""
+    """One planned fault or membership change. `target` is (node,) for kill and pause,
+    (a, b) for a link: drop and delay act on both directions, cut stops the bytes from a
+    to b. A membership change (MEMBERSHIP_KINDS) names its node: `remove` takes a
+    validator out of the set at `start_s` and adds it back at `end_s`; `power` gives it
+    CHANGED_POWER and then its power of 1 back; `rotate` gives it a new key (it restarts
+    with a new key store once the new key is in force); `observe` admits a new observer
+    and removes it at `end_s`; `join` adds a new validator, caught up by `end_s`."""
 
     id: int
     kind: str
@@ -130,20 +174,36 @@ class Fault:
     episode: int | None = None  # the f + 1 episode this kill belongs to
 
 
-def faulty_count(validators: Sequence[str], down: Iterable[str],
-                 broken: Iterable[tuple[str, str]]) -> int:
-    """The fewest validators that, counted as faulty, leave all the others up and linked
-    to each other both ways (a minimum vertex cover of the broken links, over the down)."""
-    members = set(validators)
+def min_cover(powers: Mapping[str, int], down: Iterable[str],
+              broken: Iterable[tuple[str, str]]) -> int:
+    """The least power of validators that, counted as faulty, leave all the others up and
+    linked to each other both ways (a minimum weight vertex cover of the broken links,
+    over the down ones)."""
+    members = set(powers)
     down_set = set(down) & members
     edges = [(a, b) for a, b in broken if a in members and b in members and a != b]
     rest = sorted(members - down_set)
+    best = None
     for size in range(len(rest) + 1):
         for extra in itertools.combinations(rest, size):
             chosen = down_set | set(extra)
             if all(a in chosen or b in chosen for a, b in edges):
-                return len(chosen)
-    raise AssertionError("every validator faulty covers every link")
+                power = sum(powers[n] for n in chosen)
+                best = power if best is None else min(best, power)
+    assert best is not None, "every validator faulty covers every link"
+    return best
+
+
+def faulty_count(validators: Sequence[str], down: Iterable[str],
+                 broken: Iterable[tuple[str, str]]) -> int:
+    """The fewest validators that, counted as faulty, leave all the others up and linked
+    to each other both ways (a minimum vertex cover of the broken links, over the down)."""
+    return min_cover({v: 1 for v in validators}, down, broken)
+
+
+def tolerated(powers: Mapping[str, int]) -> int:
+    """The most power that may be faulty while the rest holds more than 2/3 of it all."""
+    return (sum(powers.values()) - 1) // 3
 
 
 def faults_faulty(validators: Sequence[str], faults: Iterable[Fault]) -> int:
@@ -151,6 +211,39 @@ def faults_faulty(validators: Sequence[str], faults: Iterable[Fault]) -> int:
     down = [f.target[0] for f in faults if f.kind in PROCESS_KINDS]
     broken = [(f.target[0], f.target[1]) for f in faults if f.kind in BREAKING_KINDS]
     return faulty_count(validators, down, broken)
+
+
+def powers_during(validators: Sequence[str], changes: Iterable[Fault], t: float
+                  ) -> dict[str, int]:
+    """The validators' powers the planner counts at `t`: a join from its start on, a
+    removal and a power change from their start to their end (and RECOVERY_S after, as
+    if the set had changed back only then: the stricter of the two sets)."""
+    powers = {v: 1 for v in validators}
+    for change in changes:
+        node = change.target[0]
+        if change.kind == "join" and change.start_s <= t:
+            powers[node] = 1
+        elif change.start_s <= t < change.end_s + RECOVERY_S[change.kind]:
+            if change.kind == "remove":
+                powers.pop(node, None)
+            elif change.kind == "power":
+                powers[node] = CHANGED_POWER
+    return powers
+
+
+def load_at(validators: Sequence[str], busy: Iterable[Fault], changes: Iterable[Fault],
+            t: float) -> tuple[int, int]:
+    """(faulty power, tolerated power) the planner counts at `t`: `busy` faults, plus a
+    joining validator until it has caught up and a rotating one until it answers again
+    with its new key, against the set as `changes` leave it."""
+    changes = list(changes)
+    powers = powers_during(validators, changes, t)
+    busy = list(busy)
+    down = [f.target[0] for f in busy if f.kind in PROCESS_KINDS]
+    down += [c.target[0] for c in changes if c.kind in ("join", "rotate")
+             and c.start_s <= t < c.end_s + RECOVERY_S[c.kind]]
+    broken = [(f.target[0], f.target[1]) for f in busy if f.kind in BREAKING_KINDS]
+    return min_cover(powers, down, broken), tolerated(powers)
 
 
 def _link(fault: Fault) -> frozenset[str]:
@@ -161,28 +254,43 @@ def _touches_validators(fault: Fault, validators: Sequence[str]) -> bool:
     return all(node in validators for node in fault.target)
 
 
+def _changing(changes: Iterable[Fault], t: float) -> list[Fault]:
+    """The membership changes under way at `t` (with their RECOVERY_S)."""
+    return [c for c in changes if c.start_s <= t < c.end_s + RECOVERY_S[c.kind]]
+
+
 def _plan_fault(rng: random.Random, kind: str, t: float, horizon: float, busy: list[Fault],
                 validators: list[str], nodes: list[str], links: list[tuple[str, str]],
-                next_id: int) -> Fault | None:
+                next_id: int, changes: Sequence[Fault] = ()) -> Fault | None:
+    # A node a membership change acts on takes no fault meanwhile (its process is the
+    # nemesis's to stop and start, its links are changing).
+    changing = {c.target[0] for c in _changing(changes, t)}
     if kind in PROCESS_KINDS:
-        taken = {f.target[0] for f in busy if f.kind in PROCESS_KINDS}
+        taken = {f.target[0] for f in busy if f.kind in PROCESS_KINDS} | changing
         pool = validators if kind == "kill" else nodes
         targets = [(n,) for n in pool if n not in taken]
     else:
         taken_links = {_link(f) for f in busy if f.kind not in PROCESS_KINDS}
-        targets = [link for link in links if frozenset(link) not in taken_links]
+        targets = [link for link in links if frozenset(link) not in taken_links
+                   and not changing & set(link)]
     lo, hi = DURATION_S[kind]
     duration = round(rng.uniform(lo, hi), 1)
     end = min(round(t + duration, 1), horizon)
     if end - t < MIN_FAULT_S:
         return None
     delay_ms = rng.randrange(DELAY_MS[0], DELAY_MS[1] + 1, 10) if kind == "delay" else 0
-    before = faults_faulty(validators, busy)
+    before, _ = load_at(validators, busy, changes, t)
     fitting = []
     for target in targets:
         candidate = Fault(next_id, kind, target, t, end, delay_ms)
-        after = faults_faulty(validators, [*busy, candidate])
-        if after <= F or (after == before and not _touches_validators(candidate, validators)):
+        # Counted over the whole fault: a set that changes meanwhile must tolerate it too.
+        worst = max(
+            (load_at(validators, [*busy, candidate], changes, moment)
+             for moment in _moments(changes, t, end + RECOVERY_S[kind])),
+            key=lambda load: load[0] - load[1])
+        after, allowed = worst
+        if after <= allowed or (after == before and
+                                not _touches_validators(candidate, validators)):
             fitting.append(candidate)
     if not fitting:
         return None
@@ -192,9 +300,22 @@ def _plan_fault(rng: random.Random, kind: str, t: float, horizon: float, busy: l
     return chosen
 
 
+def _moments(changes: Iterable[Fault], start: float, end: float) -> list[float]:
+    """`start` and every moment in [start, end) at which the planner's set changes."""
+    out = {start}
+    for c in changes:
+        for moment in (c.start_s, c.end_s + RECOVERY_S[c.kind]):
+            if start < moment < end:
+                out.add(moment)
+    return sorted(out)
+
+
 def _plan_episode(rng: random.Random, t: float, horizon: float, busy: list[Fault],
-                  validators: list[str], next_id: int, episode: int) -> list[Fault]:
+                  validators: list[str], next_id: int, episode: int,
+                  changes: Sequence[Fault] = ()) -> list[Fault]:
     if any(_touches_validators(f, validators) for f in busy):
+        return []
+    if any(c.kind != "observe" for c in _changing(changes, t)):
         return []
     pair = rng.sample(validators, 2)
     out = []
@@ -204,20 +325,67 @@ def _plan_episode(rng: random.Random, t: float, horizon: float, busy: list[Fault
         if end > horizon:
             return []
         out.append(Fault(next_id + i, kind, (node,), t, end, episode=episode))
+    if any(c.start_s < max(f.end_s for f in out) + RECOVERY_S["kill"]
+           for c in changes if c.start_s > t and c.kind != "observe"):
+        return []
     return out
+
+
+def _plan_change(rng: random.Random, kind: str, t: float, horizon: float,
+                 busy: list[Fault], validators: list[str], changes: list[Fault],
+                 next_id: int) -> Fault | None:
+    """A membership change at `t`, if it fits: one change of the validators at a time (and
+    one of the observers), none while an f + 1
+    episode or a fault of the node it names runs, and only if the set, while it changes
+    and after, still holds more than 2/3 of its power up and linked (a removal while
+    another validator is down leaves three of which one is faulty: no)."""
+    # An observer holds no vote: its admission runs beside a change of the validators.
+    under_way = [c for c in _changing(changes, t) if (c.kind == "observe") == (kind == "observe")]
+    if under_way or any(f.episode is not None for f in busy):
+        return None
+    lo, hi = CHANGE_S[kind]
+    end = round(t + rng.uniform(lo, hi), 1)
+    if end + RECOVERY_S[kind] > horizon:
+        return None
+    if kind == "join":
+        if any(c.kind == "join" for c in changes):
+            return None  # one newcomer per run, JOINER
+        targets = [JOINER]
+    elif kind == "observe":
+        if any(c.kind == "observe" for c in changes):
+            return None
+        targets = [NEW_OBSERVER]
+    else:
+        touched = {n for f in busy for n in f.target}
+        targets = [v for v in validators if v not in touched]
+    members = [*validators, *(c.target[0] for c in changes if c.kind == "join")]
+    fitting = []
+    for node in targets:
+        candidate = Fault(next_id, kind, (node,), t, end)
+        trial = [*changes, candidate]
+        loads = [load_at(members, busy, trial, moment)
+                 for moment in _moments(trial, t, end + RECOVERY_S[kind])]
+        if all(faulty <= allowed for faulty, allowed in loads):
+            fitting.append(candidate)
+    if not fitting:
+        return None
+    return fitting[rng.randrange(len(fitting))]
 
 
 def make_schedule(seed: int, minutes: float, validators: Sequence[str],
                   observers: Sequence[str], step_s: float = STEP_S,
-                  tail_s: float = TAIL_S) -> list[Fault]:
+                  tail_s: float = TAIL_S, membership: bool = True) -> list[Fault]:
     """The faults of a run, from the seed alone. Every kind (and one f + 1 episode) comes
     first, in an order drawn from the seed, as soon as each fits; then a new fault
     at a step with probability P_NEW, and about every EPISODE_EVERY_S an f + 1 episode
     (two validators killed, or one killed and one paused, at once: no new fault until
-    every validator is healthy for it). A fault is planned only if it keeps at most f
-    validators faulty (counting each fault until RECOVERY_S after its end), or touches
-    no validator; f + 1 episodes start only when no validator is faulty. Every
-    fault ends by the tail of the run."""
+    every validator is healthy for it). A fault is planned only if it keeps the faulty
+    power within what the set in force tolerates (counting each fault until RECOVERY_S
+    after its end), or touches no validator; f + 1 episodes start only when no validator
+    is faulty. With `membership`, membership changes (MEMBERSHIP_KINDS) come beside the
+    faults, at most one at a time: MEMBERSHIP_SHORT of them first in a short run (every
+    kind in a run of MEMBERSHIP_ALL_S or more), then one with probability P_CHANGE at a
+    step. Every fault and change ends by the tail of the run."""
     rng = random.Random(seed)
     validators, observers = list(validators), list(observers)
     nodes = validators + observers
@@ -228,7 +396,15 @@ def make_schedule(seed: int, minutes: float, validators: Sequence[str],
     rng.shuffle(uncovered)
     # Early (first in a short run): an episode needs every validator healthy.
     uncovered.insert(0 if horizon < 120 else rng.randrange(3), EPISODE)
+    # The membership changes draw from a generator of their own, so that a run with
+    # them off plans the very faults it planned before they existed.
+    change_rng = random.Random(seed * 7919 + 1)
+    pending_changes = list(MEMBERSHIP_KINDS) if membership else []
+    change_rng.shuffle(pending_changes)
+    if horizon < MEMBERSHIP_ALL_S:
+        pending_changes = pending_changes[:MEMBERSHIP_SHORT]
     faults: list[Fault] = []
+    changes: list[Fault] = []
     episodes = 0
     episode_due = False  # drawn: no new fault until the validators are healthy for it
     for step in itertools.count(1):
@@ -236,6 +412,17 @@ def make_schedule(seed: int, minutes: float, validators: Sequence[str],
         if t + MIN_FAULT_S > horizon:
             break
         busy = [f for f in faults if f.start_s <= t < f.end_s + RECOVERY_S[f.kind]]
+        # The first episode needs every validator healthy: changes start after it.
+        if membership and EPISODE not in uncovered and \
+                (pending_changes or change_rng.random() < P_CHANGE):
+            wish = pending_changes[0] if pending_changes else change_rng.choice(
+                [k for k in MEMBERSHIP_KINDS if k not in ("join", "observe")])
+            made_change = _plan_change(change_rng, wish, t, horizon, busy, validators,
+                                       changes, len(faults) + len(changes))
+            if made_change is not None:
+                changes.append(made_change)
+                if wish in pending_changes:
+                    pending_changes.remove(wish)
         if uncovered:
             wishes = list(uncovered)
         else:
@@ -244,20 +431,22 @@ def make_schedule(seed: int, minutes: float, validators: Sequence[str],
             if not episode_due and rng.random() < P_NEW:
                 wishes.append(rng.choices(KINDS, [WEIGHTS[k] for k in KINDS])[0])
         for wish in wishes:
+            next_id = len(faults) + len(changes)
             if wish == EPISODE:
-                made = _plan_episode(rng, t, horizon, busy, validators, len(faults), episodes)
+                made = _plan_episode(rng, t, horizon, busy, validators, next_id, episodes,
+                                     changes)
                 episodes += bool(made)
                 episode_due = episode_due and not made
             else:
                 one = _plan_fault(rng, wish, t, horizon, busy, validators, nodes, links,
-                                  len(faults))
+                                  next_id, changes)
                 made = [one] if one else []
             if made:
                 faults.extend(made)
                 if wish in uncovered:
                     uncovered.remove(wish)
                 break
-    return faults
+    return sorted([*faults, *changes], key=lambda f: f.id)
 
 
 # ------------------------------------------------------------------ the proxy
@@ -476,12 +665,14 @@ def find_duplicates(chains: Mapping[str, Sequence[BlockSummary]]) -> list[dict]:
 @dataclass(frozen=True)
 class Sample:
     """A second of the run: the highest head any node answered with (None: none did),
-    how many validators were faulty and how many of them were down (killed, paused)."""
+    the power of the validators faulty and of those down (killed, paused, restarting),
+    and the faulty power the set in force then tolerates."""
 
     t: float
     height: int | None
     faulty: int
     down: int
+    tolerated: int = F
 
 
 def _stretches(samples: Sequence[Sample], keep: Sequence[bool]) -> list[tuple[int, int]]:
@@ -499,12 +690,13 @@ def _stretches(samples: Sequence[Sample], keep: Sequence[bool]) -> list[tuple[in
     return runs
 
 
-def check_liveness(samples: Sequence[Sample], f: int = F, window_s: float = WINDOW_S,
+def check_liveness(samples: Sequence[Sample], window_s: float = WINDOW_S,
                    grace_s: float = GRACE_S, halt_grace_s: float = HALT_GRACE_S) -> dict:
-    """Every window of `window_s` in which at most f validators were faulty, from `grace_s`
-    before its start to its end, must see the highest head grow. Stretches with more than
-    f faulty are reported apart; where more than f were down the whole time, the head
-    must not grow after `halt_grace_s` (no quorum can sign)."""
+    """Every window of `window_s` in which the faulty power stayed within what the set
+    in force tolerated (f), from `grace_s` before its start to its end, must see the
+    highest head grow. Stretches with more than f faulty are reported apart; where more
+    than f were down the whole time, the head must not grow after `halt_grace_s` (no
+    quorum can sign)."""
     times = [s.t for s in samples]
     heads: list[int] = []
     for s in samples:  # the highest head seen so far: a node that did not answer is not lower
@@ -518,7 +710,7 @@ def check_liveness(samples: Sequence[Sample], f: int = F, window_s: float = WIND
         if j >= len(samples):
             break
         k = bisect.bisect_left(times, sample.t - grace_s)
-        if any(s.faulty > f for s in samples[k:j + 1]):
+        if any(s.faulty > s.tolerated for s in samples[k:j + 1]):
             continue
         checked += 1
         if heads[j] <= heads[i]:
@@ -530,13 +722,13 @@ def check_liveness(samples: Sequence[Sample], f: int = F, window_s: float = WIND
         else:
             violations.append([i, j])
     over = []
-    for a, b in _stretches(samples, [s.faulty > f for s in samples]):
+    for a, b in _stretches(samples, [s.faulty > s.tolerated for s in samples]):
         over.append({"from_s": samples[a].t, "to_s": samples[b].t,
                      "faulty": max(s.faulty for s in samples[a:b + 1]),
                      "height_from": heads[a], "height_to": heads[b],
                      "grew_by": heads[b] - heads[a]})
     halts = []
-    for a, b in _stretches(samples, [s.down > f for s in samples]):
+    for a, b in _stretches(samples, [s.down > s.tolerated for s in samples]):
         settled = bisect.bisect_left(times, samples[a].t + halt_grace_s, a, b + 1)
         if settled > b:
             continue
@@ -576,14 +768,19 @@ class RoutedNode(NodeProcess):
     """`claimledger-node run` from the code snapshot, dialling each peer through its
     proxy."""
 
-    def __init__(self, net: Network, routes: list[str], code: Path) -> None:
+    def __init__(self, net: Network, routes: list[str], code: Path,
+                 home: Path | None = None) -> None:
         super().__init__(net)
         self.routes = routes
         self.code = code
+        self.home = home
 
     def start(self, preexec_fn: Callable[[], None] | None = None) -> RoutedNode:
-        args = [str(NODE_BIN), "run", "--network", str(self.network_file),
-                "--data", str(self.net.data_dir), "--key", str(self.net.key_file)]
+        if self.home is not None:  # a node the genesis does not list, or a rotated key
+            args = [str(NODE_BIN), "run", "--home", str(self.home)]
+        else:
+            args = [str(NODE_BIN), "run", "--network", str(self.network_file),
+                    "--data", str(self.net.data_dir), "--key", str(self.net.key_file)]
         for route in self.routes:
             args += ["--peer-route", route]
         with self.log.open("wb") as log:
@@ -603,6 +800,9 @@ class Member:
     routes: list[str]
     runs: list[RoutedNode] = field(default_factory=list)
     state: str = "new"  # up, starting, killed, paused, crashed, stopped
+    home: Path | None = None  # genesis.json and node.toml, when it runs from a home
+    in_set: bool = True  # a validator the registry counts (the load submits to it)
+    retired: bool = False  # stopped for good by the nemesis (a removed observer)
 
     @property
     def proc(self) -> RoutedNode:
@@ -615,33 +815,80 @@ class Member:
         return process
 
 
-def build_network(root: Path, validators: int = VALIDATORS,
-                  observers: int = OBSERVERS) -> tuple[list[Network], dict[str, int], int]:
+def build_network(root: Path, validators: int = VALIDATORS, observers: int = OBSERVERS,
+                  extra: int = 2) -> tuple[list[Network], dict[str, int], int]:
     """Keys and one network.toml with every port in one block below the ephemeral range
     (a restarted node binds its ports again; no outgoing connection may hold one).
-    Returns the networks (validators first), the peer ports and the first proxy port."""
+    Returns the networks (validators first), the peer ports and the first port after
+    them: the proxies' and then `extra` more (JOINER's API and peer ports, then
+    NEW_OBSERVER's)."""
     nodes = validators + observers
-    proxies = validators * (validators - 1) + observers * validators
-    base = free_port_block(nodes + validators + proxies)
+    diallers = nodes + 2  # JOINER and NEW_OBSERVER dial too
+    proxies = diallers * (validators + 1) - (validators + 1)  # to the validators and JOINER
+    base = free_port_block(nodes + validators + proxies + extra + 1)
     nets = make_cluster(root, validators, observers, chain_id="claimledger-chaos",
                         port_base=base, limits=LOAD_LIMITS)  # its load is past the defaults
     peer_ports = {n.root.name: n.peer_port for n in nets[:validators]}
     return nets, peer_ports, base + nodes + validators
 
 
-class Cluster:
-    """The node processes, the proxies between them, and the faults acting on both."""
+def write_home(home: Path, net: Network, name: str, peer: str | None) -> Path:
+    """A node's home as `claimledger-node init` makes one: the network's genesis.json, a
+    node.toml with its listen addresses, key store and data directory (the network's
+    [limits]), so that a key the genesis does not list runs by node.toml's name."""
+    plan = read_plan(net.network_file.read_text(encoding="utf-8"))
+    home.mkdir(parents=True, exist_ok=True)
+    (home / GENESIS_FILE).write_bytes(encode_genesis(plan.genesis))
+    (home / NODE_TOML).write_text(render_node_toml(
+        name, f"127.0.0.1:{net.port}", peer, key_file=str(net.key_file),
+        data_dir=str(net.data_dir), limits=dataclasses.asdict(plan.limits),
+        max_mempool_txs=plan.max_mempool_txs, sync_batch_blocks=plan.sync_batch_blocks),
+        encoding="utf-8")
+    return home
 
-    def __init__(self, root: Path, say: Callable[[str], None]) -> None:
-        nets, peer_ports, proxy_base = build_network(root / "net")
+
+def new_key_store(path: Path, name: str) -> KeyPair:
+    """A fresh node key sealed with the passphrase the nodes share, as the others are."""
+    key = KeyPair.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(seal(key, PASSPHRASE, name)), encoding="utf-8")
+    return key
+
+
+class Cluster:
+    """The node processes, the proxies between them, and the faults acting on both. With
+    `membership`, JOINER and NEW_OBSERVER have their ports, keys, homes and proxies from
+    the start (not running: a membership change starts them), and every node is told
+    the route to JOINER."""
+
+    def __init__(self, root: Path, say: Callable[[str], None],
+                 membership: bool = False) -> None:
+        nets, peer_ports, port = build_network(root / "net")
         self.code = snapshot_code(root)
         self.say = say
+        self.membership = membership
         self.validators = [n.root.name for n in nets[:VALIDATORS]]
         self.observers = [n.root.name for n in nets[VALIDATORS:]]
+        self.extra: list[str] = []
+        if membership:
+            template = nets[0]
+            for name, api, peer in ((JOINER, port, port + 1), (NEW_OBSERVER, port + 2, 0)):
+                home = root / "net" / name
+                key_file = home / "key.json"
+                net = Network(root=home, chain_id=template.chain_id, port=api,
+                              genesis_ms=template.genesis_ms,
+                              validator=new_key_store(key_file, name),
+                              members=template.members, network_file=template.network_file,
+                              key_file=key_file, data_dir=home / "data", peer_port=peer)
+                register_signer(net.api, signer_of(template.api))  # the load signs to it
+                nets.append(net)
+                self.extra.append(name)
+            peer_ports[JOINER] = port + 1
+            port += 3
+        peers = [*self.validators, *(n for n in self.extra if n == JOINER)]
         self.proxies: dict[tuple[str, str], Proxy] = {}
-        port = proxy_base
-        for dialler in self.validators + self.observers:
-            for peer in self.validators:
+        for dialler in self.validators + self.observers + self.extra:
+            for peer in peers:
                 if peer != dialler:
                     self.proxies[(dialler, peer)] = Proxy(f"{dialler}->{peer}",
                                                           peer_ports[peer], port)
@@ -650,8 +897,15 @@ class Cluster:
         for net in nets:
             name = net.root.name
             routes = [f"{peer}=127.0.0.1:{self.proxies[(name, peer)].port}"
-                      for peer in self.validators if peer != name]
+                      for peer in peers if peer != name]
             self.members[name] = Member(name, net, name in self.validators, routes)
+        for name in self.extra:
+            member = self.members[name]
+            member.validator = name == JOINER
+            member.in_set = False
+            member.home = write_home(member.net.root / "home", member.net, name,
+                                     f"127.0.0.1:{member.net.peer_port}"
+                                     if member.validator else None)
         self.chain_id = nets[0].chain_id
         self.crashes: list[dict] = []
         self.t0 = 0.0
@@ -663,8 +917,21 @@ class Cluster:
 
     def spawn(self, name: str) -> None:
         member = self.members[name]
-        member.runs.append(RoutedNode(member.net, member.routes, self.code).start())
+        member.runs.append(RoutedNode(member.net, member.routes, self.code,
+                                      member.home).start())
         member.state = "starting"
+
+    def rotate_key(self, name: str, count: int) -> KeyPair:
+        """A new key store for `name` (its `count`th) and a home that runs the node from
+        its data with it; the node starts from there at its next spawn."""
+        member = self.members[name]
+        net = member.net
+        key_file = net.root / f"key-rotated-{count}.json"
+        net.validator = new_key_store(key_file, name)
+        net.key_file = key_file
+        member.home = write_home(net.root / f"home-rotated-{count}", net, name,
+                                 f"127.0.0.1:{net.peer_port}" if member.validator else None)
+        return net.validator
 
     async def wait_ready(self, http: aiohttp.ClientSession, name: str,
                          timeout_s: float = READY_S) -> bool:
@@ -684,8 +951,11 @@ class Cluster:
         for proxy in self.proxies.values():
             await proxy.start()
         for name in self.members:
-            self.spawn(name)
+            if name not in self.extra:
+                self.spawn(name)
         for name in self.members:
+            if name in self.extra:
+                continue
             if not await self.wait_ready(http, name):
                 raise RuntimeError(f"{name} did not start:\n{self.members[name].proc.stderr()}")
 
@@ -705,10 +975,16 @@ class Cluster:
         member.state = "up"
 
     def live_validators(self) -> list[str]:
-        return [n for n in self.validators if self.members[n].state == "up"]
+        """The validators the registry counts now that answer."""
+        return [n for n, m in self.members.items()
+                if m.validator and m.in_set and m.state == "up"]
 
     def live_nodes(self) -> list[str]:
         return [n for n, m in self.members.items() if m.state == "up"]
+
+    def running(self) -> list[Member]:
+        """The nodes started once and not retired: those that must converge and agree."""
+        return [m for m in self.members.values() if m.runs and not m.retired]
 
     def check_crashes(self) -> None:
         """A node that exited though nothing killed it: a finding, kept down."""
@@ -821,6 +1097,13 @@ class Happened:
     healed_s: float | None = None
     ready_s: float | None = None  # a restarted node answering again
     note: str = ""
+    height: int | None = None  # a membership change: the block that applied it ...
+    undone_height: int | None = None  # ... and the one that undid it (remove, power, observe)
+    new_key: str = ""  # the key a join or a rotation brings in, in hex
+
+
+class ChangeFailed(Exception):
+    """A registry transaction the nemesis could not get committed."""
 
 
 class Run:
@@ -831,10 +1114,21 @@ class Run:
         self.args = args
         self.work = work
         self.rng = random.Random(args.seed + 1)  # node choices for the load
-        self.cluster = Cluster(work, self.say)
+        membership = getattr(args, "membership", "off") == "on"
+        self.cluster = Cluster(work, self.say, membership)
         self.schedule = schedule if schedule is not None else make_schedule(
-            args.seed, args.minutes, self.cluster.validators, self.cluster.observers)
+            args.seed, args.minutes, self.cluster.validators, self.cluster.observers,
+            membership=membership)
         self.happened = {f.id: Happened() for f in self.schedule}
+        # What the registry counted when, as the nemesis saw its transactions commit:
+        # (seconds, validator, power; 0 is out of the set), and the nodes counted faulty
+        # from a moment until they answer again (a rotated key's restart: down) or have
+        # caught up with the others (a newcomer, a validator added back: syncing).
+        self.power_log: list[tuple[float, str, int]] = [
+            (0.0, v, 1) for v in self.cluster.validators]
+        self.restarting: list[tuple[str, float, float | None]] = []
+        self.syncing: list[tuple[str, float]] = []
+        self.rotations = 0
         self.entries: list[TxEntry] = []
         self.refusals: Counter = Counter()
         self.workflows = 0
@@ -861,7 +1155,10 @@ class Run:
             if delay > 0:
                 await asyncio.sleep(delay)
             self.cluster.check_crashes()
-            if is_start:
+            if fault.kind in MEMBERSHIP_KINDS:
+                if is_start:  # its end is the same task's: the undoing waits for the doing
+                    self.tasks.append(asyncio.create_task(self.change(http, fault)))
+            elif is_start:
                 self.start_fault(fault)
             else:
                 self.end_fault(http, fault)
@@ -888,6 +1185,9 @@ class Run:
             return
         if fault.kind == "kill":
             name = fault.target[0]
+            if cluster.members[name].state != "killed":  # another hand started it already
+                happened.note = f"not restarted: {name} is {cluster.members[name].state}"
+                return
             cluster.spawn(name)
             self.tasks.append(asyncio.create_task(self._note_ready(http, fault, name)))
         elif fault.kind == "pause":
@@ -904,6 +1204,169 @@ class Run:
         else:
             self.cluster.check_crashes()
             self.happened[fault.id].note = f"{name} did not answer after its restart"
+
+    # ---------------------------------------------------------------- membership
+
+    async def change(self, http: aiohttp.ClientSession, fault: Fault) -> None:
+        """Carry out one membership change: its registry transactions (the agency
+        proposes, the agency as every validator's operator approves), then its process
+        part once the change is in force; at `end_s` its undoing. A change the chain
+        would not take is noted and left."""
+        happened = self.happened[fault.id]
+        name = fault.target[0]
+        member = self.cluster.members[name]
+        try:
+            happened.applied_s = self.cluster.now_s()
+            if fault.kind == "remove":
+                happened.height = await self.govern(http, registry.Change(
+                    "remove_validator", member.net.validator.address))
+                member.in_set = False
+                self.power_log.append((self.cluster.now_s(), name, 0))
+            elif fault.kind == "power":
+                happened.height = await self.govern(http, registry.Change(
+                    "set_power", member.net.validator.address, power=CHANGED_POWER))
+                self.power_log.append((self.cluster.now_s(), name, CHANGED_POWER))
+            elif fault.kind == "rotate":
+                await self.rotate(http, fault, member)
+            elif fault.kind == "observe":
+                self.cluster.spawn(name)  # it follows, refused by its peers until admitted
+                happened.height = await self.observer_tx(http, "admit_observer", member)
+                if await self.cluster.wait_ready(http, name):
+                    happened.ready_s = self.cluster.now_s()
+            elif fault.kind == "join":
+                self.cluster.spawn(name)  # it follows until the change is in force
+                happened.new_key = member.net.validator.address.hex()
+                happened.height = await self.govern(http, self.addition(member))
+                member.in_set = True
+                self.power_log.append((self.cluster.now_s(), name, 1))
+                self.syncing.append((name, self.cluster.now_s()))
+                if await self.cluster.wait_ready(http, name):
+                    happened.ready_s = self.cluster.now_s()
+            self.say(f"change {fault.id}: {fault.kind} {name} applied at height "
+                     f"{happened.height}")
+            await asyncio.sleep(max(0.0, self.cluster.t0 + fault.end_s - time.monotonic()))
+            if fault.kind == "remove":
+                happened.undone_height = await self.govern(http, self.addition(member))
+                member.in_set = True
+                self.power_log.append((self.cluster.now_s(), name, 1))
+                self.syncing.append((name, self.cluster.now_s()))
+            elif fault.kind == "power":
+                happened.undone_height = await self.govern(http, registry.Change(
+                    "set_power", member.net.validator.address, power=1))
+                self.power_log.append((self.cluster.now_s(), name, 1))
+            elif fault.kind == "observe":
+                happened.undone_height = await self.observer_tx(http, "remove_observer", member)
+                member.retired = True
+                member.state = "stopped"
+                member.proc.stop()
+            happened.healed_s = self.cluster.now_s()
+            if happened.undone_height is not None:
+                self.say(f"change {fault.id}: {fault.kind} {name} undone at height "
+                         f"{happened.undone_height}")
+        except ChangeFailed as e:
+            happened.note = str(e)
+            self.say(f"change {fault.id}: {fault.kind} {name} failed: {e}")
+
+    async def rotate(self, http: aiohttp.ClientSession, fault: Fault, member: Member) -> None:
+        """A new key for the validator; once the chain is past H + 1 (the new key is in
+        force at H + 2), the node stops and starts again with its new key store."""
+        happened = self.happened[fault.id]
+        old = member.net.validator.address
+        self.rotations += 1
+        key_file = member.net.root / f"key-rotated-{self.rotations}.json"
+        new = new_key_store(key_file, member.name)
+        happened.new_key = new.address.hex()
+        happened.height = await self.govern(http, registry.Change(
+            "rotate_key", old, new_key=new.address))
+        await self.wait_height(http, happened.height + 1)
+        stopped_s = self.cluster.now_s()
+        self.restarting.append((member.name, stopped_s, None))
+        if member.state in ("up", "starting", "paused"):
+            self.cluster.kill(member.name)
+        member.net.validator, member.net.key_file = new, key_file
+        member.home = write_home(member.net.root / f"home-rotated-{self.rotations}",
+                                 member.net, member.name, f"127.0.0.1:{member.net.peer_port}")
+        self.cluster.spawn(member.name)
+        ready = await self.cluster.wait_ready(http, member.name)
+        happened.ready_s = self.cluster.now_s() if ready else None
+        self.restarting[-1] = (member.name, stopped_s, happened.ready_s)
+        if not ready:
+            raise ChangeFailed(f"{member.name} did not answer with its new key")
+
+    def addition(self, member: Member) -> registry.Change:
+        agency = member.net.members["agency"].address
+        return registry.Change("add_validator", member.net.validator.address, power=1,
+                               peer=f"127.0.0.1:{member.net.peer_port}", operator=agency,
+                               name=member.name)
+
+    async def observer_tx(self, http: aiohttp.ClientSession, operation: str,
+                          member: Member) -> int:
+        agency = member.net.members["agency"]
+        if operation == "admit_observer":
+            body: object = registry.AdmitObserver(agency.address, member.net.validator.address,
+                                                  agency.address, member.name)
+        else:
+            body = registry.RemoveObserver(agency.address, member.net.validator.address)
+        view = await self.commit_tx(http, operation, body)
+        return int(view["height"])
+
+    async def govern(self, http: aiohttp.ClientSession, change: registry.Change) -> int:
+        """Propose `change` as the agency and approve it as the validators' operator; the
+        height of the block that applied it."""
+        net = self.cluster.members[self.cluster.validators[0]].net
+        agency = net.members["agency"]
+        proposal = await self.commit_tx(http, "propose", registry.Propose(
+            agency.address, change, now_ms() + 3_600_000))
+        view = await self.commit_tx(http, "approve", registry.Approve(
+            agency.address, bytes.fromhex(proposal["id"])))
+        if "node.change_applied" not in {e.get("kind") for e in view.get("events", [])}:
+            raise ChangeFailed(f"the approval of {change.kind} did not apply it: {view}")
+        return int(view["height"])
+
+    async def commit_tx(self, http: aiohttp.ClientSession, operation: str,
+                        body: object) -> dict:
+        """Submit one registry transaction signed by the agency to live validators until
+        one reports it committed; its view."""
+        net = self.cluster.members[self.cluster.validators[0]].net
+        tx = build_tx(net.chain_id, "nodes", operation, body, net.members["agency"])
+        raw, ident = encode(tx), tx_id(tx).hex()
+        deadline = time.monotonic() + CHANGE_COMMIT_S
+        while time.monotonic() < deadline:
+            live = self.cluster.live_validators()
+            if not live:
+                await asyncio.sleep(0.5)
+                continue
+            api = self.cluster.members[self.rng.choice(live)].net.api
+            status, document = await http_json(http, "POST", f"{api}/v1/txs", raw)
+            if status not in (202, 409) or (status == 409 and
+                                            error_code(document) != "tx.replay"):
+                if status and 400 <= status < 500 and status != 429:
+                    raise ChangeFailed(f"{operation} refused: {error_code(document)}")
+                await asyncio.sleep(RETRY_S)
+                continue
+            until = time.monotonic() + RESUBMIT_S
+            while time.monotonic() < until:
+                status, view = await http_json(
+                    http, "GET", f"{api}/v1/txs/{ident}?wait_ms=2000", timeout_s=4)
+                if status == 200 and view and view.get("status") == "committed":
+                    return {**view, "id": ident}
+                if status == 200 and view and view.get("status") == "rejected":
+                    raise ChangeFailed(f"{operation} rejected: {view}")
+                if status != 200 or not view or view.get("status") != "pending":
+                    await asyncio.sleep(0.2)
+        raise ChangeFailed(f"{operation} not committed within {CHANGE_COMMIT_S:g} s")
+
+    async def wait_height(self, http: aiohttp.ClientSession, height: int) -> None:
+        """Until a live validator's head reaches `height`."""
+        deadline = time.monotonic() + CHANGE_COMMIT_S
+        while time.monotonic() < deadline:
+            for name in self.cluster.live_validators():
+                api = self.cluster.members[name].net.api
+                status, view = await http_json(http, "GET", f"{api}/v1/status", timeout_s=1)
+                if status == 200 and view and int(view["height"]) >= height:
+                    return
+            await asyncio.sleep(0.2)
+        raise ChangeFailed(f"the chain did not reach height {height}")
 
     # ---------------------------------------------------------------- load
 
@@ -1019,7 +1482,7 @@ class Run:
         out = []
         for fault in self.schedule:
             h = self.happened[fault.id]
-            if h.applied_s is None:
+            if h.applied_s is None or fault.kind in MEMBERSHIP_KINDS:
                 continue
             until = h.ready_s if fault.kind == "kill" else h.healed_s
             out.append((fault.kind, fault.target, h.applied_s,
@@ -1028,18 +1491,45 @@ class Run:
             out.append(("kill", (crash["node"],), crash["at_s"], end_s))
         return out
 
+    def powers_at(self, t: float) -> dict[str, int]:
+        """The validators' powers in force at `t`, as the registry transactions the
+        nemesis saw commit left them (a removed validator is not faulty: it is out)."""
+        powers: dict[str, int] = {}
+        for at_s, name, power in sorted(self.power_log, key=lambda e: e[0]):
+            if at_s > t:
+                break
+            powers[name] = power
+        return {n: p for n, p in powers.items() if p > 0}
+
     def liveness_samples(self) -> list[Sample]:
+        """Each sample's faulty and down power against the set in force then: the faults
+        as they happened, a rotated validator from its stop until it answers with its new
+        key (down), and a validator added (or added back) from then until its own head
+        is within a block of the highest (syncing: faulty, not down)."""
         end_s = self.samples[-1][0] if self.samples else 0.0
         faults = self.actual_faults(end_s + 1)
-        validators = self.cluster.validators
+        caught_up: dict[tuple[str, float], float] = {}
+        for name, since in self.syncing:
+            for t, heights in self.samples:
+                known = [h for h in heights.values() if h is not None]
+                mine = heights.get(name)
+                if t >= since and mine is not None and known and mine >= max(known) - 1:
+                    caught_up[(name, since)] = t
+                    break
         out = []
         for t, heights in self.samples:
+            powers = self.powers_at(t)
             active = [(k, tg) for k, tg, a, b in faults if a <= t < b]
-            down = [tg[0] for k, tg in active if k in PROCESS_KINDS and tg[0] in validators]
+            down = {tg[0] for k, tg in active if k in PROCESS_KINDS and tg[0] in powers}
+            down |= {n for n, a, b in self.restarting
+                     if n in powers and a <= t < (b if b is not None else end_s + 1)}
+            syncing = {n for n, since in self.syncing if n in powers and since <= t <
+                       caught_up.get((n, since), end_s + 1)}
             broken = [(tg[0], tg[1]) for k, tg in active if k in BREAKING_KINDS]
             known = [h for h in heights.values() if h is not None]
             out.append(Sample(t, max(known) if known else None,
-                              faulty_count(validators, down, broken), len(set(down))))
+                              min_cover(powers, down | syncing, broken),
+                              sum(powers[n] for n in down), tolerated(powers)))
         return out
 
     # ---------------------------------------------------------------- the end
@@ -1048,6 +1538,8 @@ class Run:
         for proxy in self.cluster.proxies.values():
             proxy.heal()
         for name, member in self.cluster.members.items():
+            if member.retired or not member.runs:
+                continue
             if member.state == "paused":
                 self.cluster.resume(name)
             elif member.state in ("killed", "crashed"):
@@ -1059,12 +1551,14 @@ class Run:
     async def converge(self, http: aiohttp.ClientSession) -> dict:
         """Wait until every node reaches the highest head any of them had once the load
         stopped and everything was healed."""
+        running = self.cluster.running()
+
         async def statuses() -> dict[str, dict | None]:
             views = await asyncio.gather(*(
                 http_json(http, "GET", f"{m.net.api}/v1/status", timeout_s=2)
-                for m in self.cluster.members.values()))
-            return {n: (v if s == 200 else None)
-                    for n, (s, v) in zip(self.cluster.members, views, strict=True)}
+                for m in running))
+            return {m.name: (v if s == 200 else None)
+                    for m, (s, v) in zip(running, views, strict=True)}
 
         first = await statuses()
         target = max((v["height"] for v in first.values() if v), default=0)
@@ -1080,11 +1574,15 @@ class Run:
 
     def read_chains(self) -> tuple[dict[str, list[BlockSummary]], list[dict], list[dict]]:
         """Every stopped node's blocks from its store, the certificates that do not verify
-        against the validator set, and the stores that could not be read."""
-        powers = {m.net.validator.address: 1 for m in self.cluster.members.values()
-                  if m.validator}
+        against the validator set in force at their height (the node registry in the
+        node's own store), and the stores that could not be read. Also the validator
+        sets the first readable store holds, by the height they are in force from."""
         chains, failures, unreadable = {}, [], []
+        self.validator_sets = []
+        self.first_signed: dict[str, int] = {}  # key -> the first certificate it is in
         for name, member in self.cluster.members.items():
+            if not member.runs:
+                continue  # a node a membership change would have started
             try:
                 store = Store(member.net.data_dir / "ledger", create=False)
             except Exception as e:
@@ -1093,6 +1591,13 @@ class Run:
             try:
                 head = store.head()
                 assert head is not None, "no head"
+                history = list(registry.set_history(store))
+                starts = [s.from_height for s in history]
+                if not self.validator_sets:
+                    self.validator_sets = [
+                        {"from_height": s.from_height,
+                         "validators": {v.name: v.power for v in s.validators}}
+                        for s in history]
                 chain = []
                 for height in range(head.height + 1):
                     block = store.block(height)
@@ -1107,6 +1612,12 @@ class Run:
                     try:
                         if certificate is None:
                             raise CertificateError("certificate.missing", "none stored")
+                        if not chains:  # one store is enough: the certificates agree
+                            for precommit in certificate.precommits:
+                                self.first_signed.setdefault(precommit.validator.hex(),
+                                                             height)
+                        in_force = history[bisect.bisect_right(starts, height) - 1]
+                        powers = {v.key: v.power for v in in_force.validators}
                         verify_certificate(certificate, self.cluster.chain_id, height,
                                            block.id, powers, verify)
                     except CertificateError as e:
@@ -1131,9 +1642,10 @@ class Run:
             lines = (done.stdout + done.stderr).strip().splitlines()
             return {"exit": done.returncode, "output": lines[-1] if lines else ""}
 
+        started = [m for m in self.cluster.members.values() if m.runs]
         with ThreadPoolExecutor(2) as pool:
-            results = pool.map(one, list(self.cluster.members.values()))
-        return dict(zip(self.cluster.members, results, strict=True))
+            results = pool.map(one, started)
+        return {m.name: result for m, result in zip(started, results, strict=True)}
 
     # ---------------------------------------------------------------- all of it
 
@@ -1201,13 +1713,38 @@ class Run:
                unreadable: list[dict], verified: dict[str, dict], convergence: dict,
                exits: dict[str, int | None], end_s: float, seconds: float) -> dict:
         commits = [e.committed for e in self.entries if e.committed is not None]
-        lost = find_lost(chains, commits)
+        # A node stopped for good (a removed observer) holds what it held: forks only.
+        retired = {n for n, m in self.cluster.members.items() if m.retired}
+        lost = find_lost({n: c for n, c in chains.items() if n not in retired}, commits)
         forks = find_forks(chains)
         duplicates = find_duplicates(chains)
         liveness = check_liveness(self.liveness_samples())
         liveness_violations = len(liveness["violations"]) + (not convergence["converged"])
         injected = Counter(f.kind for f in self.schedule
-                           if self.happened[f.id].applied_s is not None)
+                           if self.happened[f.id].applied_s is not None
+                           and f.kind not in MEMBERSHIP_KINDS)
+        membership = []
+        for change in self.schedule:
+            if change.kind not in MEMBERSHIP_KINDS:
+                continue
+            h = self.happened[change.id]
+            entry = {"id": change.id, "kind": change.kind, "node": change.target[0],
+                     "planned_s": [change.start_s, change.end_s]}
+            if h.height is not None:
+                entry |= {"applied_height": h.height,
+                          "in_force_height": h.height + registry.APPLY_DELAY
+                          if change.kind != "observe" else h.height}
+            if h.undone_height is not None:
+                entry |= {"undone_height": h.undone_height}
+            if h.new_key and h.height is not None:
+                signed = getattr(self, "first_signed", {}).get(h.new_key)
+                entry |= {"new_key_signed_from": signed}
+                if signed is None:
+                    h.note = h.note or "the new key signed no certificate"
+            entry |= {k: v for k, v in (("applied_s", h.applied_s), ("ready_s", h.ready_s),
+                                        ("undone_s", h.healed_s), ("note", h.note)) if v}
+            membership.append(entry)
+        failed_changes = [m for m in membership if m.get("note")]
         episodes = {f.episode for f in self.schedule
                     if f.episode is not None and self.happened[f.id].applied_s is not None}
         bad_stores = [n for n, v in verified.items() if v["exit"] != 0]
@@ -1219,16 +1756,19 @@ class Run:
             ("halt_violations", len(liveness["halt_violations"])),
             ("verify_store_failures", len(bad_stores)), ("unreadable_stores", len(unreadable)),
             ("crashes", len(self.cluster.crashes)), ("unclean_exits", len(unclean)),
+            ("membership_changes_failed", len(failed_changes)),
         ) if count]
         schedule = []
         for fault in self.schedule:
+            if fault.kind in MEMBERSHIP_KINDS:
+                continue
             entry = {k: v for k, v in asdict(fault).items()
                      if v is not None and not (k == "delay_ms" and not v)}
             entry["target"] = "->".join(fault.target) if fault.kind == "cut" else \
                 "<->".join(fault.target)
             happened = {k: v for k, v in asdict(self.happened[fault.id]).items() if v}
             schedule.append({**entry, **happened})
-        final = min((len(c) - 1 for c in chains.values()), default=0)
+        final = min((len(c) - 1 for n, c in chains.items() if n not in retired), default=0)
         return {
             "seed": self.args.seed,
             "minutes": self.args.minutes,
@@ -1236,6 +1776,8 @@ class Run:
             "failures": failures,
             "faults_injected": {**{k: injected.get(k, 0) for k in KINDS},
                                 "f+1_episodes": len(episodes)},
+            "membership_changes": membership,
+            "validator_sets": getattr(self, "validator_sets", []),
             "transactions": {
                 "workflows": self.workflows,
                 "submitted": sum(1 for e in self.entries if e.accepted),
@@ -1283,6 +1825,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
                              "when every check passes")
     parser.add_argument("--keep", action="store_true", help="keep the run directory")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--membership", choices=("on", "off"), default=MEMBERSHIP_DEFAULT,
+                        help="membership changes in the nemesis: validators removed and "
+                             "added back, a power changed, a key rotated, an observer "
+                             f"admitted and removed, a fifth validator added "
+                             f"({MEMBERSHIP_DEFAULT})")
     args = parser.parse_args(argv)
     if args.minutes * 60 < TAIL_S + 10 or args.rate <= 0 or args.seed < 0:
         parser.error(f"--minutes must leave {TAIL_S + 10:g} s at least, --rate be "

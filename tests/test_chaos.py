@@ -1,8 +1,11 @@
 """scripts/chaos: its fault-injecting proxy, its schedule, its checker, and a short run.
 
-The proxy is driven against a local echo server; the checker is fed chains with a fork,
-a lost transaction and a stuck head, and must report each; the short run starts the real
-network of four validators and an observer under load and faults from a fixed seed.
+The proxy is driven against a local echo server; the schedule's membership changes keep
+the set in force able to reach 2/3; the checker is fed chains with a fork, a lost
+transaction and a stuck head, and must report each, and counts a removed validator as
+out and a new one as faulty until it has caught up; the short run starts the real
+network of four validators and an observer under load, faults and membership changes
+from a fixed seed.
 """
 
 from __future__ import annotations
@@ -197,7 +200,8 @@ def test_the_same_seed_replays_the_same_schedule_and_another_seed_does_not() -> 
 
 def test_a_one_minute_schedule_injects_every_kind_and_an_f_plus_1_episode() -> None:
     for seed in range(200):
-        schedule = chaos.make_schedule(seed, 1, VALIDATORS, OBSERVERS)
+        schedule = [f for f in chaos.make_schedule(seed, 1, VALIDATORS, OBSERVERS)
+                    if f.kind in chaos.KINDS]
         assert {f.kind for f in schedule} == set(chaos.KINDS), seed
         episodes = {f.episode for f in schedule if f.episode is not None}
         assert episodes, seed
@@ -211,7 +215,7 @@ def test_a_one_minute_schedule_injects_every_kind_and_an_f_plus_1_episode() -> N
 
 def test_more_than_f_validators_are_faulty_only_in_f_plus_1_episodes() -> None:
     for seed in range(20):
-        schedule = chaos.make_schedule(seed, 10, VALIDATORS, OBSERVERS)
+        schedule = chaos.make_schedule(seed, 10, VALIDATORS, OBSERVERS, membership=False)
         for tenth in range(0, 6000, 5):
             t = tenth / 10
             active = [f for f in schedule if f.start_s <= t < f.end_s]
@@ -222,6 +226,132 @@ def test_more_than_f_validators_are_faulty_only_in_f_plus_1_episodes() -> None:
             for b in kills:
                 if a.id < b.id and a.target == b.target:
                     assert a.end_s <= b.start_s or b.end_s <= a.start_s, (seed, a, b)
+
+
+# ------------------------------------------------------------------ membership changes
+
+
+def changes_of(schedule: list) -> list:
+    return [f for f in schedule if f.kind in chaos.MEMBERSHIP_KINDS]
+
+
+def test_without_membership_the_schedule_holds_faults_alone() -> None:
+    for seed in range(10):
+        schedule = chaos.make_schedule(seed, 10, VALIDATORS, OBSERVERS, membership=False)
+        assert {f.kind for f in schedule} <= set(chaos.KINDS), seed
+
+
+def test_a_long_schedule_plans_every_membership_change_and_one_newcomer_of_each_kind() -> None:
+    for seed in range(15):
+        schedule = chaos.make_schedule(seed, 10, VALIDATORS, OBSERVERS)
+        assert schedule == chaos.make_schedule(seed, 10, VALIDATORS, OBSERVERS), seed
+        changes = changes_of(schedule)
+        assert {c.kind for c in changes} == set(chaos.MEMBERSHIP_KINDS), seed
+        assert [c.target for c in changes if c.kind == "join"] == [(chaos.JOINER,)]
+        assert [c.target for c in changes if c.kind == "observe"] == [(chaos.NEW_OBSERVER,)]
+        for c in changes:
+            if c.kind in ("remove", "power", "rotate"):
+                assert c.target[0] in VALIDATORS, (seed, c)
+            assert c.end_s + chaos.RECOVERY_S[c.kind] <= 600 - chaos.TAIL_S, (seed, c)
+        assert len({f.id for f in schedule}) == len(schedule)
+
+
+def test_a_one_minute_schedule_mixes_in_membership_changes() -> None:
+    with_changes = [seed for seed in range(200)
+                    if changes_of(chaos.make_schedule(seed, 1, VALIDATORS, OBSERVERS))]
+    assert len(with_changes) >= 190
+    assert SEED in with_changes
+
+
+def test_validator_changes_come_one_at_a_time_and_never_beside_an_episode() -> None:
+    for seed in range(30):
+        schedule = chaos.make_schedule(seed, 10, VALIDATORS, OBSERVERS)
+        changes = [c for c in changes_of(schedule) if c.kind != "observe"]
+        for a in changes:
+            for b in changes:
+                if a.id < b.id:  # apart, the recovery of the first one included
+                    assert a.end_s + chaos.RECOVERY_S[a.kind] <= b.start_s or \
+                        b.end_s + chaos.RECOVERY_S[b.kind] <= a.start_s, (seed, a, b)
+            for f in schedule:
+                if f.episode is not None:
+                    assert f.end_s + chaos.RECOVERY_S[f.kind] <= a.start_s or \
+                        a.end_s + chaos.RECOVERY_S[a.kind] <= f.start_s, (seed, a, f)
+                if f.kind in chaos.KINDS and a.target[0] in f.target:
+                    # the node a change acts on takes no fault while it changes
+                    assert f.end_s <= a.start_s or \
+                        a.end_s + chaos.RECOVERY_S[a.kind] <= f.start_s, (seed, a, f)
+
+
+def test_the_set_in_force_keeps_more_than_two_thirds_up_outside_episodes() -> None:
+    for seed in range(20):
+        schedule = chaos.make_schedule(seed, 10, VALIDATORS, OBSERVERS)
+        changes = changes_of(schedule)
+        faults = [f for f in schedule if f.kind in chaos.KINDS]
+        members = [*VALIDATORS, *(c.target[0] for c in changes if c.kind == "join")]
+        for tenth in range(0, 6000, 5):
+            t = tenth / 10
+            active = [f for f in faults if f.start_s <= t < f.end_s]
+            if any(f.episode is not None for f in active):
+                continue
+            faulty, allowed = chaos.load_at(members, active, changes, t)
+            assert faulty <= allowed, (seed, t, active)
+
+
+def test_no_removal_while_another_validator_is_down_and_no_power_to_a_faulty_one() -> None:
+    import random
+
+    down = [chaos.Fault(0, "kill", ("validator-1",), 10.0, 20.0)]
+    for seed in range(20):
+        rng = random.Random(seed)
+        assert chaos._plan_change(rng, "remove", 12.0, 500.0, down, VALIDATORS, [], 1) is None
+        assert chaos._plan_change(rng, "join", 12.0, 500.0, down, VALIDATORS, [], 1) is None
+        power = chaos._plan_change(rng, "power", 12.0, 500.0, down, VALIDATORS, [], 1)
+        assert power is not None and power.target != ("validator-1",)
+    # While a validator is out of the set, three are left: no validator fault fits (an
+    # observer's still does).
+    removed = [chaos.Fault(0, "remove", ("validator-1",), 10.0, 20.0)]
+    links = [("validator-0", "validator-2"), ("observer-0", "validator-2")]
+    for kind in ("kill", "pause", "drop", "cut"):
+        for seed in range(10):
+            fault = chaos._plan_fault(random.Random(seed), kind, 12.0, 500.0, [], VALIDATORS,
+                                      VALIDATORS + OBSERVERS, links, 1, removed)
+            assert fault is None or "observer-0" in fault.target, (kind, fault)
+
+
+def test_powers_and_tolerance_follow_the_set_in_force() -> None:
+    assert chaos.tolerated({v: 1 for v in VALIDATORS}) == 1
+    assert chaos.tolerated({v: 1 for v in VALIDATORS[:3]}) == 0
+    assert chaos.tolerated({**{v: 1 for v in VALIDATORS}, "validator-4": 1}) == 1
+    heavy = {**{v: 1 for v in VALIDATORS}, "validator-0": 2}
+    assert chaos.min_cover(heavy, ["validator-0"], []) == 2 > chaos.tolerated(heavy)
+    assert chaos.min_cover(heavy, [], [("validator-0", "validator-1")]) == 1
+
+
+def bare_run(samples: list, power_log: list, syncing: list = (), restarting: list = ()):
+    """A Run with no network: what its liveness accounting reads."""
+    run = object.__new__(chaos.Run)
+    run.schedule, run.happened = [], {}
+    run.cluster = type("C", (), {"crashes": []})()
+    run.samples, run.power_log = samples, power_log
+    run.syncing, run.restarting = list(syncing), list(restarting)
+    return run
+
+
+def test_a_removed_validator_is_not_faulty_and_an_added_one_is_until_it_caught_up() -> None:
+    base = [(0.0, v, 1) for v in VALIDATORS]
+    heights = [(float(t), {"validator-0": t, "validator-3": None if 5 <= t < 10 else t,
+                           "validator-4": (t // 3 if t < 14 else t) if t >= 10 else None})
+               for t in range(20)]
+    run = bare_run(heights, [*base, (5.0, "validator-3", 0), (10.0, "validator-4", 1)],
+                   syncing=[("validator-4", 10.0)])
+    samples = run.liveness_samples()
+    assert [s.faulty for s in samples[:10]] == [0] * 10  # validator-3 out: not faulty
+    assert [s.tolerated for s in samples[5:10]] == [0] * 5  # three left tolerate none
+    assert [s.faulty for s in samples[10:14]] == [1] * 4  # validator-4 syncing
+    assert [s.faulty for s in samples[14:]] == [0] * 6  # caught up
+    assert all(s.down == 0 for s in samples)
+    rotating = bare_run(heights[:6], base, restarting=[("validator-2", 2.0, 4.0)])
+    assert [s.down for s in rotating.liveness_samples()] == [0, 0, 1, 1, 0, 0]
 
 
 # ------------------------------------------------------------------ the checker
@@ -296,6 +426,14 @@ def test_liveness_is_violated_by_a_stuck_chain_with_at_most_f_faulty() -> None:
     assert chaos.check_liveness(samples(gaps, [0] * 60))["violations"] == []
 
 
+def test_a_stall_while_the_set_in_force_tolerates_nothing_is_no_violation() -> None:
+    heights = list(range(20)) + [19] * 25 + list(range(20, 35))
+    stalled = [chaos.Sample(float(t), h, 1, 0, 0 if 20 <= t < 45 else 1)
+               for t, h in enumerate(heights)]
+    report = chaos.check_liveness(stalled)
+    assert report["violations"] == [] and len(report["f_plus_1_stretches"]) == 1
+
+
 def test_a_halt_with_f_plus_1_faulty_is_reported_apart_and_is_no_violation() -> None:
     heights = list(range(20)) + [19] * 25 + list(range(20, 45))
     faulty = [0] * 20 + [2] * 25 + [0] * 25
@@ -337,6 +475,9 @@ def test_a_one_minute_chaos_run_loses_nothing_forks_nothing_and_stays_live(
     assert report["faults_injected"]["f+1_episodes"] >= 1
     assert report["liveness"]["f_plus_1_stretches"], report["liveness"]
     assert report["transactions"]["committed"] > 100
+    changes = report["membership_changes"]  # carried out, in force, undone where planned
+    assert changes and all("applied_height" in c and "note" not in c for c in changes), changes
+    assert len(report["validator_sets"]) > 1, report["validator_sets"]
     assert report["final_height"] > 0 and report["ok"] and code == 0, report["failures"]
 
 
@@ -354,3 +495,18 @@ def test_a_validator_resumed_behind_catches_up_while_another_one_is_down(
         run.cluster.kill_all()
     assert report["liveness"]["violations"] == [], report["liveness"]
     assert report["transactions"]["lost"] == 0 and report["forks"] == 0
+
+
+def test_a_peer_route_holds_for_the_validator_name_after_its_key_is_rotated(
+        tmp_path: Path) -> None:
+    from node.cli import parse_routes
+    from node.config import load_network
+    from tests.nodeproc import make_cluster
+
+    nets = make_cluster(tmp_path, validators=2)
+    config = load_network(nets[0].network_file)
+    routes = parse_routes(config, ("validator-1=127.0.0.1:7001", "validator-4=127.0.0.1:7002"))
+    # By its genesis key, and by name: the registry keeps the name when the key changes.
+    assert routes[nets[1].validator.address] == "127.0.0.1:7001"
+    assert routes["validator-1"] == "127.0.0.1:7001"
+    assert routes["validator-4"] == "127.0.0.1:7002"  # a validator the registry adds later
