@@ -126,9 +126,10 @@ def _load(store: NodeStore, node_hash: bytes) -> bytes:
     return node
 
 
-# A subtree as the updates see it: its hash and whether it is a leaf (a leaf moves up
-# when its sibling empties; its hash does not depend on its depth).
-_Sub = tuple[bytes, bool]
+# A subtree as the updates see it: its hash and whether it is a leaf, or None when not
+# yet looked up (a leaf moves up when its sibling empties; its hash does not depend on
+# its depth).
+_Sub = tuple[bytes, bool | None]
 _EMPTY_SUB: _Sub = (EMPTY_ROOT, False)
 
 
@@ -139,11 +140,13 @@ def _put_leaf(store: NodeStore, path: bytes, value_hash: bytes) -> _Sub:
 
 
 def _join(store: NodeStore, left: _Sub, right: _Sub) -> _Sub:
-    """The subtree over two children, collapsed so that only its key set decides its shape."""
-    if right[0] == EMPTY_ROOT and (left[1] or left[0] == EMPTY_ROOT):
-        return left
-    if left[0] == EMPTY_ROOT and right[1]:
-        return right
+    """The subtree over two children, collapsed so that only its key set decides its shape.
+    A child's leaf flag may be None (not looked up): it matters only beside an empty one."""
+    if right[0] == EMPTY_ROOT:
+        if left[0] == EMPTY_ROOT or _leaf_flag(store, left):
+            return left[0], left[0] != EMPTY_ROOT
+    elif left[0] == EMPTY_ROOT and _leaf_flag(store, right):
+        return right[0], True
     h = internal_hash(left[0], right[0])
     store.put(h, bytes([_INTERNAL]) + left[0] + right[0])
     return h, False
@@ -189,13 +192,15 @@ def _update(store: NodeStore, sub: _Sub, depth: int,
             entries.sort()
         return _build(store, depth, entries)
     cut = _split(changes, depth)
-    left = _update(store, (node[1:33], _is_leaf(store, node[1:33])), depth + 1, changes[:cut])
-    right = _update(store, (node[33:], _is_leaf(store, node[33:])), depth + 1, changes[cut:])
+    left = _update(store, (node[1:33], None), depth + 1, changes[:cut])
+    right = _update(store, (node[33:], None), depth + 1, changes[cut:])
     return _join(store, left, right)
 
 
-def _is_leaf(store: NodeStore, node_hash: bytes) -> bool:
-    return node_hash != EMPTY_ROOT and _load(store, node_hash)[0] == _LEAF
+def _leaf_flag(store: NodeStore, sub: _Sub) -> bool:
+    if sub[1] is not None:
+        return sub[1]
+    return sub[0] != EMPTY_ROOT and _load(store, sub[0])[0] == _LEAF
 
 
 def apply(store: NodeStore, root: bytes,
@@ -211,7 +216,7 @@ def apply(store: NodeStore, root: bytes,
             raise ValueError(f"key {key!r} appears twice in one batch")
         by_path[path] = None if value is None else sha256(value)
     ordered = sorted(by_path.items())
-    return _update(store, (root, _is_leaf(store, root)), 0, ordered)[0]
+    return _update(store, (root, None), 0, ordered)[0]
 
 
 def build(store: NodeStore, items: list[tuple[bytes, bytes]]) -> bytes:
