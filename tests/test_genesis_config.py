@@ -3,6 +3,7 @@ genesis identified by its bytes, and a node made by `init` that runs from its ho
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -212,12 +213,10 @@ def wait_status(api: str, process: subprocess.Popen, log: Path) -> dict:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
-        try:
+        with contextlib.suppress(OSError):  # not listening yet
             reply = request(f"{api}/v1/status", timeout=1)
             if reply.status == 200:
                 return reply.json()
-        except OSError:
-            pass
         time.sleep(0.1)
     raise AssertionError(f"no answer in 30 s:\n{log.read_text()}")
 

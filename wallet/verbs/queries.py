@@ -3,6 +3,7 @@ redemptions, a debtor's record, events, a transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -268,14 +269,12 @@ def events(w: Wallet, who: str | None, after: str | None, limit: int, follow: bo
         w.emit(found, lines)
         return
     cursor = after
-    try:
-        while True:  # until interrupted: following is what was asked for
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends following, as asked for
+        while True:
             found = w.client.events(address, cursor, limit, wait_ms=25_000)
             for e in found["events"]:
                 click.echo(json.dumps(e, ensure_ascii=False) if w.as_json else event_line(e))
                 cursor = e["cursor"]
-    except KeyboardInterrupt:
-        pass
 
 
 @verbs.group()
