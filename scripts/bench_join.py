@@ -35,10 +35,11 @@ sys.path.insert(0, str(ROOT))
 from contracts import membership, nodes  # noqa: E402
 from contracts.codec import encode  # noqa: E402
 from contracts.contract import default_registry  # noqa: E402
-from contracts.identity import KeyPair, verify  # noqa: E402
+from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
 from contracts.tx import MAX_VALIDITY_BLOCKS, decode_transaction, payload_id  # noqa: E402
+from scripts.bench_node import verify_per_second  # noqa: E402  (the same bound)
 from tests.nodeproc import (  # noqa: E402
     PASSPHRASE,
     NodeProcess,
@@ -52,18 +53,6 @@ from tests.signing import Signer, aiohttp_signing  # noqa: E402
 
 NODE_BIN = ROOT / ".venv" / "bin" / "claimledger-node"
 TIMING = {"max_block_txs": 2000, "max_mempool_txs": 50_000}
-
-
-def verify_per_second(seconds: float = 1.0) -> float:
-    key = KeyPair.generate()
-    message = b"x" * 200
-    signature = key.sign(message)
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for _ in range(200):
-            verify(key.address, message, signature)
-        count += 200
-    return count / (time.perf_counter() - start)
 
 
 def admissions(chain_id: str, agency: KeyPair, count: int, height: int) -> list[bytes]:
