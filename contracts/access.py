@@ -35,6 +35,7 @@ from contracts import (
     pledge,
     redemption,
     setoff,
+    streams,
     vouchers,
 )
 from contracts.caller import OVERSIGHT, Caller, Read
@@ -139,7 +140,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
-    obligations, setoff, evidence, governance, nodes,
+    obligations, setoff, evidence, governance, nodes, streams,
 )
 
 

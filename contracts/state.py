@@ -10,12 +10,9 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-import msgpack
-
-from contracts.codec import Hash32, Size, decode, encode, sha256
+from contracts.codec import decode, encode
 
 T = TypeVar("T")
 
@@ -261,42 +258,3 @@ def _scanned_page(state: Reader, prefix: bytes, after: bytes | None, limit: int,
         if item is not None:
             out.append(item)
     return out, None
-
-
-@dataclass(frozen=True)
-class Change:
-    key: Annotated[bytes, Size(1, 1024)]  # = _MAX_KEY_BYTES
-    value: Annotated[bytes, Size(0, 1 << 24)] | None  # = _MAX_VALUE_BYTES
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    changes: Annotated[tuple[Change, ...], Size(0, 1 << 24)]
-
-
-@dataclass(frozen=True)
-class StateRootInput:
-    previous_root: Hash32
-    changes_hash: Hash32
-
-
-def next_state_root(previous_root: bytes, changes: list[tuple[bytes, bytes | None]]) -> bytes:
-    """The state commitment after a block: a hash chain over each block's sorted changes."""
-    return sha256(b"claimledger/state/v1\x00" + encode(
-        StateRootInput(previous_root, sha256(change_set_bytes(changes)))
-    ))
-
-
-def change_set_bytes(changes: list[tuple[bytes, bytes | None]]) -> bytes:
-    """`encode(ChangeSet(...))` of the changes, written directly: a block changes thousands
-    of keys, and building a record per change only to encode it costs more than the rest
-    of the state root. msgpack writes each (key, value) tuple as the array [key, value]."""
-    assert len(changes) <= _MAX_CHANGES
-    assert all(1 <= len(k) <= _MAX_KEY_BYTES and (v is None or len(v) <= _MAX_VALUE_BYTES)
-               for k, v in changes)
-    return msgpack.packb([changes], use_bin_type=True)
-
-
-_MAX_KEY_BYTES = 1024
-_MAX_VALUE_BYTES = 1 << 24
-_MAX_CHANGES = 1 << 24

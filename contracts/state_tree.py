@@ -36,12 +36,25 @@ about log2(n) siblings of 32 bytes, an update rehashes about log2(n) nodes, and 
 depends only on the set of (key, value) pairs, never on the order of inserts (as in the
 Jellyfish Merkle tree, with binary nodes).
 
-Nodes are kept by their hash in a `NodeStore` and never overwritten, so every root
-written stays readable (proofs at a past height) for as long as its nodes are kept.
+Storage. A tree is kept as its nodes by *position*: the depth and the path bits above
+it (`position = path prefix, zero-padded to 32 bytes || depth as 2 bytes`), so a batch
+rewrites the nodes along the changed paths in place and deletes those that moved: the
+store holds exactly one tree, the current one, and nothing is left to collect. Keys sort
+by prefix then depth, so a subtree's nodes are one key range. Stored forms:
+
+    leaf     = 0x00 || path || H(value) || key                           (65 + key)
+    internal = 0x01 || left || right || kinds  (kinds = left | right << 2;
+                                                0 empty, 1 leaf, 2 internal)  (66 bytes)
+
+and the root hash at the key `ROOT_KEY`. A stored leaf keeps its key (not hashed: the
+path commits to it), so a subtree's key range names the state keys under it: a snapshot
+is served from the tree by ranges, with no copy made. Proofs are taken of the current
+tree; a past height's tree is read from a snapshot of the store taken at that height.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Protocol
 
@@ -51,11 +64,9 @@ EMPTY_ROOT = bytes(32)
 LEAF_TAG = b"claimledger/state/leaf\x00"
 NODE_TAG = b"claimledger/state/node\x00"
 PATH_BITS = 256
+ROOT_KEY = b"root"  # where a stored tree keeps its root hash (positions are 34 bytes)
 
-# A stored node: a kind byte and its two 32-byte fields (leaf: path, value hash;
-# internal: left, right), 65 bytes, so a key-value store can hold it as it is.
-_LEAF = 0
-_INTERNAL = 1
+EMPTY, LEAF, INTERNAL = 0, 1, 2  # the kinds of subtree
 
 
 @dataclass(frozen=True)
@@ -74,29 +85,59 @@ class Proof:
     leaf: ProofLeaf | None
 
 
-class NodeStore(Protocol):
-    """Where nodes live, by hash; a node once written is never changed."""
+class TreeReader(Protocol):
+    """A stored tree: node bytes by position (and the root hash at ROOT_KEY)."""
 
-    def get(self, node_hash: bytes) -> bytes | None: ...
-
-    def put(self, node_hash: bytes, node: bytes) -> None: ...
+    def get(self, position: bytes) -> bytes | None: ...
 
 
-class MemoryNodeStore:
-    """Nodes in a dict (tests, measurements)."""
+class TreeWriter(TreeReader, Protocol):
+    def put(self, position: bytes, node: bytes) -> None: ...
+
+    def delete(self, position: bytes) -> None: ...
+
+
+class MemoryTree:
+    """A tree's nodes in a dict (tests, measurements, re-execution in memory)."""
 
     def __init__(self) -> None:
         self.nodes: dict[bytes, bytes] = {}
 
-    def get(self, node_hash: bytes) -> bytes | None:
-        return self.nodes.get(node_hash)
+    def get(self, position: bytes) -> bytes | None:
+        return self.nodes.get(position)
 
-    def put(self, node_hash: bytes, node: bytes) -> None:
-        self.nodes[node_hash] = node
+    def put(self, position: bytes, node: bytes) -> None:
+        self.nodes[position] = node
+
+    def delete(self, position: bytes) -> None:
+        self.nodes.pop(position, None)
+
+
+class TreeOverlay:
+    """A batch's node writes over a stored tree, kept apart until the block commits."""
+
+    def __init__(self, parent: TreeReader) -> None:
+        self.parent = parent
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, position: bytes) -> bytes | None:
+        if position in self.writes:
+            return self.writes[position]
+        return self.parent.get(position)
+
+    def put(self, position: bytes, node: bytes) -> None:
+        self.writes[position] = node
+
+    def delete(self, position: bytes) -> None:
+        self.writes[position] = None
+
+    def changes(self) -> list[tuple[bytes, bytes | None]]:
+        """The writes by position (None deletes): what the block writes with its state."""
+        return sorted(self.writes.items())
 
 
 class MissingNode(LookupError):
-    """A node under a root is not in the store (the root is unknown or was pruned)."""
+    """The stored tree lacks a node it names, or is not the tree of the root asked for."""
 
 
 def key_path(key: bytes) -> bytes:
@@ -118,130 +159,226 @@ def _bit(path: bytes, depth: int) -> int:
     return (path[depth >> 3] >> (7 - (depth & 7))) & 1
 
 
-def _load(store: NodeStore, node_hash: bytes) -> bytes:
-    node = store.get(node_hash)
+def position(depth: int, prefix: int) -> bytes:
+    """The storage key of the node at `depth` whose path begins with `prefix`'s top
+    `depth` bits (the rest of `prefix` is zero)."""
+    return prefix.to_bytes(32, "big") + depth.to_bytes(2, "big")
+
+
+ROOT_POSITION = position(0, 0)
+
+
+def root_of(tree: TreeReader) -> bytes:
+    """The root hash of the stored tree."""
+    return tree.get(ROOT_KEY) or EMPTY_ROOT
+
+
+def _node(tree: TreeReader, at: bytes) -> bytes:
+    node = tree.get(at)
     if node is None:
-        raise MissingNode(f"state tree node {node_hash.hex()} is not in the store")
-    assert len(node) == 65 and node[0] in (_LEAF, _INTERNAL), "corrupt state tree node"
+        raise MissingNode(f"state tree node at {at.hex()} is not in the store")
+    assert (node[0] == 0 and len(node) > 65) or (node[0] == 1 and len(node) == 66), \
+        "corrupt state tree node"
     return node
 
 
-# A subtree as the updates see it: its hash and whether it is a leaf, or None when not
-# yet looked up (a leaf moves up when its sibling empties; its hash does not depend on
-# its depth).
-_Sub = tuple[bytes, bool | None]
-_EMPTY_SUB: _Sub = (EMPTY_ROOT, False)
+# A subtree as a batch sees it: (hash, kind, leaf payload (path || value hash || key) or
+# None when not read, the position it is stored at or None when not stored yet).
+_Sub = tuple[bytes, int, bytes | None, bytes | None]
+_EMPTY_SUB: _Sub = (EMPTY_ROOT, EMPTY, None, None)
 
 
-def _put_leaf(store: NodeStore, path: bytes, value_hash: bytes) -> _Sub:
-    h = leaf_hash(path, value_hash)
-    store.put(h, bytes([_LEAF]) + path + value_hash)
-    return h, True
+# A change or a live entry as a batch takes it: (path, value hash or None, key).
+_Entry = tuple[bytes, bytes | None, bytes]
 
 
-def _join(store: NodeStore, left: _Sub, right: _Sub) -> _Sub:
-    """The subtree over two children, collapsed so that only its key set decides its shape.
-    A child's leaf flag may be None (not looked up): it matters only beside an empty one."""
-    if right[0] == EMPTY_ROOT:
-        if left[0] == EMPTY_ROOT or _leaf_flag(store, left):
-            return left[0], left[0] != EMPTY_ROOT
-    elif left[0] == EMPTY_ROOT and _leaf_flag(store, right):
-        return right[0], True
-    h = internal_hash(left[0], right[0])
-    store.put(h, bytes([_INTERNAL]) + left[0] + right[0])
-    return h, False
+def _leaf(path: bytes, value_hash: bytes, key: bytes) -> _Sub:
+    return sha256(LEAF_TAG + path + value_hash), LEAF, path + value_hash + key, None
+
+
+def _place(tree: TreeWriter, sub: _Sub, at: bytes) -> None:
+    """Store the leaf `sub` at position `at` (it may stand elsewhere now, or nowhere)."""
+    if sub[3] == at:
+        return
+    payload = sub[2]
+    if payload is None:  # an untouched leaf moving up: read it before it is deleted
+        assert sub[3] is not None
+        payload = _node(tree, sub[3])[1:]
+    if sub[3] is not None:
+        tree.delete(sub[3])
+    tree.put(at, b"\x00" + payload)
+
+
+def _join(tree: TreeWriter, depth: int, prefix: int, left: _Sub, right: _Sub) -> _Sub:
+    """The subtree at (`depth`, `prefix`) over two children, collapsed so that only its key
+    set decides its shape; an internal node is stored at its position, a leaf is returned
+    for the caller to place."""
+    if right[1] == EMPTY and left[1] != INTERNAL:
+        return left
+    if left[1] == EMPTY and right[1] == LEAF:
+        return right
+    below = depth + 1
+    right_prefix = prefix | (1 << (PATH_BITS - below))
+    if left[1] == LEAF:
+        _place(tree, left, position(below, prefix))
+    if right[1] == LEAF:
+        _place(tree, right, position(below, right_prefix))
+    h = sha256(NODE_TAG + left[0] + right[0])
+    at = position(depth, prefix)
+    tree.put(at, b"\x01" + left[0] + right[0] + bytes([left[1] | right[1] << 2]))
+    return h, INTERNAL, None, at
+
+
+def _build(tree: TreeWriter, depth: int, prefix: int, entries: list[_Entry]) -> _Sub:
+    """The subtree at (`depth`, `prefix`) of live (path, value hash, key) entries sorted
+    by path."""
+    if not entries:
+        return _EMPTY_SUB
+    if len(entries) == 1:
+        path, value_hash, key = entries[0]
+        assert value_hash is not None
+        return _leaf(path, value_hash, key)
+    assert depth < PATH_BITS, "two entries with one path"
+    cut = _split(entries, depth)
+    return _join(tree, depth, prefix,
+                 _build(tree, depth + 1, prefix, entries[:cut]),
+                 _build(tree, depth + 1, prefix | (1 << (PATH_BITS - 1 - depth)),
+                        entries[cut:]))
 
 
 def _split(entries: list, depth: int) -> int:
     """Index of the first entry (sorted by path) whose bit at `depth` is 1."""
+    byte, shift = depth >> 3, 7 - (depth & 7)
     lo, hi = 0, len(entries)
     while lo < hi:
         mid = (lo + hi) // 2
-        if _bit(entries[mid][0], depth):
+        if (entries[mid][0][byte] >> shift) & 1:
             hi = mid
         else:
             lo = mid + 1
     return lo
 
 
-def _build(store: NodeStore, depth: int, entries: list[tuple[bytes, bytes]]) -> _Sub:
-    """The subtree at `depth` of live (path, value hash) entries, sorted by path."""
-    if not entries:
-        return _EMPTY_SUB
-    if len(entries) == 1:
-        return _put_leaf(store, entries[0][0], entries[0][1])
-    assert depth < PATH_BITS, "two entries with one path"
-    cut = _split(entries, depth)
-    return _join(store, _build(store, depth + 1, entries[:cut]),
-                 _build(store, depth + 1, entries[cut:]))
-
-
-def _update(store: NodeStore, sub: _Sub, depth: int,
-            changes: list[tuple[bytes, bytes | None]]) -> _Sub:
-    """`sub` at `depth` with the (path, value hash or None) changes under it applied."""
+def _update(tree: TreeWriter, depth: int, prefix: int, sub: _Sub,
+            changes: list[_Entry]) -> _Sub:
+    """`sub` at (`depth`, `prefix`) with the (path, value hash or None, key) changes under
+    it."""
     if not changes:
         return sub
-    if sub[0] == EMPTY_ROOT:
-        return _build(store, depth, [(p, v) for p, v in changes if v is not None])
-    node = _load(store, sub[0])
-    if node[0] == _LEAF:
-        path, value_hash = node[1:33], node[33:]
-        entries = [(p, v) for p, v in changes if v is not None]
-        if all(p != path for p, _ in changes):
-            entries.append((path, value_hash))
+    kind, at = sub[1], sub[3]
+    if kind == EMPTY:
+        return _build(tree, depth, prefix, [c for c in changes if c[1] is not None])
+    assert at is not None
+    node = _node(tree, at)
+    tree.delete(at)  # rewritten below, or gone
+    if kind == LEAF:
+        path = node[1:33]
+        entries = [c for c in changes if c[1] is not None]
+        if all(c[0] != path for c in changes):
+            entries.append((path, node[33:65], node[65:]))
             entries.sort()
-        return _build(store, depth, entries)
+        return _build(tree, depth, prefix, entries)
+    below = depth + 1
+    right_prefix = prefix | (1 << (PATH_BITS - below))
+    left_kind, right_kind = node[65] & 3, node[65] >> 2
     cut = _split(changes, depth)
-    left = _update(store, (node[1:33], None), depth + 1, changes[:cut])
-    right = _update(store, (node[33:], None), depth + 1, changes[cut:])
-    return _join(store, left, right)
+    # A child's position is worked out only when it is read or may move: an untouched
+    # internal child stays where it is, whatever happens beside it.
+    left: _Sub = (node[1:33], left_kind, None,
+                  position(below, prefix) if left_kind and (cut or left_kind == LEAF)
+                  else None)
+    right: _Sub = (node[33:65], right_kind, None,
+                   position(below, right_prefix)
+                   if right_kind and (cut < len(changes) or right_kind == LEAF) else None)
+    if cut:
+        left = _update(tree, below, prefix, left, changes[:cut])
+    if cut < len(changes):
+        right = _update(tree, below, right_prefix, right, changes[cut:])
+    return _join(tree, depth, prefix, left, right)
 
 
-def _leaf_flag(store: NodeStore, sub: _Sub) -> bool:
-    if sub[1] is not None:
-        return sub[1]
-    return sub[0] != EMPTY_ROOT and _load(store, sub[0])[0] == _LEAF
+def _root_sub(tree: TreeReader) -> _Sub:
+    root = root_of(tree)
+    if root == EMPTY_ROOT:
+        return _EMPTY_SUB
+    return root, _node(tree, ROOT_POSITION)[0] + 1, None, ROOT_POSITION
 
 
-def apply(store: NodeStore, root: bytes,
-          changes: list[tuple[bytes, bytes | None]]) -> bytes:
-    """The root after writing a batch of (key, value) changes into the tree at `root`
-    (value None deletes the key; deleting an absent key changes nothing). The result does
-    not depend on the order of the batch; a key may appear in it once. The tree at `root`
-    stays readable."""
-    by_path: dict[bytes, bytes | None] = {}
-    for key, value in changes:
-        path = key_path(key)
-        if path in by_path:
-            raise ValueError(f"key {key!r} appears twice in one batch")
-        by_path[path] = None if value is None else sha256(value)
-    ordered = sorted(by_path.items())
-    return _update(store, (root, None), 0, ordered)[0]
+def apply(tree: TreeWriter, root: bytes,
+          changes: Iterable[tuple[bytes, bytes | None]]) -> bytes:
+    """Write a batch of (key, value) changes into the stored tree whose root is `root`
+    (value None deletes the key; deleting an absent key changes nothing) and return the
+    new root. The result does not depend on the order of the batch; a key may appear in
+    it once. `MissingNode` if `root` is not the stored tree's root."""
+    if root_of(tree) != root:
+        raise MissingNode(f"the stored tree's root is not {root.hex()}")
+    entries: list[_Entry] = [(sha256(key), None if value is None else sha256(value), key)
+                             for key, value in changes]
+    if not entries:
+        return root
+    entries.sort()
+    for i in range(1, len(entries)):
+        if entries[i][0] == entries[i - 1][0]:
+            raise ValueError(f"key {entries[i][2]!r} appears twice in one batch")
+    top = _update(tree, 0, 0, _root_sub(tree), entries)
+    if top[1] == LEAF:
+        _place(tree, top, ROOT_POSITION)
+    elif top[1] == EMPTY:
+        tree.delete(ROOT_POSITION)
+    if top[0] == EMPTY_ROOT:
+        tree.delete(ROOT_KEY)
+    else:
+        tree.put(ROOT_KEY, top[0])
+    return top[0]
 
 
-def build(store: NodeStore, items: list[tuple[bytes, bytes]]) -> bytes:
-    """The root of a tree holding exactly `items` (key, value), built from nothing."""
-    return apply(store, EMPTY_ROOT, list(items))
+def build(tree: TreeWriter, items: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """Store a tree holding exactly `items` (key, value) into an empty `tree`; its root."""
+    return apply(tree, EMPTY_ROOT, list(items))
 
 
-def prove(store: NodeStore, root: bytes, key: bytes) -> Proof:
-    """A proof of `key`'s presence (with its value's hash) or absence under `root`."""
+def subtree(depth: int, entries: list[tuple[bytes, bytes, bytes]]) -> tuple[bytes, int]:
+    """The hash and kind of the subtree at `depth` holding exactly `entries` (path, value
+    hash, key), sorted by path, all sharing their first `depth` bits: how a chunk of a
+    snapshot is checked against the tree's frontier at that depth."""
+    found = _build(MemoryTree(), depth, 0, entries)
+    return found[0], found[1]
+
+
+def join(depth: int, left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
+    """The hash and kind of the subtree at `depth` over two children of known hash and
+    kind: the frontier of a snapshot hashes up to the root with this."""
+    found = _join(MemoryTree(), depth, 0, (*left, None, None), (*right, None, None))
+    return found[0], found[1]
+
+
+def prove(tree: TreeReader, root: bytes, key: bytes) -> Proof:
+    """A proof of `key`'s presence (with its value's hash) or absence under `root`, the
+    root of the stored tree (`MissingNode` if it is not)."""
+    if root_of(tree) != root:
+        raise MissingNode(f"the stored tree's root is not {root.hex()}")
     path = key_path(key)
     siblings: list[bytes] = []
-    node_hash = root
-    while node_hash != EMPTY_ROOT:
-        node = _load(store, node_hash)
-        if node[0] == _LEAF:
-            return Proof(tuple(siblings), ProofLeaf(node[1:33], node[33:]))
-        assert len(siblings) < PATH_BITS, "state tree deeper than a path"
-        left, right = node[1:33], node[33:]
-        if _bit(path, len(siblings)):
-            siblings.append(left)
-            node_hash = right
+    if root == EMPTY_ROOT:
+        return Proof((), None)
+    at, prefix = ROOT_POSITION, 0
+    while True:
+        node = _node(tree, at)
+        if node[0] == 0:
+            return Proof(tuple(siblings), ProofLeaf(node[1:33], node[33:65]))
+        depth = len(siblings)
+        assert depth < PATH_BITS, "state tree deeper than a path"
+        kinds = node[65]
+        if _bit(path, depth):
+            siblings.append(node[1:33])
+            prefix |= 1 << (PATH_BITS - 1 - depth)
+            kind = kinds >> 2
         else:
-            siblings.append(right)
-            node_hash = left
-    return Proof(tuple(siblings), None)
+            siblings.append(node[33:65])
+            kind = kinds & 3
+        if kind == EMPTY:
+            return Proof(tuple(siblings), None)
+        at = position(depth + 1, prefix)
 
 
 def verify(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> bool:
@@ -277,3 +414,7 @@ def verify(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> bool:
         else:
             node_hash = internal_hash(node_hash, sibling)
     return node_hash == root
+
+
+# The names of before storage by position, for callers that hold a tree in memory.
+MemoryNodeStore = MemoryTree

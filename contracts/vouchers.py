@@ -532,6 +532,27 @@ def mark_overdue(state: Overlay, voucher: Voucher, time_ms: int) -> Voucher:
     return updated
 
 
+def index_entries(voucher: Voucher) -> list[bytes]:
+    """Every index key the writers above keep for `voucher` (each holds b""): the state
+    root commits to voucher states only, and these follow from them (INDEX_SPACES)."""
+    keys = [holder_index_key(voucher.holder, voucher.id),
+            debtor_index_key(voucher.debtor, voucher.id)]
+    if voucher.parent is not None:
+        keys.append(child_key(voucher.parent, voucher.id))
+    if voucher.status == "active":
+        keys += [live_holder_key(voucher.holder, voucher.id),
+                 live_debtor_key(voucher.debtor, voucher.id)]
+        keys.append(due_key(voucher.due_ms, voucher.id) if voucher.overdue_since_ms is None
+                    else overdue_key(voucher.id))
+        if voucher.extensions_used:
+            keys.append(extended_key(voucher.id))
+    return keys
+
+
+# The key spaces `index_entries` gives, all derived from the voucher states under b"v/".
+INDEX_SPACES = (b"vh/", b"vd/", b"vhl/", b"vdl/", b"vc/", b"vq/", b"vov/", b"vex/")
+
+
 def write_origin(state: Overlay, origin: Origin) -> None:
     put_record(state, origin_key(origin.id), origin)
 

@@ -35,7 +35,7 @@ from itertools import zip_longest
 
 from consensus.certificate import Certificate, CertificateError, verify_certificate
 from consensus.validators import ValidatorSet
-from contracts import governance, nodes
+from contracts import commitment, governance, nodes, state_tree, streams
 from contracts.codec import CodecError, decode, encode
 from contracts.contract import Registry
 from contracts.errors import LedgerError, Rejected
@@ -53,7 +53,8 @@ from contracts.ledger import (
     require_contracts_run,
 )
 from contracts.protocol import PROTOCOL_VERSION
-from contracts.state import MemoryStore, Overlay, Reader, next_state_root
+from contracts.state import MemoryStore, Overlay, Reader
+from contracts.state_tree import MemoryTree, TreeOverlay, TreeReader
 from contracts.tx import decode_transaction, payload_id
 from node.blocks import (
     MAX_BLOCK_TX_BYTES,
@@ -129,6 +130,7 @@ class Execution:
     block_events: BlockEvents | None = None
     changes: list[tuple[bytes, bytes | None]] = field(default_factory=list)  # sorted by key
     state_root: bytes = ZERO_HASH
+    tree_changes: list[tuple[bytes, bytes | None]] = field(default_factory=list)  # by position
 
 
 @dataclass(frozen=True)
@@ -143,13 +145,15 @@ class StoreReport:
 
 
 def execute_on(
-    registry: Registry, chain_id: str, state: Reader, parent_root: bytes, height: int,
-    txs: list[CheckedTx], time_ms: int, evidence: Sequence[Equivocation] = (),
+    registry: Registry, chain_id: str, state: Reader, tree: TreeReader, parent_root: bytes,
+    height: int, txs: list[CheckedTx], time_ms: int, evidence: Sequence[Equivocation] = (),
 ) -> Execution:
     """Apply `txs` in order on an overlay of `state` (the state after block `height - 1`,
-    whose state root is `parent_root`); failing ones are left out and reported. Then
-    record `evidence` (verified equivocations): `Rejected` evidence.duplicate for one
-    the ledger holds already."""
+    whose state tree is `tree` with root `parent_root`); failing ones are left out and
+    reported. Then record `evidence` (verified equivocations): `Rejected`
+    evidence.duplicate for one the ledger holds already. Then add the block's events to
+    its members' streams (contracts.streams) and write the committed changes into an
+    overlay of the tree: its root is the block's state root."""
     info = BlockInfo(chain_id, height, time_ms)
     run = Execution(height, time_ms, Overlay(state))
     for checked in txs:
@@ -164,8 +168,12 @@ def execute_on(
     run.evidence = list(evidence)
     run.block_events = BlockEvents(
         height, tuple(found + end_block(registry, run.overlay, info)))
+    streams.record(run.overlay, addressed_events(height, time_ms, run.records,
+                                                 run.block_events))
     run.changes = run.overlay.changes()
-    run.state_root = next_state_root(parent_root, run.changes)
+    written = TreeOverlay(tree)
+    run.state_root = state_tree.apply(written, parent_root, commitment.committed(run.changes))
+    run.tree_changes = written.changes()
     return run
 
 
@@ -257,10 +265,13 @@ class Chain:
 
     # ----------------------------------------------------------------- genesis
 
-    def genesis(self) -> tuple[Block, list[tuple[bytes, bytes | None]]]:
+    def genesis(self) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
+        """Block 0, the state it starts (as changes, by key) and that state's tree."""
         changes = genesis_state(self.registry, self.config.genesis)
         state = MemoryStore()
         state.apply(changes)
+        tree = MemoryTree()
+        root = state_tree.build(tree, commitment.committed(state.items.items()))
         at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
         if at_zero is None or at_one is None:
             raise LedgerError("genesis.no_validators", "the genesis names no validators")
@@ -276,22 +287,23 @@ class Chain:
             proposer=ZERO_HASH,
             tx_root=tx_root([]),
             tx_count=0,
-            state_root=next_state_root(ZERO_HASH, changes),
+            state_root=root,
             validators_hash=hashed(at_zero),
             next_validators_hash=hashed(at_one),
             evidence_root=evidence_root([]),
         )
-        return Block(header, ()), changes
+        return Block(header, ()), changes, tree
 
     def _open(self) -> Head:
         self._check_genesis_hash()
-        block, changes = self.genesis()
+        block, changes, tree = self.genesis()
         expected = block_id(block.header)
         stored = self.store.genesis_id()
         if stored is None:
             head = Head(0, expected, block.header.state_root, block.header.time_ms)
             self.store.commit_block(
-                block, None, [], BlockEvents(0, ()), changes, head, genesis=True
+                block, None, [], BlockEvents(0, ()), changes, head,
+                sorted(tree.nodes.items()), genesis=True,
             )
             if self.config.genesis_hash:
                 self.store.record_genesis_hash(self.config.genesis_hash)
@@ -418,7 +430,7 @@ class Chain:
         if unknown:
             raise StoreCorrupt(f"keys outside the store's key spaces: {', '.join(unknown)}")
         head = self.head
-        genesis, changes = self.genesis()
+        genesis, changes, tree = self.genesis()
         state = MemoryStore()
         state.apply(changes)
         root = genesis.header.state_root
@@ -432,8 +444,13 @@ class Chain:
             if height > 0:
                 parent, block = block, self.check_block(height, records=True)
                 self.check_link(parent, block)
-                run = self._replay(state, root, block)
+                run = self._replay(state, tree, root, block)
                 state.apply(run.changes)
+                for position, node in run.tree_changes:
+                    if node is None:
+                        tree.delete(position)
+                    else:
+                        tree.put(position, node)
                 root = run.state_root
                 records, block_events = run.records, run.block_events
                 txs += len(records)
@@ -453,15 +470,21 @@ class Chain:
                 key = (mine or stored or (b"",))[0]
                 raise StoreCorrupt(f"state key {key.hex()[:32]} differs from what executing "
                                    "the chain gives")
+        for mine, stored in zip_longest(sorted(tree.nodes.items()), store.tree_items()):
+            if mine != stored:
+                raise StoreCorrupt("the stored state tree differs from what executing the "
+                                   "chain gives")
         expected = {"b/": head.height + 1, "c/": head.height, "e/": head.height + 1,
                     "i/": head.height + 1, "x/": txs, "ev/": addressed, "s/": len(ours),
+                    "st/": len(tree.nodes),
                     "meta/": 2 + (store.genesis_hash() is not None)}  # head, genesis, hash
         for space, count in expected.items():
             if keys.get(space, 0) != count:
                 raise StoreCorrupt(f"{keys.get(space, 0)} keys in {space}, expected {count}")
         return StoreReport(head.height, head.block_id, head.state_root, txs, keys)
 
-    def _replay(self, state: MemoryStore, root: bytes, block: Block) -> Execution:
+    def _replay(self, state: MemoryStore, tree: MemoryTree, root: bytes,
+                block: Block) -> Execution:
         """Execute a stored block again on `state`: it must give what the store holds."""
         store = self.store
         h = block.header
@@ -474,8 +497,8 @@ class Chain:
             evidence = self.verify_evidence(block)
         except InvalidBlock as e:
             raise StoreCorrupt(f"the evidence of block {h.height} fails: {e.code}") from e
-        run = execute_on(self.registry, self.chain_id, state, root, h.height, txs, h.time_ms,
-                         evidence)
+        run = execute_on(self.registry, self.chain_id, state, tree, root, h.height, txs,
+                         h.time_ms, evidence)
         if run.failed:
             raise StoreCorrupt(f"a transaction of block {h.height} fails when executed "
                                f"again: {run.failed[0][1].code}")
@@ -500,8 +523,8 @@ class Chain:
         when this release cannot execute the next height."""
         self.require_release()
         started = time.perf_counter()
-        run = execute_on(self.registry, self.chain_id, self.store, self.head.state_root,
-                         self.head.height + 1, txs, time_ms, evidence)
+        run = execute_on(self.registry, self.chain_id, self.store, self.store.tree,
+                         self.head.state_root, self.head.height + 1, txs, time_ms, evidence)
         self._took("execution", started)
         return run
 
@@ -616,7 +639,8 @@ class Chain:
         head = Head(run.height, block.id, run.state_root, run.time_ms)
         assert run.block_events is not None
         self.store.commit_block(
-            block, certificate, run.records, run.block_events, run.changes, head
+            block, certificate, run.records, run.block_events, run.changes, head,
+            run.tree_changes,
         )
         if self.metrics is not None:
             self.metrics.committed(run.time_ms, self.head.time_ms, len(block.txs),

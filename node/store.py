@@ -31,20 +31,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
 import msgpack
 import plyvel
 
 from consensus.certificate import Certificate, CertificateError
-from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, decode, encode
+from contracts import streams
+from contracts.codec import Hash32, Height, decode, encode
 from contracts.contract import Event
 from contracts.errors import CodecError, LedgerError
+from contracts.streams import AddressedEvent
+from contracts.streams import event_cursor as event_cursor  # where readers of the store find it
 from node.blocks import MAX_BLOCK_EVENTS_BYTES, Block, BlockEvents, Head, Header, TxRecord
 
 log = logging.getLogger("claimledger.store")
 
 STATE = b"s/"
+TREE = b"st/"  # the state tree's nodes by position (contracts.state_tree)
 HEAD = b"meta/head"
 GENESIS = b"meta/genesis"
 GENESIS_HASH = b"meta/genesis_hash"
@@ -52,7 +56,8 @@ EVENTS = b"ev/"
 MAX_BLOCK_BYTES = 64 << 20
 CURSOR_BYTES = 12  # height:8 + seq:4
 MAX_CACHED_RECORDS = 100_000  # decoded state records a store keeps (then it starts afresh)
-KEY_SPACES = frozenset({"s/", "b/", "c/", "e/", "i/", "x/", "ev/", "meta/"})
+MAX_CACHED_TREE_NODES = 200_000  # state tree nodes likewise (about 20 MB)
+KEY_SPACES = frozenset({"s/", "st/", "b/", "c/", "e/", "i/", "x/", "ev/", "meta/"})
 T = TypeVar("T")
 HEAD_MARK = "claimledger-head"  # in the LevelDB directory; LevelDB ignores names not its own
 
@@ -87,27 +92,6 @@ class HeadMark:
     block_id: Hash32
 
 
-@dataclass(frozen=True)
-class AddressedEvent:
-    """An event as a member's stream shows it: where it happened and whom it concerns."""
-
-    height: Height
-    seq: U32  # its place among the block's events
-    time_ms: TimeMs
-    tx_id: Hash32 | None  # None for the end-of-block step
-    kind: Name
-    subject: Hash32
-    parties: Annotated[tuple[Hash32, ...], Size(0, 64)]
-
-    @property
-    def cursor(self) -> bytes:
-        return event_cursor(self.height, self.seq)
-
-
-def event_cursor(height: int, seq: int) -> bytes:
-    return _h(height) + seq.to_bytes(4, "big")
-
-
 def addressed_events(
     height: int, time_ms: int, records: list[TxRecord], block_events: BlockEvents
 ) -> Iterator[AddressedEvent]:
@@ -116,10 +100,7 @@ def addressed_events(
         (record.tx_id, event) for record in records for event in record.events
     ]
     tagged += [(None, event) for event in block_events.events]
-    assert len(tagged) < 2**32
-    for seq, (tx_id, event) in enumerate(tagged):
-        yield AddressedEvent(height, seq, time_ms, tx_id, event.kind, event.subject,
-                             event.parties)
+    return streams.addressed(height, time_ms, tagged)
 
 
 def _text(error: Exception) -> str:
@@ -161,6 +142,10 @@ class Store:
         # State records decoded from verified reads, by key; a committed block drops the
         # keys it changes. Blocks read the same counters and members over and over.
         self._records: dict[bytes, object] = {}
+        # State tree nodes read, by position; a committed block writes its own in. The
+        # top levels are read by every block.
+        self._tree_nodes: dict[bytes, bytes | None] = {}
+        self.tree = _TreeView(self)
         self.fault: StoreFault | None = None
         self.on_fault: Callable[[StoreFault], None] | None = None
         try:
@@ -282,6 +267,23 @@ class Store:
     def scan(self, prefix: bytes, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
         cut = len(STATE)
         for key, value in self._items(STATE + max(prefix, start), STATE + prefix):
+            yield key[cut:], value
+
+    def tree_get(self, position: bytes) -> bytes | None:
+        """A node of the state tree (or its root hash at state_tree.ROOT_KEY)."""
+        self._check()
+        if position in self._tree_nodes:
+            return self._tree_nodes[position]
+        node = self._get(TREE + position)
+        if len(self._tree_nodes) >= MAX_CACHED_TREE_NODES:
+            self._tree_nodes.clear()
+        self._tree_nodes[position] = node
+        return node
+
+    def tree_items(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every stored node of the state tree by position (and the root hash)."""
+        cut = len(TREE)
+        for key, value in self._items(TREE, TREE):
             yield key[cut:], value
 
     def snapshot(self) -> StateSnapshot:
@@ -419,6 +421,7 @@ class Store:
         block_events: BlockEvents,
         changes: list[tuple[bytes, bytes | None]],
         head: Head,
+        tree_changes: list[tuple[bytes, bytes | None]],
         genesis: bool = False,
     ) -> None:
         """Write everything a block brings in one synced batch: all of it or, when the
@@ -444,6 +447,11 @@ class Store:
                 batch.delete(STATE + key)
             else:
                 batch.put(STATE + key, value)
+        for position, node in tree_changes:
+            if node is None:
+                batch.delete(TREE + position)
+            else:
+                batch.put(TREE + position, node)
         batch.put(HEAD, encode(head))
         if genesis:
             batch.put(GENESIS, head.block_id)
@@ -458,7 +466,17 @@ class Store:
             raise self._fail(StoreWriteFailed(message)) from e
         for key, _ in changes:
             self._records.pop(key, None)
+        for position, node in tree_changes:
+            if position in self._tree_nodes:
+                self._tree_nodes[position] = node
         self._write_mark(head)
+
+
+class _TreeView:
+    """The store's state tree as contracts.state_tree reads it."""
+
+    def __init__(self, store: Store) -> None:
+        self.get = store.tree_get
 
 
 class StateSnapshot:

@@ -12,9 +12,11 @@ import pytest
 
 from consensus.certificate import Precommit, make_certificate
 from contracts.codec import encode, sha256
+from contracts.commitment import root_of
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.issuance import Confirm, get_application
+from contracts.state_tree import prove, verify
 from contracts.tx import Transaction
 from contracts.vouchers import get_voucher, issued_voucher_id
 from node import chain as chain_module
@@ -131,8 +133,14 @@ def test_blocks_link_by_prev_hash_and_commit_to_their_txs_and_state(
             assert block.header.proposer == net.validator.address
     assert chain[1].txs == (encode(apply),)
     # A block with transactions changes the state root; every root is distinct because
-    # the root chains over the previous one.
-    assert len({h.state_root for h in heads}) == len(heads)
+    # the root is the state tree's over the state after it: a block with transactions
+    # changes it, an empty block (nothing due, no events) leaves it as it was.
+    roots = [h.state_root for h in heads]
+    assert len(set(roots[:3])) == 3 and roots[3] == roots[2]
+    assert roots[3] == root_of(producer.store.scan(b""))
+    for key in (b"ms/" + net.members["supplier"].address, b"v/" + bytes(32)):
+        value = producer.store.get(key)
+        assert verify(roots[3], key, value, prove(producer.store.tree, roots[3], key))
     record = producer.store.tx_record(tx_id(apply))
     assert record is not None and (record.height, record.index) == (1, 0)
 

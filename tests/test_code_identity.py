@@ -32,6 +32,7 @@ from contracts.code_identity import (
     source_code_hash,
 )
 from contracts.codec import encode
+from contracts.commitment import root_of
 from contracts.contract import Registry, contract_from_module, default_registry
 from contracts.deployed import DEPLOYED, table_source
 from contracts.errors import LedgerError
@@ -45,7 +46,7 @@ from contracts.ledger import (
     require_contracts_run,
 )
 from contracts.protocol import PROTOCOL_VERSION
-from contracts.state import MemoryStore, Overlay, next_state_root
+from contracts.state import MemoryStore, Overlay
 from node import cli
 from node.config import parse_network
 from node.service import Node
@@ -382,7 +383,7 @@ import json, sys
 import contracts
 from contracts.contract import default_registry
 from contracts.ledger import Genesis, GenesisMember, genesis_state
-from contracts.state import next_state_root
+from contracts.commitment import root_of
 
 registry = default_registry()
 members = tuple(GenesisMember(bytes([i]) * 32, f"m{i}", roles)
@@ -392,7 +393,7 @@ print(json.dumps({
     "package": contracts.__file__,
     "hashes": {f"{n}/{v}": c.code_hash.hex() for (n, v), c in sorted(registry.by_key.items())},
     "changes": [[k.hex(), v.hex()] for k, v in changes],
-    "root": next_state_root(bytes(32), changes).hex(),
+    "root": root_of(changes).hex(),
 }))
 """
 
@@ -446,8 +447,7 @@ def test_the_genesis_holds_the_protocol_version_and_its_root_commits_to_it() -> 
     governance.write_protocol_version(other, 2)
     [(key, value)] = other.changes()
     written[key] = value
-    assert next_state_root(bytes(32), sorted(written.items())) \
-        != next_state_root(bytes(32), changes)
+    assert root_of(sorted(written.items())) != root_of(changes)
     with pytest.raises(LedgerError) as refused:
         governance.protocol_version(MemoryStore(), 1)
     assert refused.value.code == "governance.no_protocol"

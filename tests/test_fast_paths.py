@@ -18,11 +18,8 @@ from contracts.codec import decode, encode, replace
 from contracts.errors import CodecError, LedgerError
 from contracts.issuance import Application, application_key
 from contracts.state import (
-    Change,
-    ChangeSet,
     MemoryStore,
     Overlay,
-    change_set_bytes,
     get_record,
     put_record,
 )
@@ -130,24 +127,6 @@ def test_codec_errors_still_name_the_field_they_are_about() -> None:
     with pytest.raises(CodecError) as e:
         decode(Voucher, msgpack.packb([1]))
     assert e.value.code == "codec.field_count" and "Voucher has 25 fields, got 1" in str(e.value)
-
-
-# ------------------------------------------------------------------ the state root
-
-
-changes = st.lists(
-    st.tuples(st.binary(min_size=1, max_size=40),
-              st.none() | st.binary(max_size=100)),
-    max_size=50, unique_by=lambda kv: kv[0],
-).map(sorted)
-
-
-@given(changes)
-@settings(max_examples=200)
-def test_the_change_set_written_directly_is_the_canonical_encoding(
-    items: list[tuple[bytes, bytes | None]]
-) -> None:
-    assert change_set_bytes(items) == encode(ChangeSet(tuple(Change(k, v) for k, v in items)))
 
 
 # ------------------------------------------------------------------ a node

@@ -31,6 +31,7 @@ from contracts import (
     pledge,
     redemption,
     setoff,
+    streams,
     vouchers,
 )
 from contracts.caller import Caller
@@ -126,6 +127,8 @@ def build_world() -> World:
     assert ledger.addr("supplier2") in moved.parties
     record("event", moved, addressee="supplier2")
     record("fee_account", fees.get_account(store, ledger.addr("supplier")), self="supplier")
+    record("stream", streams.Stream(ledger.addr("supplier"), 3, bytes(range(32))),
+           self="supplier")
     record("fee_schedule", fees.get_schedule(store))
 
     # A document the creditor attached for itself and the debtor.

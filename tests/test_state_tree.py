@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,12 +13,15 @@ from contracts.codec import decode, encode, sha256
 from contracts.state_tree import (
     EMPTY_ROOT,
     MemoryNodeStore,
+    MissingNode,
     Proof,
     ProofLeaf,
+    TreeOverlay,
     apply,
     build,
     key_path,
     prove,
+    root_of,
     verify,
 )
 
@@ -27,8 +32,10 @@ BATCH = st.lists(CHANGE, max_size=12, unique_by=lambda c: c[0])
 BATCHES = st.lists(BATCH, min_size=1, max_size=6)
 
 
-def _run(batches: list[list[tuple[bytes, bytes | None]]]):
-    """Apply the batches in turn; the store, each root and each state after it."""
+def _run(batches: list[list[tuple[bytes, bytes | None]]],
+         probes: Iterable[bytes] = ()):
+    """Apply the batches in turn; the store, each root and each state after it. After
+    each batch, every key of the state and of `probes` is proven against the new root."""
     store = MemoryNodeStore()
     root = EMPTY_ROOT
     state: dict[bytes, bytes] = {}
@@ -41,7 +48,20 @@ def _run(batches: list[list[tuple[bytes, bytes | None]]]):
             else:
                 state[key] = value
         history.append((root, dict(state)))
+        for key in sorted(set(state) | set(probes)):
+            _check_proof(store, root, key, state.get(key))
     return store, history
+
+
+def _check_proof(store: MemoryNodeStore, root: bytes, key: bytes, value: bytes | None) -> None:
+    proof = prove(store, root, key)
+    assert verify(root, key, value, proof)
+    assert decode(Proof, encode(proof)) == proof
+    if value is None:
+        assert not verify(root, key, b"anything", proof)
+    else:
+        assert not verify(root, key, None, proof)
+        assert not verify(root, key, value + b"x", proof)
 
 
 def test_empty_tree_root_is_the_constant() -> None:
@@ -92,20 +112,24 @@ def test_root_equals_a_fresh_build_whatever_the_order(batches, rnd: random.Rando
 
 @settings(max_examples=100, deadline=None)
 @given(BATCHES, st.lists(KEYS, max_size=6))
-def test_proofs_hold_now_and_at_every_past_root(batches, probes) -> None:
+def test_proofs_hold_across_inserts_updates_and_deletes(batches, probes) -> None:
+    store, history = _run(batches, probes)
+    # The store keeps the current tree only: an older root is refused, not misread.
+    if len({root for root, _ in history}) > 1:
+        old = next(root for root, _ in history if root != history[-1][0])
+        with pytest.raises(MissingNode):
+            prove(store, old, b"k")
+
+
+@settings(max_examples=150, deadline=None)
+@given(BATCHES)
+def test_the_stored_tree_is_exactly_a_fresh_build(batches) -> None:
+    """Nodes moved or emptied by a batch are deleted: after any batches the store holds
+    the same nodes, position for position, as a tree built at once from the state."""
     store, history = _run(batches)
-    # Every root stays provable after the later batches were applied.
-    for root, state in history:
-        for key in sorted(set(state) | set(probes)):
-            proof = prove(store, root, key)
-            value = state.get(key)
-            assert verify(root, key, value, proof)
-            assert decode(Proof, encode(proof)) == proof
-            if value is None:
-                assert not verify(root, key, b"anything", proof)
-            else:
-                assert not verify(root, key, None, proof)
-                assert not verify(root, key, value + b"x", proof)
+    fresh = MemoryNodeStore()
+    build(fresh, history[-1][1].items())
+    assert store.nodes == fresh.nodes
 
 
 def _flip(data: bytes, bit: int) -> bytes:
@@ -158,13 +182,24 @@ def test_an_old_proof_fails_against_a_root_that_changed_its_key(state, data) -> 
     root = build(store, list(state.items()))
     key = data.draw(st.sampled_from(sorted(state)))
     proof = prove(store, root, key)
-    updated = apply(store, root, [(key, state[key] + b"!")])
-    deleted = apply(store, root, [(key, None)])
+    # Two batches over the same stored tree, each in its own overlay (two proposals of
+    # one height): neither sees the other, and the store is untouched.
+    one, two = TreeOverlay(store), TreeOverlay(store)
+    updated = apply(one, root, [(key, state[key] + b"!")])
+    deleted = apply(two, root, [(key, None)])
     assert not verify(updated, key, state[key], proof)
     assert not verify(deleted, key, state[key], proof)
-    assert verify(updated, key, state[key] + b"!", prove(store, updated, key))
-    assert verify(deleted, key, None, prove(store, deleted, key))
+    assert verify(updated, key, state[key] + b"!", prove(one, updated, key))
+    assert verify(deleted, key, None, prove(two, deleted, key))
     assert verify(root, key, state[key], proof)
+    assert prove(store, root, key) == proof
+    # Committing an overlay's changes gives the store the overlay's tree.
+    for position, node in one.changes():
+        if node is None:
+            store.delete(position)
+        else:
+            store.put(position, node)
+    assert root_of(store) == updated
 
 
 def test_proof_depth_grows_as_log_of_size() -> None:
