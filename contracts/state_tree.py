@@ -56,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from hashlib import sha256 as _hash  # the hot paths skip a call
 from typing import Annotated, Protocol
 
 from contracts.codec import Hash32, Size, sha256
@@ -193,7 +194,7 @@ _Entry = tuple[bytes, bytes | None, bytes]
 
 
 def _leaf(path: bytes, value_hash: bytes, key: bytes) -> _Sub:
-    return sha256(LEAF_TAG + path + value_hash), LEAF, path + value_hash + key, None
+    return _hash(LEAF_TAG + path + value_hash).digest(), LEAF, path + value_hash + key, None
 
 
 def _place(tree: TreeWriter, sub: _Sub, at: bytes) -> None:
@@ -209,47 +210,57 @@ def _place(tree: TreeWriter, sub: _Sub, at: bytes) -> None:
     tree.put(at, b"\x00" + payload)
 
 
-def _join(tree: TreeWriter, depth: int, prefix: int, left: _Sub, right: _Sub) -> _Sub:
+def _join(tree: TreeWriter, depth: int, prefix: int, left: _Sub, right: _Sub,
+          at: bytes | None = None) -> _Sub:
     """The subtree at (`depth`, `prefix`) over two children, collapsed so that only its key
-    set decides its shape; an internal node is stored at its position, a leaf is returned
-    for the caller to place."""
-    if right[1] == EMPTY and left[1] != INTERNAL:
+    set decides its shape; an internal node is stored at its position (`at`, if known), a
+    leaf is returned for the caller to place."""
+    left_kind, right_kind = left[1], right[1]
+    if right_kind == EMPTY and left_kind != INTERNAL:
         return left
-    if left[1] == EMPTY and right[1] == LEAF:
+    if left_kind == EMPTY and right_kind == LEAF:
         return right
-    below = depth + 1
-    right_prefix = prefix | (1 << (PATH_BITS - below))
-    if left[1] == LEAF:
-        _place(tree, left, position(below, prefix))
-    if right[1] == LEAF:
-        _place(tree, right, position(below, right_prefix))
-    h = sha256(NODE_TAG + left[0] + right[0])
-    at = position(depth, prefix)
-    tree.put(at, b"\x01" + left[0] + right[0] + bytes([left[1] | right[1] << 2]))
-    return h, INTERNAL, None, at
+    if left_kind == LEAF:
+        _place(tree, left, prefix.to_bytes(32, "big") + _DEPTHS[depth + 1])
+    if right_kind == LEAF:
+        right_prefix = prefix | (1 << (PATH_BITS - 1 - depth))
+        _place(tree, right, right_prefix.to_bytes(32, "big") + _DEPTHS[depth + 1])
+    if at is None:
+        at = prefix.to_bytes(32, "big") + _DEPTHS[depth]
+    tree.put(at, b"\x01" + left[0] + right[0] + _KINDS[left_kind | right_kind << 2])
+    return _hash(NODE_TAG + left[0] + right[0]).digest(), INTERNAL, None, at
 
 
-def _build(tree: TreeWriter, depth: int, prefix: int, entries: list[_Entry]) -> _Sub:
-    """The subtree at (`depth`, `prefix`) of live (path, value hash, key) entries sorted
-    by path."""
-    if not entries:
+_DEPTHS = tuple(d.to_bytes(2, "big") for d in range(PATH_BITS + 1))
+_KINDS = tuple(bytes([k]) for k in range(16))
+
+
+def _build(tree: TreeWriter, depth: int, prefix: int, entries: list[_Entry],
+           lo: int = 0, hi: int | None = None) -> _Sub:
+    """The subtree at (`depth`, `prefix`) of the live (path, value hash, key) entries
+    `entries[lo:hi]`, sorted by path."""
+    if hi is None:
+        hi = len(entries)
+    if lo == hi:
         return _EMPTY_SUB
-    if len(entries) == 1:
-        path, value_hash, key = entries[0]
+    if hi - lo == 1:
+        path, value_hash, key = entries[lo]
         assert value_hash is not None
         return _leaf(path, value_hash, key)
     assert depth < PATH_BITS, "two entries with one path"
-    cut = _split(entries, depth)
+    cut = _split(entries, depth, lo, hi)
     return _join(tree, depth, prefix,
-                 _build(tree, depth + 1, prefix, entries[:cut]),
+                 _build(tree, depth + 1, prefix, entries, lo, cut),
                  _build(tree, depth + 1, prefix | (1 << (PATH_BITS - 1 - depth)),
-                        entries[cut:]))
+                        entries, cut, hi))
 
 
-def _split(entries: list, depth: int) -> int:
-    """Index of the first entry (sorted by path) whose bit at `depth` is 1."""
+def _split(entries: list, depth: int, lo: int = 0, hi: int | None = None) -> int:
+    """Index of the first entry of `entries[lo:hi]` (sorted by path) whose bit at `depth`
+    is 1."""
+    if hi is None:
+        hi = len(entries)
     byte, shift = depth >> 3, 7 - (depth & 7)
-    lo, hi = 0, len(entries)
     while lo < hi:
         mid = (lo + hi) // 2
         if (entries[mid][0][byte] >> shift) & 1:
@@ -260,41 +271,45 @@ def _split(entries: list, depth: int) -> int:
 
 
 def _update(tree: TreeWriter, depth: int, prefix: int, sub: _Sub,
-            changes: list[_Entry]) -> _Sub:
-    """`sub` at (`depth`, `prefix`) with the (path, value hash or None, key) changes under
-    it."""
-    if not changes:
-        return sub
+            changes: list[_Entry], lo: int, hi: int) -> _Sub:
+    """`sub` at (`depth`, `prefix`) with the (path, value hash or None, key) changes
+    `changes[lo:hi]` under it (at least one)."""
     kind, at = sub[1], sub[3]
     if kind == EMPTY:
-        return _build(tree, depth, prefix, [c for c in changes if c[1] is not None])
+        return _build(tree, depth, prefix, [c for c in changes[lo:hi] if c[1] is not None])
     assert at is not None
-    node = _node(tree, at)
-    tree.delete(at)  # rewritten below, or gone
+    node = tree.get(at)
+    if node is None:
+        raise MissingNode(f"state tree node at {at.hex()} is not in the store")
     if kind == LEAF:
+        tree.delete(at)  # placed again by the caller, or gone
         path = node[1:33]
-        entries = [c for c in changes if c[1] is not None]
-        if all(c[0] != path for c in changes):
+        entries = [c for c in changes[lo:hi] if c[1] is not None]
+        if all(c[0] != path for c in changes[lo:hi]):
             entries.append((path, node[33:65], node[65:]))
             entries.sort()
         return _build(tree, depth, prefix, entries)
-    below = depth + 1
-    right_prefix = prefix | (1 << (PATH_BITS - below))
+    assert node[0] == 1 and len(node) == 66, "corrupt state tree node"
+    below = _DEPTHS[depth + 1]
+    right_prefix = prefix | (1 << (PATH_BITS - 1 - depth))
     left_kind, right_kind = node[65] & 3, node[65] >> 2
-    cut = _split(changes, depth)
+    cut = _split(changes, depth, lo, hi)
     # A child's position is worked out only when it is read or may move: an untouched
     # internal child stays where it is, whatever happens beside it.
     left: _Sub = (node[1:33], left_kind, None,
-                  position(below, prefix) if left_kind and (cut or left_kind == LEAF)
-                  else None)
+                  prefix.to_bytes(32, "big") + below
+                  if left_kind and (cut > lo or left_kind == LEAF) else None)
     right: _Sub = (node[33:65], right_kind, None,
-                   position(below, right_prefix)
-                   if right_kind and (cut < len(changes) or right_kind == LEAF) else None)
-    if cut:
-        left = _update(tree, below, prefix, left, changes[:cut])
-    if cut < len(changes):
-        right = _update(tree, below, right_prefix, right, changes[cut:])
-    return _join(tree, depth, prefix, left, right)
+                   right_prefix.to_bytes(32, "big") + below
+                   if right_kind and (cut < hi or right_kind == LEAF) else None)
+    if cut > lo:
+        left = _update(tree, depth + 1, prefix, left, changes, lo, cut)
+    if cut < hi:
+        right = _update(tree, depth + 1, right_prefix, right, changes, cut, hi)
+    joined = _join(tree, depth, prefix, left, right, at)
+    if joined[1] != INTERNAL:
+        tree.delete(at)  # what is left moves up: nothing stands here any more
+    return joined
 
 
 def _root_sub(tree: TreeReader) -> _Sub:
@@ -312,7 +327,8 @@ def apply(tree: TreeWriter, root: bytes,
     it once. `MissingNode` if `root` is not the stored tree's root."""
     if root_of(tree) != root:
         raise MissingNode(f"the stored tree's root is not {root.hex()}")
-    entries: list[_Entry] = [(sha256(key), None if value is None else sha256(value), key)
+    entries: list[_Entry] = [(_hash(key).digest(),
+                              None if value is None else _hash(value).digest(), key)
                              for key, value in changes]
     if not entries:
         return root
@@ -320,7 +336,7 @@ def apply(tree: TreeWriter, root: bytes,
     for i in range(1, len(entries)):
         if entries[i][0] == entries[i - 1][0]:
             raise ValueError(f"key {entries[i][2]!r} appears twice in one batch")
-    top = _update(tree, 0, 0, _root_sub(tree), entries)
+    top = _update(tree, 0, 0, _root_sub(tree), entries, 0, len(entries))
     if top[1] == LEAF:
         _place(tree, top, ROOT_POSITION)
     elif top[1] == EMPTY:
