@@ -88,6 +88,39 @@ log = logging.getLogger("claimledger.chain")
 STARTUP_CHECK_BLOCKS = 16  # blocks back from the head that every start checks
 
 
+def genesis_block(registry: Registry, config: NetworkConfig
+                  ) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
+    """Block 0 of the network `config` describes, the state it starts (as changes, by
+    key) and that state's tree: what every node starts from, and what a light node
+    (node/light) computes from the genesis document to trust nothing else."""
+    changes = genesis_state(registry, config.genesis)
+    state = MemoryStore()
+    state.apply(changes)
+    tree = MemoryTree()
+    root = state_tree.build(tree, commitment.committed(state.items.items()))
+    at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
+    if at_zero is None or at_one is None:
+        raise LedgerError("genesis.no_validators", "the genesis names no validators")
+
+    def hashed(node_set: nodes.NodeSet) -> bytes:
+        return validators_hash({v.key: v.power for v in node_set.validators})
+
+    header = Header(
+        chain_id=config.chain_id,
+        height=0,
+        prev_hash=ZERO_HASH,
+        time_ms=config.genesis.time_ms,
+        proposer=ZERO_HASH,
+        tx_root=tx_root([]),
+        tx_count=0,
+        state_root=root,
+        validators_hash=hashed(at_zero),
+        next_validators_hash=hashed(at_one),
+        evidence_root=evidence_root([]),
+    )
+    return Block(header, ()), changes, tree
+
+
 class InvalidBlock(LedgerError):
     pass
 
@@ -267,32 +300,7 @@ class Chain:
 
     def genesis(self) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
         """Block 0, the state it starts (as changes, by key) and that state's tree."""
-        changes = genesis_state(self.registry, self.config.genesis)
-        state = MemoryStore()
-        state.apply(changes)
-        tree = MemoryTree()
-        root = state_tree.build(tree, commitment.committed(state.items.items()))
-        at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
-        if at_zero is None or at_one is None:
-            raise LedgerError("genesis.no_validators", "the genesis names no validators")
-
-        def hashed(node_set: nodes.NodeSet) -> bytes:
-            return validators_hash({v.key: v.power for v in node_set.validators})
-
-        header = Header(
-            chain_id=self.chain_id,
-            height=0,
-            prev_hash=ZERO_HASH,
-            time_ms=self.config.genesis.time_ms,
-            proposer=ZERO_HASH,
-            tx_root=tx_root([]),
-            tx_count=0,
-            state_root=root,
-            validators_hash=hashed(at_zero),
-            next_validators_hash=hashed(at_one),
-            evidence_root=evidence_root([]),
-        )
-        return Block(header, ()), changes, tree
+        return genesis_block(self.registry, self.config)
 
     def _open(self) -> Head:
         self._check_genesis_hash()
