@@ -36,7 +36,7 @@ import uvloop
 
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair
+from contracts.identity import KeyPair, parse_address
 from contracts.keystore import unsafe_mode_warning, unseal
 from contracts.tls_binding import is_loopback_host
 from node import home as home_files
@@ -399,13 +399,22 @@ def setup_options(command: Callable) -> Callable:
               show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
               help="uvloop (libuv) or the standard library's loop (also from "
                    "$CLAIMLEDGER_EVENT_LOOP)")
+@click.option("--member", "member", default=None, metavar="ADDRESS",
+              help="run a light node for this member instead (its home's node.toml names "
+                   "the upstream full nodes and the member's key store: node/light)")
 def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         data_dir: Path | None, key_path: Path | None, passphrase_file: Path | None,
         api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
         api_cert: Path | None, api_key: Path | None, api_key_passphrase_file: Path | None,
         access_log_path: Path | None, access_log_max_bytes: int, access_log_backups: int,
-        log_level: str | None, log_format: str | None, event_loop: str) -> None:
-    """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
+        log_level: str | None, log_format: str | None, event_loop: str,
+        member: str | None) -> None:
+    """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4); with --member,
+    a member's light node."""
+    if member is not None:
+        run_light(home or config_path, member, passphrase_file, log_level, log_format,
+                  event_loop)
+        return
     setup = node_setup(home, config_path, network_path, data_dir, key_path, passphrase_file)
     settings = setup.settings
     configure_logging(log_level or (settings.log_level if settings else "INFO"),
@@ -441,6 +450,38 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
     fault = uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
     if fault is not None:
         raise fault_exit(fault)
+
+
+def run_light(home: Path | None, member: str, passphrase_file: Path | None,
+              log_level: str | None, log_format: str | None, event_loop: str) -> None:
+    """A member's light node from its home (node/light): follows the chain from the
+    genesis, keeps the member's records with their proofs, serves its wallet."""
+    from node.light.config import load_light_config  # a full node never loads these
+    from node.light.run import serve_light
+
+    if home is None:
+        raise click.UsageError("--member needs --home DIR (a light node's home)")
+    try:
+        address = parse_address(member)
+        settings = load_light_config(home)
+        if settings.member is not None and settings.member != address:
+            raise LedgerError("config.invalid", f"{settings.path} is the light node of "
+                              f"{settings.member.hex()}, not of {address.hex()}")
+        configure_logging(log_level or settings.log_level, log_format or "text")
+        document = json.loads(settings.key_file.read_text(encoding="utf-8"))
+        warning = unsafe_mode_warning(str(settings.key_file), settings.key_file.stat().st_mode)
+        if warning is not None:
+            logging.getLogger("claimledger.light").warning("%s", warning)
+        key = unseal(document, read_passphrase(passphrase_file or settings.passphrase_file))
+        if key.address != address:
+            raise LedgerError("config.invalid", f"{settings.key_file} holds the key of "
+                              f"{key.address.hex()}, not of the member {address.hex()}")
+        main = serve_light(settings, key)
+        uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    except (OSError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
 
 
 @main.command("verify-store")
