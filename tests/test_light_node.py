@@ -156,28 +156,33 @@ def transfer_tx(net: Network, holder: str, voucher: str, to: str, amount_fen: in
 
 
 class Load:
-    """Applications between core and supplier2 throughout: other members' business."""
+    """Applications between core and supplier2 throughout: other members' business. The
+    transactions are made up front, in the test's thread (the codec compiles a type on
+    its first use, once, and not from two threads at a time)."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, count: int = 300) -> None:
         self.net = net
         self.accepted = 0
+        members = net.members
+        self.txs = []
+        for i in range(count):
+            creditor, debtor = ("supplier2", "core") if i % 2 else ("core", "supplier2")
+            body = issuance.Apply(members[creditor].address,
+                                  terms(members[debtor], now_ms() + 90 * DAY_MS, f"L-{i}"))
+            self.txs.append(build_tx(net.chain_id, "issuance", "apply", body,
+                                     members[creditor]))
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def run(self) -> None:
-        i = 0
-        while not self.stopped.is_set() and i < 400:
-            creditor, debtor = ("supplier2", "core") if i % 2 else ("core", "supplier2")
-            members = self.net.members
-            body = issuance.Apply(members[creditor].address,
-                                  terms(members[debtor], now_ms() + 90 * DAY_MS, f"L-{i}"))
+        for tx in self.txs:
+            if self.stopped.is_set():
+                return
             try:
-                if post_tx(self.net.api, build_tx(self.net.chain_id, "issuance", "apply",
-                                                  body, members[creditor])).status == 202:
+                if post_tx(self.net.api, tx).status == 202:
                     self.accepted += 1
             except OSError:
                 pass
-            i += 1
             time.sleep(0.05)
 
     def __enter__(self) -> Load:
@@ -305,65 +310,74 @@ def test_light_node_keeps_exactly_its_members_records_across_a_validator_set_cha
         genesis = net.root / "home" / GENESIS_FILE
         supplier = net.members["supplier"]
         with light_node(tmp_path / "light", genesis, supplier, [nets[0].api, nets[1].api],
-                        net.chain_id) as light, Load(nets[1]) as load:
-            first = issue(net, "supplier", "core", "HT-1")
-            second = issue(net, "supplier", "core", "HT-2")
-            theirs = issue(net, "supplier2", "core", "HT-3")  # another member's voucher
-            # A part of the first moves to supplier2; the whole second one does too.
-            commit(net.api, transfer_tx(net, "supplier", first, "supplier2", 300_000))
-            commit(net.api, transfer_tx(net, "supplier", second, "supplier2", 1_000_000))
+                        net.chain_id) as light:
+            with Load(nets[1]) as load:
+                first = issue(net, "supplier", "core", "HT-1")
+                second = issue(net, "supplier", "core", "HT-2")
+                theirs = issue(net, "supplier2", "core", "HT-3")  # another member's voucher
+                # A part of the first moves to supplier2; the whole second one does too.
+                commit(net.api, transfer_tx(net, "supplier", first, "supplier2", 300_000))
+                commit(net.api, transfer_tx(net, "supplier", second, "supplier2", 1_000_000))
 
-            # validator-3's power goes to 2, approved by the agency and core: in force
-            # two heights after the approval that passes it.
-            agency, core = net.members["agency"], net.members["core"]
-            target = nets[3].validator.address
-            propose = build_tx(net.chain_id, "nodes", "propose", nodes.Propose(
-                agency.address, nodes.Change("set_power", target, power=2),
-                now_ms() + DAY_MS), agency)
-            commit(net.api, propose)
-            proposal = tx_id(propose)
-            commit(net.api, build_tx(net.chain_id, "nodes", "approve",
-                                     nodes.Approve(agency.address, proposal), agency))
-            applied = commit(net.api, build_tx(net.chain_id, "nodes", "approve",
-                                               nodes.Approve(core.address, proposal), core))
-            assert "node.change_applied" in {e["kind"] for e in applied["events"]}
-            changed_at = applied["height"] + nodes.APPLY_DELAY
-            third = issue(net, "supplier", "core", "HT-4")  # after the change
-            wait_until("the chain passes the change",
-                       lambda: get(net.api, "/v1/status").json()["height"] > changed_at + 2)
+                # validator-3's power goes to 2, approved by the agency and core: in force
+                # two heights after the approval that passes it.
+                agency, core = net.members["agency"], net.members["core"]
+                target = nets[3].validator.address
+                propose = build_tx(net.chain_id, "nodes", "propose", nodes.Propose(
+                    agency.address, nodes.Change("set_power", target, power=2),
+                    now_ms() + DAY_MS), agency)
+                commit(net.api, propose)
+                proposal = tx_id(propose)
+                commit(net.api, build_tx(net.chain_id, "nodes", "approve",
+                                         nodes.Approve(agency.address, proposal), agency))
+                applied = commit(net.api, build_tx(net.chain_id, "nodes", "approve",
+                                                   nodes.Approve(core.address, proposal), core))
+                assert "node.change_applied" in {e["kind"] for e in applied["events"]}
+                changed_at = applied["height"] + nodes.APPLY_DELAY
+                third = issue(net, "supplier", "core", "HT-4")  # after the change
+                wait_until("the chain passes the change",
+                           lambda: get(net.api, "/v1/status").json()["height"] > changed_at + 2)
 
-            wait_until("the light node holds all its member's events",
-                       lambda: caught_up(light, net))
-            status = light.status()
-            assert status["height"] > changed_at, status  # it followed the new set
-            assert load.accepted > 5
+                wait_until("the light node holds all its member's events",
+                           lambda: caught_up(light, net))
+                status = light.status()
+                assert status["height"] > changed_at, status  # it followed the new set
+                announced = get(net.api, f"/v1/headers?from={changed_at - 1}&limit=1").json()
+                assert announced["headers"][0]["next_validators"] is not None  # a change
+                assert load.accepted > 5
 
-        held = {(r["kind"], r["id"]): r for r in light.records()}
-        # Its member's vouchers: every state it held, each equal to the full node's.
-        vouchers = {i: r for (k, i), r in held.items() if k == "voucher"}
-        full = get(net.api, f"/v1/vouchers?holder={supplier.address.hex()}&limit=1000").json()
-        assert set(vouchers) == {v["id"] for v in full["vouchers"]}
-        for voucher_id, record in vouchers.items():
-            proven = full_view(net, "voucher", voucher_id, supplier)
-            assert record["value"] == proven["value"], voucher_id
-        # ...the consumed ones proven consumed; and no other member's voucher.
-        states = held_vouchers(light)
-        assert states[first]["status"] == "consumed"
-        assert states[second]["status"] == "consumed"
-        assert states[third]["status"] == "active"
-        assert theirs not in states
-        assert all(v["holder"] == supplier.address.hex() for v in states.values())
-        # Its own records, equal to the full node's.
-        for kind in ("member", "holder_totals", "debtor_record", "fee_account", "stream"):
-            assert held[(kind, supplier.address.hex())]["value"] == \
-                full_view(net, kind, supplier.address.hex(), supplier)["value"], kind
-        # Nothing it holds is about another member only.
-        for kind, record_id in held:
-            assert kind in ("voucher", "application", "member", "holder_totals",
-                            "debtor_record", "fee_account", "stream"), kind
-            if kind in ("member", "holder_totals", "debtor_record", "fee_account", "stream"):
-                assert record_id == supplier.address.hex()
-        assert "refused" not in light.output()
+            held = {(r["kind"], r["id"]): r for r in light.records()}
+            # Its member's vouchers: every state it held, each equal to the full node's.
+            vouchers = {i: r for (k, i), r in held.items() if k == "voucher"}
+            full = get(net.api, f"/v1/vouchers?holder={supplier.address.hex()}&limit=1000"
+                       ).json()
+            assert set(vouchers) == {v["id"] for v in full["vouchers"]}
+            for voucher_id, record in vouchers.items():
+                proven = full_view(net, "voucher", voucher_id, supplier)
+                assert record["value"] == proven["value"], voucher_id
+            # ...the consumed ones proven consumed; and no other member's voucher.
+            states = held_vouchers(light)
+            assert states[first]["status"] == "consumed"
+            assert states[second]["status"] == "consumed"
+            assert states[third]["status"] == "active"
+            assert theirs not in states
+            assert all(v["holder"] == supplier.address.hex() for v in states.values())
+            # Its own records, equal to the full node's.
+            for kind in ("member", "holder_totals", "debtor_record", "fee_account", "stream"):
+                assert held[(kind, supplier.address.hex())]["value"] == \
+                    full_view(net, kind, supplier.address.hex(), supplier)["value"], kind
+            # Nothing it holds is about another member only.
+            for kind, record_id in held:
+                assert kind in ("voucher", "application", "member", "holder_totals",
+                                "debtor_record", "fee_account", "stream"), kind
+                if kind in ("member", "holder_totals", "debtor_record", "fee_account", "stream"):
+                    assert record_id == supplier.address.hex()
+            assert "refused" not in light.output()
+            # What it asked for: never the other member's voucher, nor its own records.
+            asked = get(light.api, "/v1/light/requests").json()["requests"]
+            assert any(f"/v1/proofs/voucher/{first}" in target for target in asked)
+            supplier2 = net.members["supplier2"].address.hex()
+            assert not any(theirs in t or supplier2 in t for t in asked)
     finally:
         for proc in procs:
             if proc.alive():

@@ -14,6 +14,7 @@ Routes (the full node's paths and answers, so the wallet needs nothing but
     GET  /v1/debtors/{address}          its debtor record
     GET  /v1/fees/{address}             its fee account (charges: ask a full node)
     GET  /v1/light/records              everything held, with proofs (for audit)
+    GET  /v1/light/requests             the last requests it made of its upstreams
     POST /v1/txs, GET /v1/txs/{id}      passed on to the upstream as they are
 
 Every request but status is signed by the member's own key (contracts/requests.py):
@@ -254,6 +255,12 @@ async def get_records(request: web.Request) -> web.Response:
         for p in request.app[LIGHT].store.records()]})
 
 
+async def get_requests(request: web.Request) -> web.Response:
+    """The last requests the light node made of its upstreams (at most 1,000): what it
+    asked for, which an audit compares with what it should ask for."""
+    return web.json_response({"requests": list(request.app[LIGHT].upstream.requests)})
+
+
 async def pass_on(request: web.Request) -> web.Response:
     """A submission or a transaction's status, passed to the upstream with the wallet's
     own signature (the light node adds nothing: the upstream checks the member's)."""
@@ -285,6 +292,7 @@ def make_light_app(light: LightNode) -> web.Application:
         web.get("/v1/debtors/{address}", get_debtor),
         web.get("/v1/fees/{address}", get_fee_account),
         web.get("/v1/light/records", get_records),
+        web.get("/v1/light/requests", get_requests),
         web.post("/v1/txs", pass_on),
         web.post("/v1/txs/batch", pass_on),
         web.get("/v1/txs/{id}", pass_on),
