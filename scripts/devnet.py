@@ -42,10 +42,14 @@ from contracts.requests import request_headers  # noqa: E402
 from contracts.tx import Transaction, payload_id  # noqa: E402
 from node.genesis import encode_genesis  # noqa: E402
 from node.home import GENESIS_FILE, KEY_FILE, NODE_TOML, render_node_toml  # noqa: E402
+from node.light.config import render_light_toml  # noqa: E402
 from node.network_template import read_plan  # noqa: E402
 from wallet.endpoint import pinning_opener  # noqa: E402
 
 PASSPHRASE = "devnet"  # a local network's key stores; never use it for real keys
+# The members that run a light node of their own (node/light): a supplier and the merchant.
+LIGHT_MEMBERS = ("mingda", "merchant")
+LIGHT_PORT = 8790  # their APIs, one after the other, unless --port moves every port
 CHINA = timezone(timedelta(hours=8))
 DEMO_CONTRACT = (
     "钢材供货合同 HT-2026-0815\n甲方: 华远建设 (Huayuan Construction)\n"
@@ -491,6 +495,11 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
         else:
             say("loading demo data …")
             demo = load_demo(api, member_keys)
+        if not tls:  # a light node checks an upstream's certificate against CAs only
+            first_light = LIGHT_PORT if port is None else \
+                port + len(entries) + len(raw["validators"])
+            start_lights(directory, genesis, keys_dir, member_keys,
+                         [n["api"] for n in nodes[:2]], first_light, env, nodes)
     except BaseException:
         for n in nodes:
             if alive(n["pid"]):
@@ -512,12 +521,47 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
     follow(state, api)
 
 
+def start_lights(directory: Path, genesis: Path, keys_dir: Path,
+                 member_keys: dict[str, KeyPair], upstream: list[str], first_port: int,
+                 env: dict[str, str], nodes: list[dict]) -> None:
+    """A light node for each of LIGHT_MEMBERS, following the chain through `upstream`,
+    added to `nodes` as it starts; each answers its status before this returns (it
+    catches up with the chain on its own)."""
+    for i, handle in enumerate(LIGHT_MEMBERS):
+        home = directory / f"light-{handle}"
+        home.mkdir(parents=True, exist_ok=True)
+        (home / GENESIS_FILE).write_bytes(genesis.read_bytes())
+        api = f"127.0.0.1:{first_port + i}"
+        (home / NODE_TOML).write_text(render_light_toml(
+            member_keys[handle].address, upstream, api,
+            str((keys_dir / f"{handle}.json").resolve())), encoding="utf-8")
+        log = directory / "logs" / f"light-{handle}.log"
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "claimledger-node"), "run", "--member",
+             member_keys[handle].address.hex(), "--home", str(home)],
+            env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        nodes.append({"name": f"light-{handle}", "member": handle, "role": "light",
+                      "api": f"http://{api}", "pid": process.pid, "log": str(log)})
+        wait_up(f"http://{api}", process, log)
+
+
 def guide(state: dict) -> None:
     api = state["nodes"][0]["api"]
     by = {m["handle"]: m for m in state["members"]}
     say(f"\nClaimledger devnet '{state['chain_id']}' is up.")
     for n in state["nodes"]:
-        say(f"  {n['role']:<10} {n['name']:<14} {n['api']}/v1/status   log {n['log']}")
+        if n["role"] != "light":
+            say(f"  {n['role']:<10} {n['name']:<14} {n['api']}/v1/status   log {n['log']}")
+    lights = [n for n in state["nodes"] if n["role"] == "light"]
+    if lights:
+        say("\nLight nodes (node/light): each follows the chain's headers from the genesis and")
+        say("keeps its member's records with their proofs; its member's wallet reads from it:")
+        for n in lights:
+            say(f"  light      {n['member']:<14} {n['api']}   log {n['log']}")
+            say(f"    CLAIMLEDGER_PASSPHRASE=devnet .venv/bin/claimledger-wallet --node {n['api']} "
+                f"--key {by[n['member']]['key_file']} vouchers")
     desk = next((n for n in state["nodes"] if n["role"] == "observer"), state["nodes"][0])
     say("\nExplorer (read-only web pages, served by every node):")
     if state.get("tls"):

@@ -34,7 +34,8 @@ def alive(pid: int) -> bool:
 @pytest.mark.process
 def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
     directory = tmp_path / "devnet"
-    port = free_port_block(9)  # four validators and an observer, the validators' peer links
+    # Four validators and an observer, the validators' peer links, two light nodes.
+    port = free_port_block(11)
     up = subprocess.run(
         [str(ROOT / "scripts" / "devnet"), "--detach", "--dir", str(directory),
          "--port", str(port)],
@@ -62,6 +63,26 @@ def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
         assert demo[0]["status"] == "consumed"  # the demo passed it on, split and spent it
         overdue = [v for v in vouchers if v["id"] == state["demo"]["overdue"]]
         assert overdue and overdue[0]["overdue_since_ms"] is not None
+        # Mingda's light node holds the same states, each proven, once it has caught up.
+        light = next(n for n in state["nodes"] if n["role"] == "light"
+                     and n["member"] == "mingda")
+        assert {n["member"] for n in state["nodes"] if n["role"] == "light"} == {
+            "mingda", "merchant"}
+        deadline = time.monotonic() + 60
+        while True:
+            held = subprocess.run(
+                [sys.executable, "-m", "wallet.cli", "--node", light["api"], "--key",
+                 creditor["key_file"], "--json", "vouchers"],
+                capture_output=True, text=True, timeout=60, cwd=ROOT,
+                env={**os.environ, "CLAIMLEDGER_PASSPHRASE": state["passphrase"]})
+            assert held.returncode == 0, held.stderr
+            states = {v["id"]: v for v in json.loads(held.stdout)["vouchers"]}
+            if states.keys() == {v["id"] for v in vouchers}:
+                break
+            assert time.monotonic() < deadline, (sorted(states), len(vouchers))
+            time.sleep(1)
+        for v in vouchers:
+            assert {k: states[v["id"]][k] for k in v} == v
     finally:
         subprocess.run([str(ROOT / "scripts" / "devnet"), "stop", "--dir", str(directory)],
                        capture_output=True, timeout=60)
