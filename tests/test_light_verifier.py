@@ -4,8 +4,10 @@ or record proof refused with its code; and the certified headers a node serves f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import msgpack
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from consensus.certificate import Certificate as ConsensusCertificate
 from consensus.certificate import Precommit, make_certificate
-from contracts import state_tree
+from contracts import nodes, state_tree
 from contracts.blocks import (
     CertificateRecord,
     Header,
@@ -35,6 +37,9 @@ from contracts.proofs import (
     trust_genesis,
     verify_record,
 )
+from node import light_serve
+from tests import nodeproc
+from tests import test_chain_validator_sets as sets_test
 
 CHAIN = "claimledger-light-test"
 KEYS = [KeyPair(bytes([i + 1]) * 32) for i in range(8)]  # fixed: examples replay
@@ -431,3 +436,121 @@ def test_certified_header_bytes_round_trip_and_garbage_is_malformed() -> None:
     refused("proof.malformed", lambda: certified_from_bytes(header_bytes + b"\x00",
                                                             cert_bytes))
     refused("proof.malformed", lambda: certified_from_bytes(cert_bytes, header_bytes))
+
+
+# ------------------------------------------------------------------ what a node serves
+
+
+def test_a_node_serves_certified_headers_across_real_set_changes(tmp_path: Path) -> None:
+    """A node's chain with two validator set changes by governance (in process): every
+    stored header, with the next set a node hands over, verifies from genesis."""
+    validators = [KeyPair.generate() for _ in range(3)]
+    agency, regulator = KeyPair.generate(), KeyPair.generate()
+    config = sets_test.parse_network(sets_test.network_text(validators, agency, regulator))
+    store = sets_test.Store(tmp_path / "ledger")
+    try:
+        chain = sets_test.Chain(store, sets_test.REGISTRY, config)
+        w = sets_test.World(validators, KeyPair.generate(), agency, chain, store, config, {})
+        v0, v1, v2 = validators
+        new = w.newcomer
+        add = nodes.Change("add_validator", new.address, power=1, peer="127.0.0.1:9200",
+                           operator=agency.address, name="v3")
+        for tx in sets_test.change(w, add):
+            sets_test.commit(w, [v0, v1, v2], tx)  # 1, 2: in force from 4
+        sets_test.commit(w, [v0, v1, v2])  # 3 announces the four
+        for tx in sets_test.change(w, nodes.Change("remove_validator", v0.address)):
+            sets_test.commit(w, [v1, v2, new], tx)  # 4, 5: in force from 7
+        sets_test.commit(w, [v1, v2, new])  # 6 announces the set without v0
+        sets_test.commit(w, [v1, v2, new])  # 7
+
+        genesis = store.header(0)
+        assert genesis is not None and light_serve.certified_header(store, 0) is None
+        trusted = trust_genesis(store.genesis_id() or b"", genesis,
+                                light_serve.powers_at(chain, 0),
+                                light_serve.announced_set(chain, genesis))
+        handed = []
+        for height in range(1, chain.head.height + 1):
+            certified = light_serve.certified_header(store, height)
+            assert certified is not None
+            following = light_serve.announced_set(chain, certified.header)
+            if following is not None:
+                handed.append(height)
+                refused("proof.bad_validators",
+                        lambda c=certified, t=trusted: advance(t, c))
+            trusted = advance(trusted, certified, following)
+        assert handed == [3, 6]
+        assert trusted.height == 7 and trusted.validators == light_serve.powers_at(chain, 8)
+        assert v0.address not in trusted.validators
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[nodeproc.Network]:
+    """A real node process with a few blocks: empty ones come every 100 ms."""
+    net = nodeproc.make_network(tmp_path_factory.mktemp("light"), "claimledger-light-api")
+    net.network_file.write_text(nodeproc.network_toml(
+        net.chain_id, net.validator, net.members, net.port, net.genesis_ms,
+        empty_block_interval_ms=100, peer_port=net.peer_port), encoding="utf-8")
+    with nodeproc.running(net) as process:
+        deadline = 200
+        while nodeproc.get(net.api, "/v1/status").json()["height"] < 5 and deadline:
+            deadline -= 1
+            time.sleep(0.05)
+        assert deadline, process.stderr()
+        yield net
+
+
+def test_headers_fetched_from_a_node_verify_from_its_genesis(
+        served: nodeproc.Network) -> None:
+    net = served
+    status = nodeproc.get(net.api, "/v1/status").json()
+    genesis = nodeproc.get(net.api, "/v1/headers/genesis").json()
+    assert genesis["block_id"] == status["genesis_id"]
+    as_set = lambda view: None if view is None else {  # noqa: E731
+        bytes.fromhex(v["key"]): v["power"] for v in view}
+    trusted = trust_genesis(bytes.fromhex(status["genesis_id"]),
+                            decode(Header, bytes.fromhex(genesis["header_bytes"])),
+                            as_set(genesis["validators"]), as_set(genesis["next_validators"]))
+    assert as_set(genesis["validators"]) == {net.validator.address: 1}
+    start, pages = 1, 0
+    while start <= status["height"]:
+        page = nodeproc.get(net.api, f"/v1/headers?from={start}&limit=2").json()
+        pages += 1
+        for view in page["headers"]:
+            certified = certified_from_bytes(bytes.fromhex(view["header_bytes"]),
+                                             bytes.fromhex(view["certificate"]))
+            assert view["header"]["state_root"] == certified.header.state_root.hex()
+            assert view["block_id"] == block_id(certified.header).hex()
+            trusted = advance(trusted, certified, as_set(view["next_validators"]))
+        assert page["next_from"] == start + len(page["headers"])
+        start = page["next_from"]
+    assert trusted.height >= status["height"] and pages >= 3
+    block = nodeproc.get(net.api, f"/v1/blocks/{trusted.height}").json()
+    assert block["id"] == block_id(trusted.header).hex()
+
+
+@pytest.mark.parametrize(("query", "status", "code"), [
+    ("from=abc", 400, "request.bad_parameter"),
+    ("from=-1", 400, "request.bad_parameter"),
+    ("from=0", 400, "request.bad_parameter"),
+    ("from=1.5", 400, "request.bad_parameter"),
+    ("from=" + "9" * 30, 400, "request.bad_parameter"),
+    ("limit=0", 400, "request.bad_parameter"),
+    ("limit=1001", 400, "request.bad_parameter"),
+    ("limit=x", 400, "request.bad_parameter"),
+    ("from=999999999", 404, "not_found"),
+])
+def test_bad_header_parameters_are_refused_with_their_codes(
+        served: nodeproc.Network, query: str, status: int, code: str) -> None:
+    reply = nodeproc.get(served.api, f"/v1/headers?{query}")
+    assert reply.status == status, reply.body
+    assert reply.error_code() == code
+
+
+def test_headers_are_read_by_members_only(served: nodeproc.Network) -> None:
+    assert nodeproc.get(served.api, "/v1/headers", key=None).error_code() == "auth.required"
+    reply = nodeproc.get(served.api, "/v1/headers/genesis", key=KeyPair.generate())
+    assert reply.status == 403 and reply.error_code() == "read.forbidden"
+    page = nodeproc.get(served.api, "/v1/headers", key=served.members["supplier"]).json()
+    assert page["headers"][0]["height"] == 1 and len(page["headers"]) <= 100
