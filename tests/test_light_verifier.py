@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from consensus.certificate import Certificate as ConsensusCertificate
 from consensus.certificate import Precommit, make_certificate
-from contracts import nodes, state_tree
+from contracts import membership, nodes, state_tree
 from contracts.blocks import (
     CertificateRecord,
     Header,
@@ -481,6 +481,18 @@ def test_a_node_serves_certified_headers_across_real_set_changes(tmp_path: Path)
         assert handed == [3, 6]
         assert trusted.height == 7 and trusted.validators == light_serve.powers_at(chain, 8)
         assert v0.address not in trusted.validators
+        # A record of the head's state, and one absent, proven against the header the
+        # client verified from genesis: the state root is the node's own state tree.
+        key = membership.member_key(agency.address)
+        value = store.get(key)
+        assert value is not None and trusted.header.state_root == chain.head.state_root
+        verify_record(trusted.header, key, value,
+                      state_tree.prove(store.tree, trusted.header.state_root, key))
+        stranger = membership.member_key(OUTSIDER.address)
+        proof = state_tree.prove(store.tree, trusted.header.state_root, stranger)
+        verify_record(trusted.header, stranger, None, proof)
+        refused("proof.bad_proof", lambda: verify_record(trusted.header, stranger, value,
+                                                         proof))
     finally:
         store.close()
 
