@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,9 @@ from contracts import issuance, nodes, transfer
 from contracts.identity import KeyPair
 from contracts.keystore import seal
 from node.home import GENESIS_FILE
-from node.light.config import render_light_toml
+from tests.lightproc import LightProcess, caught_up, wait_until
 from tests.nodeproc import (
     DAY_MS,
-    NODE_BIN,
     PASSPHRASE,
     ROOT,
     Network,
@@ -42,11 +41,9 @@ from tests.nodeproc import (
     make_network,
     now_ms,
     post_tx,
-    register_signer,
     terms,
     tx_id,
 )
-from tests.signing import Signer
 
 # Who runs which validator: the agency two, core and supplier2 one each; the agency and
 # core together hold 3 of 4: more than 2/3, enough to pass a change.
@@ -55,84 +52,6 @@ OPERATORS = {"validator-0": "agency", "validator-1": "agency", "validator-2": "c
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def wait_until(what: str, condition: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = condition()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.2)
-
-
-class LightProcess:
-    """`claimledger-node run --member` from a light home, its output to a log file."""
-
-    def __init__(self, root: Path, genesis: Path, member: KeyPair, upstream: list[str],
-                 chain_id: str) -> None:
-        self.home = root
-        self.member = member
-        root.mkdir(parents=True)
-        (root / GENESIS_FILE).write_bytes(genesis.read_bytes())
-        key_file = root / "member-key.json"
-        key_file.write_text(json.dumps(seal(member, PASSPHRASE, "member")), encoding="utf-8")
-        key_file.chmod(0o600)
-        self.port = free_port()
-        (root / "node.toml").write_text(render_light_toml(
-            member.address, upstream, f"127.0.0.1:{self.port}", key_file.name, poll_ms=200),
-            encoding="utf-8")
-        self.api = f"http://127.0.0.1:{self.port}"
-        register_signer(self.api, Signer.of(chain_id, member))
-        self.log = root / "light.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> LightProcess:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(NODE_BIN), "run", "--member", self.member.address.hex(), "--home",
-                 str(self.home)], env={**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE},
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        wait_until("the light node answers", self.answers, timeout=30)
-        return self
-
-    def answers(self) -> bool:
-        assert self.process is not None and self.process.poll() is None, self.output()
-        try:
-            return get(self.api, "/v1/status", timeout=2).status == 200
-        except OSError:
-            return False
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def status(self) -> dict:
-        return get(self.api, "/v1/status", timeout=5).json()
-
-    def records(self) -> list[dict]:
-        return get(self.api, "/v1/light/records", timeout=10).json()["records"]
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-def stream_count(net: Network, member: KeyPair) -> int:
-    """How many events the full node's state says are addressed to `member`."""
-    view = get(net.api, f"/v1/proofs/stream/{member.address.hex()}", key=member).json()
-    return 0 if view["record"] is None else view["record"]["count"]
-
-
-def caught_up(light: LightProcess, net: Network) -> bool:
-    """Whether the light node holds every event the full node has for its member."""
-    return light.status()["events"] == stream_count(net, light.member)
 
 
 def issue(net: Network, creditor: str, debtor: str, basis: str,
