@@ -415,6 +415,11 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         run_light(home or config_path, member, passphrase_file, log_level, log_format,
                   event_loop)
         return
+    from node.light.config import is_light_config
+
+    if (home or config_path) is not None and is_light_config(home or config_path):
+        raise click.UsageError("this home is a light node's (its node.toml names upstream "
+                               "nodes): run it with --member ADDRESS")
     setup = node_setup(home, config_path, network_path, data_dir, key_path, passphrase_file)
     settings = setup.settings
     configure_logging(log_level or (settings.log_level if settings else "INFO"),
