@@ -165,6 +165,9 @@ async def sync_member(store: LightStore, upstream: Upstream, ensure_height: Ensu
                          f"{proven_stream.height} counts {stream.count} events, fewer than "
                          f"the {held.stream.count} proven before")
     missing = stream.count - held.stream.count
+    if not missing and held.height > 0:  # nothing new: its records changed with no event
+        return Verified(stream=StreamPoint(stream, proven_stream.height, held.cursor),
+                        records=tuple(work.records.values()))
     events = await new_events(upstream, member, held, proven_stream.height, missing) \
         if missing else []
     if chain_of(held.stream, events) != stream:
