@@ -23,7 +23,10 @@ from aiohttp import ClientSession, web
 from contracts import issuance, nodes, transfer
 from contracts.identity import KeyPair
 from contracts.keystore import seal
+from contracts.streams import AddressedEvent
 from node.home import GENESIS_FILE
+from node.light.naming import named_records, subject_kind
+from node.light.store import LightStore, ProvenRecord, Verified
 from tests.lightproc import LightProcess, caught_up, wait_until
 from tests.nodeproc import (
     DAY_MS,
@@ -376,3 +379,42 @@ def test_the_wallet_reads_and_submits_through_the_light_node(tmp_path: Path) -> 
             assert stranger.status == 403
     finally:
         proc.kill()
+
+
+# ------------------------------------------------------------------ its parts, in process
+
+
+def test_a_stored_record_is_replaced_only_by_one_proven_at_a_later_height(
+        tmp_path: Path) -> None:
+    store = LightStore(tmp_path / "light")
+    try:
+        def proven(height: int, value: bytes) -> ProvenRecord:
+            return ProvenRecord("voucher", b"\x01" * 32, height, b"v/" + b"\x01" * 32,
+                                value, b"")
+
+        store.write(Verified(records=(proven(5, b"five"),)))
+        store.write(Verified(records=(proven(4, b"four"),)))  # an upstream behind
+        held = store.record("voucher", b"\x01" * 32)
+        assert held is not None and (held.height, held.value) == (5, b"five")
+        store.write(Verified(records=(proven(6, b"six"),)))
+        held = store.record("voucher", b"\x01" * 32)
+        assert held is not None and (held.height, held.value) == (6, b"six")
+    finally:
+        store.close()
+
+
+def test_a_member_event_names_the_records_its_light_node_fetches() -> None:
+    member, other = b"\x01" * 32, b"\x02" * 32
+
+    def event(kind: str, subject: bytes) -> AddressedEvent:
+        return AddressedEvent(1, 0, 0, None, kind, subject, (member, other))
+
+    named = named_records([event("voucher.transferred", b"\x0a" * 32),
+                           event("application.submitted", b"\x0b" * 32),
+                           event("pledge.registered", b"\x0c" * 32),
+                           event("setoff.executed", b"\x0d" * 32),
+                           event("node.change_applied", b"\x0e" * 32),  # no record of its
+                           event("voucher.transferred", b"\x0a" * 32)])  # once each
+    assert named == [("voucher", b"\x0a" * 32), ("application", b"\x0b" * 32),
+                     ("pledge", b"\x0c" * 32), ("setoff_round", b"\x0d" * 32)]
+    assert subject_kind("payment.accepted") == "voucher"
