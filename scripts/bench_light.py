@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> dict:
         started = time.perf_counter()
         raws = admissions(net.chain_id, agency, args.txs, status(net.api)["height"])
         asyncio.run(fill([n.api for n in nets], signer, raws, args.batch))
-        wait_committed(net.api, raws[-1:])
+        while any(status(n.api)["mempool"] for n in nets):  # every one committed
+            time.sleep(0.2)
         fill_s = time.perf_counter() - started
         head = status(net.api)
 
