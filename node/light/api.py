@@ -159,7 +159,10 @@ async def list_vouchers(request: web.Request) -> web.Response:
     else:
         raise LedgerError("missing_parameter", "give holder=ADDRESS or debtor=ADDRESS")
     status = query.get("status")
-    limit = max(1, min(MAX_PAGE, int(query.get("limit", "100") or 100)))
+    try:
+        limit = max(1, min(MAX_PAGE, int(query.get("limit", "100"))))
+    except ValueError:
+        raise LedgerError("bad_parameter", "limit is a number") from None
     after = query.get("after") or ""
     rows = [v for v in member_vouchers(request)
             if getattr(v, field) == who and (status is None or v.status == status)
