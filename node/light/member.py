@@ -8,7 +8,9 @@ One round (`sync_member`):
    record to the one just proven (contracts.streams.chain_of): an upstream that holds
    back, adds or alters an event is caught here (`proof.bad_stream`);
 3. the member's own records and every record those events name (node/light/naming.py),
-   each with its proof against the header of the height it is proven at.
+   each with its proof against the header of the height it is proven at. A round with
+   no new event proves the stream record only: every change of a member's own records
+   (totals, debtor record, fees, membership) comes with an event addressed to it.
 Nothing of the round is stored unless all of it verifies; then it is stored in one
 batch. A record the member may not read (the full node answers `read.forbidden`, e.g. the
 part it transferred away) is not stored: the light node holds what its member may read.
@@ -165,9 +167,6 @@ async def sync_member(store: LightStore, upstream: Upstream, ensure_height: Ensu
                          f"{proven_stream.height} counts {stream.count} events, fewer than "
                          f"the {held.stream.count} proven before")
     missing = stream.count - held.stream.count
-    if not missing and held.height > 0:  # nothing new: its records changed with no event
-        return Verified(stream=StreamPoint(stream, proven_stream.height, held.cursor),
-                        records=tuple(work.records.values()))
     events = await new_events(upstream, member, held, proven_stream.height, missing) \
         if missing else []
     if chain_of(held.stream, events) != stream:
@@ -175,6 +174,9 @@ async def sync_member(store: LightStore, upstream: Upstream, ensure_height: Ensu
                          f"{held.cursor.hex() or 'the start'} do not carry the member's "
                          f"stream to the one proven at height {proven_stream.height} "
                          f"({stream.count} events): some were held back, added or altered")
+    if not events and held.height > 0:  # nothing new: no record of its own changed either
+        return Verified(stream=StreamPoint(stream, proven_stream.height, held.cursor),
+                        records=tuple(work.records.values()))
     for kind, record_id in [*own_records(member), *named_records(events)]:
         await work.prove(kind, record_id)
     await work.refresh_vouchers(events)
