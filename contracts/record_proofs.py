@@ -136,6 +136,7 @@ _TABLE = (
     Provable("node_proposal", nodes.pending_key, nodes.Pending, read="node"),
 )
 PROVABLE = {p.kind: p for p in _TABLE}
+READ_KINDS = tuple(dict.fromkeys(p.read_kind for p in _TABLE))  # the rules that decide
 assert len(PROVABLE) == len(_TABLE)
 for _p in _TABLE:
     assert _p.read_kind in ROWS, _p
