@@ -5,9 +5,9 @@ Two ledgers. The read-rule world of tests/test_read_routes.py (one record of eve
 made by real signed transactions, replayed into a real node with its API in process):
 every provable kind it holds is proven and checked against the block's root, unknown
 ids are proven absent, and callers the read rules refuse get the refusal and no proof.
-Then a real node process: a voucher issued through the API is proven live, split,
-and proven consumed at the new height, where its old proof no longer holds; every byte
-flipped in a proof or a value the API gave makes verification fail.
+Then a real node process: a voucher issued through the API is proven live, transferred
+in part, and proven consumed at the new height, where its old proof no longer holds;
+every byte flipped in a proof or a value the API gave makes verification fail.
 """
 
 from __future__ import annotations
@@ -197,24 +197,29 @@ def block_root(api: str, height: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def spent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A voucher proven live, then split (consumed) and proven again, on a node process."""
+    """A voucher proven live, then transferred in part (consumed) and proven again, with
+    the part the transferee received, on a node process (read as the agency)."""
     net = nodeproc.make_network(Path(tmp_path_factory.mktemp("proofs-process")))
     with nodeproc.running(net):
         _, voucher = nodeproc.issue_voucher(net)
         live = proof_of(net.api, f"/v1/proofs/voucher/{voucher}")
         live_root = block_root(net.api, live["height"])
-        supplier = net.members["supplier"]
-        split = nodeproc.build_tx(net.chain_id, "transfer", "split", transfer.Split(
-            supplier.address, bytes.fromhex(voucher), (400_000, 600_000), None), supplier)
-        nodeproc.commit(net.api, split)
+        supplier, agency = net.members["supplier"], net.members["agency"]
+        move = nodeproc.build_tx(net.chain_id, "transfer", "transfer", transfer.Transfer(
+            supplier.address, bytes.fromhex(voucher), agency.address, 400_000, None),
+            supplier)
+        moved = next(e["subject"] for e in nodeproc.commit(net.api, move)["events"]
+                     if e["kind"] == "voucher.transferred")
         consumed = proof_of(net.api, f"/v1/proofs/voucher/{voucher}")
+        received = proof_of(net.api, f"/v1/proofs/voucher/{moved}")
         yield {"voucher": voucher, "live": live, "live_root": live_root,
-               "consumed": consumed, "consumed_root": block_root(net.api, consumed["height"])}
+               "consumed": consumed, "consumed_root": block_root(net.api, consumed["height"]),
+               "received": received, "agency": agency.address.hex()}
 
 
-def test_a_voucher_spent_later_is_proven_consumed_and_its_old_proof_fails(
+def test_a_voucher_transferred_later_is_proven_consumed_and_its_old_proof_fails(
         spent: dict[str, Any]) -> None:
-    live, consumed = spent["live"], spent["consumed"]
+    live, consumed, received = spent["live"], spent["consumed"], spent["received"]
     assert live["record"]["status"] == "active" and holds(spent["live_root"], live)
     assert consumed["height"] > live["height"]
     assert consumed["record"]["status"] == "consumed"
@@ -223,6 +228,12 @@ def test_a_voucher_spent_later_is_proven_consumed_and_its_old_proof_fails(
     assert spent["consumed_root"] != spent["live_root"]
     assert not holds(spent["consumed_root"], live)  # the live state is no longer proven
     assert not holds(spent["live_root"], consumed)
+    # The part the transferee holds now is proven at the same height.
+    assert received["height"] == consumed["height"]
+    assert received["record"]["holder"] == spent["agency"]
+    assert received["record"]["amount_fen"] == 400_000
+    assert received["record"]["parent"] == spent["voucher"]
+    assert holds(spent["consumed_root"], received)
 
 
 @given(data=st.data())
