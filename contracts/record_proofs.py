@@ -4,8 +4,9 @@ A record is *provable* when it is kept whole at one committed state key of its o
 (contracts.commitment): its value there is its canonical encoding, so a proof of that
 key against a header's state root (contracts.state_tree) proves the record itself,
 present or absent. `PROVABLE` lists them by kind: the state key of an id (the family's
-own key function: its key layout stays in its module), the record class stored there,
-and the read-rule kind (contracts.access.TABLE) that decides who may see it.
+own key function: its key layout stays in its module; an id is always the end of its
+key), the record class stored there, and the read-rule kind (contracts.access.TABLE)
+that decides who may see it.
 
 The table sits here rather than in each family module because a contract module's
 imports are part of its code hash (contracts.code_identity), and a deployed version's
@@ -16,7 +17,8 @@ Who may learn what (`prove_record`):
 - a record present: whoever its read rule lets read it, as its own route answers;
 - a record absent, for a kind the family answers a zero record for (a member's holder
   totals, debtor record, fee account, event stream, set-off limit, a run's usage of a
-  member): whoever may read that zero record, as its own route answers it;
+  member; a mandate number it never signed): whoever may read that zero record, as its
+  own route answers it;
 - a record absent, for the other kinds: any member. Their ids are hashes nobody guesses
   (of transactions, of applications) or addresses the member directory shows, and their
   own routes answer any member 404 for an unknown id.
@@ -140,8 +142,10 @@ READ_KINDS = tuple(dict.fromkeys(p.read_kind for p in _TABLE))  # the rules that
 assert len(PROVABLE) == len(_TABLE)
 for _p in _TABLE:
     assert _p.read_kind in ROWS, _p
-    assert commitment.is_committed(_p.key(bytes(_p.id_bytes))), _p
     assert 1 <= _p.id_bytes <= 64, _p
+    _sample = bytes(range(1, _p.id_bytes + 1))
+    assert commitment.is_committed(_p.key(_sample)), _p
+    assert _p.key(_sample).endswith(_sample), f"{_p.kind}: an id is the end of its key"
 
 
 @dataclass(frozen=True)
