@@ -58,6 +58,8 @@ from node.genesis import (
 from node.http.access_log import AccessLog, AccessLogConfig, access_logged
 from node.http.app import make_app
 from node.http.submit import SubmitLimit
+from node.light.config import is_light_config, load_light_config
+from node.light.run import serve_light
 from node.network_template import read_plan
 from node.node_config import NodeSettings, load_node_config
 from node.replication import Replication
@@ -415,8 +417,6 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         run_light(home or config_path, member, passphrase_file, log_level, log_format,
                   event_loop)
         return
-    from node.light.config import is_light_config
-
     if (home or config_path) is not None and is_light_config(home or config_path):
         raise click.UsageError("this home is a light node's (its node.toml names upstream "
                                "nodes): run it with --member ADDRESS")
@@ -461,9 +461,6 @@ def run_light(home: Path | None, member: str, passphrase_file: Path | None,
               log_level: str | None, log_format: str | None, event_loop: str) -> None:
     """A member's light node from its home (node/light): follows the chain from the
     genesis, keeps the member's records with their proofs, serves its wallet."""
-    from node.light.config import load_light_config  # a full node never loads these
-    from node.light.run import serve_light
-
     if home is None:
         raise click.UsageError("--member needs --home DIR (a light node's home)")
     try:
