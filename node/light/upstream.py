@@ -81,14 +81,24 @@ class Upstream:
         try:
             async with self.session().request(method, self.url + target, data=body or None,
                                               headers=headers) as response:
-                data = await response.content.read(MAX_ANSWER_BYTES + 1)
-                if len(data) > MAX_ANSWER_BYTES:
-                    raise UpstreamError("light.upstream_too_large",
-                                        f"{self.url} answered more than {MAX_ANSWER_BYTES} bytes")
-                return response.status, data
+                return response.status, await read_bounded(response, self.url)
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
             raise UpstreamError("light.upstream_unreachable",
                                 f"cannot reach {self.url}: {e or type(e).__name__}") from None
+
+
+async def read_bounded(response: aiohttp.ClientResponse, url: str) -> bytes:
+    """The whole body, read chunk by chunk up to MAX_ANSWER_BYTES (a longer one is
+    refused: `light.upstream_too_large`)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await response.content.read(1 << 16):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise UpstreamError("light.upstream_too_large",
+                                f"{url} answered more than {MAX_ANSWER_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def answer_json(status: int, body: bytes, url: str) -> Any:
