@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
 
 from contracts import issuance, nodes, transfer
 from contracts.identity import KeyPair
@@ -27,6 +29,7 @@ from contracts.streams import AddressedEvent
 from node.home import GENESIS_FILE
 from node.light.naming import named_records, subject_kind
 from node.light.store import LightStore, ProvenRecord, Verified
+from node.light.upstream import MAX_ANSWER_BYTES, Upstream, UpstreamError
 from tests.lightproc import LightProcess, caught_up, wait_until
 from tests.nodeproc import (
     DAY_MS,
@@ -418,3 +421,25 @@ def test_a_member_event_names_the_records_its_light_node_fetches() -> None:
     assert named == [("voucher", b"\x0a" * 32), ("application", b"\x0b" * 32),
                      ("pledge", b"\x0c" * 32), ("setoff_round", b"\x0d" * 32)]
     assert subject_kind("payment.accepted") == "voucher"
+
+
+async def test_an_upstream_answer_is_read_whole_and_bounded() -> None:
+    big = {"headers": ["ab" * 500] * 3000}  # some 3 MB, many reads of a socket
+
+    async def headers(_: web.Request) -> web.Response:
+        return web.json_response(big)
+
+    async def huge(_: web.Request) -> web.Response:
+        return web.Response(body=b"x" * (MAX_ANSWER_BYTES + 1))
+
+    app = web.Application()
+    app.add_routes([web.get("/v1/headers", headers), web.get("/v1/huge", huge)])
+    async with TestServer(app, host="127.0.0.1") as server:
+        upstream = Upstream((str(server.make_url("")).rstrip("/"),), KeyPair.generate(), "c")
+        try:
+            assert await upstream.get("/v1/headers") == big
+            with pytest.raises(UpstreamError) as refused:
+                await upstream.get("/v1/huge")
+            assert refused.value.code == "light.upstream_too_large"
+        finally:
+            await upstream.close()
