@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -437,7 +438,7 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
     state_file = directory / "devnet.json"
     if state_file.exists():
         previous = json.loads(state_file.read_text())
-        if any(alive(n["pid"]) for n in previous["nodes"]):
+        if any(alive(n["pid"]) for n in [*previous["nodes"], *previous.get("lights", [])]):
             raise SystemExit(f"a devnet is already running from {directory}; "
                              f"stop it with: scripts/devnet stop --dir {directory}")
     template = ROOT / "network.toml"
@@ -465,6 +466,7 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CLAIMLEDGER_PASSPHRASE": PASSPHRASE}
     nodes = []
+    lights: list[dict] = []  # the members' light nodes (node/light)
     processes: list[subprocess.Popen] = []
     for role, entry in entries:
         name = entry["name"]
@@ -499,9 +501,9 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
             first_light = LIGHT_PORT if port is None else \
                 port + len(entries) + len(raw["validators"])
             start_lights(directory, genesis, keys_dir, member_keys,
-                         [n["api"] for n in nodes[:2]], first_light, env, nodes)
+                         [n["api"] for n in nodes[:2]], first_light, env, lights)
     except BaseException:
-        for n in nodes:
+        for n in [*nodes, *lights]:
             if alive(n["pid"]):
                 os.kill(n["pid"], signal.SIGTERM)
         raise
@@ -513,7 +515,7 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
     ]
     state = {"chain_id": raw["chain_id"], "dir": str(directory.resolve()),
              "network": str(genesis.resolve()), "passphrase": PASSPHRASE, "tls": tls,
-             "nodes": nodes, "members": members, "demo": demo}
+             "nodes": nodes, "lights": lights, "members": members, "demo": demo}
     state_file.write_text(json.dumps(state, indent=2, ensure_ascii=False))
     guide(state)
     if detach:
@@ -521,17 +523,27 @@ def start(directory: Path, detach: bool, port: int | None, tls: bool = False) ->
     follow(state, api)
 
 
+def free_or_other(port: int) -> int:
+    """`port` if nothing listens on it, else one the system picks."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def start_lights(directory: Path, genesis: Path, keys_dir: Path,
                  member_keys: dict[str, KeyPair], upstream: list[str], first_port: int,
-                 env: dict[str, str], nodes: list[dict]) -> None:
+                 env: dict[str, str], lights: list[dict]) -> None:
     """A light node for each of LIGHT_MEMBERS, following the chain through `upstream`,
-    added to `nodes` as it starts; each answers its status before this returns (it
+    added to `lights` as it starts; each answers its status before this returns (it
     catches up with the chain on its own)."""
     for i, handle in enumerate(LIGHT_MEMBERS):
         home = directory / f"light-{handle}"
         home.mkdir(parents=True, exist_ok=True)
         (home / GENESIS_FILE).write_bytes(genesis.read_bytes())
-        api = f"127.0.0.1:{first_port + i}"
+        api = f"127.0.0.1:{free_or_other(first_port + i)}"
         (home / NODE_TOML).write_text(render_light_toml(
             member_keys[handle].address, upstream, api,
             str((keys_dir / f"{handle}.json").resolve())), encoding="utf-8")
@@ -542,8 +554,8 @@ def start_lights(directory: Path, genesis: Path, keys_dir: Path,
             env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        nodes.append({"name": f"light-{handle}", "member": handle, "role": "light",
-                      "api": f"http://{api}", "pid": process.pid, "log": str(log)})
+        lights.append({"name": f"light-{handle}", "member": handle, "role": "light",
+                       "api": f"http://{api}", "pid": process.pid, "log": str(log)})
         wait_up(f"http://{api}", process, log)
 
 
@@ -552,9 +564,8 @@ def guide(state: dict) -> None:
     by = {m["handle"]: m for m in state["members"]}
     say(f"\nClaimledger devnet '{state['chain_id']}' is up.")
     for n in state["nodes"]:
-        if n["role"] != "light":
-            say(f"  {n['role']:<10} {n['name']:<14} {n['api']}/v1/status   log {n['log']}")
-    lights = [n for n in state["nodes"] if n["role"] == "light"]
+        say(f"  {n['role']:<10} {n['name']:<14} {n['api']}/v1/status   log {n['log']}")
+    lights = state.get("lights", [])
     if lights:
         say("\nLight nodes (node/light): each follows the chain's headers from the genesis and")
         say("keeps its member's records with their proofs; its member's wallet reads from it:")
@@ -645,7 +656,8 @@ def stop(directory: Path) -> None:
     state_file = directory / "devnet.json"
     if not state_file.exists():
         raise SystemExit(f"no devnet.json in {directory}: nothing to stop")
-    nodes = json.loads(state_file.read_text())["nodes"]
+    state = json.loads(state_file.read_text())
+    nodes = [*state["nodes"], *state.get("lights", [])]
     for n in nodes:
         if alive(n["pid"]):
             os.kill(n["pid"], signal.SIGTERM)

@@ -64,10 +64,8 @@ def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
         overdue = [v for v in vouchers if v["id"] == state["demo"]["overdue"]]
         assert overdue and overdue[0]["overdue_since_ms"] is not None
         # Mingda's light node holds the same states, each proven, once it has caught up.
-        light = next(n for n in state["nodes"] if n["role"] == "light"
-                     and n["member"] == "mingda")
-        assert {n["member"] for n in state["nodes"] if n["role"] == "light"} == {
-            "mingda", "merchant"}
+        light = next(n for n in state["lights"] if n["member"] == "mingda")
+        assert {n["member"] for n in state["lights"]} == {"mingda", "merchant"}
         deadline = time.monotonic() + 60
         while True:
             held = subprocess.run(
@@ -86,7 +84,8 @@ def test_devnet_detach_lists_the_demo_voucher_and_stops(tmp_path: Path) -> None:
     finally:
         subprocess.run([str(ROOT / "scripts" / "devnet"), "stop", "--dir", str(directory)],
                        capture_output=True, timeout=60)
-    pids = [n["pid"] for n in json.loads(state_file.read_text())["nodes"]]
+    stopped = json.loads(state_file.read_text())
+    pids = [n["pid"] for n in [*stopped["nodes"], *stopped["lights"]]]
     deadline = time.monotonic() + 10
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -3,13 +3,16 @@ member's events and records, each record with the proof that showed it.
 
 Key layout (every value the canonical encoding of the record named):
 
-    h/<height: 8 bytes>        StoredHeader: a verified header and its certificate
-    m/trust                    TrustPoint: the height verified up to, and the validator
+    H/<height: 8 bytes>        StoredHeader: a verified header and its certificate
+    T                          TrustPoint: the height verified up to, and the validator
                                powers that check the next certificate
-    m/stream                   StreamPoint: the member's stream record as last proven,
+    S                          StreamPoint: the member's stream record as last proven,
                                and the cursor of the last event it covers
-    e/<cursor: 12 bytes>       AddressedEvent: the member's events, in stream order
-    r/<kind>/<id>              ProvenRecord: a record (or its absence) with its proof
+    E/<cursor: 12 bytes>       AddressedEvent: the member's events, in stream order
+    R/<kind>/<id>              ProvenRecord: a record (or its absence) with its proof
+
+(Upper case: these are the light store's own keys, never the ledger state's, which
+contracts/ spells in lower case.)
 
 A header is written only with the trust point that accepts it, in one write batch, and
 every header names the one below it (`prev_hash`, checked by contracts.proofs.advance):
@@ -32,12 +35,12 @@ from contracts.codec import Height, Name, Size, decode, encode
 from contracts.errors import LedgerError
 from contracts.streams import START, AddressedEvent, Stream
 
-HEADER = b"h/"
-EVENT = b"e/"
-EVENT_END = b"e0"  # the first key after every e/ key
-RECORD = b"r/"
-TRUST = b"m/trust"
-STREAM = b"m/stream"
+HEADER = b"H/"
+EVENT = b"E/"
+EVENT_END = b"E0"  # the first key after every E/ key
+RECORD = b"R/"
+TRUST = b"T"
+STREAM = b"S"
 MAX_VALUE_BYTES = 1 << 22  # a stored record, proof included: 256 siblings are 8 KB
 
 
