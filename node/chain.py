@@ -44,6 +44,7 @@ from contracts.identity import verify
 from contracts.ledger import (
     BlockInfo,
     CheckedTx,
+    Genesis,
     ReleaseGap,
     apply_transaction,
     check_transaction,
@@ -192,6 +193,39 @@ def check_per_block(txs: list[CheckedTx]) -> None:
                                f"{op[0]}.{op[1]} transactions")
 
 
+def genesis_block(registry: Registry, genesis: Genesis
+                  ) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
+    """Block 0 of the network `genesis` describes, the state it starts (as changes, by
+    key) and that state's tree. Its block id is the genesis block id, the one thing a
+    light client trusts (`claimledger-node genesis-id` prints it from genesis.json)."""
+    changes = genesis_state(registry, genesis)
+    state = MemoryStore()
+    state.apply(changes)
+    tree = MemoryTree()
+    root = state_tree.build(tree, commitment.committed(state.items.items()))
+    at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
+    if at_zero is None or at_one is None:
+        raise LedgerError("genesis.no_validators", "the genesis names no validators")
+
+    def hashed(node_set: nodes.NodeSet) -> bytes:
+        return validators_hash({v.key: v.power for v in node_set.validators})
+
+    header = Header(
+        chain_id=genesis.chain_id,
+        height=0,
+        prev_hash=ZERO_HASH,
+        time_ms=genesis.time_ms,
+        proposer=ZERO_HASH,
+        tx_root=tx_root([]),
+        tx_count=0,
+        state_root=root,
+        validators_hash=hashed(at_zero),
+        next_validators_hash=hashed(at_one),
+        evidence_root=evidence_root([]),
+    )
+    return Block(header, ()), changes, tree
+
+
 class Chain:
     def __init__(self, store: Store, registry: Registry, config: NetworkConfig) -> None:
         self.store = store
@@ -267,32 +301,7 @@ class Chain:
 
     def genesis(self) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
         """Block 0, the state it starts (as changes, by key) and that state's tree."""
-        changes = genesis_state(self.registry, self.config.genesis)
-        state = MemoryStore()
-        state.apply(changes)
-        tree = MemoryTree()
-        root = state_tree.build(tree, commitment.committed(state.items.items()))
-        at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
-        if at_zero is None or at_one is None:
-            raise LedgerError("genesis.no_validators", "the genesis names no validators")
-
-        def hashed(node_set: nodes.NodeSet) -> bytes:
-            return validators_hash({v.key: v.power for v in node_set.validators})
-
-        header = Header(
-            chain_id=self.chain_id,
-            height=0,
-            prev_hash=ZERO_HASH,
-            time_ms=self.config.genesis.time_ms,
-            proposer=ZERO_HASH,
-            tx_root=tx_root([]),
-            tx_count=0,
-            state_root=root,
-            validators_hash=hashed(at_zero),
-            next_validators_hash=hashed(at_one),
-            evidence_root=evidence_root([]),
-        )
-        return Block(header, ()), changes, tree
+        return genesis_block(self.registry, self.config.genesis)
 
     def _open(self) -> Head:
         self._check_genesis_hash()

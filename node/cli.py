@@ -43,7 +43,8 @@ from node import home as home_files
 from node import logs, tls
 from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
 from node.backup import AdminSocket, BackupError, request_backup
-from node.chain import Chain
+from node.blocks import block_id
+from node.chain import Chain, genesis_block
 from node.config import Limits, NetworkConfig, NodeEntry, load_network
 from node.front import FrontLimits, start_front
 from node.genesis import (
@@ -781,6 +782,42 @@ def make_genesis(network_path: Path, out_path: Path) -> None:
                                    "genesis is written once") from None
     click.echo(f"wrote {out_path}: chain {plan.genesis.chain_id}, genesis hash "
                f"{genesis_hash(data).hex()}")
+
+
+@main.command("genesis-id")
+@click.option("--home", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="a node's home: its genesis.json, as node.toml names it")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="node.toml, when it is not in --home")
+@click.option("--network", "network_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="instead of --home: the network's genesis.json, or its "
+              "network.toml with every key filled in")
+def print_genesis_id(home: Path | None, config_path: Path | None,
+                     network_path: Path | None) -> None:
+    """Print the genesis block id: the id of block 0, computed here from your own copy
+    of the network's genesis, with no store and no node asked. A wallet trusts this id
+    and nothing else (`claimledger-wallet trust ID`): every header after it is checked."""
+    if (home is None and config_path is None) == (network_path is None):
+        raise click.UsageError("give --home DIR (or --config DIR/node.toml), or --network "
+                               "genesis.json")
+    try:
+        if network_path is None:
+            settings = load_node_config(config_path or home)  # type: ignore[arg-type]
+            network_path = settings.genesis
+        text = network_path.read_text(encoding="utf-8")
+        if text.lstrip().startswith("{"):  # genesis.json; network.toml cannot start so
+            document, hash_ = load_genesis(network_path)
+            # Block 0 is made of the genesis alone: this node's own settings play no part.
+            genesis = network_config(document, hash_, 1, 1, Limits(), default_registry()).genesis
+        else:
+            genesis = load_network(network_path).genesis
+        block, _, _ = genesis_block(default_registry(), genesis)
+    except OSError as e:
+        raise click.ClickException(f"config.invalid: cannot read {network_path}: "
+                                   f"{e.strerror}") from None
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    click.echo(block_id(block.header).hex())
 
 
 @main.command()
