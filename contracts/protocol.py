@@ -14,8 +14,9 @@ by this one number instead:
 - contracts/errors.py, contracts/identity.py: rejection, keys and signatures;
 - contracts/vouchers.py: voucher states and their indices, which several contracts
   write; contracts/evidence.py: the record of equivocations a block carries;
-- node/blocks.py and node/chain.py: the block format, its hashes and roots, how a block
-  is executed and validated; consensus/: votes and commit certificates.
+- contracts/blocks.py, node/blocks.py and node/chain.py: the block format, its hashes
+  and roots, how a block is executed and validated; consensus/: votes and commit
+  certificates.
 
 A contract module that another contract imports (transfer imports pledge) is frozen by
 its own code hash (contracts/deployed.py), not by this number. A change to any of the

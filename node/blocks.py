@@ -1,14 +1,35 @@
-"""Blocks, their headers, transaction Merkle roots and the records kept with them."""
+"""Blocks, transaction Merkle roots and the records kept with them.
+
+The header, its id, the validator-set records and the certificate record are the format
+every verifier shares (contracts/blocks.py); they are re-exported here for the node.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.codec import U32, Hash32, Height, Name, Size, TimeMs, digest, encode, sha256
+from contracts.blocks import (
+    CertificateRecord,
+    Header,
+    PrecommitRecord,
+    Validator,
+    ValidatorSet,
+    block_id,
+    validators_hash,
+)
+from contracts.codec import U32, Hash32, Height, Size, TimeMs, digest, encode, sha256
 from contracts.contract import MAX_BLOCK_EVENTS, MAX_EVIDENCE_EVENTS, Event
 from contracts.evidence import VoteBytes
 from contracts.tx import MAX_LARGE_TX_BYTES
+
+__all__ = [  # the shared header format, re-exported, and the node's own block records
+    "MAX_BLOCK_EVENTS_BYTES", "MAX_BLOCK_EVIDENCE", "MAX_BLOCK_TXS", "MAX_BLOCK_TX_BYTES",
+    "MAX_EVENT_BYTES", "ZERO_HASH", "Block", "BlockEvents", "CertificateRecord",
+    "DuplicateVote", "Head", "Header", "PrecommitRecord", "TxRecord", "Validator",
+    "ValidatorSet", "block_id", "body_matches_header", "evidence_root", "merkle_root",
+    "tx_root", "validators_hash",
+]
 
 MAX_BLOCK_TXS = 10_000
 # The transactions of one block add up to at most this many bytes, so that a block, in a
@@ -21,21 +42,6 @@ ZERO_HASH = bytes(32)
 # what a faulty proposer can make every node verify; more wait for the next blocks.
 MAX_BLOCK_EVIDENCE = MAX_EVIDENCE_EVENTS  # each is one event of the block's record
 assert MAX_LARGE_TX_BYTES <= MAX_BLOCK_TX_BYTES
-
-
-@dataclass(frozen=True)
-class Header:
-    chain_id: Name
-    height: Height
-    prev_hash: Hash32
-    time_ms: TimeMs
-    proposer: Hash32
-    tx_root: Hash32  # Merkle root over sha256 of each transaction's full bytes
-    tx_count: U32
-    state_root: Hash32  # the state commitment after executing this block
-    validators_hash: Hash32  # the set in force at this height (validators_hash())
-    next_validators_hash: Hash32  # the set in force at the next height
-    evidence_root: Hash32  # Merkle root over sha256 of each evidence's canonical bytes
 
 
 @dataclass(frozen=True)
@@ -58,17 +64,6 @@ class Block:
     @property
     def id(self) -> bytes:
         return block_id(self.header)
-
-
-@dataclass(frozen=True)
-class Validator:
-    key: Hash32
-    power: U32
-
-
-@dataclass(frozen=True)
-class ValidatorSet:
-    validators: Annotated[tuple[Validator, ...], Size(1, 1024)]
 
 
 @dataclass(frozen=True)
@@ -107,15 +102,6 @@ class Head:
     block_id: Hash32
     state_root: Hash32
     time_ms: TimeMs
-
-
-def block_id(header: Header) -> bytes:
-    return digest(header)
-
-
-def validators_hash(powers: dict[bytes, int]) -> bytes:
-    members = tuple(Validator(k, p) for k, p in sorted(powers.items()))
-    return digest(ValidatorSet(members))
 
 
 def merkle_root(leaves: list[bytes]) -> bytes:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import issuance
+from contracts import issuance, state_tree
 from contracts.codec import encode, sha256
+from contracts.commitment import committed
 from contracts.contract import Event, Registry, default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
@@ -51,6 +52,10 @@ class Ledger:
         self.store = MemoryStore()
         genesis = Genesis(CHAIN, GENESIS_MS, members, fee_rate_bp, validators, observers)
         self.store.apply(genesis_state(self.registry, genesis))
+        # The state tree, written block by block as a node writes it (its root is what a
+        # header would carry), to compare with one built from the whole state.
+        self.tree = state_tree.MemoryTree()
+        self.root = state_tree.build(self.tree, committed(self.store.items.items()))
         self.height = 0
         self.time_ms = GENESIS_MS
         self.nonce = 0
@@ -79,7 +84,9 @@ class Ledger:
             checked = check_transaction(self.registry, CHAIN, encode(tx), self.height)
             events += apply_transaction(self.registry, overlay, checked, info)
         events += end_block(self.registry, overlay, info)
-        self.store.apply(overlay.changes())
+        changes = overlay.changes()
+        self.store.apply(changes)
+        self.root = state_tree.apply(self.tree, self.root, committed(changes))
         return events
 
     def refused(self, *txs: Transaction, advance_ms: int = 1000) -> str:

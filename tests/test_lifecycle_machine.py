@@ -1200,6 +1200,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         history = {key[3:] for key, _ in state.scan(b"vh/")}
         assert all(v.holder + v.id in history for v in states.values())
 
+        # The state root written block by block is the root of the whole state built
+        # from nothing: no sequence of blocks leaves the tree off its key set.
+        assert self.ledger.root == commitment.root_of(state.items.items())
+
         # The voucher indices are exactly what the voucher states imply: the state root
         # commits to the states only, and a node restoring a snapshot rebuilds these.
         derived = sorted(item for key, value in state.scan(b"v/")

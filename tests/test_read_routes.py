@@ -184,6 +184,8 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /explorer/sign-out": Sample("/explorer/sign-out", None),
         "GET /v1/txs/{id}": Sample(f"/v1/txs/{transfer_id.hex()}", "transaction"),
         "GET /v1/blocks/{height}": Sample("/v1/blocks/2", "block"),
+        "GET /v1/headers": Sample("/v1/headers?from=1&limit=2", "block"),
+        "GET /v1/headers/genesis": Sample("/v1/headers/genesis", "block"),
         "GET /v1/vouchers": Sample(f"/v1/vouchers?holder={party('voucher', 'holder')}",
                                    "voucher", "holder"),
         "GET /v1/vouchers/{id}": Sample(f"/v1/vouchers/{v.id.hex()}", "voucher"),

@@ -7,8 +7,9 @@ API, which kinds of records each route answers with and how it is reached.
 
 The families of routes live beside this module: params (request parameters, error
 answers), submit (transactions), chain (status, blocks, transactions, events, evidence),
-vouchers, members, settlement, setoff and plan (the set-off plan), explorer (the
-regulator's page and its reads), openapi (the document that describes every answer).
+headers (certified headers for light clients), vouchers, members, settlement, setoff and
+plan (the set-off plan), explorer (the regulator's page and its reads), openapi (the
+document that describes every answer).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from node.http.chain import (
     list_evidence,
 )
 from node.http.explorer import add_explorer
+from node.http.headers import get_genesis_header, get_headers
 from node.http.members import (
     get_application,
     get_document,
@@ -126,6 +128,8 @@ ROUTE_READS: dict[str, Reads] = {
     "POST /v1/txs/batch": Reads("write"),
     "GET /v1/txs/{id}": Reads("record", ("transaction", "event")),
     "GET /v1/blocks/{height}": Reads("record", ("block", "event", "evidence")),
+    "GET /v1/headers": Reads("record", ("block",)),
+    "GET /v1/headers/genesis": Reads("record", ("block",)),
     "GET /v1/vouchers": Reads("own", ("voucher",)),
     "GET /v1/vouchers/{id}": Reads("record", ("voucher", "lineage", "origin")),
     "GET /v1/vouchers/{id}/lineage": Reads("record", ("lineage", "voucher")),
@@ -236,6 +240,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.post("/v1/txs/batch", post_tx_batch),
         web.get("/v1/txs/{id}", get_tx),
         web.get("/v1/blocks/{height}", get_block),
+        web.get("/v1/headers", get_headers),
+        web.get("/v1/headers/genesis", get_genesis_header),
         web.get("/v1/vouchers", list_vouchers),
         web.get("/v1/vouchers/{id}", get_voucher),
         web.get("/v1/vouchers/{id}/lineage", get_voucher_lineage),

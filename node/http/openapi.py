@@ -17,6 +17,7 @@ from contracts import (
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
 from contracts.tx import MAX_LARGE_TX_BYTES
+from node.http.headers import MAX_FROM
 from node.http.schemas import (
     HEX32,
     HEX32_OR_NULL,
@@ -545,6 +546,27 @@ def _document() -> dict[str, Any]:
                 "responses": {"200": _json({"$ref": "#/components/schemas/Block"}, "block"),
                               **_errors(400, 404)},
             }},
+            "/v1/headers": _get(
+                "Certified headers from a height up to the head, for light clients",
+                [_query("from", "the first height (default 1: genesis is at "
+                        "/v1/headers/genesis)",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_FROM}),
+                 _query("limit", "at most this many headers (default 100)",
+                        {"type": "integer", "minimum": 1, "maximum": 1000})],
+                _json(ref("Headers"), "a page of certified headers"), 400, 404,
+                description="Each header with its commit certificate, as canonical bytes "
+                "in hex (what contracts/proofs.py verifies), and the validator set it "
+                "announces for the next height when it changes the set. A page may hold "
+                "fewer than `limit` headers (it stops at the head, or at 4 MiB); "
+                "`next_from` is where the next starts. `from` beyond the head is 404 "
+                "not_found: poll until the chain gets there."),
+            "/v1/headers/genesis": _get(
+                "Block 0's header and the validator sets it names: a light client's start",
+                [], _json(ref("GenesisHeader"), "the genesis header"),
+                description="A client told the genesis block id checks that the header "
+                "hashes to it and that the sets hash to its validators_hash and "
+                "next_validators_hash (contracts.proofs.trust_genesis), then follows "
+                "/v1/headers."),
             "/v1/vouchers": {"get": {
                 "summary": "Vouchers by holder or by debtor, optionally by status; or live "
                 "overdue or extended states (standing), optionally by holder or debtor",

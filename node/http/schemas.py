@@ -26,6 +26,7 @@ from contracts import (
     setoff,
     vouchers,
 )
+from contracts.blocks import Header
 from contracts.codec import IntRange, OneOf, Size
 from node.store import AddressedEvent
 
@@ -364,6 +365,39 @@ EXPLORER_SCHEMAS = {
                                  member=HEX32, charged_fen=INT, paid_fen=INT, owed_fen=INT),
 }
 
+# Certified headers for light clients (node/http/headers.py, contracts/proofs.py).
+VALIDATOR_POWERS = {"type": "array", "items": record(["key", "power"], key=HEX32, power=INT),
+                    "description": "a validator set, by key"}
+HEADER_FIELDS = {
+    "height": INT, "block_id": HEX32,
+    "header": derived(Header, {
+        "state_root": "root of the state commitment after this block",
+        "validators_hash": "hash of the set in force at this height",
+        "next_validators_hash": "hash of the set in force at the next height"}),
+    "header_bytes": {**HEX_BYTES, "description": "the header's canonical bytes: what a "
+                     "client verifies (block_id is their sha256)"}}
+NEXT_VALIDATORS = {**VALIDATOR_POWERS, "type": ["array", "null"],
+                   "description": "the set in force at the next height when the header "
+                   "changes it (next_validators_hash differs from validators_hash); null "
+                   "when the set stays"}
+HEADER_SCHEMAS = {
+    "CertifiedHeader": record(
+        [*HEADER_FIELDS, "certificate", "next_validators"], **HEADER_FIELDS,
+        certificate={**HEX_BYTES, "description": "the commit certificate's canonical bytes "
+                     "(contracts.blocks.CertificateRecord: [height, round, block id, "
+                     "[[validator, signature], ...]])"},
+        next_validators=NEXT_VALIDATORS),
+    "Headers": record(
+        ["headers", "next_from"],
+        headers={"type": "array", "items": ref("CertifiedHeader")},
+        next_from={**INT, "description": "the height the next page starts at (the head + 1 "
+                   "once the page reaches it)"}),
+    "GenesisHeader": record(
+        [*HEADER_FIELDS, "validators", "next_validators"], **HEADER_FIELDS,
+        validators={**VALIDATOR_POWERS, "description": "the set in force at height 0"},
+        next_validators=NEXT_VALIDATORS),
+}
+
 RECORD_SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
@@ -480,6 +514,7 @@ RECORD_SCHEMAS: dict[str, Any] = {
         "validator": "the validator's node key",
         "value_a": "the lower value (empty: nil)", "value_b": "the other value",
         "included_height": "the block that recorded it"}),
+    **HEADER_SCHEMAS,
     **LIFECYCLE_SCHEMAS,
     **SETOFF_SCHEMAS,
     **SETOFF_RUN_SCHEMAS,
