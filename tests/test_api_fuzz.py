@@ -23,6 +23,7 @@ ROUTES = ["/v1/status", "/v1/txs", "/v1/txs/{}", "/v1/blocks/{}", "/v1/vouchers"
           "/v1/setoff/rounds", "/v1/setoff/rounds/{}", "/v1/setoff/plan",
           "/v1/setoff/limits/{}", "/v1/setoff/totals", "/v1/setoff/mandates/{}",
           "/v1/setoff/runs", "/v1/setoff/runs/{}", "/v1/setoff/runs/{0}/batches/{0}",
+          "/v1/proofs/voucher/{}", "/v1/proofs/setoff_mandate/{}", "/v1/proofs/{0}/{0}",
           "/v1/openapi.json", "/v1/{}", "/{}"]
 PARAMS = ["holder", "debtor", "creditor", "status", "limit", "after", "wait_ms", "member",
           "exclude", "run_batches"]

@@ -333,6 +333,10 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/evidence", {}, {"limit": "2"}),  # none here: tests/test_evidence.py has some
         ("/v1/nodes", {}, {}),
         ("/v1/nodes/proposals", {}, {}),
+        ("/v1/proofs/{kind}/{id}", {"kind": "voucher", "id": i("VA")}, {}),
+        ("/v1/proofs/{kind}/{id}", {"kind": "setoff_usage",
+                                    "id": i("run") + a("supplier")}, {}),
+        ("/v1/proofs/{kind}/{id}", {"kind": "holder_totals", "id": a("bank")}, {}),
     ]
 
 

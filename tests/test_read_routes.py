@@ -249,6 +249,7 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/documents/{id}": Sample(f"/v1/documents/{r['document'].id.hex()}",
                                          "document"),
         "GET /v1/evidence": Sample("/v1/evidence", "evidence"),
+        "GET /v1/proofs/{kind}/{id}": Sample(f"/v1/proofs/voucher/{v.id.hex()}", "voucher"),
         "GET /v1/openapi.json": Sample("/v1/openapi.json", None),
         "GET /health": Sample("/health", None),
         "GET /ready": Sample("/ready", None),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from contracts import membership
+from contracts.record_proofs import READ_KINDS as PROOF_READS
 from contracts.requests import EXEMPT_PATHS
 from node.front import FRONT_LIMITS, FRONT_LOG, FrontLimits, answer_deadline, throttled_logger
 from node.http.auth import RequestVerifier, request_auth
@@ -49,6 +50,7 @@ from node.http.openapi import openapi_document
 from node.http.ops import get_health, get_metrics, get_ready, measured
 from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
+from node.http.proofs import get_record_proof
 from node.http.setoff import (
     get_setoff_limit,
     get_setoff_mandates,
@@ -166,6 +168,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/evidence": Reads("record", ("evidence",)),
     "GET /v1/nodes": Reads("record", ("node",)),
     "GET /v1/nodes/proposals": Reads("record", ("node",)),
+    # Any provable kind (contracts.record_proofs.PROVABLE), each by its read rule.
+    "GET /v1/proofs/{kind}/{id}": Reads("record", PROOF_READS),
     "GET /v1/openapi.json": Reads("open"),
     # The operator's: liveness and readiness (ok or a code), and the node's own figures
     # for Prometheus (clients on a private address only: node/http/ops.py).
@@ -278,6 +282,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/evidence", list_evidence),
         web.get("/v1/nodes", get_nodes),
         web.get("/v1/nodes/proposals", list_proposals),
+        web.get("/v1/proofs/{kind}/{id}", get_record_proof),
         web.get("/v1/openapi.json", get_openapi),
         web.get("/health", get_health),
         web.get("/ready", get_ready),

@@ -16,6 +16,7 @@ from contracts import (
 )
 from contracts.documents import MAX_DOCUMENT_BYTES
 from contracts.membership import ROLES
+from contracts.record_proofs import PROVABLE
 from contracts.tx import MAX_LARGE_TX_BYTES
 from node.http.headers import MAX_FROM
 from node.http.schemas import (
@@ -398,6 +399,30 @@ OPEN_PATHS = frozenset({"/v1/status", "/v1/openapi.json", "/explorer/", "/explor
 OK = {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}}
 
 
+def proof_paths() -> dict[str, Any]:
+    """GET /v1/proofs/{kind}/{id} (node/http/proofs.py); kinds and ids from
+    contracts.record_proofs.PROVABLE."""
+    ids = "; ".join(f"{p.kind}: {2 * p.id_bytes}" for p in PROVABLE.values())
+    longest = max(p.id_bytes for p in PROVABLE.values())
+    return {"/v1/proofs/{kind}/{id}": _get(
+        "A record, or its absence, with its Merkle proof against the head's state root",
+        [_path_id("kind", "a kind of record kept whole at one state key", enum(PROVABLE)),
+         _path_id("id", "the record's id in hex; its length is the kind's",
+                  {"type": "string", "pattern": f"^([0-9a-fA-F]{{2}}){{1,{longest}}}$"})],
+        _json(ref("RecordProof"), "the record or its absence, proven"), 400,
+        more={"404": _json(ERROR, "proof.unknown_kind: not a kind of record with proofs")},
+        description="contracts.state_tree.verify(state_root, key, value, proof) holds, "
+        "and state_root is the one in the header of block `height` (GET "
+        "/v1/blocks/{height}). A record is shown to whoever its read rule lets read it; "
+        "its absence to any member, or for a record kept per member (holder totals, "
+        "debtor record, fee account, stream, set-off limit, mandate, usage) to whoever "
+        "may read that member's zero record. A set-off mandate's id is the member's "
+        "address then its number (4 bytes), a usage's the run's id then the member's "
+        "address, a sale's the commitment's id then the exercise transaction's, a "
+        "validator set's the height it holds from (8 bytes). Hex digits per kind: "
+        f"{ids}. An id of another length: 400 request.bad_id.")}
+
+
 def operator_paths() -> dict[str, Any]:
     """/health, /ready and /metrics (node/http/ops.py)."""
     return {
@@ -667,6 +692,7 @@ def _document() -> dict[str, Any]:
             **lifecycle_paths(),
             **setoff_paths(),
             **explorer_paths(),
+            **proof_paths(),
             **operator_paths(),
             "/v1/openapi.json": {"get": {
                 "summary": "This document",

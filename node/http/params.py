@@ -47,6 +47,7 @@ STATUS_BY_CODE = {
     "submit.busy": 503,
     "observer.read_only": 403,
     "not_found": 404,
+    "proof.unknown_kind": 404,
     "request.too_large": 413,
     "store.corrupt": 503,
     "store.write_failed": 503,

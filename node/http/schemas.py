@@ -28,6 +28,8 @@ from contracts import (
 )
 from contracts.blocks import Header
 from contracts.codec import IntRange, OneOf, Size
+from contracts.record_proofs import PROVABLE
+from contracts.state_tree import PATH_BITS
 from node.store import AddressedEvent
 
 HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -398,6 +400,27 @@ HEADER_SCHEMAS = {
         next_validators=NEXT_VALIDATORS),
 }
 
+# A record proof (node/http/proofs.py): the record is any provable kind's, as derived.
+_PROVEN = list(dict.fromkeys(p.record for p in PROVABLE.values()))
+HEX_OR_NULL = {"type": ["string", "null"], "pattern": "^([0-9a-f]{2})+$"}
+PROOF_SCHEMAS = {
+    "RecordProof": record(
+        ["kind", "id", "height", "state_root", "key", "value", "record", "proof", "siblings"],
+        kind=enum(PROVABLE), id=HEX_BYTES,
+        height={**INT, "description": "the head's height: the block whose header holds "
+                "state_root"},
+        state_root=HEX32,
+        key={**HEX_BYTES, "description": "the state key the record is kept at"},
+        value={**HEX_OR_NULL, "description": "the bytes kept there (the record's canonical "
+               "encoding); null: there is no record, and the proof shows the key absent"},
+        record={"anyOf": [*(derived(cls) for cls in _PROVEN), {"type": "null"}],
+                "description": "the record `value` decodes to (null: absent)"},
+        proof={**HEX_BYTES, "description": "the canonical encoding of the proof "
+               "(contracts.state_tree.Proof: siblings from the root's children down, then "
+               "the leaf met there or null)"},
+        siblings={"type": "integer", "minimum": 0, "maximum": PATH_BITS}),
+}
+
 RECORD_SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
@@ -520,4 +543,5 @@ RECORD_SCHEMAS: dict[str, Any] = {
     **SETOFF_RUN_SCHEMAS,
     **EXPLORER_SCHEMAS,
     **NODE_SCHEMAS,
+    **PROOF_SCHEMAS,
 }
