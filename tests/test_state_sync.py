@@ -1,0 +1,327 @@
+"""State sync: a new node restores a peer's snapshot, checked against a header it followed
+from genesis, then follows blocks with the same state roots as the others; a peer that
+serves a tampered chunk or header is refused; the node restarts from its own store."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from pathlib import Path
+
+import msgpack
+import pytest
+
+from consensus.certificate import make_certificate
+from contracts import nodes
+from contracts.codec import decode, encode
+from contracts.identity import KeyPair
+from contracts.ledger import check_transaction
+from contracts.snapshot import ChunkPart, Item, SnapshotError
+from node.chain import Chain
+from node.config import parse_network
+from node.peers import Link, pack, unpack
+from node.replication import Replication, state_sync
+from node.replication.state_sync import (
+    Followed,
+    StateSyncClient,
+    SyncError,
+    follow_headers,
+)
+from node.service import Node
+from tests.nodeproc import (
+    CLUSTER_TIMING,
+    DAY_MS,
+    REGISTRY,
+    NodeProcess,
+    apply_tx,
+    approve_tx,
+    cluster_toml,
+    confirm_tx,
+    get,
+    issue_voucher,
+    make_cluster,
+    now_ms,
+    tx_id,
+)
+
+
+@dataclasses.dataclass
+class World:
+    config: object
+    keys: list[KeyPair]
+    members: dict[str, KeyPair]
+    source: Node
+    fresh: Node
+
+
+def world(tmp_path: Path, vouchers: int = 3) -> World:
+    """A validator's node with `vouchers` vouchers issued over a few certified blocks, and
+    a fresh observer node at genesis."""
+    validators = {f"v{i}": (KeyPair.generate(), 1) for i in range(4)}
+    observer = KeyPair.generate()
+    members = {name: KeyPair.generate() for name in ("agency", "core", "supplier",
+                                                      "supplier2")}
+    config = parse_network(cluster_toml("sync-test", validators, {"obs": (observer, 2)},
+                                        members, now_ms() - 60_000, CLUSTER_TIMING))
+    keys = [k for k, _ in validators.values()]
+    source = Node(config, tmp_path / "source", keys[0])
+    fresh = Node(config, tmp_path / "fresh", observer)
+    chain = source.chain
+    for n in range(vouchers):
+        apply = apply_tx(config.chain_id, members, now_ms() + 180 * DAY_MS, f"HT-{n}")
+        for tx in (apply, confirm_tx(config.chain_id, members, tx_id(apply)),
+                   approve_tx(config.chain_id, members, tx_id(apply))):
+            certify(chain, keys, [tx])
+    certify(chain, keys, [])
+    return World(config, keys, members, source, fresh)
+
+
+def certify(chain: Chain, keys: list[KeyPair], txs: list) -> None:
+    height = chain.head.height + 1
+    checked = [check_transaction(REGISTRY, chain.chain_id, encode(tx), height) for tx in txs]
+    run = chain.execute(checked, chain.next_time_ms(now_ms()))
+    assert not run.failed, run.failed
+    block = chain.make_block(run, keys[0].address)
+    certificate = make_certificate(chain.chain_id, height, 0, block.id,
+                                   {k.address: k.sign for k in keys[1:]})
+    chain.commit(block, certificate, run)
+
+
+class Pipe:
+    """Two ends of a link in one process: a frame sent on one end is packed, unpacked and
+    handed to the other end's handler on the loop, as a websocket would."""
+
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Task] = []
+
+    def end(self, peer: bytes, name: str, handler) -> Link:
+        link = Link(peer, name, None)  # type: ignore[arg-type]
+
+        def send(kind: str, payload: object) -> bool:
+            frame = unpack(pack(kind, payload))
+            self.tasks.append(asyncio.create_task(handler(*frame)))
+            return True
+
+        link.send = send  # type: ignore[method-assign]
+        return link
+
+
+def connect(w: World, tmp_path: Path, tamper=None) -> tuple[StateSyncClient, Link]:
+    """The fresh node's state sync client, linked to the source's replication (frames
+    from the source through `tamper(kind, payload)` first)."""
+    serving = SERVING[id(w.source)] = Replication(w.source, tmp_path / "source")
+    pipe = Pipe()
+    client: StateSyncClient | None = None
+    to_client = pipe.end(w.fresh.address, "fresh", None)
+    to_source = pipe.end(w.source.address, "v0", None)
+
+    async def at_source(kind: str, payload: object) -> None:
+        await serving.on_frame(to_client, kind, payload)
+
+    async def at_client(kind: str, payload: object) -> None:
+        if tamper is not None:
+            kind, payload = tamper(kind, payload)
+        assert client is not None
+        client.on_answer(to_source, kind, payload)
+
+    to_client = pipe.end(w.fresh.address, "fresh", at_client)
+    to_source = pipe.end(w.source.address, "v0", at_source)
+    client = StateSyncClient(w.fresh, lambda: [to_source],
+                             {w.source.address: w.source.chain.head.height}, lambda: None)
+    return client, to_source
+
+
+SERVING: dict[int, Replication] = {}
+
+
+def client_pins(w: World) -> list:
+    return list(SERVING[id(w.source)].snapshots.pins.values())
+
+
+def state_of(node: Node) -> list[tuple[bytes, bytes]]:
+    return list(node.store.scan(b""))
+
+
+@pytest.mark.parametrize("depth, part_bytes", [(None, None), (5, 300)])
+async def test_a_fresh_node_restores_the_exact_state_of_a_certified_height(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, depth: int | None,
+        part_bytes: int | None) -> None:
+    # Cut finer than the server would (leaves standing above the chunks' depth, empty
+    # chunks) and in parts of a few items each (chunks larger than a frame).
+    if depth is not None:
+        monkeypatch.setattr(state_sync, "depth_for", lambda count: depth)
+    if part_bytes is not None:
+        monkeypatch.setattr(state_sync, "CHUNK_PART_BYTES", part_bytes)
+    w = world(tmp_path)
+    client, link = connect(w, tmp_path)
+    await client.attempt(link)
+    pin = next(iter(client_pins(w)))
+    assert len(pin.manifest.chunks) == 1 << (depth or 0)
+    head = w.fresh.chain.head
+    assert head == w.source.chain.head
+    assert w.fresh.store.base() == head.height
+    assert state_of(w.fresh) == state_of(w.source)  # the records and their indices
+    assert list(w.fresh.store.tree_items()) == list(w.source.store.tree_items())
+    report = w.fresh.chain.verify_all()
+    assert report.height == head.height
+    # The next block executes on the restored state with the source's state root.
+    certify(w.source.chain, w.keys, [])
+    block = w.source.chain.block(head.height + 1)
+    assert block is not None
+    run = w.fresh.chain.validate_block(block)
+    assert run.state_root == block.header.state_root
+    w.fresh.chain.commit(block, w.source.store.certificate(block.header.height), run)
+    assert w.fresh.chain.verify_all().height == head.height + 1
+    w.source.close()
+    w.fresh.close()
+    # It opens again from its own store: the start's checks stop at its base.
+    again = Node(w.config, tmp_path / "fresh", w.fresh.signer)  # type: ignore[arg-type]
+    assert again.chain.head.height == head.height + 1
+    again.close()
+
+
+def tamper_chunk(kind: str, payload: object) -> tuple[str, object]:
+    if kind != "chunk":
+        return kind, payload
+    assert isinstance(payload, bytes)
+    part = decode(ChunkPart, payload)
+    if not part.items:
+        return kind, payload
+    first = part.items[0]
+    items = (Item(first.key, first.value + b"\x00"), *part.items[1:])
+    return kind, encode(dataclasses.replace(part, items=items))
+
+
+async def test_a_peer_serving_a_tampered_chunk_is_refused_and_nothing_is_written(
+        tmp_path: Path) -> None:
+    w = world(tmp_path, vouchers=1)
+    before = state_of(w.fresh)
+    client, link = connect(w, tmp_path, tamper_chunk)
+    with pytest.raises(SnapshotError) as refused:
+        await client.attempt(link)
+    assert refused.value.code == "snapshot.bad_chunk"
+    assert w.fresh.chain.head.height == 0 and w.fresh.store.base() == 0
+    assert state_of(w.fresh) == before
+    w.source.close()
+    w.fresh.close()
+
+
+def tamper_root(kind: str, payload: object) -> tuple[str, object]:
+    """A snapshot answer whose block claims another state root (its id changes, so the
+    header followed from genesis no longer matches)."""
+    if kind != "snapshot":
+        return kind, payload
+    assert isinstance(payload, list)
+    block = msgpack.unpackb(payload[1], raw=False)
+    block[0][7] = b"\x01" * 32  # header.state_root
+    return kind, [payload[0], msgpack.packb(block, use_bin_type=True), payload[2]]
+
+
+async def test_a_snapshot_of_a_block_other_than_the_certified_one_is_refused(
+        tmp_path: Path) -> None:
+    w = world(tmp_path, vouchers=1)
+    client, link = connect(w, tmp_path, tamper_root)
+    with pytest.raises((SyncError, SnapshotError)):
+        await client.attempt(link)
+    assert w.fresh.chain.head.height == 0
+    w.source.close()
+    w.fresh.close()
+
+
+def test_headers_are_followed_only_with_certificates_of_the_committed_validators(
+        tmp_path: Path) -> None:
+    w = world(tmp_path, vouchers=1)
+    chain, store = w.source.chain, w.source.store
+    genesis = chain.genesis()[0].header
+    trusted = Followed(genesis, None, chain.validators_at(0).powers,
+                       chain.validators_at(1).powers)
+
+    def entry(height: int, certificate=None) -> list:
+        header = store.header(height)
+        assert header is not None
+        cert = certificate or store.certificate(height)
+        return [encode(header), cert.to_wire(), None]
+
+    top = chain.head.height
+    followed = follow_headers(chain.chain_id, trusted, [entry(h) for h in range(1, top + 1)])
+    assert followed.header == store.header(top)
+    header = store.header(1)
+    assert header is not None
+    strangers = [KeyPair.generate() for _ in range(3)]
+    forged = make_certificate(chain.chain_id, 1, 0, store.block(1).id,  # type: ignore[union-attr]
+                              {k.address: k.sign for k in strangers})
+    cases = {
+        "forged certificate": [entry(1, forged)],
+        "a height skipped": [entry(2)],
+        "other next validators": [[*entry(1)[:2], [[k.address, 1] for k in strangers]]],
+    }
+    for name, entries in cases.items():
+        with pytest.raises(SyncError) as refused:
+            follow_headers(chain.chain_id, trusted, entries)
+        assert refused.value.code == "sync.bad_header", name
+    w.source.close()
+    w.fresh.close()
+
+
+# ------------------------------------------------------------------ real processes
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def status(api: str) -> dict:
+    return get(api, "/v1/status").json()
+
+
+def root_at(api: str, height: int) -> str | None:
+    reply = get(api, f"/v1/blocks/{height}")
+    if reply.status != 200:
+        return None
+    return reply.json()["header"]["state_root"]
+
+
+def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
+        tmp_path: Path) -> None:
+    nets = make_cluster(tmp_path, validators=4, observers=1)
+    validators, observer = nets[:4], nets[4]
+    procs = [NodeProcess(n).start() for n in validators]
+    try:
+        for p in procs:
+            p.wait_ready()
+        for n in range(2):
+            issue_voucher(validators[0], f"HT-SYNC-{n}")
+        synced_at = status(validators[0].api)["height"]
+        follower = NodeProcess(observer)
+        follower.start_args = ["--state-sync"]  # type: ignore[attr-defined]
+        follower.start(extra=("--state-sync",))  # type: ignore[call-arg]
+        follower.wait_ready()
+        wait_for(lambda: status(observer.api)["height"] >= synced_at, 60, "the state sync")
+        log = follower.stderr()
+        assert "state-synced to height" in log, log[-3000:]
+        issue_voucher(validators[0], "HT-SYNC-AFTER")
+        top = status(validators[0].api)["height"]
+        wait_for(lambda: status(observer.api)["height"] >= top, 60, "block sync after it")
+        base = int(log.split("state-synced to height ")[1].split()[0])
+        for height in range(base, top + 1):
+            assert root_at(observer.api, height) == root_at(validators[1].api, height)
+        assert root_at(observer.api, base - 1) is None  # no blocks below its base
+        follower.stop()
+        again = NodeProcess(observer)
+        again.start()
+        again.wait_ready()
+        assert status(observer.api)["height"] >= top
+        assert "state-synced" not in again.stderr()
+        again.stop()
+    finally:
+        for p in procs:
+            p.stop()
+    assert nodes is not None
