@@ -13,7 +13,6 @@ import msgpack
 import pytest
 
 from consensus.certificate import make_certificate
-from contracts import nodes
 from contracts.codec import decode, encode
 from contracts.identity import KeyPair
 from contracts.ledger import check_transaction
@@ -300,9 +299,7 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
         for n in range(2):
             issue_voucher(validators[0], f"HT-SYNC-{n}")
         synced_at = status(validators[0].api)["height"]
-        follower = NodeProcess(observer)
-        follower.start_args = ["--state-sync"]  # type: ignore[attr-defined]
-        follower.start(extra=("--state-sync",))  # type: ignore[call-arg]
+        follower = NodeProcess(observer).start(args=("--state-sync",))
         follower.wait_ready()
         wait_for(lambda: status(observer.api)["height"] >= synced_at, 60, "the state sync")
         log = follower.stderr()
@@ -311,8 +308,11 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
         top = status(validators[0].api)["height"]
         wait_for(lambda: status(observer.api)["height"] >= top, 60, "block sync after it")
         base = int(log.split("state-synced to height ")[1].split()[0])
+        assert base >= synced_at
         for height in range(base, top + 1):
-            assert root_at(observer.api, height) == root_at(validators[1].api, height)
+            theirs = root_at(validators[1].api, height)
+            assert theirs is not None
+            assert root_at(observer.api, height) == theirs, height
         assert root_at(observer.api, base - 1) is None  # no blocks below its base
         follower.stop()
         again = NodeProcess(observer)
@@ -324,4 +324,3 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
     finally:
         for p in procs:
             p.stop()
-    assert nodes is not None
