@@ -314,6 +314,13 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
             assert theirs is not None
             assert root_at(observer.api, height) == theirs, height
         assert root_at(observer.api, base - 1) is None  # no blocks below its base
+        # Nor events: a stream read from its start says so; from the base on it reads.
+        agency = observer.members["agency"].address.hex()
+        early = get(observer.api, f"/v1/events?address={agency}")
+        assert (early.status, early.error_code()) == (400, "events.before_base"), early.body
+        cursor = (base.to_bytes(8, "big") + bytes(4)).hex()
+        later = get(observer.api, f"/v1/events?address={agency}&after={cursor}")
+        assert later.status == 200, later.body
         follower.stop()
         again = NodeProcess(observer)
         again.start()
