@@ -16,10 +16,10 @@ from consensus.certificate import make_certificate
 from contracts.codec import decode, encode
 from contracts.identity import KeyPair
 from contracts.ledger import check_transaction
-from contracts.snapshot import ChunkPart, Item, SnapshotError
+from contracts.snapshot import ChunkPart, Item, Manifest, SnapshotError
 from node.chain import Chain
 from node.config import parse_network
-from node.peers import Link, pack, unpack
+from node.peers import Link, PeerError, pack, unpack
 from node.replication import Replication, state_sync
 from node.replication.state_sync import (
     Followed,
@@ -331,3 +331,33 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
     finally:
         for p in procs:
             p.stop()
+
+
+async def test_a_server_pins_at_most_two_snapshots_and_lets_them_go_when_unused(
+        tmp_path: Path) -> None:
+    w = world(tmp_path, vouchers=1)
+    serving = Replication(w.source, tmp_path / "source")
+    sent: list[tuple[str, object]] = []
+    link = Link(w.fresh.address, "fresh", None)  # type: ignore[arg-type]
+    link.send = lambda kind, payload: sent.append((kind, payload)) or True  # type: ignore
+    heights = []
+    for _ in range(3):
+        await serving.on_frame(link, "get_snapshot", [])
+        heights.append(decode(Manifest, sent[-1][1][0]).height)  # type: ignore[index]
+        certify(w.source.chain, w.keys, [])
+    assert len(serving.snapshots.pins) == 2
+    assert heights[2] == heights[1]  # both pins in use: the newer one serves
+    await serving.on_frame(link, "get_chunk", [heights[0], 0])
+    assert sent[-1][0] == "chunk"
+    loop_time = asyncio.get_running_loop().time()
+    serving.snapshots.release(loop_time + state_sync.PIN_S + 1)
+    assert serving.snapshots.pins == {}
+    for kind, payload, code in (("get_chunk", [heights[0], 0], "sync.no_snapshot"),
+                                ("get_chunk", ["x"], "peer.bad_frame"),
+                                ("get_headers", [5, 1], "peer.bad_frame"),
+                                ("get_snapshot", [1], "peer.bad_frame")):
+        with pytest.raises(PeerError) as refused:
+            await serving.on_frame(link, kind, payload)
+        assert refused.value.code == code
+    w.source.close()
+    w.fresh.close()

@@ -51,10 +51,10 @@ from contracts.snapshot import (
 )
 from node.blocks import Header, block_id, validators_hash
 from node.chain import InvalidBlock
-from node.peers import MAX_FRAME_BYTES, Link, PeerError
+from node.peers import MAX_FRAME_BYTES, Link, PeerError, pack
 from node.replication.frames import FRAME_ROOM_BYTES
 from node.service import Node
-from node.store import Head, StateSnapshot, StoreCorrupt
+from node.store import Head, StateSnapshot, StoreCorrupt, StoreFault
 
 log = logging.getLogger("claimledger.state_sync")
 
@@ -157,6 +157,7 @@ class Pin:
     manifest: Manifest
     places: list[tuple[int, bytes | None]]
     used_at: float
+    readers: int = 0  # chunk reads under way (a pin is not let go meanwhile)
 
 
 def _frontier(snap: StateSnapshot, depth: int) -> list[tuple[bytes, int, bytes | None]]:
@@ -268,7 +269,7 @@ class SnapshotServer:
     def release(self, now: float, keep: int | None = None) -> None:
         """Let go of pins unused for PIN_S (but `keep`)."""
         for height, pin in list(self.pins.items()):
-            if height != keep and now - pin.used_at > PIN_S:
+            if height != keep and now - pin.used_at > PIN_S and not pin.readers:
                 del self.pins[height]
                 pin.snapshot.close()
 
@@ -323,7 +324,8 @@ class SnapshotServer:
         chain, store = self.node.chain, self.node.store
         start = payload[0]
         end = min(payload[1], start + MAX_HEADERS - 1, chain.head.height)
-        out = []
+        out: list[list] = []
+        size = 0
         if start > store.base() or store.base() == 0:  # none below a base
             for height in range(start, end + 1):
                 header = store.header(height)
@@ -331,8 +333,12 @@ class SnapshotServer:
                 if header is None or certificate is None:
                     break
                 same = chain.validators_hash_at(height + 1) == header.validators_hash
-                out.append([encode(header), certificate.to_wire(), None if same else
-                            powers_wire(chain.validators_at(height + 1).powers)])
+                entry = [encode(header), certificate.to_wire(), None if same else
+                         powers_wire(chain.validators_at(height + 1).powers)]
+                size += len(pack("", entry))
+                if out and size > CHUNK_PART_BYTES:
+                    break  # the peer asks again from where this frame ends
+                out.append(entry)
         link.send("headers", out)
 
     async def on_get_chunk(self, link: Link, payload: object) -> None:
@@ -346,10 +352,13 @@ class SnapshotServer:
         if not 0 <= index < len(pin.places):
             raise PeerError("peer.bad_frame", f"the snapshot has no chunk {index}")
         pin.used_at = asyncio.get_running_loop().time()
+        pin.readers += 1
         try:
             items = await asyncio.to_thread(read_chunk, pin, index)
         except StoreCorrupt as e:
             raise self.node.store.report(e) from e
+        finally:
+            pin.readers -= 1
         for part in chunk_parts(height, index, items, CHUNK_PART_BYTES):
             link.send("chunk", encode(part))
 
@@ -443,6 +452,12 @@ class StateSyncClient:
                 await asyncio.sleep(RETRY_S)
             except PeerError as e:
                 log.warning("state sync from %s failed: %s", link.name, e.code)
+                self._failed[link.peer] = loop.time()
+                await asyncio.sleep(RETRY_S)
+            except StoreFault:
+                return  # the node stops (Node.fail)
+            except Exception:  # a bug must cost one attempt, never the state sync
+                log.exception("state sync from %s failed", link.name)
                 self._failed[link.peer] = loop.time()
                 await asyncio.sleep(RETRY_S)
 
