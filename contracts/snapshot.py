@@ -165,10 +165,13 @@ def check_manifest(manifest: Manifest, chain_id: str, height: int, state_root: b
                             "the certified state root")
 
 
-def check_chunk(manifest: Manifest, index: int, items: list[tuple[bytes, bytes]]) -> None:
+def check_chunk(manifest: Manifest, index: int, items: list[tuple[bytes, bytes]],
+                builder: state_tree.ChunkBuilder | None = None) -> None:
     """`SnapshotError` snapshot.bad_chunk unless `items` are exactly chunk `index` of a
     manifest checked before: committed keys whose paths fall in the chunk, sorted by path
-    without repeats, as many as the manifest says, and their subtree is the manifest's."""
+    without repeats, as many as the manifest says, and their subtree is the manifest's.
+    With a `builder` (of the manifest's depth) the subtree is stored into its tree as it
+    is checked: the restoring node hashes each record once."""
     if not 0 <= index < len(manifest.chunks):
         raise SnapshotError("snapshot.bad_chunk", f"the manifest has no chunk {index}")
     ref = manifest.chunks[index]
@@ -189,6 +192,8 @@ def check_chunk(manifest: Manifest, index: int, items: list[tuple[bytes, bytes]]
                                 "without repeats")
         previous = path
         entries.append((path, sha256(value), key))
-    if state_tree.subtree(manifest.depth, entries) != (ref.hash, ref.kind):
+    found = state_tree.subtree(manifest.depth, entries) if builder is None else \
+        builder.add(index, entries)
+    if found != (ref.hash, ref.kind):
         raise SnapshotError("snapshot.bad_chunk", f"chunk {index} is not the subtree the "
                             "manifest names")

@@ -541,18 +541,21 @@ class Chain:
         return StoreReport(head.height, head.block_id, head.state_root, txs, keys)
 
     def restore(self, block: Block, certificate: Certificate,
-                items: list[tuple[bytes, bytes]]) -> Head:
+                items: list[tuple[bytes, bytes]], tree: MemoryTree | None = None) -> Head:
         """Start this chain (at genesis, never synced before) from a snapshot: `items` are
         the committed records at `block`, every chunk checked against the state root of
         `block`'s header, whose `certificate` was verified (node/state_sync.py). Writes
         them with the indices they imply and the tree execution would have stored, the
         block, its certificate and the head at it, in one batch; then the chain goes on
-        from there. `InvalidBlock` snapshot.wrong_root if the records do not have the
-        header's root."""
+        from there. `tree`: the records' tree built already (state_tree.ChunkBuilder, as
+        the chunks were checked), else it is built here. `InvalidBlock` snapshot.wrong_root
+        if the tree does not have the header's root."""
         assert self.head.height == 0 and not self.store.base(), "restore into a new store"
         h = block.header
-        tree = MemoryTree()
-        if state_tree.build(tree, items) != h.state_root:
+        if tree is None:
+            tree = MemoryTree()
+            state_tree.build(tree, items)
+        if state_tree.root_of(tree) != h.state_root:
             raise InvalidBlock("snapshot.wrong_root", "the snapshot's records do not have "
                                f"the state root of block {h.height}")
         state = sorted([*items, *(entry for key, value in items

@@ -41,11 +41,18 @@ def test_a_snapshot_of_any_state_restores_its_exact_root(state, depth):
     root, manifest, chunks = snapshot_of(state, depth)
     check_manifest(decode(Manifest, encode(manifest)), CHAIN, HEIGHT, root)
     restored = []
+    built = state_tree.MemoryTree()
+    builder = state_tree.ChunkBuilder(built, depth)
     for j, chunk in enumerate(chunks):
         check_chunk(manifest, j, chunk)
+        check_chunk(manifest, j, chunk, builder)
         restored += chunk
     assert sorted(restored) == sorted(state.items())
-    assert state_tree.build(state_tree.MemoryTree(), restored) == root
+    whole = state_tree.MemoryTree()
+    assert state_tree.build(whole, restored) == root
+    # Built chunk by chunk, the tree stores the very nodes execution would have stored.
+    assert builder.finish() == root
+    assert built.nodes == whole.nodes
 
 
 @settings(max_examples=150, deadline=None)

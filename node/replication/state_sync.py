@@ -490,16 +490,19 @@ class StateSyncClient:
                            trusted.powers, verify)
         check_manifest(manifest, self.chain.chain_id, header.height, header.state_root)
         items: list[tuple[bytes, bytes]] = []
+        tree = state_tree.MemoryTree()
+        builder = state_tree.ChunkBuilder(tree, manifest.depth)  # checked and built at once
         for index in range(len(manifest.chunks)):
             parts = await self._ask(link, "get_chunk", [manifest.height, index], "chunk")
             chunk = [(item.key, item.value) for part in parts  # type: ignore[attr-defined]
                      for item in part.items]
-            check_chunk(manifest, index, chunk)
+            check_chunk(manifest, index, chunk, builder)
             items += chunk
+        builder.finish()
         if self.finished or self.chain.head.height != 0:
             return
         # On the loop: nothing else may touch the chain while its state is replaced.
-        head = self.chain.restore(block, certificate, items)
+        head = self.chain.restore(block, certificate, items, tree)
         self.finished = True
         log.info("state-synced to height %d from %s: %d records in %d chunks, %.1f s",
                  head.height, link.name, len(items), len(manifest.chunks),
