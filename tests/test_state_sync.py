@@ -293,13 +293,15 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
     nets = make_cluster(tmp_path, validators=4, observers=1)
     validators, observer = nets[:4], nets[4]
     procs = [NodeProcess(n).start() for n in validators]
-    try:
+    try:  # every process started goes into `procs`: all are stopped at the end
         for p in procs:
             p.wait_ready()
         for n in range(2):
             issue_voucher(validators[0], f"HT-SYNC-{n}")
         synced_at = status(validators[0].api)["height"]
-        follower = NodeProcess(observer).start(args=("--state-sync",))
+        follower = NodeProcess(observer)
+        procs.append(follower)
+        follower.start(args=("--state-sync",))
         follower.wait_ready()
         wait_for(lambda: status(observer.api)["height"] >= synced_at, 60, "the state sync")
         log = follower.stderr()
@@ -323,6 +325,7 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
         assert later.status == 200, later.body
         follower.stop()
         again = NodeProcess(observer)
+        procs.append(again)
         again.start()
         again.wait_ready()
         assert status(observer.api)["height"] >= top
@@ -330,7 +333,8 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
         again.stop()
     finally:
         for p in procs:
-            p.stop()
+            if p.alive():
+                p.stop()
 
 
 async def test_a_server_pins_at_most_two_snapshots_and_lets_them_go_when_unused(
