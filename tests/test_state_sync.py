@@ -333,7 +333,7 @@ def test_an_observer_state_syncs_then_follows_blocks_with_the_same_state_roots(
         again.stop()
     finally:
         for p in procs:
-            if p.alive():
+            if p.process is not None:
                 p.stop()
 
 
