@@ -365,3 +365,39 @@ async def test_a_server_pins_at_most_two_snapshots_and_lets_them_go_when_unused(
         assert refused.value.code == code
     w.source.close()
     w.fresh.close()
+
+
+def test_a_state_synced_validator_signs_blocks_with_the_same_state_roots(
+        tmp_path: Path) -> None:
+    # Five validators of power 1: the four started first make blocks (4 > 2/3 of 5).
+    nets = make_cluster(tmp_path, validators=5)
+    procs = [NodeProcess(n) for n in nets]
+    try:  # every process started is in `procs`: all are stopped at the end
+        for p in procs[:4]:
+            p.start()
+        for p in procs[:4]:
+            p.wait_ready()
+        issue_voucher(nets[0], "HT-VALIDATOR-SYNC")
+        late = nets[4]
+        procs[4].start(args=("--state-sync",))
+        procs[4].wait_ready()
+        wait_for(lambda: "state-synced to height" in procs[4].stderr(), 60, "the state sync")
+        me = late.validator.address.hex()
+
+        def signed_by_late() -> int | None:
+            top = status(nets[0].api)["height"]
+            for height in range(max(1, top - 5), top + 1):
+                view = get(nets[0].api, f"/v1/blocks/{height}").json()
+                if me in {p["validator"] for p in view["certificate"]["precommits"]}:
+                    return height
+            return None
+
+        height = wait_for(signed_by_late, 60, "a precommit of the state-synced validator")
+        theirs = root_at(nets[1].api, height)
+        assert theirs is not None
+        wait_for(lambda: root_at(late.api, height) is not None, 30, "the block it signed")
+        assert root_at(late.api, height) == theirs
+    finally:
+        for p in procs:
+            if p.process is not None:
+                p.stop()
