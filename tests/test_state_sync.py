@@ -206,6 +206,28 @@ async def test_a_peer_serving_a_tampered_chunk_is_refused_and_nothing_is_written
     w.fresh.close()
 
 
+def tamper_more(kind: str, payload: object) -> tuple[str, object]:
+    """A chunk part with one item more than the chunk holds."""
+    if kind != "chunk":
+        return kind, payload
+    assert isinstance(payload, bytes)
+    part = decode(ChunkPart, payload)
+    items = (*part.items, Item(b"zz/extra", b""))
+    return kind, encode(dataclasses.replace(part, items=items))
+
+
+async def test_a_peer_sending_more_items_than_a_chunk_holds_is_cut_short(
+        tmp_path: Path) -> None:
+    w = world(tmp_path, vouchers=1)
+    client, link = connect(w, tmp_path, tamper_more)
+    with pytest.raises(SyncError) as refused:
+        await client.attempt(link)
+    assert refused.value.code == "sync.bad_answer"
+    assert w.fresh.chain.head.height == 0
+    w.source.close()
+    w.fresh.close()
+
+
 def tamper_root(kind: str, payload: object) -> tuple[str, object]:
     """A snapshot answer whose block claims another state root (its id changes, so the
     header followed from genesis no longer matches)."""

@@ -381,6 +381,8 @@ class StateSyncClient:
         self.finished = False
         self._pending: tuple[bytes, str, asyncio.Future] | None = None
         self._parts: list[ChunkPart] = []
+        self._items = 0  # items in `_parts`
+        self._expected: tuple[int, int, int] = (0, 0, 0)  # the chunk asked: height, index, count
         self._failed: dict[bytes, float] = {}  # peer -> loop time of its last failure
 
     def on_answer(self, link: Link, kind: str, payload: object) -> None:
@@ -406,6 +408,13 @@ class StateSyncClient:
                                              self._parts[0].parts):
             future.set_exception(SyncError("sync.bad_answer", "chunk parts out of order"))
             return
+        height, index, count = self._expected
+        self._items += len(part.items)
+        if (part.height, part.index) != (height, index) or self._items > count:
+            # Bounded: no more items are taken than the manifest's count for the chunk.
+            future.set_exception(SyncError("sync.bad_answer", "a chunk part of another "
+                                           "chunk, or more items than the chunk holds"))
+            return
         self._parts.append(part)
         if part.part == part.parts - 1:
             future.set_result(self._parts)
@@ -414,6 +423,7 @@ class StateSyncClient:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._pending = (link.peer, answer, future)
         self._parts = []
+        self._items = 0
         link.send(kind, payload)
         try:
             return await asyncio.wait_for(future, REQUEST_S)
@@ -492,7 +502,8 @@ class StateSyncClient:
         items: list[tuple[bytes, bytes]] = []
         tree = state_tree.MemoryTree()
         builder = state_tree.ChunkBuilder(tree, manifest.depth)  # checked and built at once
-        for index in range(len(manifest.chunks)):
+        for index, ref in enumerate(manifest.chunks):
+            self._expected = (manifest.height, index, ref.count)
             parts = await self._ask(link, "get_chunk", [manifest.height, index], "chunk")
             chunk = [(item.key, item.value) for part in parts  # type: ignore[attr-defined]
                      for item in part.items]
