@@ -368,6 +368,41 @@ def join(depth: int, left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple
     return found[0], found[1]
 
 
+class ChunkBuilder:
+    """A tree stored chunk by chunk, as a snapshot arrives: chunk j holds the entries
+    whose paths begin with the `depth` bits of j. Each chunk's subtree is stored at its
+    own positions when it is added (its hash and kind returned, to check against the
+    snapshot's manifest); `finish` joins the chunks up to the root. The nodes stored are
+    exactly those `build` stores for all the entries at once."""
+
+    def __init__(self, tree: TreeWriter, depth: int) -> None:
+        assert 0 <= depth <= 16
+        self.tree = tree
+        self.depth = depth
+        self.subs: list[_Sub] = [_EMPTY_SUB] * (1 << depth)
+
+    def add(self, index: int, entries: list[tuple[bytes, bytes, bytes]]) -> tuple[bytes, int]:
+        """Store chunk `index` of live (path, value hash, key) entries sorted by path;
+        the hash and kind of its subtree."""
+        sub = _build(self.tree, self.depth, index << (PATH_BITS - self.depth),
+                     list(entries))
+        self.subs[index] = sub
+        return sub[0], sub[1]
+
+    def finish(self) -> bytes:
+        """Join the chunks' subtrees up to the root and store it; the root hash."""
+        level = self.subs
+        for depth in range(self.depth - 1, -1, -1):
+            level = [_join(self.tree, depth, i << (PATH_BITS - depth), level[2 * i],
+                           level[2 * i + 1]) for i in range(len(level) // 2)]
+        top = level[0]
+        if top[1] == LEAF:
+            _place(self.tree, top, ROOT_POSITION)
+        if top[0] != EMPTY_ROOT:
+            self.tree.put(ROOT_KEY, top[0])
+        return top[0]
+
+
 def prove(tree: TreeReader, root: bytes, key: bytes) -> Proof:
     """A proof of `key`'s presence (with its value's hash) or absence under `root`, the
     root of the stored tree (`MissingNode` if it is not)."""

@@ -175,20 +175,22 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
                 routes: dict[bytes | str, str] | None = None,
                 front_limits: FrontLimits | None = None,
                 ca_loaded: ssl.SSLContext | None = None,
-                access_log: AccessLogConfig | None = None) -> StoreFault | None:
+                access_log: AccessLogConfig | None = None,
+                state_sync: bool = False) -> StoreFault | None:
     """Serve until stopped; the store fault that stopped the node, if one did.
 
     `front_limits` bounds what one API client may cost (default `FrontLimits()`); the
     API is served as the node's api_tls says (node/api_tls.py; `ca_loaded`, from
     check_api_tls, for "ca"), and
-    every request is logged to `access_log` when one is given."""
+    every request is logged to `access_log` when one is given. `state_sync`: a node whose
+    store holds the genesis only starts from a peer's snapshot (node.replication.state_sync)."""
     # Before anything answers: a client that saw the API up may stop the node at once.
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)
     api = api_tls(node.identity.entry.api_tls, ca_loaded, node.signer, node.config.chain_id,
                   node.name)
-    replication = Replication(node, data_dir, routes=routes)
+    replication = Replication(node, data_dir, routes=routes, state_sync=state_sync)
     node.replication = replication  # /v1/status, /ready and /metrics read its links
     admin = AdminSocket(node, data_dir)  # DATA/admin.sock: `claimledger-node backup`
     # Behind the front's limits: connection caps, head and body deadlines (node/front.py);
@@ -400,12 +402,17 @@ def setup_options(command: Callable) -> Callable:
               show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
               help="uvloop (libuv) or the standard library's loop (also from "
                    "$CLAIMLEDGER_EVENT_LOOP)")
+@click.option("--state-sync", is_flag=True, default=False,
+              help="a new node (its store empty): start from a peer's snapshot of the "
+                   "state, checked against a header certified from genesis, then block "
+                   "sync (also node.toml's state_sync = true)")
 def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         data_dir: Path | None, key_path: Path | None, passphrase_file: Path | None,
         api_address: str | None, peer_address: str | None, peer_routes: tuple[str, ...],
         api_cert: Path | None, api_key: Path | None, api_key_passphrase_file: Path | None,
         access_log_path: Path | None, access_log_max_bytes: int, access_log_backups: int,
-        log_level: str | None, log_format: str | None, event_loop: str) -> None:
+        log_level: str | None, log_format: str | None, event_loop: str,
+        state_sync: bool) -> None:
     """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4)."""
     setup = node_setup(home, config_path, network_path, data_dir, key_path, passphrase_file)
     settings = setup.settings
@@ -437,8 +444,9 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         node.close()
         raise click.ClickException(f"{e.code}: {e.message}") from None
     logging.getLogger("claimledger.node").debug("running on the %s event loop", event_loop)
+    state_sync = state_sync or (settings is not None and settings.state_sync)
     main = serve(node, data_dir, host, port, peer_address, routes, ca_loaded=ca_loaded,
-                 access_log=access_log)
+                 access_log=access_log, state_sync=state_sync)
     fault = uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
     if fault is not None:
         raise fault_exit(fault)
