@@ -119,23 +119,12 @@ def make_manifest(chain_id: str, height: int, state_root: bytes, depth: int,
                     tuple(chunk_ref(depth, chunk) for chunk in chunks))
 
 
-def join(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
-    """The (hash, kind) of a subtree over two children of known (hash, kind), by the
-    tree's collapse rule: a leaf beside an empty sibling stands in its parent's place.
-    (state_tree.join's rule in hashes alone: that one stores the leaves it joins.)"""
-    if right[1] == state_tree.EMPTY and left[1] != state_tree.INTERNAL:
-        return left
-    if left[1] == state_tree.EMPTY and right[1] == state_tree.LEAF:
-        return right
-    return state_tree.internal_hash(left[0], right[0]), state_tree.INTERNAL
-
-
 def frontier_root(depth: int, frontier: list[tuple[bytes, int]]) -> bytes:
     """The root the 2^depth subtrees at `depth` (hash, kind), left to right, join to."""
     assert len(frontier) == 1 << depth
     level = frontier
     for _ in range(depth):
-        level = [join(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        level = [state_tree.join(level[i], level[i + 1]) for i in range(0, len(level), 2)]
     return level[0][0]
 
 

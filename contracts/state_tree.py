@@ -361,11 +361,15 @@ def subtree(depth: int, entries: list[tuple[bytes, bytes, bytes]]) -> tuple[byte
     return found[0], found[1]
 
 
-def join(depth: int, left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
-    """The hash and kind of the subtree at `depth` over two children of known hash and
-    kind: the frontier of a snapshot hashes up to the root with this."""
-    found = _join(MemoryTree(), depth, 0, (*left, None, None), (*right, None, None))
-    return found[0], found[1]
+def join(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
+    """The hash and kind of a subtree over two children of known hash and kind, by the
+    collapse rule (a leaf beside an empty sibling stands in its parent's place): a
+    snapshot's frontier hashes up to the root with this."""
+    if right[1] == EMPTY and left[1] != INTERNAL:
+        return left
+    if left[1] == EMPTY and right[1] == LEAF:
+        return right
+    return internal_hash(left[0], right[0]), INTERNAL
 
 
 class ChunkBuilder:

@@ -38,6 +38,7 @@ from contracts import state_tree
 from contracts.codec import CodecError, decode, encode
 from contracts.errors import LedgerError
 from contracts.identity import verify
+from contracts.proofs import CertifiedHeader, ProofError, Trusted, advance, certificate_record
 from contracts.snapshot import (
     ChunkPart,
     ChunkRef,
@@ -49,7 +50,7 @@ from contracts.snapshot import (
     chunk_of,
     depth_for,
 )
-from node.blocks import Header, block_id, validators_hash
+from node.blocks import Header, block_id
 from node.chain import InvalidBlock
 from node.peers import MAX_FRAME_BYTES, Link, PeerError, pack
 from node.replication.frames import FRAME_ROOM_BYTES
@@ -103,14 +104,15 @@ def powers_of(wire: object) -> dict[bytes, int]:
 
 def follow_headers(chain_id: str, trusted: Followed, entries: object) -> Followed:
     """Follow `entries` ([header bytes, certificate wire, next powers or nil] of the
-    heights after `trusted`'s, in order) from a header already trusted: each header links
-    to the one before, names as its validators those the one before committed to as the
-    next, carries a certificate by more than 2/3 of their power, and commits to the next
-    height's validators (the powers sent, or its own when nil). The last header followed;
-    `SyncError` sync.bad_header at the first that fails. (Swappable for
-    contracts.proofs' verifier: the same trust, from the genesis header.)"""
+    heights after `trusted`'s, in order) from a header already trusted, with the light
+    verifier (contracts.proofs.advance): each header links to the one before, names as its
+    validators those the one before committed to as the next, carries a certificate by
+    more than 2/3 of their power, and commits to the next height's validators (the powers
+    sent, or its own when nil). The last header followed; `SyncError` sync.bad_header at
+    the first that fails, naming the verifier's proof.* code."""
     if not isinstance(entries, list):
         raise SyncError("sync.bad_answer", "headers is a list")
+    light = Trusted(chain_id, trusted.header.height, trusted.header, trusted.next_powers)
     for entry in entries:
         if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], bytes)):
             raise SyncError("sync.bad_answer", "a header entry is [header, certificate, "
@@ -120,27 +122,14 @@ def follow_headers(chain_id: str, trusted: Followed, entries: object) -> Followe
             certificate = Certificate.from_wire(entry[1])
         except (CodecError, CertificateError) as e:
             raise SyncError("sync.bad_header", f"a header does not decode: {e.code}") from e
-        previous = trusted.header
-        height = previous.height + 1
-        if (header.chain_id, header.height) != (chain_id, height) or \
-                header.prev_hash != block_id(previous) or \
-                header.time_ms <= previous.time_ms:
-            raise SyncError("sync.bad_header", f"header {height} does not follow header "
-                            f"{previous.height}")
-        powers = trusted.next_powers
-        if header.validators_hash != validators_hash(dict(powers)):
-            raise SyncError("sync.bad_header", f"header {height} names other validators than "
-                            "the header before committed to")
+        powers = light.validators
         try:
-            verify_certificate(certificate, chain_id, height, block_id(header), powers, verify)
-        except CertificateError as e:
-            raise SyncError("sync.bad_header", f"the certificate of header {height} does "
-                            f"not verify: {e.code}") from e
-        next_powers = powers if entry[2] is None else powers_of(entry[2])
-        if header.next_validators_hash != validators_hash(dict(next_powers)):
-            raise SyncError("sync.bad_header", f"the next validators sent with header "
-                            f"{height} are not those it commits to")
-        trusted = Followed(header, certificate, powers, next_powers)
+            light = advance(light, CertifiedHeader(header, certificate_record(certificate)),
+                            None if entry[2] is None else powers_of(entry[2]))
+        except ProofError as e:
+            raise SyncError("sync.bad_header", f"header {light.height + 1} is refused: "
+                            f"{e.code}: {e.message}") from e
+        trusted = Followed(header, certificate, powers, light.validators)
     return trusted
 
 
