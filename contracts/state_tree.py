@@ -113,6 +113,14 @@ class MemoryTree:
     def delete(self, position: bytes) -> None:
         self.nodes.pop(position, None)
 
+    def apply(self, writes: Iterable[tuple[bytes, bytes | None]]) -> None:
+        """Take a batch's node writes (`TreeOverlay.changes`; None deletes)."""
+        for position, node in writes:
+            if node is None:
+                self.nodes.pop(position, None)
+            else:
+                self.nodes[position] = node
+
 
 class TreeOverlay:
     """A batch's node writes over a stored tree, kept apart until the block commits."""

@@ -460,22 +460,12 @@ class Chain:
                 self.check_link(parent, block)
                 run = self._replay(state, tree, root, block)
                 state.apply(run.changes)
-                for position, node in run.tree_changes:
-                    if node is None:
-                        tree.delete(position)
-                    else:
-                        tree.put(position, node)
+                tree.apply(run.tree_changes)
                 root = run.state_root
                 records, block_events = run.records, run.block_events
                 txs += len(records)
             assert block_events is not None
-            for event in addressed_events(height, block.header.time_ms, records, block_events):
-                value = encode(event)
-                for party in set(event.parties):
-                    if store.event_bytes(party, event.cursor) != value:
-                        raise StoreCorrupt(f"an event of block {height} is missing from "
-                                           "its members' streams")
-                    addressed += 1
+            addressed += self._check_streams(block, records, block_events)
         if (block.id, root) != (head.block_id, head.state_root):
             raise StoreCorrupt("executing the chain again does not reach the head")
         ours = sorted(state.items.items())
@@ -518,14 +508,7 @@ class Chain:
             block_events = store.block_events(height)
             assert block_events is not None and all(r is not None for r in records)
             txs += len(records)
-            for event in addressed_events(height, block.header.time_ms,
-                                          records, block_events):  # type: ignore[arg-type]
-                value = encode(event)
-                for party in set(event.parties):
-                    if store.event_bytes(party, event.cursor) != value:
-                        raise StoreCorrupt(f"an event of block {height} is missing from "
-                                           "its members' streams")
-                    addressed += 1
+            addressed += self._check_streams(block, records, block_events)  # type: ignore[arg-type]
         if block.id != head.block_id or block.header.state_root != head.state_root:
             raise StoreCorrupt("the blocks from the base do not reach the head")
         state = list(store.scan(b""))
@@ -578,6 +561,21 @@ class Chain:
         log.info("restored the state of block %d (%d records) from a snapshot", h.height,
                  len(items))
         return head
+
+    def _check_streams(self, block: Block, records: list[TxRecord],
+                       block_events: BlockEvents) -> int:
+        """The events of `block` are in the streams of the members they name, byte for
+        byte (`StoreCorrupt` otherwise); how many (event, member) entries that is."""
+        height = block.header.height
+        found = 0
+        for event in addressed_events(height, block.header.time_ms, records, block_events):
+            value = encode(event)
+            for party in set(event.parties):
+                if self.store.event_bytes(party, event.cursor) != value:
+                    raise StoreCorrupt(f"an event of block {height} is missing from its "
+                                       "members' streams")
+                found += 1
+        return found
 
     def _replay(self, state: MemoryStore, tree: MemoryTree, root: bytes,
                 block: Block) -> Execution:
