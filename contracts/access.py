@@ -275,9 +275,11 @@ def asked_by_draft(state: Reader, draft: bytes, caller_address: bytes, height: i
     It grants reading the voucher state the draft's operation names when: it decodes
     for `chain_id` and a contract `registry` runs; it has not expired by `height` (the
     next block's) and expires within the ledger's bound; the caller must sign it and has
-    not yet; and the state is live and held by a member that must sign it and did, with a
+    not yet; and the state is held by a member that must sign it and did, with a
     signature that verifies. Anything else: `Forbidden` with code `read.bad_draft`,
-    saying which.
+    saying which. A state consumed or cancelled since is granted too: the one asked then
+    learns, proven, that the draft's claim is spent (and refuses to sign), and reads no
+    more than its holder showed it (the state, never where the claim went).
     """
     try:
         tx = decode_transaction(draft)
@@ -302,8 +304,8 @@ def asked_by_draft(state: Reader, draft: bytes, caller_address: bytes, height: i
         raise _refuse("you signed the draft already")
     voucher_id = _voucher_named(body)
     voucher = None if voucher_id is None else vouchers.get_voucher(state, voucher_id)
-    if voucher is None or voucher.status != "active":
-        raise _refuse("the draft names no live voucher state")
+    if voucher is None:
+        raise _refuse("the draft names no voucher state")
     if voucher.holder not in required or voucher.holder not in signed:
         raise _refuse("the voucher's holder has not signed the draft")
     if not verify(voucher.holder, signing_bytes(payload), signed[voucher.holder]):

@@ -113,6 +113,14 @@ class MemoryTree:
     def delete(self, position: bytes) -> None:
         self.nodes.pop(position, None)
 
+    def apply(self, writes: Iterable[tuple[bytes, bytes | None]]) -> None:
+        """Take a batch's node writes (`TreeOverlay.changes`; None deletes)."""
+        for position, node in writes:
+            if node is None:
+                self.nodes.pop(position, None)
+            else:
+                self.nodes[position] = node
+
 
 class TreeOverlay:
     """A batch's node writes over a stored tree, kept apart until the block commits."""
@@ -361,11 +369,50 @@ def subtree(depth: int, entries: list[tuple[bytes, bytes, bytes]]) -> tuple[byte
     return found[0], found[1]
 
 
-def join(depth: int, left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
-    """The hash and kind of the subtree at `depth` over two children of known hash and
-    kind: the frontier of a snapshot hashes up to the root with this."""
-    found = _join(MemoryTree(), depth, 0, (*left, None, None), (*right, None, None))
-    return found[0], found[1]
+def join(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
+    """The hash and kind of a subtree over two children of known hash and kind, by the
+    collapse rule (a leaf beside an empty sibling stands in its parent's place): a
+    snapshot's frontier hashes up to the root with this."""
+    if right[1] == EMPTY and left[1] != INTERNAL:
+        return left
+    if left[1] == EMPTY and right[1] == LEAF:
+        return right
+    return internal_hash(left[0], right[0]), INTERNAL
+
+
+class ChunkBuilder:
+    """A tree stored chunk by chunk, as a snapshot arrives: chunk j holds the entries
+    whose paths begin with the `depth` bits of j. Each chunk's subtree is stored at its
+    own positions when it is added (its hash and kind returned, to check against the
+    snapshot's manifest); `finish` joins the chunks up to the root. The nodes stored are
+    exactly those `build` stores for all the entries at once."""
+
+    def __init__(self, tree: TreeWriter, depth: int) -> None:
+        assert 0 <= depth <= 16
+        self.tree = tree
+        self.depth = depth
+        self.subs: list[_Sub] = [_EMPTY_SUB] * (1 << depth)
+
+    def add(self, index: int, entries: list[tuple[bytes, bytes, bytes]]) -> tuple[bytes, int]:
+        """Store chunk `index` of live (path, value hash, key) entries sorted by path;
+        the hash and kind of its subtree."""
+        sub = _build(self.tree, self.depth, index << (PATH_BITS - self.depth),
+                     list(entries))
+        self.subs[index] = sub
+        return sub[0], sub[1]
+
+    def finish(self) -> bytes:
+        """Join the chunks' subtrees up to the root and store it; the root hash."""
+        level = self.subs
+        for depth in range(self.depth - 1, -1, -1):
+            level = [_join(self.tree, depth, i << (PATH_BITS - depth), level[2 * i],
+                           level[2 * i + 1]) for i in range(len(level) // 2)]
+        top = level[0]
+        if top[1] == LEAF:
+            _place(self.tree, top, ROOT_POSITION)
+        if top[0] != EMPTY_ROOT:
+            self.tree.put(ROOT_KEY, top[0])
+        return top[0]
 
 
 def prove(tree: TreeReader, root: bytes, key: bytes) -> Proof:

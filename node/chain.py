@@ -44,6 +44,7 @@ from contracts.identity import verify
 from contracts.ledger import (
     BlockInfo,
     CheckedTx,
+    Genesis,
     ReleaseGap,
     apply_transaction,
     check_transaction,
@@ -86,39 +87,6 @@ from node.store import (
 log = logging.getLogger("claimledger.chain")
 
 STARTUP_CHECK_BLOCKS = 16  # blocks back from the head that every start checks
-
-
-def genesis_block(registry: Registry, config: NetworkConfig
-                  ) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
-    """Block 0 of the network `config` describes, the state it starts (as changes, by
-    key) and that state's tree: what every node starts from, and what a light node
-    (node/light) computes from the genesis document to trust nothing else."""
-    changes = genesis_state(registry, config.genesis)
-    state = MemoryStore()
-    state.apply(changes)
-    tree = MemoryTree()
-    root = state_tree.build(tree, commitment.committed(state.items.items()))
-    at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
-    if at_zero is None or at_one is None:
-        raise LedgerError("genesis.no_validators", "the genesis names no validators")
-
-    def hashed(node_set: nodes.NodeSet) -> bytes:
-        return validators_hash({v.key: v.power for v in node_set.validators})
-
-    header = Header(
-        chain_id=config.chain_id,
-        height=0,
-        prev_hash=ZERO_HASH,
-        time_ms=config.genesis.time_ms,
-        proposer=ZERO_HASH,
-        tx_root=tx_root([]),
-        tx_count=0,
-        state_root=root,
-        validators_hash=hashed(at_zero),
-        next_validators_hash=hashed(at_one),
-        evidence_root=evidence_root([]),
-    )
-    return Block(header, ()), changes, tree
 
 
 class InvalidBlock(LedgerError):
@@ -225,6 +193,39 @@ def check_per_block(txs: list[CheckedTx]) -> None:
                                f"{op[0]}.{op[1]} transactions")
 
 
+def genesis_block(registry: Registry, genesis: Genesis
+                  ) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
+    """Block 0 of the network `genesis` describes, the state it starts (as changes, by
+    key) and that state's tree. Its block id is the genesis block id, the one thing a
+    light client trusts (`claimledger-node genesis-id` prints it from genesis.json)."""
+    changes = genesis_state(registry, genesis)
+    state = MemoryStore()
+    state.apply(changes)
+    tree = MemoryTree()
+    root = state_tree.build(tree, commitment.committed(state.items.items()))
+    at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)
+    if at_zero is None or at_one is None:
+        raise LedgerError("genesis.no_validators", "the genesis names no validators")
+
+    def hashed(node_set: nodes.NodeSet) -> bytes:
+        return validators_hash({v.key: v.power for v in node_set.validators})
+
+    header = Header(
+        chain_id=genesis.chain_id,
+        height=0,
+        prev_hash=ZERO_HASH,
+        time_ms=genesis.time_ms,
+        proposer=ZERO_HASH,
+        tx_root=tx_root([]),
+        tx_count=0,
+        state_root=root,
+        validators_hash=hashed(at_zero),
+        next_validators_hash=hashed(at_one),
+        evidence_root=evidence_root([]),
+    )
+    return Block(header, ()), changes, tree
+
+
 class Chain:
     def __init__(self, store: Store, registry: Registry, config: NetworkConfig) -> None:
         self.store = store
@@ -300,7 +301,7 @@ class Chain:
 
     def genesis(self) -> tuple[Block, list[tuple[bytes, bytes | None]], MemoryTree]:
         """Block 0, the state it starts (as changes, by key) and that state's tree."""
-        return genesis_block(self.registry, self.config)
+        return genesis_block(self.registry, self.config.genesis)
 
     def _open(self) -> Head:
         self._check_genesis_hash()
@@ -374,8 +375,9 @@ class Chain:
             raise StoreCorrupt(f"block {height}'s evidence does not match its header")
         if store.height_of(block.id) != height:
             raise StoreCorrupt(f"the block id index does not lead to block {height}")
+        base = height > 0 and height == store.base()  # a snapshot's block: no events
         events = store.block_events(height)
-        if events is None or events.height != height:
+        if not base and (events is None or events.height != height):
             raise StoreCorrupt(f"the end-of-block events of block {height} are missing")
         if height == 0:
             if block.id != store.genesis_id() or h.prev_hash != ZERO_HASH:
@@ -389,7 +391,7 @@ class Chain:
             except InvalidBlock as e:
                 raise StoreCorrupt(
                     f"the certificate of block {height} does not verify: {e.code}") from e
-        if records:
+        if records and not base:  # the base block's transactions ran before the snapshot
             for index, raw in enumerate(block.txs):
                 try:
                     tx_id = payload_id(decode_transaction(raw).payload)
@@ -417,7 +419,9 @@ class Chain:
         h = block.header
         if (block.id, h.state_root, h.time_ms) != (head.block_id, head.state_root, head.time_ms):
             raise StoreCorrupt(f"the head does not describe block {head.height}")
-        for height in range(head.height - 1, max(head.height - depth, -1), -1):
+        # A state-synced store has no blocks between genesis and its base.
+        for height in range(head.height - 1, max(head.height - depth, self.store.base() - 1,
+                                                  -1), -1):
             parent = self.check_block(height, records=False)
             self.check_link(parent, block)
             block = parent
@@ -437,6 +441,8 @@ class Chain:
         unknown = sorted(set(keys) - KEY_SPACES)
         if unknown:
             raise StoreCorrupt(f"keys outside the store's key spaces: {', '.join(unknown)}")
+        if store.base():
+            return self._verify_from_base(keys, store.base())
         head = self.head
         genesis, changes, tree = self.genesis()
         state = MemoryStore()
@@ -454,22 +460,12 @@ class Chain:
                 self.check_link(parent, block)
                 run = self._replay(state, tree, root, block)
                 state.apply(run.changes)
-                for position, node in run.tree_changes:
-                    if node is None:
-                        tree.delete(position)
-                    else:
-                        tree.put(position, node)
+                tree.apply(run.tree_changes)
                 root = run.state_root
                 records, block_events = run.records, run.block_events
                 txs += len(records)
             assert block_events is not None
-            for event in addressed_events(height, block.header.time_ms, records, block_events):
-                value = encode(event)
-                for party in set(event.parties):
-                    if store.event_bytes(party, event.cursor) != value:
-                        raise StoreCorrupt(f"an event of block {height} is missing from "
-                                           "its members' streams")
-                    addressed += 1
+            addressed += self._check_streams(block, records, block_events)
         if (block.id, root) != (head.block_id, head.state_root):
             raise StoreCorrupt("executing the chain again does not reach the head")
         ours = sorted(state.items.items())
@@ -490,6 +486,96 @@ class Chain:
             if keys.get(space, 0) != count:
                 raise StoreCorrupt(f"{keys.get(space, 0)} keys in {space}, expected {count}")
         return StoreReport(head.height, head.block_id, head.state_root, txs, keys)
+
+    def _verify_from_base(self, keys: dict[str, int], base: int) -> StoreReport:
+        """`verify_all` of a state-synced store: block 0 is the genesis; every block from
+        the base on passes `check_block` (the base's certificate included) and links to its
+        parent, with its records and its members' events; the stored state's tree, built
+        again from its committed records, is the stored tree and has the head's certified
+        state root; the derived indices are exactly those the records imply; and no key
+        space holds more or fewer keys than that. The blocks after the base are not
+        executed again: the state at the base is not kept once later blocks change it."""
+        store, head = self.store, self.head
+        if self.check_block(0, records=True).id != self.genesis()[0].id:
+            raise StoreCorrupt("block 0 is not this network's genesis")
+        block = self.check_block(base, records=False)
+        addressed = txs = 0
+        for height in range(base + 1, head.height + 1):
+            parent, block = block, self.check_block(height, records=True)
+            self.check_link(parent, block)
+            records = [store.tx_record(payload_id(decode_transaction(raw).payload))
+                       for raw in block.txs]
+            block_events = store.block_events(height)
+            assert block_events is not None and all(r is not None for r in records)
+            txs += len(records)
+            addressed += self._check_streams(block, records, block_events)  # type: ignore[arg-type]
+        if block.id != head.block_id or block.header.state_root != head.state_root:
+            raise StoreCorrupt("the blocks from the base do not reach the head")
+        state = list(store.scan(b""))
+        records_only = commitment.committed(state)
+        tree = MemoryTree()
+        if state_tree.build(tree, records_only) != head.state_root:
+            raise StoreCorrupt("the stored state does not have the head's state root")
+        for mine, stored in zip_longest(sorted(tree.nodes.items()), store.tree_items()):
+            if mine != stored:
+                raise StoreCorrupt("the stored state tree differs from the stored state's")
+        derived = sorted([*records_only, *(entry for key, value in records_only
+                                          for entry in commitment.index_entries(key, value))])
+        if derived != state:
+            raise StoreCorrupt("the stored indices are not those the stored records imply")
+        blocks = head.height - base + 1
+        expected = {"b/": blocks + 1, "c/": blocks, "e/": blocks, "i/": blocks + 1,
+                    "x/": txs, "ev/": addressed, "s/": len(state), "st/": len(tree.nodes),
+                    "meta/": 3 + (store.genesis_hash() is not None)}  # and the base
+        for space, count in expected.items():
+            if keys.get(space, 0) != count:
+                raise StoreCorrupt(f"{keys.get(space, 0)} keys in {space}, expected {count}")
+        return StoreReport(head.height, head.block_id, head.state_root, txs, keys)
+
+    def restore(self, block: Block, certificate: Certificate,
+                items: list[tuple[bytes, bytes]], tree: MemoryTree | None = None) -> Head:
+        """Start this chain (at genesis, never synced before) from a snapshot: `items` are
+        the committed records at `block`, every chunk checked against the state root of
+        `block`'s header, whose `certificate` was verified (node/state_sync.py). Writes
+        them with the indices they imply and the tree execution would have stored, the
+        block, its certificate and the head at it, in one batch; then the chain goes on
+        from there. `tree`: the records' tree built already (state_tree.ChunkBuilder, as
+        the chunks were checked), else it is built here. `InvalidBlock` snapshot.wrong_root
+        if the tree does not have the header's root."""
+        assert self.head.height == 0 and not self.store.base(), "restore into a new store"
+        h = block.header
+        if tree is None:
+            tree = MemoryTree()
+            state_tree.build(tree, items)
+        if state_tree.root_of(tree) != h.state_root:
+            raise InvalidBlock("snapshot.wrong_root", "the snapshot's records do not have "
+                               f"the state root of block {h.height}")
+        state = sorted([*items, *(entry for key, value in items
+                                  for entry in commitment.index_entries(key, value))])
+        head = Head(h.height, block.id, h.state_root, h.time_ms)
+        self.store.restore(block, certificate, state, sorted(tree.nodes.items()), head)
+        self.head = head
+        self._load_sets(self.store)
+        self.release_gap = release_gap(self.registry, self.store, head.height + 1,
+                                       self.protocol)
+        log.info("restored the state of block %d (%d records) from a snapshot", h.height,
+                 len(items))
+        return head
+
+    def _check_streams(self, block: Block, records: list[TxRecord],
+                       block_events: BlockEvents) -> int:
+        """The events of `block` are in the streams of the members they name, byte for
+        byte (`StoreCorrupt` otherwise); how many (event, member) entries that is."""
+        height = block.header.height
+        found = 0
+        for event in addressed_events(height, block.header.time_ms, records, block_events):
+            value = encode(event)
+            for party in set(event.parties):
+                if self.store.event_bytes(party, event.cursor) != value:
+                    raise StoreCorrupt(f"an event of block {height} is missing from its "
+                                       "members' streams")
+                found += 1
+        return found
 
     def _replay(self, state: MemoryStore, tree: MemoryTree, root: bytes,
                 block: Block) -> Execution:

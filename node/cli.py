@@ -43,7 +43,8 @@ from node import home as home_files
 from node import logs, tls
 from node.api_tls import CA_KEY_PASSPHRASE_ENV, CaCertificate, api_tls, check_api_tls
 from node.backup import AdminSocket, BackupError, request_backup
-from node.chain import Chain
+from node.blocks import block_id
+from node.chain import Chain, genesis_block
 from node.config import Limits, NetworkConfig, NodeEntry, load_network
 from node.front import FrontLimits, start_front
 from node.genesis import (
@@ -176,20 +177,22 @@ async def serve(node: Node, data_dir: Path, host: str, port: int,
                 routes: dict[bytes | str, str] | None = None,
                 front_limits: FrontLimits | None = None,
                 ca_loaded: ssl.SSLContext | None = None,
-                access_log: AccessLogConfig | None = None) -> StoreFault | None:
+                access_log: AccessLogConfig | None = None,
+                state_sync: bool = False) -> StoreFault | None:
     """Serve until stopped; the store fault that stopped the node, if one did.
 
     `front_limits` bounds what one API client may cost (default `FrontLimits()`); the
     API is served as the node's api_tls says (node/api_tls.py; `ca_loaded`, from
     check_api_tls, for "ca"), and
-    every request is logged to `access_log` when one is given."""
+    every request is logged to `access_log` when one is given. `state_sync`: a node whose
+    store holds the genesis only starts from a peer's snapshot (node.replication.state_sync)."""
     # Before anything answers: a client that saw the API up may stop the node at once.
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.stop)
     api = api_tls(node.identity.entry.api_tls, ca_loaded, node.signer, node.config.chain_id,
                   node.name)
-    replication = Replication(node, data_dir, routes=routes)
+    replication = Replication(node, data_dir, routes=routes, state_sync=state_sync)
     node.replication = replication  # /v1/status, /ready and /metrics read its links
     admin = AdminSocket(node, data_dir)  # DATA/admin.sock: `claimledger-node backup`
     # Behind the front's limits: connection caps, head and body deadlines (node/front.py);
@@ -401,6 +404,10 @@ def setup_options(command: Callable) -> Callable:
               show_default=True, envvar="CLAIMLEDGER_EVENT_LOOP",
               help="uvloop (libuv) or the standard library's loop (also from "
                    "$CLAIMLEDGER_EVENT_LOOP)")
+@click.option("--state-sync", is_flag=True, default=False,
+              help="a new node (its store empty): start from a peer's snapshot of the "
+                   "state, checked against a header certified from genesis, then block "
+                   "sync (also node.toml's state_sync = true)")
 @click.option("--member", "member", default=None, metavar="ADDRESS",
               help="run a light node for this member instead (its home's node.toml names "
                    "the upstream full nodes and the member's key store: node/light)")
@@ -410,7 +417,7 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         api_cert: Path | None, api_key: Path | None, api_key_passphrase_file: Path | None,
         access_log_path: Path | None, access_log_max_bytes: int, access_log_backups: int,
         log_level: str | None, log_format: str | None, event_loop: str,
-        member: str | None) -> None:
+        state_sync: bool, member: str | None) -> None:
     """Run a node until SIGTERM or Ctrl-C (or a store fault: exit 3 or 4); with --member,
     a member's light node."""
     if member is not None:
@@ -450,8 +457,9 @@ def run(home: Path | None, config_path: Path | None, network_path: Path | None,
         node.close()
         raise click.ClickException(f"{e.code}: {e.message}") from None
     logging.getLogger("claimledger.node").debug("running on the %s event loop", event_loop)
+    state_sync = state_sync or (settings is not None and settings.state_sync)
     main = serve(node, data_dir, host, port, peer_address, routes, ca_loaded=ca_loaded,
-                 access_log=access_log)
+                 access_log=access_log, state_sync=state_sync)
     fault = uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
     if fault is not None:
         raise fault_exit(fault)
@@ -824,6 +832,42 @@ def make_genesis(network_path: Path, out_path: Path) -> None:
                                    "genesis is written once") from None
     click.echo(f"wrote {out_path}: chain {plan.genesis.chain_id}, genesis hash "
                f"{genesis_hash(data).hex()}")
+
+
+@main.command("genesis-id")
+@click.option("--home", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="a node's home: its genesis.json, as node.toml names it")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="node.toml, when it is not in --home")
+@click.option("--network", "network_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="instead of --home: the network's genesis.json, or its "
+              "network.toml with every key filled in")
+def print_genesis_id(home: Path | None, config_path: Path | None,
+                     network_path: Path | None) -> None:
+    """Print the genesis block id: the id of block 0, computed here from your own copy
+    of the network's genesis, with no store and no node asked. A wallet trusts this id
+    and nothing else (`claimledger-wallet trust ID`): every header after it is checked."""
+    if (home is None and config_path is None) == (network_path is None):
+        raise click.UsageError("give --home DIR (or --config DIR/node.toml), or --network "
+                               "genesis.json")
+    try:
+        if network_path is None:
+            settings = load_node_config(config_path or home)  # type: ignore[arg-type]
+            network_path = settings.genesis
+        text = network_path.read_text(encoding="utf-8")
+        if text.lstrip().startswith("{"):  # genesis.json; network.toml cannot start so
+            document, hash_ = load_genesis(network_path)
+            # Block 0 is made of the genesis alone: this node's own settings play no part.
+            genesis = network_config(document, hash_, 1, 1, Limits(), default_registry()).genesis
+        else:
+            genesis = load_network(network_path).genesis
+        block, _, _ = genesis_block(default_registry(), genesis)
+    except OSError as e:
+        raise click.ClickException(f"config.invalid: cannot read {network_path}: "
+                                   f"{e.strerror}") from None
+    except LedgerError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from None
+    click.echo(block_id(block.header).hex())
 
 
 @main.command()

@@ -83,6 +83,8 @@ def render_node_toml(name: str, api: str, peer: str | None, key_file: str = KEY_
         'log_format = "text"  # or "json": one JSON object per line, for a log shipper',
         f"max_mempool_txs = {max_mempool_txs}  # pending transactions it holds at most",
         f"sync_batch_blocks = {sync_batch_blocks}  # blocks per block sync request",
+        "# state_sync = true  # a new node: start from a peer's snapshot, checked against "
+        "a certified header",
         "",
         "[listen]",
         f"api = {toml_string(api)}  # the HTTP API (as the genesis lists it for wallets)",

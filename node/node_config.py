@@ -97,6 +97,8 @@ class NodeToml(Strict):
     log_format: Literal["text", "json"] = "text"  # json: one object per line, for a shipper
     max_mempool_txs: MAX_MEMPOOL_TXS = 20_000  # type: ignore[valid-type]
     sync_batch_blocks: SYNC_BATCH_BLOCKS = 64  # type: ignore[valid-type]
+    # A new node (its store empty): start from a peer's snapshot, not from genesis.
+    state_sync: bool = False
     listen: Listen
     key: KeyStore
     # Peers to dial elsewhere than their genesis address (a proxy): name -> HOST:PORT.
@@ -126,6 +128,7 @@ class NodeSettings:
     api_key: Path | None
     api_key_passphrase_file: Path | None
     limits: Limits
+    state_sync: bool = False
 
 
 def parse_node_config(text: str, path: Path) -> NodeSettings:
@@ -150,6 +153,7 @@ def parse_node_config(text: str, path: Path) -> NodeSettings:
         dial=dict(doc.dial), api_cert=at(cert.cert if cert else None),
         api_key=at(cert.key if cert else None),
         api_key_passphrase_file=at(cert.passphrase_file if cert else None), limits=limits,
+        state_sync=doc.state_sync,
     )
 
 

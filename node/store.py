@@ -10,6 +10,9 @@ Key spaces (one byte-prefix each):
                            the end-of-block step's); height+seq is a member's stream cursor
   meta/head, meta/genesis  the last committed block; the genesis block id
   meta/genesis_hash        sha256 of the genesis document the store was started with
+  meta/base                height:8 of the block a state-synced store starts from (absent:
+                           the store holds every block from genesis); below it the store
+                           keeps block 0 only, and no events, records or certificates
 Every block's writes go in one synced write batch: after a crash the store holds whole
 blocks or none.
 
@@ -52,6 +55,7 @@ TREE = b"st/"  # the state tree's nodes by position (contracts.state_tree)
 HEAD = b"meta/head"
 GENESIS = b"meta/genesis"
 GENESIS_HASH = b"meta/genesis_hash"
+BASE = b"meta/base"
 EVENTS = b"ev/"
 MAX_BLOCK_BYTES = 64 << 20
 CURSOR_BYTES = 12  # height:8 + seq:4
@@ -318,6 +322,43 @@ class Store:
             message = f"recording the genesis hash failed (is the disk full?): {_text(e)}"
             raise self._fail(StoreWriteFailed(message)) from e
 
+    def base(self) -> int:
+        """The height a state-synced store starts from (node/state_sync.py), 0 for a store
+        that holds every block from genesis."""
+        raw = self._get(BASE)
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def restore(self, block: Block, certificate: Certificate,
+                state: list[tuple[bytes, bytes]], tree: list[tuple[bytes, bytes]],
+                head: Head) -> None:
+        """Replace the state by a snapshot's at block `block` (a store holding the genesis
+        only), in one synced batch: the state `state` (records and their indices) and its
+        tree's nodes `tree` by position, the block and its certificate, the head, and the
+        base mark. Everything the genesis state had is deleted in that batch."""
+        self._check()
+        height = _h(block.header.height)
+        batch = self.db.write_batch(sync=True)
+        for space in (STATE, TREE):
+            for key, _ in self._items(space, space):
+                batch.delete(key)
+        for key, value in state:
+            batch.put(STATE + key, value)
+        for position, node in tree:
+            batch.put(TREE + position, node)
+        batch.put(b"b/" + height, encode(block))
+        batch.put(b"c/" + height, msgpack.packb(certificate.to_wire(), use_bin_type=True))
+        batch.put(b"i/" + head.block_id, height)
+        batch.put(HEAD, encode(head))
+        batch.put(BASE, height)
+        try:
+            batch.write()
+        except plyvel.Error as e:
+            message = f"writing the snapshot of block {block.header.height} failed: {_text(e)}"
+            raise self._fail(StoreWriteFailed(message)) from e
+        self._records.clear()
+        self._tree_nodes.clear()
+        self._write_mark(head)
+
     def block(self, height: int) -> Block | None:
         return self._record(Block, b"b/" + _h(height))
 
@@ -507,6 +548,33 @@ class StateSnapshot:
         except plyvel.Error as e:
             message = f"reading keys from {_describe(first)} on failed: {_text(e)}"
             raise StoreCorrupt(message) from e
+
+    def tree_get(self, position: bytes) -> bytes | None:
+        """A node of the state tree as it was (or its root hash at state_tree.ROOT_KEY)."""
+        try:
+            return self._snapshot.get(TREE + position, verify_checksums=True)
+        except plyvel.Error as e:
+            raise StoreCorrupt(f"reading the state tree failed: {_text(e)}") from e
+
+    def tree_range(self, start: bytes, stop: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+        """The state tree's nodes by position from `start` up to `stop` (None: the last)."""
+        try:
+            with self._snapshot.iterator(start=TREE + start, stop=TREE + stop if stop else
+                                         None, verify_checksums=True) as it:
+                for key, value in it:
+                    if not key.startswith(TREE):
+                        return
+                    yield key[len(TREE):], value
+        except plyvel.Error as e:
+            raise StoreCorrupt(f"reading the state tree failed: {_text(e)}") from e
+
+    def head(self) -> Head | None:
+        """The head the store had when this snapshot was taken."""
+        try:
+            raw = self._snapshot.get(HEAD, verify_checksums=True)
+        except plyvel.Error as e:
+            raise StoreCorrupt(f"reading the head failed: {_text(e)}") from e
+        return None if raw is None else decode(Head, raw)
 
     def close(self) -> None:
         self._snapshot.close()

@@ -613,15 +613,17 @@ class Commit:
 
 
 def find_forks(chains: Mapping[str, Sequence[BlockSummary]]) -> list[dict]:
-    """Heights at which nodes hold different blocks or state roots."""
+    """Heights at which nodes hold different blocks or state roots. A state-synced node's
+    chain holds block 0 and the blocks from its base on: it is compared where it has
+    blocks."""
     forks = []
-    top = max((len(chain) for chain in chains.values()), default=0)
+    held = {node: {block.height: block for block in chain} for node, chain in chains.items()}
+    top = max((max(blocks, default=-1) + 1 for blocks in held.values()), default=0)
     for height in range(top):
         versions: dict[tuple[str, str], list[str]] = {}
-        for node, chain in sorted(chains.items()):
-            if height < len(chain):
-                block = chain[height]
-                assert block.height == height, f"{node}'s chain skips height {height}"
+        for node, blocks in sorted(held.items()):
+            block = blocks.get(height)
+            if block is not None:
                 versions.setdefault((block.block_id, block.state_root), []).append(node)
         if len(versions) > 1:
             forks.append({"height": height, "versions": [
@@ -642,9 +644,13 @@ def find_lost(chains: Mapping[str, Sequence[BlockSummary]],
               commits: Iterable[Commit]) -> list[dict]:
     """Reported commits that some node does not hold exactly once, at the reported height."""
     index = {node: tx_heights(chain) for node, chain in chains.items()}
+    # A state-synced node holds no blocks between genesis and its base.
+    base = {node: min((b.height for b in chain if b.height > 0), default=0)
+            for node, chain in chains.items()}
     lost = []
     for commit in commits:
-        found = {node: index[node].get(commit.tx_id, []) for node in sorted(chains)}
+        found = {node: index[node].get(commit.tx_id, []) for node in sorted(chains)
+                 if commit.height >= base[node]}
         wrong = {node: heights for node, heights in found.items() if heights != [commit.height]}
         if wrong:
             lost.append({"tx": commit.tx_id, "height": commit.height,
@@ -832,18 +838,24 @@ def build_network(root: Path, validators: int = VALIDATORS, observers: int = OBS
     return nets, peer_ports, base + nodes + validators
 
 
-def write_home(home: Path, net: Network, name: str, peer: str | None) -> Path:
+def write_home(home: Path, net: Network, name: str, peer: str | None,
+               state_sync: bool = False) -> Path:
     """A node's home as `claimledger-node init` makes one: the network's genesis.json, a
     node.toml with its listen addresses, key store and data directory (the network's
-    [limits]), so that a key the genesis does not list runs by node.toml's name."""
+    [limits]), so that a key the genesis does not list runs by node.toml's name. With
+    `state_sync` the node starts from a peer's snapshot (NEW_OBSERVER does: the run has
+    a state-synced node among those that must agree)."""
     plan = read_plan(net.network_file.read_text(encoding="utf-8"))
     home.mkdir(parents=True, exist_ok=True)
     (home / GENESIS_FILE).write_bytes(encode_genesis(plan.genesis))
-    (home / NODE_TOML).write_text(render_node_toml(
+    text = render_node_toml(
         name, f"127.0.0.1:{net.port}", peer, key_file=str(net.key_file),
         data_dir=str(net.data_dir), limits=dataclasses.asdict(plan.limits),
-        max_mempool_txs=plan.max_mempool_txs, sync_batch_blocks=plan.sync_batch_blocks),
-        encoding="utf-8")
+        max_mempool_txs=plan.max_mempool_txs, sync_batch_blocks=plan.sync_batch_blocks)
+    if state_sync:
+        assert "\n# state_sync = true" in text
+        text = text.replace("\n# state_sync = true", "\nstate_sync = true")
+    (home / NODE_TOML).write_text(text, encoding="utf-8")
     return home
 
 
@@ -905,7 +917,8 @@ class Cluster:
             member.in_set = False
             member.home = write_home(member.net.root / "home", member.net, name,
                                      f"127.0.0.1:{member.net.peer_port}"
-                                     if member.validator else None)
+                                     if member.validator else None,
+                                     state_sync=name == NEW_OBSERVER)
         self.chain_id = nets[0].chain_id
         self.crashes: list[dict] = []
         self.t0 = 0.0
@@ -1578,6 +1591,7 @@ class Run:
         node's own store), and the stores that could not be read. Also the validator
         sets the first readable store holds, by the height they are in force from."""
         chains, failures, unreadable = {}, [], []
+        self.state_synced: dict[str, int] = {}  # node -> the base its store starts at
         self.validator_sets = []
         self.first_signed: dict[str, int] = {}  # key -> the first certificate it is in
         for name, member in self.cluster.members.items():
@@ -1599,7 +1613,9 @@ class Run:
                          "validators": {v.name: v.power for v in s.validators}}
                         for s in history]
                 chain = []
-                for height in range(head.height + 1):
+                if store.base():
+                    self.state_synced[name] = store.base()
+                for height in (0, *range(max(store.base(), 1), head.height + 1)):
                     block = store.block(height)
                     assert block is not None, f"no block {height}"
                     ids = tuple(payload_id(decode_transaction(raw).payload).hex()
@@ -1768,7 +1784,7 @@ class Run:
                 "<->".join(fault.target)
             happened = {k: v for k, v in asdict(self.happened[fault.id]).items() if v}
             schedule.append({**entry, **happened})
-        final = min((len(c) - 1 for n, c in chains.items() if n not in retired), default=0)
+        final = min((c[-1].height for n, c in chains.items() if n not in retired), default=0)
         return {
             "seed": self.args.seed,
             "minutes": self.args.minutes,
@@ -1797,7 +1813,10 @@ class Run:
             "liveness": liveness,
             "convergence": convergence,
             "final_height": final,
-            "heads": {n: len(c) - 1 for n, c in chains.items()},
+            "heads": {n: c[-1].height for n, c in chains.items()},
+            # Nodes that started from a peer's snapshot, with the height their store
+            # starts at: compared with the others from there on.
+            "state_synced": getattr(self, "state_synced", {}),
             "verify_store": verified,
             "unreadable_stores": unreadable,
             "crashes": self.cluster.crashes,

@@ -409,8 +409,10 @@ class NodeProcess:
         net.logs.append(self.log)
         self.process: subprocess.Popen | None = None
 
-    def start(self, preexec_fn: Callable[[], None] | None = None) -> NodeProcess:
-        """`preexec_fn` runs in the child before the node starts (e.g. to set a limit)."""
+    def start(self, preexec_fn: Callable[[], None] | None = None,
+              args: tuple[str, ...] = ()) -> NodeProcess:
+        """`preexec_fn` runs in the child before the node starts (e.g. to set a limit);
+        `args` go after `run`'s own (e.g. --state-sync)."""
         home = node_home(self.net, self.network_file)
         where = ["--home", str(home)] if home is not None else [
             "--network", str(self.network_file), "--data", str(self.net.data_dir),
@@ -418,7 +420,7 @@ class NodeProcess:
         command, env = release_command(self.release, "node")
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [*command, "run", *where], env=env, cwd=self.release,
+                [*command, "run", *where, *args], env=env, cwd=self.release,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=preexec_fn,
             )

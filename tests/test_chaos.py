@@ -478,6 +478,8 @@ def test_a_one_minute_chaos_run_loses_nothing_forks_nothing_and_stays_live(
     changes = report["membership_changes"]  # carried out, in force, undone where planned
     assert changes and all("applied_height" in c and "note" not in c for c in changes), changes
     assert len(report["validator_sets"]) > 1, report["validator_sets"]
+    # The observer the run admits starts from a peer's snapshot, and agrees from its base.
+    assert report["state_synced"].get(chaos.NEW_OBSERVER, 0) > 0, report["state_synced"]
     assert report["final_height"] > 0 and report["ok"] and code == 0, report["failures"]
 
 

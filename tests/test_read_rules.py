@@ -11,7 +11,7 @@ plays, fails the test.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -386,11 +386,27 @@ def test_a_draft_grants_nothing_unless_the_holder_signed_it_for_the_caller(
                         None)
     assert "holder has not signed" in refusal(
         world, ledger.tx("payment", "pay", other, "supplier"))
-    # A voucher state no longer live grants nothing.
+    # A draft naming no voucher state grants nothing.
+    none = payment.Pay(ledger.addr("supplier"), b"\x05" * 32, ledger.addr(ASKED), 1, "o", None)
+    assert "no voucher state" in refusal(world, ledger.tx("payment", "pay", none, "supplier"))
+
+
+def test_a_draft_on_a_state_spent_since_grants_that_state_so_the_one_asked_sees_it_spent(
+        world: World) -> None:
+    ledger = world.ledger
+    v = world.records["voucher"]
     consumed = vouchers.get_voucher(ledger.store, v.parent)
     assert consumed is not None and consumed.status == "consumed"
-    old = payment.Pay(ledger.addr("supplier"), consumed.id, ledger.addr(ASKED), 1, "o", None)
-    assert "no live voucher" in refusal(world, ledger.tx("payment", "pay", old, "supplier"))
+    old = payment.Pay(consumed.holder, consumed.id, ledger.addr(ASKED), 1, "o", None)
+    raw = encode(ledger.tx("payment", "pay", old, "supplier"))
+    asked_now = access.asked_by_draft(ledger.store, raw, ledger.addr(ASKED), ledger.height + 1,
+                                      registry=ledger.registry, chain_id=CHAIN)
+    assert asked_now == frozenset({consumed.id})
+    merchant = caller(world, "asked", {})
+    merchant = replace(merchant, asked=asked_now)
+    assert access.may_read(ledger.store, merchant, "voucher", consumed)
+    # Only that state: not the live part that descends from it.
+    assert not access.may_read(ledger.store, merchant, "voucher", v)
 
 
 # ------------------------------------------------------------------ commitments travel

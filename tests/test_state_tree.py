@@ -194,11 +194,7 @@ def test_an_old_proof_fails_against_a_root_that_changed_its_key(state, data) -> 
     assert verify(root, key, state[key], proof)
     assert prove(store, root, key) == proof
     # Committing an overlay's changes gives the store the overlay's tree.
-    for position, node in one.changes():
-        if node is None:
-            store.delete(position)
-        else:
-            store.put(position, node)
+    store.apply(one.changes())
     assert root_of(store) == updated
 
 

@@ -25,7 +25,7 @@ from contracts.identity import KeyPair
 from contracts.issuance import DAY_MS
 from contracts.keystore import seal
 from contracts.ledger import make_transaction
-from tests.nodeproc import free_port_block
+from tests.nodeproc import NODE_BIN, free_port_block
 from wallet.cli import Wallet, main, parse_amounts, parse_due, show_due
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,15 @@ class Devnet:
         self.passphrase = state["passphrase"]
         self.keys = {m["handle"]: m["key_file"] for m in state["members"]}
         self.a = {m["handle"]: m["address"] for m in state["members"]}
+        self.genesis = state["network"]  # the devnet's genesis.json
+
+    def trust(self, who: str) -> None:
+        """`who`'s wallet trusts the genesis block id read from the devnet's genesis.json
+        (accept and sign prove the voucher of a co-sign draft against it)."""
+        made = subprocess.run([str(NODE_BIN), "genesis-id", "--network", self.genesis],
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+        self.ok(who, "trust", made.stdout.strip())
 
     def run(self, who: str | None, *args: str) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "wallet.cli", "--node", self.api, "--json"]
@@ -158,6 +167,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
     draft = tmp / "pledge.json"
     net.ok("xinhe", "pledge", xinhe_part, "--bank", a["bank"], "--secured", "300000",
            "--loan-due", "2027-06-30", "--loan-ref", "LOAN-LIFE-1", "--out", str(draft))
+    net.trust("bank")  # the bank proves the voucher before it signs
     pledge_id = subject(net.cosigned(draft, "xinhe", "bank"), "pledge.registered")
     # A second pledge of the same claim, to another bank, is refused (重复质押).
     bank2 = tmp / "bank2.json"
@@ -170,6 +180,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
     net.ok("xinhe", "pledge", xinhe_part, "--bank", bank2_address, "--secured", "100000",
            "--loan-due", "2027-06-30", "--loan-ref", "LOAN-OTHER", "--out", str(again))
     net.ok("xinhe", "sign", str(again), "--yes")
+    net.trust(str(bank2))
     net.ok(str(bank2), "sign", str(again), "--yes")
     assert "voucher.pledged" in net.refused("agency", "submit", str(again))
     # Nor does B transfer the pledged claim without the bank.
@@ -187,6 +198,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
            "--order", "ORDER-LIFE-1", "--out", str(pay))
     net.ok("xinhe", "sign", str(pay), "--yes")
     assert "wallet.not_the_merchant" in net.refused("bank", "accept", str(pay), "--yes")
+    net.trust("merchant")  # the merchant proves the voucher paid with before it accepts
     paid = net.ok("merchant", "accept", str(pay), "--yes")
     assert paid["status"] == "committed"
     merchant_part = subject(paid, "voucher.transferred")

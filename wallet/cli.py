@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from contracts.errors import LedgerError
+from contracts.proofs import ProofError
 from wallet.envelopes import envelope_of
 from wallet.keys import write_key_store
 from wallet.session import DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
@@ -27,6 +28,7 @@ from wallet.verbs import (
     governance,
     issuance,
     keys,
+    light,
     membership,
     nodes,
     obligations,
@@ -41,18 +43,24 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
 FAMILIES = (keys, membership, issuance, vouchers, redemption, fees, obligations, setoff,
-            drafts, queries, documents, governance, nodes)
+            drafts, queries, documents, governance, nodes, light)
+
+
+# A proof that does not verify (a node's answer, header or certificate refused by the
+# light client) exits apart from every other error, so that scripts tell them apart.
+EXIT_PROOF_FAILED = 3
 
 
 class Main(click.Group):
-    """Every ledger error becomes `error: code: message` on stderr and exit status 1."""
+    """Every ledger error becomes `error: code: message` on stderr and exit status 1
+    (EXIT_PROOF_FAILED for a proof.* refusal of the light client)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as e:
             click.echo(f"error: {e.code}: {e.message}", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_PROOF_FAILED if isinstance(e, ProofError) else 1)
 
 
 @click.group(cls=Main)

@@ -16,6 +16,11 @@ from contracts.requests import EXEMPT_PATHS, request_headers
 from wallet.endpoint import Endpoint, node_endpoint, unverified
 
 MAX_PAGES = 100  # a bound on how many pages one listing follows
+# The header a member asked to co-sign presents the draft in (the transaction's canonical
+# bytes in hex), so that the node lets it read the voucher state the draft names: the
+# name node/http/reads.py reads (DRAFT_HEADER), spelled here since the wallet imports no
+# node module.
+DRAFT_HEADER = "X-Claimledger-Draft"
 
 
 class Client:
@@ -35,13 +40,14 @@ class Client:
         self._chain_id: str | None = None  # the node's, from /v1/status, to sign with
 
     def _call(self, path: str, body: dict | None = None, raw: bytes | None = None,
-              **query: Any) -> Any:
+              extra_headers: dict[str, str] | None = None, **query: Any) -> Any:
         """GET, or POST `body` as JSON or `raw` bytes as application/msgpack."""
         params = {k: v for k, v in query.items() if v is not None}
         url = self.base_url + path + ("?" + urllib.parse.urlencode(params) if params else "")
         data = raw if raw is not None else None if body is None else json.dumps(body).encode()
         content_type = "application/json" if raw is None else "application/msgpack"
-        request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
+        request = urllib.request.Request(url, data=data, headers={
+            "Content-Type": content_type, **(extra_headers or {})})
         self._sign(request, path, data or b"")
         try:
             with self.endpoint.opener.open(request, timeout=self.timeout_s) as response:
@@ -122,6 +128,23 @@ class Client:
     def node_proposals(self) -> dict:
         """The validator changes proposed and pending, with their approvals' power."""
         return self._call("/v1/nodes/proposals")
+
+    # -------------------------------------------------------------- light client
+
+    def genesis_header(self) -> dict:
+        """Block 0's header (JSON and canonical bytes) with the validator sets it names."""
+        return self._call("/v1/headers/genesis")
+
+    def headers(self, from_height: int, limit: int) -> dict:
+        """Certified headers from `from_height` on, at most `limit`: `headers`, `next_from`."""
+        return self._call("/v1/headers", **{"from": from_height, "limit": limit})
+
+    def proof(self, kind: str, record_id: str, draft: bytes | None = None) -> dict:
+        """A record of `kind` (contracts.record_proofs) or its absence, with its proof
+        against the state root of the node's head. `draft`: the canonical bytes of a draft
+        the caller was asked to co-sign, which lets it read the voucher state it names."""
+        extra = None if draft is None else {DRAFT_HEADER: draft.hex()}
+        return self._call(f"/v1/proofs/{kind}/{record_id}", extra_headers=extra)
 
     # -------------------------------------------------------------- members and issuance
 

@@ -217,6 +217,13 @@ async def get_events(request: web.Request) -> web.Response:
     if address != caller.address:
         raise Forbidden("a member reads its own event stream only: give address=your address")
     after = hex_cursor_param(request, CURSOR_BYTES)
+    base = node.store.base()
+    if base and (after is None or int.from_bytes(after[:8], "big") < base):
+        # A state-synced node holds the events of the blocks after its base only.
+        raise LedgerError("events.before_base", f"this node started from a snapshot at "
+                          f"height {base} and holds the events of later blocks only: give a "
+                          f"cursor of height {base} or later, or read the stream from its "
+                          "start on a node that holds the whole chain")
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     wait_ms = int_param(request, "wait_ms", 0, 0, MAX_WAIT_MS)
     loop = asyncio.get_running_loop()

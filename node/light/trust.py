@@ -44,7 +44,7 @@ def genesis_of(path: Path) -> Genesis:
     registry = default_registry()
     document, hash_ = load_genesis(path)
     config = network_config(document, hash_, 1, 1, Limits(), registry)
-    block, changes, _ = genesis_block(registry, config)
+    block, changes, _ = genesis_block(registry, config.genesis)
     state = MemoryStore()
     state.apply(changes)
     at_zero, at_one = nodes.set_at(state, 0), nodes.set_at(state, 1)

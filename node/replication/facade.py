@@ -1,8 +1,10 @@
 """`Replication`: a node's peer links and the three parts that use them, wired together.
 
 The parts: the consensus loop (validators of a network of several, not in a resync;
-node.replication.consensus_loop), transaction gossip (node.replication.gossip) and block
-sync (every node; node.replication.sync). Written here once, for all of them:
+node.replication.consensus_loop), transaction gossip (node.replication.gossip), block
+sync (every node; node.replication.sync) and state sync (snapshots served by every
+node, restored by a new one asked to; node.replication.state_sync). Written here once,
+for all of them:
 
 - the frames of a link, handed to the part they belong to; a frame a part refuses closes
   the link with the refusal's code, and a bug costs the link, never the node;
@@ -32,8 +34,9 @@ from node.blocks import Block
 from node.chain import Execution
 from node.peers import Link, PeerError, Peers
 from node.replication.consensus_loop import ConsensusLoop
-from node.replication.frames import KINDS
+from node.replication.frames import KINDS, STATE_SYNC_ANSWERS
 from node.replication.gossip import TxGossip, txs_of
+from node.replication.state_sync import SnapshotServer, StateSyncClient, wants_state_sync
 from node.replication.sync import BlockSync
 from node.service import Node, wall_ms
 from node.store import StoreFault
@@ -47,7 +50,10 @@ class Replication:
     """What a node does with its peers: consensus, transaction gossip, block sync."""
 
     def __init__(self, node: Node, data_dir: Path, sync_only: bool = False,
-                 routes: dict[bytes | str, str] | None = None) -> None:
+                 routes: dict[bytes | str, str] | None = None,
+                 state_sync: bool = False) -> None:
+        """`state_sync`: start from a peer's snapshot when the store holds the genesis
+        only (node.replication.state_sync), then block sync from there."""
         self.node = node
         self.chain = node.chain
         self.config = node.config
@@ -58,6 +64,13 @@ class Replication:
         self.last_progress_ms = wall_ms()  # the last commit, here or by the producer
         self.gossip = TxGossip(node, self.peers, sync_only)
         self.sync = BlockSync(node, self.validators_at, self.commit, self.follow_head)
+        self.snapshots = SnapshotServer(node)
+        self.state_sync: StateSyncClient | None = None
+        if state_sync and wants_state_sync(node):
+            self.sync.held = True
+            self.state_sync = StateSyncClient(node, lambda: list(self.peers.links.values()),
+                                              self.sync.peer_heights, self.state_synced)
+        self._state_task: asyncio.Task | None = None
         # With one validator the node's producer makes the blocks (node.service); the
         # consensus runs when there are several, on every node that validates or may be
         # made a validator by the registry (its driver signs nothing until then).
@@ -90,11 +103,15 @@ class Replication:
         self.node.on_commit = self.on_commit
         self.peers.start()
         self._task = asyncio.create_task(self._ticker())
+        if self.state_sync is not None:
+            self._state_task = asyncio.create_task(self.state_sync.run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in (self._task, self._state_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self.snapshots.close()
         if self.consensus_loop is not None:
             self.consensus_loop.stop()
         self.gossip.stop()
@@ -124,6 +141,18 @@ class Replication:
         self.peers.refresh()
         self.peers.broadcast("status", [height])
 
+    def state_synced(self) -> None:
+        """The chain stands on a restored snapshot: wake the node's waiters, tell the
+        peers, let the consensus and block sync go on from the new head."""
+        node = self.node
+        node.committed.set()
+        node.committed = asyncio.Event()
+        self.on_commit(self.chain.head.height)
+        self.follow_head()
+        self.sync.held = False
+        for link in list(self.peers.links.values()):
+            self.sync.maybe_request(link)
+
     def follow_head(self) -> None:
         """After block sync committed blocks: the consensus goes on from the new head."""
         if self.consensus_loop is not None:
@@ -146,6 +175,7 @@ class Replication:
                 if self.consensus_loop is not None:
                     self.consensus_loop.tick()
                 self.node.mempool.recheck(wall_ms())  # after a proposal, off its path
+                self.snapshots.release(asyncio.get_running_loop().time())
                 if self.consensus_loop is not None:
                     self.consensus_loop.rebroadcast_if_stalled(self.last_progress_ms)
             except StoreFault:
@@ -175,6 +205,15 @@ class Replication:
                 self.sync.on_get_blocks(link, payload)
             elif kind == "blocks":
                 await self.sync.on_blocks(link, payload)
+            elif kind == "get_snapshot":
+                await self.snapshots.on_get_snapshot(link, payload)
+            elif kind == "get_headers":
+                self.snapshots.on_get_headers(link, payload)
+            elif kind == "get_chunk":
+                await self.snapshots.on_get_chunk(link, payload)
+            elif kind in STATE_SYNC_ANSWERS:
+                if self.state_sync is not None:
+                    self.state_sync.on_answer(link, kind, payload)
         except StoreFault:
             return  # the node stops (Node.fail): no fault of the peer's
         except (MessageError, CertificateError, LedgerError) as e:

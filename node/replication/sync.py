@@ -6,7 +6,9 @@ behind asks a peer ahead of it for at most sync_batch_blocks blocks (frame "get_
 them as fit SYNC_FRAME_BYTES (at least one). A request lost with a closing link is asked
 again after REQUEST_AGAIN_S. Each certificate is verified against the validator set
 before the block is executed; a block that fails either is refused with its code and
-the link is closed. `sync_target` says which head a resync counts as caught up.
+the link is closed. `sync_target` says which head a resync counts as caught up. A node
+that state-syncs holds its requests (`held`) until its snapshot is restored; a
+state-synced node serves blocks from its base on (none below: the peer asks another).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class BlockSync:
         self.advanced = advanced
         self.peer_heights: dict[bytes, int] = {}
         self.requested: dict[bytes, float] = {}  # peer -> loop time of the last request
+        self.held = False  # while a state sync (node.replication.state_sync) runs
 
     def on_connect(self, link: Link) -> None:
         """Tell a new link this node's head; a request on the link it replaces is lost."""
@@ -63,7 +66,7 @@ class BlockSync:
         """Ask the peer for the next blocks if it is ahead and no request to it waits."""
         mine = self.chain.head.height
         theirs = self.peer_heights.get(link.peer, 0)
-        if theirs <= mine:
+        if theirs <= mine or self.held:
             return
         now = asyncio.get_running_loop().time()
         if now - self.requested.get(link.peer, 0.0) < REQUEST_AGAIN_S:

@@ -11,6 +11,7 @@ from contracts import payment
 from contracts.errors import LedgerError
 from contracts.ledger import required_signers, resolve, sign_transaction
 from contracts.tx import Transaction, payload_id
+from wallet.checks import signing_checks, verify_before_signing
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import standing
 from wallet.units import show_due, yuan
@@ -22,9 +23,13 @@ verbs = click.Group()
 @verbs.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="sign without asking")
+@signing_checks
 @pass_wallet
-def sign(w: Wallet, file: Path, yes: bool) -> None:
-    """Add your signature to the draft FILE, after showing what it does."""
+def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: bool) -> None:
+    """Add your signature to the draft FILE, after showing what it does. A draft on a
+    voucher that another member drafted (a pledge to your bank, a commitment you make as
+    acquirer) is signed only once the voucher is proven live, held by that member and
+    covering the draft's amount (wallet/checks.py), unless --no-verify."""
     tx = w.read_draft(file)
     summary = w.summary(tx)
     required = required_signers(w.registry, tx)
@@ -32,6 +37,8 @@ def sign(w: Wallet, file: Path, yes: bool) -> None:
     if me not in required:
         raise LedgerError("wallet.not_a_signer",
                           f"{me.hex()} is not among the required signers of this transaction")
+    _, _, body = resolve(w.registry, tx)
+    verify_before_signing(w, tx, body, trust_file, no_verify)
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2), err=True)
     if not yes:
         click.confirm("Sign this transaction?", abort=True, err=True)
@@ -82,9 +89,13 @@ def payment_text(w: Wallet, tx: Transaction, body: payment.Pay) -> str:
 @verbs.command("accept")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="accept without asking")
+@signing_checks
 @pass_wallet
-def accept_payment(w: Wallet, file: Path, yes: bool) -> None:
-    """The merchant accepts the payment draft FILE: shows it, signs it and submits it."""
+def accept_payment(w: Wallet, file: Path, yes: bool, trust_file: Path | None,
+                   no_verify: bool) -> None:
+    """The merchant accepts the payment draft FILE: proves the voucher paid with (live,
+    held by the payer, covering the amount; unless --no-verify), shows the payment,
+    signs it and submits it."""
     tx = w.read_draft(file)
     contract, _, body = resolve(w.registry, tx)
     if (contract.name, tx.payload.operation) != ("payment", "pay"):
@@ -95,6 +106,7 @@ def accept_payment(w: Wallet, file: Path, yes: bool) -> None:
     if body.merchant != me:
         raise LedgerError("wallet.not_the_merchant",
                           f"the payment is to merchant {body.merchant.hex()}, not to {me.hex()}")
+    verify_before_signing(w, tx, body, trust_file, no_verify)
     click.echo(payment_text(w, tx, body), err=True)
     if not yes:
         click.confirm("Accept this payment?", abort=True, err=True)
