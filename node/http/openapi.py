@@ -190,7 +190,9 @@ def lifecycle_paths() -> dict[str, Any]:
             "is the block height (8 bytes, big-endian) and the event's sequence number in "
             "that block (4 bytes, big-endian: transactions' events in order, then the "
             "end-of-block step's). `next` is null once the stream is read to its end; to "
-            "follow it, pass the last event's `cursor` as `after` with wait_ms."),
+            "follow it, pass the last event's `cursor` as `after` with wait_ms. A node "
+            "that started from a snapshot (state sync) holds no events before its base: a "
+            "read from the start or from an earlier cursor answers 400 events.before_base."),
     }
 
 
