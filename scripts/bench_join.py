@@ -206,11 +206,17 @@ def run(args: argparse.Namespace) -> dict:
             "work": str(work) if args.keep else None,
         }
     finally:
-        for proc in [*procs, *([joining] if joining else [])]:
-            if proc.alive():
-                proc.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        tidy([*procs, *([joining] if joining else [])], work, args.keep)
+
+
+def tidy(procs: list, work: Path, keep: bool) -> None:
+    """Stop the node processes still running and remove the work directory (unless kept):
+    the end of every benchmark that starts a network."""
+    for proc in procs:
+        if proc.alive():
+            proc.stop()
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:

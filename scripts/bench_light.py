@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from contracts.codec import encode  # noqa: E402
 from contracts.tx import decode_transaction, payload_id  # noqa: E402
 from node.light.run import STORE_DIR  # noqa: E402
 from node.light.store import EVENT, HEADER, RECORD, LightStore  # noqa: E402
-from scripts.bench_join import TIMING, admissions, fill, status  # noqa: E402
+from scripts.bench_join import TIMING, admissions, fill, status, tidy  # noqa: E402
 from tests.lightproc import LightProcess, caught_up  # noqa: E402
 from tests.nodeproc import (  # noqa: E402
     DAY_MS,
@@ -171,11 +170,7 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         if light is not None:
             light.stop()
-        for proc in procs:
-            if proc.alive():
-                proc.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        tidy(procs, work, args.keep)
 
 
 def main() -> None:

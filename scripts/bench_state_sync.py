@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from contracts.tx import decode_transaction, payload_id  # noqa: E402
-from scripts.bench_join import TIMING, admissions, fill, status  # noqa: E402
+from scripts.bench_join import TIMING, admissions, fill, status, tidy  # noqa: E402
 from scripts.bench_node import verify_per_second  # noqa: E402  (the same bound)
 from tests.nodeproc import NodeProcess, get, make_cluster  # noqa: E402
 from tests.signing import Signer  # noqa: E402
@@ -98,11 +97,7 @@ def run(args: argparse.Namespace) -> dict:
         out["work"] = str(work) if args.keep else None
         return out
     finally:
-        for proc in started_procs:
-            if proc.alive():
-                proc.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        tidy(started_procs, work, args.keep)
 
 
 def main() -> None:
