@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,18 +14,14 @@ from contracts.identity import KeyPair
 from contracts.keystore import seal
 from node.home import GENESIS_FILE
 from node.light.config import render_light_toml
+from tests import nodeproc
 from tests.nodeproc import NODE_BIN, PASSPHRASE, Network, free_port, get, register_signer
 from tests.signing import Signer
 
 
 def wait_until(what: str, condition: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = condition()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.2)
+    """nodeproc.wait_until with the light node's longer default (a catch-up from genesis)."""
+    return nodeproc.wait_until(what, condition, timeout, poll_s=0.2)
 
 
 class LightProcess:

@@ -81,6 +81,19 @@ def free_port_block(count: int) -> int:
     raise AssertionError(f"no {count} consecutive free ports")
 
 
+def wait_until(what: str, condition: Callable[[], Any], timeout: float = 30,
+               poll_s: float = 0.1) -> Any:
+    """What `condition` returns once it is truthy; an assertion naming `what` when it is
+    not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(poll_s)
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 

@@ -88,6 +88,7 @@ class Load:
     def __init__(self, net: Network, count: int = 300) -> None:
         self.net = net
         self.accepted = 0
+        self.refused = 0
         members = net.members
         self.txs = []
         for i in range(count):
@@ -107,7 +108,7 @@ class Load:
                 if post_tx(self.net.api, tx).status == 202:
                     self.accepted += 1
             except OSError:
-                pass
+                self.refused += 1  # a refused connection: counted, not accepted
             time.sleep(0.05)
 
     def __enter__(self) -> Load:

@@ -54,6 +54,7 @@ from tests.nodeproc import (
     signer_of,
     terms,
     tx_id,
+    wait_until,
 )
 
 pytestmark = pytest.mark.process
@@ -91,16 +92,6 @@ def block(net: Network, height: int) -> dict:
 
 def signers(net: Network, height: int) -> set[str]:
     return {p["validator"] for p in block(net, height)["certificate"]["precommits"]}
-
-
-def wait_until(what: str, condition, timeout: float = 30):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        found = condition()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.1)
 
 
 def operator_keys(root: Path, net: Network) -> dict[str, Path]:

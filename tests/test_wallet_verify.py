@@ -105,7 +105,7 @@ def tampering_proxy(target: str, tamper: Callable[[str, dict], None]
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
-            pass
+            """Quiet: the test reads the answers, not the server's log lines."""
 
         def do_GET(self) -> None:
             self.forward()

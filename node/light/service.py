@@ -10,6 +10,7 @@ only over one proven at a lower height.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -81,7 +82,6 @@ class LightNode:
                 log.warning("refused an answer of %s: %s: %s", self.upstream.url, e.code,
                             e.message, extra={"code": e.code})
                 self.upstream.rotate()
-            try:
+            # The poll interval, or less when the node is stopped meanwhile.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=self.poll_ms / 1000)
-            except TimeoutError:
-                pass
