@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from contracts import state_tree, vouchers
+from contracts import applied, state_tree, vouchers
 from contracts.codec import decode
 
 
@@ -34,7 +34,10 @@ def _voucher_indices(raw: bytes) -> list[tuple[bytes, bytes]]:
     return [(key, b"") for key in vouchers.index_entries(decode(vouchers.Voucher, raw))]
 
 
-DERIVED = (Derived(vouchers.voucher_key(b""), vouchers.INDEX_SPACES, _voucher_indices),)
+DERIVED = (
+    Derived(vouchers.voucher_key(b""), vouchers.INDEX_SPACES, _voucher_indices),
+    Derived(applied.RECORD_PREFIX, (applied.INDEX_PREFIX,), applied.index_entries),
+)
 DERIVED_SPACES = tuple(space for d in DERIVED for space in d.spaces)
 assert not any(a != b and a.startswith(b) for a in DERIVED_SPACES
                for b in (*DERIVED_SPACES, *(d.record_prefix for d in DERIVED))), \

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from contracts import fees, governance, membership, nodes
+from contracts import applied, fees, governance, membership, nodes
 from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode, sha256
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
@@ -106,10 +106,6 @@ def check_transaction(
     return CheckedTx(tx, raw, sha256(payload_bytes), contract, operation, body)
 
 
-def applied_key(tx_id: bytes) -> bytes:
-    return b"t/" + tx_id
-
-
 def apply_transaction(
     registry: Registry, state: Overlay, checked: CheckedTx, block: BlockInfo
 ) -> list[Event]:
@@ -117,7 +113,10 @@ def apply_transaction(
     payload = checked.tx.payload
     if payload.expiry_height < block.height:
         raise Rejected("tx.expired", f"expired at height {payload.expiry_height}")
-    if state.get(applied_key(checked.id)) is not None:
+    if payload.expiry_height > block.height + MAX_VALIDITY_BLOCKS:  # contracts.applied
+        raise Rejected("tx.expiry_too_far", f"expires at height {payload.expiry_height}, "
+                       f"more than {MAX_VALIDITY_BLOCKS} blocks after {block.height}")
+    if applied.is_applied(state, checked.id):
         raise Rejected("tx.replay", "this transaction is already on the ledger")
     active = governance.active_activation(state, checked.contract.name, block.height)
     if (
@@ -143,13 +142,15 @@ def apply_transaction(
         registry=registry,
     )
     checked.operation.apply(ctx, checked.body)
-    scratch.put(applied_key(checked.id), b"")
+    applied.mark(scratch, checked.id)
     scratch.commit()
     return ctx.events
 
 
 def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Event]:
-    """The deterministic end-of-block steps (lapses, due dates), in contract-name order.
+    """The deterministic end-of-block steps (lapses, due dates), in contract-name order,
+    then the record of the transactions the block applied (contracts.applied): `state` is
+    the block's own overlay.
     Each does a bounded amount of work and leaves the rest for the next blocks, so the
     events of all of them stay within contracts.contract.MAX_BLOCK_EVENTS.
 
@@ -172,6 +173,7 @@ def end_block(registry: Registry, state: Overlay, block: BlockInfo) -> list[Even
         assert len(ctx.events) <= contract.max_end_block_events, \
             f"{name}'s end of block emitted {len(ctx.events)} events, over its bound"
         events.extend(ctx.events)
+    applied.close_block(state, block.height)
     return events
 
 

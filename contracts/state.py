@@ -111,19 +111,24 @@ class Overlay:
         self.records.pop(key, None)
 
     def scan(self, prefix: bytes, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
-        lower = max(prefix, start)
-        keys = self._written_keys()
-        mine = []
-        for i in range(bisect_left(keys, lower), len(keys)):
-            key = keys[i]
-            if not key.startswith(prefix):
-                break
-            mine.append((key, self.writes[key]))
+        mine = self.written(prefix, start)
         written = {k for k, _ in mine}
         theirs = ((k, v) for k, v in self.parent.scan(prefix, start) if k not in written)
         for key, value in heapq.merge(mine, theirs, key=lambda kv: kv[0]):
             if value is not _DELETED:
                 yield key, value
+
+    def written(self, prefix: bytes, start: bytes = b"") -> list[tuple[bytes, bytes | None]]:
+        """This overlay's own writes under `prefix` from `start` on, in key order (None:
+        deleted): what a block did to a key space, without reading the state beneath."""
+        keys = self._written_keys()
+        found = []
+        for i in range(bisect_left(keys, max(prefix, start)), len(keys)):
+            key = keys[i]
+            if not key.startswith(prefix):
+                break
+            found.append((key, self.writes[key]))
+        return found
 
     def child(self) -> Overlay:
         return Overlay(self)

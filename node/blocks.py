@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.applied import MAX_BLOCK_TXS  # bounds the record of a block's ids too
 from contracts.blocks import (
     CertificateRecord,
     Header,
@@ -31,7 +32,6 @@ __all__ = [  # the shared header format, re-exported, and the node's own block r
     "tx_root", "validators_hash",
 ]
 
-MAX_BLOCK_TXS = 10_000
 # The transactions of one block add up to at most this many bytes, so that a block, in a
 # consensus proposal or a block sync frame, stays well within a peer frame
 # (node.peers.MAX_FRAME_BYTES, 16 MiB) with its header and certificate: two documents of

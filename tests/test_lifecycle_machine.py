@@ -1204,9 +1204,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         # from nothing: no sequence of blocks leaves the tree off its key set.
         assert self.ledger.root == commitment.root_of(state.items.items())
 
-        # The voucher indices are exactly what the voucher states imply: the state root
-        # commits to the states only, and a node restoring a snapshot rebuilds these.
-        derived = sorted(item for key, value in state.scan(b"v/")
+        # The derived indices (of the voucher states, of the blocks' applied ids) are
+        # exactly what their records imply: the state root commits to the records only,
+        # and a node restoring a snapshot rebuilds these.
+        derived = sorted(item for key, value in state.items.items()
                          for item in commitment.index_entries(key, value))
         assert derived == sorted(item for space in commitment.DERIVED_SPACES
                                  for item in state.scan(space))
