@@ -198,7 +198,7 @@ def _own_listed(ctx: Context, product_id_: bytes, funder: bytes) -> Product:
         raise Rejected("product.unknown", f"no product {product_id_.hex()}")
     require(product.funder == funder, "product.not_owner",
             "only the funder who published a product changes it")
-    require(product.status == "listed", "product.withdrawn", "the product was withdrawn")
+    require(product.status == "listed", "product.not_listed", "the product was withdrawn")
     return product
 
 
