@@ -264,3 +264,12 @@ def test_every_refusal_of_the_family_is_tried_here() -> None:
         "product.published", "product.amended", "product.withdrawn"}  # event kinds
     tried = set(re.findall(r'"(product\.[a-z_]+)"', Path(__file__).read_text()))
     assert codes and codes <= tried, codes - tried
+
+
+def test_a_funders_light_node_fetches_the_product_its_events_name() -> None:
+    from contracts.record_proofs import PROVABLE
+    from node.light.naming import subject_kind
+
+    for kind in ("product.published", "product.amended", "product.withdrawn"):
+        assert subject_kind(kind) == "product"
+    assert PROVABLE["product"].key(bytes(32)) == products.product_key(bytes(32))
