@@ -610,7 +610,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         p: dict[str, Any] = dict(
             holder=v.holder, voucher=voucher_id, bank=bank,
             secured=self.amount(data, v.amount_fen),
-            loan_due=block_ms + data.draw(st.integers(1, 150 * DAY_MS)))
+            loan_due=block_ms + data.draw(st.integers(1, 150 * DAY_MS)),
+            loan=data.draw(st.integers(1, 2_000_000)), rate=data.draw(st.integers(0, 3_600)))
         pledged = [i for i in self.held() if self.vouchers[i].pledge is not None
                    and self.vouchers[i].holder != bank]
         non_banks = [n for n in NAMES if "bank" not in ROLES[n] and self.active(n)]
@@ -645,7 +646,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             p["loan_due"] = block_ms - data.draw(st.integers(0, DAY_MS))
             expect = "pledge.loan_due_in_past"
         body = pledge.Create(self.address(p["holder"]), self.address(p["bank"]), p["voucher"],
-                             p["secured"], p["loan_due"], "LOAN-1")
+                             p["secured"], p["loan_due"], "LOAN-1", p["loan"], p["rate"], None)
 
         def effect(tx_id: bytes) -> None:
             self.pledges[tx_id] = ModelPledge(voucher_id, v.holder, bank, p["secured"],
