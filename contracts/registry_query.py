@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from contracts import state_tree
-from contracts.blocks import Header
 from contracts.codec import Hash32, Height, Name, OneOf, Sig64, Size, TimeMs, decode, encode
 from contracts.errors import CodecError, LedgerError
 from contracts.identity import verify
@@ -54,6 +53,16 @@ class Query:
 
 
 @dataclass(frozen=True)
+class At:
+    """The block a state is the state after."""
+
+    chain_id: Name
+    height: Height
+    time_ms: TimeMs
+    state_root: Hash32
+
+
+@dataclass(frozen=True)
 class Answer:
     chain_id: Name
     query: Query
@@ -62,7 +71,7 @@ class Answer:
     state_root: Hash32  # the state root in the header of block `height`
     notices: Annotated[tuple[Notice, ...], Size(0, MAX_RESULTS)]  # by pledge id
     proofs: Annotated[tuple[state_tree.Proof, ...], Size(0, MAX_RESULTS)]  # one per notice
-    complete: bool  # False: more pledges match than MAX_RESULTS
+    complete: bool  # True: nothing matches after these; False: ask for the page after
     node: Hash32  # the answering node's key
 
 
@@ -90,15 +99,15 @@ def matches(query: Query, notice: Notice) -> bool:
         and (query.after is None or notice.id > query.after)
 
 
-def answer_query(state: Reader, tree: state_tree.TreeReader, header: Header, query: Query,
+def answer_query(state: Reader, tree: state_tree.TreeReader, at: At, query: Query,
                  node: bytes) -> Answer:
-    """The answer to `query` from `state`, the state after block `header`, whose tree
-    `tree` proves each result's index entry: at most MAX_RESULTS notices, by pledge id."""
+    """The answer to `query` from `state`, the state after the block `at` names, whose
+    tree `tree` proves each result's index entry: at most MAX_RESULTS notices, by id."""
     found, more = query_page(state, query.by, query.key, query.after, MAX_RESULTS,
                              query.status or None)
-    proofs = tuple(state_tree.prove(tree, header.state_root, index_key(query, p.id))
+    proofs = tuple(state_tree.prove(tree, at.state_root, index_key(query, p.id))
                    for p in found)
-    return Answer(header.chain_id, query, header.height, header.time_ms, header.state_root,
+    return Answer(at.chain_id, query, at.height, at.time_ms, at.state_root,
                   tuple(notice_of(p) for p in found), proofs, more is None, node)
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 
 from contracts import pledge, setoff
-from contracts.blocks import Header
 from contracts.codec import encode, replace
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.registry_query import (
     CERTIFICATE_DOMAIN,
+    At,
     Certificate,
     Query,
     answer_query,
@@ -341,9 +341,8 @@ def test_collateral_is_reserved_or_set_off_only_with_the_pledgee_signing_and_tol
 # ------------------------------------------------------------------ the query certificate
 
 
-def head(ledger: Ledger) -> Header:
-    return Header(CHAIN, ledger.height, bytes(32), ledger.time_ms, bytes(32), bytes(32), 0,
-                  ledger.root, bytes(32), bytes(32), bytes(32))
+def head(ledger: Ledger) -> At:
+    return At(CHAIN, ledger.height, ledger.time_ms, ledger.root)
 
 
 def certificate(ledger: Ledger, node: KeyPair, query: Query) -> Certificate:
