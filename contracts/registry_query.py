@@ -28,9 +28,10 @@ from typing import Annotated
 
 from contracts import state_tree
 from contracts.codec import Hash32, Height, Name, OneOf, Sig64, Size, TimeMs, decode, encode
-from contracts.errors import CodecError, LedgerError
+from contracts.errors import CodecError
 from contracts.identity import verify
 from contracts.pledge import PLEDGE_STATUSES, QUERY_INDEX, Notice, notice_of, query_page
+from contracts.proofs import ProofError
 from contracts.state import Reader
 
 CERTIFICATE_DOMAIN = b"claimledger/registry-query/v1\x00"
@@ -40,8 +41,8 @@ MAX_RESULTS = 100  # notices in one certificate; `complete` says whether there w
 MAX_CERTIFICATE_BYTES = 1 << 20
 
 
-class CertificateError(LedgerError):
-    """A query certificate that does not hold."""
+class CertificateError(ProofError):
+    """A query certificate that does not hold (a proof refused, as the light client's)."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,22 @@ def parse_yuan(text: str) -> int:
     return int(whole) * 100 + int(cents)
 
 
+RATE = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
+
+
+def parse_rate(text: str) -> int:
+    """An annual rate in percent ("4.35" or "4.35%") as integer basis points, exactly."""
+    match = RATE.match(text.strip())
+    if not match:
+        raise LedgerError("wallet.bad_rate",
+                          f"{text!r} is not a rate in percent with at most 2 decimals")
+    return int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
+
+
+def show_rate(rate_bp: int) -> str:
+    return f"{rate_bp // 100}.{rate_bp % 100:02d}%"
+
+
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
 
