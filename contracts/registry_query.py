@@ -37,7 +37,7 @@ from contracts.state import Reader
 CERTIFICATE_DOMAIN = b"claimledger/registry-query/v1\x00"
 # The queries any member may ask (a bank's own list of pledges is its own business).
 PUBLIC_QUERIES = frozenset({"pledgor", "debtor", "voucher", "origin"})
-MAX_RESULTS = 100  # notices in one certificate; `complete` says whether there were more
+MAX_RESULTS = 100  # notices in one certificate; past them, `complete` is False
 MAX_CERTIFICATE_BYTES = 1 << 20
 
 
