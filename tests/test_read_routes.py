@@ -207,6 +207,9 @@ def samples(api: Api) -> dict[str, Sample]:
                                            "commitment"),
         "GET /v1/offers": Sample(f"/v1/offers?debtor={a('core')}", "offer"),
         "GET /v1/offers/{id}": Sample(f"/v1/offers/{r['offer'].id.hex()}", "offer"),
+        "GET /v1/products": Sample(f"/v1/products?funder={a('bank')}&kind=pledge_loan",
+                                   "product"),
+        "GET /v1/products/{id}": Sample(f"/v1/products/{r['product'].id.hex()}", "product"),
         "GET /v1/redemptions": Sample(
             f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
             "holder"),

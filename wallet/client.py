@@ -219,6 +219,14 @@ class Client:
     def offer(self, offer_id: str) -> dict:
         return self._call(f"/v1/offers/{offer_id}")
 
+    def products(self, funder: str | None = None, kind: str | None = None,
+                 status: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/products", "products", max_items, funder=funder, kind=kind,
+                            status=status)
+
+    def product(self, product_id: str) -> dict:
+        return self._call(f"/v1/products/{product_id}")
+
     def redemptions(self, holder: str | None = None, debtor: str | None = None,
                     max_items: int = 1000) -> dict:
         return self.listing("/v1/redemptions", "redemptions", max_items, holder=holder,

@@ -28,24 +28,26 @@ def parse_yuan(text: str) -> int:
     return int(whole) * 100 + int(cents)
 
 
-RATE = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
-def parse_rate(text: str) -> int:
-    """An annual rate in percent ("4.35" or "4.35%") as integer basis points, exactly."""
-    match = RATE.match(text.strip())
+PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
+
+
+def parse_percent(text: str) -> int:
+    """A rate in percent ("3.85" or "3.85%") as integer basis points, exactly; no floats."""
+    match = PERCENT.match(text.strip())
     if not match:
         raise LedgerError("wallet.bad_rate",
                           f"{text!r} is not a rate in percent with at most 2 decimals")
-    return int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
+    whole, hundredths = match.group(1), (match.group(2) or "").ljust(2, "0")
+    return int(whole) * 100 + int(hundredths)
 
 
-def show_rate(rate_bp: int) -> str:
-    return f"{rate_bp // 100}.{rate_bp % 100:02d}%"
-
-
-def yuan(fen: int) -> str:
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
+def percent(bp: int) -> str:
+    """Basis points as percent: 385 -> "3.85%"."""
+    return f"{bp // 100}.{bp % 100:02d}%"
 
 
 def parse_due(text: str) -> int:

@@ -10,6 +10,7 @@ from contracts import (
     evidence,
     obligations,
     pledge,
+    products,
     redemption,
     registry_query,
     setoff,
@@ -182,6 +183,17 @@ def lifecycle_paths() -> dict[str, Any]:
         "/v1/offers/{id}": _get(
             "A redemption offer", [id_("id", "offer id (the publish transaction's id)")],
             _json(ref("Offer"), "offer"), 400, 404),
+        "/v1/products": _get(
+            "Funders' products (banks', factors' and microlenders'): every one, or one "
+            "funder's, of one kind",
+            [_query("funder", "funder address"),
+             _query("kind", "only products of this kind", enum(products.KINDS)),
+             _query("status", STATUS_FILTER, enum(products.STATUSES)), *PAGING],
+            _page("products", "Product", "a page of products"), 400),
+        "/v1/products/{id}": _get(
+            "A funder's product", [id_("id", "product id (sha256 of a domain tag, the "
+                                         "funder and the product's name)")],
+            _json(ref("Product"), "product"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),

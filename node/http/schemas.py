@@ -22,6 +22,7 @@ from contracts import (
     nodes,
     obligations,
     pledge,
+    products,
     redemption,
     registry_query,
     setoff,
@@ -165,6 +166,12 @@ LIFECYCLE_SCHEMAS = dict([
     named("Sale", acquisition.Sale, required=["tx_id"], tx_id=HEX32),
     named("Offer", redemption.Offer),
     named("Redemption", redemption.Request),
+    named("ProductTerms", products.Terms, {
+        "recourse": "factoring: true with recourse to the seller (有追索权), false without "
+                    "(无追索权); null for a pledge loan",
+        "min_price_bp": "pledge_loan: annual interest rate; factoring: discount off the "
+                        "claim's face amount (basis points)"}),
+    named("Product", products.Product),
     named("FeeSchedule", fees.Schedule),
     named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
            required=["height", "cursor"], height=INT,

@@ -20,7 +20,7 @@ from contracts.vouchers import VOUCHER_STATUSES
 from wallet.sentences import addr, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more, standing
-from wallet.units import CHINA, hex32, show_due, show_rate, yuan
+from wallet.units import CHINA, hex32, percent, show_due, yuan
 from wallet.verbs.options import one_of, voucher_id
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -156,7 +156,7 @@ def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | N
         lambda p: [p["registration_no"], p["id"][:10], p["voucher"][:10], addr(p["pledgor"]),
                    addr(p["bank"]), loan(p, lambda r: yuan(r["secured_fen"])),
                    loan(p, lambda r: yuan(r["loan_fen"])),
-                   loan(p, lambda r: show_rate(r["loan_rate_bp"])),
+                   loan(p, lambda r: percent(r["loan_rate_bp"])),
                    loan(p, lambda r: show_due(r["loan_due_ms"])),
                    (p["filing"] or {}).get("number", "–"), p["status"]]))
 

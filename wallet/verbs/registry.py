@@ -17,7 +17,7 @@ from wallet.checks import follower, trust_option, trust_path
 from wallet.files import write_private
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
-from wallet.units import DATE_HELP, hex32, parse_due, parse_rate, parse_yuan, show_due
+from wallet.units import DATE_HELP, hex32, parse_due, parse_percent, parse_yuan, show_due
 from wallet.verbs.options import filing_options, one_of, parse_filing, tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -57,7 +57,7 @@ def amend_verb(w: Wallet, pledge_id: str, secured: str | None, loan: str | None,
         current["secured_fen"] if secured is None else parse_yuan(secured),
         current["loan_due_ms"] if loan_due is None else parse_due(loan_due),
         current["loan_fen"] if loan is None else parse_yuan(loan),
-        current["loan_rate_bp"] if rate is None else parse_rate(rate),
+        current["loan_rate_bp"] if rate is None else parse_percent(rate),
         filing)
     w.transact("pledge", "amend", body, out, expires_in)
 

@@ -10,7 +10,7 @@ import click
 from contracts import acquisition, pledge, transfer
 from contracts.identity import parse_address
 from wallet.session import Wallet, pass_wallet
-from wallet.units import DATE_HELP, hex32, parse_amounts, parse_due, parse_rate, parse_yuan
+from wallet.units import DATE_HELP, hex32, parse_amounts, parse_due, parse_percent, parse_yuan
 from wallet.verbs.options import (
     filing_options,
     optional_address,
@@ -78,7 +78,7 @@ def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan: str, rat
     """Pledge VOUCHER to a bank (质押); you and the bank sign, so draft it with --out."""
     body = pledge.Create(w.address(), parse_address(bank), voucher_id(voucher),
                          parse_yuan(secured), parse_due(loan_due), loan_ref, parse_yuan(loan),
-                         parse_rate(rate), parse_filing(filing_no, filing_from, filing_until))
+                         parse_percent(rate), parse_filing(filing_no, filing_from, filing_until))
     w.transact("pledge", "create", body, out, expires_in)
 
 
