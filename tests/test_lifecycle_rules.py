@@ -79,10 +79,11 @@ def split_tx(ledger: Ledger, voucher_id: bytes, amounts_fen: tuple[int, ...],
 
 def pledge_tx(ledger: Ledger, voucher_id: bytes, secured_fen: int, holder: str = "supplier",
               bank: str = "bank", loan_due_ms: int | None = None,
-              signers: tuple[str, ...] | None = None) -> Transaction:
+              signers: tuple[str, ...] | None = None, loan_fen: int = 500_000,
+              loan_rate_bp: int = 435, filing: pledge.Filing | None = None) -> Transaction:
     due = ledger.time_ms + 90 * DAY_MS if loan_due_ms is None else loan_due_ms
     body = pledge.Create(ledger.addr(holder), ledger.addr(bank), voucher_id, secured_fen, due,
-                         "LOAN-2027-001")
+                         "LOAN-2027-001", loan_fen, loan_rate_bp, filing)
     return ledger.tx("pledge", "create", body, *(signers or (holder, bank)))
 
 

@@ -35,6 +35,7 @@ from wallet.verbs import (
     products,
     queries,
     redemption,
+    registry,
     setoff,
     vouchers,
 )
@@ -43,8 +44,8 @@ from wallet.verbs import (
 __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of",
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
-FAMILIES = (keys, membership, issuance, vouchers, redemption, products, fees, obligations,
-            setoff, drafts, queries, documents, governance, nodes, light)
+FAMILIES = (keys, membership, issuance, vouchers, registry, redemption, products, fees,
+            obligations, setoff, drafts, queries, documents, governance, nodes, light)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the

@@ -60,6 +60,18 @@ def what_happened(view: dict) -> str | None:
                 f"{yuan(b['secured_fen'])} until {show_due(b['loan_due_ms'])}")
     if op == "pledge.release":
         return f"pledge {b['pledge']} released (解除质押)"
+    if op == "pledge.amend":
+        return (f"pledge {b['pledge']} amended: secures {yuan(b['secured_fen'])}, loan "
+                f"{yuan(b['loan_fen'])} at {percent(b['loan_rate_bp'])} until "
+                f"{show_due(b['loan_due_ms'])}")
+    if op == "pledge.renew":
+        return (f"pledge {b['pledge']} renewed (续贷): loan {b['loan_ref']} until "
+                f"{show_due(b['loan_due_ms'])}")
+    if op == "pledge.release_part":
+        parts = subjects(view, "voucher.split")
+        return (f"released {yuan(b['amount_fen'])} of pledge {b['pledge']}"
+                + (f": part {parts[1]} is free, part {parts[0]} stays pledged"
+                   if len(parts) == 2 else ""))
     if op == "pledge.enforce":
         kept = subjects(view, "voucher.remainder")
         return (f"pledge {b['pledge']} enforced: the bank holds part "

@@ -24,6 +24,7 @@ from contracts import (
     pledge,
     products,
     redemption,
+    registry_query,
     setoff,
     vouchers,
 )
@@ -148,6 +149,17 @@ LIFECYCLE_SCHEMAS = dict([
                "description": "confirmation_delay_ms / confirmations rounded down; null "
                "before the first confirmation"}),
     named("Pledge", pledge.Pledge),
+    named("PledgeNotice", pledge.Notice,
+          notice={"const": True, "description": "in a list of pledges: the registry's "
+                  "public notice of a pledge the caller is no party to (no loan)"}),
+    ("PledgeCertificate", record(
+        ["certificate", "answer", "signature"],
+        certificate={**HEX_BYTES, "description": "the canonical bytes of the certificate "
+                     "(contracts.registry_query.Certificate): what a verifier checks"},
+        answer=derived(registry_query.Answer),
+        signature={"type": "string", "pattern": "^[0-9a-f]{128}$",
+                   "description": "the node key's Ed25519 signature over the domain tag "
+                   "and the answer's canonical bytes"})),
     named("Commitment", acquisition.Commitment, required=["exercisable"],
            exercisable={"type": "boolean", "description": "open, lock ended and not expired "
                         "at the head's ledger time"}),
