@@ -32,7 +32,7 @@ from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
-from contracts.membership import require_active
+from contracts.membership import Member, require_active
 from contracts.state import (
     Overlay,
     Reader,
@@ -61,6 +61,9 @@ FilingNo = Annotated[str, Size(1, 32)]
 # the line above which Chinese courts protect no interest at all; a larger figure is a
 # typing error, not a loan.
 MAX_RATE_BP = 3_600
+# Who lends against a pledged claim (§000-二(二)): banks and microlenders. A factoring
+# company buys claims rather than lending on them (a sale, not a pledge).
+LENDER_ROLES = ("bank", "microlender")
 # The 中征 registry takes a period of 1 to 30 years, in whole months; the ledger keeps its
 # start and end as ledger times and bounds them the same way (365 days a year: ledger
 # dates are milliseconds, the registry's calendar is not the ledger's business).
@@ -280,7 +283,7 @@ def clear_for(ctx: Context, voucher: Voucher, pledgee: bytes | None, operation: 
     )
     require(pledgee == pledge.bank, "pledge.wrong_bank",
             f"the voucher is pledged to {pledge.bank.hex()}, not to {(pledgee or b'').hex()}")
-    require_active(ctx.state, pledge.bank, "bank")
+    require_lender(ctx.state, pledge.bank)
     _finish(ctx, pledge, "released", f"consented: {operation}"[:64])
     ctx.emit("pledge.released", pledge.id, pledge.pledgor, pledge.bank, voucher.debtor)
     return update(ctx.state, voucher, pledge=None)
@@ -323,11 +326,20 @@ def _require_terms(ctx: Context, voucher: Voucher, body: Create | Amend) -> None
 # ------------------------------------------------------------------ operations
 
 
+def require_lender(state: Reader, address: bytes) -> Member:
+    """The active member at `address`, holding a lender's role (LENDER_ROLES)."""
+    member = require_active(state, address)
+    require(any(role in LENDER_ROLES for role in member.roles), "membership.missing_role",
+            f"member {member.name} is not a lender (a bank or a microlender): it takes no "
+            "pledge")
+    return member
+
+
 def register(ctx: Context, voucher: Voucher, body: Create) -> Pledge:
     """Register the pledge `body` of `voucher` (a state its holder holds, not reserved),
     which holder and bank both sign; for every operation that ends in a pledge."""
     bank = body.bank
-    require_active(ctx.state, bank, "bank")
+    require_lender(ctx.state, bank)
     require(bank != voucher.holder, "pledge.self", "a member does not pledge to itself")
     if voucher.pledge is not None:
         existing = load_pledge(ctx.state, voucher.pledge)
@@ -381,7 +393,7 @@ def create(ctx: Context, body: Create) -> None:
 def _active_pledge_of_bank(ctx: Context, pledge_id: bytes, bank: bytes) -> Pledge:
     pledge = load_pledge(ctx.state, pledge_id)
     require(pledge.bank == bank, "pledge.not_pledgee", "only the pledgee bank may do this")
-    require_active(ctx.state, bank, "bank")
+    require_lender(ctx.state, bank)
     require(pledge.status == "active", "pledge.not_active", f"the pledge is {pledge.status}")
     return pledge
 

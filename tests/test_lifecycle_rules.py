@@ -379,6 +379,24 @@ def test_pledge_needs_the_bank_to_sign() -> None:
         == "tx.unexpected_signature"
 
 
+def test_a_microlender_lends_on_a_pledge_and_a_factor_does_not() -> None:
+    """Banks and microlenders lend against pledged claims (§000-二(二)); a factoring
+    company buys claims instead, so it takes no pledge."""
+    ledger = Ledger()
+    ledger.admit("lender", "microlender")
+    ledger.admit("factor", "factor")
+    v = ledger.issue(1_000_000)
+    assert ledger.refused(pledge_tx(ledger, v, 1000, bank="factor")) == \
+        "membership.missing_role"
+    tx = pledge_tx(ledger, v, 400_000, bank="lender")
+    ledger.block(tx)
+    pledge_id = payload_id(tx.payload)
+    assert voucher(ledger, v).pledge == pledge_id
+    ledger.block(release_tx(ledger, pledge_id, bank="lender"))
+    assert pledge_record(ledger, pledge_id).status == "released"
+    assert voucher(ledger, v).pledge is None
+
+
 def test_pledge_refusals() -> None:
     ledger = Ledger()
     v = ledger.issue(1_000_000)

@@ -19,18 +19,11 @@ LOAN = Terms(None, 30, 180, 350, 600, 100_000, 50_000_000, "https://bank.example
 FACTORING = Terms(False, 30, 360, 150, 900, 10_000, 20_000_000, "")
 
 
-def admit(ledger: Ledger, name: str, *roles: str) -> bytes:
-    ledger.keys[name] = KeyPair.generate()
-    body = membership.Admit(ledger.addr("agency"), ledger.addr(name), name, roles)
-    ledger.run("membership", "admit", body, "agency", name)
-    return ledger.addr(name)
-
-
 @pytest.fixture
 def ledger() -> Ledger:
     ledger = Ledger()
-    admit(ledger, "factor", "factor")
-    admit(ledger, "lender", "microlender")
+    ledger.admit("factor", "factor")
+    ledger.admit("lender", "microlender")
     return ledger
 
 
