@@ -244,6 +244,17 @@ class LocalNode:
 
 
 @contextmanager
+def member_key_files(net: Network, where: Path) -> dict[str, Path]:
+    """Each member's key sealed under PASSPHRASE in `where`/<name>.json (owner-only), as
+    a member's wallet keeps it; by member name."""
+    files = {}
+    for name, key in net.members.items():
+        files[name] = where / f"{name}.json"
+        files[name].write_text(json.dumps(seal(key, PASSPHRASE, name)), encoding="utf-8")
+        files[name].chmod(0o600)
+    return files
+
+
 def local_node(root: Path, chain_id: str, genesis_ms: int,
                limits: dict[str, int] | None = LOAD_LIMITS) -> Iterator[LocalNode]:
     members = {name: KeyPair.generate() for name in MEMBER_ROLES}

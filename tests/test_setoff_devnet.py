@@ -22,6 +22,7 @@ from tests.nodeproc import (
     get,
     issue_voucher,
     make_network,
+    member_key_files,
     running,
 )
 
@@ -67,11 +68,7 @@ def network_with_second_supplier(root: Path) -> tuple[Network, dict[str, Path]]:
         f.write(f'\n[[members]]\nname = "supplier2"\nroles = ["enterprise"]\n'
                 f'address = "{supplier2.address.hex()}"\n')
     net.members["supplier2"] = supplier2
-    keys = {}
-    for name, key in net.members.items():
-        keys[name] = root / f"{name}.json"
-        keys[name].write_text(json.dumps(seal(key, PASSPHRASE, name)))
-    return net, keys
+    return net, member_key_files(net, root)
 
 
 def event(view: dict, kind: str) -> str:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from contracts.errors import LedgerError
-from contracts.keystore import seal
-from tests.nodeproc import PASSPHRASE, make_network, running
+from tests.nodeproc import PASSPHRASE, make_network, member_key_files, running
 from wallet.cli import parse_due, parse_yuan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +37,7 @@ def ok(result: subprocess.CompletedProcess) -> dict:
 @pytest.mark.process
 def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
     net = make_network(tmp_path / "net")
-    keys = {}
-    for name, key in net.members.items():
-        keys[name] = tmp_path / f"{name}.json"
-        keys[name].write_text(json.dumps(seal(key, PASSPHRASE, name)))
+    keys = member_key_files(net, tmp_path)
     supplier = net.members["supplier"].address.hex()
     core = net.members["core"].address.hex()
     basis = tmp_path / "contract.txt"

@@ -5,7 +5,6 @@ refused with the rule's code."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,9 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from contracts.keystore import seal
 from contracts.products import product_id
-from tests.nodeproc import PASSPHRASE, make_network, running
+from tests.nodeproc import PASSPHRASE, make_network, member_key_files, running
 from tests.test_wallet_e2e import ROOT
 from tests.test_wallet_verify import Net, admit
 
@@ -29,11 +27,7 @@ FACTORING = ("保理一号", "--kind", "factoring", "--recourse", "without", "--
 def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     tmp = tmp_path_factory.mktemp("products")
     net = make_network(tmp / "net")
-    keys = {}
-    for name, key in net.members.items():
-        keys[name] = tmp / f"{name}.json"
-        keys[name].write_text(json.dumps(seal(key, PASSPHRASE, name)))
-        keys[name].chmod(0o600)
+    keys = member_key_files(net, tmp)
     with running(net):
         n = Net(net, net.api, keys, {k: v.address.hex() for k, v in net.members.items()},
                 "", tmp)

@@ -22,7 +22,15 @@ import pytest
 
 from contracts.identity import KeyPair
 from contracts.keystore import seal
-from tests.nodeproc import NODE_BIN, PASSPHRASE, Network, get, make_network, running
+from tests.nodeproc import (
+    NODE_BIN,
+    PASSPHRASE,
+    Network,
+    get,
+    make_network,
+    member_key_files,
+    running,
+)
 from tests.test_wallet_e2e import ROOT, ok, wallet
 from wallet.cli import EXIT_PROOF_FAILED
 from wallet.client import DRAFT_HEADER
@@ -76,11 +84,7 @@ def admit(n: Net, name: str, role: str) -> None:
 def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     tmp = tmp_path_factory.mktemp("verify")
     net = make_network(tmp / "net")
-    keys = {}
-    for name, key in net.members.items():
-        keys[name] = tmp / f"{name}.json"
-        keys[name].write_text(json.dumps(seal(key, PASSPHRASE, name)))
-        keys[name].chmod(0o600)
+    keys = member_key_files(net, tmp)
     # The member reads the genesis block id from its own copy of the network.
     made = subprocess.run([str(NODE_BIN), "genesis-id", "--network", str(net.network_file)],
                           capture_output=True, text=True, timeout=60)
