@@ -166,7 +166,7 @@ def build_scenario(w: World) -> None:
     ids["C"] = tx_id(committed)
 
     flat = w.tx("redemption", "publish", redemption.Publish(
-        w.addr("core"), "asset", "Flat 3-2-101", 100_000), "core")
+        w.addr("core"), "asset", "Flat 3-2-101", 100_000, "FC-3-2-101"), "core")
     canteen = w.tx("redemption", "publish", redemption.Publish(
         w.addr("core"), "consumption", "Canteen meals", 50_000), "core")
     w.block(next(at), flat, canteen)
@@ -575,7 +575,7 @@ def test_waiting_for_events_returns_when_the_next_block_brings_one(tmp_path: Pat
             await asyncio.sleep(0.2)
             assert not waiting.done()
             tx = w.tx("redemption", "publish", redemption.Publish(
-                w.addr("core"), "asset", "Warehouse 7", 80_000), "core")
+                w.addr("core"), "asset", "Warehouse 7", 80_000, "FC-W7"), "core")
             w.block(T0 + SEC, tx)
             reply = await asyncio.wait_for(waiting, timeout=10)
             assert reply.status == 200

@@ -1,0 +1,371 @@
+"""Obligations members owe each other, uploaded for set-off (§001-三(六)).
+
+Version 1, frozen (contracts.deployed): kept so that chains that ran it replay; a new
+chain starts at contracts.obligations, version 2, which adds one debt, one financing.
+
+The creditor submits an obligation (debtor, amount in fen, due date, the basis by
+reference and document digest (contracts.documents.basis_digest: keyed by the two
+parties, so only they can compute it), and any confidential documents attached
+beforehand and sealed to both parties); it counts only once the debtor confirms it. Before
+that the debtor may decline it and the creditor may retract it. A confirmed obligation
+changes only with both signing: settled outside the ledger, reduced, or withdrawn. A
+set-off round reduces it through `reduce_by_setoff`, the one write the set-off
+contract makes here. A creditor submits alone, so it has at most MAX_PENDING_PER_DEBTOR
+obligations waiting for one debtor's answer: it cannot fill the debtor's list.
+  ob/<id>                        the obligation
+  obc/<creditor><id>, obd/<debtor><id>   every obligation of a creditor / a debtor
+  obl/<id>                       confirmed obligations with something still owed
+  obh/<creditor><debtor><basis digest>   the last obligation on a basis document
+  obp/<creditor><debtor>         how many of the creditor's obligations wait for the debtor
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from contracts.caller import OVERSIGHT, Caller, Read
+from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
+from contracts.contract import Context, Operation
+from contracts.documents import Documents, require_documents
+from contracts.errors import Rejected, require
+from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
+from contracts.vouchers import BasisRef, require_can_hold
+
+NAME = "obligation"
+VERSION = 1
+
+STATUSES = frozenset({
+    "pending",  # submitted by the creditor, waiting for the debtor
+    "confirmed",  # the debtor confirmed: it counts, and set-off rounds may use it
+    "declined",  # the debtor said it does not owe this
+    "retracted",  # the creditor took it back before confirmation
+    "settled",  # both say it was paid outside the ledger
+    "withdrawn",  # both took it out of the ledger
+    "cleared",  # set-off rounds cleared all of it
+})
+LIVE = "confirmed"
+MAX_PENDING_PER_DEBTOR = 200  # a creditor's obligations waiting for one debtor's answer
+
+
+@dataclass(frozen=True)
+class Obligation:
+    id: Hash32
+    creditor: Hash32
+    debtor: Hash32
+    face_fen: Fen  # as submitted
+    amount_fen: Fen  # what is still owed
+    setoff_fen: Fen  # cleared by set-off rounds so far
+    reduced_fen: Fen  # reduced by both parties so far
+    due_ms: TimeMs
+    basis_ref: BasisRef
+    basis_sha256: Hash32
+    status: Annotated[str, OneOf(STATUSES)]
+    submitted_at_ms: TimeMs
+    confirmed_at_ms: TimeMs | None
+    ended_at_ms: TimeMs | None
+    ended_by: Hash32 | None
+    note: Text  # why it was declined, settled, reduced or withdrawn
+
+
+@dataclass(frozen=True)
+class Submit:
+    creditor: Hash32
+    debtor: Hash32
+    amount_fen: Fen
+    due_ms: TimeMs
+    basis_ref: BasisRef
+    basis_sha256: Hash32  # the basis digest (documents.basis_digest), under its v1 name
+    documents: Documents = ()  # ids of attached documents it rests on
+
+
+@dataclass(frozen=True)
+class Confirm:
+    debtor: Hash32
+    obligation: Hash32
+
+
+@dataclass(frozen=True)
+class Decline:
+    debtor: Hash32
+    obligation: Hash32
+    reason: Annotated[str, Size(1, 512)]
+
+
+@dataclass(frozen=True)
+class Retract:
+    creditor: Hash32
+    obligation: Hash32
+
+
+@dataclass(frozen=True)
+class Settle:
+    """Paid outside the ledger: both parties say nothing more is owed."""
+
+    creditor: Hash32
+    debtor: Hash32
+    obligation: Hash32
+    reference: Annotated[str, Size(1, 256)]
+
+
+@dataclass(frozen=True)
+class Reduce:
+    creditor: Hash32
+    debtor: Hash32
+    obligation: Hash32
+    by_fen: Fen
+    reason: Annotated[str, Size(1, 512)]
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    creditor: Hash32
+    debtor: Hash32
+    obligation: Hash32
+    reason: Annotated[str, Size(1, 512)]
+
+
+def obligation_key(obligation_id: bytes) -> bytes:
+    return b"ob/" + obligation_id
+
+
+def creditor_key(creditor: bytes, obligation_id: bytes) -> bytes:
+    return b"obc/" + creditor + obligation_id
+
+
+def debtor_key(debtor: bytes, obligation_id: bytes) -> bytes:
+    return b"obd/" + debtor + obligation_id
+
+
+def live_key(obligation_id: bytes) -> bytes:
+    return b"obl/" + obligation_id
+
+
+def basis_key(creditor: bytes, debtor: bytes, basis_sha256: bytes) -> bytes:
+    return b"obh/" + creditor + debtor + basis_sha256
+
+
+def pending_key(creditor: bytes, debtor: bytes) -> bytes:
+    return b"obp/" + creditor + debtor
+
+
+def pending_count(state: Reader, creditor: bytes, debtor: bytes) -> int:
+    """How many of `creditor`'s obligations wait for `debtor` to confirm or decline."""
+    raw = state.get(pending_key(creditor, debtor))
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def _count_pending(state: Overlay, creditor: bytes, debtor: bytes, change: int) -> None:
+    count = pending_count(state, creditor, debtor) + change
+    assert 0 <= count <= MAX_PENDING_PER_DEBTOR
+    if count:
+        state.put(pending_key(creditor, debtor), count.to_bytes(4, "big"))
+    else:
+        state.delete(pending_key(creditor, debtor))
+
+
+def get_obligation(state: Reader, obligation_id: bytes) -> Obligation | None:
+    return get_record(state, obligation_key(obligation_id), Obligation)
+
+
+def load_obligation(state: Reader, obligation_id: bytes) -> Obligation:
+    found = get_obligation(state, obligation_id)
+    if found is None:
+        raise Rejected("obligation.unknown", f"no obligation {obligation_id.hex()}")
+    return found
+
+
+def load_live(state: Reader, obligation_id: bytes) -> Obligation:
+    """A confirmed obligation with something still owed; `Rejected` otherwise."""
+    obligation = load_obligation(state, obligation_id)
+    require(obligation.status == LIVE, "obligation.not_live",
+            f"the obligation is {obligation.status}; only a confirmed one counts")
+    return obligation
+
+
+def live_ids(state: Reader) -> list[bytes]:
+    return [key[4:] for key, _ in state.scan(b"obl/")]
+
+
+def obligations_page(state: Reader, after: bytes | None, limit: int, *,
+                     creditor: bytes | None = None, debtor: bytes | None = None,
+                     status: str | None = None) -> tuple[list[Obligation], bytes | None]:
+    """A creditor's or a debtor's obligations (one is given), by id after `after`, only
+    those with `status` if given."""
+    assert (creditor is None) != (debtor is None)
+    prefix = creditor_key(creditor, b"") if creditor is not None \
+        else debtor_key(debtor or b"", b"")
+    return indexed_page(state, prefix, after, limit, get_obligation, with_status(status))
+
+
+def iter_live_ids(state: Reader) -> Iterator[bytes]:
+    """The ids of the live (confirmed) obligations, read lazily."""
+    prefix = live_key(b"")
+    for key, _ in state.scan(prefix):
+        yield key[len(prefix):]
+
+
+def _put(state: Overlay, obligation: Obligation) -> None:
+    """Write the obligation, keeping the live index and the pending count in step."""
+    before = get_obligation(state, obligation.id)
+    was_pending = before is not None and before.status == "pending"
+    if was_pending != (obligation.status == "pending"):
+        _count_pending(state, obligation.creditor, obligation.debtor,
+                       1 if obligation.status == "pending" else -1)
+    put_record(state, obligation_key(obligation.id), obligation)
+    if obligation.status == LIVE:
+        assert obligation.amount_fen > 0
+        state.put(live_key(obligation.id), b"")
+    else:
+        state.delete(live_key(obligation.id))
+
+
+def _end(ctx: Context, obligation: Obligation, status: str, note: str) -> Obligation:
+    ended = replace(obligation, status=status, ended_at_ms=ctx.time_ms, ended_by=ctx.tx_id,
+                    note=note[:512])
+    _put(ctx.state, ended)
+    return ended
+
+
+def _own(ctx: Context, obligation_id: bytes, creditor: bytes, debtor: bytes) -> Obligation:
+    obligation = load_obligation(ctx.state, obligation_id)
+    require(obligation.creditor == creditor and obligation.debtor == debtor,
+            "obligation.not_party", "only the obligation's creditor and debtor may do this")
+    return obligation
+
+
+def reduce_by_setoff(ctx: Context, obligation: Obligation, amount_fen: int) -> Obligation:
+    """A set-off round clears `amount_fen` of a live obligation (checked by the caller)."""
+    assert obligation.status == LIVE and 0 < amount_fen <= obligation.amount_fen
+    left = obligation.amount_fen - amount_fen
+    changed = replace(obligation, amount_fen=left, setoff_fen=obligation.setoff_fen + amount_fen)
+    ctx.emit("obligation.set_off", obligation.id, obligation.creditor, obligation.debtor)
+    if left == 0:
+        return _end(ctx, changed, "cleared", "cleared by set-off")
+    _put(ctx.state, changed)
+    return changed
+
+
+# ------------------------------------------------------------------ operations
+
+
+def submit(ctx: Context, body: Submit) -> None:
+    require(body.creditor != body.debtor, "obligation.self", "a member does not owe itself")
+    require_can_hold(ctx.state, body.creditor)
+    require_can_hold(ctx.state, body.debtor)
+    require(body.amount_fen > 0, "obligation.bad_amount", "an obligation is at least 1 fen")
+    require_documents(ctx.state, body.documents, (body.creditor, body.debtor))
+    key = basis_key(body.creditor, body.debtor, body.basis_sha256)
+    earlier = ctx.state.get(key)
+    if earlier is not None:
+        previous = load_obligation(ctx.state, earlier)
+        require(previous.status not in ("pending", LIVE), "obligation.duplicate",
+                f"obligation {earlier.hex()} on the same basis document is {previous.status}; "
+                "one debt is uploaded once")
+    require(pending_count(ctx.state, body.creditor, body.debtor) < MAX_PENDING_PER_DEBTOR,
+            "obligation.too_many_pending",
+            f"{MAX_PENDING_PER_DEBTOR} of your obligations already wait for this debtor's "
+            "answer; submit more once it has confirmed or declined some")
+    ctx.state.put(key, ctx.tx_id)
+    obligation = Obligation(
+        id=ctx.tx_id, creditor=body.creditor, debtor=body.debtor, face_fen=body.amount_fen,
+        amount_fen=body.amount_fen, setoff_fen=0, reduced_fen=0, due_ms=body.due_ms,
+        basis_ref=body.basis_ref, basis_sha256=body.basis_sha256, status="pending",
+        submitted_at_ms=ctx.time_ms, confirmed_at_ms=None, ended_at_ms=None, ended_by=None,
+        note="",
+    )
+    _put(ctx.state, obligation)
+    ctx.state.put(creditor_key(body.creditor, obligation.id), b"")
+    ctx.state.put(debtor_key(body.debtor, obligation.id), b"")
+    ctx.emit("obligation.submitted", obligation.id, body.creditor, body.debtor)
+
+
+def _pending_of_debtor(ctx: Context, obligation_id: bytes, debtor: bytes) -> Obligation:
+    obligation = load_obligation(ctx.state, obligation_id)
+    require(obligation.debtor == debtor, "obligation.not_debtor",
+            "only the obligation's debtor may confirm or decline it")
+    require(obligation.status == "pending", "obligation.not_pending",
+            f"the obligation is {obligation.status}, no longer waiting for the debtor")
+    return obligation
+
+
+def confirm(ctx: Context, body: Confirm) -> None:
+    obligation = _pending_of_debtor(ctx, body.obligation, body.debtor)
+    require_can_hold(ctx.state, obligation.creditor)
+    require_can_hold(ctx.state, body.debtor)
+    _put(ctx.state, replace(obligation, status=LIVE, confirmed_at_ms=ctx.time_ms))
+    ctx.emit("obligation.confirmed", obligation.id, obligation.creditor, obligation.debtor)
+
+
+def decline(ctx: Context, body: Decline) -> None:
+    obligation = _pending_of_debtor(ctx, body.obligation, body.debtor)
+    _end(ctx, obligation, "declined", body.reason)
+    ctx.emit("obligation.declined", obligation.id, obligation.creditor, obligation.debtor)
+
+
+def retract(ctx: Context, body: Retract) -> None:
+    obligation = load_obligation(ctx.state, body.obligation)
+    require(obligation.creditor == body.creditor, "obligation.not_creditor",
+            "only the creditor who submitted it may retract an obligation")
+    require(obligation.status == "pending", "obligation.not_pending",
+            f"the obligation is {obligation.status}; a confirmed one is withdrawn by both")
+    _end(ctx, obligation, "retracted", "retracted by the creditor")
+    ctx.emit("obligation.retracted", obligation.id, obligation.creditor, obligation.debtor)
+
+
+def settle(ctx: Context, body: Settle) -> None:
+    obligation = _own(ctx, body.obligation, body.creditor, body.debtor)
+    require(obligation.status == LIVE, "obligation.not_live",
+            f"the obligation is {obligation.status}; only a confirmed one is settled")
+    _end(ctx, obligation, "settled", f"settled: {body.reference}")
+    ctx.emit("obligation.settled", obligation.id, obligation.creditor, obligation.debtor)
+
+
+def reduce(ctx: Context, body: Reduce) -> None:
+    obligation = _own(ctx, body.obligation, body.creditor, body.debtor)
+    require(obligation.status == LIVE, "obligation.not_live",
+            f"the obligation is {obligation.status}; only a confirmed one is reduced")
+    require(body.by_fen > 0, "obligation.bad_amount", "a reduction is at least 1 fen")
+    require(body.by_fen < obligation.amount_fen, "obligation.over_amount",
+            f"{obligation.amount_fen} fen is owed; a reduction leaves something owed "
+            "(settle it to end it)")
+    _put(ctx.state, replace(obligation, amount_fen=obligation.amount_fen - body.by_fen,
+                            reduced_fen=obligation.reduced_fen + body.by_fen,
+                            note=body.reason))
+    ctx.emit("obligation.reduced", obligation.id, obligation.creditor, obligation.debtor)
+
+
+def withdraw(ctx: Context, body: Withdraw) -> None:
+    obligation = _own(ctx, body.obligation, body.creditor, body.debtor)
+    require(obligation.status == LIVE, "obligation.not_live",
+            f"the obligation is {obligation.status}; a pending one is retracted")
+    _end(ctx, obligation, "withdrawn", body.reason)
+    ctx.emit("obligation.withdrawn", obligation.id, obligation.creditor, obligation.debtor)
+
+
+# ------------------------------------------------------------------ who may read
+
+
+def may_read_obligation(state: Reader, caller: Caller, obligation: Obligation) -> bool:
+    """An obligation is its creditor's and its debtor's. The other members of a set-off
+    round that reduces it read the round's legs (amounts and parties), not the
+    obligation with its basis and notes."""
+    return caller.oversees or caller.one_of(obligation.creditor, obligation.debtor)
+
+
+READS = (
+    Read("obligation", ("creditor", "debtor", *OVERSIGHT), may_read_obligation,
+         not_readers=("round_member",)),
+)
+
+
+OPERATIONS = (
+    Operation("submit", Submit, lambda b: (b.creditor,), submit),
+    Operation("confirm", Confirm, lambda b: (b.debtor,), confirm),
+    Operation("decline", Decline, lambda b: (b.debtor,), decline),
+    Operation("retract", Retract, lambda b: (b.creditor,), retract),
+    Operation("settle", Settle, lambda b: (b.creditor, b.debtor), settle),
+    Operation("reduce", Reduce, lambda b: (b.creditor, b.debtor), reduce),
+    Operation("withdraw", Withdraw, lambda b: (b.creditor, b.debtor), withdraw),
+)
