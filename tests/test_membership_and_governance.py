@@ -98,11 +98,11 @@ def test_new_version_applies_from_its_activation_height_and_the_old_one_before()
         return ledger.tx("issuance", "apply", issuance.Apply(ledger.addr("supplier"), terms),
                          "supplier", version=version)
 
-    assert ledger.refused(apply(2, "early")) == "tx.contract_inactive"
-    ledger.block(apply(1, "v1-at-2"))
-    ledger.block(apply(1, "v1-at-3"))
-    assert ledger.refused(apply(1, "late")) == "tx.contract_inactive"  # height 4
-    ledger.block(apply(2, "v2-at-4"))
+    assert ledger.refused(apply(3, "early")) == "tx.contract_inactive"
+    ledger.block(apply(2, "v2-at-2"))
+    ledger.block(apply(2, "v2-at-3"))
+    assert ledger.refused(apply(2, "late")) == "tx.contract_inactive"  # height 4
+    ledger.block(apply(3, "v3-at-4"))
 
 
 @pytest.mark.parametrize(("change", "code"), [
@@ -152,11 +152,11 @@ def test_an_activation_is_valid_whatever_code_the_node_runs() -> None:
     new_release.block(tx)
     old_release.block(tx)  # the old release signs nothing of issuance v3, but applies this
     assert old_release.store.items == new_release.store.items
-    unknown = governance.Activate(new_release.addr("agency"), "issuance", 3, b"\x01" * 32, 20)
+    unknown = governance.Activate(new_release.addr("agency"), "issuance", 4, b"\x01" * 32, 20)
     new_release.run("governance", "activate", unknown, "agency")  # the ledger cannot know
     schedule = governance.get_schedule(new_release.store, "issuance")
     assert [(a.version, a.from_height) for a in schedule.activations] == \
-        [(1, 0), (2, 10), (3, 20)]
+        [(2, 0), (3, 10), (4, 20)]
 
 
 def test_the_protocol_version_changes_only_by_governance_from_a_future_height() -> None:
