@@ -452,11 +452,13 @@ def test_commitment_with_its_sales(world: World) -> None:
 def test_offers_of_a_debtor_by_status(world: World) -> None:
     offers = world.ok("/v1/offers", debtor=world.hex("core"))["offers"]
     assert {o["id"] for o in offers} == {h(world, "O1"), h(world, "O2")}
-    (listed,) = world.ok("/v1/offers", debtor=world.hex("core"), status="listed")["offers"]
-    assert listed["id"] == h(world, "O1") and listed["price_fen"] == 100_000
+    # The flat was redeemed (request Q): sold once, it is listed no more.
+    assert world.ok("/v1/offers", debtor=world.hex("core"), status="listed")["offers"] == []
+    (sold,) = world.ok("/v1/offers", debtor=world.hex("core"), status="redeemed")["offers"]
+    assert sold["id"] == h(world, "O1") and sold["price_fen"] == 100_000
     (gone,) = world.ok("/v1/offers", debtor=world.hex("core"), status="withdrawn")["offers"]
     assert gone["kind"] == "consumption"
-    assert world.ok(f"/v1/offers/{h(world, 'O1')}") == listed
+    assert world.ok(f"/v1/offers/{h(world, 'O1')}") == sold
     assert len(all_pages(world, "/v1/offers", "offers", debtor=world.hex("core"), limit=1)) == 2
     assert world.error("/v1/offers") == (400, "request.missing_parameter")
     assert world.error("/v1/offers", debtor=world.hex("core"), status="sold") == (
