@@ -456,8 +456,10 @@ def test_offers_of_a_debtor_by_status(world: World) -> None:
     assert world.ok("/v1/offers", debtor=world.hex("core"), status="listed")["offers"] == []
     (sold,) = world.ok("/v1/offers", debtor=world.hex("core"), status="redeemed")["offers"]
     assert sold["id"] == h(world, "O1") and sold["price_fen"] == 100_000
+    assert sold["stock"] == {"offer": h(world, "O1"), "title_ref": "FC-3-2-101", "cap_fen": 0,
+                             "used_fen": 0}
     (gone,) = world.ok("/v1/offers", debtor=world.hex("core"), status="withdrawn")["offers"]
-    assert gone["kind"] == "consumption"
+    assert gone["kind"] == "consumption" and gone["stock"] is None
     assert world.ok(f"/v1/offers/{h(world, 'O1')}") == sold
     assert len(all_pages(world, "/v1/offers", "offers", debtor=world.hex("core"), limit=1)) == 2
     assert world.error("/v1/offers") == (400, "request.missing_parameter")
