@@ -283,8 +283,8 @@ def _consume(ctx: Context, offer: Offer, price_fen: int) -> None:
         assert stock is not None
         stock = replace(stock, used_fen=stock.used_fen + price_fen)
         put_record(ctx.state, stock_key(offer.id), stock)
-        if stock.used_fen < stock.cap_fen:
-            return
+        if stock.used_fen < stock.cap_fen or offer.status != "listed":
+            return  # something left, or withdrawn already (it stays withdrawn)
     put_record(ctx.state, offer_key(offer.id), replace(
         offer, status="redeemed", updated_at_ms=ctx.time_ms))
     ctx.emit("offer.redeemed", offer.id, offer.debtor)

@@ -1144,7 +1144,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 offer.status = "redeemed"  # one flat is sold once
             elif offer.cap_fen:
                 offer.used_fen += r.price_fen
-                offer.status = "redeemed" if offer.used_fen == offer.cap_fen else offer.status
+                if offer.used_fen == offer.cap_fen and offer.status == "listed":
+                    offer.status = "redeemed"  # a withdrawn one stays withdrawn
             reduced_fen = min(r.price_fen, v.amount_fen)
             self.redeemed[v.origin] += reduced_fen
             if reduced_fen < v.amount_fen:
@@ -1366,8 +1367,9 @@ class LifecycleMachine(RuleBasedStateMachine):
                 continue
             if stock.cap_fen:
                 assert stock.used_fen <= stock.cap_fen
-                assert (offers[offer_id].status == "redeemed") == (
-                    stock.used_fen == stock.cap_fen)
+                if offers[offer_id].status != "withdrawn":
+                    assert (offers[offer_id].status == "redeemed") == (
+                        stock.used_fen == stock.cap_fen)
             if stock.title_ref and offers[offer_id].status != "withdrawn":
                 titled[redemption.title_key(stock.title_ref)] = offer_id
         assert dict(state.scan(b"rt/")) == titled

@@ -425,6 +425,17 @@ def test_a_capped_consumption_offer_is_used_up_by_its_redemptions() -> None:
         "redemption.offer_taken"
 
 
+def test_a_withdrawn_capped_offer_settles_what_was_asked_and_stays_withdrawn() -> None:
+    ledger = Ledger()
+    shop = publish(ledger, "consumption", title="", cap_fen=100_000)
+    request = ask(ledger, ledger.issue(1_000_000), shop, 100_000)
+    ledger.run("redemption", "withdraw_offer", redemption.WithdrawOffer(
+        ledger.addr("core"), shop), "core")
+    ledger.block(accept_tx(ledger, request, ""))
+    assert redemption.get_stock(ledger.store, shop).used_fen == 100_000
+    assert offer(ledger, shop).status == "withdrawn"
+
+
 def test_an_uncapped_consumption_offer_stays_listed() -> None:
     ledger = Ledger()
     canteen = publish(ledger, "consumption", title="")
