@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import basis
+from contracts import basis, obligations_v1
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -171,12 +171,19 @@ def _basis_of(application: Application) -> tuple[bytes, bytes, str, bytes]:
 
 def require_basis_free(state: Reader, creditor: bytes, terms: Terms) -> None:
     """`basis.in_use` if the basis backs a confirmed application, a voucher or an
-    obligation (or, on a chain upgraded from v1, a v1 application)."""
+    obligation (on a chain upgraded from v1, also as v1 recorded them: v1 obligations
+    are read through their own frozen module)."""
     basis.require_free(state, creditor, terms.debtor, terms.basis_ref, terms.basis_sha256)
     held = state.get(basis_key(terms.basis_sha256))
     if held is not None:
         raise Rejected("basis.in_use", f"this basis document already backs application "
                        f"{held.hex()}; one debt is financed once")
+    earlier = state.get(obligations_v1.basis_key(creditor, terms.debtor, terms.basis_sha256))
+    if earlier is not None:
+        status = obligations_v1.load_obligation(state, earlier).status
+        require(status not in ("pending", obligations_v1.LIVE), "basis.in_use",
+                f"this basis document already backs obligation {earlier.hex()} ({status}); "
+                "one debt is financed once")
 
 
 def deadline_key(confirm_by_ms: int, application_id: bytes) -> bytes:

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import basis
+from contracts import basis, issuance_v1
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -279,6 +279,10 @@ def submit(ctx: Context, body: Submit) -> None:
                 f"({previous.status}); one debt is financed once")
     basis.require_free(ctx.state, body.creditor, body.debtor, body.basis_ref,
                        body.basis_sha256)
+    # A v1 application (read through its frozen module) holds the digest alone.
+    held = ctx.state.get(issuance_v1.basis_key(body.basis_sha256))
+    require(held is None, "basis.in_use", f"this basis document already backs application "
+            f"{(held or b'').hex()}; one debt is financed once")
     require(pending_count(ctx.state, body.creditor, body.debtor) < MAX_PENDING_PER_DEBTOR,
             "obligation.too_many_pending",
             f"{MAX_PENDING_PER_DEBTOR} of your obligations already wait for this debtor's "

@@ -498,11 +498,15 @@ def test_a_chain_upgraded_from_v1_keeps_the_bases_v1_took() -> None:
         ledger.run("governance", "activate", governance.Activate(
             ledger.addr("agency"), name, 2, v2.code_hash, ledger.height + 2), "agency")
     ledger.block()
-    assert ledger.refused(apply_tx(ledger, ref="renamed")) == "basis.in_use"  # v1's ab/
+    # Each family's v1 index is honoured by both families' v2.
+    assert ledger.refused(apply_tx(ledger, ref="renamed")) == "basis.in_use"
+    assert ledger.refused(submit_tx(ledger, "renamed")) == "basis.in_use"
     assert ledger.refused(submit_tx(ledger, "INV-9 again", OTHER_DOC)) == "basis.in_use"
+    assert ledger.refused(apply_tx(ledger, "INV-9 again", OTHER_DOC)) == "basis.in_use"
     ledger.run("issuance", "withdraw",
                issuance.Withdraw(ledger.addr("supplier"), application), "supplier")
     ledger.run("obligation", "retract",
                obligations.Retract(ledger.addr("supplier"), obligation), "supplier")
     ledger.block(confirm_tx(ledger, applied(ledger)))  # freed, and now held under v2
     assert use(ledger).backer == "application"
+    ledger.block(submit_tx(ledger, "INV-9", OTHER_DOC))
