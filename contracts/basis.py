@@ -19,7 +19,7 @@ Both keys are scoped by the ordered pair (creditor, debtor): contract numbers ar
 numbered by each firm, so another pair's "HT-001" is another contract, and a member who
 copies a digest from someone else's transaction lands under its own pair and blocks
 nobody. A contract under which each party owes the other backs one debt each way.
-  bc/<sha256(domain, creditor, debtor, kind, identity)>   what the basis backs (Use)
+  bc/<sha256(domain, kind, creditor, debtor, identity)>   what the basis backs (Use)
 """
 
 from __future__ import annotations
