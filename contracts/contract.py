@@ -10,15 +10,13 @@ docstrings, formatting and read rules left out), so a transaction pins the exact
 it was signed for; what all versions share is covered by contracts.protocol's
 PROTOCOL_VERSION instead. The hash of a deployed version never changes
 (contracts.deployed): rules change by adding a module with a new version beside the old
-one; both stay registered so history replays. A version superseded before any new chain
-should start at it is registered for replay only (`replay_only`): chains that ran it
-still replay, and a new genesis puts in force the lowest version that is not.
+one; both stay registered so history replays.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -77,7 +75,6 @@ class Contract:
     end_block: Callable[[Context], None] | None
     max_body_bytes: int = MAX_BODY_BYTES  # the largest operation body it takes
     max_end_block_events: int = 0  # the most events its end_block emits in one block
-    replay_only: bool = False  # run where a chain put it in force; no new genesis starts at it
 
 
 # The end-of-block steps of all contracts together emit at most this many events in one
@@ -108,7 +105,7 @@ def _read_identity(path: str) -> tuple[bytes, tuple[str, int]]:
     return source_code_hash(source), declared_identity(source)
 
 
-def contract_from_module(module: ModuleType, replay_only: bool = False) -> Contract:
+def contract_from_module(module: ModuleType) -> Contract:
     max_body_bytes = getattr(module, "MAX_BODY_BYTES", MAX_BODY_BYTES)
     assert MAX_BODY_BYTES <= max_body_bytes <= MAX_LARGE_BODY_BYTES, module.NAME
     end_block = getattr(module, "end_block", None)
@@ -123,7 +120,6 @@ def contract_from_module(module: ModuleType, replay_only: bool = False) -> Contr
         end_block=end_block,
         max_body_bytes=max_body_bytes,
         max_end_block_events=max_end_block_events,
-        replay_only=replay_only,
     )
 
 
@@ -143,10 +139,8 @@ class Registry:
             f"{MAX_BLOCK_EVENTS - MAX_EVIDENCE_EVENTS} left beside the evidence's")
 
     @classmethod
-    def from_modules(cls, modules: Sequence[ModuleType],
-                     replay_only: Sequence[ModuleType] = ()) -> Registry:
-        return cls([contract_from_module(m) for m in modules]
-                   + [contract_from_module(m, replay_only=True) for m in replay_only])
+    def from_modules(cls, modules: list[ModuleType]) -> Registry:
+        return cls([contract_from_module(m) for m in modules])
 
     def get(self, name: str, version: int) -> Contract | None:
         return self.by_key.get((name, version))
@@ -160,9 +154,7 @@ class Registry:
         return max(versions, key=lambda c: c.version)
 
     def first(self, name: str) -> Contract:
-        """The version a new chain starts at: the lowest not kept for replay only."""
-        versions = [c for (n, _), c in self.by_key.items() if n == name and not c.replay_only]
-        assert versions, f"{name}: some version is not for replay only"
+        versions = [c for (n, _), c in self.by_key.items() if n == name]
         return min(versions, key=lambda c: c.version)
 
 
@@ -175,15 +167,12 @@ def default_registry() -> Registry:
         fees,
         governance,
         issuance,
-        issuance_v1,
         membership,
         nodes,
         obligations,
-        obligations_v1,
         payment,
         pledge,
         redemption,
-        redemption_v1,
         setoff,
         transfer,
     )
@@ -191,8 +180,4 @@ def default_registry() -> Registry:
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
         payment, obligations, setoff, extension, documents, nodes,
-    ], replay_only=[
-        # Superseded by one debt, one financing (contracts.basis) and offers consumed by
-        # their redemption: chains that ran them replay; new chains start at v2.
-        issuance_v1, obligations_v1, redemption_v1,
     ])

@@ -19,13 +19,10 @@ DEPLOYED: dict[tuple[str, int], str] = {
     ("extension", 1): "b8c8292e1c55c8c7f6f2dfdbf09d00717d5ebb8c563cb4b5108b4b167b9c95e1",
     ("fees", 1): "a77c59f9d8293a85f850f7f0b79d70b3e5cb323ce40d88c51d4db5cb66da014e",
     ("governance", 1): "044209f990563346f828c7c046cd59b96a699be453beccec2c107a8e7c30920d",
-    ("issuance", 1): "9e0c6f2bb77f88fdb2c42cba64c32c959ce99460e3328a7b65949d47850448a7",
     ("membership", 1): "81da502b385aa2b5c677ee02edb00c64c46fbb74c38adcc1624dd1be2b121247",
     ("nodes", 1): "7bfb0fa77adf483fdd47ebe0f6e8e2ed02fff86f4557cd9925a6bf3e27c88159",
-    ("obligation", 1): "7152d95b94a57f13c465b8c79de6df290fdcb340e550bb85b1116270097fc304",
     ("payment", 1): "9fb024b3c93d93db6128e9329e90abdc7597fc3a51dc85e2e7ebed5b0d2d0ab9",
     ("pledge", 1): "53724c7d6c9a66e1ca9291b83ffaf1b764ea3791830c5401322763ce93b07c41",
-    ("redemption", 1): "a4871cc71ccd39e1b9d6fb8eca1318f0c0565fcce4a8c274eb1fabface689c9a",
     ("setoff", 1): "f9c82d6e962f93c7b12f3dc89eb3c08692fa4de572afe54cb030579af0215424",
     ("transfer", 1): "b2966c216f9f8d6e4f0264470302d0eca5695eab9f8c02d74527a9a2b65ea6ec",
 }

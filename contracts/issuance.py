@@ -22,7 +22,6 @@ most MAX_PENDING_PER_DEBTOR applications waiting for one debtor, and the end-of-
 step lapses at most MAX_LAPSES_PER_BLOCK applications, the rest in the next blocks.
   a/<id>                         the application
   ac/<creditor><id>, ad/<debtor><id>   every application of a creditor / against a debtor
-  ab/<basis digest>              v1's basis index: still read and freed, no longer written
   aq/<confirm_by_ms:8><id>       applications waiting for the debtor, by deadline
   ap/<creditor><debtor>          how many of the creditor's applications wait for the debtor
 """
@@ -32,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import basis, obligations_v1
+from contracts import basis
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -154,12 +153,6 @@ def debtor_index_key(debtor: bytes, application_id: bytes) -> bytes:
     return b"ad/" + debtor + application_id
 
 
-def basis_key(basis_sha256: bytes) -> bytes:
-    """Where v1 recorded the application a basis backed: a chain upgraded from v1 keeps
-    those entries, so this version still honours and frees them."""
-    return b"ab/" + basis_sha256
-
-
 def _use(application: Application) -> basis.Use:
     return basis.Use("application", application.id)
 
@@ -171,19 +164,8 @@ def _basis_of(application: Application) -> tuple[bytes, bytes, str, bytes]:
 
 def require_basis_free(state: Reader, creditor: bytes, terms: Terms) -> None:
     """`basis.in_use` if the basis backs a confirmed application, a voucher or an
-    obligation (on a chain upgraded from v1, also as v1 recorded them: v1 obligations
-    are read through their own frozen module)."""
+    obligation."""
     basis.require_free(state, creditor, terms.debtor, terms.basis_ref, terms.basis_sha256)
-    held = state.get(basis_key(terms.basis_sha256))
-    if held is not None:
-        raise Rejected("basis.in_use", f"this basis document already backs application "
-                       f"{held.hex()}; one debt is financed once")
-    earlier = state.get(obligations_v1.basis_key(creditor, terms.debtor, terms.basis_sha256))
-    if earlier is not None:
-        status = obligations_v1.load_obligation(state, earlier).status
-        require(status not in ("pending", obligations_v1.LIVE), "basis.in_use",
-                f"this basis document already backs obligation {earlier.hex()} ({status}); "
-                "one debt is financed once")
 
 
 def deadline_key(confirm_by_ms: int, application_id: bytes) -> bytes:
@@ -250,9 +232,6 @@ def stop_waiting(state: Overlay, application: Application) -> None:
 def close(state: Overlay, application: Application) -> None:
     """Free the basis contract, if this application holds it, and, if it still waited
     for the debtor, stop waiting."""
-    key = basis_key(application.terms.basis_sha256)
-    if state.get(key) == application.id:
-        state.delete(key)
     basis.free(state, *_basis_of(application), _use(application))
     if application.status == "applied":
         stop_waiting(state, application)
@@ -414,10 +393,9 @@ def approve(ctx: Context, body: Approve) -> None:
     )
     updated = with_status(application, "issued", ctx.time_ms, voucher=voucher_id)
     put_record(ctx.state, application_key(application.id), updated)
-    # The basis stays taken for good: it now backs the voucher (v1's entry, if any, too).
-    if ctx.state.get(basis_key(terms.basis_sha256)) is None:
-        basis.repoint(ctx.state, *_basis_of(application), _use(application),
-                      basis.Use("voucher", voucher_id))
+    # The basis stays taken for good: it now backs the voucher.
+    basis.repoint(ctx.state, *_basis_of(application), _use(application),
+                  basis.Use("voucher", voucher_id))
     ctx.emit("voucher.issued", voucher_id, application.creditor, terms.debtor, body.agency)
 
 

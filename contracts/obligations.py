@@ -19,7 +19,6 @@ debt paid is not owed again).
   ob/<id>                        the obligation
   obc/<creditor><id>, obd/<debtor><id>   every obligation of a creditor / a debtor
   obl/<id>                       confirmed obligations with something still owed
-  obh/<creditor><debtor><basis digest>   v1's basis index: still read, no longer written
   obp/<creditor><debtor>         how many of the creditor's obligations wait for the debtor
 """
 
@@ -29,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import basis, issuance_v1
+from contracts import basis
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -146,12 +145,6 @@ def debtor_key(debtor: bytes, obligation_id: bytes) -> bytes:
 
 def live_key(obligation_id: bytes) -> bytes:
     return b"obl/" + obligation_id
-
-
-def basis_key(creditor: bytes, debtor: bytes, basis_sha256: bytes) -> bytes:
-    """Where v1 recorded the last obligation on a basis document: a chain upgraded from v1
-    keeps those entries, so this version still honours them."""
-    return b"obh/" + creditor + debtor + basis_sha256
 
 
 def _use(obligation: Obligation) -> basis.Use:
@@ -271,18 +264,8 @@ def submit(ctx: Context, body: Submit) -> None:
     require_can_hold(ctx.state, body.debtor)
     require(body.amount_fen > 0, "obligation.bad_amount", "an obligation is at least 1 fen")
     require_documents(ctx.state, body.documents, (body.creditor, body.debtor))
-    earlier = ctx.state.get(basis_key(body.creditor, body.debtor, body.basis_sha256))
-    if earlier is not None:
-        previous = load_obligation(ctx.state, earlier)
-        require(previous.status not in ("pending", LIVE), "basis.in_use",
-                f"this basis document already backs obligation {earlier.hex()} "
-                f"({previous.status}); one debt is financed once")
     basis.require_free(ctx.state, body.creditor, body.debtor, body.basis_ref,
                        body.basis_sha256)
-    # A v1 application (read through its frozen module) holds the digest alone.
-    held = ctx.state.get(issuance_v1.basis_key(body.basis_sha256))
-    require(held is None, "basis.in_use", f"this basis document already backs application "
-            f"{(held or b'').hex()}; one debt is financed once")
     require(pending_count(ctx.state, body.creditor, body.debtor) < MAX_PENDING_PER_DEBTOR,
             "obligation.too_many_pending",
             f"{MAX_PENDING_PER_DEBTOR} of your obligations already wait for this debtor's "

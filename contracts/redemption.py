@@ -77,9 +77,9 @@ class Offer:
 
 @dataclass(frozen=True)
 class Stock:
-    """What an offer can still settle, beside the offer record (whose fields v1 fixed):
-    an asset's title certificate number, a consumption offer's cap and how much of it
-    accepted redemptions used. An offer without one (published under v1) has neither."""
+    """What an offer can still settle, beside the offer record: an asset's title
+    certificate number, a consumption offer's cap and how much of it accepted
+    redemptions used. An uncapped consumption offer has none."""
 
     offer: Hash32
     title_ref: Ref  # 产权证号 of the asset offered; "" for consumption

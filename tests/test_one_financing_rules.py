@@ -5,22 +5,10 @@ Each rule's accepted path, each refusal by its code, and each way a basis is fre
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from contracts import (
-    basis,
-    governance,
-    issuance,
-    issuance_v1,
-    obligations,
-    obligations_v1,
-    pledge,
-    redemption,
-)
+from contracts import basis, issuance, obligations, pledge, redemption
 from contracts.codec import sha256
-from contracts.contract import Registry, default_registry
 from contracts.errors import LedgerError
 from contracts.issuance import CONFIRMATION_WINDOW_MS
 from contracts.tx import Transaction, payload_id
@@ -470,43 +458,3 @@ def test_a_pledged_voucher_is_out_of_redemption_and_set_off_until_released() -> 
                "supplier")
     ledger.block(propose_tx(ledger, t.legs(300_000)))
 
-
-# ------------------------------------------------------------------ a chain that ran v1
-
-
-def test_a_chain_upgraded_from_v1_keeps_the_bases_v1_took() -> None:
-    # A chain begun under issuance and obligation v1 (whose basis indices were their own)
-    # activates v2: what v1 took stays taken, and v2 frees it as v1 would have.
-    replayed = [replace(c, replay_only=False) for c in default_registry().by_key.values()]
-    ledger = Ledger(Registry(replayed))
-    assert governance.active_activation(ledger.store, "issuance", 1).version == 1
-    v1_terms = issuance_v1.Terms(ledger.addr("core"), 1_000_000,
-                                 ledger.time_ms + 365 * DAY_MS, True, True, 0, 0, REF, DOC)
-    apply_v1 = ledger.tx("issuance", "apply", issuance_v1.Apply(ledger.addr("supplier"),
-                                                                v1_terms), "supplier", version=1)
-    application = payload_id(apply_v1.payload)
-    ledger.block(apply_v1, ledger.tx("issuance", "confirm", issuance_v1.Confirm(
-        ledger.addr("core"), application), "core", version=1))
-    body = obligations_v1.Submit(ledger.addr("supplier"), ledger.addr("core"), 500_000,
-                                 ledger.time_ms + 90 * DAY_MS, "INV-9", OTHER_DOC)
-    submit_v1 = ledger.tx("obligation", "submit", body, "supplier", version=1)
-    obligation = payload_id(submit_v1.payload)
-    ledger.block(submit_v1)
-    assert use(ledger) is None  # v1 kept its own indices
-    for name in ("issuance", "obligation"):
-        v2 = ledger.registry.get(name, 2)
-        ledger.run("governance", "activate", governance.Activate(
-            ledger.addr("agency"), name, 2, v2.code_hash, ledger.height + 2), "agency")
-    ledger.block()
-    # Each family's v1 index is honoured by both families' v2.
-    assert ledger.refused(apply_tx(ledger, ref="renamed")) == "basis.in_use"
-    assert ledger.refused(submit_tx(ledger, "renamed")) == "basis.in_use"
-    assert ledger.refused(submit_tx(ledger, "INV-9 again", OTHER_DOC)) == "basis.in_use"
-    assert ledger.refused(apply_tx(ledger, "INV-9 again", OTHER_DOC)) == "basis.in_use"
-    ledger.run("issuance", "withdraw",
-               issuance.Withdraw(ledger.addr("supplier"), application), "supplier")
-    ledger.run("obligation", "retract",
-               obligations.Retract(ledger.addr("supplier"), obligation), "supplier")
-    ledger.block(confirm_tx(ledger, applied(ledger)))  # freed, and now held under v2
-    assert use(ledger).backer == "application"
-    ledger.block(submit_tx(ledger, "INV-9", OTHER_DOC))
