@@ -33,6 +33,7 @@ from contracts import (
     nodes,
     obligations,
     pledge,
+    products,
     redemption,
     setoff,
     streams,
@@ -140,7 +141,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
-    obligations, setoff, evidence, governance, nodes, streams,
+    obligations, setoff, evidence, governance, nodes, streams, products,
 )
 
 

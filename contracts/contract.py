@@ -172,6 +172,7 @@ def default_registry() -> Registry:
         obligations,
         payment,
         pledge,
+        products,
         redemption,
         setoff,
         transfer,
@@ -179,5 +180,5 @@ def default_registry() -> Registry:
 
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
-        payment, obligations, setoff, extension, documents, nodes,
+        payment, obligations, setoff, extension, documents, nodes, products,
     ])

@@ -16,13 +16,10 @@ from __future__ import annotations
 DEPLOYED: dict[tuple[str, int], str] = {
     ("acquisition", 1): "a76b56b0a7cd158bc4c86197b1c4bc59a8a0b10a67afb931c0a6f176b3cc6fdc",
     ("document", 2): "edfe1e757e4eea12125452b982ebb26128e8c95f9b1ce2799b6e5f918c13b1ee",
-    ("extension", 1): "b8c8292e1c55c8c7f6f2dfdbf09d00717d5ebb8c563cb4b5108b4b167b9c95e1",
     ("fees", 1): "a77c59f9d8293a85f850f7f0b79d70b3e5cb323ce40d88c51d4db5cb66da014e",
     ("governance", 1): "044209f990563346f828c7c046cd59b96a699be453beccec2c107a8e7c30920d",
-    ("membership", 1): "81da502b385aa2b5c677ee02edb00c64c46fbb74c38adcc1624dd1be2b121247",
     ("nodes", 1): "7bfb0fa77adf483fdd47ebe0f6e8e2ed02fff86f4557cd9925a6bf3e27c88159",
     ("payment", 1): "9fb024b3c93d93db6128e9329e90abdc7597fc3a51dc85e2e7ebed5b0d2d0ab9",
-    ("pledge", 1): "53724c7d6c9a66e1ca9291b83ffaf1b764ea3791830c5401322763ce93b07c41",
     ("setoff", 1): "f9c82d6e962f93c7b12f3dc89eb3c08692fa4de572afe54cb030579af0215424",
     ("transfer", 1): "b2966c216f9f8d6e4f0264470302d0eca5695eab9f8c02d74527a9a2b65ea6ec",
 }

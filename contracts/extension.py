@@ -5,7 +5,8 @@ extends automatically if its extension clause has an extension left: the due dat
 moves on by the clause's days. Otherwise it becomes overdue, and the debtor's record
 counts the issued voucher once. The step reads the due-date index (`vq/`), so it
 touches only what fell due, never all vouchers. All live parts of an issued voucher
-share its due date, so they extend or go overdue together.
+share its due date, so they extend or go overdue together. A bank holding a pledge on a
+state is told too: its collateral extended or went overdue.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from contracts.codec import replace
 from contracts.contract import Context
 from contracts.issuance import DAY_MS
+from contracts.pledge import pledgee_of
 from contracts.vouchers import (
     get_debtor_record,
     get_origin,
@@ -24,7 +26,7 @@ from contracts.vouchers import (
 )
 
 NAME = "extension"
-VERSION = 1
+VERSION = 2
 
 # A bound on one block's work: each voucher state due costs a few records written and two
 # events at most; the rest stays in the due-date index and is taken, earliest due first,
@@ -62,7 +64,8 @@ def end_block(ctx: Context) -> None:
                     record, extended_vouchers=record.extended_vouchers + 1))
             extended = True
         if extended:
-            ctx.emit("voucher.extended", voucher.id, voucher.holder, voucher.debtor)
+            ctx.emit("voucher.extended", voucher.id, voucher.holder, voucher.debtor,
+                     *pledgee_of(ctx.state, voucher))
         if voucher.due_ms >= ctx.time_ms:
             continue
         mark_overdue(ctx.state, voucher, ctx.time_ms)
@@ -73,7 +76,8 @@ def end_block(ctx: Context) -> None:
             record = get_debtor_record(ctx.state, voucher.debtor)
             write_debtor_record(ctx.state, replace(
                 record, overdue_vouchers=record.overdue_vouchers + 1))
-        ctx.emit("voucher.overdue", voucher.id, voucher.holder, voucher.debtor)
+        ctx.emit("voucher.overdue", voucher.id, voucher.holder, voucher.debtor,
+                 *pledgee_of(ctx.state, voucher))
 
 
 OPERATIONS = ()

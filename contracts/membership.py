@@ -19,9 +19,15 @@ from contracts.errors import Rejected, require
 from contracts.state import Overlay, Reader, get_record, page_suffixes, put_record
 
 NAME = "membership"
-VERSION = 1
+VERSION = 2
 
-ROLES = ("acquirer", "agency", "bank", "enterprise", "merchant", "regulator")
+# v2 adds the funders beside banks (§000-二(二)): commercial factoring companies (商业保理公司)
+# and microlenders (小额贷款公司).
+ROLES = ("acquirer", "agency", "bank", "enterprise", "factor", "merchant", "microlender",
+         "regulator")
+# Who provides financing against claims: banks lend on pledges, factors buy claims,
+# microlenders lend (contracts.products: their published products).
+FUNDER_ROLES = ("bank", "factor", "microlender")
 Role = Annotated[str, OneOf(frozenset(ROLES))]
 Roles = Annotated[tuple[Role, ...], Size(1, len(ROLES))]
 MemberName = Annotated[str, Size(1, 128)]
@@ -85,6 +91,11 @@ def require_active(state: Reader, address: bytes, role: str | None = None) -> Me
             f"member {member.name} does not have the role {role}",
         )
     return member
+
+
+def is_funder(member: Member) -> bool:
+    """Whether `member` holds a funder's role (FUNDER_ROLES)."""
+    return any(role in FUNDER_ROLES for role in member.roles)
 
 
 def require_signers_active(state: Reader, signers: Iterable[bytes]) -> None:

@@ -1,16 +1,18 @@
 """The node key's one door: everything the node signs with its consensus key goes here.
 
-A node signs three kinds of message with its node key, each under its own domain tag:
+A node signs four kinds of message with its node key, each under its own domain tag:
 
 - consensus messages (proposals and votes), only through `consensus.SigningGuard`, which
   logs each one to DATA/consensus.wal before asking for the signature;
 - peer handshakes (node/peers.py), only for a peer that has already proved its own key;
-- the binding of a fresh TLS key to the node key (node/tls.py), once per start.
+- the binding of a fresh TLS key to the node key (node/tls.py), once per start;
+- its answers to pledge registry queries, as query certificates (查询证明,
+  contracts.registry_query), one per certificate a member asks for.
 
 `NodeSigner` is that interface and nothing more: the node never holds the seed itself.
 `LocalSigner` stands behind it with a key unsealed from the passphrase-protected key
 store. A remote signer or an HSM (a PKCS#11 token holding the Ed25519 key, with
-CKM_EDDSA) stands behind the same four members: `address` from the token's public key
+CKM_EDDSA) stands behind the same five members: `address` from the token's public key
 object, each `sign_*` one signing call. Because every message carries its domain tag
 and each method accepts only its own, such a signer can enforce the same rule on its
 side (and a consensus signer can keep its own high-water mark of (height, round, step)).
@@ -29,6 +31,7 @@ from typing import Protocol
 from consensus.certificate import VOTE_DOMAIN
 from consensus.messages import PROPOSAL_DOMAIN
 from contracts.identity import KeyPair
+from contracts.registry_query import CERTIFICATE_DOMAIN
 from contracts.tls_binding import TLS_BINDING_DOMAIN
 
 HANDSHAKE_DOMAIN = b"claimledger/peer/v2\x00"
@@ -62,6 +65,10 @@ class NodeSigner(Protocol):
         """The binding of a TLS key to the node key (TLS_BINDING_DOMAIN)."""
         ...
 
+    def sign_query_certificate(self, message: bytes) -> bytes:
+        """A registry query's answer (CERTIFICATE_DOMAIN)."""
+        ...
+
 
 def _check_domain(message: bytes, domains: tuple[bytes, ...], what: str) -> None:
     if not any(message.startswith(d) for d in domains):
@@ -90,6 +97,10 @@ class LocalSigner:
 
     def sign_tls_binding(self, message: bytes) -> bytes:
         _check_domain(message, (TLS_BINDING_DOMAIN,), "a TLS key binding")
+        return self._key.sign(message)
+
+    def sign_query_certificate(self, message: bytes) -> bytes:
+        _check_domain(message, (CERTIFICATE_DOMAIN,), "a registry query's answer")
         return self._key.sign(message)
 
     def __repr__(self) -> str:

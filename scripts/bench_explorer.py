@@ -180,7 +180,8 @@ def submit_voucher_units(ledger: Ledger, target_txs: int) -> None:
             kept = part_id(payload_id(moved.payload), voucher, 1)
             txs.append(ledger.tx("pledge", "create", pledge.Create(
                 creditor.address, ledger.bank.address, kept, amount // 4,
-                T0 + 200 * DAY_MS, f"LOAN-{unit:07d}"), creditor, ledger.bank))
+                T0 + 200 * DAY_MS, f"LOAN-{unit:07d}", amount // 5, 400, None), creditor,
+                ledger.bank))
         for tx in txs:
             ledger.submit(tx)
         submitted += len(txs)

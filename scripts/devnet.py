@@ -283,7 +283,8 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     # Xinhe pledges its part to the bank for a loan (质押登记).
     pledged = run("pledge", "create", pledge.Create(
         a["xinhe"], a["bank"], bytes.fromhex(xinhe_part), 25_000_000, day_end_ms(90),
-        "LOAN-2026-1124-001 流动资金贷款"), "xinhe", "bank")
+        "LOAN-2026-1124-001 流动资金贷款", 20_000_000, 365,
+        pledge.Filing("05487683000123456789", day_end_ms(0), day_end_ms(365))), "xinhe", "bank")
     # Mingda splits the rest: ¥600,000 for an acquirer, ¥350,000 to spend.
     split = run("transfer", "split", transfer.Split(
         a["mingda"], bytes.fromhex(mingda_rest), (60_000_000, 35_000_000), None), "mingda")
@@ -316,7 +317,7 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     # A pledge released by the bank (解除质押), and a fee payment the agency recorded.
     second = run("pledge", "create", pledge.Create(
         a["mingda"], a["bank"], bytes.fromhex(mingda_small), 20_000_000, day_end_ms(30),
-        "LOAN-2026-1124-002"), "mingda", "bank")
+        "LOAN-2026-1124-002", 16_000_000, 380, None), "mingda", "bank")
     run("pledge", "release", pledge.Release(a["bank"], bytes.fromhex(second["id"])), "bank")
     run("fees", "record_payment", fees.RecordPayment(
         a["agency"], a["mingda"], 150, "BANK-TRANSFER 2026-11-24 fee"), "agency")

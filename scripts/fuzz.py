@@ -634,7 +634,8 @@ class World:
         self.block(next(at), move)
         ids["T1"], ids["R1"] = part_id(tid(move), ids["VA"], 0), part_id(tid(move), ids["VA"], 1)
         pledged = self.tx("pledge", "create", pledge.Create(
-            a("supplier"), a("bank"), ids["R1"], 200_000, GENESIS_MS + 90 * DAY_MS, "LN-1"),
+            a("supplier"), a("bank"), ids["R1"], 200_000, GENESIS_MS + 90 * DAY_MS, "LN-1",
+            180_000, 435, None),
             "supplier", "bank")
         committed = self.tx("acquisition", "commit", acquisition.Commit(
             a("acquirer"), a("supplier2"), ids["T1"], 9_500, GENESIS_MS + 20 * DAY_MS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import issuance, state_tree
+from contracts import issuance, membership, state_tree
 from contracts.codec import encode, sha256
 from contracts.commitment import committed
 from contracts.contract import Event, Registry, default_registry
@@ -105,6 +105,14 @@ class Ledger:
         tx = self.tx(contract, operation, body, *signers)
         self.block(tx)
         return payload_id(tx.payload)
+
+    def admit(self, name: str, *roles: str) -> bytes:
+        """Admit a new member `name` with `roles` (sorted), by the agency; its address."""
+        self.keys[name] = KeyPair.generate()
+        self.run("membership", "admit",
+                 membership.Admit(self.addr("agency"), self.addr(name), name, roles),
+                 "agency", name)
+        return self.addr(name)
 
     def issue(self, amount_fen: int = 1_000_000, creditor: str = "supplier",
               debtor: str = "core", due_in_ms: int = 365 * DAY_MS, asset: bool = True,

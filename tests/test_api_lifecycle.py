@@ -154,7 +154,8 @@ def build_scenario(w: World) -> None:
     ids["R1"] = part_id(tx_id(move), ids["VA"], 1)  # supplier's remainder, 700,000
 
     pledged = w.tx("pledge", "create", pledge.Create(
-        w.addr("supplier"), w.addr("bank"), ids["R1"], 200_000, T0 + 90 * DAY_MS, "LN-1"),
+        w.addr("supplier"), w.addr("bank"), ids["R1"], 200_000, T0 + 90 * DAY_MS, "LN-1",
+        160_000, 420, None),
         "supplier", "bank")
     w.block(next(at), pledged)
     ids["P"] = tx_id(pledged)

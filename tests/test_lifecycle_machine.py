@@ -1,11 +1,12 @@
 """Random sequences of every lifecycle operation keep the ledger's promises (hypothesis).
 
-The machine drives the in-memory ledger with issue, transfer, split, pledge, release,
-enforce, acquisition commit/withdraw/exercise, offers, redemption requests and their
-decisions, merchant payments, fee schedules, suspensions, and ledger time crossing due
-dates, lock ends and loan due dates; and it tries to finance an issued voucher's basis
-contract again (an application or an obligation on the same document or reference), which
-must be refused with `basis.in_use`. A suspended member signs nothing: any attempt it
+The machine drives the in-memory ledger with issue, transfer, split, pledge, its
+amendment, renewal and partial release, release, enforce, acquisition
+commit/withdraw/exercise, offers, redemption requests and their decisions, merchant
+payments, fee schedules, suspensions, and ledger time crossing due dates, lock ends and
+loan due dates; and it tries to finance an issued voucher's basis contract again (an
+application or an obligation on the same document or reference), which must be refused
+with `basis.in_use`. A suspended member signs nothing: any attempt it
 signs, in any family (obligations, issuance and set-off included), must be refused with
 `membership.suspended` before the operation's own rules run. Each attempt is built
 valid from a model of the ledger and then, now and then, broken in exactly one way, so
@@ -20,7 +21,8 @@ requests and reservations, each basis contract backing one voucher, title certif
 numbers named by one offer, consumption caps never exceeded) and against the model.
 After every block, every voucher state that left circulation or lost its pledge did so
 with the signature of the member whose right it was: its holder, its bank, or the debtor
-settling the holder's request.
+settling the holder's request; a bank's partial release splits a state into parts its
+holder holds, adding up to it.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from contracts.vouchers import (
     HolderTotals,
     Origin,
     Voucher,
+    children_ids,
     issued_voucher_id,
     part_id,
 )
@@ -105,6 +108,9 @@ class ModelPledge:
     bank: str
     secured_fen: int
     loan_due_ms: int
+    loan_fen: int
+    rate_bp: int
+    loan_ref: str = "LOAN-1"
     status: str = "active"
 
 
@@ -414,6 +420,13 @@ class LifecycleMachine(RuleBasedStateMachine):
                 continue
             by_bank = old.pledge is not None and pledge.get_pledge(
                 state, old.pledge).status == "enforced"
+            if old.pledge is not None and not by_bank:
+                # A partial release: the bank splits the state into parts of its holder.
+                parts = [decode(Voucher, state.get(b"v/" + c))
+                         for c in children_ids(state, voucher_id)]
+                by_bank = parts != [] and new.status == "consumed" \
+                    and all(c.holder == old.holder for c in parts) \
+                    and sum(c.amount_fen for c in parts) == old.amount_fen
             request = old.reserved_by and redemption.get_request(state, old.reserved_by)
             settled = bool(request) and request.status == "accepted" \
                 and request.holder == old.holder and request.debtor in signers
@@ -653,7 +666,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         p: dict[str, Any] = dict(
             holder=v.holder, voucher=voucher_id, bank=bank,
             secured=self.amount(data, v.amount_fen),
-            loan_due=block_ms + data.draw(st.integers(1, 150 * DAY_MS)))
+            loan_due=block_ms + data.draw(st.integers(1, 150 * DAY_MS)),
+            loan=data.draw(st.integers(1, 2_000_000)), rate=data.draw(st.integers(0, 3_600)))
         pledged = [i for i in self.held() if self.vouchers[i].pledge is not None
                    and self.vouchers[i].holder != bank]
         non_banks = [n for n in NAMES if "bank" not in ROLES[n] and self.active(n)]
@@ -688,11 +702,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             p["loan_due"] = block_ms - data.draw(st.integers(0, DAY_MS))
             expect = "pledge.loan_due_in_past"
         body = pledge.Create(self.address(p["holder"]), self.address(p["bank"]), p["voucher"],
-                             p["secured"], p["loan_due"], "LOAN-1")
+                             p["secured"], p["loan_due"], "LOAN-1", p["loan"], p["rate"], None)
 
         def effect(tx_id: bytes) -> None:
             self.pledges[tx_id] = ModelPledge(voucher_id, v.holder, bank, p["secured"],
-                                              p["loan_due"])
+                                              p["loan_due"], p["loan"], p["rate"])
             v.pledge = tx_id
             self.charge(v.holder, fees.fee_for(v.amount_fen, self.fee_bp[1]))
 
@@ -780,6 +794,115 @@ class LifecycleMachine(RuleBasedStateMachine):
 
         self.submit(data, Attempt("pledge", "enforce", body, (p["bank"],), expect, effect,
                                   advance_ms))
+
+    # -------------------------------------------------------------- the registry's changes
+
+    @rule(data=st.data())
+    def amend_pledge(self, data: st.DataObject) -> None:
+        pledge_id = self.pick(data, self.active_pledges())
+        if pledge_id is None:
+            return self.pledge_voucher(data)  # nothing to act on yet: make it
+        registered = self.pledges[pledge_id]
+        v = self.vouchers[registered.voucher]
+        block_ms = self.ledger.time_ms + BLOCK_MS
+        p: dict[str, Any] = dict(
+            pledgor=registered.pledgor, bank=registered.bank, pledge=pledge_id,
+            secured=self.amount(data, v.amount_fen),
+            loan_due=block_ms + data.draw(st.integers(1, 150 * DAY_MS)),
+            loan=data.draw(st.integers(1, 2_000_000)), rate=data.draw(st.integers(0, 3_600)))
+        options = [*self.pledge_options(), "not the pledgor", "zero amount", "amount over",
+                   "no change", "rate over"]
+        kind = self.mutation(data, options)
+        expect = self.pledge_breakages(data, p, kind)
+        if kind == "not the pledgor":
+            p["pledgor"] = self.pick(data, [n for n in NAMES if n != registered.pledgor])
+            expect = "pledge.not_pledgor"
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen, "secured")
+        elif kind == "rate over":
+            p["rate"] = pledge.MAX_RATE_BP + 1
+            expect = "pledge.bad_rate"
+        elif kind == "no change":
+            p.update(secured=registered.secured_fen, loan_due=registered.loan_due_ms,
+                     loan=registered.loan_fen, rate=registered.rate_bp)
+            expect = "pledge.loan_due_in_past" if registered.loan_due_ms <= block_ms \
+                else "pledge.no_change"
+        elif p["secured"] == registered.secured_fen and p["loan_due"] == registered.loan_due_ms \
+                and p["loan"] == registered.loan_fen and p["rate"] == registered.rate_bp:
+            expect = "pledge.no_change"
+        body = pledge.Amend(self.address(p["pledgor"]), self.address(p["bank"]), p["pledge"],
+                            p["secured"], p["loan_due"], p["loan"], p["rate"], None)
+
+        def effect(tx_id: bytes) -> None:
+            registered.secured_fen, registered.loan_due_ms = p["secured"], p["loan_due"]
+            registered.loan_fen, registered.rate_bp = p["loan"], p["rate"]
+
+        self.submit(data, Attempt("pledge", "amend", body, (p["pledgor"], p["bank"]), expect,
+                                  effect))
+
+    @rule(data=st.data())
+    def renew_pledge(self, data: st.DataObject) -> None:
+        pledge_id = self.pick(data, self.active_pledges())
+        if pledge_id is None:
+            return self.pledge_voucher(data)  # nothing to act on yet: make it
+        registered = self.pledges[pledge_id]
+        block_ms = self.ledger.time_ms + BLOCK_MS
+        later_than = max(registered.loan_due_ms, block_ms)
+        p: dict[str, Any] = dict(
+            pledgor=registered.pledgor, bank=registered.bank, pledge=pledge_id,
+            loan_due=later_than + data.draw(st.integers(1, 150 * DAY_MS)),
+            loan_ref=f"LOAN-{self.ledger.nonce}")
+        options = [*self.pledge_options(), "not the pledgor", "not later", "same loan"]
+        kind = self.mutation(data, options)
+        expect = self.pledge_breakages(data, p, kind)
+        if kind == "not the pledgor":
+            p["pledgor"] = self.pick(data, [n for n in NAMES if n != registered.pledgor])
+            expect = "pledge.not_pledgor"
+        elif kind == "not later":
+            p["loan_due"] = later_than - data.draw(st.integers(0, DAY_MS))
+            expect = "pledge.renewal_not_later"
+        elif kind == "same loan":
+            p["loan_ref"] = registered.loan_ref
+            expect = "pledge.same_loan"
+        body = pledge.Renew(self.address(p["pledgor"]), self.address(p["bank"]), p["pledge"],
+                            p["loan_due"], p["loan_ref"])
+
+        def effect(tx_id: bytes) -> None:
+            registered.loan_due_ms, registered.loan_ref = p["loan_due"], p["loan_ref"]
+
+        self.submit(data, Attempt("pledge", "renew", body, (p["pledgor"], p["bank"]), expect,
+                                  effect))
+
+    @rule(data=st.data())
+    def release_part_of_pledge(self, data: st.DataObject) -> None:
+        pledge_id = self.pick(data, [i for i in self.active_pledges()
+                                     if self.pledges[i].secured_fen > 1])
+        if pledge_id is None:
+            return self.pledge_voucher(data)  # nothing to act on yet: make it
+        registered = self.pledges[pledge_id]
+        p: dict[str, Any] = dict(bank=registered.bank, pledge=pledge_id,
+                                 amount=data.draw(st.integers(1, registered.secured_fen - 1)))
+        kind = self.mutation(data, [*self.pledge_options(), "zero amount", "the whole"])
+        expect = self.pledge_breakages(data, p, kind)
+        if kind == "zero amount":
+            p["amount"] = 0
+            expect = "voucher.bad_amount"
+        elif kind == "the whole":
+            p["amount"] = registered.secured_fen + data.draw(st.integers(0, 1))
+            expect = "pledge.part_not_less"
+        body = pledge.ReleasePart(self.address(p["bank"]), p["pledge"], p["amount"])
+
+        def effect(tx_id: bytes) -> None:
+            v = self.vouchers[registered.voucher]
+            v.pledge = None
+            kept, _ = self.replace_with(tx_id, registered.voucher, [
+                (v.holder, v.amount_fen - p["amount"]), (v.holder, p["amount"])])
+            self.vouchers[kept].pledge = pledge_id
+            registered.voucher = kept
+            registered.secured_fen -= p["amount"]
+
+        self.submit(data, Attempt("pledge", "release_part", body, (p["bank"],), expect,
+                                  effect))
 
     # -------------------------------------------------------------- acquisition
 
@@ -1328,6 +1451,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         for pl in active:
             assert states[pl.voucher].status == "active"
             assert states[pl.voucher].pledge == pl.id
+            # What it secures lies within the state it holds, whatever was amended.
+            assert 0 < pl.secured_fen <= states[pl.voucher].amount_fen
+        # The registry finds each pledge by its pledgor, its debtor and its state.
+        for pl in pledges.values():
+            for by, key in (("pledgor", pl.pledgor), ("debtor", pl.debtor),
+                            ("voucher", pl.voucher), ("origin", pl.origin)):
+                assert state.get(pledge.QUERY_INDEX[by](key, pl.id)) == b""
         for v in live:
             if v.pledge is not None:
                 assert pledges[v.pledge].status == "active" and pledges[v.pledge].voucher == v.id
@@ -1387,8 +1517,10 @@ class LifecycleMachine(RuleBasedStateMachine):
                 m.status, m.pledge, m.reserved_by, m.commitments)
             assert (v.due_ms, v.extensions_used, v.overdue_since_ms is not None) == (
                 m.due_ms, m.extensions_used, m.overdue)
-        assert {i: pl.status for i, pl in pledges.items()} == {
-            i: pl.status for i, pl in self.pledges.items()}
+        assert {i: (pl.status, pl.voucher, pl.secured_fen, pl.loan_due_ms, pl.loan_ref,
+                    pl.loan_fen, pl.loan_rate_bp) for i, pl in pledges.items()} == {
+            i: (pl.status, pl.voucher, pl.secured_fen, pl.loan_due_ms, pl.loan_ref,
+                pl.loan_fen, pl.rate_bp) for i, pl in self.pledges.items()}
         assert {i: r.status for i, r in requests.items()} == {
             i: r.status for i, r in self.requests.items()}
         for commitment_id, m in self.commitments.items():

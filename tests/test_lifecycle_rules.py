@@ -79,10 +79,11 @@ def split_tx(ledger: Ledger, voucher_id: bytes, amounts_fen: tuple[int, ...],
 
 def pledge_tx(ledger: Ledger, voucher_id: bytes, secured_fen: int, holder: str = "supplier",
               bank: str = "bank", loan_due_ms: int | None = None,
-              signers: tuple[str, ...] | None = None) -> Transaction:
+              signers: tuple[str, ...] | None = None, loan_fen: int = 500_000,
+              loan_rate_bp: int = 435, filing: pledge.Filing | None = None) -> Transaction:
     due = ledger.time_ms + 90 * DAY_MS if loan_due_ms is None else loan_due_ms
     body = pledge.Create(ledger.addr(holder), ledger.addr(bank), voucher_id, secured_fen, due,
-                         "LOAN-2027-001")
+                         "LOAN-2027-001", loan_fen, loan_rate_bp, filing)
     return ledger.tx("pledge", "create", body, *(signers or (holder, bank)))
 
 
@@ -377,6 +378,24 @@ def test_pledge_needs_the_bank_to_sign() -> None:
         "tx.missing_signature"
     assert refused_at_check(ledger, pledge_tx(ledger, v, 1000, signers=("supplier", "bank2"))) \
         == "tx.unexpected_signature"
+
+
+def test_a_microlender_lends_on_a_pledge_and_a_factor_does_not() -> None:
+    """Banks and microlenders lend against pledged claims (§000-二(二)); a factoring
+    company buys claims instead, so it takes no pledge."""
+    ledger = Ledger()
+    ledger.admit("lender", "microlender")
+    ledger.admit("factor", "factor")
+    v = ledger.issue(1_000_000)
+    assert ledger.refused(pledge_tx(ledger, v, 1000, bank="factor")) == \
+        "membership.missing_role"
+    tx = pledge_tx(ledger, v, 400_000, bank="lender")
+    ledger.block(tx)
+    pledge_id = payload_id(tx.payload)
+    assert voucher(ledger, v).pledge == pledge_id
+    ledger.block(release_tx(ledger, pledge_id, bank="lender"))
+    assert pledge_record(ledger, pledge_id).status == "released"
+    assert voucher(ledger, v).pledge is None
 
 
 def test_pledge_refusals() -> None:

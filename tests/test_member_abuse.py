@@ -178,7 +178,7 @@ def _pledged(ledger: Ledger) -> bytes:
     voucher = ledger.issue(1_000_000)
     tx = ledger.tx("pledge", "create", pledge.Create(
         ledger.addr("supplier"), ledger.addr("bank"), voucher, 1_000_000,
-        ledger.time_ms + 90 * DAY_MS, "LOAN-1"), "supplier", "bank")
+        ledger.time_ms + 90 * DAY_MS, "LOAN-1", 800_000, 400, None), "supplier", "bank")
     ledger.block(tx)
     return payload_id(tx.payload)
 
@@ -265,7 +265,8 @@ CASES = [
         "supplier", "merchant")),
     Case("pledge.create", "bank", _voucher_op(
         "pledge", "create", lambda lg, v: pledge.Create(
-            A(lg, "supplier"), A(lg, "bank"), v, 500_000, lg.time_ms + 90 * DAY_MS, "LOAN-2"),
+            A(lg, "supplier"), A(lg, "bank"), v, 500_000, lg.time_ms + 90 * DAY_MS, "LOAN-2",
+            400_000, 400, None),
         "supplier", "bank")),
     Case("pledge.release", "bank", lambda lg: lambda: lg.tx(
         "pledge", "release", pledge.Release(A(lg, "bank"), _pledged(lg)), "bank")),

@@ -14,7 +14,7 @@ from contracts.issuance import CONFIRMATION_WINDOW_MS
 from contracts.tx import Transaction, payload_id
 from contracts.vouchers import get_voucher, issued_voucher_id
 from tests.memledger import DAY_MS, Ledger
-from tests.test_setoff_rules import consent_tx, propose_tx, triangle
+from tests.test_setoff_rules import consent_tx, pledge_tx, propose_tx, triangle
 
 REF = "HT-2027-0042"
 DOC = sha256(b"the purchase contract, signed")
@@ -434,12 +434,6 @@ def test_an_uncapped_consumption_offer_stays_listed() -> None:
 
 
 # ------------------------------------------------------------------ a pledged claim
-
-
-def pledge_tx(ledger: Ledger, voucher: bytes) -> Transaction:
-    body = pledge.Create(ledger.addr("supplier"), ledger.addr("bank"), voucher, 100_000,
-                         ledger.time_ms + 90 * DAY_MS, "LOAN-2027-7")
-    return ledger.tx("pledge", "create", body, "supplier", "bank")
 
 
 def test_a_pledged_voucher_is_out_of_redemption_and_set_off_until_released() -> None:

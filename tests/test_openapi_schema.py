@@ -39,9 +39,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from contracts import documents, issuance, obligations, setoff
+from contracts import documents, issuance, membership, obligations, products, setoff
 from contracts.codec import encode
 from contracts.errors import LedgerError
+from contracts.identity import KeyPair
 from contracts.vouchers import get_voucher
 from node.http.app import OPEN_PATHS, make_app
 from node.http.openapi import openapi_document
@@ -175,6 +176,25 @@ def add_document(w: World) -> None:
     w.ids["doc"] = documents.document_id(body.owner, body.commitment)
 
 
+def add_products(w: World) -> None:
+    """A factor, admitted, publishes a factoring product; the bank a pledge loan it
+    withdraws."""
+    at = T0 + 22 * DAY_MS + 20 * SEC
+    w.keys["factor"] = KeyPair.generate()
+    w.block(at, w.tx("membership", "admit", membership.Admit(
+        w.addr("agency"), w.addr("factor"), "factor", ("factor",)), "agency", "factor"))
+    factoring = products.Terms(True, 30, 360, 150, 900, 10_000, 20_000_000, "T-1")
+    loan = products.Terms(None, 30, 180, 350, 600, 100_000, 50_000_000, "")
+    w.block(at + SEC, w.tx("product", "publish", products.Publish(
+        w.addr("factor"), "保理", "factoring", factoring), "factor"),
+        w.tx("product", "publish", products.Publish(
+            w.addr("bank"), "loan", "pledge_loan", loan), "bank"))
+    w.ids["product"] = products.product_id(w.addr("factor"), "保理")
+    withdrawn = products.product_id(w.addr("bank"), "loan")
+    w.block(at + 2 * SEC, w.tx("product", "withdraw", products.Withdraw(
+        w.addr("bank"), withdrawn), "bank"))
+
+
 def add_pending_and_rejected(w: World) -> None:
     """One transaction waits in the mempool; one was refused by a rule on arrival."""
     at = T0 + 23 * DAY_MS
@@ -196,6 +216,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         add_setoff_round(w)
         add_setoff_run(w)
         add_document(w)
+        add_products(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -296,12 +317,20 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/origins/{id}", {"id": i("VA")}, {}),
         ("/v1/pledges", {}, {"bank": a("bank")}),
         ("/v1/pledges", {}, {"origin": i("VA"), "status": "active"}),
+        ("/v1/pledges", {}, {"pledgor": a("supplier"), "status": "active"}),
+        ("/v1/pledges", {}, {"debtor": a("core")}),
+        ("/v1/pledges/certificate", {}, {"pledgor": a("supplier")}),
+        ("/v1/pledges/certificate", {}, {"voucher": i("P"), "status": "released"}),
         ("/v1/pledges/{id}", {"id": i("P")}, {}),
         ("/v1/commitments", {}, {"acquirer": a("acquirer")}),
         ("/v1/commitments", {}, {"voucher": i("T1rr")}),
         ("/v1/commitments/{id}", {"id": i("C")}, {}),
         ("/v1/offers", {}, {"debtor": a("core")}),
         ("/v1/offers/{id}", {"id": i("O2")}, {}),
+        ("/v1/products", {}, {}),
+        ("/v1/products", {}, {"funder": a("bank"), "status": "withdrawn"}),
+        ("/v1/products", {}, {"kind": "factoring", "limit": "1"}),
+        ("/v1/products/{id}", {"id": i("product")}, {}),
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from contracts import access
+from contracts import access, registry_query
 from contracts.codec import encode, to_json
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
@@ -197,6 +197,8 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/origins/{id}": Sample(f"/v1/origins/{r['origin'].id.hex()}", "origin"),
         "GET /v1/pledges": Sample(f"/v1/pledges?bank={party('pledge', 'pledgee')}", "pledge",
                                   "pledgee"),
+        "GET /v1/pledges/certificate": Sample(
+            f"/v1/pledges/certificate?voucher={r['pledge'].voucher.hex()}", "pledge_notice"),
         "GET /v1/pledges/{id}": Sample(f"/v1/pledges/{r['pledge'].id.hex()}", "pledge"),
         "GET /v1/commitments": Sample(
             f"/v1/commitments?acquirer={party('commitment', 'acquirer')}", "commitment",
@@ -205,6 +207,9 @@ def samples(api: Api) -> dict[str, Sample]:
                                            "commitment"),
         "GET /v1/offers": Sample(f"/v1/offers?debtor={a('core')}", "offer"),
         "GET /v1/offers/{id}": Sample(f"/v1/offers/{r['offer'].id.hex()}", "offer"),
+        "GET /v1/products": Sample(f"/v1/products?funder={a('bank')}&kind=pledge_loan",
+                                   "product"),
+        "GET /v1/products/{id}": Sample(f"/v1/products/{r['product'].id.hex()}", "product"),
         "GET /v1/redemptions": Sample(
             f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
             "holder"),
@@ -445,10 +450,37 @@ def test_an_unrelated_member_reads_a_pledged_claims_notice_not_the_pledge(api: A
     assert status == 200
     [row] = json.loads(body)["pledges"]
     assert row["notice"] is True and row["bank"] == pledge.bank.hex()
-    assert "pledgor" not in row and str(pledge.secured_fen) not in body.decode()
+    # The registry is public as 中登网 is: who pledged, on whose debt, to whom; the loan
+    # (the secured amount, the principal, the rate) is not.
+    assert (row["pledgor"], row["debtor"]) == (pledge.pledgor.hex(), pledge.debtor.hex())
+    assert not {"secured_fen", "loan_fen", "loan_rate_bp", "loan_ref"} & set(row)
+    assert str(pledge.secured_fen) not in body.decode()
     status, body = api.get(f"/v1/pledges?voucher={pledge.voucher.hex()}", "bank")
     [row] = json.loads(body)["pledges"]
     assert row["pledgor"] == pledge.pledgor.hex() and "notice" not in row
+    assert row["loan_fen"] == pledge.loan_fen
+    for by in ("pledgor", "debtor"):
+        status, body = api.get(f"/v1/pledges?{by}={getattr(pledge, by).hex()}", UNRELATED)
+        assert status == 200
+        assert [r["id"] for r in json.loads(body)["pledges"]] == [pledge.id.hex()]
+
+
+def test_a_query_certificate_names_the_head_and_verifies_offline(api: Api) -> None:
+    pledge = api.world.records["pledge"]
+    status, body = api.get(f"/v1/pledges/certificate?pledgor={pledge.pledgor.hex()}",
+                           UNRELATED)
+    assert status == 200
+    view = json.loads(body)
+    head = api.node.chain.head
+    answer = registry_query.verify_certificate(bytes.fromhex(view["certificate"]), CHAIN,
+                                               {api.node.address})
+    assert (answer.height, answer.state_root) == (head.height, head.state_root)
+    assert [n.id for n in answer.notices] == [pledge.id]
+    assert view["answer"]["notices"][0]["pledgor"] == pledge.pledgor.hex()
+    status, body = api.get("/v1/pledges/certificate", UNRELATED)
+    assert status == 400 and json.loads(body)["error"]["code"] == "request.missing_parameter"
+    status, _ = api.get(f"/v1/pledges/certificate?bank={pledge.bank.hex()}", UNRELATED)
+    assert status == 400  # a bank's list is its own, not the public registry's
 
 
 def test_a_lineage_and_a_voucher_view_show_only_the_states_the_caller_reads(api: Api) -> None:

@@ -29,6 +29,7 @@ from contracts import (
     obligations,
     payment,
     pledge,
+    products,
     redemption,
     setoff,
     streams,
@@ -130,6 +131,12 @@ def build_world() -> World:
     record("stream", streams.Stream(ledger.addr("supplier"), 3, bytes(range(32))),
            self="supplier")
     record("fee_schedule", fees.get_schedule(store))
+    # The bank's pledge-loan product.
+    terms = products.Terms(None, 30, 180, 350, 600, 100_000, 50_000_000, "")
+    ledger.run("product", "publish", products.Publish(
+        ledger.addr("bank"), "receivable pledge loan", "pledge_loan", terms), "bank")
+    record("product", products.get_product(ledger.store, products.product_id(
+        ledger.addr("bank"), "receivable pledge loan")))
 
     # A document the creditor attached for itself and the debtor.
     readers = documents.readers_for(store, (ledger.addr("supplier"), ledger.addr("core")))
@@ -274,7 +281,8 @@ def test_the_parties_of_a_record_read_it_and_nobody_unrelated_does(world: World)
     stranger = caller(world, "member", {})
     public = {row.kind for row in access.TABLE if "member" in row.readers}
     assert public == {"member", "debtor_record", "pledge_notice", "offer", "fee_schedule",
-                      "setoff_totals", "evidence", "contract_schedule", "block", "node"}
+                      "setoff_totals", "evidence", "contract_schedule", "block", "node",
+                      "product"}
     for row in access.TABLE:
         record = world.records[row.kind]
         assert not access.may_read(state, access.ANONYMOUS, row.kind, record)

@@ -213,7 +213,7 @@ def debts_fen(ledger: Ledger, *ids: bytes) -> list[int]:
 def pledge_tx(ledger: Ledger, voucher_id: bytes, holder: str = "supplier",
               bank: str = "bank") -> Transaction:
     body = pledge.Create(ledger.addr(holder), ledger.addr(bank), voucher_id, 100_000,
-                         ledger.time_ms + 90 * DAY_MS, "LOAN-2027-001")
+                         ledger.time_ms + 90 * DAY_MS, "LOAN-2027-001", 80_000, 400, None)
     return ledger.tx("pledge", "create", body, holder, bank)
 
 

@@ -619,7 +619,8 @@ def test_every_planned_round_executes_and_clears_what_the_plan_says(
         if is_pledged:
             ledger.block(ledger.tx("pledge", "create", pledge.Create(
                 ledger.addr(HOLDERS[creditor]), ledger.addr("bank"), v, 1,
-                ledger.time_ms + 90 * DAY_MS, "LOAN-1"), HOLDERS[creditor], "bank"))
+                ledger.time_ms + 90 * DAY_MS, "LOAN-1", 1, 400, None), HOLDERS[creditor],
+                "bank"))
             pledged.append(v)
     txs: list[Transaction] = []
     for debtor, creditor, amount in owed:

@@ -166,7 +166,8 @@ def scenario(net: Devnet, tmp: Path) -> None:
     # B pledges its part to the bank: B drafts, B and the bank sign, anyone submits.
     draft = tmp / "pledge.json"
     net.ok("xinhe", "pledge", xinhe_part, "--bank", a["bank"], "--secured", "300000",
-           "--loan-due", "2027-06-30", "--loan-ref", "LOAN-LIFE-1", "--out", str(draft))
+           "--loan", "250000", "--rate", "4.35", "--loan-due", "2027-06-30",
+           "--loan-ref", "LOAN-LIFE-1", "--out", str(draft))
     net.trust("bank")  # the bank proves the voucher before it signs
     pledge_id = subject(net.cosigned(draft, "xinhe", "bank"), "pledge.registered")
     # A second pledge of the same claim, to another bank, is refused (重复质押).
@@ -178,7 +179,8 @@ def scenario(net: Devnet, tmp: Path) -> None:
     net.cosigned(admit, "agency", str(bank2))
     again = tmp / "pledge-again.json"
     net.ok("xinhe", "pledge", xinhe_part, "--bank", bank2_address, "--secured", "100000",
-           "--loan-due", "2027-06-30", "--loan-ref", "LOAN-OTHER", "--out", str(again))
+           "--loan", "90000", "--rate", "5", "--loan-due", "2027-06-30",
+           "--loan-ref", "LOAN-OTHER", "--out", str(again))
     net.ok("xinhe", "sign", str(again), "--yes")
     net.trust(str(bank2))
     net.ok(str(bank2), "sign", str(again), "--yes")

@@ -207,7 +207,8 @@ def test_verify_proves_a_pledge_signed_by_a_bank_that_verified_the_voucher(n: Ne
     voucher = n.issue("500.00")
     draft = n.tmp / "pledge.json"
     n.ok("supplier", "pledge", voucher, "--bank", n.a["bank"], "--secured", "400",
-         "--loan-due", "2099-01-31", "--loan-ref", "LOAN-V-1", "--out", str(draft))
+         "--loan", "350", "--rate", "4.35", "--loan-due", "2099-01-31",
+         "--loan-ref", "LOAN-V-1", "--out", str(draft))
     # The node shows the bank the voucher once its holder has signed the draft.
     early = n.run("bank", "sign", str(draft), "--yes")
     assert early.returncode == 1 and "wallet.holder_signs_first" in early.stderr

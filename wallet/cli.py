@@ -32,8 +32,10 @@ from wallet.verbs import (
     membership,
     nodes,
     obligations,
+    products,
     queries,
     redemption,
+    registry,
     setoff,
     vouchers,
 )
@@ -42,8 +44,8 @@ from wallet.verbs import (
 __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of",
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
-FAMILIES = (keys, membership, issuance, vouchers, redemption, fees, obligations, setoff,
-            drafts, queries, documents, governance, nodes, light)
+FAMILIES = (keys, membership, issuance, vouchers, registry, redemption, products, fees,
+            obligations, setoff, drafts, queries, documents, governance, nodes, light)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the

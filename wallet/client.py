@@ -190,9 +190,15 @@ class Client:
     # -------------------------------------------------------------- pledges and acquisition
 
     def pledges(self, voucher: str | None = None, origin: str | None = None,
-                bank: str | None = None, max_items: int = 1000) -> dict:
+                bank: str | None = None, pledgor: str | None = None,
+                debtor: str | None = None, max_items: int = 1000) -> dict:
         return self.listing("/v1/pledges", "pledges", max_items, voucher=voucher,
-                            origin=origin, bank=bank)
+                            origin=origin, bank=bank, pledgor=pledgor, debtor=debtor)
+
+    def pledge_certificate(self, **query: str | None) -> dict:
+        """A query certificate of the registry (voucher=, origin=, pledgor= or debtor=,
+        status= and after= optional)."""
+        return self._call("/v1/pledges/certificate", **query)
 
     def pledge(self, pledge_id: str) -> dict:
         return self._call(f"/v1/pledges/{pledge_id}")
@@ -212,6 +218,14 @@ class Client:
 
     def offer(self, offer_id: str) -> dict:
         return self._call(f"/v1/offers/{offer_id}")
+
+    def products(self, funder: str | None = None, kind: str | None = None,
+                 status: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/products", "products", max_items, funder=funder, kind=kind,
+                            status=status)
+
+    def product(self, product_id: str) -> dict:
+        return self._call(f"/v1/products/{product_id}")
 
     def redemptions(self, holder: str | None = None, debtor: str | None = None,
                     max_items: int = 1000) -> dict:

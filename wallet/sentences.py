@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from contracts.identity import short
-from wallet.units import show_due, show_time, yuan
+from wallet.units import percent, show_due, show_time, yuan
 
 
 def show_documents(console: Console, attached: list[dict]) -> None:
@@ -60,6 +60,18 @@ def what_happened(view: dict) -> str | None:
                 f"{yuan(b['secured_fen'])} until {show_due(b['loan_due_ms'])}")
     if op == "pledge.release":
         return f"pledge {b['pledge']} released (解除质押)"
+    if op == "pledge.amend":
+        return (f"pledge {b['pledge']} amended: secures {yuan(b['secured_fen'])}, loan "
+                f"{yuan(b['loan_fen'])} at {percent(b['loan_rate_bp'])} until "
+                f"{show_due(b['loan_due_ms'])}")
+    if op == "pledge.renew":
+        return (f"pledge {b['pledge']} renewed (续贷): loan {b['loan_ref']} until "
+                f"{show_due(b['loan_due_ms'])}")
+    if op == "pledge.release_part":
+        parts = subjects(view, "voucher.split")
+        return (f"released {yuan(b['amount_fen'])} of pledge {b['pledge']}"
+                + (f": part {parts[1]} is free, part {parts[0]} stays pledged"
+                   if len(parts) == 2 else ""))
     if op == "pledge.enforce":
         kept = subjects(view, "voucher.remainder")
         return (f"pledge {b['pledge']} enforced: the bank holds part "
@@ -96,6 +108,18 @@ def what_happened(view: dict) -> str | None:
         return f"request {b['request']} declined: {b['reason']}"
     if op == "redemption.cancel":
         return f"request {b['request']} cancelled; the voucher is free again"
+    if op == "product.publish":
+        t = b["terms"]
+        recourse = "" if t["recourse"] is None else \
+            (" with recourse" if t["recourse"] else " without recourse")
+        return (f"product {first('product.published')} published: {b['name']}, "
+                f"{b['kind']}{recourse}, {t['min_term_days']}–{t['max_term_days']} days, "
+                f"{percent(t['min_price_bp'])}–{percent(t['max_price_bp'])}, "
+                f"{yuan(t['min_amount_fen'])}–{yuan(t['max_amount_fen'])}")
+    if op == "product.amend":
+        return f"product {b['product']} amended"
+    if op == "product.withdraw":
+        return f"product {b['product']} withdrawn"
     if op == "payment.pay":
         return (f"paid {yuan(b['amount_fen'])} to merchant {addr(b['merchant'])} for order "
                 f"{b['order_ref']}; merchant's part {first('voucher.transferred')}{remainder()}")

@@ -32,6 +32,24 @@ def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
+PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
+
+
+def parse_percent(text: str) -> int:
+    """A rate in percent ("3.85" or "3.85%") as integer basis points, exactly; no floats."""
+    match = PERCENT.match(text.strip())
+    if not match:
+        raise LedgerError("wallet.bad_rate",
+                          f"{text!r} is not a rate in percent with at most 2 decimals")
+    whole, hundredths = match.group(1), (match.group(2) or "").ljust(2, "0")
+    return int(whole) * 100 + int(hundredths)
+
+
+def percent(bp: int) -> str:
+    """Basis points as percent: 385 -> "3.85%"."""
+    return f"{bp // 100}.{bp % 100:02d}%"
+
+
 def parse_due(text: str) -> int:
     """A date YYYY-MM-DD, meaning 24:00 China Standard Time of that day, or an exact ISO
     date-time with its offset (2026-11-24T20:00:05+08:00); in ms since 1970 UTC."""

@@ -7,9 +7,9 @@ API, which kinds of records each route answers with and how it is reached.
 
 The families of routes live beside this module: params (request parameters, error
 answers), submit (transactions), chain (status, blocks, transactions, events, evidence),
-headers (certified headers for light clients), vouchers, members, settlement, setoff and
-plan (the set-off plan), explorer (the regulator's page and its reads), openapi (the
-document that describes every answer).
+headers (certified headers for light clients), vouchers, members, settlement, products
+(funders' products), setoff and plan (the set-off plan), explorer (the regulator's page
+and its reads), openapi (the document that describes every answer).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from node.http.openapi import openapi_document
 from node.http.ops import get_health, get_metrics, get_ready, measured
 from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
+from node.http.products import get_product, list_products
 from node.http.proofs import get_record_proof
 from node.http.setoff import (
     get_setoff_limit,
@@ -93,6 +94,7 @@ from node.http.vouchers import (
     get_holder,
     get_origin,
     get_pledge,
+    get_pledge_certificate,
     get_voucher,
     get_voucher_lineage,
     list_commitments,
@@ -139,11 +141,14 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/debtors/{address}": Reads("record", ("debtor_record",)),
     "GET /v1/origins/{id}": Reads("record", ("origin",)),
     "GET /v1/pledges": Reads("own", ("pledge", "pledge_notice")),
+    "GET /v1/pledges/certificate": Reads("record", ("pledge_notice",)),
     "GET /v1/pledges/{id}": Reads("record", ("pledge",)),
     "GET /v1/commitments": Reads("own", ("commitment", "voucher")),
     "GET /v1/commitments/{id}": Reads("record", ("commitment", "sale")),
     "GET /v1/offers": Reads("record", ("offer",)),
     "GET /v1/offers/{id}": Reads("record", ("offer",)),
+    "GET /v1/products": Reads("record", ("product",)),
+    "GET /v1/products/{id}": Reads("record", ("product",)),
     "GET /v1/redemptions": Reads("own", ("redemption",)),
     "GET /v1/redemptions/{id}": Reads("record", ("redemption",)),
     "GET /v1/fees": Reads("record", ("fee_schedule",)),
@@ -253,11 +258,14 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/debtors/{address}", get_debtor),
         web.get("/v1/origins/{id}", get_origin),
         web.get("/v1/pledges", list_pledges),
+        web.get("/v1/pledges/certificate", get_pledge_certificate),  # before {id}
         web.get("/v1/pledges/{id}", get_pledge),
         web.get("/v1/commitments", list_commitments),
         web.get("/v1/commitments/{id}", get_commitment),
         web.get("/v1/offers", list_offers),
         web.get("/v1/offers/{id}", get_offer),
+        web.get("/v1/products", list_products),
+        web.get("/v1/products/{id}", get_product),
         web.get("/v1/redemptions", list_redemptions),
         web.get("/v1/redemptions/{id}", get_redemption),
         web.get("/v1/fees", get_fee_schedule),

@@ -10,7 +10,9 @@ from contracts import (
     evidence,
     obligations,
     pledge,
+    products,
     redemption,
+    registry_query,
     setoff,
     vouchers,
 )
@@ -132,12 +134,32 @@ def lifecycle_paths() -> dict[str, Any]:
             "An issued voucher as a whole: face value, redeemed, set off, live parts",
             [id_("id", "id of the issued voucher")], _json(ref("Origin"), "origin"), 400, 404),
         "/v1/pledges": _get(
-            "The pledge registry by voucher state, by issued voucher or by bank (one of them)",
+            "The pledge registry by voucher state, issued voucher, pledgor, debtor or bank "
+            "(one of them)",
             [_query("voucher", "voucher state id"), _query("origin", "issued voucher id"),
-             _query("bank", "bank address"),
+             _query("pledgor", "pledgor address"),
+             _query("debtor", "address of the debtor of the pledged claims"),
+             _query("bank", "bank address (a bank lists its own)"),
              _query("status", STATUS_FILTER, enum(pledge.PLEDGE_STATUSES)),
              *PAGING],
-            _page("pledges", "Pledge", "a page of pledges"), 400),
+            _json({"type": "object", "required": ["pledges", "next"], "properties": {
+                "pledges": {"type": "array",
+                            "items": {"anyOf": [ref("Pledge"), ref("PledgeNotice")]}},
+                "next": NEXT}}, "a page of pledges: the registration to its parties, the "
+                "public notice to other members"), 400),
+        "/v1/pledges/certificate": _get(
+            "A query certificate (查询证明): the registry's answer signed by this node",
+            [_query("voucher", "voucher state id"), _query("origin", "issued voucher id"),
+             _query("pledgor", "pledgor address"),
+             _query("debtor", "address of the debtor of the pledged claims"),
+             _query("status", STATUS_FILTER, enum(pledge.PLEDGE_STATUSES)),
+             _query("after", "the page after this pledge id")],
+            _json(ref("PledgeCertificate"), "the certificate: verify it offline with "
+                  "contracts.registry_query.verify_certificate (wallet: pledge-certificate)"),
+            400, 403,
+            description=f"One of voucher=, origin=, pledgor=, debtor=. At most "
+            f"{registry_query.MAX_RESULTS} public notices, by pledge id, each with a proof "
+            "of its index entry under the state root of the head it was answered at."),
         "/v1/pledges/{id}": _get(
             "A pledge registration", [id_("id", "pledge id (the create transaction's id)")],
             _json(ref("Pledge"), "pledge"), 400, 404),
@@ -161,6 +183,17 @@ def lifecycle_paths() -> dict[str, Any]:
         "/v1/offers/{id}": _get(
             "A redemption offer", [id_("id", "offer id (the publish transaction's id)")],
             _json(ref("Offer"), "offer"), 400, 404),
+        "/v1/products": _get(
+            "Funders' products (banks', factors' and microlenders'): every one, or one "
+            "funder's, of one kind",
+            [_query("funder", "funder address"),
+             _query("kind", "only products of this kind", enum(products.KINDS)),
+             _query("status", STATUS_FILTER, enum(products.STATUSES)), *PAGING],
+            _page("products", "Product", "a page of products"), 400),
+        "/v1/products/{id}": _get(
+            "A funder's product", [id_("id", "product id (sha256 of a domain tag, the "
+                                         "funder and the product's name)")],
+            _json(ref("Product"), "product"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),

@@ -22,7 +22,9 @@ from contracts import (
     nodes,
     obligations,
     pledge,
+    products,
     redemption,
+    registry_query,
     setoff,
     vouchers,
 )
@@ -147,6 +149,17 @@ LIFECYCLE_SCHEMAS = dict([
                "description": "confirmation_delay_ms / confirmations rounded down; null "
                "before the first confirmation"}),
     named("Pledge", pledge.Pledge),
+    named("PledgeNotice", pledge.Notice,
+          notice={"const": True, "description": "in a list of pledges: the registry's "
+                  "public notice of a pledge the caller is no party to (no loan)"}),
+    ("PledgeCertificate", record(
+        ["certificate", "answer", "signature"],
+        certificate={**HEX_BYTES, "description": "the canonical bytes of the certificate "
+                     "(contracts.registry_query.Certificate): what a verifier checks"},
+        answer=derived(registry_query.Answer),
+        signature={"type": "string", "pattern": "^[0-9a-f]{128}$",
+                   "description": "the node key's Ed25519 signature over the domain tag "
+                   "and the answer's canonical bytes"})),
     named("Commitment", acquisition.Commitment, required=["exercisable"],
            exercisable={"type": "boolean", "description": "open, lock ended and not expired "
                         "at the head's ledger time"}),
@@ -157,6 +170,12 @@ LIFECYCLE_SCHEMAS = dict([
         "description": "an asset's title certificate number, a consumption offer's cap and "
         "how much of it redemptions used; null for an offer with neither"}),
     named("Redemption", redemption.Request),
+    named("ProductTerms", products.Terms, {
+        "recourse": "factoring: true with recourse to the seller (有追索权), false without "
+                    "(无追索权); null for a pledge loan",
+        "min_price_bp": "pledge_loan: annual interest rate; factoring: discount off the "
+                        "claim's face amount (basis points)"}),
+    named("Product", products.Product),
     named("FeeSchedule", fees.Schedule),
     named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
            required=["height", "cursor"], height=INT,

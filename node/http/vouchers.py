@@ -12,10 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
-from contracts import acquisition, pledge, vouchers
+from contracts import acquisition, pledge, registry_query, vouchers
 from contracts.access import may_read, readable, require_read
 from contracts.caller import Caller
-from contracts.codec import to_json
+from contracts.codec import encode, to_json
+from contracts.errors import Forbidden
 from contracts.vouchers import VOUCHER_STANDINGS, VOUCHER_STATUSES, DebtorRecord, Voucher
 from node.http.params import (
     DEFAULT_PAGE,
@@ -199,15 +200,20 @@ def notice_view(record: pledge.Pledge) -> dict[str, Any]:
 
 
 async def list_pledges(request: web.Request) -> web.Response:
-    """A page of pledges of a voucher state, an origin or a bank (a bank lists its own).
+    """A page of pledges of a voucher state, an origin, a pledgor, on the claims of a
+    debtor, or of a bank (a bank lists its own).
 
-    By voucher= or origin=, any member asks the registry whether a claim is pledged and
-    to whom: a pledge the caller may not read as a party is answered as its public notice
-    (`"notice": true`: the claim, the bank, the number, the dates; no pledgor, no loan)."""
+    By voucher=, origin=, pledgor= or debtor=, any member asks the registry (public as
+    中登网 is) what is pledged: a pledge the caller may not read as a party is answered as
+    its public notice (`"notice": true`: the claim, its debtor, pledgor and bank, the
+    numbers, the filing, the dates; no loan)."""
     node = request.app[NODE]
     caller = reader(request)
     name, key = only_one(voucher=id_param(request, "voucher"),
-                         origin=id_param(request, "origin"), bank=address_param(request, "bank"))
+                         origin=id_param(request, "origin"),
+                         pledgor=address_param(request, "pledgor"),
+                         debtor=address_param(request, "debtor"),
+                         bank=address_param(request, "bank"))
     if name == "bank":
         own_listing(caller, bank=key)
     status = choice_param(request, "status", pledge.PLEDGE_STATUSES)
@@ -227,6 +233,39 @@ async def get_pledge(request: web.Request) -> web.Response:
     """A pledge."""
     record = record_by_id(request, "pledge", "pledge", pledge.get_pledge)
     return web.json_response(pledge_view(record))
+
+
+def certificate_view(certificate: registry_query.Certificate) -> dict[str, Any]:
+    """A query certificate: its canonical bytes (what a verifier checks) and, to read,
+    the answer they carry."""
+    return {"certificate": encode(certificate).hex(), "answer": to_json(certificate.answer),
+            "signature": certificate.signature.hex()}
+
+
+async def get_pledge_certificate(request: web.Request) -> web.Response:
+    """A query certificate (查询证明): the registry's answer to a query by pledgor=,
+    debtor=, voucher= or origin= (status= and after= optional), as public notices, signed
+    by this node's key with the head's height, ledger time and state root. Any member asks
+    it, as it asks the registry; the state, the tree and the head are read with no await
+    between them, so all three are of one height."""
+    node = request.app[NODE]
+    caller = reader(request)
+    name, key = only_one(voucher=id_param(request, "voucher"),
+                         origin=id_param(request, "origin"),
+                         pledgor=address_param(request, "pledgor"),
+                         debtor=address_param(request, "debtor"))
+    query = registry_query.Query(name, key,
+                                 choice_param(request, "status", pledge.PLEDGE_STATUSES) or "",
+                                 cursor_param(request))
+    head = node.chain.head
+    at = registry_query.At(node.chain.chain_id, head.height, head.time_ms, head.state_root)
+    answer = registry_query.answer_query(node.store, node.store.tree, at, query, node.address)
+    if not caller.member:  # a regulator or the agency is a member too
+        raise Forbidden("the pledge registry answers members")
+    for notice in answer.notices:
+        require_read(node.store, caller, "pledge_notice", notice)
+    certificate = registry_query.certify(answer, node.signer.sign_query_certificate)
+    return web.json_response(certificate_view(certificate))
 
 
 # ---------------------------------------------------------------- acquisition commitments

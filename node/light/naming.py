@@ -28,6 +28,7 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("acquisition.", "commitment"),
     ("offer.", "offer"),
     ("redemption.", "redemption"),
+    ("product.", "product"),
     ("obligation.", "obligation"),
     ("setoff.proposed", "setoff_round"),
     ("setoff.consented", "setoff_round"),

@@ -1,5 +1,6 @@
 """Options and argument parsers several families of verbs share: a transaction's --out
-and --expires-in, confidential --document files, a basis document, a pledgee co-signing."""
+and --expires-in, confidential --document files, a basis document, a pledgee co-signing,
+a pledge's 中登网 filing."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from contracts import documents
+from contracts import documents, pledge
 from contracts.errors import LedgerError
 from contracts.identity import parse_address
 from contracts.tx import MAX_VALIDITY_BLOCKS
 from wallet.session import DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
-from wallet.units import hex32
+from wallet.units import DATE_HELP, hex32, parse_due
 
 
 def tx_options(f: Callable) -> Callable:
@@ -85,3 +86,25 @@ def one_of(**filters: str | None) -> tuple[str, str] | None:
         raise LedgerError("wallet.one_filter",
                           "give one of " + ", ".join(f"--{k}" for k in filters))
     return given[0] if given else None
+
+
+def filing_options(f: Callable) -> Callable:
+    """--filing-no, --filing-from, --filing-until: the pledgee's 中登网 registration."""
+    f = click.option("--filing-until", help="the end of its registration period: " +
+                     DATE_HELP)(f)
+    f = click.option("--filing-from", help="the start of its registration period: " +
+                     DATE_HELP)(f)
+    return click.option("--filing-no", help="the 中登网 registration number (登记编号) of "
+                        "the pledge, once the bank filed it")(f)
+
+
+def parse_filing(number: str | None, from_text: str | None, until_text: str | None
+                 ) -> pledge.Filing | None:
+    """The filing the three options give, all or none of them."""
+    given = [number, from_text, until_text]
+    if given.count(None) == 3:
+        return None
+    if None in given:
+        raise LedgerError("wallet.partial_filing",
+                          "give --filing-no, --filing-from and --filing-until together")
+    return pledge.Filing(str(number), parse_due(str(from_text)), parse_due(str(until_text)))

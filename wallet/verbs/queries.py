@@ -20,7 +20,7 @@ from contracts.vouchers import VOUCHER_STATUSES
 from wallet.sentences import addr, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more, standing
-from wallet.units import CHINA, hex32, show_due, yuan
+from wallet.units import CHINA, hex32, percent, show_due, yuan
 from wallet.verbs.options import one_of, voucher_id
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -134,19 +134,31 @@ def listing_verb(found: dict, key: str, columns: list[str | Column],
 @verbs.command()
 @click.option("--voucher", help="a voucher id")
 @click.option("--origin", help="an issued voucher's id: pledges on any of its parts")
+@click.option("--pledgor", help="a pledgor's address")
+@click.option("--debtor", help="a debtor's address: pledges of claims on it")
 @click.option("--bank", help="a bank's address (default: yours)")
 @pass_wallet
-def pledges(w: Wallet, voucher: str | None, origin: str | None, bank: str | None) -> None:
-    """The pledge registry (质押登记) by voucher, by issued voucher or by bank."""
-    which = one_of(voucher=voucher, origin=origin, bank=bank) or ("bank", w.address().hex())
+def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | None,
+            debtor: str | None, bank: str | None) -> None:
+    """The pledge registry (质押登记) by voucher, issued voucher, pledgor, debtor or bank;
+    a pledge you are no party to shows as its public notice (no loan: "–")."""
+    which = one_of(voucher=voucher, origin=origin, pledgor=pledgor, debtor=debtor,
+                   bank=bank) or ("bank", w.address().hex())
     found = w.client.pledges(**{which[0]: hex32(which[1], f"--{which[0]}").hex()})
+
+    def loan(p: dict, show: Callable[[dict], str]) -> str:
+        return "–" if p.get("notice") else show(p)
+
     w.emit(found, listing_verb(
         found, "pledges",
         ["registration", "pledge", "voucher", "pledgor", "bank", money("secured"),
-         Column("loan due", no_wrap=True), "status"],
+         money("loan"), "rate", Column("loan due", no_wrap=True), "中登网", "status"],
         lambda p: [p["registration_no"], p["id"][:10], p["voucher"][:10], addr(p["pledgor"]),
-                   addr(p["bank"]), yuan(p["secured_fen"]), show_due(p["loan_due_ms"]),
-                   p["status"]]))
+                   addr(p["bank"]), loan(p, lambda r: yuan(r["secured_fen"])),
+                   loan(p, lambda r: yuan(r["loan_fen"])),
+                   loan(p, lambda r: percent(r["loan_rate_bp"])),
+                   loan(p, lambda r: show_due(r["loan_due_ms"])),
+                   (p["filing"] or {}).get("number", "–"), p["status"]]))
 
 
 @verbs.command()

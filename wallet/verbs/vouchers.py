@@ -10,8 +10,15 @@ import click
 from contracts import acquisition, pledge, transfer
 from contracts.identity import parse_address
 from wallet.session import Wallet, pass_wallet
-from wallet.units import DATE_HELP, hex32, parse_amounts, parse_due, parse_yuan
-from wallet.verbs.options import optional_address, pledgee_option, tx_options, voucher_id
+from wallet.units import DATE_HELP, hex32, parse_amounts, parse_due, parse_percent, parse_yuan
+from wallet.verbs.options import (
+    filing_options,
+    optional_address,
+    parse_filing,
+    pledgee_option,
+    tx_options,
+    voucher_id,
+)
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
 verbs = click.Group()
@@ -57,16 +64,21 @@ def split_verb(w: Wallet, voucher: str, amounts: str, pledgee: str | None, out: 
 @verbs.command("pledge")
 @click.argument("voucher")
 @click.option("--bank", required=True, help="the pledgee bank's address")
-@click.option("--secured", required=True, help="the loan amount the pledge secures, in yuan")
+@click.option("--secured", required=True, help="the claim the pledge secures, in yuan")
+@click.option("--loan", required=True, help="the loan's principal, in yuan")
+@click.option("--rate", required=True, help="the loan's annual rate in percent, e.g. 4.35")
 @click.option("--loan-due", required=True, help="the loan's due date: " + DATE_HELP)
 @click.option("--loan-ref", required=True, help="the loan contract's reference")
+@filing_options
 @tx_options
 @pass_wallet
-def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan_due: str,
-                loan_ref: str, out: Path | None, expires_in: int | None) -> None:
+def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan: str, rate: str,
+                loan_due: str, loan_ref: str, filing_no: str | None, filing_from: str | None,
+                filing_until: str | None, out: Path | None, expires_in: int | None) -> None:
     """Pledge VOUCHER to a bank (质押); you and the bank sign, so draft it with --out."""
     body = pledge.Create(w.address(), parse_address(bank), voucher_id(voucher),
-                         parse_yuan(secured), parse_due(loan_due), loan_ref)
+                         parse_yuan(secured), parse_due(loan_due), loan_ref, parse_yuan(loan),
+                         parse_percent(rate), parse_filing(filing_no, filing_from, filing_until))
     w.transact("pledge", "create", body, out, expires_in)
 
 
