@@ -18,11 +18,8 @@ DEPLOYED: dict[tuple[str, int], str] = {
     ("document", 2): "edfe1e757e4eea12125452b982ebb26128e8c95f9b1ce2799b6e5f918c13b1ee",
     ("fees", 1): "a77c59f9d8293a85f850f7f0b79d70b3e5cb323ce40d88c51d4db5cb66da014e",
     ("governance", 1): "044209f990563346f828c7c046cd59b96a699be453beccec2c107a8e7c30920d",
-    ("issuance", 1): "9e0c6f2bb77f88fdb2c42cba64c32c959ce99460e3328a7b65949d47850448a7",
     ("nodes", 1): "7bfb0fa77adf483fdd47ebe0f6e8e2ed02fff86f4557cd9925a6bf3e27c88159",
-    ("obligation", 1): "7152d95b94a57f13c465b8c79de6df290fdcb340e550bb85b1116270097fc304",
     ("payment", 1): "9fb024b3c93d93db6128e9329e90abdc7597fc3a51dc85e2e7ebed5b0d2d0ab9",
-    ("redemption", 1): "a4871cc71ccd39e1b9d6fb8eca1318f0c0565fcce4a8c274eb1fabface689c9a",
     ("setoff", 1): "f9c82d6e962f93c7b12f3dc89eb3c08692fa4de572afe54cb030579af0215424",
     ("transfer", 1): "b2966c216f9f8d6e4f0264470302d0eca5695eab9f8c02d74527a9a2b65ea6ec",
 }

@@ -5,11 +5,13 @@ reference and digest (contracts.documents.basis_digest: keyed by the creditor an
 debtor, so that only they can compute it and nobody can test a guessed contract
 against it). The debtor confirms the debt (确权) within 30 days of the
 application by ledger time, or the application lapses. The agency then reviews and
-approves it, and the voucher is issued to the creditor. A basis document backs at most
-one confirmed application or voucher: the same receivable is not financed twice. The
-basis is taken when the debtor confirms, not when a creditor applies: an application
-anyone may submit, with a basis digest copied from someone else's pending one, would
-otherwise hold the basis and block the real application for 30 days. The
+approves it, and the voucher is issued to the creditor. A basis contract backs one
+financing (contracts.basis: the same document or reference between the same parties):
+an application on a basis that backs a confirmed application, a voucher or an
+obligation is refused (`basis.in_use`). The basis is taken when the debtor confirms,
+not when the creditor applies, so the creditor's unconfirmed drafts hold nothing; it is
+freed if the confirmed application is rejected or withdrawn, and stays with the voucher
+for good once issued (a debt settled through its voucher is not owed again). The
 application may name confidential documents (the basis contract, invoices, delivery
 notes) attached beforehand and sealed to both parties (contracts.documents).
 
@@ -20,7 +22,6 @@ most MAX_PENDING_PER_DEBTOR applications waiting for one debtor, and the end-of-
 step lapses at most MAX_LAPSES_PER_BLOCK applications, the rest in the next blocks.
   a/<id>                         the application
   ac/<creditor><id>, ad/<debtor><id>   every application of a creditor / against a debtor
-  ab/<basis digest>              the confirmed application or voucher a basis backs
   aq/<confirm_by_ms:8><id>       applications waiting for the debtor, by deadline
   ap/<creditor><debtor>          how many of the creditor's applications wait for the debtor
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts import basis
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -46,7 +48,7 @@ from contracts.vouchers import (
 )
 
 NAME = "issuance"
-VERSION = 1
+VERSION = 2
 
 DAY_MS = 86_400_000
 CONFIRMATION_WINDOW_MS = 30 * DAY_MS  # 《保障中小企业款项支付条例》: confirm within 30 days
@@ -151,8 +153,19 @@ def debtor_index_key(debtor: bytes, application_id: bytes) -> bytes:
     return b"ad/" + debtor + application_id
 
 
-def basis_key(basis_sha256: bytes) -> bytes:
-    return b"ab/" + basis_sha256
+def _use(application: Application) -> basis.Use:
+    return basis.Use("application", application.id)
+
+
+def _basis_of(application: Application) -> tuple[bytes, bytes, str, bytes]:
+    terms = application.terms
+    return application.creditor, terms.debtor, terms.basis_ref, terms.basis_sha256
+
+
+def require_basis_free(state: Reader, creditor: bytes, terms: Terms) -> None:
+    """`basis.in_use` if the basis backs a confirmed application, a voucher or an
+    obligation."""
+    basis.require_free(state, creditor, terms.debtor, terms.basis_ref, terms.basis_sha256)
 
 
 def deadline_key(confirm_by_ms: int, application_id: bytes) -> bytes:
@@ -217,11 +230,9 @@ def stop_waiting(state: Overlay, application: Application) -> None:
 
 
 def close(state: Overlay, application: Application) -> None:
-    """Free the basis document, if this application holds it, and, if it still waited
+    """Free the basis contract, if this application holds it, and, if it still waited
     for the debtor, stop waiting."""
-    key = basis_key(application.terms.basis_sha256)
-    if state.get(key) == application.id:
-        state.delete(key)
+    basis.free(state, *_basis_of(application), _use(application))
     if application.status == "applied":
         stop_waiting(state, application)
 
@@ -255,11 +266,7 @@ def apply(ctx: Context, body: Apply) -> None:
         "issuance.bad_extension",
         "an extension clause gives both the days per extension and how many times",
     )
-    require(
-        ctx.state.get(basis_key(terms.basis_sha256)) is None,
-        "issuance.duplicate_basis",
-        "this basis document already backs a confirmed application or a voucher",
-    )
+    require_basis_free(ctx.state, body.creditor, terms)
     require(
         pending_count(ctx.state, body.creditor, terms.debtor) < MAX_PENDING_PER_DEBTOR,
         "issuance.too_many_pending",
@@ -313,13 +320,8 @@ def _awaiting_debtor(ctx: Context, application_id: bytes, debtor: bytes,
 
 def confirm(ctx: Context, body: Confirm) -> None:
     application = _awaiting_debtor(ctx, body.application, body.debtor, "confirms")
-    basis = basis_key(application.terms.basis_sha256)
-    require(
-        ctx.state.get(basis) is None,
-        "issuance.duplicate_basis",
-        "this basis document already backs a confirmed application or a voucher",
-    )
-    ctx.state.put(basis, application.id)
+    require_basis_free(ctx.state, application.creditor, application.terms)
+    basis.take(ctx.state, *_basis_of(application), "application", application.id)
     updated = with_status(application, "confirmed", ctx.time_ms, confirmed_at_ms=ctx.time_ms)
     put_record(ctx.state, application_key(application.id), updated)
     stop_waiting(ctx.state, application)
@@ -391,7 +393,9 @@ def approve(ctx: Context, body: Approve) -> None:
     )
     updated = with_status(application, "issued", ctx.time_ms, voucher=voucher_id)
     put_record(ctx.state, application_key(application.id), updated)
-    # The basis stays taken: it now backs the voucher.
+    # The basis stays taken for good: it now backs the voucher.
+    basis.repoint(ctx.state, *_basis_of(application), _use(application),
+                  basis.Use("voucher", voucher_id))
     ctx.emit("voucher.issued", voucher_id, application.creditor, terms.debtor, body.agency)
 
 

@@ -9,10 +9,16 @@ changes only with both signing: settled outside the ledger, reduced, or withdraw
 set-off round reduces it through `reduce_by_setoff`, the one write the set-off
 contract makes here. A creditor submits alone, so it has at most MAX_PENDING_PER_DEBTOR
 obligations waiting for one debtor's answer: it cannot fill the debtor's list.
+
+One debt, one financing (§002-(十四)): an obligation takes its basis contract in the
+registry of contracts.basis when submitted, so a basis that backs a confirmed issuance
+application, a voucher or another obligation is refused (`basis.in_use`). A declined,
+retracted or withdrawn obligation frees it (the debt is not, or no longer, on the
+ledger: it may be financed otherwise); a settled or cleared one keeps it for good (a
+debt paid is not owed again).
   ob/<id>                        the obligation
   obc/<creditor><id>, obd/<debtor><id>   every obligation of a creditor / a debtor
   obl/<id>                       confirmed obligations with something still owed
-  obh/<creditor><debtor><basis digest>   the last obligation on a basis document
   obp/<creditor><debtor>         how many of the creditor's obligations wait for the debtor
 """
 
@@ -22,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts import basis
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -31,8 +38,9 @@ from contracts.state import Overlay, Reader, get_record, indexed_page, put_recor
 from contracts.vouchers import BasisRef, require_can_hold
 
 NAME = "obligation"
-VERSION = 1
+VERSION = 2
 
+FREEING = frozenset({"declined", "retracted", "withdrawn"})  # the ends that free the basis
 STATUSES = frozenset({
     "pending",  # submitted by the creditor, waiting for the debtor
     "confirmed",  # the debtor confirmed: it counts, and set-off rounds may use it
@@ -139,8 +147,8 @@ def live_key(obligation_id: bytes) -> bytes:
     return b"obl/" + obligation_id
 
 
-def basis_key(creditor: bytes, debtor: bytes, basis_sha256: bytes) -> bytes:
-    return b"obh/" + creditor + debtor + basis_sha256
+def _use(obligation: Obligation) -> basis.Use:
+    return basis.Use("obligation", obligation.id)
 
 
 def pending_key(creditor: bytes, debtor: bytes) -> bytes:
@@ -222,6 +230,9 @@ def _end(ctx: Context, obligation: Obligation, status: str, note: str) -> Obliga
     ended = replace(obligation, status=status, ended_at_ms=ctx.time_ms, ended_by=ctx.tx_id,
                     note=note[:512])
     _put(ctx.state, ended)
+    if status in FREEING:
+        basis.free(ctx.state, obligation.creditor, obligation.debtor, obligation.basis_ref,
+                   obligation.basis_sha256, _use(obligation))
     return ended
 
 
@@ -253,18 +264,12 @@ def submit(ctx: Context, body: Submit) -> None:
     require_can_hold(ctx.state, body.debtor)
     require(body.amount_fen > 0, "obligation.bad_amount", "an obligation is at least 1 fen")
     require_documents(ctx.state, body.documents, (body.creditor, body.debtor))
-    key = basis_key(body.creditor, body.debtor, body.basis_sha256)
-    earlier = ctx.state.get(key)
-    if earlier is not None:
-        previous = load_obligation(ctx.state, earlier)
-        require(previous.status not in ("pending", LIVE), "obligation.duplicate",
-                f"obligation {earlier.hex()} on the same basis document is {previous.status}; "
-                "one debt is uploaded once")
+    basis.require_free(ctx.state, body.creditor, body.debtor, body.basis_ref,
+                       body.basis_sha256)
     require(pending_count(ctx.state, body.creditor, body.debtor) < MAX_PENDING_PER_DEBTOR,
             "obligation.too_many_pending",
             f"{MAX_PENDING_PER_DEBTOR} of your obligations already wait for this debtor's "
             "answer; submit more once it has confirmed or declined some")
-    ctx.state.put(key, ctx.tx_id)
     obligation = Obligation(
         id=ctx.tx_id, creditor=body.creditor, debtor=body.debtor, face_fen=body.amount_fen,
         amount_fen=body.amount_fen, setoff_fen=0, reduced_fen=0, due_ms=body.due_ms,
@@ -273,6 +278,8 @@ def submit(ctx: Context, body: Submit) -> None:
         note="",
     )
     _put(ctx.state, obligation)
+    basis.take(ctx.state, body.creditor, body.debtor, body.basis_ref, body.basis_sha256,
+               "obligation", obligation.id)
     ctx.state.put(creditor_key(body.creditor, obligation.id), b"")
     ctx.state.put(debtor_key(body.debtor, obligation.id), b"")
     ctx.emit("obligation.submitted", obligation.id, body.creditor, body.debtor)

@@ -11,7 +11,18 @@ difference in money, recorded by reference. A voucher reduced to zero is cancell
 name confidential documents (a delivery note, an invoice) attached beforehand and sealed
 to the holder and the debtor. A holder asks alone, and parts of a voucher are cheap to
 make, so a holder has at most MAX_OPEN_PER_DEBTOR requests waiting for one debtor.
+
+One flat is sold once (§002-(十四)): an asset offer names the asset's title certificate
+number (产权证号), which no other listed or redeemed offer may name
+(`redemption.title_in_use`), and an accepted redemption consumes it: the offer is then
+`redeemed`, further requests on it are refused and open ones can no longer be accepted
+(`redemption.offer_taken`). A consumption offer may carry a cap in fen: each accepted
+redemption uses its agreed price of the cap, a request over what is left is refused
+(`redemption.over_cap`), and a cap used up redeems the offer. Withdrawing an offer frees
+its title number; a redeemed asset keeps it for good (the debtor no longer owns it).
   r/<offer>, rd/<debtor><offer>          offers and the debtor's list
+  rs/<offer>                             an offer's stock: its title number, its cap, used
+  rt/<sha256(normalised title number)>   the offer that names a title number
   rq/<request>                           redemption requests
   rqh/<holder><request>, rqd/<debtor><request>
   rqp/<holder><debtor>                   how many of the holder's requests wait for the debtor
@@ -22,8 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.basis import normalise_ref
 from contracts.caller import OVERSIGHT, Caller, Read
-from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs, replace
+from contracts.codec import Fen, Hash32, OneOf, Size, TimeMs, replace, sha256
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
@@ -41,10 +53,10 @@ from contracts.vouchers import (
 )
 
 NAME = "redemption"
-VERSION = 1
+VERSION = 2
 
 OFFER_KINDS = frozenset({"asset", "consumption"})
-OFFER_STATUSES = frozenset({"listed", "withdrawn"})
+OFFER_STATUSES = frozenset({"listed", "withdrawn", "redeemed"})
 REQUEST_STATUSES = frozenset({"requested", "accepted", "declined", "cancelled"})
 Description = Annotated[str, Size(1, 512)]
 Ref = Annotated[str, Size(0, 256)]
@@ -61,6 +73,18 @@ class Offer:
     status: Annotated[str, OneOf(OFFER_STATUSES)]
     listed_at_ms: TimeMs
     updated_at_ms: TimeMs
+
+
+@dataclass(frozen=True)
+class Stock:
+    """What an offer can still settle, beside the offer record: an asset's title
+    certificate number, a consumption offer's cap and how much of it accepted
+    redemptions used. An uncapped consumption offer has none."""
+
+    offer: Hash32
+    title_ref: Ref  # 产权证号 of the asset offered; "" for consumption
+    cap_fen: Fen  # the most a consumption offer settles in all; 0 for no cap
+    used_fen: Fen  # the agreed prices of its accepted redemptions, counted against the cap
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,8 @@ class Publish:
     kind: Annotated[str, OneOf(OFFER_KINDS)]
     description: Description
     price_fen: Fen
+    title_ref: Ref = ""  # an asset's title certificate number (产权证号), required for one
+    cap_fen: Fen = 0  # a consumption offer's cap in fen; 0 for none
 
 
 @dataclass(frozen=True)
@@ -155,6 +181,24 @@ def debtor_request_key(debtor: bytes, request_id: bytes) -> bytes:
     return b"rqd/" + debtor + request_id
 
 
+def stock_key(offer_id: bytes) -> bytes:
+    return b"rs/" + offer_id
+
+
+def title_key(title_ref: str) -> bytes:
+    return b"rt/" + sha256(normalise_ref(title_ref).encode())
+
+
+def get_stock(state: Reader, offer_id: bytes) -> Stock | None:
+    """An offer's title number and cap, if it has them."""
+    return get_record(state, stock_key(offer_id), Stock)
+
+
+def title_holder(state: Reader, title_ref: str) -> bytes | None:
+    """The listed or redeemed offer that names this title certificate number, if any."""
+    return state.get(title_key(title_ref))
+
+
 def open_key(holder: bytes, debtor: bytes) -> bytes:
     return b"rqp/" + holder + debtor
 
@@ -200,14 +244,50 @@ def requests_page(state: Reader, after: bytes | None, limit: int, *,
     return indexed_page(state, prefix, after, limit, get_request, with_status(status))
 
 
+def _require_listed(offer: Offer) -> None:
+    require(offer.status != "redeemed", "redemption.offer_taken",
+            f"offer {offer.id.hex()} is redeemed: its asset is already sold, or its cap "
+            "used up")
+    require(offer.status == "listed", "redemption.offer_withdrawn", "the offer was withdrawn")
+
+
+def _left_fen(stock: Stock | None) -> int | None:
+    """What a capped offer can still settle; None when it has no cap."""
+    if stock is None or stock.cap_fen == 0:
+        return None
+    return stock.cap_fen - stock.used_fen
+
+
+def _require_within_cap(offer: Offer, stock: Stock | None, price_fen: int) -> None:
+    left = _left_fen(stock)
+    require(left is None or price_fen <= left, "redemption.over_cap",
+            f"offer {offer.id.hex()} settles {left} fen more at most; ask for less")
+
+
 def _own_listed_offer(ctx: Context, offer_id: bytes, debtor: bytes) -> Offer:
     offer = get_offer(ctx.state, offer_id)
     if offer is None:
         raise Rejected("redemption.unknown_offer", f"no offer {offer_id.hex()}")
     require(offer.debtor == debtor, "redemption.not_debtor",
             "only the debtor who published an offer changes it")
-    require(offer.status == "listed", "redemption.offer_withdrawn", "the offer was withdrawn")
+    _require_listed(offer)
     return offer
+
+
+def _consume(ctx: Context, offer: Offer, price_fen: int) -> None:
+    """An accepted redemption takes an asset offer, and its price of a capped one."""
+    stock = get_stock(ctx.state, offer.id)
+    if offer.kind == "consumption":
+        if _left_fen(stock) is None:
+            return  # an open consumption scope: nothing to use up
+        assert stock is not None
+        stock = replace(stock, used_fen=stock.used_fen + price_fen)
+        put_record(ctx.state, stock_key(offer.id), stock)
+        if stock.used_fen < stock.cap_fen or offer.status != "listed":
+            return  # something left, or withdrawn already (it stays withdrawn)
+    put_record(ctx.state, offer_key(offer.id), replace(
+        offer, status="redeemed", updated_at_ms=ctx.time_ms))
+    ctx.emit("offer.redeemed", offer.id, offer.debtor)
 
 
 def _open_request(ctx: Context, request_id: bytes) -> Request:
@@ -234,9 +314,25 @@ def _close(ctx: Context, request: Request, status: str, **changes) -> None:
 def publish(ctx: Context, body: Publish) -> None:
     require_active(ctx.state, body.debtor)
     require(body.price_fen > 0, "redemption.bad_price", "a price is at least 1 fen")
+    if body.kind == "asset":
+        require(normalise_ref(body.title_ref) != "", "redemption.title_ref_required",
+                "an asset offer names the asset's title certificate number (产权证号)")
+        require(body.cap_fen == 0, "redemption.bad_cap",
+                "an asset is one item at its price; only a consumption offer has a cap")
+        held = title_holder(ctx.state, body.title_ref)
+        require(held is None, "redemption.title_in_use",
+                f"offer {(held or b'').hex()} already names title {body.title_ref!r}; one "
+                "asset is offered once")
+        ctx.state.put(title_key(body.title_ref), ctx.tx_id)
+    else:
+        require(body.title_ref == "", "redemption.bad_title_ref",
+                "a consumption offer names no title certificate")
     offer = Offer(ctx.tx_id, body.debtor, body.kind, body.description, body.price_fen,
                   "listed", ctx.time_ms, ctx.time_ms)
     put_record(ctx.state, offer_key(offer.id), offer)
+    if body.title_ref or body.cap_fen:
+        put_record(ctx.state, stock_key(offer.id),
+                   Stock(offer.id, body.title_ref, body.cap_fen, 0))
     ctx.state.put(debtor_offer_key(body.debtor, offer.id), b"")
     ctx.emit("offer.published", offer.id, body.debtor)
 
@@ -254,6 +350,10 @@ def withdraw_offer(ctx: Context, body: WithdrawOffer) -> None:
     offer = _own_listed_offer(ctx, body.offer, body.debtor)
     put_record(ctx.state, offer_key(offer.id), replace(
         offer, status="withdrawn", updated_at_ms=ctx.time_ms))
+    stock = get_stock(ctx.state, offer.id)
+    if stock is not None and stock.title_ref:  # the asset may be offered again
+        assert title_holder(ctx.state, stock.title_ref) == offer.id
+        ctx.state.delete(title_key(stock.title_ref))
     ctx.emit("offer.withdrawn", offer.id, body.debtor)
 
 
@@ -265,13 +365,14 @@ def ask(ctx: Context, body: Ask) -> None:
     offer = get_offer(ctx.state, body.offer)
     if offer is None:
         raise Rejected("redemption.unknown_offer", f"no offer {body.offer.hex()}")
-    require(offer.status == "listed", "redemption.offer_withdrawn", "the offer was withdrawn")
+    _require_listed(offer)
     require(offer.debtor == voucher.debtor, "redemption.wrong_debtor",
             "the offer is another debtor's; a claim is redeemed only against its own debtor")
     allowed = voucher.asset_offset if offer.kind == "asset" else voucher.consumption_offset
     require(allowed, "redemption.method_not_allowed",
             f"the voucher is not settled by {offer.kind} offset")
     require(body.price_fen > 0, "redemption.bad_price", "a price is at least 1 fen")
+    _require_within_cap(offer, get_stock(ctx.state, offer.id), body.price_fen)
     require(open_count(ctx.state, body.holder, voucher.debtor) < MAX_OPEN_PER_DEBTOR,
             "redemption.too_many_open",
             f"{MAX_OPEN_PER_DEBTOR} of your requests already wait for this debtor; ask again "
@@ -299,6 +400,13 @@ def accept(ctx: Context, body: Accept) -> None:
     require_active(ctx.state, request.holder)
     offer = get_offer(ctx.state, request.offer)
     assert offer is not None
+    # Another request may have taken the asset, or used the cap, since this one asked.
+    if offer.kind == "asset":
+        _require_listed(offer)
+    else:
+        require(offer.status != "redeemed", "redemption.offer_taken",
+                f"offer {offer.id.hex()} is redeemed: its cap is used up")
+        _require_within_cap(offer, get_stock(ctx.state, offer.id), request.price_fen)
     require(offer.kind != "asset" or body.title_ref, "redemption.title_ref_required",
             "an asset offset records the title transfer's registration number")
     voucher = load_live(ctx.state, request.voucher)
@@ -323,6 +431,7 @@ def accept(ctx: Context, body: Accept) -> None:
         shortfall_fen=shortfall_fen, title_ref=body.title_ref,
         shortfall_ref=body.shortfall_ref, remainder=remainder))
     _count_open(ctx.state, request, -1)
+    _consume(ctx, offer, request.price_fen)
     ctx.emit("redemption.accepted", request.id, request.holder, request.debtor)
 
 

@@ -301,7 +301,8 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     mingda_small = subjects(paid, "voucher.remainder")[0]
     # Huayuan lists what it settles with (资产抵付 / 消费抵付).
     flat = run("redemption", "publish", redemption.Publish(
-        a["core"], "asset", "华远花园 3-1201, 98 m² flat with title transfer", 118_000_000),
+        a["core"], "asset", "华远花园 3-1201, 98 m² flat with title transfer", 118_000_000,
+        "钦房权证字第2026000118号"),
         "core")
     materials = run("redemption", "publish", redemption.Publish(
         a["core"], "consumption", "华远建材商城: building materials, up to ¥100,000", 10_000_000),

@@ -641,7 +641,7 @@ class World:
             a("acquirer"), a("supplier2"), ids["T1"], 9_500, GENESIS_MS + 20 * DAY_MS,
             GENESIS_MS + 60 * DAY_MS, "AQ-1"), "acquirer", "supplier2")
         flat = self.tx("redemption", "publish", redemption.Publish(
-            a("core"), "asset", "Flat 3-2-101", 100_000), "core")
+            a("core"), "asset", "Flat 3-2-101", 100_000, "FC-3-2-101"), "core")
         canteen = self.tx("redemption", "publish", redemption.Publish(
             a("core"), "consumption", "Canteen meals", 50_000), "core")
         self.block(next(at), pledged, committed, flat, canteen)

@@ -167,7 +167,7 @@ def build_scenario(w: World) -> None:
     ids["C"] = tx_id(committed)
 
     flat = w.tx("redemption", "publish", redemption.Publish(
-        w.addr("core"), "asset", "Flat 3-2-101", 100_000), "core")
+        w.addr("core"), "asset", "Flat 3-2-101", 100_000, "FC-3-2-101"), "core")
     canteen = w.tx("redemption", "publish", redemption.Publish(
         w.addr("core"), "consumption", "Canteen meals", 50_000), "core")
     w.block(next(at), flat, canteen)
@@ -453,11 +453,15 @@ def test_commitment_with_its_sales(world: World) -> None:
 def test_offers_of_a_debtor_by_status(world: World) -> None:
     offers = world.ok("/v1/offers", debtor=world.hex("core"))["offers"]
     assert {o["id"] for o in offers} == {h(world, "O1"), h(world, "O2")}
-    (listed,) = world.ok("/v1/offers", debtor=world.hex("core"), status="listed")["offers"]
-    assert listed["id"] == h(world, "O1") and listed["price_fen"] == 100_000
+    # The flat was redeemed (request Q): sold once, it is listed no more.
+    assert world.ok("/v1/offers", debtor=world.hex("core"), status="listed")["offers"] == []
+    (sold,) = world.ok("/v1/offers", debtor=world.hex("core"), status="redeemed")["offers"]
+    assert sold["id"] == h(world, "O1") and sold["price_fen"] == 100_000
+    assert sold["stock"] == {"offer": h(world, "O1"), "title_ref": "FC-3-2-101", "cap_fen": 0,
+                             "used_fen": 0}
     (gone,) = world.ok("/v1/offers", debtor=world.hex("core"), status="withdrawn")["offers"]
-    assert gone["kind"] == "consumption"
-    assert world.ok(f"/v1/offers/{h(world, 'O1')}") == listed
+    assert gone["kind"] == "consumption" and gone["stock"] is None
+    assert world.ok(f"/v1/offers/{h(world, 'O1')}") == sold
     assert len(all_pages(world, "/v1/offers", "offers", debtor=world.hex("core"), limit=1)) == 2
     assert world.error("/v1/offers") == (400, "request.missing_parameter")
     assert world.error("/v1/offers", debtor=world.hex("core"), status="sold") == (
@@ -576,7 +580,7 @@ def test_waiting_for_events_returns_when_the_next_block_brings_one(tmp_path: Pat
             await asyncio.sleep(0.2)
             assert not waiting.done()
             tx = w.tx("redemption", "publish", redemption.Publish(
-                w.addr("core"), "asset", "Warehouse 7", 80_000), "core")
+                w.addr("core"), "asset", "Warehouse 7", 80_000, "FC-W7"), "core")
             w.block(T0 + SEC, tx)
             reply = await asyncio.wait_for(waiting, timeout=10)
             assert reply.status == 200

@@ -485,30 +485,30 @@ def test_the_table_generator_prints_what_the_table_holds() -> None:
 
 def test_a_version_being_developed_is_allowed_beside_the_table() -> None:
     registry = Registry([*REGISTRY.by_key.values(), contract_from_module(issuance_v2)])
-    assert ("issuance", 2) not in DEPLOYED
-    assert registry.get("issuance", 2) is not None
+    assert ("issuance", 3) not in DEPLOYED
+    assert registry.get("issuance", 3) is not None
 
 
 # ------------------------------------------------------------------ (e) missing code
 
 
-def registry_with_v2() -> Registry:
+def registry_with_v3() -> Registry:
     return Registry([*REGISTRY.by_key.values(), contract_from_module(issuance_v2)])
 
 
-def v2_hash() -> bytes:
+def v3_hash() -> bytes:
     return contract_from_module(issuance_v2).code_hash
 
 
 def test_a_registry_lacking_a_version_the_schedule_names_is_refused() -> None:
-    ledger = Ledger(registry_with_v2())
-    activate = governance.Activate(ledger.addr("agency"), "issuance", 2, v2_hash(), 5)
+    ledger = Ledger(registry_with_v3())
+    activate = governance.Activate(ledger.addr("agency"), "issuance", 3, v3_hash(), 5)
     ledger.run("governance", "activate", activate, "agency")  # at height 1
     require_contracts_run(ledger.registry, ledger.store, ledger.height + 1)
     with pytest.raises(LedgerError) as refused:
         require_contracts_run(REGISTRY, ledger.store, ledger.height + 1)  # v2 still to come
     assert refused.value.code == "node.missing_contract"
-    for part in ("issuance v2", v2_hash().hex(), "from height 5"):
+    for part in ("issuance v3", v3_hash().hex(), "from height 5"):
         assert part in refused.value.message
     # A version in force whose code differs is missing too.
     bad = Ledger()
@@ -523,15 +523,15 @@ def test_a_registry_lacking_a_version_the_schedule_names_is_refused() -> None:
 
 
 def test_the_end_of_a_block_names_a_version_in_force_that_is_not_run() -> None:
-    ledger = Ledger(registry_with_v2())
-    activate = governance.Activate(ledger.addr("agency"), "issuance", 2, v2_hash(), 3)
+    ledger = Ledger(registry_with_v3())
+    activate = governance.Activate(ledger.addr("agency"), "issuance", 3, v3_hash(), 3)
     ledger.run("governance", "activate", activate, "agency")
     state = Overlay(ledger.store)
     end_block(REGISTRY, state, BlockInfo("rules-test", 2, ledger.time_ms + 1))  # v1 still
     with pytest.raises(LedgerError) as refused:
         end_block(REGISTRY, state, BlockInfo("rules-test", 3, ledger.time_ms + 2))
     assert refused.value.code == "node.missing_contract"
-    assert "issuance v2" in refused.value.message
+    assert "issuance v3" in refused.value.message
 
 
 def test_a_node_whose_release_lacks_a_scheduled_version_refuses_to_start(
@@ -545,28 +545,28 @@ def test_a_node_whose_release_lacks_a_scheduled_version_refuses_to_start(
     network = tmp_path / "network.toml"
     network.write_text(text)
     data = tmp_path / "node"
-    node = Node(config, data, validator, registry=registry_with_v2())
-    activate = governance.Activate(members["agency"].address, "issuance", 2, v2_hash(), 10)
+    node = Node(config, data, validator, registry=registry_with_v3())
+    activate = governance.Activate(members["agency"].address, "issuance", 3, v3_hash(), 10)
     tx = build_tx("identity-test", "governance", "activate", activate, members["agency"])
     node.mempool.submit(encode(tx), node.chain.head.time_ms + 1000)
     node.produce(node.chain.head.time_ms + 1000)
-    assert governance.get_schedule(node.store, "issuance").activations[-1].version == 2
+    assert governance.get_schedule(node.store, "issuance").activations[-1].version == 3
     node.close()
 
     with pytest.raises(LedgerError) as refused:
-        Node(config, data, validator)  # this release's registry: no issuance v2
+        Node(config, data, validator)  # this release's registry: no issuance v3
     assert refused.value.code == "node.missing_contract"
-    assert f"issuance v2 (code hash {v2_hash().hex()}) from height 10" \
+    assert f"issuance v3 (code hash {v3_hash().hex()}) from height 10" \
         in refused.value.message
 
     with pytest.raises(cli.Failure) as failed:  # what `claimledger-node run` opens with
         cli.open_node(config, data, validator)  # type: ignore[arg-type]
     assert failed.value.exit_code == cli.EXIT_MISSING_CONTRACT
-    assert failed.value.message.startswith("node.missing_contract: the chain runs issuance v2")
+    assert failed.value.message.startswith("node.missing_contract: the chain runs issuance v3")
 
     result = CliRunner().invoke(cli.main, ["verify-store", "--network", str(network),
                                            "--data", str(data)])
     assert result.exit_code == cli.EXIT_MISSING_CONTRACT == 7
-    assert "node.missing_contract" in result.output and "issuance v2" in result.output
+    assert "node.missing_contract" in result.output and "issuance v3" in result.output
 
-    Node(config, data, validator, registry=registry_with_v2()).close()  # with it: starts
+    Node(config, data, validator, registry=registry_with_v3()).close()  # with it: starts

@@ -423,9 +423,9 @@ def test_a_basis_document_still_backs_one_confirmed_application_of_its_parties()
     ledger.block(first, ledger.tx("issuance", "confirm", issuance.Confirm(
         core, payload_id(first.payload)), "core"))
     assert ledger.refused(apply_on("supplier", "HT-2026-0901 again")) == \
-        "issuance.duplicate_basis"
+        "basis.in_use"
     assert ledger.refused(apply_on("core", "HT-2026-0901 as the debtor has it")) == \
-        "issuance.duplicate_basis"
+        "basis.in_use"
 
 
 # ------------------------------------------------------------------ sizes
@@ -838,7 +838,7 @@ def test_documents_through_the_wallet_on_a_node(tmp_path: Path) -> None:
             agency.address, bytes.fromhex(application)), agency))
         voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
         offer = commit(api, build_tx(net.chain_id, "redemption", "publish", redemption.Publish(
-            net.members["core"].address, "asset", "flat 3-1201", 100_000_000),
+            net.members["core"].address, "asset", "flat 3-1201", 100_000_000, "FC-3-1201"),
             net.members["core"]))["id"]
         note = files / "handover.txt"
         note.write_bytes(DELIVERY)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts import issuance, membership
+from contracts import basis, issuance, membership
 from contracts.codec import decode
 from contracts.errors import LedgerError
 from contracts.issuance import CONFIRMATION_WINDOW_MS, get_application
@@ -92,21 +92,21 @@ def test_same_basis_document_cannot_back_two_confirmed_applications_until_freed(
     ledger = Ledger()
     first = applied(ledger)
     ledger.block(confirm_tx(ledger, first))
-    assert ledger.refused(apply_tx(ledger, "supplier2")) == "issuance.duplicate_basis"
+    assert ledger.refused(apply_tx(ledger)) == "basis.in_use"
     ledger.run("issuance", "withdraw", issuance.Withdraw(ledger.addr("supplier"), first),
                "supplier")
-    ledger.block(apply_tx(ledger, "supplier2"))  # freed by the withdrawal
+    ledger.block(confirm_tx(ledger, applied(ledger)))  # freed by the withdrawal
 
 
 def test_two_pending_applications_on_one_basis_are_confirmed_once() -> None:
     ledger = Ledger()
     first, second = applied(ledger), applied(ledger)
     ledger.block(confirm_tx(ledger, first))
-    assert ledger.refused(confirm_tx(ledger, second)) == "issuance.duplicate_basis"
+    assert ledger.refused(confirm_tx(ledger, second)) == "basis.in_use"
     # The unconfirmed one closing leaves the confirmed one's basis taken.
     ledger.run("issuance", "withdraw", issuance.Withdraw(ledger.addr("supplier"), second),
                "supplier")
-    assert ledger.refused(apply_tx(ledger, "supplier2")) == "issuance.duplicate_basis"
+    assert ledger.refused(apply_tx(ledger)) == "basis.in_use"
 
 
 def test_an_application_copying_a_basis_digest_does_not_block_the_creditor() -> None:
@@ -134,7 +134,7 @@ def test_basis_is_freed_by_rejection_and_by_lapse_but_not_by_issue() -> None:
     issued = applied(ledger, basis="I")
     ledger.block(confirm_tx(ledger, issued))
     ledger.block(approve_tx(ledger, issued))
-    assert ledger.refused(apply_tx(ledger, "supplier2", basis="I")) == "issuance.duplicate_basis"
+    assert ledger.refused(apply_tx(ledger, basis="I")) == "basis.in_use"
 
 
 def test_only_the_named_debtor_confirms() -> None:
@@ -243,7 +243,7 @@ operation = st.sampled_from(["apply", "confirm", "approve", "reject", "withdraw"
                       max_size=25))
 def test_any_sequence_keeps_issuance_invariants(steps: list[tuple[str, int, int]]) -> None:
     """Vouchers exist only for issued applications, with their amount; a basis backs one
-    confirmed application or voucher, and the basis index names it; exactly the
+    confirmed application or voucher, and the basis registry names it; exactly the
     applications waiting for the debtor are queued and counted per creditor."""
     ledger = Ledger()
     applications: list[bytes] = []
@@ -261,12 +261,16 @@ def test_any_sequence_keeps_issuance_invariants(steps: list[tuple[str, int, int]
             continue
         if op == "apply":
             applications.append(payload_id(tx.payload))
-    live_bases: dict[bytes, int] = {}
+    live_bases: dict[tuple[bytes, bytes], int] = {}
     for application_id in applications:
         a = get_application(ledger.store, application_id)
         if a.status in ("confirmed", "issued"):
-            live_bases[a.terms.basis_sha256] = live_bases.get(a.terms.basis_sha256, 0) + 1
-            assert ledger.store.get(issuance.basis_key(a.terms.basis_sha256)) == a.id
+            held = (a.creditor, a.terms.basis_sha256)
+            live_bases[held] = live_bases.get(held, 0) + 1
+            use = basis.use_of(ledger.store, a.creditor, a.terms.debtor, a.terms.basis_ref,
+                               a.terms.basis_sha256)
+            assert use == (basis.Use("application", a.id) if a.status == "confirmed"
+                           else basis.Use("voucher", a.voucher))
         if a.status == "applied":
             assert ledger.time_ms <= a.confirm_by_ms
         if a.status == "issued":

@@ -4,7 +4,9 @@ The machine drives the in-memory ledger with issue, transfer, split, pledge, its
 amendment, renewal and partial release, release, enforce, acquisition
 commit/withdraw/exercise, offers, redemption requests and their decisions, merchant
 payments, fee schedules, suspensions, and ledger time crossing due dates, lock ends and
-loan due dates. A suspended member signs nothing: any attempt it
+loan due dates; and it tries to finance an issued voucher's basis contract again (an
+application or an obligation on the same document or reference), which must be refused
+with `basis.in_use`. A suspended member signs nothing: any attempt it
 signs, in any family (obligations, issuance and set-off included), must be refused with
 `membership.suspended` before the operation's own rules run. Each attempt is built
 valid from a model of the ledger and then, now and then, broken in exactly one way, so
@@ -15,10 +17,12 @@ time with a `tx.*` code.
 After every step the ledger's own records are checked against each other (each origin's
 live parts add up to what the debtor still owes on it, one holder per live part in
 exactly one live index, holder and debtor totals, one active pledge per voucher, waiting
-requests and reservations) and against the model. After every block, every voucher
-state that left circulation or lost its pledge did so with the signature of the member
-whose right it was: its holder, its bank, or the debtor settling the holder's request; a
-bank's partial release splits a state into parts its holder holds, adding up to it.
+requests and reservations, each basis contract backing one voucher, title certificate
+numbers named by one offer, consumption caps never exceeded) and against the model.
+After every block, every voucher state that left circulation or lost its pledge did so
+with the signature of the member whose right it was: its holder, its bank, or the debtor
+settling the holder's request; a bank's partial release splits a state into parts its
+holder holds, adding up to it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from contracts import (
     acquisition,
+    basis,
     commitment,
     fees,
     issuance,
@@ -125,7 +130,13 @@ class ModelOffer:
     debtor: str
     kind: str
     price_fen: int
-    status: str = "listed"
+    title: str = ""  # an asset's title certificate number
+    cap_fen: int = 0  # a consumption offer's cap, 0 for none
+    used_fen: int = 0
+    status: str = "listed"  # listed, withdrawn, redeemed (asset taken or cap used up)
+
+    def left_fen(self) -> int | None:
+        return None if self.cap_fen == 0 else self.cap_fen - self.used_fen
 
 
 @dataclass
@@ -167,6 +178,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.pledges: dict[bytes, ModelPledge] = {}
         self.commitments: dict[bytes, ModelCommitment] = {}
         self.offers: dict[bytes, ModelOffer] = {}
+        self.bases: dict[bytes, tuple[str, str, str]] = {}  # origin: creditor, debtor, ref
         self.requests: dict[bytes, ModelRequest] = {}
         self.fee_bp = (FEE_BP, FEE_BP)
         self.charged: dict[str, int] = {}
@@ -448,6 +460,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         voucher_id = issued_voucher_id(application)
 
         def effect() -> None:
+            self.bases[voucher_id] = (creditor, debtor, basis)
             self.vouchers[voucher_id] = ModelVoucher(
                 creditor, debtor, amount_fen, voucher_id, asset, consumption, due_ms,
                 extension_days, extension_max)
@@ -465,6 +478,36 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def issue_voucher(self, data: st.DataObject) -> None:
         self.issue(data)
+
+    @rule(data=st.data())
+    def finance_twice(self, data: st.DataObject) -> None:
+        """An issued voucher's basis contract backs nothing else: another application or
+        an obligation on the same document (under a renamed reference too) or on the same
+        reference (with an amended document) is refused."""
+        origin = self.pick(data, [o for o, (c, d, _) in self.bases.items()
+                                  if self.active(c) and self.active(d)])
+        if origin is None:
+            return
+        creditor, debtor, ref = self.bases[origin]
+        digest = sha256(ref.encode())
+        how = self.pick(data, ["same", "renamed reference", "amended document"])
+        if how == "renamed reference":
+            ref = f"{ref} (renamed)"
+        elif how == "amended document":
+            ref, digest = f" {ref.lower()}", sha256(b"amended " + ref.encode())
+        due_ms = self.ledger.time_ms + 90 * DAY_MS
+        me, them = self.ledger.addr(creditor), self.ledger.addr(debtor)
+        if self.pick(data, ["issuance", "obligation"]) == "issuance":
+            body: Any = issuance.Apply(me, issuance.Terms(them, 1_000, due_ms, True, False, 0,
+                                                          0, ref, digest))
+            attempt = Attempt("issuance", "apply", body, (creditor,), "basis.in_use",
+                              lambda _: None)
+        else:
+            body = obligations.Submit(me, them, 1_000, due_ms, ref, digest)
+            attempt = Attempt("obligation", "submit", body, (creditor,), "basis.in_use",
+                              lambda _: None)
+        event(f"finance twice: {how}")
+        self.submit(data, attempt)
 
     # -------------------------------------------------------------- transfer and split
 
@@ -1010,13 +1053,27 @@ class LifecycleMachine(RuleBasedStateMachine):
         debtor = self.pick(data, list(DEBTORS))
         kind = self.pick(data, ["asset", "consumption"])
         price_fen = data.draw(st.integers(1, 2_000_000))
+        title = f"FC-{self.ledger.nonce}" if kind == "asset" else ""
+        cap_fen = 0 if kind == "asset" else data.draw(st.sampled_from([0, 500_000, 3_000_000]))
         expect = None if self.active(debtor) else "membership.suspended"
-        if self.mutation(data, [] if expect else ["free"]):
+        held = [o.title for o in self.offers.values()
+                if o.title and o.status != "withdrawn"]
+        options = [] if expect else ["free"]
+        options += ["no title"] if kind == "asset" and not expect else []
+        options += ["title in use"] if kind == "asset" and held and not expect else []
+        mutation = self.mutation(data, options)
+        if mutation == "free":
             price_fen, expect = 0, "redemption.bad_price"
-        body = redemption.Publish(self.ledger.addr(debtor), kind, f"{kind} offer", price_fen)
+        elif mutation == "no title":
+            title, expect = "", "redemption.title_ref_required"
+        elif mutation == "title in use":  # the same number, typed another way
+            title = " " + self.pick(data, held).lower() + " "
+            expect = "redemption.title_in_use"
+        body = redemption.Publish(self.ledger.addr(debtor), kind, f"{kind} offer", price_fen,
+                                  title, cap_fen)
 
         def effect(tx_id: bytes) -> None:
-            self.offers[tx_id] = ModelOffer(debtor, kind, price_fen)
+            self.offers[tx_id] = ModelOffer(debtor, kind, price_fen, title, cap_fen)
 
         self.submit(data, Attempt("redemption", "publish", body, (debtor,), expect, effect))
 
@@ -1031,8 +1088,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         p: dict[str, Any] = dict(debtor=offer.debtor, offer=offer_id,
                                  price=data.draw(st.integers(1, 2_000_000)))
         withdrawn = [i for i, o in self.offers.items() if o.status == "withdrawn"]
+        redeemed = [i for i, o in self.offers.items() if o.status == "redeemed"]
         options = ["not the debtor", "unknown offer"]
         options += ["withdrawn"] if withdrawn else []
+        options += ["redeemed"] if redeemed else []
         options += ["free"] if operation == "change" else []
         kind = self.mutation(data, options)
         expect = None
@@ -1046,6 +1105,10 @@ class LifecycleMachine(RuleBasedStateMachine):
             p["offer"] = self.pick(data, withdrawn)
             p["debtor"] = self.offers[p["offer"]].debtor
             expect = "redemption.offer_withdrawn"
+        elif kind == "redeemed":
+            p["offer"] = self.pick(data, redeemed)
+            p["debtor"] = self.offers[p["offer"]].debtor
+            expect = "redemption.offer_taken"
         elif kind == "free":
             p["price"] = 0
             expect = "redemption.bad_price"
@@ -1081,15 +1144,20 @@ class LifecycleMachine(RuleBasedStateMachine):
                                  pledgee=self.bank_of(v))
         others = [o for o in listed if self.offers[o].debtor != v.debtor]
         withdrawn = [i for i, o in self.offers.items() if o.status == "withdrawn"]
+        redeemed = [i for i, o in self.offers.items() if o.status == "redeemed"]
+        left = self.offers[offer_id].left_fen()
+        if left is not None and p["price"] > left and data.draw(st.booleans()):
+            p["price"] = data.draw(st.integers(1, left))  # mostly within the cap
         not_allowed = [o for o in listed if self.offers[o].debtor == v.debtor
                        and not self.allowed(v, self.offers[o])]
         options = [*self.voucher_breakages(), "unknown offer", "free",
                    *self.pledgee_breakages(v)]
         options += ["other debtor's offer"] if others else []
         options += ["withdrawn offer"] if withdrawn else []
+        options += ["redeemed offer"] if redeemed else []
         options += ["method not allowed"] if not_allowed else []
         kind = self.mutation(data, options)
-        expect = None
+        expect = "redemption.over_cap" if left is not None and p["price"] > left else None
         if kind in self.voucher_breakages():
             expect = self.break_voucher(data, kind, p)
         elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
@@ -1106,6 +1174,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         elif kind == "withdrawn offer":
             p["offer"] = self.pick(data, withdrawn)
             expect = "redemption.offer_withdrawn"
+        elif kind == "redeemed offer":
+            p["offer"] = self.pick(data, redeemed)
+            expect = "redemption.offer_taken"
+        if kind in self.pledgee_breakages(v) and left is not None and p["price"] > left:
+            expect = "redemption.over_cap"  # the cap is checked before the pledge
         elif kind == "method not allowed":
             p["offer"] = self.pick(data, not_allowed)
             expect = "redemption.method_not_allowed"
@@ -1129,7 +1202,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             return self.request_redemption(data)  # nothing to act on yet: make it
         r = self.requests[request_id]
         v = self.vouchers[r.voucher]
-        asset = self.offers[r.offer].kind == "asset"
+        offer = self.offers[r.offer]
+        asset = offer.kind == "asset"
         shortfall = r.price_fen > v.amount_fen
         operation = self.pick(data, ["accept", "accept", "decline", "cancel"])
         signer_key = "holder" if operation == "cancel" else "debtor"
@@ -1145,8 +1219,17 @@ class LifecycleMachine(RuleBasedStateMachine):
         options = [] if expect else ["not the signer", "unknown request"]
         options += ["decided"] if decided and not expect else []
         if operation == "accept" and not expect:
-            options += ["no title"] if asset else []
-            options += ["no shortfall reference"] if shortfall else []
+            # Another request may have taken the asset, or used the cap, since this asked.
+            left = offer.left_fen()
+            if offer.status == "redeemed":
+                expect = "redemption.offer_taken"
+            elif asset and offer.status == "withdrawn":
+                expect = "redemption.offer_withdrawn"
+            elif left is not None and r.price_fen > left:
+                expect = "redemption.over_cap"
+            else:
+                options += ["no title"] if asset else []
+                options += ["no shortfall reference"] if shortfall else []
         kind = self.mutation(data, options)
         if kind == "not the signer":
             p[signer_key] = self.pick(data, [n for n in NAMES if n != p[signer_key]])
@@ -1180,6 +1263,12 @@ class LifecycleMachine(RuleBasedStateMachine):
                 return
             r.status = "accepted"
             event("redemption.accept: " + ("shortfall" if shortfall else "no shortfall"))
+            if asset:
+                offer.status = "redeemed"  # one flat is sold once
+            elif offer.cap_fen:
+                offer.used_fen += r.price_fen
+                if offer.used_fen == offer.cap_fen and offer.status == "listed":
+                    offer.status = "redeemed"  # a withdrawn one stays withdrawn
             reduced_fen = min(r.price_fen, v.amount_fen)
             self.redeemed[v.origin] += reduced_fen
             if reduced_fen < v.amount_fen:
@@ -1392,6 +1481,29 @@ class LifecycleMachine(RuleBasedStateMachine):
                    for key, raw in state.scan(b"rqp/")}
         assert counted == waiting
 
+        # One debt, one financing: each issued voucher's basis contract backs it, under
+        # both its keys (document and reference), and nothing else holds a basis.
+        uses = [decode(basis.Use, raw) for _, raw in state.scan(b"bc/")]
+        assert sorted(u.id for u in uses) == sorted(2 * [o.id for o in origins])
+        assert all(u.backer == "voucher" for u in uses)
+
+        # One asset is offered once: each title number names one listed or redeemed
+        # offer; a capped offer never settles more than its cap.
+        offers = {o.id: o for o in records(state, b"r/", redemption.Offer)}
+        titled = {}
+        for offer_id in offers:
+            stock = redemption.get_stock(state, offer_id)
+            if stock is None:
+                continue
+            if stock.cap_fen:
+                assert stock.used_fen <= stock.cap_fen
+                if offers[offer_id].status != "withdrawn":
+                    assert (offers[offer_id].status == "redeemed") == (
+                        stock.used_fen == stock.cap_fen)
+            if stock.title_ref and offers[offer_id].status != "withdrawn":
+                titled[redemption.title_key(stock.title_ref)] = offer_id
+        assert dict(state.scan(b"rt/")) == titled
+
         self.ledger_matches_model(states, pledges, requests)
 
     def ledger_matches_model(self, states: dict, pledges: dict, requests: dict) -> None:
@@ -1419,6 +1531,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         for offer_id, o in self.offers.items():
             found = redemption.get_offer(state, offer_id)
             assert found is not None and (found.status, found.price_fen) == (o.status, o.price_fen)
+            stock = redemption.get_stock(state, offer_id)
+            assert (stock.title_ref, stock.cap_fen, stock.used_fen) == (
+                o.title, o.cap_fen, o.used_fen) if stock else not (o.title or o.cap_fen)
         for name in NAMES:
             member = membership.get_member(state, self.ledger.addr(name))
             assert member is not None and member.status == self.member_status[name]

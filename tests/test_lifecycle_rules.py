@@ -120,8 +120,9 @@ def withdraw_commitment_tx(ledger: Ledger, commitment: bytes,
 
 def publish(ledger: Ledger, kind: str = "asset", price_fen: int = 400_000,
             debtor: str = "core") -> bytes:
+    title_ref = f"FC-{ledger.nonce}" if kind == "asset" else ""  # one certificate per asset
     return ledger.run("redemption", "publish", redemption.Publish(
-        ledger.addr(debtor), kind, f"{kind} offer", price_fen), debtor)
+        ledger.addr(debtor), kind, f"{kind} offer", price_fen, title_ref), debtor)
 
 
 def ask_tx(ledger: Ledger, voucher_id: bytes, offer: bytes, price_fen: int,

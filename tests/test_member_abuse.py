@@ -278,7 +278,7 @@ CASES = [
         "acquisition", "withdraw", acquisition.Withdraw(A(lg, "acquirer"), _commitment(lg)),
         "acquirer")),
     Case("redemption.publish", "core", lambda lg: lambda: lg.tx(
-        "redemption", "publish", redemption.Publish(A(lg, "core"), "asset", "a flat", 10),
+        "redemption", "publish", redemption.Publish(A(lg, "core"), "asset", "a flat", 10, "FC-1"),
         "core")),
     Case("redemption.change", "core", lambda lg: lambda: lg.tx(
         "redemption", "change", redemption.Change(A(lg, "core"), _offer(lg), "dearer", 200),

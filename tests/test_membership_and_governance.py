@@ -80,15 +80,15 @@ def test_the_last_active_agency_cannot_be_suspended() -> None:
 # ------------------------------------------------------------------ versions
 
 
-def registry_with_v2() -> Registry:
+def registry_with_v3() -> Registry:
     return Registry([*default_registry().by_key.values(), contract_from_module(issuance_v2)])
 
 
 def test_new_version_applies_from_its_activation_height_and_the_old_one_before() -> None:
-    ledger = Ledger(registry_with_v2())
-    v2 = ledger.registry.get("issuance", 2)
-    assert v2.code_hash != ledger.registry.get("issuance", 1).code_hash
-    activate = governance.Activate(ledger.addr("agency"), "issuance", 2, v2.code_hash,
+    ledger = Ledger(registry_with_v3())
+    v2 = ledger.registry.get("issuance", 3)
+    assert v2.code_hash != ledger.registry.get("issuance", 2).code_hash
+    activate = governance.Activate(ledger.addr("agency"), "issuance", 3, v2.code_hash,
                                    4)
     ledger.run("governance", "activate", activate, "agency")  # at height 1
 
@@ -98,11 +98,11 @@ def test_new_version_applies_from_its_activation_height_and_the_old_one_before()
         return ledger.tx("issuance", "apply", issuance.Apply(ledger.addr("supplier"), terms),
                          "supplier", version=version)
 
-    assert ledger.refused(apply(2, "early")) == "tx.contract_inactive"
-    ledger.block(apply(1, "v1-at-2"))
-    ledger.block(apply(1, "v1-at-3"))
-    assert ledger.refused(apply(1, "late")) == "tx.contract_inactive"  # height 4
-    ledger.block(apply(2, "v2-at-4"))
+    assert ledger.refused(apply(3, "early")) == "tx.contract_inactive"
+    ledger.block(apply(2, "v2-at-2"))
+    ledger.block(apply(2, "v2-at-3"))
+    assert ledger.refused(apply(2, "late")) == "tx.contract_inactive"  # height 4
+    ledger.block(apply(3, "v3-at-4"))
 
 
 @pytest.mark.parametrize(("change", "code"), [
@@ -112,27 +112,27 @@ def test_new_version_applies_from_its_activation_height_and_the_old_one_before()
     ({"agency": "bank"}, "membership.missing_role"),
 ])
 def test_activation_refusals(change: dict, code: str) -> None:
-    ledger = Ledger(registry_with_v2())
-    values = {"agency": ledger.addr("agency"), "contract": "issuance", "version": 2,
-              "code_hash": ledger.registry.get("issuance", 2).code_hash, "from_height": 10}
+    ledger = Ledger(registry_with_v3())
+    values = {"agency": ledger.addr("agency"), "contract": "issuance", "version": 3,
+              "code_hash": ledger.registry.get("issuance", 3).code_hash, "from_height": 10}
     signer = "agency"
     if change.get("agency"):
         signer = change["agency"]
         change = {"agency": ledger.addr(signer)}
     if change.get("code_hash", 0) is None:
-        change = {"version": 1, "code_hash": ledger.registry.get("issuance", 1).code_hash}
+        change = {"version": 2, "code_hash": ledger.registry.get("issuance", 2).code_hash}
     values.update(change)
     tx = ledger.tx("governance", "activate", governance.Activate(**values), signer)
     assert ledger.refused(tx) == code
 
 
 def test_a_later_activation_needs_a_higher_version_and_a_later_height() -> None:
-    ledger = Ledger(registry_with_v2())
-    v2 = ledger.registry.get("issuance", 2).code_hash
+    ledger = Ledger(registry_with_v3())
+    v2 = ledger.registry.get("issuance", 3).code_hash
     agency = ledger.addr("agency")
-    ledger.run("governance", "activate", governance.Activate(agency, "issuance", 2, v2, 10),
+    ledger.run("governance", "activate", governance.Activate(agency, "issuance", 3, v2, 10),
                "agency")
-    again = governance.Activate(agency, "issuance", 2, v2, 20)
+    again = governance.Activate(agency, "issuance", 3, v2, 20)
     earlier = governance.Activate(agency, "issuance", 3, bytes(32), 9)
     for body in (again, earlier):
         assert ledger.refused(ledger.tx("governance", "activate", body, "agency")) == \
@@ -143,20 +143,20 @@ def test_an_activation_is_valid_whatever_code_the_node_runs() -> None:
     """Whether a block is valid never depends on the code a node's release holds: a node
     of the release before accepts the block that schedules a version it lacks (its
     wallet refused to sign it: wallet/verbs/governance.py), or it forks at that block."""
-    new_release = Ledger(registry_with_v2(), key_seed=b"upgrade")
+    new_release = Ledger(registry_with_v3(), key_seed=b"upgrade")
     old_release = Ledger(key_seed=b"upgrade")
     assert old_release.store.items == new_release.store.items
-    v2 = new_release.registry.get("issuance", 2).code_hash
-    body = governance.Activate(new_release.addr("agency"), "issuance", 2, v2, 10)
+    v2 = new_release.registry.get("issuance", 3).code_hash
+    body = governance.Activate(new_release.addr("agency"), "issuance", 3, v2, 10)
     tx = new_release.tx("governance", "activate", body, "agency")
     new_release.block(tx)
-    old_release.block(tx)  # the old release signs nothing of issuance v2, but applies this
+    old_release.block(tx)  # the old release signs nothing of issuance v3, but applies this
     assert old_release.store.items == new_release.store.items
-    unknown = governance.Activate(new_release.addr("agency"), "issuance", 3, b"\x01" * 32, 20)
+    unknown = governance.Activate(new_release.addr("agency"), "issuance", 4, b"\x01" * 32, 20)
     new_release.run("governance", "activate", unknown, "agency")  # the ledger cannot know
     schedule = governance.get_schedule(new_release.store, "issuance")
     assert [(a.version, a.from_height) for a in schedule.activations] == \
-        [(1, 0), (2, 10), (3, 20)]
+        [(2, 0), (3, 10), (4, 20)]
 
 
 def test_the_protocol_version_changes_only_by_governance_from_a_future_height() -> None:

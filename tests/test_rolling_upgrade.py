@@ -55,11 +55,11 @@ REGISTRY = default_registry()
 # ------------------------------------------------------------------ one node, in process
 
 
-def registry_with_v2() -> Registry:
+def registry_with_v3() -> Registry:
     return Registry([*REGISTRY.by_key.values(), contract_from_module(issuance_v2)])
 
 
-def v2_hash() -> bytes:
+def v3_hash() -> bytes:
     return contract_from_module(issuance_v2).code_hash
 
 
@@ -84,19 +84,19 @@ def test_a_running_node_lacking_a_scheduled_version_warns_then_stops_before_it(
     text, validator, members = lone_node(tmp_path)
     config = parse_network(text)
     data = tmp_path / "node"
-    node = Node(config, data, validator)  # this release: no issuance v2
-    activate = governance.Activate(members["agency"].address, "issuance", 2, v2_hash(), 5)
+    node = Node(config, data, validator)  # this release: no issuance v3
+    activate = governance.Activate(members["agency"].address, "issuance", 3, v3_hash(), 5)
     with caplog.at_level(logging.WARNING, logger="claimledger.chain"):
         assert produce(node, build_tx("upgrade-test", "governance", "activate", activate,
                                       members["agency"])) == 1  # the old release applies it
-    warning = (f"contract issuance v2 (code hash {v2_hash().hex()}) is in force from height "
+    warning = (f"contract issuance v3 (code hash {v3_hash().hex()}) is in force from height "
                "5; this release lacks it: upgrade before then")
     assert warning in caplog.text
     needed = operations.upgrade_needed(node)
     assert needed is not None
     assert (needed["contract"], needed["version"], needed["code_hash"],
             needed["from_height"], needed["blocks_left"]) == \
-        ("issuance", 2, v2_hash().hex(), 5, 3)
+        ("issuance", 3, v3_hash().hex(), 5, 3)
     ready = operations.readiness(node)
     assert (ready.ok, ready.code) == (False, "node.upgrade_needed")
     assert operations.health(node).ok  # it still serves and makes blocks
@@ -108,7 +108,7 @@ def test_a_running_node_lacking_a_scheduled_version_warns_then_stops_before_it(
     with pytest.raises(ReleaseBehind) as stopped:
         produce(node)  # block 4 commits; block 5 is not this release's to execute
     assert stopped.value.code == "node.missing_contract"
-    assert "issuance v2" in stopped.value.message and "from height 5" in stopped.value.message
+    assert "issuance v3" in stopped.value.message and "from height 5" in stopped.value.message
     assert node.fault is not None and node.fault.code == "node.missing_contract"
     assert node.stopping and node.chain.head.height == 4
     with pytest.raises(StoreFault):
@@ -119,14 +119,14 @@ def test_a_running_node_lacking_a_scheduled_version_warns_then_stops_before_it(
         cli.open_node(config, data, validator)  # type: ignore[arg-type]
     assert failed.value.exit_code == cli.EXIT_MISSING_CONTRACT == 7
 
-    upgraded = Node(config, data, validator, registry=registry_with_v2())
+    upgraded = Node(config, data, validator, registry=registry_with_v3())
     try:
         assert upgraded.chain.head.height == 4 and upgraded.chain.release_gap is None
         body = issuance.Apply(members["supplier"].address, issuance.Terms(
             members["core"].address, 100, now_ms() + 90 * DAY_MS, True, False, 0, 0,
             "HT-V2", b"v2".ljust(32, b".")))
         tx = sign_transaction(Transaction(Payload(
-            "upgrade-test", ContractRef("issuance", 2, v2_hash()), "apply", encode(body),
+            "upgrade-test", ContractRef("issuance", 3, v3_hash()), "apply", encode(body),
             FAR_EXPIRY, 7), ()), members["supplier"])
         assert produce(upgraded, tx) == 5
         assert upgraded.store.tx_record(payload_id(tx.payload)) is not None
@@ -141,10 +141,10 @@ def test_a_node_syncing_blocks_stops_at_the_height_before_a_version_it_lacks(
     committed one by one by a node of the old release (node/replication/sync.py)."""
     text, validator, members = lone_node(tmp_path)
     config = parse_network(text)
-    new = Node(config, tmp_path / "new", validator, registry=registry_with_v2())
+    new = Node(config, tmp_path / "new", validator, registry=registry_with_v3())
     old = Node(config, tmp_path / "old", validator)
     try:
-        activate = governance.Activate(members["agency"].address, "issuance", 2, v2_hash(), 4)
+        activate = governance.Activate(members["agency"].address, "issuance", 3, v3_hash(), 4)
         produce(new, build_tx("upgrade-test", "governance", "activate", activate,
                               members["agency"]))
         while new.chain.head.height < 6:
@@ -167,7 +167,7 @@ def test_a_node_syncing_blocks_stops_at_the_height_before_a_version_it_lacks(
         assert refused.value.code == "node.missing_contract"
         old.close()
         # Its store holds blocks 1 to 3, whole; the new release goes on from there.
-        old = Node(config, tmp_path / "old", validator, registry=registry_with_v2())
+        old = Node(config, tmp_path / "old", validator, registry=registry_with_v3())
         assert old.chain.head.height == 3
         for height in (4, 5, 6):
             block = new.chain.block(height)

@@ -545,7 +545,7 @@ def test_a_proposal_touching_a_reserved_voucher_is_refused() -> None:
     t = triangle()
     ledger = t.ledger
     offer = ledger.run("redemption", "publish", redemption.Publish(
-        ledger.addr("core"), "asset", "flat 12-3", 400_000), "core")
+        ledger.addr("core"), "asset", "flat 12-3", 400_000, "FC-12-3"), "core")
     ledger.run("redemption", "request", redemption.Ask(
         ledger.addr("supplier"), t.voucher, offer, 400_000, None), "supplier")
     assert voucher(ledger, t.voucher).reserved_by is not None
@@ -876,7 +876,7 @@ def test_the_same_basis_document_backs_one_live_obligation_between_two_members()
     first = ledger.tx("obligation", "submit", body, "supplier")
     ledger.block(first)
     again = ledger.tx("obligation", "submit", body, "supplier")
-    assert ledger.refused(again) == "obligation.duplicate"
+    assert ledger.refused(again) == "basis.in_use"
     # Once the first is declined, the document may back a corrected upload.
     ledger.block(ledger.tx("obligation", "decline", obligations.Decline(
         ledger.addr("core"), payload_id(first.payload), "wrong amount"), "core"))

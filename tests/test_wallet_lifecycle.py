@@ -206,10 +206,17 @@ def scenario(net: Devnet, tmp: Path) -> None:
     merchant_part = subject(paid, "voucher.transferred")
     xinhe_rest = subject(paid, "voucher.remainder")
 
-    # The core enterprise lists consumption it settles with; the merchant redeems ¥100,000.
+    # The core enterprise lists consumption it settles with, up to ¥100,000 in all, and a
+    # flat by its title certificate number, which it cannot offer twice.
     offer = subject(net.ok("core", "offer", "publish", "--kind", "consumption",
                            "--description", "华远建材商城 building materials",
-                           "--price", "100000"), "offer.published")
+                           "--price", "100000", "--cap", "100000"), "offer.published")
+    title = ("--title", "钦房权证字第2026000207号")
+    net.ok("core", "offer", "publish", "--kind", "asset", "--description", "华远花园 3-1201",
+           "--price", "1180000", *title)
+    assert "redemption.title_in_use" in net.refused(
+        "core", "offer", "publish", "--kind", "asset", "--description", "the same flat",
+        "--price", "1", *title)
     assert offer in [o["id"] for o in net.ok("agency", "offers", "--debtor", a["core"])["offers"]]
     request = net.ok("merchant", "redeem", merchant_part, "--offer", offer)["id"]
     accepted = net.ok("core", "redemption", "accept", request)
@@ -218,6 +225,10 @@ def scenario(net: Devnet, tmp: Path) -> None:
                 if r["id"] == request]
     assert (asked["status"], asked["reduced_fen"], asked["remainder"]) == (
         "accepted", 10_000_000, merchant_rest)
+    # The merchant's ¥100,000 used up the offer's cap: it is redeemed.
+    (used,) = [o for o in net.ok("agency", "offers", "--debtor", a["core"])["offers"]
+               if o["id"] == offer]
+    assert (used["status"], used["stock"]["used_fen"]) == ("redeemed", 10_000_000)
     # The remainder keeps circulating: the merchant passes it on to Mingda.
     onward = net.ok("merchant", "transfer", merchant_rest, "--to", a["mingda"],
                     "--amount", "50000")

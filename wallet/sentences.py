@@ -87,8 +87,10 @@ def what_happened(view: dict) -> str | None:
         return (f"sold {yuan(b['amount_fen'])} of claim under commitment {b['commitment']}; "
                 f"the acquirer's part {first('voucher.transferred')}{remainder()}")
     if op == "redemption.publish":
+        title = f", title {b['title_ref']}" if b.get("title_ref") else ""
+        cap = f", up to {yuan(b['cap_fen'])} in all" if b.get("cap_fen") else ""
         return (f"offer {first('offer.published')} published: {b['kind']}, "
-                f"{b['description']}, {yuan(b['price_fen'])}")
+                f"{b['description']}, {yuan(b['price_fen'])}{title}{cap}")
     if op == "redemption.change":
         return f"offer {b['offer']} now: {b['description']}, {yuan(b['price_fen'])}"
     if op == "redemption.withdraw_offer":

@@ -164,7 +164,11 @@ LIFECYCLE_SCHEMAS = dict([
            exercisable={"type": "boolean", "description": "open, lock ended and not expired "
                         "at the head's ledger time"}),
     named("Sale", acquisition.Sale, required=["tx_id"], tx_id=HEX32),
-    named("Offer", redemption.Offer),
+    named("OfferStock", redemption.Stock),
+    named("Offer", redemption.Offer, required=["stock"], stock={
+        "anyOf": [ref("OfferStock"), {"type": "null"}],
+        "description": "an asset's title certificate number, a consumption offer's cap and "
+        "how much of it redemptions used; null for an offer with neither"}),
     named("Redemption", redemption.Request),
     named("ProductTerms", products.Terms, {
         "recourse": "factoring: true with recourse to the seller (有追索权), false without "

@@ -14,6 +14,7 @@ from aiohttp import web
 from contracts import obligations, redemption, setoff
 from contracts.access import readable
 from contracts.codec import to_json
+from contracts.state import Reader
 from node.http.params import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -32,8 +33,10 @@ from node.service import Node
 # ---------------------------------------------------------------- offers and redemptions
 
 
-def offer_view(offer: redemption.Offer) -> dict[str, Any]:
-    return to_json(offer)
+def offer_view(store: Reader, offer: redemption.Offer) -> dict[str, Any]:
+    """The offer with its stock (title number, cap and what is used of it), if any."""
+    stock = redemption.get_stock(store, offer.id)
+    return {**to_json(offer), "stock": None if stock is None else to_json(stock)}
 
 
 def redemption_view(request: redemption.Request) -> dict[str, Any]:
@@ -52,13 +55,13 @@ async def list_offers(request: web.Request) -> web.Response:
     page, next_cursor = redemption.offers_page(node.store, debtor, cursor_param(request),
                                                limit, status)
     rows = readable(node.store, caller, "offer", page)
-    return page_answer("offers", [offer_view(o) for o in rows], next_cursor)
+    return page_answer("offers", [offer_view(node.store, o) for o in rows], next_cursor)
 
 
 async def get_offer(request: web.Request) -> web.Response:
     """A redemption offer."""
     offer = record_by_id(request, "offer", "offer", redemption.get_offer)
-    return web.json_response(offer_view(offer))
+    return web.json_response(offer_view(request.app[NODE].store, offer))
 
 
 async def list_redemptions(request: web.Request) -> web.Response:

@@ -32,12 +32,18 @@ def offer_group() -> None:
 @click.option("--kind", required=True, type=click.Choice(sorted(redemption.OFFER_KINDS)))
 @click.option("--description", required=True)
 @click.option("--price", required=True, help="in yuan")
+@click.option("--title", "title_ref", default="",
+              help="an asset's title certificate number (产权证号); required for an asset")
+@click.option("--cap", default=None, help="in yuan: the most a consumption offer settles")
 @tx_options
 @pass_wallet
-def offer_publish(w: Wallet, kind: str, description: str, price: str, out: Path | None,
-                  expires_in: int | None) -> None:
-    """Publish an offer (资产抵付 asset, or 消费抵付 consumption) as the debtor."""
-    body = redemption.Publish(w.address(), kind, description, parse_yuan(price))
+def offer_publish(w: Wallet, kind: str, description: str, price: str, title_ref: str,
+                  cap: str | None, out: Path | None, expires_in: int | None) -> None:
+    """Publish an offer (资产抵付 asset, or 消费抵付 consumption) as the debtor. One
+    asset is offered once (its title number in no other offer); a consumption offer
+    with a cap is used up by the redemptions it settles."""
+    body = redemption.Publish(w.address(), kind, description, parse_yuan(price), title_ref,
+                              parse_yuan(cap) if cap is not None else 0)
     w.transact("redemption", "publish", body, out, expires_in)
 
 
