@@ -30,6 +30,7 @@ from contracts import (  # noqa: E402
     obligations,
     payment,
     pledge,
+    products,
     redemption,
     setoff,
     transfer,
@@ -220,7 +221,8 @@ def day_end_ms(days_ahead: int) -> int:
 
 DEMO_KEYS = ("application", "voucher", "pending_application", "xinhe_part", "pledge",
              "for_sale", "commitment", "merchant_part", "offers", "redemption", "extending",
-             "overdue", "obligations", "setoff_round", "setoff_remainder", "setoff_run")
+             "overdue", "obligations", "setoff_round", "setoff_remainder", "setoff_run",
+             "product")
 SETOFF_FEN = 5_000_000  # what the demo's set-off round clears on each of its three legs
 RUN_FEN = 2_000_000  # what the demo's set-off run clears on each of its three legs
 
@@ -280,6 +282,11 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         a["mingda"], bytes.fromhex(voucher), a["xinhe"], 30_000_000, None), "mingda")
     xinhe_part = subjects(moved, "voucher.transferred")[0]
     mingda_rest = subjects(moved, "voucher.remainder")[0]
+    # The bank publishes the pledge loan it offers holders of claims (资金提供方的产品).
+    product = run("product", "publish", products.Publish(
+        a["bank"], "应收账款质押贷款", "pledge_loan", products.Terms(
+            None, 30, 360, 350, 600, 10_000_000, 500_000_000, "BANK-PRODUCT-2026-07")),
+        "bank")
     # Xinhe pledges its part to the bank for a loan (质押登记).
     pledged = run("pledge", "create", pledge.Create(
         a["xinhe"], a["bank"], bytes.fromhex(xinhe_part), 25_000_000, day_end_ms(90),
@@ -372,6 +379,7 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         "offers": [flat["id"], materials["id"]], "redemption": asked["id"],
         "extending": extending, "overdue": overdue, "obligations": [i.hex() for i in loop],
         "setoff_round": round_id, "setoff_remainder": remainder, "setoff_run": run_id,
+        "product": product["id"],
     }
 
 
@@ -591,8 +599,9 @@ def guide(state: dict) -> None:
     demo = state["demo"]
     say("\nDemo data: every lifecycle operation once.")
     say(f"  voucher {demo['voucher']}")
+    say(f"  product {demo['product'][:16]}…: the bank's pledge loan (应收账款质押贷款, 3.5–6%)")
     say("    ¥1,250,000.00 of Huayuan to Mingda Steel: ¥300,000 passed to Xinhe and pledged")
-    say(f"    to the bank (pledge {demo['pledge'][:16]}…), the rest split;")
+    say(f"    to the bank (pledge {demo['pledge'][:16]}…, filed at 中登网), the rest split;")
     say(f"    ¥600,000 under an acquisition commitment ({demo['commitment'][:16]}…), ¥150,000 paid")
     say("    to the merchant, who redeemed ¥100,000 against Huayuan's building-materials offer;")
     say(f"  voucher {demo['extending'][:16]}… fell due and extended 30 days (展期);")
@@ -619,6 +628,9 @@ def guide(state: dict) -> None:
     say(f"  {wallet} {by['core']['key_file']} record {by['core']['address']}")
     say(f"  {wallet} {by['core']['key_file']} events")
     say(f"  {wallet} {by['bank']['key_file']} pledges")
+    say(f"  {wallet} {by['xinhe']['key_file']} product list")
+    say(f"  {wallet} {by['mingda']['key_file']} pledge-certificate "
+        f"--debtor {by['core']['address']}")
     say(f"  {wallet} {by['mingda']['key_file']} overdue")
     say(f"  {wallet} {by['core']['key_file']} confirm {demo['pending_application']}")
     say(f"  {wallet} {by['agency']['key_file']} approve {demo['pending_application']}")

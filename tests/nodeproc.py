@@ -243,7 +243,6 @@ class LocalNode:
     members: dict[str, KeyPair]
 
 
-@contextmanager
 def member_key_files(net: Network, where: Path) -> dict[str, Path]:
     """Each member's key sealed under PASSPHRASE in `where`/<name>.json (owner-only), as
     a member's wallet keeps it; by member name."""
@@ -255,6 +254,7 @@ def member_key_files(net: Network, where: Path) -> dict[str, Path]:
     return files
 
 
+@contextmanager
 def local_node(root: Path, chain_id: str, genesis_ms: int,
                limits: dict[str, int] | None = LOAD_LIMITS) -> Iterator[LocalNode]:
     members = {name: KeyPair.generate() for name in MEMBER_ROLES}

@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -110,9 +112,10 @@ def live_parts(net: Devnet, origin: str) -> dict[str, dict]:
     return found
 
 
-@pytest.mark.process
-def test_voucher_lifecycle_through_the_wallet(tmp_path: Path) -> None:
-    directory = tmp_path / "devnet"
+@contextmanager
+def devnet(tmp: Path) -> Iterator[Devnet]:
+    """The demo network of scripts/devnet started in `tmp`/devnet, stopped after."""
+    directory = tmp / "devnet"
     up = subprocess.run(
         [str(ROOT / "scripts" / "devnet"), "--detach", "--dir", str(directory),
          "--port", str(free_port_block(9))],
@@ -120,11 +123,16 @@ def test_voucher_lifecycle_through_the_wallet(tmp_path: Path) -> None:
     )
     try:
         assert up.returncode == 0, up.stderr
-        net = Devnet(json.loads((directory / "devnet.json").read_text()))
-        scenario(net, tmp_path)
+        yield Devnet(json.loads((directory / "devnet.json").read_text()))
     finally:
         subprocess.run([str(ROOT / "scripts" / "devnet"), "stop", "--dir", str(directory)],
                        capture_output=True, timeout=60)
+
+
+@pytest.mark.process
+def test_voucher_lifecycle_through_the_wallet(tmp_path: Path) -> None:
+    with devnet(tmp_path) as net:
+        scenario(net, tmp_path)
 
 
 def scenario(net: Devnet, tmp: Path) -> None:

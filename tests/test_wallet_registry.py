@@ -5,30 +5,17 @@ answered as a query certificate that the wallet verifies (and verifies again off
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.nodeproc import free_port_block
-from tests.test_wallet_lifecycle import ROOT, Devnet, subject
+from tests.test_wallet_lifecycle import Devnet, devnet, subject
 
 
 @pytest.mark.process
 def test_the_pledge_registry_through_the_wallet(tmp_path: Path) -> None:
-    directory = tmp_path / "devnet"
-    up = subprocess.run(
-        [str(ROOT / "scripts" / "devnet"), "--detach", "--dir", str(directory),
-         "--port", str(free_port_block(9))],
-        capture_output=True, text=True, timeout=120,
-    )
-    try:
-        assert up.returncode == 0, up.stderr
-        scenario(Devnet(json.loads((directory / "devnet.json").read_text())), tmp_path)
-    finally:
-        subprocess.run([str(ROOT / "scripts" / "devnet"), "stop", "--dir", str(directory)],
-                       capture_output=True, timeout=60)
+    with devnet(tmp_path) as net:
+        scenario(net, tmp_path)
 
 
 def scenario(net: Devnet, tmp: Path) -> None:
