@@ -130,9 +130,8 @@ def devnet(tmp: Path) -> Iterator[Devnet]:
 
 
 @pytest.mark.process
-def test_voucher_lifecycle_through_the_wallet(tmp_path: Path) -> None:
-    with devnet(tmp_path) as net:
-        scenario(net, tmp_path)
+def test_voucher_lifecycle_through_the_wallet(demo_devnet: Devnet, tmp_path: Path) -> None:
+    scenario(demo_devnet, tmp_path)
 
 
 def scenario(net: Devnet, tmp: Path) -> None:

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_wallet_lifecycle import Devnet, devnet, subject
+from tests.test_wallet_lifecycle import Devnet, subject
 
 
 @pytest.mark.process
-def test_the_pledge_registry_through_the_wallet(tmp_path: Path) -> None:
-    with devnet(tmp_path) as net:
-        scenario(net, tmp_path)
+def test_the_pledge_registry_through_the_wallet(demo_devnet: Devnet, tmp_path: Path) -> None:
+    scenario(demo_devnet, tmp_path)
 
 
 def scenario(net: Devnet, tmp: Path) -> None:
