@@ -120,14 +120,23 @@ class Overlay:
 
     def written(self, prefix: bytes, start: bytes = b"") -> list[tuple[bytes, bytes | None]]:
         """This overlay's own writes under `prefix` from `start` on, in key order (None:
-        deleted): what a block did to a key space, without reading the state beneath."""
-        keys = self._written_keys()
+        deleted): what a block did to a key space, without reading the state beneath.
+
+        When a new key has come since the keys were last sorted, the writes are filtered
+        and only those found are sorted: a block's end reads its applied ids this way
+        and then writes again, so sorting all its writes here would be done twice."""
+        lower = max(prefix, start)
+        writes = self.writes
+        if self._keys is None:
+            return [(key, writes[key]) for key in
+                    sorted(k for k in writes if k >= lower and k.startswith(prefix))]
+        keys = self._keys
         found = []
-        for i in range(bisect_left(keys, max(prefix, start)), len(keys)):
+        for i in range(bisect_left(keys, lower), len(keys)):
             key = keys[i]
             if not key.startswith(prefix):
                 break
-            found.append((key, self.writes[key]))
+            found.append((key, writes[key]))
         return found
 
     def child(self) -> Overlay:

@@ -239,11 +239,14 @@ def test_an_overlay_scans_and_lists_changes_as_a_plain_dictionary_would(
             model[key], written[key] = value, value
             model.pop(key + b"\x00", None)
             written[key + b"\x00"] = None
-        prefix = key[:1]
+        prefix, start = key[:1], key
+        # Its own writes, before a scan sorts its keys (after a new key) and after.
+        own = sorted((k, v) for k, v in written.items() if k.startswith(prefix) and k >= start)
+        assert overlay.written(prefix, start) == own
         expected = sorted((k, v) for k, v in model.items() if k.startswith(prefix))
         assert list(overlay.scan(prefix)) == expected
-        start = key
         assert list(overlay.scan(prefix, start)) == [kv for kv in expected if kv[0] >= start]
+        assert overlay.written(prefix, start) == own
     assert overlay.changes() == sorted(written.items())
 
 
