@@ -47,6 +47,7 @@ from tests.nodeproc import (
     make_network,
     now_ms,
     post_tx,
+    running,
     terms,
     tx_id,
 )
@@ -312,9 +313,7 @@ def test_light_node_keeps_exactly_its_members_records_across_a_validator_set_cha
 
 def test_light_node_refuses_a_tampered_answer_and_keeps_its_store(tmp_path: Path) -> None:
     net = make_network(tmp_path / "net")
-    proc = NodeProcess(net).start()
-    try:
-        proc.wait_ready()
+    with running(net):
         genesis = net.root / "home" / GENESIS_FILE
         supplier = net.members["supplier"]
         issue(net, "supplier", "core", "HT-1")
@@ -335,15 +334,11 @@ def test_light_node_refuses_a_tampered_answer_and_keeps_its_store(tmp_path: Path
                 proxy.mode = "pass"
                 wait_until("the light node catches up again", lambda: caught_up(light, net))
             assert len([r for r in light.records() if r["kind"] == "voucher"]) == 4
-    finally:
-        proc.kill()
 
 
 def test_the_wallet_reads_and_submits_through_the_light_node(tmp_path: Path) -> None:
     net = make_network(tmp_path / "net")
-    proc = NodeProcess(net).start()
-    try:
-        proc.wait_ready()
+    with running(net):
         genesis = net.root / "home" / GENESIS_FILE
         supplier = net.members["supplier"]
         voucher = issue(net, "supplier", "core", "HT-1")
@@ -381,8 +376,6 @@ def test_the_wallet_reads_and_submits_through_the_light_node(tmp_path: Path) -> 
             stranger = get(light.api, "/v1/events?address=" + supplier.address.hex(),
                            key=net.members["core"])
             assert stranger.status == 403
-    finally:
-        proc.kill()
 
 
 # ------------------------------------------------------------------ its parts, in process
