@@ -66,6 +66,15 @@ class Net:
         approved = self.ok("agency", "approve", applied["id"])
         return next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
 
+    def payment(self, voucher: str, amount: str, order: str) -> Path:
+        """A payment of `amount` yuan of `voucher` to the merchant, drafted and signed by
+        the supplier: what the merchant's accept takes."""
+        draft = self.tmp / f"pay-{order}.json"
+        self.ok("supplier", "pay", voucher, "--merchant", self.a["merchant"], "--amount",
+                amount, "--order", order, "--out", str(draft))
+        self.ok("supplier", "sign", str(draft), "--yes")
+        return draft
+
 
 def admit(n: Net, name: str, role: str) -> None:
     key = KeyPair.generate()
@@ -239,10 +248,7 @@ def test_verify_proves_the_redemption_request_a_voucher_is_reserved_by(n: Net) -
     assert (proven["reservation"]["status"], proven["reservation"]["price_fen"]) == (
         "requested", 10_000)
     # A merchant is not asked to accept a reserved claim: the ledger would refuse it.
-    pay = n.tmp / "pay-reserved.json"
-    n.ok("supplier", "pay", voucher, "--merchant", n.a["merchant"], "--amount", "10",
-         "--order", "O-R", "--out", str(pay))
-    n.ok("supplier", "sign", str(pay), "--yes")
+    pay = n.payment(voucher, "10", "O-R")
     refused = n.run("merchant", "accept", str(pay), "--yes")
     assert refused.returncode == 1 and "wallet.voucher_reserved" in refused.stderr
 
@@ -250,10 +256,7 @@ def test_verify_proves_the_redemption_request_a_voucher_is_reserved_by(n: Net) -
 def test_a_merchant_refuses_a_voucher_proven_spent_after_the_payment_was_drafted(
         n: Net) -> None:
     voucher = n.issue("200.00")
-    pay = n.tmp / "pay-spent.json"
-    n.ok("supplier", "pay", voucher, "--merchant", n.a["merchant"], "--amount", "150",
-         "--order", "O-1", "--out", str(pay))
-    n.ok("supplier", "sign", str(pay), "--yes")
+    pay = n.payment(voucher, "150", "O-1")
     # The payer moves the claim on before the merchant accepts: the draft's state is spent.
     n.ok("supplier", "split", voucher, "--amounts", "100,100")
     refused = n.run("merchant", "accept", str(pay), "--yes")
@@ -268,20 +271,14 @@ def test_a_merchant_refuses_a_voucher_proven_spent_after_the_payment_was_drafted
 
 def test_a_merchant_accepts_a_live_voucher_after_proving_it(n: Net) -> None:
     voucher = n.issue("200.00")
-    pay = n.tmp / "pay-live.json"
-    n.ok("supplier", "pay", voucher, "--merchant", n.a["merchant"], "--amount", "150",
-         "--order", "O-2", "--out", str(pay))
-    n.ok("supplier", "sign", str(pay), "--yes")
+    pay = n.payment(voucher, "150", "O-2")
     accepted = n.run("merchant", "accept", str(pay), "--yes")
     assert accepted.returncode == 0, accepted.stderr
     assert f"voucher {voucher} verified at height" in accepted.stderr
     assert json.loads(accepted.stdout)["status"] == "committed"
     # A payment of more than the voucher holds is refused before signing.
     small = n.issue("20.00")
-    over = n.tmp / "pay-over.json"
-    n.ok("supplier", "pay", small, "--merchant", n.a["merchant"], "--amount", "30",
-         "--order", "O-3", "--out", str(over))
-    n.ok("supplier", "sign", str(over), "--yes")
+    over = n.payment(small, "30", "O-3")
     refused = n.run("merchant", "accept", str(over), "--yes")
     assert refused.returncode == 1 and "wallet.voucher_short" in refused.stderr
     assert json.loads(over.read_text())["signed_by"] == [n.a["supplier"]]
@@ -289,10 +286,7 @@ def test_a_merchant_accepts_a_live_voucher_after_proving_it(n: Net) -> None:
 
 def test_a_tampered_proof_gives_its_code_and_no_signature(n: Net) -> None:
     voucher = n.issue("100.00")
-    pay = n.tmp / "pay-tampered.json"
-    n.ok("supplier", "pay", voucher, "--merchant", n.a["merchant"], "--amount", "50",
-         "--order", "O-T", "--out", str(pay))
-    n.ok("supplier", "sign", str(pay), "--yes")
+    pay = n.payment(voucher, "50", "O-T")
     server, proxy = tampering_proxy(n.api, flip_proofs)
     try:
         refused = n.run("merchant", "accept", str(pay), "--yes", api=proxy)
