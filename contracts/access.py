@@ -27,6 +27,7 @@ from contracts import (
     documents,
     evidence,
     fees,
+    financing,
     governance,
     issuance,
     membership,
@@ -70,6 +71,8 @@ PARTIES = {
     "run_member": "a member the run cleared something of",
     "signer": "signer",
     "addressee": "addressee",
+    "funder": "a funder a financing request reaches",
+    "quoter": "the funder that answered",
     "agency": "agency",
     "regulator": "regulators",
 }
@@ -142,6 +145,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
+    financing,
 )
 
 

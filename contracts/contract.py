@@ -165,6 +165,7 @@ def default_registry() -> Registry:
         documents,
         extension,
         fees,
+        financing,
         governance,
         issuance,
         membership,
@@ -181,4 +182,5 @@ def default_registry() -> Registry:
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
         payment, obligations, setoff, extension, documents, nodes, products,
+        financing,
     ])
