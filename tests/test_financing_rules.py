@@ -14,7 +14,7 @@ import pytest
 from contracts import access, financing, pledge, pricing
 from contracts.financing import Accept, Decline, Quote, Request, Withdraw
 from contracts.tx import Transaction, payload_id
-from contracts.vouchers import get_voucher, part_id
+from contracts.vouchers import part_id
 from tests.memledger import DAY_MS, Ledger
 from tests.test_lifecycle_rules import (
     NOBODY,
