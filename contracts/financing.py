@@ -95,7 +95,7 @@ class FinancingRequest:
     status: Annotated[str, OneOf(frozenset(REQUEST_STATUSES))]
     created_at_ms: TimeMs
     closed_at_ms: TimeMs | None
-    answers: U32  # funders that answered
+    answered: U32  # funders that answered
     quote: Hash32 | None  # the accepted quote
     outcome: Hash32 | None  # the pledge registered or the sale made on acceptance
 
@@ -352,7 +352,7 @@ def request(ctx: Context, body: Request) -> None:
         id=ctx.tx_id, holder=body.holder, voucher=reserved.id, origin=reserved.origin,
         debtor=reserved.debtor, amount_fen=body.amount_fen, kind=body.kind,
         term_days=body.term_days, funders=body.funders, open_until_ms=open_until_ms,
-        status="open", created_at_ms=ctx.time_ms, closed_at_ms=None, answers=0, quote=None,
+        status="open", created_at_ms=ctx.time_ms, closed_at_ms=None, answered=0, quote=None,
         outcome=None)
     put_record(ctx.state, request_key(made.id), made)
     for party in (body.holder, *body.funders):
@@ -379,7 +379,7 @@ def _answering(ctx: Context, request_id: bytes, funder: bytes
     latest = latest_answer(ctx.state, request.id, funder)
     require(latest is None or latest.status != "declined", "financing.already_declined",
             "you declined this request; you answer it no more")
-    require(latest is not None or request.answers < MAX_ANSWERS, "financing.too_many_answers",
+    require(latest is not None or request.answered < MAX_ANSWERS, "financing.too_many_answers",
             f"{MAX_ANSWERS} funders answered this request already")
     return request, latest
 
@@ -387,7 +387,7 @@ def _answering(ctx: Context, request_id: bytes, funder: bytes
 def _record_answer(ctx: Context, request: FinancingRequest, latest: Answer | None,
                    answer: Answer) -> None:
     if latest is None:
-        request = replace(request, answers=request.answers + 1)
+        request = replace(request, answered=request.answered + 1)
         put_record(ctx.state, request_key(request.id), request)
         ctx.state.put(party_key(answer.funder, request.id), b"")
     else:

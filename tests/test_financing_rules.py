@@ -243,7 +243,7 @@ def test_an_addressed_funder_quotes_and_the_holder_is_told(ledger: Ledger) -> No
     assert found.price_fen == 0 and found.recourse is None
     assert parties(ledger, events, "financing.quoted") == {
         ledger.addr("supplier"), ledger.addr("bank")}
-    assert request_record(ledger, request_id).answers == 1
+    assert request_record(ledger, request_id).answered == 1
 
 
 def test_a_new_quote_replaces_the_funders_earlier_one(ledger: Ledger) -> None:
@@ -254,7 +254,7 @@ def test_a_new_quote_replaces_the_funders_earlier_one(ledger: Ledger) -> None:
     assert answer(ledger, first).status == "replaced"
     assert answer(ledger, second).status == "offered"
     assert financing.latest_answer(ledger.store, request_id, ledger.addr("bank")).id == second
-    assert request_record(ledger, request_id).answers == 1  # one funder answered
+    assert request_record(ledger, request_id).answered == 1  # one funder answered
     # The replaced quote is accepted no more.
     assert ledger.refused(accept_tx(ledger, first)) == "financing.quote_not_live"
 

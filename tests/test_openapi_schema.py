@@ -39,7 +39,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from contracts import documents, issuance, membership, obligations, products, setoff
+from contracts import documents, financing, issuance, membership, obligations, products, setoff
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
@@ -195,6 +195,18 @@ def add_products(w: World) -> None:
         w.addr("bank"), withdrawn), "bank"))
 
 
+def add_financing(w: World) -> None:
+    """supplier2 asks the bank to lend on 100,000 of what it kept; the bank quotes."""
+    at = T0 + 22 * DAY_MS + 40 * SEC
+    asked = w.tx("financing", "request", financing.Request(
+        w.addr("supplier2"), w.ids["T1rr"], 100_000, "pledge_loan", 90, (w.addr("bank"),), 7),
+        "supplier2")
+    w.block(at, asked)
+    w.block(at + SEC, w.tx("financing", "quote", financing.Quote(
+        w.addr("bank"), tx_id(asked), 80_000, 435, 90, None, at + DAY_MS), "bank"))
+    w.ids["financing"] = tx_id(asked)
+
+
 def add_pending_and_rejected(w: World) -> None:
     """One transaction waits in the mempool; one was refused by a rule on arrival."""
     at = T0 + 23 * DAY_MS
@@ -217,6 +229,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         add_setoff_run(w)
         add_document(w)
         add_products(w)
+        add_financing(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -331,6 +344,9 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/products", {}, {"funder": a("bank"), "status": "withdrawn"}),
         ("/v1/products", {}, {"kind": "factoring", "limit": "1"}),
         ("/v1/products/{id}", {"id": i("product")}, {}),
+        ("/v1/financing/requests", {}, {"party": a("bank")}),
+        ("/v1/financing/requests", {}, {"status": "open"}),
+        ("/v1/financing/requests/{id}", {"id": i("financing")}, {}),
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),

@@ -210,6 +210,11 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/products": Sample(f"/v1/products?funder={a('bank')}&kind=pledge_loan",
                                    "product"),
         "GET /v1/products/{id}": Sample(f"/v1/products/{r['product'].id.hex()}", "product"),
+        "GET /v1/financing/requests": Sample(
+            f"/v1/financing/requests?party={party('financing_request', 'holder')}",
+            "financing_request", "holder"),
+        "GET /v1/financing/requests/{id}": Sample(
+            f"/v1/financing/requests/{r['financing_request'].id.hex()}", "financing_request"),
         "GET /v1/redemptions": Sample(
             f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
             "holder"),
@@ -384,7 +389,12 @@ def test_each_route_answers_each_caller_as_the_table_says(api: Api, route: str) 
         return
     failures = []
     for who, name in callers(api, route, sample):
-        status, body = api.get(sample.path, name, headers_for(api, who))
+        # A party tried on another record of the kind (test_read_rules.World.seen_by) asks
+        # for that record.
+        path, seen = sample.path, api.world.seen_by.get((sample.kind, who))
+        if seen is not None:
+            path = path.replace(api.world.records[sample.kind].id.hex(), seen.id.hex())
+        status, body = api.get(path, name, headers_for(api, who))
         document = json.loads(body) if body.startswith((b"{", b"[")) else None
         if allowed(api, route, sample, who, name):
             if status != 200:
@@ -394,7 +404,7 @@ def test_each_route_answers_each_caller_as_the_table_says(api: Api, route: str) 
             # the node holds none, and the evidence route is tried for who reads it only;
             # so is its node record (an observer the world's ledger never admitted).
             if sample.kind not in (None, "evidence", "node") and reads.reach != "oversight":
-                wanted = record_json(api, sample.kind)
+                wanted = record_json(api, sample.kind) if seen is None else to_json(seen)
                 if isinstance(wanted, dict) and not contains(document, wanted):
                     failures.append((who, name, "record missing", body[:300]))
             continue

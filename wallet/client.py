@@ -227,6 +227,14 @@ class Client:
     def product(self, product_id: str) -> dict:
         return self._call(f"/v1/products/{product_id}")
 
+    def financing_requests(self, party: str | None = None, status: str | None = None,
+                           max_items: int = 1000) -> dict:
+        return self.listing("/v1/financing/requests", "requests", max_items, party=party,
+                            status=status)
+
+    def financing_request(self, request_id: str) -> dict:
+        return self._call(f"/v1/financing/requests/{request_id}")
+
     def redemptions(self, holder: str | None = None, debtor: str | None = None,
                     max_items: int = 1000) -> dict:
         return self.listing("/v1/redemptions", "redemptions", max_items, holder=holder,

@@ -35,6 +35,8 @@ from node.http.chain import (
     list_evidence,
 )
 from node.http.explorer import add_explorer
+from node.http.financing import get_request as get_financing_request
+from node.http.financing import list_requests as list_financing_requests
 from node.http.headers import get_genesis_header, get_headers
 from node.http.members import (
     get_application,
@@ -149,6 +151,9 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/offers/{id}": Reads("record", ("offer",)),
     "GET /v1/products": Reads("record", ("product",)),
     "GET /v1/products/{id}": Reads("record", ("product",)),
+    "GET /v1/financing/requests": Reads("own", ("financing_request",)),
+    "GET /v1/financing/requests/{id}": Reads("record",
+                                             ("financing_request", "financing_answer")),
     "GET /v1/redemptions": Reads("own", ("redemption",)),
     "GET /v1/redemptions/{id}": Reads("record", ("redemption",)),
     "GET /v1/fees": Reads("record", ("fee_schedule",)),
@@ -266,6 +271,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/offers/{id}", get_offer),
         web.get("/v1/products", list_products),
         web.get("/v1/products/{id}", get_product),
+        web.get("/v1/financing/requests", list_financing_requests),
+        web.get("/v1/financing/requests/{id}", get_financing_request),
         web.get("/v1/redemptions", list_redemptions),
         web.get("/v1/redemptions/{id}", get_redemption),
         web.get("/v1/fees", get_fee_schedule),

@@ -8,6 +8,7 @@ from typing import Any
 from contracts import (
     acquisition,
     evidence,
+    financing,
     obligations,
     pledge,
     products,
@@ -194,6 +195,16 @@ def lifecycle_paths() -> dict[str, Any]:
             "A funder's product", [id_("id", "product id (sha256 of a domain tag, the "
                                          "funder and the product's name)")],
             _json(ref("Product"), "product"), 400, 404),
+        "/v1/financing/requests": _get(
+            "Financing requests: a member's own (made, addressed to it or answered by it), "
+            "or without party= the open requests to every funder",
+            [_query("party", "member address (a member lists its own)"),
+             _query("status", STATUS_FILTER, enum(financing.REQUEST_STATUSES)), *PAGING],
+            _page("requests", "FinancingRequest", "a page of financing requests"), 400, 403),
+        "/v1/financing/requests/{id}": _get(
+            "A financing request with the answers the caller reads",
+            [id_("id", "request id (the request transaction's id)")],
+            _json(ref("FinancingRequestAnswered"), "financing request"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),

@@ -17,6 +17,7 @@ from contracts import (
     documents,
     evidence,
     fees,
+    financing,
     issuance,
     membership,
     nodes,
@@ -176,6 +177,15 @@ LIFECYCLE_SCHEMAS = dict([
         "min_price_bp": "pledge_loan: annual interest rate; factoring: discount off the "
                         "claim's face amount (basis points)"}),
     named("Product", products.Product),
+    named("FinancingRequest", financing.FinancingRequest),
+    named("FinancingAnswer", financing.Answer, {
+        "amount_fen": "a loan's principal; the face amount of claim a sale buys",
+        "rate_bp": "a loan's annual interest rate; a sale's annual discount (basis points)"}),
+    ("FinancingRequestAnswered", derived(
+        financing.FinancingRequest, None, ["answers"],
+        answers={"type": "array", "items": ref("FinancingAnswer"),
+                 "description": "the answers the caller reads: the holder every one, a "
+                 "funder its own"})),
     named("FeeSchedule", fees.Schedule),
     named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
            required=["height", "cursor"], height=INT,

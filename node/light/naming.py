@@ -29,6 +29,10 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("offer.", "offer"),
     ("redemption.", "redemption"),
     ("product.", "product"),
+    # A funder's answer names the answer; the rest of the family names the request.
+    ("financing.quoted", "financing_answer"),
+    ("financing.declined", "financing_answer"),
+    ("financing.", "financing_request"),
     ("obligation.", "obligation"),
     ("setoff.proposed", "setoff_round"),
     ("setoff.consented", "setoff_round"),
