@@ -35,6 +35,7 @@ from contracts import (
     pledge,
     products,
     redemption,
+    sale,
     setoff,
     streams,
     vouchers,
@@ -142,6 +143,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
+    sale,
 )
 
 
