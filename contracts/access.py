@@ -66,6 +66,7 @@ PARTIES = {
     "pledgee": "pledgee bank",
     "acquirer": "acquirer",
     "seller": "seller",
+    "buyer": "buyer",
     "party": "a party named in it",
     "round_member": "a member of the round",
     "run_member": "a member the run cleared something of",

@@ -20,7 +20,8 @@ says. A sale without recourse (无追索权) leaves the debtor's default with th
 
 The transfer fee is charged to the seller of a voucher, as for a transfer; an
 obligation is not a voucher and carries no fee.
-  sl/<sale>                      the sale
+  sl/<sale>                      the sale (a record of kind "claim_sale": "sale" names an
+                                 acquirer's purchase under a commitment, contracts.acquisition)
   sls/<seller><sale>, slb/<buyer><sale>, sld/<debtor><sale>   a party's sales
 """
 
@@ -60,7 +61,7 @@ ID_DOMAIN = b"claimledger/sale\x00"
 
 
 @dataclass(frozen=True)
-class Sale:
+class ClaimSale:
     id: Hash32
     seller: Hash32
     buyer: Hash32
@@ -146,11 +147,11 @@ def debtor_key(debtor: bytes, sale: bytes) -> bytes:
 PARTY_INDEX = {"seller": seller_key, "buyer": buyer_key, "debtor": debtor_key}
 
 
-def get_sale(state: Reader, sale: bytes) -> Sale | None:
-    return get_record(state, sale_key(sale), Sale)
+def get_sale(state: Reader, sale: bytes) -> ClaimSale | None:
+    return get_record(state, sale_key(sale), ClaimSale)
 
 
-def load_sale(state: Reader, sale: bytes) -> Sale:
+def load_sale(state: Reader, sale: bytes) -> ClaimSale:
     found = get_sale(state, sale)
     if found is None:
         raise Rejected("sale.unknown", f"no sale {sale.hex()}")
@@ -158,7 +159,7 @@ def load_sale(state: Reader, sale: bytes) -> Sale:
 
 
 def sales_page(state: Reader, by: str, party: bytes, after: bytes | None, limit: int,
-               status: str | None = None) -> tuple[list[Sale], bytes | None]:
+               status: str | None = None) -> tuple[list[ClaimSale], bytes | None]:
     """The sales in which `party` is the `by` (seller, buyer or debtor), by id after
     `after`, only those with `status` if given."""
     prefix = PARTY_INDEX[by](party, b"")
@@ -204,7 +205,7 @@ def require_not_due(due_ms: int, time_ms: int) -> None:
             "overdue one is collected, not discounted")
 
 
-def _record(ctx: Context, sale: Sale) -> None:
+def _record(ctx: Context, sale: ClaimSale) -> None:
     put_record(ctx.state, sale_key(sale.id), sale)
     ctx.state.put(seller_key(sale.seller, sale.id), b"")
     ctx.state.put(buyer_key(sale.buyer, sale.id), b"")
@@ -231,7 +232,7 @@ def execute(ctx: Context, voucher: Voucher, buyer: bytes, price_fen: int, rate_b
     require_documents(ctx.state, documents, (seller, buyer))
     (sold,) = replace_with(ctx.state, voucher, [(buyer, voucher.amount_fen, "sale")],
                            ctx.tx_id, ctx.time_ms, ctx.height)
-    sale = Sale(
+    sale = ClaimSale(
         id=sale_id(ctx.tx_id, voucher.id), seller=seller, buyer=buyer, debtor=voucher.debtor,
         kind="voucher", sold_from=voucher.id, sold=sold.id, face_fen=voucher.amount_fen,
         price_fen=price_fen, rate_bp=rate_bp, days=whole_days(ctx.time_ms, voucher.due_ms),
@@ -281,7 +282,7 @@ def sell_obligation(ctx: Context, body: SellObligation) -> None:
     require_priced(body.amount_fen, body.rate_bp, days, body.price_fen)
     require_documents(ctx.state, body.documents, (body.creditor, body.buyer))
     sold = obligations.assign(ctx, obligation, body.amount_fen, body.buyer)
-    _record(ctx, Sale(
+    _record(ctx, ClaimSale(
         id=sale_id(ctx.tx_id, obligation.id), seller=body.creditor, buyer=body.buyer,
         debtor=obligation.debtor, kind="obligation", sold_from=obligation.id, sold=sold,
         face_fen=body.amount_fen, price_fen=body.price_fen, rate_bp=body.rate_bp, days=days,
@@ -307,7 +308,7 @@ def recourse(ctx: Context, body: Recourse) -> None:
     ctx.emit("sale.notice", sale.id, sale.debtor)  # the debtor's creditor changes again
 
 
-def _voucher_back(ctx: Context, sale: Sale) -> bytes:
+def _voucher_back(ctx: Context, sale: ClaimSale) -> bytes:
     """The state the buyer bought, still whole in its hands and overdue, to the seller."""
     voucher = get_voucher(ctx.state, sale.sold)
     assert voucher is not None, "a sold state is stored"
@@ -324,7 +325,7 @@ def _voucher_back(ctx: Context, sale: Sale) -> bytes:
     return back.id
 
 
-def _obligation_back(ctx: Context, sale: Sale) -> bytes:
+def _obligation_back(ctx: Context, sale: ClaimSale) -> bytes:
     """The obligation the buyer bought, still owed to it and past due, to the seller."""
     obligation = obligations.load_obligation(ctx.state, sale.sold)
     require(obligation.status == obligations.LIVE and obligation.creditor == sale.buyer,
@@ -337,15 +338,15 @@ def _obligation_back(ctx: Context, sale: Sale) -> bytes:
 # ------------------------------------------------------------------ who may read
 
 
-def may_read_sale(state: Reader, caller: Caller, sale: Sale) -> bool:
-    """A sale is its seller's and its buyer's, who signed it, and the debtor's, who is
-    told of it (转让通知, §001-三(三)) and pays the buyer from then on; a later holder
-    learns of it from the claim's lineage (cause "sale"), not its price."""
+def may_read_claim_sale(state: Reader, caller: Caller, sale: ClaimSale) -> bool:
+    """A sale of a claim to a funder is its seller's and its buyer's, who signed it, and
+    the debtor's, who is told of it (转让通知, §001-三(三)) and pays the buyer from then
+    on. Whoever held the claim before the seller does not read its terms."""
     return caller.oversees or caller.one_of(sale.seller, sale.buyer, sale.debtor)
 
 
 READS = (
-    Read("sale", ("seller", "debtor", "party", *OVERSIGHT), may_read_sale,
+    Read("claim_sale", ("debtor", "seller", "buyer", *OVERSIGHT), may_read_claim_sale,
          not_readers=("earlier_holder",)),
 )
 
