@@ -175,6 +175,7 @@ def default_registry() -> Registry:
         pledge,
         products,
         redemption,
+        sale,
         setoff,
         transfer,
     )
@@ -182,5 +183,5 @@ def default_registry() -> Registry:
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
         payment, obligations, setoff, extension, documents, nodes, products,
-        financing,
+        financing, sale,
     ])
