@@ -47,20 +47,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import pledge
+from contracts import pledge, sale
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import Member, get_member, is_funder, require_active
-from contracts.pricing import DAY_MS, interest_fen
+from contracts.pricing import DAY_MS, discounted_fen, interest_fen, whole_days
 from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
-from contracts.vouchers import Voucher, load_held, require_amount, reserve, unreserve
+from contracts.vouchers import (
+    Voucher,
+    get_voucher,
+    load_held,
+    replace_with,
+    require_amount,
+    reserve,
+    unreserve,
+)
 
 NAME = "financing"
 VERSION = 1
 
-KINDS = ("pledge_loan",)
+KINDS = ("pledge_loan", "sale")
 REQUEST_STATUSES = ("open", "accepted", "withdrawn", "lapsed")
 # An answer is offered until it is replaced by the funder's next one, accepted, or lapses
 # with its request; a refusal stays declined.
@@ -343,6 +351,7 @@ def request(ctx: Context, body: Request) -> None:
             "a holder does not ask itself for financing")
     for funder in body.funders:
         require_fitting_funder(ctx.state, funder, body.kind)
+        _require_not_debtor(body.kind, funder, voucher.debtor)
     require(open_count(ctx.state, body.holder) < MAX_OPEN_PER_HOLDER, "financing.too_many_open",
             f"you have {MAX_OPEN_PER_HOLDER} requests open; withdraw one first")
     reserved, remainder = reserve(ctx.state, voucher, body.amount_fen, ctx.tx_id, ctx.tx_id,
@@ -367,6 +376,11 @@ def request(ctx: Context, body: Request) -> None:
     ctx.emit("financing.requested", made.id, body.holder, *body.funders)
 
 
+def _require_not_debtor(kind: str, funder: bytes, debtor: bytes) -> None:
+    require(kind != "sale" or funder != debtor, "financing.to_debtor",
+            "a claim sold to its own debtor would be settled; ask the debtor for a redemption")
+
+
 def _answering(ctx: Context, request_id: bytes, funder: bytes
                ) -> tuple[FinancingRequest, Answer | None]:
     """The open request `funder` may answer, and its latest answer to it."""
@@ -376,6 +390,7 @@ def _answering(ctx: Context, request_id: bytes, funder: bytes
     require(request.funders == () or funder in request.funders, "financing.not_addressed",
             "the request is not addressed to you")
     require_fitting_funder(ctx.state, funder, request.kind)
+    _require_not_debtor(request.kind, funder, request.debtor)
     latest = latest_answer(ctx.state, request.id, funder)
     require(latest is None or latest.status != "declined", "financing.already_declined",
             "you declined this request; you answer it no more")
@@ -419,7 +434,14 @@ def quote(ctx: Context, body: Quote) -> None:
     if loan:
         interest = interest_fen(body.amount_fen, body.rate_bp, body.term_days)
     else:
-        raise AssertionError("only pledge loans are financed in this version")
+        # The price is fixed now, from the days left to the claim's due date.
+        claim = get_voucher(ctx.state, request.voucher)
+        assert claim is not None and claim.reserved_by == request.id
+        sale.require_not_due(claim.due_ms, ctx.time_ms)
+        price_fen = discounted_fen(body.amount_fen, body.rate_bp,
+                                   whole_days(ctx.time_ms, claim.due_ms))
+        require(price_fen > 0, "financing.bad_price",
+                "the discount takes the whole claim: a price is at least 1 fen")
     answer = Answer(ctx.tx_id, request.id, body.funder, body.amount_fen, body.rate_bp,
                     body.term_days, body.recourse, price_fen, interest, body.expires_ms,
                     "offered", "", ctx.time_ms, None)
@@ -466,7 +488,9 @@ def accept(ctx: Context, body: Accept) -> None:
                 "a pledge loan's acceptance names no sale documents")
         outcome = _lend(ctx, voucher, answer, body)
     else:
-        raise AssertionError("only pledge loans are financed in this version")
+        require(body.filing is None, "financing.wrong_terms",
+                "a sale's acceptance carries no pledge filing")
+        outcome = _sell(ctx, voucher, answer, body)
     closed = _close(ctx, request, "accepted", accepted=answer.id)
     put_record(ctx.state, request_key(request.id), replace(
         closed, quote=answer.id, outcome=outcome))
@@ -481,6 +505,20 @@ def _lend(ctx: Context, voucher: Voucher, answer: Answer, body: Accept) -> bytes
         loan_ref=body.contract_ref, loan_fen=answer.amount_fen, loan_rate_bp=answer.rate_bp,
         filing=body.filing))
     return registered.id
+
+
+def _sell(ctx: Context, voucher: Voucher, answer: Answer, body: Accept) -> bytes:
+    """Sell the quoted amount of the reserved part at the quoted price; any rest stays the
+    holder's."""
+    if answer.amount_fen < voucher.amount_fen:
+        voucher, remainder = replace_with(ctx.state, voucher, [
+            (voucher.holder, answer.amount_fen, "split"),
+            (voucher.holder, voucher.amount_fen - answer.amount_fen, "remainder")],
+            ctx.tx_id, ctx.time_ms, ctx.height)
+        ctx.emit("voucher.remainder", remainder.id, voucher.holder, voucher.debtor)
+    assert answer.recourse is not None
+    return sale.execute(ctx, voucher, answer.funder, answer.price_fen, answer.rate_bp,
+                        answer.recourse, body.contract_ref, body.documents)
 
 
 def end_block(ctx: Context) -> None:

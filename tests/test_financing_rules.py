@@ -479,6 +479,97 @@ def test_a_suspended_lender_takes_no_pledge_through_a_quote(ledger: Ledger) -> N
     assert ledger.refused(accept_tx(ledger, quote_id)) == "membership.suspended"
 
 
+# ------------------------------------------------------------------ accept a sale
+
+
+def test_a_sale_quote_is_priced_at_the_discount_to_the_claim_s_due_date(ledger: Ledger) -> None:
+    v = ledger.issue(1_000_000, due_in_ms=181 * DAY_MS)
+    request_id = requested(ledger, v, 1_000_000, kind="sale", to=("factor",))
+    days = pricing.whole_days(ledger.time_ms + 1000, voucher(ledger, v).due_ms)
+    quote_id = quoted(ledger, request_id, "factor", amount_fen=800_000, rate_bp=600,
+                      term_days=0, recourse=False)
+    found = answer(ledger, quote_id)
+    # ACT/360, the discount rounded down: 800,000 × 6 % × 180/360 = 24,000 fen off.
+    assert days == 180
+    assert (found.price_fen, found.interest_fen, found.recourse) == (776_000, 0, False)
+    assert found.price_fen == pricing.discounted_fen(800_000, 600, days)
+
+
+def test_accepting_a_sale_quote_sells_the_quoted_part_in_the_same_transaction(
+        ledger: Ledger) -> None:
+    from contracts import sale
+
+    v = ledger.issue(1_000_000)
+    request_id = requested(ledger, v, 600_000, kind="sale", to=("bank", "factor"))
+    reserved = request_record(ledger, request_id).voucher
+    ours = quoted(ledger, request_id, "factor", amount_fen=500_000, rate_bp=500, term_days=0,
+                  recourse=True)
+    theirs = quoted(ledger, request_id, "bank", amount_fen=600_000, rate_bp=700, term_days=0,
+                    recourse=False)
+    price = answer(ledger, ours).price_fen
+    tx = accept_tx(ledger, ours, funder="factor", contract_ref="BL-2027-17")
+    events = ledger.block(tx)
+    record = request_record(ledger, request_id)
+    assert (record.status, record.quote) == ("accepted", ours)
+    sold = sale.get_sale(ledger.store, record.outcome)
+    assert sold is not None
+    assert (sold.seller, sold.buyer, sold.face_fen, sold.price_fen, sold.rate_bp,
+            sold.recourse, sold.contract_ref) == (
+        ledger.addr("supplier"), ledger.addr("factor"), 500_000, price, 500, True,
+        "BL-2027-17")
+    # The factor holds the 500,000 it bought; the supplier keeps the rest of the part.
+    bought = voucher(ledger, sold.sold)
+    assert (bought.holder, bought.amount_fen, bought.reserved_by) == (
+        ledger.addr("factor"), 500_000, None)
+    assert voucher(ledger, reserved).status == "consumed"
+    rest = [e.subject for e in events if e.kind == "voucher.remainder"]
+    assert [voucher(ledger, i).amount_fen for i in rest] == [100_000]
+    assert voucher(ledger, rest[0]).holder == ledger.addr("supplier")
+    assert answer(ledger, theirs).status == "lapsed"
+    assert {"financing.accepted", "sale.sold", "sale.notice"} <= {e.kind for e in events}
+
+
+def test_sale_quote_and_acceptance_refusals(ledger: Ledger) -> None:
+    v = ledger.issue(1_000_000, due_in_ms=30 * DAY_MS)
+    request_id = requested(ledger, v, 1_000_000, kind="sale", to=())
+    assert ledger.refused(quote_tx(ledger, request_id, "factor", term_days=0)) == \
+        "financing.bad_recourse"
+    assert ledger.refused(quote_tx(ledger, request_id, "factor", term_days=30,
+                                   recourse=False)) == "financing.bad_term"
+    quote_id = quoted(ledger, request_id, "factor", term_days=0, recourse=False)
+    filing = pledge.Filing(FILING, ledger.time_ms, ledger.time_ms + 400 * DAY_MS)
+    assert ledger.refused(accept_tx(ledger, quote_id, funder="factor", filing=filing)) == \
+        "financing.wrong_terms"
+
+
+def test_the_debtor_is_never_asked_to_buy_its_own_debt(ledger: Ledger) -> None:
+    ledger.admit("core_bank", "bank")
+    v = ledger.issue(10_000, debtor="core_bank")
+    assert ledger.refused(request_tx(ledger, v, 10_000, kind="sale", to=("core_bank",))) == \
+        "financing.to_debtor"
+    request_id = requested(ledger, v, 10_000, kind="sale", to=())
+    assert ledger.refused(quote_tx(ledger, request_id, "core_bank", amount_fen=10_000,
+                                   term_days=0, recourse=False)) == "financing.to_debtor"
+    # A pledge loan from the debtor's own bank role is no settlement: it may lend.
+    other = ledger.issue(10_000, debtor="core_bank")
+    requested(ledger, other, 10_000, to=("core_bank",))
+
+
+def test_a_claim_due_already_is_not_quoted_for_sale_and_a_price_is_at_least_a_fen(
+        ledger: Ledger) -> None:
+    v = ledger.issue(1_000, due_in_ms=3 * DAY_MS)
+    request_id = requested(ledger, v, 1_000, kind="sale", to=("factor",), open_days=7)
+    until = request_record(ledger, request_id).open_until_ms
+    assert ledger.refused(quote_tx(ledger, request_id, "factor", amount_fen=1_000,
+                                   term_days=0, recourse=False, expires_ms=until),
+                          advance_ms=4 * DAY_MS) == "sale.due"
+    far = ledger.issue(1, due_in_ms=3000 * DAY_MS)  # 36 % for 3,000 days takes it all
+    request_id = requested(ledger, far, 1, kind="sale", to=("factor",))
+    assert ledger.refused(quote_tx(ledger, request_id, "factor", amount_fen=1,
+                                   rate_bp=financing.MAX_RATE_BP, term_days=0,
+                                   recourse=False)) == "financing.bad_price"
+
+
 # ------------------------------------------------------------------ who reads
 
 
