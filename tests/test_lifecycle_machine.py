@@ -3,8 +3,10 @@
 The machine drives the in-memory ledger with issue, transfer, split, pledge, its
 amendment, renewal and partial release, release, enforce, acquisition
 commit/withdraw/exercise, offers, redemption requests and their decisions, merchant
-payments, fee schedules, suspensions, and ledger time crossing due dates, lock ends and
-loan due dates; and it tries to finance an issued voucher's basis contract again (an
+payments, financing requests with their quotes, refusals, acceptances (a pledge loan or
+a sale), withdrawals and lapses, fee schedules, suspensions, and ledger time crossing
+due dates, lock ends, loan due dates and requests' open times; and it tries to finance
+an issued voucher's basis contract again (an
 application or an obligation on the same document or reference), which must be refused
 with `basis.in_use`. A suspended member signs nothing: any attempt it
 signs, in any family (obligations, issuance and set-off included), must be refused with
@@ -17,7 +19,8 @@ time with a `tx.*` code.
 After every step the ledger's own records are checked against each other (each origin's
 live parts add up to what the debtor still owes on it, one holder per live part in
 exactly one live index, holder and debtor totals, one active pledge per voucher, waiting
-requests and reservations, each basis contract backing one voucher, title certificate
+requests and reservations, open financing requests and theirs (never a part financed
+twice), each basis contract backing one voucher, title certificate
 numbers named by one offer, consumption caps never exceeded) and against the model.
 After every block, every voucher state that left circulation or lost its pledge did so
 with the signature of the member whose right it was: its holder, its bank, or the debtor
@@ -41,12 +44,14 @@ from contracts import (
     basis,
     commitment,
     fees,
+    financing,
     issuance,
     membership,
     obligations,
     payment,
     pledge,
     redemption,
+    sale,
     setoff,
 )
 from contracts import transfer as transfers
@@ -54,6 +59,7 @@ from contracts.codec import decode, encode, sha256
 from contracts.errors import LedgerError
 from contracts.issuance import DAY_MS
 from contracts.ledger import check_transaction
+from contracts.pricing import discounted_fen, whole_days
 from contracts.state import Reader
 from contracts.tx import Transaction, payload_id
 from contracts.vouchers import (
@@ -150,6 +156,32 @@ class ModelRequest:
 
 
 @dataclass
+class ModelFinancing:
+    voucher: bytes  # the reserved state
+    holder: str
+    debtor: str
+    amount_fen: int
+    kind: str
+    funders: tuple[str, ...]  # empty: every funder
+    open_until_ms: int
+    status: str = "open"
+    outcome: bytes | None = None  # the pledge or the sale made on acceptance
+
+
+@dataclass
+class ModelAnswer:
+    request: bytes
+    funder: str
+    amount_fen: int
+    rate_bp: int
+    term_days: int
+    recourse: bool | None
+    price_fen: int
+    expires_ms: int
+    status: str  # offered, replaced, accepted, lapsed or declined
+
+
+@dataclass
 class Attempt:
     """One transaction, the code it must be refused with (None: accepted) and its effect."""
 
@@ -180,6 +212,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.offers: dict[bytes, ModelOffer] = {}
         self.bases: dict[bytes, tuple[str, str, str]] = {}  # origin: creditor, debtor, ref
         self.requests: dict[bytes, ModelRequest] = {}
+        self.financings: dict[bytes, ModelFinancing] = {}
+        self.answers: dict[bytes, ModelAnswer] = {}
         self.fee_bp = (FEE_BP, FEE_BP)
         self.charged: dict[str, int] = {}
 
@@ -356,6 +390,9 @@ class LifecycleMachine(RuleBasedStateMachine):
                 voucher.extensions_used += 1
             if voucher.due_ms < time_ms:
                 voucher.overdue = True
+        for request_id, r in self.financings.items():
+            if r.status == "open" and r.open_until_ms < time_ms:
+                self.close_financing(request_id, "lapsed")
 
     # -------------------------------------------------------------- submitting
 
@@ -1279,6 +1316,275 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.submit(data, Attempt("redemption", operation, body, (p[signer_key],), expect,
                                   effect))
 
+
+    # -------------------------------------------------------------- financing requests
+
+    def close_financing(self, request_id: bytes, status: str,
+                        accepted: bytes | None = None) -> None:
+        r = self.financings[request_id]
+        r.status = status
+        self.vouchers[r.voucher].reserved_by = None
+        for answer_id, a in self.answers.items():
+            if a.request == request_id and a.status == "offered":
+                a.status = "accepted" if answer_id == accepted else "lapsed"
+
+    def latest(self, request_id: bytes, funder: str) -> ModelAnswer | None:
+        found = [a for a in self.answers.values()
+                 if a.request == request_id and a.funder == funder
+                 and a.status in ("offered", "declined", "accepted", "lapsed")]
+        return found[0] if found else None
+
+    def reached(self, r: ModelFinancing) -> list[str]:
+        """The funders a request reaches (all of them banks here: lenders and buyers)."""
+        return list(r.funders) if r.funders else [b for b in BANKS if b != r.holder]
+
+    def sorted_names(self, names: list[str]) -> tuple[str, ...]:
+        return tuple(sorted(names, key=self.ledger.addr))
+
+    @rule(data=st.data())
+    def request_financing(self, data: st.DataObject) -> None:
+        """A holder asks chosen banks, or every funder, to lend on or buy a part of a claim:
+        the part is reserved, and a claim reserved or pledged is never asked on again."""
+        voucher_id = self.pick(data, [i for i in self.held() if self.vouchers[i].pledge is None])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        kind = self.pick(data, list(financing.KINDS))
+        others = [b for b in BANKS if b != v.holder and self.active(b)]
+        funders = self.sorted_names([b for b in others if data.draw(st.booleans())])
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id,
+                                 amount=self.amount(data, v.amount_fen), kind=kind,
+                                 term=data.draw(st.integers(1, 365)),
+                                 open_days=data.draw(st.integers(1, 10)), funders=funders)
+        pledged = [i for i in self.held() if self.vouchers[i].pledge is not None]
+        options = [*self.voucher_breakages(), "zero amount", "amount over", "bad term",
+                   "bad open days"]
+        enterprises = [d for d in DEBTORS if self.active(d) and d != v.holder]
+        options += ["not a funder"] if enterprises else []
+        options += ["pledged voucher"] if pledged else []
+        options += ["unsorted funders"] if len(funders) == 2 else []
+        options += ["holder among funders"] if v.holder in BANKS else []
+        kind_of_break = self.mutation(data, options)
+        expect = None
+        if kind_of_break in self.voucher_breakages():
+            expect = self.break_voucher(data, kind_of_break, p)
+        elif kind_of_break in ("zero amount", "amount over"):
+            expect = self.break_amount(kind_of_break, p, v.amount_fen)
+        elif kind_of_break == "pledged voucher":
+            p["voucher"] = self.pick(data, pledged)
+            p["holder"] = self.vouchers[p["voucher"]].holder
+            expect = "voucher.pledged"
+        elif kind_of_break == "bad term":
+            p["term"] = self.pick(data, [0, financing.MAX_TERM_DAYS + 1])
+            expect = "financing.bad_term"
+        elif kind_of_break == "bad open days":
+            p["open_days"] = self.pick(data, [0, financing.MAX_OPEN_DAYS + 1])
+            expect = "financing.bad_open_days"
+        elif kind_of_break == "unsorted funders":
+            p["funders"] = funders[::-1]
+            expect = "financing.bad_funders"
+        elif kind_of_break == "holder among funders":
+            p["funders"] = self.sorted_names([v.holder])
+            expect = "financing.self"
+        elif kind_of_break == "not a funder":
+            p["funders"] = self.sorted_names([self.pick(data, enterprises)])
+            expect = "financing.not_funder"
+        body = financing.Request(self.address(p["holder"]), p["voucher"], p["amount"], kind,
+                                 p["term"], tuple(self.ledger.addr(f) for f in p["funders"]),
+                                 p["open_days"])
+
+        def effect(tx_id: bytes) -> None:
+            reserved = voucher_id
+            if p["amount"] < v.amount_fen:
+                reserved, _ = self.replace_with(tx_id, voucher_id, [
+                    (v.holder, p["amount"]), (v.holder, v.amount_fen - p["amount"])])
+            self.vouchers[reserved].reserved_by = tx_id
+            self.financings[tx_id] = ModelFinancing(
+                reserved, v.holder, v.debtor, p["amount"], kind, funders,
+                self.ledger.time_ms + p["open_days"] * DAY_MS)
+
+        self.submit(data, Attempt("financing", "request", body, (p["holder"],), expect,
+                                  effect))
+
+    @rule(data=st.data())
+    def answer_financing(self, data: st.DataObject) -> None:
+        """A funder the request reaches quotes (replacing its earlier quote) or declines."""
+        block_ms = self.ledger.time_ms + BLOCK_MS
+        request_id = self.pick(data, [i for i, r in self.financings.items()
+                                      if r.status == "open" and r.open_until_ms > block_ms])
+        if request_id is None:
+            return self.request_financing(data)
+        r = self.financings[request_id]
+        funder = self.pick(data, [f for f in self.reached(r) if self.active(f)])
+        if funder is None:
+            return
+        v = self.vouchers[r.voucher]
+        loan = r.kind == "pledge_loan"
+        operation = self.pick(data, ["quote", "quote", "decline"])
+        p: dict[str, Any] = dict(
+            funder=funder, request=request_id, amount=self.amount(data, r.amount_fen),
+            rate=self.up_to(data, 0, financing.MAX_RATE_BP),
+            term=data.draw(st.integers(1, 365)) if loan else 0,
+            recourse=None if loan else data.draw(st.booleans()),
+            expires=self.up_to(data, block_ms + 1, r.open_until_ms))
+        latest = self.latest(request_id, funder)
+        expect = "financing.already_declined" if latest and latest.status == "declined" \
+            else None
+        price = 0
+        if expect is None and operation == "quote" and not loan:
+            if v.due_ms <= block_ms:
+                expect = "sale.due"
+            else:
+                price = discounted_fen(p["amount"], p["rate"], whole_days(block_ms, v.due_ms))
+                expect = None if price > 0 else "financing.bad_price"
+        closed = [i for i, x in self.financings.items() if x.status != "open"]
+        options = ["unknown request"] + (["closed request"] if closed else [])
+        if expect is None:
+            if r.funders and len(r.funders) < len(BANKS) and r.holder not in BANKS:
+                options.append("not addressed")
+            if operation == "quote":
+                options += ["amount over", "rate over", "expiry late", "bad term",
+                            "bad recourse"]
+        kind = self.mutation(data, options)
+        if kind == "unknown request":
+            p["request"], expect = UNKNOWN, "financing.unknown_request"
+        elif kind == "closed request":
+            p["request"] = self.pick(data, closed)
+            expect = "financing.closed"
+        elif kind == "not addressed":
+            p["funder"] = next(b for b in BANKS if b not in r.funders)
+            if not self.active(p["funder"]):
+                return
+            expect = "financing.not_addressed"
+        elif kind == "amount over":
+            p["amount"], expect = r.amount_fen + 1, "financing.bad_amount"
+        elif kind == "rate over":
+            p["rate"], expect = financing.MAX_RATE_BP + 1, "financing.bad_rate"
+        elif kind == "expiry late":
+            p["expires"], expect = r.open_until_ms + 1, "financing.bad_expiry"
+        elif kind == "bad term":
+            p["term"], expect = (0 if loan else 30), "financing.bad_term"
+        elif kind == "bad recourse":
+            p["recourse"], expect = (True if loan else None), "financing.bad_recourse"
+        me = self.ledger.addr(p["funder"])
+        if operation == "quote":
+            body: Any = financing.Quote(me, p["request"], p["amount"], p["rate"], p["term"],
+                                        p["recourse"], p["expires"])
+        else:
+            body = financing.Decline(me, p["request"], "not for us")
+
+        def effect(tx_id: bytes) -> None:
+            if latest is not None:
+                assert latest.status == "offered"
+                latest.status = "replaced"
+            if operation == "quote":
+                self.answers[tx_id] = ModelAnswer(request_id, funder, p["amount"], p["rate"],
+                                                  p["term"], p["recourse"], price,
+                                                  p["expires"], "offered")
+            else:
+                self.answers[tx_id] = ModelAnswer(request_id, funder, 0, 0, 0, None, 0,
+                                                  self.ledger.time_ms, "declined")
+
+        self.submit(data, Attempt("financing", operation, body, (p["funder"],), expect, effect))
+
+    @rule(data=st.data())
+    def accept_financing(self, data: st.DataObject) -> None:
+        """The holder and the funder take a live quote: the pledge is registered or the
+        quoted part sold in the same transaction, and the other quotes lapse."""
+        block_ms = self.ledger.time_ms + BLOCK_MS
+        quote_id = self.pick(data, [i for i, a in self.answers.items()
+                                    if a.status == "offered"])
+        if quote_id is None:
+            return self.answer_financing(data)
+        q = self.answers[quote_id]
+        r = self.financings[q.request]
+        v = self.vouchers[r.voucher]
+        p: dict[str, Any] = dict(holder=r.holder, funder=q.funder, quote=quote_id)
+        expect = None
+        if r.open_until_ms < block_ms:
+            expect = "financing.request_lapsed"
+        elif q.expires_ms < block_ms:
+            expect = "financing.quote_expired"
+        elif r.kind == "sale" and v.due_ms <= block_ms:
+            expect = "sale.due"
+        dead = [i for i, a in self.answers.items() if a.status != "offered"]
+        options = ["unknown quote", "not the quoter", "not the holder"]
+        options += ["dead quote"] if dead else []
+        kind = self.mutation(data, options)
+        if kind == "unknown quote":
+            p["quote"], expect = UNKNOWN, "financing.unknown_quote"
+        elif kind == "not the quoter":
+            p["funder"] = self.pick(data, [n for n in NAMES if n != q.funder])
+            expect = "financing.not_quoter"
+        elif kind == "not the holder":
+            p["holder"] = self.pick(data, [n for n in NAMES if n not in (r.holder, q.funder)])
+            expect = "financing.not_holder"
+        elif kind == "dead quote":
+            p["quote"] = self.pick(data, dead)
+            dq = self.answers[p["quote"]]
+            p["holder"], p["funder"] = self.financings[dq.request].holder, dq.funder
+            dr = self.financings[dq.request]
+            expect = "financing.closed" if dr.status != "open" else \
+                "financing.request_lapsed" if dr.open_until_ms < block_ms else \
+                "financing.quote_not_live"
+        body = financing.Accept(self.address(p["holder"]), self.address(p["funder"]),
+                                p["quote"], "LOAN-1", None, ())
+
+        def effect(tx_id: bytes) -> None:
+            self.close_financing(q.request, "accepted", accepted=quote_id)
+            r.outcome = tx_id
+            event(f"financing.accept: a {r.kind}")
+            if r.kind == "pledge_loan":
+                self.pledges[tx_id] = ModelPledge(
+                    r.voucher, r.holder, q.funder, v.amount_fen,
+                    self.ledger.time_ms + q.term_days * DAY_MS, q.amount_fen, q.rate_bp)
+                v.pledge = tx_id
+                self.charge(r.holder, fees.fee_for(v.amount_fen, self.fee_bp[1]))
+                return
+            sold_from = r.voucher
+            if q.amount_fen < v.amount_fen:
+                sold_from, _ = self.replace_with(tx_id, r.voucher, [
+                    (r.holder, q.amount_fen), (r.holder, v.amount_fen - q.amount_fen)])
+            self.replace_with(tx_id, sold_from, [(q.funder, q.amount_fen)])
+            r.outcome = sale.sale_id(tx_id, sold_from)
+            self.charge(r.holder, fees.fee_for(q.amount_fen, self.fee_bp[0]))
+
+        self.submit(data, Attempt("financing", "accept", body, (p["holder"], p["funder"]),
+                                  expect, effect))
+
+    @rule(data=st.data())
+    def financing_round(self, data: st.DataObject) -> None:
+        """A request, an answer and an acceptance in three blocks, so that quotes are
+        taken often enough, each step broken now and then as the rules above break it."""
+        self.request_financing(data)
+        self.answer_financing(data)
+        self.accept_financing(data)
+
+    @rule(data=st.data())
+    def withdraw_financing(self, data: st.DataObject) -> None:
+        request_id = self.pick(data, [i for i, r in self.financings.items()
+                                      if r.status == "open"])
+        if request_id is None:
+            return self.request_financing(data)
+        r = self.financings[request_id]
+        p: dict[str, Any] = dict(holder=r.holder, request=request_id)
+        expect = None
+        closed = [i for i, x in self.financings.items() if x.status != "open"]
+        kind = self.mutation(data, ["not the holder", "unknown request",
+                                    *(["closed request"] if closed else [])])
+        if kind == "not the holder":
+            p["holder"] = self.pick(data, [n for n in NAMES if n != r.holder])
+            expect = "financing.not_holder"
+        elif kind == "unknown request":
+            p["request"], expect = UNKNOWN, "financing.unknown_request"
+        elif kind == "closed request":
+            p["request"] = self.pick(data, closed)
+            p["holder"] = self.financings[p["request"]].holder
+            expect = "financing.closed"
+        body = financing.Withdraw(self.address(p["holder"]), p["request"])
+        self.submit(data, Attempt("financing", "withdraw", body, (p["holder"],), expect,
+                                  lambda tx_id: self.close_financing(request_id, "withdrawn")))
+
     # -------------------------------------------------------------- members, fees, time
 
     @rule(data=st.data())
@@ -1377,6 +1683,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         marks += [t for c in self.commitments.values() if c.status == "open"
                   for t in (c.lock_until_ms, c.expires_ms)]
         marks += [pl.loan_due_ms for pl in self.pledges.values() if pl.status == "active"]
+        marks += [r.open_until_ms for r in self.financings.values() if r.status == "open"]
+        marks += [a.expires_ms for a in self.answers.values() if a.status == "offered"]
         marks = sorted(m for m in marks if m > now_ms)
         if marks and data.draw(st.booleans()):
             target = data.draw(st.sampled_from(marks)) + data.draw(st.sampled_from([-1, 0, 1]))
@@ -1469,9 +1777,39 @@ class LifecycleMachine(RuleBasedStateMachine):
             if r.status == "requested":
                 assert states[r.voucher].status == "active"
                 assert states[r.voucher].reserved_by == r.id
+        # An open financing request reserves its live part, and only it does: a part is
+        # reserved by one request at a time, never while pledged (never financed twice).
+        asked = {r.id: r for r in records(state, b"fn/", financing.FinancingRequest)}
+        for r in asked.values():
+            if r.status == "open":
+                assert states[r.voucher].status == "active"
+                assert states[r.voucher].reserved_by == r.id
+                assert r.amount_fen == states[r.voucher].amount_fen
         for v in live:
             if v.reserved_by is not None:
-                assert requests[v.reserved_by].status == "requested"
+                assert (v.reserved_by in requests
+                        and requests[v.reserved_by].status == "requested") or (
+                    v.reserved_by in asked and asked[v.reserved_by].status == "open")
+        open_by_holder: dict[bytes, int] = {}
+        for r in asked.values():
+            if r.status == "open":
+                open_by_holder[r.holder] = open_by_holder.get(r.holder, 0) + 1
+        assert {k[4:]: int.from_bytes(raw, "big") for k, raw in state.scan(b"fnc/")} == \
+            open_by_holder
+        # An accepted request financed its part once: the pledge registered on it, or the
+        # sale of (a part split off) it; no open answer survives a closed request.
+        for r in asked.values():
+            if r.status == "accepted":
+                if r.kind == "pledge_loan":
+                    registered = pledges[r.outcome]
+                    assert (registered.pledgor, registered.origin) == (r.holder, r.origin)
+                else:
+                    sold = sale.get_sale(state, r.outcome)
+                    assert sold is not None and sold.sold_from in (
+                        r.voucher, *children_ids(state, r.voucher))
+        for a in records(state, b"fnq/", financing.Answer):
+            if asked[a.request].status != "open":
+                assert a.status != "offered"
         # A holder's waiting requests are counted per debtor (what caps them), exactly.
         waiting: dict[tuple[bytes, bytes], int] = {}
         for r in requests.values():
@@ -1523,6 +1861,12 @@ class LifecycleMachine(RuleBasedStateMachine):
                 pl.loan_fen, pl.rate_bp) for i, pl in self.pledges.items()}
         assert {i: r.status for i, r in requests.items()} == {
             i: r.status for i, r in self.requests.items()}
+        assert {r.id: (r.status, r.voucher, r.outcome) for r in records(
+            state, b"fn/", financing.FinancingRequest)} == {
+            i: (r.status, r.voucher, r.outcome) for i, r in self.financings.items()}
+        assert {a.id: (a.status, a.amount_fen, a.price_fen) for a in records(
+            state, b"fnq/", financing.Answer)} == {
+            i: (a.status, a.amount_fen, a.price_fen) for i, a in self.answers.items()}
         for commitment_id, m in self.commitments.items():
             c = acquisition.get_commitment(state, commitment_id)
             assert c is not None
