@@ -1,7 +1,8 @@
 """Financing requests through the wallet, against a real node process: the supplier asks
 two banks to lend on part of its voucher, one quotes and the other declines, each bank
 reads only its own answer, the supplier accepts the quote with the bank co-signing the
-draft, and the pledge is registered; another request is withdrawn."""
+draft, and the pledge is registered; a factor buys part of another voucher at its quoted
+discount; another request is withdrawn."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
                 "", tmp)
         admit(n, "bank", "bank")
         admit(n, "bank2", "bank")
+        admit(n, "factor", "factor")
         yield n
 
 
@@ -73,3 +75,24 @@ def test_a_holder_withdraws_a_request_to_every_funder(n: Net) -> None:
     assert n.ok("supplier", "finance", "show", request)["status"] == "withdrawn"
     refused = n.run("supplier", "finance", "withdraw", request)
     assert refused.returncode == 1 and "financing.closed" in refused.stderr
+
+
+def test_a_factor_buys_part_of_a_claim_at_the_discount_it_quoted(n: Net) -> None:
+    voucher = n.issue("2,000.00")  # due 2099: a low discount rate keeps a price
+    asked = n.ok("supplier", "finance", "request", voucher, "--amount", "2,000",
+                 "--kind", "sale", "--term-days", "60", "--to", n.a["factor"])
+    request = next(e["subject"] for e in asked["events"] if e["kind"] == "financing.requested")
+    quoted = n.ok("factor", "finance", "quote", request, "--amount", "1,500", "--rate", "0.1",
+                  "--recourse", "without")
+    quote = next(e["subject"] for e in quoted["events"] if e["kind"] == "financing.quoted")
+    (answer,) = n.ok("supplier", "finance", "show", request)["answers"]
+    assert answer["recourse"] is False and 0 < answer["price_fen"] < 150_000
+    draft = n.tmp / "sale.json"
+    n.ok("supplier", "finance", "accept", quote, "--contract-ref", "BL-2099-1",
+         "--out", str(draft))
+    n.ok("supplier", "sign", str(draft), "--yes")
+    n.ok("factor", "sign", str(draft), "--yes")
+    view = n.ok("factor", "submit", str(draft))
+    assert {"financing.accepted", "sale.sold"} <= {e["kind"] for e in view["events"]}
+    shown = n.ok("supplier", "finance", "show", request)
+    assert (shown["status"], shown["quote"]) == ("accepted", quote)
