@@ -20,9 +20,9 @@ says. A sale without recourse (无追索权) leaves the debtor's default with th
 
 The transfer fee is charged to the seller of a voucher, as for a transfer; an
 obligation is not a voucher and carries no fee.
-  sl/<sale>                      the sale (a record of kind "claim_sale": "sale" names an
+  cs/<sale>                      the sale (a record of kind "claim_sale": "sale" names an
                                  acquirer's purchase under a commitment, contracts.acquisition)
-  sls/<seller><sale>, slb/<buyer><sale>, sld/<debtor><sale>   a party's sales
+  css/<seller><sale>, csb/<buyer><sale>, csd/<debtor><sale>   a party's sales
 """
 
 from __future__ import annotations
@@ -128,23 +128,24 @@ def sale_id(tx_id: bytes, sold_from: bytes) -> bytes:
 
 
 def sale_key(sale: bytes) -> bytes:
-    return b"sl/" + sale
+    return b"cs/" + sale
 
 
 def seller_key(seller: bytes, sale: bytes) -> bytes:
-    return b"sls/" + seller + sale
+    return b"css/" + seller + sale
 
 
 def buyer_key(buyer: bytes, sale: bytes) -> bytes:
-    return b"slb/" + buyer + sale
+    return b"csb/" + buyer + sale
 
 
 def debtor_key(debtor: bytes, sale: bytes) -> bytes:
-    return b"sld/" + debtor + sale
+    return b"csd/" + debtor + sale
 
 
-# A party's sales: what each listing reads, by its index.
+# A party's sales by its role in them: what each listing reads, by its index.
 PARTY_INDEX = {"seller": seller_key, "buyer": buyer_key, "debtor": debtor_key}
+ROLES = tuple(PARTY_INDEX)
 
 
 def get_sale(state: Reader, sale: bytes) -> ClaimSale | None:
@@ -158,12 +159,27 @@ def load_sale(state: Reader, sale: bytes) -> ClaimSale:
     return found
 
 
-def sales_page(state: Reader, by: str, party: bytes, after: bytes | None, limit: int,
-               status: str | None = None) -> tuple[list[ClaimSale], bytes | None]:
-    """The sales in which `party` is the `by` (seller, buyer or debtor), by id after
-    `after`, only those with `status` if given."""
-    prefix = PARTY_INDEX[by](party, b"")
-    return indexed_page(state, prefix, after, limit, get_sale, with_status(status))
+def sales_page(state: Reader, party: bytes, after: bytes | None, limit: int, *,
+               role: str | None = None, status: str | None = None
+               ) -> tuple[list[ClaimSale], bytes | None]:
+    """The sales `party` is seller, buyer or debtor of (only the `role` given, if one),
+    by id after `after`, only those with `status` if given. Each role's index is read
+    in id order and the pages merged: the next cursor is where the first of them stopped,
+    so that no sale is skipped nor given twice."""
+    assert role is None or role in PARTY_INDEX
+    found: dict[bytes, ClaimSale] = {}
+    stops: list[bytes] = []
+    for by in (role,) if role is not None else ROLES:
+        page, stop = indexed_page(state, PARTY_INDEX[by](party, b""), after, limit,
+                                  get_sale, with_status(status))
+        found.update((sale.id, sale) for sale in page)
+        if stop is not None:
+            stops.append(stop)
+    frontier = min(stops) if stops else None
+    seen = sorted(i for i in found if frontier is None or i <= frontier)
+    if len(seen) > limit:
+        return [found[i] for i in seen[:limit]], seen[limit - 1]
+    return [found[i] for i in seen], frontier
 
 
 # ------------------------------------------------------------------ rules

@@ -85,7 +85,7 @@ def recourse_tx(ledger: Ledger, sale_id: bytes, buyer: str = "factor") -> Transa
 
 
 def ids(ledger: Ledger, by: str, name: str) -> list[bytes]:
-    page, _ = sale.sales_page(ledger.store, by, ledger.addr(name), None, 100)
+    page, _ = sale.sales_page(ledger.store, ledger.addr(name), None, 100, role=by)
     return [s.id for s in page]
 
 
@@ -263,6 +263,28 @@ def test_the_buyer_holds_the_claim_until_the_debtor_redeems_it(ledger: Ledger) -
     assert voucher(ledger, the_sale.sold).status == "cancelled"
     assert vouchers.get_holder_totals(ledger.store, ledger.addr("factor")).held_fen == 0
     assert vouchers.get_debtor_record(ledger.store, ledger.addr("core")).outstanding_fen == 0
+
+
+def test_a_party_lists_its_sales_in_every_role_page_by_page(ledger: Ledger) -> None:
+    issued = ledger.issue(FACE)
+    first = sold(ledger, sell_tx(ledger, issued, FACE, buyer="bank"))
+    second = sold(ledger, sell_tx(ledger, first.sold, FACE, seller="bank", buyer="factor"))
+    bank = ledger.addr("bank")
+    page, cursor = sale.sales_page(ledger.store, bank, None, 100)
+    assert [s.id for s in page] == sorted((first.id, second.id)) and cursor is None
+    seen = []
+    cursor = None
+    for _ in range(3):
+        page, cursor = sale.sales_page(ledger.store, bank, cursor, 1)
+        seen += [s.id for s in page]
+        if cursor is None:
+            break
+    assert seen == sorted((first.id, second.id))
+    assert [s.id for s in sale.sales_page(ledger.store, bank, None, 9, role="seller")[0]] == \
+        [second.id]
+    assert sale.sales_page(ledger.store, bank, None, 9, status="recourse_exercised")[0] == []
+    core = sale.sales_page(ledger.store, ledger.addr("core"), None, 9, role="debtor")[0]
+    assert {s.id for s in core} == {first.id, second.id}
 
 
 # ------------------------------------------------------------------ recourse
