@@ -17,7 +17,14 @@ from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
 from wallet.units import hex32, parse_percent, parse_yuan, percent, show_due, show_time, yuan
-from wallet.verbs.options import document_options, optional_address, pledgee_option, tx_options
+from wallet.verbs.options import (
+    document_options,
+    filing_options,
+    optional_address,
+    parse_filing,
+    pledgee_option,
+    tx_options,
+)
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
 verbs = click.Group()
@@ -81,13 +88,15 @@ def sale_group() -> None:
 @click.argument("voucher")
 @sale_terms
 @pledgee_option
+@filing_options
 @document_options
 @tx_options
 @pass_wallet
 def sale_draft(w: Wallet, voucher: str, buyer: str, amount: str, rate: str, recourse: str,
-               contract_ref: str, pledgee: str | None, document_files: tuple[Path, ...],
-               document_labels: tuple[str, ...], out: Path | None,
-               expires_in: int | None) -> None:
+               contract_ref: str, pledgee: str | None, filing_no: str | None,
+               filing_from: str | None, filing_until: str | None,
+               document_files: tuple[Path, ...], document_labels: tuple[str, ...],
+               out: Path | None, expires_in: int | None) -> None:
     """Draft the sale of AMOUNT of VOUCHER you hold to a funder, at the price the ledger
     computes from the rate and the days to the due date (shown before anything is
     written). Documents (the factoring contract) are sealed to you and the buyer."""
@@ -100,18 +109,21 @@ def sale_draft(w: Wallet, voucher: str, buyer: str, amount: str, rate: str, reco
                                   expires_in, wait=True)
     body = sale.Sell(w.address(), to, vid, face_fen, rate_bp, price_fen, RECOURSE[recourse],
                      contract_ref, tuple(bytes.fromhex(d["id"]) for d in attached),
-                     optional_address(pledgee))
+                     optional_address(pledgee), parse_filing(filing_no, filing_from,
+                                                             filing_until))
     w.transact("sale", "sell", body, out, expires_in, attached)
 
 
 @sale_group.command("draft-obligation")
 @click.argument("obligation")
 @sale_terms
+@filing_options
 @document_options
 @tx_options
 @pass_wallet
 def sale_draft_obligation(w: Wallet, obligation: str, buyer: str, amount: str, rate: str,
-                          recourse: str, contract_ref: str,
+                          recourse: str, contract_ref: str, filing_no: str | None,
+                          filing_from: str | None, filing_until: str | None,
                           document_files: tuple[Path, ...], document_labels: tuple[str, ...],
                           out: Path | None, expires_in: int | None) -> None:
     """Draft the sale of AMOUNT of a confirmed OBLIGATION owed to you to a funder, priced
@@ -125,7 +137,8 @@ def sale_draft_obligation(w: Wallet, obligation: str, buyer: str, amount: str, r
                                   expires_in, wait=True)
     body = sale.SellObligation(w.address(), to, oid, face_fen, rate_bp, price_fen,
                                RECOURSE[recourse], contract_ref,
-                               tuple(bytes.fromhex(d["id"]) for d in attached))
+                               tuple(bytes.fromhex(d["id"]) for d in attached),
+                               parse_filing(filing_no, filing_from, filing_until))
     w.transact("sale", "sell_obligation", body, out, expires_in, attached)
 
 
@@ -161,6 +174,10 @@ def sale_show(w: Wallet, sale_id: str) -> None:
             f"{s['returned']}"
         console.print(f"sale {s['id']}\n{describe(s)}\nsold {show_time(s['sold_at_ms'])}; "
                       f"{status}", soft_wrap=True)
+        if s["filing"] is not None:
+            f = s["filing"]
+            console.print(f"中登网 registration {f['number']}, {show_due(f['from_ms'])} to "
+                          f"{show_due(f['until_ms'])}")
         for document in s["documents"]:
             console.print(f"document {document}")
 
