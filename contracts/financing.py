@@ -28,7 +28,8 @@ fraction of a fen more than the rate says):
 The holder and the quoting funder both sign the acceptance of a live quote (not expired,
 the request still open); in the same transaction the part is freed and the pledge is
 registered (contracts.pledge.register, with the 中登网 filing the acceptance carries) or
-the claim is sold (contracts.sale.execute). The other quotes lapse. A request the
+the claim is sold (contracts.sale.execute, with the transfer's filing if it carries one).
+A claim's debtor is never asked to buy it. The other quotes lapse. A request the
 holder withdraws, or that stays open past its time, ends the same way without a deal:
 the end-of-block step lapses at most MAX_LAPSES_PER_BLOCK a block, earliest first.
   fn/<request>                   the request
@@ -167,9 +168,10 @@ class Withdraw:
 @dataclass(frozen=True)
 class Accept:
     """The holder and the funder take the quote: for a loan, `contract_ref` is the loan
-    contract's reference and `filing` the pledgee's 中登网 registration, if made already;
-    for a sale, `contract_ref` is the sale (保理) contract's and `documents` the attached
-    documents it rests on."""
+    contract's reference and `filing` the pledgee's 中登网 registration of the pledge, if
+    made already; for a sale, `contract_ref` is the sale (保理) contract's, `filing` the
+    buyer's 中登网 registration of the transfer (转让登记), if made already, and
+    `documents` the attached documents it rests on."""
 
     holder: Hash32
     funder: Hash32
@@ -488,8 +490,6 @@ def accept(ctx: Context, body: Accept) -> None:
                 "a pledge loan's acceptance names no sale documents")
         outcome = _lend(ctx, voucher, answer, body)
     else:
-        require(body.filing is None, "financing.wrong_terms",
-                "a sale's acceptance carries no pledge filing")
         outcome = _sell(ctx, voucher, answer, body)
     closed = _close(ctx, request, "accepted", accepted=answer.id)
     put_record(ctx.state, request_key(request.id), replace(
@@ -518,7 +518,7 @@ def _sell(ctx: Context, voucher: Voucher, answer: Answer, body: Accept) -> bytes
         ctx.emit("voucher.remainder", remainder.id, voucher.holder, voucher.debtor)
     assert answer.recourse is not None
     return sale.execute(ctx, voucher, answer.funder, answer.price_fen, answer.rate_bp,
-                        answer.recourse, body.contract_ref, body.documents)
+                        answer.recourse, body.contract_ref, body.documents, body.filing)
 
 
 def end_block(ctx: Context) -> None:

@@ -4,7 +4,8 @@ or part of it at a discount to a bank, a commercial factoring company or a micro
 
 The price is the face discounted at an annual rate for the whole days of ledger time
 until the claim falls due (contracts.pricing: ACT/360, the discount rounded down to the
-fen, so the seller is never paid a fraction of a fen less than the rate says). Seller and
+fen, so that the seller, who bears the discount, never bears a fraction of a fen more
+than the rate says). Seller and
 buyer both sign the face, the rate and the resulting price: the ledger recomputes the
 price and refuses any other integer (`sale.bad_price`), so both parties sign the same
 figure under the ledger's rounding rule. The price itself is paid outside the ledger;
@@ -18,11 +19,14 @@ back to the seller (`recourse`): the state it bought, still whole in its hands, 
 to the seller, who repays the buyer outside the ledger as their factoring contract
 says. A sale without recourse (无追索权) leaves the debtor's default with the buyer.
 
-The transfer fee is charged to the seller of a voucher, as for a transfer; an
-obligation is not a voucher and carries no fee.
-  sl/<sale>                      the sale (a record of kind "claim_sale": "sale" names an
+The buyer may give its registration of the transfer in the 中征动产融资统一登记公示系统
+(中登网, §002-(十): 应收账款转让登记; its number and period, checked as a pledge's filing):
+the ledger then shows which national registration stands for the sale. The transfer fee
+is charged to the seller of a voucher, as for a transfer; an obligation is not a voucher
+and carries no fee.
+  cs/<sale>                      the sale (a record of kind "claim_sale": "sale" names an
                                  acquirer's purchase under a commitment, contracts.acquisition)
-  sls/<seller><sale>, slb/<buyer><sale>, sld/<debtor><sale>   a party's sales
+  css/<seller><sale>, csb/<buyer><sale>, csd/<debtor><sale>   a party's sales
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import is_funder, require_active
-from contracts.pledge import clear_for
+from contracts.pledge import Filing, clear_for, require_filing
 from contracts.pricing import discounted_fen, whole_days
 from contracts.state import Reader, get_record, indexed_page, put_record, with_status
 from contracts.vouchers import (
@@ -76,6 +80,7 @@ class ClaimSale:
     recourse: bool  # 有追索权: the buyer may give an overdue claim back to the seller
     contract_ref: ContractRef
     documents: Documents  # the factoring contract and what else it rests on
+    filing: Filing | None  # the buyer's 转让登记 in the 中登网, if it gives it
     sold_at_ms: TimeMs
     status: Annotated[str, OneOf(frozenset(STATUSES))]
     returned: Hash32 | None  # the seller's state or obligation after recourse
@@ -98,6 +103,7 @@ class Sell:
     contract_ref: ContractRef
     documents: Documents
     pledgee: Hash32 | None  # the bank of a pledged voucher, co-signing its release
+    filing: Filing | None = None  # the 中登网 registration of the transfer, if filed
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,7 @@ class SellObligation:
     recourse: bool
     contract_ref: ContractRef
     documents: Documents
+    filing: Filing | None = None  # the 中登网 registration of the transfer, if filed
 
 
 @dataclass(frozen=True)
@@ -128,23 +135,24 @@ def sale_id(tx_id: bytes, sold_from: bytes) -> bytes:
 
 
 def sale_key(sale: bytes) -> bytes:
-    return b"sl/" + sale
+    return b"cs/" + sale
 
 
 def seller_key(seller: bytes, sale: bytes) -> bytes:
-    return b"sls/" + seller + sale
+    return b"css/" + seller + sale
 
 
 def buyer_key(buyer: bytes, sale: bytes) -> bytes:
-    return b"slb/" + buyer + sale
+    return b"csb/" + buyer + sale
 
 
 def debtor_key(debtor: bytes, sale: bytes) -> bytes:
-    return b"sld/" + debtor + sale
+    return b"csd/" + debtor + sale
 
 
-# A party's sales: what each listing reads, by its index.
+# A party's sales by its role in them: what each listing reads, by its index.
 PARTY_INDEX = {"seller": seller_key, "buyer": buyer_key, "debtor": debtor_key}
+ROLES = tuple(PARTY_INDEX)
 
 
 def get_sale(state: Reader, sale: bytes) -> ClaimSale | None:
@@ -158,12 +166,27 @@ def load_sale(state: Reader, sale: bytes) -> ClaimSale:
     return found
 
 
-def sales_page(state: Reader, by: str, party: bytes, after: bytes | None, limit: int,
-               status: str | None = None) -> tuple[list[ClaimSale], bytes | None]:
-    """The sales in which `party` is the `by` (seller, buyer or debtor), by id after
-    `after`, only those with `status` if given."""
-    prefix = PARTY_INDEX[by](party, b"")
-    return indexed_page(state, prefix, after, limit, get_sale, with_status(status))
+def sales_page(state: Reader, party: bytes, after: bytes | None, limit: int, *,
+               role: str | None = None, status: str | None = None
+               ) -> tuple[list[ClaimSale], bytes | None]:
+    """The sales `party` is seller, buyer or debtor of (only the `role` given, if one),
+    by id after `after`, only those with `status` if given. Each role's index is read
+    in id order and the pages merged: the next cursor is where the first of them stopped,
+    so that no sale is skipped nor given twice."""
+    assert role is None or role in PARTY_INDEX
+    found: dict[bytes, ClaimSale] = {}
+    stops: list[bytes] = []
+    for by in (role,) if role is not None else ROLES:
+        page, stop = indexed_page(state, PARTY_INDEX[by](party, b""), after, limit,
+                                  get_sale, with_status(status))
+        found.update((sale.id, sale) for sale in page)
+        if stop is not None:
+            stops.append(stop)
+    frontier = min(stops) if stops else None
+    seen = sorted(i for i in found if frontier is None or i <= frontier)
+    if len(seen) > limit:
+        return [found[i] for i in seen[:limit]], seen[limit - 1]
+    return [found[i] for i in seen], frontier
 
 
 # ------------------------------------------------------------------ rules
@@ -215,14 +238,16 @@ def _record(ctx: Context, sale: ClaimSale) -> None:
 
 
 def execute(ctx: Context, voucher: Voucher, buyer: bytes, price_fen: int, rate_bp: int,
-            recourse: bool, contract_ref: str, documents: tuple[bytes, ...]) -> bytes:
+            recourse: bool, contract_ref: str, documents: tuple[bytes, ...],
+            filing: Filing | None = None) -> bytes:
     """Sell the whole of `voucher` (a live state its holder holds, neither reserved nor
     pledged: the caller frees it first) to `buyer` at `price_fen`; returns the sale id.
 
     For every operation that ends in a sale (this contract's `sell`, an accepted quote of
     a financing request). The caller has checked the price against its own terms; this
-    checks the parties, the rate, that the price lies within the face, and the documents
-    (attached by seller or buyer, sealed to both)."""
+    checks the parties, the rate, that the price lies within the face, the documents
+    (attached by seller or buyer, sealed to both) and the 中登网 filing if one is given
+    (its number and period as a pledge's, contracts.pledge.require_filing)."""
     assert voucher.status == "active" and voucher.reserved_by is None \
         and voucher.pledge is None, "a state is sold free"
     seller = voucher.holder
@@ -230,6 +255,7 @@ def execute(ctx: Context, voucher: Voucher, buyer: bytes, price_fen: int, rate_b
     require_buyer(ctx.state, seller, voucher.debtor, buyer)
     require_terms(rate_bp, price_fen, voucher.amount_fen, contract_ref)
     require_documents(ctx.state, documents, (seller, buyer))
+    require_filing(filing, ctx.time_ms)
     (sold,) = replace_with(ctx.state, voucher, [(buyer, voucher.amount_fen, "sale")],
                            ctx.tx_id, ctx.time_ms, ctx.height)
     sale = ClaimSale(
@@ -237,7 +263,8 @@ def execute(ctx: Context, voucher: Voucher, buyer: bytes, price_fen: int, rate_b
         kind="voucher", sold_from=voucher.id, sold=sold.id, face_fen=voucher.amount_fen,
         price_fen=price_fen, rate_bp=rate_bp, days=whole_days(ctx.time_ms, voucher.due_ms),
         recourse=recourse, contract_ref=contract_ref, documents=tuple(documents),
-        sold_at_ms=ctx.time_ms, status="sold", returned=None, recourse_at_ms=None,
+        filing=filing, sold_at_ms=ctx.time_ms, status="sold", returned=None,
+        recourse_at_ms=None,
     )
     ctx.emit("voucher.sold", sold.id, seller, buyer, voucher.debtor)
     _record(ctx, sale)
@@ -265,7 +292,7 @@ def sell(ctx: Context, body: Sell) -> None:
             ctx.tx_id, ctx.time_ms, ctx.height)
         ctx.emit("voucher.remainder", remainder.id, body.seller, voucher.debtor)
     execute(ctx, voucher, body.buyer, body.price_fen, body.rate_bp, body.recourse,
-            body.contract_ref, body.documents)
+            body.contract_ref, body.documents, body.filing)
 
 
 def sell_obligation(ctx: Context, body: SellObligation) -> None:
@@ -281,13 +308,15 @@ def sell_obligation(ctx: Context, body: SellObligation) -> None:
     days = whole_days(ctx.time_ms, obligation.due_ms)
     require_priced(body.amount_fen, body.rate_bp, days, body.price_fen)
     require_documents(ctx.state, body.documents, (body.creditor, body.buyer))
+    require_filing(body.filing, ctx.time_ms)
     sold = obligations.assign(ctx, obligation, body.amount_fen, body.buyer)
     _record(ctx, ClaimSale(
         id=sale_id(ctx.tx_id, obligation.id), seller=body.creditor, buyer=body.buyer,
         debtor=obligation.debtor, kind="obligation", sold_from=obligation.id, sold=sold,
         face_fen=body.amount_fen, price_fen=body.price_fen, rate_bp=body.rate_bp, days=days,
         recourse=body.recourse, contract_ref=body.contract_ref, documents=body.documents,
-        sold_at_ms=ctx.time_ms, status="sold", returned=None, recourse_at_ms=None,
+        filing=body.filing, sold_at_ms=ctx.time_ms, status="sold", returned=None,
+        recourse_at_ms=None,
     ))
 
 

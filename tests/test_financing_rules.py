@@ -537,9 +537,22 @@ def test_sale_quote_and_acceptance_refusals(ledger: Ledger) -> None:
     assert ledger.refused(quote_tx(ledger, request_id, "factor", term_days=30,
                                    recourse=False)) == "financing.bad_term"
     quote_id = quoted(ledger, request_id, "factor", term_days=0, recourse=False)
+    # The sale's own rules run on the sale it makes: its 中登网 filing as a pledge's.
+    bad = pledge.Filing("zd-1", ledger.time_ms, ledger.time_ms + 400 * DAY_MS)
+    assert ledger.refused(accept_tx(ledger, quote_id, funder="factor", filing=bad)) == \
+        "pledge.bad_filing_no"
+
+
+def test_an_accepted_sale_carries_the_buyer_s_transfer_registration(ledger: Ledger) -> None:
+    from contracts import sale
+
+    v = ledger.issue(1_000_000)
+    request_id = requested(ledger, v, 1_000_000, kind="sale", to=("factor",))
+    quote_id = quoted(ledger, request_id, "factor", term_days=0, recourse=False)
     filing = pledge.Filing(FILING, ledger.time_ms, ledger.time_ms + 400 * DAY_MS)
-    assert ledger.refused(accept_tx(ledger, quote_id, funder="factor", filing=filing)) == \
-        "financing.wrong_terms"
+    ledger.block(accept_tx(ledger, quote_id, funder="factor", filing=filing))
+    sold = sale.get_sale(ledger.store, request_record(ledger, request_id).outcome)
+    assert sold is not None and sold.filing == filing
 
 
 def test_the_debtor_is_never_asked_to_buy_its_own_debt(ledger: Ledger) -> None:

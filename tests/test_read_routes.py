@@ -215,6 +215,9 @@ def samples(api: Api) -> dict[str, Sample]:
             "financing_request", "holder"),
         "GET /v1/financing/requests/{id}": Sample(
             f"/v1/financing/requests/{r['financing_request'].id.hex()}", "financing_request"),
+        "GET /v1/sales": Sample(f"/v1/sales?party={party('claim_sale', 'buyer')}",
+                                "claim_sale", "buyer"),
+        "GET /v1/sales/{id}": Sample(f"/v1/sales/{r['claim_sale'].id.hex()}", "claim_sale"),
         "GET /v1/redemptions": Sample(
             f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
             "holder"),

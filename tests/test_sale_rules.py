@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts import basis, documents, fees, obligations, pricing, sale, vouchers
+from contracts import basis, documents, fees, obligations, pledge, pricing, sale, vouchers
 from contracts.contract import Context
 from contracts.errors import Rejected
 from contracts.state import Overlay
@@ -45,15 +45,15 @@ def next_days(ledger: Ledger, due_ms: int) -> int:
 def sell_tx(ledger: Ledger, voucher_id: bytes, amount_fen: int, buyer: str = "factor",
             seller: str = "supplier", rate_bp: int = 600, price_fen: int | None = None,
             recourse: bool = False, ref: str = REF, docs: tuple[bytes, ...] = (),
-            pledgee: str | None = None, signers: tuple[str, ...] | None = None
-            ) -> Transaction:
+            pledgee: str | None = None, signers: tuple[str, ...] | None = None,
+            filing: pledge.Filing | None = None) -> Transaction:
     """A sale priced as the ledger prices it unless `price_fen` is given."""
     if price_fen is None:
         days = next_days(ledger, voucher(ledger, voucher_id).due_ms)
         price_fen = pricing.discounted_fen(amount_fen, rate_bp, days)
     body = sale.Sell(ledger.addr(seller), ledger.addr(buyer), voucher_id, amount_fen, rate_bp,
                      price_fen, recourse, ref, docs,
-                     None if pledgee is None else ledger.addr(pledgee))
+                     None if pledgee is None else ledger.addr(pledgee), filing)
     if signers is None:
         signers = (seller, buyer) if pledgee is None else (seller, buyer, pledgee)
     return ledger.tx("sale", "sell", body, *signers)
@@ -85,7 +85,7 @@ def recourse_tx(ledger: Ledger, sale_id: bytes, buyer: str = "factor") -> Transa
 
 
 def ids(ledger: Ledger, by: str, name: str) -> list[bytes]:
-    page, _ = sale.sales_page(ledger.store, by, ledger.addr(name), None, 100)
+    page, _ = sale.sales_page(ledger.store, ledger.addr(name), None, 100, role=by)
     return [s.id for s in page]
 
 
@@ -234,6 +234,20 @@ def test_documents_are_sealed_to_seller_and_buyer(ledger: Ledger) -> None:
         (contract,)
 
 
+def test_the_buyers_national_registration_is_recorded_with_the_sale(ledger: Ledger) -> None:
+    """§002-(十): the factor files the transfer in the 中登网 and the sale names it."""
+    issued = ledger.issue(FACE)
+    now = ledger.time_ms
+    filing = pledge.Filing("0471-2027-000118", now, now + 365 * DAY_MS)
+    assert sold(ledger, sell_tx(ledger, issued, 100_000, filing=filing)).filing == filing
+    for bad, code in ((pledge.Filing("no 118", now, now + DAY_MS), "pledge.bad_filing_no"),
+                      (pledge.Filing("118", now, now - 1), "pledge.bad_filing_period"),
+                      (pledge.Filing("118", now - 2, now - 1), "pledge.filing_expired")):
+        remainder = next(i for i in vouchers.live_ids_by_holder(
+            ledger.store, ledger.addr("supplier")))
+        assert ledger.refused(sell_tx(ledger, remainder, 1_000, filing=bad)) == code
+
+
 def test_both_parties_sign(ledger: Ledger) -> None:
     issued = ledger.issue(FACE)
     code = ledger.refused(sell_tx(ledger, issued, FACE, signers=("supplier",)))
@@ -263,6 +277,28 @@ def test_the_buyer_holds_the_claim_until_the_debtor_redeems_it(ledger: Ledger) -
     assert voucher(ledger, the_sale.sold).status == "cancelled"
     assert vouchers.get_holder_totals(ledger.store, ledger.addr("factor")).held_fen == 0
     assert vouchers.get_debtor_record(ledger.store, ledger.addr("core")).outstanding_fen == 0
+
+
+def test_a_party_lists_its_sales_in_every_role_page_by_page(ledger: Ledger) -> None:
+    issued = ledger.issue(FACE)
+    first = sold(ledger, sell_tx(ledger, issued, FACE, buyer="bank"))
+    second = sold(ledger, sell_tx(ledger, first.sold, FACE, seller="bank", buyer="factor"))
+    bank = ledger.addr("bank")
+    page, cursor = sale.sales_page(ledger.store, bank, None, 100)
+    assert [s.id for s in page] == sorted((first.id, second.id)) and cursor is None
+    seen = []
+    cursor = None
+    for _ in range(3):
+        page, cursor = sale.sales_page(ledger.store, bank, cursor, 1)
+        seen += [s.id for s in page]
+        if cursor is None:
+            break
+    assert seen == sorted((first.id, second.id))
+    assert [s.id for s in sale.sales_page(ledger.store, bank, None, 9, role="seller")[0]] == \
+        [second.id]
+    assert sale.sales_page(ledger.store, bank, None, 9, status="recourse_exercised")[0] == []
+    core = sale.sales_page(ledger.store, ledger.addr("core"), None, 9, role="debtor")[0]
+    assert {s.id for s in core} == {first.id, second.id}
 
 
 # ------------------------------------------------------------------ recourse

@@ -37,6 +37,7 @@ from wallet.verbs import (
     queries,
     redemption,
     registry,
+    sales,
     setoff,
     vouchers,
 )
@@ -47,7 +48,7 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
 
 FAMILIES = (keys, membership, issuance, vouchers, registry, redemption, products, fees,
             obligations, setoff, drafts, queries, documents, governance, nodes, light,
-            financing)
+            financing, sales)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the

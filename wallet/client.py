@@ -234,6 +234,13 @@ class Client:
 
     def financing_request(self, request_id: str) -> dict:
         return self._call(f"/v1/financing/requests/{request_id}")
+    def sales(self, party: str, role: str | None = None, status: str | None = None,
+              max_items: int = 1000) -> dict:
+        return self.listing("/v1/sales", "sales", max_items, party=party, role=role,
+                            status=status)
+
+    def sale(self, sale_id: str) -> dict:
+        return self._call(f"/v1/sales/{sale_id}")
 
     def redemptions(self, holder: str | None = None, debtor: str | None = None,
                     max_items: int = 1000) -> dict:

@@ -26,6 +26,7 @@ from contracts import (
     products,
     redemption,
     registry_query,
+    sale,
     setoff,
     vouchers,
 )
@@ -186,6 +187,11 @@ LIFECYCLE_SCHEMAS = dict([
         answers={"type": "array", "items": ref("FinancingAnswer"),
                  "description": "the answers the caller reads: the holder every one, a "
                  "funder its own"})),
+    named("ClaimSale", sale.ClaimSale, {
+        "sold": "the buyer's new voucher state (kind voucher) or obligation (kind "
+                "obligation)",
+        "price_fen": "face_fen discounted at rate_bp a year for days whole days, ACT/360, "
+                     "the discount rounded down (contracts.pricing.discounted_fen)"}),
     named("FeeSchedule", fees.Schedule),
     named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
            required=["height", "cursor"], height=INT,

@@ -33,6 +33,7 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("financing.quoted", "financing_answer"),
     ("financing.declined", "financing_answer"),
     ("financing.", "financing_request"),
+    ("sale.", "claim_sale"),
     ("obligation.", "obligation"),
     ("setoff.proposed", "setoff_round"),
     ("setoff.consented", "setoff_round"),
