@@ -27,6 +27,7 @@ from contracts import (
     documents,
     extension,
     fees,
+    financing,
     issuance,
     membership,
     obligations,
@@ -632,7 +633,8 @@ def test_end_of_block_steps_declare_bounds_within_the_block_record() -> None:
     steps = {c.name: c.max_end_block_events for c in registry.by_key.values() if c.end_block}
     assert steps == {"extension": 2 * extension.MAX_PER_BLOCK,
                      "issuance": issuance.MAX_LAPSES_PER_BLOCK,
-                     "setoff": setoff.MAX_LAPSES_PER_BLOCK}
+                     "setoff": setoff.MAX_LAPSES_PER_BLOCK,
+                     "financing": financing.MAX_LAPSES_PER_BLOCK}
     # The evidence a block carries records one event each, beside the contracts' steps.
     assert MAX_BLOCK_EVIDENCE == MAX_EVIDENCE_EVENTS
     assert sum(steps.values()) + MAX_EVIDENCE_EVENTS <= MAX_BLOCK_EVENTS

@@ -207,7 +207,8 @@ def finance_accept(w: Wallet, quote: str, contract_ref: str, filing_no: str | No
                    expires_in: int | None) -> None:
     """Accept QUOTE on your request: draft it with --out FILE, sign it (`sign FILE`), and
     the funder signs it (`sign FILE`) and submits it; the pledge is registered (or the
-    claim sold) when it commits, and the other quotes lapse."""
+    claim sold) when it commits, and the other quotes lapse. The --filing-* options give
+    the pledge's 中登网 registration, or for a sale the transfer's (转让登记)."""
     quote_id = hex32(quote, "a quote id")
     found = find_quote(w, quote_id)
     body = financing.Accept(w.address(), bytes.fromhex(found["funder"]), quote_id, contract_ref,
