@@ -7,6 +7,9 @@ to nobody) is found out by the grantee."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from contracts import documents, issuance, transfer, vouchers
@@ -16,6 +19,9 @@ from contracts.identity import KeyPair
 from contracts.state import Overlay
 from contracts.tx import Transaction, payload_id
 from tests.memledger import DAY_MS, Ledger
+from tests.nodeproc import build_tx, commit, make_network, running
+from tests.test_documents import admit, failed, key_file
+from tests.test_wallet_e2e import ok, wallet
 
 CONTRACT = "钢材供货合同 HT-2026-0901: 1,200 t rebar, ¥1,250,000.00".encode()
 INVOICE = b"VAT invoice 0441-2026-000917: 1,250,000.00 CNY"
@@ -314,3 +320,80 @@ def test_only_the_granter_revokes_a_grant_in_force(ledger: Ledger, basis) -> Non
         "document.not_granter"
     ledger.block(revoke_tx(ledger, document, "factor"))
     assert ledger.refused(revoke_tx(ledger, document, "factor")) == "document.not_granted"
+
+
+# ------------------------------------------------------------------ through the wallet
+
+
+@pytest.mark.process
+def test_a_grantee_opens_a_basis_document_through_the_wallet_on_a_node(
+        tmp_path: Path) -> None:
+    """The supplier grants a factor access to the basis contract of its voucher: before,
+    the node refuses the factor the document and its envelope (read.forbidden); after,
+    the factor's wallet fetches the envelope with its grant and decrypts the document,
+    byte for byte. The supplier revokes: the node refuses the factor again."""
+    net = make_network(tmp_path / "net")
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(CONTRACT + os.urandom(5_000))
+    with running(net):
+        api = net.api
+        keys = {name: key_file(tmp_path, name, key) for name, key in net.members.items()}
+        factor = admit(net, "Qinzhou Commercial Factoring", "factor")
+        keys["factor"] = key_file(tmp_path, "factor", factor)
+        keys["outsider"] = key_file(tmp_path, "outsider",
+                                    admit(net, "Xinhe Cement", "enterprise"))
+        core = net.members["core"]
+        applied = ok(wallet(api, keys["supplier"], "apply", "--debtor", core.address.hex(),
+                            "--amount", "1250000.00", "--due", "2099-06-30", "--asset",
+                            "--basis-ref", "HT-2026-0901", "--basis-file", str(contract),
+                            "--document", str(contract), "--document-label", "basis contract"))
+        (document,) = [d["id"] for d in applied["documents"]]
+        application = bytes.fromhex(applied["id"])
+        agency = net.members["agency"]
+        commit(api, build_tx(net.chain_id, "issuance", "confirm",
+                             issuance.Confirm(core.address, application), core))
+        approved = commit(api, build_tx(net.chain_id, "issuance", "approve",
+                                        issuance.Approve(agency.address, application), agency))
+        voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
+
+        # No grant: the node refuses the record and its envelope, the wallet writes nothing.
+        for name in ("factor", "outsider"):
+            refused = wallet(api, keys[name], "document", "get", document,
+                             "--out", str(tmp_path / f"{name}-before"))
+            failed(refused, "read.forbidden")
+            assert not (tmp_path / f"{name}-before").exists()
+        assert failed(wallet(api, keys["factor"], "document", "grants", document),
+                      "read.forbidden")
+
+        granted = ok(wallet(api, keys["supplier"], "document", "grant", document,
+                            "--to", factor.address.hex(), "--voucher", voucher))
+        assert granted["status"] == "committed"
+        assert [e["kind"] for e in granted["events"]] == ["document.granted"]
+
+        out = tmp_path / "factor-copy.pdf"
+        got = ok(wallet(api, keys["factor"], "document", "get", document, "--out", str(out)))
+        assert out.read_bytes() == contract.read_bytes()
+        assert got["label"] == "basis contract"
+        shown = ok(wallet(api, keys["factor"], "document", "show", document))
+        assert shown["you_are_reader"] and shown["grant"]["granted_by"] == \
+            net.members["supplier"].address.hex()
+        # The grant is listed to its granter and to its grantee; not to an outsider, who
+        # still reads nothing of the document.
+        listed = ok(wallet(api, keys["supplier"], "document", "grants", document))["grants"]
+        assert [(g["grantee"], g["voucher"], g["status"]) for g in listed] == [
+            (factor.address.hex(), voucher, "granted")]
+        assert ok(wallet(api, keys["factor"], "document", "grants"))["grants"] == listed
+        failed(wallet(api, keys["outsider"], "document", "get", document,
+                      "--out", str(tmp_path / "outsider-after")), "read.forbidden")
+        failed(wallet(api, keys["outsider"], "document", "grants", document), "read.forbidden")
+        # Only a holder grants, and only its voucher's basis documents.
+        failed(wallet(api, keys["core"], "document", "grant", document, "--to",
+                      factor.address.hex(), "--voucher", voucher), "document.not_holder")
+
+        revoked = ok(wallet(api, keys["supplier"], "document", "revoke", document,
+                            "--to", factor.address.hex()))
+        assert revoked["status"] == "committed"
+        failed(wallet(api, keys["factor"], "document", "get", document,
+                      "--out", str(tmp_path / "factor-after")), "read.forbidden")
+        assert ok(wallet(api, keys["factor"], "document", "grants", "--status",
+                         "revoked"))["grants"][0]["status"] == "revoked"
