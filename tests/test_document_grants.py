@@ -331,7 +331,8 @@ def test_a_grantee_opens_a_basis_document_through_the_wallet_on_a_node(
     """The supplier grants a factor access to the basis contract of its voucher: before,
     the node refuses the factor the document and its envelope (read.forbidden); after,
     the factor's wallet fetches the envelope with its grant and decrypts the document,
-    byte for byte. The supplier revokes: the node refuses the factor again."""
+    byte for byte. The supplier revokes: the node refuses the factor again. The member the
+    supplier then passes the voucher to, granted access first, grants the factor again."""
     net = make_network(tmp_path / "net")
     contract = tmp_path / "contract.pdf"
     contract.write_bytes(CONTRACT + os.urandom(5_000))
@@ -340,8 +341,8 @@ def test_a_grantee_opens_a_basis_document_through_the_wallet_on_a_node(
         keys = {name: key_file(tmp_path, name, key) for name, key in net.members.items()}
         factor = admit(net, "Qinzhou Commercial Factoring", "factor")
         keys["factor"] = key_file(tmp_path, "factor", factor)
-        keys["outsider"] = key_file(tmp_path, "outsider",
-                                    admit(net, "Xinhe Cement", "enterprise"))
+        transferee = admit(net, "Xinhe Cement", "enterprise")  # an outsider, until granted
+        keys["outsider"] = key_file(tmp_path, "outsider", transferee)
         core = net.members["core"]
         applied = ok(wallet(api, keys["supplier"], "apply", "--debtor", core.address.hex(),
                             "--amount", "1250000.00", "--due", "2099-06-30", "--asset",
@@ -397,3 +398,19 @@ def test_a_grantee_opens_a_basis_document_through_the_wallet_on_a_node(
                       "--out", str(tmp_path / "factor-after")), "read.forbidden")
         assert ok(wallet(api, keys["factor"], "document", "grants", "--status",
                          "revoked"))["grants"][0]["status"] == "revoked"
+
+        # Down the chain: the supplier grants the member it passes the voucher to; that
+        # member, holding it, grants the factor again with the key granted to it.
+        supplier = net.members["supplier"]
+        ok(wallet(api, keys["supplier"], "document", "grant", document,
+                  "--to", transferee.address.hex(), "--voucher", voucher))
+        moved = commit(api, build_tx(net.chain_id, "transfer", "transfer", transfer.Transfer(
+            supplier.address, bytes.fromhex(voucher), transferee.address, 125_000_000, None),
+            supplier))
+        held = next(e["subject"] for e in moved["events"] if e["kind"] == "voucher.transferred")
+        regranted = ok(wallet(api, keys["outsider"], "document", "grant", document,
+                              "--to", factor.address.hex(), "--voucher", held))
+        assert regranted["status"] == "committed"
+        again = tmp_path / "factor-again.pdf"
+        ok(wallet(api, keys["factor"], "document", "get", document, "--out", str(again)))
+        assert again.read_bytes() == contract.read_bytes()
