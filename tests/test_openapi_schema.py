@@ -39,7 +39,16 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from contracts import documents, issuance, membership, obligations, products, setoff
+from contracts import (
+    documents,
+    issuance,
+    membership,
+    obligations,
+    pricing,
+    products,
+    sale,
+    setoff,
+)
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
@@ -214,6 +223,26 @@ def add_grant(w: World, attached: documents.Attach) -> None:
         documents.seal_key(document_key, w.addr("factor"))), "supplier"))
 
 
+def add_sale(w: World) -> None:
+    """core confirms it owes supplier 1,200.00; supplier sells 500.00 of it to the factor
+    with recourse, at 6 % a year to its due date."""
+    at = T0 + 22 * DAY_MS + 60 * SEC
+    due = at + 90 * DAY_MS
+    submitted = w.tx("obligation", "submit", obligations.Submit(
+        w.addr("supplier"), w.addr("core"), 120_000, due, "SALE-OB-1",
+        hashlib.sha256(b"SALE-OB-1").digest()), "supplier")
+    w.block(at, submitted)
+    owed = tx_id(submitted)
+    w.block(at + SEC, w.tx("obligation", "confirm", obligations.Confirm(w.addr("core"), owed),
+                           "core"))
+    price = pricing.discounted_fen(50_000, 600, pricing.whole_days(at + 2 * SEC, due))
+    sold = w.tx("sale", "sell_obligation", sale.SellObligation(
+        w.addr("supplier"), w.addr("factor"), owed, 50_000, 600, price, True, "BL-1", ()),
+        "supplier", "factor")
+    w.block(at + 2 * SEC, sold)
+    w.ids["claim_sale"] = sale.sale_id(tx_id(sold), owed)
+
+
 def add_pending_and_rejected(w: World) -> None:
     """One transaction waits in the mempool; one was refused by a rule on arrival."""
     at = T0 + 23 * DAY_MS
@@ -237,6 +266,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         attached = add_document(w)
         add_products(w)
         add_grant(w, attached)
+        add_sale(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -354,6 +384,9 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/products", {}, {"funder": a("bank"), "status": "withdrawn"}),
         ("/v1/products", {}, {"kind": "factoring", "limit": "1"}),
         ("/v1/products/{id}", {"id": i("product")}, {}),
+        ("/v1/sales", {}, {"party": a("factor")}),
+        ("/v1/sales", {}, {"party": a("core"), "role": "debtor", "limit": "1"}),
+        ("/v1/sales/{id}", {"id": i("claim_sale")}, {}),
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),

@@ -210,6 +210,9 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/products": Sample(f"/v1/products?funder={a('bank')}&kind=pledge_loan",
                                    "product"),
         "GET /v1/products/{id}": Sample(f"/v1/products/{r['product'].id.hex()}", "product"),
+        "GET /v1/sales": Sample(f"/v1/sales?party={party('claim_sale', 'buyer')}",
+                                "claim_sale", "buyer"),
+        "GET /v1/sales/{id}": Sample(f"/v1/sales/{r['claim_sale'].id.hex()}", "claim_sale"),
         "GET /v1/redemptions": Sample(
             f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
             "holder"),

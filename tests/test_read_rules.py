@@ -35,6 +35,7 @@ from contracts import (
     streams,
     vouchers,
 )
+from contracts import sale as claim_sales
 from contracts.caller import Caller
 from contracts.codec import decode, encode
 from contracts.errors import Forbidden
@@ -54,6 +55,7 @@ from tests.test_lifecycle_rules import (
     publish,
     transfer_tx,
 )
+from tests.test_sale_rules import sell_tx
 from tests.test_setoff_rules import owe, propose, reductions
 from tests.test_setoff_runs import batch_tx, mandate, open_run
 
@@ -170,6 +172,15 @@ def build_world() -> World:
     ((_, raw),) = ledger.store.scan(acquisition.exercise_key(sale.id, b""))
     record("sale", decode(acquisition.Sale, raw),
            acquirer="acquirer", seller="supplier2", debtor="core")
+
+    # A claim sold to a funder: issued to supplier, passed to supplier2, sold to bank2.
+    claim = ledger.issue(200_000, creditor="supplier", debtor="core")
+    ledger.block(transfer_tx(ledger, claim, 200_000, to="supplier2", holder="supplier"))
+    (passed,) = vouchers.children_ids(ledger.store, claim)
+    ledger.block(sell_tx(ledger, passed, 200_000, buyer="bank2", seller="supplier2"))
+    ((key, _),) = ledger.store.scan(claim_sales.buyer_key(ledger.addr("bank2"), b""))
+    record("claim_sale", claim_sales.get_sale(ledger.store, key[-32:]), seller="supplier2",
+           buyer="bank2", debtor="core", earlier_holder="supplier")
 
     # An open round over a loop: core owes supplier, supplier owes supplier2, supplier2
     # owes core.

@@ -235,6 +235,14 @@ class Client:
     def product(self, product_id: str) -> dict:
         return self._call(f"/v1/products/{product_id}")
 
+    def sales(self, party: str, role: str | None = None, status: str | None = None,
+              max_items: int = 1000) -> dict:
+        return self.listing("/v1/sales", "sales", max_items, party=party, role=role,
+                            status=status)
+
+    def sale(self, sale_id: str) -> dict:
+        return self._call(f"/v1/sales/{sale_id}")
+
     def redemptions(self, holder: str | None = None, debtor: str | None = None,
                     max_items: int = 1000) -> dict:
         return self.listing("/v1/redemptions", "redemptions", max_items, holder=holder,

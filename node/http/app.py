@@ -8,8 +8,9 @@ API, which kinds of records each route answers with and how it is reached.
 The families of routes live beside this module: params (request parameters, error
 answers), submit (transactions), chain (status, blocks, transactions, events, evidence),
 headers (certified headers for light clients), vouchers, members, settlement, products
-(funders' products), setoff and plan (the set-off plan), explorer (the regulator's page
-and its reads), openapi (the document that describes every answer).
+(funders' products), sales (claims sold to funders), setoff and plan (the set-off plan),
+explorer (the regulator's page and its reads), openapi (the document that describes
+every answer).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
 from node.http.products import get_product, list_products
 from node.http.proofs import get_record_proof
+from node.http.sales import get_sale, list_sales
 from node.http.setoff import (
     get_setoff_limit,
     get_setoff_mandates,
@@ -151,6 +153,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/offers/{id}": Reads("record", ("offer",)),
     "GET /v1/products": Reads("record", ("product",)),
     "GET /v1/products/{id}": Reads("record", ("product",)),
+    "GET /v1/sales": Reads("own", ("claim_sale",)),
+    "GET /v1/sales/{id}": Reads("record", ("claim_sale",)),
     "GET /v1/redemptions": Reads("own", ("redemption",)),
     "GET /v1/redemptions/{id}": Reads("record", ("redemption",)),
     "GET /v1/fees": Reads("record", ("fee_schedule",)),
@@ -270,6 +274,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/offers/{id}", get_offer),
         web.get("/v1/products", list_products),
         web.get("/v1/products/{id}", get_product),
+        web.get("/v1/sales", list_sales),
+        web.get("/v1/sales/{id}", get_sale),
         web.get("/v1/redemptions", list_redemptions),
         web.get("/v1/redemptions/{id}", get_redemption),
         web.get("/v1/fees", get_fee_schedule),

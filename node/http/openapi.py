@@ -13,6 +13,7 @@ from contracts import (
     products,
     redemption,
     registry_query,
+    sale,
     setoff,
     vouchers,
 )
@@ -194,6 +195,19 @@ def lifecycle_paths() -> dict[str, Any]:
             "A funder's product", [id_("id", "product id (sha256 of a domain tag, the "
                                          "funder and the product's name)")],
             _json(ref("Product"), "product"), 400, 404),
+        "/v1/sales": _get(
+            "Sales of claims to funders (保理) a party is seller, buyer or debtor of (a "
+            "member lists its own)",
+            [_query("party", "the party's address", required=True),
+             _query("role", "only sales in which the party has this role",
+                    enum(sale.ROLES)),
+             _query("status", STATUS_FILTER, enum(sale.STATUSES)), *PAGING],
+            _page("sales", "ClaimSale", "a page of sales"), 400),
+        "/v1/sales/{id}": _get(
+            "A sale of a claim to a funder",
+            [id_("id", "sale id (sha256 of a domain tag, the transaction's id and the "
+                       "state or obligation sold)")],
+            _json(ref("ClaimSale"), "sale"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),

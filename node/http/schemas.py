@@ -25,6 +25,7 @@ from contracts import (
     products,
     redemption,
     registry_query,
+    sale,
     setoff,
     vouchers,
 )
@@ -176,6 +177,11 @@ LIFECYCLE_SCHEMAS = dict([
         "min_price_bp": "pledge_loan: annual interest rate; factoring: discount off the "
                         "claim's face amount (basis points)"}),
     named("Product", products.Product),
+    named("ClaimSale", sale.ClaimSale, {
+        "sold": "the buyer's new voucher state (kind voucher) or obligation (kind "
+                "obligation)",
+        "price_fen": "face_fen discounted at rate_bp a year for days whole days, ACT/360, "
+                     "the discount rounded down (contracts.pricing.discounted_fen)"}),
     named("FeeSchedule", fees.Schedule),
     named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
            required=["height", "cursor"], height=INT,

@@ -29,6 +29,7 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("offer.", "offer"),
     ("redemption.", "redemption"),
     ("product.", "product"),
+    ("sale.", "claim_sale"),
     ("obligation.", "obligation"),
     ("setoff.proposed", "setoff_round"),
     ("setoff.consented", "setoff_round"),
