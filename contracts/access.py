@@ -72,6 +72,8 @@ PARTIES = {
     "round_member": "a member of the round",
     "run_member": "a member the run cleared something of",
     "signer": "signer",
+    "granter": "the member that granted access",
+    "grantee": "a member granted access by a holder of the voucher",
     "addressee": "addressee",
     "funder": "a funder a financing request reaches",
     "quoter": "the funder that answered",

@@ -115,6 +115,9 @@ _TABLE = (
              zero=vouchers.get_debtor_record),
     Provable("application", issuance.application_key, issuance.Application),
     Provable("document", documents.attachment_key, documents.Attachment),
+    # A grant's id: the document's id, then the grantee's address.
+    Provable("grant", lambda i: documents.grant_key(i[:32], i[32:]), documents.Grant,
+             id_bytes=64),
     Provable("pledge", pledge.pledge_key, pledge.Pledge),
     Provable("commitment", acquisition.commitment_key, acquisition.Commitment),
     # A sale's id: the commitment's id, then the exercising transaction's.

@@ -1787,18 +1787,20 @@ class LifecycleMachine(RuleBasedStateMachine):
             return s.recourse and s.status == "sold" and v.status == "active" \
                 and v.holder == s.buyer and v.overdue and not (v.reserved_by or v.pledge)
 
-        def waiting(i: bytes) -> bool:  # due back once its due date passes
+        def waiting(i: bytes) -> bool:  # due back once its last due date passes
             s, v = self.sales[i], self.vouchers[self.sales[i].sold]
             return s.recourse and s.status == "sold" and v.status == "active" \
-                and v.holder == s.buyer and not (v.reserved_by or v.pledge or v.overdue) \
-                and (v.extension_days == 0 or v.extensions_used == v.extension_max)
+                and v.holder == s.buyer and not (v.reserved_by or v.pledge or v.overdue)
+
+        def last_due_ms(v: ModelVoucher) -> int:  # after every extension left
+            return v.due_ms + v.extension_days * DAY_MS * (v.extension_max - v.extensions_used)
 
         # Often one that is due back, waiting for its due date first if need be, so that
         # the rare case is tried too.
         eligible = [i for i in sorted(self.sales) if due_back(i)]
         later = [i for i in sorted(self.sales) if waiting(i)]
         if not eligible and later and data.draw(st.integers(0, 3)) > 0:
-            due_ms = self.vouchers[self.sales[self.pick(data, later)].sold].due_ms
+            due_ms = last_due_ms(self.vouchers[self.sales[self.pick(data, later)].sold])
             self.commit_block([], max(1, due_ms + 1 - self.ledger.time_ms), lambda: None)
             eligible = [i for i in sorted(self.sales) if due_back(i)]
         sale_id = self.pick(data, eligible if eligible and data.draw(st.booleans())

@@ -46,6 +46,8 @@ from contracts.setoff import Reduction
 from contracts.state import Overlay
 from contracts.tx import Transaction, payload_id
 from tests.memledger import CHAIN, DAY_MS, Ledger
+from tests.test_document_grants import attach as attach_document
+from tests.test_document_grants import grant_tx, issue_with
 from tests.test_lifecycle_rules import (
     ask_tx,
     commit_tx,
@@ -145,13 +147,15 @@ def build_world() -> World:
     record("product", products.get_product(ledger.store, products.product_id(
         ledger.addr("bank"), "receivable pledge loan")))
 
-    # A document the creditor attached for itself and the debtor.
-    readers = documents.readers_for(store, (ledger.addr("supplier"), ledger.addr("core")))
-    attach = documents.attach_body(ledger.keys["supplier"], b"invoice 7", "invoice 7",
-                                   (ledger.addr("supplier"), ledger.addr("core")), readers)
-    ledger.run("document", "attach", attach, "supplier")
-    record("document", documents.get_attachment(
-        ledger.store, documents.document_id(attach.owner, attach.commitment)), party="core")
+    # A document the creditor attached for itself and the debtor, named by the application
+    # of a voucher whose holder granted the second bank access to it.
+    document, attach = attach_document(ledger, b"invoice 7")
+    basis_voucher = issue_with(ledger, (document,))
+    ledger.block(grant_tx(ledger, document, attach, basis_voucher, "bank2"))
+    record("document", documents.get_attachment(ledger.store, document), party="core",
+           grantee="bank2")
+    record("grant", documents.get_grant(ledger.store, document, ledger.addr("bank2")),
+           party="core", granter="supplier", grantee="bank2")
 
     # The debtor's offer, and the creditor's request to redeem what it kept against it.
     offer = publish(ledger, kind="consumption", price_fen=100_000)

@@ -161,6 +161,14 @@ class Client:
         return self._call(f"/v1/documents/{document_id}",
                           envelope=None if envelope else "false")
 
+    def document_grants(self, document_id: str) -> dict:
+        """The grants of a document the caller reads."""
+        return self._call(f"/v1/documents/{document_id}/grants")
+
+    def grants(self, grantee: str, status: str | None = None, max_items: int = 1000) -> dict:
+        """A grantee's grants of access to documents."""
+        return self.listing("/v1/grants", "grants", max_items, grantee=grantee, status=status)
+
     def applications(self, creditor: str | None, debtor: str | None) -> dict:
         return self._call("/v1/applications", creditor=creditor, debtor=debtor)
 

@@ -142,6 +142,12 @@ def what_happened(view: dict) -> str | None:
         readers = b["envelope"].get("readers", [])
         return (f"document {first('document.attached')} attached, sealed to {len(readers)} "
                 "readers")
+    if op == "document.grant":
+        return (f"{addr(b['grantee'])} granted access to document {b['document']}, a basis "
+                f"document of voucher {b['voucher']}")
+    if op == "document.revoke":
+        return (f"access of {addr(b['grantee'])} to document {b['document']} revoked: nodes "
+                "serve it no more; what it read is not taken back")
     if op.startswith("obligation."):
         return obligation_sentence(view["operation"], b, view["id"])
     if op.startswith("setoff."):

@@ -18,7 +18,7 @@ from contracts import (
     setoff,
     vouchers,
 )
-from contracts.documents import MAX_DOCUMENT_BYTES
+from contracts.documents import GRANT_STATUSES, MAX_DOCUMENT_BYTES, MAX_GRANTS
 from contracts.membership import ROLES
 from contracts.record_proofs import PROVABLE
 from contracts.tx import MAX_LARGE_TX_BYTES
@@ -738,6 +738,21 @@ def _document() -> dict[str, Any]:
                 "sealed box. The commitment is sha256 of a domain tag, the salt and the "
                 "plaintext. A reader opens its sealed key, decrypts, strips the padding and "
                 "checks the commitment and the id (claimledger-wallet document get)."),
+            "/v1/documents/{id}/grants": _get(
+                "The grants of a document the caller reads: its parties, the agency and the "
+                "regulators read them all, a granter and a grantee their own",
+                [_path_id("id", "the document's id")],
+                _page("grants", "Grant", "every grant of the document the caller reads (at "
+                      f"most {MAX_GRANTS}: one page, `next` is null)"), 400, 404,
+                description="A holder of a voucher grants a member access to a basis "
+                "document its issuance application named (document.grant), with the "
+                "document key sealed to that member; the grantee then reads the document and "
+                "its envelope, with its grant. A revoked grant stays listed, revoked."),
+            "/v1/grants": _get(
+                "A grantee's grants of access to documents (a member lists its own)",
+                [_query("grantee", "grantee address", required=True),
+                 _query("status", STATUS_FILTER, enum(GRANT_STATUSES)), *PAGING],
+                _page("grants", "Grant", "a page of grants, by document"), 400),
             "/v1/nodes": _get(
                 "The node registry: validators in force and coming, later sets, observers",
                 [], _json(ref("NodeRegistry"), "node registry"),
