@@ -246,7 +246,7 @@ def add_sale(w: World) -> None:
 
 def add_financing(w: World) -> None:
     """supplier2 asks the bank to lend on 100,000 of what it kept; the bank quotes."""
-    at = T0 + 22 * DAY_MS + 40 * SEC
+    at = T0 + 22 * DAY_MS + 90 * SEC
     asked = w.tx("financing", "request", financing.Request(
         w.addr("supplier2"), w.ids["T1rr"], 100_000, "pledge_loan", 90, (w.addr("bank"),), 7),
         "supplier2")
