@@ -55,7 +55,15 @@ from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import Member, get_member, is_funder, require_active
 from contracts.pricing import DAY_MS, discounted_fen, interest_fen, whole_days
-from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
+from contracts.state import (
+    Overlay,
+    Reader,
+    get_record,
+    indexed_page,
+    put_record,
+    records_page,
+    with_status,
+)
 from contracts.vouchers import (
     Voucher,
     get_voucher,
@@ -244,6 +252,13 @@ def requests_page(state: Reader, after: bytes | None, limit: int, *,
     those with `status` if given."""
     prefix = party_key(party, b"") if party is not None else to_all_key(b"")
     return indexed_page(state, prefix, after, limit, get_request, with_status(status))
+
+
+def all_requests_page(state: Reader, after: bytes | None, limit: int,
+                      status: str | None = None) -> tuple[list[FinancingRequest], bytes | None]:
+    """Every financing request, by id after `after`, only those with `status` if given."""
+    return records_page(state, request_key(b""), FinancingRequest, after, limit,
+                        with_status(status))
 
 
 def answers_of(state: Reader, request_id: bytes) -> list[Answer]:

@@ -43,7 +43,14 @@ from contracts.errors import Rejected, require
 from contracts.membership import is_funder, require_active
 from contracts.pledge import Filing, clear_for, require_filing
 from contracts.pricing import discounted_fen, whole_days
-from contracts.state import Reader, get_record, indexed_page, put_record, with_status
+from contracts.state import (
+    Reader,
+    get_record,
+    indexed_page,
+    put_record,
+    records_page,
+    with_status,
+)
 from contracts.vouchers import (
     Voucher,
     get_voucher,
@@ -164,6 +171,12 @@ def load_sale(state: Reader, sale: bytes) -> ClaimSale:
     if found is None:
         raise Rejected("sale.unknown", f"no sale {sale.hex()}")
     return found
+
+
+def all_sales_page(state: Reader, after: bytes | None, limit: int,
+                   status: str | None = None) -> tuple[list[ClaimSale], bytes | None]:
+    """Every sale of a claim, by id after `after`, only those with `status` if given."""
+    return records_page(state, sale_key(b""), ClaimSale, after, limit, with_status(status))
 
 
 def sales_page(state: Reader, party: bytes, after: bytes | None, limit: int, *,

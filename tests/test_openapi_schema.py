@@ -430,6 +430,8 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/registry/debtors", {}, {"limit": "1"}),
         ("/v1/registry/pledges", {}, {"status": "active"}),
         ("/v1/registry/commitments", {}, {}),
+        ("/v1/registry/financing", {}, {}),
+        ("/v1/registry/sales", {}, {"status": "sold"}),
         ("/v1/registry/rounds", {}, {"status": "open"}),
         ("/v1/registry/fees", {}, {"limit": "2"}),
         ("/v1/evidence", {}, {"limit": "2"}),  # none here: tests/test_evidence.py has some

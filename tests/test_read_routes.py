@@ -277,6 +277,8 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/registry/debtors": Sample("/v1/registry/debtors", "debtor_record"),
         "GET /v1/registry/pledges": Sample("/v1/registry/pledges", "pledge"),
         "GET /v1/registry/commitments": Sample("/v1/registry/commitments", "commitment"),
+        "GET /v1/registry/financing": Sample("/v1/registry/financing", "financing_request"),
+        "GET /v1/registry/sales": Sample("/v1/registry/sales", "claim_sale"),
         "GET /v1/registry/rounds": Sample("/v1/registry/rounds", "setoff_round"),
         "GET /v1/registry/fees": Sample("/v1/registry/fees", "fee_account"),
     }

@@ -204,6 +204,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/overview": Reads("oversight", ("block", "debtor_record", "setoff_totals")),
     "GET /v1/registry/debtors": Reads("oversight", ("debtor_record",)),
     "GET /v1/registry/pledges": Reads("oversight", ("pledge",)),
+    "GET /v1/registry/financing": Reads("oversight", ("financing_request",)),
+    "GET /v1/registry/sales": Reads("oversight", ("claim_sale",)),
     "GET /v1/registry/commitments": Reads("oversight", ("commitment",)),
     "GET /v1/registry/rounds": Reads("oversight", ("setoff_round",)),
     "GET /v1/registry/fees": Reads("oversight", ("fee_account",)),

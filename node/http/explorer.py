@@ -9,6 +9,8 @@ Besides the files, this module adds the reads the API lacked, each bounded:
   GET /v1/registry/debtors          every debtor record, paged
   GET /v1/registry/pledges          every pledge registration, paged
   GET /v1/registry/commitments      every acquisition commitment, paged
+  GET /v1/registry/financing        every financing request, paged
+  GET /v1/registry/sales            every sale of a claim to a funder, paged
   GET /v1/registry/rounds           every set-off round, paged
   GET /v1/registry/fees             every fee account, paged
 
@@ -40,12 +42,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from contracts import acquisition, fees, pledge, setoff, vouchers
+from contracts import acquisition, fees, financing, pledge, sale, setoff, vouchers
 from contracts.access import readable
 from contracts.codec import to_json
 from contracts.errors import Forbidden
 from contracts.state import MAX_SCAN
 from node.blocks import Header
+from node.http.financing import request_view
 from node.http.members import fee_account_view
 from node.http.params import (
     DEFAULT_PAGE,
@@ -58,6 +61,7 @@ from node.http.params import (
     page_answer,
 )
 from node.http.reads import oversight_only, reader
+from node.http.sales import sale_view
 from node.http.sessions import COOKIE, SESSIONS, ExplorerSessions, SessionError
 from node.http.setoff import round_view
 from node.http.vouchers import commitment_view, debtor_record_view, pledge_view
@@ -343,6 +347,24 @@ async def list_all_pledges(request: web.Request) -> web.Response:
     return page_answer("pledges", [pledge_view(p) for p in rows], next_cursor)
 
 
+async def list_all_financing(request: web.Request) -> web.Response:
+    """Every financing request, paged (its answers: GET /v1/financing/requests/{id})."""
+    status = choice_param(request, "status", set(financing.REQUEST_STATUSES))
+    state = request.app[NODE].store
+    page, next_cursor = financing.all_requests_page(state, *registry_params(request), status)
+    rows = readable(state, reader(request), "financing_request", page)
+    return page_answer("requests", [request_view(r) for r in rows], next_cursor)
+
+
+async def list_all_sales(request: web.Request) -> web.Response:
+    """Every sale of a claim to a funder, paged."""
+    status = choice_param(request, "status", set(sale.STATUSES))
+    state = request.app[NODE].store
+    page, next_cursor = sale.all_sales_page(state, *registry_params(request), status)
+    rows = readable(state, reader(request), "claim_sale", page)
+    return page_answer("sales", [sale_view(r) for r in rows], next_cursor)
+
+
 async def list_all_commitments(request: web.Request) -> web.Response:
     """Every acquisition commitment, paged."""
     status = choice_param(request, "status", acquisition.COMMITMENT_STATUSES)
@@ -386,6 +408,8 @@ def add_explorer(app: web.Application) -> None:
         web.get("/v1/registry/debtors", list_debtor_records),
         web.get("/v1/registry/pledges", list_all_pledges),
         web.get("/v1/registry/commitments", list_all_commitments),
+        web.get("/v1/registry/financing", list_all_financing),
+        web.get("/v1/registry/sales", list_all_sales),
         web.get("/v1/registry/rounds", list_all_rounds),
         web.get("/v1/registry/fees", list_fee_accounts),
     ])

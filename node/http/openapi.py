@@ -391,6 +391,12 @@ def explorer_paths() -> dict[str, Any]:
         "/v1/registry/pledges": registry(
             "The whole pledge registry", "pledges", "Pledge", "by pledge id",
             *pledge.PLEDGE_STATUSES),
+        "/v1/registry/financing": registry(
+            "Every financing request (融资需求), whatever its status", "requests",
+            "FinancingRequest", "by request id", *financing.REQUEST_STATUSES),
+        "/v1/registry/sales": registry(
+            "Every sale of a claim to a funder (保理)", "sales", "ClaimSale", "by sale id",
+            *sale.STATUSES),
         "/v1/registry/commitments": registry(
             "Every acquisition commitment", "commitments", "Commitment", "by commitment id",
             *acquisition.COMMITMENT_STATUSES),
