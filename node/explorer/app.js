@@ -225,7 +225,8 @@ function chip(text, cls) {
 const STATUS = {
   active: ["在途", "Live"], consumed: ["已流转", "Consumed"], cancelled: ["注销", "Cancelled"],
   released: ["已解除", "Released"], enforced: ["已实现", "Enforced"], open: ["有效", "Open"],
-  withdrawn: ["已撤回", "Withdrawn"], listed: ["在售", "Listed"], executed: ["已执行", "Executed"], refused: ["被拒绝", "Refused"],
+  withdrawn: ["已撤回", "Withdrawn"], listed: ["在售", "Listed"], accepted: ["已接受", "Accepted"],
+  sold: ["已转让", "Sold"], recourse_exercised: ["已追索", "Recourse exercised"], executed: ["已执行", "Executed"], refused: ["被拒绝", "Refused"],
   lapsed: ["已过期", "Lapsed"], failed: ["未执行", "Failed"],
 };
 function statusChip(status, kind) {
@@ -826,6 +827,7 @@ function filing(f) {
 // ------------------------------------------------------------------ page: financing
 
 const PRODUCT_KIND = { pledge_loan: ["应收账款质押贷款", "Pledge loan"], factoring: ["保理", "Factoring"] };
+const REQUEST_KIND = { pledge_loan: ["质押融资", "Pledge loan"], sale: ["转让融资", "Sale"] };
 
 async function pageFinancing(view) {
   await loadMembers();
@@ -843,12 +845,46 @@ async function pageFinancing(view) {
   ], (after) => get("/products" + query({ limit: PAGE, after })),
   "products", (rows) => rows.sort((a, b) => b.published_at_ms - a.published_at_ms));
   holder.replaceChildren(paged.node);
+  const requests = pagedTable([
+    ["申请人", "Holder", (r) => who(r.holder)],
+    ["凭证", "Voucher", (r) => voucherLink(r.voucher)],
+    ["债务人", "Debtor", (r) => who(r.debtor)],
+    ["金额", "Amount", (r) => yuan(r.amount_fen), "num"],
+    ["种类", "Kind", (r) => (REQUEST_KIND[r.kind] || [r.kind, ""]).join(" ")],
+    ["期限（天）", "Term (days)", (r) => String(r.term_days), "num"],
+    ["推送至", "Sent to", (r) => (r.funders.length ? el("span", {}, ...r.funders.map((f) => el("div", {}, who(f)))) : T("全部资金方", "Every funder"))],
+    ["已答复", "Answered", (r) => String(r.answered), "num"],
+    ["有效至", "Open until", (r) => cst(r.open_until_ms), "when"],
+    ["状态", "Status", (r) => statusChip(r.status)],
+    ["结果", "Outcome", (r) => (r.outcome ? el("span", { class: "mono", title: r.outcome, text: short(r.outcome) }) : "—")],
+  ], (after) => get("/registry/financing" + query({ limit: PAGE, after })),
+  "requests", (rows) => rows.sort((a, b) => b.created_at_ms - a.created_at_ms));
+  const sales = pagedTable([
+    ["卖方", "Seller", (x) => who(x.seller)],
+    ["买方", "Buyer", (x) => who(x.buyer)],
+    ["债务人", "Debtor", (x) => who(x.debtor)],
+    ["标的", "Claim", (x) => (x.kind === "voucher" ? voucherLink(x.sold) : el("span", { class: "mono", title: x.sold, text: T("应付 ", "Obligation ") + short(x.sold) }))],
+    ["面值", "Face", (x) => yuan(x.face_fen), "num"],
+    ["价格", "Price", (x) => yuan(x.price_fen), "num"],
+    ["贴现率", "Discount", (x) => `${percent(x.rate_bp)} · ${x.days} ${T("天", "days")}`, "num"],
+    ["追索", "Recourse", (x) => (x.recourse ? T("有追索", "With recourse") : T("无追索", "Without recourse"))],
+    ["合同", "Contract", (x) => x.contract_ref],
+    ["中登网登记", "Filed at 中登网", (x) => filing(x.filing)],
+    ["状态", "Status", (x) => statusChip(x.status)],
+    ["时间", "Sold", (x) => cst(x.sold_at_ms), "when"],
+  ], (after) => get("/registry/sales" + query({ limit: PAGE, after })),
+  "sales", (rows) => rows.sort((a, b) => b.sold_at_ms - a.sold_at_ms));
   add(view,
-    el("h1", {}, L("融资产品", "Financing products")),
-    el("p", { class: "lead" }, "银行、保理公司与小额贷款公司发布的融资产品：种类、期限、价格区间与金额区间。 ",
-      el("span", { class: "en", text: "What banks, factors and microlenders offer: kind, term, price range and amount range." })),
-    el("div", { class: "panel", id: "products" }, holder));
-  await paged.load();
+    el("h1", {}, L("融资", "Financing")),
+    el("p", { class: "lead" }, "资金方的产品、持有人推送的融资需求及其结果、向资金方转让的债权（保理）。 ",
+      el("span", { class: "en", text: "Funders' products, the financing requests holders sent and what came of them, and claims sold to funders (factoring)." })),
+    el("h2", {}, L("融资产品", "Financing products")),
+    el("div", { class: "panel", id: "products" }, holder),
+    el("h2", {}, L("融资需求", "Financing requests")),
+    el("div", { class: "panel", id: "requests" }, requests.node),
+    el("h2", {}, L("债权转让（保理）", "Sales of claims")),
+    el("div", { class: "panel", id: "sales" }, sales.node));
+  await Promise.all([paged.load(), requests.load(), sales.load()]);
   return "financing";
 }
 
