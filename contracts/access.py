@@ -37,6 +37,7 @@ from contracts import (
     redemption,
     setoff,
     streams,
+    transfer,
     vouchers,
 )
 from contracts.caller import OVERSIGHT, Caller, Read
@@ -57,6 +58,7 @@ PARTIES = {
     "member": "every member",
     "self": "the member it is about",
     "holder": "holder",
+    "transferee": "transferee",
     "earlier_holder": "a holder of an earlier state of the claim",
     "debtor": "debtor",
     "creditor": "creditor",
@@ -142,6 +144,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
+    transfer,
 )
 
 

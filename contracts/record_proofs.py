@@ -49,6 +49,7 @@ from contracts import (
     setoff,
     state_tree,
     streams,
+    transfer,
     vouchers,
 )
 from contracts.access import ROWS, require_read
@@ -121,6 +122,7 @@ _TABLE = (
     Provable("offer", redemption.offer_key, redemption.Offer),
     Provable("redemption", redemption.request_key, redemption.Request),
     Provable("product", products.product_key, products.Product),
+    Provable("transfer", transfer.pending_transfer_key, transfer.PendingTransfer),
     Provable("fee_account", fees.account_key, fees.Account, zero=fees.get_account),
     Provable("obligation", obligations.obligation_key, obligations.Obligation),
     Provable("setoff_round", setoff.round_key, setoff.Round),

@@ -300,8 +300,8 @@ def transfers(chain_id: str, parts: list[bytes], holder: KeyPair, to: KeyPair
     out = []
     for part in parts:
         tx = build_tx(chain_id, "transfer", "transfer",
-                      transfer.Transfer(holder.address, part, to.address, PART_FEN, None),
-                      holder)
+                      transfer.Transfer(holder.address, part, to.address, PART_FEN, None, "TC-1"),
+                      holder, to)
         tid = tx_id(tx)
         out.append((tid.hex(), encode(tx), vouchers.part_id(tid, part, 0)))
     return out

@@ -52,6 +52,7 @@ from contracts import (
 from contracts import transfer as transfers
 from contracts.codec import decode, encode, sha256
 from contracts.errors import LedgerError
+from contracts.identity import KeyPair
 from contracts.issuance import DAY_MS
 from contracts.ledger import check_transaction
 from contracts.state import Reader
@@ -76,6 +77,7 @@ ACQUIRER = "acquirer"
 MERCHANT = "merchant"
 FEE_BP = 5
 UNKNOWN = sha256(b"no such record")
+OUTSIDER = "outsider"  # a key that signs, never admitted
 BLOCK_MS = 1000
 
 
@@ -170,6 +172,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.ledger = Ledger(fee_rate_bp=FEE_BP, key_seed=b"lifecycle machine")
+        self.ledger.keys[OUTSIDER] = KeyPair(sha256(b"lifecycle machine outsider"))
         self.name_of = {self.ledger.addr(n): n for n in NAMES}
         self.member_status = dict.fromkeys(NAMES, "active")
         self.vouchers: dict[bytes, ModelVoucher] = {}
@@ -379,7 +382,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def submit(self, data: st.DataObject, attempt: Attempt) -> None:
         if data.draw(st.integers(0, 3)) == 0:
             self.try_wrong_signers(data, attempt)
-        if any(not self.active(n) for n in attempt.signers):
+        if any(self.member_status.get(n) == "suspended" for n in attempt.signers):
             # A suspended member signs nothing: checked before any rule of the operation.
             attempt = replace(attempt, expect="membership.suspended")
         tx = self.ledger.tx(attempt.contract, attempt.operation, attempt.body, *attempt.signers)
@@ -543,13 +546,14 @@ class LifecycleMachine(RuleBasedStateMachine):
             p["to"], expect = {
                 "to self": (v.holder, "transfer.to_self"),
                 "to debtor": (v.debtor, "transfer.to_debtor"),
-                "to non-member": (UNKNOWN, "membership.not_member"),
+                "to non-member": (OUTSIDER, "membership.not_member"),
                 "to regulator": ("regulator", "membership.cannot_hold"),
                 "to suspended": (self.pick(data, suspended), "membership.suspended"),
             }[kind]
         body = transfers.Transfer(self.address(p["holder"]), p["voucher"], self.address(p["to"]),
-                                  p["amount"], self.address(p["pledgee"]))
-        signers = (p["holder"],) if p["pledgee"] is None else (p["holder"], p["pledgee"])
+                                  p["amount"], self.address(p["pledgee"]), "TC-1")
+        signers = (p["holder"], p["to"]) if p["pledgee"] is None \
+            else (p["holder"], p["to"], p["pledgee"])
         self.submit(data, Attempt(
             "transfer", "transfer", body, signers, expect,
             lambda tx_id: self.move(tx_id, voucher_id, to, p["amount"])))
@@ -565,9 +569,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         targets = [n for n in NAMES if n not in (v.holder, v.debtor) and self.can_hold(n)]
         if not targets:
             return
+        to = self.pick(data, targets)
         txs = [self.ledger.tx("transfer", "transfer", transfers.Transfer(
-            self.ledger.addr(v.holder), voucher_id, self.ledger.addr(self.pick(data, targets)),
-            self.amount(data, v.amount_fen), None), v.holder) for _ in range(2)]
+            self.ledger.addr(v.holder), voucher_id, self.ledger.addr(to),
+            self.amount(data, v.amount_fen), None, "TC-1"), v.holder, to) for _ in range(2)]
         assert self.ledger.refused(*txs) == "voucher.consumed"  # and nothing changed
         event("transfer.transfer twice in a block: voucher.consumed")
 
@@ -1311,7 +1316,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                                   (name, other or "agency")),
             "obligation.withdraw": (obligations.Withdraw(them, me, UNKNOWN, "error"),
                                     (name, other or "agency")),
-            "transfer.transfer": (transfers.Transfer(me, voucher_id, them, 1, None), (name,)),
+            "transfer.transfer": (transfers.Transfer(me, voucher_id, them, 1, None, "TC-1"),
+                                  (name, other or "agency")),
             "pledge.release": (pledge.Release(me, UNKNOWN), (name,)),
             "acquisition.withdraw": (acquisition.Withdraw(me, UNKNOWN), (name,)),
             "redemption.publish": (redemption.Publish(me, "asset", "a flat", 1), (name,)),

@@ -77,8 +77,9 @@ def issue(net: Network, creditor: str, debtor: str, basis: str,
 
 def transfer_tx(net: Network, holder: str, voucher: str, to: str, amount_fen: int) -> Any:
     body = transfer.Transfer(net.members[holder].address, bytes.fromhex(voucher),
-                             net.members[to].address, amount_fen, None)
-    return build_tx(net.chain_id, "transfer", "transfer", body, net.members[holder])
+                             net.members[to].address, amount_fen, None, "TC-1")
+    return build_tx(net.chain_id, "transfer", "transfer", body, net.members[holder],
+                    net.members[to])
 
 
 class Load:

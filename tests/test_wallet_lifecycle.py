@@ -386,7 +386,7 @@ def test_accept_refuses_a_draft_that_is_not_a_payment(
         members: dict[str, tuple[KeyPair, Path]], tmp_path: Path) -> None:
     payer, merchant = members["payer"][0].address, members["merchant"][0].address
     file = draft(tmp_path / "transfer.json", "transfer", "transfer",
-                 transfer.Transfer(payer, b"\x07" * 32, merchant, 15_000_000, None))
+                 transfer.Transfer(payer, b"\x07" * 32, merchant, 15_000_000, None, "TC-1"))
     code, err = accept(members["merchant"][1], file)
     assert code == 1 and "wallet.not_a_payment" in err
     (tmp_path / "junk.json").write_text('{"format": "something else"}')

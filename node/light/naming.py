@@ -29,6 +29,7 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("offer.", "offer"),
     ("redemption.", "redemption"),
     ("product.", "product"),
+    ("transfer.", "transfer"),
     ("obligation.", "obligation"),
     ("setoff.proposed", "setoff_round"),
     ("setoff.consented", "setoff_round"),
