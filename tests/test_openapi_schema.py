@@ -39,11 +39,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from contracts import documents, issuance, membership, obligations, products, setoff
+from contracts import documents, issuance, membership, obligations, products, setoff, transfer
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from contracts.vouchers import get_voucher
+from contracts.vouchers import get_voucher, issued_voucher_id
 from node.http.app import OPEN_PATHS, make_app
 from node.http.openapi import openapi_document
 from tests.nodeproc import DAY_MS, tx_id
@@ -195,6 +195,21 @@ def add_products(w: World) -> None:
         w.addr("bank"), withdrawn), "bank"))
 
 
+def add_transfer_offer(w: World) -> None:
+    """The supplier offers supplier2 part of a new voucher; supplier2 has yet to sign."""
+    at = T0 + 22 * DAY_MS + 30 * SEC
+    apply = w.tx("issuance", "apply", issuance.Apply(
+        w.addr("supplier"), terms(w, 50_000, at + 90 * DAY_MS, "HT-OFFERED")), "supplier")
+    w.block(at, apply, w.tx("issuance", "confirm", issuance.Confirm(
+        w.addr("core"), tx_id(apply)), "core"), w.tx("issuance", "approve", issuance.Approve(
+            w.addr("agency"), tx_id(apply)), "agency"))
+    offer = w.tx("transfer", "offer", transfer.Offer(
+        w.addr("supplier"), issued_voucher_id(tx_id(apply)), w.addr("supplier2"), 20_000,
+        None, "ZR-1", 7), "supplier")
+    w.block(at + SEC, offer)
+    w.ids["transfer_offer"] = tx_id(offer)
+
+
 def add_pending_and_rejected(w: World) -> None:
     """One transaction waits in the mempool; one was refused by a rule on arrival."""
     at = T0 + 23 * DAY_MS
@@ -217,6 +232,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         add_setoff_run(w)
         add_document(w)
         add_products(w)
+        add_transfer_offer(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -331,6 +347,8 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/products", {}, {"funder": a("bank"), "status": "withdrawn"}),
         ("/v1/products", {}, {"kind": "factoring", "limit": "1"}),
         ("/v1/products/{id}", {"id": i("product")}, {}),
+        ("/v1/transfers", {}, {"to": a("supplier2"), "status": "pending"}),
+        ("/v1/transfers/{id}", {"id": i("transfer_offer")}, {}),
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),

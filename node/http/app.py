@@ -7,9 +7,10 @@ API, which kinds of records each route answers with and how it is reached.
 
 The families of routes live beside this module: params (request parameters, error
 answers), submit (transactions), chain (status, blocks, transactions, events, evidence),
-headers (certified headers for light clients), vouchers, members, settlement, products
-(funders' products), setoff and plan (the set-off plan), explorer (the regulator's page
-and its reads), openapi (the document that describes every answer).
+headers (certified headers for light clients), vouchers, transfers (pending transfers),
+members, settlement, products (funders' products), setoff and plan (the set-off plan),
+explorer (the regulator's page and its reads), openapi (the document that describes
+every answer).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ from node.http.submit import (
     post_tx_batch,
     remote_address,
 )
+from node.http.transfers import get_transfer, list_transfers
 from node.http.vouchers import (
     get_commitment,
     get_debtor,
@@ -149,6 +151,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/offers/{id}": Reads("record", ("offer",)),
     "GET /v1/products": Reads("record", ("product",)),
     "GET /v1/products/{id}": Reads("record", ("product",)),
+    "GET /v1/transfers": Reads("own", ("transfer",)),
+    "GET /v1/transfers/{id}": Reads("record", ("transfer",)),
     "GET /v1/redemptions": Reads("own", ("redemption",)),
     "GET /v1/redemptions/{id}": Reads("record", ("redemption",)),
     "GET /v1/fees": Reads("record", ("fee_schedule",)),
@@ -266,6 +270,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/offers/{id}", get_offer),
         web.get("/v1/products", list_products),
         web.get("/v1/products/{id}", get_product),
+        web.get("/v1/transfers", list_transfers),
+        web.get("/v1/transfers/{id}", get_transfer),
         web.get("/v1/redemptions", list_redemptions),
         web.get("/v1/redemptions/{id}", get_redemption),
         web.get("/v1/fees", get_fee_schedule),

@@ -14,6 +14,7 @@ from contracts import (
     redemption,
     registry_query,
     setoff,
+    transfer,
     vouchers,
 )
 from contracts.documents import MAX_DOCUMENT_BYTES
@@ -194,6 +195,15 @@ def lifecycle_paths() -> dict[str, Any]:
             "A funder's product", [id_("id", "product id (sha256 of a domain tag, the "
                                          "funder and the product's name)")],
             _json(ref("Product"), "product"), 400, 404),
+        "/v1/transfers": _get(
+            "Transfers (签收) a holder offered or a transferee is to sign (one of them)",
+            [_query("holder", "holder address"), _query("to", "transferee address"),
+             _query("status", STATUS_FILTER, enum(transfer.STATUSES)), *PAGING],
+            _page("transfers", "Transfer", "a page of transfers"), 400),
+        "/v1/transfers/{id}": _get(
+            "A transfer offer and its answer", [id_("id", "transfer id (the offer "
+                                                      "transaction's id)")],
+            _json(ref("Transfer"), "transfer"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),
