@@ -37,6 +37,7 @@ from wallet.verbs import (
     redemption,
     registry,
     setoff,
+    transfers,
     vouchers,
 )
 
@@ -44,7 +45,7 @@ from wallet.verbs import (
 __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of",
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
-FAMILIES = (keys, membership, issuance, vouchers, registry, redemption, products, fees,
+FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products, fees,
             obligations, setoff, drafts, queries, documents, governance, nodes, light)
 
 
