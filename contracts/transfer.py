@@ -278,11 +278,11 @@ def _load(state: Reader, transfer_id: bytes) -> PendingTransfer:
 def _awaiting(ctx: Context, transfer_id: bytes) -> PendingTransfer:
     """A transfer still waiting for its transferee, within its time to sign."""
     pending = _load(ctx.state, transfer_id)
-    require(pending.status != "lapsed" and ctx.time_ms <= pending.sign_by_ms,
+    require(pending.status in ("pending", "lapsed"), "transfer.not_pending",
+            f"the transfer is {pending.status}")
+    require(pending.status == "pending" and ctx.time_ms <= pending.sign_by_ms,
             "transfer.lapsed", "the time to sign this transfer has passed; the holder may "
             "offer it again")
-    require(pending.status == "pending", "transfer.not_pending",
-            f"the transfer is {pending.status}")
     return pending
 
 

@@ -690,11 +690,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             p["transfer"] = self.pick(data, decided)
             other = self.transfers[p["transfer"]]
             p["holder"], p["to"] = other.holder, other.to
-            if operation != "withdraw" and (other.status == "lapsed" or self.ledger.time_ms
-                                            + advance_ms > other.sign_by_ms):
-                expect = "transfer.lapsed"
-            else:
-                expect = "transfer.not_pending"
+            lapsed = operation != "withdraw" and other.status == "lapsed"
+            expect = "transfer.lapsed" if lapsed else "transfer.not_pending"
         holder, to = self.address(p["holder"]), self.address(p["to"])
         body: Any = {
             "sign": lambda: transfers.Sign(to, p["transfer"]),

@@ -347,6 +347,9 @@ def test_the_transferee_signs_and_receives_the_reserved_part_whole() -> None:
                                    ledger.addr("supplier2")) == 0
     assert ledger.refused(sign_tx(ledger, tid)) == "transfer.not_pending"
     assert ledger.refused(withdraw_tx(ledger, tid)) == "transfer.not_pending"
+    # Past its time to sign, a signed transfer is still signed, not lapsed.
+    assert ledger.refused(refuse_tx(ledger, tid), advance_ms=9 * DAY_MS) == \
+        "transfer.not_pending"
 
 
 def test_only_the_named_transferee_signs_or_refuses() -> None:
