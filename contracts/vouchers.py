@@ -53,6 +53,7 @@ VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled"})
 CAUSES = frozenset({
     "issue", "transfer", "split", "remainder", "merchant_payment", "acquisition",
     "enforcement", "redemption_remainder", "setoff_remainder",
+    "sale", "recourse",  # contracts.sale: sold to a funder, given back on recourse
 })
 MAX_COMMITMENTS = 8
 MAX_PARTS = 16  # new states one operation may create

@@ -36,6 +36,7 @@ from wallet.verbs import (
     queries,
     redemption,
     registry,
+    sales,
     setoff,
     transfers,
     vouchers,
@@ -45,8 +46,9 @@ from wallet.verbs import (
 __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of",
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
-FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products, fees,
-            obligations, setoff, drafts, queries, documents, governance, nodes, light)
+FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products,
+            fees, obligations, setoff, drafts, queries, documents, governance, nodes, light,
+            sales)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the
