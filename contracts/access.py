@@ -39,6 +39,7 @@ from contracts import (
     sale,
     setoff,
     streams,
+    transfer,
     vouchers,
 )
 from contracts.caller import OVERSIGHT, Caller, Read
@@ -59,6 +60,7 @@ PARTIES = {
     "member": "every member",
     "self": "the member it is about",
     "holder": "holder",
+    "transferee": "transferee",
     "earlier_holder": "a holder of an earlier state of the claim",
     "debtor": "debtor",
     "creditor": "creditor",
@@ -149,7 +151,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
-    financing, sale,
+    financing, sale, transfer,
 )
 
 

@@ -51,6 +51,7 @@ from contracts import (
     setoff,
     state_tree,
     streams,
+    transfer,
     vouchers,
 )
 from contracts.access import ROWS, require_read
@@ -129,6 +130,7 @@ _TABLE = (
     Provable("financing_request", financing.request_key, financing.FinancingRequest),
     Provable("financing_answer", financing.answer_key, financing.Answer),
     Provable("claim_sale", sale.sale_key, sale.ClaimSale),
+    Provable("transfer", transfer.pending_transfer_key, transfer.PendingTransfer),
     Provable("fee_account", fees.account_key, fees.Account, zero=fees.get_account),
     Provable("obligation", obligations.obligation_key, obligations.Obligation),
     Provable("setoff_round", setoff.round_key, setoff.Round),

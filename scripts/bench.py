@@ -5,8 +5,8 @@
 
 Starts the validators (and one observer, left stopped) as processes on 127.0.0.1 with
 network.toml's timing and fee rate, issues vouchers and splits them into M parts held
-by one supplier, pre-signs M transfers of those parts to another member (one signature
-each, no two touching the same voucher) and then:
+by one supplier, pre-signs M transfers of those parts to another member (two signatures
+each, the holder's and the transferee's: 签收; no two touching the same voucher) and then:
 
 1. Maximum rate: `--clients` tasks, each with its own HTTP connection to one validator
    (round-robin), submit the transfers as fast as the network takes them (a 503 or 429
@@ -296,12 +296,13 @@ async def prepare(net: Network, clients: list[Client], seen: Seen, count: int) -
 
 def transfers(chain_id: str, parts: list[bytes], holder: KeyPair, to: KeyPair
               ) -> list[tuple[str, bytes, bytes]]:
-    """(id, raw, the part it creates) of a whole-part transfer of each part."""
+    """(id, raw, the part it creates) of a whole-part transfer of each part, signed by
+    holder and transferee."""
     out = []
     for part in parts:
         tx = build_tx(chain_id, "transfer", "transfer",
-                      transfer.Transfer(holder.address, part, to.address, PART_FEN, None),
-                      holder)
+                      transfer.Transfer(holder.address, part, to.address, PART_FEN, None, "TC-1"),
+                      holder, to)
         tid = tx_id(tx)
         out.append((tid.hex(), encode(tx), vouchers.part_id(tid, part, 0)))
     return out

@@ -171,10 +171,12 @@ def submit_voucher_units(ledger: Ledger, target_txs: int) -> None:
                ledger.tx("issuance", "approve", issuance.Approve(ledger.agency.address,
                                                                  application), ledger.agency)]
         moved = ledger.tx("transfer", "transfer", transfer.Transfer(
-            creditor.address, voucher, second.address, amount // 2, None), creditor)
+            creditor.address, voucher, second.address, amount // 2, None, "TC-1"), creditor,
+            second)
         moved_part = part_id(payload_id(moved.payload), voucher, 0)
         onward = ledger.tx("transfer", "transfer", transfer.Transfer(
-            second.address, moved_part, third.address, amount // 4, None), second)
+            second.address, moved_part, third.address, amount // 4, None, "TC-1"), second,
+            third)
         txs += [moved, onward]
         if unit % 10 == 5:  # the creditor pledges what it kept
             kept = part_id(payload_id(moved.payload), voucher, 1)

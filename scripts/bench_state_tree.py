@@ -171,8 +171,8 @@ def measure_execution(transfers: int, store: CountingStore, root: bytes,
     ledger = Ledger(key_seed=b"bench-state-tree")
     vouchers = issue_many(ledger, transfers)
     txs = [encode(ledger.tx("transfer", "transfer", transfer.Transfer(
-        ledger.addr("supplier"), v, ledger.addr("supplier2"), part_fen or 1_000_000, None),
-        "supplier")) for v in vouchers]
+        ledger.addr("supplier"), v, ledger.addr("supplier2"), part_fen or 1_000_000, None,
+        "TC-1"), "supplier", "supplier2")) for v in vouchers]
     ledger.height += 1
     ledger.time_ms += 1000
     info = BlockInfo(CHAIN, ledger.height, ledger.time_ms)

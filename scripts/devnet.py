@@ -277,11 +277,15 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     # The main demo voucher: ¥1,250,000.00 of Huayuan Construction to Mingda Steel.
     application, voucher = issue("mingda", 125_000_000, day_end_ms(180), 90, 2,
                                  "HT-2026-0815 钢材供货合同", DEMO_CONTRACT.encode())
-    # Mingda passes ¥300,000 upstream to Xinhe Cement (流转; the debtor is notified, a fee owed).
-    moved = run("transfer", "transfer", transfer.Transfer(
-        a["mingda"], bytes.fromhex(voucher), a["xinhe"], 30_000_000, None), "mingda")
+    # Mingda offers ¥300,000 upstream to Xinhe Cement (流转): the part is reserved until
+    # Xinhe signs for it (签收); then the debtor is notified and Mingda owes the fee.
+    offered = run("transfer", "offer", transfer.Offer(
+        a["mingda"], bytes.fromhex(voucher), a["xinhe"], 30_000_000, None,
+        "ZR-2026-0816 债权转让合同", 7), "mingda")
+    mingda_rest = subjects(offered, "voucher.remainder")[0]
+    moved = run("transfer", "sign", transfer.Sign(
+        a["xinhe"], bytes.fromhex(subjects(offered, "transfer.offered")[0])), "xinhe")
     xinhe_part = subjects(moved, "voucher.transferred")[0]
-    mingda_rest = subjects(moved, "voucher.remainder")[0]
     # The bank publishes the pledge loan it offers holders of claims (资金提供方的产品).
     product = run("product", "publish", products.Publish(
         a["bank"], "应收账款质押贷款", "pledge_loan", products.Terms(

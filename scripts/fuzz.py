@@ -630,7 +630,8 @@ class World:
         ids["VA"], ids["VB"] = issued_voucher_id(tid(apply_a)), issued_voucher_id(tid(apply_b))
 
         move = self.tx("transfer", "transfer", transfer.Transfer(
-            a("supplier"), ids["VA"], a("supplier2"), 300_000, None), "supplier")
+            a("supplier"), ids["VA"], a("supplier2"), 300_000, None, "TC-2027-001"),
+            "supplier", "supplier2")
         self.block(next(at), move)
         ids["T1"], ids["R1"] = part_id(tid(move), ids["VA"], 0), part_id(tid(move), ids["VA"], 1)
         pledged = self.tx("pledge", "create", pledge.Create(

@@ -147,7 +147,8 @@ def build_scenario(w: World) -> None:
     ids["VB"] = issued_voucher_id(tx_id(apply_b))
 
     move = w.tx("transfer", "transfer", transfer.Transfer(
-        w.addr("supplier"), ids["VA"], w.addr("supplier2"), 300_000, None), "supplier")
+        w.addr("supplier"), ids["VA"], w.addr("supplier2"), 300_000, None, "TC-2027-001"),
+        "supplier", "supplier2")
     w.heights["transfer"] = w.block(next(at), move)
     ids["transfer"] = tx_id(move)
     ids["T1"] = part_id(tx_id(move), ids["VA"], 0)  # supplier2's 300,000

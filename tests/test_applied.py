@@ -20,8 +20,9 @@ W = MAX_VALIDITY_BLOCKS
 def transfer(ledger: Ledger, voucher_id: bytes, amount_fen: int,
              expiry_height: int | None = None) -> Transaction:
     body = transfers.Transfer(ledger.addr("supplier"), voucher_id, ledger.addr("supplier2"),
-                              amount_fen, None)
-    return ledger.tx("transfer", "transfer", body, "supplier", expiry_height=expiry_height)
+                              amount_fen, None, "TC-1")
+    return ledger.tx("transfer", "transfer", body, "supplier", "supplier2",
+                     expiry_height=expiry_height)
 
 
 def test_a_block_records_the_sorted_ids_it_applied_and_the_index_follows() -> None:

@@ -106,8 +106,9 @@ def test_four_validators_commit_transactions_and_agree(tmp_path: Path) -> None:
 
 def transfer(net: Network, voucher: str, amount_fen: int) -> Transaction:
     body = Transfer(net.members["supplier"].address, bytes.fromhex(voucher),
-                    net.members["supplier2"].address, amount_fen, None)
-    return build_tx(net.chain_id, "transfer", "transfer", body, net.members["supplier"])
+                    net.members["supplier2"].address, amount_fen, None, "TC-1")
+    return build_tx(net.chain_id, "transfer", "transfer", body, net.members["supplier"],
+                    net.members["supplier2"])
 
 
 def test_one_validator_killed_the_rest_commit_and_it_catches_up(tmp_path: Path) -> None:

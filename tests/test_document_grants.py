@@ -80,8 +80,9 @@ def revoke_tx(ledger: Ledger, document: bytes, to: str,
 
 
 def transfer_tx(ledger: Ledger, voucher: bytes, to: str, holder: str) -> Transaction:
-    body = transfer.Transfer(ledger.addr(holder), voucher, ledger.addr(to), 1_000_000, None)
-    return ledger.tx("transfer", "transfer", body, holder)
+    body = transfer.Transfer(ledger.addr(holder), voucher, ledger.addr(to), 1_000_000, None,
+                             "TC-1")
+    return ledger.tx("transfer", "transfer", body, holder, to)
 
 
 def the_grant(ledger: Ledger, document: bytes, to: str) -> documents.Grant:
@@ -405,8 +406,8 @@ def test_a_grantee_opens_a_basis_document_through_the_wallet_on_a_node(
         ok(wallet(api, keys["supplier"], "document", "grant", document,
                   "--to", transferee.address.hex(), "--voucher", voucher))
         moved = commit(api, build_tx(net.chain_id, "transfer", "transfer", transfer.Transfer(
-            supplier.address, bytes.fromhex(voucher), transferee.address, 125_000_000, None),
-            supplier))
+            supplier.address, bytes.fromhex(voucher), transferee.address, 125_000_000, None,
+            "TC-1"), supplier, transferee))
         held = next(e["subject"] for e in moved["events"] if e["kind"] == "voucher.transferred")
         regranted = ok(wallet(api, keys["outsider"], "document", "grant", document,
                               "--to", factor.address.hex(), "--voucher", held))

@@ -3,7 +3,8 @@
 The machine drives the in-memory ledger with issue, transfer, split, pledge, its
 amendment, renewal and partial release, release, enforce, acquisition
 commit/withdraw/exercise, offers, redemption requests and their decisions, merchant
-payments, financing requests with their quotes, refusals, acceptances (a pledge loan or
+payments, transfer offers and their answers (签收: sign, refuse, withdraw, lapse at the end
+of a block), financing requests with their quotes, refusals, acceptances (a pledge loan or
 a sale), withdrawals and lapses, fee schedules, suspensions, and ledger time crossing
 due dates, lock ends, loan due dates and requests' open times; and it tries to finance
 an issued voucher's basis contract again (an
@@ -19,13 +20,14 @@ time with a `tx.*` code.
 After every step the ledger's own records are checked against each other (each origin's
 live parts add up to what the debtor still owes on it, one holder per live part in
 exactly one live index, holder and debtor totals, one active pledge per voucher, waiting
-requests and reservations, open financing requests and theirs (never a part financed
-twice), each basis contract backing one voucher, title certificate
-numbers named by one offer, consumption caps never exceeded) and against the model.
+requests, pending transfers and the reservations they hold, open financing requests and
+theirs (never a part financed twice), each basis contract backing one voucher, title
+certificate numbers named by one offer, consumption caps never exceeded) and against the
+model.
 After every block, every voucher state that left circulation or lost its pledge did so
-with the signature of the member whose right it was: its holder, its bank, or the debtor
-settling the holder's request; a bank's partial release splits a state into parts its
-holder holds, adding up to it.
+with the signature of the member whose right it was: its holder, its bank, the debtor
+settling the holder's request, or the transferee signing for the holder's offer; a bank's
+partial release splits a state into parts its holder holds, adding up to it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from contracts import (
 from contracts import transfer as transfers
 from contracts.codec import decode, encode, sha256
 from contracts.errors import LedgerError
+from contracts.identity import KeyPair
 from contracts.issuance import DAY_MS
 from contracts.ledger import check_transaction
 from contracts.pricing import discounted_fen, whole_days
@@ -83,6 +86,7 @@ ACQUIRER = "acquirer"
 MERCHANT = "merchant"
 FEE_BP = 5
 UNKNOWN = sha256(b"no such record")
+OUTSIDER = "outsider"  # a key that signs, never admitted
 BLOCK_MS = 1000
 
 
@@ -192,6 +196,16 @@ class ModelSale:
 
 
 @dataclass
+class ModelTransfer:
+    voucher: bytes  # the reserved state
+    holder: str
+    to: str
+    amount_fen: int
+    sign_by_ms: int
+    status: str = "pending"
+
+
+@dataclass
 class Attempt:
     """One transaction, the code it must be refused with (None: accepted) and its effect."""
 
@@ -212,6 +226,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.ledger = Ledger(fee_rate_bp=FEE_BP, key_seed=b"lifecycle machine")
+        self.ledger.keys[OUTSIDER] = KeyPair(sha256(b"lifecycle machine outsider"))
         self.name_of = {self.ledger.addr(n): n for n in NAMES}
         self.member_status = dict.fromkeys(NAMES, "active")
         self.vouchers: dict[bytes, ModelVoucher] = {}
@@ -224,6 +239,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.requests: dict[bytes, ModelRequest] = {}
         self.financings: dict[bytes, ModelFinancing] = {}
         self.answers: dict[bytes, ModelAnswer] = {}
+        self.transfers: dict[bytes, ModelTransfer] = {}
         self.fee_bp = (FEE_BP, FEE_BP)
         self.charged: dict[str, int] = {}
         self.sales: dict[bytes, ModelSale] = {}
@@ -391,6 +407,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         return self.replace_with(tx_id, voucher_id, parts)
 
     def end_block(self, time_ms: int) -> None:
+        for t in self.transfers.values():
+            if t.status == "pending" and t.sign_by_ms < time_ms:
+                t.status = "lapsed"
+                self.vouchers[t.voucher].reserved_by = None
+                event("transfer lapsed at the end of a block")
         for voucher in self.vouchers.values():
             if voucher.status != "active" or voucher.overdue:
                 continue
@@ -427,7 +448,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def submit(self, data: st.DataObject, attempt: Attempt) -> None:
         if data.draw(st.integers(0, 3)) == 0:
             self.try_wrong_signers(data, attempt)
-        if any(not self.active(n) for n in attempt.signers):
+        if any(self.member_status.get(n) == "suspended" for n in attempt.signers):
             # A suspended member signs nothing: checked before any rule of the operation.
             attempt = replace(attempt, expect="membership.suspended")
         tx = self.ledger.tx(attempt.contract, attempt.operation, attempt.body, *attempt.signers)
@@ -478,7 +499,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             request = old.reserved_by and redemption.get_request(state, old.reserved_by)
             settled = bool(request) and request.status == "accepted" \
                 and request.holder == old.holder and request.debtor in signers
-            assert old.holder in signers or by_bank or settled, \
+            # The holder consented when it offered the transfer; the transferee signs now.
+            offered = old.reserved_by and transfers.get_pending_transfer(state, old.reserved_by)
+            signed_for = bool(offered) and offered.status == "signed" \
+                and offered.holder == old.holder and offered.to in signers
+            assert old.holder in signers or by_bank or settled or signed_for, \
                 "a voucher state left circulation without its holder's consent"
 
     # -------------------------------------------------------------- issue
@@ -591,13 +616,14 @@ class LifecycleMachine(RuleBasedStateMachine):
             p["to"], expect = {
                 "to self": (v.holder, "transfer.to_self"),
                 "to debtor": (v.debtor, "transfer.to_debtor"),
-                "to non-member": (UNKNOWN, "membership.not_member"),
+                "to non-member": (OUTSIDER, "membership.not_member"),
                 "to regulator": ("regulator", "membership.cannot_hold"),
                 "to suspended": (self.pick(data, suspended), "membership.suspended"),
             }[kind]
         body = transfers.Transfer(self.address(p["holder"]), p["voucher"], self.address(p["to"]),
-                                  p["amount"], self.address(p["pledgee"]))
-        signers = (p["holder"],) if p["pledgee"] is None else (p["holder"], p["pledgee"])
+                                  p["amount"], self.address(p["pledgee"]), "TC-1")
+        signers = (p["holder"], p["to"]) if p["pledgee"] is None \
+            else (p["holder"], p["to"], p["pledgee"])
         self.submit(data, Attempt(
             "transfer", "transfer", body, signers, expect,
             lambda tx_id: self.move(tx_id, voucher_id, to, p["amount"])))
@@ -613,11 +639,124 @@ class LifecycleMachine(RuleBasedStateMachine):
         targets = [n for n in NAMES if n not in (v.holder, v.debtor) and self.can_hold(n)]
         if not targets:
             return
+        to = self.pick(data, targets)
         txs = [self.ledger.tx("transfer", "transfer", transfers.Transfer(
-            self.ledger.addr(v.holder), voucher_id, self.ledger.addr(self.pick(data, targets)),
-            self.amount(data, v.amount_fen), None), v.holder) for _ in range(2)]
+            self.ledger.addr(v.holder), voucher_id, self.ledger.addr(to),
+            self.amount(data, v.amount_fen), None, "TC-1"), v.holder, to) for _ in range(2)]
         assert self.ledger.refused(*txs) == "voucher.consumed"  # and nothing changed
         event("transfer.transfer twice in a block: voucher.consumed")
+
+    @rule(data=st.data())
+    def offer_transfer(self, data: st.DataObject) -> None:
+        """The holder offers all or part of a voucher; the part is reserved (签收)."""
+        voucher_id = self.pick(data, self.movable())
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        to = self.pick(data, [n for n in NAMES
+                              if n not in (v.holder, v.debtor) and self.can_hold(n)])
+        if to is None:
+            return
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id, to=to,
+                                 amount=self.amount(data, v.amount_fen),
+                                 pledgee=self.bank_of(v),
+                                 days=self.up_to(data, 1, transfers.MAX_SIGN_DAYS))
+        options = [*self.voucher_breakages(), "to self", "to debtor", "to non-member",
+                   "zero amount", "amount over", "no days", "too many days",
+                   *self.pledgee_breakages(v)]
+        suspended = [n for n in NAMES if n not in (v.holder, v.debtor) and not self.active(n)]
+        if suspended:
+            options.append("to suspended")
+        kind = self.mutation(data, options)
+        expect = None
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen)
+        elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
+            expect = self.break_pledgee(data, kind, p)
+        elif kind in ("no days", "too many days"):
+            p["days"] = 0 if kind == "no days" else transfers.MAX_SIGN_DAYS + 1
+            expect = "transfer.bad_days"
+        elif kind is not None:
+            p["to"], expect = {
+                "to self": (v.holder, "transfer.to_self"),
+                "to debtor": (v.debtor, "transfer.to_debtor"),
+                "to non-member": (OUTSIDER, "membership.not_member"),
+                "to suspended": (self.pick(data, suspended), "membership.suspended"),
+            }[kind]
+        body = transfers.Offer(self.address(p["holder"]), p["voucher"], self.address(p["to"]),
+                               p["amount"], self.address(p["pledgee"]), "TC-1", p["days"])
+        signers = (p["holder"],) if p["pledgee"] is None else (p["holder"], p["pledgee"])
+
+        def effect(tx_id: bytes) -> None:
+            self.end_pledge(v, "released")
+            reserved = voucher_id
+            if p["amount"] < v.amount_fen:
+                reserved, _ = self.replace_with(tx_id, voucher_id, [
+                    (v.holder, p["amount"]), (v.holder, v.amount_fen - p["amount"])])
+            self.vouchers[reserved].reserved_by = tx_id
+            self.transfers[tx_id] = ModelTransfer(reserved, v.holder, to, p["amount"],
+                                                  self.ledger.time_ms + p["days"] * DAY_MS)
+
+        self.submit(data, Attempt("transfer", "offer", body, signers, expect, effect))
+
+    @rule(data=st.data())
+    def answer_transfer(self, data: st.DataObject) -> None:
+        """The transferee signs or refuses a pending transfer, or its holder withdraws it;
+        past its time to sign, signing and refusing are refused (it lapses at the block's
+        end)."""
+        transfer_id = self.pick(data, [i for i, t in self.transfers.items()
+                                       if t.status == "pending"])
+        if transfer_id is None:
+            return self.offer_transfer(data)  # nothing to act on yet: make it
+        t = self.transfers[transfer_id]
+        operation = self.pick(data, ["sign", "sign", "refuse", "withdraw"])
+        signer_key = "holder" if operation == "withdraw" else "to"
+        advance_ms = self.pick(data, [BLOCK_MS, BLOCK_MS, max(
+            1, t.sign_by_ms - self.ledger.time_ms), t.sign_by_ms - self.ledger.time_ms + 1])
+        late = self.ledger.time_ms + advance_ms > t.sign_by_ms
+        p: dict[str, Any] = dict(holder=t.holder, to=t.to, transfer=transfer_id)
+        expect = None
+        if operation != "withdraw" and late:
+            expect = "transfer.lapsed"
+        elif operation == "sign" and not self.active(t.holder):
+            expect = "membership.suspended"
+        decided = [i for i, x in self.transfers.items() if x.status != "pending"]
+        options = ["not the signer", "unknown transfer"] + (["decided"] if decided else [])
+        kind = self.mutation(data, options)
+        if kind == "not the signer":
+            p[signer_key] = self.pick(data, [n for n in NAMES if n != p[signer_key]])
+            if operation == "withdraw":
+                expect = "transfer.not_holder"
+            elif not late:
+                expect = "transfer.not_transferee"
+        elif kind == "unknown transfer":
+            p["transfer"] = UNKNOWN
+            expect = "transfer.unknown"
+        elif kind == "decided":
+            p["transfer"] = self.pick(data, decided)
+            other = self.transfers[p["transfer"]]
+            p["holder"], p["to"] = other.holder, other.to
+            lapsed = operation != "withdraw" and other.status == "lapsed"
+            expect = "transfer.lapsed" if lapsed else "transfer.not_pending"
+        holder, to = self.address(p["holder"]), self.address(p["to"])
+        body: Any = {
+            "sign": lambda: transfers.Sign(to, p["transfer"]),
+            "refuse": lambda: transfers.Refuse(to, p["transfer"], "not ours"),
+            "withdraw": lambda: transfers.Withdraw(holder, p["transfer"]),
+        }[operation]()
+
+        def effect(tx_id: bytes) -> None:
+            v = self.vouchers[t.voucher]
+            v.reserved_by = None
+            t.status = {"sign": "signed", "refuse": "refused", "withdraw": "withdrawn"}[
+                operation]
+            if operation == "sign":
+                self.move(tx_id, t.voucher, t.to, v.amount_fen)
+
+        self.submit(data, Attempt("transfer", operation, body, (p[signer_key],), expect,
+                                  effect, advance_ms))
 
     @rule(data=st.data())
     def split(self, data: st.DataObject) -> None:
@@ -1630,7 +1769,13 @@ class LifecycleMachine(RuleBasedStateMachine):
                                   (name, other or "agency")),
             "obligation.withdraw": (obligations.Withdraw(them, me, UNKNOWN, "error"),
                                     (name, other or "agency")),
-            "transfer.transfer": (transfers.Transfer(me, voucher_id, them, 1, None), (name,)),
+            "transfer.transfer": (transfers.Transfer(me, voucher_id, them, 1, None, "TC-1"),
+                                  (name, other or "agency")),
+            "transfer.offer": (transfers.Offer(me, voucher_id, them, 1, None, "TC-1", 7),
+                               (name,)),
+            "transfer.sign": (transfers.Sign(me, UNKNOWN), (name,)),
+            "transfer.refuse": (transfers.Refuse(me, UNKNOWN, "no"), (name,)),
+            "transfer.withdraw": (transfers.Withdraw(me, UNKNOWN), (name,)),
             "pledge.release": (pledge.Release(me, UNKNOWN), (name,)),
             "acquisition.withdraw": (acquisition.Withdraw(me, UNKNOWN), (name,)),
             "redemption.publish": (redemption.Publish(me, "asset", "a flat", 1), (name,)),
@@ -1698,6 +1843,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         marks += [pl.loan_due_ms for pl in self.pledges.values() if pl.status == "active"]
         marks += [r.open_until_ms for r in self.financings.values() if r.status == "open"]
         marks += [a.expires_ms for a in self.answers.values() if a.status == "offered"]
+        marks += [t.sign_by_ms for t in self.transfers.values() if t.status == "pending"]
         marks = sorted(m for m in marks if m > now_ms)
         if marks and data.draw(st.booleans()):
             target = data.draw(st.sampled_from(marks)) + data.draw(st.sampled_from([-1, 0, 1]))
@@ -1935,11 +2081,6 @@ class LifecycleMachine(RuleBasedStateMachine):
                 assert states[r.voucher].status == "active"
                 assert states[r.voucher].reserved_by == r.id
                 assert r.amount_fen == states[r.voucher].amount_fen
-        for v in live:
-            if v.reserved_by is not None:
-                assert (v.reserved_by in requests
-                        and requests[v.reserved_by].status == "requested") or (
-                    v.reserved_by in asked and asked[v.reserved_by].status == "open")
         open_by_holder: dict[bytes, int] = {}
         for r in asked.values():
             if r.status == "open":
@@ -1960,6 +2101,34 @@ class LifecycleMachine(RuleBasedStateMachine):
         for a in records(state, b"fnq/", financing.Answer):
             if asked[a.request].status != "open":
                 assert a.status != "offered"
+        # A pending transfer reserves its live part, whole and still its holder's, and a
+        # reserved state is held by a waiting request or a pending transfer, nothing else.
+        offers = {t.id: t for t in records(state, b"tp/", transfers.PendingTransfer)}
+        for t in offers.values():
+            if t.status == "pending":
+                held = states[t.voucher]
+                assert (held.status, held.reserved_by, held.holder, held.amount_fen) == (
+                    "active", t.id, t.holder, t.amount_fen)
+            elif t.status == "signed":
+                assert t.moved is not None and states[t.moved].holder == t.to
+                assert states[t.moved].amount_fen == t.amount_fen
+        for v in live:
+            if v.reserved_by is not None:
+                assert (v.reserved_by in requests and requests[v.reserved_by].status
+                        == "requested") or (
+                    v.reserved_by in asked and asked[v.reserved_by].status == "open") or (
+                    v.reserved_by in offers and offers[v.reserved_by].status == "pending")
+        # Pending transfers are counted per holder and transferee, and queued by deadline.
+        pending = [t for t in offers.values() if t.status == "pending"]
+        pairs: dict[tuple[bytes, bytes], int] = {}
+        for t in pending:
+            pairs[(t.holder, t.to)] = pairs.get((t.holder, t.to), 0) + 1
+        assert {(key[4:36], key[36:]): int.from_bytes(raw, "big")
+                for key, raw in state.scan(b"tpn/")} == pairs
+        assert sorted(key for key, _ in state.scan(b"tpq/")) == sorted(
+            transfers.deadline_key(t.sign_by_ms, t.id) for t in pending)
+        assert {i: t.status for i, t in offers.items()} == {
+            i: t.status for i, t in self.transfers.items()}
         # A holder's waiting requests are counted per debtor (what caps them), exactly.
         waiting: dict[tuple[bytes, bytes], int] = {}
         for r in requests.values():

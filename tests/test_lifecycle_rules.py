@@ -13,6 +13,7 @@ from contracts import acquisition, fees, issuance, membership, payment, pledge, 
 from contracts import transfer as transfers
 from contracts.codec import MAX_FEN, decode, encode, sha256, to_wire
 from contracts.errors import CodecError, LedgerError
+from contracts.identity import KeyPair
 from contracts.ledger import check_transaction
 from contracts.tx import Transaction, payload_id
 from contracts.vouchers import (
@@ -57,16 +58,17 @@ def transfer_tx(ledger: Ledger, voucher_id: bytes, amount_fen: int, to: str = "s
                 holder: str = "supplier", pledgee: str | None = None,
                 signers: tuple[str, ...] | None = None) -> Transaction:
     body = transfers.Transfer(ledger.addr(holder), voucher_id, ledger.addr(to), amount_fen,
-                              member_address(ledger, pledgee))
+                              member_address(ledger, pledgee), "TC-2027-001")
     if signers is None:
-        signers = (holder,) if pledgee is None else (holder, pledgee)
+        signers = (holder, to) if pledgee is None else (holder, to, pledgee)
     return ledger.tx("transfer", "transfer", body, *signers)
 
 
-def transfer_to(ledger: Ledger, voucher_id: bytes, to_address: bytes,
+def transfer_to(ledger: Ledger, voucher_id: bytes, to: str,
                 amount_fen: int = 1000) -> Transaction:
-    body = transfers.Transfer(ledger.addr("supplier"), voucher_id, to_address, amount_fen, None)
-    return ledger.tx("transfer", "transfer", body, "supplier")
+    body = transfers.Transfer(ledger.addr("supplier"), voucher_id, ledger.addr(to), amount_fen,
+                              None, "TC-2027-001")
+    return ledger.tx("transfer", "transfer", body, "supplier", to)
 
 
 def split_tx(ledger: Ledger, voucher_id: bytes, amounts_fen: tuple[int, ...],
@@ -210,16 +212,18 @@ def test_whole_transfer_leaves_no_remainder_and_the_new_holder_transfers_again()
     assert get_holder_totals(ledger.store, ledger.addr("supplier2")).held_fen == 300_000
 
 
-def test_transfer_signed_by_someone_else_than_the_holder_is_refused_at_check_time() -> None:
+def test_transfer_not_signed_by_both_holder_and_transferee_is_refused_at_check_time() -> None:
     ledger = Ledger()
     v = ledger.issue()
     assert refused_at_check(ledger, transfer_tx(ledger, v, 1000, signers=("supplier2",))) == \
-        "tx.unexpected_signature"
+        "tx.missing_signature"
     assert refused_at_check(ledger, transfer_tx(ledger, v, 1000, signers=())) == \
         "tx.missing_signature"
+    assert refused_at_check(ledger, transfer_tx(ledger, v, 1000, signers=("supplier",))) == \
+        "tx.missing_signature"
     assert refused_at_check(
-        ledger, transfer_tx(ledger, v, 1000, signers=("supplier", "supplier2"))) == \
-        "tx.unexpected_signature"
+        ledger, transfer_tx(ledger, v, 1000, signers=("supplier", "supplier2", "supplier3"))) \
+        == "tx.unexpected_signature"
 
 
 def test_transfer_naming_someone_who_is_not_the_holder_is_refused() -> None:
@@ -252,7 +256,8 @@ def test_transfer_refuses_a_transferee_that_cannot_take_the_claim(to: str, code:
 def test_transfer_to_a_non_member_is_refused() -> None:
     ledger = Ledger()
     v = ledger.issue()
-    assert ledger.refused(transfer_to(ledger, v, NOBODY)) == "membership.not_member"
+    ledger.keys["stranger"] = KeyPair.generate()  # a key, never admitted
+    assert ledger.refused(transfer_to(ledger, v, "stranger")) == "membership.not_member"
 
 
 @pytest.mark.parametrize(("amount_fen", "code"), [
@@ -269,15 +274,16 @@ def test_transfer_refuses_an_amount_outside_the_voucher(amount_fen: int, code: s
 def test_negative_amounts_cannot_even_be_encoded() -> None:
     ledger = Ledger()
     v = ledger.issue()
-    body = transfers.Transfer(ledger.addr("supplier"), v, ledger.addr("supplier2"), -1, None)
+    body = transfers.Transfer(ledger.addr("supplier"), v, ledger.addr("supplier2"), -1, None,
+                              "TC-1")
     with pytest.raises(CodecError) as e:
         encode(body)
     assert e.value.code == "codec.range"
     with pytest.raises(CodecError):
-        ledger.tx("transfer", "transfer", body, "supplier")
+        ledger.tx("transfer", "transfer", body, "supplier", "supplier2")
     # Nor can a hand-made body carry one: decoding refuses it before any rule runs.
     wire = to_wire(transfers.Transfer(ledger.addr("supplier"), v, ledger.addr("supplier2"), 1,
-                                      None))
+                                      None, "TC-1"))
     wire[3] = -1
     with pytest.raises(CodecError) as e:
         decode(transfers.Transfer, msgpack.packb(wire, use_bin_type=True))
@@ -305,10 +311,12 @@ def test_unknown_voucher_is_refused() -> None:
 def test_transaction_past_its_expiry_height_is_refused() -> None:
     ledger = Ledger()
     v = ledger.issue()
-    body = transfers.Transfer(ledger.addr("supplier"), v, ledger.addr("supplier2"), 1000, None)
-    stale = ledger.tx("transfer", "transfer", body, "supplier", expiry_height=ledger.height)
+    body = transfers.Transfer(ledger.addr("supplier"), v, ledger.addr("supplier2"), 1000, None,
+                              "TC-1")
+    stale = ledger.tx("transfer", "transfer", body, "supplier", "supplier2",
+                      expiry_height=ledger.height)
     assert refused_at_check(ledger, stale) == "tx.expired"
-    last_chance = ledger.tx("transfer", "transfer", body, "supplier",
+    last_chance = ledger.tx("transfer", "transfer", body, "supplier", "supplier2",
                             expiry_height=ledger.height + 1)
     ledger.block(last_chance)
 
@@ -489,9 +497,8 @@ def test_consent_needs_the_bank_s_signature_and_an_active_bank() -> None:
     ledger = Ledger()
     v = ledger.issue(1_000_000)
     ledger.block(pledge_tx(ledger, v, 500_000))
-    assert refused_at_check(
-        ledger, transfer_tx(ledger, v, 1000, pledgee="bank", signers=("supplier",))) == \
-        "tx.missing_signature"
+    without_bank = transfer_tx(ledger, v, 1000, pledgee="bank", signers=("supplier", "supplier2"))
+    assert refused_at_check(ledger, without_bank) == "tx.missing_signature"
     suspend(ledger, "bank")
     assert ledger.refused(transfer_tx(ledger, v, 1000, pledgee="bank")) == "membership.suspended"
 

@@ -77,8 +77,9 @@ def issue(net: Network, creditor: str, debtor: str, basis: str,
 
 def transfer_tx(net: Network, holder: str, voucher: str, to: str, amount_fen: int) -> Any:
     body = transfer.Transfer(net.members[holder].address, bytes.fromhex(voucher),
-                             net.members[to].address, amount_fen, None)
-    return build_tx(net.chain_id, "transfer", "transfer", body, net.members[holder])
+                             net.members[to].address, amount_fen, None, "TC-1")
+    return build_tx(net.chain_id, "transfer", "transfer", body, net.members[holder],
+                    net.members[to])
 
 
 class Load:
@@ -361,11 +362,19 @@ def test_the_wallet_reads_and_submits_through_the_light_node(tmp_path: Path) -> 
             listed = wallet("vouchers")
             assert [v["id"] for v in listed["vouchers"]] == [voucher]
             assert listed["vouchers"][0]["proven_height"] > 0
-            # A transfer submitted through the light node: passed on, committed, and the
-            # remainder shows up here once proven.
-            moved = wallet("transfer", voucher, "--to", net.members["agency"].address.hex(),
-                           "--amount", "1000")
-            assert moved
+            # A transfer offered through the light node: passed on, committed, the offered
+            # part reserved beside the remainder; once the transferee signed for it (签收),
+            # the remainder alone shows up here, proven.
+            offered = wallet("transfer", voucher, "--to", net.members["agency"].address.hex(),
+                             "--amount", "1000", "--contract-ref", "ZR-LIGHT-1")
+            assert offered["status"] == "committed"
+            wait_until("the light node catches up", lambda: caught_up(light, net))
+            active = wallet("vouchers", "--status", "active")["vouchers"]
+            assert sorted((v["amount_fen"], v["reserved_by"]) for v in active) == [
+                (100_000, offered["id"]), (900_000, None)]
+            agency = net.members["agency"]
+            commit(net.api, build_tx(net.chain_id, "transfer", "sign", transfer.Sign(
+                agency.address, bytes.fromhex(offered["id"])), agency))
             wait_until("the light node catches up", lambda: caught_up(light, net))
             active = wallet("vouchers", "--status", "active")["vouchers"]
             assert len(active) == 1 and active[0]["amount_fen"] == 1_000_000 - 100_000

@@ -175,6 +175,14 @@ def _voucher_op(op_contract: str, op: str, body: Callable[[Ledger, bytes], objec
     return prepare
 
 
+def _offered(ledger: Ledger) -> bytes:
+    """A transfer the supplier offered supplier2, waiting for it to sign."""
+    voucher = ledger.issue(1_000_000)
+    return ledger.run("transfer", "offer", transfers.Offer(
+        A(ledger, "supplier"), voucher, A(ledger, "supplier2"), 1_000, None, "TC-1", 7),
+        "supplier")
+
+
 def _pledged(ledger: Ledger) -> bytes:
     voucher = ledger.issue(1_000_000)
     tx = ledger.tx("pledge", "create", pledge.Create(
@@ -256,7 +264,19 @@ CASES = [
         "supplier")),
     Case("transfer.transfer", "supplier", _voucher_op(
         "transfer", "transfer", lambda lg, v: transfers.Transfer(
-            A(lg, "supplier"), v, A(lg, "supplier2"), 1_000, None), "supplier")),
+            A(lg, "supplier"), v, A(lg, "supplier2"), 1_000, None, "TC-1"),
+        "supplier", "supplier2")),
+    Case("transfer.offer", "supplier", _voucher_op(
+        "transfer", "offer", lambda lg, v: transfers.Offer(
+            A(lg, "supplier"), v, A(lg, "supplier2"), 1_000, None, "TC-1", 7), "supplier")),
+    Case("transfer.sign", "supplier2", lambda lg: lambda: lg.tx(
+        "transfer", "sign", transfers.Sign(A(lg, "supplier2"), _offered(lg)), "supplier2")),
+    Case("transfer.refuse", "supplier2", lambda lg: lambda: lg.tx(
+        "transfer", "refuse", transfers.Refuse(A(lg, "supplier2"), _offered(lg), "no"),
+        "supplier2")),
+    Case("transfer.withdraw", "supplier", lambda lg: lambda: lg.tx(
+        "transfer", "withdraw", transfers.Withdraw(A(lg, "supplier"), _offered(lg)),
+        "supplier")),
     Case("transfer.split", "supplier", _voucher_op(
         "transfer", "split", lambda lg, v: transfers.Split(
             A(lg, "supplier"), v, (1_000, 999_000), None), "supplier")),
@@ -518,8 +538,8 @@ def test_holder_cannot_flood_a_debtor_with_redemption_requests() -> None:
     assert ledger.refused(ask(parts[cap])) == "redemption.too_many_open"
     # Another holder is not affected.
     ledger.block(ledger.tx("transfer", "transfer", transfers.Transfer(
-        ledger.addr("supplier"), parts[cap + 1], ledger.addr("supplier2"), 1_000, None),
-        "supplier"))
+        ledger.addr("supplier"), parts[cap + 1], ledger.addr("supplier2"), 1_000, None, "TC-1"),
+        "supplier", "supplier2"))
     moved = children_ids(ledger.store, parts[cap + 1])[0]
     ledger.block(ask(moved, "supplier2"))
     # A cancellation, a decline or an acceptance frees a place.
@@ -634,7 +654,8 @@ def test_end_of_block_steps_declare_bounds_within_the_block_record() -> None:
     assert steps == {"extension": 2 * extension.MAX_PER_BLOCK,
                      "issuance": issuance.MAX_LAPSES_PER_BLOCK,
                      "setoff": setoff.MAX_LAPSES_PER_BLOCK,
-                     "financing": financing.MAX_LAPSES_PER_BLOCK}
+                     "financing": financing.MAX_LAPSES_PER_BLOCK,
+                     "transfer": transfers.MAX_LAPSES_PER_BLOCK}
     # The evidence a block carries records one event each, beside the contracts' steps.
     assert MAX_BLOCK_EVIDENCE == MAX_EVIDENCE_EVENTS
     assert sum(steps.values()) + MAX_EVIDENCE_EVENTS <= MAX_BLOCK_EVENTS

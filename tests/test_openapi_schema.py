@@ -49,6 +49,7 @@ from contracts import (
     products,
     sale,
     setoff,
+    transfer,
 )
 from contracts.codec import encode
 from contracts.errors import LedgerError
@@ -256,6 +257,21 @@ def add_financing(w: World) -> None:
     w.ids["financing"] = tx_id(asked)
 
 
+def add_transfer_offer(w: World) -> None:
+    """The supplier offers supplier2 part of a new voucher; supplier2 has yet to sign."""
+    at = T0 + 22 * DAY_MS + 120 * SEC
+    apply = w.tx("issuance", "apply", issuance.Apply(
+        w.addr("supplier"), terms(w, 50_000, at + 90 * DAY_MS, "HT-OFFERED")), "supplier")
+    w.block(at, apply, w.tx("issuance", "confirm", issuance.Confirm(
+        w.addr("core"), tx_id(apply)), "core"), w.tx("issuance", "approve", issuance.Approve(
+            w.addr("agency"), tx_id(apply)), "agency"))
+    offer = w.tx("transfer", "offer", transfer.Offer(
+        w.addr("supplier"), issued_voucher_id(tx_id(apply)), w.addr("supplier2"), 20_000,
+        None, "ZR-1", 7), "supplier")
+    w.block(at + SEC, offer)
+    w.ids["transfer_offer"] = tx_id(offer)
+
+
 def add_pending_and_rejected(w: World) -> None:
     """One transaction waits in the mempool; one was refused by a rule on arrival."""
     at = T0 + 23 * DAY_MS
@@ -281,6 +297,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         add_grant(w, attached)
         add_sale(w)
         add_financing(w)
+        add_transfer_offer(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -404,6 +421,8 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/financing/requests", {}, {"party": a("bank")}),
         ("/v1/financing/requests", {}, {"status": "open"}),
         ("/v1/financing/requests/{id}", {"id": i("financing")}, {}),
+        ("/v1/transfers", {}, {"to": a("supplier2"), "status": "pending"}),
+        ("/v1/transfers/{id}", {"id": i("transfer_offer")}, {}),
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),

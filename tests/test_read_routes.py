@@ -218,6 +218,11 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/sales": Sample(f"/v1/sales?party={party('claim_sale', 'buyer')}",
                                 "claim_sale", "buyer"),
         "GET /v1/sales/{id}": Sample(f"/v1/sales/{r['claim_sale'].id.hex()}", "claim_sale"),
+        "GET /v1/transfers": Sample(
+            f"/v1/transfers?to={party('transfer', 'transferee')}&status=pending", "transfer",
+            "transferee"),
+        "GET /v1/transfers/{id}": Sample(f"/v1/transfers/{r['transfer'].id.hex()}",
+                                         "transfer"),
         "GET /v1/redemptions": Sample(
             f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
             "holder"),
@@ -626,10 +631,10 @@ def test_a_pending_or_rejected_transaction_is_its_signers_and_oversights(
             node.mempool.submit(encode(lost), at_ms)
         for tx, status in ((pending, "pending"), (lost, "rejected")):
             path = f"/v1/txs/{payload_id(tx.payload).hex()}"
-            for name in ("supplier", "agency", "regulator"):
+            for name in ("supplier", "supplier2", "agency", "regulator"):  # both sign
                 code, view = read(path, name)
                 assert code == 200 and view["status"] == status, (name, view)
-            for name in ("supplier2", "core", UNRELATED):  # its addressee and debtor too
+            for name in ("core", UNRELATED):  # its debtor, an addressee, too
                 code, view = read(path, name)
                 assert code == 403 and view["error"]["code"] == "read.forbidden", (name, view)
     finally:

@@ -37,6 +37,7 @@ from contracts import (
     vouchers,
 )
 from contracts import sale as claim_sales
+from contracts import transfer as transfers
 from contracts.caller import Caller
 from contracts.codec import decode, encode
 from contracts.errors import Forbidden
@@ -132,7 +133,7 @@ def build_world() -> World:
            holder="supplier2")
     record("member", membership.get_member(store, ledger.addr("supplier")))
     record("transaction", access.TxWithEvents(transfer, tuple(events)),
-           signer="supplier", addressee="supplier2")
+           signer="supplier", addressee="core")
     moved = next(e for e in events if e.kind == "voucher.transferred")
     assert ledger.addr("supplier2") in moved.parties
     record("event", moved, addressee="supplier2")
@@ -164,6 +165,15 @@ def build_world() -> World:
     ledger.block(ask)
     record("redemption", redemption.get_request(ledger.store, payload_id(ask.payload)),
            holder="supplier", debtor="core")
+
+    # A transfer the creditor offered a new member out of a new voucher, waiting for its
+    # signature (签收).
+    admit(ledger, "transferee")
+    offered = ledger.run("transfer", "offer", transfers.Offer(
+        ledger.addr("supplier"), ledger.issue(200_000, creditor="supplier", debtor="core"),
+        ledger.addr("transferee"), 50_000, None, "TC-2027-9", 7), "supplier")
+    record("transfer", transfers.get_pending_transfer(ledger.store, offered),
+           holder="supplier", transferee="transferee", debtor="core")
 
     # W: supplier2's own voucher, part of it sold under a commitment after its lock.
     w = ledger.issue(300_000, creditor="supplier2", debtor="core")

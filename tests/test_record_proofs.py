@@ -206,8 +206,8 @@ def spent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         live_root = block_root(net.api, live["height"])
         supplier, agency = net.members["supplier"], net.members["agency"]
         move = nodeproc.build_tx(net.chain_id, "transfer", "transfer", transfer.Transfer(
-            supplier.address, bytes.fromhex(voucher), agency.address, 400_000, None),
-            supplier)
+            supplier.address, bytes.fromhex(voucher), agency.address, 400_000, None, "TC-1"),
+            supplier, agency)
         moved = next(e["subject"] for e in nodeproc.commit(net.api, move)["events"]
                      if e["kind"] == "voucher.transferred")
         consumed = proof_of(net.api, f"/v1/proofs/voucher/{voucher}")

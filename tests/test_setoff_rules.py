@@ -822,8 +822,8 @@ def test_a_voucher_transferred_after_the_proposal_fails_the_round_at_the_last_co
     ledger = t.ledger
     round_id = propose(ledger, t.legs(300_000))
     move = ledger.tx("transfer", "transfer", transfers.Transfer(
-        ledger.addr("supplier"), t.voucher, ledger.addr("supplier3"), 1_000_000, None),
-        "supplier")
+        ledger.addr("supplier"), t.voucher, ledger.addr("supplier3"), 1_000_000, None, "TC-1"),
+        "supplier", "supplier3")
     ledger.block(move)
     assert_failed_with_nothing_reduced(t, round_id, "voucher.consumed")
     moved = voucher(ledger, part_id(payload_id(move.payload), t.voucher, 0))

@@ -163,12 +163,33 @@ def scenario(net: Devnet, tmp: Path) -> None:
     assert by_id[extending]["due_ms"] == due_extending_ms
     assert by_id[overdue]["due_ms"] == due_overdue_ms and by_id[overdue]["extension_days"] == 0
 
-    # Mingda (A) splits and passes one part to Xinhe (B); the debtor is told.
+    # Mingda (A) splits and offers one part to Xinhe (B), who signs for it (签收); the
+    # debtor is told.
     split = net.ok("mingda", "split", extending, "--amounts", "600000,400000")
     kept, passed = [e["subject"] for e in split["events"] if e["kind"] == "voucher.split"]
-    moved = net.ok("mingda", "transfer", passed, "--to", a["xinhe"], "--amount", "400000")
+    offered = net.ok("mingda", "transfer", passed, "--to", a["xinhe"], "--amount", "400000",
+                     "--contract-ref", "ZR-LIFE-1", "--days", "3")
+    tid = offered["transfer"]["id"]
+    assert offered["transfer"]["voucher"] == passed  # the whole part, reserved
+    assert tid in [t["id"] for t in net.ok("xinhe", "transfers")["to_me"]]
+    assert tid in [t["id"] for t in net.ok("mingda", "transfers")["offered"]]
+    assert "voucher.reserved" in net.refused("mingda", "split", passed, "--amounts", "1,399999")
+    moved = net.ok("xinhe", "transfer-sign", tid)
     xinhe_part = subject(moved, "voucher.transferred")
-    assert not [e for e in moved["events"] if e["kind"] == "voucher.remainder"]
+    signed = {t["id"]: t for t in net.ok("xinhe", "transfers", "--status", "signed")["to_me"]}
+    assert signed[tid]["moved"] == xinhe_part
+    assert tid not in [t["id"] for t in net.ok("xinhe", "transfers")["to_me"]]
+    # Mingda offers the part it kept: Xinhe refuses it; offered again, Mingda withdraws it.
+    refused = net.ok("mingda", "transfer", kept, "--to", a["xinhe"], "--amount", "600000",
+                     "--contract-ref", "ZR-LIFE-2")["transfer"]["id"]
+    net.ok("xinhe", "transfer-refuse", refused, "--reason", "no such delivery")
+    withdrawn = net.ok("mingda", "transfer", kept, "--to", a["xinhe"], "--amount", "600000",
+                       "--contract-ref", "ZR-LIFE-2")["transfer"]["id"]
+    net.ok("mingda", "transfer-withdraw", withdrawn)
+    decided = {t["id"]: t for t in net.ok("mingda", "transfers", "--all")["offered"]}
+    assert (decided[refused]["status"], decided[refused]["reason"]) == (
+        "refused", "no such delivery")
+    assert decided[withdrawn]["status"] == "withdrawn"
 
     # B pledges its part to the bank: B drafts, B and the bank sign, anyone submits.
     draft = tmp / "pledge.json"
@@ -194,7 +215,8 @@ def scenario(net: Devnet, tmp: Path) -> None:
     assert "voucher.pledged" in net.refused("agency", "submit", str(again))
     # Nor does B transfer the pledged claim without the bank.
     assert "voucher.pledged" in net.refused(
-        "xinhe", "transfer", xinhe_part, "--to", a["mingda"], "--amount", "1")
+        "xinhe", "transfer", xinhe_part, "--to", a["mingda"], "--amount", "1",
+        "--contract-ref", "ZR-LIFE-3")
     (registered,) = net.ok("agency", "pledges", "--voucher", xinhe_part)["pledges"]
     assert (registered["bank"], registered["status"]) == (a["bank"], "active")
     net.ok("bank", "release", pledge_id)
@@ -236,9 +258,13 @@ def scenario(net: Devnet, tmp: Path) -> None:
     (used,) = [o for o in net.ok("agency", "offers", "--debtor", a["core"])["offers"]
                if o["id"] == offer]
     assert (used["status"], used["stock"]["used_fen"]) == ("redeemed", 10_000_000)
-    # The remainder keeps circulating: the merchant passes it on to Mingda.
-    onward = net.ok("merchant", "transfer", merchant_rest, "--to", a["mingda"],
-                    "--amount", "50000")
+    # The remainder keeps circulating: the merchant passes it on to Mingda, both signing
+    # one draft (Mingda proves the voucher before it signs).
+    onward_draft = tmp / "onward.json"
+    net.ok("merchant", "transfer", merchant_rest, "--to", a["mingda"], "--amount", "50000",
+           "--contract-ref", "ZR-LIFE-4", "--cosigned", "--out", str(onward_draft))
+    net.trust("mingda")
+    onward = net.cosigned(onward_draft, "merchant", "mingda")
     mingda_rest = subject(onward, "voucher.transferred")
     line = net.ok("agency", "lineage", mingda_rest)
     assert line["ancestors"][0]["id"] == extending
@@ -386,7 +412,7 @@ def test_accept_refuses_a_draft_that_is_not_a_payment(
         members: dict[str, tuple[KeyPair, Path]], tmp_path: Path) -> None:
     payer, merchant = members["payer"][0].address, members["merchant"][0].address
     file = draft(tmp_path / "transfer.json", "transfer", "transfer",
-                 transfer.Transfer(payer, b"\x07" * 32, merchant, 15_000_000, None))
+                 transfer.Transfer(payer, b"\x07" * 32, merchant, 15_000_000, None, "TC-1"))
     code, err = accept(members["merchant"][1], file)
     assert code == 1 and "wallet.not_a_payment" in err
     (tmp_path / "junk.json").write_text('{"format": "something else"}')

@@ -68,8 +68,10 @@ def scenario(net: Devnet, tmp: Path) -> None:
     assert (parts[kept]["amount_fen"], parts[kept]["pledge"]) == (42_000_000, pledge_id)
     assert (parts[freed]["amount_fen"], parts[freed]["pledge"]) == (8_000_000, None)
     assert "voucher.pledged" in net.refused(
-        "mingda", "transfer", kept, "--to", a["xinhe"], "--amount", "1")
-    net.ok("mingda", "transfer", freed, "--to", a["xinhe"], "--amount", "1")
+        "mingda", "transfer", kept, "--to", a["xinhe"], "--amount", "1",
+        "--contract-ref", "ZR-REG-1")
+    net.ok("mingda", "transfer", freed, "--to", a["xinhe"], "--amount", "1",
+           "--contract-ref", "ZR-REG-1")
 
     # Xinhe asks for a query certificate, which the wallet verifies, and keeps it.
     saved = tmp / "certificate.bin"

@@ -39,6 +39,7 @@ from wallet.verbs import (
     registry,
     sales,
     setoff,
+    transfers,
     vouchers,
 )
 
@@ -46,8 +47,8 @@ from wallet.verbs import (
 __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of",
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
-FAMILIES = (keys, membership, issuance, vouchers, registry, redemption, products, fees,
-            obligations, setoff, drafts, queries, documents, governance, nodes, light,
+FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products,
+            fees, obligations, setoff, drafts, queries, documents, governance, nodes, light,
             financing, sales)
 
 

@@ -249,6 +249,13 @@ class Client:
 
     def sale(self, sale_id: str) -> dict:
         return self._call(f"/v1/sales/{sale_id}")
+    def transfers(self, holder: str | None = None, to: str | None = None,
+                  status: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/transfers", "transfers", max_items, holder=holder, to=to,
+                            status=status)
+
+    def transfer(self, transfer_id: str) -> dict:
+        return self._call(f"/v1/transfers/{transfer_id}")
 
     def redemptions(self, holder: str | None = None, debtor: str | None = None,
                     max_items: int = 1000) -> dict:

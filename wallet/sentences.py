@@ -51,6 +51,20 @@ def what_happened(view: dict) -> str | None:
     if op == "transfer.transfer":
         return (f"transferred {yuan(b['amount_fen'])} to {addr(b['to'])}; new part "
                 f"{first('voucher.transferred')}{remainder()}")
+    if op == "transfer.offer":
+        reserved = subjects(view, "voucher.split") or [b["voucher"]]
+        rest = subjects(view, "voucher.remainder")
+        return (f"offered {yuan(b['amount_fen'])} to {addr(b['to'])} (contract "
+                f"{b['contract_ref']}): part {reserved[0]} reserved"
+                + (f", remainder {rest[0]} free" if rest else "")
+                + f"; the transferee signs within {b['days']} days")
+    if op == "transfer.sign":
+        return (f"signed for transfer {b['transfer']} (签收): new part "
+                f"{first('voucher.transferred')}")
+    if op == "transfer.refuse":
+        return f"transfer {b['transfer']} refused: {b['reason']}; the part is free again"
+    if op == "transfer.withdraw":
+        return f"transfer {b['transfer']} withdrawn; the part is free again"
     if op == "transfer.split":
         parts = zip(subjects(view, "voucher.split"), b["amounts_fen"], strict=False)
         return "split into " + ", ".join(f"{p} ({yuan(a)})" for p, a in parts)

@@ -7,10 +7,10 @@ API, which kinds of records each route answers with and how it is reached.
 
 The families of routes live beside this module: params (request parameters, error
 answers), submit (transactions), chain (status, blocks, transactions, events, evidence),
-headers (certified headers for light clients), vouchers, members, settlement, products
-(funders' products), sales (claims sold to funders), setoff and plan (the set-off plan),
-explorer (the regulator's page and its reads), openapi (the document that describes
-every answer).
+headers (certified headers for light clients), vouchers, transfers (pending transfers),
+members, settlement, products (funders' products), sales (claims sold to funders), setoff
+and plan (the set-off plan), explorer (the regulator's page and its reads), openapi (the
+document that describes every answer).
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ from node.http.submit import (
     post_tx_batch,
     remote_address,
 )
+from node.http.transfers import get_transfer, list_transfers
 from node.http.vouchers import (
     get_commitment,
     get_debtor,
@@ -160,6 +161,8 @@ ROUTE_READS: dict[str, Reads] = {
                                              ("financing_request", "financing_answer")),
     "GET /v1/sales": Reads("own", ("claim_sale",)),
     "GET /v1/sales/{id}": Reads("record", ("claim_sale",)),
+    "GET /v1/transfers": Reads("own", ("transfer",)),
+    "GET /v1/transfers/{id}": Reads("record", ("transfer",)),
     "GET /v1/redemptions": Reads("own", ("redemption",)),
     "GET /v1/redemptions/{id}": Reads("record", ("redemption",)),
     "GET /v1/fees": Reads("record", ("fee_schedule",)),
@@ -285,6 +288,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/financing/requests/{id}", get_financing_request),
         web.get("/v1/sales", list_sales),
         web.get("/v1/sales/{id}", get_sale),
+        web.get("/v1/transfers", list_transfers),
+        web.get("/v1/transfers/{id}", get_transfer),
         web.get("/v1/redemptions", list_redemptions),
         web.get("/v1/redemptions/{id}", get_redemption),
         web.get("/v1/fees", get_fee_schedule),

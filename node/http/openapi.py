@@ -16,6 +16,7 @@ from contracts import (
     registry_query,
     sale,
     setoff,
+    transfer,
     vouchers,
 )
 from contracts.documents import GRANT_STATUSES, MAX_DOCUMENT_BYTES, MAX_GRANTS
@@ -219,6 +220,15 @@ def lifecycle_paths() -> dict[str, Any]:
             [id_("id", "sale id (sha256 of a domain tag, the transaction's id and the "
                        "state or obligation sold)")],
             _json(ref("ClaimSale"), "sale"), 400, 404),
+        "/v1/transfers": _get(
+            "Transfers (签收) a holder offered or a transferee is to sign (one of them)",
+            [_query("holder", "holder address"), _query("to", "transferee address"),
+             _query("status", STATUS_FILTER, enum(transfer.STATUSES)), *PAGING],
+            _page("transfers", "Transfer", "a page of transfers"), 400),
+        "/v1/transfers/{id}": _get(
+            "A transfer offer and its answer", [id_("id", "transfer id (the offer "
+                                                      "transaction's id)")],
+            _json(ref("Transfer"), "transfer"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),

@@ -28,6 +28,7 @@ from contracts import (
     registry_query,
     sale,
     setoff,
+    transfer,
     vouchers,
 )
 from contracts.blocks import Header
@@ -172,6 +173,9 @@ LIFECYCLE_SCHEMAS = dict([
         "description": "an asset's title certificate number, a consumption offer's cap and "
         "how much of it redemptions used; null for an offer with neither"}),
     named("Redemption", redemption.Request),
+    named("Transfer", transfer.PendingTransfer, {
+        "voucher": "the reserved state the transferee receives whole when it signs",
+        "moved": "the transferee's state, once it signed; null before"}),
     named("ProductTerms", products.Terms, {
         "recourse": "factoring: true with recourse to the seller (有追索权), false without "
                     "(无追索权); null for a pledge loan",

@@ -34,6 +34,7 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("financing.declined", "financing_answer"),
     ("financing.", "financing_request"),
     ("sale.", "claim_sale"),
+    ("transfer.", "transfer"),
     ("obligation.", "obligation"),
     ("setoff.proposed", "setoff_round"),
     ("setoff.consented", "setoff_round"),

@@ -1,5 +1,5 @@
-"""A voucher's holder acts on it: transfer, split, pledge to a bank (release, enforce),
-commit to an acquirer who later exercises."""
+"""A voucher's holder acts on it: split, pledge to a bank (release, enforce), commit to an
+acquirer who later exercises. Transfers are wallet/verbs/transfers.py's."""
 
 from __future__ import annotations
 
@@ -25,21 +25,6 @@ verbs = click.Group()
 
 
 # ------------------------------------------------------------------ circulation
-
-
-@verbs.command("transfer")
-@click.argument("voucher")
-@click.option("--to", "to", required=True, help="the transferee's address")
-@click.option("--amount", required=True, help="in yuan; the rest stays with you as a new part")
-@pledgee_option
-@tx_options
-@pass_wallet
-def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, pledgee: str | None,
-                  out: Path | None, expires_in: int | None) -> None:
-    """Transfer all or part of VOUCHER to another member (流转); the debtor is notified."""
-    body = transfer.Transfer(w.address(), voucher_id(voucher), parse_address(to),
-                             parse_yuan(amount), optional_address(pledgee))
-    w.transact("transfer", "transfer", body, out, expires_in)
 
 
 @verbs.command("split")
