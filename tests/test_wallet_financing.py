@@ -202,4 +202,8 @@ def test_a_factor_buys_part_of_a_claim_at_its_discount_and_passes_it_on(n: Net) 
     assert [(v["id"], v["amount_fen"]) for v in live_parts(n, "bank", voucher)] == [
         (moved["subject"], 100_000)]
     assert [v["amount_fen"] for v in live_parts(n, "factor", voucher)] == [50_000]
+    # The new holder traces its part back to the issue through the factor's.
+    traced = n.ok("bank", "lineage", moved["subject"])
+    assert traced["ancestors"][0]["id"] == voucher
+    assert bought["id"] in {v["id"] for v in traced["ancestors"]}
     assert n.ok("bank", "transfers")["to_me"] == []
