@@ -530,6 +530,8 @@ def _sell(ctx: Context, voucher: Voucher, answer: Answer, body: Accept) -> bytes
             (voucher.holder, answer.amount_fen, "split"),
             (voucher.holder, voucher.amount_fen - answer.amount_fen, "remainder")],
             ctx.tx_id, ctx.time_ms, ctx.height)
+        # Named to the holder: the state the funder gets is not the holder's to read.
+        ctx.emit("voucher.split", voucher.id, voucher.holder, voucher.debtor)
         ctx.emit("voucher.remainder", remainder.id, voucher.holder, voucher.debtor)
     assert answer.recourse is not None
     return sale.execute(ctx, voucher, answer.funder, answer.price_fen, answer.rate_bp,

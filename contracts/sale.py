@@ -303,6 +303,9 @@ def sell(ctx: Context, body: Sell) -> None:
             (body.seller, body.amount_fen, "split"),
             (body.seller, voucher.amount_fen - body.amount_fen, "remainder")],
             ctx.tx_id, ctx.time_ms, ctx.height)
+        # The part sold is named to the seller too: the state the buyer gets is not the
+        # seller's to read, so only this event tells the seller's light node of the part.
+        ctx.emit("voucher.split", voucher.id, body.seller, voucher.debtor)
         ctx.emit("voucher.remainder", remainder.id, body.seller, voucher.debtor)
     execute(ctx, voucher, body.buyer, body.price_fen, body.rate_bp, body.recourse,
             body.contract_ref, body.documents, body.filing)

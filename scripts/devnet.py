@@ -26,12 +26,15 @@ from contracts import (  # noqa: E402
     acquisition,
     documents,
     fees,
+    financing,
     issuance,
     obligations,
     payment,
     pledge,
+    pricing,
     products,
     redemption,
+    sale,
     setoff,
     transfer,
 )
@@ -222,7 +225,7 @@ def day_end_ms(days_ahead: int) -> int:
 DEMO_KEYS = ("application", "voucher", "pending_application", "xinhe_part", "pledge",
              "for_sale", "commitment", "merchant_part", "offers", "redemption", "extending",
              "overdue", "obligations", "setoff_round", "setoff_remainder", "setoff_run",
-             "product")
+             "product", "financing_request", "financed_pledge", "claim_sale", "passed_on")
 SETOFF_FEN = 5_000_000  # what the demo's set-off round clears on each of its three legs
 RUN_FEN = 2_000_000  # what the demo's set-off run clears on each of its three legs
 
@@ -332,6 +335,7 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     run("pledge", "release", pledge.Release(a["bank"], bytes.fromhex(second["id"])), "bank")
     run("fees", "record_payment", fees.RecordPayment(
         a["agency"], a["mingda"], 150, "BANK-TRANSFER 2026-11-24 fee"), "agency")
+    financed = financing_demo(run, issue, a, api)
     # An application waiting for the core enterprise's confirmation (确权).
     pending_terms = issuance.Terms(
         debtor=a["core"], amount_fen=38_000_000, due_ms=day_end_ms(180),
@@ -383,8 +387,63 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         "offers": [flat["id"], materials["id"]], "redemption": asked["id"],
         "extending": extending, "overdue": overdue, "obligations": [i.hex() for i in loop],
         "setoff_round": round_id, "setoff_remainder": remainder, "setoff_run": run_id,
-        "product": subjects(product, "product.published")[0],
+        "product": subjects(product, "product.published")[0], **financed,
     }
+
+
+def financing_demo(run: Callable[..., dict], issue: Callable[..., tuple[str, str]],
+                   a: dict[str, bytes], api: Desk) -> dict:
+    """The financing side once each: a request to two funders, a quote, a refusal, the
+    acceptance that registers the pledge, its amendment; a factor buying part of a claim
+    at the ledger's discount and passing it on (签收)."""
+    _, cement = issue("xinhe", 40_000_000, day_end_ms(150), 0, 0,
+                      "HT-2026-0910 水泥供货合同", b"HT-2026-0910 cement supply contract")
+    # Xinhe asks the bank and the microlender to lend on ¥300,000 of it (融资需求推送).
+    asked = run("financing", "request", financing.Request(
+        a["xinhe"], bytes.fromhex(cement), 30_000_000, "pledge_loan", 90,
+        tuple(sorted((a["bank"], a["microlender"]))), 7), "xinhe")
+    request = bytes.fromhex(subjects(asked, "financing.requested")[0])
+    run("financing", "decline", financing.Decline(
+        a["microlender"], request, "本月授信额度已用完 (this month's credit line is used up)"),
+        "microlender")
+    now_ms = api.call("/v1/status")["time_ms"]
+    quoted = run("financing", "quote", financing.Quote(
+        a["bank"], request, 24_000_000, 435, 90, None, now_ms + 3 * issuance.DAY_MS), "bank")
+    quote = bytes.fromhex(subjects(quoted, "financing.quoted")[0])
+    accepted = run("financing", "accept", financing.Accept(
+        a["xinhe"], a["bank"], quote, "LOAN-2026-1205-003 应收账款质押贷款",
+        pledge.Filing("05487683000123456790", day_end_ms(0), day_end_ms(365))),
+        "xinhe", "bank")
+    loan = subjects(accepted, "pledge.registered")[0]
+    registered = api.call(f"/v1/pledges/{loan}")
+    # The loan's due date moves a month later, both signing (变更登记).
+    run("pledge", "amend", pledge.Amend(
+        a["xinhe"], a["bank"], bytes.fromhex(loan), registered["secured_fen"],
+        registered["loan_due_ms"] + 30 * issuance.DAY_MS, registered["loan_fen"],
+        registered["loan_rate_bp"], pledge.Filing(**registered["filing"])), "xinhe", "bank")
+    # Mingda sells ¥100,000 of a new claim to the factor at 5.40% a year, with recourse
+    # (保理): the price is the ledger's, the face discounted for the whole days to its due.
+    _, steel = issue("mingda", 20_000_000, day_end_ms(120), 0, 0,
+                     "HT-2026-0911 钢材供货合同", b"HT-2026-0911 steel supply contract")
+    due_ms = api.call(f"/v1/vouchers/{steel}")["due_ms"]
+    now_ms = api.call("/v1/status")["time_ms"]
+    if pricing.whole_days(now_ms, due_ms) != pricing.whole_days(now_ms + 60_000, due_ms):
+        time.sleep(61)  # a day less remains within the minute: price it after that
+        now_ms += 61_000
+    price = pricing.discounted_fen(10_000_000, 540, pricing.whole_days(now_ms, due_ms))
+    sold = run("sale", "sell", sale.Sell(
+        a["mingda"], a["factor"], bytes.fromhex(steel), 10_000_000, 540, price, True,
+        "BL-2026-1205-001 保理合同", (), None), "mingda", "factor")
+    bought = subjects(sold, "voucher.sold")[0]
+    # The factor passes it on to the bank (再保理), which signs for it (签收).
+    offered = run("transfer", "offer", transfer.Offer(
+        a["factor"], bytes.fromhex(bought), a["bank"], 10_000_000, None,
+        "ZR-2026-1205 再保理转让合同", 7), "factor")
+    passed = run("transfer", "sign", transfer.Sign(
+        a["bank"], bytes.fromhex(subjects(offered, "transfer.offered")[0])), "bank")
+    return {"financing_request": request.hex(), "financed_pledge": loan,
+            "claim_sale": subjects(sold, "sale.sold")[0],
+            "passed_on": subjects(passed, "voucher.transferred")[0]}
 
 
 def setoff_run(api: Desk, signed: Callable[..., Transaction], a: dict[str, bytes]) -> str:
@@ -608,6 +667,13 @@ def guide(state: dict) -> None:
     say(f"    to the bank (pledge {demo['pledge'][:16]}…, filed at 中登网), the rest split;")
     say(f"    ¥600,000 under an acquisition commitment ({demo['commitment'][:16]}…), ¥150,000 paid")
     say("    to the merchant, who redeemed ¥100,000 against Huayuan's building-materials offer;")
+    say(f"  financing request {demo['financing_request'][:16]}…: Xinhe asked the bank and the "
+        "microlender to lend on ¥300,000; the microlender declined, the bank quoted and")
+    say(f"    Xinhe accepted: pledge {demo['financed_pledge'][:16]}…, then amended (融资需求推送);")
+    say(f"  sale {demo['claim_sale'][:16]}…: Mingda sold ¥100,000 of a claim to the factor at "
+        "5.40% with recourse (保理),")
+    say(f"    and the factor passed it to the bank, which signed for it (签收: "
+        f"{demo['passed_on'][:16]}…);")
     say(f"  voucher {demo['extending'][:16]}… fell due and extended 30 days (展期);")
     say(f"  voucher {demo['overdue'][:16]}… fell due with no extension clause: overdue (逾期);")
     say(f"  application {demo['pending_application']} awaits the core enterprise's "

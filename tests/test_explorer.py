@@ -328,14 +328,20 @@ def test_the_registries_page_through_every_record(devnet: dict[str, Any]) -> Non
         after = page["next"]
         if after is None:
             break
-    assert pages <= len(seen) + 1 and len(seen) == len(set(seen)) == 2  # Mingda and Xinhe
+    # Mingda, Xinhe and the factor, who passed on what it bought
+    assert pages <= len(seen) + 1 and len(seen) == len(set(seen)) == 3
     mingda = member(devnet, "mingda")["address"]
     account = read(api, f"/v1/fees/{mingda}")
     listed = next(a for a in read(api, "/v1/registry/fees")["accounts"] if a["member"] == mingda)
     assert listed["owed_fen"] == account["owed_fen"] > 0
     active = read(api, "/v1/registry/pledges?status=active")["pledges"]
     released = read(api, "/v1/registry/pledges?status=released")["pledges"]
-    assert [p["id"] for p in active] == [devnet["demo"]["pledge"]] and len(released) == 1
+    assert sorted(p["id"] for p in active) == sorted(
+        [devnet["demo"]["pledge"], devnet["demo"]["financed_pledge"]]) and len(released) == 1
+    (asked,) = read(api, "/v1/registry/financing?status=accepted")["requests"]
+    assert asked["id"] == devnet["demo"]["financing_request"]
+    (sold,) = read(api, "/v1/registry/sales")["sales"]
+    assert sold["id"] == devnet["demo"]["claim_sale"]
     (commitment,) = read(api, "/v1/registry/commitments")["commitments"]
     assert commitment["id"] == devnet["demo"]["commitment"]
     (executed,) = read(api, "/v1/registry/rounds?status=executed")["rounds"]
@@ -454,7 +460,7 @@ def test_the_pledge_registry_shows_the_demo_pledge(
     assert pledge["filing"]["number"] in row.text
     assert fen_text(pledge["loan_fen"]) in row.text
     assert f"{pledge['loan_rate_bp'] / 100:.2f}%" in row.text
-    assert len(by_css(view, "tbody tr")) == 2  # and the one the bank released
+    assert len(by_css(view, "tbody tr")) == 3  # the financed one, and the one released
     no_script_errors(browser)
     screenshot(browser, "pledges")
 
@@ -469,6 +475,20 @@ def test_the_financing_page_lists_the_funders_products(
     terms = product["terms"]
     assert f"{terms['min_price_bp'] / 100:.2f}%–{terms['max_price_bp'] / 100:.2f}%" in row.text
     assert f"{terms['min_term_days']}–{terms['max_term_days']}" in row.text
+    # The demo's financing request: to the bank and the microlender, accepted.
+    asked = read(api, f"/v1/financing/requests/{devnet['demo']['financing_request']}")
+    (row,) = by_css(view, "#requests tbody tr")
+    assert "Xinhe Cement" in row.text and fen_text(asked["amount_fen"]) in row.text
+    assert "City Commercial Bank" in row.text and "Chengxin Microcredit" in row.text
+    assert "Accepted" in row.text and asked["outcome"][:8] in row.text
+    assert asked["answered"] == 2 and {a["status"] for a in asked["answers"]} == {
+        "accepted", "declined"}
+    # The demo's sale to the factor: the ledger's price, with recourse.
+    sold = read(api, f"/v1/sales/{devnet['demo']['claim_sale']}")
+    (row,) = by_css(view, "#sales tbody tr")
+    assert "Mingda Steel" in row.text and "Huijin Commercial Factoring" in row.text
+    assert fen_text(sold["face_fen"]) in row.text and fen_text(sold["price_fen"]) in row.text
+    assert "5.40%" in row.text and "With recourse" in row.text
     no_script_errors(browser)
     screenshot(browser, "financing")
 
