@@ -35,6 +35,7 @@ from contracts import (
     pledge,
     products,
     redemption,
+    sale,
     setoff,
     streams,
     vouchers,
@@ -65,10 +66,13 @@ PARTIES = {
     "pledgee": "pledgee bank",
     "acquirer": "acquirer",
     "seller": "seller",
+    "buyer": "buyer",
     "party": "a party named in it",
     "round_member": "a member of the round",
     "run_member": "a member the run cleared something of",
     "signer": "signer",
+    "granter": "the member that granted access",
+    "grantee": "a member granted access by a holder of the voucher",
     "addressee": "addressee",
     "agency": "agency",
     "regulator": "regulators",
@@ -142,6 +146,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
+    sale,
 )
 
 

@@ -174,6 +174,7 @@ def default_registry() -> Registry:
         pledge,
         products,
         redemption,
+        sale,
         setoff,
         transfer,
     )
@@ -181,4 +182,5 @@ def default_registry() -> Registry:
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
         payment, obligations, setoff, extension, documents, nodes, products,
+        sale,
     ])

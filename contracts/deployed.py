@@ -15,7 +15,6 @@ from __future__ import annotations
 
 DEPLOYED: dict[tuple[str, int], str] = {
     ("acquisition", 1): "a76b56b0a7cd158bc4c86197b1c4bc59a8a0b10a67afb931c0a6f176b3cc6fdc",
-    ("document", 2): "edfe1e757e4eea12125452b982ebb26128e8c95f9b1ce2799b6e5f918c13b1ee",
     ("fees", 1): "a77c59f9d8293a85f850f7f0b79d70b3e5cb323ce40d88c51d4db5cb66da014e",
     ("governance", 1): "044209f990563346f828c7c046cd59b96a699be453beccec2c107a8e7c30920d",
     ("nodes", 1): "7bfb0fa77adf483fdd47ebe0f6e8e2ed02fff86f4557cd9925a6bf3e27c88159",

@@ -28,9 +28,28 @@ one of that transaction's parties with all of them among its parties. An attach
 transaction is far larger than an ordinary one: this contract's bodies may reach
 MAX_BODY_BYTES (a 4 MiB document sealed), every other's stay within
 contracts.tx.MAX_BODY_BYTES.
+
+Grants (贸易背景真实性, §000-三(四), §002-(十四)): a funder asked to lend on a voucher, its
+transferee or an acquirer judges the claim by its basis documents, which were sealed to
+the creditor and the debtor only. The voucher's holder grants one member access to one
+document the voucher's issuance application named: its wallet unseals the document key
+and seals it to the grantee; the grant carries that sealed key, and the ledger records
+it. The ledger checks what it can: the granter holds the voucher, the document is one
+the voucher's application named, the granter holds a key to it (a reader, or a grantee
+itself: so a transferee that was granted access passes it on down the chain), the
+grantee may hold claims, is no reader yet and has no grant yet, and a document has at
+most MAX_GRANTS grants. It cannot open a sealed box: a key sealed to the grantee that
+opens nothing is found by the grantee, whose wallet checks what it decrypts against the
+commitment (`document.tampered`). The granter revokes its grant: nodes stop serving the
+document to the grantee; what it read already cannot be taken back.
   doc/<id>                       the attachment: who attached it, its commitment, its
                                  parties, readers, padded size and where its envelope
                                  lies (height, transaction)
+  docn/<record><document>        documents an issuance application named (the voucher's
+                                 basis documents: its `application` is the record)
+  docg/<document><grantee>       grants of a document
+  docgr/<grantee><document>      a grantee's grants
+  docgn/<document>               how many grants a document has (revoked ones count)
 """
 
 from __future__ import annotations
@@ -48,13 +67,25 @@ import nacl.public
 import nacl.secret
 
 from contracts.caller import OVERSIGHT, Caller, Read
-from contracts.codec import U32, CodecError, Hash32, Height, Size, TimeMs, decode, encode
+from contracts.codec import (
+    U32,
+    CodecError,
+    Hash32,
+    Height,
+    OneOf,
+    Size,
+    TimeMs,
+    decode,
+    encode,
+    replace,
+)
 from contracts.contract import Context, Operation
 from contracts.errors import LedgerError, Rejected, require
 from contracts.identity import KeyPair
 from contracts.membership import active_with_role, require_active
-from contracts.state import Reader, get_record, put_record
+from contracts.state import Overlay, Reader, get_record, indexed_page, put_record
 from contracts.tx import MAX_LARGE_BODY_BYTES
+from contracts.vouchers import load_live, require_can_hold
 
 NAME = "document"
 VERSION = 2
@@ -78,6 +109,10 @@ MAX_BODY_BYTES = MAX_LARGE_BODY_BYTES  # an Attach of the largest document, with
 # The ciphertext, plus readers' keys and parties (a few KiB), fit the body bound.
 assert MAX_CIPHERTEXT_BYTES + 64 * 1024 <= MAX_BODY_BYTES
 MAX_PER_TRANSACTION = 8  # documents one application, obligation or request names
+# Grants one document may have, revoked ones included: funders asked, a transferee down
+# the chain, an acquirer; each holds a record, so the bound keeps them few.
+MAX_GRANTS = 64
+GRANT_STATUSES = ("granted", "revoked")
 READER_ROLES = ("agency", "regulator")
 COMMITMENT_DOMAIN = b"claimledger/document/commitment/v2\x00"
 ID_DOMAIN = b"claimledger/document/id/v2\x00"
@@ -129,6 +164,39 @@ class Attachment:
     height: Height
     tx_id: Hash32
     attached_at_ms: TimeMs
+
+
+@dataclass(frozen=True)
+class GrantAccess:
+    """The holder of `voucher` grants `grantee` access to `document`, a basis document of
+    the voucher, with the document key sealed to the grantee."""
+
+    granter: Hash32  # signs: the voucher's holder, who holds a key to the document
+    document: Hash32
+    voucher: Hash32  # the live voucher state the granter holds
+    grantee: Hash32
+    sealed: Annotated[bytes, Size(SEALED_KEY_BYTES, SEALED_KEY_BYTES)]  # to the grantee
+
+
+@dataclass(frozen=True)
+class RevokeAccess:
+    granter: Hash32  # signs: the member that granted it
+    document: Hash32
+    grantee: Hash32
+
+
+@dataclass(frozen=True)
+class Grant:
+    document: Hash32
+    grantee: Hash32
+    granted_by: Hash32
+    voucher: Hash32  # the voucher state its holder granted access for
+    sealed: Annotated[bytes, Size(SEALED_KEY_BYTES, SEALED_KEY_BYTES)]
+    status: Annotated[str, OneOf(frozenset(GRANT_STATUSES))]
+    granted_at_ms: TimeMs
+    height: Height
+    tx_id: Hash32
+    revoked_at_ms: TimeMs | None
 
 
 # ------------------------------------------------------------------ identities
@@ -203,10 +271,7 @@ def seal(contents: Contents, readers: list[bytes]) -> Envelope:
     padded = nacl.bindings.sodium_pad(framed, padded_size(len(framed)))
     key = os.urandom(KEY_BYTES)
     ciphertext = bytes(nacl.secret.SecretBox(key).encrypt(padded))
-    keys = tuple(
-        SealedKey(reader, nacl.public.SealedBox(
-            nacl.public.PublicKey(x25519_public(reader))).encrypt(key))
-        for reader in sorted(set(readers)))
+    keys = tuple(SealedKey(reader, seal_key(key, reader)) for reader in sorted(set(readers)))
     return Envelope(ciphertext, keys)
 
 
@@ -219,24 +284,63 @@ def attach_body(key: KeyPair, plaintext: bytes, label: str, parties: tuple[bytes
                   seal(Contents(salt, label, plaintext), readers))
 
 
+def seal_key(document_key: bytes, reader: bytes) -> bytes:
+    """`document_key` sealed to the member at `reader` (what a grant carries)."""
+    assert len(document_key) == KEY_BYTES
+    return nacl.public.SealedBox(
+        nacl.public.PublicKey(x25519_public(reader))).encrypt(document_key)
+
+
+def sealed_for(envelope: Envelope, key: KeyPair, granted: bytes | None = None) -> bytes:
+    """The document key sealed to `key`: its own in the envelope, else the one a grant
+    gave it; `document.not_reader` if neither."""
+    sealed = next((k.sealed for k in envelope.keys if k.reader == key.address), granted)
+    if sealed is None:
+        raise LedgerError("document.not_reader",
+                          "this key is not among the document's readers and was granted no "
+                          "access: it was sealed to the parties, the agency, the regulators "
+                          "and those a holder of the voucher granted it to")
+    return sealed
+
+
 def open_envelope(envelope: Envelope, document: bytes, owner: bytes, commitment: bytes,
-                  key: KeyPair) -> Contents:
-    """The contents of `document` for a reader, checked against its owner and commitment
-    on the ledger; `LedgerError` for anyone else or a damaged envelope."""
+                  key: KeyPair, granted: bytes | None = None) -> Contents:
+    """The contents of `document` for a reader, or a grantee with the key `granted` to it
+    (a Grant's `sealed`), checked against its owner and commitment on the ledger;
+    `LedgerError` for anyone else or a damaged envelope."""
+    check_id(document, owner, commitment)
+    return open_with_key(envelope, document, owner, commitment,
+                         unseal_key(sealed_for(envelope, key, granted), key))
+
+
+def check_id(document: bytes, owner: bytes, commitment: bytes) -> None:
+    """`document.hash_mismatch` unless `document` is the id of `owner`'s `commitment`."""
     if document_id(owner, commitment) != document:
         raise LedgerError("document.hash_mismatch",
                           f"document {document.hex()} is not the id of that owner's "
                           "commitment: the record was altered")
-    sealed = next((k.sealed for k in envelope.keys if k.reader == key.address), None)
-    if sealed is None:
-        raise LedgerError("document.not_reader",
-                          "this key is not among the document's readers: it was sealed only "
-                          "to the parties, the agency and the regulators")
+
+
+def unseal_key(sealed: bytes, key: KeyPair) -> bytes:
+    """The document key in `sealed`, a sealed box to `key`; `document.tampered` if it
+    does not open."""
     private = nacl.public.PrivateKey(x25519_private(key))
     try:
-        document_key = nacl.public.SealedBox(private).decrypt(sealed)
-        padded = nacl.secret.SecretBox(document_key).decrypt(envelope.ciphertext)
+        return nacl.public.SealedBox(private).decrypt(sealed)
     except nacl.exceptions.CryptoError as e:
+        raise LedgerError("document.tampered",
+                          "the sealed key does not open with this key: it was altered, or "
+                          "sealed to someone else") from e
+
+
+def open_with_key(envelope: Envelope, document: bytes, owner: bytes, commitment: bytes,
+                  document_key: bytes) -> Contents:
+    """The contents of `document` decrypted with `document_key`, checked against its owner
+    and commitment on the ledger."""
+    check_id(document, owner, commitment)
+    try:
+        padded = nacl.secret.SecretBox(document_key).decrypt(envelope.ciphertext)
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as e:
         raise LedgerError("document.tampered",
                           "the envelope does not decrypt: it was altered") from e
     try:
@@ -296,6 +400,70 @@ def require_documents(state: Reader, ids: tuple[bytes, ...],
                 f"document {document.hex()} was not sealed to {', '.join(missing)}")
 
 
+def named_key(record: bytes, document: bytes) -> bytes:
+    return b"docn/" + record + document
+
+
+def record_named(state: Overlay, record: bytes, ids: tuple[bytes, ...]) -> None:
+    """Record that the issuance application `record` names the documents `ids`
+    (`require_documents` checked them): they are the basis documents of the voucher it
+    becomes, which its holders may grant access to."""
+    for document in ids:
+        state.put(named_key(record, document), b"")
+
+
+def names_document(state: Reader, record: bytes, document: bytes) -> bool:
+    """Whether the application `record` named `document`."""
+    return state.get(named_key(record, document)) is not None
+
+
+def grant_key(document: bytes, grantee: bytes) -> bytes:
+    return b"docg/" + document + grantee
+
+
+def grantee_key(grantee: bytes, document: bytes) -> bytes:
+    return b"docgr/" + grantee + document
+
+
+def grant_count_key(document: bytes) -> bytes:
+    return b"docgn/" + document
+
+
+def get_grant(state: Reader, document: bytes, grantee: bytes) -> Grant | None:
+    """`grantee`'s grant of `document`, live or revoked, if any."""
+    return get_record(state, grant_key(document, grantee), Grant)
+
+
+def live_grant(state: Reader, document: bytes, grantee: bytes | None) -> Grant | None:
+    """`grantee`'s grant of `document` if it is in force."""
+    found = None if grantee is None else get_grant(state, document, grantee)
+    return found if found is not None and found.status == "granted" else None
+
+
+def grant_count(state: Reader, document: bytes) -> int:
+    """How many grants `document` has, revoked ones included."""
+    raw = state.get(grant_count_key(document))
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def document_grants(state: Reader, document: bytes) -> list[Grant]:
+    """Every grant of `document` (at most MAX_GRANTS), by grantee."""
+    prefix = grant_key(document, b"")
+    found = [decode(Grant, value) for _, value in state.scan(prefix)]
+    assert len(found) <= MAX_GRANTS
+    return found
+
+
+def grantee_grants_page(state: Reader, grantee: bytes, after: bytes | None, limit: int,
+                        status: str | None = None) -> tuple[list[Grant], bytes | None]:
+    """`grantee`'s grants by document after `after`, only those of `status` if given."""
+    def load(state: Reader, document: bytes) -> Grant | None:
+        return get_grant(state, document, grantee)
+
+    return indexed_page(state, grantee_key(grantee, b""), after, limit, load,
+                        lambda g: status is None or g.status == status)
+
+
 # ------------------------------------------------------------------ operation
 
 
@@ -331,19 +499,95 @@ def attach(ctx: Context, body: Attach) -> None:
     ctx.emit("document.attached", document, *readers)
 
 
+def grant(ctx: Context, body: GrantAccess) -> None:
+    attachment = get_attachment(ctx.state, body.document)
+    if attachment is None:
+        raise Rejected("document.unknown", f"no document {body.document.hex()} was attached")
+    require_active(ctx.state, body.granter)
+    voucher = load_live(ctx.state, body.voucher)
+    # Reserved is no bar: the transferee of a pending transfer and the funders of an open
+    # financing request are those who need the documents to decide.
+    require(voucher.holder == body.granter, "document.not_holder",
+            "only the holder of a live voucher grants access to its basis documents")
+    require(names_document(ctx.state, voucher.application, body.document), "document.not_basis",
+            f"document {body.document.hex()} is not one the voucher's issuance application "
+            "names: a holder grants access to the basis documents of its voucher only")
+    # The ledger cannot open the sealed key; it checks that the granter holds a key to the
+    # document at all, as a reader or by a grant in force.
+    require(body.granter in attachment.readers
+            or live_grant(ctx.state, body.document, body.granter) is not None,
+            "document.not_reader",
+            "you hold no key to this document (you are not among its readers and were "
+            "granted no access): ask an earlier holder or the creditor to grant you access")
+    require_can_hold(ctx.state, body.grantee)
+    require(body.grantee not in attachment.readers, "document.already_reader",
+            "the grantee is a reader of the document already: it was sealed to it")
+    before = get_grant(ctx.state, body.document, body.grantee)
+    require(before is None or before.status == "revoked", "document.already_granted",
+            f"{body.grantee.hex()} was granted access to this document already by "
+            f"{(before.granted_by if before else b'').hex()}")
+    count = grant_count(ctx.state, body.document)
+    if before is None:
+        # A revoked grant's record is taken over by the new one: the bound counts records.
+        require(count < MAX_GRANTS, "document.too_many_grants",
+                f"a document is granted to at most {MAX_GRANTS} members")
+        ctx.state.put(grant_count_key(body.document), (count + 1).to_bytes(4, "big"))
+        ctx.state.put(grantee_key(body.grantee, body.document), b"")
+    put_record(ctx.state, grant_key(body.document, body.grantee), Grant(
+        document=body.document, grantee=body.grantee, granted_by=body.granter,
+        voucher=body.voucher, sealed=body.sealed, status="granted", granted_at_ms=ctx.time_ms,
+        height=ctx.height, tx_id=ctx.tx_id, revoked_at_ms=None))
+    ctx.emit("document.granted", body.document, body.granter, body.grantee,
+             *attachment.parties)
+
+
+def revoke(ctx: Context, body: RevokeAccess) -> None:
+    found = live_grant(ctx.state, body.document, body.grantee)
+    if found is None:
+        raise Rejected("document.not_granted", f"{body.grantee.hex()} holds no grant in force "
+                       f"for document {body.document.hex()}")
+    require(found.granted_by == body.granter, "document.not_granter",
+            "only the member that granted access revokes it")
+    require_active(ctx.state, body.granter)
+    put_record(ctx.state, grant_key(body.document, body.grantee),
+               replace(found, status="revoked", revoked_at_ms=ctx.time_ms))
+    attachment = get_attachment(ctx.state, body.document)
+    assert attachment is not None, "a granted document is attached"
+    ctx.emit("document.revoked", body.document, body.granter, body.grantee,
+             *attachment.parties)
+
+
 # ------------------------------------------------------------------ who may read
 
 
 def may_read_document(state: Reader, caller: Caller, attachment: Attachment) -> bool:
     """A confidential document, its attachment record and its sealed envelope, reach only
     the parties of the transaction it supports, the agency and the regulators
-    (§000-四(一): 仅在参与机构之间定向传送); who attached what, and when, is theirs too."""
-    return caller.oversees or caller.one_of(*attachment.parties)
+    (§000-四(一): 仅在参与机构之间定向传送), and the members a holder of the voucher it
+    backs granted access to, while the grant is in force (§000-三(四): 贸易背景真实性调查);
+    who attached what, and when, is theirs too."""
+    return caller.oversees or caller.one_of(*attachment.parties) or (
+        caller.member and live_grant(state, attachment.id, caller.address) is not None)
 
 
-READS = (Read("document", ("party", *OVERSIGHT), may_read_document),)
+def may_read_grant(state: Reader, caller: Caller, grant: Grant) -> bool:
+    """A grant is its granter's and its grantee's, and the document's parties' (the
+    creditor and the debtor learn who was shown their contract), the agency's and the
+    regulators'. Its sealed key opens nothing for anyone but the grantee."""
+    if caller.oversees or caller.one_of(grant.granted_by, grant.grantee):
+        return True
+    attachment = get_attachment(state, grant.document)
+    return attachment is not None and caller.one_of(*attachment.parties)
+
+
+READS = (
+    Read("document", ("party", "grantee", *OVERSIGHT), may_read_document),
+    Read("grant", ("party", "granter", "grantee", *OVERSIGHT), may_read_grant),
+)
 
 
 OPERATIONS = (
     Operation("attach", Attach, lambda b: (b.owner,), attach),
+    Operation("grant", GrantAccess, lambda b: (b.granter,), grant),
+    Operation("revoke", RevokeAccess, lambda b: (b.granter,), revoke),
 )

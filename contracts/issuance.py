@@ -13,7 +13,9 @@ not when the creditor applies, so the creditor's unconfirmed drafts hold nothing
 freed if the confirmed application is rejected or withdrawn, and stays with the voucher
 for good once issued (a debt settled through its voucher is not owed again). The
 application may name confidential documents (the basis contract, invoices, delivery
-notes) attached beforehand and sealed to both parties (contracts.documents).
+notes) attached beforehand and sealed to both parties (contracts.documents). The
+documents it names are recorded with it (`docn/`): the voucher's basis documents, which
+its holders may grant funders access to (contracts.documents.grant).
 
 An application needs only the creditor's signature, so the debtor is protected from a
 creditor that applies for debts it does not owe: the debtor declines (with a reason, kept
@@ -35,7 +37,7 @@ from contracts import basis
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
-from contracts.documents import Documents, require_documents
+from contracts.documents import Documents, record_named, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.state import Overlay, Reader, get_record, page_suffixes, put_record
@@ -289,6 +291,8 @@ def apply(ctx: Context, body: Apply) -> None:
         reason="",
     )
     put_record(ctx.state, application_key(application.id), application)
+    # The voucher's holders grant access to these (contracts.documents.grant).
+    record_named(ctx.state, application.id, body.documents)
     ctx.state.put(creditor_index_key(body.creditor, application.id), b"")
     ctx.state.put(debtor_index_key(terms.debtor, application.id), b"")
     ctx.state.put(deadline_key(confirm_by_ms, application.id), b"")

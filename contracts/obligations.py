@@ -16,21 +16,34 @@ application, a voucher or another obligation is refused (`basis.in_use`). A decl
 retracted or withdrawn obligation frees it (the debt is not, or no longer, on the
 ledger: it may be financed otherwise); a settled or cleared one keeps it for good (a
 debt paid is not owed again).
+
+Assignment (债权转让, contracts.sale): the creditor sells all or part of a confirmed
+obligation to a funder through `assign`, which creates a confirmed obligation of the same
+debtor, due date and basis owed to the buyer, and reduces (or, for the whole, ends as
+"assigned") the seller's; the debtor is told. The parts of one debt share its basis
+entry: it stays registered to one of them (its holder) and lists the others that share it
+(`obs/`). When the holder ends as declined, retracted, withdrawn or assigned, the basis
+passes to a part still owed instead of being freed; it is freed only when the last part
+leaves the ledger that way. So a debt sold in parts is never financed again while one
+part of it is owed. A basis entry is keyed by the pair it was registered for
+(contracts.basis): an assigned obligation keeps that pair's creditor (`basis_creditor`).
   ob/<id>                        the obligation
   obc/<creditor><id>, obd/<debtor><id>   every obligation of a creditor / a debtor
   obl/<id>                       confirmed obligations with something still owed
   obp/<creditor><debtor>         how many of the creditor's obligations wait for the debtor
+  obs/<holder><part>             assigned parts sharing the basis <holder> is registered to
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Annotated
 
 from contracts import basis
 from contracts.caller import OVERSIGHT, Caller, Read
-from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace
+from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace, sha256
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
@@ -41,6 +54,8 @@ NAME = "obligation"
 VERSION = 2
 
 FREEING = frozenset({"declined", "retracted", "withdrawn"})  # the ends that free the basis
+# The ends that hand the basis on to a part still owed (or free it, for FREEING).
+HANDING = FREEING | {"assigned"}
 STATUSES = frozenset({
     "pending",  # submitted by the creditor, waiting for the debtor
     "confirmed",  # the debtor confirmed: it counts, and set-off rounds may use it
@@ -49,9 +64,12 @@ STATUSES = frozenset({
     "settled",  # both say it was paid outside the ledger
     "withdrawn",  # both took it out of the ledger
     "cleared",  # set-off rounds cleared all of it
+    "assigned",  # sold whole to a funder (contracts.sale): the buyer's obligation goes on
 })
 LIVE = "confirmed"
 MAX_PENDING_PER_DEBTOR = 200  # a creditor's obligations waiting for one debtor's answer
+MAX_SHARED_PARTS = 64  # assigned parts of one debt live at once beside the basis holder
+ASSIGN_DOMAIN = b"claimledger/obligation/assign\x00"
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,11 @@ class Obligation:
     ended_at_ms: TimeMs | None
     ended_by: Hash32 | None
     note: Text  # why it was declined, settled, reduced or withdrawn
+    assigned_fen: Fen = 0  # sold to funders so far (contracts.sale)
+    assigned_from: Hash32 | None = None  # the obligation this one was assigned out of
+    # The creditor the basis is registered for (contracts.basis keys it by the pair);
+    # None: this obligation's own creditor, who submitted it.
+    basis_creditor: Hash32 | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +172,57 @@ def live_key(obligation_id: bytes) -> bytes:
 
 def _use(obligation: Obligation) -> basis.Use:
     return basis.Use("obligation", obligation.id)
+
+
+def share_key(holder: bytes, part: bytes) -> bytes:
+    return b"obs/" + holder + part
+
+
+def basis_creditor_of(obligation: Obligation) -> bytes:
+    """The creditor of the pair the obligation's basis is registered for."""
+    return obligation.basis_creditor or obligation.creditor
+
+
+def _basis_keys(obligation: Obligation) -> tuple[bytes, bytes, str, bytes]:
+    return (basis_creditor_of(obligation), obligation.debtor, obligation.basis_ref,
+            obligation.basis_sha256)
+
+
+def basis_holder(state: Reader, obligation: Obligation) -> bytes | None:
+    """The obligation the basis of `obligation` is registered to, if an obligation."""
+    use = basis.use_of(state, *_basis_keys(obligation))
+    return use.id if use is not None and use.backer == "obligation" else None
+
+
+def shared_parts(state: Reader, holder: bytes, most: int) -> list[bytes]:
+    """The live assigned parts sharing the basis registered to `holder`, at most `most`."""
+    prefix = share_key(holder, b"")
+    return [key[len(prefix):] for key, _ in islice(state.scan(prefix), most)]
+
+
+def _leave_basis(state: Overlay, obligation: Obligation, status: str) -> None:
+    """`obligation` ends as `status`: its basis passes to a part that shares it, or is
+    freed (FREEING, no part left), or stays registered to it for good (settled,
+    cleared)."""
+    holder = basis_holder(state, obligation)
+    if holder != obligation.id:
+        if holder is not None:
+            state.delete(share_key(holder, obligation.id))
+        return
+    if status not in HANDING:
+        return  # a debt paid keeps its basis; its parts' entries stay harmless
+    parts = shared_parts(state, obligation.id, MAX_SHARED_PARTS + 1)
+    if not parts:
+        if status in FREEING:
+            basis.free(state, *_basis_keys(obligation), _use(obligation))
+        return
+    heir, *others = parts
+    basis.repoint(state, *_basis_keys(obligation), _use(obligation),
+                  basis.Use("obligation", heir))
+    state.delete(share_key(obligation.id, heir))
+    for part in others:
+        state.delete(share_key(obligation.id, part))
+        state.put(share_key(heir, part), b"")
 
 
 def pending_key(creditor: bytes, debtor: bytes) -> bytes:
@@ -230,9 +304,7 @@ def _end(ctx: Context, obligation: Obligation, status: str, note: str) -> Obliga
     ended = replace(obligation, status=status, ended_at_ms=ctx.time_ms, ended_by=ctx.tx_id,
                     note=note[:512])
     _put(ctx.state, ended)
-    if status in FREEING:
-        basis.free(ctx.state, obligation.creditor, obligation.debtor, obligation.basis_ref,
-                   obligation.basis_sha256, _use(obligation))
+    _leave_basis(ctx.state, ended, status)
     return ended
 
 
@@ -253,6 +325,49 @@ def reduce_by_setoff(ctx: Context, obligation: Obligation, amount_fen: int) -> O
         return _end(ctx, changed, "cleared", "cleared by set-off")
     _put(ctx.state, changed)
     return changed
+
+
+def assign(ctx: Context, obligation: Obligation, amount_fen: int, to: bytes) -> bytes:
+    """债权转让: `amount_fen` of a confirmed obligation is owed to `to` from now on, as a
+    new confirmed obligation of the same debtor, due date and basis (returned by id);
+    the seller's is reduced by it, or ends as "assigned" when it is the whole. The
+    debtor is told. For contracts.sale, which checks the parties and the price."""
+    assert obligation.status == LIVE and 0 < amount_fen <= obligation.amount_fen
+    assert to not in (obligation.creditor, obligation.debtor)
+    require_can_hold(ctx.state, to)
+    holder = basis_holder(ctx.state, obligation)
+    if holder is not None:
+        require(len(shared_parts(ctx.state, holder, MAX_SHARED_PARTS)) < MAX_SHARED_PARTS,
+                "obligation.too_many_parts",
+                f"{MAX_SHARED_PARTS} parts of this debt are owed to others already; a "
+                "part is sold whole, or after some are settled")
+    new_id = sha256(ASSIGN_DOMAIN + ctx.tx_id + obligation.id)
+    assert get_obligation(ctx.state, new_id) is None
+    bought = Obligation(
+        id=new_id, creditor=to, debtor=obligation.debtor, face_fen=amount_fen,
+        amount_fen=amount_fen, setoff_fen=0, reduced_fen=0, due_ms=obligation.due_ms,
+        basis_ref=obligation.basis_ref, basis_sha256=obligation.basis_sha256, status=LIVE,
+        submitted_at_ms=ctx.time_ms, confirmed_at_ms=obligation.confirmed_at_ms,
+        ended_at_ms=None, ended_by=None, note="", assigned_fen=0,
+        assigned_from=obligation.id, basis_creditor=basis_creditor_of(obligation),
+    )
+    _put(ctx.state, bought)
+    ctx.state.put(creditor_key(to, new_id), b"")
+    ctx.state.put(debtor_key(obligation.debtor, new_id), b"")
+    if holder is not None:
+        ctx.state.put(share_key(holder, new_id), b"")
+    left = obligation.amount_fen - amount_fen
+    changed = replace(obligation, amount_fen=left,
+                      assigned_fen=obligation.assigned_fen + amount_fen)
+    if left == 0:
+        _end(ctx, changed, "assigned", f"assigned to {to.hex()}")
+    else:
+        _put(ctx.state, changed)
+    # Each told of the record it reads: the seller of its own, the buyer and the debtor
+    # of the new one.
+    ctx.emit("obligation.assigned_out", obligation.id, obligation.creditor, obligation.debtor)
+    ctx.emit("obligation.assigned", new_id, to, obligation.debtor)
+    return new_id
 
 
 # ------------------------------------------------------------------ operations

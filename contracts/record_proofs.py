@@ -46,6 +46,7 @@ from contracts import (
     pledge,
     products,
     redemption,
+    sale,
     setoff,
     state_tree,
     streams,
@@ -113,6 +114,9 @@ _TABLE = (
              zero=vouchers.get_debtor_record),
     Provable("application", issuance.application_key, issuance.Application),
     Provable("document", documents.attachment_key, documents.Attachment),
+    # A grant's id: the document's id, then the grantee's address.
+    Provable("grant", lambda i: documents.grant_key(i[:32], i[32:]), documents.Grant,
+             id_bytes=64),
     Provable("pledge", pledge.pledge_key, pledge.Pledge),
     Provable("commitment", acquisition.commitment_key, acquisition.Commitment),
     # A sale's id: the commitment's id, then the exercising transaction's.
@@ -121,6 +125,7 @@ _TABLE = (
     Provable("offer", redemption.offer_key, redemption.Offer),
     Provable("redemption", redemption.request_key, redemption.Request),
     Provable("product", products.product_key, products.Product),
+    Provable("claim_sale", sale.sale_key, sale.ClaimSale),
     Provable("fee_account", fees.account_key, fees.Account, zero=fees.get_account),
     Provable("obligation", obligations.obligation_key, obligations.Obligation),
     Provable("setoff_round", setoff.round_key, setoff.Round),

@@ -53,6 +53,7 @@ VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled"})
 CAUSES = frozenset({
     "issue", "transfer", "split", "remainder", "merchant_payment", "acquisition",
     "enforcement", "redemption_remainder", "setoff_remainder",
+    "sale", "recourse",  # contracts.sale: sold to a funder, given back on recourse
 })
 MAX_COMMITMENTS = 8
 MAX_PARTS = 16  # new states one operation may create
@@ -326,7 +327,8 @@ def load_held(state: Reader, voucher_id: bytes, holder: bytes) -> Voucher:
     require(
         voucher.reserved_by is None,
         "voucher.reserved",
-        "a redemption request waits for the debtor; cancel it first",
+        f"the voucher is reserved by {(voucher.reserved_by or b'').hex()} (a pending "
+        "transfer, financing request or redemption request); end that first",
     )
     return voucher
 
@@ -494,6 +496,32 @@ def update(state: Overlay, voucher: Voucher, **changes) -> Voucher:
     updated = replace(voucher, **changes)
     _put(state, updated)
     return updated
+
+
+def reserve(state: Overlay, voucher: Voucher, amount_fen: int, by: bytes, tx_id: bytes,
+            time_ms: int, height: int) -> tuple[Voucher, Voucher | None]:
+    """Set `amount_fen` of a held, unreserved, unpledged voucher aside for `by` (a pending
+    transfer, a financing request, a redemption request): the state that holds it is
+    marked `reserved_by`, and nothing else may move it until `unreserve`. A part is
+    split off first (cause `split`), so the remainder stays free for its holder.
+    Returns the reserved state and the remainder (None for the whole voucher); the
+    caller emits their events."""
+    assert voucher.reserved_by is None and voucher.pledge is None
+    assert 0 < amount_fen <= voucher.amount_fen
+    remainder = None
+    if amount_fen < voucher.amount_fen:
+        voucher, remainder = replace_with(state, voucher, [
+            (voucher.holder, amount_fen, "split"),
+            (voucher.holder, voucher.amount_fen - amount_fen, "remainder")],
+            tx_id, time_ms, height)
+    return update(state, voucher, reserved_by=by), remainder
+
+
+def unreserve(state: Overlay, voucher_id: bytes, by: bytes) -> Voucher:
+    """Free the live state that `reserve` set aside for `by`."""
+    voucher = get_voucher(state, voucher_id)
+    assert voucher is not None and voucher.status == "active" and voucher.reserved_by == by
+    return update(state, voucher, reserved_by=None)
 
 
 def reduce_origin(state: Overlay, voucher: Voucher, amount_fen: int, how: str) -> None:

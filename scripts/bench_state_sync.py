@@ -35,7 +35,19 @@ from scripts.bench_node import verify_per_second  # noqa: E402  (the same bound)
 from tests.nodeproc import NodeProcess, get, make_cluster  # noqa: E402
 from tests.signing import Signer  # noqa: E402
 
-SYNCED = re.compile(r"state-synced to height (\d+) from \S+: (\d+) records in (\d+) chunks")
+SYNCED = re.compile(r"state-synced to height (\d+) from \S+: (\d+) records in (\d+) chunks"
+                    r", [\d.]+ s \(headers ([\d.]+) s, chunks ([\d.]+) s of which checking "
+                    r"([\d.]+) s, restore ([\d.]+) s\)")
+
+
+def synced_figures(log: str) -> dict:
+    """What a state-synced node's log says of its snapshot and where the time went."""
+    found = SYNCED.search(log)
+    if not found:
+        return {}
+    return {"snapshot_height": int(found[1]), "records": int(found[2]),
+            "chunks": int(found[3]), "headers_s": float(found[4]), "chunks_s": float(found[5]),
+            "checking_s": float(found[6]), "restore_s": float(found[7])}
 
 
 def catch_up(proc: NodeProcess, api: str, target: int, limit_s: float) -> float:
@@ -85,10 +97,7 @@ def run(args: argparse.Namespace) -> dict:
             seconds = catch_up(proc, net.api, target, args.limit_s)
             entry = {"catch_up_s": round(seconds, 2),
                      "history_tx_per_s": round(target_txs / seconds)}
-            found = SYNCED.search(proc.stderr())
-            if found:
-                entry.update(snapshot_height=int(found[1]), records=int(found[2]),
-                             chunks=int(found[3]))
+            entry.update(synced_figures(proc.stderr()))
             out[name] = entry
             proc.stop()
         out["speedup"] = round(out["block_sync"]["catch_up_s"] /

@@ -379,7 +379,7 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         "offers": [flat["id"], materials["id"]], "redemption": asked["id"],
         "extending": extending, "overdue": overdue, "obligations": [i.hex() for i in loop],
         "setoff_round": round_id, "setoff_remainder": remainder, "setoff_run": run_id,
-        "product": product["id"],
+        "product": subjects(product, "product.published")[0],
     }
 
 

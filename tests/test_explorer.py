@@ -450,9 +450,27 @@ def test_the_pledge_registry_shows_the_demo_pledge(
     assert fen_text(pledge["secured_fen"]) in row.text
     assert "City Commercial Bank" in row.text and "Xinhe Cement" in row.text
     assert "In force" in row.text
+    # the registry's fields: the 中登网 filing, the loan apart from the claim
+    assert pledge["filing"]["number"] in row.text
+    assert fen_text(pledge["loan_fen"]) in row.text
+    assert f"{pledge['loan_rate_bp'] / 100:.2f}%" in row.text
     assert len(by_css(view, "tbody tr")) == 2  # and the one the bank released
     no_script_errors(browser)
     screenshot(browser, "pledges")
+
+
+def test_the_financing_page_lists_the_funders_products(
+        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
+    api = observer(devnet)
+    product = read(api, f"/v1/products/{devnet['demo']['product']}")
+    view = open_page(browser, api, "financing")
+    (row,) = [r for r in by_css(view, "#products tbody tr") if product["name"] in r.text]
+    assert "City Commercial Bank" in row.text and "Pledge loan" in row.text
+    terms = product["terms"]
+    assert f"{terms['min_price_bp'] / 100:.2f}%–{terms['max_price_bp'] / 100:.2f}%" in row.text
+    assert f"{terms['min_term_days']}–{terms['max_term_days']}" in row.text
+    no_script_errors(browser)
+    screenshot(browser, "financing")
 
 
 def test_the_commitments_page_shows_the_demo_commitment(

@@ -46,7 +46,9 @@ from contracts import (
     obligations,
     payment,
     pledge,
+    pricing,
     redemption,
+    sale,
     setoff,
 )
 from contracts import transfer as transfers
@@ -150,6 +152,15 @@ class ModelRequest:
 
 
 @dataclass
+class ModelSale:
+    seller: str
+    buyer: str
+    sold: bytes  # the buyer's state
+    recourse: bool
+    status: str = "sold"
+
+
+@dataclass
 class Attempt:
     """One transaction, the code it must be refused with (None: accepted) and its effect."""
 
@@ -182,6 +193,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.requests: dict[bytes, ModelRequest] = {}
         self.fee_bp = (FEE_BP, FEE_BP)
         self.charged: dict[str, int] = {}
+        self.sales: dict[bytes, ModelSale] = {}
 
     # -------------------------------------------------------------- model queries
 
@@ -1384,6 +1396,143 @@ class LifecycleMachine(RuleBasedStateMachine):
         else:
             advance_ms = data.draw(st.integers(1, 45 * DAY_MS))
         self.commit_block([], advance_ms, lambda: None)
+
+    # -------------------------------------------------------------- sales to funders
+
+    @rule(data=st.data())
+    def sell_to_a_funder(self, data: st.DataObject) -> None:
+        """保理: all or part of a voucher sold to a bank at the ledger's discounted price."""
+        next_ms = self.ledger.time_ms + BLOCK_MS
+        voucher_id = self.pick(data, [i for i in self.movable()
+                                      if self.vouchers[i].due_ms > next_ms])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        buyer = self.pick(data, [b for b in BANKS if b not in (v.holder, v.debtor)
+                                 and self.active(b)])
+        if buyer is None:
+            return
+        rate_bp = data.draw(st.sampled_from([0, 450, 900, sale.MAX_RATE_BP]))
+        p: dict[str, Any] = dict(holder=v.holder, voucher=voucher_id, buyer=buyer,
+                                 amount=self.amount(data, v.amount_fen), rate=rate_bp,
+                                 pledgee=self.bank_of(v), recourse=data.draw(st.booleans()))
+        options = [*self.voucher_breakages(), "zero amount", "amount over", "price off",
+                   "rate over", "to self", "to debtor", "not a funder",
+                   *self.pledgee_breakages(v)]
+        due = [i for i in self.movable() if self.vouchers[i].due_ms <= next_ms]
+        if due:
+            options.append("due voucher")
+        kind = self.mutation(data, options)
+        expect = None
+        if kind in self.voucher_breakages():
+            expect = self.break_voucher(data, kind, p)
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen)
+        elif kind in ("needless pledgee", "no pledgee", "wrong bank"):
+            expect = self.break_pledgee(data, kind, p)
+        elif kind == "due voucher":
+            p["voucher"] = self.pick(data, due)
+            p["holder"] = self.vouchers[p["voucher"]].holder
+            p["amount"] = self.vouchers[p["voucher"]].amount_fen
+            expect = "sale.due"
+        elif kind == "rate over":
+            p["rate"], expect = sale.MAX_RATE_BP + 1, "sale.bad_rate"
+        elif kind in ("to self", "to debtor"):
+            p["buyer"] = v.holder if kind == "to self" else v.debtor
+            expect = "sale.self" if kind == "to self" else "sale.to_debtor"
+        elif kind == "not a funder":
+            p["buyer"] = self.pick(data, [n for n in CREDITORS + DEBTORS
+                                          if n not in (v.holder, v.debtor)])
+            expect = "sale.not_funder"
+        target = self.vouchers.get(p["voucher"])
+        days = pricing.whole_days(next_ms, target.due_ms if target else next_ms)
+        price = pricing.discounted_fen(p["amount"], p["rate"], days)
+        if kind == "price off":
+            price, expect = price + data.draw(st.sampled_from([-1, 1])), "sale.bad_price"
+        body = sale.Sell(self.address(p["holder"]), self.address(p["buyer"]), p["voucher"],
+                         p["amount"], p["rate"], price, p["recourse"], "BL-1", (),
+                         self.address(p["pledgee"]))
+        signers = tuple(dict.fromkeys(
+            (p["holder"], p["buyer"]) + (() if p["pledgee"] is None else (p["pledgee"],))))
+
+        def effect(tx_id: bytes) -> None:
+            sold_from = voucher_id
+            if p["amount"] < v.amount_fen:  # the part is split off first
+                self.end_pledge(v, "released")
+                sold_from, _ = self.replace_with(tx_id, voucher_id, [
+                    (v.holder, p["amount"]), (v.holder, v.amount_fen - p["amount"])])
+            self.end_pledge(self.vouchers[sold_from], "released")
+            (bought,) = self.replace_with(tx_id, sold_from, [(p["buyer"], p["amount"])])
+            self.charge(v.holder, fees.fee_for(p["amount"], self.fee_bp[0]))
+            self.sales[sale.sale_id(tx_id, sold_from)] = ModelSale(
+                v.holder, p["buyer"], bought, p["recourse"])
+
+        self.submit(data, Attempt("sale", "sell", body, signers, expect, effect))
+
+    @rule(data=st.data())
+    def recourse_to_the_seller(self, data: st.DataObject) -> None:
+        """The buyer of an overdue claim sold with recourse gives it back to the seller;
+        anything else is refused with the reason."""
+        def due_back(i: bytes) -> bool:
+            s, v = self.sales[i], self.vouchers[self.sales[i].sold]
+            return s.recourse and s.status == "sold" and v.status == "active" \
+                and v.holder == s.buyer and v.overdue and not (v.reserved_by or v.pledge)
+
+        def waiting(i: bytes) -> bool:  # due back once its last due date passes
+            s, v = self.sales[i], self.vouchers[self.sales[i].sold]
+            return s.recourse and s.status == "sold" and v.status == "active" \
+                and v.holder == s.buyer and not (v.reserved_by or v.pledge or v.overdue)
+
+        def last_due_ms(v: ModelVoucher) -> int:  # after every extension left
+            return v.due_ms + v.extension_days * DAY_MS * (v.extension_max - v.extensions_used)
+
+        # Often one that is due back, waiting for its due date first if need be, so that
+        # the rare case is tried too.
+        eligible = [i for i in sorted(self.sales) if due_back(i)]
+        later = [i for i in sorted(self.sales) if waiting(i)]
+        if not eligible and later and data.draw(st.integers(0, 3)) > 0:
+            due_ms = last_due_ms(self.vouchers[self.sales[self.pick(data, later)].sold])
+            self.commit_block([], max(1, due_ms + 1 - self.ledger.time_ms), lambda: None)
+            eligible = [i for i in sorted(self.sales) if due_back(i)]
+        sale_id = self.pick(data, eligible if eligible and data.draw(st.booleans())
+                            else sorted(self.sales))
+        if sale_id is None:
+            return
+        s = self.sales[sale_id]
+        buyer = s.buyer
+        if data.draw(st.integers(0, 4)) == 0:
+            buyer = self.pick(data, [b for b in BANKS if b != s.buyer])
+        v = self.vouchers[s.sold]
+        if buyer != s.buyer:
+            expect = "sale.not_buyer"
+        elif not s.recourse:
+            expect = "sale.no_recourse"
+        elif s.status != "sold":
+            expect = "sale.not_sold"
+        elif v.status != "active" or v.holder != s.buyer or v.reserved_by or v.pledge:
+            expect = "sale.not_held"
+        elif not v.overdue:
+            expect = "sale.not_overdue"
+        else:
+            expect = None
+
+        def effect(tx_id: bytes) -> None:
+            self.replace_with(tx_id, s.sold, [(s.seller, v.amount_fen)])
+            s.status = "recourse_exercised"
+
+        body = sale.Recourse(self.address(buyer), sale_id)
+        self.submit(data, Attempt("sale", "recourse", body, (buyer,), expect, effect))
+
+    @invariant()
+    def sales_are_as_sold(self) -> None:
+        state = self.ledger.store
+        for sale_id, s in self.sales.items():
+            found = sale.get_sale(state, sale_id)
+            assert found is not None and found.status == s.status and found.sold == s.sold
+            assert (found.seller, found.buyer) == (self.address(s.seller),
+                                                   self.address(s.buyer))
+            bought = self.vouchers[s.sold]
+            assert found.face_fen == bought.amount_fen and found.price_fen <= found.face_fen
 
     # -------------------------------------------------------------- invariants
 

@@ -39,11 +39,20 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from contracts import documents, issuance, membership, obligations, products, setoff
+from contracts import (
+    documents,
+    issuance,
+    membership,
+    obligations,
+    pricing,
+    products,
+    sale,
+    setoff,
+)
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from contracts.vouchers import get_voucher
+from contracts.vouchers import get_voucher, issued_voucher_id
 from node.http.app import OPEN_PATHS, make_app
 from node.http.openapi import openapi_document
 from tests.nodeproc import DAY_MS, tx_id
@@ -166,7 +175,7 @@ def add_setoff_run(w: World) -> None:
     w.ids["run"] = tx_id(opened)
 
 
-def add_document(w: World) -> None:
+def add_document(w: World) -> documents.Attach:
     """supplier attaches a confidential document sealed to itself, core and the agency."""
     plaintext = "供货合同 HT-DOC-1: rebar, 120 t".encode()
     parties = tuple(sorted((w.addr("supplier"), w.addr("core"))))
@@ -174,6 +183,7 @@ def add_document(w: World) -> None:
                                  parties, documents.readers_for(w.node.store, parties))
     w.block(T0 + 22 * DAY_MS + 10 * SEC, w.tx("document", "attach", body, "supplier"))
     w.ids["doc"] = documents.document_id(body.owner, body.commitment)
+    return body
 
 
 def add_products(w: World) -> None:
@@ -193,6 +203,44 @@ def add_products(w: World) -> None:
     withdrawn = products.product_id(w.addr("bank"), "loan")
     w.block(at + 2 * SEC, w.tx("product", "withdraw", products.Withdraw(
         w.addr("bank"), withdrawn), "bank"))
+
+
+def add_grant(w: World, attached: documents.Attach) -> None:
+    """supplier applies naming its document, the voucher is issued, and supplier grants
+    the factor access to the document, sealing the document key to it."""
+    at = T0 + 22 * DAY_MS + 30 * SEC
+    apply = w.tx("issuance", "apply", issuance.Apply(
+        w.addr("supplier"), terms(w, 20_000, at + 90 * DAY_MS, "HT-GRANT"), (w.ids["doc"],)),
+        "supplier")
+    application = tx_id(apply)
+    w.block(at, apply, w.tx("issuance", "confirm", issuance.Confirm(
+        w.addr("core"), application), "core"), w.tx("issuance", "approve", issuance.Approve(
+            w.addr("agency"), application), "agency"))
+    key = w.keys["supplier"]
+    document_key = documents.unseal_key(documents.sealed_for(attached.envelope, key), key)
+    w.block(at + SEC, w.tx("document", "grant", documents.GrantAccess(
+        key.address, w.ids["doc"], issued_voucher_id(application), w.addr("factor"),
+        documents.seal_key(document_key, w.addr("factor"))), "supplier"))
+
+
+def add_sale(w: World) -> None:
+    """core confirms it owes supplier 1,200.00; supplier sells 500.00 of it to the factor
+    with recourse, at 6 % a year to its due date."""
+    at = T0 + 22 * DAY_MS + 60 * SEC
+    due = at + 90 * DAY_MS
+    submitted = w.tx("obligation", "submit", obligations.Submit(
+        w.addr("supplier"), w.addr("core"), 120_000, due, "SALE-OB-1",
+        hashlib.sha256(b"SALE-OB-1").digest()), "supplier")
+    w.block(at, submitted)
+    owed = tx_id(submitted)
+    w.block(at + SEC, w.tx("obligation", "confirm", obligations.Confirm(w.addr("core"), owed),
+                           "core"))
+    price = pricing.discounted_fen(50_000, 600, pricing.whole_days(at + 2 * SEC, due))
+    sold = w.tx("sale", "sell_obligation", sale.SellObligation(
+        w.addr("supplier"), w.addr("factor"), owed, 50_000, 600, price, True, "BL-1", ()),
+        "supplier", "factor")
+    w.block(at + 2 * SEC, sold)
+    w.ids["claim_sale"] = sale.sale_id(tx_id(sold), owed)
 
 
 def add_pending_and_rejected(w: World) -> None:
@@ -215,8 +263,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         build_scenario(w)
         add_setoff_round(w)
         add_setoff_run(w)
-        add_document(w)
+        attached = add_document(w)
         add_products(w)
+        add_grant(w, attached)
+        add_sale(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -309,6 +359,9 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/members", {}, {"role": "agency"}),
         ("/v1/documents/{id}", {"id": i("doc")}, {}),
         ("/v1/documents/{id}", {"id": i("doc")}, {"envelope": "false"}),
+        ("/v1/documents/{id}/grants", {"id": i("doc")}, {}),
+        ("/v1/grants", {}, {"grantee": a("factor")}),
+        ("/v1/grants", {}, {"grantee": a("factor"), "status": "revoked", "limit": "1"}),
         ("/v1/members/{address}", {"address": a("bank")}, {}),
         ("/v1/applications", {}, {"creditor": a("supplier")}),
         ("/v1/applications/{id}", {"id": application.hex()}, {}),
@@ -331,6 +384,9 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/products", {}, {"funder": a("bank"), "status": "withdrawn"}),
         ("/v1/products", {}, {"kind": "factoring", "limit": "1"}),
         ("/v1/products/{id}", {"id": i("product")}, {}),
+        ("/v1/sales", {}, {"party": a("factor")}),
+        ("/v1/sales", {}, {"party": a("core"), "role": "debtor", "limit": "1"}),
+        ("/v1/sales/{id}", {"id": i("claim_sale")}, {}),
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),

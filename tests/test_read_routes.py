@@ -210,6 +210,9 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/products": Sample(f"/v1/products?funder={a('bank')}&kind=pledge_loan",
                                    "product"),
         "GET /v1/products/{id}": Sample(f"/v1/products/{r['product'].id.hex()}", "product"),
+        "GET /v1/sales": Sample(f"/v1/sales?party={party('claim_sale', 'buyer')}",
+                                "claim_sale", "buyer"),
+        "GET /v1/sales/{id}": Sample(f"/v1/sales/{r['claim_sale'].id.hex()}", "claim_sale"),
         "GET /v1/redemptions": Sample(
             f"/v1/redemptions?holder={party('redemption', 'holder')}", "redemption",
             "holder"),
@@ -253,6 +256,10 @@ def samples(api: Api) -> dict[str, Sample]:
             f"/v1/applications/{r['application'].id.hex()}", "application"),
         "GET /v1/documents/{id}": Sample(f"/v1/documents/{r['document'].id.hex()}",
                                          "document"),
+        "GET /v1/documents/{id}/grants": Sample(
+            f"/v1/documents/{r['document'].id.hex()}/grants", "grant"),
+        "GET /v1/grants": Sample(f"/v1/grants?grantee={party('grant', 'grantee')}", "grant",
+                                 "grantee"),
         "GET /v1/evidence": Sample("/v1/evidence", "evidence"),
         "GET /v1/proofs/{kind}/{id}": Sample(f"/v1/proofs/voucher/{v.id.hex()}", "voucher"),
         "GET /v1/openapi.json": Sample("/v1/openapi.json", None),

@@ -35,6 +35,7 @@ from contracts import (
     streams,
     vouchers,
 )
+from contracts import sale as claim_sales
 from contracts.caller import Caller
 from contracts.codec import decode, encode
 from contracts.errors import Forbidden
@@ -44,6 +45,8 @@ from contracts.setoff import Reduction
 from contracts.state import Overlay
 from contracts.tx import Transaction, payload_id
 from tests.memledger import CHAIN, DAY_MS, Ledger
+from tests.test_document_grants import attach as attach_document
+from tests.test_document_grants import grant_tx, issue_with
 from tests.test_lifecycle_rules import (
     ask_tx,
     commit_tx,
@@ -52,6 +55,7 @@ from tests.test_lifecycle_rules import (
     publish,
     transfer_tx,
 )
+from tests.test_sale_rules import sell_tx
 from tests.test_setoff_rules import owe, propose, reductions
 from tests.test_setoff_runs import batch_tx, mandate, open_run
 
@@ -138,13 +142,15 @@ def build_world() -> World:
     record("product", products.get_product(ledger.store, products.product_id(
         ledger.addr("bank"), "receivable pledge loan")))
 
-    # A document the creditor attached for itself and the debtor.
-    readers = documents.readers_for(store, (ledger.addr("supplier"), ledger.addr("core")))
-    attach = documents.attach_body(ledger.keys["supplier"], b"invoice 7", "invoice 7",
-                                   (ledger.addr("supplier"), ledger.addr("core")), readers)
-    ledger.run("document", "attach", attach, "supplier")
-    record("document", documents.get_attachment(
-        ledger.store, documents.document_id(attach.owner, attach.commitment)), party="core")
+    # A document the creditor attached for itself and the debtor, named by the application
+    # of a voucher whose holder granted the second bank access to it.
+    document, attach = attach_document(ledger, b"invoice 7")
+    basis_voucher = issue_with(ledger, (document,))
+    ledger.block(grant_tx(ledger, document, attach, basis_voucher, "bank2"))
+    record("document", documents.get_attachment(ledger.store, document), party="core",
+           grantee="bank2")
+    record("grant", documents.get_grant(ledger.store, document, ledger.addr("bank2")),
+           party="core", granter="supplier", grantee="bank2")
 
     # The debtor's offer, and the creditor's request to redeem what it kept against it.
     offer = publish(ledger, kind="consumption", price_fen=100_000)
@@ -166,6 +172,15 @@ def build_world() -> World:
     ((_, raw),) = ledger.store.scan(acquisition.exercise_key(sale.id, b""))
     record("sale", decode(acquisition.Sale, raw),
            acquirer="acquirer", seller="supplier2", debtor="core")
+
+    # A claim sold to a funder: issued to supplier, passed to supplier2, sold to bank2.
+    claim = ledger.issue(200_000, creditor="supplier", debtor="core")
+    ledger.block(transfer_tx(ledger, claim, 200_000, to="supplier2", holder="supplier"))
+    (passed,) = vouchers.children_ids(ledger.store, claim)
+    ledger.block(sell_tx(ledger, passed, 200_000, buyer="bank2", seller="supplier2"))
+    ((key, _),) = ledger.store.scan(claim_sales.buyer_key(ledger.addr("bank2"), b""))
+    record("claim_sale", claim_sales.get_sale(ledger.store, key[-32:]), seller="supplier2",
+           buyer="bank2", debtor="core", earlier_holder="supplier")
 
     # An open round over a loop: core owes supplier, supplier owes supplier2, supplier2
     # owes core.

@@ -9,10 +9,10 @@ absent (`wallet.voucher_unknown`), held by another member than the one who draft
 the ledger refuses to move it until the debtor decides). A failed proof is the proof.*
 error itself. The member skips all of this only by saying so (`--no-verify`).
 
-The holder is the one the body names (`holder`, or a payment's `payer`): it drafts and
-signs first (an acquirer drafts a commitment, but signs it after the holder), since the
-node shows the voucher to the member asked to co-sign only once the holder has signed
-(contracts.access.asked_by_draft): `wallet.holder_signs_first` until then.
+The holder is the one the body names (`holder`, a payment's `payer`, a sale's
+`seller`): it drafts and signs first (an acquirer drafts a commitment, but signs it after
+the holder), since the node shows the voucher to the member asked to co-sign only once
+the holder has signed (contracts.access.asked_by_draft): `wallet.holder_signs_first` until then.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ class Claim:
 def claim_of(body: Any) -> Claim | None:
     """The voucher claim an operation's body makes, if it names a voucher."""
     voucher = getattr(body, "voucher", None)
-    holder = getattr(body, "holder", None) or getattr(body, "payer", None)
+    holder = getattr(body, "holder", None) or getattr(body, "payer", None) \
+        or getattr(body, "seller", None)  # a sale to a funder (contracts.sale)
     if not isinstance(voucher, bytes) or not isinstance(holder, bytes):
         return None
     amounts = [getattr(body, f) for f in AMOUNT_FIELDS if isinstance(getattr(body, f, None),

@@ -36,6 +36,7 @@ from wallet.verbs import (
     queries,
     redemption,
     registry,
+    sales,
     setoff,
     vouchers,
 )
@@ -45,7 +46,8 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
            "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
 
 FAMILIES = (keys, membership, issuance, vouchers, registry, redemption, products, fees,
-            obligations, setoff, drafts, queries, documents, governance, nodes, light)
+            obligations, setoff, drafts, queries, documents, governance, nodes, light,
+            sales)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the

@@ -161,6 +161,14 @@ class Client:
         return self._call(f"/v1/documents/{document_id}",
                           envelope=None if envelope else "false")
 
+    def document_grants(self, document_id: str) -> dict:
+        """The grants of a document the caller reads."""
+        return self._call(f"/v1/documents/{document_id}/grants")
+
+    def grants(self, grantee: str, status: str | None = None, max_items: int = 1000) -> dict:
+        """A grantee's grants of access to documents."""
+        return self.listing("/v1/grants", "grants", max_items, grantee=grantee, status=status)
+
     def applications(self, creditor: str | None, debtor: str | None) -> dict:
         return self._call("/v1/applications", creditor=creditor, debtor=debtor)
 
@@ -226,6 +234,14 @@ class Client:
 
     def product(self, product_id: str) -> dict:
         return self._call(f"/v1/products/{product_id}")
+
+    def sales(self, party: str, role: str | None = None, status: str | None = None,
+              max_items: int = 1000) -> dict:
+        return self.listing("/v1/sales", "sales", max_items, party=party, role=role,
+                            status=status)
+
+    def sale(self, sale_id: str) -> dict:
+        return self._call(f"/v1/sales/{sale_id}")
 
     def redemptions(self, holder: str | None = None, debtor: str | None = None,
                     max_items: int = 1000) -> dict:

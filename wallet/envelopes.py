@@ -43,10 +43,44 @@ class OwnDocument:
 def open_document(document: bytes, found: dict, key: KeyPair) -> documents.Contents:
     """The contents of a node's answer for `document`, checked: the id is the owner's and
     the commitment's (so the node cannot answer for another document), and the
-    decrypted document matches the commitment."""
+    decrypted document matches the commitment. A grantee opens it with the key its grant
+    sealed to it, which the answer carries."""
     try:
         owner = bytes.fromhex(found["owner"])
         commitment = bytes.fromhex(found["commitment"])
     except (KeyError, TypeError, ValueError) as e:
         raise LedgerError("document.tampered", "the node's answer holds no valid record") from e
-    return documents.open_envelope(envelope_of(found), document, owner, commitment, key)
+    return documents.open_envelope(envelope_of(found), document, owner, commitment, key,
+                                   granted_key(found))
+
+
+def granted_key(found: dict) -> bytes | None:
+    """The document key a grant in force sealed to the caller, as GET /v1/documents gives
+    it to a grantee (`grant`), or None."""
+    grant = found.get("grant")
+    if grant is None:
+        return None
+    try:
+        return bytes.fromhex(grant["sealed"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise LedgerError("document.tampered", "the node's answer holds no valid grant") from e
+
+
+def grant_body(document: bytes, found: dict, key: KeyPair, voucher: bytes,
+               grantee: bytes) -> documents.GrantAccess:
+    """`key`'s grant of `document` (the node's answer `found`, with its envelope) to
+    `grantee` for `voucher`: the document key, unsealed with `key` (a reader's, or one
+    granted to it) and checked to open the document, sealed to the grantee."""
+    try:
+        owner = bytes.fromhex(found["owner"])
+        commitment = bytes.fromhex(found["commitment"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise LedgerError("document.tampered", "the node's answer holds no valid record") from e
+    envelope = envelope_of(found)
+    documents.check_id(document, owner, commitment)
+    document_key = documents.unseal_key(
+        documents.sealed_for(envelope, key, granted_key(found)), key)
+    # Never grant a key that opens nothing: the ledger cannot check it, the grantee would.
+    documents.open_with_key(envelope, document, owner, commitment, document_key)
+    return documents.GrantAccess(key.address, document, voucher, grantee,
+                                 documents.seal_key(document_key, grantee))

@@ -120,6 +120,17 @@ def what_happened(view: dict) -> str | None:
         return f"product {b['product']} amended"
     if op == "product.withdraw":
         return f"product {b['product']} withdrawn"
+    if op in ("sale.sell", "sale.sell_obligation"):
+        what = "obligation" if op == "sale.sell_obligation" else "voucher"
+        bought = first("obligation.assigned") if what == "obligation" else \
+            first("voucher.sold")
+        return (f"sale {first('sale.sold')}: {yuan(b['amount_fen'])} of {what} "
+                f"{b.get('voucher') or b.get('obligation')} sold to {addr(b['buyer'])} for "
+                f"{yuan(b['price_fen'])} ({percent(b['rate_bp'])} a year, "
+                f"{'with' if b['recourse'] else 'without'} recourse); the buyer's {what} "
+                f"{bought}; the debtor is told")
+    if op == "sale.recourse":
+        return f"sale {b['sale']}: recourse exercised, the claim is the seller's again"
     if op == "payment.pay":
         return (f"paid {yuan(b['amount_fen'])} to merchant {addr(b['merchant'])} for order "
                 f"{b['order_ref']}; merchant's part {first('voucher.transferred')}{remainder()}")
@@ -131,6 +142,12 @@ def what_happened(view: dict) -> str | None:
         readers = b["envelope"].get("readers", [])
         return (f"document {first('document.attached')} attached, sealed to {len(readers)} "
                 "readers")
+    if op == "document.grant":
+        return (f"{addr(b['grantee'])} granted access to document {b['document']}, a basis "
+                f"document of voucher {b['voucher']}")
+    if op == "document.revoke":
+        return (f"access of {addr(b['grantee'])} to document {b['document']} revoked: nodes "
+                "serve it no more; what it read is not taken back")
     if op.startswith("obligation."):
         return obligation_sentence(view["operation"], b, view["id"])
     if op.startswith("setoff."):

@@ -285,15 +285,15 @@ class Wallet:
         return OwnDocument(found["tx_id"], contents.label)
 
     def open_document(self, document: bytes) -> documents.Contents:
-        """The contents of `document`, for a reader: `document.not_reader` before
-        megabytes are fetched."""
+        """The contents of `document`, for a reader or a grantee (its grant carries the
+        key): `document.not_reader` before megabytes are fetched."""
         me = self.address()
         record = self.client.document(document.hex(), envelope=False)
-        if me.hex() not in record["readers"]:
+        if me.hex() not in record["readers"] and "grant" not in record:
             raise LedgerError("document.not_reader",
                               f"{me.hex()} is not a recipient of document {document.hex()}: "
-                              "it was sealed only to its parties, the agency and the "
-                              "regulators")
+                              "it was sealed to its parties, the agency and the regulators, "
+                              "and nobody granted you access")
         return open_document(document, self.client.document(document.hex()), self.key())
 
 

@@ -225,7 +225,7 @@ function chip(text, cls) {
 const STATUS = {
   active: ["在途", "Live"], consumed: ["已流转", "Consumed"], cancelled: ["注销", "Cancelled"],
   released: ["已解除", "Released"], enforced: ["已实现", "Enforced"], open: ["有效", "Open"],
-  withdrawn: ["已撤回", "Withdrawn"], executed: ["已执行", "Executed"], refused: ["被拒绝", "Refused"],
+  withdrawn: ["已撤回", "Withdrawn"], listed: ["在售", "Listed"], executed: ["已执行", "Executed"], refused: ["被拒绝", "Refused"],
   lapsed: ["已过期", "Lapsed"], failed: ["未执行", "Failed"],
 };
 function statusChip(status, kind) {
@@ -786,8 +786,13 @@ async function pagePledges(view) {
       ["出质人", "Pledgor", (p) => who(p.pledgor)],
       ["质权银行", "Bank", (p) => who(p.bank)],
       ["担保金额", "Secured", (p) => yuan(p.secured_fen), "num"],
+      ["贷款本金", "Loan", (p) => yuan(p.loan_fen), "num"],
+      ["年利率", "Rate", (p) => percent(p.loan_rate_bp), "num"],
       ["贷款到期", "Loan due", (p) => cstDate(p.loan_due_ms), "when"],
-      ["贷款合同", "Loan", (p) => p.loan_ref],
+      ["贷款合同", "Loan contract", (p) => p.loan_ref],
+      ["中登网登记", "Filed at 中登网", (p) => filing(p.filing)],
+      ["变更 / 续贷", "Amended / renewed", (p) => `${p.amendments} / ${p.renewals}`, "num"],
+      ["已部分解除", "Released in part", (p) => (p.released_fen === "0" || p.released_fen === 0 ? "—" : yuan(p.released_fen)), "num"],
       ["状态", "Status", (p) => statusChip(p.status, "pledge")],
       ["登记时间", "Registered", (p) => cst(p.registered_at_ms), "when"],
       ["结束", "Ended", (p) => (p.ended_at_ms === null ? "—" : cst(p.ended_at_ms)), "when"],
@@ -805,6 +810,46 @@ async function pagePledges(view) {
     el("div", { class: "panel" }, holder));
   await load();
   return "pledges";
+}
+
+function percent(bp) {
+  return `${(Number(bp) / 100).toFixed(2)}%`;
+}
+
+// 中登网 filing: its number and the registration period it chose, or a dash.
+function filing(f) {
+  if (!f) return "—";
+  return el("span", {}, el("strong", { text: f.number }),
+    el("span", { class: "muted", text: ` ${cstDate(f.from_ms)} – ${cstDate(f.until_ms)}` }));
+}
+
+// ------------------------------------------------------------------ page: financing
+
+const PRODUCT_KIND = { pledge_loan: ["应收账款质押贷款", "Pledge loan"], factoring: ["保理", "Factoring"] };
+
+async function pageFinancing(view) {
+  await loadMembers();
+  const holder = el("div", {});
+  const paged = pagedTable([
+    ["产品", "Product", (p) => el("strong", { text: p.name })],
+    ["机构", "Funder", (p) => who(p.funder)],
+    ["种类", "Kind", (p) => (PRODUCT_KIND[p.kind] || [p.kind, ""]).join(" ")],
+    ["期限（天）", "Term (days)", (p) => `${p.terms.min_term_days}–${p.terms.max_term_days}`, "num"],
+    ["价格", "Price", (p) => `${percent(p.terms.min_price_bp)}–${percent(p.terms.max_price_bp)}`, "num"],
+    ["金额", "Amount", (p) => el("span", {}, yuan(p.terms.min_amount_fen), " – ", yuan(p.terms.max_amount_fen)), "num"],
+    ["追索", "Recourse", (p) => (p.terms.recourse === null ? "—" : p.terms.recourse ? T("有追索", "With recourse") : T("无追索", "Without recourse"))],
+    ["状态", "Status", (p) => statusChip(p.status)],
+    ["发布", "Published", (p) => cst(p.published_at_ms), "when"],
+  ], (after) => get("/products" + query({ limit: PAGE, after })),
+  "products", (rows) => rows.sort((a, b) => b.published_at_ms - a.published_at_ms));
+  holder.replaceChildren(paged.node);
+  add(view,
+    el("h1", {}, L("融资产品", "Financing products")),
+    el("p", { class: "lead" }, "银行、保理公司与小额贷款公司发布的融资产品：种类、期限、价格区间与金额区间。 ",
+      el("span", { class: "en", text: "What banks, factors and microlenders offer: kind, term, price range and amount range." })),
+    el("div", { class: "panel", id: "products" }, holder));
+  await paged.load();
+  return "financing";
 }
 
 // ------------------------------------------------------------------ page: commitments
@@ -1023,7 +1068,8 @@ function say(node, text) {
 // ------------------------------------------------------------------ routing
 
 const PAGES = {
-  overview: pageOverview, voucher: pageVoucher, pledges: pagePledges, commitments: pageCommitments,
+  overview: pageOverview, voucher: pageVoucher, pledges: pagePledges, financing: pageFinancing,
+  commitments: pageCommitments,
   overdue: pageOverdue, debtors: pageDebtors, setoff: pageSetoff, fees: pageFees,
 };
 let renderCount = 0;

@@ -8,8 +8,9 @@ API, which kinds of records each route answers with and how it is reached.
 The families of routes live beside this module: params (request parameters, error
 answers), submit (transactions), chain (status, blocks, transactions, events, evidence),
 headers (certified headers for light clients), vouchers, members, settlement, products
-(funders' products), setoff and plan (the set-off plan), explorer (the regulator's page
-and its reads), openapi (the document that describes every answer).
+(funders' products), sales (claims sold to funders), setoff and plan (the set-off plan),
+explorer (the regulator's page and its reads), openapi (the document that describes
+every answer).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from node.http.members import (
     get_fee_schedule,
     get_member,
     list_applications,
+    list_document_grants,
+    list_grants,
     list_members,
 )
 from node.http.nodes import get_nodes, list_proposals
@@ -52,6 +55,7 @@ from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
 from node.http.products import get_product, list_products
 from node.http.proofs import get_record_proof
+from node.http.sales import get_sale, list_sales
 from node.http.setoff import (
     get_setoff_limit,
     get_setoff_mandates,
@@ -149,6 +153,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/offers/{id}": Reads("record", ("offer",)),
     "GET /v1/products": Reads("record", ("product",)),
     "GET /v1/products/{id}": Reads("record", ("product",)),
+    "GET /v1/sales": Reads("own", ("claim_sale",)),
+    "GET /v1/sales/{id}": Reads("record", ("claim_sale",)),
     "GET /v1/redemptions": Reads("own", ("redemption",)),
     "GET /v1/redemptions/{id}": Reads("record", ("redemption",)),
     "GET /v1/fees": Reads("record", ("fee_schedule",)),
@@ -169,7 +175,9 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/members/{address}": Reads("record", ("member",)),
     "GET /v1/applications": Reads("own", ("application",)),
     "GET /v1/applications/{id}": Reads("record", ("application",)),
-    "GET /v1/documents/{id}": Reads("record", ("document",)),
+    "GET /v1/documents/{id}": Reads("record", ("document", "grant")),
+    "GET /v1/documents/{id}/grants": Reads("record", ("grant", "document")),
+    "GET /v1/grants": Reads("own", ("grant",)),
     "GET /v1/evidence": Reads("record", ("evidence",)),
     "GET /v1/nodes": Reads("record", ("node",)),
     "GET /v1/nodes/proposals": Reads("record", ("node",)),
@@ -266,6 +274,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/offers/{id}", get_offer),
         web.get("/v1/products", list_products),
         web.get("/v1/products/{id}", get_product),
+        web.get("/v1/sales", list_sales),
+        web.get("/v1/sales/{id}", get_sale),
         web.get("/v1/redemptions", list_redemptions),
         web.get("/v1/redemptions/{id}", get_redemption),
         web.get("/v1/fees", get_fee_schedule),
@@ -287,6 +297,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/applications", list_applications),
         web.get("/v1/applications/{id}", get_application),
         web.get("/v1/documents/{id}", get_document),
+        web.get("/v1/documents/{id}/grants", list_document_grants),
+        web.get("/v1/grants", list_grants),
         web.get("/v1/evidence", list_evidence),
         web.get("/v1/nodes", get_nodes),
         web.get("/v1/nodes/proposals", list_proposals),

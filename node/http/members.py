@@ -117,6 +117,9 @@ async def get_document(request: web.Request) -> web.Response:
     if attachment is None:
         raise not_found(f"no document {document.hex()} is attached")
     require_read(node.store, caller, "document", attachment)
+    # A grantee's key is not in the envelope: its grant carries it, shown to it alone.
+    grant = None if caller.address in attachment.readers else \
+        documents.live_grant(node.store, document, caller.address)
     envelope = None
     if with_envelope:
         record = node.store.tx_record(attachment.tx_id)
@@ -125,7 +128,48 @@ async def get_document(request: web.Request) -> web.Response:
         _, _, body = resolve(node.registry, decode_transaction(block.txs[record.index]))
         assert isinstance(body, documents.Attach) and body.commitment == attachment.commitment
         envelope = body.envelope
-    return web.json_response(document_view(attachment, envelope))
+    view = document_view(attachment, envelope)
+    if grant is not None:
+        view["grant"] = grant_view(grant)
+    return web.json_response(view)
+
+
+def grant_view(grant: documents.Grant) -> dict[str, Any]:
+    """A grant of access to a document, with the document key sealed to its grantee."""
+    return to_json(grant)
+
+
+async def list_document_grants(request: web.Request) -> web.Response:
+    """The grants of a document the caller may read (at most documents.MAX_GRANTS, one
+    page): its parties, the agency and the regulators see them all, a granter its own, a
+    grantee its own. 403 for a caller that reads neither the document nor any grant."""
+    node = request.app[NODE]
+    caller = reader(request)
+    document = hex_id(request.match_info["id"], "a document id")
+    attachment = documents.get_attachment(node.store, document)
+    if attachment is None:
+        raise not_found(f"no document {document.hex()} is attached")
+    rows = readable(node.store, caller, "grant", documents.document_grants(node.store, document))
+    if not rows:
+        require_read(node.store, caller, "document", attachment)
+    return page_answer("grants", [grant_view(g) for g in rows], None)
+
+
+async def list_grants(request: web.Request) -> web.Response:
+    """A page of a grantee's grants, by document (a member lists its own), in force or
+    revoked if status= is given."""
+    node = request.app[NODE]
+    caller = reader(request)
+    grantee = address_param(request, "grantee")
+    if grantee is None:
+        raise bad_request("missing_parameter", "give grantee=ADDRESS")
+    own_listing(caller, grantee=grantee)
+    status = choice_param(request, "status", set(documents.GRANT_STATUSES))
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = documents.grantee_grants_page(node.store, grantee,
+                                                      cursor_param(request), limit, status)
+    rows = readable(node.store, caller, "grant", page)
+    return page_answer("grants", [grant_view(g) for g in rows], next_cursor)
 
 
 # ---------------------------------------------------------------- fees

@@ -13,10 +13,11 @@ from contracts import (
     products,
     redemption,
     registry_query,
+    sale,
     setoff,
     vouchers,
 )
-from contracts.documents import MAX_DOCUMENT_BYTES
+from contracts.documents import GRANT_STATUSES, MAX_DOCUMENT_BYTES, MAX_GRANTS
 from contracts.membership import ROLES
 from contracts.record_proofs import PROVABLE
 from contracts.tx import MAX_LARGE_TX_BYTES
@@ -194,6 +195,19 @@ def lifecycle_paths() -> dict[str, Any]:
             "A funder's product", [id_("id", "product id (sha256 of a domain tag, the "
                                          "funder and the product's name)")],
             _json(ref("Product"), "product"), 400, 404),
+        "/v1/sales": _get(
+            "Sales of claims to funders (保理) a party is seller, buyer or debtor of (a "
+            "member lists its own)",
+            [_query("party", "the party's address", required=True),
+             _query("role", "only sales in which the party has this role",
+                    enum(sale.ROLES)),
+             _query("status", STATUS_FILTER, enum(sale.STATUSES)), *PAGING],
+            _page("sales", "ClaimSale", "a page of sales"), 400),
+        "/v1/sales/{id}": _get(
+            "A sale of a claim to a funder",
+            [id_("id", "sale id (sha256 of a domain tag, the transaction's id and the "
+                       "state or obligation sold)")],
+            _json(ref("ClaimSale"), "sale"), 400, 404),
         "/v1/redemptions": _get(
             "Redemption requests by holder or by debtor (one of them)",
             [_query("holder", "holder address"), _query("debtor", "debtor address"),
@@ -713,6 +727,21 @@ def _document() -> dict[str, Any]:
                 "sealed box. The commitment is sha256 of a domain tag, the salt and the "
                 "plaintext. A reader opens its sealed key, decrypts, strips the padding and "
                 "checks the commitment and the id (claimledger-wallet document get)."),
+            "/v1/documents/{id}/grants": _get(
+                "The grants of a document the caller reads: its parties, the agency and the "
+                "regulators read them all, a granter and a grantee their own",
+                [_path_id("id", "the document's id")],
+                _page("grants", "Grant", "every grant of the document the caller reads (at "
+                      f"most {MAX_GRANTS}: one page, `next` is null)"), 400, 404,
+                description="A holder of a voucher grants a member access to a basis "
+                "document its issuance application named (document.grant), with the "
+                "document key sealed to that member; the grantee then reads the document and "
+                "its envelope, with its grant. A revoked grant stays listed, revoked."),
+            "/v1/grants": _get(
+                "A grantee's grants of access to documents (a member lists its own)",
+                [_query("grantee", "grantee address", required=True),
+                 _query("status", STATUS_FILTER, enum(GRANT_STATUSES)), *PAGING],
+                _page("grants", "Grant", "a page of grants, by document"), 400),
             "/v1/nodes": _get(
                 "The node registry: validators in force and coming, later sets, observers",
                 [], _json(ref("NodeRegistry"), "node registry"),

@@ -25,6 +25,7 @@ from contracts import (
     products,
     redemption,
     registry_query,
+    sale,
     setoff,
     vouchers,
 )
@@ -176,6 +177,11 @@ LIFECYCLE_SCHEMAS = dict([
         "min_price_bp": "pledge_loan: annual interest rate; factoring: discount off the "
                         "claim's face amount (basis points)"}),
     named("Product", products.Product),
+    named("ClaimSale", sale.ClaimSale, {
+        "sold": "the buyer's new voucher state (kind voucher) or obligation (kind "
+                "obligation)",
+        "price_fen": "face_fen discounted at rate_bp a year for days whole days, ACT/360, "
+                     "the discount rounded down (contracts.pricing.discounted_fen)"}),
     named("FeeSchedule", fees.Schedule),
     named("Charge", fees.Charge, {"fee_fen": "for a payment: the amount paid"},
            required=["height", "cursor"], height=INT,
@@ -541,6 +547,13 @@ RECORD_SCHEMAS: dict[str, Any] = {
         "origin_record": ref("Origin")}}]},
     "Member": derived(membership.Member),
     "Application": derived(issuance.Application),
+    "Grant": derived(documents.Grant, {
+        "granted_by": "the holder of the voucher that granted it",
+        "voucher": "the voucher state its granter held, whose issuance application named "
+        "the document",
+        "sealed": "the document key sealed to the grantee's X25519 key (a sealed box): "
+        "only the grantee opens it",
+        "revoked_at_ms": "when its granter revoked it: nodes serve the grantee no more"}),
     "Document": derived(
         documents.Attachment, {
             "id": "sha256 of a domain tag, the owner and the commitment: another "
@@ -555,7 +568,9 @@ RECORD_SCHEMAS: dict[str, Any] = {
             "tx_id": "the attach transaction"},
         envelope=derived(documents.Envelope, {
             "ciphertext": "nonce (24 bytes), then the secretbox ciphertext of the "
-            "padded contents (salt, label, document)"})),
+            "padded contents (salt, label, document)"}),
+        grant={**ref("Grant"), "description": "to a grantee: its grant in force, which "
+               "carries the document key sealed to it (the envelope holds no key of its)"}),
     "Equivocation": derived(evidence.Equivocation, {
         "validator": "the validator's node key",
         "value_a": "the lower value (empty: nil)", "value_b": "the other value",

@@ -29,6 +29,7 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("offer.", "offer"),
     ("redemption.", "redemption"),
     ("product.", "product"),
+    ("sale.", "claim_sale"),
     ("obligation.", "obligation"),
     ("setoff.proposed", "setoff_round"),
     ("setoff.consented", "setoff_round"),
@@ -39,6 +40,7 @@ SUBJECT_KINDS: tuple[tuple[str, str], ...] = (
     ("setoff.run_closed", "setoff_run"),
     ("setoff.limit_set", "setoff_limit"),
     ("document.attached", "document"),
+    ("document.granted", "document"),
     ("member.", "member"),
 )
 # A member's own records, fetched every round with its stream: what it holds, owes and

@@ -10,11 +10,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from contracts import documents
 from contracts.identity import parse_address
+from wallet.envelopes import grant_body
 from wallet.files import write_private
+from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
+from wallet.tables import more
 from wallet.units import hex32, show_time
-from wallet.verbs.options import basis_digest
+from wallet.verbs.options import basis_digest, tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
 verbs = click.Group()
@@ -23,9 +27,10 @@ verbs = click.Group()
 @verbs.group("document")
 def document_group() -> None:
     """Confidential documents: sealed to the parties of a transaction, the agency and every
-    regulator. The ledger keeps the padded ciphertext and a salted commitment, and names
-    a document by an id derived from its owner and that commitment; its label, size and
-    hash are seen only by its readers."""
+    regulator, and to the members a voucher's holder grants access to its basis documents.
+    The ledger keeps the padded ciphertext and a salted commitment, and names a document
+    by an id derived from its owner and that commitment; its label, size and hash are seen
+    only by its readers."""
 
 
 def document_id(text: str) -> bytes:
@@ -60,7 +65,8 @@ def document_show(w: Wallet, document: str) -> None:
     digest = document_id(document)
     found = w.client.document(digest.hex(), envelope=False)
     me = w.address().hex() if w.key_path else None
-    view = {**found, "you_are_reader": None if me is None else me in found["readers"]}
+    view = {**found, "you_are_reader": None if me is None else
+            me in found["readers"] or "grant" in found}
     if view["you_are_reader"]:
         contents = w.open_document(digest)
         view.update(label=contents.label, bytes=len(contents.plaintext),
@@ -80,11 +86,81 @@ def document_show(w: Wallet, document: str) -> None:
             mark = " (you)" if reader == me else ""
             t.add_row(reader + mark, "yes" if reader in found["parties"] else "")
         console.print(t)
+        if "grant" in found:
+            grant = found["grant"]
+            console.print(f"granted to you by {grant['granted_by']} for voucher "
+                          f"{grant['voucher']} ({show_time(grant['granted_at_ms'])})",
+                          soft_wrap=True)
         if me is not None:
             console.print("you are a reader: `document get` decrypts it" if view[
                 "you_are_reader"] else "you are not a recipient of this document")
 
     w.emit(view, show)
+
+
+@document_group.command("grant")
+@click.argument("document")
+@click.option("--to", "to", required=True, help="the grantee's address: a funder asked to "
+              "lend, the voucher's transferee, an acquirer")
+@click.option("--voucher", required=True, help="the live voucher you hold, whose issuance "
+              "application named DOCUMENT")
+@tx_options
+@pass_wallet
+def document_grant(w: Wallet, document: str, to: str, voucher: str, out: Path | None,
+                   expires_in: int | None) -> None:
+    """Grant the member --to access to DOCUMENT, a basis document of --voucher: your wallet
+    unseals the document key (yours as a reader, or the one granted to you), checks that it
+    opens the document, and seals it to the grantee; the ledger records the grant.
+    Revoking it later stops nodes serving the grantee: what it read is not taken back."""
+    digest = document_id(document)
+    grantee = parse_address(to)
+    body = grant_body(digest, w.client.document(digest.hex()), w.key(), hex32(
+        voucher, "a voucher id"), grantee)
+    w.transact("document", "grant", body, out, expires_in)
+
+
+@document_group.command("revoke")
+@click.argument("document")
+@click.option("--to", "to", required=True, help="the grantee's address")
+@tx_options
+@pass_wallet
+def document_revoke(w: Wallet, document: str, to: str, out: Path | None,
+                    expires_in: int | None) -> None:
+    """Revoke the access you granted --to to DOCUMENT: nodes serve it the document no
+    more. What it read already, it keeps; a grant it passed on stands."""
+    body = documents.RevokeAccess(w.address(), document_id(document), parse_address(to))
+    w.transact("document", "revoke", body, out, expires_in)
+
+
+@document_group.command("grants")
+@click.argument("document", required=False)
+@click.option("--grantee", help="list this grantee's grants (default: yours, when no "
+              "DOCUMENT is given)")
+@click.option("--status", type=click.Choice(documents.GRANT_STATUSES))
+@pass_wallet
+def document_grants(w: Wallet, document: str | None, grantee: str | None,
+                    status: str | None) -> None:
+    """Grants of access: of DOCUMENT (those you may read: all of them to its parties, the
+    agency and the regulators), or a grantee's (yours by default)."""
+    if document is not None:
+        if grantee is not None:
+            raise click.UsageError("give DOCUMENT or --grantee, not both")
+        found = w.client.document_grants(document_id(document).hex())
+        if status is not None:
+            found["grants"] = [g for g in found["grants"] if g["status"] == status]
+    else:
+        who = parse_address(grantee).hex() if grantee else w.address().hex()
+        found = w.client.grants(who, status)
+
+    def table(console: Console) -> None:
+        t = Table("document", "grantee", "granted by", "voucher", "status", "granted")
+        for g in found["grants"]:
+            t.add_row(g["document"][:10], addr(g["grantee"]), addr(g["granted_by"]),
+                      g["voucher"][:10], g["status"], show_time(g["granted_at_ms"]))
+        console.print(t)
+        more(console, found)
+
+    w.emit(found, table)
 
 
 @verbs.group("basis")

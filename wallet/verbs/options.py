@@ -89,13 +89,14 @@ def one_of(**filters: str | None) -> tuple[str, str] | None:
 
 
 def filing_options(f: Callable) -> Callable:
-    """--filing-no, --filing-from, --filing-until: the pledgee's 中登网 registration."""
+    """--filing-no, --filing-from, --filing-until: the pledgee's (or a claim's buyer's)
+    中登网 registration."""
     f = click.option("--filing-until", help="the end of its registration period: " +
                      DATE_HELP)(f)
     f = click.option("--filing-from", help="the start of its registration period: " +
                      DATE_HELP)(f)
     return click.option("--filing-no", help="the 中登网 registration number (登记编号) of "
-                        "the pledge, once the bank filed it")(f)
+                        "the pledge or the sale, once the bank or the buyer filed it")(f)
 
 
 def parse_filing(number: str | None, from_text: str | None, until_text: str | None

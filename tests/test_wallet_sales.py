@@ -1,0 +1,108 @@
+"""Sales of claims to funders through the wallet, against a real node process: the
+supplier drafts the sale of part of a voucher to a factor, sees the ledger's price before
+anything is written, signs; the factor proves the voucher and signs; the sale commits at
+that price; seller, buyer and debtor read it, an unrelated member does not; the factor
+passes the bought claim on to a bank the same way; recourse before the claim is overdue
+is refused with the rule's code."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from contracts import pricing
+from tests.nodeproc import NODE_BIN, make_network, member_key_files, running
+from tests.test_wallet_verify import Net, admit
+
+pytestmark = pytest.mark.process
+
+
+@pytest.fixture(scope="module")
+def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
+    tmp = tmp_path_factory.mktemp("sales")
+    net = make_network(tmp / "net")
+    keys = member_key_files(net, tmp)
+    made = subprocess.run([str(NODE_BIN), "genesis-id", "--network", str(net.network_file)],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    with running(net):
+        n = Net(net, net.api, keys, {k: v.address.hex() for k, v in net.members.items()},
+                made.stdout.strip(), tmp)
+        admit(n, "factor", "factor")
+        admit(n, "bank", "bank")
+        admit(n, "other", "enterprise")
+        for name in ("supplier", "factor", "bank"):
+            n.ok(name, "trust", n.genesis_id)
+        yield n
+
+
+def issue_due_in_90_days(n: Net) -> tuple[str, int]:
+    """A voucher of 1,000.00 the core owes the supplier, due in 90 days; its id and due."""
+    due = (datetime.now(UTC) + timedelta(days=90)).date().isoformat()
+    applied = n.ok("supplier", "apply", "--debtor", n.a["core"], "--amount", "1000",
+                   "--due", due, "--asset", "--basis-ref", "HT-SALE-1",
+                   "--basis-sha256", "5a" * 32)
+    n.ok("core", "confirm", applied["id"])
+    approved = n.ok("agency", "approve", applied["id"])
+    voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
+    return voucher, n.ok("supplier", "lineage", voucher)["voucher"]["due_ms"]
+
+
+def cosign(n: Net, seller: str, buyer: str, draft: Path, *args: str
+           ) -> tuple[subprocess.CompletedProcess, dict]:
+    """`sale draft` by the seller, signed by it and then by the buyer, submitted."""
+    drafted = n.run(seller, "sale", "draft", *args, "--out", str(draft))
+    assert drafted.returncode == 0, drafted.stderr
+    n.ok(seller, "sign", str(draft), "--yes")
+    signed = n.run(buyer, "sign", str(draft), "--yes")
+    assert signed.returncode == 0, signed.stderr
+    assert "verified at height" in signed.stderr  # the buyer proved the voucher first
+    return drafted, n.ok(buyer, "submit", str(draft))
+
+
+def test_a_factor_buys_part_of_a_voucher_and_passes_it_on(n: Net) -> None:
+    voucher, due_ms = issue_due_in_90_days(n)
+    drafted, view = cosign(n, "supplier", "factor", n.tmp / "sale.json", voucher,
+                           "--buyer", n.a["factor"], "--amount", "400", "--rate", "6.5",
+                           "--recourse", "with", "--contract-ref", "BL-2027-0042")
+    assert view["status"] == "committed"
+    kinds = [e["kind"] for e in view["events"]]
+    assert {"voucher.sold", "sale.sold", "sale.notice"} <= set(kinds)
+    sale_id = next(e["subject"] for e in view["events"] if e["kind"] == "sale.sold")
+
+    shown = n.ok("core", "sale", "show", sale_id)  # the debtor is told and reads it
+    days = pricing.whole_days(shown["sold_at_ms"], due_ms)
+    assert shown["price_fen"] == pricing.discounted_fen(40_000, 650, days)
+    assert f"price ¥{shown['price_fen'] // 100:,}.{shown['price_fen'] % 100:02d}" in \
+        drafted.stderr  # shown to the seller before it signed
+    assert (shown["seller"], shown["buyer"], shown["debtor"]) == (
+        n.a["supplier"], n.a["factor"], n.a["core"])
+    assert (shown["face_fen"], shown["rate_bp"], shown["recourse"], shown["status"]) == (
+        40_000, 650, True, "sold")
+    bought = shown["sold"]
+    assert n.ok("factor", "lineage", bought)["voucher"]["holder"] == n.a["factor"]
+
+    listed = n.ok("factor", "sales", "list")["sales"]
+    assert [s["id"] for s in listed] == [sale_id]
+    assert n.ok("supplier", "sales", "list", "--role", "buyer")["sales"] == []
+    refused = n.run("other", "sale", "show", sale_id)
+    assert refused.returncode != 0 and "read.forbidden" in refused.stderr
+
+    early = n.run("factor", "sale", "recourse", sale_id)
+    assert early.returncode != 0 and "sale.not_overdue" in early.stderr
+
+    # The factor passes the bought claim on to a bank, the same way.
+    _, onward = cosign(n, "factor", "bank", n.tmp / "onward.json", bought,
+                       "--buyer", n.a["bank"], "--amount", "150", "--rate", "5",
+                       "--recourse", "without", "--contract-ref", "BL-2027-0043")
+    assert onward["status"] == "committed"
+    banks = n.ok("bank", "sales", "list")["sales"]
+    assert [(s["seller"], s["face_fen"]) for s in banks] == [(n.a["factor"], 15_000)]
+    assert {s["id"] for s in n.ok("core", "sales", "list")["sales"]} == \
+        {sale_id, banks[0]["id"]}
+    gone = n.run("factor", "sale", "recourse", sale_id)
+    assert gone.returncode != 0 and "sale.not_held" in gone.stderr
