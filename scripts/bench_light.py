@@ -46,7 +46,7 @@ from node.light.run import STORE_DIR  # noqa: E402
 from node.light.store import EVENT, HEADER, RECORD, LightStore  # noqa: E402
 from scripts.bench_join import TIMING, admissions, fill, status, tidy  # noqa: E402
 from scripts.bench_node import verify_per_second  # noqa: E402
-from scripts.bench_state_sync import SYNCED, catch_up  # noqa: E402
+from scripts.bench_state_sync import catch_up, synced_figures  # noqa: E402
 from tests.lightproc import LightProcess, caught_up  # noqa: E402
 from tests.nodeproc import (  # noqa: E402
     DAY_MS,
@@ -127,11 +127,8 @@ def sync(observers: list[Network], target: int, txs: int, procs: list[NodeProces
         proc.args = flags  # type: ignore[attr-defined]
         procs.append(proc)
         seconds = catch_up(proc, net.api, target, limit_s)
-        entry = {"catch_up_s": round(seconds, 2), "history_tx_per_s": round(txs / seconds)}
-        found = SYNCED.search(proc.stderr())
-        if found:
-            entry.update(snapshot_height=int(found[1]), records=int(found[2]),
-                         chunks=int(found[3]))
+        entry = {"catch_up_s": round(seconds, 2), "history_tx_per_s": round(txs / seconds),
+                 **synced_figures(proc.stderr())}
         out[name] = entry
         proc.stop()
         progress(f"{name}: {entry}")
