@@ -14,7 +14,14 @@ and with its member's own events and records (each record with its proof: about
 log2(records in the state) siblings of 32 bytes); the other members' transactions add
 nothing but the blocks that carry them.
 
-    .venv/bin/python scripts/bench_light.py [--txs 100000] [--vouchers 1000] [--keep]
+With --sync, the same chain then serves the state-sync figure too: two observers of the
+genesis catch up with it, one by a snapshot and one block by block, as
+scripts/bench_state_sync.py measures them (one fill of a long chain for both figures).
+--validators 1 fills a long chain several times faster on a small machine (one process
+executes each block instead of four); the catch-up figures do not depend on it.
+
+    .venv/bin/python scripts/bench_light.py [--txs 100000] [--vouchers 1000]
+        [--validators 4] [--sync] [--keep]
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ from contracts.tx import decode_transaction, payload_id  # noqa: E402
 from node.light.run import STORE_DIR  # noqa: E402
 from node.light.store import EVENT, HEADER, RECORD, LightStore  # noqa: E402
 from scripts.bench_join import TIMING, admissions, fill, status, tidy  # noqa: E402
+from scripts.bench_node import verify_per_second  # noqa: E402
+from scripts.bench_state_sync import catch_up, synced_figures  # noqa: E402
 from tests.lightproc import LightProcess, caught_up  # noqa: E402
 from tests.nodeproc import (  # noqa: E402
     DAY_MS,
@@ -103,9 +112,37 @@ def logical_bytes(path: Path) -> dict[str, int]:
         store.close()
 
 
+def progress(line: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)
+
+
+def sync(observers: list[Network], target: int, txs: int, procs: list[NodeProcess],
+         limit_s: float) -> dict:
+    """Two observers catch up with the chain's `target` height from empty stores, one
+    after the other: by a snapshot (--state-sync), then block by block."""
+    out: dict = {}
+    for name, net, flags in (("state_sync", observers[0], ("--state-sync",)),
+                             ("block_sync", observers[1], ())):
+        proc = NodeProcess(net)
+        proc.args = flags  # type: ignore[attr-defined]
+        procs.append(proc)
+        seconds = catch_up(proc, net.api, target, limit_s)
+        entry = {"catch_up_s": round(seconds, 2), "history_tx_per_s": round(txs / seconds),
+                 **synced_figures(proc.stderr())}
+        out[name] = entry
+        proc.stop()
+        progress(f"{name}: {entry}")
+    out["speedup"] = round(out["block_sync"]["catch_up_s"] / out["state_sync"]["catch_up_s"],
+                           1)
+    out["ed25519_verify_per_s_one_core"] = round(verify_per_second())
+    return out
+
+
 def run(args: argparse.Namespace) -> dict:
     work = Path(tempfile.mkdtemp(prefix="claimledger-bench-light-"))
-    nets = make_cluster(work / "net", validators=4, timing=TIMING)
+    everyone = make_cluster(work / "net", validators=args.validators,
+                            observers=2 if args.sync else 0, timing=TIMING)
+    nets, observers = everyone[:args.validators], everyone[args.validators:]
     procs = [NodeProcess(net).start() for net in nets]
     light = None
     try:
@@ -117,6 +154,7 @@ def run(args: argparse.Namespace) -> dict:
         started = time.perf_counter()
         issue_vouchers(net, args.vouchers, signer)
         vouchers_s = time.perf_counter() - started
+        progress(f"{args.vouchers} vouchers issued in {vouchers_s:.0f} s")
         started = time.perf_counter()
         raws = admissions(net.chain_id, agency, args.txs, status(net.api)["height"])
         asyncio.run(fill([n.api for n in nets], signer, raws, args.batch))
@@ -124,6 +162,8 @@ def run(args: argparse.Namespace) -> dict:
             time.sleep(0.2)
         fill_s = time.perf_counter() - started
         head = status(net.api)
+        progress(f"{len(raws)} transactions committed in {fill_s:.0f} s, "
+                 f"height {head['height']}")
 
         genesis = net.root / "home" / "genesis.json"
         supplier = net.members["supplier"]
@@ -138,6 +178,7 @@ def run(args: argparse.Namespace) -> dict:
         light_status = light.status()
         records = light.records()
         light.stop()
+        progress(f"light node caught up in {caught_up_s:.0f} s")
         path = work / "light" / "data" / STORE_DIR
         logical = logical_bytes(path)
         kinds: dict[str, int] = {}
@@ -145,8 +186,9 @@ def run(args: argparse.Namespace) -> dict:
             kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
         proof_bytes = [len(r["proof"]) // 2 for r in records]
         headers = light_status["height"] + 1
-        return {
+        out = {
             "txs_other_members": len(raws),
+            "validators": args.validators,
             "txs_member_vouchers": 3 * args.vouchers,
             "blocks": head["height"],
             "vouchers_issued_s": round(vouchers_s, 1),
@@ -167,6 +209,10 @@ def run(args: argparse.Namespace) -> dict:
             "validator_bytes_on_disk": store_bytes(nets[0].data_dir),
             "work": str(work) if args.keep else None,
         }
+        if args.sync:
+            out["sync"] = sync(observers, head["height"], out["txs_other_members"]
+                               + out["txs_member_vouchers"], procs, args.limit_s)
+        return out
     finally:
         if light is not None:
             light.stop()
@@ -180,6 +226,11 @@ def main() -> None:
     parser.add_argument("--vouchers", type=int, default=1000,
                         help="vouchers issued to the light node's member")
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--validators", type=int, default=4)
+    parser.add_argument("--sync", action="store_true",
+                        help="then measure state sync and block sync on the same chain")
+    parser.add_argument("--limit-s", type=float, default=3600.0,
+                        help="give up on a node that has not caught up after this long")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     os.environ.setdefault("CLAIMLEDGER_EVENT_LOOP", "uvloop")
