@@ -483,6 +483,13 @@ def test_the_financing_page_lists_the_funders_products(
     assert "Accepted" in row.text and asked["outcome"][:8] in row.text
     assert asked["answered"] == 2 and {a["status"] for a in asked["answers"]} == {
         "accepted", "declined"}
+    # each answer in the row: the bank's quote with its figures, the microlender's refusal
+    quote = next(a for a in asked["answers"] if a["status"] == "accepted")
+    refusal = next(a for a in asked["answers"] if a["status"] == "declined")
+    (answers,) = by_css(row, ".answers[data-loaded]")
+    assert fen_text(quote["amount_fen"]) in answers.text and "4.35%" in answers.text
+    assert "Accepted" in answers.text and "Declined" in answers.text
+    assert refusal["reason"] in answers.text
     # The demo's sale to the factor: the ledger's price, with recourse.
     sold = read(api, f"/v1/sales/{devnet['demo']['claim_sale']}")
     (row,) = by_css(view, "#sales tbody tr")

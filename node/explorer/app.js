@@ -845,6 +845,7 @@ async function pageFinancing(view) {
   ], (after) => get("/products" + query({ limit: PAGE, after })),
   "products", (rows) => rows.sort((a, b) => b.published_at_ms - a.published_at_ms));
   holder.replaceChildren(paged.node);
+  const filling = [];  // the answers' reads under way, awaited before the page is ready
   const requests = pagedTable([
     ["申请人", "Holder", (r) => who(r.holder)],
     ["凭证", "Voucher", (r) => voucherLink(r.voucher)],
@@ -853,7 +854,7 @@ async function pageFinancing(view) {
     ["种类", "Kind", (r) => (REQUEST_KIND[r.kind] || [r.kind, ""]).join(" ")],
     ["期限（天）", "Term (days)", (r) => String(r.term_days), "num"],
     ["推送至", "Sent to", (r) => (r.funders.length ? el("span", {}, ...r.funders.map((f) => el("div", {}, who(f)))) : T("全部资金方", "Every funder"))],
-    ["已答复", "Answered", (r) => String(r.answered), "num"],
+    ["报价与答复", "Quotes and refusals", (r) => answersCell(r, filling)],
     ["有效至", "Open until", (r) => cst(r.open_until_ms), "when"],
     ["状态", "Status", (r) => statusChip(r.status)],
     ["结果", "Outcome", (r) => (r.outcome ? el("span", { class: "mono", title: r.outcome, text: short(r.outcome) }) : "—")],
@@ -885,7 +886,32 @@ async function pageFinancing(view) {
     el("h2", {}, L("债权转让（保理）", "Sales of claims")),
     el("div", { class: "panel", id: "sales" }, sales.node));
   await Promise.all([paged.load(), requests.load(), sales.load()]);
+  await Promise.all(filling);
   return "financing";
+}
+
+const ANSWER_STATUS = {
+  offered: ["有效", "Offered"], replaced: ["已替换", "Replaced"], accepted: ["已接受", "Accepted"],
+  lapsed: ["已失效", "Lapsed"], declined: ["已拒绝", "Declined"],
+};
+
+// A request's quotes and refusals (GET /v1/financing/requests/{id}): each funder, its
+// figures or its reason, and the status; filled in once read.
+function answersCell(request, filling) {
+  const cell = el("div", { class: "answers", text: request.answered ? "…" : "—" });
+  if (!request.answered) return cell;
+  filling.push(get("/financing/requests/" + request.id).then((found) => {
+    cell.replaceChildren(...found.answers.map((a) => {
+      const [zh, en] = ANSWER_STATUS[a.status] || [a.status, ""];
+      const figures = a.status === "declined" ? a.reason
+        : `${yuan(a.amount_fen)} · ${percent(a.rate_bp)}` + (a.term_days ? ` · ${a.term_days} ${T("天", "days")}` : "")
+          + (String(a.price_fen) !== "0" ? ` · ${T("价格", "price")} ${yuan(a.price_fen)}` : "")
+          + (String(a.interest_fen) !== "0" ? ` · ${T("利息", "interest")} ${yuan(a.interest_fen)}` : "");
+      return el("div", { class: "answer" }, who(a.funder), " ", chip(`${zh} ${en}`, a.status), el("div", { class: "muted", text: figures }));
+    }));
+    cell.dataset.loaded = "1";
+  }).catch((e) => { cell.textContent = `(${e.code || "error"})`; }));
+  return cell;
 }
 
 // ------------------------------------------------------------------ page: commitments
