@@ -371,9 +371,22 @@ def may_read_pending_transfer(state: Reader, caller: Caller, pending: PendingTra
     return caller.oversees or caller.one_of(pending.holder, pending.to)
 
 
+def may_read_voucher_as_transferee(state: Reader, caller: Caller, voucher: Voucher) -> bool:
+    """The member a pending transfer is offered to reads the reserved state, and with it
+    its lineage back to the debtor's confirmation, before it signs for it (签收): it takes
+    the claim on what that state says. Once the offer ends it reads no more (unless it
+    signed: then it holds the new state)."""
+    if voucher.reserved_by is None or not caller.member or caller.address is None:
+        return False
+    offer = get_pending_transfer(state, voucher.reserved_by)
+    return offer is not None and offer.status == "pending" and offer.voucher == voucher.id \
+        and caller.one_of(offer.to)
+
+
 READS = (
     Read("transfer", ("holder", "transferee", *OVERSIGHT), may_read_pending_transfer,
          not_readers=("debtor",)),
+    Read("voucher", ("transferee",), may_read_voucher_as_transferee),
 )
 
 

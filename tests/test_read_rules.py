@@ -172,6 +172,8 @@ def build_world() -> World:
     offered = ledger.run("transfer", "offer", transfers.Offer(
         ledger.addr("supplier"), ledger.issue(200_000, creditor="supplier", debtor="core"),
         ledger.addr("transferee"), 50_000, None, "TC-2027-9", 7), "supplier")
+    pending = transfers.get_pending_transfer(ledger.store, offered)
+    offered_state = vouchers.get_voucher(ledger.store, pending.voucher)
     record("transfer", transfers.get_pending_transfer(ledger.store, offered),
            holder="supplier", transferee="transferee", debtor="core")
 
@@ -259,7 +261,9 @@ def build_world() -> World:
            holder="supplier", quoter="bank", funder="bank2")
     reserved = vouchers.get_voucher(ledger.store, request.voucher)
     parties["voucher"]["funder"] = parties["lineage"]["funder"] = "bank2"
-    seen_by = {("voucher", "funder"): reserved, ("lineage", "funder"): reserved}
+    parties["voucher"]["transferee"] = parties["lineage"]["transferee"] = "transferee"
+    seen_by = {("voucher", "funder"): reserved, ("lineage", "funder"): reserved,
+               ("voucher", "transferee"): offered_state, ("lineage", "transferee"): offered_state}
     return World(ledger, records, parties, draft, seen_by)
 
 

@@ -174,6 +174,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
     assert tid in [t["id"] for t in net.ok("xinhe", "transfers")["to_me"]]
     assert tid in [t["id"] for t in net.ok("mingda", "transfers")["offered"]]
     assert "voucher.reserved" in net.refused("mingda", "split", passed, "--amounts", "1,399999")
+    net.trust("xinhe")  # transfer-sign proves the offered voucher first
     moved = net.ok("xinhe", "transfer-sign", tid)
     xinhe_part = subject(moved, "voucher.transferred")
     signed = {t["id"]: t for t in net.ok("xinhe", "transfers", "--status", "signed")["to_me"]}

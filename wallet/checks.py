@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,33 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
                f"block {proof.block_id.hex()}: {proof.status}, held by "
                f"{proof.voucher.holder.hex()}, {yuan(proof.voucher.amount_fen)}", err=True)
     return proof
+
+
+def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool) -> None:
+    """Prove the state a pending transfer reserved for the member about to sign for it
+    (签收): live, held by the member that offered it, as much as it offers, and reserved
+    by this very transfer; raise the refusal if not, and say what was verified."""
+    voucher = bytes.fromhex(offer["voucher"])
+    if no_verify:
+        click.echo(f"warning: voucher {voucher.hex()} NOT verified (--no-verify): you sign "
+                   "for it on the transferor's word alone", err=True)
+        return
+    proof = prove_voucher(w.client, follower(w, trust), voucher)
+    v = proof.voucher
+    if v is not None and v.reserved_by is not None:
+        if v.reserved_by.hex() != offer["id"]:
+            raise LedgerError("wallet.voucher_reserved",
+                              f"voucher {v.id.hex()} is reserved by {v.reserved_by.hex()}, not "
+                              f"by transfer {offer['id']} (proven at height {proof.height})")
+        proof = replace(proof, voucher=replace(v, reserved_by=None))
+    refused = refusal(Claim(voucher, bytes.fromhex(offer["holder"]), int(offer["amount_fen"])),
+                      proof)
+    if refused is not None:
+        raise refused
+    assert proof.voucher is not None
+    click.echo(f"voucher {voucher.hex()} verified at height {proof.height} against block "
+               f"{proof.block_id.hex()}: held by {proof.voucher.holder.hex()}, "
+               f"{yuan(proof.voucher.amount_fen)}, reserved for this transfer", err=True)
 
 
 def no_verify_option(f: Callable) -> Callable:

@@ -16,6 +16,7 @@ from contracts import documents, transfer
 from contracts.errors import LedgerError
 from contracts.identity import parse_address
 from contracts.ledger import sign_transaction
+from wallet.checks import signing_checks, verify_offered
 from wallet.sentences import addr, show_documents, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
@@ -137,14 +138,18 @@ def transfers_verb(w: Wallet, status: str, every: bool) -> None:
 
 @verbs.command("transfer-sign")
 @click.argument("transfer_id")
+@signing_checks
 @tx_options
 @pass_wallet
-def transfer_sign(w: Wallet, transfer_id: str, out: Path | None,
-                  expires_in: int | None) -> None:
+def transfer_sign(w: Wallet, transfer_id: str, trust_file: Path | None, no_verify: bool,
+                  out: Path | None, expires_in: int | None) -> None:
     """Sign for the transfer TRANSFER_ID offered to you (签收): the reserved part becomes
-    yours, the debtor is notified, the transferor owes the fee."""
+    yours, the debtor is notified, the transferor owes the fee. The reserved voucher is
+    proven first against a header your light client verified (--no-verify skips it)."""
     tid = parse_transfer_id(transfer_id)
-    click.echo(pending_text(w.client.transfer(tid.hex())), err=True)
+    offer = w.client.transfer(tid.hex())
+    click.echo(pending_text(offer), err=True)
+    verify_offered(w, offer, trust_file, no_verify)
     w.transact("transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in)
 
 
