@@ -15,28 +15,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.nodeproc import NODE_BIN, PASSPHRASE, make_network, member_key_files, running
+from tests.nodeproc import PASSPHRASE
 from tests.test_wallet_e2e import ROOT
-from tests.test_wallet_verify import Net, admit
+from tests.test_wallet_verify import Net, wallet_network
 
 pytestmark = pytest.mark.process
 
 
 @pytest.fixture(scope="module")
 def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
-    tmp = tmp_path_factory.mktemp("financing")
-    net = make_network(tmp / "net")
-    keys = member_key_files(net, tmp)
-    made = subprocess.run([str(NODE_BIN), "genesis-id", "--network", str(net.network_file)],
-                          capture_output=True, text=True, timeout=60)
-    assert made.returncode == 0, made.stderr
-    with running(net):
-        n = Net(net, net.api, keys, {k: v.address.hex() for k, v in net.members.items()},
-                made.stdout.strip(), tmp)
-        admit(n, "bank", "bank")
-        admit(n, "bank2", "bank")
-        admit(n, "factor", "factor")
-        n.ok("bank", "trust", n.genesis_id)  # transfer-sign proves the offered voucher
+    # the bank's transfer-sign proves the offered voucher: it trusts the genesis
+    with wallet_network(tmp_path_factory.mktemp("financing"), {
+            "bank": "bank", "bank2": "bank", "factor": "factor"}, ("bank",)) as n:
         yield n
 
 

@@ -15,28 +15,16 @@ from pathlib import Path
 import pytest
 
 from contracts import pricing
-from tests.nodeproc import NODE_BIN, make_network, member_key_files, running
-from tests.test_wallet_verify import Net, admit
+from tests.test_wallet_verify import Net, wallet_network
 
 pytestmark = pytest.mark.process
 
 
 @pytest.fixture(scope="module")
 def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
-    tmp = tmp_path_factory.mktemp("sales")
-    net = make_network(tmp / "net")
-    keys = member_key_files(net, tmp)
-    made = subprocess.run([str(NODE_BIN), "genesis-id", "--network", str(net.network_file)],
-                          capture_output=True, text=True, timeout=60)
-    assert made.returncode == 0, made.stderr
-    with running(net):
-        n = Net(net, net.api, keys, {k: v.address.hex() for k, v in net.members.items()},
-                made.stdout.strip(), tmp)
-        admit(n, "factor", "factor")
-        admit(n, "bank", "bank")
-        admit(n, "other", "enterprise")
-        for name in ("supplier", "factor", "bank"):
-            n.ok(name, "trust", n.genesis_id)
+    with wallet_network(tmp_path_factory.mktemp("sales"), {
+            "factor": "factor", "bank": "bank", "other": "enterprise"},
+            ("supplier", "factor", "bank")) as n:
         yield n
 
 

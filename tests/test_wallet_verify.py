@@ -14,6 +14,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -89,22 +90,32 @@ def admit(n: Net, name: str, role: str) -> None:
     assert n.ok("agency", "submit", str(draft))["status"] == "committed"
 
 
-@pytest.fixture(scope="module")
-def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
-    tmp = tmp_path_factory.mktemp("verify")
+@contextmanager
+def wallet_network(tmp: Path, roles: dict[str, str], trusting: tuple[str, ...]
+                   ) -> Iterator[Net]:
+    """A one-node network running with its members' key files: `roles` (name -> role)
+    admitted through the wallet, and `trusting` members' wallets trusting the genesis
+    block id, read from their own copy of the network (to prove before they sign)."""
     net = make_network(tmp / "net")
     keys = member_key_files(net, tmp)
-    # The member reads the genesis block id from its own copy of the network.
     made = subprocess.run([str(NODE_BIN), "genesis-id", "--network", str(net.network_file)],
                           capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
     with running(net):
         n = Net(net, net.api, keys, {k: v.address.hex() for k, v in net.members.items()},
                 made.stdout.strip(), tmp)
-        admit(n, "merchant", "merchant")
-        admit(n, "bank", "bank")
-        for name in ("supplier", "merchant", "bank"):
+        for name, role in roles.items():
+            admit(n, name, role)
+        for name in trusting:
             n.ok(name, "trust", n.genesis_id)
+        yield n
+
+
+@pytest.fixture(scope="module")
+def n(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
+    with wallet_network(tmp_path_factory.mktemp("verify"), {"merchant": "merchant",
+                                                            "bank": "bank"},
+                        ("supplier", "merchant", "bank")) as n:
         yield n
 
 
