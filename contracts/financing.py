@@ -68,9 +68,9 @@ from contracts.vouchers import (
     Voucher,
     get_voucher,
     load_held,
-    replace_with,
     require_amount,
     reserve,
+    split_off,
     unreserve,
 )
 
@@ -525,11 +525,9 @@ def _lend(ctx: Context, voucher: Voucher, answer: Answer, body: Accept) -> bytes
 def _sell(ctx: Context, voucher: Voucher, answer: Answer, body: Accept) -> bytes:
     """Sell the quoted amount of the reserved part at the quoted price; any rest stays the
     holder's."""
-    if answer.amount_fen < voucher.amount_fen:
-        voucher, remainder = replace_with(ctx.state, voucher, [
-            (voucher.holder, answer.amount_fen, "split"),
-            (voucher.holder, voucher.amount_fen - answer.amount_fen, "remainder")],
-            ctx.tx_id, ctx.time_ms, ctx.height)
+    voucher, remainder = split_off(ctx.state, voucher, answer.amount_fen, ctx.tx_id,
+                                   ctx.time_ms, ctx.height)
+    if remainder is not None:
         # Named to the holder: the state the funder gets is not the holder's to read.
         ctx.emit("voucher.split", voucher.id, voucher.holder, voucher.debtor)
         ctx.emit("voucher.remainder", remainder.id, voucher.holder, voucher.debtor)

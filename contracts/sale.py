@@ -57,6 +57,7 @@ from contracts.vouchers import (
     load_held,
     replace_with,
     require_amount,
+    split_off,
 )
 
 NAME = "sale"
@@ -297,12 +298,10 @@ def sell(ctx: Context, body: Sell) -> None:
     require_priced(body.amount_fen, body.rate_bp, whole_days(ctx.time_ms, voucher.due_ms),
                    body.price_fen)
     voucher = clear_for(ctx, voucher, body.pledgee, "sale")
-    if body.amount_fen < voucher.amount_fen:
-        # The part sold is split off first; the remainder stays the seller's.
-        voucher, remainder = replace_with(ctx.state, voucher, [
-            (body.seller, body.amount_fen, "split"),
-            (body.seller, voucher.amount_fen - body.amount_fen, "remainder")],
-            ctx.tx_id, ctx.time_ms, ctx.height)
+    # The part sold is split off first; the remainder stays the seller's.
+    voucher, remainder = split_off(ctx.state, voucher, body.amount_fen, ctx.tx_id,
+                                   ctx.time_ms, ctx.height)
+    if remainder is not None:
         # The part sold is named to the seller too: the state the buyer gets is not the
         # seller's to read, so only this event tells the seller's light node of the part.
         ctx.emit("voucher.split", voucher.id, body.seller, voucher.debtor)

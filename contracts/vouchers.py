@@ -507,14 +507,23 @@ def reserve(state: Overlay, voucher: Voucher, amount_fen: int, by: bytes, tx_id:
     Returns the reserved state and the remainder (None for the whole voucher); the
     caller emits their events."""
     assert voucher.reserved_by is None and voucher.pledge is None
-    assert 0 < amount_fen <= voucher.amount_fen
-    remainder = None
-    if amount_fen < voucher.amount_fen:
-        voucher, remainder = replace_with(state, voucher, [
-            (voucher.holder, amount_fen, "split"),
-            (voucher.holder, voucher.amount_fen - amount_fen, "remainder")],
-            tx_id, time_ms, height)
+    voucher, remainder = split_off(state, voucher, amount_fen, tx_id, time_ms, height)
     return update(state, voucher, reserved_by=by), remainder
+
+
+def split_off(state: Overlay, voucher: Voucher, amount_fen: int, tx_id: bytes, time_ms: int,
+              height: int) -> tuple[Voucher, Voucher | None]:
+    """`amount_fen` of a live voucher as a state of its own, its holder's (cause `split`),
+    and the remainder beside it (cause `remainder`); the voucher itself, and None, when
+    the amount is all of it. The caller emits their events."""
+    assert 0 < amount_fen <= voucher.amount_fen
+    if amount_fen == voucher.amount_fen:
+        return voucher, None
+    part, remainder = replace_with(state, voucher, [
+        (voucher.holder, amount_fen, "split"),
+        (voucher.holder, voucher.amount_fen - amount_fen, "remainder")],
+        tx_id, time_ms, height)
+    return part, remainder
 
 
 def unreserve(state: Overlay, voucher_id: bytes, by: bytes) -> Voucher:
