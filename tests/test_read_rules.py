@@ -280,10 +280,16 @@ def add_credit_records(ledger: Ledger, record: Any) -> None:
     record("debtor_credit", credit.debtor_credit(store, ledger.addr("core")))
     record("exposure", credit.exposure(store, ledger.addr("bank"), ledger.addr("core")),
            self="bank", debtor="core")
-    record("blacklist_criteria", credit.get_criteria(store))
-    record("listing", credit.Listing(ledger.addr("core"), "listed", "three lapses",
-                                     ledger.time_ms, ledger.height, bytes(32), 0, 3, 365,
-                                     None, "", 1))
+    # Supplier2 let a voucher it owes go overdue; with the criteria at one overdue voucher
+    # the agency lists it.
+    ledger.run("credit", "set_criteria", credit.SetCriteria(ledger.addr("agency"), 1, 3, 365),
+               "agency")
+    ledger.issue(1000, creditor="supplier", debtor="supplier2", due_in_ms=2000)
+    ledger.block(advance_ms=3000)
+    ledger.run("credit", "list", credit.ListDebtor(
+        ledger.addr("agency"), ledger.addr("supplier2"), "overdue voucher"), "agency")
+    record("listing", credit.get_listing(ledger.store, ledger.addr("supplier2")))
+    record("blacklist_criteria", credit.get_criteria(ledger.store))
 
 
 @pytest.fixture(scope="module")
