@@ -420,3 +420,37 @@ def test_every_member_reads_the_blacklist_and_a_funder_its_own_exposure(
     limits = credit.debtor_credit(ledger.store, ledger.addr("core"))
     assert may("supplier2", "debtor_credit", limits)
     assert may("merchant", "blacklist_criteria", credit.get_criteria(ledger.store))
+
+
+# ------------------------------------------------------------------ the wallet's warning
+
+
+class _Client:
+    def __init__(self, answer: dict | None) -> None:
+        self.answer = answer
+
+    def credit_debtor(self, address: str) -> dict:
+        if self.answer is None:
+            raise LedgerError("not_found", "an older node")
+        return self.answer
+
+
+class _Wallet:
+    def __init__(self, answer: dict | None) -> None:
+        self.client = _Client(answer)
+
+
+def test_the_wallet_warns_before_signing_for_a_listed_debtors_claim(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from wallet.checks import warn_if_listed
+
+    listed = {"listing": {"status": "listed", "listed_at_ms": 1_800_000_000_000,
+                          "reason": "三次逾期 (overdue three times)"}}
+    warn_if_listed(_Wallet(listed), "ab" * 32)  # type: ignore[arg-type]
+    said = capsys.readouterr().err
+    assert said.startswith("warning: the debtor " + "ab" * 32 + " is on the blacklist")
+    assert "三次逾期" in said
+    for answer in ({"listing": None}, {"listing": {**listed["listing"], "status": "delisted"}},
+                   None):
+        warn_if_listed(_Wallet(answer), bytes(32))  # type: ignore[arg-type]
+        assert capsys.readouterr().err == ""
