@@ -22,8 +22,11 @@ an amendment that raises the secured amount), a sale to it (contracts.sale.execu
 sale, an accepted sale quote) or a transfer to it (contracts.transfer: a transfer, a
 signed offer, a merchant payment) that would take its exposure over its limit is refused
 (`credit.exposure_limit`). Enforcing a pledge does not raise it (the pledged amount
-becomes held). Both terms are counters kept in step by the writers (pledge here through
-`add_pledged`, holdings in contracts.vouchers), so a rule reads two records, never scans.
+becomes held), nor does an acquirer's exercise of a commitment it made before (it bought
+the claim then; refusing would break the commitment). Both terms are counters kept in step
+by the writers (pledge here through `add_pledged`, holdings in contracts.vouchers), so a
+rule reads two records: summing the existing indices (a debtor's pledges, a holder's live
+states) would cost as much as a funder's whole book on every transaction.
 
 Blacklist (失信名单, §002-(十九), §000-二(三)). The criteria are network parameters (genesis
 defaults from network.toml, changed by the agency): at least N issued vouchers gone
