@@ -460,6 +460,13 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/proofs/{kind}/{id}", {"kind": "setoff_usage",
                                     "id": i("run") + a("supplier")}, {}),
         ("/v1/proofs/{kind}/{id}", {"kind": "holder_totals", "id": a("bank")}, {}),
+        # credit limits and the blacklist
+        ("/v1/credit/debtors/{address}", {"address": a("core")}, {}),
+        ("/v1/credit/exposures/{funder}/{debtor}", {"funder": a("bank"), "debtor": a("core")},
+         {}),
+        ("/v1/credit/blacklist", {}, {}),
+        ("/v1/credit/blacklist", {}, {"status": "any", "limit": "1"}),
+        ("/v1/credit/criteria", {}, {}),
     ]
 
 

@@ -286,6 +286,13 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/registry/sales": Sample("/v1/registry/sales", "claim_sale"),
         "GET /v1/registry/rounds": Sample("/v1/registry/rounds", "setoff_round"),
         "GET /v1/registry/fees": Sample("/v1/registry/fees", "fee_account"),
+        # credit limits and the blacklist
+        "GET /v1/credit/debtors/{address}": Sample(f"/v1/credit/debtors/{a('core')}",
+                                                   "debtor_credit"),
+        "GET /v1/credit/exposures/{funder}/{debtor}": Sample(
+            f"/v1/credit/exposures/{party('exposure', 'self')}/{a('core')}", "exposure"),
+        "GET /v1/credit/blacklist": Sample("/v1/credit/blacklist", "listing"),
+        "GET /v1/credit/criteria": Sample("/v1/credit/criteria", "blacklist_criteria"),
     }
 
 

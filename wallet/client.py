@@ -265,6 +265,20 @@ class Client:
     def redemption(self, request_id: str) -> dict:
         return self._call(f"/v1/redemptions/{request_id}")
 
+    # -------------------------------------------------------------- credit and the blacklist
+
+    def credit_debtor(self, address: str) -> dict:
+        return self._call(f"/v1/credit/debtors/{address}")
+
+    def credit_exposure(self, funder: str, debtor: str) -> dict:
+        return self._call(f"/v1/credit/exposures/{funder}/{debtor}")
+
+    def blacklist(self, status: str = "listed", max_items: int = 1000) -> dict:
+        return self.listing("/v1/credit/blacklist", "listings", max_items, status=status)
+
+    def blacklist_criteria(self) -> dict:
+        return self._call("/v1/credit/criteria")
+
     def fee_schedule(self) -> dict:
         return self._call("/v1/fees")
 

@@ -35,6 +35,7 @@ from node.http.chain import (
     get_tx,
     list_evidence,
 )
+from node.http.credit import ROUTES as CREDIT_ROUTES
 from node.http.explorer import add_explorer
 from node.http.financing import get_request as get_financing_request
 from node.http.financing import list_requests as list_financing_requests
@@ -212,6 +213,11 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/registry/commitments": Reads("oversight", ("commitment",)),
     "GET /v1/registry/rounds": Reads("oversight", ("setoff_round",)),
     "GET /v1/registry/fees": Reads("oversight", ("fee_account",)),
+    # Credit limits and the blacklist (node/http/credit.py).
+    "GET /v1/credit/debtors/{address}": Reads("record", ("debtor_credit", "listing")),
+    "GET /v1/credit/exposures/{funder}/{debtor}": Reads("record", ("exposure",)),
+    "GET /v1/credit/blacklist": Reads("record", ("listing",)),
+    "GET /v1/credit/criteria": Reads("record", ("blacklist_criteria",)),
 }
 OPEN_PATHS = EXEMPT_PATHS | frozenset(
     route.partition(" ")[2] for route, reads in ROUTE_READS.items() if reads.reach == "open")
@@ -322,5 +328,6 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/ready", get_ready),
         web.get("/metrics", get_metrics),
     ])
+    app.add_routes(CREDIT_ROUTES)
     add_explorer(app)  # the regulator's explorer at /explorer/ and the reads it needs
     return app

@@ -7,6 +7,7 @@ from typing import Any
 
 from contracts import (
     acquisition,
+    credit,
     evidence,
     financing,
     obligations,
@@ -475,6 +476,30 @@ OPEN_PATHS = frozenset({"/v1/status", "/v1/openapi.json", "/explorer/", "/explor
 OK = {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}}
 
 
+def credit_paths() -> dict[str, Any]:
+    """Credit limits and the blacklist (node/http/credit.py)."""
+    return {
+        "/v1/credit/debtors/{address}": _get(
+            "A debtor's issuance limit (授信额度) and its use (outstanding + pending "
+            "applications), its blacklist listing and its standing under the criteria",
+            [_path_id("address", "debtor address")],
+            _json(ref("DebtorCredit"), "the debtor's credit"), 400, 404),
+        "/v1/credit/exposures/{funder}/{debtor}": _get(
+            "A funder's exposure (大额风险暴露) to a debtor: claims pledged to it plus held "
+            "by it, and the limit it set (the funder's own and oversight's)",
+            [_path_id("funder", "funder address"), _path_id("debtor", "debtor address")],
+            _json(ref("Exposure"), "exposure"), 400, 404),
+        "/v1/credit/blacklist": _get(
+            "The blacklist (失信名单): the debtors listed now, by address",
+            [_query("status", "listed (default), delisted, or any",
+                    enum(credit.LISTING_STATUSES | {"any"})), *PAGING],
+            _page("listings", "Listing", "a page of listings"), 400),
+        "/v1/credit/criteria": _get(
+            "The blacklist criteria in force", [],
+            _json(ref("BlacklistCriteria"), "criteria")),
+    }
+
+
 def proof_paths() -> dict[str, Any]:
     """GET /v1/proofs/{kind}/{id} (node/http/proofs.py); kinds and ids from
     contracts.record_proofs.PROVABLE."""
@@ -784,6 +809,7 @@ def _document() -> dict[str, Any]:
             **setoff_paths(),
             **explorer_paths(),
             **proof_paths(),
+            **credit_paths(),
             **operator_paths(),
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
