@@ -27,6 +27,7 @@ from contracts import membership
 from contracts.record_proofs import READ_KINDS as PROOF_READS
 from contracts.requests import EXEMPT_PATHS
 from node.front import FRONT_LIMITS, FRONT_LOG, FrontLimits, answer_deadline, throttled_logger
+from node.http.alerts import add_alerts
 from node.http.auth import RequestVerifier, request_auth
 from node.http.chain import (
     get_block,
@@ -57,6 +58,7 @@ from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
 from node.http.products import get_product, list_products
 from node.http.proofs import get_record_proof
+from node.http.reports import add_reports
 from node.http.sales import get_sale, list_sales
 from node.http.setoff import (
     get_setoff_limit,
@@ -323,4 +325,6 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/metrics", get_metrics),
     ])
     add_explorer(app)  # the regulator's explorer at /explorer/ and the reads it needs
+    add_reports(app)  # period reports (GET /v1/reports) and their index
+    add_alerts(app)  # GET /v1/alerts, over the report index
     return app
