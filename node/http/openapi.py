@@ -359,7 +359,9 @@ def explorer_paths() -> dict[str, Any]:
         "/explorer/": _get("The explorer: a read-only web page over this API", [], page,
                            description="A single-page app (hash routes: #/overview, "
                            "#/voucher/ID, #/pledges, #/commitments, #/overdue, #/debtors, "
-                           "#/setoff, #/fees) that reads the routes below."),
+                           "#/setoff, #/fees, #/reports, #/alerts) that reads the routes "
+                           "below; every list has a filter box and a CSV download of the "
+                           "rows it shows."),
         "/explorer/{file}": _get(
             "A file of the explorer page",
             [_path_id("file", "the file's name", {"type": "string", "enum": PAGE_FILES})],
