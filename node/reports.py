@@ -17,12 +17,17 @@ counters, answer any grouping (debtor, bank, region, month) and any member's own
 figures. scripts/bench_reports.py measures what that costs on a ledger of 10^4
 transactions (the first catch-up, a later one, a report).
 
+A request reads blocks for at most a budget of time (node/http/reports.py), since the
+node answers on one event loop: on a long chain the first reports say how far they
+counted (`complete`, `height`) and each later one goes on from there.
+
 A state-synced node holds no blocks before its base: its index starts after the base,
 and a report says from which height its figures count (`from_height`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -43,18 +48,29 @@ class ReportIndex:
     by_month: dict[str, list[Fact]] = field(default_factory=dict)
     blocks_read: int = 0
 
-    def catch_up(self, node: Node) -> int:
-        """Read the blocks committed since the last call; how many were read."""
+    def catch_up(self, node: Node, budget_ms: float | None = None) -> int:
+        """Read the blocks committed since the last call, oldest first, for at most
+        `budget_ms` (None: up to the head); how many were read. The node answers every
+        request on one event loop, so a request reads for a bounded time: on a long chain
+        the first reports count up to the height they reached (`complete` false) and each
+        later one goes on from there."""
         head = node.chain.head.height
         if self.height < 0:
             self.from_height = node.store.base() + 1
             self.height = self.from_height - 1
+        started = time.perf_counter()
         read = 0
         for height in range(self.height + 1, head + 1):
             self.add(height, block_facts(node, height))
             read += 1
+            if budget_ms is not None and (time.perf_counter() - started) * 1000 > budget_ms:
+                break
         self.blocks_read += read
         return read
+
+    def complete(self, node: Node) -> bool:
+        """Has the index read every block up to the head?"""
+        return self.height >= node.chain.head.height
 
     def add(self, height: int, facts: list[Fact]) -> None:
         assert height == self.height + 1, "blocks are indexed in order"

@@ -682,6 +682,14 @@ def test_the_wallet_exports_a_report_as_csv_and_xlsx(
     assert isinstance(text, str) and text == f"{fen // 100}.{fen % 100:02d}"  # text, no float
 
 
+@pytest.fixture
+def on_observer(devnet: dict[str, Any], browser: Any) -> Any:
+    """The browser signed in on the observer afresh: a session cookie is per host, not
+    per port, so a sign-in on a validator (as an earlier test does) replaced it."""
+    sign_in(browser, devnet, observer(devnet))
+    return browser
+
+
 def wait_download(folder: Path, suffix: str, before: set[str]) -> Path:
     import time
 
@@ -696,7 +704,7 @@ def wait_download(folder: Path, suffix: str, before: set[str]) -> Path:
 
 
 def test_the_reports_page_shows_and_downloads_the_report(
-        devnet: dict[str, Any], browser: Any, signed_in: Any, tmp_path: Path) -> None:
+        devnet: dict[str, Any], browser: Any, on_observer: Any, tmp_path: Path) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     api = observer(devnet)
@@ -740,7 +748,7 @@ def test_the_reports_page_shows_and_downloads_the_report(
 
 
 def test_the_alerts_page_shows_every_source_as_the_api_does(
-        devnet: dict[str, Any], browser: Any, signed_in: Any) -> None:
+        devnet: dict[str, Any], browser: Any, on_observer: Any) -> None:
     api = observer(devnet)
     answer = read(api, "/v1/alerts?threshold_pct=50&limit=1000")
     assert [s["kind"] for s in answer["sources"]] == [
@@ -762,7 +770,7 @@ def test_the_alerts_page_shows_every_source_as_the_api_does(
 
 
 def test_every_list_filters_its_rows_and_downloads_what_it_shows(
-        devnet: dict[str, Any], browser: Any, signed_in: Any, tmp_path: Path) -> None:
+        devnet: dict[str, Any], browser: Any, on_observer: Any, tmp_path: Path) -> None:
     api = observer(devnet)
     browser.execute_cdp_cmd("Browser.setDownloadBehavior",
                             {"behavior": "allow", "downloadPath": str(tmp_path)})

@@ -354,3 +354,30 @@ def test_a_period_name_that_is_none_is_refused() -> None:
         with pytest.raises(PeriodError):
             parse_period(bad)
     assert parse_period("2026-annual").due == "2027-01-31"
+
+
+def test_the_node_index_reads_each_block_once_and_a_request_within_its_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+    from types import SimpleNamespace
+
+    from node import reports as node_reports
+
+    reads: list[int] = []
+
+    def block_facts(node: object, height: int) -> list[Fact]:
+        reads.append(height)
+        time.sleep(0.005)
+        return []
+
+    monkeypatch.setattr(node_reports, "block_facts", block_facts)
+    head = SimpleNamespace(height=60)
+    node = SimpleNamespace(chain=SimpleNamespace(head=head), store=SimpleNamespace(base=lambda: 0))
+    index = node_reports.ReportIndex()
+    index.catch_up(node, budget_ms=30)  # type: ignore[arg-type]
+    assert 1 <= len(reads) < 60 and not index.complete(node)  # type: ignore[arg-type]
+    while not index.complete(node):  # type: ignore[arg-type]
+        index.catch_up(node, budget_ms=30)  # type: ignore[arg-type]
+    head.height = 63  # three blocks later: only they are read
+    index.catch_up(node)  # type: ignore[arg-type]
+    assert reads == list(range(1, 64))

@@ -1174,7 +1174,8 @@ async function pageReports(view) {
     const p = report.period;
     heading.textContent = `${p.name} · ${p.kind} · ${cstDate(p.start_ms + 1)} – ${cstDate(p.end_ms)} (UTC+8) · ` +
       `${T("依据", "per")} ${p.seed}` + (p.due ? ` · ${T("报送截止", "due")} ${p.due}` : "") +
-      ` · ${T("区块", "blocks")} ${report.from_height}–${report.height}`;
+      ` · ${T("区块", "blocks")} ${report.from_height}–${report.height}` +
+      (report.complete ? "" : ` · ${T("统计中，请稍后再次查询", "still counting: ask again")}`);
     const named = report.by === "debtor" || report.by === "bank";
     const columns = [
       [report.key_header.zh, report.key_header.en, (r) => (named && /^[0-9a-f]{64}$/.test(r.key) ? who(r.key) : r.key)],

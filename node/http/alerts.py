@@ -35,7 +35,7 @@ from contracts import pledge, vouchers
 from contracts.state import MAX_SCAN
 from node.http.params import DEFAULT_PAGE, MAX_PAGE, NODE, choice_param, int_param
 from node.http.reads import oversight_only, reader
-from node.http.reports import REPORT_INDEX
+from node.http.reports import CATCH_UP_BUDGET_MS, REPORT_INDEX
 from node.reports import ReportIndex
 from node.service import Node
 
@@ -88,12 +88,12 @@ def overdue(query: AlertQuery) -> Found:
 def late_confirmations(query: AlertQuery) -> Found:
     """Applications left unconfirmed past 30 days (they lapsed), newest first: from the
     report index's facts (each an application.lapsed event)."""
-    query.index.catch_up(query.node)
+    query.index.catch_up(query.node, CATCH_UP_BUDGET_MS)
     lapsed = [f for f in query.index.facts() if f.figure == "late_confirmations"]
     lapsed.sort(key=lambda f: (-f.time_ms, f.subject))
     alerts = [_alert("late_confirmations", f.subject, f.debtor, None, f.amount_fen,
                      f.time_ms, height=f.height) for f in lapsed[:query.limit]]
-    return Found(alerts, len(lapsed) <= query.limit)
+    return Found(alerts, len(lapsed) <= query.limit and query.index.complete(query.node))
 
 
 def concentration(query: AlertQuery) -> Found:

@@ -439,7 +439,7 @@ def report_paths() -> dict[str, Any]:
     row = record(["key", "name", *FIGURES], key=STR, name=STR, **figures)
     report = record(
         ["period", "by", "key_header", "member", "figures", "rows", "total", "facts",
-         "from_height", "height"],
+         "from_height", "height", "complete"],
         period=record(["name", "kind", "start_ms", "end_ms", "time_zone", "due", "seed"],
                       name=STR, kind=enum(KINDS), start_ms=INT, end_ms=INT,
                       time_zone={"const": "UTC+8"},
@@ -451,7 +451,10 @@ def report_paths() -> dict[str, Any]:
         figures={"type": "array", "items": record(["key", "zh", "en"], key=enum(FIGURES),
                                                    zh=STR, en=STR)},
         rows={"type": "array", "items": row}, total=record(list(FIGURES), **figures),
-        facts=INT, from_height=INT, height=INT)
+        facts=INT, from_height=INT, height=INT,
+        complete={"type": "boolean", "description": "the figures count every block up to "
+                  "the head (false: the node's index is still reading a long chain; ask "
+                  "again)"})
     alert = record(["kind", "subject", "debtor", "member", "amount_fen", "since_ms"],
                    kind=enum(ALERT_KINDS), subject=HEX32, debtor=HEX32, member=HEX32_OR_NULL,
                    amount_fen=INT, since_ms=INT)

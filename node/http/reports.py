@@ -10,9 +10,10 @@ member must give its own address as `member` (contracts.reports.may_read_report;
 `read.forbidden` otherwise). `format` is json (default), csv or xlsx
 (node/report_export.py); CSV and XLSX come as a download named after the period.
 
-The figures are summed from the node's report index (node/reports.py), brought up to
-the head first; the answer says the height it counts to and the first height it counts
-from.
+The figures are summed from the node's report index (node/reports.py), brought
+towards the head first for at most CATCH_UP_BUDGET_MS; the answer says the heights it
+counts from and to, and whether that is the head (`complete`: on a long chain the first
+reports after a start are partial, and each later one goes on from there).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ from node.reports import ReportIndex
 from node.service import Node
 
 REPORT_INDEX = web.AppKey("report_index", ReportIndex)
+# How long one request reads blocks into the index (the first on a long chain stops
+# there and says how far it counted); about a dozen blocks of 250 transactions.
+CATCH_UP_BUDGET_MS = 250
 SEEDS = {  # which seed section each kind of period answers
     "month": "§004-(六) 按月通报进展情况",
     "quarter": "§000-四(二) 定期监测",
@@ -83,6 +87,7 @@ def report_view(node: Node, index: ReportIndex, report: Report) -> dict[str, Any
         "facts": report.facts,
         "from_height": index.from_height,
         "height": index.height,
+        "complete": index.complete(node),
     }
 
 
@@ -104,7 +109,7 @@ def compute(request: web.Request) -> dict[str, Any]:
         raise Forbidden("a member reads the report of its own business: give member= your "
                         "address (the agency and the regulators read every report)")
     index = request.app[REPORT_INDEX]
-    index.catch_up(node)
+    index.catch_up(node, CATCH_UP_BUDGET_MS)
     report = aggregate(index.facts_in(period), period, by,
                        lambda debtor: region_of(node.store, debtor), member)
     return report_view(node, index, report)

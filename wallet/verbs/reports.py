@@ -83,5 +83,8 @@ def report_verb(w: Wallet, period: str, by: str, member: str | None, fmt: str,
                       + (f", due {p['due']}" if p["due"] else "")
                       + f": heights {report['from_height']}–{report['height']}")
         console.print(report_table(report))
+        if not report["complete"]:
+            console.print(f"partial: the node has counted up to height {report['height']} "
+                          "so far; ask again for the rest")
 
     w.emit(report, show)
