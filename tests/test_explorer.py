@@ -722,10 +722,9 @@ def test_the_reports_page_shows_and_downloads_the_report(
     core_row = next(r for r in report["rows"] if r["key"] == core)
     issued = fen_text(core_row["issued"]["amount_fen"])
 
-    def shown(d: Any) -> bool:
-        return any("Huayuan Construction" in r.text for r in by_css(view, "#report-table tbody tr"))
-
-    WebDriverWait(browser, PAGE_WAIT_S).until(shown)
+    heading = browser.find_element("id", "report-heading")
+    WebDriverWait(browser, PAGE_WAIT_S).until(
+        lambda d: heading.text.startswith(f"{year} · year"))
     row = next(r for r in by_css(view, "#report-table tbody tr")
                if "Huayuan Construction" in r.text)
     assert issued in row.text

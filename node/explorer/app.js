@@ -968,7 +968,11 @@ function answersCell(request, filling) {
 
 async function pageCommitments(view) {
   await loadMembers();
-  const paged = pagedTable([
+  const status = el("select", { id: "commitment-status" },
+    el("option", { value: "", text: T("全部", "All") }),
+    ["open", "withdrawn"].map((s) => el("option", { value: s, text: STATUS[s].join(" ") })));
+  const holder = el("div", {});
+  const paged = () => pagedTable([
     ["收购方", "Acquirer", (c) => who(c.acquirer)],
     ["凭证", "Voucher", (c) => voucherLink(c.voucher)],
     ["收购价格", "Price", (c) => `${yuan(c.price_per_10000_fen)} / ¥100.00`, "num"],
@@ -979,14 +983,21 @@ async function pageCommitments(view) {
     ["已收购债权", "Claim bought", (c) => yuan(c.exercised_fen), "num"],
     ["应付价款", "Price owed", (c) => yuan(c.paid_fen), "num"],
     ["协议", "Terms", (c) => c.terms_ref],
-  ], (after) => get("/registry/commitments" + query({ limit: PAGE, after })), "commitments",
+  ], (after) => get("/registry/commitments" + query({ status: status.value, limit: PAGE, after })), "commitments",
   (rows) => rows.sort((a, b) => b.committed_at_ms - a.committed_at_ms));
+  async function load() {  // the status filter is the route's own (server-side)
+    const list = paged();
+    holder.replaceChildren(list.node);
+    await list.load();
+  }
+  status.addEventListener("change", () => load().catch(showError));
   add(view,
     el("h1", {}, L("收购承诺", "Acquisition commitments")),
     el("p", { class: "lead" }, "收购方承诺在锁定期后按约定价格收购债权；承诺随债权流转及拆分。 ",
       el("span", { class: "en", text: "Acquirers' commitments to buy a claim after a lock period at a set price; they travel with the claim and its parts." })),
-    el("div", { class: "panel" }, paged.node));
-  await paged.load();
+    el("div", { class: "toolbar" }, L("状态", "Status"), status),
+    el("div", { class: "panel" }, holder));
+  await load();
   return "commitments";
 }
 
@@ -1164,13 +1175,16 @@ async function pageReports(view) {
     el("button", { type: "submit", class: "button", id: "report-go" }, T("查询", "Show")), csv, xlsx);
   const holder = el("div", { class: "panel", id: "report-table" });
   const heading = el("p", { class: "muted", id: "report-heading" });
+  let latest = 0; // a slower earlier answer never replaces a later one's
   async function load() {
+    const mine = ++latest;
     const params = { period: period.value.trim(), by: by.value, member: member.value.trim().toLowerCase() };
     sessionStorage.setItem("report-period", params.period);
     sessionStorage.setItem("report-by", params.by);
     csv.href = API + "/reports" + query({ ...params, format: "csv" });
     xlsx.href = API + "/reports" + query({ ...params, format: "xlsx" });
     const report = await get("/reports" + query(params));
+    if (mine !== latest) return;
     const p = report.period;
     heading.textContent = `${p.name} · ${p.kind} · ${cstDate(p.start_ms + 1)} – ${cstDate(p.end_ms)} (UTC+8) · ` +
       `${T("依据", "per")} ${p.seed}` + (p.due ? ` · ${T("报送截止", "due")} ${p.due}` : "") +
