@@ -201,6 +201,8 @@ def region_of(state: Reader, address: bytes) -> str:
     member record says, or "unknown" when the record has none or there is no record."""
     member = membership.get_member(state, address)
     region = getattr(member, "region", None)
+    if isinstance(region, int) and not isinstance(region, bool) and region > 0:
+        return f"{region:06d}"  # a code kept as a number reads as its six digits
     return region if isinstance(region, str) and region else UNKNOWN_REGION
 
 

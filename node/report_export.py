@@ -7,7 +7,8 @@ fen, never through a float) and the amount in fen as an integer. The last row is
 total (合计).
 
 CSV is UTF-8 with a byte-order mark, so that a spreadsheet opened on a Chinese desktop
-reads the headers right; XLSX is written by openpyxl, the yuan cells typed as text.
+reads the headers right; XLSX is written by openpyxl, the yuan cells typed as text and
+counts and fen as numbers (as text past 2^53, where a spreadsheet's double would round).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CONTENT_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+MAX_EXACT_INT = 2**53 - 1  # the largest integer a spreadsheet's double holds exactly
 # How each grouping names its rows' key.
 KEY_HEADERS = {
     "total": ("合计", "Total"),
@@ -89,7 +91,10 @@ def xlsx_bytes(report: dict[str, Any]) -> bytes:
     sheet.title = f"报表 {report['period']['name']}"[:31]
     sheet.append(head)
     for row in rows:
-        sheet.append(row)
+        # A spreadsheet's numbers are doubles: an integer past 2^53 would be rounded, so
+        # it is written as its digits instead (no ledger sum comes near: 9*10^13 yuan).
+        sheet.append([str(v) if isinstance(v, int) and abs(v) > MAX_EXACT_INT else v
+                      for v in row])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # "1234.56" stays text, as written

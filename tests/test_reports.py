@@ -310,7 +310,7 @@ def test_region_is_the_member_records_region_or_unknown() -> None:
 
     @dataclass(frozen=True)
     class WithRegion:
-        region: str
+        region: object
 
     class Store:
         def get(self, key: bytes) -> bytes | None:
@@ -319,9 +319,11 @@ def test_region_is_the_member_records_region_or_unknown() -> None:
     import contracts.membership as membership
 
     original = membership.get_member
-    membership.get_member = lambda state, address: WithRegion("330100")  # type: ignore
     try:
-        assert region_of(Store(), bytes(32)) == "330100"  # type: ignore[arg-type]
+        for kept, read in (("330100", "330100"), (110101, "110101"), ("", "unknown"),
+                           (None, "unknown")):
+            membership.get_member = lambda state, address, kept=kept: WithRegion(kept)  # type: ignore
+            assert region_of(Store(), bytes(32)) == read  # type: ignore[arg-type]
     finally:
         membership.get_member = original
 
@@ -381,3 +383,32 @@ def test_the_node_index_reads_each_block_once_and_a_request_within_its_budget(
     head.height = 63  # three blocks later: only they are read
     index.catch_up(node)  # type: ignore[arg-type]
     assert reads == list(range(1, 64))
+
+
+def test_an_export_writes_yuan_as_text_from_fen_and_the_fen_as_an_integer(
+        tmp_path: Any) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from node.report_export import csv_bytes, headers, xlsx_bytes, yuan_text
+
+    assert [yuan_text(f) for f in (0, 5, 100, 123456, 10**17 + 1)] == \
+        ["0.00", "0.05", "1.00", "1234.56", "1000000000000000.01"]
+    empty = {f: {"count": 0, "amount_fen": 0} for f in FIGURES}
+    row = {**empty, "issued": {"count": 2, "amount_fen": 10**17 + 1}}
+    view = {"period": {"name": "2026-11"}, "by": "debtor",
+            "rows": [{"key": "ab" * 32, "name": "Huayuan", **row}], "total": row}
+    lines = list(csv.reader(io.StringIO(csv_bytes(view).decode("utf-8-sig"))))
+    assert lines[0] == headers("debtor") and lines[0][3] == "开具笔数 (Issued: count)"
+    assert lines[1][:6] == ["2026-11", "ab" * 32, "Huayuan", "2", "1000000000000000.01",
+                            "100000000000000001"]
+    assert lines[2][1] == "合计 total"
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(view))
+    cells = [[c.value for c in r] for r in load_workbook(path).active.iter_rows()]
+    assert cells[0] == lines[0]
+    # past 2^53 the fen goes as its digits: a spreadsheet's number would round it
+    assert cells[1][3:6] == [2, "1000000000000000.01", "100000000000000001"]
+    assert cells[1][6:9] == [0, "0.00", 0]  # within it, a number
