@@ -214,6 +214,14 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/registry/commitments": Reads("oversight", ("commitment",)),
     "GET /v1/registry/rounds": Reads("oversight", ("setoff_round",)),
     "GET /v1/registry/fees": Reads("oversight", ("fee_account",)),
+    # Period reports sum every member's business: the agency's and regulators'. A member
+    # reads the report of its own business too, with member= its own address
+    # (contracts.reports.may_read_report).
+    "GET /v1/reports": Reads("oversight", (
+        "voucher", "application", "pledge", "financing_request", "claim_sale", "redemption",
+        "setoff_round", "setoff_batch")),
+    "GET /v1/alerts": Reads("oversight", ("voucher", "application", "pledge",
+                                          "debtor_record")),
 }
 OPEN_PATHS = EXEMPT_PATHS | frozenset(
     route.partition(" ")[2] for route, reads in ROUTE_READS.items() if reads.reach == "open")
