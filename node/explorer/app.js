@@ -296,16 +296,24 @@ function pageName() {
   return "claimledger-" + ((location.hash || "#/overview").slice(2).split("/")[0] || "overview");
 }
 
-// A registry page with a "more" button that follows `next`.
-function pagedTable(columns, fetchPage, key, sortRows, rowClass) {
+// A registry page with a "more" button that follows `next`. `statuses`: the status values
+// the route filters by itself (server-side), offered in a select before the table's own
+// filter box; fetchPage(after, status) asks the route.
+function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses) {
   const holder = el("div", {});
-  const rows = [];
+  let rows = [];
   let next = null;
+  let asked = 0; // a slower answer to an earlier status never lands after a later one's
   const more = el("button", { class: "button quiet more", type: "button", hidden: true },
     T("加载更多", "Load more"));
+  const status = statuses ? el("select", { class: "status-filter", "aria-label": T("状态", "Status") },
+    el("option", { value: "", text: T("全部状态", "Every status") }),
+    statuses.map((v) => el("option", { value: v, text: (STATUS[v] || [v, ""]).join(" ").trim() }))) : null;
   async function load() {
+    const mine = asked;
     more.disabled = true;
-    const page = await fetchPage(next);
+    const page = await fetchPage(next, status ? status.value : "");
+    if (mine !== asked) return;
     rows.push(...page[key]);
     next = page.next;
     const shown = sortRows ? sortRows(rows.slice()) : rows;
@@ -314,8 +322,17 @@ function pagedTable(columns, fetchPage, key, sortRows, rowClass) {
     more.hidden = !next;
     more.disabled = false;
   }
+  if (status) {
+    status.addEventListener("change", () => {
+      asked++;
+      rows = [];
+      next = null;
+      load().catch(showError);
+    });
+  }
   more.addEventListener("click", () => load().catch(showError));
-  return { node: el("div", {}, holder, more), load };
+  const tools = status ? el("div", { class: "toolbar" }, L("状态", "Status"), status) : null;
+  return { node: el("div", {}, tools, holder, more), load };
 }
 
 // ------------------------------------------------------------------ charts
@@ -826,40 +843,31 @@ function stepsTable(states, application, pledges, commitments, txs, focus) {
 
 async function pagePledges(view) {
   await loadMembers();
-  const status = el("select", { id: "pledge-status" },
-    el("option", { value: "", text: T("全部", "All") }),
-    ["active", "released", "enforced"].map((s) => el("option", { value: s, text: STATUS[s].join(" ") })));
-  const holder = el("div", {});
-  async function load() {
-    const paged = pagedTable([
-      ["登记编号", "Registration no", (p) => el("strong", { text: p.registration_no })],
-      ["凭证", "Voucher", (p) => voucherLink(p.voucher)],
-      ["出质人", "Pledgor", (p) => who(p.pledgor)],
-      ["质权银行", "Bank", (p) => who(p.bank)],
-      ["担保金额", "Secured", (p) => yuan(p.secured_fen), "num"],
-      ["贷款本金", "Loan", (p) => yuan(p.loan_fen), "num"],
-      ["年利率", "Rate", (p) => percent(p.loan_rate_bp), "num"],
-      ["贷款到期", "Loan due", (p) => cstDate(p.loan_due_ms), "when"],
-      ["贷款合同", "Loan contract", (p) => p.loan_ref],
-      ["中登网登记", "Filed at 中登网", (p) => filing(p.filing)],
-      ["变更 / 续贷", "Amended / renewed", (p) => `${p.amendments} / ${p.renewals}`, "num"],
-      ["已部分解除", "Released in part", (p) => (p.released_fen === "0" || p.released_fen === 0 ? "—" : yuan(p.released_fen)), "num"],
-      ["状态", "Status", (p) => statusChip(p.status, "pledge")],
-      ["登记时间", "Registered", (p) => cst(p.registered_at_ms), "when"],
-      ["结束", "Ended", (p) => (p.ended_at_ms === null ? "—" : cst(p.ended_at_ms)), "when"],
-    ], (after) => get("/registry/pledges" + query({ status: status.value, limit: PAGE, after })),
-    "pledges", (rows) => rows.sort((a, b) => b.registered_at_ms - a.registered_at_ms));
-    holder.replaceChildren(paged.node);
-    await paged.load();
-  }
-  status.addEventListener("change", () => load().catch(showError));
+  const paged = pagedTable([
+    ["登记编号", "Registration no", (p) => el("strong", { text: p.registration_no })],
+    ["凭证", "Voucher", (p) => voucherLink(p.voucher)],
+    ["出质人", "Pledgor", (p) => who(p.pledgor)],
+    ["质权银行", "Bank", (p) => who(p.bank)],
+    ["担保金额", "Secured", (p) => yuan(p.secured_fen), "num"],
+    ["贷款本金", "Loan", (p) => yuan(p.loan_fen), "num"],
+    ["年利率", "Rate", (p) => percent(p.loan_rate_bp), "num"],
+    ["贷款到期", "Loan due", (p) => cstDate(p.loan_due_ms), "when"],
+    ["贷款合同", "Loan contract", (p) => p.loan_ref],
+    ["中登网登记", "Filed at 中登网", (p) => filing(p.filing)],
+    ["变更 / 续贷", "Amended / renewed", (p) => `${p.amendments} / ${p.renewals}`, "num"],
+    ["已部分解除", "Released in part", (p) => (p.released_fen === "0" || p.released_fen === 0 ? "—" : yuan(p.released_fen)), "num"],
+    ["状态", "Status", (p) => statusChip(p.status, "pledge")],
+    ["登记时间", "Registered", (p) => cst(p.registered_at_ms), "when"],
+    ["结束", "Ended", (p) => (p.ended_at_ms === null ? "—" : cst(p.ended_at_ms)), "when"],
+  ], (after, status) => get("/registry/pledges" + query({ status, limit: PAGE, after })),
+  "pledges", (rows) => rows.sort((a, b) => b.registered_at_ms - a.registered_at_ms), null,
+  ["active", "released", "enforced"]);
   add(view,
     el("h1", {}, L("质押登记簿", "Pledge registry")),
     el("p", { class: "lead" }, "每一笔凭证质押登记：出质人、质权银行、担保金额、贷款到期日与状态。 ",
       el("span", { class: "en", text: "Every pledge of a voucher: pledgor, bank, secured amount, loan due date and status." })),
-    el("div", { class: "toolbar" }, L("状态", "Status"), status),
-    el("div", { class: "panel" }, holder));
-  await load();
+    el("div", { class: "panel" }, paged.node));
+  await paged.load();
   return "pledges";
 }
 
@@ -908,8 +916,9 @@ async function pageFinancing(view) {
     ["有效至", "Open until", (r) => cst(r.open_until_ms), "when"],
     ["状态", "Status", (r) => statusChip(r.status)],
     ["结果", "Outcome", (r) => (r.outcome ? el("span", { class: "mono", title: r.outcome, text: short(r.outcome) }) : "—")],
-  ], (after) => get("/registry/financing" + query({ limit: PAGE, after })),
-  "requests", (rows) => rows.sort((a, b) => b.created_at_ms - a.created_at_ms));
+  ], (after, status) => get("/registry/financing" + query({ status, limit: PAGE, after })),
+  "requests", (rows) => rows.sort((a, b) => b.created_at_ms - a.created_at_ms), null,
+  ["open", "accepted", "withdrawn", "lapsed"]);
   const sales = pagedTable([
     ["卖方", "Seller", (x) => who(x.seller)],
     ["买方", "Buyer", (x) => who(x.buyer)],
@@ -923,8 +932,9 @@ async function pageFinancing(view) {
     ["中登网登记", "Filed at 中登网", (x) => filing(x.filing)],
     ["状态", "Status", (x) => statusChip(x.status)],
     ["时间", "Sold", (x) => cst(x.sold_at_ms), "when"],
-  ], (after) => get("/registry/sales" + query({ limit: PAGE, after })),
-  "sales", (rows) => rows.sort((a, b) => b.sold_at_ms - a.sold_at_ms));
+  ], (after, status) => get("/registry/sales" + query({ status, limit: PAGE, after })),
+  "sales", (rows) => rows.sort((a, b) => b.sold_at_ms - a.sold_at_ms), null,
+  ["sold", "recourse_exercised"]);
   add(view,
     el("h1", {}, L("融资", "Financing")),
     el("p", { class: "lead" }, "资金方的产品、持有人推送的融资需求及其结果、向资金方转让的债权（保理）。 ",
@@ -968,11 +978,7 @@ function answersCell(request, filling) {
 
 async function pageCommitments(view) {
   await loadMembers();
-  const status = el("select", { id: "commitment-status" },
-    el("option", { value: "", text: T("全部", "All") }),
-    ["open", "withdrawn"].map((s) => el("option", { value: s, text: STATUS[s].join(" ") })));
-  const holder = el("div", {});
-  const paged = () => pagedTable([
+  const paged = pagedTable([
     ["收购方", "Acquirer", (c) => who(c.acquirer)],
     ["凭证", "Voucher", (c) => voucherLink(c.voucher)],
     ["收购价格", "Price", (c) => `${yuan(c.price_per_10000_fen)} / ¥100.00`, "num"],
@@ -983,21 +989,14 @@ async function pageCommitments(view) {
     ["已收购债权", "Claim bought", (c) => yuan(c.exercised_fen), "num"],
     ["应付价款", "Price owed", (c) => yuan(c.paid_fen), "num"],
     ["协议", "Terms", (c) => c.terms_ref],
-  ], (after) => get("/registry/commitments" + query({ status: status.value, limit: PAGE, after })), "commitments",
-  (rows) => rows.sort((a, b) => b.committed_at_ms - a.committed_at_ms));
-  async function load() {  // the status filter is the route's own (server-side)
-    const list = paged();
-    holder.replaceChildren(list.node);
-    await list.load();
-  }
-  status.addEventListener("change", () => load().catch(showError));
+  ], (after, status) => get("/registry/commitments" + query({ status, limit: PAGE, after })), "commitments",
+  (rows) => rows.sort((a, b) => b.committed_at_ms - a.committed_at_ms), null, ["open", "withdrawn"]);
   add(view,
     el("h1", {}, L("收购承诺", "Acquisition commitments")),
     el("p", { class: "lead" }, "收购方承诺在锁定期后按约定价格收购债权；承诺随债权流转及拆分。 ",
       el("span", { class: "en", text: "Acquirers' commitments to buy a claim after a lock period at a set price; they travel with the claim and its parts." })),
-    el("div", { class: "toolbar" }, L("状态", "Status"), status),
-    el("div", { class: "panel" }, holder));
-  await load();
+    el("div", { class: "panel" }, paged.node));
+  await paged.load();
   return "commitments";
 }
 
