@@ -398,13 +398,16 @@ def tx_cases() -> list[TxCase]:
         (DOCUMENT_ID,))
     apply_id = payload_id(_payload(TxCase("", issuance, "apply", apply_body, 1_000, 1)))
     voucher = issued_voucher_id(apply_id)
+    transfer_case = TxCase("transfer of part of a voucher", transfer, "transfer",
+                           transfer.Transfer(holder=a, voucher=voucher, to=b,
+                                             amount_fen=5_000_000, pledgee=None,
+                                             contract_ref="转让合同 ZR-2026-007"), 1_200, 2)
+    moved = part_id(payload_id(_payload(transfer_case)), voucher, 0)  # bob's part
     return [
         TxCase("issuance apply", issuance, "apply", apply_body, 1_000, 1),
-        TxCase("transfer of part of a voucher", transfer, "transfer", transfer.Transfer(
-            holder=a, voucher=voucher, to=b, amount_fen=5_000_000, pledgee=None,
-            contract_ref="转让合同 ZR-2026-007"), 1_200, 2),
+        transfer_case,
         TxCase("pledge create", pledge, "create", pledge.Create(
-            holder=b, bank=bank, voucher=part_id(voucher, voucher, 0), secured_fen=5_000_000,
+            holder=b, bank=bank, voucher=moved, secured_fen=5_000_000,
             loan_due_ms=1_790_000_000_000, loan_ref="LOAN-2026-88", loan_fen=4_000_000,
             loan_rate_bp=435,
             filing=pledge.Filing("ZD2026-0001", 1_767_225_600_000, 1_798_761_600_000)),
