@@ -323,6 +323,10 @@ def refusals() -> list[Refusal]:
                 "one of: green, red"),
         Refusal("ext type", U64, one + b"\xd4\x01\x00", "codec.malformed",
                 "no extension types"),
+        Refusal("the unused byte 0xc1", U64, one + b"\xc1", "codec.malformed",
+                "0xc1 is no msgpack form"),
+        Refusal("map with an integer key", U64, one + b"\x81\x01\x02", "codec.malformed",
+                "no maps; a map key that is not str or bin is not even read"),
         Refusal("not an array at the top", U64, b"\x05", "codec.type",
                 "a record is an array"),
     ]

@@ -399,9 +399,13 @@ export function keyFromSeed(/** @type {Uint8Array} */ seed) {
 /** Whether `signature` is `publicKey`'s Ed25519 signature of `message`. */
 export function verify(publicKey, message, signature) {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  const key = createPublicKey({ key: Buffer.from(concat(SPKI_ED25519, publicKey)),
-    format: "der", type: "spki" });
-  return edVerify(null, message, key, signature);
+  try {
+    const key = createPublicKey({ key: Buffer.from(concat(SPKI_ED25519, publicKey)),
+      format: "der", type: "spki" });
+    return edVerify(null, message, key, signature);
+  } catch {
+    return false; // not a point on the curve
+  }
 }
 
 // ------------------------------------------------------------------ transactions
