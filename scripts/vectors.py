@@ -18,6 +18,7 @@ is intended, run `scripts/vectors` and bump contracts/protocol.py's PROTOCOL_VER
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import types
@@ -189,6 +190,7 @@ def seed_of(name: str) -> bytes:
     return bytes([SEED_NAMES.index(name) + 1]) * 32
 
 
+@functools.cache
 def key(name: str) -> KeyPair:
     return KeyPair(seed_of(name))
 
@@ -206,7 +208,6 @@ def _case_type(annotation: Any) -> type:
     return make_dataclass("Case", [("value", annotation)], frozen=True)
 
 
-Str = str  # an unbounded name for annotations below
 LongStr = Annotated[str, Size(0, 70_000)]
 LongBytes = Annotated[bytes, Size(0, 70_000)]
 LongArray = Annotated[tuple[U32, ...], Size(0, 70_000)]
@@ -238,8 +239,8 @@ def codec_cases() -> list[CodecCase]:
                                long_json("a5", n) if long else None))
     cases += [
         # str bounds count Unicode code points; msgpack's size class counts UTF-8 bytes.
-        CodecCase("str of 10 CJK characters, 30 bytes (fixstr)", Str, "签" * 10),
-        CodecCase("str of 11 CJK characters, 33 bytes (str 8)", Str, "签" * 11),
+        CodecCase("str of 10 CJK characters, 30 bytes (fixstr)", str, "签" * 10),
+        CodecCase("str of 11 CJK characters, 33 bytes (str 8)", str, "签" * 11),
         CodecCase("str of one code point outside the BMP, 4 bytes", OneChar, "\U0001f600"),
         CodecCase("str from an enumeration", Colour, "green"),
     ]
@@ -280,7 +281,7 @@ def refusals() -> list[Refusal]:
                 "a non-negative integer takes the unsigned forms"),
         Refusal("non-minimal int: -1 as int 8", int, one + b"\xd0\xff", "codec.non_canonical",
                 "-1 fits a negative fixint (0xff)"),
-        Refusal("non-minimal str: 'a' as str 8", Str, one + b"\xd9\x01a", "codec.non_canonical",
+        Refusal("non-minimal str: 'a' as str 8", str, one + b"\xd9\x01a", "codec.non_canonical",
                 "a str of 1 byte takes fixstr (0xa1)"),
         Refusal("non-minimal bytes: 1 byte as bin 16", LongBytes, one + b"\xc5\x00\x01\xa5",
                 "codec.non_canonical", "1 byte takes bin 8"),
@@ -301,9 +302,9 @@ def refusals() -> list[Refusal]:
                 "the input ends inside the record"),
         Refusal("str where bytes are expected", LongBytes, one + b"\xa1a", "codec.type",
                 "bytes are bin, never str"),
-        Refusal("bytes where a str is expected", Str, one + b"\xc4\x01a", "codec.type",
+        Refusal("bytes where a str is expected", str, one + b"\xc4\x01a", "codec.type",
                 "a str is str, never bin"),
-        Refusal("invalid UTF-8 in a str", Str, one + b"\xa1\xff", "codec.malformed",
+        Refusal("invalid UTF-8 in a str", str, one + b"\xa1\xff", "codec.malformed",
                 "a str is valid UTF-8"),
         Refusal("bool where an integer is expected", U64, one + b"\xc3", "codec.type",
                 "true is not 1"),
@@ -627,6 +628,7 @@ def build() -> dict[str, Any]:
             for name, doc in documents.items()}
 
 
+@functools.cache
 def record_types() -> dict[str, type]:
     """The record types named in records.json, by their names there."""
     found: dict[str, type] = {}
