@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from contracts import (
     acquisition,
+    credit,
     documents,
     evidence,
     fees,
@@ -151,7 +152,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
-    financing, sale, transfer,
+    financing, sale, transfer, credit,
 )
 
 

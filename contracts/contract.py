@@ -162,6 +162,7 @@ def default_registry() -> Registry:
     """Every contract module this release runs."""
     from contracts import (
         acquisition,
+        credit,
         documents,
         extension,
         fees,
@@ -183,5 +184,5 @@ def default_registry() -> Registry:
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
         payment, obligations, setoff, extension, documents, nodes, products,
-        financing, sale,
+        financing, sale, credit,
     ])

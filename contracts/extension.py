@@ -11,6 +11,7 @@ state is told too: its collateral extended or went overdue.
 
 from __future__ import annotations
 
+from contracts import credit
 from contracts.codec import replace
 from contracts.contract import Context
 from contracts.issuance import DAY_MS
@@ -76,6 +77,7 @@ def end_block(ctx: Context) -> None:
             record = get_debtor_record(ctx.state, voucher.debtor)
             write_debtor_record(ctx.state, replace(
                 record, overdue_vouchers=record.overdue_vouchers + 1))
+            credit.note_overdue(ctx.state, voucher.debtor, ctx.time_ms)
         ctx.emit("voucher.overdue", voucher.id, voucher.holder, voucher.debtor,
                  *pledgee_of(ctx.state, voucher))
 

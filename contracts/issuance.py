@@ -22,6 +22,9 @@ creditor that applies for debts it does not owe: the debtor declines (with a rea
 in the application; not a late confirmation, which only a lapse is), a creditor has at
 most MAX_PENDING_PER_DEBTOR applications waiting for one debtor, and the end-of-block
 step lapses at most MAX_LAPSES_PER_BLOCK applications, the rest in the next blocks.
+A debtor on the blacklist issues nothing, and an application that would take the
+debtor's outstanding and pending amounts over its issuance limit is refused
+(contracts.credit: this family keeps the pending amount there, and notes each lapse).
   a/<id>                         the application
   ac/<creditor><id>, ad/<debtor><id>   every application of a creditor / against a debtor
   aq/<confirm_by_ms:8><id>       applications waiting for the debtor, by deadline
@@ -33,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import basis
+from contracts import basis, credit
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -235,6 +238,7 @@ def close(state: Overlay, application: Application) -> None:
     """Free the basis contract, if this application holds it, and, if it still waited
     for the debtor, stop waiting."""
     basis.free(state, *_basis_of(application), _use(application))
+    credit.add_pending(state, application.terms.debtor, -application.terms.amount_fen)
     if application.status == "applied":
         stop_waiting(state, application)
 
@@ -269,6 +273,8 @@ def apply(ctx: Context, body: Apply) -> None:
         "an extension clause gives both the days per extension and how many times",
     )
     require_basis_free(ctx.state, body.creditor, terms)
+    credit.require_not_listed(ctx.state, terms.debtor)
+    credit.require_issuance_within_limit(ctx.state, terms.debtor, terms.amount_fen)
     require(
         pending_count(ctx.state, body.creditor, terms.debtor) < MAX_PENDING_PER_DEBTOR,
         "issuance.too_many_pending",
@@ -297,6 +303,7 @@ def apply(ctx: Context, body: Apply) -> None:
     ctx.state.put(debtor_index_key(terms.debtor, application.id), b"")
     ctx.state.put(deadline_key(confirm_by_ms, application.id), b"")
     _count_pending(ctx.state, application, +1)
+    credit.add_pending(ctx.state, terms.debtor, terms.amount_fen)
     ctx.emit("application.submitted", application.id, body.creditor, terms.debtor)
 
 
@@ -364,6 +371,7 @@ def approve(ctx: Context, body: Approve) -> None:
     )
     require_active(ctx.state, application.creditor)
     require_active(ctx.state, terms.debtor)
+    credit.require_not_listed(ctx.state, terms.debtor)
     voucher_id = issued_voucher_id(application.id)
     issue(
         ctx.state,
@@ -397,6 +405,8 @@ def approve(ctx: Context, body: Approve) -> None:
     )
     updated = with_status(application, "issued", ctx.time_ms, voucher=voucher_id)
     put_record(ctx.state, application_key(application.id), updated)
+    # No longer pending: the voucher's amount is outstanding on the debtor's record now.
+    credit.add_pending(ctx.state, terms.debtor, -terms.amount_fen)
     # The basis stays taken for good: it now backs the voucher.
     basis.repoint(ctx.state, *_basis_of(application), _use(application),
                   basis.Use("voucher", voucher_id))
@@ -459,6 +469,7 @@ def end_block(ctx: Context) -> None:
         record = get_debtor_record(ctx.state, application.terms.debtor)
         write_debtor_record(ctx.state, replace(
             record, late_confirmations=record.late_confirmations + 1))
+        credit.note_late_confirmation(ctx.state, application.terms.debtor, ctx.time_ms)
         ctx.emit(
             "application.lapsed", application_id, application.creditor, application.terms.debtor
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from contracts import applied, fees, governance, membership, nodes
+from contracts import applied, credit, fees, governance, membership, nodes
 from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode, sha256
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
@@ -271,6 +271,18 @@ class GenesisMember:
 
 
 @dataclass(frozen=True)
+class BlacklistCriteria:
+    """Listed at N overdue vouchers or M late confirmations within D days."""
+
+    overdue_vouchers: U32
+    late_confirmations: U32
+    period_days: U32
+
+
+BLACKLIST_DEFAULTS = BlacklistCriteria(3, 3, 365)
+
+
+@dataclass(frozen=True)
 class Genesis:
     chain_id: Name
     time_ms: TimeMs
@@ -280,6 +292,8 @@ class Genesis:
     # height 0 and the observers. Empty only for rule tests that run no chain.
     validators: Annotated[tuple[nodes.Validator, ...], Size(0, nodes.MAX_VALIDATORS)] = ()
     observers: Annotated[tuple[nodes.Observer, ...], Size(0, nodes.MAX_OBSERVERS)] = ()
+    # The blacklist criteria (contracts.credit.Criteria) until the agency sets others.
+    blacklist: BlacklistCriteria = BLACKLIST_DEFAULTS
 
 
 def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, bytes | None]]:
@@ -296,6 +310,9 @@ def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, byt
     nodes.write_genesis(state, genesis.validators, genesis.observers)
     rate = genesis.fee_rate_bp
     fees.write_schedule(state, fees.Schedule(rate, rate, genesis.time_ms, 0))
+    b = genesis.blacklist
+    credit.write_criteria(state, credit.Criteria(
+        b.overdue_vouchers, b.late_confirmations, b.period_days, genesis.time_ms, 0))
     for name in registry.names():
         first = registry.first(name)
         activation = governance.Activation(first.version, first.code_hash, 0)

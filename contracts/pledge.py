@@ -20,6 +20,8 @@ stays pledged and the released part, free for the holder again.
   pn                             the last registration number given
   pv/<voucher><pledge>, po/<origin><pledge>, pb/<bank><pledge>,
   pp/<pledgor><pledge>, pd/<debtor><pledge>   the registry's indices
+A pledge that would take the bank's exposure to the debtor over the limit it set is
+refused (contracts.credit: this family keeps the amounts pledged to each bank there).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import fees
+from contracts import credit, fees
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -285,6 +287,7 @@ def clear_for(ctx: Context, voucher: Voucher, pledgee: bytes | None, operation: 
             f"the voucher is pledged to {pledge.bank.hex()}, not to {(pledgee or b'').hex()}")
     require_lender(ctx.state, pledge.bank)
     _finish(ctx, pledge, "released", f"consented: {operation}"[:64])
+    credit.add_pledged(ctx.state, pledge.bank, pledge.debtor, -pledge.secured_fen)
     ctx.emit("pledge.released", pledge.id, pledge.pledgor, pledge.bank, voucher.debtor)
     return update(ctx.state, voucher, pledge=None)
 
@@ -349,6 +352,7 @@ def register(ctx: Context, voucher: Voucher, body: Create) -> Pledge:
             "a claim is pledged once",
         )
     _require_terms(ctx, voucher, body)
+    credit.require_exposure_within_limit(ctx.state, bank, voucher.debtor, body.secured_fen)
     pledge = Pledge(
         id=ctx.tx_id,
         registration_no=_next_registration_no(ctx.state),
@@ -380,6 +384,7 @@ def register(ctx: Context, voucher: Voucher, body: Create) -> Pledge:
     ctx.state.put(by_pledgor_key(voucher.holder, pledge.id), b"")
     ctx.state.put(by_debtor_key(voucher.debtor, pledge.id), b"")
     update(ctx.state, voucher, pledge=pledge.id)
+    credit.add_pledged(ctx.state, bank, voucher.debtor, body.secured_fen)
     fees.charge(ctx, voucher.holder, "pledge", voucher.amount_fen)
     ctx.emit("pledge.registered", pledge.id, voucher.holder, bank, voucher.debtor)
     return pledge
@@ -414,6 +419,10 @@ def amend(ctx: Context, body: Amend) -> None:
                  loan_fen=body.loan_fen, loan_rate_bp=body.loan_rate_bp, filing=body.filing)
     require(any(getattr(pledge, name) != value for name, value in terms.items()),
             "pledge.no_change", "the new terms are the pledge's terms already")
+    credit.require_exposure_within_limit(ctx.state, pledge.bank, pledge.debtor,
+                                         body.secured_fen - pledge.secured_fen)
+    credit.add_pledged(ctx.state, pledge.bank, pledge.debtor,
+                       body.secured_fen - pledge.secured_fen)
     put_record(ctx.state, pledge_key(pledge.id), replace(
         pledge, **terms, changed_at_ms=ctx.time_ms, amendments=pledge.amendments + 1))
     ctx.emit("pledge.amended", pledge.id, pledge.pledgor, pledge.bank)
@@ -453,6 +462,7 @@ def release_part(ctx: Context, body: ReleasePart) -> None:
     put_record(ctx.state, pledge_key(pledge.id), replace(
         pledge, voucher=kept.id, secured_fen=pledge.secured_fen - body.amount_fen,
         released_fen=pledge.released_fen + body.amount_fen, changed_at_ms=ctx.time_ms))
+    credit.add_pledged(ctx.state, pledge.bank, pledge.debtor, -body.amount_fen)
     ctx.emit("pledge.part_released", pledge.id, pledge.pledgor, pledge.bank, voucher.debtor)
     for part in (kept, freed):
         ctx.emit("voucher.split", part.id, voucher.holder, voucher.debtor)
@@ -462,6 +472,7 @@ def release(ctx: Context, body: Release) -> None:
     pledge = _active_pledge_of_bank(ctx, body.pledge, body.bank)
     voucher = load_live(ctx.state, pledge.voucher)
     _finish(ctx, pledge, "released", "released by the bank")
+    credit.add_pledged(ctx.state, pledge.bank, pledge.debtor, -pledge.secured_fen)
     update(ctx.state, voucher, pledge=None)
     ctx.emit("pledge.released", pledge.id, pledge.pledgor, pledge.bank, voucher.debtor)
 
@@ -475,6 +486,8 @@ def enforce(ctx: Context, body: Enforce) -> None:
     )
     voucher = load_live(ctx.state, pledge.voucher)
     _finish(ctx, pledge, "enforced", "enforced after the loan fell due")
+    # What was pledged becomes held (at most the secured amount): no new exposure.
+    credit.add_pledged(ctx.state, pledge.bank, pledge.debtor, -pledge.secured_fen)
     assert voucher.reserved_by is None, "a pledged voucher is never reserved"
     voucher = update(ctx.state, voucher, pledge=None)
     taken_fen = min(pledge.secured_fen, voucher.amount_fen)

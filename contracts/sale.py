@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import fees, obligations
+from contracts import credit, fees, obligations
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, OneOf, Size, TimeMs, replace, sha256
 from contracts.contract import Context, Operation
@@ -270,6 +270,7 @@ def execute(ctx: Context, voucher: Voucher, buyer: bytes, price_fen: int, rate_b
     require_terms(rate_bp, price_fen, voucher.amount_fen, contract_ref)
     require_documents(ctx.state, documents, (seller, buyer))
     require_filing(filing, ctx.time_ms)
+    credit.require_exposure_within_limit(ctx.state, buyer, voucher.debtor, voucher.amount_fen)
     (sold,) = replace_with(ctx.state, voucher, [(buyer, voucher.amount_fen, "sale")],
                            ctx.tx_id, ctx.time_ms, ctx.height)
     sale = ClaimSale(

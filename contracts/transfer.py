@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import fees
+from contracts import credit, fees
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -229,6 +229,9 @@ def move_part(ctx: Context, body_holder: bytes, voucher_id: bytes, to: bytes, am
     """Move `amount_fen` of a voucher from its holder to `to`; returns the moved part's id.
     Both sign the transaction that calls it (a transfer, a merchant payment)."""
     voucher = _check_move(ctx, body_holder, voucher_id, to, amount_fen, pledgee, operation)
+    # Checked where the transferee signs (here and in `sign`, not at an offer): the refusal
+    # names its exposure, which is the transferee's to read.
+    credit.require_exposure_within_limit(ctx.state, to, voucher.debtor, amount_fen)
     return _hand_over(ctx, voucher, to, amount_fen, cause)
 
 
@@ -303,6 +306,7 @@ def sign(ctx: Context, body: Sign) -> None:
             "only the transferee named in the transfer signs or refuses it")
     require_can_hold(ctx.state, body.to)
     require_active(ctx.state, pending.holder)
+    credit.require_exposure_within_limit(ctx.state, body.to, pending.debtor, pending.amount_fen)
     # The part's id is known before it is created: the state's first part in this tx.
     moved_id = part_id(ctx.tx_id, pending.voucher, 0)
     voucher = _close(ctx, pending, "signed", moved=moved_id)

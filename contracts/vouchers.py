@@ -15,6 +15,8 @@ Every contract changes vouchers only through the functions here (`issue`, `repla
   o/<origin>                     the origin's face value, redeemed and set-off totals
   dr/<debtor>                    the debtor's record (outstanding, confirmations, overdue)
   hl/<holder>                    what a holder holds in all
+  hd/<holder><debtor>            what a holder holds of one debtor's claims (fen; a
+                                 funder's exposure to that debtor, contracts.credit)
 """
 
 from __future__ import annotations
@@ -180,6 +182,10 @@ def holder_totals_key(holder: bytes) -> bytes:
     return b"hl/" + holder
 
 
+def held_on_key(holder: bytes, debtor: bytes) -> bytes:
+    return b"hd/" + holder + debtor
+
+
 def issued_voucher_id(application_id: bytes) -> bytes:
     return sha256(b"claimledger/voucher/issue\x00" + application_id)
 
@@ -208,6 +214,12 @@ def get_debtor_record(state: Reader, debtor: bytes) -> DebtorRecord:
 def get_holder_totals(state: Reader, holder: bytes) -> HolderTotals:
     found = get_record(state, holder_totals_key(holder), HolderTotals)
     return found or HolderTotals(holder, 0, 0)
+
+
+def held_on(state: Reader, holder: bytes, debtor: bytes) -> int:
+    """The fen of `debtor`'s claims that `holder` holds in live voucher states."""
+    raw = state.get(held_on_key(holder, debtor))
+    return 0 if raw is None else int.from_bytes(raw, "big")
 
 
 def _ids(state: Reader, prefix: bytes) -> list[bytes]:
@@ -360,8 +372,21 @@ def _put(state: Overlay, voucher: Voucher) -> None:
 
 
 def _add_totals(state: Overlay, voucher: Voucher, sign: int) -> None:
+    _write_held_on(state, voucher.debtor, {voucher.holder: sign * voucher.amount_fen})
     _write_totals(state, {voucher.holder: (sign * voucher.amount_fen, sign)},
                   {voucher.debtor: sign * voucher.amount_fen}, {voucher.origin: sign})
+
+
+def _write_held_on(state: Overlay, debtor: bytes, changes: dict[bytes, int]) -> None:
+    """Add each holder's change of fen held of `debtor`'s claims to `hd/`."""
+    for holder in sorted(changes):
+        if changes[holder]:
+            held = held_on(state, holder, debtor) + changes[holder]
+            assert held >= 0
+            if held:
+                state.put(held_on_key(holder, debtor), held.to_bytes(8, "big"))
+            else:
+                state.delete(held_on_key(holder, debtor))
 
 
 def _write_totals(state: Overlay, holders: dict[bytes, tuple[int, int]],
@@ -479,6 +504,7 @@ def replace_with(
         holders[holder] = (fen + amount_fen, count + 1)
         created.append(child)
     moved_fen = sum(amount for _, amount, _ in parts)
+    _write_held_on(state, voucher.debtor, {h: fen for h, (fen, _) in holders.items()})
     _write_totals(state, holders, {voucher.debtor: moved_fen - voucher.amount_fen},
                   {voucher.origin: len(parts) - 1})
     return created

@@ -28,10 +28,11 @@ from pydantic import Field, model_validator
 
 from contracts import nodes
 from contracts.contract import Registry
+from contracts.credit import MAX_PERIOD_DAYS, MAX_RECENT
 from contracts.errors import LedgerError
 from contracts.fees import MAX_RATE_BP
 from contracts.identity import parse_address
-from contracts.ledger import Genesis, GenesisMember
+from contracts.ledger import BLACKLIST_DEFAULTS, BlacklistCriteria, Genesis, GenesisMember
 from contracts.membership import ROLES
 from node.blocks import MAX_BLOCK_TXS
 from node.config import Limits, NetworkConfig, NodeEntry, Timing
@@ -63,6 +64,12 @@ class Parameters(Strict):
     timeout_delta_ms: _bounded(0, 600_000)  # ... grow by this each round
     clock_drift_ms: _bounded(0, 60_000)  # a block time this far ahead (plus the delay) is refused
     message_delay_ms: _bounded(0, 60_000)
+    # The blacklist criteria (contracts.credit) until the agency sets others: listed at
+    # this many overdue vouchers or late confirmations within this many days.
+    blacklist_overdue_vouchers: _bounded(1, MAX_RECENT) = BLACKLIST_DEFAULTS.overdue_vouchers
+    blacklist_late_confirmations: _bounded(1, MAX_RECENT) = \
+        BLACKLIST_DEFAULTS.late_confirmations
+    blacklist_period_days: _bounded(1, MAX_PERIOD_DAYS) = BLACKLIST_DEFAULTS.period_days
 
 
 class GenesisValidator(Strict):
@@ -239,7 +246,9 @@ def network_config(document: GenesisDocument, hash_: bytes, max_mempool_txs: int
                                   parse_address(v.operator), v.name)
                   for v in document.validators),
             tuple(nodes.Observer(parse_address(o.key), parse_address(o.operator), o.name)
-                  for o in document.observers)),
+                  for o in document.observers),
+            BlacklistCriteria(p.blacklist_overdue_vouchers, p.blacklist_late_confirmations,
+                              p.blacklist_period_days)),
         validators=validators, observers=observers, timing=timing,
         fee_rate_bp=p.fee_rate_bp, limits=limits, genesis_hash=hash_,
     )

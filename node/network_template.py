@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError
 
 from contracts.contract import Registry, default_registry
 from contracts.errors import LedgerError
+from contracts.ledger import BLACKLIST_DEFAULTS
 from contracts.tls_binding import default_api_tls
 from node.config import Limits
 from node.genesis import (
@@ -69,6 +70,14 @@ class TemplateNode(Strict):
     operator: str = ""  # a member's handle, name or address; left out: the agency
 
 
+class TemplateBlacklist(Strict):
+    """[blacklist]: the criteria (contracts.credit) in force until the agency sets others."""
+
+    overdue_vouchers: int = BLACKLIST_DEFAULTS.overdue_vouchers
+    late_confirmations: int = BLACKLIST_DEFAULTS.late_confirmations
+    period_days: int = BLACKLIST_DEFAULTS.period_days
+
+
 class TemplateMember(Strict):
     handle: str = ""
     name: Annotated[str, Field(min_length=1)]
@@ -81,6 +90,7 @@ class NetworkTemplate(Strict):
     genesis_time: datetime | int = 0  # an offset date-time, or milliseconds since 1970
     fee_rate_bp: int = 0
     timing: TemplateTiming = TemplateTiming()
+    blacklist: TemplateBlacklist = TemplateBlacklist()
     validators: list[TemplateNode] = Field(default_factory=list)
     observers: list[TemplateNode] = Field(default_factory=list)
     members: list[TemplateMember] = Field(default_factory=list)
@@ -158,7 +168,9 @@ def read_plan(text: str, registry: Registry | None = None) -> Plan:
         "protocol_version": PROTOCOL_VERSION,
         "parameters": {"fee_rate_bp": plan.fee_rate_bp,
                        **{name: timing[name] for name in Parameters.model_fields
-                          if name != "fee_rate_bp"}},
+                          if name in timing},
+                       **{f"blacklist_{name}": value
+                          for name, value in plan.blacklist.model_dump().items()}},
         "validators": [node("validators", i, v) for i, v in enumerate(plan.validators)],
         "observers": [node("observers", i, o) for i, o in enumerate(plan.observers)],
         "members": members,
@@ -169,6 +181,6 @@ def read_plan(text: str, registry: Registry | None = None) -> Plan:
         genesis = GenesisDocument.model_validate(document)
     except ValidationError as e:  # the genesis's checks, named as network.toml spells them
         message = describe(e).replace("parameters.fee_rate_bp", "fee_rate_bp") \
-            .replace("parameters.", "timing.")
+            .replace("parameters.blacklist_", "blacklist.").replace("parameters.", "timing.")
         raise LedgerError("config.invalid", f"network.toml: {message}") from None
     return Plan(genesis, plan.timing.max_mempool_txs, plan.timing.sync_batch_blocks, limits)

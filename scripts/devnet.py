@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from contracts import (  # noqa: E402
     acquisition,
+    credit,
     documents,
     fees,
     financing,
@@ -336,6 +337,7 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     run("fees", "record_payment", fees.RecordPayment(
         a["agency"], a["mingda"], 150, "BANK-TRANSFER 2026-11-24 fee"), "agency")
     financed = financing_demo(run, issue, a, api)
+    limits = credit_demo(run, signed, a, api, 38_000_000)
     # An application waiting for the core enterprise's confirmation (确权).
     pending_terms = issuance.Terms(
         debtor=a["core"], amount_fen=38_000_000, due_ms=day_end_ms(180),
@@ -387,7 +389,7 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
         "offers": [flat["id"], materials["id"]], "redemption": asked["id"],
         "extending": extending, "overdue": overdue, "obligations": [i.hex() for i in loop],
         "setoff_round": round_id, "setoff_remainder": remainder, "setoff_run": run_id,
-        "product": subjects(product, "product.published")[0], **financed,
+        "product": subjects(product, "product.published")[0], **financed, **limits,
     }
 
 
@@ -444,6 +446,30 @@ def financing_demo(run: Callable[..., dict], issue: Callable[..., tuple[str, str
     return {"financing_request": request.hex(), "financed_pledge": loan,
             "claim_sale": subjects(sold, "sale.sold")[0],
             "passed_on": subjects(passed, "voucher.transferred")[0]}
+
+
+def credit_demo(run: Callable[..., dict], signed: Callable[..., Transaction],
+                a: dict[str, bytes], api: Desk, room_fen: int) -> dict:
+    """The bank's exposure limit on Huayuan (大额风险暴露), and Huayuan's issuance limit
+    (授信额度) following the bank's credit line, set with `room_fen` left for the
+    application that waits for confirmation; an application over it is refused."""
+    run("credit", "set_exposure_limit", credit.SetExposureLimit(
+        a["bank"], a["core"], 500_000_000), "bank")
+    used_fen = api.call(f"/v1/credit/debtors/{a['core'].hex()}")["used_fen"]
+    limit_fen = -(-(used_fen + room_fen) // 10_000_000) * 10_000_000  # whole ¥100,000
+    run("credit", "set_limit", credit.SetLimit(
+        a["agency"], a["core"], limit_fen, a["bank"], "SX-2026-1201 综合授信协议"),
+        "agency", "bank")
+    over = issuance.Terms(
+        debtor=a["core"], amount_fen=limit_fen - used_fen + 1, due_ms=day_end_ms(180),
+        asset_offset=False, consumption_offset=True, extension_days=0, extension_max=0,
+        basis_ref="HT-2026-0903 超额申请", basis_sha256=bytes(32))
+    answer = api.call("/v1/txs", {"tx": encode(signed(
+        "issuance", "apply", issuance.Apply(a["mingda"], over), "mingda")).hex()})
+    if "error" not in answer:  # checked in the block, not at the door: read its result
+        answer = api.call(f"/v1/txs/{answer['id']}?wait_ms=3000")
+    return {"issuance_limit_fen": limit_fen,
+            "refused_over_limit": answer.get("error", {}).get("code", "not refused")}
 
 
 def setoff_run(api: Desk, signed: Callable[..., Transaction], a: dict[str, bytes]) -> str:
@@ -678,6 +704,10 @@ def guide(state: dict) -> None:
     say(f"  voucher {demo['overdue'][:16]}… fell due with no extension clause: overdue (逾期);")
     say(f"  application {demo['pending_application']} awaits the core enterprise's "
         "confirmation;")
+    say(f"  Huayuan's issuance limit {fen_text(demo['issuance_limit_fen'])} follows the bank's "
+        "credit line (授信额度);")
+    say("    the bank caps its exposure to Huayuan at ¥5,000,000 (大额风险暴露); an application")
+    say(f"    over the limit was refused ({demo['refused_over_limit']});")
     say(f"  set-off round {demo['setoff_round']}")
     say("    (债权债务闭环抵销): Huayuan owed Xinhe through that extended voucher, Xinhe owed")
     say("    Mingda for rebar, Mingda owed Huayuan for site services; the agency proposed")
@@ -707,6 +737,8 @@ def guide(state: dict) -> None:
     say(f"  {wallet} {by['mingda']['key_file']} obligations")
     say(f"  {wallet} {by['xinhe']['key_file']} setoff round {demo['setoff_round']}")
     say(f"  {wallet} {by['agency']['key_file']} setoff plan")
+    say(f"  {wallet} {by['mingda']['key_file']} credit show {by['core']['address']}")
+    say(f"  {wallet} {by['bank']['key_file']} credit exposure {by['core']['address']}")
     say(f"  {wallet} {by['mingda']['key_file']} setoff mandate")
     # Every other route wants a request signed by a member key, which the wallet makes.
     curl = "curl --insecure" if state.get("tls") else "curl"  # curl knows no node keys

@@ -69,8 +69,12 @@ def free_port_block(count: int) -> int:
     """The first of `count` consecutive free ports, below the ephemeral range (from
     32768 on Linux), so that no outgoing connection takes one of them meanwhile."""
     rng = random.Random()
+    # Test workers running side by side (pytest-xdist: gw0, gw1, ...) draw from ranges of
+    # their own, so two networks never race for one port between check and bind.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 4
+    low = 20_000 + worker * 3_000
     for _ in range(200):
-        base = rng.randrange(20_000, 32_000 - count)
+        base = rng.randrange(low, low + 3_000 - count)
         try:
             for port in range(base, base + count):
                 with socket.socket() as s:

@@ -45,6 +45,7 @@ from contracts import (
     acquisition,
     basis,
     commitment,
+    credit,
     fees,
     financing,
     issuance,
@@ -76,6 +77,7 @@ from contracts.vouchers import (
     issued_voucher_id,
     part_id,
 )
+from contracts.vouchers import held_on as vouchers_held_on  # credit limits
 from tests.memledger import CHAIN, ROLES, Ledger
 
 NAMES = tuple(ROLES)
@@ -243,6 +245,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.fee_bp = (FEE_BP, FEE_BP)
         self.charged: dict[str, int] = {}
         self.sales: dict[bytes, ModelSale] = {}
+        self.init_credit()
 
     # -------------------------------------------------------------- model queries
 
@@ -451,6 +454,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if any(self.member_status.get(n) == "suspended" for n in attempt.signers):
             # A suspended member signs nothing: checked before any rule of the operation.
             attempt = replace(attempt, expect="membership.suspended")
+        attempt = self.with_exposure_limit(attempt)  # credit limits
         tx = self.ledger.tx(attempt.contract, attempt.operation, attempt.body, *attempt.signers)
         name = f"{attempt.contract}.{attempt.operation}"
         if attempt.expect is not None:
@@ -531,6 +535,10 @@ class LifecycleMachine(RuleBasedStateMachine):
                                  issuance.Approve(self.ledger.addr("agency"), application),
                                  "agency")
         voucher_id = issued_voucher_id(application)
+        if self.over_issuance_limit(debtor, amount_fen):  # credit limits
+            assert self.ledger.refused(apply, confirm, approve) == "credit.issuance_limit"
+            event("issuance: over the debtor's limit")
+            return
 
         def effect() -> None:
             self.bases[voucher_id] = (creditor, debtor, basis)
@@ -2202,6 +2210,184 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert member is not None and member.status == self.member_status[name]
             assert fees.get_account(state, self.ledger.addr(name)).charged_fen == \
                 self.charged.get(name, 0)
+
+
+    # -------------------------------------------------------------- credit limits
+    # The agency's issuance limits on the debtors and the banks' exposure limits on them
+    # (contracts/credit.py). Each limit keeps a ceiling: the limit, or what was used when
+    # it was set if more (a lowered limit refuses new use only); use never rises above it.
+
+    def init_credit(self) -> None:
+        self.issuance_limits: dict[str, tuple[int, int]] = {}  # debtor: limit, ceiling
+        self.exposure_limits: dict[tuple[str, str], tuple[int, int]] = {}  # (bank, debtor)
+        self.credit_pending: dict[bytes, tuple[str, int, int]] = {}  # debtor, fen, confirm_by
+
+    def model_pending_fen(self, debtor: str) -> int:
+        return sum(fen for d, fen, confirm_by_ms in self.credit_pending.values()
+                   if d == debtor and confirm_by_ms >= self.ledger.time_ms)
+
+    def model_outstanding_fen(self, debtor: str) -> int:
+        return sum(v.amount_fen for v in self.vouchers.values()
+                   if v.status == "active" and v.debtor == debtor)
+
+    def model_used_fen(self, debtor: str) -> int:
+        return self.model_outstanding_fen(debtor) + self.model_pending_fen(debtor)
+
+    def model_pledged_fen(self, bank: str, debtor: str) -> int:
+        return sum(p.secured_fen for p in self.pledges.values() if p.status == "active"
+                   and p.bank == bank and self.vouchers[p.voucher].debtor == debtor)
+
+    def model_held_fen(self, holder: str, debtor: str) -> int:
+        return sum(v.amount_fen for v in self.vouchers.values()
+                   if v.status == "active" and v.holder == holder and v.debtor == debtor)
+
+    def model_exposure_fen(self, bank: str, debtor: str) -> int:
+        return self.model_pledged_fen(bank, debtor) + self.model_held_fen(bank, debtor)
+
+    def over_issuance_limit(self, debtor: str, amount_fen: int) -> bool:
+        limit = self.issuance_limits.get(debtor)
+        return limit is not None and self.model_used_fen(debtor) + amount_fen > limit[0]
+
+    def exposure_added(self, attempt: Attempt) -> tuple[str, str, int] | None:
+        """(funder, debtor, fen) an accepted attempt adds to a funder's exposure, less what
+        a pledge to that funder it ends first gives back; None for what adds none."""
+        body = attempt.body
+        freed = 0
+        if isinstance(body, pledge.Create):
+            funder, voucher, added = self.name_of[body.bank], body.voucher, body.secured_fen
+        elif isinstance(body, pledge.Amend):
+            found = self.pledges[body.pledge]
+            funder, voucher = found.bank, found.voucher
+            added = body.secured_fen - found.secured_fen
+        elif isinstance(body, (transfers.Transfer, sale.Sell)):
+            to = body.to if isinstance(body, transfers.Transfer) else body.buyer
+            funder, voucher, added = self.name_of.get(to, ""), body.voucher, body.amount_fen
+            pledged = self.vouchers[voucher].pledge if voucher in self.vouchers else None
+            if pledged is not None and self.pledges[pledged].bank == funder \
+                    and body.pledgee == to:
+                freed = self.pledges[pledged].secured_fen  # released before it moves
+        elif isinstance(body, transfers.Sign):
+            t = self.transfers[body.transfer]
+            funder, voucher, added = t.to, t.voucher, t.amount_fen
+        elif isinstance(body, financing.Accept) and body.quote in self.answers:
+            answer = self.answers[body.quote]
+            request = self.financings[answer.request]
+            funder, voucher = answer.funder, request.voucher
+            added = request.amount_fen if request.kind == "pledge_loan" else answer.amount_fen
+        else:
+            return None
+        if voucher not in self.vouchers:
+            return None
+        return funder, self.vouchers[voucher].debtor, added - freed
+
+    def with_exposure_limit(self, attempt: Attempt) -> Attempt:
+        """An attempt the model accepts but that would take a bank's exposure over its
+        limit is refused with credit.exposure_limit (checked after every other rule)."""
+        added = self.exposure_added(attempt) if attempt.expect is None else None
+        if added is None:
+            return attempt
+        funder, debtor, fen = added
+        limit = self.exposure_limits.get((funder, debtor))
+        if limit is None or fen <= 0 or self.model_exposure_fen(funder, debtor) + fen <= limit[0]:
+            return attempt
+        return replace(attempt, expect="credit.exposure_limit")
+
+    @rule(data=st.data())
+    def set_issuance_limit(self, data: st.DataObject) -> None:
+        debtor = data.draw(st.sampled_from(DEBTORS))
+        if debtor in self.issuance_limits and data.draw(st.booleans()):
+            body = credit.RemoveLimit(self.ledger.addr("agency"), self.ledger.addr(debtor))
+
+            def removed(tx_id: bytes) -> None:
+                del self.issuance_limits[debtor]
+
+            self.submit(data, Attempt("credit", "remove_limit", body, ("agency",), None,
+                                      removed))
+            return
+        used = self.model_used_fen(debtor)
+        limit_fen = max(0, used + data.draw(st.integers(-1_000_000, 4_000_000)))
+        body = credit.SetLimit(self.ledger.addr("agency"), self.ledger.addr(debtor), limit_fen,
+                               None, "SX-machine")
+
+        def effect(tx_id: bytes) -> None:
+            self.issuance_limits[debtor] = (limit_fen, max(limit_fen, used))
+
+        self.submit(data, Attempt("credit", "set_limit", body, ("agency",), None, effect))
+
+    @rule(data=st.data())
+    def apply_against_a_limit(self, data: st.DataObject) -> None:
+        """A creditor applies alone; the application waits for the debtor (and lapses)."""
+        creditor = self.pick(data, [c for c in CREDITORS if self.active(c)])
+        debtor = self.pick(data, [d for d in DEBTORS if self.active(d)])
+        if creditor is None or debtor is None:
+            return
+        amount_fen = data.draw(st.integers(1, 2_000_000))
+        basis_ref = f"HT-credit-{self.ledger.nonce}"
+        terms = issuance.Terms(self.ledger.addr(debtor), amount_fen,
+                               self.ledger.time_ms + 60 * DAY_MS, True, False, 0, 0,
+                               basis_ref, sha256(basis_ref.encode()))
+        body = issuance.Apply(self.ledger.addr(creditor), terms)
+        expect = "credit.issuance_limit" if self.over_issuance_limit(debtor, amount_fen) \
+            else None
+
+        def effect(tx_id: bytes) -> None:
+            confirm_by_ms = self.ledger.time_ms + issuance.CONFIRMATION_WINDOW_MS
+            self.credit_pending[tx_id] = (debtor, amount_fen, confirm_by_ms)
+
+        self.submit(data, Attempt("issuance", "apply", body, (creditor,), expect, effect))
+
+    @rule(data=st.data())
+    def set_exposure_limit(self, data: st.DataObject) -> None:
+        bank = data.draw(st.sampled_from(BANKS))
+        debtor = data.draw(st.sampled_from(DEBTORS))
+        if not self.active(bank):
+            return
+        if (bank, debtor) in self.exposure_limits and data.draw(st.booleans()):
+            body = credit.RemoveExposureLimit(self.ledger.addr(bank), self.ledger.addr(debtor))
+
+            def removed(tx_id: bytes) -> None:
+                del self.exposure_limits[(bank, debtor)]
+
+            self.submit(data, Attempt("credit", "remove_exposure_limit", body, (bank,), None,
+                                      removed))
+            return
+        exposure = self.model_exposure_fen(bank, debtor)
+        limit_fen = max(0, exposure + data.draw(st.integers(-500_000, 2_000_000)))
+        body = credit.SetExposureLimit(self.ledger.addr(bank), self.ledger.addr(debtor),
+                                       limit_fen)
+
+        def effect(tx_id: bytes) -> None:
+            self.exposure_limits[(bank, debtor)] = (limit_fen, max(limit_fen, exposure))
+
+        self.submit(data, Attempt("credit", "set_exposure_limit", body, (bank,), None, effect))
+
+    @invariant()
+    def credit_use_stays_within_the_limits(self) -> None:
+        """The ledger's counters are the model's, and no use rises above its ceiling."""
+        state = self.ledger.store
+        for debtor in DEBTORS:
+            found = credit.debtor_credit(state, self.ledger.addr(debtor))
+            assert (found.outstanding_fen, found.pending_fen) == (
+                self.model_outstanding_fen(debtor), self.model_pending_fen(debtor))
+            if debtor in self.issuance_limits:
+                limit_fen, ceiling = self.issuance_limits[debtor]
+                used = found.outstanding_fen + found.pending_fen
+                assert used <= ceiling, f"{debtor} uses {used} fen over its limit {limit_fen}"
+                self.issuance_limits[debtor] = (limit_fen, max(limit_fen, min(ceiling, used)))
+            for holder in NAMES:
+                assert vouchers_held_on(state, self.ledger.addr(holder),
+                                        self.ledger.addr(debtor)) == \
+                    self.model_held_fen(holder, debtor)
+            for bank in BANKS:
+                exposure = credit.exposure(state, self.ledger.addr(bank), self.ledger.addr(debtor))
+                assert exposure.pledged_fen == self.model_pledged_fen(bank, debtor)
+                if (bank, debtor) in self.exposure_limits:
+                    limit_fen, ceiling = self.exposure_limits[(bank, debtor)]
+                    taken = exposure.pledged_fen + exposure.held_fen
+                    assert taken <= ceiling, f"{bank} holds {taken} fen on {debtor}, over " \
+                        f"its limit {limit_fen}"
+                    self.exposure_limits[(bank, debtor)] = (
+                        limit_fen, max(limit_fen, min(ceiling, taken)))
 
 
 LifecycleMachine.TestCase.settings = settings(

@@ -453,6 +453,13 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/registry/sales", {}, {"status": "sold"}),
         ("/v1/registry/rounds", {}, {"status": "open"}),
         ("/v1/registry/fees", {}, {"limit": "2"}),
+        # period reports and alerts (node/http/reports.py, node/http/alerts.py)
+        ("/v1/reports", {}, {"period": "2027", "by": "debtor"}),
+        ("/v1/reports", {}, {"period": "2027-01", "by": "bank", "member": a("bank")}),
+        ("/v1/reports", {}, {"period": "2027-annual", "by": "region", "format": "csv"}),
+        ("/v1/reports", {}, {"period": "2027-Q1", "by": "month", "format": "xlsx"}),
+        ("/v1/alerts", {}, {"threshold_pct": "10"}),
+        ("/v1/alerts", {}, {"kind": "overdue", "limit": "1"}),
         ("/v1/evidence", {}, {"limit": "2"}),  # none here: tests/test_evidence.py has some
         ("/v1/nodes", {}, {}),
         ("/v1/nodes/proposals", {}, {}),
@@ -460,6 +467,13 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/proofs/{kind}/{id}", {"kind": "setoff_usage",
                                     "id": i("run") + a("supplier")}, {}),
         ("/v1/proofs/{kind}/{id}", {"kind": "holder_totals", "id": a("bank")}, {}),
+        # credit limits and the blacklist
+        ("/v1/credit/debtors/{address}", {"address": a("core")}, {}),
+        ("/v1/credit/exposures/{funder}/{debtor}", {"funder": a("bank"), "debtor": a("core")},
+         {}),
+        ("/v1/credit/blacklist", {}, {}),
+        ("/v1/credit/blacklist", {}, {"status": "any", "limit": "1"}),
+        ("/v1/credit/criteria", {}, {}),
     ]
 
 

@@ -286,6 +286,16 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/registry/sales": Sample("/v1/registry/sales", "claim_sale"),
         "GET /v1/registry/rounds": Sample("/v1/registry/rounds", "setoff_round"),
         "GET /v1/registry/fees": Sample("/v1/registry/fees", "fee_account"),
+        # credit limits and the blacklist
+        "GET /v1/credit/debtors/{address}": Sample(f"/v1/credit/debtors/{a('core')}",
+                                                   "debtor_credit"),
+        "GET /v1/credit/exposures/{funder}/{debtor}": Sample(
+            f"/v1/credit/exposures/{party('exposure', 'self')}/{a('core')}", "exposure"),
+        "GET /v1/credit/blacklist": Sample("/v1/credit/blacklist", "listing"),
+        "GET /v1/credit/criteria": Sample("/v1/credit/criteria", "blacklist_criteria"),
+        # reports: the ledger-wide report is oversight's (a member's own: below)
+        "GET /v1/reports": Sample(f"/v1/reports?period={REPORT_YEAR}&by=debtor", "voucher"),
+        "GET /v1/alerts": Sample("/v1/alerts", "voucher"),
     }
 
 
@@ -768,3 +778,23 @@ def test_the_explorer_opens_by_a_one_time_link_for_the_agency_and_regulators_onl
 
     assert request("GET", "/explorer/sign-out", cookies=cookie)[0] == 200
     assert request("GET", "/v1/overview", cookies=cookie)[0] == 401
+
+
+# ------------------------------------------------------------------ reports: a member's own
+
+REPORT_YEAR = "2027"  # the world's ledger time (tests/memledger.py GENESIS_MS) lies in it
+
+
+def test_a_member_reads_the_report_of_its_own_business_and_no_one_elses(api: Api) -> None:
+    core, bank = api.addr("core").hex(), api.addr("bank").hex()
+    path = f"/v1/reports?period={REPORT_YEAR}&by=debtor"
+    status, body = api.get(f"{path}&member={core}", "core")
+    assert status == 200, body[:300]
+    report = json.loads(body)
+    assert report["member"] == core and [r["key"] for r in report["rows"]] == [core]
+    assert report["total"]["issued"]["count"] >= 1  # the world's vouchers are core's debts
+    for asked in (f"{path}&member={bank}", path):  # another's, or everyone's
+        status, body = api.get(asked, "core")
+        assert status == 403 and json.loads(body)["error"]["code"] == "read.forbidden"
+    status, body = api.get(f"{path}&member={core}", "regulator")
+    assert status == 200 and json.loads(body)["rows"] == report["rows"]

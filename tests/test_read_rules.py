@@ -19,6 +19,7 @@ import pytest
 from contracts import (
     access,
     acquisition,
+    credit,  # credit limits and the blacklist
     documents,
     evidence,
     fees,
@@ -264,7 +265,31 @@ def build_world() -> World:
     parties["voucher"]["transferee"] = parties["lineage"]["transferee"] = "transferee"
     seen_by = {("voucher", "funder"): reserved, ("lineage", "funder"): reserved,
                ("voucher", "transferee"): offered_state, ("lineage", "transferee"): offered_state}
+    add_credit_records(ledger, record)
     return World(ledger, records, parties, draft, seen_by)
+
+
+# ---- credit limits and the blacklist (contracts/credit.py)
+def add_credit_records(ledger: Ledger, record: Any) -> None:
+    """The core enterprise's limit and listing, the bank's exposure to it, the criteria."""
+    ledger.run("credit", "set_limit", credit.SetLimit(
+        ledger.addr("agency"), ledger.addr("core"), 50_000_000, None, "SX-1"), "agency")
+    ledger.run("credit", "set_exposure_limit", credit.SetExposureLimit(
+        ledger.addr("bank"), ledger.addr("core"), 10_000_000), "bank")
+    store = ledger.store
+    record("debtor_credit", credit.debtor_credit(store, ledger.addr("core")))
+    record("exposure", credit.exposure(store, ledger.addr("bank"), ledger.addr("core")),
+           self="bank", debtor="core")
+    # Supplier2 let a voucher it owes go overdue; with the criteria at one overdue voucher
+    # the agency lists it.
+    ledger.run("credit", "set_criteria", credit.SetCriteria(ledger.addr("agency"), 1, 3, 365),
+               "agency")
+    ledger.issue(1000, creditor="supplier", debtor="supplier2", due_in_ms=2000)
+    ledger.block(advance_ms=3000)
+    ledger.run("credit", "list", credit.ListDebtor(
+        ledger.addr("agency"), ledger.addr("supplier2"), "overdue voucher"), "agency")
+    record("listing", credit.get_listing(ledger.store, ledger.addr("supplier2")))
+    record("blacklist_criteria", credit.get_criteria(ledger.store))
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +359,8 @@ def test_the_parties_of_a_record_read_it_and_nobody_unrelated_does(world: World)
     public = {row.kind for row in access.TABLE if "member" in row.readers}
     assert public == {"member", "debtor_record", "pledge_notice", "offer", "fee_schedule",
                       "setoff_totals", "evidence", "contract_schedule", "block", "node",
-                      "product"}
+                      "product",
+                      "debtor_credit", "listing", "blacklist_criteria"}  # credit
     for row in access.TABLE:
         record = world.records[row.kind]
         assert not access.may_read(state, access.ANONYMOUS, row.kind, record)

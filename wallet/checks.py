@@ -31,7 +31,7 @@ from contracts.tx import Transaction
 from wallet.light import Follower, read_light, trust_file
 from wallet.proven import VoucherProof, prove_voucher
 from wallet.session import Wallet
-from wallet.units import yuan
+from wallet.units import show_time, yuan
 
 # The fields of an operation's body that say how much of the voucher it moves or secures.
 AMOUNT_FIELDS = ("amount_fen", "secured_fen")
@@ -141,6 +141,7 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
     click.echo(f"voucher {claim.voucher.hex()} verified at height {proof.height} against "
                f"block {proof.block_id.hex()}: {proof.status}, held by "
                f"{proof.voucher.holder.hex()}, {yuan(proof.voucher.amount_fen)}", err=True)
+    warn_if_listed(w, proof.voucher.debtor)
     return proof
 
 
@@ -169,6 +170,20 @@ def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool) 
     click.echo(f"voucher {voucher.hex()} verified at height {proof.height} against block "
                f"{proof.block_id.hex()}: held by {proof.voucher.holder.hex()}, "
                f"{yuan(proof.voucher.amount_fen)}, reserved for this transfer", err=True)
+
+
+def warn_if_listed(w: Wallet, debtor: bytes | str) -> None:
+    """A warning line on stderr when the claim's debtor is on the blacklist (失信名单,
+    contracts.credit): a member sees the listing before it takes, lends on or buys the
+    debtor's claims. Says nothing when the node does not answer: it decides nothing."""
+    address = debtor if isinstance(debtor, str) else debtor.hex()
+    try:
+        listing = w.client.credit_debtor(address).get("listing")
+    except LedgerError:
+        return
+    if listing and listing["status"] == "listed":
+        click.echo(f"warning: the debtor {address} is on the blacklist (失信名单) since "
+                   f"{show_time(listing['listed_at_ms'])}: {listing['reason']}", err=True)
 
 
 def no_verify_option(f: Callable) -> Callable:

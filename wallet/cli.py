@@ -22,6 +22,7 @@ from wallet.keys import write_key_store
 from wallet.session import DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
 from wallet.units import parse_amounts, parse_due, parse_yuan, show_due
 from wallet.verbs import (
+    credit,
     documents,
     drafts,
     fees,
@@ -37,6 +38,7 @@ from wallet.verbs import (
     queries,
     redemption,
     registry,
+    reports,
     sales,
     setoff,
     transfers,
@@ -49,7 +51,7 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
 
 FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products,
             fees, obligations, setoff, drafts, queries, documents, governance, nodes, light,
-            financing, sales)
+            financing, sales, credit, reports)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the

@@ -42,6 +42,11 @@ class Client:
     def _call(self, path: str, body: dict | None = None, raw: bytes | None = None,
               extra_headers: dict[str, str] | None = None, **query: Any) -> Any:
         """GET, or POST `body` as JSON or `raw` bytes as application/msgpack."""
+        return json.loads(self._fetch(path, body, raw, extra_headers, **query))
+
+    def _fetch(self, path: str, body: dict | None = None, raw: bytes | None = None,
+               extra_headers: dict[str, str] | None = None, **query: Any) -> bytes:
+        """The answer's bytes, as _call asks; an error answer raises as there."""
         params = {k: v for k, v in query.items() if v is not None}
         url = self.base_url + path + ("?" + urllib.parse.urlencode(params) if params else "")
         data = raw if raw is not None else None if body is None else json.dumps(body).encode()
@@ -51,7 +56,7 @@ class Client:
         self._sign(request, path, data or b"")
         try:
             with self.endpoint.opener.open(request, timeout=self.timeout_s) as response:
-                return json.loads(response.read())
+                return response.read()
         except urllib.error.HTTPError as e:
             try:
                 error = json.loads(e.read())["error"]
@@ -265,11 +270,36 @@ class Client:
     def redemption(self, request_id: str) -> dict:
         return self._call(f"/v1/redemptions/{request_id}")
 
+    # -------------------------------------------------------------- credit and the blacklist
+
+    def credit_debtor(self, address: str) -> dict:
+        return self._call(f"/v1/credit/debtors/{address}")
+
+    def credit_exposure(self, funder: str, debtor: str) -> dict:
+        return self._call(f"/v1/credit/exposures/{funder}/{debtor}")
+
+    def blacklist(self, status: str = "listed", max_items: int = 1000) -> dict:
+        return self.listing("/v1/credit/blacklist", "listings", max_items, status=status)
+
+    def blacklist_criteria(self) -> dict:
+        return self._call("/v1/credit/criteria")
+
     def fee_schedule(self) -> dict:
         return self._call("/v1/fees")
 
     def fee_account(self, address: str, max_items: int = 1000) -> dict:
         return self.listing(f"/v1/fees/{address}", "charges", max_items)
+
+    # -------------------------------------------------------------- reports
+
+    def report(self, period: str, by: str = "total", member: str | None = None) -> dict:
+        """A period report as JSON (GET /v1/reports)."""
+        return self._call("/v1/reports", period=period, by=by, member=member)
+
+    def report_file(self, period: str, by: str, fmt: str, member: str | None = None
+                    ) -> bytes:
+        """A period report as the node exports it: CSV or XLSX bytes."""
+        return self._fetch("/v1/reports", period=period, by=by, member=member, format=fmt)
 
     # -------------------------------------------------------------- obligations and set-off
 

@@ -238,34 +238,101 @@ function statusChip(status, kind) {
 // ------------------------------------------------------------------ tables
 
 // columns: [[zh, en, (row) => cell, "num"?], ...]
-function table(columns, rows, rowClass) {
+// Every table comes with the same tools (one mechanism for all lists): a filter box that
+// hides the loaded rows not containing its text, a count of the rows shown, and a CSV
+// download of exactly the rows shown (headers "中文 English", cells as displayed).
+// opts: { name: the CSV file's name, filter: the filter's text to start with }.
+function table(columns, rows, rowClass, opts) {
   if (!rows.length) return el("p", { class: "empty", text: T("暂无记录", "No records") });
-  return el("table", {},
+  const grid = el("table", {},
     el("thead", {}, el("tr", {}, columns.map(([zh, en, , cls]) =>
       el("th", { class: cls || null }, zh, el("span", { class: "en", text: en }))))),
     el("tbody", {}, rows.map((row) => el("tr", { class: rowClass ? rowClass(row) : null },
       columns.map(([, , cell, cls]) => el("td", { class: cls || null }, cell(row)))))));
+  return listTools(grid, columns.map(([zh, en]) => zh + " " + en), opts || {});
 }
 
-// A registry page with a "more" button that follows `next`.
-function pagedTable(columns, fetchPage, key, sortRows, rowClass) {
+// The filter box, the count and the CSV button above a table.
+function listTools(grid, headers, opts) {
+  const filter = el("input", { type: "search", class: "filter", value: opts.filter || "",
+    placeholder: T("筛选本页", "Filter these rows"), "aria-label": T("筛选", "Filter") });
+  const shown = el("span", { class: "muted shown" });
+  const download = el("button", { type: "button", class: "button quiet csv" }, T("下载 CSV", "Download CSV"));
+  const body = grid.tBodies[0];
+  function apply() {
+    const needle = filter.value.trim().toLowerCase();
+    let visible = 0;
+    for (const tr of body.rows) {
+      tr.hidden = needle !== "" && !tr.textContent.toLowerCase().includes(needle);
+      if (!tr.hidden) visible++;
+    }
+    shown.textContent = `${visible} / ${body.rows.length} ${T("行", "rows")}`;
+  }
+  filter.addEventListener("input", apply);
+  download.addEventListener("click", () => {
+    const lines = [headers, ...[...body.rows].filter((tr) => !tr.hidden)
+      .map((tr) => [...tr.cells].map((td) => td.textContent.trim()))];
+    saveFile(`${opts.name || pageName()}.csv`, "text/csv;charset=utf-8", "\ufeff" + csvText(lines));
+  });
+  apply();
+  return el("div", { class: "listing" }, el("div", { class: "list-tools" }, filter, shown, download), grid);
+}
+
+function csvText(lines) {
+  const cell = (v) => (/[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v);
+  return lines.map((line) => line.map((v) => cell(String(v))).join(",")).join("\r\n") + "\r\n";
+}
+
+function saveFile(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function pageName() {
+  return "claimledger-" + ((location.hash || "#/overview").slice(2).split("/")[0] || "overview");
+}
+
+// A registry page with a "more" button that follows `next`. `statuses`: the status values
+// the route filters by itself (server-side), offered in a select before the table's own
+// filter box; fetchPage(after, status) asks the route.
+function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses) {
   const holder = el("div", {});
-  const rows = [];
+  let rows = [];
   let next = null;
+  let asked = 0; // a slower answer to an earlier status never lands after a later one's
   const more = el("button", { class: "button quiet more", type: "button", hidden: true },
     T("加载更多", "Load more"));
+  const status = statuses ? el("select", { class: "status-filter", "aria-label": T("状态", "Status") },
+    el("option", { value: "", text: T("全部状态", "Every status") }),
+    statuses.map((v) => el("option", { value: v, text: (STATUS[v] || [v, ""]).join(" ").trim() }))) : null;
   async function load() {
+    const mine = asked;
     more.disabled = true;
-    const page = await fetchPage(next);
+    const page = await fetchPage(next, status ? status.value : "");
+    if (mine !== asked) return;
     rows.push(...page[key]);
     next = page.next;
     const shown = sortRows ? sortRows(rows.slice()) : rows;
-    holder.replaceChildren(table(columns, shown, rowClass));
+    const kept = holder.querySelector("input.filter"); // the filter stays as rows are added
+    holder.replaceChildren(table(columns, shown, rowClass, { filter: kept ? kept.value : "" }));
     more.hidden = !next;
     more.disabled = false;
   }
+  if (status) {
+    status.addEventListener("change", () => {
+      asked++;
+      rows = [];
+      next = null;
+      load().catch(showError);
+    });
+  }
   more.addEventListener("click", () => load().catch(showError));
-  return { node: el("div", {}, holder, more), load };
+  const tools = status ? el("div", { class: "toolbar" }, L("状态", "Status"), status) : null;
+  return { node: el("div", {}, tools, holder, more), load };
 }
 
 // ------------------------------------------------------------------ charts
@@ -776,40 +843,31 @@ function stepsTable(states, application, pledges, commitments, txs, focus) {
 
 async function pagePledges(view) {
   await loadMembers();
-  const status = el("select", { id: "pledge-status" },
-    el("option", { value: "", text: T("全部", "All") }),
-    ["active", "released", "enforced"].map((s) => el("option", { value: s, text: STATUS[s].join(" ") })));
-  const holder = el("div", {});
-  async function load() {
-    const paged = pagedTable([
-      ["登记编号", "Registration no", (p) => el("strong", { text: p.registration_no })],
-      ["凭证", "Voucher", (p) => voucherLink(p.voucher)],
-      ["出质人", "Pledgor", (p) => who(p.pledgor)],
-      ["质权银行", "Bank", (p) => who(p.bank)],
-      ["担保金额", "Secured", (p) => yuan(p.secured_fen), "num"],
-      ["贷款本金", "Loan", (p) => yuan(p.loan_fen), "num"],
-      ["年利率", "Rate", (p) => percent(p.loan_rate_bp), "num"],
-      ["贷款到期", "Loan due", (p) => cstDate(p.loan_due_ms), "when"],
-      ["贷款合同", "Loan contract", (p) => p.loan_ref],
-      ["中登网登记", "Filed at 中登网", (p) => filing(p.filing)],
-      ["变更 / 续贷", "Amended / renewed", (p) => `${p.amendments} / ${p.renewals}`, "num"],
-      ["已部分解除", "Released in part", (p) => (p.released_fen === "0" || p.released_fen === 0 ? "—" : yuan(p.released_fen)), "num"],
-      ["状态", "Status", (p) => statusChip(p.status, "pledge")],
-      ["登记时间", "Registered", (p) => cst(p.registered_at_ms), "when"],
-      ["结束", "Ended", (p) => (p.ended_at_ms === null ? "—" : cst(p.ended_at_ms)), "when"],
-    ], (after) => get("/registry/pledges" + query({ status: status.value, limit: PAGE, after })),
-    "pledges", (rows) => rows.sort((a, b) => b.registered_at_ms - a.registered_at_ms));
-    holder.replaceChildren(paged.node);
-    await paged.load();
-  }
-  status.addEventListener("change", () => load().catch(showError));
+  const paged = pagedTable([
+    ["登记编号", "Registration no", (p) => el("strong", { text: p.registration_no })],
+    ["凭证", "Voucher", (p) => voucherLink(p.voucher)],
+    ["出质人", "Pledgor", (p) => who(p.pledgor)],
+    ["质权银行", "Bank", (p) => who(p.bank)],
+    ["担保金额", "Secured", (p) => yuan(p.secured_fen), "num"],
+    ["贷款本金", "Loan", (p) => yuan(p.loan_fen), "num"],
+    ["年利率", "Rate", (p) => percent(p.loan_rate_bp), "num"],
+    ["贷款到期", "Loan due", (p) => cstDate(p.loan_due_ms), "when"],
+    ["贷款合同", "Loan contract", (p) => p.loan_ref],
+    ["中登网登记", "Filed at 中登网", (p) => filing(p.filing)],
+    ["变更 / 续贷", "Amended / renewed", (p) => `${p.amendments} / ${p.renewals}`, "num"],
+    ["已部分解除", "Released in part", (p) => (p.released_fen === "0" || p.released_fen === 0 ? "—" : yuan(p.released_fen)), "num"],
+    ["状态", "Status", (p) => statusChip(p.status, "pledge")],
+    ["登记时间", "Registered", (p) => cst(p.registered_at_ms), "when"],
+    ["结束", "Ended", (p) => (p.ended_at_ms === null ? "—" : cst(p.ended_at_ms)), "when"],
+  ], (after, status) => get("/registry/pledges" + query({ status, limit: PAGE, after })),
+  "pledges", (rows) => rows.sort((a, b) => b.registered_at_ms - a.registered_at_ms), null,
+  ["active", "released", "enforced"]);
   add(view,
     el("h1", {}, L("质押登记簿", "Pledge registry")),
     el("p", { class: "lead" }, "每一笔凭证质押登记：出质人、质权银行、担保金额、贷款到期日与状态。 ",
       el("span", { class: "en", text: "Every pledge of a voucher: pledgor, bank, secured amount, loan due date and status." })),
-    el("div", { class: "toolbar" }, L("状态", "Status"), status),
-    el("div", { class: "panel" }, holder));
-  await load();
+    el("div", { class: "panel" }, paged.node));
+  await paged.load();
   return "pledges";
 }
 
@@ -858,8 +916,9 @@ async function pageFinancing(view) {
     ["有效至", "Open until", (r) => cst(r.open_until_ms), "when"],
     ["状态", "Status", (r) => statusChip(r.status)],
     ["结果", "Outcome", (r) => (r.outcome ? el("span", { class: "mono", title: r.outcome, text: short(r.outcome) }) : "—")],
-  ], (after) => get("/registry/financing" + query({ limit: PAGE, after })),
-  "requests", (rows) => rows.sort((a, b) => b.created_at_ms - a.created_at_ms));
+  ], (after, status) => get("/registry/financing" + query({ status, limit: PAGE, after })),
+  "requests", (rows) => rows.sort((a, b) => b.created_at_ms - a.created_at_ms), null,
+  ["open", "accepted", "withdrawn", "lapsed"]);
   const sales = pagedTable([
     ["卖方", "Seller", (x) => who(x.seller)],
     ["买方", "Buyer", (x) => who(x.buyer)],
@@ -873,8 +932,9 @@ async function pageFinancing(view) {
     ["中登网登记", "Filed at 中登网", (x) => filing(x.filing)],
     ["状态", "Status", (x) => statusChip(x.status)],
     ["时间", "Sold", (x) => cst(x.sold_at_ms), "when"],
-  ], (after) => get("/registry/sales" + query({ limit: PAGE, after })),
-  "sales", (rows) => rows.sort((a, b) => b.sold_at_ms - a.sold_at_ms));
+  ], (after, status) => get("/registry/sales" + query({ status, limit: PAGE, after })),
+  "sales", (rows) => rows.sort((a, b) => b.sold_at_ms - a.sold_at_ms), null,
+  ["sold", "recourse_exercised"]);
   add(view,
     el("h1", {}, L("融资", "Financing")),
     el("p", { class: "lead" }, "资金方的产品、持有人推送的融资需求及其结果、向资金方转让的债权（保理）。 ",
@@ -929,8 +989,8 @@ async function pageCommitments(view) {
     ["已收购债权", "Claim bought", (c) => yuan(c.exercised_fen), "num"],
     ["应付价款", "Price owed", (c) => yuan(c.paid_fen), "num"],
     ["协议", "Terms", (c) => c.terms_ref],
-  ], (after) => get("/registry/commitments" + query({ limit: PAGE, after })), "commitments",
-  (rows) => rows.sort((a, b) => b.committed_at_ms - a.committed_at_ms));
+  ], (after, status) => get("/registry/commitments" + query({ status, limit: PAGE, after })), "commitments",
+  (rows) => rows.sort((a, b) => b.committed_at_ms - a.committed_at_ms), null, ["open", "withdrawn"]);
   add(view,
     el("h1", {}, L("收购承诺", "Acquisition commitments")),
     el("p", { class: "lead" }, "收购方承诺在锁定期后按约定价格收购债权；承诺随债权流转及拆分。 ",
@@ -1087,6 +1147,124 @@ async function pageFees(view) {
   return "fees";
 }
 
+// ------------------------------------------------------------------ page: reports
+
+const GROUPS = {
+  total: ["合计", "Total"], debtor: ["按债务人", "By debtor"], bank: ["按资金方", "By bank"],
+  region: ["按地区", "By region"], month: ["按月", "By month"],
+};
+
+// This month in China time: "YYYY-MM".
+function thisMonth() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 7);
+}
+
+async function pageReports(view) {
+  await loadMembers();
+  const form = el("form", { class: "toolbar report-form", id: "report-form" });
+  const period = el("input", { id: "report-period", name: "period", value: sessionStorage.getItem("report-period") || thisMonth(),
+    placeholder: "2026-11 / 2026-Q4 / 2026 / 2026-annual", size: 18, spellcheck: "false" });
+  const by = el("select", { id: "report-by", name: "by" },
+    Object.entries(GROUPS).map(([k, names]) => el("option", { value: k, text: names.join(" ") })));
+  by.value = sessionStorage.getItem("report-by") || "debtor";
+  const member = el("input", { id: "report-member", name: "member", placeholder: T("成员地址（可选）", "Member address (optional)"), size: 30, spellcheck: "false" });
+  const csv = el("a", { id: "report-csv", class: "button quiet", download: "" }, T("下载 CSV", "Download CSV"));
+  const xlsx = el("a", { id: "report-xlsx", class: "button quiet", download: "" }, T("下载 XLSX", "Download XLSX"));
+  add(form, L("期间", "Period"), period, L("分组", "Group"), by, L("成员", "Member"), member,
+    el("button", { type: "submit", class: "button", id: "report-go" }, T("查询", "Show")), csv, xlsx);
+  const holder = el("div", { class: "panel", id: "report-table" });
+  const heading = el("p", { class: "muted", id: "report-heading" });
+  let latest = 0; // a slower earlier answer never replaces a later one's
+  async function load() {
+    const mine = ++latest;
+    const params = { period: period.value.trim(), by: by.value, member: member.value.trim().toLowerCase() };
+    sessionStorage.setItem("report-period", params.period);
+    sessionStorage.setItem("report-by", params.by);
+    csv.href = API + "/reports" + query({ ...params, format: "csv" });
+    xlsx.href = API + "/reports" + query({ ...params, format: "xlsx" });
+    const report = await get("/reports" + query(params));
+    if (mine !== latest) return;
+    const p = report.period;
+    heading.textContent = `${p.name} · ${p.kind} · ${cstDate(p.start_ms + 1)} – ${cstDate(p.end_ms)} (UTC+8) · ` +
+      `${T("依据", "per")} ${p.seed}` + (p.due ? ` · ${T("报送截止", "due")} ${p.due}` : "") +
+      ` · ${T("区块", "blocks")} ${report.from_height}–${report.height}` +
+      (report.complete ? "" : ` · ${T("统计中，请稍后再次查询", "still counting: ask again")}`);
+    const named = report.by === "debtor" || report.by === "bank";
+    const columns = [
+      [report.key_header.zh, report.key_header.en, (r) => (named && /^[0-9a-f]{64}$/.test(r.key) ? who(r.key) : r.key)],
+      ...report.figures.flatMap((f) => [
+        [f.zh + "笔数", f.en + " (count)", (r) => count(r[f.key].count), "num"],
+        [f.zh + "金额", f.en + " (amount)", (r) => yuan(r[f.key].amount_fen), "num"],
+      ]),
+    ];
+    const total = { key: T("合计", "Total"), ...report.total };
+    holder.replaceChildren(table(columns, report.rows.length ? [...report.rows, total] : [], (r) => (r === total ? "total" : null),
+      { name: `claimledger-report-${p.name}-${report.by}-shown` }));
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    load().catch((e) => holder.replaceChildren(el("p", { class: "error", id: "report-error" }, `(${e.code}) ${e.message}`)));
+  });
+  add(view,
+    el("h1", {}, L("期间报表", "Period reports")),
+    el("p", { class: "lead" }, "按月（按月通报，§004-(六)）、按季、按年及年度报告（每年1月31日前报送上年度情况，§000-四(二)）统计开具、流转、融资、质押、抵付、抵销、展期、逾期与逾期未确权的笔数和金额；期间按北京时间划分。 ",
+      el("span", { class: "en", text: "Counts and amounts issued, transferred, financed, pledged, redeemed, set off, extended, overdue and left unconfirmed, per month (§004-(六)), quarter, year and the annual report due by 31 January (§000-四(二)); periods are China Standard Time calendar periods." })),
+    form, heading, holder);
+  await load();
+  return "reports";
+}
+
+// ------------------------------------------------------------------ page: alerts
+
+// How an alert's fields show; a source's own fields not named here show as text.
+const ALERT_FIELDS = {
+  share_bp: ["占比", "Share", (v) => percent(v), "num"],
+  outstanding_fen: ["债务人未清偿", "Debtor outstanding", (v) => yuan(v), "num"],
+  role: ["角色", "Role", (v) => ({ holder: "持有人 Holder", bank: "质权银行 Bank" })[v] || v],
+  due_ms: ["清偿期限", "Due", (v) => cstDate(v), "when"],
+  height: ["区块", "Block", (v) => count(v), "num"],
+};
+const ALERT_COMMON = new Set(["kind", "subject", "debtor", "member", "amount_fen", "since_ms"]);
+
+function alertColumns(source) {
+  const extra = [];
+  for (const a of source.alerts) for (const k of Object.keys(a)) if (!ALERT_COMMON.has(k) && !extra.includes(k)) extra.push(k);
+  return [
+    ["编号", "Subject", (a) => (source.kind === "overdue" ? voucherLink(a.subject) : el("span", { class: "mono", title: a.subject, text: short(a.subject) }))],
+    ["债务人", "Debtor", (a) => who(a.debtor)],
+    ["相关成员", "Member", (a) => who(a.member)],
+    ["金额", "Amount", (a) => yuan(a.amount_fen), "num"],
+    ["起始", "Since", (a) => (a.since_ms ? cst(a.since_ms) : "—"), "when"],
+    ...extra.map((k) => {
+      const [zh, en, show, cls] = ALERT_FIELDS[k] || [k, k, (v) => String(v)];
+      return [zh, en, (a) => (a[k] === undefined || a[k] === null ? "—" : show(a[k])), cls];
+    }),
+  ];
+}
+
+async function pageAlerts(view) {
+  await loadMembers();
+  const threshold = el("input", { id: "alert-threshold", type: "number", min: 1, max: 100, value: sessionStorage.getItem("alert-threshold") || 50, size: 4 });
+  const holder = el("div", { id: "alert-sources" });
+  async function load() {
+    sessionStorage.setItem("alert-threshold", threshold.value);
+    const answer = await get("/alerts" + query({ threshold_pct: threshold.value, limit: 1000 }));
+    holder.replaceChildren(...answer.sources.map((source) => el("section", { class: "alert-source", id: "alerts-" + source.kind, "data-count": source.alerts.length },
+      el("h2", {}, L(source.zh, source.en), " ", chip(count(source.alerts.length), source.alerts.length ? "overdue" : "")),
+      source.complete ? null : el("p", { class: "muted", text: T("仅显示部分", "Only part is shown (a bound was reached)") }),
+      el("div", { class: "panel" }, table(alertColumns(source), source.alerts, null, { name: `claimledger-alerts-${source.kind}` })))));
+  }
+  threshold.addEventListener("change", () => load().catch(showError));
+  add(view,
+    el("h1", {}, L("预警", "Alerts")),
+    el("p", { class: "lead" }, "逾期凭证、超过 30 天未确权的申请、单一持有人或银行占某债务人未清偿债权的比例超过阈值。争议与冻结将在其合约上线后加入。 ",
+      el("span", { class: "en", text: "Overdue vouchers, applications left unconfirmed past 30 days, and a holder's or bank's share of one debtor's outstanding claims above the threshold. Disputes and freezes join when their contracts are on the ledger." })),
+    el("div", { class: "toolbar" }, L("集中度阈值 %", "Concentration threshold %"), threshold),
+    holder);
+  await load();
+  return "alerts";
+}
+
 // ------------------------------------------------------------------ search
 
 async function search(text) {
@@ -1133,6 +1311,7 @@ const PAGES = {
   overview: pageOverview, voucher: pageVoucher, pledges: pagePledges, financing: pageFinancing,
   commitments: pageCommitments,
   overdue: pageOverdue, debtors: pageDebtors, setoff: pageSetoff, fees: pageFees,
+  reports: pageReports, alerts: pageAlerts,
 };
 let renderCount = 0;
 

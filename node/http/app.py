@@ -27,6 +27,7 @@ from contracts import membership
 from contracts.record_proofs import READ_KINDS as PROOF_READS
 from contracts.requests import EXEMPT_PATHS
 from node.front import FRONT_LIMITS, FRONT_LOG, FrontLimits, answer_deadline, throttled_logger
+from node.http.alerts import add_alerts
 from node.http.auth import RequestVerifier, request_auth
 from node.http.chain import (
     get_block,
@@ -35,6 +36,7 @@ from node.http.chain import (
     get_tx,
     list_evidence,
 )
+from node.http.credit import ROUTES as CREDIT_ROUTES
 from node.http.explorer import add_explorer
 from node.http.financing import get_request as get_financing_request
 from node.http.financing import list_requests as list_financing_requests
@@ -57,6 +59,7 @@ from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
 from node.http.products import get_product, list_products
 from node.http.proofs import get_record_proof
+from node.http.reports import add_reports
 from node.http.sales import get_sale, list_sales
 from node.http.setoff import (
     get_setoff_limit,
@@ -212,6 +215,19 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/registry/commitments": Reads("oversight", ("commitment",)),
     "GET /v1/registry/rounds": Reads("oversight", ("setoff_round",)),
     "GET /v1/registry/fees": Reads("oversight", ("fee_account",)),
+    # Credit limits and the blacklist (node/http/credit.py).
+    "GET /v1/credit/debtors/{address}": Reads("record", ("debtor_credit", "listing")),
+    "GET /v1/credit/exposures/{funder}/{debtor}": Reads("record", ("exposure",)),
+    "GET /v1/credit/blacklist": Reads("record", ("listing",)),
+    "GET /v1/credit/criteria": Reads("record", ("blacklist_criteria",)),
+    # Period reports sum every member's business: the agency's and regulators'. A member
+    # reads the report of its own business too, with member= its own address
+    # (contracts.reports.may_read_report).
+    "GET /v1/reports": Reads("oversight", (
+        "voucher", "application", "pledge", "financing_request", "claim_sale", "redemption",
+        "setoff_round", "setoff_batch")),
+    "GET /v1/alerts": Reads("oversight", ("voucher", "application", "pledge",
+                                          "debtor_record")),
 }
 OPEN_PATHS = EXEMPT_PATHS | frozenset(
     route.partition(" ")[2] for route, reads in ROUTE_READS.items() if reads.reach == "open")
@@ -322,5 +338,8 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/ready", get_ready),
         web.get("/metrics", get_metrics),
     ])
+    app.add_routes(CREDIT_ROUTES)
     add_explorer(app)  # the regulator's explorer at /explorer/ and the reads it needs
+    add_reports(app)  # period reports (GET /v1/reports) and their index
+    add_alerts(app)  # GET /v1/alerts, over the report index
     return app

@@ -7,6 +7,7 @@ from typing import Any
 
 from contracts import (
     acquisition,
+    credit,
     evidence,
     financing,
     obligations,
@@ -22,11 +23,15 @@ from contracts import (
 from contracts.documents import GRANT_STATUSES, MAX_DOCUMENT_BYTES, MAX_GRANTS
 from contracts.membership import ROLES
 from contracts.record_proofs import PROVABLE
+from contracts.report_periods import KINDS, PERIOD_PATTERN
+from contracts.reports import FIGURES, GROUPINGS
 from contracts.tx import MAX_LARGE_TX_BYTES
+from node.http.alerts import SOURCES as ALERT_SOURCES
 from node.http.headers import MAX_FROM
 from node.http.schemas import (
     HEX32,
     HEX32_OR_NULL,
+    INT,
     NEXT,
     OBJECT,
     RECORD_SCHEMAS,
@@ -37,6 +42,8 @@ from node.http.schemas import (
 )
 from node.http.submit import MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS
 from node.metrics import CONTENT_TYPE
+from node.report_export import CONTENT_TYPES as EXPORT_TYPES
+from node.report_export import FORMATS as EXPORT_FORMATS
 from node.setoff_plan import MAX_PLAN_DEBTS
 
 # What the API takes in a path or a query: 64 hex digits, either case.
@@ -353,7 +360,9 @@ def explorer_paths() -> dict[str, Any]:
         "/explorer/": _get("The explorer: a read-only web page over this API", [], page,
                            description="A single-page app (hash routes: #/overview, "
                            "#/voucher/ID, #/pledges, #/commitments, #/overdue, #/debtors, "
-                           "#/setoff, #/fees) that reads the routes below."),
+                           "#/setoff, #/fees, #/reports, #/alerts) that reads the routes "
+                           "below; every list has a filter box and a CSV download of the "
+                           "rows it shows."),
         "/explorer/{file}": _get(
             "A file of the explorer page",
             [_path_id("file", "the file's name", {"type": "string", "enum": PAGE_FILES})],
@@ -420,6 +429,76 @@ def explorer_paths() -> dict[str, Any]:
     }
 
 
+ALERT_KINDS = sorted(ALERT_SOURCES)
+
+
+def report_paths() -> dict[str, Any]:
+    """Period reports (node/http/reports.py) and oversight alerts (node/http/alerts.py)."""
+    figure = record(["count", "amount_fen"], count={"type": "integer", "minimum": 0},
+                    amount_fen={"type": "integer", "minimum": 0})
+    figures = {name: figure for name in FIGURES}
+    row = record(["key", "name", *FIGURES], key=STR, name=STR, **figures)
+    report = record(
+        ["period", "by", "key_header", "member", "figures", "rows", "total", "facts",
+         "from_height", "height", "complete"],
+        period=record(["name", "kind", "start_ms", "end_ms", "time_zone", "due", "seed"],
+                      name=STR, kind=enum(KINDS), start_ms=INT, end_ms=INT,
+                      time_zone={"const": "UTC+8"},
+                      due={"type": ["string", "null"], "description":
+                           "the annual report's due date (§000-四(二): 31 January)"},
+                      seed=STR),
+        by=enum(GROUPINGS), key_header=record(["zh", "en"], zh=STR, en=STR),
+        member=HEX32_OR_NULL,
+        figures={"type": "array", "items": record(["key", "zh", "en"], key=enum(FIGURES),
+                                                   zh=STR, en=STR)},
+        rows={"type": "array", "items": row}, total=record(list(FIGURES), **figures),
+        facts=INT, from_height=INT, height=INT,
+        complete={"type": "boolean", "description": "the figures count every block up to "
+                  "the head (false: the node's index is still reading a long chain; ask "
+                  "again)"})
+    alert = record(["kind", "subject", "debtor", "member", "amount_fen", "since_ms"],
+                   kind=enum(ALERT_KINDS), subject=HEX32, debtor=HEX32, member=HEX32_OR_NULL,
+                   amount_fen=INT, since_ms=INT)
+    alerts = record(["threshold_pct", "height", "sources"], threshold_pct=INT, height=INT,
+                    sources={"type": "array", "items": record(
+                        ["kind", "zh", "en", "alerts", "complete"], kind=enum(ALERT_KINDS),
+                        zh=STR, en=STR, alerts={"type": "array", "items": alert},
+                        complete={"type": "boolean"})})
+    period_text = {"type": "string", "pattern": PERIOD_PATTERN}
+    download = {"description": "the report as a table (Chinese headers; yuan as text with "
+                "two decimals beside integer fen)", "content": {
+                    "application/json": {"schema": report},
+                    "text/csv": {"schema": STR},
+                    EXPORT_TYPES["xlsx"]: {"schema": {"type": "string",
+                                                      "format": "binary"}}}}
+    return {
+        "/v1/reports": _get(
+            "A period's figures by debtor, bank, region or month, as JSON, CSV or XLSX",
+            [_query("period", "YYYY-MM, YYYY-Qn, YYYY or YYYY-annual: a calendar period "
+                    "in China Standard Time (UTC+8)", period_text, required=True),
+             _query("by", "how the rows group (default total)", enum(GROUPINGS)),
+             _query("member", "only this member's business (the facts whose debtor or bank "
+                    "it is); required of a member that is neither agency nor regulator"),
+             _query("format", "json (default), csv or xlsx", enum(EXPORT_FORMATS))],
+            download, 400,
+            description="Counts and amounts in fen of vouchers issued, transferred, "
+            "financed (loans accepted, claims sold), pledged, redeemed, set off, extended "
+            "and overdue, and of late confirmations, in [start_ms, end_ms) of block time. "
+            "The agency and regulators read every report; another member reads its own "
+            "(member= its address), else 403 read.forbidden."),
+        "/v1/alerts": _get(
+            "Oversight alerts: overdue vouchers, late confirmations, concentration",
+            [_query("kind", "only this kind of alert", enum(ALERT_KINDS)),
+             _query("threshold_pct", "concentration: a holder's or bank's share of one "
+                    "debtor's outstanding above this percent (default 50)",
+                    {"type": "integer", "minimum": 1, "maximum": 100}),
+             LIMIT],
+            _json(alerts, "each alert source's alerts"), 400,
+            description="One entry per alert source (node/http/alerts.py ALERT_SOURCES); "
+            "the agency and regulators only."),
+    }
+
+
 def tx_batch_operation() -> dict[str, Any]:
     """POST /v1/txs/batch: many signed transactions, an answer for each in the order sent."""
     outcome = {"oneOf": [
@@ -473,6 +552,30 @@ OPEN_PATHS = frozenset({"/v1/status", "/v1/openapi.json", "/explorer/", "/explor
                         "/explorer/sign-in", "/explorer/sign-out", "/health", "/ready",
                         "/metrics"})
 OK = {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}}
+
+
+def credit_paths() -> dict[str, Any]:
+    """Credit limits and the blacklist (node/http/credit.py)."""
+    return {
+        "/v1/credit/debtors/{address}": _get(
+            "A debtor's issuance limit (授信额度) and its use (outstanding + pending "
+            "applications), its blacklist listing and its standing under the criteria",
+            [_path_id("address", "debtor address")],
+            _json(ref("DebtorCredit"), "the debtor's credit"), 400, 404),
+        "/v1/credit/exposures/{funder}/{debtor}": _get(
+            "A funder's exposure (大额风险暴露) to a debtor: claims pledged to it plus held "
+            "by it, and the limit it set (the funder's own and oversight's)",
+            [_path_id("funder", "funder address"), _path_id("debtor", "debtor address")],
+            _json(ref("Exposure"), "exposure"), 400, 404),
+        "/v1/credit/blacklist": _get(
+            "The blacklist (失信名单): the debtors listed now, by address",
+            [_query("status", "listed (default), delisted, or any",
+                    enum(credit.LISTING_STATUSES | {"any"})), *PAGING],
+            _page("listings", "Listing", "a page of listings"), 400),
+        "/v1/credit/criteria": _get(
+            "The blacklist criteria in force", [],
+            _json(ref("BlacklistCriteria"), "criteria")),
+    }
 
 
 def proof_paths() -> dict[str, Any]:
@@ -783,7 +886,9 @@ def _document() -> dict[str, Any]:
             **lifecycle_paths(),
             **setoff_paths(),
             **explorer_paths(),
+            **report_paths(),
             **proof_paths(),
+            **credit_paths(),
             **operator_paths(),
             "/v1/openapi.json": {"get": {
                 "summary": "This document",

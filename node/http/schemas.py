@@ -14,6 +14,7 @@ from typing import Any
 
 from contracts import (
     acquisition,
+    credit,
     documents,
     evidence,
     fees,
@@ -446,6 +447,29 @@ HEADER_SCHEMAS = {
 # A record proof (node/http/proofs.py): the record is any provable kind's, as derived.
 _PROVEN = list(dict.fromkeys(p.record for p in PROVABLE.values()))
 HEX_OR_NULL = {"type": ["string", "null"], "pattern": "^([0-9a-f]{2})+$"}
+# ---- credit limits and the blacklist (contracts/credit.py, node/http/credit.py)
+CREDIT_SCHEMAS = dict([
+    named("IssuanceLimit", credit.IssuanceLimit, {
+        "bank": "the bank whose credit line (授信) the limit follows; it co-signed"}),
+    named("ExposureLimit", credit.ExposureLimit),
+    named("Listing", credit.Listing, {
+        "overdue_in_period": "overdue vouchers within the period when listed (at most 64)",
+        "late_in_period": "late confirmations within the period when listed (at most 64)"}),
+    named("BlacklistCriteria", credit.Criteria),
+    named("Standing", credit.Standing),
+    ("DebtorCredit", derived(
+        credit.DebtorCredit, {"limit": {"anyOf": [ref("IssuanceLimit"), {"type": "null"}]}},
+        ["used_fen", "available_fen", "listing", "standing"], used_fen={
+            **INT, "description": "outstanding_fen + pending_fen: what an application adds to"},
+        available_fen={**INT_OR_NULL, "description": "what the limit leaves; null: no limit"},
+        listing={"anyOf": [ref("Listing"), {"type": "null"}]}, standing=ref("Standing"))),
+    ("Exposure", derived(
+        credit.Exposure, {"limit": {"anyOf": [ref("ExposureLimit"), {"type": "null"}]}},
+        ["exposure_fen", "available_fen"], exposure_fen={
+            **INT, "description": "pledged_fen + held_fen"},
+        available_fen={**INT_OR_NULL, "description": "what the limit leaves; null: no limit"})),
+])
+
 PROOF_SCHEMAS = {
     "RecordProof": record(
         ["kind", "id", "height", "state_root", "key", "value", "record", "proof", "siblings"],
@@ -596,4 +620,5 @@ RECORD_SCHEMAS: dict[str, Any] = {
     **EXPLORER_SCHEMAS,
     **NODE_SCHEMAS,
     **PROOF_SCHEMAS,
+    **CREDIT_SCHEMAS,
 }

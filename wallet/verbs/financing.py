@@ -13,6 +13,7 @@ from rich.table import Table
 from contracts import financing
 from contracts.errors import LedgerError
 from contracts.identity import parse_address
+from wallet.checks import warn_if_listed
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
@@ -148,8 +149,9 @@ def finance_quote(w: Wallet, request: str, amount: str, rate: str, term_days: in
                   expires_in: int | None) -> None:
     """Quote on REQUEST as a funder; a quote you make again replaces your earlier one."""
     asked = request_id(request)
-    expires_ms = parse_due(expires) if expires is not None else \
-        w.client.financing_request(asked.hex())["open_until_ms"]
+    found = w.client.financing_request(asked.hex())
+    warn_if_listed(w, found["debtor"])
+    expires_ms = parse_due(expires) if expires is not None else found["open_until_ms"]
     body = financing.Quote(w.address(), asked, parse_yuan(amount), parse_percent(rate),
                            term_days, None if recourse is None else RECOURSE[recourse],
                            expires_ms)
@@ -211,6 +213,7 @@ def finance_accept(w: Wallet, quote: str, contract_ref: str, filing_no: str | No
     the pledge's 中登网 registration, or for a sale the transfer's (转让登记)."""
     quote_id = hex32(quote, "a quote id")
     found = find_quote(w, quote_id)
+    warn_if_listed(w, w.client.financing_request(found["request"])["debtor"])
     body = financing.Accept(w.address(), bytes.fromhex(found["funder"]), quote_id, contract_ref,
                             parse_filing(filing_no, filing_from, filing_until),
                             tuple(hex32(d, "a document id") for d in document_ids))

@@ -16,7 +16,7 @@ from contracts import documents, transfer
 from contracts.errors import LedgerError
 from contracts.identity import parse_address
 from contracts.ledger import sign_transaction
-from wallet.checks import signing_checks, verify_offered
+from wallet.checks import signing_checks, verify_offered, warn_if_listed
 from wallet.sentences import addr, show_documents, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
@@ -150,6 +150,7 @@ def transfer_sign(w: Wallet, transfer_id: str, trust_file: Path | None, no_verif
     offer = w.client.transfer(tid.hex())
     click.echo(pending_text(offer), err=True)
     verify_offered(w, offer, trust_file, no_verify)
+    warn_if_listed(w, offer["debtor"])
     w.transact("transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in)
 
 

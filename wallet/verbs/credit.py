@@ -1,0 +1,187 @@
+"""Credit limits and the blacklist (contracts/credit.py): the agency's issuance limit on a
+debtor, a funder's exposure limit, the blacklist and its criteria; and what they show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from contracts import credit
+from contracts.identity import parse_address
+from wallet.session import Wallet, pass_wallet
+from wallet.tables import fixed, more
+from wallet.units import parse_yuan, show_time, yuan
+from wallet.verbs.options import tx_options
+
+# The family's verbs, gathered here; wallet.cli adds each to its `main` group.
+verbs = click.Group()
+
+
+@verbs.group("credit")
+def credit_group() -> None:
+    """Issuance limits (授信额度), exposure limits (大额风险暴露) and the blacklist (失信名单)."""
+
+
+@credit_group.command("limit")
+@click.argument("debtor")
+@click.option("--amount", required=True, help="the limit in yuan (0: no issuance)")
+@click.option("--bank", help="the bank whose credit line the limit follows: it co-signs "
+              "(draft with --out, then the bank runs `sign FILE`)")
+@click.option("--ref", "reference", default="", help="the credit line's contract number, "
+              "or the decision's reference")
+@tx_options
+@pass_wallet
+def credit_limit(w: Wallet, debtor: str, amount: str, bank: str | None, reference: str,
+                 out: Path | None, expires_in: int | None) -> None:
+    """The agency sets (or changes) DEBTOR's issuance limit."""
+    body = credit.SetLimit(w.address(), parse_address(debtor), parse_yuan(amount),
+                           None if bank is None else parse_address(bank), reference)
+    w.transact("credit", "set_limit", body, out, expires_in)
+
+
+@credit_group.command("limit-remove")
+@click.argument("debtor")
+@tx_options
+@pass_wallet
+def credit_limit_remove(w: Wallet, debtor: str, out: Path | None,
+                        expires_in: int | None) -> None:
+    """The agency removes DEBTOR's issuance limit."""
+    w.transact("credit", "remove_limit", credit.RemoveLimit(w.address(), parse_address(debtor)),
+               out, expires_in)
+
+
+@credit_group.command("exposure-limit")
+@click.argument("debtor")
+@click.option("--amount", required=True, help="in yuan: the most you hold on DEBTOR, "
+              "pledged to you and held by you")
+@tx_options
+@pass_wallet
+def credit_exposure_limit(w: Wallet, debtor: str, amount: str, out: Path | None,
+                          expires_in: int | None) -> None:
+    """A funder sets (or changes) its exposure limit on DEBTOR."""
+    body = credit.SetExposureLimit(w.address(), parse_address(debtor), parse_yuan(amount))
+    w.transact("credit", "set_exposure_limit", body, out, expires_in)
+
+
+@credit_group.command("exposure-limit-remove")
+@click.argument("debtor")
+@tx_options
+@pass_wallet
+def credit_exposure_limit_remove(w: Wallet, debtor: str, out: Path | None,
+                                 expires_in: int | None) -> None:
+    """A funder removes its exposure limit on DEBTOR."""
+    body = credit.RemoveExposureLimit(w.address(), parse_address(debtor))
+    w.transact("credit", "remove_exposure_limit", body, out, expires_in)
+
+
+@credit_group.command("criteria")
+@click.option("--overdue", type=click.IntRange(1, credit.MAX_RECENT), required=True,
+              help="overdue vouchers within the period that allow a listing")
+@click.option("--late", type=click.IntRange(1, credit.MAX_RECENT), required=True,
+              help="late confirmations within the period that allow a listing")
+@click.option("--days", type=click.IntRange(1, credit.MAX_PERIOD_DAYS), required=True,
+              help="the period, in days back from the listing")
+@tx_options
+@pass_wallet
+def credit_criteria(w: Wallet, overdue: int, late: int, days: int, out: Path | None,
+                    expires_in: int | None) -> None:
+    """The agency sets the blacklist criteria."""
+    w.transact("credit", "set_criteria", credit.SetCriteria(w.address(), overdue, late, days),
+               out, expires_in)
+
+
+@credit_group.command("list")
+@click.argument("debtor")
+@click.option("--reason", required=True, help="why: shown to every member")
+@tx_options
+@pass_wallet
+def credit_list(w: Wallet, debtor: str, reason: str, out: Path | None,
+                expires_in: int | None) -> None:
+    """The agency puts DEBTOR on the blacklist; its record must meet the criteria."""
+    body = credit.ListDebtor(w.address(), parse_address(debtor), reason)
+    w.transact("credit", "list", body, out, expires_in)
+
+
+@credit_group.command("delist")
+@click.argument("debtor")
+@click.option("--reason", required=True, help="why it leaves the list")
+@tx_options
+@pass_wallet
+def credit_delist(w: Wallet, debtor: str, reason: str, out: Path | None,
+                  expires_in: int | None) -> None:
+    """The agency takes DEBTOR off the blacklist."""
+    body = credit.Delist(w.address(), parse_address(debtor), reason)
+    w.transact("credit", "delist", body, out, expires_in)
+
+
+@credit_group.command("show")
+@click.argument("debtor")
+@pass_wallet
+def credit_show(w: Wallet, debtor: str) -> None:
+    """DEBTOR's issuance limit and its use, its listing and its standing."""
+    found = w.client.credit_debtor(parse_address(debtor).hex())
+
+    def show(console: Console) -> None:
+        limit = found["limit"]
+        used = f"{yuan(found['outstanding_fen'])} outstanding + " \
+               f"{yuan(found['pending_fen'])} pending = {yuan(found['used_fen'])}"
+        if limit is None:
+            console.print(f"no issuance limit; used {used}")
+        else:
+            bank = f", following bank {limit['bank']}'s line" if limit["bank"] else ""
+            console.print(f"issuance limit {yuan(limit['limit_fen'])}{bank}; used {used}; "
+                          f"available {yuan(found['available_fen'])}")
+        s = found["standing"]
+        console.print(f"since {show_time(s['since_ms'])}: {s['overdue_in_period']} overdue "
+                      f"vouchers, {s['late_in_period']} late confirmations (lifetime "
+                      f"{s['overdue_vouchers']}, {s['late_confirmations']})")
+        listing = found["listing"]
+        if listing is not None and listing["status"] == "listed":
+            since = show_time(listing["listed_at_ms"])
+            console.print(f"ON THE BLACKLIST (失信名单) since {since}: "
+                          f"{escape(listing['reason'])}")
+
+    w.emit(found, show)
+
+
+@credit_group.command("exposure")
+@click.argument("debtor")
+@click.option("--funder", help="the funder (default: you)")
+@pass_wallet
+def credit_exposure(w: Wallet, debtor: str, funder: str | None) -> None:
+    """A funder's exposure to DEBTOR (pledged to it plus held by it) and its limit."""
+    who = parse_address(funder) if funder else w.address()
+    found = w.client.credit_exposure(who.hex(), parse_address(debtor).hex())
+
+    def show(console: Console) -> None:
+        limit = found["limit"]
+        console.print(f"exposure {yuan(found['exposure_fen'])} (pledged "
+                      f"{yuan(found['pledged_fen'])}, held {yuan(found['held_fen'])}); "
+                      + ("no limit" if limit is None else
+                         f"limit {yuan(limit['limit_fen'])}, available "
+                         f"{yuan(found['available_fen'])}"))
+
+    w.emit(found, show)
+
+
+@credit_group.command("blacklist")
+@click.option("--all", "every", is_flag=True, help="delisted debtors too")
+@pass_wallet
+def credit_blacklist(w: Wallet, every: bool) -> None:
+    """The blacklist (失信名单): the debtors listed now, and why."""
+    found = w.client.blacklist("any" if every else "listed")
+
+    def table(console: Console) -> None:
+        t = Table(fixed("debtor"), "status", fixed("since"), "reason")
+        for r in found["listings"]:
+            t.add_row(r["debtor"], r["status"], show_time(r["listed_at_ms"]),
+                      escape(r["reason"] if r["status"] == "listed" else
+                             f"{r['reason']} (delisted: {r['delist_reason']})"))
+        console.print(t)
+        more(console, found)
+
+    w.emit(found, table)
