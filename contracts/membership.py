@@ -313,14 +313,14 @@ def check_identity(identity: Identity) -> None:
     """Each field of `identity` well formed for its type of person; `Rejected` with the
     field's code (`membership.bad_<field>`) otherwise."""
     kind = identity.person_type
-    require(kind in PERSON_TYPES, "membership.bad_person_type",
+    require(len(kind) <= 32 and kind in PERSON_TYPES, "membership.bad_person_type",
             f"a member is one of {', '.join(PERSON_TYPES)}, not {kind!r}")
     if kind in ORGANISATION_TYPES:
         problem = legal_identity.credit_code_problem(identity.credit_code)
         require(problem is None, "membership.bad_credit_code", f"{problem}")
         require(identity.id_reference == b"", "membership.bad_id_reference",
                 "an organisation is identified by its credit code, not an identity number")
-        require(0 < len(identity.legal_representative.strip()) and
+        require(0 < len(identity.legal_representative.strip()) <= MAX_REPRESENTATIVE_CHARS and
                 identity.legal_representative == identity.legal_representative.strip(),
                 "membership.bad_legal_representative",
                 "an organisation names its legal representative (法定代表人/负责人), "
@@ -333,7 +333,8 @@ def check_identity(identity: Identity) -> None:
                 "number (legal_identity.id_reference), never the number itself")
         require(identity.legal_representative == "", "membership.bad_legal_representative",
                 "a natural person has no legal representative")
-    require(identity.contacts.strip() != "" and identity.contacts.isprintable(),
+    require(0 < len(identity.contacts.strip()) <= MAX_CONTACTS_CHARS
+            and identity.contacts.isprintable(),
             "membership.bad_contacts",
             f"contacts are one line of printable text, 1 to {MAX_CONTACTS_CHARS} characters")
     problem = legal_identity.industry_problem(identity.industry)
