@@ -73,6 +73,15 @@ class Wallet:
     def address(self) -> bytes:
         return read_address(self.need_key_path())
 
+    def signed_for(self, tx: Transaction) -> set[bytes]:
+        """The addresses whose signatures `tx` carries, as this wallet tells: each signing
+        key stands for the address equal to it, and this wallet's key for its member (a
+        co-signer whose key changed shows as still to sign; the node knows better)."""
+        keys = {s.signer for s in tx.signatures}
+        if self.key_path is not None and self.key().address in keys:
+            keys.add(self.address())
+        return keys
+
     def request_key(self) -> KeyPair | None:
         """The key that signs the wallet's requests to the node: yours, when given."""
         return None if self.key_path is None else self.key()
@@ -140,8 +149,9 @@ class Wallet:
             return
         required = required_signers(self.registry, tx)
         mine = self.key()
-        others = [a for a in required if a != mine.address]
-        if others or mine.address not in required:
+        me = self.address()
+        others = [a for a in required if a != me]
+        if others or me not in required:
             raise LedgerError(
                 "wallet.needs_cosigners",
                 "this transaction must be signed by " + ", ".join(a.hex() for a in required)

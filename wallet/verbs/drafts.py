@@ -44,7 +44,7 @@ def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: b
         click.confirm("Sign this transaction?", abort=True, err=True)
     signed = sign_transaction(tx, w.key())
     w.write_draft(file, signed)
-    missing = [a.hex() for a in required if a not in {s.signer for s in signed.signatures}]
+    missing = [a.hex() for a in required if a not in w.signed_for(signed)]
     w.emit({"id": summary["id"], "missing_signers": missing},
            lambda c: c.print("signed; " + (f"still to sign: {', '.join(missing)}" if missing
                                            else f"complete: `submit {file}`")))
@@ -112,7 +112,7 @@ def accept_payment(w: Wallet, file: Path, yes: bool, trust_file: Path | None,
         click.confirm("Accept this payment?", abort=True, err=True)
     signed = sign_transaction(tx, w.key())
     w.write_draft(file, signed)
-    have = {s.signer for s in signed.signatures}
+    have = w.signed_for(signed)
     missing = [a.hex() for a in required_signers(w.registry, signed) if a not in have]
     if missing:
         w.emit({"id": payload_id(tx.payload).hex(), "missing_signers": missing},
