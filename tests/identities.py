@@ -34,3 +34,11 @@ def person(seed: int) -> Identity:
     salt = hashlib.sha256(f"salt {seed}".encode()).digest()
     return Identity("natural_person", "", id_reference(resident_id(seed), salt), "",
                     f"+86 139 0000 {seed:04d}", "F", REGION)
+
+
+def identity_args(seed: int) -> list[str]:
+    """The wallet's `admit` options for `organisation(seed)`."""
+    identity = organisation(seed)
+    return ["--type", identity.person_type, "--credit-code", identity.credit_code,
+            "--legal-rep", identity.legal_representative, "--contacts", identity.contacts,
+            "--industry", identity.industry, "--region", identity.region]

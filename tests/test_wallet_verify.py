@@ -23,6 +23,7 @@ import pytest
 
 from contracts.identity import KeyPair
 from contracts.keystore import seal
+from tests.identities import identity_args
 from tests.nodeproc import (
     NODE_BIN,
     PASSPHRASE,
@@ -84,7 +85,8 @@ def admit(n: Net, name: str, role: str) -> None:
     n.keys[name].chmod(0o600)
     n.a[name] = key.address.hex()
     draft = n.tmp / f"admit-{name}.json"
-    n.ok("agency", "admit", n.a[name], "--name", name, "--role", role, "--out", str(draft))
+    n.ok("agency", "admit", n.a[name], "--name", name, "--role", role, "--out", str(draft),
+         *identity_args(len(n.a)))
     n.ok("agency", "sign", str(draft), "--yes")
     n.ok(name, "sign", str(draft), "--yes")
     assert n.ok("agency", "submit", str(draft))["status"] == "committed"

@@ -34,7 +34,9 @@ def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: b
     summary = w.summary(tx)
     required = required_signers(w.registry, tx)
     me = w.address()
-    if me not in required:
+    # A new key co-signs its own admission to a member (membership.rotate_key,
+    # recover_key) under its key's own address, not yet the member's.
+    if me not in required and w.key().address not in required:
         raise LedgerError("wallet.not_a_signer",
                           f"{me.hex()} is not among the required signers of this transaction")
     _, _, body = resolve(w.registry, tx)
