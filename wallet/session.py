@@ -70,6 +70,10 @@ class Wallet:
             self._key = read_key_store(self.need_key_path())
         return self._key
 
+    def use_key(self, key_path: Path, key: KeyPair) -> None:
+        """Go on with `key` from the key store at `key_path` (a member's new key)."""
+        self.key_path, self._key = key_path, key
+
     def address(self) -> bytes:
         return read_address(self.need_key_path())
 

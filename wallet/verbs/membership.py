@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from contracts import membership
+from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair, parse_address, parse_hash
 from contracts.ledger import sign_transaction
@@ -253,8 +254,23 @@ def rotate_key(w: Wallet, new_key_out: Path, expires_in: int | None) -> None:
     write_key_store(new_key_out, new, f"member {address.hex()[:16]}", member=address)
     tx = w.new_transaction("membership", "rotate_key", membership.RotateKey(address, new.address),
                            expires_in)
-    w.submit_and_wait(sign_transaction(sign_transaction(tx, old), new), wait=True)
-    w.key_path, w._key = new_key_out, new  # this wallet goes on with the new key
+    signed = sign_transaction(sign_transaction(tx, old), new)
+    tx_id = w.client.submit(encode(signed))["id"]
+    try:
+        view = w.wait_committed(tx_id)
+    except LedgerError as e:
+        # Committed between two polls: the old key reads nothing any more, the new one
+        # reads for the same address.
+        if e.code != "auth.key_rotated":
+            raise
+        w.use_key(new_key_out, new)
+        view = w.wait_committed(tx_id)
+    w.use_key(new_key_out, new)  # this wallet goes on with the new key
+    view = {**view, "address": address.hex(), "key": new.address.hex(),
+            "key_store": str(new_key_out)}
+    w.emit(view, lambda c: c.print(
+        f"{view['status']}: {address.hex()} signs with key {new.address.hex()} now; use "
+        f"--key {new_key_out} (keep the old key store for documents sealed before)"))
 
 
 @member.command("recover-key")
