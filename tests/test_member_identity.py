@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import access, membership, transfer, vouchers
+from contracts import access, documents, membership, transfer, vouchers
 from contracts.codec import encode
 from contracts.contract import default_registry
 from contracts.errors import LedgerError, Unauthenticated
@@ -518,3 +518,27 @@ async def test_a_signed_request_with_a_rotated_key_is_refused_and_the_new_key_re
                                                                    key=old))
         assert response.status == 401
         assert (await response.json())["error"]["code"] == "auth.key_rotated"
+
+
+# ------------------------------------------------------------------ documents
+
+
+def test_a_document_sealed_after_a_rotation_opens_with_the_new_key_only() -> None:
+    ledger = Ledger()
+    old = ledger.keys["supplier"]
+    new = KeyPair.generate()
+    rotate(ledger, "supplier", new)
+    address = ledger.addr("supplier")
+    parties = (address, ledger.addr("core"))
+    readers = documents.readers_for(ledger.store, parties)
+    keys = {r: membership.signing_key(ledger.store, r) for r in readers}
+    body = documents.attach_body(new, b"delivery note 7", "DN-7", parties, readers, address,
+                                 keys)
+    ledger.block(ledger.tx("document", "attach", body, "supplier"))
+    document = documents.document_id(address, body.commitment)
+    contents = documents.open_envelope(body.envelope, document, address, body.commitment, new,
+                                       reader=address)
+    assert contents.plaintext == b"delivery note 7"
+    with pytest.raises(LedgerError):
+        documents.open_envelope(body.envelope, document, address, body.commitment, old,
+                                reader=address)
