@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import access, documents, membership, transfer, vouchers
+from contracts import access, documents, issuance, membership, transfer, vouchers
 from contracts.codec import encode
 from contracts.contract import default_registry
 from contracts.errors import LedgerError, Unauthenticated
@@ -37,6 +37,7 @@ from contracts.tx import payload_id
 from node.http.auth import RequestVerifier
 from tests.identities import organisation, person, resident_id
 from tests.memledger import CHAIN, GENESIS_MS, Ledger
+from tests.nodeproc import build_tx, local_node, now_ms, terms
 from tests.test_request_auth import Clock, signed, small_app
 
 # ------------------------------------------------------------------ the codes' checks
@@ -542,3 +543,29 @@ def test_a_document_sealed_after_a_rotation_opens_with_the_new_key_only() -> Non
     with pytest.raises(LedgerError):
         documents.open_envelope(body.envelope, document, address, body.commitment, old,
                                 reader=address)
+
+
+# ------------------------------------------------------------------ a node's mempool
+
+
+def test_a_node_s_mempool_refuses_a_replaced_key_and_takes_the_new_one(tmp_path) -> None:
+    chain = "identity-mempool"
+    with local_node(tmp_path, chain, now_ms() - 60_000) as local:
+        node, members, now = local.node, local.members, now_ms()
+        old, new = members["supplier"], KeyPair.generate()
+        address = old.address
+        rotation = build_tx(chain, "membership", "rotate_key",
+                            membership.RotateKey(address, new.address), old, new)
+        node.mempool.submit(encode(rotation), now)
+        node.produce(now)
+        assert membership.signing_key(node.store, address) == new.address
+        due = now + 200 * 86_400_000
+        body = issuance.Apply(address, terms(members["core"], due, "HT-ROTATED"))
+        with pytest.raises(LedgerError) as e:
+            node.mempool.submit(encode(build_tx(chain, "issuance", "apply", body, old)), now)
+        assert e.value.code == "membership.key_rotated"
+        node.mempool.submit(encode(build_tx(chain, "issuance", "apply", body, new)), now)
+        node.produce(now)
+        page, _ = issuance.applications_page(node.store, None, 10, creditor=address)
+        assert [a.creditor for a in page] == [address]  # the address applied, by its new key
+        node.mempool.check_invariants()
