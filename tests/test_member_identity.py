@@ -569,3 +569,32 @@ def test_a_node_s_mempool_refuses_a_replaced_key_and_takes_the_new_one(tmp_path)
         page, _ = issuance.applications_page(node.store, None, 10, creditor=address)
         assert [a.creditor for a in page] == [address]  # the address applied, by its new key
         node.mempool.check_invariants()
+
+
+# ------------------------------------------------------------------ the wallet's identity options
+
+
+def test_the_wallet_hashes_an_identity_number_with_a_fresh_salt_and_names_what_is_missing(
+) -> None:
+    from wallet.verbs.membership import identity_from
+
+    none = dict.fromkeys(("credit_code", "id_number", "id_reference", "legal_representative"))
+    given = {**none, "person_type": "natural_person", "contacts": "+86 139 0000 0001",
+             "industry": "F", "region": "150802", "id_number": resident_id(1)}
+    identity, salt = identity_from(given, None)
+    assert salt is not None and identity.id_reference == id_reference(resident_id(1), salt)
+    membership.check_identity(identity)
+    assert identity_from(given, None)[0].id_reference != identity.id_reference  # new salt
+    wrong = resident_id(1)[:17] + ("0" if resident_id(1)[17] != "0" else "1")
+    with pytest.raises(LedgerError) as e:
+        identity_from({**given, "id_number": wrong}, None)
+    assert e.value.code == "membership.bad_id_reference"
+    with pytest.raises(LedgerError) as e:
+        identity_from({**none, "person_type": "legal_person", "contacts": "x",
+                       "industry": "C", "region": "150802"}, None)
+    assert e.value.code == "wallet.identity" and "--credit-code" in e.value.message
+    # An amendment changes what it names and keeps the rest.
+    current = organisation(9)
+    amended, _ = identity_from({**none, "person_type": None, "contacts": "new desk",
+                                "industry": None, "region": None}, current)
+    assert amended == replace(current, contacts="new desk")

@@ -27,8 +27,11 @@ from wallet.verbs.options import tx_options
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
 verbs = click.Group()
 
-IDENTITY_OPTIONS = ("person_type", "credit_code", "id_number", "id_reference",
-                    "legal_representative", "contacts", "industry", "region")
+# Each identity field and the option that gives it.
+OPTION_OF = {"person_type": "--type", "credit_code": "--credit-code",
+             "id_reference": "--id-number (or --id-reference)",
+             "legal_representative": "--legal-rep", "contacts": "--contacts",
+             "industry": "--industry", "region": "--region"}
 
 
 def identity_options(f: Callable) -> Callable:
@@ -89,12 +92,10 @@ def identity_from(options: dict[str, Any], current: membership.Identity | None
         needed = ["person_type", "contacts", "industry", "region"] + (
             ["id_reference"] if kind == "natural_person"
             else ["credit_code", "legal_representative"])
-        missing = [n for n in needed if n not in given]
+        missing = [OPTION_OF[n] for n in needed if n not in given]
         if missing:
-            raise LedgerError("wallet.identity", "a member's identity needs " + ", ".join(
-                "--" + n.replace("_", "-").replace("legal-representative", "legal-rep")
-                .replace("person-type", "type").replace("id-reference", "id-number")
-                for n in missing))
+            raise LedgerError("wallet.identity",
+                              "a member's identity needs " + ", ".join(missing))
         defaults: dict[str, Any] = {"credit_code": "", "id_reference": b"",
                                     "legal_representative": ""}
     else:
