@@ -116,8 +116,10 @@ def may_read_transaction(state: Reader, caller: Caller, seen: TxWithEvents) -> b
     """A transaction (its body, signers and events) is its signers'. Its events'
     addressees learn what concerns them from the events and read the records it wrote
     by their own rules: a body may hold what an addressee does not read (a pledge's loan
-    terms, told to the debtor as `pledge.registered`)."""
-    return caller.oversees or caller.one_of(*(s.signer for s in seen.tx.signatures))
+    terms, told to the debtor as `pledge.registered`). A signer is the member whose key
+    signed, then or since replaced (contracts.membership.owner_of_key)."""
+    return caller.oversees or caller.one_of(
+        *(membership.owner_of_key(state, s.signer) for s in seen.tx.signatures))
 
 
 def may_read_block(state: Reader, caller: Caller, block: object) -> bool:
@@ -309,17 +311,19 @@ def asked_by_draft(state: Reader, draft: bytes, caller_address: bytes, height: i
     except LedgerError as e:
         raise _refuse(f"the draft's operation is not one this node runs: {e.message}") from e
     required = set(operation.signers(body))
+    # Signatures name keys; a member signs with its current key (contracts.membership).
     signed = {s.signer: s.signature for s in tx.signatures}
     if caller_address not in required:
         raise _refuse("the draft does not ask you to sign it")
-    if caller_address in signed:
+    if membership.signing_key(state, caller_address) in signed:
         raise _refuse("you signed the draft already")
     voucher_id = _voucher_named(body)
     voucher = None if voucher_id is None else vouchers.get_voucher(state, voucher_id)
     if voucher is None:
         raise _refuse("the draft names no voucher state")
-    if voucher.holder not in required or voucher.holder not in signed:
-        raise _refuse("the voucher's holder has not signed the draft")
-    if not verify(voucher.holder, signing_bytes(payload), signed[voucher.holder]):
+    holder_key = membership.signing_key(state, voucher.holder)
+    if voucher.holder not in required or holder_key not in signed:
+        raise _refuse("the voucher's holder has not signed the draft (with its current key)")
+    if not verify(holder_key, signing_bytes(payload), signed[holder_key]):
         raise _refuse("the holder's signature on the draft does not verify")
     return frozenset({voucher.id})

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -263,38 +264,50 @@ def padded_size(size: int) -> int:
     return next(s for s in PADDED_SIZES if s > size)
 
 
-def seal(contents: Contents, readers: list[bytes]) -> Envelope:
+def seal(contents: Contents, readers: list[bytes],
+         keys: Mapping[bytes, bytes] | None = None) -> Envelope:
     """Encrypt the padded contents once with a fresh key, and seal that key to each
-    reader."""
+    reader: to its current signing key (`keys`: reader address -> key, as the member
+    directory shows it; a reader not in it, to its address), so that a member whose key
+    changed (contracts.membership) opens it with its new key, and its replaced key
+    opens nothing sealed since."""
     check_size(len(contents.plaintext))
     framed = encode(contents)
     padded = nacl.bindings.sodium_pad(framed, padded_size(len(framed)))
     key = os.urandom(KEY_BYTES)
     ciphertext = bytes(nacl.secret.SecretBox(key).encrypt(padded))
-    keys = tuple(SealedKey(reader, seal_key(key, reader)) for reader in sorted(set(readers)))
-    return Envelope(ciphertext, keys)
+    keys = keys or {}
+    sealed = tuple(SealedKey(reader, seal_key(key, keys.get(reader, reader)))
+                   for reader in sorted(set(readers)))
+    return Envelope(ciphertext, sealed)
 
 
 def attach_body(key: KeyPair, plaintext: bytes, label: str, parties: tuple[bytes, ...],
-                readers: list[bytes]) -> Attach:
-    """The attach operation of `key`'s member for `plaintext`, sealed to `readers`."""
+                readers: list[bytes], owner: bytes | None = None,
+                keys: Mapping[bytes, bytes] | None = None) -> Attach:
+    """The attach operation of the member `owner` (the key's own address unless given:
+    the member whose key `key` is now) for `plaintext`, sealed to `readers` (at `keys`)."""
     parties = tuple(sorted(set(parties)))
     salt = derive_salt(key, parties, plaintext)
-    return Attach(key.address, commitment_of(salt, plaintext), parties,
-                  seal(Contents(salt, label, plaintext), readers))
+    return Attach(key.address if owner is None else owner, commitment_of(salt, plaintext),
+                  parties, seal(Contents(salt, label, plaintext), readers, keys))
 
 
 def seal_key(document_key: bytes, reader: bytes) -> bytes:
-    """`document_key` sealed to the member at `reader` (what a grant carries)."""
+    """`document_key` sealed to `reader`, a member's current key (its address until it
+    changes): what an envelope and a grant carry."""
     assert len(document_key) == KEY_BYTES
     return nacl.public.SealedBox(
         nacl.public.PublicKey(x25519_public(reader))).encrypt(document_key)
 
 
-def sealed_for(envelope: Envelope, key: KeyPair, granted: bytes | None = None) -> bytes:
-    """The document key sealed to `key`: its own in the envelope, else the one a grant
-    gave it; `document.not_reader` if neither."""
-    sealed = next((k.sealed for k in envelope.keys if k.reader == key.address), granted)
+def sealed_for(envelope: Envelope, key: KeyPair, granted: bytes | None = None,
+               reader: bytes | None = None) -> bytes:
+    """The document key sealed to the reader `reader` (the member whose key `key` is; the
+    key's own address unless given): its own in the envelope, else the one a grant gave
+    it; `document.not_reader` if neither."""
+    reader = key.address if reader is None else reader
+    sealed = next((k.sealed for k in envelope.keys if k.reader == reader), granted)
     if sealed is None:
         raise LedgerError("document.not_reader",
                           "this key is not among the document's readers and was granted no "
@@ -304,13 +317,14 @@ def sealed_for(envelope: Envelope, key: KeyPair, granted: bytes | None = None) -
 
 
 def open_envelope(envelope: Envelope, document: bytes, owner: bytes, commitment: bytes,
-                  key: KeyPair, granted: bytes | None = None) -> Contents:
+                  key: KeyPair, granted: bytes | None = None,
+                  reader: bytes | None = None) -> Contents:
     """The contents of `document` for a reader, or a grantee with the key `granted` to it
     (a Grant's `sealed`), checked against its owner and commitment on the ledger;
     `LedgerError` for anyone else or a damaged envelope."""
     check_id(document, owner, commitment)
     return open_with_key(envelope, document, owner, commitment,
-                         unseal_key(sealed_for(envelope, key, granted), key))
+                         unseal_key(sealed_for(envelope, key, granted, reader), key))
 
 
 def check_id(document: bytes, owner: bytes, commitment: bytes) -> None:

@@ -35,8 +35,10 @@ def _box(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> nacl.sec
     return nacl.secret.SecretBox(key)
 
 
-def seal(key: KeyPair, passphrase: str, name: str = "") -> dict:
-    """A key store document holding `key`, readable only with `passphrase`."""
+def seal(key: KeyPair, passphrase: str, name: str = "", member: bytes | None = None) -> dict:
+    """A key store document holding `key`, readable only with `passphrase`; `member`: the
+    address the key signs for, when it is not the key itself (a member's rotated or
+    recovered key, contracts.membership)."""
     if not passphrase:
         raise LedgerError("keystore.empty_passphrase", "a key store needs a passphrase")
     salt = os.urandom(nacl.pwhash.argon2id.SALTBYTES)
@@ -45,6 +47,7 @@ def seal(key: KeyPair, passphrase: str, name: str = "") -> dict:
         "format": FORMAT,
         "name": name,
         "address": key.address.hex(),
+        **({} if member is None or member == key.address else {"member": member.hex()}),
         "kdf": {"name": "argon2id", "salt": salt.hex(), "opslimit": OPSLIMIT,
                 "memlimit": MEMLIMIT},
         "sealed_seed": bytes(sealed).hex(),
@@ -72,6 +75,19 @@ def unseal(document: dict, passphrase: str) -> KeyPair:
     if key.address != address:
         raise LedgerError("keystore.bad_format", "the key does not match the stored address")
     return key
+
+
+def member_of(document: dict) -> bytes:
+    """The member address a key store document signs for: its `member`, or, in a store
+    without one (every store before keys could change), its key's own address.
+    `LedgerError("keystore.bad_format")` when neither is 64 hex digits."""
+    try:
+        member = bytes.fromhex(document.get("member") or document["address"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        member = b""
+    if len(member) != 32:
+        raise LedgerError("keystore.bad_format", "the key store names no valid address")
+    return member
 
 
 def unsafe_mode_warning(where: str, mode: int) -> str | None:

@@ -1,8 +1,10 @@
 """How a transaction is checked and applied, how a block ends, and the genesis state.
 
-`check_transaction` is what needs no state (decoding, chain, contract, signatures): a
-node does it once, on arrival. `apply_transaction` runs the operation's rules against
-the state at ledger time and either changes the state or raises and changes nothing.
+`check_transaction` is what needs no state (decoding, chain, contract, each signature
+against its key): a node does it once, on arrival. Which keys must have signed is state
+(a member's key can change), checked by `apply_transaction`, which runs the operation's
+rules against the state at ledger time and either changes the state or raises and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from contracts.tx import (
     Payload,
     Transaction,
     add_signature,
-    check_signatures,
     decode_transaction,
     signing_bytes,
+    verify_signatures,
 )
 
 NO_TX = bytes(32)  # the tx id end-of-block steps run under
@@ -49,6 +51,12 @@ class CheckedTx:
     contract: Contract
     operation: Operation
     body: Any
+
+    @property
+    def signers(self) -> tuple[bytes, ...]:
+        """The addresses that must sign (the operation's, from the body), sorted, each once;
+        the keys that sign for them are the state's (contracts.membership.signing_key)."""
+        return tuple(sorted(set(self.operation.signers(self.body))))
 
 
 def resolve(registry: Registry, tx: Transaction) -> tuple[Contract, Operation, Any]:
@@ -102,7 +110,7 @@ def check_transaction(
         )
     contract, operation, body = resolve(registry, tx)
     payload_bytes = encode(payload)  # once, for both the id and the signed message
-    check_signatures(tx, operation.signers(body), TX_DOMAIN + payload_bytes)
+    verify_signatures(tx, len(set(operation.signers(body))), TX_DOMAIN + payload_bytes)
     return CheckedTx(tx, raw, sha256(payload_bytes), contract, operation, body)
 
 
@@ -130,7 +138,11 @@ def apply_transaction(
             f"{checked.contract.name} v{checked.contract.version} is not in force at height "
             f"{block.height} ({in_force} is)",
         )
-    signers = frozenset(s.signer for s in checked.tx.signatures)
+    # The keys that signed (verified by check_transaction) are the required addresses'
+    # current keys: checked here, against the state, because a key may have been replaced
+    # since the transaction was admitted. Operations see addresses, never keys.
+    signers = frozenset(checked.signers)
+    membership.check_signer_keys(state, signers, (s.signer for s in checked.tx.signatures))
     membership.require_signers_active(state, signers)
     scratch = state.child()
     ctx = Context(
@@ -268,6 +280,8 @@ class GenesisMember:
     address: Hash32
     name: membership.MemberName
     roles: membership.Roles
+    # Its legal identity (network.toml states it); None only on a test network.
+    identity: membership.Identity | None = None
 
 
 @dataclass(frozen=True)
@@ -302,8 +316,14 @@ def genesis_state(registry: Registry, genesis: Genesis) -> list[tuple[bytes, byt
     state = Overlay(MemoryStore())
     governance.write_protocol_version(state, PROTOCOL_VERSION)
     for m in genesis.members:
-        membership.check_roles(m.roles)
-        record = membership.Member(m.address, m.name, m.roles, "active", genesis.time_ms, 0, "")
+        if membership.key_entry(state, m.address) is not None:
+            raise LedgerError("genesis.member_twice", f"member {m.address.hex()} is listed twice")
+        if m.identity is not None and m.identity.credit_code and \
+                membership.holder_of_credit_code(state, m.identity.credit_code) is not None:
+            raise LedgerError("genesis.credit_code_twice",
+                              f"credit code {m.identity.credit_code} is listed twice")
+        record = membership.genesis_member(m.address, m.name, m.roles, genesis.time_ms,
+                                           m.identity)
         membership.write_member(state, record)
     if not any("agency" in m.roles for m in genesis.members):
         raise LedgerError("genesis.no_agency", "the genesis members must include an agency")
@@ -364,4 +384,5 @@ def required_signers(registry: Registry, tx: Transaction) -> tuple[bytes, ...]:
 
 
 def sign_transaction(tx: Transaction, key: KeyPair) -> Transaction:
+    """`tx` signed by `key` (its signature names `key.address`, the public key)."""
     return add_signature(tx, key.address, key.sign(signing_bytes(tx.payload)))

@@ -18,8 +18,10 @@ A member signs the domain-tagged canonical bytes of `SignedRequest`:
 - `time_ms`: the signer's clock, milliseconds since the Unix epoch;
 - `nonce`: NONCE_BYTES random bytes, never used twice by one member.
 
-The four headers below carry the member's address, `time_ms`, `nonce` and the
-signature, each in a fixed format (lowercase or uppercase hex, decimal time). A node
+The four headers below carry the signing key (the member's current key, which is its
+address until the member changes it), `time_ms`, `nonce` and the signature, each in a
+fixed format (lowercase or uppercase hex, decimal time). A node resolves the key to its
+member (`member_of_key`) and refuses a member's former key (`auth.key_rotated`); it
 refuses a time more than WINDOW_MS away from its own clock, either way, and a nonce it
 has seen from the same member whose time is still inside that window: the window bounds
 how long it must remember nonces.
@@ -36,13 +38,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from contracts import membership
 from contracts.codec import Hash32, Name, Size, TimeMs, encode, sha256
-from contracts.errors import Unauthenticated
+from contracts.errors import Rejected, Unauthenticated
 from contracts.identity import ADDRESS_BYTES, SIGNATURE_BYTES, KeyPair, verify
+from contracts.state import Reader
 
 REQUEST_DOMAIN = b"claimledger/request/v1\x00"
 
-MEMBER_HEADER = "X-Claimledger-Member"  # the signer's address, 64 hex digits
+# The key that signed, 64 hex digits: a member's current key (its address until the key
+# changes: contracts.membership), which the node resolves to the member (`member_of_key`).
+MEMBER_HEADER = "X-Claimledger-Member"
 TIME_HEADER = "X-Claimledger-Time"  # milliseconds since the Unix epoch, decimal
 NONCE_HEADER = "X-Claimledger-Nonce"  # NONCE_BYTES random bytes, 32 hex digits
 SIGNATURE_HEADER = "X-Claimledger-Signature"  # Ed25519 signature, 128 hex digits
@@ -83,7 +89,7 @@ class SignedRequest:
 class Credentials:
     """The four authentication headers of a request, parsed; not yet verified."""
 
-    address: bytes
+    address: bytes  # the key that signed (MEMBER_HEADER); `member_of_key` gives its member
     time_ms: int
     nonce: bytes
     signature: bytes
@@ -194,3 +200,14 @@ def _malformed(name: str, expected: str) -> Unauthenticated:
     # The same code as a missing header: either way the client must send the headers the
     # wallet makes; the sentence says which one is wrong.
     return Unauthenticated("auth.required", f"the {name} header must be {expected}")
+
+
+def member_of_key(state: Reader, key: bytes) -> bytes:
+    """The address a request signed by `key` comes from: the member whose current key it
+    is, or `key` itself for a key no member ever had (a stranger, who reads what is
+    addressed to it only). A member's former key is refused with
+    `Unauthenticated("auth.key_rotated")`: a lost or replaced key reads nothing."""
+    try:
+        return membership.address_of_key(state, key)
+    except Rejected as e:
+        raise Unauthenticated("auth.key_rotated", e.message) from None

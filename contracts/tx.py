@@ -4,7 +4,9 @@ A transaction names the chain, the contract it invokes (name, version and the sh
 of that contract's source, so every signer agrees on the exact rules), the operation,
 the operation's body (canonical bytes of the operation's record), an expiry height and
 a nonce. Signers sign the domain-tagged canonical bytes of that payload; the payload's
-sha256 is the transaction id, so adding signatures never changes the id.
+sha256 is the transaction id, so adding signatures never changes the id. A signature
+names the key that made it; which member that key signs for is the ledger's state
+(contracts.membership.check_signer_keys).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Payload:
 
 @dataclass(frozen=True)
 class Signature:
+    # The Ed25519 public key that signed: a member's current key (contracts.membership:
+    # its address until the key changes), or a key that is no member's yet.
     signer: Hash32
     signature: Sig64
 
@@ -79,35 +83,40 @@ def decode_transaction(raw: bytes) -> Transaction:
     return decode(Transaction, raw, max_bytes=MAX_LARGE_TX_BYTES)
 
 
-def add_signature(tx: Transaction, signer_address: bytes, signature: bytes) -> Transaction:
-    """The transaction with one more signature, kept in canonical (ascending signer) order."""
-    others = [s for s in tx.signatures if s.signer != signer_address]
-    signatures = sorted([*others, Signature(signer_address, signature)], key=lambda s: s.signer)
+def add_signature(tx: Transaction, signer_key: bytes, signature: bytes) -> Transaction:
+    """The transaction with one more signature by `signer_key` (the public key that
+    signed), kept in canonical (ascending key) order."""
+    others = [s for s in tx.signatures if s.signer != signer_key]
+    signatures = sorted([*others, Signature(signer_key, signature)], key=lambda s: s.signer)
     return Transaction(tx.payload, tuple(signatures))
 
 
-def check_signatures(tx: Transaction, required: tuple[bytes, ...],
-                     message: bytes | None = None) -> None:
-    """Every required signer signed, nobody else did, each signature verifies, in canonical order.
+def verify_signatures(tx: Transaction, required: int, message: bytes | None = None) -> None:
+    """Each signature verifies against the key it names (`Signature.signer`: the public
+    key that signed), in canonical order, one signature for each of the operation's
+    `required` distinct signers (each signs with one key, and a key is one member's).
     `message` is `signing_bytes(tx.payload)` when the caller has it already.
+
+    Which keys must sign is state: a member's key can change (contracts.membership), so
+    contracts.ledger.apply_transaction matches the keys with the required addresses
+    (`membership.check_signer_keys`); what is checked here needs no state and holds for
+    good, so a node verifies it once, on arrival.
 
     Raises `LedgerError` with `tx.unsorted_signatures`, `tx.unexpected_signature`,
     `tx.missing_signature` or `tx.bad_signature`.
     """
-    signers = [s.signer for s in tx.signatures]
-    if any(a >= b for a, b in pairwise(signers)):
+    keys = [s.signer for s in tx.signatures]
+    if any(a >= b for a, b in pairwise(keys)):
         raise LedgerError(
             "tx.unsorted_signatures", "signatures must be sorted by signer, each signer once"
         )
-    wanted = set(required)
-    extra = [s.hex() for s in signers if s not in wanted]
-    if extra:
-        raise LedgerError("tx.unexpected_signature", f"not a required signer: {', '.join(extra)}")
-    missing = sorted(wanted - set(signers))
-    if missing:
-        raise LedgerError(
-            "tx.missing_signature", f"still to sign: {', '.join(a.hex() for a in missing)}"
-        )
+    if len(keys) > required:
+        raise LedgerError("tx.unexpected_signature",
+                          f"{len(keys)} signatures, and the operation has {required} signers")
+    if len(keys) < required:
+        raise LedgerError("tx.missing_signature",
+                          f"{required - len(keys)} of the operation's {required} signers "
+                          "still to sign")
     if message is None:
         message = signing_bytes(tx.payload)
     for s in tx.signatures:

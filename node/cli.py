@@ -37,7 +37,7 @@ import uvloop
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair, parse_address
-from contracts.keystore import unsafe_mode_warning, unseal
+from contracts.keystore import member_of, unsafe_mode_warning, unseal
 from contracts.tls_binding import is_loopback_host
 from node import home as home_files
 from node import logs, tls
@@ -483,10 +483,11 @@ def run_light(home: Path | None, member: str, passphrase_file: Path | None,
         if warning is not None:
             logging.getLogger("claimledger.light").warning("%s", warning)
         key = unseal(document, read_passphrase(passphrase_file or settings.passphrase_file))
-        if key.address != address:
+        if member_of(document) != address:
             raise LedgerError("config.invalid", f"{settings.key_file} holds the key of "
-                              f"{key.address.hex()}, not of the member {address.hex()}")
-        main = serve_light(settings, key)
+                              f"{member_of(document).hex()}, not of the member "
+                              f"{address.hex()}")
+        main = serve_light(settings, key, address)
         uvloop.run(main) if event_loop == "uvloop" else asyncio.run(main)
     except LedgerError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from None

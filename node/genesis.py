@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from contracts import nodes
+from contracts import membership, nodes
 from contracts.contract import Registry
 from contracts.credit import MAX_PERIOD_DAYS, MAX_RECENT
 from contracts.errors import LedgerError
@@ -90,11 +90,26 @@ class GenesisObserver(Strict):
     api_tls: ApiTls
 
 
+class GenesisIdentity(Strict):
+    """A genesis member's legal identity (contracts.membership.Identity); its fields are
+    checked by the ledger's rules when the genesis is read (`genesis_identity`)."""
+
+    person_type: Literal[membership.PERSON_TYPES]  # type: ignore[valid-type]
+    credit_code: str = ""  # organisations: 统一社会信用代码
+    id_reference: str = ""  # natural persons: 64 hex digits (legal_identity.id_reference)
+    legal_representative: str = ""  # organisations
+    contacts: str
+    industry: str  # a GB/T 4754-2017 section letter
+    region: str  # a GB/T 2260 division code, six digits
+
+
 class GenesisMemberEntry(Strict):
     handle: str = ""  # a short name for scripts and people (devnet: `agency`)
     name: Annotated[str, Field(min_length=1, max_length=256)]
     address: HexKey
     roles: Annotated[list[Role], Field(min_length=1)]
+    # Left out only on test networks: a real network's members are identified (实名).
+    identity: GenesisIdentity | None = None
 
 
 class ContractInForce(Strict):
@@ -207,6 +222,26 @@ def check_contracts(document: GenesisDocument, registry: Registry) -> None:
                               f"{found.code_hash.hex()[:16]}…; its rules differ")
 
 
+def genesis_identity(entry: GenesisMemberEntry) -> membership.Identity | None:
+    """The identity of a genesis member, checked by the ledger's rules: `LedgerError`
+    with the field's code (`membership.bad_credit_code`, ...) naming the member."""
+    given = entry.identity
+    if given is None:
+        return None
+    try:
+        reference = bytes.fromhex(given.id_reference)
+    except ValueError:
+        reference = b"?"
+    identity = membership.Identity(given.person_type, given.credit_code, reference,
+                                   given.legal_representative, given.contacts,
+                                   given.industry, given.region)
+    try:
+        membership.check_identity(identity)
+    except LedgerError as e:
+        raise LedgerError(e.code, f"genesis member {entry.name}: {e.message}") from None
+    return identity
+
+
 def check_protocol(document: GenesisDocument) -> None:
     if document.protocol_version != PROTOCOL_VERSION:
         raise LedgerError("genesis.protocol", f"the genesis is of protocol version "
@@ -225,7 +260,8 @@ def network_config(document: GenesisDocument, hash_: bytes, max_mempool_txs: int
         check_contracts(document, registry)
     p = document.parameters
     members = tuple(GenesisMember(parse_address(m.address), m.name,
-                                  tuple(sorted(set(m.roles)))) for m in document.members)
+                                  tuple(sorted(set(m.roles))), genesis_identity(m))
+                    for m in document.members)
     validators = tuple(NodeEntry(v.name, parse_address(v.key), v.api, v.power, v.peer,
                                  v.api_tls) for v in document.validators)
     observers = tuple(NodeEntry(o.name, parse_address(o.key), o.api, 0, "", o.api_tls)

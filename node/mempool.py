@@ -462,5 +462,7 @@ class Mempool:
 
 
 def signers_of(checked: CheckedTx) -> list[bytes]:
-    """The members a transaction counts against: every one that signed it."""
+    """Whom a transaction counts against: every key that signed it, verified (a member's
+    current key, its address until it changes: a quota follows the key, and a rejection
+    is read by the members those keys are or were, node/http/chain.py)."""
     return [s.signer for s in checked.tx.signatures]

@@ -83,6 +83,7 @@ class TemplateMember(Strict):
     name: Annotated[str, Field(min_length=1)]
     roles: list[str]
     address: str = ""
+    identity: dict[str, str] | None = None  # node.genesis.GenesisIdentity checks it
 
 
 class NetworkTemplate(Strict):
@@ -138,7 +139,8 @@ def read_plan(text: str, registry: Registry | None = None) -> Plan:
     for i, m in enumerate(plan.members):
         address = _filled(m.address, f"members[{i}].address ({m.name})")
         members.append({"handle": m.handle, "name": m.name, "address": address,
-                        "roles": sorted(set(m.roles))})
+                        "roles": sorted(set(m.roles)),
+                        **({} if m.identity is None else {"identity": m.identity})})
     agency = next((m["address"] for m in members if "agency" in m["roles"]), "")
 
     def operator(node: TemplateNode) -> str:

@@ -38,6 +38,7 @@ from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import unseal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
+from contracts.legal_identity import complete_credit_code  # noqa: E402
 from contracts.tx import MAX_VALIDITY_BLOCKS, decode_transaction, payload_id  # noqa: E402
 from scripts.bench_node import verify_per_second  # noqa: E402  (the same bound)
 from tests.nodeproc import (  # noqa: E402
@@ -55,6 +56,12 @@ NODE_BIN = ROOT / ".venv" / "bin" / "claimledger-node"
 TIMING = {"max_block_txs": 2000, "max_mempool_txs": 50_000}
 
 
+def bench_identity(i: int) -> membership.Identity:
+    """A valid legal identity for the benchmark's i-th member (a made-up enterprise)."""
+    return membership.Identity("legal_person", complete_credit_code(f"91150802{i:08d}"), b"",
+                               "Representative", "bench", "C", "150802")
+
+
 def admissions(chain_id: str, agency: KeyPair, count: int, height: int) -> list[bytes]:
     """`count` signed admissions of fresh members, as canonical bytes."""
     registry = default_registry()
@@ -63,7 +70,7 @@ def admissions(chain_id: str, agency: KeyPair, count: int, height: int) -> list[
         member = KeyPair.generate()
         tx = make_transaction(registry, chain_id, "membership", "admit",
                               membership.Admit(agency.address, member.address, f"m-{i}",
-                                               ("enterprise",)),
+                                               ("enterprise",), bench_identity(i), ()),
                               height + MAX_VALIDITY_BLOCKS - 10, i)
         out.append(encode(sign_transaction(sign_transaction(tx, agency), member)))
     return out

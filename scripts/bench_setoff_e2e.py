@@ -50,6 +50,7 @@ from contracts.contract import default_registry  # noqa: E402
 from contracts.identity import KeyPair  # noqa: E402
 from contracts.keystore import seal  # noqa: E402
 from contracts.ledger import make_transaction, sign_transaction  # noqa: E402
+from contracts.legal_identity import complete_credit_code  # noqa: E402
 from contracts.tx import payload_id  # noqa: E402
 from tests.nodeproc import LOAD_LIMITS  # noqa: E402
 from tests.signing import Signer, aiohttp_signing  # noqa: E402
@@ -59,6 +60,12 @@ CHAIN = "bench-e2e"
 DAY_MS = 86_400_000
 SUBMIT_CHUNK = 1_000  # transactions per POST /v1/txs/batch (its bound)
 MAX_PENDING = obligations.MAX_PENDING_PER_DEBTOR
+
+
+def bench_identity(i: int) -> membership.Identity:
+    """A valid legal identity for the benchmark's i-th member (a made-up enterprise)."""
+    return membership.Identity("legal_person", complete_credit_code(f"91150802{i:08d}"), b"",
+                               "Representative", "bench", "C", "150802")
 
 
 def free_port() -> int:
@@ -129,7 +136,7 @@ async def build(c: Client, args: argparse.Namespace, agency: KeyPair,
     started = time.perf_counter()
     h = await c.height()
     await c.submit([c.tx(h, "membership", "admit", membership.Admit(
-        agency.address, k.address, f"m{i}", ("enterprise",)), agency, k)
+        agency.address, k.address, f"m{i}", ("enterprise",), bench_identity(i), ()), agency, k)
         for i, k in enumerate(keys)])
     admitted = time.perf_counter() - started
     # Waves: the n-th obligation of a (creditor, debtor) pair goes in wave n // 200.

@@ -112,7 +112,8 @@ def build(ledger: Ledger, seed: int, members: int, count: int) -> dict[str, int]
     state = Overlay(ledger.store)
     for i, key in enumerate(ledger.keys):
         membership.write_member(state, membership.Member(
-            key.address, f"m{i}", ("enterprise",), "active", GENESIS_MS, 0, ""))
+            key.address, f"m{i}", ("enterprise",), "active", GENESIS_MS, 0, "", None, None,
+            key.address, 0))
     for i in range(count):
         debtor, creditor = ledger.keys[g.debtor[i]].address, ledger.keys[g.creditor[i]].address
         amount = int(g.amount[i])

@@ -122,6 +122,7 @@ from contracts.ledger import (  # noqa: E402
     resolve,
     sign_transaction,
 )
+from contracts.legal_identity import complete_credit_code  # noqa: E402
 from contracts.state import Overlay  # noqa: E402
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id  # noqa: E402
 from contracts.vouchers import issued_voucher_id, part_id  # noqa: E402
@@ -661,7 +662,9 @@ class World:
             a("supplier"), a("core"), 70_000, GENESIS_MS + 30 * DAY_MS, "PO-7",
             sha256(b"PO-7")), "supplier")
         admitted = self.tx("membership", "admit", membership.Admit(
-            a("agency"), a(NEWCOMER), "Newcomer Ltd", ("merchant",)), "agency", NEWCOMER)
+            a("agency"), a(NEWCOMER), "Newcomer Ltd", ("merchant",), membership.Identity(
+                "legal_person", complete_credit_code("9115080200000001"), b"", "Representative",
+                "fuzz", "F", "150802"), ()), "agency", NEWCOMER)
         self.block(next(at), owed, admitted)
         ids["OB"] = tid(owed)
         self.block(next(at), self.tx("obligation", "confirm",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import issuance, membership, state_tree
+from contracts import documents, issuance, membership, state_tree
 from contracts.codec import encode, sha256
 from contracts.commitment import committed
 from contracts.contract import Event, Registry, default_registry
@@ -24,6 +24,7 @@ from contracts.ledger import (
 from contracts.state import MemoryStore, Overlay
 from contracts.tx import Transaction, payload_id
 from contracts.vouchers import issued_voucher_id
+from tests.identities import organisation
 
 CHAIN = "rules-test"
 GENESIS_MS = 1_800_000_000_000
@@ -48,7 +49,13 @@ class Ledger:
             else KeyPair(sha256(key_seed + name.encode()))
             for name in ROLES
         }
-        members = tuple(GenesisMember(self.keys[n].address, n, r) for n, r in ROLES.items())
+        members = tuple(GenesisMember(self.keys[n].address, n, r, organisation(i, n))
+                        for i, (n, r) in enumerate(ROLES.items(), 1))
+        # A member's address is the key it was admitted with; `keys` holds the key each
+        # signs with now (contracts.membership: rotate_key changes it, not the address).
+        self.addresses: dict[str, bytes] = {}
+        self._review_document: bytes | None = None
+        self._identities = len(ROLES)
         self.store = MemoryStore()
         genesis = Genesis(CHAIN, GENESIS_MS, members, fee_rate_bp, validators, observers)
         self.store.apply(genesis_state(self.registry, genesis))
@@ -61,7 +68,30 @@ class Ledger:
         self.nonce = 0
 
     def addr(self, name: str) -> bytes:
-        return self.keys[name].address
+        """The address of `name`: the key it was admitted with, whatever it signs with now."""
+        return self.addresses.get(name) or self.keys[name].address
+
+    def use_key(self, name: str, key: KeyPair) -> None:
+        """`name` signs with `key` from now on (after a rotate or recover transaction)."""
+        self.addresses.setdefault(name, self.addr(name))
+        self.keys[name] = key
+
+    def review_document(self) -> bytes:
+        """A document the agency attached (an applicant's papers), for reviews to name."""
+        if self._review_document is None:
+            agency = self.addr("agency")
+            body = documents.attach_body(self.keys["agency"], b"business licence scan",
+                                         "review papers", (agency,),
+                                         documents.readers_for(self.store, (agency,)))
+            tx = self.tx("document", "attach", body, "agency")
+            self.block(tx)
+            self._review_document = documents.document_id(agency, body.commitment)
+        return self._review_document
+
+    def identity(self, name: str = "") -> membership.Identity:
+        """A valid organisation's identity no member has yet."""
+        self._identities += 1
+        return organisation(self._identities, name)
 
     def tx(self, contract: str, operation: str, body: Any, *signers: str,
            version: int | None = None, expiry_height: int | None = None) -> Transaction:
@@ -109,10 +139,14 @@ class Ledger:
     def admit(self, name: str, *roles: str) -> bytes:
         """Admit a new member `name` with `roles` (sorted), by the agency; its address."""
         self.keys[name] = KeyPair.generate()
-        self.run("membership", "admit",
-                 membership.Admit(self.addr("agency"), self.addr(name), name, roles),
-                 "agency", name)
+        self.run("membership", "admit", self.admit_body(name, roles), "agency", name)
         return self.addr(name)
+
+    def admit_body(self, name: str, roles: tuple[str, ...],
+                   identity: membership.Identity | None = None) -> membership.Admit:
+        """The agency's admission of `name` (its key in `keys`) with a fresh identity."""
+        return membership.Admit(self.addr("agency"), self.addr(name), name, roles,
+                                identity or self.identity(name), ())
 
     def issue(self, amount_fen: int = 1_000_000, creditor: str = "supplier",
               debtor: str = "core", due_in_ms: int = 365 * DAY_MS, asset: bool = True,

@@ -42,6 +42,7 @@ from node.config import parse_network
 from node.http.app import make_app
 from node.http.submit import LARGE_READ_GATE, LARGE_READS
 from node.service import Node
+from tests.identities import organisation
 from tests.memledger import CHAIN, DAY_MS, Ledger
 from tests.nodeproc import (
     MEMBER_ROLES,
@@ -183,7 +184,8 @@ def test_a_suspended_regulator_is_no_longer_sealed_to_and_a_new_one_is() -> None
     newcomer = KeyPair.generate()
     ledger.keys["regulator2"] = newcomer
     ledger.run("membership", "admit", membership.Admit(
-        ledger.addr("agency"), newcomer.address, "PBoC branch", ("regulator",)),
+        ledger.addr("agency"), newcomer.address, "PBoC branch", ("regulator",),
+        ledger.identity(), ()),
         "agency", "regulator2")
     tx = attach(ledger, "supplier", CONTRACT, "core")
     ledger.block(tx)
@@ -702,7 +704,8 @@ def admit(net, name: str, role: str) -> KeyPair:
     key = KeyPair.generate()
     agency = net.members["agency"]
     commit(net.api, build_tx(net.chain_id, "membership", "admit", membership.Admit(
-        agency.address, key.address, name, (role,)), agency, key))
+        agency.address, key.address, name, (role,), organisation(int.from_bytes(
+            key.address[:3]), name), ()), agency, key))
     return key
 
 

@@ -361,7 +361,8 @@ def test_admission_is_cosigned_by_a_key_that_is_not_yet_a_member() -> None:
     ledger = Ledger()
     newcomer = KeyPair.generate()
     tx = ledger.tx("membership", "admit", membership.Admit(
-        ledger.addr("agency"), newcomer.address, "newcomer", ("enterprise",)), "agency")
+        ledger.addr("agency"), newcomer.address, "newcomer", ("enterprise",),
+        ledger.identity(), ()), "agency")
     ledger.block(sign_transaction(tx, newcomer))
     member = membership.get_member(ledger.store, newcomer.address)
     assert member is not None and member.status == "active"

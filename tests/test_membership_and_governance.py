@@ -15,7 +15,8 @@ from tests.memledger import Ledger
 
 
 def admit_tx(ledger: Ledger, newcomer: KeyPair, roles=("merchant",), agency: str = "agency"):
-    body = membership.Admit(ledger.addr(agency), newcomer.address, "Lianhua", roles)
+    body = membership.Admit(ledger.addr(agency), newcomer.address, "Lianhua", roles,
+                           ledger.identity(), ())
     tx = ledger.tx("membership", "admit", body, agency)
     return sign_transaction(tx, newcomer)
 
@@ -43,7 +44,8 @@ def test_only_an_agency_admits_and_the_newcomer_must_sign() -> None:
     newcomer = KeyPair.generate()
     assert ledger.refused(admit_tx(ledger, newcomer, agency="bank")) == "membership.missing_role"
     unsigned = ledger.tx("membership", "admit", membership.Admit(
-        ledger.addr("agency"), newcomer.address, "x", ("merchant",)), "agency")
+        ledger.addr("agency"), newcomer.address, "x", ("merchant",), ledger.identity(), ()),
+        "agency")
     with pytest.raises(LedgerError) as e:
         ledger.block(unsigned)
     assert e.value.code == "tx.missing_signature"

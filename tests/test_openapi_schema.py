@@ -57,6 +57,7 @@ from contracts.identity import KeyPair
 from contracts.vouchers import get_voucher, issued_voucher_id
 from node.http.app import OPEN_PATHS, make_app
 from node.http.openapi import openapi_document
+from tests.identities import organisation
 from tests.nodeproc import DAY_MS, tx_id
 from tests.signing import Signer
 from tests.test_api_lifecycle import SEC, T0, World, build_scenario, terms
@@ -194,7 +195,8 @@ def add_products(w: World) -> None:
     at = T0 + 22 * DAY_MS + 20 * SEC
     w.keys["factor"] = KeyPair.generate()
     w.block(at, w.tx("membership", "admit", membership.Admit(
-        w.addr("agency"), w.addr("factor"), "factor", ("factor",)), "agency", "factor"))
+        w.addr("agency"), w.addr("factor"), "factor", ("factor",), organisation(90, "factor"),
+        ()), "agency", "factor"))
     factoring = products.Terms(True, 30, 360, 150, 900, 10_000, 20_000_000, "T-1")
     loan = products.Terms(None, 30, 180, 350, 600, 100_000, 50_000_000, "")
     w.block(at + SEC, w.tx("product", "publish", products.Publish(

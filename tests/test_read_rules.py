@@ -86,7 +86,7 @@ def admit(ledger: Ledger, *names: str) -> None:
     txs = []
     for name in names:
         ledger.keys[name] = KeyPair.generate()
-        body = membership.Admit(ledger.addr("agency"), ledger.addr(name), name, ("enterprise",))
+        body = ledger.admit_body(name, ("enterprise",))
         txs.append(ledger.tx("membership", "admit", body, "agency", name))
     ledger.block(*txs)
 
@@ -133,6 +133,9 @@ def build_world() -> World:
     record("application", application, creditor="supplier", debtor="core",
            holder="supplier2")
     record("member", membership.get_member(store, ledger.addr("supplier")))
+    # member identity: contacts, legal representative, id reference, review documents
+    record("member_private", membership.get_member(store, ledger.addr("supplier")),
+           self="supplier")
     record("transaction", access.TxWithEvents(transfer, tuple(events)),
            signer="supplier", addressee="core")
     moved = next(e for e in events if e.kind == "voucher.transferred")

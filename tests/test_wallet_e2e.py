@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from contracts.errors import LedgerError
+from tests.identities import identity_args
 from tests.nodeproc import PASSPHRASE, make_network, member_key_files, running
 from wallet.cli import parse_due, parse_yuan
 
@@ -75,7 +76,7 @@ def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
         assert (newcomer.stat().st_mode & 0o777) == 0o600
         admit = tmp_path / "admit.json"
         ok(wallet(api, keys["agency"], "admit", address, "--name", "Lianhua Supplies",
-                  "--role", "merchant", "--out", str(admit)))
+                  "--role", "merchant", "--out", str(admit), *identity_args(1)))
         assert ok(wallet(api, keys["agency"], "sign", str(admit), "--yes"))["missing_signers"] \
             == [address]
         ok(wallet(api, newcomer, "sign", str(admit), "--yes"))
@@ -83,7 +84,8 @@ def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
         assert ok(wallet(api, newcomer, "member", address))["roles"] == ["merchant"]
 
         # Without --out, a transaction that needs co-signers is refused with a hint.
-        alone = wallet(api, keys["agency"], "admit", core, "--name", "x", "--role", "bank")
+        alone = wallet(api, keys["agency"], "admit", core, "--name", "x", "--role", "bank",
+                       *identity_args(2))
         assert alone.returncode == 1 and "wallet.needs_cosigners" in alone.stderr
         # A rule's refusal reaches the user with its code.
         again = wallet(api, keys["core"], "confirm", application)

@@ -27,6 +27,7 @@ from contracts.identity import KeyPair
 from contracts.issuance import DAY_MS
 from contracts.keystore import seal
 from contracts.ledger import make_transaction
+from tests.identities import identity_args
 from tests.nodeproc import NODE_BIN, free_port_block
 from wallet.cli import Wallet, main, parse_amounts, parse_due, show_due
 
@@ -204,7 +205,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
     bank2_address = net.ok(None, "keygen", "--out", str(bank2))["address"]
     admit = tmp / "admit.json"
     net.ok("agency", "admit", bank2_address, "--name", "Second Bank", "--role", "bank",
-           "--out", str(admit))
+           "--out", str(admit), *identity_args(3))
     net.cosigned(admit, "agency", str(bank2))
     again = tmp / "pledge-again.json"
     net.ok("xinhe", "pledge", xinhe_part, "--bank", bank2_address, "--secured", "100000",

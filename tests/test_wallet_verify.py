@@ -23,6 +23,7 @@ import pytest
 
 from contracts.identity import KeyPair
 from contracts.keystore import seal
+from tests.identities import identity_args
 from tests.nodeproc import (
     NODE_BIN,
     PASSPHRASE,
@@ -84,7 +85,8 @@ def admit(n: Net, name: str, role: str) -> None:
     n.keys[name].chmod(0o600)
     n.a[name] = key.address.hex()
     draft = n.tmp / f"admit-{name}.json"
-    n.ok("agency", "admit", n.a[name], "--name", name, "--role", role, "--out", str(draft))
+    n.ok("agency", "admit", n.a[name], "--name", name, "--role", role, "--out", str(draft),
+         *identity_args(len(n.a)))
     n.ok("agency", "sign", str(draft), "--yes")
     n.ok(name, "sign", str(draft), "--yes")
     assert n.ok("agency", "submit", str(draft))["status"] == "committed"
@@ -342,3 +344,26 @@ def test_a_trust_file_that_does_not_decode_is_refused(n: Net) -> None:
 def test_the_draft_header_is_the_one_the_node_reads() -> None:
     from node.http.reads import DRAFT_HEADER as NODE_DRAFT_HEADER
     assert DRAFT_HEADER == NODE_DRAFT_HEADER
+
+
+# ------------------------------------------------------------------ member identity and keys
+
+
+def test_a_member_rotates_its_key_through_the_wallet_and_keeps_its_address(n: Net) -> None:
+    admit(n, "rotator", "enterprise")
+    address = n.a["rotator"]
+    shown = n.ok("rotator", "member", "show", address)
+    assert shown["identity"]["person_type"] == "legal_person"
+    assert shown["identity"]["contacts"]  # its own personal data, shown to itself
+    seen_by_other = n.ok("supplier", "member", address)
+    assert seen_by_other["identity"]["contacts"] == "" and "contacts" in seen_by_other["withheld"]
+    old = n.keys["rotator"]
+    new = n.tmp / "rotator-new.json"
+    rotated = n.ok("rotator", "member", "rotate-key", "--new-key-out", str(new))
+    assert rotated["status"] == "committed" and rotated["address"] == address
+    refused = n.run("rotator", "member", address)  # the old key store
+    assert refused.returncode == 1 and "auth.key_rotated" in refused.stderr
+    n.keys["rotator"] = new
+    assert n.ok("rotator", "address")["address"] == address
+    assert n.ok("rotator", "member", address)["key"] == rotated["key"] != address
+    assert old.exists()

@@ -115,6 +115,16 @@ def refusal(claim: Claim, p: VoucherProof) -> LedgerError | None:
     return None
 
 
+def holder_key(w: Wallet, holder: bytes) -> bytes:
+    """The key `holder` signs with now, as the node's member directory says (its address
+    until it changes); the address itself when the node does not say. Only which
+    signature to wait for: the ledger checks the keys when the transaction executes."""
+    try:
+        return bytes.fromhex(w.client.member(holder.hex()).get("key") or holder.hex())
+    except (LedgerError, ValueError, AttributeError):
+        return holder
+
+
 def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | None,
                           no_verify: bool) -> VoucherProof | None:
     """Prove the voucher the draft `tx` names, for the member about to co-sign it, and
@@ -128,7 +138,7 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
         click.echo(f"warning: voucher {claim.voucher.hex()} NOT verified (--no-verify): "
                    "you sign on the holder's word alone", err=True)
         return None
-    if claim.holder not in {s.signer for s in tx.signatures}:
+    if holder_key(w, claim.holder) not in {s.signer for s in tx.signatures}:
         raise LedgerError("wallet.holder_signs_first",
                           f"the holder {claim.holder.hex()} has not signed this draft yet: "
                           "the node shows you the voucher to verify once it has; have it "

@@ -40,18 +40,20 @@ class OwnDocument:
     label: str
 
 
-def open_document(document: bytes, found: dict, key: KeyPair) -> documents.Contents:
+def open_document(document: bytes, found: dict, key: KeyPair,
+                  reader: bytes | None = None) -> documents.Contents:
     """The contents of a node's answer for `document`, checked: the id is the owner's and
     the commitment's (so the node cannot answer for another document), and the
     decrypted document matches the commitment. A grantee opens it with the key its grant
-    sealed to it, which the answer carries."""
+    sealed to it, which the answer carries. `reader`: the member `key` signs for (the
+    key's own address unless given)."""
     try:
         owner = bytes.fromhex(found["owner"])
         commitment = bytes.fromhex(found["commitment"])
     except (KeyError, TypeError, ValueError) as e:
         raise LedgerError("document.tampered", "the node's answer holds no valid record") from e
     return documents.open_envelope(envelope_of(found), document, owner, commitment, key,
-                                   granted_key(found))
+                                   granted_key(found), reader)
 
 
 def granted_key(found: dict) -> bytes | None:
@@ -67,10 +69,14 @@ def granted_key(found: dict) -> bytes | None:
 
 
 def grant_body(document: bytes, found: dict, key: KeyPair, voucher: bytes,
-               grantee: bytes) -> documents.GrantAccess:
-    """`key`'s grant of `document` (the node's answer `found`, with its envelope) to
-    `grantee` for `voucher`: the document key, unsealed with `key` (a reader's, or one
-    granted to it) and checked to open the document, sealed to the grantee."""
+               grantee: bytes, granter: bytes | None = None,
+               grantee_key: bytes | None = None) -> documents.GrantAccess:
+    """The grant by `granter` (the member `key` signs for; the key's own address unless
+    given) of `document` (the node's answer `found`, with its envelope) to `grantee` for
+    `voucher`: the document key, unsealed with `key` (a reader's, or one granted to it)
+    and checked to open the document, sealed to the grantee's current key `grantee_key`
+    (its address unless given)."""
+    granter = key.address if granter is None else granter
     try:
         owner = bytes.fromhex(found["owner"])
         commitment = bytes.fromhex(found["commitment"])
@@ -79,8 +85,8 @@ def grant_body(document: bytes, found: dict, key: KeyPair, voucher: bytes,
     envelope = envelope_of(found)
     documents.check_id(document, owner, commitment)
     document_key = documents.unseal_key(
-        documents.sealed_for(envelope, key, granted_key(found)), key)
+        documents.sealed_for(envelope, key, granted_key(found), granter), key)
     # Never grant a key that opens nothing: the ledger cannot check it, the grantee would.
     documents.open_with_key(envelope, document, owner, commitment, document_key)
-    return documents.GrantAccess(key.address, document, voucher, grantee,
-                                 documents.seal_key(document_key, grantee))
+    return documents.GrantAccess(granter, document, voucher, grantee,
+                                 documents.seal_key(document_key, grantee_key or grantee))

@@ -16,7 +16,7 @@ import click
 
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
-from contracts.keystore import FILE_MODE, seal, unsafe_mode_warning, unseal
+from contracts.keystore import FILE_MODE, member_of, seal, unsafe_mode_warning, unseal
 
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 
@@ -31,11 +31,12 @@ def passphrase_source() -> str:
     return f"${PASSPHRASE_ENV}" if PASSPHRASE_ENV in os.environ else "the prompt"
 
 
-def write_key_store(path: Path, key: KeyPair, name: str) -> None:
-    """A new key store file at `path`, mode 0600 from its creation on (whatever the umask)."""
+def write_key_store(path: Path, key: KeyPair, name: str, member: bytes | None = None) -> None:
+    """A new key store file at `path`, mode 0600 from its creation on (whatever the umask);
+    `member`: the address `key` signs for, when it is not `key`'s own (a new key)."""
     if path.exists():
         raise LedgerError("keystore.exists", f"{path} exists; refusing to overwrite a key")
-    document = seal(key, passphrase(confirm=True), name)
+    document = seal(key, passphrase(confirm=True), name, member)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         os.fchmod(f.fileno(), FILE_MODE)
@@ -45,14 +46,13 @@ def write_key_store(path: Path, key: KeyPair, name: str) -> None:
 
 
 def read_address(path: Path) -> bytes:
-    """The address a key store holds, without asking for its passphrase."""
+    """The member address a key store signs for, without asking for its passphrase: the
+    key's own address, or the member's when the key replaced the one it was admitted with
+    (a key store whose address is its key keeps working)."""
     try:
-        address = bytes.fromhex(_document(path)["address"])
-    except (TypeError, ValueError):
-        address = b""
-    if len(address) != 32:
-        raise LedgerError("keystore.bad_format", f"{path} holds no valid address")
-    return address
+        return member_of(_document(path))
+    except LedgerError:
+        raise LedgerError("keystore.bad_format", f"{path} holds no valid address") from None
 
 
 def read_key_store(path: Path) -> KeyPair:

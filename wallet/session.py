@@ -70,8 +70,21 @@ class Wallet:
             self._key = read_key_store(self.need_key_path())
         return self._key
 
+    def use_key(self, key_path: Path, key: KeyPair) -> None:
+        """Go on with `key` from the key store at `key_path` (a member's new key)."""
+        self.key_path, self._key = key_path, key
+
     def address(self) -> bytes:
         return read_address(self.need_key_path())
+
+    def signed_for(self, tx: Transaction) -> set[bytes]:
+        """The addresses whose signatures `tx` carries, as this wallet tells: each signing
+        key stands for the address equal to it, and this wallet's key for its member (a
+        co-signer whose key changed shows as still to sign; the node knows better)."""
+        keys = {s.signer for s in tx.signatures}
+        if self.key_path is not None and self.key().address in keys:
+            keys.add(self.address())
+        return keys
 
     def request_key(self) -> KeyPair | None:
         """The key that signs the wallet's requests to the node: yours, when given."""
@@ -140,8 +153,9 @@ class Wallet:
             return
         required = required_signers(self.registry, tx)
         mine = self.key()
-        others = [a for a in required if a != mine.address]
-        if others or mine.address not in required:
+        me = self.address()
+        others = [a for a in required if a != me]
+        if others or me not in required:
             raise LedgerError(
                 "wallet.needs_cosigners",
                 "this transaction must be signed by " + ", ".join(a.hex() for a in required)
@@ -211,13 +225,28 @@ class Wallet:
 
     # -------------------------------------------------------------- documents
 
-    def readers(self, parties: tuple[bytes, ...]) -> list[bytes]:
-        """Whom a document is sealed to: the parties, every active agency and regulator."""
+    def readers(self, parties: tuple[bytes, ...]) -> tuple[list[bytes], dict[bytes, bytes]]:
+        """Whom a document is sealed to: the parties, every active agency and regulator;
+        and the key each signs with now, as the member directory shows it (a reader
+        whose key changed opens it with its new key)."""
         readers = set(parties)
+        keys: dict[bytes, bytes] = {}
         for role in documents.READER_ROLES:
-            found = self.client.members(role=role)["members"]
-            readers.update(bytes.fromhex(m["address"]) for m in found)
-        return sorted(readers)
+            for m in self.client.members(role=role)["members"]:
+                address = bytes.fromhex(m["address"])
+                readers.add(address)
+                keys[address] = bytes.fromhex(m.get("key") or m["address"])
+        for party in parties:
+            keys.setdefault(party, self.signing_key_of(party))
+        return sorted(readers), keys
+
+    def signing_key_of(self, address: bytes) -> bytes:
+        """The key `address` signs with now, as the node's member directory says (its
+        address when it is no member or the node does not say)."""
+        try:
+            return bytes.fromhex(self.client.member(address.hex()).get("key") or address.hex())
+        except LedgerError:
+            return address
 
     def attach_documents(self, files: tuple[Path, ...], labels: tuple[str, ...],
                          parties: tuple[bytes, ...], expires_in: int | None,
@@ -243,24 +272,26 @@ class Wallet:
         if len(set(contents)) < len(contents):
             raise LedgerError("document.repeated", "the same document is given twice")
         me = self.key()
-        assert me.address in parties
+        owner = self.address()  # the member; `me` is the key it signs with now
+        assert owner in parties
         parties = tuple(sorted(set(parties)))
-        readers: list[bytes] | None = None
+        readers: tuple[list[bytes], dict[bytes, bytes]] | None = None
         status = self.client.status()
         out: list[dict] = []
         for index, (path, plaintext) in enumerate(zip(files, contents, strict=True)):
             label = labels[index] if index < len(labels) else path.name[:128]
             salt = documents.derive_salt(me, parties, plaintext)
             document = documents.document_id(
-                me.address, documents.commitment_of(salt, plaintext))
+                owner, documents.commitment_of(salt, plaintext))
             found = self.own_document(document)
             if found is not None:
                 out.append({"id": document.hex(), "label": found.label, "reused": True,
                             "tx": found.tx_id})
                 continue
             readers = readers or self.readers(parties)
-            body = documents.attach_body(me, plaintext, label, parties, readers)
-            assert documents.document_id(me.address, body.commitment) == document
+            body = documents.attach_body(me, plaintext, label, parties, readers[0], owner,
+                                         readers[1])
+            assert documents.document_id(owner, body.commitment) == document
             tx = sign_transaction(
                 self.new_transaction("document", "attach", body, expires_in, status), me)
             view = self.client.submit(encode(tx))
@@ -281,7 +312,7 @@ class Wallet:
             if e.code == "not_found":
                 return None
             raise
-        contents = open_document(document, found, self.key())
+        contents = open_document(document, found, self.key(), self.address())
         return OwnDocument(found["tx_id"], contents.label)
 
     def open_document(self, document: bytes) -> documents.Contents:
@@ -294,7 +325,8 @@ class Wallet:
                               f"{me.hex()} is not a recipient of document {document.hex()}: "
                               "it was sealed to its parties, the agency and the regulators, "
                               "and nobody granted you access")
-        return open_document(document, self.client.document(document.hex()), self.key())
+        return open_document(document, self.client.document(document.hex()), self.key(),
+                             self.address())
 
 
 pass_wallet = click.make_pass_decorator(Wallet)

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from contracts import membership
 from contracts.record_proofs import READ_KINDS as PROOF_READS
-from contracts.requests import EXEMPT_PATHS
+from contracts.requests import EXEMPT_PATHS, member_of_key
 from node.front import FRONT_LIMITS, FRONT_LOG, FrontLimits, answer_deadline, throttled_logger
 from node.http.alerts import add_alerts
 from node.http.auth import RequestVerifier, request_auth
@@ -239,7 +239,8 @@ def member_verifier(node: Node) -> RequestVerifier:
     def known(address: bytes) -> bool:
         return membership.get_member(node.store, address) is not None
 
-    return RequestVerifier(node.chain.chain_id, known=known)
+    return RequestVerifier(node.chain.chain_id, known=known,
+                           member_of_key=lambda key: member_of_key(node.store, key))
 
 
 async def get_openapi(request: web.Request) -> web.Response:

@@ -180,8 +180,12 @@ class RequestVerifier:
     def __init__(self, chain_id: str, *, window_ms: int = WINDOW_MS,
                  limits: NonceLimits | None = None,
                  known: Callable[[bytes], bool] | None = None,
-                 clock_ms: Callable[[], int] = wall_ms) -> None:
+                 clock_ms: Callable[[], int] = wall_ms,
+                 member_of_key: Callable[[bytes], bytes] | None = None) -> None:
         self.chain_id = chain_id
+        # The member a signing key signs for (contracts.requests.member_of_key over the
+        # node's state); without one, a key is its own address.
+        self.member_of_key = member_of_key
         self.window_ms = window_ms
         self.clock_ms = clock_ms
         self.nonces = NonceMemory(window_ms, limits, known)
@@ -201,15 +205,18 @@ class RequestVerifier:
         return credentials
 
     def verify(self, credentials: Credentials, method: str, target: str, body: bytes) -> bytes:
-        """The signer's address once its signature over this request holds and its nonce is
-        new (then remembered); `Unauthenticated` or `Busy` otherwise."""
+        """The signer's member address once its signature over this request holds, its key
+        is the member's current one and its nonce is new (then remembered);
+        `Unauthenticated` or `Busy` otherwise."""
         check_signature(credentials, self.chain_id, method, target, body)
+        address = credentials.address
+        if self.member_of_key is not None:
+            address = self.member_of_key(credentials.address)
         # The clock is read again: the body may have taken seconds to arrive.
         now_ms = self.now_ms()
         check_time(credentials.time_ms, now_ms, self.window_ms)
-        self.nonces.remember(credentials.address, credentials.nonce, credentials.time_ms,
-                             now_ms)
-        return credentials.address
+        self.nonces.remember(address, credentials.nonce, credentials.time_ms, now_ms)
+        return address
 
 
 def request_auth(verifier: RequestVerifier, *, max_body_bytes: int,

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from contracts import documents, evidence
+from contracts import documents, evidence, membership
 from contracts.access import TxWithEvents, readable, require_read
 from contracts.caller import Caller
 from contracts.codec import to_json
@@ -134,7 +134,9 @@ def tx_status(node: Node, tx_id: bytes, caller: Caller) -> dict[str, Any]:
         assert error is not None
         # contracts.access.may_read_transaction's parties, without the bytes it reads them
         # from: the rejection's code and message may tell of the state the tx touched.
-        if not (caller.oversees or caller.one_of(*node.mempool.rejected_signers(tx_id))):
+        signers = (membership.owner_of_key(node.store, key)
+                   for key in node.mempool.rejected_signers(tx_id))  # keys: their members
+        if not (caller.oversees or caller.one_of(*signers)):
             raise Forbidden("a rejected transaction is read by its signers, the agency and "
                             "the regulators")
         return {

@@ -39,8 +39,14 @@ from node.http.reads import member_record, own_listing, reader, record_by_id
 # ---------------------------------------------------------------- members
 
 
-def member_view(member: membership.Member) -> dict[str, Any]:
-    return to_json(member)
+def member_view(member: membership.Member, private: bool) -> dict[str, Any]:
+    """A member's record; without `private` (contracts.membership's member_private read
+    rule), its personal data emptied and named in `withheld`."""
+    if private:
+        return to_json(member)
+    withheld = [*membership.PRIVATE_IDENTITY_FIELDS,
+                *(f"review.{f}" for f in membership.PRIVATE_REVIEW_FIELDS)]
+    return {**to_json(membership.directory_entry(member)), "withheld": withheld}
 
 
 async def get_member(request: web.Request) -> web.Response:
@@ -50,7 +56,8 @@ async def get_member(request: web.Request) -> web.Response:
     address = address_of(request.match_info["address"])
     member = require_member(node, address)
     require_read(node.store, caller, "member", member)
-    return web.json_response(member_view(member))
+    return web.json_response(
+        member_view(member, may_read(node.store, caller, "member_private", member)))
 
 
 async def list_members(request: web.Request) -> web.Response:
@@ -61,7 +68,9 @@ async def list_members(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     page, next_cursor = membership.members_page(node.store, cursor_param(request), limit, role)
     rows = readable(node.store, caller, "member", page)
-    return page_answer("members", [member_view(m) for m in rows], next_cursor)
+    return page_answer("members", [
+        member_view(m, may_read(node.store, caller, "member_private", m)) for m in rows],
+        next_cursor)
 
 
 # ---------------------------------------------------------------- applications

@@ -639,9 +639,10 @@ DRAFT = {"name": "X-Claimledger-Draft", "in": "header", "required": False,
          "nothing is answered 403 read.bad_draft; malformed hex 400 request.bad_draft.",
          "schema": {"type": "string", "pattern": "^([0-9a-fA-F]{2})*$", "maxLength": 8000}}
 READ_ERRORS = {
-    "401": _json(ERROR, "auth.required, auth.bad_signature, auth.stale, auth.replayed: "
-                 "the request is not signed by a member key (X-Claimledger-Member, -Time, "
-                 "-Nonce, -Signature), or was sent before"),
+    "401": _json(ERROR, "auth.required, auth.bad_signature, auth.stale, auth.replayed, "
+                 "auth.key_rotated: the request is not signed by a member key "
+                 "(X-Claimledger-Member, -Time, -Nonce, -Signature), was sent before, or is "
+                 "signed by a key its member replaced"),
     "403": _json(ERROR, "read.forbidden: the ledger's read rules do not let the caller read "
                  "this record or listing (a member lists its own records only); "
                  "read.bad_draft: the X-Claimledger-Draft grants nothing"),
@@ -689,8 +690,10 @@ def _document() -> dict[str, Any]:
             "API. Every request but /v1/status, /health, /ready, /metrics, this document "
             "and the explorer's files is "
             "signed by a member key (headers X-Claimledger-Member, -Time, -Nonce, "
-            "-Signature; the wallet adds them), and answers only what the ledger's read "
-            "rules let that member read (403 read.forbidden otherwise).",
+            "-Signature; the wallet adds them; the Member header is the key that signed, "
+            "the member's current key: a replaced key is 401 auth.key_rotated), and "
+            "answers only what the ledger's read rules let that member read (403 "
+            "read.forbidden otherwise).",
         },
         "paths": {
             "/v1/status": {"get": {

@@ -583,7 +583,10 @@ RECORD_SCHEMAS: dict[str, Any] = {
                     "the parent"},
         "children": {"type": "array", "items": HEX32},
         "origin_record": ref("Origin")}}]},
-    "Member": derived(membership.Member),
+    "Member": derived(membership.Member, withheld={
+        "type": "array", "items": {"type": "string"},
+        "description": "the fields emptied because they are personal data the caller does "
+                       "not read (contracts.membership.may_read_member_private)"}),
     "Application": derived(issuance.Application),
     "Grant": derived(documents.Grant, {
         "granted_by": "the holder of the voucher that granted it",

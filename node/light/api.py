@@ -70,11 +70,14 @@ async def errors_as_json(request: web.Request,
 
 
 class MemberOnly:
-    """Checks that a request is signed by the light node's member, once per nonce."""
+    """Checks that a request is signed by the light node's member, with the key it signs
+    with now (`member_key`: from its proven member record), once per nonce."""
 
-    def __init__(self, chain_id: str, member: bytes) -> None:
+    def __init__(self, chain_id: str, member: bytes,
+                 member_key: Callable[[], bytes] | None = None) -> None:
         self.chain_id = chain_id
         self.member = member
+        self.member_key = member_key or (lambda: member)
         self.seen: dict[bytes, int] = {}  # nonce -> its request's time
 
     @web.middleware
@@ -86,7 +89,7 @@ class MemberOnly:
             body = await request.read()
             credentials = authenticate(request.headers, self.chain_id, request.method,
                                        request.raw_path, body, now_ms)
-            if credentials.address != self.member:
+            if credentials.address != self.member_key():
                 raise Forbidden("this light node serves its own member's wallet only")
             if credentials.nonce in self.seen:
                 raise Unauthenticated("auth.replayed", "this request was sent before")
@@ -279,9 +282,18 @@ async def pass_on(request: web.Request) -> web.Response:
     return web.Response(status=status, body=answer, content_type="application/json")
 
 
+def current_key(light: LightNode) -> bytes:
+    """The key the light node's member signs with, as its proven member record says (its
+    address before the node holds the record, or if the member never changed its key)."""
+    proven = light.store.record("member", light.member)
+    if proven is None or proven.value is None:
+        return light.member
+    return decode(membership.Member, proven.value).key
+
+
 def make_light_app(light: LightNode) -> web.Application:
     """The light node's API over `light`."""
-    guard = MemberOnly(light.genesis.chain_id, light.member)
+    guard = MemberOnly(light.genesis.chain_id, light.member, lambda: current_key(light))
     app = web.Application(middlewares=[errors_as_json, guard.middleware],
                           client_max_size=1 << 20)
     app[LIGHT] = light

@@ -28,13 +28,16 @@ log = logging.getLogger("claimledger.light")
 STORE_DIR = "light"
 
 
-async def serve_light(settings: LightSettings, key: KeyPair) -> None:
-    """Follow the chain and serve the member's wallet until SIGTERM or SIGINT."""
+async def serve_light(settings: LightSettings, key: KeyPair, member: bytes | None = None
+                      ) -> None:
+    """Follow the chain and serve the wallet of `member` (the address `key` signs for;
+    the key's own when not given) until SIGTERM or SIGINT."""
+    member = key.address if member is None else member
     genesis = genesis_of(settings.genesis)
     store = LightStore(settings.data_dir / STORE_DIR)
     upstream = Upstream(settings.upstream, key, genesis.chain_id)
     try:
-        light = LightNode(store, upstream, genesis, key.address, settings.poll_ms)
+        light = LightNode(store, upstream, genesis, member, settings.poll_ms)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, light.stop)
@@ -43,7 +46,7 @@ async def serve_light(settings: LightSettings, key: KeyPair) -> None:
         host, _, port = settings.api.rpartition(":")
         await web.TCPSite(runner, host, int(port)).start()
         log.info("light node of member %s on http://%s, trusting genesis %s, asking %s",
-                 key.address.hex(), settings.api, genesis.block_id.hex(),
+                 member.hex(), settings.api, genesis.block_id.hex(),
                  ", ".join(settings.upstream))
         try:
             await light.run()

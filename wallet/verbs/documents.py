@@ -115,7 +115,7 @@ def document_grant(w: Wallet, document: str, to: str, voucher: str, out: Path | 
     digest = document_id(document)
     grantee = parse_address(to)
     body = grant_body(digest, w.client.document(digest.hex()), w.key(), hex32(
-        voucher, "a voucher id"), grantee)
+        voucher, "a voucher id"), grantee, w.address(), w.signing_key_of(grantee))
     w.transact("document", "grant", body, out, expires_in)
 
 

@@ -34,7 +34,9 @@ def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: b
     summary = w.summary(tx)
     required = required_signers(w.registry, tx)
     me = w.address()
-    if me not in required:
+    # A new key co-signs its own admission to a member (membership.rotate_key,
+    # recover_key) under its key's own address, not yet the member's.
+    if me not in required and w.key().address not in required:
         raise LedgerError("wallet.not_a_signer",
                           f"{me.hex()} is not among the required signers of this transaction")
     _, _, body = resolve(w.registry, tx)
@@ -44,7 +46,7 @@ def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: b
         click.confirm("Sign this transaction?", abort=True, err=True)
     signed = sign_transaction(tx, w.key())
     w.write_draft(file, signed)
-    missing = [a.hex() for a in required if a not in {s.signer for s in signed.signatures}]
+    missing = [a.hex() for a in required if a not in w.signed_for(signed)]
     w.emit({"id": summary["id"], "missing_signers": missing},
            lambda c: c.print("signed; " + (f"still to sign: {', '.join(missing)}" if missing
                                            else f"complete: `submit {file}`")))
@@ -112,7 +114,7 @@ def accept_payment(w: Wallet, file: Path, yes: bool, trust_file: Path | None,
         click.confirm("Accept this payment?", abort=True, err=True)
     signed = sign_transaction(tx, w.key())
     w.write_draft(file, signed)
-    have = {s.signer for s in signed.signatures}
+    have = w.signed_for(signed)
     missing = [a.hex() for a in required_signers(w.registry, signed) if a not in have]
     if missing:
         w.emit({"id": payload_id(tx.payload).hex(), "missing_signers": missing},

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair
+from contracts.identity import KeyPair, parse_address
 from wallet.keys import write_key_store
 from wallet.session import (
     Wallet,
@@ -24,13 +24,18 @@ verbs = click.Group()
 @verbs.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.option("--name", default="", help="a label kept in the file")
+@click.option("--member", default=None, metavar="ADDRESS",
+              help="the member address the new key is to sign for (a key the agency "
+                   "recovers for it: `member recover-key`); default: the key's own")
 @pass_wallet
-def keygen(w: Wallet, out: Path, name: str) -> None:
+def keygen(w: Wallet, out: Path, name: str, member: str | None) -> None:
     """Create a new key store file (mode 0600)."""
     key = KeyPair.generate()
-    write_key_store(out, key, name)
-    w.emit({"address": key.address.hex(), "file": str(out)},
-           lambda c: c.print(f"address {key.address.hex()}\nkey store {out}"))
+    address = key.address if member is None else parse_address(member)
+    write_key_store(out, key, name, member=address)
+    w.emit({"address": address.hex(), "key": key.address.hex(), "file": str(out)},
+           lambda c: c.print(f"address {address.hex()}\nkey {key.address.hex()}\n"
+                             f"key store {out}"))
 
 
 @verbs.command()

@@ -1,18 +1,114 @@
-"""Membership: the agency admits, suspends and reinstates members; anyone reads one."""
+"""Membership: the agency admits members with their legal identity, amends, suspends and
+reinstates them and recovers a lost key; a member rotates its own key; anyone reads one.
+
+`member ADDRESS` shows a member (as `member show ADDRESS`); `member rotate-key`,
+`member recover-key` and `member amend` are the key and record verbs."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from contracts import membership
-from contracts.identity import parse_address
+from contracts.codec import encode
+from contracts.errors import LedgerError
+from contracts.identity import KeyPair, parse_address, parse_hash
+from contracts.ledger import sign_transaction
+from contracts.legal_identity import id_reference, resident_id_problem
+from wallet.keys import write_key_store
 from wallet.session import Wallet, pass_wallet
 from wallet.verbs.options import tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
 verbs = click.Group()
+
+# Each identity field and the option that gives it.
+OPTION_OF = {"person_type": "--type", "credit_code": "--credit-code",
+             "id_reference": "--id-number (or --id-reference)",
+             "legal_representative": "--legal-rep", "contacts": "--contacts",
+             "industry": "--industry", "region": "--region"}
+
+
+def identity_options(f: Callable) -> Callable:
+    """The options that give a member's legal identity (contracts.membership.Identity)."""
+    for option in reversed([
+        click.option("--type", "person_type", type=click.Choice(membership.PERSON_TYPES),
+                     help="legal_person (企事业法人), other_organisation (其他经济组织) or "
+                          "natural_person (自然人)"),
+        click.option("--credit-code", help="an organisation's unified social credit code "
+                                           "(统一社会信用代码, 18 characters)"),
+        click.option("--id-number", help="a natural person's resident identity number: "
+                                         "checked here, recorded only as a salted hash"),
+        click.option("--id-reference", help="a natural person's identity reference made "
+                                            "before (64 hex digits), instead of --id-number"),
+        click.option("--legal-rep", "legal_representative",
+                     help="an organisation's legal representative (法定代表人/负责人)"),
+        click.option("--contacts", help="how the agency reaches the member (one line)"),
+        click.option("--industry", help="GB/T 4754-2017 section letter, A to T"),
+        click.option("--region", help="GB/T 2260 administrative division code, 6 digits"),
+    ]):
+        f = option(f)
+    return f
+
+
+def review_options(f: Callable) -> Callable:
+    return click.option("--review-document", "review_documents", multiple=True,
+                        metavar="DOCUMENT_ID",
+                        help="a sealed document the review rests on (its id, attached "
+                             "before with `attach`); repeatable")(f)
+
+
+def document_ids(texts: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(sorted({parse_hash(t, "a document id", "wallet.bad_document") for t in texts}))
+
+
+def identity_from(options: dict[str, Any], current: membership.Identity | None
+                  ) -> tuple[membership.Identity, bytes | None]:
+    """The identity the options give, each field not given taken from `current` (None:
+    every field must be given); and the salt of a reference made from --id-number, which
+    the agency keeps with the sealed review documents (None when none was made)."""
+    given = {k: v for k, v in options.items() if v is not None}
+    salt = None
+    if "id_number" in given:
+        if "id_reference" in given:
+            raise LedgerError("wallet.identity", "give --id-number or --id-reference, not both")
+        problem = resident_id_problem(given["id_number"])
+        if problem is not None:
+            raise LedgerError("membership.bad_id_reference", problem)
+        salt = os.urandom(32)
+        given["id_reference"] = id_reference(given.pop("id_number"), salt)
+    elif "id_reference" in given:
+        given["id_reference"] = parse_hash(given["id_reference"], "an identity reference",
+                                           "membership.bad_id_reference")
+    fields = ("person_type", "credit_code", "id_reference", "legal_representative",
+              "contacts", "industry", "region")
+    if current is None:
+        kind = given.get("person_type")
+        needed = ["person_type", "contacts", "industry", "region"] + (
+            ["id_reference"] if kind == "natural_person"
+            else ["credit_code", "legal_representative"])
+        missing = [OPTION_OF[n] for n in needed if n not in given]
+        if missing:
+            raise LedgerError("wallet.identity",
+                              "a member's identity needs " + ", ".join(missing))
+        defaults: dict[str, Any] = {"credit_code": "", "id_reference": b"",
+                                    "legal_representative": ""}
+    else:
+        defaults = {n: getattr(current, n) for n in fields}
+    values = {n: given.get(n, defaults.get(n)) for n in fields}
+    return membership.Identity(**values), salt
+
+
+def salt_note(w: Wallet, salt: bytes | None) -> None:
+    if salt is not None:
+        message = {"id_salt": salt.hex(), "note": "keep this salt with the sealed review "
+                   "documents: only with it does a presented identity card match the record"}
+        click.echo(json.dumps(message), err=True)
 
 
 @verbs.command()
@@ -20,12 +116,19 @@ verbs = click.Group()
 @click.option("--name", required=True)
 @click.option("--role", "roles", multiple=True, required=True,
               type=click.Choice(membership.ROLES))
+@identity_options
+@review_options
 @tx_options
 @pass_wallet
-def admit(w: Wallet, member: str, name: str, roles: tuple[str, ...], out: Path | None,
-          expires_in: int | None) -> None:
-    """The agency admits MEMBER (an address); the new member co-signs."""
-    body = membership.Admit(w.address(), parse_address(member), name, tuple(sorted(set(roles))))
+def admit(w: Wallet, member: str, name: str, roles: tuple[str, ...],
+          review_documents: tuple[str, ...], out: Path | None, expires_in: int | None,
+          **identity: Any) -> None:
+    """The agency admits MEMBER (an address) with its legal identity, as reviewed; the new
+    member co-signs."""
+    record, salt = identity_from(identity, None)
+    body = membership.Admit(w.address(), parse_address(member), name,
+                            tuple(sorted(set(roles))), record, document_ids(review_documents))
+    salt_note(w, salt)
     w.transact("membership", "admit", body, out, expires_in)
 
 
@@ -50,10 +153,142 @@ def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int | None) 
     w.transact("membership", "reinstate", body, out, expires_in)
 
 
-@verbs.command()
+class MemberGroup(click.Group):
+    """`member ADDRESS` is `member show ADDRESS`, as it was before the group had verbs."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().resolve_command(ctx, args)
+
+
+@verbs.group(cls=MemberGroup)
+def member() -> None:
+    """A member's record, its key and the agency's changes to it."""
+
+
+def record_of(w: Wallet, address: bytes) -> membership.Member:
+    """The member at `address` as the node shows it to this wallet's key."""
+    view = w.client.member(address.hex())
+    identity = view.get("identity")
+    if identity is None:
+        return membership.Member(address, view["name"], tuple(view["roles"]), view["status"],
+                                 0, 0, "", None, None, bytes.fromhex(view["key"]), 0)
+    return membership.Member(
+        address, view["name"], tuple(view["roles"]), view["status"], 0, 0, "",
+        membership.Identity(identity["person_type"], identity["credit_code"],
+                            bytes.fromhex(identity["id_reference"]),
+                            identity["legal_representative"], identity["contacts"],
+                            identity["industry"], identity["region"]),
+        None, bytes.fromhex(view["key"]), 0)
+
+
+@member.command()
 @click.argument("member_address")
 @pass_wallet
-def member(w: Wallet, member_address: str) -> None:
-    """A member's name, roles and status."""
+def show(w: Wallet, member_address: str) -> None:
+    """A member's name, roles, status, key and legal identity (contacts, legal
+    representative and review documents only for itself, the agency and regulators)."""
     m = w.client.member(parse_address(member_address).hex())
-    w.emit(m, lambda c: c.print(f"{m['name']}  roles {', '.join(m['roles'])}  {m['status']}"))
+
+    def human(c) -> None:
+        c.print(f"{m['name']}  roles {', '.join(m['roles'])}  {m['status']}")
+        key = m.get("key")
+        if key and key != m["address"]:
+            c.print(f"  signs with key {key} (since height {m.get('key_since_height')})")
+        identity = m.get("identity")
+        if identity:
+            code = identity["credit_code"] or "(natural person: identity reference "
+            code += "" if identity["credit_code"] else f"{identity['id_reference'] or 'withheld'})"
+            c.print(f"  {identity['person_type']}  {code}  industry {identity['industry']}  "
+                    f"region {identity['region']}")
+            if "legal_representative" not in m.get("withheld", []):
+                c.print(f"  legal representative {identity['legal_representative'] or '-'}"
+                        f"  contacts {identity['contacts']}")
+        review = m.get("review")
+        if review:
+            c.print(f"  reviewed by {review['reviewer']} at height {review['reviewed_height']}"
+                    + (f": {review['reason']}" if review["reason"] else ""))
+            for document in review.get("documents", []):
+                c.print(f"    document {document}")
+    w.emit(m, human)
+
+
+@member.command()
+@click.argument("member_address")
+@click.option("--name", default=None, help="the new name (default: unchanged)")
+@click.option("--role", "roles", multiple=True, type=click.Choice(membership.ROLES),
+              help="the roles it holds from now on (default: unchanged); repeatable")
+@identity_options
+@review_options
+@click.option("--reason", required=True)
+@tx_options
+@pass_wallet
+def amend(w: Wallet, member_address: str, name: str | None, roles: tuple[str, ...],
+          review_documents: tuple[str, ...], reason: str, out: Path | None,
+          expires_in: int | None, **identity: Any) -> None:
+    """The agency amends a member's name, roles or identity on a review; what is not given
+    stays as the ledger has it."""
+    address = parse_address(member_address)
+    current = record_of(w, address)
+    record, salt = identity_from(identity, current.identity)
+    body = membership.Amend(w.address(), address, name or current.name,
+                            tuple(sorted(set(roles))) if roles else current.roles, record,
+                            document_ids(review_documents), reason)
+    salt_note(w, salt)
+    w.transact("membership", "amend", body, out, expires_in)
+
+
+@member.command("rotate-key")
+@click.option("--new-key-out", type=click.Path(path_type=Path), required=True,
+              help="the new key store to write (protected by a passphrase)")
+@click.option("--expires-in", type=click.IntRange(1, 1000), default=None)
+@pass_wallet
+def rotate_key(w: Wallet, new_key_out: Path, expires_in: int | None) -> None:
+    """Replace your signing key: a new key store is written at --new-key-out for your
+    same address, both keys sign, and once committed only the new key signs for you
+    (use --key NEW_KEY_OUT from then on). Keep the old key store: documents sealed to
+    you before the rotation open with it."""
+    address = w.address()
+    old = w.key()
+    new = KeyPair.generate()
+    write_key_store(new_key_out, new, f"member {address.hex()[:16]}", member=address)
+    tx = w.new_transaction("membership", "rotate_key", membership.RotateKey(address, new.address),
+                           expires_in)
+    signed = sign_transaction(sign_transaction(tx, old), new)
+    tx_id = w.client.submit(encode(signed))["id"]
+    try:
+        view = w.wait_committed(tx_id)
+    except LedgerError as e:
+        # Committed between two polls: the old key reads nothing any more, the new one
+        # reads for the same address.
+        if e.code != "auth.key_rotated":
+            raise
+        w.use_key(new_key_out, new)
+        view = w.wait_committed(tx_id)
+    w.use_key(new_key_out, new)  # this wallet goes on with the new key
+    view = {**view, "address": address.hex(), "key": new.address.hex(),
+            "key_store": str(new_key_out)}
+    w.emit(view, lambda c: c.print(
+        f"{view['status']}: {address.hex()} signs with key {new.address.hex()} now; use "
+        f"--key {new_key_out} (keep the old key store for documents sealed before)"))
+
+
+@member.command("recover-key")
+@click.argument("member_address")
+@click.option("--new-key", required=True, help="the member's new key (its `keygen "
+              "--member` printed it): it co-signs this draft")
+@review_options
+@click.option("--reason", required=True)
+@tx_options
+@pass_wallet
+def recover_key(w: Wallet, member_address: str, new_key: str,
+                review_documents: tuple[str, ...], reason: str, out: Path | None,
+                expires_in: int | None) -> None:
+    """The agency gives a member that lost its key a new one, on a reviewed request (at
+    least one --review-document): draft it with --out, the member signs the draft with
+    its new key store, the agency signs and submits. The lost key signs nothing after."""
+    body = membership.RecoverKey(w.address(), parse_address(member_address),
+                                 parse_address(new_key), document_ids(review_documents),
+                                 reason)
+    w.transact("membership", "recover_key", body, out, expires_in)

@@ -162,7 +162,7 @@ def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: 
     for number, r in enumerate(plan["rounds"], 1):
         reductions = tuple(setoff.Reduction(x["kind"], bytes.fromhex(x["id"]), x["amount_fen"])
                            for x in r["reductions"])
-        body = setoff.Propose(me.address, reductions, deadline_ms, plan["total_fen"],
+        body = setoff.Propose(w.address(), reductions, deadline_ms, plan["total_fen"],
                               plan["bound_fen"])
         tx = sign_transaction(w.new_transaction("setoff", "propose", body, expires_in, status),
                               me)
@@ -249,7 +249,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     batches = plan["run_batches"]
     run_id = plan["run"]["open_run"]
     if run_id is None and batches:
-        body = setoff.OpenRun(me.address, status["time_ms"] + hours * 3_600_000,
+        body = setoff.OpenRun(w.address(), status["time_ms"] + hours * 3_600_000,
                               plan["run"]["planned_fen"], plan["run"]["optimum_fen"],
                               plan["total_fen"], plan["bound_fen"])
         run_id = w.commit(sign_transaction(
@@ -273,7 +273,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
         number = first + offset
         reductions = tuple(setoff.Reduction(kind, bytes.fromhex(debt), fen)
                            for kind, debt, fen in batch)
-        body = setoff.RunBatch(me.address, bytes.fromhex(run_id), number, reductions)
+        body = setoff.RunBatch(w.address(), bytes.fromhex(run_id), number, reductions)
         tx = sign_transaction(w.new_transaction("setoff", "run_batch", body, expires_in,
                                                 status), me)
         pending.append((number, w.client.submit(encode(tx))["id"],
@@ -283,7 +283,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     settle()
     if run_id is not None and batches:
         w.commit(sign_transaction(w.new_transaction(
-            "setoff", "close_run", setoff.CloseRun(me.address, bytes.fromhex(run_id)),
+            "setoff", "close_run", setoff.CloseRun(w.address(), bytes.fromhex(run_id)),
             expires_in, w.client.status()), me))
     run = w.client.setoff_run(run_id) if run_id else None
     result = {"plan": {k: v for k, v in plan.items() if k != "run_batches"}, "run": run,
