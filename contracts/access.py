@@ -39,6 +39,7 @@ from contracts import (
     sale,
     setoff,
     streams,
+    supervision,
     transfer,
     vouchers,
 )
@@ -151,7 +152,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
-    financing, sale, transfer,
+    financing, sale, transfer, supervision,
 )
 
 
