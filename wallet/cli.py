@@ -39,6 +39,7 @@ from wallet.verbs import (
     registry,
     sales,
     setoff,
+    supervision,
     transfers,
     vouchers,
 )
@@ -49,7 +50,7 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
 
 FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products,
             fees, obligations, setoff, drafts, queries, documents, governance, nodes, light,
-            financing, sales)
+            financing, sales, supervision)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the
