@@ -310,6 +310,19 @@ def live_parts(state: Reader, origin: bytes) -> list[Voucher] | None:
     return found
 
 
+def is_held(state: Reader, kind: str, debt_id: bytes) -> bool:
+    """Whether a court order or an open dispute holds a debt a set-off would take: a
+    voucher state (frozen, or of a disputed voucher) or an obligation (disputed). The
+    set-off contract v1 predates holds; a plan leaves held debts out, as the rules
+    would refuse them (`voucher.frozen`, `voucher.disputed`, `obligation.disputed`)."""
+    if kind == "obligation":
+        return holds.dispute_holding(state, debt_id) is not None
+    voucher = vouchers.get_voucher(state, debt_id)
+    assert voucher is not None
+    return holds.freeze_holding(state, debt_id) is not None \
+        or holds.dispute_holding(state, voucher.origin) is not None
+
+
 # ------------------------------------------------------------------ freeze
 
 

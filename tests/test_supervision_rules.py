@@ -475,3 +475,19 @@ def test_the_clock_works_a_bounded_number_a_block_earliest_first(
     ledger.block()
     assert obligation(ledger, payload_id(txs[2].payload)).status == "lapsed"
     assert record(ledger).late_obligation_confirmations == 3
+
+
+def test_a_set_off_plan_leaves_out_what_a_court_order_or_a_dispute_holds(
+        ledger: Ledger) -> None:
+    from node.setoff_plan import collect
+
+    loop = [owe(ledger, "core", "supplier", 50_000), owe(ledger, "supplier", "supplier2", 50_000)]
+    v = ledger.issue(50_000, creditor="supplier2", debtor="core")
+    w = ledger.issue(50_000, creditor="supplier2", debtor="core")
+    ids = {d.id for d in collect(ledger.store).debts}
+    assert {*loop, v, w} <= ids
+    raised(ledger, "obligation", loop[0])
+    frozen(ledger, v, 50_000)
+    raised(ledger, "voucher", w)
+    ids = {d.id for d in collect(ledger.store).debts}
+    assert loop[1] in ids and not {loop[0], v, w} & ids
