@@ -40,6 +40,7 @@ from contracts import (
     sale,
     setoff,
     streams,
+    supervision,
     transfer,
     vouchers,
 )
@@ -154,7 +155,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
-    financing, sale, transfer, credit,
+    financing, sale, transfer, credit, supervision,
 )
 
 

@@ -178,11 +178,12 @@ def default_registry() -> Registry:
         redemption,
         sale,
         setoff,
+        supervision,
         transfer,
     )
 
     return Registry.from_modules([
         governance, membership, issuance, fees, transfer, pledge, acquisition, redemption,
         payment, obligations, setoff, extension, documents, nodes, products,
-        financing, sale, credit,
+        financing, sale, credit, supervision,
     ])

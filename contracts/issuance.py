@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts import basis, credit
+from contracts import basis, credit, holds
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import U32, Fen, Hash32, Height, OneOf, Size, TimeMs, replace
 from contracts.contract import Context, Operation
@@ -331,6 +331,7 @@ def _awaiting_debtor(ctx: Context, application_id: bytes, debtor: bytes,
 
 def confirm(ctx: Context, body: Confirm) -> None:
     application = _awaiting_debtor(ctx, body.application, body.debtor, "confirms")
+    _require_undisputed(ctx, application)
     require_basis_free(ctx.state, application.creditor, application.terms)
     basis.take(ctx.state, *_basis_of(application), "application", application.id)
     updated = with_status(application, "confirmed", ctx.time_ms, confirmed_at_ms=ctx.time_ms)
@@ -342,6 +343,12 @@ def confirm(ctx: Context, body: Confirm) -> None:
         confirmation_delay_ms=record.confirmation_delay_ms
         + ctx.time_ms - application.applied_at_ms))
     ctx.emit("application.confirmed", application.id, application.creditor, body.debtor)
+
+
+def _require_undisputed(ctx: Context, application: Application) -> None:
+    """An application under an open dispute (异议, contracts.supervision) is neither
+    confirmed nor issued until the agency resolves it: `issuance.disputed`."""
+    holds.require_undisputed(ctx.state, application.id, "issuance.disputed", "application")
 
 
 def decline(ctx: Context, body: Decline) -> None:
@@ -363,6 +370,7 @@ def approve(ctx: Context, body: Approve) -> None:
         "issuance.not_confirmed",
         f"only a confirmed application is approved; this one is {application.status}",
     )
+    _require_undisputed(ctx, application)
     terms = application.terms
     require(
         terms.due_ms > ctx.time_ms,
@@ -465,11 +473,13 @@ def end_block(ctx: Context) -> None:
         updated = with_status(application, "lapsed", ctx.time_ms)
         put_record(ctx.state, application_key(application_id), updated)
         close(ctx.state, application)
-        # The 30-day rule: a debtor that let a confirmation lapse confirmed late.
-        record = get_debtor_record(ctx.state, application.terms.debtor)
-        write_debtor_record(ctx.state, replace(
-            record, late_confirmations=record.late_confirmations + 1))
-        credit.note_late_confirmation(ctx.state, application.terms.debtor, ctx.time_ms)
+        # The 30-day rule: a debtor that let a confirmation lapse confirmed late; not one
+        # a dispute kept from confirming (contracts.supervision).
+        if holds.dispute_holding(ctx.state, application_id) is None:
+            record = get_debtor_record(ctx.state, application.terms.debtor)
+            write_debtor_record(ctx.state, replace(
+                record, late_confirmations=record.late_confirmations + 1))
+            credit.note_late_confirmation(ctx.state, application.terms.debtor, ctx.time_ms)
         ctx.emit(
             "application.lapsed", application_id, application.creditor, application.terms.debtor
         )

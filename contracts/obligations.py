@@ -32,6 +32,22 @@ part of it is owed. A basis entry is keyed by the pair it was registered for
   obl/<id>                       confirmed obligations with something still owed
   obp/<creditor><debtor>         how many of the creditor's obligations wait for the debtor
   obs/<holder><part>             assigned parts sharing the basis <holder> is registered to
+  obw/<confirm_by_ms:8><id>      pending obligations by the end of their 30 days to confirm
+  obu/<due_ms:8><id>             confirmed obligations not yet overdue, by due date
+  obo/<debt>                     the debt (the submitted obligation) counted overdue once
+
+The same clock as vouchers and applications (§002-(三), §002-(十九)): a pending
+obligation the debtor neither confirms nor declines within 30 days of its submission
+lapses at the end of the block past that time (its basis is freed; the debtor's record
+counts a late confirmation, `late_obligation_confirmations`, unless a dispute held it);
+a confirmed obligation still owed at its due date goes overdue (`overdue_since_ms`; the
+debtor's record counts the debt once in `overdue_obligations`, however many parts of it
+were assigned). It stays confirmed: it may still be settled, reduced or set off. The
+end-of-block step reads the two queues in time order, at most MAX_LAPSES_PER_BLOCK and
+MAX_OVERDUE_PER_BLOCK a block, the rest in the next blocks.
+
+A dispute (异议, contracts.supervision) holds an obligation: while it is open the
+obligation is not confirmed, assigned or set off (`obligation.disputed`).
 """
 
 from __future__ import annotations
@@ -41,19 +57,25 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated
 
-from contracts import basis
+from contracts import basis, holds
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace, sha256
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
-from contracts.vouchers import BasisRef, require_can_hold
+from contracts.vouchers import (
+    BasisRef,
+    get_debtor_record,
+    require_can_hold,
+    write_debtor_record,
+)
 
 NAME = "obligation"
 VERSION = 2
 
-FREEING = frozenset({"declined", "retracted", "withdrawn"})  # the ends that free the basis
+# The ends that free the basis.
+FREEING = frozenset({"declined", "retracted", "withdrawn", "lapsed"})
 # The ends that hand the basis on to a part still owed (or free it, for FREEING).
 HANDING = FREEING | {"assigned"}
 STATUSES = frozenset({
@@ -65,9 +87,16 @@ STATUSES = frozenset({
     "withdrawn",  # both took it out of the ledger
     "cleared",  # set-off rounds cleared all of it
     "assigned",  # sold whole to a funder (contracts.sale): the buyer's obligation goes on
+    "lapsed",  # the debtor did not answer within 30 days of its submission
 })
 LIVE = "confirmed"
 MAX_PENDING_PER_DEBTOR = 200  # a creditor's obligations waiting for one debtor's answer
+DAY_MS = 86_400_000
+CONFIRMATION_WINDOW_MS = 30 * DAY_MS  # 《保障中小企业款项支付条例》, as for applications
+# The end-of-block step's bounds; the rest wait in their queues for the next blocks.
+MAX_LAPSES_PER_BLOCK = 200
+MAX_OVERDUE_PER_BLOCK = 200
+MAX_END_BLOCK_EVENTS = MAX_LAPSES_PER_BLOCK + MAX_OVERDUE_PER_BLOCK  # one event each
 MAX_SHARED_PARTS = 64  # assigned parts of one debt live at once beside the basis holder
 ASSIGN_DOMAIN = b"claimledger/obligation/assign\x00"
 
@@ -95,6 +124,10 @@ class Obligation:
     # The creditor the basis is registered for (contracts.basis keys it by the pair);
     # None: this obligation's own creditor, who submitted it.
     basis_creditor: Hash32 | None = None
+    overdue_since_ms: TimeMs | None = None  # 逾期: still owed past its due date
+    # The submitted obligation this one was assigned out of, through any number of sales;
+    # None: itself. A debt counts overdue once on its debtor's record.
+    debt: Hash32 | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +201,40 @@ def debtor_key(debtor: bytes, obligation_id: bytes) -> bytes:
 
 def live_key(obligation_id: bytes) -> bytes:
     return b"obl/" + obligation_id
+
+
+def answer_deadline_key(confirm_by_ms: int, obligation_id: bytes) -> bytes:
+    return b"obw/" + confirm_by_ms.to_bytes(8, "big") + obligation_id
+
+
+def due_key(due_ms: int, obligation_id: bytes) -> bytes:
+    return b"obu/" + due_ms.to_bytes(8, "big") + obligation_id
+
+
+def overdue_debt_key(debt: bytes) -> bytes:
+    return b"obo/" + debt
+
+
+def confirm_by_ms(obligation: Obligation) -> int:
+    """The end of the debtor's 30 days to confirm or decline the obligation."""
+    return obligation.submitted_at_ms + CONFIRMATION_WINDOW_MS
+
+
+def debt_of(obligation: Obligation) -> bytes:
+    """The submitted obligation the debt began as (itself, unless assigned out of one)."""
+    return obligation.debt or obligation.id
+
+
+def _queue_keys(obligation: Obligation | None) -> list[bytes]:
+    """The deadline queue entries `obligation` has: the 30 days while pending, the due
+    date while confirmed and not overdue."""
+    if obligation is None:
+        return []
+    if obligation.status == "pending":
+        return [answer_deadline_key(confirm_by_ms(obligation), obligation.id)]
+    if obligation.status == LIVE and obligation.overdue_since_ms is None:
+        return [due_key(obligation.due_ms, obligation.id)]
+    return []
 
 
 def _use(obligation: Obligation) -> basis.Use:
@@ -256,11 +323,18 @@ def load_obligation(state: Reader, obligation_id: bytes) -> Obligation:
 
 
 def load_live(state: Reader, obligation_id: bytes) -> Obligation:
-    """A confirmed obligation with something still owed; `Rejected` otherwise."""
+    """A confirmed obligation with something still owed, not under dispute (what a sale
+    or a set-off takes); `Rejected` otherwise."""
     obligation = load_obligation(state, obligation_id)
     require(obligation.status == LIVE, "obligation.not_live",
             f"the obligation is {obligation.status}; only a confirmed one counts")
+    require_undisputed(state, obligation)
     return obligation
+
+
+def require_undisputed(state: Reader, obligation: Obligation) -> None:
+    """`obligation.disputed` while an open dispute (contracts.supervision) holds it."""
+    holds.require_undisputed(state, obligation.id, "obligation.disputed", "obligation")
 
 
 def live_ids(state: Reader) -> list[bytes]:
@@ -293,6 +367,12 @@ def _put(state: Overlay, obligation: Obligation) -> None:
         _count_pending(state, obligation.creditor, obligation.debtor,
                        1 if obligation.status == "pending" else -1)
     put_record(state, obligation_key(obligation.id), obligation)
+    before_keys, after_keys = _queue_keys(before), _queue_keys(obligation)
+    for key in before_keys:
+        if key not in after_keys:
+            state.delete(key)
+    for key in after_keys:
+        state.put(key, b"")
     if obligation.status == LIVE:
         assert obligation.amount_fen > 0
         state.put(live_key(obligation.id), b"")
@@ -350,6 +430,7 @@ def assign(ctx: Context, obligation: Obligation, amount_fen: int, to: bytes) -> 
         submitted_at_ms=ctx.time_ms, confirmed_at_ms=obligation.confirmed_at_ms,
         ended_at_ms=None, ended_by=None, note="", assigned_fen=0,
         assigned_from=obligation.id, basis_creditor=basis_creditor_of(obligation),
+        overdue_since_ms=obligation.overdue_since_ms, debt=debt_of(obligation),
     )
     _put(ctx.state, bought)
     ctx.state.put(creditor_key(to, new_id), b"")
@@ -404,6 +485,9 @@ def _pending_of_debtor(ctx: Context, obligation_id: bytes, debtor: bytes) -> Obl
     obligation = load_obligation(ctx.state, obligation_id)
     require(obligation.debtor == debtor, "obligation.not_debtor",
             "only the obligation's debtor may confirm or decline it")
+    require(obligation.status != "lapsed" and ctx.time_ms <= confirm_by_ms(obligation),
+            "obligation.confirmation_lapsed",
+            "the 30 days to confirm have passed; the creditor must submit it again")
     require(obligation.status == "pending", "obligation.not_pending",
             f"the obligation is {obligation.status}, no longer waiting for the debtor")
     return obligation
@@ -411,6 +495,7 @@ def _pending_of_debtor(ctx: Context, obligation_id: bytes, debtor: bytes) -> Obl
 
 def confirm(ctx: Context, body: Confirm) -> None:
     obligation = _pending_of_debtor(ctx, body.obligation, body.debtor)
+    require_undisputed(ctx.state, obligation)
     require_can_hold(ctx.state, obligation.creditor)
     require_can_hold(ctx.state, body.debtor)
     _put(ctx.state, replace(obligation, status=LIVE, confirmed_at_ms=ctx.time_ms))
@@ -461,6 +546,51 @@ def withdraw(ctx: Context, body: Withdraw) -> None:
             f"the obligation is {obligation.status}; a pending one is retracted")
     _end(ctx, obligation, "withdrawn", body.reason)
     ctx.emit("obligation.withdrawn", obligation.id, obligation.creditor, obligation.debtor)
+
+
+# ------------------------------------------------------------------ the clock
+
+
+def _due_before(state: Reader, prefix: bytes, time_ms: int, most: int) -> list[bytes]:
+    """The ids queued under `prefix` (8-byte time, then the id) before `time_ms`, earliest
+    first, at most `most`."""
+    found: list[bytes] = []
+    for key, _ in state.scan(prefix):
+        if int.from_bytes(key[len(prefix):len(prefix) + 8], "big") >= time_ms \
+                or len(found) >= most:
+            break
+        found.append(key[len(prefix) + 8:])
+    return found
+
+
+def end_block(ctx: Context) -> None:
+    """Lapse the pending obligations whose 30 days passed before this block's time, and
+    mark overdue the confirmed ones whose due date passed, each earliest first and
+    bounded; the debtor's record counts both (see the module's docstring)."""
+    for obligation_id in _due_before(ctx.state, b"obw/", ctx.time_ms, MAX_LAPSES_PER_BLOCK):
+        obligation = load_obligation(ctx.state, obligation_id)
+        assert obligation.status == "pending", "only pending obligations wait for an answer"
+        # No transaction ends it: `ended_by` stays None, as for a lapsed application.
+        lapsed = replace(obligation, status="lapsed", ended_at_ms=ctx.time_ms,
+                         note="not confirmed within 30 days")
+        _put(ctx.state, lapsed)
+        _leave_basis(ctx.state, lapsed, "lapsed")
+        if holds.dispute_holding(ctx.state, obligation_id) is None:
+            record = get_debtor_record(ctx.state, obligation.debtor)
+            write_debtor_record(ctx.state, replace(
+                record, late_obligation_confirmations=record.late_obligation_confirmations + 1))
+        ctx.emit("obligation.lapsed", obligation.id, obligation.creditor, obligation.debtor)
+    for obligation_id in _due_before(ctx.state, b"obu/", ctx.time_ms, MAX_OVERDUE_PER_BLOCK):
+        obligation = load_obligation(ctx.state, obligation_id)
+        assert obligation.status == LIVE and obligation.overdue_since_ms is None
+        _put(ctx.state, replace(obligation, overdue_since_ms=ctx.time_ms))
+        debt = debt_of(obligation)
+        if ctx.state.get(overdue_debt_key(debt)) is None:  # the debt's first part overdue
+            ctx.state.put(overdue_debt_key(debt), b"")
+            record = get_debtor_record(ctx.state, obligation.debtor)
+            write_debtor_record(ctx.state, replace(
+                record, overdue_obligations=record.overdue_obligations + 1))
+        ctx.emit("obligation.overdue", obligation.id, obligation.creditor, obligation.debtor)
 
 
 # ------------------------------------------------------------------ who may read

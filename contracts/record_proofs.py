@@ -51,6 +51,7 @@ from contracts import (
     setoff,
     state_tree,
     streams,
+    supervision,
     transfer,
     vouchers,
 )
@@ -133,6 +134,8 @@ _TABLE = (
     Provable("transfer", transfer.pending_transfer_key, transfer.PendingTransfer),
     Provable("fee_account", fees.account_key, fees.Account, zero=fees.get_account),
     Provable("obligation", obligations.obligation_key, obligations.Obligation),
+    Provable("freeze", supervision.freeze_key, supervision.FreezeOrder),
+    Provable("dispute", supervision.dispute_key, supervision.Dispute),
     Provable("setoff_round", setoff.round_key, setoff.Round),
     Provable("setoff_run", setoff.run_key, setoff.Run),
     Provable("setoff_limit", setoff.limit_key, setoff.Limit, zero=_no_limit),

@@ -5,7 +5,10 @@ it and creates new states that point to their parent and to their origin (the is
 voucher), so lineage is always traceable and a claim is never spent twice.
 
 Every contract changes vouchers only through the functions here (`issue`, `replace_with`,
-`cancel`, `update`), which keep the indices and the running totals in step:
+`cancel`, `void`, `update`), which keep the indices and the running totals in step. They
+refuse to move a held state (contracts.holds: a court's freeze, `voucher.frozen`, or an open
+dispute on the issued voucher, `voucher.disputed`), whichever contract asks; `load_held`
+refuses it early, with the same codes:
   v/<id>                         the voucher state
   vh/<holder><id>, vd/<debtor><id>     every state a holder held / of a debtor (history)
   vhl/<holder><id>, vdl/<debtor><id>   live (active) states only
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated
 
+from contracts import holds
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import (
     U32,
@@ -51,7 +55,9 @@ from contracts.state import (
     records_page,
 )
 
-VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled"})
+# voided (作废): taken out of circulation by the agency when the basis fell away
+# (contracts.supervision): neither redeemed nor set off, counted in `voided_fen`.
+VOUCHER_STATUSES = frozenset({"active", "consumed", "cancelled", "voided"})
 CAUSES = frozenset({
     "issue", "transfer", "split", "remainder", "merchant_payment", "acquisition",
     "enforcement", "redemption_remainder", "setoff_remainder",
@@ -106,6 +112,9 @@ class Origin:
     extensions: U32
     overdue_since_ms: TimeMs | None
     live_parts: U32
+    # Voided (作废, contracts.supervision) when its basis fell away: live parts add up to
+    # face − redeemed − set off − voided.
+    voided_fen: Fen = 0
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,13 @@ class DebtorRecord:
     late_confirmations: U32  # applications left unconfirmed past 30 days (the 30-day rule)
     extended_vouchers: U32  # extensions, counted once per issued voucher and due date
     overdue_vouchers: U32  # issued vouchers that became overdue (逾期)
+    # Supervision (contracts.supervision) and obligations (contracts.obligations):
+    voided_vouchers: U32 = 0  # issued vouchers voided (作废) because their basis fell away
+    voided_fen: U64 = 0  # what those voided vouchers still owed when voided
+    # Obligations left unconfirmed past 30 days after submission (the 30-day rule, as
+    # `late_confirmations` counts applications); not those a dispute held meanwhile.
+    late_obligation_confirmations: U32 = 0
+    overdue_obligations: U32 = 0  # confirmed debts (obligations) past their due date, once each
 
 
 @dataclass(frozen=True)
@@ -208,7 +224,7 @@ def get_origin(state: Reader, origin: bytes) -> Origin | None:
 
 def get_debtor_record(state: Reader, debtor: bytes) -> DebtorRecord:
     found = get_record(state, debtor_record_key(debtor), DebtorRecord)
-    return found or DebtorRecord(debtor, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    return found or DebtorRecord(debtor, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
 def get_holder_totals(state: Reader, holder: bytes) -> HolderTotals:
@@ -330,10 +346,19 @@ def load_live(state: Reader, voucher_id: bytes) -> Voucher:
     return voucher
 
 
+def require_movable(state: Reader, voucher: Voucher) -> None:
+    """Refuse to move a held state: frozen by a court order (`voucher.frozen`) or of an
+    issued voucher under an open dispute (`voucher.disputed`). Moving is any change of
+    holder or amount, a split, a reservation or a pledge (contracts.holds)."""
+    holds.require_not_frozen(state, voucher.id)
+    holds.require_undisputed(state, voucher.origin, "voucher.disputed", "voucher")
+
+
 def load_held(state: Reader, voucher_id: bytes, holder: bytes) -> Voucher:
-    """A live voucher held by `holder`, not reserved. The holder signs for what it does
-    with it, so it is active (contracts.membership.require_signers_active)."""
+    """A live voucher held by `holder`, not reserved, frozen or disputed. The holder signs
+    for what it does with it, so it is active (contracts.membership.require_signers_active)."""
     voucher = load_live(state, voucher_id)
+    require_movable(state, voucher)
     require(voucher.holder == holder, "voucher.not_holder",
             "only the voucher's holder may do this")
     require(
@@ -476,7 +501,14 @@ def replace_with(
     The parts may add up to less than the voucher only through `reduce_origin` (a
     redemption or a set-off), never to more. Each part keeps the debtor, the terms and
     the commitments; a part going to the acquirer of a commitment leaves it behind.
+    A held state is refused (`require_movable`).
     """
+    require_movable(state, voucher)
+    return _replace_with(state, voucher, parts, tx_id, time_ms, height)
+
+
+def _replace_with(state: Overlay, voucher: Voucher, parts: list[tuple[bytes, int, str]],
+                  tx_id: bytes, time_ms: int, height: int) -> list[Voucher]:
     assert 0 < len(parts) <= MAX_PARTS
     assert sum(amount for _, amount, _ in parts) <= voucher.amount_fen
     _end(state, voucher, "consumed", tx_id, totals=False)
@@ -512,13 +544,33 @@ def replace_with(
 
 def cancel(state: Overlay, voucher: Voucher, tx_id: bytes) -> Voucher:
     """注销: the state is fully settled and leaves circulation with no successor."""
+    require_movable(state, voucher)
     return _end(state, voucher, "cancelled", tx_id)
 
 
+def void(state: Overlay, voucher: Voucher, tx_id: bytes) -> Voucher:
+    """作废: the agency takes the live state out of circulation because the claim's basis
+    fell away (contracts.supervision checks who agreed, and that no court order holds
+    it). What it still owed counts as voided on its origin and its debtor's record,
+    not as redeemed or set off; an open dispute does not hold a voiding (it may be
+    the dispute's upshot)."""
+    holds.require_not_frozen(state, voucher.id)
+    origin = get_origin(state, voucher.origin)
+    assert origin is not None
+    write_origin(state, replace(origin, voided_fen=origin.voided_fen + voucher.amount_fen))
+    record = get_debtor_record(state, voucher.debtor)
+    write_debtor_record(state, replace(record, voided_fen=record.voided_fen + voucher.amount_fen))
+    return _end(state, voucher, "voided", tx_id)
+
+
 def update(state: Overlay, voucher: Voucher, **changes) -> Voucher:
-    """Change what is not the holder or the amount (pledge, reservation, commitments)."""
+    """Change what is not the holder or the amount (pledge, reservation, commitments).
+    Pledging or reserving a held state is refused (`require_movable`); ending a pledge
+    or a reservation is not."""
     assert voucher.status == "active"
     assert not {"holder", "amount_fen", "status", "id", "origin", "due_ms"} & changes.keys()
+    if changes.get("pledge") is not None or changes.get("reserved_by") is not None:
+        require_movable(state, voucher)
     updated = replace(voucher, **changes)
     _put(state, updated)
     return updated
@@ -533,19 +585,26 @@ def reserve(state: Overlay, voucher: Voucher, amount_fen: int, by: bytes, tx_id:
     Returns the reserved state and the remainder (None for the whole voucher); the
     caller emits their events."""
     assert voucher.reserved_by is None and voucher.pledge is None
+    require_movable(state, voucher)
     voucher, remainder = split_off(state, voucher, amount_fen, tx_id, time_ms, height)
     return update(state, voucher, reserved_by=by), remainder
 
 
 def split_off(state: Overlay, voucher: Voucher, amount_fen: int, tx_id: bytes, time_ms: int,
-              height: int) -> tuple[Voucher, Voucher | None]:
+              height: int, *, for_order: bool = False) -> tuple[Voucher, Voucher | None]:
     """`amount_fen` of a live voucher as a state of its own, its holder's (cause `split`),
     and the remainder beside it (cause `remainder`); the voucher itself, and None, when
-    the amount is all of it. The caller emits their events."""
+    the amount is all of it. The caller emits their events. A held state is refused
+    (`require_movable`), except that a court's freeze (`for_order`) splits off the part
+    it freezes from a voucher under dispute: the split changes no holder."""
     assert 0 < amount_fen <= voucher.amount_fen
     if amount_fen == voucher.amount_fen:
         return voucher, None
-    part, remainder = replace_with(state, voucher, [
+    if for_order:
+        holds.require_not_frozen(state, voucher.id)
+    else:
+        require_movable(state, voucher)
+    part, remainder = _replace_with(state, voucher, [
         (voucher.holder, amount_fen, "split"),
         (voucher.holder, voucher.amount_fen - amount_fen, "remainder")],
         tx_id, time_ms, height)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from contracts import setoff
+from contracts import setoff, supervision
 from contracts.errors import LedgerError
 from contracts.setoff import Debt
 from contracts.state import Reader
@@ -100,9 +100,11 @@ def collect(state: Reader, exclude: frozenset[bytes] = frozenset(),
                               f"the ledger holds more than {max_debts} live obligations "
                               "and vouchers: more than one plan request may read")
 
-    # Which debts may take part is the contract's rule (contracts.setoff.open_debts).
+    # Which debts may take part is the contract's rule (contracts.setoff.open_debts), less
+    # those a court order or a dispute holds (contracts.supervision.is_held).
     debts = [d for d in setoff.open_debts(state, count)
-             if d.debtor not in exclude and d.creditor not in exclude]
+             if d.debtor not in exclude and d.creditor not in exclude
+             and not supervision.is_held(state, d.kind, d.id)]
     debts.sort(key=lambda d: (d.due_ms, d.id))
     limits: dict[bytes, int] = {}
     for member in sorted({d.debtor for d in debts} | {d.creditor for d in debts}):

@@ -240,7 +240,7 @@ def test_voucher_answer_has_lineage_children_and_origin_record(world: World) -> 
     assert part["origin_record"] == {
         "id": h(world, "VA"), "debtor": world.hex("core"), "face_fen": 1_000_000,
         "redeemed_fen": 100_000, "setoff_fen": 0, "due_ms": T0 + 180 * DAY_MS,
-        "extensions": 0, "overdue_since_ms": None, "live_parts": 3,
+        "extensions": 0, "overdue_since_ms": None, "live_parts": 3, "voided_fen": 0,
     }
     parent = world.ok(f"/v1/vouchers/{h(world, 'T1r')}")
     assert parent["status"] == "consumed"
@@ -362,6 +362,8 @@ def test_debtor_record_with_average_confirmation_delay(world: World) -> None:
         "outstanding_fen": 1_400_000, "redeemed_fen": 100_000, "confirmations": 2,
         "confirmation_delay_ms": 2 * SEC, "late_confirmations": 0, "extended_vouchers": 1,
         "overdue_vouchers": 1, "average_confirmation_delay_ms": SEC,
+        "voided_vouchers": 0, "voided_fen": 0, "late_obligation_confirmations": 0,
+        "overdue_obligations": 0,
     }
     never = world.ok(f"/v1/debtors/{world.hex('bank')}")
     assert never["confirmations"] == 0 and never["average_confirmation_delay_ms"] is None

@@ -28,6 +28,13 @@ After every block, every voucher state that left circulation or lost its pledge 
 with the signature of the member whose right it was: its holder, its bank, the debtor
 settling the holder's request, or the transferee signing for the holder's offer; a bank's
 partial release splits a state into parts its holder holds, adding up to it.
+
+Supervision (its own block of rules): regulators and the agency freeze all or part of a
+claim on a court order and lift it, members dispute a voucher and the agency resolves
+it, and the agency voids a voucher by the parties' agreement or by a decision. A frozen
+state, and every live part of a disputed voucher, never changes holder or amount; live
+parts add up to face − redeemed − set off − voided; voiding leaves circulation only by
+the agency's signature.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from contracts import (
     credit,
     fees,
     financing,
+    holds,
     issuance,
     membership,
     obligations,
@@ -57,6 +65,7 @@ from contracts import (
     redemption,
     sale,
     setoff,
+    supervision,
 )
 from contracts import transfer as transfers
 from contracts.codec import decode, encode, sha256
@@ -247,6 +256,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.charged: dict[str, int] = {}
         self.sales: dict[bytes, ModelSale] = {}
         self.init_credit()
+        # Supervision (the block "supervision" below): frozen state -> (order, holder,
+        # amount, authority); disputed origin -> (dispute, raiser, fen by holder when
+        # raised); origin -> voided fen.
+        self.frozen: dict[bytes, tuple[bytes, str, int, str]] = {}
+        self.disputed: dict[bytes, tuple[bytes, str, dict[str, int]]] = {}
+        self.voided: dict[bytes, int] = {}
 
     # -------------------------------------------------------------- model queries
 
@@ -265,9 +280,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         return [i for i, v in self.vouchers.items() if v.status == "active"]
 
     def held(self) -> list[bytes]:
-        """Live vouchers whose holder may act on them: active holder, no waiting request."""
+        """Live vouchers whose holder may act on them: active holder, no waiting request,
+        no court order or dispute holding them."""
         return [i for i in self.live() if self.vouchers[i].reserved_by is None
-                and self.active(self.vouchers[i].holder)]
+                and self.active(self.vouchers[i].holder)
+                and not self.on_hold_supervision(i)]
 
     def movable(self) -> list[bytes]:
         """Held vouchers that may move now, with their bank's consent if pledged."""
@@ -516,7 +533,13 @@ class LifecycleMachine(RuleBasedStateMachine):
             offered = old.reserved_by and transfers.get_pending_transfer(state, old.reserved_by)
             signed_for = bool(offered) and offered.status == "signed" \
                 and offered.holder == old.holder and offered.to in signers
-            assert old.holder in signers or by_bank or settled or signed_for, \
+            # The agency voids by a recorded decision; a court's freeze splits off the part
+            # it holds, for the same holder (contracts.supervision).
+            voided = new.status == "voided" and self.ledger.addr("agency") in signers
+            ordered = new.ended_by is not None and supervision.get_freeze(
+                state, new.ended_by) is not None
+            assert old.holder in signers or by_bank or settled or signed_for or voided \
+                or ordered, \
                 "a voucher state left circulation without its holder's consent"
 
     # -------------------------------------------------------------- issue
@@ -2006,6 +2029,244 @@ class LifecycleMachine(RuleBasedStateMachine):
             bought = self.vouchers[s.sold]
             assert found.face_fen == bought.amount_fen and found.price_fen <= found.face_fen
 
+    # -------------------------------------------------------------- supervision
+    # Court freezes, voiding and disputes (contracts/supervision.py). A hold is put only
+    # on states nothing else waits on (no reservation, pledge or pending recourse), and
+    # `held` leaves held states out, so every other rule's model stays right; these rules
+    # predict their own outcomes and the invariant below checks that a frozen or
+    # disputed part never changes holder.
+
+    def on_hold_supervision(self, voucher_id: bytes) -> bool:
+        return voucher_id in self.frozen or self.vouchers[voucher_id].origin in self.disputed
+
+    def quiet_supervision(self, voucher_id: bytes) -> bool:
+        """A live state no other rule would complete anything on."""
+        v = self.vouchers[voucher_id]
+        return v.status == "active" and v.reserved_by is None and v.pledge is None \
+            and not any(s.sold == voucher_id and s.status == "sold" and s.recourse
+                        for s in self.sales.values())
+
+    def parts_supervision(self, origin: bytes) -> list[bytes]:
+        return [i for i in self.live() if self.vouchers[i].origin == origin]
+
+    def fen_by_holder_supervision(self, origin: bytes) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for i in self.parts_supervision(origin):
+            v = self.vouchers[i]
+            found[v.holder] = found.get(v.holder, 0) + v.amount_fen
+        return found
+
+    @rule(data=st.data())
+    def freeze_supervision(self, data: st.DataObject) -> None:
+        voucher_id = self.pick(data, [i for i in self.live() if self.quiet_supervision(i)
+                                      and i not in self.frozen])
+        if voucher_id is None:
+            return
+        v = self.vouchers[voucher_id]
+        p: dict[str, Any] = dict(authority=self.pick(data, ["regulator", "agency"]),
+                                 voucher=voucher_id, amount=self.amount(data, v.amount_fen))
+        options = ["not an authority", "zero amount", "amount over", "unknown voucher"]
+        if self.frozen:
+            options.append("frozen already")
+        kind = self.mutation(data, options)
+        expect = None
+        if kind == "not an authority":
+            p["authority"] = self.pick(data, list(BANKS))
+            expect = "freeze.not_authority"
+        elif kind in ("zero amount", "amount over"):
+            expect = self.break_amount(kind, p, v.amount_fen)
+        elif kind == "unknown voucher":
+            p["voucher"] = UNKNOWN
+            expect = "voucher.unknown"
+        elif kind == "frozen already":
+            p["voucher"] = self.pick(data, sorted(self.frozen))
+            expect = "voucher.frozen"
+        body = supervision.Freeze(self.address(p["authority"]), p["voucher"], p["amount"],
+                                  "(2027)执保1号", sha256(b"court order"))
+
+        def effect(tx_id: bytes) -> None:
+            frozen_id = voucher_id
+            if p["amount"] < v.amount_fen:
+                frozen_id, _ = self.replace_with(tx_id, voucher_id, [
+                    (v.holder, p["amount"]), (v.holder, v.amount_fen - p["amount"])])
+            self.frozen[frozen_id] = (tx_id, v.holder, p["amount"], p["authority"])
+
+        self.submit(data, Attempt("supervision", "freeze", body, (p["authority"],), expect,
+                                  effect))
+
+    @rule(data=st.data())
+    def unfreeze_supervision(self, data: st.DataObject) -> None:
+        voucher_id = self.pick(data, sorted(self.frozen))
+        if voucher_id is None:
+            return self.freeze_supervision(data)
+        order, _, _, authority = self.frozen[voucher_id]
+        p: dict[str, Any] = dict(authority=self.pick(data, sorted({authority, "agency"})),
+                                 order=order)
+        kind = self.mutation(data, ["not an authority", "unknown order"])
+        expect = None
+        if kind == "not an authority":
+            p["authority"] = self.pick(data, list(BANKS))
+            expect = "freeze.not_authority"
+        elif kind == "unknown order":
+            p["order"] = UNKNOWN
+            expect = "freeze.unknown"
+        body = supervision.Unfreeze(self.address(p["authority"]), p["order"], "(2027)解除1号",
+                                    sha256(b"lifted"))
+
+        def effect(tx_id: bytes) -> None:
+            del self.frozen[voucher_id]
+
+        self.submit(data, Attempt("supervision", "unfreeze", body, (p["authority"],), expect,
+                                  effect))
+
+    @rule(data=st.data())
+    def raise_dispute_supervision(self, data: st.DataObject) -> None:
+        quiet = [o for o in sorted(self.bases) if o not in self.disputed
+                 and self.parts_supervision(o)
+                 and all(self.quiet_supervision(i) for i in self.parts_supervision(o))]
+        origin = self.pick(data, quiet)
+        if origin is None:
+            return
+        creditor, debtor, _ = self.bases[origin]
+        p: dict[str, Any] = dict(party=self.pick(data, [creditor, debtor]),
+                                 subject=self.pick(data, self.parts_supervision(origin)))
+        options = ["not a party"]
+        still_open = [o for o in sorted(self.disputed) if self.parts_supervision(o)]
+        if still_open:
+            options.append("already open")
+        kind = self.mutation(data, options)
+        if kind == "not a party":
+            holders = {self.vouchers[i].holder for i in self.parts_supervision(origin)}
+            p["party"] = self.pick(data, [n for n in NAMES if n not in
+                                          {creditor, debtor, *holders}])
+            expect = "dispute.not_party"
+        elif kind == "already open":
+            other = self.pick(data, still_open)
+            p["subject"] = self.pick(data, self.parts_supervision(other))
+            p["party"] = self.bases[other][1]
+            expect = "dispute.already_open"
+        else:
+            opened = sum(1 for _, raiser, _ in self.disputed.values() if raiser == p["party"])
+            expect = None if opened < supervision.MAX_OPEN_DISPUTES_PER_PARTY \
+                else "dispute.too_many_open"
+        body = supervision.RaiseDispute(self.address(p["party"]), "voucher", p["subject"],
+                                        "the goods were never delivered",
+                                        (sha256(b"delivery log"),))
+
+        def effect(tx_id: bytes) -> None:
+            self.disputed[origin] = (tx_id, p["party"], self.fen_by_holder_supervision(origin))
+
+        self.submit(data, Attempt("supervision", "raise_dispute", body, (p["party"],), expect,
+                                  effect))
+
+    @rule(data=st.data())
+    def resolve_dispute_supervision(self, data: st.DataObject) -> None:
+        origin = self.pick(data, sorted(self.disputed))
+        if origin is None:
+            return self.raise_dispute_supervision(data)
+        dispute_id = self.disputed[origin][0]
+        kind = self.mutation(data, ["unknown dispute"])
+        expect = "dispute.unknown" if kind else None
+        body = supervision.ResolveDispute(
+            self.ledger.addr("agency"), UNKNOWN if kind else dispute_id,
+            data.draw(st.sampled_from(sorted(supervision.OUTCOMES))), "heard both sides", ())
+
+        def effect(tx_id: bytes) -> None:
+            del self.disputed[origin]
+
+        self.submit(data, Attempt("supervision", "resolve_dispute", body, ("agency",), expect,
+                                  effect))
+
+    @rule(data=st.data())
+    def void_supervision(self, data: st.DataObject) -> None:
+        origin = self.pick(data, sorted(self.bases))
+        if origin is None:
+            return
+        creditor, debtor, _ = self.bases[origin]
+        agreed = data.draw(st.booleans())
+        dispute_id = None
+        if not agreed and origin in self.disputed and data.draw(st.booleans()):
+            dispute_id = self.disputed[origin][0]
+        p: dict[str, Any] = dict(voucher=origin, creditor=creditor)
+        kind = self.mutation(data, ["unknown voucher", *(["not the creditor"] if agreed
+                                                         else [])])
+        if kind == "unknown voucher":
+            p["voucher"] = UNKNOWN
+        elif kind == "not the creditor":
+            p["creditor"] = self.pick(data, [c for c in CREDITORS if c != creditor])
+        # The ledger checks the parts in its walk's order; the model says what each is.
+        walk = supervision.live_parts(self.ledger.store, origin) or []
+        parts = [w.id for w in walk]
+        assert sorted(parts) == sorted(self.parts_supervision(origin))
+        expect = None
+        if kind == "unknown voucher":
+            expect = "void.unknown_voucher"
+        elif not parts:
+            expect = "void.nothing_live"
+        for i in parts if expect is None else []:
+            v = self.vouchers[i]
+            if i in self.frozen:
+                expect = "voucher.frozen"
+            elif v.pledge is not None:
+                expect = "voucher.pledged"
+            elif v.reserved_by is not None:
+                expect = "voucher.reserved"
+            if expect is not None:
+                break
+        if expect is None and agreed and p["creditor"] != creditor:
+            expect = "void.not_parties"
+        if expect is None and agreed and any(self.vouchers[i].holder != creditor
+                                             for i in parts):
+            expect = "void.passed_on"
+        if agreed:
+            body: Any = supervision.VoidAgreed(
+                self.ledger.addr("agency"), self.address(p["creditor"]), self.address(debtor),
+                p["voucher"], "the contract was rescinded", sha256(b"rescission"))
+            signers: tuple[str, ...] = ("agency", p["creditor"], debtor)
+        else:
+            body = supervision.VoidDecided(self.ledger.addr("agency"), p["voucher"],
+                                           "the basis was forged", sha256(b"decision"),
+                                           dispute_id)
+            signers = ("agency",)
+
+        def effect(tx_id: bytes) -> None:
+            for i in parts:
+                self.vouchers[i].status = "voided"
+                self.voided[origin] = self.voided.get(origin, 0) + self.vouchers[i].amount_fen
+            if dispute_id is not None:
+                del self.disputed[origin]
+            elif origin in self.disputed:  # still open, holding nothing live now
+                dispute, raiser, _ = self.disputed[origin]
+                self.disputed[origin] = (dispute, raiser, {})
+
+        self.submit(data, Attempt("supervision", "void_agreed" if agreed else "void_decided",
+                                  body, signers, expect, effect))
+
+    @invariant()
+    def holds_keep_claims_in_place_supervision(self) -> None:
+        """A frozen state stays live with its holder and amount; a disputed voucher's live
+        parts stay with the holders they had when the dispute was raised; nothing else is
+        held; the voided totals are the model's."""
+        state = self.ledger.store
+        for voucher_id, (order, holder, amount_fen, _) in self.frozen.items():
+            v = decode(Voucher, state.get(b"v/" + voucher_id))
+            assert (v.status, self.name_of[v.holder], v.amount_fen) == \
+                ("active", holder, amount_fen)
+            assert holds.freeze_holding(state, voucher_id) == order
+        assert sorted(k[4:] for k, _ in state.scan(b"vfz/")) == sorted(self.frozen)
+        for origin, (dispute_id, _, by_holder) in self.disputed.items():
+            parts = supervision.live_parts(state, origin) or []
+            found: dict[str, int] = {}
+            for v in parts:
+                found[self.name_of[v.holder]] = found.get(self.name_of[v.holder], 0) \
+                    + v.amount_fen
+            assert found == by_holder
+            assert holds.dispute_holding(state, origin) == dispute_id
+        assert sorted(k[4:] for k, _ in state.scan(b"dsh/")) == sorted(self.disputed)
+        assert {d.subject for d in supervision.open_disputes(state)} == set(self.disputed)
+        records_voided = sum(r.voided_fen for r in records(state, b"dr/", DebtorRecord))
+        assert records_voided == sum(self.voided.values())
+
     # -------------------------------------------------------------- invariants
 
     @invariant()
@@ -2015,14 +2276,15 @@ class LifecycleMachine(RuleBasedStateMachine):
         live = [v for v in states.values() if v.status == "active"]
         origins = records(state, b"o/", Origin)
 
-        # Amounts are conserved: live parts add up to face − redeemed − set off.
+        # Amounts are conserved: live parts add up to face − redeemed − set off − voided.
         for origin in origins:
             parts = [v for v in live if v.origin == origin.id]
             assert sum(v.amount_fen for v in parts) == \
-                origin.face_fen - origin.redeemed_fen - origin.setoff_fen
+                origin.face_fen - origin.redeemed_fen - origin.setoff_fen - origin.voided_fen
             assert origin.live_parts == len(parts)
-            assert (origin.face_fen, origin.redeemed_fen, origin.setoff_fen) == (
-                self.face[origin.id], self.redeemed[origin.id], 0)
+            assert (origin.face_fen, origin.redeemed_fen, origin.setoff_fen,
+                    origin.voided_fen) == (self.face[origin.id], self.redeemed[origin.id], 0,
+                                           self.voided.get(origin.id, 0))
         assert all(v.amount_fen > 0 for v in live)
 
         # One holder per live part, in exactly that holder's live index and no other.
@@ -2056,6 +2318,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert record.outstanding_fen == sum(
                 v.amount_fen for v in live if v.debtor == record.debtor)
             assert record.redeemed_fen == sum(o.redeemed_fen for o in mine)
+            assert record.voided_fen == sum(o.voided_fen for o in mine)
             assert (record.vouchers_issued, record.issued_fen) == (
                 len(mine), sum(o.face_fen for o in mine))
             # Extensions and overdue count once per issued voucher, however many parts.

@@ -656,7 +656,9 @@ def test_end_of_block_steps_declare_bounds_within_the_block_record() -> None:
                      "issuance": issuance.MAX_LAPSES_PER_BLOCK,
                      "setoff": setoff.MAX_LAPSES_PER_BLOCK,
                      "financing": financing.MAX_LAPSES_PER_BLOCK,
-                     "transfer": transfers.MAX_LAPSES_PER_BLOCK}
+                     "transfer": transfers.MAX_LAPSES_PER_BLOCK,
+                     "obligation": obligations.MAX_LAPSES_PER_BLOCK
+                     + obligations.MAX_OVERDUE_PER_BLOCK}
     # The evidence a block carries records one event each, beside the contracts' steps.
     assert MAX_BLOCK_EVIDENCE == MAX_EVIDENCE_EVENTS
     assert sum(steps.values()) + MAX_EVIDENCE_EVENTS <= MAX_BLOCK_EVENTS

@@ -49,6 +49,7 @@ from contracts import (
     products,
     sale,
     setoff,
+    supervision,
     transfer,
 )
 from contracts.codec import encode
@@ -274,6 +275,28 @@ def add_transfer_offer(w: World) -> None:
     w.ids["transfer_offer"] = tx_id(offer)
 
 
+def add_supervision(w: World) -> None:
+    """A regulator freezes part of a new voucher on a court order; its debtor disputes it."""
+    at = T0 + 22 * DAY_MS + 150 * SEC
+    apply = w.tx("issuance", "apply", issuance.Apply(
+        w.addr("supplier"), terms(w, 30_000, at + 90 * DAY_MS, "HT-FROZEN")), "supplier")
+    w.block(at, apply, w.tx("issuance", "confirm", issuance.Confirm(
+        w.addr("core"), tx_id(apply)), "core"), w.tx("issuance", "approve", issuance.Approve(
+            w.addr("agency"), tx_id(apply)), "agency"))
+    issued = issued_voucher_id(tx_id(apply))
+    frozen = w.tx("supervision", "freeze", supervision.Freeze(
+        w.addr("regulator"), issued, 10_000, "(2027)执保1号",
+        hashlib.sha256(b"court order").digest()), "regulator")
+    disputed = w.tx("supervision", "raise_dispute", supervision.RaiseDispute(
+        w.addr("core"), "voucher", issued, "never delivered",
+        (hashlib.sha256(b"log").digest(),)), "core")
+    w.block(at + SEC, frozen)
+    w.block(at + 2 * SEC, disputed)
+    w.ids["frozen_origin"] = issued
+    w.ids["freeze"] = tx_id(frozen)
+    w.ids["dispute"] = tx_id(disputed)
+
+
 def add_pending_and_rejected(w: World) -> None:
     """One transaction waits in the mempool; one was refused by a rule on arrival."""
     at = T0 + 23 * DAY_MS
@@ -300,6 +323,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         add_sale(w)
         add_financing(w)
         add_transfer_offer(w)
+        add_supervision(w)
         add_pending_and_rejected(w)
         yield w
     finally:
@@ -425,6 +449,13 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/financing/requests/{id}", {"id": i("financing")}, {}),
         ("/v1/transfers", {}, {"to": a("supplier2"), "status": "pending"}),
         ("/v1/transfers/{id}", {"id": i("transfer_offer")}, {}),
+        ("/v1/freezes", {}, {}),
+        ("/v1/freezes", {}, {"party": a("supplier"), "status": "frozen"}),
+        ("/v1/freezes", {}, {"voucher": i("frozen_origin")}),
+        ("/v1/freezes/{id}", {"id": i("freeze")}, {}),
+        ("/v1/disputes", {}, {}),
+        ("/v1/disputes", {}, {"subject": i("frozen_origin"), "status": "open"}),
+        ("/v1/disputes/{id}", {"id": i("dispute")}, {}),
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),

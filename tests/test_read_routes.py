@@ -218,6 +218,12 @@ def samples(api: Api) -> dict[str, Sample]:
         "GET /v1/sales": Sample(f"/v1/sales?party={party('claim_sale', 'buyer')}",
                                 "claim_sale", "buyer"),
         "GET /v1/sales/{id}": Sample(f"/v1/sales/{r['claim_sale'].id.hex()}", "claim_sale"),
+        "GET /v1/freezes": Sample(f"/v1/freezes?party={party('freeze', 'holder')}", "freeze",
+                                  "holder"),
+        "GET /v1/freezes/{id}": Sample(f"/v1/freezes/{r['freeze'].id.hex()}", "freeze"),
+        "GET /v1/disputes": Sample(f"/v1/disputes?party={party('dispute', 'party')}",
+                                   "dispute", "party"),
+        "GET /v1/disputes/{id}": Sample(f"/v1/disputes/{r['dispute'].id.hex()}", "dispute"),
         "GET /v1/transfers": Sample(
             f"/v1/transfers?to={party('transfer', 'transferee')}&status=pending", "transfer",
             "transferee"),

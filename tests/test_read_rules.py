@@ -35,12 +35,13 @@ from contracts import (
     redemption,
     setoff,
     streams,
+    supervision,
     vouchers,
 )
 from contracts import sale as claim_sales
 from contracts import transfer as transfers
 from contracts.caller import Caller
-from contracts.codec import decode, encode
+from contracts.codec import decode, encode, sha256
 from contracts.errors import Forbidden
 from contracts.identity import KeyPair
 from contracts.ledger import sign_transaction
@@ -244,6 +245,10 @@ def build_world() -> World:
     record("node", nodes.Observer(bytes(32), ledger.addr("regulator"), "regulator-node"))
     record("block", None)
 
+    # Supervision: a court's freeze of part of supplier2's voucher, and the debtor's
+    # dispute on a voucher of supplier's.
+    build_supervision(ledger, record)
+
     # V's holder asks the merchant to accept a payment from V (its bank co-signs too).
     pay = payment.Pay(ledger.addr("supplier2"), v_id, ledger.addr("merchant"), 10_000,
                       "order 5", ledger.addr("bank"))
@@ -293,6 +298,25 @@ def add_credit_records(ledger: Ledger, record: Any) -> None:
         ledger.addr("agency"), ledger.addr("supplier2"), "overdue voucher"), "agency")
     record("listing", credit.get_listing(ledger.store, ledger.addr("supplier2")))
     record("blacklist_criteria", credit.get_criteria(ledger.store))
+
+
+def build_supervision(ledger: Ledger, record: Any) -> None:
+    """The supervision family's records (contracts/supervision.py): a freeze order and a
+    dispute."""
+    frozen_from = ledger.issue(100_000, creditor="supplier2", debtor="core")
+    freeze = ledger.tx("supervision", "freeze", supervision.Freeze(
+        ledger.addr("regulator"), frozen_from, 40_000, "(2027)执保1号", sha256(b"order")),
+        "regulator")
+    ledger.block(freeze)
+    record("freeze", supervision.get_freeze(ledger.store, payload_id(freeze.payload)),
+           holder="supplier2", debtor="core")
+    disputed = ledger.issue(100_000, creditor="supplier", debtor="core")
+    raised = ledger.tx("supervision", "raise_dispute", supervision.RaiseDispute(
+        ledger.addr("core"), "voucher", disputed, "goods never delivered",
+        (sha256(b"delivery log"),)), "core")
+    ledger.block(raised)
+    record("dispute", supervision.get_dispute(ledger.store, payload_id(raised.payload)),
+           party="supplier")
 
 
 @pytest.fixture(scope="module")

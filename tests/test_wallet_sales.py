@@ -3,7 +3,8 @@ supplier drafts the sale of part of a voucher to a factor, sees the ledger's pri
 anything is written, signs; the factor proves the voucher and signs; the sale commits at
 that price; seller, buyer and debtor read it, an unrelated member does not; the factor
 passes the bought claim on to a bank the same way; recourse before the claim is overdue
-is refused with the rule's code."""
+is refused with the rule's code. On the same network, the supervision verbs: a freeze, a
+dispute, its resolution and a voiding."""
 
 from __future__ import annotations
 
@@ -94,3 +95,41 @@ def test_a_factor_buys_part_of_a_voucher_and_passes_it_on(n: Net) -> None:
         {sale_id, banks[0]["id"]}
     gone = n.run("factor", "sale", "recourse", sale_id)
     assert gone.returncode != 0 and "sale.not_held" in gone.stderr
+
+
+# ------------------------------------------------------------------ supervision, same network
+
+
+def test_a_freeze_a_dispute_and_a_voiding_through_the_wallet(n: Net) -> None:
+    """The agency freezes part of a claim on a court order, the debtor disputes the
+    voucher, the holder's split is refused with the rule's code, the agency dismisses
+    the dispute, lifts the freeze and at last voids the voucher by a decision."""
+    voucher = n.issue("500")
+    (n.tmp / "order.pdf").write_bytes(b"court order")
+    frozen = n.ok("agency", "freeze", voucher, "--amount", "200", "--order-ref",
+                  "(2027)执保9号", "--order-file", str(n.tmp / "order.pdf"))
+    order = next(e["subject"] for e in frozen["events"] if e["kind"] == "voucher.frozen")
+    # `order` is the frozen part split off; the rest keeps moving.
+    listed = n.ok("supplier", "freezes", "list")["freezes"]
+    assert [(o["voucher"], o["amount_fen"], o["status"]) for o in listed] == [
+        (order, 20_000, "frozen")]
+    refused = n.run("supplier", "split", order, "--amounts", "100,100")
+    assert refused.returncode == 1 and "voucher.frozen" in refused.stderr
+
+    raised = n.ok("core", "dispute", "raise", "voucher", voucher, "--reason", "not delivered",
+                  "--document-sha256", "ab" * 32)
+    dispute = next(e["subject"] for e in raised["events"] if e["kind"] == "dispute.raised")
+    (rest,) = [d["voucher"]["id"] for d in n.ok("supplier", "lineage", voucher)["descendants"]
+               if d["voucher"]["id"] != order]
+    refused = n.run("supplier", "split", rest, "--amounts", "100,200")
+    assert refused.returncode == 1 and "voucher.disputed" in refused.stderr
+    assert [d["id"] for d in n.ok("supplier", "dispute", "list")["disputes"]] == [dispute]
+    n.ok("agency", "dispute", "resolve", dispute, "--outcome", "dismissed", "--reason",
+         "delivery notes signed")
+    assert n.ok("core", "dispute", "show", dispute)["status"] == "dismissed"
+    n.ok("agency", "unfreeze", listed[0]["id"], "--order-ref", "(2027)解除9号",
+         "--order-sha256", "cd" * 32)
+    voided = n.ok("agency", "void", voucher, "--reason", "basis rescinded",
+                  "--document-sha256", "ef" * 32)
+    assert sorted(e["subject"] for e in voided["events"] if e["kind"] == "voucher.voided") \
+        == sorted([order, rest])

@@ -41,6 +41,7 @@ from wallet.verbs import (
     reports,
     sales,
     setoff,
+    supervision,
     transfers,
     vouchers,
 )
@@ -51,7 +52,7 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
 
 FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products,
             fees, obligations, setoff, drafts, queries, documents, governance, nodes, light,
-            financing, sales, credit, reports)
+            financing, sales, credit, reports, supervision)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the

@@ -337,3 +337,20 @@ class Client:
 
     def setoff_totals(self) -> dict:
         return self._call("/v1/setoff/totals")
+
+    # Court freezes and disputes (node/http/supervision.py).
+    def freezes(self, party: str | None = None, voucher: str | None = None,
+                status: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/freezes", "freezes", max_items, party=party, voucher=voucher,
+                            status=status)
+
+    def freeze(self, order_id: str) -> dict:
+        return self._call(f"/v1/freezes/{order_id}")
+
+    def disputes(self, party: str | None = None, subject: str | None = None,
+                 status: str | None = None, max_items: int = 1000) -> dict:
+        return self.listing("/v1/disputes", "disputes", max_items, party=party,
+                            subject=subject, status=status)
+
+    def dispute(self, dispute_id: str) -> dict:
+        return self._call(f"/v1/disputes/{dispute_id}")

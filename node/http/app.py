@@ -97,6 +97,7 @@ from node.http.submit import (
     post_tx_batch,
     remote_address,
 )
+from node.http.supervision import ROUTES as SUPERVISION_ROUTES
 from node.http.transfers import get_transfer, list_transfers
 from node.http.vouchers import (
     get_commitment,
@@ -190,6 +191,11 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/documents/{id}/grants": Reads("record", ("grant", "document")),
     "GET /v1/grants": Reads("own", ("grant",)),
     "GET /v1/evidence": Reads("record", ("evidence",)),
+    # Court freezes and disputes (node/http/supervision.py).
+    "GET /v1/freezes": Reads("own", ("freeze",)),
+    "GET /v1/freezes/{id}": Reads("record", ("freeze",)),
+    "GET /v1/disputes": Reads("own", ("dispute",)),
+    "GET /v1/disputes/{id}": Reads("record", ("dispute",)),
     "GET /v1/nodes": Reads("record", ("node",)),
     "GET /v1/nodes/proposals": Reads("record", ("node",)),
     # Any provable kind (contracts.record_proofs.PROVABLE), each by its read rule.
@@ -338,6 +344,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/health", get_health),
         web.get("/ready", get_ready),
         web.get("/metrics", get_metrics),
+        *(web.get(path, handler) for path, handler in SUPERVISION_ROUTES),
     ])
     app.add_routes(CREDIT_ROUTES)
     add_explorer(app)  # the regulator's explorer at /explorer/ and the reads it needs

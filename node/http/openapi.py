@@ -17,6 +17,7 @@ from contracts import (
     registry_query,
     sale,
     setoff,
+    supervision,
     transfer,
     vouchers,
 )
@@ -125,6 +126,32 @@ def _get(summary: str, parameters: list, ok: dict, *errors: int, description: st
 
 
 STATUS_FILTER = "only records with this status"
+
+
+def supervision_paths() -> dict[str, Any]:
+    """Court freezes and disputes (node/http/supervision.py)."""
+    return {
+        "/v1/freezes": _get(
+            "Freeze orders (冻结): a party's (holder or debtor; a member lists its own), an "
+            "issued voucher's, or, with neither, every order in force (agency, regulators)",
+            [_query("party", "holder or debtor address"),
+             _query("voucher", "the issued voucher (origin id)"),
+             _query("status", STATUS_FILTER, enum(supervision.FREEZE_STATUSES)), *PAGING],
+            _page("freezes", "FreezeOrder", "a page of freeze orders"), 400),
+        "/v1/freezes/{id}": _get(
+            "A freeze order", [_path_id("id", "order id (the freezing transaction's id)")],
+            _json(ref("FreezeOrder"), "freeze order"), 400, 404),
+        "/v1/disputes": _get(
+            "Disputes (异议): a party's (a member lists its own), a subject's, or, with "
+            "neither, every open dispute (agency, regulators)",
+            [_query("party", "party address"),
+             _query("subject", "application id, issued voucher (origin) id or obligation id"),
+             _query("status", STATUS_FILTER, enum(supervision.DISPUTE_STATUSES)), *PAGING],
+            _page("disputes", "Dispute", "a page of disputes"), 400),
+        "/v1/disputes/{id}": _get(
+            "A dispute", [_path_id("id", "dispute id (the raising transaction's id)")],
+            _json(ref("Dispute"), "dispute"), 400, 404),
+    }
 
 
 def lifecycle_paths() -> dict[str, Any]:
@@ -887,6 +914,7 @@ def _document() -> dict[str, Any]:
                 "Proposed validator changes, with the power their approvals hold",
                 [], _json(ref("NodeProposals"), "pending changes")),
             **lifecycle_paths(),
+            **supervision_paths(),
             **setoff_paths(),
             **explorer_paths(),
             **report_paths(),

@@ -29,6 +29,7 @@ from contracts import (
     registry_query,
     sale,
     setoff,
+    supervision,
     transfer,
     vouchers,
 )
@@ -224,6 +225,16 @@ LIFECYCLE_SCHEMAS.update({
         children={"type": "array", "items": ref("TreeNode")},
         truncated={"type": "boolean", "description": "present when children were left out"}),
 })
+# Court freezes and disputes (contracts/supervision.py).
+LIFECYCLE_SCHEMAS.update([
+    named("FreezeOrder", supervision.FreezeOrder, {
+        "voucher": "the frozen state (split off for a part); it keeps its id while frozen",
+        "order_sha256": "the court order document's SHA-256"}),
+    named("Dispute", supervision.Dispute, {
+        "subject": "the application, the issued voucher (origin id) or the obligation",
+        "parties": "who it concerns and reads it (creditor, debtor, holders of the "
+                   "disputed voucher's parts when raised)"}),
+])
 
 SETOFF_SCHEMAS = dict([
     named("Obligation", obligations.Obligation, {
