@@ -29,9 +29,9 @@ rule reads two records: summing the existing indices (a debtor's pledges, a hold
 states) would cost as much as a funder's whole book on every transaction.
 
 Blacklist (失信名单, §002-(十九), §000-二(三)). The criteria are network parameters (genesis
-defaults from network.toml, changed by the agency): at least N issued vouchers gone
-overdue, or at least M confirmations left to lapse (the 30-day rule), within the last D
-days. The agency lists a debtor only when its record meets them at that time, and says
+defaults from network.toml, changed by the agency): at least N issued vouchers or
+confirmed obligations gone overdue, or at least M confirmations (of applications or of
+obligations) left to lapse (the 30-day rule), within the last D days. The agency lists a debtor only when its record meets them at that time, and says
 why (`credit.criteria_not_met` otherwise): the list punishes and is published to every
 member, so it rests on what the ledger itself recorded, which every node and regulator
 checks, not on a decision nobody can verify. The agency delists with its reason at any
@@ -145,7 +145,9 @@ class Standing:
     since_ms: TimeMs  # the period's start
     overdue_in_period: U32
     late_in_period: U32
-    overdue_vouchers: U32  # lifetime counts, from the debtor's record
+    # Lifetime counts, from the debtor's record: vouchers and confirmed obligations gone
+    # overdue; applications and obligations left unconfirmed past 30 days.
+    overdue_vouchers: U32
     late_confirmations: U32
 
 
@@ -336,8 +338,9 @@ def standing(state: Reader, debtor: bytes, time_ms: int,
     history = get_history(state, debtor)
     record = get_debtor_record(state, debtor)
     return Standing(debtor, since_ms, _within(history.overdue_ms, since_ms),
-                    _within(history.late_ms, since_ms), record.overdue_vouchers,
-                    record.late_confirmations)
+                    _within(history.late_ms, since_ms),
+                    record.overdue_vouchers + record.overdue_obligations,
+                    record.late_confirmations + record.late_obligation_confirmations)
 
 
 def meets_criteria(criteria: Criteria, found: Standing) -> bool:

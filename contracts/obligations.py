@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated
 
-from contracts import basis, holds
+from contracts import basis, credit, holds
 from contracts.caller import OVERSIGHT, Caller, Read
 from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace, sha256
 from contracts.contract import Context, Operation
@@ -579,6 +579,7 @@ def end_block(ctx: Context) -> None:
             record = get_debtor_record(ctx.state, obligation.debtor)
             write_debtor_record(ctx.state, replace(
                 record, late_obligation_confirmations=record.late_obligation_confirmations + 1))
+            credit.note_late_confirmation(ctx.state, obligation.debtor, ctx.time_ms)
         ctx.emit("obligation.lapsed", obligation.id, obligation.creditor, obligation.debtor)
     for obligation_id in _due_before(ctx.state, b"obu/", ctx.time_ms, MAX_OVERDUE_PER_BLOCK):
         obligation = load_obligation(ctx.state, obligation_id)
@@ -590,6 +591,7 @@ def end_block(ctx: Context) -> None:
             record = get_debtor_record(ctx.state, obligation.debtor)
             write_debtor_record(ctx.state, replace(
                 record, overdue_obligations=record.overdue_obligations + 1))
+            credit.note_overdue(ctx.state, obligation.debtor, ctx.time_ms)
         ctx.emit("obligation.overdue", obligation.id, obligation.creditor, obligation.debtor)
 
 
