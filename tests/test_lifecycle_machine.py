@@ -676,7 +676,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if voucher_id is None:
             return
         v = self.vouchers[voucher_id]
-        targets = [n for n in NAMES if n not in (v.holder, v.debtor) and self.can_hold(n)]
+        # Not to a funder with an exposure limit on the debtor: the first transfer could meet
+        # it (credit.exposure_limit), which the rules of the credit block try on their own.
+        targets = [n for n in NAMES if n not in (v.holder, v.debtor) and self.can_hold(n)
+                   and (n, v.debtor) not in self.exposure_limits]
         if not targets:
             return
         to = self.pick(data, targets)
