@@ -858,10 +858,12 @@ def supervise(devnet: dict[str, Any]) -> dict[str, str]:
 
 
 def section_csv(view: Any, section: str, folder: Path) -> tuple[list[str], list[list[str]]]:
-    """The CSV the list tools of `section` download: its header and its rows."""
+    """The CSV the list tools of `section` download (claimledger-SECTION.csv): its header
+    and its rows."""
     before = {p.name for p in folder.iterdir()}
     by_css(view, f"#{section} button.csv")[0].click()
-    header, *rows = csv_rows(wait_download(folder, ".csv", before).read_bytes())
+    header, *rows = csv_rows(wait_download(folder, f"claimledger-{section}.csv", before)
+                             .read_bytes())
     return header, rows
 
 
@@ -917,6 +919,7 @@ def test_the_supervision_pages_show_a_listing_a_freeze_and_a_dispute(
     assert "Mingda Steel" in line[header.index("持有人 Holder")]
     assert line[header.index("冻结机关 Authority")] == read(
         api, f"/v1/members/{freeze['authority']}")["name"]
+    view = open_page(browser, api, "supervision")  # a page's first download goes unasked
     header, rows = section_csv(view, "disputes", tmp_path)
     (line,) = rows
     assert line[header.index("理由 Reason")] == dispute["reason"]

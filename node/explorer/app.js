@@ -307,9 +307,9 @@ function pageName() {
 
 // A registry page with a "more" button that follows `next`. `statuses`: the status values
 // the route filters by itself (server-side), offered in a select before the table's own
-// filter box (a value, or [value, zh, en] where the kind names it its own way); `initial` the
-// status selected first; fetchPage(after, status) asks the route.
-function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses, initial) {
+// filter box (a value, or [value, zh, en] where the kind names it its own way); fetchPage(after,
+// status) asks the route. opts: { initial: the status selected first, name: the CSV's name }.
+function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses, opts = {}) {
   const holder = el("div", {});
   let rows = [];
   let next = null;
@@ -322,7 +322,7 @@ function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses, initi
       const [value, zh, en] = Array.isArray(v) ? v : [v, ...(STATUS[v] || [v, ""])];
       return el("option", { value, text: `${zh} ${en}`.trim() });
     })) : null;
-  if (status && initial) status.value = initial;
+  if (status && opts.initial) status.value = opts.initial;
   async function load() {
     const mine = asked;
     more.disabled = true;
@@ -332,7 +332,7 @@ function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses, initi
     next = page.next;
     const shown = sortRows ? sortRows(rows.slice()) : rows;
     const kept = holder.querySelector("input.filter"); // the filter stays as rows are added
-    holder.replaceChildren(table(columns, shown, rowClass, { filter: kept ? kept.value : "" }));
+    holder.replaceChildren(table(columns, shown, rowClass, { filter: kept ? kept.value : "", name: opts.name }));
     more.hidden = !next;
     more.disabled = false;
   }
@@ -1314,7 +1314,7 @@ async function pageSupervision(view) {
     ["移出", "Delisted", (l) => (l.delisted_at_ms === null ? "—" : `${cst(l.delisted_at_ms)} · ${l.delist_reason}`)],
   ], (after, s) => get("/credit/blacklist" + query({ status: s || "any", limit: PAGE, after })), "listings",
   (rows) => rows.sort((a, b) => b.listed_at_ms - a.listed_at_ms), (l) => (l.status === "listed" ? "flag" : null),
-  [["listed", "已列入", "Listed"], "delisted"], "listed");
+  [["listed", "已列入", "Listed"], "delisted"], { initial: "listed", name: "claimledger-blacklist" });
   const limits = pagedTable([
     ["债务人", "Debtor", (c) => who(c.debtor)],
     ["授信额度", "Limit", (c) => yuan(c.limit.limit_fen), "num"],
@@ -1329,7 +1329,8 @@ async function pageSupervision(view) {
     ["期间内逾期 / 逾期未确权", "Overdue / late in period", (c) => `${c.standing.overdue_in_period} / ${c.standing.late_in_period}`, "num"],
     ["失信名单", "Blacklist", (c) => (c.listing ? statusChip(c.listing.status, "listing") : "—")],
   ], (after) => get("/credit/limits" + query({ limit: PAGE, after })), "limits", null,
-  (c) => (BigInt(c.used_fen) > BigInt(c.limit.limit_fen) || (c.listing && c.listing.status === "listed") ? "flag" : null));
+  (c) => (BigInt(c.used_fen) > BigInt(c.limit.limit_fen) || (c.listing && c.listing.status === "listed") ? "flag" : null),
+  null, { name: "claimledger-issuance-limits" });
   const freezes = pagedTable([
     ["冻结令", "Order", (o) => el("span", { class: "mono", title: o.id, text: short(o.id) })],
     ["凭证", "Voucher", (o) => voucherLink(o.voucher)],
@@ -1341,7 +1342,7 @@ async function pageSupervision(view) {
     ["冻结自", "Since", (o) => cst(o.frozen_at_ms), "when"],
     ["高度", "Height", (o) => count(o.frozen_height), "num"],
   ], (after) => get("/freezes" + query({ limit: PAGE, after })), "freezes",
-  (rows) => rows.sort((a, b) => a.frozen_at_ms - b.frozen_at_ms));
+  (rows) => rows.sort((a, b) => a.frozen_at_ms - b.frozen_at_ms), null, null, { name: "claimledger-freezes" });
   const disputes = pagedTable([
     ["异议编号", "Dispute", (d) => el("span", { class: "mono", title: d.id, text: short(d.id) })],
     ["标的", "Disputed", (d) => (DISPUTE_KIND[d.kind] || [d.kind, ""]).join(" ")],
@@ -1356,7 +1357,7 @@ async function pageSupervision(view) {
       : `${cst(d.resolved_at_ms)} · ${memberName(d.resolved_by)} · ${d.resolution}`)],
   ], (after, s) => get("/disputes" + query({ status: s || "any", limit: PAGE, after })), "disputes",
   (rows) => rows.sort((a, b) => b.raised_at_ms - a.raised_at_ms), (d) => (d.status === "open" ? "flag" : null),
-  [["open", "处理中", "Open"], "upheld", "dismissed"]);
+  [["open", "处理中", "Open"], "upheld", "dismissed"], { name: "claimledger-disputes" });
   add(view,
     el("h1", {}, L("监管措施", "Supervision")),
     el("p", { class: "lead" }, "失信名单及其列入标准、债务人授信额度及其使用、有效的司法冻结令、未处理与已处理的异议。 ",
