@@ -945,3 +945,4 @@ def test_the_supervision_pages_show_a_listing_a_freeze_and_a_dispute(
     assert len(by_css(view, "#member-table tbody tr")) == len(read(
         api, "/v1/members?limit=1000")["members"])
     no_script_errors(browser)
+    screenshot(browser, "members")
