@@ -37,6 +37,7 @@ from contracts import (
     pledge,
     products,
     redemption,
+    reports,
     sale,
     setoff,
     streams,
@@ -155,7 +156,7 @@ def own_reads(voucher: Row) -> tuple[Read, ...]:
 FAMILIES = (
     membership, vouchers, issuance, documents, pledge, acquisition, redemption, fees,
     obligations, setoff, evidence, governance, nodes, streams, products,
-    financing, sale, transfer, credit, supervision,
+    financing, sale, transfer, credit, supervision, reports,
 )
 
 

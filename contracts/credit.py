@@ -31,16 +31,17 @@ states) would cost as much as a funder's whole book on every transaction.
 Blacklist (失信名单, §002-(十九), §000-二(三)). The criteria are network parameters (genesis
 defaults from network.toml, changed by the agency): at least N issued vouchers or
 confirmed obligations gone overdue, or at least M confirmations (of applications or of
-obligations) left to lapse (the 30-day rule), within the last D days. The agency lists a debtor only when its record meets them at that time, and says
-why (`credit.criteria_not_met` otherwise): the list punishes and is published to every
-member, so it rests on what the ledger itself recorded, which every node and regulator
-checks, not on a decision nobody can verify. The agency delists with its reason at any
-time (after rectification). A listed debtor cannot issue: its applications, and the
-agency's approval of its pending ones, are refused (`credit.blacklisted`). The listing
-is a record every member reads (the `blacklist` registry), and the debtor is told.
-The times of overdue vouchers and late confirmations are kept per debtor, the latest
-MAX_RECENT of each (`note_overdue`, `note_late_confirmation`); the criteria's thresholds
-are at most MAX_RECENT, so the latest times decide them exactly.
+obligations) left to lapse (the 30-day rule), within the last D days. The agency lists a
+debtor only when its record meets them at that time, and says why
+(`credit.criteria_not_met` otherwise): the list punishes and is published to every member,
+so it rests on what the ledger itself recorded, which every node and regulator checks, not
+on a decision nobody can verify. The agency delists with its reason at any time (after
+rectification). A listed debtor cannot issue: its applications, and the agency's approval
+of its pending ones, are refused (`credit.blacklisted`). The listing is a record every
+member reads (the `blacklist` registry), and the debtor is told. The times of overdue
+vouchers and late confirmations are kept per debtor, the latest MAX_RECENT of each
+(`note_overdue`, `note_late_confirmation`); the criteria's thresholds are at most
+MAX_RECENT, so the latest times decide them exactly.
 
   ki/<debtor>                    a debtor's issuance limit
   kp/<debtor>                    its pending applications' amounts (fen)
@@ -353,6 +354,13 @@ def listings_page(state: Reader, after: bytes | None, limit: int, status: str | 
     """The blacklist: the listings (by debtor address after `after`) with `status`, the
     debtors listed now by default, every listing ever made if None."""
     return records_page(state, listing_key(b""), Listing, after, limit, with_status(status))
+
+
+def limits_page(state: Reader, after: bytes | None, limit: int
+                ) -> tuple[list[IssuanceLimit], bytes | None]:
+    """Every debtor's issuance limit, by debtor address after `after` (oversight's list of
+    limits and their use)."""
+    return records_page(state, limit_key(b""), IssuanceLimit, after, limit)
 
 
 # ------------------------------------------------------------------ what other families call

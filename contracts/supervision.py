@@ -63,7 +63,15 @@ from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import pledgee_of
-from contracts.state import Overlay, Reader, get_record, indexed_page, put_record
+from contracts.state import (
+    Overlay,
+    Reader,
+    get_record,
+    indexed_page,
+    put_record,
+    records_page,
+    with_status,
+)
 from contracts.vouchers import Voucher
 
 NAME = "supervision"
@@ -270,6 +278,13 @@ def disputes_page(state: Reader, after: bytes | None, limit: int, *,
         prefix = open_dispute_key(b"")
     return indexed_page(state, prefix, after, limit, get_dispute,
                         lambda dispute: not open_only or dispute.status == "open")
+
+
+def every_dispute_page(state: Reader, after: bytes | None, limit: int,
+                       status: str | None = None) -> tuple[list[Dispute], bytes | None]:
+    """Every dispute ever raised, by id after `after`, with `status` (any if None): the
+    agency's and the regulators' record of open and resolved ones."""
+    return records_page(state, dispute_key(b""), Dispute, after, limit, with_status(status))
 
 
 def orders_in_force(state: Reader) -> Iterator[FreezeOrder]:

@@ -454,3 +454,23 @@ def test_the_wallet_warns_before_signing_for_a_listed_debtors_claim(
                    None):
         warn_if_listed(_Wallet(answer), bytes(32))  # type: ignore[arg-type]
         assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------------------------------ oversight's list of limits
+
+
+def test_oversight_lists_every_debtors_limit_in_address_order_and_a_removed_one_leaves_it(
+        ledger: Ledger) -> None:
+    ledger.block(set_limit_tx(ledger, 5_000_000), set_limit_tx(ledger, 700_000,
+                                                               debtor="supplier2"))
+    found, after = credit.limits_page(ledger.store, None, 10)
+    assert after is None
+    assert [(lim.debtor, lim.limit_fen) for lim in found] == sorted(
+        [(ledger.addr("core"), 5_000_000), (ledger.addr("supplier2"), 700_000)])
+    first, cursor = credit.limits_page(ledger.store, None, 1)
+    rest, end = credit.limits_page(ledger.store, cursor, 1)
+    assert first + rest == found and end is None
+    ledger.run("credit", "remove_limit", credit.RemoveLimit(
+        ledger.addr("agency"), ledger.addr("core")), "agency")
+    assert [lim.debtor for lim in credit.limits_page(ledger.store, None, 10)[0]] == [
+        ledger.addr("supplier2")]

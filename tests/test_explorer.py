@@ -10,7 +10,10 @@ its lineage. A full-page screenshot of each page is kept in test-artifacts/explo
 The JSON routes the explorer added are checked against the same ledger. The period
 report adds up to the registries; the wallet's CSV and XLSX exports and the pages'
 downloads (a list's own CSV, the node's report export) are read back and checked
-against the API; the alerts page shows each alert source as /v1/alerts does.
+against the API; the alerts page shows each alert source as /v1/alerts does. Last, the
+regulator's supervision: the test lists the overdue debtor on the blacklist, freezes a
+voucher and has the debtor dispute another, and the supervision, alerts and members pages
+show them (the supervision page's CSV read back against the API).
 """
 
 from __future__ import annotations
@@ -751,7 +754,7 @@ def test_the_alerts_page_shows_every_source_as_the_api_does(
     api = observer(devnet)
     answer = read(api, "/v1/alerts?threshold_pct=50&limit=1000")
     assert [s["kind"] for s in answer["sources"]] == [
-        "overdue", "late_confirmations", "concentration"]
+        "overdue", "late_confirmations", "concentration", "disputes", "freezes"]
     overdue = next(s for s in answer["sources"] if s["kind"] == "overdue")
     assert {a["subject"] for a in overdue["alerts"]} == {devnet["demo"]["overdue"]}
     concentration = next(s for s in answer["sources"] if s["kind"] == "concentration")
@@ -802,3 +805,144 @@ def test_every_list_filters_its_rows_and_downloads_what_it_shows(
         and all(released["registration_no"] in r.text for r in by_css(view, "tbody tr"))
         and len(by_css(view, "tbody tr")) == 1)
     no_script_errors(browser)
+
+
+# ------------------------------------------------------------------ supervision
+# (node/http/alerts.py's disputes and freezes, node/http/credit.py's limits, the explorer's
+# #/supervision and #/members pages). Last in the module: it lists the demo's debtor and
+# freezes one of its vouchers, which the pages above do not expect.
+
+
+def devnet_keys(devnet: dict[str, Any]) -> dict[str, Any]:
+    return {m["handle"]: unseal(json.loads(Path(m["key_file"]).read_text()),
+                                devnet["passphrase"]) for m in devnet["members"]}
+
+
+def supervise(devnet: dict[str, Any]) -> dict[str, str]:
+    """The agency lowers the blacklist criteria to one overdue voucher and lists the demo
+    debtor; the regulator freezes the demo's overdue voucher on a court order; the debtor
+    disputes the merchant's part. Submitted to a validator; ids of the freeze and dispute."""
+    import hashlib
+
+    from contracts import credit, supervision
+    from tests.nodeproc import build_tx, commit, post_tx, tx_id, wait_committed
+
+    api = devnet["nodes"][0]["api"]
+    keys = devnet_keys(devnet)
+    demo = devnet["demo"]
+
+    def tx(contract: str, operation: str, body: Any, signer: str) -> Any:
+        return build_tx(devnet["chain_id"], contract, operation, body, keys[signer])
+
+    overdue = read(api, f"/v1/vouchers/{demo['overdue']}")
+    together = [
+        tx("credit", "set_criteria", credit.SetCriteria(keys["agency"].address, 1, 3, 365),
+           "agency"),
+        tx("supervision", "freeze", supervision.Freeze(
+            keys["regulator"].address, bytes.fromhex(demo["overdue"]), overdue["amount_fen"],
+            "(2026)蒙0802执保77号", hashlib.sha256(b"court order 77").digest()), "regulator"),
+        tx("supervision", "raise_dispute", supervision.RaiseDispute(
+            keys["core"].address, "voucher", bytes.fromhex(demo["merchant_part"]),
+            "建材未按约交付 materials never delivered",
+            (hashlib.sha256(b"delivery log").digest(),)), "core"),
+    ]
+    for sent in together:  # one block, or two
+        reply = post_tx(api, sent)
+        assert reply.status == 202, reply.body
+    for sent in together:
+        wait_committed(api, tx_id(sent).hex())
+    commit(api, tx("credit", "list", credit.ListDebtor(
+        keys["agency"].address, keys["core"].address, "逾期未清偿 an overdue voucher"),
+        "agency"))
+    return {"freeze": tx_id(together[1]).hex(), "dispute": tx_id(together[2]).hex()}
+
+
+def section_csv(view: Any, section: str, folder: Path) -> tuple[list[str], list[list[str]]]:
+    """The CSV the list tools of `section` download (claimledger-SECTION.csv): its header
+    and its rows."""
+    before = {p.name for p in folder.iterdir()}
+    by_css(view, f"#{section} button.csv")[0].click()
+    header, *rows = csv_rows(wait_download(folder, f"claimledger-{section}.csv", before)
+                             .read_bytes())
+    return header, rows
+
+
+def test_the_supervision_pages_show_a_listing_a_freeze_and_a_dispute(
+        devnet: dict[str, Any], browser: Any, on_observer: Any, tmp_path: Path) -> None:
+    api = observer(devnet)
+    made = supervise(devnet)
+    core = member(devnet, "core")["address"]
+    # the API, as the observer answers it once it has the blocks
+    from tests.nodeproc import wait_until
+
+    wait_until("the observer has the listing", lambda: read(
+        api, f"/v1/credit/debtors/{core}")["listing"] is not None)
+    (freeze,) = read(api, "/v1/freezes")["freezes"]
+    assert freeze["id"] == made["freeze"] and freeze["status"] == "frozen"
+    (dispute,) = read(api, "/v1/disputes?status=any")["disputes"]
+    assert dispute["id"] == made["dispute"] and dispute["status"] == "open"
+    (listing,) = read(api, "/v1/credit/blacklist")["listings"]
+    assert listing["debtor"] == core and listing["overdue_in_period"] == 1
+    (limit,) = read(api, "/v1/credit/limits")["limits"]
+    assert limit["debtor"] == core and limit["listing"]["status"] == "listed"
+    assert limit["limit"]["limit_fen"] == devnet["demo"]["issuance_limit_fen"]
+    alerts = {s["kind"]: s for s in read(api, "/v1/alerts")["sources"]}
+    (raised,) = alerts["disputes"]["alerts"]
+    assert (raised["dispute"], raised["member"], raised["debtor"]) == (
+        made["dispute"], core, core)
+    assert raised["dispute_kind"] == "voucher" and raised["age_days"] == 0
+    (ordered,) = alerts["freezes"]["alerts"]
+    assert (ordered["subject"], ordered["amount_fen"], ordered["order_ref"]) == (
+        made["freeze"], freeze["amount_fen"], freeze["order_ref"])
+    assert alerts["freezes"]["complete"] and alerts["disputes"]["complete"]
+
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior",
+                            {"behavior": "allow", "downloadPath": str(tmp_path)})
+    view = open_page(browser, api, "supervision")
+    (row,) = by_css(view, "#blacklist tbody tr")
+    assert "Huayuan Construction" in row.text and listing["reason"] in row.text
+    assert "Listed" in row.text
+    assert "≥ 1" in by_css(view, "#blacklist-criteria")[0].text  # the criteria in force
+    (row,) = by_css(view, "#credit-limits tbody tr")
+    assert fen_text(limit["limit"]["limit_fen"]) in row.text
+    assert fen_text(limit["used_fen"]) in row.text and "City Commercial Bank" in row.text
+    (row,) = by_css(view, "#freezes tbody tr")
+    assert freeze["order_ref"] in row.text and fen_text(freeze["amount_fen"]) in row.text
+    (row,) = by_css(view, "#disputes tbody tr")
+    assert dispute["reason"] in row.text and "Open" in row.text
+    # the freezes' and the disputes' CSV: the rows shown, as the API has them
+    header, rows = section_csv(view, "freezes", tmp_path)
+    assert header[:3] == ["冻结令 Order", "凭证 Voucher", "持有人 Holder"]
+    (line,) = rows
+    assert line[header.index("冻结金额 Amount")] == fen_text(freeze["amount_fen"])
+    assert line[header.index("法院文书 Court order")] == freeze["order_ref"]
+    assert "Mingda Steel" in line[header.index("持有人 Holder")]
+    assert line[header.index("冻结机关 Authority")] == read(
+        api, f"/v1/members/{freeze['authority']}")["name"]
+    view = open_page(browser, api, "supervision")  # a page's first download goes unasked
+    header, rows = section_csv(view, "disputes", tmp_path)
+    (line,) = rows
+    assert line[header.index("理由 Reason")] == dispute["reason"]
+    assert line[header.index("标的编号 Subject")] == dispute["subject"][:10] + "…"
+    no_script_errors(browser)
+    screenshot(browser, "supervision")
+
+    view = open_page(browser, api, "alerts")
+    for kind in ("disputes", "freezes"):
+        (section,) = by_css(view, f"#alerts-{kind}")
+        assert int(section.get_attribute("data-count")) == len(alerts[kind]["alerts"]) == 1
+    (row,) = by_css(view, "#alerts-disputes tbody tr")
+    assert dispute["reason"] in row.text and "0 天 days" in row.text
+    (row,) = by_css(view, "#alerts-freezes tbody tr")
+    assert freeze["order_ref"] in row.text
+
+    # the members page: the directory's identity fields, as the regulator reads them
+    found = read(api, f"/v1/members/{core}")
+    view = open_page(browser, api, "members")
+    row = next(r for r in by_css(view, "#member-table tbody tr") if found["name"] in r.text)
+    identity = found["identity"]
+    assert identity["credit_code"] in row.text and identity["region"] in row.text
+    assert len(by_css(view, "#member-table tbody tr")) == len(read(
+        api, "/v1/members?limit=1000")["members"])
+    no_script_errors(browser)
+    screenshot(browser, "members")

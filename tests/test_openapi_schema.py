@@ -40,6 +40,7 @@ from schemathesis.checks import (
 )
 
 from contracts import (
+    credit,
     documents,
     financing,
     issuance,
@@ -295,6 +296,9 @@ def add_supervision(w: World) -> None:
     w.ids["frozen_origin"] = issued
     w.ids["freeze"] = tx_id(frozen)
     w.ids["dispute"] = tx_id(disputed)
+    # supervision view: the agency sets the core enterprise's issuance limit
+    w.block(at + 3 * SEC, w.tx("credit", "set_limit", credit.SetLimit(
+        w.addr("agency"), w.addr("core"), 90_000_000, None, "SX-2027-1"), "agency"))
 
 
 def add_pending_and_rejected(w: World) -> None:
@@ -456,6 +460,7 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/disputes", {}, {}),
         ("/v1/disputes", {}, {"subject": i("frozen_origin"), "status": "open"}),
         ("/v1/disputes/{id}", {"id": i("dispute")}, {}),
+        ("/v1/disputes", {}, {"status": "any"}),  # every dispute, oversight's
         ("/v1/redemptions", {}, {"holder": a("supplier2")}),
         ("/v1/redemptions/{id}", {"id": i("Q")}, {}),
         ("/v1/fees", {}, {}),
@@ -507,6 +512,9 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/credit/blacklist", {}, {}),
         ("/v1/credit/blacklist", {}, {"status": "any", "limit": "1"}),
         ("/v1/credit/criteria", {}, {}),
+        ("/v1/credit/limits", {}, {"limit": "1"}),
+        ("/v1/alerts", {}, {"kind": "disputes"}),
+        ("/v1/alerts", {}, {"kind": "freezes"}),
     ]
 
 

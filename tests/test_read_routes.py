@@ -299,8 +299,10 @@ def samples(api: Api) -> dict[str, Sample]:
             f"/v1/credit/exposures/{party('exposure', 'self')}/{a('core')}", "exposure"),
         "GET /v1/credit/blacklist": Sample("/v1/credit/blacklist", "listing"),
         "GET /v1/credit/criteria": Sample("/v1/credit/criteria", "blacklist_criteria"),
+        # supervision view: every debtor's limit, oversight's list
+        "GET /v1/credit/limits": Sample("/v1/credit/limits", "debtor_credit"),
         # reports: the ledger-wide report is oversight's (a member's own: below)
-        "GET /v1/reports": Sample(f"/v1/reports?period={REPORT_YEAR}&by=debtor", "voucher"),
+        "GET /v1/reports": Sample(f"/v1/reports?period={REPORT_YEAR}&by=debtor", "report"),
         "GET /v1/alerts": Sample("/v1/alerts", "voucher"),
     }
 

@@ -33,6 +33,7 @@ from contracts import (
     pledge,
     products,
     redemption,
+    reports,  # period reports
     setoff,
     streams,
     supervision,
@@ -274,6 +275,7 @@ def build_world() -> World:
     seen_by = {("voucher", "funder"): reserved, ("lineage", "funder"): reserved,
                ("voucher", "transferee"): offered_state, ("lineage", "transferee"): offered_state}
     add_credit_records(ledger, record)
+    add_report_scope(ledger, record)
     return World(ledger, records, parties, draft, seen_by)
 
 
@@ -298,6 +300,13 @@ def add_credit_records(ledger: Ledger, record: Any) -> None:
         ledger.addr("agency"), ledger.addr("supplier2"), "overdue voucher"), "agency")
     record("listing", credit.get_listing(ledger.store, ledger.addr("supplier2")))
     record("blacklist_criteria", credit.get_criteria(ledger.store))
+
+
+# ---- period reports (contracts/reports.py)
+def add_report_scope(ledger: Ledger, record: Any) -> None:
+    """A report of the core enterprise's own business: what a report covers is its
+    scope (every member's business, or one member's)."""
+    record("report", reports.ReportScope(ledger.addr("core")), self="core")
 
 
 def build_supervision(ledger: Ledger, record: Any) -> None:

@@ -491,3 +491,80 @@ def test_a_set_off_plan_leaves_out_what_a_court_order_or_a_dispute_holds(
     raised(ledger, "voucher", w)
     ids = {d.id for d in collect(ledger.store).debts}
     assert loop[1] in ids and not {loop[0], v, w} & ids
+
+
+# ------------------------------------------------------------------ oversight's list of disputes
+
+
+def test_oversight_lists_every_dispute_open_or_resolved_by_status(ledger: Ledger) -> None:
+    kept, dismissed_one = ledger.issue(FACE), ledger.issue(FACE)
+    open_id = raised(ledger, "voucher", kept)
+    closed_id = raised(ledger, "voucher", dismissed_one)
+    ledger.block(resolve_tx(ledger, closed_id))
+    every, after = supervision.every_dispute_page(ledger.store, None, 10)
+    assert after is None and [d.id for d in every] == sorted([open_id, closed_id])
+    assert [d.id for d in supervision.every_dispute_page(ledger.store, None, 10, "dismissed")[0]
+            ] == [closed_id]
+    assert [d.id for d in supervision.every_dispute_page(ledger.store, None, 10, "open")[0]
+            ] == [open_id]
+    assert supervision.every_dispute_page(ledger.store, None, 10, "upheld")[0] == []
+    # the open index alone holds the open one
+    assert [d.id for d in supervision.open_disputes(ledger.store)] == [open_id]
+
+
+# ------------------------------------------------------------------ the alerts oversight reads
+# (node/http/alerts.py's disputes and freezes sources, over this ledger's state)
+
+
+def alert_query(ledger: Ledger, limit: int = 100) -> object:
+    """What the alert sources read: the node's store and its head's time."""
+    from types import SimpleNamespace
+
+    from node.http.alerts import AlertQuery
+
+    node = SimpleNamespace(store=ledger.store, chain=SimpleNamespace(
+        head=SimpleNamespace(time_ms=ledger.time_ms)))
+    return AlertQuery(node, None, limit, 50)  # type: ignore[arg-type]
+
+
+def test_the_disputes_alert_names_each_kinds_debtor_amount_and_age(ledger: Ledger) -> None:
+    from node.http.alerts import disputes
+    from tests.test_credit_rules import applied
+
+    application = applied(ledger, 70_000)
+    owed = submit(ledger, "core", "supplier", 30_000)
+    v = ledger.issue(FACE)
+    ledger.block(transfer_tx(ledger, v, 300_000))
+    ids = [raised(ledger, "application", application, party="supplier"),
+           raised(ledger, "obligation", owed, party="core"),
+           raised(ledger, "voucher", v, party="core")]
+    ledger.block(advance_ms=3 * DAY_MS)
+    found = disputes(alert_query(ledger))  # type: ignore[arg-type]
+    assert found.complete
+    assert [a["dispute"] for a in found.alerts] == [i.hex() for i in ids]  # oldest first
+    assert [(a["dispute_kind"], a["subject"], a["amount_fen"]) for a in found.alerts] == [
+        ("application", application.hex(), 70_000), ("obligation", owed.hex(), 30_000),
+        ("voucher", v.hex(), FACE)]
+    assert {a["debtor"] for a in found.alerts} == {ledger.addr("core").hex()}
+    assert [a["member"] for a in found.alerts] == [
+        ledger.addr(n).hex() for n in ("supplier", "core", "core")]
+    assert all(a["age_days"] == 3 for a in found.alerts)
+    bounded = disputes(alert_query(ledger, limit=2))  # type: ignore[arg-type]
+    assert len(bounded.alerts) == 2 and not bounded.complete
+    ledger.block(resolve_tx(ledger, ids[0]))
+    assert len(disputes(alert_query(ledger)).alerts) == 2  # type: ignore[arg-type]
+
+
+def test_the_freezes_alert_lists_orders_in_force_only(ledger: Ledger) -> None:
+    from node.http.alerts import freezes
+
+    v = ledger.issue(FACE)
+    kept = frozen(ledger, v, 100_000)
+    lifted = frozen(ledger, ledger.issue(FACE), FACE)
+    ledger.block(unfreeze_tx(ledger, lifted.id))
+    found = freezes(alert_query(ledger))  # type: ignore[arg-type]
+    (alert,) = found.alerts
+    assert found.complete and alert["subject"] == kept.id.hex()
+    assert (alert["voucher"], alert["amount_fen"], alert["order_ref"], alert["authority"]) == (
+        kept.voucher.hex(), 100_000, ORDER, ledger.addr("regulator").hex())
+    assert (alert["member"], alert["debtor"]) == (kept.holder.hex(), kept.debtor.hex())

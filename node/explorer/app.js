@@ -228,10 +228,19 @@ const STATUS = {
   withdrawn: ["已撤回", "Withdrawn"], listed: ["在售", "Listed"], accepted: ["已接受", "Accepted"],
   sold: ["已转让", "Sold"], recourse_exercised: ["已追索", "Recourse exercised"], executed: ["已执行", "Executed"], refused: ["被拒绝", "Refused"],
   lapsed: ["已过期", "Lapsed"], failed: ["未执行", "Failed"],
+  delisted: ["已移出", "Delisted"], frozen: ["冻结中", "Frozen"], unfrozen: ["已解冻", "Unfrozen"],
+  upheld: ["异议成立", "Upheld"], dismissed: ["异议驳回", "Dismissed"],
+  suspended: ["已暂停", "Suspended"],
+};
+// Where one status word means another thing in a kind of record: a listing is on the blacklist.
+const KIND_STATUS = {
+  listing: { listed: ["已列入", "Listed"] }, dispute: { open: ["处理中", "Open"] }, member: { active: ["正常", "Active"] },
 };
 function statusChip(status, kind) {
-  const [zh, en] = kind === "pledge" && status === "active" ? ["质押中", "In force"] : STATUS[status] || [status, ""];
-  const cls = kind === "pledge" && status === "active" ? "pledged" : status;
+  const [zh, en] = kind === "pledge" && status === "active" ? ["质押中", "In force"]
+    : (KIND_STATUS[kind] || {})[status] || STATUS[status] || [status, ""];
+  const cls = kind === "pledge" && status === "active" ? "pledged"
+    : (KIND_STATUS[kind] || {})[status] ? `${kind}-${status}` : status;
   return chip(zh + " " + en, cls);
 }
 
@@ -298,8 +307,9 @@ function pageName() {
 
 // A registry page with a "more" button that follows `next`. `statuses`: the status values
 // the route filters by itself (server-side), offered in a select before the table's own
-// filter box; fetchPage(after, status) asks the route.
-function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses) {
+// filter box (a value, or [value, zh, en] where the kind names it its own way); fetchPage(after,
+// status) asks the route. opts: { initial: the status selected first, name: the CSV's name }.
+function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses, opts = {}) {
   const holder = el("div", {});
   let rows = [];
   let next = null;
@@ -308,7 +318,11 @@ function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses) {
     T("加载更多", "Load more"));
   const status = statuses ? el("select", { class: "status-filter", "aria-label": T("状态", "Status") },
     el("option", { value: "", text: T("全部状态", "Every status") }),
-    statuses.map((v) => el("option", { value: v, text: (STATUS[v] || [v, ""]).join(" ").trim() }))) : null;
+    statuses.map((v) => {
+      const [value, zh, en] = Array.isArray(v) ? v : [v, ...(STATUS[v] || [v, ""])];
+      return el("option", { value, text: `${zh} ${en}`.trim() });
+    })) : null;
+  if (status && opts.initial) status.value = opts.initial;
   async function load() {
     const mine = asked;
     more.disabled = true;
@@ -318,7 +332,7 @@ function pagedTable(columns, fetchPage, key, sortRows, rowClass, statuses) {
     next = page.next;
     const shown = sortRows ? sortRows(rows.slice()) : rows;
     const kept = holder.querySelector("input.filter"); // the filter stays as rows are added
-    holder.replaceChildren(table(columns, shown, rowClass, { filter: kept ? kept.value : "" }));
+    holder.replaceChildren(table(columns, shown, rowClass, { filter: kept ? kept.value : "", name: opts.name }));
     more.hidden = !next;
     more.disabled = false;
   }
@@ -1223,6 +1237,16 @@ const ALERT_FIELDS = {
   role: ["角色", "Role", (v) => ({ holder: "持有人 Holder", bank: "质权银行 Bank" })[v] || v],
   due_ms: ["清偿期限", "Due", (v) => cstDate(v), "when"],
   height: ["区块", "Block", (v) => count(v), "num"],
+  dispute: ["异议编号", "Dispute", (v) => el("span", { class: "mono", title: v, text: short(v) })],
+  dispute_kind: ["异议标的", "Disputed", (v) => (DISPUTE_KIND[v] || [v, ""]).join(" ")],
+  reason: ["理由", "Reason", (v) => v],
+  age_days: ["已持续", "Open for", (v) => `${count(v)} 天 days`, "num"],
+  voucher: ["冻结凭证", "Frozen voucher", (v) => voucherLink(v)],
+  authority: ["冻结机关", "Authority", (v) => who(v)],
+  order_ref: ["法院文书", "Court order", (v) => v],
+};
+const DISPUTE_KIND = {
+  application: ["开具申请", "Application"], voucher: ["凭证", "Voucher"], obligation: ["应付债务", "Obligation"],
 };
 const ALERT_COMMON = new Set(["kind", "subject", "debtor", "member", "amount_fen", "since_ms"]);
 
@@ -1230,7 +1254,8 @@ function alertColumns(source) {
   const extra = [];
   for (const a of source.alerts) for (const k of Object.keys(a)) if (!ALERT_COMMON.has(k) && !extra.includes(k)) extra.push(k);
   return [
-    ["编号", "Subject", (a) => (source.kind === "overdue" ? voucherLink(a.subject) : el("span", { class: "mono", title: a.subject, text: short(a.subject) }))],
+    ["编号", "Subject", (a) => (source.kind === "overdue" || a.dispute_kind === "voucher" ? voucherLink(a.subject)
+      : el("span", { class: "mono", title: a.subject, text: short(a.subject) }))],
     ["债务人", "Debtor", (a) => who(a.debtor)],
     ["相关成员", "Member", (a) => who(a.member)],
     ["金额", "Amount", (a) => yuan(a.amount_fen), "num"],
@@ -1257,12 +1282,136 @@ async function pageAlerts(view) {
   threshold.addEventListener("change", () => load().catch(showError));
   add(view,
     el("h1", {}, L("预警", "Alerts")),
-    el("p", { class: "lead" }, "逾期凭证、超过 30 天未确权的申请、单一持有人或银行占某债务人未清偿债权的比例超过阈值。争议与冻结将在其合约上线后加入。 ",
-      el("span", { class: "en", text: "Overdue vouchers, applications left unconfirmed past 30 days, and a holder's or bank's share of one debtor's outstanding claims above the threshold. Disputes and freezes join when their contracts are on the ledger." })),
+    el("p", { class: "lead" }, "逾期凭证、超过 30 天未确权的申请、单一持有人或银行占某债务人未清偿债权的比例超过阈值、未处理的异议及有效的冻结令。 ",
+      el("span", { class: "en", text: "Overdue vouchers, applications left unconfirmed past 30 days, a holder's or bank's share of one debtor's outstanding claims above the threshold, open disputes and freeze orders in force." })),
     el("div", { class: "toolbar" }, L("集中度阈值 %", "Concentration threshold %"), threshold),
     holder);
   await load();
   return "alerts";
+}
+
+// ------------------------------------------------------------------ page: supervision
+
+// used / limit as a percentage, by integer arithmetic (hundredths of a percent).
+function usePercent(usedFen, limitFen) {
+  const limit = BigInt(limitFen);
+  if (limit === 0n) return BigInt(usedFen) > 0n ? "∞" : "0.00%";
+  return percent(Number((BigInt(usedFen) * 10000n) / limit));
+}
+
+async function pageSupervision(view) {
+  const [criteria, status] = await Promise.all([get("/credit/criteria"), get("/status"), loadMembers()]);
+  const now = status.time_ms;
+  const listings = pagedTable([
+    ["债务人", "Debtor", (l) => who(l.debtor)],
+    ["状态", "Status", (l) => statusChip(l.status, "listing")],
+    ["列入时间", "Listed since", (l) => cst(l.listed_at_ms), "when"],
+    ["列入原因", "Reason", (l) => l.reason],
+    ["期间内逾期", "Overdue in period", (l) => count(l.overdue_in_period), "num"],
+    ["期间内逾期未确权", "Late in period", (l) => count(l.late_in_period), "num"],
+    ["期间（天）", "Period (days)", (l) => count(l.period_days), "num"],
+    ["列入次数", "Times listed", (l) => count(l.times_listed), "num"],
+    ["移出", "Delisted", (l) => (l.delisted_at_ms === null ? "—" : `${cst(l.delisted_at_ms)} · ${l.delist_reason}`)],
+  ], (after, s) => get("/credit/blacklist" + query({ status: s || "any", limit: PAGE, after })), "listings",
+  (rows) => rows.sort((a, b) => b.listed_at_ms - a.listed_at_ms), (l) => (l.status === "listed" ? "flag" : null),
+  [["listed", "已列入", "Listed"], "delisted"], { initial: "listed", name: "claimledger-blacklist" });
+  const limits = pagedTable([
+    ["债务人", "Debtor", (c) => who(c.debtor)],
+    ["授信额度", "Limit", (c) => yuan(c.limit.limit_fen), "num"],
+    ["未清偿", "Outstanding", (c) => yuan(c.outstanding_fen), "num"],
+    ["待签发", "Pending", (c) => yuan(c.pending_fen), "num"],
+    ["已用", "Used", (c) => yuan(c.used_fen), "num"],
+    ["可用", "Available", (c) => yuan(c.available_fen), "num"],
+    ["使用率", "Use", (c) => usePercent(c.used_fen, c.limit.limit_fen), "num"],
+    ["依据授信银行", "Bank's credit line", (c) => who(c.limit.bank)],
+    ["依据", "Reference", (c) => c.limit.reference || "—"],
+    ["设定时间", "Set", (c) => cst(c.limit.set_at_ms), "when"],
+    ["期间内逾期 / 逾期未确权", "Overdue / late in period", (c) => `${c.standing.overdue_in_period} / ${c.standing.late_in_period}`, "num"],
+    ["失信名单", "Blacklist", (c) => (c.listing ? statusChip(c.listing.status, "listing") : "—")],
+  ], (after) => get("/credit/limits" + query({ limit: PAGE, after })), "limits", null,
+  (c) => (BigInt(c.used_fen) > BigInt(c.limit.limit_fen) || (c.listing && c.listing.status === "listed") ? "flag" : null),
+  null, { name: "claimledger-issuance-limits" });
+  const freezes = pagedTable([
+    ["冻结令", "Order", (o) => el("span", { class: "mono", title: o.id, text: short(o.id) })],
+    ["凭证", "Voucher", (o) => voucherLink(o.voucher)],
+    ["持有人", "Holder", (o) => who(o.holder)],
+    ["债务人", "Debtor", (o) => who(o.debtor)],
+    ["冻结金额", "Amount", (o) => yuan(o.amount_fen), "num"],
+    ["冻结机关", "Authority", (o) => who(o.authority)],
+    ["法院文书", "Court order", (o) => o.order_ref],
+    ["冻结自", "Since", (o) => cst(o.frozen_at_ms), "when"],
+    ["高度", "Height", (o) => count(o.frozen_height), "num"],
+  ], (after) => get("/freezes" + query({ limit: PAGE, after })), "freezes",
+  (rows) => rows.sort((a, b) => a.frozen_at_ms - b.frozen_at_ms), null, null, { name: "claimledger-freezes" });
+  const disputes = pagedTable([
+    ["异议编号", "Dispute", (d) => el("span", { class: "mono", title: d.id, text: short(d.id) })],
+    ["标的", "Disputed", (d) => (DISPUTE_KIND[d.kind] || [d.kind, ""]).join(" ")],
+    ["标的编号", "Subject", (d) => (d.kind === "voucher" ? voucherLink(d.subject) : el("span", { class: "mono", title: d.subject, text: short(d.subject) }))],
+    ["提出方", "Raised by", (d) => who(d.raised_by)],
+    ["相关方", "Parties", (d) => d.parties.map(shortName).join(", ")],
+    ["理由", "Reason", (d) => d.reason],
+    ["状态", "Status", (d) => statusChip(d.status, "dispute")],
+    ["提出时间", "Raised", (d) => cst(d.raised_at_ms), "when"],
+    ["持续", "Open for", (d) => duration((d.resolved_at_ms ?? now) - d.raised_at_ms), "num"],
+    ["处理结果", "Resolution", (d) => (d.resolved_at_ms === null ? "—"
+      : `${cst(d.resolved_at_ms)} · ${memberName(d.resolved_by)} · ${d.resolution}`)],
+  ], (after, s) => get("/disputes" + query({ status: s || "any", limit: PAGE, after })), "disputes",
+  (rows) => rows.sort((a, b) => b.raised_at_ms - a.raised_at_ms), (d) => (d.status === "open" ? "flag" : null),
+  [["open", "处理中", "Open"], "upheld", "dismissed"], { name: "claimledger-disputes" });
+  add(view,
+    el("h1", {}, L("监管措施", "Supervision")),
+    el("p", { class: "lead" }, "失信名单及其列入标准、债务人授信额度及其使用、有效的司法冻结令、未处理与已处理的异议。 ",
+      el("span", { class: "en", text: "The blacklist and its criteria, debtors' issuance limits and their use, court freeze orders in force, and open and resolved disputes." })),
+    el("h2", {}, L("失信名单", "Blacklist")),
+    el("div", { class: "panel", id: "blacklist-criteria" }, el("dl", { class: "facts" },
+      fact(T("列入标准：逾期凭证", "Criteria: overdue vouchers"), `≥ ${criteria.overdue_vouchers}`),
+      fact(T("或逾期未确权", "or late confirmations"), `≥ ${criteria.late_confirmations}`),
+      fact(T("统计期间", "Within the last"), `${criteria.period_days} 天 days`),
+      fact(T("标准设定于", "Criteria set"), `${cst(criteria.set_at_ms)} · #${criteria.set_height}`))),
+    el("div", { class: "panel", id: "blacklist" }, listings.node),
+    el("h2", {}, L("授信额度", "Issuance limits")),
+    el("div", { class: "panel", id: "credit-limits" }, limits.node),
+    el("h2", {}, L("有效冻结令", "Freeze orders in force")),
+    el("div", { class: "panel", id: "freezes" }, freezes.node),
+    el("h2", {}, L("异议", "Disputes")),
+    el("div", { class: "panel", id: "disputes" }, disputes.node));
+  await Promise.all([listings.load(), limits.load(), freezes.load(), disputes.load()]);
+  return "supervision";
+}
+
+// ------------------------------------------------------------------ page: members
+
+const PERSON_TYPE = {
+  legal_person: ["法人", "Legal person"], natural_person: ["自然人", "Natural person"],
+  other_organisation: ["其他组织", "Other organisation"],
+};
+const ROLE_NAMES = {
+  acquirer: "收购方 acquirer", agency: "服务机构 agency", bank: "银行 bank", enterprise: "企业 enterprise",
+  factor: "保理 factor", merchant: "商户 merchant", microlender: "小贷 microlender", regulator: "监管 regulator",
+};
+
+async function pageMembers(view) {
+  await loadMembers();
+  const rows = [...members.values()].sort((a, b) => a.admitted_height - b.admitted_height || (a.name < b.name ? -1 : 1));
+  const id = (m) => m.identity || {};
+  add(view,
+    el("h1", {}, L("成员名录", "Members")),
+    el("p", { class: "lead" }, "经服务机构审核的成员及其实名信息：主体类型、统一社会信用代码、地区、行业，以及签名密钥的更换。 ",
+      el("span", { class: "en", text: "Members as the agency reviewed them: the kind of person, the unified social credit code, region, industry, and when the signing key was changed." })),
+    el("div", { class: "panel", id: "member-table" }, table([
+      ["名称", "Name", (m) => el("strong", { text: m.name })],
+      ["地址", "Address", (m) => el("span", { class: "mono", title: m.address, text: short(m.address) })],
+      ["角色", "Roles", (m) => m.roles.map((r) => ROLE_NAMES[r] || r).join(", ")],
+      ["状态", "Status", (m) => statusChip(m.status, "member")],
+      ["主体类型", "Type", (m) => (id(m).person_type ? (PERSON_TYPE[id(m).person_type] || [id(m).person_type, ""]).join(" ") : "—")],
+      ["统一社会信用代码", "Credit code", (m) => el("span", { class: "mono", text: id(m).credit_code || "—" })],
+      ["地区", "Region", (m) => id(m).region || "—"],
+      ["行业", "Industry", (m) => id(m).industry || "—"],
+      ["入会", "Admitted", (m) => `${cst(m.admitted_at_ms)} · #${m.admitted_height}`, "when"],
+      ["密钥更换", "Key rotated", (m) => (m.key !== m.address
+        ? el("span", { title: m.key }, `${T("高度", "height")} ${count(m.key_since_height)}`) : "—")],
+    ], rows, (m) => (m.status !== "active" ? "flag" : null), { name: "claimledger-members" })));
+  return "members";
 }
 
 // ------------------------------------------------------------------ search
@@ -1311,7 +1460,7 @@ const PAGES = {
   overview: pageOverview, voucher: pageVoucher, pledges: pagePledges, financing: pageFinancing,
   commitments: pageCommitments,
   overdue: pageOverdue, debtors: pageDebtors, setoff: pageSetoff, fees: pageFees,
-  reports: pageReports, alerts: pageAlerts,
+  reports: pageReports, alerts: pageAlerts, supervision: pageSupervision, members: pageMembers,
 };
 let renderCount = 0;
 

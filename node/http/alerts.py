@@ -13,12 +13,15 @@ the answer, so a new kind of alert is one entry here (and nothing in the page):
   concentration       a holder's or a bank's share of one debtor's outstanding claims
                       above `threshold_pct` percent (集中度): what a holder holds live,
                       what a bank holds pledged (active pledges' secured claims)
+  disputes            open disputes (异议), oldest first: what is disputed (an application,
+                      an issued voucher, an obligation), by whom, why, and for how many
+                      days the thing has been held
+  freezes             freeze orders in force (冻结), oldest first: the frozen state, its
+                      amount, the authority and the court order's reference
 
-Disputes and freezes are not a source yet: they come as an entry when their contracts
-are on the ledger.
-
-Every alert is a JSON object with `kind`, `subject` (the record's id), `debtor`,
-`member` (the holder or bank concerned, if one), `amount_fen` and `since_ms`, plus
+Every alert is a JSON object with `kind`, `subject` (the record's id; a dispute's is what
+it disputes, the dispute's own id is `dispute`), `debtor`,
+`member` (the holder, bank or disputing party concerned, if one), `amount_fen` and `since_ms`, plus
 what the kind adds. Only the agency and the regulators read alerts.
 """
 
@@ -31,8 +34,8 @@ from typing import Any
 
 from aiohttp import web
 
-from contracts import pledge, vouchers
-from contracts.state import MAX_SCAN
+from contracts import issuance, obligations, pledge, supervision, vouchers
+from contracts.state import MAX_SCAN, Reader
 from node.http.params import DEFAULT_PAGE, MAX_PAGE, NODE, choice_param, int_param
 from node.http.reads import oversight_only, reader
 from node.http.reports import CATCH_UP_BUDGET_MS, REPORT_INDEX
@@ -40,6 +43,7 @@ from node.reports import ReportIndex
 from node.service import Node
 
 DEFAULT_THRESHOLD_PCT = 50
+DAY_MS = 86_400_000
 MAX_DEBTORS = 1000  # debtors the concentration alert examines per request
 
 
@@ -137,11 +141,59 @@ def concentration(query: AlertQuery) -> Found:
     return Found(alerts[:query.limit], complete and len(alerts) <= query.limit)
 
 
+def _disputed(state: Reader, dispute: supervision.Dispute) -> tuple[bytes, int]:
+    """The debtor of what a dispute holds and its amount: the application's terms, the
+    issued voucher's live claim (face less what was redeemed, set off and voided), the
+    obligation's amount still owed."""
+    if dispute.kind == "application":
+        application = issuance.get_application(state, dispute.subject)
+        assert application is not None
+        return application.terms.debtor, application.terms.amount_fen
+    if dispute.kind == "obligation":
+        obligation = obligations.get_obligation(state, dispute.subject)
+        assert obligation is not None
+        return obligation.debtor, obligation.amount_fen
+    origin = vouchers.get_origin(state, dispute.subject)
+    assert origin is not None
+    return origin.debtor, (origin.face_fen - origin.redeemed_fen - origin.setoff_fen
+                           - origin.voided_fen)
+
+
+def disputes(query: AlertQuery) -> Found:
+    """Open disputes (at most `limit` read, by id), oldest first, each with its age in
+    whole days of ledger time."""
+    state = query.node.store
+    now_ms = query.node.chain.head.time_ms
+    read = list(islice(supervision.open_disputes(state), query.limit + 1))
+    alerts = []
+    for dispute in read[:query.limit]:
+        debtor, amount_fen = _disputed(state, dispute)
+        alerts.append(_alert(
+            "disputes", dispute.subject, debtor, dispute.raised_by, amount_fen,
+            dispute.raised_at_ms, dispute=dispute.id.hex(), dispute_kind=dispute.kind,
+            reason=dispute.reason, age_days=max(0, now_ms - dispute.raised_at_ms) // DAY_MS))
+    alerts.sort(key=lambda a: (a["since_ms"], a["dispute"]))
+    return Found(alerts, len(read) <= query.limit)
+
+
+def freezes(query: AlertQuery) -> Found:
+    """Freeze orders in force (at most `limit` read, by id), oldest first."""
+    read = list(islice(supervision.orders_in_force(query.node.store), query.limit + 1))
+    alerts = [_alert("freezes", order.id, order.debtor, order.holder, order.amount_fen,
+                     order.frozen_at_ms, voucher=order.voucher.hex(),
+                     authority=order.authority.hex(), order_ref=order.order_ref)
+              for order in read[:query.limit]]
+    alerts.sort(key=lambda a: (a["since_ms"], a["subject"]))
+    return Found(alerts, len(read) <= query.limit)
+
+
 ALERT_SOURCES: tuple[AlertSource, ...] = (
     AlertSource("overdue", "逾期凭证", "Overdue vouchers", overdue),
     AlertSource("late_confirmations", "逾期未确权", "Late confirmations (30 days)",
                 late_confirmations),
     AlertSource("concentration", "集中度", "Concentration", concentration),
+    AlertSource("disputes", "异议", "Open disputes", disputes),
+    AlertSource("freezes", "冻结", "Freeze orders in force", freezes),
 )
 SOURCES = {source.kind: source for source in ALERT_SOURCES}
 

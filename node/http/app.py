@@ -222,6 +222,7 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/registry/rounds": Reads("oversight", ("setoff_round",)),
     "GET /v1/registry/fees": Reads("oversight", ("fee_account",)),
     # Credit limits and the blacklist (node/http/credit.py).
+    "GET /v1/credit/limits": Reads("oversight", ("debtor_credit", "listing")),
     "GET /v1/credit/debtors/{address}": Reads("record", ("debtor_credit", "listing")),
     "GET /v1/credit/exposures/{funder}/{debtor}": Reads("record", ("exposure",)),
     "GET /v1/credit/blacklist": Reads("record", ("listing",)),
@@ -230,10 +231,10 @@ ROUTE_READS: dict[str, Reads] = {
     # reads the report of its own business too, with member= its own address
     # (contracts.reports.may_read_report).
     "GET /v1/reports": Reads("oversight", (
-        "voucher", "application", "pledge", "financing_request", "claim_sale", "redemption",
-        "setoff_round", "setoff_batch")),
+        "report", "voucher", "application", "pledge", "financing_request", "claim_sale",
+        "redemption", "setoff_round", "setoff_batch")),
     "GET /v1/alerts": Reads("oversight", ("voucher", "application", "pledge",
-                                          "debtor_record")),
+                                          "debtor_record", "dispute", "freeze")),
 }
 OPEN_PATHS = EXEMPT_PATHS | frozenset(
     route.partition(" ")[2] for route, reads in ROUTE_READS.items() if reads.reach == "open")

@@ -1,6 +1,7 @@
 """Credit limits and the blacklist (contracts/credit.py owns the keys, the reads and the
-read rules): a debtor's issuance limit and its use, a funder's exposure to a debtor, the
-blacklist and its criteria. The routes' OpenAPI paths and schemas are here too."""
+read rules): a debtor's issuance limit and its use (one debtor's, or, for oversight, every
+limit set), a funder's exposure to a debtor, the blacklist and its criteria. The routes'
+OpenAPI paths and schemas are here too."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from node.http.params import (
     page_answer,
     require_member,
 )
-from node.http.reads import member_record, reader
+from node.http.reads import member_record, oversight_only, reader
 
 
 def debtor_credit_view(state: Any, found: credit.DebtorCredit, time_ms: int,
@@ -70,6 +71,24 @@ async def get_exposure(request: web.Request) -> web.Response:
     return web.json_response(exposure_view(found))
 
 
+async def list_limits(request: web.Request) -> web.Response:
+    """Every debtor's issuance limit with its use, its listing and its standing: the
+    agency's and the regulators' list (a member reads one debtor's at a time)."""
+    node = request.app[NODE]
+    caller = reader(request)
+    oversight_only(caller, "the list of every debtor's issuance limit")
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page, next_cursor = credit.limits_page(node.store, cursor_param(request), limit)
+    rows = []
+    for found in readable(node.store, caller, "debtor_credit",
+                          [credit.debtor_credit(node.store, lim.debtor) for lim in page]):
+        listing = credit.get_listing(node.store, found.debtor)
+        if listing is not None:
+            require_read(node.store, caller, "listing", listing)
+        rows.append(debtor_credit_view(node.store, found, node.chain.head.time_ms, listing))
+    return page_answer("limits", rows, next_cursor)
+
+
 async def list_blacklist(request: web.Request) -> web.Response:
     """The blacklist: the debtors listed now, or every listing with status=delisted/any."""
     node = request.app[NODE]
@@ -92,6 +111,7 @@ async def get_criteria(request: web.Request) -> web.Response:
 
 
 ROUTES = (
+    web.get("/v1/credit/limits", list_limits),
     web.get("/v1/credit/debtors/{address}", get_debtor_credit),
     web.get("/v1/credit/exposures/{funder}/{debtor}", get_exposure),
     web.get("/v1/credit/blacklist", list_blacklist),

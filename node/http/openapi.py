@@ -143,10 +143,12 @@ def supervision_paths() -> dict[str, Any]:
             _json(ref("FreezeOrder"), "freeze order"), 400, 404),
         "/v1/disputes": _get(
             "Disputes (异议): a party's (a member lists its own), a subject's, or, with "
-            "neither, every open dispute (agency, regulators)",
+            "neither, every open dispute, or every one of a status (agency, regulators)",
             [_query("party", "party address"),
              _query("subject", "application id, issued voucher (origin) id or obligation id"),
-             _query("status", STATUS_FILTER, enum(supervision.DISPUTE_STATUSES)), *PAGING],
+             _query("status", STATUS_FILTER + " (any: every status; with neither party nor "
+                    "subject the default is open)",
+                    enum(supervision.DISPUTE_STATUSES | {"any"})), *PAGING],
             _page("disputes", "Dispute", "a page of disputes"), 400),
         "/v1/disputes/{id}": _get(
             "A dispute", [_path_id("id", "dispute id (the raising transaction's id)")],
@@ -485,7 +487,19 @@ def report_paths() -> dict[str, Any]:
                   "again)"})
     alert = record(["kind", "subject", "debtor", "member", "amount_fen", "since_ms"],
                    kind=enum(ALERT_KINDS), subject=HEX32, debtor=HEX32, member=HEX32_OR_NULL,
-                   amount_fen=INT, since_ms=INT)
+                   amount_fen=INT, since_ms=INT,
+                   # what the disputes and freezes sources add
+                   dispute={**HEX32, "description": "disputes: the dispute's id (subject: "
+                            "what it disputes)"},
+                   dispute_kind={**enum(supervision.DISPUTE_KINDS), "description":
+                                 "disputes: what is disputed"},
+                   reason={**STR, "description": "disputes: the raising party's reason"},
+                   age_days={**INT, "description": "disputes: whole days open, in ledger "
+                             "time"},
+                   voucher={**HEX32, "description": "freezes: the frozen voucher state"},
+                   authority={**HEX32, "description": "freezes: the regulator or agency "
+                              "that froze it"},
+                   order_ref={**STR, "description": "freezes: the court order's reference"})
     alerts = record(["threshold_pct", "height", "sources"], threshold_pct=INT, height=INT,
                     sources={"type": "array", "items": record(
                         ["kind", "zh", "en", "alerts", "complete"], kind=enum(ALERT_KINDS),
@@ -514,7 +528,8 @@ def report_paths() -> dict[str, Any]:
             "The agency and regulators read every report; another member reads its own "
             "(member= its address), else 403 read.forbidden."),
         "/v1/alerts": _get(
-            "Oversight alerts: overdue vouchers, late confirmations, concentration",
+            "Oversight alerts: overdue vouchers, late confirmations, concentration, open "
+            "disputes, freeze orders in force",
             [_query("kind", "only this kind of alert", enum(ALERT_KINDS)),
              _query("threshold_pct", "concentration: a holder's or bank's share of one "
                     "debtor's outstanding above this percent (default 50)",
@@ -584,6 +599,11 @@ OK = {"type": "object", "required": ["status"], "properties": {"status": {"const
 def credit_paths() -> dict[str, Any]:
     """Credit limits and the blacklist (node/http/credit.py)."""
     return {
+        "/v1/credit/limits": _get(
+            "Every debtor's issuance limit (授信额度) with its use, listing and standing, by "
+            "debtor address (agency, regulators)", PAGING,
+            _page("limits", "DebtorCredit", "a page of debtors' credit, each with a limit"),
+            400),
         "/v1/credit/debtors/{address}": _get(
             "A debtor's issuance limit (授信额度) and its use (outstanding + pending "
             "applications), its blacklist listing and its standing under the criteria",

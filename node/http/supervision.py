@@ -5,8 +5,9 @@ owns the keys, the pages and the read rules).
 Listings: `?party=<address>` (a member lists its own: the holder or debtor of a frozen
 claim, a party named in a dispute), `?voucher=<origin id>` / `?subject=<id>` (any member;
 each order or dispute answered only to whom its rule lets read it), or nothing (the
-agency and the regulators: every order in force, every open dispute, for the explorer's
-alerts). `status=frozen` / `status=open` keeps those in force / open.
+agency and the regulators: every order in force, and the open disputes, or with
+`status=upheld`, `dismissed` or `any` the resolved ones too, for the explorer's alerts and
+supervision page). `status=frozen` / `status=open` keeps those in force / open.
 """
 
 from __future__ import annotations
@@ -64,22 +65,29 @@ async def get_freeze(request: web.Request) -> web.Response:
 
 async def list_disputes(request: web.Request) -> web.Response:
     """A page of disputes: a party's, on a subject (an application, an issued voucher's
-    origin, an obligation), or all open ones."""
+    origin, an obligation), or, for oversight, the open ones (default) or every one with
+    a status (`status=upheld`, `dismissed`, or `any`)."""
     node = request.app[NODE]
     caller = reader(request)
     party, subject = address_param(request, "party"), id_param(request, "subject")
-    status = choice_param(request, "status", supervision.DISPUTE_STATUSES)
+    status = choice_param(request, "status", supervision.DISPUTE_STATUSES | {"any"})
+    wanted = None if status == "any" else status
+    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     if party is not None:
         own_listing(caller, party=party)
     elif subject is None:
-        oversight_only(caller, "every open dispute")
-        status = "open"
-    limit = int_param(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+        oversight_only(caller, "every dispute")
+        if status not in (None, "open"):  # resolved ones: no index, every dispute's record
+            page, next_cursor = supervision.every_dispute_page(
+                node.store, cursor_param(request), limit, wanted)
+            rows = readable(node.store, caller, "dispute", page)
+            return page_answer("disputes", [_view(d) for d in rows], next_cursor)
+        wanted = "open"
     page, next_cursor = supervision.disputes_page(
         node.store, cursor_param(request), limit, subject=None if party else subject,
-        party=party, open_only=status == "open")
+        party=party, open_only=wanted == "open")
     rows = [d for d in readable(node.store, caller, "dispute", page)
-            if status is None or d.status == status]
+            if wanted is None or d.status == wanted]
     return page_answer("disputes", [_view(d) for d in rows], next_cursor)
 
 
