@@ -55,6 +55,17 @@ def read_address(path: Path) -> bytes:
         raise LedgerError("keystore.bad_format", f"{path} holds no valid address") from None
 
 
+def read_signing_key(path: Path) -> bytes:
+    """The public key a key store holds (its `address` field), without its passphrase."""
+    try:
+        key = bytes.fromhex(_document(path)["address"])
+    except (TypeError, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise LedgerError("keystore.bad_format", f"{path} holds no valid key")
+    return key
+
+
 def read_key_store(path: Path) -> KeyPair:
     """The key in the key store at `path`, opened with the passphrase."""
     document = _document(path)
