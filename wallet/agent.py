@@ -258,7 +258,9 @@ def serve(listener: socket.socket, agent: Agent, owner_uid: int | None = None) -
         except OSError:
             continue
         with conn:
-            conn.settimeout(CONNECTION_TIMEOUT_S)
+            # A silent peer is dropped, and never keeps the agent past its deadline long.
+            conn.settimeout(max(0.1, min(CONNECTION_TIMEOUT_S,
+                                         agent.seconds_left(time.monotonic()))))
             try:
                 check_peer(conn, owner_uid)
                 reply = ["ok", agent.answer(read_frame(conn), time.monotonic())]
