@@ -100,11 +100,28 @@ def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
     return condition()
 
 
+def start_agent_in_a_shell(home: Path) -> tuple[str, int]:
+    """`eval "$(claimledger-wallet agent start)"` in a shell, the passphrase typed at the
+    prompt (no terminal here: its stdin); the socket path the shell exported and the pid."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("XDG_RUNTIME_DIR", "CLAIMLEDGER_PASSPHRASE")}
+    env.update(TMPDIR=str(home), CLAIMLEDGER_KEY=str(home / "member.json"))
+    script = (f'eval "$({sys.executable} -m wallet.cli agent start --for 5m)" '
+              '&& echo "socket=$CLAIMLEDGER_AGENT"')
+    done = subprocess.run(["sh", "-c", script], cwd=ROOT, env=env, input=PASSPHRASE + "\n",
+                          capture_output=True, text=True, timeout=30, start_new_session=True)
+    assert done.returncode == 0, done.stderr
+    said, exported = done.stdout.splitlines()
+    assert said.startswith("Agent pid ") and KEY.address.hex() in said
+    assert "Passphrase" in done.stderr
+    return exported.removeprefix("socket="), int(said.split()[2])
+
+
 @pytest.fixture(scope="module")
 def running(home: Path) -> Iterator[tuple[str, int]]:
     """One agent for the tests that only use it (starting one costs a process and the
     key store's argon2id)."""
-    sock, pid = start_agent(home, "--for", "5m")
+    sock, pid = start_agent_in_a_shell(home)
     try:
         yield sock, pid
     finally:

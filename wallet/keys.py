@@ -24,7 +24,9 @@ PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 def passphrase(confirm: bool = False) -> str:
     if PASSPHRASE_ENV in os.environ:
         return os.environ[PASSPHRASE_ENV]
-    return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    # On stderr (click before 8.2 echoes a prompt to stdout), so that stdout holds only
+    # the answer: `--json`, `eval "$(claimledger-wallet agent start)"`.
+    return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
 
 
 def passphrase_source() -> str:
