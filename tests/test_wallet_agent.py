@@ -272,3 +272,15 @@ def test_agent_lifetimes_are_bounded() -> None:
         with pytest.raises(LedgerError) as refused:
             parse_lifetime(text)
         assert refused.value.code == "agent.bad_duration"
+
+
+def test_an_idle_agent_ends_after_its_idle_time_unless_it_signs() -> None:
+    agent = Agent(KEY, KEY.address, "store", deadline=100.0, idle_s=5.0, last_use=0.0)
+    assert agent.seconds_left(3.0) == 2.0
+    request = SignedRequest("chain", "GET", "/v1/x", bytes(32), 1, bytes(16))
+    agent.answer(["sign", signing_bytes(request)], 4.0)  # signing restarts the idle time
+    assert agent.seconds_left(8.0) == 1.0
+    assert agent.answer(["status"], 8.0)["expires_in_ms"] == 1000
+    with pytest.raises(LedgerError) as refused:
+        agent.answer(["sign", signing_bytes(request)], 9.5)
+    assert refused.value.code == "agent.expired"
