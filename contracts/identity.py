@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Protocol
 
 from nacl.bindings import (
     crypto_sign,
@@ -70,6 +71,23 @@ class KeyPair:
 
     def __repr__(self) -> str:  # never print the seed
         return f"KeyPair({short(self.address)})"
+
+
+class MemberSigner(Protocol):
+    """What signs for a member: a KeyPair in memory, the wallet's agent
+    (wallet/agent.py), or a remote signer or HSM behind the same two members. Every
+    message it is asked to sign starts with its domain tag (contracts.tx.TX_DOMAIN,
+    contracts.requests.REQUEST_DOMAIN), so a signer outside the process can refuse
+    anything else."""
+
+    @property
+    def address(self) -> bytes:
+        """The Ed25519 public key that signs."""
+        ...
+
+    def sign(self, message: bytes) -> bytes:
+        """The Ed25519 signature of `message`."""
+        ...
 
 
 def verify(address: bytes, message: bytes, signature: bytes) -> bool:

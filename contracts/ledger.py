@@ -16,7 +16,7 @@ from contracts import applied, credit, fees, governance, membership, nodes
 from contracts.codec import U32, Hash32, Name, Size, TimeMs, decode, encode, sha256
 from contracts.contract import Context, Contract, Event, Operation, Registry
 from contracts.errors import LedgerError, Rejected
-from contracts.identity import KeyPair
+from contracts.identity import MemberSigner
 from contracts.protocol import PROTOCOL_VERSION
 from contracts.state import MemoryStore, Overlay, Reader
 from contracts.tx import (
@@ -383,6 +383,6 @@ def required_signers(registry: Registry, tx: Transaction) -> tuple[bytes, ...]:
     return tuple(sorted(set(operation.signers(body))))
 
 
-def sign_transaction(tx: Transaction, key: KeyPair) -> Transaction:
+def sign_transaction(tx: Transaction, key: MemberSigner) -> Transaction:
     """`tx` signed by `key` (its signature names `key.address`, the public key)."""
     return add_signature(tx, key.address, key.sign(signing_bytes(tx.payload)))

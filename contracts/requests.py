@@ -41,7 +41,7 @@ from typing import Annotated, Any
 from contracts import membership
 from contracts.codec import Hash32, Name, Size, TimeMs, encode, sha256
 from contracts.errors import Rejected, Unauthenticated
-from contracts.identity import ADDRESS_BYTES, SIGNATURE_BYTES, KeyPair, verify
+from contracts.identity import ADDRESS_BYTES, SIGNATURE_BYTES, MemberSigner, verify
 from contracts.state import Reader
 
 REQUEST_DOMAIN = b"claimledger/request/v1\x00"
@@ -100,7 +100,7 @@ def signing_bytes(request: SignedRequest) -> bytes:
     return REQUEST_DOMAIN + encode(request)
 
 
-def request_headers(key: KeyPair, chain_id: str, method: str, target: str, body: bytes,
+def request_headers(key: MemberSigner, chain_id: str, method: str, target: str, body: bytes,
                     time_ms: int, nonce: bytes | None = None) -> dict[str, str]:
     """The four headers that sign a request `method target` with `body` for `chain_id`,
     made at `time_ms` (the caller's clock), with a fresh random nonce unless one is given.

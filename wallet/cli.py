@@ -22,6 +22,7 @@ from wallet.keys import write_key_store
 from wallet.session import DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
 from wallet.units import parse_amounts, parse_due, parse_yuan, show_due
 from wallet.verbs import (
+    agent,
     credit,
     documents,
     drafts,
@@ -52,7 +53,7 @@ __all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of
 
 FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products,
             fees, obligations, setoff, drafts, queries, documents, governance, nodes, light,
-            financing, sales, credit, reports, supervision)
+            financing, sales, credit, reports, supervision, agent)
 
 
 # A proof that does not verify (a node's answer, header or certificate refused by the

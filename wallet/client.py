@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair
+from contracts.identity import MemberSigner
 from contracts.requests import EXEMPT_PATHS, request_headers
 from wallet.endpoint import Endpoint, node_endpoint, unverified
 
@@ -29,7 +29,7 @@ class Client:
 
     def __init__(self, base_url: str = "", timeout_s: float = 40,
                  endpoint: Endpoint | None = None,
-                 signer: Callable[[], KeyPair | None] | None = None) -> None:
+                 signer: Callable[[], MemberSigner | None] | None = None) -> None:
         """`signer` gives the key that signs every request but status, health, metrics
         and the OpenAPI document (contracts/requests.py); asked on the first such request,
         so a command that reads only status never opens a key store. None: unsigned."""

@@ -24,7 +24,9 @@ PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 def passphrase(confirm: bool = False) -> str:
     if PASSPHRASE_ENV in os.environ:
         return os.environ[PASSPHRASE_ENV]
-    return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    # On stderr (click before 8.2 echoes a prompt to stdout), so that stdout holds only
+    # the answer: `--json`, `eval "$(claimledger-wallet agent start)"`.
+    return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
 
 
 def passphrase_source() -> str:
@@ -53,6 +55,17 @@ def read_address(path: Path) -> bytes:
         return member_of(_document(path))
     except LedgerError:
         raise LedgerError("keystore.bad_format", f"{path} holds no valid address") from None
+
+
+def read_signing_key(path: Path) -> bytes:
+    """The public key a key store holds (its `address` field), without its passphrase."""
+    try:
+        key = bytes.fromhex(_document(path)["address"])
+    except (TypeError, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise LedgerError("keystore.bad_format", f"{path} holds no valid key")
+    return key
 
 
 def read_key_store(path: Path) -> KeyPair:

@@ -17,14 +17,15 @@ from contracts import documents
 from contracts.codec import encode, to_json
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair
+from contracts.identity import KeyPair, MemberSigner
 from contracts.ledger import make_transaction, required_signers, resolve, sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, decode_transaction, payload_id
+from wallet.agent import agent_for
 from wallet.client import Client
 from wallet.endpoint import node_endpoint
 from wallet.envelopes import OwnDocument, open_document, read_document
 from wallet.files import write_private
-from wallet.keys import read_address, read_key_store
+from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.sentences import show_documents, show_tx
 
 DRAFT_FORMAT = "claimledger-draft/1"
@@ -50,6 +51,7 @@ class Wallet:
         self.as_json = as_json
         self.registry = default_registry()
         self._key: KeyPair | None = None
+        self._signer: MemberSigner | None = None
 
     @property
     def client(self) -> Client:
@@ -72,7 +74,23 @@ class Wallet:
 
     def use_key(self, key_path: Path, key: KeyPair) -> None:
         """Go on with `key` from the key store at `key_path` (a member's new key)."""
-        self.key_path, self._key = key_path, key
+        self.key_path, self._key, self._signer = key_path, key, None
+
+    def signer(self) -> MemberSigner:
+        """What signs your transactions and requests: the agent at $CLAIMLEDGER_AGENT
+        when it holds --key's key (wallet/agent.py: no passphrase asked), else the key
+        itself, opened with the passphrase. What needs the seed (opening and sealing
+        documents) asks `key()`."""
+        if self._key is not None:
+            return self._key
+        if self._signer is None:
+            path = self.need_key_path()
+            agent, why_not = agent_for(read_signing_key(path), read_address(path))
+            if why_not is not None:
+                click.echo(f"note: not using the agent: {why_not}; opening {path} instead",
+                           err=True)
+            self._signer = agent or self.key()
+        return self._signer
 
     def address(self) -> bytes:
         return read_address(self.need_key_path())
@@ -82,13 +100,13 @@ class Wallet:
         key stands for the address equal to it, and this wallet's key for its member (a
         co-signer whose key changed shows as still to sign; the node knows better)."""
         keys = {s.signer for s in tx.signatures}
-        if self.key_path is not None and self.key().address in keys:
+        if self.key_path is not None and self.signer().address in keys:
             keys.add(self.address())
         return keys
 
-    def request_key(self) -> KeyPair | None:
-        """The key that signs the wallet's requests to the node: yours, when given."""
-        return None if self.key_path is None else self.key()
+    def request_key(self) -> MemberSigner | None:
+        """What signs the wallet's requests to the node: your signer, when --key is given."""
+        return None if self.key_path is None else self.signer()
 
     def emit(self, data: Any, human: Callable[[Console], None]) -> None:
         if self.as_json:
@@ -152,7 +170,7 @@ class Wallet:
             self.emit(draft, show)
             return
         required = required_signers(self.registry, tx)
-        mine = self.key()
+        mine = self.signer()
         me = self.address()
         others = [a for a in required if a != me]
         if others or me not in required:

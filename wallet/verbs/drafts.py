@@ -36,7 +36,7 @@ def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: b
     me = w.address()
     # A new key co-signs its own admission to a member (membership.rotate_key,
     # recover_key) under its key's own address, not yet the member's.
-    if me not in required and w.key().address not in required:
+    if me not in required and w.signer().address not in required:
         raise LedgerError("wallet.not_a_signer",
                           f"{me.hex()} is not among the required signers of this transaction")
     _, _, body = resolve(w.registry, tx)
@@ -44,7 +44,7 @@ def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: b
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2), err=True)
     if not yes:
         click.confirm("Sign this transaction?", abort=True, err=True)
-    signed = sign_transaction(tx, w.key())
+    signed = sign_transaction(tx, w.signer())
     w.write_draft(file, signed)
     missing = [a.hex() for a in required if a not in w.signed_for(signed)]
     w.emit({"id": summary["id"], "missing_signers": missing},
@@ -112,7 +112,7 @@ def accept_payment(w: Wallet, file: Path, yes: bool, trust_file: Path | None,
     click.echo(payment_text(w, tx, body), err=True)
     if not yes:
         click.confirm("Accept this payment?", abort=True, err=True)
-    signed = sign_transaction(tx, w.key())
+    signed = sign_transaction(tx, w.signer())
     w.write_draft(file, signed)
     have = w.signed_for(signed)
     missing = [a.hex() for a in required_signers(w.registry, signed) if a not in have]

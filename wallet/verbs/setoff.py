@@ -157,7 +157,7 @@ def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: 
                           "the rounds for the rest")
     status = w.client.status()
     deadline_ms = status["time_ms"] + hours * 3_600_000
-    me = w.key()
+    me = w.signer()
     proposed: list[dict] = []
     for number, r in enumerate(plan["rounds"], 1):
         reductions = tuple(setoff.Reduction(x["kind"], bytes.fromhex(x["id"]), x["amount_fen"])
@@ -245,7 +245,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     prefix keeps each net position), wait for them to commit, and close it."""
     plan = w.client.setoff_plan(exclusions(exclude), run_batches=True)
     status = w.client.status()
-    me = w.key()
+    me = w.signer()
     batches = plan["run_batches"]
     run_id = plan["run"]["open_run"]
     if run_id is None and batches:

@@ -87,7 +87,7 @@ def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, contract_ref: s
         w.transact("transfer", "offer", offer, out, expires_in, attached)
         return
     view = w.commit(sign_transaction(w.new_transaction("transfer", "offer", offer, expires_in),
-                                     w.key()))
+                                     w.signer()))
     pending = None
     if view["status"] == "committed":
         try:
