@@ -337,7 +337,9 @@ def load_demo(api: Desk, keys: dict[str, KeyPair], soon_s: int = 12) -> dict:
     run("fees", "record_payment", fees.RecordPayment(
         a["agency"], a["mingda"], 150, "BANK-TRANSFER 2026-11-24 fee"), "agency")
     financed = financing_demo(run, issue, a, api)
-    limits = credit_demo(run, signed, a, api, 38_000_000)
+    # Room for the application that waits below and for what members try on the devnet
+    # (¥50,000,000): the limit is there to be seen, and met only on purpose.
+    limits = credit_demo(run, signed, a, api, 5_000_000_000)
     # An application waiting for the core enterprise's confirmation (确权).
     pending_terms = issuance.Terms(
         debtor=a["core"], amount_fen=38_000_000, due_ms=day_end_ms(180),
@@ -451,8 +453,8 @@ def financing_demo(run: Callable[..., dict], issue: Callable[..., tuple[str, str
 def credit_demo(run: Callable[..., dict], signed: Callable[..., Transaction],
                 a: dict[str, bytes], api: Desk, room_fen: int) -> dict:
     """The bank's exposure limit on Huayuan (大额风险暴露), and Huayuan's issuance limit
-    (授信额度) following the bank's credit line, set with `room_fen` left for the
-    application that waits for confirmation; an application over it is refused."""
+    (授信额度) following the bank's credit line, set with `room_fen` left for new
+    applications; an application over it is refused."""
     run("credit", "set_exposure_limit", credit.SetExposureLimit(
         a["bank"], a["core"], 500_000_000), "bank")
     used_fen = api.call(f"/v1/credit/debtors/{a['core'].hex()}")["used_fen"]

@@ -429,6 +429,9 @@ def test_a_rolling_upgrade_keeps_the_chain_and_the_old_release_stops_at_the_heig
         assert activated.returncode == 0, activated.stderr
         assert json.loads(activated.stdout)["status"] == "committed"
         assert height(nets[0]) < at - 10, "the activation came too late to test before it"
+        committed_at = height(nets[0])
+        for net in nets:  # every node has the activation's block before it is asked
+            wait_height(net, committed_at)
 
         # The old release's node warns and says so in its status and readiness.
         old = nets[3]

@@ -145,8 +145,9 @@ def scenario(net: Devnet, tmp: Path) -> None:
     # idle. Should the steps below outlast the first due date, its parts have extended
     # before they move, and every assertion still holds.
     now_ms = time.time_ns() // 1_000_000
-    due_extending_ms = (now_ms // 1000 + 20) * 1000
-    due_overdue_ms = (now_ms // 1000 + 15) * 1000
+    # 30 s leaves room for two confirmations and approvals on a loaded machine.
+    due_extending_ms = (now_ms // 1000 + 35) * 1000
+    due_overdue_ms = (now_ms // 1000 + 30) * 1000
     applied = net.ok("mingda", "apply", "--debtor", a["core"], "--amount", "1000000.00",
                      "--due", at(due_extending_ms), "--consumption", "--extension-days", "1",
                      "--extensions", "1", "--basis-ref", "HT-LIFE-1",
