@@ -5,6 +5,7 @@ and nothing is signed without a yes (`--yes`, or y at the terminal)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -300,13 +301,12 @@ def test_offline_the_screen_names_parties_by_short_address(world: World) -> None
 @pytest.fixture
 def signing(tmp_path: Path, world: World, monkeypatch: pytest.MonkeyPatch
             ) -> tuple[Path, Path, Transaction]:
-    """A key store for "merchant" and a payment draft it is to accept... as `sign` does;
-    the node's answers come from the in-memory ledger."""
+    """A key store for "merchant" (here a bank's stand-in co-signing a credit limit) and
+    the agency's signed draft; the node's answers come from the in-memory ledger."""
     key = world.ledger.keys["merchant"]
     store = tmp_path / "merchant.json"
     store.write_text(json.dumps(seal(key, PASSPHRASE, "merchant")), encoding="utf-8")
     store.chmod(0o600)
-    tx, _, _ = sample_tx(world, ("credit", "set_limit"))
     tx = sign_transaction(world.ledger.tx("credit", "set_limit", credit.SetLimit(
         world.a("agency"), world.a("core"), 100_000_00, world.a("merchant"), "CL-2")),
         world.ledger.keys["agency"])
@@ -360,3 +360,63 @@ def test_without_a_terminal_only_yes_given_signs(signing) -> None:
     assert "Set the credit limit" in signed.stderr  # the screen is shown all the same
     assert payload_id(tx.payload).hex() in signed.stdout or "signed" in signed.stdout
     assert len(signatures(draft)) == 2
+
+
+class FakeWallet:
+    """A wallet whose node is the in-memory ledger, recording what it would submit."""
+
+    def __init__(self, world: World, me: str) -> None:
+        self.world, self.me = world, me
+        self.registry = world.ledger.registry
+        self.client = world.client
+        self.submitted: list[Transaction] = []
+        self.drafted: list[Any] = []
+
+    def address(self) -> bytes:
+        return self.world.a(self.me)
+
+    def key(self) -> KeyPair:
+        return self.world.ledger.keys[self.me]
+
+    def new_transaction(self, contract: str, operation: str, body: Any,
+                        expires_in: int | None) -> Transaction:
+        return self.world.ledger.tx(contract, operation, body)
+
+    def transact(self, contract: str, operation: str, body: Any, out: Any,
+                 expires_in: int | None) -> None:
+        self.drafted.append((operation, out))
+
+    def submit_and_wait(self, tx: Transaction, wait: bool) -> None:
+        self.submitted.append(tx)
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", "yes please\nn\n"])
+def test_a_consent_is_not_signed_without_a_yes(world: World, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str],
+                                               answer: str) -> None:
+    w = FakeWallet(world, "core")
+    monkeypatch.setattr(review, "interactive", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO(answer))
+    with pytest.raises(LedgerError) as refused:
+        review.sign_reviewed(w, "setoff", "consent", setoff.Consent(world.a("core"),
+                                                                    world.round),
+                             None, None, yes=False)
+    assert refused.value.code == "wallet.declined"
+    assert w.submitted == []
+    said = capsys.readouterr().err
+    assert "Consent, as core (" in said and "Of yours it clears ¥15,000.00" in said
+
+
+def test_transfer_sign_reviews_signs_on_yes_and_drafts_without_asking(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = FakeWallet(world, "supplier2")
+    body = transfer.Sign(world.a("supplier2"), world.transfer)
+    monkeypatch.setattr(review, "interactive", lambda: False)
+    with pytest.raises(LedgerError, match="--yes") as refused:
+        review.sign_reviewed(w, "transfer", "sign", body, None, None, yes=False)
+    assert refused.value.code == "wallet.unconfirmed" and w.submitted == []
+    review.sign_reviewed(w, "transfer", "sign", body, Path("draft.json"), None, yes=False)
+    assert w.drafted == [("sign", Path("draft.json"))] and w.submitted == []
+    review.sign_reviewed(w, "transfer", "sign", body, None, None, yes=True)
+    (tx,) = w.submitted
+    assert [s.signer for s in tx.signatures] == [world.ledger.keys["supplier2"].address]

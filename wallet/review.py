@@ -26,7 +26,7 @@ from contracts.codec import to_json
 from contracts.contract import Registry
 from contracts.errors import LedgerError
 from contracts.identity import short
-from contracts.ledger import required_signers, resolve
+from contracts.ledger import required_signers, resolve, sign_transaction
 from contracts.tx import Transaction, payload_id
 from wallet.proven import VoucherProof
 from wallet.review_words import Look, due, ident, money, operation_lines
@@ -210,3 +210,21 @@ def review_and_confirm(w: Any, tx: Transaction, yes: bool,
     """Show `tx`'s review screen on stderr and go on only on a yes (`confirm`)."""
     click.echo("\n".join(review_screen(w.registry, tx, wallet_look(w), proof)), err=True)
     confirm(yes, question)
+
+
+def sign_reviewed(w: Any, contract: str, operation: str, body: Any, out: Any,
+                  expires_in: int | None, yes: bool, proof: VoucherProof | None = None
+                  ) -> None:
+    """An operation the member signs alone in answer to another's (签收 of an offer, consent
+    to a round): with `out` an unsigned draft as `Wallet.transact` writes it (nothing is
+    signed, nothing asked); otherwise the review screen, a yes, then signed, submitted
+    and waited for."""
+    if out is not None:
+        w.transact(contract, operation, body, out, expires_in)
+        return
+    tx = w.new_transaction(contract, operation, body, expires_in)
+    if list(required_signers(w.registry, tx)) != [w.address()]:
+        w.transact(contract, operation, body, out, expires_in)  # says who else must sign
+        return
+    review_and_confirm(w, tx, yes, proof)
+    w.submit_and_wait(sign_transaction(tx, w.key()), wait=True)
