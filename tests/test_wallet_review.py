@@ -83,6 +83,18 @@ class LedgerClient:
                                                       bytes.fromhex(obligation_id)),
                            "obligation")
 
+    def financing_requests(self, party: str | None = None, status: str | None = None) -> dict:
+        found, _ = financing.requests_page(self.ledger.store, None, 100,
+                                           party=bytes.fromhex(party) if party else None,
+                                           status=status)
+        return {"requests": [to_json(r) for r in found], "next": None}
+
+    def financing_request(self, request_id: str) -> dict:
+        found = self._found(financing.get_request(self.ledger.store, bytes.fromhex(request_id)),
+                            "request")
+        answers = financing.answers_of(self.ledger.store, bytes.fromhex(request_id))
+        return {**found, "answers": [to_json(a) for a in answers]}
+
     def fee_schedule(self) -> dict:
         return to_json(fees.get_schedule(self.ledger.store))
 
@@ -113,6 +125,12 @@ class World:
             sha256(b"PO-9")), "supplier")
         lg.run("obligation", "confirm", obligations.Confirm(self.a("core"), self.obligation),
                "core")
+        financed = lg.issue(3_000_000)
+        request = lg.run("financing", "request", financing.Request(
+            self.a("supplier"), financed, 2_000_000, "pledge_loan", 90, (self.a("bank"),), 7),
+            "supplier")
+        self.quote = lg.run("financing", "quote", financing.Quote(
+            self.a("bank"), request, 1_800_000, 435, 90, None, lg.time_ms + DAY_MS), "bank")
         self.round = sha256(b"a round")
         self.client = LedgerClient(lg, {self.round.hex(): {
             "round_no": 3, "cleared_fen": 4_200_000, "deadline_ms": lg.time_ms + DAY_MS,
@@ -181,7 +199,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         w.a("supplier"), w.a("bank2"), w.obligation, 777_700, 650, 760_000, False, "BL-2", (),
         None), ("supplier",), "bank2"),
     ("financing", "accept"): lambda w: (financing.Accept(
-        w.a("supplier"), w.a("bank"), sha256(b"quote"), "LOAN-F-1", None, ()),
+        w.a("supplier"), w.a("bank"), w.quote, "LOAN-F-1", None, ()),
         ("supplier",), "bank"),
     ("membership", "admit"): lambda w: (membership.Admit(
         w.a("agency"), NEWCOMER, "华东新材料", ("enterprise",), w.ledger.identity("华东新材料"),
@@ -265,6 +283,17 @@ def test_the_signer_sees_the_fee_it_will_owe(world: World) -> None:
     assert "Fee: you will owe ¥88.89 (8,889 fen), the pledge fee of 0.10% on ¥88,888.00" \
         in text
     assert "中登网 filing 05487683000123456789" in text
+
+
+def test_a_funder_sees_the_quote_it_is_held_to_and_the_holder_the_fee(world: World) -> None:
+    tx, _, _ = sample_tx(world, ("financing", "accept"))
+    text = world.screen(tx, "bank")
+    assert ("A pledge loan (质押融资) of ¥18,000.00 (1,800,000 fen) at 4.35% a year for 90 "
+            "days") in text
+    assert "the reserved claim of ¥20,000.00 (2,000,000 fen) is pledged" in text
+    assert "  amount    ¥20,000.00 (2,000,000 fen), active" in text  # the reserved part
+    assert "reserved  by " in text
+    assert "will owe ¥20.00 (2,000 fen), the pledge fee of 0.10% on ¥20,000.00" in text
 
 
 def test_an_operation_without_a_sentence_falls_back_to_its_fields_in_words(

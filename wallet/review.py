@@ -29,7 +29,7 @@ from contracts.identity import short
 from contracts.ledger import required_signers, resolve, sign_transaction
 from contracts.tx import Transaction, payload_id
 from wallet.proven import VoucherProof
-from wallet.review_words import Look, due, ident, money, operation_lines
+from wallet.review_words import Look, accepted_quote, due, ident, money, operation_lines
 from wallet.units import percent
 
 QUESTION = "Sign this?"
@@ -50,6 +50,17 @@ def _transfer_fee(look: Look, b: Any) -> Fee | None:
     return None if t is None else Fee(bytes.fromhex(t["holder"]), "transfer", t["amount_fen"])
 
 
+def _acceptance_fee(look: Look, b: Any) -> Fee:
+    """An accepted quote registers a pledge of the reserved claim (the pledge rate on it)
+    or sells it (the transfer rate), as the request's kind says; the holder owes it."""
+    found = accepted_quote(look, b)
+    if found is None:
+        return Fee(b.holder, "transfer or pledge", None)
+    request = found[0]
+    kind = "pledge" if request["kind"] == "pledge_loan" else "transfer"
+    return Fee(b.holder, kind, request["amount_fen"])
+
+
 # (contract, operation) → the fee it charges when it commits (contracts/fees.py: each
 # change of holder owes the transfer rate of the amount moved, charged to the member that
 # moves it; a pledge owes the pledge rate of the whole state pledged, charged to its
@@ -63,8 +74,7 @@ FEES: dict[tuple[str, str], Callable[[Look, Any, dict | None], Fee | None]] = {
     ("sale", "sell"): lambda look, b, v: Fee(b.seller, "transfer", b.amount_fen),
     ("pledge", "create"): lambda look, b, v: Fee(b.holder, "pledge",
                                                  None if v is None else v["amount_fen"]),
-    # an accepted quote registers a pledge or sells the claim, as the request's kind says
-    ("financing", "accept"): lambda look, b, v: Fee(b.holder, "transfer or pledge", None),
+    ("financing", "accept"): lambda look, b, v: _acceptance_fee(look, b),
 }
 
 
@@ -99,6 +109,9 @@ def voucher_of(look: Look, body: Any) -> bytes | None:
     voucher = getattr(body, "voucher", None)
     if isinstance(voucher, bytes):
         return voucher
+    if isinstance(getattr(body, "quote", None), bytes):  # a financing acceptance
+        found = accepted_quote(look, body)
+        return None if found is None else bytes.fromhex(found[0]["voucher"])
     for field, method in (("transfer", "transfer"), ("pledge", "pledge")):
         named = getattr(body, field, None)
         if isinstance(named, bytes):

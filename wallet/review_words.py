@@ -212,11 +212,43 @@ def sale_sell_obligation(look: Look, b: Any) -> Lines:
             *_filing(b), *_documents(b)]
 
 
+MAX_REQUESTS_SEARCHED = 32  # a holder has at most this many open requests (financing)
+
+
+def accepted_quote(look: Look, b: Any) -> tuple[dict, dict] | None:
+    """The request and the quote a financing acceptance names, as the node shows them to
+    either party (searched among the parties' open requests), or None."""
+    for party in (b.holder, b.funder):
+        found = look.ask("financing_requests", party.hex(), "open")
+        for r in (found or {}).get("requests", [])[:MAX_REQUESTS_SEARCHED]:
+            detail = look.record("financing_request", bytes.fromhex(r["id"]))
+            for a in (detail or {}).get("answers", []):
+                if a.get("id") == b.quote.hex():
+                    return detail, a  # type: ignore[return-value]
+    return None
+
+
 def financing_accept(look: Look, b: Any) -> Lines:
-    return [f"{look.who(b.holder)} accepts quote {ident(b.quote)} of funder "
-            f"{look.who(b.funder)} (contract {b.contract_ref}): the pledge is registered, or "
-            "the claim sold, as the quote says, and the request's other quotes lapse.",
-            *_filing(b), *_documents(b)]
+    lines = [f"{look.who(b.holder)} accepts quote {ident(b.quote)} of funder "
+             f"{look.who(b.funder)} (contract {b.contract_ref}); the request's other quotes "
+             "lapse."]
+    found = accepted_quote(look, b)
+    if found is None:
+        lines.append("The node did not show the quote: the pledge is registered, or the "
+                     "claim sold, as the quote says.")
+    else:
+        r, a = found
+        if r["kind"] == "pledge_loan":
+            lines.append(f"A pledge loan (质押融资) of {money(a['amount_fen'])} at "
+                         f"{percent(a['rate_bp'])} a year for {a['term_days']} days, interest "
+                         f"{money(a['interest_fen'])}: the reserved claim of "
+                         f"{money(r['amount_fen'])} is pledged to the funder.")
+        else:
+            lines.append(f"A sale (保理) of {money(a['amount_fen'])} of claim for "
+                         f"{money(a['price_fen'])}, discounted at {percent(a['rate_bp'])} a "
+                         f"year, {'with' if a['recourse'] else 'without'} recourse.")
+        lines.append(f"The quote expires {when(a['expires_ms'])}.")
+    return [*lines, *_filing(b), *_documents(b)]
 
 
 def membership_admit(look: Look, b: Any) -> Lines:
