@@ -449,3 +449,29 @@ def test_transfer_sign_reviews_signs_on_yes_and_drafts_without_asking(
     review.sign_reviewed(w, "transfer", "sign", body, None, None, yes=True)
     (tx,) = w.submitted
     assert [s.signer for s in tx.signatures] == [world.ledger.keys["supplier2"].address]
+
+
+def test_a_node_that_cannot_be_asked_is_asked_once_and_a_missing_record_alone() -> None:
+    class Unreachable:
+        calls = 0
+
+        def member(self, address: str) -> dict:
+            Unreachable.calls += 1
+            raise LedgerError("keystore.wrong_passphrase", "the request's key did not open")
+
+    look = Look(Unreachable())
+    assert look.who(bytes(32)) == f"{short(bytes(32))} (not in the directory)"
+    assert look.who(bytes(31) + b"\x01") and Unreachable.calls == 1
+
+    class Sparse:
+        calls = 0
+
+        def member(self, address: str) -> dict:
+            Sparse.calls += 1
+            raise LedgerError("not_found", "no such member")
+
+    look = Look(Sparse())
+    look.who(bytes(32))
+    look.who(bytes(32))  # answered once, kept
+    look.who(bytes(31) + b"\x01")
+    assert Sparse.calls == 2 and not look.offline

@@ -40,6 +40,11 @@ def ident(value: bytes) -> str:
     return short(value)
 
 
+# Codes after which the node is asked nothing more: unreachable or refusing the request
+# itself (its signature, its key store) rather than one record.
+STOP_ASKING = ("node.", "wallet.", "keystore.", "auth.", "submit.")
+
+
 class Look:
     """The node's answers a review reads, each asked once; whatever the node refuses or
     lacks is None. Once the node is unreachable it is asked nothing more (a draft is
@@ -59,8 +64,10 @@ class Look:
                 try:
                     answer = getattr(self.client, method)(*args)
                 except LedgerError as e:
-                    if e.code.startswith("node.") or e.code.startswith("wallet."):
-                        self.offline = True  # unreachable, or no node given: ask no more
+                    # A refusal of the record (not_found, read.forbidden) concerns it alone;
+                    # one of the node, the key or the request concerns every question.
+                    if e.code.startswith(STOP_ASKING):
+                        self.offline = True
                 except (OSError, AttributeError):
                     self.offline = True
             self._answers[key] = answer
