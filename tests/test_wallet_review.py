@@ -40,6 +40,7 @@ from contracts.tx import Transaction, payload_id
 from tests.memledger import DAY_MS, Ledger
 from wallet import review
 from wallet.cli import Wallet, main
+from wallet.proven import Proven, VoucherProof
 from wallet.review import Look, review_screen
 from wallet.review_words import OPERATIONS, generic_lines
 from wallet.units import yuan
@@ -475,3 +476,21 @@ def test_a_node_that_cannot_be_asked_is_asked_once_and_a_missing_record_alone() 
     look.who(bytes(32))  # answered once, kept
     look.who(bytes(31) + b"\x01")
     assert Sparse.calls == 2 and not look.offline
+
+
+def test_a_proven_voucher_is_shown_as_proven_with_its_pledge_and_debtor_record(
+        world: World) -> None:
+    store = world.ledger.store
+    state = vouchers.get_voucher(store, world.pledged)
+    record = vouchers.get_debtor_record(store, world.a("core"))
+    proof = VoucherProof(world.pledged, 7, sha256(b"block"), sha256(b"root"), state,
+                         Proven("pledge", world.pledge, pledge.get_pledge(store, world.pledge)),
+                         None, Proven("debtor_record", world.a("core"), record), (), 7)
+    tx, _, _ = sample_tx(world, ("transfer", "offer"))
+    text = "\n".join(review_screen(world.ledger.registry, tx, world.look("bank"), proof))
+    assert f"(proven at height 7 against block {short(sha256(b'block'))}):" in text
+    assert "securing ¥30,000.00 (3,000,000 fen), active" in text
+    assert record is not None
+    assert (f"debtor's record: {yuan(record.outstanding_fen)} ({record.outstanding_fen:,} fen) "
+            "outstanding, 0 overdue, 0 late confirmations") in text
+    assert not HEX64.search(text)

@@ -153,6 +153,12 @@ def voucher_lines(look: Look, voucher_id: bytes, proof: VoucherProof | None
     reserved = v.get("reserved_by")
     lines.append(f"  reserved  by {ident(bytes.fromhex(reserved))} until it is decided"
                  if reserved else "  reserved  no")
+    record = None if proof is None or proof.voucher_id != voucher_id \
+        or proof.debtor_record is None else proof.debtor_record.record
+    if record is not None:  # the debtor's standing, proven with the voucher
+        lines.append(f"  debtor's record: {money(record.outstanding_fen)} outstanding, "
+                     f"{record.overdue_vouchers} overdue, {record.late_confirmations} late "
+                     "confirmations")
     return lines, v
 
 
