@@ -36,7 +36,7 @@ from contracts.errors import LedgerError
 from contracts.identity import KeyPair, short
 from contracts.keystore import seal
 from contracts.ledger import sign_transaction
-from contracts.tx import Transaction, payload_id
+from contracts.tx import Transaction
 from tests.memledger import DAY_MS, Ledger
 from wallet import review
 from wallet.cli import Wallet, main
@@ -331,14 +331,14 @@ def test_offline_the_screen_names_parties_by_short_address(world: World) -> None
 @pytest.fixture
 def signing(tmp_path: Path, world: World, monkeypatch: pytest.MonkeyPatch
             ) -> tuple[Path, Path, Transaction]:
-    """A key store for "merchant" (here a bank's stand-in co-signing a credit limit) and
-    the agency's signed draft; the node's answers come from the in-memory ledger."""
-    key = world.ledger.keys["merchant"]
-    store = tmp_path / "merchant.json"
-    store.write_text(json.dumps(seal(key, PASSPHRASE, "merchant")), encoding="utf-8")
+    """A key store for "bank" and the agency's signed draft of a credit limit the bank
+    co-signs; the node's answers come from the in-memory ledger."""
+    key = world.ledger.keys["bank"]
+    store = tmp_path / "bank.json"
+    store.write_text(json.dumps(seal(key, PASSPHRASE, "bank")), encoding="utf-8")
     store.chmod(0o600)
     tx = sign_transaction(world.ledger.tx("credit", "set_limit", credit.SetLimit(
-        world.a("agency"), world.a("core"), 100_000_00, world.a("merchant"), "CL-2")),
+        world.a("agency"), world.a("core"), 100_000_00, world.a("bank"), "CL-2")),
         world.ledger.keys["agency"])
     draft = tmp_path / "limit.json"
     Wallet(UNUSED_NODE, None, False).write_draft(draft, tx)
@@ -356,7 +356,8 @@ def signatures(draft: Path) -> list[str]:
     return json.loads(draft.read_text())["signed_by"]
 
 
-def test_no_signs_nothing_and_exits_nonzero(signing, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_signs_nothing_and_exits_nonzero(signing, world: World,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     store, draft, _ = signing
     monkeypatch.setattr(review, "interactive", lambda: True)
     before = draft.read_text()
@@ -364,6 +365,7 @@ def test_no_signs_nothing_and_exits_nonzero(signing, monkeypatch: pytest.MonkeyP
     assert result.exit_code == 1
     assert "Set the credit limit (授信额度) of debtor core (" in result.stderr
     assert "¥100,000.00 (10,000,000 fen)" in result.stderr
+    assert f"bank ({short(world.a('bank'))}, you): to sign" in result.stderr
     assert "Sign this? [y/N]" in result.stderr
     assert "error: wallet.declined: " in result.stderr
     assert draft.read_text() == before
@@ -377,7 +379,7 @@ def test_yes_at_the_terminal_signs(signing, monkeypatch: pytest.MonkeyPatch) -> 
     assert len(signatures(draft)) == 2
 
 
-def test_without_a_terminal_only_yes_given_signs(signing) -> None:
+def test_without_a_terminal_only_yes_given_signs(signing, world: World) -> None:
     store, draft, tx = signing
     before = draft.read_text()
     refused = run_sign(store, draft)
@@ -388,8 +390,9 @@ def test_without_a_terminal_only_yes_given_signs(signing) -> None:
     signed = run_sign(store, draft, "--yes")
     assert signed.exit_code == 0, signed.stderr
     assert "Set the credit limit" in signed.stderr  # the screen is shown all the same
-    assert payload_id(tx.payload).hex() in signed.stdout or "signed" in signed.stdout
-    assert len(signatures(draft)) == 2
+    assert f"signed; complete: `submit {draft}`" in signed.stdout
+    assert set(signatures(draft)) == {tx.signatures[0].signer.hex(),
+                                      world.ledger.keys["bank"].address.hex()}
 
 
 class FakeWallet:
