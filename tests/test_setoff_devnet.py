@@ -125,15 +125,15 @@ def test_members_clear_a_loop_of_debts_through_the_wallet(tmp_path: Path) -> Non
         proposed = m.ok("agency", "setoff", "propose", "--hours", "2")
         (round_,) = [p["id"] for p in proposed["proposed"]]
         # The agency is not a member of the round: it cannot consent to it.
-        assert "setoff.not_concerned" in m.refused("agency", "setoff", "consent", round_)
-        m.ok("supplier", "setoff", "consent", round_)
-        m.ok("supplier2", "setoff", "consent", round_)
+        assert "setoff.not_concerned" in m.refused("agency", "setoff", "consent", round_, "--yes")
+        m.ok("supplier", "setoff", "consent", round_, "--yes")
+        m.ok("supplier2", "setoff", "consent", round_, "--yes")
         (waiting,) = m.ok("core", "setoff", "rounds", "--open")["rounds"]
         assert waiting["id"] == round_ and waiting["waiting_for"] == [a["core"]]
         (ask,) = waiting["asks"]
         assert ask["member"] == a["core"] and ask["cleared_of_fen"] == ask["cleared_to_fen"] \
             == 300_000
-        executed = m.ok("core", "setoff", "consent", round_)
+        executed = m.ok("core", "setoff", "consent", round_, "--yes")
         assert [e["kind"] for e in executed["events"]][-1] == "setoff.executed"
 
         shown = m.ok("agency", "setoff", "round", round_)
@@ -161,7 +161,7 @@ def test_members_clear_a_loop_of_debts_through_the_wallet(tmp_path: Path) -> Non
         assert get(net.api, "/v1/setoff/totals").json()["cleared_fen"] == 900_000
         # Nothing is left to clear, and a round that executed takes no more consents.
         assert m.ok("agency", "setoff", "plan")["rounds"] == []
-        assert "setoff.not_open" in m.refused("supplier", "setoff", "consent", round_)
+        assert "setoff.not_open" in m.refused("supplier", "setoff", "consent", round_, "--yes")
 
         # Bad input is refused with its code, by the node and by the wallet.
         reply = get(net.api, "/v1/setoff/plan?exclude=not-an-address")
@@ -251,8 +251,8 @@ def test_a_run_clears_the_mandated_members_loop_and_a_round_asks_the_member_with
                                                      a["supplier3"]])
         (round_,) = [p["id"] for p in m.ok("agency", "setoff", "propose")["proposed"]]
         for who in ("supplier", "supplier2"):
-            m.ok(who, "setoff", "consent", round_)
-        executed = m.ok("supplier3", "setoff", "consent", round_)
+            m.ok(who, "setoff", "consent", round_, "--yes")
+        executed = m.ok("supplier3", "setoff", "consent", round_, "--yes")
         assert [e["kind"] for e in executed["events"]][-1] == "setoff.executed"
         totals = get(net.api, "/v1/setoff/totals").json()
         assert (totals["cleared_fen"], totals["run_cleared_fen"], totals["runs"]) == (

@@ -190,7 +190,7 @@ def test_a_factor_buys_part_of_a_claim_at_its_discount_and_passes_it_on(n: Net) 
     (waiting,) = n.ok("bank", "transfers")["to_me"]
     assert (waiting["id"], waiting["amount_fen"], waiting["contract_ref"]) == (
         second, 100_000, "ZR-2099-2")
-    signed = n.ok("bank", "transfer-sign", second)
+    signed = n.ok("bank", "transfer-sign", second, "--yes")
     (moved,) = [e for e in signed["events"] if e["kind"] == "voucher.transferred"]
     assert n.a["core"] in moved["parties"]  # the debtor is told who holds its claim now
     assert [(v["id"], v["amount_fen"]) for v in live_parts(n, "bank", voucher)] == [

@@ -177,7 +177,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
     assert tid in [t["id"] for t in net.ok("mingda", "transfers")["offered"]]
     assert "voucher.reserved" in net.refused("mingda", "split", passed, "--amounts", "1,399999")
     net.trust("xinhe")  # transfer-sign proves the offered voucher first
-    moved = net.ok("xinhe", "transfer-sign", tid)
+    moved = net.ok("xinhe", "transfer-sign", tid, "--yes")
     xinhe_part = subject(moved, "voucher.transferred")
     signed = {t["id"]: t for t in net.ok("xinhe", "transfers", "--status", "signed")["to_me"]}
     assert signed[tid]["moved"] == xinhe_part
@@ -325,7 +325,7 @@ def setoff_round(net: Devnet) -> None:
     for p in proposed:
         assert p["status"] == "committed"
         for member in p["members"]:
-            net.ok(handle_of[member], "setoff", "consent", p["id"])
+            net.ok(handle_of[member], "setoff", "consent", p["id"], "--yes")
     legs: dict[str, dict] = {}
     for p in proposed:
         result = net.ok("agency", "setoff", "round", p["id"])

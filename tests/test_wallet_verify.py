@@ -359,7 +359,7 @@ def test_a_member_rotates_its_key_through_the_wallet_and_keeps_its_address(n: Ne
     assert seen_by_other["identity"]["contacts"] == "" and "contacts" in seen_by_other["withheld"]
     old = n.keys["rotator"]
     new = n.tmp / "rotator-new.json"
-    rotated = n.ok("rotator", "member", "rotate-key", "--new-key-out", str(new))
+    rotated = n.ok("rotator", "member", "rotate-key", "--new-key-out", str(new), "--yes")
     assert rotated["status"] == "committed" and rotated["address"] == address
     refused = n.run("rotator", "member", address)  # the old key store
     assert refused.returncode == 1 and "auth.key_rotated" in refused.stderr

@@ -155,16 +155,18 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
     return proof
 
 
-def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool) -> None:
+def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool
+                   ) -> VoucherProof | None:
     """Prove the state a pending transfer reserved for the member about to sign for it
     (签收): live, held by the member that offered it, as much as it offers, and reserved
-    by this very transfer; raise the refusal if not, and say what was verified."""
+    by this very transfer; raise the refusal if not, say what was verified and return
+    the proof (None with `no_verify`)."""
     voucher = bytes.fromhex(offer["voucher"])
     if no_verify:
         click.echo(f"warning: voucher {voucher.hex()} NOT verified (--no-verify): you sign "
                    "for it on the transferor's word alone", err=True)
-        return
-    proof = prove_voucher(w.client, follower(w, trust), voucher)
+        return None
+    proven = proof = prove_voucher(w.client, follower(w, trust), voucher)
     v = proof.voucher
     if v is not None and v.reserved_by is not None:
         if v.reserved_by.hex() != offer["id"]:
@@ -180,6 +182,7 @@ def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool) 
     click.echo(f"voucher {voucher.hex()} verified at height {proof.height} against block "
                f"{proof.block_id.hex()}: held by {proof.voucher.holder.hex()}, "
                f"{yuan(proof.voucher.amount_fen)}, reserved for this transfer", err=True)
+    return proven
 
 
 def warn_if_listed(w: Wallet, debtor: bytes | str) -> None:

@@ -21,6 +21,7 @@ from contracts.identity import KeyPair, parse_address, parse_hash
 from contracts.ledger import sign_transaction
 from contracts.legal_identity import id_reference, resident_id_problem
 from wallet.keys import write_key_store
+from wallet.review import review_and_confirm
 from wallet.session import Wallet, pass_wallet
 from wallet.verbs.options import tx_options
 
@@ -243,18 +244,21 @@ def amend(w: Wallet, member_address: str, name: str | None, roles: tuple[str, ..
 @click.option("--new-key-out", type=click.Path(path_type=Path), required=True,
               help="the new key store to write (protected by a passphrase)")
 @click.option("--expires-in", type=click.IntRange(1, 1000), default=None)
+@click.option("--yes", is_flag=True, help="rotate without asking (after the review screen)")
 @pass_wallet
-def rotate_key(w: Wallet, new_key_out: Path, expires_in: int | None) -> None:
-    """Replace your signing key: a new key store is written at --new-key-out for your
-    same address, both keys sign, and once committed only the new key signs for you
-    (use --key NEW_KEY_OUT from then on). Keep the old key store: documents sealed to
-    you before the rotation open with it."""
+def rotate_key(w: Wallet, new_key_out: Path, expires_in: int | None, yes: bool) -> None:
+    """Replace your signing key: after the review screen asks `Sign this?` (--yes:
+    without asking), a new key store is written at --new-key-out for your same address,
+    both keys sign, and once committed only the new key signs for you (use --key
+    NEW_KEY_OUT from then on). Keep the old key store: documents sealed to you before the
+    rotation open with it."""
     address = w.address()
-    old = w.key()
     new = KeyPair.generate()
-    write_key_store(new_key_out, new, f"member {address.hex()[:16]}", member=address)
     tx = w.new_transaction("membership", "rotate_key", membership.RotateKey(address, new.address),
                            expires_in)
+    review_and_confirm(w, tx, yes)
+    old = w.key()
+    write_key_store(new_key_out, new, f"member {address.hex()[:16]}", member=address)
     signed = sign_transaction(sign_transaction(tx, old), new)
     tx_id = w.client.submit(encode(signed))["id"]
     try:

@@ -14,6 +14,7 @@ from contracts.errors import LedgerError
 from contracts.identity import parse_address
 from contracts.ledger import sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS
+from wallet.review import sign_reviewed
 from wallet.sentences import addr
 from wallet.session import SUBMIT_EXPIRY_BLOCKS, Wallet, pass_wallet
 from wallet.tables import fixed, money, more
@@ -394,12 +395,15 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
 
 @setoff_group.command("consent")
 @click.argument("round_", metavar="ROUND")
+@click.option("--yes", is_flag=True, help="consent without asking (after the review screen)")
 @tx_options
 @pass_wallet
-def setoff_consent(w: Wallet, round_: str, out: Path | None, expires_in: int | None) -> None:
-    """Consent to ROUND; the last member's consent executes it."""
+def setoff_consent(w: Wallet, round_: str, yes: bool, out: Path | None,
+                   expires_in: int | None) -> None:
+    """Consent to ROUND, after the review screen (what it clears of yours) asks `Sign
+    this?` (--yes: without asking); the last member's consent executes it."""
     body = setoff.Consent(w.address(), round_id(round_))
-    w.transact("setoff", "consent", body, out, expires_in)
+    sign_reviewed(w, "setoff", "consent", body, out, expires_in, yes)
 
 
 @setoff_group.command("refuse")

@@ -17,6 +17,7 @@ from contracts.errors import LedgerError
 from contracts.identity import parse_address
 from contracts.ledger import sign_transaction
 from wallet.checks import signing_checks, verify_offered, warn_if_listed
+from wallet.review import sign_reviewed
 from wallet.sentences import addr, show_documents, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
@@ -35,14 +36,6 @@ verbs = click.Group()
 
 def parse_transfer_id(text: str) -> bytes:
     return hex32(text, "a transfer id")
-
-
-def pending_text(p: dict) -> str:
-    """A pending transfer in one sentence for people."""
-    return (f"transfer {p['id']}: {yuan(p['amount_fen'])} of voucher {p['voucher']} "
-            f"(debtor {addr(p['debtor'])}) from {addr(p['holder'])} to {addr(p['to'])}, "
-            f"contract {p['contract_ref']}; {p['status']}, to be signed by "
-            f"{show_time(p['sign_by_ms'])}")
 
 
 @verbs.command("transfer")
@@ -138,20 +131,22 @@ def transfers_verb(w: Wallet, status: str, every: bool) -> None:
 
 @verbs.command("transfer-sign")
 @click.argument("transfer_id")
+@click.option("--yes", is_flag=True, help="sign without asking (after the review screen)")
 @signing_checks
 @tx_options
 @pass_wallet
-def transfer_sign(w: Wallet, transfer_id: str, trust_file: Path | None, no_verify: bool,
-                  out: Path | None, expires_in: int | None) -> None:
+def transfer_sign(w: Wallet, transfer_id: str, yes: bool, trust_file: Path | None,
+                  no_verify: bool, out: Path | None, expires_in: int | None) -> None:
     """Sign for the transfer TRANSFER_ID offered to you (签收): the reserved part becomes
     yours, the debtor is notified, the transferor owes the fee. The reserved voucher is
-    proven first against a header your light client verified (--no-verify skips it)."""
+    proven first against a header your light client verified (--no-verify skips it),
+    then the review screen asks `Sign this?` (--yes: without asking)."""
     tid = parse_transfer_id(transfer_id)
     offer = w.client.transfer(tid.hex())
-    click.echo(pending_text(offer), err=True)
-    verify_offered(w, offer, trust_file, no_verify)
+    proof = verify_offered(w, offer, trust_file, no_verify)
     warn_if_listed(w, offer["debtor"])
-    w.transact("transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in)
+    sign_reviewed(w, "transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in,
+                  yes, proof)
 
 
 @verbs.command("transfer-refuse")

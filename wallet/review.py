@@ -1,0 +1,249 @@
+"""One review screen before every signature: what the transaction's bytes say, in words,
+then `Sign this? [y/N]`.
+
+The screen is made from the decoded transaction alone (never from a draft file's text):
+the operation in words (wallet/review_words.py), the voucher it is about with its debtor,
+due date, pledge and reservation (proven against a verified header when the caller
+proved it, wallet/checks.py; else as the node shows it, and marked so), the service fee
+the operation charges and to whom (contracts/fees.py), and who must sign and who has.
+Every verb that signs what another member drafted or offered (`sign`, `accept`,
+`transfer-sign`, `setoff consent`, `member rotate-key`) shows it through
+`review_and_confirm`, and signs only on a yes: `--yes` for scripts; a run with no
+terminal to ask on and no `--yes` is refused (`wallet.unconfirmed`), an answer other
+than yes signs nothing (`wallet.declined`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from contracts import fees
+from contracts.codec import to_json
+from contracts.contract import Registry
+from contracts.errors import LedgerError
+from contracts.identity import short
+from contracts.ledger import required_signers, resolve, sign_transaction
+from contracts.tx import Transaction, payload_id
+from wallet.proven import VoucherProof
+from wallet.review_words import Look, accepted_quote, due, ident, money, operation_lines
+from wallet.units import percent
+
+QUESTION = "Sign this?"
+
+
+@dataclass(frozen=True)
+class Fee:
+    """A service fee an operation charges: to `payer`, of `kind` (a rate of the schedule)
+    on `base_fen`; None when the base is not known before it commits."""
+
+    payer: bytes
+    kind: str
+    base_fen: int | None
+
+
+def _transfer_fee(look: Look, b: Any) -> Fee | None:
+    t = look.record("transfer", b.transfer)
+    return None if t is None else Fee(bytes.fromhex(t["holder"]), "transfer", t["amount_fen"])
+
+
+def _acceptance_fee(look: Look, b: Any) -> Fee:
+    """An accepted quote registers a pledge of the reserved claim (the pledge rate on it)
+    or sells it (the transfer rate), as the request's kind says; the holder owes it."""
+    found = accepted_quote(look, b)
+    if found is None:
+        return Fee(b.holder, "transfer or pledge", None)
+    request = found[0]
+    kind = "pledge" if request["kind"] == "pledge_loan" else "transfer"
+    return Fee(b.holder, kind, request["amount_fen"])
+
+
+# (contract, operation) → the fee it charges when it commits (contracts/fees.py: each
+# change of holder owes the transfer rate of the amount moved, charged to the member that
+# moves it; a pledge owes the pledge rate of the whole state pledged, charged to its
+# holder). `voucher` is the state the screen shows, when it has one.
+FEES: dict[tuple[str, str], Callable[[Look, Any, dict | None], Fee | None]] = {
+    ("transfer", "transfer"): lambda look, b, v: Fee(b.holder, "transfer", b.amount_fen),
+    ("transfer", "offer"): lambda look, b, v: Fee(b.holder, "transfer", b.amount_fen),
+    ("transfer", "sign"): lambda look, b, v: _transfer_fee(look, b),
+    ("payment", "pay"): lambda look, b, v: Fee(b.payer, "transfer", b.amount_fen),
+    ("acquisition", "exercise"): lambda look, b, v: Fee(b.holder, "transfer", b.amount_fen),
+    ("sale", "sell"): lambda look, b, v: Fee(b.seller, "transfer", b.amount_fen),
+    ("pledge", "create"): lambda look, b, v: Fee(b.holder, "pledge",
+                                                 None if v is None else v["amount_fen"]),
+    ("financing", "accept"): lambda look, b, v: _acceptance_fee(look, b),
+}
+
+
+def fee_lines(look: Look, contract: str, operation: str, body: Any,
+              voucher: dict | None) -> list[str]:
+    """The fee line: what the signer (look.me) will be charged, or who is, or none."""
+    rule = FEES.get((contract, operation))
+    fee = None if rule is None else rule(look, body, voucher)
+    if fee is None:
+        return ["Fee: none charged by this operation."] if rule is None else \
+            ["Fee: a service fee is charged when it commits; the node did not show how much."]
+    schedule = look.ask("fee_schedule")
+    rates = {k: schedule.get(f"{k}_bp") for k in ("transfer", "pledge")} \
+        if isinstance(schedule, dict) else {}
+    payer = "you" if fee.payer == look.me else look.who(fee.payer)
+    rate = rates.get(fee.kind)
+    if rate is None:
+        return [f"Fee: {payer} will owe the {fee.kind} fee of the schedule in force"
+                + ("" if rates else " (the node did not show the schedule)") + "."]
+    if rate == 0:
+        return [f"Fee: none (the {fee.kind} fee rate is 0)."]
+    if fee.base_fen is None:
+        return [f"Fee: {payer} will owe the {fee.kind} fee, {percent(rate)} of the amount."]
+    owed = fees.fee_for(fee.base_fen, rate)
+    return [f"Fee: {payer} will owe {money(owed)}, the {fee.kind} fee of {percent(rate)} on "
+            f"{money(fee.base_fen)}" + ("." if fee.payer == look.me else "; you owe none.")]
+
+
+def voucher_of(look: Look, body: Any) -> bytes | None:
+    """The voucher state an operation is about: its body's, a pending transfer's, a
+    pledge's."""
+    voucher = getattr(body, "voucher", None)
+    if isinstance(voucher, bytes):
+        return voucher
+    if isinstance(getattr(body, "quote", None), bytes):  # a financing acceptance
+        found = accepted_quote(look, body)
+        return None if found is None else bytes.fromhex(found[0]["voucher"])
+    for field, method in (("transfer", "transfer"), ("pledge", "pledge")):
+        named = getattr(body, field, None)
+        if isinstance(named, bytes):
+            found = look.record(method, named)
+            if found and isinstance(found.get("voucher"), str):
+                return bytes.fromhex(found["voucher"])
+    return None
+
+
+def voucher_lines(look: Look, voucher_id: bytes, proof: VoucherProof | None
+                  ) -> tuple[list[str], dict | None]:
+    """The voucher section and the state it shows (as the API's JSON of the record)."""
+    if proof is not None and proof.voucher_id == voucher_id and proof.voucher is not None:
+        v: dict | None = to_json(proof.voucher)
+        source = f"proven at height {proof.height} against block {short(proof.block_id)}"
+        pledge = None if proof.pledge is None or proof.pledge.record is None \
+            else to_json(proof.pledge.record)
+    else:
+        v = look.record("voucher", voucher_id)
+        source = "as the node shows it, not proven"
+        pledge = None
+        if v is not None and v.get("pledge"):
+            pledge = look.record("pledge", bytes.fromhex(v["pledge"]))
+    if v is None:
+        return [f"Voucher {ident(voucher_id)}: the node did not show it."], None
+    lines = [f"Voucher {ident(voucher_id)} ({source}):",
+             f"  debtor    {look.who(v['debtor'])}",
+             f"  holder    {look.who(v['holder'])}",
+             f"  amount    {money(v['amount_fen'])}, {v['status']}",
+             f"  due by    {due(v['due_ms'])}"
+             + (", overdue" if v.get("overdue_since_ms") is not None else "")
+             + (f", extended ×{v['extensions_used']}" if v.get("extensions_used") else "")]
+    if v.get("pledge"):
+        lines.append(f"  pledge    {ident(bytes.fromhex(v['pledge']))}" + (
+            "" if pledge is None else f": to bank {look.who(pledge['bank'])}, securing "
+            f"{money(pledge['secured_fen'])}, {pledge['status']}"))
+    else:
+        lines.append("  pledge    none")
+    reserved = v.get("reserved_by")
+    lines.append(f"  reserved  by {ident(bytes.fromhex(reserved))} until it is decided"
+                 if reserved else "  reserved  no")
+    record = None if proof is None or proof.voucher_id != voucher_id \
+        or proof.debtor_record is None else proof.debtor_record.record
+    if record is not None:  # the debtor's standing, proven with the voucher
+        lines.append(f"  debtor's record: {money(record.outstanding_fen)} outstanding, "
+                     f"{record.overdue_vouchers} overdue, {record.late_confirmations} late "
+                     "confirmations")
+    return lines, v
+
+
+def signer_lines(look: Look, registry: Registry, tx: Transaction) -> list[str]:
+    """Who must sign, each marked signed or to sign (a member's signature counts by the
+    key its directory entry names, or by its address)."""
+    keys = {s.signer for s in tx.signatures}
+    lines = ["Signers:"]
+    for address in required_signers(registry, tx):
+        member = look.member(address)
+        current = bytes.fromhex(member["key"]) if member and member.get("key") else address
+        done = address in keys or current in keys
+        lines.append(f"  {look.who(address)}: {'signed' if done else 'to sign'}")
+    return lines
+
+
+def review_screen(registry: Registry, tx: Transaction, look: Look,
+                  proof: VoucherProof | None = None) -> list[str]:
+    """The review screen of `tx` as lines: the operation in words, the voucher, the fee,
+    the signers."""
+    contract, _, body = resolve(registry, tx)
+    p = tx.payload
+    lines = [f"Transaction {short(payload_id(p))}: {contract.name} v{contract.version} "
+             f"{p.operation} on chain {p.chain_id}, valid until height {p.expiry_height:,}"]
+    lines += ["  " + line if not line.startswith("  ") else line
+              for line in operation_lines(look, contract.name, p.operation, body)]
+    voucher = None
+    voucher_id = voucher_of(look, body)
+    if voucher_id is not None:
+        section, voucher = voucher_lines(look, voucher_id, proof)
+        lines += section
+    lines += fee_lines(look, contract.name, p.operation, body, voucher)
+    lines += signer_lines(look, registry, tx)
+    return lines
+
+
+# ------------------------------------------------------------------ asking
+
+
+def interactive() -> bool:
+    """Whether there is somebody at a terminal to ask."""
+    return sys.stdin.isatty()
+
+
+def confirm(yes: bool, question: str = QUESTION) -> None:
+    """Go on only on a yes: `yes` given (--yes), or answered at the terminal."""
+    if yes:
+        return
+    if not interactive():
+        raise LedgerError("wallet.unconfirmed",
+                          "not signed: no terminal to ask on; read the review above and "
+                          "run again with --yes to sign without asking")
+    if not click.confirm(question, default=False, err=True):
+        raise LedgerError("wallet.declined", "not signed: you answered no")
+
+
+def wallet_look(w: Any) -> Look:
+    """A Look through the wallet's node client, for the wallet's member."""
+    try:
+        client = w.client
+    except LedgerError:  # no node to ask (a bad --node): review from the bytes alone
+        client = None
+    return Look(client, w.address())
+
+
+def review_and_confirm(w: Any, tx: Transaction, yes: bool,
+                       proof: VoucherProof | None = None, question: str = QUESTION) -> None:
+    """Show `tx`'s review screen on stderr and go on only on a yes (`confirm`)."""
+    click.echo("\n".join(review_screen(w.registry, tx, wallet_look(w), proof)), err=True)
+    confirm(yes, question)
+
+
+def sign_reviewed(w: Any, contract: str, operation: str, body: Any, out: Any,
+                  expires_in: int | None, yes: bool, proof: VoucherProof | None = None
+                  ) -> None:
+    """An operation the member signs alone in answer to another's (签收 of an offer, consent
+    to a round): with `out` an unsigned draft as `Wallet.transact` writes it (nothing is
+    signed, nothing asked); otherwise the review screen, a yes, then signed, submitted
+    and waited for."""
+    if out is not None:
+        w.transact(contract, operation, body, out, expires_in)
+        return
+    tx = w.new_transaction(contract, operation, body, expires_in)
+    if list(required_signers(w.registry, tx)) != [w.address()]:
+        w.transact(contract, operation, body, out, expires_in)  # says who else must sign
+        return
+    review_and_confirm(w, tx, yes, proof)
+    w.submit_and_wait(sign_transaction(tx, w.signer()), wait=True)
