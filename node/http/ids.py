@@ -1,0 +1,35 @@
+"""Ids by prefix: GET /v1/ids/{kind}?prefix=HEX answers
+
+    {"kind", "prefix", "matches": [{"id", "record"}], "more"}
+
+the records of a provable kind (contracts.record_proofs) whose id starts with `prefix`
+(8 hex digits at least) and that the caller may read, at most 10, in id order; `more`:
+the answer stopped before the end of the scan. The wallet resolves an abbreviated id
+with it. A prefix that matches only records the caller may not read answers no match,
+as one that matches nothing (contracts.id_prefixes).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from contracts.codec import to_json
+from contracts.id_prefixes import ids_with_prefix
+from contracts.record_proofs import provable
+from node.http.params import NODE, bad_request
+from node.http.reads import reader
+
+
+async def get_ids(request: web.Request) -> web.Response:
+    """The ids of one kind the caller may read that start with `prefix`."""
+    caller = reader(request)
+    kind = provable(request.match_info["kind"])
+    prefix = request.query.get("prefix")
+    if prefix is None:
+        raise bad_request("missing_parameter", "give prefix= (8 or more hex digits)")
+    matches, more = ids_with_prefix(request.app[NODE].store, caller, kind, prefix)
+    return web.json_response({
+        "kind": kind.kind, "prefix": prefix.lower(),
+        "matches": [{"id": m.record_id.hex(), "record": to_json(m.record)} for m in matches],
+        "more": more,
+    })
