@@ -41,6 +41,7 @@ from node.http.explorer import add_explorer
 from node.http.financing import get_request as get_financing_request
 from node.http.financing import list_requests as list_financing_requests
 from node.http.headers import get_genesis_header, get_headers
+from node.http.ids import get_ids
 from node.http.members import (
     get_application,
     get_document,
@@ -58,7 +59,6 @@ from node.http.ops import get_health, get_metrics, get_ready, measured
 from node.http.params import API_LOG, MAX_BODY_BYTES, NODE, errors_as_json
 from node.http.plan import PLANNER, Planner, finish_plans, get_setoff_plan
 from node.http.products import get_product, list_products
-from node.http.ids import get_ids
 from node.http.proofs import get_record_proof
 from node.http.reports import add_reports
 from node.http.sales import get_sale, list_sales
