@@ -11,13 +11,13 @@ from rich.table import Table
 from contracts import setoff
 from contracts.codec import encode
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
 from contracts.ledger import sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS
+from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import SUBMIT_EXPIRY_BLOCKS, Wallet, pass_wallet
 from wallet.tables import fixed, money, more
-from wallet.units import DATE_HELP, hex32, parse_due, parse_yuan, show_time, yuan
+from wallet.units import DATE_HELP, parse_due, parse_yuan, show_time, yuan
 from wallet.verbs.options import tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -31,13 +31,14 @@ def setoff_group() -> None:
     every member concerned consents, the last consent executes the round."""
 
 
-def exclusions(texts: tuple[str, ...]) -> list[str]:
-    """--exclude values (repeated, or comma separated) as checked addresses."""
-    return sorted({parse_address(part).hex() for text in texts for part in text.split(",")})
+def exclusions(w: Wallet, texts: tuple[str, ...]) -> list[str]:
+    """--exclude values (repeated, or comma separated) as checked addresses (each a member's
+    address, its prefix or its name: wallet/resolve.py)."""
+    return sorted({address_of(w, part).hex() for text in texts for part in text.split(",")})
 
 
-def round_id(text: str) -> bytes:
-    return hex32(text, "a round id")
+def round_id(w: Wallet, text: str) -> bytes:
+    return record_id(w, "setoff_round", text)
 
 
 @setoff_group.command("limit")
@@ -133,7 +134,7 @@ def run_rows(plan: dict) -> list[tuple[str, str]]:
 @pass_wallet
 def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
     """The optimal set-off of the debts now, and the rounds it would propose."""
-    plan = w.client.setoff_plan(exclusions(exclude))
+    plan = w.client.setoff_plan(exclusions(w, exclude))
     w.emit(plan, lambda c: show_plan(c, plan))
 
 
@@ -148,7 +149,7 @@ def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
 @pass_wallet
 def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int | None) -> None:
     """As the agency, propose the plan's rounds: one transaction per round."""
-    plan = w.client.setoff_plan(exclusions(exclude))
+    plan = w.client.setoff_plan(exclusions(w, exclude))
     if plan.get("run", {}).get("batches"):
         # The rounds are the optimum of what the run leaves; proposed first, they would
         # lock debts the run's batches reduce.
@@ -243,7 +244,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     """As the agency, execute the plan's run over the debts of members with a mandate:
     open a run (or continue the open one), submit its batches (each a circulation, so every
     prefix keeps each net position), wait for them to commit, and close it."""
-    plan = w.client.setoff_plan(exclusions(exclude), run_batches=True)
+    plan = w.client.setoff_plan(exclusions(w, exclude), run_batches=True)
     status = w.client.status()
     me = w.key()
     batches = plan["run_batches"]
@@ -330,7 +331,7 @@ def ask_text(r: dict, member: str | None) -> str:
 @pass_wallet
 def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
     """Set-off rounds concerning you (or --member), and what each asks of you."""
-    who = (parse_address(member).hex() if member
+    who = (address_of(w, member).hex() if member
            else w.address().hex() if w.key_path or not only_open else None)
     found = w.client.setoff_rounds(member=who, status="open" if only_open else None)
 
@@ -353,8 +354,8 @@ def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
 @pass_wallet
 def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
     """ROUND's result: cleared, remaining, bound, its legs, and who has yet to consent."""
-    r = w.client.setoff_round(round_id(round_).hex(),
-                              None if member is None else parse_address(member).hex())
+    r = w.client.setoff_round(round_id(w, round_).hex(),
+                              None if member is None else address_of(w, member).hex())
 
     def show(console: Console) -> None:
         console.print(f"round {r['round_no']} {r['id']}: [bold]{r['status']}[/bold]",
@@ -398,7 +399,7 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
 @pass_wallet
 def setoff_consent(w: Wallet, round_: str, out: Path | None, expires_in: int | None) -> None:
     """Consent to ROUND; the last member's consent executes it."""
-    body = setoff.Consent(w.address(), round_id(round_))
+    body = setoff.Consent(w.address(), round_id(w, round_))
     w.transact("setoff", "consent", body, out, expires_in)
 
 
@@ -410,5 +411,5 @@ def setoff_consent(w: Wallet, round_: str, out: Path | None, expires_in: int | N
 def setoff_refuse(w: Wallet, round_: str, reason: str, out: Path | None,
                   expires_in: int | None) -> None:
     """Refuse ROUND: it ends with nothing changed."""
-    body = setoff.Refuse(w.address(), round_id(round_), reason)
+    body = setoff.Refuse(w.address(), round_id(w, round_), reason)
     w.transact("setoff", "refuse", body, out, expires_in)
