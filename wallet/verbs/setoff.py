@@ -13,6 +13,7 @@ from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.ledger import sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS
+from wallet.exits import Pending
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import SUBMIT_EXPIRY_BLOCKS, Wallet, pass_wallet
@@ -169,6 +170,8 @@ def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: 
                               me)
         try:
             view = w.commit(tx)
+        except Pending:
+            raise  # exit status 4, naming the round's transaction to check
         except LedgerError as e:
             done = ", ".join(p["id"] for p in proposed) or "none"
             raise LedgerError(e.code, f"{e.message} (round {number} of {len(plan['rounds'])}; "
@@ -265,6 +268,9 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
                 view = w.wait_committed(tx_id)
                 results.append({"batch": number, "id": tx_id, "status": view["status"],
                                 "height": view.get("height"), "cleared_fen": cleared_fen})
+            except Pending:  # may still commit: `tx show` tells
+                results.append({"batch": number, "id": tx_id, "status": "pending",
+                                "cleared_fen": cleared_fen})
             except LedgerError as e:  # a batch is a circulation: the others stand alone
                 results.append({"batch": number, "id": tx_id, "status": "rejected",
                                 "error": e.code, "message": e.message, "cleared_fen": 0})
