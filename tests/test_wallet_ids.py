@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from contracts import transfer
 from contracts.contract import default_registry
+from contracts.errors import LedgerError
 from contracts.ledger import make_transaction
 from wallet import session
 from wallet.cli import main
@@ -133,6 +134,17 @@ def test_a_whole_id_is_taken_as_it_is_without_a_lookup(node: Node) -> None:
     result = run("lineage", whole.upper())
     assert result.exit_code == 0, result.output
     assert node.asked == [("lineage", whole)]
+
+
+def test_a_node_that_does_not_resolve_prefixes_asks_for_the_whole_id(
+        node: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_route(kind: str, prefix: str) -> dict:
+        raise LedgerError("not_found", f"no route GET /v1/ids/{kind}")
+
+    monkeypatch.setattr(node, "ids", no_route)  # a light node's API
+    result = run("lineage", V3[:8])
+    assert result.exit_code == EXIT_ERROR
+    assert error_of(result)["code"] == "wallet.no_prefixes"
 
 
 # ------------------------------------------------------------------ members

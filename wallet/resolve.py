@@ -97,6 +97,19 @@ def ambiguous(kind: str, text: str, candidates: Iterable[str], more: bool) -> Le
         "read; give more digits of the one you mean:\n  " + "\n  ".join(listed))
 
 
+def ids_of(client: IdClient, kind: str, prefix: str) -> dict:
+    """The node's answer to GET /v1/ids/{kind}; `wallet.no_prefixes` from a node that
+    has no such route (a light node: it holds its member's records only)."""
+    try:
+        return client.ids(kind, prefix)
+    except LedgerError as e:
+        if e.code != "not_found" or "no route" not in e.message:
+            raise
+        raise LedgerError("wallet.no_prefixes",
+                          "this node does not resolve ids by prefix (a light node does "
+                          "not): give the whole id (64 hex digits)") from None
+
+
 def resolve_id(client: IdClient, kind: str, text: str) -> bytes:
     """The id of the one record of `kind` (a kind of contracts.record_proofs) that `text`
     names: a whole id as it is; a prefix (with or without the tables' `…last`), the one
@@ -105,7 +118,7 @@ def resolve_id(client: IdClient, kind: str, text: str) -> bytes:
     if WHOLE.fullmatch(text):
         return bytes.fromhex(text)
     prefix, last = split(text, kind)
-    answer = client.ids(kind, prefix)
+    answer = ids_of(client, kind, prefix)
     matches = [m for m in answer["matches"] if m["id"].endswith(last)]
     more = bool(answer.get("more"))
     if not matches and not more:
@@ -192,7 +205,7 @@ def any_record_id(w: HasClient, kinds: tuple[str, ...], text: str) -> bytes:
     found: list[str] = []
     more = False
     for kind in kinds:
-        answer = w.client.ids(kind, prefix)
+        answer = ids_of(w.client, kind, prefix)
         more = more or bool(answer.get("more"))
         found += [describe(kind, m) for m in answer["matches"] if m["id"].endswith(last)]
     if not found and not more:
