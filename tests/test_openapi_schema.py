@@ -505,6 +505,7 @@ def known_reads(w: World) -> list[tuple[str, dict[str, str], dict[str, str]]]:
         ("/v1/proofs/{kind}/{id}", {"kind": "setoff_usage",
                                     "id": i("run") + a("supplier")}, {}),
         ("/v1/proofs/{kind}/{id}", {"kind": "holder_totals", "id": a("bank")}, {}),
+        ("/v1/ids/{kind}", {"kind": "member"}, {"prefix": a("bank")[:10]}),
         # credit limits and the blacklist
         ("/v1/credit/debtors/{address}", {"address": a("core")}, {}),
         ("/v1/credit/exposures/{funder}/{debtor}", {"funder": a("bank"), "debtor": a("core")},

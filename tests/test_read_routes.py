@@ -278,6 +278,10 @@ def samples(api: Api) -> dict[str, Sample]:
                                  "grantee"),
         "GET /v1/evidence": Sample("/v1/evidence", "evidence"),
         "GET /v1/proofs/{kind}/{id}": Sample(f"/v1/proofs/voucher/{v.id.hex()}", "voucher"),
+        # Ids by prefix: a caller the voucher's rule refuses gets no match (tested apart
+        # in tests/test_id_prefixes.py), so the sample is the member directory's.
+        "GET /v1/ids/{kind}": Sample(
+            f"/v1/ids/member?prefix={r['member'].address.hex()[:10]}", "member"),
         "GET /v1/openapi.json": Sample("/v1/openapi.json", None),
         "GET /health": Sample("/health", None),
         "GET /ready": Sample("/ready", None),

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -367,3 +368,35 @@ def test_a_member_rotates_its_key_through_the_wallet_and_keeps_its_address(n: Ne
     assert n.ok("rotator", "address")["address"] == address
     assert n.ok("rotator", "member", address)["key"] == rotated["key"] != address
     assert old.exists()
+
+
+# ------------------------------------------------------------------ ids and names as typed
+
+
+def test_ids_and_names_as_people_type_them_and_a_pending_submission_exits_4(n: Net) -> None:
+    """wallet/resolve.py against a real node (GET /v1/ids/{kind}), and wallet/exits.py."""
+    voucher = n.issue("1000.00")
+    for text in (voucher[:10], f"{voucher[:8]}…{voucher[-4:]}", voucher):
+        shown = n.ok("supplier", "lineage", text)
+        assert shown["voucher"]["id"] == voucher
+    # A member who may not read the voucher learns nothing of it from a prefix.
+    hidden = n.run("merchant", "lineage", voucher[:10])
+    assert hidden.returncode == 1
+    assert json.loads(hidden.stdout)["error"]["code"] == "wallet.unknown_id"
+    short = n.run("supplier", "lineage", voucher[:7])
+    assert short.returncode == 1
+    assert json.loads(short.stdout)["error"]["code"] == "wallet.short_id"
+    # Members by name (either case) and by a prefix of their address.
+    assert n.ok("supplier", "record", "CORE")["debtor"] == n.a["core"]
+    assert n.ok("supplier", "record", n.a["core"][:8])["debtor"] == n.a["core"]
+    # Submitted, not committed within a wait of 0 s: exit 4 with the id to check later.
+    pending = n.run("supplier", "--wait", "0", "split", voucher[:12], "--amounts", "400,600")
+    assert pending.returncode == 4, pending.stderr
+    error = json.loads(pending.stdout)["error"]
+    assert error["code"] == "wallet.pending" and "tx show" in error["check"]
+    for _ in range(100):
+        view = n.ok("supplier", "tx", "show", error["id"])
+        if view["status"] == "committed":
+            break
+        time.sleep(0.1)
+    assert view["status"] == "committed"

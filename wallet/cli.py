@@ -9,6 +9,7 @@ people), wallet/envelopes.py (confidential documents) and wallet/verbs/options.p
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,16 @@ import click
 from contracts.errors import LedgerError
 from contracts.proofs import ProofError
 from wallet.envelopes import envelope_of
+from wallet.exits import (
+    EXIT_ERROR,
+    EXIT_PENDING,
+    EXIT_PROOF_FAILED,
+    EXIT_USAGE,
+    HELP_EPILOG,
+    Pending,
+)
 from wallet.keys import write_key_store
-from wallet.session import DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
+from wallet.session import COMMIT_WAIT_S, DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
 from wallet.units import parse_amounts, parse_due, parse_yuan, show_due
 from wallet.verbs import (
     agent,
@@ -48,32 +57,58 @@ from wallet.verbs import (
 )
 
 # Names other code and the tests import from here.
-__all__ = ["DRAFT_EXPIRY_BLOCKS", "SUBMIT_EXPIRY_BLOCKS", "Wallet", "envelope_of",
-           "main", "parse_amounts", "parse_due", "parse_yuan", "show_due", "write_key_store"]
+__all__ = ["DRAFT_EXPIRY_BLOCKS", "EXIT_PENDING", "EXIT_PROOF_FAILED", "SUBMIT_EXPIRY_BLOCKS",
+           "Wallet", "envelope_of", "main", "parse_amounts", "parse_due", "parse_yuan",
+           "show_due", "write_key_store"]
 
 FAMILIES = (keys, membership, issuance, vouchers, transfers, registry, redemption, products,
             fees, obligations, setoff, drafts, queries, documents, governance, nodes, light,
             financing, sales, credit, reports, supervision, agent)
 
 
-# A proof that does not verify (a node's answer, header or certificate refused by the
-# light client) exits apart from every other error, so that scripts tell them apart.
-EXIT_PROOF_FAILED = 3
+def exit_status(error: LedgerError) -> int:
+    """The exit status of an error (wallet/exits.py): a proof that does not verify and a
+    submission still pending exit apart from every other error, so that scripts tell
+    them apart."""
+    if isinstance(error, ProofError):
+        return EXIT_PROOF_FAILED
+    return EXIT_PENDING if isinstance(error, Pending) else EXIT_ERROR
+
+
+def error_json(code: str, message: str, error: Exception | None = None) -> str:
+    """An error as --json prints it on stdout: {"error": {"code", "message"}}, and a
+    pending transaction's id and the command that checks it."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if isinstance(error, Pending):
+        body.update(id=error.tx_id, check=error.check)
+    return json.dumps({"error": body}, ensure_ascii=False, indent=2)
 
 
 class Main(click.Group):
-    """Every ledger error becomes `error: code: message` on stderr and exit status 1
-    (EXIT_PROOF_FAILED for a proof.* refusal of the light client)."""
+    """Every ledger error becomes `error: code: message` on stderr and its exit status
+    (wallet/exits.py); with --json it is also printed on stdout as JSON, and so is a
+    usage error (code `wallet.usage`, exit status 2)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as e:
             click.echo(f"error: {e.code}: {e.message}", err=True)
-            sys.exit(EXIT_PROOF_FAILED if isinstance(e, ProofError) else 1)
+            if as_json(ctx):
+                click.echo(error_json(e.code, e.message, e))
+            sys.exit(exit_status(e))
+        except click.UsageError as e:
+            if as_json(ctx):
+                click.echo(error_json("wallet.usage", e.format_message()))
+            assert e.exit_code == EXIT_USAGE
+            raise
 
 
-@click.group(cls=Main)
+def as_json(ctx: click.Context) -> bool:
+    return isinstance(ctx.obj, Wallet) and ctx.obj.as_json
+
+
+@click.group(cls=Main, epilog=HELP_EPILOG)
 @click.option("--node", envvar="CLAIMLEDGER_NODE", default="http://127.0.0.1:8701",
               show_default=True, help="the node's name in network.toml or its API's URL "
               "(or $CLAIMLEDGER_NODE); plain http to a loopback address only")
@@ -88,11 +123,20 @@ class Main(click.Group):
 @click.option("--key", "key_path", envvar="CLAIMLEDGER_KEY", type=click.Path(path_type=Path),
               help="your key store (or $CLAIMLEDGER_KEY)")
 @click.option("--json", "as_json", is_flag=True, help="JSON output for scripts")
+@click.option("--wait", "wait_s", envvar="CLAIMLEDGER_WAIT", type=click.FloatRange(0, 3600),
+              default=COMMIT_WAIT_S, show_default=True, metavar="SECONDS",
+              help="how long a submission waits for its commit before exiting 4 (pending; "
+              "or $CLAIMLEDGER_WAIT)")
 @click.pass_context
 def main(ctx: click.Context, node: str, network_path: Path | None, ca_file: Path | None,
-         key_path: Path | None, as_json: bool) -> None:
-    """Sign and submit Claimledger transactions; query vouchers."""
+         key_path: Path | None, as_json: bool, wait_s: float) -> None:
+    """Sign and submit Claimledger transactions; query vouchers.
+
+    Ids: wherever a command takes an id, its first 8 or more hex digits do (or the
+    `1a2b3c4d…9f0e` the tables print), if they name one record you may read; a member
+    is also named by its address's first digits or by its name."""
     ctx.obj = Wallet(node, key_path, as_json, network_path, ca_file)
+    ctx.obj.wait_s = wait_s
 
 
 for family in FAMILIES:

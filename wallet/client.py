@@ -151,6 +151,12 @@ class Client:
         extra = None if draft is None else {DRAFT_HEADER: draft.hex()}
         return self._call(f"/v1/proofs/{kind}/{record_id}", extra_headers=extra)
 
+    def ids(self, kind: str, prefix: str) -> dict:
+        """The ids of `kind` (a kind of GET /v1/proofs) that start with `prefix` (8+ hex
+        digits) among the records you may read: `matches` ({"id", "record"}, at most
+        10), `more`."""
+        return self._call(f"/v1/ids/{kind}", prefix=prefix)
+
     # -------------------------------------------------------------- members and issuance
 
     def member(self, address: str) -> dict:

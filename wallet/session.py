@@ -24,6 +24,7 @@ from wallet.agent import agent_for
 from wallet.client import Client
 from wallet.endpoint import node_endpoint
 from wallet.envelopes import OwnDocument, open_document, read_document
+from wallet.exits import Pending
 from wallet.files import write_private
 from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.sentences import show_documents, show_tx
@@ -52,6 +53,7 @@ class Wallet:
         self.registry = default_registry()
         self._key: KeyPair | None = None
         self._signer: MemberSigner | None = None
+        self.wait_s: float = COMMIT_WAIT_S  # how long a submission waits for its commit
 
     @property
     def client(self) -> Client:
@@ -212,22 +214,24 @@ class Wallet:
                 "expiry_height": p.expiry_height}
 
     def commit(self, tx: Transaction) -> dict:
-        """Submit a signed transaction and wait for its commit (at most COMMIT_WAIT_S); its
-        view. A refusal raises the ledger's error."""
+        """Submit a signed transaction and wait for its commit (at most `wait_s`); its
+        view. A refusal raises the ledger's error; no commit in time raises `Pending`."""
         return self.wait_committed(self.client.submit(encode(tx))["id"])
 
     def wait_committed(self, tx_id: str) -> dict:
-        """The view of a submitted transaction once committed (or after COMMIT_WAIT_S);
-        a refusal raises the ledger's error."""
-        view: dict = {"id": tx_id, "status": "pending"}
-        deadline = time.monotonic() + COMMIT_WAIT_S
-        while time.monotonic() < deadline:
-            view = self.client.tx(tx_id, wait_ms=5000)
+        """The view of a submitted transaction once committed; a refusal raises the
+        ledger's error, and no commit within `wait_s` (asked at least once) `Pending`
+        (wallet.exits: exit status 4), naming the transaction to check later."""
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            view = self.client.tx(tx_id, wait_ms=max(0, min(5000, left_ms)))
             if view["status"] == "rejected":
                 raise LedgerError(view["error"]["code"], view["error"]["message"])
             if view["status"] == "committed":
-                break
-        return view
+                return view
+            if time.monotonic() >= deadline:
+                raise Pending(tx_id, self.wait_s)
 
     def submit_and_wait(self, tx: Transaction, wait: bool,
                         attached: list[dict] | None = None) -> None:

@@ -41,6 +41,7 @@ from node.http.explorer import add_explorer
 from node.http.financing import get_request as get_financing_request
 from node.http.financing import list_requests as list_financing_requests
 from node.http.headers import get_genesis_header, get_headers
+from node.http.ids import get_ids
 from node.http.members import (
     get_application,
     get_document,
@@ -200,6 +201,8 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/nodes/proposals": Reads("record", ("node",)),
     # Any provable kind (contracts.record_proofs.PROVABLE), each by its read rule.
     "GET /v1/proofs/{kind}/{id}": Reads("record", PROOF_READS),
+    # Ids of any provable kind by prefix, only those the caller reads (node/http/ids.py).
+    "GET /v1/ids/{kind}": Reads("record", PROOF_READS),
     "GET /v1/openapi.json": Reads("open"),
     # The operator's: liveness and readiness (ok or a code), and the node's own figures
     # for Prometheus (clients on a private address only: node/http/ops.py).
@@ -341,6 +344,7 @@ def make_app(node: Node, submit_limit: SubmitLimit | None = None,
         web.get("/v1/nodes", get_nodes),
         web.get("/v1/nodes/proposals", list_proposals),
         web.get("/v1/proofs/{kind}/{id}", get_record_proof),
+        web.get("/v1/ids/{kind}", get_ids),
         web.get("/v1/openapi.json", get_openapi),
         web.get("/health", get_health),
         web.get("/ready", get_ready),

@@ -649,6 +649,29 @@ def proof_paths() -> dict[str, Any]:
         f"{ids}. An id of another length: 400 request.bad_id.")}
 
 
+def id_paths() -> dict[str, Any]:
+    """GET /v1/ids/{kind} (node/http/ids.py): ids by prefix, the caller's readable only."""
+    longest = max(p.id_bytes for p in PROVABLE.values())
+    match = {"type": "object", "required": ["id", "record"], "properties": {
+        "id": {"type": "string", "pattern": "^[0-9a-f]+$"},
+        "record": {"type": "object", "description": "the record, as its own route shows "
+                   "its fields"}}}
+    return {"/v1/ids/{kind}": _get(
+        "The ids of a kind of record that start with a prefix, among those the caller reads",
+        [_path_id("kind", "a kind of record kept whole at one state key", enum(PROVABLE)),
+         _query("prefix", "the id's first hex digits (at least 8)",
+                {"type": "string", "pattern": f"^[0-9a-fA-F]{{8,{2 * longest}}}$"},
+                required=True)],
+        _json({"type": "object", "required": ["kind", "prefix", "matches", "more"],
+               "properties": {"kind": {"type": "string"}, "prefix": {"type": "string"},
+                              "matches": {"type": "array", "maxItems": 10, "items": match},
+                              "more": {"type": "boolean"}}},
+              "at most 10 matches in id order; more: the scan stopped before its end"), 400,
+        more={"404": _json(ERROR, "proof.unknown_kind: not a kind of record kept by id")},
+        description="A record the caller may not read is never a match, so that a prefix "
+        "tells nothing of ids the caller does not read (contracts/id_prefixes.py).")}
+
+
 def operator_paths() -> dict[str, Any]:
     """/health, /ready and /metrics (node/http/ops.py)."""
     return {
@@ -939,6 +962,7 @@ def _document() -> dict[str, Any]:
             **explorer_paths(),
             **report_paths(),
             **proof_paths(),
+            **id_paths(),
             **credit_paths(),
             **operator_paths(),
             "/v1/openapi.json": {"get": {

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from contracts import credit
-from contracts.identity import parse_address
+from wallet.resolve import address_of
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, more
 from wallet.units import parse_yuan, show_time, yuan
@@ -38,8 +38,8 @@ def credit_group() -> None:
 def credit_limit(w: Wallet, debtor: str, amount: str, bank: str | None, reference: str,
                  out: Path | None, expires_in: int | None) -> None:
     """The agency sets (or changes) DEBTOR's issuance limit."""
-    body = credit.SetLimit(w.address(), parse_address(debtor), parse_yuan(amount),
-                           None if bank is None else parse_address(bank), reference)
+    body = credit.SetLimit(w.address(), address_of(w, debtor), parse_yuan(amount),
+                           None if bank is None else address_of(w, bank), reference)
     w.transact("credit", "set_limit", body, out, expires_in)
 
 
@@ -50,7 +50,7 @@ def credit_limit(w: Wallet, debtor: str, amount: str, bank: str | None, referenc
 def credit_limit_remove(w: Wallet, debtor: str, out: Path | None,
                         expires_in: int | None) -> None:
     """The agency removes DEBTOR's issuance limit."""
-    w.transact("credit", "remove_limit", credit.RemoveLimit(w.address(), parse_address(debtor)),
+    w.transact("credit", "remove_limit", credit.RemoveLimit(w.address(), address_of(w, debtor)),
                out, expires_in)
 
 
@@ -63,7 +63,7 @@ def credit_limit_remove(w: Wallet, debtor: str, out: Path | None,
 def credit_exposure_limit(w: Wallet, debtor: str, amount: str, out: Path | None,
                           expires_in: int | None) -> None:
     """A funder sets (or changes) its exposure limit on DEBTOR."""
-    body = credit.SetExposureLimit(w.address(), parse_address(debtor), parse_yuan(amount))
+    body = credit.SetExposureLimit(w.address(), address_of(w, debtor), parse_yuan(amount))
     w.transact("credit", "set_exposure_limit", body, out, expires_in)
 
 
@@ -74,7 +74,7 @@ def credit_exposure_limit(w: Wallet, debtor: str, amount: str, out: Path | None,
 def credit_exposure_limit_remove(w: Wallet, debtor: str, out: Path | None,
                                  expires_in: int | None) -> None:
     """A funder removes its exposure limit on DEBTOR."""
-    body = credit.RemoveExposureLimit(w.address(), parse_address(debtor))
+    body = credit.RemoveExposureLimit(w.address(), address_of(w, debtor))
     w.transact("credit", "remove_exposure_limit", body, out, expires_in)
 
 
@@ -102,7 +102,7 @@ def credit_criteria(w: Wallet, overdue: int, late: int, days: int, out: Path | N
 def credit_list(w: Wallet, debtor: str, reason: str, out: Path | None,
                 expires_in: int | None) -> None:
     """The agency puts DEBTOR on the blacklist; its record must meet the criteria."""
-    body = credit.ListDebtor(w.address(), parse_address(debtor), reason)
+    body = credit.ListDebtor(w.address(), address_of(w, debtor), reason)
     w.transact("credit", "list", body, out, expires_in)
 
 
@@ -114,7 +114,7 @@ def credit_list(w: Wallet, debtor: str, reason: str, out: Path | None,
 def credit_delist(w: Wallet, debtor: str, reason: str, out: Path | None,
                   expires_in: int | None) -> None:
     """The agency takes DEBTOR off the blacklist."""
-    body = credit.Delist(w.address(), parse_address(debtor), reason)
+    body = credit.Delist(w.address(), address_of(w, debtor), reason)
     w.transact("credit", "delist", body, out, expires_in)
 
 
@@ -123,7 +123,7 @@ def credit_delist(w: Wallet, debtor: str, reason: str, out: Path | None,
 @pass_wallet
 def credit_show(w: Wallet, debtor: str) -> None:
     """DEBTOR's issuance limit and its use, its listing and its standing."""
-    found = w.client.credit_debtor(parse_address(debtor).hex())
+    found = w.client.credit_debtor(address_of(w, debtor).hex())
 
     def show(console: Console) -> None:
         limit = found["limit"]
@@ -154,8 +154,8 @@ def credit_show(w: Wallet, debtor: str) -> None:
 @pass_wallet
 def credit_exposure(w: Wallet, debtor: str, funder: str | None) -> None:
     """A funder's exposure to DEBTOR (pledged to it plus held by it) and its limit."""
-    who = parse_address(funder) if funder else w.address()
-    found = w.client.credit_exposure(who.hex(), parse_address(debtor).hex())
+    who = address_of(w, funder) if funder else w.address()
+    found = w.client.credit_exposure(who.hex(), address_of(w, debtor).hex())
 
     def show(console: Console) -> None:
         limit = found["limit"]

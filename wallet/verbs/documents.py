@@ -11,13 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from contracts import documents
-from contracts.identity import parse_address
 from wallet.envelopes import grant_body
 from wallet.files import write_private
+from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import more
-from wallet.units import hex32, show_time
+from wallet.units import show_time
 from wallet.verbs.options import basis_digest, tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -33,8 +33,8 @@ def document_group() -> None:
     only by its readers."""
 
 
-def document_id(text: str) -> bytes:
-    return hex32(text, "a document id")
+def document_id(w: Wallet, text: str) -> bytes:
+    return record_id(w, "document", text)
 
 
 @document_group.command("get")
@@ -45,7 +45,7 @@ def document_id(text: str) -> bytes:
 def document_get(w: Wallet, document: str, out: Path) -> None:
     """Decrypt DOCUMENT (its id, as the transactions resting on it name it) with your key,
     check it against its commitment and write it to --out."""
-    digest = document_id(document)
+    digest = document_id(w, document)
     contents = w.open_document(digest)
     write_private(out, contents.plaintext)
     w.emit({"id": digest.hex(), "label": contents.label, "out": str(out),
@@ -62,7 +62,7 @@ def document_get(w: Wallet, document: str, out: Path) -> None:
 def document_show(w: Wallet, document: str) -> None:
     """Who attached DOCUMENT, its parties and readers, whether you are one (with --key),
     and to a reader its label and the sha256 of its contents."""
-    digest = document_id(document)
+    digest = document_id(w, document)
     found = w.client.document(digest.hex(), envelope=False)
     me = w.address().hex() if w.key_path else None
     view = {**found, "you_are_reader": None if me is None else
@@ -112,10 +112,11 @@ def document_grant(w: Wallet, document: str, to: str, voucher: str, out: Path | 
     unseals the document key (yours as a reader, or the one granted to you), checks that it
     opens the document, and seals it to the grantee; the ledger records the grant.
     Revoking it later stops nodes serving the grantee: what it read is not taken back."""
-    digest = document_id(document)
-    grantee = parse_address(to)
-    body = grant_body(digest, w.client.document(digest.hex()), w.key(), hex32(
-        voucher, "a voucher id"), grantee, w.address(), w.signing_key_of(grantee))
+    digest = document_id(w, document)
+    grantee = address_of(w, to)
+    body = grant_body(digest, w.client.document(digest.hex()), w.key(),
+                      record_id(w, "voucher", voucher), grantee, w.address(),
+                      w.signing_key_of(grantee))
     w.transact("document", "grant", body, out, expires_in)
 
 
@@ -128,7 +129,7 @@ def document_revoke(w: Wallet, document: str, to: str, out: Path | None,
                     expires_in: int | None) -> None:
     """Revoke the access you granted --to to DOCUMENT: nodes serve it the document no
     more. What it read already, it keeps; a grant it passed on stands."""
-    body = documents.RevokeAccess(w.address(), document_id(document), parse_address(to))
+    body = documents.RevokeAccess(w.address(), document_id(w, document), address_of(w, to))
     w.transact("document", "revoke", body, out, expires_in)
 
 
@@ -145,11 +146,11 @@ def document_grants(w: Wallet, document: str | None, grantee: str | None,
     if document is not None:
         if grantee is not None:
             raise click.UsageError("give DOCUMENT or --grantee, not both")
-        found = w.client.document_grants(document_id(document).hex())
+        found = w.client.document_grants(document_id(w, document).hex())
         if status is not None:
             found["grants"] = [g for g in found["grants"] if g["status"] == status]
     else:
-        who = parse_address(grantee).hex() if grantee else w.address().hex()
+        who = address_of(w, grantee).hex() if grantee else w.address().hex()
         found = w.client.grants(who, status)
 
     def table(console: Console) -> None:
@@ -177,5 +178,5 @@ def basis_digest_command(w: Wallet, file: Path, creditor: str, debtor: str) -> N
     """The digest of the basis document FILE between CREDITOR and DEBTOR, as either of them
     computes it with its key: compare it with an application's or obligation's
     basis_sha256 before confirming."""
-    digest = basis_digest(w, file, None, parse_address(creditor), parse_address(debtor))
+    digest = basis_digest(w, file, None, address_of(w, creditor), address_of(w, debtor))
     w.emit({"basis_sha256": digest.hex()}, lambda c: c.print(digest.hex()))

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from contracts import fees
-from contracts.identity import parse_address, short
+from contracts.identity import short
+from wallet.resolve import address_of
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import money, more
 from wallet.units import parse_yuan, show_time, yuan
@@ -48,7 +49,7 @@ def fees_schedule(w: Wallet, transfer_bp: int, pledge_bp: int, out: Path | None,
 def fees_paid(w: Wallet, member_address: str, amount: str, reference: str, out: Path | None,
               expires_in: int | None) -> None:
     """The agency records that MEMBER paid fees (outside the ledger)."""
-    body = fees.RecordPayment(w.address(), parse_address(member_address), parse_yuan(amount),
+    body = fees.RecordPayment(w.address(), address_of(w, member_address), parse_yuan(amount),
                               reference)
     w.transact("fees", "record_payment", body, out, expires_in)
 
@@ -59,7 +60,7 @@ def fees_paid(w: Wallet, member_address: str, amount: str, reference: str, out: 
 def fees_show(w: Wallet, member_address: str | None) -> None:
     """The fee schedule, and MEMBER's fee account (default: yours, with --key)."""
     schedule = w.client.fee_schedule()
-    member = (parse_address(member_address) if member_address
+    member = (address_of(w, member_address) if member_address
               else w.address() if w.key_path else None)
     account = None if member is None else w.client.fee_account(member.hex())
 

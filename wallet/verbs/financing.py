@@ -12,14 +12,13 @@ from rich.table import Table
 
 from contracts import financing
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
 from wallet.checks import warn_if_listed
+from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
 from wallet.units import (
     DATE_HELP,
-    hex32,
     parse_due,
     parse_percent,
     parse_yuan,
@@ -35,8 +34,8 @@ verbs = click.Group()
 RECOURSE = {"with": True, "without": False}
 
 
-def request_id(text: str) -> bytes:
-    return hex32(text, "a financing request id")
+def request_id(w: Wallet, text: str) -> bytes:
+    return record_id(w, "financing_request", text)
 
 
 @verbs.group("finance")
@@ -62,8 +61,8 @@ def finance_request(w: Wallet, voucher: str, amount: str, kind: str, term_days: 
                     expires_in: int | None) -> None:
     """Ask funders to finance AMOUNT of your voucher VOUCHER; the part is reserved until
     you accept a quote or withdraw, or the request lapses."""
-    addresses = tuple(sorted({parse_address(f) for f in funders}))
-    body = financing.Request(w.address(), voucher_id(voucher), parse_yuan(amount), kind,
+    addresses = tuple(sorted({address_of(w, f) for f in funders}))
+    body = financing.Request(w.address(), voucher_id(w, voucher), parse_yuan(amount), kind,
                              term_days, addresses, open_days)
     w.transact("financing", "request", body, out, expires_in)
 
@@ -117,7 +116,7 @@ def describe_answer(a: dict) -> str:
 def finance_show(w: Wallet, request: str) -> None:
     """A request with the answers you may read (the holder reads every one, a funder its
     own)."""
-    r = w.client.financing_request(request_id(request).hex())
+    r = w.client.financing_request(request_id(w, request).hex())
 
     def show(console: Console) -> None:
         console.print(
@@ -148,7 +147,7 @@ def finance_quote(w: Wallet, request: str, amount: str, rate: str, term_days: in
                   recourse: str | None, expires: str | None, out: Path | None,
                   expires_in: int | None) -> None:
     """Quote on REQUEST as a funder; a quote you make again replaces your earlier one."""
-    asked = request_id(request)
+    asked = request_id(w, request)
     found = w.client.financing_request(asked.hex())
     warn_if_listed(w, found["debtor"])
     expires_ms = parse_due(expires) if expires is not None else found["open_until_ms"]
@@ -166,7 +165,7 @@ def finance_quote(w: Wallet, request: str, amount: str, rate: str, term_days: in
 def finance_decline(w: Wallet, request: str, reason: str, out: Path | None,
                     expires_in: int | None) -> None:
     """Decline REQUEST as a funder, saying why; you answer it no more."""
-    body = financing.Decline(w.address(), request_id(request), reason)
+    body = financing.Decline(w.address(), request_id(w, request), reason)
     w.transact("financing", "decline", body, out, expires_in)
 
 
@@ -177,7 +176,7 @@ def finance_decline(w: Wallet, request: str, reason: str, out: Path | None,
 def finance_withdraw(w: Wallet, request: str, out: Path | None,
                      expires_in: int | None) -> None:
     """Withdraw your open REQUEST: the part is free again, its quotes lapse."""
-    body = financing.Withdraw(w.address(), request_id(request))
+    body = financing.Withdraw(w.address(), request_id(w, request))
     w.transact("financing", "withdraw", body, out, expires_in)
 
 
@@ -211,10 +210,10 @@ def finance_accept(w: Wallet, quote: str, contract_ref: str, filing_no: str | No
     the funder signs it (`sign FILE`) and submits it; the pledge is registered (or the
     claim sold) when it commits, and the other quotes lapse. The --filing-* options give
     the pledge's 中登网 registration, or for a sale the transfer's (转让登记)."""
-    quote_id = hex32(quote, "a quote id")
+    quote_id = record_id(w, "financing_answer", quote)
     found = find_quote(w, quote_id)
     warn_if_listed(w, w.client.financing_request(found["request"])["debtor"])
     body = financing.Accept(w.address(), bytes.fromhex(found["funder"]), quote_id, contract_ref,
                             parse_filing(filing_no, filing_from, filing_until),
-                            tuple(hex32(d, "a document id") for d in document_ids))
+                            tuple(record_id(w, "document", d) for d in document_ids))
     w.transact("financing", "accept", body, out, expires_in)

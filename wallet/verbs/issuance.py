@@ -13,9 +13,10 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from contracts import issuance
-from contracts.identity import parse_address, short
+from contracts.identity import short
+from wallet.resolve import address_of, record_id
 from wallet.session import Wallet, pass_wallet
-from wallet.units import DATE_HELP, hex32, parse_due, parse_yuan, show_time, yuan
+from wallet.units import DATE_HELP, parse_due, parse_yuan, show_time, yuan
 from wallet.verbs.options import (
     basis_digest,
     basis_options,
@@ -48,8 +49,8 @@ def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumptio
           document_labels: tuple[str, ...], out: Path | None, expires_in: int | None) -> None:
     """The creditor applies for a voucher against DEBTOR, with its documents sealed to both
     parties, the agency and the regulators (attached first, signed by you)."""
-    digest = basis_digest(w, basis_file, basis_sha256, w.address(), parse_address(debtor))
-    terms = issuance.Terms(parse_address(debtor), parse_yuan(amount), parse_due(due), asset,
+    digest = basis_digest(w, basis_file, basis_sha256, w.address(), address_of(w, debtor))
+    terms = issuance.Terms(address_of(w, debtor), parse_yuan(amount), parse_due(due), asset,
                            consumption, extension_days,
                            (1 if extension_days else 0) if extension_max is None
                            else extension_max, basis_ref, digest)
@@ -66,7 +67,7 @@ def application_verb(name: str, make: Callable[[bytes, bytes, dict], Any], doc: 
     @pass_wallet
     def verb(w: Wallet, application_id: str, out: Path | None, expires_in: int | None,
              reason: str = "") -> None:
-        body = make(w.address(), hex32(application_id, "an application id"),
+        body = make(w.address(), record_id(w, "application", application_id),
                     {"reason": reason})
         w.transact("issuance", name, body, out, expires_in)
 

@@ -95,5 +95,5 @@ def verify(w: Wallet, voucher: str, trust_file: Path | None) -> None:
     against the state root of a header this wallet verified from the genesis. Exit 0 when
     every proof holds (a voucher absent, consumed or cancelled is reported so, proven);
     3 with the proof.* code when one does not."""
-    proof = prove_voucher(w.client, follower(w, trust_file), voucher_id(voucher))
+    proof = prove_voucher(w.client, follower(w, trust_file), voucher_id(w, voucher))
     w.emit(proof_view(proof), lambda c: show_proof(c, proof))

@@ -17,10 +17,11 @@ import click
 from contracts import membership
 from contracts.codec import encode
 from contracts.errors import LedgerError
-from contracts.identity import KeyPair, parse_address, parse_hash
+from contracts.identity import KeyPair, parse_hash
 from contracts.ledger import sign_transaction
 from contracts.legal_identity import id_reference, resident_id_problem
 from wallet.keys import write_key_store
+from wallet.resolve import address_of, record_id
 from wallet.review import review_and_confirm
 from wallet.session import Wallet, pass_wallet
 from wallet.verbs.options import tx_options
@@ -64,8 +65,8 @@ def review_options(f: Callable) -> Callable:
                              "before with `attach`); repeatable")(f)
 
 
-def document_ids(texts: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(sorted({parse_hash(t, "a document id", "wallet.bad_document") for t in texts}))
+def document_ids(w: Wallet, texts: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(sorted({record_id(w, "document", t) for t in texts}))
 
 
 def identity_from(options: dict[str, Any], current: membership.Identity | None
@@ -127,8 +128,8 @@ def admit(w: Wallet, member: str, name: str, roles: tuple[str, ...],
     """The agency admits MEMBER (an address) with its legal identity, as reviewed; the new
     member co-signs."""
     record, salt = identity_from(identity, None)
-    body = membership.Admit(w.address(), parse_address(member), name,
-                            tuple(sorted(set(roles))), record, document_ids(review_documents))
+    body = membership.Admit(w.address(), address_of(w, member), name,
+                            tuple(sorted(set(roles))), record, document_ids(w, review_documents))
     salt_note(w, salt)
     w.transact("membership", "admit", body, out, expires_in)
 
@@ -140,7 +141,7 @@ def admit(w: Wallet, member: str, name: str, roles: tuple[str, ...],
 @pass_wallet
 def suspend(w: Wallet, member: str, reason: str, out: Path | None, expires_in: int | None) -> None:
     """The agency suspends MEMBER."""
-    body = membership.Suspend(w.address(), parse_address(member), reason)
+    body = membership.Suspend(w.address(), address_of(w, member), reason)
     w.transact("membership", "suspend", body, out, expires_in)
 
 
@@ -150,7 +151,7 @@ def suspend(w: Wallet, member: str, reason: str, out: Path | None, expires_in: i
 @pass_wallet
 def reinstate(w: Wallet, member: str, out: Path | None, expires_in: int | None) -> None:
     """The agency reinstates a suspended MEMBER."""
-    body = membership.Reinstate(w.address(), parse_address(member))
+    body = membership.Reinstate(w.address(), address_of(w, member))
     w.transact("membership", "reinstate", body, out, expires_in)
 
 
@@ -190,7 +191,7 @@ def record_of(w: Wallet, address: bytes) -> membership.Member:
 def show(w: Wallet, member_address: str) -> None:
     """A member's name, roles, status, key and legal identity (contacts, legal
     representative and review documents only for itself, the agency and regulators)."""
-    m = w.client.member(parse_address(member_address).hex())
+    m = w.client.member(address_of(w, member_address).hex())
 
     def human(c) -> None:
         c.print(f"{m['name']}  roles {', '.join(m['roles'])}  {m['status']}")
@@ -230,12 +231,12 @@ def amend(w: Wallet, member_address: str, name: str | None, roles: tuple[str, ..
           expires_in: int | None, **identity: Any) -> None:
     """The agency amends a member's name, roles or identity on a review; what is not given
     stays as the ledger has it."""
-    address = parse_address(member_address)
+    address = address_of(w, member_address)
     current = record_of(w, address)
     record, salt = identity_from(identity, current.identity)
     body = membership.Amend(w.address(), address, name or current.name,
                             tuple(sorted(set(roles))) if roles else current.roles, record,
-                            document_ids(review_documents), reason)
+                            document_ids(w, review_documents), reason)
     salt_note(w, salt)
     w.transact("membership", "amend", body, out, expires_in)
 
@@ -292,7 +293,7 @@ def recover_key(w: Wallet, member_address: str, new_key: str,
     """The agency gives a member that lost its key a new one, on a reviewed request (at
     least one --review-document): draft it with --out, the member signs the draft with
     its new key store, the agency signs and submits. The lost key signs nothing after."""
-    body = membership.RecoverKey(w.address(), parse_address(member_address),
-                                 parse_address(new_key), document_ids(review_documents),
-                                 reason)
+    body = membership.RecoverKey(w.address(), address_of(w, member_address),
+                                 parse_hash(new_key, "a new key", "address.malformed"),
+                                 document_ids(w, review_documents), reason)
     w.transact("membership", "recover_key", body, out, expires_in)

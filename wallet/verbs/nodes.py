@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import nodes
-from contracts.identity import parse_address
+from wallet.resolve import address_of, record_id
 from wallet.session import Wallet, pass_wallet
 from wallet.units import hex32, show_time
 from wallet.verbs.options import tx_options
@@ -108,7 +108,7 @@ def add_validator(w: Wallet, key: str, power: int, peer: str, operator: str, nam
                   expires_days: int, out: Path | None, expires_in: int | None) -> None:
     """Propose a new validator."""
     change = nodes.Change("add_validator", node_key(key), power=power, peer=peer,
-                          operator=parse_address(operator), name=name)
+                          operator=address_of(w, operator), name=name)
     propose(w, change, expires_days, out, expires_in)
 
 
@@ -155,7 +155,7 @@ def rotate_key(w: Wallet, key: str, new_key: str, expires_days: int, out: Path |
 @pass_wallet
 def approve(w: Wallet, proposal: str, out: Path | None, expires_in: int | None) -> None:
     """An operator of a validator in force approves PROPOSAL (an id)."""
-    body = nodes.Approve(w.address(), hex32(proposal, "a proposal id"))
+    body = nodes.Approve(w.address(), record_id(w, "node_proposal", proposal))
     w.transact("nodes", "approve", body, out, expires_in)
 
 
@@ -165,7 +165,7 @@ def approve(w: Wallet, proposal: str, out: Path | None, expires_in: int | None) 
 @pass_wallet
 def withdraw(w: Wallet, proposal: str, out: Path | None, expires_in: int | None) -> None:
     """The agency withdraws PROPOSAL."""
-    body = nodes.Withdraw(w.address(), hex32(proposal, "a proposal id"))
+    body = nodes.Withdraw(w.address(), record_id(w, "node_proposal", proposal))
     w.transact("nodes", "withdraw", body, out, expires_in)
 
 
@@ -179,7 +179,7 @@ def withdraw(w: Wallet, proposal: str, out: Path | None, expires_in: int | None)
 def admit_observer(w: Wallet, key: str, operator: str, name: str, out: Path | None,
                    expires_in: int | None) -> None:
     """The agency admits an observer: it links at once, no node restarts."""
-    body = nodes.AdmitObserver(w.address(), node_key(key), parse_address(operator), name)
+    body = nodes.AdmitObserver(w.address(), node_key(key), address_of(w, operator), name)
     w.transact("nodes", "admit_observer", body, out, expires_in)
 
 

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import obligations
-from contracts.identity import parse_address
+from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
-from wallet.units import DATE_HELP, hex32, parse_due, parse_yuan, show_due, yuan
+from wallet.units import DATE_HELP, parse_due, parse_yuan, show_due, yuan
 from wallet.verbs.options import (
     basis_digest,
     basis_options,
@@ -33,8 +33,8 @@ def obligation_group() -> None:
     debtor confirms; a confirmed one changes only with both signing."""
 
 
-def obligation_id(text: str) -> bytes:
-    return hex32(text, "an obligation id")
+def obligation_id(w: Wallet, text: str) -> bytes:
+    return record_id(w, "obligation", text)
 
 
 @obligation_group.command("submit")
@@ -52,7 +52,7 @@ def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: 
                       out: Path | None, expires_in: int | None) -> None:
     """As the creditor, upload what DEBTOR owes you; it counts once the debtor confirms.
     Documents are sealed to both parties, the agency and the regulators."""
-    owed_by = parse_address(debtor)
+    owed_by = address_of(w, debtor)
     attached = w.attach_documents(document_files, document_labels, (w.address(), owed_by),
                                   expires_in, wait=out is not None)
     body = obligations.Submit(w.address(), owed_by, parse_yuan(amount), parse_due(due),
@@ -69,7 +69,7 @@ def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: 
 def obligation_confirm(w: Wallet, obligation: str, out: Path | None,
                        expires_in: int | None) -> None:
     """As the debtor, confirm you owe OBLIGATION."""
-    body = obligations.Confirm(w.address(), obligation_id(obligation))
+    body = obligations.Confirm(w.address(), obligation_id(w, obligation))
     w.transact("obligation", "confirm", body, out, expires_in)
 
 
@@ -81,7 +81,7 @@ def obligation_confirm(w: Wallet, obligation: str, out: Path | None,
 def obligation_decline(w: Wallet, obligation: str, reason: str, out: Path | None,
                        expires_in: int | None) -> None:
     """As the debtor, say you do not owe OBLIGATION."""
-    body = obligations.Decline(w.address(), obligation_id(obligation), reason)
+    body = obligations.Decline(w.address(), obligation_id(w, obligation), reason)
     w.transact("obligation", "decline", body, out, expires_in)
 
 
@@ -92,13 +92,13 @@ def obligation_decline(w: Wallet, obligation: str, reason: str, out: Path | None
 def obligation_retract(w: Wallet, obligation: str, out: Path | None,
                        expires_in: int | None) -> None:
     """As the creditor, take back OBLIGATION before the debtor confirms it."""
-    body = obligations.Retract(w.address(), obligation_id(obligation))
+    body = obligations.Retract(w.address(), obligation_id(w, obligation))
     w.transact("obligation", "retract", body, out, expires_in)
 
 
 def parties(w: Wallet, obligation: str) -> tuple[bytes, bytes, bytes]:
     """The obligation's id, creditor and debtor, as the node records them."""
-    oid = obligation_id(obligation)
+    oid = obligation_id(w, obligation)
     found = w.client.obligation(oid.hex())
     return oid, bytes.fromhex(found["creditor"]), bytes.fromhex(found["debtor"])
 
@@ -169,7 +169,7 @@ def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
     """Obligations by creditor or by debtor (default: what you owe and what you are owed)."""
     which = one_of(creditor=creditor, debtor=debtor)
     if which is not None:
-        found = w.client.obligations(**{which[0]: parse_address(which[1]).hex()}, status=status)
+        found = w.client.obligations(**{which[0]: address_of(w, which[1]).hex()}, status=status)
 
         def table(console: Console) -> None:
             console.print(obligation_table(found["obligations"]))

@@ -11,8 +11,8 @@ import click
 
 from contracts import documents, pledge
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
 from contracts.tx import MAX_VALIDITY_BLOCKS
+from wallet.resolve import optional_member, record_id
 from wallet.session import DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
 from wallet.units import DATE_HELP, hex32, parse_due
 
@@ -66,12 +66,14 @@ def basis_digest(w: Wallet, basis_file: Path | None, basis_sha256: str | None,
     return documents.basis_digest(w.key(), creditor, debtor, plaintext)
 
 
-def optional_address(text: str | None) -> bytes | None:
-    return None if text is None else parse_address(text)
+def optional_address(w: Wallet, text: str | None) -> bytes | None:
+    """A member (address, its prefix or its name: wallet/resolve.py), if given."""
+    return optional_member(w, text)
 
 
-def voucher_id(text: str) -> bytes:
-    return hex32(text, "a voucher id")
+def voucher_id(w: Wallet, text: str) -> bytes:
+    """A voucher state's id, or a prefix of it (wallet/resolve.py)."""
+    return record_id(w, "voucher", text)
 
 
 def pledgee_option(f: Callable) -> Callable:

@@ -12,11 +12,11 @@ from rich.table import Table
 
 from contracts import products
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
+from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
-from wallet.units import hex32, parse_percent, parse_yuan, percent, show_time, yuan
+from wallet.units import parse_percent, parse_yuan, percent, show_time, yuan
 from wallet.verbs.options import tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -131,7 +131,7 @@ def product_amend(w: Wallet, product_id: str, recourse: str | None, term: str | 
                   price: str | None, amount: str | None, terms_ref: str | None,
                   out: Path | None, expires_in: int | None) -> None:
     """Amend the terms of your product PRODUCT_ID (each one not given stays)."""
-    pid = hex32(product_id, "a product id")
+    pid = record_id(w, "product", product_id)
     listed = w.client.product(pid.hex())
     current = listed["terms"]
     if recourse is not None and listed["kind"] != "factoring":
@@ -149,7 +149,7 @@ def product_amend(w: Wallet, product_id: str, recourse: str | None, term: str | 
 def product_withdraw(w: Wallet, product_id: str, out: Path | None,
                      expires_in: int | None) -> None:
     """Withdraw your product PRODUCT_ID (it stays on record, withdrawn)."""
-    body = products.Withdraw(w.address(), hex32(product_id, "a product id"))
+    body = products.Withdraw(w.address(), record_id(w, "product", product_id))
     w.transact("product", "withdraw", body, out, expires_in)
 
 
@@ -163,7 +163,7 @@ def product_withdraw(w: Wallet, product_id: str, out: Path | None,
 def product_list(w: Wallet, funder: str | None, kind: str | None, status: str,
                  every: bool) -> None:
     """Funders' products, every member's to read."""
-    found = w.client.products(funder=parse_address(funder).hex() if funder else None,
+    found = w.client.products(funder=address_of(w, funder).hex() if funder else None,
                               kind=kind, status=None if every else status)
 
     def table(console: Console) -> None:
@@ -189,7 +189,7 @@ def product_list(w: Wallet, funder: str | None, kind: str | None, status: str,
 @pass_wallet
 def product_show(w: Wallet, product_id: str) -> None:
     """A product: its funder, kind and terms."""
-    p = w.client.product(hex32(product_id, "a product id").hex())
+    p = w.client.product(record_id(w, "product", product_id).hex())
 
     def show(console: Console) -> None:
         ref = p["terms"]["terms_ref"]

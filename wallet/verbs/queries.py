@@ -15,8 +15,9 @@ from rich.table import Column, Table
 from rich.tree import Tree
 
 from contracts import issuance
-from contracts.identity import parse_address, short
+from contracts.identity import short
 from contracts.vouchers import VOUCHER_STATUSES
+from wallet.resolve import address_of, filter_id
 from wallet.sentences import addr, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more, standing
@@ -62,7 +63,7 @@ def vouchers(w: Wallet, holder: str | None, debtor: str | None, status: str | No
 def outstanding(w: Wallet, holder: str | None, debtor: str | None) -> None:
     """What is owed: a holder's live claims, or a debtor's outstanding vouchers."""
     which = one_of(holder=holder, debtor=debtor) or ("holder", w.address().hex())
-    who = parse_address(which[1]).hex()
+    who = address_of(w, which[1]).hex()
     if which[0] == "holder":
         totals = w.client.holder(who)
         live = w.client.vouchers(holder=who, status="active")
@@ -97,7 +98,7 @@ def voucher_label(v: dict, bold: bool = False) -> str:
 @pass_wallet
 def lineage(w: Wallet, voucher: str) -> None:
     """VOUCHER's ancestors back to its issue, and every part descended from it, as a tree."""
-    found = w.client.lineage(voucher_id(voucher).hex())
+    found = w.client.lineage(voucher_id(w, voucher).hex())
 
     def add(parent: Tree, entries: list[dict]) -> None:
         for entry in entries:
@@ -144,7 +145,7 @@ def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | N
     a pledge you are no party to shows as its public notice (no loan: "–")."""
     which = one_of(voucher=voucher, origin=origin, pledgor=pledgor, debtor=debtor,
                    bank=bank) or ("bank", w.address().hex())
-    found = w.client.pledges(**{which[0]: hex32(which[1], f"--{which[0]}").hex()})
+    found = w.client.pledges(**{which[0]: filter_id(w, *which).hex()})
 
     def loan(p: dict, show: Callable[[dict], str]) -> str:
         return "–" if p.get("notice") else show(p)
@@ -168,7 +169,7 @@ def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | N
 def commitments(w: Wallet, voucher: str | None, acquirer: str | None) -> None:
     """Acquisition commitments by voucher or by acquirer."""
     which = one_of(voucher=voucher, acquirer=acquirer) or ("acquirer", w.address().hex())
-    found = w.client.commitments(**{which[0]: hex32(which[1], f"--{which[0]}").hex()})
+    found = w.client.commitments(**{which[0]: filter_id(w, *which).hex()})
     w.emit(found, listing_verb(
         found, "commitments",
         ["commitment", "acquirer", "voucher", money("per ¥10,000"),
@@ -184,7 +185,7 @@ def commitments(w: Wallet, voucher: str | None, acquirer: str | None) -> None:
 @pass_wallet
 def offers(w: Wallet, debtor: str | None) -> None:
     """A debtor's offers of assets and consumption."""
-    found = w.client.offers(debtor=(parse_address(debtor) if debtor else w.address()).hex())
+    found = w.client.offers(debtor=(address_of(w, debtor) if debtor else w.address()).hex())
     w.emit(found, listing_verb(
         found, "offers", ["offer", "debtor", "kind", "description", money("price"), "status"],
         lambda o: [o["id"][:10], addr(o["debtor"]), o["kind"], escape(o["description"]),
@@ -195,7 +196,7 @@ def standing_verb(name: str, doc: str) -> None:
     @click.option("--debtor", help="a debtor's address (default: every debtor)")
     @pass_wallet
     def verb(w: Wallet, debtor: str | None) -> None:
-        found = w.client.vouchers(debtor=None if debtor is None else parse_address(debtor).hex(),
+        found = w.client.vouchers(debtor=None if debtor is None else address_of(w, debtor).hex(),
                                   status="active", standing=name)
 
         def table(console: Console) -> None:
@@ -217,7 +218,7 @@ standing_verb("extended", "Live vouchers whose due date moved by their extension
 @pass_wallet
 def record(w: Wallet, debtor: str) -> None:
     """A debtor's record: what it issued and owes, confirmation delays, overdue and extended."""
-    r = w.client.debtor(parse_address(debtor).hex())
+    r = w.client.debtor(address_of(w, debtor).hex())
 
     def show(console: Console) -> None:
         delay = r.get("average_confirmation_delay_ms")
@@ -243,7 +244,7 @@ def record(w: Wallet, debtor: str) -> None:
 def redemptions(w: Wallet, holder: str | None, debtor: str | None) -> None:
     """Redemption requests by holder or by debtor."""
     which = one_of(holder=holder, debtor=debtor) or ("holder", w.address().hex())
-    found = w.client.redemptions(**{which[0]: parse_address(which[1]).hex()})
+    found = w.client.redemptions(**{which[0]: address_of(w, which[1]).hex()})
     w.emit(found, listing_verb(
         found, "redemptions",
         ["request", "voucher", "holder", "debtor", "offer", money("price"), money("reduced"),
@@ -268,7 +269,7 @@ def event_line(e: dict) -> str:
 @pass_wallet
 def events(w: Wallet, who: str | None, after: str | None, limit: int, follow: bool) -> None:
     """The events addressed to a member: transfers it is party to, pledges, due dates..."""
-    address = (parse_address(who) if who else w.address()).hex()
+    address = (address_of(w, who) if who else w.address()).hex()
     if not follow:
         found = w.client.events(address, after, limit)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from contracts import documents, payment, redemption
-from contracts.identity import parse_address
+from wallet.resolve import address_of, record_id
 from wallet.session import Wallet, pass_wallet
-from wallet.units import hex32, parse_yuan
+from wallet.units import parse_yuan
 from wallet.verbs.options import (
     document_options,
     optional_address,
@@ -56,7 +56,7 @@ def offer_publish(w: Wallet, kind: str, description: str, price: str, title_ref:
 def offer_change(w: Wallet, offer_id: str, description: str | None, price: str | None,
                  out: Path | None, expires_in: int | None) -> None:
     """Change the description or price of your offer OFFER_ID."""
-    oid = hex32(offer_id, "an offer id")
+    oid = record_id(w, "offer", offer_id)
     listed = w.client.offer(oid.hex()) if description is None or price is None else {}
     body = redemption.Change(
         w.address(), oid, listed["description"] if description is None else description,
@@ -70,7 +70,7 @@ def offer_change(w: Wallet, offer_id: str, description: str | None, price: str |
 @pass_wallet
 def offer_withdraw(w: Wallet, offer_id: str, out: Path | None, expires_in: int | None) -> None:
     """Withdraw your offer OFFER_ID."""
-    body = redemption.WithdrawOffer(w.address(), hex32(offer_id, "an offer id"))
+    body = redemption.WithdrawOffer(w.address(), record_id(w, "offer", offer_id))
     w.transact("redemption", "withdraw_offer", body, out, expires_in)
 
 
@@ -89,15 +89,15 @@ def redeem_verb(w: Wallet, voucher: str, offer_id: str, price: str | None,
     Documents are sealed to you, the debtor, the agency and the regulators."""
     for path in document_files:  # before anything is sent, even a question
         documents.check_size(path.stat().st_size)
-    oid = hex32(offer_id, "an offer id")
-    vid = voucher_id(voucher)
+    oid = record_id(w, "offer", offer_id)
+    vid = voucher_id(w, voucher)
     price_fen = w.client.offer(oid.hex())["price_fen"] if price is None else parse_yuan(price)
     attached: list[dict] = []
     if document_files or document_labels:
         debtor = bytes.fromhex(w.client.voucher(vid.hex())["debtor"])
         attached = w.attach_documents(document_files, document_labels, (w.address(), debtor),
                                       expires_in, wait=out is not None)
-    body = redemption.Ask(w.address(), vid, oid, price_fen, optional_address(pledgee),
+    body = redemption.Ask(w.address(), vid, oid, price_fen, optional_address(w, pledgee),
                           tuple(bytes.fromhex(d["id"]) for d in attached))
     w.transact("redemption", "request", body, out, expires_in, attached)
 
@@ -117,7 +117,7 @@ def redemption_group() -> None:
 def redemption_accept(w: Wallet, request_id: str, title_ref: str, shortfall_ref: str,
                       out: Path | None, expires_in: int | None) -> None:
     """The debtor accepts REQUEST_ID: the claim is reduced by the price."""
-    body = redemption.Accept(w.address(), hex32(request_id, "a request id"), title_ref,
+    body = redemption.Accept(w.address(), record_id(w, "redemption", request_id), title_ref,
                              shortfall_ref)
     w.transact("redemption", "accept", body, out, expires_in)
 
@@ -130,7 +130,7 @@ def redemption_accept(w: Wallet, request_id: str, title_ref: str, shortfall_ref:
 def redemption_decline(w: Wallet, request_id: str, reason: str, out: Path | None,
                        expires_in: int | None) -> None:
     """The debtor declines REQUEST_ID; the voucher is free again."""
-    body = redemption.Decline(w.address(), hex32(request_id, "a request id"), reason)
+    body = redemption.Decline(w.address(), record_id(w, "redemption", request_id), reason)
     w.transact("redemption", "decline", body, out, expires_in)
 
 
@@ -140,7 +140,7 @@ def redemption_decline(w: Wallet, request_id: str, reason: str, out: Path | None
 @pass_wallet
 def redemption_cancel(w: Wallet, request_id: str, out: Path | None, expires_in: int | None) -> None:
     """The holder cancels its request REQUEST_ID before the debtor decides."""
-    body = redemption.Cancel(w.address(), hex32(request_id, "a request id"))
+    body = redemption.Cancel(w.address(), record_id(w, "redemption", request_id))
     w.transact("redemption", "cancel", body, out, expires_in)
 
 
@@ -159,6 +159,6 @@ def pay_verb(w: Wallet, voucher: str, merchant: str, amount: str, order: str,
              pledgee: str | None, out: Path | None, expires_in: int | None) -> None:
     """Pay a merchant with part of VOUCHER (抵付货款): draft with --out, sign it, hand the file
     to the merchant, who runs `accept FILE`."""
-    body = payment.Pay(w.address(), voucher_id(voucher), parse_address(merchant),
-                       parse_yuan(amount), order, optional_address(pledgee))
+    body = payment.Pay(w.address(), voucher_id(w, voucher), address_of(w, merchant),
+                       parse_yuan(amount), order, optional_address(w, pledgee))
     w.transact("payment", "pay", body, out, expires_in)

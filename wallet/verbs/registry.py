@@ -15,6 +15,7 @@ from contracts.errors import LedgerError
 from contracts.identity import parse_address
 from wallet.checks import follower, trust_option, trust_path
 from wallet.files import write_private
+from wallet.resolve import filter_id, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.units import DATE_HELP, hex32, parse_due, parse_percent, parse_yuan, show_due
@@ -24,8 +25,8 @@ from wallet.verbs.options import filing_options, one_of, parse_filing, tx_option
 verbs = click.Group()
 
 
-def _pledge_id(text: str) -> bytes:
-    return hex32(text, "a pledge id")
+def _pledge_id(w: Wallet, text: str) -> bytes:
+    return record_id(w, "pledge", text)
 
 
 @verbs.command("pledge-amend")
@@ -44,7 +45,7 @@ def amend_verb(w: Wallet, pledge_id: str, secured: str | None, loan: str | None,
                out: Path | None, expires_in: int | None) -> None:
     """Amend pledge PLEDGE_ID: what you give changes, the rest stays as the registry holds
     it (read from the node). Pledgor and bank sign, so draft it with --out."""
-    current = w.client.pledge(_pledge_id(pledge_id).hex())
+    current = w.client.pledge(_pledge_id(w, pledge_id).hex())
     filing = parse_filing(filing_no, filing_from, filing_until)
     if no_filing and filing is not None:
         raise LedgerError("wallet.bad_option", "give a new filing or --no-filing, not both")
@@ -53,7 +54,7 @@ def amend_verb(w: Wallet, pledge_id: str, secured: str | None, loan: str | None,
         filing = pledge.Filing(kept["number"], kept["from_ms"], kept["until_ms"])
     body = pledge.Amend(
         parse_address(current["pledgor"]), parse_address(current["bank"]),
-        _pledge_id(pledge_id),
+        _pledge_id(w, pledge_id),
         current["secured_fen"] if secured is None else parse_yuan(secured),
         current["loan_due_ms"] if loan_due is None else parse_due(loan_due),
         current["loan_fen"] if loan is None else parse_yuan(loan),
@@ -72,9 +73,9 @@ def renew_verb(w: Wallet, pledge_id: str, loan_due: str, loan_ref: str, out: Pat
                expires_in: int | None) -> None:
     """Renew the loan pledge PLEDGE_ID secures (续贷): a new loan, due later, on the same
     pledge. Pledgor and bank sign, so draft it with --out."""
-    current = w.client.pledge(_pledge_id(pledge_id).hex())
+    current = w.client.pledge(_pledge_id(w, pledge_id).hex())
     body = pledge.Renew(parse_address(current["pledgor"]), parse_address(current["bank"]),
-                        _pledge_id(pledge_id), parse_due(loan_due), loan_ref)
+                        _pledge_id(w, pledge_id), parse_due(loan_due), loan_ref)
     w.transact("pledge", "renew", body, out, expires_in)
 
 
@@ -87,7 +88,7 @@ def release_part_verb(w: Wallet, pledge_id: str, amount: str, out: Path | None,
                       expires_in: int | None) -> None:
     """The bank releases part of the claim pledge PLEDGE_ID secures: that much becomes a
     part of the voucher its holder holds free; the rest stays pledged."""
-    body = pledge.ReleasePart(w.address(), _pledge_id(pledge_id), parse_yuan(amount))
+    body = pledge.ReleasePart(w.address(), _pledge_id(w, pledge_id), parse_yuan(amount))
     w.transact("pledge", "release_part", body, out, expires_in)
 
 
@@ -152,7 +153,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
         if which is None:
             raise LedgerError("wallet.one_filter",
                               "give one of --pledgor, --debtor, --voucher, --origin")
-        key = hex32(which[1], f"--{which[0]}")
+        key = filter_id(w, *which)
         view = w.client.pledge_certificate(
             **{which[0]: key.hex()}, status=status,
             after=None if after is None else hex32(after, "--after").hex())

@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
 from contracts.reports import FIGURES, GROUPINGS
 from wallet.files import write_private
+from wallet.resolve import address_of
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money
@@ -31,7 +31,7 @@ FORMATS = ("table", "json", "csv", "xlsx")
 def _member(w: Wallet, text: str | None) -> str | None:
     if text is None:
         return None
-    return w.address().hex() if text == "me" else parse_address(text).hex()
+    return w.address().hex() if text == "me" else address_of(w, text).hex()
 
 
 def report_table(report: dict) -> Table:

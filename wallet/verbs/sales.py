@@ -12,11 +12,11 @@ from rich.table import Table
 
 from contracts import pricing, sale
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
+from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
-from wallet.units import hex32, parse_percent, parse_yuan, percent, show_due, show_time, yuan
+from wallet.units import parse_percent, parse_yuan, percent, show_due, show_time, yuan
 from wallet.verbs.options import (
     document_options,
     filing_options,
@@ -101,15 +101,15 @@ def sale_draft(w: Wallet, voucher: str, buyer: str, amount: str, rate: str, reco
     computes from the rate and the days to the due date (shown before anything is
     written). Documents (the factoring contract) are sealed to you and the buyer."""
     out = draft_out(out)
-    vid = hex32(voucher, "a voucher id")
-    to = parse_address(buyer)
+    vid = record_id(w, "voucher", voucher)
+    to = address_of(w, buyer)
     face_fen, rate_bp = parse_yuan(amount), parse_percent(rate)
     price_fen, _ = priced(w, face_fen, rate_bp, w.client.voucher(vid.hex())["due_ms"])
     attached = w.attach_documents(document_files, document_labels, (w.address(), to),
                                   expires_in, wait=True)
     body = sale.Sell(w.address(), to, vid, face_fen, rate_bp, price_fen, RECOURSE[recourse],
                      contract_ref, tuple(bytes.fromhex(d["id"]) for d in attached),
-                     optional_address(pledgee), parse_filing(filing_no, filing_from,
+                     optional_address(w, pledgee), parse_filing(filing_no, filing_from,
                                                              filing_until))
     w.transact("sale", "sell", body, out, expires_in, attached)
 
@@ -129,8 +129,8 @@ def sale_draft_obligation(w: Wallet, obligation: str, buyer: str, amount: str, r
     """Draft the sale of AMOUNT of a confirmed OBLIGATION owed to you to a funder, priced
     as a voucher sale is, to its due date."""
     out = draft_out(out)
-    oid = hex32(obligation, "an obligation id")
-    to = parse_address(buyer)
+    oid = record_id(w, "obligation", obligation)
+    to = address_of(w, buyer)
     face_fen, rate_bp = parse_yuan(amount), parse_percent(rate)
     price_fen, _ = priced(w, face_fen, rate_bp, w.client.obligation(oid.hex())["due_ms"])
     attached = w.attach_documents(document_files, document_labels, (w.address(), to),
@@ -149,7 +149,7 @@ def sale_draft_obligation(w: Wallet, obligation: str, buyer: str, amount: str, r
 def sale_recourse(w: Wallet, sale_id: str, out: Path | None, expires_in: int | None) -> None:
     """As the buyer, give the overdue claim of SALE_ID, sold with recourse, back to its
     seller (the seller repays you outside the ledger, as your contract says)."""
-    body = sale.Recourse(w.address(), hex32(sale_id, "a sale id"))
+    body = sale.Recourse(w.address(), record_id(w, "claim_sale", sale_id))
     w.transact("sale", "recourse", body, out, expires_in)
 
 
@@ -166,7 +166,7 @@ def describe(s: dict) -> str:
 @pass_wallet
 def sale_show(w: Wallet, sale_id: str) -> None:
     """A sale you are seller, buyer or debtor of."""
-    s = w.client.sale(hex32(sale_id, "a sale id").hex())
+    s = w.client.sale(record_id(w, "claim_sale", sale_id).hex())
 
     def show(console: Console) -> None:
         status = s["status"] if s["returned"] is None else \
@@ -197,7 +197,7 @@ def sales_group() -> None:
 @pass_wallet
 def sales_list(w: Wallet, party: str | None, role: str | None, status: str | None) -> None:
     """Sales of claims to funders a party is seller, buyer or debtor of."""
-    who = parse_address(party) if party else w.address()
+    who = address_of(w, party) if party else w.address()
     found = w.client.sales(who.hex(), role=role, status=status)
 
     def table(console: Console) -> None:

@@ -11,14 +11,15 @@ from rich.table import Table
 from contracts import setoff
 from contracts.codec import encode
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
 from contracts.ledger import sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS
+from wallet.exits import Pending
+from wallet.resolve import address_of, record_id
 from wallet.review import sign_reviewed
 from wallet.sentences import addr
 from wallet.session import SUBMIT_EXPIRY_BLOCKS, Wallet, pass_wallet
 from wallet.tables import fixed, money, more
-from wallet.units import DATE_HELP, hex32, parse_due, parse_yuan, show_time, yuan
+from wallet.units import DATE_HELP, parse_due, parse_yuan, show_time, yuan
 from wallet.verbs.options import tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -32,13 +33,14 @@ def setoff_group() -> None:
     every member concerned consents, the last consent executes the round."""
 
 
-def exclusions(texts: tuple[str, ...]) -> list[str]:
-    """--exclude values (repeated, or comma separated) as checked addresses."""
-    return sorted({parse_address(part).hex() for text in texts for part in text.split(",")})
+def exclusions(w: Wallet, texts: tuple[str, ...]) -> list[str]:
+    """--exclude values (repeated, or comma separated) as checked addresses (each a member's
+    address, its prefix or its name: wallet/resolve.py)."""
+    return sorted({address_of(w, part).hex() for text in texts for part in text.split(",")})
 
 
-def round_id(text: str) -> bytes:
-    return hex32(text, "a round id")
+def round_id(w: Wallet, text: str) -> bytes:
+    return record_id(w, "setoff_round", text)
 
 
 @setoff_group.command("limit")
@@ -134,7 +136,7 @@ def run_rows(plan: dict) -> list[tuple[str, str]]:
 @pass_wallet
 def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
     """The optimal set-off of the debts now, and the rounds it would propose."""
-    plan = w.client.setoff_plan(exclusions(exclude))
+    plan = w.client.setoff_plan(exclusions(w, exclude))
     w.emit(plan, lambda c: show_plan(c, plan))
 
 
@@ -149,7 +151,7 @@ def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
 @pass_wallet
 def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int | None) -> None:
     """As the agency, propose the plan's rounds: one transaction per round."""
-    plan = w.client.setoff_plan(exclusions(exclude))
+    plan = w.client.setoff_plan(exclusions(w, exclude))
     if plan.get("run", {}).get("batches"):
         # The rounds are the optimum of what the run leaves; proposed first, they would
         # lock debts the run's batches reduce.
@@ -169,6 +171,8 @@ def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: 
                               me)
         try:
             view = w.commit(tx)
+        except Pending:
+            raise  # exit status 4, naming the round's transaction to check
         except LedgerError as e:
             done = ", ".join(p["id"] for p in proposed) or "none"
             raise LedgerError(e.code, f"{e.message} (round {number} of {len(plan['rounds'])}; "
@@ -244,7 +248,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     """As the agency, execute the plan's run over the debts of members with a mandate:
     open a run (or continue the open one), submit its batches (each a circulation, so every
     prefix keeps each net position), wait for them to commit, and close it."""
-    plan = w.client.setoff_plan(exclusions(exclude), run_batches=True)
+    plan = w.client.setoff_plan(exclusions(w, exclude), run_batches=True)
     status = w.client.status()
     me = w.signer()
     batches = plan["run_batches"]
@@ -265,6 +269,9 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
                 view = w.wait_committed(tx_id)
                 results.append({"batch": number, "id": tx_id, "status": view["status"],
                                 "height": view.get("height"), "cleared_fen": cleared_fen})
+            except Pending:  # may still commit: `tx show` tells
+                results.append({"batch": number, "id": tx_id, "status": "pending",
+                                "cleared_fen": cleared_fen})
             except LedgerError as e:  # a batch is a circulation: the others stand alone
                 results.append({"batch": number, "id": tx_id, "status": "rejected",
                                 "error": e.code, "message": e.message, "cleared_fen": 0})
@@ -331,7 +338,7 @@ def ask_text(r: dict, member: str | None) -> str:
 @pass_wallet
 def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
     """Set-off rounds concerning you (or --member), and what each asks of you."""
-    who = (parse_address(member).hex() if member
+    who = (address_of(w, member).hex() if member
            else w.address().hex() if w.key_path or not only_open else None)
     found = w.client.setoff_rounds(member=who, status="open" if only_open else None)
 
@@ -354,8 +361,8 @@ def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
 @pass_wallet
 def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
     """ROUND's result: cleared, remaining, bound, its legs, and who has yet to consent."""
-    r = w.client.setoff_round(round_id(round_).hex(),
-                              None if member is None else parse_address(member).hex())
+    r = w.client.setoff_round(round_id(w, round_).hex(),
+                              None if member is None else address_of(w, member).hex())
 
     def show(console: Console) -> None:
         console.print(f"round {r['round_no']} {r['id']}: [bold]{r['status']}[/bold]",
@@ -402,7 +409,7 @@ def setoff_consent(w: Wallet, round_: str, yes: bool, out: Path | None,
                    expires_in: int | None) -> None:
     """Consent to ROUND, after the review screen (what it clears of yours) asks `Sign
     this?` (--yes: without asking); the last member's consent executes it."""
-    body = setoff.Consent(w.address(), round_id(round_))
+    body = setoff.Consent(w.address(), round_id(w, round_))
     sign_reviewed(w, "setoff", "consent", body, out, expires_in, yes)
 
 
@@ -414,5 +421,5 @@ def setoff_consent(w: Wallet, round_: str, yes: bool, out: Path | None,
 def setoff_refuse(w: Wallet, round_: str, reason: str, out: Path | None,
                   expires_in: int | None) -> None:
     """Refuse ROUND: it ends with nothing changed."""
-    body = setoff.Refuse(w.address(), round_id(round_), reason)
+    body = setoff.Refuse(w.address(), round_id(w, round_), reason)
     w.transact("setoff", "refuse", body, out, expires_in)

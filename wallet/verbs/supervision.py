@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import supervision
-from contracts.identity import parse_address
+from wallet.resolve import address_of, any_record_id, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import money, more
@@ -25,6 +25,9 @@ from wallet.verbs.options import tx_options
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
 verbs = click.Group()
+# What a dispute's subject is, as the listing filter names it: its kind's record
+# (an issued voucher by its origin id).
+DISPUTE_SUBJECTS = ("application", "origin", "obligation")
 
 
 def digest_of(path: Path | None, given: str | None, what: str) -> bytes:
@@ -58,7 +61,7 @@ def freeze(w: Wallet, voucher: str, amount: str | None, order_ref: str,
     """As a regulator or the agency, freeze VOUCHER (a live state) or AMOUNT of it on a
     court order: a part is split off first, the rest keeps moving; the frozen state moves
     in no way until unfrozen. Its holder, debtor and bank are told."""
-    vid = hex32(voucher, "a voucher id")
+    vid = record_id(w, "voucher", voucher)
     amount_fen = parse_yuan(amount) if amount else w.client.voucher(vid.hex())["amount_fen"]
     body = supervision.Freeze(w.address(), vid, amount_fen, order_ref,
                               digest_of(order_file, order_sha256, "court order"))
@@ -74,7 +77,7 @@ def unfreeze(w: Wallet, order: str, order_ref: str, order_file: Path | None,
              order_sha256: str | None, out: Path | None, expires_in: int | None) -> None:
     """As the authority that froze it, or the agency, lift freeze ORDER on the order
     lifting it (its reference and document)."""
-    body = supervision.Unfreeze(w.address(), hex32(order, "a freeze order id"), order_ref,
+    body = supervision.Unfreeze(w.address(), record_id(w, "freeze", order), order_ref,
                                 digest_of(order_file, order_sha256, "lifting order"))
     w.transact("supervision", "unfreeze", body, out, expires_in)
 
@@ -97,7 +100,7 @@ def void(w: Wallet, voucher: str, reason: str, agreed: bool, document: Path | No
     """As the agency, void the issued VOUCHER (its origin id): every live part leaves
     circulation and each holder is told. --agreed: with its creditor and debtor co-signing,
     while every part is still the creditor's; otherwise by your recorded decision."""
-    origin = hex32(voucher, "an issued voucher id")
+    origin = record_id(w, "origin", voucher)
     digest = digest_of(document, document_sha256, "agreement or decision")
     if agreed:
         if dispute:
@@ -113,7 +116,7 @@ def void(w: Wallet, voucher: str, reason: str, agreed: bool, document: Path | No
         return
     body_decided = supervision.VoidDecided(
         w.address(), origin, reason, digest,
-        hex32(dispute, "a dispute id") if dispute else None)
+        record_id(w, "dispute", dispute) if dispute else None)
     w.transact("supervision", "void_decided", body_decided, out, expires_in)
 
 
@@ -131,9 +134,9 @@ def freezes_group() -> None:
 def freezes_list(w: Wallet, party: str | None, voucher: str | None, everyone: bool,
                  status: str | None) -> None:
     """Freeze orders you may read."""
-    who = None if voucher or everyone else (parse_address(party) if party else w.address())
+    who = None if voucher or everyone else (address_of(w, party) if party else w.address())
     found = w.client.freezes(party=who.hex() if who else None,
-                             voucher=hex32(voucher, "a voucher id").hex() if voucher else None,
+                             voucher=record_id(w, "voucher", voucher).hex() if voucher else None,
                              status=status)
 
     def table(console: Console) -> None:
@@ -173,7 +176,7 @@ def dispute_raise(w: Wallet, kind: str, subject: str, reason: str, documents: tu
         hex32(d, "a document's SHA-256") for d in digests)
     if not hashes:
         raise click.UsageError("a dispute names at least one document")
-    body = supervision.RaiseDispute(w.address(), kind, hex32(subject, f"a {kind} id"), reason,
+    body = supervision.RaiseDispute(w.address(), kind, record_id(w, kind, subject), reason,
                                     hashes)
     w.transact("supervision", "raise_dispute", body, out, expires_in)
 
@@ -192,7 +195,7 @@ def dispute_resolve(w: Wallet, dispute: str, outcome: str, reason: str,
     """As the agency, resolve DISPUTE: upheld or dismissed, with the reason (an upheld
     dispute on a voucher is resolved by `void --dispute` instead, in one step)."""
     body = supervision.ResolveDispute(
-        w.address(), hex32(dispute, "a dispute id"), outcome, reason,
+        w.address(), record_id(w, "dispute", dispute), outcome, reason,
         tuple(hashlib.sha256(p.read_bytes()).digest() for p in documents))
     w.transact("supervision", "resolve_dispute", body, out, expires_in)
 
@@ -206,9 +209,10 @@ def dispute_resolve(w: Wallet, dispute: str, outcome: str, reason: str,
 def dispute_list(w: Wallet, party: str | None, subject: str | None, everyone: bool,
                  status: str | None) -> None:
     """Disputes you may read."""
-    who = None if subject or everyone else (parse_address(party) if party else w.address())
+    who = None if subject or everyone else (address_of(w, party) if party else w.address())
     found = w.client.disputes(party=who.hex() if who else None,
-                              subject=hex32(subject, "a subject id").hex() if subject else None,
+                              subject=any_record_id(w, DISPUTE_SUBJECTS, subject).hex()
+                              if subject else None,
                               status=status)
 
     def table(console: Console) -> None:
@@ -227,7 +231,7 @@ def dispute_list(w: Wallet, party: str | None, subject: str | None, everyone: bo
 @pass_wallet
 def dispute_show(w: Wallet, dispute: str) -> None:
     """A dispute you are a party to."""
-    d = w.client.dispute(hex32(dispute, "a dispute id").hex())
+    d = w.client.dispute(record_id(w, "dispute", dispute).hex())
 
     def show(console: Console) -> None:
         console.print(f"dispute {d['id']} on {d['kind']} {d['subject']}, raised by "

@@ -14,14 +14,14 @@ from rich.table import Table
 
 from contracts import documents, transfer
 from contracts.errors import LedgerError
-from contracts.identity import parse_address
 from contracts.ledger import sign_transaction
 from wallet.checks import signing_checks, verify_offered, warn_if_listed
+from wallet.resolve import address_of, record_id
 from wallet.review import sign_reviewed
 from wallet.sentences import addr, show_documents, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
-from wallet.units import hex32, parse_yuan, show_time, yuan
+from wallet.units import parse_yuan, show_time, yuan
 from wallet.verbs.options import (
     document_options,
     optional_address,
@@ -34,8 +34,8 @@ from wallet.verbs.options import (
 verbs = click.Group()
 
 
-def parse_transfer_id(text: str) -> bytes:
-    return hex32(text, "a transfer id")
+def parse_transfer_id(w: Wallet, text: str) -> bytes:
+    return record_id(w, "transfer", text)
 
 
 @verbs.command("transfer")
@@ -64,13 +64,13 @@ def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, contract_ref: s
     transferee, the agency and the regulators."""
     for path in document_files:  # before anything is sent
         documents.check_size(path.stat().st_size)
-    me, transferee = w.address(), parse_address(to)
+    me, transferee = w.address(), address_of(w, to)
     attached: list[dict] = []
     if document_files or document_labels:
         attached = w.attach_documents(document_files, document_labels, (me, transferee),
                                       expires_in, wait=out is not None)
     docs = tuple(bytes.fromhex(d["id"]) for d in attached)
-    vid, amount_fen, bank = voucher_id(voucher), parse_yuan(amount), optional_address(pledgee)
+    vid, amount_fen, bank = voucher_id(w, voucher), parse_yuan(amount), optional_address(w, pledgee)
     if cosigned:
         body = transfer.Transfer(me, vid, transferee, amount_fen, bank, contract_ref, docs)
         w.transact("transfer", "transfer", body, out, expires_in, attached)
@@ -141,7 +141,7 @@ def transfer_sign(w: Wallet, transfer_id: str, yes: bool, trust_file: Path | Non
     yours, the debtor is notified, the transferor owes the fee. The reserved voucher is
     proven first against a header your light client verified (--no-verify skips it),
     then the review screen asks `Sign this?` (--yes: without asking)."""
-    tid = parse_transfer_id(transfer_id)
+    tid = parse_transfer_id(w, transfer_id)
     offer = w.client.transfer(tid.hex())
     proof = verify_offered(w, offer, trust_file, no_verify)
     warn_if_listed(w, offer["debtor"])
@@ -157,7 +157,7 @@ def transfer_sign(w: Wallet, transfer_id: str, yes: bool, trust_file: Path | Non
 def transfer_refuse(w: Wallet, transfer_id: str, reason: str, out: Path | None,
                     expires_in: int | None) -> None:
     """Refuse the transfer TRANSFER_ID offered to you; the part is free again for its holder."""
-    body = transfer.Refuse(w.address(), parse_transfer_id(transfer_id), reason)
+    body = transfer.Refuse(w.address(), parse_transfer_id(w, transfer_id), reason)
     w.transact("transfer", "refuse", body, out, expires_in)
 
 
@@ -168,6 +168,6 @@ def transfer_refuse(w: Wallet, transfer_id: str, reason: str, out: Path | None,
 def transfer_withdraw(w: Wallet, transfer_id: str, out: Path | None,
                       expires_in: int | None) -> None:
     """Withdraw your offer TRANSFER_ID before its transferee signs; the part is free again."""
-    body = transfer.Withdraw(w.address(), parse_transfer_id(transfer_id))
+    body = transfer.Withdraw(w.address(), parse_transfer_id(w, transfer_id))
     w.transact("transfer", "withdraw", body, out, expires_in)
 

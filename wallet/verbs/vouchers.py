@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from contracts import acquisition, pledge, transfer
-from contracts.identity import parse_address
+from wallet.resolve import address_of, record_id
 from wallet.session import Wallet, pass_wallet
-from wallet.units import DATE_HELP, hex32, parse_amounts, parse_due, parse_percent, parse_yuan
+from wallet.units import DATE_HELP, parse_amounts, parse_due, parse_percent, parse_yuan
 from wallet.verbs.options import (
     filing_options,
     optional_address,
@@ -38,8 +38,8 @@ verbs = click.Group()
 def split_verb(w: Wallet, voucher: str, amounts: str, pledgee: str | None, out: Path | None,
                expires_in: int | None) -> None:
     """Split VOUCHER into parts you keep (to pledge, pay or transfer them separately)."""
-    body = transfer.Split(w.address(), voucher_id(voucher), parse_amounts(amounts),
-                          optional_address(pledgee))
+    body = transfer.Split(w.address(), voucher_id(w, voucher), parse_amounts(amounts),
+                          optional_address(w, pledgee))
     w.transact("transfer", "split", body, out, expires_in)
 
 
@@ -61,7 +61,7 @@ def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan: str, rat
                 loan_due: str, loan_ref: str, filing_no: str | None, filing_from: str | None,
                 filing_until: str | None, out: Path | None, expires_in: int | None) -> None:
     """Pledge VOUCHER to a bank (质押); you and the bank sign, so draft it with --out."""
-    body = pledge.Create(w.address(), parse_address(bank), voucher_id(voucher),
+    body = pledge.Create(w.address(), address_of(w, bank), voucher_id(w, voucher),
                          parse_yuan(secured), parse_due(loan_due), loan_ref, parse_yuan(loan),
                          parse_percent(rate), parse_filing(filing_no, filing_from, filing_until))
     w.transact("pledge", "create", body, out, expires_in)
@@ -73,7 +73,7 @@ def pledge_verb(w: Wallet, voucher: str, bank: str, secured: str, loan: str, rat
 @pass_wallet
 def release_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int | None) -> None:
     """The bank releases its pledge PLEDGE_ID (解除质押)."""
-    body = pledge.Release(w.address(), hex32(pledge_id, "a pledge id"))
+    body = pledge.Release(w.address(), record_id(w, "pledge", pledge_id))
     w.transact("pledge", "release", body, out, expires_in)
 
 
@@ -83,7 +83,7 @@ def release_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int | 
 @pass_wallet
 def enforce_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int | None) -> None:
     """After the loan fell due, the bank takes the secured claim of PLEDGE_ID."""
-    body = pledge.Enforce(w.address(), hex32(pledge_id, "a pledge id"))
+    body = pledge.Enforce(w.address(), record_id(w, "pledge", pledge_id))
     w.transact("pledge", "enforce", body, out, expires_in)
 
 
@@ -103,7 +103,7 @@ def enforce_verb(w: Wallet, pledge_id: str, out: Path | None, expires_in: int | 
 def commit_verb(w: Wallet, voucher: str, holder: str, price: int, lock_until: str,
                 expires: str, terms_ref: str, out: Path | None, expires_in: int | None) -> None:
     """The acquirer commits to buy VOUCHER's claim after a lock (收购承诺); the holder co-signs."""
-    body = acquisition.Commit(w.address(), parse_address(holder), voucher_id(voucher), price,
+    body = acquisition.Commit(w.address(), address_of(w, holder), voucher_id(w, voucher), price,
                               parse_due(lock_until), parse_due(expires), terms_ref)
     w.transact("acquisition", "commit", body, out, expires_in)
 
@@ -114,7 +114,7 @@ def commit_verb(w: Wallet, voucher: str, holder: str, price: int, lock_until: st
 @pass_wallet
 def uncommit_verb(w: Wallet, commitment_id: str, out: Path | None, expires_in: int | None) -> None:
     """The acquirer withdraws COMMITMENT_ID, before its lock ends."""
-    body = acquisition.Withdraw(w.address(), hex32(commitment_id, "a commitment id"))
+    body = acquisition.Withdraw(w.address(), record_id(w, "commitment", commitment_id))
     w.transact("acquisition", "withdraw", body, out, expires_in)
 
 
@@ -130,9 +130,9 @@ def exercise_verb(w: Wallet, voucher: str, commitment: str, amount: str | None,
                   payment_ref: str, pledgee: str | None, out: Path | None,
                   expires_in: int | None) -> None:
     """After the lock, sell VOUCHER's claim (all or part) to the committed acquirer."""
-    vid = voucher_id(voucher)
+    vid = voucher_id(w, voucher)
     amount_fen = (w.client.voucher(vid.hex())["amount_fen"] if amount is None
                   else parse_yuan(amount))
-    body = acquisition.Exercise(w.address(), vid, hex32(commitment, "a commitment id"),
-                                amount_fen, payment_ref, optional_address(pledgee))
+    body = acquisition.Exercise(w.address(), vid, record_id(w, "commitment", commitment),
+                                amount_fen, payment_ref, optional_address(w, pledgee))
     w.transact("acquisition", "exercise", body, out, expires_in)

@@ -1,0 +1,55 @@
+"""Ids by prefix (contracts.id_prefixes): the wallet resolves `abcd1234` to the one id it
+names among the records the member may read; a record the member may not read is never a
+match, so a prefix reveals nothing of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import access
+from contracts.errors import LedgerError
+from contracts.id_prefixes import ids_with_prefix
+from contracts.record_proofs import PROVABLE
+from tests import test_read_rules
+from tests.test_read_rules import UNRELATED, World
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return test_read_rules.build_world()
+
+
+def caller(world: World, name: str) -> access.Caller:
+    return access.caller_of(world.ledger.store, world.ledger.addr(name))
+
+
+def test_a_prefix_finds_the_voucher_its_holder_reads(world: World) -> None:
+    voucher = world.records["voucher"]
+    holder = world.parties["voucher"]["holder"]
+    for digits in (8, 9, 10, 64):
+        found, more = ids_with_prefix(world.ledger.store, caller(world, holder),
+                                      PROVABLE["voucher"], voucher.id.hex()[:digits].upper())
+        assert [m.record_id for m in found] == [voucher.id] and not more
+        assert found[0].record == voucher
+
+
+def test_a_prefix_never_reveals_a_voucher_the_caller_may_not_read(world: World) -> None:
+    voucher = world.records["voucher"]
+    found, _ = ids_with_prefix(world.ledger.store, caller(world, UNRELATED),
+                               PROVABLE["voucher"], voucher.id.hex()[:8])
+    assert found == []
+
+
+def test_members_are_found_by_address_prefix_by_every_member(world: World) -> None:
+    bank = world.ledger.addr("bank")
+    found, _ = ids_with_prefix(world.ledger.store, caller(world, UNRELATED),
+                               PROVABLE["member"], bank.hex()[:8])
+    assert [m.record_id for m in found] == [bank]
+
+
+@pytest.mark.parametrize("prefix", ["abcdef1", "abcdefgh", "", "a" * 65])
+def test_a_prefix_shorter_than_8_or_not_hex_is_refused(world: World, prefix: str) -> None:
+    with pytest.raises(LedgerError) as e:
+        ids_with_prefix(world.ledger.store, caller(world, UNRELATED), PROVABLE["voucher"],
+                        prefix)
+    assert e.value.code == "request.bad_prefix"

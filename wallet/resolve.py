@@ -1,0 +1,219 @@
+"""Ids and members as people type them: a whole id, its first hex digits, the short form
+the wallet's tables print, or a member's name.
+
+- A whole id (64 hex digits) is taken as it is, with no request to the node.
+- A prefix of at least MIN_DIGITS hex digits, as git abbreviates commits, names the one
+  record of that kind you may read whose id starts with it: the node answers the
+  matches it lets you read (GET /v1/ids/{kind}, contracts/id_prefixes.py), so a prefix
+  never tells you of a record you could not read. The tables' `1a2b3c4d…9f0e` (first 8
+  and last 4 digits, contracts.identity.short) is such a prefix with its last digits.
+- A member is also named by its name in the member directory (exact, either case).
+
+Errors: `wallet.short_id` (fewer than MIN_DIGITS digits), `wallet.bad_id` (not hex),
+`wallet.unknown_id` (nothing you read starts so), `wallet.ambiguous_id` (several do:
+they are listed, up to 10, with what each is), `wallet.ambiguous_name` and
+`wallet.unknown_member` for members.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+from contracts.errors import LedgerError
+from wallet.units import yuan
+
+MIN_DIGITS = 8
+WHOLE = re.compile(r"[0-9a-fA-F]{64}")
+# A prefix, optionally with the last digits the tables show after an ellipsis.
+ABBREVIATED = re.compile(r"([0-9a-fA-F]+)(?:(?:…|\.\.\.)([0-9a-fA-F]{1,56}))?")
+# Fields of a record that say what it is, in the order they are shown.
+WHAT_FIELDS = ("name", "kind", "status")
+AMOUNT_FIELDS = ("amount_fen", "face_fen", "price_fen", "owed_fen", "total_fen")
+
+
+class IdClient(Protocol):
+    """What resolving asks of the node (wallet.client.Client)."""
+
+    def ids(self, kind: str, prefix: str) -> dict: ...
+
+    def members(self, role: str | None = None, max_items: int = 10_000) -> dict: ...
+
+
+class HasClient(Protocol):
+    """A wallet (wallet.session.Wallet): its client is made at first use."""
+
+    @property
+    def client(self) -> IdClient: ...
+
+
+def label(kind: str) -> str:
+    """How a kind of record is named in sentences: `financing_request` -> financing request."""
+    return {"claim_sale": "sale", "financing_answer": "quote", "origin": "issued voucher",
+            "setoff_round": "set-off round"}.get(kind, kind.replace("_", " "))
+
+
+def is_abbreviation(text: str) -> bool:
+    """Whether `text` is written as an id or a prefix of one (hex digits, with the tables'
+    ellipsis or not), rather than a name."""
+    return ABBREVIATED.fullmatch(text.strip()) is not None
+
+
+def split(text: str, kind: str) -> tuple[str, str]:
+    """The prefix and the last digits (empty when not given) `text` spells;
+    `wallet.bad_id` or `wallet.short_id` when it spells none that may be looked up."""
+    match = ABBREVIATED.fullmatch(text.strip())
+    if match is None:
+        raise LedgerError("wallet.bad_id",
+                          f"{text[:80]!r} is not a {label(kind)} id: give its hex digits "
+                          f"(the whole 64, or the first {MIN_DIGITS} or more)")
+    prefix, last = match.group(1).lower(), (match.group(2) or "").lower()
+    if len(prefix) < MIN_DIGITS:
+        raise LedgerError("wallet.short_id",
+                          f"{text!r} is too short to name a {label(kind)}: give at least "
+                          f"{MIN_DIGITS} hex digits of its id")
+    if len(prefix) + len(last) > 64:
+        raise LedgerError("wallet.bad_id", f"{text[:80]!r} has more than 64 hex digits")
+    return prefix, last
+
+
+def describe(kind: str, match: dict) -> str:
+    """One line on a candidate: its whole id, then what it is."""
+    record = match.get("record") or {}
+    bits = [label(kind)]
+    bits += [str(record[f]) for f in WHAT_FIELDS if isinstance(record.get(f), str)]
+    amount = next((record[f] for f in AMOUNT_FIELDS if isinstance(record.get(f), int)), None)
+    if amount is not None:
+        bits.append(yuan(amount))
+    return f"{match['id']}  {' '.join(bits)}"
+
+
+def ambiguous(kind: str, text: str, candidates: Iterable[str], more: bool) -> LedgerError:
+    listed = list(candidates)
+    return LedgerError(
+        "wallet.ambiguous_id",
+        f"{text!r} names {'more than ' if more else ''}{len(listed)} {label(kind)}s you may "
+        "read; give more digits of the one you mean:\n  " + "\n  ".join(listed))
+
+
+def ids_of(client: IdClient, kind: str, prefix: str) -> dict:
+    """The node's answer to GET /v1/ids/{kind}; `wallet.no_prefixes` from a node that
+    has no such route (a light node: it holds its member's records only)."""
+    try:
+        return client.ids(kind, prefix)
+    except LedgerError as e:
+        if e.code != "not_found" or "no route" not in e.message:
+            raise
+        raise LedgerError("wallet.no_prefixes",
+                          "this node does not resolve ids by prefix (a light node does "
+                          "not): give the whole id (64 hex digits)") from None
+
+
+def resolve_id(client: IdClient, kind: str, text: str) -> bytes:
+    """The id of the one record of `kind` (a kind of contracts.record_proofs) that `text`
+    names: a whole id as it is; a prefix (with or without the tables' `…last`), the one
+    record you may read that it names."""
+    text = text.strip()
+    if WHOLE.fullmatch(text):
+        return bytes.fromhex(text)
+    prefix, last = split(text, kind)
+    answer = ids_of(client, kind, prefix)
+    matches = [m for m in answer["matches"] if m["id"].endswith(last)]
+    more = bool(answer.get("more"))
+    if not matches and not more:
+        raise LedgerError("wallet.unknown_id",
+                          f"no {label(kind)} you may read has an id starting {prefix}"
+                          + (f" and ending {last}" if last else ""))
+    if len(matches) != 1 or more:
+        raise ambiguous(kind, text, (describe(kind, m) for m in matches), more)
+    return bytes.fromhex(matches[0]["id"])
+
+
+def resolve_member(client: IdClient, text: str) -> bytes:
+    """The address of the member `text` names: its whole address; a prefix of it (with
+    or without the tables' `…last`); or its name in the member directory, exact in
+    either case. A hex text is tried as an address first, then as a name."""
+    text = text.strip()
+    if WHOLE.fullmatch(text):
+        return bytes.fromhex(text)
+    refused: LedgerError | None = None
+    if is_abbreviation(text):
+        try:
+            return resolve_id(client, "member", text)
+        except LedgerError as e:
+            if e.code not in ("wallet.unknown_id", "wallet.short_id"):
+                raise
+            refused = e
+    wanted = text.casefold()
+    named = [m for m in client.members()["members"] if str(m.get("name", "")).casefold()
+             == wanted]
+    if len(named) == 1:
+        return bytes.fromhex(named[0]["address"])
+    if len(named) > 1:
+        listed = [f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip()
+                  for m in named[:10]]
+        raise LedgerError("wallet.ambiguous_name",
+                          f"{len(named)} members are named {text!r}; give the address of "
+                          "the one you mean:\n  " + "\n  ".join(listed))
+    if refused is not None and refused.code == "wallet.short_id":
+        raise refused
+    raise LedgerError("wallet.unknown_member",
+                      f"{text[:80]!r} is neither a member's name nor the address (or its "
+                      f"first {MIN_DIGITS}+ hex digits) of a member you may read")
+
+
+def record_id(w: HasClient, kind: str, text: str) -> bytes:
+    """`resolve_id` with the wallet's client, made only when a prefix is looked up."""
+    text = text.strip()
+    return bytes.fromhex(text) if WHOLE.fullmatch(text) else resolve_id(w.client, kind, text)
+
+
+def optional_record_id(w: HasClient, kind: str, text: str | None) -> bytes | None:
+    return None if text is None else record_id(w, kind, text)
+
+
+def address_of(w: HasClient, text: str) -> bytes:
+    """`resolve_member` with the wallet's client, made only when a name or a prefix is
+    looked up."""
+    text = text.strip()
+    return bytes.fromhex(text) if WHOLE.fullmatch(text) else resolve_member(w.client, text)
+
+
+def optional_member(w: HasClient, text: str | None) -> bytes | None:
+    return None if text is None else address_of(w, text)
+
+
+# The listing filters that name a member (the rest name a record of their own kind).
+MEMBER_FILTERS = frozenset({"holder", "debtor", "creditor", "pledgor", "bank", "acquirer",
+                            "party", "funder", "member", "to"})
+
+
+def filter_id(w: HasClient, name: str, text: str) -> bytes:
+    """A listing filter's value (`--voucher`, `--origin`, `--pledgor`...): a member's for
+    the filters that name one, else a record of the filter's kind."""
+    return address_of(w, text) if name in MEMBER_FILTERS else record_id(w, name, text)
+
+
+def any_record_id(w: HasClient, kinds: tuple[str, ...], text: str) -> bytes:
+    """The id of the one record of any of `kinds` that `text` names (a dispute's subject:
+    an application, an issued voucher or an obligation)."""
+    text = text.strip()
+    if WHOLE.fullmatch(text):
+        return bytes.fromhex(text)
+    prefix, last = split(text, kinds[0])
+    found: list[str] = []
+    more = False
+    for kind in kinds:
+        answer = ids_of(w.client, kind, prefix)
+        more = more or bool(answer.get("more"))
+        found += [describe(kind, m) for m in answer["matches"] if m["id"].endswith(last)]
+    if not found and not more:
+        raise LedgerError("wallet.unknown_id",
+                          f"no {', '.join(label(k) for k in kinds)} you may read has an id "
+                          f"starting {prefix}")
+    if len(found) != 1 or more:
+        raise LedgerError("wallet.ambiguous_id",
+                          f"{text!r} names several records you may read; give more digits "
+                          "of the one you mean:\n  " + "\n  ".join(found))
+    return bytes.fromhex(found[0].split()[0])
