@@ -411,6 +411,9 @@ class FakeWallet:
     def key(self) -> KeyPair:
         return self.world.ledger.keys[self.me]
 
+    def signer(self) -> KeyPair:  # the wallet signs through an agent or its key: the key
+        return self.key()
+
     def new_transaction(self, contract: str, operation: str, body: Any,
                         expires_in: int | None) -> Transaction:
         return self.world.ledger.tx(contract, operation, body)
