@@ -17,22 +17,23 @@ from typing import Any
 
 from contracts.errors import LedgerError
 from contracts.identity import short
+from wallet.i18n import _
 from wallet.units import percent, show_due, show_time, yuan
 
 
 def money(fen: int) -> str:
     """Yuan, with the exact fen beside them: ¥888.88 (88,888 fen)."""
-    return f"{yuan(fen)} ({fen:,} fen)"
+    return _("{yuan} ({fen} fen)").format(yuan=yuan(fen), fen=f"{fen:,}")
 
 
 def when(ms: int) -> str:
     """A moment in China Standard Time."""
-    return f"{show_time(ms)} China time"
+    return _("{time} China time").format(time=show_time(ms))
 
 
 def due(ms: int) -> str:
     """A due date (24:00 China time of the day shown)."""
-    return f"{show_due(ms)} (China time)"
+    return _("{day} (China time)").format(day=show_due(ms))
 
 
 def ident(value: bytes) -> str:
@@ -83,12 +84,13 @@ class Look:
     def who(self, address: bytes | str | None) -> str:
         """A party by name and short address: 鑫禾供应链 (ab12cd34…9f01), "you" marked."""
         if address is None:
-            return "nobody"
+            return _("nobody")
         raw = bytes.fromhex(address) if isinstance(address, str) else address
         found = self.member(raw)
         name = found.get("name") if found else None
-        text = f"{name} ({short(raw)})" if name else f"{short(raw)} (not in the directory)"
-        return text[:-1] + ", you)" if raw == self.me else text
+        text = f"{name} ({short(raw)})" if name else \
+            _("{address} (not in the directory)").format(address=short(raw))
+        return text[:-1] + _(", you)") if raw == self.me else text
 
 
 Lines = list[str]
@@ -97,21 +99,22 @@ Entry = Callable[[Look, Any], Lines]
 
 def _documents(b: Any) -> Lines:
     docs = getattr(b, "documents", ()) or ()
-    return [f"Documents named: {', '.join(ident(d) for d in docs)}."] if docs else []
+    return [_("Documents named: {documents}.").format(
+        documents=", ".join(ident(d) for d in docs))] if docs else []
 
 
 def _pledgee(look: Look, b: Any) -> Lines:
     bank = getattr(b, "pledgee", None)
-    return [f"The voucher is pledged to {look.who(bank)}: the bank co-signs, and its pledge "
-            "on the part moved ends."] if bank else []
+    return [_("The voucher is pledged to {bank}: the bank co-signs, and its pledge on the "
+              "part moved ends.").format(bank=look.who(bank))] if bank else []
 
 
 def _filing(b: Any) -> Lines:
     f = getattr(b, "filing", None)
     if f is None:
-        return ["中登网 filing: none given."]
-    return [f"中登网 filing {f.number}, registered from {when(f.from_ms)} until "
-            f"{when(f.until_ms)}."]
+        return [_("中登网 filing: none given.")]
+    return [_("中登网 filing {number}, registered from {start} until {end}.").format(
+        number=f.number, start=when(f.from_ms), end=when(f.until_ms))]
 
 
 def _obligation(look: Look, obligation: bytes) -> str:
@@ -123,32 +126,41 @@ def _obligation(look: Look, obligation: bytes) -> str:
 
 
 def transfer_transfer(look: Look, b: Any) -> Lines:
-    return [f"Transfer {money(b.amount_fen)} of voucher {ident(b.voucher)} from "
-            f"{look.who(b.holder)} to {look.who(b.to)}, at once: both sign this transaction "
-            f"(转让合同 {b.contract_ref}).", *_pledgee(look, b), *_documents(b)]
+    return [_("Transfer {amount} of voucher {voucher} from {holder} to {to}, at once: both "
+              "sign this transaction (转让合同 {contract}).").format(
+                amount=money(b.amount_fen), voucher=ident(b.voucher), holder=look.who(b.holder),
+                to=look.who(b.to), contract=b.contract_ref),
+            *_pledgee(look, b), *_documents(b)]
 
 
 def transfer_offer(look: Look, b: Any) -> Lines:
-    return [f"Offer {money(b.amount_fen)} of voucher {ident(b.voucher)} from "
-            f"{look.who(b.holder)} to {look.who(b.to)} (转让合同 {b.contract_ref}); the part "
-            f"is reserved until the transferee signs for it (签收) within {b.days} days.",
+    return [_("Offer {amount} of voucher {voucher} from {holder} to {to} (转让合同 "
+              "{contract}); the part is reserved until the transferee signs for it (签收) "
+              "within {days} days.").format(
+                amount=money(b.amount_fen), voucher=ident(b.voucher), holder=look.who(b.holder),
+                to=look.who(b.to), contract=b.contract_ref, days=b.days),
             *_pledgee(look, b), *_documents(b)]
 
 
 def transfer_sign(look: Look, b: Any) -> Lines:
     t = look.record("transfer", b.transfer)
     if t is None:
-        return [f"Sign for (签收) transfer {ident(b.transfer)} to {look.who(b.to)}; the node "
-                "did not show the transfer."]
-    return [f"Sign for (签收) transfer {ident(b.transfer)}: {money(t['amount_fen'])} of "
-            f"voucher {ident(bytes.fromhex(t['voucher']))} from {look.who(t['holder'])} to "
-            f"{look.who(b.to)} (转让合同 {t['contract_ref']}); offered {when(t['offered_at_ms'])}, "
-            f"to be signed by {when(t['sign_by_ms'])}; {t['status']}."]
+        return [_("Sign for (签收) transfer {transfer} to {to}; the node did not show the "
+                  "transfer.").format(transfer=ident(b.transfer), to=look.who(b.to))]
+    return [_("Sign for (签收) transfer {transfer}: {amount} of voucher {voucher} from "
+              "{holder} to {to} (转让合同 {contract}); offered {offered}, to be signed by "
+              "{sign_by}; {status}.").format(
+                transfer=ident(b.transfer), amount=money(t["amount_fen"]),
+                voucher=ident(bytes.fromhex(t["voucher"])), holder=look.who(t["holder"]),
+                to=look.who(b.to), contract=t["contract_ref"],
+                offered=when(t["offered_at_ms"]), sign_by=when(t["sign_by_ms"]),
+                status=_(t["status"]))]
 
 
 def transfer_split(look: Look, b: Any) -> Lines:
-    return [f"Split voucher {ident(b.voucher)} of {look.who(b.holder)} into parts of "
-            + ", ".join(money(a) for a in b.amounts_fen) + ".", *_pledgee(look, b)]
+    return [_("Split voucher {voucher} of {holder} into parts of {parts}.").format(
+        voucher=ident(b.voucher), holder=look.who(b.holder),
+        parts=", ".join(money(a) for a in b.amounts_fen)), *_pledgee(look, b)]
 
 
 def payment_pay(look: Look, b: Any) -> Lines:
@@ -159,10 +171,12 @@ def payment_pay(look: Look, b: Any) -> Lines:
 
 
 def pledge_create(look: Look, b: Any) -> Lines:
-    return [f"Pledge voucher {ident(b.voucher)} of {look.who(b.holder)} to bank "
-            f"{look.who(b.bank)} (质押登记), securing {money(b.secured_fen)}.",
-            f"Loan {b.loan_ref}: {money(b.loan_fen)} at {percent(b.loan_rate_bp)} a year, due "
-            f"by {due(b.loan_due_ms)}.", *_filing(b)]
+    return [_("Pledge voucher {voucher} of {holder} to bank {bank} (质押登记), securing "
+              "{secured}.").format(voucher=ident(b.voucher), holder=look.who(b.holder),
+                                   bank=look.who(b.bank), secured=money(b.secured_fen)),
+            _("Loan {loan}: {amount} at {rate} a year, due by {due}.").format(
+                loan=b.loan_ref, amount=money(b.loan_fen), rate=percent(b.loan_rate_bp),
+                due=due(b.loan_due_ms)), *_filing(b)]
 
 
 def _pledge_of(look: Look, pledge: bytes) -> str:
@@ -364,9 +378,9 @@ def label(field: str) -> str:
 def value_text(look: Look, field: str, value: Any) -> str:
     """One field's value in words: parties by name, money in yuan, times in China time."""
     if value is None:
-        return "none"
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int):
         if field.endswith("_fen"):
             return money(value)
@@ -380,14 +394,14 @@ def value_text(look: Look, field: str, value: Any) -> str:
             return look.who(value)
         return short(value) if len(value) >= 8 else value.hex()
     if isinstance(value, tuple):
-        return ", ".join(value_text(look, field, v) for v in value) or "none"
+        return ", ".join(value_text(look, field, v) for v in value) or _("none")
     return str(value)
 
 
 def generic_lines(look: Look, operation: str, body: Any) -> Lines:
     """An operation without an entry: its name, then each field of its body in words
     (nested records flattened as `outer inner`)."""
-    lines = [f"Operation {operation}, as its fields say:"]
+    lines = [_("Operation {operation}, as its fields say:").format(operation=operation)]
 
     def walk(prefix: str, record: Any) -> None:
         for f in dataclasses.fields(record):

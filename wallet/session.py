@@ -28,6 +28,7 @@ from wallet.exits import Pending
 from wallet.files import write_private
 from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.sentences import show_documents, show_tx
+from wallet.tables import SpeakingConsole
 
 DRAFT_FORMAT = "claimledger-draft/1"
 COMMIT_WAIT_S = 60
@@ -114,7 +115,7 @@ class Wallet:
         if self.as_json:
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            console = Console()
+            console = SpeakingConsole()
             if not console.is_terminal:  # redirected: no terminal width to fit, so no cuts
                 console.width = max(console.width, WIDE)
             human(console)
