@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,15 @@ def test_every_code_of_the_families_people_meet_has_a_sentence() -> None:
 def test_every_catalogue_entry_is_text_the_wallet_or_the_ledger_shows() -> None:
     shown = constants("wallet", "contracts")
     assert sorted(set(TEXT_ZH) - shown) == []
+
+
+def test_the_catalogue_ships_with_every_package_of_the_code_base() -> None:
+    """A built wheel holds the packages pyproject lists, and only those: every directory
+    with an __init__.py is listed (wallet.verbs was not), the catalogue's among them."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for root in ("consensus", "contracts", "node", "wallet")
+             for p in (ROOT / root).rglob("__init__.py")}
+    assert "wallet" in listed and (ROOT / "wallet" / "catalogue_zh.py").is_file()
+    assert sorted(found - listed) == []
