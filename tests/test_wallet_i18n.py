@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.errors import LedgerError, Rejected
-from tests.test_wallet_review import World, sample_tx
+from tests.test_wallet_review import SAMPLES, World, sample_tx
 from wallet import session
 from wallet.catalogue_zh import ERRORS_ZH, TEXT_ZH
 from wallet.cli import main
@@ -167,6 +167,17 @@ def test_the_review_screen_in_chinese(world: World) -> None:
     assert "签署人：" in chinese and "，您): 待签" in chinese
     assert "Signers:" not in chinese and "Fee:" not in chinese
     assert len(chinese.splitlines()) == len(english.splitlines())
+
+
+@pytest.mark.parametrize("key", sorted(SAMPLES), ids=lambda k: ".".join(k))
+def test_every_operation_reads_in_chinese(world: World, key: tuple[str, str]) -> None:
+    tx, _, me = sample_tx(world, key)
+    english = world.screen(tx, me).splitlines()
+    with use(Speech("zh")):
+        chinese = world.screen(tx, me).splitlines()
+    assert len(chinese) == len(english)
+    assert chinese[1] != english[1]  # the operation's sentence
+    assert not any(line.startswith(("Fee:", "Signers:", "Voucher ")) for line in chinese)
 
 
 def test_the_review_screen_in_wan(world: World) -> None:

@@ -284,6 +284,91 @@ Exit status:
         "{holder} 将凭证 {voucher} 质押给银行 {bank}（质押登记），担保 {secured}。",
     "Loan {loan}: {amount} at {rate} a year, due by {due}.":
         "贷款 {loan}：{amount}，年利率 {rate}，到期日 {due}。",
+    "obligation {obligation}": "债务 {obligation}",
+    "obligation {obligation} ({debtor} owes {creditor} {amount}, due by {due})":
+        "债务 {obligation}（{debtor} 欠 {creditor} {amount}，到期日 {due}）",
+    "Pay merchant {merchant} {amount} with voucher {voucher} of {payer}, for order {order}; "
+    "the merchant becomes holder of that part, the rest stays with the payer.":
+        "以 {payer} 的凭证 {voucher} 向商户 {merchant} 支付 {amount}（订单 {order}）；"
+        "商户成为该部分的持有人，余额仍归付款人。",
+    "pledge {pledge}": "质押 {pledge}",
+    "pledge {pledge} (no. {number}, voucher {voucher}, securing {secured})":
+        "质押 {pledge}（登记编号 {number}，凭证 {voucher}，担保 {secured}）",
+    "Amend {pledge} of {pledgor} with bank {bank}: it secures {secured}; loan {loan} at "
+    "{rate} a year, due by {due}.":
+        "{pledgor} 与银行 {bank} 变更{pledge}：担保 {secured}；贷款 {loan}，年利率 {rate}，"
+        "到期日 {due}。",
+    "Renew (续贷) {pledge} of {pledgor} with bank {bank}: loan {loan}, due by {due}.":
+        "{pledgor} 与银行 {bank} 就{pledge}续贷：贷款 {loan}，到期日 {due}。",
+    "Ask to redeem voucher {voucher} of {holder} for {price} against offer {offer}; the "
+    "voucher is reserved until the debtor decides.":
+        "{holder} 申请按报价 {offer} 以 {price} 兑付凭证 {voucher}；债务人决定前该凭证予以预留。",
+    "Replace the signing key of {member} with the new key {key}: once committed only the "
+    "new key signs for this member; both keys sign this.":
+        "将 {member} 的签名密钥更换为新密钥 {key}：入账后只有新密钥能代表该成员签署；"
+        "本交易由新旧两把密钥共同签署。",
+    "Record {obligation} as settled outside the ledger ({reference}); both {creditor} and "
+    "{debtor} sign.":
+        "记录{obligation}已在账外结清（{reference}）；{creditor} 与 {debtor} 共同签署。",
+    "Reduce {obligation} by {by}: {reason}; both {creditor} and {debtor} sign.":
+        "将{obligation}减少 {by}：{reason}；{creditor} 与 {debtor} 共同签署。",
+    "Withdraw {obligation}: {reason}; both {creditor} and {debtor} sign.":
+        "撤回{obligation}：{reason}；{creditor} 与 {debtor} 共同签署。",
+    "Consent, as {member}, to set-off round {round}; the node did not show the round.":
+        "以 {member} 的身份同意抵销轮次 {round}；节点未显示该轮次。",
+    "Consent, as {member}, to set-off round {number} ({round}): it clears {cleared} on "
+    "{debts} debts once every member consents, by {deadline}.":
+        "以 {member} 的身份同意第 {number} 轮抵销（{round}）：各成员均于 {deadline} 前同意后，"
+        "清偿 {debts} 笔债务共 {cleared}。",
+    "Of yours it clears {owed_by_you} you owe and {owed_to_you} owed to you.":
+        "其中清偿您的应付 {owed_by_you}，应收 {owed_to_you}。",
+    "{acquirer} commits to buy the claim of {holder} on voucher {voucher} at {price} per "
+    "¥10,000.00 of claim, from {start} until {end} (terms {terms}).":
+        "{acquirer} 承诺收购 {holder} 在凭证 {voucher} 上的债权，每 ¥10,000.00 债权作价 "
+        "{price}，期限自 {start} 至 {end}（条款 {terms}）。",
+    "Sell {amount} of voucher {voucher} of {holder} under acquisition commitment "
+    "{commitment} (payment {payment}).":
+        "依收购承诺 {commitment} 出售 {holder} 的凭证 {voucher} 中的 {amount}（付款 {payment}）。",
+    "voucher {voucher}": "凭证 {voucher}",
+    "Sell (保理) {amount} of {what} of {seller} to {buyer} for {price}, discounted at {rate} "
+    "a year, {recourse} (合同 {contract}).":
+        "{seller} 将{what}中的 {amount} 以 {price} 转让给 {buyer}（保理），年贴现率 {rate}，"
+        "{recourse}（合同 {contract}）。",
+    "with recourse": "有追索权",
+    "without recourse": "无追索权",
+    "{holder} accepts quote {quote} of funder {funder} (contract {contract}); the request's "
+    "other quotes lapse.":
+        "{holder} 接受资金方 {funder} 的报价 {quote}（合同 {contract}）；"
+        "该申请的其他报价随之失效。",
+    "The node did not show the quote: the pledge is registered, or the claim sold, as the "
+    "quote says.": "节点未显示该报价：将按报价所述办理质押登记或出售债权。",
+    "A pledge loan (质押融资) of {amount} at {rate} a year for {days} days, interest "
+    "{interest}: the reserved claim of {claim} is pledged to the funder.":
+        "质押融资 {amount}，年利率 {rate}，期限 {days} 天，利息 {interest}："
+        "预留的 {claim} 债权质押给资金方。",
+    "A sale (保理) of {amount} of claim for {price}, discounted at {rate} a year, "
+    "{recourse}.": "保理：以 {price} 出售 {amount} 债权，年贴现率 {rate}，{recourse}。",
+    "The quote expires {when}.": "报价于 {when} 失效。",
+    "The agency {agency} admits {name} at address {address} with the roles {roles}; the "
+    "member's key co-signs its admission.":
+        "登记机构 {agency} 接纳 {name} 为成员，地址 {address}，角色 {roles}；"
+        "该成员的密钥会签其入会。",
+    "The agency {agency} gives {member} the new key {key} after review ({reason}); the lost "
+    "key signs nothing after.":
+        "登记机构 {agency} 经审核（{reason}）为 {member} 换发新密钥 {key}；"
+        "遗失的密钥此后不能再签署。",
+    "Set the credit limit (授信额度) of debtor {debtor} to {limit}":
+        "将债务人 {debtor} 的授信额度设为 {limit}",
+    ", agreed with bank {bank}": "，经银行 {bank} 同意",
+    "; set by {agency}": "；由 {agency} 设定",
+    " (reference {reference})": "（编号 {reference}）",
+    ".": "。",
+    "Void (作废) voucher {voucher} as agreed by creditor {creditor} and debtor {debtor}, "
+    "with the agency {agency}: every live part leaves circulation.":
+        "经债权人 {creditor} 与债务人 {debtor} 协商一致，由登记机构 {agency} 作废凭证 "
+        "{voucher}：其所有现存部分退出流通。",
+    "Reason: {reason}. Agreement document sha256 {digest}.":
+        "原因：{reason}。协议文件 sha256 {digest}。",
     # ---------------------------------------------------------------- results
     " at height {height}": "，高度 {height}",
     "transferred {amount} to {to}; new part {part}": "已将 {amount} 转让给 {to}；新部分 {part}",
