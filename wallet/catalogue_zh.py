@@ -209,6 +209,7 @@ Exit status:
     "enforced": "已实现",
     "committed": "已入账",
     "rejected": "被拒绝",
+    "transaction|pending": "已提交，待入账",
     "overdue": "逾期",
     "pledged": "已质押",
     "reserved": "已预留",
@@ -246,16 +247,16 @@ Exit status:
     "Fee: a service fee is charged when it commits; the node did not show how much.":
         "服务费：入账时收取；节点未显示金额。",
     "Fee: {payer} will owe the {kind} fee of the schedule in force.":
-        "服务费：{payer}将按现行费率表支付{kind}服务费。",
+        "服务费：{payer} 将按现行费率表支付{kind}服务费。",
     "Fee: {payer} will owe the {kind} fee of the schedule in force (the node did not show "
-    "the schedule).": "服务费：{payer}将按现行费率表支付{kind}服务费（节点未显示费率表）。",
+    "the schedule).": "服务费：{payer} 将按现行费率表支付{kind}服务费（节点未显示费率表）。",
     "Fee: none (the {kind} fee rate is 0).": "服务费：无（{kind}费率为 0）。",
     "Fee: {payer} will owe the {kind} fee, {rate} of the amount.":
-        "服务费：{payer}将支付{kind}服务费，为金额的 {rate}。",
+        "服务费：{payer} 将支付{kind}服务费，为金额的 {rate}。",
     "Fee: {payer} will owe {owed}, the {kind} fee of {rate} on {base}.":
-        "服务费：{payer}将支付 {owed}，即 {base} 的{kind}服务费 {rate}。",
+        "服务费：{payer} 将支付 {owed}，即 {base}的{kind}服务费 {rate}。",
     "Fee: {payer} will owe {owed}, the {kind} fee of {rate} on {base}; you owe none.":
-        "服务费：{payer}将支付 {owed}，即 {base} 的{kind}服务费 {rate}；您无需支付。",
+        "服务费：{payer} 将支付 {owed}，即 {base}的{kind}服务费 {rate}；您无需支付。",
     "Signers:": "签署人：",
     "Operation {operation}, as its fields say:": "操作 {operation}，各字段如下：",
     "Documents named: {documents}.": "所附文件：{documents}。",
@@ -384,6 +385,9 @@ Exit status:
         "转让 {transfer} 已被拒收：{reason}；该部分已解除预留",
     "transfer {transfer} withdrawn; the part is free again":
         "转让 {transfer} 已撤回；该部分已解除预留",
+    "draft written to {out}; each required signer runs `claimledger-wallet sign {out}`, "
+    "then `submit {out}`": "草稿已写入 {out}；每位必需签署人运行 "
+    "`claimledger-wallet sign {out}`，然后运行 `submit {out}`",
     "document {id} ({label}): {how}": "文件 {id}（{label}）：{how}",
     "attached already, reused": "此前已附上，沿用",
     "attached by {tx}": "由交易 {tx} 附上",

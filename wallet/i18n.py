@@ -84,6 +84,16 @@ def _(text: str) -> str:
     return text if catalogue is None else catalogue.get(text, text)
 
 
+def pgettext(context: str, text: str) -> str:
+    """`text` as said in `context` (gettext's msgctxt): the same English word may need two
+    Chinese ones (a transfer "pending" 待签收, a transaction "pending" 待入账). The
+    catalogue's key is "context|text"; without one, `_(text)`."""
+    catalogue = CATALOGUES.get(current().language)
+    if catalogue is None:
+        return text
+    return catalogue.get(f"{context}|{text}") or _(text)
+
+
 def error_line(code: str, message: str) -> str:
     """The error line on stderr: `error: code: message`, or in Chinese
     `错误 code: 中文句子（message）` when the code has a sentence, else the English

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from contracts.identity import short
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.units import percent, show_due, show_time, yuan
 
 
@@ -221,7 +221,7 @@ def setoff_sentence(view: dict, b: dict) -> str | None:
 
 def show_tx(console: Console, view: dict) -> None:
     console.print(f"[bold]{view.get('operation', 'transaction')}[/bold] {view['id']}: "
-                  + _(view["status"])
+                  + pgettext("transaction", view["status"])
                   + (_(" at height {height}").format(height=view["height"]) if "height" in view
                      else ""))
     sentence = what_happened(view)

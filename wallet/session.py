@@ -26,6 +26,7 @@ from wallet.endpoint import node_endpoint
 from wallet.envelopes import OwnDocument, open_document, read_document
 from wallet.exits import Pending
 from wallet.files import write_private
+from wallet.i18n import _
 from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.sentences import show_documents, show_tx
 from wallet.tables import SpeakingConsole
@@ -167,8 +168,8 @@ class Wallet:
 
             def show(c: Console) -> None:
                 show_documents(c, attached or [])
-                c.print(f"draft written to {out}; each required signer runs "
-                        f"`claimledger-wallet sign {out}`, then `submit {out}`")
+                c.print(_("draft written to {out}; each required signer runs "
+                          "`claimledger-wallet sign {out}`, then `submit {out}`").format(out=out))
 
             self.emit(draft, show)
             return
