@@ -27,6 +27,17 @@ from wallet.exits import (
     HELP_EPILOG,
     Pending,
 )
+from wallet.i18n import (
+    LANGUAGES,
+    UNITS,
+    Speech,
+    _,
+    current,
+    error_line,
+    language_from_env,
+    set_speech,
+    use,
+)
 from wallet.keys import write_key_store
 from wallet.session import COMMIT_WAIT_S, DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
 from wallet.units import parse_amounts, parse_due, parse_yuan, show_due
@@ -89,11 +100,17 @@ class Main(click.Group):
     (wallet/exits.py); with --json it is also printed on stdout as JSON, and so is a
     usage error (code `wallet.usage`, exit status 2)."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run with the language and unit its options choose, and as before afterwards
+        (a run in-process, as the tests make, leaves no language behind)."""
+        with use(Speech()):
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            click.echo(f"error: {e.code}: {e.message}", err=True)
+            click.echo(error_line(e.code, e.message), err=True)
             if as_json(ctx):
                 click.echo(error_json(e.code, e.message, e))
             sys.exit(exit_status(e))
@@ -102,6 +119,25 @@ class Main(click.Group):
                 click.echo(error_json("wallet.usage", e.format_message()))
             assert e.exit_code == EXIT_USAGE
             raise
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The exit table, in the language chosen (--lang comes before --help)."""
+        if self.epilog:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(_(self.epilog))
+
+
+def choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """--lang, else LANGUAGE/LC_ALL/LANG; set at once (eager) so that --help speaks it."""
+    language = value or language_from_env()
+    set_speech(Speech(language, current().unit))
+    return language
+
+
+def choose_unit(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    set_speech(Speech(current().language, value))
+    return value
 
 
 def as_json(ctx: click.Context) -> bool:
@@ -122,7 +158,15 @@ def as_json(ctx: click.Context) -> bool:
               "system's; or $CLAIMLEDGER_CA_FILE)")
 @click.option("--key", "key_path", envvar="CLAIMLEDGER_KEY", type=click.Path(path_type=Path),
               help="your key store (or $CLAIMLEDGER_KEY)")
-@click.option("--json", "as_json", is_flag=True, help="JSON output for scripts")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON output for scripts (keys and messages in English whatever --lang)")
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None,
+              is_eager=True, expose_value=False, callback=choose_language,
+              help="the language of the output: zh (中文) or en (default: from LANGUAGE, "
+              "LC_ALL or LANG, e.g. zh_CN.UTF-8; else en)")
+@click.option("--unit", type=click.Choice(UNITS), default="yuan", show_default=True,
+              is_eager=True, expose_value=False, callback=choose_unit,
+              help="amounts in yuan (¥1,250,000.00) or in 万元 (¥125.00万)")
 @click.option("--wait", "wait_s", envvar="CLAIMLEDGER_WAIT", type=click.FloatRange(0, 3600),
               default=COMMIT_WAIT_S, show_default=True, metavar="SECONDS",
               help="how long a submission waits for its commit before exiting 4 (pending; "

@@ -28,11 +28,12 @@ from contracts.errors import LedgerError
 from contracts.identity import short
 from contracts.ledger import required_signers, resolve, sign_transaction
 from contracts.tx import Transaction, payload_id
+from wallet.i18n import _
 from wallet.proven import VoucherProof
 from wallet.review_words import Look, accepted_quote, due, ident, money, operation_lines
 from wallet.units import percent
 
-QUESTION = "Sign this?"
+QUESTION = "Sign this?"  # shown through _() when asked
 
 
 @dataclass(frozen=True)
@@ -84,23 +85,30 @@ def fee_lines(look: Look, contract: str, operation: str, body: Any,
     rule = FEES.get((contract, operation))
     fee = None if rule is None else rule(look, body, voucher)
     if fee is None:
-        return ["Fee: none charged by this operation."] if rule is None else \
-            ["Fee: a service fee is charged when it commits; the node did not show how much."]
+        return [_("Fee: none charged by this operation.")] if rule is None else \
+            [_("Fee: a service fee is charged when it commits; the node did not show how "
+               "much.")]
     schedule = look.ask("fee_schedule")
     rates = {k: schedule.get(f"{k}_bp") for k in ("transfer", "pledge")} \
         if isinstance(schedule, dict) else {}
-    payer = "you" if fee.payer == look.me else look.who(fee.payer)
+    payer = _("you") if fee.payer == look.me else look.who(fee.payer)
     rate = rates.get(fee.kind)
+    kind = _(fee.kind)
     if rate is None:
-        return [f"Fee: {payer} will owe the {fee.kind} fee of the schedule in force"
-                + ("" if rates else " (the node did not show the schedule)") + "."]
+        return [(_("Fee: {payer} will owe the {kind} fee of the schedule in force.") if rates
+                 else _("Fee: {payer} will owe the {kind} fee of the schedule in force (the "
+                        "node did not show the schedule).")).format(payer=payer, kind=kind)]
     if rate == 0:
-        return [f"Fee: none (the {fee.kind} fee rate is 0)."]
+        return [_("Fee: none (the {kind} fee rate is 0).").format(kind=kind)]
     if fee.base_fen is None:
-        return [f"Fee: {payer} will owe the {fee.kind} fee, {percent(rate)} of the amount."]
+        return [_("Fee: {payer} will owe the {kind} fee, {rate} of the amount.").format(
+            payer=payer, kind=kind, rate=percent(rate))]
     owed = fees.fee_for(fee.base_fen, rate)
-    return [f"Fee: {payer} will owe {money(owed)}, the {fee.kind} fee of {percent(rate)} on "
-            f"{money(fee.base_fen)}" + ("." if fee.payer == look.me else "; you owe none.")]
+    text = _("Fee: {payer} will owe {owed}, the {kind} fee of {rate} on {base}.") \
+        if fee.payer == look.me else \
+        _("Fee: {payer} will owe {owed}, the {kind} fee of {rate} on {base}; you owe none.")
+    return [text.format(payer=payer, owed=money(owed), kind=kind, rate=percent(rate),
+                        base=money(fee.base_fen))]
 
 
 def voucher_of(look: Look, body: Any) -> bytes | None:
@@ -126,39 +134,47 @@ def voucher_lines(look: Look, voucher_id: bytes, proof: VoucherProof | None
     """The voucher section and the state it shows (as the API's JSON of the record)."""
     if proof is not None and proof.voucher_id == voucher_id and proof.voucher is not None:
         v: dict | None = to_json(proof.voucher)
-        source = f"proven at height {proof.height} against block {short(proof.block_id)}"
+        source = _("proven at height {height} against block {block}").format(
+            height=proof.height, block=short(proof.block_id))
         pledge = None if proof.pledge is None or proof.pledge.record is None \
             else to_json(proof.pledge.record)
     else:
         v = look.record("voucher", voucher_id)
-        source = "as the node shows it, not proven"
+        source = _("as the node shows it, not proven")
         pledge = None
         if v is not None and v.get("pledge"):
             pledge = look.record("pledge", bytes.fromhex(v["pledge"]))
     if v is None:
-        return [f"Voucher {ident(voucher_id)}: the node did not show it."], None
-    lines = [f"Voucher {ident(voucher_id)} ({source}):",
-             f"  debtor    {look.who(v['debtor'])}",
-             f"  holder    {look.who(v['holder'])}",
-             f"  amount    {money(v['amount_fen'])}, {v['status']}",
-             f"  due by    {due(v['due_ms'])}"
-             + (", overdue" if v.get("overdue_since_ms") is not None else "")
-             + (f", extended ×{v['extensions_used']}" if v.get("extensions_used") else "")]
+        return [_("Voucher {voucher}: the node did not show it.").format(
+            voucher=ident(voucher_id))], None
+    lines = [_("Voucher {voucher} ({source}):").format(voucher=ident(voucher_id), source=source),
+             _("  debtor    {who}").format(who=look.who(v["debtor"])),
+             _("  holder    {who}").format(who=look.who(v["holder"])),
+             _("  amount    {amount}, {status}").format(amount=money(v["amount_fen"]),
+                                                       status=_(v["status"])),
+             _("  due by    {due}").format(due=due(v["due_ms"]))
+             + (_(", overdue") if v.get("overdue_since_ms") is not None else "")
+             + (_(", extended ×{times}").format(times=v["extensions_used"])
+                if v.get("extensions_used") else "")]
     if v.get("pledge"):
-        lines.append(f"  pledge    {ident(bytes.fromhex(v['pledge']))}" + (
-            "" if pledge is None else f": to bank {look.who(pledge['bank'])}, securing "
-            f"{money(pledge['secured_fen'])}, {pledge['status']}"))
+        pledge_id = ident(bytes.fromhex(v["pledge"]))
+        lines.append(_("  pledge    {pledge}").format(pledge=pledge_id) if pledge is None else
+                     _("  pledge    {pledge}: to bank {bank}, securing {secured}, "
+                       "{status}").format(pledge=pledge_id, bank=look.who(pledge["bank"]),
+                                          secured=money(pledge["secured_fen"]),
+                                          status=_(pledge["status"])))
     else:
-        lines.append("  pledge    none")
+        lines.append(_("  pledge    none"))
     reserved = v.get("reserved_by")
-    lines.append(f"  reserved  by {ident(bytes.fromhex(reserved))} until it is decided"
-                 if reserved else "  reserved  no")
+    lines.append(_("  reserved  by {by} until it is decided").format(
+        by=ident(bytes.fromhex(reserved))) if reserved else _("  reserved  no"))
     record = None if proof is None or proof.voucher_id != voucher_id \
         or proof.debtor_record is None else proof.debtor_record.record
     if record is not None:  # the debtor's standing, proven with the voucher
-        lines.append(f"  debtor's record: {money(record.outstanding_fen)} outstanding, "
-                     f"{record.overdue_vouchers} overdue, {record.late_confirmations} late "
-                     "confirmations")
+        lines.append(_("  debtor's record: {outstanding} outstanding, {overdue} overdue, "
+                       "{late} late confirmations").format(
+                           outstanding=money(record.outstanding_fen),
+                           overdue=record.overdue_vouchers, late=record.late_confirmations))
     return lines, v
 
 
@@ -166,12 +182,12 @@ def signer_lines(look: Look, registry: Registry, tx: Transaction) -> list[str]:
     """Who must sign, each marked signed or to sign (a member's signature counts by the
     key its directory entry names, or by its address)."""
     keys = {s.signer for s in tx.signatures}
-    lines = ["Signers:"]
+    lines = [_("Signers:")]
     for address in required_signers(registry, tx):
         member = look.member(address)
         current = bytes.fromhex(member["key"]) if member and member.get("key") else address
         done = address in keys or current in keys
-        lines.append(f"  {look.who(address)}: {'signed' if done else 'to sign'}")
+        lines.append(f"  {look.who(address)}: {_('signed') if done else _('to sign')}")
     return lines
 
 
@@ -179,10 +195,12 @@ def review_screen(registry: Registry, tx: Transaction, look: Look,
                   proof: VoucherProof | None = None) -> list[str]:
     """The review screen of `tx` as lines: the operation in words, the voucher, the fee,
     the signers."""
-    contract, _, body = resolve(registry, tx)
+    contract, _operation, body = resolve(registry, tx)
     p = tx.payload
-    lines = [f"Transaction {short(payload_id(p))}: {contract.name} v{contract.version} "
-             f"{p.operation} on chain {p.chain_id}, valid until height {p.expiry_height:,}"]
+    lines = [_("Transaction {id}: {contract} v{version} {operation} on chain {chain}, valid "
+               "until height {expiry}").format(
+                   id=short(payload_id(p)), contract=contract.name, version=contract.version,
+                   operation=p.operation, chain=p.chain_id, expiry=f"{p.expiry_height:,}")]
     lines += ["  " + line if not line.startswith("  ") else line
               for line in operation_lines(look, contract.name, p.operation, body)]
     voucher = None
@@ -208,10 +226,10 @@ def confirm(yes: bool, question: str = QUESTION) -> None:
     if yes:
         return
     if not interactive():
-        raise LedgerError("wallet.unconfirmed",
+        raise LedgerError("wallet.unconfirmed",  # the English message; the code translates
                           "not signed: no terminal to ask on; read the review above and "
                           "run again with --yes to sign without asking")
-    if not click.confirm(question, default=False, err=True):
+    if not click.confirm(_(question), default=False, err=True):
         raise LedgerError("wallet.declined", "not signed: you answered no")
 
 

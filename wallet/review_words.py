@@ -17,22 +17,23 @@ from typing import Any
 
 from contracts.errors import LedgerError
 from contracts.identity import short
+from wallet.i18n import _
 from wallet.units import percent, show_due, show_time, yuan
 
 
 def money(fen: int) -> str:
     """Yuan, with the exact fen beside them: ¥888.88 (88,888 fen)."""
-    return f"{yuan(fen)} ({fen:,} fen)"
+    return _("{yuan} ({fen} fen)").format(yuan=yuan(fen), fen=f"{fen:,}")
 
 
 def when(ms: int) -> str:
     """A moment in China Standard Time."""
-    return f"{show_time(ms)} China time"
+    return _("{time} China time").format(time=show_time(ms))
 
 
 def due(ms: int) -> str:
     """A due date (24:00 China time of the day shown)."""
-    return f"{show_due(ms)} (China time)"
+    return _("{day} (China time)").format(day=show_due(ms))
 
 
 def ident(value: bytes) -> str:
@@ -83,12 +84,13 @@ class Look:
     def who(self, address: bytes | str | None) -> str:
         """A party by name and short address: 鑫禾供应链 (ab12cd34…9f01), "you" marked."""
         if address is None:
-            return "nobody"
+            return _("nobody")
         raw = bytes.fromhex(address) if isinstance(address, str) else address
         found = self.member(raw)
         name = found.get("name") if found else None
-        text = f"{name} ({short(raw)})" if name else f"{short(raw)} (not in the directory)"
-        return text[:-1] + ", you)" if raw == self.me else text
+        text = f"{name} ({short(raw)})" if name else \
+            _("{address} (not in the directory)").format(address=short(raw))
+        return text[:-1] + _(", you)") if raw == self.me else text
 
 
 Lines = list[str]
@@ -97,125 +99,155 @@ Entry = Callable[[Look, Any], Lines]
 
 def _documents(b: Any) -> Lines:
     docs = getattr(b, "documents", ()) or ()
-    return [f"Documents named: {', '.join(ident(d) for d in docs)}."] if docs else []
+    return [_("Documents named: {documents}.").format(
+        documents=", ".join(ident(d) for d in docs))] if docs else []
 
 
 def _pledgee(look: Look, b: Any) -> Lines:
     bank = getattr(b, "pledgee", None)
-    return [f"The voucher is pledged to {look.who(bank)}: the bank co-signs, and its pledge "
-            "on the part moved ends."] if bank else []
+    return [_("The voucher is pledged to {bank}: the bank co-signs, and its pledge on the "
+              "part moved ends.").format(bank=look.who(bank))] if bank else []
 
 
 def _filing(b: Any) -> Lines:
     f = getattr(b, "filing", None)
     if f is None:
-        return ["中登网 filing: none given."]
-    return [f"中登网 filing {f.number}, registered from {when(f.from_ms)} until "
-            f"{when(f.until_ms)}."]
+        return [_("中登网 filing: none given.")]
+    return [_("中登网 filing {number}, registered from {start} until {end}.").format(
+        number=f.number, start=when(f.from_ms), end=when(f.until_ms))]
 
 
 def _obligation(look: Look, obligation: bytes) -> str:
     o = look.record("obligation", obligation)
     if o is None:
-        return f"obligation {ident(obligation)}"
-    return (f"obligation {ident(obligation)} ({look.who(o['debtor'])} owes "
-            f"{look.who(o['creditor'])} {money(o['amount_fen'])}, due by {due(o['due_ms'])})")
+        return _("obligation {obligation}").format(obligation=ident(obligation))
+    return _("obligation {obligation} ({debtor} owes {creditor} {amount}, due by {due})").format(
+        obligation=ident(obligation), debtor=look.who(o["debtor"]),
+        creditor=look.who(o["creditor"]), amount=money(o["amount_fen"]), due=due(o["due_ms"]))
 
 
 def transfer_transfer(look: Look, b: Any) -> Lines:
-    return [f"Transfer {money(b.amount_fen)} of voucher {ident(b.voucher)} from "
-            f"{look.who(b.holder)} to {look.who(b.to)}, at once: both sign this transaction "
-            f"(转让合同 {b.contract_ref}).", *_pledgee(look, b), *_documents(b)]
+    return [_("Transfer {amount} of voucher {voucher} from {holder} to {to}, at once: both "
+              "sign this transaction (转让合同 {contract}).").format(
+                amount=money(b.amount_fen), voucher=ident(b.voucher), holder=look.who(b.holder),
+                to=look.who(b.to), contract=b.contract_ref),
+            *_pledgee(look, b), *_documents(b)]
 
 
 def transfer_offer(look: Look, b: Any) -> Lines:
-    return [f"Offer {money(b.amount_fen)} of voucher {ident(b.voucher)} from "
-            f"{look.who(b.holder)} to {look.who(b.to)} (转让合同 {b.contract_ref}); the part "
-            f"is reserved until the transferee signs for it (签收) within {b.days} days.",
+    return [_("Offer {amount} of voucher {voucher} from {holder} to {to} (转让合同 "
+              "{contract}); the part is reserved until the transferee signs for it (签收) "
+              "within {days} days.").format(
+                amount=money(b.amount_fen), voucher=ident(b.voucher), holder=look.who(b.holder),
+                to=look.who(b.to), contract=b.contract_ref, days=b.days),
             *_pledgee(look, b), *_documents(b)]
 
 
 def transfer_sign(look: Look, b: Any) -> Lines:
     t = look.record("transfer", b.transfer)
     if t is None:
-        return [f"Sign for (签收) transfer {ident(b.transfer)} to {look.who(b.to)}; the node "
-                "did not show the transfer."]
-    return [f"Sign for (签收) transfer {ident(b.transfer)}: {money(t['amount_fen'])} of "
-            f"voucher {ident(bytes.fromhex(t['voucher']))} from {look.who(t['holder'])} to "
-            f"{look.who(b.to)} (转让合同 {t['contract_ref']}); offered {when(t['offered_at_ms'])}, "
-            f"to be signed by {when(t['sign_by_ms'])}; {t['status']}."]
+        return [_("Sign for (签收) transfer {transfer} to {to}; the node did not show the "
+                  "transfer.").format(transfer=ident(b.transfer), to=look.who(b.to))]
+    return [_("Sign for (签收) transfer {transfer}: {amount} of voucher {voucher} from "
+              "{holder} to {to} (转让合同 {contract}); offered {offered}, to be signed by "
+              "{sign_by}; {status}.").format(
+                transfer=ident(b.transfer), amount=money(t["amount_fen"]),
+                voucher=ident(bytes.fromhex(t["voucher"])), holder=look.who(t["holder"]),
+                to=look.who(b.to), contract=t["contract_ref"],
+                offered=when(t["offered_at_ms"]), sign_by=when(t["sign_by_ms"]),
+                status=_(t["status"]))]
 
 
 def transfer_split(look: Look, b: Any) -> Lines:
-    return [f"Split voucher {ident(b.voucher)} of {look.who(b.holder)} into parts of "
-            + ", ".join(money(a) for a in b.amounts_fen) + ".", *_pledgee(look, b)]
+    return [_("Split voucher {voucher} of {holder} into parts of {parts}.").format(
+        voucher=ident(b.voucher), holder=look.who(b.holder),
+        parts=", ".join(money(a) for a in b.amounts_fen)), *_pledgee(look, b)]
 
 
 def payment_pay(look: Look, b: Any) -> Lines:
-    return [f"Pay merchant {look.who(b.merchant)} {money(b.amount_fen)} with voucher "
-            f"{ident(b.voucher)} of {look.who(b.payer)}, for order {b.order_ref}; the "
-            "merchant becomes holder of that part, the rest stays with the payer.",
-            *_pledgee(look, b)]
+    return [_("Pay merchant {merchant} {amount} with voucher {voucher} of {payer}, for order "
+              "{order}; the merchant becomes holder of that part, the rest stays with the "
+              "payer.").format(merchant=look.who(b.merchant), amount=money(b.amount_fen),
+                               voucher=ident(b.voucher), payer=look.who(b.payer),
+                               order=b.order_ref), *_pledgee(look, b)]
 
 
 def pledge_create(look: Look, b: Any) -> Lines:
-    return [f"Pledge voucher {ident(b.voucher)} of {look.who(b.holder)} to bank "
-            f"{look.who(b.bank)} (质押登记), securing {money(b.secured_fen)}.",
-            f"Loan {b.loan_ref}: {money(b.loan_fen)} at {percent(b.loan_rate_bp)} a year, due "
-            f"by {due(b.loan_due_ms)}.", *_filing(b)]
+    return [_("Pledge voucher {voucher} of {holder} to bank {bank} (质押登记), securing "
+              "{secured}.").format(voucher=ident(b.voucher), holder=look.who(b.holder),
+                                   bank=look.who(b.bank), secured=money(b.secured_fen)),
+            _("Loan {loan}: {amount} at {rate} a year, due by {due}.").format(
+                loan=b.loan_ref, amount=money(b.loan_fen), rate=percent(b.loan_rate_bp),
+                due=due(b.loan_due_ms)), *_filing(b)]
 
 
 def _pledge_of(look: Look, pledge: bytes) -> str:
     p = look.record("pledge", pledge)
     if p is None:
-        return f"pledge {ident(pledge)}"
-    return (f"pledge {ident(pledge)} (no. {p.get('registration_no')}, voucher "
-            f"{ident(bytes.fromhex(p['voucher']))}, securing {money(p['secured_fen'])})")
+        return _("pledge {pledge}").format(pledge=ident(pledge))
+    return _("pledge {pledge} (no. {number}, voucher {voucher}, securing {secured})").format(
+        pledge=ident(pledge), number=p.get("registration_no"),
+        voucher=ident(bytes.fromhex(p["voucher"])), secured=money(p["secured_fen"]))
 
 
 def pledge_amend(look: Look, b: Any) -> Lines:
-    return [f"Amend {_pledge_of(look, b.pledge)} of {look.who(b.pledgor)} with bank "
-            f"{look.who(b.bank)}: it secures {money(b.secured_fen)}; loan {money(b.loan_fen)} "
-            f"at {percent(b.loan_rate_bp)} a year, due by {due(b.loan_due_ms)}.", *_filing(b)]
+    return [_("Amend {pledge} of {pledgor} with bank {bank}: it secures {secured}; loan "
+              "{loan} at {rate} a year, due by {due}.").format(
+                pledge=_pledge_of(look, b.pledge), pledgor=look.who(b.pledgor),
+                bank=look.who(b.bank), secured=money(b.secured_fen), loan=money(b.loan_fen),
+                rate=percent(b.loan_rate_bp), due=due(b.loan_due_ms)), *_filing(b)]
 
 
 def pledge_renew(look: Look, b: Any) -> Lines:
-    return [f"Renew (续贷) {_pledge_of(look, b.pledge)} of {look.who(b.pledgor)} with bank "
-            f"{look.who(b.bank)}: loan {b.loan_ref}, due by {due(b.loan_due_ms)}."]
+    return [_("Renew (续贷) {pledge} of {pledgor} with bank {bank}: loan {loan}, due by "
+              "{due}.").format(pledge=_pledge_of(look, b.pledge), pledgor=look.who(b.pledgor),
+                               bank=look.who(b.bank), loan=b.loan_ref, due=due(b.loan_due_ms))]
 
 
 def acquisition_commit(look: Look, b: Any) -> Lines:
-    return [f"{look.who(b.acquirer)} commits to buy the claim of {look.who(b.holder)} on "
-            f"voucher {ident(b.voucher)} at {money(b.price_per_10000_fen)} per ¥10,000.00 of "
-            f"claim, from {when(b.lock_until_ms)} until {when(b.expires_ms)} (terms "
-            f"{b.terms_ref})."]
+    return [_("{acquirer} commits to buy the claim of {holder} on voucher {voucher} at "
+              "{price} per ¥10,000.00 of claim, from {start} until {end} (terms {terms}).")
+            .format(acquirer=look.who(b.acquirer), holder=look.who(b.holder),
+                    voucher=ident(b.voucher), price=money(b.price_per_10000_fen),
+                    start=when(b.lock_until_ms), end=when(b.expires_ms), terms=b.terms_ref)]
 
 
 def acquisition_exercise(look: Look, b: Any) -> Lines:
-    return [f"Sell {money(b.amount_fen)} of voucher {ident(b.voucher)} of "
-            f"{look.who(b.holder)} under acquisition commitment {ident(b.commitment)} "
-            f"(payment {b.payment_ref}).", *_pledgee(look, b)]
+    return [_("Sell {amount} of voucher {voucher} of {holder} under acquisition commitment "
+              "{commitment} (payment {payment}).").format(
+                amount=money(b.amount_fen), voucher=ident(b.voucher), holder=look.who(b.holder),
+                commitment=ident(b.commitment), payment=b.payment_ref), *_pledgee(look, b)]
 
 
 def redemption_request(look: Look, b: Any) -> Lines:
-    return [f"Ask to redeem voucher {ident(b.voucher)} of {look.who(b.holder)} for "
-            f"{money(b.price_fen)} against offer {ident(b.offer)}; the voucher is reserved "
-            "until the debtor decides.", *_pledgee(look, b), *_documents(b)]
+    return [_("Ask to redeem voucher {voucher} of {holder} for {price} against offer "
+              "{offer}; the voucher is reserved until the debtor decides.").format(
+                voucher=ident(b.voucher), holder=look.who(b.holder), price=money(b.price_fen),
+                offer=ident(b.offer)), *_pledgee(look, b), *_documents(b)]
 
 
 def sale_sell(look: Look, b: Any) -> Lines:
-    return [f"Sell (保理) {money(b.amount_fen)} of voucher {ident(b.voucher)} of "
-            f"{look.who(b.seller)} to {look.who(b.buyer)} for {money(b.price_fen)}, "
-            f"discounted at {percent(b.rate_bp)} a year, "
-            f"{'with' if b.recourse else 'without'} recourse (合同 {b.contract_ref}).",
+    return [_("Sell (保理) {amount} of {what} of {seller} to {buyer} for {price}, discounted "
+              "at {rate} a year, {recourse} (合同 {contract}).").format(
+                amount=money(b.amount_fen),
+                what=_("voucher {voucher}").format(voucher=ident(b.voucher)),
+                seller=look.who(b.seller), buyer=look.who(b.buyer), price=money(b.price_fen),
+                rate=percent(b.rate_bp), recourse=_recourse(b.recourse),
+                contract=b.contract_ref),
             *_pledgee(look, b), *_filing(b), *_documents(b)]
 
 
+def _recourse(recourse: bool) -> str:
+    return _("with recourse") if recourse else _("without recourse")
+
+
 def sale_sell_obligation(look: Look, b: Any) -> Lines:
-    return [f"Sell (保理) {money(b.amount_fen)} of {_obligation(look, b.obligation)} of "
-            f"{look.who(b.creditor)} to {look.who(b.buyer)} for {money(b.price_fen)}, "
-            f"discounted at {percent(b.rate_bp)} a year, "
-            f"{'with' if b.recourse else 'without'} recourse (合同 {b.contract_ref}).",
+    return [_("Sell (保理) {amount} of {what} of {seller} to {buyer} for {price}, discounted "
+              "at {rate} a year, {recourse} (合同 {contract}).").format(
+                amount=money(b.amount_fen), what=_obligation(look, b.obligation),
+                seller=look.who(b.creditor), buyer=look.who(b.buyer), price=money(b.price_fen),
+                rate=percent(b.rate_bp), recourse=_recourse(b.recourse),
+                contract=b.contract_ref),
             *_filing(b), *_documents(b)]
 
 
@@ -236,88 +268,105 @@ def accepted_quote(look: Look, b: Any) -> tuple[dict, dict] | None:
 
 
 def financing_accept(look: Look, b: Any) -> Lines:
-    lines = [f"{look.who(b.holder)} accepts quote {ident(b.quote)} of funder "
-             f"{look.who(b.funder)} (contract {b.contract_ref}); the request's other quotes "
-             "lapse."]
+    lines = [_("{holder} accepts quote {quote} of funder {funder} (contract {contract}); the "
+               "request's other quotes lapse.").format(
+                   holder=look.who(b.holder), quote=ident(b.quote), funder=look.who(b.funder),
+                   contract=b.contract_ref)]
     found = accepted_quote(look, b)
     if found is None:
-        lines.append("The node did not show the quote: the pledge is registered, or the "
-                     "claim sold, as the quote says.")
+        lines.append(_("The node did not show the quote: the pledge is registered, or the "
+                       "claim sold, as the quote says."))
     else:
         r, a = found
         if r["kind"] == "pledge_loan":
-            lines.append(f"A pledge loan (质押融资) of {money(a['amount_fen'])} at "
-                         f"{percent(a['rate_bp'])} a year for {a['term_days']} days, interest "
-                         f"{money(a['interest_fen'])}: the reserved claim of "
-                         f"{money(r['amount_fen'])} is pledged to the funder.")
+            lines.append(_("A pledge loan (质押融资) of {amount} at {rate} a year for {days} "
+                           "days, interest {interest}: the reserved claim of {claim} is "
+                           "pledged to the funder.").format(
+                               amount=money(a["amount_fen"]), rate=percent(a["rate_bp"]),
+                               days=a["term_days"], interest=money(a["interest_fen"]),
+                               claim=money(r["amount_fen"])))
         else:
-            lines.append(f"A sale (保理) of {money(a['amount_fen'])} of claim for "
-                         f"{money(a['price_fen'])}, discounted at {percent(a['rate_bp'])} a "
-                         f"year, {'with' if a['recourse'] else 'without'} recourse.")
-        lines.append(f"The quote expires {when(a['expires_ms'])}.")
+            lines.append(_("A sale (保理) of {amount} of claim for {price}, discounted at "
+                           "{rate} a year, {recourse}.").format(
+                               amount=money(a["amount_fen"]), price=money(a["price_fen"]),
+                               rate=percent(a["rate_bp"]),
+                               recourse=_recourse(a["recourse"])))
+        lines.append(_("The quote expires {when}.").format(when=when(a["expires_ms"])))
     return [*lines, *_filing(b), *_documents(b)]
 
 
 def membership_admit(look: Look, b: Any) -> Lines:
-    return [f"The agency {look.who(b.agency)} admits {b.name} at address "
-            f"{short(b.member)} with the roles {', '.join(b.roles)}; the member's key "
-            "co-signs its admission.", *_documents(b)]
+    return [_("The agency {agency} admits {name} at address {address} with the roles "
+              "{roles}; the member's key co-signs its admission.").format(
+                agency=look.who(b.agency), name=b.name, address=short(b.member),
+                roles=", ".join(b.roles)), *_documents(b)]
 
 
 def membership_rotate_key(look: Look, b: Any) -> Lines:
-    return [f"Replace the signing key of {look.who(b.member)} with the new key "
-            f"{short(b.new_key)}: once committed only the new key signs for this member; "
-            "both keys sign this."]
+    return [_("Replace the signing key of {member} with the new key {key}: once committed "
+              "only the new key signs for this member; both keys sign this.").format(
+                member=look.who(b.member), key=short(b.new_key))]
 
 
 def membership_recover_key(look: Look, b: Any) -> Lines:
-    return [f"The agency {look.who(b.agency)} gives {look.who(b.member)} the new key "
-            f"{short(b.new_key)} after review ({b.reason}); the lost key signs nothing after.",
-            *_documents(b)]
+    return [_("The agency {agency} gives {member} the new key {key} after review ({reason}); "
+              "the lost key signs nothing after.").format(
+                agency=look.who(b.agency), member=look.who(b.member), key=short(b.new_key),
+                reason=b.reason), *_documents(b)]
 
 
 def obligation_settle(look: Look, b: Any) -> Lines:
-    return [f"Record {_obligation(look, b.obligation)} as settled outside the ledger "
-            f"({b.reference}); both {look.who(b.creditor)} and {look.who(b.debtor)} sign."]
+    return [_("Record {obligation} as settled outside the ledger ({reference}); both "
+              "{creditor} and {debtor} sign.").format(
+                obligation=_obligation(look, b.obligation), reference=b.reference,
+                creditor=look.who(b.creditor), debtor=look.who(b.debtor))]
 
 
 def obligation_reduce(look: Look, b: Any) -> Lines:
-    return [f"Reduce {_obligation(look, b.obligation)} by {money(b.by_fen)}: {b.reason}; "
-            f"both {look.who(b.creditor)} and {look.who(b.debtor)} sign."]
+    return [_("Reduce {obligation} by {by}: {reason}; both {creditor} and {debtor} sign.")
+            .format(obligation=_obligation(look, b.obligation), by=money(b.by_fen),
+                    reason=b.reason, creditor=look.who(b.creditor), debtor=look.who(b.debtor))]
 
 
 def obligation_withdraw(look: Look, b: Any) -> Lines:
-    return [f"Withdraw {_obligation(look, b.obligation)}: {b.reason}; both "
-            f"{look.who(b.creditor)} and {look.who(b.debtor)} sign."]
+    return [_("Withdraw {obligation}: {reason}; both {creditor} and {debtor} sign.").format(
+        obligation=_obligation(look, b.obligation), reason=b.reason,
+        creditor=look.who(b.creditor), debtor=look.who(b.debtor))]
 
 
 def credit_set_limit(look: Look, b: Any) -> Lines:
-    with_bank = f", agreed with bank {look.who(b.bank)}" if b.bank else ""
-    return [f"Set the credit limit (授信额度) of debtor {look.who(b.debtor)} to "
-            f"{money(b.limit_fen)}{with_bank}; set by {look.who(b.agency)}"
-            + (f" (reference {b.reference})" if b.reference else "") + "."]
+    with_bank = _(", agreed with bank {bank}").format(bank=look.who(b.bank)) if b.bank else ""
+    return [_("Set the credit limit (授信额度) of debtor {debtor} to {limit}").format(
+        debtor=look.who(b.debtor), limit=money(b.limit_fen)) + with_bank
+        + _("; set by {agency}").format(agency=look.who(b.agency))
+        + (_(" (reference {reference})").format(reference=b.reference) if b.reference else "")
+        + _(".")]
 
 
 def supervision_void_agreed(look: Look, b: Any) -> Lines:
-    return [f"Void (作废) voucher {ident(b.voucher)} as agreed by creditor "
-            f"{look.who(b.creditor)} and debtor {look.who(b.debtor)}, with the agency "
-            f"{look.who(b.agency)}: every live part leaves circulation.",
-            f"Reason: {b.reason}. Agreement document sha256 {short(b.agreement_sha256)}."]
+    return [_("Void (作废) voucher {voucher} as agreed by creditor {creditor} and debtor "
+              "{debtor}, with the agency {agency}: every live part leaves circulation.").format(
+                voucher=ident(b.voucher), creditor=look.who(b.creditor),
+                debtor=look.who(b.debtor), agency=look.who(b.agency)),
+            _("Reason: {reason}. Agreement document sha256 {digest}.").format(
+                reason=b.reason, digest=short(b.agreement_sha256))]
 
 
 def setoff_consent(look: Look, b: Any) -> Lines:
     r = look.ask("setoff_round", b.round.hex(), b.member.hex())
     if not isinstance(r, dict):
-        return [f"Consent, as {look.who(b.member)}, to set-off round {ident(b.round)}; the "
-                "node did not show the round."]
+        return [_("Consent, as {member}, to set-off round {round}; the node did not show the "
+                  "round.").format(member=look.who(b.member), round=ident(b.round))]
     ask = next((a for a in r.get("asks", []) if a.get("member") == b.member.hex()), None)
-    lines = [f"Consent, as {look.who(b.member)}, to set-off round {r.get('round_no', '?')} "
-             f"({ident(b.round)}): it clears {money(r['cleared_fen'])} on "
-             f"{len(r.get('legs', []))} debts once every member consents, by "
-             f"{when(r['deadline_ms'])}."]
+    lines = [_("Consent, as {member}, to set-off round {number} ({round}): it clears "
+               "{cleared} on {debts} debts once every member consents, by {deadline}.").format(
+                   member=look.who(b.member), number=r.get("round_no", "?"),
+                   round=ident(b.round), cleared=money(r["cleared_fen"]),
+                   debts=len(r.get("legs", [])), deadline=when(r["deadline_ms"]))]
     if ask is not None:
-        lines.append(f"Of yours it clears {money(ask['cleared_of_fen'])} you owe and "
-                     f"{money(ask['cleared_to_fen'])} owed to you.")
+        lines.append(_("Of yours it clears {owed_by_you} you owe and {owed_to_you} owed to "
+                       "you.").format(owed_by_you=money(ask["cleared_of_fen"]),
+                                      owed_to_you=money(ask["cleared_to_fen"])))
     return lines
 
 
@@ -364,9 +413,9 @@ def label(field: str) -> str:
 def value_text(look: Look, field: str, value: Any) -> str:
     """One field's value in words: parties by name, money in yuan, times in China time."""
     if value is None:
-        return "none"
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int):
         if field.endswith("_fen"):
             return money(value)
@@ -380,14 +429,14 @@ def value_text(look: Look, field: str, value: Any) -> str:
             return look.who(value)
         return short(value) if len(value) >= 8 else value.hex()
     if isinstance(value, tuple):
-        return ", ".join(value_text(look, field, v) for v in value) or "none"
+        return ", ".join(value_text(look, field, v) for v in value) or _("none")
     return str(value)
 
 
 def generic_lines(look: Look, operation: str, body: Any) -> Lines:
     """An operation without an entry: its name, then each field of its body in words
     (nested records flattened as `outer inner`)."""
-    lines = [f"Operation {operation}, as its fields say:"]
+    lines = [_("Operation {operation}, as its fields say:").format(operation=operation)]
 
     def walk(prefix: str, record: Any) -> None:
         for f in dataclasses.fields(record):

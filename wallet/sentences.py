@@ -6,14 +6,16 @@ from __future__ import annotations
 from rich.console import Console
 
 from contracts.identity import short
+from wallet.i18n import _, pgettext
 from wallet.units import percent, show_due, show_time, yuan
 
 
 def show_documents(console: Console, attached: list[dict]) -> None:
     for d in attached:
-        how = "attached already, reused" if d["reused"] else f"attached by {d['tx']}"
-        console.print(f"document {d['id']} ({d['label']}): {how}", markup=False,
-                      soft_wrap=True)
+        how = _("attached already, reused") if d["reused"] else \
+            _("attached by {tx}").format(tx=d["tx"])
+        console.print(_("document {id} ({label}): {how}").format(
+            id=d["id"], label=d["label"], how=how), markup=False, soft_wrap=True)
 
 
 def subjects(view: dict, kind: str) -> list[str]:
@@ -38,7 +40,7 @@ def what_happened(view: dict) -> str | None:
 
     def remainder() -> str:
         rest = subjects(view, "voucher.remainder")
-        return f"; remainder {rest[0]}" if rest else "; nothing remains"
+        return _("; remainder {part}").format(part=rest[0]) if rest else _("; nothing remains")
 
     if op == "issuance.apply":
         return f"application {view['id']} submitted; the debtor confirms it next"
@@ -49,22 +51,26 @@ def what_happened(view: dict) -> str | None:
     if op == "issuance.approve":
         return f"voucher {first('voucher.issued')} issued"
     if op == "transfer.transfer":
-        return (f"transferred {yuan(b['amount_fen'])} to {addr(b['to'])}; new part "
-                f"{first('voucher.transferred')}{remainder()}")
+        return _("transferred {amount} to {to}; new part {part}").format(
+            amount=yuan(b["amount_fen"]), to=addr(b["to"]),
+            part=first("voucher.transferred")) + remainder()
     if op == "transfer.offer":
         reserved = subjects(view, "voucher.split") or [b["voucher"]]
         rest = subjects(view, "voucher.remainder")
-        return (f"offered {yuan(b['amount_fen'])} to {addr(b['to'])} (contract "
-                f"{b['contract_ref']}): part {reserved[0]} reserved"
-                + (f", remainder {rest[0]} free" if rest else "")
-                + f"; the transferee signs within {b['days']} days")
+        return (_("offered {amount} to {to} (contract {contract}): part {part} reserved")
+                .format(amount=yuan(b["amount_fen"]), to=addr(b["to"]),
+                        contract=b["contract_ref"], part=reserved[0])
+                + (_(", remainder {part} free").format(part=rest[0]) if rest else "")
+                + _("; the transferee signs within {days} days").format(days=b["days"]))
     if op == "transfer.sign":
-        return (f"signed for transfer {b['transfer']} (签收): new part "
-                f"{first('voucher.transferred')}")
+        return _("signed for transfer {transfer} (签收): new part {part}").format(
+            transfer=b["transfer"], part=first("voucher.transferred"))
     if op == "transfer.refuse":
-        return f"transfer {b['transfer']} refused: {b['reason']}; the part is free again"
+        return _("transfer {transfer} refused: {reason}; the part is free again").format(
+            transfer=b["transfer"], reason=b["reason"])
     if op == "transfer.withdraw":
-        return f"transfer {b['transfer']} withdrawn; the part is free again"
+        return _("transfer {transfer} withdrawn; the part is free again").format(
+            transfer=b["transfer"])
     if op == "transfer.split":
         parts = zip(subjects(view, "voucher.split"), b["amounts_fen"], strict=False)
         return "split into " + ", ".join(f"{p} ({yuan(a)})" for p, a in parts)
@@ -215,8 +221,9 @@ def setoff_sentence(view: dict, b: dict) -> str | None:
 
 def show_tx(console: Console, view: dict) -> None:
     console.print(f"[bold]{view.get('operation', 'transaction')}[/bold] {view['id']}: "
-                  f"{view['status']}" + (f" at height {view['height']}" if "height" in view
-                                         else ""))
+                  + pgettext("transaction", view["status"])
+                  + (_(" at height {height}").format(height=view["height"]) if "height" in view
+                     else ""))
     sentence = what_happened(view)
     if sentence:
         console.print(sentence, markup=False, soft_wrap=True)

@@ -26,8 +26,10 @@ from wallet.endpoint import node_endpoint
 from wallet.envelopes import OwnDocument, open_document, read_document
 from wallet.exits import Pending
 from wallet.files import write_private
+from wallet.i18n import _
 from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.sentences import show_documents, show_tx
+from wallet.tables import SpeakingConsole
 
 DRAFT_FORMAT = "claimledger-draft/1"
 COMMIT_WAIT_S = 60
@@ -114,7 +116,7 @@ class Wallet:
         if self.as_json:
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            console = Console()
+            console = SpeakingConsole()
             if not console.is_terminal:  # redirected: no terminal width to fit, so no cuts
                 console.width = max(console.width, WIDE)
             human(console)
@@ -166,8 +168,8 @@ class Wallet:
 
             def show(c: Console) -> None:
                 show_documents(c, attached or [])
-                c.print(f"draft written to {out}; each required signer runs "
-                        f"`claimledger-wallet sign {out}`, then `submit {out}`")
+                c.print(_("draft written to {out}; each required signer runs "
+                          "`claimledger-wallet sign {out}`, then `submit {out}`").format(out=out))
 
             self.emit(draft, show)
             return

@@ -1,24 +1,30 @@
 """The columns and marks the wallet's tables share: money right-aligned, ids and dates
-unbroken, a voucher's standing, the cursor of a page that has more."""
+unbroken, a voucher's standing, the cursor of a page that has more; and the console that
+prints tables with their headers in the wallet's language (wallet/i18n.py), so that a
+verb names its columns in English once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
-from rich.table import Column
+from rich.table import Column, Table
+
+from wallet.i18n import _
 
 
 def standing(v: dict) -> str:
     marks = []
     if v.get("overdue_since_ms") is not None:
-        marks.append("overdue")
+        marks.append(_("overdue"))
     if v.get("extensions_used"):
-        marks.append(f"extended ×{v['extensions_used']}")
+        marks.append(_("extended ×{times}").format(times=v["extensions_used"]))
     if v.get("pledge"):
-        marks.append("pledged")
+        marks.append(_("pledged"))
     if v.get("reserved_by"):
-        marks.append("reserved")
+        marks.append(_("reserved"))
     if v.get("commitments"):
-        marks.append("commitment")
+        marks.append(_("commitment"))
     return ", ".join(marks)
 
 
@@ -32,4 +38,17 @@ def fixed(header: str) -> Column:
 
 def more(console: Console, found: dict) -> None:
     if found.get("next"):
-        console.print(f"(more after {found['next']})")
+        console.print(_("(more after {cursor})").format(cursor=found["next"]))
+
+
+class SpeakingConsole(Console):
+    """A rich Console whose tables' headers are shown in the wallet's language: a header
+    with an entry in the catalogue is translated as the table is printed."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        for thing in objects:
+            if isinstance(thing, Table):
+                for column in thing.columns:
+                    if isinstance(column.header, str) and column.header:
+                        column.header = _(column.header)
+        super().print(*objects, **kwargs)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from contracts.errors import LedgerError
 from contracts.identity import parse_hash
+from wallet.i18n import current
 
 CHINA = timezone(timedelta(hours=8))
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -29,7 +30,36 @@ def parse_yuan(text: str) -> int:
 
 
 def yuan(fen: int) -> str:
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
+    """Fen as the wallet shows money: ¥1,250,000.00, or ¥125.00万 under --unit wan."""
+    return wan(fen) if current().unit == "wan" else plain_yuan(fen)
+
+
+def plain_yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+FEN_PER_WAN = 1_000_000  # 万元 = 10,000 yuan = 1,000,000 fen
+WAN = re.compile(r"^(-?)¥?(\d[\d,]*)(?:\.(\d{1,6}))?万元?$")
+
+
+def wan(fen: int) -> str:
+    """Fen in 万元, exactly (integer arithmetic): at least two decimals, more only when
+    the fen need them: 125,000,000 fen → ¥125.00万, 125,000,050 → ¥125.00005万."""
+    sign, fen = ("-" if fen < 0 else ""), abs(fen)
+    decimals = f"{fen % FEN_PER_WAN:06d}".rstrip("0").ljust(2, "0")
+    return f"{sign}¥{fen // FEN_PER_WAN:,}.{decimals}万"
+
+
+def parse_wan(text: str) -> int:
+    """An amount in 万元 as `wan` shows it ("¥125.00005万", "12.5万元") as integer fen."""
+    match = WAN.match(text.strip())
+    if not match:
+        raise LedgerError("wallet.bad_amount",
+                          f"{text!r} is not an amount in 万元 with at most 6 decimals")
+    sign, whole, decimals = match.group(1), match.group(2), match.group(3) or ""
+    fen = int(whole.replace(",", "")) * FEN_PER_WAN + int(decimals.ljust(6, "0"))
+    return -fen if sign else fen
 
 
 PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")

@@ -17,6 +17,7 @@ from rich.tree import Tree
 from contracts import issuance
 from contracts.identity import short
 from contracts.vouchers import VOUCHER_STATUSES
+from wallet.i18n import _
 from wallet.resolve import address_of, filter_id
 from wallet.sentences import addr, show_tx
 from wallet.session import Wallet, pass_wallet
@@ -33,7 +34,7 @@ def voucher_table(vouchers: list[dict]) -> Table:
               fixed("due by"), "status", "standing")
     for v in vouchers:
         t.add_row(v["id"][:10], addr(v["holder"]), addr(v["debtor"]), yuan(v["amount_fen"]),
-                  show_due(v["due_ms"]), v["status"], standing(v))
+                  show_due(v["due_ms"]), _(v["status"]), standing(v))
     return t
 
 

@@ -16,6 +16,7 @@ from contracts import documents, transfer
 from contracts.errors import LedgerError
 from contracts.ledger import sign_transaction
 from wallet.checks import signing_checks, verify_offered, warn_if_listed
+from wallet.i18n import _
 from wallet.resolve import address_of, record_id
 from wallet.review import sign_reviewed
 from wallet.sentences import addr, show_documents, show_tx
@@ -119,9 +120,9 @@ def transfers_verb(w: Wallet, status: str, every: bool) -> None:
         for direction, rows in (("to", found["offered"]), ("from", found["to_me"])):
             for p in rows:
                 other = p["to"] if direction == "to" else p["holder"]
-                t.add_row(p["id"], f"{direction} {addr(other)}", yuan(p["amount_fen"]),
+                t.add_row(p["id"], _(direction) + f" {addr(other)}", yuan(p["amount_fen"]),
                           p["voucher"][:10], escape(p["contract_ref"]),
-                          show_time(p["sign_by_ms"]), p["status"])
+                          show_time(p["sign_by_ms"]), _(p["status"]))
         console.print(t)
         more(console, offered)
         more(console, to_me)

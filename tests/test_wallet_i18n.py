@@ -1,0 +1,313 @@
+"""The wallet in Chinese and English (wallet/i18n.py, wallet/catalogue_zh.py) and amounts
+in 万元 (wallet/units.py): the same command in both languages, chosen by --lang or by
+LANG; the review screen in Chinese; an error in Chinese with its code as is, and the
+English message for a code without a sentence; --json unchanged; 万元 exact from fen.
+In process, against a node stand-in and tests/memledger.py: no node processes."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+
+from contracts.errors import LedgerError, Rejected
+from tests.test_wallet_review import SAMPLES, World, sample_tx
+from wallet import session
+from wallet.catalogue_zh import ERRORS_ZH, TEXT_ZH
+from wallet.cli import main
+from wallet.exits import EXIT_ERROR
+from wallet.i18n import Speech, current, language_from_env, use
+from wallet.sentences import show_tx
+from wallet.tables import standing
+from wallet.units import parse_wan, plain_yuan, wan, yuan
+
+ROOT = Path(__file__).resolve().parent.parent
+HOLDER = "5a" * 32
+DEBTOR = "de" * 32
+VOUCHER = "1a2b3c4d5e" + "1" * 54
+VOUCHERS = {"vouchers": [{"id": VOUCHER, "holder": HOLDER, "debtor": DEBTOR,
+                          "amount_fen": 125_000_000, "due_ms": 1_798_732_800_000,
+                          "status": "active", "pledge": "77" * 32}], "next": None}
+
+
+class Node:
+    """The node's answers these tests need; `refuse` makes every voucher query fail."""
+
+    def __init__(self) -> None:
+        self.refuse: LedgerError | None = None
+
+    def vouchers(self, holder: str | None = None, debtor: str | None = None,
+                 status: str | None = None, **_: Any) -> dict:
+        if self.refuse is not None:
+            raise self.refuse
+        return VOUCHERS
+
+    def lineage(self, voucher_id: str) -> dict:
+        raise AssertionError("a prefix too short to look up was looked up")
+
+
+@pytest.fixture
+def node(monkeypatch: pytest.MonkeyPatch) -> Node:
+    stand_in = Node()
+    monkeypatch.setattr(session, "Client", lambda **_: stand_in)
+    return stand_in
+
+
+def run(*args: str, lang: str | None = None) -> Result:
+    env = {"LANGUAGE": "", "LC_ALL": "", "LANG": lang or "C.UTF-8"}
+    return CliRunner().invoke(main, [*args], env=env)
+
+
+# ------------------------------------------------------------------ choosing the language
+
+
+def test_lang_and_the_environment_choose_the_language() -> None:
+    assert language_from_env({"LANG": "zh_CN.UTF-8"}) == "zh"
+    assert language_from_env({"LC_ALL": "zh_TW", "LANG": "en_US.UTF-8"}) == "zh"
+    assert language_from_env({"LANGUAGE": "en_GB:zh_CN", "LANG": "zh_CN.UTF-8"}) == "en"
+    assert language_from_env({"LANG": "de_DE.UTF-8"}) == "en"
+    assert language_from_env({}) == "en"
+
+
+def test_the_same_command_in_both_languages(node: Node) -> None:
+    english = run("vouchers", "--holder", HOLDER)
+    chinese = run("--lang", "zh", "vouchers", "--holder", HOLDER)
+    by_lang = run("vouchers", "--holder", HOLDER, lang="zh_CN.UTF-8")
+    assert english.exit_code == chinese.exit_code == by_lang.exit_code == 0, english.output
+    for header in ("voucher", "holder", "debtor", "amount", "due by", "status", "standing"):
+        assert header in english.stdout
+    assert "pledged" in english.stdout and "active" in english.stdout
+    for header in ("凭证", "持有人", "债务人", "金额", "到期日", "状态", "情况"):
+        assert header in chinese.stdout
+    assert "已质押" in chinese.stdout and "有效" in chinese.stdout
+    assert "standing" not in chinese.stdout
+    assert by_lang.stdout == chinese.stdout
+    for result in (english, chinese):
+        assert "¥1,250,000.00" in result.stdout and VOUCHER[:10] in result.stdout
+
+
+def test_lang_en_overrides_a_chinese_environment(node: Node) -> None:
+    result = run("--lang", "en", "vouchers", "--holder", HOLDER, lang="zh_CN.UTF-8")
+    assert "standing" in result.stdout and "情况" not in result.stdout
+
+
+def test_a_run_leaves_no_language_behind(node: Node) -> None:
+    run("--lang", "zh", "--unit", "wan", "vouchers", "--holder", HOLDER)
+    assert current() == Speech("en", "yuan")
+    assert yuan(125_000_000) == "¥1,250,000.00"
+
+
+def test_the_help_exit_table_in_chinese() -> None:
+    result = run("--lang", "zh", "--help")
+    assert result.exit_code == 0
+    assert "退出状态" in result.stdout and "4  待定" in result.stdout
+    assert "Exit status" in run("--help").stdout
+
+
+def test_json_keeps_english_keys_and_values(node: Node) -> None:
+    english = run("--json", "vouchers", "--holder", HOLDER)
+    chinese = run("--json", "--lang", "zh", "--unit", "wan", "vouchers", "--holder", HOLDER)
+    assert json.loads(chinese.stdout) == json.loads(english.stdout) == VOUCHERS
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_an_error_in_chinese_keeps_its_code_and_the_english_figures(node: Node) -> None:
+    node.refuse = Rejected("voucher.pledged", f"voucher {VOUCHER} is pledged")
+    result = run("--lang", "zh", "vouchers", "--holder", HOLDER)
+    assert result.exit_code == EXIT_ERROR
+    assert f"错误 voucher.pledged: 该凭证已质押（voucher {VOUCHER} is pledged）" \
+        in result.stderr
+    english = run("vouchers", "--holder", HOLDER)
+    assert f"error: voucher.pledged: voucher {VOUCHER} is pledged" in english.stderr
+
+
+def test_a_wallet_error_in_chinese(node: Node) -> None:
+    result = run("lineage", "1a2b3c4", lang="zh_CN.UTF-8")
+    assert result.exit_code == EXIT_ERROR
+    assert "错误 wallet.short_id: 编号太短" in result.stderr
+
+
+def test_a_code_without_a_sentence_falls_back_to_the_english_message(node: Node) -> None:
+    assert "read.forbidden" not in ERRORS_ZH
+    node.refuse = LedgerError("read.forbidden", "you may not read this holder's vouchers")
+    result = run("--json", "--lang", "zh", "vouchers", "--holder", HOLDER)
+    assert "错误 read.forbidden: you may not read this holder's vouchers" in result.stderr
+    assert json.loads(result.stdout)["error"] == {
+        "code": "read.forbidden", "message": "you may not read this holder's vouchers"}
+
+
+def test_a_submitted_transaction_and_a_pending_transfer_are_told_apart() -> None:
+    view = {"operation": "offer", "id": "ab" * 32, "status": "pending"}
+    console = Console(record=True, width=200)
+    with use(Speech("zh")):
+        show_tx(console, view)
+        assert standing({"reserved_by": "cd" * 32, "pledge": "77" * 32}) == "已质押, 已预留"
+    assert f"offer {'ab' * 32}: 已提交，待入账" in console.export_text()
+    assert TEXT_ZH["pending"] == "待签收"  # a transfer's state
+
+
+# ------------------------------------------------------------------ the review screen
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World()
+
+
+def test_the_review_screen_in_chinese(world: World) -> None:
+    tx, _, _ = sample_tx(world, ("transfer", "offer"))
+    english = world.screen(tx, "bank")
+    with use(Speech("zh")):
+        chinese = world.screen(tx, "bank")
+    assert "Offer ¥10,000.00 (1,000,000 fen) of voucher" in english
+    assert "由 supplier (" in chinese and "发起转让凭证" in chinese
+    assert "¥10,000.00（1,000,000 分）" in chinese
+    assert "受让人须在 5 天内签收" in chinese
+    assert "质押给银行 bank (" in chinese and "有效" in chinese
+    assert "  预留      无" in chinese
+    assert "服务费：supplier (" in chinese and "您无需支付" in chinese
+    assert "签署人：" in chinese and "，您): 待签" in chinese
+    assert "Signers:" not in chinese and "Fee:" not in chinese
+    assert len(chinese.splitlines()) == len(english.splitlines())
+
+
+@pytest.mark.parametrize("key", sorted(SAMPLES), ids=lambda k: ".".join(k))
+def test_every_operation_reads_in_chinese(world: World, key: tuple[str, str]) -> None:
+    tx, _, me = sample_tx(world, key)
+    english = world.screen(tx, me).splitlines()
+    with use(Speech("zh")):
+        chinese = world.screen(tx, me).splitlines()
+    assert len(chinese) == len(english)
+    assert chinese[1] != english[1]  # the operation's sentence
+    assert not any(line.startswith(("Fee:", "Signers:", "Voucher ")) for line in chinese)
+
+
+def test_the_review_screen_in_wan(world: World) -> None:
+    tx, _, _ = sample_tx(world, ("pledge", "create"))
+    with use(Speech("zh", "wan")):
+        text = world.screen(tx, "supplier")
+    # ¥60,000.00 secured: 6,000,000 fen, exactly ¥6.00万, with the fen beside it
+    assert "担保 ¥6.00万（6,000,000 分）" in text
+    assert "服务费：您 将支付 ¥0.008889万（8,889 分）" in text
+
+
+# ------------------------------------------------------------------ 万元
+
+
+def test_wan_is_exact() -> None:
+    assert wan(125_000_000) == "¥125.00万"  # ¥1,250,000.00
+    assert wan(125_000_050) == "¥125.00005万"
+    assert wan(1) == "¥0.000001万"
+    assert wan(0) == "¥0.00万"
+    assert wan(123_456_789_000_000) == "¥123,456,789.00万"
+    assert parse_wan("125.00万元") == parse_wan("¥125万") == 125_000_000
+    with pytest.raises(LedgerError) as refused:
+        parse_wan("¥1.0000001万")  # a tenth of a fen
+    assert refused.value.code == "wallet.bad_amount"
+
+
+@given(st.integers(min_value=-(10**18), max_value=10**18))
+def test_wan_reads_back_as_the_same_fen(fen: int) -> None:
+    assert parse_wan(wan(fen)) == fen
+    with use(Speech(unit="wan")):
+        assert yuan(fen) == wan(fen)
+    assert yuan(fen) == plain_yuan(fen)
+
+
+def test_unit_wan_in_a_table(node: Node) -> None:
+    result = run("--unit", "wan", "vouchers", "--holder", HOLDER)
+    assert "¥125.00万" in result.stdout and "1,250,000" not in result.stdout
+
+
+# ------------------------------------------------------------------ the catalogue
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"\{[^{}]*\}", text))
+
+
+def test_every_translation_keeps_the_english_placeholders() -> None:
+    for english, chinese in TEXT_ZH.items():
+        assert placeholders(chinese) == placeholders(english), english
+        assert chinese.strip(), english
+
+
+def constants(*roots: str) -> set[str]:
+    """Every string constant in the sources under `roots` (implicit concatenation joined)."""
+    found: set[str] = set()
+    for root in roots:
+        for path in (ROOT / root).rglob("*.py"):
+            if path.name == "catalogue_zh.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    found.add(node.value)
+    return found
+
+
+CODE = re.compile(r"^[a-z_]+\.[a-z_]+$")
+ERROR_CALLS = ("require", "Rejected", "LedgerError", "Forbidden", "Unauthenticated")
+# The families whose every code has a Chinese sentence: those members meet most.
+TRANSLATED_FAMILIES = ("wallet", "membership", "voucher", "transfer", "pledge", "issuance",
+                       "credit", "auth", "tx")
+
+
+def raised_codes() -> set[str]:
+    """The codes the ledger, the node and the wallet raise: a code-shaped string given to
+    require(), Rejected(), LedgerError() or another *Error; plus the error classes that
+    fix their code in __init__ (wallet.pending, auth.busy)."""
+    codes: set[str] = set()
+    for root in ("contracts", "node", "wallet"):
+        for path in (ROOT / root).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else \
+                    f.attr if isinstance(f, ast.Attribute) else ""
+                if name in ERROR_CALLS or name.endswith("Error") or name == "__init__":
+                    for arg in [*node.args, *(k.value for k in node.keywords)]:
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) \
+                                and CODE.match(arg.value):
+                            codes.add(arg.value)
+    return codes | {"wallet.usage"}  # the CLI's own code for click's usage errors
+
+
+def test_every_translated_code_is_one_that_is_raised() -> None:
+    codes = raised_codes()
+    assert "voucher.pledged" in codes and "wallet.pending" in codes and "auth.busy" in codes
+    assert sorted(set(ERRORS_ZH) - codes) == []
+
+
+def test_every_code_of_the_families_people_meet_has_a_sentence() -> None:
+    missing = sorted(c for c in raised_codes()
+                     if c.split(".")[0] in TRANSLATED_FAMILIES and c not in ERRORS_ZH)
+    assert missing == []
+
+
+def test_every_catalogue_entry_is_text_the_wallet_or_the_ledger_shows() -> None:
+    shown = constants("wallet", "contracts")
+    assert sorted({key.split("|")[-1] for key in TEXT_ZH} - shown) == []
+
+
+def test_the_catalogue_ships_with_every_package_of_the_code_base() -> None:
+    """A built wheel holds the packages pyproject lists, and only those: every directory
+    with an __init__.py is listed (wallet.verbs was not), the catalogue's among them."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for root in ("consensus", "contracts", "node", "wallet")
+             for p in (ROOT / root).rglob("__init__.py")}
+    assert "wallet" in listed and (ROOT / "wallet" / "catalogue_zh.py").is_file()
+    assert sorted(found - listed) == []

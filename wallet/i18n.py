@@ -1,0 +1,106 @@
+"""The wallet's language (English or Chinese) and how much a yuan figure is shown in
+(元 or 万元), chosen once per command and read where text is made.
+
+The catalogue is a Python dict (wallet/catalogue_zh.py), not gettext .po/.mo files:
+it ships with the package as a module (no package-data, no compile step in CI or at
+install), and its keys are the English text itself, as gettext's msgids are, so a
+string with no entry is shown in English. Placeholders are `str.format` names, the
+same in both languages (tests/test_wallet_i18n.py checks it).
+
+The choice lives in a ContextVar rather than being passed down: the text is made deep
+inside the review screen and the tables, and a command sets it once (`use`) and puts it
+back when done, so one in-process run (the tests) does not leak into the next.
+
+Errors: the code is always printed as is; a code with a Chinese sentence shows it,
+with the ledger's English message after it for the figures and ids it names; a code
+without one shows the English message. --json output stays English (keys and
+messages), for scripts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from wallet.catalogue_zh import ERRORS_ZH, TEXT_ZH
+
+LANGUAGES = ("en", "zh")
+UNITS = ("yuan", "wan")
+
+
+@dataclass(frozen=True)
+class Speech:
+    """How the wallet speaks in this command: `language` en or zh, `unit` yuan or wan."""
+
+    language: str = "en"
+    unit: str = "yuan"
+
+
+# Speech is frozen, so the shared default cannot be changed in place.
+_current: ContextVar[Speech] = ContextVar("claimledger_wallet_speech",
+                                          default=Speech())  # noqa: B039
+
+CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": TEXT_ZH}
+ERROR_CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": ERRORS_ZH}
+
+
+def language_from_env(env: Mapping[str, str] | None = None) -> str:
+    """The language the environment asks for: LANGUAGE (its first entry), then LC_ALL,
+    then LANG, as gettext reads them; zh_CN.UTF-8, zh_TW, zh → zh; anything else en."""
+    env = os.environ if env is None else env
+    for name in ("LANGUAGE", "LC_ALL", "LANG"):
+        value = env.get(name, "").split(":")[0].strip()
+        if value and value not in ("C", "POSIX"):
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def current() -> Speech:
+    return _current.get()
+
+
+@contextmanager
+def use(speech: Speech) -> Iterator[Speech]:
+    """Speak `speech` inside the block, and as before after it."""
+    assert speech.language in LANGUAGES and speech.unit in UNITS, speech
+    token = _current.set(speech)
+    try:
+        yield speech
+    finally:
+        _current.reset(token)
+
+
+def set_speech(speech: Speech) -> None:
+    """Speak `speech` from now on in this context (the command line's entry point)."""
+    assert speech.language in LANGUAGES and speech.unit in UNITS, speech
+    _current.set(speech)
+
+
+def _(text: str) -> str:
+    """`text` (English) in the current language; English when the catalogue lacks it."""
+    catalogue = CATALOGUES.get(current().language)
+    return text if catalogue is None else catalogue.get(text, text)
+
+
+def pgettext(context: str, text: str) -> str:
+    """`text` as said in `context` (gettext's msgctxt): the same English word may need two
+    Chinese ones (a transfer "pending" 待签收, a transaction "pending" 待入账). The
+    catalogue's key is "context|text"; without one, `_(text)`."""
+    catalogue = CATALOGUES.get(current().language)
+    if catalogue is None:
+        return text
+    return catalogue.get(f"{context}|{text}") or _(text)
+
+
+def error_line(code: str, message: str) -> str:
+    """The error line on stderr: `error: code: message`, or in Chinese
+    `错误 code: 中文句子（message）` when the code has a sentence, else the English
+    message after the code."""
+    if current().language != "zh":
+        return f"error: {code}: {message}"
+    sentence = ERROR_CATALOGUES["zh"].get(code)
+    if sentence is None:
+        return f"错误 {code}: {message}"
+    return f"错误 {code}: {sentence}（{message}）"
