@@ -73,6 +73,8 @@ def test_an_issuance_transacted_synchronously_reads_back_with_its_lineage(ledger
     assert voucher_id in [v["id"] for v in held]
     debtor = supplier.debtor(ledger.keys["core"].address.hex())
     assert debtor["outstanding_fen"] >= 1_000_000
+    core = ledger.keys["core"].address.hex()
+    assert supplier.member(core)["address"] == core
 
 
 async def test_an_issuance_transacted_asynchronously_commits_with_its_events(
@@ -92,6 +94,8 @@ async def test_an_issuance_transacted_asynchronously_commits_with_its_events(
         assert isinstance(approved, Committed)
         voucher = await supplier.voucher(approved.subject("voucher.issued"))
         assert voucher["holder"] == keys["supplier"].address.hex()
+        assert (await supplier.member(keys["core"].address.hex()))["address"] == \
+            keys["core"].address.hex()
 
 
 def test_a_refused_transaction_raises_the_ledgers_code(ledger: Ledger) -> None:

@@ -35,7 +35,7 @@ import os
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 import aiohttp
@@ -89,13 +89,16 @@ class TxEvent:
 
 @dataclass(frozen=True)
 class Committed:
-    """A transaction committed: its id, the block's height, id and time, its events."""
+    """A transaction committed: its id, the block's height, id and time, its events;
+    `view`, the node's whole answer (GET /v1/txs/{id}: contract, body, signers), as the
+    wallet shows it."""
 
     tx_id: str
     height: int
     block_id: str
     time_ms: int
     events: tuple[TxEvent, ...]
+    view: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def subject(self, kind: str) -> str:
         """The subject of the first event of `kind` (`voucher.issued`: the voucher id);
@@ -108,9 +111,11 @@ class Committed:
 
 @dataclass(frozen=True)
 class Submitted:
-    """A transaction accepted into the node's mempool, not waited for."""
+    """A transaction accepted into the node's mempool, not waited for; `view`, the
+    node's answer (POST /v1/txs)."""
 
     tx_id: str
+    view: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,7 @@ def committed_of(view: dict) -> Committed:
     """The `Committed` of a committed transaction's view (GET /v1/txs/{id})."""
     return Committed(view["id"], view["height"], view["block_id"], view["time_ms"],
                      tuple(TxEvent(e["kind"], e["subject"], tuple(e["parties"]))
-                           for e in view["events"]))
+                           for e in view["events"]), view)
 
 
 def settled(view: dict) -> Committed | None:
@@ -255,25 +260,29 @@ class Client:
 
     `node`: the API's URL; or `endpoint` (wallet.endpoint.node_endpoint: a node of
     network.toml with its TLS certificate pinned to its node key). `member`: the address
-    the signer signs for when the member's key was rotated (default: the signer's own).
-    `genesis_id`: the network's genesis block id, which `prove` verifies headers from."""
+    the signer signs for when the member's key was rotated (default: the signer's own),
+    kept as `member_address`.
+    `genesis_id`: the network's genesis block id, which `prove` verifies headers from.
+    `http`: a wallet.client.Client to send through (the wallet's own, whose requests it
+    signs itself) instead of one made from `node`."""
 
     def __init__(self, node: str = "", *, signer: MemberSigner | None,
                  endpoint: Endpoint | None = None, member: bytes | None = None,
                  genesis_id: bytes | None = None, request_timeout_s: float = 40,
-                 registry: Registry | None = None) -> None:
+                 registry: Registry | None = None, http: HttpClient | None = None) -> None:
         self.signer = signer
-        self.member = member if member is not None or signer is None else signer.address
+        self.member_address = (member if member is not None or signer is None
+                               else signer.address)
         self.registry = registry or default_registry()
-        self.http = HttpClient(node, timeout_s=request_timeout_s, endpoint=endpoint,
-                               signer=lambda: self.signer)
+        self.http = http or HttpClient(node, timeout_s=request_timeout_s, endpoint=endpoint,
+                                       signer=lambda: self.signer)
         self.genesis_id = genesis_id
         self._follower: Follower | None = None
 
     def _me(self) -> tuple[MemberSigner, bytes]:
-        if self.signer is None or self.member is None:
+        if self.signer is None or self.member_address is None:
             raise LedgerError("wallet.no_key", "this client has no signer")
-        return self.signer, self.member
+        return self.signer, self.member_address
 
     # -------------------------------------------------------------- transactions
 
@@ -309,8 +318,10 @@ class Client:
         """Submit a signed transaction; with `wait` as `transact` does."""
         tx_id = payload_id(tx.payload).hex()
         with refusals(tx_id):
-            assert self.http.submit(encode(tx))["id"] == tx_id
-        return self.wait(tx_id, timeout_s) if wait else Submitted(tx_id)
+            answer = self.http.submit(encode(tx))
+        # The id the node answers is the one to ask it about (it is the payload's).
+        tx_id = answer["id"]
+        return self.wait(tx_id, timeout_s) if wait else Submitted(tx_id, answer)
 
     def wait(self, tx_id: str, timeout_s: float = COMMIT_TIMEOUT_S) -> Committed:
         """The transaction `tx_id` once committed (asked at least once); `Refused`, or
@@ -414,7 +425,8 @@ class AsyncClient:
                  registry: Registry | None = None) -> None:
         self.base_url = node.rstrip("/")
         self.signer = signer
-        self.member = member if member is not None or signer is None else signer.address
+        self.member_address = (member if member is not None or signer is None
+                               else signer.address)
         self.registry = registry or default_registry()
         self.request_timeout_s = request_timeout_s
         self._ssl = ssl
@@ -435,9 +447,9 @@ class AsyncClient:
             self._session = None
 
     def _me(self) -> tuple[MemberSigner, bytes]:
-        if self.signer is None or self.member is None:
+        if self.signer is None or self.member_address is None:
             raise LedgerError("wallet.no_key", "this client has no signer")
-        return self.signer, self.member
+        return self.signer, self.member_address
 
     async def _call(self, method: str, path: str, raw: bytes | None = None,
                     **query: Any) -> Any:
@@ -505,8 +517,9 @@ class AsyncClient:
         """As `Client.submit`."""
         tx_id = payload_id(tx.payload).hex()
         with refusals(tx_id):
-            assert (await self._call("POST", "/v1/txs", raw=encode(tx)))["id"] == tx_id
-        return await self.wait(tx_id, timeout_s) if wait else Submitted(tx_id)
+            answer = await self._call("POST", "/v1/txs", raw=encode(tx))
+        tx_id = answer["id"]
+        return await self.wait(tx_id, timeout_s) if wait else Submitted(tx_id, answer)
 
     async def wait(self, tx_id: str, timeout_s: float = COMMIT_TIMEOUT_S) -> Committed:
         """As `Client.wait`."""
