@@ -75,6 +75,8 @@ def test_an_issuance_transacted_synchronously_reads_back_with_its_lineage(ledger
     assert debtor["outstanding_fen"] >= 1_000_000
     core = ledger.keys["core"].address.hex()
     assert supplier.member(core)["address"] == core
+    assert [m["address"] for m in supplier.members(role="agency")] == [
+        ledger.keys["agency"].address.hex()]
 
 
 async def test_an_issuance_transacted_asynchronously_commits_with_its_events(

@@ -15,15 +15,23 @@ key store, the wallet's agent (wallet/agent.py), or any object with `address` an
 
 Results the library makes are frozen dataclasses (`Committed`, `Event`, `Proved`): their
 fields are what a program stores and compares. Records read from the node are its JSON
-views, typed as TypedDicts (`VoucherView`, ...) and not copied into dataclasses: a node of
-a later release adds fields to a view, and a TypedDict carries them through to the
-program where a dataclass would drop them or fail. `prove` is the exception: what it
-returns is decoded from proven bytes into the contract's own record classes.
+views, not copied into dataclasses: a node of a later release adds fields to a view, and
+a dict carries them through to the program where a dataclass would drop them or fail to
+build. The voucher's view is typed field by field (`VoucherView`, a TypedDict); the other
+records are `Record` (the contract's record as JSON, its fields named as in the contract;
+README "HTTP API", GET /v1/openapi.json). `prove` differs: what it returns is decoded
+from proven bytes into the contract's own record class.
 
 Errors are `LedgerError`s with the ledger's stable code (contracts/errors.py): a refused
-transaction raises `Refused` (its code, e.g. `issuance.not_debtor`, and its `tx_id`); one
-not committed within the wait raises `wallet.exits.Pending` (its `tx_id`: wait for it
-later with `wait`).
+transaction raises `Refused` (its code, e.g. `membership.missing_role`, and its `tx_id`),
+whether the node refused it on submission (its mempool checks signatures, roles and cheap
+state rules) or its block did; one not committed within the wait raises
+`wallet.exits.Pending` (its `tx_id`: wait for it later with `wait`).
+
+Why a module of its own and not wallet.client: wallet.client is the wallet's transport,
+one method per route (sixty of them) answering raw dicts, and changes with every verb;
+this module is the small surface a system builds on, which keeps its names and types
+from release to release.
 """
 
 from __future__ import annotations
@@ -350,6 +358,10 @@ class Client:
     def member(self, address: str) -> Record:
         return self.http.member(address)
 
+    def members(self, role: str | None = None, max_items: int = 10_000) -> list[Record]:
+        """The members (with `role`: the active members holding it), up to `max_items`."""
+        return self.http.members(role=role, max_items=max_items)["members"]
+
     def debtor(self, address: str) -> Record:
         """A debtor's record: outstanding, overdue and extended vouchers, late confirmations."""
         return self.http.debtor(address)
@@ -546,6 +558,12 @@ class AsyncClient:
 
     async def member(self, address: str) -> Record:
         return await self._call("GET", f"/v1/members/{address}")
+
+    async def members(self, role: str | None = None, after: str | None = None,
+                      limit: int = 1000) -> dict[str, Any]:
+        """One page of the members (with `role`: the active members holding it); `next`
+        resumes it."""
+        return await self._call("GET", "/v1/members", role=role, after=after, limit=limit)
 
     async def debtor(self, address: str) -> Record:
         return await self._call("GET", f"/v1/debtors/{address}")

@@ -240,7 +240,7 @@ class Wallet:
         readers = set(parties)
         keys: dict[bytes, bytes] = {}
         for role in documents.READER_ROLES:
-            for m in self.client.members(role=role)["members"]:
+            for m in self.ledger.members(role=role):
                 address = bytes.fromhex(m["address"])
                 readers.add(address)
                 keys[address] = bytes.fromhex(m.get("key") or m["address"])
