@@ -128,10 +128,11 @@ def start(client: Client, genesis_id: bytes) -> Light:
 
 
 class Follower:
-    """Advances a light client state along the node's headers and saves it (`path`).
-    `checked` counts the headers it verified."""
+    """Advances a light client state along the node's headers and saves it (`path`;
+    None: kept in memory only, as the client library does). `checked` counts the headers
+    it verified."""
 
-    def __init__(self, client: Client, path: Path, light: Light) -> None:
+    def __init__(self, client: Client, path: Path | None, light: Light) -> None:
         self.client, self.path, self.light = client, path, light
         self.checked = 0
 
@@ -167,7 +168,8 @@ class Follower:
         finally:
             if trusted.height > self.trusted.height:
                 self.light = Light(self.light.genesis_id, trusted)
-                write_light(self.path, self.light)
+                if self.path is not None:
+                    write_light(self.path, self.light)
         return trusted
 
     def header_at(self, height: int) -> Header:

@@ -74,7 +74,7 @@ def _fetch(client: Client, kind: str, record_id: bytes, draft: bytes | None,
         raise
 
 
-def _proven(header: Header, kind: str, record_id: bytes, answer: dict) -> Proven:
+def proven_record(header: Header, kind: str, record_id: bytes, answer: dict) -> Proven:
     """The record `answer` proves under `header`'s state root, at the key the wallet
     works out itself; `ProofError` otherwise."""
     entry = provable(kind)
@@ -132,7 +132,7 @@ def prove_voucher(client: Client, follower: Follower, voucher_id: bytes,
         raise LedgerError("wallet.chain_moving", f"blocks committed between the node's "
                           f"answers {MAX_ROUNDS} times; try again")
     header = follower.header_at(height)
-    proven = {kind: _proven(header, kind, record_id, answer)
+    proven = {kind: proven_record(header, kind, record_id, answer)
               for kind, record_id, answer in answers}
     voucher = proven["voucher"].record
     return VoucherProof(voucher_id, height, block_id(header), header.state_root, voucher,

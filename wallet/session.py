@@ -4,8 +4,6 @@ transactions made, signed, submitted and waited for."""
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +16,13 @@ from contracts.codec import encode, to_json
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair, MemberSigner
-from contracts.ledger import make_transaction, required_signers, resolve, sign_transaction
-from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, decode_transaction, payload_id
+from contracts.ledger import required_signers, resolve, sign_transaction
+from contracts.tx import Transaction, decode_transaction, payload_id
+from wallet import sdk
 from wallet.agent import agent_for
 from wallet.client import Client
 from wallet.endpoint import node_endpoint
 from wallet.envelopes import OwnDocument, open_document, read_document
-from wallet.exits import Pending
 from wallet.files import write_private
 from wallet.i18n import _
 from wallet.keys import read_address, read_key_store, read_signing_key
@@ -32,7 +30,7 @@ from wallet.sentences import show_documents, show_tx
 from wallet.tables import SpeakingConsole
 
 DRAFT_FORMAT = "claimledger-draft/1"
-COMMIT_WAIT_S = 60
+COMMIT_WAIT_S = sdk.COMMIT_TIMEOUT_S
 WIDE = 160  # columns of human output that goes to a file or pipe
 
 # How long a transaction the wallet makes stays valid, in blocks (at most the ledger's
@@ -40,9 +38,8 @@ WIDE = 160  # columns of human output that goes to a file or pipe
 # so it lives briefly: a copy lost in transit cannot surface hours later. A draft waits
 # for its co-signers on other machines: some 3 days of idle blocks (every 5 s), some 80
 # minutes under full load (every 100 ms); --expires-in gives a signing round more.
-SUBMIT_EXPIRY_BLOCKS = 1_000
-DRAFT_EXPIRY_BLOCKS = 50_000
-assert SUBMIT_EXPIRY_BLOCKS < DRAFT_EXPIRY_BLOCKS <= MAX_VALIDITY_BLOCKS
+SUBMIT_EXPIRY_BLOCKS = sdk.SUBMIT_EXPIRY_BLOCKS
+DRAFT_EXPIRY_BLOCKS = sdk.DRAFT_EXPIRY_BLOCKS
 
 
 class Wallet:
@@ -50,6 +47,7 @@ class Wallet:
                  network: Path | None = None, ca_file: Path | None = None) -> None:
         self.node, self.network, self.ca_file = node, network, ca_file
         self._client: Client | None = None
+        self._ledger: sdk.Client | None = None
         self.key_path = key_path
         self.as_json = as_json
         self.registry = default_registry()
@@ -65,6 +63,15 @@ class Wallet:
                                                          self.ca_file),
                                   signer=self.request_key)
         return self._client
+
+    @property
+    def ledger(self) -> sdk.Client:
+        """The client library (wallet/sdk.py) over the node's client: what builds,
+        submits and waits for transactions and reads the common records. It signs no
+        transaction itself here: the wallet's verbs choose their signer."""
+        if self._ledger is None:
+            self._ledger = sdk.Client(signer=None, http=self.client, registry=self.registry)
+        return self._ledger
 
     def need_key_path(self) -> Path:
         if self.key_path is None:
@@ -130,28 +137,15 @@ class Wallet:
         status = status or self.client.status()
         if expires_in is None:
             expires_in = DRAFT_EXPIRY_BLOCKS if draft else SUBMIT_EXPIRY_BLOCKS
-        return make_transaction(self.registry, status["chain_id"], contract, operation, body,
-                                status["height"] + expires_in,
-                                int.from_bytes(os.urandom(8), "big") >> 1,
-                                self.version_in_force(status, contract))
+        return sdk.new_transaction(self.registry, status, contract, operation, body,
+                                   expires_in)
 
     def version_in_force(self, status: dict, contract: str) -> int | None:
         """The version of `contract` to sign under: the one the node says is in force for
         the next block (a release that adds a version runs the old one too, until the
         agency's activation height), or this release's latest when the node does not say.
         `wallet.unknown_version` when this release lacks the version in force."""
-        found = next((c for c in status.get("contracts", []) if c.get("name") == contract),
-                     None)
-        if found is None:
-            return None
-        runs = self.registry.get(contract, found["version"])
-        if runs is None or runs.code_hash.hex() != found["code_hash"]:
-            raise LedgerError(
-                "wallet.unknown_version",
-                f"the chain runs {contract} v{found['version']} (code hash "
-                f"{found['code_hash']}) from height {found['from_height']}; this wallet's "
-                "release lacks it: install a release that has it")
-        return found["version"]
+        return sdk.version_in_force(self.registry, status, contract)
 
     def transact(self, contract: str, operation: str, body: Any, out: Path | None,
                  expires_in: int | None, attached: list[dict] | None = None) -> None:
@@ -217,27 +211,19 @@ class Wallet:
 
     def commit(self, tx: Transaction) -> dict:
         """Submit a signed transaction and wait for its commit (at most `wait_s`); its
-        view. A refusal raises the ledger's error; no commit in time raises `Pending`."""
-        return self.wait_committed(self.client.submit(encode(tx))["id"])
+        view. A refusal raises the ledger's error (sdk.Refused); no commit in time
+        raises `Pending`."""
+        return self.ledger.submit(tx, wait=True, timeout_s=self.wait_s).view
 
     def wait_committed(self, tx_id: str) -> dict:
         """The view of a submitted transaction once committed; a refusal raises the
         ledger's error, and no commit within `wait_s` (asked at least once) `Pending`
         (wallet.exits: exit status 4), naming the transaction to check later."""
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            left_ms = int((deadline - time.monotonic()) * 1000)
-            view = self.client.tx(tx_id, wait_ms=max(0, min(5000, left_ms)))
-            if view["status"] == "rejected":
-                raise LedgerError(view["error"]["code"], view["error"]["message"])
-            if view["status"] == "committed":
-                return view
-            if time.monotonic() >= deadline:
-                raise Pending(tx_id, self.wait_s)
+        return self.ledger.wait(tx_id, self.wait_s).view
 
     def submit_and_wait(self, tx: Transaction, wait: bool,
                         attached: list[dict] | None = None) -> None:
-        view = self.commit(tx) if wait else self.client.submit(encode(tx))
+        view = self.commit(tx) if wait else self.ledger.submit(tx, wait=False).view
         if attached:
             view = {**view, "documents": attached}
 
@@ -256,7 +242,7 @@ class Wallet:
         readers = set(parties)
         keys: dict[bytes, bytes] = {}
         for role in documents.READER_ROLES:
-            for m in self.client.members(role=role)["members"]:
+            for m in self.ledger.members(role=role):
                 address = bytes.fromhex(m["address"])
                 readers.add(address)
                 keys[address] = bytes.fromhex(m.get("key") or m["address"])
@@ -268,7 +254,7 @@ class Wallet:
         """The key `address` signs with now, as the node's member directory says (its
         address when it is no member or the node does not say)."""
         try:
-            return bytes.fromhex(self.client.member(address.hex()).get("key") or address.hex())
+            return bytes.fromhex(self.ledger.member(address.hex()).get("key") or address.hex())
         except LedgerError:
             return address
 
@@ -318,7 +304,7 @@ class Wallet:
             assert documents.document_id(owner, body.commitment) == document
             tx = sign_transaction(
                 self.new_transaction("document", "attach", body, expires_in, status), me)
-            view = self.client.submit(encode(tx))
+            view = self.ledger.submit(tx, wait=False).view
             out.append({"id": document.hex(), "label": label, "reused": False,
                         "tx": view["id"]})
         if wait:
