@@ -370,6 +370,30 @@ def test_a_member_rotates_its_key_through_the_wallet_and_keeps_its_address(n: Ne
     assert old.exists()
 
 
+def test_the_agency_recovers_a_lost_key_on_a_reviewed_request_through_the_wallet(
+        n: Net) -> None:
+    admit(n, "forgetful", "enterprise")
+    address = n.a["forgetful"]
+    new = n.tmp / "forgetful-new.json"
+    made = ok(wallet(n.api, None, "keygen", "--out", str(new), "--member", address))
+    assert made["address"] == address and made["key"] != address
+    request = n.tmp / "key-request.txt"
+    request.write_text("Forgetful Ltd asks for a new key: the old one was on a stolen laptop.")
+    draft = n.tmp / "recover.json"
+    n.ok("agency", "member", "recover-key", address, "--new-key", made["key"],
+         "--review-file", str(request), "--reason", "key lost with a laptop",
+         "--out", str(draft))
+    n.keys["forgetful-new"] = new
+    n.ok("forgetful-new", "sign", str(draft), "--yes")  # the new key proves its holder
+    n.ok("agency", "sign", str(draft), "--yes")
+    assert n.ok("agency", "submit", str(draft))["status"] == "committed"
+    lost = n.run("forgetful", "member", address)
+    assert lost.returncode == 1 and "auth.key_rotated" in lost.stderr
+    shown = n.ok("forgetful-new", "member", address)
+    assert shown["key"] == made["key"] and len(shown["review"]["documents"]) == 1
+    assert shown["review"]["reason"] == "key lost with a laptop"
+
+
 # ------------------------------------------------------------------ ids and names as typed
 
 

@@ -59,14 +59,25 @@ def identity_options(f: Callable) -> Callable:
 
 
 def review_options(f: Callable) -> Callable:
+    f = click.option("--review-file", "review_files", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="a file the review rests on (the application form, the business "
+                          "licence, the member's request), attached first, sealed to the "
+                          "agency and the regulators; repeatable")(f)
     return click.option("--review-document", "review_documents", multiple=True,
                         metavar="DOCUMENT_ID",
-                        help="a sealed document the review rests on (its id, attached "
-                             "before with `attach`); repeatable")(f)
+                        help="a sealed document already on the ledger the review rests on "
+                             "(its id); repeatable")(f)
 
 
-def document_ids(w: Wallet, texts: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(sorted({record_id(w, "document", t) for t in texts}))
+def document_ids(w: Wallet, texts: tuple[str, ...], files: tuple[Path, ...] = (),
+                 expires_in: int | None = None) -> tuple[bytes, ...]:
+    """The review's documents: those named by id, and each of `files` attached first
+    (sealed to the agency, which signs, and so to the regulators), committed before the
+    operation that names them."""
+    attached = w.attach_documents(files, (), (w.address(),), expires_in, wait=True)
+    return tuple(sorted({record_id(w, "document", t) for t in texts}
+                        | {bytes.fromhex(entry["id"]) for entry in attached}))
 
 
 def identity_from(options: dict[str, Any], current: membership.Identity | None
@@ -123,13 +134,14 @@ def salt_note(w: Wallet, salt: bytes | None) -> None:
 @tx_options
 @pass_wallet
 def admit(w: Wallet, member: str, name: str, roles: tuple[str, ...],
-          review_documents: tuple[str, ...], out: Path | None, expires_in: int | None,
-          **identity: Any) -> None:
+          review_documents: tuple[str, ...], review_files: tuple[Path, ...], out: Path | None,
+          expires_in: int | None, **identity: Any) -> None:
     """The agency admits MEMBER (an address) with its legal identity, as reviewed; the new
     member co-signs."""
     record, salt = identity_from(identity, None)
     body = membership.Admit(w.address(), address_of(w, member), name,
-                            tuple(sorted(set(roles))), record, document_ids(w, review_documents))
+                            tuple(sorted(set(roles))), record,
+                            document_ids(w, review_documents, review_files, expires_in))
     salt_note(w, salt)
     w.transact("membership", "admit", body, out, expires_in)
 
@@ -227,8 +239,8 @@ def show(w: Wallet, member_address: str) -> None:
 @tx_options
 @pass_wallet
 def amend(w: Wallet, member_address: str, name: str | None, roles: tuple[str, ...],
-          review_documents: tuple[str, ...], reason: str, out: Path | None,
-          expires_in: int | None, **identity: Any) -> None:
+          review_documents: tuple[str, ...], review_files: tuple[Path, ...], reason: str,
+          out: Path | None, expires_in: int | None, **identity: Any) -> None:
     """The agency amends a member's name, roles or identity on a review; what is not given
     stays as the ledger has it."""
     address = address_of(w, member_address)
@@ -236,7 +248,7 @@ def amend(w: Wallet, member_address: str, name: str | None, roles: tuple[str, ..
     record, salt = identity_from(identity, current.identity)
     body = membership.Amend(w.address(), address, name or current.name,
                             tuple(sorted(set(roles))) if roles else current.roles, record,
-                            document_ids(w, review_documents), reason)
+                            document_ids(w, review_documents, review_files, expires_in), reason)
     salt_note(w, salt)
     w.transact("membership", "amend", body, out, expires_in)
 
@@ -288,12 +300,14 @@ def rotate_key(w: Wallet, new_key_out: Path, expires_in: int | None, yes: bool) 
 @tx_options
 @pass_wallet
 def recover_key(w: Wallet, member_address: str, new_key: str,
-                review_documents: tuple[str, ...], reason: str, out: Path | None,
-                expires_in: int | None) -> None:
+                review_documents: tuple[str, ...], review_files: tuple[Path, ...], reason: str,
+                out: Path | None, expires_in: int | None) -> None:
     """The agency gives a member that lost its key a new one, on a reviewed request (at
-    least one --review-document): draft it with --out, the member signs the draft with
-    its new key store, the agency signs and submits. The lost key signs nothing after."""
+    least one --review-document or --review-file): draft it with --out, the member signs
+    the draft with its new key store, the agency signs and submits. The lost key signs
+    nothing after."""
     body = membership.RecoverKey(w.address(), address_of(w, member_address),
                                  parse_hash(new_key, "a new key", "address.malformed"),
-                                 document_ids(w, review_documents), reason)
+                                 document_ids(w, review_documents, review_files, expires_in),
+                                 reason)
     w.transact("membership", "recover_key", body, out, expires_in)
