@@ -29,6 +29,7 @@ makes no core dump and which other processes of the user cannot attach to
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
@@ -268,20 +269,16 @@ def serve(listener: socket.socket, agent: Agent, owner_uid: int | None = None) -
                 reply = ["error", e.code, e.message]
             except OSError:  # gone or silent (TimeoutError is one)
                 continue
-            try:
+            with contextlib.suppress(OSError):  # a peer gone before its answer loses it
                 write_frame(conn, reply)
-            except OSError:
-                pass
 
 
 def close(listener: socket.socket, path: Path) -> None:
     """Stop listening and remove the socket and its directory."""
     listener.close()
     path.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # not empty (not ours alone) or gone: leave it
         path.parent.rmdir()
-    except OSError:
-        pass
 
 
 def run_detached(listener: socket.socket, path: Path, agent: Agent) -> int:
@@ -321,12 +318,10 @@ def call(path: str, request: list) -> Any:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(CONNECTION_TIMEOUT_S)
             conn.connect(path)
-            try:
+            # An agent that refuses us (another uid's) answers before reading and closes:
+            # its answer waits to be read even when our request found it gone.
+            with contextlib.suppress(OSError):
                 write_frame(conn, request)
-            except OSError:
-                # An agent that refuses us (another uid's) answers before reading and
-                # closes: its answer waits to be read even when our request found it gone.
-                pass
             reply = read_frame(conn)
     except OSError as e:
         raise LedgerError("agent.unavailable",
