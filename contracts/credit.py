@@ -62,13 +62,23 @@ from contracts.codec import U32, U64, Hash32, Height, OneOf, Size, TimeMs, repla
 from contracts.contract import Context, Operation
 from contracts.errors import Rejected, require
 from contracts.membership import get_member, is_funder, require_active
-from contracts.state import Overlay, Reader, get_record, put_record, records_page, with_status
+from contracts.state import (
+    Overlay,
+    Reader,
+    add_count,
+    get_count,
+    get_record,
+    put_record,
+    records_page,
+    with_status,
+)
 from contracts.vouchers import get_debtor_record, held_on
 
 NAME = "credit"
 VERSION = 1
 
 DAY_MS = 86_400_000
+MAX_AMOUNT_FEN = 2**64 - 1  # a sum of claims in fen, kept in 8 bytes
 MAX_RECENT = 64  # times kept per debtor and kind; the criteria's thresholds are at most this
 MAX_PERIOD_DAYS = 3650
 LISTING_STATUSES = frozenset({"listed", "delisted"})
@@ -257,20 +267,6 @@ def listing_key(debtor: bytes) -> bytes:
     return b"kb/" + debtor
 
 
-def _amount(state: Reader, key: bytes) -> int:
-    raw = state.get(key)
-    return 0 if raw is None else int.from_bytes(raw, "big")
-
-
-def _add_amount(state: Overlay, key: bytes, change_fen: int) -> None:
-    amount = _amount(state, key) + change_fen
-    assert amount >= 0, "a counter never goes below zero"
-    if amount:
-        state.put(key, amount.to_bytes(8, "big"))
-    else:
-        state.delete(key)
-
-
 # ------------------------------------------------------------------ reads
 
 
@@ -303,12 +299,12 @@ def is_listed(state: Reader, debtor: bytes) -> bool:
 
 def pending_fen(state: Reader, debtor: bytes) -> int:
     """The amounts of the debtor's applications that wait to be issued or closed."""
-    return _amount(state, pending_key(debtor))
+    return get_count(state, pending_key(debtor))
 
 
 def pledged_fen(state: Reader, funder: bytes, debtor: bytes) -> int:
     """The claims on `debtor` pledged to `funder` (its active pledges' secured amounts)."""
-    return _amount(state, pledged_key(funder, debtor))
+    return get_count(state, pledged_key(funder, debtor))
 
 
 def debtor_credit(state: Reader, debtor: bytes) -> DebtorCredit:
@@ -403,12 +399,12 @@ def require_exposure_within_limit(state: Reader, funder: bytes, debtor: bytes,
 
 def add_pending(state: Overlay, debtor: bytes, change_fen: int) -> None:
     """An application of the debtor was made (+) or issued or closed (−)."""
-    _add_amount(state, pending_key(debtor), change_fen)
+    add_count(state, pending_key(debtor), change_fen, MAX_AMOUNT_FEN, 8)
 
 
 def add_pledged(state: Overlay, funder: bytes, debtor: bytes, change_fen: int) -> None:
     """A pledge to `funder` on `debtor`'s claims secures `change_fen` more (or less)."""
-    _add_amount(state, pledged_key(funder, debtor), change_fen)
+    add_count(state, pledged_key(funder, debtor), change_fen, MAX_AMOUNT_FEN, 8)
 
 
 def _noted(times: tuple[int, ...], time_ms: int) -> tuple[int, ...]:

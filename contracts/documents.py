@@ -84,7 +84,15 @@ from contracts.contract import Context, Operation
 from contracts.errors import LedgerError, Rejected, require
 from contracts.identity import KeyPair
 from contracts.membership import active_with_role, require_active
-from contracts.state import Overlay, Reader, get_record, indexed_page, put_record
+from contracts.state import (
+    Overlay,
+    Reader,
+    add_count,
+    get_count,
+    get_record,
+    indexed_page,
+    put_record,
+)
 from contracts.tx import MAX_LARGE_BODY_BYTES
 from contracts.vouchers import load_live, require_can_hold
 
@@ -456,8 +464,7 @@ def live_grant(state: Reader, document: bytes, grantee: bytes | None) -> Grant |
 
 def grant_count(state: Reader, document: bytes) -> int:
     """How many grants `document` has, revoked ones included."""
-    raw = state.get(grant_count_key(document))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, grant_count_key(document))
 
 
 def document_grants(state: Reader, document: bytes) -> list[Grant]:
@@ -545,7 +552,7 @@ def grant(ctx: Context, body: GrantAccess) -> None:
         # A revoked grant's record is taken over by the new one: the bound counts records.
         require(count < MAX_GRANTS, "document.too_many_grants",
                 f"a document is granted to at most {MAX_GRANTS} members")
-        ctx.state.put(grant_count_key(body.document), (count + 1).to_bytes(4, "big"))
+        add_count(ctx.state, grant_count_key(body.document), 1, MAX_GRANTS)
         ctx.state.put(grantee_key(body.grantee, body.document), b"")
     put_record(ctx.state, grant_key(body.document, body.grantee), Grant(
         document=body.document, grantee=body.grantee, granted_by=body.granter,

@@ -58,6 +58,8 @@ from contracts.pricing import DAY_MS, discounted_fen, interest_fen, whole_days
 from contracts.state import (
     Overlay,
     Reader,
+    add_count,
+    get_count,
     get_record,
     indexed_page,
     put_record,
@@ -234,8 +236,7 @@ def get_answer(state: Reader, answer_id: bytes) -> Answer | None:
 
 def open_count(state: Reader, holder: bytes) -> int:
     """How many of `holder`'s requests are open."""
-    raw = state.get(open_count_key(holder))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, open_count_key(holder))
 
 
 def latest_answer(state: Reader, request_id: bytes, funder: bytes) -> Answer | None:
@@ -316,12 +317,7 @@ def require_fitting_funder(state: Reader, address: bytes, kind: str) -> Member:
 
 
 def _count_open(state: Overlay, holder: bytes, change: int) -> None:
-    count = open_count(state, holder) + change
-    assert 0 <= count <= MAX_OPEN_PER_HOLDER
-    if count:
-        state.put(open_count_key(holder), count.to_bytes(4, "big"))
-    else:
-        state.delete(open_count_key(holder))
+    add_count(state, open_count_key(holder), change, MAX_OPEN_PER_HOLDER)
 
 
 def _parties(state: Reader, request: FinancingRequest) -> tuple[bytes, ...]:

@@ -43,7 +43,15 @@ from contracts.contract import Context, Operation
 from contracts.documents import Documents, record_named, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
-from contracts.state import Overlay, Reader, get_record, page_suffixes, put_record
+from contracts.state import (
+    Overlay,
+    Reader,
+    add_count,
+    get_count,
+    get_record,
+    page_suffixes,
+    put_record,
+)
 from contracts.vouchers import (
     Voucher,
     get_debtor_record,
@@ -183,18 +191,12 @@ def pending_key(creditor: bytes, debtor: bytes) -> bytes:
 
 def pending_count(state: Reader, creditor: bytes, debtor: bytes) -> int:
     """How many of `creditor`'s applications wait for `debtor`'s confirmation."""
-    raw = state.get(pending_key(creditor, debtor))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, pending_key(creditor, debtor))
 
 
 def _count_pending(state: Overlay, application: Application, change: int) -> None:
-    key = pending_key(application.creditor, application.terms.debtor)
-    count = pending_count(state, application.creditor, application.terms.debtor) + change
-    assert 0 <= count <= MAX_PENDING_PER_DEBTOR
-    if count:
-        state.put(key, count.to_bytes(4, "big"))
-    else:
-        state.delete(key)
+    add_count(state, pending_key(application.creditor, application.terms.debtor), change,
+              MAX_PENDING_PER_DEBTOR)
 
 
 def get_application(state: Reader, application_id: bytes) -> Application | None:

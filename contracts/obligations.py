@@ -63,7 +63,16 @@ from contracts.codec import Fen, Hash32, OneOf, Size, Text, TimeMs, replace, sha
 from contracts.contract import Context, Operation
 from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
-from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
+from contracts.state import (
+    Overlay,
+    Reader,
+    add_count,
+    get_count,
+    get_record,
+    indexed_page,
+    put_record,
+    with_status,
+)
 from contracts.vouchers import (
     BasisRef,
     get_debtor_record,
@@ -298,17 +307,11 @@ def pending_key(creditor: bytes, debtor: bytes) -> bytes:
 
 def pending_count(state: Reader, creditor: bytes, debtor: bytes) -> int:
     """How many of `creditor`'s obligations wait for `debtor` to confirm or decline."""
-    raw = state.get(pending_key(creditor, debtor))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, pending_key(creditor, debtor))
 
 
 def _count_pending(state: Overlay, creditor: bytes, debtor: bytes, change: int) -> None:
-    count = pending_count(state, creditor, debtor) + change
-    assert 0 <= count <= MAX_PENDING_PER_DEBTOR
-    if count:
-        state.put(pending_key(creditor, debtor), count.to_bytes(4, "big"))
-    else:
-        state.delete(pending_key(creditor, debtor))
+    add_count(state, pending_key(creditor, debtor), change, MAX_PENDING_PER_DEBTOR)
 
 
 def get_obligation(state: Reader, obligation_id: bytes) -> Obligation | None:

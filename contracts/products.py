@@ -32,6 +32,8 @@ from contracts.membership import is_funder, require_active
 from contracts.state import (
     Overlay,
     Reader,
+    add_count,
+    get_count,
     get_record,
     indexed_page,
     put_record,
@@ -130,17 +132,11 @@ def get_product(state: Reader, product: bytes) -> Product | None:
 
 def listed_count(state: Reader, funder: bytes) -> int:
     """How many of `funder`'s products are listed."""
-    raw = state.get(listed_key(funder))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, listed_key(funder))
 
 
 def _count_listed(state: Overlay, funder: bytes, change: int) -> None:
-    count = listed_count(state, funder) + change
-    assert 0 <= count <= MAX_LISTED_PER_FUNDER
-    if count:
-        state.put(listed_key(funder), count.to_bytes(4, "big"))
-    else:
-        state.delete(listed_key(funder))
+    add_count(state, listed_key(funder), change, MAX_LISTED_PER_FUNDER)
 
 
 def products_page(state: Reader, after: bytes | None, limit: int, *,

@@ -41,7 +41,16 @@ from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
-from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
+from contracts.state import (
+    Overlay,
+    Reader,
+    add_count,
+    get_count,
+    get_record,
+    indexed_page,
+    put_record,
+    with_status,
+)
 from contracts.transfer import with_pledgee
 from contracts.vouchers import (
     cancel,
@@ -205,17 +214,11 @@ def open_key(holder: bytes, debtor: bytes) -> bytes:
 
 def open_count(state: Reader, holder: bytes, debtor: bytes) -> int:
     """How many of `holder`'s requests wait for `debtor` to accept or decline."""
-    raw = state.get(open_key(holder, debtor))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, open_key(holder, debtor))
 
 
 def _count_open(state: Overlay, request: Request, change: int) -> None:
-    count = open_count(state, request.holder, request.debtor) + change
-    assert 0 <= count <= MAX_OPEN_PER_DEBTOR
-    if count:
-        state.put(open_key(request.holder, request.debtor), count.to_bytes(4, "big"))
-    else:
-        state.delete(open_key(request.holder, request.debtor))
+    add_count(state, open_key(request.holder, request.debtor), change, MAX_OPEN_PER_DEBTOR)
 
 
 def get_offer(state: Reader, offer_id: bytes) -> Offer | None:

@@ -186,6 +186,25 @@ def put_record(state: Overlay, key: bytes, record: object) -> None:
 MAX_SCAN = 10_000  # index entries one filtered page may examine
 
 
+def get_count(state: Reader, key: bytes) -> int:
+    """The counter kept at `key` (big-endian bytes), 0 where none is kept."""
+    raw = state.get(key)
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def add_count(state: Overlay, key: bytes, change: int, most: int, width: int = 4) -> int:
+    """Add `change` to the counter at `key` and return it. A counter lies within
+    [0, `most`] (the rules refuse first: this asserts it) and 0 is kept as no entry, so
+    what a counter holds is the same however it got there."""
+    count = get_count(state, key) + change
+    assert 0 <= count <= most, f"a counter within [0, {most}], not {count}"
+    if count:
+        state.put(key, count.to_bytes(width, "big"))
+    else:
+        state.delete(key)
+    return count
+
+
 def page_suffixes(state: Reader, prefix: bytes, after: bytes | None, limit: int
                   ) -> tuple[list[bytes], bytes | None]:
     """Key suffixes under `prefix` after the cursor `after`, at most `limit`, and the next

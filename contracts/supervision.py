@@ -66,6 +66,8 @@ from contracts.pledge import pledgee_of
 from contracts.state import (
     Overlay,
     Reader,
+    add_count,
+    get_count,
     get_record,
     indexed_page,
     put_record,
@@ -243,8 +245,7 @@ def get_dispute(state: Reader, dispute: bytes) -> Dispute | None:
 
 def open_count(state: Reader, member: bytes) -> int:
     """How many disputes `member` raised that are still open."""
-    raw = state.get(open_count_key(member))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, open_count_key(member))
 
 
 def freezes_page(state: Reader, after: bytes | None, limit: int, *,
@@ -518,7 +519,7 @@ def raise_dispute(ctx: Context, body: RaiseDispute) -> None:
     put_record(ctx.state, dispute_key(dispute.id), dispute)
     holds.hold_by_dispute(ctx.state, subject, dispute.id)
     ctx.state.put(open_dispute_key(dispute.id), b"")
-    ctx.state.put(open_count_key(body.party), (count + 1).to_bytes(4, "big"))
+    add_count(ctx.state, open_count_key(body.party), 1, MAX_OPEN_DISPUTES_PER_PARTY)
     ctx.state.put(dispute_subject_key(subject, dispute.id), b"")
     for party in parties:
         ctx.state.put(dispute_party_key(party, dispute.id), b"")
@@ -540,12 +541,7 @@ def _resolve(ctx: Context, dispute: Dispute, agency: bytes, outcome: str, reason
         resolution=reason, resolution_documents=documents))
     holds.release_dispute(ctx.state, dispute.subject, dispute.id)
     ctx.state.delete(open_dispute_key(dispute.id))
-    count = open_count(ctx.state, dispute.raised_by) - 1
-    assert count >= 0
-    if count:
-        ctx.state.put(open_count_key(dispute.raised_by), count.to_bytes(4, "big"))
-    else:
-        ctx.state.delete(open_count_key(dispute.raised_by))
+    add_count(ctx.state, open_count_key(dispute.raised_by), -1, MAX_OPEN_DISPUTES_PER_PARTY)
     ctx.emit("dispute.resolved", dispute.id, *dispute.parties, agency)
 
 

@@ -39,7 +39,16 @@ from contracts.documents import Documents, require_documents
 from contracts.errors import Rejected, require
 from contracts.membership import require_active
 from contracts.pledge import clear_for
-from contracts.state import Overlay, Reader, get_record, indexed_page, put_record, with_status
+from contracts.state import (
+    Overlay,
+    Reader,
+    add_count,
+    get_count,
+    get_record,
+    indexed_page,
+    put_record,
+    with_status,
+)
 from contracts.vouchers import (
     MAX_PARTS,
     Voucher,
@@ -167,17 +176,11 @@ def pair_key(holder: bytes, to: bytes) -> bytes:
 
 def pending_count(state: Reader, holder: bytes, to: bytes) -> int:
     """How many of `holder`'s offers wait for `to` to sign."""
-    raw = state.get(pair_key(holder, to))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, pair_key(holder, to))
 
 
 def _count_pending(state: Overlay, pending: PendingTransfer, change: int) -> None:
-    count = pending_count(state, pending.holder, pending.to) + change
-    assert 0 <= count <= MAX_PENDING_PER_PAIR
-    if count:
-        state.put(pair_key(pending.holder, pending.to), count.to_bytes(4, "big"))
-    else:
-        state.delete(pair_key(pending.holder, pending.to))
+    add_count(state, pair_key(pending.holder, pending.to), change, MAX_PENDING_PER_PAIR)
 
 
 def get_pending_transfer(state: Reader, transfer_id: bytes) -> PendingTransfer | None:

@@ -49,6 +49,8 @@ from contracts.membership import require_active
 from contracts.state import (
     Overlay,
     Reader,
+    add_count,
+    get_count,
     get_record,
     indexed_page,
     put_record,
@@ -234,8 +236,7 @@ def get_holder_totals(state: Reader, holder: bytes) -> HolderTotals:
 
 def held_on(state: Reader, holder: bytes, debtor: bytes) -> int:
     """The fen of `debtor`'s claims that `holder` holds in live voucher states."""
-    raw = state.get(held_on_key(holder, debtor))
-    return 0 if raw is None else int.from_bytes(raw, "big")
+    return get_count(state, held_on_key(holder, debtor))
 
 
 def _ids(state: Reader, prefix: bytes) -> list[bytes]:
@@ -406,12 +407,7 @@ def _write_held_on(state: Overlay, debtor: bytes, changes: dict[bytes, int]) -> 
     """Add each holder's change of fen held of `debtor`'s claims to `hd/`."""
     for holder in sorted(changes):
         if changes[holder]:
-            held = held_on(state, holder, debtor) + changes[holder]
-            assert held >= 0
-            if held:
-                state.put(held_on_key(holder, debtor), held.to_bytes(8, "big"))
-            else:
-                state.delete(held_on_key(holder, debtor))
+            add_count(state, held_on_key(holder, debtor), changes[holder], 2**64 - 1, 8)
 
 
 def _write_totals(state: Overlay, holders: dict[bytes, tuple[int, int]],
