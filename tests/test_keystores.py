@@ -227,10 +227,11 @@ def test_no_key_or_passphrase_appears_in_any_log_or_output(
                          "--due", "2099-06-30", "--asset", "--basis-ref", "HT-LEAK-1",
                          "--basis-sha256", "ab" * 32))
         assert applied["status"] == "committed"
-        ok(run(stores["core"], "confirm", applied["id"]))
-        ok(run(stores["agency"], "approve", applied["id"]))
+        ok(run(stores["core"], "confirm", applied["id"], "--yes"))
+        ok(run(stores["agency"], "approve", applied["id"], "--yes"))
         ok(run(stores["supplier"], "vouchers"))
-        refused = run(stores["core"], "confirm", applied["id"], passphrase="wrong-" + PASSPHRASE)
+        refused = run(stores["core"], "confirm", applied["id"], "--yes",
+                      passphrase="wrong-" + PASSPHRASE)
         assert refused.exit_code == 1 and "keystore.wrong_passphrase" in refused.stderr
     finally:
         process.terminate()

@@ -94,9 +94,10 @@ def test_members_clear_a_loop_of_debts_through_the_wallet(tmp_path: Path) -> Non
                             "--amount", "3,000.00", "--due", "2099-03-31", "--basis-ref",
                             "RENT-2026-Q4", "--basis-sha256", "ab" * 32)["id"]
         # Only its debtor confirms an obligation.
-        assert "obligation.not_debtor" in m.refused("core", "obligation", "confirm", owed_to_2)
-        m.ok("supplier", "obligation", "confirm", owed_to_2)
-        m.ok("supplier2", "obligation", "confirm", owed_to_core)
+        assert "obligation.not_debtor" in m.refused("core", "obligation", "confirm", owed_to_2,
+                                                    "--yes")
+        m.ok("supplier", "obligation", "confirm", owed_to_2, "--yes")
+        m.ok("supplier2", "obligation", "confirm", owed_to_core, "--yes")
 
         # Both parties reduce the first obligation by ¥500: drafted, each signs, submitted.
         assert "wallet.needs_cosigners" in m.refused(
@@ -199,7 +200,7 @@ def test_a_run_clears_the_mandated_members_loop_and_a_round_asks_the_member_with
         found = m.ok(creditor, "obligation", "submit", "--debtor", a[debtor], "--amount", yuan,
                      "--due", "2099-03-31", "--basis-ref", f"INV-{debtor}-{creditor}",
                      "--basis-sha256", "cd" * 32)["id"]
-        m.ok(debtor, "obligation", "confirm", found)
+        m.ok(debtor, "obligation", "confirm", found, "--yes")
         return found
 
     with running(net):

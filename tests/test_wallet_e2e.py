@@ -58,9 +58,9 @@ def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
         assert applied["status"] == "committed"
         application = applied["id"]
 
-        confirmed = ok(wallet(api, keys["core"], "confirm", application))
+        confirmed = ok(wallet(api, keys["core"], "confirm", application, "--yes"))
         assert [e["kind"] for e in confirmed["events"]] == ["application.confirmed"]
-        approved = ok(wallet(api, keys["agency"], "approve", application))
+        approved = ok(wallet(api, keys["agency"], "approve", application, "--yes"))
         voucher_id = next(e["subject"] for e in approved["events"]
                           if e["kind"] == "voucher.issued")
 
@@ -88,9 +88,9 @@ def test_issuance_workflow_cosigned_through_files(tmp_path: Path) -> None:
                        *identity_args(2))
         assert alone.returncode == 1 and "wallet.needs_cosigners" in alone.stderr
         # A rule's refusal reaches the user with its code.
-        again = wallet(api, keys["core"], "confirm", application)
+        again = wallet(api, keys["core"], "confirm", application, "--yes")
         assert again.returncode == 1 and "issuance.not_awaiting_confirmation" in again.stderr
-        wrong = wallet(api, keys["core"], "confirm", application, passphrase="not it")
+        wrong = wallet(api, keys["core"], "confirm", application, "--yes", passphrase="not it")
         assert wrong.returncode == 1 and "keystore.wrong_passphrase" in wrong.stderr
         assert "Traceback" not in wrong.stderr
 

@@ -157,8 +157,8 @@ def scenario(net: Devnet, tmp: Path) -> None:
                        "--basis-sha256", "22" * 32)
     issued = []
     for application in (applied["id"], applied_2["id"]):
-        net.ok("core", "confirm", application)
-        issued.append(subject(net.ok("agency", "approve", application), "voucher.issued"))
+        net.ok("core", "confirm", application, "--yes")
+        issued.append(subject(net.ok("agency", "approve", application, "--yes"), "voucher.issued"))
     extending, overdue = issued
     voucher = net.ok("agency", "vouchers", "--holder", a["mingda"], "--status", "active")
     by_id = {v["id"]: v for v in voucher["vouchers"]}
@@ -251,7 +251,7 @@ def scenario(net: Devnet, tmp: Path) -> None:
         "--price", "1", *title)
     assert offer in [o["id"] for o in net.ok("agency", "offers", "--debtor", a["core"])["offers"]]
     request = net.ok("merchant", "redeem", merchant_part, "--offer", offer)["id"]
-    accepted = net.ok("core", "redemption", "accept", request)
+    accepted = net.ok("core", "redemption", "accept", request, "--yes")
     merchant_rest = subject(accepted, "voucher.remainder")
     (asked,) = [r for r in net.ok("agency", "redemptions", "--holder", a["merchant"])["redemptions"]
                 if r["id"] == request]
@@ -318,7 +318,7 @@ def setoff_round(net: Devnet) -> None:
                            "--basis-ref", f"PO-LIFE-{debtor}", "--basis-sha256",
                            hashlib.sha256(f"{debtor}-{creditor}".encode()).hexdigest())
         obligation = subject(submitted, "obligation.submitted")
-        net.ok(debtor, "obligation", "confirm", obligation)
+        net.ok(debtor, "obligation", "confirm", obligation, "--yes")
         owed[obligation] = (creditor, int(amount) * 100)
     proposed = net.ok("agency", "setoff", "propose", "--hours", "1")["proposed"]
     assert proposed, "the plan proposes the loop"

@@ -22,8 +22,8 @@ def scenario(net: Devnet, tmp: Path) -> None:
     applied = net.ok("mingda", "apply", "--debtor", a["core"], "--amount", "500000",
                      "--due", "2030-12-31", "--consumption", "--basis-ref", "HT-REG-1",
                      "--basis-sha256", "33" * 32)
-    net.ok("core", "confirm", applied["id"])
-    voucher = subject(net.ok("agency", "approve", applied["id"]), "voucher.issued")
+    net.ok("core", "confirm", applied["id"], "--yes")
+    voucher = subject(net.ok("agency", "approve", applied["id"], "--yes"), "voucher.issued")
 
     # Mingda pledges it: the bank's 中登网 filing and a loan of ¥400,000 at 4.35 %.
     draft = tmp / "pledge.json"

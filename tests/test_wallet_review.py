@@ -20,6 +20,7 @@ from contracts import (
     credit,
     fees,
     financing,
+    issuance,
     membership,
     obligations,
     payment,
@@ -99,6 +100,19 @@ class LedgerClient:
     def fee_schedule(self) -> dict:
         return to_json(fees.get_schedule(self.ledger.store))
 
+    def application(self, application_id: str) -> dict:
+        return self._found(issuance.get_application(self.ledger.store,
+                                                    bytes.fromhex(application_id)),
+                           "application")
+
+    def redemption(self, request_id: str) -> dict:
+        return self._found(redemption.get_request(self.ledger.store,
+                                                  bytes.fromhex(request_id)), "request")
+
+    def offer(self, offer_id: str) -> dict:
+        return self._found(redemption.get_offer(self.ledger.store, bytes.fromhex(offer_id)),
+                           "offer")
+
     def setoff_round(self, round_id: str, member: str | None = None) -> dict:
         if round_id not in self.rounds:
             raise LedgerError("not_found", "no round")
@@ -132,6 +146,21 @@ class World:
             "supplier")
         self.quote = lg.run("financing", "quote", financing.Quote(
             self.a("bank"), request, 1_800_000, 435, 90, None, lg.time_ms + DAY_MS), "bank")
+        self.application = lg.run("issuance", "apply", issuance.Apply(self.a("supplier"),
+            issuance.Terms(self.a("core"), 6_543_200, lg.time_ms + 90 * DAY_MS, True, False,
+                           30, 2, "HT-APPLY-1", sha256(b"HT-APPLY-1"))), "supplier")
+        self.confirmed = lg.run("issuance", "apply", issuance.Apply(self.a("supplier"),
+            issuance.Terms(self.a("core"), 2_000_000, lg.time_ms + 90 * DAY_MS, False, True,
+                           0, 0, "HT-APPLY-2", sha256(b"HT-APPLY-2"))), "supplier")
+        lg.run("issuance", "confirm", issuance.Confirm(self.a("core"), self.confirmed), "core")
+        self.owed = lg.run("obligation", "submit", obligations.Submit(
+            self.a("supplier2"), self.a("core"), 333_300, lg.time_ms + 30 * DAY_MS, "PO-10",
+            sha256(b"PO-10")), "supplier2")
+        flat = lg.run("redemption", "publish", redemption.Publish(
+            self.a("core"), "asset", "Flat 3-2-101", 500_000, "FC-3-2-101"), "core")
+        self.redeemed = lg.issue(700_000)
+        self.redemption = lg.run("redemption", "request", redemption.Ask(
+            self.a("supplier"), self.redeemed, flat, 500_000, None), "supplier")
         self.round = sha256(b"a round")
         self.client = LedgerClient(lg, {self.round.hex(): {
             "round_no": 3, "cleared_fen": 4_200_000, "deadline_ms": lg.time_ms + DAY_MS,
@@ -223,6 +252,14 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         w.a("agency"), w.a("supplier"), w.a("core"), w.voucher, "issued in error",
         sha256(b"agreement")), ("agency",), "core"),
     ("setoff", "consent"): lambda w: (setoff.Consent(w.a("core"), w.round), (), "core"),
+    ("issuance", "confirm"): lambda w: (issuance.Confirm(w.a("core"), w.application), (),
+                                        "core"),
+    ("issuance", "approve"): lambda w: (issuance.Approve(w.a("agency"), w.confirmed), (),
+                                        "agency"),
+    ("obligation", "confirm"): lambda w: (obligations.Confirm(w.a("core"), w.owed), (),
+                                          "core"),
+    ("redemption", "accept"): lambda w: (redemption.Accept(
+        w.a("core"), w.redemption, "产权登记 2026-118", ""), (), "core"),
 }
 
 
@@ -395,13 +432,15 @@ def test_without_a_terminal_only_yes_given_signs(signing, world: World) -> None:
                                       world.ledger.keys["bank"].address.hex()}
 
 
-class FakeWallet:
-    """A wallet whose node is the in-memory ledger, recording what it would submit."""
+class FakeWallet(Wallet):
+    """The wallet's own transact (review, yes, sign), with its node the in-memory ledger,
+    recording what it would submit or draft."""
 
     def __init__(self, world: World, me: str) -> None:
+        super().__init__(UNUSED_NODE, None, as_json=True)
         self.world, self.me = world, me
         self.registry = world.ledger.registry
-        self.client = world.client
+        self._client = world.client  # type: ignore[assignment]
         self.submitted: list[Transaction] = []
         self.drafted: list[Any] = []
 
@@ -415,14 +454,18 @@ class FakeWallet:
         return self.key()
 
     def new_transaction(self, contract: str, operation: str, body: Any,
-                        expires_in: int | None) -> Transaction:
+                        expires_in: int | None, status: dict | None = None,
+                        draft: bool = False) -> Transaction:
         return self.world.ledger.tx(contract, operation, body)
 
-    def transact(self, contract: str, operation: str, body: Any, out: Any,
-                 expires_in: int | None) -> None:
-        self.drafted.append((operation, out))
+    def write_draft(self, path: Path, tx: Transaction) -> None:
+        self.drafted.append((tx.payload.operation, path))
 
-    def submit_and_wait(self, tx: Transaction, wait: bool) -> None:
+    def emit(self, data: Any, human: Callable) -> None:
+        """Nothing to show: the test reads what was submitted or drafted."""
+
+    def submit_and_wait(self, tx: Transaction, wait: bool,
+                        attached: list[dict] | None = None) -> None:
         self.submitted.append(tx)
 
 
@@ -434,9 +477,8 @@ def test_a_consent_is_not_signed_without_a_yes(world: World, monkeypatch: pytest
     monkeypatch.setattr(review, "interactive", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO(answer))
     with pytest.raises(LedgerError) as refused:
-        review.sign_reviewed(w, "setoff", "consent", setoff.Consent(world.a("core"),
-                                                                    world.round),
-                             None, None, yes=False)
+        w.transact("setoff", "consent", setoff.Consent(world.a("core"), world.round), None,
+                   None)
     assert refused.value.code == "wallet.declined"
     assert w.submitted == []
     said = capsys.readouterr().err
@@ -449,11 +491,11 @@ def test_transfer_sign_reviews_signs_on_yes_and_drafts_without_asking(
     body = transfer.Sign(world.a("supplier2"), world.transfer)
     monkeypatch.setattr(review, "interactive", lambda: False)
     with pytest.raises(LedgerError, match="--yes") as refused:
-        review.sign_reviewed(w, "transfer", "sign", body, None, None, yes=False)
+        w.transact("transfer", "sign", body, None, None)
     assert refused.value.code == "wallet.unconfirmed" and w.submitted == []
-    review.sign_reviewed(w, "transfer", "sign", body, Path("draft.json"), None, yes=False)
+    w.transact("transfer", "sign", body, Path("draft.json"), None)
     assert w.drafted == [("sign", Path("draft.json"))] and w.submitted == []
-    review.sign_reviewed(w, "transfer", "sign", body, None, None, yes=True)
+    w.transact("transfer", "sign", body, None, None, yes=True)
     (tx,) = w.submitted
     assert [s.signer for s in tx.signatures] == [world.ledger.keys["supplier2"].address]
 
@@ -500,3 +542,69 @@ def test_a_proven_voucher_is_shown_as_proven_with_its_pledge_and_debtor_record(
     assert (f"debtor's record: {yuan(record.outstanding_fen)} ({record.outstanding_fen:,} fen) "
             "outstanding, 0 overdue, 0 late confirmations") in text
     assert not HEX64.search(text)
+
+
+# ---------------------------------------------------------------- answers
+
+# Each operation by which a member answers another's request or offer (review.ANSWERS),
+# as its verb calls Wallet.transact, signed by the member alone: the verb's words.
+ANSWER_VERBS: dict[tuple[str, str], tuple[tuple[str, ...], Sample]] = {
+    ("issuance", "confirm"): (("confirm",), SAMPLES[("issuance", "confirm")]),
+    ("issuance", "approve"): (("approve",), SAMPLES[("issuance", "approve")]),
+    ("obligation", "confirm"): (("obligation", "confirm"),
+                                SAMPLES[("obligation", "confirm")]),
+    ("redemption", "accept"): (("redemption", "accept"), SAMPLES[("redemption", "accept")]),
+    ("transfer", "sign"): (("transfer-sign",), SAMPLES[("transfer", "sign")]),
+    ("setoff", "consent"): (("setoff", "consent"), SAMPLES[("setoff", "consent")]),
+    ("acquisition", "exercise"): (("exercise",), lambda w: (acquisition.Exercise(
+        w.a("supplier"), w.voucher, sha256(b"commitment"), 1_000_000, "PAY-1", None), (),
+        "supplier")),
+}
+
+
+def test_every_answer_has_its_words_and_its_verb() -> None:
+    assert set(ANSWER_VERBS) == set(review.ANSWERS)
+    assert review.ANSWERS <= set(OPERATIONS)
+
+
+@pytest.mark.parametrize("key", sorted(review.ANSWERS), ids=lambda k: f"{k[0]}.{k[1]}")
+def test_an_answer_is_signed_only_after_its_review_and_a_yes(
+        world: World, key: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    words, sample = ANSWER_VERBS[key]
+    body, _, me = sample(world)
+    assert isinstance(me, str)
+    w = FakeWallet(world, me)
+    monkeypatch.setattr(review, "interactive", lambda: False)
+    with pytest.raises(LedgerError) as refused:
+        w.transact(key[0], key[1], body, None, None)
+    assert refused.value.code == "wallet.unconfirmed" and w.submitted == []
+    screen = capsys.readouterr().err
+    assert_in_words(screen, body, world)
+    assert not screen.splitlines()[1].lstrip().startswith("Operation "), screen
+    monkeypatch.setattr(review, "interactive", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    w.transact(key[0], key[1], body, None, None)
+    (tx,) = w.submitted
+    assert [s.signer for s in tx.signatures] == [world.ledger.keys[me].address]
+    help_text = CliRunner().invoke(main, [*words, "--help"])
+    assert help_text.exit_code == 0 and "--yes" in help_text.output, help_text.output
+
+
+def test_the_debtor_reads_the_terms_it_confirms(world: World) -> None:
+    tx, _, _ = sample_tx(world, ("issuance", "confirm"))
+    text = world.screen(tx, "core")
+    assert f"Confirm (确权), as debtor core ({short(world.a('core'))}, you), that you owe " \
+        f"supplier ({short(world.a('supplier'))}) ¥65,432.00 (6,543,200 fen)" in text
+    assert "Settled by asset offset (资产抵付), never in cash." in text
+    assert "Extension clause (展期): 30 days at a time, at most 2 times." in text
+
+
+def test_the_debtor_reads_what_it_delivers_for_a_redemption(world: World) -> None:
+    tx, _, _ = sample_tx(world, ("redemption", "accept"))
+    text = world.screen(tx, "core")
+    assert "you deliver offer " in text and "(asset: Flat 3-2-101)" in text
+    assert "at the agreed price ¥5,000.00 (500,000 fen)" in text
+    assert f"Voucher {short(world.redeemed)} (as the node shows it, not proven):" in text
+    assert "reserved  by " in text  # the request holds the voucher until decided
+    assert "Title transfer registration: 产权登记 2026-118." in text

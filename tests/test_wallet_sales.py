@@ -35,8 +35,8 @@ def issue_due_in_90_days(n: Net) -> tuple[str, int]:
     applied = n.ok("supplier", "apply", "--debtor", n.a["core"], "--amount", "1000",
                    "--due", due, "--asset", "--basis-ref", "HT-SALE-1",
                    "--basis-sha256", "5a" * 32)
-    n.ok("core", "confirm", applied["id"])
-    approved = n.ok("agency", "approve", applied["id"])
+    n.ok("core", "confirm", applied["id"], "--yes")
+    approved = n.ok("agency", "approve", applied["id"], "--yes")
     voucher = next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
     return voucher, n.ok("supplier", "lineage", voucher)["voucher"]["due_ms"]
 

@@ -65,8 +65,8 @@ class Net:
                           "--due", "2099-06-30", "--asset", "--consumption",
                           "--basis-ref", f"HT-VERIFY-{self.issued}",
                           "--basis-sha256", f"{self.issued:064x}")
-        self.ok("core", "confirm", applied["id"])
-        approved = self.ok("agency", "approve", applied["id"])
+        self.ok("core", "confirm", applied["id"], "--yes")
+        approved = self.ok("agency", "approve", applied["id"], "--yes")
         return next(e["subject"] for e in approved["events"] if e["kind"] == "voucher.issued")
 
     def payment(self, voucher: str, amount: str, order: str) -> Path:

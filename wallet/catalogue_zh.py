@@ -426,4 +426,52 @@ Exit status:
     "obligation": "债务",
     "owed": "应付",
     "face": "面值",
+    # ---------------------------------------------------------------- answers reviewed
+    "asset offset (资产抵付)": "资产抵付",
+    "consumption offset (消费抵付)": "消费抵付",
+    " and ": "和",
+    "no method named": "未约定抵付方式",
+    "applied": "已申请",
+    "confirmed": "已确权",
+    "asset": "资产",
+    "consumption": "消费",
+    "Confirm (确权), as debtor {debtor}, the debt of application {application}; the node did "
+    "not show the application.":
+        "以债务人 {debtor} 的身份对申请 {application} 所载债务确权；节点未显示该申请。",
+    "Extension clause (展期): {days} days at a time, at most {times} times.":
+        "展期条款：每次展期 {days} 天，最多 {times} 次。",
+    "No extension clause: what is unsettled at the due date becomes overdue and counts in "
+    "your credit record.":
+        "无展期条款：到期未清偿的部分即为逾期，并计入您的信用记录。",
+    "Confirm (确权), as debtor {debtor}, that you owe {creditor} {amount}, due by {due}, as "
+    "application {application} says (basis {basis}).":
+        "以债务人 {debtor} 的身份确权：您欠 {creditor} {amount}，清偿期限 {due}，"
+        "如申请 {application} 所载（债权依据 {basis}）。",
+    "Settled by {methods}, never in cash.": "以{methods}方式清偿，不以现金支付。",
+    "The agency then reviews it and issues the voucher to the creditor; whoever holds it "
+    "later, you owe them instead.":
+        "随后由服务机构审核并向债权人开具凭证；凭证日后转给谁，您即对谁负有该债务。",
+    "The agency {agency} approves application {application}: the voucher is issued; the "
+    "node did not show the application.":
+        "服务机构 {agency} 审核通过申请 {application}，开具凭证；节点未显示该申请。",
+    "The agency {agency} approves application {application} ({status}): a voucher of "
+    "{amount} owed by {debtor} is issued to {creditor}, due by {due}, settled by {methods}.":
+        "服务机构 {agency} 审核通过申请 {application}（{status}）：向 {creditor} 开具 "
+        "{amount} 的凭证，债务人 {debtor}，清偿期限 {due}，以{methods}方式清偿。",
+    "Confirm, as debtor {debtor}, {obligation}: once confirmed it counts in set-off rounds "
+    "and its creditor may sell it (保理).":
+        "以债务人 {debtor} 的身份确认{obligation}：确认后该债务可参与抵销轮次，"
+        "债权人也可将其转让（保理）。",
+    "Accept, as debtor {debtor}, redemption request {request}; the node did not show the "
+    "request.":
+        "以债务人 {debtor} 的身份接受抵付申请 {request}；节点未显示该申请。",
+    "offer {offer}": "抵付项目 {offer}",
+    "offer {offer} ({kind}: {description})": "抵付项目 {offer}（{kind}：{description}）",
+    "Accept, as debtor {debtor}, redemption request {request} of {holder}: you deliver "
+    "{what} at the agreed price {price}, and voucher {voucher} is reduced by it (at most its "
+    "whole claim; the holder pays any shortfall in money).":
+        "以债务人 {debtor} 的身份接受 {holder} 的抵付申请 {request}：您按约定价格 {price} "
+        "交付{what}，凭证 {voucher} 相应减少（至多减至全部债权；不足部分由持有人以货币补足）。",
+    "Title transfer registration: {reference}.": "产权过户登记：{reference}。",
+    "The holder's payment of the shortfall: {reference}.": "持有人补足差额的付款：{reference}。",
 }

@@ -183,6 +183,9 @@ class Client:
     def applications(self, creditor: str | None, debtor: str | None) -> dict:
         return self._call("/v1/applications", creditor=creditor, debtor=debtor)
 
+    def application(self, application_id: str) -> dict:
+        return self._call(f"/v1/applications/{application_id}")
+
     # -------------------------------------------------------------- vouchers
 
     def voucher(self, voucher_id: str) -> dict:

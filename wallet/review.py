@@ -6,11 +6,11 @@ the operation in words (wallet/review_words.py), the voucher it is about with it
 due date, pledge and reservation (proven against a verified header when the caller
 proved it, wallet/checks.py; else as the node shows it, and marked so), the service fee
 the operation charges and to whom (contracts/fees.py), and who must sign and who has.
-Every verb that signs what another member drafted or offered (`sign`, `accept`,
-`transfer-sign`, `setoff consent`, `member rotate-key`) shows it through
-`review_and_confirm`, and signs only on a yes: `--yes` for scripts; a run with no
-terminal to ask on and no `--yes` is refused (`wallet.unconfirmed`), an answer other
-than yes signs nothing (`wallet.declined`)."""
+Every signature on what another member drafted (`sign`, `accept`), and every operation
+in ANSWERS by which a member binds itself to what another asked or offered, is shown
+through `review_and_confirm` and signed only on a yes: `--yes` for scripts; a run with
+no terminal to ask on and no `--yes` is refused (`wallet.unconfirmed`), an answer other
+than yes signs nothing (`wallet.declined`). `member rotate-key` asks the same."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from contracts.codec import to_json
 from contracts.contract import Registry
 from contracts.errors import LedgerError
 from contracts.identity import short
-from contracts.ledger import required_signers, resolve, sign_transaction
+from contracts.ledger import required_signers, resolve
 from contracts.tx import Transaction, payload_id
 from wallet.i18n import _
 from wallet.proven import VoucherProof
@@ -34,6 +34,22 @@ from wallet.review_words import Look, accepted_quote, due, ident, money, operati
 from wallet.units import percent
 
 QUESTION = "Sign this?"  # shown through _() when asked
+
+# Operations a member signs alone in answer to what another member asked or offered:
+# the debtor's 确权 of an application or an obligation, the agency's approval that issues
+# a voucher, a debtor's acceptance of a redemption, a transferee's 签收, a holder's sale
+# to its committed acquirer, a member's consent to a set-off round. Wallet.transact shows
+# their review screen and signs on a yes. (Operations with co-signers go through a draft,
+# and `sign` reviews each signature.)
+ANSWERS: frozenset[tuple[str, str]] = frozenset({
+    ("issuance", "confirm"),
+    ("issuance", "approve"),
+    ("obligation", "confirm"),
+    ("redemption", "accept"),
+    ("transfer", "sign"),
+    ("acquisition", "exercise"),
+    ("setoff", "consent"),
+})
 
 
 @dataclass(frozen=True)
@@ -113,14 +129,15 @@ def fee_lines(look: Look, contract: str, operation: str, body: Any,
 
 def voucher_of(look: Look, body: Any) -> bytes | None:
     """The voucher state an operation is about: its body's, a pending transfer's, a
-    pledge's."""
+    pledge's, a redemption request's."""
     voucher = getattr(body, "voucher", None)
     if isinstance(voucher, bytes):
         return voucher
     if isinstance(getattr(body, "quote", None), bytes):  # a financing acceptance
         found = accepted_quote(look, body)
         return None if found is None else bytes.fromhex(found[0]["voucher"])
-    for field, method in (("transfer", "transfer"), ("pledge", "pledge")):
+    for field, method in (("transfer", "transfer"), ("pledge", "pledge"),
+                          ("request", "redemption")):
         named = getattr(body, field, None)
         if isinstance(named, bytes):
             found = look.record(method, named)
@@ -247,21 +264,3 @@ def review_and_confirm(w: Any, tx: Transaction, yes: bool,
     """Show `tx`'s review screen on stderr and go on only on a yes (`confirm`)."""
     click.echo("\n".join(review_screen(w.registry, tx, wallet_look(w), proof)), err=True)
     confirm(yes, question)
-
-
-def sign_reviewed(w: Any, contract: str, operation: str, body: Any, out: Any,
-                  expires_in: int | None, yes: bool, proof: VoucherProof | None = None
-                  ) -> None:
-    """An operation the member signs alone in answer to another's (签收 of an offer, consent
-    to a round): with `out` an unsigned draft as `Wallet.transact` writes it (nothing is
-    signed, nothing asked); otherwise the review screen, a yes, then signed, submitted
-    and waited for."""
-    if out is not None:
-        w.transact(contract, operation, body, out, expires_in)
-        return
-    tx = w.new_transaction(contract, operation, body, expires_in)
-    if list(required_signers(w.registry, tx)) != [w.address()]:
-        w.transact(contract, operation, body, out, expires_in)  # says who else must sign
-        return
-    review_and_confirm(w, tx, yes, proof)
-    w.submit_and_wait(sign_transaction(tx, w.signer()), wait=True)

@@ -352,6 +352,85 @@ def supervision_void_agreed(look: Look, b: Any) -> Lines:
                 reason=b.reason, digest=short(b.agreement_sha256))]
 
 
+def _settled_by(terms: dict) -> str:
+    methods = [_("asset offset (资产抵付)")] if terms.get("asset_offset") else []
+    if terms.get("consumption_offset"):
+        methods.append(_("consumption offset (消费抵付)"))
+    return _(" and ").join(methods) or _("no method named")
+
+
+def issuance_confirm(look: Look, b: Any) -> Lines:
+    a = look.record("application", b.application)
+    if a is None:
+        return [_("Confirm (确权), as debtor {debtor}, the debt of application {application}; "
+                  "the node did not show the application.").format(
+                      debtor=look.who(b.debtor), application=ident(b.application))]
+    t = a["terms"]
+    extension = _("Extension clause (展期): {days} days at a time, at most {times} "
+                  "times.").format(days=t["extension_days"], times=t["extension_max"]) \
+        if t["extension_days"] else \
+        _("No extension clause: what is unsettled at the due date becomes overdue and "
+          "counts in your credit record.")
+    return [_("Confirm (确权), as debtor {debtor}, that you owe {creditor} {amount}, due by "
+              "{due}, as application {application} says (basis {basis}).").format(
+                debtor=look.who(b.debtor), creditor=look.who(a["creditor"]),
+                amount=money(t["amount_fen"]), due=due(t["due_ms"]),
+                application=ident(b.application), basis=t["basis_ref"]),
+            _("Settled by {methods}, never in cash.").format(methods=_settled_by(t)),
+            extension,
+            _("The agency then reviews it and issues the voucher to the creditor; whoever "
+              "holds it later, you owe them instead.")]
+
+
+def issuance_approve(look: Look, b: Any) -> Lines:
+    a = look.record("application", b.application)
+    if a is None:
+        return [_("The agency {agency} approves application {application}: the voucher is "
+                  "issued; the node did not show the application.").format(
+                      agency=look.who(b.agency), application=ident(b.application))]
+    t = a["terms"]
+    return [_("The agency {agency} approves application {application} ({status}): a voucher "
+              "of {amount} owed by {debtor} is issued to {creditor}, due by {due}, settled "
+              "by {methods}.").format(
+                agency=look.who(b.agency), application=ident(b.application),
+                status=_(a["status"]), amount=money(t["amount_fen"]),
+                debtor=look.who(t["debtor"]), creditor=look.who(a["creditor"]),
+                due=due(t["due_ms"]), methods=_settled_by(t))]
+
+
+def obligation_confirm(look: Look, b: Any) -> Lines:
+    return [_("Confirm, as debtor {debtor}, {obligation}: once confirmed it counts in set-off "
+              "rounds and its creditor may sell it (保理).").format(
+                debtor=look.who(b.debtor), obligation=_obligation(look, b.obligation))]
+
+
+def redemption_accept(look: Look, b: Any) -> Lines:
+    r = look.record("redemption", b.request)
+    if r is None:
+        return [_("Accept, as debtor {debtor}, redemption request {request}; the node did not "
+                  "show the request.").format(debtor=look.who(b.debtor),
+                                                request=ident(b.request))]
+    offer = look.record("offer", bytes.fromhex(r["offer"]))
+    what = _("offer {offer}").format(offer=ident(bytes.fromhex(r["offer"]))) if offer is None \
+        else _("offer {offer} ({kind}: {description})").format(
+            offer=ident(bytes.fromhex(r["offer"])), kind=_(offer["kind"]),
+            description=offer["description"])
+    lines = [_("Accept, as debtor {debtor}, redemption request {request} of {holder}: you "
+               "deliver {what} at the agreed price {price}, and voucher {voucher} is reduced "
+               "by it (at most its whole claim; the holder pays any shortfall in "
+               "money).").format(
+                   debtor=look.who(b.debtor), request=ident(b.request),
+                   holder=look.who(r["holder"]), what=what, price=money(r["price_fen"]),
+                   voucher=ident(bytes.fromhex(r["voucher"])))]
+    if b.title_ref:
+        lines.append(_("Title transfer registration: {reference}.").format(
+            reference=b.title_ref))
+    if b.shortfall_ref:
+        lines.append(_("The holder's payment of the shortfall: {reference}.").format(
+            reference=b.shortfall_ref))
+    return lines
+
+
 def setoff_consent(look: Look, b: Any) -> Lines:
     r = look.ask("setoff_round", b.round.hex(), b.member.hex())
     if not isinstance(r, dict):
@@ -396,6 +475,10 @@ OPERATIONS: dict[tuple[str, str], Entry] = {
     ("credit", "set_limit"): credit_set_limit,
     ("supervision", "void_agreed"): supervision_void_agreed,
     ("setoff", "consent"): setoff_consent,
+    ("issuance", "confirm"): issuance_confirm,
+    ("issuance", "approve"): issuance_approve,
+    ("obligation", "confirm"): obligation_confirm,
+    ("redemption", "accept"): redemption_accept,
 }
 
 

@@ -26,6 +26,8 @@ from wallet.envelopes import OwnDocument, open_document, read_document
 from wallet.files import write_private
 from wallet.i18n import _
 from wallet.keys import read_address, read_key_store, read_signing_key
+from wallet.proven import VoucherProof
+from wallet.review import ANSWERS, review_and_confirm
 from wallet.sentences import show_documents, show_tx
 from wallet.tables import SpeakingConsole
 
@@ -148,10 +150,12 @@ class Wallet:
         return sdk.version_in_force(self.registry, status, contract)
 
     def transact(self, contract: str, operation: str, body: Any, out: Path | None,
-                 expires_in: int | None, attached: list[dict] | None = None) -> None:
+                 expires_in: int | None, attached: list[dict] | None = None,
+                 yes: bool = False, proof: VoucherProof | None = None) -> None:
         """Submit the operation signed by you and wait for its commit, or with `out` write
         an unsigned draft. `attached`: the documents it names (`attach_documents`), shown
-        with the result."""
+        with the result. An answer to another member (review.ANSWERS) is signed after its
+        review screen (showing `proof`'s voucher, when given) and a yes (`yes`: given)."""
         tx = self.new_transaction(contract, operation, body, expires_in, draft=out is not None)
         if out is not None:
             self.write_draft(out, tx)
@@ -177,6 +181,8 @@ class Wallet:
                 "this transaction must be signed by " + ", ".join(a.hex() for a in required)
                 + "; draft it with --out FILE, then `sign FILE` with each key and `submit FILE`",
             )
+        if (contract, operation) in ANSWERS:
+            review_and_confirm(self, tx, yes, proof)
         self.submit_and_wait(sign_transaction(tx, mine), wait=True, attached=attached)
 
     def write_draft(self, path: Path, tx: Transaction) -> None:

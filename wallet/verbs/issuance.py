@@ -15,6 +15,7 @@ from rich.table import Column, Table
 from contracts import issuance
 from contracts.identity import short
 from wallet.resolve import address_of, record_id
+from wallet.review import ANSWERS
 from wallet.session import Wallet, pass_wallet
 from wallet.units import DATE_HELP, parse_due, parse_yuan, show_time, yuan
 from wallet.verbs.options import (
@@ -22,6 +23,7 @@ from wallet.verbs.options import (
     basis_options,
     document_options,
     tx_options,
+    yes_option,
 )
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -62,29 +64,35 @@ def apply(w: Wallet, debtor: str, amount: str, due: str, asset: bool, consumptio
 
 def application_verb(name: str, make: Callable[[bytes, bytes, dict], Any], doc: str,
                      reason: bool = False) -> None:
+    """A verb on an application; one that answers it (review.ANSWERS: the debtor's 确权,
+    the agency's approval) is signed after its review screen, and takes --yes."""
     @click.argument("application_id")
     @tx_options
     @pass_wallet
     def verb(w: Wallet, application_id: str, out: Path | None, expires_in: int | None,
-             reason: str = "") -> None:
+             reason: str = "", yes: bool = False) -> None:
         body = make(w.address(), record_id(w, "application", application_id),
                     {"reason": reason})
-        w.transact("issuance", name, body, out, expires_in)
+        w.transact("issuance", name, body, out, expires_in, yes=yes)
 
     verb.__doc__ = doc
     if reason:
         verb = click.option("--reason", required=True)(verb)
+    if ("issuance", name) in ANSWERS:
+        verb = yes_option(verb)
     verbs.command(name)(verb)
 
 
 application_verb("confirm", lambda me, a, _: issuance.Confirm(me, a),
-                 "The debtor confirms the debt of an application (确权).")
+                 "The debtor confirms the debt of an application (确权), after the review screen "
+                 "shows its terms and asks `Sign this?` (--yes: without asking).")
 application_verb("decline", lambda me, a, o: issuance.Decline(me, a, o["reason"]),
                  "The debtor declines an application it does not owe (no 确权): it closes "
                  "with your reason, which does not count as a late confirmation.",
                  reason=True)
 application_verb("approve", lambda me, a, _: issuance.Approve(me, a),
-                 "The agency approves a confirmed application: the voucher is issued.")
+                 "The agency approves a confirmed application: the voucher is issued (after the "
+                 "review screen; --yes: without asking).")
 application_verb("reject", lambda me, a, o: issuance.Reject(me, a, o["reason"]),
                  "The agency rejects an application.", reason=True)
 application_verb("withdraw", lambda me, a, _: issuance.Withdraw(me, a),

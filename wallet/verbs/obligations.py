@@ -21,6 +21,7 @@ from wallet.verbs.options import (
     document_options,
     one_of,
     tx_options,
+    yes_option,
 )
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -64,13 +65,15 @@ def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: 
 
 @obligation_group.command("confirm")
 @click.argument("obligation")
+@yes_option
 @tx_options
 @pass_wallet
-def obligation_confirm(w: Wallet, obligation: str, out: Path | None,
+def obligation_confirm(w: Wallet, obligation: str, yes: bool, out: Path | None,
                        expires_in: int | None) -> None:
-    """As the debtor, confirm you owe OBLIGATION."""
+    """As the debtor, confirm you owe OBLIGATION, after the review screen asks `Sign
+    this?` (--yes: without asking)."""
     body = obligations.Confirm(w.address(), obligation_id(w, obligation))
-    w.transact("obligation", "confirm", body, out, expires_in)
+    w.transact("obligation", "confirm", body, out, expires_in, yes=yes)
 
 
 @obligation_group.command("decline")

@@ -26,6 +26,13 @@ def tx_options(f: Callable) -> Callable:
         f"{DRAFT_EXPIRY_BLOCKS:,} for a draft with --out; at most {MAX_VALIDITY_BLOCKS:,})")(f)
 
 
+def yes_option(f: Callable) -> Callable:
+    """--yes, on a verb answering what another member asked or offered (review.ANSWERS):
+    sign after the review screen without asking."""
+    return click.option("--yes", is_flag=True,
+                        help="sign without asking, after the review screen (for scripts)")(f)
+
+
 def basis_options(f: Callable) -> Callable:
     """--basis-file and --basis-sha256: exactly one gives the digest `basis_digest` returns."""
     f = click.option("--basis-sha256",

@@ -17,6 +17,7 @@ from wallet.verbs.options import (
     pledgee_option,
     tx_options,
     voucher_id,
+    yes_option,
 )
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -112,14 +113,16 @@ def redemption_group() -> None:
 @click.option("--title-ref", default="", help="title transfer registration (asset offers)")
 @click.option("--shortfall-ref", default="",
               help="the holder's money payment, when the price exceeds the claim")
+@yes_option
 @tx_options
 @pass_wallet
 def redemption_accept(w: Wallet, request_id: str, title_ref: str, shortfall_ref: str,
-                      out: Path | None, expires_in: int | None) -> None:
-    """The debtor accepts REQUEST_ID: the claim is reduced by the price."""
+                      yes: bool, out: Path | None, expires_in: int | None) -> None:
+    """The debtor accepts REQUEST_ID: the claim is reduced by the price (after the review
+    screen asks `Sign this?`; --yes: without asking)."""
     body = redemption.Accept(w.address(), record_id(w, "redemption", request_id), title_ref,
                              shortfall_ref)
-    w.transact("redemption", "accept", body, out, expires_in)
+    w.transact("redemption", "accept", body, out, expires_in, yes=yes)
 
 
 @redemption_group.command("decline")

@@ -15,12 +15,11 @@ from contracts.ledger import sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS
 from wallet.exits import Pending
 from wallet.resolve import address_of, record_id
-from wallet.review import sign_reviewed
 from wallet.sentences import addr
 from wallet.session import SUBMIT_EXPIRY_BLOCKS, Wallet, pass_wallet
 from wallet.tables import fixed, money, more
 from wallet.units import DATE_HELP, parse_due, parse_yuan, show_time, yuan
-from wallet.verbs.options import tx_options
+from wallet.verbs.options import tx_options, yes_option
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
 verbs = click.Group()
@@ -402,7 +401,7 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
 
 @setoff_group.command("consent")
 @click.argument("round_", metavar="ROUND")
-@click.option("--yes", is_flag=True, help="consent without asking (after the review screen)")
+@yes_option
 @tx_options
 @pass_wallet
 def setoff_consent(w: Wallet, round_: str, yes: bool, out: Path | None,
@@ -410,7 +409,7 @@ def setoff_consent(w: Wallet, round_: str, yes: bool, out: Path | None,
     """Consent to ROUND, after the review screen (what it clears of yours) asks `Sign
     this?` (--yes: without asking); the last member's consent executes it."""
     body = setoff.Consent(w.address(), round_id(w, round_))
-    sign_reviewed(w, "setoff", "consent", body, out, expires_in, yes)
+    w.transact("setoff", "consent", body, out, expires_in, yes=yes)
 
 
 @setoff_group.command("refuse")

@@ -18,7 +18,6 @@ from contracts.ledger import sign_transaction
 from wallet.checks import signing_checks, verify_offered, warn_if_listed
 from wallet.i18n import _
 from wallet.resolve import address_of, record_id
-from wallet.review import sign_reviewed
 from wallet.sentences import addr, show_documents, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more
@@ -29,6 +28,7 @@ from wallet.verbs.options import (
     pledgee_option,
     tx_options,
     voucher_id,
+    yes_option,
 )
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -132,7 +132,7 @@ def transfers_verb(w: Wallet, status: str, every: bool) -> None:
 
 @verbs.command("transfer-sign")
 @click.argument("transfer_id")
-@click.option("--yes", is_flag=True, help="sign without asking (after the review screen)")
+@yes_option
 @signing_checks
 @tx_options
 @pass_wallet
@@ -146,8 +146,8 @@ def transfer_sign(w: Wallet, transfer_id: str, yes: bool, trust_file: Path | Non
     offer = w.client.transfer(tid.hex())
     proof = verify_offered(w, offer, trust_file, no_verify)
     warn_if_listed(w, offer["debtor"])
-    sign_reviewed(w, "transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in,
-                  yes, proof)
+    w.transact("transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in,
+               yes=yes, proof=proof)
 
 
 @verbs.command("transfer-refuse")

@@ -18,6 +18,7 @@ from wallet.verbs.options import (
     pledgee_option,
     tx_options,
     voucher_id,
+    yes_option,
 )
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -124,15 +125,17 @@ def uncommit_verb(w: Wallet, commitment_id: str, out: Path | None, expires_in: i
 @click.option("--amount", help="claim to sell, in yuan (default: all of the voucher)")
 @click.option("--payment-ref", required=True, help="reference of the acquirer's payment")
 @pledgee_option
+@yes_option
 @tx_options
 @pass_wallet
 def exercise_verb(w: Wallet, voucher: str, commitment: str, amount: str | None,
-                  payment_ref: str, pledgee: str | None, out: Path | None,
+                  payment_ref: str, pledgee: str | None, yes: bool, out: Path | None,
                   expires_in: int | None) -> None:
-    """After the lock, sell VOUCHER's claim (all or part) to the committed acquirer."""
+    """After the lock, sell VOUCHER's claim (all or part) to the committed acquirer, after
+    the review screen asks `Sign this?` (--yes: without asking)."""
     vid = voucher_id(w, voucher)
     amount_fen = (w.client.voucher(vid.hex())["amount_fen"] if amount is None
                   else parse_yuan(amount))
     body = acquisition.Exercise(w.address(), vid, record_id(w, "commitment", commitment),
                                 amount_fen, payment_ref, optional_address(w, pledgee))
-    w.transact("acquisition", "exercise", body, out, expires_in)
+    w.transact("acquisition", "exercise", body, out, expires_in, yes=yes)
