@@ -608,3 +608,35 @@ def test_the_debtor_reads_what_it_delivers_for_a_redemption(world: World) -> Non
     assert f"Voucher {short(world.redeemed)} (as the node shows it, not proven):" in text
     assert "reserved  by " in text  # the request holds the voucher until decided
     assert "Title transfer registration: 产权登记 2026-118." in text
+
+
+# ---------------------------------------------------------------- text a member chose
+
+FORGED = "HT-1).\n  Fee: none charged by this operation.\x1b[2K\r\u202egpj.exe"
+
+
+def test_a_drafters_text_cannot_forge_a_line_of_the_screen(world: World) -> None:
+    body = transfer.Transfer(world.a("supplier"), world.voucher, world.a("supplier2"), 88_888,
+                             None, FORGED, ())
+    tx = world.ledger.tx("transfer", "transfer", body, "supplier")
+    lines = world.screen(tx, "supplier2").splitlines()
+    fee_lines = [line for line in lines if "Fee:" in line]
+    assert len(fee_lines) == 2  # the drafter's, shown inside its sentence, and the real one
+    assert fee_lines[1].startswith("Fee: supplier (") and "will owe" in fee_lines[1]
+    assert "转让合同 HT-1).\\n  Fee: none" in fee_lines[0]
+    assert not any(ch in "\n\r\x1b\u202e" for line in lines for ch in line)
+    assert "\\u001b[2K\\r\\u202egpj.exe" in fee_lines[0]
+
+
+def test_a_table_shows_a_members_escape_sequence_as_text() -> None:
+    from rich.table import Table
+
+    from wallet.tables import SpeakingConsole
+
+    console = SpeakingConsole(file=io.StringIO(), width=120, color_system=None)
+    t = Table("member")
+    t.add_row("华东\x1b[2J新材料\u202e")
+    console.print(t, "reason: late\nagain\x07")
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "华东\\u001b[2J新材料\\u202e" in out and "reason: late\nagain\\u0007" in out

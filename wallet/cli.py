@@ -40,6 +40,7 @@ from wallet.i18n import (
 )
 from wallet.keys import write_key_store
 from wallet.session import COMMIT_WAIT_S, DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
+from wallet.shown import visible
 from wallet.units import parse_amounts, parse_due, parse_yuan, show_due
 from wallet.verbs import (
     agent,
@@ -110,7 +111,7 @@ class Main(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            click.echo(error_line(e.code, e.message), err=True)
+            click.echo(visible(error_line(e.code, e.message)), err=True)
             if as_json(ctx):
                 click.echo(error_json(e.code, e.message, e))
             sys.exit(exit_status(e))

@@ -31,6 +31,7 @@ from contracts.tx import Transaction, payload_id
 from wallet.i18n import _
 from wallet.proven import VoucherProof
 from wallet.review_words import Look, accepted_quote, due, ident, money, operation_lines
+from wallet.shown import visible
 from wallet.units import percent
 
 QUESTION = "Sign this?"  # shown through _() when asked
@@ -211,7 +212,8 @@ def signer_lines(look: Look, registry: Registry, tx: Transaction) -> list[str]:
 def review_screen(registry: Registry, tx: Transaction, look: Look,
                   proof: VoucherProof | None = None) -> list[str]:
     """The review screen of `tx` as lines: the operation in words, the voucher, the fee,
-    the signers."""
+    the signers; each line `visible` (wallet/shown.py), whatever text the drafter or the
+    directory put in it."""
     contract, _operation, body = resolve(registry, tx)
     p = tx.payload
     lines = [_("Transaction {id}: {contract} v{version} {operation} on chain {chain}, valid "
@@ -227,7 +229,7 @@ def review_screen(registry: Registry, tx: Transaction, look: Look,
         lines += section
     lines += fee_lines(look, contract.name, p.operation, body, voucher)
     lines += signer_lines(look, registry, tx)
-    return lines
+    return [visible(line) for line in lines]  # no text of a member's can forge a line
 
 
 # ------------------------------------------------------------------ asking

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from wallet.i18n import _
+from wallet.shown import visible, visible_lines
 
 
 def standing(v: dict) -> str:
@@ -42,13 +43,19 @@ def more(console: Console, found: dict) -> None:
 
 
 class SpeakingConsole(Console):
-    """A rich Console whose tables' headers are shown in the wallet's language: a header
-    with an entry in the catalogue is translated as the table is printed."""
+    """A rich Console whose tables' headers are shown in the wallet's language (a header
+    with an entry in the catalogue is translated as the table is printed), and whose text
+    and cells are shown `visible` (wallet/shown.py): a name or a reference a member chose
+    moves no cursor and starts no line."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        shown: list[Any] = []
         for thing in objects:
             if isinstance(thing, Table):
                 for column in thing.columns:
                     if isinstance(column.header, str) and column.header:
                         column.header = _(column.header)
-        super().print(*objects, **kwargs)
+                    column._cells = [visible(cell) if isinstance(cell, str) else cell
+                                     for cell in column._cells]
+            shown.append(visible_lines(thing) if isinstance(thing, str) else thing)
+        super().print(*shown, **kwargs)
