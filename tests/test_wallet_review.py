@@ -640,3 +640,19 @@ def test_a_table_shows_a_members_escape_sequence_as_text() -> None:
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert "华东\\u001b[2J新材料\\u202e" in out and "reason: late\nagain\\u0007" in out
+
+
+def test_a_co_signer_that_rotated_its_key_counts_as_signed(world: World) -> None:
+    new_key = KeyPair.generate()
+    supplier = world.a("supplier")
+
+    class Rotated(FakeWallet):
+        def signing_key_of(self, address: bytes) -> bytes:
+            return new_key.address if address == supplier else address
+
+    body = transfer.Transfer(supplier, world.voucher, world.a("supplier2"), 88_888, None,
+                             "HT-9", ())
+    tx = sign_transaction(world.ledger.tx("transfer", "transfer", body), new_key)
+    w = Rotated(world, "supplier2")
+    assert w.signed_for(tx) == {new_key.address, supplier}
+    assert FakeWallet(world, "supplier2").signed_for(tx) == {new_key.address}

@@ -109,13 +109,18 @@ class Wallet:
         return read_address(self.need_key_path())
 
     def signed_for(self, tx: Transaction) -> set[bytes]:
-        """The addresses whose signatures `tx` carries, as this wallet tells: each signing
-        key stands for the address equal to it, and this wallet's key for its member (a
-        co-signer whose key changed shows as still to sign; the node knows better)."""
+        """The addresses whose signatures `tx` carries: each signing key stands for the
+        address equal to it, this wallet's key for its member, and a required signer's
+        key as the node's member directory names it (a co-signer that rotated its key
+        signs with the new one)."""
         keys = {s.signer for s in tx.signatures}
+        signed = set(keys)
         if self.key_path is not None and self.signer().address in keys:
-            keys.add(self.address())
-        return keys
+            signed.add(self.address())
+        for address in required_signers(self.registry, tx):
+            if address not in signed and self.signing_key_of(address) in keys:
+                signed.add(address)
+        return signed
 
     def request_key(self) -> MemberSigner | None:
         """What signs the wallet's requests to the node: your signer, when --key is given."""
