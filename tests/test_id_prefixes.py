@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from contracts import access, vouchers
+from contracts import access, membership, vouchers
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.id_prefixes import ids_with_prefix
@@ -80,3 +80,17 @@ def test_more_is_told_by_a_readable_match_past_the_limit_never_an_unreadable_one
     found, more = ids_with_prefix(state, caller(world, holder), PROVABLE["voucher"],
                                   "ee" * 4, limit=1)
     assert [m.record_id for m in found] == [mine.id] and more is True
+
+
+def test_a_members_credit_code_is_in_the_directory_every_member_reads(world: World) -> None:
+    """Why the wallet may name a member by its 统一社会信用代码: the directory every member
+    reads shows an organisation's code (public, as in the state's own registers); only
+    the personal data is withheld."""
+    bank = membership.get_member(world.ledger.store, world.ledger.addr("bank"))
+    assert bank is not None and bank.identity is not None and bank.identity.credit_code
+    assert access.may_read(world.ledger.store, caller(world, UNRELATED), "member", bank)
+    assert not access.may_read(world.ledger.store, caller(world, UNRELATED),
+                               "member_private", bank)
+    shown = membership.directory_entry(bank)
+    assert shown.identity is not None and shown.identity.contacts == ""
+    assert shown.identity.credit_code == bank.identity.credit_code
