@@ -295,6 +295,16 @@ def test_a_member_is_named_by_its_credit_code_in_either_case(coded: Node) -> Non
     assert not any(kind == "ids" for kind, _ in coded.asked)
 
 
+def test_a_credit_code_of_hex_digits_is_tried_as_an_address_then_as_a_code(
+        coded: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    digits = "913100001234567028"  # legal_identity.complete_credit_code("9131000012345670")
+    monkeypatch.setitem(CODED_MEMBER["identity"], "credit_code", digits)
+    result = run("record", digits)
+    assert result.exit_code == 0, result.output
+    assert [kind for kind, _ in coded.asked] == ["ids", "members", "debtor"]
+    assert coded.asked[-1] == ("debtor", CODED)
+
+
 def test_a_valid_credit_code_no_member_has_is_an_unknown_member(coded: Node) -> None:
     result = run("record", "91440300123456788M")  # valid, and no member's
     assert result.exit_code == EXIT_ERROR

@@ -157,19 +157,13 @@ def directory(client: IdClient) -> list[dict] | None:
 
 
 def resolve_member(client: IdClient, text: str) -> bytes:
-    """The address of the member `text` names: its whole address; its unified social
-    credit code (either case); a prefix of its address (with or without the tables'
-    `…last`); or its name in the member directory, exact in either case. A hex text is
-    tried as an address first, then as a name."""
+    """The address of the member `text` names: its whole address; a prefix of it (with
+    or without the tables' `…last`); its unified social credit code (either case); or
+    its name in the member directory, exact in either case. A hex text is
+    tried as an address first, then as a credit code or a name."""
     text = text.strip()
     if WHOLE.fullmatch(text):
         return bytes.fromhex(text)
-    code = text.upper()
-    if credit_code_problem(code) is None:
-        # Codes are unique on the ledger (contracts.membership's credit code index).
-        coded = [m for m in directory(client) or () if credit_code_of(m) == code]
-        if coded:
-            return bytes.fromhex(coded[0]["address"])
     refused: LedgerError | None = None
     if is_abbreviation(text):
         try:
@@ -186,6 +180,12 @@ def resolve_member(client: IdClient, text: str) -> bytes:
                           "this node keeps no member directory (a light node holds its own "
                           "member's records only): name the member by its address or the "
                           f"first {MIN_DIGITS}+ hex digits of it")
+    code = text.upper()
+    if credit_code_problem(code) is None:
+        # Codes are unique on the ledger (contracts.membership's credit code index).
+        coded = [m for m in members if credit_code_of(m) == code]
+        if coded:
+            return bytes.fromhex(coded[0]["address"])
     wanted = text.casefold()
     named = [m for m in members if str(m.get("name", "")).casefold() == wanted]
     if len(named) == 1:
