@@ -47,15 +47,21 @@ def key_prefix(kind: Provable) -> bytes:
     return key[:-kind.id_bytes]
 
 
+def check_hex_prefix(what: str, id_bytes: int, prefix_hex: str) -> str:
+    """`prefix_hex` in lower case; `request.bad_prefix` unless it is 8 to `id_bytes`
+    * 2 hex digits (`what`: the kind of id, as sentences name it)."""
+    text = prefix_hex.lower()
+    if not (MIN_PREFIX_DIGITS <= len(text) <= 2 * id_bytes) or not HEX.fullmatch(text):
+        raise LedgerError("request.bad_prefix",
+                          f"a prefix of a {what} id is {MIN_PREFIX_DIGITS} to "
+                          f"{2 * id_bytes} hex digits")
+    return text
+
+
 def check_prefix(kind: Provable, prefix_hex: str) -> str:
     """`prefix_hex` in lower case; `request.bad_prefix` unless it is 8 to the id's
     length of hex digits."""
-    text = prefix_hex.lower()
-    if not (MIN_PREFIX_DIGITS <= len(text) <= 2 * kind.id_bytes) or not HEX.fullmatch(text):
-        raise LedgerError("request.bad_prefix",
-                          f"a prefix of a {kind.kind.replace('_', ' ')} id is "
-                          f"{MIN_PREFIX_DIGITS} to {2 * kind.id_bytes} hex digits")
-    return text
+    return check_hex_prefix(kind.kind.replace("_", " "), kind.id_bytes, prefix_hex)
 
 
 def ids_with_prefix(state: Reader, caller: Caller, kind: Provable, prefix_hex: str,
@@ -70,7 +76,7 @@ def ids_with_prefix(state: Reader, caller: Caller, kind: Provable, prefix_hex: s
     stopped = False
     whole_bytes = bytes.fromhex(text[:len(text) // 2 * 2])
     for scanned, (key, value) in enumerate(state.scan(base + whole_bytes)):
-        if scanned >= MAX_SCANNED or len(found) >= limit:
+        if scanned >= MAX_SCANNED:
             stopped = True
             break
         record_id = key[len(base):]
@@ -82,5 +88,10 @@ def ids_with_prefix(state: Reader, caller: Caller, kind: Provable, prefix_hex: s
         except CodecError:
             continue
         if may_read(state, caller, kind.read_kind, record):
+            if len(found) == limit:
+                # Only a readable record past the limit says there are more: an
+                # unreadable one tells nothing, as an absent one.
+                stopped = True
+                break
             found.append(Match(record_id, record))
     return found, stopped

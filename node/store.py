@@ -409,6 +409,17 @@ class Store:
     def tx_record(self, tx_id: bytes) -> TxRecord | None:
         return self._record(TxRecord, b"x/" + tx_id)
 
+    def tx_ids(self, id_prefix: bytes, limit: int) -> tuple[list[bytes], bool]:
+        """The ids of committed transactions that start with `id_prefix`, in id order, at
+        most `limit`; and whether more are stored (the scan stopped at `limit`)."""
+        assert limit > 0
+        found: list[bytes] = []
+        for key, _ in self._items(b"x/" + id_prefix, b"x/" + id_prefix):
+            if len(found) == limit:
+                return found, True
+            found.append(key[2:])
+        return found, False
+
     def events_for(
         self, address: bytes, after_cursor: bytes | None, limit: int
     ) -> tuple[list[AddressedEvent], bytes | None]:

@@ -210,3 +210,168 @@ def test_the_help_lists_the_exit_statuses() -> None:
     for line in ("0  done", "1  refused or failed", "2  usage", "3  a proof did not verify",
                  "4  pending"):
         assert line in result.stdout
+
+
+# ------------------------------------------------------------------ transactions by prefix
+
+# Transactions the member reads (the node answers GET /v1/ids/transaction with those only,
+# tests/test_tx_prefixes.py): two share their first 9 hex digits.
+T1 = "7e57ab1e0" + "1" * 55
+T2 = "7e57ab1e0" + "2" * 55
+T3 = "0ddba11d" + "3" * 56
+TXS = {T1: {"id": T1, "operation": "split", "status": "committed", "height": 4},
+       T2: {"id": T2, "operation": "set_limit", "status": "pending"},
+       T3: {"id": T3, "operation": "transfer", "status": "rejected"}}
+
+
+@pytest.fixture
+def txs(node: Node, monkeypatch: pytest.MonkeyPatch) -> Node:
+    monkeypatch.setitem(RECORDS, "transaction", TXS)
+    return node
+
+
+def test_a_unique_prefix_shows_its_transaction(txs: Node) -> None:
+    for text, prefix, whole in ((T3[:8], T3[:8], T3), (T3[:8].upper(), T3[:8], T3),
+                                (f"{T1[:10]}…{T1[-4:]}", T1[:10], T1)):
+        result = run("tx", "show", text)
+        assert result.exit_code == 0, result.output
+        assert txs.asked[-2:] == [("ids", ("transaction", prefix)), ("tx", (whole, 0))]
+
+
+def test_an_ambiguous_transaction_prefix_lists_each_with_its_operation_and_status(
+        txs: Node) -> None:
+    result = run("tx", "show", T1[:9])
+    assert result.exit_code == EXIT_ERROR
+    error = error_of(result)
+    assert error["code"] == "wallet.ambiguous_id"
+    assert f"{T1}  transaction split committed" in error["message"]
+    assert f"{T2}  transaction set_limit pending" in error["message"]
+    assert not any(kind == "tx" for kind, _ in txs.asked)
+
+
+def test_a_transaction_absent_or_not_yours_to_read_is_unknown_alike(txs: Node) -> None:
+    # The node answers a prefix of another member's transaction with no match, as it
+    # answers one of no transaction: the wallet cannot tell them apart, and says so.
+    result = run("tx", "show", "abcdef0123")
+    assert result.exit_code == EXIT_ERROR
+    error = error_of(result)
+    assert error["code"] == "wallet.unknown_id"
+    assert "no transaction you may read has an id starting abcdef0123" in error["message"]
+    assert not any(kind == "tx" for kind, _ in txs.asked)
+
+
+def test_a_whole_transaction_id_is_asked_for_as_it_is(txs: Node) -> None:
+    whole = "fe" * 32
+    result = run("tx", "show", whole)
+    assert result.exit_code == 0, result.output
+    assert txs.asked == [("tx", (whole, 0))]
+
+
+# ------------------------------------------------------------------ members by credit code
+
+CODED = "a5" * 32
+CODE = "91110000MA01AB2C32"  # legal_identity.complete_credit_code("91110000MA01AB2C")
+CODED_MEMBER = {"address": CODED, "name": "Coded Works", "status": "active",
+                "identity": {"person_type": "organisation", "credit_code": CODE}}
+PERSON = {"address": "a6" * 32, "name": "A Person", "status": "active",
+          "identity": {"person_type": "natural_person", "credit_code": ""}}
+
+
+@pytest.fixture
+def coded(node: Node, monkeypatch: pytest.MonkeyPatch) -> Node:
+    def members(role: str | None = None, max_items: int = 10_000) -> dict:
+        node.asked.append(("members", role))
+        return {"members": [*MEMBERS, CODED_MEMBER, PERSON], "next": None}
+
+    monkeypatch.setattr(node, "members", members)
+    return node
+
+
+def test_a_member_is_named_by_its_credit_code_in_either_case(coded: Node) -> None:
+    for text in (CODE, CODE.lower()):
+        result = run("record", text)
+        assert result.exit_code == 0, result.output
+        assert coded.asked[-1] == ("debtor", CODED)
+    assert not any(kind == "ids" for kind, _ in coded.asked)
+
+
+def test_a_credit_code_of_hex_digits_is_tried_as_an_address_then_as_a_code(
+        coded: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    digits = "913100001234567028"  # legal_identity.complete_credit_code("9131000012345670")
+    monkeypatch.setitem(CODED_MEMBER["identity"], "credit_code", digits)
+    result = run("record", digits)
+    assert result.exit_code == 0, result.output
+    assert [kind for kind, _ in coded.asked] == ["ids", "members", "debtor"]
+    assert coded.asked[-1] == ("debtor", CODED)
+
+
+def test_a_valid_credit_code_no_member_has_is_an_unknown_member(coded: Node) -> None:
+    result = run("record", "91440300123456788M")  # valid, and no member's
+    assert result.exit_code == EXIT_ERROR
+    error = error_of(result)
+    assert error["code"] == "wallet.unknown_member"
+    assert "credit code" in error["message"]
+
+
+def test_a_credit_code_the_directory_does_not_show_names_no_member(
+        coded: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A directory that withholds the code (as a read rule would) leaves nothing to match.
+    withheld = {**CODED_MEMBER, "identity": {"person_type": "organisation"}}
+    monkeypatch.setattr(coded, "members", lambda role=None, max_items=10_000: {
+        "members": [*MEMBERS, withheld], "next": None})
+    result = run("record", CODE)
+    assert result.exit_code == EXIT_ERROR
+    assert error_of(result)["code"] == "wallet.unknown_member"
+
+
+# ------------------------------------------------------------------ through a light node
+
+
+@pytest.fixture
+def light(node: Node, monkeypatch: pytest.MonkeyPatch) -> Node:
+    """The stand-in answering as a light node: ids of what it holds (`held_only`), no
+    member directory."""
+    full = node.ids
+
+    def ids(kind: str, prefix: str) -> dict:
+        return {**full(kind, prefix), "held_only": True}
+
+    def members(role: str | None = None, max_items: int = 10_000) -> dict:
+        raise LedgerError("light.not_held", "/v1/members: a light node holds its member's "
+                          "own records only; ask a full node")
+
+    monkeypatch.setattr(node, "ids", ids)
+    monkeypatch.setattr(node, "members", members)
+    return node
+
+
+def test_a_light_node_resolves_a_prefix_among_the_records_it_holds(light: Node) -> None:
+    result = run("lineage", V3[:8])
+    assert result.exit_code == 0, result.output
+    assert light.asked[-1] == ("lineage", V3)
+    result = run("record", CORE[:8])
+    assert result.exit_code == 0, result.output
+    assert light.asked[-1] == ("debtor", CORE)
+
+
+def test_a_light_node_lists_an_ambiguous_prefix_among_what_it_holds(light: Node) -> None:
+    result = run("lineage", V1[:10])
+    assert result.exit_code == EXIT_ERROR
+    error = error_of(result)
+    assert error["code"] == "wallet.ambiguous_id"
+    assert V1 in error["message"] and V2 in error["message"]
+
+
+def test_a_prefix_a_light_node_does_not_hold_says_a_full_node_may_know_it(
+        light: Node) -> None:
+    result = run("lineage", "deadbeef00")
+    assert result.exit_code == EXIT_ERROR
+    error = error_of(result)
+    assert error["code"] == "wallet.unknown_id"
+    assert "light node holds" in error["message"]
+
+
+def test_a_light_node_has_no_member_directory_to_name_a_member_by(light: Node) -> None:
+    result = run("record", "Core Enterprise")
+    assert result.exit_code == EXIT_ERROR
+    assert error_of(result)["code"] == "wallet.no_directory"

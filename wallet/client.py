@@ -152,9 +152,9 @@ class Client:
         return self._call(f"/v1/proofs/{kind}/{record_id}", extra_headers=extra)
 
     def ids(self, kind: str, prefix: str) -> dict:
-        """The ids of `kind` (a kind of GET /v1/proofs) that start with `prefix` (8+ hex
-        digits) among the records you may read: `matches` ({"id", "record"}, at most
-        10), `more`."""
+        """The ids of `kind` (a kind of GET /v1/proofs, or `transaction`) that start with
+        `prefix` (8+ hex digits) among the records you may read: `matches` ({"id",
+        "record"}, at most 10), `more`."""
         return self._call(f"/v1/ids/{kind}", prefix=prefix)
 
     # -------------------------------------------------------------- members and issuance

@@ -7,7 +7,13 @@ the wallet's tables print, or a member's name.
   matches it lets you read (GET /v1/ids/{kind}, contracts/id_prefixes.py), so a prefix
   never tells you of a record you could not read. The tables' `1a2b3c4d…9f0e` (first 8
   and last 4 digits, contracts.identity.short) is such a prefix with its last digits.
-- A member is also named by its name in the member directory (exact, either case).
+- A member is also named by its name in the member directory (exact, either case), or
+  by its unified social credit code (统一社会信用代码, 18 characters, either case): the
+  directory shows every member an organisation's code, as the public registers do.
+- A transaction (kind `transaction`) likewise by a prefix of its id, among those you may
+  read (the node's transaction index and mempool, as GET /v1/txs/{id} shows them).
+- A light node answers from the records it holds for its member: a prefix it answers
+  with no match says so (`held_only`); a full node may know records it does not hold.
 
 Errors: `wallet.short_id` (fewer than MIN_DIGITS digits), `wallet.bad_id` (not hex),
 `wallet.unknown_id` (nothing you read starts so), `wallet.ambiguous_id` (several do:
@@ -22,6 +28,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from contracts.errors import LedgerError
+from contracts.legal_identity import credit_code_problem
 from wallet.units import yuan
 
 MIN_DIGITS = 8
@@ -29,7 +36,7 @@ WHOLE = re.compile(r"[0-9a-fA-F]{64}")
 # A prefix, optionally with the last digits the tables show after an ellipsis.
 ABBREVIATED = re.compile(r"([0-9a-fA-F]+)(?:(?:…|\.\.\.)([0-9a-fA-F]{1,56}))?")
 # Fields of a record that say what it is, in the order they are shown.
-WHAT_FIELDS = ("name", "kind", "status")
+WHAT_FIELDS = ("name", "kind", "operation", "status")
 AMOUNT_FIELDS = ("amount_fen", "face_fen", "price_fen", "owed_fen", "total_fen")
 
 
@@ -99,15 +106,15 @@ def ambiguous(kind: str, text: str, candidates: Iterable[str], more: bool) -> Le
 
 def ids_of(client: IdClient, kind: str, prefix: str) -> dict:
     """The node's answer to GET /v1/ids/{kind}; `wallet.no_prefixes` from a node that
-    has no such route (a light node: it holds its member's records only)."""
+    has no such route (one older than it)."""
     try:
         return client.ids(kind, prefix)
     except LedgerError as e:
         if e.code != "not_found" or "no route" not in e.message:
             raise
         raise LedgerError("wallet.no_prefixes",
-                          "this node does not resolve ids by prefix (a light node does "
-                          "not): give the whole id (64 hex digits)") from None
+                          "this node does not resolve ids by prefix: give the whole id "
+                          "(64 hex digits)") from None
 
 
 def resolve_id(client: IdClient, kind: str, text: str) -> bytes:
@@ -124,16 +131,36 @@ def resolve_id(client: IdClient, kind: str, text: str) -> bytes:
     if not matches and not more:
         raise LedgerError("wallet.unknown_id",
                           f"no {label(kind)} you may read has an id starting {prefix}"
-                          + (f" and ending {last}" if last else ""))
+                          + (f" and ending {last}" if last else "")
+                          + (" among the records this light node holds; a full node may "
+                             "know it" if answer.get("held_only") else ""))
     if len(matches) != 1 or more:
         raise ambiguous(kind, text, (describe(kind, m) for m in matches), more)
     return bytes.fromhex(matches[0]["id"])
 
 
+def credit_code_of(entry: dict) -> str:
+    """A directory entry's unified social credit code ("" for none: a natural person)."""
+    identity = entry.get("identity")
+    return str(identity.get("credit_code") or "") if isinstance(identity, dict) else ""
+
+
+def directory(client: IdClient) -> list[dict] | None:
+    """The member directory (GET /v1/members); None from a light node, which keeps none
+    (it holds its own member's records only)."""
+    try:
+        return client.members()["members"]
+    except LedgerError as e:
+        if e.code != "light.not_held":
+            raise
+        return None
+
+
 def resolve_member(client: IdClient, text: str) -> bytes:
     """The address of the member `text` names: its whole address; a prefix of it (with
-    or without the tables' `…last`); or its name in the member directory, exact in
-    either case. A hex text is tried as an address first, then as a name."""
+    or without the tables' `…last`); its unified social credit code (either case); or
+    its name in the member directory, exact in either case. A hex text is
+    tried as an address first, then as a credit code or a name."""
     text = text.strip()
     if WHOLE.fullmatch(text):
         return bytes.fromhex(text)
@@ -145,9 +172,22 @@ def resolve_member(client: IdClient, text: str) -> bytes:
             if e.code not in ("wallet.unknown_id", "wallet.short_id"):
                 raise
             refused = e
+    members = directory(client)
+    if members is None:
+        if refused is not None:
+            raise refused
+        raise LedgerError("wallet.no_directory",
+                          "this node keeps no member directory (a light node holds its own "
+                          "member's records only): name the member by its address or the "
+                          f"first {MIN_DIGITS}+ hex digits of it")
+    code = text.upper()
+    if credit_code_problem(code) is None:
+        # Codes are unique on the ledger (contracts.membership's credit code index).
+        coded = [m for m in members if credit_code_of(m) == code]
+        if coded:
+            return bytes.fromhex(coded[0]["address"])
     wanted = text.casefold()
-    named = [m for m in client.members()["members"] if str(m.get("name", "")).casefold()
-             == wanted]
+    named = [m for m in members if str(m.get("name", "")).casefold() == wanted]
     if len(named) == 1:
         return bytes.fromhex(named[0]["address"])
     if len(named) > 1:
@@ -159,8 +199,9 @@ def resolve_member(client: IdClient, text: str) -> bytes:
     if refused is not None and refused.code == "wallet.short_id":
         raise refused
     raise LedgerError("wallet.unknown_member",
-                      f"{text[:80]!r} is neither a member's name nor the address (or its "
-                      f"first {MIN_DIGITS}+ hex digits) of a member you may read")
+                      f"{text[:80]!r} is neither a member's name or credit code nor the "
+                      f"address (or its first {MIN_DIGITS}+ hex digits) of a member you "
+                      "may read")
 
 
 def record_id(w: HasClient, kind: str, text: str) -> bytes:

@@ -201,8 +201,9 @@ ROUTE_READS: dict[str, Reads] = {
     "GET /v1/nodes/proposals": Reads("record", ("node",)),
     # Any provable kind (contracts.record_proofs.PROVABLE), each by its read rule.
     "GET /v1/proofs/{kind}/{id}": Reads("record", PROOF_READS),
-    # Ids of any provable kind by prefix, only those the caller reads (node/http/ids.py).
-    "GET /v1/ids/{kind}": Reads("record", PROOF_READS),
+    # Ids of any provable kind by prefix, only those the caller reads (node/http/ids.py);
+    # and of transactions (kind `transaction`), those GET /v1/txs/{id} shows the caller.
+    "GET /v1/ids/{kind}": Reads("record", (*PROOF_READS, "transaction", "event")),
     "GET /v1/openapi.json": Reads("open"),
     # The operator's: liveness and readiness (ok or a code), and the node's own figures
     # for Prometheus (clients on a private address only: node/http/ops.py).

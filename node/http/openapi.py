@@ -658,7 +658,8 @@ def id_paths() -> dict[str, Any]:
                    "its fields"}}}
     return {"/v1/ids/{kind}": _get(
         "The ids of a kind of record that start with a prefix, among those the caller reads",
-        [_path_id("kind", "a kind of record kept whole at one state key", enum(PROVABLE)),
+        [_path_id("kind", "a kind of record kept whole at one state key, or `transaction`",
+                  enum((*PROVABLE, "transaction"))),
          _query("prefix", "the id's first hex digits (at least 8)",
                 {"type": "string", "pattern": f"^[0-9a-fA-F]{{8,{2 * longest}}}$"},
                 required=True)],
@@ -669,7 +670,12 @@ def id_paths() -> dict[str, Any]:
               "at most 10 matches in id order; more: the scan stopped before its end"), 400,
         more={"404": _json(ERROR, "proof.unknown_kind: not a kind of record kept by id")},
         description="A record the caller may not read is never a match, so that a prefix "
-        "tells nothing of ids the caller does not read (contracts/id_prefixes.py).")}
+        "tells nothing of ids the caller does not read (contracts/id_prefixes.py). Kind "
+        "`transaction`: the transactions committed, pending or rejected (as the node "
+        "still remembers them) whose id starts with the prefix, each as GET /v1/txs/{id} "
+        "shows it and only to whom that route shows it (its signers, the agency, the "
+        "regulators); at most 100 committed ids are read per request "
+        "(node/http/ids.py).")}
 
 
 def operator_paths() -> dict[str, Any]:

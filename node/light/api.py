@@ -13,6 +13,9 @@ Routes (the full node's paths and answers, so the wallet needs nothing but
     GET  /v1/holders/{address}          its holder totals
     GET  /v1/debtors/{address}          its debtor record
     GET  /v1/fees/{address}             its fee account (charges: ask a full node)
+    GET  /v1/ids/{kind}?prefix=         ids by prefix among the records held (as the
+                                        full node's, but of what is held here only:
+                                        `held_only`); kind `transaction` passed on
     GET  /v1/light/records              everything held, with proofs (for audit)
     GET  /v1/light/requests             the last requests it made of its upstreams
     POST /v1/txs, GET /v1/txs/{id}      passed on to the upstream as they are
@@ -35,6 +38,8 @@ from contracts import fees, membership, vouchers
 from contracts.blocks import block_id
 from contracts.codec import decode, to_json
 from contracts.errors import Forbidden, LedgerError, Unauthenticated
+from contracts.id_prefixes import MAX_MATCHES, MAX_SCANNED, check_prefix
+from contracts.record_proofs import provable
 from contracts.requests import AUTH_HEADERS, EXEMPT_PATHS, WINDOW_MS, authenticate
 from contracts.state import MemoryStore, Reader
 from node.light.service import LightNode
@@ -46,6 +51,7 @@ MAX_PAGE = 1000
 MAX_NONCES = 100_000
 PASSED_ON = ("Content-Type", *AUTH_HEADERS)
 STATUS_BY_CODE = {"read.forbidden": 403, "light.not_held": 404, "not_found": 404,
+                  "proof.unknown_kind": 404,
                   "light.upstream_unreachable": 502, "light.upstream_bad_answer": 502,
                   "light.upstream_too_large": 502}
 
@@ -253,6 +259,47 @@ async def get_fee_account(request: web.Request) -> web.Response:
                               "charges": [], "next": None})
 
 
+def match_view(request: web.Request, proven: ProvenRecord, cls: type) -> dict[str, Any]:
+    """A held record as a match shows it: another member's record without its personal
+    data, as the member directory shows it (contracts.membership's member_private)."""
+    record = decode(cls, proven.value or b"")
+    if isinstance(record, membership.Member) and record.address != request.app[LIGHT].member:
+        record = membership.directory_entry(record)
+    return {**to_json(record), "proven_height": proven.height}
+
+
+async def get_ids(request: web.Request) -> web.Response:
+    """The ids of one kind held here that start with `prefix`, as the full node's route
+    answers (`matches`, at most 10, and `more`), with `held_only`: a full node may know
+    more. Everything held is the member's to read (node/light/member.py stores no
+    record the member may not read, and only the member reads this node); a record
+    proven absent is no match. Transactions are not held: passed on to the upstream."""
+    if request.match_info["kind"] == "transaction":
+        return await pass_on(request)
+    kind = provable(request.match_info["kind"])
+    prefix = request.query.get("prefix")
+    if prefix is None:
+        raise LedgerError("missing_parameter", "give prefix= (8 or more hex digits)")
+    text = check_prefix(kind, prefix)
+    matches: list[dict[str, Any]] = []
+    more = False
+    held_records = request.app[LIGHT].store.records_from(
+        kind.kind, bytes.fromhex(text[:len(text) // 2 * 2]))
+    for scanned, proven in enumerate(held_records):
+        if scanned >= MAX_SCANNED:
+            more = True
+            break
+        if proven.value is None or not proven.record_id.hex().startswith(text):
+            continue
+        if len(matches) == MAX_MATCHES:
+            more = True
+            break
+        matches.append({"id": proven.record_id.hex(),
+                        "record": match_view(request, proven, kind.record)})
+    return web.json_response({"kind": kind.kind, "prefix": text, "matches": matches,
+                              "more": more, "held_only": True})
+
+
 async def get_records(request: web.Request) -> web.Response:
     """Everything the light node holds, with the proofs: kind, id, height, key, value."""
     return web.json_response({"records": [
@@ -306,6 +353,7 @@ def make_light_app(light: LightNode) -> web.Application:
         web.get("/v1/holders/{address}", get_holder),
         web.get("/v1/debtors/{address}", get_debtor),
         web.get("/v1/fees/{address}", get_fee_account),
+        web.get("/v1/ids/{kind}", get_ids),
         web.get("/v1/light/records", get_records),
         web.get("/v1/light/requests", get_requests),
         web.post("/v1/txs", pass_on),

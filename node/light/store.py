@@ -151,6 +151,11 @@ class LightStore:
         for _, raw in self.db.iterator(prefix=prefix):
             yield decode(ProvenRecord, raw, MAX_VALUE_BYTES)
 
+    def records_from(self, kind: str, id_prefix: bytes) -> Iterator[ProvenRecord]:
+        """The records of `kind` held whose id starts with `id_prefix`, in id order."""
+        for _, raw in self.db.iterator(prefix=record_key(kind, id_prefix)):
+            yield decode(ProvenRecord, raw, MAX_VALUE_BYTES)
+
     def events(self, after: bytes | None, limit: int) -> tuple[list[AddressedEvent], bytes | None]:
         """Up to `limit` events after the cursor `after`, and the next cursor (None at
         the end)."""

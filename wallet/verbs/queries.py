@@ -18,11 +18,11 @@ from contracts import issuance
 from contracts.identity import short
 from contracts.vouchers import VOUCHER_STATUSES
 from wallet.i18n import _
-from wallet.resolve import address_of, filter_id
+from wallet.resolve import address_of, filter_id, record_id
 from wallet.sentences import addr, show_tx
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, money, more, standing
-from wallet.units import CHINA, hex32, percent, show_due, yuan
+from wallet.units import CHINA, percent, show_due, yuan
 from wallet.verbs.options import one_of, voucher_id
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -300,6 +300,7 @@ def tx() -> None:
 @click.argument("tx_id")
 @pass_wallet
 def tx_show(w: Wallet, tx_id: str) -> None:
-    """A transaction's status, block and result."""
-    view = w.client.tx(hex32(tx_id, "a transaction id").hex())
+    """A transaction's status, block and result. TX_ID: its whole id, or its first 8 or
+    more hex digits (of a transaction you may read)."""
+    view = w.client.tx(record_id(w, "transaction", tx_id).hex())
     w.emit(view, lambda c: show_tx(c, view))
