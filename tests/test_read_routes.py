@@ -136,15 +136,20 @@ def replay(ledger: RecordingLedger, root: Path) -> Node:
     return node
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    built = build_api(tmp_path_factory.mktemp("read-routes"))
+def served_api(root: Path) -> Iterator[Api]:
+    """`build_api(root)` for a module's tests, closed after them."""
+    built = build_api(root)
     try:
         yield built
     finally:
         built.loop.run_until_complete(built.client.close())
         built.node.close()
         built.loop.close()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    yield from served_api(tmp_path_factory.mktemp("read-routes"))
 
 
 # ------------------------------------------------------------------ what each route is asked

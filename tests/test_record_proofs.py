@@ -29,20 +29,14 @@ from contracts.requests import request_headers
 from contracts.state_tree import Proof
 from tests import nodeproc
 from tests.memledger import CHAIN
-from tests.test_read_routes import UNRELATED, Api, build_api
+from tests.test_read_routes import UNRELATED, Api, served_api
 
 UNKNOWN = bytes.fromhex("ab" * 64)
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    built = build_api(tmp_path_factory.mktemp("record-proofs"))
-    try:
-        yield built
-    finally:
-        built.loop.run_until_complete(built.client.close())
-        built.node.close()
-        built.loop.close()
+    yield from served_api(tmp_path_factory.mktemp("record-proofs"))
 
 
 def answer(api: Api, path: str, who: str | None) -> tuple[int, dict[str, Any]]:

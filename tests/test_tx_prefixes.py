@@ -21,7 +21,7 @@ from contracts.errors import LedgerError
 from contracts.ledger import make_transaction, sign_transaction
 from contracts.tx import Transaction, payload_id
 from tests.memledger import CHAIN
-from tests.test_read_routes import Api, build_api
+from tests.test_read_routes import Api, served_api
 from tests.test_read_rules import UNRELATED
 
 SIGNER = "supplier"
@@ -29,13 +29,7 @@ SIGNER = "supplier"
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    built = build_api(tmp_path_factory.mktemp("tx-prefixes"))
-    try:
-        yield built
-    finally:
-        built.loop.run_until_complete(built.client.close())
-        built.node.close()
-        built.loop.close()
+    yield from served_api(tmp_path_factory.mktemp("tx-prefixes"))
 
 
 def ids(api: Api, prefix: str, who: str) -> dict[str, Any]:
