@@ -75,7 +75,7 @@ def test_an_issuance_transacted_synchronously_reads_back_with_its_lineage(ledger
     assert debtor["outstanding_fen"] >= 1_000_000
     core = ledger.keys["core"].address.hex()
     assert supplier.member(core)["address"] == core
-    assert [m["address"] for m in supplier.members(role="agency")] == [
+    assert [m["address"] for m in supplier.members(role="agency")["members"]] == [
         ledger.keys["agency"].address.hex()]
 
 
@@ -168,7 +168,7 @@ def test_a_voucher_is_proven_against_a_verified_header_and_a_tampered_proof_refu
     assert proved.record.holder == ledger.keys["supplier"].address
     assert proved.record.amount_fen == 1_000_000 and proved.height >= 1
 
-    honest = supplier.http.proof
+    honest = supplier.proof
 
     def tampered(kind: str, record_id: str, draft: bytes | None = None) -> dict:
         answer = honest(kind, record_id, draft)
@@ -176,7 +176,7 @@ def test_a_voucher_is_proven_against_a_verified_header_and_a_tampered_proof_refu
         value[-1] ^= 1
         return {**answer, "value": value.hex()}
 
-    supplier.http.proof = tampered  # type: ignore[method-assign]
+    supplier.proof = tampered  # type: ignore[method-assign]
     with pytest.raises(ProofError) as refused:
         supplier.prove("voucher", voucher_id)
     assert refused.value.code.startswith("proof.")
