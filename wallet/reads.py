@@ -60,12 +60,23 @@ class VoucherView(TypedDict, total=False):
     holder: str
     amount_fen: int
     due_ms: int
-    status: str
-    cause: str
-    basis_ref: str
-    created_by: str
-    created_height: int
+    asset_offset: bool
+    consumption_offset: bool
+    extension_days: int
+    extension_max: int
+    extensions_used: int
     overdue_since_ms: int | None
+    basis_ref: str
+    basis_sha256: str
+    cause: str
+    created_by: str
+    created_at_ms: int
+    created_height: int
+    status: str
+    ended_by: str | None
+    pledge: str | None
+    reserved_by: str | None
+    commitments: list[str]
     lineage: list[str]
     children: list[str]
     origin_record: dict[str, Any] | None
