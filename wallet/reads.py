@@ -349,8 +349,9 @@ def _read(name: str, path: str, returns: Any = Record, *query: str, **options: A
     return Read(name, path, returns, tuple(query), **options)
 
 
-def _listing(name: str, path: str, items: str, *query: str, **options: Any) -> Read:
-    return Read(name, path, Page, tuple(query), items=items, **options)
+def _listing(name: str, path: str, items: str, *query: str, returns: Any = Page,
+             **options: Any) -> Read:
+    return Read(name, path, returns, tuple(query), items=items, **options)
 
 
 # Every read, by family; a method's name is the entry's. Listings follow their pages.
@@ -399,8 +400,9 @@ READS: tuple[Read, ...] = (
     _read("lineage", "/v1/vouchers/{voucher_id}/lineage",
           doc="A voucher state with the states above it and the tree below it."),
     _listing("vouchers", "/v1/vouchers", "vouchers", "holder", "debtor", "status",
-             "standing", doc="Voucher states by holder or debtor (`status`: active, "
-                             "consumed, cancelled)."),
+             "standing", returns=VouchersPage,
+             doc="Voucher states by holder or debtor (`status`: active, consumed, "
+                 "cancelled)."),
     _read("holder", "/v1/holders/{address}", doc="A holder's totals."),
     _read("debtor", "/v1/debtors/{address}",
           doc="A debtor's record: outstanding, overdue and extended vouchers, late "
