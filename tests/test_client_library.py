@@ -75,7 +75,7 @@ def test_an_issuance_transacted_synchronously_reads_back_with_its_lineage(ledger
     assert debtor["outstanding_fen"] >= 1_000_000
     core = ledger.keys["core"].address.hex()
     assert supplier.member(core)["address"] == core
-    assert [m["address"] for m in supplier.members(role="agency")] == [
+    assert [m["address"] for m in supplier.members(role="agency")["members"]] == [
         ledger.keys["agency"].address.hex()]
 
 
@@ -168,7 +168,7 @@ def test_a_voucher_is_proven_against_a_verified_header_and_a_tampered_proof_refu
     assert proved.record.holder == ledger.keys["supplier"].address
     assert proved.record.amount_fen == 1_000_000 and proved.height >= 1
 
-    honest = supplier.http.proof
+    honest = supplier.proof
 
     def tampered(kind: str, record_id: str, draft: bytes | None = None) -> dict:
         answer = honest(kind, record_id, draft)
@@ -176,7 +176,215 @@ def test_a_voucher_is_proven_against_a_verified_header_and_a_tampered_proof_refu
         value[-1] ^= 1
         return {**answer, "value": value.hex()}
 
-    supplier.http.proof = tampered  # type: ignore[method-assign]
+    supplier.proof = tampered  # type: ignore[method-assign]
     with pytest.raises(ProofError) as refused:
         supplier.prove("voucher", voucher_id)
     assert refused.value.code.startswith("proof.")
+
+
+# ------------------------------------------------------------------ the reads, from one table
+
+import asyncio  # noqa: E402
+import dataclasses  # noqa: E402
+import inspect  # noqa: E402
+import re  # noqa: E402
+from hashlib import sha256  # noqa: E402
+
+from contracts import membership, obligations, pledge, transfer  # noqa: E402
+from contracts.identity import KeyPair  # noqa: E402
+from node.http.app import ROUTE_READS  # noqa: E402
+from tests.identities import organisation  # noqa: E402
+from wallet.sdk import (  # noqa: E402
+    READS,
+    MemberView,
+    ObligationView,
+    PledgeView,
+    TransferView,
+    VoucherView,
+)
+
+
+def route_shape(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def test_every_read_of_the_table_is_a_route_of_the_node() -> None:
+    routes = {route_shape(r.partition(" ")[2]) for r in ROUTE_READS if r.startswith("GET ")}
+    assert [r.name for r in READS if route_shape(r.path) not in routes] == []
+
+
+def test_sync_and_async_clients_have_the_same_reads_with_the_same_signatures() -> None:
+    for read in READS:
+        sync, aio = getattr(Client, read.name), getattr(AsyncClient, read.name)
+        assert inspect.signature(sync) == inspect.signature(aio) == read.signature
+        assert inspect.iscoroutinefunction(aio) and not inspect.iscoroutinefunction(sync)
+
+
+def test_the_typed_views_have_the_contract_records_fields() -> None:
+    def names(record: type) -> set[str]:
+        return {f.name for f in dataclasses.fields(record)}
+
+    assert set(PledgeView.__annotations__) == names(pledge.Pledge)
+    assert set(TransferView.__annotations__) == names(transfer.PendingTransfer)
+    assert set(ObligationView.__annotations__) == names(obligations.Obligation) | {
+        "open_round"}
+    assert set(MemberView.__annotations__) == names(membership.Member) | {"withheld"}
+    assert set(VoucherView.__annotations__) == names(Voucher) | {
+        "lineage", "children", "origin_record"}
+
+
+@dataclass
+class Business:
+    """A voucher pledged to a bank, a part of another offered to the bank, an obligation."""
+
+    bank: KeyPair
+    voucher: str
+    pledge: str
+    transfer: str
+    obligation: str
+
+
+def cosigned(ledger: Ledger, by: str, contract: str, operation: str, body: object,
+             *signers: KeyPair) -> Committed:
+    """`body` drafted by `by`, signed by it and `signers`, submitted by `by`."""
+    client = ledger.client(by)
+    tx = client.add_signature(client.draft(contract, operation, body))
+    for key in signers:
+        tx = Client(ledger.api, signer=key).add_signature(tx)
+    done = client.submit(tx)
+    assert isinstance(done, Committed)
+    return done
+
+
+@pytest.fixture(scope="module")
+def business(ledger: Ledger) -> Business:
+    keys = ledger.keys
+    bank = KeyPair.generate()
+    cosigned(ledger, "agency", "membership", "admit", membership.Admit(
+        keys["agency"].address, bank.address, "Reads Bank", ("bank",),
+        organisation(int.from_bytes(bank.address[:3]), "Reads Bank"), ()), bank)
+    pledged_voucher = issue(ledger, "ERP-READS-1")
+    pledged = cosigned(ledger, "supplier", "pledge", "create", pledge.Create(
+        keys["supplier"].address, bank.address, bytes.fromhex(pledged_voucher), 200_000,
+        now_ms() + 90 * DAY_MS, "LN-READS-1", 160_000, 420, None), bank)
+    supplier = ledger.client("supplier")
+    offered = supplier.transact("transfer", "offer", transfer.Offer(
+        keys["supplier"].address, bytes.fromhex(issue(ledger, "ERP-READS-2")), bank.address,
+        300_000, None, "HT-READS-2", 7))
+    owed = supplier.transact("obligation", "submit", obligations.Submit(
+        keys["supplier"].address, keys["core"].address, 777_700, now_ms() + 30 * DAY_MS,
+        "PO-READS-3", sha256(b"PO-READS-3").digest()))
+    assert isinstance(offered, Committed) and isinstance(owed, Committed)
+    return Business(bank, pledged_voucher, pledged.subject("pledge.registered"),
+                    offered.subject("transfer.offered"),
+                    owed.subject("obligation.submitted"))
+
+
+def sync_and_async(ledger: Ledger, name: str, *args: object, **kwargs: object
+                   ) -> tuple[object, object]:
+    """The supplier's answer to the read `name`, asked by Client and by AsyncClient."""
+    async def asked() -> object:
+        async with AsyncClient(ledger.api, signer=ledger.keys["supplier"]) as client:
+            return await getattr(client, name)(*args, **kwargs)
+
+    return getattr(ledger.client("supplier"), name)(*args, **kwargs), asyncio.run(asked())
+
+
+def test_sync_and_async_reads_give_the_same_answers(ledger: Ledger, business: Business
+                                                    ) -> None:
+    supplier, core = (ledger.keys[n].address.hex() for n in ("supplier", "core"))
+    asked = [("voucher", (business.voucher,), {}), ("lineage", (business.voucher,), {}),
+             ("pledge", (business.pledge,), {}), ("transfer", (business.transfer,), {}),
+             ("obligation", (business.obligation,), {}), ("member", (core,), {}),
+             ("holder", (supplier,), {}), ("debtor", (core,), {}),
+             ("vouchers", (), {"holder": supplier}), ("pledges", (), {"pledgor": supplier}),
+             ("transfers", (), {"holder": supplier}),
+             ("obligations", (), {"creditor": supplier, "status": "pending"}),
+             ("members", (), {"role": "bank"}), ("ids", ("pledge", business.pledge[:8]), {})]
+    for name, args, kwargs in asked:
+        sync, aio = sync_and_async(ledger, name, *args, **kwargs)
+        assert sync == aio, name
+
+
+def test_typed_reads_answer_the_records_views(ledger: Ledger, business: Business) -> None:
+    supplier = ledger.client("supplier")
+    keys = ledger.keys
+    pledged = supplier.pledge(business.pledge)
+    assert set(pledged) == set(PledgeView.__annotations__)
+    assert (pledged["bank"], pledged["voucher"], pledged["status"]) == (
+        business.bank.address.hex(), business.voucher, "active")
+    offered = supplier.transfer(business.transfer)
+    assert set(offered) == set(TransferView.__annotations__)
+    assert (offered["to"], offered["amount_fen"], offered["status"]) == (
+        business.bank.address.hex(), 300_000, "pending")
+    owed = supplier.obligation(business.obligation)
+    assert set(owed) == set(ObligationView.__annotations__)
+    assert (owed["debtor"], owed["amount_fen"], owed["open_round"]) == (
+        keys["core"].address.hex(), 777_700, None)
+    # Another member's record: its personal fields withheld, and named.
+    bank = supplier.member(business.bank.address.hex())
+    assert set(bank) == set(MemberView.__annotations__)
+    assert bank["roles"] == ["bank"] and "contacts" in bank["withheld"]
+    assert [m["address"] for m in supplier.members(role="bank")["members"]] == [
+        business.bank.address.hex()]
+
+
+def test_a_listing_stops_at_max_items_and_resumes_after_its_next(
+        ledger: Ledger, business: Business) -> None:
+    supplier = ledger.client("supplier")
+    holder = ledger.keys["supplier"].address.hex()
+    whole = supplier.vouchers(holder=holder)
+    assert len(whole["vouchers"]) >= 3 and whole["next"] is None
+    first = supplier.vouchers(holder=holder, max_items=2)
+    assert [v["id"] for v in first["vouchers"]] == [v["id"] for v in whole["vouchers"][:2]]
+    assert first["next"] is not None
+    rest = supplier.vouchers(holder=holder, after=first["next"])
+    assert [v["id"] for v in first["vouchers"] + rest["vouchers"]] == [
+        v["id"] for v in whole["vouchers"]]
+
+    async def pages() -> list[str]:
+        async with AsyncClient(ledger.api, signer=ledger.keys["supplier"]) as client:
+            one = await client.vouchers(holder=holder, max_items=2)
+            two = await client.vouchers(holder=holder, after=one["next"])
+            return [v["id"] for v in one["vouchers"] + two["vouchers"]]
+
+    assert asyncio.run(pages()) == [v["id"] for v in whole["vouchers"]]
+
+
+def test_a_read_the_node_refuses_raises_its_code_sync_and_async(ledger: Ledger,
+                                                                business: Business) -> None:
+    # The obligation is the supplier's and the core enterprise's, not the bank's.
+    with pytest.raises(LedgerError) as sync:
+        Client(ledger.api, signer=business.bank).obligation(business.obligation)
+
+    async def asked() -> None:
+        async with AsyncClient(ledger.api, signer=business.bank) as bank:
+            await bank.obligation(business.obligation)
+
+    with pytest.raises(LedgerError) as aio:
+        asyncio.run(asked())
+    assert sync.value.code == aio.value.code == "read.forbidden"
+
+
+def test_a_pledge_is_proven_asynchronously_without_blocking_the_loop(
+        ledger: Ledger, business: Business) -> None:
+    async def proved() -> tuple[object, int]:
+        ticks = 0
+
+        async def ticking() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        async with AsyncClient(ledger.api, signer=ledger.keys["supplier"],
+                               genesis_id=ledger.genesis_id) as client:
+            ticker = asyncio.create_task(ticking())
+            found = await client.prove("pledge", business.pledge)
+            ticker.cancel()
+            return found, ticks
+
+    found, ticks = asyncio.run(proved())
+    assert isinstance(found.record, pledge.Pledge)
+    assert found.record.id.hex() == business.pledge and found.record.status == "active"
+    assert ticks > 1  # the loop ran while the proof was fetched and checked

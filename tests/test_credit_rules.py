@@ -438,6 +438,7 @@ class _Client:
 class _Wallet:
     def __init__(self, answer: dict | None) -> None:
         self.client = _Client(answer)
+        self.ledger = self.client  # what the wallet reads through
 
 
 def test_the_wallet_warns_before_signing_for_a_listed_debtors_claim(

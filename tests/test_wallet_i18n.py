@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from contracts.errors import LedgerError, Rejected
+from tests.standins import NodeRoutes
 from tests.test_wallet_review import SAMPLES, World, sample_tx
 from wallet import session
 from wallet.catalogue_zh import ERRORS_ZH, TEXT_ZH
@@ -39,7 +40,7 @@ VOUCHERS = {"vouchers": [{"id": VOUCHER, "holder": HOLDER, "debtor": DEBTOR,
                           "status": "active", "pledge": "77" * 32}], "next": None}
 
 
-class Node:
+class Node(NodeRoutes):
     """The node's answers these tests need; `refuse` makes every voucher query fail."""
 
     def __init__(self) -> None:

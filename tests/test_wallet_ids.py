@@ -16,6 +16,7 @@ from contracts import transfer
 from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.ledger import make_transaction
+from tests.standins import NodeRoutes
 from wallet import session
 from wallet.cli import main
 from wallet.exits import EXIT_ERROR, EXIT_PENDING, EXIT_USAGE
@@ -38,7 +39,7 @@ RECORDS = {"voucher": {V1: {"amount_fen": 100_000, "status": "active"},
            "member": {m["address"]: m for m in MEMBERS}}
 
 
-class Node:
+class Node(NodeRoutes):
     """What the wallet asks of the node in these tests, and the requests it was asked."""
 
     def __init__(self) -> None:

@@ -62,7 +62,7 @@ def follower(w: Wallet, given: Path | None) -> Follower:
                           "your own copy of the network (`claimledger-node genesis-id "
                           "--network genesis.json`) and run `claimledger-wallet trust ID` "
                           "once")
-    return Follower(w.client, path, light)
+    return Follower(w.ledger, path, light)
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def holder_key(w: Wallet, holder: bytes) -> bytes:
     until it changes); the address itself when the node does not say. Only which
     signature to wait for: the ledger checks the keys when the transaction executes."""
     try:
-        return bytes.fromhex(w.client.member(holder.hex()).get("key") or holder.hex())
+        return bytes.fromhex(w.ledger.member(holder.hex()).get("key") or holder.hex())
     except (LedgerError, ValueError, AttributeError):
         return holder
 
@@ -143,7 +143,7 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
                           f"the holder {claim.holder.hex()} has not signed this draft yet: "
                           "the node shows you the voucher to verify once it has; have it "
                           "signed first (or sign unverified with --no-verify)")
-    proof = prove_voucher(w.client, follower(w, trust), claim.voucher, encode(tx))
+    proof = prove_voucher(w.ledger, follower(w, trust), claim.voucher, encode(tx))
     refused = refusal(claim, proof)
     if refused is not None:
         raise refused
@@ -166,7 +166,7 @@ def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool
         click.echo(f"warning: voucher {voucher.hex()} NOT verified (--no-verify): you sign "
                    "for it on the transferor's word alone", err=True)
         return None
-    proven = proof = prove_voucher(w.client, follower(w, trust), voucher)
+    proven = proof = prove_voucher(w.ledger, follower(w, trust), voucher)
     v = proof.voucher
     if v is not None and v.reserved_by is not None:
         if v.reserved_by.hex() != offer["id"]:
@@ -191,7 +191,7 @@ def warn_if_listed(w: Wallet, debtor: bytes | str) -> None:
     debtor's claims. Says nothing when the node does not answer: it decides nothing."""
     address = debtor if isinstance(debtor, str) else debtor.hex()
     try:
-        listing = w.client.credit_debtor(address).get("listing")
+        listing = w.ledger.credit_debtor(address).get("listing")
     except LedgerError:
         return
     if listing and listing["status"] == "listed":

@@ -129,11 +129,22 @@ def pinning_opener(network: Path) -> urllib.request.OpenerDirector:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A node's API: its base URL and the opener that checks its certificate."""
+    """A node's API: its base URL and the opener that checks its certificate; for a
+    client on another stack (AsyncClient's aiohttp), the same check as data: `context`,
+    the TLS context of an https node (None for plain HTTP), and `pin`, the node key its
+    certificate is bound to (None: `context` verifies it)."""
 
     url: str
     opener: urllib.request.OpenerDirector
     pinned: bool = False
+    context: ssl.SSLContext | None = None
+    pin: Pin | None = None
+
+    def check_certificate(self, der: bytes | None) -> None:
+        """Refuse a certificate (DER) not bound to the pinned node key, as
+        PinnedConnection does: after the handshake, before a byte of the request leaves."""
+        if self.pin is not None:
+            certificate_binding(der, self.pin.chain_id, self.pin.node_key, party="node")
 
 
 def node_endpoint(node: str, network: Path | None = None,
@@ -166,11 +177,13 @@ def node_endpoint(node: str, network: Path | None = None,
     if parts.scheme != "https":
         raise LedgerError("wallet.bad_node", f"{url}: the node's URL is http or https")
     if listed is not None and listed.api_tls == "node-key":
-        pins = {parts.netloc: Pin(chain_id, listed.key)}  # urllib's request.host
-        return Endpoint(url, urllib.request.build_opener(PinnedHandler(pins)), pinned=True)
+        pin = Pin(chain_id, listed.key)
+        pins = {parts.netloc: pin}  # urllib's request.host
+        return Endpoint(url, urllib.request.build_opener(PinnedHandler(pins)), pinned=True,
+                        context=pinning_client_context(), pin=pin)
     context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     return Endpoint(url, urllib.request.build_opener(urllib.request.HTTPSHandler(
-        context=context)))
+        context=context)), context=context)
 
 
 def unverified(error: urllib.error.URLError) -> bool:

@@ -21,17 +21,24 @@ import json
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from contracts.blocks import Header, block_id, validators_hash
 from contracts.codec import decode, encode
 from contracts.errors import CodecError, LedgerError
 from contracts.proofs import ProofError, Trusted, advance, certified_from_bytes, trust_genesis
-from wallet.client import Client
 from wallet.files import write_private
 
 TRUST_FORMAT = "claimledger-light/1"
 HEADERS_PAGE = 1000  # the most headers GET /v1/headers gives at once
+
+
+class Headers(Protocol):
+    """What the light client asks of a node: the client library (wallet/sdk.py)."""
+
+    def genesis_header(self) -> dict: ...
+
+    def headers(self, from_height: int, limit: int) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,7 @@ def _header(view: dict) -> Header:
         raise ProofError("proof.malformed", f"the node's header does not decode: {e}") from None
 
 
-def start(client: Client, genesis_id: bytes) -> Light:
+def start(client: Headers, genesis_id: bytes) -> Light:
     """A light client that trusts `genesis_id`: the node's genesis header is checked
     against it (`proof.wrong_chain` when it is another network's) with the validator
     sets it names."""
@@ -132,7 +139,7 @@ class Follower:
     None: kept in memory only, as the client library does). `checked` counts the headers
     it verified."""
 
-    def __init__(self, client: Client, path: Path | None, light: Light) -> None:
+    def __init__(self, client: Headers, path: Path | None, light: Light) -> None:
         self.client, self.path, self.light = client, path, light
         self.checked = 0
 

@@ -15,7 +15,7 @@ commits between two answers, they are asked for again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from contracts.blocks import Header, block_id
 from contracts.codec import decode
@@ -24,10 +24,15 @@ from contracts.proofs import ProofError, verify_record
 from contracts.record_proofs import provable
 from contracts.state_tree import Proof
 from contracts.vouchers import Voucher
-from wallet.client import Client
 from wallet.light import Follower
 
 MAX_ROUNDS = 5  # times the records are asked for again when a block commits meanwhile
+
+
+class Proofs(Protocol):
+    """What proving asks of a node: the client library (wallet/sdk.py)."""
+
+    def proof(self, kind: str, record_id: str, draft: bytes | None = None) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ class VoucherProof:
         return "absent" if self.voucher is None else self.voucher.status
 
 
-def _fetch(client: Client, kind: str, record_id: bytes, draft: bytes | None,
+def _fetch(client: Proofs, kind: str, record_id: bytes, draft: bytes | None,
            unreadable: list[str]) -> dict | None:
     try:
         return client.proof(kind, record_id.hex(), draft)
@@ -98,7 +103,7 @@ def proven_record(header: Header, kind: str, record_id: bytes, answer: dict) -> 
     return Proven(kind, record_id, record)
 
 
-def prove_voucher(client: Client, follower: Follower, voucher_id: bytes,
+def prove_voucher(client: Proofs, follower: Follower, voucher_id: bytes,
                   draft: bytes | None = None) -> VoucherProof:
     """Prove the voucher state `voucher_id` and the records it names at the node's head,
     against a header `follower` verifies. `draft`: the co-sign draft that lets the caller

@@ -41,18 +41,18 @@ AMOUNT_FIELDS = ("amount_fen", "face_fen", "price_fen", "owed_fen", "total_fen")
 
 
 class IdClient(Protocol):
-    """What resolving asks of the node (wallet.client.Client)."""
+    """What resolving asks of the node (the client library, wallet/sdk.py)."""
 
     def ids(self, kind: str, prefix: str) -> dict: ...
 
-    def members(self, role: str | None = None, max_items: int = 10_000) -> dict: ...
+    def members(self, role: str | None = None) -> dict: ...
 
 
 class HasClient(Protocol):
-    """A wallet (wallet.session.Wallet): its client is made at first use."""
+    """A wallet (wallet.session.Wallet): its client library is made at first use."""
 
     @property
-    def client(self) -> IdClient: ...
+    def ledger(self) -> IdClient: ...
 
 
 def label(kind: str) -> str:
@@ -207,7 +207,7 @@ def resolve_member(client: IdClient, text: str) -> bytes:
 def record_id(w: HasClient, kind: str, text: str) -> bytes:
     """`resolve_id` with the wallet's client, made only when a prefix is looked up."""
     text = text.strip()
-    return bytes.fromhex(text) if WHOLE.fullmatch(text) else resolve_id(w.client, kind, text)
+    return bytes.fromhex(text) if WHOLE.fullmatch(text) else resolve_id(w.ledger, kind, text)
 
 
 def optional_record_id(w: HasClient, kind: str, text: str | None) -> bytes | None:
@@ -218,7 +218,7 @@ def address_of(w: HasClient, text: str) -> bytes:
     """`resolve_member` with the wallet's client, made only when a name or a prefix is
     looked up."""
     text = text.strip()
-    return bytes.fromhex(text) if WHOLE.fullmatch(text) else resolve_member(w.client, text)
+    return bytes.fromhex(text) if WHOLE.fullmatch(text) else resolve_member(w.ledger, text)
 
 
 def optional_member(w: HasClient, text: str | None) -> bytes | None:
@@ -246,7 +246,7 @@ def any_record_id(w: HasClient, kinds: tuple[str, ...], text: str) -> bytes:
     found: list[str] = []
     more = False
     for kind in kinds:
-        answer = ids_of(w.client, kind, prefix)
+        answer = ids_of(w.ledger, kind, prefix)
         more = more or bool(answer.get("more"))
         found += [describe(kind, m) for m in answer["matches"] if m["id"].endswith(last)]
     if not found and not more:

@@ -255,7 +255,7 @@ def confirm(yes: bool, question: str = QUESTION) -> None:
 def wallet_look(w: Any) -> Look:
     """A Look through the wallet's node client, for the wallet's member."""
     try:
-        client = w.client
+        client = w.ledger
     except LedgerError:  # no node to ask (a bad --node): review from the bytes alone
         client = None
     return Look(client, w.address())

@@ -8,19 +8,26 @@ names a program imports to transact with, read from and follow a node.
 
 `Client` is synchronous (urllib, through wallet/client.py, which keeps the HTTP details:
 signed requests, TLS pinning of a node of network.toml, error answers); `AsyncClient` has
-the same methods as coroutines, on aiohttp. Both sign every request but status and health
-with the signer (contracts/requests.py), and every transaction with it: a KeyPair from a
-key store, the wallet's agent (wallet/agent.py), or any object with `address` and
-`sign(message)` that an HSM stands behind (contracts.identity.MemberSigner).
+the same methods as coroutines, on aiohttp, and pins a node's certificate the same way.
+Both sign every request but status and health with the signer (contracts/requests.py),
+and every transaction with it: a KeyPair from a key store, the wallet's agent
+(wallet/agent.py), or any object with `address` and `sign(message)` that an HSM stands
+behind (contracts.identity.MemberSigner).
 
 Results the library makes are frozen dataclasses (`Committed`, `Event`, `Proved`): their
 fields are what a program stores and compares. Records read from the node are its JSON
 views, not copied into dataclasses: a node of a later release adds fields to a view, and
 a dict carries them through to the program where a dataclass would drop them or fail to
-build. The voucher's view is typed field by field (`VoucherView`, a TypedDict); the other
-records are `Record` (the contract's record as JSON, its fields named as in the contract;
-README "HTTP API", GET /v1/openapi.json). `prove` differs: what it returns is decoded
-from proven bytes into the contract's own record class.
+build. The common records are typed field by field (`VoucherView`, `PledgeView`,
+`TransferView`, `ObligationView`, `MemberView`: TypedDicts); the other records are
+`Record` (the contract's record as JSON, its fields named as in the contract; README
+"HTTP API", GET /v1/openapi.json). `prove` differs: what it returns is decoded from
+proven bytes into the contract's own record class.
+
+The reads are one table, wallet/reads.py's `READS`: each entry (a route, its query
+parameters, what it returns; a listing followed page by page) is a method of `Client`
+and of `AsyncClient` alike, `ledger.pledge(pledge_id)`, `ledger.vouchers(holder=...,
+max_items=...)`. The wallet reads through them too.
 
 Errors are `LedgerError`s with the ledger's stable code (contracts/errors.py): a refused
 transaction raises `Refused` (its code, e.g. `membership.missing_role`, and its `tx_id`),
@@ -28,10 +35,9 @@ whether the node refused it on submission (its mempool checks signatures, roles 
 state rules) or its block did; one not committed within the wait raises
 `wallet.exits.Pending` (its `tx_id`: wait for it later with `wait`).
 
-Why a module of its own and not wallet.client: wallet.client is the wallet's transport,
-one method per route (sixty of them) answering raw dicts, and changes with every verb;
-this module is the small surface a system builds on, which keeps its names and types
-from release to release.
+Why a module of its own and not wallet.client: wallet.client is the transport (urllib,
+signing, TLS, error answers), which a system has no need to see; this module is the
+surface a system builds on, which keeps its names and types from release to release.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ import time
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
 import aiohttp
 import yarl
@@ -58,13 +64,26 @@ from contracts.ledger import make_transaction, required_signers, sign_transactio
 from contracts.requests import EXEMPT_PATHS, request_headers
 from contracts.tx import MAX_VALIDITY_BLOCKS, Transaction, payload_id
 from wallet.client import Client as HttpClient
-from wallet.endpoint import Endpoint
+from wallet.endpoint import Endpoint, node_endpoint
 from wallet.exits import Pending
 from wallet.light import Follower, Light, start
 from wallet.proven import proven_record
+from wallet.reads import (
+    READS,
+    MemberView,
+    ObligationView,
+    Page,
+    PledgeView,
+    Read,
+    Record,
+    TransferView,
+    VouchersPage,
+    VoucherView,
+)
 
-__all__ = ["AsyncClient", "Client", "Committed", "Event", "Pending", "Proved", "Refused",
-           "Submitted", "VoucherView"]
+__all__ = ["READS", "AsyncClient", "Client", "Committed", "Event", "MemberView",
+           "ObligationView", "Page", "Pending", "PledgeView", "Proved", "Read", "Record",
+           "Refused", "Submitted", "TransferView", "VoucherView", "VouchersPage"]
 
 # How long a transaction stays valid, in blocks: briefly when submitted at once (a copy
 # lost in transit cannot surface hours later), long when it waits for co-signers.
@@ -151,40 +170,6 @@ class Proved:
     height: int
     block_id: str
     record: Any | None
-
-
-class VoucherView(TypedDict, total=False):
-    """GET /v1/vouchers/{id}: a voucher state with its line (`lineage`: the ids of the
-    states it descends from, nearest first) and the children the caller may read."""
-
-    id: str
-    origin: str
-    parent: str | None
-    application: str
-    debtor: str
-    holder: str
-    amount_fen: int
-    due_ms: int
-    status: str
-    cause: str
-    basis_ref: str
-    created_by: str
-    created_height: int
-    overdue_since_ms: int | None
-    lineage: list[str]
-    children: list[str]
-    origin_record: dict[str, Any] | None
-
-
-class VouchersPage(TypedDict):
-    vouchers: list[VoucherView]
-    next: str | None
-
-
-# The other records are the contract's record as JSON (contracts/codec.to_json: bytes as
-# hex, the dataclass's fields by name); their fields are the contract's, see README
-# "HTTP API" and GET /v1/openapi.json.
-Record = dict[str, Any]
 
 
 # ------------------------------------------------------------------ shared, pure
@@ -337,7 +322,7 @@ class Client:
         deadline = time.monotonic() + timeout_s
         while True:
             left_ms = int((deadline - time.monotonic()) * 1000)
-            done = settled(self.http.tx(tx_id, wait_ms=max(0, min(POLL_MS, left_ms))))
+            done = settled(self.tx(tx_id, wait_ms=max(0, min(POLL_MS, left_ms))))
             if done is not None:
                 return done
             if time.monotonic() >= deadline:
@@ -345,42 +330,25 @@ class Client:
 
     # -------------------------------------------------------------- reads
 
-    def voucher(self, voucher_id: str) -> VoucherView:
-        """A voucher state with its lineage and the children you may read."""
-        return self.http.voucher(voucher_id)  # type: ignore[return-value]
-
-    def vouchers(self, holder: str, status: str | None = None,
-                 max_items: int = 1000) -> VouchersPage:
-        """The voucher states `holder` holds (`status`: active, consumed, cancelled)."""
-        return self.http.vouchers(holder=holder, status=status,  # type: ignore[return-value]
-                                  max_items=max_items)
-
-    def member(self, address: str) -> Record:
-        return self.http.member(address)
-
-    def members(self, role: str | None = None, max_items: int = 10_000) -> list[Record]:
-        """The members (with `role`: the active members holding it), up to `max_items`."""
-        return self.http.members(role=role, max_items=max_items)["members"]
-
-    def debtor(self, address: str) -> Record:
-        """A debtor's record: outstanding, overdue and extended vouchers, late confirmations."""
-        return self.http.debtor(address)
-
-    def pledge(self, pledge_id: str) -> Record:
-        return self.http.pledge(pledge_id)
-
-    def transfer(self, transfer_id: str) -> Record:
-        return self.http.transfer(transfer_id)
-
-    def obligation(self, obligation_id: str) -> Record:
-        return self.http.obligation(obligation_id)
+    def read(self, read: Read, *args: Any, **kwargs: Any) -> Any:
+        """The answer to `read` (an entry of wallet.reads.READS) called with `args` and
+        `kwargs`: what the method named after it does."""
+        request = read.bind(args, kwargs)
+        if request.listing is not None:
+            while (page := request.listing.page_query()) is not None:
+                request.listing.take(self.http.get(request.path, {**request.query, **page},
+                                                   request.headers))
+            return request.listing.result()
+        if read.raw:
+            return self.http.get_bytes(request.path, request.query, request.headers)
+        return self.http.get(request.path, request.query, request.headers)
 
     def events(self, after: str | None = None, limit: int = EVENTS_PAGE,
                wait_ms: int = 0) -> tuple[list[Event], str | None]:
         """One page of your member's events after the cursor `after`, and the cursor to
         resume from (None: the stream is read to its end)."""
         _, member = self._me()
-        page = self.http.events(member.hex(), after, limit, wait_ms)
+        page = self.member_events(member.hex(), after, limit, wait_ms)
         return [event_of(e) for e in page["events"]], page["next"]
 
     def follow_events(self, after: str | None = None,
@@ -406,8 +374,8 @@ class Client:
         if self.genesis_id is None:
             raise LedgerError("wallet.no_trust", "give genesis_id= to prove records")
         if self._follower is None:
-            self._follower = Follower(self.http, None, start(self.http, self.genesis_id))
-        answer = self.http.proof(kind, record_id)
+            self._follower = Follower(self, None, start(self, self.genesis_id))
+        answer = self.proof(kind, record_id)
         height = answer.get("height")
         if not isinstance(height, int) or height < 1:
             raise LedgerError("proof.malformed", "the node's proof names no height")
@@ -424,28 +392,53 @@ class Client:
 # ------------------------------------------------------------------ asynchronous
 
 
+class NodeKeyPin(aiohttp.Fingerprint):
+    """aiohttp's hook for checking a certificate after the handshake and before the
+    request (its `Fingerprint.check`), checking instead that the certificate is bound to
+    the node key the endpoint pins (wallet.endpoint). Given to the connector, while each
+    request carries the endpoint's TLS context: aiohttp then uses both."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        super().__init__(bytes(32))  # a digest aiohttp requires and this check ignores
+        self.endpoint = endpoint
+
+    def check(self, transport: asyncio.Transport) -> None:
+        tls = transport.get_extra_info("ssl_object")
+        try:
+            self.endpoint.check_certificate(
+                None if tls is None else tls.getpeercert(binary_form=True))
+        except LedgerError:
+            transport.close()
+            raise
+
+
 class AsyncClient:
     """`Client`'s methods as coroutines, on aiohttp; use it as `async with`, or close it.
 
-    `ssl`: the TLS context for an https node (default: the system's CAs). A node whose
-    certificate is pinned to its node key (wallet.endpoint) is reached by `Client`: the
-    pinning check runs on urllib's connection. `prove` runs `Client.prove` in a thread."""
+    `node` or `endpoint` as for `Client`: a node of network.toml (node_endpoint) has its
+    certificate pinned to its node key, checked after the handshake and before the
+    request, and a CA file given to node_endpoint verifies a CA-issued one. `ssl`: a TLS
+    context to use instead of the endpoint's. `prove` runs `Client.prove` (urllib, the
+    same endpoint) in a thread, one proof at a time."""
 
-    def __init__(self, node: str, *, signer: MemberSigner | None,
-                 member: bytes | None = None, genesis_id: bytes | None = None,
-                 request_timeout_s: float = 40, ssl: Any = None,
-                 registry: Registry | None = None) -> None:
-        self.base_url = node.rstrip("/")
+    def __init__(self, node: str = "", *, signer: MemberSigner | None,
+                 endpoint: Endpoint | None = None, member: bytes | None = None,
+                 genesis_id: bytes | None = None, request_timeout_s: float = 40,
+                 ssl: Any = None, registry: Registry | None = None) -> None:
+        self.endpoint = endpoint or node_endpoint(node)
+        self.base_url = self.endpoint.url
         self.signer = signer
         self.member_address = (member if member is not None or signer is None
                                else signer.address)
         self.registry = registry or default_registry()
         self.request_timeout_s = request_timeout_s
-        self._ssl = ssl
+        self._ssl = ssl if ssl is not None else self.endpoint.context
         self._session: aiohttp.ClientSession | None = None
         self._chain_id: str | None = None
-        self._sync = Client(node, signer=signer, member=member, genesis_id=genesis_id,
-                            request_timeout_s=request_timeout_s, registry=self.registry)
+        self._sync = Client(signer=signer, endpoint=self.endpoint, member=member,
+                            genesis_id=genesis_id, request_timeout_s=request_timeout_s,
+                            registry=self.registry)
+        self._proving = asyncio.Lock()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -463,28 +456,49 @@ class AsyncClient:
             raise LedgerError("wallet.no_key", "this client has no signer")
         return self.signer, self.member_address
 
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            pinned = self.endpoint.pin is not None and self._ssl is self.endpoint.context
+            connector = aiohttp.TCPConnector(ssl=NodeKeyPin(self.endpoint)) if pinned \
+                else None
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self.request_timeout_s))
+        return self._session
+
     async def _call(self, method: str, path: str, raw: bytes | None = None,
+                    headers: dict[str, str] | None = None, as_bytes: bool = False,
                     **query: Any) -> Any:
+        """GET, or POST `raw` bytes as application/msgpack: the answer's JSON (its bytes
+        with `as_bytes`); an error answer raises as wallet.client's does."""
         params = {k: v for k, v in query.items() if v is not None}
         target = path + ("?" + urllib.parse.urlencode(params) if params else "")
-        headers = {"Content-Type": "application/msgpack"} if raw is not None else {}
+        sent = {**(headers or {})}
+        if raw is not None:
+            sent["Content-Type"] = "application/msgpack"
         if path not in EXEMPT_PATHS and self.signer is not None:
             if self._chain_id is None:
                 self._chain_id = (await self.status())["chain_id"]
-            headers.update(request_headers(self.signer, self._chain_id, method, target,
-                                           raw or b"", time.time_ns() // 1_000_000))
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.request_timeout_s))
+            sent.update(request_headers(self.signer, self._chain_id, method, target,
+                                        raw or b"", time.time_ns() // 1_000_000))
+        session = self._open()
         url = yarl.URL(self.base_url + target, encoded=True)  # sent as it was signed
         try:
-            async with self._session.request(method, url, data=raw, headers=headers,
-                                             ssl=self._ssl) as response:
+            async with session.request(method, url, data=raw, headers=sent,
+                                       ssl=self._ssl if self._ssl is not None else True
+                                       ) as response:
                 body = await response.read()
                 status = response.status
+        except aiohttp.ClientConnectorCertificateError as e:
+            raise LedgerError("node.tls_unverified",
+                              f"{self.base_url} presented a certificate that does not "
+                              f"verify: {e.certificate_error}; give a CA file for a private "
+                              "CA, or a network file that lists the node's key") from None
         except (aiohttp.ClientError, TimeoutError) as e:
             raise LedgerError("node.unreachable",
                               f"cannot reach {self.base_url}: {e}") from None
+        if as_bytes and status < 400:
+            return body
         try:
             answer = json.loads(body)
         except ValueError:
@@ -496,8 +510,16 @@ class AsyncClient:
             raise LedgerError(error["code"], error.get("message", ""))
         return answer
 
-    async def status(self) -> dict:
-        return await self._call("GET", "/v1/status")
+    async def read(self, read: Read, *args: Any, **kwargs: Any) -> Any:
+        """As `Client.read`."""
+        request = read.bind(args, kwargs)
+        if request.listing is not None:
+            while (page := request.listing.page_query()) is not None:
+                request.listing.take(await self._call(
+                    "GET", request.path, headers=request.headers, **request.query, **page))
+            return request.listing.result()
+        return await self._call("GET", request.path, headers=request.headers,
+                                as_bytes=read.raw, **request.query)
 
     # -------------------------------------------------------------- transactions
 
@@ -538,51 +560,17 @@ class AsyncClient:
         deadline = time.monotonic() + timeout_s
         while True:
             left_ms = max(0, min(POLL_MS, int((deadline - time.monotonic()) * 1000)))
-            done = settled(await self._call("GET", f"/v1/txs/{tx_id}",
-                                            wait_ms=left_ms or None))
+            done = settled(await self.tx(tx_id, wait_ms=left_ms))
             if done is not None:
                 return done
             if time.monotonic() >= deadline:
                 raise Pending(tx_id, timeout_s)
 
-    # -------------------------------------------------------------- reads
-
-    async def voucher(self, voucher_id: str) -> VoucherView:
-        return await self._call("GET", f"/v1/vouchers/{voucher_id}")
-
-    async def vouchers(self, holder: str, status: str | None = None,
-                       after: str | None = None, limit: int = 1000) -> VouchersPage:
-        """One page of the voucher states `holder` holds; `next` resumes it."""
-        return await self._call("GET", "/v1/vouchers", holder=holder, status=status,
-                                after=after, limit=limit)
-
-    async def member(self, address: str) -> Record:
-        return await self._call("GET", f"/v1/members/{address}")
-
-    async def members(self, role: str | None = None, after: str | None = None,
-                      limit: int = 1000) -> dict[str, Any]:
-        """One page of the members (with `role`: the active members holding it); `next`
-        resumes it."""
-        return await self._call("GET", "/v1/members", role=role, after=after, limit=limit)
-
-    async def debtor(self, address: str) -> Record:
-        return await self._call("GET", f"/v1/debtors/{address}")
-
-    async def pledge(self, pledge_id: str) -> Record:
-        return await self._call("GET", f"/v1/pledges/{pledge_id}")
-
-    async def transfer(self, transfer_id: str) -> Record:
-        return await self._call("GET", f"/v1/transfers/{transfer_id}")
-
-    async def obligation(self, obligation_id: str) -> Record:
-        return await self._call("GET", f"/v1/obligations/{obligation_id}")
-
     async def events(self, after: str | None = None, limit: int = EVENTS_PAGE,
                      wait_ms: int = 0) -> tuple[list[Event], str | None]:
         """As `Client.events`."""
         _, member = self._me()
-        page = await self._call("GET", "/v1/events", address=member.hex(), after=after,
-                                limit=limit, wait_ms=wait_ms or None)
+        page = await self.member_events(member.hex(), after, limit, wait_ms)
         return [event_of(e) for e in page["events"]], page["next"]
 
     async def follow_events(self, after: str | None = None,
@@ -598,4 +586,34 @@ class AsyncClient:
 
     async def prove(self, kind: str, record_id: str) -> Proved:
         """As `Client.prove` (its light client's urllib requests run in a thread)."""
-        return await asyncio.to_thread(self._sync.prove, kind, record_id)
+        async with self._proving:  # the light client it follows is one, and not shared
+            return await asyncio.to_thread(self._sync.prove, kind, record_id)
+
+
+# ------------------------------------------------------------------ the reads, from one table
+
+
+def _sync_read(read: Read) -> Any:
+    def method(self: Client, *args: Any, **kwargs: Any) -> Any:
+        return self.read(read, *args, **kwargs)
+    return _described(method, read)
+
+
+def _async_read(read: Read) -> Any:
+    async def method(self: AsyncClient, *args: Any, **kwargs: Any) -> Any:
+        return await self.read(read, *args, **kwargs)
+    return _described(method, read)
+
+
+def _described(method: Any, read: Read) -> Any:
+    method.__name__ = method.__qualname__ = read.name
+    method.__doc__ = read.doc or f"GET {read.path}."
+    method.__signature__ = read.signature
+    return method
+
+
+for _entry in READS:
+    # A read never hides a method written by hand (transact, events, prove...).
+    assert _entry.name not in vars(Client) and _entry.name not in vars(AsyncClient), _entry
+    setattr(Client, _entry.name, _sync_read(_entry))
+    setattr(AsyncClient, _entry.name, _async_read(_entry))

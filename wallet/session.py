@@ -253,7 +253,7 @@ class Wallet:
         readers = set(parties)
         keys: dict[bytes, bytes] = {}
         for role in documents.READER_ROLES:
-            for m in self.ledger.members(role=role):
+            for m in self.ledger.members(role=role)["members"]:
                 address = bytes.fromhex(m["address"])
                 readers.add(address)
                 keys[address] = bytes.fromhex(m.get("key") or m["address"])
@@ -328,7 +328,7 @@ class Wallet:
         """Your attachment `document`, opened (its label is in the envelope), or None if
         it is not attached. Only you can have attached under this id."""
         try:
-            found = self.client.document(document.hex())
+            found = self.ledger.document(document.hex())
         except LedgerError as e:
             if e.code == "not_found":
                 return None
@@ -340,13 +340,13 @@ class Wallet:
         """The contents of `document`, for a reader or a grantee (its grant carries the
         key): `document.not_reader` before megabytes are fetched."""
         me = self.address()
-        record = self.client.document(document.hex(), envelope=False)
+        record = self.ledger.document(document.hex(), envelope=False)
         if me.hex() not in record["readers"] and "grant" not in record:
             raise LedgerError("document.not_reader",
                               f"{me.hex()} is not a recipient of document {document.hex()}: "
                               "it was sealed to its parties, the agency and the regulators, "
                               "and nobody granted you access")
-        return open_document(document, self.client.document(document.hex()), self.key(),
+        return open_document(document, self.ledger.document(document.hex()), self.key(),
                              self.address())
 
 

@@ -123,7 +123,7 @@ def credit_delist(w: Wallet, debtor: str, reason: str, out: Path | None,
 @pass_wallet
 def credit_show(w: Wallet, debtor: str) -> None:
     """DEBTOR's issuance limit and its use, its listing and its standing."""
-    found = w.client.credit_debtor(address_of(w, debtor).hex())
+    found = w.ledger.credit_debtor(address_of(w, debtor).hex())
 
     def show(console: Console) -> None:
         limit = found["limit"]
@@ -155,7 +155,7 @@ def credit_show(w: Wallet, debtor: str) -> None:
 def credit_exposure(w: Wallet, debtor: str, funder: str | None) -> None:
     """A funder's exposure to DEBTOR (pledged to it plus held by it) and its limit."""
     who = address_of(w, funder) if funder else w.address()
-    found = w.client.credit_exposure(who.hex(), address_of(w, debtor).hex())
+    found = w.ledger.credit_exposure(who.hex(), address_of(w, debtor).hex())
 
     def show(console: Console) -> None:
         limit = found["limit"]
@@ -173,7 +173,7 @@ def credit_exposure(w: Wallet, debtor: str, funder: str | None) -> None:
 @pass_wallet
 def credit_blacklist(w: Wallet, every: bool) -> None:
     """The blacklist (失信名单): the debtors listed now, and why."""
-    found = w.client.blacklist("any" if every else "listed")
+    found = w.ledger.blacklist("any" if every else "listed")
 
     def table(console: Console) -> None:
         t = Table(fixed("debtor"), "status", fixed("since"), "reason")

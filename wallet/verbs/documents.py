@@ -63,7 +63,7 @@ def document_show(w: Wallet, document: str) -> None:
     """Who attached DOCUMENT, its parties and readers, whether you are one (with --key),
     and to a reader its label and the sha256 of its contents."""
     digest = document_id(w, document)
-    found = w.client.document(digest.hex(), envelope=False)
+    found = w.ledger.document(digest.hex(), envelope=False)
     me = w.address().hex() if w.key_path else None
     view = {**found, "you_are_reader": None if me is None else
             me in found["readers"] or "grant" in found}
@@ -114,7 +114,7 @@ def document_grant(w: Wallet, document: str, to: str, voucher: str, out: Path | 
     Revoking it later stops nodes serving the grantee: what it read is not taken back."""
     digest = document_id(w, document)
     grantee = address_of(w, to)
-    body = grant_body(digest, w.client.document(digest.hex()), w.key(),
+    body = grant_body(digest, w.ledger.document(digest.hex()), w.key(),
                       record_id(w, "voucher", voucher), grantee, w.address(),
                       w.signing_key_of(grantee))
     w.transact("document", "grant", body, out, expires_in)
@@ -146,12 +146,12 @@ def document_grants(w: Wallet, document: str | None, grantee: str | None,
     if document is not None:
         if grantee is not None:
             raise click.UsageError("give DOCUMENT or --grantee, not both")
-        found = w.client.document_grants(document_id(w, document).hex())
+        found = w.ledger.document_grants(document_id(w, document).hex())
         if status is not None:
             found["grants"] = [g for g in found["grants"] if g["status"] == status]
     else:
         who = address_of(w, grantee).hex() if grantee else w.address().hex()
-        found = w.client.grants(who, status)
+        found = w.ledger.grants(who, status)
 
     def table(console: Console) -> None:
         t = Table("document", "grantee", "granted by", "voucher", "status", "granted")

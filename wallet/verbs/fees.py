@@ -59,10 +59,10 @@ def fees_paid(w: Wallet, member_address: str, amount: str, reference: str, out: 
 @pass_wallet
 def fees_show(w: Wallet, member_address: str | None) -> None:
     """The fee schedule, and MEMBER's fee account (default: yours, with --key)."""
-    schedule = w.client.fee_schedule()
+    schedule = w.ledger.fee_schedule()
     member = (address_of(w, member_address) if member_address
               else w.address() if w.key_path else None)
-    account = None if member is None else w.client.fee_account(member.hex())
+    account = None if member is None else w.ledger.fee_account(member.hex())
 
     def show(console: Console) -> None:
         console.print(f"fee schedule: transfers {schedule['transfer_bp']} bp, pledges "

@@ -77,8 +77,8 @@ def _to(r: dict) -> str:
 def finance_requests(w: Wallet, status: str | None) -> None:
     """Your requests (made, addressed to you, or answered by you) and the open requests
     to every funder that you may answer."""
-    mine = w.client.financing_requests(party=w.address().hex(), status=status)
-    to_all = w.client.financing_requests(status=status) if status in (None, "open") \
+    mine = w.ledger.financing_requests(party=w.address().hex(), status=status)
+    to_all = w.ledger.financing_requests(status=status) if status in (None, "open") \
         else {"requests": []}
     seen = {r["id"] for r in mine["requests"]}
     rows = mine["requests"] + [r for r in to_all["requests"] if r["id"] not in seen]
@@ -116,7 +116,7 @@ def describe_answer(a: dict) -> str:
 def finance_show(w: Wallet, request: str) -> None:
     """A request with the answers you may read (the holder reads every one, a funder its
     own)."""
-    r = w.client.financing_request(request_id(w, request).hex())
+    r = w.ledger.financing_request(request_id(w, request).hex())
 
     def show(console: Console) -> None:
         console.print(
@@ -148,7 +148,7 @@ def finance_quote(w: Wallet, request: str, amount: str, rate: str, term_days: in
                   expires_in: int | None) -> None:
     """Quote on REQUEST as a funder; a quote you make again replaces your earlier one."""
     asked = request_id(w, request)
-    found = w.client.financing_request(asked.hex())
+    found = w.ledger.financing_request(asked.hex())
     warn_if_listed(w, found["debtor"])
     expires_ms = parse_due(expires) if expires is not None else found["open_until_ms"]
     body = financing.Quote(w.address(), asked, parse_yuan(amount), parse_percent(rate),
@@ -182,11 +182,11 @@ def finance_withdraw(w: Wallet, request: str, out: Path | None,
 
 def find_quote(w: Wallet, quote_id: bytes) -> dict:
     """Your open requests' answer `quote_id`, as the node shows it to you."""
-    mine = w.client.financing_requests(party=w.address().hex(), status="open")
+    mine = w.ledger.financing_requests(party=w.address().hex(), status="open")
     for r in mine["requests"]:
         if r["holder"] != w.address().hex():
             continue
-        for a in w.client.financing_request(r["id"])["answers"]:
+        for a in w.ledger.financing_request(r["id"])["answers"]:
             if a["id"] == quote_id.hex():
                 return a
     raise LedgerError("wallet.unknown_quote",
@@ -212,7 +212,7 @@ def finance_accept(w: Wallet, quote: str, contract_ref: str, filing_no: str | No
     the pledge's 中登网 registration, or for a sale the transfer's (转让登记)."""
     quote_id = record_id(w, "financing_answer", quote)
     found = find_quote(w, quote_id)
-    warn_if_listed(w, w.client.financing_request(found["request"])["debtor"])
+    warn_if_listed(w, w.ledger.financing_request(found["request"])["debtor"])
     body = financing.Accept(w.address(), bytes.fromhex(found["funder"]), quote_id, contract_ref,
                             parse_filing(filing_no, filing_from, filing_until),
                             tuple(record_id(w, "document", d) for d in document_ids))

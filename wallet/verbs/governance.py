@@ -57,7 +57,7 @@ def activate(w: Wallet, contract: str, version: int, from_height: int, out: Path
             "wallet.unknown_version",
             f"this wallet's release does not run {contract} v{version}, so it cannot say "
             "which code the chain would run: activate it from the release that adds it")
-    _check_height(w.client.status(), from_height)
+    _check_height(w.ledger.status(), from_height)
     if not w.as_json:
         click.echo(f"activating {contract} v{version} (code hash {runs.code_hash.hex()}, "
                    f"as this release runs it) from height {from_height}", err=True)
@@ -81,7 +81,7 @@ def protocol(w: Wallet, version: int, from_height: int, out: Path | None,
             "wallet.unknown_version",
             f"this wallet's release runs protocol version {PROTOCOL_VERSION}, not "
             f"{version}: activate it from a release that runs it")
-    _check_height(w.client.status(), from_height)
+    _check_height(w.ledger.status(), from_height)
     body = rules.ActivateProtocol(w.address(), version, from_height)
     w.transact("governance", "activate_protocol", body, out, expires_in)
 
@@ -91,7 +91,7 @@ def protocol(w: Wallet, version: int, from_height: int, out: Path | None,
 def show(w: Wallet) -> None:
     """The contract and protocol versions in force for the next block, those scheduled
     for later heights, and what the node's own release lacks (from its /v1/status)."""
-    status = w.client.status()
+    status = w.ledger.status()
     view = {"height": status["height"], "protocol": status.get("protocol"),
             "contracts": status.get("contracts", []),
             "contracts_scheduled": status.get("contracts_scheduled", []),

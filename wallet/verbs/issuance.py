@@ -107,7 +107,7 @@ def applications(w: Wallet, creditor: str | None, debtor: str | None) -> None:
     """Issuance applications by creditor or by debtor (default: you as creditor)."""
     if creditor is None and debtor is None:
         creditor = w.address().hex()
-    found = w.client.applications(creditor, debtor)
+    found = w.ledger.applications(creditor, debtor)
 
     def table(console: Console) -> None:
         t = Table("application", "creditor", "debtor",

@@ -50,7 +50,7 @@ def address(w: Wallet) -> None:
 @pass_wallet
 def status(w: Wallet) -> None:
     """The node's chain, height and state root."""
-    s = w.client.status()
+    s = w.ledger.status()
     w.emit(s, lambda c: c.print(f"{s['chain_id']} height {s['height']} ledger time "
                                 f"{show_time(s['time_ms'])} node {s['node']} ({s['role']}) "
                                 f"state root {s['state_root']}", soft_wrap=True))

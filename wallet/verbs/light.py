@@ -38,10 +38,10 @@ def trust(w: Wallet, genesis_id: str, trust_file: Path | None, replace: bool) ->
         raise LedgerError("wallet.trusts_another", f"{path} trusts genesis "
                           f"{light.genesis_id.hex()}; give --replace to trust {genesis_id}")
     if light is None or light.genesis_id != wanted:
-        light = start(w.client, wanted)
+        light = start(w.ledger, wanted)
         write_light(path, light)
-    f = Follower(w.client, path, light)
-    trusted = f.advance_to(w.client.status()["height"])
+    f = Follower(w.ledger, path, light)
+    trusted = f.advance_to(w.ledger.status()["height"])
     view = {"trust_file": str(path), "genesis_id": wanted.hex(), "chain_id": trusted.chain_id,
             "height": trusted.height, "block_id": block_id(trusted.header).hex(),
             "headers_checked": f.checked}
@@ -95,5 +95,5 @@ def verify(w: Wallet, voucher: str, trust_file: Path | None) -> None:
     against the state root of a header this wallet verified from the genesis. Exit 0 when
     every proof holds (a voucher absent, consumed or cancelled is reported so, proven);
     3 with the proof.* code when one does not."""
-    proof = prove_voucher(w.client, follower(w, trust_file), voucher_id(w, voucher))
+    proof = prove_voucher(w.ledger, follower(w, trust_file), voucher_id(w, voucher))
     w.emit(proof_view(proof), lambda c: show_proof(c, proof))

@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from contracts import membership
-from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair, parse_hash
 from contracts.ledger import sign_transaction
@@ -183,7 +182,7 @@ def member() -> None:
 
 def record_of(w: Wallet, address: bytes) -> membership.Member:
     """The member at `address` as the node shows it to this wallet's key."""
-    view = w.client.member(address.hex())
+    view = w.ledger.member(address.hex())
     identity = view.get("identity")
     if identity is None:
         return membership.Member(address, view["name"], tuple(view["roles"]), view["status"],
@@ -203,7 +202,7 @@ def record_of(w: Wallet, address: bytes) -> membership.Member:
 def show(w: Wallet, member_address: str) -> None:
     """A member's name, roles, status, key and legal identity (contacts, legal
     representative and review documents only for itself, the agency and regulators)."""
-    m = w.client.member(address_of(w, member_address).hex())
+    m = w.ledger.member(address_of(w, member_address).hex())
 
     def human(c) -> None:
         c.print(f"{m['name']}  roles {', '.join(m['roles'])}  {m['status']}")
@@ -273,7 +272,7 @@ def rotate_key(w: Wallet, new_key_out: Path, expires_in: int | None, yes: bool) 
     old = w.key()
     write_key_store(new_key_out, new, f"member {address.hex()[:16]}", member=address)
     signed = sign_transaction(sign_transaction(tx, old), new)
-    tx_id = w.client.submit(encode(signed))["id"]
+    tx_id = w.ledger.submit(signed, wait=False).tx_id
     try:
         view = w.wait_committed(tx_id)
     except LedgerError as e:

@@ -49,8 +49,8 @@ def short(hex_text: str) -> str:
 def nodes_list(w: Wallet) -> None:
     """Validators in force and coming, observers, and the proposals pending with the
     power their approvals hold."""
-    registry = w.client.nodes()
-    proposals = w.client.node_proposals()
+    registry = w.ledger.nodes()
+    proposals = w.ledger.node_proposals()
     data = {**registry, "proposals": proposals["proposals"]}
 
     def show(c: Console) -> None:
@@ -84,7 +84,7 @@ def nodes_list(w: Wallet) -> None:
 def propose(w: Wallet, change: nodes.Change, expires_days: int, out: Path | None,
             expires_in: int | None) -> None:
     """The agency's proposal of `change`; its id is the transaction's id."""
-    status = w.client.status()
+    status = w.ledger.status()
     body = nodes.Propose(w.address(), change, status["time_ms"] + expires_days * DAY_MS)
     w.transact("nodes", "propose", body, out, expires_in)
 

@@ -102,7 +102,7 @@ def obligation_retract(w: Wallet, obligation: str, out: Path | None,
 def parties(w: Wallet, obligation: str) -> tuple[bytes, bytes, bytes]:
     """The obligation's id, creditor and debtor, as the node records them."""
     oid = obligation_id(w, obligation)
-    found = w.client.obligation(oid.hex())
+    found = w.ledger.obligation(oid.hex())
     return oid, bytes.fromhex(found["creditor"]), bytes.fromhex(found["debtor"])
 
 
@@ -172,7 +172,7 @@ def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
     """Obligations by creditor or by debtor (default: what you owe and what you are owed)."""
     which = one_of(creditor=creditor, debtor=debtor)
     if which is not None:
-        found = w.client.obligations(**{which[0]: address_of(w, which[1]).hex()}, status=status)
+        found = w.ledger.obligations(**{which[0]: address_of(w, which[1]).hex()}, status=status)
 
         def table(console: Console) -> None:
             console.print(obligation_table(found["obligations"]))
@@ -182,8 +182,8 @@ def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
         w.emit(found, table)
         return
     me = w.address().hex()
-    owe = w.client.obligations(debtor=me, status=status)
-    owed = w.client.obligations(creditor=me, status=status)
+    owe = w.ledger.obligations(debtor=me, status=status)
+    owed = w.ledger.obligations(creditor=me, status=status)
 
     def tables(console: Console) -> None:
         for title, found in (("you owe", owe), ("owed to you", owed)):

@@ -132,7 +132,7 @@ def product_amend(w: Wallet, product_id: str, recourse: str | None, term: str | 
                   out: Path | None, expires_in: int | None) -> None:
     """Amend the terms of your product PRODUCT_ID (each one not given stays)."""
     pid = record_id(w, "product", product_id)
-    listed = w.client.product(pid.hex())
+    listed = w.ledger.product(pid.hex())
     current = listed["terms"]
     if recourse is not None and listed["kind"] != "factoring":
         raise click.UsageError("--recourse is a term of factoring, not of a pledge loan")
@@ -163,7 +163,7 @@ def product_withdraw(w: Wallet, product_id: str, out: Path | None,
 def product_list(w: Wallet, funder: str | None, kind: str | None, status: str,
                  every: bool) -> None:
     """Funders' products, every member's to read."""
-    found = w.client.products(funder=address_of(w, funder).hex() if funder else None,
+    found = w.ledger.products(funder=address_of(w, funder).hex() if funder else None,
                               kind=kind, status=None if every else status)
 
     def table(console: Console) -> None:
@@ -189,7 +189,7 @@ def product_list(w: Wallet, funder: str | None, kind: str | None, status: str,
 @pass_wallet
 def product_show(w: Wallet, product_id: str) -> None:
     """A product: its funder, kind and terms."""
-    p = w.client.product(record_id(w, "product", product_id).hex())
+    p = w.ledger.product(record_id(w, "product", product_id).hex())
 
     def show(console: Console) -> None:
         ref = p["terms"]["terms_ref"]

@@ -48,7 +48,7 @@ def vouchers(w: Wallet, holder: str | None, debtor: str | None, status: str | No
     """Voucher states by holder or by debtor."""
     if holder is None and debtor is None:
         holder = w.address().hex()
-    found = w.client.vouchers(holder, debtor, status=status)
+    found = w.ledger.vouchers(holder, debtor, status=status)
 
     def table(console: Console) -> None:
         console.print(voucher_table(found["vouchers"]))
@@ -66,13 +66,13 @@ def outstanding(w: Wallet, holder: str | None, debtor: str | None) -> None:
     which = one_of(holder=holder, debtor=debtor) or ("holder", w.address().hex())
     who = address_of(w, which[1]).hex()
     if which[0] == "holder":
-        totals = w.client.holder(who)
-        live = w.client.vouchers(holder=who, status="active")
+        totals = w.ledger.holder(who)
+        live = w.ledger.vouchers(holder=who, status="active")
         headline = (f"{short(bytes.fromhex(who))} holds {yuan(totals['held_fen'])} in "
                     f"{totals['live_parts']} live parts")
     else:
-        totals = w.client.debtor(who)
-        live = w.client.vouchers(debtor=who, status="active")
+        totals = w.ledger.debtor(who)
+        live = w.ledger.vouchers(debtor=who, status="active")
         headline = (f"{short(bytes.fromhex(who))} owes {yuan(totals['outstanding_fen'])} "
                     f"outstanding of {yuan(totals['issued_fen'])} issued on "
                     f"{totals['vouchers_issued']} vouchers")
@@ -99,7 +99,7 @@ def voucher_label(v: dict, bold: bool = False) -> str:
 @pass_wallet
 def lineage(w: Wallet, voucher: str) -> None:
     """VOUCHER's ancestors back to its issue, and every part descended from it, as a tree."""
-    found = w.client.lineage(voucher_id(w, voucher).hex())
+    found = w.ledger.lineage(voucher_id(w, voucher).hex())
 
     def add(parent: Tree, entries: list[dict]) -> None:
         for entry in entries:
@@ -146,7 +146,7 @@ def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | N
     a pledge you are no party to shows as its public notice (no loan: "–")."""
     which = one_of(voucher=voucher, origin=origin, pledgor=pledgor, debtor=debtor,
                    bank=bank) or ("bank", w.address().hex())
-    found = w.client.pledges(**{which[0]: filter_id(w, *which).hex()})
+    found = w.ledger.pledges(**{which[0]: filter_id(w, *which).hex()})
 
     def loan(p: dict, show: Callable[[dict], str]) -> str:
         return "–" if p.get("notice") else show(p)
@@ -170,7 +170,7 @@ def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | N
 def commitments(w: Wallet, voucher: str | None, acquirer: str | None) -> None:
     """Acquisition commitments by voucher or by acquirer."""
     which = one_of(voucher=voucher, acquirer=acquirer) or ("acquirer", w.address().hex())
-    found = w.client.commitments(**{which[0]: filter_id(w, *which).hex()})
+    found = w.ledger.commitments(**{which[0]: filter_id(w, *which).hex()})
     w.emit(found, listing_verb(
         found, "commitments",
         ["commitment", "acquirer", "voucher", money("per ¥10,000"),
@@ -186,7 +186,7 @@ def commitments(w: Wallet, voucher: str | None, acquirer: str | None) -> None:
 @pass_wallet
 def offers(w: Wallet, debtor: str | None) -> None:
     """A debtor's offers of assets and consumption."""
-    found = w.client.offers(debtor=(address_of(w, debtor) if debtor else w.address()).hex())
+    found = w.ledger.offers(debtor=(address_of(w, debtor) if debtor else w.address()).hex())
     w.emit(found, listing_verb(
         found, "offers", ["offer", "debtor", "kind", "description", money("price"), "status"],
         lambda o: [o["id"][:10], addr(o["debtor"]), o["kind"], escape(o["description"]),
@@ -197,7 +197,7 @@ def standing_verb(name: str, doc: str) -> None:
     @click.option("--debtor", help="a debtor's address (default: every debtor)")
     @pass_wallet
     def verb(w: Wallet, debtor: str | None) -> None:
-        found = w.client.vouchers(debtor=None if debtor is None else address_of(w, debtor).hex(),
+        found = w.ledger.vouchers(debtor=None if debtor is None else address_of(w, debtor).hex(),
                                   status="active", standing=name)
 
         def table(console: Console) -> None:
@@ -219,7 +219,7 @@ standing_verb("extended", "Live vouchers whose due date moved by their extension
 @pass_wallet
 def record(w: Wallet, debtor: str) -> None:
     """A debtor's record: what it issued and owes, confirmation delays, overdue and extended."""
-    r = w.client.debtor(address_of(w, debtor).hex())
+    r = w.ledger.debtor(address_of(w, debtor).hex())
 
     def show(console: Console) -> None:
         delay = r.get("average_confirmation_delay_ms")
@@ -245,7 +245,7 @@ def record(w: Wallet, debtor: str) -> None:
 def redemptions(w: Wallet, holder: str | None, debtor: str | None) -> None:
     """Redemption requests by holder or by debtor."""
     which = one_of(holder=holder, debtor=debtor) or ("holder", w.address().hex())
-    found = w.client.redemptions(**{which[0]: address_of(w, which[1]).hex()})
+    found = w.ledger.redemptions(**{which[0]: address_of(w, which[1]).hex()})
     w.emit(found, listing_verb(
         found, "redemptions",
         ["request", "voucher", "holder", "debtor", "offer", money("price"), money("reduced"),
@@ -272,7 +272,7 @@ def events(w: Wallet, who: str | None, after: str | None, limit: int, follow: bo
     """The events addressed to a member: transfers it is party to, pledges, due dates..."""
     address = (address_of(w, who) if who else w.address()).hex()
     if not follow:
-        found = w.client.events(address, after, limit)
+        found = w.ledger.member_events(address, after, limit)
 
         def lines(console: Console) -> None:
             for e in found["events"]:
@@ -285,7 +285,7 @@ def events(w: Wallet, who: str | None, after: str | None, limit: int, follow: bo
     cursor = after
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends following, as asked for
         while True:
-            found = w.client.events(address, cursor, limit, wait_ms=25_000)
+            found = w.ledger.member_events(address, cursor, limit, wait_ms=25_000)
             for e in found["events"]:
                 click.echo(json.dumps(e, ensure_ascii=False) if w.as_json else event_line(e))
                 cursor = e["cursor"]
@@ -302,5 +302,5 @@ def tx() -> None:
 def tx_show(w: Wallet, tx_id: str) -> None:
     """A transaction's status, block and result. TX_ID: its whole id, or its first 8 or
     more hex digits (of a transaction you may read)."""
-    view = w.client.tx(record_id(w, "transaction", tx_id).hex())
+    view = w.ledger.tx(record_id(w, "transaction", tx_id).hex())
     w.emit(view, lambda c: show_tx(c, view))

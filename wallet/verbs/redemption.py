@@ -58,7 +58,7 @@ def offer_change(w: Wallet, offer_id: str, description: str | None, price: str |
                  out: Path | None, expires_in: int | None) -> None:
     """Change the description or price of your offer OFFER_ID."""
     oid = record_id(w, "offer", offer_id)
-    listed = w.client.offer(oid.hex()) if description is None or price is None else {}
+    listed = w.ledger.offer(oid.hex()) if description is None or price is None else {}
     body = redemption.Change(
         w.address(), oid, listed["description"] if description is None else description,
         listed["price_fen"] if price is None else parse_yuan(price))
@@ -92,10 +92,10 @@ def redeem_verb(w: Wallet, voucher: str, offer_id: str, price: str | None,
         documents.check_size(path.stat().st_size)
     oid = record_id(w, "offer", offer_id)
     vid = voucher_id(w, voucher)
-    price_fen = w.client.offer(oid.hex())["price_fen"] if price is None else parse_yuan(price)
+    price_fen = w.ledger.offer(oid.hex())["price_fen"] if price is None else parse_yuan(price)
     attached: list[dict] = []
     if document_files or document_labels:
-        debtor = bytes.fromhex(w.client.voucher(vid.hex())["debtor"])
+        debtor = bytes.fromhex(w.ledger.voucher(vid.hex())["debtor"])
         attached = w.attach_documents(document_files, document_labels, (w.address(), debtor),
                                       expires_in, wait=out is not None)
     body = redemption.Ask(w.address(), vid, oid, price_fen, optional_address(w, pledgee),

@@ -45,7 +45,7 @@ def amend_verb(w: Wallet, pledge_id: str, secured: str | None, loan: str | None,
                out: Path | None, expires_in: int | None) -> None:
     """Amend pledge PLEDGE_ID: what you give changes, the rest stays as the registry holds
     it (read from the node). Pledgor and bank sign, so draft it with --out."""
-    current = w.client.pledge(_pledge_id(w, pledge_id).hex())
+    current = w.ledger.pledge(_pledge_id(w, pledge_id).hex())
     filing = parse_filing(filing_no, filing_from, filing_until)
     if no_filing and filing is not None:
         raise LedgerError("wallet.bad_option", "give a new filing or --no-filing, not both")
@@ -73,7 +73,7 @@ def renew_verb(w: Wallet, pledge_id: str, loan_due: str, loan_ref: str, out: Pat
                expires_in: int | None) -> None:
     """Renew the loan pledge PLEDGE_ID secures (续贷): a new loan, due later, on the same
     pledge. Pledgor and bank sign, so draft it with --out."""
-    current = w.client.pledge(_pledge_id(w, pledge_id).hex())
+    current = w.ledger.pledge(_pledge_id(w, pledge_id).hex())
     body = pledge.Renew(parse_address(current["pledgor"]), parse_address(current["bank"]),
                         _pledge_id(w, pledge_id), parse_due(loan_due), loan_ref)
     w.transact("pledge", "renew", body, out, expires_in)
@@ -146,7 +146,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
     if check_file is not None:
         raw = check_file.read_bytes()
         answer = registry_query.verify_certificate(
-            raw, chain_id or w.client.status()["chain_id"], trusted)
+            raw, chain_id or w.ledger.status()["chain_id"], trusted)
         checked = "signature and index proofs hold"
     else:
         which = one_of(pledgor=pledgor, debtor=debtor, voucher=voucher, origin=origin)
@@ -154,11 +154,11 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
             raise LedgerError("wallet.one_filter",
                               "give one of --pledgor, --debtor, --voucher, --origin")
         key = filter_id(w, *which)
-        view = w.client.pledge_certificate(
+        view = w.ledger.pledge_certificate(
             **{which[0]: key.hex()}, status=status,
             after=None if after is None else hex32(after, "--after").hex())
         raw = bytes.fromhex(view["certificate"])
-        status_view = w.client.status()
+        status_view = w.ledger.status()
         answer = registry_query.verify_certificate(
             raw, status_view["chain_id"], trusted or {parse_address(status_view["address"])})
         checked = "signature and index proofs hold"

@@ -66,12 +66,12 @@ def report_verb(w: Wallet, period: str, by: str, member: str | None, fmt: str,
     if fmt in ("csv", "xlsx"):
         if out is None:
             raise LedgerError("wallet.bad_option", f"--format {fmt} writes a file: give --out")
-        data = w.client.report_file(period, by, fmt, who)
+        data = w.ledger.report_file(period, by, fmt, who)
         write_private(out, data)
         w.emit({"out": str(out), "format": fmt, "bytes": len(data)},
                lambda c: c.print(f"wrote {out} ({fmt}, {len(data)} bytes)"))
         return
-    report = w.client.report(period, by, who)
+    report = w.ledger.report(period, by, who)
     if out is not None:
         import json
 

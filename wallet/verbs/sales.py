@@ -45,7 +45,7 @@ def price_text(face_fen: int, rate_bp: int, days: int, valid_until_ms: int) -> s
 def priced(w: Wallet, face_fen: int, rate_bp: int, due_ms: int) -> tuple[int, int]:
     """The price of `face_fen` due at `due_ms` at `rate_bp`, counted from the node's latest
     block (the ledger counts from the block the sale lands in), and when it stops holding."""
-    now_ms = w.client.status()["time_ms"]
+    now_ms = w.ledger.status()["time_ms"]
     days = pricing.whole_days(now_ms, due_ms)
     if days == 0 and now_ms >= due_ms:
         raise LedgerError("sale.due", "the claim is due already: it is collected, not sold")
@@ -104,7 +104,7 @@ def sale_draft(w: Wallet, voucher: str, buyer: str, amount: str, rate: str, reco
     vid = record_id(w, "voucher", voucher)
     to = address_of(w, buyer)
     face_fen, rate_bp = parse_yuan(amount), parse_percent(rate)
-    price_fen, _ = priced(w, face_fen, rate_bp, w.client.voucher(vid.hex())["due_ms"])
+    price_fen, _ = priced(w, face_fen, rate_bp, w.ledger.voucher(vid.hex())["due_ms"])
     attached = w.attach_documents(document_files, document_labels, (w.address(), to),
                                   expires_in, wait=True)
     body = sale.Sell(w.address(), to, vid, face_fen, rate_bp, price_fen, RECOURSE[recourse],
@@ -132,7 +132,7 @@ def sale_draft_obligation(w: Wallet, obligation: str, buyer: str, amount: str, r
     oid = record_id(w, "obligation", obligation)
     to = address_of(w, buyer)
     face_fen, rate_bp = parse_yuan(amount), parse_percent(rate)
-    price_fen, _ = priced(w, face_fen, rate_bp, w.client.obligation(oid.hex())["due_ms"])
+    price_fen, _ = priced(w, face_fen, rate_bp, w.ledger.obligation(oid.hex())["due_ms"])
     attached = w.attach_documents(document_files, document_labels, (w.address(), to),
                                   expires_in, wait=True)
     body = sale.SellObligation(w.address(), to, oid, face_fen, rate_bp, price_fen,
@@ -166,7 +166,7 @@ def describe(s: dict) -> str:
 @pass_wallet
 def sale_show(w: Wallet, sale_id: str) -> None:
     """A sale you are seller, buyer or debtor of."""
-    s = w.client.sale(record_id(w, "claim_sale", sale_id).hex())
+    s = w.ledger.sale(record_id(w, "claim_sale", sale_id).hex())
 
     def show(console: Console) -> None:
         status = s["status"] if s["returned"] is None else \
@@ -198,7 +198,7 @@ def sales_group() -> None:
 def sales_list(w: Wallet, party: str | None, role: str | None, status: str | None) -> None:
     """Sales of claims to funders a party is seller, buyer or debtor of."""
     who = address_of(w, party) if party else w.address()
-    found = w.client.sales(who.hex(), role=role, status=status)
+    found = w.ledger.sales(who.hex(), role=role, status=status)
 
     def table(console: Console) -> None:
         t = Table("sale", fixed("kind"), "seller", "buyer", "debtor", money("face"),

@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import setoff
-from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.ledger import sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS
@@ -57,7 +56,7 @@ def setoff_limit(w: Wallet, max_yuan: str | None, opt_out: bool, no_limit: bool,
     if len(chosen) > 1:
         raise LedgerError("wallet.one_limit", "give one of --max, --opt-out and --no-limit")
     if not chosen:
-        limit = w.client.setoff_limit(w.address().hex())
+        limit = w.ledger.setoff_limit(w.address().hex())
         w.emit(limit, lambda c: c.print(limit_text(limit)))
         return
     max_fen = None if max_yuan is None else parse_yuan(max_yuan)
@@ -135,7 +134,7 @@ def run_rows(plan: dict) -> list[tuple[str, str]]:
 @pass_wallet
 def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
     """The optimal set-off of the debts now, and the rounds it would propose."""
-    plan = w.client.setoff_plan(exclusions(w, exclude))
+    plan = w.ledger.setoff_plan(exclusions(w, exclude))
     w.emit(plan, lambda c: show_plan(c, plan))
 
 
@@ -150,14 +149,14 @@ def setoff_plan(w: Wallet, exclude: tuple[str, ...]) -> None:
 @pass_wallet
 def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: int | None) -> None:
     """As the agency, propose the plan's rounds: one transaction per round."""
-    plan = w.client.setoff_plan(exclusions(w, exclude))
+    plan = w.ledger.setoff_plan(exclusions(w, exclude))
     if plan.get("run", {}).get("batches"):
         # The rounds are the optimum of what the run leaves; proposed first, they would
         # lock debts the run's batches reduce.
         raise LedgerError("wallet.run_first", "the plan holds a run over the debts of members "
                           "with a mandate: execute it with `setoff run` first, then propose "
                           "the rounds for the rest")
-    status = w.client.status()
+    status = w.ledger.status()
     deadline_ms = status["time_ms"] + hours * 3_600_000
     me = w.signer()
     proposed: list[dict] = []
@@ -210,7 +209,7 @@ def setoff_mandate(w: Wallet, max_yuan: str | None, until: str | None, revoke: b
                    expires_in)
         return
     if max_yuan is None and until is None:
-        found = w.client.setoff_mandates(w.address().hex())
+        found = w.ledger.setoff_mandates(w.address().hex())
         w.emit(found, lambda c: c.print(mandates_text(found)))
         return
     if max_yuan is None or until is None:
@@ -247,8 +246,8 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     """As the agency, execute the plan's run over the debts of members with a mandate:
     open a run (or continue the open one), submit its batches (each a circulation, so every
     prefix keeps each net position), wait for them to commit, and close it."""
-    plan = w.client.setoff_plan(exclusions(w, exclude), run_batches=True)
-    status = w.client.status()
+    plan = w.ledger.setoff_plan(exclusions(w, exclude), run_batches=True)
+    status = w.ledger.status()
     me = w.signer()
     batches = plan["run_batches"]
     run_id = plan["run"]["open_run"]
@@ -258,7 +257,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
                               plan["total_fen"], plan["bound_fen"])
         run_id = w.commit(sign_transaction(
             w.new_transaction("setoff", "open_run", body, expires_in, status), me))["id"]
-    first = w.client.setoff_run(run_id)["next_batch_no"] if run_id else 0
+    first = w.ledger.setoff_run(run_id)["next_batch_no"] if run_id else 0
     results: list[dict] = []
     pending: list[tuple[int, str, int]] = []
 
@@ -283,7 +282,7 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
         body = setoff.RunBatch(w.address(), bytes.fromhex(run_id), number, reductions)
         tx = sign_transaction(w.new_transaction("setoff", "run_batch", body, expires_in,
                                                 status), me)
-        pending.append((number, w.client.submit(encode(tx))["id"],
+        pending.append((number, w.ledger.submit(tx, wait=False).tx_id,
                         sum(r.amount_fen for r in reductions)))
         if len(pending) >= window:
             settle()
@@ -291,8 +290,8 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     if run_id is not None and batches:
         w.commit(sign_transaction(w.new_transaction(
             "setoff", "close_run", setoff.CloseRun(w.address(), bytes.fromhex(run_id)),
-            expires_in, w.client.status()), me))
-    run = w.client.setoff_run(run_id) if run_id else None
+            expires_in, w.ledger.status()), me))
+    run = w.ledger.setoff_run(run_id) if run_id else None
     result = {"plan": {k: v for k, v in plan.items() if k != "run_batches"}, "run": run,
               "batches": results}
 
@@ -339,7 +338,7 @@ def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
     """Set-off rounds concerning you (or --member), and what each asks of you."""
     who = (address_of(w, member).hex() if member
            else w.address().hex() if w.key_path or not only_open else None)
-    found = w.client.setoff_rounds(member=who, status="open" if only_open else None)
+    found = w.ledger.setoff_rounds(member=who, status="open" if only_open else None)
 
     def table(console: Console) -> None:
         t = Table(fixed("round"), fixed("id"), "status", fixed("consent by"), money("clears"),
@@ -360,7 +359,7 @@ def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
 @pass_wallet
 def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
     """ROUND's result: cleared, remaining, bound, its legs, and who has yet to consent."""
-    r = w.client.setoff_round(round_id(w, round_).hex(),
+    r = w.ledger.setoff_round(round_id(w, round_).hex(),
                               None if member is None else address_of(w, member).hex())
 
     def show(console: Console) -> None:

@@ -62,7 +62,7 @@ def freeze(w: Wallet, voucher: str, amount: str | None, order_ref: str,
     court order: a part is split off first, the rest keeps moving; the frozen state moves
     in no way until unfrozen. Its holder, debtor and bank are told."""
     vid = record_id(w, "voucher", voucher)
-    amount_fen = parse_yuan(amount) if amount else w.client.voucher(vid.hex())["amount_fen"]
+    amount_fen = parse_yuan(amount) if amount else w.ledger.voucher(vid.hex())["amount_fen"]
     body = supervision.Freeze(w.address(), vid, amount_fen, order_ref,
                               digest_of(order_file, order_sha256, "court order"))
     w.transact("supervision", "freeze", body, out, expires_in)
@@ -109,7 +109,7 @@ def void(w: Wallet, voucher: str, reason: str, agreed: bool, document: Path | No
             raise click.UsageError("an agreed voiding is co-signed by the creditor and the "
                                    "debtor: give --out FILE, have each `sign FILE`, then "
                                    "`submit FILE`")
-        issued = w.client.voucher(origin.hex())
+        issued = w.ledger.voucher(origin.hex())
         body = supervision.VoidAgreed(w.address(), bytes.fromhex(issued["holder"]),
                                       bytes.fromhex(issued["debtor"]), origin, reason, digest)
         w.transact("supervision", "void_agreed", body, out, expires_in)
@@ -135,7 +135,7 @@ def freezes_list(w: Wallet, party: str | None, voucher: str | None, everyone: bo
                  status: str | None) -> None:
     """Freeze orders you may read."""
     who = None if voucher or everyone else (address_of(w, party) if party else w.address())
-    found = w.client.freezes(party=who.hex() if who else None,
+    found = w.ledger.freezes(party=who.hex() if who else None,
                              voucher=record_id(w, "voucher", voucher).hex() if voucher else None,
                              status=status)
 
@@ -210,7 +210,7 @@ def dispute_list(w: Wallet, party: str | None, subject: str | None, everyone: bo
                  status: str | None) -> None:
     """Disputes you may read."""
     who = None if subject or everyone else (address_of(w, party) if party else w.address())
-    found = w.client.disputes(party=who.hex() if who else None,
+    found = w.ledger.disputes(party=who.hex() if who else None,
                               subject=any_record_id(w, DISPUTE_SUBJECTS, subject).hex()
                               if subject else None,
                               status=status)
@@ -231,7 +231,7 @@ def dispute_list(w: Wallet, party: str | None, subject: str | None, everyone: bo
 @pass_wallet
 def dispute_show(w: Wallet, dispute: str) -> None:
     """A dispute you are a party to."""
-    d = w.client.dispute(record_id(w, "dispute", dispute).hex())
+    d = w.ledger.dispute(record_id(w, "dispute", dispute).hex())
 
     def show(console: Console) -> None:
         console.print(f"dispute {d['id']} on {d['kind']} {d['subject']}, raised by "

@@ -85,7 +85,7 @@ def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, contract_ref: s
     pending = None
     if view["status"] == "committed":
         try:
-            pending = w.client.transfer(view["id"])
+            pending = w.ledger.transfer(view["id"])
         except LedgerError:  # a light node serves its member's own records only
             pending = None
 
@@ -110,8 +110,8 @@ def transfers_verb(w: Wallet, status: str, every: bool) -> None:
     you, waiting for the transferee's signature unless --status or --all."""
     me = w.address().hex()
     wanted = None if every else status
-    offered = w.client.transfers(holder=me, status=wanted)
-    to_me = w.client.transfers(to=me, status=wanted)
+    offered = w.ledger.transfers(holder=me, status=wanted)
+    to_me = w.ledger.transfers(to=me, status=wanted)
     found = {"offered": offered["transfers"], "to_me": to_me["transfers"]}
 
     def table(console: Console) -> None:
@@ -143,7 +143,7 @@ def transfer_sign(w: Wallet, transfer_id: str, yes: bool, trust_file: Path | Non
     proven first against a header your light client verified (--no-verify skips it),
     then the review screen asks `Sign this?` (--yes: without asking)."""
     tid = parse_transfer_id(w, transfer_id)
-    offer = w.client.transfer(tid.hex())
+    offer = w.ledger.transfer(tid.hex())
     proof = verify_offered(w, offer, trust_file, no_verify)
     warn_if_listed(w, offer["debtor"])
     w.transact("transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in,

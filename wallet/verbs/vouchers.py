@@ -134,7 +134,7 @@ def exercise_verb(w: Wallet, voucher: str, commitment: str, amount: str | None,
     """After the lock, sell VOUCHER's claim (all or part) to the committed acquirer, after
     the review screen asks `Sign this?` (--yes: without asking)."""
     vid = voucher_id(w, voucher)
-    amount_fen = (w.client.voucher(vid.hex())["amount_fen"] if amount is None
+    amount_fen = (w.ledger.voucher(vid.hex())["amount_fen"] if amount is None
                   else parse_yuan(amount))
     body = acquisition.Exercise(w.address(), vid, record_id(w, "commitment", commitment),
                                 amount_fen, payment_ref, optional_address(w, pledgee))
