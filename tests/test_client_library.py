@@ -5,10 +5,14 @@ client verified from the genesis (a tampered proof refused)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -388,3 +392,75 @@ def test_a_pledge_is_proven_asynchronously_without_blocking_the_loop(
     assert isinstance(found.record, pledge.Pledge)
     assert found.record.id.hex() == business.pledge and found.record.status == "active"
     assert ticks > 1  # the loop ran while the proof was fetched and checked
+
+
+# ---------------------------------------------------------------- the README's ERP example
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_erp_example() -> str:
+    """The README's example of an ERP integration, as printed there."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("A supplier's ERP applies for a voucher when an invoice is confirmed")
+    block = text.index("```python\n", start) + len("```python\n")
+    return text[block:text.index("```", block)]
+
+
+class Followed(Exception):
+    """The example's event loop has done its work (it follows events forever)."""
+
+
+@dataclass
+class FakeErp:
+    """What the example calls on the ERP: records what it was told."""
+
+    applications: dict = field(default_factory=dict)
+    flags: list = field(default_factory=list)
+    financed: list = field(default_factory=list)
+    cursors: list = field(default_factory=list)
+
+    def set_application(self, invoice: Any, tx_id: str) -> None:
+        self.applications[invoice.number] = tx_id
+
+    def flag(self, invoice: Any, code: str, message: str) -> None:
+        self.flags.append((invoice.number, code))
+
+    def mark_financed(self, application: str, voucher: str) -> None:
+        self.financed.append((application, voucher))
+
+    def load_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+    def save_cursor(self, cursor: str) -> None:
+        self.cursors.append(cursor)
+        if self.financed:
+            raise Followed
+
+
+def test_the_readmes_erp_example_runs_against_a_node(ledger: Ledger) -> None:
+    code = readme_erp_example()
+    assert len(code.strip().splitlines()) <= 30, "the README promises a short integration"
+    for spelled in ('"http://127.0.0.1:8080"', 'read_key_store(Path("supplier.json"))'):
+        assert spelled in code, f"the README's example no longer says {spelled}"
+    code = code.replace('"http://127.0.0.1:8080"', "NODE").replace(
+        'read_key_store(Path("supplier.json"))', "SUPPLIER_KEY")
+    erp = FakeErp()
+    namespace: dict[str, Any] = {"NODE": ledger.api, "SUPPLIER_KEY": ledger.keys["supplier"],
+                                 "erp": erp}
+    invoice = SimpleNamespace(buyer=ledger.keys["core"].address, amount_fen=2_345_600,
+                              due_ms=now_ms() + 90 * DAY_MS, number="INV-2026-0042",
+                              basis_digest=hashlib.sha256(b"INV-2026-0042").digest())
+    head, loop = code.split("for event in", 1)
+    exec(compile(head, "README.md", "exec"), namespace)  # defines on_invoice_confirmed
+    namespace["on_invoice_confirmed"](invoice)
+    application = erp.applications["INV-2026-0042"]
+    namespace["on_invoice_confirmed"](invoice)  # the same basis again: refused, flagged
+    assert erp.flags == [("INV-2026-0042", "basis.used")]
+    ledger.client("core").transact("issuance", "confirm", issuance.Confirm(
+        ledger.keys["core"].address, bytes.fromhex(application)))
+    approved = ledger.client("agency").transact("issuance", "approve", issuance.Approve(
+        ledger.keys["agency"].address, bytes.fromhex(application)))
+    with pytest.raises(Followed):
+        exec(compile("for event in" + loop, "README.md", "exec"), namespace)
+    assert erp.financed == [(application, approved.subject("voucher.issued"))]
