@@ -327,3 +327,69 @@ def test_the_catalogue_ships_with_every_package_of_the_code_base() -> None:
              for p in (ROOT / root).rglob("__init__.py")}
     assert "wallet" in listed and (ROOT / "wallet" / "catalogue_zh.py").is_file()
     assert sorted(found - listed) == []
+
+
+# ------------------------------------------------------------------ every verb's text
+
+
+PRINTS = ("print", "echo", "secho")
+
+
+def has_words(text: str) -> bool:
+    """Text for people: at least one word of two letters outside rich's [markup]."""
+    return re.search(r"[A-Za-z]{2}", re.sub(r"\[/?[a-z ]*\]", "", text)) is not None
+
+
+def bare_text(node: ast.expr) -> bool:
+    """Whether `node` makes English text that does not go through `_()`: a string
+    constant, an f-string, `"...".format(...)`, or a sum or choice of these."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and has_words(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and has_words(str(v.value))
+                   for v in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr == "format":
+        return bare_text(node.func.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return bare_text(node.left) or bare_text(node.right)
+    if isinstance(node, ast.IfExp):
+        return bare_text(node.body) or bare_text(node.orelse)
+    return False
+
+
+SHELL = "# shell code"  # a line printed for `eval`, not for people: stays as it is
+
+
+def untranslated_prints(source: str) -> list[int]:
+    """The lines of `source` that print English text not wrapped in `_()`: a call to
+    print, echo or secho (click's or a console's) whose first argument is bare text."""
+    lines = []
+    text = source.splitlines()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        f = node.func
+        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) \
+            else ""
+        if name in PRINTS and bare_text(node.args[0]) \
+                and not text[node.lineno - 1].endswith(SHELL):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_the_check_finds_a_printed_sentence_not_wrapped() -> None:
+    assert untranslated_prints('c.print(f"round {r} proposed")') == [1]
+    assert untranslated_prints('click.echo("key written to {p}".format(p=p))') == [1]
+    assert untranslated_prints('c.print("note: " + text)') == [1]
+    assert untranslated_prints('click.echo(f"{a}: {b}", err=True)') == []  # no words
+    assert untranslated_prints('c.print(_("round {r} proposed").format(r=r))') == []
+    assert untranslated_prints("c.print(table)") == []
+    assert untranslated_prints('c.print(f"[bold]{title}[/bold] {id}")') == []
+    assert untranslated_prints('click.echo(f"unset {ENV};")  # shell code') == []
+
+
+def test_every_verb_prints_its_sentences_through_the_catalogue() -> None:
+    found = {path.name: lines for path in sorted((ROOT / "wallet" / "verbs").glob("*.py"))
+             if (lines := untranslated_prints(path.read_text(encoding="utf-8")))}
+    assert found == {}

@@ -716,4 +716,261 @@ Exit status:
     "obligation": "债务",
     "owed": "应付",
     "face": "面值",
+    # ---------------------------------------------------------------- the verbs' own text
+    "; ends after {idle} s without signing": "；{idle} 秒内无签署即结束",
+    "agent pid {pid} signs for {member} (key {key}, from {store}): {minutes} min {seconds} s left":
+        "签名代理（进程 {pid}）代 {member} 签署（密钥 {key}，来自 {store}）：剩余 {minutes} 分 "
+        "{seconds} 秒",
+    "{outstanding} outstanding + {pending} pending = {used}":
+        "未偿 {outstanding} + 待确权 {pending} = {used}",
+    "no issuance limit; used {used}": "无授信额度；已用 {used}",
+    ", following bank {bank}'s line": "，依银行 {bank} 的授信",
+    "issuance limit {limit}{bank}; used {used}; available {available}":
+        "授信额度 {limit}{bank}；已用 {used}；可用 {available}",
+    "since {since}: {overdue} overdue vouchers, {late} late confirmations (lifetime {overdue_all}"
+    ", {late_all})":
+        "自 {since} 起：逾期凭证 {overdue} 笔，迟确权 {late} 次（累计 {overdue_all} 笔、{late_all}"
+        " 次）",
+    "ON THE BLACKLIST (失信名单) since {since}: {reason}": "自 {since} 起列入失信名单：{reason}",
+    "exposure {exposure} (pledged {pledged}, held {held}); ":
+        "风险暴露 {exposure}（质押 {pledged}，持有 {held}）；",
+    "no limit": "无限额",
+    "limit {limit}, available {available}": "限额 {limit}，可用 {available}",
+    "{label}: {size:,} bytes, commitment checked, written to {out}":
+        "{label}：{size:,} 字节，承诺值已核对，已写入 {out}",
+    "(sealed)": "（已封存）",
+    "{size:,} bytes, sha256 {sha256}": "{size:,} 字节，sha256 {sha256}",
+    "attached by {owner} at height {height} ({time}), tx {tx}; {size:,} bytes of padded ciphertext":
+        "由 {owner} 于高度 {height}（{time}）附上，交易 {tx}；填充后密文 {size:,} 字节",
+    " (you)": "（您）",
+    "granted to you by {by} for voucher {voucher} ({time})":
+        "{by} 就凭证 {voucher} 授权您查阅（{time}）",
+    "you are a reader: `document get` decrypts it": "您是收件人：可用 `document get` 解密",
+    "you are not a recipient of this document": "您不是该文件的收件人",
+    "signed; ": "已签署；",
+    "still to sign: {missing}": "尚待签署：{missing}",
+    "complete: `submit {file}`": "签署齐全：请运行 `submit {file}`",
+    "accepted and signed; not submitted: still to sign {missing}, then `submit {file}`":
+        "已接受并签署；尚未提交：还需 {missing} 签署，然后运行 `submit {file}`",
+    "fee schedule: transfers {transfer} bp, pledges {pledge} bp (set at height {height})":
+        "服务费费率：转让 {transfer} 个基点，质押 {pledge} 个基点（于高度 {height} 设定）",
+    "{member}: charged {charged}, paid {paid}, owes {owed}":
+        "{member}：应收 {charged}，已缴 {paid}，欠缴 {owed}",
+    "reader": "收件人",
+    "party": "当事方",
+    "time": "时间",
+    "on": "计费基数",
+    "fee / paid": "服务费/已缴",
+    "tx": "交易",
+    "reference": "编号",
+    "declined by {funder}: {reason}": "{funder} 已婉拒：{reason}",
+    "{amount} at {rate} a year": "{amount}，年利率 {rate}",
+    " for {days} days, interest {interest}": "，期限 {days} 天，利息 {interest}",
+    ", price {price}, {recourse}": "，价格 {price}，{recourse}",
+    "quote {id} of {funder}: {figures}; expires {expires}; {status}":
+        "{funder} 的报价 {id}：{figures}；{expires} 失效；{status}",
+    "request {id} of {holder}: {kind} of {amount} on voucher {voucher}, {days} days wished, to "
+    "{to}\n{status}; open until {until}":
+        "{holder} 的融资申请 {id}：以凭证 {voucher} 申请{kind} {amount}，期望期限 {days} 天，发往 "
+        "{to}\n{status}；开放至 {until}",
+    "activating {contract} v{version} (code hash {hash}, as this release runs it) from height "
+    "{height}":
+        "将自高度 {height} 起启用 {contract} v{version}（代码哈希 {hash}，即本版本所运行的代码）",
+    "contract versions at height {height}": "高度 {height} 的合约版本",
+    "in force": "现行",
+    ", the node's release lacks it": "，节点版本不含此合约版本",
+    "scheduled": "待生效",
+    "v{version} from height {height}": "v{version} 自高度 {height} 起",
+    "protocol v{version} in force (the node's release runs v{release})":
+        "现行协议 v{version}（节点版本运行 v{release}）",
+    "; scheduled: {later}": "；待生效：{later}",
+    "protocol v{version}": "协议 v{version}",
+    "[bold red]upgrade needed[/]: {message}": "[bold red]需要升级[/]：{message}",
+    "address {address}\nkey {key}\nkey store {out}": "地址 {address}\n密钥 {key}\n密钥文件 {out}",
+    "{chain} height {height} ledger time {time} node {node} ({role}) state root {root}":
+        "{chain} 高度 {height} 账本时间 {time} 节点 {node}（{role}）状态根 {root}",
+    "validator": "验证节点",
+    "observer": "观察节点",
+    "Open within {seconds} s, once:\n{url}": "请在 {seconds} 秒内打开（仅限一次）：\n{url}",
+    "trusting genesis {genesis} ({chain}); headers verified up to height {height} (block {block}"
+    "), {checked} new; kept in {path}":
+        "信任创世区块 {genesis}（{chain}）；区块头已验证至高度 {height}（区块 {block}），新验证 "
+        "{checked} 个；保存在 {path}",
+    "voucher {voucher} proven at height {height} against block {block} (state root {root}; "
+    "{checked} new headers checked)":
+        "凭证 {voucher} 已在高度 {height} 对区块 {block} 验证（状态根 {root}；新核对区块头 "
+        "{checked} 个）",
+    "  absent: no such voucher state": "  不存在：没有该凭证状态",
+    "  status    {status}": "  状态      {status}",
+    " (ended by {by})": "（由 {by} 终结）",
+    "  amount    {amount}, due by {due}": "  金额      {amount}，到期日 {due}",
+    "{name}  roles {roles}  {status}": "{name}  角色 {roles}  {status}",
+    "  signs with key {key} (since height {height})": "  签名密钥 {key}（自高度 {height} 起）",
+    "(natural person: identity reference {reference})": "（自然人：身份证件 {reference}）",
+    "withheld": "不予显示",
+    "  {person_type}  {code}  industry {industry}  region {region}":
+        "  {person_type}  {code}  行业 {industry}  地区 {region}",
+    "  legal representative {representative}  contacts {contacts}":
+        "  法定代表人 {representative}  联系方式 {contacts}",
+    "  reviewed by {reviewer} at height {height}": "  由 {reviewer} 于高度 {height} 审核",
+    "    document {document}": "    文件 {document}",
+    "suspended": "已暂停",
+    "{status}: {address} signs with key {key} now; use --key {out} (keep the old key store for "
+    "documents sealed before)":
+        "{status}：{address} 现以密钥 {key} 签署；请使用 --key {out}（旧密钥文件请保留，以打开此前"
+        "封存的文件）",
+    "validators at height {height} (set in force from {start}, power {power})":
+        "高度 {height} 的验证节点（该集合自高度 {start} 起生效，总权重 {power}）",
+    "coming: {name} {key} power {power} peer {peer} from height {height}":
+        "即将加入：{name} {key} 权重 {power} 地址 {peer}，自高度 {height} 起",
+    "observer: {name} {key} operator {operator}": "观察节点：{name} {key} 运营方 {operator}",
+    "expired": "已过期",
+    "expires {when}": "{when} 过期",
+    "proposal {id}: {kind} {key} approved by power {approved} of {total} (needs {needed}); {state}":
+        "提案 {id}：{kind} {key}，已获权重 {approved}/{total} 批准（需 {needed}）；{state}",
+    "no proposal pending": "没有待批准的提案",
+    "name": "名称",
+    "key": "密钥",
+    "power": "权重",
+    "peer": "节点地址",
+    "operator": "运营方",
+    "until": "截至",
+    "version": "版本",
+    "from height": "起始高度",
+    "code hash": "代码哈希",
+    "state": "状态",
+    "confirmed and still owed: {owed}": "已确认且尚未清偿：{owed}",
+    "[bold]{title}[/bold]: {owed} confirmed and still owed":
+        "[bold]{title}[/bold]：已确认且尚未清偿 {owed}",
+    "you owe": "您的应付",
+    "owed to you": "您的应收",
+    "pledge_loan": "质押融资",
+    "factoring": "保理",
+    "annual rate": "年利率",
+    "discount": "贴现率",
+    "{kind}, {min_days}–{max_days} days, {price_of} {min_price}–{max_price}, {min_amount}–"
+    "{max_amount}":
+        "{kind}，期限 {min_days}–{max_days} 天，{price_of} {min_price}–{max_price}，金额 "
+        "{min_amount}–{max_amount}",
+    "product {id}": "产品 {id}",
+    "product {id} {name} of funder {funder}": "资金方 {funder} 的产品 {id} {name}",
+    "terms: {ref}": "条款：{ref}",
+    "{status}; published {published}, last changed {changed}":
+        "{status}；发布于 {published}，最近修改于 {changed}",
+    "listed": "已上架",
+    "(the tree is longer than the node shows at once)": "（凭证树较长，节点一次未能全部显示）",
+    "(more: events --after {cursor})": "（后面还有：events --after {cursor}）",
+    "查询证明: pledges by {by} {key}": "查询证明：按{by} {key} 查询质押",
+    ", answered by node {node} at height {height} ({time}, state root {root}); {checked}":
+        "，由节点 {node} 于高度 {height}（{time}，状态根 {root}）作答；{checked}",
+    "no 中登网 filing": "无中登网登记",
+    "  {registration} {status:9} voucher {voucher} pledgor {pledgor} debtor {debtor} bank {bank}; "
+    "{filing}":
+        "  {registration} {status:9} 凭证 {voucher} 出质人 {pledgor} 债务人 {debtor} 银行 {bank}；"
+        "{filing}",
+    "  no pledge registered": "  无质押登记",
+    "  more follow: ask again with --after {cursor}": "  后面还有：请加 --after {cursor} 再查",
+    "wrote {out} ({format}, {size} bytes)": "已写入 {out}（{format}，{size} 字节）",
+    "report {name} ({kind}, {zone}) by {by}": "报表 {name}（{kind}，{zone}），按{by}",
+    ", due {due}": "，报送期限 {due}",
+    ": heights {start}–{end}": "：高度 {start}–{end}",
+    "partial: the node has counted up to height {height} so far; ask again for the rest":
+        "尚不完整：节点目前统计至高度 {height}；其余部分请稍后再查",
+    "{kind} {sold} sold by {seller} to {buyer} (debtor {debtor}): face {face}, price {price} ("
+    "{rate} a year for {days} days), {terms}; contract {contract}":
+        "{kind} {sold} 由 {seller} 出售给 {buyer}（债务人 {debtor}）：面值 {face}，价格 {price}（"
+        "年贴现率 {rate}，{days} 天），{terms}；合同 {contract}",
+    "{status} on {when}: back to the seller as {returned}":
+        "{status}（{when}）：已回到出售方，为 {returned}",
+    "sale {id}\n{terms}\nsold {when}; {status}": "出售 {id}\n{terms}\n出售于 {when}；{status}",
+    "中登网 registration {number}, {start} to {end}": "中登网登记 {number}，{start} 至 {end}",
+    "document {document}": "文件 {document}",
+    "sold": "已出售",
+    "recourse": "已追索",
+    "dispute {id} on {kind} {subject}, raised by {by} {when}: {reason}\nstatus {status}":
+        "关于{kind} {subject} 的争议 {id}，由 {by} 于 {when} 提出：{reason}\n状态 {status}",
+    "open": "处理中",
+    "upheld": "争议成立",
+    "dismissed": "已驳回",
+    "document sha256 {digest}": "文件 sha256 {digest}",
+    "pending transfer {id}: {to} signs it by {sign_by} with `transfer-sign {id}`":
+        "待签收转让 {id}：{to} 须在 {sign_by} 前以 `transfer-sign {id}` 签收",
+    "opted out of set-off": "已退出抵销",
+    "no set-off limit": "未设抵销限额",
+    "at most {limit} cleared per round": "每轮最多抵销 {limit}",
+    "set-off plan at height {height} ({time}): {debts} debts":
+        "高度 {height}（{time}）的抵销方案：债务 {debts} 笔",
+    "debt in the graph": "图中债务总额",
+    "optimum cleared": "最优抵销额",
+    "remaining": "剩余",
+    "bound (net internal debt)": "上界（内部净债务）",
+    "gap to the bound": "与上界的差额",
+    "in rounds of 3+ members": "三方及以上轮次",
+    "{amount} in {count} round": "{amount}，共 {count} 轮",
+    "{amount} in {count} rounds": "{amount}，共 {count} 轮",
+    "bilateral, left to the parties": "双边债务，由双方自行处理",
+    "deferred to a later plan": "留待以后的方案",
+    "run: optimum over {count} mandated members": "运行：{count} 名已授权成员的最优抵销额",
+    "run: planned": "运行：计划",
+    "{amount} in {count} batch": "{amount}，共 {count} 批",
+    "{amount} in {count} batches": "{amount}，共 {count} 批",
+    "run: held back by per-run limits": "运行：因每次运行限额而保留",
+    "needs members without a mandate": "涉及未授权成员",
+    "rounds work on (after the run)": "运行后由轮次处理",
+    "nothing to propose: no loop of 3 or more members can be cleared":
+        "无可提议的轮次：没有可抵销的三方及以上闭环",
+    "round {id} proposed ({status}): clears {cleared} among {members} members, consent by "
+    "{deadline}":
+        "已提议轮次 {id}（{status}）：在 {members} 名成员间抵销 {cleared}，须于 {deadline} 前同意",
+    "no set-off mandate: rounds ask for your consent each time":
+        "无抵销授权：每轮抵销均须征得您的同意",
+    "mandate #{number} ({state}): a run clears at most {limit} of your debts, until {until}":
+        "抵销授权 #{number}（{state}）：每次运行最多抵销您的债务 {limit}，有效至 {until}",
+    "mandate|standing": "有效",
+    "mandate|expired": "已到期",
+    "mandate|revoked": "已撤销",
+    "mandate|replaced": "已被取代",
+    "nothing to run: no loop among members with a mandate": "无需运行：已授权成员之间没有闭环",
+    "members with a mandate": "已授权成员",
+    "optimum over their debts": "其债务的最优抵销额",
+    "held back by per-run limits": "因每次运行限额而保留",
+    "in loops longer than a batch": "在超过一批长度的闭环中",
+    "planned in the run": "本次运行计划",
+    "cleared on the ledger": "账本上已抵销",
+    "left to rounds (members without a mandate)": "留给轮次处理（未授权成员）",
+    "run {id}: {count} batches committed": "运行 {id}：已入账 {count} 批",
+    ", {count} refused ({codes})": "，被拒 {count} 批（{codes}）",
+    "proposed it": "提议方",
+    "consented": "已同意",
+    "consent awaited": "待同意",
+    "did not consent": "未同意",
+    "owes {of} less, is owed {to} less; {consent}": "应付减少 {of}，应收减少 {to}；{consent}",
+    "asks of {who}": "对 {who} 的要求",
+    "round|open": "待同意",
+    "round|executed": "已执行",
+    "round|refused": "已拒绝",
+    "round|lapsed": "已逾期失效",
+    "round|failed": "已失败",
+    "round {number} {id}: [bold]{status}[/bold]": "第 {number} 轮 {id}：[bold]{status}[/bold]",
+    "proposed by {agency} at {when}; consent by {deadline}":
+        "由 {agency} 于 {when} 提议；须于 {deadline} 前同意",
+    "; ended {when}": "；结束于 {when}",
+    "note: {note}": "备注：{note}",
+    "cleared": "已抵销",
+    "clears once all consent": "各方均同意后抵销",
+    "would have cleared": "本可抵销",
+    "debt in the agency's graph": "登记机构图中的债务总额",
+    "members": "成员",
+    "{count}, consented {consented}": "{count} 名，已同意 {consented} 名",
+    "waiting for": "尚待",
+    "given": "已同意",
+    "round": "轮次",
+    "consent by": "同意截止",
+    "clears": "抵销额",
+    "debt": "债务",
+    "clear": "抵销",
+    "cleared of (owed by it)": "减少应付",
+    "cleared to (owed to it)": "减少应收",
+    "consent": "同意",
+    "#": "#",
 }

@@ -116,7 +116,7 @@ def lineage(w: Wallet, voucher: str) -> None:
         add(mine, found["descendants"])
         console.print(root or mine)
         if found.get("truncated"):
-            console.print("(the tree is longer than the node shows at once)")
+            console.print(_("(the tree is longer than the node shows at once)"))
 
     w.emit(found, tree)
 
@@ -278,7 +278,8 @@ def events(w: Wallet, who: str | None, after: str | None, limit: int, follow: bo
             for e in found["events"]:
                 console.print(event_line(e), markup=False, soft_wrap=True)
             if found["next"]:
-                console.print(f"(more: events --after {found['next']})")
+                console.print(_("(more: events --after {cursor})").format(
+                    cursor=found["next"]))
 
         w.emit(found, lines)
         return

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import supervision
+from wallet.i18n import _
 from wallet.resolve import address_of, any_record_id, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -234,11 +235,12 @@ def dispute_show(w: Wallet, dispute: str) -> None:
     d = w.client.dispute(record_id(w, "dispute", dispute).hex())
 
     def show(console: Console) -> None:
-        console.print(f"dispute {d['id']} on {d['kind']} {d['subject']}, raised by "
-                      f"{addr(d['raised_by'])} {show_time(d['raised_at_ms'])}: {d['reason']}"
-                      f"\nstatus {d['status']}" + (f": {d['resolution']}" if d["resolution"]
-                                                    else ""), soft_wrap=True, markup=False)
+        console.print(_("dispute {id} on {kind} {subject}, raised by {by} {when}: {reason}"
+                        "\nstatus {status}").format(
+            id=d["id"], kind=_(d["kind"]), subject=d["subject"], by=addr(d["raised_by"]),
+            when=show_time(d["raised_at_ms"]), reason=d["reason"], status=_(d["status"]))
+            + (f": {d['resolution']}" if d["resolution"] else ""), soft_wrap=True, markup=False)
         for digest in d["documents"]:
-            console.print(f"document sha256 {digest}")
+            console.print(_("document sha256 {digest}").format(digest=digest))
 
     w.emit(d, show)
