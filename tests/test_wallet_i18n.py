@@ -393,3 +393,80 @@ def test_every_verb_prints_its_sentences_through_the_catalogue() -> None:
     found = {path.name: lines for path in sorted((ROOT / "wallet" / "verbs").glob("*.py"))
              if (lines := untranslated_prints(path.read_text(encoding="utf-8")))}
     assert found == {}
+
+
+# ------------------------------------------------------------------ verbs in Chinese, end to end
+
+
+PLEDGE = "77" * 32
+BANK = "ba" * 32
+TX = "c0" * 32
+
+
+class Ledger(Node):
+    """The node stand-in, answering also a committed pledge, the set-off plan and a
+    debtor's credit (what `tx show`, `setoff plan` and `credit show` read)."""
+
+    def tx(self, tx_id: str, wait_ms: int = 0) -> dict:
+        return {"id": tx_id, "contract": {"name": "pledge", "version": 1},
+                "operation": "create", "status": "committed", "height": 42,
+                "body": {"holder": HOLDER, "voucher": VOUCHER, "bank": BANK,
+                         "secured_fen": 6_000_000, "loan_due_ms": 1_798_732_800_000},
+                "events": [{"kind": "pledge.registered", "subject": PLEDGE}]}
+
+    def setoff_plan(self, exclude: list[str], run_batches: bool = False) -> dict:
+        reduction = {"kind": "obligation", "id": "0b" * 32, "debtor": DEBTOR,
+                     "creditor": HOLDER, "amount_fen": 500_000}
+        return {"height": 42, "time_ms": 1_767_225_600_000, "debts": 3,
+                "total_fen": 3_000_000, "cleared_fen": 1_500_000, "remaining_fen": 1_500_000,
+                "bound_fen": 1_000_000, "gap_fen": 500_000, "in_rounds_fen": 1_500_000,
+                "rounds": [{"reductions": [reduction] * 3, "cleared_fen": 1_500_000,
+                            "members": [HOLDER, DEBTOR, BANK]}],
+                "bilateral_fen": 0, "deferred_fen": 0,
+                "run": {"mandated_members": 2, "optimum_fen": 200_000, "planned_fen": 200_000,
+                        "batches": 1, "held_by_limits_fen": 0, "open_run": None},
+                "unmandated_fen": 1_300_000, "rounds_optimum_fen": 1_300_000}
+
+    def credit_debtor(self, address: str) -> dict:
+        return {"limit": {"limit_fen": 100_000_000, "bank": BANK}, "outstanding_fen": 125_000_000,
+                "pending_fen": 0, "used_fen": 125_000_000, "available_fen": 0,
+                "standing": {"since_ms": 1_767_225_600_000, "overdue_in_period": 1,
+                             "late_in_period": 2, "overdue_vouchers": 3,
+                             "late_confirmations": 4},
+                "listing": {"status": "listed", "listed_at_ms": 1_767_225_600_000,
+                            "reason": "逾期未兑付"}}
+
+
+@pytest.fixture
+def ledger(monkeypatch: pytest.MonkeyPatch) -> Ledger:
+    stand_in = Ledger()
+    monkeypatch.setattr(session, "Client", lambda **_: stand_in)
+    return stand_in
+
+
+# An English sentence: two English words in a row, once ids (hex), event codes
+# (pledge.registered) and option names (--after) are taken out.
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}[ ,;:()]+[A-Za-z]{2,}\b")
+NOT_WORDS = re.compile(r"[0-9a-f…]{8,}|\b[a-z_]+\.[a-z_]+\b|--[a-z-]+|`[^`]*`")
+
+
+def english_in(text: str) -> list[str]:
+    return [m.group(0) for line in text.splitlines()
+            for m in ENGLISH.finditer(NOT_WORDS.sub(" ", line))]
+
+
+@pytest.mark.parametrize("args", [("tx", "show", TX), ("setoff", "plan"),
+                                  ("credit", "show", DEBTOR)], ids=lambda a: " ".join(a[:2]))
+def test_a_verb_speaks_chinese_from_end_to_end(ledger: Ledger, args: tuple[str, ...]) -> None:
+    english = run(*args)
+    chinese = run(*args, lang="zh_CN.UTF-8")
+    assert english.exit_code == chinese.exit_code == 0, chinese.output
+    assert english_in(english.stdout)  # the check finds the English it should
+    assert english_in(chinese.stdout) == [], chinese.stdout
+    assert re.search(r"[\u4e00-\u9fff]", chinese.stdout)
+
+
+def test_a_committed_pledge_reads_as_a_chinese_sentence(ledger: Ledger) -> None:
+    result = run("--lang", "zh", "tx", "show", TX)
+    assert f"质押 {PLEDGE} 已登记：" in result.stdout
+    assert "担保 ¥60,000.00" in result.stdout and "已入账，高度 42" in result.stdout

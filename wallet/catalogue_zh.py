@@ -973,4 +973,142 @@ Exit status:
     "cleared to (owed to it)": "减少应收",
     "consent": "同意",
     "#": "#",
+    "warning: voucher {voucher} NOT verified (--no-verify): you sign on the holder's word alone":
+        "警告：凭证 {voucher} 未经验证（--no-verify）：您仅凭持有人所言签署",
+    "voucher {voucher} verified at height {height} against block {block}: {status}, held by "
+    "{holder}, {amount}":
+        "凭证 {voucher} 已在高度 {height} 对区块 {block} 验证：{status}，持有人 {holder}，{amount}",
+    "warning: voucher {voucher} NOT verified (--no-verify): you sign for it on the transferor's "
+    "word alone":
+        "警告：凭证 {voucher} 未经验证（--no-verify）：您仅凭转让人所言签收",
+    "voucher {voucher} verified at height {height} against block {block}: held by {holder}, "
+    "{amount}, reserved for this transfer":
+        "凭证 {voucher} 已在高度 {height} 对区块 {block} 验证：持有人 {holder}，{amount}，已为本次"
+        "转让预留",
+    "warning: the debtor {address} is on the blacklist (失信名单) since {since}: {reason}":
+        "警告：债务人 {address} 自 {since} 起列入失信名单：{reason}",
+    "warning: {warning}": "警告：{warning}",
+    "note: not using the agent: {why_not}; opening {path} instead":
+        "提示：未使用签名代理：{why_not}；改为打开 {path}",
+    "application {id} submitted; the debtor confirms it next":
+        "申请 {id} 已提交；下一步由债务人确权",
+    "confirmed (确权); the agency reviews and approves it next": "已确权；下一步由登记机构审核批准",
+    "application {application} declined: {reason}": "申请 {application} 已被拒绝：{reason}",
+    "voucher {voucher} issued": "凭证 {voucher} 已签发",
+    "split into {parts}": "已拆分为：{parts}",
+    "pledge {pledge} registered: {holder} pledged voucher {voucher} to bank {bank}, securing "
+    "{secured} until {due}":
+        "质押 {pledge} 已登记：{holder} 将凭证 {voucher} 质押给银行 {bank}，担保 {secured}，至 "
+        "{due}",
+    "pledge {pledge} released (解除质押)": "质押 {pledge} 已解除",
+    "pledge {pledge} amended: secures {secured}, loan {loan} at {rate} until {due}":
+        "质押 {pledge} 已变更：担保 {secured}，贷款 {loan}，年利率 {rate}，至 {due}",
+    "pledge {pledge} renewed (续贷): loan {loan} until {due}":
+        "质押 {pledge} 已续贷：贷款 {loan}，至 {due}",
+    "released {amount} of pledge {pledge}": "已部分解除质押 {pledge}，金额 {amount}",
+    ": part {free} is free, part {kept} stays pledged":
+        "：部分 {free} 已解除，部分 {kept} 仍在质押中",
+    "pledge {pledge} enforced: the bank holds part {part}":
+        "质押 {pledge} 已实现：银行持有部分 {part}",
+    "; the pledgor keeps {part}": "；出质人保留 {part}",
+    "commitment {commitment}: {acquirer} buys at ¥{price:,} per ¥10,000 of claim from {start} "
+    "until {end}":
+        "收购承诺 {commitment}：{acquirer} 自 {start} 至 {end} 按每 ¥10,000 债权 ¥{price:,} 收购",
+    "commitment {commitment} withdrawn": "收购承诺 {commitment} 已撤回",
+    "sold {amount} of claim under commitment {commitment}; the acquirer's part {part}":
+        "已依收购承诺 {commitment} 出售 {amount} 债权；收购方所得部分 {part}",
+    ", title {title}": "，权属证书 {title}",
+    ", up to {cap} in all": "，总额上限 {cap}",
+    "offer {offer} published: {kind}, {description}, {price}":
+        "报价 {offer} 已发布：{kind}，{description}，{price}",
+    "asset": "资产抵销",
+    "consumption": "消费抵销",
+    "offer {offer} now: {description}, {price}": "报价 {offer} 现为：{description}，{price}",
+    "offer {offer} withdrawn": "报价 {offer} 已撤回",
+    "redemption request {request}: {price} against offer {offer}; voucher {voucher} is reserved "
+    "until the debtor decides":
+        "兑付申请 {request}：按报价 {offer} 作价 {price}；债务人决定前凭证 {voucher} 予以预留",
+    "request {request} accepted; ": "申请 {request} 已接受；",
+    "the remainder {part} keeps circulating": "余额部分 {part} 继续流通",
+    "the voucher is fully settled and cancelled (注销)": "凭证已全部清偿并注销",
+    "request {request} declined: {reason}": "申请 {request} 已被拒绝：{reason}",
+    "request {request} cancelled; the voucher is free again":
+        "申请 {request} 已撤销；凭证已解除预留",
+    " with recourse": "，有追索权",
+    " without recourse": "，无追索权",
+    "product {product} published: {name}, {kind}{recourse}, {min_days}–{max_days} days, "
+    "{min_price}–{max_price}, {min_amount}–{max_amount}":
+        "产品 {product} 已发布：{name}，{kind}{recourse}，期限 {min_days}–{max_days} 天，"
+        "{min_price}–{max_price}，金额 {min_amount}–{max_amount}",
+    "product {product} amended": "产品 {product} 已修改",
+    "product {product} withdrawn": "产品 {product} 已下架",
+    "sale {sale}: {amount} of {what} {sold} sold to {buyer} for {price} ({rate} a year, {recourse}"
+    "); the buyer's {what} {bought}; the debtor is told":
+        "出售 {sale}：{what} {sold} 中的 {amount} 以 {price} 售予 {buyer}（年贴现率 {rate}，"
+        "{recourse}）；买方所得{what} {bought}；已通知债务人",
+    "sale {sale}: recourse exercised, the claim is the seller's again":
+        "出售 {sale}：已行使追索权，债权回归出售方",
+    "paid {amount} to merchant {merchant} for order {order}; merchant's part {part}":
+        "已向商户 {merchant} 支付 {amount}（订单 {order}）；商户所得部分 {part}",
+    "fee schedule: transfers {transfer} bp, pledges {pledge} bp":
+        "服务费费率：转让 {transfer} 个基点，质押 {pledge} 个基点",
+    "recorded {amount} of fees paid by {member}": "已记录 {member} 缴纳服务费 {amount}",
+    "document {document} attached, sealed to {count} readers":
+        "文件 {document} 已附上，封存给 {count} 名收件人",
+    "{grantee} granted access to document {document}, a basis document of voucher {voucher}":
+        "已授权 {grantee} 查阅文件 {document}（凭证 {voucher} 的基础文件）",
+    "access of {grantee} to document {document} revoked: nodes serve it no more; what it read is "
+    "not taken back":
+        "已撤销 {grantee} 对文件 {document} 的查阅授权：节点不再提供该文件；已查阅的内容无法收回",
+    "obligation {id} submitted: {debtor} owes {creditor} {amount}, due by {due}; the debtor "
+    "confirms it next":
+        "债务 {id} 已提交：{debtor} 欠 {creditor} {amount}，到期日 {due}；下一步由债务人确认",
+    "confirmed; it counts now, and set-off rounds may clear it": "已确认；现已计入，可参与抵销",
+    "declined: {reason}": "已拒绝：{reason}",
+    "retracted by the creditor": "已由债权人撤回",
+    "settled outside the ledger ({reference})": "已在账外结清（{reference}）",
+    "reduced by {by}: {reason}": "已减少 {by}：{reason}",
+    "withdrawn by both parties: {reason}": "已由双方撤回：{reason}",
+    "obligation {obligation} {what}": "债务 {obligation} {what}",
+    "set-off round {id} proposed: clears {cleared} on {debts} debts; every member consents by "
+    "{deadline}":
+        "已提议抵销轮次 {id}：抵销 {debts} 笔债务共 {cleared}；各成员须于 {deadline} 前同意",
+    "consented to round {round}: the last consent, the round executed":
+        "已同意轮次 {round}：为最后一项同意，本轮已执行",
+    "consented to round {round}: the last consent, but a debt changed meanwhile and the round "
+    "failed with nothing changed":
+        "已同意轮次 {round}：为最后一项同意，但其间有债务变动，本轮失败，未作任何变更",
+    "consented to round {round}; it waits for the other members":
+        "已同意轮次 {round}；等待其他成员同意",
+    "refused round {round}: {reason}; nothing changes":
+        "已拒绝轮次 {round}：{reason}；不作任何变更",
+    "opted out of set-off: no round may clear your debts": "已退出抵销：任何轮次都不会抵销您的债务",
+    "set-off limit removed": "已取消抵销限额",
+    "set-off limit: at most {limit} cleared per round": "抵销限额：每轮最多抵销 {limit}",
+    "reason": "原因",
+    "document": "文件",
+    "granted": "授权时间",
+    "granted by": "授权人",
+    "grantee": "被授权人",
+    "open until": "开放至",
+    "confirm by (CST)": "确权期限（北京时间）",
+    "application": "申请",
+    "open round": "未结轮次",
+    "set off": "已抵销",
+    "product": "产品",
+    "funder": "资金方",
+    "expires": "失效时间",
+    "per ¥10,000": "每 ¥10,000",
+    "lock until": "锁定至",
+    "seller": "出售方",
+    "buyer": "买方",
+    "sale": "出售",
+    "order": "裁定",
+    "raised by": "提出方",
+    "subject": "事项",
+    "court order": "法院裁定",
+    "dispute": "争议",
+    "frozen": "已冻结",
+    "unfrozen": "已解冻",
+    "raised": "提出时间",
 }

@@ -17,6 +17,7 @@ import click
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import FILE_MODE, member_of, seal, unsafe_mode_warning, unseal
+from wallet.i18n import _
 
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 
@@ -91,7 +92,7 @@ def warn_if_unsafe(path: Path) -> None:
         return  # it was just read; a vanished file fails where it is used
     warning = unsafe_mode_warning(str(path), mode)
     if warning is not None:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: {warning}").format(warning=warning), err=True)
 
 
 def _document(path: Path) -> dict:

@@ -90,7 +90,7 @@ def plan_rounds_table(plan: dict) -> Table:
               money("clear"))
     for number, r in enumerate(plan["rounds"], 1):
         for x in r["reductions"]:
-            t.add_row(str(number), x["kind"], x["id"][:10], addr(x.get("debtor")),
+            t.add_row(str(number), _(x["kind"]), x["id"][:10], addr(x.get("debtor")),
                       addr(x.get("creditor")), yuan(x["amount_fen"]))
     return t
 
@@ -401,7 +401,7 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
         legs = Table(fixed("kind"), fixed("debt"), fixed("debtor"), fixed("creditor"),
                      money("cleared"))
         for leg in r["legs"]:
-            legs.add_row(leg["kind"], leg["id"][:10], addr(leg["debtor"]),
+            legs.add_row(_(leg["kind"]), leg["id"][:10], addr(leg["debtor"]),
                          addr(leg["creditor"]), yuan(leg["amount_fen"]))
         console.print(legs)
         asks = Table(fixed("member"), money("cleared of (owed by it)"),
