@@ -1111,4 +1111,37 @@ Exit status:
     "frozen": "已冻结",
     "unfrozen": "已解冻",
     "raised": "提出时间",
+    "Accept this payment and sign it?": "接受该付款并签署？",
+    "all funders": "全部资金方",
+    "{status}, bank {bank}, secures {secured} (registration {number})":
+        "{status}，银行 {bank}，担保 {secured}（登记编号 {number}）",
+    "by redemption request, {status}, price {price}": "由兑付申请预留，{status}，价格 {price}",
+    "debtor owes {outstanding} outstanding; {overdue} overdue, {late} late confirmations, "
+    "{extended} extended":
+        "债务人未偿 {outstanding}；逾期 {overdue} 笔，迟确权 {late} 次，展期 {extended} 笔",
+    "not readable by you (named by the proven voucher)": "您无权查看（由已验证的凭证指明）",
+    "{id} proven absent": "{id} 已证明不存在",
+    "record": "债务人记录",
+    "{who} holds {held} in {parts} live parts": "{who} 持有 {held}，共 {parts} 个现存部分",
+    "{who} owes {outstanding} outstanding of {issued} issued on {vouchers} vouchers":
+        "{who} 未偿 {outstanding}，已签发 {vouchers} 笔凭证共 {issued}",
+    "vouchers issued": "已签发凭证",
+    "outstanding": "未偿",
+    "redeemed": "已兑付",
+    "confirmations in time": "按期确权",
+    "average confirmation delay": "平均确权用时",
+    "{days:.2f} days": "{days:.2f} 天",
+    "late confirmations (30-day rule)": "迟确权（30 天规则）",
+    "vouchers extended": "展期凭证",
+    "vouchers overdue": "逾期凭证",
+    "  (end of block)": "  （区块结束）",
+    "signature and index proofs hold": "签名与索引证明均成立",
+    ", and its state root is the one your light client verified":
+        "，且其状态根与您的轻客户端所验证的一致",
+    "price {price}: {face} less the discount of {discount} at {rate} a year for {days} days "
+    "(ACT/360, the discount rounded down to the fen); the ledger takes this price in blocks up to "
+    "{until}, when a day less remains to the due date: sign and submit by then, or draft again":
+        "价格 {price}：面值 {face} 减去按年贴现率 {rate}、{days} 天计算的贴现息 {discount}（"
+        "ACT/360，贴现息按分向下取整）；账本在 {until} 之前的区块中按此价格受理，届时距到期日少一"
+        "天：请在此之前签署并提交，否则须重新起草",
 }

@@ -69,7 +69,7 @@ def finance_request(w: Wallet, voucher: str, amount: str, kind: str, term_days: 
 
 
 def _to(r: dict) -> str:
-    return "all funders" if not r["funders"] else ", ".join(addr(f) for f in r["funders"])
+    return _("all funders") if not r["funders"] else ", ".join(addr(f) for f in r["funders"])
 
 
 @finance_group.command("requests")

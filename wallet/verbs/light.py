@@ -72,23 +72,28 @@ def show_proof(c: Console, p: VoucherProof) -> None:
         amount=yuan(v.amount_fen), due=show_due(v.due_ms)), markup=False)
     c.print(_("  debtor    {who}").format(who=v.debtor.hex()), markup=False)
     for label, found, line in (
-            ("pledge", p.pledge, lambda r: f"{r.status}, bank {r.bank.hex()}, secures "
-             f"{yuan(r.secured_fen)} (registration {r.registration_no})"),
-            ("reserved", p.reservation, lambda r: f"by redemption request, {r.status}, "
-             f"price {yuan(r.price_fen)}"),
-            ("record", p.debtor_record, lambda r: f"debtor owes {yuan(r.outstanding_fen)} "
-             f"outstanding; {r.overdue_vouchers} overdue, {r.late_confirmations} late "
-             f"confirmations, {r.extended_vouchers} extended")):
+            ("pledge", p.pledge, lambda r: _("{status}, bank {bank}, secures {secured} "
+                                             "(registration {number})").format(
+                status=_(r.status), bank=r.bank.hex(), secured=yuan(r.secured_fen),
+                number=r.registration_no)),
+            ("reserved", p.reservation, lambda r: _("by redemption request, {status}, price "
+                                                    "{price}").format(
+                status=_(r.status), price=yuan(r.price_fen))),
+            ("record", p.debtor_record, lambda r: _("debtor owes {outstanding} outstanding; "
+                                                    "{overdue} overdue, {late} late "
+                                                    "confirmations, {extended} extended").format(
+                outstanding=yuan(r.outstanding_fen), overdue=r.overdue_vouchers,
+                late=r.late_confirmations, extended=r.extended_vouchers))):
         if found is None:
             kind = {"pledge": "pledge", "reserved": "redemption",
                     "record": "debtor_record"}[label]
-            text = "not readable by you (named by the proven voucher)" \
-                if kind in p.unreadable else "none"
+            text = _("not readable by you (named by the proven voucher)") \
+                if kind in p.unreadable else _("none")
         elif found.record is None:
-            text = f"{found.id.hex()} proven absent"
+            text = _("{id} proven absent").format(id=found.id.hex())
         else:
             text = f"{found.id.hex()}: {line(found.record)}"
-        c.print(f"  {label:<9} {text}", markup=False, soft_wrap=True)
+        c.print(f"  {_(label):<9} {text}", markup=False, soft_wrap=True)
 
 
 @verbs.command()

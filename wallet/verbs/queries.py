@@ -68,14 +68,17 @@ def outstanding(w: Wallet, holder: str | None, debtor: str | None) -> None:
     if which[0] == "holder":
         totals = w.client.holder(who)
         live = w.client.vouchers(holder=who, status="active")
-        headline = (f"{short(bytes.fromhex(who))} holds {yuan(totals['held_fen'])} in "
-                    f"{totals['live_parts']} live parts")
+        headline = _("{who} holds {held} in {parts} live parts").format(
+            who=short(bytes.fromhex(who)), held=yuan(totals["held_fen"]),
+            parts=totals["live_parts"])
     else:
         totals = w.client.debtor(who)
         live = w.client.vouchers(debtor=who, status="active")
-        headline = (f"{short(bytes.fromhex(who))} owes {yuan(totals['outstanding_fen'])} "
-                    f"outstanding of {yuan(totals['issued_fen'])} issued on "
-                    f"{totals['vouchers_issued']} vouchers")
+        headline = _("{who} owes {outstanding} outstanding of {issued} issued on {vouchers} "
+                     "vouchers").format(who=short(bytes.fromhex(who)),
+                                        outstanding=yuan(totals["outstanding_fen"]),
+                                        issued=yuan(totals["issued_fen"]),
+                                        vouchers=totals["vouchers_issued"])
     data = {which[0]: who, "totals": totals, **live}
 
     def table(console: Console) -> None:
@@ -224,15 +227,16 @@ def record(w: Wallet, debtor: str) -> None:
     def show(console: Console) -> None:
         delay = r.get("average_confirmation_delay_ms")
         t = Table("", money(""), show_header=False, box=None)
-        t.add_row("vouchers issued", f"{r['vouchers_issued']} ({yuan(r['issued_fen'])})")
-        t.add_row("outstanding", yuan(r["outstanding_fen"]))
-        t.add_row("redeemed", yuan(r["redeemed_fen"]))
-        t.add_row("confirmations in time", str(r["confirmations"]))
-        t.add_row("average confirmation delay",
-                  "-" if delay is None else f"{delay / issuance.DAY_MS:.2f} days")
-        t.add_row("late confirmations (30-day rule)", str(r["late_confirmations"]))
-        t.add_row("vouchers extended", str(r["extended_vouchers"]))
-        t.add_row("vouchers overdue", str(r["overdue_vouchers"]))
+        t.add_row(_("vouchers issued"), f"{r['vouchers_issued']} ({yuan(r['issued_fen'])})")
+        t.add_row(_("outstanding"), yuan(r["outstanding_fen"]))
+        t.add_row(_("redeemed"), yuan(r["redeemed_fen"]))
+        t.add_row(_("confirmations in time"), str(r["confirmations"]))
+        t.add_row(_("average confirmation delay"),
+                  "-" if delay is None else _("{days:.2f} days").format(
+                      days=delay / issuance.DAY_MS))
+        t.add_row(_("late confirmations (30-day rule)"), str(r["late_confirmations"]))
+        t.add_row(_("vouchers extended"), str(r["extended_vouchers"]))
+        t.add_row(_("vouchers overdue"), str(r["overdue_vouchers"]))
         console.print(t)
 
     w.emit(r, show)
@@ -258,7 +262,7 @@ def redemptions(w: Wallet, holder: str | None, debtor: str | None) -> None:
 def event_line(e: dict) -> str:
     at = datetime.fromtimestamp(e["time_ms"] / 1000, CHINA).strftime("%Y-%m-%d %H:%M:%S")
     return (f"{at}  #{e['height']:<7} {e['kind']:<24} {e['subject']}"
-            + (f"  tx {e['tx_id'][:16]}" if e.get("tx_id") else "  (end of block)"))
+            + (f"  tx {e['tx_id'][:16]}" if e.get("tx_id") else _("  (end of block)")))
 
 
 @verbs.command()

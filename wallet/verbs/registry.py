@@ -152,7 +152,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
         raw = check_file.read_bytes()
         answer = registry_query.verify_certificate(
             raw, chain_id or w.client.status()["chain_id"], trusted)
-        checked = "signature and index proofs hold"
+        checked = _("signature and index proofs hold")
     else:
         which = one_of(pledgor=pledgor, debtor=debtor, voucher=voucher, origin=origin)
         if which is None:
@@ -166,7 +166,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
         status_view = w.client.status()
         answer = registry_query.verify_certificate(
             raw, status_view["chain_id"], trusted or {parse_address(status_view["address"])})
-        checked = "signature and index proofs hold"
+        checked = _("signature and index proofs hold")
         query = answer.query
         if (query.by, query.key, query.status, query.after) != (
                 which[0], key, status or "", None if after is None else hex32(after, "")):
@@ -178,7 +178,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
             raise registry_query.CertificateError(
                 "certificate.bad_proof", f"the state root of height {answer.height} your light "
                 "client verified is not the certificate's")
-        checked += ", and its state root is the one your light client verified"
+        checked += _(", and its state root is the one your light client verified")
     if save is not None:
         write_private(save, raw)
     w.emit({"certificate": raw.hex(), "answer": to_json(answer), "checked": checked,

@@ -36,11 +36,12 @@ RECOURSE = {"with": True, "without": False}
 def price_text(face_fen: int, rate_bp: int, days: int, valid_until_ms: int) -> str:
     """The price the ledger will require, and how it follows from face, rate and days."""
     price = pricing.discounted_fen(face_fen, rate_bp, days)
-    return (f"price {yuan(price)}: {yuan(face_fen)} less the discount of "
-            f"{yuan(face_fen - price)} at {percent(rate_bp)} a year for {days} days "
-            f"(ACT/360, the discount rounded down to the fen); the ledger takes this price "
-            f"in blocks up to {show_time(valid_until_ms)}, when a day less remains to the due "
-            f"date: sign and submit by then, or draft again")
+    return _("price {price}: {face} less the discount of {discount} at {rate} a year for "
+             "{days} days (ACT/360, the discount rounded down to the fen); the ledger takes "
+             "this price in blocks up to {until}, when a day less remains to the due date: "
+             "sign and submit by then, or draft again").format(
+        price=yuan(price), face=yuan(face_fen), discount=yuan(face_fen - price),
+        rate=percent(rate_bp), days=days, until=show_time(valid_until_ms))
 
 
 def priced(w: Wallet, face_fen: int, rate_bp: int, due_ms: int) -> tuple[int, int]:
