@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given
@@ -22,10 +23,10 @@ from rich.console import Console
 from contracts.errors import LedgerError, Rejected
 from tests.test_wallet_review import SAMPLES, World, sample_tx
 from wallet import session
-from wallet.catalogue_zh import ERRORS_ZH, TEXT_ZH
-from wallet.cli import main
+from wallet.catalogue_zh import ERRORS_ZH, HELP_ZH, TEXT_ZH
+from wallet.cli import fit, main
 from wallet.exits import EXIT_ERROR
-from wallet.i18n import Speech, current, language_from_env, use
+from wallet.i18n import Speech, current, first_sentence, language_from_env, use
 from wallet.sentences import show_tx
 from wallet.tables import standing
 from wallet.units import parse_wan, plain_yuan, wan, yuan
@@ -470,3 +471,39 @@ def test_a_committed_pledge_reads_as_a_chinese_sentence(ledger: Ledger) -> None:
     result = run("--lang", "zh", "tx", "show", TX)
     assert f"质押 {PLEDGE} 已登记：" in result.stdout
     assert "担保 ¥60,000.00" in result.stdout and "已入账，高度 42" in result.stdout
+
+
+# ------------------------------------------------------------------ the commands' help
+
+
+def command_helps(group: click.Group, path: str = "") -> dict[str, str]:
+    """Every command under `group` by its path ("setoff plan"), with its help."""
+    found: dict[str, str] = {}
+    for name, command in group.commands.items():
+        where = f"{path} {name}".strip()
+        found[where] = command.help or ""
+        if isinstance(command, click.Group):
+            found.update(command_helps(command, where))
+    return found
+
+
+def test_every_command_has_its_one_line_help_in_chinese() -> None:
+    sentences = {path: first_sentence(text) for path, text in command_helps(main).items()}
+    assert {path for path, s in sentences.items() if s not in HELP_ZH} == set()
+    assert sorted(set(HELP_ZH) - set(sentences.values())) == []  # none left behind
+
+
+def test_the_commands_are_listed_in_chinese() -> None:
+    chinese = run("--lang", "zh", "--help")
+    assert "节点名册：验证节点、观察节点及其变更。" in chinese.stdout
+    assert "命令:" in chinese.stdout and "Commands:" not in chinese.stdout
+    group = run("setoff", "--help", lang="zh_CN.UTF-8")
+    assert "当前债务的最优抵销方案，以及将提议的轮次。" in group.stdout
+    english = run("setoff", "--help")
+    assert "The optimal set-off of the debts now" in english.stdout
+    assert "抵销方案" not in english.stdout
+
+
+def test_a_long_chinese_line_is_cut_to_the_columns_it_has() -> None:
+    assert fit("当前债务的最优抵销方案", 10) == "当前债务…"  # 8 columns and the mark
+    assert fit("plan", 10) == "plan"

@@ -1144,4 +1144,380 @@ Exit status:
         "价格 {price}：面值 {face} 减去按年贴现率 {rate}、{days} 天计算的贴现息 {discount}（"
         "ACT/360，贴现息按分向下取整）；账本在 {until} 之前的区块中按此价格受理，届时距到期日少一"
         "天：请在此之前签署并提交，否则须重新起草",
+    "Commands": "命令",
+}
+
+
+# A command's one-line help (the first sentence of its docstring, as `claimledger-wallet
+# --help` and `GROUP --help` list it) in Chinese; a sentence with no entry is listed in
+# English (wallet/i18n.py: short_help).
+HELP_ZH: dict[str, str] = {
+    "The merchant accepts the payment draft FILE: proves the voucher paid with (live, held by the "
+    "payer, covering the amount; unless --no-verify), shows the payment, signs it and submits it.":
+        "商户接受付款草稿 FILE：验证所付凭证（有效、由付款人持有、金额足够；--no-verify 时不验证）"
+        "，显示付款内容，签署并提交。",
+    "The address of --key.": "--key 的地址。",
+    "The agency admits MEMBER (an address) with its legal identity, as reviewed; the new member "
+    "co-signs.":
+        "登记机构按审核结果接纳成员 MEMBER（地址）及其法定身份；新成员会签。",
+    "Unlock your key store once: an agent signs for you for a while (like ssh-agent).":
+        "一次解锁密钥文件：签名代理在一段时间内代您签署（类似 ssh-agent）。",
+    "Open --key with its passphrase and start an agent holding it in memory; print the shell "
+    "lines that export CLAIMLEDGER_AGENT (for `eval`).":
+        "以口令打开 --key，启动在内存中持有密钥的签名代理；输出导出 CLAIMLEDGER_AGENT 的 shell 命"
+        "令（供 `eval`）。",
+    "Which member the agent at $CLAIMLEDGER_AGENT signs for, and how long it still does.":
+        "$CLAIMLEDGER_AGENT 处的签名代理代哪个成员签署，以及还能签多久。",
+    "Stop the agent at $CLAIMLEDGER_AGENT: it forgets the key, removes its socket and exits; "
+    "print the shell line that unsets CLAIMLEDGER_AGENT (for `eval`).":
+        "停止 $CLAIMLEDGER_AGENT 处的签名代理：清除密钥、删除套接字并退出；输出取消 "
+        "CLAIMLEDGER_AGENT 的 shell 命令（供 `eval`）。",
+    "Issuance applications by creditor or by debtor (default: you as creditor).":
+        "按债权人或债务人列出签发申请（默认：您作为债权人）。",
+    "The creditor applies for a voucher against DEBTOR, with its documents sealed to both "
+    "parties, the agency and the regulators (attached first, signed by you).":
+        "债权人向债务人 DEBTOR 申请签发凭证，所附文件封存给双方、登记机构和监管成员（先行附上，由"
+        "您签署）。",
+    "The agency approves a confirmed application: the voucher is issued.":
+        "登记机构批准已确权的申请：凭证随即签发。",
+    "Basis documents: the digest applications and obligations record.":
+        "基础文件：申请和债务记录的文件摘要。",
+    "The digest of the basis document FILE between CREDITOR and DEBTOR, as either of them "
+    "computes it with its key: compare it with an application's or obligation's basis_sha256 "
+    "before confirming.":
+        "计算债权人 CREDITOR 与债务人 DEBTOR 之间基础文件 FILE 的摘要（任一方用其密钥计算）：确权"
+        "前与申请或债务的 basis_sha256 核对。",
+    "The acquirer commits to buy VOUCHER's claim after a lock (收购承诺); the holder co-signs.":
+        "收购方承诺在锁定期后收购凭证 VOUCHER 的债权（收购承诺）；持有人会签。",
+    "Acquisition commitments by voucher or by acquirer.": "按凭证或收购方列出收购承诺。",
+    "The debtor confirms the debt of an application (确权).": "债务人确认申请所列债务（确权）。",
+    "Issuance limits (授信额度), exposure limits (大额风险暴露) and the blacklist (失信名单).":
+        "授信额度、大额风险暴露限额与失信名单。",
+    "The blacklist (失信名单): the debtors listed now, and why.":
+        "失信名单：当前列入的债务人及原因。",
+    "The agency sets the blacklist criteria.": "登记机构设定失信名单认定标准。",
+    "The agency takes DEBTOR off the blacklist.": "登记机构将债务人 DEBTOR 移出失信名单。",
+    "A funder's exposure to DEBTOR (pledged to it plus held by it) and its limit.":
+        "资金方对债务人 DEBTOR 的风险暴露（质押给它的加上它持有的）及其限额。",
+    "A funder sets (or changes) its exposure limit on DEBTOR.":
+        "资金方设定（或变更）对债务人 DEBTOR 的大额风险暴露限额。",
+    "A funder removes its exposure limit on DEBTOR.":
+        "资金方取消对债务人 DEBTOR 的大额风险暴露限额。",
+    "The agency sets (or changes) DEBTOR's issuance limit.":
+        "登记机构设定（或变更）债务人 DEBTOR 的授信额度。",
+    "The agency removes DEBTOR's issuance limit.": "登记机构取消债务人 DEBTOR 的授信额度。",
+    "The agency puts DEBTOR on the blacklist; its record must meet the criteria.":
+        "登记机构将债务人 DEBTOR 列入失信名单；其记录须达到认定标准。",
+    "DEBTOR's issuance limit and its use, its listing and its standing.":
+        "债务人 DEBTOR 的授信额度及使用情况、失信名单情况与信用记录。",
+    "The debtor declines an application it does not owe (no 确权): it closes with your reason, "
+    "which does not count as a late confirmation.":
+        "债务人拒绝其不承认的申请（不予确权）：申请以您的理由关闭，不计为迟确权。",
+    "Disputes (异议): raise, resolve, list, show.": "争议（异议）：提出、处理、列出、查看。",
+    "Disputes you may read.": "您可查看的争议。",
+    "Dispute SUBJECT, an application, a voucher (any state of it; a holder names the part it "
+    "holds) or an obligation you are a party to.":
+        "对 SUBJECT 提出争议：您作为当事方的申请、凭证（其任一状态；持有人指明所持部分）或债务。",
+    "As the agency, resolve DISPUTE: upheld or dismissed, with the reason (an upheld dispute on a "
+    "voucher is resolved by `void --dispute` instead, in one step).":
+        "登记机构处理争议 DISPUTE：成立或驳回，并说明理由（凭证上成立的争议改用 `void --dispute` "
+        "一步处理）。",
+    "A dispute you are a party to.": "您作为当事方的争议。",
+    "Confidential documents: sealed to the parties of a transaction, the agency and every "
+    "regulator, and to the members a voucher's holder grants access to its basis documents.":
+        "保密文件：封存给交易各当事方、登记机构和全部监管成员，以及凭证持有人授权查阅其基础文件的"
+        "成员。",
+    "Decrypt DOCUMENT (its id, as the transactions resting on it name it) with your key, check it "
+    "against its commitment and write it to --out.":
+        "用您的密钥解密文件 DOCUMENT（以交易所引用的编号指明），核对其承诺值后写入 --out。",
+    "Grant the member --to access to DOCUMENT, a basis document of --voucher: your wallet unseals "
+    "the document key (yours as a reader, or the one granted to you), checks that it opens the "
+    "document, and seals it to the grantee; the ledger records the grant.":
+        "授权成员 --to 查阅 --voucher 的基础文件 DOCUMENT：钱包解开文件密钥并核对后，封存给被授权"
+        "人；账本记录该授权。",
+    "Grants of access: of DOCUMENT (those you may read: all of them to its parties, the agency "
+    "and the regulators), or a grantee's (yours by default).":
+        "查阅授权：文件 DOCUMENT 的授权（您可查看的），或某一被授权人的授权（默认为您）。",
+    "Revoke the access you granted --to to DOCUMENT: nodes serve it the document no more.":
+        "撤销您授予 --to 的文件 DOCUMENT 查阅权限：节点不再向其提供该文件。",
+    "Who attached DOCUMENT, its parties and readers, whether you are one (with --key), and to a "
+    "reader its label and the sha256 of its contents.":
+        "文件 DOCUMENT 由谁附上、当事方与收件人、您是否为收件人（需 --key），以及（对收件人）其标"
+        "签和内容的 sha256。",
+    "After the loan fell due, the bank takes the secured claim of PLEDGE_ID.":
+        "贷款到期后，银行取得质押 PLEDGE_ID 所担保的债权（实现质权）。",
+    "The events addressed to a member: transfers it is party to, pledges, due dates...":
+        "发给某成员的事件：其参与的转让、质押、到期日等。",
+    "After the lock, sell VOUCHER's claim (all or part) to the committed acquirer.":
+        "锁定期过后，将凭证 VOUCHER 的债权（全部或部分）出售给已承诺的收购方。",
+    "A one-time link that opens the node's explorer in a browser (agency and regulators).":
+        "打开节点浏览器的一次性登录链接（登记机构和监管成员）。",
+    "Live vouchers whose due date moved by their extension clause (展期).":
+        "按展期条款推迟了到期日的有效凭证（展期）。",
+    "The service fee schedule and members' fee accounts.": "服务费费率表与成员的服务费账户。",
+    "The agency records that MEMBER paid fees (outside the ledger).":
+        "登记机构记录成员 MEMBER 已缴服务费（账外缴纳）。",
+    "The agency sets the fee schedule.": "登记机构设定服务费费率表。",
+    "The fee schedule, and MEMBER's fee account (default: yours, with --key).":
+        "服务费费率表，以及成员 MEMBER 的服务费账户（默认：您的，需 --key）。",
+    "Financing requests (融资需求推送): ask funders to lend on or buy a claim, answer, accept.":
+        "融资需求推送：请资金方以债权放贷或收购债权，应答，接受。",
+    "Accept QUOTE on your request: draft it with --out FILE, sign it (`sign FILE`), and the "
+    "funder signs it (`sign FILE`) and submits it; the pledge is registered (or the claim sold) "
+    "when it commits, and the other quotes lapse.":
+        "接受您申请的报价 QUOTE：用 --out FILE 生成草稿并签署，再由资金方签署并提交；入账时办理质"
+        "押登记（或出售债权），其他报价随之失效。",
+    "Decline REQUEST as a funder, saying why; you answer it no more.":
+        "以资金方身份婉拒融资申请 REQUEST 并说明理由；此后不再应答。",
+    "Quote on REQUEST as a funder; a quote you make again replaces your earlier one.":
+        "以资金方身份对融资申请 REQUEST 报价；再次报价将取代此前的报价。",
+    "Ask funders to finance AMOUNT of your voucher VOUCHER; the part is reserved until you accept "
+    "a quote or withdraw, or the request lapses.":
+        "请资金方就您的凭证 VOUCHER 融资 AMOUNT；该部分予以预留，直至您接受报价、撤回或申请失效。",
+    "Your requests (made, addressed to you, or answered by you) and the open requests to every "
+    "funder that you may answer.":
+        "您的融资申请（您提出的、发给您的或您应答过的），以及向全部资金方公开、您可应答的申请。",
+    "A request with the answers you may read (the holder reads every one, a funder its own).":
+        "融资申请及您可查看的应答（持有人可看全部，资金方只看自己的）。",
+    "Withdraw your open REQUEST: the part is free again, its quotes lapse.":
+        "撤回您未结的融资申请 REQUEST：该部分解除预留，其报价随之失效。",
+    "As a regulator or the agency, freeze VOUCHER (a live state) or AMOUNT of it on a court "
+    "order: a part is split off first, the rest keeps moving; the frozen state moves in no way "
+    "until unfrozen.":
+        "监管成员或登记机构依法院裁定冻结凭证 VOUCHER（有效状态）或其中的 AMOUNT：先拆出一部分，其"
+        "余照常流转；冻结部分在解冻前不能办理任何业务。",
+    "Freeze orders: yours, a voucher's, or all in force (agency, regulators).":
+        "冻结裁定：您的、某凭证的，或全部现行的（登记机构、监管成员）。",
+    "Freeze orders you may read.": "您可查看的冻结裁定。",
+    "Contract and protocol versions: activate one from a height (agency), show them.":
+        "合约与协议版本：自某一高度起启用（登记机构），查看。",
+    "The agency activates CONTRACT VERSION from --from-height, with the code hash of this "
+    "wallet's release (refused when the release lacks that version).":
+        "登记机构自 --from-height 起启用合约版本 CONTRACT VERSION，代码哈希取自本钱包版本（本版本"
+        "不含该合约版本时拒绝）。",
+    "The agency puts protocol VERSION in force from --from-height.":
+        "登记机构自 --from-height 起施行协议版本 VERSION。",
+    "The contract and protocol versions in force for the next block, those scheduled for later "
+    "heights, and what the node's own release lacks (from its /v1/status).":
+        "下一区块现行的合约与协议版本、以后高度待生效的版本，以及节点本身版本所缺的（取自其 "
+        "/v1/status）。",
+    "Create a new key store file (mode 0600).": "新建密钥文件（权限 0600）。",
+    "VOUCHER's ancestors back to its issue, and every part descended from it, as a tree.":
+        "凭证 VOUCHER 直至签发的来源，以及由其派生的全部部分，以树形显示。",
+    "A member's record, its key and the agency's changes to it.":
+        "成员记录、其密钥以及登记机构对其的变更。",
+    "The agency amends a member's name, roles or identity on a review; what is not given stays as "
+    "the ledger has it.":
+        "登记机构经审核变更成员的名称、角色或身份信息；未给出的项目保持不变。",
+    "The agency gives a member that lost its key a new one, on a reviewed request (at least one "
+    "--review-document or --review-file): draft it with --out, the member signs the draft with "
+    "its new key store, the agency signs and submits.":
+        "登记机构经审核为遗失密钥的成员换发新密钥（至少一个 --review-document 或 --review-file）："
+        "用 --out 生成草稿，成员以新密钥签署，登记机构签署并提交。",
+    "Replace your signing key: after the review screen asks `Sign this?` (--yes: without asking), "
+    "a new key store is written at --new-key-out for your same address, both keys sign, and once "
+    "committed only the new key signs for you (use --key NEW_KEY_OUT from then on).":
+        "更换您的签名密钥：核对界面确认后，在 --new-key-out 写入同一地址的新密钥文件，新旧密钥共同"
+        "签署；入账后只有新密钥能代表您签署。",
+    "A member's name, roles, status, key and legal identity (contacts, legal representative and "
+    "review documents only for itself, the agency and regulators).":
+        "成员的名称、角色、状态、密钥和法定身份（联系方式、法定代表人和审核文件仅本人、登记机构和"
+        "监管成员可见）。",
+    "The node registry: validators, observers and changes to them.":
+        "节点名册：验证节点、观察节点及其变更。",
+    "The agency admits an observer: it links at once, no node restarts.":
+        "登记机构接纳观察节点：立即连接，无需重启节点。",
+    "An operator of a validator in force approves PROPOSAL (an id).":
+        "现任验证节点的运营方批准提案 PROPOSAL（编号）。",
+    "Validators in force and coming, observers, and the proposals pending with the power their "
+    "approvals hold.":
+        "现任及即将加入的验证节点、观察节点，以及待批准的提案及其已获批准的权重。",
+    "The agency proposes a validator change (its id: the transaction's id).":
+        "登记机构提议变更验证节点（其编号即交易编号）。",
+    "Propose a new validator.": "提议新增验证节点。",
+    "Propose to remove a validator.": "提议移除验证节点。",
+    "Propose to replace a validator's node key (a key lost or compromised).":
+        "提议更换验证节点的节点密钥（密钥遗失或泄露时）。",
+    "Propose a validator's new power.": "提议调整验证节点的权重。",
+    "The agency removes an observer: its links are cut at the next block.":
+        "登记机构移除观察节点：下一区块起断开其连接。",
+    "The agency withdraws PROPOSAL.": "登记机构撤回提案 PROPOSAL。",
+    "Obligations members owe each other, uploaded for set-off: the creditor submits, the debtor "
+    "confirms; a confirmed one changes only with both signing.":
+        "成员之间的债务，上传用于抵销：债权人提交，债务人确认；已确认的债务须双方签署才能变更。",
+    "As the debtor, confirm you owe OBLIGATION.": "以债务人身份确认欠付债务 OBLIGATION。",
+    "As the debtor, say you do not owe OBLIGATION.": "以债务人身份声明不欠债务 OBLIGATION。",
+    "Both parties reduce OBLIGATION by an amount; draft with --out, both sign.":
+        "双方将债务 OBLIGATION 减少一定金额；用 --out 生成草稿，双方签署。",
+    "As the creditor, take back OBLIGATION before the debtor confirms it.":
+        "以债权人身份在债务人确认前撤回债务 OBLIGATION。",
+    "Both parties say OBLIGATION was paid outside the ledger; draft with --out, both sign.":
+        "双方声明债务 OBLIGATION 已在账外清偿；用 --out 生成草稿，双方签署。",
+    "As the creditor, upload what DEBTOR owes you; it counts once the debtor confirms.":
+        "以债权人身份上传债务人 DEBTOR 对您的欠款；经债务人确认后计入。",
+    "Both parties take a confirmed OBLIGATION out of the ledger; draft with --out, both sign.":
+        "双方将已确认的债务 OBLIGATION 移出账本；用 --out 生成草稿，双方签署。",
+    "Obligations by creditor or by debtor (default: what you owe and what you are owed).":
+        "按债权人或债务人列出债务（默认：您的应付和应收）。",
+    "The debtor's offers of assets or consumption it settles claims with.":
+        "债务人用于抵付债权的资产或消费报价。",
+    "Change the description or price of your offer OFFER_ID.":
+        "修改您的报价 OFFER_ID 的说明或价格。",
+    "Publish an offer (资产抵付 asset, or 消费抵付 consumption) as the debtor.":
+        "以债务人身份发布报价（资产抵付或消费抵付）。",
+    "Withdraw your offer OFFER_ID.": "撤回您的报价 OFFER_ID。",
+    "A debtor's offers of assets and consumption.": "债务人的资产和消费报价。",
+    "What is owed: a holder's live claims, or a debtor's outstanding vouchers.":
+        "欠款情况：持有人的有效债权，或债务人的未偿凭证。",
+    "Live vouchers past their due date with no extension left (逾期).":
+        "已过到期日且无剩余展期的有效凭证（逾期）。",
+    "Pay a merchant with part of VOUCHER (抵付货款): draft with --out, sign it, hand the file to "
+    "the merchant, who runs `accept FILE`.":
+        "以凭证 VOUCHER 的一部分向商户付款（抵付货款）：用 --out 生成草稿并签署，交给商户运行 "
+        "`accept FILE`。",
+    "Pledge VOUCHER to a bank (质押); you and the bank sign, so draft it with --out.":
+        "将凭证 VOUCHER 质押给银行（质押）；您与银行共同签署，请用 --out 生成草稿。",
+    "Amend pledge PLEDGE_ID: what you give changes, the rest stays as the registry holds it (read "
+    "from the node).":
+        "变更质押 PLEDGE_ID：您给出的项目变更，其余按登记簿现状（从节点读取）保持不变。",
+    "Ask the pledge registry by pledgor, debtor, voucher or issued voucher for a query "
+    "certificate (查询证明) and verify it: the node's signature, every result an answer to the "
+    "query and in the registry's index under the state root it names, and, if you trust a genesis "
+    "(`trust`), that state root in the header of that height your light client verified.":
+        "按出质人、债务人、凭证或已签发凭证向质押登记簿申请查询证明并验证：节点签名、每条结果均符"
+        "合查询且在其所示状态根下的索引中，以及（若已信任创世区块）该状态根与轻客户端所验证的区块"
+        "头一致。",
+    "Renew the loan pledge PLEDGE_ID secures (续贷): a new loan, due later, on the same pledge.":
+        "为质押 PLEDGE_ID 所担保的贷款续贷：同一质押下的新贷款，到期日更晚。",
+    "The pledge registry (质押登记) by voucher, issued voucher, pledgor, debtor or bank; a pledge "
+    'you are no party to shows as its public notice (no loan: "–").':
+        "按凭证、已签发凭证、出质人、债务人或银行查询质押登记；您非当事方的质押只显示其公示信息（"
+        "无贷款信息：“–”）。",
+    "Financing products of funders: pledge loans (质押融资) and factoring (保理).":
+        "资金方的融资产品：质押融资与保理。",
+    "Amend the terms of your product PRODUCT_ID (each one not given stays).":
+        "修改您的产品 PRODUCT_ID 的条款（未给出的保持不变）。",
+    "Funders' products, every member's to read.": "资金方的产品，所有成员均可查看。",
+    "Publish the product NAME as a funder (a bank, a factor or a microlender).":
+        "以资金方身份（银行、保理公司或小贷公司）发布产品 NAME。",
+    "A product: its funder, kind and terms.": "产品：资金方、类型和条款。",
+    "Withdraw your product PRODUCT_ID (it stays on record, withdrawn).":
+        "下架您的产品 PRODUCT_ID（记录保留，状态为已下架）。",
+    "A debtor's record: what it issued and owes, confirmation delays, overdue and extended.":
+        "债务人记录：签发与未偿、确权用时、逾期和展期情况。",
+    "Ask the debtor to settle VOUCHER with one of its offers (抵付); it is reserved meanwhile.":
+        "请债务人以其某一报价兑付凭证 VOUCHER（抵付）；其间该凭证予以预留。",
+    "Redemption requests: the debtor accepts or declines, the holder may cancel.":
+        "兑付申请：债务人接受或拒绝，持有人可撤销。",
+    "The debtor accepts REQUEST_ID: the claim is reduced by the price.":
+        "债务人接受兑付申请 REQUEST_ID：债权按价格减少。",
+    "The holder cancels its request REQUEST_ID before the debtor decides.":
+        "持有人在债务人决定前撤销其兑付申请 REQUEST_ID。",
+    "The debtor declines REQUEST_ID; the voucher is free again.":
+        "债务人拒绝兑付申请 REQUEST_ID；凭证解除预留。",
+    "Redemption requests by holder or by debtor.": "按持有人或债务人列出兑付申请。",
+    "The agency reinstates a suspended MEMBER.": "登记机构恢复被暂停的成员 MEMBER。",
+    "The agency rejects an application.": "登记机构驳回申请。",
+    "The bank releases its pledge PLEDGE_ID (解除质押).": "银行解除其质押 PLEDGE_ID（解除质押）。",
+    "The bank releases part of the claim pledge PLEDGE_ID secures: that much becomes a part of "
+    "the voucher its holder holds free; the rest stays pledged.":
+        "银行部分解除质押 PLEDGE_ID 所担保的债权：该部分成为持有人可自由处分的凭证部分，其余仍在质"
+        "押中。",
+    "A period's figures (issued, transferred, financed, pledged, redeemed, set off, extended, "
+    "overdue, late confirmations) by debtor, bank, region or month.":
+        "某一期间的统计数据（签发、转让、融资、质押、兑付、抵销、展期、逾期、迟确权），按债务人、"
+        "银行、地区或月份。",
+    "Sales of claims to funders (保理): draft, recourse, show.":
+        "向资金方出售债权（保理）：起草、追索、查看。",
+    "Draft the sale of AMOUNT of VOUCHER you hold to a funder, at the price the ledger computes "
+    "from the rate and the days to the due date (shown before anything is written).":
+        "起草将您持有的凭证 VOUCHER 中的 AMOUNT 出售给资金方，价格由账本按贴现率和距到期日天数计算"
+        "（写入前先显示）。",
+    "Draft the sale of AMOUNT of a confirmed OBLIGATION owed to you to a funder, priced as a "
+    "voucher sale is, to its due date.":
+        "起草将您的已确认债务 OBLIGATION 中的 AMOUNT 出售给资金方，按凭证出售的方式计价至其到期日"
+        "。",
+    "As the buyer, give the overdue claim of SALE_ID, sold with recourse, back to its seller (the "
+    "seller repays you outside the ledger, as your contract says).":
+        "以买方身份将 SALE_ID 中有追索权出售、已逾期的债权退回出售方（出售方按合同在账外向您偿还）"
+        "。",
+    "A sale you are seller, buyer or debtor of.": "您作为出售方、买方或债务人的一笔出售。",
+    "Your sales of claims to funders, as seller, buyer or debtor.":
+        "您作为出售方、买方或债务人的债权出售。",
+    "Sales of claims to funders a party is seller, buyer or debtor of.":
+        "某一当事方作为出售方、买方或债务人的债权出售。",
+    "Multilateral set-off (债权债务闭环抵销): members with a standing mandate are cleared by the "
+    "agency's runs; for the rest the agency proposes rounds from the optimal plan, every member "
+    "concerned consents, the last consent executes the round.":
+        "债权债务闭环抵销：有长期授权的成员由登记机构的运行抵销；其余由登记机构按最优方案提议轮次"
+        "，各相关成员同意，最后一项同意即执行本轮。",
+    "Consent to ROUND, after the review screen (what it clears of yours) asks `Sign this?` "
+    "(--yes: without asking); the last member's consent executes it.":
+        "同意轮次 ROUND（先显示核对界面，列明本轮抵销您的哪些债务）；最后一名成员同意即执行。",
+    "Your standing set-off limit: set it with one option, or show it with none.":
+        "您的长期抵销限额：用一个选项设定，不加选项则显示。",
+    "Your standing set-off mandate (抵销授权): the agency's runs may clear your debts against "
+    "what is owed to you, at most --max per run, until --until; a new one replaces the last.":
+        "您的长期抵销授权：登记机构的运行可在每次不超过 --max、有效至 --until 的范围内，以您的应收"
+        "抵销您的应付；新授权取代旧授权。",
+    "The optimal set-off of the debts now, and the rounds it would propose.":
+        "当前债务的最优抵销方案，以及将提议的轮次。",
+    "As the agency, propose the plan's rounds: one transaction per round.":
+        "登记机构提议方案中的轮次：每轮一笔交易。",
+    "Refuse ROUND: it ends with nothing changed.": "拒绝轮次 ROUND：本轮结束，不作任何变更。",
+    "ROUND's result: cleared, remaining, bound, its legs, and who has yet to consent.":
+        "轮次 ROUND 的结果：已抵销、剩余、上界、各笔债务，以及尚待同意的成员。",
+    "Set-off rounds concerning you (or --member), and what each asks of you.":
+        "与您（或 --member）有关的抵销轮次，以及每轮对您的要求。",
+    "As the agency, execute the plan's run over the debts of members with a mandate: open a run "
+    "(or continue the open one), submit its batches (each a circulation, so every prefix keeps "
+    "each net position), wait for them to commit, and close it.":
+        "登记机构对有授权成员的债务执行方案中的运行：开启（或继续）运行，分批提交并等待入账，然后"
+        "关闭。",
+    "Add your signature to the draft FILE, after showing what it does.":
+        "显示草稿 FILE 的内容后，加上您的签名。",
+    "Split VOUCHER into parts you keep (to pledge, pay or transfer them separately).":
+        "将凭证 VOUCHER 拆分为由您保留的若干部分（以便分别质押、支付或转让）。",
+    "The node's chain, height and state root.": "节点的链、高度和状态根。",
+    "Submit a fully signed draft FILE and wait for it to be committed.":
+        "提交已签署齐全的草稿 FILE，并等待其入账。",
+    "The agency suspends MEMBER.": "登记机构暂停成员 MEMBER。",
+    "Offer all or part of VOUCHER to another member (流转): the part is reserved until the "
+    "transferee signs for it (签收; the debtor is then notified and you owe the fee), refuses, "
+    "you withdraw the offer, or it lapses.":
+        "将凭证 VOUCHER 的全部或部分转让给另一成员（流转）：该部分予以预留，直至受让人签收（随后通"
+        "知债务人，由您支付服务费）、拒收、您撤回或期限届满。",
+    "Refuse the transfer TRANSFER_ID offered to you; the part is free again for its holder.":
+        "拒收向您发起的转让 TRANSFER_ID；该部分对其持有人解除预留。",
+    "Sign for the transfer TRANSFER_ID offered to you (签收): the reserved part becomes yours, "
+    "the debtor is notified, the transferor owes the fee.":
+        "签收向您发起的转让 TRANSFER_ID：预留部分归您所有，通知债务人，由转让人支付服务费。",
+    "Withdraw your offer TRANSFER_ID before its transferee signs; the part is free again.":
+        "在受让人签收前撤回您发起的转让 TRANSFER_ID；该部分解除预留。",
+    "Transfers between you and another member: those you offered and those offered to you, "
+    "waiting for the transferee's signature unless --status or --all.":
+        "您与其他成员之间的转让：您发起的和向您发起的，默认只列待受让人签收的（可用 --status 或 "
+        "--all）。",
+    "Trust the network whose genesis block id is GENESIS_ID (read it from your own copy of the "
+    "network: `claimledger-node genesis-id --network genesis.json`), then follow and verify its "
+    "headers up to the node's head.":
+        "信任创世区块编号为 GENESIS_ID 的网络（从您自己的网络副本读取：`claimledger-node "
+        "genesis-id --network genesis.json`），然后跟随并验证其区块头直至节点最新高度。",
+    "Transactions.": "交易。",
+    "A transaction's status, block and result.": "交易的状态、所在区块和结果。",
+    "The acquirer withdraws COMMITMENT_ID, before its lock ends.":
+        "收购方在锁定期结束前撤回收购承诺 COMMITMENT_ID。",
+    "As the authority that froze it, or the agency, lift freeze ORDER on the order lifting it "
+    "(its reference and document).":
+        "冻结机关或登记机构依解除裁定（其编号和文件）解除冻结 ORDER。",
+    "Prove VOUCHER at the latest certified height: its holder, amount, status and due date, its "
+    "pledge, the redemption request reserving it, and its debtor's record, each against the state "
+    "root of a header this wallet verified from the genesis.":
+        "在最新认证高度证明凭证 VOUCHER：持有人、金额、状态和到期日，其质押、预留它的兑付申请和债"
+        "务人记录，均对本钱包自创世区块验证的区块头状态根核对。",
+    "As the agency, void the issued VOUCHER (its origin id): every live part leaves circulation "
+    "and each holder is told.":
+        "登记机构作废已签发凭证 VOUCHER（其原始编号）：所有现存部分退出流通，并通知各持有人。",
+    "Voucher states by holder or by debtor.": "按持有人或债务人列出凭证状态。",
+    "The creditor withdraws its application.": "债权人撤回其申请。",
 }
