@@ -333,7 +333,7 @@ def test_the_catalogue_ships_with_every_package_of_the_code_base() -> None:
 # ------------------------------------------------------------------ every verb's text
 
 
-PRINTS = ("print", "echo", "secho")
+PRINTS = ("print", "echo", "secho", "prompt", "confirm")
 
 
 def has_words(text: str) -> bool:
@@ -364,7 +364,8 @@ SHELL = "# shell code"  # a line printed for `eval`, not for people: stays as it
 
 def untranslated_prints(source: str) -> list[int]:
     """The lines of `source` that print English text not wrapped in `_()`: a call to
-    print, echo or secho (click's or a console's) whose first argument is bare text."""
+    print, echo or secho (click's or a console's), or a prompt or a confirmation, whose
+    first argument is bare text."""
     lines = []
     text = source.splitlines()
     for node in ast.walk(ast.parse(source)):
@@ -390,8 +391,10 @@ def test_the_check_finds_a_printed_sentence_not_wrapped() -> None:
     assert untranslated_prints('click.echo(f"unset {ENV};")  # shell code') == []
 
 
-def test_every_verb_prints_its_sentences_through_the_catalogue() -> None:
-    found = {path.name: lines for path in sorted((ROOT / "wallet" / "verbs").glob("*.py"))
+def test_the_wallet_prints_its_sentences_through_the_catalogue() -> None:
+    sources = sorted((ROOT / "wallet").glob("*.py")) + \
+        sorted((ROOT / "wallet" / "verbs").glob("*.py"))
+    found = {str(path.relative_to(ROOT)): lines for path in sources
              if (lines := untranslated_prints(path.read_text(encoding="utf-8")))}
     assert found == {}
 

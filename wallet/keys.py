@@ -27,7 +27,7 @@ def passphrase(confirm: bool = False) -> str:
         return os.environ[PASSPHRASE_ENV]
     # On stderr (click before 8.2 echoes a prompt to stdout), so that stdout holds only
     # the answer: `--json`, `eval "$(claimledger-wallet agent start)"`.
-    return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    return click.prompt(_("Passphrase"), hide_input=True, confirmation_prompt=confirm, err=True)
 
 
 def passphrase_source() -> str:
