@@ -186,9 +186,10 @@ def credit_blacklist(w: Wallet, every: bool) -> None:
     def table(console: Console) -> None:
         t = Table(fixed("debtor"), "status", fixed("since"), "reason")
         for r in found["listings"]:
-            t.add_row(r["debtor"], r["status"], show_time(r["listed_at_ms"]),
+            t.add_row(r["debtor"], _(r["status"]), show_time(r["listed_at_ms"]),
                       escape(r["reason"] if r["status"] == "listed" else
-                             f"{r['reason']} (delisted: {r['delist_reason']})"))
+                             _("{reason} (delisted: {why})").format(
+                                 reason=r["reason"], why=r["delist_reason"])))
         console.print(t)
         more(console, found)
 

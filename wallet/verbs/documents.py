@@ -13,7 +13,7 @@ from rich.table import Table
 from contracts import documents
 from wallet.envelopes import grant_body
 from wallet.files import write_private
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -162,7 +162,8 @@ def document_grants(w: Wallet, document: str | None, grantee: str | None,
         t = Table("document", "grantee", "granted by", "voucher", "status", "granted")
         for g in found["grants"]:
             t.add_row(g["document"][:10], addr(g["grantee"]), addr(g["granted_by"]),
-                      g["voucher"][:10], g["status"], show_time(g["granted_at_ms"]))
+                      g["voucher"][:10], pgettext("grant", g["status"]),
+                      show_time(g["granted_at_ms"]))
         console.print(t)
         more(console, found)
 

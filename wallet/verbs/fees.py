@@ -78,7 +78,7 @@ def fees_show(w: Wallet, member_address: str | None) -> None:
         t = Table(Column("time", no_wrap=True), "kind", money("on"), money("rate"),
                   money("fee / paid"), "tx", "reference")
         for c in account["charges"]:
-            t.add_row(show_time(c["time_ms"]), c["kind"], yuan(c["base_fen"]),
+            t.add_row(show_time(c["time_ms"]), _(c["kind"]), yuan(c["base_fen"]),
                       f"{c['rate_bp']} bp", yuan(c["fee_fen"]), c["tx_id"][:10],
                       escape(c["reference"]))
         console.print(t)

@@ -13,7 +13,7 @@ from rich.table import Table
 from contracts import financing
 from contracts.errors import LedgerError
 from wallet.checks import warn_if_listed
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -89,8 +89,8 @@ def finance_requests(w: Wallet, status: str | None) -> None:
         t = Table("request", "holder", fixed("kind"), money("amount"), fixed("days"),
                   "to", "status", "open until")
         for r in rows:
-            t.add_row(r["id"][:10], addr(r["holder"]), r["kind"], yuan(r["amount_fen"]),
-                      str(r["term_days"]), escape(_to(r)), r["status"],
+            t.add_row(r["id"][:10], addr(r["holder"]), _(r["kind"]), yuan(r["amount_fen"]),
+                      str(r["term_days"]), escape(_to(r)), pgettext("financing", r["status"]),
                       show_time(r["open_until_ms"]))
         console.print(t)
         more(console, found)
@@ -130,7 +130,8 @@ def finance_show(w: Wallet, request: str) -> None:
               "days wished, to {to}\n{status}; open until {until}").format(
                 id=r["id"], holder=addr(r["holder"]), kind=_(r["kind"]),
                 amount=yuan(r["amount_fen"]), voucher=r["voucher"], days=r["term_days"],
-                to=_to(r), status=_(r["status"]), until=show_time(r["open_until_ms"])),
+                to=_to(r), status=pgettext("financing", r["status"]),
+                until=show_time(r["open_until_ms"])),
             soft_wrap=True)
         for a in r["answers"]:
             console.print(describe_answer(a), soft_wrap=True, markup=False)

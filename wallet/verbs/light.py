@@ -11,7 +11,7 @@ from rich.console import Console
 from contracts.blocks import block_id
 from contracts.errors import LedgerError
 from wallet.checks import follower, trust_option, trust_path
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.light import Follower, read_light, start, write_light
 from wallet.proven import VoucherProof, proof_view, prove_voucher
 from wallet.session import Wallet, pass_wallet
@@ -78,7 +78,7 @@ def show_proof(c: Console, p: VoucherProof) -> None:
                 number=r.registration_no)),
             ("reserved", p.reservation, lambda r: _("by redemption request, {status}, price "
                                                     "{price}").format(
-                status=_(r.status), price=yuan(r.price_fen))),
+                status=pgettext("redemption", r.status), price=yuan(r.price_fen))),
             ("record", p.debtor_record, lambda r: _("debtor owes {outstanding} outstanding; "
                                                     "{overdue} overdue, {late} late "
                                                     "confirmations, {extended} extended").format(

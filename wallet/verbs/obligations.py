@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import obligations
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -151,7 +151,7 @@ def obligation_table(found: list[dict]) -> Table:
     for o in found:
         t.add_row(o["id"][:10], addr(o["creditor"]), addr(o["debtor"]), yuan(o["face_fen"]),
                   yuan(o["amount_fen"]), yuan(o["setoff_fen"]), show_due(o["due_ms"]),
-                  o["status"], (o.get("open_round") or "-")[:10])
+                  pgettext("obligation", o["status"]), (o.get("open_round") or "-")[:10])
     return t
 
 

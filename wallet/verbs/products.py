@@ -12,7 +12,7 @@ from rich.table import Table
 
 from contracts import products
 from contracts.errors import LedgerError
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -176,12 +176,13 @@ def product_list(w: Wallet, funder: str | None, kind: str | None, status: str,
         for p in found["products"]:
             terms = p["terms"]
             t.add_row(
-                p["id"][:10], addr(p["funder"]), escape(p["name"]), p["kind"],
-                {None: "-", True: "with", False: "without"}[terms["recourse"]],
+                p["id"][:10], addr(p["funder"]), escape(p["name"]), _(p["kind"]),
+                {None: "-", True: pgettext("recourse", "with"),
+                 False: pgettext("recourse", "without")}[terms["recourse"]],
                 f"{terms['min_term_days']}–{terms['max_term_days']}",
                 f"{percent(terms['min_price_bp'])}–{percent(terms['max_price_bp'])}",
                 f"{yuan(terms['min_amount_fen'])}–{yuan(terms['max_amount_fen'])}",
-                p["status"])
+                pgettext("product", p["status"]))
         console.print(t)
         more(console, found)
 
@@ -202,7 +203,7 @@ def product_show(w: Wallet, product_id: str) -> None:
                 id=p["id"], name=escape(p["name"]), funder=p["funder"]) + f"\n{describe(p)}\n"
             + (_("terms: {ref}").format(ref=escape(ref)) + "\n" if ref else "")
             + _("{status}; published {published}, last changed {changed}").format(
-                status=_(p["status"]), published=show_time(p["published_at_ms"]),
+                status=pgettext("product", p["status"]), published=show_time(p["published_at_ms"]),
                 changed=show_time(p["updated_at_ms"])), soft_wrap=True)
 
     w.emit(p, show)

@@ -17,7 +17,7 @@ from rich.tree import Tree
 from contracts import issuance
 from contracts.identity import short
 from contracts.vouchers import VOUCHER_STATUSES
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, filter_id
 from wallet.sentences import addr, show_tx
 from wallet.session import Wallet, pass_wallet
@@ -163,7 +163,7 @@ def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | N
                    loan(p, lambda r: yuan(r["loan_fen"])),
                    loan(p, lambda r: percent(r["loan_rate_bp"])),
                    loan(p, lambda r: show_due(r["loan_due_ms"])),
-                   (p["filing"] or {}).get("number", "–"), p["status"]]))
+                   (p["filing"] or {}).get("number", "–"), _(p["status"])]))
 
 
 @verbs.command()
@@ -181,7 +181,8 @@ def commitments(w: Wallet, voucher: str | None, acquirer: str | None) -> None:
          money("bought"), "status"],
         lambda q: [q["id"][:10], addr(q["acquirer"]), q["voucher"][:10],
                    f"¥{q['price_per_10000_fen']:,}", show_due(q["lock_until_ms"]),
-                   show_due(q["expires_ms"]), yuan(q["exercised_fen"]), q["status"]]))
+                   show_due(q["expires_ms"]), yuan(q["exercised_fen"]),
+                   pgettext("commitment", q["status"])]))
 
 
 @verbs.command()
@@ -192,8 +193,8 @@ def offers(w: Wallet, debtor: str | None) -> None:
     found = w.client.offers(debtor=(address_of(w, debtor) if debtor else w.address()).hex())
     w.emit(found, listing_verb(
         found, "offers", ["offer", "debtor", "kind", "description", money("price"), "status"],
-        lambda o: [o["id"][:10], addr(o["debtor"]), o["kind"], escape(o["description"]),
-                   yuan(o["price_fen"]), o["status"]]))
+        lambda o: [o["id"][:10], addr(o["debtor"]), _(o["kind"]), escape(o["description"]),
+                   yuan(o["price_fen"]), pgettext("offer", o["status"])]))
 
 
 def standing_verb(name: str, doc: str) -> None:
@@ -256,7 +257,7 @@ def redemptions(w: Wallet, holder: str | None, debtor: str | None) -> None:
          "status"],
         lambda r: [r["id"][:10], r["voucher"][:10], addr(r["holder"]), addr(r["debtor"]),
                    r["offer"][:10], yuan(r["price_fen"]), yuan(r["reduced_fen"]),
-                   r["status"]]))
+                   pgettext("redemption", r["status"])]))
 
 
 def event_line(e: dict) -> str:

@@ -17,7 +17,7 @@ from rich.table import Table
 from contracts.errors import LedgerError
 from contracts.reports import FIGURES, GROUPINGS
 from wallet.files import write_private
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -82,7 +82,8 @@ def report_verb(w: Wallet, period: str, by: str, member: str | None, fmt: str,
     def show(console: Console) -> None:
         p = report["period"]
         console.print(_("report {name} ({kind}, {zone}) by {by}").format(
-            name=p["name"], kind=_(p["kind"]), zone=p["time_zone"], by=_(report["by"]))
+            name=p["name"], kind=pgettext("report", p["kind"]), zone=p["time_zone"],
+            by=pgettext("grouping", report["by"]))
                       + (_(", due {due}").format(due=p["due"]) if p["due"] else "")
                       + _(": heights {start}–{end}").format(start=report["from_height"],
                                                            end=report["height"]))

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from contracts import pricing, sale
 from contracts.errors import LedgerError
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -211,11 +211,12 @@ def sales_list(w: Wallet, party: str | None, role: str | None, status: str | Non
                   money("price"), fixed("rate"), fixed("days"), "recourse", "sold",
                   "status")
         for s in found["sales"]:
-            t.add_row(s["id"][:10], s["kind"], addr(s["seller"]), addr(s["buyer"]),
+            t.add_row(s["id"][:10], _(s["kind"]), addr(s["seller"]), addr(s["buyer"]),
                       addr(s["debtor"]), yuan(s["face_fen"]), yuan(s["price_fen"]),
                       percent(s["rate_bp"]), str(s["days"]),
-                      "with" if s["recourse"] else "without", show_due(s["sold_at_ms"]),
-                      s["status"])
+                      pgettext("recourse", "with") if s["recourse"]
+                      else pgettext("recourse", "without"), show_due(s["sold_at_ms"]),
+                      _(s["status"]))
         console.print(t)
         more(console, found)
 

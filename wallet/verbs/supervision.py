@@ -146,7 +146,7 @@ def freezes_list(w: Wallet, party: str | None, voucher: str | None, everyone: bo
         for o in found["freezes"]:
             t.add_row(o["id"][:10], o["voucher"][:10], addr(o["holder"]), addr(o["debtor"]),
                       yuan(o["amount_fen"]), o["order_ref"], show_time(o["frozen_at_ms"]),
-                      o["status"])
+                      _(o["status"]))
         console.print(t)
         more(console, found)
 
@@ -219,8 +219,8 @@ def dispute_list(w: Wallet, party: str | None, subject: str | None, everyone: bo
     def table(console: Console) -> None:
         t = Table("dispute", "kind", "subject", "raised by", "raised", "status", "reason")
         for d in found["disputes"]:
-            t.add_row(d["id"][:10], d["kind"], d["subject"][:10], addr(d["raised_by"]),
-                      show_time(d["raised_at_ms"]), d["status"], d["reason"])
+            t.add_row(d["id"][:10], _(d["kind"]), d["subject"][:10], addr(d["raised_by"]),
+                      show_time(d["raised_at_ms"]), _(d["status"]), d["reason"])
         console.print(t)
         more(console, found)
 
