@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given
@@ -23,10 +24,10 @@ from contracts.errors import LedgerError, Rejected
 from tests.standins import NodeRoutes
 from tests.test_wallet_review import SAMPLES, World, sample_tx
 from wallet import session
-from wallet.catalogue_zh import ERRORS_ZH, TEXT_ZH
-from wallet.cli import main
+from wallet.catalogue_zh import ERRORS_ZH, HELP_ZH, TEXT_ZH
+from wallet.cli import fit, main
 from wallet.exits import EXIT_ERROR
-from wallet.i18n import Speech, current, language_from_env, use
+from wallet.i18n import Speech, current, first_sentence, language_from_env, use
 from wallet.sentences import show_tx
 from wallet.tables import standing
 from wallet.units import parse_wan, plain_yuan, wan, yuan
@@ -140,12 +141,12 @@ def test_a_wallet_error_in_chinese(node: Node) -> None:
 
 
 def test_a_code_without_a_sentence_falls_back_to_the_english_message(node: Node) -> None:
-    assert "read.forbidden" not in ERRORS_ZH
-    node.refuse = LedgerError("read.forbidden", "you may not read this holder's vouchers")
+    assert "store.unavailable" not in ERRORS_ZH  # an operator's code
+    node.refuse = LedgerError("store.unavailable", "the node's store is closed")
     result = run("--json", "--lang", "zh", "vouchers", "--holder", HOLDER)
-    assert "错误 read.forbidden: you may not read this holder's vouchers" in result.stderr
+    assert "错误 store.unavailable: the node's store is closed" in result.stderr
     assert json.loads(result.stdout)["error"] == {
-        "code": "read.forbidden", "message": "you may not read this holder's vouchers"}
+        "code": "store.unavailable", "message": "the node's store is closed"}
 
 
 def test_a_submitted_transaction_and_a_pending_transfer_are_told_apart() -> None:
@@ -258,20 +259,33 @@ def constants(*roots: str) -> set[str]:
 
 
 CODE = re.compile(r"^[a-z_]+\.[a-z_]+$")
-ERROR_CALLS = ("require", "Rejected", "LedgerError", "Forbidden", "Unauthenticated")
-# The families whose every code has a Chinese sentence: those members meet most.
-TRANSLATED_FAMILIES = ("wallet", "membership", "voucher", "transfer", "pledge", "issuance",
-                       "credit", "auth", "tx")
+ERROR_CALLS = ("require", "_require", "Rejected", "LedgerError", "Forbidden", "Unauthenticated",
+               "QuotaExceeded", "error_response", "Verdict")
+# The families of codes only a node's operator meets (its store, config, peers, backups,
+# consensus and state sync, genesis and init, its metrics): the node's own log and command
+# line show them, in English; every other code a member may meet has a Chinese sentence.
+OPERATOR_FAMILIES = ("backup", "config", "consensus", "evidence", "genesis", "init",
+                     "metrics", "peer", "signer", "snapshot", "store", "sync")
 
 
 def raised_codes() -> set[str]:
     """The codes the ledger, the node and the wallet raise: a code-shaped string given to
-    require(), Rejected(), LedgerError() or another *Error; plus the error classes that
-    fix their code in __init__ (wallet.pending, auth.busy)."""
+    require(), Rejected(), LedgerError() or another *Error, a mempool quota, an HTTP error
+    answer or a health verdict; plus the error classes that fix their code in __init__
+    (wallet.pending, auth.busy) or default it (read.forbidden)."""
     codes: set[str] = set()
     for root in ("contracts", "node", "wallet"):
         for path in (ROOT / root).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.arguments):
+                    named = [*node.posonlyargs, *node.args][-len(node.defaults):] \
+                        if node.defaults else []
+                    for arg, default in [*zip(named, node.defaults, strict=True),
+                                         *zip(node.kwonlyargs, node.kw_defaults, strict=True)]:
+                        if arg.arg == "code" and isinstance(default, ast.Constant) \
+                                and isinstance(default.value, str) \
+                                and CODE.match(default.value):
+                            codes.add(default.value)
                 if not isinstance(node, ast.Call):
                     continue
                 f = node.func
@@ -291,9 +305,12 @@ def test_every_translated_code_is_one_that_is_raised() -> None:
     assert sorted(set(ERRORS_ZH) - codes) == []
 
 
-def test_every_code_of_the_families_people_meet_has_a_sentence() -> None:
-    missing = sorted(c for c in raised_codes()
-                     if c.split(".")[0] in TRANSLATED_FAMILIES and c not in ERRORS_ZH)
+def test_every_code_a_member_may_meet_has_a_sentence() -> None:
+    codes = raised_codes()
+    assert {"read.forbidden", "mempool.member_quota", "setoff.over_limit",
+            "financing.quote_expired"} <= codes
+    missing = sorted(c for c in codes
+                     if c.split(".")[0] not in OPERATOR_FAMILIES and c not in ERRORS_ZH)
     assert missing == []
 
 
@@ -312,3 +329,185 @@ def test_the_catalogue_ships_with_every_package_of_the_code_base() -> None:
              for p in (ROOT / root).rglob("__init__.py")}
     assert "wallet" in listed and (ROOT / "wallet" / "catalogue_zh.py").is_file()
     assert sorted(found - listed) == []
+
+
+# ------------------------------------------------------------------ every verb's text
+
+
+PRINTS = ("print", "echo", "secho", "prompt", "confirm")
+
+
+def has_words(text: str) -> bool:
+    """Text for people: at least one word of two letters outside rich's [markup]."""
+    return re.search(r"[A-Za-z]{2}", re.sub(r"\[/?[a-z ]*\]", "", text)) is not None
+
+
+def bare_text(node: ast.expr) -> bool:
+    """Whether `node` makes English text that does not go through `_()`: a string
+    constant, an f-string, `"...".format(...)`, or a sum or choice of these."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and has_words(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and has_words(str(v.value))
+                   for v in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr == "format":
+        return bare_text(node.func.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return bare_text(node.left) or bare_text(node.right)
+    if isinstance(node, ast.IfExp):
+        return bare_text(node.body) or bare_text(node.orelse)
+    return False
+
+
+SHELL = "# shell code"  # a line printed for `eval`, not for people: stays as it is
+
+
+def untranslated_prints(source: str) -> list[int]:
+    """The lines of `source` that print English text not wrapped in `_()`: a call to
+    print, echo or secho (click's or a console's), or a prompt or a confirmation, whose
+    first argument is bare text."""
+    lines = []
+    text = source.splitlines()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        f = node.func
+        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) \
+            else ""
+        if name in PRINTS and bare_text(node.args[0]) \
+                and not text[node.lineno - 1].endswith(SHELL):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_the_check_finds_a_printed_sentence_not_wrapped() -> None:
+    assert untranslated_prints('c.print(f"round {r} proposed")') == [1]
+    assert untranslated_prints('click.echo("key written to {p}".format(p=p))') == [1]
+    assert untranslated_prints('c.print("note: " + text)') == [1]
+    assert untranslated_prints('click.echo(f"{a}: {b}", err=True)') == []  # no words
+    assert untranslated_prints('c.print(_("round {r} proposed").format(r=r))') == []
+    assert untranslated_prints("c.print(table)") == []
+    assert untranslated_prints('c.print(f"[bold]{title}[/bold] {id}")') == []
+    assert untranslated_prints('click.echo(f"unset {ENV};")  # shell code') == []
+
+
+def test_the_wallet_prints_its_sentences_through_the_catalogue() -> None:
+    sources = sorted((ROOT / "wallet").glob("*.py")) + \
+        sorted((ROOT / "wallet" / "verbs").glob("*.py"))
+    found = {str(path.relative_to(ROOT)): lines for path in sources
+             if (lines := untranslated_prints(path.read_text(encoding="utf-8")))}
+    assert found == {}
+
+
+# ------------------------------------------------------------------ verbs in Chinese, end to end
+
+
+PLEDGE = "77" * 32
+BANK = "ba" * 32
+TX = "c0" * 32
+
+
+class Ledger(Node):
+    """The node stand-in, answering also a committed pledge, the set-off plan and a
+    debtor's credit (what `tx show`, `setoff plan` and `credit show` read)."""
+
+    def tx(self, tx_id: str, wait_ms: int = 0) -> dict:
+        return {"id": tx_id, "contract": {"name": "pledge", "version": 1},
+                "operation": "create", "status": "committed", "height": 42,
+                "body": {"holder": HOLDER, "voucher": VOUCHER, "bank": BANK,
+                         "secured_fen": 6_000_000, "loan_due_ms": 1_798_732_800_000},
+                "events": [{"kind": "pledge.registered", "subject": PLEDGE}]}
+
+    def setoff_plan(self, exclude: list[str], run_batches: bool = False) -> dict:
+        reduction = {"kind": "obligation", "id": "0b" * 32, "debtor": DEBTOR,
+                     "creditor": HOLDER, "amount_fen": 500_000}
+        return {"height": 42, "time_ms": 1_767_225_600_000, "debts": 3,
+                "total_fen": 3_000_000, "cleared_fen": 1_500_000, "remaining_fen": 1_500_000,
+                "bound_fen": 1_000_000, "gap_fen": 500_000, "in_rounds_fen": 1_500_000,
+                "rounds": [{"reductions": [reduction] * 3, "cleared_fen": 1_500_000,
+                            "members": [HOLDER, DEBTOR, BANK]}],
+                "bilateral_fen": 0, "deferred_fen": 0,
+                "run": {"mandated_members": 2, "optimum_fen": 200_000, "planned_fen": 200_000,
+                        "batches": 1, "held_by_limits_fen": 0, "open_run": None},
+                "unmandated_fen": 1_300_000, "rounds_optimum_fen": 1_300_000}
+
+    def credit_debtor(self, address: str) -> dict:
+        return {"limit": {"limit_fen": 100_000_000, "bank": BANK}, "outstanding_fen": 125_000_000,
+                "pending_fen": 0, "used_fen": 125_000_000, "available_fen": 0,
+                "standing": {"since_ms": 1_767_225_600_000, "overdue_in_period": 1,
+                             "late_in_period": 2, "overdue_vouchers": 3,
+                             "late_confirmations": 4},
+                "listing": {"status": "listed", "listed_at_ms": 1_767_225_600_000,
+                            "reason": "逾期未兑付"}}
+
+
+@pytest.fixture
+def ledger(monkeypatch: pytest.MonkeyPatch) -> Ledger:
+    stand_in = Ledger()
+    monkeypatch.setattr(session, "Client", lambda **_: stand_in)
+    return stand_in
+
+
+# An English sentence: two English words in a row, once ids (hex), event codes
+# (pledge.registered) and option names (--after) are taken out.
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}[ ,;:()]+[A-Za-z]{2,}\b")
+NOT_WORDS = re.compile(r"[0-9a-f…]{8,}|\b[a-z_]+\.[a-z_]+\b|--[a-z-]+|`[^`]*`")
+
+
+def english_in(text: str) -> list[str]:
+    return [m.group(0) for line in text.splitlines()
+            for m in ENGLISH.finditer(NOT_WORDS.sub(" ", line))]
+
+
+@pytest.mark.parametrize("args", [("tx", "show", TX), ("setoff", "plan"),
+                                  ("credit", "show", DEBTOR)], ids=lambda a: " ".join(a[:2]))
+def test_a_verb_speaks_chinese_from_end_to_end(ledger: Ledger, args: tuple[str, ...]) -> None:
+    english = run(*args)
+    chinese = run(*args, lang="zh_CN.UTF-8")
+    assert english.exit_code == chinese.exit_code == 0, chinese.output
+    assert english_in(english.stdout)  # the check finds the English it should
+    assert english_in(chinese.stdout) == [], chinese.stdout
+    assert re.search(r"[\u4e00-\u9fff]", chinese.stdout)
+
+
+def test_a_committed_pledge_reads_as_a_chinese_sentence(ledger: Ledger) -> None:
+    result = run("--lang", "zh", "tx", "show", TX)
+    assert f"质押 {PLEDGE} 已登记：" in result.stdout
+    assert "担保 ¥60,000.00" in result.stdout and "已入账，高度 42" in result.stdout
+
+
+# ------------------------------------------------------------------ the commands' help
+
+
+def command_helps(group: click.Group, path: str = "") -> dict[str, str]:
+    """Every command under `group` by its path ("setoff plan"), with its help."""
+    found: dict[str, str] = {}
+    for name, command in group.commands.items():
+        where = f"{path} {name}".strip()
+        found[where] = command.help or ""
+        if isinstance(command, click.Group):
+            found.update(command_helps(command, where))
+    return found
+
+
+def test_every_command_has_its_one_line_help_in_chinese() -> None:
+    sentences = {path: first_sentence(text) for path, text in command_helps(main).items()}
+    assert {path for path, s in sentences.items() if s not in HELP_ZH} == set()
+    assert sorted(set(HELP_ZH) - set(sentences.values())) == []  # none left behind
+
+
+def test_the_commands_are_listed_in_chinese() -> None:
+    chinese = run("--lang", "zh", "--help")
+    assert "节点名册：验证节点、观察节点及其变更。" in chinese.stdout
+    assert "命令:" in chinese.stdout and "Commands:" not in chinese.stdout
+    group = run("setoff", "--help", lang="zh_CN.UTF-8")
+    assert "当前债务的最优抵销方案，以及将提议的轮次。" in group.stdout
+    english = run("setoff", "--help")
+    assert "The optimal set-off of the debts now" in english.stdout
+    assert "抵销方案" not in english.stdout
+
+
+def test_a_long_chinese_line_is_cut_to_the_columns_it_has() -> None:
+    assert fit("当前债务的最优抵销方案", 10) == "当前债务…"  # 8 columns and the mark
+    assert fit("plan", 10) == "plan"

@@ -28,6 +28,7 @@ import click
 from contracts.codec import encode
 from contracts.errors import LedgerError
 from contracts.tx import Transaction
+from wallet.i18n import _
 from wallet.light import Follower, read_light, trust_file
 from wallet.proven import VoucherProof, prove_voucher
 from wallet.session import Wallet
@@ -135,8 +136,8 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
     if claim is None or claim.holder == w.address():
         return None
     if no_verify:
-        click.echo(f"warning: voucher {claim.voucher.hex()} NOT verified (--no-verify): "
-                   "you sign on the holder's word alone", err=True)
+        click.echo(_("warning: voucher {voucher} NOT verified (--no-verify): you sign on the "
+                     "holder's word alone").format(voucher=claim.voucher.hex()), err=True)
         return None
     if holder_key(w, claim.holder) not in {s.signer for s in tx.signatures}:
         raise LedgerError("wallet.holder_signs_first",
@@ -148,9 +149,11 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
     if refused is not None:
         raise refused
     assert proof.voucher is not None  # refusal() refuses an absent voucher
-    click.echo(f"voucher {claim.voucher.hex()} verified at height {proof.height} against "
-               f"block {proof.block_id.hex()}: {proof.status}, held by "
-               f"{proof.voucher.holder.hex()}, {yuan(proof.voucher.amount_fen)}", err=True)
+    click.echo(_("voucher {voucher} verified at height {height} against block {block}: "
+                 "{status}, held by {holder}, {amount}").format(
+        voucher=claim.voucher.hex(), height=proof.height, block=proof.block_id.hex(),
+        status=_(proof.status), holder=proof.voucher.holder.hex(),
+        amount=yuan(proof.voucher.amount_fen)), err=True)
     warn_if_listed(w, proof.voucher.debtor)
     return proof
 
@@ -163,8 +166,8 @@ def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool
     the proof (None with `no_verify`)."""
     voucher = bytes.fromhex(offer["voucher"])
     if no_verify:
-        click.echo(f"warning: voucher {voucher.hex()} NOT verified (--no-verify): you sign "
-                   "for it on the transferor's word alone", err=True)
+        click.echo(_("warning: voucher {voucher} NOT verified (--no-verify): you sign for it "
+                     "on the transferor's word alone").format(voucher=voucher.hex()), err=True)
         return None
     proven = proof = prove_voucher(w.ledger, follower(w, trust), voucher)
     v = proof.voucher
@@ -179,9 +182,10 @@ def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool
     if refused is not None:
         raise refused
     assert proof.voucher is not None
-    click.echo(f"voucher {voucher.hex()} verified at height {proof.height} against block "
-               f"{proof.block_id.hex()}: held by {proof.voucher.holder.hex()}, "
-               f"{yuan(proof.voucher.amount_fen)}, reserved for this transfer", err=True)
+    click.echo(_("voucher {voucher} verified at height {height} against block {block}: held "
+                 "by {holder}, {amount}, reserved for this transfer").format(
+        voucher=voucher.hex(), height=proof.height, block=proof.block_id.hex(),
+        holder=proof.voucher.holder.hex(), amount=yuan(proof.voucher.amount_fen)), err=True)
     return proven
 
 
@@ -195,8 +199,10 @@ def warn_if_listed(w: Wallet, debtor: bytes | str) -> None:
     except LedgerError:
         return
     if listing and listing["status"] == "listed":
-        click.echo(f"warning: the debtor {address} is on the blacklist (失信名单) since "
-                   f"{show_time(listing['listed_at_ms'])}: {listing['reason']}", err=True)
+        click.echo(_("warning: the debtor {address} is on the blacklist (失信名单) since "
+                     "{since}: {reason}").format(address=address,
+                                                 since=show_time(listing["listed_at_ms"]),
+                                                 reason=listing["reason"]), err=True)
 
 
 def no_verify_option(f: Callable) -> Callable:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from wallet.i18n import (
     error_line,
     language_from_env,
     set_speech,
+    short_help,
     use,
 )
 from wallet.keys import write_key_store
@@ -96,7 +98,48 @@ def error_json(code: str, message: str, error: Exception | None = None) -> str:
     return json.dumps({"error": body}, ensure_ascii=False, indent=2)
 
 
-class Main(click.Group):
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` columns (a Chinese character takes two), "…" marking a cut."""
+    columns = 0
+    for index, character in enumerate(text):
+        columns += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if columns > width:
+            return text[:max(index - 1, 0)] + "…"
+    return text
+
+
+class SpeakingGroup(click.Group):
+    """A group that lists its commands' one-line help in the wallet's language (the
+    language is chosen by --lang or LANG before --help formats anything: both are eager,
+    --lang first when given first)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = [(name, command) for name in self.list_commands(ctx)
+                    if (command := self.get_command(ctx, name)) is not None
+                    and not command.hidden]
+        if not commands:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _command in commands)
+        rows = []
+        for name, command in commands:
+            spoken = None if command.short_help else short_help(command.help)
+            rows.append((name, command.get_short_help_str(limit) if spoken is None
+                         else fit(spoken, limit)))
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)
+
+
+def speak_in_groups(group: click.Group) -> None:
+    """Make every plain click.Group under `group` (the families' groups) a SpeakingGroup:
+    the families build theirs with click.Group, and their help is listed from here."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            if type(command) is click.Group:
+                command.__class__ = SpeakingGroup
+            speak_in_groups(command)
+
+
+class Main(SpeakingGroup):
     """Every ledger error becomes `error: code: message` on stderr and its exit status
     (wallet/exits.py); with --json it is also printed on stdout as JSON, and so is a
     usage error (code `wallet.usage`, exit status 2)."""
@@ -187,6 +230,7 @@ def main(ctx: click.Context, node: str, network_path: Path | None, ca_file: Path
 for family in FAMILIES:
     for command in family.verbs.commands.values():
         main.add_command(command)
+speak_in_groups(main)
 
 
 if __name__ == "__main__":

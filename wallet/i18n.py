@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from wallet.catalogue_zh import ERRORS_ZH, TEXT_ZH
+from wallet.catalogue_zh import ERRORS_ZH, HELP_ZH, TEXT_ZH
 
 LANGUAGES = ("en", "zh")
 UNITS = ("yuan", "wan")
@@ -44,6 +44,7 @@ _current: ContextVar[Speech] = ContextVar("claimledger_wallet_speech",
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": TEXT_ZH}
 ERROR_CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": ERRORS_ZH}
+HELP_CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": HELP_ZH}
 
 
 def language_from_env(env: Mapping[str, str] | None = None) -> str:
@@ -92,6 +93,28 @@ def pgettext(context: str, text: str) -> str:
     if catalogue is None:
         return text
     return catalogue.get(f"{context}|{text}") or _(text)
+
+
+def first_sentence(help_text: str) -> str:
+    """The first sentence of a command's help, as click lists it: the first paragraph's
+    words up to one ending in "." that closes the text or comes before a word not in
+    lowercase (so "e.g. foo" does not end it)."""
+    words = help_text.partition("\n\n")[0].split()
+    if words and words[0] == "\b":
+        words = words[1:]
+    for i, word in enumerate(words):
+        if word.endswith(".") and (i == len(words) - 1 or not words[i + 1][0].islower()):
+            return " ".join(words[: i + 1])
+    return " ".join(words)
+
+
+def short_help(help_text: str | None) -> str | None:
+    """A command's one-line help in the current language, None in English (click makes
+    it): the Chinese of its first sentence (HELP_ZH), or None when it has none."""
+    catalogue = HELP_CATALOGUES.get(current().language)
+    if catalogue is None or not help_text:
+        return None
+    return catalogue.get(first_sentence(help_text))
 
 
 def error_line(code: str, message: str) -> str:

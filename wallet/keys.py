@@ -17,6 +17,7 @@ import click
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair
 from contracts.keystore import FILE_MODE, member_of, seal, unsafe_mode_warning, unseal
+from wallet.i18n import _
 
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 
@@ -26,7 +27,7 @@ def passphrase(confirm: bool = False) -> str:
         return os.environ[PASSPHRASE_ENV]
     # On stderr (click before 8.2 echoes a prompt to stdout), so that stdout holds only
     # the answer: `--json`, `eval "$(claimledger-wallet agent start)"`.
-    return click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    return click.prompt(_("Passphrase"), hide_input=True, confirmation_prompt=confirm, err=True)
 
 
 def passphrase_source() -> str:
@@ -91,7 +92,7 @@ def warn_if_unsafe(path: Path) -> None:
         return  # it was just read; a vanished file fails where it is used
     warning = unsafe_mode_warning(str(path), mode)
     if warning is not None:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: {warning}").format(warning=warning), err=True)
 
 
 def _document(path: Path) -> dict:

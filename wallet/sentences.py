@@ -43,13 +43,15 @@ def what_happened(view: dict) -> str | None:
         return _("; remainder {part}").format(part=rest[0]) if rest else _("; nothing remains")
 
     if op == "issuance.apply":
-        return f"application {view['id']} submitted; the debtor confirms it next"
+        return _("application {id} submitted; the debtor confirms it next").format(
+            id=view["id"])
     if op == "issuance.confirm":
-        return "confirmed (确权); the agency reviews and approves it next"
+        return _("confirmed (确权); the agency reviews and approves it next")
     if op == "issuance.decline":
-        return f"application {b['application']} declined: {b['reason']}"
+        return _("application {application} declined: {reason}").format(
+            application=b["application"], reason=b["reason"])
     if op == "issuance.approve":
-        return f"voucher {first('voucher.issued')} issued"
+        return _("voucher {voucher} issued").format(voucher=first("voucher.issued"))
     if op == "transfer.transfer":
         return _("transferred {amount} to {to}; new part {part}").format(
             amount=yuan(b["amount_fen"]), to=addr(b["to"]),
@@ -73,101 +75,126 @@ def what_happened(view: dict) -> str | None:
             transfer=b["transfer"])
     if op == "transfer.split":
         parts = zip(subjects(view, "voucher.split"), b["amounts_fen"], strict=False)
-        return "split into " + ", ".join(f"{p} ({yuan(a)})" for p, a in parts)
+        return _("split into {parts}").format(
+            parts=", ".join(f"{p} ({yuan(a)})" for p, a in parts))
     if op == "pledge.create":
-        return (f"pledge {first('pledge.registered')} registered: {addr(b['holder'])} pledged "
-                f"voucher {b['voucher']} to bank {addr(b['bank'])}, securing "
-                f"{yuan(b['secured_fen'])} until {show_due(b['loan_due_ms'])}")
+        return _("pledge {pledge} registered: {holder} pledged voucher {voucher} to bank "
+                 "{bank}, securing {secured} until {due}").format(
+            pledge=first("pledge.registered"), holder=addr(b["holder"]), voucher=b["voucher"],
+            bank=addr(b["bank"]), secured=yuan(b["secured_fen"]),
+            due=show_due(b["loan_due_ms"]))
     if op == "pledge.release":
-        return f"pledge {b['pledge']} released (解除质押)"
+        return _("pledge {pledge} released (解除质押)").format(pledge=b["pledge"])
     if op == "pledge.amend":
-        return (f"pledge {b['pledge']} amended: secures {yuan(b['secured_fen'])}, loan "
-                f"{yuan(b['loan_fen'])} at {percent(b['loan_rate_bp'])} until "
-                f"{show_due(b['loan_due_ms'])}")
+        return _("pledge {pledge} amended: secures {secured}, loan {loan} at {rate} until "
+                 "{due}").format(pledge=b["pledge"], secured=yuan(b["secured_fen"]),
+                                 loan=yuan(b["loan_fen"]), rate=percent(b["loan_rate_bp"]),
+                                 due=show_due(b["loan_due_ms"]))
     if op == "pledge.renew":
-        return (f"pledge {b['pledge']} renewed (续贷): loan {b['loan_ref']} until "
-                f"{show_due(b['loan_due_ms'])}")
+        return _("pledge {pledge} renewed (续贷): loan {loan} until {due}").format(
+            pledge=b["pledge"], loan=b["loan_ref"], due=show_due(b["loan_due_ms"]))
     if op == "pledge.release_part":
         parts = subjects(view, "voucher.split")
-        return (f"released {yuan(b['amount_fen'])} of pledge {b['pledge']}"
-                + (f": part {parts[1]} is free, part {parts[0]} stays pledged"
-                   if len(parts) == 2 else ""))
+        return (_("released {amount} of pledge {pledge}").format(
+            amount=yuan(b["amount_fen"]), pledge=b["pledge"])
+                + (_(": part {free} is free, part {kept} stays pledged").format(
+                    free=parts[1], kept=parts[0]) if len(parts) == 2 else ""))
     if op == "pledge.enforce":
         kept = subjects(view, "voucher.remainder")
-        return (f"pledge {b['pledge']} enforced: the bank holds part "
-                f"{first('voucher.transferred')}"
-                + (f"; the pledgor keeps {kept[0]}" if kept else ""))
+        return (_("pledge {pledge} enforced: the bank holds part {part}").format(
+            pledge=b["pledge"], part=first("voucher.transferred"))
+                + (_("; the pledgor keeps {part}").format(part=kept[0]) if kept else ""))
     if op == "acquisition.commit":
-        return (f"commitment {first('acquisition.committed')}: {addr(b['acquirer'])} buys at "
-                f"¥{b['price_per_10000_fen']:,} per ¥10,000 of claim from "
-                f"{show_due(b['lock_until_ms'])} until {show_due(b['expires_ms'])}")
+        return _("commitment {commitment}: {acquirer} buys at ¥{price:,} per ¥10,000 of claim "
+                 "from {start} until {end}").format(
+            commitment=first("acquisition.committed"), acquirer=addr(b["acquirer"]),
+            price=b["price_per_10000_fen"], start=show_due(b["lock_until_ms"]),
+            end=show_due(b["expires_ms"]))
     if op == "acquisition.withdraw":
-        return f"commitment {b['commitment']} withdrawn"
+        return _("commitment {commitment} withdrawn").format(commitment=b["commitment"])
     if op == "acquisition.exercise":
-        return (f"sold {yuan(b['amount_fen'])} of claim under commitment {b['commitment']}; "
-                f"the acquirer's part {first('voucher.transferred')}{remainder()}")
+        return _("sold {amount} of claim under commitment {commitment}; the acquirer's part "
+                 "{part}").format(amount=yuan(b["amount_fen"]), commitment=b["commitment"],
+                                  part=first("voucher.transferred")) + remainder()
     if op == "redemption.publish":
-        title = f", title {b['title_ref']}" if b.get("title_ref") else ""
-        cap = f", up to {yuan(b['cap_fen'])} in all" if b.get("cap_fen") else ""
-        return (f"offer {first('offer.published')} published: {b['kind']}, "
-                f"{b['description']}, {yuan(b['price_fen'])}{title}{cap}")
+        title = _(", title {title}").format(title=b["title_ref"]) if b.get("title_ref") else ""
+        cap = _(", up to {cap} in all").format(cap=yuan(b["cap_fen"])) \
+            if b.get("cap_fen") else ""
+        return _("offer {offer} published: {kind}, {description}, {price}").format(
+            offer=first("offer.published"), kind=_(b["kind"]), description=b["description"],
+            price=yuan(b["price_fen"])) + title + cap
     if op == "redemption.change":
-        return f"offer {b['offer']} now: {b['description']}, {yuan(b['price_fen'])}"
+        return _("offer {offer} now: {description}, {price}").format(
+            offer=b["offer"], description=b["description"], price=yuan(b["price_fen"]))
     if op == "redemption.withdraw_offer":
-        return f"offer {b['offer']} withdrawn"
+        return _("offer {offer} withdrawn").format(offer=b["offer"])
     if op == "redemption.request":
-        return (f"redemption request {first('redemption.requested')}: {yuan(b['price_fen'])} "
-                f"against offer {b['offer']}; voucher {b['voucher']} is reserved until the "
-                "debtor decides")
+        return _("redemption request {request}: {price} against offer {offer}; voucher "
+                 "{voucher} is reserved until the debtor decides").format(
+            request=first("redemption.requested"), price=yuan(b["price_fen"]),
+            offer=b["offer"], voucher=b["voucher"])
     if op == "redemption.accept":
         rest = subjects(view, "voucher.remainder")
-        return (f"request {b['request']} accepted; "
-                + (f"the remainder {rest[0]} keeps circulating" if rest
-                   else "the voucher is fully settled and cancelled (注销)"))
+        return (_("request {request} accepted; ").format(request=b["request"])
+                + (_("the remainder {part} keeps circulating").format(part=rest[0]) if rest
+                   else _("the voucher is fully settled and cancelled (注销)")))
     if op == "redemption.decline":
-        return f"request {b['request']} declined: {b['reason']}"
+        return _("request {request} declined: {reason}").format(request=b["request"],
+                                                                 reason=b["reason"])
     if op == "redemption.cancel":
-        return f"request {b['request']} cancelled; the voucher is free again"
+        return _("request {request} cancelled; the voucher is free again").format(
+            request=b["request"])
     if op == "product.publish":
         t = b["terms"]
         recourse = "" if t["recourse"] is None else \
-            (" with recourse" if t["recourse"] else " without recourse")
-        return (f"product {first('product.published')} published: {b['name']}, "
-                f"{b['kind']}{recourse}, {t['min_term_days']}–{t['max_term_days']} days, "
-                f"{percent(t['min_price_bp'])}–{percent(t['max_price_bp'])}, "
-                f"{yuan(t['min_amount_fen'])}–{yuan(t['max_amount_fen'])}")
+            (_(" with recourse") if t["recourse"] else _(" without recourse"))
+        return _("product {product} published: {name}, {kind}{recourse}, {min_days}–{max_days} "
+                 "days, {min_price}–{max_price}, {min_amount}–{max_amount}").format(
+            product=first("product.published"), name=b["name"], kind=_(b["kind"]),
+            recourse=recourse, min_days=t["min_term_days"], max_days=t["max_term_days"],
+            min_price=percent(t["min_price_bp"]), max_price=percent(t["max_price_bp"]),
+            min_amount=yuan(t["min_amount_fen"]), max_amount=yuan(t["max_amount_fen"]))
     if op == "product.amend":
-        return f"product {b['product']} amended"
+        return _("product {product} amended").format(product=b["product"])
     if op == "product.withdraw":
-        return f"product {b['product']} withdrawn"
+        return _("product {product} withdrawn").format(product=b["product"])
     if op in ("sale.sell", "sale.sell_obligation"):
         what = "obligation" if op == "sale.sell_obligation" else "voucher"
         bought = first("obligation.assigned") if what == "obligation" else \
             first("voucher.sold")
-        return (f"sale {first('sale.sold')}: {yuan(b['amount_fen'])} of {what} "
-                f"{b.get('voucher') or b.get('obligation')} sold to {addr(b['buyer'])} for "
-                f"{yuan(b['price_fen'])} ({percent(b['rate_bp'])} a year, "
-                f"{'with' if b['recourse'] else 'without'} recourse); the buyer's {what} "
-                f"{bought}; the debtor is told")
+        return _("sale {sale}: {amount} of {what} {sold} sold to {buyer} for {price} ({rate} a "
+                 "year, {recourse}); the buyer's {what} {bought}; the debtor is told").format(
+            sale=first("sale.sold"), amount=yuan(b["amount_fen"]), what=_(what),
+            sold=b.get("voucher") or b.get("obligation"), buyer=addr(b["buyer"]),
+            price=yuan(b["price_fen"]), rate=percent(b["rate_bp"]),
+            recourse=_("with recourse") if b["recourse"] else _("without recourse"),
+            bought=bought)
     if op == "sale.recourse":
-        return f"sale {b['sale']}: recourse exercised, the claim is the seller's again"
+        return _("sale {sale}: recourse exercised, the claim is the seller's again").format(
+            sale=b["sale"])
     if op == "payment.pay":
-        return (f"paid {yuan(b['amount_fen'])} to merchant {addr(b['merchant'])} for order "
-                f"{b['order_ref']}; merchant's part {first('voucher.transferred')}{remainder()}")
+        return _("paid {amount} to merchant {merchant} for order {order}; merchant's part "
+                 "{part}").format(amount=yuan(b["amount_fen"]), merchant=addr(b["merchant"]),
+                                  order=b["order_ref"], part=first("voucher.transferred")) \
+            + remainder()
     if op == "fees.set_schedule":
-        return f"fee schedule: transfers {b['transfer_bp']} bp, pledges {b['pledge_bp']} bp"
+        return _("fee schedule: transfers {transfer} bp, pledges {pledge} bp").format(
+            transfer=b["transfer_bp"], pledge=b["pledge_bp"])
     if op == "fees.record_payment":
-        return f"recorded {yuan(b['amount_fen'])} of fees paid by {addr(b['member'])}"
+        return _("recorded {amount} of fees paid by {member}").format(
+            amount=yuan(b["amount_fen"]), member=addr(b["member"]))
     if op == "document.attach":
         readers = b["envelope"].get("readers", [])
-        return (f"document {first('document.attached')} attached, sealed to {len(readers)} "
-                "readers")
+        return _("document {document} attached, sealed to {count} readers").format(
+            document=first("document.attached"), count=len(readers))
     if op == "document.grant":
-        return (f"{addr(b['grantee'])} granted access to document {b['document']}, a basis "
-                f"document of voucher {b['voucher']}")
+        return _("{grantee} granted access to document {document}, a basis document of "
+                 "voucher {voucher}").format(grantee=addr(b["grantee"]),
+                                             document=b["document"], voucher=b["voucher"])
     if op == "document.revoke":
-        return (f"access of {addr(b['grantee'])} to document {b['document']} revoked: nodes "
-                "serve it no more; what it read is not taken back")
+        return _("access of {grantee} to document {document} revoked: nodes serve it no more; "
+                 "what it read is not taken back").format(grantee=addr(b["grantee"]),
+                                                          document=b["document"])
     if op.startswith("obligation."):
         return obligation_sentence(view["operation"], b, view["id"])
     if op.startswith("setoff."):
@@ -177,18 +204,22 @@ def what_happened(view: dict) -> str | None:
 
 def obligation_sentence(operation: str, b: dict, tx_id: str) -> str | None:
     if operation == "submit":
-        return (f"obligation {tx_id} submitted: {addr(b['debtor'])} owes {addr(b['creditor'])} "
-                f"{yuan(b['amount_fen'])}, due by {show_due(b['due_ms'])}; the debtor confirms "
-                "it next")
+        return _("obligation {id} submitted: {debtor} owes {creditor} {amount}, due by {due}; "
+                 "the debtor confirms it next").format(
+            id=tx_id, debtor=addr(b["debtor"]), creditor=addr(b["creditor"]),
+            amount=yuan(b["amount_fen"]), due=show_due(b["due_ms"]))
     sentences = {
-        "confirm": "confirmed; it counts now, and set-off rounds may clear it",
-        "decline": f"declined: {b.get('reason')}",
-        "retract": "retracted by the creditor",
-        "settle": f"settled outside the ledger ({b.get('reference')})",
-        "reduce": f"reduced by {yuan(b.get('by_fen', 0))}: {b.get('reason')}",
-        "withdraw": f"withdrawn by both parties: {b.get('reason')}",
+        "confirm": _("confirmed; it counts now, and set-off rounds may clear it"),
+        "decline": _("declined: {reason}").format(reason=b.get("reason")),
+        "retract": _("retracted by the creditor"),
+        "settle": _("settled outside the ledger ({reference})").format(
+            reference=b.get("reference")),
+        "reduce": _("reduced by {by}: {reason}").format(by=yuan(b.get("by_fen", 0)),
+                                                        reason=b.get("reason")),
+        "withdraw": _("withdrawn by both parties: {reason}").format(reason=b.get("reason")),
     }
-    return f"obligation {b['obligation']} {sentences[operation]}" \
+    return _("obligation {obligation} {what}").format(obligation=b["obligation"],
+                                                      what=sentences[operation]) \
         if operation in sentences else None
 
 
@@ -196,26 +227,32 @@ def setoff_sentence(view: dict, b: dict) -> str | None:
     operation = view["operation"]
     if operation == "propose":
         cleared = sum(r["amount_fen"] for r in b["reductions"])
-        return (f"set-off round {view['id']} proposed: clears {yuan(cleared)} on "
-                f"{len(b['reductions'])} debts; every member consents by "
-                f"{show_time(b['deadline_ms'])}")
+        return _("set-off round {id} proposed: clears {cleared} on {debts} debts; every "
+                 "member consents by {deadline}").format(
+            id=view["id"], cleared=yuan(cleared), debts=len(b["reductions"]),
+            deadline=show_time(b["deadline_ms"]))
     if operation == "consent":
         ended = [e["kind"] for e in view.get("events", [])
                  if e["kind"] in ("setoff.executed", "setoff.failed")]
         if "setoff.executed" in ended:
-            return f"consented to round {b['round']}: the last consent, the round executed"
+            return _("consented to round {round}: the last consent, the round executed")\
+                .format(round=b["round"])
         if ended:
-            return (f"consented to round {b['round']}: the last consent, but a debt changed "
-                    "meanwhile and the round failed with nothing changed")
-        return f"consented to round {b['round']}; it waits for the other members"
+            return _("consented to round {round}: the last consent, but a debt changed "
+                     "meanwhile and the round failed with nothing changed").format(
+                round=b["round"])
+        return _("consented to round {round}; it waits for the other members").format(
+            round=b["round"])
     if operation == "refuse":
-        return f"refused round {b['round']}: {b['reason']}; nothing changes"
+        return _("refused round {round}: {reason}; nothing changes").format(
+            round=b["round"], reason=b["reason"])
     if operation == "set_limit":
         if b["opted_out"]:
-            return "opted out of set-off: no round may clear your debts"
+            return _("opted out of set-off: no round may clear your debts")
         if b["max_fen_per_round"] is None:
-            return "set-off limit removed"
-        return f"set-off limit: at most {yuan(b['max_fen_per_round'])} cleared per round"
+            return _("set-off limit removed")
+        return _("set-off limit: at most {limit} cleared per round").format(
+            limit=yuan(b["max_fen_per_round"]))
     return None
 
 

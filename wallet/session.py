@@ -100,8 +100,8 @@ class Wallet:
             path = self.need_key_path()
             agent, why_not = agent_for(read_signing_key(path), read_address(path))
             if why_not is not None:
-                click.echo(f"note: not using the agent: {why_not}; opening {path} instead",
-                           err=True)
+                click.echo(_("note: not using the agent: {why_not}; opening {path} instead")
+                           .format(why_not=why_not, path=path), err=True)
             self._signer = agent or self.key()
         return self._signer
 

@@ -19,6 +19,7 @@ from wallet.agent import (
     parse_lifetime,
     run_detached,
 )
+from wallet.i18n import _
 from wallet.keys import read_address, read_key_store
 from wallet.session import Wallet, pass_wallet
 
@@ -61,8 +62,8 @@ def start(w: Wallet, lifetime: str, idle: str | None) -> None:
         w.emit({"socket": str(socket_path), "pid": pid, "member": member.hex(),
                 "expires_in_ms": lifetime_s * 1000}, lambda c: None)
         return
-    click.echo(f"{AGENT_ENV}={socket_path}; export {AGENT_ENV};")
-    click.echo(f"echo Agent pid {pid} signs for {member.hex()} until {ends};")
+    click.echo(f"{AGENT_ENV}={socket_path}; export {AGENT_ENV};")  # shell code
+    click.echo(f"echo Agent pid {pid} signs for {member.hex()} until {ends};")  # shell code
 
 
 @agent.command()
@@ -72,10 +73,12 @@ def status(w: Wallet) -> None:
     s = agent_status(_agent_path())
     left_s = s["expires_in_ms"] // 1000
     idle = "" if s["idle_ms"] is None else \
-        f"; ends after {s['idle_ms'] // 1000} s without signing"
+        _("; ends after {idle} s without signing").format(idle=s["idle_ms"] // 1000)
     w.emit(s, lambda c: c.print(
-        f"agent pid {s['pid']} signs for {s['member']} (key {s['key']}, from "
-        f"{s['key_store']}): {left_s // 60} min {left_s % 60} s left{idle}",
+        _("agent pid {pid} signs for {member} (key {key}, from {store}): {minutes} min "
+          "{seconds} s left").format(pid=s["pid"], member=s["member"], key=s["key"],
+                                     store=s["key_store"], minutes=left_s // 60,
+                                     seconds=left_s % 60) + idle,
         soft_wrap=True, markup=False))
 
 
@@ -92,8 +95,8 @@ def stop(w: Wallet) -> None:
     if w.as_json:
         w.emit({"stopped": path}, lambda c: None)
         return
-    click.echo(f"unset {AGENT_ENV};")
-    click.echo("echo Agent stopped;")
+    click.echo(f"unset {AGENT_ENV};")  # shell code
+    click.echo("echo Agent stopped;")  # shell code
 
 
 def _agent_path() -> str:

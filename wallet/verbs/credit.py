@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from contracts import credit
+from wallet.i18n import _
 from wallet.resolve import address_of
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import fixed, more
@@ -127,23 +128,29 @@ def credit_show(w: Wallet, debtor: str) -> None:
 
     def show(console: Console) -> None:
         limit = found["limit"]
-        used = f"{yuan(found['outstanding_fen'])} outstanding + " \
-               f"{yuan(found['pending_fen'])} pending = {yuan(found['used_fen'])}"
+        used = _("{outstanding} outstanding + {pending} pending = {used}").format(
+            outstanding=yuan(found["outstanding_fen"]), pending=yuan(found["pending_fen"]),
+            used=yuan(found["used_fen"]))
         if limit is None:
-            console.print(f"no issuance limit; used {used}")
+            console.print(_("no issuance limit; used {used}").format(used=used))
         else:
-            bank = f", following bank {limit['bank']}'s line" if limit["bank"] else ""
-            console.print(f"issuance limit {yuan(limit['limit_fen'])}{bank}; used {used}; "
-                          f"available {yuan(found['available_fen'])}")
+            bank = _(", following bank {bank}'s line").format(bank=limit["bank"]) \
+                if limit["bank"] else ""
+            console.print(_("issuance limit {limit}{bank}; used {used}; available "
+                            "{available}").format(limit=yuan(limit["limit_fen"]), bank=bank,
+                                                  used=used,
+                                                  available=yuan(found["available_fen"])))
         s = found["standing"]
-        console.print(f"since {show_time(s['since_ms'])}: {s['overdue_in_period']} overdue "
-                      f"vouchers, {s['late_in_period']} late confirmations (lifetime "
-                      f"{s['overdue_vouchers']}, {s['late_confirmations']})")
+        console.print(_("since {since}: {overdue} overdue vouchers, {late} late confirmations "
+                        "(lifetime {overdue_all}, {late_all})").format(
+            since=show_time(s["since_ms"]), overdue=s["overdue_in_period"],
+            late=s["late_in_period"], overdue_all=s["overdue_vouchers"],
+            late_all=s["late_confirmations"]))
         listing = found["listing"]
         if listing is not None and listing["status"] == "listed":
             since = show_time(listing["listed_at_ms"])
-            console.print(f"ON THE BLACKLIST (失信名单) since {since}: "
-                          f"{escape(listing['reason'])}")
+            console.print(_("ON THE BLACKLIST (失信名单) since {since}: {reason}").format(
+                since=since, reason=escape(listing["reason"])))
 
     w.emit(found, show)
 
@@ -159,11 +166,12 @@ def credit_exposure(w: Wallet, debtor: str, funder: str | None) -> None:
 
     def show(console: Console) -> None:
         limit = found["limit"]
-        console.print(f"exposure {yuan(found['exposure_fen'])} (pledged "
-                      f"{yuan(found['pledged_fen'])}, held {yuan(found['held_fen'])}); "
-                      + ("no limit" if limit is None else
-                         f"limit {yuan(limit['limit_fen'])}, available "
-                         f"{yuan(found['available_fen'])}"))
+        console.print(_("exposure {exposure} (pledged {pledged}, held {held}); ").format(
+            exposure=yuan(found["exposure_fen"]), pledged=yuan(found["pledged_fen"]),
+            held=yuan(found["held_fen"]))
+            + (_("no limit") if limit is None else
+               _("limit {limit}, available {available}").format(
+                   limit=yuan(limit["limit_fen"]), available=yuan(found["available_fen"]))))
 
     w.emit(found, show)
 
@@ -178,9 +186,10 @@ def credit_blacklist(w: Wallet, every: bool) -> None:
     def table(console: Console) -> None:
         t = Table(fixed("debtor"), "status", fixed("since"), "reason")
         for r in found["listings"]:
-            t.add_row(r["debtor"], r["status"], show_time(r["listed_at_ms"]),
+            t.add_row(r["debtor"], _(r["status"]), show_time(r["listed_at_ms"]),
                       escape(r["reason"] if r["status"] == "listed" else
-                             f"{r['reason']} (delisted: {r['delist_reason']})"))
+                             _("{reason} (delisted: {why})").format(
+                                 reason=r["reason"], why=r["delist_reason"])))
         console.print(t)
         more(console, found)
 

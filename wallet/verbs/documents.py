@@ -13,6 +13,7 @@ from rich.table import Table
 from contracts import documents
 from wallet.envelopes import grant_body
 from wallet.files import write_private
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -51,9 +52,10 @@ def document_get(w: Wallet, document: str, out: Path) -> None:
     w.emit({"id": digest.hex(), "label": contents.label, "out": str(out),
             "bytes": len(contents.plaintext),
             "sha256": hashlib.sha256(contents.plaintext).hexdigest()},
-           lambda c: c.print(f"{contents.label}: {len(contents.plaintext):,} bytes, "
-                             f"commitment checked, written to {out}", markup=False,
-                             soft_wrap=True))
+           lambda c: c.print(_("{label}: {size:,} bytes, commitment checked, written to "
+                               "{out}").format(label=contents.label,
+                                               size=len(contents.plaintext), out=out),
+                             markup=False, soft_wrap=True))
 
 
 @document_group.command("show")
@@ -74,26 +76,29 @@ def document_show(w: Wallet, document: str) -> None:
         view.pop("envelope", None)
 
     def show(console: Console) -> None:
-        title = escape(view["label"]) if "label" in view else "(sealed)"
+        title = escape(view["label"]) if "label" in view else _("(sealed)")
         console.print(f"[bold]{title}[/bold] {found['id']}", soft_wrap=True)
         if "sha256" in view:
-            console.print(f"{view['bytes']:,} bytes, sha256 {view['sha256']}", soft_wrap=True)
-        console.print(f"attached by {found['owner']} at height {found['height']} "
-                      f"({show_time(found['attached_at_ms'])}), tx {found['tx_id']}; "
-                      f"{found['size']:,} bytes of padded ciphertext", soft_wrap=True)
+            console.print(_("{size:,} bytes, sha256 {sha256}").format(
+                size=view["bytes"], sha256=view["sha256"]), soft_wrap=True)
+        console.print(_("attached by {owner} at height {height} ({time}), tx {tx}; {size:,} "
+                        "bytes of padded ciphertext").format(
+            owner=found["owner"], height=found["height"],
+            time=show_time(found["attached_at_ms"]), tx=found["tx_id"], size=found["size"]),
+            soft_wrap=True)
         t = Table("reader", "party")
         for reader in found["readers"]:
-            mark = " (you)" if reader == me else ""
-            t.add_row(reader + mark, "yes" if reader in found["parties"] else "")
+            mark = _(" (you)") if reader == me else ""
+            t.add_row(reader + mark, _("yes") if reader in found["parties"] else "")
         console.print(t)
         if "grant" in found:
             grant = found["grant"]
-            console.print(f"granted to you by {grant['granted_by']} for voucher "
-                          f"{grant['voucher']} ({show_time(grant['granted_at_ms'])})",
-                          soft_wrap=True)
+            console.print(_("granted to you by {by} for voucher {voucher} ({time})").format(
+                by=grant["granted_by"], voucher=grant["voucher"],
+                time=show_time(grant["granted_at_ms"])), soft_wrap=True)
         if me is not None:
-            console.print("you are a reader: `document get` decrypts it" if view[
-                "you_are_reader"] else "you are not a recipient of this document")
+            console.print(_("you are a reader: `document get` decrypts it") if view[
+                "you_are_reader"] else _("you are not a recipient of this document"))
 
     w.emit(view, show)
 
@@ -157,7 +162,8 @@ def document_grants(w: Wallet, document: str | None, grantee: str | None,
         t = Table("document", "grantee", "granted by", "voucher", "status", "granted")
         for g in found["grants"]:
             t.add_row(g["document"][:10], addr(g["grantee"]), addr(g["granted_by"]),
-                      g["voucher"][:10], g["status"], show_time(g["granted_at_ms"]))
+                      g["voucher"][:10], pgettext("grant", g["status"]),
+                      show_time(g["granted_at_ms"]))
         console.print(t)
         more(console, found)
 

@@ -10,6 +10,7 @@ from contracts.errors import LedgerError
 from contracts.ledger import required_signers, resolve, sign_transaction
 from contracts.tx import payload_id
 from wallet.checks import signing_checks, verify_before_signing
+from wallet.i18n import _
 from wallet.review import review_and_confirm
 from wallet.session import Wallet, pass_wallet
 
@@ -35,15 +36,16 @@ def sign(w: Wallet, file: Path, yes: bool, trust_file: Path | None, no_verify: b
     if me not in required and w.signer().address not in required:
         raise LedgerError("wallet.not_a_signer",
                           f"{me.hex()} is not among the required signers of this transaction")
-    _, _, body = resolve(w.registry, tx)
+    body = resolve(w.registry, tx)[2]
     proof = verify_before_signing(w, tx, body, trust_file, no_verify)
     review_and_confirm(w, tx, yes, proof)
     signed = sign_transaction(tx, w.signer())
     w.write_draft(file, signed)
     missing = [a.hex() for a in required if a not in w.signed_for(signed)]
     w.emit({"id": payload_id(tx.payload).hex(), "missing_signers": missing},
-           lambda c: c.print("signed; " + (f"still to sign: {', '.join(missing)}" if missing
-                                           else f"complete: `submit {file}`")))
+           lambda c: c.print(_("signed; ") + (
+               _("still to sign: {missing}").format(missing=", ".join(missing)) if missing
+               else _("complete: `submit {file}`").format(file=file))))
 
 
 @verbs.command()
@@ -66,7 +68,7 @@ def accept_payment(w: Wallet, file: Path, yes: bool, trust_file: Path | None,
     held by the payer, covering the amount; unless --no-verify), shows the payment,
     signs it and submits it."""
     tx = w.read_draft(file)
-    contract, _, body = resolve(w.registry, tx)
+    contract, _operation, body = resolve(w.registry, tx)
     if (contract.name, tx.payload.operation) != ("payment", "pay"):
         raise LedgerError("wallet.not_a_payment",
                           f"{file} is a {contract.name}.{tx.payload.operation} draft, "
@@ -83,7 +85,8 @@ def accept_payment(w: Wallet, file: Path, yes: bool, trust_file: Path | None,
     missing = [a.hex() for a in required_signers(w.registry, signed) if a not in have]
     if missing:
         w.emit({"id": payload_id(tx.payload).hex(), "missing_signers": missing},
-               lambda c: c.print(f"accepted and signed; not submitted: still to sign "
-                                 f"{', '.join(missing)}, then `submit {file}`"))
+               lambda c: c.print(_("accepted and signed; not submitted: still to sign "
+                                   "{missing}, then `submit {file}`").format(
+                   missing=", ".join(missing), file=file)))
         return
     w.submit_and_wait(signed, wait=True)

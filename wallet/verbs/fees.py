@@ -11,6 +11,7 @@ from rich.table import Column, Table
 
 from contracts import fees
 from contracts.identity import short
+from wallet.i18n import _
 from wallet.resolve import address_of
 from wallet.session import Wallet, pass_wallet
 from wallet.tables import money, more
@@ -65,16 +66,19 @@ def fees_show(w: Wallet, member_address: str | None) -> None:
     account = None if member is None else w.ledger.fee_account(member.hex())
 
     def show(console: Console) -> None:
-        console.print(f"fee schedule: transfers {schedule['transfer_bp']} bp, pledges "
-                      f"{schedule['pledge_bp']} bp (set at height {schedule['set_height']})")
+        console.print(_("fee schedule: transfers {transfer} bp, pledges {pledge} bp (set at "
+                        "height {height})").format(transfer=schedule["transfer_bp"],
+                                                   pledge=schedule["pledge_bp"],
+                                                   height=schedule["set_height"]))
         if account is None:
             return
-        console.print(f"{short(member or b'')}: charged {yuan(account['charged_fen'])}, paid "
-                      f"{yuan(account['paid_fen'])}, owes {yuan(account['owed_fen'])}")
+        console.print(_("{member}: charged {charged}, paid {paid}, owes {owed}").format(
+            member=short(member or b""), charged=yuan(account["charged_fen"]),
+            paid=yuan(account["paid_fen"]), owed=yuan(account["owed_fen"])))
         t = Table(Column("time", no_wrap=True), "kind", money("on"), money("rate"),
                   money("fee / paid"), "tx", "reference")
         for c in account["charges"]:
-            t.add_row(show_time(c["time_ms"]), c["kind"], yuan(c["base_fen"]),
+            t.add_row(show_time(c["time_ms"]), _(c["kind"]), yuan(c["base_fen"]),
                       f"{c['rate_bp']} bp", yuan(c["fee_fen"]), c["tx_id"][:10],
                       escape(c["reference"]))
         console.print(t)

@@ -13,6 +13,7 @@ from rich.table import Table
 from contracts import financing
 from contracts.errors import LedgerError
 from wallet.checks import warn_if_listed
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -68,7 +69,7 @@ def finance_request(w: Wallet, voucher: str, amount: str, kind: str, term_days: 
 
 
 def _to(r: dict) -> str:
-    return "all funders" if not r["funders"] else ", ".join(addr(f) for f in r["funders"])
+    return _("all funders") if not r["funders"] else ", ".join(addr(f) for f in r["funders"])
 
 
 @finance_group.command("requests")
@@ -88,8 +89,8 @@ def finance_requests(w: Wallet, status: str | None) -> None:
         t = Table("request", "holder", fixed("kind"), money("amount"), fixed("days"),
                   "to", "status", "open until")
         for r in rows:
-            t.add_row(r["id"][:10], addr(r["holder"]), r["kind"], yuan(r["amount_fen"]),
-                      str(r["term_days"]), escape(_to(r)), r["status"],
+            t.add_row(r["id"][:10], addr(r["holder"]), _(r["kind"]), yuan(r["amount_fen"]),
+                      str(r["term_days"]), escape(_to(r)), pgettext("financing", r["status"]),
                       show_time(r["open_until_ms"]))
         console.print(t)
         more(console, found)
@@ -99,15 +100,20 @@ def finance_requests(w: Wallet, status: str | None) -> None:
 
 def describe_answer(a: dict) -> str:
     if a["status"] == "declined":
-        return f"declined by {addr(a['funder'])}: {a['reason']}"
-    figures = f"{yuan(a['amount_fen'])} at {percent(a['rate_bp'])} a year"
+        return _("declined by {funder}: {reason}").format(funder=addr(a["funder"]),
+                                                          reason=a["reason"])
+    figures = _("{amount} at {rate} a year").format(amount=yuan(a["amount_fen"]),
+                                                    rate=percent(a["rate_bp"]))
     if a["recourse"] is None:
-        figures += f" for {a['term_days']} days, interest {yuan(a['interest_fen'])}"
+        figures += _(" for {days} days, interest {interest}").format(
+            days=a["term_days"], interest=yuan(a["interest_fen"]))
     else:
-        figures += (f", price {yuan(a['price_fen'])}, "
-                    f"{'with' if a['recourse'] else 'without'} recourse")
-    return (f"quote {a['id']} of {addr(a['funder'])}: {figures}; expires "
-            f"{show_time(a['expires_ms'])}; {a['status']}")
+        figures += _(", price {price}, {recourse}").format(
+            price=yuan(a["price_fen"]),
+            recourse=_("with recourse") if a["recourse"] else _("without recourse"))
+    return _("quote {id} of {funder}: {figures}; expires {expires}; {status}").format(
+        id=a["id"], funder=addr(a["funder"]), figures=figures,
+        expires=show_time(a["expires_ms"]), status=_(a["status"]))
 
 
 @finance_group.command("show")
@@ -120,10 +126,13 @@ def finance_show(w: Wallet, request: str) -> None:
 
     def show(console: Console) -> None:
         console.print(
-            f"request {r['id']} of {addr(r['holder'])}: {r['kind']} of "
-            f"{yuan(r['amount_fen'])} on voucher {r['voucher']}, {r['term_days']} days "
-            f"wished, to {_to(r)}\n{r['status']}; open until "
-            f"{show_time(r['open_until_ms'])}", soft_wrap=True)
+            _("request {id} of {holder}: {kind} of {amount} on voucher {voucher}, {days} "
+              "days wished, to {to}\n{status}; open until {until}").format(
+                id=r["id"], holder=addr(r["holder"]), kind=_(r["kind"]),
+                amount=yuan(r["amount_fen"]), voucher=r["voucher"], days=r["term_days"],
+                to=_to(r), status=pgettext("financing", r["status"]),
+                until=show_time(r["open_until_ms"])),
+            soft_wrap=True)
         for a in r["answers"]:
             console.print(describe_answer(a), soft_wrap=True, markup=False)
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from contracts import governance as rules
 from contracts.errors import LedgerError
 from contracts.protocol import PROTOCOL_VERSION
+from wallet.i18n import _
 from wallet.session import Wallet, pass_wallet
 from wallet.verbs.options import tx_options
 
@@ -59,8 +60,10 @@ def activate(w: Wallet, contract: str, version: int, from_height: int, out: Path
             "which code the chain would run: activate it from the release that adds it")
     _check_height(w.ledger.status(), from_height)
     if not w.as_json:
-        click.echo(f"activating {contract} v{version} (code hash {runs.code_hash.hex()}, "
-                   f"as this release runs it) from height {from_height}", err=True)
+        click.echo(_("activating {contract} v{version} (code hash {hash}, as this release "
+                     "runs it) from height {height}").format(
+            contract=contract, version=version, hash=runs.code_hash.hex(), height=from_height),
+            err=True)
     body = rules.Activate(w.address(), contract, version, runs.code_hash, from_height)
     w.transact("governance", "activate", body, out, expires_in)
 
@@ -99,25 +102,29 @@ def show(w: Wallet) -> None:
 
     def human(c: Console) -> None:
         table = Table("contract", "version", "from height", "code hash", "state",
-                      title=f"contract versions at height {view['height'] + 1}")
+                      title=_("contract versions at height {height}").format(
+                          height=view["height"] + 1))
         for a in view["contracts"]:
             table.add_row(a["name"], str(a["version"]), str(a["from_height"]),
-                          a["code_hash"], "in force")
+                          a["code_hash"], _("in force"))
         for a in view["contracts_scheduled"]:
-            runs = "" if a.get("this_release_runs", True) else ", the node's release lacks it"
+            runs = "" if a.get("this_release_runs", True) else \
+                _(", the node's release lacks it")
             table.add_row(a["name"], str(a["version"]), str(a["from_height"]),
-                          a["code_hash"], "scheduled" + runs)
+                          a["code_hash"], _("scheduled") + runs)
         c.print(table)
         p = view["protocol"]
         if isinstance(p, dict):
-            later = ", ".join(f"v{s['version']} from height {s['from_height']}"
-                              for s in p.get("scheduled", []))
-            c.print(f"protocol v{p['in_force']} in force (the node's release runs "
-                    f"v{p['release']})" + (f"; scheduled: {later}" if later else ""))
+            later = ", ".join(_("v{version} from height {height}").format(
+                version=s["version"], height=s["from_height"]) for s in p.get("scheduled", []))
+            c.print(_("protocol v{version} in force (the node's release runs v{release})")
+                    .format(version=p["in_force"], release=p["release"])
+                    + (_("; scheduled: {later}").format(later=later) if later else ""))
         elif p is not None:
-            c.print(f"protocol v{p}")
+            c.print(_("protocol v{version}").format(version=p))
         needed = view["upgrade_needed"]
         if needed:
-            c.print(f"[bold red]upgrade needed[/]: {needed['message']}", soft_wrap=True)
+            c.print(_("[bold red]upgrade needed[/]: {message}").format(
+                message=needed["message"]), soft_wrap=True)
 
     w.emit(view, human)

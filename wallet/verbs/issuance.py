@@ -14,6 +14,7 @@ from rich.table import Column, Table
 
 from contracts import issuance
 from contracts.identity import short
+from wallet.i18n import pgettext
 from wallet.resolve import address_of, record_id
 from wallet.review import ANSWERS
 from wallet.session import Wallet, pass_wallet
@@ -117,7 +118,7 @@ def applications(w: Wallet, creditor: str | None, debtor: str | None) -> None:
             # The reason of a rejection or of the debtor's decline.
             t.add_row(a["id"][:10], short(bytes.fromhex(a["creditor"])),
                       short(bytes.fromhex(a["terms"]["debtor"])),
-                      yuan(a["terms"]["amount_fen"]), a["status"],
+                      yuan(a["terms"]["amount_fen"]), pgettext("application", a["status"]),
                       show_time(a["confirm_by_ms"]), escape(a["reason"]))
         console.print(t)
 

@@ -8,6 +8,7 @@ import click
 
 from contracts.errors import LedgerError
 from contracts.identity import KeyPair, parse_address
+from wallet.i18n import _
 from wallet.keys import write_key_store
 from wallet.session import (
     Wallet,
@@ -34,8 +35,8 @@ def keygen(w: Wallet, out: Path, name: str, member: str | None) -> None:
     address = key.address if member is None else parse_address(member)
     write_key_store(out, key, name, member=address)
     w.emit({"address": address.hex(), "key": key.address.hex(), "file": str(out)},
-           lambda c: c.print(f"address {address.hex()}\nkey {key.address.hex()}\n"
-                             f"key store {out}"))
+           lambda c: c.print(_("address {address}\nkey {key}\nkey store {out}").format(
+               address=address.hex(), key=key.address.hex(), out=out)))
 
 
 @verbs.command()
@@ -51,9 +52,10 @@ def address(w: Wallet) -> None:
 def status(w: Wallet) -> None:
     """The node's chain, height and state root."""
     s = w.ledger.status()
-    w.emit(s, lambda c: c.print(f"{s['chain_id']} height {s['height']} ledger time "
-                                f"{show_time(s['time_ms'])} node {s['node']} ({s['role']}) "
-                                f"state root {s['state_root']}", soft_wrap=True))
+    w.emit(s, lambda c: c.print(_("{chain} height {height} ledger time {time} node {node} "
+                                  "({role}) state root {root}").format(
+        chain=s["chain_id"], height=s["height"], time=show_time(s["time_ms"]), node=s["node"],
+        role=_(s["role"]), root=s["state_root"]), soft_wrap=True))
 
 
 @verbs.command()
@@ -71,5 +73,5 @@ def explorer(w: Wallet) -> None:
     url = w.client.base_url + answer["link"]
     seconds = answer["expires_in_ms"] // 1000
     w.emit({**answer, "url": url},
-           lambda c: c.print(f"Open within {seconds} s, once:\n{url}", soft_wrap=True,
-                             markup=False))
+           lambda c: c.print(_("Open within {seconds} s, once:\n{url}").format(
+               seconds=seconds, url=url), soft_wrap=True, markup=False))

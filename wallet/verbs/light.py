@@ -11,6 +11,7 @@ from rich.console import Console
 from contracts.blocks import block_id
 from contracts.errors import LedgerError
 from wallet.checks import follower, trust_option, trust_path
+from wallet.i18n import _, pgettext
 from wallet.light import Follower, read_light, start, write_light
 from wallet.proven import VoucherProof, proof_view, prove_voucher
 from wallet.session import Wallet, pass_wallet
@@ -46,43 +47,53 @@ def trust(w: Wallet, genesis_id: str, trust_file: Path | None, replace: bool) ->
             "height": trusted.height, "block_id": block_id(trusted.header).hex(),
             "headers_checked": f.checked}
     w.emit(view, lambda c: c.print(
-        f"trusting genesis {wanted.hex()} ({trusted.chain_id}); headers verified up to "
-        f"height {trusted.height} (block {view['block_id']}), {f.checked} new; kept in "
-        f"{path}", markup=False, soft_wrap=True))
+        _("trusting genesis {genesis} ({chain}); headers verified up to height {height} "
+          "(block {block}), {checked} new; kept in {path}").format(
+            genesis=wanted.hex(), chain=trusted.chain_id, height=trusted.height,
+            block=view["block_id"], checked=f.checked, path=path),
+        markup=False, soft_wrap=True))
 
 
 def show_proof(c: Console, p: VoucherProof) -> None:
-    c.print(f"voucher {p.voucher_id.hex()} proven at height {p.height} against block "
-            f"{p.block_id.hex()} (state root {p.state_root.hex()}; {p.headers_checked} new "
-            "headers checked)", markup=False, soft_wrap=True)
+    c.print(_("voucher {voucher} proven at height {height} against block {block} (state "
+              "root {root}; {checked} new headers checked)").format(
+        voucher=p.voucher_id.hex(), height=p.height, block=p.block_id.hex(),
+        root=p.state_root.hex(), checked=p.headers_checked), markup=False, soft_wrap=True)
     v = p.voucher
     if v is None:
-        c.print("  absent: no such voucher state", markup=False)
+        c.print(_("  absent: no such voucher state"), markup=False)
         return
-    c.print(f"  status    {v.status}" + ("" if v.status == "active" else
-                                         f" (ended by {(v.ended_by or b'').hex()})"),
+    c.print(_("  status    {status}").format(status=_(v.status))
+            + ("" if v.status == "active" else
+               _(" (ended by {by})").format(by=(v.ended_by or b"").hex())),
             markup=False, soft_wrap=True)
-    c.print(f"  holder    {v.holder.hex()}", markup=False)
-    c.print(f"  amount    {yuan(v.amount_fen)}, due by {show_due(v.due_ms)}", markup=False)
-    c.print(f"  debtor    {v.debtor.hex()}", markup=False)
+    c.print(_("  holder    {who}").format(who=v.holder.hex()), markup=False)
+    c.print(_("  amount    {amount}, due by {due}").format(
+        amount=yuan(v.amount_fen), due=show_due(v.due_ms)), markup=False)
+    c.print(_("  debtor    {who}").format(who=v.debtor.hex()), markup=False)
     for label, found, line in (
-            ("pledge", p.pledge, lambda r: f"{r.status}, bank {r.bank.hex()}, secures "
-             f"{yuan(r.secured_fen)} (registration {r.registration_no})"),
-            ("reserved", p.reservation, lambda r: f"by redemption request, {r.status}, "
-             f"price {yuan(r.price_fen)}"),
-            ("record", p.debtor_record, lambda r: f"debtor owes {yuan(r.outstanding_fen)} "
-             f"outstanding; {r.overdue_vouchers} overdue, {r.late_confirmations} late "
-             f"confirmations, {r.extended_vouchers} extended")):
+            ("pledge", p.pledge, lambda r: _("{status}, bank {bank}, secures {secured} "
+                                             "(registration {number})").format(
+                status=_(r.status), bank=r.bank.hex(), secured=yuan(r.secured_fen),
+                number=r.registration_no)),
+            ("reserved", p.reservation, lambda r: _("by redemption request, {status}, price "
+                                                    "{price}").format(
+                status=pgettext("redemption", r.status), price=yuan(r.price_fen))),
+            ("record", p.debtor_record, lambda r: _("debtor owes {outstanding} outstanding; "
+                                                    "{overdue} overdue, {late} late "
+                                                    "confirmations, {extended} extended").format(
+                outstanding=yuan(r.outstanding_fen), overdue=r.overdue_vouchers,
+                late=r.late_confirmations, extended=r.extended_vouchers))):
         if found is None:
             kind = {"pledge": "pledge", "reserved": "redemption",
                     "record": "debtor_record"}[label]
-            text = "not readable by you (named by the proven voucher)" \
-                if kind in p.unreadable else "none"
+            text = _("not readable by you (named by the proven voucher)") \
+                if kind in p.unreadable else _("none")
         elif found.record is None:
-            text = f"{found.id.hex()} proven absent"
+            text = _("{id} proven absent").format(id=found.id.hex())
         else:
             text = f"{found.id.hex()}: {line(found.record)}"
-        c.print(f"  {label:<9} {text}", markup=False, soft_wrap=True)
+        c.print(f"  {_(label):<9} {text}", markup=False, soft_wrap=True)
 
 
 @verbs.command()

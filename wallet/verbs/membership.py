@@ -19,6 +19,7 @@ from contracts.errors import LedgerError
 from contracts.identity import KeyPair, parse_hash
 from contracts.ledger import sign_transaction
 from contracts.legal_identity import id_reference, resident_id_problem
+from wallet.i18n import _, pgettext
 from wallet.keys import write_key_store
 from wallet.resolve import address_of, record_id
 from wallet.review import review_and_confirm
@@ -205,25 +206,31 @@ def show(w: Wallet, member_address: str) -> None:
     m = w.ledger.member(address_of(w, member_address).hex())
 
     def human(c) -> None:
-        c.print(f"{m['name']}  roles {', '.join(m['roles'])}  {m['status']}")
+        c.print(_("{name}  roles {roles}  {status}").format(
+            name=m["name"], roles=", ".join(m["roles"]), status=_(m["status"])))
         key = m.get("key")
         if key and key != m["address"]:
-            c.print(f"  signs with key {key} (since height {m.get('key_since_height')})")
+            c.print(_("  signs with key {key} (since height {height})").format(
+                key=key, height=m.get("key_since_height")))
         identity = m.get("identity")
         if identity:
-            code = identity["credit_code"] or "(natural person: identity reference "
-            code += "" if identity["credit_code"] else f"{identity['id_reference'] or 'withheld'})"
-            c.print(f"  {identity['person_type']}  {code}  industry {identity['industry']}  "
-                    f"region {identity['region']}")
+            code = identity["credit_code"] or \
+                _("(natural person: identity reference {reference})").format(
+                    reference=identity["id_reference"] or _("withheld"))
+            c.print(_("  {person_type}  {code}  industry {industry}  region {region}").format(
+                person_type=identity["person_type"], code=code,
+                industry=identity["industry"], region=identity["region"]))
             if "legal_representative" not in m.get("withheld", []):
-                c.print(f"  legal representative {identity['legal_representative'] or '-'}"
-                        f"  contacts {identity['contacts']}")
+                c.print(_("  legal representative {representative}  contacts {contacts}")
+                        .format(representative=identity["legal_representative"] or "-",
+                                contacts=identity["contacts"]))
         review = m.get("review")
         if review:
-            c.print(f"  reviewed by {review['reviewer']} at height {review['reviewed_height']}"
+            c.print(_("  reviewed by {reviewer} at height {height}").format(
+                reviewer=review["reviewer"], height=review["reviewed_height"])
                     + (f": {review['reason']}" if review["reason"] else ""))
             for document in review.get("documents", []):
-                c.print(f"    document {document}")
+                c.print(_("    document {document}").format(document=document))
     w.emit(m, human)
 
 
@@ -286,8 +293,10 @@ def rotate_key(w: Wallet, new_key_out: Path, expires_in: int | None, yes: bool) 
     view = {**view, "address": address.hex(), "key": new.address.hex(),
             "key_store": str(new_key_out)}
     w.emit(view, lambda c: c.print(
-        f"{view['status']}: {address.hex()} signs with key {new.address.hex()} now; use "
-        f"--key {new_key_out} (keep the old key store for documents sealed before)"))
+        _("{status}: {address} signs with key {key} now; use --key {out} (keep the old key "
+          "store for documents sealed before)").format(
+            status=pgettext("transaction", view["status"]), address=address.hex(),
+            key=new.address.hex(), out=new_key_out)))
 
 
 @member.command("recover-key")

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import nodes
+from wallet.i18n import _
 from wallet.resolve import address_of, record_id
 from wallet.session import Wallet, pass_wallet
 from wallet.units import hex32, show_time
@@ -54,8 +55,10 @@ def nodes_list(w: Wallet) -> None:
     data = {**registry, "proposals": proposals["proposals"]}
 
     def show(c: Console) -> None:
-        table = Table(title=f"validators at height {registry['height']} (set in force "
-                      f"from {registry['from_height']}, power {registry['total_power']})")
+        table = Table(title=_("validators at height {height} (set in force from {start}, "
+                              "power {power})").format(height=registry["height"],
+                                                       start=registry["from_height"],
+                                                       power=registry["total_power"]))
         for column in ("name", "key", "power", "peer", "operator", "until"):
             table.add_column(column)
         for v in registry["validators"]:
@@ -64,19 +67,22 @@ def nodes_list(w: Wallet) -> None:
                           short(v["operator"]), until)
         c.print(table)
         for v in registry["upcoming"]:
-            c.print(f"coming: {v['name']} {v['key']} power {v['power']} peer {v['peer']} "
-                    f"from height {v['from_height']}", soft_wrap=True)
+            c.print(_("coming: {name} {key} power {power} peer {peer} from height {height}")
+                    .format(name=v["name"], key=v["key"], power=v["power"], peer=v["peer"],
+                            height=v["from_height"]), soft_wrap=True)
         for o in registry["observers"]:
-            c.print(f"observer: {o['name']} {o['key']} operator {short(o['operator'])}",
-                    soft_wrap=True)
+            c.print(_("observer: {name} {key} operator {operator}").format(
+                name=o["name"], key=o["key"], operator=short(o["operator"])), soft_wrap=True)
         for p in proposals["proposals"]:
             ch = p["change"]
-            state = "expired" if p["expired"] else f"expires {show_time(p['expires_at_ms'])}"
-            c.print(f"proposal {p['id']}: {ch['kind']} {short(ch['key'])} "
-                    f"approved by power {p['approved_power']} of {p['total_power']} "
-                    f"(needs {p['needed_power']}); {state}", soft_wrap=True)
+            state = _("expired") if p["expired"] else \
+                _("expires {when}").format(when=show_time(p["expires_at_ms"]))
+            c.print(_("proposal {id}: {kind} {key} approved by power {approved} of {total} "
+                      "(needs {needed}); {state}").format(
+                id=p["id"], kind=ch["kind"], key=short(ch["key"]), approved=p["approved_power"],
+                total=p["total_power"], needed=p["needed_power"], state=state), soft_wrap=True)
         if not proposals["proposals"]:
-            c.print("no proposal pending")
+            c.print(_("no proposal pending"))
 
     w.emit(data, show)
 

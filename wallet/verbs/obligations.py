@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import obligations
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -153,7 +154,7 @@ def obligation_table(found: list[dict]) -> Table:
     for o in found:
         t.add_row(o["id"][:10], addr(o["creditor"]), addr(o["debtor"]), yuan(o["face_fen"]),
                   yuan(o["amount_fen"]), yuan(o["setoff_fen"]), show_due(o["due_ms"]),
-                  o["status"], (o.get("open_round") or "-")[:10])
+                  pgettext("obligation", o["status"]), (o.get("open_round") or "-")[:10])
     return t
 
 
@@ -176,7 +177,8 @@ def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
 
         def table(console: Console) -> None:
             console.print(obligation_table(found["obligations"]))
-            console.print(f"confirmed and still owed: {yuan(owed_fen(found['obligations']))}")
+            console.print(_("confirmed and still owed: {owed}").format(
+                owed=yuan(owed_fen(found["obligations"]))))
             more(console, found)
 
         w.emit(found, table)
@@ -187,8 +189,8 @@ def obligations_verb(w: Wallet, creditor: str | None, debtor: str | None,
 
     def tables(console: Console) -> None:
         for title, found in (("you owe", owe), ("owed to you", owed)):
-            console.print(f"[bold]{title}[/bold]: {yuan(owed_fen(found['obligations']))} "
-                          "confirmed and still owed")
+            console.print(_("[bold]{title}[/bold]: {owed} confirmed and still owed").format(
+                title=_(title), owed=yuan(owed_fen(found["obligations"]))))
             console.print(obligation_table(found["obligations"]))
             more(console, found)
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from contracts import products
 from contracts.errors import LedgerError
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -70,11 +71,14 @@ def terms_from(recourse: bool | None, term: str | None, price: str | None,
 def describe(p: dict) -> str:
     """A product's terms in one line: kind, recourse, term, price and amount ranges."""
     t = p["terms"]
-    kind = p["kind"] if t["recourse"] is None else \
-        f"{p['kind']} {'with' if t['recourse'] else 'without'} recourse"
-    return (f"{kind}, {t['min_term_days']}–{t['max_term_days']} days, "
-            f"{PRICE_OF[p['kind']]} {percent(t['min_price_bp'])}–{percent(t['max_price_bp'])}, "
-            f"{yuan(t['min_amount_fen'])}–{yuan(t['max_amount_fen'])}")
+    kind = _(p["kind"]) if t["recourse"] is None else "{} {}".format(
+        _(p["kind"]), _("with recourse") if t["recourse"] else _("without recourse"))
+    return _("{kind}, {min_days}–{max_days} days, {price_of} {min_price}–{max_price}, "
+             "{min_amount}–{max_amount}").format(
+        kind=kind, min_days=t["min_term_days"], max_days=t["max_term_days"],
+        price_of=_(PRICE_OF[p["kind"]]), min_price=percent(t["min_price_bp"]),
+        max_price=percent(t["max_price_bp"]), min_amount=yuan(t["min_amount_fen"]),
+        max_amount=yuan(t["max_amount_fen"]))
 
 
 TERM_OPTIONS = (
@@ -117,7 +121,7 @@ def product_publish(w: Wallet, name: str, kind: str, recourse: str | None, term:
     terms = terms_from(recourse_of(kind, recourse), term, price, amount, terms_ref or "")
     body = products.Publish(w.address(), name, kind, terms)
     if not w.as_json:
-        click.echo(f"product {products.product_id(w.address(), name).hex()}")
+        click.echo(_("product {id}").format(id=products.product_id(w.address(), name).hex()))
     w.transact("product", "publish", body, out, expires_in)
 
 
@@ -172,12 +176,13 @@ def product_list(w: Wallet, funder: str | None, kind: str | None, status: str,
         for p in found["products"]:
             terms = p["terms"]
             t.add_row(
-                p["id"][:10], addr(p["funder"]), escape(p["name"]), p["kind"],
-                {None: "-", True: "with", False: "without"}[terms["recourse"]],
+                p["id"][:10], addr(p["funder"]), escape(p["name"]), _(p["kind"]),
+                {None: "-", True: pgettext("recourse", "with"),
+                 False: pgettext("recourse", "without")}[terms["recourse"]],
                 f"{terms['min_term_days']}–{terms['max_term_days']}",
                 f"{percent(terms['min_price_bp'])}–{percent(terms['max_price_bp'])}",
                 f"{yuan(terms['min_amount_fen'])}–{yuan(terms['max_amount_fen'])}",
-                p["status"])
+                pgettext("product", p["status"]))
         console.print(t)
         more(console, found)
 
@@ -194,10 +199,11 @@ def product_show(w: Wallet, product_id: str) -> None:
     def show(console: Console) -> None:
         ref = p["terms"]["terms_ref"]
         console.print(
-            f"product {p['id']} {escape(p['name'])} of funder {p['funder']}\n"
-            f"{describe(p)}\n"
-            + (f"terms: {escape(ref)}\n" if ref else "")
-            + f"{p['status']}; published {show_time(p['published_at_ms'])}, "
-            f"last changed {show_time(p['updated_at_ms'])}", soft_wrap=True)
+            _("product {id} {name} of funder {funder}").format(
+                id=p["id"], name=escape(p["name"]), funder=p["funder"]) + f"\n{describe(p)}\n"
+            + (_("terms: {ref}").format(ref=escape(ref)) + "\n" if ref else "")
+            + _("{status}; published {published}, last changed {changed}").format(
+                status=pgettext("product", p["status"]), published=show_time(p["published_at_ms"]),
+                changed=show_time(p["updated_at_ms"])), soft_wrap=True)
 
     w.emit(p, show)

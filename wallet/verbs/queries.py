@@ -17,7 +17,7 @@ from rich.tree import Tree
 from contracts import issuance
 from contracts.identity import short
 from contracts.vouchers import VOUCHER_STATUSES
-from wallet.i18n import _
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, filter_id, record_id
 from wallet.sentences import addr, show_tx
 from wallet.session import Wallet, pass_wallet
@@ -68,14 +68,17 @@ def outstanding(w: Wallet, holder: str | None, debtor: str | None) -> None:
     if which[0] == "holder":
         totals = w.ledger.holder(who)
         live = w.ledger.vouchers(holder=who, status="active")
-        headline = (f"{short(bytes.fromhex(who))} holds {yuan(totals['held_fen'])} in "
-                    f"{totals['live_parts']} live parts")
+        headline = _("{who} holds {held} in {parts} live parts").format(
+            who=short(bytes.fromhex(who)), held=yuan(totals["held_fen"]),
+            parts=totals["live_parts"])
     else:
         totals = w.ledger.debtor(who)
         live = w.ledger.vouchers(debtor=who, status="active")
-        headline = (f"{short(bytes.fromhex(who))} owes {yuan(totals['outstanding_fen'])} "
-                    f"outstanding of {yuan(totals['issued_fen'])} issued on "
-                    f"{totals['vouchers_issued']} vouchers")
+        headline = _("{who} owes {outstanding} outstanding of {issued} issued on {vouchers} "
+                     "vouchers").format(who=short(bytes.fromhex(who)),
+                                        outstanding=yuan(totals["outstanding_fen"]),
+                                        issued=yuan(totals["issued_fen"]),
+                                        vouchers=totals["vouchers_issued"])
     data = {which[0]: who, "totals": totals, **live}
 
     def table(console: Console) -> None:
@@ -116,7 +119,7 @@ def lineage(w: Wallet, voucher: str) -> None:
         add(mine, found["descendants"])
         console.print(root or mine)
         if found.get("truncated"):
-            console.print("(the tree is longer than the node shows at once)")
+            console.print(_("(the tree is longer than the node shows at once)"))
 
     w.emit(found, tree)
 
@@ -160,7 +163,7 @@ def pledges(w: Wallet, voucher: str | None, origin: str | None, pledgor: str | N
                    loan(p, lambda r: yuan(r["loan_fen"])),
                    loan(p, lambda r: percent(r["loan_rate_bp"])),
                    loan(p, lambda r: show_due(r["loan_due_ms"])),
-                   (p["filing"] or {}).get("number", "–"), p["status"]]))
+                   (p["filing"] or {}).get("number", "–"), _(p["status"])]))
 
 
 @verbs.command()
@@ -178,7 +181,8 @@ def commitments(w: Wallet, voucher: str | None, acquirer: str | None) -> None:
          money("bought"), "status"],
         lambda q: [q["id"][:10], addr(q["acquirer"]), q["voucher"][:10],
                    f"¥{q['price_per_10000_fen']:,}", show_due(q["lock_until_ms"]),
-                   show_due(q["expires_ms"]), yuan(q["exercised_fen"]), q["status"]]))
+                   show_due(q["expires_ms"]), yuan(q["exercised_fen"]),
+                   pgettext("commitment", q["status"])]))
 
 
 @verbs.command()
@@ -189,8 +193,8 @@ def offers(w: Wallet, debtor: str | None) -> None:
     found = w.ledger.offers(debtor=(address_of(w, debtor) if debtor else w.address()).hex())
     w.emit(found, listing_verb(
         found, "offers", ["offer", "debtor", "kind", "description", money("price"), "status"],
-        lambda o: [o["id"][:10], addr(o["debtor"]), o["kind"], escape(o["description"]),
-                   yuan(o["price_fen"]), o["status"]]))
+        lambda o: [o["id"][:10], addr(o["debtor"]), _(o["kind"]), escape(o["description"]),
+                   yuan(o["price_fen"]), pgettext("offer", o["status"])]))
 
 
 def standing_verb(name: str, doc: str) -> None:
@@ -224,15 +228,16 @@ def record(w: Wallet, debtor: str) -> None:
     def show(console: Console) -> None:
         delay = r.get("average_confirmation_delay_ms")
         t = Table("", money(""), show_header=False, box=None)
-        t.add_row("vouchers issued", f"{r['vouchers_issued']} ({yuan(r['issued_fen'])})")
-        t.add_row("outstanding", yuan(r["outstanding_fen"]))
-        t.add_row("redeemed", yuan(r["redeemed_fen"]))
-        t.add_row("confirmations in time", str(r["confirmations"]))
-        t.add_row("average confirmation delay",
-                  "-" if delay is None else f"{delay / issuance.DAY_MS:.2f} days")
-        t.add_row("late confirmations (30-day rule)", str(r["late_confirmations"]))
-        t.add_row("vouchers extended", str(r["extended_vouchers"]))
-        t.add_row("vouchers overdue", str(r["overdue_vouchers"]))
+        t.add_row(_("vouchers issued"), f"{r['vouchers_issued']} ({yuan(r['issued_fen'])})")
+        t.add_row(_("outstanding"), yuan(r["outstanding_fen"]))
+        t.add_row(_("redeemed"), yuan(r["redeemed_fen"]))
+        t.add_row(_("confirmations in time"), str(r["confirmations"]))
+        t.add_row(_("average confirmation delay"),
+                  "-" if delay is None else _("{days:.2f} days").format(
+                      days=delay / issuance.DAY_MS))
+        t.add_row(_("late confirmations (30-day rule)"), str(r["late_confirmations"]))
+        t.add_row(_("vouchers extended"), str(r["extended_vouchers"]))
+        t.add_row(_("vouchers overdue"), str(r["overdue_vouchers"]))
         console.print(t)
 
     w.emit(r, show)
@@ -252,13 +257,13 @@ def redemptions(w: Wallet, holder: str | None, debtor: str | None) -> None:
          "status"],
         lambda r: [r["id"][:10], r["voucher"][:10], addr(r["holder"]), addr(r["debtor"]),
                    r["offer"][:10], yuan(r["price_fen"]), yuan(r["reduced_fen"]),
-                   r["status"]]))
+                   pgettext("redemption", r["status"])]))
 
 
 def event_line(e: dict) -> str:
     at = datetime.fromtimestamp(e["time_ms"] / 1000, CHINA).strftime("%Y-%m-%d %H:%M:%S")
     return (f"{at}  #{e['height']:<7} {e['kind']:<24} {e['subject']}"
-            + (f"  tx {e['tx_id'][:16]}" if e.get("tx_id") else "  (end of block)"))
+            + (f"  tx {e['tx_id'][:16]}" if e.get("tx_id") else _("  (end of block)")))
 
 
 @verbs.command()
@@ -278,7 +283,8 @@ def events(w: Wallet, who: str | None, after: str | None, limit: int, follow: bo
             for e in found["events"]:
                 console.print(event_line(e), markup=False, soft_wrap=True)
             if found["next"]:
-                console.print(f"(more: events --after {found['next']})")
+                console.print(_("(more: events --after {cursor})").format(
+                    cursor=found["next"]))
 
         w.emit(found, lines)
         return

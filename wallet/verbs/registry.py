@@ -15,6 +15,7 @@ from contracts.errors import LedgerError
 from contracts.identity import parse_address
 from wallet.checks import follower, trust_option, trust_path
 from wallet.files import write_private
+from wallet.i18n import _
 from wallet.resolve import filter_id, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -97,23 +98,27 @@ def release_part_verb(w: Wallet, pledge_id: str, amount: str, out: Path | None,
 
 def show_answer(c: Console, answer: registry_query.Answer, checked: str) -> None:
     q = answer.query
-    c.print(f"查询证明: pledges by {q.by} {q.key.hex()}"
-            + (f", {q.status}" if q.status else "")
-            + f", answered by node {answer.node.hex()} at height {answer.height} "
-            f"({show_due(answer.time_ms)}, state root {answer.state_root.hex()}); {checked}",
+    c.print(_("查询证明: pledges by {by} {key}").format(by=_(q.by), key=q.key.hex())
+            + (f", {_(q.status)}" if q.status else "")
+            + _(", answered by node {node} at height {height} ({time}, state root {root}); "
+                "{checked}").format(node=answer.node.hex(), height=answer.height,
+                                    time=show_due(answer.time_ms),
+                                    root=answer.state_root.hex(), checked=checked),
             markup=False, soft_wrap=True)
     for n in answer.notices:
-        filing = "no 中登网 filing" if n.filing is None else (
+        filing = _("no 中登网 filing") if n.filing is None else (
             f"中登网 {n.filing.number} {show_due(n.filing.from_ms)}–"
             f"{show_due(n.filing.until_ms)}")
-        c.print(f"  {n.registration_no} {n.status:9} voucher {n.voucher.hex()[:16]} "
-                f"pledgor {addr(n.pledgor.hex())} debtor {addr(n.debtor.hex())} bank "
-                f"{addr(n.bank.hex())}; {filing}", markup=False, soft_wrap=True)
+        c.print(_("  {registration} {status:9} voucher {voucher} pledgor {pledgor} debtor "
+                  "{debtor} bank {bank}; {filing}").format(
+            registration=n.registration_no, status=_(n.status), voucher=n.voucher.hex()[:16],
+            pledgor=addr(n.pledgor.hex()), debtor=addr(n.debtor.hex()),
+            bank=addr(n.bank.hex()), filing=filing), markup=False, soft_wrap=True)
     if not answer.notices:
-        c.print("  no pledge registered", markup=False)
+        c.print(_("  no pledge registered"), markup=False)
     if not answer.complete:
-        c.print(f"  more follow: ask again with --after {answer.notices[-1].id.hex()}",
-                markup=False)
+        c.print(_("  more follow: ask again with --after {cursor}").format(
+            cursor=answer.notices[-1].id.hex()), markup=False)
 
 
 @verbs.command("pledge-certificate")
@@ -147,7 +152,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
         raw = check_file.read_bytes()
         answer = registry_query.verify_certificate(
             raw, chain_id or w.ledger.status()["chain_id"], trusted)
-        checked = "signature and index proofs hold"
+        checked = _("signature and index proofs hold")
     else:
         which = one_of(pledgor=pledgor, debtor=debtor, voucher=voucher, origin=origin)
         if which is None:
@@ -161,7 +166,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
         status_view = w.ledger.status()
         answer = registry_query.verify_certificate(
             raw, status_view["chain_id"], trusted or {parse_address(status_view["address"])})
-        checked = "signature and index proofs hold"
+        checked = _("signature and index proofs hold")
         query = answer.query
         if (query.by, query.key, query.status, query.after) != (
                 which[0], key, status or "", None if after is None else hex32(after, "")):
@@ -173,7 +178,7 @@ def certificate_verb(w: Wallet, pledgor: str | None, debtor: str | None, voucher
             raise registry_query.CertificateError(
                 "certificate.bad_proof", f"the state root of height {answer.height} your light "
                 "client verified is not the certificate's")
-        checked += ", and its state root is the one your light client verified"
+        checked += _(", and its state root is the one your light client verified")
     if save is not None:
         write_private(save, raw)
     w.emit({"certificate": raw.hex(), "answer": to_json(answer), "checked": checked,

@@ -17,6 +17,7 @@ from rich.table import Table
 from contracts.errors import LedgerError
 from contracts.reports import FIGURES, GROUPINGS
 from wallet.files import write_private
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -69,7 +70,8 @@ def report_verb(w: Wallet, period: str, by: str, member: str | None, fmt: str,
         data = w.ledger.report_file(period, by, fmt, who)
         write_private(out, data)
         w.emit({"out": str(out), "format": fmt, "bytes": len(data)},
-               lambda c: c.print(f"wrote {out} ({fmt}, {len(data)} bytes)"))
+               lambda c: c.print(_("wrote {out} ({format}, {size} bytes)").format(
+                   out=out, format=fmt, size=len(data))))
         return
     report = w.ledger.report(period, by, who)
     if out is not None:
@@ -79,12 +81,15 @@ def report_verb(w: Wallet, period: str, by: str, member: str | None, fmt: str,
 
     def show(console: Console) -> None:
         p = report["period"]
-        console.print(f"report {p['name']} ({p['kind']}, {p['time_zone']}) by {report['by']}"
-                      + (f", due {p['due']}" if p["due"] else "")
-                      + f": heights {report['from_height']}–{report['height']}")
+        console.print(_("report {name} ({kind}, {zone}) by {by}").format(
+            name=p["name"], kind=pgettext("report", p["kind"]), zone=p["time_zone"],
+            by=pgettext("grouping", report["by"]))
+                      + (_(", due {due}").format(due=p["due"]) if p["due"] else "")
+                      + _(": heights {start}–{end}").format(start=report["from_height"],
+                                                           end=report["height"]))
         console.print(report_table(report))
         if not report["complete"]:
-            console.print(f"partial: the node has counted up to height {report['height']} "
-                          "so far; ask again for the rest")
+            console.print(_("partial: the node has counted up to height {height} so far; ask "
+                            "again for the rest").format(height=report["height"]))
 
     w.emit(report, show)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from contracts import pricing, sale
 from contracts.errors import LedgerError
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -35,11 +36,12 @@ RECOURSE = {"with": True, "without": False}
 def price_text(face_fen: int, rate_bp: int, days: int, valid_until_ms: int) -> str:
     """The price the ledger will require, and how it follows from face, rate and days."""
     price = pricing.discounted_fen(face_fen, rate_bp, days)
-    return (f"price {yuan(price)}: {yuan(face_fen)} less the discount of "
-            f"{yuan(face_fen - price)} at {percent(rate_bp)} a year for {days} days "
-            f"(ACT/360, the discount rounded down to the fen); the ledger takes this price "
-            f"in blocks up to {show_time(valid_until_ms)}, when a day less remains to the due "
-            f"date: sign and submit by then, or draft again")
+    return _("price {price}: {face} less the discount of {discount} at {rate} a year for "
+             "{days} days (ACT/360, the discount rounded down to the fen); the ledger takes "
+             "this price in blocks up to {until}, when a day less remains to the due date: "
+             "sign and submit by then, or draft again").format(
+        price=yuan(price), face=yuan(face_fen), discount=yuan(face_fen - price),
+        rate=percent(rate_bp), days=days, until=show_time(valid_until_ms))
 
 
 def priced(w: Wallet, face_fen: int, rate_bp: int, due_ms: int) -> tuple[int, int]:
@@ -154,11 +156,13 @@ def sale_recourse(w: Wallet, sale_id: str, out: Path | None, expires_in: int | N
 
 
 def describe(s: dict) -> str:
-    terms = "with recourse" if s["recourse"] else "without recourse"
-    return (f"{s['kind']} {s['sold']} sold by {s['seller']} to {s['buyer']} (debtor "
-            f"{s['debtor']}): face {yuan(s['face_fen'])}, price {yuan(s['price_fen'])} "
-            f"({percent(s['rate_bp'])} a year for {s['days']} days), {terms}; contract "
-            f"{s['contract_ref']}")
+    terms = _("with recourse") if s["recourse"] else _("without recourse")
+    return _("{kind} {sold} sold by {seller} to {buyer} (debtor {debtor}): face {face}, "
+             "price {price} ({rate} a year for {days} days), {terms}; contract "
+             "{contract}").format(
+        kind=_(s["kind"]), sold=s["sold"], seller=s["seller"], buyer=s["buyer"],
+        debtor=s["debtor"], face=yuan(s["face_fen"]), price=yuan(s["price_fen"]),
+        rate=percent(s["rate_bp"]), days=s["days"], terms=terms, contract=s["contract_ref"])
 
 
 @sale_group.command("show")
@@ -169,17 +173,19 @@ def sale_show(w: Wallet, sale_id: str) -> None:
     s = w.ledger.sale(record_id(w, "claim_sale", sale_id).hex())
 
     def show(console: Console) -> None:
-        status = s["status"] if s["returned"] is None else \
-            f"{s['status']} on {show_time(s['recourse_at_ms'])}: back to the seller as " \
-            f"{s['returned']}"
-        console.print(f"sale {s['id']}\n{describe(s)}\nsold {show_time(s['sold_at_ms'])}; "
-                      f"{status}", soft_wrap=True)
+        status = _(s["status"]) if s["returned"] is None else \
+            _("{status} on {when}: back to the seller as {returned}").format(
+                status=_(s["status"]), when=show_time(s["recourse_at_ms"]),
+                returned=s["returned"])
+        console.print(_("sale {id}\n{terms}\nsold {when}; {status}").format(
+            id=s["id"], terms=describe(s), when=show_time(s["sold_at_ms"]), status=status),
+            soft_wrap=True)
         if s["filing"] is not None:
             f = s["filing"]
-            console.print(f"中登网 registration {f['number']}, {show_due(f['from_ms'])} to "
-                          f"{show_due(f['until_ms'])}")
+            console.print(_("中登网 registration {number}, {start} to {end}").format(
+                number=f["number"], start=show_due(f["from_ms"]), end=show_due(f["until_ms"])))
         for document in s["documents"]:
-            console.print(f"document {document}")
+            console.print(_("document {document}").format(document=document))
 
     w.emit(s, show)
 
@@ -205,11 +211,12 @@ def sales_list(w: Wallet, party: str | None, role: str | None, status: str | Non
                   money("price"), fixed("rate"), fixed("days"), "recourse", "sold",
                   "status")
         for s in found["sales"]:
-            t.add_row(s["id"][:10], s["kind"], addr(s["seller"]), addr(s["buyer"]),
+            t.add_row(s["id"][:10], _(s["kind"]), addr(s["seller"]), addr(s["buyer"]),
                       addr(s["debtor"]), yuan(s["face_fen"]), yuan(s["price_fen"]),
                       percent(s["rate_bp"]), str(s["days"]),
-                      "with" if s["recourse"] else "without", show_due(s["sold_at_ms"]),
-                      s["status"])
+                      pgettext("recourse", "with") if s["recourse"]
+                      else pgettext("recourse", "without"), show_due(s["sold_at_ms"]),
+                      _(s["status"]))
         console.print(t)
         more(console, found)
 

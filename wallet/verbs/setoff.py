@@ -13,6 +13,7 @@ from contracts.errors import LedgerError
 from contracts.ledger import sign_transaction
 from contracts.tx import MAX_VALIDITY_BLOCKS
 from wallet.exits import Pending
+from wallet.i18n import _, pgettext
 from wallet.resolve import address_of, record_id
 from wallet.sentences import addr
 from wallet.session import SUBMIT_EXPIRY_BLOCKS, Wallet, pass_wallet
@@ -69,16 +70,16 @@ def setoff_limit(w: Wallet, max_yuan: str | None, opt_out: bool, no_limit: bool,
 
 def limit_text(limit: dict) -> str:
     if limit["opted_out"]:
-        return "opted out of set-off"
+        return _("opted out of set-off")
     if limit["max_fen_per_round"] is None:
-        return "no set-off limit"
-    return f"at most {yuan(limit['max_fen_per_round'])} cleared per round"
+        return _("no set-off limit")
+    return _("at most {limit} cleared per round").format(limit=yuan(limit["max_fen_per_round"]))
 
 
 def figures_table(rows: list[tuple[str, str]]) -> Table:
     t = Table("", money(""), show_header=False, box=None)
     for label, value in rows:
-        t.add_row(label, value)
+        t.add_row(_(label), value)
     return t
 
 
@@ -87,23 +88,23 @@ def plan_rounds_table(plan: dict) -> Table:
               money("clear"))
     for number, r in enumerate(plan["rounds"], 1):
         for x in r["reductions"]:
-            t.add_row(str(number), x["kind"], x["id"][:10], addr(x.get("debtor")),
+            t.add_row(str(number), _(x["kind"]), x["id"][:10], addr(x.get("debtor")),
                       addr(x.get("creditor")), yuan(x["amount_fen"]))
     return t
 
 
 def show_plan(console: Console, plan: dict) -> None:
-    console.print(f"set-off plan at height {plan['height']} "
-                  f"({show_time(plan['time_ms'])}): {plan['debts']} debts")
+    console.print(_("set-off plan at height {height} ({time}): {debts} debts").format(
+        height=plan["height"], time=show_time(plan["time_ms"]), debts=plan["debts"]))
     console.print(figures_table([
         ("debt in the graph", yuan(plan["total_fen"])),
         ("optimum cleared", yuan(plan["cleared_fen"])),
         ("remaining", yuan(plan["remaining_fen"])),
         ("bound (net internal debt)", yuan(plan["bound_fen"])),
         ("gap to the bound", yuan(plan["gap_fen"])),
-        ("in rounds of 3+ members", f"{yuan(plan['in_rounds_fen'])} in "
-                                    f"{len(plan['rounds'])} round"
-                                    + ("" if len(plan["rounds"]) == 1 else "s")),
+        ("in rounds of 3+ members", (_("{amount} in {count} round") if len(plan["rounds"]) == 1
+                                     else _("{amount} in {count} rounds")).format(
+            amount=yuan(plan["in_rounds_fen"]), count=len(plan["rounds"]))),
         ("bilateral, left to the parties", yuan(plan["bilateral_fen"])),
         ("deferred to a later plan", yuan(plan["deferred_fen"])),
         *run_rows(plan),
@@ -118,10 +119,11 @@ def run_rows(plan: dict) -> list[tuple[str, str]]:
     if not run or not run["mandated_members"]:
         return []
     return [
-        (f"run: optimum over {run['mandated_members']} mandated members",
-         yuan(run["optimum_fen"])),
-        ("run: planned", f"{yuan(run['planned_fen'])} in {run['batches']} batch"
-                         + ("" if run["batches"] == 1 else "es")),
+        (_("run: optimum over {count} mandated members").format(
+            count=run["mandated_members"]), yuan(run["optimum_fen"])),
+        ("run: planned", (_("{amount} in {count} batch") if run["batches"] == 1
+                          else _("{amount} in {count} batches")).format(
+            amount=yuan(run["planned_fen"]), count=run["batches"])),
         ("run: held back by per-run limits", yuan(run["held_by_limits_fen"])),
         ("needs members without a mandate", yuan(plan["unmandated_fen"])),
         ("rounds work on (after the run)", yuan(plan["rounds_optimum_fen"])),
@@ -182,11 +184,14 @@ def setoff_propose(w: Wallet, exclude: tuple[str, ...], hours: int, expires_in: 
     def show(console: Console) -> None:
         show_plan(console, plan)
         if not proposed:
-            console.print("nothing to propose: no loop of 3 or more members can be cleared")
+            console.print(_("nothing to propose: no loop of 3 or more members can be "
+                            "cleared"))
         for p in proposed:
-            console.print(f"round {p['id']} proposed ({p['status']}): clears "
-                          f"{yuan(p['cleared_fen'])} among {len(p['members'])} members, "
-                          f"consent by {show_time(deadline_ms)}", soft_wrap=True)
+            console.print(_("round {id} proposed ({status}): clears {cleared} among {members} "
+                            "members, consent by {deadline}").format(
+                id=p["id"], status=pgettext("transaction", p["status"]),
+                cleared=yuan(p["cleared_fen"]), members=len(p["members"]),
+                deadline=show_time(deadline_ms)), soft_wrap=True)
 
     w.emit({"plan": plan, "deadline_ms": deadline_ms, "proposed": proposed}, show)
 
@@ -223,12 +228,14 @@ def setoff_mandate(w: Wallet, max_yuan: str | None, until: str | None, revoke: b
 
 def mandates_text(found: dict) -> str:
     if not found["mandates"]:
-        return "no set-off mandate: rounds ask for your consent each time"
+        return _("no set-off mandate: rounds ask for your consent each time")
     m = found["mandates"][-1]
     state = "standing" if found["live"] else (
         m["status"] if m["status"] != "standing" else "expired")
-    return (f"mandate #{m['number']} ({state}): a run clears at most "
-            f"{yuan(m['max_fen_per_run'])} of your debts, until {show_time(m['expires_ms'])}")
+    return _("mandate #{number} ({state}): a run clears at most {limit} of your debts, until "
+             "{until}").format(number=m["number"], state=pgettext("mandate", state),
+                               limit=yuan(m["max_fen_per_run"]),
+                               until=show_time(m["expires_ms"]))
 
 
 @setoff_group.command("run")
@@ -298,22 +305,25 @@ def setoff_run(w: Wallet, exclude: tuple[str, ...], hours: int, window: int,
     def show(console: Console) -> None:
         figures = plan["run"]
         if not batches:
-            console.print("nothing to run: no loop among members with a mandate")
+            console.print(_("nothing to run: no loop among members with a mandate"))
             return
         console.print(figures_table([
             ("members with a mandate", str(figures["mandated_members"])),
             ("optimum over their debts", yuan(figures["optimum_fen"])),
             ("held back by per-run limits", yuan(figures["held_by_limits_fen"])),
             ("in loops longer than a batch", yuan(figures["deferred_fen"])),
-            ("planned in the run", f"{yuan(figures['planned_fen'])} in {len(batches)} "
-                                   f"batch{'es' if len(batches) != 1 else ''}"),
+            ("planned in the run", (_("{amount} in {count} batch") if len(batches) == 1
+                                    else _("{amount} in {count} batches")).format(
+                amount=yuan(figures["planned_fen"]), count=len(batches))),
             ("cleared on the ledger", yuan(run["cleared_fen"]) if run else "-"),
             ("left to rounds (members without a mandate)", yuan(plan["unmandated_fen"])),
         ]))
         refused = [r for r in results if r["status"] == "rejected"]
         codes = ", ".join(sorted({r["error"] for r in refused}))
-        console.print(f"run {run_id}: {len(results) - len(refused)} batches committed"
-                      + (f", {len(refused)} refused ({codes})" if refused else ""),
+        console.print(_("run {id}: {count} batches committed").format(
+            id=run_id, count=len(results) - len(refused))
+                      + (_(", {count} refused ({codes})").format(count=len(refused), codes=codes)
+                         if refused else ""),
                       soft_wrap=True)
 
     w.emit(result, show)
@@ -323,11 +333,11 @@ def ask_text(r: dict, member: str | None) -> str:
     """What a round asks of one member: what it is cleared of and to, and its consent."""
     ask = next((a for a in r.get("asks", []) if a["member"] == member), None)
     if ask is None:
-        return "proposed it" if member == r["agency"] else "-"
-    consent = ("consented" if member in r["consented"]
-               else "consent awaited" if r["status"] == "open" else "did not consent")
-    return (f"owes {yuan(ask['cleared_of_fen'])} less, is owed "
-            f"{yuan(ask['cleared_to_fen'])} less; {consent}")
+        return _("proposed it") if member == r["agency"] else "-"
+    consent = (_("consented") if member in r["consented"]
+               else _("consent awaited") if r["status"] == "open" else _("did not consent"))
+    return _("owes {of} less, is owed {to} less; {consent}").format(
+        of=yuan(ask["cleared_of_fen"]), to=yuan(ask["cleared_to_fen"]), consent=consent)
 
 
 @setoff_group.command("rounds")
@@ -342,9 +352,10 @@ def setoff_rounds(w: Wallet, member: str | None, only_open: bool) -> None:
 
     def table(console: Console) -> None:
         t = Table(fixed("round"), fixed("id"), "status", fixed("consent by"), money("clears"),
-                  money("consented"), "asks of " + (addr(who) if who else "-"))
+                  money("consented"), _("asks of {who}").format(who=addr(who) if who else "-"))
         for r in found["rounds"]:
-            t.add_row(r["round_no"], r["id"][:10], r["status"], show_time(r["deadline_ms"]),
+            t.add_row(r["round_no"], r["id"][:10], pgettext("round", r["status"]),
+                      show_time(r["deadline_ms"]),
                       yuan(r["cleared_fen"]), f"{len(r['consented'])}/{len(r['members'])}",
                       ask_text(r, who))
         console.print(t)
@@ -363,13 +374,16 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
                               None if member is None else address_of(w, member).hex())
 
     def show(console: Console) -> None:
-        console.print(f"round {r['round_no']} {r['id']}: [bold]{r['status']}[/bold]",
-                      soft_wrap=True)
-        console.print(f"proposed by {addr(r['agency'])} at {show_time(r['proposed_at_ms'])}; "
-                      f"consent by {show_time(r['deadline_ms'])}"
-                      + (f"; ended {show_time(r['ended_at_ms'])}" if r["ended_at_ms"] else ""))
+        console.print(_("round {number} {id}: [bold]{status}[/bold]").format(
+            number=r["round_no"], id=r["id"], status=pgettext("round", r["status"])),
+            soft_wrap=True)
+        console.print(_("proposed by {agency} at {when}; consent by {deadline}").format(
+            agency=addr(r["agency"]), when=show_time(r["proposed_at_ms"]),
+            deadline=show_time(r["deadline_ms"]))
+                      + (_("; ended {when}").format(when=show_time(r["ended_at_ms"]))
+                         if r["ended_at_ms"] else ""))
         if r["note"]:
-            console.print(f"note: {r['note']}", markup=False)
+            console.print(_("note: {note}").format(note=r["note"]), markup=False)
         cleared = {"executed": "cleared", "open": "clears once all consent"}.get(
             r["status"], "would have cleared")
         console.print(figures_table([
@@ -378,13 +392,14 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
             ("remaining", yuan(r["remaining_fen"])),
             ("bound (net internal debt)", yuan(r["bound_fen"])),
             ("gap to the bound", yuan(r["gap_fen"])),
-            ("members", f"{len(r['members'])}, consented {len(r['consented'])}"),
+            ("members", _("{count}, consented {consented}").format(
+                count=len(r["members"]), consented=len(r["consented"]))),
             ("waiting for", ", ".join(addr(m) for m in r["waiting_for"]) or "-"),
         ]))
         legs = Table(fixed("kind"), fixed("debt"), fixed("debtor"), fixed("creditor"),
                      money("cleared"))
         for leg in r["legs"]:
-            legs.add_row(leg["kind"], leg["id"][:10], addr(leg["debtor"]),
+            legs.add_row(_(leg["kind"]), leg["id"][:10], addr(leg["debtor"]),
                          addr(leg["creditor"]), yuan(leg["amount_fen"]))
         console.print(legs)
         asks = Table(fixed("member"), money("cleared of (owed by it)"),
@@ -392,7 +407,7 @@ def setoff_round(w: Wallet, round_: str, member: str | None) -> None:
         for a in r["asks"]:
             asks.add_row(addr(a["member"]), yuan(a["cleared_of_fen"]),
                          yuan(a["cleared_to_fen"]),
-                         "given" if a["member"] in r["consented"] else "-")
+                         _("given") if a["member"] in r["consented"] else "-")
         console.print(asks)
 
     w.emit(r, show)

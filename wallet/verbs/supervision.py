@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import supervision
+from wallet.i18n import _
 from wallet.resolve import address_of, any_record_id, record_id
 from wallet.sentences import addr
 from wallet.session import Wallet, pass_wallet
@@ -145,7 +146,7 @@ def freezes_list(w: Wallet, party: str | None, voucher: str | None, everyone: bo
         for o in found["freezes"]:
             t.add_row(o["id"][:10], o["voucher"][:10], addr(o["holder"]), addr(o["debtor"]),
                       yuan(o["amount_fen"]), o["order_ref"], show_time(o["frozen_at_ms"]),
-                      o["status"])
+                      _(o["status"]))
         console.print(t)
         more(console, found)
 
@@ -218,8 +219,8 @@ def dispute_list(w: Wallet, party: str | None, subject: str | None, everyone: bo
     def table(console: Console) -> None:
         t = Table("dispute", "kind", "subject", "raised by", "raised", "status", "reason")
         for d in found["disputes"]:
-            t.add_row(d["id"][:10], d["kind"], d["subject"][:10], addr(d["raised_by"]),
-                      show_time(d["raised_at_ms"]), d["status"], d["reason"])
+            t.add_row(d["id"][:10], _(d["kind"]), d["subject"][:10], addr(d["raised_by"]),
+                      show_time(d["raised_at_ms"]), _(d["status"]), d["reason"])
         console.print(t)
         more(console, found)
 
@@ -234,11 +235,12 @@ def dispute_show(w: Wallet, dispute: str) -> None:
     d = w.ledger.dispute(record_id(w, "dispute", dispute).hex())
 
     def show(console: Console) -> None:
-        console.print(f"dispute {d['id']} on {d['kind']} {d['subject']}, raised by "
-                      f"{addr(d['raised_by'])} {show_time(d['raised_at_ms'])}: {d['reason']}"
-                      f"\nstatus {d['status']}" + (f": {d['resolution']}" if d["resolution"]
-                                                    else ""), soft_wrap=True, markup=False)
+        console.print(_("dispute {id} on {kind} {subject}, raised by {by} {when}: {reason}"
+                        "\nstatus {status}").format(
+            id=d["id"], kind=_(d["kind"]), subject=d["subject"], by=addr(d["raised_by"]),
+            when=show_time(d["raised_at_ms"]), reason=d["reason"], status=_(d["status"]))
+            + (f": {d['resolution']}" if d["resolution"] else ""), soft_wrap=True, markup=False)
         for digest in d["documents"]:
-            console.print(f"document sha256 {digest}")
+            console.print(_("document sha256 {digest}").format(digest=digest))
 
     w.emit(d, show)

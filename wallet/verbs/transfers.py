@@ -93,8 +93,9 @@ def transfer_verb(w: Wallet, voucher: str, to: str, amount: str, contract_ref: s
         show_documents(c, attached)
         show_tx(c, view)
         if pending is not None:
-            c.print(f"pending transfer {pending['id']}: {addr(pending['to'])} signs it by "
-                    f"{show_time(pending['sign_by_ms'])} with `transfer-sign {pending['id']}`",
+            c.print(_("pending transfer {id}: {to} signs it by {sign_by} with `transfer-sign "
+                      "{id}`").format(id=pending["id"], to=addr(pending["to"]),
+                                      sign_by=show_time(pending["sign_by_ms"])),
                     markup=False, soft_wrap=True)
 
     w.emit({**view, "transfer": pending, "documents": attached}, show)
