@@ -5,6 +5,7 @@ and nothing is signed without a yes (`--yes`, or y at the terminal)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -656,3 +657,38 @@ def test_a_co_signer_that_rotated_its_key_counts_as_signed(world: World) -> None
     w = Rotated(world, "supplier2")
     assert w.signed_for(tx) == {new_key.address, supplier}
     assert FakeWallet(world, "supplier2").signed_for(tx) == {new_key.address}
+
+
+# ------------------------------------------------------------------ what the bytes say
+
+
+class ReadFields:
+    """A body whose fields an entry of OPERATIONS reads are noted."""
+
+    def __init__(self, body: Any) -> None:
+        object.__setattr__(self, "_body", body)
+        object.__setattr__(self, "read", set())
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._body, name)
+
+
+@pytest.mark.parametrize("key", sorted(OPERATIONS), ids=lambda k: f"{k[0]}.{k[1]}")
+def test_each_operations_words_read_every_field_of_its_body(
+        world: World, key: tuple[str, str]) -> None:
+    """A field the screen never reads is one the drafter may set as it likes while the
+    signer reads the rest."""
+    body, _, me = SAMPLES[key](world)
+    seen = ReadFields(body)
+    OPERATIONS[key](world.look(me), seen)
+    assert {f.name for f in dataclasses.fields(body)} - seen.read == set()
+
+
+def test_a_newcomer_reads_the_identity_its_key_is_admitted_under(world: World) -> None:
+    tx, body, me = sample_tx(world, ("membership", "admit"))
+    text = world.screen(tx, me)
+    identity = body.identity
+    assert f"credit code {identity.credit_code}" in text
+    assert f"legal representative {identity.legal_representative}" in text
+    assert f"region {identity.region}" in text and identity.contacts in text

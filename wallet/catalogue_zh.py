@@ -118,6 +118,7 @@ ERRORS_ZH: dict[str, str] = {
     "wallet.ambiguous_id": "该编号前缀对应多条记录，请多输入几位",
     "wallet.ambiguous_name": "有多个成员同名，请改用地址",
     "wallet.bad_amount": "金额格式有误（以元为单位，最多两位小数）",
+    "wallet.bad_answer": "节点返回的编号并非以所给前缀开头，不予采信，未做任何操作",
     "wallet.bad_date": "日期格式有误（YYYY-MM-DD，或带时区的日期时间）",
     "wallet.bad_draft": "该文件不是交易草稿",
     "wallet.bad_id": "编号格式有误",
@@ -475,4 +476,12 @@ Exit status:
         "交付{what}，凭证 {voucher} 相应减少（至多减至全部债权；不足部分由持有人以货币补足）。",
     "Title transfer registration: {reference}.": "产权过户登记：{reference}。",
     "The holder's payment of the shortfall: {reference}.": "持有人补足差额的付款：{reference}。",
+    "Identity: {kind}, {who}; industry {industry}, region {region}; contacts {contacts}.":
+        "身份：{kind}，{who}；行业 {industry}，地区 {region}；联系方式 {contacts}。",
+    "credit code {code}, legal representative {rep}":
+        "统一社会信用代码 {code}，法定代表人 {rep}",
+    "resident id reference {reference}": "居民身份证号引用 {reference}",
+    "legal_person": "法人",
+    "natural_person": "自然人",
+    "other_organisation": "其他组织",
 }

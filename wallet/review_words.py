@@ -295,11 +295,23 @@ def financing_accept(look: Look, b: Any) -> Lines:
     return [*lines, *_filing(b), *_documents(b)]
 
 
+def _identity(i: Any) -> Lines:
+    """Who the member is in law, as its admission records it: the key that co-signs binds
+    itself to this identity, so each field is shown (a credit code or a legal
+    representative the screen left out could be another organisation's)."""
+    who = _("resident id reference {reference}").format(reference=short(i.id_reference)) \
+        if i.id_reference else _("credit code {code}, legal representative {rep}").format(
+            code=i.credit_code or _("none"), rep=i.legal_representative or _("none"))
+    return [_("Identity: {kind}, {who}; industry {industry}, region {region}; contacts "
+              "{contacts}.").format(kind=_(i.person_type), who=who, industry=i.industry,
+                                    region=i.region, contacts=i.contacts)]
+
+
 def membership_admit(look: Look, b: Any) -> Lines:
     return [_("The agency {agency} admits {name} at address {address} with the roles "
               "{roles}; the member's key co-signs its admission.").format(
                 agency=look.who(b.agency), name=b.name, address=short(b.member),
-                roles=", ".join(b.roles)), *_documents(b)]
+                roles=", ".join(b.roles)), *_identity(b.identity), *_documents(b)]
 
 
 def membership_rotate_key(look: Look, b: Any) -> Lines:
