@@ -38,7 +38,7 @@ from contracts.errors import LedgerError
 from contracts.identity import KeyPair, short
 from contracts.keystore import seal
 from contracts.ledger import sign_transaction
-from contracts.tx import Transaction
+from contracts.tx import Signature, Transaction
 from tests.memledger import DAY_MS, Ledger
 from wallet import review
 from wallet.cli import Wallet, main
@@ -692,3 +692,20 @@ def test_a_newcomer_reads_the_identity_its_key_is_admitted_under(world: World) -
     assert f"credit code {identity.credit_code}" in text
     assert f"legal representative {identity.legal_representative}" in text
     assert f"region {identity.region}" in text and identity.contacts in text
+
+
+def test_a_forged_signature_in_a_draft_does_not_show_its_signer_as_signed(
+        world: World) -> None:
+    """The holder's entry in the draft names its key with bytes that are no signature:
+    the transferee must not read that the holder has agreed."""
+    tx, _, me = sample_tx(world, ("transfer", "transfer"))  # signed by the holder
+    holder = world.a("supplier")
+    assert f"({short(holder)}): signed" in world.screen(tx, me)
+    forged = Transaction(tx.payload, tuple(
+        Signature(s.signer, bytes(64)) if s.signer == holder else s for s in tx.signatures))
+    text = world.screen(forged, me)
+    assert f"({short(holder)}): signed" not in text
+    assert f"({short(holder)}): to sign" in text
+    assert f"a signature by key {short(holder)} does not verify" in text
+    assert holder not in FakeWallet(world, "supplier2").signed_for(forged)
+    assert holder in FakeWallet(world, "supplier2").signed_for(tx)

@@ -481,6 +481,8 @@ Exit status:
     "credit code {code}, legal representative {rep}":
         "统一社会信用代码 {code}，法定代表人 {rep}",
     "resident id reference {reference}": "居民身份证号引用 {reference}",
+    "  a signature by key {key} does not verify: not counted":
+        "  密钥 {key} 的签名验证不通过，不予计入",
     "legal_person": "法人",
     "natural_person": "自然人",
     "other_organisation": "其他组织",

@@ -25,9 +25,9 @@ from contracts import fees
 from contracts.codec import to_json
 from contracts.contract import Registry
 from contracts.errors import LedgerError
-from contracts.identity import short
+from contracts.identity import short, verify
 from contracts.ledger import required_signers, resolve
-from contracts.tx import Transaction, payload_id
+from contracts.tx import Transaction, payload_id, signing_bytes
 from wallet.i18n import _
 from wallet.proven import VoucherProof
 from wallet.review_words import Look, accepted_quote, due, ident, money, operation_lines
@@ -196,16 +196,27 @@ def voucher_lines(look: Look, voucher_id: bytes, proof: VoucherProof | None
     return lines, v
 
 
+def verified_keys(tx: Transaction) -> set[bytes]:
+    """The keys whose signatures in `tx` verify over its payload. A draft's file is the
+    drafter's to write: an entry naming a co-signer's key with bytes that are no
+    signature must not show that co-signer as having signed (and the member sign in the
+    belief that a bank, say, has agreed already)."""
+    message = signing_bytes(tx.payload)
+    return {s.signer for s in tx.signatures if verify(s.signer, message, s.signature)}
+
+
 def signer_lines(look: Look, registry: Registry, tx: Transaction) -> list[str]:
     """Who must sign, each marked signed or to sign (a member's signature counts by the
-    key its directory entry names, or by its address)."""
-    keys = {s.signer for s in tx.signatures}
+    key its directory entry names, or by its address, and only if it verifies)."""
+    keys = verified_keys(tx)
     lines = [_("Signers:")]
     for address in required_signers(registry, tx):
         member = look.member(address)
         current = bytes.fromhex(member["key"]) if member and member.get("key") else address
         done = address in keys or current in keys
         lines.append(f"  {look.who(address)}: {_('signed') if done else _('to sign')}")
+    lines += [_("  a signature by key {key} does not verify: not counted").format(
+        key=short(s.signer)) for s in tx.signatures if s.signer not in keys]
     return lines
 
 
