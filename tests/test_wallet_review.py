@@ -5,6 +5,7 @@ and nothing is signed without a yes (`--yes`, or y at the terminal)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -38,8 +39,8 @@ from contracts.errors import LedgerError
 from contracts.identity import KeyPair, short
 from contracts.keystore import seal
 from contracts.ledger import sign_transaction
-from contracts.tx import Signature, Transaction
-from tests.memledger import DAY_MS, Ledger
+from contracts.tx import MAX_VALIDITY_BLOCKS, Signature, Transaction
+from tests.memledger import CHAIN, DAY_MS, Ledger
 from wallet import review
 from wallet.cli import Wallet, main
 from wallet.proven import Proven, VoucherProof
@@ -709,3 +710,58 @@ def test_a_forged_signature_in_a_draft_does_not_show_its_signer_as_signed(
     assert f"a signature by key {short(holder)} does not verify" in text
     assert holder not in FakeWallet(world, "supplier2").signed_for(forged)
     assert holder in FakeWallet(world, "supplier2").signed_for(tx)
+
+
+class ChainClient(LedgerClient):
+    """The in-memory ledger's answers, and GET /v1/status: its chain at `height`."""
+
+    def __init__(self, ledger: Ledger, chain: str, height: int) -> None:
+        super().__init__(ledger)
+        self.chain, self.height = chain, height
+
+    def status(self) -> dict:
+        return {"chain_id": self.chain, "height": self.height}
+
+
+def review_with(world: World, client: LedgerClient, tx: Transaction
+                ) -> tuple[str, LedgerError | None]:
+    """What `review_and_confirm` shows the transferee and what it raises, with --yes."""
+    w = FakeWallet(world, "supplier2")
+    w._client = client  # type: ignore[assignment]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            review.review_and_confirm(w, tx, yes=True)
+        except LedgerError as e:
+            return err.getvalue(), e
+    return err.getvalue(), None
+
+
+def test_a_transaction_that_could_commit_only_much_later_is_not_signed(world: World) -> None:
+    """Valid until a height far ahead, it cannot commit now (more than MAX_VALIDITY_BLOCKS
+    away) but can once the chain is near it: the member would be held months later."""
+    lg = world.ledger
+    body, _, _ = SAMPLES[("transfer", "transfer")](world)
+    far = lg.tx("transfer", "transfer", body, "supplier",
+                expiry_height=lg.height + MAX_VALIDITY_BLOCKS + 5_000)
+    shown, refused = review_with(world, ChainClient(lg, CHAIN, lg.height), far)
+    assert refused is not None and refused.code == "wallet.far_expiry"
+    assert f"it cannot commit before height {lg.height + 5_000:,}, 5,000 blocks from now" \
+        in shown
+    near = lg.tx("transfer", "transfer", body, "supplier")  # 1,000 blocks
+    shown, refused = review_with(world, ChainClient(lg, CHAIN, lg.height), near)
+    assert refused is None and "1,000 blocks left to commit it" in shown
+
+
+def test_a_transaction_of_another_chain_than_the_nodes_is_not_signed(world: World) -> None:
+    lg = world.ledger
+    body, _, _ = SAMPLES[("transfer", "transfer")](world)
+    tx = lg.tx("transfer", "transfer", body, "supplier")
+    shown, refused = review_with(world, ChainClient(lg, "claimledger-main", lg.height), tx)
+    assert refused is not None and refused.code == "wallet.other_chain"
+    assert f"on chain {CHAIN}" in shown and "not the chain of the node you use " \
+        "(claimledger-main)" in shown
+    # With no node to ask, neither is known: the screen says so, and leaves it to the reader.
+    shown, refused = review_with(world, LedgerClient(lg), tx)
+    assert refused is None and "how far away the expiry is, and on which network, is " \
+        "not checked" in shown
