@@ -378,3 +378,23 @@ def test_the_agents_time_runs_on_while_the_machine_sleeps() -> None:
     `--for 15m` before a night's sleep would still sign in the morning."""
     assert abs(clock() - time.clock_gettime(time.CLOCK_BOOTTIME)) < 1.0
     assert Agent(KEY, KEY.address, "store", clock() + 60).last_use <= clock()
+
+
+def test_the_agent_makes_its_socket_only_where_no_other_user_may_rename_it(
+        home: Path) -> None:
+    shared = home / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anybody may rename our directory in it and put theirs instead
+    with pytest.raises(LedgerError) as refused:
+        listen_privately(shared)
+    assert refused.value.code == "agent.unsafe_directory"
+    assert list(shared.iterdir()) == []  # nothing made there
+    shared.chmod(0o1777)  # as /tmp: sticky, so only the owner of an entry renames it
+    path, listener = listen_privately(shared)
+    listener.close()
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    if os.getuid() == 0:  # a directory another user owns
+        os.chown(shared, 65534, 65534)
+        with pytest.raises(LedgerError) as refused:
+            listen_privately(shared)
+        assert refused.value.code == "agent.unsafe_directory"

@@ -46,6 +46,7 @@ import resource
 import select
 import signal
 import socket
+import stat
 import struct
 import tempfile
 import time
@@ -229,7 +230,8 @@ class Agent:
 def listen_privately(base: Path | None = None) -> tuple[Path, socket.socket]:
     """A listening Unix socket, mode 0600, in a new directory of mode 0700 under `base`
     ($XDG_RUNTIME_DIR when it is private, else the temporary directory); its path."""
-    base = base or _runtime_dir()
+    base = base or _runtime_dir() or Path(tempfile.gettempdir())
+    check_base(base)
     directory = Path(tempfile.mkdtemp(prefix="claimledger-agent-", dir=base))  # mode 0700
     path = directory / SOCKET_NAME
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -245,6 +247,24 @@ def listen_privately(base: Path | None = None) -> tuple[Path, socket.socket]:
     os.chmod(path, 0o600)
     listener.listen(BACKLOG)
     return path, listener
+
+
+def check_base(base: Path) -> None:
+    """Nothing when only we (or root) may rename or replace what is made in `base`: it
+    is ours or root's, and others may not write to it, or it is sticky (/tmp);
+    `agent.unsafe_directory` otherwise. Whoever may rename entries of the base may swap
+    the agent's private directory for one of their own between its creation and the
+    socket's, and have the agent bind and chmod where they choose."""
+    try:
+        st = os.stat(base)
+    except OSError as e:
+        raise LedgerError("agent.no_socket", f"cannot use {base}: {e.strerror}") from e
+    others_write = st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX
+    if st.st_uid not in (0, os.getuid()) or others_write:
+        raise LedgerError("agent.unsafe_directory",
+                          f"{base} is not a safe place for the agent's socket (another user "
+                          "owns it, or may rename what is in it): set TMPDIR to a directory "
+                          "of yours")
 
 
 def _runtime_dir() -> Path | None:
