@@ -765,3 +765,13 @@ def test_a_transaction_of_another_chain_than_the_nodes_is_not_signed(world: Worl
     shown, refused = review_with(world, LedgerClient(lg), tx)
     assert refused is None and "how far away the expiry is, and on which network, is " \
         "not checked" in shown
+
+
+def test_the_screen_says_which_records_are_the_nodes_word(world: World) -> None:
+    """The debtor's 确权 binds it to terms the node shows of the application: a lying
+    node could show other terms, and the screen says they are not proven."""
+    tx, _, _ = sample_tx(world, ("issuance", "confirm"))
+    assert "What this screen says of the application is the node's word, not proven." \
+        in world.screen(tx, "core").splitlines()
+    tx, _, me = sample_tx(world, ("transfer", "transfer"))  # all from the bytes
+    assert "the node's word" not in world.screen(tx, me)

@@ -497,6 +497,12 @@ Exit status:
         "有效期：已过期（当前高度 {height}），无法入账。",
     "Validity: the chain is at height {height}; {blocks} blocks left to commit it.":
         "有效期：当前高度 {height}，尚余 {blocks} 个区块可入账。",
+    "What this screen says of the {records} is the node's word, not proven.":
+        "本页关于{records}的内容来自节点，未经证明。",
+    "financing request": "融资申请",
+    "application": "发行申请",
+    "redemption request": "抵付申请",
+    "set-off round": "抵销轮次",
     "legal_person": "法人",
     "natural_person": "自然人",
     "other_organisation": "其他组织",

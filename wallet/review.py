@@ -293,6 +293,10 @@ def review_screen(registry: Registry, tx: Transaction, look: Look,
         lines += section
     lines += fee_lines(look, contract.name, p.operation, body, voucher)
     lines += signer_lines(look, registry, tx)
+    unproven = look.node_words()
+    if unproven:  # a lying node could say another amount, party or term than the ledger's
+        lines.append(_("What this screen says of the {records} is the node's word, not "
+                       "proven.").format(records=", ".join(unproven)))
     lines += standing(look, p)[0]  # asked last: a node without the route is asked no more
     return [visible(line) for line in lines]  # no text of a member's can forge a line
 
