@@ -4,6 +4,7 @@ socket private, and forgets the key when its time is up or when stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ from wallet.agent import (
     AgentSigner,
     call,
     check_peer,
+    clock,
     listen_privately,
     parse_lifetime,
     serve,
@@ -208,7 +210,7 @@ def test_the_agent_answers_no_process_of_another_uid(home: Path) -> None:
     path, listener = listen_privately(home)
     # Its time is up soon (the thread ends by itself), yet not before a loaded machine
     # gets the call through.
-    agent = Agent(KEY, KEY.address, "store", time.monotonic() + 4)
+    agent = Agent(KEY, KEY.address, "store", clock() + 4)
     thread = threading.Thread(target=serve, args=(listener, agent, os.getuid() + 1))
     thread.start()
     try:
@@ -245,7 +247,7 @@ def test_agent_stop_forgets_the_key_and_removes_the_socket(home: Path) -> None:
     status = wallet(home, "agent", "status", agent=sock)
     assert status.exit_code == 1 and "agent.unavailable" in status.stderr
     # In the agent itself: stop drops the key, and nothing is answered after it.
-    agent = Agent(KEY, KEY.address, "store", time.monotonic() + 10)
+    agent = Agent(KEY, KEY.address, "store", clock() + 10)
     assert agent.answer(["stop"], time.monotonic()) == "stopped"
     assert agent.key is None
     with pytest.raises(LedgerError) as refused:
@@ -286,3 +288,113 @@ def test_an_idle_agent_ends_after_its_idle_time_unless_it_signs() -> None:
     with pytest.raises(LedgerError) as refused:
         agent.answer(["sign", signing_bytes(request)], 9.5)
     assert refused.value.code == "agent.expired"
+
+
+# ------------------------------------------------------------------ against a hostile peer
+
+
+def trickle(path: Path, every_s: float, for_s: float) -> float:
+    """Connect to the agent at `path` and send a frame's bytes one every `every_s` for up
+    to `for_s`; the seconds until the agent closed the connection (or `for_s`)."""
+    started = time.monotonic()
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.connect(str(path))
+        conn.sendall(b"\x00\x01\x00\x00")  # a frame of 64 KiB announced
+        while time.monotonic() - started < for_s:
+            time.sleep(every_s)
+            try:
+                conn.send(b"\x90")
+            except OSError:  # the agent closed the connection: the write fails
+                break
+    return time.monotonic() - started
+
+
+def test_a_peer_that_trickles_its_request_does_not_keep_the_agent_past_its_time(
+        home: Path) -> None:
+    path, listener = listen_privately(home)
+    agent = Agent(KEY, KEY.address, "store", clock() + 1.0)
+    thread = threading.Thread(target=serve, args=(listener, agent))
+    thread.start()
+    try:
+        # A byte every 0.3 s beats any timeout per read; the agent's time is up after 1 s.
+        held_s = trickle(path, 0.3, 8.0)
+        thread.join(timeout=3)
+        assert not thread.is_alive()  # the key left with its time, the trickle did not hold it
+        assert held_s < 4.0
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+
+
+def test_a_peer_that_trickles_its_request_is_dropped_after_the_connection_timeout(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("wallet.agent.CONNECTION_TIMEOUT_S", 1.0)
+    path, listener = listen_privately(home)
+    agent = Agent(KEY, KEY.address, "store", clock() + 30)
+    thread = threading.Thread(target=serve, args=(listener, agent))
+    thread.start()
+    try:
+        assert trickle(path, 0.3, 6.0) < 3.0  # closed on it after 1 s, not after 6
+        assert call(str(path), ["status"])["member"] == KEY.address.hex()  # others served
+    finally:
+        with contextlib.suppress(LedgerError):
+            call(str(path), ["stop"])
+        thread.join(timeout=10)
+        listener.close()
+    assert not thread.is_alive()
+
+
+def test_the_wallet_sends_nothing_to_a_socket_of_another_uid(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where $CLAIMLEDGER_AGENT points another user may listen (a directory of the old
+    agent's name made again in /tmp): the wallet checks who listens before it writes."""
+    directory = Path(tempfile.mkdtemp(prefix="impostor-", dir=home))
+    path = directory / "agent.sock"
+    received: list[bytes] = []
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+
+        def impostor() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    received.append(conn.recv(1 << 16))
+
+        thread = threading.Thread(target=impostor)
+        thread.start()
+        # The listening process is ours in this test: make it look like another uid's.
+        monkeypatch.setattr("wallet.agent.peer_uid", lambda conn: os.getuid() + 1)
+        with pytest.raises(LedgerError) as refused:
+            AgentSigner(str(path), KEY.address, KEY.address).sign(TX_DOMAIN + b"secret draft")
+        thread.join(timeout=5)
+    assert refused.value.code == "agent.foreign_agent"
+    assert received in ([], [b""])  # not a byte of the request
+
+
+def test_the_agents_time_runs_on_while_the_machine_sleeps() -> None:
+    """CLOCK_BOOTTIME counts a suspend; time.monotonic() does not, and an agent started
+    `--for 15m` before a night's sleep would still sign in the morning."""
+    assert abs(clock() - time.clock_gettime(time.CLOCK_BOOTTIME)) < 1.0
+    assert Agent(KEY, KEY.address, "store", clock() + 60).last_use <= clock()
+
+
+def test_the_agent_makes_its_socket_only_where_no_other_user_may_rename_it(
+        home: Path) -> None:
+    shared = home / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anybody may rename our directory in it and put theirs instead
+    with pytest.raises(LedgerError) as refused:
+        listen_privately(shared)
+    assert refused.value.code == "agent.unsafe_directory"
+    assert list(shared.iterdir()) == []  # nothing made there
+    shared.chmod(0o1777)  # as /tmp: sticky, so only the owner of an entry renames it
+    path, listener = listen_privately(shared)
+    listener.close()
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    if os.getuid() == 0:  # a directory another user owns
+        os.chown(shared, 65534, 65534)
+        with pytest.raises(LedgerError) as refused:
+            listen_privately(shared)
+        assert refused.value.code == "agent.unsafe_directory"

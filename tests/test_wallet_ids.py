@@ -17,7 +17,7 @@ from contracts.contract import default_registry
 from contracts.errors import LedgerError
 from contracts.ledger import make_transaction
 from tests.standins import NodeRoutes
-from wallet import session
+from wallet import resolve, session
 from wallet.cli import main
 from wallet.exits import EXIT_ERROR, EXIT_PENDING, EXIT_USAGE
 
@@ -376,3 +376,29 @@ def test_a_light_node_has_no_member_directory_to_name_a_member_by(light: Node) -
     result = run("record", "Core Enterprise")
     assert result.exit_code == EXIT_ERROR
     assert error_of(result)["code"] == "wallet.no_directory"
+
+
+# ------------------------------------------------------------------ a node that lies
+
+
+@pytest.mark.parametrize("answered", [V3, V3[:8] + "…", "1a2b3c4d", 7])
+def test_a_node_answering_an_id_the_prefix_does_not_name_is_not_followed(
+        node: Node, monkeypatch: pytest.MonkeyPatch, answered: Any) -> None:
+    """Asked for the vouchers starting 1a2b3c4d5e1, a node answers another voucher (one
+    of its choosing, or no id at all): the wallet refuses rather than act on it."""
+    monkeypatch.setattr(Node, "ids", lambda self, kind, prefix: {
+        "kind": kind, "prefix": prefix, "more": False,
+        "matches": [{"id": answered, "record": {"amount_fen": 1, "status": "active"}}]})
+    for text in ("1a2b3c4d5e1", "1a2b3c4d…9f0e"):
+        with pytest.raises(LedgerError) as refused:
+            resolve.resolve_id(node, "voucher", text)
+        assert refused.value.code == "wallet.bad_answer"
+    with pytest.raises(LedgerError) as refused:
+        resolve.any_record_id(session_with(node), ("application", "voucher"), "1a2b3c4d5e1")
+    assert refused.value.code == "wallet.bad_answer"
+
+
+def session_with(node: Node) -> Any:
+    class Held:
+        client = node
+    return Held()

@@ -5,6 +5,8 @@ and nothing is signed without a yes (`--yes`, or y at the terminal)."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -37,8 +39,8 @@ from contracts.errors import LedgerError
 from contracts.identity import KeyPair, short
 from contracts.keystore import seal
 from contracts.ledger import sign_transaction
-from contracts.tx import Transaction
-from tests.memledger import DAY_MS, Ledger
+from contracts.tx import MAX_VALIDITY_BLOCKS, Signature, Transaction
+from tests.memledger import CHAIN, DAY_MS, Ledger
 from wallet import review
 from wallet.cli import Wallet, main
 from wallet.proven import Proven, VoucherProof
@@ -657,3 +659,120 @@ def test_a_co_signer_that_rotated_its_key_counts_as_signed(world: World) -> None
     w = Rotated(world, "supplier2")
     assert w.signed_for(tx) == {new_key.address, supplier}
     assert FakeWallet(world, "supplier2").signed_for(tx) == {new_key.address}
+
+
+# ------------------------------------------------------------------ what the bytes say
+
+
+class ReadFields:
+    """A body whose fields an entry of OPERATIONS reads are noted."""
+
+    def __init__(self, body: Any) -> None:
+        object.__setattr__(self, "_body", body)
+        object.__setattr__(self, "read", set())
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._body, name)
+
+
+@pytest.mark.parametrize("key", sorted(OPERATIONS), ids=lambda k: f"{k[0]}.{k[1]}")
+def test_each_operations_words_read_every_field_of_its_body(
+        world: World, key: tuple[str, str]) -> None:
+    """A field the screen never reads is one the drafter may set as it likes while the
+    signer reads the rest."""
+    body, _, me = SAMPLES[key](world)
+    seen = ReadFields(body)
+    OPERATIONS[key](world.look(me), seen)
+    assert {f.name for f in dataclasses.fields(body)} - seen.read == set()
+
+
+def test_a_newcomer_reads_the_identity_its_key_is_admitted_under(world: World) -> None:
+    tx, body, me = sample_tx(world, ("membership", "admit"))
+    text = world.screen(tx, me)
+    identity = body.identity
+    assert f"credit code {identity.credit_code}" in text
+    assert f"legal representative {identity.legal_representative}" in text
+    assert f"region {identity.region}" in text and identity.contacts in text
+
+
+def test_a_forged_signature_in_a_draft_does_not_show_its_signer_as_signed(
+        world: World) -> None:
+    """The holder's entry in the draft names its key with bytes that are no signature:
+    the transferee must not read that the holder has agreed."""
+    tx, _, me = sample_tx(world, ("transfer", "transfer"))  # signed by the holder
+    holder = world.a("supplier")
+    assert f"({short(holder)}): signed" in world.screen(tx, me)
+    forged = Transaction(tx.payload, tuple(
+        Signature(s.signer, bytes(64)) if s.signer == holder else s for s in tx.signatures))
+    text = world.screen(forged, me)
+    assert f"({short(holder)}): signed" not in text
+    assert f"({short(holder)}): to sign" in text
+    assert f"a signature by key {short(holder)} does not verify" in text
+    assert holder not in FakeWallet(world, "supplier2").signed_for(forged)
+    assert holder in FakeWallet(world, "supplier2").signed_for(tx)
+
+
+class ChainClient(LedgerClient):
+    """The in-memory ledger's answers, and GET /v1/status: its chain at `height`."""
+
+    def __init__(self, ledger: Ledger, chain: str, height: int) -> None:
+        super().__init__(ledger)
+        self.chain, self.height = chain, height
+
+    def status(self) -> dict:
+        return {"chain_id": self.chain, "height": self.height}
+
+
+def review_with(world: World, client: LedgerClient, tx: Transaction
+                ) -> tuple[str, LedgerError | None]:
+    """What `review_and_confirm` shows the transferee and what it raises, with --yes."""
+    w = FakeWallet(world, "supplier2")
+    w._client = client  # type: ignore[assignment]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            review.review_and_confirm(w, tx, yes=True)
+        except LedgerError as e:
+            return err.getvalue(), e
+    return err.getvalue(), None
+
+
+def test_a_transaction_that_could_commit_only_much_later_is_not_signed(world: World) -> None:
+    """Valid until a height far ahead, it cannot commit now (more than MAX_VALIDITY_BLOCKS
+    away) but can once the chain is near it: the member would be held months later."""
+    lg = world.ledger
+    body, _, _ = SAMPLES[("transfer", "transfer")](world)
+    far = lg.tx("transfer", "transfer", body, "supplier",
+                expiry_height=lg.height + MAX_VALIDITY_BLOCKS + 5_000)
+    shown, refused = review_with(world, ChainClient(lg, CHAIN, lg.height), far)
+    assert refused is not None and refused.code == "wallet.far_expiry"
+    assert f"it cannot commit before height {lg.height + 5_000:,}, 5,000 blocks from now" \
+        in shown
+    near = lg.tx("transfer", "transfer", body, "supplier")  # 1,000 blocks
+    shown, refused = review_with(world, ChainClient(lg, CHAIN, lg.height), near)
+    assert refused is None and "1,000 blocks left to commit it" in shown
+
+
+def test_a_transaction_of_another_chain_than_the_nodes_is_not_signed(world: World) -> None:
+    lg = world.ledger
+    body, _, _ = SAMPLES[("transfer", "transfer")](world)
+    tx = lg.tx("transfer", "transfer", body, "supplier")
+    shown, refused = review_with(world, ChainClient(lg, "claimledger-main", lg.height), tx)
+    assert refused is not None and refused.code == "wallet.other_chain"
+    assert f"on chain {CHAIN}" in shown and "not the chain of the node you use " \
+        "(claimledger-main)" in shown
+    # With no node to ask, neither is known: the screen says so, and leaves it to the reader.
+    shown, refused = review_with(world, LedgerClient(lg), tx)
+    assert refused is None and "how far away the expiry is, and on which network, is " \
+        "not checked" in shown
+
+
+def test_the_screen_says_which_records_are_the_nodes_word(world: World) -> None:
+    """The debtor's 确权 binds it to terms the node shows of the application: a lying
+    node could show other terms, and the screen says they are not proven."""
+    tx, _, _ = sample_tx(world, ("issuance", "confirm"))
+    assert "What this screen says of the application is the node's word, not proven." \
+        in world.screen(tx, "core").splitlines()
+    tx, _, me = sample_tx(world, ("transfer", "transfer"))  # all from the bytes
+    assert "the node's word" not in world.screen(tx, me)

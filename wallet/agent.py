@@ -19,7 +19,16 @@ remote signer or an HSM stands behind too.
 Wire: one request per connection; each way one frame, a 4-byte big-endian length then
 msgpack: `["status"]`, `["sign", message]`, `["stop"]`; the answer is `["ok", value]` or
 `["error", code, sentence]`. Frames are bounded (MAX_FRAME_BYTES) and a connection that
-sends nothing for CONNECTION_TIMEOUT_S is closed.
+has not sent its whole request CONNECTION_TIMEOUT_S after it connected is closed (a
+deadline for the whole request, not for each read: a peer that trickles a byte now and
+then holds the agent no longer, and never past the agent's own time). The wallet talks
+only to an agent of its own uid (SO_PEERCRED on its side too, `agent.foreign_agent`): a
+socket another user put where $CLAIMLEDGER_AGENT points (a directory of the agent's name
+in a shared /tmp, made again after the agent ended) is sent nothing.
+
+Time: the agent's time runs on CLOCK_BOOTTIME (`clock`), which counts while the machine
+sleeps, as OpenSSH's does: an agent started for 15 minutes before a laptop is closed for
+the night has ended when it wakes, not 15 minutes later.
 
 Ending: the agent drops its key, removes its socket and directory and exits. Python
 cannot overwrite the key's bytes in place; they leave memory with the process, which
@@ -37,6 +46,7 @@ import resource
 import select
 import signal
 import socket
+import stat
 import struct
 import tempfile
 import time
@@ -62,12 +72,21 @@ BACKLOG = 16
 _LENGTH = struct.Struct(">I")
 _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 _PR_SET_DUMPABLE = 4
+_BOOTTIME: int | None = getattr(time, "CLOCK_BOOTTIME", None)
 
 # What the agent signs: a domain tag, and the type the bytes after it must decode to.
 SIGNABLE: tuple[tuple[bytes, type, str], ...] = (
     (TX_DOMAIN, Payload, "a transaction"),
     (REQUEST_DOMAIN, SignedRequest, "a request to a node"),
 )
+
+
+def clock() -> float:
+    """Seconds on the clock the agent's time runs on: CLOCK_BOOTTIME where there is one
+    (Linux), which keeps counting while the machine is suspended (time.monotonic() stops
+    then, and would stretch `--for 15m` by every hour the machine slept); else
+    time.monotonic()."""
+    return time.clock_gettime(_BOOTTIME) if _BOOTTIME is not None else time.monotonic()
 
 
 def check_signable(message: bytes) -> None:
@@ -110,21 +129,29 @@ def write_frame(conn: socket.socket, value: Any) -> None:
     conn.sendall(_LENGTH.pack(len(data)) + data)
 
 
-def read_frame(conn: socket.socket) -> Any:
-    """One frame's value; `agent.bad_frame` for an oversized or broken one, OSError or
-    TimeoutError when the peer is gone or silent."""
-    (length,) = _LENGTH.unpack(_read_exactly(conn, _LENGTH.size))
+def read_frame(conn: socket.socket, until: float | None = None) -> Any:
+    """One frame's value, whole by `until` (a `clock()` time; None: each read waits as
+    long as the socket's timeout says); `agent.bad_frame` for an oversized or broken one,
+    OSError or TimeoutError when the peer is gone, silent or too slow."""
+    (length,) = _LENGTH.unpack(_read_exactly(conn, _LENGTH.size, until))
     if length > MAX_FRAME_BYTES:
         raise LedgerError("agent.bad_frame", f"a frame of {length} bytes is too long")
     try:
-        return msgpack.unpackb(_read_exactly(conn, length), raw=False)
+        return msgpack.unpackb(_read_exactly(conn, length, until), raw=False)
     except (ValueError, msgpack.UnpackException) as e:
         raise LedgerError("agent.bad_frame", "not a msgpack frame") from e
 
 
-def _read_exactly(conn: socket.socket, n: int) -> bytes:
+def _read_exactly(conn: socket.socket, n: int, until: float | None = None) -> bytes:
     chunks, left = [], n
     while left:
+        if until is not None:
+            # A timeout per read would let a peer that sends a byte now and then keep
+            # the connection, and the agent with its key, for ever.
+            wait = until - clock()
+            if wait <= 0:
+                raise TimeoutError("the peer did not send its request in time")
+            conn.settimeout(wait)
         chunk = conn.recv(min(left, 1 << 16))
         if not chunk:
             raise ConnectionError("the peer closed the connection")
@@ -154,14 +181,14 @@ def check_peer(conn: socket.socket, owner_uid: int) -> None:
 
 @dataclass
 class Agent:
-    """An unlocked key and how long it may sign. Times are time.monotonic() seconds."""
+    """An unlocked key and how long it may sign. Times are `clock()` seconds."""
 
     key: KeyPair | None
     member: bytes
     key_store: str
     deadline: float
     idle_s: float | None = None
-    last_use: float = field(default_factory=time.monotonic)
+    last_use: float = field(default_factory=clock)
     stopping: bool = False
 
     def seconds_left(self, now: float) -> float:
@@ -203,7 +230,8 @@ class Agent:
 def listen_privately(base: Path | None = None) -> tuple[Path, socket.socket]:
     """A listening Unix socket, mode 0600, in a new directory of mode 0700 under `base`
     ($XDG_RUNTIME_DIR when it is private, else the temporary directory); its path."""
-    base = base or _runtime_dir()
+    base = base or _runtime_dir() or Path(tempfile.gettempdir())
+    check_base(base)
     directory = Path(tempfile.mkdtemp(prefix="claimledger-agent-", dir=base))  # mode 0700
     path = directory / SOCKET_NAME
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -219,6 +247,24 @@ def listen_privately(base: Path | None = None) -> tuple[Path, socket.socket]:
     os.chmod(path, 0o600)
     listener.listen(BACKLOG)
     return path, listener
+
+
+def check_base(base: Path) -> None:
+    """Nothing when only we (or root) may rename or replace what is made in `base`: it
+    is ours or root's, and others may not write to it, or it is sticky (/tmp);
+    `agent.unsafe_directory` otherwise. Whoever may rename entries of the base may swap
+    the agent's private directory for one of their own between its creation and the
+    socket's, and have the agent bind and chmod where they choose."""
+    try:
+        st = os.stat(base)
+    except OSError as e:
+        raise LedgerError("agent.no_socket", f"cannot use {base}: {e.strerror}") from e
+    others_write = st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX
+    if st.st_uid not in (0, os.getuid()) or others_write:
+        raise LedgerError("agent.unsafe_directory",
+                          f"{base} is not a safe place for the agent's socket (another user "
+                          "owns it, or may rename what is in it): set TMPDIR to a directory "
+                          "of yours")
 
 
 def _runtime_dir() -> Path | None:
@@ -248,7 +294,7 @@ def serve(listener: socket.socket, agent: Agent, owner_uid: int | None = None) -
     Only peers running as `owner_uid` (default: ours) are answered."""
     owner_uid = os.getuid() if owner_uid is None else owner_uid
     while not agent.stopping:
-        wait = agent.seconds_left(time.monotonic())
+        wait = agent.seconds_left(clock())
         if wait <= 0:
             return
         ready, _, _ = select.select([listener], [], [], wait)
@@ -259,12 +305,15 @@ def serve(listener: socket.socket, agent: Agent, owner_uid: int | None = None) -
         except OSError:
             continue
         with conn:
-            # A silent peer is dropped, and never keeps the agent past its deadline long.
-            conn.settimeout(max(0.1, min(CONNECTION_TIMEOUT_S,
-                                         agent.seconds_left(time.monotonic()))))
+            # A silent or slow peer is dropped once its time is up, and never keeps the
+            # agent past its own deadline (the answer is a few dozen bytes: it fits the
+            # socket's buffer, and sending it waits for no reader).
+            now = clock()
+            until = now + min(CONNECTION_TIMEOUT_S, agent.seconds_left(now))
+            conn.settimeout(max(0.1, until - now))
             try:
                 check_peer(conn, owner_uid)
-                reply = ["ok", agent.answer(read_frame(conn), time.monotonic())]
+                reply = ["ok", agent.answer(read_frame(conn, until), clock())]
             except LedgerError as e:
                 reply = ["error", e.code, e.message]
             except OSError:  # gone or silent (TimeoutError is one)
@@ -318,6 +367,7 @@ def call(path: str, request: list) -> Any:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(CONNECTION_TIMEOUT_S)
             conn.connect(path)
+            check_agent(conn, path)  # before a byte of the request goes to a stranger
             # An agent that refuses us (another uid's) answers before reading and closes:
             # its answer waits to be read even when our request found it gone.
             with contextlib.suppress(OSError):
@@ -333,6 +383,19 @@ def call(path: str, request: list) -> Any:
         case ["error", str() as code, str() as message]:
             raise LedgerError(code, message)
     raise LedgerError("agent.bad_frame", f"the agent at {path} answered nonsense")
+
+
+def check_agent(conn: socket.socket, path: str) -> None:
+    """Nothing when the process listening at the other end of `conn` runs as our uid;
+    `agent.foreign_agent` otherwise. The agent's directory is private, but the path the
+    wallet is given may not lead there: after the agent ends, another user may make a
+    directory of that name in a shared /tmp and listen in it, to read what the wallet
+    asks to be signed and answer as it likes."""
+    uid = peer_uid(conn)
+    if uid != os.getuid():
+        raise LedgerError("agent.foreign_agent",
+                          f"the socket at {path} belongs to a process of uid {uid}, not to "
+                          "your agent: nothing was sent to it")
 
 
 class AgentSigner:

@@ -118,6 +118,7 @@ ERRORS_ZH: dict[str, str] = {
     "wallet.ambiguous_id": "该编号前缀对应多条记录，请多输入几位",
     "wallet.ambiguous_name": "有多个成员同名，请改用地址",
     "wallet.bad_amount": "金额格式有误（以元为单位，最多两位小数）",
+    "wallet.bad_answer": "节点返回的编号并非以所给前缀开头，不予采信，未做任何操作",
     "wallet.bad_date": "日期格式有误（YYYY-MM-DD，或带时区的日期时间）",
     "wallet.bad_draft": "该文件不是交易草稿",
     "wallet.bad_id": "编号格式有误",
@@ -132,6 +133,7 @@ ERRORS_ZH: dict[str, str] = {
     "wallet.chain_moving": "查询期间链在不断出块，请重试",
     "wallet.declined": "未签署：您选择了否",
     "wallet.document_label": "--document-label 与 --document 数量不符",
+    "wallet.far_expiry": "未签署：该交易的到期高度超出当前高度过远，只能在很久之后入账",
     "wallet.holder_signs_first": "持有人尚未签署该草稿，须由持有人先签",
     "wallet.identity": "身份证件信息有误",
     "wallet.needs_cosigners": "该交易还需其他签署人签署：请用 --out 生成草稿",
@@ -144,6 +146,7 @@ ERRORS_ZH: dict[str, str] = {
     "wallet.not_the_merchant": "该付款的收款商户不是您",
     "wallet.one_filter": "请只给出一个筛选条件",
     "wallet.one_limit": "请只给出 --max、--opt-out、--no-limit 之一",
+    "wallet.other_chain": "未签署：该交易属于另一条链，并非您所用节点的链",
     "wallet.partial_filing": "请同时给出 --filing-no、--filing-from 和 --filing-until",
     "wallet.pending": "交易已提交，但在等待时间内尚未入账；稍后可查询",
     "wallet.run_first": "请先执行 `setoff run`",
@@ -1621,4 +1624,32 @@ HELP_ZH: dict[str, str] = {
         "登记机构作废已签发凭证 VOUCHER（其原始编号）：所有现存部分退出流通，并通知各持有人。",
     "Voucher states by holder or by debtor.": "按持有人或债务人列出凭证状态。",
     "The creditor withdraws its application.": "债权人撤回其申请。",
+    "Identity: {kind}, {who}; industry {industry}, region {region}; contacts {contacts}.":
+        "身份：{kind}，{who}；行业 {industry}，地区 {region}；联系方式 {contacts}。",
+    "credit code {code}, legal representative {rep}":
+        "统一社会信用代码 {code}，法定代表人 {rep}",
+    "resident id reference {reference}": "居民身份证号引用 {reference}",
+    "  a signature by key {key} does not verify: not counted":
+        "  密钥 {key} 的签名验证不通过，不予计入",
+    "Validity: the node did not show its chain and height; how far away the expiry is, "
+    "and on which network, is not checked.":
+        "有效期：节点未提供其链标识与高度，未核对到期高度的远近及所属网络。",
+    "Validity: not the chain of the node you use ({chain}).":
+        "有效期：并非您所用节点的链（{chain}）。",
+    "Validity: it cannot commit before height {start}, {blocks} blocks from now (height "
+    "{height}).":
+        "有效期：在高度 {start} 之前无法入账，距今 {blocks} 个区块（当前高度 {height}）。",
+    "Validity: expired already (the chain is at height {height}); it cannot commit.":
+        "有效期：已过期（当前高度 {height}），无法入账。",
+    "Validity: the chain is at height {height}; {blocks} blocks left to commit it.":
+        "有效期：当前高度 {height}，尚余 {blocks} 个区块可入账。",
+    "What this screen says of the {records} is the node's word, not proven.":
+        "本页关于{records}的内容来自节点，未经证明。",
+    "financing request": "融资申请",
+    "application": "发行申请",
+    "redemption request": "抵付申请",
+    "set-off round": "抵销轮次",
+    "legal_person": "法人",
+    "natural_person": "自然人",
+    "other_organisation": "其他组织",
 }

@@ -158,12 +158,20 @@ def verify_before_signing(w: Wallet, tx: Transaction, body: Any, trust: Path | N
     return proof
 
 
-def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool
-                   ) -> VoucherProof | None:
-    """Prove the state a pending transfer reserved for the member about to sign for it
-    (签收): live, held by the member that offered it, as much as it offers, and reserved
-    by this very transfer; raise the refusal if not, say what was verified and return
-    the proof (None with `no_verify`)."""
+def verify_offered(w: Wallet, transfer_id: bytes, offer: dict, trust: Path | None,
+                   no_verify: bool) -> VoucherProof | None:
+    """Prove the state pending transfer `transfer_id` (as the node shows it, `offer`)
+    reserved for the member about to sign for it (签收): live, held by the member that
+    offered it, and reserved by this very transfer, so it is the state the signature
+    moves whole; raise the refusal if not, say what was verified and return the proof
+    (None with `no_verify`).
+
+    The offer is the node's word, and which voucher it names too: a node that named
+    another live voucher of the transferor's, reserved by nothing, would have it proven
+    and shown while the transfer moves the state it really reserved. So the proven state
+    must be reserved by `transfer_id` (an offer reserves the part it moves, as one state
+    of exactly its amount: contracts.transfer.offer), and the offer must say what was
+    proven (`wallet.bad_answer` otherwise)."""
     voucher = bytes.fromhex(offer["voucher"])
     if no_verify:
         click.echo(_("warning: voucher {voucher} NOT verified (--no-verify): you sign for it "
@@ -171,11 +179,20 @@ def verify_offered(w: Wallet, offer: dict, trust: Path | None, no_verify: bool
         return None
     proven = proof = prove_voucher(w.ledger, follower(w, trust), voucher)
     v = proof.voucher
-    if v is not None and v.reserved_by is not None:
-        if v.reserved_by.hex() != offer["id"]:
+    if v is not None and v.status == "active":
+        if v.reserved_by != transfer_id:
             raise LedgerError("wallet.voucher_reserved",
-                              f"voucher {v.id.hex()} is reserved by {v.reserved_by.hex()}, not "
-                              f"by transfer {offer['id']} (proven at height {proof.height})")
+                              f"voucher {v.id.hex()} is reserved by "
+                              f"{v.reserved_by.hex() if v.reserved_by else 'nothing'}, not by "
+                              f"transfer {transfer_id.hex()} (proven at height "
+                              f"{proof.height}): not the state the transfer moves")
+        said = (offer.get("id"), offer.get("holder"), offer.get("amount_fen"),
+                offer.get("debtor"))
+        if said != (transfer_id.hex(), v.holder.hex(), v.amount_fen, v.debtor.hex()):
+            raise LedgerError("wallet.bad_answer",
+                              f"the node's transfer {transfer_id.hex()} does not say what "
+                              f"was proven of the state it reserved (height {proof.height}): "
+                              "not trusted, nothing signed")
         proof = replace(proof, voucher=replace(v, reserved_by=None))
     refused = refusal(Claim(voucher, bytes.fromhex(offer["holder"]), int(offer["amount_fen"])),
                       proof)

@@ -18,7 +18,10 @@ the wallet's tables print, or a member's name.
 Errors: `wallet.short_id` (fewer than MIN_DIGITS digits), `wallet.bad_id` (not hex),
 `wallet.unknown_id` (nothing you read starts so), `wallet.ambiguous_id` (several do:
 they are listed, up to 10, with what each is), `wallet.ambiguous_name` and
-`wallet.unknown_member` for members.
+`wallet.unknown_member` for members; `wallet.bad_answer` when the node answers an id
+that does not start with the prefix asked (or end with the digits given): the wallet
+acts on the id it resolves (signs for it, pays with it), so a node that lies or errs must
+not make a prefix name a record other than one that prefix names.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ from typing import Protocol
 
 from contracts.errors import LedgerError
 from contracts.legal_identity import credit_code_problem
+from contracts.record_proofs import PROVABLE
 from wallet.units import yuan
 
 MIN_DIGITS = 8
 WHOLE = re.compile(r"[0-9a-fA-F]{64}")
+HEX_DIGITS = re.compile(r"[0-9a-f]+")  # an id as the node answers it
 # A prefix, optionally with the last digits the tables show after an ellipsis.
 ABBREVIATED = re.compile(r"([0-9a-fA-F]+)(?:(?:…|\.\.\.)([0-9a-fA-F]{1,56}))?")
 # Fields of a record that say what it is, in the order they are shown.
@@ -117,6 +122,25 @@ def ids_of(client: IdClient, kind: str, prefix: str) -> dict:
                           "(64 hex digits)") from None
 
 
+def matches_of(answer: dict, kind: str, prefix: str, last: str) -> list[dict]:
+    """The node's matches for `prefix` that end with `last`; `wallet.bad_answer` if one
+    is no hex id starting with `prefix`: the node lied or erred, and the wallet would
+    act on a record the person did not name."""
+    known = PROVABLE.get(kind)
+    digits = 2 * (known.id_bytes if known is not None else 32)  # a transaction's: 32
+    found = []
+    for m in answer["matches"]:
+        text = m.get("id") if isinstance(m, dict) else None
+        if not isinstance(text, str) or not text.startswith(prefix) \
+                or len(text) != digits or HEX_DIGITS.fullmatch(text) is None:
+            raise LedgerError("wallet.bad_answer",
+                              f"asked for the {label(kind)}s starting {prefix}, the node "
+                              f"answered {str(text)[:80]!r}: not trusted, nothing done")
+        if text.endswith(last):
+            found.append(m)
+    return found
+
+
 def resolve_id(client: IdClient, kind: str, text: str) -> bytes:
     """The id of the one record of `kind` (a kind of contracts.record_proofs) that `text`
     names: a whole id as it is; a prefix (with or without the tables' `…last`), the one
@@ -126,7 +150,7 @@ def resolve_id(client: IdClient, kind: str, text: str) -> bytes:
         return bytes.fromhex(text)
     prefix, last = split(text, kind)
     answer = ids_of(client, kind, prefix)
-    matches = [m for m in answer["matches"] if m["id"].endswith(last)]
+    matches = matches_of(answer, kind, prefix, last)
     more = bool(answer.get("more"))
     if not matches and not more:
         raise LedgerError("wallet.unknown_id",
@@ -248,7 +272,7 @@ def any_record_id(w: HasClient, kinds: tuple[str, ...], text: str) -> bytes:
     for kind in kinds:
         answer = ids_of(w.ledger, kind, prefix)
         more = more or bool(answer.get("more"))
-        found += [describe(kind, m) for m in answer["matches"] if m["id"].endswith(last)]
+        found += [describe(kind, m) for m in matches_of(answer, kind, prefix, last)]
     if not found and not more:
         raise LedgerError("wallet.unknown_id",
                           f"no {', '.join(label(k) for k in kinds)} you may read has an id "

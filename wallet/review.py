@@ -25,9 +25,9 @@ from contracts import fees
 from contracts.codec import to_json
 from contracts.contract import Registry
 from contracts.errors import LedgerError
-from contracts.identity import short
+from contracts.identity import short, verify
 from contracts.ledger import required_signers, resolve
-from contracts.tx import Transaction, payload_id
+from contracts.tx import MAX_VALIDITY_BLOCKS, Payload, Transaction, payload_id, signing_bytes
 from wallet.i18n import _
 from wallet.proven import VoucherProof
 from wallet.review_words import Look, accepted_quote, due, ident, money, operation_lines
@@ -196,17 +196,79 @@ def voucher_lines(look: Look, voucher_id: bytes, proof: VoucherProof | None
     return lines, v
 
 
+def verified_keys(tx: Transaction) -> set[bytes]:
+    """The keys whose signatures in `tx` verify over its payload. A draft's file is the
+    drafter's to write: an entry naming a co-signer's key with bytes that are no
+    signature must not show that co-signer as having signed (and the member sign in the
+    belief that a bank, say, has agreed already)."""
+    message = signing_bytes(tx.payload)
+    return {s.signer for s in tx.signatures if verify(s.signer, message, s.signature)}
+
+
 def signer_lines(look: Look, registry: Registry, tx: Transaction) -> list[str]:
     """Who must sign, each marked signed or to sign (a member's signature counts by the
-    key its directory entry names, or by its address)."""
-    keys = {s.signer for s in tx.signatures}
+    key its directory entry names, or by its address, and only if it verifies)."""
+    keys = verified_keys(tx)
     lines = [_("Signers:")]
     for address in required_signers(registry, tx):
         member = look.member(address)
         current = bytes.fromhex(member["key"]) if member and member.get("key") else address
         done = address in keys or current in keys
         lines.append(f"  {look.who(address)}: {_('signed') if done else _('to sign')}")
+    lines += [_("  a signature by key {key} does not verify: not counted").format(
+        key=short(s.signer)) for s in tx.signatures if s.signer not in keys]
     return lines
+
+
+def standing(look: Look, p: Payload) -> tuple[list[str], LedgerError | None]:
+    """Where the transaction stands against the node's chain: the screen's lines, and
+    why it must not be signed, or None. Another chain's transaction (a main network's
+    drafted to a member whose wallet uses a test network) binds the member there; one
+    whose expiry is more than MAX_VALIDITY_BLOCKS ahead cannot commit now but can once
+    the chain has grown near it, months later perhaps, when the member has forgotten it:
+    the wallet never drafts either. A node that does not answer leaves both unknown."""
+    status = look.ask("status")
+    chain = status.get("chain_id") if isinstance(status, dict) else None
+    height = status.get("height") if isinstance(status, dict) else None
+    if not isinstance(chain, str) or not isinstance(height, int):
+        return [_("Validity: the node did not show its chain and height; how far away the "
+                  "expiry is, and on which network, is not checked.")], None
+    if chain != p.chain_id:
+        return [_("Validity: not the chain of the node you use ({chain}).").format(chain=chain)], \
+            LedgerError("wallet.other_chain",
+                        f"not signed: the transaction is for chain {p.chain_id}, your node's "
+                        f"is {chain}")
+    if p.expiry_height > height + MAX_VALIDITY_BLOCKS:
+        start = p.expiry_height - MAX_VALIDITY_BLOCKS
+        return [_("Validity: it cannot commit before height {start}, {blocks} blocks from "
+                  "now (height {height}).").format(start=f"{start:,}",
+                                               blocks=f"{start - height:,}",
+                                               height=f"{height:,}")], \
+            LedgerError("wallet.far_expiry",
+                        f"not signed: the transaction expires at height "
+                        f"{p.expiry_height}, more than {MAX_VALIDITY_BLOCKS} blocks after "
+                        f"the chain's {height}: it could commit only much later")
+    if p.expiry_height < height:
+        return [_("Validity: expired already (the chain is at height {height}); it cannot "
+                  "commit.").format(height=f"{height:,}")], None
+    return [_("Validity: the chain is at height {height}; {blocks} blocks left to "
+             "commit it.").format(
+        height=f"{height:,}", blocks=f"{p.expiry_height - height:,}")], None
+
+
+def check_offer_shown(look: Look, transfer_id: bytes, proof: VoucherProof) -> None:
+    """Nothing when the node's pending transfer, whose words the screen shows, names the
+    state proven reserved by it (wallet.checks.verify_offered) with its holder, debtor and
+    amount; `wallet.bad_answer` otherwise. The node is asked again for the screen, and a
+    node that lies could answer otherwise the second time than the first."""
+    t, v = look.record("transfer", transfer_id), proof.voucher
+    if t is None or v is None or (t.get("voucher"), t.get("holder"), t.get("debtor"),
+                                  t.get("amount_fen")) != (
+            proof.voucher_id.hex(), v.holder.hex(), v.debtor.hex(), v.amount_fen):
+        raise LedgerError("wallet.bad_answer",
+                          f"the node's transfer {transfer_id.hex()} does not say what was "
+                          f"proven of the state it reserved (height {proof.height}): not "
+                          "trusted, nothing signed")
 
 
 def review_screen(registry: Registry, tx: Transaction, look: Look,
@@ -216,6 +278,8 @@ def review_screen(registry: Registry, tx: Transaction, look: Look,
     directory put in it."""
     contract, _operation, body = resolve(registry, tx)
     p = tx.payload
+    if proof is not None and (contract.name, p.operation) == ("transfer", "sign"):
+        check_offer_shown(look, body.transfer, proof)
     lines = [_("Transaction {id}: {contract} v{version} {operation} on chain {chain}, valid "
                "until height {expiry}").format(
                    id=short(payload_id(p)), contract=contract.name, version=contract.version,
@@ -229,6 +293,11 @@ def review_screen(registry: Registry, tx: Transaction, look: Look,
         lines += section
     lines += fee_lines(look, contract.name, p.operation, body, voucher)
     lines += signer_lines(look, registry, tx)
+    unproven = look.node_words()
+    if unproven:  # a lying node could say another amount, party or term than the ledger's
+        lines.append(_("What this screen says of the {records} is the node's word, not "
+                       "proven.").format(records=", ".join(unproven)))
+    lines += standing(look, p)[0]  # asked last: a node without the route is asked no more
     return [visible(line) for line in lines]  # no text of a member's can forge a line
 
 
@@ -263,6 +332,12 @@ def wallet_look(w: Any) -> Look:
 
 def review_and_confirm(w: Any, tx: Transaction, yes: bool,
                        proof: VoucherProof | None = None, question: str = QUESTION) -> None:
-    """Show `tx`'s review screen on stderr and go on only on a yes (`confirm`)."""
-    click.echo("\n".join(review_screen(w.registry, tx, wallet_look(w), proof)), err=True)
+    """Show `tx`'s review screen on stderr and go on only on a yes (`confirm`); a
+    transaction of another chain, or one that could commit only much later, is refused
+    (`wallet.other_chain`, `wallet.far_expiry`: `standing`), --yes or not."""
+    look = wallet_look(w)
+    click.echo("\n".join(review_screen(w.registry, tx, look, proof)), err=True)
+    refused = standing(look, tx.payload)[1]
+    if refused is not None:
+        raise refused
     confirm(yes, question)

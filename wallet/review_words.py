@@ -46,6 +46,15 @@ def ident(value: bytes) -> str:
 STOP_ASKING = ("node.", "wallet.", "keystore.", "auth.", "submit.")
 
 
+# The records an operation's words read by id from the node, as the screen names them
+# (the voucher section says itself whether its voucher was proven; names come from the
+# member directory and the fee from the schedule in force).
+NODE_WORDS = {"application": "application", "obligation": "obligation",
+              "transfer": "transfer", "redemption": "redemption request", "offer": "offer",
+              "financing_request": "financing request", "setoff_round": "set-off round",
+              "pledge": "pledge"}
+
+
 class Look:
     """The node's answers a review reads, each asked once; whatever the node refuses or
     lacks is None. Once the node is unreachable it is asked nothing more (a draft is
@@ -73,6 +82,12 @@ class Look:
                     self.offline = True
             self._answers[key] = answer
         return self._answers[key]
+
+    def node_words(self) -> list[str]:
+        """The kinds of record (NODE_WORDS) the node answered for this screen, in words:
+        what the screen says of them is the node's word, proven by nothing."""
+        asked = {key[0] for key, answer in self._answers.items() if isinstance(answer, dict)}
+        return [_(words) for method, words in NODE_WORDS.items() if method in asked]
 
     def record(self, method: str, record_id: bytes) -> dict | None:
         found = self.ask(method, record_id.hex())
@@ -295,11 +310,23 @@ def financing_accept(look: Look, b: Any) -> Lines:
     return [*lines, *_filing(b), *_documents(b)]
 
 
+def _identity(i: Any) -> Lines:
+    """Who the member is in law, as its admission records it: the key that co-signs binds
+    itself to this identity, so each field is shown (a credit code or a legal
+    representative the screen left out could be another organisation's)."""
+    who = _("resident id reference {reference}").format(reference=short(i.id_reference)) \
+        if i.id_reference else _("credit code {code}, legal representative {rep}").format(
+            code=i.credit_code or _("none"), rep=i.legal_representative or _("none"))
+    return [_("Identity: {kind}, {who}; industry {industry}, region {region}; contacts "
+              "{contacts}.").format(kind=_(i.person_type), who=who, industry=i.industry,
+                                    region=i.region, contacts=i.contacts)]
+
+
 def membership_admit(look: Look, b: Any) -> Lines:
     return [_("The agency {agency} admits {name} at address {address} with the roles "
               "{roles}; the member's key co-signs its admission.").format(
                 agency=look.who(b.agency), name=b.name, address=short(b.member),
-                roles=", ".join(b.roles)), *_documents(b)]
+                roles=", ".join(b.roles)), *_identity(b.identity), *_documents(b)]
 
 
 def membership_rotate_key(look: Look, b: Any) -> Lines:

@@ -27,7 +27,7 @@ from wallet.files import write_private
 from wallet.i18n import _
 from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.proven import VoucherProof
-from wallet.review import ANSWERS, review_and_confirm
+from wallet.review import ANSWERS, review_and_confirm, verified_keys
 from wallet.sentences import show_documents, show_tx
 from wallet.tables import SpeakingConsole
 
@@ -113,7 +113,7 @@ class Wallet:
         address equal to it, this wallet's key for its member, and a required signer's
         key as the node's member directory names it (a co-signer that rotated its key
         signs with the new one)."""
-        keys = {s.signer for s in tx.signatures}
+        keys = verified_keys(tx)  # a drafter's bytes that are no signature count for none
         signed = set(keys)
         if self.key_path is not None and self.signer().address in keys:
             signed.add(self.address())

@@ -14,6 +14,7 @@ from wallet.agent import (
     Agent,
     agent_status,
     call,
+    clock,
     harden,
     listen_privately,
     parse_lifetime,
@@ -55,7 +56,7 @@ def start(w: Wallet, lifetime: str, idle: str | None) -> None:
     member = read_address(path)
     socket_path, listener = listen_privately()
     pid = run_detached(listener, socket_path, Agent(
-        key, member, str(path.resolve()), time.monotonic() + lifetime_s, idle_s))
+        key, member, str(path.resolve()), clock() + lifetime_s, idle_s))
     del key
     ends = time.strftime("%H:%M:%S", time.localtime(time.time() + lifetime_s))
     if w.as_json:

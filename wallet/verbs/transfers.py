@@ -145,7 +145,7 @@ def transfer_sign(w: Wallet, transfer_id: str, yes: bool, trust_file: Path | Non
     then the review screen asks `Sign this?` (--yes: without asking)."""
     tid = parse_transfer_id(w, transfer_id)
     offer = w.ledger.transfer(tid.hex())
-    proof = verify_offered(w, offer, trust_file, no_verify)
+    proof = verify_offered(w, tid, offer, trust_file, no_verify)
     warn_if_listed(w, offer["debtor"])
     w.transact("transfer", "sign", transfer.Sign(w.address(), tid), out, expires_in,
                yes=yes, proof=proof)
