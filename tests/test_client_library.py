@@ -455,8 +455,11 @@ def test_the_readmes_erp_example_runs_against_a_node(ledger: Ledger) -> None:
     exec(compile(head, "README.md", "exec"), namespace)  # defines on_invoice_confirmed
     namespace["on_invoice_confirmed"](invoice)
     application = erp.applications["INV-2026-0042"]
-    namespace["on_invoice_confirmed"](invoice)  # the same basis again: refused, flagged
-    assert erp.flags == [("INV-2026-0042", "basis.used")]
+    nothing = SimpleNamespace(**{**vars(invoice), "number": "INV-2026-0043",
+                                 "amount_fen": 0})
+    namespace["on_invoice_confirmed"](nothing)  # refused by the ledger: flagged
+    assert erp.flags == [("INV-2026-0043", "issuance.bad_amount")]
+    assert "INV-2026-0043" not in erp.applications
     ledger.client("core").transact("issuance", "confirm", issuance.Confirm(
         ledger.keys["core"].address, bytes.fromhex(application)))
     approved = ledger.client("agency").transact("issuance", "approve", issuance.Approve(

@@ -419,7 +419,7 @@ class Ledger(Node):
                          "secured_fen": 6_000_000, "loan_due_ms": 1_798_732_800_000},
                 "events": [{"kind": "pledge.registered", "subject": PLEDGE}]}
 
-    def setoff_plan(self, exclude: list[str], run_batches: bool = False) -> dict:
+    def setoff_plan(self, exclude: list[str] | None = None, run_batches: bool = False) -> dict:
         reduction = {"kind": "obligation", "id": "0b" * 32, "debtor": DEBTOR,
                      "creditor": HOLDER, "amount_fen": 500_000}
         return {"height": 42, "time_ms": 1_767_225_600_000, "debts": 3,

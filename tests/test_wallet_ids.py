@@ -400,5 +400,5 @@ def test_a_node_answering_an_id_the_prefix_does_not_name_is_not_followed(
 
 def session_with(node: Node) -> Any:
     class Held:
-        client = node
+        client = ledger = node
     return Held()

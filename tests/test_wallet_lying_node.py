@@ -32,7 +32,7 @@ def proven(world: World, voucher_id: bytes) -> VoucherProof:
 class Member:
     """The wallet of the transferee, as verify_offered uses it."""
 
-    client = None
+    client = ledger = None
 
 
 @pytest.fixture

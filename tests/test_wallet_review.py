@@ -728,7 +728,7 @@ def review_with(world: World, client: LedgerClient, tx: Transaction
                 ) -> tuple[str, LedgerError | None]:
     """What `review_and_confirm` shows the transferee and what it raises, with --yes."""
     w = FakeWallet(world, "supplier2")
-    w._client = client  # type: ignore[assignment]
+    w._client = w._ledger = client  # type: ignore[assignment]
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         try:

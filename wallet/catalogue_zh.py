@@ -186,11 +186,14 @@ ERRORS_ZH: dict[str, str] = {
     "agent.bad_request": "签名代理不受理该请求",
     "agent.bad_signature": "签名代理返回的签名与密钥不符",
     "agent.expired": "签名代理的时限已到，已不再持有密钥",
+    "agent.foreign_agent": "该路径上的签名代理属于其他系统用户，未向其发送任何内容",
     "agent.foreign_peer": "该签名代理只为启动它的系统用户签署",
     "agent.malformed": "签名代理只签署规范格式的内容",
     "agent.no_socket": "签名代理无法在该路径监听",
     "agent.not_set": "未设置签名代理（CLAIMLEDGER_AGENT）；可用 "
                      "`claimledger-wallet agent start` 启动",
+    "agent.unsafe_directory": "其他用户可在该目录中改名文件，签名代理不在此处监听；"
+                              "请将 TMPDIR 设为您自己的目录",
     "agent.unavailable": "签名代理无应答：已到期或已停止",
     "agent.wrong_domain": "签名代理只签署交易和发往节点的请求，已拒绝",
     # ---------------------------------------------------------------- basis.*
@@ -1249,6 +1252,34 @@ Exit status:
     "recourse_exercised": "已追索",
     "payment": "付款",
     "origin": "原始凭证",
+    # ---------------------------------------------------------------- the review's checks
+    "Identity: {kind}, {who}; industry {industry}, region {region}; contacts {contacts}.":
+        "身份：{kind}，{who}；行业 {industry}，地区 {region}；联系方式 {contacts}。",
+    "credit code {code}, legal representative {rep}":
+        "统一社会信用代码 {code}，法定代表人 {rep}",
+    "resident id reference {reference}": "居民身份证号引用 {reference}",
+    "  a signature by key {key} does not verify: not counted":
+        "  密钥 {key} 的签名验证不通过，不予计入",
+    "Validity: the node did not show its chain and height; how far away the expiry is, "
+    "and on which network, is not checked.":
+        "有效期：节点未提供其链标识与高度，未核对到期高度的远近及所属网络。",
+    "Validity: not the chain of the node you use ({chain}).":
+        "有效期：并非您所用节点的链（{chain}）。",
+    "Validity: it cannot commit before height {start}, {blocks} blocks from now (height "
+    "{height}).":
+        "有效期：在高度 {start} 之前无法入账，距今 {blocks} 个区块（当前高度 {height}）。",
+    "Validity: expired already (the chain is at height {height}); it cannot commit.":
+        "有效期：已过期（当前高度 {height}），无法入账。",
+    "Validity: the chain is at height {height}; {blocks} blocks left to commit it.":
+        "有效期：当前高度 {height}，尚余 {blocks} 个区块可入账。",
+    "What this screen says of the {records} is the node's word, not proven.":
+        "本页关于{records}的内容来自节点，未经证明。",
+    "financing request": "融资申请",
+    "redemption request": "抵付申请",
+    "set-off round": "抵销轮次",
+    "legal_person": "法人",
+    "natural_person": "自然人",
+    "other_organisation": "其他组织",
 }
 
 
@@ -1282,8 +1313,9 @@ HELP_ZH: dict[str, str] = {
     "parties, the agency and the regulators (attached first, signed by you).":
         "债权人向债务人 DEBTOR 申请签发凭证，所附文件封存给双方、登记机构和监管成员（先行附上，由"
         "您签署）。",
-    "The agency approves a confirmed application: the voucher is issued.":
-        "登记机构批准已确权的申请：凭证随即签发。",
+    "The agency approves a confirmed application: the voucher is issued (after the review "
+    "screen; --yes: without asking).":
+        "服务机构批准已确权的申请：凭证随即开具（先显示核对页；--yes：不再询问）。",
     "Basis documents: the digest applications and obligations record.":
         "基础文件：申请和债务记录的文件摘要。",
     "The digest of the basis document FILE between CREDITOR and DEBTOR, as either of them "
@@ -1294,7 +1326,9 @@ HELP_ZH: dict[str, str] = {
     "The acquirer commits to buy VOUCHER's claim after a lock (收购承诺); the holder co-signs.":
         "收购方承诺在锁定期后收购凭证 VOUCHER 的债权（收购承诺）；持有人会签。",
     "Acquisition commitments by voucher or by acquirer.": "按凭证或收购方列出收购承诺。",
-    "The debtor confirms the debt of an application (确权).": "债务人确认申请所列债务（确权）。",
+    "The debtor confirms the debt of an application (确权), after the review screen shows "
+    "its terms and asks `Sign this?` (--yes: without asking).":
+        "债务人确认申请所列债务（确权）：先在核对页显示其条款并询问“确认签署？”（--yes：不再询问）。",
     "Issuance limits (授信额度), exposure limits (大额风险暴露) and the blacklist (失信名单).":
         "授信额度、大额风险暴露限额与失信名单。",
     "The blacklist (失信名单): the debtors listed now, and why.":
@@ -1352,8 +1386,10 @@ HELP_ZH: dict[str, str] = {
         "贷款到期后，银行取得质押 PLEDGE_ID 所担保的债权（实现质权）。",
     "The events addressed to a member: transfers it is party to, pledges, due dates...":
         "发给某成员的事件：其参与的转让、质押、到期日等。",
-    "After the lock, sell VOUCHER's claim (all or part) to the committed acquirer.":
-        "锁定期过后，将凭证 VOUCHER 的债权（全部或部分）出售给已承诺的收购方。",
+    "After the lock, sell VOUCHER's claim (all or part) to the committed acquirer, after the "
+    "review screen asks `Sign this?` (--yes: without asking).":
+        "锁定期过后，将凭证 VOUCHER 的债权（全部或部分）出售给已承诺的收购方：先显示核对页并询问"
+        "“确认签署？”（--yes：不再询问）。",
     "A one-time link that opens the node's explorer in a browser (agency and regulators).":
         "打开节点浏览器的一次性登录链接（登记机构和监管成员）。",
     "Live vouchers whose due date moved by their extension clause (展期).":
@@ -1449,7 +1485,9 @@ HELP_ZH: dict[str, str] = {
     "Obligations members owe each other, uploaded for set-off: the creditor submits, the debtor "
     "confirms; a confirmed one changes only with both signing.":
         "成员之间的债务，上传用于抵销：债权人提交，债务人确认；已确认的债务须双方签署才能变更。",
-    "As the debtor, confirm you owe OBLIGATION.": "以债务人身份确认欠付债务 OBLIGATION。",
+    "As the debtor, confirm you owe OBLIGATION, after the review screen asks `Sign this?` "
+    "(--yes: without asking).":
+        "以债务人身份确认欠付债务 OBLIGATION：先显示核对页并询问“确认签署？”（--yes：不再询问）。",
     "As the debtor, say you do not owe OBLIGATION.": "以债务人身份声明不欠债务 OBLIGATION。",
     "Both parties reduce OBLIGATION by an amount; draft with --out, both sign.":
         "双方将债务 OBLIGATION 减少一定金额；用 --out 生成草稿，双方签署。",
@@ -1513,8 +1551,10 @@ HELP_ZH: dict[str, str] = {
         "请债务人以其某一报价兑付凭证 VOUCHER（抵付）；其间该凭证予以预留。",
     "Redemption requests: the debtor accepts or declines, the holder may cancel.":
         "兑付申请：债务人接受或拒绝，持有人可撤销。",
-    "The debtor accepts REQUEST_ID: the claim is reduced by the price.":
-        "债务人接受兑付申请 REQUEST_ID：债权按价格减少。",
+    "The debtor accepts REQUEST_ID: the claim is reduced by the price (after the review "
+    "screen asks `Sign this?`; --yes: without asking).":
+        "债务人接受抵付申请 REQUEST_ID：债权按价格减少（先显示核对页并询问“确认签署？”；"
+        "--yes：不再询问）。",
     "The holder cancels its request REQUEST_ID before the debtor decides.":
         "持有人在债务人决定前撤销其兑付申请 REQUEST_ID。",
     "The debtor declines REQUEST_ID; the voucher is free again.":
@@ -1624,32 +1664,4 @@ HELP_ZH: dict[str, str] = {
         "登记机构作废已签发凭证 VOUCHER（其原始编号）：所有现存部分退出流通，并通知各持有人。",
     "Voucher states by holder or by debtor.": "按持有人或债务人列出凭证状态。",
     "The creditor withdraws its application.": "债权人撤回其申请。",
-    "Identity: {kind}, {who}; industry {industry}, region {region}; contacts {contacts}.":
-        "身份：{kind}，{who}；行业 {industry}，地区 {region}；联系方式 {contacts}。",
-    "credit code {code}, legal representative {rep}":
-        "统一社会信用代码 {code}，法定代表人 {rep}",
-    "resident id reference {reference}": "居民身份证号引用 {reference}",
-    "  a signature by key {key} does not verify: not counted":
-        "  密钥 {key} 的签名验证不通过，不予计入",
-    "Validity: the node did not show its chain and height; how far away the expiry is, "
-    "and on which network, is not checked.":
-        "有效期：节点未提供其链标识与高度，未核对到期高度的远近及所属网络。",
-    "Validity: not the chain of the node you use ({chain}).":
-        "有效期：并非您所用节点的链（{chain}）。",
-    "Validity: it cannot commit before height {start}, {blocks} blocks from now (height "
-    "{height}).":
-        "有效期：在高度 {start} 之前无法入账，距今 {blocks} 个区块（当前高度 {height}）。",
-    "Validity: expired already (the chain is at height {height}); it cannot commit.":
-        "有效期：已过期（当前高度 {height}），无法入账。",
-    "Validity: the chain is at height {height}; {blocks} blocks left to commit it.":
-        "有效期：当前高度 {height}，尚余 {blocks} 个区块可入账。",
-    "What this screen says of the {records} is the node's word, not proven.":
-        "本页关于{records}的内容来自节点，未经证明。",
-    "financing request": "融资申请",
-    "application": "发行申请",
-    "redemption request": "抵付申请",
-    "set-off round": "抵销轮次",
-    "legal_person": "法人",
-    "natural_person": "自然人",
-    "other_organisation": "其他组织",
 }
