@@ -45,7 +45,7 @@ from wallet import review
 from wallet.cli import Wallet, main
 from wallet.proven import Proven, VoucherProof
 from wallet.review import Look, review_screen
-from wallet.review_words import OPERATIONS, generic_lines
+from wallet.review_words import NODE_WORDS, OPERATIONS, generic_lines
 from wallet.units import yuan
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -776,3 +776,40 @@ def test_the_screen_says_which_records_are_the_nodes_word(world: World) -> None:
         in world.screen(tx, "core").splitlines()
     tx, _, me = sample_tx(world, ("transfer", "transfer"))  # all from the bytes
     assert "the node's word" not in world.screen(tx, me)
+
+
+# ---------------------------------------------------------------- an answer's proven records
+
+
+class LyingAboutApplications(LedgerClient):
+    """The node says every application is for one fen."""
+
+    def application(self, application_id: str) -> dict:
+        return {**super().application(application_id),
+                "terms": {**super().application(application_id)["terms"], "amount_fen": 1}}
+
+
+def test_the_screen_reads_a_proven_application_not_the_nodes_word(world: World) -> None:
+    tx, _, _ = sample_tx(world, ("issuance", "confirm"))
+    lying = Look(LyingAboutApplications(world.ledger), world.a("core"))
+    unproven = "\n".join(review_screen(world.ledger.registry, tx, lying))
+    assert "¥0.01 (1 fen)" in unproven and "the application is the node's word" in unproven
+    record = world.client.application(world.application.hex())
+    proven = review.ProvenRecords(world.ledger.height, bytes(32),
+                                  (("application", world.application, record),))
+    lying = Look(LyingAboutApplications(world.ledger), world.a("core"))
+    shown = "\n".join(review_screen(world.ledger.registry, tx, lying, None, proven))
+    assert "¥65,432.00 (6,543,200 fen)" in shown and "¥0.01" not in shown
+    assert f"Proven at height {world.ledger.height} against block " in shown
+    assert "node's word" not in shown
+
+
+def test_every_answer_that_reads_a_record_proves_it(world: World) -> None:
+    """Each record an answer's screen reads by id is named by a field of its body, and is
+    one the screen would otherwise call the node's word."""
+    for key, wanted in review.ANSWER_RECORDS.items():
+        assert key in review.ANSWERS
+        body, _, _ = SAMPLES[key](world)
+        for kind, field in wanted:
+            assert kind in NODE_WORDS, kind
+            assert isinstance(getattr(body, field), bytes), (key, field)

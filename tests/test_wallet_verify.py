@@ -424,3 +424,48 @@ def test_ids_and_names_as_people_type_them_and_a_pending_submission_exits_4(n: N
             break
         time.sleep(0.1)
     assert view["status"] == "committed"
+
+
+# ------------------------------------------------------------------ an answer's records proven
+
+
+def lie_about_applications(path: str, answer: dict) -> None:
+    """The node says another amount for every application than the ledger holds."""
+    if path.startswith("/v1/applications/"):
+        answer["terms"]["amount_fen"] = 1
+
+
+def test_a_debtor_confirms_the_terms_the_ledger_holds_not_the_nodes_word(n: Net) -> None:
+    n.ok("core", "trust", n.genesis_id)  # the debtor keeps a light client from now on
+    applied = n.ok("supplier", "apply", "--debtor", n.a["core"], "--amount", "4321.00",
+                   "--due", "2099-06-30", "--asset", "--basis-ref", "HT-PROVEN-1",
+                   "--basis-sha256", "ef" * 32)
+    server, proxy = tampering_proxy(n.api, lie_about_applications)
+    try:
+        confirmed = n.run("core", "confirm", applied["id"], "--yes", api=proxy)
+        assert confirmed.returncode == 0, confirmed.stderr
+        assert "¥4,321.00 (432,100 fen)" in confirmed.stderr  # the proven terms
+        assert "¥0.01" not in confirmed.stderr
+        assert "Proven at height " in confirmed.stderr and "the application." in \
+            confirmed.stderr
+        assert "node's word" not in confirmed.stderr
+    finally:
+        server.shutdown()
+
+
+def test_a_tampered_proof_of_an_application_signs_nothing(n: Net) -> None:
+    applied = n.ok("supplier", "apply", "--debtor", n.a["core"], "--amount", "1234.00",
+                   "--due", "2099-06-30", "--asset", "--basis-ref", "HT-PROVEN-2",
+                   "--basis-sha256", "ee" * 32)
+    n.ok("core", "trust", n.genesis_id)
+    server, proxy = tampering_proxy(n.api, flip_proofs)
+    try:
+        refused = n.run("core", "confirm", applied["id"], "--yes", api=proxy)
+        assert refused.returncode == EXIT_PROOF_FAILED, refused.stderr
+        assert "error: proof." in refused.stderr and "Traceback" not in refused.stderr
+    finally:
+        server.shutdown()
+    assert n.ok("supplier", "applications")  # the node is fine
+    found = [a for a in n.ok("supplier", "applications")["applications"]
+             if a["id"] == applied["id"]]
+    assert found and found[0]["status"] == "applied"  # not confirmed

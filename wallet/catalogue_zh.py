@@ -1253,6 +1253,8 @@ Exit status:
     "payment": "付款",
     "origin": "原始凭证",
     # ---------------------------------------------------------------- the review's checks
+    "Proven at height {height} against block {block}: the {records}.":
+        "已在高度 {height}（区块 {block}）证明：{records}。",
     "Identity: {kind}, {who}; industry {industry}, region {region}; contacts {contacts}.":
         "身份：{kind}，{who}；行业 {industry}，地区 {region}；联系方式 {contacts}。",
     "credit code {code}, legal representative {rep}":

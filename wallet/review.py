@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from contracts import fees
+from contracts.blocks import block_id
 from contracts.codec import to_json
 from contracts.contract import Registry
 from contracts.errors import LedgerError
@@ -29,8 +30,17 @@ from contracts.identity import short, verify
 from contracts.ledger import required_signers, resolve
 from contracts.tx import MAX_VALIDITY_BLOCKS, Payload, Transaction, payload_id, signing_bytes
 from wallet.i18n import _
-from wallet.proven import VoucherProof
-from wallet.review_words import Look, accepted_quote, due, ident, money, operation_lines
+from wallet.light import Follower, read_light, trust_file
+from wallet.proven import VoucherProof, proven_record
+from wallet.review_words import (
+    NODE_WORDS,
+    Look,
+    accepted_quote,
+    due,
+    ident,
+    money,
+    operation_lines,
+)
 from wallet.shown import visible
 from wallet.units import percent
 
@@ -272,11 +282,15 @@ def check_offer_shown(look: Look, transfer_id: bytes, proof: VoucherProof) -> No
 
 
 def review_screen(registry: Registry, tx: Transaction, look: Look,
-                  proof: VoucherProof | None = None) -> list[str]:
+                  proof: VoucherProof | None = None,
+                  proven: ProvenRecords | None = None) -> list[str]:
     """The review screen of `tx` as lines: the operation in words, the voucher, the fee,
     the signers; each line `visible` (wallet/shown.py), whatever text the drafter or the
-    directory put in it."""
+    directory put in it. `proven`: records the screen reads as proven, not as the node
+    says them."""
     contract, _operation, body = resolve(registry, tx)
+    for kind, record_id, record in proven.records if proven is not None else ():
+        look.hold_proven(kind, record_id, record)
     p = tx.payload
     if proof is not None and (contract.name, p.operation) == ("transfer", "sign"):
         check_offer_shown(look, body.transfer, proof)
@@ -293,12 +307,75 @@ def review_screen(registry: Registry, tx: Transaction, look: Look,
         lines += section
     lines += fee_lines(look, contract.name, p.operation, body, voucher)
     lines += signer_lines(look, registry, tx)
+    if proven is not None:
+        lines.append(_("Proven at height {height} against block {block}: the {records}.")
+                     .format(height=proven.height, block=short(proven.block_id),
+                             records=", ".join(_(NODE_WORDS.get(kind, kind))
+                                               for kind, _id, _r in proven.records)))
     unproven = look.node_words()
     if unproven:  # a lying node could say another amount, party or term than the ledger's
         lines.append(_("What this screen says of the {records} is the node's word, not "
                        "proven.").format(records=", ".join(unproven)))
     lines += standing(look, p)[0]  # asked last: a node without the route is asked no more
     return [visible(line) for line in lines]  # no text of a member's can forge a line
+
+
+# ------------------------------------------------------------------ proving an answer's records
+
+# The records an answer's screen reads by id (review_words: an application's terms, an
+# obligation, a redemption request and the offer it names), proven against a header the
+# wallet's light client verified whenever the member keeps one (`trust`), so that what
+# the debtor binds itself to is the ledger's, not the node's word: (provable kind, the
+# body's field naming it). LINKED: the records a proven one names, proven after it.
+ANSWER_RECORDS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("issuance", "confirm"): (("application", "application"),),
+    ("issuance", "approve"): (("application", "application"),),
+    ("obligation", "confirm"): (("obligation", "obligation"),),
+    ("redemption", "accept"): (("redemption", "request"),),
+}
+LINKED: dict[str, tuple[tuple[str, str], ...]] = {"redemption": (("offer", "offer"),)}
+
+
+@dataclass(frozen=True)
+class ProvenRecords:
+    """Records proven for a screen: (kind, id, the record as the API's JSON or None when
+    proven absent), the last at `height` against the header `block_id`."""
+
+    height: int
+    block_id: bytes
+    records: tuple[tuple[str, bytes, dict | None], ...]
+
+
+def prove_answer(w: Any, contract: str, operation: str, body: Any) -> ProvenRecords | None:
+    """Prove the records the screen of the answer `body` reads (ANSWER_RECORDS, LINKED)
+    with the wallet's light client; None when there is none to prove, or no light client
+    (the screen then says they are the node's word). A record the node will not show this
+    member is left to the node's word too; a proof that fails raises (`proof.*`)."""
+    wanted = list(ANSWER_RECORDS.get((contract, operation), ()))
+    light_path = None if w.key_path is None else trust_file(w.key_path)
+    light = None if light_path is None else read_light(light_path)
+    if not wanted or light is None:
+        return None
+    follower = Follower(w.ledger, light_path, light)
+    queue = [(kind, getattr(body, field)) for kind, field in wanted]
+    records: list[tuple[str, bytes, dict | None]] = []
+    height, block = 0, b""
+    while queue and len(records) < 8:  # a bound: each record names at most one more
+        kind, record_id = queue.pop(0)
+        try:
+            answer = w.ledger.proof(kind, record_id.hex())
+        except LedgerError as e:
+            if e.code in ("read.forbidden", "not_found"):
+                continue
+            raise
+        header = follower.header_at(answer.get("height"))
+        found = proven_record(header, kind, record_id, answer)
+        height, block = header.height, block_id(header)
+        records.append((kind, record_id,
+                        None if found.record is None else to_json(found.record)))
+        for linked, field in LINKED.get(kind, ()) if found.record is not None else ():
+            queue.append((linked, getattr(found.record, field)))
+    return ProvenRecords(height, block, tuple(records)) if records else None
 
 
 # ------------------------------------------------------------------ asking
@@ -331,12 +408,13 @@ def wallet_look(w: Any) -> Look:
 
 
 def review_and_confirm(w: Any, tx: Transaction, yes: bool,
-                       proof: VoucherProof | None = None, question: str = QUESTION) -> None:
+                       proof: VoucherProof | None = None, question: str = QUESTION,
+                       proven: ProvenRecords | None = None) -> None:
     """Show `tx`'s review screen on stderr and go on only on a yes (`confirm`); a
     transaction of another chain, or one that could commit only much later, is refused
     (`wallet.other_chain`, `wallet.far_expiry`: `standing`), --yes or not."""
     look = wallet_look(w)
-    click.echo("\n".join(review_screen(w.registry, tx, look, proof)), err=True)
+    click.echo("\n".join(review_screen(w.registry, tx, look, proof, proven)), err=True)
     refused = standing(look, tx.payload)[1]
     if refused is not None:
         raise refused

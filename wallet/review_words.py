@@ -64,6 +64,7 @@ class Look:
         self.client, self.me = client, me
         self.offline = client is None
         self._answers: dict[tuple[str, str], Any] = {}
+        self._proven: set[tuple[str, str]] = set()
 
     def ask(self, method: str, *args: str) -> Any:
         """The client's answer to `method(*args)`, or None when it has none to give."""
@@ -86,8 +87,16 @@ class Look:
     def node_words(self) -> list[str]:
         """The kinds of record (NODE_WORDS) the node answered for this screen, in words:
         what the screen says of them is the node's word, proven by nothing."""
-        asked = {key[0] for key, answer in self._answers.items() if isinstance(answer, dict)}
+        asked = {key[0] for key, answer in self._answers.items()
+                 if isinstance(answer, dict) and key not in self._proven}
         return [_(words) for method, words in NODE_WORDS.items() if method in asked]
+
+    def hold_proven(self, method: str, record_id: bytes, record: dict | None) -> None:
+        """What `method(record_id)` answers from now on: `record`, proven against a header
+        the wallet verified (None: proven absent), never the node's word."""
+        key = (method, record_id.hex())
+        self._answers[key] = record
+        self._proven.add(key)
 
     def record(self, method: str, record_id: bytes) -> dict | None:
         found = self.ask(method, record_id.hex())

@@ -27,7 +27,7 @@ from wallet.files import write_private
 from wallet.i18n import _
 from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.proven import VoucherProof
-from wallet.review import ANSWERS, review_and_confirm, verified_keys
+from wallet.review import ANSWERS, prove_answer, review_and_confirm, verified_keys
 from wallet.sentences import show_documents, show_tx
 from wallet.tables import SpeakingConsole
 
@@ -187,7 +187,8 @@ class Wallet:
                 + "; draft it with --out FILE, then `sign FILE` with each key and `submit FILE`",
             )
         if (contract, operation) in ANSWERS:
-            review_and_confirm(self, tx, yes, proof)
+            review_and_confirm(self, tx, yes, proof,
+                               proven=prove_answer(self, contract, operation, body))
         self.submit_and_wait(sign_transaction(tx, mine), wait=True, attached=attached)
 
     def write_draft(self, path: Path, tx: Transaction) -> None:
