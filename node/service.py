@@ -13,6 +13,7 @@ A store fault (a read that fails its checksum, a write the disk refuses) stops t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -192,12 +193,10 @@ class Node:
                                 self.chain.head.height + 1)), self.chain.head.height + 1)
                 await self._stopping.wait()
                 break
-            try:
+            with contextlib.suppress(TimeoutError):  # the interval passed: a block is due
                 await asyncio.wait_for(
                     self._stopping.wait(), timeout=timing.block_interval_ms / 1000
                 )
-            except TimeoutError:
-                pass
             if self._stopping.is_set():
                 break
             now = wall_ms()

@@ -283,10 +283,8 @@ def harden() -> None:
     """No core dump of this process and no other process of the user attaching to it
     (Linux's PR_SET_DUMPABLE, as ssh-agent): the key lives in its memory. Best effort."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the core limit stays
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the core limit above is what remains
 
 
 def serve(listener: socket.socket, agent: Agent, owner_uid: int | None = None) -> None:

@@ -26,6 +26,7 @@ answers, and its actions carried out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -184,10 +185,8 @@ class ConsensusLoop:
             self.node.fail(StoreWriteFailed(
                 f"writing {self.wal.path} failed: {e.strerror or e}"))
             return
-        try:
+        with contextlib.suppress(StoreFault):  # the store has stopped the node
             self.run(actions)
-        except StoreFault:
-            pass  # the store has stopped the node
 
     def run(self, actions: list[Action]) -> None:
         for action in actions:
