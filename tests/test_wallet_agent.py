@@ -140,7 +140,10 @@ def test_the_agent_signs_reads_and_drafts_with_no_passphrase_asked(
         assert json.loads(read.stdout)["caller"] == KEY.address.hex()
         assert "Passphrase" not in read.output
     draft = draft_for(home / "apply.json", KEY)
-    signed = wallet(home, "sign", str(draft), "--yes", agent=sock)
+    # Signed offline (no node listens at port 9): a node at the default address, a devnet
+    # running on this machine, would refuse the test chain's draft (wallet.other_chain).
+    signed = wallet(home, "--node", "http://127.0.0.1:9", "sign", str(draft), "--yes",
+                    agent=sock)
     assert signed.exit_code == 0, signed.stderr
     assert json.loads(signed.stdout)["missing_signers"] == []
     tx = Wallet("http://127.0.0.1:9", None, False).read_draft(draft)
