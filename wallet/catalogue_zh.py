@@ -1198,6 +1198,13 @@ Exit status:
         "ACT/360，贴现息按分向下取整）；账本在 {until} 之前的区块中按此价格受理，届时距到期日少一"
         "天：请在此之前签署并提交，否则须重新起草",
     "Commands": "命令",
+    "Options": "选项",
+    "Usage: ": "用法: ",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "env var: {var}": "环境变量：{var}",
+    "default: {default}": "默认：{default}",
+    "required": "必填",
+    "; ": "；",
     "Passphrase": "口令",
     "report|month": "月度",
     "report|quarter": "季度",
@@ -1459,8 +1466,9 @@ HELP_ZH: dict[str, str] = {
     "Replace your signing key: after the review screen asks `Sign this?` (--yes: without asking), "
     "a new key store is written at --new-key-out for your same address, both keys sign, and once "
     "committed only the new key signs for you (use --key NEW_KEY_OUT from then on).":
-        "更换您的签名密钥：核对界面确认后，在 --new-key-out 写入同一地址的新密钥文件，新旧密钥共同"
-        "签署；入账后只有新密钥能代表您签署。",
+        "更换您的签名密钥：核对页询问“确认签署？”后（--yes：不再询问），在 --new-key-out 写入同一地"
+        "址的新密钥文件，新旧密钥共同签署；入账后只有新密钥代您签署（此后请用 --key "
+        "NEW_KEY_OUT）。",
     "A member's name, roles, status, key and legal identity (contacts, legal representative and "
     "review documents only for itself, the agency and regulators).":
         "成员的名称、角色、状态、密钥和法定身份（联系方式、法定代表人和审核文件仅本人、登记机构和"
@@ -1599,7 +1607,8 @@ HELP_ZH: dict[str, str] = {
         "，各相关成员同意，最后一项同意即执行本轮。",
     "Consent to ROUND, after the review screen (what it clears of yours) asks `Sign this?` "
     "(--yes: without asking); the last member's consent executes it.":
-        "同意轮次 ROUND（先显示核对界面，列明本轮抵销您的哪些债务）；最后一名成员同意即执行。",
+        "同意轮次 ROUND：核对页列明本轮抵销您的哪些债务，并询问“确认签署？”（--yes：不再询问）；"
+        "最后一名成员同意即执行本轮。",
     "Your standing set-off limit: set it with one option, or show it with none.":
         "您的长期抵销限额：用一个选项设定，不加选项则显示。",
     "Your standing set-off mandate (抵销授权): the agency's runs may clear your debts against "
@@ -1666,4 +1675,16 @@ HELP_ZH: dict[str, str] = {
         "登记机构作废已签发凭证 VOUCHER（其原始编号）：所有现存部分退出流通，并通知各持有人。",
     "Voucher states by holder or by debtor.": "按持有人或债务人列出凭证状态。",
     "The creditor withdraws its application.": "债权人撤回其申请。",
+}
+
+
+# A command's full --help in Chinese (wallet/cli.py: SpeakingCommand). DOCS_ZH: the rest of
+# a docstring after its first sentence (HELP_ZH), as wallet/i18n.py's help_pieces cuts it:
+# the rest of the first paragraph, then each later paragraph whole, words joined by single
+# spaces. OPTIONS_ZH: each option's help as click holds it (f-strings already filled in).
+# Option names, metavars and placeholders stay as they are.
+DOCS_ZH: dict[str, str] = {
+}
+
+OPTIONS_ZH: dict[str, str] = {
 }
