@@ -116,8 +116,9 @@ def columns(text: str) -> int:
 
 
 # A run of printable ASCII (an option's name, a figure, an English word), a run of spaces,
-# or one other character; punctuation stays on the line of the word it opens or closes.
-TOKENS = re.compile(r"\s+|[（“「『《]*(?:[!-~]+|.)[，。、；：）”」』》？！]*")
+# an option's extras ("[默认：yuan]"), or one other character; punctuation stays on the
+# line of the word it opens or closes.
+TOKENS = re.compile(r"\s+|\[[^\]\s]{1,40}\]|[（“「『《]*(?:[!-~]+|.)[，。、；：）”」』》？！]*")
 
 
 def wrap_columns(text: str, width: int) -> list[str]:
