@@ -571,7 +571,7 @@ ENGLISH_WORDS = re.compile(rf"\b{WORD}(?: {WORD}){{2,}}\b")
 
 @pytest.mark.parametrize("args", [("--help",), ("setoff", "--help"),
                                   ("setoff", "mandate", "--help"),
-                                  ("transfer", "--help")])
+                                  ("transfer", "--help"), ("member", "--help")])
 def test_a_command_s_full_help_in_chinese(args: tuple[str, ...]) -> None:
     result = run(*args, lang="zh_CN.UTF-8")
     assert result.exit_code == 0, result.output
@@ -583,6 +583,24 @@ def test_a_command_s_full_help_in_chinese(args: tuple[str, ...]) -> None:
     assert english.stdout.startswith("Usage: ") and "Options:" in english.stdout
     assert "Show this message and exit." in english.stdout
     assert "选项" not in english.stdout and "显示本帮助" not in english.stdout
+
+
+def command_paths(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, command in group.commands.items():
+        found.extend(command_paths(command, (*path, name)) if isinstance(command, click.Group)
+                     else [(*path, name)])
+    return found
+
+
+def test_no_command_s_full_help_leaves_an_english_sentence() -> None:
+    paths = command_paths(main)
+    assert ("setoff", "plan") in paths and ("member", "show") in paths
+    for path in paths:
+        result = run("--lang", "zh", *path, "--help")
+        assert result.exit_code == 0, (path, result.output)
+        body = re.sub(r"`[^`]*`", "", result.stdout.partition("\n")[2])  # code stays code
+        assert ENGLISH_WORDS.findall(body) == [], path
 
 
 def test_a_default_shows_in_chinese() -> None:

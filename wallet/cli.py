@@ -235,15 +235,17 @@ class SpeakingGroup(click.Group, SpeakingCommand):
 
 
 def speak_in_groups(group: click.Group) -> None:
-    """Make every plain click.Group under `group` (the families' groups) a SpeakingGroup
-    and every plain click.Command a SpeakingCommand: the families build theirs with click,
-    and their help is spoken from here."""
+    """Make every group under `group` (the families' groups) a SpeakingGroup and every
+    other command a SpeakingCommand: the families build theirs with click, and their help
+    is spoken from here. A family's own class (membership's MemberGroup) keeps its
+    behaviour, and speaks as well."""
     for command in group.commands.values():
-        if type(command) is click.Command:
-            command.__class__ = SpeakingCommand
+        if not isinstance(command, SpeakingCommand):
+            plain = type(command)
+            speaking = SpeakingGroup if isinstance(command, click.Group) else SpeakingCommand
+            command.__class__ = speaking if plain in (click.Group, click.Command) else \
+                type(plain.__name__, (plain, speaking), {"__doc__": plain.__doc__})
         if isinstance(command, click.Group):
-            if type(command) is click.Group:
-                command.__class__ = SpeakingGroup
             speak_in_groups(command)
 
 
