@@ -1699,7 +1699,7 @@ DOCS_ZH: dict[str, str] = {
     "Keep the old key store: documents sealed to you before the rotation open with it.":
         "请保留旧密钥文件：更换前封存给您的文件仍须用它打开。",
     "The lost key signs nothing after.":
-        "此后遗失的密钥不再能签署任何交易。",
+        "遗失的密钥此后不能再签署任何内容。",
     "Documents are sealed to you, the transferee, the agency and the regulators.":
         "文件封存给您、受让人、登记机构和监管成员。",
     "The reserved voucher is proven first against a header your light client verified "
@@ -1735,7 +1735,7 @@ DOCS_ZH: dict[str, str] = {
     "Revoking it later stops nodes serving the grantee: what it read is not taken back.":
         "日后撤销授权，节点即停止向被授权方提供该文件；其已读取的内容无法收回。",
     "What it read already, it keeps; a grant it passed on stands.":
-        "已读取的内容仍归其所有；其已转授的授权继续有效。",
+        "已读取的内容仍由其保留；其已转授的授权继续有效。",
     "Nodes whose release lacks it warn at once and stop before that height.":
         "发行版不支持该版本的节点会立即告警，并在该高度之前停止。",
     "A release runs one protocol version: this wallet's must be VERSION (refused otherwise), and "

@@ -5,7 +5,10 @@ The catalogue is a Python dict (wallet/catalogue_zh.py), not gettext .po/.mo fil
 it ships with the package as a module (no package-data, no compile step in CI or at
 install), and its keys are the English text itself, as gettext's msgids are, so a
 string with no entry is shown in English. Placeholders are `str.format` names, the
-same in both languages (tests/test_wallet_i18n.py checks it).
+same in both languages (tests/test_wallet_i18n.py checks it). A command's --help reads
+three more dicts the same way: HELP_ZH (its help's first sentence, as the lists show it),
+DOCS_ZH (the rest of its help) and OPTIONS_ZH (its options' help); wallet/cli.py's
+SpeakingCommand lays them out.
 
 The choice lives in a ContextVar rather than being passed down: the text is made deep
 inside the review screen and the tables, and a command sets it once (`use`) and puts it
