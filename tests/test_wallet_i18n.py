@@ -24,10 +24,10 @@ from contracts.errors import LedgerError, Rejected
 from tests.standins import NodeRoutes
 from tests.test_wallet_review import SAMPLES, World, sample_tx
 from wallet import session
-from wallet.catalogue_zh import ERRORS_ZH, HELP_ZH, TEXT_ZH
-from wallet.cli import fit, main
+from wallet.catalogue_zh import DOCS_ZH, ERRORS_ZH, HELP_ZH, OPTIONS_ZH, TEXT_ZH
+from wallet.cli import fit, main, wrap_columns
 from wallet.exits import EXIT_ERROR
-from wallet.i18n import Speech, current, first_sentence, language_from_env, use
+from wallet.i18n import Speech, current, first_sentence, help_pieces, language_from_env, use
 from wallet.sentences import show_tx
 from wallet.tables import standing
 from wallet.units import parse_wan, plain_yuan, wan, yuan
@@ -492,7 +492,8 @@ def command_helps(group: click.Group, path: str = "") -> dict[str, str]:
 
 
 def test_every_command_has_its_one_line_help_in_chinese() -> None:
-    sentences = {path: first_sentence(text) for path, text in command_helps(main).items()}
+    helps = {"": main.help or "", **command_helps(main)}  # the wallet's own, in its --help
+    sentences = {path: first_sentence(text) for path, text in helps.items()}
     assert {path for path, s in sentences.items() if s not in HELP_ZH} == set()
     assert sorted(set(HELP_ZH) - set(sentences.values())) == []  # none left behind
 
@@ -511,3 +512,106 @@ def test_the_commands_are_listed_in_chinese() -> None:
 def test_a_long_chinese_line_is_cut_to_the_columns_it_has() -> None:
     assert fit("当前债务的最优抵销方案", 10) == "当前债务…"  # 8 columns and the mark
     assert fit("plan", 10) == "plan"
+
+
+# ------------------------------------------------------------------ a command's full help
+
+
+def every_command(group: click.Group) -> list[click.Command]:
+    """`group` and every command under it."""
+    found: list[click.Command] = [group]
+    for command in group.commands.values():
+        found.extend(every_command(command) if isinstance(command, click.Group) else [command])
+    return found
+
+
+def docstring_rests() -> set[str]:
+    """What a command's full help says after its first sentence, as DOCS_ZH keys it."""
+    return {piece for command in every_command(main)
+            for number, pieces in enumerate(help_pieces(command.help or ""))
+            for index, piece in enumerate(pieces) if (number, index) != (0, 0)}
+
+
+def option_helps() -> set[str]:
+    return {param.help for command in every_command(main) for param in command.params
+            if isinstance(param, click.Option) and param.help}
+
+
+def test_every_paragraph_of_a_command_s_help_has_its_chinese() -> None:
+    rests = docstring_rests()
+    assert rests, "every command's help is one sentence: the check checks nothing"
+    assert sorted(rests - set(DOCS_ZH)) == []
+    assert sorted(set(DOCS_ZH) - rests) == []  # none left behind
+
+
+def test_every_option_s_help_has_its_chinese() -> None:
+    helps = option_helps()
+    assert "write an unsigned draft to FILE instead of submitting" in helps
+    assert sorted(helps - set(OPTIONS_ZH)) == []
+    assert sorted(set(OPTIONS_ZH) - helps) == []  # none left behind
+
+
+# What a Chinese help keeps as the English writes it: option names, metavars and
+# environment variables (FILE, VOUCHER, $CLAIMLEDGER_KEY) and placeholders.
+KEPT = re.compile(r"--[a-z][a-z0-9-]*|\$?\b[A-Z][A-Z0-9_]{2,}\b|\{[a-z_]*\}")
+
+
+@pytest.mark.parametrize("catalogue", [DOCS_ZH, OPTIONS_ZH, HELP_ZH],
+                         ids=["docs", "options", "first sentences"])
+def test_a_chinese_help_keeps_the_names_the_english_gives(catalogue: dict[str, str]) -> None:
+    for english, chinese in catalogue.items():
+        assert set(KEPT.findall(english)) <= set(KEPT.findall(chinese)), english
+
+
+# Three or more English words in a row (a metavar, INTEGER RANGE, is no word): a sentence
+# the help left in English.
+WORD = r"[A-Za-z]*[a-z][A-Za-z]*"
+ENGLISH_WORDS = re.compile(rf"\b{WORD}(?: {WORD}){{2,}}\b")
+
+
+@pytest.mark.parametrize("args", [("--help",), ("setoff", "--help"),
+                                  ("setoff", "mandate", "--help"),
+                                  ("transfer", "--help"), ("member", "--help")])
+def test_a_command_s_full_help_in_chinese(args: tuple[str, ...]) -> None:
+    result = run(*args, lang="zh_CN.UTF-8")
+    assert result.exit_code == 0, result.output
+    usage, _blank, rest = result.stdout.partition("\n")
+    assert usage.startswith("用法: ")
+    assert "选项:" in rest and "显示本帮助并退出。" in rest
+    assert ENGLISH_WORDS.findall(rest) == []
+    english = run(*args)
+    assert english.stdout.startswith("Usage: ") and "Options:" in english.stdout
+    assert "Show this message and exit." in english.stdout
+    assert "选项" not in english.stdout and "显示本帮助" not in english.stdout
+
+
+def command_paths(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, command in group.commands.items():
+        found.extend(command_paths(command, (*path, name)) if isinstance(command, click.Group)
+                     else [(*path, name)])
+    return found
+
+
+def test_no_command_s_full_help_leaves_an_english_sentence() -> None:
+    paths = command_paths(main)
+    assert ("setoff", "plan") in paths and ("member", "show") in paths
+    for path in paths:
+        result = run("--lang", "zh", *path, "--help")
+        assert result.exit_code == 0, (path, result.output)
+        body = re.sub(r"`[^`]*`", "", result.stdout.partition("\n")[2])  # code stays code
+        assert ENGLISH_WORDS.findall(body) == [], path
+
+
+def test_a_default_shows_in_chinese() -> None:
+    chinese = run("--lang", "zh", "--help").stdout
+    assert "[默认：http://127.0.0.1:8701]" in chinese
+    assert "[default: http://127.0.0.1:8701]" in run("--help").stdout
+
+
+def test_a_chinese_help_is_wrapped_to_the_columns_it_has() -> None:
+    lines = wrap_columns("以口令打开 --key，启动在内存中持有密钥的签名代理；输出导出 "
+                         "CLAIMLEDGER_AGENT 的 shell 命令（供 `eval`）。", 24)
+    assert all(fit(line, 24) == line for line in lines)
+    assert "--key，" in "".join(lines) and any("CLAIMLEDGER_AGENT" in line for line in lines)
+    assert not any(line.startswith(("，", "。", "）")) for line in lines)

@@ -1198,6 +1198,13 @@ Exit status:
         "ACT/360，贴现息按分向下取整）；账本在 {until} 之前的区块中按此价格受理，届时距到期日少一"
         "天：请在此之前签署并提交，否则须重新起草",
     "Commands": "命令",
+    "Options": "选项",
+    "Usage: ": "用法: ",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "env var: {var}": "环境变量：{var}",
+    "default: {default}": "默认：{default}",
+    "required": "必填",
+    "; ": "；",
     "Passphrase": "口令",
     "report|month": "月度",
     "report|quarter": "季度",
@@ -1289,6 +1296,8 @@ Exit status:
 # --help` and `GROUP --help` list it) in Chinese; a sentence with no entry is listed in
 # English (wallet/i18n.py: short_help).
 HELP_ZH: dict[str, str] = {
+    "Sign and submit Claimledger transactions; query vouchers.":
+        "签署并提交 Claimledger 交易；查询凭证。",
     "The merchant accepts the payment draft FILE: proves the voucher paid with (live, held by the "
     "payer, covering the amount; unless --no-verify), shows the payment, signs it and submits it.":
         "商户接受付款草稿 FILE：验证所付凭证（有效、由付款人持有、金额足够；--no-verify 时不验证）"
@@ -1459,8 +1468,9 @@ HELP_ZH: dict[str, str] = {
     "Replace your signing key: after the review screen asks `Sign this?` (--yes: without asking), "
     "a new key store is written at --new-key-out for your same address, both keys sign, and once "
     "committed only the new key signs for you (use --key NEW_KEY_OUT from then on).":
-        "更换您的签名密钥：核对界面确认后，在 --new-key-out 写入同一地址的新密钥文件，新旧密钥共同"
-        "签署；入账后只有新密钥能代表您签署。",
+        "更换您的签名密钥：核对页询问“确认签署？”后（--yes：不再询问），在 --new-key-out 写入同一地"
+        "址的新密钥文件，新旧密钥共同签署；入账后只有新密钥代您签署（此后请用 --key "
+        "NEW_KEY_OUT）。",
     "A member's name, roles, status, key and legal identity (contacts, legal representative and "
     "review documents only for itself, the agency and regulators).":
         "成员的名称、角色、状态、密钥和法定身份（联系方式、法定代表人和审核文件仅本人、登记机构和"
@@ -1599,7 +1609,8 @@ HELP_ZH: dict[str, str] = {
         "，各相关成员同意，最后一项同意即执行本轮。",
     "Consent to ROUND, after the review screen (what it clears of yours) asks `Sign this?` "
     "(--yes: without asking); the last member's consent executes it.":
-        "同意轮次 ROUND（先显示核对界面，列明本轮抵销您的哪些债务）；最后一名成员同意即执行。",
+        "同意轮次 ROUND：核对页列明本轮抵销您的哪些债务，并询问“确认签署？”（--yes：不再询问）；"
+        "最后一名成员同意即执行本轮。",
     "Your standing set-off limit: set it with one option, or show it with none.":
         "您的长期抵销限额：用一个选项设定，不加选项则显示。",
     "Your standing set-off mandate (抵销授权): the agency's runs may clear your debts against "
@@ -1666,4 +1677,568 @@ HELP_ZH: dict[str, str] = {
         "登记机构作废已签发凭证 VOUCHER（其原始编号）：所有现存部分退出流通，并通知各持有人。",
     "Voucher states by holder or by debtor.": "按持有人或债务人列出凭证状态。",
     "The creditor withdraws its application.": "债权人撤回其申请。",
+}
+
+
+# A command's full --help in Chinese (wallet/cli.py: SpeakingCommand). DOCS_ZH: the rest of
+# a docstring after its first sentence (HELP_ZH), as wallet/i18n.py's help_pieces cuts it:
+# the rest of the first paragraph, then each later paragraph whole, words joined by single
+# spaces. OPTIONS_ZH: each option's help as click holds it (f-strings already filled in).
+# Option names, metavars and placeholders stay as they are.
+DOCS_ZH: dict[str, str] = {
+    "Ids: wherever a command takes an id, its first 8 or more hex digits do (or the `1a2b3c4d…9f0"
+    "e` the tables print), if they name one record you may read; a member is also named by its ad"
+    "dress's first digits or by its name.":
+        "编号：凡命令需要编号之处，均可只写其前 8 位或更多十六进制数字（或表格所列的 `1a2b3c4d…9f"
+        "0e` 形式），只要它只指向一条您可读取的记录；成员也可用其地址的前几位或其名称指明。",
+    "The link holds a token good for one use within a minute, bound to --key's member; opening "
+    "it starts a browser session (ended by the page's sign-out, by 30 minutes without a request, "
+    "or after 8 hours).":
+        "链接含一个一分钟内有效、仅能使用一次的令牌，绑定 --key 的成员；打开链接即开始浏览器会话"
+        "（页面上登出、30 分钟无请求或满 8 小时即结束）。",
+    "Keep the old key store: documents sealed to you before the rotation open with it.":
+        "请保留旧密钥文件：更换前封存给您的文件仍须用它打开。",
+    "The lost key signs nothing after.":
+        "遗失的密钥此后不能再签署任何内容。",
+    "Documents are sealed to you, the transferee, the agency and the regulators.":
+        "文件封存给您、受让人、登记机构和监管成员。",
+    "The reserved voucher is proven first against a header your light client verified "
+    "(--no-verify skips it), then the review screen asks `Sign this?` (--yes: without asking).":
+        "先以您的轻客户端验证过的区块头证明所预留的凭证（--no-verify 跳过此步），再由核对页询问“"
+        "确认签署？”（--yes：不再询问）。",
+    "Pledgor and bank sign, so draft it with --out.":
+        "须由出质人与银行共同签署，请用 --out 生成草稿。",
+    "Exit status 3 if it does not hold.":
+        "不成立时退出状态为 3。",
+    "One asset is offered once (its title number in no other offer); a consumption offer with a "
+    "cap is used up by the redemptions it settles.":
+        "同一资产只能报价一次（其权属证书编号不得出现在其他报价中）；设有总额上限的消费抵付报价，"
+        "随其抵付的兑付逐步用完。",
+    "Documents are sealed to you, the debtor, the agency and the regulators.":
+        "文件封存给您、债务人、登记机构和监管成员。",
+    "Documents are sealed to both parties, the agency and the regulators.":
+        "文件封存给双方、登记机构和监管成员。",
+    "With --revoke, take it back; with no option, show your mandates.":
+        "加 --revoke 则撤销授权；不加选项则显示您的授权。",
+    "A draft on a voucher that another member drafted (a pledge to your bank, a commitment you "
+    "make as acquirer) is signed only once the voucher is proven live, held by that member and "
+    "covering the draft's amount (wallet/checks.py), unless --no-verify.":
+        "对另一成员起草的凭证草稿（向您的银行质押、您作为收购方作出的承诺），须先证明该凭证有效、"
+        "由该成员持有且足以覆盖草稿金额（wallet/checks.py）才会签署，--no-verify 时除外。",
+    "TX_ID: its whole id, or its first 8 or more hex digits (of a transaction you may read).":
+        "TX_ID：交易的完整编号，或其前 8 位及以上十六进制数字（须为您可读取的交易）。",
+    "The ledger keeps the padded ciphertext and a salted commitment, and names a document by an "
+    "id derived from its owner and that commitment; its label, size and hash are seen only by "
+    "its readers.":
+        "账本只保存补齐长度后的密文和加盐承诺，并以由所有者和该承诺推导出的编号指称文件；文件的标"
+        "签、大小和哈希只有其读者可见。",
+    "Revoking it later stops nodes serving the grantee: what it read is not taken back.":
+        "日后撤销授权，节点即停止向被授权方提供该文件；其已读取的内容无法收回。",
+    "What it read already, it keeps; a grant it passed on stands.":
+        "已读取的内容仍由其保留；其已转授的授权继续有效。",
+    "Nodes whose release lacks it warn at once and stop before that height.":
+        "发行版不支持该版本的节点会立即告警，并在该高度之前停止。",
+    "A release runs one protocol version: this wallet's must be VERSION (refused otherwise), and "
+    "every node stops before that height until its operator installs a release that runs it.":
+        "一个发行版只运行一个协议版本：本钱包的版本须为 VERSION（否则拒绝），且在节点运营方安装运"
+        "行该版本的发行版之前，各节点会在该高度之前停止。",
+    "Exit 0 when every proof holds (a voucher absent, consumed or cancelled is reported so, "
+    "proven); 3 with the proof.* code when one does not.":
+        "所有证明均成立时退出状态为 0（凭证不存在、已消灭或已注销的，如实报告并附证明）；有证明不"
+        "成立时退出状态为 3，并给出 proof.* 错误码。",
+    "The --filing-* options give the pledge's 中登网 registration, or for a sale the transfer's ("
+    "转让登记).":
+        "--filing-* 选项填写质押在中登网的登记，出售时则填写转让登记。",
+    "Documents (the factoring contract) are sealed to you and the buyer.":
+        "文件（保理合同）封存给您和买方。",
+    "Its holder, debtor and bank are told.":
+        "其持有人、债务人和银行均会收到通知。",
+    "--agreed: with its creditor and debtor co-signing, while every part is still the "
+    "creditor's; otherwise by your recorded decision.":
+        "--agreed：在各部分仍由债权人持有时，由债权人和债务人共同签署；否则依据您记录在案的决定。",
+    "It holds the thing until the agency resolves it.":
+        "争议期间该对象暂停办理，直至登记机构作出处理。",
+    "`eval \"$(claimledger-wallet --key ME.json agent start --for 1h)\"` asks the passphrase "
+    "once; later commands with the same --key sign through the agent, asking nothing.":
+        "`eval \"$(claimledger-wallet --key ME.json agent start --for 1h)\"` 只询问一次口令；此后"
+        "使用同一 --key 的命令都经签名代理签署，不再询问。",
+}
+
+OPTIONS_ZH: dict[str, str] = {
+    "the node's name in network.toml or its API's URL (or $CLAIMLEDGER_NODE); plain http to a "
+    "loopback address only":
+        "节点在 network.toml 中的名称或其 API 的 URL（或 $CLAIMLEDGER_NODE）；明文 http 只能连接"
+        "本机回环地址",
+    "the network's genesis.json (or its network.toml): the wallet pins the node's TLS "
+    "certificate to the node key it lists (or $CLAIMLEDGER_NETWORK)":
+        "网络的 genesis.json（或其 network.toml）：钱包将节点的 TLS 证书固定为其中所列的节点密钥"
+        "（或 $CLAIMLEDGER_NETWORK）",
+    "CA certificates (PEM) for a node whose api_tls is \"ca\" (default: the system's; or "
+    "$CLAIMLEDGER_CA_FILE)":
+        "api_tls 为 \"ca\" 的节点所用的 CA 证书（PEM）（默认：系统自带；或 $CLAIMLEDGER_CA_FILE）",
+    "your key store (or $CLAIMLEDGER_KEY)":
+        "您的密钥文件（或 $CLAIMLEDGER_KEY）",
+    "JSON output for scripts (keys and messages in English whatever --lang)":
+        "供脚本使用的 JSON 输出（无论 --lang 如何，键和消息均为英文）",
+    "the language of the output: zh (中文) or en (default: from LANGUAGE, LC_ALL or LANG, e.g. zh"
+    "_CN.UTF-8; else en)":
+        "输出语言：zh（中文）或 en（默认：取自 LANGUAGE、LC_ALL 或 LANG，如 zh_CN.UTF-8；否则为 e"
+        "n）",
+    "amounts in yuan (¥1,250,000.00) or in 万元 (¥125.00万)":
+        "金额以元（¥1,250,000.00）或万元（¥125.00万）显示",
+    "how long a submission waits for its commit before exiting 4 (pending; or $CLAIMLEDGER_WAIT)":
+        "提交后等待入账的时长，超时以状态 4 退出（待入账；或 $CLAIMLEDGER_WAIT）",
+    "a label kept in the file":
+        "保存在文件中的标签",
+    "the member address the new key is to sign for (a key the agency recovers for it: `member "
+    "recover-key`); default: the key's own":
+        "新密钥将代其签署的成员地址（登记机构为其恢复的密钥：`member recover-key`）；默认：密钥本"
+        "身的地址",
+    "legal_person (企事业法人), other_organisation (其他经济组织) or natural_person (自然人)":
+        "legal_person（企事业法人）、other_organisation（其他经济组织）或 natural_person（自然人"
+        "）",
+    "an organisation's unified social credit code (统一社会信用代码, 18 characters)":
+        "机构的统一社会信用代码（18 位）",
+    "a natural person's resident identity number: checked here, recorded only as a salted hash":
+        "自然人的居民身份证号码：在此校验，仅以加盐哈希记录",
+    "a natural person's identity reference made before (64 hex digits), instead of --id-number":
+        "事先生成的自然人身份引用（64 位十六进制数字），代替 --id-number",
+    "an organisation's legal representative (法定代表人/负责人)":
+        "机构的法定代表人（负责人）",
+    "how the agency reaches the member (one line)":
+        "登记机构联系该成员的方式（一行）",
+    "GB/T 4754-2017 section letter, A to T":
+        "GB/T 4754-2017 门类字母，A 至 T",
+    "GB/T 2260 administrative division code, 6 digits":
+        "GB/T 2260 行政区划代码，6 位数字",
+    "a sealed document already on the ledger the review rests on (its id); repeatable":
+        "审核所依据、已在账本上的封存文件（其编号）；可重复",
+    "a file the review rests on (the application form, the business licence, the member's "
+    "request), attached first, sealed to the agency and the regulators; repeatable":
+        "审核所依据的文件（申请表、营业执照、成员的申请书），先行附上，封存给登记机构和监管成员；"
+        "可重复",
+    "blocks until the transaction expires (default 1,000; 50,000 for a draft with --out; at most "
+    "200,000)":
+        "交易失效前的区块数（默认 1,000；以 --out 生成草稿时为 50,000；最多 200,000）",
+    "write an unsigned draft to FILE instead of submitting":
+        "将未签名草稿写入 FILE，而不提交",
+    "the new name (default: unchanged)":
+        "新名称（默认：不变）",
+    "the roles it holds from now on (default: unchanged); repeatable":
+        "此后所具有的角色（默认：不变）；可重复",
+    "the new key store to write (protected by a passphrase)":
+        "要写入的新密钥文件（以口令保护）",
+    "rotate without asking (after the review screen)":
+        "不再询问即更换（在核对页之后）",
+    "the member's new key (its `keygen --member` printed it): it co-signs this draft":
+        "成员的新密钥（由 `keygen --member` 输出）：由它会签本草稿",
+    "the debtor's address":
+        "债务人地址",
+    "in yuan, e.g. 1250000.00":
+        "单位为元，如 1250000.00",
+    "due date: YYYY-MM-DD (24:00 China time) or a date-time with offset, e.g. "
+    "2026-11-24T20:00:05+08:00":
+        "到期日：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:00:05+08:00",
+    "settled by the debtor's assets (资产抵付)":
+        "以债务人的资产抵付（资产抵付）",
+    "settled by consumption (消费抵付)":
+        "以消费抵付（消费抵付）",
+    "extension clause (展期): days per extension, 0 for none":
+        "展期条款：每次展期的天数，0 表示不展期",
+    "how many times it may extend (default 1 with a clause)":
+        "可展期的次数（有展期条款时默认 1）",
+    "the basis contract's reference":
+        "基础合同的编号",
+    "the basis document: its digest keyed by you and the debtor is recorded (only the two of you "
+    "can compute it; `basis digest` shows it)":
+        "基础文件：记录以您和债务人的密钥计算的文件摘要（只有你们双方能计算；`basis digest` 可显"
+        "示）",
+    "a basis digest computed before with `basis digest` (hex)":
+        "事先用 `basis digest` 计算的基础文件摘要（十六进制）",
+    "a confidential document (basis contract, invoice, delivery note) padded, encrypted and "
+    "sealed to the parties, the agency and every regulator, and named by its document id; "
+    "repeatable, at most 8, each at most 4 MiB":
+        "机密文件（基础合同、发票、送货单），补齐长度、加密后封存给各方、登记机构和每个监管成员，"
+        "并以其文件编号指称；可重复，最多 8 份，每份不超过 4 MiB",
+    "what a --document is, sealed with it for its readers (one per --document, in order; "
+    "default: the file's name)":
+        "--document 是什么文件，随文件封存给其读者（每个 --document 一个，按顺序；默认：文件名）",
+    "sign without asking, after the review screen (for scripts)":
+        "在核对页之后不再询问即签署（供脚本使用）",
+    "creditor address":
+        "债权人地址",
+    "debtor address":
+        "债务人地址",
+    "the parts in yuan, comma separated (no thousands separators); they add up to the voucher":
+        "各部分金额（元），以逗号分隔（不用千位分隔符）；合计须等于凭证金额",
+    "the bank the voucher is pledged to: it co-signs, the pledge ends":
+        "凭证所质押的银行：由其会签，质押随之终止",
+    "the pledgee bank's address":
+        "质权银行的地址",
+    "the claim the pledge secures, in yuan":
+        "质押所担保的债权金额（元）",
+    "the loan's principal, in yuan":
+        "贷款本金（元）",
+    "the loan's annual rate in percent, e.g. 4.35":
+        "贷款年利率（百分比），如 4.35",
+    "the loan's due date: YYYY-MM-DD (24:00 China time) or a date-time with offset, e.g. "
+    "2026-11-24T20:00:05+08:00":
+        "贷款到期日：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:00:05+0"
+        "8:00",
+    "the loan contract's reference":
+        "贷款合同的编号",
+    "the 中登网 registration number (登记编号) of the pledge or the sale, once the bank or the bu"
+    "yer filed it":
+        "质押或出售在中登网的登记编号，由银行或买方办理登记之后填写",
+    "the start of its registration period: YYYY-MM-DD (24:00 China time) or a date-time with "
+    "offset, e.g. 2026-11-24T20:00:05+08:00":
+        "登记期限的起始日：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:0"
+        "0:05+08:00",
+    "the end of its registration period: YYYY-MM-DD (24:00 China time) or a date-time with "
+    "offset, e.g. 2026-11-24T20:00:05+08:00":
+        "登记期限的届满日：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:0"
+        "0:05+08:00",
+    "the voucher's holder, who co-signs":
+        "凭证的持有人，由其会签",
+    "yuan paid per ¥10,000 of claim (9600 is 96% of face)":
+        "每 ¥10,000 债权支付的元数（9600 即面值的 96%）",
+    "no sale before: YYYY-MM-DD (24:00 China time) or a date-time with offset, e.g. "
+    "2026-11-24T20:00:05+08:00":
+        "不早于：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:00:05+08:00",
+    "no sale after: YYYY-MM-DD (24:00 China time) or a date-time with offset, e.g. "
+    "2026-11-24T20:00:05+08:00":
+        "不晚于：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:00:05+08:00",
+    "the acquisition agreement's reference":
+        "收购协议的编号",
+    "the commitment the voucher carries":
+        "凭证所附的收购承诺",
+    "claim to sell, in yuan (default: all of the voucher)":
+        "出售的债权金额（元）（默认：凭证全部金额）",
+    "reference of the acquirer's payment":
+        "收购方付款的编号",
+    "the transferee's address":
+        "受让人的地址",
+    "in yuan; the rest stays with you as a new part":
+        "单位为元；其余部分作为新的部分仍归您持有",
+    "the transfer contract's reference (转让合同), recorded with the transfer":
+        "转让合同的编号，与转让一并记录",
+    "the transferee signs within this many days, or the offer lapses and the part is yours to "
+    "use again":
+        "受让人须在此天数内签收，否则转让失效，该部分恢复可用",
+    "a transfer you and the transferee sign at once: draft it with --out, the transferee runs "
+    "`sign FILE`, then `submit FILE`":
+        "由您和受让人同时签署的转让：以 --out 生成草稿，受让人执行 `sign FILE`，再执行 `submit FI"
+        "LE`",
+    "whatever their status":
+        "不论其状态",
+    "the light client state: the trusted genesis block id and the last verified header (default: "
+    "beside the key store, KEY.light.json; or $CLAIMLEDGER_TRUST_FILE)":
+        "轻客户端状态：受信任的创世区块编号和最近一次验证的区块头（默认：与密钥文件同目录的 KEY.l"
+        "ight.json；或 $CLAIMLEDGER_TRUST_FILE）",
+    "sign without proving the voucher first (a warning says so)":
+        "不先证明凭证即签署（会给出警告）",
+    "why you do not take it, kept in the record":
+        "不接受的理由，记入记录",
+    "the claim it secures, in yuan (within the pledged state)":
+        "其担保的债权金额（元）（不超过已质押的状态）",
+    "the pledge has no 中登网 filing any more":
+        "该质押不再有中登网登记",
+    "the new loan's due date: YYYY-MM-DD (24:00 China time) or a date-time with offset, e.g. "
+    "2026-11-24T20:00:05+08:00":
+        "新贷款的到期日：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:00:"
+        "05+08:00",
+    "the new loan contract's reference":
+        "新贷款合同的编号",
+    "in yuan, less than the claim secured":
+        "单位为元，须小于所担保的债权金额",
+    "a pledgor's address":
+        "出质人的地址",
+    "a debtor's address: pledges of claims on it":
+        "债务人的地址：以其为债务人的债权质押",
+    "a voucher state's id":
+        "凭证状态的编号",
+    "an issued voucher's id: pledges on any of its parts":
+        "已开具凭证的编号：其任一部分上的质押",
+    "the page after this pledge id":
+        "从该质押编号之后的一页开始",
+    "a node key you trust to answer (repeatable; default: the node's own)":
+        "您信任其应答的节点密钥（可重复；默认：该节点自己的）",
+    "keep the certificate's bytes in FILE (check it later with --check)":
+        "将证书字节保存到 FILE（日后可用 --check 核验）",
+    "verify the certificate saved in FILE instead of asking the node":
+        "核验保存在 FILE 中的证书，而不向节点询问",
+    "with --check: the chain it must be of (default: the node's)":
+        "与 --check 同用：证书须属于的链（默认：该节点的）",
+    "in yuan":
+        "单位为元",
+    "an asset's title certificate number (产权证号); required for an asset":
+        "资产的产权证号；资产报价必填",
+    "in yuan: the most a consumption offer settles":
+        "单位为元：消费抵付报价最多抵付的金额",
+    "(default: unchanged)":
+        "（默认：不变）",
+    "in yuan (default: unchanged)":
+        "单位为元（默认：不变）",
+    "the debtor's offer":
+        "债务人的报价",
+    "the agreed price in yuan (default: the offer's price)":
+        "商定价格（元）（默认：报价中的价格）",
+    "title transfer registration (asset offers)":
+        "权属转移登记（资产报价）",
+    "the holder's money payment, when the price exceeds the claim":
+        "价格超出债权金额时，持有人以现金支付的款项",
+    "the merchant's address":
+        "商户的地址",
+    "in yuan; the rest stays with you":
+        "单位为元；其余部分仍归您持有",
+    "the order or invoice reference":
+        "订单或发票的编号",
+    "factoring: with recourse to the seller (有追索权) or without (无追索权)":
+        "保理：对卖方有追索权或无追索权",
+    "term range in days, LOW-HIGH (e.g. 30-180)":
+        "期限范围（天），LOW-HIGH（如 30-180）",
+    "in percent, LOW-HIGH: a loan's annual interest rate, a factoring's discount off the claim's "
+    "face amount (e.g. 3.5-6)":
+        "百分比，LOW-HIGH：贷款的年利率，或保理对债权面值的折扣率（如 3.5-6）",
+    "amount range in yuan, LOW-HIGH (e.g. 1000-500000)":
+        "金额范围（元），LOW-HIGH（如 1000-500000）",
+    "where the full terms are published (a URL, a number)":
+        "完整条款的公布之处（URL 或文号）",
+    "factoring only":
+        "仅限保理",
+    "one funder's address (default: every funder)":
+        "某一资金方的地址（默认：所有资金方）",
+    "withdrawn products too":
+        "包括已撤回的产品",
+    "basis points of each amount changing holder":
+        "对每笔变更持有人的金额收取的基点数",
+    "basis points of each claim pledged":
+        "对每笔质押的债权收取的基点数",
+    "the payment's reference":
+        "付款的编号",
+    "who owes you":
+        "欠您款项的一方",
+    "in yuan, e.g. 120000.00":
+        "单位为元，如 120000.00",
+    "the basis contract's or invoice's reference":
+        "基础合同或发票的编号",
+    "in yuan; something must stay owed":
+        "单位为元；须仍有欠款余额",
+    "a creditor's address":
+        "债权人的地址",
+    "a debtor's address":
+        "债务人的地址",
+    "only obligations in this status":
+        "只列出处于此状态的债务",
+    "clear at most this much of your debts per round, in yuan":
+        "每轮最多抵销您的债务金额（元）",
+    "no round may clear your debts":
+        "任何轮次都不得抵销您的债务",
+    "remove your limit":
+        "取消您的限额",
+    "leave a member out (repeat it, or separate addresses by commas)":
+        "排除某个成员（可重复，或以逗号分隔多个地址）",
+    "consent deadline: this long after the ledger's latest block time":
+        "同意期限：账本最新区块时间之后的这段时长",
+    "blocks until each transaction expires (default 1,000)":
+        "每笔交易失效前的区块数（默认 1,000）",
+    "the most one run may clear of your debts, in yuan":
+        "每次运行最多抵销您的债务金额（元）",
+    "the mandate expires then: YYYY-MM-DD (24:00 China time) or a date-time with offset, e.g. "
+    "2026-11-24T20:00:05+08:00":
+        "授权的到期时间：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，如 2026-11-24T20:00:"
+        "05+08:00",
+    "revoke your standing mandate":
+        "撤销您的长期授权",
+    "the run closes this long after the latest block time":
+        "运行在最新区块时间之后的这段时长结束",
+    "batches submitted before waiting for them to commit":
+        "每次等待入账之前提交的批次数",
+    "whose rounds (default: yours)":
+        "谁的轮次（默认：您的）",
+    "only rounds waiting for consents":
+        "只列出尚待同意的轮次",
+    "show only what the round asks of this member":
+        "只显示本轮对该成员的要求",
+    "sign without asking (after the review screen)":
+        "不再询问即签署（在核对页之后）",
+    "return once the node accepted it":
+        "节点受理后即返回",
+    "accept without asking (after the review screen)":
+        "不再询问即接受（在核对页之后）",
+    "holder address (default: yours)":
+        "持有人地址（默认：您的）",
+    "only states in this status (default: every state, history included)":
+        "只列出处于此状态的凭证状态（默认：所有状态，含历史）",
+    "a holder's address (default: yours)":
+        "持有人的地址（默认：您的）",
+    "a voucher id":
+        "凭证编号",
+    "a bank's address (default: yours)":
+        "银行的地址（默认：您的）",
+    "a voucher id: commitments it carries":
+        "凭证编号：其所附的收购承诺",
+    "an acquirer's address (default: yours)":
+        "收购方的地址（默认：您的）",
+    "a debtor's address (default: yours)":
+        "债务人的地址（默认：您的）",
+    "a debtor's address (default: every debtor)":
+        "债务人的地址（默认：所有债务人）",
+    "whose events (default: yours)":
+        "谁的事件（默认：您的）",
+    "a cursor: only events after it":
+        "游标：只列出其后的事件",
+    "events per page":
+        "每页事件数",
+    "keep printing new events as blocks commit":
+        "随区块入账持续输出新事件",
+    "where to write the document (mode 0600, an existing file's too)":
+        "文件的写入位置（权限 0600，已有文件也改为此权限）",
+    "the grantee's address: a funder asked to lend, the voucher's transferee, an acquirer":
+        "被授权方的地址：受邀放款的资金方、凭证的受让人或收购方",
+    "the live voucher you hold, whose issuance application named DOCUMENT":
+        "您持有的有效凭证，其签发申请列有 DOCUMENT",
+    "the grantee's address":
+        "被授权方的地址",
+    "list this grantee's grants (default: yours, when no DOCUMENT is given)":
+        "列出该被授权方获得的授权（默认：未给出 DOCUMENT 时为您的）",
+    "the creditor's address":
+        "债权人的地址",
+    "the first height the version is in force at (a future one)":
+        "该版本开始生效的首个高度（须为将来的高度）",
+    "the first height the protocol version is in force at (a future one)":
+        "该协议版本开始生效的首个高度（须为将来的高度）",
+    "the new node's key (`claimledger-node init` prints it)":
+        "新节点的密钥（由 `claimledger-node init` 输出）",
+    "HOST:PORT of its TLS peer links":
+        "其 TLS 节点间连接的 HOST:PORT",
+    "the address of the member that runs it":
+        "运行该节点的成员地址",
+    "its name, as its node.toml gives it":
+        "其名称，与其 node.toml 所写一致",
+    "days of ledger time the proposal waits for its approvals":
+        "提案等待批准的天数（按账本时间）",
+    "the validator's node key":
+        "验证节点的节点密钥",
+    "the validator's node key now":
+        "验证节点当前的节点密钥",
+    "its new node key (from a new key store)":
+        "其新的节点密钥（来自新的密钥文件）",
+    "the observer's node key":
+        "观察节点的节点密钥",
+    "the agency or regulator member that runs it (its address)":
+        "运行该节点的登记机构或监管成员（其地址）",
+    "trust this id even though the file trusts another network's":
+        "即使文件信任的是另一网络的编号，也信任此编号",
+    "the part of the claim to finance, in yuan":
+        "拟融资的债权部分金额（元）",
+    "the term you wish, in days":
+        "希望的期限（天）",
+    "a funder to ask (repeatable, at most 16); none: every funder":
+        "询价的资金方（可重复，最多 16 个）；不填：所有资金方",
+    "how long the request stays open (at most 30)":
+        "询价的开放时长（最多 30）",
+    "yuan: a loan's principal, or the face amount of claim a sale buys":
+        "元：贷款本金，或出售所买入债权的面值",
+    "percent a year: a loan's interest rate, or a sale's discount rate":
+        "年百分比：贷款利率，或出售的折扣率",
+    "a loan's term in days":
+        "贷款期限（天）",
+    "a sale: with recourse to the seller (有追索权) or without (无追索权)":
+        "出售：对卖方有追索权或无追索权",
+    "when the quote expires (default: when the request closes): YYYY-MM-DD (24:00 China time) or "
+    "a date-time with offset, e.g. 2026-11-24T20:00:05+08:00":
+        "报价的失效时间（默认：询价结束时）：YYYY-MM-DD（北京时间 24:00）或带时区偏移的日期时间，"
+        "如 2026-11-24T20:00:05+08:00",
+    "the loan contract's reference (a pledge loan) or the sale contract's":
+        "贷款合同（质押贷款）或出售合同的编号",
+    "a sale: an attached document the sale rests on (repeatable)":
+        "出售：出售所依据的已附文件（可重复）",
+    "the funder's address (bank, factor, microlender)":
+        "资金方的地址（银行、保理公司、小贷公司）",
+    "the face amount sold, in yuan":
+        "出售的面值（元）",
+    "the annual discount rate in percent (e.g. 6.5)":
+        "年折扣率（百分比）（如 6.5）",
+    "with recourse to you if the debtor defaults (有追索权), or without (无追索权)":
+        "债务人违约时对您有追索权，或无追索权",
+    "the factoring contract's number (保理合同编号)":
+        "保理合同编号",
+    "whose sales (default: yours; the agency and regulators list anyone's)":
+        "谁的出售（默认：您的；登记机构和监管成员可列出任何成员的）",
+    "only as seller, buyer or debtor":
+        "只列出作为卖方、买方或债务人的",
+    "the limit in yuan (0: no issuance)":
+        "额度（元）（0：不得签发）",
+    "the bank whose credit line the limit follows: it co-signs (draft with --out, then the bank "
+    "runs `sign FILE`)":
+        "额度所依据授信的银行：由其会签（以 --out 生成草稿，再由银行执行 `sign FILE`）",
+    "the credit line's contract number, or the decision's reference":
+        "授信合同编号，或决定的文号",
+    "in yuan: the most you hold on DEBTOR, pledged to you and held by you":
+        "单位为元：您对 DEBTOR 的最大持有额，含质押给您的和您持有的",
+    "overdue vouchers within the period that allow a listing":
+        "期间内可据以列入名单的逾期凭证数",
+    "late confirmations within the period that allow a listing":
+        "期间内可据以列入名单的逾期确权数",
+    "the period, in days back from the listing":
+        "期间：自列入之日向前推算的天数",
+    "why: shown to every member":
+        "理由：所有成员均可见",
+    "why it leaves the list":
+        "移出名单的理由",
+    "the funder (default: you)":
+        "资金方（默认：您）",
+    "delisted debtors too":
+        "包括已移出名单的债务人",
+    "YYYY-MM, YYYY-Qn, YYYY or YYYY-annual (China time, UTC+8)":
+        "YYYY-MM、YYYY-Qn、YYYY 或 YYYY-annual（北京时间，UTC+8）",
+    "how the rows group: debtor, bank, region (the debtor's) or month":
+        "分组方式：debtor（债务人）、bank（银行）、region（债务人所在地区）或 month（月份）",
+    "only this member's business (its address, or `me`); a member that is neither agency nor "
+    "regulator reads only its own":
+        "只统计该成员的业务（其地址，或 `me`）；既非登记机构也非监管成员的成员只能查看自己的",
+    "csv and xlsx need --out":
+        "csv 和 xlsx 须配合 --out",
+    "write the report to this file (csv, xlsx or json)":
+        "将报表写入此文件（csv、xlsx 或 json）",
+    "the part to freeze, in yuan (default: all of the state)":
+        "冻结的部分金额（元）（默认：该状态全部）",
+    "the court order's reference, e.g. (2027)蒙0802执保123号":
+        "法院裁定书的文号，如 (2027)蒙0802执保123号",
+    "the court order document (its SHA-256 is recorded)":
+        "法院裁定书文件（记录其 SHA-256）",
+    "the court order's SHA-256 (hex)":
+        "法院裁定书的 SHA-256（十六进制）",
+    "why the basis fell away":
+        "基础关系消灭的原因",
+    "co-signed by the creditor and the debtor (no part passed on): draft with --out, each signs, "
+    "then submit":
+        "由债权人和债务人共同签署（尚无任何部分转出）：以 --out 生成草稿，双方签署后提交",
+    "the parties' agreement (--agreed) or the agency's decision":
+        "双方的协议（--agreed）或登记机构的决定",
+    "its SHA-256 (hex), instead of the file":
+        "其 SHA-256（十六进制），代替文件",
+    "an open dispute on the voucher this decision upholds":
+        "本决定所维持的、针对该凭证的未决争议",
+    "a holder or debtor (default: you, unless --voucher or --all)":
+        "持有人或债务人（默认：您，除非给出 --voucher 或 --all）",
+    "an issued voucher (origin id)":
+        "已开具的凭证（原始编号）",
+    "every order in force (oversight)":
+        "所有有效的裁定（监督）",
+    "evidence (its SHA-256 is recorded); repeat for more":
+        "证据（记录其 SHA-256）；可重复以添加多份",
+    "evidence's SHA-256 (hex)":
+        "证据的 SHA-256（十六进制）",
+    "whose disputes (default: yours, unless --subject or --all)":
+        "谁的争议（默认：您的，除非给出 --subject 或 --all）",
+    "an application, issued voucher (origin) or obligation id":
+        "申请、已开具凭证（原始编号）或债务的编号",
+    "every open dispute (oversight)":
+        "所有未决争议（监督）",
+    "how long the agent signs (e.g. 90s, 15m, 2h; at most 12h); then it forgets the key and exits":
+        "签名代理代签的时长（如 90s、15m、2h；最多 12h）；到期后清除密钥并退出",
+    "also end after this long without signing anything":
+        "在这段时长内未签署任何内容时也结束",
 }

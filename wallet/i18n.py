@@ -5,7 +5,10 @@ The catalogue is a Python dict (wallet/catalogue_zh.py), not gettext .po/.mo fil
 it ships with the package as a module (no package-data, no compile step in CI or at
 install), and its keys are the English text itself, as gettext's msgids are, so a
 string with no entry is shown in English. Placeholders are `str.format` names, the
-same in both languages (tests/test_wallet_i18n.py checks it).
+same in both languages (tests/test_wallet_i18n.py checks it). A command's --help reads
+three more dicts the same way: HELP_ZH (its help's first sentence, as the lists show it),
+DOCS_ZH (the rest of its help) and OPTIONS_ZH (its options' help); wallet/cli.py's
+SpeakingCommand lays them out.
 
 The choice lives in a ContextVar rather than being passed down: the text is made deep
 inside the review screen and the tables, and a command sets it once (`use`) and puts it
@@ -18,13 +21,14 @@ messages), for scripts."""
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from wallet.catalogue_zh import ERRORS_ZH, HELP_ZH, TEXT_ZH
+from wallet.catalogue_zh import DOCS_ZH, ERRORS_ZH, HELP_ZH, OPTIONS_ZH, TEXT_ZH
 
 LANGUAGES = ("en", "zh")
 UNITS = ("yuan", "wan")
@@ -45,6 +49,8 @@ _current: ContextVar[Speech] = ContextVar("claimledger_wallet_speech",
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": TEXT_ZH}
 ERROR_CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": ERRORS_ZH}
 HELP_CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": HELP_ZH}
+DOCS_CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": DOCS_ZH}
+OPTIONS_CATALOGUES: Mapping[str, Mapping[str, str]] = {"zh": OPTIONS_ZH}
 
 
 def language_from_env(env: Mapping[str, str] | None = None) -> str:
@@ -115,6 +121,49 @@ def short_help(help_text: str | None) -> str | None:
     if catalogue is None or not help_text:
         return None
     return catalogue.get(first_sentence(help_text))
+
+
+def help_pieces(help_text: str) -> list[list[str]]:
+    """A command's help as its full --help shows it (up to a form feed), paragraph by
+    paragraph, each as the catalogue keys its text: the first paragraph's first sentence
+    (HELP_ZH) and the rest of that paragraph (DOCS_ZH, if any), every later paragraph whole
+    (DOCS_ZH); words joined by single spaces, as click rewraps them."""
+    text = inspect.cleandoc(help_text).partition("\f")[0]
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        return []
+    first = first_sentence(text)
+    assert paragraphs[0].startswith(first), (paragraphs[0], first)
+    rest = paragraphs[0][len(first):].strip()
+    return [[first, rest] if rest else [first], *([p] for p in paragraphs[1:])]
+
+
+def spoken_paragraphs(help_text: str | None) -> list[str] | None:
+    """A command's help paragraphs in the current language, None in English (click shows
+    its own): each piece of help_pieces in Chinese, or in English when it has no entry."""
+    first_sentences = HELP_CATALOGUES.get(current().language)
+    rest = DOCS_CATALOGUES.get(current().language)
+    if first_sentences is None or rest is None or not help_text:
+        return None
+    spoken = []
+    for number, pieces in enumerate(help_pieces(help_text)):
+        said = ""
+        for index, piece in enumerate(pieces):
+            catalogue = first_sentences if number == 0 and index == 0 else rest
+            chinese = catalogue.get(piece)
+            if chinese is not None and (not said or not said[-1].isascii()):
+                said += chinese
+            else:  # English beside Chinese, or Chinese after English: a space between
+                said = f"{said} {chinese or piece}".strip()
+        spoken.append(said)
+    return spoken
+
+
+def option_help(help_text: str) -> str:
+    """An option's help text in the current language (OPTIONS_ZH), else as written."""
+    catalogue = OPTIONS_CATALOGUES.get(current().language)
+    return help_text if catalogue is None else catalogue.get(help_text, help_text)
 
 
 def error_line(code: str, message: str) -> str:
