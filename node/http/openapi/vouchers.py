@@ -33,8 +33,7 @@ def voucher_paths() -> dict[str, Any]:
             "Vouchers by holder or by debtor, optionally by status; or live overdue or "
             "extended states (standing), optionally by holder or debtor",
             [query("holder", "holder address"), query("debtor", "debtor address"),
-             query("status", "active, consumed or cancelled",
-                   enum(vouchers.VOUCHER_STATUSES)),
+             query("status", STATUS_FILTER, enum(vouchers.VOUCHER_STATUSES)),
              query("standing", "live states that are overdue or extended",
                    enum(vouchers.VOUCHER_STANDINGS)), *PAGING],
             bare_page("vouchers", "VoucherState", "a page of vouchers"), 400,
