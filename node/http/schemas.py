@@ -1,4 +1,4 @@
-"""The record schemas of the OpenAPI document (node/http/openapi.py), derived from the
+"""The record schemas of the OpenAPI document (node/http/openapi/), derived from the
 annotations the codec reads (contracts/codec.py) wherever an answer is a ledger record,
 with what a view adds beside it; the rest (status, transactions, blocks, plans, the
 explorer's overview) are views of the node's own and typed here."""

@@ -55,7 +55,7 @@ from node.service import wall_ms
 from node.store import StoreFault
 
 # POST /v1/txs/batch: transactions and body bytes (ordinary transactions, 64 KiB at
-# most each); the OpenAPI document (node/http/openapi.py) states these.
+# most each); the OpenAPI document (node/http/openapi/submit.py) states these.
 MAX_BATCH_TXS = 1_000
 MAX_BATCH_BODY_BYTES = 4 << 20
 
