@@ -484,6 +484,7 @@ Exit status:
     ", you)": "，您)",
     "nobody": "无",
     "none": "无",
+    "(none)": "（无）",
     "yes": "是",
     "no": "否",
     "signed": "已签",
