@@ -402,3 +402,44 @@ def session_with(node: Node) -> Any:
     class Held:
         client = ledger = node
     return Held()
+
+
+# ------------------------------------------------------------------ listings by member
+
+
+class Lists(Node):
+    def vouchers(self, holder: str | None = None, debtor: str | None = None,
+                 status: str | None = None) -> dict:
+        self.asked.append(("vouchers", (holder, debtor, status)))
+        return {"vouchers": [], "next": None}
+
+    def applications(self, creditor: str | None = None, debtor: str | None = None) -> dict:
+        self.asked.append(("applications", (creditor, debtor)))
+        return {"applications": []}
+
+
+@pytest.fixture
+def lists(monkeypatch: pytest.MonkeyPatch) -> Lists:
+    stand_in = Lists()
+    monkeypatch.setattr(session, "Client", lambda **_: stand_in)
+    return stand_in
+
+
+def test_vouchers_and_applications_take_a_member_by_name_or_prefix(lists: Lists) -> None:
+    for args, asked in [(("vouchers", "--debtor", CORE[:8]), ("vouchers", (None, CORE, None))),
+                        (("vouchers", "--holder", "core enterprise", "--status", "active"),
+                         ("vouchers", (CORE, None, "active"))),
+                        (("applications", "--debtor", "Core Enterprise"),
+                         ("applications", (None, CORE)))]:
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert lists.asked[-1] == asked
+
+
+def test_a_name_that_is_part_of_members_names_lists_them(node: Node) -> None:
+    result = run("record", "core")
+    assert result.exit_code == EXIT_ERROR
+    error = error_of(result)
+    assert error["code"] == "wallet.unknown_member"
+    assert CORE in error["message"] and "Core Enterprise" in error["message"]
+    assert BANK_A not in error["message"]

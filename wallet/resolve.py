@@ -225,7 +225,19 @@ def resolve_member(client: IdClient, text: str) -> bytes:
     raise LedgerError("wallet.unknown_member",
                       f"{text[:80]!r} is neither a member's name or credit code nor the "
                       f"address (or its first {MIN_DIGITS}+ hex digits) of a member you "
-                      "may read")
+                      "may read" + near_names(members, wanted))
+
+
+def near_names(members: list[dict], wanted: str) -> str:
+    """The members whose name holds `wanted` (a name is matched whole, so 'Mingda' names
+    no 'Mingda Steel Co.'), as the error's next step: up to 10, each with its address."""
+    near = [m for m in members if wanted and wanted in str(m.get("name", "")).casefold()]
+    if not near:
+        return ""
+    listed = [f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip()
+              for m in near[:10]]
+    return ("; give the whole name or the address of the one you mean:\n  "
+            + "\n  ".join(listed))
 
 
 def record_id(w: HasClient, kind: str, text: str) -> bytes:
