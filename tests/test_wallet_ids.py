@@ -443,3 +443,21 @@ def test_a_name_that_is_part_of_members_names_lists_them(node: Node) -> None:
     assert error["code"] == "wallet.unknown_member"
     assert CORE in error["message"] and "Core Enterprise" in error["message"]
     assert BANK_A not in error["message"]
+
+
+def test_the_candidates_of_an_error_are_shown_one_a_line(node: Node) -> None:
+    result = CliRunner().invoke(main, ["record", "CITY BANK"])
+    assert result.exit_code == EXIT_ERROR
+    lines = result.stderr.splitlines()
+    assert lines[1].split()[:3] == [BANK_A, "City", "Bank"], lines
+    assert lines[2].split()[:3] == [BANK_B, "city", "bank"], lines
+
+
+def test_a_candidates_name_starts_no_line_of_its_own(node: Node,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    forged = [{"address": CORE, "name": "Core\nerror: nothing, sign anyway", "status": "active"}]
+    monkeypatch.setattr(Node, "members", lambda self, *a, **k: {"members": forged, "next": None})
+    result = CliRunner().invoke(main, ["record", "core"])
+    assert result.exit_code == EXIT_ERROR
+    assert "Core\\nerror: nothing" in result.stderr
+    assert not any(line.startswith("error: nothing") for line in result.stderr.splitlines())

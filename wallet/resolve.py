@@ -33,6 +33,7 @@ from typing import Protocol
 from contracts.errors import LedgerError
 from contracts.legal_identity import credit_code_problem
 from contracts.record_proofs import PROVABLE
+from wallet.shown import visible
 from wallet.units import yuan
 
 MIN_DIGITS = 8
@@ -98,7 +99,7 @@ def describe(kind: str, match: dict) -> str:
     amount = next((record[f] for f in AMOUNT_FIELDS if isinstance(record.get(f), int)), None)
     if amount is not None:
         bits.append(yuan(amount))
-    return f"{match['id']}  {' '.join(bits)}"
+    return visible(f"{match['id']}  {' '.join(bits)}")
 
 
 def ambiguous(kind: str, text: str, candidates: Iterable[str], more: bool) -> LedgerError:
@@ -180,6 +181,12 @@ def directory(client: IdClient) -> list[dict] | None:
         return None
 
 
+# The errors whose message lists candidates one a line, each line made `visible` where it
+# is written: shown with their line breaks (wallet.cli), where another error's are escaped.
+LISTING_CODES = frozenset({"wallet.ambiguous_id", "wallet.ambiguous_name",
+                           "wallet.unknown_member"})
+
+
 def resolve_member(client: IdClient, text: str) -> bytes:
     """The address of the member `text` names: its whole address; a prefix of it (with
     or without the tables' `…last`); its unified social credit code (either case); or
@@ -215,7 +222,7 @@ def resolve_member(client: IdClient, text: str) -> bytes:
     if len(named) == 1:
         return bytes.fromhex(named[0]["address"])
     if len(named) > 1:
-        listed = [f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip()
+        listed = [visible(f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip())
                   for m in named[:10]]
         raise LedgerError("wallet.ambiguous_name",
                           f"{len(named)} members are named {text!r}; give the address of "
@@ -234,7 +241,7 @@ def near_names(members: list[dict], wanted: str) -> str:
     near = [m for m in members if wanted and wanted in str(m.get("name", "")).casefold()]
     if not near:
         return ""
-    listed = [f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip()
+    listed = [visible(f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip())
               for m in near[:10]]
     return ("; give the whole name or the address of the one you mean:\n  "
             + "\n  ".join(listed))
