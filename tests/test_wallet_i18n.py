@@ -511,3 +511,13 @@ def test_the_commands_are_listed_in_chinese() -> None:
 def test_a_long_chinese_line_is_cut_to_the_columns_it_has() -> None:
     assert fit("当前债务的最优抵销方案", 10) == "当前债务…"  # 8 columns and the mark
     assert fit("plan", 10) == "plan"
+
+
+def test_every_role_and_person_type_has_its_chinese_word() -> None:
+    from contracts.membership import PERSON_TYPES, ROLES
+    from wallet.i18n import pgettext
+    with use(Speech("zh")):
+        for role in ROLES:
+            assert re.fullmatch(r"[\u4e00-\u9fff]+", pgettext("role", role)), role
+        for kind in PERSON_TYPES:
+            assert re.fullmatch(r"[\u4e00-\u9fff]+", TEXT_ZH.get(kind, "")), kind

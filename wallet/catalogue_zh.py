@@ -1286,6 +1286,15 @@ Exit status:
     "legal_person": "法人",
     "natural_person": "自然人",
     "other_organisation": "其他组织",
+    # A member's roles (`member show`).
+    "role|agency": "登记机构",
+    "role|bank": "银行",
+    "role|factor": "商业保理公司",
+    "role|microlender": "小额贷款公司",
+    "role|enterprise": "企业",
+    "role|merchant": "特约商户",
+    "role|acquirer": "收购主体",
+    "role|regulator": "监管",
 }
 
 
