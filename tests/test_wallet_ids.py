@@ -461,3 +461,14 @@ def test_a_candidates_name_starts_no_line_of_its_own(node: Node,
     assert result.exit_code == EXIT_ERROR
     assert "Core\\nerror: nothing" in result.stderr
     assert not any(line.startswith("error: nothing") for line in result.stderr.splitlines())
+
+
+def test_a_pledges_registration_number_is_refused_saying_where_its_id_is() -> None:
+    for text, kind in [("ZY0000000001", "pledge"), ("dx0000000012", "setoff_round")]:
+        with pytest.raises(LedgerError) as refused:
+            resolve.split(text, kind)
+        assert refused.value.code == "wallet.bad_id"
+        assert f"{text} is a number the ledger gives" in refused.value.message
+    with pytest.raises(LedgerError) as refused:
+        resolve.split("not-an-id", "pledge")
+    assert "number" not in refused.value.message

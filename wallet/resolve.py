@@ -67,6 +67,11 @@ def label(kind: str) -> str:
             "setoff_round": "set-off round"}.get(kind, kind.replace("_", " "))
 
 
+# A number the ledger gives a record in order (contracts.pledge's ZY0000000001,
+# contracts.setoff's DX0000000001): shown in the tables, but not an id.
+NUMBERED = re.compile(r"[A-Z]{2}[0-9]{10}")
+
+
 def is_abbreviation(text: str) -> bool:
     """Whether `text` is written as an id or a prefix of one (hex digits, with the tables'
     ellipsis or not), rather than a name."""
@@ -80,7 +85,11 @@ def split(text: str, kind: str) -> tuple[str, str]:
     if match is None:
         raise LedgerError("wallet.bad_id",
                           f"{text[:80]!r} is not a {label(kind)} id: give its hex digits "
-                          f"(the whole 64, or the first {MIN_DIGITS} or more)")
+                          f"(the whole 64, or the first {MIN_DIGITS} or more)"
+                          + (f"; {text.strip()} is a number the ledger gives in order (a "
+                             "pledge's ZY…, a set-off round's DX…): the listing that shows "
+                             f"it shows the {label(kind)}'s id beside it"
+                             if NUMBERED.fullmatch(text.strip().upper()) else ""))
     prefix, last = match.group(1).lower(), (match.group(2) or "").lower()
     if len(prefix) < MIN_DIGITS:
         raise LedgerError("wallet.short_id",
