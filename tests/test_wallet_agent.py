@@ -401,3 +401,23 @@ def test_the_agent_makes_its_socket_only_where_no_other_user_may_rename_it(
         with pytest.raises(LedgerError) as refused:
             listen_privately(shared)
         assert refused.value.code == "agent.unsafe_directory"
+
+
+def test_in_chinese_the_shell_says_in_chinese_what_the_agent_does(home: Path) -> None:
+    """`eval "$(agent start)"` and `eval "$(agent stop)"` under LANG=zh_CN.UTF-8: the
+    lines the shell echoes are Chinese, quoted so that the shell runs them as they are."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("XDG_RUNTIME_DIR", "LANGUAGE", "LC_ALL")}
+    env.update(TMPDIR=str(home), CLAIMLEDGER_KEY=str(home / "member.json"),
+               CLAIMLEDGER_PASSPHRASE=PASSPHRASE, LANG="zh_CN.UTF-8")
+    wallet_cli = f"{sys.executable} -m wallet.cli"
+    script = (f'eval "$({wallet_cli} agent start --for 5m)" && echo "pid=$CLAIMLEDGER_AGENT" '
+              f'&& eval "$({wallet_cli} agent stop)" && echo "left=$CLAIMLEDGER_AGENT"')
+    done = subprocess.run(["sh", "-c", script], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=30, start_new_session=True)
+    assert done.returncode == 0, done.stderr
+    said, exported, stopped, left = done.stdout.splitlines()
+    assert said.startswith("签名代理（进程 ") and KEY.address.hex() in said, said
+    pid = int(said.removeprefix("签名代理（进程 ").split("）")[0])
+    assert exported.startswith("pid=") and stopped == "签名代理已停止" and left == "left="
+    assert wait_until(lambda: gone(pid), 5)

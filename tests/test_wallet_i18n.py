@@ -615,3 +615,13 @@ def test_a_chinese_help_is_wrapped_to_the_columns_it_has() -> None:
     assert all(fit(line, 24) == line for line in lines)
     assert "--key，" in "".join(lines) and any("CLAIMLEDGER_AGENT" in line for line in lines)
     assert not any(line.startswith(("，", "。", "）")) for line in lines)
+
+
+def test_every_role_and_person_type_has_its_chinese_word() -> None:
+    from contracts.membership import PERSON_TYPES, ROLES
+    from wallet.i18n import pgettext
+    with use(Speech("zh")):
+        for role in ROLES:
+            assert re.fullmatch(r"[\u4e00-\u9fff]+", pgettext("role", role)), role
+        for kind in PERSON_TYPES:
+            assert re.fullmatch(r"[\u4e00-\u9fff]+", TEXT_ZH.get(kind, "")), kind

@@ -402,3 +402,73 @@ def session_with(node: Node) -> Any:
     class Held:
         client = ledger = node
     return Held()
+
+
+# ------------------------------------------------------------------ listings by member
+
+
+class Lists(Node):
+    def vouchers(self, holder: str | None = None, debtor: str | None = None,
+                 status: str | None = None) -> dict:
+        self.asked.append(("vouchers", (holder, debtor, status)))
+        return {"vouchers": [], "next": None}
+
+    def applications(self, creditor: str | None = None, debtor: str | None = None) -> dict:
+        self.asked.append(("applications", (creditor, debtor)))
+        return {"applications": []}
+
+
+@pytest.fixture
+def lists(monkeypatch: pytest.MonkeyPatch) -> Lists:
+    stand_in = Lists()
+    monkeypatch.setattr(session, "Client", lambda **_: stand_in)
+    return stand_in
+
+
+def test_vouchers_and_applications_take_a_member_by_name_or_prefix(lists: Lists) -> None:
+    for args, asked in [(("vouchers", "--debtor", CORE[:8]), ("vouchers", (None, CORE, None))),
+                        (("vouchers", "--holder", "core enterprise", "--status", "active"),
+                         ("vouchers", (CORE, None, "active"))),
+                        (("applications", "--debtor", "Core Enterprise"),
+                         ("applications", (None, CORE)))]:
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert lists.asked[-1] == asked
+
+
+def test_a_name_that_is_part_of_members_names_lists_them(node: Node) -> None:
+    result = run("record", "core")
+    assert result.exit_code == EXIT_ERROR
+    error = error_of(result)
+    assert error["code"] == "wallet.unknown_member"
+    assert CORE in error["message"] and "Core Enterprise" in error["message"]
+    assert BANK_A not in error["message"]
+
+
+def test_the_candidates_of_an_error_are_shown_one_a_line(node: Node) -> None:
+    result = CliRunner().invoke(main, ["record", "CITY BANK"])
+    assert result.exit_code == EXIT_ERROR
+    lines = result.stderr.splitlines()
+    assert lines[1].split()[:3] == [BANK_A, "City", "Bank"], lines
+    assert lines[2].split()[:3] == [BANK_B, "city", "bank"], lines
+
+
+def test_a_candidates_name_starts_no_line_of_its_own(node: Node,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    forged = [{"address": CORE, "name": "Core\nerror: nothing, sign anyway", "status": "active"}]
+    monkeypatch.setattr(Node, "members", lambda self, *a, **k: {"members": forged, "next": None})
+    result = CliRunner().invoke(main, ["record", "core"])
+    assert result.exit_code == EXIT_ERROR
+    assert "Core\\nerror: nothing" in result.stderr
+    assert not any(line.startswith("error: nothing") for line in result.stderr.splitlines())
+
+
+def test_a_pledges_registration_number_is_refused_saying_where_its_id_is() -> None:
+    for text, kind in [("ZY0000000001", "pledge"), ("dx0000000012", "setoff_round")]:
+        with pytest.raises(LedgerError) as refused:
+            resolve.split(text, kind)
+        assert refused.value.code == "wallet.bad_id"
+        assert f"{text} is a number the ledger gives" in refused.value.message
+    with pytest.raises(LedgerError) as refused:
+        resolve.split("not-an-id", "pledge")
+    assert "number" not in refused.value.message

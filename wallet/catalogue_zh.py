@@ -484,6 +484,10 @@ Exit status:
     ", you)": "，您)",
     "nobody": "无",
     "none": "无",
+    "(none)": "（无）",
+    "Agent pid {pid} signs for {member} until {ends}":
+        "签名代理（进程 {pid}）代 {member} 签署，至 {ends}",
+    "Agent stopped": "签名代理已停止",
     "yes": "是",
     "no": "否",
     "signed": "已签",
@@ -745,13 +749,13 @@ Exit status:
     "Settled by {methods}, never in cash.": "以{methods}方式清偿，不以现金支付。",
     "The agency then reviews it and issues the voucher to the creditor; whoever holds it "
     "later, you owe them instead.":
-        "随后由服务机构审核并向债权人开具凭证；凭证日后转给谁，您即对谁负有该债务。",
+        "随后由登记机构审核并向债权人开具凭证；凭证日后转给谁，您即对谁负有该债务。",
     "The agency {agency} approves application {application}: the voucher is issued; the "
     "node did not show the application.":
-        "服务机构 {agency} 审核通过申请 {application}，开具凭证；节点未显示该申请。",
+        "登记机构 {agency} 审核通过申请 {application}，开具凭证；节点未显示该申请。",
     "The agency {agency} approves application {application} ({status}): a voucher of "
     "{amount} owed by {debtor} is issued to {creditor}, due by {due}, settled by {methods}.":
-        "服务机构 {agency} 审核通过申请 {application}（{status}）：向 {creditor} 开具 "
+        "登记机构 {agency} 审核通过申请 {application}（{status}）：向 {creditor} 开具 "
         "{amount} 的凭证，债务人 {debtor}，清偿期限 {due}，以{methods}方式清偿。",
     "Confirm, as debtor {debtor}, {obligation}: once confirmed it counts in set-off rounds "
     "and its creditor may sell it (保理).":
@@ -1289,6 +1293,15 @@ Exit status:
     "legal_person": "法人",
     "natural_person": "自然人",
     "other_organisation": "其他组织",
+    # A member's roles (`member show`).
+    "role|agency": "登记机构",
+    "role|bank": "银行",
+    "role|factor": "商业保理公司",
+    "role|microlender": "小额贷款公司",
+    "role|enterprise": "企业",
+    "role|merchant": "特约商户",
+    "role|acquirer": "收购主体",
+    "role|regulator": "监管",
 }
 
 

@@ -44,8 +44,9 @@ from wallet.i18n import (
     use,
 )
 from wallet.keys import write_key_store
+from wallet.resolve import LISTING_CODES
 from wallet.session import COMMIT_WAIT_S, DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
-from wallet.shown import visible
+from wallet.shown import visible, visible_lines
 from wallet.units import parse_amounts, parse_due, parse_yuan, show_due
 from wallet.verbs import (
     agent,
@@ -265,7 +266,8 @@ class Main(SpeakingGroup):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            click.echo(visible(error_line(e.code, e.message)), err=True)
+            shown = visible_lines if e.code in LISTING_CODES else visible
+            click.echo(shown(error_line(e.code, e.message)), err=True)
             if as_json(ctx):
                 click.echo(error_json(e.code, e.message, e))
             sys.exit(exit_status(e))

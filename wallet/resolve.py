@@ -33,6 +33,7 @@ from typing import Protocol
 from contracts.errors import LedgerError
 from contracts.legal_identity import credit_code_problem
 from contracts.record_proofs import PROVABLE
+from wallet.shown import visible
 from wallet.units import yuan
 
 MIN_DIGITS = 8
@@ -66,6 +67,11 @@ def label(kind: str) -> str:
             "setoff_round": "set-off round"}.get(kind, kind.replace("_", " "))
 
 
+# A number the ledger gives a record in order (contracts.pledge's ZY0000000001,
+# contracts.setoff's DX0000000001): shown in the tables, but not an id.
+NUMBERED = re.compile(r"[A-Z]{2}[0-9]{10}")
+
+
 def is_abbreviation(text: str) -> bool:
     """Whether `text` is written as an id or a prefix of one (hex digits, with the tables'
     ellipsis or not), rather than a name."""
@@ -79,7 +85,11 @@ def split(text: str, kind: str) -> tuple[str, str]:
     if match is None:
         raise LedgerError("wallet.bad_id",
                           f"{text[:80]!r} is not a {label(kind)} id: give its hex digits "
-                          f"(the whole 64, or the first {MIN_DIGITS} or more)")
+                          f"(the whole 64, or the first {MIN_DIGITS} or more)"
+                          + (f"; {text.strip()} is a number the ledger gives in order (a "
+                             "pledge's ZY…, a set-off round's DX…): the listing that shows "
+                             f"it shows the {label(kind)}'s id beside it"
+                             if NUMBERED.fullmatch(text.strip().upper()) else ""))
     prefix, last = match.group(1).lower(), (match.group(2) or "").lower()
     if len(prefix) < MIN_DIGITS:
         raise LedgerError("wallet.short_id",
@@ -98,7 +108,7 @@ def describe(kind: str, match: dict) -> str:
     amount = next((record[f] for f in AMOUNT_FIELDS if isinstance(record.get(f), int)), None)
     if amount is not None:
         bits.append(yuan(amount))
-    return f"{match['id']}  {' '.join(bits)}"
+    return visible(f"{match['id']}  {' '.join(bits)}")
 
 
 def ambiguous(kind: str, text: str, candidates: Iterable[str], more: bool) -> LedgerError:
@@ -180,6 +190,12 @@ def directory(client: IdClient) -> list[dict] | None:
         return None
 
 
+# The errors whose message lists candidates one a line, each line made `visible` where it
+# is written: shown with their line breaks (wallet.cli), where another error's are escaped.
+LISTING_CODES = frozenset({"wallet.ambiguous_id", "wallet.ambiguous_name",
+                           "wallet.unknown_member"})
+
+
 def resolve_member(client: IdClient, text: str) -> bytes:
     """The address of the member `text` names: its whole address; a prefix of it (with
     or without the tables' `…last`); its unified social credit code (either case); or
@@ -215,7 +231,7 @@ def resolve_member(client: IdClient, text: str) -> bytes:
     if len(named) == 1:
         return bytes.fromhex(named[0]["address"])
     if len(named) > 1:
-        listed = [f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip()
+        listed = [visible(f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip())
                   for m in named[:10]]
         raise LedgerError("wallet.ambiguous_name",
                           f"{len(named)} members are named {text!r}; give the address of "
@@ -225,7 +241,19 @@ def resolve_member(client: IdClient, text: str) -> bytes:
     raise LedgerError("wallet.unknown_member",
                       f"{text[:80]!r} is neither a member's name or credit code nor the "
                       f"address (or its first {MIN_DIGITS}+ hex digits) of a member you "
-                      "may read")
+                      "may read" + near_names(members, wanted))
+
+
+def near_names(members: list[dict], wanted: str) -> str:
+    """The members whose name holds `wanted` (a name is matched whole, so 'Mingda' names
+    no 'Mingda Steel Co.'), as the error's next step: up to 10, each with its address."""
+    near = [m for m in members if wanted and wanted in str(m.get("name", "")).casefold()]
+    if not near:
+        return ""
+    listed = [visible(f"{m['address']}  {m['name']} {m.get('status', '')}".rstrip())
+              for m in near[:10]]
+    return ("; give the whole name or the address of the one you mean:\n  "
+            + "\n  ".join(listed))
 
 
 def record_id(w: HasClient, kind: str, text: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import time
 
 import click
@@ -64,7 +65,9 @@ def start(w: Wallet, lifetime: str, idle: str | None) -> None:
                 "expires_in_ms": lifetime_s * 1000}, lambda c: None)
         return
     click.echo(f"{AGENT_ENV}={socket_path}; export {AGENT_ENV};")  # shell code
-    click.echo(f"echo Agent pid {pid} signs for {member.hex()} until {ends};")  # shell code
+    said = _("Agent pid {pid} signs for {member} until {ends}").format(
+        pid=pid, member=member.hex(), ends=ends)
+    click.echo(f"echo {shlex.quote(said)};")  # shell code
 
 
 @agent.command()
@@ -97,7 +100,7 @@ def stop(w: Wallet) -> None:
         w.emit({"stopped": path}, lambda c: None)
         return
     click.echo(f"unset {AGENT_ENV};")  # shell code
-    click.echo("echo Agent stopped;")  # shell code
+    click.echo(f"echo {shlex.quote(_('Agent stopped'))};")  # shell code
 
 
 def _agent_path() -> str:

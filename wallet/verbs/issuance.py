@@ -108,7 +108,8 @@ def applications(w: Wallet, creditor: str | None, debtor: str | None) -> None:
     """Issuance applications by creditor or by debtor (default: you as creditor)."""
     if creditor is None and debtor is None:
         creditor = w.address().hex()
-    found = w.ledger.applications(creditor, debtor)
+    found = w.ledger.applications(creditor and address_of(w, creditor).hex(),
+                                  debtor and address_of(w, debtor).hex())
 
     def table(console: Console) -> None:
         t = Table("application", "creditor", "debtor",

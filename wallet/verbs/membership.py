@@ -207,7 +207,8 @@ def show(w: Wallet, member_address: str) -> None:
 
     def human(c) -> None:
         c.print(_("{name}  roles {roles}  {status}").format(
-            name=m["name"], roles=", ".join(m["roles"]), status=_(m["status"])))
+            name=m["name"], roles=", ".join(pgettext("role", r) for r in m["roles"]),
+            status=_(m["status"])))
         key = m.get("key")
         if key and key != m["address"]:
             c.print(_("  signs with key {key} (since height {height})").format(
@@ -218,7 +219,7 @@ def show(w: Wallet, member_address: str) -> None:
                 _("(natural person: identity reference {reference})").format(
                     reference=identity["id_reference"] or _("withheld"))
             c.print(_("  {person_type}  {code}  industry {industry}  region {region}").format(
-                person_type=identity["person_type"], code=code,
+                person_type=_(identity["person_type"]), code=code,
                 industry=identity["industry"], region=identity["region"]))
             if "legal_representative" not in m.get("withheld", []):
                 c.print(_("  legal representative {representative}  contacts {contacts}")

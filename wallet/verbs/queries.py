@@ -48,7 +48,8 @@ def vouchers(w: Wallet, holder: str | None, debtor: str | None, status: str | No
     """Voucher states by holder or by debtor."""
     if holder is None and debtor is None:
         holder = w.address().hex()
-    found = w.ledger.vouchers(holder, debtor, status=status)
+    found = w.ledger.vouchers(holder and address_of(w, holder).hex(),
+                              debtor and address_of(w, debtor).hex(), status=status)
 
     def table(console: Console) -> None:
         console.print(voucher_table(found["vouchers"]))
