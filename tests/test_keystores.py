@@ -247,3 +247,21 @@ def test_no_key_or_passphrase_appears_in_any_log_or_output(
     for where, text in texts.items():
         for secret in secrets:
             assert secret not in text, f"a secret appears in the {where}"
+
+
+# ---------------------------------------------------------------- the passphrase's source
+
+
+def test_an_empty_passphrase_variable_asks_as_if_unset(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    from wallet import keys
+
+    asked: list[str] = []
+    monkeypatch.setattr(keys.click, "prompt",
+                        lambda text, **kw: asked.append(text) or "from-the-prompt")
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, "")
+    assert keys.passphrase() == "from-the-prompt" and len(asked) == 1
+    assert keys.passphrase_source() == "the prompt"
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, "kestrel")
+    assert keys.passphrase() == "kestrel" and len(asked) == 1
+    assert keys.passphrase_source() == "$CLAIMLEDGER_PASSPHRASE"

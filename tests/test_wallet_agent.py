@@ -115,6 +115,7 @@ def start_agent_in_a_shell(home: Path) -> tuple[str, int]:
     assert done.returncode == 0, done.stderr
     said, exported = done.stdout.splitlines()
     assert said.startswith("Agent pid ") and KEY.address.hex() in said
+    assert said.endswith(" China time")  # as every time the wallet shows
     assert "Passphrase" in done.stderr
     return exported.removeprefix("socket="), int(said.split()[2])
 

@@ -22,16 +22,23 @@ from wallet.i18n import _
 PASSPHRASE_ENV = "CLAIMLEDGER_PASSPHRASE"
 
 
+def given_passphrase() -> str | None:
+    """The passphrase the environment gives; an empty one is none (a variable set
+    empty, e.g. `CLAIMLEDGER_PASSPHRASE= cmd` to clear it, asks as if unset)."""
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
 def passphrase(confirm: bool = False) -> str:
-    if PASSPHRASE_ENV in os.environ:
-        return os.environ[PASSPHRASE_ENV]
+    given = given_passphrase()
+    if given is not None:
+        return given
     # On stderr (click before 8.2 echoes a prompt to stdout), so that stdout holds only
     # the answer: `--json`, `eval "$(claimledger-wallet agent start)"`.
     return click.prompt(_("Passphrase"), hide_input=True, confirmation_prompt=confirm, err=True)
 
 
 def passphrase_source() -> str:
-    return f"${PASSPHRASE_ENV}" if PASSPHRASE_ENV in os.environ else "the prompt"
+    return f"${PASSPHRASE_ENV}" if given_passphrase() is not None else "the prompt"
 
 
 def write_key_store(path: Path, key: KeyPair, name: str, member: bytes | None = None) -> None:

@@ -23,6 +23,7 @@ from wallet.agent import (
 )
 from wallet.i18n import _
 from wallet.keys import read_address, read_key_store
+from wallet.review_words import when
 from wallet.session import Wallet, pass_wallet
 
 STOP_WAIT_S = 2.0  # how long `agent stop` waits for the socket to go
@@ -59,7 +60,8 @@ def start(w: Wallet, lifetime: str, idle: str | None) -> None:
     pid = run_detached(listener, socket_path, Agent(
         key, member, str(path.resolve()), clock() + lifetime_s, idle_s))
     del key
-    ends = time.strftime("%H:%M:%S", time.localtime(time.time() + lifetime_s))
+    # In China time, as every time the wallet shows (the machine's zone may differ).
+    ends = when(int((time.time() + lifetime_s) * 1000))
     if w.as_json:
         w.emit({"socket": str(socket_path), "pid": pid, "member": member.hex(),
                 "expires_in_ms": lifetime_s * 1000}, lambda c: None)
