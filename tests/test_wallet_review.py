@@ -813,3 +813,55 @@ def test_every_answer_that_reads_a_record_proves_it(world: World) -> None:
         for kind, field in wanted:
             assert kind in NODE_WORDS, kind
             assert isinstance(getattr(body, field), bytes), (key, field)
+
+
+class ProvingWallet(FakeWallet):
+    """A wallet with a key store path, whose node answers proofs as `answer` says."""
+
+    def __init__(self, world: World, me: str, answer: dict) -> None:
+        super().__init__(world, me)
+        self.key_path = Path("/nonexistent/core.json")
+        answers = answer
+
+        class Node(LedgerClient):
+            def proof(self, kind: str, record_id: str, draft: bytes | None = None) -> dict:
+                return answers
+
+        self._ledger = Node(world.ledger)  # type: ignore[assignment]
+
+
+def test_an_answers_records_are_proven_with_the_trust_file_given(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[Path] = []
+    monkeypatch.setattr(review, "read_light", lambda path: read.append(path))
+    body, _, _ = SAMPLES[("issuance", "confirm")](world)
+    w = ProvingWallet(world, "core", {})
+    assert review.prove_answer(w, "issuance", "confirm", body) is None  # no light client
+    assert review.prove_answer(w, "issuance", "confirm", body, Path("mine.light.json")) \
+        is None
+    assert read == [Path("/nonexistent/core.light.json"), Path("mine.light.json")]
+
+
+def test_a_proof_answer_naming_no_height_is_malformed_not_a_crash(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(review, "read_light", lambda path: object())
+    class NoHeaders:
+        def header_at(self, height: int) -> None:
+            raise AssertionError(f"a header asked for at {height!r}")
+
+    monkeypatch.setattr(review, "Follower", lambda *args: NoHeaders())
+    body, _, _ = SAMPLES[("issuance", "confirm")](world)
+    for answer in ({"key": "", "value": None, "proof": ""}, {"height": "7"},
+                   {"height": True}, {"height": 0}):
+        with pytest.raises(LedgerError) as refused:
+            review.prove_answer(ProvingWallet(world, "core", answer), "issuance", "confirm",
+                                body)
+        assert refused.value.code == "proof.malformed", answer
+
+
+@pytest.mark.parametrize("words", [("confirm",), ("approve",), ("obligation", "confirm"),
+                                   ("redemption", "accept")], ids=" ".join)
+def test_a_verb_that_proves_what_it_answers_takes_a_trust_file(words: tuple[str, ...]
+                                                              ) -> None:
+    shown = CliRunner().invoke(main, [*words, "--help"])
+    assert shown.exit_code == 0 and "--trust-file" in shown.output and "--yes" in shown.output

@@ -79,6 +79,23 @@ def _fetch(client: Proofs, kind: str, record_id: bytes, draft: bytes | None,
         raise
 
 
+def answer_height(answer: dict) -> int:
+    """The height a proof answer says it proves at; `proof.malformed` when it names none."""
+    height = answer.get("height")
+    if not isinstance(height, int) or isinstance(height, bool) or height < 1:
+        raise ProofError("proof.malformed", "the node's proof names no height")
+    return height
+
+
+def prove_record(client: Proofs, follower: Follower, kind: str, record_id: bytes
+                 ) -> tuple[Proven, Header]:
+    """One record of `kind`, present or absent, proven at the node's head against a header
+    `follower` verifies; that header. `ProofError` when the answer does not prove it."""
+    answer = client.proof(kind, record_id.hex())
+    header = follower.header_at(answer_height(answer))
+    return proven_record(header, kind, record_id, answer), header
+
+
 def proven_record(header: Header, kind: str, record_id: bytes, answer: dict) -> Proven:
     """The record `answer` proves under `header`'s state root, at the key the wallet
     works out itself; `ProofError` otherwise."""
@@ -113,9 +130,7 @@ def prove_voucher(client: Proofs, follower: Follower, voucher_id: bytes,
         answers: list[tuple[str, bytes, dict]] = []
         first = client.proof("voucher", voucher_id.hex(), draft)
         answers.append(("voucher", voucher_id, first))
-        height = first.get("height")
-        if not isinstance(height, int) or height < 1:
-            raise ProofError("proof.malformed", "the node's proof names no height")
+        height = answer_height(first)
         # What the voucher names is read from its bytes now and proven below with it.
         named = None
         if first.get("value") is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
@@ -31,7 +32,7 @@ from contracts.ledger import required_signers, resolve
 from contracts.tx import MAX_VALIDITY_BLOCKS, Payload, Transaction, payload_id, signing_bytes
 from wallet.i18n import _
 from wallet.light import Follower, read_light, trust_file
-from wallet.proven import VoucherProof, proven_record
+from wallet.proven import VoucherProof, prove_record
 from wallet.review_words import (
     NODE_WORDS,
     Look,
@@ -346,13 +347,16 @@ class ProvenRecords:
     records: tuple[tuple[str, bytes, dict | None], ...]
 
 
-def prove_answer(w: Any, contract: str, operation: str, body: Any) -> ProvenRecords | None:
+def prove_answer(w: Any, contract: str, operation: str, body: Any,
+                 trust: Path | None = None) -> ProvenRecords | None:
     """Prove the records the screen of the answer `body` reads (ANSWER_RECORDS, LINKED)
-    with the wallet's light client; None when there is none to prove, or no light client
+    with the wallet's light client (kept at `trust`, else beside the key store, as
+    wallet.checks reads it); None when there is none to prove, or no light client
     (the screen then says they are the node's word). A record the node will not show this
     member is left to the node's word too; a proof that fails raises (`proof.*`)."""
     wanted = list(ANSWER_RECORDS.get((contract, operation), ()))
-    light_path = None if w.key_path is None else trust_file(w.key_path)
+    light_path = trust if trust is not None or w.key_path is None \
+        else trust_file(w.key_path)
     light = None if light_path is None else read_light(light_path)
     if not wanted or light is None:
         return None
@@ -363,13 +367,11 @@ def prove_answer(w: Any, contract: str, operation: str, body: Any) -> ProvenReco
     while queue and len(records) < 8:  # a bound: each record names at most one more
         kind, record_id = queue.pop(0)
         try:
-            answer = w.ledger.proof(kind, record_id.hex())
+            found, header = prove_record(w.ledger, follower, kind, record_id)
         except LedgerError as e:
             if e.code in ("read.forbidden", "not_found"):
                 continue
             raise
-        header = follower.header_at(answer.get("height"))
-        found = proven_record(header, kind, record_id, answer)
         height, block = header.height, block_id(header)
         records.append((kind, record_id,
                         None if found.record is None else to_json(found.record)))

@@ -67,7 +67,7 @@ from wallet.client import Client as HttpClient
 from wallet.endpoint import Endpoint, node_endpoint
 from wallet.exits import Pending
 from wallet.light import Follower, Light, start
-from wallet.proven import proven_record
+from wallet.proven import prove_record
 from wallet.reads import (
     READS,
     MemberView,
@@ -375,13 +375,8 @@ class Client:
             raise LedgerError("wallet.no_trust", "give genesis_id= to prove records")
         if self._follower is None:
             self._follower = Follower(self, None, start(self, self.genesis_id))
-        answer = self.proof(kind, record_id)
-        height = answer.get("height")
-        if not isinstance(height, int) or height < 1:
-            raise LedgerError("proof.malformed", "the node's proof names no height")
-        header = self._follower.header_at(height)
-        found = proven_record(header, kind, bytes.fromhex(record_id), answer)
-        return Proved(kind, record_id, height, block_id(header).hex(), found.record)
+        found, header = prove_record(self, self._follower, kind, bytes.fromhex(record_id))
+        return Proved(kind, record_id, header.height, block_id(header).hex(), found.record)
 
     @property
     def light(self) -> Light | None:

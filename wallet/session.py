@@ -156,11 +156,14 @@ class Wallet:
 
     def transact(self, contract: str, operation: str, body: Any, out: Path | None,
                  expires_in: int | None, attached: list[dict] | None = None,
-                 yes: bool = False, proof: VoucherProof | None = None) -> None:
+                 yes: bool = False, proof: VoucherProof | None = None,
+                 trust: Path | None = None) -> None:
         """Submit the operation signed by you and wait for its commit, or with `out` write
         an unsigned draft. `attached`: the documents it names (`attach_documents`), shown
         with the result. An answer to another member (review.ANSWERS) is signed after its
-        review screen (showing `proof`'s voucher, when given) and a yes (`yes`: given)."""
+        review screen (showing `proof`'s voucher, when given, and the records it answers,
+        proven with the light client at `trust`, or beside the key) and a yes (`yes`:
+        given)."""
         tx = self.new_transaction(contract, operation, body, expires_in, draft=out is not None)
         if out is not None:
             self.write_draft(out, tx)
@@ -188,7 +191,7 @@ class Wallet:
             )
         if (contract, operation) in ANSWERS:
             review_and_confirm(self, tx, yes, proof,
-                               proven=prove_answer(self, contract, operation, body))
+                               proven=prove_answer(self, contract, operation, body, trust))
         self.submit_and_wait(sign_transaction(tx, mine), wait=True, attached=attached)
 
     def write_draft(self, path: Path, tx: Transaction) -> None:

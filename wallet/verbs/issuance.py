@@ -16,13 +16,14 @@ from contracts import issuance
 from contracts.identity import short
 from wallet.i18n import pgettext
 from wallet.resolve import address_of, record_id
-from wallet.review import ANSWERS
+from wallet.review import ANSWER_RECORDS, ANSWERS
 from wallet.session import Wallet, pass_wallet
 from wallet.units import DATE_HELP, parse_due, parse_yuan, show_time, yuan
 from wallet.verbs.options import (
     basis_digest,
     basis_options,
     document_options,
+    proving_answer_options,
     tx_options,
     yes_option,
 )
@@ -71,16 +72,17 @@ def application_verb(name: str, make: Callable[[bytes, bytes, dict], Any], doc: 
     @tx_options
     @pass_wallet
     def verb(w: Wallet, application_id: str, out: Path | None, expires_in: int | None,
-             reason: str = "", yes: bool = False) -> None:
+             reason: str = "", yes: bool = False, trust_file: Path | None = None) -> None:
         body = make(w.address(), record_id(w, "application", application_id),
                     {"reason": reason})
-        w.transact("issuance", name, body, out, expires_in, yes=yes)
+        w.transact("issuance", name, body, out, expires_in, yes=yes, trust=trust_file)
 
     verb.__doc__ = doc
     if reason:
         verb = click.option("--reason", required=True)(verb)
     if ("issuance", name) in ANSWERS:
-        verb = yes_option(verb)
+        verb = proving_answer_options(verb) if ("issuance", name) in ANSWER_RECORDS \
+            else yes_option(verb)
     verbs.command(name)(verb)
 
 

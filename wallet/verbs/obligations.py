@@ -21,8 +21,8 @@ from wallet.verbs.options import (
     basis_options,
     document_options,
     one_of,
+    proving_answer_options,
     tx_options,
-    yes_option,
 )
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -66,15 +66,16 @@ def obligation_submit(w: Wallet, debtor: str, amount: str, due: str, basis_ref: 
 
 @obligation_group.command("confirm")
 @click.argument("obligation")
-@yes_option
+@proving_answer_options
 @tx_options
 @pass_wallet
-def obligation_confirm(w: Wallet, obligation: str, yes: bool, out: Path | None,
+def obligation_confirm(w: Wallet, obligation: str, yes: bool, trust_file: Path | None,
+                       out: Path | None,
                        expires_in: int | None) -> None:
     """As the debtor, confirm you owe OBLIGATION, after the review screen asks `Sign
     this?` (--yes: without asking)."""
     body = obligations.Confirm(w.address(), obligation_id(w, obligation))
-    w.transact("obligation", "confirm", body, out, expires_in, yes=yes)
+    w.transact("obligation", "confirm", body, out, expires_in, yes=yes, trust=trust_file)
 
 
 @obligation_group.command("decline")

@@ -12,6 +12,7 @@ import click
 from contracts import documents, pledge
 from contracts.errors import LedgerError
 from contracts.tx import MAX_VALIDITY_BLOCKS
+from wallet.checks import trust_option
 from wallet.resolve import optional_member, record_id
 from wallet.session import DRAFT_EXPIRY_BLOCKS, SUBMIT_EXPIRY_BLOCKS, Wallet
 from wallet.units import DATE_HELP, hex32, parse_due
@@ -31,6 +32,13 @@ def yes_option(f: Callable) -> Callable:
     sign after the review screen without asking."""
     return click.option("--yes", is_flag=True,
                         help="sign without asking, after the review screen (for scripts)")(f)
+
+
+def proving_answer_options(f: Callable) -> Callable:
+    """--yes and --trust-file, on a verb whose review proves the records it answers
+    (review.ANSWER_RECORDS) with the member's light client, kept where --trust-file says
+    (as `sign` reads it; without one the screen says they are the node's word)."""
+    return trust_option(yes_option(f))
 
 
 def basis_options(f: Callable) -> Callable:

@@ -15,9 +15,9 @@ from wallet.verbs.options import (
     document_options,
     optional_address,
     pledgee_option,
+    proving_answer_options,
     tx_options,
     voucher_id,
-    yes_option,
 )
 
 # The family's verbs, gathered here; wallet.cli adds each to its `main` group.
@@ -113,16 +113,17 @@ def redemption_group() -> None:
 @click.option("--title-ref", default="", help="title transfer registration (asset offers)")
 @click.option("--shortfall-ref", default="",
               help="the holder's money payment, when the price exceeds the claim")
-@yes_option
+@proving_answer_options
 @tx_options
 @pass_wallet
 def redemption_accept(w: Wallet, request_id: str, title_ref: str, shortfall_ref: str,
-                      yes: bool, out: Path | None, expires_in: int | None) -> None:
+                      yes: bool, trust_file: Path | None, out: Path | None,
+                      expires_in: int | None) -> None:
     """The debtor accepts REQUEST_ID: the claim is reduced by the price (after the review
     screen asks `Sign this?`; --yes: without asking)."""
     body = redemption.Accept(w.address(), record_id(w, "redemption", request_id), title_ref,
                              shortfall_ref)
-    w.transact("redemption", "accept", body, out, expires_in, yes=yes)
+    w.transact("redemption", "accept", body, out, expires_in, yes=yes, trust=trust_file)
 
 
 @redemption_group.command("decline")
