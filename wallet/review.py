@@ -15,7 +15,7 @@ than yes signs nothing (`wallet.declined`). `member rotate-key` asks the same.""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -216,16 +216,29 @@ def verified_keys(tx: Transaction) -> set[bytes]:
     return {s.signer for s in tx.signatures if verify(s.signer, message, s.signature)}
 
 
+def signed_by(required: Iterable[bytes], keys: set[bytes],
+              key_of: Callable[[bytes], bytes]) -> set[bytes]:
+    """The required signers whose signature is among `keys` (verified_keys): under their
+    address, or under the key `key_of` says they sign with now (the member directory's:
+    a member that rotated its key signs with the new one)."""
+    return {a for a in required if a in keys or key_of(a) in keys}
+
+
 def signer_lines(look: Look, registry: Registry, tx: Transaction) -> list[str]:
     """Who must sign, each marked signed or to sign (a member's signature counts by the
     key its directory entry names, or by its address, and only if it verifies)."""
     keys = verified_keys(tx)
-    lines = [_("Signers:")]
-    for address in required_signers(registry, tx):
+    required = required_signers(registry, tx)
+
+    def key_of(address: bytes) -> bytes:
         member = look.member(address)
-        current = bytes.fromhex(member["key"]) if member and member.get("key") else address
-        done = address in keys or current in keys
-        lines.append(f"  {look.who(address)}: {_('signed') if done else _('to sign')}")
+        return bytes.fromhex(member["key"]) if member and member.get("key") else address
+
+    signed = signed_by(required, keys, key_of)
+    lines = [_("Signers:")]
+    for address in required:
+        lines.append(f"  {look.who(address)}: "
+                     f"{_('signed') if address in signed else _('to sign')}")
     lines += [_("  a signature by key {key} does not verify: not counted").format(
         key=short(s.signer)) for s in tx.signatures if s.signer not in keys]
     return lines

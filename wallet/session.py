@@ -27,7 +27,13 @@ from wallet.files import write_private
 from wallet.i18n import _
 from wallet.keys import read_address, read_key_store, read_signing_key
 from wallet.proven import VoucherProof
-from wallet.review import ANSWERS, prove_answer, review_and_confirm, verified_keys
+from wallet.review import (
+    ANSWERS,
+    prove_answer,
+    review_and_confirm,
+    signed_by,
+    verified_keys,
+)
 from wallet.sentences import show_documents, show_tx
 from wallet.tables import SpeakingConsole
 
@@ -114,12 +120,10 @@ class Wallet:
         key as the node's member directory names it (a co-signer that rotated its key
         signs with the new one)."""
         keys = verified_keys(tx)  # a drafter's bytes that are no signature count for none
-        signed = set(keys)
+        signed = keys | signed_by(required_signers(self.registry, tx), keys,
+                                  self.signing_key_of)
         if self.key_path is not None and self.signer().address in keys:
             signed.add(self.address())
-        for address in required_signers(self.registry, tx):
-            if address not in signed and self.signing_key_of(address) in keys:
-                signed.add(address)
         return signed
 
     def request_key(self) -> MemberSigner | None:
