@@ -25,8 +25,9 @@ from tests.standins import NodeRoutes
 from tests.test_wallet_review import SAMPLES, World, sample_tx
 from wallet import session
 from wallet.catalogue_zh import DOCS_ZH, ERRORS_ZH, HELP_ZH, OPTIONS_ZH, TEXT_ZH
-from wallet.cli import fit, main, wrap_columns
+from wallet.cli import main
 from wallet.exits import EXIT_ERROR
+from wallet.help import fit, wrap_columns
 from wallet.i18n import Speech, current, first_sentence, help_pieces, language_from_env, use
 from wallet.sentences import show_tx
 from wallet.tables import standing

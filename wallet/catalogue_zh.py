@@ -1693,7 +1693,7 @@ HELP_ZH: dict[str, str] = {
 }
 
 
-# A command's full --help in Chinese (wallet/cli.py: SpeakingCommand). DOCS_ZH: the rest of
+# A command's full --help in Chinese (wallet/help.py: SpeakingCommand). DOCS_ZH: the rest of
 # a docstring after its first sentence (HELP_ZH), as wallet/i18n.py's help_pieces cuts it:
 # the rest of the first paragraph, then each later paragraph whole, words joined by single
 # spaces. OPTIONS_ZH: each option's help as click holds it (f-strings already filled in).

@@ -7,7 +7,7 @@ install), and its keys are the English text itself, as gettext's msgids are, so 
 string with no entry is shown in English. Placeholders are `str.format` names, the
 same in both languages (tests/test_wallet_i18n.py checks it). A command's --help reads
 three more dicts the same way: HELP_ZH (its help's first sentence, as the lists show it),
-DOCS_ZH (the rest of its help) and OPTIONS_ZH (its options' help); wallet/cli.py's
+DOCS_ZH (the rest of its help) and OPTIONS_ZH (its options' help); wallet/help.py's
 SpeakingCommand lays them out.
 
 The choice lives in a ContextVar rather than being passed down: the text is made deep
